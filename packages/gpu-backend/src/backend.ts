@@ -1,0 +1,93 @@
+import type { DType } from './dtype.js';
+
+/**
+ * An opaque handle to device memory owned by one backend. The tensor layer
+ * never looks inside; only the backend that allocated it may interpret it.
+ * `size` is in elements, `dtype` is the storage type.
+ */
+export interface Storage {
+  readonly backend: string;
+  readonly size: number;
+  readonly dtype: DType;
+}
+
+/** A view a kernel sees: storage plus a logical row-major shape. */
+export interface TensorInfo {
+  readonly storage: Storage;
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+}
+
+export interface MemoryInfo {
+  /** Bytes currently allocated through this backend (live storages). */
+  bytesInUse: number;
+  /** Number of live storages. */
+  storages: number;
+  /** High-water mark of bytesInUse since creation or the last resetPeak(). */
+  peakBytes: number;
+  /** Backend-specific extras (e.g. pooled-but-free bytes on a GPU). */
+  [extra: string]: number;
+}
+
+export type KernelAttrs = Record<string, unknown>;
+
+export interface KernelArgs<A extends KernelAttrs = KernelAttrs> {
+  inputs: readonly TensorInfo[];
+  attrs: A;
+  backend: Backend;
+}
+
+/**
+ * A kernel enqueues work and returns its outputs' infos at once: on an
+ * asynchronous device the data arrives later, only `Backend.read` waits.
+ * Kernels never mutate their inputs unless the kernel's spec says so
+ * (`adamw` updates its parameter and moment storages in place).
+ */
+export type KernelFunc<A extends KernelAttrs = KernelAttrs> = (
+  args: KernelArgs<A>,
+) => TensorInfo | TensorInfo[] | void;
+
+export interface BackendOptions {
+  [option: string]: unknown;
+}
+
+/**
+ * The backend contract: storage, transfer, kernels by name, memory accounting.
+ * Designed for devices whose results arrive asynchronously: everything that
+ * returns data to the host returns a Promise; everything else only enqueues.
+ */
+export interface Backend {
+  readonly name: string;
+  /** Resolves when the device is ready (adapter/device requested, workers spawned...). */
+  ready(): Promise<void>;
+
+  /** Allocate `size` zero-initialised elements of `dtype`. */
+  alloc(size: number, dtype: DType): Storage;
+  /**
+   * Allocate and fill from host data. float32 data may be stored as
+   * float16/bfloat16 (converted, round-to-nearest-even); int32 data is stored as int32.
+   */
+  upload(data: Float32Array | Int32Array | Uint16Array, dtype: DType): Storage;
+  /** Host data of a storage, widened to Float32Array (float dtypes) or Int32Array (int32). */
+  read(storage: Storage): Promise<Float32Array | Int32Array>;
+  /** Synchronous read, only where the device allows it (the CPU backend). */
+  readSync?(storage: Storage): Float32Array | Int32Array;
+  /** Raw storage bits for f16/bf16 (Uint16Array) without widening, for checkpoint writers. */
+  readRaw(storage: Storage): Promise<Float32Array | Int32Array | Uint16Array>;
+  /** Release device memory. Releasing twice is an error. */
+  release(storage: Storage): void;
+
+  /** Enqueue the kernel registered under `name` for this backend. */
+  run(name: string, inputs: readonly TensorInfo[], attrs?: KernelAttrs): TensorInfo[];
+
+  /** Resolves when all enqueued work has completed. */
+  sync(): Promise<void>;
+
+  memory(): MemoryInfo;
+  resetPeak(): void;
+
+  /** Free everything; the backend is unusable afterwards. */
+  dispose(): Promise<void> | void;
+}
+
+export type BackendFactory = (options?: BackendOptions) => Promise<Backend> | Backend;
