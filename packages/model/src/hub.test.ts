@@ -1,0 +1,60 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveModelDir } from './hub.js';
+import { startFakeHub, type FakeHub } from './hub-server.test-util.js';
+import { SafetensorsCheckpoint, writeSafetensorsCheckpoint } from './safetensors/checkpoint.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'molrl-hub-'));
+
+async function folderFiles(sharded: boolean): Promise<Record<string, Uint8Array>> {
+  const dir = tmp();
+  const tensors = [0, 1, 2].map((i) => ({ name: `t${i}`, dtype: 'F32' as const, shape: [8], data: new Float32Array(8).fill(i) }));
+  const names = await writeSafetensorsCheckpoint(dir, tensors, { maxShardBytes: sharded ? 40 : undefined });
+  const files: Record<string, Uint8Array> = { 'config.json': new TextEncoder().encode('{"model_type":"qwen3"}') };
+  for (const n of names) files[n] = readFileSync(join(dir, n));
+  return files;
+}
+
+describe('Hub loading', () => {
+  let hub: FakeHub;
+  beforeAll(async () => {
+    hub = await startFakeHub({
+      'org/single': await folderFiles(false),
+      'org/sharded': await folderFiles(true),
+      'org/empty': { 'config.json': new TextEncoder().encode('{}') },
+    });
+  });
+  afterAll(() => hub.close());
+
+  it('downloads config and a single safetensors file into the HF cache layout, then reads from the cache', async () => {
+    const cacheDir = tmp();
+    const dir = await resolveModelDir('org/single', { hubUrl: hub.url, cacheDir });
+    expect(dir).toBe(join(cacheDir, 'models--org--single', 'snapshots', 'a'.repeat(40)));
+    expect(existsSync(join(dir, 'config.json'))).toBe(true);
+    const ckpt = await SafetensorsCheckpoint.open(dir);
+    expect(Array.from(await ckpt.readFloat32('t2'))).toEqual(new Array(8).fill(2));
+    await ckpt.close();
+    const before = hub.requests.filter((r) => r.startsWith('GET')).length;
+    await resolveModelDir('org/single', { hubUrl: hub.url, cacheDir, revision: 'a'.repeat(40) });
+    expect(hub.requests.filter((r) => r.startsWith('GET')).length).toBe(before);
+  });
+
+  it('downloads every shard listed in the index', async () => {
+    const dir = await resolveModelDir('org/sharded', { hubUrl: hub.url, cacheDir: tmp() });
+    const ckpt = await SafetensorsCheckpoint.open(dir);
+    expect(ckpt.names().sort()).toEqual(['t0', 't1', 't2']);
+    expect(new Set(ckpt.weightMap.values()).size).toBe(3);
+    expect(Array.from(await ckpt.readFloat32('t1'))).toEqual(new Array(8).fill(1));
+    await ckpt.close();
+  });
+
+  it('names missing weights, missing repos and bad ids', async () => {
+    await expect(resolveModelDir('org/empty', { hubUrl: hub.url, cacheDir: tmp() })).rejects.toThrow(
+      /org\/empty@main: the repo has neither model.safetensors nor model.safetensors.index.json/,
+    );
+    await expect(resolveModelDir('org/missing', { hubUrl: hub.url, cacheDir: tmp() })).rejects.toThrow(/org\/missing@main: downloading config.json failed/);
+    await expect(resolveModelDir('/no/such/dir', { hubUrl: hub.url })).rejects.toThrow(/neither an existing directory nor a Hub repo id/);
+  });
+});

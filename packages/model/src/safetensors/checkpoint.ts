@@ -1,0 +1,191 @@
+/**
+ * A checkpoint folder: one `model.safetensors`, or shards listed in
+ * `model.safetensors.index.json` (transformers' layout). Shards are opened on
+ * first use and tensors are read one by one.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SafetensorsFile, type TensorEntry } from './reader.js';
+import { tensorByteSize, writeSafetensors, type TensorToWrite } from './writer.js';
+
+export const SINGLE_FILE = 'model.safetensors';
+export const INDEX_FILE = 'model.safetensors.index.json';
+
+export interface SafetensorsIndex {
+  metadata?: { total_size?: number; [key: string]: unknown };
+  weight_map: Record<string, string>;
+}
+
+/** Parse and validate `model.safetensors.index.json` text; `where` names the file in errors. */
+export function parseSafetensorsIndex(text: string, where: string): SafetensorsIndex {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${where}: not valid JSON (${(err as Error).message})`);
+  }
+  const map = (json as { weight_map?: unknown } | null)?.weight_map;
+  if (map === null || typeof map !== 'object' || Array.isArray(map)) {
+    throw new Error(`${where}: missing "weight_map" object`);
+  }
+  for (const [name, shard] of Object.entries(map as Record<string, unknown>)) {
+    if (typeof shard !== 'string' || !shard.endsWith('.safetensors') || shard.includes('..') || shard.startsWith('/')) {
+      throw new Error(`${where}: weight_map["${name}"] must be a relative .safetensors file name, got ${JSON.stringify(shard)}`);
+    }
+  }
+  return json as SafetensorsIndex;
+}
+
+export class SafetensorsCheckpoint {
+  private readonly open = new Map<string, Promise<SafetensorsFile>>();
+
+  private constructor(
+    readonly dir: string,
+    /** tensor name -> shard file name */
+    readonly weightMap: ReadonlyMap<string, string>,
+    private readonly entries: ReadonlyMap<string, TensorEntry>,
+    files: Map<string, SafetensorsFile>,
+  ) {
+    for (const [shard, f] of files) this.open.set(shard, Promise.resolve(f));
+  }
+
+  /**
+   * Open the checkpoint in `dir`. Every shard header is read and checked
+   * against the index (a tensor the index names but its shard lacks is an
+   * error naming both); tensor data is not read.
+   */
+  static async open(dir: string): Promise<SafetensorsCheckpoint> {
+    const indexPath = join(dir, INDEX_FILE);
+    const files = new Map<string, SafetensorsFile>();
+    const weightMap = new Map<string, string>();
+    const entries = new Map<string, TensorEntry>();
+    try {
+      if (existsSync(indexPath)) {
+        const index = parseSafetensorsIndex(await readFile(indexPath, 'utf8'), indexPath);
+        const shards = [...new Set(Object.values(index.weight_map))];
+        for (const shard of shards) {
+          const path = join(dir, shard);
+          if (!existsSync(path)) throw new Error(`${indexPath}: shard '${shard}' is listed but ${path} does not exist`);
+          files.set(shard, await SafetensorsFile.open(path));
+        }
+        for (const [name, shard] of Object.entries(index.weight_map)) {
+          const f = files.get(shard)!;
+          if (!f.has(name)) throw new Error(`${indexPath}: tensor '${name}' is mapped to '${shard}' but that shard does not contain it`);
+          weightMap.set(name, shard);
+          entries.set(name, f.entry(name));
+        }
+      } else if (existsSync(join(dir, SINGLE_FILE))) {
+        const f = await SafetensorsFile.open(join(dir, SINGLE_FILE));
+        files.set(SINGLE_FILE, f);
+        for (const name of f.names()) {
+          weightMap.set(name, SINGLE_FILE);
+          entries.set(name, f.entry(name));
+        }
+      } else {
+        throw new Error(`${dir}: no ${SINGLE_FILE} or ${INDEX_FILE} found`);
+      }
+    } catch (err) {
+      await Promise.all([...files.values()].map((f) => f.close()));
+      throw err;
+    }
+    return new SafetensorsCheckpoint(dir, weightMap, entries, files);
+  }
+
+  names(): string[] {
+    return [...this.weightMap.keys()];
+  }
+
+  has(name: string): boolean {
+    return this.weightMap.has(name);
+  }
+
+  entry(name: string): TensorEntry {
+    const e = this.entries.get(name);
+    if (!e) throw new Error(`${this.dir}: checkpoint has no tensor '${name}'`);
+    return e;
+  }
+
+  private file(name: string): Promise<SafetensorsFile> {
+    const shard = this.weightMap.get(name);
+    if (!shard) throw new Error(`${this.dir}: checkpoint has no tensor '${name}'`);
+    let f = this.open.get(shard);
+    if (!f) {
+      f = SafetensorsFile.open(join(this.dir, shard));
+      this.open.set(shard, f);
+    }
+    return f;
+  }
+
+  async readFloat32(name: string): Promise<Float32Array> {
+    return (await this.file(name)).readFloat32(name);
+  }
+
+  async readUint16(name: string): Promise<Uint16Array> {
+    return (await this.file(name)).readUint16(name);
+  }
+
+  async readInt32(name: string): Promise<Int32Array> {
+    return (await this.file(name)).readInt32(name);
+  }
+
+  async close(): Promise<void> {
+    const files = await Promise.all(this.open.values());
+    this.open.clear();
+    await Promise.all(files.map((f) => f.close()));
+  }
+}
+
+export interface WriteCheckpointOptions {
+  /** Largest shard in bytes; above it the checkpoint is split (transformers' default is 5 GB). */
+  maxShardBytes?: number;
+  metadata?: Record<string, string>;
+}
+
+/**
+ * Write tensors as `model.safetensors`, or as `model-0000i-of-0000n.safetensors`
+ * shards plus `model.safetensors.index.json` when they exceed `maxShardBytes`.
+ * Returns the file names written.
+ */
+export async function writeSafetensorsCheckpoint(
+  dir: string,
+  tensors: readonly TensorToWrite[],
+  options: WriteCheckpointOptions = {},
+): Promise<string[]> {
+  const maxShard = options.maxShardBytes ?? 5_000_000_000;
+  const metadata = options.metadata ?? { format: 'pt' };
+  await mkdir(dir, { recursive: true });
+  const shards: TensorToWrite[][] = [[]];
+  let current = 0;
+  let total = 0;
+  for (const t of tensors) {
+    const size = tensorByteSize(t);
+    total += size;
+    if (current > 0 && current + size > maxShard) {
+      shards.push([]);
+      current = 0;
+    }
+    shards[shards.length - 1].push(t);
+    current += size;
+  }
+  if (shards.length === 1) {
+    await writeSafetensors(join(dir, SINGLE_FILE), shards[0], metadata);
+    return [SINGLE_FILE];
+  }
+  const n = shards.length;
+  const pad = (i: number) => String(i).padStart(5, '0');
+  const names: string[] = [];
+  const weightMap: Record<string, string> = {};
+  for (let i = 0; i < n; i++) {
+    const file = `model-${pad(i + 1)}-of-${pad(n)}.safetensors`;
+    names.push(file);
+    for (const t of shards[i]) weightMap[t.name] = file;
+    await writeSafetensors(join(dir, file), shards[i], metadata);
+  }
+  const sortedMap = Object.fromEntries(Object.entries(weightMap).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const index: SafetensorsIndex = { metadata: { total_size: total }, weight_map: sortedMap };
+  const indexPath = join(dir, INDEX_FILE);
+  await writeFile(`${indexPath}.tmp-${process.pid}`, JSON.stringify(index, null, 2) + '\n');
+  await rename(`${indexPath}.tmp-${process.pid}`, indexPath);
+  return [...names, INDEX_FILE];
+}

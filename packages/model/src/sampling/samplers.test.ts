@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { SeededRandom } from './prng.js';
+import { applyPenalties, argmax, sampleToken, samplingDistribution, validateSamplingOptions } from './samplers.js';
+
+const ctx0 = { promptTokens: [], generatedTokens: [] };
+
+describe('SeededRandom', () => {
+  it('is reproducible per seed, differs across seeds, and is roughly uniform', () => {
+    const a = new SeededRandom(42);
+    const b = new SeededRandom(42);
+    const c = new SeededRandom(43);
+    const xs = Array.from({ length: 1000 }, () => a.next());
+    expect(xs).toEqual(Array.from({ length: 1000 }, () => b.next()));
+    expect(xs.slice(0, 5)).not.toEqual(Array.from({ length: 5 }, () => c.next()));
+    expect(Math.min(...xs)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...xs)).toBeLessThan(1);
+    const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
+    expect(Math.abs(mean - 0.5)).toBeLessThan(0.05);
+  });
+});
+
+describe('penalties', () => {
+  it('repetition penalty divides positive and multiplies negative logits of seen tokens (transformers)', () => {
+    const out = applyPenalties(new Float32Array([2, -2, 1, 4]), { repetitionPenalty: 2 }, { promptTokens: [0], generatedTokens: [1, 1] });
+    expect(Array.from(out)).toEqual([1, -4, 1, 4]);
+  });
+
+  it('presence penalty subtracts once per generated token, ignoring the prompt', () => {
+    const out = applyPenalties(new Float32Array([2, 2, 2]), { presencePenalty: 1.5 }, { promptTokens: [0], generatedTokens: [2, 2] });
+    expect(Array.from(out)).toEqual([2, 2, 0.5]);
+  });
+});
+
+describe('filters', () => {
+  const logits = new Float32Array([Math.log(0.5), Math.log(0.25), Math.log(0.15), Math.log(0.1)]);
+
+  it('top-k keeps the k largest', () => {
+    const p = samplingDistribution(logits, { topK: 2 });
+    expect(p[0]).toBeCloseTo(2 / 3, 6);
+    expect(p[1]).toBeCloseTo(1 / 3, 6);
+    expect(p[2]).toBe(0);
+  });
+
+  it('top-p keeps the smallest set reaching p (the crossing token included)', () => {
+    const p = samplingDistribution(logits, { topP: 0.7 });
+    expect(Array.from(p).map((x) => x > 0)).toEqual([true, true, false, false]);
+    const p2 = samplingDistribution(logits, { topP: 0.75 });
+    // cumulative ascending: 0.1, 0.25 <= 0.25 removed; 0.5 > 0.25 kept -> {0, 1}
+    expect(Array.from(p2).map((x) => x > 0)).toEqual([true, true, false, false]);
+    const p3 = samplingDistribution(logits, { topP: 0.76 });
+    expect(Array.from(p3).map((x) => x > 0)).toEqual([true, true, true, false]);
+    expect(Array.from(samplingDistribution(logits, { topP: 0.01 })).map((x) => x > 0)).toEqual([true, false, false, false]);
+  });
+
+  it('min-p drops tokens below minP times the top probability', () => {
+    const p = samplingDistribution(logits, { minP: 0.4 });
+    expect(Array.from(p).map((x) => x > 0)).toEqual([true, true, false, false]);
+  });
+
+  it('temperature sharpens and flattens', () => {
+    const cold = samplingDistribution(logits, { temperature: 0.5 });
+    const hot = samplingDistribution(logits, { temperature: 2 });
+    expect(cold[0]).toBeCloseTo(0.25 / (0.25 + 0.0625 + 0.0225 + 0.01), 6);
+    expect(hot[0]).toBeLessThan(0.5);
+  });
+});
+
+describe('sampleToken', () => {
+  it('is greedy at temperature 0 and takes the first maximum', () => {
+    const rng = new SeededRandom(1);
+    expect(argmax(new Float32Array([1, 3, 3, 2]))).toBe(1);
+    expect(sampleToken(new Float32Array([1, 3, 3, 2]), { temperature: 0 }, ctx0, rng)).toBe(1);
+  });
+
+  it('reproduces draws with the same seed and follows the distribution', () => {
+    const logits = new Float32Array([0, Math.log(3), -Infinity, 0]);
+    const draw = (seed: number) => {
+      const rng = new SeededRandom(seed);
+      return Array.from({ length: 2000 }, () => sampleToken(logits, {}, ctx0, rng));
+    };
+    const a = draw(7);
+    expect(a).toEqual(draw(7));
+    expect(a).not.toEqual(draw(8));
+    const counts = [0, 0, 0, 0];
+    for (const t of a) counts[t]++;
+    expect(counts[2]).toBe(0);
+    expect(counts[1] / 2000).toBeGreaterThan(0.55);
+    expect(counts[1] / 2000).toBeLessThan(0.65);
+  });
+
+  it('rejects bad options by name', () => {
+    expect(() => validateSamplingOptions({ topP: 0 })).toThrow(/topP must be in \(0, 1\]/);
+    expect(() => validateSamplingOptions({ temperature: -1 })).toThrow(/temperature/);
+    expect(() => validateSamplingOptions({ topK: 1.5 })).toThrow(/topK/);
+    expect(() => validateSamplingOptions({ repetitionPenalty: 0 })).toThrow(/repetitionPenalty/);
+  });
+});
