@@ -1,0 +1,281 @@
+import type { Backend, KernelAttrs, MemoryInfo, Storage, TensorInfo } from '../backend.js';
+import { bytesPerElement, DTYPES, type DType } from '../dtype.js';
+import { getKernel } from '../registry.js';
+import { CompiledKernels, type DeviceKernel } from './device-kernel.js';
+import { narrowToHalf, widenHalf } from './host/half.js';
+import type { GpujsGPU, GpujsMode } from './modes.js';
+import { emptyHostArray, GpujsStorage, type HostArray } from './storage.js';
+
+/**
+ * The gpujs backend: the kernel set on gpu.js, in one of its modes.
+ *
+ * Execution model. Kernels enqueue work and return their outputs at once, as
+ * the contract asks. Every unit of work (a gpu.js launch or a host step) runs
+ * in submission order: while nothing is in flight a synchronous unit runs
+ * immediately (the cpu and webasm modes never leave anything in flight, so
+ * they run eagerly and errors surface at the call), and once an asynchronous
+ * unit is in flight (every webgpu launch resolves after its readback) later
+ * units chain behind it. A failed asynchronous unit poisons the backend:
+ * later runs, reads and sync() report it.
+ */
+export class GpujsBackend implements Backend {
+  readonly name = 'gpujs';
+  /** The gpu.js kernel class actually used (e.g. 'webasm' when `gpu` resolved to it). */
+  readonly resolvedMode: string;
+  /** Synchronous read; present only in modes whose kernels complete synchronously. */
+  readonly readSync?: (storage: Storage) => Float32Array | Int32Array;
+
+  private readonly kernels: CompiledKernels;
+  private pending: Promise<void> | null = null;
+  private failure: Error | null = null;
+  private bytesInUse = 0;
+  private peakBytes = 0;
+  private liveStorages = 0;
+  private launches = 0;
+  private disposed = false;
+
+  constructor(
+    readonly mode: GpujsMode,
+    gpu: GpujsGPU,
+    kernels?: CompiledKernels,
+  ) {
+    this.resolvedMode = gpu.Kernel.mode;
+    this.kernels = kernels ?? new CompiledKernels(gpu);
+    if (this.resolvedMode !== 'webgpu') {
+      this.readSync = (storage) => {
+        this.checkUsable();
+        if (this.pending) throw new Error('gpujs: readSync with work still in flight; use await read()');
+        return this.widen(this.own(storage, 'readSync'));
+      };
+    }
+  }
+
+  async ready(): Promise<void> {
+    this.checkUsable();
+  }
+
+  alloc(size: number, dtype: DType): Storage {
+    this.checkUsable();
+    checkSize(size, 'alloc');
+    checkDType(dtype, 'alloc');
+    return this.track(new GpujsStorage(size, dtype, emptyHostArray(size, dtype)));
+  }
+
+  upload(data: Float32Array | Int32Array | Uint16Array, dtype: DType): Storage {
+    this.checkUsable();
+    checkDType(dtype, 'upload');
+    let host: HostArray;
+    if (dtype === 'float16' || dtype === 'bfloat16') {
+      host = data instanceof Uint16Array ? data.slice() : narrowToHalf(data, dtype);
+    } else if (data instanceof Uint16Array) {
+      throw new Error(`gpujs: upload of a Uint16Array (raw half bits) needs dtype float16 or bfloat16, got '${dtype}'`);
+    } else if (dtype === 'int32') {
+      host = data instanceof Int32Array ? data.slice() : Int32Array.from(data, Math.trunc);
+    } else {
+      host = Float32Array.from(data);
+    }
+    return this.track(new GpujsStorage(host.length, dtype, host));
+  }
+
+  async read(storage: Storage): Promise<Float32Array | Int32Array> {
+    const own = this.own(storage, 'read');
+    await this.settle();
+    this.checkAlive(own, 'read');
+    return this.widen(own);
+  }
+
+  async readRaw(storage: Storage): Promise<Float32Array | Int32Array | Uint16Array> {
+    const own = this.own(storage, 'readRaw');
+    await this.settle();
+    this.checkAlive(own, 'readRaw');
+    return own.data.slice();
+  }
+
+  release(storage: Storage): void {
+    const own = this.own(storage, 'release');
+    own.released = true;
+    this.bytesInUse -= own.size * bytesPerElement(own.dtype);
+    this.liveStorages -= 1;
+    // work already queued may still read the array; dropping our reference is all a host array needs
+  }
+
+  run(name: string, inputs: readonly TensorInfo[], attrs: KernelAttrs = {}): TensorInfo[] {
+    this.checkUsable();
+    if (this.failure) throw this.poisoned();
+    for (let i = 0; i < inputs.length; i++) this.checkAlive(this.own(inputs[i].storage, `${name} input ${i}`), `${name} input ${i}`);
+    const result = getKernel(name, this.name)({ inputs, attrs, backend: this });
+    if (result === undefined) return [];
+    return Array.isArray(result) ? result : [result as TensorInfo];
+  }
+
+  async sync(): Promise<void> {
+    await this.settle();
+  }
+
+  memory(): MemoryInfo {
+    return {
+      bytesInUse: this.bytesInUse,
+      storages: this.liveStorages,
+      peakBytes: this.peakBytes,
+      compiledKernels: this.kernels.size,
+      launches: this.launches,
+    };
+  }
+
+  resetPeak(): void {
+    this.peakBytes = this.bytesInUse;
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    await this.settle().catch(() => undefined);
+    this.disposed = true;
+    this.bytesInUse = 0;
+    this.liveStorages = 0;
+  }
+
+  // ---- for kernels -------------------------------------------------------
+
+  /** A new storage for a kernel's output; its contents are set by the work the kernel enqueues. */
+  output(shape: readonly number[], dtype: DType = 'float32'): TensorInfo {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const storage = this.track(new GpujsStorage(size, dtype, emptyHostArray(size, dtype)));
+    return { storage, shape: [...shape], dtype };
+  }
+
+  /** The storage behind an info, checked to belong to this backend. */
+  storageOf(info: TensorInfo): GpujsStorage {
+    // no released check: work enqueued before a release still reads what it was given
+    if (!(info.storage instanceof GpujsStorage)) {
+      throw new Error(`gpujs: kernel input belongs to backend '${info.storage?.backend}', not gpujs`);
+    }
+    return info.storage;
+  }
+
+  /** float32 contents of an input, widening half storages and converting int32. Call inside enqueued work. */
+  floats(info: TensorInfo): Float32Array {
+    const s = this.storageOf(info);
+    if (s.data instanceof Float32Array) return s.data;
+    if (s.data instanceof Int32Array) return Float32Array.from(s.data);
+    return widenHalf(s.data, s.dtype as 'float16' | 'bfloat16');
+  }
+
+  /** int32 contents of an index input. Call inside enqueued work. */
+  ints(info: TensorInfo): Int32Array {
+    const s = this.storageOf(info);
+    if (s.data instanceof Int32Array) return s.data;
+    if (s.data instanceof Float32Array) return Int32Array.from(s.data, Math.trunc);
+    return Int32Array.from(widenHalf(s.data, s.dtype as 'float16' | 'bfloat16'), Math.trunc);
+  }
+
+  /** Store float32 values computed for `out`, narrowing to its dtype. */
+  store(out: TensorInfo, values: Float32Array | Int32Array): void {
+    const s = this.storageOf(out);
+    if (s.dtype === 'float32') s.data = values instanceof Float32Array ? values : Float32Array.from(values);
+    else if (s.dtype === 'int32') s.data = values instanceof Int32Array ? values : Int32Array.from(values, Math.trunc);
+    else s.data = narrowToHalf(values, s.dtype as 'float16' | 'bfloat16');
+  }
+
+  /**
+   * Enqueue one gpu.js launch of `kernel` over `out`'s elements. `args` is
+   * evaluated when the launch runs, after all earlier work, so it may read
+   * inputs produced by earlier kernels.
+   */
+  launch(kernel: DeviceKernel, out: TensorInfo, args: () => unknown[], finish?: (values: Float32Array) => Float32Array | Int32Array): void {
+    const size = this.storageOf(out).size;
+    this.enqueue(() => {
+      if (size === 0) return;
+      const runner = this.kernels.get(kernel);
+      runner.setOutput([size]);
+      this.launches += 1;
+      const result = runner(...args());
+      const done = (values: Float32Array) => {
+        if (values.length !== size) throw new Error(`gpujs: kernel '${kernel.name}' returned ${values.length} values for ${size} outputs`);
+        this.store(out, finish ? finish(values) : values);
+      };
+      return isPromise(result) ? result.then(done) : done(result);
+    });
+  }
+
+  /** Enqueue host work (data movement, index bookkeeping, the kernels gpu.js cannot express). */
+  host(work: () => void): void {
+    this.enqueue(work);
+  }
+
+  // ---- internals ---------------------------------------------------------
+
+  private enqueue(work: () => void | Promise<void>): void {
+    if (this.failure) throw this.poisoned();
+    if (this.pending === null) {
+      const result = work();
+      if (isPromise(result)) this.chain(result);
+    } else {
+      this.chain(this.pending.then(work));
+    }
+  }
+
+  private chain(work: Promise<void>): void {
+    const tracked: Promise<void> = work.then(
+      () => {
+        if (this.pending === tracked) this.pending = null;
+      },
+      (error: unknown) => {
+        this.failure ??= error instanceof Error ? error : new Error(String(error));
+        if (this.pending === tracked) this.pending = null;
+      },
+    );
+    this.pending = tracked;
+  }
+
+  private async settle(): Promise<void> {
+    while (this.pending) await this.pending;
+    if (this.failure) throw this.poisoned();
+  }
+
+  private poisoned(): Error {
+    const error = new Error(`gpujs (${this.resolvedMode}): an earlier kernel failed: ${this.failure?.message}`);
+    (error as Error & { cause?: unknown }).cause = this.failure;
+    return error;
+  }
+
+  private widen(storage: GpujsStorage): Float32Array | Int32Array {
+    const { data } = storage;
+    if (data instanceof Uint16Array) return widenHalf(data, storage.dtype as 'float16' | 'bfloat16');
+    return data.slice();
+  }
+
+  private track(storage: GpujsStorage): GpujsStorage {
+    this.bytesInUse += storage.size * bytesPerElement(storage.dtype);
+    this.peakBytes = Math.max(this.peakBytes, this.bytesInUse);
+    this.liveStorages += 1;
+    return storage;
+  }
+
+  private own(storage: Storage, where: string): GpujsStorage {
+    if (!(storage instanceof GpujsStorage)) {
+      throw new Error(`gpujs: ${where}: storage belongs to backend '${storage?.backend}', not gpujs`);
+    }
+    if (storage.released) throw new Error(`gpujs: ${where}: storage was already released`);
+    return storage;
+  }
+
+  private checkAlive(storage: GpujsStorage, where: string): void {
+    if (storage.released) throw new Error(`gpujs: ${where}: storage was released`);
+  }
+
+  private checkUsable(): void {
+    if (this.disposed) throw new Error('gpujs: backend was disposed');
+  }
+}
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as Promise<T>)?.then === 'function';
+}
+
+function checkSize(size: number, where: string): void {
+  if (!Number.isInteger(size) || size < 0) throw new Error(`gpujs: ${where}: size must be a non-negative integer, got ${size}`);
+}
+
+function checkDType(dtype: DType, where: string): void {
+  if (!DTYPES.includes(dtype)) throw new Error(`gpujs: ${where}: unknown dtype '${String(dtype)}' (expected one of ${DTYPES.join(', ')})`);
+}

@@ -1,0 +1,44 @@
+import type { BackendOptions } from '../backend.js';
+import { GpujsBackend } from './backend.js';
+import { CompiledKernels } from './device-kernel.js';
+import { GPUJS_MODES, loadGpujs, probeGpujsMode, type GpujsGPU, type GpujsMode } from './modes.js';
+import './register.js';
+
+export { GpujsBackend } from './backend.js';
+export { GPUJS_MODES, probeGpujsMode, type GpujsMode, type ModeAvailability } from './modes.js';
+
+export interface GpujsBackendOptions extends BackendOptions {
+  /** gpu.js mode (default 'gpu': gpu.js's own choice, which is 'webasm' in Node without headless-gl). */
+  mode?: GpujsMode;
+}
+
+interface SharedMode {
+  gpu: GpujsGPU;
+  kernels: CompiledKernels;
+}
+
+/** One gpu.js GPU instance and its compiled kernels per mode, shared by every backend of that mode. */
+const shared = new Map<GpujsMode, SharedMode>();
+
+/**
+ * Create a ready `gpujs` backend. Throws, naming the mode and the reason, where
+ * the mode cannot run here (no adapter for webgpu, no headless-gl, ...).
+ */
+export async function createGpujsBackend(options: GpujsBackendOptions = {}): Promise<GpujsBackend> {
+  const mode = options.mode ?? 'gpu';
+  if (!GPUJS_MODES.includes(mode)) {
+    throw new Error(`gpujs: unknown mode '${String(mode)}' (expected one of ${GPUJS_MODES.join(', ')})`);
+  }
+  let entry = shared.get(mode);
+  if (!entry) {
+    const availability = await probeGpujsMode(mode);
+    if (!availability.available) throw new Error(`gpujs: mode '${mode}' is not available here: ${availability.reason}`);
+    const { GPU } = loadGpujs();
+    const gpu = new GPU({ mode });
+    entry = { gpu, kernels: new CompiledKernels(gpu) };
+    shared.set(mode, entry);
+  }
+  const backend = new GpujsBackend(mode, entry.gpu, entry.kernels);
+  await backend.ready();
+  return backend;
+}

@@ -1,0 +1,107 @@
+import type { KernelFunc, TensorInfo } from '../../backend.js';
+import type { GpujsBackend } from '../backend.js';
+import { deviceKernel } from '../device-kernel.js';
+import { broadcastShapes, fmt, sizeOf, stridesOf } from '../shape.js';
+import { divFloor } from './index-math.js';
+
+/**
+ * One thread per output element, a dot product over K. Transposes are strides,
+ * batch broadcasting is a per-batch offset table computed on the host.
+ */
+const MATMUL = deviceKernel(
+  'matmul',
+  [
+    ['a', 'Array'],
+    ['b', 'Array'],
+    ['aOffsets', 'Array'],
+    ['bOffsets', 'Array'],
+    ['n', 'Integer'],
+    ['k', 'Integer'],
+    ['mn', 'Integer'],
+    ['aRowStride', 'Integer'],
+    ['aInnerStride', 'Integer'],
+    ['bInnerStride', 'Integer'],
+    ['bColStride', 'Integer'],
+  ],
+  `
+const idx = this.thread.x;
+${divFloor('batch', 'idx', 'mn')}
+const rem = idx - batch * mn;
+${divFloor('i', 'rem', 'n')}
+const j = rem - i * n;
+const aBase = aOffsets[batch] + i * aRowStride;
+const bBase = bOffsets[batch] + j * bColStride;
+let sum = 0.0;
+for (let p = 0; p < k; p++) {
+  sum += a[aBase + p * aInnerStride] * b[bBase + p * bInnerStride];
+}
+return sum;
+`,
+);
+
+export interface MatmulAttrs {
+  transposeA?: boolean;
+  transposeB?: boolean;
+  [key: string]: unknown;
+}
+
+export const matmul: KernelFunc<MatmulAttrs> = ({ inputs, attrs, backend }) => {
+  const be = backend as GpujsBackend;
+  const [a, b] = inputs as [TensorInfo, TensorInfo];
+  const transposeA = attrs.transposeA === true;
+  const transposeB = attrs.transposeB === true;
+  if (a.shape.length < 2 || b.shape.length < 2) {
+    throw new Error(`gpujs matmul: inputs need rank >= 2, got ${fmt(a.shape)} and ${fmt(b.shape)}`);
+  }
+  const ar = a.shape.length;
+  const br = b.shape.length;
+  const m = transposeA ? a.shape[ar - 1] : a.shape[ar - 2];
+  const ka = transposeA ? a.shape[ar - 2] : a.shape[ar - 1];
+  const kb = transposeB ? b.shape[br - 1] : b.shape[br - 2];
+  const n = transposeB ? b.shape[br - 2] : b.shape[br - 1];
+  if (ka !== kb) {
+    throw new Error(
+      `gpujs matmul: inner dimensions differ: a ${fmt(a.shape)}${transposeA ? ' (transposed)' : ''} has K=${ka}, b ${fmt(b.shape)}${transposeB ? ' (transposed)' : ''} has K=${kb}`,
+    );
+  }
+  const batchA = a.shape.slice(0, -2);
+  const batchB = b.shape.slice(0, -2);
+  const batch = broadcastShapes([batchA, batchB], 'matmul (batch dims)');
+  const out = be.output([...batch, m, n]);
+  const aOffsets = batchOffsets(batchA, batch, m * ka);
+  const bOffsets = batchOffsets(batchB, batch, ka * n);
+  be.launch(MATMUL, out, () => [
+    be.floats(a),
+    be.floats(b),
+    aOffsets,
+    bOffsets,
+    n,
+    ka,
+    m * n,
+    transposeA ? 1 : ka,
+    transposeA ? m : 1,
+    transposeB ? 1 : n,
+    transposeB ? ka : 1,
+  ]);
+  return out;
+};
+
+/** Element offset of each output batch's matrix inside an operand with batch dims `own` broadcast to `out`. */
+function batchOffsets(own: readonly number[], out: readonly number[], matrixSize: number): Float32Array {
+  const count = sizeOf(out);
+  const offsets = new Float32Array(Math.max(count, 1));
+  const outStrides = stridesOf(out);
+  const ownStrides = stridesOf(own);
+  for (let bi = 0; bi < count; bi++) {
+    let rem = bi;
+    let off = 0;
+    for (let d = 0; d < out.length; d++) {
+      const c = Math.floor(rem / outStrides[d]);
+      rem -= c * outStrides[d];
+      const od = d - (out.length - own.length);
+      if (od >= 0 && own[od] !== 1) off += c * ownStrides[od];
+    }
+    offsets[bi] = off * matrixSize;
+  }
+  return offsets;
+}
