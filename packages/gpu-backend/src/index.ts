@@ -1,5 +1,18 @@
 export type { Backend, BackendFactory, BackendOptions, KernelArgs, KernelAttrs, KernelFunc, MemoryInfo, Storage, TensorInfo } from './backend.js';
+export { createBackend, listBackends, registerBackend } from './backends.js';
 export { DTYPES, bytesPerElement, isFloat, type DType } from './dtype.js';
+export {
+  bfloat16ArrayToFloat32,
+  bfloat16BitsToFloat32,
+  float16ArrayToFloat32,
+  float16BitsToFloat32,
+  float32ArrayToBfloat16,
+  float32ArrayToFloat16,
+  float32Bits,
+  float32FromBits,
+  float32ToBfloat16Bits,
+  float32ToFloat16Bits,
+} from './dtype-convert.js';
 export { KERNEL_NAMES, KERNEL_SPECS, type BinaryOp, type KernelSpec, type UnaryOp } from './kernel-spec.js';
 export {
   declareUnsupported,
@@ -12,3 +25,18 @@ export {
   type KernelConfig,
   type UnsupportedKernel,
 } from './registry.js';
+export {
+  assertInputCount,
+  assertSameShape,
+  broadcastShapes,
+  broadcastStrides,
+  kernelError,
+  matmulShape,
+  normalizeAxes,
+  normalizeAxis,
+  reducedShape,
+  sizeOf,
+  splitAtAxis,
+  stridesOf,
+  type MatmulShape,
+} from './shape.js';

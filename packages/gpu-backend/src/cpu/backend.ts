@@ -1,0 +1,163 @@
+import type { Backend, KernelAttrs, MemoryInfo, Storage, TensorInfo } from '../backend.js';
+import { DTYPES, bytesPerElement, type DType } from '../dtype.js';
+import {
+  bfloat16ArrayToFloat32,
+  float16ArrayToFloat32,
+  float32ArrayToBfloat16,
+  float32ArrayToFloat16,
+} from '../dtype-convert.js';
+import { getKernel } from '../registry.js';
+import * as gemmModule from './matmul/gemm.js';
+import { fmt, sizeOf } from '../shape.js';
+import { allocHostArray, CpuStorage, type HostArray } from './storage.js';
+
+export type CpuBackendOptions = Record<string, never>;
+
+/**
+ * The reference backend: storages are typed arrays in this process, kernels
+ * run synchronously inside `run`, so `sync` resolves at once and `readSync`
+ * is available.
+ */
+export class CpuBackend implements Backend {
+  readonly name = 'cpu';
+  private nextId = 1;
+  private bytesInUse = 0;
+  private liveStorages = 0;
+  private peakBytes = 0;
+  private disposed = false;
+  private readonly live = new Set<CpuStorage>();
+
+  async ready(): Promise<void> {
+    // The fast GEMM may need to compile WebAssembly or start workers first.
+    const initGemm = (gemmModule as Record<string, unknown>)['initGemm'];
+    if (typeof initGemm === 'function') await (initGemm as () => Promise<void>)();
+  }
+
+  alloc(size: number, dtype: DType): CpuStorage {
+    this.assertUsable();
+    if (!Number.isInteger(size) || size < 0) throw new Error(`${this.name}.alloc: size must be a non-negative integer, got ${size}`);
+    if (!DTYPES.includes(dtype)) throw new Error(`${this.name}.alloc: unknown dtype '${String(dtype)}' (expected ${DTYPES.join(', ')})`);
+    return this.adopt(allocHostArray(size, dtype), dtype);
+  }
+
+  upload(data: Float32Array | Int32Array | Uint16Array, dtype: DType): CpuStorage {
+    this.assertUsable();
+    const storage = this.alloc(data.length, dtype);
+    const dst = storage.data!;
+    if (dtype === 'float16' || dtype === 'bfloat16') {
+      if (data instanceof Uint16Array) dst.set(data);
+      else {
+        const src = data instanceof Float32Array ? data : Float32Array.from(data);
+        if (dtype === 'float16') float32ArrayToFloat16(src, dst as Uint16Array);
+        else float32ArrayToBfloat16(src, dst as Uint16Array);
+      }
+    } else if (data instanceof Uint16Array) {
+      this.release(storage);
+      throw new Error(`${this.name}.upload: Uint16Array holds raw float16/bfloat16 bits and cannot be uploaded as ${dtype}`);
+    } else if (dtype === 'int32' && data instanceof Float32Array) {
+      const out = dst as Int32Array;
+      for (let i = 0; i < data.length; i++) out[i] = truncToInt32(data[i]);
+    } else {
+      dst.set(data);
+    }
+    return storage;
+  }
+
+  /** The live host array of a storage (no copy). Kernels use this. */
+  dataOf(storage: Storage, context = 'storage'): HostArray {
+    if (!(storage instanceof CpuStorage) || storage.backend !== this.name) {
+      throw new Error(`${context}: a storage of backend '${storage?.backend}' was passed to backend '${this.name}'`);
+    }
+    if (storage.data === null) throw new Error(`${context}: ${storage.describe()} was used after release`);
+    return storage.data;
+  }
+
+  readSync(storage: Storage): Float32Array | Int32Array {
+    const data = this.dataOf(storage, `${this.name}.read`);
+    switch (storage.dtype) {
+      case 'float16':
+        return float16ArrayToFloat32(data as Uint16Array);
+      case 'bfloat16':
+        return bfloat16ArrayToFloat32(data as Uint16Array);
+      case 'int32':
+        return (data as Int32Array).slice();
+      default:
+        return (data as Float32Array).slice();
+    }
+  }
+
+  async read(storage: Storage): Promise<Float32Array | Int32Array> {
+    return this.readSync(storage);
+  }
+
+  async readRaw(storage: Storage): Promise<Float32Array | Int32Array | Uint16Array> {
+    return this.dataOf(storage, `${this.name}.readRaw`).slice();
+  }
+
+  release(storage: Storage): void {
+    if (!(storage instanceof CpuStorage) || storage.backend !== this.name) {
+      throw new Error(`${this.name}.release: a storage of backend '${storage?.backend}' was passed to backend '${this.name}'`);
+    }
+    if (storage.data === null) throw new Error(`${this.name}.release: ${storage.describe()} was already released`);
+    storage.data = null;
+    this.live.delete(storage);
+    this.bytesInUse -= storage.size * bytesPerElement(storage.dtype);
+    this.liveStorages--;
+  }
+
+  run(name: string, inputs: readonly TensorInfo[], attrs: KernelAttrs = {}): TensorInfo[] {
+    this.assertUsable();
+    const kernel = getKernel(name, this.name);
+    for (let i = 0; i < inputs.length; i++) {
+      const info = inputs[i];
+      const data = this.dataOf(info.storage, `${name}: input ${i}`);
+      if (sizeOf(info.shape) !== data.length) {
+        throw new Error(`${name}: input ${i} has shape ${fmt(info.shape)} (${sizeOf(info.shape)} elements) but its storage holds ${data.length}`);
+      }
+    }
+    const result = kernel({ inputs, attrs, backend: this });
+    if (result === undefined) return [];
+    return Array.isArray(result) ? result : [result];
+  }
+
+  async sync(): Promise<void> {}
+
+  memory(): MemoryInfo {
+    return { bytesInUse: this.bytesInUse, storages: this.liveStorages, peakBytes: this.peakBytes };
+  }
+
+  resetPeak(): void {
+    this.peakBytes = this.bytesInUse;
+  }
+
+  dispose(): void {
+    for (const s of this.live) s.data = null;
+    this.live.clear();
+    this.bytesInUse = 0;
+    this.liveStorages = 0;
+    this.disposed = true;
+  }
+
+  /** Wrap an existing host array as a storage of this backend (kernels allocate their outputs through it). */
+  adopt(data: HostArray, dtype: DType): CpuStorage {
+    this.assertUsable();
+    const storage = new CpuStorage(this.name, this.nextId++, dtype, data);
+    this.live.add(storage);
+    this.bytesInUse += data.length * bytesPerElement(dtype);
+    this.liveStorages++;
+    if (this.bytesInUse > this.peakBytes) this.peakBytes = this.bytesInUse;
+    return storage;
+  }
+
+  private assertUsable(): void {
+    if (this.disposed) throw new Error(`backend '${this.name}' was disposed`);
+  }
+}
+
+/** float -> int32: truncate toward zero, saturate, NaN -> 0 (what WGSL's i32(f32) does too). */
+export function truncToInt32(x: number): number {
+  if (x !== x) return 0;
+  if (x >= 2147483647) return 2147483647;
+  if (x <= -2147483648) return -2147483648;
+  return Math.trunc(x);
+}

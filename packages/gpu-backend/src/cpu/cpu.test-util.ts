@@ -1,0 +1,65 @@
+import type { KernelAttrs, TensorInfo } from '../backend.js';
+import type { DType } from '../dtype.js';
+import { createCpuBackend, type CpuBackend } from './index.js';
+
+export interface HostTensor {
+  data: Float32Array | Int32Array;
+  shape: number[];
+}
+
+/** Upload host tensors, run one cpu kernel, read every output back. */
+export async function runCpu(
+  name: string,
+  inputs: { data: ArrayLike<number>; shape: number[]; dtype?: DType }[],
+  attrs: KernelAttrs = {},
+): Promise<HostTensor[]> {
+  const cpu = await sharedCpu();
+  const infos: TensorInfo[] = inputs.map(({ data, shape, dtype = 'float32' }) => ({
+    storage: cpu.upload(dtype === 'int32' ? Int32Array.from(data) : Float32Array.from(data), dtype),
+    shape,
+    dtype,
+  }));
+  const outs = cpu.run(name, infos, attrs);
+  const result = outs.map((o) => ({ data: cpu.readSync(o.storage), shape: [...o.shape] }));
+  for (const o of outs) cpu.release(o.storage);
+  for (const i of infos) cpu.release(i.storage);
+  return result;
+}
+
+let shared: Promise<CpuBackend> | null = null;
+export function sharedCpu(): Promise<CpuBackend> {
+  shared ??= createCpuBackend();
+  return shared;
+}
+
+/** Deterministic host PRNG (mulberry32) for test inputs. */
+export function seededRandom(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function randomArray(n: number, seed: number, low = -1, high = 1): Float32Array {
+  const rand = seededRandom(seed);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = low + (high - low) * rand();
+  return out;
+}
+
+export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, atol = 1e-5, rtol = 1e-5): void {
+  if (actual.length !== expected.length) throw new Error(`length ${actual.length} != expected ${expected.length}`);
+  for (let i = 0; i < actual.length; i++) {
+    const a = actual[i];
+    const e = expected[i];
+    if (Number.isNaN(e) && Number.isNaN(a)) continue;
+    if (a === e) continue;
+    if (!(Math.abs(a - e) <= atol + rtol * Math.abs(e))) {
+      throw new Error(`element ${i}: got ${a}, expected ${e} (atol ${atol}, rtol ${rtol})`);
+    }
+  }
+}

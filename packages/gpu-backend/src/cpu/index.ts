@@ -1,0 +1,14 @@
+import { CpuBackend, type CpuBackendOptions } from './backend.js';
+import { registerCpuKernels } from './register.js';
+
+export { CpuBackend, type CpuBackendOptions } from './backend.js';
+export { CpuStorage, type HostArray } from './storage.js';
+export { CPU_KERNELS, registerCpuKernels } from './register.js';
+
+/** Create the reference CPU backend (kernels registered, fast GEMM initialised). */
+export async function createCpuBackend(_options: CpuBackendOptions = {}): Promise<CpuBackend> {
+  registerCpuKernels();
+  const backend = new CpuBackend();
+  await backend.ready();
+  return backend;
+}

@@ -1,0 +1,111 @@
+import type { KernelArgs, KernelFunc } from '../../backend.js';
+import type { BinaryOp } from '../../kernel-spec.js';
+import type { KernelConfig } from '../../registry.js';
+import { assertInputCount, broadcastShapes } from '../../shape.js';
+import { forEachBroadcastRow } from '../broadcast.js';
+import { floatInput, floatOutput } from '../host.js';
+
+export const BINARY_OPS: readonly BinaryOp[] = [
+  'add',
+  'sub',
+  'mul',
+  'div',
+  'maximum',
+  'minimum',
+  'pow',
+  'equal',
+  'notEqual',
+  'greater',
+  'greaterEqual',
+  'less',
+  'lessEqual',
+];
+
+/**
+ * out[o + i] = op(a[ai + i*as], b[bi + i*bs]) for i < n. One loop per op so
+ * each stays monomorphic and tight.
+ */
+export function binaryRow(
+  op: BinaryOp,
+  a: Float32Array,
+  ai: number,
+  as: number,
+  b: Float32Array,
+  bi: number,
+  bs: number,
+  out: Float32Array,
+  o: number,
+  n: number,
+): void {
+  switch (op) {
+    case 'add':
+      for (let i = 0; i < n; i++, ai += as, bi += bs) out[o + i] = a[ai] + b[bi];
+      return;
+    case 'sub':
+      for (let i = 0; i < n; i++, ai += as, bi += bs) out[o + i] = a[ai] - b[bi];
+      return;
+    case 'mul':
+      for (let i = 0; i < n; i++, ai += as, bi += bs) out[o + i] = a[ai] * b[bi];
+      return;
+    case 'div':
+      for (let i = 0; i < n; i++, ai += as, bi += bs) out[o + i] = a[ai] / b[bi];
+      return;
+    case 'maximum':
+      for (let i = 0; i < n; i++, ai += as, bi += bs) out[o + i] = Math.max(a[ai], b[bi]);
+      return;
+    case 'minimum':
+      for (let i = 0; i < n; i++, ai += as, bi += bs) out[o + i] = Math.min(a[ai], b[bi]);
+      return;
+    case 'pow':
+      for (let i = 0; i < n; i++, ai += as, bi += bs) out[o + i] = Math.pow(a[ai], b[bi]);
+      return;
+    case 'equal':
+      for (let i = 0; i < n; i++, ai += as, bi += bs) out[o + i] = a[ai] === b[bi] ? 1 : 0;
+      return;
+    case 'notEqual':
+      for (let i = 0; i < n; i++, ai += as, bi += bs) out[o + i] = a[ai] !== b[bi] ? 1 : 0;
+      return;
+    case 'greater':
+      for (let i = 0; i < n; i++, ai += as, bi += bs) out[o + i] = a[ai] > b[bi] ? 1 : 0;
+      return;
+    case 'greaterEqual':
+      for (let i = 0; i < n; i++, ai += as, bi += bs) out[o + i] = a[ai] >= b[bi] ? 1 : 0;
+      return;
+    case 'less':
+      for (let i = 0; i < n; i++, ai += as, bi += bs) out[o + i] = a[ai] < b[bi] ? 1 : 0;
+      return;
+    case 'lessEqual':
+      for (let i = 0; i < n; i++, ai += as, bi += bs) out[o + i] = a[ai] <= b[bi] ? 1 : 0;
+      return;
+    default:
+      throw new Error(`unknown binary op '${String(op)}' (expected one of ${BINARY_OPS.join(', ')})`);
+  }
+}
+
+/** Broadcasting a op b on host arrays. */
+export function broadcastBinary(
+  op: BinaryOp,
+  a: Float32Array,
+  aShape: readonly number[],
+  b: Float32Array,
+  bShape: readonly number[],
+  out: Float32Array,
+  outShape: readonly number[],
+): void {
+  forEachBroadcastRow(outShape, [aShape, bShape], (offsets, o, n, inner) => {
+    binaryRow(op, a, offsets[0], inner[0], b, offsets[1], inner[1], out, o, n);
+  });
+}
+
+function binaryKernel(op: BinaryOp): KernelFunc {
+  return ({ inputs, backend }: KernelArgs) => {
+    assertInputCount(op, inputs, 2);
+    const [a, b] = inputs;
+    const outShape = broadcastShapes(op, a.shape, b.shape);
+    const out = floatOutput(backend, outShape);
+    broadcastBinary(op, floatInput(backend, a, op), a.shape, floatInput(backend, b, op), b.shape, out.data, outShape);
+    return out.info;
+  };
+}
+
+export const binaryKernels: KernelConfig[] = BINARY_OPS.map((op) => ({ name: op, backend: 'cpu', kernel: binaryKernel(op) }));

@@ -1,0 +1,91 @@
+import type { KernelArgs, KernelFunc } from '../../backend.js';
+import type { UnaryOp } from '../../kernel-spec.js';
+import type { KernelConfig } from '../../registry.js';
+import { assertInputCount } from '../../shape.js';
+import { floatInput, floatOutput } from '../host.js';
+
+export const UNARY_OPS: readonly UnaryOp[] = [
+  'neg',
+  'abs',
+  'exp',
+  'log',
+  'sqrt',
+  'rsqrt',
+  'square',
+  'reciprocal',
+  'silu',
+  'sigmoid',
+  'tanh',
+  'relu',
+  'isNaN',
+  'isInf',
+];
+
+/** out[i] = op(x[i]); one loop per op. sigmoid/silu use the form that cannot overflow. */
+export function unaryLoop(op: UnaryOp, x: Float32Array, out: Float32Array): void {
+  const n = x.length;
+  switch (op) {
+    case 'neg':
+      for (let i = 0; i < n; i++) out[i] = -x[i];
+      return;
+    case 'abs':
+      for (let i = 0; i < n; i++) out[i] = Math.abs(x[i]);
+      return;
+    case 'exp':
+      for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]);
+      return;
+    case 'log':
+      for (let i = 0; i < n; i++) out[i] = Math.log(x[i]);
+      return;
+    case 'sqrt':
+      for (let i = 0; i < n; i++) out[i] = Math.sqrt(x[i]);
+      return;
+    case 'rsqrt':
+      for (let i = 0; i < n; i++) out[i] = 1 / Math.sqrt(x[i]);
+      return;
+    case 'square':
+      for (let i = 0; i < n; i++) out[i] = x[i] * x[i];
+      return;
+    case 'reciprocal':
+      for (let i = 0; i < n; i++) out[i] = 1 / x[i];
+      return;
+    case 'silu':
+      for (let i = 0; i < n; i++) out[i] = x[i] * sigmoid(x[i]);
+      return;
+    case 'sigmoid':
+      for (let i = 0; i < n; i++) out[i] = sigmoid(x[i]);
+      return;
+    case 'tanh':
+      for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]);
+      return;
+    case 'relu':
+      for (let i = 0; i < n; i++) out[i] = x[i] > 0 ? x[i] : x[i] !== x[i] ? x[i] : 0;
+      return;
+    case 'isNaN':
+      for (let i = 0; i < n; i++) out[i] = x[i] !== x[i] ? 1 : 0;
+      return;
+    case 'isInf':
+      for (let i = 0; i < n; i++) out[i] = x[i] === Infinity || x[i] === -Infinity ? 1 : 0;
+      return;
+    default:
+      throw new Error(`unknown unary op '${String(op)}' (expected one of ${UNARY_OPS.join(', ')})`);
+  }
+}
+
+export function sigmoid(x: number): number {
+  if (x >= 0) return 1 / (1 + Math.exp(-x));
+  const e = Math.exp(x);
+  return e / (1 + e);
+}
+
+function unaryKernel(op: UnaryOp): KernelFunc {
+  return ({ inputs, backend }: KernelArgs) => {
+    assertInputCount(op, inputs, 1);
+    const [x] = inputs;
+    const out = floatOutput(backend, x.shape);
+    unaryLoop(op, floatInput(backend, x, op), out.data);
+    return out.info;
+  };
+}
+
+export const unaryKernels: KernelConfig[] = UNARY_OPS.map((op) => ({ name: op, backend: 'cpu', kernel: unaryKernel(op) }));
