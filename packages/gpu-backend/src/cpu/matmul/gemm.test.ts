@@ -1,0 +1,139 @@
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { configureGemm, disposeGemm, gemm, gemmReference, gemmWorkerTaskCount, getGemmConfig, initGemm, type GemmParams } from './gemm.js';
+
+/**
+ * Inputs are uniform in [-1, 1], so each output is a sum of K products of
+ * magnitude <= 1 and float32 rounding grows at most linearly in K: the
+ * stated tolerance is |fast - reference| <= 1e-6 * K (plus 1e-6).
+ */
+const tolerance = (k: number) => 1e-6 * k + 1e-6;
+
+function seeded(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return (s / 2 ** 32) * 2 - 1;
+  };
+}
+
+function randomArray(size: number, rand: () => number): Float32Array {
+  const out = new Float32Array(size);
+  for (let i = 0; i < size; i++) out[i] = rand();
+  return out;
+}
+
+/** Runs gemm and the reference on the same random problem (with offsets) and compares. */
+function checkAgainstReference(m: number, n: number, k: number, transA: boolean, transB: boolean, seed: number): void {
+  const rand = seeded(seed);
+  const aOffset = 3;
+  const bOffset = 5;
+  const cOffset = 7;
+  const a = randomArray(aOffset + m * k + 2, rand);
+  const b = randomArray(bOffset + k * n + 2, rand);
+  // C starts as garbage: gemm must overwrite, not accumulate.
+  const c = randomArray(cOffset + m * n + 2, rand);
+  const expected = c.slice();
+  const p: GemmParams = { a, aOffset, b, bOffset, c, cOffset, m, n, k, transA, transB };
+  gemm(p);
+  gemmReference({ ...p, c: expected });
+  const tol = tolerance(k);
+  let worst = 0;
+  for (let i = 0; i < c.length; i++) worst = Math.max(worst, Math.abs(c[i]! - expected[i]!));
+  const where = `m=${m} n=${n} k=${k} transA=${transA} transB=${transB}`;
+  expect(worst, where).toBeLessThanOrEqual(tol);
+  // Values outside C's range are untouched.
+  expect(c[cOffset - 1], where).toBe(expected[cOffset - 1]);
+  expect(c[cOffset + m * n], where).toBe(expected[cOffset + m * n]);
+}
+
+const TRANSPOSES = [
+  [false, false],
+  [true, false],
+  [false, true],
+  [true, true],
+] as const;
+
+const defaults = getGemmConfig();
+
+afterEach(async () => {
+  await configureGemm(defaults);
+});
+
+afterAll(async () => {
+  await disposeGemm();
+});
+
+describe('gemm (single thread)', () => {
+  it('matches the reference on edge shapes, all transposes', async () => {
+    await configureGemm({ threads: 1, minPackedWork: 0 });
+    const dims = [0, 1, 2, 5, 7, 9, 17];
+    let seed = 1;
+    for (const [transA, transB] of TRANSPOSES) {
+      for (const m of dims) for (const n of dims) for (const k of [0, 1, 3, 8]) checkAgainstReference(m, n, k, transA, transB, seed++);
+    }
+  });
+
+  it('matches the reference on random shapes across k blocks and edge tiles', async () => {
+    // Small blocks so the shapes below cross several k blocks and task tiles.
+    await configureGemm({ threads: 1, minPackedWork: 0, kc: 32, mc: 18, nc: 24 });
+    const rand = seeded(99);
+    let seed = 1000;
+    for (const [transA, transB] of TRANSPOSES) {
+      for (let trial = 0; trial < 6; trial++) {
+        const dim = () => 1 + Math.floor(((rand() + 1) / 2) * 90);
+        checkAgainstReference(dim(), dim(), dim(), transA, transB, seed++);
+      }
+    }
+  });
+
+  it('cuts problems larger than the working set into row and column chunks', async () => {
+    await configureGemm({ threads: 1, minPackedWork: 0, maxWorkingSet: 4000 });
+    let seed = 2000;
+    for (const [transA, transB] of TRANSPOSES) checkAgainstReference(61, 83, 47, transA, transB, seed++);
+  });
+
+  it('writes nothing when m or n is 0 and zeros C when k is 0', () => {
+    const c = new Float32Array([5, 5, 5, 5, 5, 5]);
+    gemm({ a: new Float32Array(0), aOffset: 0, b: new Float32Array(0), bOffset: 0, c, cOffset: 1, m: 2, n: 2, k: 0, transA: false, transB: false });
+    expect([...c]).toEqual([5, 0, 0, 0, 0, 5]);
+    gemm({ a: new Float32Array(0), aOffset: 0, b: new Float32Array(4), bOffset: 0, c, cOffset: 0, m: 0, n: 2, k: 2, transA: false, transB: false });
+    expect([...c]).toEqual([5, 0, 0, 0, 0, 5]);
+  });
+
+  it('names the operand and sizes when an array is too short', () => {
+    const p: GemmParams = { a: new Float32Array(6), aOffset: 0, b: new Float32Array(5), bOffset: 0, c: new Float32Array(4), cOffset: 0, m: 2, n: 2, k: 3, transA: false, transB: false };
+    expect(() => gemm(p)).toThrow(/b needs 6 values from offset 0, but has length 5/);
+    expect(() => gemm({ ...p, b: new Float32Array(6), m: -1 })).toThrow(/m must be a non-negative integer/);
+  });
+});
+
+describe('gemm (threads)', () => {
+  it('shares tasks with worker threads and matches the reference, all transposes', async () => {
+    // The calling thread runs no task here, so the workers must have done them all.
+    await configureGemm({ threads: 2, minPackedWork: 0, minThreadedWork: 0, callerRunsTasks: false, kc: 64, mc: 24, nc: 32 });
+    await initGemm();
+    const before = gemmWorkerTaskCount();
+    let seed = 3000;
+    for (const [transA, transB] of TRANSPOSES) {
+      checkAgainstReference(130, 97, 150, transA, transB, seed++);
+      checkAgainstReference(1, 40, 33, transA, transB, seed++);
+      checkAgainstReference(45, 1, 70, transA, transB, seed++);
+    }
+    expect(gemmWorkerTaskCount()).toBeGreaterThan(before);
+  });
+
+  it('runs with the calling thread and workers together on a larger problem', async () => {
+    await configureGemm({ threads: 2 });
+    await initGemm();
+    checkAgainstReference(257, 263, 300, false, true, 4000);
+    checkAgainstReference(200, 190, 520, true, false, 4001);
+  });
+
+  it('restarts cleanly after disposeGemm', async () => {
+    await configureGemm({ threads: 2, minPackedWork: 0, minThreadedWork: 0 });
+    await disposeGemm();
+    checkAgainstReference(40, 50, 60, false, false, 5000);
+    await disposeGemm();
+    checkAgainstReference(40, 50, 60, true, true, 5001);
+  });
+});
