@@ -1,0 +1,82 @@
+/**
+ * Ops with a hand-written backward, for fused computations in other packages
+ * (e.g. a loss chunked over the vocabulary that recomputes its logits in the
+ * backward instead of keeping them).
+ */
+import { noGrad } from '../engine.js';
+import { needsGrad, record } from '../ops/core.js';
+import { fill } from '../ops/creation.js';
+import type { Tensor } from '../tensor.js';
+import { fmt } from '../shape.js';
+
+export interface CustomOpContext {
+  /** Keep these tensors for the backward (they survive tidy and dispose of the originals). */
+  save(...tensors: Tensor[]): void;
+}
+
+/**
+ * forward(inputs, ctx) runs without recording and returns the output(s);
+ * backward(grads, saved, ctx) gets one gradient per output (zeros where an
+ * output got none) and returns one gradient (or null) per input, shaped like
+ * the input. The returned function records a single graph node.
+ */
+export function customOp<Outputs extends Tensor | Tensor[]>(
+  name: string,
+  forward: (inputs: Tensor[], ctx: CustomOpContext) => Outputs,
+  backward: (grads: Tensor[], saved: Tensor[]) => (Tensor | null | undefined)[],
+): (...inputs: Tensor[]) => Outputs {
+  return (...inputs: Tensor[]) => {
+    for (const t of inputs) t.assertAlive(name);
+    const toSave: Tensor[] = [];
+    const ctx: CustomOpContext = { save: (...ts) => toSave.push(...ts) };
+    const result = noGrad(() => forward(inputs, ctx));
+    const outputs: Tensor[] = Array.isArray(result) ? (result as Tensor[]) : [result as Tensor];
+    if (needsGrad(...inputs)) {
+      const shapes = outputs.map((o) => o.shape);
+      record(name, inputs, outputs, toSave, (grads, saved) => {
+        const full = grads.map((g, i) => g ?? fill(shapes[i]!, 0));
+        const out = backward(full, saved);
+        if (out.length !== inputs.length) {
+          throw new Error(`customOp '${name}': backward returned ${out.length} gradients for ${inputs.length} inputs`);
+        }
+        return out;
+      });
+    }
+    return result;
+  };
+}
+
+/**
+ * tfjs-style: fn(...inputs) returns { value, gradFunc }, where gradFunc(dy,
+ * saved) gives the inputs' gradients; `save` passed as the last argument keeps
+ * tensors for it.
+ */
+export function customGrad(
+  fn: (...args: [...Tensor[], (tensors: Tensor[]) => void] | any[]) => {
+    value: Tensor;
+    gradFunc: (dy: Tensor, saved: Tensor[]) => Tensor | (Tensor | null)[];
+  },
+): (...inputs: Tensor[]) => Tensor {
+  return (...inputs: Tensor[]) => {
+    let gradFunc: ((dy: Tensor, saved: Tensor[]) => Tensor | (Tensor | null)[]) | undefined;
+    const op = customOp(
+      'customGrad',
+      (ins, ctx) => {
+        const r = fn(...ins, (ts: Tensor[]) => ctx.save(...ts));
+        gradFunc = r.gradFunc;
+        return r.value;
+      },
+      ([dy], saved) => {
+        const g = gradFunc!(dy!, saved);
+        const list = Array.isArray(g) ? g : [g];
+        list.forEach((t, i) => {
+          if (t && inputs[i] && t.size !== inputs[i]!.size) {
+            throw new Error(`customGrad: gradient ${i} has shape ${fmt(t.shape)}, input is ${fmt(inputs[i]!.shape)}`);
+          }
+        });
+        return list;
+      },
+    );
+    return op(...inputs);
+  };
+}

@@ -1,0 +1,171 @@
+/** Tensor factories: from host values, constants, ranges and seeded random. */
+import type { DType } from '@molrl/gpu-backend';
+import { isFloat } from '@molrl/gpu-backend';
+import { getBackend } from '../engine.js';
+import { StorageRef } from '../storage.js';
+import { Tensor } from '../tensor.js';
+import { assertShape, fmt, type Shape, sizeOf } from '../shape.js';
+import { run1 } from './core.js';
+
+export interface CreateOptions {
+  dtype?: DType;
+  requiresGrad?: boolean;
+}
+
+export type NestedNumbers = number | readonly NestedNumbers[];
+
+function finish(t: Tensor, options: CreateOptions | undefined): Tensor {
+  if (options?.requiresGrad) t.requiresGrad = true;
+  return t;
+}
+
+function inferShape(values: NestedNumbers): number[] {
+  const shape: number[] = [];
+  let v: NestedNumbers = values;
+  while (Array.isArray(v)) {
+    shape.push(v.length);
+    v = (v as readonly NestedNumbers[])[0] ?? 0;
+  }
+  return shape;
+}
+
+/**
+ * A tensor from host values: a flat or nested array or a typed array, with
+ * an optional shape (inferred from nesting when left out). dtype defaults to
+ * int32 for an Int32Array and float32 otherwise; float16/bfloat16 are stored
+ * converted (round-to-nearest-even).
+ */
+export function tensor(
+  values: NestedNumbers | Float32Array | Int32Array | ArrayLike<number>,
+  shape?: readonly number[],
+  options?: CreateOptions,
+): Tensor {
+  const dtype: DType = options?.dtype ?? (values instanceof Int32Array ? 'int32' : 'float32');
+  let flat: ArrayLike<number>;
+  let inferred: number[];
+  if (typeof values === 'number') {
+    flat = [values];
+    inferred = [];
+  } else if (Array.isArray(values)) {
+    inferred = inferShape(values as NestedNumbers);
+    flat = (values as unknown[]).flat(Infinity) as number[];
+  } else {
+    flat = values as ArrayLike<number>;
+    inferred = [flat.length];
+  }
+  const s = shape ?? inferred;
+  assertShape(s, 'tensor');
+  if (sizeOf(s) !== flat.length) {
+    throw new Error(`tensor: ${flat.length} values do not fill shape ${fmt(s)} (${sizeOf(s)} elements)`);
+  }
+  const backend = getBackend();
+  let host: Float32Array | Int32Array;
+  if (dtype === 'int32') {
+    host = flat instanceof Int32Array ? flat : Int32Array.from(flat);
+    for (let i = 0; i < host.length; i++) {
+      if (host[i] !== flat[i]) throw new Error(`tensor: value ${flat[i]} at flat index ${i} is not an int32`);
+    }
+  } else {
+    host = flat instanceof Float32Array ? flat : Float32Array.from(flat);
+  }
+  const storage = backend.upload(host, dtype);
+  return finish(new Tensor(new StorageRef(storage, backend), s, 'tensor'), options);
+}
+
+/** A scalar (rank-0) tensor. */
+export function scalar(value: number, options?: CreateOptions): Tensor {
+  return tensor(value, [], options);
+}
+
+export function zeros(shape: Shape, options?: CreateOptions): Tensor {
+  assertShape(shape, 'zeros');
+  const backend = getBackend();
+  const storage = backend.alloc(sizeOf(shape), options?.dtype ?? 'float32');
+  return finish(new Tensor(new StorageRef(storage, backend), shape, 'zeros'), options);
+}
+
+export function ones(shape: Shape, options?: CreateOptions): Tensor {
+  return full(shape, 1, options);
+}
+
+/** A tensor of `shape` filled with `value`. */
+export function full(shape: Shape, value: number, options?: CreateOptions): Tensor {
+  return finish(fill(shape, value, options?.dtype), options);
+}
+
+/** @internal full() without options, used by the ops. */
+export function fill(shape: Shape, value: number, dtype: DType = 'float32'): Tensor {
+  assertShape(shape, 'full');
+  return run1('full', 'fill', [], { shape: [...shape], value, dtype });
+}
+
+export function zerosLike(t: Tensor, options?: CreateOptions): Tensor {
+  return zeros(t.shape, { dtype: t.dtype, ...options });
+}
+
+export function onesLike(t: Tensor, options?: CreateOptions): Tensor {
+  return full(t.shape, 1, { dtype: t.dtype, ...options });
+}
+
+/** Values start, start + step, ... below stop (a single argument is stop). */
+export function arange(start: number, stop?: number, step = 1, options?: CreateOptions): Tensor {
+  if (stop === undefined) {
+    stop = start;
+    start = 0;
+  }
+  if (step === 0) throw new Error('arange: step must not be 0');
+  const n = Math.max(0, Math.ceil((stop - start) / step));
+  const values = new Array<number>(n);
+  for (let i = 0; i < n; i++) values[i] = start + i * step;
+  return tensor(values, [n], { dtype: options?.dtype ?? 'float32', ...options });
+}
+
+let globalSeed = 0x5eed;
+let seedCounter = 0;
+
+/** Seed the stream used by randn/rand calls that pass no seed. */
+export function manualSeed(seed: number): void {
+  globalSeed = seed >>> 0;
+  seedCounter = 0;
+}
+
+function nextSeed(): number {
+  return (globalSeed + Math.imul(++seedCounter, 0x9e3779b1)) >>> 0;
+}
+
+export interface RandomOptions extends CreateOptions {
+  /** Counter-based: the same seed gives the same values on every backend. */
+  seed?: number;
+}
+
+/** Normal samples (Box-Muller over Philox4x32-10). */
+export function randn(shape: Shape, options: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
+  assertShape(shape, 'randn');
+  const t = run1('randn', 'randomNormal', [], {
+    shape: [...shape],
+    seed: options.seed ?? nextSeed(),
+    mean: options.mean ?? 0,
+    std: options.std ?? 1,
+  });
+  return finish(castIfNeeded(t, options.dtype), options);
+}
+
+/** Uniform samples in [low, high), default [0, 1). */
+export function rand(shape: Shape, options: RandomOptions & { low?: number; high?: number } = {}): Tensor {
+  assertShape(shape, 'rand');
+  const t = run1('rand', 'randomUniform', [], {
+    shape: [...shape],
+    seed: options.seed ?? nextSeed(),
+    low: options.low ?? 0,
+    high: options.high ?? 1,
+  });
+  return finish(castIfNeeded(t, options.dtype), options);
+}
+
+function castIfNeeded(t: Tensor, dtype: DType | undefined): Tensor {
+  if (!dtype || dtype === t.dtype) return t;
+  if (!isFloat(dtype)) throw new Error(`random: dtype must be a float type, got ${dtype}`);
+  const out = run1('cast', 'cast', [t], { dtype });
+  t.dispose();
+  return out;
+}

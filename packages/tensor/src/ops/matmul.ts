@@ -1,0 +1,57 @@
+/** Batched matrix multiply with optional transposes and broadcast batch dims. */
+import { broadcastShapes, fmt } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { assertFloat, needsGrad, record, run1 } from './core.js';
+import { sumToShape } from './elementwise.js';
+
+export interface MatmulOptions {
+  /** Use a's last two dims transposed (a stored [..., K, M]). */
+  transposeA?: boolean;
+  /** Use b's last two dims transposed (b stored [..., N, K]). */
+  transposeB?: boolean;
+}
+
+function mm(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean): Tensor {
+  return run1('matmul', 'matmul', [a, b], { transposeA, transposeB });
+}
+
+/** a @ b over the last two dims; leading dims broadcast. Both operands need rank >= 2. */
+export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+  assertFloat('matmul', a, b);
+  const tA = options.transposeA === true;
+  const tB = options.transposeB === true;
+  if (a.rank < 2 || b.rank < 2) {
+    throw new Error(`matmul: operands need rank >= 2, got ${fmt(a.shape)} and ${fmt(b.shape)} (reshape vectors to [1, K] / [K, 1])`);
+  }
+  const kA = a.shape[a.rank - (tA ? 2 : 1)]!;
+  const kB = b.shape[b.rank - (tB ? 1 : 2)]!;
+  if (kA !== kB) {
+    throw new Error(
+      `matmul: inner dimensions differ: a ${fmt(a.shape)}${tA ? ' (transposed)' : ''} has K=${kA}, b ${fmt(b.shape)}${tB ? ' (transposed)' : ''} has K=${kB}`,
+    );
+  }
+  broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2), 'matmul (batch dims)');
+  const out = mm(a, b, tA, tB);
+  if (!needsGrad(a, b)) return out;
+  const aShape = a.shape;
+  const bShape = b.shape;
+  const needA = a.requiresGrad;
+  const needB = b.requiresGrad;
+  record('matmul', [a, b], [out], [a, b], ([dy], [sa, sb]) => {
+    const g = dy!;
+    let da: Tensor | null = null;
+    let db: Tensor | null = null;
+    if (needA) {
+      if (!tA) da = mm(g, sb!, false, !tB); // dA = dC op(B)^T
+      else da = mm(sb!, g, tB, true); // dA = op(B) dC^T
+      da = sumToShape(da, aShape);
+    }
+    if (needB) {
+      if (!tB) db = mm(sa!, g, !tA, false); // dB = op(A)^T dC
+      else db = mm(g, sa!, true, tA); // dB = dC^T op(A)
+      db = sumToShape(db, bShape);
+    }
+    return [da, db];
+  });
+  return out;
+}
