@@ -1,0 +1,116 @@
+/**
+ * Added tokens (special or not) and how the reference finds them in text: the
+ * leftmost, then longest, occurrence; `single_word` requires no word character on
+ * either side; `lstrip` / `rstrip` swallow the white space beside the token.
+ */
+import type { AddedTokenJson } from './tokenizer-json.js';
+import { isWhiteSpace, isWordChar } from './unicode-classes.js';
+
+export interface AddedToken {
+  id: number;
+  content: string;
+  special: boolean;
+  singleWord: boolean;
+  lstrip: boolean;
+  rstrip: boolean;
+  normalized: boolean;
+}
+
+/** A found added token: text[start, end) (strip included) is the token `id`. */
+export interface AddedTokenMatch {
+  start: number;
+  end: number;
+  id: number;
+}
+
+function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+}
+
+function buildMatcher(tokens: AddedToken[]): RegExp | null {
+  if (tokens.length === 0) return null;
+  // Longest first, so the alternation picks the longest token at the leftmost position.
+  const sorted = [...tokens].sort((a, b) => b.content.length - a.content.length);
+  return new RegExp(sorted.map((t) => escapeRegex(t.content)).join('|'), 'gu');
+}
+
+export class AddedVocabulary {
+  readonly tokens: AddedToken[];
+  readonly byContent = new Map<string, AddedToken>();
+  readonly byId = new Map<number, AddedToken>();
+  private readonly rawAll: RegExp | null;
+  private readonly rawNonSpecial: RegExp | null;
+  private readonly normalizedAll: RegExp | null;
+  private readonly normalizedNonSpecial: RegExp | null;
+
+  constructor(json: AddedTokenJson[]) {
+    this.tokens = json.map((t) => ({
+      id: t.id,
+      content: t.content,
+      special: t.special ?? false,
+      singleWord: t.single_word ?? false,
+      lstrip: t.lstrip ?? false,
+      rstrip: t.rstrip ?? false,
+      normalized: t.normalized ?? !(t.special ?? false),
+    }));
+    for (const t of this.tokens) {
+      this.byContent.set(t.content, t);
+      this.byId.set(t.id, t);
+    }
+    const raw = this.tokens.filter((t) => !t.normalized);
+    const norm = this.tokens.filter((t) => t.normalized);
+    this.rawAll = buildMatcher(raw);
+    this.rawNonSpecial = buildMatcher(raw.filter((t) => !t.special));
+    this.normalizedAll = buildMatcher(norm);
+    this.normalizedNonSpecial = buildMatcher(norm.filter((t) => !t.special));
+  }
+
+  isSpecial(id: number): boolean {
+    return this.byId.get(id)?.special ?? false;
+  }
+
+  /** Whether any token must be matched in normalized text. */
+  get hasNormalized(): boolean {
+    return this.normalizedAll !== null;
+  }
+
+  /**
+   * Matches in the raw text (tokens with normalized=false) or, with `normalized`,
+   * in a normalized segment. `splitSpecialTokens` treats special tokens as text.
+   */
+  find(text: string, normalized: boolean, splitSpecialTokens: boolean): AddedTokenMatch[] {
+    const re = normalized
+      ? splitSpecialTokens
+        ? this.normalizedNonSpecial
+        : this.normalizedAll
+      : splitSpecialTokens
+        ? this.rawNonSpecial
+        : this.rawAll;
+    if (re === null) return [];
+    const out: AddedTokenMatch[] = [];
+    let lastEnd = 0;
+    re.lastIndex = 0;
+    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+      const token = this.byContent.get(m[0])!;
+      let start = m.index;
+      let end = start + m[0].length;
+      if (token.singleWord) {
+        const before = start > 0 ? text.codePointAt(start - 1 - (start >= 2 && /[\uDC00-\uDFFF]/.test(text[start - 1]) ? 1 : 0))! : -1;
+        const after = end < text.length ? text.codePointAt(end)! : -1;
+        if ((before >= 0 && isWordChar(before)) || (after >= 0 && isWordChar(after))) continue;
+      }
+      if (token.lstrip) {
+        let s = start;
+        while (s > 0 && isWhiteSpace(text.charCodeAt(s - 1))) s--;
+        start = Math.max(s, lastEnd);
+      }
+      if (token.rstrip) {
+        while (end < text.length && isWhiteSpace(text.charCodeAt(end))) end++;
+        re.lastIndex = end;
+      }
+      out.push({ start, end, id: token.id });
+      lastEnd = end;
+    }
+    return out;
+  }
+}

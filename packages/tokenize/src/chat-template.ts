@@ -1,0 +1,87 @@
+/**
+ * Chat templates from tokenizer_config.json rendered with @huggingface/jinja,
+ * under transformers' `apply_chat_template` conventions: the template sees
+ * `messages`, `tools`, `documents`, `add_generation_prompt`, the special tokens
+ * (`bos_token`, `eos_token`, ...) and any extra keyword (`enable_thinking` only
+ * when given, since templates test `enable_thinking is defined`).
+ */
+import { Template } from '@huggingface/jinja';
+import { TokenizerFormatError } from './errors.js';
+import { tokenContent, type TokenizerConfigJson } from './tokenizer-json.js';
+
+export interface ToolCall {
+  type?: 'function';
+  id?: string;
+  function: { name: string; arguments: string | Record<string, unknown> };
+}
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant' | 'tool' | string;
+  content: string;
+  reasoning_content?: string | null;
+  tool_calls?: ToolCall[];
+  name?: string;
+  tool_call_id?: string;
+  [key: string]: unknown;
+}
+
+export interface ChatTemplateOptions {
+  addGenerationPrompt?: boolean;
+  /** Qwen3: false renders an empty think block after the generation prompt. Left undefined unless given. */
+  enableThinking?: boolean;
+  /** Tool descriptions (JSON schema objects, as transformers passes them). */
+  tools?: Array<Record<string, unknown>>;
+  documents?: Array<Record<string, unknown>>;
+  /** A template string, or the name of one of the config's named templates. */
+  chatTemplate?: string;
+  /** Extra variables for the template. */
+  extra?: Record<string, unknown>;
+}
+
+const compiled = new Map<string, Template>();
+
+/** The template text the config selects (by name for multi-template configs). */
+export function selectTemplate(config: TokenizerConfigJson, nameOrTemplate?: string): string {
+  const t = config.chat_template;
+  if (nameOrTemplate !== undefined && (typeof t !== 'object' || t === null || !t.some((x) => x.name === nameOrTemplate))) {
+    if (nameOrTemplate.includes('{')) return nameOrTemplate;
+  }
+  if (typeof t === 'string') return t;
+  if (Array.isArray(t)) {
+    const wanted = nameOrTemplate ?? 'default';
+    const found = t.find((x) => x.name === wanted) ?? (nameOrTemplate === undefined ? t[0] : undefined);
+    if (!found) throw new TokenizerFormatError('chat_template', `no template named "${wanted}"`, 'tokenizer_config.json');
+    return found.template;
+  }
+  throw new TokenizerFormatError('chat_template', 'missing: this tokenizer has no chat template', 'tokenizer_config.json');
+}
+
+export function applyChatTemplate(config: TokenizerConfigJson, messages: ChatMessage[], options: ChatTemplateOptions = {}): string {
+  if (!Array.isArray(messages)) throw new TypeError('applyChatTemplate: messages must be an array');
+  messages.forEach((m, i) => {
+    if (typeof m !== 'object' || m === null) throw new TypeError(`applyChatTemplate: messages[${i}] is not an object`);
+    if (typeof m.role !== 'string') throw new TypeError(`applyChatTemplate: messages[${i}].role must be a string`);
+    if (typeof m.content !== 'string' && m.content !== null && m.content !== undefined) {
+      throw new TypeError(`applyChatTemplate: messages[${i}].content must be a string`);
+    }
+  });
+  const source = selectTemplate(config, options.chatTemplate);
+  let template = compiled.get(source);
+  if (!template) {
+    template = new Template(source);
+    compiled.set(source, template);
+  }
+  const context: Record<string, unknown> = {
+    messages,
+    tools: options.tools ?? null,
+    documents: options.documents ?? null,
+    add_generation_prompt: options.addGenerationPrompt ?? false,
+  };
+  for (const key of ['bos_token', 'eos_token', 'unk_token', 'pad_token'] as const) {
+    const v = tokenContent(config[key]);
+    if (v !== undefined) context[key] = v;
+  }
+  if (options.enableThinking !== undefined) context.enable_thinking = options.enableThinking;
+  Object.assign(context, options.extra ?? {});
+  return template.render(context);
+}

@@ -1,0 +1,457 @@
+/**
+ * A Hugging Face `tokenizer.json` tokenizer: added tokens, normalizer,
+ * pre-tokenizer, BPE model, post-processor and decoder, applied the way the
+ * reference library (Rust `tokenizers`) applies them.
+ *
+ * Invalid UTF-16 input: every lone surrogate is replaced by U+FFFD before
+ * encoding (what TextEncoder does), so ids are those of the reference for the
+ * string's UTF-8 and offsets keep pointing into the caller's string (one unit
+ * replaced by one unit).
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { AddedVocabulary, type AddedTokenMatch } from './added-vocabulary.js';
+import { BpeModel, type EncodedWord } from './bpe-model.js';
+import { applyChatTemplate, type ChatMessage, type ChatTemplateOptions } from './chat-template.js';
+import { encodeChat, type EncodedChat } from './chat-spans.js';
+import { buildDecoder, type Decoder } from './decoder.js';
+import { TokenizerFormatError, UnsupportedComponentError } from './errors.js';
+import { buildNormalizer, type AlignedText, type Normalizer } from './normalizer.js';
+import { buildPostProcessor, type PostProcessor } from './post-processor.js';
+import { buildPreTokenizer, type Piece, type PreTokenizer } from './pre-tokenizer.js';
+import { hubFile, type HubOptions } from './hub.js';
+import { QWEN_SPLIT_PATTERN, qwenSplit } from './qwen-split.js';
+import { qwen3TokenizerFiles } from './qwen3.js';
+import { tokenContent, validateTokenizerJson, type TokenizerConfigJson, type TokenizerJson } from './tokenizer-json.js';
+
+export interface TruncationOptions {
+  maxLength: number;
+  /** Which end to cut (default: right). */
+  direction?: 'left' | 'right';
+}
+
+export interface EncodeOptions {
+  /** Add the post-processor's special tokens (BOS/EOS...). Default true, as the reference; Qwen3 adds none. */
+  addSpecialTokens?: boolean;
+  /** Treat special tokens written in the text as plain text (transformers' `split_special_tokens`). Default false. */
+  splitSpecialTokens?: boolean;
+  /** Cut the ids to a length (overrides tokenizer.json's `truncation`); `false` disables it. */
+  truncation?: TruncationOptions | false;
+}
+
+export interface DecodeOptions {
+  skipSpecialTokens?: boolean;
+}
+
+export interface Encoding {
+  ids: number[];
+  tokens: string[];
+  /** [start, end) of each token in the input string, in UTF-16 units; [0, 0] for added post-processor tokens. */
+  offsets: Array<[number, number]>;
+  /** 1 for special tokens (added or post-processor), 0 otherwise. */
+  specialTokensMask: number[];
+}
+
+export interface TokenizerLoadOptions {
+  /** Where the data came from, for error messages. */
+  file?: string;
+  /** Words kept per generation of the word cache (default 50,000). */
+  cacheSize?: number;
+}
+
+function isQwenPipeline(json: TokenizerJson): boolean {
+  const pre = json.pre_tokenizer;
+  if (!pre || pre.type !== 'Sequence' || !Array.isArray(pre.pretokenizers) || pre.pretokenizers.length !== 2) return false;
+  const [split, bl] = pre.pretokenizers as Array<Record<string, unknown>>;
+  const pattern = split.pattern as { Regex?: string } | undefined;
+  return (
+    split.type === 'Split' &&
+    pattern?.Regex === QWEN_SPLIT_PATTERN &&
+    (split.behavior ?? 'Isolated') === 'Isolated' &&
+    !split.invert &&
+    bl.type === 'ByteLevel' &&
+    bl.add_prefix_space === false &&
+    bl.use_regex === false &&
+    (!json.normalizer || ['NFC', 'NFD', 'NFKC', 'NFKD'].includes(json.normalizer.type))
+  );
+}
+
+let qwen3Instance: Tokenizer | undefined;
+
+export class Tokenizer {
+  readonly json: TokenizerJson;
+  readonly config: TokenizerConfigJson;
+  readonly model: BpeModel;
+  readonly added: AddedVocabulary;
+  private readonly normalizer: Normalizer | null;
+  private readonly preTokenizer: PreTokenizer | null;
+  private readonly postProcessor: PostProcessor | null;
+  private readonly decoder: Decoder | null;
+  /** Qwen-style pipeline: the hand-written scanner and byte-level BPE, no per-piece objects. */
+  private readonly fast: boolean;
+  private ends: Int32Array = new Int32Array(4096);
+
+  private constructor(json: TokenizerJson, config: TokenizerConfigJson, options: TokenizerLoadOptions) {
+    const file = options.file;
+    this.json = json;
+    this.config = config;
+    if (json.model.type !== 'BPE') {
+      throw new UnsupportedComponentError('model.type', json.model.type, file, 'only BPE models are supported');
+    }
+    this.model = new BpeModel(json.model, { cacheSize: options.cacheSize, file });
+    this.added = new AddedVocabulary(json.added_tokens ?? []);
+    this.normalizer = buildNormalizer(json.normalizer, 'normalizer', file);
+    this.preTokenizer = buildPreTokenizer(json.pre_tokenizer, 'pre_tokenizer', file);
+    this.postProcessor = buildPostProcessor(json.post_processor, 'post_processor', file);
+    this.decoder = buildDecoder(json.decoder, 'decoder', file);
+    this.fast = isQwenPipeline(json) && this.model.byteToId !== null && !this.added.hasNormalized;
+  }
+
+  /** From parsed (or string) tokenizer.json and, optionally, tokenizer_config.json. */
+  static fromJSON(tokenizerJson: unknown, tokenizerConfig?: unknown, options: TokenizerLoadOptions = {}): Tokenizer {
+    const parse = (v: unknown, what: string): unknown => {
+      if (typeof v !== 'string') return v;
+      try {
+        return JSON.parse(v);
+      } catch (err) {
+        throw new TokenizerFormatError('(root)', `${what} is not valid JSON: ${(err as Error).message}`, options.file);
+      }
+    };
+    const json = validateTokenizerJson(parse(tokenizerJson, 'tokenizer.json'), options.file);
+    const config = tokenizerConfig === undefined || tokenizerConfig === null ? {} : parse(tokenizerConfig, 'tokenizer_config.json');
+    if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+      throw new TokenizerFormatError('(root)', 'tokenizer_config.json must be an object', 'tokenizer_config.json');
+    }
+    return new Tokenizer(json, config as TokenizerConfigJson, options);
+  }
+
+  /**
+   * From a folder holding tokenizer.json (and tokenizer_config.json if present), or
+   * from the path of a tokenizer.json (its folder's tokenizer_config.json is used).
+   */
+  static fromFile(dirOrTokenizerJsonPath: string, options: Omit<TokenizerLoadOptions, 'file'> = {}): Tokenizer {
+    const isDir = statSync(dirOrTokenizerJsonPath).isDirectory();
+    const jsonPath = isDir ? join(dirOrTokenizerJsonPath, 'tokenizer.json') : dirOrTokenizerJsonPath;
+    const dir = isDir ? dirOrTokenizerJsonPath : join(dirOrTokenizerJsonPath, '..');
+    const configPath = join(dir, 'tokenizer_config.json');
+    let config: unknown;
+    try {
+      config = JSON.parse(readFileSync(configPath, 'utf8'));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+        throw new TokenizerFormatError('(root)', `cannot read: ${(err as Error).message}`, configPath);
+      }
+    }
+    let text: string;
+    try {
+      text = readFileSync(jsonPath, 'utf8');
+    } catch (err) {
+      throw new TokenizerFormatError('(root)', `cannot read: ${(err as Error).message}`, jsonPath);
+    }
+    return Tokenizer.fromJSON(text, config, { ...options, file: jsonPath });
+  }
+
+  /**
+   * From a Hub repository (tokenizer.json, and tokenizer_config.json when the repo
+   * has one), through @huggingface/hub and its local cache.
+   */
+  static async fromHub(repoId: string, options: HubOptions & Omit<TokenizerLoadOptions, 'file'> = {}): Promise<Tokenizer> {
+    const json = await hubFile(repoId, 'tokenizer.json', options);
+    if (json === null) throw new Error(`${repoId}@${options.revision ?? 'main'}: the repository has no tokenizer.json`);
+    const config = await hubFile(repoId, 'tokenizer_config.json', options);
+    return Tokenizer.fromJSON(json, config === null ? undefined : config, { cacheSize: options.cacheSize, file: `${repoId}/tokenizer.json` });
+  }
+
+  /** Qwen3's tokenizer, offline (one shared instance; loading takes a moment). */
+  static qwen3(): Tokenizer {
+    if (!qwen3Instance) {
+      const f = qwen3TokenizerFiles();
+      qwen3Instance = Tokenizer.fromJSON(f.tokenizerJson, f.tokenizerConfig, { file: f.tokenizerJsonPath });
+    }
+    return qwen3Instance;
+  }
+
+  // ---- vocabulary -------------------------------------------------------
+
+  /** Model vocabulary plus added tokens. */
+  get vocabSize(): number {
+    let max = this.model.vocabSize - 1;
+    for (const t of this.added.tokens) max = Math.max(max, t.id);
+    return max + 1;
+  }
+
+  tokenToId(token: string): number | undefined {
+    return this.added.byContent.get(token)?.id ?? this.model.vocab.get(token);
+  }
+
+  idToToken(id: number): string | undefined {
+    return this.added.byId.get(id)?.content ?? this.model.idToToken[id];
+  }
+
+  /** Special token strings of tokenizer_config.json (undefined when not set). */
+  get eosToken(): string | undefined {
+    return tokenContent(this.config.eos_token);
+  }
+
+  get bosToken(): string | undefined {
+    return tokenContent(this.config.bos_token);
+  }
+
+  get padToken(): string | undefined {
+    return tokenContent(this.config.pad_token);
+  }
+
+  get specialTokenIds(): number[] {
+    return this.added.tokens.filter((t) => t.special).map((t) => t.id);
+  }
+
+  // ---- encoding ---------------------------------------------------------
+
+  encode(text: string, options: EncodeOptions = {}): number[] {
+    text = wellFormed(text);
+    const split = options.splitSpecialTokens ?? false;
+    const ids: number[] = [];
+    const matches = this.added.find(text, false, split);
+    let last = 0;
+    for (const m of matches) {
+      if (m.start > last) this.encodeSegmentIds(text.slice(last, m.start), split, ids);
+      ids.push(m.id);
+      last = m.end;
+    }
+    if (last < text.length) this.encodeSegmentIds(last === 0 ? text : text.slice(last), split, ids);
+    return this.finish(ids, options);
+  }
+
+  encodeBatch(texts: string[], options: EncodeOptions = {}): number[][] {
+    return texts.map((t) => this.encode(t, options));
+  }
+
+  /** Encode with tokens, character offsets into `text` and the special-tokens mask. */
+  encodeWithOffsets(text: string, options: EncodeOptions = {}): Encoding {
+    text = wellFormed(text);
+    const split = options.splitSpecialTokens ?? false;
+    const ids: number[] = [];
+    const offsets: Array<[number, number]> = [];
+    const special: number[] = [];
+    const matches = this.added.find(text, false, split);
+    let last = 0;
+    const segment = (a: number, b: number) => {
+      if (b <= a) return;
+      this.encodeSegmentOffsets(text, a, b, split, ids, offsets, special);
+    };
+    for (const m of matches) {
+      segment(last, m.start);
+      ids.push(m.id);
+      offsets.push([m.start, m.end]);
+      special.push(this.added.isSpecial(m.id) ? 1 : 0);
+      last = m.end;
+    }
+    segment(last, text.length);
+    if (this.postProcessor?.trimOffsets) trimOffsets(text, offsets);
+    const n = this.truncatedLength(ids.length, options);
+    const cut = this.cutRange(ids.length, n, options);
+    const sliceIds = ids.slice(cut[0], cut[1]);
+    const out: Encoding = {
+      ids: sliceIds,
+      tokens: [],
+      offsets: offsets.slice(cut[0], cut[1]),
+      specialTokensMask: special.slice(cut[0], cut[1]),
+    };
+    if ((options.addSpecialTokens ?? true) && this.postProcessor) {
+      const { prefix, suffix } = this.postProcessor;
+      out.ids = [...prefix, ...out.ids, ...suffix];
+      out.offsets = [...prefix.map((): [number, number] => [0, 0]), ...out.offsets, ...suffix.map((): [number, number] => [0, 0])];
+      out.specialTokensMask = [...prefix.map(() => 1), ...out.specialTokensMask, ...suffix.map(() => 1)];
+    }
+    out.tokens = out.ids.map((id) => this.idToToken(id) ?? '');
+    return out;
+  }
+
+  private finish(ids: number[], options: EncodeOptions): number[] {
+    const n = this.truncatedLength(ids.length, options);
+    let out = ids;
+    if (n < ids.length) {
+      const [a, b] = this.cutRange(ids.length, n, options);
+      out = ids.slice(a, b);
+    }
+    if ((options.addSpecialTokens ?? true) && this.postProcessor && (this.postProcessor.prefix.length > 0 || this.postProcessor.suffix.length > 0)) {
+      out = [...this.postProcessor.prefix, ...out, ...this.postProcessor.suffix];
+    }
+    return out;
+  }
+
+  private truncation(options: EncodeOptions): TruncationOptions | null {
+    if (options.truncation === false) return null;
+    if (options.truncation) return options.truncation;
+    const t = this.json.truncation;
+    if (!t) return null;
+    return { maxLength: t.max_length, direction: t.direction === 'Left' ? 'left' : 'right' };
+  }
+
+  /** How many content ids remain after truncation (the added special tokens count against the limit). */
+  private truncatedLength(n: number, options: EncodeOptions): number {
+    const t = this.truncation(options);
+    if (!t) return n;
+    const extra = (options.addSpecialTokens ?? true) && this.postProcessor ? this.postProcessor.prefix.length + this.postProcessor.suffix.length : 0;
+    return Math.max(0, Math.min(n, t.maxLength - extra));
+  }
+
+  private cutRange(n: number, keep: number, options: EncodeOptions): [number, number] {
+    const t = this.truncation(options);
+    return t?.direction === 'left' ? [n - keep, n] : [0, keep];
+  }
+
+  /** Ids of a text segment that holds no raw-matched added token. */
+  private encodeSegmentIds(segment: string, split: boolean, ids: number[]): void {
+    if (this.fast) {
+      const text = this.normalizer ? this.normalizer.normalize(segment) : segment;
+      const [ends, n] = qwenSplit(text, 0, text.length, this.ends);
+      this.ends = ends;
+      const model = this.model;
+      let a = 0;
+      for (let i = 0; i < n; i++) {
+        const b = ends[i];
+        const w = model.encodeByteLevelWord(text, a, b);
+        const k = w.length >> 1;
+        for (let j = 0; j < k; j++) ids.push(w[j]);
+        a = b;
+      }
+      return;
+    }
+    const offsets: Array<[number, number]> = [];
+    const special: number[] = [];
+    this.encodeSegmentOffsets(segment, 0, segment.length, split, ids, offsets, special);
+  }
+
+  /** The general pipeline over text[a, b), with offsets into `text`. */
+  private encodeSegmentOffsets(
+    text: string,
+    a: number,
+    b: number,
+    split: boolean,
+    ids: number[],
+    offsets: Array<[number, number]>,
+    special: number[],
+  ): void {
+    const raw = text.slice(a, b);
+    let aligned: AlignedText = { text: raw, starts: null, ends: null };
+    if (this.normalizer) aligned = this.normalizer.normalizeAligned(aligned);
+    const toOriginal = (s: number, e: number): [number, number] => {
+      if (aligned.starts === null || aligned.ends === null) return [a + s, a + e];
+      if (e <= s) {
+        const at = s < aligned.starts.length ? aligned.starts[s] : b - a;
+        return [a + at, a + at];
+      }
+      return [a + aligned.starts[s], a + aligned.ends[e - 1]];
+    };
+    // Added tokens marked `normalized` are found in the normalized text.
+    const normMatches: AddedTokenMatch[] = this.added.hasNormalized ? this.added.find(aligned.text, true, split) : [];
+    let last = 0;
+    const run = (s: number, e: number) => {
+      if (e <= s) return;
+      let pieces: Piece[] = [{ text: aligned.text.slice(s, e), start: s, end: e, lead: 0 }];
+      if (this.preTokenizer) pieces = this.preTokenizer.split(pieces);
+      const byteLevel = this.preTokenizer?.byteLevel ?? false;
+      for (const p of pieces) {
+        const w = byteLevel ? this.model.encodeByteLevelWord(p.text, 0, p.text.length) : this.model.encodeWord(p.text);
+        this.pushWordWithOffsets(p, w, byteLevel, toOriginal, ids, offsets, special);
+      }
+    };
+    for (const m of normMatches) {
+      run(last, m.start);
+      ids.push(m.id);
+      offsets.push(toOriginal(m.start, m.end));
+      special.push(this.added.isSpecial(m.id) ? 1 : 0);
+      last = m.end;
+    }
+    run(last, aligned.text.length);
+  }
+
+  private pushWordWithOffsets(
+    p: Piece,
+    w: EncodedWord,
+    byteLevel: boolean,
+    toOriginal: (s: number, e: number) => [number, number],
+    ids: number[],
+    offsets: Array<[number, number]>,
+    special: number[],
+  ): void {
+    // Unit span of each initial symbol of the word (a UTF-8 byte, or a code point).
+    const symStart: number[] = [];
+    const symEnd: number[] = [];
+    for (let i = 0; i < p.text.length; ) {
+      const cp = p.text.codePointAt(i)!;
+      const width = cp > 0xffff ? 2 : 1;
+      const count = byteLevel ? (cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4) : 1;
+      for (let k = 0; k < count; k++) {
+        symStart.push(i);
+        symEnd.push(i + width);
+      }
+      i += width;
+    }
+    const n = w.length >> 1;
+    let sym = 0;
+    for (let j = 0; j < n; j++) {
+      const len = w[n + j];
+      const first = Math.min(sym, symStart.length - 1);
+      const lastSym = Math.min(sym + Math.max(len, 1) - 1, symEnd.length - 1);
+      const u0 = symStart[first];
+      const u1 = symEnd[lastSym];
+      const s = p.start + Math.max(0, u0 - p.lead);
+      const e = p.start + Math.max(0, u1 - p.lead);
+      ids.push(w[j]);
+      offsets.push(toOriginal(s, e));
+      special.push(0);
+      sym += len;
+    }
+  }
+
+  // ---- decoding ---------------------------------------------------------
+
+  decode(ids: ArrayLike<number>, options: DecodeOptions = {}): string {
+    const skip = options.skipSpecialTokens ?? false;
+    const tokens: string[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      const added = this.added.byId.get(id);
+      if (added) {
+        if (skip && added.special) continue;
+        tokens.push(added.content);
+        continue;
+      }
+      const t = this.model.idToToken[id];
+      if (t === undefined) throw new RangeError(`decode: id ${id} (at index ${i}) is not in the vocabulary of ${this.vocabSize}`);
+      tokens.push(t);
+    }
+    if (this.decoder) return this.decoder(tokens).join('');
+    return tokens.join(' ');
+  }
+
+  // ---- chat -------------------------------------------------------------
+
+  /** Render a conversation with the tokenizer config's chat template, as transformers does. */
+  applyChatTemplate(messages: ChatMessage[], options: ChatTemplateOptions = {}): string {
+    return applyChatTemplate(this.config, messages, options);
+  }
+
+  /** Render and encode a conversation; label every token with its message and role. */
+  encodeChat(messages: ChatMessage[], options: ChatTemplateOptions = {}): EncodedChat {
+    return encodeChat(this, messages, options);
+  }
+}
+
+function wellFormed(text: string): string {
+  const s = text as string & { isWellFormed(): boolean; toWellFormed(): string };
+  return s.isWellFormed() ? text : s.toWellFormed();
+}
+
+/** ByteLevel's trim_offsets: offsets exclude white space at either end of the token. */
+function trimOffsets(text: string, offsets: Array<[number, number]>): void {
+  for (const o of offsets) {
+    let [s, e] = o;
+    while (s < e && /\s/u.test(text[s])) s++;
+    while (e > s && /\s/u.test(text[e - 1])) e--;
+    o[0] = s;
+    o[1] = e;
+  }
+}
