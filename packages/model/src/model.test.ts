@@ -1,0 +1,184 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setBackend, sum, mul, tensor } from '@molrl/tensor';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectedMeta, expectedTensor, FIXTURES, maxAbsDiff } from './fixtures.test-util.js';
+import { Qwen3ForCausalLM } from './model.js';
+
+const meta = expectedMeta();
+const tmp = () => mkdtempSync(join(tmpdir(), 'molrl-model-'));
+
+/** Rows [b][t] of a [B, T, V] array restricted to some positions. */
+function pick(data: Float32Array, shape: number[], keep: (b: number, t: number) => boolean): number[] {
+  const [bs, ts, v] = shape;
+  const out: number[] = [];
+  for (let b = 0; b < bs; b++) for (let t = 0; t < ts; t++) if (keep(b, t)) out.push(...data.subarray((b * ts + t) * v, (b * ts + t + 1) * v));
+  return out;
+}
+
+describe('Qwen3ForCausalLM against the PyTorch reference', () => {
+  let model: Qwen3ForCausalLM;
+  beforeAll(async () => {
+    await setBackend('cpu');
+    model = await Qwen3ForCausalLM.fromPretrained(join(FIXTURES, 'tiny-f32'));
+  });
+
+  it('logits match within 1e-4 in f32', async () => {
+    const { logits } = await model.forward(meta.input_ids);
+    const exp = await expectedTensor('logits');
+    expect(logits.shape).toEqual(exp.shape);
+    expect(maxAbsDiff(await logits.data(), exp.data)).toBeLessThan(1e-4);
+    logits.dispose();
+  });
+
+  it('packed sequences: positions restart and attention stays within each segment', async () => {
+    const { logits } = await model.forward(meta.packed.input_ids, { positionIds: meta.packed.position_ids });
+    const exp = await expectedTensor('packed_logits');
+    expect(maxAbsDiff(await logits.data(), exp.data)).toBeLessThan(1e-4);
+    const explicit = await model.forward(meta.packed.input_ids, {
+      positionIds: meta.packed.position_ids,
+      segmentIds: meta.packed.segment_ids,
+    });
+    expect(maxAbsDiff(await explicit.logits.data(), exp.data)).toBeLessThan(1e-4);
+  });
+
+  it('left padding with an attention mask matches on the real tokens', async () => {
+    const { input_ids, attention_mask } = meta.padded;
+    const { logits } = await model.forward(input_ids, { attentionMask: attention_mask });
+    const exp = await expectedTensor('padded_logits');
+    const real = (b: number, t: number) => attention_mask[b][t] === 1;
+    expect(maxAbsDiff(pick(await logits.data(), [...logits.shape], real), pick(exp.data, exp.shape, real))).toBeLessThan(1e-4);
+  });
+
+  it('greedy generation reproduces the reference tokens, batched with different prompt lengths', async () => {
+    const prompts = meta.greedy.map((g) => g.prompt);
+    const out = await model.generate(prompts, { maxNewTokens: 12, temperature: 0, stopTokenIds: [] });
+    expect(out).toEqual(meta.greedy.map((g) => g.new_tokens));
+    const alone = await model.generate([prompts[1]], { maxNewTokens: 12, temperature: 0, stopTokenIds: [] });
+    expect(alone[0]).toEqual(meta.greedy[1].new_tokens);
+  });
+
+  it('stops a row at its stop token (included) and keeps the others going', async () => {
+    const ref = meta.greedy[0].new_tokens;
+    const stopAt = ref[3];
+    const first = ref.indexOf(stopAt);
+    const out = await model.generate([meta.greedy[0].prompt, meta.greedy[1].prompt], {
+      maxNewTokens: 12,
+      temperature: 0,
+      stopTokenIds: [stopAt],
+    });
+    expect(out[0]).toEqual(ref.slice(0, first + 1));
+    const other = meta.greedy[1].new_tokens;
+    const cut = other.indexOf(stopAt);
+    expect(out[1]).toEqual(cut >= 0 ? other.slice(0, cut + 1) : other);
+  });
+
+  it('sampling with a seed is reproducible and the seed matters', async () => {
+    const opts = { maxNewTokens: 10, temperature: 1.5, topP: 0.95, topK: 50, minP: 0.01, presencePenalty: 0.5, repetitionPenalty: 1.1, stopTokenIds: [] };
+    const prompts = [[3, 4, 5], [9]];
+    const a = await model.generate(prompts, { ...opts, seed: 11 });
+    const b = await model.generate(prompts, { ...opts, seed: 11 });
+    const c = await model.generate(prompts, { ...opts, seed: 12 });
+    expect(a).toEqual(b);
+    expect(a).not.toEqual(c);
+    expect(a.every((r) => r.length === 10)).toBe(true);
+  });
+
+  it('forwardHidden and lmHeadWeight give the logits (for chunked losses)', async () => {
+    const { hidden } = await model.forwardHidden(meta.input_ids);
+    expect(hidden.shape).toEqual([2, 9, 64]);
+    const logits = hidden.matmul(model.lmHeadWeight, { transposeB: true });
+    expect(maxAbsDiff(await logits.data(), (await expectedTensor('logits')).data)).toBeLessThan(1e-4);
+  });
+});
+
+describe('checkpoint variants', () => {
+  beforeAll(() => setBackend('cpu'));
+
+  it('loads bf16 weights (stored as bf16 or widened to f32) with the reference logits', async () => {
+    const exp = await expectedTensor('bf16_logits');
+    for (const dtype of ['float32', 'bfloat16', 'auto'] as const) {
+      const m = await Qwen3ForCausalLM.fromPretrained(join(FIXTURES, 'tiny-bf16'), { dtype });
+      expect(m.lmHeadWeight.dtype).toBe(dtype === 'float32' ? 'float32' : 'bfloat16');
+      const { logits } = await m.forward(meta.input_ids);
+      expect(maxAbsDiff(await logits.data(), exp.data)).toBeLessThan(1e-4);
+      m.dispose();
+    }
+  });
+
+  it('loads a sharded checkpoint and an untied LM head', async () => {
+    const sharded = await Qwen3ForCausalLM.fromPretrained(join(FIXTURES, 'tiny-sharded'));
+    expect(maxAbsDiff(await (await sharded.forward(meta.input_ids)).logits.data(), (await expectedTensor('logits')).data)).toBeLessThan(1e-4);
+    const untied = await Qwen3ForCausalLM.fromPretrained(join(FIXTURES, 'tiny-untied'));
+    expect(untied.lmHeadWeight).not.toBe(untied.module.embedTokens);
+    expect(maxAbsDiff(await (await untied.forward(meta.input_ids)).logits.data(), (await expectedTensor('untied_logits')).data)).toBeLessThan(1e-4);
+  });
+
+  it('savePretrained round-trips with transformers names (single file, sharded, bf16)', async () => {
+    const m = await Qwen3ForCausalLM.fromPretrained(join(FIXTURES, 'tiny-f32'));
+    const exp = (await expectedTensor('logits')).data;
+    const dir = tmp();
+    expect(await m.savePretrained(dir)).toEqual(['config.json', 'model.safetensors']);
+    const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    expect(cfg).toMatchObject({ model_type: 'qwen3', architectures: ['Qwen3ForCausalLM'], tie_word_embeddings: true, torch_dtype: 'float32' });
+    const back = await Qwen3ForCausalLM.fromPretrained(dir);
+    for (const [name, t] of m.namedParameters()) {
+      expect(Array.from(await back.namedParameters().get(name)!.data()), name).toEqual(Array.from(await t.data()));
+    }
+    expect(maxAbsDiff(await (await back.forward(meta.input_ids)).logits.data(), exp)).toBeLessThan(1e-4);
+    const shardDir = tmp();
+    const files = await m.savePretrained(shardDir, { maxShardBytes: 100_000 });
+    expect(files).toContain('model.safetensors.index.json');
+    const fromShards = await Qwen3ForCausalLM.fromPretrained(shardDir);
+    expect(maxAbsDiff(await (await fromShards.forward(meta.input_ids)).logits.data(), exp)).toBeLessThan(1e-4);
+    const bfDir = tmp();
+    await m.savePretrained(bfDir, { dtype: 'bfloat16' });
+    expect(readFileSync(join(bfDir, 'model.safetensors')).equals(readFileSync(join(FIXTURES, 'tiny-bf16', 'model.safetensors')))).toBe(true); // byte-identical to the file PyTorch wrote
+    const bf = await Qwen3ForCausalLM.fromPretrained(bfDir);
+    expect(maxAbsDiff(await (await bf.forward(meta.input_ids)).logits.data(), (await expectedTensor('bf16_logits')).data)).toBeLessThan(1e-4);
+  });
+
+  it('names missing tensors, wrong shapes and unsupported config fields', async () => {
+    const { cpSync, writeFileSync, rmSync } = await import('node:fs');
+    const { writeSafetensors } = await import('./safetensors/writer.js');
+    const dir = tmp();
+    cpSync(join(FIXTURES, 'tiny-f32'), dir, { recursive: true });
+    const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...cfg, rope_scaling: { rope_type: 'yarn', factor: 4 } }));
+    await expect(Qwen3ForCausalLM.fromPretrained(dir)).rejects.toThrow(/config.json: field "rope_scaling" type "yarn"/);
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...cfg, intermediate_size: 96 }));
+    await expect(Qwen3ForCausalLM.fromPretrained(dir)).rejects.toThrow(/tensor 'model.layers.0.mlp.gate_proj.weight' has shape \[128, 64\], config.json implies \[96, 64\]/);
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(cfg));
+    rmSync(join(dir, 'model.safetensors'));
+    await writeSafetensors(join(dir, 'model.safetensors'), [{ name: 'model.norm.weight', dtype: 'F32', shape: [64], data: new Float32Array(64) }]);
+    await expect(Qwen3ForCausalLM.fromPretrained(dir)).rejects.toThrow(/checkpoint lacks \d+ tensor\(s\): model.embed_tokens.weight/);
+  });
+});
+
+describe('training forward', () => {
+  beforeAll(() => setBackend('cpu'));
+
+  it('gradient checkpointing gives the same gradients as the plain backward', async () => {
+    const m = (await Qwen3ForCausalLM.fromPretrained(join(FIXTURES, 'tiny-f32'))).requiresGrad(true);
+    const w = await expectedTensor('lora_loss_weights');
+    const grads = async () => {
+      const { logits } = await m.forward(meta.input_ids);
+      const loss = sum(mul(logits, tensor(w.data, w.shape)));
+      loss.backward();
+      const g = await Promise.all(['model.layers.0.self_attn.q_proj.weight', 'model.layers.1.mlp.down_proj.weight', 'model.embed_tokens.weight'].map(async (n) => {
+        const p = m.namedParameters().get(n)!;
+        const d = await p.grad!.data();
+        p.zeroGrad();
+        return d;
+      }));
+      for (const p of m.parameters()) p.zeroGrad();
+      return g;
+    };
+    const plain = await grads();
+    m.gradientCheckpointingEnable();
+    const recomputed = await grads();
+    for (let i = 0; i < plain.length; i++) expect(maxAbsDiff(plain[i], recomputed[i])).toBeLessThan(1e-5);
+    expect(Math.max(...plain[0].map(Math.abs))).toBeGreaterThan(0);
+  });
+});

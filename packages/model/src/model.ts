@@ -1,0 +1,382 @@
+/**
+ * Qwen3ForCausalLM: the API other packages use, mirroring transformers.
+ * fromPretrained / savePretrained (config.json + safetensors, transformers'
+ * tensor names), forward -> { logits }, forwardHidden -> final hidden states
+ * (for losses that apply the LM head chunk by chunk), generate with a KV cache.
+ */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { getBackend, noGrad, setBackend, tensor, tidy, type Tensor } from '@molrl/tensor';
+import type { Backend } from '@molrl/gpu-backend';
+import { eosTokenIds, parseQwen3Config, qwen3ConfigToJson, type Qwen3Config } from './config.js';
+import { resolveModelDir, type HubOptions } from './hub.js';
+import { intTensor, lastPosition, Qwen3Module, type LayerCache, type Linear, type WeightDType } from './qwen3.js';
+import { SafetensorsCheckpoint } from './safetensors/checkpoint.js';
+import { writeSafetensorsCheckpoint } from './safetensors/checkpoint.js';
+import { encodeFloat32, type TensorToWrite } from './safetensors/writer.js';
+import { SeededRandom } from './sampling/prng.js';
+import { sampleToken, validateSamplingOptions, type SamplingOptions } from './sampling/samplers.js';
+import { expectedWeightShapes } from './weights.js';
+
+export interface FromPretrainedOptions extends HubOptions {
+  /** Backend name ('cpu', 'gpujs', 'webgpu') or instance to make current before loading; default: the current one, else 'cpu'. */
+  backend?: string | Backend;
+  /**
+   * Storage dtype of the weights: 'float32' (default), 'bfloat16' or 'float16', or 'auto' for
+   * the checkpoint's own `torch_dtype`. Compute is float32 either way.
+   */
+  dtype?: WeightDType | 'auto';
+  /** Called after each tensor is loaded (progress). */
+  onProgress?: (loaded: number, total: number, name: string) => void;
+}
+
+export interface ForwardOptions {
+  /** [B, T], 1 = token, 0 = padding (either side). Padding keys are masked; default positions count real tokens only. */
+  attentionMask?: number[][];
+  /** [B, T] positions. Default: 0..T-1, or the running count of real tokens when attentionMask is given. */
+  positionIds?: number[][];
+  /**
+   * [B, T] segment ids of packed sequences: attention stays within a segment.
+   * Default: a new segment wherever positionIds restarts at 0.
+   */
+  segmentIds?: number[][];
+}
+
+export interface GenerateOptions extends SamplingOptions {
+  maxNewTokens: number;
+  /** Seed of the sampling PRNG (row b draws from its own stream derived from seed and b). Default 0. */
+  seed?: number;
+  /** Generation of a row ends after it emits one of these (default: the config's eos_token_id). */
+  stopTokenIds?: number[];
+  /** Called after each decoding step with the number of steps done. */
+  onStep?: (step: number) => void;
+}
+
+export interface SavePretrainedOptions {
+  /** dtype of the saved weights (default: the storage dtype). */
+  dtype?: WeightDType;
+  /** Shard above this many bytes (default 5 GB, as transformers). */
+  maxShardBytes?: number;
+}
+
+const TORCH_DTYPE: Record<WeightDType, string> = { float32: 'float32', bfloat16: 'bfloat16', float16: 'float16' };
+const ST_DTYPE = { float32: 'F32', bfloat16: 'BF16', float16: 'F16' } as const;
+
+function weightDType(name: string | undefined): WeightDType {
+  if (name === 'bfloat16' || name === 'float16' || name === 'float32') return name;
+  return 'float32';
+}
+
+export class Qwen3ForCausalLM {
+  readonly config: Qwen3Config;
+  /** The weights and the forward computation. */
+  readonly module: Qwen3Module;
+
+  constructor(config: Qwen3Config, weights: Map<string, Tensor>) {
+    this.config = config;
+    this.module = new Qwen3Module(config, weights);
+  }
+
+  /**
+   * Load a model folder (config.json + model.safetensors or sharded
+   * safetensors) from disk, or a Hub repo id through the Hugging Face cache.
+   * Tensors are read and uploaded one at a time.
+   */
+  static async fromPretrained(dirOrRepoId: string, options: FromPretrainedOptions = {}): Promise<Qwen3ForCausalLM> {
+    if (options.backend !== undefined) await setBackend(options.backend);
+    else {
+      try {
+        getBackend();
+      } catch {
+        await setBackend('cpu');
+      }
+    }
+    const dir = await resolveModelDir(dirOrRepoId, options);
+    const configPath = join(dir, 'config.json');
+    let configJson: unknown;
+    try {
+      configJson = JSON.parse(await readFile(configPath, 'utf8'));
+    } catch (err) {
+      throw new Error(`${configPath}: ${(err as Error).message}`);
+    }
+    const config = parseQwen3Config(configJson, configPath);
+    const dtype = options.dtype === 'auto' ? weightDType(config.torch_dtype) : (options.dtype ?? 'float32');
+    const ckpt = await SafetensorsCheckpoint.open(dir);
+    const weights = new Map<string, Tensor>();
+    try {
+      const expected = expectedWeightShapes(config);
+      const missing = [...expected.keys()].filter((n) => !ckpt.has(n));
+      if (missing.length) {
+        throw new Error(`${dir}: checkpoint lacks ${missing.length} tensor(s): ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', ...' : ''}`);
+      }
+      // transformers ignores a tied lm_head.weight in the file; anything else unknown is a different architecture.
+      const unexpected = ckpt.names().filter((n) => !expected.has(n) && !(n === 'lm_head.weight' && config.tie_word_embeddings));
+      if (unexpected.length) {
+        throw new Error(
+          `${dir}: checkpoint has ${unexpected.length} tensor(s) a Qwen3 model does not use: ${unexpected.slice(0, 10).join(', ')}`,
+        );
+      }
+      let loaded = 0;
+      for (const [name, shape] of expected) {
+        const entry = ckpt.entry(name);
+        if (entry.shape.length !== shape.length || entry.shape.some((d, i) => d !== shape[i])) {
+          throw new Error(`${dir}: tensor '${name}' has shape [${entry.shape.join(', ')}], config.json implies [${shape.join(', ')}]`);
+        }
+        // One tensor in host memory at a time: widened to f32, uploaded (narrowed on the device if dtype asks).
+        const data = await ckpt.readFloat32(name);
+        const t = tensor(data, shape, { dtype });
+        t.keep();
+        weights.set(name, t);
+        options.onProgress?.(++loaded, expected.size, name);
+      }
+    } catch (err) {
+      for (const t of weights.values()) t.dispose();
+      throw err;
+    } finally {
+      await ckpt.close();
+    }
+    return new Qwen3ForCausalLM(config, weights);
+  }
+
+  /** A model with the given weights (transformers names), e.g. random ones for benchmarks. */
+  static fromWeights(config: Qwen3Config, weights: Map<string, Tensor>): Qwen3ForCausalLM {
+    const expected = expectedWeightShapes(config);
+    for (const [name, shape] of expected) {
+      const t = weights.get(name);
+      if (!t) throw new Error(`Qwen3ForCausalLM.fromWeights: weight '${name}' is missing`);
+      if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+        throw new Error(`Qwen3ForCausalLM.fromWeights: '${name}' is [${t.shape.join(', ')}], expected [${shape.join(', ')}]`);
+      }
+    }
+    return new Qwen3ForCausalLM(config, weights);
+  }
+
+  /** Write config.json and safetensors with transformers' names (loads with `AutoModelForCausalLM.from_pretrained`). */
+  async savePretrained(dir: string, options: SavePretrainedOptions = {}): Promise<string[]> {
+    await mkdir(dir, { recursive: true });
+    const weights = this.module.namedWeights();
+    const first = weights.values().next().value as Tensor;
+    const dtype = options.dtype ?? weightDType(first.dtype);
+    const tensors: TensorToWrite[] = [...weights].map(([name, t]) => ({
+      name,
+      dtype: ST_DTYPE[dtype],
+      shape: [...t.shape],
+      data: async () => encodeFloat32(await t.data(), ST_DTYPE[dtype]),
+    }));
+    const files = await writeSafetensorsCheckpoint(dir, tensors, { maxShardBytes: options.maxShardBytes });
+    const configPath = join(dir, 'config.json');
+    await writeFile(`${configPath}.tmp-${process.pid}`, JSON.stringify(qwen3ConfigToJson(this.config, TORCH_DTYPE[dtype]), null, 2) + '\n');
+    await rename(`${configPath}.tmp-${process.pid}`, configPath);
+    return ['config.json', ...files];
+  }
+
+  /** Every weight under its transformers name. */
+  namedParameters(): Map<string, Tensor> {
+    return this.module.namedWeights();
+  }
+
+  /** Every weight tensor. */
+  parameters(): Tensor[] {
+    return [...this.module.namedWeights().values()];
+  }
+
+  /** Linear layers by module path (model.layers.N.self_attn.q_proj, ...): what LoRA targets. */
+  linearLayers(): Map<string, Linear> {
+    return this.module.linearLayers();
+  }
+
+  /** Turn gradients of all base weights on or off (PyTorch's requires_grad_). */
+  requiresGrad(value: boolean): this {
+    for (const t of this.parameters()) t.requiresGrad = value;
+    return this;
+  }
+
+  /** Training mode: adapter dropout is active. */
+  train(): this {
+    this.module.training = true;
+    return this;
+  }
+
+  /** Evaluation mode (the default after loading). */
+  eval(): this {
+    this.module.training = false;
+    return this;
+  }
+
+  /** Recompute decoder-layer activations during backward instead of storing them (transformers' name). */
+  gradientCheckpointingEnable(): void {
+    this.module.gradientCheckpointing = true;
+  }
+
+  gradientCheckpointingDisable(): void {
+    this.module.gradientCheckpointing = false;
+  }
+
+  /** The LM head weight [V, H] (the embedding matrix when tied), for fused chunked losses. */
+  get lmHeadWeight(): Tensor {
+    return this.module.lmHead.weight;
+  }
+
+  /** Final hidden states [B, T, H] (after the last RMSNorm, before the LM head). */
+  async forwardHidden(inputIds: number[][], options: ForwardOptions = {}): Promise<{ hidden: Tensor }> {
+    return { hidden: this.hiddenSync(inputIds, options) };
+  }
+
+  /** Logits [B, T, V] of every position (causal; packed segments and padding per ForwardOptions). */
+  async forward(inputIds: number[][], options: ForwardOptions = {}): Promise<{ logits: Tensor }> {
+    return {
+      logits: tidy(() => {
+        const hidden = this.hiddenSync(inputIds, options);
+        return this.module.logits(hidden);
+      }),
+    };
+  }
+
+  /** The synchronous forward to the final hidden states. */
+  hiddenSync(inputIds: number[][], options: ForwardOptions = {}): Tensor {
+    const { positions, segments } = decoderLayout(inputIds, options);
+    return tidy(() => {
+      const ids = intTensor(inputIds, 'forward inputIds');
+      const pos = intTensor(positions, 'forward positionIds');
+      const seg = segments ? intTensor(segments, 'forward segmentIds') : undefined;
+      return this.module.hidden(ids, { positions: pos, segmentIds: seg });
+    });
+  }
+
+  /**
+   * Generate up to maxNewTokens per row with a KV cache. Rows of different
+   * lengths are left-padded internally (padding is masked, positions count
+   * real tokens only), so each row's result equals generating it alone.
+   * Returns the new ids per row, including the stop token that ended a row.
+   * temperature 0 is greedy.
+   */
+  async generate(inputIds: number[][], options: GenerateOptions): Promise<number[][]> {
+    validateSamplingOptions(options);
+    const { maxNewTokens } = options;
+    if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) throw new Error(`generate: maxNewTokens must be an integer >= 0, got ${maxNewTokens}`);
+    const b = inputIds.length;
+    if (b === 0 || maxNewTokens === 0) return inputIds.map(() => []);
+    inputIds.forEach((r, i) => {
+      if (r.length === 0) throw new Error(`generate: prompt ${i} is empty`);
+      for (const t of r) {
+        if (!Number.isInteger(t) || t < 0 || t >= this.config.vocab_size) {
+          throw new Error(`generate: prompt ${i} has token ${t} outside the vocabulary [0, ${this.config.vocab_size})`);
+        }
+      }
+    });
+    const stop = new Set(options.stopTokenIds ?? eosTokenIds(this.config));
+    const seed = options.seed ?? 0;
+    const rngs = inputIds.map((_, i) => new SeededRandom(seed * 0x10001 + i * 0x9e3779b1));
+    const longest = Math.max(...inputIds.map((r) => r.length));
+    const pad = this.config.pad_token_id ?? 0;
+    // Left padding: pad keys get segment -1 (never seen by real tokens), real tokens segment 0.
+    const ids = inputIds.map((r) => [...new Array<number>(longest - r.length).fill(pad), ...r]);
+    const segRows = inputIds.map((r) => [...new Array<number>(longest - r.length).fill(-1), ...new Array<number>(r.length).fill(0)]);
+    const posRows = inputIds.map((r) => [...new Array<number>(longest - r.length).fill(0), ...r.map((_, j) => j)]);
+    const nextPos = inputIds.map((r) => r.length);
+    const out: number[][] = inputIds.map(() => []);
+    const done = inputIds.map(() => false);
+    const c = this.config;
+    const backendCaches: LayerCache[] = [];
+
+    try {
+      let stepIds = ids;
+      let stepPos = posRows;
+      for (let step = 0; step < maxNewTokens; step++) {
+        const logits = noGrad(() =>
+          tidy(() => {
+            if (backendCaches.length === 0) {
+              const empty = () => tensor(new Float32Array(0), [b, c.num_key_value_heads, 0, c.head_dim]).keep();
+              for (let i = 0; i < c.num_hidden_layers; i++) backendCaches.push({ k: empty(), v: empty() });
+            }
+            const hidden = this.module.hidden(intTensor(stepIds, 'generate'), {
+              positions: intTensor(stepPos, 'generate positions'),
+              segmentIds: intTensor(segRows, 'generate segments'),
+              caches: backendCaches,
+              ctx: { training: false, seed: 0 },
+            });
+            return this.module.logits(lastPosition(hidden)); // [B, 1, V]
+          }),
+        );
+        const data = await logits.data();
+        logits.dispose();
+        const v = c.vocab_size;
+        const next: number[] = [];
+        for (let i = 0; i < b; i++) {
+          if (done[i]) {
+            next.push(pad);
+            continue;
+          }
+          const row = data.subarray(i * v, (i + 1) * v);
+          const tok = sampleToken(row, options, { promptTokens: inputIds[i], generatedTokens: out[i] }, rngs[i]);
+          out[i].push(tok);
+          next.push(tok);
+          if (stop.has(tok)) done[i] = true;
+        }
+        options.onStep?.(step + 1);
+        if (done.every(Boolean) || step === maxNewTokens - 1) break;
+        stepIds = next.map((t) => [t]);
+        stepPos = nextPos.map((p) => [p]);
+        for (let i = 0; i < b; i++) {
+          nextPos[i]++;
+          segRows[i].push(0);
+        }
+      }
+    } finally {
+      for (const cache of backendCaches) {
+        cache.k.dispose();
+        cache.v.dispose();
+      }
+    }
+    return out;
+  }
+
+  /** Release every weight. */
+  dispose(): void {
+    for (const t of this.parameters()) t.dispose();
+  }
+}
+
+/** Positions and segment ids for a forward pass from the user's options. */
+export function decoderLayout(
+  inputIds: number[][],
+  options: ForwardOptions,
+): { positions: number[][]; segments: number[][] | undefined } {
+  const b = inputIds.length;
+  const t = b ? inputIds[0].length : 0;
+  const check = (rows: number[][] | undefined, what: string) => {
+    if (!rows) return;
+    if (rows.length !== b || rows.some((r) => r.length !== t)) {
+      throw new Error(`forward: ${what} must be [${b}, ${t}] like inputIds`);
+    }
+  };
+  check(options.attentionMask, 'attentionMask');
+  check(options.positionIds, 'positionIds');
+  check(options.segmentIds, 'segmentIds');
+  const mask = options.attentionMask;
+  let positions = options.positionIds;
+  if (!positions) {
+    positions = mask
+      ? mask.map((r) => {
+          let n = 0;
+          return r.map((m) => (m ? n++ : Math.max(n - 1, 0)));
+        })
+      : inputIds.map((r) => r.map((_, j) => j));
+  }
+  let segments = options.segmentIds;
+  if (!segments && options.positionIds) {
+    const restarts = options.positionIds.some((r) => r.some((p, j) => j > 0 && p === 0));
+    if (restarts) {
+      segments = options.positionIds.map((r) => {
+        let s = 0;
+        return r.map((p, j) => (j > 0 && p === 0 ? ++s : s));
+      });
+    }
+  }
+  if (mask) {
+    const base = segments ?? inputIds.map((r) => r.map(() => 0));
+    // Padding gets segment -1: no real token attends to it.
+    segments = base.map((r, i) => r.map((s, j) => (mask[i][j] ? s : -1)));
+  }
+  return { positions, segments };
+}
