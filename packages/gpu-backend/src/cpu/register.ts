@@ -7,6 +7,23 @@ import { scalarOpKernel } from './kernels/scalar-op.js';
 import { siluGradKernel } from './kernels/silu-grad.js';
 import { softmaxKernels } from './kernels/softmax.js';
 import { unaryKernels } from './kernels/unary.js';
+import { adamwKernel } from './kernels/adamw.js';
+import { attentionKernel } from './kernels/attention.js';
+import { attentionGradKernel } from './kernels/attention-grad.js';
+import { castKernel } from './kernels/cast.js';
+import { concatKernel } from './kernels/concat.js';
+import { copyKernel } from './kernels/copy.js';
+import { fillKernel } from './kernels/fill.js';
+import { gatherRowsKernel } from './kernels/gather-rows.js';
+import { putAlongAxisKernel } from './kernels/put-along-axis.js';
+import { randomNormalKernel, randomUniformKernel } from './kernels/random.js';
+import { rmsNormGradKernel, rmsNormKernel } from './kernels/rms-norm.js';
+import { ropeKernel } from './kernels/rope.js';
+import { scatterAddRowsKernel } from './kernels/scatter-add-rows.js';
+import { sliceGradKernel, sliceKernel } from './kernels/slice.js';
+import { takeAlongAxisKernel } from './kernels/take-along-axis.js';
+import { transposeKernel } from './kernels/transpose.js';
+import { whereKernel } from './kernels/where.js';
 
 /** Every kernel of the cpu backend. */
 export const CPU_KERNELS: readonly KernelConfig[] = [
@@ -18,6 +35,26 @@ export const CPU_KERNELS: readonly KernelConfig[] = [
   ...reduceKernels,
   argmaxKernel,
   ...softmaxKernels,
+  rmsNormKernel,
+  rmsNormGradKernel,
+  ropeKernel,
+  attentionKernel,
+  attentionGradKernel,
+  gatherRowsKernel,
+  scatterAddRowsKernel,
+  takeAlongAxisKernel,
+  putAlongAxisKernel,
+  whereKernel,
+  transposeKernel,
+  sliceKernel,
+  sliceGradKernel,
+  concatKernel,
+  castKernel,
+  copyKernel,
+  fillKernel,
+  randomUniformKernel,
+  randomNormalKernel,
+  adamwKernel,
 ];
 
 /** Register the cpu kernels (idempotent: a kernel already registered is left as is). */

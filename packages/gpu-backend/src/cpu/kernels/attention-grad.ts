@@ -1,0 +1,100 @@
+import type { KernelArgs } from '../../backend.js';
+import type { KernelConfig } from '../../registry.js';
+import { assertInputCount, fmt, kernelError, sameShape } from '../../shape.js';
+import { floatInput, floatOutput, intInput } from '../host.js';
+import { ATTENTION_BLOCK_ROWS } from './attention.js';
+import { attentionDims, type AttentionAttrs } from './attention-shape.js';
+import { gemmBlock } from './gemm-block.js';
+
+/**
+ * Backward of attention, flash-attention style: the probabilities are
+ * recomputed per query block from the saved row log-sum-exp,
+ *   P = exp(scale * Q K^T - lse)            (0 where masked)
+ *   dV += P^T dO
+ *   dP = dO V^T,  delta_i = sum_d dO_id O_id
+ *   dS = P * (dP - delta) * scale
+ *   dQ = dS K,    dK += dS^T Q
+ * with dK and dV summed over the query heads that share a key/value head.
+ */
+export const attentionGradKernel: KernelConfig = {
+  name: 'attentionGrad',
+  backend: 'cpu',
+  kernel: ({ inputs, attrs, backend }: KernelArgs<AttentionAttrs>) => {
+    assertInputCount('attentionGrad', inputs, 6, 7);
+    const [dOutInfo, qInfo, kInfo, vInfo, outInfo, lseInfo, segInfo] = inputs;
+    const { b: batch, hq, hkv, t, s, d, queryOffset } = attentionDims('attentionGrad', qInfo, kInfo, vInfo, segInfo, attrs);
+    if (!sameShape(dOutInfo.shape, qInfo.shape) || !sameShape(outInfo.shape, qInfo.shape)) {
+      throw kernelError('attentionGrad', `dOut ${fmt(dOutInfo.shape)} and out ${fmt(outInfo.shape)} must match q ${fmt(qInfo.shape)}`);
+    }
+    if (!sameShape(lseInfo.shape, [batch, hq, t])) {
+      throw kernelError('attentionGrad', `lse ${fmt(lseInfo.shape)} must be [${batch}, ${hq}, ${t}]`);
+    }
+    const dqOut = floatOutput(backend, qInfo.shape);
+    const dkOut = floatOutput(backend, kInfo.shape);
+    const dvOut = floatOutput(backend, vInfo.shape);
+    if (batch * hq * t * s === 0) return [dqOut.info, dkOut.info, dvOut.info];
+    const dO = floatInput(backend, dOutInfo, 'attentionGrad');
+    const q = floatInput(backend, qInfo, 'attentionGrad');
+    const k = floatInput(backend, kInfo, 'attentionGrad');
+    const v = floatInput(backend, vInfo, 'attentionGrad');
+    const o = floatInput(backend, outInfo, 'attentionGrad');
+    const lse = floatInput(backend, lseInfo, 'attentionGrad');
+    const seg = segInfo ? intInput(backend, segInfo, 'attentionGrad', 'segmentIds') : null;
+    const dq = dqOut.data;
+    const dk = dkOut.data;
+    const dv = dvOut.data;
+    const scale = attrs.scale;
+    const causal = attrs.causal === true;
+    const group = hq / hkv;
+    const block = Math.min(ATTENTION_BLOCK_ROWS, t);
+    const p = new Float32Array(block * s);
+    const ds = new Float32Array(block * s);
+    const partial = new Float32Array(s * d);
+    const delta = new Float64Array(block);
+    for (let bi = 0; bi < batch; bi++) {
+      const segBase = bi * s;
+      for (let h = 0; h < hq; h++) {
+        const qBase = (bi * hq + h) * t * d;
+        const kvBase = (bi * hkv + Math.floor(h / group)) * s * d;
+        for (let i0 = 0; i0 < t; i0 += block) {
+          const rows = Math.min(block, t - i0);
+          const keyEnd = causal ? Math.min(s, queryOffset + i0 + rows) : s;
+          if (keyEnd <= 0) continue;
+          const rowOffset = qBase + i0 * d;
+          gemmBlock(q, rowOffset, k, kvBase, p, 0, rows, keyEnd, d, false, true);
+          gemmBlock(dO, rowOffset, v, kvBase, ds, 0, rows, keyEnd, d, false, true);
+          for (let r = 0; r < rows; r++) {
+            let acc = 0;
+            const base = rowOffset + r * d;
+            for (let c = 0; c < d; c++) acc += dO[base + c] * o[base + c];
+            delta[r] = acc;
+          }
+          for (let r = 0; r < rows; r++) {
+            const i = i0 + r;
+            const row = r * keyEnd;
+            const limit = causal ? Math.min(keyEnd, queryOffset + i + 1) : keyEnd;
+            const rowLse = lse[(bi * hq + h) * t + i];
+            const querySeg = seg ? seg[segBase + queryOffset + i] : 0;
+            const dr = delta[r];
+            for (let j = 0; j < keyEnd; j++) {
+              let prob = 0;
+              if (j < limit && rowLse !== -Infinity && (!seg || seg[segBase + j] === querySeg)) {
+                prob = Math.exp(p[row + j] * scale - rowLse);
+              }
+              p[row + j] = prob;
+              ds[row + j] = prob * (ds[row + j] - dr) * scale;
+            }
+          }
+          // dQ rows of this block, written in place.
+          gemmBlock(ds, 0, k, kvBase, dq, rowOffset, rows, d, keyEnd, false, false);
+          // dK[0:keyEnd] += dS^T Q_block ; dV[0:keyEnd] += P^T dO_block
+          gemmBlock(ds, 0, q, rowOffset, partial, 0, keyEnd, d, rows, true, false);
+          for (let x = 0, n = keyEnd * d; x < n; x++) dk[kvBase + x] += partial[x];
+          gemmBlock(p, 0, dO, rowOffset, partial, 0, keyEnd, d, rows, true, false);
+          for (let x = 0, n = keyEnd * d; x < n; x++) dv[kvBase + x] += partial[x];
+        }
+      }
+    }
+    return [dqOut.info, dkOut.info, dvOut.info];
+  },
+};

@@ -1,0 +1,82 @@
+import type { KernelArgs } from '../../backend.js';
+import type { KernelConfig } from '../../registry.js';
+import { assertInputCount } from '../../shape.js';
+import { floatInput, floatOutput, intInput } from '../host.js';
+import { attentionDims, type AttentionAttrs } from './attention-shape.js';
+import { gemmBlock } from './gemm-block.js';
+
+/** Query rows processed together: one GEMM for their scores, one for their outputs. */
+export const ATTENTION_BLOCK_ROWS = 64;
+
+/**
+ * Scaled dot-product attention, blocked over query rows (the score matrix of
+ * one block is the only temporary). Key j is visible to query i when
+ * j <= queryOffset + i (causal) and both lie in the same segment; a query
+ * that sees no key gets a zero output and lse = -Infinity.
+ */
+export const attentionKernel: KernelConfig = {
+  name: 'attention',
+  backend: 'cpu',
+  kernel: ({ inputs, attrs, backend }: KernelArgs<AttentionAttrs>) => {
+    assertInputCount('attention', inputs, 3, 4);
+    const [qInfo, kInfo, vInfo, segInfo] = inputs;
+    const { b: batch, hq, hkv, t, s, d, queryOffset } = attentionDims('attention', qInfo, kInfo, vInfo, segInfo, attrs);
+    const out = floatOutput(backend, [batch, hq, t, d]);
+    const lseOut = floatOutput(backend, [batch, hq, t]);
+    if (batch * hq * t === 0) return [out.info, lseOut.info];
+    const q = floatInput(backend, qInfo, 'attention');
+    const k = floatInput(backend, kInfo, 'attention');
+    const v = floatInput(backend, vInfo, 'attention');
+    const seg = segInfo ? intInput(backend, segInfo, 'attention', 'segmentIds') : null;
+    const o = out.data;
+    const lse = lseOut.data;
+    const scale = attrs.scale;
+    const causal = attrs.causal === true;
+    const group = hq / hkv;
+    const block = Math.min(ATTENTION_BLOCK_ROWS, t);
+    const scores = new Float32Array(block * s);
+    for (let bi = 0; bi < batch; bi++) {
+      for (let h = 0; h < hq; h++) {
+        const qBase = (bi * hq + h) * t * d;
+        const kvBase = (bi * hkv + Math.floor(h / group)) * s * d;
+        for (let i0 = 0; i0 < t; i0 += block) {
+          const rows = Math.min(block, t - i0);
+          const keyEnd = causal ? Math.min(s, queryOffset + i0 + rows) : s;
+          gemmBlock(q, qBase + i0 * d, k, kvBase, scores, 0, rows, keyEnd, d, false, true);
+          for (let r = 0; r < rows; r++) {
+            const i = i0 + r;
+            const row = r * keyEnd;
+            const limit = causal ? Math.min(keyEnd, queryOffset + i + 1) : keyEnd;
+            const segBase = bi * s;
+            const querySeg = seg ? seg[segBase + queryOffset + i] : 0;
+            let m = -Infinity;
+            for (let j = 0; j < limit; j++) {
+              if (seg && seg[segBase + j] !== querySeg) continue;
+              const x = scores[row + j] * scale;
+              if (x > m) m = x;
+            }
+            let sum = 0;
+            for (let j = 0; j < keyEnd; j++) {
+              let p = 0;
+              if (j < limit && (!seg || seg[segBase + j] === querySeg) && m !== -Infinity) {
+                p = Math.exp(scores[row + j] * scale - m);
+              }
+              scores[row + j] = p;
+              sum += p;
+            }
+            const lseIndex = (bi * hq + h) * t + i;
+            if (sum === 0) {
+              lse[lseIndex] = -Infinity;
+              continue;
+            }
+            lse[lseIndex] = m + Math.log(sum);
+            const inv = 1 / sum;
+            for (let j = 0; j < keyEnd; j++) scores[row + j] *= inv;
+          }
+          gemmBlock(scores, 0, v, kvBase, o, qBase + i0 * d, rows, d, keyEnd, false, false);
+        }
+      }
+    }
+    return [out.info, lseOut.info];
+  },
+};

@@ -1,0 +1,55 @@
+import type { KernelArgs } from '../../backend.js';
+import { DTYPES, type DType } from '../../dtype.js';
+import { float32ArrayToBfloat16, float32ArrayToFloat16 } from '../../dtype-convert.js';
+import type { KernelConfig } from '../../registry.js';
+import { assertInputCount, kernelError } from '../../shape.js';
+import { truncToInt32 } from '../backend.js';
+import { floatInput, output, rawInput } from '../host.js';
+
+export interface CastAttrs {
+  dtype: DType;
+  [attr: string]: unknown;
+}
+
+/**
+ * Convert between storage types through float32: to float16/bfloat16 rounds
+ * to nearest even; float to int32 truncates toward zero (saturating, NaN -> 0).
+ */
+export const castKernel: KernelConfig = {
+  name: 'cast',
+  backend: 'cpu',
+  kernel: ({ inputs, attrs, backend }: KernelArgs<CastAttrs>) => {
+    assertInputCount('cast', inputs, 1);
+    const [xInfo] = inputs;
+    const to = attrs.dtype;
+    if (!DTYPES.includes(to)) throw kernelError('cast', `attrs.dtype must be one of ${DTYPES.join(', ')}, got '${String(to)}'`);
+    const from = xInfo.storage.dtype;
+    const out = output(backend, xInfo.shape, to);
+    if (from === to) {
+      out.data.set(rawInput(backend, xInfo, 'cast'));
+      return out.info;
+    }
+    if (from === 'int32' && to === 'float32') {
+      out.data.set(rawInput(backend, xInfo, 'cast'));
+      return out.info;
+    }
+    const x = floatInput(backend, xInfo, 'cast');
+    switch (to) {
+      case 'float32':
+        out.data.set(x);
+        break;
+      case 'float16':
+        float32ArrayToFloat16(x, out.data as Uint16Array);
+        break;
+      case 'bfloat16':
+        float32ArrayToBfloat16(x, out.data as Uint16Array);
+        break;
+      case 'int32': {
+        const y = out.data as Int32Array;
+        for (let i = 0; i < x.length; i++) y[i] = truncToInt32(x[i]);
+        break;
+      }
+    }
+    return out.info;
+  },
+};

@@ -1,0 +1,28 @@
+import type { KernelArgs } from '../../backend.js';
+import type { KernelConfig } from '../../registry.js';
+import { assertInputCount, fmt, kernelError } from '../../shape.js';
+import { output, rawInput } from '../host.js';
+import { permute } from '../permute.js';
+
+export interface TransposeAttrs {
+  perm: number[];
+  [attr: string]: unknown;
+}
+
+/** Contiguous copy of x with axes permuted (out axis i = x axis perm[i]); any dtype. */
+export const transposeKernel: KernelConfig = {
+  name: 'transpose',
+  backend: 'cpu',
+  kernel: ({ inputs, attrs, backend }: KernelArgs<TransposeAttrs>) => {
+    assertInputCount('transpose', inputs, 1);
+    const [xInfo] = inputs;
+    const rank = xInfo.shape.length;
+    const perm = attrs.perm;
+    const valid =
+      Array.isArray(perm) && perm.length === rank && [...perm].sort((a, b) => a - b).every((p, i) => p === i);
+    if (!valid) throw kernelError('transpose', `perm ${JSON.stringify(perm)} is not a permutation of the axes of ${fmt(xInfo.shape)}`);
+    const out = output(backend, perm.map((p) => xInfo.shape[p]), xInfo.storage.dtype);
+    permute(rawInput(backend, xInfo, 'transpose'), xInfo.shape, perm, out.data);
+    return out.info;
+  },
+};
