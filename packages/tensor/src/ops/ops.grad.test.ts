@@ -1,0 +1,185 @@
+/** Every differentiable op against central finite differences (float32 forward, float64 differences). */
+import { beforeAll, describe, it } from 'vitest';
+import {
+  abs, add, attention, broadcastTo, cast, clone, concat, crossEntropy, div, exp, gather, gradcheck, log, logSoftmax, logSumExp,
+  matmul, max, maximum, mean, min, minimum, mul, neg, pow, reciprocal, relu, reshape, rmsNorm, rope, rsqrt, setBackend,
+  sigmoid, silu, slice, softmax, split, sqrt, square, squeeze, stack, sub, sum, takeAlongAxis, tanh, tensor, transpose,
+  unsqueeze, where, type Tensor,
+} from '../index.js';
+
+/** Deterministic values in [lo, hi). */
+function values(n: number, seed: number, lo = -1, hi = 1): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    out[i] = lo + ((s >>> 8) / 2 ** 24) * (hi - lo);
+  }
+  return out;
+}
+
+function t(shape: number[], seed: number, lo = -1, hi = 1): Tensor {
+  return tensor(values(shape.reduce((a, b) => a * b, 1), seed, lo, hi), shape);
+}
+
+function ints(data: number[], shape: number[]): Tensor {
+  return tensor(Int32Array.from(data), shape);
+}
+
+beforeAll(async () => {
+  await setBackend('cpu');
+});
+
+describe('elementwise gradients', () => {
+  const bin = { add, sub, mul, div } as const;
+  for (const [name, fn] of Object.entries(bin)) {
+    it(`${name} with broadcasting`, async () => {
+      const b = name === 'div' ? t([1, 3], 2, 0.5, 2) : t([1, 3], 2);
+      await gradcheck((x, y) => fn(x!, y!), [t([2, 3], 1), b], { name });
+      await gradcheck((x, y) => fn(x!, y!), [t([3], 3, 0.5, 2), t([2, 1, 3], 4, 0.5, 2)], { name });
+    });
+    it(`${name} with a scalar operand, both sides`, async () => {
+      await gradcheck((x) => fn(x!, 1.5), [t([2, 3], 5, 0.5, 2)], { name });
+      await gradcheck((x) => fn(1.5, x!), [t([2, 3], 6, 0.5, 2)], { name });
+    });
+  }
+  it('pow (tensor exponent and scalar exponents)', async () => {
+    await gradcheck((x, y) => pow(x!, y!), [t([2, 3], 7, 0.5, 2), t([2, 3], 8, -1, 2)]);
+    await gradcheck((x) => pow(x!, 3), [t([4], 9, -1, 1)]);
+    await gradcheck((x) => pow(2, x!), [t([4], 10)]);
+  });
+  it('maximum and minimum (tensor and scalar)', async () => {
+    await gradcheck((x, y) => maximum(x!, y!), [t([2, 4], 11), t([4], 12)]);
+    await gradcheck((x, y) => minimum(x!, y!), [t([2, 4], 13), t([4], 14)]);
+    await gradcheck((x) => maximum(x!, 0.1), [t([6], 15)]);
+    await gradcheck((x) => minimum(x!, 0.1), [t([6], 16)]);
+  });
+  const unary: [string, (x: Tensor) => Tensor, number, number][] = [
+    ['neg', neg, -1, 1],
+    ['abs', abs, 0.2, 1],
+    ['exp', exp, -1, 1],
+    ['log', log, 0.5, 2],
+    ['sqrt', sqrt, 0.5, 2],
+    ['rsqrt', rsqrt, 0.5, 2],
+    ['square', square, -1, 1],
+    ['reciprocal', reciprocal, 0.5, 2],
+    ['silu', silu, -2, 2],
+    ['sigmoid', sigmoid, -2, 2],
+    ['tanh', tanh, -2, 2],
+    ['relu', relu, 0.1, 1],
+  ];
+  for (const [name, fn, lo, hi] of unary) {
+    it(name, async () => {
+      await gradcheck((x) => fn(x!), [t([2, 3], 20, lo, hi)], { name });
+    });
+  }
+  it('relu on both sides of 0', async () => {
+    await gradcheck((x) => relu(x!), [tensor([-0.5, -0.2, 0.3, 0.7], [4])]);
+  });
+});
+
+describe('matmul gradients', () => {
+  for (const transposeA of [false, true]) {
+    for (const transposeB of [false, true]) {
+      it(`transposeA=${transposeA} transposeB=${transposeB}`, async () => {
+        const a = transposeA ? t([4, 3], 30) : t([3, 4], 30);
+        const b = transposeB ? t([5, 4], 31) : t([4, 5], 31);
+        await gradcheck((x, y) => matmul(x!, y!, { transposeA, transposeB }), [a, b]);
+      });
+    }
+  }
+  it('batched with a broadcast batch dim', async () => {
+    await gradcheck((x, y) => matmul(x!, y!), [t([2, 3, 4], 32), t([4, 2], 33)]);
+    await gradcheck((x, y) => matmul(x!, y!, { transposeB: true }), [t([2, 1, 3, 4], 34), t([3, 2, 4], 35)]);
+  });
+});
+
+describe('reduction gradients', () => {
+  it('sum and mean over axes, with and without keepDims', async () => {
+    await gradcheck((x) => sum(x!), [t([2, 3], 40)]);
+    await gradcheck((x) => sum(x!, [0, 2], { keepDims: true }), [t([2, 3, 2], 41)]);
+    await gradcheck((x) => mean(x!, 1), [t([2, 3, 2], 42)]);
+    await gradcheck((x) => mean(x!, -1, { keepDims: true }), [t([3, 4], 43)]);
+  });
+  it('max and min', async () => {
+    await gradcheck((x) => max(x!, 1), [t([3, 4], 44)]);
+    await gradcheck((x) => min(x!, [0]), [t([3, 4], 45)]);
+    await gradcheck((x) => max(x!), [t([5], 46)]);
+  });
+  it('logSumExp', async () => {
+    await gradcheck((x) => logSumExp(x!, -1), [t([3, 5], 47, -2, 2)]);
+    await gradcheck((x) => logSumExp(x!, 0, { keepDims: true }), [t([3, 5], 48, -2, 2)]);
+  });
+  it('softmax and logSoftmax on inner and outer axes', async () => {
+    await gradcheck((x) => softmax(x!, -1), [t([2, 5], 49, -2, 2)]);
+    await gradcheck((x) => softmax(x!, 0), [t([3, 2], 50, -2, 2)]);
+    await gradcheck((x) => logSoftmax(x!, -1), [t([2, 5], 51, -2, 2)]);
+    await gradcheck((x) => logSoftmax(x!, 1), [t([2, 3, 2], 52, -2, 2)]);
+  });
+});
+
+describe('layout gradients', () => {
+  it('reshape, squeeze, unsqueeze', async () => {
+    await gradcheck((x) => mul(reshape(x!, [3, -1]), 2), [t([2, 3], 60)]);
+    await gradcheck((x) => exp(squeeze(unsqueeze(x!, 1), 1)), [t([2, 3], 61)]);
+  });
+  it('transpose', async () => {
+    await gradcheck((x) => transpose(x!, [2, 0, 1]), [t([2, 3, 4], 62)]);
+    await gradcheck((x) => transpose(x!), [t([2, 3], 63)]);
+  });
+  it('slice', async () => {
+    await gradcheck((x) => slice(x!, [1, 0], [2, -1]), [t([4, 3], 64)]);
+  });
+  it('concat, stack, split', async () => {
+    await gradcheck((x, y) => concat([x!, y!], 1), [t([2, 2], 65), t([2, 3], 66)]);
+    await gradcheck((x, y) => stack([x!, y!], 0), [t([2, 2], 67), t([2, 2], 68)]);
+    await gradcheck((x) => mul(split(x!, [1, 3], 1)[1]!, split(x!, [3, 1], 1)[0]!), [t([2, 4], 69)]);
+  });
+  it('broadcastTo', async () => {
+    await gradcheck((x) => broadcastTo(x!, [3, 2, 4]), [t([2, 1], 70)]);
+  });
+  it('clone and cast round trip', async () => {
+    await gradcheck((x) => clone(x!), [t([3], 71)]);
+    await gradcheck((x) => cast(cast(x!, 'bfloat16'), 'float32'), [tensor([0.5, 1, -2, 4], [4])], { eps: 0.125 }); // steps exact in bfloat16: the straight-through gradient is exact
+  });
+});
+
+describe('indexing gradients', () => {
+  it('gather (embedding) with repeated indices', async () => {
+    const idx = ints([0, 2, 2, 1, 0], [5]);
+    await gradcheck((w, i) => gather(w!, i!), [t([3, 4], 80), idx]);
+    await gradcheck((w, i) => gather(w!, i!), [t([3, 2], 81), ints([1, 0, 2, 2], [2, 2])]);
+  });
+  it('takeAlongAxis', async () => {
+    await gradcheck((x, i) => takeAlongAxis(x!, i!), [t([2, 3, 5], 82), ints([0, 4, 4, 1, 2, 3], [2, 3])]);
+  });
+  it('where (tensor and scalar branches)', async () => {
+    const cond = tensor([1, 0, 0, 1, 1, 0], [2, 3]);
+    await gradcheck((c, a, b) => where(c!, a!, b!), [cond, t([2, 3], 83), t([1, 3], 84)], { wrt: [1, 2] });
+    await gradcheck((c, a) => where(c!, a!, 0), [cond, t([2, 3], 85)], { wrt: [1] });
+  });
+  it('crossEntropy with a mask', async () => {
+    const targets = ints([1, 0, 3, 2], [2, 2]);
+    const mask = tensor([1, 0, 1, 1], [2, 2]);
+    await gradcheck((x, y, m) => crossEntropy(x!, y!, { mask: m! }), [t([2, 2, 4], 86, -2, 2), targets, mask], { wrt: [0] });
+  });
+});
+
+describe('transformer op gradients', () => {
+  it('rmsNorm (x and weight)', async () => {
+    await gradcheck((x, w) => rmsNorm(x!, w!, 1e-5), [t([2, 3, 6], 90), t([6], 91, 0.5, 1.5)]);
+  });
+  it('rope', async () => {
+    const pos = ints([0, 1, 2, 5, 3, 7], [2, 3]);
+    await gradcheck((x, p) => rope(x!, p!, 10000), [t([2, 2, 3, 4], 92), pos]);
+  });
+  it('attention: causal GQA', async () => {
+    await gradcheck((q, k, v) => attention(q!, k!, v!), [t([1, 4, 3, 4], 93), t([1, 2, 3, 4], 94), t([1, 2, 3, 4], 95)]);
+  });
+  it('attention: segment ids, query offset, non-causal', async () => {
+    const seg = ints([0, 0, 1, 1, 1], [1, 5]);
+    await gradcheck((q, k, v, s) => attention(q!, k!, v!, { segmentIds: s! }), [t([1, 2, 5, 2], 96), t([1, 1, 5, 2], 97), t([1, 1, 5, 2], 98), seg]);
+    await gradcheck((q, k, v) => attention(q!, k!, v!, { queryOffset: 3 }), [t([1, 2, 2, 4], 99), t([1, 2, 5, 4], 100), t([1, 2, 5, 4], 101)]);
+    await gradcheck((q, k, v) => attention(q!, k!, v!, { causal: false, scale: 0.3 }), [t([2, 2, 3, 2], 102), t([2, 1, 4, 2], 103), t([2, 1, 4, 2], 104)]);
+  });
+});
