@@ -2,7 +2,7 @@ import type { Backend, KernelAttrs, MemoryInfo, Storage, TensorInfo } from '../b
 import { bytesPerElement, DTYPES, type DType } from '../dtype.js';
 import { getKernel } from '../registry.js';
 import { CompiledKernels, type DeviceKernel } from './device-kernel.js';
-import { narrowToHalf, widenHalf } from './host/half.js';
+import { bfloat16ArrayToFloat32, float16ArrayToFloat32, float32ArrayToBfloat16, float32ArrayToFloat16 } from '../dtype-convert.js';
 import type { GpujsGPU, GpujsMode } from './modes.js';
 import { emptyHostArray, GpujsStorage, type HostArray } from './storage.js';
 
@@ -188,7 +188,8 @@ export class GpujsBackend implements Backend {
       const runner = this.kernels.get(kernel);
       runner.setOutput([size]);
       this.launches += 1;
-      const result = runner(...args());
+      // gpu.js rejects empty arrays; an empty input is never read when the output is not empty
+      const result = runner(...args().map((a) => (ArrayBuffer.isView(a) && (a as Float32Array).length === 0 ? EMPTY_ARGUMENT : a)));
       const done = (values: Float32Array) => {
         if (values.length !== size) throw new Error(`gpujs: kernel '${kernel.name}' returned ${values.length} values for ${size} outputs`);
         this.store(out, finish ? finish(values) : values);
@@ -266,6 +267,17 @@ export class GpujsBackend implements Backend {
   private checkUsable(): void {
     if (this.disposed) throw new Error('gpujs: backend was disposed');
   }
+}
+
+const EMPTY_ARGUMENT = new Float32Array(1);
+
+function widenHalf(bits: Uint16Array, dtype: 'float16' | 'bfloat16'): Float32Array {
+  return dtype === 'float16' ? float16ArrayToFloat32(bits) : bfloat16ArrayToFloat32(bits);
+}
+
+function narrowToHalf(values: Float32Array | Int32Array, dtype: 'float16' | 'bfloat16'): Uint16Array {
+  const f32 = values instanceof Float32Array ? values : Float32Array.from(values);
+  return dtype === 'float16' ? float32ArrayToFloat16(f32) : float32ArrayToBfloat16(f32);
 }
 
 function isPromise<T>(value: T | Promise<T>): value is Promise<T> {

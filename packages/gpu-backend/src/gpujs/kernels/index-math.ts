@@ -11,3 +11,20 @@ export function divFloor(quotient: string, numerator: string, denominator: strin
     `if ((${quotient} + 1) * ${denominator} <= ${numerator}) { ${quotient} = ${quotient} + 1; }`,
   ].join('\n');
 }
+
+/**
+ * Declares `base` (offset of the row's first element) for thread `row` of an
+ * [outer, n, inner] view: the row's elements are base + j * inner.
+ */
+export function rowBase(row: string, n: string, inner: string): string {
+  return [divFloor('rowOuter', row, inner), `const base = rowOuter * ${n} * ${inner} + (${row} - rowOuter * ${inner});`].join('\n');
+}
+
+/** Declares `row` (index into per-row statistics) for element `idx` of an [outer, n, inner] view. */
+export function elementRow(idx: string, n: string, inner: string): string {
+  return [
+    divFloor('elementOuter', idx, `(${n} * ${inner})`),
+    divFloor('elementFlat', idx, inner),
+    `const row = elementOuter * ${inner} + (${idx} - elementFlat * ${inner});`,
+  ].join('\n');
+}

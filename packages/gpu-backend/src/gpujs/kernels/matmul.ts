@@ -1,7 +1,7 @@
 import type { KernelFunc, TensorInfo } from '../../backend.js';
 import type { GpujsBackend } from '../backend.js';
 import { deviceKernel } from '../device-kernel.js';
-import { broadcastShapes, fmt, sizeOf, stridesOf } from '../shape.js';
+import { matmulShape, sizeOf, stridesOf } from '../../shape.js';
 import { divFloor } from './index-math.js';
 
 /**
@@ -50,24 +50,10 @@ export const matmul: KernelFunc<MatmulAttrs> = ({ inputs, attrs, backend }) => {
   const [a, b] = inputs as [TensorInfo, TensorInfo];
   const transposeA = attrs.transposeA === true;
   const transposeB = attrs.transposeB === true;
-  if (a.shape.length < 2 || b.shape.length < 2) {
-    throw new Error(`gpujs matmul: inputs need rank >= 2, got ${fmt(a.shape)} and ${fmt(b.shape)}`);
-  }
-  const ar = a.shape.length;
-  const br = b.shape.length;
-  const m = transposeA ? a.shape[ar - 1] : a.shape[ar - 2];
-  const ka = transposeA ? a.shape[ar - 2] : a.shape[ar - 1];
-  const kb = transposeB ? b.shape[br - 1] : b.shape[br - 2];
-  const n = transposeB ? b.shape[br - 2] : b.shape[br - 1];
-  if (ka !== kb) {
-    throw new Error(
-      `gpujs matmul: inner dimensions differ: a ${fmt(a.shape)}${transposeA ? ' (transposed)' : ''} has K=${ka}, b ${fmt(b.shape)}${transposeB ? ' (transposed)' : ''} has K=${kb}`,
-    );
-  }
+  const { batchShape: batch, m, n, k: ka, outShape } = matmulShape(a.shape, b.shape, transposeA, transposeB);
   const batchA = a.shape.slice(0, -2);
   const batchB = b.shape.slice(0, -2);
-  const batch = broadcastShapes([batchA, batchB], 'matmul (batch dims)');
-  const out = be.output([...batch, m, n]);
+  const out = be.output(outShape);
   const aOffsets = batchOffsets(batchA, batch, m * ka);
   const bOffsets = batchOffsets(batchB, batch, ka * n);
   be.launch(MATMUL, out, () => [

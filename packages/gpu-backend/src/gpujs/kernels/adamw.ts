@@ -1,0 +1,84 @@
+import type { KernelFunc } from '../../backend.js';
+import { assertInputCount, assertSameShape, kernelError } from '../../shape.js';
+import type { GpujsBackend } from '../backend.js';
+import { deviceKernel } from '../device-kernel.js';
+
+/**
+ * AdamW as torch.optim.AdamW does it, in three launches whose results replace
+ * the param, m and v storages' contents (the contract's in-place update: a
+ * gpu.js kernel returns a new array, and a gpujs storage is a host array
+ * reference). The param launch recomputes the new moments from the old ones,
+ * so the three launches are independent and the param one runs first.
+ */
+const MOMENT_PARAMS = [
+  ['g', 'Array'],
+  ['moment', 'Array'],
+  ['beta', 'Float'],
+] as const;
+
+const ADAMW_M = deviceKernel('adamw_m', MOMENT_PARAMS, `
+const i = this.thread.x;
+return beta * moment[i] + (1.0 - beta) * g[i];`);
+
+const ADAMW_V = deviceKernel('adamw_v', MOMENT_PARAMS, `
+const i = this.thread.x;
+return beta * moment[i] + (1.0 - beta) * g[i] * g[i];`);
+
+const ADAMW_PARAM = deviceKernel(
+  'adamw_param',
+  [
+    ['p', 'Array'],
+    ['g', 'Array'],
+    ['m', 'Array'],
+    ['v', 'Array'],
+    ['decay', 'Float'],
+    ['beta1', 'Float'],
+    ['beta2', 'Float'],
+    ['stepSize', 'Float'],
+    ['bc2Sqrt', 'Float'],
+    ['eps', 'Float'],
+  ],
+  `
+const i = this.thread.x;
+const gi = g[i];
+const mi = Math.fround(beta1 * m[i] + (1.0 - beta1) * gi);
+const vi = Math.fround(beta2 * v[i] + (1.0 - beta2) * gi * gi);
+return p[i] * decay - (stepSize * mi) / (Math.sqrt(vi) / bc2Sqrt + eps);`,
+);
+
+export interface AdamwAttrs {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  step: number;
+  [attr: string]: unknown;
+}
+
+export const adamw: KernelFunc<AdamwAttrs> = ({ inputs, attrs, backend }) => {
+  assertInputCount('adamw', inputs, 4);
+  const be = backend as GpujsBackend;
+  const [p, g, m, v] = inputs;
+  assertSameShape('adamw', ['param', 'grad', 'm', 'v'], [p.shape, g.shape, m.shape, v.shape]);
+  for (const [name, info] of [
+    ['param', p],
+    ['m', m],
+    ['v', v],
+  ] as const) {
+    if (info.storage.dtype !== 'float32') throw kernelError('adamw', `${name} must be float32 (updated in place), got ${info.storage.dtype}`);
+  }
+  for (const key of ['lr', 'beta1', 'beta2', 'eps', 'weightDecay', 'step'] as const) {
+    if (typeof attrs[key] !== 'number' || !Number.isFinite(attrs[key])) {
+      throw kernelError('adamw', `attrs.${key} must be a finite number, got ${String(attrs[key])}`);
+    }
+  }
+  const { lr, beta1, beta2, eps, weightDecay, step } = attrs;
+  if (!Number.isInteger(step) || step < 1) throw kernelError('adamw', `attrs.step must be an integer >= 1 (1-based), got ${step}`);
+  const decay = 1 - lr * weightDecay;
+  const stepSize = lr / (1 - Math.pow(beta1, step));
+  const bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, step));
+  be.launch(ADAMW_PARAM, p, () => [be.floats(p), be.floats(g), be.floats(m), be.floats(v), decay, beta1, beta2, stepSize, bc2Sqrt, eps]);
+  be.launch(ADAMW_M, m, () => [be.floats(g), be.floats(m), beta1]);
+  be.launch(ADAMW_V, v, () => [be.floats(g), be.floats(v), beta2]);
+};

@@ -1,0 +1,43 @@
+import type { KernelFunc } from '../../backend.js';
+import { assertInputCount, kernelError, stridesOf } from '../../shape.js';
+import { sliceSize } from '../../cpu/kernels/slice.js';
+import type { GpujsBackend } from '../backend.js';
+import { stridedGather, stridedPad } from './strided.js';
+
+export interface SliceAttrs {
+  begin: number[];
+  size: number[];
+  [attr: string]: unknown;
+}
+
+export interface SliceGradAttrs {
+  begin: number[];
+  inputShape: number[];
+  [attr: string]: unknown;
+}
+
+/** x[begin : begin + size] (size -1 = to the end); any dtype. */
+export const slice: KernelFunc<SliceAttrs> = ({ inputs, attrs, backend }) => {
+  assertInputCount('slice', inputs, 1);
+  const be = backend as GpujsBackend;
+  const [x] = inputs;
+  const size = sliceSize('slice', x.shape, attrs.begin, attrs.size);
+  const out = be.output(size, x.storage.dtype);
+  const strides = stridesOf(x.shape);
+  const offset = attrs.begin.reduce((sum, b, i) => sum + b * strides[i], 0);
+  stridedGather(be, x, out, strides, offset);
+  return out;
+};
+
+/** zeros(inputShape) with dy written at begin: the gradient of slice. */
+export const sliceGrad: KernelFunc<SliceGradAttrs> = ({ inputs, attrs, backend }) => {
+  assertInputCount('sliceGrad', inputs, 1);
+  const be = backend as GpujsBackend;
+  const [dy] = inputs;
+  const inputShape = attrs.inputShape;
+  if (!Array.isArray(inputShape)) throw kernelError('sliceGrad', `attrs.inputShape must be an array, got ${String(inputShape)}`);
+  sliceSize('sliceGrad', inputShape, attrs.begin, dy.shape);
+  const out = be.output(inputShape, dy.storage.dtype);
+  stridedPad(be, dy, out, attrs.begin);
+  return out;
+};

@@ -1,0 +1,37 @@
+import type { KernelArgs, KernelFunc } from '../../backend.js';
+import type { UnaryOp } from '../../kernel-spec.js';
+import { assertInputCount } from '../../shape.js';
+import type { GpujsBackend } from '../backend.js';
+import { elementwiseOp, runElementwise } from './elementwise.js';
+
+/**
+ * Unary ops as gpu.js expressions over x. sigmoid, silu and tanh use forms
+ * that cannot overflow: exp only ever sees a non-positive argument.
+ */
+export const UNARY_EXPRESSIONS: Record<UnaryOp, string> = {
+  neg: '-x',
+  abs: 'Math.abs(x)',
+  exp: 'Math.exp(x)',
+  log: 'Math.log(x)',
+  sqrt: 'Math.sqrt(x)',
+  rsqrt: '1.0 / Math.sqrt(x)',
+  square: 'x * x',
+  reciprocal: '1.0 / x',
+  silu: 'x >= 0.0 ? x / (1.0 + Math.exp(-x)) : x * Math.exp(x) / (1.0 + Math.exp(x))',
+  sigmoid: 'x >= 0.0 ? 1.0 / (1.0 + Math.exp(-x)) : Math.exp(x) / (1.0 + Math.exp(x))',
+  tanh: 'x >= 0.0 ? (1.0 - Math.exp(-2.0 * x)) / (1.0 + Math.exp(-2.0 * x)) : (Math.exp(2.0 * x) - 1.0) / (Math.exp(2.0 * x) + 1.0)',
+  relu: 'x > 0.0 ? x : (x <= 0.0 ? 0.0 : x)',
+  isNaN: 'x != x ? 1.0 : 0.0',
+  isInf: 'x != x ? 0.0 : (Math.abs(x) > 3.4028234663852886e38 ? 1.0 : 0.0)',
+};
+
+export const unaryKernels: Record<string, KernelFunc<any>> = Object.fromEntries(
+  (Object.keys(UNARY_EXPRESSIONS) as UnaryOp[]).map((name) => {
+    const op = elementwiseOp(name, ['x'], UNARY_EXPRESSIONS[name]);
+    const kernel = ({ inputs, backend }: KernelArgs) => {
+      assertInputCount(name, inputs, 1);
+      return runElementwise(backend as GpujsBackend, name, op, inputs);
+    };
+    return [name, kernel];
+  }),
+);
