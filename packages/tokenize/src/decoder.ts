@@ -6,7 +6,8 @@ import { expectComponent, expectString, optionalBoolean, type ComponentJson } fr
 /** Maps a list of token strings to a list of strings (the chain's unit), joined at the end. */
 export type Decoder = (tokens: string[]) => string[];
 
-const utf8 = new TextDecoder('utf-8', { fatal: false });
+// ignoreBOM: a leading U+FEFF is text, not a byte-order mark to drop (the reference keeps it).
+const utf8 = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
 export function buildDecoder(json: ComponentJson | null | undefined, field = 'decoder', file?: string): Decoder | null {
   if (json === null || json === undefined) return null;
@@ -53,7 +54,7 @@ export function buildDecoder(json: ComponentJson | null | undefined, field = 'de
         let pending: number[] = [];
         const flush = () => {
           if (pending.length === 0) return;
-          const text = new TextDecoder('utf-8', { fatal: true });
+          const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
           try {
             out.push(text.decode(Uint8Array.from(pending)));
           } catch {
