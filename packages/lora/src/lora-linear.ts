@@ -1,0 +1,91 @@
+/**
+ * A LoRA adapter on one linear layer, PEFT's lora.Linear:
+ *   y = x W^T + (dropout(x) A^T B^T) * scaling
+ * A [r, in] starts Kaiming-uniform (a = sqrt(5), PyTorch's nn.Linear default,
+ * as PEFT), B [out, r] starts at zero, so a fresh adapter changes nothing.
+ */
+import type { ForwardContext, Linear, LinearAdapter } from '@molrl/model';
+import { add, greaterEqual, matmul, mul, noGrad, rand, reshape, sub, zeros, type Tensor } from '@molrl/tensor';
+
+/** Switches shared by all adapters of one handle. */
+export interface AdapterState {
+  enabled: boolean;
+  merged: boolean;
+}
+
+/** A deterministic per-layer number from a string (dropout seeds differ per layer). */
+function hashString(s: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619) >>> 0;
+  return h;
+}
+
+export class LoraLinear implements LinearAdapter {
+  readonly loraA: Tensor; // [r, in]
+  readonly loraB: Tensor; // [out, r]
+  private readonly layerSeed: number;
+
+  constructor(
+    readonly base: Linear,
+    readonly r: number,
+    readonly scaling: number,
+    readonly dropout: number,
+    readonly state: AdapterState,
+    seed: number,
+  ) {
+    const bound = 1 / Math.sqrt(base.inFeatures); // kaiming_uniform_(a=sqrt(5)): gain sqrt(1/3), bound = gain * sqrt(3 / fan_in)
+    this.layerSeed = hashString(base.name) ^ Math.imul(seed, 0x9e3779b1);
+    this.loraA = rand([r, base.inFeatures], { seed: this.layerSeed >>> 0, low: -bound, high: bound, requiresGrad: true }).keep();
+    this.loraB = zeros([base.outFeatures, r], { requiresGrad: true }).keep();
+    this.loraA.name = `${base.name}.lora_A.weight`;
+    this.loraB.name = `${base.name}.lora_B.weight`;
+  }
+
+  parameters(): Tensor[] {
+    return [this.loraA, this.loraB];
+  }
+
+  forward(x: Tensor, y: Tensor, ctx: ForwardContext): Tensor {
+    if (!this.state.enabled || this.state.merged) return y;
+    const xd = ctx.training && this.dropout > 0 ? this.applyDropout(x, ctx.seed) : x;
+    const lead = x.shape.slice(0, -1);
+    const x2 = reshape(xd, [-1, this.base.inFeatures]); // [N, in]
+    const low = matmul(x2, this.loraA, { transposeB: true }); // [N, r]
+    const up = matmul(low, this.loraB, { transposeB: true }); // [N, out]
+    return add(y, reshape(mul(up, this.scaling), [...lead, this.base.outFeatures]));
+  }
+
+  /** Inverted dropout (nn.Dropout): keep with probability 1 - p, scale kept values by 1 / (1 - p). */
+  private applyDropout(x: Tensor, forwardSeed: number): Tensor {
+    const seed = (this.layerSeed ^ Math.imul(forwardSeed + 1, 0x85ebca6b)) >>> 0;
+    const keep = greaterEqual(rand(x.shape, { seed }), this.dropout);
+    return mul(mul(x, keep), 1 / (1 - this.dropout));
+  }
+
+  /** scaling * B A: the update merge() adds to W [out, in]. */
+  delta(): Tensor {
+    return noGrad(() => mul(matmul(this.loraB, this.loraA), this.scaling));
+  }
+
+  /** W += scaling B A. */
+  merge(): void {
+    noGrad(() => {
+      const d = this.delta();
+      const w = this.base.weight.dtype === 'float32' ? this.base.weight : this.base.weight.cast('float32');
+      const merged = add(w, d);
+      this.base.weight.assign(merged);
+      for (const t of [d, merged, ...(w === this.base.weight ? [] : [w])]) t.dispose();
+    });
+  }
+
+  /** W -= scaling B A (exact in float32 up to rounding; bf16 weights lose the low bits of the sum). */
+  unmerge(): void {
+    noGrad(() => {
+      const d = this.delta();
+      const w = this.base.weight.dtype === 'float32' ? this.base.weight : this.base.weight.cast('float32');
+      const restored = sub(w, d);
+      this.base.weight.assign(restored);
+      for (const t of [d, restored, ...(w === this.base.weight ? [] : [w])]) t.dispose();
+    });
+  }
+}

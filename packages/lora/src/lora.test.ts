@@ -1,0 +1,192 @@
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Qwen3ForCausalLM, SafetensorsFile } from '@molrl/model';
+import { AdamW, mean, mul, setBackend, tensor, type Tensor } from '@molrl/tensor';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { applyLora, loadLora, type LoraHandle } from './lora.js';
+
+// The model package's PyTorch reference fixtures (fixtures/make_fixtures.py there).
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'model', 'fixtures');
+const meta = JSON.parse(readFileSync(join(FIXTURES, 'expected.json'), 'utf8')) as {
+  input_ids: number[][];
+  lora: { variant: string; loss: number }[];
+};
+const tmp = () => mkdtempSync(join(tmpdir(), 'molrl-lora-'));
+
+async function expected(name: string): Promise<{ data: Float32Array; shape: number[] }> {
+  const f = await SafetensorsFile.open(join(FIXTURES, 'expected.safetensors'));
+  try {
+    return { data: await f.readFloat32(name), shape: f.entry(name).shape };
+  } finally {
+    await f.close();
+  }
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+const logitsOf = async (model: Qwen3ForCausalLM) => (await model.forward(meta.input_ids)).logits.data();
+
+describe('LoRA against PEFT and the PyTorch reference', () => {
+  let model: Qwen3ForCausalLM;
+  let base: Float32Array;
+  beforeAll(async () => {
+    await setBackend('cpu');
+    base = (await expected('logits')).data;
+  });
+  beforeEach(async () => {
+    model = await Qwen3ForCausalLM.fromPretrained(join(FIXTURES, 'tiny-f32'));
+  });
+
+  for (const variant of ['lora', 'rslora'] as const) {
+    it(`${variant}: a PEFT adapter folder loads; logits, loss and every lora_A/lora_B gradient match within 1e-4`, async () => {
+      const handle = await loadLora(model, join(FIXTURES, `peft-${variant}`));
+      expect(handle.config).toMatchObject({ r: 4, alpha: 8, useRslora: variant === 'rslora' });
+      expect(handle.adapters.size).toBe(14);
+      const w = await expected(`${variant}_loss_weights`);
+      const { logits } = await model.forward(meta.input_ids);
+      expect(maxAbsDiff(await logits.data(), (await expected(`${variant}_logits`)).data)).toBeLessThan(1e-4);
+      const loss = mean(mul(logits, tensor(w.data, w.shape)));
+      const ref = meta.lora.find((l) => l.variant === variant)!.loss;
+      expect(Math.abs((await loss.item()) - ref)).toBeLessThan(1e-3 * Math.max(1, Math.abs(ref)));
+      loss.backward();
+      let checked = 0;
+      for (const [key, t] of handle.namedParameters()) {
+        const g = await expected(`${variant}.${key.replace(/\.weight$/, '')}.grad`);
+        expect(t.grad, key).not.toBeNull();
+        expect(maxAbsDiff(await t.grad!.data(), g.data), key).toBeLessThan(1e-4);
+        checked++;
+      }
+      expect(checked).toBe(28);
+      // Only adapter parameters get gradients.
+      for (const p of model.parameters()) expect(p.grad).toBeNull();
+    });
+  }
+
+  it('a fresh adapter changes nothing (B = 0) and A is Kaiming-uniform', async () => {
+    const handle = applyLora(model, { r: 8, alpha: 16, targetModules: ['q_proj', 'v_proj'] });
+    expect([...handle.adapters.keys()]).toEqual([
+      'model.layers.0.self_attn.q_proj',
+      'model.layers.0.self_attn.v_proj',
+      'model.layers.1.self_attn.q_proj',
+      'model.layers.1.self_attn.v_proj',
+    ]);
+    expect(maxAbsDiff(await logitsOf(model), base)).toBeLessThan(1e-4);
+    const a = await handle.adapters.get('model.layers.0.self_attn.q_proj')!.loraA.data();
+    const bound = 1 / Math.sqrt(64);
+    expect(Math.max(...a.map(Math.abs))).toBeLessThanOrEqual(bound);
+    expect(Math.max(...a.map(Math.abs))).toBeGreaterThan(bound * 0.8);
+    expect(Math.max(...(await handle.adapters.get('model.layers.0.self_attn.q_proj')!.loraB.data()).map(Math.abs))).toBe(0);
+  });
+
+  it('disable() gives the base model without copying weights; enable() brings the adapter back', async () => {
+    const handle = await loadLora(model, join(FIXTURES, 'peft-lora'));
+    const adapted = (await expected('lora_logits')).data;
+    handle.disable();
+    expect(maxAbsDiff(await logitsOf(model), base)).toBeLessThan(1e-4);
+    handle.enable();
+    expect(maxAbsDiff(await logitsOf(model), adapted)).toBeLessThan(1e-4);
+    const off = await handle.withDisabled(() => logitsOf(model));
+    expect(maxAbsDiff(off, base)).toBeLessThan(1e-4);
+    expect(handle.enabled).toBe(true);
+  });
+
+  it('merge() folds W + scaling B A (as PEFT), unmerge() restores the base weights', async () => {
+    const handle = await loadLora(model, join(FIXTURES, 'peft-rslora'));
+    const q = model.linearLayers().get('model.layers.0.self_attn.q_proj')!;
+    const original = await q.weight.data();
+    handle.merge();
+    expect(maxAbsDiff(await q.weight.data(), (await expected('rslora_merged_q_proj_0')).data)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(await logitsOf(model), (await expected('rslora_logits')).data)).toBeLessThan(1e-4);
+    handle.unmerge();
+    expect(maxAbsDiff(await q.weight.data(), original)).toBeLessThan(1e-6);
+    handle.merge();
+    handle.disable(); // unmerges first, as PEFT
+    expect(handle.merged).toBe(false);
+    expect(maxAbsDiff(await logitsOf(model), base)).toBeLessThan(1e-4);
+  });
+
+  it('save() writes PEFT keys and config; the folder loads back to the same adapter', async () => {
+    const handle = await loadLora(model, join(FIXTURES, 'peft-lora'));
+    const dir = tmp();
+    await handle.save(dir);
+    const cfg = JSON.parse(readFileSync(join(dir, 'adapter_config.json'), 'utf8'));
+    const ref = JSON.parse(readFileSync(join(FIXTURES, 'peft-lora', 'adapter_config.json'), 'utf8'));
+    expect(Object.keys(cfg).sort()).toEqual(Object.keys(ref).sort());
+    expect(cfg).toMatchObject({ peft_type: 'LORA', task_type: 'CAUSAL_LM', r: 4, lora_alpha: 8, use_rslora: false, base_model_name_or_path: 'tiny-f32' });
+    const saved = await SafetensorsFile.open(join(dir, 'adapter_model.safetensors'));
+    const original = await SafetensorsFile.open(join(FIXTURES, 'peft-lora', 'adapter_model.safetensors'));
+    expect(saved.names().sort()).toEqual(original.names().sort());
+    expect(saved.names()).toContain('base_model.model.model.layers.1.mlp.down_proj.lora_B.weight');
+    for (const n of original.names()) expect(Array.from(await saved.readFloat32(n)), n).toEqual(Array.from(await original.readFloat32(n)));
+    await saved.close();
+    await original.close();
+    const other = await Qwen3ForCausalLM.fromPretrained(join(FIXTURES, 'tiny-f32'));
+    await loadLora(other, dir);
+    expect(maxAbsDiff(await logitsOf(other), (await expected('lora_logits')).data)).toBeLessThan(1e-4);
+  });
+
+  it('names what is wrong in a bad adapter folder', async () => {
+    const dir = tmp();
+    cpSync(join(FIXTURES, 'peft-lora'), dir, { recursive: true });
+    const cfg = JSON.parse(readFileSync(join(dir, 'adapter_config.json'), 'utf8'));
+    writeFileSync(join(dir, 'adapter_config.json'), JSON.stringify({ ...cfg, use_dora: true }));
+    await expect(loadLora(model, dir)).rejects.toThrow(/adapter_config.json: field "use_dora" is true/);
+    writeFileSync(join(dir, 'adapter_config.json'), JSON.stringify({ ...cfg, r: 8 }));
+    await expect(loadLora(model, dir)).rejects.toThrow(/lora_A.weight' has shape \[4, 64\], the adapter needs \[8, 64\]/);
+    expect([...model.linearLayers().values()].every((l) => l.adapter === null)).toBe(true);
+    writeFileSync(join(dir, 'adapter_config.json'), JSON.stringify({ ...cfg, target_modules: ['q_proj'] }));
+    await expect(loadLora(model, dir)).rejects.toThrow(/key\(s\) match no adapter of this model: base_model.model.model.layers.0.mlp/);
+    expect(() => applyLora(model, { r: 4, alpha: 8, targetModules: ['nope'] })).toThrow(/match no linear layer/);
+    expect(() => applyLora(model, { r: 0, alpha: 8 })).toThrow(/r must be a positive integer/);
+  });
+});
+
+describe('training only the adapter', () => {
+  beforeAll(() => setBackend('cpu'));
+
+  it('AdamW on handle.parameters() lowers the loss; base weights never change; dropout masks repeat under checkpointing', async () => {
+    const model = await Qwen3ForCausalLM.fromPretrained(join(FIXTURES, 'tiny-f32'));
+    const handle: LoraHandle = applyLora(model, { r: 4, alpha: 8, dropout: 0.1, seed: 3 });
+    const q = model.linearLayers().get('model.layers.0.self_attn.q_proj')!;
+    const before = await q.weight.data();
+    const opt = new AdamW(handle.parameters(), { lr: 1e-2, weightDecay: 0 });
+    model.train();
+    const targets = tensor(new Int32Array(meta.input_ids.flat().map((t) => (t + 1) % 128)), [2, 9]);
+    const { crossEntropy } = await import('@molrl/tensor');
+    const losses: number[] = [];
+    for (let step = 0; step < 8; step++) {
+      const { logits } = await model.forward(meta.input_ids);
+      const loss = crossEntropy(logits, targets);
+      losses.push(await loss.item());
+      loss.backward();
+      opt.step();
+      for (const p of handle.parameters()) p.zeroGrad();
+    }
+    expect(losses[7]).toBeLessThan(losses[0]);
+    expect(Array.from(await q.weight.data())).toEqual(Array.from(before));
+
+    // Same dropout seed with and without recomputation: identical gradients.
+    const gradsAt = async (seed: number) => {
+      model.module.dropoutSeed = seed;
+      const { logits } = await model.forward(meta.input_ids);
+      crossEntropy(logits, targets).backward();
+      const g: Tensor = handle.parameters()[0].grad!;
+      const out = await g.data();
+      for (const p of handle.parameters()) p.zeroGrad();
+      return out;
+    };
+    const plain = await gradsAt(100);
+    model.gradientCheckpointingEnable();
+    const recomputed = await gradsAt(100);
+    expect(maxAbsDiff(plain, recomputed)).toBeLessThan(1e-6);
+    const otherMask = await gradsAt(101);
+    expect(maxAbsDiff(plain, otherMask)).toBeGreaterThan(0);
+  });
+});

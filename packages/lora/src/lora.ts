@@ -1,0 +1,191 @@
+/**
+ * applyLora / loadLora: inject adapters into a Qwen3ForCausalLM's linear
+ * layers, switch them on and off, merge, and save/load in PEFT's on-disk
+ * format (adapter_config.json + adapter_model.safetensors with keys
+ * `base_model.model.<module path>.lora_A.weight` / `.lora_B.weight`).
+ */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { SafetensorsFile, writeSafetensors, type Qwen3ForCausalLM } from '@molrl/model';
+import { tensor, type Tensor } from '@molrl/tensor';
+import { DEFAULT_TARGET_MODULES, fromPeftConfig, loraScaling, matchesTarget, toPeftConfig, validateLoraConfig, type LoraConfig } from './config.js';
+import { LoraLinear, type AdapterState } from './lora-linear.js';
+
+export const ADAPTER_CONFIG_FILE = 'adapter_config.json';
+export const ADAPTER_WEIGHTS_FILE = 'adapter_model.safetensors';
+/** PEFT prefixes the wrapped model's module paths with this when saving. */
+export const PEFT_PREFIX = 'base_model.model.';
+
+export interface LoraOptions extends LoraConfig {
+  /** base_model_name_or_path written to adapter_config.json. */
+  baseModelName?: string;
+}
+
+export class LoraHandle {
+  private readonly state: AdapterState = { enabled: true, merged: false };
+  /** Adapters by module path (model.layers.N.self_attn.q_proj, ...). */
+  readonly adapters = new Map<string, LoraLinear>();
+
+  constructor(
+    readonly model: Qwen3ForCausalLM,
+    readonly config: LoraOptions,
+  ) {
+    validateLoraConfig(config);
+    const targets = config.targetModules ?? DEFAULT_TARGET_MODULES;
+    const scaling = loraScaling(config);
+    for (const [path, linear] of model.linearLayers()) {
+      if (!matchesTarget(path, targets)) continue;
+      if (linear.adapter) throw new Error(`applyLora: ${path} already has an adapter (remove it first with handle.remove())`);
+      const adapter = new LoraLinear(linear, config.r, scaling, config.dropout ?? 0, this.state, config.seed ?? 0);
+      linear.adapter = adapter;
+      this.adapters.set(path, adapter);
+    }
+    if (this.adapters.size === 0) {
+      throw new Error(`applyLora: target_modules ${JSON.stringify(targets)} match no linear layer (e.g. ${[...model.linearLayers().keys()][0]})`);
+    }
+    // As PEFT: the base model is frozen, only adapter parameters train.
+    model.requiresGrad(false);
+  }
+
+  get enabled(): boolean {
+    return this.state.enabled;
+  }
+
+  get merged(): boolean {
+    return this.state.merged;
+  }
+
+  /** Adapters on (the default). */
+  enable(): void {
+    this.state.enabled = true;
+  }
+
+  /** Adapters off: the model is the base model (MoL's base distribution, GRPO's reference). Unmerges first if merged, as PEFT. */
+  disable(): void {
+    if (this.state.merged) this.unmerge();
+    this.state.enabled = false;
+  }
+
+  /** Run `fn` with the adapters off, then restore the previous state (PEFT's `with model.disable_adapter():`). */
+  async withDisabled<T>(fn: () => T | Promise<T>): Promise<T> {
+    const was = this.state.enabled;
+    this.disable();
+    try {
+      return await fn();
+    } finally {
+      this.state.enabled = was;
+    }
+  }
+
+  /** Fold scaling * B A into each base weight (faster inference; the adapter path is skipped while merged). */
+  merge(): void {
+    if (this.state.merged) return;
+    for (const a of this.adapters.values()) a.merge();
+    this.state.merged = true;
+  }
+
+  /** Subtract the merged update again. */
+  unmerge(): void {
+    if (!this.state.merged) return;
+    for (const a of this.adapters.values()) a.unmerge();
+    this.state.merged = false;
+  }
+
+  /** The trainable tensors (lora_A and lora_B of every adapter). */
+  parameters(): Tensor[] {
+    return [...this.adapters.values()].flatMap((a) => a.parameters());
+  }
+
+  /** [PEFT key, tensor] pairs, e.g. ["base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight", A]. */
+  namedParameters(): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [path, a] of this.adapters) {
+      out.push([`${PEFT_PREFIX}${path}.lora_A.weight`, a.loraA], [`${PEFT_PREFIX}${path}.lora_B.weight`, a.loraB]);
+    }
+    return out;
+  }
+
+  /** Write adapter_config.json and adapter_model.safetensors (float32) in PEFT's format. */
+  async save(dir: string): Promise<void> {
+    await mkdir(dir, { recursive: true });
+    const tensors = this.namedParameters().map(([name, t]) => ({
+      name,
+      dtype: 'F32' as const,
+      shape: [...t.shape],
+      data: () => t.data(),
+    }));
+    await writeSafetensors(join(dir, ADAPTER_WEIGHTS_FILE), tensors, { format: 'pt' });
+    const path = join(dir, ADAPTER_CONFIG_FILE);
+    const json = toPeftConfig(this.config, this.config.baseModelName ?? null);
+    await writeFile(`${path}.tmp-${process.pid}`, JSON.stringify(json, null, 2) + '\n');
+    await rename(`${path}.tmp-${process.pid}`, path);
+  }
+
+  /** Replace the adapter weights with those in a PEFT adapter_model.safetensors (every key must match). */
+  async loadWeights(path: string): Promise<void> {
+    const f = await SafetensorsFile.open(path);
+    try {
+      const expected = new Map(this.namedParameters());
+      const unexpected = f.names().filter((n) => !expected.has(n));
+      if (unexpected.length) {
+        throw new Error(`${path}: ${unexpected.length} key(s) match no adapter of this model: ${unexpected.slice(0, 5).join(', ')}`);
+      }
+      const missing = [...expected.keys()].filter((n) => !f.has(n));
+      if (missing.length) throw new Error(`${path}: missing ${missing.length} key(s): ${missing.slice(0, 5).join(', ')}`);
+      for (const [name, t] of expected) {
+        const e = f.entry(name);
+        if (e.shape.length !== t.shape.length || e.shape.some((d, i) => d !== t.shape[i])) {
+          throw new Error(`${path}: '${name}' has shape [${e.shape.join(', ')}], the adapter needs [${t.shape.join(', ')}]`);
+        }
+        const value = tensor(await f.readFloat32(name), e.shape);
+        t.assign(value);
+        value.dispose();
+      }
+    } finally {
+      await f.close();
+    }
+  }
+
+  /** Take the adapters out of the model (unmerging first) and release their tensors. */
+  remove(): void {
+    this.unmerge();
+    for (const a of this.adapters.values()) {
+      a.base.adapter = null;
+      for (const t of a.parameters()) t.dispose();
+    }
+    this.adapters.clear();
+  }
+}
+
+/** Add LoRA adapters to the model's target linear layers; the base weights are frozen. */
+export function applyLora(model: Qwen3ForCausalLM, options: LoraOptions): LoraHandle {
+  return new LoraHandle(model, options);
+}
+
+/** Load a PEFT LoRA adapter folder (adapter_config.json + adapter_model.safetensors) onto the model. */
+export async function loadLora(model: Qwen3ForCausalLM, dir: string): Promise<LoraHandle> {
+  const configPath = join(dir, ADAPTER_CONFIG_FILE);
+  const weightsPath = join(dir, ADAPTER_WEIGHTS_FILE);
+  if (!existsSync(configPath)) throw new Error(`${dir}: no ${ADAPTER_CONFIG_FILE}`);
+  if (!existsSync(weightsPath)) {
+    const bin = existsSync(join(dir, 'adapter_model.bin')) ? ' (adapter_model.bin is a pickle: convert it to safetensors first)' : '';
+    throw new Error(`${dir}: no ${ADAPTER_WEIGHTS_FILE}${bin}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(configPath, 'utf8'));
+  } catch (err) {
+    throw new Error(`${configPath}: ${(err as Error).message}`);
+  }
+  const config = fromPeftConfig(json, configPath);
+  const base = (json as { base_model_name_or_path?: unknown }).base_model_name_or_path;
+  const handle = applyLora(model, { ...config, baseModelName: typeof base === 'string' ? base : undefined });
+  try {
+    await handle.loadWeights(weightsPath);
+  } catch (err) {
+    handle.remove();
+    throw err;
+  }
+  return handle;
+}
