@@ -1,0 +1,5 @@
+import { describeConformance } from '../conformance/index.js';
+
+// The reference against itself: checks the suite's own machinery (every kernel
+// has cases, shapes/dtypes agree, no storage leaks, shape errors name the kernel).
+describeConformance('cpu');
