@@ -32,6 +32,8 @@ export class GpujsBackend implements Backend {
   private peakBytes = 0;
   private liveStorages = 0;
   private launches = 0;
+  /** Storages created by the kernel now running, released if it throws. */
+  private allocations: GpujsStorage[] | null = null;
   private disposed = false;
 
   constructor(
@@ -103,9 +105,20 @@ export class GpujsBackend implements Backend {
     this.checkUsable();
     if (this.failure) throw this.poisoned();
     for (let i = 0; i < inputs.length; i++) this.checkAlive(this.own(inputs[i].storage, `${name} input ${i}`), `${name} input ${i}`);
-    const result = getKernel(name, this.name)({ inputs, attrs, backend: this });
-    if (result === undefined) return [];
-    return Array.isArray(result) ? result : [result as TensorInfo];
+    const kernel = getKernel(name, this.name);
+    const allocated: GpujsStorage[] = [];
+    this.allocations = allocated;
+    try {
+      const result = kernel({ inputs, attrs, backend: this });
+      if (result === undefined) return [];
+      return Array.isArray(result) ? result : [result as TensorInfo];
+    } catch (error) {
+      // a kernel that rejects its input synchronously leaves nothing allocated
+      for (const storage of allocated) if (!storage.released) this.release(storage);
+      throw error;
+    } finally {
+      this.allocations = null;
+    }
   }
 
   async sync(): Promise<void> {
@@ -140,6 +153,7 @@ export class GpujsBackend implements Backend {
   output(shape: readonly number[], dtype: DType = 'float32'): TensorInfo {
     const size = shape.reduce((a, b) => a * b, 1);
     const storage = this.track(new GpujsStorage(size, dtype, emptyHostArray(size, dtype)));
+    this.allocations?.push(storage);
     return { storage, shape: [...shape], dtype };
   }
 

@@ -21,7 +21,7 @@ export const UNARY_EXPRESSIONS: Record<UnaryOp, string> = {
   sigmoid: 'x >= 0.0 ? 1.0 / (1.0 + Math.exp(-x)) : Math.exp(x) / (1.0 + Math.exp(x))',
   tanh: 'x >= 0.0 ? (1.0 - Math.exp(-2.0 * x)) / (1.0 + Math.exp(-2.0 * x)) : (Math.exp(2.0 * x) - 1.0) / (Math.exp(2.0 * x) + 1.0)',
   relu: 'x > 0.0 ? x : (x <= 0.0 ? 0.0 : x)',
-  isNaN: 'x != x ? 1.0 : 0.0',
+  isNaN: 'x > 0.0 || x <= 0.0 ? 0.0 : 1.0',
   isInf: 'x != x ? 0.0 : (Math.abs(x) > 3.4028234663852886e38 ? 1.0 : 0.0)',
 };
 
