@@ -1,10 +1,11 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setBackend, sum, mul, tensor } from '@molrl/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectedMeta, expectedTensor, FIXTURES, maxAbsDiff } from './fixtures.test-util.js';
 import { Qwen3ForCausalLM } from './model.js';
+import { startFakeHub } from './hub-server.test-util.js';
 
 const meta = expectedMeta();
 const tmp = () => mkdtempSync(join(tmpdir(), 'molrl-model-'));
@@ -137,6 +138,21 @@ describe('checkpoint variants', () => {
     expect(readFileSync(join(bfDir, 'model.safetensors')).equals(readFileSync(join(FIXTURES, 'tiny-bf16', 'model.safetensors')))).toBe(true); // byte-identical to the file PyTorch wrote
     const bf = await Qwen3ForCausalLM.fromPretrained(bfDir);
     expect(maxAbsDiff(await (await bf.forward(meta.input_ids)).logits.data(), (await expectedTensor('bf16_logits')).data)).toBeLessThan(1e-4);
+  });
+
+  it('loads a sharded checkpoint from a Hub repo (local server speaking the Hub API) into the cache', async () => {
+    const files: Record<string, Uint8Array> = {};
+    for (const f of readdirSync(join(FIXTURES, 'tiny-sharded'))) files[f] = readFileSync(join(FIXTURES, 'tiny-sharded', f));
+    const hub = await startFakeHub({ 'molrl/tiny-qwen3': files });
+    try {
+      const cacheDir = tmp();
+      const m = await Qwen3ForCausalLM.fromPretrained('molrl/tiny-qwen3', { hubUrl: hub.url, cacheDir, revision: 'main' });
+      expect(maxAbsDiff(await (await m.forward(meta.input_ids)).logits.data(), (await expectedTensor('logits')).data)).toBeLessThan(1e-4);
+      expect(hub.requests.filter((r) => r.startsWith('GET') && r.includes('.safetensors')).length).toBeGreaterThanOrEqual(2);
+      await expect(Qwen3ForCausalLM.fromPretrained('molrl/other', { hubUrl: hub.url, cacheDir })).rejects.toThrow(/molrl\/other@main: downloading config.json failed/);
+    } finally {
+      await hub.close();
+    }
   });
 
   it('names missing tensors, wrong shapes and unsupported config fields', async () => {

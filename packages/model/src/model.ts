@@ -7,27 +7,31 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { getBackend, noGrad, setBackend, tensor, tidy, type Tensor } from '@molrl/tensor';
-import type { Backend } from '@molrl/gpu-backend';
 import { eosTokenIds, parseQwen3Config, qwen3ConfigToJson, type Qwen3Config } from './config.js';
 import { resolveModelDir, type HubOptions } from './hub.js';
 import { intTensor, lastPosition, Qwen3Module, type LayerCache, type Linear, type WeightDType } from './qwen3.js';
-import { SafetensorsCheckpoint } from './safetensors/checkpoint.js';
-import { writeSafetensorsCheckpoint } from './safetensors/checkpoint.js';
+import { SafetensorsCheckpoint, writeSafetensorsCheckpoint } from './safetensors/checkpoint.js';
 import { encodeFloat32, type TensorToWrite } from './safetensors/writer.js';
 import { SeededRandom } from './sampling/prng.js';
 import { sampleToken, validateSamplingOptions, type SamplingOptions } from './sampling/samplers.js';
 import { expectedWeightShapes } from './weights.js';
+import { startProgress } from './progress.js';
+
+/** A backend name or instance, as setBackend takes it. */
+type BackendChoice = Parameters<typeof setBackend>[0];
 
 export interface FromPretrainedOptions extends HubOptions {
   /** Backend name ('cpu', 'gpujs', 'webgpu') or instance to make current before loading; default: the current one, else 'cpu'. */
-  backend?: string | Backend;
+  backend?: BackendChoice;
   /**
    * Storage dtype of the weights: 'float32' (default), 'bfloat16' or 'float16', or 'auto' for
    * the checkpoint's own `torch_dtype`. Compute is float32 either way.
    */
   dtype?: WeightDType | 'auto';
-  /** Called after each tensor is loaded (progress). */
+  /** Called after each tensor is loaded. */
   onProgress?: (loaded: number, total: number, name: string) => void;
+  /** Show progress on stderr (a bar on a TTY, log lines otherwise). Default: for checkpoints above 1 GB. */
+  progress?: boolean;
 }
 
 export interface ForwardOptions {
@@ -117,6 +121,12 @@ export class Qwen3ForCausalLM {
         );
       }
       let loaded = 0;
+      let bytes = 0;
+      const totalBytes = [...expected.keys()].reduce((n, name) => {
+        const e = ckpt.entry(name);
+        return n + e.dataOffsets[1] - e.dataOffsets[0];
+      }, 0);
+      const bar = options.progress ?? totalBytes > 1e9 ? startProgress(`loading ${dirOrRepoId}`, Math.ceil(totalBytes / 2 ** 20), 'MiB') : null;
       for (const [name, shape] of expected) {
         const entry = ckpt.entry(name);
         if (entry.shape.length !== shape.length || entry.shape.some((d, i) => d !== shape[i])) {
@@ -128,7 +138,10 @@ export class Qwen3ForCausalLM {
         t.keep();
         weights.set(name, t);
         options.onProgress?.(++loaded, expected.size, name);
+        bytes += entry.dataOffsets[1] - entry.dataOffsets[0];
+        bar?.update(Math.round(bytes / 2 ** 20), name);
       }
+      bar?.stop();
     } catch (err) {
       for (const t of weights.values()) t.dispose();
       throw err;

@@ -30,7 +30,7 @@ import {
   transpose,
   type Tensor,
 } from '@molrl/tensor';
-import type { DType } from '@molrl/gpu-backend';
+import type { DType } from '@molrl/tensor';
 import type { Qwen3Config } from './config.js';
 
 /** Something that adds to a linear layer's output, e.g. a LoRA adapter. */
