@@ -1,0 +1,93 @@
+/** WebGPU buffer usage bits (the spec's values; Node has no GPUBufferUsage global unless installed). */
+export const BufferUsage = {
+  MAP_READ: 0x0001,
+  MAP_WRITE: 0x0002,
+  COPY_SRC: 0x0004,
+  COPY_DST: 0x0008,
+  UNIFORM: 0x0040,
+  STORAGE: 0x0080,
+} as const;
+
+export const STORAGE_USAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
+
+/**
+ * Round a byte size up to its pool bucket: 256-byte steps up to 4 KiB, then
+ * quarter steps between powers of two (at most 25% waste), so buffers of
+ * similar sizes (activations of one layer across steps) are reused.
+ */
+export function bucketBytes(bytes: number): number {
+  const b = Math.max(16, Math.ceil(bytes / 4) * 4);
+  if (b <= 4096) return Math.ceil(b / 256) * 256;
+  const pow = 2 ** Math.floor(Math.log2(b));
+  const step = pow / 4;
+  return Math.ceil(b / step) * step;
+}
+
+/**
+ * Size-bucketed reuse of storage buffers. A released buffer may still be read
+ * by commands recorded but not yet submitted, so it is parked until the
+ * backend submits (`recycle`); only then can a later upload (queue.writeBuffer,
+ * which runs before pending commands) or kernel safely overwrite it.
+ */
+export class BufferPool {
+  private readonly free = new Map<number, GPUBuffer[]>();
+  private parked: GPUBuffer[] = [];
+  /** Bytes held by free (pooled, reusable) buffers. */
+  pooledBytes = 0;
+  /** Bytes of every buffer this pool created and has not destroyed. */
+  deviceBytes = 0;
+
+  constructor(
+    private readonly device: GPUDevice,
+    /** Cap on pooled-but-free bytes; beyond it released buffers are destroyed. */
+    private readonly maxPooledBytes: number,
+  ) {}
+
+  /** A buffer of at least `bytes` (its size is the bucket); `fresh` is true when newly created (zero-filled). */
+  acquire(bytes: number): { buffer: GPUBuffer; fresh: boolean } {
+    const size = bucketBytes(bytes);
+    const list = this.free.get(size);
+    const reused = list?.pop();
+    if (reused) {
+      this.pooledBytes -= size;
+      return { buffer: reused, fresh: false };
+    }
+    const buffer = this.device.createBuffer({ size, usage: STORAGE_USAGE });
+    this.deviceBytes += size;
+    return { buffer, fresh: true };
+  }
+
+  /** Return a buffer; it becomes reusable after the next submission. */
+  release(buffer: GPUBuffer): void {
+    this.parked.push(buffer);
+  }
+
+  /** Called right after a submission: parked buffers become reusable. */
+  recycle(): void {
+    for (const buffer of this.parked) {
+      const size = buffer.size;
+      if (this.pooledBytes + size > this.maxPooledBytes) {
+        buffer.destroy();
+        this.deviceBytes -= size;
+        continue;
+      }
+      let list = this.free.get(size);
+      if (!list) this.free.set(size, (list = []));
+      list.push(buffer);
+      this.pooledBytes += size;
+    }
+    this.parked = [];
+  }
+
+  /** Destroy every pooled buffer (on memory pressure or dispose). */
+  trim(): void {
+    for (const list of this.free.values()) {
+      for (const buffer of list) {
+        this.deviceBytes -= buffer.size;
+        buffer.destroy();
+      }
+    }
+    this.free.clear();
+    this.pooledBytes = 0;
+  }
+}

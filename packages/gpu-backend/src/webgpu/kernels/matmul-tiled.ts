@@ -1,0 +1,60 @@
+import type { KernelFunc, TensorInfo } from '../../backend.js';
+import type { WebgpuBackend } from '../backend.js';
+import { planMatmul, type MatmulAttrs } from './matmul-shape.js';
+import { buf, gpu, output, requireInputs } from './util.js';
+
+const T = 16;
+
+/**
+ * Classic shared-memory tiled matmul: 16x16 threads, one output each, 16x16
+ * tiles of A and B staged in workgroup memory. Used for small or skinny
+ * products where the register-blocked kernel's 64/128 tiles would idle.
+ */
+export function matmulTiledRun(backend: WebgpuBackend, a: TensorInfo, b: TensorInfo, attrs: MatmulAttrs): TensorInfo {
+  const plan = planMatmul('matmul', a, b, attrs);
+  const out = output(backend, plan.outShape);
+  if (plan.M * plan.N * plan.batch === 0) return out;
+  if (plan.K === 0) {
+    backend.clear(out.storage);
+    return out;
+  }
+  const aAt = plan.tA ? '(aBase + k * u.M + m)' : '(aBase + m * u.K + k)';
+  const bAt = plan.tB ? '(bBase + n * u.K + k)' : '(bBase + k * u.N + n)';
+  const code = /* wgsl */ `
+@group(0) @binding(1) var<storage, read> A: array<f32>;
+@group(0) @binding(2) var<storage, read> B: array<f32>;
+@group(0) @binding(3) var<storage, read_write> C: array<f32>;
+var<workgroup> As: array<array<f32, ${T}>, ${T}>;
+var<workgroup> Bs: array<array<f32, ${T + 1}>, ${T}>;
+@compute @workgroup_size(${T}, ${T}) fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let bz = wid.z;
+  ${plan.batchIndex}
+  let row = wid.y * ${T}u + lid.y;
+  let col = wid.x * ${T}u + lid.x;
+  var acc = 0.0;
+  let tiles = (u.K + ${T - 1}u) / ${T}u;
+  for (var t = 0u; t < tiles; t++) {
+    { let m = row; let k = t * ${T}u + lid.x;
+      As[lid.y][lid.x] = select(0.0, A[${aAt}], m < u.M && k < u.K); }
+    { let n = wid.x * ${T}u + lid.x; let k = t * ${T}u + lid.y;
+      Bs[lid.y][lid.x] = select(0.0, B[${bAt}], n < u.N && k < u.K); }
+    workgroupBarrier();
+    for (var k = 0u; k < ${T}u; k++) { acc = fma(As[lid.y][k], Bs[k][lid.x], acc); }
+    workgroupBarrier();
+  }
+  if (row < u.M && col < u.N) { C[bz * u.M * u.N + row * u.N + col] = acc; }
+}`;
+  backend.dispatch({
+    name: 'matmul',
+    code,
+    params: plan.params,
+    buffers: [buf(a, 'matmul', 'a'), buf(b, 'matmul', 'b'), buf(out, 'matmul', 'output')],
+    workgroups: [Math.ceil(plan.N / T), Math.ceil(plan.M / T), plan.batch],
+  });
+  return out;
+}
+
+export const matmulTiled: KernelFunc<MatmulAttrs> = ({ inputs, attrs, backend }) => {
+  requireInputs(inputs, 2, 'matmulTiled');
+  return matmulTiledRun(gpu(backend), inputs[0]!, inputs[1]!, attrs);
+};

@@ -1,0 +1,20 @@
+import type { KernelFunc } from '../../backend.js';
+import type { BinaryOp } from '../../kernel-spec.js';
+import { binaryExpr, BINARY_OPS, JS_POW } from './binary.js';
+import { elementwise } from './elementwise.js';
+import { gpu, requireInputs } from './util.js';
+
+interface ScalarOpAttrs {
+  op: BinaryOp;
+  scalar: number;
+  reverse?: boolean;
+  [k: string]: unknown;
+}
+
+export const scalarOp: KernelFunc<ScalarOpAttrs> = ({ inputs, attrs, backend }) => {
+  requireInputs(inputs, 1, 'scalarOp');
+  if (!BINARY_OPS.includes(attrs.op)) throw new Error(`kernel 'scalarOp': unknown op '${String(attrs.op)}'`);
+  if (typeof attrs.scalar !== 'number') throw new Error(`kernel 'scalarOp': attrs.scalar must be a number`);
+  const expr = attrs.reverse ? binaryExpr(attrs.op, 'u.scalar', 'x0') : binaryExpr(attrs.op, 'x0', 'u.scalar');
+  return elementwise(gpu(backend), 'scalarOp', inputs.slice(0, 1), expr, { scalar: ['f32', attrs.scalar] }, attrs.op === 'pow' ? JS_POW : '');
+};

@@ -1,0 +1,69 @@
+import type { KernelFunc } from '../backend.js';
+import { hasKernel, registerKernel } from '../registry.js';
+import { adamw } from './kernels/adamw.js';
+import { attention, attentionGrad } from './kernels/attention.js';
+import { binaryKernel, BINARY_OPS } from './kernels/binary.js';
+import { cast, copy } from './kernels/cast.js';
+import { fill } from './kernels/fill.js';
+import { gatherRows, putAlongAxis, scatterAddRows, takeAlongAxis } from './kernels/gather.js';
+import { concat, slice, sliceGrad, transpose } from './kernels/layout.js';
+import { matmul } from './kernels/matmul.js';
+import { matmulRegblock } from './kernels/matmul-regblock.js';
+import { matmulTiled } from './kernels/matmul-tiled.js';
+import { randomNormal, randomUniform } from './kernels/random.js';
+import { argmax, reduceKernel } from './kernels/reduce.js';
+import { rmsNorm, rmsNormGrad } from './kernels/rms-norm.js';
+import { rope } from './kernels/rope.js';
+import { scalarOp } from './kernels/scalar-op.js';
+import { siluGrad } from './kernels/silu-grad.js';
+import { rowOpKernel } from './kernels/softmax.js';
+import { unaryKernel, UNARY_OPS } from './kernels/unary.js';
+import { where } from './kernels/where.js';
+
+export const WEBGPU_KERNELS: Record<string, KernelFunc<any>> = {
+  ...Object.fromEntries(BINARY_OPS.map((op) => [op, binaryKernel(op)])),
+  ...Object.fromEntries(UNARY_OPS.map((op) => [op, unaryKernel(op)])),
+  scalarOp,
+  siluGrad,
+  matmul,
+  sum: reduceKernel('sum'),
+  mean: reduceKernel('mean'),
+  max: reduceKernel('max'),
+  argmax,
+  softmax: rowOpKernel('softmax'),
+  logSoftmax: rowOpKernel('logSoftmax'),
+  logSumExp: rowOpKernel('logSumExp'),
+  softmaxGrad: rowOpKernel('softmaxGrad'),
+  logSoftmaxGrad: rowOpKernel('logSoftmaxGrad'),
+  rmsNorm,
+  rmsNormGrad,
+  rope,
+  attention,
+  attentionGrad,
+  gatherRows,
+  scatterAddRows,
+  takeAlongAxis,
+  putAlongAxis,
+  where,
+  transpose,
+  slice,
+  sliceGrad,
+  concat,
+  cast,
+  copy,
+  fill,
+  randomUniform,
+  randomNormal,
+  adamw,
+  // Extras (not in the contract): the two matmul kernels by name, for benchmarks and tuning.
+  matmulTiled,
+  matmulRegblock,
+};
+
+/** Register every webgpu kernel (idempotent). */
+export function registerWebgpuKernels(): void {
+  for (const [name, kernel] of Object.entries(WEBGPU_KERNELS)) {
+    if (!hasKernel(name, 'webgpu')) registerKernel({ name, backend: 'webgpu', kernel });
+  }
+}
+registerWebgpuKernels();
