@@ -52,19 +52,16 @@ function toolCallFields(m: ChatMessage): string[] {
   return out;
 }
 
-/** The strings a message contributes to the render, in the order templates write them. */
-function fieldsOf(m: ChatMessage): string[] {
+/** The strings a message contributes to the render, in the order templates write them: [as given, trimmed]. */
+function fieldsOf(m: ChatMessage): Array<[string, string]> {
   const content = typeof m.content === 'string' ? m.content : '';
   const fields: string[] = [];
-  if (typeof m.reasoning_content === 'string') fields.push(m.reasoning_content.trim());
+  if (typeof m.reasoning_content === 'string') fields.push(m.reasoning_content, content);
   else if (content.includes('</think>')) {
     const [before, ...rest] = content.split('</think>');
-    fields.push(before.split('<think>').pop()!.trim());
-    fields.push(rest.join('</think>').trim());
-    return [...fields.filter((f) => f.length > 0), ...toolCallFields(m)];
-  }
-  fields.push(content.trim());
-  return [...fields.filter((f) => f.length > 0), ...toolCallFields(m)];
+    fields.push(before.split('<think>').pop()!, rest.join('</think>'));
+  } else fields.push(content);
+  return [...fields, ...toolCallFields(m)].map((f): [string, string] => [f, f.trim()]).filter(([, t]) => t.length > 0);
 }
 
 export function findMessageSpans(text: string, messages: ChatMessage[], endOfTurn: string | undefined): MessageSpan[] {
@@ -74,9 +71,15 @@ export function findMessageSpans(text: string, messages: ChatMessage[], endOfTur
     let first = -1;
     let last = -1;
     let at = cursor;
-    for (const f of fieldsOf(m)) {
-      const k = text.indexOf(f, at);
-      if (k < 0) continue; // dropped by the template
+    for (const [exact, trimmed] of fieldsOf(m)) {
+      // Templates usually write a field as given; some strip it (Qwen3's reasoning).
+      let f = exact;
+      let k = text.indexOf(exact, at);
+      if (k < 0 && trimmed !== exact) {
+        f = trimmed;
+        k = text.indexOf(trimmed, at);
+      }
+      if (k < 0 || f.length === 0) continue; // dropped by the template
       if (first < 0) first = k;
       last = k + f.length;
       at = last;
@@ -106,7 +109,7 @@ export function findMessageSpans(text: string, messages: ChatMessage[], endOfTur
 
 function findNextFieldStart(text: string, messages: ChatMessage[], from: number, at: number): number {
   for (let j = from; j < messages.length; j++) {
-    for (const f of fieldsOf(messages[j])) {
+    for (const [, f] of fieldsOf(messages[j])) {
       const k = text.indexOf(f, at);
       if (k >= 0) return k;
     }
