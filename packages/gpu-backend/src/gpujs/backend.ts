@@ -3,7 +3,7 @@ import { bytesPerElement, DTYPES, type DType } from '../dtype.js';
 import { getKernel } from '../registry.js';
 import { CompiledKernels, type DeviceKernel } from './device-kernel.js';
 import { bfloat16ArrayToFloat32, float16ArrayToFloat32, float32ArrayToBfloat16, float32ArrayToFloat16 } from '../dtype-convert.js';
-import type { GpujsGPU, GpujsMode } from './modes.js';
+import type { GpujsGPU, GpujsMode, GpujsResult } from './modes.js';
 import { emptyHostArray, GpujsStorage, type HostArray } from './storage.js';
 
 /**
@@ -197,14 +197,18 @@ export class GpujsBackend implements Backend {
    */
   launch(kernel: DeviceKernel, out: TensorInfo, args: () => unknown[], finish?: (values: Float32Array) => Float32Array | Int32Array): void {
     const size = this.storageOf(out).size;
+    if (size % kernel.components !== 0) {
+      throw new Error(`gpujs: kernel '${kernel.name}' computes ${kernel.components} elements per thread; ${size} outputs do not divide`);
+    }
     this.enqueue(() => {
       if (size === 0) return;
       const runner = this.kernels.get(kernel);
-      runner.setOutput([size]);
+      runner.setOutput([size / kernel.components]);
       this.launches += 1;
       // gpu.js rejects empty arrays; an empty input is never read when the output is not empty
       const result = runner(...args().map((a) => (ArrayBuffer.isView(a) && (a as Float32Array).length === 0 ? EMPTY_ARGUMENT : a)));
-      const done = (values: Float32Array) => {
+      const done = (result: GpujsResult) => {
+        const values = flatten(result, size);
         if (values.length !== size) throw new Error(`gpujs: kernel '${kernel.name}' returned ${values.length} values for ${size} outputs`);
         this.store(out, finish ? finish(values) : values);
       };
@@ -292,6 +296,20 @@ function widenHalf(bits: Uint16Array, dtype: 'float16' | 'bfloat16'): Float32Arr
 function narrowToHalf(values: Float32Array | Int32Array, dtype: 'float16' | 'bfloat16'): Uint16Array {
   const f32 = values instanceof Float32Array ? values : Float32Array.from(values);
   return dtype === 'float16' ? float32ArrayToFloat16(f32) : float32ArrayToBfloat16(f32);
+}
+
+/** A kernel's values as one Float32Array: Array(4) results come back as one small array per thread. */
+function flatten(result: GpujsResult, size: number): Float32Array {
+  if (!Array.isArray(result)) return result;
+  const first = result[0];
+  const last = result[result.length - 1];
+  // webgpu returns views into one buffer: reuse it when the views tile it in order
+  if (first && last && first.buffer === last.buffer && last.byteOffset - first.byteOffset === (size - 4) * 4) {
+    return new Float32Array(first.buffer, first.byteOffset, size);
+  }
+  const values = new Float32Array(size);
+  for (let i = 0; i < result.length; i++) values.set(result[i], i * 4);
+  return values;
 }
 
 function isPromise<T>(value: T | Promise<T>): value is Promise<T> {

@@ -13,12 +13,17 @@ export interface DeviceKernel {
   /** Unique across the backend: the compiled-kernel cache key. */
   readonly name: string;
   readonly params: ReadonlyArray<readonly [name: string, type: ArgType]>;
-  /** Body of the kernel function; returns the value of output element `this.thread.x`. */
+  /**
+   * Body of the kernel function; returns the value of output element
+   * `this.thread.x`, or with `components: 4` the four consecutive elements
+   * 4 * this.thread.x ... + 3 as `[a, b, c, d]` (register blocking).
+   */
   readonly body: string;
+  readonly components: 1 | 4;
 }
 
-export function deviceKernel(name: string, params: DeviceKernel['params'], body: string): DeviceKernel {
-  return { name, params, body };
+export function deviceKernel(name: string, params: DeviceKernel['params'], body: string, components: 1 | 4 = 1): DeviceKernel {
+  return { name, params, body, components };
 }
 
 export function kernelSource(kernel: DeviceKernel): string {
@@ -54,6 +59,7 @@ export class CompiledKernels {
         precision: 'single',
         tactic: 'precision',
         loopMaxIterations: LOOP_MAX_ITERATIONS,
+        ...(kernel.components === 4 ? { returnType: 'Array(4)' } : {}),
       });
       this.compiled.set(kernel.name, runner);
     }

@@ -21,9 +21,12 @@ export interface GpujsGPU {
   destroy(): void | Promise<void>;
 }
 
+export type GpujsResult = Float32Array | Float32Array[];
+
 /** A compiled gpu.js kernel: callable, resized with setOutput (dynamicOutput kernels). */
 export interface GpujsKernelRunner {
-  (...args: unknown[]): Float32Array | Promise<Float32Array>;
+  /** A Float32Array, or for Array(4) kernels one 4-element Float32Array per thread. */
+  (...args: unknown[]): GpujsResult | Promise<GpujsResult>;
   setOutput(output: number[]): GpujsKernelRunner;
   destroy?(): void;
 }
