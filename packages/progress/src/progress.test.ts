@@ -1,0 +1,58 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { formatDuration, startProgress } from './progress.js';
+
+function capture(): { stream: NodeJS.WriteStream; text: () => string } {
+  const pass = new PassThrough();
+  let out = '';
+  pass.on('data', (c: Buffer) => (out += c.toString()));
+  return { stream: pass as unknown as NodeJS.WriteStream, text: () => out };
+}
+
+describe('startProgress', () => {
+  it('writes plain lines with counts, rate and ETA when not on a terminal', () => {
+    const { stream, text } = capture();
+    const p = startProgress('train', 10, { stream, unit: 'steps', lineIntervalMs: 0 });
+    p.update(5, 'loss 1.5');
+    p.update(10);
+    p.stop();
+    const lines = text().trim().split('\n');
+    expect(lines[0]).toMatch(/^train: 5\/10 steps 50% \([\d.]+ steps\/s, ETA .+\) loss 1\.5$/);
+    expect(lines[1]).toMatch(/^train: 10\/10 steps 100%/);
+  });
+
+  it('rate-limits plain lines but always logs completion', () => {
+    const { stream, text } = capture();
+    const p = startProgress('x', 100, { stream, lineIntervalMs: 60_000 });
+    for (let i = 1; i <= 100; i++) p.update(i);
+    const lines = text().trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(/^x: 100\/100/);
+  });
+
+  it('follows a changed total and notes an early stop', () => {
+    const { stream, text } = capture();
+    const p = startProgress('y', 4, { stream, lineIntervalMs: 60_000 });
+    p.setTotal(8);
+    p.update(2);
+    p.stop();
+    expect(text()).toMatch(/y: 2\/8 .* stopped\n$/);
+  });
+
+  it('is silent when asked', () => {
+    const { stream, text } = capture();
+    const p = startProgress('z', 2, { stream, mode: 'silent' });
+    p.update(2);
+    p.stop();
+    expect(text()).toBe('');
+  });
+});
+
+describe('formatDuration', () => {
+  it('formats seconds, minutes and hours', () => {
+    expect(formatDuration(42)).toBe('42s');
+    expect(formatDuration(125)).toBe('2m05s');
+    expect(formatDuration(3 * 3600 + 7 * 60)).toBe('3h07m');
+    expect(formatDuration(Number.NaN)).toBe('?');
+  });
+});

@@ -1,0 +1,100 @@
+/**
+ * Progress of long work: a bar with rate and ETA on a terminal (cli-progress),
+ * plain log lines at a bounded rate otherwise (CI logs, pipes).
+ */
+import cliProgress from 'cli-progress';
+
+export interface ProgressOptions {
+  /** Unit shown after counts and rates, e.g. "tokens", "steps". */
+  unit?: string;
+  /** Where to draw; default process.stderr. */
+  stream?: NodeJS.WriteStream;
+  /** 'auto' (default): bar on a TTY, lines otherwise; 'bar', 'lines' or 'silent' to force. */
+  mode?: 'auto' | 'bar' | 'lines' | 'silent';
+  /** Minimum milliseconds between two plain log lines (default 5000). */
+  lineIntervalMs?: number;
+}
+
+export interface Progress {
+  /** Report `done` units finished so far, with an optional short detail (e.g. "loss 2.31"). */
+  update(done: number, detail?: string): void;
+  /** Grow or shrink the total (work discovered as it goes). */
+  setTotal(total: number): void;
+  stop(): void;
+}
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '?';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+function formatRate(rate: number): string {
+  return rate >= 100 ? rate.toFixed(0) : rate >= 1 ? rate.toFixed(1) : rate.toPrecision(2);
+}
+
+export function startProgress(label: string, total: number, options: ProgressOptions = {}): Progress {
+  const stream = options.stream ?? process.stderr;
+  const unit = options.unit ?? '';
+  const mode = options.mode ?? 'auto';
+  const started = performance.now();
+  let currentTotal = total;
+  const rateOf = (done: number) => {
+    const seconds = (performance.now() - started) / 1000;
+    return seconds > 0 ? done / seconds : 0;
+  };
+
+  if (mode === 'silent') return { update() {}, setTotal() {}, stop() {} };
+
+  if (mode === 'bar' || (mode === 'auto' && stream.isTTY)) {
+    const bar = new cliProgress.SingleBar(
+      {
+        format: `${label} [{bar}] {percentage}% | {value}/{total} ${unit} | {rate} ${unit}/s | ETA {eta_formatted} | {detail}`,
+        stream,
+        hideCursor: true,
+        etaBuffer: 50,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    bar.start(total, 0, { rate: '0', detail: '' });
+    return {
+      update(done, detail = '') {
+        bar.update(done, { rate: formatRate(rateOf(done)), detail });
+      },
+      setTotal(t) {
+        currentTotal = t;
+        bar.setTotal(t);
+      },
+      stop: () => bar.stop(),
+    };
+  }
+
+  const interval = options.lineIntervalMs ?? 5000;
+  let lastLogged = -Infinity;
+  let lastDone = 0;
+  const log = (done: number, detail: string) => {
+    const rate = rateOf(done);
+    const eta = rate > 0 ? (currentTotal - done) / rate : Number.NaN;
+    const pct = currentTotal > 0 ? ` ${((100 * done) / currentTotal).toFixed(0)}%` : '';
+    stream.write(
+      `${label}: ${done}/${currentTotal} ${unit}${pct} (${formatRate(rate)} ${unit}/s, ETA ${formatDuration(eta)})${detail ? ` ${detail}` : ''}\n`,
+    );
+  };
+  return {
+    update(done, detail = '') {
+      lastDone = done;
+      const now = performance.now();
+      if (done < currentTotal && now - lastLogged < interval) return;
+      lastLogged = now;
+      log(done, detail);
+    },
+    setTotal(t) {
+      currentTotal = t;
+    },
+    stop() {
+      if (lastDone < currentTotal && lastLogged !== -Infinity) log(lastDone, 'stopped');
+    },
+  };
+}
