@@ -23,11 +23,33 @@ export const gatherRows: KernelFunc = ({ inputs, backend }) => {
   const [table, idx] = [inputs[0]!, inputs[1]!];
   requireInt32(idx, 'gatherRows', 'indices');
   if (table.shape.length !== 2) throw new Error(`kernel 'gatherRows': table must be [R, C], got [${table.shape.join(', ')}]`);
-  if (table.dtype !== 'float32' && table.dtype !== 'int32') throw new Error(`kernel 'gatherRows': table must be float32 or int32, got ${table.dtype}`);
   const [R, C] = table.shape as [number, number];
   const out = output(b, [...idx.shape, C], table.dtype);
   const n = sizeOf(idx.shape) * C;
   if (n === 0) return out;
+  if (table.dtype === 'float16' || table.dtype === 'bfloat16') {
+    // 16-bit rows (bf16 embedding tables): one thread per output word, assembling its two halves.
+    const words = Math.ceil(n / 2);
+    run(b, 'gatherRows', /* wgsl */ `
+@group(0) @binding(1) var<storage, read> TABLE: array<u32>;
+@group(0) @binding(2) var<storage, read> IDX: array<i32>;
+@group(0) @binding(3) var<storage, read_write> O: array<u32>;
+${FAULT_DECL(4)}
+fn half_of(i: u32) -> u32 {
+  let r = IDX[i / u.C];
+  if (r < 0 || r >= i32(u.R)) { fault(1u, r); return 0u; }
+  let e = u32(r) * u.C + i % u.C;
+  return (TABLE[e / 2u] >> (16u * (e % 2u))) & 0xffffu;
+}
+@compute @workgroup_size(${WG}) fn main(${FLAT_BUILTINS}) {
+  let w = ${FLAT_WG} * ${WG}u + lid;
+  if (w >= u.words) { return; }
+  var hi = 0u;
+  if (2u * w + 1u < u.n) { hi = half_of(2u * w + 1u); }
+  O[w] = half_of(2u * w) | (hi << 16u);
+}`, { n: ['u32', n], C: ['u32', C], R: ['u32', R], words: ['u32', words] }, [buf(table, 'gatherRows', 'table'), buf(idx, 'gatherRows', 'indices'), buf(out, 'gatherRows')], words);
+    return out;
+  }
   run(b, 'gatherRows', /* wgsl */ `
 @group(0) @binding(1) var<storage, read> TABLE: array<u32>;
 @group(0) @binding(2) var<storage, read> IDX: array<i32>;

@@ -17,7 +17,7 @@ export function unaryExpr(op: UnaryOp, x: string): string {
     case 'sigmoid': return `(1.0 / (1.0 + exp(-${x})))`;
     // Clamped: some drivers compute tanh from exp and overflow to NaN past |x| ~ 44.
     case 'tanh': return `select(tanh(clamp(${x}, -15.0, 15.0)), ${x}, f32_is_nan(${x}))`;
-    case 'relu': return `select(0.0, ${x}, ${x} > 0.0)`;
+    case 'relu': return `select(select(0.0, ${x}, ${x} > 0.0), ${x}, f32_is_nan(${x}))`;
     case 'isNaN': return `select(0.0, 1.0, f32_is_nan(${x}))`;
     case 'isInf': return `select(0.0, 1.0, f32_is_inf(${x}))`;
     default: throw new Error(`unknown unary op '${String(op)}'`);
