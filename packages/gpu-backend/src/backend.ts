@@ -55,6 +55,18 @@ export interface BackendOptions {
  * The backend contract: storage, transfer, kernels by name, memory accounting.
  * Designed for devices whose results arrive asynchronously: everything that
  * returns data to the host returns a Promise; everything else only enqueues.
+ *
+ * Ordering rules every backend keeps (what makes an asynchronous device safe
+ * to drive from synchronous tensor code):
+ * - `run` validates shapes and attributes synchronously and throws there, naming
+ *   the kernel; errors that depend on data (an index out of range) are only
+ *   guaranteed to be reported by backends that can see the data (the CPU).
+ * - Work runs in enqueue order: a `read` (or `readRaw`) observes every kernel and
+ *   upload enqueued before it, without a `sync` first.
+ * - `release` may be called as soon as the last kernel that uses a storage has been
+ *   enqueued; a backend defers the actual reuse of its memory until that work is done.
+ * - A kernel releases every temporary it allocates: after releasing its outputs,
+ *   `memory().storages` is back where it was (the conformance suite checks this).
  */
 export interface Backend {
   readonly name: string;

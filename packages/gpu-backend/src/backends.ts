@@ -11,12 +11,13 @@ interface BuiltinModule {
 
 const BUILTINS: Record<string, { load: () => Promise<BuiltinModule>; factory: string }> = {
   cpu: { load: () => import('./cpu/index.js'), factory: 'createCpuBackend' },
-  gpujs: { load: () => importBuiltin('./gpujs/index.js'), factory: 'createGpujsBackend' },
+  gpujs: { load: () => import('./gpujs/index.js'), factory: 'createGpujsBackend' },
   webgpu: { load: () => importBuiltin('./webgpu/index.js'), factory: 'createWebgpuBackend' },
 };
 
-// Through a variable so the type checker does not require a backend folder
-// that is not part of this build; bundlers see it as an optional chunk.
+// Through a variable while the webgpu folder is not part of every build (the
+// type checker would otherwise require it); the others are literal imports
+// so bundlers split them into their own chunks.
 function importBuiltin(specifier: string): Promise<BuiltinModule> {
   return import(/* @vite-ignore */ specifier) as Promise<BuiltinModule>;
 }

@@ -1,5 +1,6 @@
 export type { Backend, BackendFactory, BackendOptions, KernelArgs, KernelAttrs, KernelFunc, MemoryInfo, Storage, TensorInfo } from './backend.js';
 export { createBackend, listBackends, registerBackend } from './backends.js';
+export { CpuBackend, createCpuBackend, type CpuBackendOptions } from './cpu/index.js';
 export { DTYPES, bytesPerElement, isFloat, type DType } from './dtype.js';
 export {
   bfloat16ArrayToFloat32,
@@ -14,6 +15,8 @@ export {
   float32ToFloat16Bits,
 } from './dtype-convert.js';
 export { KERNEL_NAMES, KERNEL_SPECS, type BinaryOp, type KernelSpec, type UnaryOp } from './kernel-spec.js';
+export { kernelTableMarkdown } from './kernel-table.js';
+export { fillNormal, fillUniform, philox4x32, philoxStream, uniformFromWord } from './random/philox.js';
 export {
   declareUnsupported,
   getKernel,
