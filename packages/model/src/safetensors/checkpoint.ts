@@ -117,6 +117,7 @@ export class SafetensorsCheckpoint {
     return f;
   }
 
+  /** The tensor widened to float32 (converted in chunks: no second full-size buffer). */
   async readFloat32(name: string): Promise<Float32Array> {
     return (await this.file(name)).readFloat32(name);
   }

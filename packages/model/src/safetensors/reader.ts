@@ -158,19 +158,45 @@ export class SafetensorsFile {
     const e = this.entry(name);
     const [begin, end] = e.dataOffsets;
     const out = new Uint8Array(end - begin);
-    let done = 0;
-    while (done < out.length) {
-      const { bytesRead } = await this.handle.read(out, done, out.length - done, this.header.dataStart + begin + done);
-      if (bytesRead === 0) throw new Error(`${this.path}: tensor '${name}': unexpected end of file`);
-      done += bytesRead;
-    }
+    await this.readRange(this.header.dataStart + begin, out, name);
     return out;
   }
 
-  /** The tensor widened to float32. */
-  async readFloat32(name: string): Promise<Float32Array> {
+  private async readRange(position: number, into: Uint8Array, name: string): Promise<void> {
+    let done = 0;
+    while (done < into.length) {
+      const { bytesRead } = await this.handle.read(into, done, into.length - done, position + done);
+      if (bytesRead === 0) throw new Error(`${this.path}: tensor '${name}': unexpected end of file`);
+      done += bytesRead;
+    }
+  }
+
+  /**
+   * The tensor widened to float32. F32 data is read straight into the result;
+   * other dtypes are read and converted in chunks of `chunkBytes`, so the only
+   * large allocation is the float32 result itself.
+   */
+  async readFloat32(name: string, chunkBytes = 8 * 2 ** 20): Promise<Float32Array> {
+    if (this.closed) throw new Error(`${this.path}: file is closed`);
     const e = this.entry(name);
-    return bytesToFloat32(await this.readBytes(name), e.dtype, `${this.path}: ${name}`);
+    const where = `${this.path}: ${name}`;
+    const [begin, end] = e.dataOffsets;
+    if (e.dtype === 'F32') return new Float32Array((await this.readBytes(name)).buffer);
+    const elementBytes = dtypeByteSize(e.dtype);
+    const total = (end - begin) / elementBytes;
+    if (!['BF16', 'F16'].includes(e.dtype) || total * elementBytes <= chunkBytes) {
+      return bytesToFloat32(await this.readBytes(name), e.dtype, where);
+    }
+    const out = new Float32Array(total);
+    const perChunk = Math.max(1, Math.floor(chunkBytes / elementBytes));
+    const buf = new Uint8Array(perChunk * elementBytes);
+    for (let first = 0; first < total; first += perChunk) {
+      const n = Math.min(perChunk, total - first);
+      const bytes = buf.subarray(0, n * elementBytes);
+      await this.readRange(this.header.dataStart + begin + first * elementBytes, bytes, name);
+      out.set(bytesToFloat32(bytes, e.dtype, where), first);
+    }
+    return out;
   }
 
   /** An I32/I64 tensor as int32. */

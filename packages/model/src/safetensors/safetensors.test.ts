@@ -83,6 +83,19 @@ describe('safetensors file', () => {
     await f.close();
   });
 
+  it('converts BF16/F16 in chunks to the same values as one read', async () => {
+    const path = join(tmp(), 'big.safetensors');
+    const values = new Float32Array(1001).map((_, i) => Math.sin(i) * 100);
+    await writeSafetensors(path, [
+      { name: 'b', dtype: 'BF16', shape: [7, 143], data: encodeFloat32(values, 'BF16') },
+      { name: 'h', dtype: 'F16', shape: [1001], data: encodeFloat32(values, 'F16') },
+    ]);
+    const f = await SafetensorsFile.open(path);
+    for (const n of ['b', 'h']) expect(Array.from(await f.readFloat32(n, 30))).toEqual(Array.from(await f.readFloat32(n)));
+    expect(Array.from(await f.readFloat32('b', 30))).toEqual(Array.from(bf16ToF32(f32ToBf16(values))));
+    await f.close();
+  });
+
   it('names the tensor and the problem for bad headers', async () => {
     const dir = tmp();
     const cases: [unknown, number, RegExp][] = [
