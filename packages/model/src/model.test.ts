@@ -5,6 +5,7 @@ import { setBackend, sum, mul, tensor } from '@molrl/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectedMeta, expectedTensor, FIXTURES, maxAbsDiff } from './fixtures.test-util.js';
 import { Qwen3ForCausalLM } from './model.js';
+import { f16ToF32, f32ToF16 } from './safetensors/dtypes.js';
 import { startFakeHub } from './hub-server.test-util.js';
 
 const meta = expectedMeta();
@@ -136,6 +137,13 @@ describe('checkpoint variants', () => {
     const bfDir = tmp();
     await m.savePretrained(bfDir, { dtype: 'bfloat16' });
     expect(readFileSync(join(bfDir, 'model.safetensors')).equals(readFileSync(join(FIXTURES, 'tiny-bf16', 'model.safetensors')))).toBe(true); // byte-identical to the file PyTorch wrote
+    const f16Dir = tmp();
+    await m.savePretrained(f16Dir, { dtype: 'float16' });
+    const f16 = await Qwen3ForCausalLM.fromPretrained(f16Dir, { dtype: 'auto' });
+    const q = 'model.layers.1.self_attn.q_proj.weight';
+    expect(f16.namedParameters().get(q)!.dtype).toBe('float16');
+    const rounded = f16ToF32(f32ToF16(await m.namedParameters().get(q)!.data()));
+    expect(Array.from(await f16.namedParameters().get(q)!.data())).toEqual(Array.from(rounded));
     const bf = await Qwen3ForCausalLM.fromPretrained(bfDir);
     expect(maxAbsDiff(await (await bf.forward(meta.input_ids)).logits.data(), (await expectedTensor('bf16_logits')).data)).toBeLessThan(1e-4);
   });
