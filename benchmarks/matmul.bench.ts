@@ -1,0 +1,204 @@
+/**
+ * f32 matmul throughput (GFLOP/s = 2*n^3 / median time) at n = 256, 512, 1024,
+ * 2048 for the molrl `cpu` backend, the `gpujs` backend in each mode that runs
+ * here, @tensorflow/tfjs (cpu) and @tensorflow/tfjs-backend-wasm (XNNPACK),
+ * side by side in one process. Each timed call includes reading the product
+ * back to host memory.
+ *
+ *   node --import tsx --conditions=source benchmarks/matmul.bench.ts [--quick] [--sizes 256,512] [--impls cpu,tfjs-wasm]
+ *
+ * --quick: sizes 64 and 128 with short timings (a smoke run of a few seconds).
+ */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { Bench } from 'tinybench';
+import { createBackend, type Backend, type BackendOptions, type TensorInfo } from '@molrl/gpu-backend';
+import { printTable, row, writeResults, type ResultRow } from './lib/results.js';
+
+/** One implementation under test: set up once, then multiply two n x n matrices. */
+interface MatmulImpl {
+  name: string;
+  /** Prepare n x n inputs; returns the timed call (which must read C back) and a cleanup. */
+  prepare(n: number, a: Float32Array, b: Float32Array): Promise<{ run: () => unknown; check: () => Promise<Float32Array>; dispose: () => void }>;
+  close(): Promise<void>;
+}
+
+/** An implementation through the molrl Backend contract (createBackend + run('matmul')). */
+async function backendImpl(name: string, backendName: string, options?: BackendOptions): Promise<MatmulImpl> {
+  const backend: Backend = await createBackend(backendName, options);
+  const readBack = async (info: TensorInfo) => (await backend.read(info.storage)) as Float32Array;
+  return {
+    name,
+    async prepare(n, a, b) {
+      const aInfo: TensorInfo = { storage: backend.upload(a, 'float32'), shape: [n, n], dtype: 'float32' };
+      const bInfo: TensorInfo = { storage: backend.upload(b, 'float32'), shape: [n, n], dtype: 'float32' };
+      const runOnce = () => backend.run('matmul', [aInfo, bInfo])[0]!;
+      const sync = backend.readSync?.bind(backend);
+      return {
+        run: sync
+          ? () => {
+              const out = runOnce();
+              sync(out.storage);
+              backend.release(out.storage);
+            }
+          : async () => {
+              const out = runOnce();
+              await readBack(out);
+              backend.release(out.storage);
+            },
+        check: async () => {
+          const out = runOnce();
+          const data = await readBack(out);
+          backend.release(out.storage);
+          return data;
+        },
+        dispose: () => {
+          backend.release(aInfo.storage);
+          backend.release(bInfo.storage);
+        },
+      };
+    },
+    close: async () => {
+      await backend.dispose();
+    },
+  };
+}
+
+/** @tensorflow/tfjs on one of its backends ('cpu', or 'wasm' = XNNPACK). */
+async function tfjsImpl(name: string, tfBackend: 'cpu' | 'wasm'): Promise<MatmulImpl> {
+  const tf = await import('@tensorflow/tfjs');
+  if (tfBackend === 'wasm') {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    // In Node the .wasm binaries load from the file system: point at the package's dist folder.
+    const require = createRequire(import.meta.url);
+    wasm.setWasmPaths(join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/');
+  }
+  if (!(await tf.setBackend(tfBackend))) throw new Error(`tfjs backend '${tfBackend}' failed to initialise`);
+  await tf.ready();
+  return {
+    name,
+    async prepare(n, a, b) {
+      tf.setBackend(tfBackend);
+      const at = tf.tensor2d(a, [n, n]);
+      const bt = tf.tensor2d(b, [n, n]);
+      const runOnce = () => {
+        const c = tf.matMul(at, bt);
+        const data = c.dataSync() as Float32Array;
+        c.dispose();
+        return data;
+      };
+      return { run: runOnce, check: async () => runOnce(), dispose: () => tf.dispose([at, bt]) };
+    },
+    close: async () => {},
+  };
+}
+
+/**
+ * Every implementation, by name. Adding one is one line; one that cannot run
+ * here (a gpujs mode without its device) is skipped with a note.
+ */
+const IMPLS: Record<string, () => Promise<MatmulImpl>> = {
+  cpu: () => backendImpl('cpu', 'cpu'),
+  'gpujs-webasm': () => backendImpl('gpujs-webasm', 'gpujs', { mode: 'webasm' }),
+  'gpujs-cpu': () => backendImpl('gpujs-cpu', 'gpujs', { mode: 'cpu' }),
+  'gpujs-headlessgl': () => backendImpl('gpujs-headlessgl', 'gpujs', { mode: 'headlessgl' }),
+  'gpujs-webgpu': () => backendImpl('gpujs-webgpu', 'gpujs', { mode: 'webgpu' }),
+  tfjs: () => tfjsImpl('tfjs', 'cpu'),
+  'tfjs-wasm': () => tfjsImpl('tfjs-wasm', 'wasm'),
+};
+
+function argValue(flag: string): string | undefined {
+  const i = process.argv.indexOf(flag);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+const quick = process.argv.includes('--quick');
+const sizes = (argValue('--sizes') ?? (quick ? '64,128' : '256,512,1024,2048')).split(',').map(Number);
+const implNames = (argValue('--impls') ?? Object.keys(IMPLS).join(',')).split(',');
+for (const s of sizes) if (!Number.isInteger(s) || s < 1) throw new Error(`--sizes: '${s}' is not a positive integer`);
+for (const name of implNames) if (!IMPLS[name]) throw new Error(`--impls: unknown implementation '${name}' (known: ${Object.keys(IMPLS).join(', ')})`);
+
+/** Time budget per (impl, size), and the longest single call we wait for before skipping bigger sizes. */
+const TIME_MS = quick ? 150 : 2000;
+const MAX_CALL_MS = quick ? 2000 : 30_000;
+
+function seededMatrix(n: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  const out = new Float32Array(n * n);
+  for (let i = 0; i < out.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = (s / 2 ** 32) * 2 - 1;
+  }
+  return out;
+}
+
+/** One row of C computed in f64, to check every implementation's result. */
+function referenceRow(a: Float32Array, b: Float32Array, n: number, i: number): Float64Array {
+  const out = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    const av = a[i * n + k]!;
+    for (let j = 0; j < n; j++) out[j]! += av * b[k * n + j]!;
+  }
+  return out;
+}
+
+const rows: ResultRow[] = [];
+const notes: string[] = [];
+for (const implName of implNames) {
+  let impl: MatmulImpl;
+  try {
+    impl = await IMPLS[implName]!();
+  } catch (err) {
+    notes.push(`${implName}: skipped (${(err as Error).message})`);
+    console.log(`skip ${implName}: ${(err as Error).message}`);
+    continue;
+  }
+  let lastCallMs = 0;
+  let lastSize = 0;
+  for (const n of sizes) {
+    // A call costs ~n^3: skip sizes whose one call would exceed the wait limit.
+    const predicted = lastSize ? lastCallMs * (n / lastSize) ** 3 : 0;
+    if (predicted > MAX_CALL_MS) {
+      notes.push(`${implName} n=${n}: skipped (one call would take ~${(predicted / 1000).toFixed(0)} s)`);
+      console.log(`skip ${implName} n=${n}: one call would take ~${(predicted / 1000).toFixed(0)} s`);
+      continue;
+    }
+    const a = seededMatrix(n, 1);
+    const b = seededMatrix(n, 2);
+    const { run, check, dispose } = await impl.prepare(n, a, b);
+    // Check the product (row n/2 against f64) before timing it.
+    const c = await check();
+    const i = n >> 1;
+    const ref = referenceRow(a, b, n, i);
+    let worst = 0;
+    for (let j = 0; j < n; j++) worst = Math.max(worst, Math.abs(c[i * n + j]! - ref[j]!));
+    if (!(worst <= 1e-5 * n)) throw new Error(`${implName} n=${n}: wrong product (max error ${worst} in row ${i})`);
+
+    const t0 = performance.now();
+    await run();
+    lastCallMs = performance.now() - t0;
+    lastSize = n;
+    const bench = new Bench({
+      time: TIME_MS,
+      iterations: lastCallMs > 2000 ? 1 : 3,
+      warmupTime: quick ? 20 : Math.min(500, 3 * lastCallMs),
+      warmupIterations: lastCallMs > 2000 ? 0 : 2,
+    });
+    bench.add(`${implName} ${n}`, run);
+    await bench.run();
+    const result = bench.tasks[0]!.result;
+    if (result.state !== 'completed') throw new Error(`${implName} n=${n}: benchmark ${result.state}`);
+    const medianMs = result.latency.p50;
+    const gflops = (2 * n ** 3) / (medianMs / 1000) / 1e9;
+    rows.push(row({ case: 'matmul-f32', impl: implName, size: n, value: gflops, unit: 'GFLOP/s' }));
+    console.log(`${implName.padEnd(16)} n=${String(n).padEnd(5)} ${gflops.toFixed(2).padStart(7)} GFLOP/s  (median ${medianMs.toFixed(2)} ms over ${result.latency.samplesCount} runs)`);
+    dispose();
+  }
+  await impl.close();
+}
+
+console.log('');
+printTable(rows);
+for (const note of notes) console.log(`note: ${note}`);
+if (!quick) console.log(`\nwrote ${writeResults('matmul', rows)}`);
+// gemm workers are unref'd; tfjs-wasm and gpu.js hold nothing that keeps Node alive either.
