@@ -1,3 +1,4 @@
+import { expf } from '../expf.js';
 import type { KernelArgs } from '../../backend.js';
 import type { KernelConfig } from '../../registry.js';
 import { assertInputCount, fmt, kernelError, sameShape } from '../../shape.js';
@@ -79,7 +80,7 @@ export const attentionGradKernel: KernelConfig = {
             for (let j = 0; j < keyEnd; j++) {
               let prob = 0;
               if (j < limit && rowLse !== -Infinity && (!seg || seg[segBase + j] === querySeg)) {
-                prob = Math.exp(p[row + j] * scale - rowLse);
+                prob = expf(p[row + j] * scale - rowLse);
               }
               p[row + j] = prob;
               ds[row + j] = prob * (ds[row + j] - dr) * scale;

@@ -1,3 +1,4 @@
+import { expf } from '../expf.js';
 import type { KernelArgs } from '../../backend.js';
 import type { KernelConfig } from '../../registry.js';
 import { assertInputCount } from '../../shape.js';
@@ -59,7 +60,7 @@ export const attentionKernel: KernelConfig = {
             for (let j = 0; j < keyEnd; j++) {
               let p = 0;
               if (j < limit && (!seg || seg[segBase + j] === querySeg) && m !== -Infinity) {
-                p = Math.exp(scores[row + j] * scale - m);
+                p = expf(scores[row + j] * scale - m);
               }
               scores[row + j] = p;
               sum += p;

@@ -1,3 +1,4 @@
+import { expf } from '../expf.js';
 import type { KernelArgs } from '../../backend.js';
 import type { KernelConfig } from '../../registry.js';
 import { assertInputCount, assertSameShape, normalizeAxis, splitAtAxis } from '../../shape.js';
@@ -29,7 +30,7 @@ function rowLogSumExp(x: Float32Array, base: number, n: number, stride: number):
   const m = rowMax(x, base, n, stride);
   if (m === -Infinity || m === Infinity || m !== m) return m;
   let s = 0;
-  for (let j = 0, p = base; j < n; j++, p += stride) s += Math.exp(x[p] - m);
+  for (let j = 0, p = base; j < n; j++, p += stride) s += expf(x[p] - m);
   return m + Math.log(s);
 }
 
@@ -50,7 +51,7 @@ export const softmaxKernel: KernelConfig = {
         const m = rowMax(x, base, n, inner);
         let s = 0;
         for (let j = 0, p = base; j < n; j++, p += inner) {
-          const e = Math.exp(x[p] - m);
+          const e = expf(x[p] - m);
           y[p] = e;
           s += e;
         }
@@ -147,7 +148,7 @@ export const logSoftmaxGradKernel: KernelConfig = {
         const base = o * n * inner + i;
         let total = 0;
         for (let j = 0, p = base; j < n; j++, p += inner) total += dy[p];
-        for (let j = 0, p = base; j < n; j++, p += inner) dx[p] = dy[p] - Math.exp(y[p]) * total;
+        for (let j = 0, p = base; j < n; j++, p += inner) dx[p] = dy[p] - expf(y[p]) * total;
       }
     }
     return out.info;

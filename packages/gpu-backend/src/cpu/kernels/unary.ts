@@ -1,3 +1,4 @@
+import { expf } from '../expf.js';
 import type { KernelArgs, KernelFunc } from '../../backend.js';
 import type { UnaryOp } from '../../kernel-spec.js';
 import type { KernelConfig } from '../../registry.js';
@@ -32,7 +33,7 @@ export function unaryLoop(op: UnaryOp, x: Float32Array, out: Float32Array): void
       for (let i = 0; i < n; i++) out[i] = Math.abs(x[i]);
       return;
     case 'exp':
-      for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]);
+      for (let i = 0; i < n; i++) out[i] = expf(x[i]);
       return;
     case 'log':
       for (let i = 0; i < n; i++) out[i] = Math.log(x[i]);
@@ -73,8 +74,8 @@ export function unaryLoop(op: UnaryOp, x: Float32Array, out: Float32Array): void
 }
 
 export function sigmoid(x: number): number {
-  if (x >= 0) return 1 / (1 + Math.exp(-x));
-  const e = Math.exp(x);
+  if (x >= 0) return 1 / (1 + expf(-x));
+  const e = expf(x);
   return e / (1 + e);
 }
 
