@@ -44,8 +44,9 @@ export class BpeModel {
     const vocabObj = expectObject(m.vocab, 'model.vocab', file);
     this.vocab = new Map();
     this.idToToken = [];
-    for (const [tok, id] of Object.entries(vocabObj)) {
-      expectInteger(id, `model.vocab[${JSON.stringify(tok)}]`, file);
+    for (const tok in vocabObj) {
+      const id = vocabObj[tok];
+      if (typeof id !== 'number' || !Number.isInteger(id) || id < 0) expectInteger(id, `model.vocab[${JSON.stringify(tok)}]`, file);
       this.vocab.set(tok, id as number);
       this.idToToken[id as number] = tok;
     }
@@ -62,29 +63,35 @@ export class BpeModel {
     this.ignoreMerges = optionalBoolean(m.ignore_merges, 'model.ignore_merges', false, file);
     if (!Array.isArray(m.merges)) throw new TokenizerFormatError('model.merges', 'expected an array', file);
     this.merges = new MergeTable(m.merges.length);
-    m.merges.forEach((entry, rank) => {
-      const field = `model.merges[${rank}]`;
+    const merges = m.merges;
+    const prefix = this.prefix;
+    for (let rank = 0; rank < merges.length; rank++) {
+      const entry = merges[rank];
       let a: string;
       let b: string;
       if (typeof entry === 'string') {
         const sp = entry.indexOf(' ', 1);
-        if (sp < 0) throw new TokenizerFormatError(field, `"${entry}" is not "left right"`, file);
+        if (sp < 0) throw new TokenizerFormatError(`model.merges[${rank}]`, `"${entry}" is not "left right"`, file);
         a = entry.slice(0, sp);
         b = entry.slice(sp + 1);
       } else if (Array.isArray(entry) && entry.length === 2 && typeof entry[0] === 'string' && typeof entry[1] === 'string') {
-        [a, b] = entry;
+        a = entry[0];
+        b = entry[1];
       } else {
-        throw new TokenizerFormatError(field, 'expected "left right" or ["left", "right"]', file);
+        throw new TokenizerFormatError(`model.merges[${rank}]`, 'expected "left right" or ["left", "right"]', file);
       }
       const ia = this.vocab.get(a);
       const ib = this.vocab.get(b);
-      if (ia === undefined) throw new TokenizerFormatError(field, `left part ${JSON.stringify(a)} is not in model.vocab`, file);
-      if (ib === undefined) throw new TokenizerFormatError(field, `right part ${JSON.stringify(b)} is not in model.vocab`, file);
-      const joined = a + (this.prefix && b.startsWith(this.prefix) ? b.slice(this.prefix.length) : b);
+      const joined = a + (prefix && b.startsWith(prefix) ? b.slice(prefix.length) : b);
       const im = this.vocab.get(joined);
-      if (im === undefined) throw new TokenizerFormatError(field, `merged token ${JSON.stringify(joined)} is not in model.vocab`, file);
+      if (ia === undefined || ib === undefined || im === undefined) {
+        const field = `model.merges[${rank}]`;
+        if (ia === undefined) throw new TokenizerFormatError(field, `left part ${JSON.stringify(a)} is not in model.vocab`, file);
+        if (ib === undefined) throw new TokenizerFormatError(field, `right part ${JSON.stringify(b)} is not in model.vocab`, file);
+        throw new TokenizerFormatError(field, `merged token ${JSON.stringify(joined)} is not in model.vocab`, file);
+      }
       this.merges.set(ia, ib, rank, im);
-    });
+    }
     const byteIds = new Int32Array(256);
     let allBytes = this.prefix === '' && this.suffix === '';
     for (let b = 0; b < 256 && allBytes; b++) {

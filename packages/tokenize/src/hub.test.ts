@@ -7,7 +7,7 @@ import { Tokenizer } from './tokenizer.js';
 import { trainBpeTokenizer } from './trainer.js';
 
 describe('Tokenizer.fromHub against a local Hub', () => {
-  const trained = trainBpeTokenizer(['hello world, hello hub. '.repeat(50)], { vocabSize: 300, progress: { show: false } });
+  const trained = trainBpeTokenizer(['hello world, hello hub. '.repeat(50)], { vocabSize: 300, progress: { mode: 'silent' } });
   const files = {
     'tokenizer.json': JSON.stringify(trained.tokenizerJson),
     'tokenizer_config.json': JSON.stringify({ ...trained.tokenizerConfig, chat_template: '{% for m in messages %}[{{ m.role }}]{{ m.content }}{% endfor %}' }),

@@ -11,7 +11,7 @@ import { trainBpeTokenizer } from './trainer.js';
  * tokens) built on a trained vocabulary, compared with @huggingface/tokenizers.
  */
 describe('general tokenizer.json pipelines agree with @huggingface/tokenizers', () => {
-  const base = trainBpeTokenizer(mathTexts(200), { vocabSize: 1200, progress: { show: false } }).tokenizerJson;
+  const base = trainBpeTokenizer(mathTexts(200), { vocabSize: 1200, progress: { mode: 'silent' } }).tokenizerJson;
   const texts = [
     ...mathTexts(30),
     ...MULTILINGUAL,

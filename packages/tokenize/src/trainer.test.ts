@@ -10,10 +10,10 @@ import { trainBpeTokenizer, writeTokenizerFiles } from './trainer.js';
 
 describe('byte-level BPE trainer', () => {
   const chatTemplate = (qwen3TokenizerFiles().tokenizerConfig as { chat_template: string }).chat_template;
-  const trained = trainBpeTokenizer(mathTexts(400), { vocabSize: 2000, minFrequency: 2, chatTemplate, progress: { show: false } });
+  const trained = trainBpeTokenizer(mathTexts(400), { vocabSize: 2000, minFrequency: 2, chatTemplate, progress: { mode: 'silent' } });
 
   it('fills the vocabulary: 256 bytes, merges, then the special tokens', () => {
-    const model = trained.tokenizerJson.model as { vocab: Record<string, number>; merges: unknown[] };
+    const model = trained.tokenizerJson.model as unknown as { vocab: Record<string, number>; merges: unknown[] };
     expect(Object.keys(model.vocab).length + trained.tokenizerJson.added_tokens!.length).toBe(2000);
     expect(trained.tokenizerJson.added_tokens!.map((t) => [t.content, t.special, t.id])).toEqual([
       ['<|endoftext|>', true, 1995],

@@ -5,10 +5,10 @@
  * and the special tokens as added tokens after the model vocabulary (Qwen's
  * layout). The tokenizer.json it writes loads in the reference library.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { MetricsWriter, startProgress, writeFileAtomicSync, type ProgressOptions } from '@molrl/progress';
 import { BYTE_TO_CHAR } from './byte-level.js';
-import { Progress, type ProgressOptions } from './progress.js';
 import { QWEN_SPLIT_PATTERN, qwenSplit } from './qwen-split.js';
 import type { AddedTokenJson, TokenizerConfigJson, TokenizerJson } from './tokenizer-json.js';
 
@@ -28,7 +28,10 @@ export interface BpeTrainerOptions {
   chatTemplate?: string;
   eosToken?: string;
   padToken?: string;
+  /** Progress display (default: a bar on a TTY, log lines otherwise); `{ mode: 'silent' }` for none. */
   progress?: ProgressOptions;
+  /** Append one JSON line per 50 merges here: {merges, vocab, pair_count, time}. */
+  metricsPath?: string;
 }
 
 /** Qwen's special tokens for a small model: <think> and </think> stay non-special, as in Qwen3. */
@@ -148,7 +151,8 @@ export function trainBpeTokenizer(texts: Iterable<string>, options: BpeTrainerOp
   const heap = new PairHeap();
   for (const [k, c] of pairCount) heap.push([c, Math.floor(k / 1048576), k % 1048576]);
 
-  const progress = new Progress('bpe merges', mergeBudget, options.progress);
+  const progress = startProgress('bpe merges', mergeBudget, { unit: 'merges', ...options.progress });
+  const metrics = options.metricsPath ? new MetricsWriter(options.metricsPath) : null;
   const symbolIds = new Map(symbols.map((s, i) => [s, i]));
   const vocabTarget = 256 + mergeBudget;
   while (symbols.length < vocabTarget && heap.size > 0) {
@@ -193,7 +197,10 @@ export function trainBpeTokenizer(texts: Iterable<string>, options: BpeTrainerOp
       const tc = pairCount.get(t) ?? 0;
       if (tc > 0) heap.push([tc, Math.floor(t / 1048576), t % 1048576]);
     }
-    if (merges.length % 50 === 0 || symbols.length === vocabTarget) progress.update(symbols.length - 256, { pair_count: c });
+    if (merges.length % 50 === 0 || symbols.length === vocabTarget) {
+      progress.update(symbols.length - 256, `pair count ${c}`);
+      metrics?.write({ merges: merges.length, vocab: symbols.length, pair_count: c });
+    }
   }
   progress.stop();
 
@@ -262,9 +269,6 @@ export function writeTokenizerFiles(dir: string, files: TrainedTokenizer): void 
     ['tokenizer.json', files.tokenizerJson],
     ['tokenizer_config.json', files.tokenizerConfig],
   ] as const) {
-    const path = join(dir, name);
-    const tmp = `${path}.tmp-${process.pid}`;
-    writeFileSync(tmp, JSON.stringify(data, null, 2) + '\n');
-    renameSync(tmp, path);
+    writeFileAtomicSync(join(dir, name), JSON.stringify(data, null, 2) + '\n');
   }
 }
