@@ -67,6 +67,9 @@ export interface BackendOptions {
  *   enqueued; a backend defers the actual reuse of its memory until that work is done.
  * - A kernel releases every temporary it allocates: after releasing its outputs,
  *   `memory().storages` is back where it was (the conformance suite checks this).
+ * - A failure the device reports later (a validation error, out of memory, a lost
+ *   device) rejects the next `read`, `readRaw` or `sync`, with a message naming the
+ *   kernel that caused it where the device says so.
  */
 export interface Backend {
   readonly name: string;
@@ -94,6 +97,12 @@ export interface Backend {
 
   /** Resolves when all enqueued work has completed. */
   sync(): Promise<void>;
+  /**
+   * Submit the work enqueued so far to the device now, without waiting for it
+   * (e.g. at the end of a training step, so the device is busy while the host
+   * prepares the next). Optional: `read` and `sync` submit on their own.
+   */
+  flush?(): void;
 
   memory(): MemoryInfo;
   resetPeak(): void;
