@@ -6,6 +6,7 @@
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { startProgress } from '@molrl/progress';
 import { getBackend, noGrad, setBackend, tensor, tidy, type Tensor } from '@molrl/tensor';
 import { eosTokenIds, parseQwen3Config, qwen3ConfigToJson, type Qwen3Config } from './config.js';
 import { resolveModelDir, type HubOptions } from './hub.js';
@@ -15,7 +16,6 @@ import { encodeFloat32, type TensorToWrite } from './safetensors/writer.js';
 import { SeededRandom } from './sampling/prng.js';
 import { sampleToken, validateSamplingOptions, type SamplingOptions } from './sampling/samplers.js';
 import { expectedWeightShapes } from './weights.js';
-import { startProgress } from './progress.js';
 
 /** A backend name or instance, as setBackend takes it. */
 type BackendChoice = Parameters<typeof setBackend>[0];
@@ -126,7 +126,7 @@ export class Qwen3ForCausalLM {
         const e = ckpt.entry(name);
         return n + e.dataOffsets[1] - e.dataOffsets[0];
       }, 0);
-      const bar = options.progress ?? totalBytes > 1e9 ? startProgress(`loading ${dirOrRepoId}`, Math.ceil(totalBytes / 2 ** 20), 'MiB') : null;
+      const bar = options.progress ?? totalBytes > 1e9 ? startProgress(`loading ${dirOrRepoId}`, Math.ceil(totalBytes / 2 ** 20), { unit: 'MiB' }) : null;
       for (const [name, shape] of expected) {
         const entry = ckpt.entry(name);
         if (entry.shape.length !== shape.length || entry.shape.some((d, i) => d !== shape[i])) {
