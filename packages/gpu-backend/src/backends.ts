@@ -9,18 +9,13 @@ interface BuiltinModule {
   [factory: string]: unknown;
 }
 
+// Literal dynamic imports: bundlers split each backend into its own chunk,
+// loaded only when createBackend asks for it.
 const BUILTINS: Record<string, { load: () => Promise<BuiltinModule>; factory: string }> = {
   cpu: { load: () => import('./cpu/index.js'), factory: 'createCpuBackend' },
   gpujs: { load: () => import('./gpujs/index.js'), factory: 'createGpujsBackend' },
-  webgpu: { load: () => importBuiltin('./webgpu/index.js'), factory: 'createWebgpuBackend' },
+  webgpu: { load: () => import('./webgpu/index.js'), factory: 'createWebgpuBackend' },
 };
-
-// Through a variable while the webgpu folder is not part of every build (the
-// type checker would otherwise require it); the others are literal imports
-// so bundlers split them into their own chunks.
-function importBuiltin(specifier: string): Promise<BuiltinModule> {
-  return import(/* @vite-ignore */ specifier) as Promise<BuiltinModule>;
-}
 
 const factories = new Map<string, BackendFactory>();
 

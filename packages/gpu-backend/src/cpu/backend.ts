@@ -19,7 +19,7 @@ export type CpuBackendOptions = Record<string, never>;
  * is available.
  */
 export class CpuBackend implements Backend {
-  readonly name = 'cpu';
+  readonly name: string = 'cpu';
   private nextId = 1;
   private bytesInUse = 0;
   private liveStorages = 0;
