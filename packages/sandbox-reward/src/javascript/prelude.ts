@@ -1,0 +1,175 @@
+/**
+ * The script every fresh JavaScript context runs before the user's code.
+ *
+ * It installs `console` (captured, bounded output), `final_answer` and getters
+ * that turn the usual host capabilities (`require`, `process`, `fetch`, ...)
+ * into a recorded violation (WebAssembly among them: its memories are
+ * allocated outside the isolate's heap limit), and evaluates to `collect`, a function the
+ * host calls after the run to read everything back as one JSON string. All the
+ * run's state lives in this closure: the user code can overwrite globals, but
+ * never the counters the host reads.
+ */
+export function preludeSource(outputBytes: number): string {
+  return `(function () {
+  'use strict';
+  const global = globalThis;
+  const indirectEval = global.eval;
+  const stringify = JSON.stringify;
+  const StringOf = String;
+  const isArray = Array.isArray;
+  const keysOf = Object.keys;
+  const define = Object.defineProperty;
+  const isFinite = Number.isFinite;
+  const isSafeInteger = Number.isSafeInteger;
+  const charCodeAt = Function.prototype.call.bind(String.prototype.charCodeAt);
+  const TEXT_LIMIT = 4096;
+  let left = ${Math.floor(outputBytes)};
+  let exceeded = false;
+  let stdout = '';
+  let stderr = '';
+  let forbidden = null;
+  let answered = false;
+  let answer;
+
+  class OutputLimitError extends Error {}
+  class ForbiddenError extends Error {}
+  define(OutputLimitError.prototype, 'name', { value: 'OutputLimitError' });
+  define(ForbiddenError.prototype, 'name', { value: 'ForbiddenError' });
+  const FINAL = new (class FinalAnswer {})();
+
+  function utf8Length(text) {
+    let n = text.length;
+    for (let i = 0; i < text.length; i++) {
+      const c = charCodeAt(text, i);
+      if (c > 0x7f) n += c > 0x7ff && (c < 0xd800 || c > 0xdfff) ? 2 : 1;
+    }
+    return n;
+  }
+
+  function show(value, depth) {
+    if (typeof value === 'string') return depth === 0 ? value : stringify(value);
+    if (value === null || typeof value !== 'object') {
+      if (typeof value === 'function') return '[Function' + (value.name ? ': ' + value.name : ' (anonymous)') + ']';
+      if (typeof value === 'symbol' || typeof value === 'bigint') return value.toString() + (typeof value === 'bigint' ? 'n' : '');
+      return StringOf(value);
+    }
+    if (value instanceof Error) return value.stack ? StringOf(value.stack) : StringOf(value);
+    if (depth > 2) return isArray(value) ? '[Array]' : '[Object]';
+    if (isArray(value)) {
+      const items = [];
+      for (let i = 0; i < value.length && i < 100; i++) items.push(show(value[i], depth + 1));
+      if (value.length > 100) items.push('... ' + (value.length - 100) + ' more items');
+      return '[ ' + items.join(', ') + ' ]';
+    }
+    const parts = [];
+    for (const key of keysOf(value).slice(0, 100)) parts.push(key + ': ' + show(value[key], depth + 1));
+    return parts.length ? '{ ' + parts.join(', ') + ' }' : '{}';
+  }
+
+  function write(toStderr, args) {
+    let text = '';
+    for (let i = 0; i < args.length; i++) text += (i ? ' ' : '') + show(args[i], 0);
+    text += '\\n';
+    const n = utf8Length(text);
+    if (n > left) {
+      const kept = left > 0 ? text.slice(0, left) : '';
+      if (toStderr) stderr += kept; else stdout += kept;
+      left = 0;
+      exceeded = true;
+      throw new OutputLimitError('output limit exceeded');
+    }
+    left -= n;
+    if (toStderr) stderr += text; else stdout += text;
+  }
+
+  const out = (...args) => write(false, args);
+  const err = (...args) => write(true, args);
+  global.console = { log: out, info: out, debug: out, trace: err, warn: err, error: err };
+  global.print = out;
+  global.final_answer = global.finalAnswer = function final_answer(value) {
+    answered = true;
+    answer = value;
+    throw FINAL;
+  };
+  // Host capabilities exist as names (so feature tests like \`typeof process\`
+  // behave) but any use of them is a recorded violation.
+  const refuse = (name) => {
+    if (forbidden === null) forbidden = name;
+    throw new ForbiddenError(name + ' is not available in the sandbox');
+  };
+  const refusingObject = (name) =>
+    new Proxy(function () {}, {
+      get: () => refuse(name),
+      set: () => refuse(name),
+      has: () => refuse(name),
+      apply: () => refuse(name),
+      construct: () => refuse(name),
+      ownKeys: () => refuse(name),
+      getOwnPropertyDescriptor: () => refuse(name),
+      getPrototypeOf: () => refuse(name),
+      defineProperty: () => refuse(name),
+      deleteProperty: () => refuse(name),
+    });
+  for (const name of ['require', 'process', 'module', 'exports', 'fetch', 'XMLHttpRequest', 'WebSocket',
+    'importScripts', 'Deno', 'Bun', 'Buffer', 'Worker', 'SharedWorker', 'WebAssembly']) {
+    define(global, name, { configurable: false, writable: false, value: refusingObject(name) });
+  }
+
+  function jsonable(value, depth) {
+    if (value === null || typeof value === 'boolean' || typeof value === 'string') return value;
+    if (typeof value === 'number') return isFinite(value) ? value : StringOf(value);
+    if (typeof value === 'bigint') return isSafeInteger(Number(value)) ? Number(value) : value.toString();
+    if (typeof value !== 'object' || depth > 8) return textOf(value);
+    if (isArray(value)) {
+      const items = [];
+      for (let i = 0; i < value.length && i < 10000; i++) items.push(jsonable(value[i], depth + 1));
+      return items;
+    }
+    if (value instanceof Error) return textOf(value);
+    const data = {};
+    for (const key of keysOf(value).slice(0, 10000)) data[key] = jsonable(value[key], depth + 1);
+    return data;
+  }
+
+  function textOf(value) {
+    try {
+      const text = typeof value === 'object' && value !== null && !(value instanceof Error) && (isArray(value) || value.toString === Object.prototype.toString)
+        ? show(value, 1)
+        : StringOf(value);
+      return text.slice(0, TEXT_LIMIT);
+    } catch (e) {
+      return '<unprintable ' + typeof value + '>';
+    }
+  }
+
+  return function collect(resultVariable) {
+    let hasResult = answered;
+    let value = answer;
+    if (!answered && resultVariable) {
+      try {
+        value = indirectEval('typeof ' + resultVariable + " === 'undefined' ? undefined : " + resultVariable);
+        hasResult = value !== undefined;
+      } catch (e) {
+        hasResult = false;
+      }
+    }
+    let result = null;
+    let resultText = null;
+    if (hasResult) {
+      try {
+        result = jsonable(value, 0);
+        resultText = typeof value === 'string' ? value.slice(0, TEXT_LIMIT) : textOf(value);
+      } catch (e) {
+        result = null;
+      }
+    }
+    let text;
+    try {
+      text = stringify({ stdout, stderr, exceeded, forbidden, finalAnswer: answered, result, resultText });
+    } catch (e) {
+      text = stringify({ stdout, stderr, exceeded, forbidden, finalAnswer: answered, result: resultText, resultText });
+    }
+    return text;
+  };
+})()`;
+}

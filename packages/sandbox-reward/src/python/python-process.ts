@@ -1,0 +1,218 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Limits, RunError, RunRecord, RunStatus } from '../types.js';
+
+/** The worker script and the Python guest code, shipped beside src/ and dist/. */
+export const WORKER_DIR = realpathSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'worker'));
+const WORKER_SCRIPT = join(WORKER_DIR, 'python-worker.mjs');
+
+/** The installed `pyodide` package folder: the interpreter, its WebAssembly and the stdlib. */
+export function pyodideDir(): string {
+  const require = createRequire(import.meta.url);
+  return realpathSync(dirname(require.resolve('pyodide/package.json')));
+}
+
+/**
+ * The Node flags that confine a worker: the permission model allows reading
+ * only the Pyodide folder and the worker folder; everything else it gates
+ * (file writes, child processes, worker threads, native addons, inspector) is
+ * denied by default.
+ */
+export function workerNodeFlags(pyodide: string): string[] {
+  const major = Number(process.versions.node.split('.')[0]);
+  return [
+    major >= 23 ? '--permission' : '--experimental-permission',
+    `--allow-fs-read=${join(pyodide, '*')}`,
+    `--allow-fs-read=${join(WORKER_DIR, '*')}`,
+    '--disable-warning=ExperimentalWarning',
+    // Pyodide's own JavaScript heap; the Python heap is bounded per run.
+    '--max-old-space-size=256',
+  ];
+}
+
+interface WorkerRecord {
+  status: RunStatus;
+  stdout: string;
+  stderr: string;
+  result: unknown;
+  resultText: string | null;
+  finalAnswer: boolean;
+  error?: { name: string; message: string; line: number | null; traceback: string };
+  dirty?: string[];
+  ms: number;
+}
+
+type WorkerMessage =
+  | { type: 'ready'; python: string; heapBytes: number }
+  | { type: 'result'; id: number; record: WorkerRecord; recycle: boolean };
+
+interface PendingRun {
+  id: number;
+  resolve: (record: RunRecord) => void;
+  timer: NodeJS.Timeout;
+  started: number;
+  limits: Limits;
+}
+
+/** How a worker's life ended, as reported to its owner. */
+export interface ExitInfo {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+}
+
+/**
+ * One confined Node process running Pyodide. It runs one request at a time;
+ * a request that overstays its time limit is answered with `timeout` and the
+ * process is killed (the owner then starts a new one).
+ */
+export class PythonProcess {
+  readonly ready: Promise<void>;
+  /** Runs completed by this process. */
+  runs = 0;
+  /** Set once the process should not take more work (killed, exited, or asked to recycle). */
+  retired = false;
+  python = '';
+  private readonly child: ChildProcess;
+  private pending: PendingRun | undefined;
+  private nextId = 1;
+  private stderrTail = '';
+  private readonly exited: Promise<ExitInfo>;
+
+  constructor(pyodide: string) {
+    this.child = spawn(process.execPath, [...workerNodeFlags(pyodide), WORKER_SCRIPT, pyodide], {
+      env: {},
+      cwd: WORKER_DIR,
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      serialization: 'json',
+    });
+    this.child.stderr?.setEncoding('utf8');
+    this.child.stderr?.on('data', (chunk: string) => {
+      this.stderrTail = (this.stderrTail + chunk).slice(-4096);
+    });
+    this.exited = new Promise((resolve) => {
+      this.child.once('exit', (code, signal) => {
+        this.retired = true;
+        this.failPending(code, signal);
+        resolve({ code, signal, stderr: this.stderrTail });
+      });
+    });
+    this.ready = new Promise<void>((resolve, reject) => {
+      const onMessage = (message: WorkerMessage) => {
+        if (message.type === 'ready') {
+          this.python = message.python;
+          resolve();
+        }
+      };
+      this.child.on('message', onMessage);
+      this.child.once('error', reject);
+      void this.exited.then((info) =>
+        reject(new Error(`the Python worker exited before it was ready (code ${info.code}, signal ${info.signal}): ${info.stderr}`)),
+      );
+    });
+    // Readiness failures surface through `ready` to whoever awaits it.
+    this.ready.catch(() => {});
+    this.child.on('message', (message: WorkerMessage) => this.onMessage(message));
+  }
+
+  /** Resolves when the process has exited. */
+  get whenExited(): Promise<ExitInfo> {
+    return this.exited;
+  }
+
+  run(code: string, limits: Limits, resultVariable: string | undefined): Promise<RunRecord> {
+    if (this.pending) throw new Error('PythonProcess.run: a run is already in progress');
+    const id = this.nextId++;
+    const started = performance.now();
+    return new Promise<RunRecord>((resolve) => {
+      const timer = setTimeout(() => {
+        if (this.pending?.id !== id) return;
+        this.pending = undefined;
+        this.kill();
+        resolve(hostRecord('timeout', started, 'Timeout', `the run exceeded its time limit (${limits.timeoutMs} ms)`));
+      }, limits.timeoutMs);
+      this.pending = { id, resolve, timer, started, limits };
+      this.child.send({
+        type: 'run',
+        id,
+        code,
+        memoryBytes: limits.memoryMb * 2 ** 20,
+        outputBytes: limits.outputBytes,
+        resultVariable: resultVariable ?? null,
+      });
+    });
+  }
+
+  kill(): void {
+    this.retired = true;
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+  }
+
+  private onMessage(message: WorkerMessage): void {
+    if (message.type !== 'result') return;
+    const pending = this.pending;
+    if (!pending || pending.id !== message.id) return;
+    this.pending = undefined;
+    clearTimeout(pending.timer);
+    this.runs++;
+    if (message.recycle) this.retired = true;
+    pending.resolve(fromWorker(message.record, pending));
+  }
+
+  private failPending(code: number | null, signal: NodeJS.Signals | null): void {
+    const pending = this.pending;
+    if (!pending) return;
+    this.pending = undefined;
+    clearTimeout(pending.timer);
+    // A process that dies mid-run without answering ran out of memory (V8 aborts
+    // with SIGABRT / exit 134 on heap exhaustion) or crashed.
+    const memory = signal === 'SIGABRT' || code === 134 || /heap out of memory|allocation failed/i.test(this.stderrTail);
+    pending.resolve(
+      hostRecord(
+        memory ? 'memory' : 'runtime-error',
+        pending.started,
+        memory ? 'MemoryLimit' : 'WorkerCrash',
+        `the Python worker died during the run (code ${code}, signal ${signal})`,
+      ),
+    );
+  }
+}
+
+function fromWorker(r: WorkerRecord, pending: PendingRun): RunRecord {
+  const record: RunRecord = {
+    status: r.status,
+    stdout: r.stdout.slice(0, pending.limits.outputBytes),
+    stderr: r.stderr.slice(0, pending.limits.outputBytes),
+    result: r.result ?? null,
+    resultText: r.resultText ?? null,
+    finalAnswer: r.finalAnswer === true,
+    ms: performance.now() - pending.started,
+  };
+  if (r.status !== 'ok') {
+    const error: RunError = {
+      kind: r.status,
+      name: r.error?.name ?? r.status,
+      message: r.error?.message ?? (r.status === 'output-limit' ? `the run wrote more than ${pending.limits.outputBytes} bytes` : ''),
+    };
+    if (typeof r.error?.line === 'number') error.line = r.error.line;
+    if (r.error?.traceback) error.traceback = r.error.traceback;
+    record.error = error;
+  }
+  return record;
+}
+
+function hostRecord(status: Exclude<RunStatus, 'ok'>, started: number, name: string, message: string): RunRecord {
+  return {
+    status,
+    stdout: '',
+    stderr: '',
+    result: null,
+    resultText: null,
+    finalAnswer: false,
+    error: { kind: status, name, message },
+    ms: performance.now() - started,
+  };
+}

@@ -1,0 +1,111 @@
+import { availableParallelism } from 'node:os';
+import { SandboxClosedError, SandboxConfigError } from './errors.js';
+import { JsRunner } from './javascript/js-runner.js';
+import { DEFAULT_LIMITS, resolveLimits } from './limits.js';
+import { pyodideDir } from './python/python-process.js';
+import { PythonSlot } from './python/python-slot.js';
+import { SlotPool } from './slot-pool.js';
+import type { Limits, RunRecord, RunRequest, SandboxOptions } from './types.js';
+
+/** A pool of JavaScript isolates and Python workers that runs untrusted code. */
+export interface Sandbox {
+  /** Run one request. Never rejects for bad code: every outcome is a `RunRecord`. */
+  run(request: RunRequest): Promise<RunRecord>;
+  /** Run many requests across the pool; records come back in request order. */
+  runMany(requests: readonly RunRequest[]): Promise<RunRecord[]>;
+  /** Resolves when every Python worker has loaded Pyodide (JavaScript needs no warm-up). */
+  ready(): Promise<void>;
+  /** Stop every worker. Runs still in flight or queued may reject with `SandboxClosedError`; later calls reject. */
+  close(): Promise<void>;
+  /** The number of workers per language. */
+  readonly workers: number;
+  /** The default limits of a run. */
+  readonly limits: Readonly<Limits>;
+}
+
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+export async function createSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  if (options === null || typeof options !== 'object') {
+    throw new SandboxConfigError('options', `expected an object, got ${options === null ? 'null' : typeof options}`);
+  }
+  const known = new Set(['workers', 'limits', 'warmPython', 'maxRunsPerPythonWorker']);
+  for (const key of Object.keys(options)) {
+    if (!known.has(key)) throw new SandboxConfigError(key, `unknown option (known: ${[...known].join(', ')})`);
+  }
+  const workers = options.workers ?? availableParallelism();
+  if (!Number.isInteger(workers) || workers < 1 || workers > 256) {
+    throw new SandboxConfigError('workers', `expected an integer in [1, 256], got ${String(options.workers)}`);
+  }
+  const maxRuns = options.maxRunsPerPythonWorker ?? 200;
+  if (!Number.isInteger(maxRuns) || maxRuns < 1) {
+    throw new SandboxConfigError('maxRunsPerPythonWorker', `expected a positive integer, got ${String(maxRuns)}`);
+  }
+  const limits = Object.freeze(resolveLimits(DEFAULT_LIMITS, options.limits, 'limits'));
+
+  const jsPool = new SlotPool(Array.from({ length: workers }, () => new JsRunner()));
+  const pyodide = pyodideDir();
+  const pyPool = new SlotPool(Array.from({ length: workers }, () => new PythonSlot(pyodide, maxRuns)));
+  let closed = false;
+  let warming: Promise<void> | undefined;
+
+  const warm = (): Promise<void> => {
+    warming ??= Promise.all(pyPool.workers.map((slot) => slot.warm())).then(() => undefined);
+    return warming;
+  };
+  if (options.warmPython !== false) {
+    // Errors surface on ready() or on the first Python run.
+    warm().catch(() => {});
+  }
+
+  const validate = (request: RunRequest, where: string): { limits: Limits; resultVariable: string | undefined } => {
+    if (request === null || typeof request !== 'object') {
+      throw new SandboxConfigError(where, `expected a request object, got ${request === null ? 'null' : typeof request}`);
+    }
+    if (request.language !== 'python' && request.language !== 'javascript') {
+      throw new SandboxConfigError(`${where}.language`, `expected 'python' or 'javascript', got ${JSON.stringify(request.language)}`);
+    }
+    if (typeof request.code !== 'string') {
+      throw new SandboxConfigError(`${where}.code`, `expected a string, got ${typeof request.code}`);
+    }
+    if (request.resultVariable !== undefined && (typeof request.resultVariable !== 'string' || !IDENTIFIER.test(request.resultVariable))) {
+      throw new SandboxConfigError(`${where}.resultVariable`, `expected an identifier, got ${JSON.stringify(request.resultVariable)}`);
+    }
+    return { limits: resolveLimits(limits, request.limits, `${where}.limits`), resultVariable: request.resultVariable };
+  };
+
+  const execute = (request: RunRequest, checked: { limits: Limits; resultVariable: string | undefined }): Promise<RunRecord> => {
+    if (request.language === 'javascript') {
+      return jsPool.use((runner) => runner.run(request.code, checked.limits, checked.resultVariable));
+    }
+    return pyPool.use((slot) => slot.run(request.code, checked.limits, checked.resultVariable));
+  };
+
+  const sandbox: Sandbox = {
+    workers,
+    limits,
+    async run(request) {
+      if (closed) throw new SandboxClosedError();
+      const checked = validate(request, 'request');
+      return execute(request, checked);
+    },
+    async runMany(requests) {
+      if (closed) throw new SandboxClosedError();
+      if (!Array.isArray(requests)) throw new SandboxConfigError('requests', 'expected an array of requests');
+      // Validate everything first, so bad configuration fails before any code runs.
+      const checked = requests.map((request, i) => validate(request, `requests[${i}]`));
+      return Promise.all(requests.map((request, i) => execute(request, checked[i]!)));
+    },
+    ready() {
+      if (closed) return Promise.reject(new SandboxClosedError());
+      return warm();
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const runner of jsPool.workers) runner.dispose();
+      await Promise.all(pyPool.workers.map((slot) => slot.close()));
+    },
+  };
+  return sandbox;
+}

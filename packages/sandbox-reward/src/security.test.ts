@@ -1,0 +1,307 @@
+/**
+ * Escape and abuse attempts. Each one is really attempted; each asserts the
+ * status the sandbox reports AND that the host is unharmed (no canary file,
+ * no network connection, environment unchanged, no host prototype touched)
+ * AND that the sandbox still serves a plain run afterwards.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSandbox, type Language, type RunRecord, type RunStatus, type Sandbox } from './index.js';
+
+const SECRET = 'molrl-secret-canary-7f3a';
+let sandbox: Sandbox;
+let canaryDir: string;
+let server: Server;
+let port = 0;
+let connections = 0;
+let envBefore: string;
+
+beforeAll(async () => {
+  process.env.MOLRL_TEST_SECRET = SECRET;
+  envBefore = JSON.stringify(process.env);
+  canaryDir = mkdtempSync(join(tmpdir(), 'molrl-sandbox-canary-'));
+  server = createServer((socket) => {
+    connections++;
+    socket.destroy();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = (server.address() as { port: number }).port;
+  sandbox = await createSandbox({ workers: 2, limits: { timeoutMs: 3_000 } });
+  await sandbox.ready();
+}, 240_000);
+
+afterAll(async () => {
+  await sandbox?.close();
+  await new Promise<void>((resolve) => server?.close(() => resolve()));
+  rmSync(canaryDir, { recursive: true, force: true });
+  delete process.env.MOLRL_TEST_SECRET;
+});
+
+const canary = (name: string) => join(canaryDir, name);
+
+async function attempt(language: Language, code: string, expected: RunStatus | RunStatus[], timeoutMs?: number): Promise<RunRecord> {
+  const record = await sandbox.run({ language, code, ...(timeoutMs ? { limits: { timeoutMs } } : {}) });
+  const allowed = Array.isArray(expected) ? expected : [expected];
+  expect(allowed, `${language} attempt ended ${record.status}: ${record.error?.name}: ${record.error?.message}`).toContain(
+    record.status,
+  );
+  await expectHostUnharmed(language);
+  return record;
+}
+
+async function expectHostUnharmed(language: Language): Promise<void> {
+  expect(JSON.stringify(process.env)).toBe(envBefore);
+  expect(connections).toBe(0);
+  expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  expect(typeof Array.prototype.push).toBe('function');
+  const followUp = await sandbox.run({
+    language,
+    code: language === 'python' ? 'print(6 * 7)' : 'console.log(6 * 7)',
+  });
+  expect(followUp.status).toBe('ok');
+  expect(followUp.stdout).toBe('42\n');
+}
+
+const PY_LONG = 180_000;
+
+describe('Python escapes', () => {
+  it('cannot read host files', { timeout: PY_LONG }, async () => {
+    const r = await attempt('python', "print(open('/etc/passwd').read())", 'forbidden');
+    expect(r.stdout).not.toContain('root:');
+    await attempt('python', "import pathlib\nprint(pathlib.Path('/etc/hostname').read_text())", 'forbidden');
+    await attempt('python', "import io\nio.open('/proc/self/environ', 'rb').read()", 'forbidden');
+  });
+
+  it('sees no host environment variables', { timeout: PY_LONG }, async () => {
+    const r = await attempt('python', 'import os\nprint(dict(os.environ))\nprint(os.getenv("MOLRL_TEST_SECRET"))', 'ok');
+    expect(r.stdout).not.toContain(SECRET);
+    expect(r.stdout).toContain('None');
+  });
+
+  it('cannot write host files', { timeout: PY_LONG }, async () => {
+    // Outside the scratch folders: refused.
+    await attempt('python', `open(${JSON.stringify(canary('etc-write'))}.replace('/tmp/', '/etc/'), 'w').write('x')`, 'forbidden');
+    // Inside the sandbox's /tmp the write lands in the interpreter's in-memory
+    // file system, never on the host disk.
+    const path = canary('tmp-write');
+    await attempt('python', `import os\nos.makedirs(${JSON.stringify(canaryDir)}, exist_ok=True)\nopen(${JSON.stringify(path)}, 'w').write('x')`, 'ok');
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it('cannot spawn processes', { timeout: PY_LONG }, async () => {
+    const path = canary('spawned');
+    await attempt('python', `import os\nos.system('touch ${path}')`, 'forbidden');
+    await attempt('python', `import subprocess\nsubprocess.run(['touch', '${path}'])`, 'forbidden');
+    await attempt('python', `import os\nos.popen('touch ${path}').read()`, 'forbidden');
+    await attempt('python', `import os\nos.execv('/usr/bin/touch', ['touch', '${path}'])`, 'forbidden');
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it('cannot open sockets', { timeout: PY_LONG }, async () => {
+    await attempt('python', `import socket\ns = socket.socket()\ns.connect(('127.0.0.1', ${port}))`, 'forbidden');
+    await attempt('python', `import socket\nsocket.create_connection(('127.0.0.1', ${port}))`, 'forbidden');
+    await attempt('python', `import urllib.request\nurllib.request.urlopen('http://127.0.0.1:${port}/')`, 'forbidden');
+    expect(connections).toBe(0);
+  });
+
+  it("cannot import Pyodide's JavaScript bridge or host modules", { timeout: PY_LONG }, async () => {
+    await attempt('python', 'import js\nprint(js.process.env)', 'forbidden');
+    await attempt('python', 'import pyodide_js', 'forbidden');
+    await attempt('python', "from pyodide.code import run_js\nrun_js('process.exit(1)')", 'forbidden');
+    await attempt('python', 'from pyodide.ffi import create_proxy', 'forbidden');
+    await attempt('python', 'import importlib\nimportlib.import_module("js")', 'forbidden');
+    await attempt('python', 'import ctypes', 'forbidden');
+    await attempt(
+      'python',
+      'import _imp\nfrom importlib.machinery import ModuleSpec\ncore = _imp.create_builtin(ModuleSpec("_pyodide_core", None))',
+      'forbidden',
+    );
+    await attempt(
+      'python',
+      "import _imp\nf = _imp.create_builtin\nprint(f.__defaults__)",
+      'forbidden',
+    );
+  });
+
+  it('finds no JavaScript object by walking the interpreter', { timeout: PY_LONG }, async () => {
+    // Every class, the functions in their dicts and those functions' globals,
+    // every loaded module: no JsProxy instance and no `js` module anywhere.
+    const r = await attempt(
+      'python',
+      `import sys, types
+found = []
+def check(x, where):
+    t = type(x)
+    if 'JsProxy' in t.__name__ or t.__module__ in ('pyodide.ffi', '_pyodide_core') and t.__name__.startswith('Js'):
+        found.append(where)
+    if isinstance(x, types.ModuleType) and getattr(x, '__name__', None) in ('js', 'pyodide_js'):
+        found.append(where)
+seen = set()
+stack = [object]
+while stack:
+    c = stack.pop()
+    try:
+        subs = type.__subclasses__(c)
+    except TypeError:
+        continue
+    for s in subs:
+        if id(s) in seen:
+            continue
+        seen.add(id(s))
+        stack.append(s)
+        for k, v in list(vars(s).items()):
+            check(v, f'{s.__name__}.{k}')
+            g = getattr(v, '__globals__', None)
+            if isinstance(g, dict):
+                for gk, gv in list(g.items()):
+                    check(gv, f'{s.__name__}.{k}.__globals__[{gk}]')
+for name, m in list(sys.modules.items()):
+    check(m, name)
+    for k, v in list(getattr(m, '__dict__', {}).items()):
+        check(v, f'{name}.{k}')
+frame = sys._getframe()
+depth = 0
+while frame is not None:
+    for k in ('begin', 'finish', 'baseline', 'take_violations'):
+        if k in frame.f_globals:
+            found.append(f'frame {depth} globals {k}')
+    frame = frame.f_back
+    depth += 1
+print(len(seen) > 100, found)`,
+      'ok',
+    );
+    expect(r.stdout.trim()).toBe('True []');
+  });
+
+  it('cannot list objects through gc', { timeout: PY_LONG }, async () => {
+    await attempt('python', 'import gc\nprint(len(gc.get_objects()))', 'forbidden');
+    await attempt('python', 'import gc, sys\ngc.get_referrers(sys.modules)', 'forbidden');
+  });
+
+  it('cannot leave patched builtins or modules behind for the next run', { timeout: PY_LONG }, async () => {
+    // Run the poison on every worker, then check every worker.
+    const poison = 'import builtins, math, json\nbuiltins.print = lambda *a, **k: None\nmath.pi = 3\njson.dumps = lambda *a, **k: "hacked"\nbuiltins.abs = None';
+    await sandbox.runMany([0, 1, 2, 3].map(() => ({ language: 'python' as const, code: poison })));
+    const checks = await sandbox.runMany(
+      [0, 1, 2, 3].map(() => ({ language: 'python' as const, code: 'import math, json\nprint(math.pi, json.dumps(1), abs(-2))' })),
+    );
+    for (const c of checks) expect(c.stdout).toBe('3.141592653589793 1 2\n');
+  });
+
+  it('stops an infinite loop and a long sleep with timeout', { timeout: PY_LONG }, async () => {
+    await attempt('python', 'while True:\n    pass', 'timeout', 500);
+    await attempt('python', 'import time\ntime.sleep(3600)', 'timeout', 500);
+  });
+
+  it('turns deep recursion into an error', { timeout: PY_LONG }, async () => {
+    const r = await attempt('python', 'def f(n):\n    return f(n + 1)\nf(0)', 'runtime-error');
+    expect(r.error?.name).toBe('RecursionError');
+    await attempt('python', 'import sys\nsys.setrecursionlimit(10**7)\ndef f(n):\n    return f(n + 1)\nf(0)', ['runtime-error', 'memory']);
+  });
+
+  it('bounds memory bombs', { timeout: PY_LONG }, async () => {
+    await attempt('python', "x = 'a' * (2 ** 30)", 'memory');
+    await attempt('python', 'x = [0] * (2 ** 28)', 'memory');
+    await attempt('python', 'xs = []\nwhile True:\n    xs.append(bytearray(10 ** 7))', 'memory');
+  });
+
+  it('cuts output floods', { timeout: PY_LONG }, async () => {
+    const r = await attempt('python', "while True:\n    print('x' * 1000)", 'output-limit');
+    expect(r.stdout.length).toBeLessThanOrEqual(sandbox.limits.outputBytes);
+    await attempt('python', "import sys\nwhile True:\n    sys.stderr.write('y' * 10000)", 'output-limit');
+  });
+
+  it('refuses fork and thread bombs', { timeout: PY_LONG }, async () => {
+    await attempt('python', 'import os\nwhile True:\n    os.fork()', 'forbidden');
+    await attempt('python', 'import threading\nwhile True:\n    threading.Thread(target=lambda: None).start()', 'forbidden');
+    await attempt('python', 'import _thread\n_thread.start_new_thread(print, (1,))', 'forbidden');
+  });
+
+  it('refuses a caught violation too', { timeout: PY_LONG }, async () => {
+    await attempt('python', "try:\n    open('/etc/passwd').read()\nexcept Exception:\n    pass\nprint('carried on')", 'forbidden');
+  });
+});
+
+describe('JavaScript escapes', () => {
+  it('cannot read host files or environment variables', async () => {
+    await attempt('javascript', "require('fs').readFileSync('/etc/passwd', 'utf8')", 'forbidden');
+    await attempt('javascript', 'console.log(JSON.stringify(process.env))', 'forbidden');
+    await attempt('javascript', "import('node:fs').then((fs) => fs.readFileSync('/etc/passwd'))", 'forbidden');
+    const r = await attempt('javascript', 'console.log(Object.keys(globalThis).join(","))', 'ok');
+    expect(r.stdout).not.toContain(SECRET);
+  });
+
+  it('cannot write files or spawn processes', async () => {
+    const path = canary('js-spawned');
+    await attempt('javascript', `require('child_process').execSync('touch ${path}')`, 'forbidden');
+    await attempt('javascript', `require('fs').writeFileSync('${path}', 'x')`, 'forbidden');
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it('cannot open sockets', async () => {
+    await attempt('javascript', `fetch('http://127.0.0.1:${port}/')`, 'forbidden');
+    await attempt('javascript', `new WebSocket('ws://127.0.0.1:${port}/')`, 'forbidden');
+    await attempt('javascript', `new XMLHttpRequest()`, 'forbidden');
+    expect(connections).toBe(0);
+  });
+
+  it('finds no host object through constructor chains', async () => {
+    await attempt('javascript', "this.constructor.constructor('return process')().exit(1)", 'forbidden');
+    await attempt('javascript', "console.log.constructor('return process.mainModule.require(\"fs\")')()", 'forbidden');
+    const r = await attempt(
+      'javascript',
+      "const g = Function('return this')(); console.log(typeof g.require, Object.getOwnPropertyNames(g).filter((k) => /^(global|process|Buffer|require)$/.test(k)).join(','))",
+      'ok',
+    );
+    // The names exist (feature tests work) but are the sandbox's refusing stand-ins.
+    expect(r.stdout).toBe('function require,process,Buffer\n');
+  });
+
+  it('cannot pollute host prototypes, nor the next run', async () => {
+    await attempt('javascript', "Object.prototype.polluted = 'yes'; Array.prototype.push = null; globalThis.leak = 1", 'ok');
+    const r = await attempt('javascript', 'console.log(({}).polluted, typeof [].push, typeof leak)', 'ok');
+    expect(r.stdout).toBe('undefined function undefined\n');
+  });
+
+  it('stops infinite loops and long sleeps with timeout', async () => {
+    await attempt('javascript', 'while (true) {}', 'timeout', 300);
+    await attempt('javascript', 'const t = Date.now(); while (Date.now() - t < 60000) {}', 'timeout', 300);
+    await attempt('javascript', 'Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0)', 'timeout', 300);
+    await attempt('javascript', 'for (;;) { try { for (;;) {} } catch (e) {} }', 'timeout', 300);
+  });
+
+  it('enforces the CPU-time limit', async () => {
+    const r = await sandbox.run({
+      language: 'javascript',
+      code: 'const t = Date.now(); while (Date.now() - t < 300) {}',
+      limits: { cpuMs: 20, timeoutMs: 10_000 },
+    });
+    expect(r.status).toBe('timeout');
+    expect(r.error?.name).toBe('CpuTimeLimit');
+  });
+
+  it('turns deep recursion into an error', async () => {
+    const r = await attempt('javascript', 'function f(n) { return f(n + 1) + 1 } f(0)', 'runtime-error');
+    expect(r.error?.name).toBe('RangeError');
+  });
+
+  it('bounds memory bombs and replaces the isolate', async () => {
+    await attempt('javascript', 'const a = []; for (;;) a.push(new Array(1e6).fill(1))', 'memory');
+    await attempt('javascript', "let s = 'x'; for (;;) s += s", 'memory');
+    await attempt('javascript', 'new ArrayBuffer(2 ** 31)', 'memory');
+    await attempt('javascript', 'new WebAssembly.Memory({ initial: 30000 })', 'forbidden');
+  });
+
+  it('cuts output floods', async () => {
+    const r = await attempt('javascript', "for (;;) console.log('x'.repeat(1000))", 'output-limit');
+    expect(r.stdout.length).toBeLessThanOrEqual(sandbox.limits.outputBytes);
+    await attempt('javascript', "for (;;) { try { console.error('y'.repeat(1000)) } catch (e) {} }", ['output-limit', 'timeout'], 500);
+  });
+
+  it('refuses worker bombs', async () => {
+    await attempt('javascript', "for (;;) new Worker('data:,')", 'forbidden');
+  });
+});
