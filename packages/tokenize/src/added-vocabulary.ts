@@ -23,8 +23,9 @@ export interface AddedTokenMatch {
   id: number;
 }
 
+/** Escape for a `u` regex: only syntax characters may be escaped there (not "-"). */
 function escapeRegex(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
 function buildMatcher(tokens: AddedToken[]): RegExp | null {

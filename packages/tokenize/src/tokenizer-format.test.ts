@@ -70,3 +70,20 @@ describe('options', () => {
     expect(() => tok.decode([10 ** 7])).toThrow(/id 10000000 \(at index 0\)/);
   });
 });
+
+describe('regex escaping', () => {
+  it('handles added tokens and Split patterns with "-" and other punctuation', () => {
+    const j = tiny();
+    j.added_tokens.push({ id: 6, content: '<|a-b/c|>', special: true, normalized: false });
+    (j as { pre_tokenizer: unknown }).pre_tokenizer = {
+      type: 'Sequence',
+      pretokenizers: [
+        { type: 'Split', pattern: { Regex: '\\-+|[\\-\\s]' }, behavior: 'Isolated', invert: false },
+        { type: 'ByteLevel', add_prefix_space: false, use_regex: false },
+      ],
+    };
+    j.model.vocab = { ...j.model.vocab, '-': 7 } as typeof j.model.vocab;
+    const tok = Tokenizer.fromJSON(j);
+    expect(tok.encode('ab<|a-b/c|>a--b')).toEqual([2, 6, 0, 7, 7, 1]);
+  });
+});
