@@ -85,7 +85,9 @@ export function fromPeftConfig(json: unknown, where = 'adapter_config.json'): Lo
     throw new Error(`${where}: field "${name}" ${message}`);
   };
   if (j.peft_type !== undefined && j.peft_type !== 'LORA') field('peft_type', `is ${JSON.stringify(j.peft_type)}; only "LORA" is supported`);
-  if (!Number.isInteger(j.r) || (j.r as number) <= 0) field('r', `must be a positive integer, got ${JSON.stringify(j.r)}`);
+  // PEFT's LoraConfig defaults: r = 8, lora_alpha = 8, lora_dropout = 0.
+  const r = j.r ?? 8;
+  if (!Number.isInteger(r) || (r as number) <= 0) field('r', `must be a positive integer, got ${JSON.stringify(j.r)}`);
   const alpha = j.lora_alpha ?? 8;
   if (typeof alpha !== 'number') field('lora_alpha', `must be a number, got ${JSON.stringify(alpha)}`);
   if (j.bias !== undefined && j.bias !== 'none') field('bias', `is ${JSON.stringify(j.bias)}; only "none" is supported`);
@@ -101,7 +103,7 @@ export function fromPeftConfig(json: unknown, where = 'adapter_config.json'): Lo
   const dropout = j.lora_dropout ?? 0;
   if (typeof dropout !== 'number') field('lora_dropout', `must be a number, got ${JSON.stringify(dropout)}`);
   return {
-    r: j.r as number,
+    r: r as number,
     alpha: alpha as number,
     dropout: dropout as number,
     targetModules: targets as string[] | string,

@@ -132,6 +132,21 @@ describe('LoRA against PEFT and the PyTorch reference', () => {
     expect(maxAbsDiff(await logitsOf(other), (await expected('lora_logits')).data)).toBeLessThan(1e-4);
   });
 
+  it('reads a minimal PEFT config (PEFT defaults) and keys that still carry the adapter name', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'adapter_config.json'), JSON.stringify({ peft_type: 'LORA', target_modules: 'model\\.layers\\.\\d+\\.(self_attn|mlp)\\.\\w+_proj', r: 4, lora_alpha: 8 }));
+    const src = await SafetensorsFile.open(join(FIXTURES, 'peft-lora', 'adapter_model.safetensors'));
+    const { writeSafetensors } = await import('@molrl/model');
+    await writeSafetensors(
+      join(dir, 'adapter_model.safetensors'),
+      await Promise.all(src.names().map(async (n) => ({ name: n.replace('.weight', '.default.weight'), dtype: 'F32' as const, shape: src.entry(n).shape, data: await src.readFloat32(n) }))),
+    );
+    await src.close();
+    const handle = await loadLora(model, dir);
+    expect(handle.adapters.size).toBe(14);
+    expect(maxAbsDiff(await logitsOf(model), (await expected('lora_logits')).data)).toBeLessThan(1e-4);
+  });
+
   it('names what is wrong in a bad adapter folder', async () => {
     const dir = tmp();
     cpSync(join(FIXTURES, 'peft-lora'), dir, { recursive: true });
@@ -144,6 +159,8 @@ describe('LoRA against PEFT and the PyTorch reference', () => {
     writeFileSync(join(dir, 'adapter_config.json'), JSON.stringify({ ...cfg, target_modules: ['q_proj'] }));
     await expect(loadLora(model, dir)).rejects.toThrow(/key\(s\) match no adapter of this model: base_model.model.model.layers.0.mlp/);
     expect(() => applyLora(model, { r: 4, alpha: 8, targetModules: ['nope'] })).toThrow(/match no linear layer/);
+    writeFileSync(join(dir, 'adapter_config.json'), JSON.stringify({ peft_type: 'LORA', target_modules: ['q_proj'], r: 4, lora_alpha: 8, bias: 'all' }));
+    await expect(loadLora(model, dir)).rejects.toThrow(/field "bias" is "all"/);
     expect(() => applyLora(model, { r: 0, alpha: 8 })).toThrow(/r must be a positive integer/);
   });
 });

@@ -127,18 +127,20 @@ export class LoraHandle {
     const f = await SafetensorsFile.open(path);
     try {
       const expected = new Map(this.namedParameters());
-      const unexpected = f.names().filter((n) => !expected.has(n));
+      // Keys saved with the adapter name still in them (`lora_A.default.weight`) are accepted too.
+      const fileKey = new Map(f.names().map((n) => [n.replace(/\.(lora_[AB])\.default\.weight$/, '.$1.weight'), n]));
+      const unexpected = [...fileKey.keys()].filter((n) => !expected.has(n));
       if (unexpected.length) {
         throw new Error(`${path}: ${unexpected.length} key(s) match no adapter of this model: ${unexpected.slice(0, 5).join(', ')}`);
       }
-      const missing = [...expected.keys()].filter((n) => !f.has(n));
+      const missing = [...expected.keys()].filter((n) => !fileKey.has(n));
       if (missing.length) throw new Error(`${path}: missing ${missing.length} key(s): ${missing.slice(0, 5).join(', ')}`);
       for (const [name, t] of expected) {
-        const e = f.entry(name);
+        const e = f.entry(fileKey.get(name)!);
         if (e.shape.length !== t.shape.length || e.shape.some((d, i) => d !== t.shape[i])) {
           throw new Error(`${path}: '${name}' has shape [${e.shape.join(', ')}], the adapter needs [${t.shape.join(', ')}]`);
         }
-        const value = tensor(await f.readFloat32(name), e.shape);
+        const value = tensor(await f.readFloat32(e.name), e.shape);
         t.assign(value);
         value.dispose();
       }
