@@ -63,4 +63,14 @@ describe('cpu elementwise kernels', () => {
     const h = 1e-4;
     expectClose(dx.data, Array.from(xs, (v, i) => (dy[i] * (silu64(v + h) - silu64(v - h))) / (2 * h)), 1e-5, 1e-4);
   });
+
+  it('widens float16, bfloat16 and int32 inputs to float32 compute', async () => {
+    const [h] = await runCpu('add', [
+      { data: [0.1, 1], shape: [2], dtype: 'float16' },
+      { data: [1, 2], shape: [2], dtype: 'int32' },
+    ]);
+    expect(Array.from(h.data)).toEqual([Math.fround(1 + 0.0999755859375), 3]);
+    const [b] = await runCpu('exp', [{ data: [0.1], shape: [1], dtype: 'bfloat16' }]);
+    expect(b.data[0]).toBeCloseTo(Math.exp(0.10009765625), 6);
+  });
 });
