@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Backend, BackendOptions, TensorInfo } from '../backend.js';
+import type { Backend, BackendOptions } from '../backend.js';
 import { createBackend } from '../backends.js';
 import { KERNEL_NAMES } from '../kernel-spec.js';
 import { hasKernel, listUnsupported } from '../registry.js';
 import { CONFORMANCE_CASES, ERROR_CASES } from './cases.js';
-import { findMismatch } from './compare.js';
 import { makeInput, seedOf, uploadInput } from './host-data.js';
-import { DEFAULT_TOLERANCES } from './tolerances.js';
-import type { ConformanceCase, HostInput } from './types.js';
+import { caseInputs, caseTolerance, compareOutcomes, executeCase } from './run-case.js';
 
 export interface ConformanceOptions {
   /** Options passed to createBackend for the backend under test. */
@@ -18,28 +16,6 @@ export interface ConformanceOptions {
   kernels?: readonly string[];
   /** Per-test timeout in ms (default 60 s: first GPU compilations are slow). */
   timeout?: number;
-}
-
-interface Outcome {
-  outputs: { shape: number[]; dtype: string; data: Float32Array | Int32Array }[];
-  updated: (Float32Array | Int32Array)[];
-}
-
-async function execute(backend: Backend, kernel: string, c: ConformanceCase, inputs: HostInput[]): Promise<Outcome> {
-  const storagesBefore = backend.memory().storages;
-  const infos: TensorInfo[] = inputs.map((h) => uploadInput(backend, h));
-  const outs = backend.run(kernel, infos, c.attrs ?? {});
-  const outputs = [];
-  for (const o of outs) outputs.push({ shape: [...o.shape], dtype: o.dtype, data: await backend.read(o.storage) });
-  const updated = [];
-  for (const i of c.compareInputs ?? []) updated.push(await backend.read(infos[i].storage));
-  for (const o of outs) backend.release(o.storage);
-  for (const i of infos) backend.release(i.storage);
-  const storagesAfter = backend.memory().storages;
-  if (storagesAfter !== storagesBefore) {
-    throw new Error(`${kernel} on '${backend.name}': ${storagesAfter - storagesBefore} storages leaked (kernels must release their temporaries)`);
-  }
-  return { outputs, updated };
 }
 
 /**
@@ -93,24 +69,10 @@ export function describeConformance(backendName: string, options: ConformanceOpt
                 ctx.skip(`declared unsupported: ${unsupported.reason}`);
                 return;
               }
-              const seed = seedOf(`${kernel}/${c.name}`);
-              let inputs = c.inputs.map((spec, i) => makeInput(spec, seed + i * 7919));
-              if (c.prepare) inputs = await c.prepare(inputs, reference);
-              const expected = await execute(reference, kernel, c, inputs);
-              const actual = await execute(backend, kernel, c, inputs);
-              const tolerance = c.tolerance ?? DEFAULT_TOLERANCES[kernel] ?? { atol: 1e-5, rtol: 1e-5 };
-              expect(actual.outputs.length, 'number of outputs').toBe(expected.outputs.length);
-              actual.outputs.forEach((out, i) => {
-                const ref = expected.outputs[i];
-                expect(out.shape, `shape of output ${i}`).toEqual(ref.shape);
-                expect(out.dtype, `dtype of output ${i}`).toBe(ref.dtype);
-                const mismatch = findMismatch(out.data, ref.data, tolerance);
-                expect(mismatch, `output ${i}`).toBeNull();
-              });
-              actual.updated.forEach((data, j) => {
-                const mismatch = findMismatch(data, expected.updated[j], tolerance);
-                expect(mismatch, `in-place input ${c.compareInputs![j]}`).toBeNull();
-              });
+              const inputs = await caseInputs(kernel, c, reference);
+              const expected = await executeCase(reference, kernel, c, inputs);
+              const actual = await executeCase(backend, kernel, c, inputs);
+              expect(compareOutcomes(actual, expected, caseTolerance(kernel, c), c.compareInputs)).toEqual([]);
             },
             timeout,
           );
