@@ -8,7 +8,11 @@ export { GpujsBackend } from './backend.js';
 export { GPUJS_MODES, probeGpujsMode, type GpujsMode, type ModeAvailability } from './modes.js';
 
 export interface GpujsBackendOptions extends BackendOptions {
-  /** gpu.js mode (default 'gpu': gpu.js's own choice, which is 'webasm' in Node without headless-gl). */
+  /**
+   * gpu.js mode. Default 'webasm': it runs in every modern engine and passes
+   * the conformance suite. 'gpu' is gpu.js's own choice, which prefers the GL
+   * modes where they exist; those are untested here.
+   */
   mode?: GpujsMode;
 }
 
@@ -25,7 +29,7 @@ const shared = new Map<GpujsMode, SharedMode>();
  * the mode cannot run here (no adapter for webgpu, no headless-gl, ...).
  */
 export async function createGpujsBackend(options: GpujsBackendOptions = {}): Promise<GpujsBackend> {
-  const mode = options.mode ?? 'gpu';
+  const mode = options.mode ?? 'webasm';
   if (!GPUJS_MODES.includes(mode)) {
     throw new Error(`gpujs: unknown mode '${String(mode)}' (expected one of ${GPUJS_MODES.join(', ')})`);
   }
