@@ -1,8 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { gemmReference } from './gemm-reference.js';
-import { DEFAULT_KERNEL_SHAPE, MEMORY_MAX_PAGES, buildKernelModule, type KernelExports } from './kernel-module.js';
-import { packA, packB } from './pack.js';
-import { CONTROL, CONTROL_BYTES, runTasks, type BlockFn } from './task-runner.js';
+import { DEFAULT_KERNEL_SHAPE, MEMORY_MAX_PAGES, buildKernelModule, type KernelExports, type KernelShape } from './kernel-module.js';
+import { CONTROL, CONTROL_BYTES, JOB_COMPUTE, JOB_PACK, runTasks, type TaskFunctions } from './task-runner.js';
 import { startWorkers, type WorkerGroup } from './worker-pool.js';
 import { wasm, type WasmMemory, type WasmModule } from './wasm-api.js';
 
@@ -48,6 +47,8 @@ export interface GemmConfig {
   nc: number;
   /** Largest working set in the shared memory, in f32 values; bigger problems are cut into chunks. */
   maxWorkingSet: number;
+  /** Register tile of the micro-kernel (mr >= 4, nr a multiple of 4). */
+  kernel: KernelShape;
 }
 
 const DEFAULT_CONFIG: GemmConfig = {
@@ -59,14 +60,16 @@ const DEFAULT_CONFIG: GemmConfig = {
   mc: 120,
   nc: 512,
   maxWorkingSet: 64 * 2 ** 20,
+  kernel: DEFAULT_KERNEL_SHAPE,
 };
 
 let config: GemmConfig = { ...DEFAULT_CONFIG };
 
 interface Engine {
+  kernel: KernelShape;
   module: WasmModule;
   memory: WasmMemory;
-  block: BlockFn;
+  fns: TaskFunctions;
   group: WorkerGroup | null;
   i32: Int32Array;
   i64: BigInt64Array;
@@ -75,15 +78,15 @@ interface Engine {
 
 let engine: Engine | null = null;
 
-function createEngine(module: WasmModule): Engine {
+function createEngine(module: WasmModule, kernel: KernelShape): Engine {
   const memory = new wasm.Memory({ initial: 16, maximum: MEMORY_MAX_PAGES, shared: true });
   const instance = new wasm.Instance(module, { env: { memory } });
-  const block = (instance.exports as unknown as KernelExports).block;
   const workers = config.threads - 1;
   return {
+    kernel,
     module,
     memory,
-    block,
+    fns: instance.exports as unknown as KernelExports,
     group: workers > 0 ? startWorkers(workers, memory, module) : null,
     i32: new Int32Array(memory.buffer, 0, CONTROL_BYTES / 4),
     i64: new BigInt64Array(memory.buffer, 0, CONTROL_BYTES / 8),
@@ -92,7 +95,7 @@ function createEngine(module: WasmModule): Engine {
 }
 
 function getEngine(): Engine {
-  engine ??= createEngine(new wasm.Module(buildKernelModule(DEFAULT_KERNEL_SHAPE)));
+  engine ??= createEngine(new wasm.Module(buildKernelModule(config.kernel)), config.kernel);
   return engine;
 }
 
@@ -102,8 +105,9 @@ function getEngine(): Engine {
  */
 export async function initGemm(): Promise<void> {
   if (!engine) {
-    const module = await wasm.compile(buildKernelModule(DEFAULT_KERNEL_SHAPE));
-    engine ??= createEngine(module);
+    const kernel = config.kernel;
+    const module = await wasm.compile(buildKernelModule(kernel));
+    engine ??= createEngine(module, kernel);
   }
   await engine.group?.online;
 }
@@ -126,13 +130,17 @@ export async function configureGemm(changes: Partial<GemmConfig>): Promise<void>
   for (const key of ['kc', 'mc', 'nc', 'maxWorkingSet'] as const) {
     if (!Number.isInteger(next[key]) || next[key] < 1) throw new Error(`configureGemm: ${key} must be a positive integer, got ${next[key]}`);
   }
-  const restart = next.threads !== config.threads;
+  const { mr, nr, unroll } = next.kernel;
+  if (!(Number.isInteger(mr) && mr >= 4 && Number.isInteger(nr) && nr >= 4 && nr % 4 === 0 && Number.isInteger(unroll) && unroll >= 1)) {
+    throw new Error(`configureGemm: kernel needs integer mr >= 4, nr a multiple of 4, unroll >= 1; got ${JSON.stringify(next.kernel)}`);
+  }
+  const restart = next.threads !== config.threads || mr !== config.kernel.mr || nr !== config.kernel.nr || unroll !== config.kernel.unroll;
   config = next;
   if (restart) await disposeGemm();
 }
 
 export function getGemmConfig(): Readonly<GemmConfig> {
-  return { ...config };
+  return { ...config, kernel: { ...config.kernel } };
 }
 
 /** Tasks run by worker threads since the engine started (to check that threads share work). */
@@ -170,38 +178,47 @@ export function gemm(p: GemmParams): void {
 
 const roundUp = (x: number, to: number) => Math.ceil(x / to) * to;
 const ALIGN = 16; // f32 values: 64-byte alignment of each region
+/** Values read past a raw operand by the contiguous packer's last vector. */
+const RAW_SLACK = 64;
 
+/**
+ * The packed path. Per chunk of rows and columns (one chunk unless the
+ * problem exceeds the working set): copy the operands' chunks into the shared
+ * memory, pack them in parallel (one job), multiply in parallel (a second
+ * job), copy the padded C out.
+ */
 function gemmPacked(p: GemmParams, e: Engine): void {
   const { m, n, k } = p;
-  const { mr, nr } = DEFAULT_KERNEL_SHAPE;
-  const kcMax = config.kc;
+  const { mr, nr } = e.kernel;
   const threaded = e.group !== null && m * n * k >= config.minThreadedWork;
 
-  // Chunks of rows/columns so packed A + packed B + C fit the working set.
+  // Chunks so raw + packed operands and C fit the working set.
   const budget = config.maxWorkingSet;
+  // Both multiples of the tile, so every chunk but the last is padding-free.
   let mChunk = roundUp(m, mr);
-  if (mChunk * k > budget / 4) mChunk = Math.max(mr, Math.floor(budget / 4 / k / mr) * mr);
+  if (2 * mChunk * k > budget / 4) mChunk = Math.max(mr, Math.floor(budget / 8 / k / mr) * mr);
   let nChunk = roundUp(n, nr);
-  const nFit = Math.floor((budget - mChunk * k) / (k + mChunk) / nr) * nr;
+  const nFit = Math.floor((budget - 2 * mChunk * k) / (2 * k + mChunk) / nr) * nr;
   if (nChunk > nFit) nChunk = Math.max(nr, nFit);
 
-  const aSrc = { data: p.a, offset: p.aOffset, trans: p.transA };
-  const bSrc = { data: p.b, offset: p.bOffset, trans: p.transB };
   for (let m0 = 0; m0 < m; m0 += mChunk) {
     const mCount = Math.min(mChunk, m - m0);
     const mPad = roundUp(mCount, mr);
     for (let n0 = 0; n0 < n; n0 += nChunk) {
       const nCount = Math.min(nChunk, n - n0);
       const nPad = roundUp(nCount, nr);
-      const aAt = CONTROL_BYTES / 4;
-      const bAt = roundUp(aAt + mPad * k, ALIGN);
-      const cAt = roundUp(bAt + nPad * k, ALIGN);
-      const end = cAt + mPad * nPad;
-      const f32 = viewWithCapacity(e, end);
-      // A is packed once per row chunk (it does not depend on the columns).
-      if (n0 === 0) packA(aSrc, m, k, m0, mCount, mr, kcMax, f32, aAt);
-      packB(bSrc, n, k, n0, nCount, nr, kcMax, f32, bAt);
-      runJob(e, { mPad, nPad, k, kcMax, mr, nr, aAt, bAt, cAt, threaded });
+      // The layout is sized for full chunks: packed A must stay put across column chunks.
+      const aRaw = CONTROL_BYTES / 4;
+      const bRaw = roundUp(aRaw + mChunk * k + RAW_SLACK, ALIGN);
+      const aPacked = roundUp(bRaw + nChunk * k + RAW_SLACK, ALIGN);
+      const bPacked = roundUp(aPacked + mChunk * k, ALIGN);
+      const cAt = roundUp(bPacked + nChunk * k, ALIGN);
+      const f32 = viewWithCapacity(e, cAt + mChunk * nChunk);
+      // A (rows m0..) is copied once per row chunk; B per chunk.
+      if (n0 === 0) copyLanes(p.a, p.aOffset, p.transA, m, k, m0, mCount, f32, aRaw);
+      copyLanes(p.b, p.bOffset, !p.transB, n, k, n0, nCount, f32, bRaw);
+      runPack(e, { mPad, nPad, mCount, nCount, k, mr, nr, aRaw, bRaw, aPacked, bPacked, aContig: p.transA, bContig: !p.transB, packA: n0 === 0, threaded });
+      runCompute(e, { mPad, nPad, k, mr, nr, aPacked, bPacked, cAt, threaded });
       // Copy the valid part of the padded C chunk out.
       if (nPad === n && nCount === n) {
         p.c.set(f32.subarray(cAt, cAt + mCount * n), p.cOffset + m0 * n);
@@ -211,6 +228,25 @@ function gemmPacked(p: GemmParams, e: Engine): void {
           p.c.set(f32.subarray(s, s + nCount), p.cOffset + (m0 + r) * n + n0);
         }
       }
+    }
+  }
+}
+
+/**
+ * Copy lanes [l0, l0 + count) of an operand with `lanes` lanes (rows of op(A)
+ * or columns of op(B)) and depth k into `dst`. `kMajor`: the operand is stored
+ * k x lanes (else lanes x k). The copy keeps the order, with `count` as its
+ * lane stride.
+ */
+function copyLanes(src: Float32Array, offset: number, kMajor: boolean, lanes: number, k: number, l0: number, count: number, dst: Float32Array, at: number): void {
+  if (!kMajor) {
+    dst.set(src.subarray(offset + l0 * k, offset + (l0 + count) * k), at);
+  } else if (count === lanes) {
+    dst.set(src.subarray(offset, offset + k * lanes), at);
+  } else {
+    for (let kk = 0; kk < k; kk++) {
+      const s = offset + kk * lanes + l0;
+      dst.set(src.subarray(s, s + count), at + kk * count);
     }
   }
 }
@@ -227,20 +263,78 @@ function viewWithCapacity(e: Engine, values: number): Float32Array {
   return new Float32Array(e.memory.buffer);
 }
 
-interface Job {
+interface PackJob {
+  mPad: number;
+  nPad: number;
+  mCount: number;
+  nCount: number;
+  k: number;
+  mr: number;
+  nr: number;
+  aRaw: number;
+  bRaw: number;
+  aPacked: number;
+  bPacked: number;
+  /** Whether the W values of one k step are adjacent in the raw copy. */
+  aContig: boolean;
+  bContig: boolean;
+  /** False when A of this row chunk is already packed. */
+  packA: boolean;
+  threaded: boolean;
+}
+
+function runPack(e: Engine, job: PackJob): void {
+  const { mPad, nPad, k, mr, nr, threaded } = job;
+  const kcMax = config.kc;
+  const kBlocks = Math.ceil(k / kcMax);
+  const aPanels = mPad / mr;
+  const bPanels = nPad / nr;
+  // Panels per task: a few tasks per thread, none tiny.
+  const share = (panels: number) => (threaded ? Math.max(4, Math.ceil(panels / (2 * config.threads))) : panels);
+  const aGroup = share(aPanels);
+  const bGroup = share(bPanels);
+  const aGroups = job.packA ? Math.ceil(aPanels / aGroup) : 0;
+  const bGroups = Math.ceil(bPanels / bGroup);
+  const i32 = e.i32;
+  const L = CONTROL;
+  i32[L.kind] = JOB_PACK;
+  i32[L.kcMax] = kcMax;
+  i32[L.k] = k;
+  i32[L.mPad] = mPad;
+  i32[L.nPad] = nPad;
+  i32[L.aPtr] = job.aPacked * 4;
+  i32[L.bPtr] = job.bPacked * 4;
+  i32[L.mr] = mr;
+  i32[L.nr] = nr;
+  i32[L.aRaw] = job.aRaw * 4;
+  i32[L.aContig] = job.aContig ? 1 : 0;
+  // Contiguous: bytes per k step (the lane count); strided: bytes per lane (k).
+  i32[L.aStride] = (job.aContig ? job.mCount : k) * 4;
+  i32[L.aGroup] = aGroup;
+  i32[L.aGroups] = aGroups;
+  i32[L.aLastValid] = job.mCount - (aPanels - 1) * mr;
+  i32[L.bRaw] = job.bRaw * 4;
+  i32[L.bContig] = job.bContig ? 1 : 0;
+  i32[L.bStride] = (job.bContig ? job.nCount : k) * 4;
+  i32[L.bGroup] = bGroup;
+  i32[L.bGroups] = bGroups;
+  i32[L.bLastValid] = job.nCount - (bPanels - 1) * nr;
+  publish(e, kBlocks * (aGroups + bGroups), threaded);
+}
+
+interface ComputeJob {
   mPad: number;
   nPad: number;
   k: number;
-  kcMax: number;
   mr: number;
   nr: number;
-  aAt: number;
-  bAt: number;
+  aPacked: number;
+  bPacked: number;
   cAt: number;
   threaded: boolean;
 }
 
-function runJob(e: Engine, job: Job): void {
+function runCompute(e: Engine, job: ComputeJob): void {
   const { mPad, nPad, mr, nr, threaded } = job;
   let mc = Math.min(roundUp(config.mc, mr), mPad);
   let nc = Math.min(roundUp(config.nc, nr), nPad);
@@ -256,34 +350,39 @@ function runJob(e: Engine, job: Job): void {
     }
   }
   const mBlocks = Math.ceil(mPad / mc);
-  const numTasks = mBlocks * Math.ceil(nPad / nc);
-  const { i32, i64 } = e;
+  const i32 = e.i32;
   const L = CONTROL;
+  i32[L.kind] = JOB_COMPUTE;
   i32[L.mBlocks] = mBlocks;
   i32[L.mc] = mc;
   i32[L.nc] = nc;
-  i32[L.kcMax] = job.kcMax;
+  i32[L.kcMax] = config.kc;
   i32[L.k] = job.k;
   i32[L.mPad] = mPad;
   i32[L.nPad] = nPad;
-  i32[L.aPtr] = job.aAt * 4;
-  i32[L.bPtr] = job.bAt * 4;
+  i32[L.aPtr] = job.aPacked * 4;
+  i32[L.bPtr] = job.bPacked * 4;
   i32[L.cPtr] = job.cAt * 4;
   i32[L.mr] = mr;
   i32[L.nr] = nr;
+  publish(e, mBlocks * Math.ceil(nPad / nc), threaded);
+}
+
+/** Publish the job whose parameters are written, run tasks, return when all are done. */
+function publish(e: Engine, numTasks: number, threaded: boolean): void {
+  const { i32, i64 } = e;
+  const L = CONTROL;
   Atomics.store(i32, L.numTasks, numTasks);
   Atomics.store(i32, L.tasksDone, 0);
   e.generation += 1n;
   Atomics.store(i64, 0, e.generation << 32n);
   if (threaded) Atomics.notify(i64, 0);
-  if (!threaded || config.callerRunsTasks) {
-    runTasks(i32, i64, e.block, L, false);
-  }
+  if (!threaded || config.callerRunsTasks) runTasks(i32, i64, e.fns, L, false);
   for (;;) {
     const done = Atomics.load(i32, L.tasksDone);
     if (done === numTasks) break;
     // The timeout is a safety net: should a worker have died, the tasks it
     // never claimed are taken here rather than waited for.
-    if (Atomics.wait(i32, L.tasksDone, done, 100) === 'timed-out') runTasks(i32, i64, e.block, L, false);
+    if (Atomics.wait(i32, L.tasksDone, done, 100) === 'timed-out') runTasks(i32, i64, e.fns, L, false);
   }
 }

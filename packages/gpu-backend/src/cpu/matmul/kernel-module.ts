@@ -6,6 +6,7 @@
  * and an add; 6 x 8 keeps 12 accumulators, 2 B vectors, the broadcast A value
  * and the product within the 16 vector registers of x86-64.
  */
+import { buildPackContiguous, buildPackStrided } from './pack-kernels.js';
 import { BLOCK_VOID, FunctionBuilder, I32, Op, SimdOp, V128, encodeModule } from './wasm-encoder.js';
 
 export interface KernelShape {
@@ -124,10 +125,23 @@ function buildBlock(shape: KernelShape): FunctionBuilder {
 
 /** The module's bytes for a kernel shape. */
 export function buildKernelModule(shape: KernelShape = DEFAULT_KERNEL_SHAPE): Uint8Array {
-  return encodeModule([{ name: 'block', fn: buildBlock(shape) }], { initialPages: 1, maxPages: MEMORY_MAX_PAGES });
+  return encodeModule(
+    [
+      { name: 'block', fn: buildBlock(shape) },
+      { name: 'pack_a_contig', fn: buildPackContiguous(shape.mr) },
+      { name: 'pack_a_strided', fn: buildPackStrided(shape.mr) },
+      { name: 'pack_b_contig', fn: buildPackContiguous(shape.nr) },
+      { name: 'pack_b_strided', fn: buildPackStrided(shape.nr) },
+    ],
+    { initialPages: 1, maxPages: MEMORY_MAX_PAGES },
+  );
 }
 
 /** The exports of an instance of the kernel module. */
 export interface KernelExports {
   block(aPtr: number, bPtr: number, cPtr: number, ldcBytes: number, mPanels: number, nPanels: number, kc: number, accumulate: number): void;
+  pack_a_contig(src: number, ksBytes: number, dst: number, kc: number, panels: number): void;
+  pack_a_strided(src: number, rsBytes: number, dst: number, kc: number, panels: number, lastValid: number): void;
+  pack_b_contig(src: number, ksBytes: number, dst: number, kc: number, panels: number): void;
+  pack_b_strided(src: number, rsBytes: number, dst: number, kc: number, panels: number, lastValid: number): void;
 }

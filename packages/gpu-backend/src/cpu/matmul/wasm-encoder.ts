@@ -20,6 +20,7 @@ export const Op = {
   br: 0x0c,
   brIf: 0x0d,
   return: 0x0f,
+  select: 0x1b,
   localGet: 0x20,
   localSet: 0x21,
   localTee: 0x22,
@@ -48,6 +49,7 @@ export const SimdOp = {
   v128Load32Splat: 0x09,
   v128Store: 0x0b,
   f32x4Splat: 0x13,
+  i8x16Shuffle: 0x0d,
   f32x4Add: 0xe4,
   f32x4Mul: 0xe6,
   v128Const: 0x0c,
@@ -154,6 +156,10 @@ export class FunctionBuilder {
 
   f32Store(offset: number): this {
     return this.op(Op.f32Store, 2, ...uleb(offset));
+  }
+
+  i32Store(offset: number): this {
+    return this.op(Op.i32Store, 2, ...uleb(offset));
   }
 
   v128Zero(): this {

@@ -14,12 +14,11 @@ const { workerData } = require('node:worker_threads');
 const { memory, module, layout } = workerData;
 const runTasks = ${runTasks.toString()};
 const instance = new WebAssembly.Instance(module, { env: { memory } });
-const block = instance.exports.block;
 const i32 = new Int32Array(memory.buffer, 0, 64);
 const i64 = new BigInt64Array(memory.buffer, 0, 32);
 for (;;) {
   if (Atomics.load(i32, layout.quit) !== 0) break;
-  const exhausted = runTasks(i32, i64, block, layout, true);
+  const exhausted = runTasks(i32, i64, instance.exports, layout, true);
   Atomics.wait(i64, 0, exhausted);
 }
 `;
