@@ -22,7 +22,7 @@ export const NO_ADAPTER_HELP =
   'apt-get update && apt-get install -y -t bookworm-backports mesa-vulkan-drivers libvulkan1. ' +
   'Check with `vulkaninfo --summary` (package vulkan-tools).';
 
-let gpuPromise: Promise<GPU> | undefined;
+const gpus = new Map<string, Promise<GPU>>();
 
 async function loadGpu(flags: string[]): Promise<GPU> {
   let mod: { create: typeof createGpu };
@@ -39,8 +39,10 @@ async function loadGpu(flags: string[]): Promise<GPU> {
 
 /** Request an adapter and a device with the adapter's full limits. */
 export async function acquireDevice(options: DeviceOptions = {}): Promise<AcquiredDevice> {
-  // One Dawn instance per process: creating several is slow and leaks driver state.
-  gpuPromise ??= loadGpu(options.dawnFlags ?? []);
+  // One Dawn instance per set of flags and process: creating several is slow and holds driver state.
+  const flags = options.dawnFlags ?? [];
+  let gpuPromise = gpus.get(flags.join(','));
+  if (!gpuPromise) gpus.set(flags.join(','), (gpuPromise = loadGpu(flags)));
   const gpu = await gpuPromise;
   const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
   if (!adapter) throw new Error(`webgpu backend: ${NO_ADAPTER_HELP}`);

@@ -1,5 +1,5 @@
-import './register.js';
 import { WebgpuBackend, type WebgpuBackendOptions } from './backend.js';
+import { registerWebgpuKernels } from './register.js';
 
 export { WebgpuBackend, type WebgpuBackendOptions } from './backend.js';
 export { WebgpuStorage } from './storage.js';
@@ -8,6 +8,8 @@ export { registerWebgpuKernels, WEBGPU_KERNELS } from './register.js';
 
 /** Create the WebGPU backend and wait until its device is ready. */
 export async function createWebgpuBackend(options: WebgpuBackendOptions = {}): Promise<WebgpuBackend> {
+  // Explicit, not only the import's side effect: the package is marked side-effect free, so bundlers drop bare imports.
+  registerWebgpuKernels();
   const backend = new WebgpuBackend(options);
   await backend.ready();
   return backend;

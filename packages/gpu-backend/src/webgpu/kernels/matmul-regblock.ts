@@ -131,15 +131,18 @@ export function regblockSource(plan: MatmulPlan, t: RegblockTile, vecA: boolean,
   for (let i = 0; i < aLoads; i++) L('      ' + loadA(i));
   for (let i = 0; i < bLoads; i++) L('      ' + loadB(i));
   L('    }');
-  L(`    for (var k = 0u; k < ${t.bk}u; k++) {`);
-  for (let g = 0; g < gA; g++) L(`      let a${g} = As[k * ${t.bm / 4}u + ${(g * rowStride) / 4}u + ty];`);
-  for (let g = 0; g < gB; g++) L(`      let b${g} = Bs[k * ${t.bn / 4}u + ${(g * colStride) / 4}u + tx];`);
+  // The k loop is unrolled in the source: constant offsets into the tiles, no loop counter.
   const comp = ['x', 'y', 'z', 'w'];
-  for (let i = 0; i < t.tm; i++) {
-    const av = `a${Math.floor(i / 4)}.${comp[i % 4]}`;
-    for (let j = 0; j < gB; j++) L(`      c${i}_${j} = fma(vec4<f32>(${av}), b${j}, c${i}_${j});`);
+  for (let k = 0; k < t.bk; k++) {
+    L('    {');
+    for (let g = 0; g < gA; g++) L(`      let a${g} = As[${(k * t.bm) / 4 + (g * rowStride) / 4}u + ty];`);
+    for (let g = 0; g < gB; g++) L(`      let b${g} = Bs[${(k * t.bn) / 4 + (g * colStride) / 4}u + tx];`);
+    for (let i = 0; i < t.tm; i++) {
+      const av = `a${Math.floor(i / 4)}.${comp[i % 4]}`;
+      for (let j = 0; j < gB; j++) L(`      c${i}_${j} = fma(vec4<f32>(${av}), b${j}, c${i}_${j});`);
+    }
+    L('    }');
   }
-  L('    }');
   L('    workgroupBarrier();');
   L('  }');
   L('  let cBase = bz * u.M * u.N;');

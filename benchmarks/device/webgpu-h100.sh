@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Run the webgpu matmul benchmark (256..4096) on an NVIDIA GPU box with a
+# driver but no network. Needs benchmarks/device/webgpu-carry/ from
+# prepare-webgpu-h100.sh (carried with the repository). Prints the device and
+# the GFLOP/s table; results land in benchmarks/device/results/webgpu-matmul.json
+# (and $OUT/ when set), rows carrying the adapter's name in `machine`.
+#
+#   bash benchmarks/device/webgpu-h100.sh [extra benchmark flags, e.g. --tune]
+#   (SIZES=256,512 and IMPLS=webgpu override the defaults)
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+carry="$here/webgpu-carry"
+[ -f "$carry/webgpu-matmul.mjs" ] || { echo "missing $carry: run benchmarks/device/prepare-webgpu-h100.sh first (where there is network)"; exit 1; }
+
+nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader || true
+
+# The Vulkan loader, unpacked privately (dpkg -x), unless the box has one.
+if ! ldconfig -p | grep -q 'libvulkan.so.1'; then
+  rm -rf /tmp/molrl-vk && mkdir -p /tmp/molrl-vk
+  for deb in "$carry"/debs/*.deb; do dpkg -x "$deb" /tmp/molrl-vk; done
+  export LD_LIBRARY_PATH="/tmp/molrl-vk/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}"
+fi
+# NVIDIA's Vulkan ICD: its manifest names libGLX_nvidia.so.0, which must be on the library path.
+for icd in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json; do
+  if [ -f "$icd" ]; then export VK_DRIVER_FILES="$icd" VK_ICD_FILENAMES="$icd"; break; fi
+done
+for lib in /usr/local/nvidia/lib64 /usr/local/nvidia/lib /usr/lib/x86_64-linux-gnu/nvidia; do
+  [ -d "$lib" ] && export LD_LIBRARY_PATH="$lib:${LD_LIBRARY_PATH:-}"
+done
+echo "vulkan icd: ${VK_DRIVER_FILES:-loader default}"
+
+node_bin=node
+major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$major" -lt 18 ]; then
+  gunzip -c "$carry/node.gz" > /tmp/molrl-node && chmod +x /tmp/molrl-node
+  node_bin=/tmp/molrl-node
+fi
+echo "node: $($node_bin --version)"
+
+cd "$carry"
+dawn=node_modules/webgpu/dist/linux-x64.dawn.node
+[ -f "$dawn" ] || gunzip -c "$dawn.gz" > "$dawn"
+$node_bin --input-type=module -e "
+import { create } from 'webgpu';
+const a = await create([]).requestAdapter({ powerPreference: 'high-performance' });
+if (!a) { console.error('no WebGPU adapter: check the NVIDIA Vulkan ICD (vulkan icd above)'); process.exit(1); }
+console.log('adapter:', a.info.vendor, '|', a.info.architecture, '|', a.info.device, '|', a.info.description);
+"
+$node_bin webgpu-matmul.mjs --sizes "${SIZES:-256,512,1024,2048,4096}" --impls "${IMPLS:-webgpu,webgpu-tiled,webgpu-regblock}" "$@"
+if [ -n "${OUT:-}" ]; then cp "$here/results/webgpu-matmul.json" "$OUT/"; fi

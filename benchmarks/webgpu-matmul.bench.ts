@@ -1,0 +1,190 @@
+/**
+ * f32 matmul throughput (GFLOP/s = 2 n^3 / time per product) on the molrl
+ * `webgpu` backend (the contract's `matmul`, and its two kernels by name:
+ * `webgpu-tiled`, `webgpu-regblock`) against `cpu` and `gpujs`, at
+ * n = 256 .. 4096 in one run. On a GPU the products are enqueued back to back
+ * and timed to `sync()`, without reading C back (the device's own rate); each
+ * implementation's product is first checked against a float64 row.
+ *
+ *   node --import tsx --conditions=source benchmarks/webgpu-matmul.bench.ts \
+ *     [--sizes 256,512,1024] [--impls webgpu,webgpu-regblock,cpu] [--tune] [--max-call-ms 20000]
+ *     [--dawn-flags enable-dawn-features=disable_robustness]
+ *
+ * --tune: also time the register-blocked kernel at the largest size with
+ * several tile shapes (rows impl "webgpu-regblock-<bm>x<bn>x<bk>-<tm>x<tn>").
+ * Sizes whose single product would take longer than --max-call-ms (predicted
+ * from the previous size) are skipped with a note: on lavapipe (Mesa's CPU
+ * Vulkan driver) that is typically 2048 and 4096.
+ */
+import { Bench } from 'tinybench';
+import { createBackend, registerBackend, type Backend, type BackendOptions, type TensorInfo } from '@molrl/gpu-backend';
+import { createWebgpuBackend } from '../packages/gpu-backend/src/webgpu/index.js';
+import { machineName, printTable, row, writeResults, type ResultRow } from './lib/results.js';
+
+interface Impl {
+  name: string;
+  backend: Backend;
+  kernel: string;
+  attrs: Record<string, unknown>;
+  machine: string;
+}
+
+function argValue(flag: string): string | undefined {
+  const i = process.argv.indexOf(flag);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+const sizes = (argValue('--sizes') ?? '256,512,1024,2048,4096').split(',').map(Number);
+const implNames = (argValue('--impls') ?? 'webgpu,webgpu-tiled,webgpu-regblock,cpu,gpujs-webgpu,gpujs-webasm').split(',');
+const tune = process.argv.includes('--tune');
+const maxCallMs = Number(argValue('--max-call-ms') ?? 20_000);
+for (const s of sizes) if (!Number.isInteger(s) || s < 1) throw new Error(`--sizes: '${s}' is not a positive integer`);
+
+const TILES = [
+  { bm: 128, bn: 128, bk: 8, tm: 8, tn: 8 },
+  { bm: 128, bn: 128, bk: 16, tm: 8, tn: 8 },
+  { bm: 128, bn: 64, bk: 16, tm: 8, tn: 4 },
+  { bm: 64, bn: 128, bk: 16, tm: 4, tn: 8 },
+  { bm: 64, bn: 64, bk: 16, tm: 4, tn: 4 },
+  { bm: 128, bn: 128, bk: 32, tm: 8, tn: 8 },
+];
+
+// Registered explicitly (rather than through createBackend's lazy import) so that a bundled
+// copy of this benchmark (benchmarks/device/) carries the backend with it.
+registerBackend('webgpu', (options) => createWebgpuBackend(options));
+
+const dawnFlags = argValue('--dawn-flags')?.split(',');
+
+const backends = new Map<string, Promise<Backend>>();
+function getBackend(name: string, options?: BackendOptions): Promise<Backend> {
+  const key = `${name} ${JSON.stringify(options ?? {})}`;
+  let b = backends.get(key);
+  if (!b) backends.set(key, (b = createBackend(name, options)));
+  return b;
+}
+
+async function makeImpl(name: string): Promise<Impl> {
+  const webgpuMachine = async (b: Backend) => (b as Backend & { adapterName?: string }).adapterName ?? 'unknown WebGPU adapter';
+  switch (name) {
+    case 'webgpu':
+    case 'webgpu-tiled':
+    case 'webgpu-regblock': {
+      const b = await getBackend('webgpu', dawnFlags ? { dawnFlags } : undefined);
+      const kernel = name === 'webgpu' ? 'matmul' : name === 'webgpu-tiled' ? 'matmulTiled' : 'matmulRegblock';
+      return { name, backend: b, kernel, attrs: {}, machine: await webgpuMachine(b) };
+    }
+    case 'cpu':
+      return { name, backend: await getBackend('cpu'), kernel: 'matmul', attrs: {}, machine: machineName() };
+    default:
+      if (name.startsWith('gpujs-')) {
+        const mode = name.slice('gpujs-'.length);
+        return { name, backend: await getBackend('gpujs', { mode }), kernel: 'matmul', attrs: {}, machine: machineName() };
+      }
+      throw new Error(`--impls: unknown implementation '${name}' (webgpu, webgpu-tiled, webgpu-regblock, cpu, gpujs-<mode>)`);
+  }
+}
+
+function seededMatrix(n: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  const out = new Float32Array(n * n);
+  for (let i = 0; i < out.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = (s / 2 ** 32) * 2 - 1;
+  }
+  return out;
+}
+
+function referenceRow(a: Float32Array, b: Float32Array, n: number, i: number): Float64Array {
+  const out = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    const av = a[i * n + k]!;
+    for (let j = 0; j < n; j++) out[j]! += av * b[k * n + j]!;
+  }
+  return out;
+}
+
+/** Time one (impl, n): returns GFLOP/s, or undefined when skipped. */
+async function measure(impl: Impl, n: number, attrs: Record<string, unknown>, label: string, predictMs: number): Promise<{ gflops: number; callMs: number } | undefined> {
+  if (predictMs > maxCallMs) {
+    console.log(`skip ${label} n=${n}: one product would take ~${(predictMs / 1000).toFixed(0)} s`);
+    notes.push(`${label} n=${n}: skipped (one product would take ~${(predictMs / 1000).toFixed(0)} s)`);
+    return undefined;
+  }
+  const { backend, kernel } = impl;
+  const a = seededMatrix(n, 1);
+  const b = seededMatrix(n, 2);
+  const A: TensorInfo = { storage: backend.upload(a, 'float32'), shape: [n, n], dtype: 'float32' };
+  const B: TensorInfo = { storage: backend.upload(b, 'float32'), shape: [n, n], dtype: 'float32' };
+  try {
+    const c0 = backend.run(kernel, [A, B], attrs)[0]!;
+    const c = (await backend.read(c0.storage)) as Float32Array;
+    backend.release(c0.storage);
+    const i = n >> 1;
+    const ref = referenceRow(a, b, n, i);
+    let worst = 0;
+    for (let j = 0; j < n; j++) worst = Math.max(worst, Math.abs(c[i * n + j]! - ref[j]!));
+    if (!(worst <= 1e-5 * n)) throw new Error(`${label} n=${n}: wrong product (max error ${worst} in row ${i})`);
+    // One timed product decides how many go into a sample (GPU launches are asynchronous).
+    const t0 = performance.now();
+    backend.release(backend.run(kernel, [A, B], attrs)[0]!.storage);
+    await backend.sync();
+    const callMs = performance.now() - t0;
+    const reps = Math.max(1, Math.min(64, Math.floor(50 / Math.max(callMs, 0.01))));
+    const bench = new Bench({ time: callMs > 2000 ? 0 : 1000, iterations: callMs > 2000 ? 1 : 5, warmupIterations: callMs > 2000 ? 0 : 2, warmupTime: 0 });
+    bench.add(label, async () => {
+      for (let r = 0; r < reps; r++) backend.release(backend.run(kernel, [A, B], attrs)[0]!.storage);
+      await backend.sync();
+    });
+    await bench.run();
+    const result = bench.tasks[0]!.result;
+    if (result.state !== 'completed') throw new Error(`${label} n=${n}: benchmark ${result.state}`);
+    const ms = result.latency.p50 / reps;
+    const gflops = (2 * n ** 3) / (ms / 1000) / 1e9;
+    console.log(`${label.padEnd(34)} n=${String(n).padEnd(5)} ${gflops.toFixed(1).padStart(9)} GFLOP/s  (${ms.toFixed(3)} ms per product, ${reps} per sample)`);
+    return { gflops, callMs };
+  } finally {
+    backend.release(A.storage);
+    backend.release(B.storage);
+  }
+}
+
+const rows: ResultRow[] = [];
+const notes: string[] = [];
+for (const name of implNames) {
+  let impl: Impl;
+  try {
+    impl = await makeImpl(name);
+  } catch (err) {
+    console.log(`skip ${name}: ${(err as Error).message.split('\n')[0]}`);
+    notes.push(`${name}: skipped (${(err as Error).message.split('\n')[0]})`);
+    continue;
+  }
+  let last: { n: number; ms: number } | undefined;
+  for (const n of sizes) {
+    const predict = last ? last.ms * (n / last.n) ** 3 : 0;
+    const r = await measure(impl, n, impl.attrs, name, predict);
+    if (!r) continue;
+    last = { n, ms: r.callMs };
+    rows.push(row({ case: 'matmul-f32', impl: name, size: n, value: r.gflops, unit: 'GFLOP/s', machine: impl.machine }));
+  }
+}
+
+if (tune) {
+  const impl = await makeImpl('webgpu-regblock');
+  const n = Math.max(...sizes);
+  for (const tile of TILES) {
+    const label = `webgpu-regblock-${tile.bm}x${tile.bn}x${tile.bk}-${tile.tm}x${tile.tn}`;
+    const r = await measure(impl, n, { tile }, label, 0);
+    if (r) rows.push(row({ case: 'matmul-f32', impl: label, size: n, value: r.gflops, unit: 'GFLOP/s', machine: impl.machine }));
+  }
+}
+
+for (const b of backends.values()) await (await b).dispose();
+
+console.log('');
+const adapters = [...new Set(rows.map((r) => r.machine))];
+console.log(`machines: ${adapters.join(' | ')}`);
+printTable(rows);
+for (const note of notes) console.log(`note: ${note}`);
+const path = writeResults('webgpu-matmul', rows);
+console.log(`wrote ${path}`);
