@@ -98,6 +98,7 @@ export type { DType } from '@molrl/gpu-backend';
 export { Module, type StateDict, type LoadStateDictOptions, type LoadStateDictResult } from './nn/module.js';
 export { parameter, isParameter } from './nn/parameter.js';
 export { Linear, Embedding, RMSNorm, type InitOptions } from './nn/layers.js';
+export { TransformerBlock, type TransformerBlockConfig } from './nn/transformer.js';
 export { AdamW, type AdamWOptions, type AdamWState, type ParamList } from './optim/adamw.js';
 export { clipGradNorm } from './optim/clip.js';
 export { GradientAccumulator, type GradientAccumulatorOptions } from './optim/accumulate.js';

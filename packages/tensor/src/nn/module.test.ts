@@ -67,3 +67,16 @@ describe('Module', () => {
     expect(Array.from(await lin.forward(tensor([2, 5], [1, 1, 2])).data())).toEqual([2, 5, 7]);
   });
 });
+
+describe('TransformerBlock', () => {
+  it('keeps the shape, names its parameters, and its gradients pass gradcheck', async () => {
+    const { TransformerBlock, gradcheck, noGrad } = await import('../index.js');
+    const block = new TransformerBlock({ dim: 8, heads: 2, kvHeads: 1, mlpHidden: 12, seed: 5 });
+    expect(block.namedParameters().map(([n]) => n)).toContain('q.weight');
+    const positions = tensor(Int32Array.from([0, 1, 2, 0, 1, 2]), [2, 3]);
+    const y = noGrad(() => block.forward(zeros([2, 3, 8]), positions));
+    expect(y.shape).toEqual([2, 3, 8]);
+    const x = tensor(Float32Array.from({ length: 2 * 3 * 8 }, (_, i) => Math.sin(i)), [2, 3, 8]);
+    await gradcheck((xi) => block.forward(xi!, positions), [x], { atol: 5e-3 });
+  });
+});
