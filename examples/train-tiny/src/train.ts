@@ -1,6 +1,7 @@
 /** The training loop: AdamW with warmup + cosine, gradient clipping, metrics JSONL, greedy decoding at the end. */
-import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { MetricsWriter } from '@molrl/progress';
 import {
   AdamW, argmax, clipGradNorm, crossEntropy, equal, mul, noGrad, setBackend, sum, tensor, tidy, warmupCosine,
 } from '@molrl/tensor';
@@ -18,7 +19,7 @@ export interface TrainOptions {
   lr: number;
   seed: number;
   backend: string;
-  /** JSONL file, one line per step (written to <path>.tmp, renamed at the end). */
+  /** JSONL file, one line per step (started afresh, appended as training goes). */
   metricsPath: string | null;
   /** Called after every step with the metrics row. */
   onStep?: (row: StepMetrics) => void;
@@ -69,10 +70,11 @@ export async function train(options: Partial<TrainOptions> = {}): Promise<TrainR
     decayFilter: (name) => !name.endsWith('norm.weight'),
   });
   const next = digitStream(o.seed);
-  const tmp = o.metricsPath ? `${o.metricsPath}.tmp` : null;
-  if (o.metricsPath && tmp) {
+  let metrics: MetricsWriter | null = null;
+  if (o.metricsPath) {
     mkdirSync(dirname(o.metricsPath), { recursive: true });
-    writeFileSync(tmp, '');
+    writeFileSync(o.metricsPath, '');
+    metrics = new MetricsWriter(o.metricsPath);
   }
 
   let first: StepMetrics | null = null;
@@ -107,10 +109,9 @@ export async function train(options: Partial<TrainOptions> = {}): Promise<TrainR
     norm.dispose();
     first ??= row;
     last = row;
-    if (tmp) appendFileSync(tmp, JSON.stringify(row) + '\n');
+    metrics?.write({ ...row });
     o.onStep?.(row);
   }
-  if (o.metricsPath && tmp) renameSync(tmp, o.metricsPath);
 
   // Held-out strings, decoded greedily one token at a time.
   const heldOut = digitStream(o.seed + 9999);
