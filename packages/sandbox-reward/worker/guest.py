@@ -59,6 +59,16 @@ class SandboxViolation(PermissionError):
     """Raised inside the sandbox when user code reaches for a forbidden capability."""
 
 
+BLOCKED_IMPORT_FINDER = '''
+class BlockedImportFinder:
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if type(name) is str and name.partition('.')[0] in BLOCKED:
+            audit('molrl.blocked_import', name)
+        return None
+'''
+
+
 def install_guards():
     """Install the audit hook and the import guards. Everything they need lives
     in this function's closure; once it returns, nothing reachable from Python
@@ -115,6 +125,8 @@ def install_guards():
             # The guarded wrappers keep the originals they wrap in their defaults.
             if any(args[0] is f for f in guarded_functions):
                 deny(f'introspection of a sandbox guard ({args[1]})')
+        elif event == 'molrl.blocked_import':
+            deny(f'import {args[0]}')
         elif str_startswith(event, 'ctypes.'):
             deny(event)
 
@@ -127,6 +139,13 @@ def install_guards():
     guarded_functions.append(create_builtin)
     _imp.create_builtin = create_builtin
     sys.addaudithook(hook)
+    # importlib.import_module() skips the C-level `import` audit event; this
+    # finder raises the same violation from the meta path. It is built in a
+    # namespace of its own (no reference back to this module) and only
+    # audits, so tampering with it gains nothing.
+    finder_namespace = {'__builtins__': builtins, 'audit': sys.audit, 'BLOCKED': blocked_modules}
+    exec(BLOCKED_IMPORT_FINDER, finder_namespace)
+    sys.meta_path.insert(0, finder_namespace['BlockedImportFinder'])
 
     def take_violations():
         taken = list(violations)
@@ -189,9 +208,12 @@ def remove_js_bridge():
     `pyodide_js` modules, the import hook that serves JavaScript modules, and the
     Python-side pyodide packages (their dicts are cleared so functions reached
     through class introspection find nothing)."""
-    for finder in list(sys.meta_path):
-        if 'pyodide' in type(finder).__module__ or 'Js' in type(finder).__name__:
-            sys.meta_path.remove(finder)
+    def from_pyodide(obj):
+        owners = (getattr(obj, '__module__', None), getattr(type(obj), '__module__', None))
+        return any(type(o) is str and o.split('.')[0] in BLOCKED_MODULES for o in owners)
+    sys.meta_path[:] = [f for f in sys.meta_path if not from_pyodide(f)]
+    sys.path_hooks[:] = [h for h in sys.path_hooks if not from_pyodide(h)]
+    sys.path_importer_cache.clear()
     names = [n for n in list(sys.modules)
              if n.split('.')[0] in BLOCKED_MODULES]
     for name in names:
@@ -206,25 +228,6 @@ def remove_js_bridge():
         try:
             sys.modules['asyncio'].set_event_loop_policy(None)
         except Exception:
-            pass
-
-
-# Modules loaded before the guards go up: the usual imports of model-written
-# code are then free, and their state is covered by the reset between runs.
-PRELOADED = (
-    'math', 'cmath', 're', 'json', 'itertools', 'functools', 'collections',
-    'fractions', 'decimal', 'statistics', 'random', 'datetime', 'string', 'heapq',
-    'bisect', 'typing', 'dataclasses', 'operator', 'copy', 'numbers', 'traceback',
-    'linecache', 'textwrap', 'time', 'io', 'enum', 'array', 'struct', 'hashlib',
-    'base64', 'calendar',
-)
-
-
-def preload():
-    for name in PRELOADED:
-        try:
-            __import__(name)
-        except ImportError:
             pass
 
 
@@ -537,7 +540,6 @@ def check_environment():
     return json.dumps({'python': sys.version.split()[0], 'cwd': os.getcwd(), 'replaced': replaced})
 
 
-preload()
 os.makedirs('/home/pyodide', exist_ok=True)
 os.chdir('/home/pyodide')
 replaced = replace_pyodide_patches()

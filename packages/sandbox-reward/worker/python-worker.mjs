@@ -39,14 +39,25 @@ WebAssembly.Memory.prototype.grow = function grow(deltaPages) {
   return wasmGrow.call(this, deltaPages);
 };
 
+// The host's first message says how to start: from its memory snapshot of a
+// freshly loaded interpreter (fast), or from scratch, optionally making one.
+const init = await new Promise((resolve) => process.once('message', resolve));
+const here = dirname(fileURLToPath(import.meta.url));
 const { loadPyodide } = await import(pathToFileURL(join(pyodideDir, 'pyodide.mjs')).href);
 const pyodide = await loadPyodide({
   indexURL: pyodideDir.endsWith('/') ? pyodideDir : pyodideDir + '/',
   env: { HOME: '/home/pyodide' },
   stdout: () => {},
   stderr: () => {},
+  // Pyodide's `js` module is this object: empty, not the real globalThis.
   jsglobals: {},
+  ...(init.snapshot ? { _loadSnapshot: init.snapshot } : {}),
+  ...(init.makeSnapshot ? { _makeSnapshot: true } : {}),
 });
+if (!init.snapshot) {
+  pyodide.runPython(readFileSync(join(here, 'preload.py'), 'utf8'), { filename: '<molrl-preload>' });
+  if (init.makeSnapshot) send({ type: 'snapshot', bytes: pyodide.makeMemorySnapshot() });
+}
 for (const name of ['js', 'pyodide_js']) {
   try {
     pyodide.unregisterJsModule(name);
@@ -55,7 +66,7 @@ for (const name of ['js', 'pyodide_js']) {
   }
 }
 
-const guestSource = readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'guest.py'), 'utf8');
+const guestSource = readFileSync(join(here, 'guest.py'), 'utf8');
 const guest = pyodide.globals.get('dict')();
 pyodide.runPython(guestSource, { globals: guest, filename: '<molrl-sandbox>' });
 const baselineHeapBytes = pyodide._module.HEAP8.buffer.byteLength;

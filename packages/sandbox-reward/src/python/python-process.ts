@@ -47,6 +47,7 @@ interface WorkerRecord {
 
 type WorkerMessage =
   | { type: 'ready'; python: string; heapBytes: number }
+  | { type: 'snapshot'; bytes: Uint8Array }
   | { type: 'result'; id: number; record: WorkerRecord; recycle: boolean };
 
 interface PendingRun {
@@ -55,6 +56,16 @@ interface PendingRun {
   timer: NodeJS.Timeout;
   started: number;
   limits: Limits;
+}
+
+/**
+ * A memory snapshot of a freshly loaded interpreter (stdlib modules imported,
+ * no sandbox guards yet, no user code ever run), shared by a pool: the first
+ * worker makes it, replacements start from it in a fraction of a full load.
+ */
+export class PyodideSnapshot {
+  bytes: Uint8Array | undefined;
+  requested = false;
 }
 
 /** How a worker's life ended, as reported to its owner. */
@@ -82,13 +93,17 @@ export class PythonProcess {
   private stderrTail = '';
   private readonly exited: Promise<ExitInfo>;
 
-  constructor(pyodide: string) {
+  constructor(pyodide: string, snapshot: PyodideSnapshot) {
     this.child = spawn(process.execPath, [...workerNodeFlags(pyodide), WORKER_SCRIPT, pyodide], {
       env: {},
       cwd: WORKER_DIR,
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      serialization: 'json',
+      // Structured clone, so the snapshot travels as bytes.
+      serialization: 'advanced',
     });
+    const makeSnapshot = !snapshot.bytes && !snapshot.requested;
+    if (makeSnapshot) snapshot.requested = true;
+    this.child.send({ type: 'init', snapshot: snapshot.bytes ?? null, makeSnapshot });
     this.child.stderr?.setEncoding('utf8');
     this.child.stderr?.on('data', (chunk: string) => {
       this.stderrTail = (this.stderrTail + chunk).slice(-4096);
@@ -102,6 +117,7 @@ export class PythonProcess {
     });
     this.ready = new Promise<void>((resolve, reject) => {
       const onMessage = (message: WorkerMessage) => {
+        if (message.type === 'snapshot' && message.bytes instanceof Uint8Array) snapshot.bytes = message.bytes;
         if (message.type === 'ready') {
           this.python = message.python;
           resolve();
@@ -109,9 +125,10 @@ export class PythonProcess {
       };
       this.child.on('message', onMessage);
       this.child.once('error', reject);
-      void this.exited.then((info) =>
-        reject(new Error(`the Python worker exited before it was ready (code ${info.code}, signal ${info.signal}): ${info.stderr}`)),
-      );
+      void this.exited.then((info) => {
+        if (makeSnapshot && !snapshot.bytes) snapshot.requested = false;
+        reject(new Error(`the Python worker exited before it was ready (code ${info.code}, signal ${info.signal}): ${info.stderr}`));
+      });
     });
     // Readiness failures surface through `ready` to whoever awaits it.
     this.ready.catch(() => {});

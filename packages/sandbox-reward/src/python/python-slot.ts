@@ -1,6 +1,6 @@
 import { SandboxClosedError } from '../errors.js';
 import type { Limits, RunRecord } from '../types.js';
-import { PythonProcess } from './python-process.js';
+import { PythonProcess, type PyodideSnapshot } from './python-process.js';
 
 /**
  * One place in the Python pool. It owns a worker process and replaces it, in
@@ -14,6 +14,7 @@ export class PythonSlot {
   constructor(
     private readonly pyodide: string,
     private readonly maxRuns: number,
+    private readonly snapshot: PyodideSnapshot,
   ) {}
 
   /** Start the worker now (if it is not running) and resolve when Pyodide is loaded. */
@@ -56,6 +57,6 @@ export class PythonSlot {
     if (old && this.process !== old) return;
     old?.kill();
     if (this.closed) return;
-    this.process = new PythonProcess(this.pyodide);
+    this.process = new PythonProcess(this.pyodide, this.snapshot);
   }
 }

@@ -97,7 +97,7 @@ function unwrap(text: string): string {
   let s = text.trim();
   for (let i = 0; i < 3; i++) {
     const before = s;
-    s = s.replace(/^\$+|\$+$/g, '').trim();
+    s = s.replace(/\.$/, '').replace(/^\$+|\$+$/g, '').trim();
     const boxed = /^\\boxed\{([\s\S]*)\}$/.exec(s);
     if (boxed) s = boxed[1]!.trim();
     if (s === before) break;
