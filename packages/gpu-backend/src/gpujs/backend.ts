@@ -1,8 +1,8 @@
 import type { Backend, KernelAttrs, MemoryInfo, Storage, TensorInfo } from '../backend.js';
 import { bytesPerElement, DTYPES, type DType } from '../dtype.js';
+import { bfloat16ArrayToFloat32, float16ArrayToFloat32, float32ArrayToBfloat16, float32ArrayToFloat16 } from '../dtype-convert.js';
 import { getKernel } from '../registry.js';
 import { CompiledKernels, type DeviceKernel } from './device-kernel.js';
-import { bfloat16ArrayToFloat32, float16ArrayToFloat32, float32ArrayToBfloat16, float32ArrayToFloat16 } from '../dtype-convert.js';
 import type { GpujsGPU, GpujsMode, GpujsResult } from './modes.js';
 import { emptyHostArray, GpujsStorage, type HostArray } from './storage.js';
 
@@ -139,6 +139,7 @@ export class GpujsBackend implements Backend {
     this.peakBytes = this.bytesInUse;
   }
 
+  /** Waits for queued work and drops this backend's storages; compiled kernels stay shared by the mode's backends. */
   async dispose(): Promise<void> {
     if (this.disposed) return;
     await this.settle().catch(() => undefined);
@@ -149,10 +150,14 @@ export class GpujsBackend implements Backend {
 
   // ---- for kernels -------------------------------------------------------
 
-  /** A new storage for a kernel's output; its contents are set by the work the kernel enqueues. */
+  /**
+   * A new storage for a kernel's output. Its array is set by the work the
+   * kernel enqueues (a launch stores gpu.js's result array; host work assigns
+   * a new array), so none is allocated here.
+   */
   output(shape: readonly number[], dtype: DType = 'float32'): TensorInfo {
     const size = shape.reduce((a, b) => a * b, 1);
-    const storage = this.track(new GpujsStorage(size, dtype, emptyHostArray(size, dtype)));
+    const storage = this.track(new GpujsStorage(size, dtype, emptyHostArray(0, dtype)));
     this.allocations?.push(storage);
     return { storage, shape: [...shape], dtype };
   }

@@ -101,7 +101,7 @@ export const fill: KernelFunc<FillAttrs> = ({ inputs, attrs, backend }) => {
   const out = be.output(attrs.shape, dtype);
   const stored = storedValue(attrs.value, dtype);
   be.host(() => {
-    be.storageOf(out).data.fill(stored);
+    be.storageOf(out).data = emptyHostArray(be.storageOf(out).size, dtype).fill(stored);
   });
   return out;
 };

@@ -37,7 +37,11 @@ export const randomUniform: KernelFunc<RandomUniformAttrs> = ({ inputs, attrs, b
   assertSeed('randomUniform', attrs.seed);
   const be = backend as GpujsBackend;
   const out = be.output(attrs.shape);
-  be.host(() => fillUniform(be.storageOf(out).data as Float32Array, attrs.seed, attrs.low ?? 0, attrs.high ?? 1));
+  be.host(() => {
+    const values = new Float32Array(be.storageOf(out).size);
+    fillUniform(values, attrs.seed, attrs.low ?? 0, attrs.high ?? 1);
+    be.storageOf(out).data = values;
+  });
   return out;
 };
 
@@ -47,6 +51,10 @@ export const randomNormal: KernelFunc<RandomNormalAttrs> = ({ inputs, attrs, bac
   assertSeed('randomNormal', attrs.seed);
   const be = backend as GpujsBackend;
   const out = be.output(attrs.shape);
-  be.host(() => fillNormal(be.storageOf(out).data as Float32Array, attrs.seed, attrs.mean ?? 0, attrs.std ?? 1));
+  be.host(() => {
+    const values = new Float32Array(be.storageOf(out).size);
+    fillNormal(values, attrs.seed, attrs.mean ?? 0, attrs.std ?? 1);
+    be.storageOf(out).data = values;
+  });
   return out;
 };
