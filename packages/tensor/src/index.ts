@@ -96,7 +96,7 @@ export {
 } from './ops/index.js';
 export type { DType } from '@molrl/gpu-backend';
 export { Module, type StateDict, type LoadStateDictOptions, type LoadStateDictResult } from './nn/module.js';
-export { parameter, isParameter } from './nn/parameter.js';
+export { Parameter, parameter, isParameter, type ParameterOptions } from './nn/parameter.js';
 export { Linear, Embedding, RMSNorm, type InitOptions } from './nn/layers.js';
 export { TransformerBlock, type TransformerBlockConfig } from './nn/transformer.js';
 export { AdamW, type AdamWOptions, type AdamWState, type ParamList } from './optim/adamw.js';

@@ -6,7 +6,7 @@ import { rmsNorm } from '../ops/nn.js';
 import { randn, full, zeros } from '../ops/creation.js';
 import type { Tensor } from '../tensor.js';
 import { Module } from './module.js';
-import { parameter } from './parameter.js';
+import { Parameter } from './parameter.js';
 
 export interface InitOptions {
   seed?: number;
@@ -16,16 +16,16 @@ export interface InitOptions {
 
 /** y = x W^T + b with W [out, in] (the layout of PyTorch and HF checkpoints). */
 export class Linear extends Module {
-  weight: Tensor;
-  bias: Tensor | null;
+  weight: Parameter;
+  bias: Parameter | null;
   constructor(
     readonly inFeatures: number,
     readonly outFeatures: number,
     options: InitOptions & { bias?: boolean } = {},
   ) {
     super();
-    this.weight = parameter(randn([outFeatures, inFeatures], { seed: options.seed, std: options.std ?? 1 / Math.sqrt(inFeatures) }));
-    this.bias = options.bias ? parameter(zeros([outFeatures])) : null;
+    this.weight = new Parameter(randn([outFeatures, inFeatures], { seed: options.seed, std: options.std ?? 1 / Math.sqrt(inFeatures) }));
+    this.bias = options.bias ? new Parameter(zeros([outFeatures])) : null;
   }
 
   forward(x: Tensor): Tensor {
@@ -38,14 +38,14 @@ export class Linear extends Module {
 
 /** Lookup table [numEmbeddings, dim]. */
 export class Embedding extends Module {
-  weight: Tensor;
+  weight: Parameter;
   constructor(
     readonly numEmbeddings: number,
     readonly dim: number,
     options: InitOptions = {},
   ) {
     super();
-    this.weight = parameter(randn([numEmbeddings, dim], { seed: options.seed, std: options.std ?? 0.02 }));
+    this.weight = new Parameter(randn([numEmbeddings, dim], { seed: options.seed, std: options.std ?? 0.02 }));
   }
 
   forward(ids: Tensor): Tensor {
@@ -55,13 +55,13 @@ export class Embedding extends Module {
 
 /** RMSNorm with a learned scale initialised to 1. */
 export class RMSNorm extends Module {
-  weight: Tensor;
+  weight: Parameter;
   constructor(
     readonly dim: number,
     readonly eps = 1e-6,
   ) {
     super();
-    this.weight = parameter(full([dim], 1));
+    this.weight = new Parameter(full([dim], 1));
   }
 
   forward(x: Tensor): Tensor {

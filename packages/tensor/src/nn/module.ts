@@ -8,7 +8,7 @@
 import { noGrad } from '../engine.js';
 import { fmt, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { isParameter, parameter } from './parameter.js';
+import { isParameter, parameter, type Parameter } from './parameter.js';
 
 export type StateDict = Record<string, Tensor>;
 
@@ -27,11 +27,15 @@ export class Module {
   private readonly _modules = new Map<string, Module | null>();
   training = true;
 
-  /** Register (or replace) a parameter under `name`; the tensor becomes a parameter. null removes it. */
-  registerParameter(name: string, t: Tensor | null): Tensor | null {
+  /**
+   * Register (or replace) a parameter under `name`. A plain tensor is turned
+   * into a Parameter (consuming the handle); use the returned one. null removes it.
+   */
+  registerParameter(name: string, t: Tensor | null): Parameter | null {
     assertName(name);
-    this._params.set(name, t ? parameter(t) : null);
-    return t;
+    const p = t ? parameter(t) : null;
+    this._params.set(name, p);
+    return p;
   }
 
   /** Register (or replace) a submodule under `name`. */

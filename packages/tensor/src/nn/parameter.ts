@@ -1,21 +1,36 @@
-/** A trainable tensor: a leaf that requires grad and is never released by tidy. */
-import type { Tensor } from '../tensor.js';
+/** Parameters: trainable leaf tensors that no tidy scope releases. */
+import { Tensor } from '../tensor.js';
 
-/**
- * Mark `t` as a parameter: requiresGrad = true and exempt from tidy.
- * Returns the same tensor (parameters are ordinary leaf tensors).
- */
-export function parameter(t: Tensor, options: { requiresGrad?: boolean; name?: string } = {}): Tensor {
-  if (!t.isLeaf) throw new Error(`parameter: ${t.describe()} is not a leaf tensor (detach() it first)`);
-  t.requiresGrad = options.requiresGrad ?? true;
-  if (options.name) t.name = options.name;
-  (t as Tensor & { [PARAM]: true })[PARAM] = true;
-  return t.keep();
+export interface ParameterOptions {
+  /** Default true. */
+  requiresGrad?: boolean;
+  /** Shown in error messages (Module sets state-dict names where it can). */
+  name?: string;
 }
 
-const PARAM = Symbol.for('molrl.parameter');
+/**
+ * A leaf tensor that requires grad (by default) and is exempt from tidy.
+ * `new Parameter(t)` takes over t's storage and consumes the handle `t`
+ * (t is disposed; the storage lives on in the parameter), so
+ * `new Parameter(randn([4, 4]))` leaves nothing dangling.
+ */
+export class Parameter extends Tensor {
+  constructor(source: Tensor, options: ParameterOptions = {}) {
+    source.assertAlive('Parameter');
+    if (!source.isLeaf) throw new Error(`Parameter: ${source.describe()} is not a leaf tensor (detach() it first)`);
+    super(source.ref.retain(), source.shape, 'parameter', false);
+    source.dispose();
+    this.requiresGrad = options.requiresGrad ?? true;
+    this.name = options.name ?? source.name;
+    this.kept = true;
+  }
+}
 
-/** True for tensors made by parameter() (and Module.registerParameter). */
-export function isParameter(t: unknown): t is Tensor {
-  return typeof t === 'object' && t !== null && (t as Record<symbol, unknown>)[PARAM] === true;
+/** `new Parameter(t, options)` as a function. */
+export function parameter(t: Tensor, options: ParameterOptions = {}): Parameter {
+  return t instanceof Parameter ? t : new Parameter(t, options);
+}
+
+export function isParameter(t: unknown): t is Parameter {
+  return t instanceof Parameter;
 }
