@@ -40,10 +40,12 @@ export class GpujsBackend implements Backend {
     readonly mode: GpujsMode,
     gpu: GpujsGPU,
     kernels?: CompiledKernels,
+    /** webasm on gpu.js's worker pool: launches resolve asynchronously. */
+    readonly threads = false,
   ) {
     this.resolvedMode = gpu.Kernel.mode;
-    this.kernels = kernels ?? new CompiledKernels(gpu);
-    if (this.resolvedMode !== 'webgpu') {
+    this.kernels = kernels ?? new CompiledKernels(gpu, threads);
+    if (this.resolvedMode !== 'webgpu' && !threads) {
       this.readSync = (storage) => {
         this.checkUsable();
         if (this.pending) throw new Error('gpujs: readSync with work still in flight; use await read()');

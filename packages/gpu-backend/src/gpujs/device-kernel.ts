@@ -44,7 +44,14 @@ const LOOP_MAX_ITERATIONS = 1 << 30;
 export class CompiledKernels {
   private readonly compiled = new Map<string, GpujsKernelRunner>();
 
-  constructor(private readonly gpu: GpujsGPU) {}
+  /**
+   * `asyncMode` makes every launch return a Promise; on webasm it also splits
+   * launches of 4096+ outputs across gpu.js's worker pool (threads).
+   */
+  constructor(
+    private readonly gpu: GpujsGPU,
+    private readonly asyncMode = false,
+  ) {}
 
   get(kernel: DeviceKernel): GpujsKernelRunner {
     let runner = this.compiled.get(kernel.name);
@@ -59,6 +66,7 @@ export class CompiledKernels {
         precision: 'single',
         tactic: 'precision',
         loopMaxIterations: LOOP_MAX_ITERATIONS,
+        asyncMode: this.asyncMode,
         ...(kernel.components === 4 ? { returnType: 'Array(4)' } : {}),
       });
       this.compiled.set(kernel.name, runner);

@@ -15,6 +15,9 @@ for (const mode of MODES) {
   describe(`gpujs mode '${mode}'`, () => {
     if (availability.available) {
       describeConformance('gpujs', { backendOptions: { mode } });
+      if (mode === 'webasm') {
+        describe('on the worker pool (threads)', () => describeConformance('gpujs', { backendOptions: { mode, threads: true } }));
+      }
     } else {
       it.skip(`skipped: ${availability.reason}`, () => undefined);
     }

@@ -14,6 +14,11 @@ export interface GpujsBackendOptions extends BackendOptions {
    * modes where they exist; those are untested here.
    */
   mode?: GpujsMode;
+  /**
+   * webasm only: run launches of 4096+ outputs on gpu.js's worker pool, one
+   * thread per core (gpu.js's async contract; `readSync` is then absent).
+   */
+  threads?: boolean;
 }
 
 interface SharedMode {
@@ -21,8 +26,8 @@ interface SharedMode {
   kernels: CompiledKernels;
 }
 
-/** One gpu.js GPU instance and its compiled kernels per mode, shared by every backend of that mode. */
-const shared = new Map<GpujsMode, SharedMode>();
+/** One gpu.js GPU instance and its compiled kernels per mode (and threading), shared by every backend of that mode. */
+const shared = new Map<string, SharedMode>();
 
 /**
  * Create a ready `gpujs` backend. Throws, naming the mode and the reason, where
@@ -33,16 +38,19 @@ export async function createGpujsBackend(options: GpujsBackendOptions = {}): Pro
   if (!GPUJS_MODES.includes(mode)) {
     throw new Error(`gpujs: unknown mode '${String(mode)}' (expected one of ${GPUJS_MODES.join(', ')})`);
   }
-  let entry = shared.get(mode);
+  const threads = options.threads === true;
+  if (threads && mode !== 'webasm') throw new Error(`gpujs: the threads option applies to mode 'webasm' only, not '${mode}'`);
+  const key = threads ? `${mode}+threads` : mode;
+  let entry = shared.get(key);
   if (!entry) {
     const availability = await probeGpujsMode(mode);
     if (!availability.available) throw new Error(`gpujs: mode '${mode}' is not available here: ${availability.reason}`);
     const { GPU } = loadGpujs();
     const gpu = new GPU({ mode });
-    entry = { gpu, kernels: new CompiledKernels(gpu) };
-    shared.set(mode, entry);
+    entry = { gpu, kernels: new CompiledKernels(gpu, threads) };
+    shared.set(key, entry);
   }
-  const backend = new GpujsBackend(mode, entry.gpu, entry.kernels);
+  const backend = new GpujsBackend(mode, entry.gpu, entry.kernels, threads);
   await backend.ready();
   return backend;
 }
