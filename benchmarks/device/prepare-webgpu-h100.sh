@@ -2,7 +2,8 @@
 # Build, on a machine with network and this repository installed, everything
 # benchmarks/device/webgpu-h100.sh needs on a GPU box without network, into
 # benchmarks/device/webgpu-carry/ (git-ignored, ~42 MB):
-#   webgpu-matmul.mjs          the matmul benchmark bundled with the backend (esbuild)
+#   webgpu-matmul.mjs, webgpu-block.mjs, webgpu-conformance-check.mjs
+#                              the benchmarks and the conformance check bundled with the backend (esbuild)
 #   node_modules/webgpu/       Dawn for Node (linux-x64 binary only, gzipped)
 #   node.gz                    this machine's node binary, used only where the box has no node >= 18
 #   debs/                      the Vulkan loader (libvulkan1) as Debian packages
@@ -13,11 +14,14 @@ out="$here/webgpu-carry"
 rm -rf "$out"
 mkdir -p "$out/node_modules/webgpu/dist" "$out/debs"
 
-"$root/node_modules/.bin/esbuild" "$root/benchmarks/webgpu-matmul.bench.ts" \
-  --bundle --platform=node --format=esm --target=node18 \
-  --conditions=source --external:webgpu --external:gpu.js \
-  --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" \
-  --outfile="$out/webgpu-matmul.mjs" --log-level=warning
+for entry in benchmarks/webgpu-matmul.bench.ts benchmarks/webgpu-block.bench.ts benchmarks/device/webgpu-conformance-check.ts; do
+  name="$(basename "$entry" .ts)"
+  "$root/node_modules/.bin/esbuild" "$root/$entry" \
+    --bundle --platform=node --format=esm --target=node18 \
+    --conditions=source --external:webgpu --external:gpu.js \
+    --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" \
+    --outfile="$out/${name%.bench}.mjs" --log-level=error
+done
 
 web="$root/node_modules/webgpu"
 cp "$web/index.js" "$web/package.json" "$out/node_modules/webgpu/"
@@ -25,8 +29,10 @@ gzip -9 -c "$web/dist/linux-x64.dawn.node" > "$out/node_modules/webgpu/dist/linu
 
 gzip -9 -c "$(readlink -f "$(command -v node)")" > "$out/node.gz"
 
-# The loader only: the NVIDIA driver brings its own Vulkan ICD.
-(cd "$out/debs" && apt-get download libvulkan1 2>&1 | grep -v "unsandboxed" || true)
+# The Vulkan loader, and what NVIDIA's ICD (libGLX_nvidia.so.0) links against:
+# the glvnd dispatch libraries and libX11/libXext with their own needs.
+(cd "$out/debs" && apt-get download libvulkan1 libglvnd0 libglx0 libgl1 libegl1 libopengl0 libgles2 \
+  libx11-6 libxcb1 libxau6 libxdmcp6 libbsd0 libmd0 libxext6 2>&1 | grep -v "unsandboxed" || true)
 ls "$out"/debs/libvulkan1_*.deb >/dev/null
 
 du -sh "$out"

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Run the webgpu matmul benchmark (256..4096) on an NVIDIA GPU box with a
-# driver but no network. Needs benchmarks/device/webgpu-carry/ from
+# On an NVIDIA GPU box with a driver but no network: check every webgpu kernel
+# against the cpu reference, run the webgpu matmul benchmark (256..4096) and a
+# Qwen3-sized block forward+backward. Needs benchmarks/device/webgpu-carry/ from
 # prepare-webgpu-h100.sh (carried with the repository). Prints the device and
 # the GFLOP/s table; results land in benchmarks/device/results/webgpu-matmul.json
 # (and $OUT/ when set), rows carrying the adapter's name in `machine`.
 #
 #   bash benchmarks/device/webgpu-h100.sh [extra benchmark flags, e.g. --tune]
-#   (SIZES=256,512 and IMPLS=webgpu override the defaults)
+#   (SIZES=256,512 and IMPLS=webgpu override the defaults; CONFORMANCE=0 skips the
+#   kernel check against cpu, BLOCK=0 the Qwen3 block forward+backward)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 carry="$here/webgpu-carry"
@@ -14,11 +16,17 @@ carry="$here/webgpu-carry"
 
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader || true
 
-# The Vulkan loader, unpacked privately (dpkg -x), unless the box has one.
-if ! ldconfig -p | grep -q 'libvulkan.so.1'; then
+# The Vulkan loader and the GL vendor-neutral dispatch libraries that NVIDIA's
+# ICD (libGLX_nvidia.so.0) links against, unpacked privately (dpkg -x) for
+# whichever of them the box lacks.
+need=0
+for lib in libvulkan.so.1 libGLdispatch.so.0 libGLX.so.0 libX11.so.6 libXext.so.6; do
+  ldconfig -p | grep -q "$lib" || need=1
+done
+if [ "$need" = 1 ]; then
   rm -rf /tmp/molrl-vk && mkdir -p /tmp/molrl-vk
   for deb in "$carry"/debs/*.deb; do dpkg -x "$deb" /tmp/molrl-vk; done
-  export LD_LIBRARY_PATH="/tmp/molrl-vk/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}"
+  export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}/tmp/molrl-vk/usr/lib/x86_64-linux-gnu"
 fi
 # NVIDIA's Vulkan ICD: its manifest names libGLX_nvidia.so.0, which must be on the library path.
 for icd in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json; do
@@ -46,5 +54,12 @@ const a = await create([]).requestAdapter({ powerPreference: 'high-performance' 
 if (!a) { console.error('no WebGPU adapter: check the NVIDIA Vulkan ICD (vulkan icd above)'); process.exit(1); }
 console.log('adapter:', a.info.vendor, '|', a.info.architecture, '|', a.info.device, '|', a.info.description);
 "
+if [ "${CONFORMANCE:-1}" = 1 ]; then
+  $node_bin webgpu-conformance-check.mjs 2>&1 | grep -v '^Warning: maxDynamic' || echo "conformance check failed (see FAIL lines above)"
+fi
 $node_bin webgpu-matmul.mjs --sizes "${SIZES:-256,512,1024,2048,4096}" --impls "${IMPLS:-webgpu,webgpu-tiled,webgpu-regblock}" "$@"
-if [ -n "${OUT:-}" ]; then cp "$here/results/webgpu-matmul.json" "$OUT/"; fi
+if [ "${BLOCK:-1}" = 1 ]; then
+  # A Qwen3-0.6B-sized decoder block (hidden 1024, 16 q / 8 kv heads of 128, ffn 3072), 1024 tokens.
+  $node_bin webgpu-block.mjs --impls webgpu --seq 1024 --hidden 1024 --heads 16 --kv-heads 8 --head-dim 128 --ffn 3072
+fi
+if [ -n "${OUT:-}" ]; then cp "$here"/results/*.json "$OUT/"; fi

@@ -64,8 +64,10 @@ export async function acquireDevice(options: DeviceOptions = {}): Promise<Acquir
   }
   const device = await adapter.requestDevice({ requiredFeatures: wanted, requiredLimits: limits });
   const info = adapter.info;
+  // Dawn's device string names the chip ("nvidia-h200", "llvmpipe-..."), the description the driver.
   const adapterName =
-    [info.description, info.device, info.vendor, info.architecture].find((s) => typeof s === 'string' && s.length > 0) ??
+    [info.device, info.description].filter((s) => typeof s === 'string' && s.trim().length > 0).join(' / ') ||
+    info.vendor ||
     'unknown WebGPU adapter';
   return { device, adapterName, features: new Set(wanted as string[]) };
 }
