@@ -18,7 +18,6 @@ import random
 import sys
 import time
 import _imp
-from operator import is_
 
 PRIVATE_FILENAME = '<molrl-sandbox>'
 USER_FILENAME = '<code>'
@@ -235,13 +234,9 @@ class Baseline:
     """What the interpreter looks like before any run, restored after each one."""
 
     def __init__(self):
-        self.builtins = dict(builtins.__dict__)
         self.modules = dict(sys.modules)
-        # Per module, its dict's keys and values, compared by identity
-        # (operator.is_): fast, and never calls into objects a run planted.
-        self.module_dicts = [(m, dict(m.__dict__), list(m.__dict__), list(m.__dict__.values()))
-                             for m in sys.modules.values()
-                             if hasattr(m, '__dict__') and type(m.__dict__) is dict]
+        self.module_dicts = tuple((m.__dict__, dict(m.__dict__)) for m in sys.modules.values()
+                                  if type(getattr(m, '__dict__', None)) is dict)
         self.path = list(sys.path)
         self.meta_path = list(sys.meta_path)
         self.path_hooks = list(sys.path_hooks)
@@ -249,41 +244,29 @@ class Baseline:
         self.recursion_limit = sys.getrecursionlimit()
         self.int_max_str_digits = sys.get_int_max_str_digits()
         self.cwd = os.getcwd()
-        self.displayhook = sys.displayhook
-        self.excepthook = sys.excepthook
-        self.create_builtin = _imp.create_builtin
+        self.warning_filters = list(sys.modules['warnings'].filters)
 
-    def restore(self):
-        changed = []
-        sys.stdin, sys.stdout, sys.stderr = sys.__stdin__, sys.__stdout__, sys.__stderr__
-        missing = object()
-        current = builtins.__dict__
-        if len(current) != len(self.builtins) or any(
-                current.get(k, missing) is not v for k, v in self.builtins.items()):
-            builtins.__dict__.clear()
-            builtins.__dict__.update(self.builtins)
-            changed.append('builtins')
-        # Keys are compared by type first so a planted str subclass never gets
-        # its __hash__/__eq__ called here.
-        extra = [k for k in list(sys.modules) if type(k) is not str or k not in self.modules]
-        if extra:
-            kept = {k: v for k, v in self.modules.items()}
-            sys.modules.clear()
-            sys.modules.update(kept)
-        for name, module in self.modules.items():
-            if sys.modules.get(name) is not module:
-                sys.modules[name] = module
-                changed.append(name)
-        for module, snapshot, keys, values in self.module_dicts:
-            d = module.__dict__
-            if len(d) != len(keys) or not all(map(is_, d, keys)) or not all(map(is_, d.values(), values)):
-                d.clear()
-                d.update(snapshot)
-                changed.append(snapshot.get('__name__', '?'))
+    def restore(self, grave):
+        """Put every module dict (builtins and sys included), sys.modules and
+        the import system back as they were. Nothing is compared (a comparison
+        could call into an object a run planted): the dicts are refilled
+        unconditionally. What the run left behind is moved to `grave` and only
+        freed by the caller in JavaScript, so no finalizer of user code ever
+        runs with this module's frames on the stack."""
+        grave.append(dict(sys.modules))
+        sys.modules.clear()
+        sys.modules.update(self.modules)
+        for d, snapshot in self.module_dicts:
+            grave.append(dict(d))
+            d.clear()
+            d.update(snapshot)
+        grave.append((list(sys.path), list(sys.meta_path), list(sys.path_hooks),
+                      dict(sys.path_importer_cache), list(sys.modules['warnings'].filters)))
         sys.path[:] = self.path
         sys.meta_path[:] = self.meta_path
         sys.path_hooks[:] = self.path_hooks
         sys.path_importer_cache.clear()
+        sys.modules['warnings'].filters[:] = self.warning_filters
         if dict(os.environ) != self.environ:
             os.environ.clear()
             os.environ.update(self.environ)
@@ -291,16 +274,12 @@ class Baseline:
         sys.set_int_max_str_digits(self.int_max_str_digits)
         sys.settrace(None)
         sys.setprofile(None)
-        sys.displayhook = self.displayhook
-        sys.excepthook = self.excepthook
-        _imp.create_builtin = self.create_builtin
         os.chdir(self.cwd)
         gc.enable()
         random.seed()
-        if 'decimal' in sys.modules:
-            import decimal
+        decimal = sys.modules.get('decimal')
+        if decimal is not None:
             decimal.setcontext(decimal.Context())
-        return changed
 
 
 def clear_scratch():
@@ -521,6 +500,8 @@ def begin(request_json):
 
 
 def finish(record_json):
+    """The run's final record (JSON) and the objects it left behind, as a
+    tuple: the caller (JavaScript) frees the tuple."""
     record = json.loads(record_json)
     violations = take_violations()
     if violations and record['status'] != 'forbidden':
@@ -529,10 +510,10 @@ def finish(record_json):
         record['error'] = {'name': 'SandboxViolation',
                            'message': f'forbidden in the sandbox: {violations[0]}',
                            'line': None, 'traceback': ''}
-    changed = baseline.restore()
+    grave = []
+    baseline.restore(grave)
     clear_scratch()
-    record['dirty'] = changed
-    return json.dumps(record)
+    return json.dumps(record), grave
 
 
 def check_environment():

@@ -126,6 +126,7 @@ onMessage('message', (message) => {
   memoryLimitBytes = Math.max(message.memoryBytes, baselineHeapBytes);
   let record;
   let recycle = false;
+  let leftovers;
   try {
     const prepared = begin(JSON.stringify(message));
     if (typeof prepared === 'string') {
@@ -137,7 +138,12 @@ onMessage('message', (message) => {
         prepared.destroy();
       }
     }
-    record = JSON.parse(finish(record));
+    const finished = finish(record);
+    try {
+      record = JSON.parse(finished.get(0));
+    } finally {
+      leftovers = finished;
+    }
   } catch (error) {
     // A fatal interpreter error (e.g. the WebAssembly stack overflowed): report
     // it and let the host replace this process.
@@ -156,6 +162,13 @@ onMessage('message', (message) => {
   }
   record.ms = nowMs() - started;
   send({ type: 'result', id: message.id, record, recycle });
+  // Freed only now, from JavaScript: finalizers of what the run left behind
+  // run with no sandbox frame beneath them (and after the answer is sent).
+  try {
+    leftovers?.destroy();
+  } catch {
+    recycle = true;
+  }
   if (recycle) setTimeout(() => exit(0), 10);
 });
 
