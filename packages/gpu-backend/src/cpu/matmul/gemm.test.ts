@@ -92,6 +92,22 @@ describe('gemm (single thread)', () => {
     for (const [transA, transB] of TRANSPOSES) checkAgainstReference(61, 83, 47, transA, transB, seed++);
   });
 
+  it('matches the reference with other register tiles', async () => {
+    let seed = 2500;
+    for (const kernel of [
+      { mr: 4, nr: 12, unroll: 2 },
+      { mr: 5, nr: 8, unroll: 3 },
+      { mr: 8, nr: 4, unroll: 1 },
+    ]) {
+      await configureGemm({ threads: 1, minPackedWork: 0, kc: 40, mc: 16, nc: 24, kernel });
+      for (const [transA, transB] of TRANSPOSES) {
+        checkAgainstReference(23, 29, 97, transA, transB, seed++);
+        checkAgainstReference(3, 2, 5, transA, transB, seed++);
+      }
+    }
+    await expect(configureGemm({ kernel: { mr: 4, nr: 6, unroll: 1 } })).rejects.toThrow(/nr a multiple of 4/);
+  });
+
   it('writes nothing when m or n is 0 and zeros C when k is 0', () => {
     const c = new Float32Array([5, 5, 5, 5, 5, 5]);
     gemm({ a: new Float32Array(0), aOffset: 0, b: new Float32Array(0), bOffset: 0, c, cOffset: 1, m: 2, n: 2, k: 0, transA: false, transB: false });

@@ -54,7 +54,8 @@ export interface GemmConfig {
 const DEFAULT_CONFIG: GemmConfig = {
   threads: Math.max(1, availableParallelism()),
   minPackedWork: 16 * 16 * 16,
-  minThreadedWork: 64 * 64 * 64,
+  // Waking a worker costs tens of microseconds: below ~128^3 one thread is faster.
+  minThreadedWork: 128 * 128 * 128,
   callerRunsTasks: true,
   kc: 256,
   mc: 120,
