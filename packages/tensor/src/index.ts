@@ -93,6 +93,7 @@ export {
   type AttentionOptions,
   crossEntropy,
   type CrossEntropyOptions,
+  kernelOp,
 } from './ops/index.js';
 export type { DType } from '@molrl/gpu-backend';
 export { Module, type StateDict, type LoadStateDictOptions, type LoadStateDictResult } from './nn/module.js';

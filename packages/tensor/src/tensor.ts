@@ -28,7 +28,6 @@ export class Tensor {
   /** @internal */ outputIndex = 0;
   /** @internal */ disposed = false;
   /** @internal: never released by a tidy scope. */ kept = false;
-  /** @internal: keep .grad on this non-leaf tensor during backward. */ retainsGrad = false;
   private _requiresGrad = false;
 
   /** @internal Use the factories (tensor, zeros, ...) instead. */
@@ -170,7 +169,7 @@ export class Tensor {
 
   /** Keep .grad on this non-leaf tensor when backward runs. */
   retainGrad(): this {
-    this.retainsGrad = true;
+    if (this.gradFn) this.gradFn.retainGradOf(this.outputIndex, this);
     return this;
   }
 

@@ -42,6 +42,13 @@ describe('backward', () => {
     expect((await data(x.grad))[0]).toBeCloseTo(2 * Math.exp(2), 4);
     expect(() => y.backward()).toThrow(/already released by an earlier backward\(\).*retainGraph/);
   });
+  it('retainGrad keeps the gradient of an intermediate', async () => {
+    const x = tensor([1, 2], [2], { requiresGrad: true });
+    const y = mul(x, 3).retainGrad();
+    sum(mul(y, y)).backward();
+    expect(await data(y.grad)).toEqual([6, 12]);
+    expect(await data(x.grad)).toEqual([18, 36]);
+  });
   it('noGrad and detach record nothing', () => {
     const x = tensor([1], [1], { requiresGrad: true });
     const y = noGrad(() => mul(x, 2));
@@ -141,6 +148,32 @@ describe('customOp', () => {
     await expect(gradcheck((x) => wrong(x!), [tensor([0.3, -1.2, 2], [3])], { name: 'wrongSquare' })).rejects.toThrow(
       /gradcheck 'wrongSquare': 3 of 3 gradient elements differ/,
     );
+  });
+  it('a backward returning a saved tensor or a captured constant does not hand it out', async () => {
+    const constant = tensor([5, 5], [2]);
+    const op = customOp(
+      'returnsOutsiders',
+      ([x, y], ctx) => {
+        ctx.save(y!);
+        return mul(x!, y!);
+      },
+      (_grads, [ySaved]) => [ySaved!, constant],
+    );
+    const x = tensor([1, 2], [2], { requiresGrad: true });
+    const y = tensor([3, 4], [2], { requiresGrad: true });
+    sum(op(x, y)).backward();
+    expect(await data(x.grad)).toEqual([3, 4]);
+    y.zeroGrad();
+    expect(await data(constant)).toEqual([5, 5]);
+  });
+  it('an identity custom op does not re-parent its input', async () => {
+    const identity = customOp('identity', ([x]) => x!, ([g]) => [g!]);
+    const x = tensor([1, 2], [2], { requiresGrad: true });
+    const y = identity(x);
+    expect(y).not.toBe(x);
+    expect(x.isLeaf).toBe(true);
+    sum(y).backward();
+    expect(await data(x.grad)).toEqual([1, 1]);
   });
   it('multiple outputs: a missing output gradient arrives as zeros', async () => {
     const twoWay = customOp(

@@ -67,6 +67,9 @@ function runGraph(rootNode: GradNode, rootIndex: number, seed: Tensor, retainGra
     }
   }
 
+  // Gradients made before this backward (a saved tensor or a captured constant
+  // returned by a backward function) are never handed out as they are.
+  const firstId = engine.nextTensorId;
   const pending = new Map<GradNode, (Tensor | null)[]>();
   const owned = new Set<Tensor>();
   const rootGrads = new Array<Tensor | null>(rootNode.numOutputs).fill(null);
@@ -79,6 +82,12 @@ function runGraph(rootNode: GradNode, rootIndex: number, seed: Tensor, retainGra
     const node = ready.pop()!;
     const grads = pending.get(node)!;
     pending.delete(node);
+    if (node.retained) {
+      node.retained.forEach((t, i) => {
+        const g = grads[i];
+        if (t && g) accumulateLeaf(t, viewOf(g, g.shape, g.op));
+      });
+    }
     if (grads.some((g) => g !== null)) {
       if (node.freed || !node.backwardFn) {
         throw new Error(
@@ -95,8 +104,9 @@ function runGraph(rootNode: GradNode, rootIndex: number, seed: Tensor, retainGra
         if (!sameShape(g.shape, node.inputShapes[i]!)) {
           throw new Error(`backward of '${node.op}': gradient for input ${i} has shape ${fmt(g.shape)}, expected ${fmt(node.inputShapes[i]!)}`);
         }
-        // A backward may pass a gradient through or return it twice: give each slot its own handle.
-        if (owned.has(g) || grads.includes(g)) g = viewOf(g, g.shape, g.op);
+        // A backward may pass a gradient through, return it twice, or return a
+        // tensor it does not own: give each slot its own handle.
+        if (g.id < firstId || owned.has(g) || grads.includes(g)) g = viewOf(g, g.shape, g.op);
         if ('leaf' in edge) {
           accumulateLeaf(edge.leaf, g);
           continue;

@@ -4,7 +4,7 @@
  * backward instead of keeping them).
  */
 import { noGrad } from '../engine.js';
-import { needsGrad, record } from '../ops/core.js';
+import { needsGrad, record, viewOf } from '../ops/core.js';
 import { fill } from '../ops/creation.js';
 import type { Tensor } from '../tensor.js';
 import { fmt } from '../shape.js';
@@ -29,8 +29,11 @@ export function customOp<Outputs extends Tensor | Tensor[]>(
     for (const t of inputs) t.assertAlive(name);
     const toSave: Tensor[] = [];
     const ctx: CustomOpContext = { save: (...ts) => toSave.push(...ts) };
-    const result = noGrad(() => forward(inputs, ctx));
-    const outputs: Tensor[] = Array.isArray(result) ? (result as Tensor[]) : [result as Tensor];
+    const raw = noGrad(() => forward(inputs, ctx));
+    // An output that is an input (or made earlier) gets its own handle, so the node never re-parents it.
+    const own = (o: Tensor) => (inputs.includes(o) || o.gradFn ? viewOf(o, o.shape, name) : o);
+    const outputs: Tensor[] = Array.isArray(raw) ? (raw as Tensor[]).map(own) : [own(raw as Tensor)];
+    const result = (Array.isArray(raw) ? outputs : outputs[0]) as Outputs;
     if (needsGrad(...inputs)) {
       const shapes = outputs.map((o) => o.shape);
       record(name, inputs, outputs, toSave, (grads, saved) => {

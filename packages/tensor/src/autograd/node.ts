@@ -37,6 +37,13 @@ export class GradNode {
     for (const e of edges) if (e && 'node' in e) e.node.refs++;
   }
 
+  /** Non-leaf outputs whose .grad backward should fill (retainGrad()), by output index. */
+  retained: (Tensor | undefined)[] | null = null;
+
+  retainGradOf(index: number, t: Tensor): void {
+    (this.retained ??= [])[index] = t;
+  }
+
   /** Free the saved tensors (after backward, or when the node is dropped). */
   freeSaved(): void {
     for (const t of this.saved) t.dispose();

@@ -7,3 +7,4 @@ export * from './shape-ops.js';
 export * from './indexing.js';
 export * from './nn.js';
 export * from './loss.js';
+export * from './kernel-op.js';

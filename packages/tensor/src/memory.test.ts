@@ -1,0 +1,39 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { AdamW, TransformerBlock, clipGradNorm, kernelOp, memory, mul, randn, setBackend, sum, tensor, tidy } from './index.js';
+
+beforeAll(async () => {
+  await setBackend('cpu');
+});
+
+describe('a training step leaves nothing behind', () => {
+  it('storages and tensor handles return to the same count after every step', async () => {
+    const block = new TransformerBlock({ dim: 16, heads: 4, kvHeads: 2, mlpHidden: 24, seed: 1 });
+    const opt = new AdamW(block, { lr: 1e-3 });
+    const x = randn([2, 5, 16], { seed: 2 });
+    const w = randn([2, 5, 16], { seed: 3 });
+    const positions = tensor(Int32Array.from({ length: 10 }, (_, i) => i % 5), [2, 5]);
+    const counts: [number, number][] = [];
+    for (let step = 0; step < 3; step++) {
+      const loss = tidy(() => sum(mul(block.forward(x, positions), w)));
+      loss.backward();
+      const norm = clipGradNorm(block, 1);
+      opt.step();
+      opt.zeroGrad();
+      expect(Number.isFinite(await loss.item())).toBe(true);
+      loss.dispose();
+      norm.dispose();
+      const m = memory();
+      counts.push([m.storages, m.tensors]);
+    }
+    // Step 1 creates the AdamW moments; afterwards the counts hold still.
+    expect(counts[1]).toEqual(counts[0]);
+    expect(counts[2]).toEqual(counts[0]);
+  });
+});
+
+describe('kernelOp', () => {
+  it('runs a kernel by name and wraps its outputs', async () => {
+    const [y] = kernelOp('scalarOp', [tensor([1, 2], [2])], { op: 'mul', scalar: 3 });
+    expect(Array.from(await y!.data())).toEqual([3, 6]);
+  });
+});
