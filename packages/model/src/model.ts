@@ -127,14 +127,16 @@ export class Qwen3ForCausalLM {
         return n + e.dataOffsets[1] - e.dataOffsets[0];
       }, 0);
       const bar = options.progress ?? totalBytes > 1e9 ? startProgress(`loading ${dirOrRepoId}`, Math.ceil(totalBytes / 2 ** 20), { unit: 'MiB' }) : null;
+      const scratch = new Float32Array(Math.max(...[...expected.values()].map((s) => s.reduce((a, b) => a * b, 1))));
       for (const [name, shape] of expected) {
         const entry = ckpt.entry(name);
         if (entry.shape.length !== shape.length || entry.shape.some((d, i) => d !== shape[i])) {
           throw new Error(`${dir}: tensor '${name}' has shape [${entry.shape.join(', ')}], config.json implies [${shape.join(', ')}]`);
         }
-        // One tensor in host memory at a time: widened to f32, uploaded (narrowed on the device if dtype asks).
-        const data = await ckpt.readFloat32(name);
-        const t = tensor(data, shape, { dtype });
+        // One host buffer, reused for every tensor: widened to f32 there, uploaded (narrowed if dtype asks).
+        const host = scratch.subarray(0, shape.reduce((a, b) => a * b, 1));
+        await ckpt.readFloat32Into(name, host);
+        const t = tensor(host, shape, { dtype });
         t.keep();
         weights.set(name, t);
         options.onProgress?.(++loaded, expected.size, name);

@@ -122,6 +122,11 @@ export class SafetensorsCheckpoint {
     return (await this.file(name)).readFloat32(name);
   }
 
+  /** Read the tensor widened to float32 into `dst` (a reusable buffer of exactly its element count). */
+  async readFloat32Into(name: string, dst: Float32Array): Promise<void> {
+    return (await this.file(name)).readFloat32Into(name, dst);
+  }
+
   async readUint16(name: string): Promise<Uint16Array> {
     return (await this.file(name)).readUint16(name);
   }

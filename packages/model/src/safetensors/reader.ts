@@ -7,7 +7,9 @@
 import { open, type FileHandle } from 'node:fs/promises';
 
 import {
+  bf16ToF32,
   bytesToFloat32,
+  f16ToF32,
   bytesToInt32,
   bytesToUint16,
   dtypeByteSize,
@@ -173,30 +175,45 @@ export class SafetensorsFile {
 
   /**
    * The tensor widened to float32. F32 data is read straight into the result;
-   * other dtypes are read and converted in chunks of `chunkBytes`, so the only
+   * F16/BF16 are read and converted in chunks of `chunkBytes`, so the only
    * large allocation is the float32 result itself.
    */
   async readFloat32(name: string, chunkBytes = 8 * 2 ** 20): Promise<Float32Array> {
+    const e = this.entry(name);
+    const out = new Float32Array((e.dataOffsets[1] - e.dataOffsets[0]) / dtypeByteSize(e.dtype));
+    await this.readFloat32Into(name, out, chunkBytes);
+    return out;
+  }
+
+  /**
+   * Read the tensor widened to float32 into `dst` (exactly its element count),
+   * e.g. one reusable buffer for a whole checkpoint.
+   */
+  async readFloat32Into(name: string, dst: Float32Array, chunkBytes = 8 * 2 ** 20): Promise<void> {
     if (this.closed) throw new Error(`${this.path}: file is closed`);
     const e = this.entry(name);
     const where = `${this.path}: ${name}`;
     const [begin, end] = e.dataOffsets;
-    if (e.dtype === 'F32') return new Float32Array((await this.readBytes(name)).buffer);
     const elementBytes = dtypeByteSize(e.dtype);
     const total = (end - begin) / elementBytes;
-    if (!['BF16', 'F16'].includes(e.dtype) || total * elementBytes <= chunkBytes) {
-      return bytesToFloat32(await this.readBytes(name), e.dtype, where);
+    if (dst.length !== total) throw new Error(`${where}: destination has ${dst.length} elements, the tensor ${total}`);
+    if (e.dtype === 'F32') {
+      await this.readRange(this.header.dataStart + begin, new Uint8Array(dst.buffer, dst.byteOffset, dst.byteLength), name);
+      return;
     }
-    const out = new Float32Array(total);
-    const perChunk = Math.max(1, Math.floor(chunkBytes / elementBytes));
+    if (e.dtype !== 'BF16' && e.dtype !== 'F16') {
+      dst.set(bytesToFloat32(await this.readBytes(name), e.dtype, where));
+      return;
+    }
+    const perChunk = Math.max(1, Math.min(total, Math.floor(chunkBytes / elementBytes)));
     const buf = new Uint8Array(perChunk * elementBytes);
+    const words = new Uint16Array(buf.buffer);
+    const convert = e.dtype === 'BF16' ? bf16ToF32 : f16ToF32;
     for (let first = 0; first < total; first += perChunk) {
       const n = Math.min(perChunk, total - first);
-      const bytes = buf.subarray(0, n * elementBytes);
-      await this.readRange(this.header.dataStart + begin + first * elementBytes, bytes, name);
-      out.set(bytesToFloat32(bytes, e.dtype, where), first);
+      await this.readRange(this.header.dataStart + begin + first * elementBytes, buf.subarray(0, n * elementBytes), name);
+      convert(words.subarray(0, n), dst.subarray(first, first + n));
     }
-    return out;
   }
 
   /** An I32/I64 tensor as int32. */
