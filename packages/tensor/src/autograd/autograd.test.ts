@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  customOp, exp, gradcheck, memory, mul, noGrad, setBackend, setDebug, sum, tensor, tidy, zeros, log, div, type Tensor,
+  customOp, enableGrad, exp, gradcheck, memory, mul, noGrad, setBackend, setDebug, sum, tensor, tidy, zeros, log, div, type Tensor,
 } from '../index.js';
 
 beforeAll(async () => {
@@ -174,6 +174,33 @@ describe('customOp', () => {
     expect(x.isLeaf).toBe(true);
     sum(y).backward();
     expect(await data(x.grad)).toEqual([1, 1]);
+  });
+  it('activation recomputation: a backward that runs a nested backward', async () => {
+    const w = tensor([0.5, -1], [2], { requiresGrad: true });
+    const layer = (x: Tensor) => exp(mul(x, w));
+    const checkpointed = customOp(
+      'checkpointed',
+      ([x, _w], ctx) => {
+        ctx.save(x!);
+        return layer(x!);
+      },
+      ([dy], [sx]) => {
+        const xin = sx!.detach();
+        xin.requiresGrad = true;
+        tidy(() => enableGrad(() => layer(xin).backward(dy)));
+        const dx = xin.grad;
+        xin.grad = null;
+        xin.dispose();
+        return [dx, null]; // w's gradient was accumulated by the nested backward
+      },
+    );
+    const x = tensor([1, 2], [2], { requiresGrad: true });
+    sum(mul(checkpointed(x, w), 2)).backward();
+    const direct = tensor([1, 2], [2], { requiresGrad: true });
+    const w2 = tensor([0.5, -1], [2], { requiresGrad: true });
+    sum(mul(exp(mul(direct, w2)), 2)).backward();
+    expect(await data(x.grad)).toEqual(await data(direct.grad));
+    expect(await data(w.grad)).toEqual(await data(w2.grad));
   });
   it('multiple outputs: a missing output gradient arrives as zeros', async () => {
     const twoWay = customOp(

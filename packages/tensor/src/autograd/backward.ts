@@ -33,6 +33,7 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
   }
 
   const scope: Tensor[] = [];
+  const outerOp = engine.backwardOp; // backward may run inside another backward (activation recomputation)
   engine.scopes.push(scope);
   engine.noGradDepth++;
   try {
@@ -43,7 +44,7 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
     }
     runGraph(root.gradFn, root.outputIndex, seed, options.retainGraph === true);
   } finally {
-    engine.backwardOp = null;
+    engine.backwardOp = outerOp;
     engine.noGradDepth--;
     engine.scopes.pop();
     for (const t of scope) if (!t.kept) t.dispose();
@@ -96,7 +97,6 @@ function runGraph(rootNode: GradNode, rootIndex: number, seed: Tensor, retainGra
       }
       engine.backwardOp = node.op;
       const inGrads = node.backwardFn(grads, node.saved);
-      engine.backwardOp = null;
       for (let i = 0; i < node.edges.length; i++) {
         const edge = node.edges[i];
         let g = inGrads[i] ?? null;
