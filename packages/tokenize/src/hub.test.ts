@@ -40,6 +40,16 @@ describe('Tokenizer.fromHub against a local Hub', () => {
     expect(hub.requests.filter((r) => r.method === 'GET' && r.url.includes('/resolve/')).length).toBe(before);
   });
 
+  it('uses the cached files of a revision when the Hub cannot be reached', async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'molrl-hub-'));
+    const online = await Tokenizer.fromHub('molrl/tiny', { hubUrl: hub.url, cacheDir });
+    const offline = await Tokenizer.fromHub('molrl/tiny', { hubUrl: 'http://127.0.0.1:1', cacheDir });
+    expect(offline.encode('hello hub')).toEqual(online.encode('hello hub'));
+    expect(offline.applyChatTemplate([{ role: 'user', content: 'x' }])).toBe('[user]x');
+    // Nothing cached for another revision: the network error is reported.
+    await expect(Tokenizer.fromHub('molrl/tiny', { hubUrl: 'http://127.0.0.1:1', cacheDir, revision: 'v1' })).rejects.toThrow(/molrl\/tiny@v1: cannot download tokenizer.json/);
+  });
+
   it('sends the access token, and fails clearly without it or for a missing repo', async () => {
     const cacheDir = mkdtempSync(join(tmpdir(), 'molrl-hub-'));
     const tok = await Tokenizer.fromHub('molrl/private', { hubUrl: hub.url, cacheDir, accessToken: 'hf_secret' });
