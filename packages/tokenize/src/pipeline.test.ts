@@ -70,3 +70,51 @@ describe('general tokenizer.json pipelines agree with @huggingface/tokenizers', 
     });
   }
 });
+
+describe('sentencepiece-style BPE (Llama 2 layout) agrees with @huggingface/tokenizers', () => {
+  const chars = ['▁', 'h', 'e', 'l', 'o', 'w', 'r', 'd', 'a', 'b', 'c', 't', 's', 'n', 'i'];
+  const merges = ['▁ h', 'e l', '▁h el', 'l o', '▁hel lo', '▁ w', 'o r', '▁w or', '▁wor l', '▁worl d', 'i n', 's t'];
+  const vocab: Record<string, number> = { '<unk>': 0, '<s>': 1, '</s>': 2 };
+  for (let b = 0; b < 256; b++) vocab[`<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`] = 3 + b;
+  for (const c of chars) vocab[c] ??= Object.keys(vocab).length;
+  for (const m of merges) vocab[m.replace(' ', '')] ??= Object.keys(vocab).length;
+  const json = {
+    version: '1.0',
+    added_tokens: [
+      { id: 0, content: '<unk>', special: true, normalized: false, lstrip: false, rstrip: false, single_word: false },
+      { id: 1, content: '<s>', special: true, normalized: false, lstrip: false, rstrip: false, single_word: false },
+      { id: 2, content: '</s>', special: true, normalized: false, lstrip: false, rstrip: false, single_word: false },
+    ],
+    normalizer: { type: 'Sequence', normalizers: [{ type: 'Prepend', prepend: '▁' }, { type: 'Replace', pattern: { String: ' ' }, content: '▁' }] },
+    pre_tokenizer: null,
+    post_processor: {
+      type: 'TemplateProcessing',
+      single: [{ SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
+      pair: [{ SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { Sequence: { id: 'B', type_id: 1 } }],
+      special_tokens: { '<s>': { id: '<s>', ids: [1], tokens: ['<s>'] } },
+    },
+    decoder: {
+      type: 'Sequence',
+      decoders: [
+        { type: 'Replace', pattern: { String: '▁' }, content: ' ' },
+        { type: 'ByteFallback' },
+        { type: 'Fuse' },
+        { type: 'Strip', content: ' ', start: 1, stop: 0 },
+      ],
+    },
+    model: { type: 'BPE', dropout: null, unk_token: '<unk>', continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: true, byte_fallback: true, ignore_merges: false, vocab, merges },
+  };
+
+  it('encodes with byte fallback and decodes back', () => {
+    const ours = Tokenizer.fromJSON(json);
+    const hf = new HfTokenizer(json as unknown as Record<string, unknown>, {});
+    for (const t of ['hello world', 'hello  world  ', 'héllo wörld 🙂', 'instant', 'a</s>b', '日本 x']) {
+      expect(ours.encode(t), t).toEqual(hf.encode(t).ids);
+      const ids = ours.encode(t, { addSpecialTokens: false });
+      expect(ours.decode(ids), t).toBe(hf.decode(ids));
+      // Prepend runs on every segment between added tokens, so text after "</s>" gains a space, as in the reference.
+      expect(ours.decode(ids), t).toBe(t === 'a</s>b' ? 'a</s> b' : t);
+    }
+    expect(ours.encode('hello world')).toEqual([1, vocab['▁hello'], vocab['▁world']]);
+  });
+});
