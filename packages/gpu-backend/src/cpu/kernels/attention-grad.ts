@@ -47,21 +47,24 @@ export const attentionGradKernel: KernelConfig = {
     const scale = attrs.scale;
     const causal = attrs.causal === true;
     const group = hq / hkv;
-    const block = Math.min(ATTENTION_BLOCK_ROWS, t);
+    // As in the forward: the rows of all query heads sharing a KV head form one matrix.
+    const rowsPerKv = group * t;
+    const block = Math.min(ATTENTION_BLOCK_ROWS, rowsPerKv);
     const p = new Float32Array(block * s);
     const ds = new Float32Array(block * s);
     const partial = new Float32Array(s * d);
     const delta = new Float64Array(block);
     for (let bi = 0; bi < batch; bi++) {
       const segBase = bi * s;
-      for (let h = 0; h < hq; h++) {
-        const qBase = (bi * hq + h) * t * d;
-        const kvBase = (bi * hkv + Math.floor(h / group)) * s * d;
-        for (let i0 = 0; i0 < t; i0 += block) {
-          const rows = Math.min(block, t - i0);
-          const keyEnd = causal ? Math.min(s, queryOffset + i0 + rows) : s;
+      for (let kvh = 0; kvh < hkv; kvh++) {
+        const rowBase = (bi * hq + kvh * group) * t;
+        const kvBase = (bi * hkv + kvh) * s * d;
+        for (let r0 = 0; r0 < rowsPerKv; r0 += block) {
+          const rows = Math.min(block, rowsPerKv - r0);
+          const lastI = Math.floor(r0 / t) === Math.floor((r0 + rows - 1) / t) ? (r0 + rows - 1) % t : t - 1;
+          const keyEnd = causal ? Math.min(s, queryOffset + lastI + 1) : s;
           if (keyEnd <= 0) continue;
-          const rowOffset = qBase + i0 * d;
+          const rowOffset = (rowBase + r0) * d;
           gemmBlock(q, rowOffset, k, kvBase, p, 0, rows, keyEnd, d, false, true);
           gemmBlock(dO, rowOffset, v, kvBase, ds, 0, rows, keyEnd, d, false, true);
           for (let r = 0; r < rows; r++) {
@@ -71,10 +74,10 @@ export const attentionGradKernel: KernelConfig = {
             delta[r] = acc;
           }
           for (let r = 0; r < rows; r++) {
-            const i = i0 + r;
+            const i = (r0 + r) % t;
             const row = r * keyEnd;
             const limit = causal ? Math.min(keyEnd, queryOffset + i + 1) : keyEnd;
-            const rowLse = lse[(bi * hq + h) * t + i];
+            const rowLse = lse[rowBase + r0 + r];
             const querySeg = seg ? seg[segBase + queryOffset + i] : 0;
             const dr = delta[r];
             for (let j = 0; j < keyEnd; j++) {

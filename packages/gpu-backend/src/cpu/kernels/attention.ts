@@ -34,21 +34,26 @@ export const attentionKernel: KernelConfig = {
     const scale = attrs.scale;
     const causal = attrs.causal === true;
     const group = hq / hkv;
-    const block = Math.min(ATTENTION_BLOCK_ROWS, t);
+    // The query heads that share a KV head are consecutive, so their rows form
+    // one contiguous [group * T, D] matrix against the same keys: blocks of it
+    // make taller GEMMs (decoding with GQA gets `group` rows instead of 1).
+    const rowsPerKv = group * t;
+    const block = Math.min(ATTENTION_BLOCK_ROWS, rowsPerKv);
     const scores = new Float32Array(block * s);
     for (let bi = 0; bi < batch; bi++) {
-      for (let h = 0; h < hq; h++) {
-        const qBase = (bi * hq + h) * t * d;
-        const kvBase = (bi * hkv + Math.floor(h / group)) * s * d;
-        for (let i0 = 0; i0 < t; i0 += block) {
-          const rows = Math.min(block, t - i0);
-          const keyEnd = causal ? Math.min(s, queryOffset + i0 + rows) : s;
-          gemmBlock(q, qBase + i0 * d, k, kvBase, scores, 0, rows, keyEnd, d, false, true);
+      const segBase = bi * s;
+      for (let kvh = 0; kvh < hkv; kvh++) {
+        const rowBase = (bi * hq + kvh * group) * t; // first query row (and lse entry) of the group
+        const kvBase = (bi * hkv + kvh) * s * d;
+        for (let r0 = 0; r0 < rowsPerKv; r0 += block) {
+          const rows = Math.min(block, rowsPerKv - r0);
+          const lastI = Math.floor(r0 / t) === Math.floor((r0 + rows - 1) / t) ? (r0 + rows - 1) % t : t - 1;
+          const keyEnd = causal ? Math.min(s, queryOffset + lastI + 1) : s;
+          gemmBlock(q, (rowBase + r0) * d, k, kvBase, scores, 0, rows, keyEnd, d, false, true);
           for (let r = 0; r < rows; r++) {
-            const i = i0 + r;
+            const i = (r0 + r) % t;
             const row = r * keyEnd;
             const limit = causal ? Math.min(keyEnd, queryOffset + i + 1) : keyEnd;
-            const segBase = bi * s;
             const querySeg = seg ? seg[segBase + queryOffset + i] : 0;
             let m = -Infinity;
             for (let j = 0; j < limit; j++) {
@@ -65,7 +70,7 @@ export const attentionKernel: KernelConfig = {
               scores[row + j] = p;
               sum += p;
             }
-            const lseIndex = (bi * hq + h) * t + i;
+            const lseIndex = rowBase + r0 + r;
             if (sum === 0) {
               lse[lseIndex] = -Infinity;
               continue;
@@ -74,7 +79,7 @@ export const attentionKernel: KernelConfig = {
             const inv = 1 / sum;
             for (let j = 0; j < keyEnd; j++) scores[row + j] *= inv;
           }
-          gemmBlock(scores, 0, v, kvBase, o, qBase + i0 * d, rows, d, keyEnd, false, false);
+          gemmBlock(scores, 0, v, kvBase, o, (rowBase + r0) * d, rows, d, keyEnd, false, false);
         }
       }
     }
