@@ -45,6 +45,19 @@ describe('cpu backend storage', () => {
   });
 });
 
+describe('cpu backend lifecycle', () => {
+  it('rejects bad allocations and any use after dispose', async () => {
+    const cpu = await createCpuBackend();
+    expect(() => cpu.alloc(-1, 'float32')).toThrow('cpu.alloc: size must be a non-negative integer, got -1');
+    expect(() => cpu.alloc(1, 'float64' as never)).toThrow(/unknown dtype 'float64'/);
+    const s = cpu.alloc(3, 'int32');
+    cpu.dispose();
+    expect(cpu.memory()).toEqual({ bytesInUse: 0, storages: 0, peakBytes: 12 });
+    expect(() => cpu.alloc(1, 'float32')).toThrow("backend 'cpu' was disposed");
+    expect(() => cpu.readSync(s)).toThrow(/was used after release/);
+  });
+});
+
 describe('backend factory', () => {
   it('creates the cpu backend by name and lists the built-ins', async () => {
     const cpu = await createBackend('cpu');
