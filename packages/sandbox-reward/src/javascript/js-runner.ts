@@ -1,10 +1,17 @@
 import ivm from 'isolated-vm';
 import type { Limits, RunError, RunRecord, RunStatus } from '../types.js';
-import { preludeSource } from './prelude.js';
+import { preludeSource, USER_FILE } from './prelude.js';
 
-const USER_FILENAME = '<code>';
-/** Time the host allows `collect` (which may call the result's toString) after the run. */
+/** Time the host allows collecting output after a run was cut short. */
 const COLLECT_TIMEOUT_MS = 1_000;
+
+interface InnerError {
+  name: string;
+  message: string;
+  stack: string;
+  parse: boolean;
+  value: boolean;
+}
 
 interface Collected {
   stdout: string;
@@ -14,12 +21,17 @@ interface Collected {
   finalAnswer: boolean;
   result: unknown;
   resultText: string | null;
+  /** What the user code threw (caught inside the isolate). */
+  error: InnerError | null;
 }
+
+type RunFunction = (code: string | null, resultVariable: string | null) => string;
 
 /**
  * One isolated-vm isolate that runs JavaScript requests one after another,
  * each in a fresh context. The isolate is replaced when it dies (memory limit)
- * or when a request asks for a different memory limit.
+ * or when a request asks for a different memory limit. A run costs three calls
+ * into the isolate: create the context, run the prelude, run the code.
  */
 export class JsRunner {
   private isolate: ivm.Isolate | undefined;
@@ -29,51 +41,66 @@ export class JsRunner {
   async run(code: string, limits: Limits, resultVariable: string | undefined): Promise<RunRecord> {
     const started = performance.now();
     const isolate = this.isolateFor(limits.memoryMb);
-    let script: ivm.Script;
-    try {
-      script = await isolate.compileScript(code, { filename: USER_FILENAME });
-    } catch (error) {
-      if (isolate.isDisposed) return this.memoryRecord(started, error);
-      return record('syntax-error', started, emptyOutput(), describe(error, 'syntax-error'));
-    }
     let context: ivm.Context | undefined;
-    let collect: ivm.Reference<(resultVariable?: string) => string> | undefined;
+    let run: ivm.Reference<RunFunction> | undefined;
     try {
       context = await isolate.createContext();
-      collect = (await this.prelude(isolate, limits.outputBytes).run(context, { reference: true })) as ivm.Reference<
-        (resultVariable?: string) => string
-      >;
+      run = (await this.prelude(isolate, limits.outputBytes).run(context, { reference: true })) as ivm.Reference<RunFunction>;
       const cpuBefore = isolate.cpuTime;
-      let runError: unknown;
+      let cutShort: unknown;
+      let collected: Collected | undefined;
       try {
-        await script.run(context, { timeout: limits.timeoutMs });
-      } catch (error) {
-        runError = error;
-      }
-      const cpuMs = Number(isolate.cpuTime - cpuBefore) / 1e6;
-      if (isolate.isDisposed) return this.memoryRecord(started, runError);
-      let collected: Collected;
-      try {
-        const json = await collect.apply(undefined, [resultVariable], {
+        const json = await run.apply(undefined, [code, resultVariable ?? null], {
+          arguments: { copy: true },
           result: { copy: true },
-          timeout: COLLECT_TIMEOUT_MS,
+          timeout: limits.timeoutMs,
         });
         collected = JSON.parse(json) as Collected;
       } catch (error) {
-        if (isolate.isDisposed) return this.memoryRecord(started, error);
-        collected = emptyOutput();
+        cutShort = error;
       }
-      return classify(started, collected, runError, cpuMs, limits);
+      const cpuMs = Number(isolate.cpuTime - cpuBefore) / 1e6;
+      if (isolate.isDisposed) return this.memoryRecord(started, cutShort);
+      if (!collected) {
+        try {
+          const json = await run.apply(undefined, [null, null], { result: { copy: true }, timeout: COLLECT_TIMEOUT_MS });
+          collected = JSON.parse(json) as Collected;
+        } catch (error) {
+          if (isolate.isDisposed) return this.memoryRecord(started, error);
+          collected = emptyOutput();
+        }
+      }
+      if (collected.error?.parse) {
+        return record('syntax-error', started, emptyOutput(), await this.syntaxError(isolate, code, collected.error));
+      }
+      return classify(started, collected, cutShort, cpuMs, limits);
     } catch (error) {
       if (isolate.isDisposed) return this.memoryRecord(started, error);
       throw error;
     } finally {
       if (!isolate.isDisposed) {
-        script.release();
-        collect?.release();
+        run?.release();
         context?.release();
       }
     }
+  }
+
+  /** The parse error with its line: compiling the source as a script reports where it failed. */
+  private async syntaxError(isolate: ivm.Isolate, code: string, inner: InnerError): Promise<RunError> {
+    try {
+      (await isolate.compileScript(code, { filename: USER_FILE })).release();
+    } catch (error) {
+      if (error instanceof Error) {
+        const match = /\[[^\]]*:(\d+):\d+\]$/.exec(error.message);
+        return {
+          kind: 'syntax-error',
+          name: error.name,
+          message: error.message.replace(/\s*\[[^\]]*:\d+:\d+\]$/, ''),
+          ...(match ? { line: Number(match[1]) } : {}),
+        };
+      }
+    }
+    return { kind: 'syntax-error', name: inner.name, message: inner.message };
   }
 
   dispose(): void {
@@ -110,39 +137,26 @@ export class JsRunner {
 }
 
 function emptyOutput(): Collected {
-  return { stdout: '', stderr: '', exceeded: false, forbidden: null, finalAnswer: false, result: null, resultText: null };
+  return { stdout: '', stderr: '', exceeded: false, forbidden: null, finalAnswer: false, result: null, resultText: null, error: null };
 }
 
-function classify(started: number, c: Collected, runError: unknown, cpuMs: number, limits: Limits): RunRecord {
-  const message = runError instanceof Error ? runError.message : '';
-  if (runError !== undefined && /^Script execution timed out/.test(message)) {
-    return record('timeout', started, c, {
-      kind: 'timeout',
-      name: 'Timeout',
-      message: `the run exceeded its time limit (${limits.timeoutMs} ms)`,
-    });
-  }
-  if (cpuMs > limits.cpuMs) {
-    return record('timeout', started, c, {
-      kind: 'timeout',
-      name: 'CpuTimeLimit',
-      message: `the run used ${cpuMs.toFixed(0)} ms of CPU time, over its limit (${limits.cpuMs} ms)`,
-    });
-  }
+function classify(started: number, c: Collected, cutShort: unknown, cpuMs: number, limits: Limits): RunRecord {
+  const message = cutShort instanceof Error ? cutShort.message : '';
   if (c.forbidden !== null) {
     return record('forbidden', started, c, {
       kind: 'forbidden',
       name: 'ForbiddenError',
       message: `${c.forbidden} is not available in the sandbox`,
-      ...lineOf(runError),
+      ...lineOf(c.error?.stack),
     });
   }
-  if (runError !== undefined && message === 'Not supported' && runError instanceof Error) {
+  if (message === 'Not supported' || (c.error && !c.error.value && c.error.message === 'Not supported' && c.error.name === 'Error')) {
     // isolated-vm's answer to a dynamic import(): there is no module loader.
     return record('forbidden', started, c, {
       kind: 'forbidden',
       name: 'ForbiddenError',
       message: 'import() is not available in the sandbox',
+      ...lineOf(c.error?.stack),
     });
   }
   if (c.exceeded) {
@@ -152,15 +166,26 @@ function classify(started: number, c: Collected, runError: unknown, cpuMs: numbe
       message: `the run wrote more than ${limits.outputBytes} bytes`,
     });
   }
-  if (c.finalAnswer || runError === undefined) return record('ok', started, c);
-  if (
-    runError instanceof Error &&
-    runError.name === 'RangeError' &&
-    /allocation failed|Invalid (string|array|typed array) length|out of memory/i.test(message)
-  ) {
-    return record('memory', started, c, describe(runError, 'memory'));
+  if (cutShort !== undefined) {
+    return record('timeout', started, c, {
+      kind: 'timeout',
+      name: 'Timeout',
+      message: /timed out/i.test(message) ? `the run exceeded its time limit (${limits.timeoutMs} ms)` : message,
+    });
   }
-  return record('runtime-error', started, c, describe(runError, 'runtime-error'));
+  if (cpuMs > limits.cpuMs) {
+    return record('timeout', started, c, {
+      kind: 'timeout',
+      name: 'CpuTimeLimit',
+      message: `the run used ${cpuMs.toFixed(0)} ms of CPU time, over its limit (${limits.cpuMs} ms)`,
+    });
+  }
+  if (c.finalAnswer || c.error === null) return record('ok', started, c);
+  const e = c.error;
+  if (e.name === 'RangeError' && /allocation failed|Invalid (string|array|typed array) length|out of memory/i.test(e.message)) {
+    return record('memory', started, c, describe(e, 'memory'));
+  }
+  return record('runtime-error', started, c, describe(e, 'runtime-error'));
 }
 
 function record(status: RunStatus, started: number, c: Collected, error?: RunError): RunRecord {
@@ -177,28 +202,17 @@ function record(status: RunStatus, started: number, c: Collected, error?: RunErr
   return r;
 }
 
-function describe(error: unknown, kind: RunError['kind']): RunError {
-  if (error instanceof Error) {
-    const message = error.message.replace(/\s*\[<code>:\d+:\d+\]$/, '');
-    const traceback = (error.stack ?? '')
-      .split('\n')
-      .filter((line, i) => i === 0 || line.includes(USER_FILENAME))
-      .join('\n');
-    return { kind, name: error.name || 'Error', message, traceback, ...lineOf(error) };
-  }
-  // A thrown non-Error value (`throw 42`).
-  let text: string;
-  try {
-    text = typeof error === 'string' ? error : JSON.stringify(error) ?? String(error);
-  } catch {
-    text = String(error);
-  }
-  return { kind, name: 'Uncaught', message: `uncaught ${text}` };
+function describe(e: InnerError, kind: RunError['kind']): RunError {
+  if (e.value) return { kind, name: e.name, message: e.message };
+  const traceback = e.stack
+    .split('\n')
+    .filter((line, i) => i === 0 || line.includes(USER_FILE))
+    .join('\n');
+  return { kind, name: e.name || 'Error', message: e.message, traceback, ...lineOf(e.stack) };
 }
 
-function lineOf(error: unknown): { line?: number } {
-  if (!(error instanceof Error)) return {};
-  const text = `${error.message}\n${error.stack ?? ''}`;
-  const match = /<code>:(\d+)(?::\d+)?/.exec(text);
+function lineOf(stack: string | undefined): { line?: number } {
+  if (!stack) return {};
+  const match = new RegExp(`${USER_FILE.replace('.', '\\.')}:(\\d+)`).exec(stack);
   return match ? { line: Number(match[1]) } : {};
 }

@@ -1,11 +1,16 @@
+/** The name user code's frames carry in stacks (its `sourceURL`). */
+export const USER_FILE = 'user-code.js';
+
 /**
- * The script every fresh JavaScript context runs before the user's code.
+ * The script every fresh JavaScript context runs first.
  *
  * It installs `console` (captured, bounded output), `final_answer` and getters
  * that turn the usual host capabilities (`require`, `process`, `fetch`, ...)
  * into a recorded violation (WebAssembly among them: its memories are
- * allocated outside the isolate's heap limit), and evaluates to `collect`, a function the
- * host calls after the run to read everything back as one JSON string. All the
+ * allocated outside the isolate's heap limit), and evaluates to `run`, the
+ * function the host calls with the user's code: it evaluates the code
+ * (indirect eval, so it runs in global scope like a script) and returns
+ * everything as one JSON string — one call into the isolate per run. All the
  * run's state lives in this closure: the user code can overwrite globals, but
  * never the counters the host reads.
  */
@@ -23,6 +28,7 @@ export function preludeSource(outputBytes: number): string {
   const isSafeInteger = Number.isSafeInteger;
   const charCodeAt = Function.prototype.call.bind(String.prototype.charCodeAt);
   const TEXT_LIMIT = 4096;
+  const USER_FILE = ${JSON.stringify(USER_FILE)};
   let left = ${Math.floor(outputBytes)};
   let exceeded = false;
   let stdout = '';
@@ -142,17 +148,56 @@ export function preludeSource(outputBytes: number): string {
     }
   }
 
-  return function collect(resultVariable) {
-    let hasResult = answered;
-    let value = answer;
-    if (!answered && resultVariable) {
+  let variableSet = false;
+  let variableValue;
+  define(global, '__molrl_capture__', {
+    configurable: false,
+    writable: false,
+    value: (value) => {
+      variableSet = true;
+      variableValue = value;
+    },
+  });
+
+  function errorOf(thrown) {
+    if (thrown === FINAL) return null;
+    if (thrown instanceof Error) {
+      let stack = '';
       try {
-        value = indirectEval('typeof ' + resultVariable + " === 'undefined' ? undefined : " + resultVariable);
-        hasResult = value !== undefined;
-      } catch (e) {
-        hasResult = false;
+        stack = StringOf(thrown.stack);
+      } catch (e) {}
+      return {
+        name: StringOf(thrown.name),
+        message: StringOf(thrown.message),
+        stack: stack.slice(0, TEXT_LIMIT),
+        // A parse error of the user's source has no frame in it.
+        parse: thrown instanceof SyntaxError && stack.indexOf(USER_FILE) < 0,
+        value: false,
+      };
+    }
+    return { name: 'Uncaught', message: 'uncaught ' + textOf(thrown), stack: '', parse: false, value: true };
+  }
+
+  /**
+   * run(code, resultVariable): evaluate the user's code in this context and
+   * return everything as one JSON string. run(null) only collects (after a
+   * timeout cut the evaluation short).
+   */
+  return function run(code, resultVariable) {
+    let error = null;
+    if (typeof code === 'string') {
+      let source = code;
+      if (resultVariable) {
+        source += '\\n;__molrl_capture__(typeof ' + resultVariable + " === 'undefined' ? undefined : " + resultVariable + ');';
+      }
+      try {
+        indirectEval(source + '\\n//# sourceURL=' + USER_FILE);
+      } catch (thrown) {
+        error = errorOf(thrown);
       }
     }
+    let hasResult = answered || (variableSet && variableValue !== undefined);
+    const value = answered ? answer : variableValue;
     let result = null;
     let resultText = null;
     if (hasResult) {
@@ -165,9 +210,9 @@ export function preludeSource(outputBytes: number): string {
     }
     let text;
     try {
-      text = stringify({ stdout, stderr, exceeded, forbidden, finalAnswer: answered, result, resultText });
+      text = stringify({ stdout, stderr, exceeded, forbidden, finalAnswer: answered, result, resultText, error });
     } catch (e) {
-      text = stringify({ stdout, stderr, exceeded, forbidden, finalAnswer: answered, result: resultText, resultText });
+      text = stringify({ stdout, stderr, exceeded, forbidden, finalAnswer: answered, result: resultText, resultText, error });
     }
     return text;
   };
