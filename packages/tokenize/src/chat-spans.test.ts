@@ -79,4 +79,21 @@ describe('encodeChat role labels', () => {
     expect(t).toBeGreaterThan(0);
     expect(enc.messageIndex[t]).toBe(2);
   });
+
+  it('finds a message whose text also occurs in the template glue before it', () => {
+    // The tool's answer "user" also appears in the header "<|im_start|>user" the template writes before it.
+    const messages = [
+      { role: 'user', content: 'Who is asking?' },
+      { role: 'assistant', content: 'Checking.' },
+      { role: 'tool', content: 'user' },
+      { role: 'user', content: 'assistant' },
+    ];
+    const enc = tok.encodeChat(messages);
+    const start = enc.text.indexOf('<tool_response>\nuser') + '<tool_response>\n'.length;
+    expect(enc.spans[2]).toMatchObject({ start, end: start + 4, role: 'tool' });
+    expect(labelled(tok, enc, 2)).toBe('user');
+    expect(labelled(tok, enc, 3)).toBe('assistant');
+    const headerUser = enc.offsets.findIndex(([a, b]) => enc.text.slice(a, b) === 'user');
+    expect(enc.messageIndex[headerUser]).toBe(-1);
+  });
 });

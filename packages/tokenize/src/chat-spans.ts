@@ -1,11 +1,13 @@
 /**
  * Per-token message labels for a rendered conversation.
  *
- * The template is rendered once; each message's span in the rendered string is
- * found by locating, in order and after the previous message, the text fields the
- * message contributed (reasoning, content, tool-call names and arguments). Fields
- * the template dropped (e.g. Qwen3 drops the reasoning of earlier turns) are
- * simply not found. Spans:
+ * The template is rendered once. Each message's content is then located exactly
+ * by rendering again with a private-use marker inserted in its middle and checking
+ * that the second render is the first plus that one character (see
+ * locateContents). The message's other fields (reasoning, tool-call names and
+ * arguments) and contents the marker could not place are found in order after
+ * the previous message. Fields the template dropped (e.g. Qwen3 drops the
+ * reasoning of earlier turns) are simply not found. Spans:
  *  - system / user / tool messages: from their first to their last rendered field;
  *    the header and wrappers around them (`<|im_start|>user\n`, `<tool_response>\n`)
  *    are template glue;
@@ -52,34 +54,89 @@ function toolCallFields(m: ChatMessage): string[] {
   return out;
 }
 
-/** The strings a message contributes to the render, in the order templates write them: [as given, trimmed]. */
-function fieldsOf(m: ChatMessage): Array<[string, string]> {
-  const content = typeof m.content === 'string' ? m.content : '';
-  const fields: string[] = [];
-  if (typeof m.reasoning_content === 'string') fields.push(m.reasoning_content, content);
-  else if (content.includes('</think>')) {
-    const [before, ...rest] = content.split('</think>');
-    fields.push(before.split('<think>').pop()!, rest.join('</think>'));
-  } else fields.push(content);
-  return [...fields, ...toolCallFields(m)].map((f): [string, string] => [f, f.trim()]).filter(([, t]) => t.length > 0);
+interface Field {
+  /** As the message gives it, and trimmed (some templates strip fields). */
+  exact: string;
+  trimmed: string;
+  /** The message's `content` (not reasoning or a tool call). */
+  isContent: boolean;
 }
 
-export function findMessageSpans(text: string, messages: ChatMessage[], endOfTurn: string | undefined): MessageSpan[] {
+/** The strings a message contributes to the render, in the order templates write them. */
+function fieldsOf(m: ChatMessage): Field[] {
+  const content = typeof m.content === 'string' ? m.content : '';
+  const fields: Array<[string, boolean]> = [];
+  if (typeof m.reasoning_content === 'string') fields.push([m.reasoning_content, false], [content, true]);
+  else if (content.includes('</think>')) {
+    const [before, ...rest] = content.split('</think>');
+    fields.push([before.split('<think>').pop()!, false], [rest.join('</think>'), false]);
+  } else fields.push([content, true]);
+  for (const f of toolCallFields(m)) fields.push([f, false]);
+  return fields.map(([f, isContent]) => ({ exact: f, trimmed: f.trim(), isContent })).filter((f) => f.trimmed.length > 0);
+}
+
+const MARKER = '\ue000';
+
+/**
+ * Where each message's content starts in the rendered text, found by rendering
+ * again with one private-use character inserted in the middle of that content:
+ * when the second render is the first plus that one character, the insertion
+ * point is known exactly (no guessing among repeated strings). The middle keeps
+ * templates' prefix/suffix tests (`startswith('<tool_response>')`) unchanged; a
+ * render that changes otherwise, or content holding think tags, gives null.
+ */
+export function locateContents(text: string, messages: ChatMessage[], render: (messages: ChatMessage[]) => string): Array<number | null> {
+  return messages.map((m, i) => {
+    const c = m.content;
+    if (typeof c !== 'string' || c.trim().length < 2 || c.includes(MARKER) || c.includes('<think>') || c.includes('</think>')) return null;
+    let mid = Math.floor(c.length / 2);
+    if (mid > 0 && /[\udc00-\udfff]/.test(c[mid])) mid--; // keep surrogate pairs whole
+    const changed = messages.map((x, j) => (j === i ? { ...x, content: c.slice(0, mid) + MARKER + c.slice(mid) } : x));
+    let again: string;
+    try {
+      again = render(changed);
+    } catch {
+      return null;
+    }
+    const p = again.indexOf(MARKER);
+    if (p < 0 || again.length !== text.length + 1 || !again.startsWith(text.slice(0, p)) || again.slice(p + 1) !== text.slice(p)) return null;
+    // The rendered content holds c[mid] at p; it starts at p - mid, or later when the template stripped it.
+    for (let start = p - mid; start <= p; start++) {
+      const rendered = c.slice(mid - (p - start));
+      if (start >= 0 && text.startsWith(rendered.trimEnd(), start) && c.trimStart().startsWith(rendered.trimStart())) return start;
+    }
+    return null;
+  });
+}
+
+export function findMessageSpans(text: string, messages: ChatMessage[], endOfTurn: string | undefined, contentStarts: Array<number | null> = []): MessageSpan[] {
   const spans: MessageSpan[] = [];
   let cursor = 0;
   messages.forEach((m, i) => {
     let first = -1;
     let last = -1;
     let at = cursor;
-    for (const [exact, trimmed] of fieldsOf(m)) {
-      // Templates usually write a field as given; some strip it (Qwen3's reasoning).
-      let f = exact;
-      let k = text.indexOf(exact, at);
-      if (k < 0 && trimmed !== exact) {
-        f = trimmed;
-        k = text.indexOf(trimmed, at);
+    const fields = fieldsOf(m);
+    const anchor = contentStarts[i] ?? null;
+    for (const field of fields) {
+      let f = field.exact;
+      let k: number;
+      if (field.isContent && anchor !== null && anchor >= at) {
+        k = anchor;
+        const tail = m.content.slice(m.content.length - m.content.trimStart().length);
+        f = text.startsWith(field.exact, k) ? field.exact : text.startsWith(tail, k) ? tail : field.trimmed;
+      } else {
+        // Before a located content, only look in front of it (reasoning comes first).
+        const limit = anchor !== null && !field.isContent && fields.indexOf(field) < fields.findIndex((x) => x.isContent) ? anchor : text.length;
+        // Templates usually write a field as given; some strip it (Qwen3's reasoning).
+        k = text.indexOf(field.exact, at);
+        if ((k < 0 || k + f.length > limit) && field.trimmed !== field.exact) {
+          f = field.trimmed;
+          k = text.indexOf(field.trimmed, at);
+        }
+        if (k + f.length > limit) k = -1;
       }
-      if (k < 0 || f.length === 0) continue; // dropped by the template
+      if (k < 0) continue; // dropped by the template
       if (first < 0) first = k;
       last = k + f.length;
       at = last;
@@ -93,8 +150,8 @@ export function findMessageSpans(text: string, messages: ChatMessage[], endOfTur
       if (end < 0) end = start;
       if (endOfTurn && start >= 0) {
         const eot = text.indexOf(endOfTurn, end);
-        const nextHeader = text.indexOf('\n', end) >= 0 ? findNextFieldStart(text, messages, i + 1, end) : -1;
-        if (eot >= 0 && (nextHeader < 0 || eot < nextHeader)) end = eot + endOfTurn.length;
+        const next = findNextFieldStart(text, messages, i + 1, end, contentStarts);
+        if (eot >= 0 && (next < 0 || eot < next)) end = eot + endOfTurn.length;
       }
     }
     if (start < 0) {
@@ -107,10 +164,12 @@ export function findMessageSpans(text: string, messages: ChatMessage[], endOfTur
   return spans;
 }
 
-function findNextFieldStart(text: string, messages: ChatMessage[], from: number, at: number): number {
+function findNextFieldStart(text: string, messages: ChatMessage[], from: number, at: number, contentStarts: Array<number | null>): number {
   for (let j = from; j < messages.length; j++) {
-    for (const [, f] of fieldsOf(messages[j])) {
-      const k = text.indexOf(f, at);
+    const located = contentStarts[j];
+    for (const f of fieldsOf(messages[j])) {
+      if (f.isContent && located !== null && located !== undefined && located >= at) return located;
+      const k = text.indexOf(f.trimmed, at);
       if (k >= 0) return k;
     }
   }
@@ -119,7 +178,8 @@ function findNextFieldStart(text: string, messages: ChatMessage[], from: number,
 
 export function encodeChat(tokenizer: Tokenizer, messages: ChatMessage[], options: ChatTemplateOptions = {}): EncodedChat {
   const text = tokenizer.applyChatTemplate(messages, options);
-  const spans = findMessageSpans(text, messages, tokenizer.eosToken);
+  const contentStarts = locateContents(text, messages, (changed) => tokenizer.applyChatTemplate(changed, options));
+  const spans = findMessageSpans(text, messages, tokenizer.eosToken, contentStarts);
   for (const s of spans) {
     const m = messages[s.message];
     const piece = text.slice(s.start, s.end);

@@ -1,6 +1,6 @@
 export { Tokenizer, type DecodeOptions, type EncodeOptions, type Encoding, type TokenizerLoadOptions, type TruncationOptions } from './tokenizer.js';
 export { applyChatTemplate, selectTemplate, type ChatMessage, type ChatTemplateOptions, type ToolCall } from './chat-template.js';
-export { encodeChat, findMessageSpans, type EncodedChat, type MessageSpan } from './chat-spans.js';
+export { encodeChat, findMessageSpans, locateContents, type EncodedChat, type MessageSpan } from './chat-spans.js';
 export { TokenizerFormatError, UnsupportedComponentError } from './errors.js';
 export { hubFile, type HubOptions } from './hub.js';
 export { QWEN_SPLIT_PATTERN, qwenSplit } from './qwen-split.js';
