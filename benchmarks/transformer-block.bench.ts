@@ -5,7 +5,10 @@
  * backend's matmul rate measured in the same run at the block's largest
  * matmul shape ([256 x 512] x [512 x 1536]ᵀ, through the same tensor op).
  *
- *   node --import tsx --conditions=source benchmarks/transformer-block.bench.ts [--backend cpu|gpujs|webgpu] [--quick]
+ *   node --import tsx --conditions=source benchmarks/transformer-block.bench.ts [--backend cpu|gpujs|webgpu] [--mode webasm] [--quick]
+ *
+ * --mode is passed to the backend as its `mode` option (gpujs: webasm, cpu, webgpu,
+ * headlessgl); the rows' impl is then `<backend>-<mode>` (e.g. gpujs-webasm).
  *
  * FLOPs counted: the matmuls of the forward (q/k/v/o projections, the three
  * MLP matmuls, and the causal half of QKᵀ and PV), times 3 for forward plus
@@ -27,6 +30,7 @@ function flag(name: string): string | undefined {
 }
 
 const backendName = flag('--backend') ?? 'cpu';
+const mode = flag('--mode');
 const quick = process.argv.includes('--quick');
 const DIM = 512;
 const HEADS = 8;
@@ -34,8 +38,8 @@ const MLP = 1536;
 const SEQ = quick ? 64 : 256;
 const TIME_MS = quick ? 200 : 3000;
 
-await setBackend(backendName);
-console.log(`transformer block: dim ${DIM}, ${HEADS} heads, MLP ${MLP}, seq ${SEQ}, backend '${getBackend().name}'`);
+await setBackend(backendName, mode ? { mode } : undefined);
+console.log(`transformer block: dim ${DIM}, ${HEADS} heads, MLP ${MLP}, seq ${SEQ}, backend '${getBackend().name}'${mode ? ` (mode ${mode})` : ''}`);
 
 const block = new TransformerBlock({ dim: DIM, heads: HEADS, mlpHidden: MLP, seed: 7 });
 const x = randn([1, SEQ, DIM], { seed: 11 }).keep();
@@ -90,7 +94,7 @@ const flops = 3 * block.forwardFlops(1, SEQ);
 const gflops = flops / (fwdBwdMs * 1e6);
 const matmulGflops = (2 * SEQ * DIM * MLP) / (matmulMs * 1e6);
 
-const impl = getBackend().name;
+const impl = mode ? `${getBackend().name}-${mode}` : getBackend().name;
 const rows: ResultRow[] = [
   row({ case: 'transformer-block-fwd-bwd', impl, size: SEQ, value: fwdBwdMs, unit: 'ms' }),
   row({ case: 'transformer-block-fwd', impl, size: SEQ, value: fwdMs, unit: 'ms' }),
