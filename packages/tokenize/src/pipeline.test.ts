@@ -4,6 +4,7 @@ import { MULTILINGUAL, mathTexts, randomUnicode, seededRandom } from './test-uti
 import { Tokenizer } from './tokenizer.js';
 import type { TokenizerJson } from './tokenizer-json.js';
 import { trainBpeTokenizer } from './trainer.js';
+import { LLAMA3_SPLIT_PATTERN } from './qwen-split.js';
 
 /**
  * Pipelines other than Qwen's (GPT-2 style ByteLevel with its regex and prefix
@@ -30,6 +31,21 @@ describe('general tokenizer.json pipelines agree with @huggingface/tokenizers', 
           '<|im_start|>': { id: '<|im_start|>', ids: [1196], tokens: ['<|im_start|>'] },
           '<|im_end|>': { id: '<|im_end|>', ids: [1197], tokens: ['<|im_end|>'] },
         },
+      };
+    },
+    'Llama 3 split (numbers in groups of three) with a BOS template': (j) => {
+      j.pre_tokenizer = {
+        type: 'Sequence',
+        pretokenizers: [
+          { type: 'Split', pattern: { Regex: LLAMA3_SPLIT_PATTERN }, behavior: 'Isolated', invert: false },
+          { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: false },
+        ],
+      };
+      j.post_processor = {
+        type: 'TemplateProcessing',
+        single: [{ SpecialToken: { id: '<|endoftext|>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
+        pair: [{ Sequence: { id: 'A', type_id: 0 } }, { Sequence: { id: 'B', type_id: 1 } }],
+        special_tokens: { '<|endoftext|>': { id: '<|endoftext|>', ids: [1195], tokens: ['<|endoftext|>'] } },
       };
     },
     'NFKC + lowercase, digits split, byte-level': (j) => {

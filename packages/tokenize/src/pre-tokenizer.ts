@@ -6,7 +6,7 @@
  */
 import { TokenizerFormatError, UnsupportedComponentError } from './errors.js';
 import { onigToJsRegex } from './onig-regex.js';
-import { QWEN_SPLIT_PATTERN, qwenSplit } from './qwen-split.js';
+import { qwenSplit, scannerDigitsFor } from './qwen-split.js';
 import { expectComponent, expectString, optionalBoolean, type ComponentJson } from './tokenizer-json.js';
 import { CLASS_NUMBER, classOf, isWhiteSpace } from './unicode-classes.js';
 
@@ -120,9 +120,9 @@ function byRegex(re: RegExp, behavior: SplitBehavior, invert: boolean): (p: Piec
   return (p) => splitByMatches(p, regexMatches(re, p.text), behavior, invert);
 }
 
-/** The Qwen scanner as a split function (same pieces as its regex with Isolated). */
-function qwenPieces(p: Piece): Piece[] {
-  const [ends, n] = qwenSplit(p.text, 0, p.text.length, new Int32Array(64));
+/** The scanner as a split function (same pieces as its regex with Isolated). */
+function scannerPieces(p: Piece, maxDigits: number): Piece[] {
+  const [ends, n] = qwenSplit(p.text, 0, p.text.length, new Int32Array(64), maxDigits);
   const out: Piece[] = [];
   let a = 0;
   for (let i = 0; i < n; i++) {
@@ -145,7 +145,8 @@ export function buildPreTokenizer(json: ComponentJson | null | undefined, field 
       const behavior = behaviorOf(json.behavior, `${field}.behavior`, file);
       const invert = optionalBoolean(json.invert, `${field}.invert`, false, file);
       if (pattern && typeof pattern.Regex === 'string') {
-        if (pattern.Regex === QWEN_SPLIT_PATTERN && behavior === 'Isolated' && !invert) return each(qwenPieces);
+        const digits = scannerDigitsFor(pattern.Regex);
+        if (digits > 0 && behavior === 'Isolated' && !invert) return each((p) => scannerPieces(p, digits));
         return each(byRegex(onigToJsRegex(pattern.Regex, `${field}.pattern.Regex`), behavior, invert));
       }
       if (pattern && typeof pattern.String === 'string') {

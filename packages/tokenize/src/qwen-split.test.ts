@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { onigToJsRegex } from './onig-regex.js';
-import { QWEN_SPLIT_PATTERN, qwenSplit } from './qwen-split.js';
+import { LLAMA3_SPLIT_PATTERN, QWEN_SPLIT_PATTERN, qwenSplit } from './qwen-split.js';
 import { PACKAGE_DIR, randomUnicode, seededRandom } from './test-util/corpus.test-util.js';
 import { ReferenceBpe } from './test-util/reference-bpe.test-util.js';
 import { isWhiteSpace } from './unicode-classes.js';
@@ -57,5 +57,17 @@ describe('the hand-written Qwen split scanner', () => {
     expect(isWhiteSpace(0xfeff)).toBe(false);
     expect(scan('x \ufeffy')).toEqual(['x', ' \ufeff', 'y']);
     expect(scan('x \u0085y')).toEqual(['x', ' ', '\u0085y']);
+  });
+
+  it('with 3-digit groups, matches the Llama 3 / cl100k pattern', () => {
+    const llama3 = onigToJsRegex(LLAMA3_SPLIT_PATTERN);
+    expect(LLAMA3_SPLIT_PATTERN).toContain('\\p{N}{1,3}');
+    const texts = [...randomUnicode(seededRandom(9), 1000, 30), '1234567 12 1 ١٢٣٤ 𝟙𝟚𝟛𝟜 x2024y', 'v1.23.456'];
+    for (const t of texts) {
+      const [ends, n] = qwenSplit(t, 0, t.length, new Int32Array(4), 3);
+      const pieces: string[] = [];
+      for (let i = 0, a = 0; i < n; a = ends[i], i++) pieces.push(t.slice(a, ends[i]));
+      expect(pieces, JSON.stringify(t)).toEqual([...t.matchAll(llama3)].map((m) => m[0]));
+    }
   });
 });

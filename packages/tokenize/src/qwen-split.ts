@@ -1,6 +1,6 @@
 /**
- * A hand-written scanner equivalent to the split regex of Qwen2/Qwen3 (and the
- * GPT-4 cl100k family without its 1-3 digit groups):
+ * A hand-written scanner equivalent to the split regex of Qwen2/Qwen3 (and, with
+ * `maxDigits` 3, of Llama 3 / GPT-4's cl100k, whose numbers go in groups of 1-3):
  *
  *   (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
  *
@@ -15,6 +15,14 @@ import { CLASS_ANY_SPACE, CLASS_LETTER, CLASS_NEWLINE, CLASS_NUMBER, CLASS_OTHER
 /** The pattern string as it appears in Qwen's tokenizer.json. */
 export const QWEN_SPLIT_PATTERN =
   "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+
+/** The same with numbers in groups of up to three digits (Llama 3, GPT-4's cl100k). */
+export const LLAMA3_SPLIT_PATTERN = QWEN_SPLIT_PATTERN.replace('|\\p{N}|', '|\\p{N}{1,3}|');
+
+/** How many digits one number piece may hold, for the patterns the scanner implements; 0 for others. */
+export function scannerDigitsFor(pattern: string): number {
+  return pattern === QWEN_SPLIT_PATTERN ? 1 : pattern === LLAMA3_SPLIT_PATTERN ? 3 : 0;
+}
 
 function isLower(c: number, lower: number): boolean {
   return c === lower || c === lower - 32;
@@ -37,7 +45,7 @@ function contractionLength(text: string, i: number, end: number): number {
  * Split text[start, end) into pieces; writes each piece's end index into `ends`
  * (growing it when needed) and returns [ends, count].
  */
-export function qwenSplit(text: string, start: number, end: number, ends: Int32Array): [Int32Array, number] {
+export function qwenSplit(text: string, start: number, end: number, ends: Int32Array, maxDigits = 1): [Int32Array, number] {
   let n = 0;
   let i = start;
   while (i < end) {
@@ -75,9 +83,10 @@ export function qwenSplit(text: string, start: number, end: number, ends: Int32A
       i = j;
       continue;
     }
-    // 3: \p{N}
+    // 3: \p{N} (or \p{N}{1,maxDigits})
     if (k === CLASS_NUMBER) {
       i += w;
+      for (let d = 1; d < maxDigits && i < end && classAt(text, i, end) === CLASS_NUMBER; d++) i += text.codePointAt(i)! > 0xffff ? 2 : 1;
       ends[n++] = i;
       continue;
     }

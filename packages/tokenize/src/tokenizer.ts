@@ -20,7 +20,7 @@ import { buildNormalizer, type AlignedText, type Normalizer } from './normalizer
 import { buildPostProcessor, type PostProcessor } from './post-processor.js';
 import { buildPreTokenizer, type Piece, type PreTokenizer } from './pre-tokenizer.js';
 import { hubFile, type HubOptions } from './hub.js';
-import { QWEN_SPLIT_PATTERN, qwenSplit } from './qwen-split.js';
+import { qwenSplit, scannerDigitsFor } from './qwen-split.js';
 import { qwen3TokenizerFiles } from './qwen3.js';
 import { tokenContent, validateTokenizerJson, type TokenizerConfigJson, type TokenizerJson } from './tokenizer-json.js';
 
@@ -59,21 +59,26 @@ export interface TokenizerLoadOptions {
   cacheSize?: number;
 }
 
-function isQwenPipeline(json: TokenizerJson): boolean {
+/**
+ * Digits per number piece when the pipeline is Split(scanner pattern, Isolated) +
+ * ByteLevel without its own regex or prefix space under a Unicode normalizer (Qwen,
+ * Llama 3): encode then runs the scanner directly. 0 otherwise.
+ */
+function scannerPipelineDigits(json: TokenizerJson): number {
   const pre = json.pre_tokenizer;
-  if (!pre || pre.type !== 'Sequence' || !Array.isArray(pre.pretokenizers) || pre.pretokenizers.length !== 2) return false;
+  if (!pre || pre.type !== 'Sequence' || !Array.isArray(pre.pretokenizers) || pre.pretokenizers.length !== 2) return 0;
   const [split, bl] = pre.pretokenizers as Array<Record<string, unknown>>;
   const pattern = split.pattern as { Regex?: string } | undefined;
-  return (
+  const digits = typeof pattern?.Regex === 'string' ? scannerDigitsFor(pattern.Regex) : 0;
+  const ok =
     split.type === 'Split' &&
-    pattern?.Regex === QWEN_SPLIT_PATTERN &&
     (split.behavior ?? 'Isolated') === 'Isolated' &&
     !split.invert &&
     bl.type === 'ByteLevel' &&
     bl.add_prefix_space === false &&
     bl.use_regex === false &&
-    (!json.normalizer || ['NFC', 'NFD', 'NFKC', 'NFKD'].includes(json.normalizer.type))
-  );
+    (!json.normalizer || ['NFC', 'NFD', 'NFKC', 'NFKD'].includes(json.normalizer.type));
+  return ok ? digits : 0;
 }
 
 let qwen3Instance: Tokenizer | undefined;
@@ -89,6 +94,7 @@ export class Tokenizer {
   private readonly decoder: Decoder | null;
   /** Qwen-style pipeline: the hand-written scanner and byte-level BPE, no per-piece objects. */
   private readonly fast: boolean;
+  private readonly scannerDigits: number;
   private ends: Int32Array = new Int32Array(4096);
 
   private constructor(json: TokenizerJson, config: TokenizerConfigJson, options: TokenizerLoadOptions) {
@@ -104,7 +110,8 @@ export class Tokenizer {
     this.preTokenizer = buildPreTokenizer(json.pre_tokenizer, 'pre_tokenizer', file);
     this.postProcessor = buildPostProcessor(json.post_processor, 'post_processor', file);
     this.decoder = buildDecoder(json.decoder, 'decoder', file);
-    this.fast = isQwenPipeline(json) && this.model.byteToId !== null && !this.added.hasNormalized;
+    this.scannerDigits = scannerPipelineDigits(json);
+    this.fast = this.scannerDigits > 0 && this.model.byteToId !== null && !this.added.hasNormalized;
   }
 
   /** From parsed (or string) tokenizer.json and, optionally, tokenizer_config.json. */
@@ -305,7 +312,7 @@ export class Tokenizer {
   private encodeSegmentIds(segment: string, split: boolean, ids: number[]): void {
     if (this.fast) {
       const text = this.normalizer ? this.normalizer.normalize(segment) : segment;
-      const [ends, n] = qwenSplit(text, 0, text.length, this.ends);
+      const [ends, n] = qwenSplit(text, 0, text.length, this.ends, this.scannerDigits);
       this.ends = ends;
       const model = this.model;
       let a = 0;
