@@ -1,5 +1,6 @@
 import type { KernelAttrs, TensorInfo } from '../backend.js';
 import type { DType } from '../dtype.js';
+import { seededRandom } from '../conformance/host-data.js';
 import { createCpuBackend, type CpuBackend } from './index.js';
 
 export interface HostTensor {
@@ -30,18 +31,6 @@ let shared: Promise<CpuBackend> | null = null;
 export function sharedCpu(): Promise<CpuBackend> {
   shared ??= createCpuBackend();
   return shared;
-}
-
-/** Deterministic host PRNG (mulberry32) for test inputs. */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function randomArray(n: number, seed: number, low = -1, high = 1): Float32Array {
