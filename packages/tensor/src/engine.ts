@@ -28,6 +28,8 @@ export interface EngineState {
   liveTensors: number;
   nextTensorId: number;
   pendingChecks: Promise<void>[];
+  /** First failed asynchronous numerics check, thrown by the next read. */
+  numericsError: Error | null;
   /** The op whose backward is running (named in numerics errors). */
   backwardOp: string | null;
 }
@@ -41,6 +43,7 @@ export const engine: EngineState = {
   nextTensorId: 0,
   pendingChecks: [],
   backwardOp: null,
+  numericsError: null,
 };
 
 /**
@@ -97,9 +100,16 @@ export function getDebug(): Readonly<Required<DebugOptions>> {
 
 /** Await queued numerics checks (asynchronous backends); rejects with the first failure. */
 export async function flushNumericsChecks(): Promise<void> {
-  const pending = engine.pendingChecks;
-  engine.pendingChecks = [];
-  await Promise.all(pending);
+  while (engine.pendingChecks.length) {
+    const pending = engine.pendingChecks;
+    engine.pendingChecks = [];
+    await Promise.all(pending);
+  }
+  const error = engine.numericsError;
+  if (error) {
+    engine.numericsError = null;
+    throw error;
+  }
 }
 
 export interface TensorMemoryInfo extends MemoryInfo {

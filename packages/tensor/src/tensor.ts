@@ -4,7 +4,7 @@
  */
 import type { DType, TensorInfo } from '@molrl/gpu-backend';
 import { isFloat } from '@molrl/gpu-backend';
-import { engine } from './engine.js';
+import { engine, flushNumericsChecks } from './engine.js';
 import type { GradNode } from './autograd/node.js';
 import { fmt, type Shape, sizeOf } from './shape.js';
 import { StorageRef } from './storage.js';
@@ -114,11 +114,7 @@ export class Tensor {
   /** Host copy of the data, row-major, widened to float32 (int32 tensors: exact below 2^24; see intData()). */
   async data(): Promise<Float32Array> {
     this.assertAlive('data');
-    if (engine.pendingChecks.length) {
-      const pending = engine.pendingChecks;
-      engine.pendingChecks = [];
-      await Promise.all(pending);
-    }
+    if (engine.pendingChecks.length || engine.numericsError) await flushNumericsChecks();
     const d = await this.ref.backend.read(this.ref.storage);
     return toF32(d, this.size);
   }

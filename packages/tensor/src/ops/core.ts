@@ -99,18 +99,17 @@ function checkNumerics(t: Tensor, op: string): void {
   };
   if (backend.readSync) report(backend.readSync(t.ref.storage));
   else {
+    // Asynchronous device: check when the data arrives; the first failure is
+    // kept and thrown by the next data() / flushNumericsChecks().
     const ref = t.ref.retain();
     engine.pendingChecks.push(
-      backend.read(ref.storage).then(
-        (d) => {
-          ref.release();
-          report(d);
-        },
-        (e) => {
-          ref.release();
-          throw e;
-        },
-      ),
+      backend
+        .read(ref.storage)
+        .then((d) => report(d))
+        .catch((e: unknown) => {
+          engine.numericsError ??= e instanceof Error ? e : new Error(String(e));
+        })
+        .finally(() => ref.release()),
     );
   }
 }
