@@ -59,6 +59,7 @@ export {
   isNaN,
   isInf,
   sumToShape,
+  clamp,
   type Operand,
   matmul,
   type MatmulOptions,

@@ -223,6 +223,7 @@ export class Tensor {
   sigmoid(): Tensor { return ops.sigmoid(this); }
   tanh(): Tensor { return ops.tanh(this); }
   relu(): Tensor { return ops.relu(this); }
+  clamp(low?: number, high?: number): Tensor { return ops.clamp(this, low, high); }
   isNaN(): Tensor { return ops.isNaN(this); }
   isInf(): Tensor { return ops.isInf(this); }
   matmul(b: Tensor, options?: ops.MatmulOptions): Tensor { return ops.matmul(this, b, options); }
@@ -242,7 +243,12 @@ export class Tensor {
   swapAxes(a: number, b: number): Tensor { return ops.swapAxes(this, a, b); }
   slice(begin: readonly number[], size?: readonly number[]): Tensor { return ops.slice(this, begin, size); }
   broadcastTo(shape: readonly number[]): Tensor { return ops.broadcastTo(this, shape); }
+  concat(others: readonly Tensor[], axis = 0): Tensor { return ops.concat([this, ...others], axis); }
+  split(sizes: number | readonly number[], axis = 0): Tensor[] { return ops.split(this, sizes, axis); }
   gather(indices: Tensor): Tensor { return ops.gather(this, indices); }
+  embedding(ids: Tensor): Tensor { return ops.embedding(this, ids); }
+  /** PyTorch's x.where(condition, other): condition ? x : other. */
+  where(condition: Tensor, other: Operand): Tensor { return ops.where(condition, this, other); }
   takeAlongAxis(indices: Tensor): Tensor { return ops.takeAlongAxis(this, indices); }
   cast(dtype: DType): Tensor { return ops.cast(this, dtype); }
   clone(): Tensor { return ops.clone(this); }

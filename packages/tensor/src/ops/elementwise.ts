@@ -188,3 +188,16 @@ export const tanh = (x: Tensor): Tensor => unary('tanh', x);
 export const relu = (x: Tensor): Tensor => unary('relu', x);
 export const isNaN = (x: Tensor): Tensor => unary('isNaN', x);
 export const isInf = (x: Tensor): Tensor => unary('isInf', x);
+
+/** Clamp into [low, high] (either bound may be left out); the gradient passes where x is inside. */
+export function clamp(x: Tensor, low?: number, high?: number): Tensor {
+  if (low !== undefined && high !== undefined && low > high) throw new Error(`clamp: low ${low} is above high ${high}`);
+  let y = x;
+  if (high !== undefined) y = minimum(y, high);
+  if (low !== undefined) {
+    const lowered = maximum(y, low);
+    if (y !== x) y.dispose();
+    y = lowered;
+  }
+  return y === x ? scalarOp('mul', x, 1, false) : y;
+}

@@ -1,7 +1,7 @@
 /** Every differentiable op against central finite differences (float32 forward, float64 differences). */
 import { beforeAll, describe, it } from 'vitest';
 import {
-  abs, add, attention, broadcastTo, cast, clone, concat, crossEntropy, div, exp, gather, gradcheck, log, logSoftmax, logSumExp,
+  abs, add, attention, clamp, broadcastTo, cast, clone, concat, crossEntropy, div, exp, gather, gradcheck, log, logSoftmax, logSumExp,
   matmul, max, maximum, mean, min, minimum, mul, neg, pow, reciprocal, relu, reshape, rmsNorm, rope, rsqrt, setBackend,
   sigmoid, silu, slice, softmax, split, sqrt, square, squeeze, stack, sub, sum, takeAlongAxis, tanh, tensor, transpose,
   unsqueeze, where, type Tensor,
@@ -47,6 +47,10 @@ describe('elementwise gradients', () => {
     await gradcheck((x, y) => pow(x!, y!), [t([2, 3], 7, 0.5, 2), t([2, 3], 8, -1, 2)]);
     await gradcheck((x) => pow(x!, 3), [t([4], 9, -1, 1)]);
     await gradcheck((x) => pow(2, x!), [t([4], 10)]);
+  });
+  it('clamp', async () => {
+    await gradcheck((x) => clamp(x!, -0.5, 0.5), [tensor([-0.9, -0.3, 0.1, 0.45, 0.8], [5])]);
+    await gradcheck((x) => x!.clamp(undefined, 0.2), [tensor([-0.9, 0.1, 0.8], [3])]);
   });
   it('maximum and minimum (tensor and scalar)', async () => {
     await gradcheck((x, y) => maximum(x!, y!), [t([2, 4], 11), t([4], 12)]);
