@@ -22,6 +22,7 @@ export const FAULTS: Record<number, string> = {
   2: "kernel 'scatterAddRows': an index is out of range [0, numRows)",
   3: "kernel 'takeAlongAxis': an index is out of range [0, V)",
   4: "kernel 'putAlongAxis': an index is out of range [0, size)",
+  5: "kernel 'crossEntropy': a target is out of range [0, V) and not the ignore index",
 };
 
 /**

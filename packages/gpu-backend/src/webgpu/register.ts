@@ -4,6 +4,7 @@ import { adamw } from './kernels/adamw.js';
 import { attention, attentionGrad } from './kernels/attention.js';
 import { binaryKernel, BINARY_OPS } from './kernels/binary.js';
 import { cast, copy } from './kernels/cast.js';
+import { crossEntropy, crossEntropyGrad } from './kernels/cross-entropy.js';
 import { fill } from './kernels/fill.js';
 import { gatherRows, putAlongAxis, scatterAddRows, takeAlongAxis } from './kernels/gather.js';
 import { concat, slice, sliceGrad, transpose } from './kernels/layout.js';
@@ -58,6 +59,9 @@ export const WEBGPU_KERNELS: Record<string, KernelFunc<any>> = {
   // Extras (not in the contract): the two matmul kernels by name, for benchmarks and tuning.
   matmulTiled,
   matmulRegblock,
+  // Extras: fused cross-entropy over large vocabularies (see kernels/cross-entropy.ts).
+  crossEntropy,
+  crossEntropyGrad,
 };
 
 /** Register every webgpu kernel (idempotent). */

@@ -36,7 +36,8 @@ function randn(n: number, seed: number, scale = 1): Float32Array {
   return Float32Array.from({ length: n }, () => (r() * 2 - 1) * scale);
 }
 
-describe.skipIf(!probe.available)('webgpu kernels against cpu', () => {
+// lavapipe shares the CPU with everything else: generous timeouts, no timing assertions.
+describe.skipIf(!probe.available)('webgpu kernels against cpu', { timeout: 240_000 }, () => {
   let gpu: WebgpuBackend;
   let cpu: Backend;
   beforeAll(async () => {
@@ -191,6 +192,33 @@ describe.skipIf(!probe.available)('webgpu kernels against cpu', () => {
       const [out, lse] = await runOn(cpu, 'attention', [q, k, v, ...extra], attrs);
       await same('attentionGrad', [dOut, q, k, v, { data: out!.data, shape: out!.shape }, { data: lse!.data, shape: lse!.shape }, ...extra], attrs, 1e-4);
     }
+  });
+
+  it('fused cross-entropy and its gradient match the composed cpu kernels', async () => {
+    const N = 4;
+    const V = 5000;
+    const logits = { data: randn(N * V, 60, 6), shape: [N, V] };
+    const targets = { data: [7, -100, 4999, 0], shape: [N], dtype: 'int32' as const };
+    const dLoss = { data: [1, 2, 0.5, -1], shape: [N] };
+    const [loss, lse] = await runOn(gpu, 'crossEntropy', [logits, targets], {});
+    const [lseRef] = await runOn(cpu, 'logSumExp', [logits], { axis: -1 });
+    const [softmax] = await runOn(cpu, 'softmax', [logits], { axis: -1 });
+    for (let r = 0; r < N; r++) {
+      const t = targets.data[r]!;
+      expect(lse!.data[r]).toBeCloseTo(lseRef!.data[r]!, 4);
+      expect(loss!.data[r]).toBeCloseTo(t < 0 ? 0 : lseRef!.data[r]! - logits.data[r * V + t]!, 4);
+    }
+    const [dx] = await runOn(gpu, 'crossEntropyGrad', [dLoss, logits, targets, { data: lse!.data, shape: [N] }], {});
+    let worst = 0;
+    for (let r = 0; r < N; r++) {
+      const t = targets.data[r]!;
+      for (let j = 0; j < V; j++) {
+        const want = t < 0 ? 0 : dLoss.data[r]! * (softmax!.data[r * V + j]! - (j === t ? 1 : 0));
+        worst = Math.max(worst, Math.abs(dx!.data[r * V + j]! - want));
+      }
+    }
+    expect(worst).toBeLessThan(1e-6);
+    await expect(runOn(gpu, 'crossEntropy', [logits, { data: [1, 2, V, 3], shape: [N], dtype: 'int32' }], {})).rejects.toThrow(/crossEntropy.*5000/);
   });
 
   it('gather, scatter, take/put along axis, and out-of-range indices', async () => {

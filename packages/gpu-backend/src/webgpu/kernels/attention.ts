@@ -2,7 +2,14 @@ import type { KernelFunc, TensorInfo } from '../../backend.js';
 import type { WebgpuBackend } from '../backend.js';
 import { FLAT_BUILTINS, FLAT_WG, grid, type Params } from '../program.js';
 import type { WebgpuStorage } from '../storage.js';
-import { buf, gpu, output, requireFloat32, requireInputs, requireInt32, WG } from './util.js';
+import { buf, gpu, output, requireFloat32, requireInputs, requireInt32 } from './util.js';
+
+/**
+ * Threads per workgroup. Each thread carries a whole query (or key) row, so a
+ * launch has only B*H*T threads: small workgroups spread them over every
+ * multiprocessor (256 would leave most of an H100 idle at T = 1024).
+ */
+const WG = 64;
 
 export interface AttentionAttrs {
   scale: number;
@@ -64,6 +71,18 @@ fn visible(b: u32, t: u32, j: u32) -> bool {
 }`;
 }
 
+/** Rows are read as vec4 where D allows it (every real head size): a quarter of the loads and loop trips. */
+function vectorized(D: number): { VT: string; N: number; ZERO: string; VDOT: string } {
+  const v4 = D % 4 === 0;
+  const VT = v4 ? 'vec4<f32>' : 'f32';
+  return {
+    VT,
+    N: v4 ? D / 4 : D,
+    ZERO: v4 ? 'vec4<f32>(0.0)' : '0.0',
+    VDOT: `fn vdot(a: ${VT}, b: ${VT}) -> f32 { return ${v4 ? 'dot(a, b)' : 'a * b'}; }`,
+  };
+}
+
 /**
  * Forward: one thread per query row, online softmax over the keys with the
  * row's q and output accumulator in registers (D is baked into the shader).
@@ -77,15 +96,17 @@ function forward(b: WebgpuBackend, inputs: readonly TensorInfo[], attrs: Attenti
   const lse = output(b, [p.B, p.Hq, p.T]);
   if (p.B * p.Hq * p.T === 0) return [out, lse];
   const D = p.D;
+  const { VT, N, ZERO, VDOT } = vectorized(D);
   const segDecl = p.seg ? '@group(0) @binding(6) var<storage, read> SEG: array<i32>;' : '';
   const code = /* wgsl */ `
-@group(0) @binding(1) var<storage, read> Q: array<f32>;
-@group(0) @binding(2) var<storage, read> K: array<f32>;
-@group(0) @binding(3) var<storage, read> V: array<f32>;
-@group(0) @binding(4) var<storage, read_write> O: array<f32>;
+@group(0) @binding(1) var<storage, read> Q: array<${VT}>;
+@group(0) @binding(2) var<storage, read> K: array<${VT}>;
+@group(0) @binding(3) var<storage, read> V: array<${VT}>;
+@group(0) @binding(4) var<storage, read_write> O: array<${VT}>;
 @group(0) @binding(5) var<storage, read_write> LSE: array<f32>;
 ${segDecl}
 ${visibility(attrs.causal, !!p.seg)}
+${VDOT}
 @compute @workgroup_size(${WG}) fn main(${FLAT_BUILTINS}) {
   let row = ${FLAT_WG} * ${WG}u + lid;
   if (row >= u.rows) { return; }
@@ -93,26 +114,26 @@ ${visibility(attrs.causal, !!p.seg)}
   let bh = row / u.T;
   let h = bh % u.Hq;
   let bi = bh / u.Hq;
-  let kvBase = (bi * u.Hkv + h / (u.Hq / u.Hkv)) * u.S * ${D}u;
-  var q: array<f32, ${D}>;
-  var acc: array<f32, ${D}>;
-  for (var d = 0u; d < ${D}u; d++) { q[d] = Q[row * ${D}u + d] * u.scale; acc[d] = 0.0; }
+  let kvBase = (bi * u.Hkv + h / (u.Hq / u.Hkv)) * u.S * ${N}u;
+  var q: array<${VT}, ${N}>;
+  var acc: array<${VT}, ${N}>;
+  for (var d = 0u; d < ${N}u; d++) { q[d] = Q[row * ${N}u + d] * u.scale; acc[d] = ${ZERO}; }
   var m = -f32_inf();
   var l = 0.0;
   for (var j = 0u; j < u.S; j++) {
     if (!visible(bi, t, j)) { continue; }
-    let kb = kvBase + j * ${D}u;
+    let kb = kvBase + j * ${N}u;
     var s = 0.0;
-    for (var d = 0u; d < ${D}u; d++) { s = fma(q[d], K[kb + d], s); }
+    for (var d = 0u; d < ${N}u; d++) { s += vdot(q[d], K[kb + d]); }
     let mNew = max(m, s);
     let corr = exp(m - mNew);
     let pj = exp(s - mNew);
     l = l * corr + pj;
-    for (var d = 0u; d < ${D}u; d++) { acc[d] = acc[d] * corr + pj * V[kb + d]; }
+    for (var d = 0u; d < ${N}u; d++) { acc[d] = acc[d] * corr + pj * V[kb + d]; }
     m = mNew;
   }
   let inv = select(0.0, 1.0 / l, l > 0.0);
-  for (var d = 0u; d < ${D}u; d++) { O[row * ${D}u + d] = acc[d] * inv; }
+  for (var d = 0u; d < ${N}u; d++) { O[row * ${N}u + d] = acc[d] * inv; }
   LSE[row] = select(-f32_inf(), m + log(l), l > 0.0);
 }`;
   b.dispatch({
@@ -147,6 +168,7 @@ function backward(b: WebgpuBackend, inputs: readonly TensorInfo[], attrs: Attent
   const dv = output(b, v.shape, 'float32', p.B * p.Hq * p.T === 0);
   if (p.B * p.Hq * p.T === 0 || p.B * p.Hkv * p.S === 0) return [dq, dk, dv];
   const D = p.D;
+  const { VT, N, ZERO, VDOT } = vectorized(D);
   const rowsD = b.createStorage(p.B * p.Hq * p.T, 'float32');
   const dkv = b.createStorage(2 * p.B * p.Hkv * p.S * D, 'float32');
   const segDecl = (binding: number) => (p.seg ? `@group(0) @binding(${binding}) var<storage, read> SEG: array<i32>;` : '');
@@ -155,14 +177,15 @@ function backward(b: WebgpuBackend, inputs: readonly TensorInfo[], attrs: Attent
   b.dispatch({
     name: 'attentionGrad',
     code: /* wgsl */ `
-@group(0) @binding(1) var<storage, read> DO: array<f32>;
-@group(0) @binding(2) var<storage, read> O: array<f32>;
+@group(0) @binding(1) var<storage, read> DO: array<${VT}>;
+@group(0) @binding(2) var<storage, read> O: array<${VT}>;
 @group(0) @binding(3) var<storage, read_write> DI: array<f32>;
+${VDOT}
 @compute @workgroup_size(${WG}) fn main(${FLAT_BUILTINS}) {
   let row = ${FLAT_WG} * ${WG}u + lid;
   if (row >= u.rows) { return; }
   var di = 0.0;
-  for (var d = 0u; d < ${D}u; d++) { di = fma(DO[row * ${D}u + d], O[row * ${D}u + d], di); }
+  for (var d = 0u; d < ${N}u; d++) { di += vdot(DO[row * ${N}u + d], O[row * ${N}u + d]); }
   DI[row] = di;
 }`,
     params: p.params,
@@ -172,15 +195,16 @@ function backward(b: WebgpuBackend, inputs: readonly TensorInfo[], attrs: Attent
   b.dispatch({
     name: 'attentionGrad',
     code: /* wgsl */ `
-@group(0) @binding(1) var<storage, read> DO: array<f32>;
-@group(0) @binding(2) var<storage, read> Q: array<f32>;
-@group(0) @binding(3) var<storage, read> K: array<f32>;
-@group(0) @binding(4) var<storage, read> V: array<f32>;
+@group(0) @binding(1) var<storage, read> DO: array<${VT}>;
+@group(0) @binding(2) var<storage, read> Q: array<${VT}>;
+@group(0) @binding(3) var<storage, read> K: array<${VT}>;
+@group(0) @binding(4) var<storage, read> V: array<${VT}>;
 @group(0) @binding(5) var<storage, read> LSE: array<f32>;
 @group(0) @binding(6) var<storage, read> DI: array<f32>;
-@group(0) @binding(7) var<storage, read_write> DQ: array<f32>;
+@group(0) @binding(7) var<storage, read_write> DQ: array<${VT}>;
 ${segDecl(8)}
 ${visibility(attrs.causal, !!p.seg)}
+${VDOT}
 @compute @workgroup_size(${WG}) fn main(${FLAT_BUILTINS}) {
   let row = ${FLAT_WG} * ${WG}u + lid;
   if (row >= u.rows) { return; }
@@ -188,24 +212,24 @@ ${visibility(attrs.causal, !!p.seg)}
   let bh = row / u.T;
   let h = bh % u.Hq;
   let bi = bh / u.Hq;
-  let kvBase = (bi * u.Hkv + h / (u.Hq / u.Hkv)) * u.S * ${D}u;
-  var q: array<f32, ${D}>;
-  var go: array<f32, ${D}>;
-  var dq: array<f32, ${D}>;
+  let kvBase = (bi * u.Hkv + h / (u.Hq / u.Hkv)) * u.S * ${N}u;
+  var q: array<${VT}, ${N}>;
+  var go: array<${VT}, ${N}>;
+  var dq: array<${VT}, ${N}>;
   let di = DI[row];
-  for (var d = 0u; d < ${D}u; d++) { q[d] = Q[row * ${D}u + d] * u.scale; go[d] = DO[row * ${D}u + d]; dq[d] = 0.0; }
+  for (var d = 0u; d < ${N}u; d++) { q[d] = Q[row * ${N}u + d] * u.scale; go[d] = DO[row * ${N}u + d]; dq[d] = ${ZERO}; }
   let lse = LSE[row];
   if (lse > -f32_inf()) {
     for (var j = 0u; j < u.S; j++) {
       if (!visible(bi, t, j)) { continue; }
-      let kb = kvBase + j * ${D}u;
+      let kb = kvBase + j * ${N}u;
       var s = 0.0; var dp = 0.0;
-      for (var d = 0u; d < ${D}u; d++) { s = fma(q[d], K[kb + d], s); dp = fma(go[d], V[kb + d], dp); }
+      for (var d = 0u; d < ${N}u; d++) { s += vdot(q[d], K[kb + d]); dp += vdot(go[d], V[kb + d]); }
       let ds = exp(s - lse) * (dp - di);
-      for (var d = 0u; d < ${D}u; d++) { dq[d] = fma(ds, K[kb + d], dq[d]); }
+      for (var d = 0u; d < ${N}u; d++) { dq[d] = dq[d] + ds * K[kb + d]; }
     }
   }
-  for (var d = 0u; d < ${D}u; d++) { DQ[row * ${D}u + d] = dq[d] * u.scale; }
+  for (var d = 0u; d < ${N}u; d++) { DQ[row * ${N}u + d] = dq[d] * u.scale; }
 }`,
     params: p.params,
     buffers: [
@@ -217,15 +241,16 @@ ${visibility(attrs.causal, !!p.seg)}
   b.dispatch({
     name: 'attentionGrad',
     code: /* wgsl */ `
-@group(0) @binding(1) var<storage, read> DO: array<f32>;
-@group(0) @binding(2) var<storage, read> Q: array<f32>;
-@group(0) @binding(3) var<storage, read> K: array<f32>;
-@group(0) @binding(4) var<storage, read> V: array<f32>;
+@group(0) @binding(1) var<storage, read> DO: array<${VT}>;
+@group(0) @binding(2) var<storage, read> Q: array<${VT}>;
+@group(0) @binding(3) var<storage, read> K: array<${VT}>;
+@group(0) @binding(4) var<storage, read> V: array<${VT}>;
 @group(0) @binding(5) var<storage, read> LSE: array<f32>;
 @group(0) @binding(6) var<storage, read> DI: array<f32>;
-@group(0) @binding(7) var<storage, read_write> DKV: array<f32>;
+@group(0) @binding(7) var<storage, read_write> DKV: array<${VT}>;
 ${segDecl(8)}
 ${visibility(attrs.causal, !!p.seg)}
+${VDOT}
 @compute @workgroup_size(${WG}) fn main(${FLAT_BUILTINS}) {
   let key = ${FLAT_WG} * ${WG}u + lid;
   if (key >= u.keys) { return; }
@@ -234,11 +259,11 @@ ${visibility(attrs.causal, !!p.seg)}
   let hk = bk % u.Hkv;
   let bi = bk / u.Hkv;
   let group = u.Hq / u.Hkv;
-  var kk: array<f32, ${D}>;
-  var vv: array<f32, ${D}>;
-  var dk: array<f32, ${D}>;
-  var dv: array<f32, ${D}>;
-  for (var d = 0u; d < ${D}u; d++) { kk[d] = K[key * ${D}u + d]; vv[d] = V[key * ${D}u + d]; dk[d] = 0.0; dv[d] = 0.0; }
+  var kk: array<${VT}, ${N}>;
+  var vv: array<${VT}, ${N}>;
+  var dk: array<${VT}, ${N}>;
+  var dv: array<${VT}, ${N}>;
+  for (var d = 0u; d < ${N}u; d++) { kk[d] = K[key * ${N}u + d]; vv[d] = V[key * ${N}u + d]; dk[d] = ${ZERO}; dv[d] = ${ZERO}; }
   for (var g = 0u; g < group; g++) {
     let h = hk * group + g;
     for (var t = 0u; t < u.T; t++) {
@@ -246,15 +271,15 @@ ${visibility(attrs.causal, !!p.seg)}
       let row = (bi * u.Hq + h) * u.T + t;
       let lse = LSE[row];
       if (lse == -f32_inf()) { continue; }
-      let qb = row * ${D}u;
+      let qb = row * ${N}u;
       var s = 0.0; var dp = 0.0;
-      for (var d = 0u; d < ${D}u; d++) { s = fma(Q[qb + d], kk[d], s); dp = fma(DO[qb + d], vv[d], dp); }
+      for (var d = 0u; d < ${N}u; d++) { s += vdot(Q[qb + d], kk[d]); dp += vdot(DO[qb + d], vv[d]); }
       let pr = exp(s * u.scale - lse);
       let ds = pr * (dp - DI[row]);
-      for (var d = 0u; d < ${D}u; d++) { dv[d] = fma(pr, DO[qb + d], dv[d]); dk[d] = fma(ds, Q[qb + d], dk[d]); }
+      for (var d = 0u; d < ${N}u; d++) { dv[d] = dv[d] + pr * DO[qb + d]; dk[d] = dk[d] + ds * Q[qb + d]; }
     }
   }
-  for (var d = 0u; d < ${D}u; d++) { DKV[key * ${D}u + d] = dk[d] * u.scale; DKV[(u.keys + key) * ${D}u + d] = dv[d]; }
+  for (var d = 0u; d < ${N}u; d++) { DKV[key * ${N}u + d] = dk[d] * u.scale; DKV[(u.keys + key) * ${N}u + d] = dv[d]; }
 }`,
     params: p.params,
     buffers: [
