@@ -1,6 +1,6 @@
 export type { Backend, BackendFactory, BackendOptions, KernelArgs, KernelAttrs, KernelFunc, MemoryInfo, Storage, TensorInfo } from './backend.js';
 export { createBackend, listBackends, registerBackend } from './backends.js';
-export { CpuBackend, createCpuBackend, type CpuBackendOptions } from './cpu/index.js';
+export { CpuBackend, createCpuBackend, type CpuBackendOptions, type KernelProfile } from './cpu/index.js';
 export { DTYPES, bytesPerElement, isFloat, type DType } from './dtype.js';
 export {
   bfloat16ArrayToFloat32,

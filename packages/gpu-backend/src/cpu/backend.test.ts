@@ -58,6 +58,23 @@ describe('cpu backend lifecycle', () => {
   });
 });
 
+describe('cpu kernel profile', () => {
+  it('counts calls and time per kernel when asked to', async () => {
+    const cpu = await createCpuBackend({ profile: true });
+    const s = cpu.upload(new Float32Array(1000), 'float32');
+    for (let i = 0; i < 3; i++) cpu.release(cpu.run('exp', [{ storage: s, shape: [1000], dtype: 'float32' }])[0].storage);
+    cpu.release(cpu.run('neg', [{ storage: s, shape: [1000], dtype: 'float32' }])[0].storage);
+    const profile = cpu.kernelProfile();
+    expect(profile.map((p) => [p.kernel, p.calls]).sort()).toEqual([['exp', 3], ['neg', 1]]);
+    expect(profile.every((p) => p.ms >= 0)).toBe(true);
+    cpu.resetKernelProfile();
+    expect(cpu.kernelProfile()).toEqual([]);
+    const quiet = await createCpuBackend();
+    quiet.run('exp', [{ storage: quiet.upload(new Float32Array(1), 'float32'), shape: [1], dtype: 'float32' }]);
+    expect(quiet.kernelProfile()).toEqual([]);
+  });
+});
+
 describe('backend factory', () => {
   it('creates the cpu backend by name and lists the built-ins', async () => {
     const cpu = await createBackend('cpu');

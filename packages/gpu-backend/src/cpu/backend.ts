@@ -11,7 +11,17 @@ import * as gemmModule from './matmul/gemm.js';
 import { fmt, sizeOf } from '../shape.js';
 import { allocHostArray, CpuStorage, type HostArray } from './storage.js';
 
-export type CpuBackendOptions = Record<string, never>;
+export interface CpuBackendOptions {
+  /** Record calls and wall time per kernel (read with `kernelProfile()`). */
+  profile?: boolean;
+  [option: string]: unknown;
+}
+
+/** Calls and total milliseconds of one kernel, when profiling. */
+export interface KernelProfile {
+  calls: number;
+  ms: number;
+}
 
 /**
  * The reference backend: storages are typed arrays in this process, kernels
@@ -26,6 +36,12 @@ export class CpuBackend implements Backend {
   private peakBytes = 0;
   private disposed = false;
   private readonly live = new Set<CpuStorage>();
+  private readonly profiling: boolean;
+  private readonly profile = new Map<string, KernelProfile>();
+
+  constructor(options: CpuBackendOptions = {}) {
+    this.profiling = options.profile === true;
+  }
 
   async ready(): Promise<void> {
     // The fast GEMM may need to compile WebAssembly or start workers first.
@@ -115,12 +131,28 @@ export class CpuBackend implements Backend {
         throw new Error(`${name}: input ${i} has shape ${fmt(info.shape)} (${sizeOf(info.shape)} elements) but its storage holds ${data.length}`);
       }
     }
+    const started = this.profiling ? performance.now() : 0;
     const result = kernel({ inputs, attrs, backend: this });
+    if (this.profiling) {
+      const entry = this.profile.get(name) ?? { calls: 0, ms: 0 };
+      entry.calls++;
+      entry.ms += performance.now() - started;
+      this.profile.set(name, entry);
+    }
     if (result === undefined) return [];
     return Array.isArray(result) ? result : [result];
   }
 
   async sync(): Promise<void> {}
+
+  /** Per-kernel calls and time since creation or `resetKernelProfile()`, slowest first (empty unless created with `profile: true`). */
+  kernelProfile(): { kernel: string; calls: number; ms: number }[] {
+    return [...this.profile.entries()].map(([kernel, p]) => ({ kernel, ...p })).sort((a, b) => b.ms - a.ms);
+  }
+
+  resetKernelProfile(): void {
+    this.profile.clear();
+  }
 
   memory(): MemoryInfo {
     return { bytesInUse: this.bytesInUse, storages: this.liveStorages, peakBytes: this.peakBytes };

@@ -1,14 +1,14 @@
 import { CpuBackend, type CpuBackendOptions } from './backend.js';
 import { registerCpuKernels } from './register.js';
 
-export { CpuBackend, type CpuBackendOptions } from './backend.js';
+export { CpuBackend, type CpuBackendOptions, type KernelProfile } from './backend.js';
 export { CpuStorage, type HostArray } from './storage.js';
 export { CPU_KERNELS, registerCpuKernels } from './register.js';
 
 /** Create the reference CPU backend (kernels registered, fast GEMM initialised). */
-export async function createCpuBackend(_options: CpuBackendOptions = {}): Promise<CpuBackend> {
+export async function createCpuBackend(options: CpuBackendOptions = {}): Promise<CpuBackend> {
   registerCpuKernels();
-  const backend = new CpuBackend();
+  const backend = new CpuBackend(options);
   await backend.ready();
   return backend;
 }
