@@ -46,7 +46,10 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   const jsPool = new SlotPool(Array.from({ length: workers }, () => new JsRunner()));
   const pyodide = pyodideDir();
   const snapshot = new PyodideSnapshot();
-  const pyPool = new SlotPool(Array.from({ length: workers }, () => new PythonSlot(pyodide, maxRuns, snapshot)));
+  const pyPool = new SlotPool(
+    Array.from({ length: workers }, () => new PythonSlot(pyodide, maxRuns, snapshot)),
+    (slot) => slot.isReady,
+  );
   let closed = false;
   let warming: Promise<void> | undefined;
 

@@ -6,12 +6,20 @@ export class SlotPool<W> {
   private readonly free: W[];
   private readonly waiting: Array<(worker: W) => void> = [];
 
-  constructor(readonly workers: readonly W[]) {
+  constructor(
+    readonly workers: readonly W[],
+    /** Among free workers, one for which this holds is taken first (e.g. one that is warm). */
+    private readonly preferred: (worker: W) => boolean = () => true,
+  ) {
     this.free = [...workers];
   }
 
   async use<T>(task: (worker: W) => Promise<T>): Promise<T> {
-    const worker = this.free.pop() ?? (await new Promise<W>((resolve) => this.waiting.push(resolve)));
+    const index = this.free.findIndex(this.preferred);
+    const worker =
+      index >= 0
+        ? this.free.splice(index, 1)[0]!
+        : (this.free.pop() ?? (await new Promise<W>((resolve) => this.waiting.push(resolve))));
     try {
       return await task(worker);
     } finally {

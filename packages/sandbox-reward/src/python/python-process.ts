@@ -87,6 +87,7 @@ export class PythonProcess {
   /** Set once the process should not take more work (killed, exited, or asked to recycle). */
   retired = false;
   python = '';
+  isReady = false;
   private readonly child: ChildProcess;
   private pending: PendingRun | undefined;
   private nextId = 1;
@@ -120,6 +121,7 @@ export class PythonProcess {
         if (message.type === 'snapshot' && message.bytes instanceof Uint8Array) snapshot.bytes = message.bytes;
         if (message.type === 'ready') {
           this.python = message.python;
+          this.isReady = true;
           resolve();
         }
       };

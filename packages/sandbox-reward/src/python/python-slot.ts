@@ -17,6 +17,11 @@ export class PythonSlot {
     private readonly snapshot: PyodideSnapshot,
   ) {}
 
+  /** Whether the current worker has loaded Pyodide and can run at once. */
+  get isReady(): boolean {
+    return this.process !== undefined && !this.process.retired && this.process.isReady;
+  }
+
   /** Start the worker now (if it is not running) and resolve when Pyodide is loaded. */
   warm(): Promise<void> {
     return this.current().ready;
