@@ -166,6 +166,30 @@ describe('customOp', () => {
     y.zeroGrad();
     expect(await data(constant)).toEqual([5, 5]);
   });
+  it('forward intermediates are released; saved ones live until backward', async () => {
+    const op = customOp(
+      'expSquare',
+      ([x], ctx) => {
+        const e = exp(x!); // intermediate, saved
+        ctx.save(e);
+        mul(e, 3); // intermediate, not saved: released when forward returns
+        return mul(e, e);
+      },
+      ([dy], [e]) => [mul(mul(dy!, mul(e!, e!)), 2)],
+    );
+    const x = tensor([0.5], [1], { requiresGrad: true });
+    const before = memory();
+    const y = op(x);
+    // y and the saved exp(x) remain (the unsaved intermediate is gone).
+    expect(memory().storages).toBe(before.storages + 2);
+    const total = sum(y);
+    total.backward();
+    expect((await data(x.grad))[0]).toBeCloseTo(2 * Math.exp(1), 5);
+    total.dispose();
+    y.dispose();
+    x.zeroGrad();
+    expect(memory().storages).toBe(before.storages);
+  });
   it('an identity custom op does not re-parent its input', async () => {
     const identity = customOp('identity', ([x]) => x!, ([g]) => [g!]);
     const x = tensor([1, 2], [2], { requiresGrad: true });

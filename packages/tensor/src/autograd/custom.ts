@@ -4,6 +4,7 @@
  * backward instead of keeping them).
  */
 import { noGrad } from '../engine.js';
+import { tidy } from '../scope.js';
 import { needsGrad, record, viewOf } from '../ops/core.js';
 import { fill } from '../ops/creation.js';
 import type { Tensor } from '../tensor.js';
@@ -15,7 +16,8 @@ export interface CustomOpContext {
 }
 
 /**
- * forward(inputs, ctx) runs without recording and returns the output(s);
+ * forward(inputs, ctx) runs without recording, inside tidy (its intermediates
+ * are released when it returns), and returns the output(s);
  * backward(grads, saved, ctx) gets one gradient per output (zeros where an
  * output got none) and returns one gradient (or null) per input, shaped like
  * the input. The returned function records a single graph node.
@@ -27,23 +29,39 @@ export function customOp<Outputs extends Tensor | Tensor[]>(
 ): (...inputs: Tensor[]) => Outputs {
   return (...inputs: Tensor[]) => {
     for (const t of inputs) t.assertAlive(name);
-    const toSave: Tensor[] = [];
-    const ctx: CustomOpContext = { save: (...ts) => toSave.push(...ts) };
-    const raw = noGrad(() => forward(inputs, ctx));
+    // Saved tensors get their own handles at once, so the tidy around forward may release the originals.
+    const saved: Tensor[] = [];
+    const ctx: CustomOpContext = {
+      save: (...ts) => {
+        for (const t of ts) {
+          t.assertAlive(`${name} (ctx.save)`);
+          saved.push(viewOf(t, t.shape, `${t.op} (saved by ${name})`, false));
+        }
+      },
+    };
+    let raw: Outputs;
+    try {
+      raw = noGrad(() => tidy(() => forward(inputs, ctx)));
+    } catch (e) {
+      for (const t of saved) t.dispose();
+      throw e;
+    }
     // An output that is an input (or made earlier) gets its own handle, so the node never re-parents it.
     const own = (o: Tensor) => (inputs.includes(o) || o.gradFn ? viewOf(o, o.shape, name) : o);
     const outputs: Tensor[] = Array.isArray(raw) ? (raw as Tensor[]).map(own) : [own(raw as Tensor)];
     const result = (Array.isArray(raw) ? outputs : outputs[0]) as Outputs;
     if (needsGrad(...inputs)) {
       const shapes = outputs.map((o) => o.shape);
-      record(name, inputs, outputs, toSave, (grads, saved) => {
+      record(name, inputs, outputs, [], (grads, savedHandles) => {
         const full = grads.map((g, i) => g ?? fill(shapes[i]!, 0));
-        const out = backward(full, saved);
+        const out = backward(full, savedHandles);
         if (out.length !== inputs.length) {
           throw new Error(`customOp '${name}': backward returned ${out.length} gradients for ${inputs.length} inputs`);
         }
         return out;
-      });
+      }, saved);
+    } else {
+      for (const t of saved) t.dispose();
     }
     return result;
   };

@@ -52,14 +52,25 @@ export function needsGrad(...inputs: (Tensor | null | undefined)[]): boolean {
  * the same storage) until the backward ran or the graph is dropped, so the
  * caller may dispose the originals. Call only when needsGrad(...inputs).
  */
-export function record(op: string, inputs: readonly (Tensor | null)[], outputs: readonly Tensor[], save: readonly Tensor[], backwardFn: BackwardFn): void {
-  if (!gradEnabled()) return;
+export function record(
+  op: string,
+  inputs: readonly (Tensor | null)[],
+  outputs: readonly Tensor[],
+  save: readonly Tensor[],
+  backwardFn: BackwardFn,
+  /** Handles already made for the node (customOp), appended to the saved list. */
+  presaved: readonly Tensor[] = [],
+): void {
+  if (!gradEnabled()) {
+    for (const t of presaved) t.dispose();
+    return;
+  }
   const edges: Edge[] = inputs.map((t) => {
     if (!t || !t.requiresGrad) return null;
     if (t.gradFn) return { node: t.gradFn, index: t.outputIndex };
     return { leaf: t };
   });
-  const saved = save.map((t) => savedHandle(t, op));
+  const saved = [...save.map((t) => savedHandle(t, op)), ...presaved];
   const node = new GradNode(op, edges, inputs.map((t) => (t ? t.shape : [])), outputs.length, backwardFn, saved);
   outputs.forEach((o, i) => o.setGradFn(node, i));
 }
