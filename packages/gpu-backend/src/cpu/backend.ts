@@ -58,18 +58,19 @@ export class CpuBackend implements Backend {
 
   upload(data: Float32Array | Int32Array | Uint16Array, dtype: DType): CpuStorage {
     this.assertUsable();
+    const half = dtype === 'float16' || dtype === 'bfloat16';
+    if (data instanceof Uint16Array && !half) {
+      throw new Error(`${this.name}.upload: Uint16Array holds raw float16/bfloat16 bits and cannot be uploaded as ${dtype}`);
+    }
     const storage = this.alloc(data.length, dtype);
     const dst = storage.data!;
-    if (dtype === 'float16' || dtype === 'bfloat16') {
+    if (half) {
       if (data instanceof Uint16Array) dst.set(data);
       else {
         const src = data instanceof Float32Array ? data : Float32Array.from(data);
         if (dtype === 'float16') float32ArrayToFloat16(src, dst as Uint16Array);
         else float32ArrayToBfloat16(src, dst as Uint16Array);
       }
-    } else if (data instanceof Uint16Array) {
-      this.release(storage);
-      throw new Error(`${this.name}.upload: Uint16Array holds raw float16/bfloat16 bits and cannot be uploaded as ${dtype}`);
     } else if (dtype === 'int32' && data instanceof Float32Array) {
       const out = dst as Int32Array;
       for (let i = 0; i < data.length; i++) out[i] = truncToInt32(data[i]);
