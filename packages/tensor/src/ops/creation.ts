@@ -61,9 +61,12 @@ export function tensor(
   const backend = getBackend();
   let host: Float32Array | Int32Array;
   if (dtype === 'int32') {
-    host = flat instanceof Int32Array ? flat : Int32Array.from(flat);
-    for (let i = 0; i < host.length; i++) {
-      if (host[i] !== flat[i]) throw new Error(`tensor: value ${flat[i]} at flat index ${i} is not an int32`);
+    if (flat instanceof Int32Array) host = flat;
+    else {
+      host = Int32Array.from(flat);
+      for (let i = 0; i < host.length; i++) {
+        if (host[i] !== flat[i]) throw new Error(`tensor: value ${flat[i]} at flat index ${i} is not an int32`);
+      }
     }
   } else {
     host = flat instanceof Float32Array ? flat : Float32Array.from(flat);
