@@ -107,7 +107,7 @@ export class WebgpuBackend implements Backend {
     this.assertUsable('alloc');
     if (!Number.isInteger(size) || size < 0) throw new Error(`webgpu backend: invalid storage size ${size}`);
     if (!DTYPES.includes(dtype)) throw new Error(`webgpu backend: unknown dtype '${String(dtype)}'`);
-    const { buffer } = this.pool.acquire(size * bytesPerElement(dtype));
+    const { buffer } = this.pool.acquire(this.checkedBytes(size, dtype));
     const storage = new WebgpuStorage(size, dtype, buffer);
     this.account(storage.bytes, 1);
     return storage;
@@ -117,11 +117,23 @@ export class WebgpuBackend implements Backend {
     this.assertUsable('alloc');
     if (!Number.isInteger(size) || size < 0) throw new Error(`webgpu backend: invalid storage size ${size}`);
     if (!DTYPES.includes(dtype)) throw new Error(`webgpu backend: unknown dtype '${String(dtype)}'`);
-    const { buffer, fresh } = this.pool.acquire(size * bytesPerElement(dtype));
+    const { buffer, fresh } = this.pool.acquire(this.checkedBytes(size, dtype));
     if (!fresh) this.getEncoder().clearBuffer(buffer);
     const storage = new WebgpuStorage(size, dtype, buffer);
     this.account(storage.bytes, 1);
     return storage;
+  }
+
+  /** Bytes of a new storage, refusing at once what the device can never hold in one buffer. */
+  private checkedBytes(size: number, dtype: DType): number {
+    const bytes = size * bytesPerElement(dtype);
+    const max = this.device.limits.maxBufferSize;
+    if (bytes > max) {
+      throw new Error(
+        `webgpu backend: a ${dtype} storage of ${size} elements (${bytes} bytes) exceeds this adapter's maxBufferSize of ${max} bytes (${this.adapterName})`,
+      );
+    }
+    return bytes;
   }
 
   /** Zero a storage inside the command stream (ordered with the kernels around it). */

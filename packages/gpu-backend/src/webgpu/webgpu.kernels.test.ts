@@ -305,4 +305,14 @@ describe.skipIf(!probe.available)('webgpu kernels against cpu', { timeout: 240_0
     expect(m.pooledBytes).toBeGreaterThan(0);
     expect(m.peakBytes).toBeGreaterThanOrEqual(4000);
   });
+
+  it('refuses impossible storages at once and reports a lost device', async () => {
+    expect(() => gpu.alloc(2 ** 40, 'float32')).toThrow(/exceeds this adapter's maxBufferSize/);
+    const { createWebgpuBackend } = await import('./index.js');
+    const other = await createWebgpuBackend();
+    other.device.destroy();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(() => other.upload(new Float32Array(4), 'float32')).toThrow(/device was lost/);
+    await other.dispose();
+  });
 });
