@@ -69,25 +69,35 @@ export function gradEnabled(): boolean {
   return engine.noGradDepth === 0;
 }
 
-/** Run `fn` without recording a graph (evaluation, optimizer updates, backward itself). */
+/**
+ * Run `fn` without recording a graph (evaluation, optimizer updates, backward
+ * itself). Synchronous: an async fn would leave the scope at its first await,
+ * so a returned Promise is an error.
+ */
 export function noGrad<T>(fn: () => T): T {
   engine.noGradDepth++;
+  let result: T;
   try {
-    return fn();
+    result = fn();
   } finally {
     engine.noGradDepth--;
   }
+  if (result instanceof Promise) throw new Error('noGrad: the function returned a Promise; noGrad is synchronous (wrap only the synchronous part)');
+  return result;
 }
 
 /** Run `fn` with graph recording on, even inside noGrad(). */
 export function enableGrad<T>(fn: () => T): T {
   const saved = engine.noGradDepth;
   engine.noGradDepth = 0;
+  let result: T;
   try {
-    return fn();
+    result = fn();
   } finally {
     engine.noGradDepth = saved;
   }
+  if (result instanceof Promise) throw new Error('enableGrad: the function returned a Promise; enableGrad is synchronous');
+  return result;
 }
 
 export function setDebug(options: DebugOptions): void {

@@ -56,6 +56,9 @@ describe('backward', () => {
     expect(mul(x.detach(), 2).requiresGrad).toBe(false);
     expect(() => sum(y).backward()).toThrow(/does not require grad/);
   });
+  it('noGrad rejects an async function', () => {
+    expect(() => noGrad(async () => 1)).toThrow(/noGrad is synchronous/);
+  });
   it('only leaves may toggle requiresGrad', () => {
     const x = tensor([1], [1], { requiresGrad: true });
     expect(() => {

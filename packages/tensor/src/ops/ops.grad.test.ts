@@ -130,6 +130,7 @@ describe('layout gradients', () => {
   it('transpose', async () => {
     await gradcheck((x) => transpose(x!, [2, 0, 1]), [t([2, 3, 4], 62)]);
     await gradcheck((x) => transpose(x!), [t([2, 3], 63)]);
+    await gradcheck((x) => x!.swapAxes(0, -1), [t([2, 3, 2], 59)]);
   });
   it('slice', async () => {
     await gradcheck((x) => slice(x!, [1, 0], [2, -1]), [t([4, 3], 64)]);
