@@ -112,6 +112,7 @@ export async function readSafetensorsHeader(path: string): Promise<SafetensorsHe
  */
 export class SafetensorsFile {
   private closed = false;
+  private spareChunk: Uint8Array | null = null;
 
   private constructor(
     readonly path: string,
@@ -206,13 +207,21 @@ export class SafetensorsFile {
       return;
     }
     const perChunk = Math.max(1, Math.min(total, Math.floor(chunkBytes / elementBytes)));
-    const buf = new Uint8Array(perChunk * elementBytes);
-    const words = new Uint16Array(buf.buffer);
-    const convert = e.dtype === 'BF16' ? bf16ToF32 : f16ToF32;
-    for (let first = 0; first < total; first += perChunk) {
-      const n = Math.min(perChunk, total - first);
-      await this.readRange(this.header.dataStart + begin + first * elementBytes, buf.subarray(0, n * elementBytes), name);
-      convert(words.subarray(0, n), dst.subarray(first, first + n));
+    // One chunk buffer per file, reused across reads (a fresh one only while another read holds it),
+    // so loading leaves no garbage the size of the checkpoint behind.
+    let buf = this.spareChunk;
+    this.spareChunk = null;
+    if (!buf || buf.byteLength < perChunk * elementBytes) buf = new Uint8Array(perChunk * elementBytes);
+    try {
+      const words = new Uint16Array(buf.buffer, 0, perChunk);
+      const convert = e.dtype === 'BF16' ? bf16ToF32 : f16ToF32;
+      for (let first = 0; first < total; first += perChunk) {
+        const n = Math.min(perChunk, total - first);
+        await this.readRange(this.header.dataStart + begin + first * elementBytes, buf.subarray(0, n * elementBytes), name);
+        convert(words.subarray(0, n), dst.subarray(first, first + n));
+      }
+    } finally {
+      this.spareChunk = buf;
     }
   }
 
