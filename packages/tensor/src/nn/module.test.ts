@@ -78,5 +78,21 @@ describe('TransformerBlock', () => {
     expect(y.shape).toEqual([2, 3, 8]);
     const x = tensor(Float32Array.from({ length: 2 * 3 * 8 }, (_, i) => Math.sin(i)), [2, 3, 8]);
     await gradcheck((xi) => block.forward(xi!, positions), [x], { atol: 5e-3 });
+    // Parameters through the block, a sample of each.
+    const wq = block.q.weight;
+    const check = await gradcheck(
+      (w) => {
+        const saved = block.q.weight;
+        block.q.weight = w as typeof saved;
+        try {
+          return block.forward(x, positions);
+        } finally {
+          block.q.weight = saved;
+        }
+      },
+      [wq],
+      { atol: 5e-3, maxElementsPerInput: 10 },
+    );
+    expect(check.checked).toBe(10);
   });
 });
