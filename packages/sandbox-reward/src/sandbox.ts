@@ -37,7 +37,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   if (!Number.isInteger(workers) || workers < 1 || workers > 256) {
     throw new SandboxConfigError('workers', `expected an integer in [1, 256], got ${String(options.workers)}`);
   }
-  const maxRuns = options.maxRunsPerPythonWorker ?? 200;
+  const maxRuns = options.maxRunsPerPythonWorker ?? 1000;
   if (!Number.isInteger(maxRuns) || maxRuns < 1) {
     throw new SandboxConfigError('maxRunsPerPythonWorker', `expected a positive integer, got ${String(maxRuns)}`);
   }

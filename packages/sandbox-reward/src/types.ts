@@ -84,7 +84,7 @@ export interface SandboxOptions {
   /** Start the Python workers (load Pyodide) right away, in the background (default true). */
   warmPython?: boolean;
   /**
-   * A Python worker is replaced after this many runs (default 200), bounding
+   * A Python worker is replaced after this many runs (default 1000), bounding
    * how long state a run might leave behind in the interpreter can live.
    */
   maxRunsPerPythonWorker?: number;

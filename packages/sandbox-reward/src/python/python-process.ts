@@ -118,8 +118,12 @@ export class PythonProcess {
     });
     this.ready = new Promise<void>((resolve, reject) => {
       const onMessage = (message: WorkerMessage) => {
-        if (message.type === 'snapshot' && message.bytes instanceof Uint8Array) snapshot.bytes = message.bytes;
-        if (message.type === 'ready') {
+        // Only a process asked for it, and only before it is ready (before any
+        // user code has run in it), may hand in the pool's snapshot.
+        if (message?.type === 'snapshot' && makeSnapshot && !this.isReady && !snapshot.bytes && message.bytes instanceof Uint8Array) {
+          snapshot.bytes = message.bytes;
+        }
+        if (message?.type === 'ready') {
           this.python = message.python;
           this.isReady = true;
           resolve();
@@ -171,7 +175,7 @@ export class PythonProcess {
   }
 
   private onMessage(message: WorkerMessage): void {
-    if (message.type !== 'result') return;
+    if (!message || message.type !== 'result') return;
     const pending = this.pending;
     if (!pending || pending.id !== message.id) return;
     this.pending = undefined;
@@ -200,24 +204,35 @@ export class PythonProcess {
   }
 }
 
+const STATUSES: ReadonlySet<string> = new Set(['ok', 'syntax-error', 'runtime-error', 'timeout', 'memory', 'output-limit', 'forbidden']);
+
+const text = (value: unknown, limit: number): string => (typeof value === 'string' ? value.slice(0, limit) : '');
+
+/**
+ * The worker's record, taken as untrusted data: every field is checked and
+ * bounded, so even a subverted worker can only ever report a well-formed record.
+ */
 function fromWorker(r: WorkerRecord, pending: PendingRun): RunRecord {
+  const limit = pending.limits.outputBytes;
+  const status: RunStatus = r && STATUSES.has(r.status) ? r.status : 'runtime-error';
   const record: RunRecord = {
-    status: r.status,
-    stdout: r.stdout.slice(0, pending.limits.outputBytes),
-    stderr: r.stderr.slice(0, pending.limits.outputBytes),
-    result: r.result ?? null,
-    resultText: r.resultText ?? null,
-    finalAnswer: r.finalAnswer === true,
+    status,
+    stdout: text(r?.stdout, limit),
+    stderr: text(r?.stderr, limit),
+    result: r?.result ?? null,
+    resultText: typeof r?.resultText === 'string' ? r.resultText : null,
+    finalAnswer: r?.finalAnswer === true,
     ms: performance.now() - pending.started,
   };
-  if (r.status !== 'ok') {
+  if (status !== 'ok') {
+    const e = r?.error;
     const error: RunError = {
-      kind: r.status,
-      name: r.error?.name ?? r.status,
-      message: r.error?.message ?? (r.status === 'output-limit' ? `the run wrote more than ${pending.limits.outputBytes} bytes` : ''),
+      kind: status,
+      name: text(e?.name, 200) || status,
+      message: text(e?.message, 4096) || (status === 'output-limit' ? `the run wrote more than ${limit} bytes` : ''),
     };
-    if (typeof r.error?.line === 'number') error.line = r.error.line;
-    if (r.error?.traceback) error.traceback = r.error.traceback;
+    if (typeof e?.line === 'number' && Number.isInteger(e.line)) error.line = e.line;
+    if (typeof e?.traceback === 'string' && e.traceback) error.traceback = e.traceback.slice(0, 8192);
     record.error = error;
   }
   return record;
