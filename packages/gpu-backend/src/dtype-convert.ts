@@ -124,3 +124,11 @@ export function bfloat16ArrayToFloat32(src: Uint16Array, dst: Float32Array = new
   for (let i = 0; i < src.length; i++) bits[i] = src[i] << 16;
   return dst;
 }
+
+/** float -> int32 as the `cast` kernel does it: truncate toward zero, saturate at the int32 range, NaN -> 0 (as WGSL's i32(f32)). */
+export function floatToInt32(x: number): number {
+  if (x !== x) return 0;
+  if (x >= 2147483647) return 2147483647;
+  if (x <= -2147483648) return -2147483648;
+  return Math.trunc(x);
+}

@@ -13,6 +13,7 @@ export {
   float32FromBits,
   float32ToBfloat16Bits,
   float32ToFloat16Bits,
+  floatToInt32,
 } from './dtype-convert.js';
 export { KERNEL_NAMES, KERNEL_SPECS, type BinaryOp, type KernelSpec, type UnaryOp } from './kernel-spec.js';
 export { kernelTableMarkdown } from './kernel-table.js';

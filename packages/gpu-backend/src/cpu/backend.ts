@@ -2,6 +2,7 @@ import type { Backend, KernelAttrs, MemoryInfo, Storage, TensorInfo } from '../b
 import { DTYPES, bytesPerElement, type DType } from '../dtype.js';
 import {
   bfloat16ArrayToFloat32,
+  floatToInt32,
   float16ArrayToFloat32,
   float32ArrayToBfloat16,
   float32ArrayToFloat16,
@@ -73,7 +74,7 @@ export class CpuBackend implements Backend {
       }
     } else if (dtype === 'int32' && data instanceof Float32Array) {
       const out = dst as Int32Array;
-      for (let i = 0; i < data.length; i++) out[i] = truncToInt32(data[i]);
+      for (let i = 0; i < data.length; i++) out[i] = floatToInt32(data[i]);
     } else {
       dst.set(data);
     }
@@ -185,12 +186,4 @@ export class CpuBackend implements Backend {
   private assertUsable(): void {
     if (this.disposed) throw new Error(`backend '${this.name}' was disposed`);
   }
-}
-
-/** float -> int32: truncate toward zero, saturate, NaN -> 0 (what WGSL's i32(f32) does too). */
-export function truncToInt32(x: number): number {
-  if (x !== x) return 0;
-  if (x >= 2147483647) return 2147483647;
-  if (x <= -2147483648) return -2147483648;
-  return Math.trunc(x);
 }

@@ -1,9 +1,8 @@
 import type { KernelArgs } from '../../backend.js';
 import { DTYPES, type DType } from '../../dtype.js';
-import { float32ArrayToBfloat16, float32ArrayToFloat16 } from '../../dtype-convert.js';
+import { float32ArrayToBfloat16, float32ArrayToFloat16, floatToInt32 } from '../../dtype-convert.js';
 import type { KernelConfig } from '../../registry.js';
 import { assertInputCount, kernelError } from '../../shape.js';
-import { truncToInt32 } from '../backend.js';
 import { floatInput, output, rawInput } from '../host.js';
 
 export interface CastAttrs {
@@ -46,7 +45,7 @@ export const castKernel: KernelConfig = {
         break;
       case 'int32': {
         const y = out.data as Int32Array;
-        for (let i = 0; i < x.length; i++) y[i] = truncToInt32(x[i]);
+        for (let i = 0; i < x.length; i++) y[i] = floatToInt32(x[i]);
         break;
       }
     }

@@ -1,9 +1,8 @@
 import type { KernelArgs } from '../../backend.js';
 import { DTYPES, type DType } from '../../dtype.js';
-import { float32ToBfloat16Bits, float32ToFloat16Bits } from '../../dtype-convert.js';
+import { float32ToBfloat16Bits, float32ToFloat16Bits, floatToInt32 } from '../../dtype-convert.js';
 import type { KernelConfig } from '../../registry.js';
 import { assertInputCount, assertShape, kernelError } from '../../shape.js';
-import { truncToInt32 } from '../backend.js';
 import { output } from '../host.js';
 
 export interface FillAttrs {
@@ -27,7 +26,7 @@ export const fillKernel: KernelConfig = {
     const out = output(backend, attrs.shape, dtype);
     const v = attrs.value;
     const stored =
-      dtype === 'float16' ? float32ToFloat16Bits(v) : dtype === 'bfloat16' ? float32ToBfloat16Bits(v) : dtype === 'int32' ? truncToInt32(v) : v;
+      dtype === 'float16' ? float32ToFloat16Bits(v) : dtype === 'bfloat16' ? float32ToBfloat16Bits(v) : dtype === 'int32' ? floatToInt32(v) : v;
     out.data.fill(stored);
     return out.info;
   },
