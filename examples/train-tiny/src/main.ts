@@ -3,6 +3,7 @@
  *   --steps N --batch N --digits N --dim N --layers N --lr X --seed N
  *   --backend cpu|gpujs|webgpu --metrics path.jsonl
  */
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULTS, train, type StepMetrics } from './train.js';
 import { createProgress } from './progress.js';
@@ -50,7 +51,7 @@ const result = await train({
 progress.stop();
 console.log(
   `loss ${result.first.loss.toFixed(3)} -> ${result.last.loss.toFixed(3)}, token accuracy ${(result.last.tokenAccuracy * 100).toFixed(1)}%, ` +
-    `held-out strings reversed exactly: ${(result.heldOutExact * 100).toFixed(1)}% (${result.seconds.toFixed(1)} s)`,
+    `held-out strings reversed exactly: ${(result.heldOutExact * 100).toFixed(1)}% (${result.parameters} parameters, ${result.seconds.toFixed(1)} s)`,
 );
 for (const e of result.examples) console.log(`  ${e.input.join('')} -> ${e.output.join('')}`);
-console.log(`metrics: ${metricsPath}`);
+console.log(`metrics: ${resolve(metricsPath)}`);

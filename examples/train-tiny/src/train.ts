@@ -42,6 +42,7 @@ export interface TrainResult {
   heldOutExact: number;
   examples: { input: number[]; output: number[] }[];
   seconds: number;
+  parameters: number;
 }
 
 export const DEFAULTS: TrainOptions = {
@@ -133,7 +134,8 @@ export async function train(options: Partial<TrainOptions> = {}): Promise<TrainR
     if (output.join() === digits.slice().reverse().join()) exact++;
     if (examples.length < 3) examples.push({ input: digits, output });
   }
+  const parameters = model.numParameters();
   model.dispose();
   optimizer.dispose();
-  return { first: first!, last: last!, heldOutExact: exact / trials, examples, seconds: (performance.now() - start) / 1000 };
+  return { first: first!, last: last!, heldOutExact: exact / trials, examples, seconds: (performance.now() - start) / 1000, parameters };
 }
