@@ -9,6 +9,7 @@ import {
 } from '../dtype-convert.js';
 import { getKernel } from '../registry.js';
 import * as gemmModule from './matmul/gemm.js';
+import { registerCpuKernels } from './register.js';
 import { fmt, sizeOf } from '../shape.js';
 import { allocHostArray, CpuStorage, type HostArray } from './storage.js';
 
@@ -45,6 +46,7 @@ export class CpuBackend implements Backend {
   }
 
   async ready(): Promise<void> {
+    registerCpuKernels();
     // The fast GEMM may need to compile WebAssembly or start workers first.
     const initGemm = (gemmModule as Record<string, unknown>)['initGemm'];
     if (typeof initGemm === 'function') await (initGemm as () => Promise<void>)();
