@@ -2,7 +2,8 @@
  * Encoding throughput with Qwen3's tokenizer on a ~5 MB mixed corpus (MATH/AIME
  * prose and LaTeX, this repository's TypeScript, generated numbers, multilingual
  * text), document by document, side by side in one process: @molrl/tokenize,
- * @huggingface/tokenizers, @lenml/tokenizers (both HF-compatible), and
+ * molrl without its word cache, @huggingface/tokenizers, @lenml/tokenizers
+ * (both HF-compatible), and
  * js-tiktoken with o200k_base as a speed reference only (another vocabulary).
  * The HF-compatible peers must produce ids identical to molrl's; any difference
  * is printed and fails the run.
@@ -70,6 +71,11 @@ const IMPLS: Record<string, () => Impl> = {
   molrl: () => {
     const tok = Tokenizer.qwen3();
     return { name: 'molrl', encode: (t) => tok.encode(t), mustMatch: false };
+  },
+  // The same without the word cache: every word goes through the merge loop.
+  'molrl-nocache': () => {
+    const tok = Tokenizer.fromJSON(qwenJson, qwenConfig, { cacheSize: 0 });
+    return { name: 'molrl-nocache', encode: (t) => tok.encode(t), mustMatch: true };
   },
   'hf-tokenizers': () => {
     const tok = new HfTokenizer(qwenJson, qwenConfig);
