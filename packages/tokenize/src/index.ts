@@ -7,3 +7,4 @@ export { LLAMA3_SPLIT_PATTERN, QWEN_SPLIT_PATTERN, qwenSplit } from './qwen-spli
 export { BYTE_TO_CHAR, toByteLevel } from './byte-level.js';
 export type { TokenizerJson, TokenizerConfigJson, AddedTokenJson, BpeModelJson } from './tokenizer-json.js';
 export { trainBpeTokenizer, writeTokenizerFiles, QWEN_STYLE_SPECIAL_TOKENS, type BpeTrainerOptions, type SpecialTokenSpec, type TrainedTokenizer } from './trainer.js';
+export { qwen3ChatTemplate } from './qwen3.js';

@@ -16,3 +16,9 @@ export function qwen3TokenizerFiles(): { tokenizerJsonPath: string; tokenizerJso
     tokenizerConfig: JSON.parse(readFileSync(configPath, 'utf8')),
   };
 }
+
+/** Qwen3's chat template (thinking on/off, reasoning_content, tools, tool calls and responses). */
+export function qwen3ChatTemplate(): string {
+  const config = qwen3TokenizerFiles().tokenizerConfig as { chat_template: string };
+  return config.chat_template;
+}

@@ -3,14 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { describe, expect, it } from 'vitest';
-import { qwen3TokenizerFiles } from './qwen3.js';
+import { qwen3ChatTemplate } from './qwen3.js';
 import { mathTexts, MULTILINGUAL, PACKAGE_DIR, randomUnicode, seededRandom } from './test-util/corpus.test-util.js';
 import { Tokenizer } from './tokenizer.js';
 import { trainBpeTokenizer, writeTokenizerFiles } from './trainer.js';
 
 describe('byte-level BPE trainer', () => {
-  const chatTemplate = (qwen3TokenizerFiles().tokenizerConfig as { chat_template: string }).chat_template;
-  const trained = trainBpeTokenizer(mathTexts(400), { vocabSize: 2000, minFrequency: 2, chatTemplate, progress: { mode: 'silent' } });
+  const trained = trainBpeTokenizer(mathTexts(400), { vocabSize: 2000, minFrequency: 2, progress: { mode: 'silent' } });
 
   it('fills the vocabulary: 256 bytes, merges, then the special tokens', () => {
     const model = trained.tokenizerJson.model as unknown as { vocab: Record<string, number>; merges: unknown[] };
@@ -46,6 +45,11 @@ describe('byte-level BPE trainer', () => {
     const chat = ours.applyChatTemplate([{ role: 'user', content: 'hi' }], { addGenerationPrompt: true });
     expect(chat).toBe('<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n');
     expect(ours.encode(chat).filter((id) => id >= 1995)).toEqual([1996, 1997, 1996]);
+  });
+
+  it("uses Qwen3's chat template unless told otherwise", () => {
+    expect(trained.tokenizerConfig.chat_template).toBe(qwen3ChatTemplate());
+    expect(trainBpeTokenizer(['a b'], { vocabSize: 300, chatTemplate: null, progress: { mode: 'silent' } }).tokenizerConfig.chat_template).toBeUndefined();
   });
 
   it('rejects a vocabulary too small for the bytes and the special tokens', () => {

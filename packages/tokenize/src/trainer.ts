@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { MetricsWriter, startProgress, writeFileAtomicSync, type ProgressOptions } from '@molrl/progress';
 import { BYTE_TO_CHAR } from './byte-level.js';
 import { QWEN_SPLIT_PATTERN, qwenSplit } from './qwen-split.js';
+import { qwen3ChatTemplate } from './qwen3.js';
 import type { AddedTokenJson, TokenizerConfigJson, TokenizerJson } from './tokenizer-json.js';
 
 export interface SpecialTokenSpec {
@@ -24,8 +25,8 @@ export interface BpeTrainerOptions {
   /** A pair seen fewer times than this is never merged (default 2). */
   minFrequency?: number;
   specialTokens?: Array<string | SpecialTokenSpec>;
-  /** tokenizer_config.json chat template. */
-  chatTemplate?: string;
+  /** tokenizer_config.json chat template (default: Qwen3's; null for none). */
+  chatTemplate?: string | null;
   eosToken?: string;
   padToken?: string;
   /** Progress display (default: a bar on a TTY, log lines otherwise); `{ mode: 'silent' }` for none. */
@@ -257,7 +258,7 @@ export function trainBpeTokenizer(texts: Iterable<string>, options: BpeTrainerOp
     model_max_length: 131072,
     split_special_tokens: false,
     tokenizer_class: 'Qwen2Tokenizer',
-    ...(options.chatTemplate ? { chat_template: options.chatTemplate } : {}),
+    ...(options.chatTemplate === null ? {} : { chat_template: options.chatTemplate ?? qwen3ChatTemplate() }),
   };
   return { tokenizerJson, tokenizerConfig };
 }
