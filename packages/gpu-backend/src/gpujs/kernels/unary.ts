@@ -7,6 +7,12 @@ import { elementwiseOp, runElementwise } from './elementwise.js';
 /**
  * Unary ops as gpu.js expressions over x. sigmoid, silu and tanh use forms
  * that cannot overflow: exp only ever sees a non-positive argument.
+ *
+ * NaN: shader compilers may assume no NaN (Vulkan's default float controls),
+ * so `x != x` folds to false on lavapipe, and NVIDIA's compiler turns a
+ * relu written as a select into fmax, which drops NaN. `notNumber` (declared
+ * in the prelude) is a pair of ordered comparisons that no NaN satisfies,
+ * which both compilers keep; relu selects on it explicitly.
  */
 export const UNARY_EXPRESSIONS: Record<UnaryOp, string> = {
   neg: '-x',
@@ -20,14 +26,17 @@ export const UNARY_EXPRESSIONS: Record<UnaryOp, string> = {
   silu: 'x >= 0.0 ? x / (1.0 + Math.exp(-x)) : x * Math.exp(x) / (1.0 + Math.exp(x))',
   sigmoid: 'x >= 0.0 ? 1.0 / (1.0 + Math.exp(-x)) : Math.exp(x) / (1.0 + Math.exp(x))',
   tanh: 'x >= 0.0 ? (1.0 - Math.exp(-2.0 * x)) / (1.0 + Math.exp(-2.0 * x)) : (Math.exp(2.0 * x) - 1.0) / (Math.exp(2.0 * x) + 1.0)',
-  relu: 'x > 0.0 ? x : (x <= 0.0 ? 0.0 : x)',
-  isNaN: 'x > 0.0 || x <= 0.0 ? 0.0 : 1.0',
+  relu: 'notNumber > 0.5 ? x : (x > 0.0 ? x : 0.0)',
+  isNaN: 'notNumber',
   isInf: 'x != x ? 0.0 : (Math.abs(x) > 3.4028234663852886e38 ? 1.0 : 0.0)',
 };
 
+const NOT_NUMBER = 'const notNumber = (x > 0.0 || x <= 0.0) ? 0.0 : 1.0;';
+const NAN_PRELUDE: Partial<Record<UnaryOp, string>> = { relu: NOT_NUMBER, isNaN: NOT_NUMBER };
+
 export const unaryKernels: Record<string, KernelFunc<any>> = Object.fromEntries(
   (Object.keys(UNARY_EXPRESSIONS) as UnaryOp[]).map((name) => {
-    const op = elementwiseOp(name, ['x'], UNARY_EXPRESSIONS[name]);
+    const op = elementwiseOp(name, ['x'], UNARY_EXPRESSIONS[name], [], NAN_PRELUDE[name] ?? '');
     const kernel = ({ inputs, backend }: KernelArgs) => {
       assertInputCount(name, inputs, 1);
       return runElementwise(backend as GpujsBackend, name, op, inputs);
