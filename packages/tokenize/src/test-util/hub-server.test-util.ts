@@ -10,7 +10,7 @@
  * Endpoints (model repos at the root, dataset repos under /datasets/, like the Hub):
  *   POST /api/{models|datasets}/{repo}/paths-info/{revision}   body {paths, expand}
  *   GET|HEAD /[datasets/]{repo}/resolve/{revision}/{path}        Range: bytes=a-b honoured
- *   GET /api/{models|datasets}/{repo}/tree/{revision}[/{path}]   flat file listing
+ *   GET /api/{models|datasets}/{repo}/tree/{revision}[/{path}]   folders and files, ?recursive=true for all depths
  *   GET /api/{models|datasets}/{repo}[/revision/{revision}]      repo info with siblings
  * A revision is "main", a branch/tag named in `refs`, or the repo's commit hash.
  * Every request is recorded in `requests`; `Authorization` is checked when the
@@ -103,8 +103,22 @@ export async function startHubServer(repos: Record<string, HubRepo>): Promise<Hu
     }
     if (isApi && verb === 'tree') {
       if (!repo.refs.has(revision)) return notFound(res, 'RevisionNotFound', `revision ${revision} not found`);
+      // Like the Hub: entries under the folder (files and folders), all depths when recursive.
       const prefix = fileParts.join('/');
-      const out = [...repo.files.keys()].filter((p) => !prefix || p.startsWith(prefix + '/')).sort().map(entry);
+      const recursive = url.searchParams.get('recursive') === 'true';
+      const base = prefix ? prefix + '/' : '';
+      const dirs = new Set<string>();
+      const fileEntries: string[] = [];
+      for (const p of repo.files.keys()) {
+        if (!p.startsWith(base)) continue;
+        const rest = p.slice(base.length).split('/');
+        for (let d = 1; d < rest.length && (recursive || d === 1); d++) dirs.add(base + rest.slice(0, d).join('/'));
+        if (recursive || rest.length === 1) fileEntries.push(p);
+      }
+      const out = [
+        ...[...dirs].sort().map((p) => ({ type: 'directory', path: p, oid: sha1(new TextEncoder().encode(p)), size: 0 })),
+        ...fileEntries.sort().map(entry),
+      ];
       return send(res, 200, JSON.stringify(out), { 'Content-Type': 'application/json' });
     }
     if (isApi && (verb === undefined || verb === 'revision')) {
