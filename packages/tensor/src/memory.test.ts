@@ -31,6 +31,20 @@ describe('a training step leaves nothing behind', () => {
   });
 });
 
+describe('saved tensors', () => {
+  it('a matmul with a frozen weight does not keep its input alive', () => {
+    const weight = tensor([1, 2, 3, 4], [2, 2]); // frozen
+    const x = tensor([1, 1, 2, 2], [2, 2], { requiresGrad: true });
+    const before = memory().storages;
+    const h = tidy(() => x.mul(2)); // an activation that requires grad
+    const y = tidy(() => h.matmul(weight, { transposeB: true }));
+    h.dispose();
+    // h's storage is released: y's node keeps only the weight (shared), mul saves nothing.
+    expect(memory().storages).toBe(before + 1);
+    y.dispose();
+  });
+});
+
 describe('kernelOp', () => {
   it('runs a kernel by name and wraps its outputs', async () => {
     const [y] = kernelOp('scalarOp', [tensor([1, 2], [2])], { op: 'mul', scalar: 3 });

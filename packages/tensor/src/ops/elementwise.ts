@@ -44,16 +44,21 @@ function binary(op: BinaryOp, a: Operand, b: Operand): Tensor {
       record(op, [a, b], [out], [], ([dy]) => [sumToShape(dy!, aShape), needB ? sumToShape(neg(dy!), bShape) : null]);
       break;
     case 'mul':
-      record(op, [a, b], [out], [a, b], ([dy], [sa, sb]) => [
-        needA ? sumToShape(mul(dy!, sb!), aShape) : null,
-        needB ? sumToShape(mul(dy!, sa!), bShape) : null,
-      ]);
+      // Keep b only for dA and a only for dB.
+      record(op, [a, b], [out], needA && needB ? [a, b] : needA ? [b] : [a], ([dy], saved) => {
+        const sb = needA ? saved[needB ? 1 : 0] : undefined;
+        const sa = needB ? saved[0] : undefined;
+        return [needA ? sumToShape(mul(dy!, sb!), aShape) : null, needB ? sumToShape(mul(dy!, sa!), bShape) : null];
+      });
       break;
     case 'div':
-      record(op, [a, b], [out], [a, b], ([dy], [sa, sb]) => [
-        needA ? sumToShape(div(dy!, sb!), aShape) : null,
-        needB ? sumToShape(neg(div(mul(dy!, sa!), square(sb!))), bShape) : null,
-      ]);
+      record(op, [a, b], [out], needB ? [a, b] : [b], ([dy], saved) => {
+        const sb = needB ? saved[1]! : saved[0]!;
+        return [
+          needA ? sumToShape(div(dy!, sb), aShape) : null,
+          needB ? sumToShape(neg(div(mul(dy!, saved[0]!), square(sb))), bShape) : null,
+        ];
+      });
       break;
     case 'maximum':
     case 'minimum': {

@@ -37,7 +37,14 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   const bShape = b.shape;
   const needA = a.requiresGrad;
   const needB = b.requiresGrad;
-  record('matmul', [a, b], [out], [a, b], ([dy], [sa, sb]) => {
+  // Keep only what the backward needs: b for dA, a for dB (a frozen weight's
+  // input activations are not kept, which is most of LoRA training's memory).
+  const save: Tensor[] = [];
+  if (needB) save.push(a);
+  if (needA) save.push(b);
+  record('matmul', [a, b], [out], save, ([dy], saved) => {
+    const sa = needB ? saved[0] : undefined;
+    const sb = needA ? saved[needB ? 1 : 0] : undefined;
     const g = dy!;
     let da: Tensor | null = null;
     let db: Tensor | null = null;

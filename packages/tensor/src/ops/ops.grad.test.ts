@@ -43,6 +43,12 @@ describe('elementwise gradients', () => {
       await gradcheck((x) => fn(1.5, x!), [t([2, 3], 6, 0.5, 2)], { name });
     });
   }
+  it('mul and div with only one operand requiring grad (only what is needed is saved)', async () => {
+    for (const wrt of [[0], [1]]) {
+      await gradcheck((x, y) => mul(x!, y!), [t([2, 3], 17), t([3], 18)], { wrt });
+      await gradcheck((x, y) => div(x!, y!), [t([2, 3], 19), t([3], 21, 0.5, 2)], { wrt });
+    }
+  });
   it('pow (tensor exponent and scalar exponents)', async () => {
     await gradcheck((x, y) => pow(x!, y!), [t([2, 3], 7, 0.5, 2), t([2, 3], 8, -1, 2)]);
     await gradcheck((x) => pow(x!, 3), [t([4], 9, -1, 1)]);
@@ -92,6 +98,14 @@ describe('matmul gradients', () => {
       });
     }
   }
+  it('with only one operand requiring grad, every transpose', async () => {
+    for (const wrt of [[0], [1]]) {
+      for (const transposeB of [false, true]) {
+        const b = transposeB ? t([5, 4], 37) : t([4, 5], 37);
+        await gradcheck((x, y) => matmul(x!, y!, { transposeB }), [t([3, 4], 36), b], { wrt });
+      }
+    }
+  });
   it('batched with a broadcast batch dim', async () => {
     await gradcheck((x, y) => matmul(x!, y!), [t([2, 3, 4], 32), t([4, 2], 33)]);
     await gradcheck((x, y) => matmul(x!, y!, { transposeB: true }), [t([2, 1, 3, 4], 34), t([3, 2, 4], 35)]);
