@@ -78,7 +78,7 @@ async function tfjsImpl(name: string, tfBackend: 'cpu' | 'wasm'): Promise<Matmul
   return {
     name,
     async prepare(n, a, b) {
-      tf.setBackend(tfBackend);
+      await tf.setBackend(tfBackend); // both tfjs impls share one tf module
       const at = tf.tensor2d(a, [n, n]);
       const bt = tf.tensor2d(b, [n, n]);
       const runOnce = () => {
@@ -144,45 +144,50 @@ function referenceRow(a: Float32Array, b: Float32Array, n: number, i: number): F
 
 const rows: ResultRow[] = [];
 const notes: string[] = [];
+const impls: MatmulImpl[] = [];
 for (const implName of implNames) {
-  let impl: MatmulImpl;
   try {
-    impl = await IMPLS[implName]!();
+    impls.push(await IMPLS[implName]!());
   } catch (err) {
     notes.push(`${implName}: skipped (${(err as Error).message})`);
     console.log(`skip ${implName}: ${(err as Error).message}`);
-    continue;
   }
-  let lastCallMs = 0;
-  let lastSize = 0;
-  for (const n of sizes) {
+}
+
+// Size-major order: the implementations of one size run back to back, so a
+// change in the machine's load affects them alike.
+const lastCall = new Map<string, { n: number; ms: number }>();
+for (const n of sizes) {
+  const a = seededMatrix(n, 1);
+  const b = seededMatrix(n, 2);
+  const i = n >> 1;
+  const ref = referenceRow(a, b, n, i);
+  for (const impl of impls) {
+    const implName = impl.name;
     // A call costs ~n^3: skip sizes whose one call would exceed the wait limit.
-    const predicted = lastSize ? lastCallMs * (n / lastSize) ** 3 : 0;
+    const last = lastCall.get(implName);
+    const predicted = last ? last.ms * (n / last.n) ** 3 : 0;
     if (predicted > MAX_CALL_MS) {
       notes.push(`${implName} n=${n}: skipped (one call would take ~${(predicted / 1000).toFixed(0)} s)`);
       console.log(`skip ${implName} n=${n}: one call would take ~${(predicted / 1000).toFixed(0)} s`);
       continue;
     }
-    const a = seededMatrix(n, 1);
-    const b = seededMatrix(n, 2);
     const { run, check, dispose } = await impl.prepare(n, a, b);
     // Check the product (row n/2 against f64) before timing it.
     const c = await check();
-    const i = n >> 1;
-    const ref = referenceRow(a, b, n, i);
     let worst = 0;
     for (let j = 0; j < n; j++) worst = Math.max(worst, Math.abs(c[i * n + j]! - ref[j]!));
     if (!(worst <= 1e-5 * n)) throw new Error(`${implName} n=${n}: wrong product (max error ${worst} in row ${i})`);
 
     const t0 = performance.now();
     await run();
-    lastCallMs = performance.now() - t0;
-    lastSize = n;
+    const callMs = performance.now() - t0;
+    lastCall.set(implName, { n, ms: callMs });
     const bench = new Bench({
       time: TIME_MS,
-      iterations: lastCallMs > 2000 ? 1 : 3,
-      warmupTime: quick ? 20 : Math.min(500, 3 * lastCallMs),
-      warmupIterations: lastCallMs > 2000 ? 0 : 2,
+      iterations: callMs > 2000 ? 1 : 3,
+      warmupTime: quick ? 20 : Math.min(500, 3 * callMs),
+      warmupIterations: callMs > 2000 ? 0 : 2,
     });
     bench.add(`${implName} ${n}`, run);
     await bench.run();
@@ -194,8 +199,8 @@ for (const implName of implNames) {
     console.log(`${implName.padEnd(16)} n=${String(n).padEnd(5)} ${gflops.toFixed(2).padStart(7)} GFLOP/s  (median ${medianMs.toFixed(2)} ms over ${result.latency.samplesCount} runs)`);
     dispose();
   }
-  await impl.close();
 }
+for (const impl of impls) await impl.close();
 
 console.log('');
 printTable(rows);

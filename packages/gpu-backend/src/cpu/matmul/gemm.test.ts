@@ -138,6 +138,32 @@ describe('gemm (threads)', () => {
     expect(gemmWorkerTaskCount()).toBeGreaterThan(before);
   });
 
+  it('stays consistent over many back-to-back threaded calls', async () => {
+    // Jobs follow each other closely, so a worker often wakes for a job that
+    // is already over: it must never run a task with another job's parameters.
+    await configureGemm({ threads: 2, minPackedWork: 0, minThreadedWork: 0, mc: 6, nc: 16 });
+    await initGemm();
+    const rand = seeded(77);
+    const shapes = [
+      [24, 40, 16],
+      [13, 70, 9],
+    ] as const;
+    const problems = shapes.map(([m, n, k]) => {
+      const p: GemmParams = { a: randomArray(m * k, rand), aOffset: 0, b: randomArray(k * n, rand), bOffset: 0, c: new Float32Array(m * n), cOffset: 0, m, n, k, transA: false, transB: false };
+      const expected = new Float32Array(m * n);
+      gemmReference({ ...p, c: expected });
+      return { p, expected };
+    });
+    for (let call = 0; call < 3000; call++) {
+      const { p, expected } = problems[call % 2]!;
+      p.c.fill(Number.NaN);
+      gemm(p);
+      for (let i = 0; i < expected.length; i++) {
+        if (!(Math.abs(p.c[i]! - expected[i]!) <= tolerance(p.k))) throw new Error(`call ${call}: C[${i}] = ${p.c[i]}, expected ${expected[i]}`);
+      }
+    }
+  });
+
   it('runs with the calling thread and workers together on a larger problem', async () => {
     await configureGemm({ threads: 2 });
     await initGemm();

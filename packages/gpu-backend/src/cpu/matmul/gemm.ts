@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { gemmReference } from './gemm-reference.js';
 import { DEFAULT_KERNEL_SHAPE, MEMORY_MAX_PAGES, buildKernelModule, type KernelExports, type KernelShape } from './kernel-module.js';
-import { CONTROL, CONTROL_BYTES, JOB_COMPUTE, JOB_PACK, runTasks, type TaskFunctions } from './task-runner.js';
+import { CLAIMS_CLOSED, CONTROL, CONTROL_BYTES, JOB_COMPUTE, JOB_PACK, runTasks, type TaskFunctions } from './task-runner.js';
 import { startWorkers, type WorkerGroup } from './worker-pool.js';
 import { wasm, type WasmMemory, type WasmModule } from './wasm-api.js';
 
@@ -296,6 +296,7 @@ function runPack(e: Engine, job: PackJob): void {
   const bGroup = share(bPanels);
   const aGroups = job.packA ? Math.ceil(aPanels / aGroup) : 0;
   const bGroups = Math.ceil(bPanels / bGroup);
+  beginJob(e);
   const i32 = e.i32;
   const L = CONTROL;
   i32[L.kind] = JOB_PACK;
@@ -351,6 +352,7 @@ function runCompute(e: Engine, job: ComputeJob): void {
     }
   }
   const mBlocks = Math.ceil(mPad / mc);
+  beginJob(e);
   const i32 = e.i32;
   const L = CONTROL;
   i32[L.kind] = JOB_COMPUTE;
@@ -369,19 +371,29 @@ function runCompute(e: Engine, job: ComputeJob): void {
   publish(e, mBlocks * Math.ceil(nPad / nc), threaded);
 }
 
-/** Publish the job whose parameters are written, run tasks, return when all are done. */
+/**
+ * Close claiming before a job's parameters are rewritten: the state moves to
+ * the next generation with the "closed" task index, so a claim prepared
+ * under the previous job can no longer succeed.
+ */
+function beginJob(e: Engine): void {
+  e.generation += 1n;
+  Atomics.store(e.i64, 0, (e.generation << 32n) | CLAIMS_CLOSED);
+}
+
+/** Open the job whose parameters are written, run tasks, return when all are done. */
 function publish(e: Engine, numTasks: number, threaded: boolean): void {
   const { i32, i64 } = e;
   const L = CONTROL;
   Atomics.store(i32, L.numTasks, numTasks);
   Atomics.store(i32, L.tasksDone, 0);
-  e.generation += 1n;
   Atomics.store(i64, 0, e.generation << 32n);
   if (threaded) Atomics.notify(i64, 0);
   if (!threaded || config.callerRunsTasks) runTasks(i32, i64, e.fns, L, false);
   for (;;) {
     const done = Atomics.load(i32, L.tasksDone);
     if (done === numTasks) break;
+    if (done > numTasks) throw new Error(`gemm: internal error: ${done} tasks finished of ${numTasks}`);
     // The timeout is a safety net: should a worker have died, the tasks it
     // never claimed are taken here rather than waited for.
     if (Atomics.wait(i32, L.tasksDone, done, 100) === 'timed-out') runTasks(i32, i64, e.fns, L, false);

@@ -2,15 +2,16 @@
  * The work-sharing protocol between the calling thread and the GEMM workers,
  * over a control block at the start of the shared memory.
  *
- * A job is a grid of tasks (one MC x NC block of C each, over the whole k).
- * The caller writes the job's parameters, then publishes `state` = (generation
- * << 32 | next task = 0). Every thread claims tasks with a compare-exchange that
- * only succeeds while the generation it read the parameters under is current,
- * so a thread that wakes late can never run a task with another job's
- * parameters. Each finished task increments `tasksDone`; the caller returns
- * when it equals the task count. A thread that is slow to wake simply finds
- * no task left: the caller never waits for an idle worker, which matters on a
- * machine whose cores are shared with other work.
+ * A job is a set of tasks (blocks of C to compute, or panels to pack). The
+ * caller first closes claiming (state = next generation << 32 | CLAIMS_CLOSED),
+ * writes the job's parameters, then opens it (state = generation << 32 | 0).
+ * Every thread claims a task with a compare-exchange of the state value it
+ * read before reading the parameters: it only succeeds if the caller has not
+ * closed claiming since, so parameters read under a stale state are never
+ * used. Each finished task increments `tasksDone`; the caller returns when it
+ * equals the task count. A thread that is slow to wake simply finds no task
+ * left: the caller never waits for an idle worker, which matters on a machine
+ * whose cores are shared with other work.
  */
 
 /** Int32 indices into the control block (the state is BigInt64 index 0). */
@@ -51,6 +52,9 @@ export const CONTROL = {
   bLastValid: 30,
 } as const;
 
+/** Task index of a state whose job is being written: nothing can be claimed. */
+export const CLAIMS_CLOSED = 0xffffffffn;
+
 export const JOB_COMPUTE = 0;
 export const JOB_PACK = 1;
 
@@ -78,6 +82,7 @@ export interface TaskFunctions {
 export function runTasks(i32: Int32Array, i64: BigInt64Array, fns: TaskFunctions, L: typeof CONTROL, isWorker: boolean): bigint {
   for (;;) {
     const s = Atomics.load(i64, 0);
+    // The closed index (2^32 - 1) exceeds any task count.
     const t = Number(s & 0xffffffffn);
     const numTasks = Atomics.load(i32, L.numTasks);
     if (t >= numTasks) return s;
