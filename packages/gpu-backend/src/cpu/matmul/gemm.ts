@@ -398,4 +398,8 @@ function publish(e: Engine, numTasks: number, threaded: boolean): void {
     // never claimed are taken here rather than waited for.
     if (Atomics.wait(i32, L.tasksDone, done, 100) === 'timed-out') runTasks(i32, i64, e.fns, L, false);
   }
+  if (Atomics.exchange(i32, L.failed, 0) !== 0) {
+    const cause = e.group?.errors.at(-1);
+    throw new Error(`gemm: a worker thread failed while running a task${cause ? `: ${cause.message}` : ''}`, { cause });
+  }
 }

@@ -50,6 +50,8 @@ export const CONTROL = {
   bGroup: 28,
   bGroups: 29,
   bLastValid: 30,
+  /** Set when a task threw in a worker (the calling thread then reports it). */
+  failed: 31,
 } as const;
 
 /** Task index of a state whose job is being written: nothing can be claimed. */
@@ -88,6 +90,19 @@ export function runTasks(i32: Int32Array, i64: BigInt64Array, fns: TaskFunctions
     if (t >= numTasks) return s;
     const p = Array.from(i32.subarray(0, 32));
     if (Atomics.compareExchange(i64, 0, s, s + 1n) !== s) continue;
+    try {
+      runTask(t, p, fns, L);
+    } catch (err) {
+      // Counted as finished all the same, so the caller stops waiting and reports it.
+      if (isWorker) Atomics.store(i32, L.failed, 1);
+      throw err;
+    } finally {
+      if (isWorker) Atomics.add(i32, L.workerTasks, 1);
+      if (Atomics.add(i32, L.tasksDone, 1) + 1 === numTasks) Atomics.notify(i32, L.tasksDone);
+    }
+  }
+
+  function runTask(t: number, p: number[], fns: TaskFunctions, L: typeof CONTROL): void {
     const kcMax = p[L.kcMax]!;
     const k = p[L.k]!;
     const mPad = p[L.mPad]!;
@@ -136,7 +151,5 @@ export function runTasks(i32: Int32Array, i64: BigInt64Array, fns: TaskFunctions
         else fns.pack_b_strided(src, stride, dst, kc, panels, lastValid);
       }
     }
-    if (isWorker) Atomics.add(i32, L.workerTasks, 1);
-    if (Atomics.add(i32, L.tasksDone, 1) + 1 === numTasks) Atomics.notify(i32, L.tasksDone);
   }
 }
