@@ -90,6 +90,9 @@ function build(): CorpusEntry[] {
   add('specials', '<|im_start|<|im_end|>> <<|endoftext|>> <|im_start <think> <|fim_prefix|>x<|fim_suffix|>y<|fim_middle|>');
   add('specials', '<|endoftext|><|endoftext|>  <|vision_start|><|image_pad|><|vision_end|>');
   add('chat', '<|im_start|>system\nYou are a coding agent.<|im_end|>\n<|im_start|>user\nCompute 2**100.<|im_end|>\n<|im_start|>assistant\n<think>\nI will use Python.\n</think>\n\n<tool_call>\n{"name": "python", "arguments": {"code": "print(2**100)"}}\n</tool_call><|im_end|>\n<|im_start|>user\n<tool_response>\n1267650600228229401496703205376\n</tool_response><|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\nThe answer is 1267650600228229401496703205376.<|im_end|>\n');
+  // Whole transcripts as Qwen3's template renders them (fixtures/chat-expected.json, from Python jinja2).
+  const renders = JSON.parse(readFileSync(join(PACKAGE_DIR, 'fixtures', 'chat-expected.json'), 'utf8')) as { renders: Record<string, string> };
+  for (const text of Object.values(renders.renders)) add('chat', text);
   add('long', 'a'.repeat(300));
   add('long', 'Supercalifragilisticexpialidocious'.repeat(12));
   add('long', '🙂'.repeat(80));
