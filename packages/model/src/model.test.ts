@@ -109,6 +109,16 @@ describe('checkpoint variants', () => {
     }
   });
 
+  it('bf16 storage generates the same greedy tokens as the same weights widened to f32', async () => {
+    const m16 = await Qwen3ForCausalLM.fromPretrained(join(FIXTURES, 'tiny-bf16'), { dtype: 'bfloat16' });
+    const m32 = await Qwen3ForCausalLM.fromPretrained(join(FIXTURES, 'tiny-bf16'), { dtype: 'float32' });
+    const prompts = meta.greedy.map((g) => g.prompt);
+    const opts = { maxNewTokens: 8, temperature: 0, stopTokenIds: [] };
+    expect(await m16.generate(prompts, opts)).toEqual(await m32.generate(prompts, opts));
+    m16.dispose();
+    m32.dispose();
+  });
+
   it('loads a sharded checkpoint and an untied LM head', async () => {
     const sharded = await Qwen3ForCausalLM.fromPretrained(join(FIXTURES, 'tiny-sharded'));
     expect(maxAbsDiff(await (await sharded.forward(meta.input_ids)).logits.data(), (await expectedTensor('logits')).data)).toBeLessThan(1e-4);
