@@ -73,6 +73,30 @@ describe('gpujs backend', () => {
     expect(Array.from(be.readSync!(y.storage))).toEqual([2, 4, 6]);
   });
 
+  it('addresses tensors beyond 2^24 elements exactly in cpu mode', async () => {
+    const be = await createGpujsBackend({ mode: 'cpu' });
+    const rows = 131_072;
+    const cols = 129; // 16.9M elements: past f32's exact integers
+    const values = new Float32Array(rows * cols);
+    for (let i = 0; i < values.length; i++) values[i] = i % 8191;
+    const table: TensorInfo = { storage: be.upload(values, 'float32'), shape: [rows, cols], dtype: 'float32' };
+    const ids = [rows - 1, rows - 3, 7];
+    const [picked] = be.run('gatherRows', [table, info(be, ids, [3], 'int32')]);
+    const got = await be.read(picked.storage);
+    const expected = ids.flatMap((r) => Array.from(values.subarray(r * cols, r * cols + cols)));
+    expect(Array.from(got)).toEqual(expected);
+    const [taken] = be.run('takeAlongAxis', [table, info(be, Array.from({ length: rows }, (_, r) => (r * 31) % cols), [rows], 'int32')]);
+    const pick = await be.read(taken.storage);
+    expect(pick[rows - 1]).toBe(values[(rows - 1) * cols + ((rows - 1) * 31) % cols]);
+  });
+
+  it('refuses tensors beyond 2^24 elements in f32-indexing modes, naming the kernel', async () => {
+    const be = await createGpujsBackend({ mode: 'webasm' });
+    const big: TensorInfo = { storage: be.alloc(2 ** 24 + 1, 'float32'), shape: [2 ** 24 + 1], dtype: 'float32' };
+    expect(() => be.run('neg', [big])).toThrow(/^neg: input 0 has 16777217 elements; gpu.js's webasm kernels index in f32/);
+    be.release(big.storage);
+  });
+
   it.skipIf(!webgpu.available)('queues kernels asynchronously in webgpu mode and keeps their order', async () => {
     const be = await createGpujsBackend({ mode: 'webgpu' });
     expect(be.readSync).toBeUndefined();

@@ -32,6 +32,8 @@ export class GpujsBackend implements Backend {
   private peakBytes = 0;
   private liveStorages = 0;
   private launches = 0;
+  /** The contract kernel now running (for error messages). */
+  private running = '';
   /** Storages created by the kernel now running, released if it throws. */
   private allocations: GpujsStorage[] | null = null;
   private disposed = false;
@@ -106,8 +108,13 @@ export class GpujsBackend implements Backend {
   run(name: string, inputs: readonly TensorInfo[], attrs: KernelAttrs = {}): TensorInfo[] {
     this.checkUsable();
     if (this.failure) throw this.poisoned();
-    for (let i = 0; i < inputs.length; i++) this.checkAlive(this.own(inputs[i].storage, `${name} input ${i}`), `${name} input ${i}`);
+    for (let i = 0; i < inputs.length; i++) {
+      const storage = this.own(inputs[i].storage, `${name} input ${i}`);
+      this.checkAlive(storage, `${name} input ${i}`);
+      this.checkAddressable(name, `input ${i}`, storage.size);
+    }
     const kernel = getKernel(name, this.name);
+    this.running = name;
     const allocated: GpujsStorage[] = [];
     this.allocations = allocated;
     try {
@@ -120,6 +127,7 @@ export class GpujsBackend implements Backend {
       throw error;
     } finally {
       this.allocations = null;
+      this.running = '';
     }
   }
 
@@ -204,6 +212,7 @@ export class GpujsBackend implements Backend {
    */
   launch(kernel: DeviceKernel, out: TensorInfo, args: () => unknown[], finish?: (values: Float32Array) => Float32Array | Int32Array): void {
     const size = this.storageOf(out).size;
+    this.checkAddressable(this.running || kernel.name, `a ${kernel.name} result`, size);
     if (size % kernel.components !== 0) {
       throw new Error(`gpujs: kernel '${kernel.name}' computes ${kernel.components} elements per thread; ${size} outputs do not divide`);
     }
@@ -289,12 +298,28 @@ export class GpujsBackend implements Backend {
     if (storage.released) throw new Error(`gpujs: ${where}: storage was released`);
   }
 
+  /**
+   * gpu.js's webasm, webgpu and GL kernels do index arithmetic in f32 (its
+   * WebAssembly computes Integer values in f32, and its WGSL declares every
+   * integer-valued variable as f32), which addresses elements exactly only
+   * below 2^24. The cpu mode runs JavaScript numbers and has no such limit.
+   */
+  private checkAddressable(kernel: string, what: string, size: number): void {
+    if (this.resolvedMode === 'cpu' || size <= EXACT_INDEX_LIMIT) return;
+    throw new Error(
+      `${kernel}: ${what} has ${size} elements; gpu.js's ${this.resolvedMode} kernels index in f32, exact only up to 2^24 (${EXACT_INDEX_LIMIT}) elements per tensor (use the gpujs 'cpu' mode or another backend)`,
+    );
+  }
+
   private checkUsable(): void {
     if (this.disposed) throw new Error('gpujs: backend was disposed');
   }
 }
 
 const EMPTY_ARGUMENT = new Float32Array(1);
+
+/** Elements an f32 index addresses exactly. */
+export const EXACT_INDEX_LIMIT = 2 ** 24;
 
 function widenHalf(bits: Uint16Array, dtype: 'float16' | 'bfloat16'): Float32Array {
   return dtype === 'float16' ? float16ArrayToFloat32(bits) : bfloat16ArrayToFloat32(bits);

@@ -2,7 +2,7 @@ import type { TensorInfo } from '../../backend.js';
 import { broadcastShapes, broadcastStrides, sameShape, stridesOf } from '../../shape.js';
 import type { GpujsBackend } from '../backend.js';
 import { deviceKernel, type ArgType, type DeviceKernel } from '../device-kernel.js';
-import { divFloor } from './index-math.js';
+import { divFloor, intAt, splitParams, splitTable } from './index-math.js';
 
 /**
  * Elementwise maps over 1 to 3 broadcast inputs. `expr` is a gpu.js
@@ -10,7 +10,7 @@ import { divFloor } from './index-math.js';
  * optional `prelude` statements. Two
  * compiled variants per op: equal shapes read every input at the output index;
  * otherwise the output index is decoded once per dim into each input's
- * broadcast offset (index math in f32, exact below 2^24 elements).
+ * broadcast offset (Integer index math, see index-math.ts).
  */
 export interface ElementwiseOp {
   same: DeviceKernel;
@@ -37,19 +37,18 @@ export function elementwiseOp(
     `${name}_broadcast`,
     [
       ...inputs.map((i) => [i, 'Array'] as const),
-      ['outStrides', 'Array'],
-      ...inputs.map((i) => [`${i}Strides`, 'Array'] as const),
+      ...splitParams('strides'),
       ['rank', 'Integer'],
       ...extra,
     ],
     `
 let rem = this.thread.x;
-${inputs.map((i) => `let ${i}i = 0.0;`).join('\n')}
+${inputs.map((i) => `let ${i}i = 0;`).join('\n')}
 for (let d = 0; d < rank; d++) {
-  const s = outStrides[d];
+  const s = ${intAt('strides', 'd')};
   ${divFloor('q', 'rem', 's')}
   rem = rem - q * s;
-  ${inputs.map((i) => `${i}i = ${i}i + q * ${i}Strides[d];`).join('\n  ')}
+  ${inputs.map((i, k) => `${i}i = ${i}i + q * ${intAt('strides', `${k + 1} * rank + d`)};`).join('\n  ')}
 }
 ${reads((i) => `${inputs[i]}i`)}
 ${prelude}
@@ -66,14 +65,9 @@ export function runElementwise(be: GpujsBackend, kernel: string, op: Elementwise
   if (shapes.every((s) => sameShape(s, outShape))) {
     be.launch(op.same, out, () => [...inputs.map((i) => be.floats(i)), ...extra]);
   } else {
-    const outStrides = table(stridesOf(outShape));
-    const strides = shapes.map((s) => table(broadcastStrides(s, outShape)));
-    be.launch(op.broadcast, out, () => [...inputs.map((i) => be.floats(i)), outStrides, ...strides, outShape.length, ...extra]);
+    // one table (output strides, then each input's) keeps the kernel within WebGPU's 8 storage buffers
+    const strides = splitTable([...stridesOf(outShape), ...shapes.flatMap((s) => broadcastStrides(s, outShape))]);
+    be.launch(op.broadcast, out, () => [...inputs.map((i) => be.floats(i)), ...strides, outShape.length, ...extra]);
   }
   return out;
-}
-
-/** gpu.js needs a non-empty array argument; tables of rank-0 shapes get one unused slot. */
-export function table(values: readonly number[]): Float32Array {
-  return values.length === 0 ? new Float32Array(1) : Float32Array.from(values);
 }

@@ -1,8 +1,49 @@
+import type { ArgType } from '../device-kernel.js';
+
 /**
- * Source snippets for integer index arithmetic inside gpu.js kernels. gpu.js
- * arrays are f32 and webgpu's f32 division may be off by ulps, so a quotient
- * is floored and then corrected by one in either direction: exact for every
- * index below 2^24.
+ * Source snippets for integer index arithmetic inside gpu.js kernels.
+ *
+ * Index arithmetic must stay in gpu.js's Integer type (i32 in WGSL and
+ * WebAssembly): an f32 index is exact only below 2^24 elements, and a logits
+ * tensor of 128 tokens over a 151936-word vocabulary is already past that.
+ * gpu.js types scalar arguments declared 'Integer', `this.thread.x` and
+ * `Math.floor(...)` as Integer; array elements are always f32, so an integer
+ * table (strides, offsets) travels split in two f32 arrays, value =
+ * hi * 4096 + lo, each part exact, and is rebuilt with `intAt`. Values read
+ * from data arrays (indices) are wrapped in Math.floor before they take part.
+ */
+const SPLIT = 4096;
+
+/** The two parameters of a split integer table `name`. */
+export function splitParams(name: string): ReadonlyArray<readonly [string, ArgType]> {
+  return [
+    [`${name}Hi`, 'Array'],
+    [`${name}Lo`, 'Array'],
+  ];
+}
+
+/** Non-negative integers (below 2^36) as a split table; one unused slot when empty (gpu.js rejects empty arrays). */
+export function splitTable(values: readonly number[]): [Float32Array, Float32Array] {
+  const n = Math.max(values.length, 1);
+  const hi = new Float32Array(n);
+  const lo = new Float32Array(n);
+  values.forEach((v, i) => {
+    if (!Number.isInteger(v) || v < 0 || v >= SPLIT * 2 ** 24) throw new Error(`gpujs: index table value ${v} is not an integer in [0, 2^36)`);
+    hi[i] = Math.floor(v / SPLIT);
+    lo[i] = v % SPLIT;
+  });
+  return [hi, lo];
+}
+
+/** The Integer value at `index` of split table `name`. */
+export function intAt(name: string, index: string): string {
+  return `(Math.floor(${name}Hi[${index}]) * ${SPLIT} + Math.floor(${name}Lo[${index}]))`;
+}
+
+/**
+ * Declares `quotient` = floor(numerator / denominator) for Integer operands
+ * (i32 division in WGSL and WebAssembly, float division then floor in the cpu
+ * mode), with a correction by one either way against a rounded quotient.
  */
 export function divFloor(quotient: string, numerator: string, denominator: string): string {
   return [

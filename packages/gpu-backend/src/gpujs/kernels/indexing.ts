@@ -33,7 +33,7 @@ const GATHER_ROWS = deviceKernel(
   `
 const idx = this.thread.x;
 ${divFloor('n', 'idx', 'cols')}
-return table[indices[n] * cols + (idx - n * cols)];`,
+return table[Math.floor(indices[n]) * cols + (idx - n * cols)];`,
 );
 
 /** Embedding lookup; the table's dtype is kept. */
@@ -70,11 +70,11 @@ const SCATTER_ADD_ROWS = deviceKernel(
 const idx = this.thread.x;
 ${divFloor('r', 'idx', 'cols')}
 const c = idx - r * cols;
-const start = rowStart[r];
-const count = rowStart[r + 1] - start;
+const start = Math.floor(rowStart[r]);
+const count = Math.floor(rowStart[r + 1]) - start;
 let s = 0.0;
 for (let j = 0; j < count; j++) {
-  s += updates[order[start + j] * cols + c];
+  s += updates[Math.floor(order[start + j]) * cols + c];
 }
 return s;`,
 );
@@ -120,7 +120,7 @@ const TAKE_ALONG_AXIS = deviceKernel(
   ],
   `
 const r = this.thread.x;
-return x[r * v + indices[r]];`,
+return x[r * v + Math.floor(indices[r])];`,
 );
 
 export const takeAlongAxis: KernelFunc = ({ inputs, backend }) => {
@@ -153,7 +153,7 @@ const PUT_ALONG_AXIS = deviceKernel(
   `
 const idx = this.thread.x;
 ${divFloor('r', 'idx', 'size')}
-if (indices[r] == idx - r * size) {
+if (Math.floor(indices[r]) == idx - r * size) {
   return updates[r];
 }
 return 0.0;`,

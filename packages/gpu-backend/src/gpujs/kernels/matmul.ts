@@ -2,7 +2,7 @@ import type { KernelFunc, TensorInfo } from '../../backend.js';
 import type { GpujsBackend } from '../backend.js';
 import { deviceKernel } from '../device-kernel.js';
 import { matmulShape, sizeOf, stridesOf } from '../../shape.js';
-import { divFloor } from './index-math.js';
+import { divFloor, intAt, splitParams, splitTable } from './index-math.js';
 
 /**
  * One thread per output element, a dot product over K. Transposes are strides,
@@ -13,8 +13,9 @@ const MATMUL = deviceKernel(
   [
     ['a', 'Array'],
     ['b', 'Array'],
-    ['aOffsets', 'Array'],
-    ['bOffsets', 'Array'],
+    /** per output batch: a's matrix offset, then b's */
+    ...splitParams('offsets'),
+    ['batches', 'Integer'],
     ['n', 'Integer'],
     ['k', 'Integer'],
     ['mn', 'Integer'],
@@ -29,8 +30,8 @@ ${divFloor('batch', 'idx', 'mn')}
 const rem = idx - batch * mn;
 ${divFloor('i', 'rem', 'n')}
 const j = rem - i * n;
-const aBase = aOffsets[batch] + i * aRowStride;
-const bBase = bOffsets[batch] + j * bColStride;
+const aBase = ${intAt('offsets', 'batch')} + i * aRowStride;
+const bBase = ${intAt('offsets', 'batches + batch')} + j * bColStride;
 let sum = 0.0;
 for (let p = 0; p < k; p++) {
   sum += a[aBase + p * aInnerStride] * b[bBase + p * bInnerStride];
@@ -49,8 +50,9 @@ const MATMUL_4 = deviceKernel(
   [
     ['a', 'Array'],
     ['b', 'Array'],
-    ['aOffsets', 'Array'],
-    ['bOffsets', 'Array'],
+    /** per output batch: a's matrix offset, then b's */
+    ...splitParams('offsets'),
+    ['batches', 'Integer'],
     ['n', 'Integer'],
     ['k', 'Integer'],
     ['mn', 'Integer'],
@@ -67,8 +69,8 @@ ${divFloor('batch', 'idx', 'mn4')}
 const rem = idx - batch * mn4;
 ${divFloor('i', 'rem', 'n4')}
 const j = (rem - i * n4) * 4;
-const aBase = aOffsets[batch] + i * aRowStride;
-const bBase = bOffsets[batch] + j * bColStride;
+const aBase = ${intAt('offsets', 'batch')} + i * aRowStride;
+const bBase = ${intAt('offsets', 'batches + batch')} + j * bColStride;
 let s0 = 0.0;
 let s1 = 0.0;
 let s2 = 0.0;
@@ -101,13 +103,13 @@ export const matmul: KernelFunc<MatmulAttrs> = ({ inputs, attrs, backend }) => {
   const batchA = a.shape.slice(0, -2);
   const batchB = b.shape.slice(0, -2);
   const out = be.output(outShape);
-  const aOffsets = batchOffsets(batchA, batch, m * ka);
-  const bOffsets = batchOffsets(batchB, batch, ka * n);
+  const batches = sizeOf(batch);
+  const offsets = splitTable([...batchOffsets(batchA, batch, m * ka), ...batchOffsets(batchB, batch, ka * n)]);
   be.launch(n % 4 === 0 ? MATMUL_4 : MATMUL, out, () => [
     be.floats(a),
     be.floats(b),
-    aOffsets,
-    bOffsets,
+    ...offsets,
+    batches,
     n,
     ka,
     m * n,
@@ -120,9 +122,9 @@ export const matmul: KernelFunc<MatmulAttrs> = ({ inputs, attrs, backend }) => {
 };
 
 /** Element offset of each output batch's matrix inside an operand with batch dims `own` broadcast to `out`. */
-function batchOffsets(own: readonly number[], out: readonly number[], matrixSize: number): Float32Array {
+function batchOffsets(own: readonly number[], out: readonly number[], matrixSize: number): number[] {
   const count = sizeOf(out);
-  const offsets = new Float32Array(Math.max(count, 1));
+  const offsets = new Array<number>(count);
   const outStrides = stridesOf(out);
   const ownStrides = stridesOf(own);
   for (let bi = 0; bi < count; bi++) {

@@ -2,8 +2,7 @@ import type { KernelArgs, KernelFunc } from '../../backend.js';
 import { assertInputCount, normalizeAxes, reducedShape, stridesOf } from '../../shape.js';
 import type { GpujsBackend } from '../backend.js';
 import { deviceKernel } from '../device-kernel.js';
-import { table } from './elementwise.js';
-import { divFloor } from './index-math.js';
+import { divFloor, intAt, splitParams, splitTable } from './index-math.js';
 
 export interface ReduceAttrs {
   axes: number[];
@@ -16,36 +15,35 @@ type ReduceOp = 'sum' | 'mean' | 'max';
 /** Decode the output index into the kept dims' input offset `base`, then walk the reduced dims. */
 const PROLOGUE = `
 let rem = this.thread.x;
-let base = 0.0;
+let base = 0;
 for (let d = 0; d < keptRank; d++) {
-  const s = keptOutStrides[d];
+  const s = ${intAt('strides', 'd')};
   ${divFloor('q', 'rem', 's')}
   rem = rem - q * s;
-  base = base + q * keptInStrides[d];
+  base = base + q * ${intAt('strides', 'keptRank + d')};
 }`;
 
 const OFFSET = `
-let off = 0.0;
+let off = 0;
 if (redRank == 1) {
-  off = r * redInStrides[0];
+  off = r * redStride0;
 } else {
   let rr = r;
   for (let e = 0; e < redRank; e++) {
-    const t = redOutStrides[e];
+    const t = ${intAt('strides', '2 * keptRank + e')};
     ${divFloor('p', 'rr', 't')}
     rr = rr - p * t;
-    off = off + p * redInStrides[e];
+    off = off + p * ${intAt('strides', '2 * keptRank + redRank + e')};
   }
 }`;
 
 const PARAMS = [
   ['x', 'Array'],
-  ['keptOutStrides', 'Array'],
-  ['keptInStrides', 'Array'],
+  /** kept dims' output then input strides, reduced dims' output then input strides */
+  ...splitParams('strides'),
   ['keptRank', 'Integer'],
-  ['redOutStrides', 'Array'],
-  ['redInStrides', 'Array'],
   ['redRank', 'Integer'],
+  ['redStride0', 'Integer'],
   ['redCount', 'Integer'],
   ['divisor', 'Float'],
 ] as const;
@@ -118,17 +116,15 @@ function reduceKernel(op: ReduceOp): KernelFunc<ReduceAttrs> {
     const { kept, reduced } = collapse(x.shape, axes);
     const keptOutStrides = stridesOf(kept.map((d) => d.size));
     const redOutStrides = stridesOf(reduced.map((d) => d.size));
-    be.launch(op === 'max' ? MAX : SUM, out, () => [
-      be.floats(x),
-      table(keptOutStrides),
-      table(kept.map((d) => d.stride)),
+    const tables = [
+      ...splitTable([...keptOutStrides, ...kept.map((d) => d.stride), ...redOutStrides, ...reduced.map((d) => d.stride)]),
       kept.length,
-      table(redOutStrides),
-      table(reduced.map((d) => d.stride)),
       reduced.length,
+      reduced.length > 0 ? reduced[0].stride : 0,
       redCount,
       op === 'mean' ? redCount : 1,
-    ]);
+    ];
+    be.launch(op === 'max' ? MAX : SUM, out, () => [be.floats(x), ...tables]);
     return out;
   };
 }

@@ -2,8 +2,7 @@ import type { TensorInfo } from '../../backend.js';
 import { stridesOf } from '../../shape.js';
 import type { GpujsBackend } from '../backend.js';
 import { deviceKernel } from '../device-kernel.js';
-import { table } from './elementwise.js';
-import { divFloor } from './index-math.js';
+import { divFloor, intAt, splitParams, splitTable } from './index-math.js';
 
 /**
  * Strided copies: the data movement of transpose, slice and sliceGrad. Float
@@ -17,19 +16,19 @@ const GATHER = deviceKernel(
   'strided_gather',
   [
     ['x', 'Array'],
-    ['outStrides', 'Array'],
-    ['inStrides', 'Array'],
+    /** output strides, then input strides */
+    ...splitParams('strides'),
     ['rank', 'Integer'],
     ['offset', 'Integer'],
   ],
   `
 let rem = this.thread.x;
-let src = offset + 0.0;
+let src = offset;
 for (let d = 0; d < rank; d++) {
-  const s = outStrides[d];
+  const s = ${intAt('strides', 'd')};
   ${divFloor('q', 'rem', 's')}
   rem = rem - q * s;
-  src = src + q * inStrides[d];
+  src = src + q * ${intAt('strides', 'rank + d')};
 }
 return x[src];`,
 );
@@ -39,25 +38,23 @@ const PAD = deviceKernel(
   'strided_pad',
   [
     ['x', 'Array'],
-    ['outStrides', 'Array'],
-    ['inStrides', 'Array'],
-    ['begin', 'Array'],
-    ['inShape', 'Array'],
+    /** output strides, input strides, begin, input shape */
+    ...splitParams('layout'),
     ['rank', 'Integer'],
   ],
   `
 let rem = this.thread.x;
-let src = 0.0;
+let src = 0;
 let inside = 1;
 for (let d = 0; d < rank; d++) {
-  const s = outStrides[d];
+  const s = ${intAt('layout', 'd')};
   ${divFloor('q', 'rem', 's')}
   rem = rem - q * s;
-  const c = q - begin[d];
-  if (c < 0.0 || c >= inShape[d]) {
+  const c = q - ${intAt('layout', '2 * rank + d')};
+  if (c < 0 || c >= ${intAt('layout', '3 * rank + d')}) {
     inside = 0;
   }
-  src = src + c * inStrides[d];
+  src = src + c * ${intAt('layout', 'rank + d')};
 }
 if (inside == 0) {
   return 0.0;
@@ -81,9 +78,8 @@ export function stridedGather(be: GpujsBackend, x: TensorInfo, out: TensorInfo, 
     });
     return;
   }
-  const outStrides = table(stridesOf(outShape));
-  const strides = table(inStrides);
-  be.launch(GATHER, out, () => [be.floats(x), outStrides, strides, outShape.length, offset]);
+  const tables = [...splitTable([...stridesOf(outShape), ...inStrides]), outShape.length, offset];
+  be.launch(GATHER, out, () => [be.floats(x), ...tables]);
 }
 
 /** zeros(out.shape) with x placed at begin. */
@@ -104,8 +100,8 @@ export function stridedPad(be: GpujsBackend, x: TensorInfo, out: TensorInfo, beg
     });
     return;
   }
-  const args = [table(stridesOf(outShape)), table(inStrides), table(begin), table(x.shape), outShape.length];
-  be.launch(PAD, out, () => [be.floats(x), ...args]);
+  const tables = [...splitTable([...stridesOf(outShape), ...inStrides, ...begin, ...x.shape]), outShape.length];
+  be.launch(PAD, out, () => [be.floats(x), ...tables]);
 }
 
 function forEachCoordinate(shape: readonly number[], visit: (index: number, coords: number[]) => void): void {
