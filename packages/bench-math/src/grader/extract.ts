@@ -1,0 +1,74 @@
+/**
+ * The final answer's text inside a model output: think blocks removed, then
+ * the last \boxed{...} / \fbox{...} (nested braces), then "The final answer
+ * is ...", "Final Answer: ...", "the answer is ...", "Answer: ...", then, for
+ * a short one-line text, the text itself, then the last inline math. null
+ * when none of these is there: the "no answer" verdict.
+ */
+import { readBraced } from './tokens.js';
+
+/** Remove reasoning: everything up to the last </think>; an unclosed <think> hides the rest. */
+export function stripThinking(text: string): string {
+  const close = text.lastIndexOf('</think>');
+  if (close >= 0) return text.slice(close + '</think>'.length);
+  const open = text.indexOf('<think>');
+  return open >= 0 ? text.slice(0, open) : text;
+}
+
+/** The content of the last \boxed{...} or \fbox{...} (also `\boxed 5`), or null. */
+export function lastBoxed(text: string): string | null {
+  const re = /\\(?:boxed|fbox)\s*/g;
+  let found: string | null = null;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const at = m.index + m[0].length;
+    if (text[at] === '{') {
+      const arg = readBraced(text, at);
+      if (arg) found = arg.inner;
+    } else if (m[0].endsWith(' ')) {
+      const word = /^[^\s$]+/.exec(text.slice(at));
+      if (word) found = word[0];
+    }
+  }
+  return found;
+}
+
+const PHRASES = [
+  /final answer\s*(?:is|:)\s*:?\s*(.+)/gi,
+  /(?:the|my) answer is\s*:?\s*(.+)/gi,
+  /^\s*\**answer\**\s*:\s*(.+)/gim,
+];
+
+function cleanPhraseAnswer(s: string): string {
+  let a = s.trim();
+  // "$5$. I hope it is correct." -> "$5$"
+  const math = /^\$\$?([^$]+)\$\$?/.exec(a) ?? /^\\\((.+?)\\\)/.exec(a) ?? /^\\\[(.+?)\\\]/.exec(a);
+  if (math) return math[1]!.trim();
+  a = a.replace(/\*\*/g, '');
+  a = a.replace(/\.\s+[A-Z].*$/, '');
+  return a.replace(/[.\s]+$/, '').trim();
+}
+
+export function extractAnswer(text: string): string | null {
+  if (typeof text !== 'string') throw new TypeError(`extractAnswer: expected a string, got ${typeof text}`);
+  const body = stripThinking(text);
+  const boxed = lastBoxed(body);
+  if (boxed !== null) return boxed.trim();
+  let best: { index: number; answer: string } | null = null;
+  for (const re of PHRASES) {
+    re.lastIndex = 0;
+    for (let m = re.exec(body); m; m = re.exec(body)) {
+      const answer = cleanPhraseAnswer(m[1]!);
+      if (answer && (!best || m.index >= best.index)) best = { index: m.index, answer };
+      // Matches may overlap ("Final Answer: The final answer is 5"): look again from the next character.
+      re.lastIndex = m.index + 1;
+    }
+  }
+  if (best) return best.answer;
+  const trimmed = body.trim();
+  if (trimmed === '') return null;
+  if (!trimmed.includes('\n') && trimmed.length <= 120 && !/(?<!\\)[.!?]\s+[A-Za-z]/.test(trimmed)) return trimmed;
+  const inline = [...trimmed.matchAll(/\$\$([^$]+)\$\$|\$([^$]+)\$|\\\((.+?)\\\)|\\\[([\s\S]+?)\\\]/g)];
+  const last = inline[inline.length - 1];
+  if (last) return (last[1] ?? last[2] ?? last[3] ?? last[4])!.trim();
+  return null;
+}
