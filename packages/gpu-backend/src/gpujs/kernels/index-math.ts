@@ -3,14 +3,12 @@ import type { ArgType } from '../device-kernel.js';
 /**
  * Source snippets for integer index arithmetic inside gpu.js kernels.
  *
- * Index arithmetic must stay in gpu.js's Integer type (i32 in WGSL and
- * WebAssembly): an f32 index is exact only below 2^24 elements, and a logits
- * tensor of 128 tokens over a 151936-word vocabulary is already past that.
- * gpu.js types scalar arguments declared 'Integer', `this.thread.x` and
- * `Math.floor(...)` as Integer; array elements are always f32, so an integer
- * table (strides, offsets) travels split in two f32 arrays, value =
- * hi * 4096 + lo, each part exact, and is rebuilt with `intAt`. Values read
- * from data arrays (indices) are wrapped in Math.floor before they take part.
+ * gpu.js arrays are f32, so an integer table (strides, offsets) travels split
+ * in two f32 arrays, value = hi * 4096 + lo with each part exact, and is
+ * rebuilt with `intAt`: in the cpu mode (JavaScript numbers) index arithmetic
+ * is then exact at any size. The webasm, webgpu and GL modes compute integer
+ * values in f32 whatever their gpu.js type, so there indices are exact only
+ * below 2^24; the backend refuses larger tensors in those modes.
  */
 const SPLIT = 4096;
 
@@ -41,9 +39,9 @@ export function intAt(name: string, index: string): string {
 }
 
 /**
- * Declares `quotient` = floor(numerator / denominator) for Integer operands
- * (i32 division in WGSL and WebAssembly, float division then floor in the cpu
- * mode), with a correction by one either way against a rounded quotient.
+ * Declares `quotient` = floor(numerator / denominator) for integer-valued
+ * operands, corrected by one either way: f32 division (WGSL allows 2.5 ulp)
+ * may round a quotient across an integer.
  */
 export function divFloor(quotient: string, numerator: string, denominator: string): string {
   return [
