@@ -112,6 +112,16 @@ describe('LoRA against PEFT and the PyTorch reference', () => {
     expect(maxAbsDiff(await logitsOf(model), base)).toBeLessThan(1e-4);
   });
 
+  it('mergeAndUnload() leaves a plain model with the adapted logits, which savePretrained writes', async () => {
+    const handle = await loadLora(model, join(FIXTURES, 'peft-lora'));
+    const merged = handle.mergeAndUnload();
+    expect([...merged.linearLayers().values()].every((l) => l.adapter === null)).toBe(true);
+    const dir = tmp();
+    await merged.savePretrained(dir);
+    const reloaded = await Qwen3ForCausalLM.fromPretrained(dir);
+    expect(maxAbsDiff(await logitsOf(reloaded), (await expected('lora_logits')).data)).toBeLessThan(1e-4);
+  });
+
   it('save() writes PEFT keys and config; the folder loads back to the same adapter', async () => {
     const handle = await loadLora(model, join(FIXTURES, 'peft-lora'));
     const dir = tmp();

@@ -149,9 +149,25 @@ export class LoraHandle {
     }
   }
 
+  /**
+   * Fold the adapters into the base weights for good and take them out
+   * (PEFT's merge_and_unload): the model is a plain model again, e.g. for
+   * savePretrained and an inference server.
+   */
+  mergeAndUnload(): Qwen3ForCausalLM {
+    this.merge();
+    this.state.merged = false;
+    this.detach();
+    return this.model;
+  }
+
   /** Take the adapters out of the model (unmerging first) and release their tensors. */
   remove(): void {
     this.unmerge();
+    this.detach();
+  }
+
+  private detach(): void {
     for (const a of this.adapters.values()) {
       a.base.adapter = null;
       for (const t of a.parameters()) t.dispose();
