@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setBackend, sum, mul, tensor } from '@molrl/tensor';
+import { getBackend, setBackend, sum, mul, tensor } from '@molrl/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectedMeta, expectedTensor, FIXTURES, maxAbsDiff } from './fixtures.test-util.js';
 import { Qwen3ForCausalLM } from './model.js';
@@ -192,6 +192,30 @@ describe('checkpoint variants', () => {
 
 describe('training forward', () => {
   beforeAll(() => setBackend('cpu'));
+
+  it('gradient checkpointing lowers the peak memory of forward + backward', async () => {
+    const m = (await Qwen3ForCausalLM.fromPretrained(join(FIXTURES, 'tiny-f32'))).requiresGrad(true);
+    const ids = [Array.from({ length: 256 }, (_, i) => (i * 37) % 128), Array.from({ length: 256 }, (_, i) => (i * 11) % 128)];
+    const peak = async () => {
+      const backend = getBackend();
+      await backend.sync();
+      backend.resetPeak();
+      const base = backend.memory().bytesInUse;
+      const { hidden } = await m.forwardHidden(ids);
+      const loss = sum(hidden);
+      hidden.dispose();
+      loss.backward();
+      loss.dispose();
+      const p = backend.memory().peakBytes - base;
+      for (const t of m.parameters()) t.zeroGrad();
+      return p;
+    };
+    const plain = await peak();
+    m.gradientCheckpointingEnable();
+    const recomputed = await peak();
+    expect(recomputed).toBeLessThan(plain * 0.8);
+    m.dispose();
+  });
 
   it('gradient checkpointing gives the same gradients as the plain backward', async () => {
     const m = (await Qwen3ForCausalLM.fromPretrained(join(FIXTURES, 'tiny-f32'))).requiresGrad(true);
