@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SeededRandom } from './prng.js';
-import { applyPenalties, argmax, sampleToken, samplingDistribution, validateSamplingOptions } from './samplers.js';
+import { applyPenalties, argmax, kthLargest, sampleToken, samplingDistribution, validateSamplingOptions } from './samplers.js';
 
 const ctx0 = { promptTokens: [], generatedTokens: [] };
 
@@ -28,6 +28,15 @@ describe('penalties', () => {
   it('presence penalty subtracts once per generated token, ignoring the prompt', () => {
     const out = applyPenalties(new Float32Array([2, 2, 2]), { presencePenalty: 1.5 }, { promptTokens: [0], generatedTokens: [2, 2] });
     expect(Array.from(out)).toEqual([2, 2, 0.5]);
+  });
+});
+
+describe('kthLargest', () => {
+  it('agrees with sorting, ties included', () => {
+    const rng = new SeededRandom(5);
+    const xs = Array.from({ length: 5000 }, () => Math.floor(rng.next() * 300));
+    const sorted = [...xs].sort((a, b) => b - a);
+    for (const k of [1, 2, 20, 777, 5000]) expect(kthLargest(xs, k)).toBe(sorted[k - 1]);
   });
 });
 

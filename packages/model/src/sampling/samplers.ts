@@ -90,7 +90,7 @@ export function samplingDistribution(logits: Float32Array, options: SamplingOpti
 
   const topK = options.topK ?? 0;
   if (topK > 0 && topK < n) {
-    const kth = [...scores].sort((a, b) => b - a)[topK - 1];
+    const kth = kthLargest(scores, topK);
     for (let i = 0; i < n; i++) if (scores[i] < kth) scores[i] = -Infinity;
   }
 
@@ -130,6 +130,45 @@ export function samplingDistribution(logits: Float32Array, options: SamplingOpti
   for (let i = 0; i < n; i++) kept += probs[i];
   for (let i = 0; i < n; i++) probs[i] /= kept;
   return probs;
+}
+
+/** The k-th largest value (1-based), with a size-k min-heap: O(n log k), no sort of the vocabulary. */
+export function kthLargest(values: ArrayLike<number>, k: number): number {
+  const heap = new Float64Array(k);
+  let size = 0;
+  const siftDown = (i: number) => {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < size && heap[l] < heap[m]) m = l;
+      if (r < size && heap[r] < heap[m]) m = r;
+      if (m === i) return;
+      const t = heap[i];
+      heap[i] = heap[m];
+      heap[m] = t;
+      i = m;
+    }
+  };
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (size < k) {
+      let j = size++;
+      heap[j] = v;
+      while (j > 0) {
+        const p = (j - 1) >> 1;
+        if (heap[p] <= heap[j]) break;
+        const t = heap[p];
+        heap[p] = heap[j];
+        heap[j] = t;
+        j = p;
+      }
+    } else if (v > heap[0]) {
+      heap[0] = v;
+      siftDown(0);
+    }
+  }
+  return heap[0];
 }
 
 /** Draw an index from `probs` (summing to 1) with one uniform from `rng`. */
