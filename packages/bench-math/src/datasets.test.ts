@@ -1,0 +1,92 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parquetWriteBuffer } from 'hyparquet-writer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DatasetError, loadBenchmark, loadBuiltin, loadJsonl } from './datasets.js';
+import { startHubServer, type HubServer } from './test-util/hub-server.test-util.js';
+
+describe('shipped benchmarks', () => {
+  it('loads MATH-500 with subjects and levels, and both AIME sets', async () => {
+    const math = await loadBuiltin('math500');
+    expect(math.problems).toHaveLength(500);
+    expect(math.problems[0]!.id).toMatch(/^test\//);
+    expect(new Set(math.problems.map((p) => p.subject)).size).toBe(7);
+    expect(math.problems.every((p) => p.level! >= 1 && p.level! <= 5)).toBe(true);
+    for (const name of ['aime24', 'aime25'] as const) {
+      const b = await loadBuiltin(name);
+      expect(b.problems).toHaveLength(30);
+      expect(b.problems.every((p) => /^\d{1,3}$/.test(p.answer))).toBe(true);
+    }
+  });
+  it('rejects an unknown name', async () => {
+    await expect(loadBuiltin('gsm8k' as never)).rejects.toThrow(/unknown benchmark "gsm8k"/);
+  });
+});
+
+describe('loadJsonl', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-math-'));
+  it('reads question/answer rows with numeric answers', async () => {
+    const path = join(dir, 'mine.jsonl');
+    writeFileSync(path, '{"question":"1+1?","answer":2}\n\n{"question":"2+2?","answer":"4","id":"b"}\n');
+    const b = await loadJsonl(path);
+    expect(b.problems).toEqual([
+      { id: '0', problem: '1+1?', answer: '2' },
+      { id: 'b', problem: '2+2?', answer: '4' },
+    ]);
+  });
+  it('names the file, line and field of bad input', async () => {
+    const bad = join(dir, 'bad.jsonl');
+    writeFileSync(bad, '{"problem":"x","answer":"1"}\n{"problem":"x",\n');
+    await expect(loadJsonl(bad)).rejects.toThrow(/bad\.jsonl, line 2: not valid JSON/);
+    const missing = join(dir, 'missing.jsonl');
+    writeFileSync(missing, '{"problem":"x","answer":"1"}\n{"problem":"y"}\n');
+    await expect(loadJsonl(missing)).rejects.toThrow(/missing\.jsonl, row 2: no answer field/);
+    await expect(loadJsonl(missing, { answerField: 'gold' })).rejects.toThrow(/row 1: no answer field \(gold\)/);
+  });
+});
+
+describe('loadBenchmark from a Hub-like server', () => {
+  let hub: HubServer;
+  beforeAll(async () => {
+    const math = await loadBuiltin('math500');
+    const rows = math.problems.slice(0, 20).map((p) => ({ problem: p.problem, answer: p.answer, subject: p.subject, level: p.level, unique_id: p.id }));
+    const parquet = parquetWriteBuffer({
+      columnData: [
+        { name: 'problem', data: rows.map((r) => r.problem), type: 'STRING' },
+        { name: 'answer', data: rows.map((r) => r.answer), type: 'STRING' },
+        { name: 'subject', data: rows.map((r) => r.subject!), type: 'STRING' },
+        { name: 'level', data: rows.map((r) => r.level!), type: 'INT32' },
+        { name: 'unique_id', data: rows.map((r) => r.unique_id), type: 'STRING' },
+      ],
+    });
+    hub = await startHubServer({
+      'HuggingFaceH4/MATH-500': {
+        type: 'dataset',
+        files: { 'README.md': '# MATH-500', 'test.jsonl': rows.map((r) => JSON.stringify(r)).join('\n') + '\n' },
+      },
+      'org/math-parquet': {
+        type: 'dataset',
+        files: { 'data/test-00000-of-00001.parquet': new Uint8Array(parquet), 'data/train-00000-of-00001.parquet': new Uint8Array(parquet.slice(0, 10)) },
+      },
+    });
+  });
+  afterAll(() => hub.close());
+
+  it('reads the JSONL test split', async () => {
+    const b = await loadBenchmark('HuggingFaceH4/MATH-500', { hubUrl: hub.url });
+    expect(b.problems).toHaveLength(20);
+    const local = (await loadBuiltin('math500')).problems.slice(0, 20);
+    expect(b.problems).toEqual(local);
+  });
+  it('reads Parquet files of the split only', async () => {
+    const b = await loadBenchmark('org/math-parquet', { hubUrl: hub.url });
+    expect(b.problems).toHaveLength(20);
+    expect(b.problems[3]!.level).toBeTypeOf('number');
+    expect(hub.requests.some((r) => r.url.includes('train-'))).toBe(false);
+  });
+  it('says which files exist when the split has none', async () => {
+    await expect(loadBenchmark('HuggingFaceH4/MATH-500', { hubUrl: hub.url, split: 'validation' })).rejects.toThrow(DatasetError);
+    await expect(loadBenchmark('HuggingFaceH4/MATH-500', { hubUrl: hub.url, split: 'validation' })).rejects.toThrow(/files: test\.jsonl/);
+  });
+});

@@ -1,0 +1,145 @@
+/**
+ * Benchmark problems: the sets shipped with the package (MATH-500, AIME24,
+ * AIME25), any JSONL file with problem/answer fields, and the same sets from
+ * the Hugging Face Hub (JSONL or Parquet files of a dataset repo).
+ */
+import { readFile } from 'node:fs/promises';
+import { downloadFile, listFiles } from '@huggingface/hub';
+import { parquetReadObjects } from 'hyparquet';
+
+export interface Problem {
+  /** Stable id within the benchmark (MATH: unique_id; AIME: id; else the row number). */
+  id: string;
+  problem: string;
+  /** The gold final answer (LaTeX). */
+  answer: string;
+  /** MATH only. */
+  subject?: string;
+  level?: number;
+}
+
+export interface Benchmark {
+  name: string;
+  problems: Problem[];
+}
+
+export const BUILTIN_BENCHMARKS = ['math500', 'aime24', 'aime25'] as const;
+export type BuiltinBenchmark = (typeof BUILTIN_BENCHMARKS)[number];
+
+export class DatasetError extends Error {}
+
+export interface RowFields {
+  /** Field with the problem text (default: the first of problem, question, prompt). */
+  problemField?: string;
+  /** Field with the gold answer (default: the first of answer, final_answer, solution_answer). */
+  answerField?: string;
+  /** Field with the id (default: unique_id, id, else the row number). */
+  idField?: string;
+}
+
+function pick(row: Record<string, unknown>, explicit: string | undefined, defaults: string[]): string | undefined {
+  if (explicit !== undefined) return explicit in row ? explicit : undefined;
+  return defaults.find((f) => f in row);
+}
+
+/** Rows (objects) -> problems, with errors naming the source, row and field. */
+export function rowsToProblems(rows: unknown[], where: string, fields: RowFields = {}): Problem[] {
+  return rows.map((raw, i) => {
+    const at = `${where}, row ${i + 1}`;
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new DatasetError(`${at}: expected an object`);
+    const row = raw as Record<string, unknown>;
+    const pf = pick(row, fields.problemField, ['problem', 'question', 'prompt']);
+    const af = pick(row, fields.answerField, ['answer', 'final_answer', 'solution_answer']);
+    if (!pf) throw new DatasetError(`${at}: no problem field (${fields.problemField ?? 'problem, question or prompt'})`);
+    if (!af) throw new DatasetError(`${at}: no answer field (${fields.answerField ?? 'answer, final_answer or solution_answer'})`);
+    const problem = row[pf];
+    let answer = row[af];
+    if (typeof problem !== 'string' || problem.trim() === '') throw new DatasetError(`${at}: field "${pf}" must be a non-empty string`);
+    if (typeof answer === 'number' || typeof answer === 'bigint') answer = String(answer);
+    if (typeof answer !== 'string' || answer.trim() === '') throw new DatasetError(`${at}: field "${af}" must be a non-empty string or a number`);
+    const idf = pick(row, fields.idField, ['unique_id', 'id']);
+    const id = idf !== undefined && row[idf] !== undefined && row[idf] !== null ? String(row[idf]) : String(i);
+    const p: Problem = { id, problem, answer };
+    if (typeof row.subject === 'string') p.subject = row.subject;
+    if (typeof row.level === 'number' || typeof row.level === 'bigint') p.level = Number(row.level);
+    else if (typeof row.level === 'string' && /^\d+$/.test(row.level)) p.level = Number(row.level);
+    return p;
+  });
+}
+
+/** Parse JSONL text; a malformed line is an error naming the source and line. */
+export function parseJsonl(text: string, where: string): unknown[] {
+  const out: unknown[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    try {
+      out.push(JSON.parse(line));
+    } catch (err) {
+      throw new DatasetError(`${where}, line ${i + 1}: not valid JSON (${(err as Error).message})`);
+    }
+  });
+  return out;
+}
+
+/** A JSONL file of problems. */
+export async function loadJsonl(path: string, fields: RowFields = {}): Promise<Benchmark> {
+  const text = await readFile(path, 'utf8');
+  const rows = parseJsonl(text, path);
+  return { name: path.replace(/^.*[\\/]/, '').replace(/\.jsonl$/, ''), problems: rowsToProblems(rows, path, fields) };
+}
+
+/** One of the sets shipped with the package: works offline. */
+export async function loadBuiltin(name: BuiltinBenchmark): Promise<Benchmark> {
+  if (!BUILTIN_BENCHMARKS.includes(name)) throw new DatasetError(`unknown benchmark "${String(name)}" (expected one of ${BUILTIN_BENCHMARKS.join(', ')})`);
+  const url = new URL(`../data/${name}.jsonl`, import.meta.url);
+  const text = await readFile(url, 'utf8');
+  return { name, problems: rowsToProblems(parseJsonl(text, url.pathname), url.pathname) };
+}
+
+export interface HubDatasetOptions extends RowFields {
+  /** The Hub's address (default https://huggingface.co). */
+  hubUrl?: string;
+  accessToken?: string;
+  revision?: string;
+  /** Which split's files to read (default "test", or the only data file when there is one); files are matched by name. */
+  split?: string;
+  /** A fetch to use instead of the global one. */
+  fetch?: typeof fetch;
+}
+
+/**
+ * A benchmark from a Hub dataset repo, e.g. `HuggingFaceH4/MATH-500`: the
+ * split's JSONL or Parquet files (`test.jsonl`, `data/test-00000-of-00001.parquet`).
+ */
+export async function loadBenchmark(repo: string, options: HubDatasetOptions = {}): Promise<Benchmark> {
+  const split = options.split ?? 'test';
+  const common = {
+    repo: { type: 'dataset' as const, name: repo },
+    hubUrl: options.hubUrl,
+    revision: options.revision,
+    fetch: options.fetch,
+    ...(options.accessToken ? { accessToken: options.accessToken } : {}),
+  };
+  const files: string[] = [];
+  for await (const f of listFiles({ ...common, recursive: true })) {
+    if (f.type === 'file' && /\.(jsonl|parquet)$/.test(f.path)) files.push(f.path);
+  }
+  const splitFiles = files.filter((p) => new RegExp(`(^|/)${split}([-_.]|/)`).test(p)).sort();
+  // A repo with a single data file and no split asked for: that file.
+  const chosen = splitFiles.length > 0 ? splitFiles : files.length === 1 && options.split === undefined ? files : [];
+  if (chosen.length === 0) {
+    throw new DatasetError(`${repo}: no JSONL or Parquet file for split "${split}" (files: ${files.join(', ') || 'none'})`);
+  }
+  const rows: unknown[] = [];
+  for (const path of chosen) {
+    const blob = await downloadFile({ ...common, path });
+    if (!blob) throw new DatasetError(`${repo}: ${path} could not be downloaded`);
+    if (path.endsWith('.jsonl')) rows.push(...parseJsonl(await blob.text(), `${repo}/${path}`));
+    else {
+      const buffer = await blob.arrayBuffer();
+      const objects = await parquetReadObjects({ file: buffer });
+      rows.push(...objects);
+    }
+  }
+  return { name: repo, problems: rowsToProblems(rows, repo, options) };
+}

@@ -1,0 +1,62 @@
+/**
+ * CodeAgent-Test: a task is a prompt, a ground truth, and a checker that runs
+ * the code in the completion with `@molrl/sandbox-reward` and compares its
+ * result (the multi-stage reward: 0.1 parses, 0.4 executes, 1.0 correct; or
+ * the binary one). The held-out trace tasks come from `@molrl/trace-dataset`;
+ * anything of this shape plugs in.
+ */
+import { binaryReward, multiStageReward, type RewardOptions, type Sandbox } from '@molrl/sandbox-reward';
+import type { Prompt } from './generator.js';
+import type { CheckResult, EvalSuite } from './suite.js';
+
+export interface CodeAgentTask {
+  id: string;
+  /** The task as the model sees it (system prompt + task, or the task alone). */
+  prompt: Prompt;
+  /** What the code's result must equal (compared by sandbox-reward's matchers). */
+  groundTruth: unknown;
+  /** Language of code blocks without a tag (default python). */
+  language?: 'python' | 'javascript';
+}
+
+export interface CodeCheckerOptions extends Omit<RewardOptions, 'sandbox' | 'language'> {
+  /** 'multi-stage' (default) or 'binary'. The item counts as correct only at the "correct" stage either way. */
+  reward?: 'multi-stage' | 'binary';
+}
+
+export function checkCodeTask(sandbox: Sandbox, options: CodeCheckerOptions = {}) {
+  const { reward = 'multi-stage', ...rest } = options;
+  const fn = reward === 'binary' ? binaryReward : multiStageReward;
+  return async (task: CodeAgentTask, completion: string): Promise<CheckResult> => {
+    const r = await fn(completion, task.groundTruth, { ...rest, sandbox, language: task.language ?? 'python' });
+    const correct = r.stage === 'correct';
+    return {
+      correct,
+      verdict: correct ? 'correct' : r.stage === 'no-code' ? 'no-answer' : 'incorrect',
+      extracted: r.answer ? (r.record?.resultText ?? JSON.stringify(r.answer)) : null,
+      score: r.reward,
+      detail: `${r.stage}: ${r.reason}`,
+    };
+  };
+}
+
+export interface CodeAgentSuiteOptions extends CodeCheckerOptions {
+  name?: string;
+  samples?: number;
+}
+
+/** A suite of code tasks checked in `sandbox` (the caller owns and closes the sandbox). */
+export function codeAgentSuite(tasks: CodeAgentTask[], sandbox: Sandbox, options: CodeAgentSuiteOptions = {}): EvalSuite {
+  const { name = 'CodeAgent-Test', samples = 1, ...checker } = options;
+  const check = checkCodeTask(sandbox, checker);
+  return {
+    name,
+    samples,
+    items: tasks.map((t) => ({
+      id: t.id,
+      prompt: t.prompt,
+      reference: typeof t.groundTruth === 'string' ? t.groundTruth : JSON.stringify(t.groundTruth),
+      check: (completion: string) => check(t, completion),
+    })),
+  };
+}
