@@ -12,7 +12,7 @@ export interface Scored {
 }
 
 /** Score every sample with both rewards, concurrently (the sandbox pool spreads the runs). */
-export function scoreSamples(sandbox: Sandbox, samples: readonly Sample[], timeoutMs = 1_000): Promise<Scored[]> {
+export function scoreSamples(sandbox: Sandbox, samples: readonly Sample[], timeoutMs = 5_000): Promise<Scored[]> {
   return Promise.all(
     samples.map(async (sample) => {
       const options = { sandbox, limits: { timeoutMs } };

@@ -4,7 +4,7 @@ import { createSandbox, SandboxClosedError, SandboxConfigError, type Sandbox } f
 let sandbox: Sandbox;
 
 beforeAll(async () => {
-  sandbox = await createSandbox({ workers: 1 });
+  sandbox = await createSandbox({ workers: 1, pythonStandby: false, limits: { timeoutMs: 30_000 } });
   await sandbox.ready();
 }, 240_000);
 

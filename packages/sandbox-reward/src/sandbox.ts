@@ -29,7 +29,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   if (options === null || typeof options !== 'object') {
     throw new SandboxConfigError('options', `expected an object, got ${options === null ? 'null' : typeof options}`);
   }
-  const known = new Set(['workers', 'limits', 'warmPython', 'maxRunsPerPythonWorker']);
+  const known = new Set(['workers', 'limits', 'warmPython', 'maxRunsPerPythonWorker', 'pythonStandby']);
   for (const key of Object.keys(options)) {
     if (!known.has(key)) throw new SandboxConfigError(key, `unknown option (known: ${[...known].join(', ')})`);
   }
@@ -41,13 +41,17 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   if (!Number.isInteger(maxRuns) || maxRuns < 1) {
     throw new SandboxConfigError('maxRunsPerPythonWorker', `expected a positive integer, got ${String(maxRuns)}`);
   }
+  const pythonStandby = options.pythonStandby ?? true;
+  if (typeof pythonStandby !== 'boolean') {
+    throw new SandboxConfigError('pythonStandby', `expected a boolean, got ${typeof pythonStandby}`);
+  }
   const limits = Object.freeze(resolveLimits(DEFAULT_LIMITS, options.limits, 'limits'));
 
   const jsPool = new SlotPool(Array.from({ length: workers }, () => new JsRunner()));
   const pyodide = pyodideDir();
   const snapshot = new PyodideSnapshot();
   const pyPool = new SlotPool(
-    Array.from({ length: workers }, () => new PythonSlot(pyodide, maxRuns, snapshot)),
+    Array.from({ length: workers }, () => new PythonSlot(pyodide, maxRuns, snapshot, pythonStandby)),
     (slot) => slot.isReady,
   );
   let closed = false;

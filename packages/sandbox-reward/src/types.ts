@@ -88,4 +88,10 @@ export interface SandboxOptions {
    * how long state a run might leave behind in the interpreter can live.
    */
   maxRunsPerPythonWorker?: number;
+  /**
+   * Keep a loaded standby process beside every Python worker (default true),
+   * so a worker killed for a timeout is replaced at once; costs one more
+   * process (~100-150 MB) per worker.
+   */
+  pythonStandby?: boolean;
 }

@@ -3,18 +3,23 @@ import type { Limits, RunRecord } from '../types.js';
 import { PythonProcess, type PyodideSnapshot } from './python-process.js';
 
 /**
- * One place in the Python pool. It owns a worker process and replaces it, in
- * the background, whenever the process is retired: killed for a timeout, dead
- * (a fatal interpreter error), or after `maxRuns` runs.
+ * One place in the Python pool. It owns a worker process and replaces it
+ * whenever the process is retired: killed for a timeout, dead (a fatal
+ * interpreter error), or after `maxRuns` runs. With `standby`, a second,
+ * already loaded process waits beside it, so a replacement costs no load time
+ * (a new standby then loads in the background, from the pool's snapshot).
  */
 export class PythonSlot {
   private process: PythonProcess | undefined;
+  /** The next worker, loaded ahead of need. */
+  private standby: PythonProcess | undefined;
   private closed = false;
 
   constructor(
     private readonly pyodide: string,
     private readonly maxRuns: number,
     private readonly snapshot: PyodideSnapshot,
+    private readonly keepStandby: boolean,
   ) {}
 
   /** Whether the current worker has loaded Pyodide and can run at once. */
@@ -23,8 +28,9 @@ export class PythonSlot {
   }
 
   /** Start the worker now (if it is not running) and resolve when Pyodide is loaded. */
-  warm(): Promise<void> {
-    return this.current().ready;
+  async warm(): Promise<void> {
+    await this.current().ready;
+    this.ensureStandby();
   }
 
   async run(code: string, limits: Limits, resultVariable: string | undefined): Promise<RunRecord> {
@@ -40,16 +46,23 @@ export class PythonSlot {
     const record = await worker.run(code, limits, resultVariable);
     if (worker.runs >= this.maxRuns) worker.retired = true;
     if (worker.retired) this.replace(worker);
+    this.ensureStandby();
     return record;
   }
 
   close(): Promise<unknown> {
     this.closed = true;
-    const worker = this.process;
-    this.process = undefined;
-    if (!worker) return Promise.resolve();
-    worker.kill();
-    return worker.whenExited;
+    const workers = [this.process, this.standby].filter((w): w is PythonProcess => w !== undefined);
+    this.process = this.standby = undefined;
+    for (const worker of workers) worker.kill();
+    return Promise.all(workers.map((w) => w.whenExited));
+  }
+
+  /** Start loading a standby (from the snapshot, once there is one) if there is none. */
+  private ensureStandby(): void {
+    if (!this.keepStandby || this.closed || !this.snapshot.bytes) return;
+    if (this.standby && !this.standby.retired) return;
+    this.standby = new PythonProcess(this.pyodide, this.snapshot);
   }
 
   private current(): PythonProcess {
@@ -62,6 +75,8 @@ export class PythonSlot {
     if (old && this.process !== old) return;
     old?.kill();
     if (this.closed) return;
-    this.process = new PythonProcess(this.pyodide, this.snapshot);
+    const standby = this.standby;
+    this.standby = undefined;
+    this.process = standby && !standby.retired ? standby : new PythonProcess(this.pyodide, this.snapshot);
   }
 }

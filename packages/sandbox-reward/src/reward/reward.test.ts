@@ -5,7 +5,7 @@ import { binaryReward, multiStageReward } from './reward.js';
 let sandbox: Sandbox;
 
 beforeAll(async () => {
-  sandbox = await createSandbox({ workers: 1 });
+  sandbox = await createSandbox({ workers: 1, pythonStandby: false, limits: { timeoutMs: 30_000 } });
   await sandbox.ready();
 }, 240_000);
 
