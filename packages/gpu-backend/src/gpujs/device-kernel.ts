@@ -39,7 +39,8 @@ const LOOP_MAX_ITERATIONS = 1 << 30;
  * milliseconds, so each kernel compiles once: with `dynamicOutput` and
  * `dynamicArguments` the same compiled kernel runs at every output size and
  * input length, and shapes reach it as scalar and stride arguments. The cache
- * key is therefore the kernel alone, not (kernel, shape).
+ * key is therefore the kernel alone, not (kernel, shape). (gpu.js's webasm
+ * kernels still build one small module per size signature internally.)
  */
 export class CompiledKernels {
   private readonly compiled = new Map<string, GpujsKernelRunner>();
