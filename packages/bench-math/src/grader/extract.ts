@@ -5,6 +5,7 @@
  * a short one-line text, the text itself, then the last inline math. null
  * when none of these is there: the "no answer" verdict.
  */
+import { normalizeAnswerText } from './structure.js';
 import { readBraced } from './tokens.js';
 
 /** Remove reasoning: everything up to the last </think>; an unclosed <think> hides the rest. */
@@ -48,6 +49,15 @@ function cleanPhraseAnswer(s: string): string {
   return a.replace(/[.\s]+$/, '').trim();
 }
 
+const MATH_WORDS = new Set(['sin', 'cos', 'tan', 'cot', 'sec', 'csc', 'ln', 'log', 'exp', 'sqrt', 'pi', 'inf', 'infinity', 'or', 'and']);
+
+/** Two or more plain words (outside \text{} and commands, not function names): a sentence, not an answer. */
+function looksLikeProse(s: string): boolean {
+  const bare = s.replace(/\\[a-zA-Z]+\s*(\{[^}]*\})?/g, ' ');
+  const words = (bare.match(/(?<![\\\w])[A-Za-z]{2,}(?![\w])/g) ?? []).filter((w) => !MATH_WORDS.has(w.toLowerCase()));
+  return words.length >= 2 || /(?<!\\)[.!?]\s+[A-Za-z]/.test(s);
+}
+
 export function extractAnswer(text: string): string | null {
   if (typeof text !== 'string') throw new TypeError(`extractAnswer: expected a string, got ${typeof text}`);
   const body = stripThinking(text);
@@ -66,7 +76,7 @@ export function extractAnswer(text: string): string | null {
   if (best) return best.answer;
   const trimmed = body.trim();
   if (trimmed === '') return null;
-  if (!trimmed.includes('\n') && trimmed.length <= 120 && !/(?<!\\)[.!?]\s+[A-Za-z]/.test(trimmed)) return trimmed;
+  if (!trimmed.includes('\n') && trimmed.length <= 120 && !looksLikeProse(normalizeAnswerText(trimmed))) return trimmed;
   const inline = [...trimmed.matchAll(/\$\$([^$]+)\$\$|\$([^$]+)\$|\\\((.+?)\\\)|\\\[([\s\S]+?)\\\]/g)];
   const last = inline[inline.length - 1];
   if (last) return (last[1] ?? last[2] ?? last[3] ?? last[4])!.trim();

@@ -1,10 +1,10 @@
 /**
  * The sample cache: one JSON line per finished sample (completion and
  * verdict), appended as it happens, so an interrupted run resumes where it
- * stopped. A torn last line (the process died mid-write) is ignored; a bad
+ * stopped. A torn last line (the process died mid-write) is cut off; a bad
  * line elsewhere is an error naming the file and line.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, truncateSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { CheckVerdict } from './suite.js';
 
@@ -36,14 +36,19 @@ export class SampleCache {
     if (!path) return;
     mkdirSync(dirname(path), { recursive: true });
     if (!existsSync(path)) return;
-    const lines = readFileSync(path, 'utf8').split('\n');
+    const bytes = readFileSync(path);
+    const end = bytes.lastIndexOf(0x0a) + 1;
+    if (end < bytes.length) {
+      // The torn last line of an interrupted write: cut it so the next append starts on a fresh line.
+      truncateSync(path, end);
+    }
+    const lines = bytes.subarray(0, end).toString('utf8').split('\n');
     lines.forEach((line, i) => {
       if (line.trim() === '') return;
       let r: SampleRecord;
       try {
         r = JSON.parse(line) as SampleRecord;
       } catch (err) {
-        if (i >= lines.length - 2) return; // the torn last line of an interrupted write
         throw new Error(`${path}, line ${i + 1}: not valid JSON (${(err as Error).message})`);
       }
       if (typeof r.suite !== 'string' || typeof r.item !== 'string' || typeof r.sample !== 'number' || typeof r.completion !== 'string') {

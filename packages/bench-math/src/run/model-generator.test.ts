@@ -1,0 +1,52 @@
+import { Qwen3ForCausalLM, qwen3Config, randomWeights } from '@molrl/model';
+import { setBackend } from '@molrl/tensor';
+import { Tokenizer, trainBpeTokenizer } from '@molrl/tokenize';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { PAPER_PROFILE } from './generator.js';
+import { modelGenerator } from './model-generator.js';
+
+describe('modelGenerator over @molrl/model and @molrl/tokenize', () => {
+  beforeAll(async () => {
+    await setBackend('cpu');
+  });
+
+  it('renders the chat template, generates with the profile and decodes each row', async () => {
+    const texts = Array.from({ length: 50 }, (_, i) => `What is ${i} + ${i + 1}? The answer is \\boxed{${2 * i + 1}}.`);
+    const trained = trainBpeTokenizer(texts, { vocabSize: 300, progress: { mode: 'silent' } });
+    const tokenizer = Tokenizer.fromJSON(trained.tokenizerJson, trained.tokenizerConfig);
+    const eos = tokenizer.encode('<|im_end|>', { addSpecialTokens: false });
+    expect(eos).toHaveLength(1);
+    const config = qwen3Config({
+      vocab_size: 300,
+      hidden_size: 32,
+      intermediate_size: 64,
+      num_hidden_layers: 1,
+      num_attention_heads: 2,
+      num_key_value_heads: 1,
+      head_dim: 16,
+      eos_token_id: eos[0],
+      tie_word_embeddings: true,
+    });
+    const model = Qwen3ForCausalLM.fromWeights(config, randomWeights(config, { seed: 3 }));
+    const calls: Array<{ rows: number; options: Record<string, unknown> }> = [];
+    const spied = {
+      generate: async (ids: number[][], options: Parameters<Qwen3ForCausalLM['generate']>[1]) => {
+        calls.push({ rows: ids.length, options: { ...options } });
+        return model.generate(ids, options);
+      },
+    };
+    const gen = modelGenerator(spied, tokenizer, { batchSize: 2, maxNewTokens: 6, name: 'tiny' });
+    const prompts = ['What is 1 + 2?', 'What is 3 + 4?', 'What is 5 + 6?'];
+    const out = await gen.generate(prompts, PAPER_PROFILE);
+    expect(out).toHaveLength(3);
+    expect(calls.map((c) => c.rows)).toEqual([2, 1]);
+    expect(calls[0]!.options).toMatchObject({ maxNewTokens: 6, temperature: 0.6, topP: 0.95, topK: 20, presencePenalty: 1 });
+    // Each completion is what the model generates for that prompt alone (rows are independent).
+    const alone = await model.generate(
+      [tokenizer.encode(tokenizer.applyChatTemplate([{ role: 'user', content: prompts[2]! }], { addGenerationPrompt: true, enableThinking: true }), { addSpecialTokens: false })],
+      { maxNewTokens: 6, temperature: 0.6, topP: 0.95, topK: 20, presencePenalty: 1, seed: 2 },
+    );
+    expect(out[2]).toBe(tokenizer.decode(alone[0]!, { skipSpecialTokens: true }));
+    expect(gen.name).toBe('tiny');
+  });
+});
