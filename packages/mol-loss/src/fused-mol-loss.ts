@@ -1,0 +1,351 @@
+/**
+ * The MoL loss from final hidden states and the LM head, for the real
+ * vocabulary: logits are made chunk by chunk (rows x vocabulary chunk) and
+ * dropped at once, so neither the trained nor the base model's [N, V] logits
+ * ever exist.
+ *
+ * One pass over the vocabulary (an online softmax): for each chunk c with
+ * chunk log-sum-exp l_c and chunk softmax p_c, the running values
+ *   L <- logaddexp(L, l_c)
+ *   A <- A exp(L_old - L) + (p_c W_c) exp(l_c - L)        (A = softmax(z) W at the end)
+ * and, for the base distribution on decision rows, the same for L_b, A_b and
+ *   T <- T exp(Lb_old - Lb) + E_{q_c}[b - z] exp(lb_c - Lb)  (T = E_{p_base}[b - z]).
+ * Then per row: nll = L - z_t, d nll/d h = A - W_t; KL = T + L - L_b,
+ * d KL/d h = A - A_b. These [rows, H] gradients are formed in the forward and
+ * only scaled in the backward (the loss is a scalar), so the backward does no
+ * vocabulary work unless the LM head itself needs a gradient; then it makes
+ * one more chunked pass for dW.
+ *
+ * Only rows that carry a loss are computed (prompt and glue rows cost
+ * nothing), and the base logits are computed for decision rows only.
+ */
+import {
+  Tensor,
+  add,
+  cast,
+  concat,
+  customOp,
+  exp,
+  gather,
+  kernelOp,
+  log,
+  logSumExp,
+  matmul,
+  maximum,
+  mul,
+  reshape,
+  slice,
+  sub,
+  sum,
+  tensor,
+  tidy,
+  dispose,
+  zeros,
+} from '@molrl/tensor';
+import { CE_ROW, KL_ROW, planRows, rowsOfKind, type RowPlan } from './row-plan.js';
+import {
+  DEFAULT_ROW_CHUNK,
+  DEFAULT_VOCAB_CHUNK,
+  checkChunk,
+  chunks,
+  coefOfKind,
+  hostTargets,
+  type MolLossOptions,
+  type MolLossResult,
+} from './mol-loss.js';
+
+export interface FusedMolLossOptions extends Omit<MolLossOptions, 'logits' | 'baseLogits'> {
+  /** The trained model's final hidden states [N, H] (or [B, T, H], flattened to rows). */
+  hidden: Tensor;
+  /** The LM head weight [V, H] (`model.lmHeadWeight`). Gets a gradient only if it requires one. */
+  lmHeadWeight: Tensor;
+  /** The base model's hidden states [N, H] (adapter off, under noGrad). Needed for KL rows. */
+  baseHidden?: Tensor | null;
+  /** The base model's LM head when it differs (an adapted LM head); default `lmHeadWeight`. */
+  baseLmHeadWeight?: Tensor | null;
+}
+
+function logAddExp(a: Tensor, b: Tensor): Tensor {
+  const m = maximum(a, b);
+  return add(m, log(add(exp(sub(a, m)), exp(sub(b, m)))));
+}
+
+interface GroupResult {
+  /** Per-row value: nll (CE rows) or KL (KL rows), [R]. */
+  value: Tensor;
+  /** d value / d h, [R, H]. */
+  grad: Tensor;
+}
+
+/** Rows flattened to [N, H]. */
+function asRows(where: string, name: string, t: Tensor): Tensor {
+  if (t.rank < 2) throw new Error(`${where}: ${name} must be [N, H] or [B, T, H], got [${t.shape.join(', ')}]`);
+  return t.rank === 2 ? t : reshape(t, [-1, t.shape[t.rank - 1]!]);
+}
+
+/** The MoL loss from hidden states and the LM head; same numbers as `molLoss` on the logits they make. */
+export function fusedMolLoss(options: FusedMolLossOptions): MolLossResult {
+  const where = 'fusedMolLoss';
+  const hidden = asRows(where, 'hidden', options.hidden);
+  const weight = options.lmHeadWeight;
+  if (weight.rank !== 2) throw new Error(`${where}: lmHeadWeight must be [V, H], got [${weight.shape.join(', ')}]`);
+  const [n, h] = hidden.shape as [number, number];
+  const v = weight.shape[0]!;
+  if (weight.shape[1] !== h) throw new Error(`${where}: lmHeadWeight [${weight.shape.join(', ')}] does not match hidden size ${h}`);
+  if (options.labels.length !== n) throw new Error(`${where}: ${options.labels.length} labels for ${n} rows of hidden states`);
+  const host = hostTargets(where, options.targets, n);
+  const plan = planRows(where, options.labels, host, v, options);
+  const baseWeight = options.baseLmHeadWeight ?? weight;
+  let baseHidden: Tensor | null = null;
+  if (plan.klRows > 0) {
+    if (!options.baseHidden) throw new Error(`${where}: mode 'mol' has ${plan.klRows} decision rows but no baseHidden was given`);
+    baseHidden = asRows(where, 'baseHidden', options.baseHidden);
+    if (baseHidden.shape[0] !== n || baseHidden.shape[1] !== h) {
+      throw new Error(`${where}: baseHidden has shape [${options.baseHidden.shape.join(', ')}], hidden [${options.hidden.shape.join(', ')}]`);
+    }
+    if (baseWeight.shape[0] !== v || baseWeight.shape[1] !== h) {
+      throw new Error(`${where}: baseLmHeadWeight [${baseWeight.shape.join(', ')}] does not match lmHeadWeight [${v}, ${h}]`);
+    }
+  }
+  const rowChunk = checkChunk(where, 'rowChunk', options.rowChunk, DEFAULT_ROW_CHUNK);
+  const vocabChunk = checkChunk(where, 'vocabChunk', options.vocabChunk, DEFAULT_VOCAB_CHUNK);
+  const vocabParts = chunks(v, vocabChunk);
+  const ceIdx = rowsOfKind(plan, CE_ROW);
+  const klIdx = rowsOfKind(plan, KL_ROW);
+  const select = (coef: Float32Array, idx: Int32Array) => Float32Array.from(idx, (i) => coef[i]!);
+  const lossCe = select(coefOfKind(plan.kind, plan.coefLoss, CE_ROW), ceIdx);
+  const lossKl = select(coefOfKind(plan.kind, plan.coefLoss, KL_ROW), klIdx);
+  const meanCe = select(plan.coefCe, ceIdx);
+  const meanKl = select(plan.coefKl, klIdx);
+  const headNeedsGrad = weight.requiresGrad;
+  const useBase = baseHidden !== null;
+
+  const op = customOp(
+    'fusedMolLoss',
+    (inputs, ctx) => {
+      const [hid, w, targets] = [inputs[0]!, inputs[1]!, inputs[2]!];
+      const hb = useBase ? inputs[3]! : null;
+      const wb = useBase && baseWeight !== weight ? inputs[4]! : w;
+      const targetsCe = ceIdx.length ? ceTargets(targets, plan, ceIdx, host) : null;
+      const ce = ceIdx.length ? ceGroup(hid, w, ceIdx, targetsCe!, rowChunk, vocabParts) : null;
+      const kl = klIdx.length ? klGroup(hid, hb!, w, wb, klIdx, rowChunk, vocabParts) : null;
+      const parts: Tensor[] = [];
+      let loss: Tensor = zeros([]);
+      let ceMean: Tensor = zeros([]);
+      let klMean: Tensor = zeros([]);
+      if (ce) {
+        loss = add(loss, sum(mul(ce.value, tensor(lossCe))));
+        ceMean = sum(mul(ce.value, tensor(meanCe)));
+        parts.push(ce.grad);
+      }
+      if (kl) {
+        loss = add(loss, sum(mul(kl.value, tensor(lossKl))));
+        klMean = sum(mul(kl.value, tensor(meanKl)));
+        parts.push(kl.grad);
+      }
+      // Saved: the per-row gradients (CE rows first, then KL rows); and for dW the rows and targets.
+      ctx.save(...parts);
+      if (headNeedsGrad) {
+        ctx.save(hid, w, wb, ...(hb ? [hb] : []));
+        if (targetsCe) ctx.save(targetsCe);
+      }
+      return [loss, ceMean, klMean];
+    },
+    (grads, saved) => tidy(() => {
+      const [gLoss, gCe, gKl] = grads as [Tensor, Tensor, Tensor];
+      const coefCe = ceIdx.length ? add(mul(gLoss, tensor(lossCe)), mul(gCe, tensor(meanCe))) : null;
+      const coefKl = klIdx.length ? add(mul(gLoss, tensor(lossKl)), mul(gKl, tensor(meanKl))) : null;
+      let k = 0;
+      const scaled: Tensor[] = [];
+      const idx: number[] = [];
+      if (coefCe) {
+        scaled.push(mul(saved[k++]!, reshape(coefCe, [ceIdx.length, 1])));
+        idx.push(...ceIdx);
+      }
+      if (coefKl) {
+        scaled.push(mul(saved[k++]!, reshape(coefKl, [klIdx.length, 1])));
+        idx.push(...klIdx);
+      }
+      const dHidden = scaled.length
+        ? kernelOp('scatterAddRows', [scaled.length === 1 ? scaled[0]! : concat(scaled, 0), tensor(Int32Array.from(idx))], { numRows: n })[0]!
+        : zeros([n, h]);
+      let dWeight: Tensor | null = null;
+      if (headNeedsGrad) {
+        const hid = saved[k++]!;
+        const w = saved[k++]!;
+        const wb = saved[k++]!;
+        const hb = useBase ? saved[k++]! : null;
+        const targetsCe = ceIdx.length ? saved[k++]! : null;
+        dWeight = headGrad(hid, hb, w, wb, ceIdx, klIdx, coefCe, coefKl, targetsCe, rowChunk, vocabParts);
+      }
+      const out: (Tensor | null)[] = [dHidden, dWeight, null];
+      if (useBase) out.push(null);
+      if (useBase && baseWeight !== weight) out.push(null);
+      return out;
+    }),
+  );
+
+  const targetsTensor = host ? tensor(plan.targets) : (options.targets as Tensor);
+  const inputs: Tensor[] = [hidden, weight, targetsTensor];
+  if (useBase) inputs.push(baseHidden!);
+  if (useBase && baseWeight !== weight) inputs.push(baseWeight);
+  const [loss, ce, kl] = op(...inputs) as [Tensor, Tensor, Tensor];
+  if (host) targetsTensor.dispose();
+  if (hidden !== options.hidden) hidden.dispose();
+  if (baseHidden && baseHidden !== options.baseHidden) baseHidden.dispose();
+  return { loss, ce, kl, counts: plan.counts };
+}
+
+/** The CE rows' targets as int32 [nCe]. */
+function ceTargets(targets: Tensor, plan: RowPlan, ceIdx: Int32Array, host: ArrayLike<number> | null): Tensor {
+  if (host) return tensor(Int32Array.from(ceIdx, (i) => plan.targets[i]!));
+  // Device targets: gather as float (exact below 2^24) and back to int32.
+  const rows = gather(reshape(cast(targets, 'float32'), [-1, 1]), tensor(ceIdx));
+  return cast(reshape(rows, [ceIdx.length]), 'int32');
+}
+
+interface Online {
+  lse: Tensor; // [R, 1]
+  acc: Tensor; // [R, H]: softmax-weighted rows of W so far
+}
+
+/** One vocabulary chunk folded into an online softmax state. Returns the new state and the chunk's weights exp(l_c - L). */
+function foldChunk(state: Online | null, lseChunk: Tensor, accChunk: Tensor): { state: Online; oldScale: Tensor | null; chunkScale: Tensor | null } {
+  if (!state) return { state: { lse: lseChunk, acc: accChunk }, oldScale: null, chunkScale: null };
+  const lse = logAddExp(state.lse, lseChunk);
+  const oldScale = exp(sub(state.lse, lse));
+  const chunkScale = exp(sub(lseChunk, lse));
+  return { state: { lse, acc: add(mul(state.acc, oldScale), mul(accChunk, chunkScale)) }, oldScale, chunkScale };
+}
+
+function ceGroup(hid: Tensor, w: Tensor, idx: Int32Array, targets: Tensor, rowChunk: number, vocabParts: [number, number][]): GroupResult {
+  const values: Tensor[] = [];
+  const grads: Tensor[] = [];
+  for (const [r0, rows] of chunks(idx.length, rowChunk)) {
+    const out = tidy(() => {
+      const x = gather(hid, tensor(idx.subarray(r0, r0 + rows)));
+      let st: Online | null = null;
+      for (const [c0, cols] of vocabParts) {
+        // Each chunk's [rows, cols] logits live only inside this scope.
+        const next: Online = tidy(() => {
+          const wc = slice(w, [c0, 0], [cols, -1]);
+          const zc = matmul(x, wc, { transposeB: true });
+          const lc = logSumExp(zc, 1, { keepDims: true });
+          return foldChunk(st, lc, matmul(exp(sub(zc, lc)), wc)).state;
+        });
+        if (st) dispose(st);
+        st = next;
+      }
+      const wt = gather(w, slice(targets, [r0], [rows]));
+      return { value: sub(reshape(st!.lse, [rows]), sum(mul(x, wt), 1)), grad: sub(st!.acc, wt) };
+    });
+    values.push(out.value);
+    grads.push(out.grad);
+  }
+  return { value: concat(values, 0), grad: concat(grads, 0) };
+}
+
+function klGroup(
+  hid: Tensor,
+  hb: Tensor,
+  w: Tensor,
+  wb: Tensor,
+  idx: Int32Array,
+  rowChunk: number,
+  vocabParts: [number, number][],
+): GroupResult {
+  const values: Tensor[] = [];
+  const grads: Tensor[] = [];
+  for (const [r0, rows] of chunks(idx.length, rowChunk)) {
+    const out = tidy(() => {
+      const ids = tensor(idx.subarray(r0, r0 + rows));
+      const x = gather(hid, ids);
+      const xb = gather(hb, ids);
+      // sz: trained softmax; sb: base softmax; expect [R, 1]: E_{p_base}[b - z] so far.
+      let st: { sz: Online; sb: Online; expect: Tensor } | null = null;
+      for (const [c0, cols] of vocabParts) {
+        const next: { sz: Online; sb: Online; expect: Tensor } = tidy(() => {
+          const wc = slice(w, [c0, 0], [cols, -1]);
+          const wbc = wb === w ? wc : slice(wb, [c0, 0], [cols, -1]);
+          const zc = matmul(x, wc, { transposeB: true });
+          const lz = logSumExp(zc, 1, { keepDims: true });
+          const sz = foldChunk(st?.sz ?? null, lz, matmul(exp(sub(zc, lz)), wc)).state;
+          const bc = matmul(xb, wbc, { transposeB: true });
+          const lb = logSumExp(bc, 1, { keepDims: true });
+          const q = exp(sub(bc, lb));
+          const e = sum(mul(q, sub(bc, zc)), 1, { keepDims: true });
+          const folded = foldChunk(st?.sb ?? null, lb, matmul(q, wc));
+          const expect = st ? add(mul(st.expect, folded.oldScale!), mul(e, folded.chunkScale!)) : e;
+          return { sz, sb: folded.state, expect };
+        });
+        if (st) dispose(st);
+        st = next;
+      }
+      return { value: reshape(add(st!.expect, sub(st!.sz.lse, st!.sb.lse)), [rows]), grad: sub(st!.sz.acc, st!.sb.acc) };
+    });
+    values.push(out.value);
+    grads.push(out.grad);
+  }
+  return { value: concat(values, 0), grad: concat(grads, 0) };
+}
+
+/**
+ * d loss / d W, chunk by chunk: dW_c = (c_ce p_z)^T X_ce + (c_kl (p_z - p_b))^T X_kl,
+ * minus c_ce X_ce scattered to the target rows. Needs the log-sum-exps again,
+ * which a first pass recomputes per row chunk.
+ */
+function headGrad(
+  hid: Tensor,
+  hb: Tensor | null,
+  w: Tensor,
+  wb: Tensor,
+  ceIdx: Int32Array,
+  klIdx: Int32Array,
+  coefCe: Tensor | null,
+  coefKl: Tensor | null,
+  targetsCe: Tensor | null,
+  rowChunk: number,
+  vocabParts: [number, number][],
+): Tensor {
+  const v = w.shape[0]!;
+  const h = w.shape[1]!;
+  const lseOf = (x: Tensor, weight: Tensor): Tensor => {
+    const parts = vocabParts.map(([c0, cols]) =>
+      tidy(() => logSumExp(matmul(x, slice(weight, [c0, 0], [cols, -1]), { transposeB: true }), 1, { keepDims: true })),
+    );
+    return logSumExp(concat(parts, 1), 1, { keepDims: true });
+  };
+  const blocks: Tensor[] = vocabParts.map(([, cols]) => zeros([cols, h]).keep());
+  const addRows = (idx: Int32Array, coef: Tensor, withBase: boolean) => {
+    for (const [r0, rows] of chunks(idx.length, rowChunk)) {
+      tidy(() => {
+        const ids = tensor(idx.subarray(r0, r0 + rows));
+        const x = gather(hid, ids);
+        const c = reshape(slice(coef, [r0], [rows]), [rows, 1]);
+        const lz = lseOf(x, w);
+        const xb = withBase ? gather(hb!, ids) : null;
+        const lb = xb ? lseOf(xb, wb) : null;
+        vocabParts.forEach(([c0, cols], j) => {
+          const next = tidy(() => {
+            const wc = slice(w, [c0, 0], [cols, -1]);
+            let g = exp(sub(matmul(x, wc, { transposeB: true }), lz));
+            if (xb) g = sub(g, exp(sub(matmul(xb, slice(wb, [c0, 0], [cols, -1]), { transposeB: true }), lb!)));
+            return add(blocks[j]!, matmul(mul(g, c), x, { transposeA: true })).keep();
+          });
+          blocks[j]!.dispose();
+          blocks[j] = next;
+        });
+      });
+    }
+  };
+  if (coefCe) addRows(ceIdx, coefCe, false);
+  if (coefKl) addRows(klIdx, coefKl, true);
+  let dW = blocks.length === 1 ? blocks[0]!.clone() : concat(blocks, 0);
+  for (const block of blocks) block.dispose();
+  if (coefCe && targetsCe) {
+    const x = gather(hid, tensor(ceIdx));
+    const [onehot] = kernelOp('scatterAddRows', [mul(x, reshape(coefCe, [ceIdx.length, 1])), targetsCe], { numRows: v });
+    dW = sub(dW, onehot!);
+  }
+  return dW;
+}
