@@ -16,7 +16,7 @@
  * Rows: case "reward-js" | "reward-python", impl, size = batch size, unit "rewards/s".
  */
 import { spawn } from 'node:child_process';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import vm from 'node:vm';
 import ivm from 'isolated-vm';
 import { Bench } from 'tinybench';
@@ -161,7 +161,7 @@ function python3Spawn(item: Item): Promise<number> {
 const sandbox = await createSandbox({ workers, limits: { timeoutMs: TIMEOUT_MS } });
 const t0 = performance.now();
 await sandbox.ready();
-console.log(`sandbox ready (${workers} workers): ${(performance.now() - t0).toFixed(0)} ms`);
+console.log(`sandbox ready (${workers} workers): ${(performance.now() - t0).toFixed(0)} ms; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 
 const cases: Array<{ case: 'reward-js' | 'reward-python'; items: Item[]; impls: Record<string, (items: Item[]) => Promise<number[]>> }> = [
   {
@@ -209,7 +209,7 @@ try {
   await sandbox.close();
 }
 
-console.log('');
+console.log(`\nload average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')} (on ${workers} cores; figures shrink with other work on the machine)`);
 printTable(rows);
 if (mismatch) {
   console.log('\nrewards differ between implementations: results not written');

@@ -118,7 +118,9 @@ export function preludeSource(outputBytes: number): string {
     });
   for (const name of ['require', 'process', 'module', 'exports', 'fetch', 'XMLHttpRequest', 'WebSocket',
     'importScripts', 'Deno', 'Bun', 'Buffer', 'Worker', 'SharedWorker', 'WebAssembly']) {
-    define(global, name, { configurable: false, writable: false, value: refusingObject(name) });
+    // Built on first touch: most runs never look.
+    let standIn;
+    define(global, name, { configurable: false, get: () => (standIn ??= refusingObject(name)) });
   }
 
   function jsonable(value, depth) {
