@@ -114,4 +114,12 @@ describe('the pool', () => {
     await other.close();
     await expect(other.run({ language: 'javascript', code: '1' })).rejects.toThrow(SandboxClosedError);
   });
+
+  it('ends runs in flight when closed', async () => {
+    const other = await createSandbox({ workers: 1, warmPython: false });
+    const inFlight = other.run({ language: 'javascript', code: 'while (true) {}', limits: { timeoutMs: 60_000 } });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await other.close();
+    await expect(inFlight).rejects.toThrow(SandboxClosedError);
+  });
 });

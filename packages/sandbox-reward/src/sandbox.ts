@@ -111,7 +111,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     async close() {
       if (closed) return;
       closed = true;
-      for (const runner of jsPool.workers) runner.dispose();
+      for (const runner of jsPool.workers) runner.close();
       await Promise.all(pyPool.workers.map((slot) => slot.close()));
     },
   };

@@ -1,4 +1,5 @@
 import ivm from 'isolated-vm';
+import { SandboxClosedError } from '../errors.js';
 import type { Limits, RunError, RunRecord, RunStatus } from '../types.js';
 import { preludeSource, USER_FILE } from './prelude.js';
 
@@ -36,6 +37,7 @@ type RunFunction = (code: string | null, resultVariable: string | null) => strin
 export class JsRunner {
   private isolate: ivm.Isolate | undefined;
   private memoryMb = 0;
+  private closed = false;
   private readonly preludes = new Map<number, ivm.Script>();
 
   async run(code: string, limits: Limits, resultVariable: string | undefined): Promise<RunRecord> {
@@ -103,6 +105,12 @@ export class JsRunner {
     return { kind: 'syntax-error', name: inner.name, message: inner.message };
   }
 
+  /** Dispose the isolate for good (the sandbox is closing). */
+  close(): void {
+    this.closed = true;
+    this.dispose();
+  }
+
   dispose(): void {
     if (this.isolate && !this.isolate.isDisposed) this.isolate.dispose();
     this.isolate = undefined;
@@ -110,6 +118,7 @@ export class JsRunner {
   }
 
   private isolateFor(memoryMb: number): ivm.Isolate {
+    if (this.closed) throw new SandboxClosedError();
     if (this.isolate && !this.isolate.isDisposed && this.memoryMb === memoryMb) return this.isolate;
     this.dispose();
     this.isolate = new ivm.Isolate({ memoryLimit: memoryMb });
@@ -127,6 +136,8 @@ export class JsRunner {
   }
 
   private memoryRecord(started: number, error: unknown): RunRecord {
+    // Disposed by close(), not by the memory limit.
+    if (this.closed) throw new SandboxClosedError();
     this.dispose();
     return record('memory', started, emptyOutput(), {
       kind: 'memory',
