@@ -1,0 +1,53 @@
+export type { LabelledTrace, RawMessage, TokenLabel, Trace, TraceMessage, TraceStep } from './types.js';
+export { labelTrace, labelCounts, type LabelTraceOptions } from './label.js';
+export {
+  contentText,
+  normalizeMessages,
+  mapRoles,
+  roleLabelsWithFeedback,
+  DEFAULT_ROLE_LABELS,
+  SMOLAGENTS_ROLE_MAP,
+  type MappedMessages,
+  type MapRolesOptions,
+  type RoleLabels,
+  type RoleMap,
+} from './messages.js';
+export { parseTrace, extractCodeBlocks, lastFinalAnswer, TraceParseError, type TraceSchema } from './parse-trace.js';
+export { externalApiUse, declaredTools, DEFAULT_EXTERNAL_API_RULE, type ExternalApiRule, type ExternalApiVerdict } from './external-api.js';
+export { applyThinkMode, EMPTY_THINK_BLOCK, type ThinkMode } from './think.js';
+export { fitContext, DEFAULT_MAX_LENGTH, type ContextPolicy, type OverLengthPolicy } from './context.js';
+export { packTraces, mixedBatches, feedbackShare, type PackedRow, type PackOptions, type MixedBatchOptions } from './pack.js';
+export {
+  readTraces,
+  readRows,
+  readJsonlRows,
+  readParquetRows,
+  resolveSource,
+  hubDataFiles,
+  formatOf,
+  type HubSource,
+  type TraceSource,
+  type TraceEvent,
+  type RowEvent,
+  type RejectedRow,
+} from './read.js';
+export { splitSizes, assignSplits, PAPER_SPLITS, type SplitSizes, type SplitName } from './splits.js';
+export { histogramSvg, histogramBins, niceTicks, type HistogramOptions, type Bin } from './svg.js';
+export { traceRowsToParquet, writeTraceRows, writeJsonlAtomic, TRACE_PARQUET_SCHEMA, type TraceRow } from './write.js';
+export { buildDataset, type BuildOptions, type Manifest, type TokenStats } from './build.js';
+export { Rng } from './rng.js';
+export { generateTasks, TASK_KINDS, type Task, type Mistake, type MistakeKind } from './env/tasks.js';
+export { ScriptedPolicy, type PolicyOptions, type Decision, type Feedback } from './env/policy.js';
+export { CODE_AGENT_SYSTEM_PROMPT, ONE_STEP_SYSTEM_PROMPT, oneStepPrompt, taskMessage } from './env/prompts.js';
+export {
+  generateTraces,
+  writeEnvironmentDataset,
+  decisionText,
+  toolCallText,
+  observationText,
+  type GenerateOptions,
+  type GeneratedTrace,
+  type EnvironmentDatasetOptions,
+  type EnvironmentManifest,
+} from './env/generate.js';
+export { CHATML_VERBATIM_TEMPLATE } from './chatml.js';

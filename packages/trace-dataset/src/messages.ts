@@ -1,0 +1,109 @@
+/**
+ * Message normalisation and role mapping. smolagents writes its memory as chat
+ * messages whose content is a list of `{type: "text", text}` parts and whose roles
+ * include `tool-call` ("Calling tools: [...]") and `tool-response` ("Observation:
+ * ..." or "Error: ..."); chat templates know system/user/assistant/tool.
+ */
+import type { RawMessage, TokenLabel, TraceMessage } from './types.js';
+
+/** Data-set role -> chat-template role. Roles not listed are passed through. */
+export type RoleMap = Record<string, string>;
+
+/** smolagents' roles mapped to chat-template roles (tool calls are the assistant's, responses the tool's). */
+export const SMOLAGENTS_ROLE_MAP: RoleMap = { 'tool-call': 'assistant', 'tool-response': 'tool' };
+
+/** Data-set role -> MoL label of that message's tokens. */
+export type RoleLabels = Record<string, Exclude<TokenLabel, 'glue'>>;
+
+export const DEFAULT_ROLE_LABELS: RoleLabels = {
+  system: 'prompt',
+  user: 'prompt',
+  assistant: 'decision',
+  'tool-call': 'decision',
+  tool: 'feedback',
+  'tool-response': 'feedback',
+};
+
+/** Role labels where `feedbackRoles` (and only they) count as feedback. */
+export function roleLabelsWithFeedback(feedbackRoles: string[], base: RoleLabels = DEFAULT_ROLE_LABELS): RoleLabels {
+  const out: RoleLabels = {};
+  for (const [role, label] of Object.entries(base)) out[role] = label === 'feedback' ? 'prompt' : label;
+  for (const role of feedbackRoles) out[role] = 'feedback';
+  return out;
+}
+
+/** The text of a message content (string, or the concatenated text parts); where names the message in errors. */
+export function contentText(content: RawMessage['content'], where: string): string {
+  if (typeof content === 'string') return content;
+  if (content === null || content === undefined) return '';
+  if (!Array.isArray(content)) throw new TypeError(`${where}.content: expected a string or a list of parts, got ${typeof content}`);
+  return content
+    .map((part, i) => {
+      if (typeof part !== 'object' || part === null) throw new TypeError(`${where}.content[${i}]: expected an object part`);
+      if (part.type !== undefined && part.type !== 'text') return ''; // images carry no text
+      if (typeof part.text !== 'string') throw new TypeError(`${where}.content[${i}].text: expected a string`);
+      return part.text;
+    })
+    .join('');
+}
+
+/** Normalise raw messages (content to strings); throws naming the message and field. */
+export function normalizeMessages(raw: unknown, where = 'messages'): TraceMessage[] {
+  let list = raw;
+  if (typeof list === 'string') {
+    try {
+      list = JSON.parse(list);
+    } catch {
+      throw new TypeError(`${where}: a string that is not JSON`);
+    }
+  }
+  if (!Array.isArray(list)) throw new TypeError(`${where}: expected a list of messages, got ${list === null ? 'null' : typeof list}`);
+  return list.map((m, i) => {
+    const at = `${where}[${i}]`;
+    if (typeof m !== 'object' || m === null) throw new TypeError(`${at}: expected an object`);
+    const { role, content, ...rest } = m as RawMessage;
+    if (typeof role !== 'string' || !role) throw new TypeError(`${at}.role: expected a non-empty string`);
+    const out: TraceMessage = { ...rest, role, content: contentText(content, at) };
+    return out;
+  });
+}
+
+export interface MappedMessages {
+  /** Messages with chat-template roles. */
+  messages: TraceMessage[];
+  /** For each mapped message, the label its tokens get. */
+  labels: Array<Exclude<TokenLabel, 'glue'>>;
+}
+
+export interface MapRolesOptions {
+  roleMap?: RoleMap;
+  roleLabels?: RoleLabels;
+  /**
+   * Join consecutive messages that map to the same chat role and label (smolagents
+   * does this before calling a model: an assistant turn and its tool call become one
+   * assistant message), with "\n" between them. Default false.
+   */
+  mergeConsecutive?: boolean;
+}
+
+/** Map data-set roles to chat roles, keeping each message's MoL label. */
+export function mapRoles(messages: TraceMessage[], options: MapRolesOptions = {}): MappedMessages {
+  const roleMap = options.roleMap ?? SMOLAGENTS_ROLE_MAP;
+  const roleLabels = options.roleLabels ?? DEFAULT_ROLE_LABELS;
+  const merge = options.mergeConsecutive ?? false;
+  const out: TraceMessage[] = [];
+  const labels: Array<Exclude<TokenLabel, 'glue'>> = [];
+  messages.forEach((m, i) => {
+    const role = roleMap[m.role] ?? m.role;
+    const label = roleLabels[m.role] ?? roleLabels[role];
+    if (label === undefined) throw new TypeError(`messages[${i}].role: "${m.role}" has no label (add it to roleLabels)`);
+    const prev = out[out.length - 1];
+    if (merge && prev && prev.role === role && labels[labels.length - 1] === label && role !== 'tool') {
+      out[out.length - 1] = { ...prev, content: `${prev.content}\n${m.content}` };
+      return;
+    }
+    out.push({ ...m, role });
+    labels.push(label);
+  });
+  return { messages: out, labels };
+}

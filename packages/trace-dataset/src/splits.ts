@@ -1,0 +1,46 @@
+/** Deterministic train/validation/test splits by seed. */
+import { Rng } from './rng.js';
+
+export interface SplitSizes {
+  train: number;
+  validation: number;
+  test: number;
+}
+
+/** The paper's split: 3,000 train / 100 validation / 200 test (CodeAgent-Test). */
+export const PAPER_SPLITS: SplitSizes = { train: 3000, validation: 100, test: 200 };
+
+/**
+ * Split sizes for n traces. With `requested`, those sizes (train may be 'rest');
+ * without, the paper's sizes when n allows them (train takes at most 3,000), else
+ * the paper's proportions (100 : 200 of 3,300), at least one trace each for
+ * validation and test once n >= 3.
+ */
+export function splitSizes(n: number, requested?: Partial<Omit<SplitSizes, 'train'>> & { train?: number | 'rest' }): SplitSizes {
+  if (requested) {
+    const validation = requested.validation ?? 0;
+    const test = requested.test ?? 0;
+    const train = requested.train === undefined || requested.train === 'rest' ? n - validation - test : requested.train;
+    if (validation + test + train > n || train < 0) throw new RangeError(`splits: asked for ${train} + ${validation} + ${test} traces, have ${n}`);
+    return { train, validation, test };
+  }
+  const all = PAPER_SPLITS.train + PAPER_SPLITS.validation + PAPER_SPLITS.test;
+  if (n >= all) return { ...PAPER_SPLITS };
+  if (n < 3) return { train: n, validation: 0, test: 0 };
+  const validation = Math.max(1, Math.round((n * PAPER_SPLITS.validation) / all));
+  const test = Math.max(1, Math.round((n * PAPER_SPLITS.test) / all));
+  return { train: n - validation - test, validation, test };
+}
+
+export type SplitName = keyof SplitSizes;
+
+/** Assign each of n items to a split: a seeded permutation cut into test, validation, train. Items past the sizes get null. */
+export function assignSplits(n: number, sizes: SplitSizes, seed: number): Array<SplitName | null> {
+  const order = new Rng(seed).shuffle(Array.from({ length: n }, (_, i) => i));
+  const out: Array<SplitName | null> = new Array(n).fill(null);
+  let k = 0;
+  for (const name of ['test', 'validation', 'train'] as const) {
+    for (let j = 0; j < sizes[name]; j++) out[order[k++]!] = name;
+  }
+  return out;
+}
