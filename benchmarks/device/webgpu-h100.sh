@@ -8,7 +8,8 @@
 #
 #   bash benchmarks/device/webgpu-h100.sh [extra benchmark flags, e.g. --tune]
 #   (SIZES=256,512 and IMPLS=webgpu override the defaults; CONFORMANCE=0 skips the
-#   kernel check against cpu, BLOCK=0 the Qwen3 block forward+backward)
+#   kernel check against cpu, MATMUL=0 the matmul benchmark, BLOCK=0 the Qwen3 block
+#   forward+backward; BLOCK_SEQ="1024 4096" sets its sequence lengths)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 carry="$here/webgpu-carry"
@@ -57,9 +58,13 @@ console.log('adapter:', a.info.vendor, '|', a.info.architecture, '|', a.info.dev
 if [ "${CONFORMANCE:-1}" = 1 ]; then
   $node_bin webgpu-conformance-check.mjs 2>&1 | grep -v '^Warning: maxDynamic' || echo "conformance check failed (see FAIL lines above)"
 fi
-$node_bin webgpu-matmul.mjs --sizes "${SIZES:-256,512,1024,2048,4096}" --impls "${IMPLS:-webgpu,webgpu-tiled,webgpu-regblock}" "$@"
+if [ "${MATMUL:-1}" = 1 ]; then
+  $node_bin webgpu-matmul.mjs --sizes "${SIZES:-256,512,1024,2048,4096}" --impls "${IMPLS:-webgpu,webgpu-tiled,webgpu-regblock}" "$@"
+fi
 if [ "${BLOCK:-1}" = 1 ]; then
-  # A Qwen3-0.6B-sized decoder block (hidden 1024, 16 q / 8 kv heads of 128, ffn 3072), 1024 tokens.
-  $node_bin webgpu-block.mjs --impls webgpu --seq 1024 --hidden 1024 --heads 16 --kv-heads 8 --head-dim 128 --ffn 3072
+  # A Qwen3-0.6B-sized decoder block (hidden 1024, 16 q / 8 kv heads of 128, ffn 3072), 1024 tokens each.
+  for seq in ${BLOCK_SEQ:-1024}; do
+    $node_bin webgpu-block.mjs --impls webgpu --seq "$seq" --hidden 1024 --heads 16 --kv-heads 8 --head-dim 128 --ffn 3072
+  done
 fi
 if [ -n "${OUT:-}" ]; then cp "$here"/results/*.json "$OUT/"; fi

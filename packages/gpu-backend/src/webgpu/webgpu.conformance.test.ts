@@ -11,7 +11,8 @@ const probe = await probeWebgpu();
 
 describe('webgpu backend', () => {
   if (probe.available) {
-    describeConformance('webgpu');
+    // lavapipe shares the CPU with everything else: first compilations can be slow under load.
+    describeConformance('webgpu', { timeout: 240_000 });
   } else {
     it.skip(`skipped: ${probe.reason}`, () => undefined);
   }
