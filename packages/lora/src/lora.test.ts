@@ -14,6 +14,8 @@ const meta = JSON.parse(readFileSync(join(FIXTURES, 'expected.json'), 'utf8')) a
   lora: { variant: string; loss: number }[];
 };
 const tmp = () => mkdtempSync(join(tmpdir(), 'molrl-lora-'));
+// The backend under test: cpu by default; MOLRL_TEST_BACKEND=gpujs|webgpu checks the same values on another backend.
+const TEST_BACKEND = process.env.MOLRL_TEST_BACKEND ?? 'cpu';
 
 async function expected(name: string): Promise<{ data: Float32Array; shape: number[] }> {
   const f = await SafetensorsFile.open(join(FIXTURES, 'expected.safetensors'));
@@ -37,7 +39,7 @@ describe('LoRA against PEFT and the PyTorch reference', () => {
   let model: Qwen3ForCausalLM;
   let base: Float32Array;
   beforeAll(async () => {
-    await setBackend('cpu');
+    await setBackend(TEST_BACKEND);
     base = (await expected('logits')).data;
   });
   beforeEach(async () => {
@@ -176,7 +178,7 @@ describe('LoRA against PEFT and the PyTorch reference', () => {
 });
 
 describe('training only the adapter', () => {
-  beforeAll(() => setBackend('cpu'));
+  beforeAll(() => setBackend(TEST_BACKEND));
 
   it('AdamW on handle.parameters() lowers the loss; base weights never change; dropout masks repeat under checkpointing', async () => {
     const model = await Qwen3ForCausalLM.fromPretrained(join(FIXTURES, 'tiny-f32'));

@@ -9,6 +9,8 @@ import { f16ToF32, f32ToF16 } from './safetensors/dtypes.js';
 import { startFakeHub } from './hub-server.test-util.js';
 
 const meta = expectedMeta();
+// The backend under test: cpu by default; MOLRL_TEST_BACKEND=gpujs|webgpu checks the same values on another backend.
+const TEST_BACKEND = process.env.MOLRL_TEST_BACKEND ?? 'cpu';
 const tmp = () => mkdtempSync(join(tmpdir(), 'molrl-model-'));
 
 /** Rows [b][t] of a [B, T, V] array restricted to some positions. */
@@ -22,7 +24,7 @@ function pick(data: Float32Array, shape: number[], keep: (b: number, t: number) 
 describe('Qwen3ForCausalLM against the PyTorch reference', () => {
   let model: Qwen3ForCausalLM;
   beforeAll(async () => {
-    await setBackend('cpu');
+    await setBackend(TEST_BACKEND);
     model = await Qwen3ForCausalLM.fromPretrained(join(FIXTURES, 'tiny-f32'));
   });
 
@@ -96,7 +98,7 @@ describe('Qwen3ForCausalLM against the PyTorch reference', () => {
 });
 
 describe('checkpoint variants', () => {
-  beforeAll(() => setBackend('cpu'));
+  beforeAll(() => setBackend(TEST_BACKEND));
 
   it('loads bf16 weights (stored as bf16 or widened to f32) with the reference logits', async () => {
     const exp = await expectedTensor('bf16_logits');
@@ -191,9 +193,10 @@ describe('checkpoint variants', () => {
 });
 
 describe('training forward', () => {
-  beforeAll(() => setBackend('cpu'));
+  beforeAll(() => setBackend(TEST_BACKEND));
 
-  it('gradient checkpointing lowers the peak memory of forward + backward', async () => {
+  // Measured by the backend's own accounting; the cpu backend releases storage at once (a device backend may pool or defer it).
+  it.skipIf(TEST_BACKEND !== 'cpu')('gradient checkpointing lowers the peak memory of forward + backward', async () => {
     const m = (await Qwen3ForCausalLM.fromPretrained(join(FIXTURES, 'tiny-f32'))).requiresGrad(true);
     const ids = [Array.from({ length: 256 }, (_, i) => (i * 37) % 128), Array.from({ length: 256 }, (_, i) => (i * 11) % 128)];
     const peak = async () => {

@@ -254,7 +254,7 @@ export class Qwen3ForCausalLM {
       const ids = intTensor(inputIds, 'forward inputIds');
       const pos = intTensor(positions, 'forward positionIds');
       const seg = segments ? intTensor(segments, 'forward segmentIds') : undefined;
-      return this.module.hidden(ids, { positions: pos, segmentIds: seg, tokenIds: inputIds.flat() });
+      return this.module.hidden(ids, { positions: pos, segmentIds: seg });
     });
   }
 
@@ -309,7 +309,6 @@ export class Qwen3ForCausalLM {
               segmentIds: intTensor(segRows, 'generate segments'),
               caches: backendCaches,
               ctx: { training: false, seed: 0 },
-              tokenIds: stepIds.flat(),
             });
             return this.module.logits(lastPosition(hidden)); // [B, 1, V]
           }),

@@ -113,8 +113,6 @@ export interface DecoderInputs {
   caches?: LayerCache[];
   /** Training mode and dropout seed (default: evaluation). */
   ctx?: ForwardContext;
-  /** The ids on the host, row-major (lets a 16-bit embedding table be read row by row for short inputs). */
-  tokenIds?: readonly number[];
 }
 
 /**
@@ -194,21 +192,11 @@ export class Qwen3Module {
   }
 
   /**
-   * Token embeddings: ids int32 [B, T] -> [B, T, H]. A bf16/f16 table is not
-   * widened as a whole for a few tokens (a decoding step): their rows are
-   * sliced in the storage dtype and widened alone (`tokenIds` are the ids on the host).
+   * Token embeddings: ids int32 [B, T] -> [B, T, H]. A bf16/f16 table is
+   * widened per call (gather takes float32 tables).
    */
-  embed(ids: Tensor, tokenIds?: readonly number[]): Tensor {
-    const table = this.embedTokens;
-    if (table.dtype === 'float32' || !tokenIds || tokenIds.length > 256) return gather(asCompute(table), ids);
-    const h = this.config.hidden_size;
-    const rows = tokenIds.map((id) => {
-      if (!Number.isInteger(id) || id < 0 || id >= this.config.vocab_size) {
-        throw new Error(`embed: token id ${id} is outside the vocabulary [0, ${this.config.vocab_size})`);
-      }
-      return slice(table, [id, 0], [1, h]);
-    });
-    return reshape(cast(concat(rows, 0), 'float32'), [...ids.shape, h]); // [B, T, H]
+  embed(ids: Tensor): Tensor {
+    return gather(asCompute(this.embedTokens), ids);
   }
 
   /** One decoder layer: x [B, T, H] -> [B, T, H]. */
@@ -254,7 +242,7 @@ export class Qwen3Module {
   hidden(ids: Tensor, inputs: DecoderInputs): Tensor {
     const ctx = inputs.ctx ?? { training: this.training, seed: this.training ? this.dropoutSeed++ : 0 };
     const withCtx = { ...inputs, ctx };
-    let x = this.embed(ids, inputs.tokenIds); // [B, T, H]
+    let x = this.embed(ids); // [B, T, H]
     this.layers.forEach((l, i) => {
       const cache = inputs.caches?.[i];
       x = this.gradientCheckpointing && !cache ? this.checkpointedLayer(l, x, withCtx) : this.layer(l, x, withCtx, cache);
