@@ -10,6 +10,7 @@
  * --quick: sizes 64 and 128 with short timings (a smoke run of a few seconds).
  */
 import { createRequire } from 'node:module';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Bench } from 'tinybench';
 import { createBackend, type Backend, type BackendOptions, type TensorInfo } from '@molrl/gpu-backend';
@@ -142,6 +143,10 @@ function referenceRow(a: Float32Array, b: Float32Array, n: number, i: number): F
   return out;
 }
 
+// Other work on the machine lowers every figure: say how busy it was.
+const loadText = () => loadavg().map((x) => x.toFixed(2)).join(', ');
+console.log(`load average at start: ${loadText()}`);
+
 const rows: ResultRow[] = [];
 const notes: string[] = [];
 const impls: MatmulImpl[] = [];
@@ -204,6 +209,7 @@ for (const impl of impls) await impl.close();
 
 console.log('');
 printTable(rows);
+console.log(`load average at end: ${loadText()}`);
 for (const note of notes) console.log(`note: ${note}`);
 if (!quick) console.log(`\nwrote ${writeResults('matmul', rows)}`);
 // gemm workers are unref'd; tfjs-wasm and gpu.js hold nothing that keeps Node alive either.
