@@ -17,3 +17,26 @@ export {
   type RowPlan,
   type RowPlanOptions,
 } from './row-plan.js';
+export {
+  MolTrainer,
+  trainMol,
+  readTrainerState,
+  type MolTrainerOptions,
+  type TrainOptions,
+  type TrainResult,
+  type StepMetrics,
+  type EvalMetrics,
+} from './trainer/trainer.js';
+export { molTrainingConfig, MOL_TRAINING_DEFAULTS, MOL_LORA_DEFAULTS, type MolTrainingConfig } from './trainer/config.js';
+export { makeMicroBatch, checkRow, type TrainingRow, type MicroBatch } from './trainer/batch.js';
+export { epochOrder, stepRows, stepsPerEpoch } from './trainer/data-order.js';
+export {
+  saveCheckpoint,
+  loadCheckpoint,
+  latestCheckpoint,
+  checkpointDir,
+  pruneCheckpoints,
+  TRAINER_STATE_FILE,
+  OPTIMIZER_FILE,
+  type TrainerState,
+} from './trainer/checkpoint.js';

@@ -1,0 +1,148 @@
+import { mkdtempSync, readdirSync, existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Qwen3ForCausalLM, SafetensorsFile, qwen3Config, randomWeights } from '@molrl/model';
+import { applyLora } from '@molrl/lora';
+import { setBackend } from '@molrl/tensor';
+import { readMetrics } from '@molrl/progress';
+import type { TokenLabel } from '../row-plan.js';
+import { makeMicroBatch, type TrainingRow } from './batch.js';
+import { molTrainingConfig } from './config.js';
+import { MolTrainer, trainMol } from './trainer.js';
+import { seededRandom } from '../reference.test-util.js';
+
+beforeAll(async () => {
+  await setBackend('cpu');
+});
+
+const VOCAB = 48;
+const config = qwen3Config({
+  vocab_size: VOCAB,
+  hidden_size: 16,
+  intermediate_size: 32,
+  num_hidden_layers: 1,
+  num_attention_heads: 2,
+  num_key_value_heads: 1,
+  head_dim: 8,
+  tie_word_embeddings: true,
+});
+
+function setup(dropout = 0.1) {
+  const model = Qwen3ForCausalLM.fromWeights(config, randomWeights(config, { seed: 1 }));
+  const lora = applyLora(model, { r: 4, alpha: 8, dropout, seed: 3 });
+  return { model, lora };
+}
+
+/** Trace-like rows: a prompt, then decision / feedback turns, with an empty think block in some decisions. */
+function makeRows(count: number, seed: number): TrainingRow[] {
+  const random = seededRandom(seed);
+  return Array.from({ length: count }, () => {
+    const ids: number[] = [];
+    const labels: TokenLabel[] = [];
+    const emptyThink: boolean[] = [];
+    const push = (label: TokenLabel, n: number, think = false) => {
+      for (let i = 0; i < n; i++) {
+        // Feedback follows a learnable pattern (the environment's answer); decisions are random.
+        ids.push(label === 'feedback' ? (ids[ids.length - 1]! * 7 + 3) % VOCAB : Math.floor(random() * VOCAB));
+        labels.push(label);
+        emptyThink.push(think && i < 2);
+      }
+    };
+    push('prompt', 3 + Math.floor(random() * 3));
+    for (let turn = 0; turn < 2; turn++) {
+      push('glue', 1);
+      push('decision', 3 + Math.floor(random() * 3), turn === 0);
+      push('feedback', 3 + Math.floor(random() * 2));
+    }
+    return { ids, labels, emptyThink };
+  });
+}
+
+describe('makeMicroBatch', () => {
+  it('shifts labels to the predicted token, stops at segment ends and pads with its own segment', () => {
+    const rows: TrainingRow[] = [
+      { ids: [1, 2, 3, 4, 5], labels: ['prompt', 'decision', 'decision', 'prompt', 'feedback'], segmentIds: [0, 0, 0, 1, 1] },
+      { ids: [7, 8], labels: ['prompt', 'feedback'] },
+    ];
+    const b = makeMicroBatch(rows);
+    expect(b.ids).toEqual([[1, 2, 3, 4, 5], [7, 8, 0, 0, 0]]);
+    expect(b.positionIds).toEqual([[0, 1, 2, 0, 1], [0, 1, 0, 1, 2]]);
+    expect(b.segmentIds[1]).toEqual([0, 0, 1, 1, 1]);
+    expect(b.labels).toEqual(['decision', 'decision', 'prompt', 'feedback', 'prompt', 'feedback', 'prompt', 'prompt', 'prompt', 'prompt']);
+    expect([...b.targets.slice(0, 6)]).toEqual([2, 3, 0, 5, 0, 8]);
+    expect([...b.sequenceIds.slice(0, 6)]).toEqual([0, 0, 0, 1, 1, 2]);
+  });
+});
+
+describe('molTrainingConfig', () => {
+  it('fills the paper defaults and names bad fields', () => {
+    const c = molTrainingConfig({ outputDir: '/tmp/x' });
+    expect(c).toMatchObject({ learningRate: 1e-4, weightDecay: 0.1, globalBatchSize: 72, microBatchSize: 3, numEpochs: 3, mode: 'mol' });
+    expect(() => molTrainingConfig({ outputDir: '/tmp/x', globalBatchSize: 10, microBatchSize: 3 })).toThrow(/globalBatchSize/);
+    expect(() => molTrainingConfig({ outputDir: '/tmp/x', mode: 'kl' as never })).toThrow(/mode/);
+    expect(() => molTrainingConfig({ outputDir: '/tmp/x', learning_rate: 1 } as never)).toThrow(/unknown field 'learning_rate'/);
+  });
+});
+
+describe('MolTrainer', () => {
+  const train = makeRows(12, 5);
+  const validation = makeRows(3, 9);
+  const base = { microBatchSize: 2, globalBatchSize: 4, learningRate: 2e-2, warmupSteps: 1, evalSteps: 3, progress: 'silent' as const };
+
+  it('learns the feedback, starts with KL 0 (a fresh adapter is the base model), and scores validation', async () => {
+    const { model, lora } = setup(0);
+    const outputDir = mkdtempSync(join(tmpdir(), 'mol-train-'));
+    const result = await trainMol({ model, lora, train, validation, config: { ...base, outputDir, maxSteps: 9, saveSteps: 0 } });
+    expect(result.steps).toHaveLength(9);
+    expect(Math.abs(result.steps[0]!.kl)).toBeLessThan(1e-5);
+    expect(result.steps[8]!.kl).toBeGreaterThan(0);
+    expect(result.steps[0]!.decision_tokens).toBeGreaterThan(0);
+    expect(result.steps[0]!.feedback_tokens).toBeGreaterThan(0);
+    expect(result.evals.map((e) => e.step)).toEqual([3, 6, 9]);
+    expect(result.evals[2]!.eval_ce).toBeLessThan(result.evals[0]!.eval_ce);
+    const lrs = result.steps.map((s) => s.lr);
+    expect(lrs[0]).toBe(0); // warmup from 0
+    expect(lrs[1]).toBeCloseTo(2e-2, 8);
+    expect(lrs[8]).toBeLessThan(lrs[4]!); // cosine decay
+    const metrics = readMetrics(join(outputDir, 'metrics.jsonl'));
+    expect(metrics.filter((m) => 'loss' in m)).toHaveLength(9);
+    expect(metrics.filter((m) => 'eval_ce' in m)).toHaveLength(3);
+    // The end of the run is a checkpoint in PEFT's format plus optimizer and trainer state.
+    const dir = join(outputDir, 'checkpoint-9');
+    expect(readdirSync(dir).sort()).toEqual(['adapter_config.json', 'adapter_model.safetensors', 'optimizer.safetensors', 'trainer_state.json']);
+    const opt = await SafetensorsFile.open(join(dir, 'optimizer.safetensors'));
+    expect(opt.names().some((n) => n.endsWith('lora_A.weight.exp_avg_sq'))).toBe(true);
+    await opt.close();
+    expect(JSON.parse(readFileSync(join(dir, 'trainer_state.json'), 'utf8'))).toMatchObject({ globalStep: 9, epoch: 2, stepInEpoch: 3 });
+  });
+
+  it('resuming from a checkpoint continues the same loss curve exactly', async () => {
+    const config = { ...base, maxSteps: 6, saveSteps: 3, eetb: true };
+    const straightDir = mkdtempSync(join(tmpdir(), 'mol-straight-'));
+    const a = setup();
+    const straight = await trainMol({ ...a, train, validation, config: { ...config, outputDir: straightDir } });
+
+    const stagedDir = mkdtempSync(join(tmpdir(), 'mol-staged-'));
+    const b = setup();
+    const first = await trainMol({ ...b, train, validation, config: { ...config, outputDir: stagedDir }, stopAfterStep: 3 });
+    expect(first.steps).toHaveLength(3);
+    expect(existsSync(join(stagedDir, 'checkpoint-3'))).toBe(true);
+    // A fresh process: a new model and adapter, everything else from the checkpoint.
+    const c = setup();
+    const trainer = new MolTrainer({ ...c, train, validation, config: { ...config, outputDir: stagedDir } });
+    const second = await trainer.trainLoop({ resumeFromCheckpoint: true });
+    expect(second.steps.map((s) => s.step)).toEqual([4, 5, 6]);
+    const strip = (s: object) => ({ ...s });
+    expect([...first.steps, ...second.steps].map(strip)).toEqual(straight.steps.map(strip));
+    expect([...first.evals, ...second.evals]).toEqual(straight.evals);
+    const metrics = readMetrics(join(stagedDir, 'metrics.jsonl')).filter((m) => 'loss' in m);
+    expect(metrics.map((m) => m.step)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('rejects bad rows by index and field', () => {
+    const { model, lora } = setup();
+    const bad = [...train, { ids: [1, 2], labels: ['prompt'] as TokenLabel[] }];
+    expect(() => new MolTrainer({ model, lora, train: bad, config: { outputDir: '/tmp/unused' } })).toThrow(/train\[12\]: labels must have one entry per id/);
+  });
+});
