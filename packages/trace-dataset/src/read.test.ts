@@ -1,0 +1,154 @@
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
+import { parquetMetadata } from 'hyparquet';
+import { Tokenizer } from '@molrl/tokenize';
+import { buildDataset } from './build.js';
+import { readTraces, readParquetRows, type TraceEvent } from './read.js';
+import { TRACE_PARQUET_SCHEMA } from './write.js';
+import { BAD_ROWS, localTrace, requestsTrace, thinkingTrace, webTrace } from './test-util/fixtures.test-util.js';
+import { startHubServer, type HubServer } from './test-util/hub-server.test-util.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'trace-dataset-'));
+const tok = Tokenizer.qwen3();
+
+/** The JSONL fixture: 8 local traces, a web-search one, a requests one, a thinking one, the bad rows and a broken line. */
+function jsonlFixture(): string {
+  const rows: unknown[] = [];
+  for (let i = 0; i < 8; i++) rows.push(localTrace(i));
+  rows.push(webTrace(), requestsTrace(), thinkingTrace());
+  const lines = rows.map((r) => JSON.stringify(r));
+  for (const bad of BAD_ROWS) lines.push(JSON.stringify(bad.row));
+  lines.push('{"messages": [ this is not json');
+  return lines.join('\n') + '\n';
+}
+
+/** The Parquet fixture: string contents (as most Hub exports store them), three row groups, one damaged row. */
+function parquetFixture(): Uint8Array {
+  const flat = (r: ReturnType<typeof localTrace>) =>
+    r.messages.map((m) => ({ role: m.role, content: (m.content as Array<{ text: string }>).map((p) => p.text).join('') }));
+  const writer = new ByteWriter();
+  const pw = new ParquetWriter({ writer, schema: TRACE_PARQUET_SCHEMA });
+  const groups = [
+    [localTrace(20), localTrace(21)],
+    [webTrace(), localTrace(22)],
+    [localTrace(23), { ...localTrace(24), messages: [] as never[] }],
+  ];
+  groups.forEach((g, k) => {
+    pw.write({
+      columnData: [
+        { name: 'id', data: g.map((_, j) => `pq-${k}-${j}`) },
+        { name: 'messages', data: g.map((r) => flat(r as ReturnType<typeof localTrace>)) },
+        { name: 'meta', data: g.map((r) => JSON.stringify({ true_answer: r.true_answer })) },
+      ],
+    });
+  });
+  pw.finish();
+  return new Uint8Array(writer.getBuffer());
+}
+
+const jsonlPath = join(dir, 'traces.jsonl');
+const parquetPath = join(dir, 'traces.parquet');
+writeFileSync(jsonlPath, jsonlFixture());
+writeFileSync(parquetPath, parquetFixture());
+
+async function collect(source: Parameters<typeof readTraces>[0], schema?: Parameters<typeof readTraces>[1]): Promise<TraceEvent[]> {
+  const out: TraceEvent[] = [];
+  for await (const e of readTraces(source, schema)) out.push(e);
+  return out;
+}
+
+describe('readTraces', () => {
+  it('streams JSONL, reporting bad rows by line number and reason, and goes on', async () => {
+    const events = await collect(jsonlPath);
+    const traces = events.filter((e) => e.kind === 'trace');
+    const rejected = events.filter((e) => e.kind === 'rejected');
+    expect(traces).toHaveLength(11);
+    expect(rejected).toHaveLength(BAD_ROWS.length + 1);
+    BAD_ROWS.forEach((bad, i) => {
+      const r = rejected[i]!;
+      expect(r.kind === 'rejected' && r.row).toBe(12 + i);
+      expect(r.kind === 'rejected' && r.reason).toMatch(bad.reason);
+    });
+    expect(rejected[rejected.length - 1]).toMatchObject({ row: 16, reason: expect.stringMatching(/not JSON/) });
+    const first = traces[0]!.kind === 'trace' ? traces[0]!.trace : null;
+    expect(first?.task).toBe('What is the sum of the squares of 1..10?');
+    expect(first?.steps).toHaveLength(2);
+    expect(first?.steps[0]!.code[0]).toContain('range(1, 10)');
+    expect(first?.steps[0]!.feedback).toMatch(/^Observation:\nExecution logs:\n285/);
+    expect(first?.finalAnswer).toBe('sum(k * k for k in range(1, 11))');
+    expect(first?.meta.true_answer).toBe('385');
+  });
+
+  it('streams Parquet one row group at a time and reports an empty trace by row index', async () => {
+    expect(parquetMetadata(readFileSync(parquetPath).buffer).row_groups).toHaveLength(3);
+    let groups = 0;
+    for await (const e of readParquetRows(parquetPath)) if (e.kind === 'row' && e.row % 2 === 0) groups++;
+    expect(groups).toBe(3);
+    const events = await collect(parquetPath, { idColumn: 'id' });
+    expect(events.filter((e) => e.kind === 'trace').map((e) => e.kind === 'trace' && e.trace.id)).toEqual(['pq-0-0', 'pq-0-1', 'pq-1-0', 'pq-1-1', 'pq-2-0']);
+    expect(events[5]).toMatchObject({ kind: 'rejected', row: 5, reason: 'messages: empty' });
+  });
+});
+
+describe('from a Hub data set repo', () => {
+  let hub: HubServer;
+  beforeAll(async () => {
+    hub = await startHubServer({
+      'smolagents/codeagent-traces': {
+        type: 'dataset',
+        files: { 'README.md': '# traces', 'data/train-00000-of-00002.parquet': parquetFixture(), 'data/train-00001-of-00002.jsonl': jsonlFixture(), 'original/raw.jsonl': '{}' },
+      },
+    });
+  });
+  afterAll(() => hub.close());
+
+  it('lists the data files, downloads them into the Hub cache and streams them', async () => {
+    const cacheDir = join(dir, 'hub-cache');
+    const events = await collect({ repo: 'smolagents/codeagent-traces', hubUrl: hub.url, cacheDir });
+    expect(events.filter((e) => e.kind === 'trace')).toHaveLength(5 + 11);
+    expect(existsSync(join(cacheDir, 'datasets--smolagents--codeagent-traces'))).toBe(true);
+    expect(hub.requests.some((r) => r.url.includes('original/raw.jsonl') && r.url.includes('/resolve/'))).toBe(false);
+  });
+
+  it('builds filtered, labelled splits with a manifest, statistics and rejects', async () => {
+    const outDir = join(dir, 'built');
+    const manifest = await buildDataset(
+      { repo: 'smolagents/codeagent-traces', hubUrl: hub.url, cacheDir: join(dir, 'hub-cache-2') },
+      { tokenizer: tok, outDir, format: 'parquet', seed: 7, think: 'clear', progress: { mode: 'silent' }, context: { maxLength: 8192 } },
+    );
+    // 16 traces: 2 web searches (one per file) and 1 requests import are excluded.
+    expect(manifest.counts).toMatchObject({ rows: 16 + 6, rejected: 6, external: 3, kept: 13 });
+    expect(manifest.counts.train + manifest.counts.validation + manifest.counts.test).toBe(13);
+    expect(manifest.counts.validation).toBeGreaterThanOrEqual(1);
+    expect(manifest.tokens.all.feedback).toBeGreaterThan(0);
+    expect(manifest.tokens.all.decision).toBeGreaterThan(0);
+    const back = await collect(join(outDir, 'train.parquet'), { idColumn: 'id' });
+    expect(back.every((e) => e.kind === 'trace')).toBe(true);
+    expect(back).toHaveLength(manifest.counts.train);
+    const rejects = readFileSync(join(outDir, 'rejects.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(rejects).toHaveLength(6);
+    expect(rejects[0]).toMatchObject({ row: 5, reason: 'messages: empty' });
+    const svg = readFileSync(join(outDir, 'dialogue-turns.svg'), 'utf8');
+    expect(svg).toMatch(/^<svg/);
+    expect(svg).toContain('Dialogue turns per trace');
+    expect(JSON.parse(readFileSync(join(outDir, 'manifest.json'), 'utf8'))).toEqual(JSON.parse(JSON.stringify(manifest)));
+    // Same seed, same split.
+    const again = await buildDataset(jsonlPath, { tokenizer: tok, outDir: join(dir, 'a'), seed: 7, progress: { mode: 'silent' } });
+    const again2 = await buildDataset(jsonlPath, { tokenizer: tok, outDir: join(dir, 'b'), seed: 7, progress: { mode: 'silent' } });
+    expect(readFileSync(join(dir, 'a', 'test.jsonl'), 'utf8')).toBe(readFileSync(join(dir, 'b', 'test.jsonl'), 'utf8'));
+    expect(again.counts).toEqual(again2.counts);
+  });
+
+  it('drops or truncates traces over the context length, as asked', async () => {
+    const drop = await buildDataset(jsonlPath, { tokenizer: tok, outDir: join(dir, 'd'), context: { maxLength: 200, overLength: 'drop' }, progress: { mode: 'silent' } });
+    expect(drop.counts.overLengthDropped + drop.counts.kept).toBe(drop.counts.rows - drop.counts.rejected - drop.counts.external);
+    expect(drop.counts.overLengthDropped).toBe(8); // the eight two-step traces; the short thinking one fits
+    expect(drop.tokens.all.max).toBeLessThanOrEqual(200);
+    const cut = await buildDataset(jsonlPath, { tokenizer: tok, outDir: join(dir, 't'), context: { maxLength: 200, overLength: 'truncate' }, progress: { mode: 'silent' } });
+    expect(cut.counts.truncated).toBe(drop.counts.overLengthDropped);
+    expect(cut.tokens.all.max).toBe(200);
+  });
+});
