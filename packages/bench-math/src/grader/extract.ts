@@ -1,8 +1,8 @@
 /**
  * The final answer's text inside a model output: think blocks removed, then
  * the last \boxed{...} / \fbox{...} (nested braces), then "The final answer
- * is ...", "Final Answer: ...", "the answer is ...", "Answer: ...", then, for
- * a short one-line text, the text itself, then the last inline math. null
+ * is ...", "Final Answer: ...", "the answer is ...", "Answer: ...", then the
+ * last inline or display math, then a short one-line text as a whole. null
  * when none of these is there: the "no answer" verdict.
  */
 import { normalizeAnswerText } from './structure.js';
@@ -76,9 +76,15 @@ export function extractAnswer(text: string): string | null {
   if (best) return best.answer;
   const trimmed = body.trim();
   if (trimmed === '') return null;
-  if (!trimmed.includes('\n') && trimmed.length <= 120 && !looksLikeProse(normalizeAnswerText(trimmed))) return trimmed;
-  const inline = [...trimmed.matchAll(/\$\$([^$]+)\$\$|\$([^$]+)\$|\\\((.+?)\\\)|\\\[([\s\S]+?)\\\]/g)];
+  // Inline or display math, the last one: "Answer $ 9 $", "so we get \\[ x = 2 \\]".
+  const inline = [...trimmed.matchAll(/(?<!\\)\$\$([\s\S]+?)(?<!\\)\$\$|(?<!\\)\$([^$\n]+?)(?<!\\)\$|\\\((.+?)\\\)|\\\[([\s\S]+?)\\\]/g)];
   const last = inline[inline.length - 1];
-  if (last) return (last[1] ?? last[2] ?? last[3] ?? last[4])!.trim();
+  if (last) {
+    const math = (last[1] ?? last[2] ?? last[3] ?? last[4])!.trim();
+    // A whole answer that is one math span keeps its trailing text (units): "$28$ percent".
+    if (inline.length === 1 && last.index === 0 && !trimmed.includes('\n') && !looksLikeProse(normalizeAnswerText(trimmed.replace(last[0], ' 0 ')))) return trimmed;
+    return math;
+  }
+  if (!trimmed.includes('\n') && trimmed.length <= 120 && !looksLikeProse(normalizeAnswerText(trimmed))) return trimmed;
   return null;
 }

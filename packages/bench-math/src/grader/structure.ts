@@ -19,7 +19,9 @@ export function normalizeAnswerText(raw: string): string {
   for (let changed = true; changed; ) {
     changed = false;
     const before = s;
-    s = s.replace(/^\$\$([\s\S]*)\$\$$/, '$1').replace(/^\$([\s\S]*)\$$/, '$1');
+    s = s.replace(/^\$\$([\s\S]*)\$\$$/, '$1').replace(/^\$([\s\S]*)(?<!\\)\$$/, '$1');
+    // "$28$ %": delimiters around the number only.
+    s = s.replace(/^\$([^$]*)(?<!\\)\$(\s*(?:%|\\%|percent|pct|\\text\{[^}]*\}|[a-zA-Z ]*))$/, '$1$2');
     s = s.replace(/^\\\(([\s\S]*)\\\)$/, '$1').replace(/^\\\[([\s\S]*)\\\]$/, '$1');
     s = s.trim();
     const boxed = /^\\(?:boxed|fbox)\s*(?=\{)/.exec(s);
@@ -40,6 +42,7 @@ export function normalizeAnswerText(raw: string): string {
   }
   if (!s.includes(',')) s = s.replace(/(?<![\d.])\d{1,3}(?:(?:\\,|\\;|\s)\d{3})+(?![\d])/g, (m) => m.replace(/\\,|\\;|\s/g, ''));
   else s = s.replace(/(?<![\d.])\d{1,3}(?:\\,\d{3})+(?![\d])/g, (m) => m.replace(/\\,/g, ''));
+  s = s.replace(/\s*\b(?:percent|percentage|pct)\b\.?/gi, '%');
   // Degrees.
   s = s.replace(/\^\s*\{\s*\\circ\s*\}/g, '°').replace(/\^\s*\\circ/g, '°').replace(/\^\s*\{\s*°\s*\}/g, '°');
   s = s.replace(TRAILING_UNITS, '').trim();
@@ -179,6 +182,7 @@ const INF: Token = { t: 'id', v: 'Infinity' };
 
 export function parseTokens(tokens: Token[]): MathValue[] {
   if (tokens.length === 0) return [];
+  if (tokens.length === 1 && tokens[0]!.t === 'id' && tokens[0]!.v === '∅') return [{ kind: 'set', items: [] }];
   // Matrices.
   const first = tokens[0]!;
   const last = tokens[tokens.length - 1]!;
