@@ -95,6 +95,7 @@ describe('gemm (single thread)', () => {
   it('matches the reference with other register tiles', async () => {
     let seed = 2500;
     for (const kernel of [
+      { mr: 6, nr: 16, unroll: 1 },
       { mr: 4, nr: 12, unroll: 2 },
       { mr: 5, nr: 8, unroll: 3 },
       { mr: 8, nr: 4, unroll: 1 },
