@@ -192,6 +192,37 @@ print(len(seen) > 100, found)`,
     for (const c of checks) expect(c.stdout).toBe('3.141592653589793 1 2\n');
   });
 
+  it('gives finalizers no sandbox frame to tamper with', { timeout: PY_LONG }, async () => {
+    // Objects whose __del__ walks the stack looking for the sandbox's own
+    // functions, left where the end-of-run cleanup frees them.
+    const spy = `import sys, math, builtins
+class Spy:
+    # Defaults, because the run's globals are gone by the time it is freed.
+    def __del__(self, getframe=sys._getframe, callable=callable, list=list):
+        f = getframe(0)
+        while f is not None:
+            g = f.f_globals
+            if 'begin' in g or 'baseline' in g:
+                # The sandbox's namespace: break every function in it, so the
+                # rest of the cleanup (and the run's record) would fail.
+                for name in list(g):
+                    if callable(g[name]):
+                        g[name] = None
+            f = f.f_back
+local_spy = Spy()
+math.spy = Spy()
+builtins.spy = Spy()
+sys.modules['spy_module'] = Spy()
+cycle = [Spy()]
+cycle.append(cycle)
+print('planted')`;
+    const planted = await sandbox.runMany([0, 1, 2, 3].map(() => ({ language: 'python' as const, code: spy })));
+    for (const r of planted) expect(r).toMatchObject({ status: 'ok', stdout: 'planted\n' });
+    const after = await sandbox.runMany([0, 1, 2, 3].map(() => ({ language: 'python' as const, code: "import math\nprint(hasattr(math, 'spy'))" })));
+    for (const r of after) expect(r).toMatchObject({ status: 'ok', stdout: 'False\n' });
+    await attempt('python', "open('/etc/passwd')", 'forbidden');
+  });
+
   it('stops an infinite loop and a long sleep with timeout', { timeout: PY_LONG }, async () => {
     await attempt('python', 'while True:\n    pass', 'timeout', 500);
     await attempt('python', 'import time\ntime.sleep(3600)', 'timeout', 500);

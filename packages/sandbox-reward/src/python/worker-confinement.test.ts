@@ -7,8 +7,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
-import { pyodideDir, workerNodeFlags } from './python-process.js';
+import { pyodideDir, WORKER_DIR, workerNodeFlags } from './python-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'molrl-confinement-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -52,4 +53,44 @@ it('denies file writes, reads outside Pyodide, child processes and worker thread
     '[]',
   ]);
   expect(existsSync(canary)).toBe(false);
+});
+
+it('leaves JavaScript reached from Python nothing to climb to once hardened', { timeout: 120_000 }, () => {
+  const harden = pathToFileURL(join(WORKER_DIR, 'harden-globals.mjs')).href;
+  const r = confined(
+    [
+      `import { hardenGlobals } from ${JSON.stringify(harden)};`,
+      'const log = console.log;',
+      'hardenGlobals();',
+      "const tryIt = (f) => { try { const v = f(); log(typeof v === 'function' ? 'FUNCTION' : String(v)) } catch (e) { log(e.name) } };",
+      "tryIt(() => Function('return process')())",
+      "tryIt(() => eval('process'))",
+      "tryIt(() => (function () {}).constructor('return process')())",
+      "tryIt(() => (async function () {}).constructor('return process')())",
+      "tryIt(() => (function* () {}).constructor('return process')())",
+      "tryIt(() => [].map.constructor('return process')())",
+      "tryIt(() => Reflect.construct(Function, ['return process'])())",
+      'tryIt(() => typeof process)',
+      'tryIt(() => typeof fetch)',
+      'tryIt(() => typeof require)',
+      // What Pyodide needs afterwards still works.
+      'tryIt(() => (() => 1) instanceof Function)',
+      'tryIt(() => Function.prototype.apply.call(Math.max, null, [1, 3]))',
+    ].join('\n'),
+  );
+  expect(r.stderr).not.toMatch(/SyntaxError|Cannot find/);
+  expect(r.stdout.trim().split('\n')).toEqual([
+    'EvalError',
+    'EvalError',
+    'TypeError',
+    'TypeError',
+    'TypeError',
+    'TypeError',
+    'EvalError',
+    'undefined',
+    'undefined',
+    'undefined',
+    'true',
+    '3',
+  ]);
 });
