@@ -86,8 +86,15 @@ function evaluate(fn: EvalFunction, scope: Record<string, number>): Num | null {
 
 export function exprEqual(a: MathNode, b: MathNode, options: EqualOptions = {}): boolean {
   const rel = options.relativeTolerance ?? 1e-8;
-  const ca = compile(a);
-  const cb = compile(b);
+  let ca: ReturnType<typeof compile>;
+  let cb: ReturnType<typeof compile>;
+  try {
+    ca = compile(a);
+    cb = compile(b);
+  } catch {
+    // Too deep to compile (a runaway output): not a match.
+    return false;
+  }
   const symbols = [...new Set([...ca.symbols, ...cb.symbols])];
   if (symbols.length === 0) {
     const va = evaluate(ca.fn, {});

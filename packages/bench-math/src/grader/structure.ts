@@ -12,6 +12,9 @@ import { LatexTokenError, readBraced, tokenize, type Token } from './tokens.js';
 const TRAILING_UNITS =
   /(?<=[\d})\s])\s*(?:square\s+)?(?:units?|cm|centimeters?|centimetres?|meters?|metres?|km|kilometers?|mm|inches|inch|feet|foot|ft|yards?|miles?|mph|degrees?|dollars?|cents?|hours?|minutes?|seconds?|days?|weeks?|years?|sq\.?\s*units|kg|grams?|pounds?|people|students|ways)(?:\s*\^\s*\{?\d\}?|²|³)?\s*$/i;
 
+/** Longer answers are not parsed as math (their parse trees are deep enough to overflow the stack). */
+const MAX_MATH_LENGTH = 2000;
+
 /** Normalise notation that has no mathematical meaning. */
 export function normalizeAnswerText(raw: string): string {
   let s = raw.trim();
@@ -84,6 +87,8 @@ export function parseAnswerText(raw: string): Answer[] {
   if (base) return [{ value: { kind: 'base', digits: base[1]!, base: base[2]! }, source }];
   if (/^[A-Za-z][A-Za-z\s'-]+$/.test(s) && /[a-z]{2}/i.test(s)) out.push({ kind: 'text', value: normalizeWords(s) });
   try {
+    // Runaway outputs (thousands of characters in a box) are compared as text only.
+    if (s.length > MAX_MATH_LENGTH) throw new ExpressionError(`answer longer than ${MAX_MATH_LENGTH} characters`);
     out.push(...parseTokens(tokenize(s)));
   } catch (err) {
     // Not math we can read (unknown commands, prose): the text reading below still compares.
