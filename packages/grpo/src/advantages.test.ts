@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { groupAdvantages, groupStds, type RewardScaling } from './advantages.js';
+
+interface AdvantageCase {
+  rewards: number[];
+  groupSize: number;
+  scale: RewardScaling;
+  advantages: number[];
+}
+
+const fixtures = JSON.parse(readFileSync(new URL('../fixtures/advantage-cases.json', import.meta.url), 'utf8')) as { cases: AdvantageCase[] };
+
+describe('groupAdvantages against TRL (PyTorch fixtures)', () => {
+  for (const c of fixtures.cases) {
+    it(`${c.rewards.length} rewards, groups of ${c.groupSize}, scale ${c.scale}`, () => {
+      const got = groupAdvantages(Float32Array.from(c.rewards), c.groupSize, { scale: c.scale });
+      expect(got).toBeInstanceOf(Float32Array);
+      expect(got.length).toBe(c.rewards.length);
+      c.advantages.forEach((a, i) => expect(got[i]).toBeCloseTo(a, 3));
+    });
+  }
+
+  it('a group of equal rewards gets zero advantages (not NaN) under every scaling', () => {
+    for (const scale of ['group', 'batch', 'none'] as const) {
+      expect([...groupAdvantages([1, 1, 1, 1, 0, 1, 0, 1], 4, { scale }).slice(0, 4)]).toEqual([0, 0, 0, 0]);
+    }
+  });
+
+  it('defaults to per-group scaling', () => {
+    expect(groupAdvantages([0, 1, 0, 0], 2)).toEqual(groupAdvantages([0, 1, 0, 0], 2, { scale: 'group' }));
+  });
+
+  it('rejects rewards that do not form whole groups or are not finite, naming the problem', () => {
+    expect(() => groupAdvantages([1, 2, 3], 2)).toThrow(/3 rewards do not split into groups of 2/);
+    expect(() => groupAdvantages([1, Number.NaN], 2)).toThrow(/rewards\[1\] is NaN/);
+    expect(() => groupAdvantages([1, 2], 1)).toThrow(/scale 'group' needs groupSize >= 2/);
+    expect(() => groupAdvantages([1, 2], 2, { scale: 'max' as RewardScaling })).toThrow(/scale must be 'group', 'batch' or 'none'/);
+  });
+
+  it('groupStds gives one unbiased std per group', () => {
+    const s = groupStds([0, 1, 2, 2], 2);
+    expect(s[0]).toBeCloseTo(Math.SQRT1_2, 12);
+    expect(s[1]).toBe(0);
+  });
+});

@@ -1,0 +1,2 @@
+export * from './advantages.js';
+export * from './loss.js';
