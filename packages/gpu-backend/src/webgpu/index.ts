@@ -4,6 +4,7 @@ import { registerWebgpuKernels } from './register.js';
 export { WebgpuBackend, type WebgpuBackendOptions } from './backend.js';
 export { WebgpuStorage } from './storage.js';
 export { NO_ADAPTER_HELP } from './device.js';
+export { probeWebgpu } from './probe.js';
 export { registerWebgpuKernels, WEBGPU_KERNELS } from './register.js';
 
 /** Create the WebGPU backend and wait until its device is ready. */

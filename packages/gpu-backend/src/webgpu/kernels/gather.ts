@@ -108,10 +108,9 @@ ${FAULT_DECL(4)}
   return out;
 };
 
-function checkAlong(name: string, lead: TensorInfo, idx: TensorInfo): number {
+function checkAlong(name: string, idx: TensorInfo): number {
   requireInt32(idx, name, 'indices');
-  const rows = sizeOf(idx.shape);
-  return rows;
+  return sizeOf(idx.shape);
 }
 
 /** out[r] = x[r, idx[r]] over rows r of x [..., V]. */
@@ -120,7 +119,7 @@ export const takeAlongAxis: KernelFunc = ({ inputs, backend }) => {
   const b = gpu(backend);
   const [x, idx] = [inputs[0]!, inputs[1]!];
   requireFloat32(x, 'takeAlongAxis', 'x');
-  const rows = checkAlong('takeAlongAxis', x, idx);
+  const rows = checkAlong('takeAlongAxis', idx);
   if (x.shape.length !== idx.shape.length + 1 || x.shape.slice(0, -1).join() !== idx.shape.join()) {
     throw new Error(`kernel 'takeAlongAxis': x [${x.shape.join(', ')}] must be [...indices shape, V] for indices [${idx.shape.join(', ')}]`);
   }
@@ -148,7 +147,7 @@ export const putAlongAxis: KernelFunc<{ size: number }> = ({ inputs, attrs, back
   const b = gpu(backend);
   const [upd, idx] = [inputs[0]!, inputs[1]!];
   requireFloat32(upd, 'putAlongAxis', 'updates');
-  const rows = checkAlong('putAlongAxis', upd, idx);
+  const rows = checkAlong('putAlongAxis', idx);
   if (upd.shape.join() !== idx.shape.join()) {
     throw new Error(`kernel 'putAlongAxis': updates [${upd.shape.join(', ')}] and indices [${idx.shape.join(', ')}] differ`);
   }
