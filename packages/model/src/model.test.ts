@@ -78,6 +78,19 @@ describe('Qwen3ForCausalLM against the PyTorch reference', () => {
     expect(out[1]).toEqual(cut >= 0 ? other.slice(0, cut + 1) : other);
   });
 
+  it('rows leaving the batch at different steps give the same tokens as each row alone', async () => {
+    const prompts = meta.greedy.map((g) => g.prompt);
+    // Stop on the 3rd token of row 1 and the 6th of row 2: rows finish at different steps.
+    const stopTokenIds = [meta.greedy[1].new_tokens[2], meta.greedy[2].new_tokens[5]];
+    const opts = { maxNewTokens: 12, temperature: 0, stopTokenIds };
+    const batched = await model.generate(prompts, opts);
+    for (let i = 0; i < prompts.length; i++) expect(batched[i]).toEqual((await model.generate([prompts[i]], opts))[0]);
+    expect(new Set(batched.map((r) => r.length)).size).toBeGreaterThan(1);
+    // Sampling: each row draws from its own stream (seed and row index), so a seed reproduces the batch.
+    const sampled = await model.generate(prompts, { ...opts, temperature: 1, seed: 3 });
+    expect(sampled).toEqual(await model.generate(prompts, { ...opts, temperature: 1, seed: 3 }));
+  });
+
   it('sampling with a seed is reproducible and the seed matters', async () => {
     const opts = { maxNewTokens: 10, temperature: 1.5, topP: 0.95, topK: 50, minP: 0.01, presencePenalty: 0.5, repetitionPenalty: 1.1, stopTokenIds: [] };
     const prompts = [[3, 4, 5], [9]];

@@ -7,7 +7,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startProgress } from '@molrl/progress';
-import { getBackend, noGrad, setBackend, tensor, tidy, type Tensor } from '@molrl/tensor';
+import { concat, getBackend, noGrad, setBackend, slice, tensor, tidy, type Tensor } from '@molrl/tensor';
 import { eosTokenIds, parseQwen3Config, qwen3ConfigToJson, type Qwen3Config } from './config.js';
 import { resolveModelDir, type HubOptions } from './hub.js';
 import { intTensor, lastPosition, Qwen3Module, type LayerCache, type Linear, type WeightDType } from './qwen3.js';
@@ -286,59 +286,69 @@ export class Qwen3ForCausalLM {
     const pad = this.config.pad_token_id ?? 0;
     // Left padding: pad keys get segment -1 (never seen by real tokens), real tokens segment 0.
     const ids = inputIds.map((r) => [...new Array<number>(longest - r.length).fill(pad), ...r]);
-    const segRows = inputIds.map((r) => [...new Array<number>(longest - r.length).fill(-1), ...new Array<number>(r.length).fill(0)]);
     const posRows = inputIds.map((r) => [...new Array<number>(longest - r.length).fill(0), ...r.map((_, j) => j)]);
     const nextPos = inputIds.map((r) => r.length);
     const out: number[][] = inputIds.map(() => []);
-    const done = inputIds.map(() => false);
     const c = this.config;
-    const backendCaches: LayerCache[] = [];
+    const caches: LayerCache[] = [];
+    // Rows still generating, as indices into inputIds; the batch (and the KV cache) holds these rows in this order.
+    let active = inputIds.map((_, i) => i);
+    let segRows = inputIds.map((r) => [...new Array<number>(longest - r.length).fill(-1), ...new Array<number>(r.length).fill(0)]);
 
     try {
       let stepIds = ids;
       let stepPos = posRows;
       for (let step = 0; step < maxNewTokens; step++) {
+        const rows = active.length;
         const logits = noGrad(() =>
           tidy(() => {
-            if (backendCaches.length === 0) {
-              const empty = () => tensor(new Float32Array(0), [b, c.num_key_value_heads, 0, c.head_dim]).keep();
-              for (let i = 0; i < c.num_hidden_layers; i++) backendCaches.push({ k: empty(), v: empty() });
+            if (caches.length === 0) {
+              const empty = () => tensor(new Float32Array(0), [rows, c.num_key_value_heads, 0, c.head_dim]).keep();
+              for (let i = 0; i < c.num_hidden_layers; i++) caches.push({ k: empty(), v: empty() });
             }
             const hidden = this.module.hidden(intTensor(stepIds, 'generate'), {
               positions: intTensor(stepPos, 'generate positions'),
               segmentIds: intTensor(segRows, 'generate segments'),
-              caches: backendCaches,
+              caches,
               ctx: { training: false, seed: 0 },
             });
-            return this.module.logits(lastPosition(hidden)); // [B, 1, V]
+            return this.module.logits(lastPosition(hidden)); // [rows, 1, V]
           }),
         );
         const data = await logits.data();
         logits.dispose();
         const v = c.vocab_size;
-        const next: number[] = [];
-        for (let i = 0; i < b; i++) {
-          if (done[i]) {
-            next.push(pad);
-            continue;
-          }
-          const row = data.subarray(i * v, (i + 1) * v);
-          const tok = sampleToken(row, options, { promptTokens: inputIds[i], generatedTokens: out[i] }, rngs[i]);
+        const keep: number[] = []; // batch positions of rows that go on
+        for (let j = 0; j < rows; j++) {
+          const i = active[j];
+          const tok = sampleToken(data.subarray(j * v, (j + 1) * v), options, { promptTokens: inputIds[i], generatedTokens: out[i] }, rngs[i]);
           out[i].push(tok);
-          next.push(tok);
-          if (stop.has(tok)) done[i] = true;
+          if (!stop.has(tok)) keep.push(j);
         }
         options.onStep?.(step + 1);
-        if (done.every(Boolean) || step === maxNewTokens - 1) break;
-        stepIds = next.map((t) => [t]);
-        stepPos = nextPos.map((p) => [p]);
-        for (let i = 0; i < b; i++) {
-          nextPos[i]++;
-          segRows[i].push(0);
+        if (keep.length === 0 || step === maxNewTokens - 1) break;
+        if (keep.length < rows) {
+          // Finished rows leave the batch: later steps compute only the rows still generating.
+          noGrad(() => {
+            for (const cache of caches) {
+              const k = selectRows(cache.k, keep);
+              const vv = selectRows(cache.v, keep);
+              cache.k.dispose();
+              cache.v.dispose();
+              cache.k = k.keep();
+              cache.v = vv.keep();
+            }
+          });
+          active = keep.map((j) => active[j]);
+          segRows = keep.map((j) => segRows[j]);
         }
+        stepIds = active.map((i) => [out[i][out[i].length - 1]]);
+        stepPos = active.map((i) => [nextPos[i]]);
+        for (const i of active) nextPos[i]++;
+        for (const r of segRows) r.push(0);
       }
     } finally {
-      for (const cache of backendCaches) {
+      for (const cache of caches) {
         cache.k.dispose();
         cache.v.dispose();
       }
@@ -350,6 +360,15 @@ export class Qwen3ForCausalLM {
   dispose(): void {
     for (const t of this.parameters()) t.dispose();
   }
+}
+
+/** Rows `rows` (in that order) of x [B, ...] along the batch axis. */
+function selectRows(x: Tensor, rows: number[]): Tensor {
+  return tidy(() => {
+    const size = [1, ...x.shape.slice(1)];
+    const parts = rows.map((r) => slice(x, [r, ...size.slice(1).map(() => 0)], size));
+    return parts.length === 1 ? parts[0] : concat(parts, 0);
+  });
 }
 
 /** Positions and segment ids for a forward pass from the user's options. */
