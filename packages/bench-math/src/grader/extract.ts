@@ -58,6 +58,14 @@ function looksLikeProse(s: string): boolean {
   return words.length >= 2 || /(?<!\\)[.!?]\s+[A-Za-z]/.test(s);
 }
 
+/** The answer after a phrase; in a sentence ("The volume of $ABCD$ is 120") the part after its last "is". */
+function phraseAnswer(raw: string): string {
+  const a = cleanPhraseAnswer(raw);
+  if (!looksLikeProse(normalizeAnswerText(a))) return a;
+  const tail = /\b(?:is|are|equals|be)\s+([^\s].*)$/i.exec(a);
+  return tail ? cleanPhraseAnswer(tail[1]!) : a;
+}
+
 export function extractAnswer(text: string): string | null {
   if (typeof text !== 'string') throw new TypeError(`extractAnswer: expected a string, got ${typeof text}`);
   const body = stripThinking(text);
@@ -67,7 +75,7 @@ export function extractAnswer(text: string): string | null {
   for (const re of PHRASES) {
     re.lastIndex = 0;
     for (let m = re.exec(body); m; m = re.exec(body)) {
-      const answer = cleanPhraseAnswer(m[1]!);
+      const answer = phraseAnswer(m[1]!);
       if (answer && (!best || m.index >= best.index)) best = { index: m.index, answer };
       // Matches may overlap ("Final Answer: The final answer is 5"): look again from the next character.
       re.lastIndex = m.index + 1;

@@ -196,6 +196,10 @@ export function parseTokens(tokens: Token[]): MathValue[] {
     const rows = depthSplit(body, (t) => t.t === 'row').filter((r) => r.length > 0);
     return [{ kind: 'matrix', rows: rows.map((r) => depthSplit(r, (t) => t.t === 'amp').map(one)) }];
   }
+  // A matrix in parentheses.
+  if (first.t === 'open' && first.v === '(' && matchingClose(tokens, 0) === tokens.length - 1 && tokens[1]?.t === 'env' && tokens[tokens.length - 2]?.t === 'env') {
+    return parseTokens(tokens.slice(1, -1));
+  }
   // x \in S: the set S.
   const inParts = depthSplit(tokens, isOp('∈'));
   if (inParts.length === 2) return parseTokens(inParts[1]!);
