@@ -15,11 +15,11 @@ import {
   attention,
   cast,
   concat,
+  customOp,
   enableGrad,
   gather,
   matmul,
   mul,
-  customOp,
   reshape,
   rmsNorm,
   rope,
@@ -28,9 +28,9 @@ import {
   tensor,
   tidy,
   transpose,
+  type DType,
   type Tensor,
 } from '@molrl/tensor';
-import type { DType } from '@molrl/tensor';
 import type { Qwen3Config } from './config.js';
 
 /** Something that adds to a linear layer's output, e.g. a LoRA adapter. */
