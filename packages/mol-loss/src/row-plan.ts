@@ -4,8 +4,10 @@
  * per-row coefficients are computed here once and the device only multiplies.
  */
 
+import type { TokenLabel } from '@molrl/trace-dataset';
+
 /** trace-dataset's per-token labels: which part of the trace a token belongs to. */
-export type TokenLabel = 'prompt' | 'decision' | 'feedback' | 'glue';
+export type { TokenLabel };
 
 export const TOKEN_LABELS: readonly TokenLabel[] = ['prompt', 'decision', 'feedback', 'glue'];
 
