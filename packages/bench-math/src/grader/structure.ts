@@ -7,7 +7,7 @@
 import { parse as mathParse } from 'mathjs';
 import type { Answer, MathValue } from './answer.js';
 import { convertExpression, ExpressionError } from './expression.js';
-import { LatexTokenError, readBraced, tokenize, type Token } from './tokens.js';
+import { readBraced, tokenize, type Token } from './tokens.js';
 
 const TRAILING_UNITS =
   /(?<=[\d})\s])\s*(?:square\s+)?(?:units?|cm|centimeters?|centimetres?|meters?|metres?|km|kilometers?|mm|inches|inch|feet|foot|ft|yards?|miles?|mph|degrees?|dollars?|cents?|hours?|minutes?|seconds?|days?|weeks?|years?|sq\.?\s*units|kg|grams?|pounds?|people|students|ways)(?:\s*\^\s*\{?\d\}?|²|³)?\s*$/i;
@@ -46,6 +46,8 @@ export function normalizeAnswerText(raw: string): string {
   if (!s.includes(',')) s = s.replace(/(?<![\d.])\d{1,3}(?:(?:\\,|\\;|\s)\d{3})+(?![\d])/g, (m) => m.replace(/\\,|\\;|\s/g, ''));
   else s = s.replace(/(?<![\d.])\d{1,3}(?:\\,\d{3})+(?![\d])/g, (m) => m.replace(/\\,/g, ''));
   s = s.replace(/\s*\b(?:percent|percentage|pct)\b\.?/gi, '%');
+  // "x = 2 \text{ or } x = 3", "2 and 3": a list of values.
+  if (wholeText(s) === null) s = s.replace(/\s*\\(?:text|textrm|mbox)\{\s*(?:or|and)\s*\}\s*|\s+(?:or|and)\s+/g, ', ');
   // Degrees.
   s = s.replace(/\^\s*\{\s*\\circ\s*\}/g, '°').replace(/\^\s*\\circ/g, '°').replace(/\^\s*\{\s*°\s*\}/g, '°');
   s = s.replace(TRAILING_UNITS, '').trim();
@@ -90,9 +92,8 @@ export function parseAnswerText(raw: string): Answer[] {
     // Runaway outputs (thousands of characters in a box) are compared as text only.
     if (s.length > MAX_MATH_LENGTH) throw new ExpressionError(`answer longer than ${MAX_MATH_LENGTH} characters`);
     out.push(...parseTokens(tokenize(s)));
-  } catch (err) {
-    // Not math we can read (unknown commands, prose): the text reading below still compares.
-    if (!(err instanceof ExpressionError || err instanceof LatexTokenError || err instanceof SyntaxError || err instanceof Error)) throw err;
+  } catch {
+    // Not math we can read (unknown commands, prose, mathjs syntax or stack errors): the text reading below still compares.
   }
   if (out.length === 0) out.push({ kind: 'text', value: normalizeWords(s) });
   return out.map((value) => ({ value, source }));
