@@ -11,8 +11,8 @@ export function gemmReference(p: GemmParams): void {
   for (let i = 0; i < m; i++) {
     const cRow = cOffset + i * n;
     for (let kk = 0; kk < k; kk++) {
+      // No skipping of zeros: 0 * Inf and 0 * NaN must give NaN, as in the fast path.
       const av = transA ? a[aOffset + kk * m + i]! : a[aOffset + i * k + kk]!;
-      if (av === 0) continue;
       if (transB) {
         for (let j = 0; j < n; j++) c[cRow + j] += av * b[bOffset + j * k + kk]!;
       } else {

@@ -117,6 +117,18 @@ describe('gemm (single thread)', () => {
     expect([...c]).toEqual([5, 0, 0, 0, 0, 5]);
   });
 
+  it('propagates NaN and Inf like IEEE arithmetic on both paths', async () => {
+    for (const minPackedWork of [0, 1e9]) {
+      await configureGemm({ threads: 1, minPackedWork });
+      // Row 0 of A is zero and B holds an Inf: 0 * Inf is NaN.
+      const a = new Float32Array([0, 0, 1, 2]);
+      const b = new Float32Array([Infinity, 1, 1, 1]);
+      const c = new Float32Array(4);
+      gemm({ a, aOffset: 0, b, bOffset: 0, c, cOffset: 0, m: 2, n: 2, k: 2, transA: false, transB: false });
+      expect([...c], `minPackedWork=${minPackedWork}`).toEqual([Number.NaN, 0, Infinity, 3]);
+    }
+  });
+
   it('names the operand and sizes when an array is too short', () => {
     const p: GemmParams = { a: new Float32Array(6), aOffset: 0, b: new Float32Array(5), bOffset: 0, c: new Float32Array(4), cOffset: 0, m: 2, n: 2, k: 3, transA: false, transB: false };
     expect(() => gemm(p)).toThrow(/b needs 6 values from offset 0, but has length 5/);
