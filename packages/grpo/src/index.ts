@@ -1,2 +1,52 @@
-export * from './advantages.js';
-export * from './loss.js';
+export { groupAdvantages, groupStds, ADVANTAGE_STD_EPSILON, type RewardScaling, type GroupAdvantagesOptions } from './advantages.js';
+export {
+  grpoLoss,
+  grpoLossAsync,
+  grpoLossTensors,
+  GRPO_LOSS_TYPES,
+  type GrpoLossType,
+  type GrpoLossInput,
+  type GrpoLossMetrics,
+  type GrpoLossResult,
+  type GrpoLossTensors,
+  type ImportanceSamplingLevel,
+} from './loss.js';
+export { grpoConfig, GRPO_DEFAULTS, type GRPOConfig } from './trainer/config.js';
+export { completionMask, type CompletionMask } from './trainer/completion-mask.js';
+export { completionLogps, type SequenceBatch, type TokenLogps } from './trainer/logps.js';
+export {
+  sandboxReward,
+  scoreRewards,
+  nanMeanStd,
+  type ChatMessage,
+  type GrpoExample,
+  type RewardBatch,
+  type RewardFunction,
+  type RewardScores,
+  type RewardValues,
+  type SandboxRewardOptions,
+} from './trainer/rewards.js';
+export {
+  ModelRollouts,
+  OpenAIRollouts,
+  type Completion,
+  type ModelRolloutsOptions,
+  type OpenAIRolloutsOptions,
+  type RolloutPrompt,
+  type RolloutRequest,
+  type RolloutSource,
+  type SamplingConfig,
+  type TextCodec,
+} from './trainer/rollout.js';
+export { epochOrder, promptIndices } from './trainer/prompt-order.js';
+export {
+  saveCheckpoint,
+  loadCheckpoint,
+  latestCheckpoint,
+  checkpointDir,
+  pruneCheckpoints,
+  TRAINER_STATE_FILE,
+  OPTIMIZER_FILE,
+  type GrpoTrainerState,
+} from './trainer/checkpoint.js';
+export { GrpoTrainer, trainGrpo, type GrpoTrainerOptions, type GrpoTrainOptions, type GrpoTrainResult, type GrpoStepMetrics } from './trainer/trainer.js';

@@ -1,0 +1,105 @@
+/**
+ * Reward functions, TRL style: each gets the whole batch of completions and
+ * returns one reward per completion (or null where it does not apply). All
+ * functions run at once, and the sandboxed rewards run their completions at
+ * once too (the sandbox keeps a worker pool busy); the total is TRL's weighted
+ * `nansum` over the functions, and each function is logged on its own.
+ */
+import { binaryReward, multiStageReward, type RewardOptions } from '@molrl/sandbox-reward';
+
+/** A chat message for chat-style prompts. */
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant' | 'tool';
+  content: string;
+}
+
+/** One training example: a prompt and whatever the rewards need (e.g. the ground-truth `answer`). */
+export interface GrpoExample {
+  prompt: string | ChatMessage[];
+  answer?: unknown;
+  [field: string]: unknown;
+}
+
+export interface RewardBatch {
+  /** One entry per completion (each prompt repeated numGenerations times). */
+  examples: readonly GrpoExample[];
+  completions: readonly string[];
+  completionIds: readonly (readonly number[])[];
+}
+
+export type RewardValues = readonly (number | null)[];
+
+export interface RewardFunction {
+  /** Logged as `rewards/<name>/mean` and `rewards/<name>/std`. */
+  name: string;
+  score: (batch: RewardBatch) => RewardValues | Promise<RewardValues>;
+}
+
+export interface SandboxRewardOptions extends RewardOptions {
+  /** The example field holding the ground truth (default 'answer'). */
+  answerField?: string;
+  /** Name in the metrics (default 'multi_stage' or 'binary'). */
+  name?: string;
+}
+
+/** The paper's rewards: run each completion's code in the sandbox and compare its result with the example's answer. */
+export function sandboxReward(kind: 'multi-stage' | 'binary', options: SandboxRewardOptions): RewardFunction {
+  const { answerField = 'answer', name = kind === 'binary' ? 'binary' : 'multi_stage', ...rewardOptions } = options;
+  const reward = kind === 'binary' ? binaryReward : multiStageReward;
+  if (kind !== 'binary' && kind !== 'multi-stage') throw new Error(`sandboxReward: kind must be 'multi-stage' or 'binary', got ${JSON.stringify(kind)}`);
+  return {
+    name,
+    score: async ({ examples, completions }) =>
+      Promise.all(
+        completions.map(async (completion, i) => {
+          const answer = examples[i]![answerField];
+          if (answer === undefined) throw new Error(`sandboxReward '${name}': example ${i} has no field '${answerField}' (the ground truth)`);
+          return (await reward(completion, answer, rewardOptions)).reward;
+        }),
+      ),
+  };
+}
+
+export interface RewardScores {
+  /** Per function (in order), per completion; NaN where the function returned null. */
+  perFunction: Float64Array[];
+  /** The weighted nansum over functions, per completion. */
+  total: Float64Array;
+}
+
+export async function scoreRewards(functions: readonly RewardFunction[], batch: RewardBatch, weights: readonly number[] | null): Promise<RewardScores> {
+  if (!functions.length) throw new Error('scoreRewards: no reward functions');
+  if (weights && weights.length !== functions.length) {
+    throw new Error(`scoreRewards: ${weights.length} reward weights for ${functions.length} reward functions (rewardWeights must have one per function)`);
+  }
+  const n = batch.completions.length;
+  const results = await Promise.all(functions.map(async (f) => ({ f, values: await f.score(batch) })));
+  const perFunction = results.map(({ f, values }) => {
+    if (!Array.isArray(values) || values.length !== n) {
+      throw new Error(`reward function '${f.name}' returned ${Array.isArray(values) ? values.length : typeof values} values for ${n} completions`);
+    }
+    return Float64Array.from(values, (v, i) => {
+      if (v === null || v === undefined) return Number.NaN;
+      if (typeof v !== 'number' || Number.isNaN(v)) throw new Error(`reward function '${f.name}' returned ${String(v)} for completion ${i} (a number or null expected)`);
+      return v;
+    });
+  });
+  const total = new Float64Array(n);
+  perFunction.forEach((values, j) => {
+    const w = weights ? weights[j]! : 1;
+    for (let i = 0; i < n; i++) if (!Number.isNaN(values[i]!)) total[i]! += w * values[i]!;
+  });
+  return { perFunction, total };
+}
+
+/** TRL's nanmean / nanstd (Bessel-corrected) of one function's rewards. */
+export function nanMeanStd(values: ArrayLike<number>): { mean: number; std: number } {
+  let n = 0;
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i]!)) (n++, (sum += values[i]!));
+  if (n === 0) return { mean: Number.NaN, std: Number.NaN };
+  const mean = sum / n;
+  let ss = 0;
+  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i]!)) ss += (values[i]! - mean) ** 2;
+  return { mean, std: n > 1 ? Math.sqrt(ss / (n - 1)) : Number.NaN };
+}

@@ -1,0 +1,179 @@
+/**
+ * Rollout sources: where the G completions of each prompt come from. Either our
+ * own model's KV-cache generation (`ModelRollouts`) or any OpenAI-compatible
+ * inference server (`OpenAIRollouts`: vLLM, SGLang, ...) through the `openai`
+ * client, as the paper did with vLLM. A server returns text; it is encoded
+ * with the same tokenizer so the trainer scores exactly those tokens, and a
+ * completion the server ended with a stop token gets the EOS id back.
+ */
+import OpenAI from 'openai';
+import type { Qwen3ForCausalLM } from '@molrl/model';
+import type { ChatMessage } from './rewards.js';
+
+/** The part of a tokenizer the trainer uses (`@molrl/tokenize`'s `Tokenizer` fits). */
+export interface TextCodec {
+  encode(text: string): number[];
+  decode(ids: number[]): string;
+  /** Renders chat messages as the model's prompt text (needed for chat prompts). */
+  applyChatTemplate?(messages: ChatMessage[], options: { addGenerationPrompt?: boolean }): string;
+}
+
+export interface SamplingConfig {
+  temperature: number;
+  topP: number;
+  /** 0 = off. */
+  topK: number;
+  /** 0 = off. */
+  minP: number;
+  repetitionPenalty: number;
+}
+
+export interface RolloutPrompt {
+  /** The prompt as token ids (after the chat template, left-truncated to maxPromptLength). */
+  ids: number[];
+  /** The prompt text the ids came from. */
+  text: string;
+  /** The messages, for chat prompts. */
+  messages?: ChatMessage[];
+}
+
+export interface RolloutRequest {
+  prompts: readonly RolloutPrompt[];
+  numGenerations: number;
+  maxCompletionLength: number;
+  sampling: SamplingConfig;
+  /** Seed of this batch's sampling. */
+  seed: number;
+}
+
+export interface Completion {
+  ids: number[];
+  text: string;
+}
+
+export interface RolloutSource {
+  readonly name: string;
+  /** Completions grouped by prompt: `result[p][g]`. */
+  generate(request: RolloutRequest): Promise<Completion[][]>;
+}
+
+export interface ModelRolloutsOptions {
+  /** Stop tokens (default the model config's eos_token_id). */
+  eosTokenIds?: number[];
+  /** Rows generated together (default all of a batch). */
+  generationBatchSize?: number;
+  onStep?: (step: number) => void;
+}
+
+/** Rollouts from our own model (KV cache, seeded samplers), with the adapter as it is (on). */
+export class ModelRollouts implements RolloutSource {
+  readonly name = 'model';
+  constructor(
+    readonly model: Qwen3ForCausalLM,
+    readonly codec: TextCodec,
+    readonly options: ModelRolloutsOptions = {},
+  ) {}
+
+  async generate(request: RolloutRequest): Promise<Completion[][]> {
+    const rows = request.prompts.flatMap((p) => new Array<number[]>(request.numGenerations).fill(p.ids));
+    const chunk = this.options.generationBatchSize ?? rows.length;
+    const out: number[][] = [];
+    const wasTraining = this.model.module.training;
+    this.model.eval();
+    try {
+      for (let i = 0; i < rows.length; i += chunk) {
+        const s = request.sampling;
+        const ids = await this.model.generate(rows.slice(i, i + chunk), {
+          maxNewTokens: request.maxCompletionLength,
+          temperature: s.temperature,
+          topP: s.topP,
+          ...(s.topK > 0 ? { topK: s.topK } : {}),
+          ...(s.minP > 0 ? { minP: s.minP } : {}),
+          ...(s.repetitionPenalty !== 1 ? { repetitionPenalty: s.repetitionPenalty } : {}),
+          // Each chunk its own streams: rows within a generate call draw from (seed, row).
+          seed: request.seed + i,
+          ...(this.options.eosTokenIds ? { stopTokenIds: this.options.eosTokenIds } : {}),
+          ...(this.options.onStep ? { onStep: this.options.onStep } : {}),
+        });
+        out.push(...ids);
+      }
+    } finally {
+      if (wasTraining) this.model.train();
+    }
+    return request.prompts.map((_, p) =>
+      out.slice(p * request.numGenerations, (p + 1) * request.numGenerations).map((ids) => ({ ids, text: this.codec.decode(ids) })),
+    );
+  }
+}
+
+export interface OpenAIRolloutsOptions {
+  /** A ready client, or the server's base URL (`http://host:8000/v1`). */
+  client?: OpenAI;
+  baseURL?: string;
+  apiKey?: string;
+  /** The served model's name. */
+  model: string;
+  /** '/v1/completions' on the prompt text (default; what TRL's vLLM path does) or '/v1/chat/completions' on the messages. */
+  endpoint?: 'completions' | 'chat';
+  /** The tokenizer of the trained model (the server must serve the same). */
+  codec: TextCodec;
+  /** The EOS id appended when the server reports finish_reason 'stop'. */
+  eosTokenId: number;
+  /** Requests in flight at once (default 8). */
+  concurrency?: number;
+}
+
+/** Rollouts from an OpenAI-compatible server: one request per prompt with `n` = numGenerations. */
+export class OpenAIRollouts implements RolloutSource {
+  readonly name = 'openai';
+  readonly client: OpenAI;
+  constructor(readonly options: OpenAIRolloutsOptions) {
+    if (!options.client && !options.baseURL) throw new Error('OpenAIRollouts: give a client or a baseURL');
+    if (!options.model) throw new Error('OpenAIRollouts: model (the served model name) is required');
+    this.client = options.client ?? new OpenAI({ baseURL: options.baseURL, apiKey: options.apiKey ?? 'EMPTY' });
+  }
+
+  private finish(text: string, reason: string | null | undefined, max: number): Completion {
+    const ids = this.options.codec.encode(text);
+    if (reason === 'stop' && ids.length < max) ids.push(this.options.eosTokenId);
+    const kept = ids.slice(0, max);
+    return { ids: kept, text };
+  }
+
+  private async one(prompt: RolloutPrompt, request: RolloutRequest, index: number): Promise<Completion[]> {
+    const s = request.sampling;
+    // vLLM and SGLang read these sampling fields beyond OpenAI's own.
+    const extra: Record<string, number> = {};
+    if (s.topK > 0) extra.top_k = s.topK;
+    if (s.minP > 0) extra.min_p = s.minP;
+    if (s.repetitionPenalty !== 1) extra.repetition_penalty = s.repetitionPenalty;
+    const common = { model: this.options.model, n: request.numGenerations, temperature: s.temperature, top_p: s.topP, seed: request.seed + index, ...extra };
+    const max = request.maxCompletionLength;
+    let choices: { text: string; reason: string | null | undefined; index: number }[];
+    if ((this.options.endpoint ?? 'completions') === 'chat') {
+      if (!prompt.messages) throw new Error(`OpenAIRollouts: prompt ${index} is plain text; the chat endpoint needs chat messages`);
+      const res = await this.client.chat.completions.create({ ...common, messages: prompt.messages, max_tokens: max } as OpenAI.Chat.ChatCompletionCreateParamsNonStreaming);
+      choices = res.choices.map((c) => ({ text: c.message.content ?? '', reason: c.finish_reason, index: c.index }));
+    } else {
+      const res = await this.client.completions.create({ ...common, prompt: prompt.text, max_tokens: max } as OpenAI.CompletionCreateParamsNonStreaming);
+      choices = res.choices.map((c) => ({ text: c.text, reason: c.finish_reason, index: c.index }));
+    }
+    if (choices.length !== request.numGenerations) {
+      throw new Error(`OpenAIRollouts: the server returned ${choices.length} choices for prompt ${index}, expected n = ${request.numGenerations}`);
+    }
+    return choices.sort((a, b) => a.index - b.index).map((c) => this.finish(c.text, c.reason, max));
+  }
+
+  async generate(request: RolloutRequest): Promise<Completion[][]> {
+    const out = new Array<Completion[]>(request.prompts.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < request.prompts.length) {
+        const i = next++;
+        out[i] = await this.one(request.prompts[i]!, request, i);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.options.concurrency ?? 8, request.prompts.length) }, worker));
+    return out;
+  }
+}

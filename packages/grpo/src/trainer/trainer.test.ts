@@ -1,0 +1,162 @@
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readMetrics } from '@molrl/progress';
+import { logSoftmax, setBackend } from '@molrl/tensor';
+import { completionMask } from './completion-mask.js';
+import { completionLogps } from './logps.js';
+import { promptIndices } from './prompt-order.js';
+import { scoreRewards, type RewardFunction } from './rewards.js';
+import { GrpoTrainer, trainGrpo } from './trainer.js';
+import { ALPHABET, EOS, charCodec, tinySetup } from './test-model.test-util.js';
+
+beforeAll(async () => {
+  await setBackend('cpu');
+});
+
+describe('completionMask', () => {
+  it('counts tokens up to and including the first EOS', () => {
+    const m = completionMask([[4, 5, 9, 6, 9], [1, 2], [9]], [9]);
+    expect(m.mask).toEqual([[1, 1, 1, 0, 0], [1, 1, 0, 0, 0], [1, 0, 0, 0, 0]]);
+    expect(m.lengths).toEqual([3, 2, 1]);
+    expect(m.terminated).toEqual([true, false, true]);
+  });
+  it('masks truncated completions out entirely when asked', () => {
+    expect(completionMask([[1, 2], [3, 9]], [9], { maskTruncated: true }).mask).toEqual([[0, 0], [1, 1]]);
+  });
+});
+
+describe('promptIndices', () => {
+  it('walks seeded per-epoch shuffles and runs on across epochs', () => {
+    const first = promptIndices(5, 7, 0, 10);
+    expect([...first.slice(0, 5)].sort()).toEqual([0, 1, 2, 3, 4]);
+    expect([...first.slice(5)].sort()).toEqual([0, 1, 2, 3, 4]);
+    expect(promptIndices(5, 7, 3, 4)).toEqual(first.slice(3, 7));
+  });
+});
+
+describe('scoreRewards', () => {
+  const batch = { examples: [{ prompt: 'a' }, { prompt: 'b' }, { prompt: 'c' }], completions: ['x', 'yy', 'zzz'], completionIds: [[1], [2, 2], [3, 3, 3]] };
+  it('weights and sums the functions, skipping nulls as TRL nansum does, and runs them at once', async () => {
+    const started: string[] = [];
+    const slow = (name: string, values: (number | null)[]): RewardFunction => ({
+      name,
+      score: async () => {
+        started.push(name);
+        await new Promise((r) => setTimeout(r, 20));
+        return values;
+      },
+    });
+    const scores = await scoreRewards([slow('length', [1, 2, 3]), slow('other', [0.5, null, 1])], batch, [1, 2]);
+    expect([...scores.total]).toEqual([2, 2, 5]);
+    expect(Number.isNaN(scores.perFunction[1]![1]!)).toBe(true);
+    expect(started).toEqual(['length', 'other']);
+  });
+  it('names a function that returns the wrong count or a bad value', async () => {
+    await expect(scoreRewards([{ name: 'short', score: () => [1] }], batch, null)).rejects.toThrow(/reward function 'short' returned 1 values for 3 completions/);
+    await expect(scoreRewards([{ name: 'nan', score: () => [1, Number.NaN, 1] }], batch, null)).rejects.toThrow(/'nan' returned NaN for completion 1/);
+    await expect(scoreRewards([{ name: 'a', score: () => [1, 1, 1] }], batch, [1, 2])).rejects.toThrow(/2 reward weights for 1 reward functions/);
+  });
+});
+
+describe('completionLogps', () => {
+  it('equals the log-softmax of an unpadded forward of each row, temperature applied', async () => {
+    const { model } = tinySetup();
+    const prompts = [[1, 2, 3, 4], [5, 6]];
+    const completions = [[7, 8], [9, 10, 11, EOS]];
+    const { logps, entropy } = completionLogps(model, { prompts, completions }, { temperature: 0.7, entropy: true });
+    expect(logps.shape).toEqual([2, 4]);
+    const got = await logps.data();
+    for (let i = 0; i < 2; i++) {
+      const row = [...prompts[i]!, ...completions[i]!];
+      const { logits } = await model.forward([row]);
+      const lp = await logSoftmax(logits.div(0.7), 2).data();
+      const v = logits.shape[2]!;
+      completions[i]!.forEach((tok, j) => {
+        const pos = prompts[i]!.length - 1 + j;
+        expect(got[i * 4 + j]).toBeCloseTo(lp[pos * v + tok]!, 4);
+      });
+    }
+    const ent = await entropy!.data();
+    expect(ent.every((e) => e > 0 && e <= Math.log(32) + 1e-4)).toBe(true);
+  });
+});
+
+/** Reward: the share of completion characters that are 'a' (learnable by a tiny model). */
+const shareOfA: RewardFunction = {
+  name: 'share_of_a',
+  score: ({ completions }) => completions.map((c) => (c.length ? [...c].filter((ch) => ch === 'a').length / c.length : 0)),
+};
+const train = Array.from({ length: 6 }, (_, i) => ({ prompt: ALPHABET.slice(i, i + 3) }));
+
+describe('GrpoTrainer', () => {
+  const baseConfig = {
+    numGenerations: 4,
+    globalBatchSize: 8,
+    microBatchSize: 4,
+    maxCompletionLength: 6,
+    learningRate: 1e-2,
+    progress: 'silent' as const,
+  };
+
+  it('trains only the adapter, logs TRL metrics per step, and raises a learnable reward', async () => {
+    const { model, lora } = tinySetup();
+    const outputDir = mkdtempSync(join(tmpdir(), 'grpo-train-'));
+    const base = await model.namedParameters().get('model.layers.0.self_attn.q_proj.weight')!.data();
+    const result = await trainGrpo({
+      model,
+      lora,
+      codec: charCodec,
+      train,
+      rewardFunctions: [shareOfA],
+      config: { ...baseConfig, outputDir, maxSteps: 16, numIterations: 2, beta: 0.04, lossType: 'dr_grpo', learningRate: 3e-2, saveSteps: 8 },
+    });
+    expect(result.steps.length).toBe(16);
+    const records = readMetrics(join(outputDir, 'metrics.jsonl'));
+    expect(records.length).toBe(16);
+    for (const key of ['loss', 'reward', 'reward_std', 'rewards/share_of_a/mean', 'rewards/share_of_a/std', 'advantages/std', 'completions/mean_length',
+      'completions/clipped_ratio', 'kl', 'entropy', 'clip_ratio/low_mean', 'clip_ratio/high_mean', 'clip_ratio/region_mean', 'timing/rollout_s', 'timing/reward_s', 'timing/update_s', 'grad_norm']) {
+      expect(records[0]![key], key).toBeTypeOf('number');
+    }
+    // The second pass over a batch sees a moved policy: ratios away from 1.
+    expect(result.steps.filter((s) => s.iteration === 1).some((s) => s['clip_ratio/region_mean']! > 0 || s.kl! > 0)).toBe(true);
+    expect(await model.namedParameters().get('model.layers.0.self_attn.q_proj.weight')!.data()).toEqual(base);
+    const early = result.steps.slice(0, 4).reduce((a, s) => a + s.reward!, 0) / 4;
+    const late = result.steps.slice(-4).reduce((a, s) => a + s.reward!, 0) / 4;
+    if (process.env.GRPO_TEST_VERBOSE) console.log({ early, late });
+    expect(late).toBeGreaterThan(early);
+    expect(readdirSync(outputDir).filter((n) => n.startsWith('checkpoint-')).sort()).toEqual(['checkpoint-16', 'checkpoint-8']);
+  });
+
+  it('resumes from a checkpoint onto the same run', async () => {
+    const config = { ...baseConfig, maxSteps: 4, numIterations: 1, lossType: 'grpo' as const, beta: 0.04, saveSteps: 2 };
+    const a = tinySetup();
+    const dirA = mkdtempSync(join(tmpdir(), 'grpo-full-'));
+    const full = await trainGrpo({ ...a, codec: charCodec, train, rewardFunctions: [shareOfA], config: { ...config, outputDir: dirA } });
+
+    const b = tinySetup();
+    const dirB = mkdtempSync(join(tmpdir(), 'grpo-staged-'));
+    await trainGrpo({ ...b, codec: charCodec, train, rewardFunctions: [shareOfA], config: { ...config, outputDir: dirB }, stopAfterStep: 2 });
+    const c = tinySetup();
+    const resumed = await new GrpoTrainer({ ...c, codec: charCodec, train, rewardFunctions: [shareOfA], config: { ...config, outputDir: dirB } }).trainLoop({ resumeFromCheckpoint: true });
+    expect(resumed.steps.map((s) => s.step)).toEqual([3, 4]);
+    for (let i = 0; i < 2; i++) {
+      expect(resumed.steps[i]!.reward).toBeCloseTo(full.steps[i + 2]!.reward!, 6);
+      expect(resumed.steps[i]!.loss).toBeCloseTo(full.steps[i + 2]!.loss, 5);
+    }
+    const pa = await a.lora.parameters()[1]!.data();
+    const pc = await c.lora.parameters()[1]!.data();
+    pa.forEach((v, i) => expect(pc[i]).toBeCloseTo(v, 5));
+    expect(readMetrics(join(dirB, 'metrics.jsonl')).map((r) => r.step)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('names bad configuration', () => {
+    const { model, lora } = tinySetup();
+    const make = (config: Record<string, unknown>) => new GrpoTrainer({ model, lora, codec: charCodec, train, rewardFunctions: [shareOfA], config: { outputDir: '/tmp/x', ...config } });
+    expect(() => make({ globalBatchSize: 10, numGenerations: 4 })).toThrow(/globalBatchSize must be a multiple of numGenerations \(4\)/);
+    expect(() => make({ lossType: 'ppo' })).toThrow(/lossType must be one of grpo, bnpo, dr_grpo, dapo/);
+    expect(() => make({ numGeneration: 4 })).toThrow(/unknown field 'numGeneration'/);
+    expect(() => make({ rewardWeights: [1, 2] })).toThrow(/rewardWeights has 2 entries for 1 reward functions/);
+  });
+});
