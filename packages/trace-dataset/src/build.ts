@@ -35,6 +35,8 @@ export interface BuildOptions {
   splits?: Parameters<typeof splitSizes>[1];
   seed?: number;
   format?: 'jsonl' | 'parquet';
+  /** 'skip' (default): count bad rows and go on; 'fail': stop at the first, naming its file, row and reason. */
+  badRows?: 'skip' | 'fail';
   /** Write rejected rows (file, row, reason) to rejects.jsonl (default true). */
   writeRejects?: boolean;
   progress?: ProgressOptions;
@@ -115,70 +117,76 @@ function toRow(k: Kept): TraceRow {
   let meta: Record<string, unknown> = { ...k.trace.meta };
   if (typeof metaText === 'string') {
     try {
-      const parsed = JSON.parse(metaText) as unknown;
-      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
-        delete meta.meta;
-        meta = { ...meta, ...(parsed as Record<string, unknown>) };
+        const parsed = JSON.parse(metaText) as unknown;
+        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+          delete meta.meta;
+          meta = { ...meta, ...(parsed as Record<string, unknown>) };
+        }
+      } catch {
+        // not ours: keep as it is
       }
-    } catch {
-      // not ours: keep as it is
     }
+    delete meta.id;
+    return { id: k.trace.id, messages: k.trace.messages.map((m) => ({ role: m.role, content: m.content })), ...meta, n_tokens: k.tokens, n_turns: k.turns };
   }
-  delete meta.id;
-  return { id: k.trace.id, messages: k.trace.messages.map((m) => ({ role: m.role, content: m.content })), ...meta, n_tokens: k.tokens, n_turns: k.turns };
-}
 
-export async function buildDataset(source: TraceSource, options: BuildOptions): Promise<Manifest> {
-  const rule = options.externalApi === undefined ? DEFAULT_EXTERNAL_API_RULE : options.externalApi;
-  const think = options.think ?? 'clear';
-  const format = options.format ?? 'jsonl';
-  const seed = options.seed ?? 0;
-  const metrics = options.metricsPath ? new MetricsWriter(options.metricsPath) : null;
-  const decisionRoles = options.schema?.decisionRoles ?? ['assistant', 'tool-call'];
-  const progress = startProgress('traces', 0, { unit: 'rows', ...options.progress });
+  export async function buildDataset(source: TraceSource, options: BuildOptions): Promise<Manifest> {
+    const rule = options.externalApi === undefined ? DEFAULT_EXTERNAL_API_RULE : options.externalApi;
+    const think = options.think ?? 'clear';
+    const format = options.format ?? 'jsonl';
+    const seed = options.seed ?? 0;
+    const metrics = options.metricsPath ? new MetricsWriter(options.metricsPath) : null;
+    const decisionRoles = options.schema?.decisionRoles ?? ['assistant', 'tool-call'];
+    const progress = startProgress('traces', 0, { unit: 'rows', ...options.progress });
 
-  const kept: Kept[] = [];
-  const rejects: Array<{ file: string; row: number; reason: string }> = [];
-  const reasons: Record<string, number> = {};
-  let rows = 0;
-  let external = 0;
-  let dropped = 0;
-  let truncated = 0;
-  for await (const event of readTraces(source, options.schema)) {
-    rows++;
-    progress.setTotal(rows);
-    progress.update(rows, `kept ${kept.length}`);
-    if (event.kind === 'rejected') {
-      rejects.push({ file: event.file, row: event.row, reason: event.reason });
-      const c = reasonClass(event.reason);
-      reasons[c] = (reasons[c] ?? 0) + 1;
-      continue;
-    }
-    const trace = event.trace;
-    if (rule) {
-      const verdict = externalApiUse(trace, rule);
-      if (verdict.external) {
-        external++;
+    const kept: Kept[] = [];
+    const rejects: Array<{ file: string; row: number; reason: string }> = [];
+    const reasons: Record<string, number> = {};
+    let rows = 0;
+    let external = 0;
+    let dropped = 0;
+    let truncated = 0;
+    for await (const event of readTraces(source, options.schema)) {
+      rows++;
+      try {
+      if (event.kind === 'rejected') {
+        if (options.badRows === 'fail') throw new Error(`${event.file}: row ${event.row}: ${event.reason}`);
+        rejects.push({ file: event.file, row: event.row, reason: event.reason });
+        const c = reasonClass(event.reason);
+        reasons[c] = (reasons[c] ?? 0) + 1;
         continue;
       }
+      const trace = event.trace;
+      if (rule) {
+        const verdict = externalApiUse(trace, rule);
+        if (verdict.external) {
+          external++;
+          continue;
+        }
+      }
+      const messages = applyThinkMode(trace.messages, think, decisionRoles.filter((r) => r !== 'tool-call'));
+      let labelled;
+      try {
+        labelled = labelTrace(messages, options.tokenizer, options.label);
+      } catch (err) {
+        const reason = `cannot render: ${(err as Error).message}`;
+        if (options.badRows === 'fail') throw new Error(`${event.file}: row ${event.row}: ${reason}`, { cause: err });
+        rejects.push({ file: event.file, row: event.row, reason });
+        reasons[reasonClass(reason)] = (reasons[reasonClass(reason)] ?? 0) + 1;
+        continue;
+      }
+      const fitted = fitContext(labelled, options.context);
+      if (!fitted) {
+        dropped++;
+        continue;
+      }
+      if (fitted !== labelled) truncated++;
+      kept.push({ trace: { ...trace, messages }, tokens: fitted.ids.length, turns: trace.steps.length, counts: labelCounts(fitted) });
+    } finally {
+      // The total grows as the stream is read (its length is not known up front).
+      progress.setTotal(rows);
+      progress.update(rows, `kept ${kept.length}`);
     }
-    const messages = applyThinkMode(trace.messages, think, decisionRoles.filter((r) => r !== 'tool-call'));
-    let labelled;
-    try {
-      labelled = labelTrace(messages, options.tokenizer, options.label);
-    } catch (err) {
-      const reason = `cannot render: ${(err as Error).message}`;
-      rejects.push({ file: event.file, row: event.row, reason });
-      reasons[reasonClass(reason)] = (reasons[reasonClass(reason)] ?? 0) + 1;
-      continue;
-    }
-    const fitted = fitContext(labelled, options.context);
-    if (!fitted) {
-      dropped++;
-      continue;
-    }
-    if (fitted !== labelled) truncated++;
-    kept.push({ trace: { ...trace, messages }, tokens: fitted.ids.length, turns: trace.steps.length, counts: labelCounts(fitted) });
   }
   progress.stop();
 
@@ -218,6 +226,7 @@ export async function buildDataset(source: TraceSource, options: BuildOptions): 
       label: options.label ?? {},
       context: { maxLength: options.context?.maxLength ?? 8192, overLength: options.context?.overLength ?? 'drop' },
       splits: options.splits ?? 'default',
+      badRows: options.badRows ?? 'skip',
       seed,
       format,
     },

@@ -151,4 +151,8 @@ describe('from a Hub data set repo', () => {
     expect(cut.counts.truncated).toBe(drop.counts.overLengthDropped);
     expect(cut.tokens.all.max).toBe(200);
   });
+
+  it("badRows: 'fail' stops at the first bad row, naming it", async () => {
+    await expect(buildDataset(jsonlPath, { tokenizer: tok, outDir: join(dir, 'f'), badRows: 'fail', progress: { mode: 'silent' } })).rejects.toThrow(/traces\.jsonl: row 12: missing column "messages"/);
+  });
 });
