@@ -53,6 +53,7 @@ export function modelGenerator(model: CausalLM, tokenizer: ChatTokenizer, option
           topP: o.topP,
           topK: o.topK,
           presencePenalty: o.presencePenalty,
+          // One seed per call (the batch's first prompt's); the model derives a stream per row from it.
           seed: o.seeds?.[start] ?? start,
           ...(options.stopTokenIds ? { stopTokenIds: options.stopTokenIds } : {}),
         });
