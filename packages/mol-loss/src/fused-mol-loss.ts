@@ -11,7 +11,9 @@
  * and, for the base distribution on decision rows, the same for L_b, A_b and
  *   T <- T exp(Lb_old - Lb) + E_{q_c}[b - z] exp(lb_c - Lb)  (T = E_{p_base}[b - z]).
  * Then per row: nll = L - z_t, d nll/d h = A - W_t; KL = T + L - L_b,
- * d KL/d h = A - A_b. These [rows, H] gradients are formed in the forward and
+ * d KL/d h = A - A_b. When the base shares the LM head (LoRA), the trained and
+ * base rows run stacked through one online softmax and T = A_b . (h_b - h)
+ * needs no per-chunk work (see klGroupSharedHead). These [rows, H] gradients are formed in the forward and
  * only scaled in the backward (the loss is a scalar), so the backward does no
  * vocabulary work unless the LM head itself needs a gradient; then it makes
  * one more chunked pass for dW.
@@ -128,7 +130,11 @@ export function fusedMolLoss(options: FusedMolLossOptions): MolLossResult {
       const wb = useBase && baseWeight !== weight ? inputs[4]! : w;
       const targetsCe = ceIdx.length ? ceTargets(targets, plan, ceIdx, host) : null;
       const ce = ceIdx.length ? ceGroup(hid, w, ceIdx, targetsCe!, rowChunk, vocabParts) : null;
-      const kl = klIdx.length ? klGroup(hid, hb!, w, wb, klIdx, rowChunk, vocabParts) : null;
+      const kl = !klIdx.length
+        ? null
+        : wb === w
+          ? klGroupSharedHead(hid, hb!, w, klIdx, rowChunk, vocabParts)
+          : klGroup(hid, hb!, w, wb, klIdx, rowChunk, vocabParts);
       const parts: Tensor[] = [];
       let loss: Tensor = zeros([]);
       let ceMean: Tensor = zeros([]);
@@ -218,26 +224,35 @@ function foldChunk(state: Online | null, lseChunk: Tensor, accChunk: Tensor): { 
   return { state: { lse, acc: add(mul(state.acc, oldScale), mul(accChunk, chunkScale)) }, oldScale, chunkScale };
 }
 
+/**
+ * The online softmax of x W^T over the vocabulary chunks: the rows'
+ * log-sum-exp [M, 1] and softmax(x W^T) W [M, H]. Each chunk's [M, chunk]
+ * logits live only inside its own scope.
+ */
+function onlineSoftmax(x: Tensor, w: Tensor, vocabParts: [number, number][]): Online {
+  let st: Online | null = null;
+  for (const [c0, cols] of vocabParts) {
+    const next: Online = tidy(() => {
+      const wc = slice(w, [c0, 0], [cols, -1]);
+      const zc = matmul(x, wc, { transposeB: true });
+      const lc = logSumExp(zc, 1, { keepDims: true });
+      return foldChunk(st, lc, matmul(exp(sub(zc, lc)), wc)).state;
+    });
+    if (st) dispose(st);
+    st = next;
+  }
+  return st!;
+}
+
 function ceGroup(hid: Tensor, w: Tensor, idx: Int32Array, targets: Tensor, rowChunk: number, vocabParts: [number, number][]): GroupResult {
   const values: Tensor[] = [];
   const grads: Tensor[] = [];
   for (const [r0, rows] of chunks(idx.length, rowChunk)) {
     const out = tidy(() => {
       const x = gather(hid, tensor(idx.subarray(r0, r0 + rows)));
-      let st: Online | null = null;
-      for (const [c0, cols] of vocabParts) {
-        // Each chunk's [rows, cols] logits live only inside this scope.
-        const next: Online = tidy(() => {
-          const wc = slice(w, [c0, 0], [cols, -1]);
-          const zc = matmul(x, wc, { transposeB: true });
-          const lc = logSumExp(zc, 1, { keepDims: true });
-          return foldChunk(st, lc, matmul(exp(sub(zc, lc)), wc)).state;
-        });
-        if (st) dispose(st);
-        st = next;
-      }
+      const st = onlineSoftmax(x, w, vocabParts);
       const wt = gather(w, slice(targets, [r0], [rows]));
-      return { value: sub(reshape(st!.lse, [rows]), sum(mul(x, wt), 1)), grad: sub(st!.acc, wt) };
+      return { value: sub(reshape(st.lse, [rows]), sum(mul(x, wt), 1)), grad: sub(st.acc, wt) };
     });
     values.push(out.value);
     grads.push(out.grad);
@@ -245,6 +260,36 @@ function ceGroup(hid: Tensor, w: Tensor, idx: Int32Array, targets: Tensor, rowCh
   return { value: concat(values, 0), grad: concat(grads, 0) };
 }
 
+/**
+ * KL rows when the base shares the LM head (the LoRA case): the trained and
+ * base rows go through one online softmax stacked as [x; x_b], and since
+ * z = x W^T and b = x_b W^T, E_{p_b}[b - z] = (softmax(b) W) . (x_b - x): the
+ * KL needs no per-chunk work beyond the two shared products.
+ *   KL = A_b . (x_b - x) + L_z - L_b,   d KL / d x = A_z - A_b.
+ */
+function klGroupSharedHead(hid: Tensor, hb: Tensor, w: Tensor, idx: Int32Array, rowChunk: number, vocabParts: [number, number][]): GroupResult {
+  const values: Tensor[] = [];
+  const grads: Tensor[] = [];
+  for (const [r0, rows] of chunks(idx.length, rowChunk)) {
+    const out = tidy(() => {
+      const ids = tensor(idx.subarray(r0, r0 + rows));
+      const x = gather(hid, ids);
+      const xb = gather(hb, ids);
+      const st = onlineSoftmax(concat([x, xb], 0), w, vocabParts);
+      const lz = slice(st.lse, [0, 0], [rows, 1]);
+      const lb = slice(st.lse, [rows, 0], [rows, 1]);
+      const az = slice(st.acc, [0, 0], [rows, -1]);
+      const ab = slice(st.acc, [rows, 0], [rows, -1]);
+      const value = add(sum(mul(ab, sub(xb, x)), 1), reshape(sub(lz, lb), [rows]));
+      return { value, grad: sub(az, ab) };
+    });
+    values.push(out.value);
+    grads.push(out.grad);
+  }
+  return { value: concat(values, 0), grad: concat(grads, 0) };
+}
+
+/** KL rows when the base has its own LM head: both softmaxes online, and E_{p_b}[b - z] folded per chunk. */
 function klGroup(
   hid: Tensor,
   hb: Tensor,

@@ -205,6 +205,16 @@ describe('fusedMolLoss', () => {
     });
   }
 
+  it('kl with the base sharing the LM head (the LoRA case): gradients to hidden states match finite differences', async () => {
+    const weight = tensor(W);
+    const r = await gradcheck(
+      (hidden) => fusedMolLoss({ hidden, lmHeadWeight: weight, baseHidden: tensor(hidBase), targets, labels: LABELS, rowChunk: 3, vocabChunk: 5 }).kl,
+      [tensor(hid, undefined, { requiresGrad: true })],
+      { name: 'fusedMolLoss.kl shared head' },
+    );
+    expect(r.ok).toBe(true);
+  });
+
   it('keeps memory at rows x chunk: no [N, V] buffer at a large vocabulary', () => {
     const rows = 16;
     const vocab = 20_000;
