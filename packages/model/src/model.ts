@@ -120,6 +120,12 @@ export class Qwen3ForCausalLM {
           `${dir}: checkpoint has ${unexpected.length} tensor(s) a Qwen3 model does not use: ${unexpected.slice(0, 10).join(', ')}`,
         );
       }
+      for (const [name, shape] of expected) {
+        const entry = ckpt.entry(name);
+        if (entry.shape.length !== shape.length || entry.shape.some((d, i) => d !== shape[i])) {
+          throw new Error(`${dir}: tensor '${name}' has shape [${entry.shape.join(', ')}], config.json implies [${shape.join(', ')}]`);
+        }
+      }
       let loaded = 0;
       let bytes = 0;
       const totalBytes = [...expected.keys()].reduce((n, name) => {
@@ -127,15 +133,17 @@ export class Qwen3ForCausalLM {
         return n + e.dataOffsets[1] - e.dataOffsets[0];
       }, 0);
       const bar = options.progress ?? totalBytes > 1e9 ? startProgress(`loading ${dirOrRepoId}`, Math.ceil(totalBytes / 2 ** 20), { unit: 'MiB' }) : null;
-      const scratch = new Float32Array(Math.max(...[...expected.values()].map((s) => s.reduce((a, b) => a * b, 1))));
-      for (const [name, shape] of expected) {
+      const numel = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+      // Largest first: it gets a host buffer of its own, dropped after its upload; the rest share one
+      // buffer the size of the second largest. Peak host memory: the weights plus about one embedding.
+      const order = [...expected].sort((a, b) => numel(b[1]) - numel(a[1]));
+      let scratch: Float32Array | null = null;
+      for (const [index, [name, shape]] of order.entries()) {
         const entry = ckpt.entry(name);
-        if (entry.shape.length !== shape.length || entry.shape.some((d, i) => d !== shape[i])) {
-          throw new Error(`${dir}: tensor '${name}' has shape [${entry.shape.join(', ')}], config.json implies [${shape.join(', ')}]`);
-        }
-        // One host buffer, reused for every tensor: widened to f32 there, uploaded (narrowed if dtype asks).
-        const host = scratch.subarray(0, shape.reduce((a, b) => a * b, 1));
+        if (!scratch || scratch.length < numel(shape)) scratch = new Float32Array(numel(shape));
+        const host = scratch.subarray(0, numel(shape));
         await ckpt.readFloat32Into(name, host);
+        if (index === 0) scratch = null;
         const t = tensor(host, shape, { dtype });
         t.keep();
         weights.set(name, t);
