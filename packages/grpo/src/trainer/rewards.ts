@@ -44,9 +44,9 @@ export interface SandboxRewardOptions extends RewardOptions {
 
 /** The paper's rewards: run each completion's code in the sandbox and compare its result with the example's answer. */
 export function sandboxReward(kind: 'multi-stage' | 'binary', options: SandboxRewardOptions): RewardFunction {
+  if (kind !== 'binary' && kind !== 'multi-stage') throw new Error(`sandboxReward: kind must be 'multi-stage' or 'binary', got ${JSON.stringify(kind)}`);
   const { answerField = 'answer', name = kind === 'binary' ? 'binary' : 'multi_stage', ...rewardOptions } = options;
   const reward = kind === 'binary' ? binaryReward : multiStageReward;
-  if (kind !== 'binary' && kind !== 'multi-stage') throw new Error(`sandboxReward: kind must be 'multi-stage' or 'binary', got ${JSON.stringify(kind)}`);
   return {
     name,
     score: async ({ examples, completions }) =>

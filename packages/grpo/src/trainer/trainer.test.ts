@@ -83,10 +83,10 @@ describe('completionLogps', () => {
   });
 });
 
-/** Reward: the share of completion characters that are 'a' (learnable by a tiny model). */
+/** Reward: the share of completion characters from the first half of the alphabet (learnable by a tiny model). */
 const shareOfA: RewardFunction = {
   name: 'share_of_a',
-  score: ({ completions }) => completions.map((c) => (c.length ? [...c].filter((ch) => ch === 'a').length / c.length : 0)),
+  score: ({ completions }) => completions.map((c) => (c.length ? [...c].filter((ch) => ch < 'n').length / c.length : 0)),
 };
 const train = Array.from({ length: 6 }, (_, i) => ({ prompt: ALPHABET.slice(i, i + 3) }));
 
@@ -110,7 +110,7 @@ describe('GrpoTrainer', () => {
       codec: charCodec,
       train,
       rewardFunctions: [shareOfA],
-      config: { ...baseConfig, outputDir, maxSteps: 16, numIterations: 2, beta: 0.04, lossType: 'dr_grpo', learningRate: 3e-2, saveSteps: 8 },
+      config: { ...baseConfig, outputDir, maxSteps: 16, numIterations: 2, beta: 0.04, lossType: 'dr_grpo', learningRate: 1e-1, saveSteps: 8 },
     });
     expect(result.steps.length).toBe(16);
     const records = readMetrics(join(outputDir, 'metrics.jsonl'));
@@ -125,7 +125,7 @@ describe('GrpoTrainer', () => {
     const early = result.steps.slice(0, 4).reduce((a, s) => a + s.reward!, 0) / 4;
     const late = result.steps.slice(-4).reduce((a, s) => a + s.reward!, 0) / 4;
     if (process.env.GRPO_TEST_VERBOSE) console.log({ early, late });
-    expect(late).toBeGreaterThan(early);
+    expect(late).toBeGreaterThan(early + 0.1);
     expect(readdirSync(outputDir).filter((n) => n.startsWith('checkpoint-')).sort()).toEqual(['checkpoint-16', 'checkpoint-8']);
   });
 
