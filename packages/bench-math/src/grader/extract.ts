@@ -16,21 +16,31 @@ export function stripThinking(text: string): string {
   return open >= 0 ? text.slice(0, open) : text;
 }
 
-/** The content of the last \boxed{...} or \fbox{...} (also `\boxed 5`), or null. */
+/**
+ * The content of the last \boxed{...} or \fbox{...} (also `\boxed 5`), or null.
+ * Boxes that end the text together, joined only by commas or "and"/"or"
+ * ("\boxed{2} and \boxed{3}"), are one answer: "2, 3".
+ */
 export function lastBoxed(text: string): string | null {
   const re = /\\(?:boxed|fbox)\s*/g;
-  let found: string | null = null;
+  const boxes: Array<{ start: number; end: number; inner: string }> = [];
   for (let m = re.exec(text); m; m = re.exec(text)) {
     const at = m.index + m[0].length;
     if (text[at] === '{') {
       const arg = readBraced(text, at);
-      if (arg) found = arg.inner;
+      if (arg) boxes.push({ start: m.index, end: arg.end, inner: arg.inner });
     } else if (m[0].endsWith(' ')) {
       const word = /^[^\s$]+/.exec(text.slice(at));
-      if (word) found = word[0];
+      if (word) boxes.push({ start: m.index, end: at + word[0].length, inner: word[0] });
     }
   }
-  return found;
+  if (boxes.length === 0) return null;
+  let first = boxes.length - 1;
+  while (first > 0 && /^[\s,;$]*(?:(?:and|or|\\text\{\s*(?:and|or)\s*\})[\s$]*)?(?:[a-zA-Z](?:_\{?\w+\}?)?\s*=\s*)?$/.test(text.slice(boxes[first - 1]!.end, boxes[first]!.start))) first--;
+  return boxes
+    .slice(first)
+    .map((b) => b.inner.trim())
+    .join(', ');
 }
 
 const PHRASES = [

@@ -85,6 +85,9 @@ export function parseAnswerText(raw: string): Answer[] {
   }
   const choice = /^\(([A-Ea-e])\)$/.exec(s) ?? /^([A-Ea-e])$/.exec(s);
   if (choice) out.push({ kind: 'choice', letter: choice[1]!.toUpperCase() });
+  // "(B) 12", "\textbf{(B)} 12": the option letter with its content.
+  const labelled = /^(?:\\text(?:bf)?\{\s*)?\(([A-E])\)\s*\}?\s*\S/.exec(s);
+  if (labelled) out.push({ kind: 'choice', letter: labelled[1]! });
   const base = /^(\d+)_\{?(\d+)\}?$/.exec(s) ?? /^(\d+)_\{?\\text\{\s*(\d+)\s*\}\}?$/.exec(s);
   if (base) return [{ value: { kind: 'base', digits: base[1]!, base: base[2]! }, source }];
   if (/^[A-Za-z][A-Za-z\s'-]+$/.test(s) && /[a-z]{2}/i.test(s)) out.push({ kind: 'text', value: normalizeWords(s) });
