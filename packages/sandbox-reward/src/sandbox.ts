@@ -13,7 +13,7 @@ export interface Sandbox {
   run(request: RunRequest): Promise<RunRecord>;
   /** Run many requests across the pool; records come back in request order. */
   runMany(requests: readonly RunRequest[]): Promise<RunRecord[]>;
-  /** Resolves when every Python worker has loaded Pyodide (JavaScript needs no warm-up). */
+  /** Resolves when every Python worker (and its standby) has loaded Pyodide (JavaScript needs no warm-up). */
   ready(): Promise<void>;
   /** Stop every worker. Runs still in flight or queued may reject with `SandboxClosedError`; later calls reject. */
   close(): Promise<void>;

@@ -66,6 +66,14 @@ interface PendingRun {
 export class PyodideSnapshot {
   bytes: Uint8Array | undefined;
   requested = false;
+  private announce!: () => void;
+  /** Resolves once the snapshot is there. */
+  readonly available = new Promise<void>((resolve) => (this.announce = resolve));
+
+  set(bytes: Uint8Array): void {
+    this.bytes = bytes;
+    this.announce();
+  }
 }
 
 /** How a worker's life ended, as reported to its owner. */
@@ -121,7 +129,7 @@ export class PythonProcess {
         // Only a process asked for it, and only before it is ready (before any
         // user code has run in it), may hand in the pool's snapshot.
         if (message?.type === 'snapshot' && makeSnapshot && !this.isReady && !snapshot.bytes && message.bytes instanceof Uint8Array) {
-          snapshot.bytes = message.bytes;
+          snapshot.set(message.bytes);
         }
         if (message?.type === 'ready') {
           this.python = message.python;

@@ -27,10 +27,17 @@ export class PythonSlot {
     return this.process !== undefined && !this.process.retired && this.process.isReady;
   }
 
-  /** Start the worker now (if it is not running) and resolve when Pyodide is loaded. */
+  /** Start the worker now (if it is not running) and resolve when it and its standby are loaded. */
   async warm(): Promise<void> {
     await this.current().ready;
+    if (!this.keepStandby) return;
+    // The first worker to load makes the snapshot standbys start from.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.snapshot.available, new Promise((resolve) => (timer = setTimeout(resolve, 120_000)))]);
+    clearTimeout(timer);
     this.ensureStandby();
+    // The standby loads from the snapshot; a failure surfaces when it is used.
+    await this.standby?.ready.catch(() => {});
   }
 
   async run(code: string, limits: Limits, resultVariable: string | undefined): Promise<RunRecord> {
