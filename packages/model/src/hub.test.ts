@@ -41,6 +41,17 @@ describe('Hub loading', () => {
     expect(hub.requests.filter((r) => r.startsWith('GET')).length).toBe(before);
   });
 
+  it('records refs/<revision> and loads from the cache alone when offline', async () => {
+    const cacheDir = tmp();
+    const dir = await resolveModelDir('org/sharded', { hubUrl: hub.url, cacheDir });
+    expect(readFileSync(join(cacheDir, 'models--org--sharded', 'refs', 'main'), 'utf8')).toBe('a'.repeat(40));
+    const before = hub.requests.length;
+    expect(await resolveModelDir('org/sharded', { cacheDir, localFilesOnly: true })).toBe(dir);
+    expect(await resolveModelDir('org/sharded', { cacheDir, localFilesOnly: true, revision: 'a'.repeat(40) })).toBe(dir);
+    expect(hub.requests.length).toBe(before);
+    await expect(resolveModelDir('org/single', { cacheDir, localFilesOnly: true })).rejects.toThrow(/offline: org\/single@main is not in the cache/);
+  });
+
   it('downloads every shard listed in the index', async () => {
     const dir = await resolveModelDir('org/sharded', { hubUrl: hub.url, cacheDir: tmp() });
     const ckpt = await SafetensorsCheckpoint.open(dir);

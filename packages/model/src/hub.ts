@@ -4,10 +4,10 @@
  * (`<cacheDir>/models--owner--name/snapshots/<commit>/...`), so a second load
  * reads from disk.
  */
-import { downloadFileToCacheDir, fileExists } from '@huggingface/hub';
-import { existsSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { downloadFileToCacheDir, fileExists, getHFHubCachePath } from '@huggingface/hub';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { INDEX_FILE, parseSafetensorsIndex, SINGLE_FILE } from './safetensors/checkpoint.js';
 
 export interface HubOptions {
@@ -23,6 +23,12 @@ export interface HubOptions {
   extraFiles?: string[];
   /** Called with each file name as its download starts. */
   onFile?: (path: string) => void;
+  /**
+   * Use only the local cache, never the network (default: true when
+   * $HF_HUB_OFFLINE is 1). The revision is found as a snapshot commit or
+   * through `refs/<revision>`, as Python's huggingface_hub lays the cache out.
+   */
+  localFilesOnly?: boolean;
 }
 
 /** True when `dirOrRepoId` names an existing local directory. */
@@ -67,11 +73,45 @@ export async function downloadModelFiles(repoId: string, options: HubOptions = {
   } else {
     throw new Error(`hub ${repoId}@${options.revision ?? 'main'}: the repo has neither ${SINGLE_FILE} nor ${INDEX_FILE}`);
   }
-  return dirname(configPath);
+  const snapshot = dirname(configPath);
+  // Record which commit the revision pointed to (refs/<revision>, as huggingface_hub does), for offline loads.
+  const revision = options.revision ?? 'main';
+  if (!COMMIT.test(revision)) {
+    const refs = join(dirname(dirname(snapshot)), 'refs');
+    await mkdir(join(refs, dirname(revision)), { recursive: true });
+    const ref = join(refs, revision);
+    await writeFile(`${ref}.tmp-${process.pid}`, basename(snapshot));
+    await rename(`${ref}.tmp-${process.pid}`, ref);
+  }
+  return snapshot;
+}
+
+const COMMIT = /^[0-9a-f]{40}$/;
+
+/** The cache folder: options.cacheDir, else @huggingface/hub's (and Python's) default ($HF_HUB_CACHE, $HF_HOME/hub, ~/.cache/huggingface/hub). */
+export function hubCacheDir(options: Pick<HubOptions, 'cacheDir'> = {}): string {
+  return options.cacheDir ?? getHFHubCachePath();
+}
+
+/** The cached snapshot folder of a repo revision, without the network; an error says what is missing where. */
+export function cachedModelDir(repoId: string, options: Pick<HubOptions, 'cacheDir' | 'revision'> = {}): string {
+  const revision = options.revision ?? 'main';
+  const storage = join(hubCacheDir(options), `models--${repoId.split('/').join('--')}`);
+  let commit = revision;
+  if (!COMMIT.test(revision)) {
+    const ref = join(storage, 'refs', revision);
+    if (!existsSync(ref)) throw new Error(`offline: ${repoId}@${revision} is not in the cache (no ${ref})`);
+    commit = readFileSync(ref, 'utf8').trim();
+  }
+  const snapshot = join(storage, 'snapshots', commit);
+  if (!existsSync(join(snapshot, 'config.json'))) throw new Error(`offline: ${repoId}@${revision} is not in the cache (no ${join(snapshot, 'config.json')})`);
+  return snapshot;
 }
 
 /** A local model folder for `dirOrRepoId`: the directory itself, or the Hub snapshot downloaded into the cache. */
 export async function resolveModelDir(dirOrRepoId: string, options: HubOptions = {}): Promise<string> {
   if (isLocalDir(dirOrRepoId)) return dirOrRepoId;
+  const offline = options.localFilesOnly ?? ['1', 'true', 'yes'].includes((process.env.HF_HUB_OFFLINE ?? '').toLowerCase());
+  if (offline) return cachedModelDir(dirOrRepoId, options);
   return downloadModelFiles(dirOrRepoId, options);
 }
