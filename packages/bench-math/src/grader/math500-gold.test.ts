@@ -29,6 +29,21 @@ function perturb(answer: string): string {
   return `${answer} + 1`;
 }
 
+describe('AIME gold answers', () => {
+  it('verify boxed and reject their neighbours', () => {
+    for (const name of ['aime24', 'aime25']) {
+      const answers = readFileSync(new URL(`../../data/${name}.jsonl`, import.meta.url), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => String((JSON.parse(l) as { answer: string | number }).answer));
+      for (const a of answers) {
+        expect(verify(a, `The final answer is $\\boxed{${a}}$.`), `${name} ${a}`).toBe(true);
+        expect(verify(a, `\\boxed{${Number(a) + 1}}`), `${name} ${a}+1`).toBe(false);
+      }
+    }
+  });
+});
+
 describe('MATH-500 gold answers', () => {
   it('has 500 rows', () => expect(rows).toHaveLength(500));
 

@@ -2,7 +2,10 @@ import { Qwen3ForCausalLM, qwen3Config, randomWeights } from '@molrl/model';
 import { setBackend } from '@molrl/tensor';
 import { Tokenizer, trainBpeTokenizer } from '@molrl/tokenize';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadBuiltin } from '../datasets.js';
+import { evaluate } from './evaluate.js';
 import { PAPER_PROFILE } from './generator.js';
+import { mathSuite } from './suite.js';
 import { modelGenerator } from './model-generator.js';
 
 describe('modelGenerator over @molrl/model and @molrl/tokenize', () => {
@@ -48,5 +51,14 @@ describe('modelGenerator over @molrl/model and @molrl/tokenize', () => {
     );
     expect(out[2]).toBe(tokenizer.decode(alone[0]!, { skipSpecialTokens: true }));
     expect(gen.name).toBe('tiny');
+
+    // It plugs into evaluate like any generator (an untrained model finds no answers).
+    const report = await evaluate({
+      generator: gen,
+      suites: [mathSuite(await loadBuiltin('math500'), { limit: 2 })],
+      profile: { ...PAPER_PROFILE, maxTokens: 4 },
+      progress: { mode: 'silent' },
+    });
+    expect(report.results[0]).toMatchObject({ suite: 'MATH-500', items: 2, pass1: 0 });
   });
 });
