@@ -303,6 +303,18 @@ export class GrpoTrainer {
     };
   }
 
+  /**
+   * One rollout batch and its optimizer steps (numIterations of them, fewer if
+   * `stopAt` comes first), written to metrics.jsonl; no checkpoint. trainLoop
+   * is this plus resuming, progress and checkpoints.
+   */
+  async step(stopAt = this.config.maxSteps): Promise<GrpoStepMetrics[]> {
+    const batch = await this.rolloutBatch();
+    const records = await this.update(batch, stopAt);
+    for (const r of records) this.metrics.write({ ...r } as MetricRecord);
+    return records;
+  }
+
   /** Run (or resume) the training loop. */
   async trainLoop(options: GrpoTrainOptions = {}): Promise<GrpoTrainResult> {
     const c = this.config;
@@ -330,12 +342,8 @@ export class GrpoTrainer {
     try {
       while (this.optimizer.stepCount < stopAt) {
         const before = this.optimizer.stepCount;
-        const batch = await this.rolloutBatch();
-        const records = await this.update(batch, stopAt);
-        for (const r of records) {
-          steps.push(r);
-          this.metrics.write({ ...r } as MetricRecord);
-        }
+        const records = await this.step(stopAt);
+        steps.push(...records);
         const step = this.optimizer.stepCount;
         const last = records[records.length - 1]!;
         progress.update(step, `reward ${last.reward!.toFixed(3)} loss ${last.loss.toFixed(4)}`);
