@@ -11,9 +11,9 @@
  * and, for the base distribution on decision rows, the same for L_b, A_b and
  *   T <- T exp(Lb_old - Lb) + E_{q_c}[b - z] exp(lb_c - Lb)  (T = E_{p_base}[b - z]).
  * Then per row: nll = L - z_t, d nll/d h = A - W_t; KL = T + L - L_b,
- * d KL/d h = A - A_b. When the base shares the LM head (LoRA), the trained and
- * base rows run stacked through one online softmax and T = A_b . (h_b - h)
- * needs no per-chunk work (see klGroupSharedHead). These [rows, H] gradients are formed in the forward and
+ * d KL/d h = A - A_b. When the base shares the LM head (LoRA), all rows and
+ * the decision rows' base rows run stacked through one online softmax and
+ * T = A_b . (h_b - h) needs no per-chunk work (see sharedHeadGroups). These [rows, H] gradients are formed in the forward and
  * only scaled in the backward (the loss is a scalar), so the backward does no
  * vocabulary work unless the LM head itself needs a gradient; then it makes
  * one more chunked pass for dW.
@@ -129,12 +129,14 @@ export function fusedMolLoss(options: FusedMolLossOptions): MolLossResult {
       const hb = useBase ? inputs[3]! : null;
       const wb = useBase && baseWeight !== weight ? inputs[4]! : w;
       const targetsCe = ceIdx.length ? ceTargets(targets, plan, ceIdx, host) : null;
-      const ce = ceIdx.length ? ceGroup(hid, w, ceIdx, targetsCe!, rowChunk, vocabParts) : null;
-      const kl = !klIdx.length
-        ? null
-        : wb === w
-          ? klGroupSharedHead(hid, hb!, w, klIdx, rowChunk, vocabParts)
-          : klGroup(hid, hb!, w, wb, klIdx, rowChunk, vocabParts);
+      let ce: GroupResult | null;
+      let kl: GroupResult | null;
+      if (wb === w) {
+        ({ ce, kl } = sharedHeadGroups(hid, hb, w, ceIdx, klIdx, targetsCe, rowChunk, vocabParts));
+      } else {
+        ce = ceIdx.length ? ceGroup(hid, w, ceIdx, targetsCe!, rowChunk, vocabParts) : null;
+        kl = klIdx.length ? klGroup(hid, hb!, w, wb, klIdx, rowChunk, vocabParts) : null;
+      }
       const parts: Tensor[] = [];
       let loss: Tensor = zeros([]);
       let ceMean: Tensor = zeros([]);
@@ -261,32 +263,73 @@ function ceGroup(hid: Tensor, w: Tensor, idx: Int32Array, targets: Tensor, rowCh
 }
 
 /**
- * KL rows when the base shares the LM head (the LoRA case): the trained and
- * base rows go through one online softmax stacked as [x; x_b], and since
- * z = x W^T and b = x_b W^T, E_{p_b}[b - z] = (softmax(b) W) . (x_b - x): the
- * KL needs no per-chunk work beyond the two shared products.
- *   KL = A_b . (x_b - x) + L_z - L_b,   d KL / d x = A_z - A_b.
+ * All rows when the base shares the LM head (the LoRA case): each chunk of
+ * rows is one stack [h_ce; h_kl; h_b,kl] through one online softmax (one
+ * slice of W and two products per vocabulary chunk for every kind of row).
+ * Since z = h W^T and b = h_b W^T, E_{p_b}[b - z] = (softmax(b) W) . (h_b - h),
+ * so KL rows need no per-chunk work of their own:
+ *   CE:  nll = L_z - h . W_t,              d/dh = A_z - W_t
+ *   KL:  KL = A_b . (h_b - h) + L_z - L_b,  d/dh = A_z - A_b
  */
-function klGroupSharedHead(hid: Tensor, hb: Tensor, w: Tensor, idx: Int32Array, rowChunk: number, vocabParts: [number, number][]): GroupResult {
-  const values: Tensor[] = [];
-  const grads: Tensor[] = [];
-  for (const [r0, rows] of chunks(idx.length, rowChunk)) {
+function sharedHeadGroups(
+  hid: Tensor,
+  hb: Tensor | null,
+  w: Tensor,
+  ceIdx: Int32Array,
+  klIdx: Int32Array,
+  targetsCe: Tensor | null,
+  rowChunk: number,
+  vocabParts: [number, number][],
+): { ce: GroupResult | null; kl: GroupResult | null } {
+  const stacked = ceIdx.length + 2 * klIdx.length;
+  if (!stacked) return { ce: null, kl: null };
+  // k pieces, each taking a contiguous run of the CE rows and of the KL rows: at most ~rowChunk stacked rows.
+  const pieces = Math.max(1, Math.ceil(stacked / rowChunk));
+  const ceStep = Math.ceil(ceIdx.length / pieces);
+  const klStep = Math.ceil(klIdx.length / pieces);
+  const ce = { values: [] as Tensor[], grads: [] as Tensor[] };
+  const kl = { values: [] as Tensor[], grads: [] as Tensor[] };
+  for (let p = 0; p < pieces; p++) {
+    const c0 = Math.min(ceIdx.length, p * ceStep);
+    const nc = Math.min(ceIdx.length, c0 + ceStep) - c0;
+    const k0 = Math.min(klIdx.length, p * klStep);
+    const nk = Math.min(klIdx.length, k0 + klStep) - k0;
+    if (!nc && !nk) continue;
     const out = tidy(() => {
-      const ids = tensor(idx.subarray(r0, r0 + rows));
-      const x = gather(hid, ids);
-      const xb = gather(hb, ids);
-      const st = onlineSoftmax(concat([x, xb], 0), w, vocabParts);
-      const lz = slice(st.lse, [0, 0], [rows, 1]);
-      const lb = slice(st.lse, [rows, 0], [rows, 1]);
-      const az = slice(st.acc, [0, 0], [rows, -1]);
-      const ab = slice(st.acc, [rows, 0], [rows, -1]);
-      const value = add(sum(mul(ab, sub(xb, x)), 1), reshape(sub(lz, lb), [rows]));
-      return { value, grad: sub(az, ab) };
+      const xc = nc ? gather(hid, tensor(ceIdx.subarray(c0, c0 + nc))) : null;
+      const klIds = nk ? tensor(klIdx.subarray(k0, k0 + nk)) : null;
+      const xk = klIds ? gather(hid, klIds) : null;
+      const xb = klIds ? gather(hb!, klIds) : null;
+      const parts = [xc, xk, xb].filter((t): t is Tensor => t !== null);
+      const st = onlineSoftmax(parts.length === 1 ? parts[0]! : concat(parts, 0), w, vocabParts);
+      const result: { ceValue?: Tensor; ceGrad?: Tensor; klValue?: Tensor; klGrad?: Tensor } = {};
+      if (xc) {
+        const wt = gather(w, slice(targetsCe!, [c0], [nc]));
+        result.ceValue = sub(reshape(slice(st.lse, [0, 0], [nc, 1]), [nc]), sum(mul(xc, wt), 1));
+        result.ceGrad = sub(slice(st.acc, [0, 0], [nc, -1]), wt);
+      }
+      if (xk) {
+        const lz = slice(st.lse, [nc, 0], [nk, 1]);
+        const lb = slice(st.lse, [nc + nk, 0], [nk, 1]);
+        const az = slice(st.acc, [nc, 0], [nk, -1]);
+        const ab = slice(st.acc, [nc + nk, 0], [nk, -1]);
+        result.klValue = add(sum(mul(ab, sub(xb!, xk)), 1), reshape(sub(lz, lb), [nk]));
+        result.klGrad = sub(az, ab);
+      }
+      return result;
     });
-    values.push(out.value);
-    grads.push(out.grad);
+    if (out.ceValue) {
+      ce.values.push(out.ceValue);
+      ce.grads.push(out.ceGrad!);
+    }
+    if (out.klValue) {
+      kl.values.push(out.klValue);
+      kl.grads.push(out.klGrad!);
+    }
   }
-  return { value: concat(values, 0), grad: concat(grads, 0) };
+  const join = (g: { values: Tensor[]; grads: Tensor[] }): GroupResult | null =>
+    g.values.length ? { value: concat(g.values, 0), grad: concat(g.grads, 0) } : null;
+  return { ce: join(ce), kl: join(kl) };
 }
 
 /** KL rows when the base has its own LM head: both softmaxes online, and E_{p_b}[b - z] folded per chunk. */
