@@ -1,0 +1,140 @@
+/**
+ * molrl: the MoL-RL pipeline from the command line.
+ *
+ *   molrl run    [--out DIR] [options]   data -> mol -> grpo -> eval -> report.md (resumes DIR)
+ *   molrl data|mol|grpo|eval --out DIR [options]   one phase on a run folder
+ *   molrl report --out DIR               write report.md and the plots again
+ *   molrl ablate [--out DIR] [--seeds 0,1] [options]   the paper's comparisons, small
+ *
+ * Options: --config FILE (JSON, partial), --model DIR|HUB_ID, --seed N,
+ * --set section.field=value (repeatable), --progress auto|bar|lines|silent,
+ * --force (run a finished phase again).
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError, parseAssignments, resolveConfig, type PipelineConfig } from './config.js';
+import { openRun, runPhase, runPipeline } from './pipeline.js';
+import { writeRunReport } from './report/run-report.js';
+import { newRunDir, PHASES, RunFolder, type Phase } from './run-folder.js';
+import { runAblation } from './ablate.js';
+import type { ProgressMode } from './phases/mol.js';
+
+export const USAGE = `usage: molrl <command> [options]
+
+commands:
+  run      the whole pipeline (data, mol, grpo, eval, report) into a run folder; resumes an existing one
+  data     generate the environment's traces and tasks
+  mol      MoL continual training (LoRA)
+  grpo     GRPO / Dr.GRPO with the sandbox reward
+  eval     pass@1 of base, +MoL and +MoL+GRPO
+  report   write report.md and plots/ again
+  ablate   Base/+MoL/+CE/+CE_NoKL, GRPO vs Dr.GRPO, multi-stage vs binary reward, MoL checkpoints vs RL reward
+
+options:
+  --out DIR            run folder (default runs/<time> for run and ablate)
+  --config FILE        JSON config (partial; fields override the defaults)
+  --model DIR|ID       base model: a local folder or a Hub repo id (default: the embedded tiny model)
+  --seed N             seed of the run
+  --set a.b=value      override one config field (repeatable), e.g. --set grpo.maxSteps=4
+  --seeds 0,1,2        ablate: seeds to repeat each variant with
+  --progress MODE      auto (bar on a terminal, lines otherwise), bar, lines, silent
+  --force              run the phase again even if it finished
+  -h, --help           this text
+`;
+
+export interface CliResult {
+  code: number;
+}
+
+function buildConfig(values: Record<string, unknown>): PipelineConfig | null {
+  const overrides: unknown[] = [];
+  if (typeof values.model === 'string') overrides.push({ model: values.model });
+  if (typeof values.seed === 'string') {
+    const seed = Number(values.seed);
+    if (!Number.isInteger(seed) || seed < 0) throw new ConfigError(`--seed: expected an integer >= 0, got '${values.seed}'`);
+    overrides.push({ seed });
+  }
+  const sets = (values.set as string[] | undefined) ?? [];
+  if (sets.length) overrides.push(parseAssignments(sets));
+  const file = values.config as string | undefined;
+  if (!file && !overrides.length) return null;
+  return resolveConfig({ ...(file ? { file } : {}), overrides });
+}
+
+export async function main(argv: string[], log: (line: string) => void = (l) => process.stderr.write(l + '\n')): Promise<CliResult> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      out: { type: 'string' },
+      config: { type: 'string' },
+      model: { type: 'string' },
+      seed: { type: 'string' },
+      set: { type: 'string', multiple: true },
+      seeds: { type: 'string' },
+      progress: { type: 'string' },
+      force: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const command = positionals[0];
+  if (values.help || !command) {
+    process.stdout.write(USAGE);
+    return { code: command || values.help ? 0 : 2 };
+  }
+  const progress = (values.progress ?? 'auto') as ProgressMode;
+  if (!['auto', 'bar', 'lines', 'silent'].includes(progress)) throw new ConfigError(`--progress: expected auto, bar, lines or silent, got '${progress}'`);
+  const given = buildConfig(values);
+
+  if (command === 'ablate') {
+    const seeds = (values.seeds ?? '0,1').split(',').map((s) => {
+      const n = Number(s);
+      if (!Number.isInteger(n) || n < 0) throw new ConfigError(`--seeds: expected integers >= 0 separated by commas, got '${values.seeds}'`);
+      return n;
+    });
+    const out = values.out ?? newRunDir('runs').replace(/(\d{8}-\d{6})/, 'ablate-$1');
+    const md = await runAblation(out, given ?? resolveConfig(), { seeds, progress, log });
+    process.stdout.write(md);
+    return { code: 0 };
+  }
+  if (command === 'run') {
+    const out = values.out ?? newRunDir('runs');
+    const { run, config } = openRun(out, given ?? (new RunFolder(out).exists() ? null : resolveConfig()));
+    log(`molrl run: ${run.dir}`);
+    const md = await runPipeline(run, config, { progress, log });
+    process.stdout.write(md);
+    log(`report: ${run.path('report.md')}`);
+    return { code: 0 };
+  }
+  if (command === 'report') {
+    if (!values.out) throw new ConfigError('report: --out DIR (the run folder) is required');
+    const run = new RunFolder(values.out);
+    process.stdout.write(writeRunReport(run, run.readConfig()));
+    return { code: 0 };
+  }
+  if ((PHASES as readonly string[]).includes(command)) {
+    if (!values.out) throw new ConfigError(`${command}: --out DIR (the run folder) is required`);
+    const { run, config } = openRun(values.out, given ?? (new RunFolder(values.out).exists() ? null : resolveConfig()));
+    await runPhase(run, config, command as Phase, { progress, log, force: !!values.force });
+    return { code: 0 };
+  }
+  throw new ConfigError(`unknown command '${command}' (see molrl --help)`);
+}
+
+/** Entry point: exit codes 0 done, 1 error, 2 usage, 130 interrupted (the run folder resumes). */
+export async function cli(argv = process.argv.slice(2)): Promise<void> {
+  let interrupted = false;
+  process.on('SIGINT', () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    process.stderr.write('\ninterrupted: every phase resumes from its last checkpoint; run the same command with the same --out to go on\n');
+    process.exit(130);
+  });
+  try {
+    const { code } = await main(argv);
+    process.exit(code);
+  } catch (error) {
+    const e = error as Error;
+    process.stderr.write(`molrl: ${e instanceof ConfigError || e.name === 'TypeError' && /parseArgs|Unknown option/i.test(e.message) ? e.message : (e.stack ?? e.message)}\n`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Phase `grpo`: GRPO (or Dr.GRPO) on one-step tasks, starting from the base
+ * with MoL's adapter merged in; a fresh LoRA adapter trains, so the
+ * reference model (adapter off) is the MoL model. Rewards: the sandbox's
+ * multi-stage (0.1 parses / 0.4 runs / 1.0 correct) or binary reward.
+ */
+import { join } from 'node:path';
+import { applyLora } from '@molrl/lora';
+import { sandboxReward, trainGrpo, type ChatMessage } from '@molrl/grpo';
+import { createSandbox } from '@molrl/sandbox-reward';
+import type { PipelineConfig } from '../config.js';
+import { oneStepMessages } from '../env-text.js';
+import { readJsonl } from '../jsonl.js';
+import { loadStage, textCodec } from '../load.js';
+import type { RunFolder } from '../run-folder.js';
+import type { TaskRecord } from './data.js';
+import type { ProgressMode } from './mol.js';
+
+export interface GrpoSummary {
+  steps: number;
+  prompts: number;
+}
+
+export async function runGrpo(run: RunFolder, config: PipelineConfig, progress: ProgressMode = 'auto'): Promise<GrpoSummary> {
+  const { model, tokenizer } = await loadStage(run, config.model, 'mol');
+  const tasks = readJsonl<TaskRecord>(join(run.dataDir, 'grpo-tasks.jsonl'));
+  const lora = applyLora(model, { ...config.lora, seed: config.seed + 1, baseModelName: config.model });
+  const sandbox = await createSandbox({ workers: 2 });
+  const g = config.grpo;
+  try {
+    await trainGrpo({
+      model,
+      lora,
+      codec: textCodec(tokenizer),
+      train: tasks.map((t) => ({ prompt: oneStepMessages(t) as ChatMessage[], answer: t.answer, id: t.id })),
+      rewardFunctions: [sandboxReward(g.reward, { sandbox })],
+      config: {
+        outputDir: run.grpoDir,
+        lossType: g.lossType,
+        // Dr.GRPO drops the per-group std scaling along with the length normalisation.
+        scaleRewards: g.lossType === 'dr_grpo' ? 'none' : 'group',
+        numGenerations: g.numGenerations,
+        globalBatchSize: g.globalBatchSize,
+        microBatchSize: g.microBatchSize,
+        maxSteps: g.maxSteps,
+        maxCompletionLength: g.maxCompletionLength,
+        maxPromptLength: 256,
+        temperature: g.temperature,
+        learningRate: g.learningRate,
+        beta: g.beta,
+        saveSteps: g.saveSteps,
+        warmupSteps: 0,
+        lrSchedulerType: 'constant',
+        seed: config.seed,
+        progress,
+      },
+      resumeFromCheckpoint: true,
+    });
+    await lora.save(run.adapterDir('grpo'));
+  } finally {
+    await sandbox.close();
+    model.dispose();
+  }
+  return { steps: g.maxSteps, prompts: tasks.length };
+}

@@ -1,0 +1,112 @@
+/**
+ * The run folder: where each phase reads and writes, and `state.json`, the
+ * record of the phases finished (a phase that is not in it is run again, and
+ * resumes from its own checkpoints). See docs/run-folder.md.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { writeFileAtomicSync } from '@molrl/progress';
+import { ConfigError, validateConfig, type PipelineConfig } from './config.js';
+
+export const PHASES = ['data', 'mol', 'grpo', 'eval'] as const;
+export type Phase = (typeof PHASES)[number];
+
+export interface PhaseRecord {
+  finished: string;
+  seconds: number;
+  [key: string]: unknown;
+}
+
+export interface RunState {
+  version: 1;
+  phases: Partial<Record<Phase, PhaseRecord>>;
+}
+
+export class RunFolder {
+  readonly dir: string;
+  constructor(dir: string) {
+    this.dir = resolve(dir);
+  }
+
+  path(...parts: string[]): string {
+    return join(this.dir, ...parts);
+  }
+
+  get configFile(): string {
+    return this.path('config.json');
+  }
+
+  get stateFile(): string {
+    return this.path('state.json');
+  }
+
+  /** Traces, tasks and their manifest. */
+  get dataDir(): string {
+    return this.path('data');
+  }
+
+  get molDir(): string {
+    return this.path('mol');
+  }
+
+  get grpoDir(): string {
+    return this.path('grpo');
+  }
+
+  get evalDir(): string {
+    return this.path('eval');
+  }
+
+  /** The final adapter of a training phase (PEFT format). */
+  adapterDir(phase: 'mol' | 'grpo'): string {
+    return this.path(phase, 'adapter');
+  }
+
+  exists(): boolean {
+    return existsSync(this.configFile);
+  }
+
+  readConfig(): PipelineConfig {
+    if (!this.exists()) throw new ConfigError(`${this.configFile}: no run here (run \`molrl run --out ${this.dir}\` or \`molrl data --out ${this.dir}\` first)`);
+    return validateConfig(JSON.parse(readFileSync(this.configFile, 'utf8')), this.configFile);
+  }
+
+  writeConfig(config: PipelineConfig): void {
+    mkdirSync(this.dir, { recursive: true });
+    writeFileAtomicSync(this.configFile, JSON.stringify(config, null, 2) + '\n');
+  }
+
+  readState(): RunState {
+    if (!existsSync(this.stateFile)) return { version: 1, phases: {} };
+    return JSON.parse(readFileSync(this.stateFile, 'utf8')) as RunState;
+  }
+
+  isDone(phase: Phase): boolean {
+    return !!this.readState().phases[phase];
+  }
+
+  markDone(phase: Phase, record: Omit<PhaseRecord, 'finished'>): void {
+    const state = this.readState();
+    state.phases[phase] = { finished: new Date().toISOString(), ...record } as PhaseRecord;
+    writeFileAtomicSync(this.stateFile, JSON.stringify(state, null, 2) + '\n');
+  }
+
+  /** Forget a phase and every phase after it (their inputs changed). */
+  invalidateFrom(phase: Phase): void {
+    const state = this.readState();
+    for (const p of PHASES.slice(PHASES.indexOf(phase))) delete state.phases[p];
+    writeFileAtomicSync(this.stateFile, JSON.stringify(state, null, 2) + '\n');
+  }
+
+  requireDone(phase: Phase, by: Phase): void {
+    if (!this.isDone(phase)) throw new Error(`${by}: phase '${phase}' has not finished in ${this.dir} (run \`molrl ${phase} --out ${this.dir}\` first)`);
+  }
+}
+
+/** A new folder name under runs/: the UTC time to the second. */
+export function newRunDir(root = 'runs'): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+  let dir = join(root, stamp);
+  for (let i = 2; existsSync(dir); i++) dir = join(root, `${stamp}-${i}`);
+  return dir;
+}
