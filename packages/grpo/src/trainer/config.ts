@@ -37,7 +37,7 @@ export interface GRPOConfig {
   lossType: GrpoLossType;
   /** Reward scaling of the advantages (TRL `scale_rewards`). Default 'group' (TRL); Dr.GRPO uses 'none'. */
   scaleRewards: RewardScaling;
-  /** KL weight to the reference (the adapter off). Default 0 (TRL since 0.18; then no reference pass is made). */
+  /** KL weight to the reference (the adapter off). Default 0 (TRL's; then no reference pass is made). */
   beta: number;
   /** Lower clip range (TRL `epsilon`). Default 0.2. */
   epsilon: number;

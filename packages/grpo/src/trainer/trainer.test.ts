@@ -119,6 +119,9 @@ describe('GrpoTrainer', () => {
       'completions/clipped_ratio', 'kl', 'entropy', 'clip_ratio/low_mean', 'clip_ratio/high_mean', 'clip_ratio/region_mean', 'timing/rollout_s', 'timing/reward_s', 'timing/update_s', 'grad_norm']) {
       expect(records[0]![key], key).toBeTypeOf('number');
     }
+    // A fresh adapter (B = 0) is the reference model: no KL and ratio 1 on the first pass.
+    expect(result.steps[0]!.kl).toBeLessThan(1e-6);
+    expect(result.steps[0]!['clip_ratio/region_mean']).toBe(0);
     // The second pass over a batch sees a moved policy: ratios away from 1.
     expect(result.steps.filter((s) => s.iteration === 1).some((s) => s['clip_ratio/region_mean']! > 0 || s.kl! > 0)).toBe(true);
     expect(await model.namedParameters().get('model.layers.0.self_attn.q_proj.weight')!.data()).toEqual(base);
