@@ -1,0 +1,152 @@
+/**
+ * A local HTTP server that answers like the Hugging Face Hub for the calls
+ * @huggingface/hub makes when reading repos, so Hub-loading code is tested
+ * offline. Model repos live at the root, dataset repos under /datasets/:
+ *
+ *   POST /api/{models|datasets}/{repo}/paths-info/{revision}   body {paths, expand}
+ *   GET|HEAD /[datasets/]{repo}/{resolve|raw}/{revision}/{path}  Range: bytes=a-b honoured
+ *   GET /api/{models|datasets}/{repo}/tree/{revision}[/{path}]   folders and files, ?recursive=true for all depths
+ *   GET /api/{models|datasets}/{repo}[/revision/{revision}]      repo info with siblings
+ *
+ * A revision is "main", a branch/tag named in `refs`, or the repo's commit hash.
+ * Every request is recorded in `requests`; `Authorization` is checked when the
+ * repo has a `token`.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { prepareRepo, type HubRepo, type PreparedRepo } from './repo.js';
+
+export interface HubRequest {
+  method: string;
+  /** The request target as sent (path and query, not decoded). */
+  url: string;
+}
+
+export interface HubServer {
+  /** Base URL to pass as `hubUrl`, e.g. `http://127.0.0.1:41234`. */
+  url: string;
+  /** Every request received, in order. */
+  requests: HubRequest[];
+  close(): Promise<void>;
+}
+
+/** Starts a server on a free port of 127.0.0.1 serving `repos` (keyed by repo name, e.g. `org/model`). */
+export async function startHubServer(repos: Record<string, HubRepo>): Promise<HubServer> {
+  const requests: HubRequest[] = [];
+  const prepared = Object.entries(repos).map(([name, repo]) => prepareRepo(name, repo));
+  const find = (type: string, rest: string): { repo: PreparedRepo; tail: string } | null => {
+    // The repo name is the longest prefix of `rest` naming a known repo of this type.
+    const candidates = prepared.filter((r) => r.type === type && (rest === r.name || rest.startsWith(r.name + '/')));
+    candidates.sort((a, b) => b.name.length - a.name.length);
+    const repo = candidates[0];
+    return repo ? { repo, tail: rest.slice(repo.name.length + 1) } : null;
+  };
+  const send = (res: ServerResponse, status: number, body: string | Uint8Array, headers: Record<string, string> = {}) => {
+    res.writeHead(status, headers);
+    res.end(body);
+  };
+  const sendJson = (res: ServerResponse, value: unknown) => send(res, 200, JSON.stringify(value), { 'Content-Type': 'application/json' });
+  const notFound = (res: ServerResponse, code: string, message: string) =>
+    send(res, 404, JSON.stringify({ error: message }), { 'Content-Type': 'application/json', 'X-Error-Code': code, 'X-Error-Message': message });
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    requests.push({ method: req.method ?? 'GET', url: req.url ?? '' });
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    let path = decodeURIComponent(url.pathname).replace(/^\/+/, '');
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const body = Buffer.concat(chunks).toString('utf8');
+    const isApi = path.startsWith('api/');
+    if (isApi) path = path.slice(4);
+    let type = 'model';
+    if (isApi) {
+      const m = /^(models|datasets|spaces)\/(.*)$/.exec(path);
+      if (!m) return notFound(res, 'RepoNotFound', `no route ${url.pathname}`);
+      type = m[1].slice(0, -1);
+      path = m[2];
+    } else if (path.startsWith('datasets/')) {
+      type = 'dataset';
+      path = path.slice('datasets/'.length);
+    }
+    const found = find(type, path);
+    if (!found) return notFound(res, 'RepoNotFound', `repository ${path} not found`);
+    const { repo, tail } = found;
+    if (repo.token && req.headers.authorization !== `Bearer ${repo.token}`) {
+      return send(res, 401, JSON.stringify({ error: 'Invalid credentials' }), { 'Content-Type': 'application/json', 'X-Error-Code': 'GatedRepo' });
+    }
+    const [verb, revRaw, ...fileParts] = tail.split('/');
+    const revision = revRaw ?? 'main';
+    const lastCommit = { id: repo.commit, title: 'Upload', date: '2026-01-01T00:00:00.000Z' };
+    const entry = (p: string) => {
+      const file = repo.files.get(p)!;
+      return { type: 'file', path: p, oid: file.oid, size: file.data.length, ...(file.lfs ? { lfs: file.lfs } : {}), lastCommit };
+    };
+    if (isApi && verb === 'paths-info') {
+      if (!repo.refs.has(revision)) return notFound(res, 'RevisionNotFound', `revision ${revision} not found`);
+      const { paths } = JSON.parse(body || '{}') as { paths?: string[] };
+      return sendJson(res, (paths ?? []).filter((p) => repo.files.has(p)).map(entry));
+    }
+    if (isApi && verb === 'tree') {
+      if (!repo.refs.has(revision)) return notFound(res, 'RevisionNotFound', `revision ${revision} not found`);
+      // Like the Hub: entries under the folder (files and folders), all depths when recursive.
+      const prefix = fileParts.join('/');
+      const recursive = url.searchParams.get('recursive') === 'true';
+      const base = prefix ? prefix + '/' : '';
+      const dirs = new Set<string>();
+      const fileEntries: string[] = [];
+      for (const p of repo.files.keys()) {
+        if (!p.startsWith(base)) continue;
+        const rest = p.slice(base.length).split('/');
+        for (let d = 1; d < rest.length && (recursive || d === 1); d++) dirs.add(base + rest.slice(0, d).join('/'));
+        if (recursive || rest.length === 1) fileEntries.push(p);
+      }
+      return sendJson(res, [
+        ...[...dirs].sort().map((p) => ({ type: 'directory', path: p, oid: repo.directoryOid(p), size: 0 })),
+        ...fileEntries.sort().map(entry),
+      ]);
+    }
+    if (isApi && (verb === '' || verb === 'revision')) {
+      return sendJson(res, { id: repo.name, sha: repo.commit, private: false, siblings: [...repo.files.keys()].sort().map((rfilename) => ({ rfilename })) });
+    }
+    if (!isApi && (verb === 'resolve' || verb === 'raw')) {
+      if (!repo.refs.has(revision)) return notFound(res, 'RevisionNotFound', `revision ${revision} not found`);
+      const path = fileParts.join('/');
+      const file = repo.files.get(path);
+      if (!file) return notFound(res, 'EntryNotFound', `${path} not found in ${repo.name}`);
+      const { data } = file;
+      const headers: Record<string, string> = {
+        // The Hub's ETag is the LFS sha256 for LFS files and the git oid otherwise.
+        ETag: `"${file.lfs?.oid ?? file.oid}"`,
+        'X-Repo-Commit': repo.commit,
+        'Accept-Ranges': 'bytes',
+        'Content-Type': 'application/octet-stream',
+      };
+      const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
+      if (range) {
+        const start = Number(range[1]);
+        const end = range[2] === '' ? data.length - 1 : Math.min(Number(range[2]), data.length - 1);
+        headers['Content-Range'] = `bytes ${start}-${end}/${data.length}`;
+        headers['Content-Length'] = String(end - start + 1);
+        return send(res, 206, req.method === 'HEAD' ? '' : data.subarray(start, end + 1), headers);
+      }
+      headers['Content-Length'] = String(data.length);
+      return send(res, 200, req.method === 'HEAD' ? '' : data, headers);
+    }
+    return notFound(res, 'EntryNotFound', `no route ${url.pathname}`);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err) => send(res, 500, String(err)));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((err) => (err ? reject(err) : resolve()));
+      }),
+  };
+}
