@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readMetrics } from '@molrl/progress';
-import { logSoftmax, setBackend } from '@molrl/tensor';
+import { logSoftmax, memory, setBackend } from '@molrl/tensor';
 import { completionMask } from './completion-mask.js';
 import { completionLogps } from './logps.js';
 import { promptIndices } from './prompt-order.js';
@@ -152,6 +152,19 @@ describe('GrpoTrainer', () => {
     const pc = await c.lora.parameters()[1]!.data();
     pa.forEach((v, i) => expect(pc[i]).toBeCloseTo(v, 5));
     expect(readMetrics(join(dirB, 'metrics.jsonl')).map((r) => r.step)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('leaves no storage behind from one step to the next', async () => {
+    const { model, lora } = tinySetup();
+    const trainer = new GrpoTrainer({
+      model, lora, codec: charCodec, train, rewardFunctions: [shareOfA],
+      config: { ...baseConfig, outputDir: mkdtempSync(join(tmpdir(), 'grpo-mem-')), beta: 0.1, numIterations: 2 },
+    });
+    await trainer.step();
+    const after1 = memory().storages;
+    await trainer.step();
+    await trainer.step();
+    expect(memory().storages).toBe(after1);
   });
 
   it('names bad configuration', () => {

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import type { Qwen3ForCausalLM } from '@molrl/model';
 import type { LoraHandle } from '@molrl/lora';
 import { MetricsWriter, readMetrics, startProgress, truncateMetrics, writeFileAtomic, type MetricRecord } from '@molrl/progress';
-import { AdamW, clipGradNorm, warmupCosine, linearSchedule, mul, noGrad, sum, tensor, type LrSchedule, type Tensor } from '@molrl/tensor';
+import { AdamW, clipGradNorm, warmupCosine, linearSchedule, mul, noGrad, sum, tensor, tidy, type LrSchedule, type Tensor } from '@molrl/tensor';
 import { groupAdvantages, groupStds } from '../advantages.js';
 import { grpoLossTensors } from '../loss.js';
 import { grpoConfig, type GRPOConfig } from './config.js';
@@ -251,7 +251,7 @@ export class GrpoTrainer {
           const scaled = c.lossType === 'dapo' ? loss : mul(loss, 1 / ranges.length);
           scaled.backward();
           const maskT = tensor(mask);
-          const entropySum = noGrad(() => sum(mul(entropy!, maskT)));
+          const entropySum = noGrad(() => tidy(() => sum(mul(entropy!, maskT))));
           const tokens = await metricTensors.tokens.item();
           sums.loss += await scaled.item();
           sums.kl += metricTensors.kl ? await metricTensors.kl.item() : 0;
