@@ -154,6 +154,25 @@ describe('GrpoTrainer', () => {
     expect(readMetrics(join(dirB, 'metrics.jsonl')).map((r) => r.step)).toEqual([1, 2, 3, 4]);
   });
 
+  for (const lossType of ['grpo', 'dr_grpo', 'dapo'] as const) {
+    it(`accumulating micro-batches gives the whole batch's loss and gradient (${lossType})`, async () => {
+      const run = async (microBatchSize: number) => {
+        const { model, lora } = tinySetup();
+        const trainer = new GrpoTrainer({
+          model, lora, codec: charCodec, train, rewardFunctions: [shareOfA],
+          config: { ...baseConfig, microBatchSize, lossType, beta: 0.1, maxGradNorm: 1e9, outputDir: mkdtempSync(join(tmpdir(), 'grpo-acc-')) },
+        });
+        return (await trainer.step())[0]!;
+      };
+      const whole = await run(8);
+      const accumulated = await run(2);
+      expect(accumulated.reward).toBe(whole.reward);
+      expect(accumulated.loss).toBeCloseTo(whole.loss, 6);
+      expect(accumulated.grad_norm).toBeCloseTo(whole.grad_norm, 6);
+      expect(whole.grad_norm).toBeGreaterThan(0);
+    });
+  }
+
   it('leaves no storage behind from one step to the next', async () => {
     const { model, lora } = tinySetup();
     const trainer = new GrpoTrainer({
