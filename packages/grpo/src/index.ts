@@ -29,6 +29,8 @@ export {
 export {
   ModelRollouts,
   OpenAIRollouts,
+  vllmLoraSync,
+  type VllmLoraSyncOptions,
   type Completion,
   type ModelRolloutsOptions,
   type OpenAIRolloutsOptions,

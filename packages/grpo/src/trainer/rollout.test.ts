@@ -3,11 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, type Sandbox } from '@molrl/sandbox-reward';
 import { setBackend } from '@molrl/tensor';
-import { ModelRollouts, OpenAIRollouts, type RolloutRequest } from './rollout.js';
+import { ModelRollouts, OpenAIRollouts, vllmLoraSync, type RolloutRequest } from './rollout.js';
 import { sandboxReward, scoreRewards } from './rewards.js';
 import { EOS, charCodec, tinySetup } from './test-model.test-util.js';
 import { GrpoTrainer } from './trainer.js';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -28,7 +28,9 @@ function openAIServer(): Promise<{ server: Server; url: string; bodies: Record<s
     const text = (i: number) => 'a'.repeat(i === n - 1 ? (body.max_tokens as number) + 3 : i + 1);
     const reason = (i: number) => (i === n - 1 ? 'length' : 'stop');
     res.setHeader('content-type', 'application/json');
-    if (req.url === '/v1/completions') {
+    if (req.url === '/v1/load_lora_adapter' || req.url === '/v1/unload_lora_adapter') {
+      res.end('"Success"');
+    } else if (req.url === '/v1/completions') {
       res.end(JSON.stringify({ id: 'c', object: 'text_completion', created: 0, model: body.model, choices: Array.from({ length: n }, (_, i) => ({ index: n - 1 - i, text: text(n - 1 - i), finish_reason: reason(n - 1 - i), logprobs: null })) }));
     } else if (req.url === '/v1/chat/completions') {
       res.end(JSON.stringify({ id: 'c', object: 'chat.completion', created: 0, model: body.model, choices: Array.from({ length: n }, (_, i) => ({ index: i, message: { role: 'assistant', content: text(i) }, finish_reason: reason(i) })) }));
@@ -94,6 +96,32 @@ describe('OpenAIRollouts against a local OpenAI-compatible server', () => {
     expect(steps[0]!['completions/clipped_ratio']).toBeCloseTo(1 / 3, 6);
     expect(steps[0]!['rewards/length/mean']).toBeCloseTo((2 + 3 + 5) / 3, 6);
     expect(Number.isFinite(steps[0]!.loss)).toBe(true);
+  });
+
+  it('vllmLoraSync swaps the trained adapter into the server before each rollout batch', async () => {
+    await setBackend('cpu');
+    const { model, lora } = tinySetup();
+    const adapterDir = mkdtempSync(join(tmpdir(), 'grpo-sync-'));
+    const before = srv.bodies.length;
+    const trainer = new GrpoTrainer({
+      model,
+      lora,
+      codec: charCodec,
+      train: [{ prompt: 'abc' }],
+      rewardFunctions: [{ name: 'length', score: ({ completionIds }) => completionIds.map((ids) => ids.length) }],
+      rollouts: new OpenAIRollouts({ baseURL: srv.url, model: 'policy', codec: charCodec, eosTokenId: EOS, syncPolicy: vllmLoraSync({ baseURL: srv.url, loraName: 'policy', adapterDir }) }),
+      config: { outputDir: mkdtempSync(join(tmpdir(), 'grpo-sync-out-')), numGenerations: 3, globalBatchSize: 3, microBatchSize: 3, maxCompletionLength: 5, maxSteps: 2, progress: 'silent' },
+    });
+    await trainer.trainLoop();
+    const calls = srv.bodies.slice(before).map((b) => `${String(b.path)} ${String(b.lora_path ?? b.model)}`);
+    expect(calls).toEqual([
+      `/v1/load_lora_adapter ${adapterDir}/step-0`,
+      '/v1/completions policy',
+      '/v1/unload_lora_adapter undefined',
+      `/v1/load_lora_adapter ${adapterDir}/step-1`,
+      '/v1/completions policy',
+    ]);
+    expect(existsSync(join(adapterDir, 'step-1', 'adapter_model.safetensors'))).toBe(true);
   });
 });
 

@@ -8,6 +8,7 @@
  */
 import OpenAI from 'openai';
 import type { Qwen3ForCausalLM } from '@molrl/model';
+import type { LoraHandle } from '@molrl/lora';
 import type { ChatMessage } from './rewards.js';
 
 /** The part of a tokenizer the trainer uses (`@molrl/tokenize`'s `Tokenizer` fits). */
@@ -55,6 +56,11 @@ export interface RolloutSource {
   readonly name: string;
   /** Completions grouped by prompt: `result[p][g]`. */
   generate(request: RolloutRequest): Promise<Completion[][]>;
+  /**
+   * Called by the trainer before each rollout batch: a server-side source
+   * loads the current adapter here so it samples from the policy being trained.
+   */
+  syncPolicy?(lora: LoraHandle, step: number): Promise<void>;
 }
 
 export interface ModelRolloutsOptions {
@@ -121,6 +127,8 @@ export interface OpenAIRolloutsOptions {
   eosTokenId: number;
   /** Requests in flight at once (default 8). */
   concurrency?: number;
+  /** Brings the server's policy up to date with the adapter (e.g. `vllmLoraSync(...)`); without it the server keeps its own weights. */
+  syncPolicy?: (lora: LoraHandle, step: number) => Promise<void>;
 }
 
 /** Rollouts from an OpenAI-compatible server: one request per prompt with `n` = numGenerations. */
@@ -131,7 +139,10 @@ export class OpenAIRollouts implements RolloutSource {
     if (!options.client && !options.baseURL) throw new Error('OpenAIRollouts: give a client or a baseURL');
     if (!options.model) throw new Error('OpenAIRollouts: model (the served model name) is required');
     this.client = options.client ?? new OpenAI({ baseURL: options.baseURL, apiKey: options.apiKey ?? 'EMPTY' });
+    if (options.syncPolicy) this.syncPolicy = options.syncPolicy;
   }
+
+  syncPolicy?: (lora: LoraHandle, step: number) => Promise<void>;
 
   private finish(text: string, reason: string | null | undefined, max: number): Completion {
     const ids = this.options.codec.encode(text);
@@ -176,4 +187,37 @@ export class OpenAIRollouts implements RolloutSource {
     await Promise.all(Array.from({ length: Math.min(this.options.concurrency ?? 8, request.prompts.length) }, worker));
     return out;
   }
+}
+
+export interface VllmLoraSyncOptions {
+  /** The server's base URL, as for OpenAIRollouts (`http://host:8000/v1`). */
+  baseURL: string;
+  /** The name the adapter is served under: use it as OpenAIRollouts' `model`. */
+  loraName: string;
+  /** A folder the server can read (shared disk): the adapter is saved to `<dir>/step-<n>`. */
+  adapterDir: string;
+  apiKey?: string;
+}
+
+/**
+ * Keeps a vLLM server sampling from the adapter being trained: saves the
+ * adapter in PEFT's format and swaps it in through vLLM's runtime LoRA API
+ * (`/v1/unload_lora_adapter`, then `/v1/load_lora_adapter`; the server needs
+ * `--enable-lora` and `VLLM_ALLOW_RUNTIME_LORA_UPDATING=True`).
+ */
+export function vllmLoraSync(options: VllmLoraSyncOptions): (lora: LoraHandle, step: number) => Promise<void> {
+  const root = options.baseURL.replace(/\/+$/, '');
+  const headers = { 'content-type': 'application/json', ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}) };
+  let loaded = false;
+  return async (lora, step) => {
+    const path = `${options.adapterDir.replace(/\/+$/, '')}/step-${step}`;
+    await lora.save(path);
+    if (loaded) {
+      const res = await fetch(`${root}/unload_lora_adapter`, { method: 'POST', headers, body: JSON.stringify({ lora_name: options.loraName }) });
+      if (!res.ok) throw new Error(`vllmLoraSync: ${root}/unload_lora_adapter answered ${res.status}: ${await res.text()}`);
+    }
+    const res = await fetch(`${root}/load_lora_adapter`, { method: 'POST', headers, body: JSON.stringify({ lora_name: options.loraName, lora_path: path }) });
+    if (!res.ok) throw new Error(`vllmLoraSync: ${root}/load_lora_adapter answered ${res.status}: ${await res.text()}`);
+    loaded = true;
+  };
 }

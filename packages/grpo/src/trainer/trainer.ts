@@ -137,6 +137,7 @@ export class GrpoTrainer {
     const examples = promptIndices(this.train.length, c.seed, this.promptsSeen, promptCount).map((i) => this.train[i]!);
     const prompts = examples.map((ex) => this.prompt(ex));
     const t0 = performance.now();
+    if (this.rollouts.syncPolicy) await this.rollouts.syncPolicy(this.lora, this.optimizer.stepCount);
     const grouped = await this.rollouts.generate({
       prompts,
       numGenerations: g,
