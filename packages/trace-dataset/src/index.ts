@@ -51,3 +51,4 @@ export {
   type EnvironmentManifest,
 } from './env/generate.js';
 export { CHATML_VERBATIM_TEMPLATE } from './chatml.js';
+export { embeddedDatasetDir, EMBEDDED_COUNT, EMBEDDED_SEED } from './embedded.js';

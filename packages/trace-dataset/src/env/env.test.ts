@@ -10,6 +10,8 @@ import { externalApiUse } from '../external-api.js';
 import { readTraces } from '../read.js';
 import { generateTraces, writeEnvironmentDataset } from './generate.js';
 import { generateTasks, TASK_KINDS } from './tasks.js';
+import { oneStepPrompt } from './prompts.js';
+import { embeddedDatasetDir, EMBEDDED_COUNT, EMBEDDED_SEED } from '../embedded.js';
 
 let sandbox: Sandbox;
 beforeAll(async () => {
@@ -81,12 +83,38 @@ describe('generated traces', () => {
     const tasks = readFileSync(join(outDir, 'tasks.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(tasks).toHaveLength(10);
     expect(tasks.filter((t) => t.split === 'test')).toHaveLength(1);
-    expect(tasks[0].prompt.map((m: { role: string }) => m.role)).toEqual(['system', 'user']);
+    expect(Object.keys(tasks[0]).sort()).toEqual(['answer', 'id', 'kind', 'question', 'split']);
+    expect(oneStepPrompt(tasks[0])).toEqual([
+      { role: 'system', content: manifest.oneStepSystemPrompt },
+      { role: 'user', content: tasks[0].question },
+    ]);
     let read = 0;
     for await (const e of readTraces(join(outDir, 'train.parquet'), { idColumn: 'id' })) {
       expect(e.kind).toBe('trace');
       read++;
     }
     expect(read).toBe(8);
+  }, 120_000);
+});
+
+describe('the shipped data set', () => {
+  it('has the paper split sizes and is what the generator makes from its seed', async () => {
+    const dir = embeddedDatasetDir();
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    expect(manifest.counts).toMatchObject({ traces: EMBEDDED_COUNT, train: 3000, validation: 100, test: 200 });
+    expect(manifest.seed).toBe(EMBEDDED_SEED);
+    const shipped = new Map<string, unknown>();
+    let rejected = 0;
+    for (const split of ['train', 'validation', 'test']) {
+      for await (const e of readTraces(join(dir, manifest.files[split]), { idColumn: 'id' })) {
+        if (e.kind === 'trace') shipped.set(e.trace.id, e.trace.messages);
+        else rejected++;
+      }
+    }
+    expect(rejected).toBe(0);
+    expect(shipped.size).toBe(EMBEDDED_COUNT);
+    // The first traces, generated again now in the sandbox, are the shipped ones.
+    const again = await generateTraces({ count: 6, seed: EMBEDDED_SEED, sandbox, progress: { mode: 'silent' } });
+    for (const t of again) expect(shipped.get(t.id)).toEqual(t.messages);
   }, 120_000);
 });

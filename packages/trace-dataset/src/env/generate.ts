@@ -164,13 +164,16 @@ export interface EnvironmentManifest {
   format: 'jsonl' | 'parquet';
   counts: Record<SplitName, number> & { traces: number; correct: number; withMistakes: number; meanSteps: number };
   files: Record<SplitName | 'tasks', string>;
+  /** The one-step (GRPO) prompt's system message; the user message is the task's question. */
+  oneStepSystemPrompt: string;
   options: Record<string, unknown>;
 }
 
 /**
  * Generate traces and write train/validation/test (the CodeAgent-Traces schema),
- * `tasks.jsonl` (every task with its split, ground truth and one-step prompt: the
- * test split is the CodeAgent-Test-style evaluation set), and manifest.json.
+ * `tasks.jsonl` (every task with its split and ground truth: the test split is the
+ * CodeAgent-Test-style evaluation set; `oneStepPrompt(task)` gives its GRPO
+ * prompt), and manifest.json.
  */
 export async function writeEnvironmentDataset(options: EnvironmentDatasetOptions): Promise<EnvironmentManifest> {
   const seed = options.seed ?? 0;
@@ -185,7 +188,8 @@ export async function writeEnvironmentDataset(options: EnvironmentDatasetOptions
   }
   await writeJsonlAtomic(
     join(options.outDir, files.tasks),
-    traces.map((t, i) => ({ id: t.task_id, split: assignment[i], kind: t.kind, question: t.question, answer: t.true_answer, prompt: oneStepPrompt({ question: t.question }) })),
+    // The one-step prompt is oneStepPrompt(task): its system part is the same for all tasks, so it is in the manifest once.
+    traces.map((t, i) => ({ id: t.task_id, split: assignment[i], kind: t.kind, question: t.question, answer: t.true_answer })),
   );
   const manifest: EnvironmentManifest = {
     seed,
@@ -198,6 +202,7 @@ export async function writeEnvironmentDataset(options: EnvironmentDatasetOptions
       meanSteps: traces.reduce((a, t) => a + t.n_steps, 0) / Math.max(1, traces.length),
     },
     files,
+    oneStepSystemPrompt: oneStepPrompt({ question: '' })[0]!.content,
     options: { count: options.count, maxSteps: options.maxSteps ?? 6, policy: options.policy ?? {}, splits: options.splits ?? 'default' },
   };
   await writeFileAtomic(join(options.outDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
