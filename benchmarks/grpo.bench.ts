@@ -19,7 +19,7 @@
  *   node --import tsx --conditions=source benchmarks/grpo.bench.ts [--quick]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Bench } from 'tinybench';
 import { GrpoTrainer, sandboxReward, type GrpoStepMetrics, type TextCodec } from '@molrl/grpo';
@@ -119,4 +119,6 @@ const rows: ResultRow[] = [
   row({ case: 'share-update', impl, size, value: (100 * update) / total, unit: '%' }),
 ];
 printTable(rows);
+// Other work on the machine skews every number above: say how busy it was.
+console.log(`load average (1, 5, 15 min): ${loadavg().map((x) => x.toFixed(2)).join(', ')}`);
 console.log(`results: ${writeResults('grpo', rows)}`);
