@@ -66,6 +66,15 @@ describe('labelTrace', () => {
     expect(textOf(withUser.ids, withUser.labels, 'feedback')).toContain('What is 2**10?');
   });
 
+  it('observations stored as user messages (smolagents model input) are feedback; the task is not', () => {
+    const asUser = chat.map((m) => (m.role === 'tool' ? { ...m, role: 'user' } : m));
+    const l = labelTrace(asUser, tok);
+    expect(textOf(l.ids, l.labels, 'feedback')).toBe(chat[3]!.content + chat[5]!.content);
+    expect(textOf(l.ids, l.labels, 'prompt')).toBe('You solve tasks with Python.What is 2**10?');
+    const byRole = labelTrace(asUser, tok, { observationPattern: null });
+    expect(labelCounts(byRole).feedback).toBe(0);
+  });
+
   it('names a role it cannot label', () => {
     expect(() => labelTrace([{ role: 'narrator', content: 'x' }], tok)).toThrow(/messages\[0\]\.role: "narrator"/);
   });

@@ -27,9 +27,9 @@ const EMPTY_THINK = /<think>\s*<\/think>\s*/g;
  * `tokenizer.encodeChat(messages, options).ids`.
  */
 export function labelTrace(messages: ReadonlyArray<TraceMessage | ChatMessage>, tokenizer: Tokenizer, options: LabelTraceOptions = {}): LabelledTrace {
-  const { roleMap, roleLabels, mergeConsecutive, feedbackRoles, ...chatOptions } = options;
+  const { roleMap, roleLabels, mergeConsecutive, feedbackRoles, observationPattern, ...chatOptions } = options;
   const labelsByRole = feedbackRoles ? roleLabelsWithFeedback(feedbackRoles, roleLabels) : roleLabels;
-  const mapped = mapRoles(messages as TraceMessage[], { roleMap, roleLabels: labelsByRole, mergeConsecutive: mergeConsecutive ?? false });
+  const mapped = mapRoles(messages as TraceMessage[], { roleMap, roleLabels: labelsByRole, mergeConsecutive: mergeConsecutive ?? false, observationPattern });
   const enc = tokenizer.encodeChat(mapped.messages as ChatMessage[], chatOptions);
   const labels: TokenLabel[] = enc.messageIndex.map((m) => (m < 0 ? 'glue' : mapped.labels[m]!));
   const emptyThink = new Array<boolean>(enc.ids.length).fill(false);

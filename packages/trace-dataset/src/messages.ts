@@ -12,6 +12,13 @@ export type RoleMap = Record<string, string>;
 /** smolagents' roles mapped to chat-template roles (tool calls are the assistant's, responses the tool's). */
 export const SMOLAGENTS_ROLE_MAP: RoleMap = { 'tool-call': 'assistant', 'tool-response': 'tool' };
 
+/**
+ * Environment answers that a data set stores as `user` messages (smolagents sends
+ * tool responses to models as user turns; exports made from those model inputs
+ * keep them so): such a user message after the task is feedback.
+ */
+export const DEFAULT_OBSERVATION_PATTERN = /^\s*(?:Observation:|Call id: |Error:\n|Execution logs:)/;
+
 /** Data-set role -> MoL label of that message's tokens. */
 export type RoleLabels = Record<string, Exclude<TokenLabel, 'glue'>>;
 
@@ -84,6 +91,11 @@ export interface MapRolesOptions {
    * assistant message), with "\n" between them. Default false.
    */
   mergeConsecutive?: boolean;
+  /**
+   * A `user` message after the first one whose content matches is labelled
+   * feedback (default DEFAULT_OBSERVATION_PATTERN; null: labels by role only).
+   */
+  observationPattern?: RegExp | null;
 }
 
 /** Map data-set roles to chat roles, keeping each message's MoL label. */
@@ -91,12 +103,15 @@ export function mapRoles(messages: TraceMessage[], options: MapRolesOptions = {}
   const roleMap = options.roleMap ?? SMOLAGENTS_ROLE_MAP;
   const roleLabels = options.roleLabels ?? DEFAULT_ROLE_LABELS;
   const merge = options.mergeConsecutive ?? false;
+  const observation = options.observationPattern === undefined ? DEFAULT_OBSERVATION_PATTERN : options.observationPattern;
+  const firstUser = messages.findIndex((m) => m.role === 'user');
   const out: TraceMessage[] = [];
   const labels: Array<Exclude<TokenLabel, 'glue'>> = [];
   messages.forEach((m, i) => {
     const role = roleMap[m.role] ?? m.role;
-    const label = roleLabels[m.role] ?? roleLabels[role];
+    let label = roleLabels[m.role] ?? roleLabels[role];
     if (label === undefined) throw new TypeError(`messages[${i}].role: "${m.role}" has no label (add it to roleLabels)`);
+    if (label === 'prompt' && m.role === 'user' && i > firstUser && observation?.test(m.content)) label = 'feedback';
     const prev = out[out.length - 1];
     if (merge && prev && prev.role === role && labels[labels.length - 1] === label && role !== 'tool') {
       out[out.length - 1] = { ...prev, content: `${prev.content}\n${m.content}` };

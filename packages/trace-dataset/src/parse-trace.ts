@@ -3,7 +3,7 @@
  * steps of decision (y_t: thought + code, the assistant's message and its tool
  * call) and feedback (f_t: the tool responses that follow it).
  */
-import { normalizeMessages } from './messages.js';
+import { DEFAULT_OBSERVATION_PATTERN, normalizeMessages } from './messages.js';
 import type { Trace, TraceMessage, TraceStep } from './types.js';
 
 export interface TraceSchema {
@@ -15,6 +15,8 @@ export interface TraceSchema {
   decisionRoles?: string[];
   /** Roles of feedback (default tool, tool-response). */
   feedbackRoles?: string[];
+  /** User messages after the task that match are feedback too (default DEFAULT_OBSERVATION_PATTERN; null: none). */
+  observationPattern?: RegExp | null;
 }
 
 export class TraceParseError extends Error {
@@ -68,6 +70,7 @@ export function parseTrace(row: Record<string, unknown>, rowNumber: number, sour
   const column = schema.messagesColumn ?? 'messages';
   const decisionRoles = schema.decisionRoles ?? ['assistant', 'tool-call'];
   const feedbackRoles = schema.feedbackRoles ?? ['tool', 'tool-response'];
+  const observation = schema.observationPattern === undefined ? DEFAULT_OBSERVATION_PATTERN : schema.observationPattern;
   const fail = (reason: string): never => {
     throw new TraceParseError(source, rowNumber, reason);
   };
@@ -102,7 +105,7 @@ export function parseTrace(row: Record<string, unknown>, rowNumber: number, sour
       const code = extractCodeBlocks(m.content);
       for (const c of code) if (!current.code.includes(c)) current.code.push(c);
       lastWasFeedback = false;
-    } else if (feedbackRoles.includes(m.role)) {
+    } else if (feedbackRoles.includes(m.role) || (m.role === 'user' && i > taskIndex && observation?.test(m.content))) {
       if (!current) return;
       current.feedback += (current.feedback ? '\n' : '') + m.content;
       lastWasFeedback = true;

@@ -37,6 +37,17 @@ describe('external-API rule', () => {
   });
 });
 
+describe('parsing', () => {
+  it('takes observations stored as user messages as the step feedback', () => {
+    const row = localTrace(2);
+    row.messages = row.messages.filter((m) => m.role !== 'tool-call').map((m) => (m.role === 'tool-response' ? { ...m, role: 'user' } : m));
+    const t = parseTrace(row, 0, 'f');
+    expect(t.steps).toHaveLength(2);
+    expect(t.steps[0]!.feedback).toMatch(/^Observation:\nExecution logs:/);
+    expect(t.task).toBe('What is the sum of the squares of 1..12?');
+  });
+});
+
 describe('parsing helpers', () => {
   it('finds code in fences, <code> tags and tool-call arguments, and the final answer', () => {
     expect(extractCodeBlocks('Thought: x\nCode:\n```py\na = 1\n```<end_code>\n```python\nb = 2\n```')).toEqual(['a = 1', 'b = 2']);
@@ -60,6 +71,14 @@ describe('think blocks', () => {
     expect(out.map((m) => m.content)).toEqual(['task', EMPTY_THINK_BLOCK + 'Thought: go', 'Thought: no think here', EMPTY_THINK_BLOCK + 'Thought: x', '<think> not a decision </think>']);
     expect(out[3]).not.toHaveProperty('reasoning_content');
   });
+  it('a reasoning that closes in a later message is cleared too', () => {
+    const split = [
+      { role: 'assistant', content: '<think>\nstarts here' },
+      { role: 'assistant', content: 'and ends here\n</think>\n\nThought: go' },
+    ];
+    expect(applyThinkMode(split, 'clear').map((m) => m.content)).toEqual([EMPTY_THINK_BLOCK, EMPTY_THINK_BLOCK + 'Thought: go']);
+  });
+
   it('insert-empty gives every decision one empty block', () => {
     const out = applyThinkMode(msgs, 'insert-empty');
     expect(out.slice(1, 4).every((m) => m.content.startsWith(EMPTY_THINK_BLOCK) && !m.content.slice(1).includes('<think>'))).toBe(true);

@@ -23,8 +23,14 @@ export function applyThinkMode(messages: TraceMessage[], mode: ThinkMode, decisi
   if (mode === 'keep') return messages;
   return messages.map((m) => {
     if (!decisionRoles.includes(m.role)) return m;
-    const hadThink = m.content.includes('<think>') || (typeof m.reasoning_content === 'string' && m.reasoning_content.length > 0);
-    let body = m.content.replace(THINK_BLOCK, '');
+    const hadThink = m.content.includes('<think>') || m.content.includes('</think>') || (typeof m.reasoning_content === 'string' && m.reasoning_content.length > 0);
+    let body = m.content;
+    // A reasoning opened in an earlier message and closed in this one: its tail goes too.
+    const close = body.indexOf('</think>');
+    const firstOpen = body.indexOf('<think>');
+    const closesEarlier = close >= 0 && (firstOpen < 0 || close < firstOpen);
+    if (closesEarlier) body = body.slice(close + '</think>'.length);
+    body = body.replace(THINK_BLOCK, '');
     // An unclosed <think> (a cut reasoning) takes the rest of the message with it.
     const open = body.indexOf('<think>');
     if (open >= 0) body = body.slice(0, open);
