@@ -69,7 +69,7 @@ export interface PipelineConfig {
 export const DEFAULT_CONFIG: PipelineConfig = {
   model: DEFAULT_MODEL_DIR,
   seed: 0,
-  data: { traces: 24, validation: 4, maxSteps: 4, maxTokens: 512, grpoTasks: 32, evalTasks: 24, mathProblems: 8 },
+  data: { traces: 24, validation: 4, maxSteps: 4, maxTokens: 768, grpoTasks: 32, evalTasks: 24, mathProblems: 8 },
   lora: { r: 8, alpha: 16, dropout: 0.05 },
   mol: { mode: 'mol', eetb: false, learningRate: 1e-3, maxSteps: 10, microBatchSize: 2, globalBatchSize: 4, saveSteps: 2, evalSteps: 5 },
   grpo: {

@@ -15,6 +15,15 @@ export function withCompactSystemPrompt<M extends { role: string; content: unkno
   return messages.map((m) => (m.role === 'system' ? { ...m, content: COMPACT_AGENT_SYSTEM_PROMPT } : m));
 }
 
+/**
+ * A trace for a small context: the compact system prompt, and without
+ * smolagents' `tool-call` messages, which repeat the code of the decision
+ * just before them (about a third of a trace's tokens).
+ */
+export function compactTrace<M extends { role: string; content: unknown }>(messages: readonly M[]): M[] {
+  return withCompactSystemPrompt(messages.filter((m) => m.role !== 'tool-call'));
+}
+
 /** The one-step prompt (system + task) GRPO and the evaluation use. */
 export function oneStepMessages(task: Pick<Task, 'question'>): TraceMessage[] {
   return [

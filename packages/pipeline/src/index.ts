@@ -9,6 +9,6 @@ export { loadBase, loadStage, loadTokenizer, textCodec, type Stage, type LoadedM
 export { writeRunReport, evaluationTable } from './report/run-report.js';
 export { lineChartSvg, ticks, type Series, type LineChartOptions } from './report/line-chart.js';
 export { runAblation, meanStd, formatCells, finalReward, type AblationOptions } from './ablate.js';
-export { COMPACT_AGENT_SYSTEM_PROMPT, oneStepMessages, oneStepAnswer, withCompactSystemPrompt } from './env-text.js';
+export { COMPACT_AGENT_SYSTEM_PROMPT, oneStepMessages, oneStepAnswer, withCompactSystemPrompt, compactTrace } from './env-text.js';
 export { packLmRows, type LmRow } from './pack-text.js';
 export { main, cli, USAGE } from './cli.js';

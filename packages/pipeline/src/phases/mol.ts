@@ -10,7 +10,7 @@ import { trainMol, type TrainingRow } from '@molrl/mol-loss';
 import type { Tokenizer } from '@molrl/tokenize';
 import { labelTrace } from '@molrl/trace-dataset';
 import type { PipelineConfig } from '../config.js';
-import { withCompactSystemPrompt } from '../env-text.js';
+import { compactTrace } from '../env-text.js';
 import { readJsonl } from '../jsonl.js';
 import { loadBase } from '../load.js';
 import type { RunFolder } from '../run-folder.js';
@@ -21,7 +21,7 @@ export type ProgressMode = 'auto' | 'bar' | 'lines' | 'silent';
 /** Traces to labelled training rows, cut at maxTokens. */
 export function traceRows(traces: readonly TraceRecord[], tokenizer: Tokenizer, maxTokens: number): TrainingRow[] {
   return traces.map((t) => {
-    const labelled = labelTrace(withCompactSystemPrompt(t.messages), tokenizer);
+    const labelled = labelTrace(compactTrace(t.messages), tokenizer);
     const n = Math.min(maxTokens, labelled.ids.length);
     return { ids: labelled.ids.slice(0, n), labels: labelled.labels.slice(0, n), emptyThink: labelled.emptyThink.slice(0, n) };
   });
