@@ -307,7 +307,9 @@ def remove_tree(path):
 # Compiled once; executed per run in a fresh dict, so every object user code can
 # reach (final_answer, the output sinks, execute itself) belongs to this run only.
 FACTORY_SOURCE = r'''
-import sys, json, traceback, linecache, gc
+import sys, io, json, traceback, linecache, gc
+
+BUDGET = [0, False]
 
 class FinalAnswer(BaseException):
     pass
@@ -315,27 +317,21 @@ class FinalAnswer(BaseException):
 class OutputLimit(BaseException):
     pass
 
-class Budget:
-    def __init__(self, limit):
-        self.left = limit
-        self.exceeded = False
-
 class Sink:
-    def __init__(self, budget):
+    # Both streams draw on BUDGET, [bytes left, exceeded], shared by the run.
+    def __init__(self):
         self.parts = []
-        self.budget = budget
     def write(self, s):
         if not isinstance(s, str):
             raise TypeError(f'write() argument must be str, not {type(s).__name__}')
         n = len(s.encode('utf-8', 'replace'))
-        budget = self.budget
-        if n > budget.left:
-            if budget.left > 0:
-                self.parts.append(s.encode('utf-8', 'replace')[:budget.left].decode('utf-8', 'ignore'))
-            budget.left = 0
-            budget.exceeded = True
+        if n > BUDGET[0]:
+            if BUDGET[0] > 0:
+                self.parts.append(s.encode('utf-8', 'replace')[:BUDGET[0]].decode('utf-8', 'ignore'))
+            BUDGET[0] = 0
+            BUDGET[1] = True
             raise OutputLimit('output limit exceeded')
-        budget.left -= n
+        BUDGET[0] -= n
         self.parts.append(s)
         return len(s)
     def writelines(self, lines):
@@ -354,20 +350,6 @@ class Sink:
         return 'utf-8'
     def text(self):
         return ''.join(self.parts)
-
-class EmptyInput:
-    def read(self, *args):
-        return ''
-    def readline(self, *args):
-        return ''
-    def readlines(self, *args):
-        return []
-    def isatty(self):
-        return False
-    def readable(self):
-        return True
-    def __iter__(self):
-        return iter(())
 
 answer = {}
 
@@ -413,9 +395,9 @@ def describe(e):
             'traceback': tb}
 
 def execute():
-    budget = Budget(OUTPUT_LIMIT)
-    out, err = Sink(budget), Sink(budget)
-    sys.stdout, sys.stderr, sys.stdin = out, err, EmptyInput()
+    BUDGET[:] = [OUTPUT_LIMIT, False]
+    out, err = Sink(), Sink()
+    sys.stdout, sys.stderr, sys.stdin = out, err, io.StringIO('')
     user_globals = {'__name__': '__main__', '__builtins__': __builtins__, 'final_answer': final_answer}
     linecache.cache[USER_FILENAME] = (len(SOURCE), None, SOURCE.splitlines(True), USER_FILENAME)
     status, error, result, has_result = 'ok', None, None, False
@@ -435,7 +417,7 @@ def execute():
     except BaseException as e:
         status, error = 'runtime-error', describe(e)
     sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
-    if budget.exceeded and status != 'forbidden':
+    if BUDGET[1] and status != 'forbidden':
         status = 'output-limit'
     if 'value' in answer:
         result, has_result = answer['value'], True

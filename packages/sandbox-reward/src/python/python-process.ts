@@ -22,12 +22,13 @@ export function pyodideDir(): string {
  * denied by default.
  */
 export function workerNodeFlags(pyodide: string): string[] {
-  const major = Number(process.versions.node.split('.')[0]);
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
   return [
     major >= 23 ? '--permission' : '--experimental-permission',
     `--allow-fs-read=${join(pyodide, '*')}`,
     `--allow-fs-read=${join(WORKER_DIR, '*')}`,
-    '--disable-warning=ExperimentalWarning',
+    // Known from Node 20.11 on; the warning would only reach the piped stderr.
+    ...(major > 20 || minor >= 11 ? ['--disable-warning=ExperimentalWarning'] : []),
     // Pyodide's own JavaScript heap; the Python heap is bounded per run.
     '--max-old-space-size=256',
   ];
