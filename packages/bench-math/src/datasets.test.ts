@@ -1,10 +1,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startHubServer, type HubServer } from '@molrl/hub-test-server';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatasetError, loadBenchmark, loadBuiltin, loadJsonl } from './datasets.js';
-import { startHubServer, type HubServer } from './test-util/hub-server.test-util.js';
 
 describe('shipped benchmarks', () => {
   it('loads MATH-500 with subjects and levels, and both AIME sets', async () => {

@@ -1,9 +1,9 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startHubServer, type HubServer } from '@molrl/hub-test-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveModelDir } from './hub.js';
-import { startFakeHub, type FakeHub } from './hub-server.test-util.js';
 import { SafetensorsCheckpoint, writeSafetensorsCheckpoint } from './safetensors/checkpoint.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'molrl-hub-'));
@@ -18,12 +18,13 @@ async function folderFiles(sharded: boolean): Promise<Record<string, Uint8Array>
 }
 
 describe('Hub loading', () => {
-  let hub: FakeHub;
+  let hub: HubServer;
   beforeAll(async () => {
-    hub = await startFakeHub({
-      'org/single': await folderFiles(false),
-      'org/sharded': await folderFiles(true),
-      'org/empty': { 'config.json': new TextEncoder().encode('{}') },
+    const commit = 'a'.repeat(40);
+    hub = await startHubServer({
+      'org/single': { files: await folderFiles(false), commit },
+      'org/sharded': { files: await folderFiles(true), commit },
+      'org/empty': { files: { 'config.json': new TextEncoder().encode('{}') }, commit },
     });
   });
   afterAll(() => hub.close());
@@ -36,9 +37,9 @@ describe('Hub loading', () => {
     const ckpt = await SafetensorsCheckpoint.open(dir);
     expect(Array.from(await ckpt.readFloat32('t2'))).toEqual(new Array(8).fill(2));
     await ckpt.close();
-    const before = hub.requests.filter((r) => r.startsWith('GET')).length;
+    const before = hub.requests.filter((r) => r.method === 'GET').length;
     await resolveModelDir('org/single', { hubUrl: hub.url, cacheDir, revision: 'a'.repeat(40) });
-    expect(hub.requests.filter((r) => r.startsWith('GET')).length).toBe(before);
+    expect(hub.requests.filter((r) => r.method === 'GET').length).toBe(before);
   });
 
   it('records refs/<revision> and loads from the cache alone when offline', async () => {

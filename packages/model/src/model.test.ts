@@ -1,12 +1,12 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startHubServer } from '@molrl/hub-test-server';
 import { getBackend, setBackend, sum, mul, tensor } from '@molrl/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectedMeta, expectedTensor, FIXTURES, maxAbsDiff } from './fixtures.test-util.js';
 import { Qwen3ForCausalLM } from './model.js';
 import { f16ToF32, f32ToF16 } from './safetensors/dtypes.js';
-import { startFakeHub } from './hub-server.test-util.js';
 
 const meta = expectedMeta();
 // The backend under test: cpu by default; MOLRL_TEST_BACKEND=gpujs|webgpu checks the same values on another backend.
@@ -176,12 +176,12 @@ describe('checkpoint variants', () => {
   it('loads a sharded checkpoint from a Hub repo (local server speaking the Hub API) into the cache', async () => {
     const files: Record<string, Uint8Array> = {};
     for (const f of readdirSync(join(FIXTURES, 'tiny-sharded'))) files[f] = readFileSync(join(FIXTURES, 'tiny-sharded', f));
-    const hub = await startFakeHub({ 'molrl/tiny-qwen3': files });
+    const hub = await startHubServer({ 'molrl/tiny-qwen3': { files } });
     try {
       const cacheDir = tmp();
       const m = await Qwen3ForCausalLM.fromPretrained('molrl/tiny-qwen3', { hubUrl: hub.url, cacheDir, revision: 'main' });
       expect(maxAbsDiff(await (await m.forward(meta.input_ids)).logits.data(), (await expectedTensor('logits')).data)).toBeLessThan(1e-4);
-      expect(hub.requests.filter((r) => r.startsWith('GET') && r.includes('.safetensors')).length).toBeGreaterThanOrEqual(2);
+      expect(hub.requests.filter((r) => r.method === 'GET' && r.url.includes('.safetensors')).length).toBeGreaterThanOrEqual(2);
       await expect(Qwen3ForCausalLM.fromPretrained('molrl/other', { hubUrl: hub.url, cacheDir })).rejects.toThrow(/molrl\/other@main: downloading config.json failed/);
     } finally {
       await hub.close();

@@ -1,8 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startHubServer, type HubServer } from '@molrl/hub-test-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHubServer, type HubServer } from './test-util/hub-server.test-util.js';
 import { Tokenizer } from './tokenizer.js';
 import { trainBpeTokenizer } from './trainer.js';
 
@@ -62,31 +62,5 @@ describe('Tokenizer.fromHub against a local Hub', () => {
     const tok = await Tokenizer.fromHub('molrl/no-config', { hubUrl: hub.url, cacheDir: mkdtempSync(join(tmpdir(), 'molrl-hub-')) });
     expect(tok.encode('hello').length).toBeGreaterThan(0);
     expect(() => tok.applyChatTemplate([{ role: 'user', content: 'x' }])).toThrow(/chat_template: missing/);
-  });
-});
-
-describe('the local Hub server (test utility)', () => {
-  it('serves dataset files and listings to @huggingface/hub', async () => {
-    const { downloadFile, downloadFileToCacheDir, listFiles } = await import('@huggingface/hub');
-    const hub = await startHubServer({
-      'org/traces': { type: 'dataset', files: { 'data/train.jsonl': '{"a":1}\n', 'README.md': '# traces' } },
-    });
-    try {
-      const repo = { type: 'dataset' as const, name: 'org/traces' };
-      const blob = await downloadFile({ repo, path: 'data/train.jsonl', hubUrl: hub.url });
-      expect(await blob!.text()).toBe('{"a":1}\n');
-      const list = async (recursive: boolean) => {
-        const out: string[] = [];
-        for await (const f of listFiles({ repo, hubUrl: hub.url, recursive })) out.push(`${f.type}:${f.path}`);
-        return out;
-      };
-      expect(await list(true)).toEqual(['directory:data', 'file:README.md', 'file:data/train.jsonl']);
-      expect(await list(false)).toEqual(['directory:data', 'file:README.md']);
-      const local = await downloadFileToCacheDir({ repo, path: 'README.md', hubUrl: hub.url, cacheDir: mkdtempSync(join(tmpdir(), 'molrl-hub-')) });
-      expect(local).toMatch(/datasets--org--traces\/snapshots\/[0-9a-f]{40}\/README\.md$/);
-      await expect(downloadFile({ repo, path: 'missing.txt', hubUrl: hub.url })).resolves.toBeNull();
-    } finally {
-      await hub.close();
-    }
   });
 });
