@@ -91,7 +91,7 @@ export interface SandboxOptions {
   /**
    * Keep a loaded standby process beside every Python worker (default true),
    * so a worker killed for a timeout is replaced at once; costs one more
-   * process (~100-150 MB) per worker.
+   * process (~200 MB resident) per worker.
    */
   pythonStandby?: boolean;
 }
