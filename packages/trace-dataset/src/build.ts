@@ -14,6 +14,7 @@ import { MetricsWriter, startProgress, writeFileAtomic, type ProgressOptions } f
 import { fitContext, type ContextPolicy } from './context.js';
 import { DEFAULT_EXTERNAL_API_RULE, externalApiUse, type ExternalApiRule } from './external-api.js';
 import { labelCounts, labelTrace, type LabelTraceOptions } from './label.js';
+import { splitEmbeddedObservations } from './messages.js';
 import { readTraces, type TraceSource } from './read.js';
 import { assignSplits, splitSizes, type SplitName, type SplitSizes } from './splits.js';
 import { histogramSvg } from './svg.js';
@@ -28,6 +29,8 @@ export interface BuildOptions {
   schema?: TraceSchema;
   /** The external-API rule, or false to keep every trace (default: DEFAULT_EXTERNAL_API_RULE). */
   externalApi?: ExternalApiRule | false;
+  /** Split observations written inside assistant turns into tool-response messages (default false). */
+  splitObservations?: boolean;
   /** Default 'clear' (reasoning models); 'insert-empty' for non-reasoning ones; 'keep'. */
   think?: ThinkMode;
   label?: LabelTraceOptions;
@@ -164,7 +167,9 @@ function toRow(k: Kept): TraceRow {
           continue;
         }
       }
-      const messages = applyThinkMode(trace.messages, think, decisionRoles.filter((r) => r !== 'tool-call'));
+      const assistantRoles = decisionRoles.filter((r) => r !== 'tool-call');
+      const split = options.splitObservations ? splitEmbeddedObservations(trace.messages, assistantRoles) : trace.messages;
+      const messages = applyThinkMode(split, think, assistantRoles);
       let labelled;
       try {
         labelled = labelTrace(messages, options.tokenizer, options.label);
@@ -223,6 +228,7 @@ function toRow(k: Kept): TraceRow {
       schema: options.schema ?? {},
       externalApi: rule ? { ...rule, networkObservations: rule.networkObservations.map((r) => r.source) } : false,
       think,
+      splitObservations: options.splitObservations ?? false,
       label: options.label ?? {},
       context: { maxLength: options.context?.maxLength ?? 8192, overLength: options.context?.overLength ?? 'drop' },
       splits: options.splits ?? 'default',

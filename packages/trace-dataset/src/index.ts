@@ -3,6 +3,8 @@ export { labelTrace, labelCounts, type LabelTraceOptions } from './label.js';
 export {
   contentText,
   normalizeMessages,
+  splitEmbeddedObservations,
+  DEFAULT_OBSERVATION_PATTERN,
   mapRoles,
   roleLabelsWithFeedback,
   DEFAULT_ROLE_LABELS,

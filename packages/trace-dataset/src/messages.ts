@@ -122,3 +122,32 @@ export function mapRoles(messages: TraceMessage[], options: MapRolesOptions = {}
   });
   return { messages: out, labels };
 }
+
+/**
+ * Split observations written inside assistant messages (some exports keep the
+ * whole step, "Thought... Code... Observation: ...", in one assistant turn) into
+ * separate `tool-response` messages, so they are learned as feedback. A new
+ * observation starts at a line beginning with "Observation:" and runs until a
+ * line beginning with "Thought:" or the end.
+ */
+export function splitEmbeddedObservations(messages: TraceMessage[], decisionRoles: string[] = ['assistant']): TraceMessage[] {
+  const out: TraceMessage[] = [];
+  for (const m of messages) {
+    if (!decisionRoles.includes(m.role) || !/(^|\n)Observation:/.test(m.content)) {
+      out.push(m);
+      continue;
+    }
+    const parts = m.content.split(/(?=(?:^|\n)(?:Observation:|Thought:))/);
+    let decision = '';
+    for (const raw of parts) {
+      const part = raw.replace(/^\n/, '');
+      if (part.startsWith('Observation:')) {
+        if (decision) out.push({ ...m, content: decision });
+        decision = '';
+        out.push({ role: 'tool-response', content: part.replace(/\n+$/, '') });
+      } else decision += (decision ? '\n' : '') + part;
+    }
+    if (decision) out.push({ ...m, content: decision });
+  }
+  return out;
+}

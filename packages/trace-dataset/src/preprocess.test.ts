@@ -3,6 +3,7 @@ import { fitContext } from './context.js';
 import { declaredTools, externalApiUse, DEFAULT_EXTERNAL_API_RULE } from './external-api.js';
 import { feedbackShare, mixedBatches, packTraces } from './pack.js';
 import { extractCodeBlocks, lastFinalAnswer, parseTrace } from './parse-trace.js';
+import { splitEmbeddedObservations } from './messages.js';
 import { assignSplits, splitSizes } from './splits.js';
 import { histogramBins, histogramSvg, niceTicks } from './svg.js';
 import { applyThinkMode, EMPTY_THINK_BLOCK } from './think.js';
@@ -45,6 +46,23 @@ describe('parsing', () => {
     expect(t.steps).toHaveLength(2);
     expect(t.steps[0]!.feedback).toMatch(/^Observation:\nExecution logs:/);
     expect(t.task).toBe('What is the sum of the squares of 1..12?');
+  });
+});
+
+describe('observations inside assistant turns', () => {
+  it('are split out as tool-response messages, the decisions kept in order', () => {
+    const msgs = [
+      { role: 'user', content: 'New task:\nx' },
+      { role: 'assistant', content: 'Thought: a\nCode:\n```py\nprint(1)\n```<end_code>\nObservation:\nExecution logs:\n1\n\nThought: b\nCode:\n```py\nfinal_answer(1)\n```<end_code>\nObservation: 1' },
+    ];
+    expect(splitEmbeddedObservations(msgs)).toEqual([
+      msgs[0],
+      { role: 'assistant', content: 'Thought: a\nCode:\n```py\nprint(1)\n```<end_code>' },
+      { role: 'tool-response', content: 'Observation:\nExecution logs:\n1' },
+      { role: 'assistant', content: 'Thought: b\nCode:\n```py\nfinal_answer(1)\n```<end_code>' },
+      { role: 'tool-response', content: 'Observation: 1' },
+    ]);
+    expect(splitEmbeddedObservations([msgs[0]!])).toEqual([msgs[0]]);
   });
 });
 
