@@ -24,7 +24,8 @@ const TINY = {
 
 function runUntil(args: string[], ready: () => boolean): Promise<number | null> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(root, 'bin', 'molrl.js'), ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // The TypeScript source (not bin/, which prefers a possibly stale dist/).
+    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', join(root, 'src', 'cli-main.ts'), ...args], { stdio: ['ignore', 'ignore', 'pipe'], cwd: root });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const timer = setInterval(() => {
