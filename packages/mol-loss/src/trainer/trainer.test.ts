@@ -140,6 +140,33 @@ describe('MolTrainer', () => {
     expect(metrics.map((m) => m.step)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
+  it('trains on packed rows (segment ids) with per-sequence normalisation and the ce ablation', async () => {
+    const packed: TrainingRow[] = [];
+    for (let i = 0; i + 1 < train.length; i += 2) {
+      const [a, b] = [train[i]!, train[i + 1]!];
+      packed.push({
+        ids: [...a.ids, ...b.ids],
+        labels: [...a.labels, ...b.labels],
+        segmentIds: [...a.ids.map(() => 1), ...b.ids.map(() => 2)],
+      });
+    }
+    for (const mode of ['ce', 'mol'] as const) {
+      const { model, lora } = setup(0);
+      const outputDir = mkdtempSync(join(tmpdir(), 'mol-packed-'));
+      const result = await trainMol({
+        model,
+        lora,
+        train: packed,
+        config: { ...base, outputDir, mode, normalization: 'sequence', maxSteps: 3, saveSteps: 0 },
+      });
+      expect(result.steps).toHaveLength(3);
+      // Step 1 runs at the warmup's learning rate 0, so the adapter first moves in step 2.
+      if (mode === 'ce') expect(result.steps.every((s) => s.kl === 0)).toBe(true);
+      else expect(result.steps[2]!.kl).toBeGreaterThan(0);
+      expect(result.steps.every((s) => Number.isFinite(s.loss) && s.loss > 0)).toBe(true);
+    }
+  });
+
   it('rejects bad rows by index and field', () => {
     const { model, lora } = setup();
     const bad = [...train, { ids: [1, 2], labels: ['prompt'] as TokenLabel[] }];
