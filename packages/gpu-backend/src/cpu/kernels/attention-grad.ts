@@ -4,7 +4,7 @@ import type { KernelConfig } from '../../registry.js';
 import { assertInputCount, fmt, kernelError, sameShape } from '../../shape.js';
 import { floatInput, floatOutput, intInput } from '../host.js';
 import { ATTENTION_BLOCK_ROWS } from './attention.js';
-import { attentionDims, type AttentionAttrs } from './attention-shape.js';
+import { attentionDims, type AttentionAttrs } from '../../kernel-math/attention.js';
 import { gemmBlock } from './gemm-block.js';
 
 /**

@@ -3,7 +3,7 @@ import type { KernelArgs } from '../../backend.js';
 import type { KernelConfig } from '../../registry.js';
 import { assertInputCount } from '../../shape.js';
 import { floatInput, floatOutput, intInput } from '../host.js';
-import { attentionDims, type AttentionAttrs } from './attention-shape.js';
+import { attentionDims, type AttentionAttrs } from '../../kernel-math/attention.js';
 import { gemmBlock } from './gemm-block.js';
 
 /** Query rows processed together: one GEMM for their scores, one for their outputs. */

@@ -1,13 +1,8 @@
 import type { KernelArgs } from '../../backend.js';
 import type { KernelConfig } from '../../registry.js';
+import { ropeInverseFrequencies, type RopeAttrs } from '../../kernel-math/rope.js';
 import { assertInputCount, fmt, kernelError } from '../../shape.js';
 import { floatInput, floatOutput, intInput } from '../host.js';
-
-export interface RopeAttrs {
-  theta: number;
-  inverse?: boolean;
-  [attr: string]: unknown;
-}
 
 /**
  * Rotary embedding, Hugging Face rotate-half convention: element i pairs
@@ -60,14 +55,3 @@ export const ropeKernel: KernelConfig = {
     return out.info;
   },
 };
-
-/** inv_freq as transformers computes it: 1 / theta ** (arange(0, D, 2) / D), all in float32. */
-export function ropeInverseFrequencies(theta: number, d: number): Float32Array {
-  const half = d / 2;
-  const inv = new Float32Array(half);
-  for (let i = 0; i < half; i++) {
-    const exponent = Math.fround((2 * i) / d);
-    inv[i] = 1 / Math.fround(Math.pow(theta, exponent));
-  }
-  return inv;
-}

@@ -1,35 +1,9 @@
 import type { KernelArgs } from '../../backend.js';
 import type { KernelConfig } from '../../registry.js';
-import { assertInputCount, fmt, kernelError } from '../../shape.js';
+import { sliceSize, type SliceAttrs, type SliceGradAttrs } from '../../kernel-math/slice.js';
+import { assertInputCount, kernelError } from '../../shape.js';
 import { copyBlock } from '../copy-block.js';
 import { output, rawInput } from '../host.js';
-
-export interface SliceAttrs {
-  begin: number[];
-  size: number[];
-  [attr: string]: unknown;
-}
-
-export interface SliceGradAttrs {
-  begin: number[];
-  inputShape: number[];
-  [attr: string]: unknown;
-}
-
-/** Resolve slice attrs against a shape (size -1 = to the end), validating bounds. */
-export function sliceSize(kernel: string, shape: readonly number[], begin: readonly number[], size: readonly number[]): number[] {
-  if (!Array.isArray(begin) || !Array.isArray(size) || begin.length !== shape.length || size.length !== shape.length) {
-    throw kernelError(kernel, `begin ${JSON.stringify(begin)} and size ${JSON.stringify(size)} must have one entry per axis of ${fmt(shape)}`);
-  }
-  return shape.map((dim, i) => {
-    const b = begin[i];
-    const s = size[i] === -1 ? dim - b : size[i];
-    if (!Number.isInteger(b) || !Number.isInteger(s) || b < 0 || s < 0 || b + s > dim) {
-      throw kernelError(kernel, `begin ${fmt(begin)} size ${fmt(size)} is out of bounds for ${fmt(shape)} at axis ${i}`);
-    }
-    return s;
-  });
-}
 
 /** x[begin : begin + size], any dtype. */
 export const sliceKernel: KernelConfig = {

@@ -1,5 +1,5 @@
 import type { KernelFunc } from '../../backend.js';
-import { assertInputCount, assertSameShape, kernelError } from '../../shape.js';
+import { adamwScalars, assertAdamwArgs, type AdamwAttrs } from '../../kernel-math/adamw.js';
 import type { GpujsBackend } from '../backend.js';
 import { deviceKernel } from '../device-kernel.js';
 
@@ -46,38 +46,12 @@ const vi = Math.fround(beta2 * v[i] + (1.0 - beta2) * gi * gi);
 return p[i] * decay - (stepSize * mi) / (Math.sqrt(vi) / bc2Sqrt + eps);`,
 );
 
-export interface AdamwAttrs {
-  lr: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weightDecay: number;
-  step: number;
-  [attr: string]: unknown;
-}
-
 export const adamw: KernelFunc<AdamwAttrs> = ({ inputs, attrs, backend }) => {
-  assertInputCount('adamw', inputs, 4);
+  assertAdamwArgs(inputs, attrs);
   const be = backend as GpujsBackend;
   const [p, g, m, v] = inputs;
-  assertSameShape('adamw', ['param', 'grad', 'm', 'v'], [p.shape, g.shape, m.shape, v.shape]);
-  for (const [name, info] of [
-    ['param', p],
-    ['m', m],
-    ['v', v],
-  ] as const) {
-    if (info.storage.dtype !== 'float32') throw kernelError('adamw', `${name} must be float32 (updated in place), got ${info.storage.dtype}`);
-  }
-  for (const key of ['lr', 'beta1', 'beta2', 'eps', 'weightDecay', 'step'] as const) {
-    if (typeof attrs[key] !== 'number' || !Number.isFinite(attrs[key])) {
-      throw kernelError('adamw', `attrs.${key} must be a finite number, got ${String(attrs[key])}`);
-    }
-  }
-  const { lr, beta1, beta2, eps, weightDecay, step } = attrs;
-  if (!Number.isInteger(step) || step < 1) throw kernelError('adamw', `attrs.step must be an integer >= 1 (1-based), got ${step}`);
-  const decay = 1 - lr * weightDecay;
-  const stepSize = lr / (1 - Math.pow(beta1, step));
-  const bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, step));
+  const { beta1, beta2, eps } = attrs;
+  const { decay, stepSize, bc2Sqrt } = adamwScalars(attrs);
   be.launch(ADAMW_PARAM, p, () => [be.floats(p), be.floats(g), be.floats(m), be.floats(v), decay, beta1, beta2, stepSize, bc2Sqrt, eps]);
   be.launch(ADAMW_M, m, () => [be.floats(g), be.floats(m), beta1]);
   be.launch(ADAMW_V, v, () => [be.floats(g), be.floats(v), beta2]);

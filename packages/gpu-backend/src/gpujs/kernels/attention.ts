@@ -1,5 +1,5 @@
 import type { KernelFunc, TensorInfo } from '../../backend.js';
-import { attentionDims, type AttentionAttrs } from '../../cpu/kernels/attention-shape.js';
+import { attentionDims, type AttentionAttrs } from '../../kernel-math/attention.js';
 import { assertInputCount, fmt, kernelError, sameShape } from '../../shape.js';
 import type { GpujsBackend } from '../backend.js';
 import { deviceKernel, type ArgType } from '../device-kernel.js';

@@ -1,6 +1,6 @@
 import type { KernelFunc } from '../../backend.js';
-import { assertSeed, fillNormal, fillUniform } from '../../random/philox.js';
-import { assertInputCount, assertShape, kernelError } from '../../shape.js';
+import { assertRandomArgs, type RandomNormalAttrs, type RandomUniformAttrs } from '../../kernel-math/random.js';
+import { fillNormal, fillUniform } from '../../random/philox.js';
 import type { GpujsBackend } from '../backend.js';
 
 /**
@@ -10,31 +10,8 @@ import type { GpujsBackend } from '../backend.js';
  * integer types. The host stream is the one every backend must reproduce.
  */
 
-export interface RandomUniformAttrs {
-  shape: number[];
-  seed: number;
-  low?: number;
-  high?: number;
-  [attr: string]: unknown;
-}
-
-export interface RandomNormalAttrs {
-  shape: number[];
-  seed: number;
-  mean?: number;
-  std?: number;
-  [attr: string]: unknown;
-}
-
-function checkShape(kernel: string, shape: unknown): asserts shape is number[] {
-  if (!Array.isArray(shape)) throw kernelError(kernel, `attrs.shape must be an array, got ${String(shape)}`);
-  assertShape(kernel, 'shape', shape);
-}
-
 export const randomUniform: KernelFunc<RandomUniformAttrs> = ({ inputs, attrs, backend }) => {
-  assertInputCount('randomUniform', inputs, 0);
-  checkShape('randomUniform', attrs.shape);
-  assertSeed('randomUniform', attrs.seed);
+  assertRandomArgs('randomUniform', inputs, attrs);
   const be = backend as GpujsBackend;
   const out = be.output(attrs.shape);
   be.host(() => {
@@ -46,9 +23,7 @@ export const randomUniform: KernelFunc<RandomUniformAttrs> = ({ inputs, attrs, b
 };
 
 export const randomNormal: KernelFunc<RandomNormalAttrs> = ({ inputs, attrs, backend }) => {
-  assertInputCount('randomNormal', inputs, 0);
-  checkShape('randomNormal', attrs.shape);
-  assertSeed('randomNormal', attrs.seed);
+  assertRandomArgs('randomNormal', inputs, attrs);
   const be = backend as GpujsBackend;
   const out = be.output(attrs.shape);
   be.host(() => {

@@ -1,5 +1,5 @@
 import type { KernelFunc } from '../../backend.js';
-import { ropeInverseFrequencies } from '../../cpu/kernels/rope.js';
+import { ropeInverseFrequencies, type RopeAttrs } from '../../kernel-math/rope.js';
 import { assertInputCount, fmt, kernelError } from '../../shape.js';
 import type { GpujsBackend } from '../backend.js';
 import { deviceKernel } from '../device-kernel.js';
@@ -48,12 +48,6 @@ if (j < half) {
 }
 return x[idx] * c + x[idx - half] * s;`,
 );
-
-export interface RopeAttrs {
-  theta: number;
-  inverse?: boolean;
-  [attr: string]: unknown;
-}
 
 export const rope: KernelFunc<RopeAttrs> = ({ inputs, attrs, backend }) => {
   assertInputCount('rope', inputs, 2);

@@ -1,20 +1,8 @@
 import type { KernelFunc } from '../../backend.js';
+import { sliceSize, type SliceAttrs, type SliceGradAttrs } from '../../kernel-math/slice.js';
 import { assertInputCount, kernelError, stridesOf } from '../../shape.js';
-import { sliceSize } from '../../cpu/kernels/slice.js';
 import type { GpujsBackend } from '../backend.js';
 import { stridedGather, stridedPad } from './strided.js';
-
-export interface SliceAttrs {
-  begin: number[];
-  size: number[];
-  [attr: string]: unknown;
-}
-
-export interface SliceGradAttrs {
-  begin: number[];
-  inputShape: number[];
-  [attr: string]: unknown;
-}
 
 /** x[begin : begin + size] (size -1 = to the end); any dtype. */
 export const slice: KernelFunc<SliceAttrs> = ({ inputs, attrs, backend }) => {

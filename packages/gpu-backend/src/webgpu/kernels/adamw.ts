@@ -1,16 +1,7 @@
 import type { KernelFunc } from '../../backend.js';
+import { adamwScalars, type AdamwAttrs } from '../../kernel-math/adamw.js';
 import { FLAT_BUILTINS, FLAT_WG, grid } from '../program.js';
 import { buf, gpu, requireFloat32, requireInputs, sizeOf, WG } from './util.js';
-
-interface AdamwAttrs {
-  lr: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weightDecay: number;
-  step: number;
-  [k: string]: unknown;
-}
 
 /**
  * PyTorch AdamW, in place: p *= 1 - lr wd; m = b1 m + (1 - b1) g;
@@ -30,8 +21,7 @@ export const adamw: KernelFunc<AdamwAttrs> = ({ inputs, attrs, backend }) => {
   if (!Number.isInteger(attrs.step) || attrs.step < 1) throw new Error(`kernel 'adamw': attrs.step must be an integer >= 1, got ${attrs.step}`);
   const n = sizeOf(inputs[0]!.shape);
   if (n === 0) return;
-  const bc1 = 1 - attrs.beta1 ** attrs.step;
-  const bc2 = 1 - attrs.beta2 ** attrs.step;
+  const { decay, stepSize, bc2Sqrt } = adamwScalars(attrs);
   b.dispatch({
     name: 'adamw',
     code: /* wgsl */ `
@@ -54,9 +44,9 @@ export const adamw: KernelFunc<AdamwAttrs> = ({ inputs, attrs, backend }) => {
       n: ['u32', n],
       beta1: ['f32', attrs.beta1],
       beta2: ['f32', attrs.beta2],
-      decay: ['f32', 1 - attrs.lr * attrs.weightDecay],
-      stepSize: ['f32', attrs.lr / bc1],
-      sqrtBc2: ['f32', Math.sqrt(bc2)],
+      decay: ['f32', decay],
+      stepSize: ['f32', stepSize],
+      sqrtBc2: ['f32', bc2Sqrt],
       eps: ['f32', attrs.eps],
     },
     buffers: inputs.slice(0, 4).map((t, i) => buf(t, 'adamw', names[i])),

@@ -1,4 +1,5 @@
 import type { KernelFunc, TensorInfo } from '../../backend.js';
+import type { AttentionAttrs } from '../../kernel-math/attention.js';
 import type { WebgpuBackend } from '../backend.js';
 import { FLAT_BUILTINS, FLAT_WG, grid, type Params } from '../program.js';
 import type { WebgpuStorage } from '../storage.js';
@@ -10,13 +11,6 @@ import { buf, gpu, output, requireFloat32, requireInputs, requireInt32 } from '.
  * multiprocessor (256 would leave most of an H100 idle at T = 1024).
  */
 const WG = 64;
-
-export interface AttentionAttrs {
-  scale: number;
-  causal: boolean;
-  queryOffset?: number;
-  [k: string]: unknown;
-}
 
 interface AttentionPlan {
   B: number;

@@ -1,4 +1,5 @@
 import type { KernelFunc, TensorInfo } from '../../backend.js';
+import type { SliceAttrs, SliceGradAttrs } from '../../kernel-math/slice.js';
 import type { WebgpuBackend } from '../backend.js';
 import { FLAT_BUILTINS, FLAT_WG, grid, type Params } from '../program.js';
 import { buf, gpu, normAxis, output, requireInputs, sizeOf, stridesOf, WG } from './util.js';
@@ -75,7 +76,7 @@ export const transpose: KernelFunc<{ perm: number[] }> = ({ inputs, attrs, backe
   return stridedCopy(gpu(backend), 'transpose', x, p.map((a) => x.shape[a]!), p.map((a) => st[a]!), 0);
 };
 
-export const slice: KernelFunc<{ begin: number[]; size: number[] }> = ({ inputs, attrs, backend }) => {
+export const slice: KernelFunc<SliceAttrs> = ({ inputs, attrs, backend }) => {
   requireInputs(inputs, 1, 'slice');
   const x = inputs[0]!;
   require32(x, 'slice');
@@ -96,7 +97,7 @@ export const slice: KernelFunc<{ begin: number[]; size: number[] }> = ({ inputs,
 };
 
 /** Zeros of inputShape with dy at begin: one thread per output element, reading dy inside the window. */
-export const sliceGrad: KernelFunc<{ begin: number[]; inputShape: number[] }> = ({ inputs, attrs, backend }) => {
+export const sliceGrad: KernelFunc<SliceGradAttrs> = ({ inputs, attrs, backend }) => {
   requireInputs(inputs, 1, 'sliceGrad');
   const b = gpu(backend);
   const dy = inputs[0]!;

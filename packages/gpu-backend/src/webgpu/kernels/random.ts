@@ -1,4 +1,5 @@
 import type { KernelFunc } from '../../backend.js';
+import type { RandomNormalAttrs, RandomUniformAttrs } from '../../kernel-math/random.js';
 import { assertSeed } from '../../random/philox.js';
 import { FLAT_BUILTINS, FLAT_WG, grid } from '../program.js';
 import { buf, gpu, output, sizeOf, WG } from './util.js';
@@ -29,22 +30,6 @@ fn philox(counter: u32, key0: u32, key1: u32) -> vec4<u32> {
 fn uniform01(word: u32) -> f32 { return f32(word >> 8u) * 5.9604644775390625e-8; }
 `;
 
-interface UniformAttrs {
-  shape: number[];
-  seed: number;
-  low?: number;
-  high?: number;
-  [k: string]: unknown;
-}
-
-interface NormalAttrs {
-  shape: number[];
-  seed: number;
-  mean?: number;
-  std?: number;
-  [k: string]: unknown;
-}
-
 function seedWords(seed: number): [number, number] {
   return [seed >>> 0, Math.floor(seed / 4294967296) >>> 0];
 }
@@ -56,7 +41,7 @@ function checkShape(name: string, shape: unknown): asserts shape is number[] {
 }
 
 /** One thread per 4 elements (one Philox block). */
-export const randomUniform: KernelFunc<UniformAttrs> = ({ inputs, attrs, backend }) => {
+export const randomUniform: KernelFunc<RandomUniformAttrs> = ({ inputs, attrs, backend }) => {
   if (inputs.length !== 0) throw new Error(`kernel 'randomUniform': takes no inputs`);
   checkShape('randomUniform', attrs.shape);
   assertSeed('randomUniform', attrs.seed);
@@ -89,7 +74,7 @@ export const randomUniform: KernelFunc<UniformAttrs> = ({ inputs, attrs, backend
 };
 
 /** Box-Muller pairs (2p, 2p + 1) come from one Philox block: one thread per block makes two pairs. */
-export const randomNormal: KernelFunc<NormalAttrs> = ({ inputs, attrs, backend }) => {
+export const randomNormal: KernelFunc<RandomNormalAttrs> = ({ inputs, attrs, backend }) => {
   if (inputs.length !== 0) throw new Error(`kernel 'randomNormal': takes no inputs`);
   checkShape('randomNormal', attrs.shape);
   assertSeed('randomNormal', attrs.seed);

@@ -1,12 +1,7 @@
 import type { KernelFunc } from '../../backend.js';
+import type { RopeAttrs } from '../../kernel-math/rope.js';
 import { grid, FLAT_BUILTINS, FLAT_WG, type Params } from '../program.js';
 import { buf, gpu, output, requireFloat32, requireInputs, requireInt32, sizeOf, WG } from './util.js';
-
-interface RopeAttrs {
-  theta: number;
-  inverse?: boolean;
-  [k: string]: unknown;
-}
 
 /**
  * Rotate-half RoPE, one thread per (b, h, t, i < D/2) pair. inv_freq is

@@ -1,5 +1,6 @@
-import type { TensorInfo } from '../../backend.js';
-import { fmt, kernelError } from '../../shape.js';
+/** Attention attributes and the validation of q/k/v every backend applies. */
+import type { TensorInfo } from '../backend.js';
+import { fmt, kernelError } from '../shape.js';
 
 export interface AttentionAttrs {
   scale: number;
