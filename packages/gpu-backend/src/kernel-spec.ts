@@ -11,36 +11,29 @@
  * - Backward kernels are named `<forward>Grad` and take the upstream gradient first.
  */
 
-export type BinaryOp =
-  | 'add'
-  | 'sub'
-  | 'mul'
-  | 'div'
-  | 'maximum'
-  | 'minimum'
-  | 'pow'
-  | 'equal'
-  | 'notEqual'
-  | 'greater'
-  | 'greaterEqual'
-  | 'less'
-  | 'lessEqual';
+/** The binary elementwise kernels, in contract order. */
+export const BINARY_OPS = [
+  'add',
+  'sub',
+  'mul',
+  'div',
+  'maximum',
+  'minimum',
+  'pow',
+  'equal',
+  'notEqual',
+  'greater',
+  'greaterEqual',
+  'less',
+  'lessEqual',
+] as const;
 
-export type UnaryOp =
-  | 'neg'
-  | 'abs'
-  | 'exp'
-  | 'log'
-  | 'sqrt'
-  | 'rsqrt'
-  | 'square'
-  | 'reciprocal'
-  | 'silu'
-  | 'sigmoid'
-  | 'tanh'
-  | 'relu'
-  | 'isNaN'
-  | 'isInf';
+export type BinaryOp = (typeof BINARY_OPS)[number];
+
+/** The unary elementwise kernels, in contract order. */
+export const UNARY_OPS = ['neg', 'abs', 'exp', 'log', 'sqrt', 'rsqrt', 'square', 'reciprocal', 'silu', 'sigmoid', 'tanh', 'relu', 'isNaN', 'isInf'] as const;
+
+export type UnaryOp = (typeof UNARY_OPS)[number];
 
 export interface KernelSpec {
   name: string;
@@ -51,32 +44,14 @@ export interface KernelSpec {
   inPlace?: boolean;
 }
 
-const BINARY: KernelSpec[] = (
-  [
-    'add',
-    'sub',
-    'mul',
-    'div',
-    'maximum',
-    'minimum',
-    'pow',
-    'equal',
-    'notEqual',
-    'greater',
-    'greaterEqual',
-    'less',
-    'lessEqual',
-  ] as const
-).map((name) => ({
+const BINARY: KernelSpec[] = BINARY_OPS.map((name) => ({
   name,
   inputs: 'a, b (broadcastable)',
   attrs: '-',
   outputs: 'broadcast(a, b); comparisons give 1 or 0 as float32',
 }));
 
-const UNARY: KernelSpec[] = (
-  ['neg', 'abs', 'exp', 'log', 'sqrt', 'rsqrt', 'square', 'reciprocal', 'silu', 'sigmoid', 'tanh', 'relu', 'isNaN', 'isInf'] as const
-).map((name) => ({ name, inputs: 'x', attrs: '-', outputs: 'same shape as x (isNaN/isInf give 1 or 0)' }));
+const UNARY: KernelSpec[] = UNARY_OPS.map((name) => ({ name, inputs: 'x', attrs: '-', outputs: 'same shape as x (isNaN/isInf give 1 or 0)' }));
 
 export const KERNEL_SPECS: readonly KernelSpec[] = [
   ...BINARY,

@@ -30,6 +30,17 @@ export function registerKernel(config: KernelConfig): void {
   kernels.set(k, config);
 }
 
+/**
+ * Register a backend's kernel table, by contract name. A (name, backend) pair
+ * already registered is left as it is, so a kernel registered beforehand (a
+ * replacement under development) wins and registering twice is harmless.
+ */
+export function registerKernelTable(backend: string, table: Readonly<Record<string, KernelFunc<any>>>): void {
+  for (const [name, kernel] of Object.entries(table)) {
+    if (!hasKernel(name, backend)) registerKernel({ name, backend, kernel });
+  }
+}
+
 /** Remove a registration (tests and hot-swapping a kernel during development). */
 export function unregisterKernel(name: string, backend: string): void {
   kernels.delete(key(name, backend));

@@ -1,7 +1,6 @@
 import type { Backend } from '../backend.js';
 import type { DType } from '../dtype.js';
-import { BINARY_OPS } from '../cpu/kernels/binary.js';
-import { UNARY_OPS } from '../cpu/kernels/unary.js';
+import { BINARY_OPS, UNARY_OPS } from '../kernel-spec.js';
 import { uploadInput } from './host-data.js';
 import type { ConformanceCase, ErrorCase, HostInput, InputSpec, InputValues } from './types.js';
 

@@ -1,5 +1,5 @@
 import type { KernelFunc } from '../backend.js';
-import { registerKernel } from '../registry.js';
+import { registerKernelTable } from '../registry.js';
 import { adamw } from './kernels/adamw.js';
 import { argmax } from './kernels/argmax.js';
 import { attention, attentionGrad } from './kernels/attention.js';
@@ -57,4 +57,4 @@ export const GPUJS_KERNELS: Readonly<Record<string, KernelFunc<any>>> = {
   adamw,
 };
 
-for (const [name, kernel] of Object.entries(GPUJS_KERNELS)) registerKernel({ name, backend: 'gpujs', kernel });
+registerKernelTable('gpujs', GPUJS_KERNELS);

@@ -1,8 +1,9 @@
 import type { KernelFunc } from '../backend.js';
-import { hasKernel, registerKernel } from '../registry.js';
+import { BINARY_OPS, UNARY_OPS } from '../kernel-spec.js';
+import { registerKernelTable } from '../registry.js';
 import { adamw } from './kernels/adamw.js';
 import { attention, attentionGrad } from './kernels/attention.js';
-import { binaryKernel, BINARY_OPS } from './kernels/binary.js';
+import { binaryKernel } from './kernels/binary.js';
 import { cast, copy } from './kernels/cast.js';
 import { crossEntropy, crossEntropyGrad } from './kernels/cross-entropy.js';
 import { fill } from './kernels/fill.js';
@@ -18,7 +19,7 @@ import { rope } from './kernels/rope.js';
 import { scalarOp } from './kernels/scalar-op.js';
 import { siluGrad } from './kernels/silu-grad.js';
 import { rowOpKernel } from './kernels/softmax.js';
-import { unaryKernel, UNARY_OPS } from './kernels/unary.js';
+import { unaryKernel } from './kernels/unary.js';
 import { where } from './kernels/where.js';
 
 export const WEBGPU_KERNELS: Record<string, KernelFunc<any>> = {
@@ -66,8 +67,6 @@ export const WEBGPU_KERNELS: Record<string, KernelFunc<any>> = {
 
 /** Register every webgpu kernel (idempotent). */
 export function registerWebgpuKernels(): void {
-  for (const [name, kernel] of Object.entries(WEBGPU_KERNELS)) {
-    if (!hasKernel(name, 'webgpu')) registerKernel({ name, backend: 'webgpu', kernel });
-  }
+  registerKernelTable('webgpu', WEBGPU_KERNELS);
 }
 registerWebgpuKernels();

@@ -1,25 +1,9 @@
 import type { KernelArgs, KernelFunc } from '../../backend.js';
-import type { BinaryOp } from '../../kernel-spec.js';
+import { BINARY_OPS, type BinaryOp } from '../../kernel-spec.js';
 import type { KernelConfig } from '../../registry.js';
 import { assertInputCount, broadcastShapes } from '../../shape.js';
 import { forEachBroadcastRow } from '../broadcast.js';
 import { floatInput, floatOutput } from '../host.js';
-
-export const BINARY_OPS: readonly BinaryOp[] = [
-  'add',
-  'sub',
-  'mul',
-  'div',
-  'maximum',
-  'minimum',
-  'pow',
-  'equal',
-  'notEqual',
-  'greater',
-  'greaterEqual',
-  'less',
-  'lessEqual',
-];
 
 /**
  * out[o + i] = op(a[ai + i*as], b[bi + i*bs]) for i < n. One loop per op so

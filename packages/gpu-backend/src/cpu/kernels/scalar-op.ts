@@ -1,9 +1,9 @@
 import type { KernelArgs } from '../../backend.js';
-import type { BinaryOp } from '../../kernel-spec.js';
+import { BINARY_OPS, type BinaryOp } from '../../kernel-spec.js';
 import type { KernelConfig } from '../../registry.js';
 import { assertInputCount, kernelError } from '../../shape.js';
 import { floatInput, floatOutput } from '../host.js';
-import { BINARY_OPS, binaryRow } from './binary.js';
+import { binaryRow } from './binary.js';
 
 export interface ScalarOpAttrs {
   op: BinaryOp;

@@ -1,26 +1,9 @@
 import { expf } from '../expf.js';
 import type { KernelArgs, KernelFunc } from '../../backend.js';
-import type { UnaryOp } from '../../kernel-spec.js';
+import { UNARY_OPS, type UnaryOp } from '../../kernel-spec.js';
 import type { KernelConfig } from '../../registry.js';
 import { assertInputCount } from '../../shape.js';
 import { floatInput, floatOutput } from '../host.js';
-
-export const UNARY_OPS: readonly UnaryOp[] = [
-  'neg',
-  'abs',
-  'exp',
-  'log',
-  'sqrt',
-  'rsqrt',
-  'square',
-  'reciprocal',
-  'silu',
-  'sigmoid',
-  'tanh',
-  'relu',
-  'isNaN',
-  'isInf',
-];
 
 /** out[i] = op(x[i]); one loop per op. sigmoid/silu use the form that cannot overflow. */
 export function unaryLoop(op: UnaryOp, x: Float32Array, out: Float32Array): void {

@@ -1,5 +1,5 @@
 import type { KernelFunc } from '../../backend.js';
-import type { BinaryOp } from '../../kernel-spec.js';
+import { BINARY_OPS, type BinaryOp } from '../../kernel-spec.js';
 import { elementwise } from './elementwise.js';
 import { gpu, requireInputs } from './util.js';
 
@@ -42,11 +42,6 @@ export function binaryExpr(op: BinaryOp, a: string, b: string): string {
     default: throw new Error(`unknown binary op '${String(op)}'`);
   }
 }
-
-export const BINARY_OPS: readonly BinaryOp[] = [
-  'add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'pow',
-  'equal', 'notEqual', 'greater', 'greaterEqual', 'less', 'lessEqual',
-];
 
 export function binaryKernel(op: BinaryOp): KernelFunc {
   return ({ inputs, backend }) => {

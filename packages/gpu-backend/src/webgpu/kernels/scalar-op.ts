@@ -1,6 +1,6 @@
 import type { KernelFunc } from '../../backend.js';
-import type { BinaryOp } from '../../kernel-spec.js';
-import { binaryExpr, BINARY_OPS, JS_POW } from './binary.js';
+import { BINARY_OPS, type BinaryOp } from '../../kernel-spec.js';
+import { binaryExpr, JS_POW } from './binary.js';
 import { elementwise } from './elementwise.js';
 import { gpu, requireInputs } from './util.js';
 

@@ -1,5 +1,5 @@
 import type { KernelFunc } from '../../backend.js';
-import type { UnaryOp } from '../../kernel-spec.js';
+import { UNARY_OPS, type UnaryOp } from '../../kernel-spec.js';
 import { elementwise } from './elementwise.js';
 import { gpu, requireInputs } from './util.js';
 
@@ -23,10 +23,6 @@ export function unaryExpr(op: UnaryOp, x: string): string {
     default: throw new Error(`unknown unary op '${String(op)}'`);
   }
 }
-
-export const UNARY_OPS: readonly UnaryOp[] = [
-  'neg', 'abs', 'exp', 'log', 'sqrt', 'rsqrt', 'square', 'reciprocal', 'silu', 'sigmoid', 'tanh', 'relu', 'isNaN', 'isInf',
-];
 
 export function unaryKernel(op: UnaryOp): KernelFunc {
   return ({ inputs, backend }) => {
