@@ -1,15 +1,13 @@
 import type { Backend, TensorInfo } from '../../backend.js';
 import type { DType } from '../../dtype.js';
+import { sizeOf } from '../../shape.js';
 import type { WebgpuBackend } from '../backend.js';
 import { asWebgpuStorage } from '../storage.js';
 
-export const WG = 256;
+// The webgpu kernels take the shape arithmetic from here with the rest of their helpers.
+export { sizeOf, stridesOf } from '../../shape.js';
 
-export function sizeOf(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
+export const WG = 256;
 
 export function gpu(backend: Backend): WebgpuBackend {
   if (backend.name !== 'webgpu') throw new Error(`webgpu kernel called with backend '${backend.name}'`);
@@ -73,15 +71,4 @@ export function wgslType(dtype: DType): 'f32' | 'i32' {
   if (dtype === 'float32') return 'f32';
   if (dtype === 'int32') return 'i32';
   throw new Error(`dtype ${dtype} has no direct WGSL element type (cast it to float32 first)`);
-}
-
-/** Row-major strides. */
-export function stridesOf(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i]!;
-  }
-  return s;
 }
