@@ -13,7 +13,14 @@ export {
 } from './loss.js';
 export { grpoConfig, GRPO_DEFAULTS, type GRPOConfig } from './trainer/config.js';
 export { completionMask, type CompletionMask } from './trainer/completion-mask.js';
-export { completionLogps, type SequenceBatch, type TokenLogps } from './trainer/logps.js';
+export { completionLogps, type CompletionLogpsOptions, type SequenceBatch, type TokenLogps } from './trainer/logps.js';
+export {
+  tokenLogProbs,
+  DEFAULT_LOGPROB_ROW_CHUNK,
+  DEFAULT_LOGPROB_VOCAB_CHUNK,
+  type TokenLogProbsOptions,
+  type TokenLogProbsResult,
+} from './token-logprobs.js';
 export {
   sandboxReward,
   scoreRewards,

@@ -2,10 +2,13 @@
  * Per-token log-probabilities (and entropies) of completion tokens under the
  * model, as TRL's `_get_per_token_logps_and_entropies`: the logits are divided
  * by the sampling temperature first, prompts are left-padded so every
- * completion starts at the same column, completions right-padded.
+ * completion starts at the same column, completions right-padded. The LM
+ * head is applied by `tokenLogProbs`, vocabulary chunk by vocabulary chunk,
+ * so no [B, T, vocab] logits are formed.
  */
 import type { Qwen3ForCausalLM } from '@molrl/model';
-import { div, exp, logSoftmax, mul, neg, noGrad, reshape, slice, sum, takeAlongAxis, tensor, tidy, type Tensor } from '@molrl/tensor';
+import { reshape, slice, tidy, type Tensor } from '@molrl/tensor';
+import { tokenLogProbs } from '../token-logprobs.js';
 
 export interface SequenceBatch {
   prompts: readonly (readonly number[])[];
@@ -19,8 +22,21 @@ export interface TokenLogps {
   entropy?: Tensor;
 }
 
+export interface CompletionLogpsOptions {
+  /** The sampling temperature; logits are divided by it (0 or 1: unscaled). */
+  temperature: number;
+  entropy?: boolean;
+  padTokenId?: number;
+  /** `tokenLogProbs`' chunks: vocabulary columns and rows per pass. */
+  vocabChunk?: number;
+  rowChunk?: number;
+}
+
 /** Synchronous (so it can run under noGrad); the LM head is applied only to the completion columns. */
-export function completionLogps(model: Qwen3ForCausalLM, batch: SequenceBatch, options: { temperature: number; entropy?: boolean; padTokenId?: number }): TokenLogps {
+export function completionLogps(model: Qwen3ForCausalLM, batch: SequenceBatch, options: CompletionLogpsOptions): TokenLogps {
+  if (model.module.lmHead.adapter) {
+    throw new Error('completionLogps: the LM head has an adapter; log-probs are taken from model.lmHeadWeight, which would leave it out');
+  }
   const b = batch.prompts.length;
   const p = Math.max(...batch.prompts.map((r) => r.length));
   const t = Math.max(1, ...batch.completions.map((r) => r.length));
@@ -43,12 +59,16 @@ export function completionLogps(model: Qwen3ForCausalLM, batch: SequenceBatch, o
   const mask = attention.map((row) => row.slice(0, p + t - 1));
   return tidy(() => {
     const hidden = model.hiddenSync(inputs, { attentionMask: mask });
-    let scores = model.module.logits(slice(hidden, [0, p - 1, 0], [b, t, hidden.shape[2]!]));
-    if (options.temperature > 0 && options.temperature !== 1) scores = div(scores, options.temperature);
-    const logProbs = logSoftmax(scores, 2);
-    const picked = takeAlongAxis(logProbs, tensor(targets, [b, t], { dtype: 'int32' }));
-    const logps = reshape(picked, [b, t]);
-    const entropy = options.entropy ? noGrad(() => neg(sum(mul(exp(logProbs), logProbs), [2]))) : undefined;
-    return entropy ? { logps, entropy } : { logps };
+    const h = hidden.shape[2]!;
+    const rows = reshape(slice(hidden, [0, p - 1, 0], [b, t, h]), [b * t, h]);
+    const temperature = options.temperature > 0 ? options.temperature : 1;
+    const out = tokenLogProbs(rows, model.lmHeadWeight, targets, {
+      temperature,
+      entropy: options.entropy === true,
+      ...(options.vocabChunk !== undefined ? { vocabChunk: options.vocabChunk } : {}),
+      ...(options.rowChunk !== undefined ? { rowChunk: options.rowChunk } : {}),
+    });
+    const logps = reshape(out.logps, [b, t]);
+    return out.entropy ? { logps, entropy: reshape(out.entropy, [b, t]) } : { logps };
   });
 }

@@ -80,6 +80,10 @@ describe('completionLogps', () => {
     }
     const ent = await entropy!.data();
     expect(ent.every((e) => e > 0 && e <= Math.log(32) + 1e-4)).toBe(true);
+    // Small chunks (several vocabulary and row passes) give the same numbers.
+    const chunked = completionLogps(model, { prompts, completions }, { temperature: 0.7, entropy: true, vocabChunk: 5, rowChunk: 3 });
+    (await chunked.logps.data()).forEach((v, i) => expect(v).toBeCloseTo(got[i]!, 5));
+    (await chunked.entropy!.data()).forEach((v, i) => expect(v).toBeCloseTo(ent[i]!, 5));
   });
 });
 

@@ -1,0 +1,258 @@
+/**
+ * Per-token log-probabilities from final hidden states and the LM head,
+ * without the [N, V] logits (TRL's `selective_log_softmax`, fused with the
+ * LM head): rows go through the vocabulary chunk by chunk with an online
+ * log-sum-exp, so memory is rows x chunk whatever the vocabulary.
+ *
+ * With s = h / temperature and z = s W^T, per row:
+ *   logp = s . W_t - L,              L = logsumexp(z)
+ *   A    = softmax(z) W              (folded chunk by chunk like L)
+ *   entropy = L - A . s              (E_p[z] = A . s, so no per-chunk work)
+ *   d logp / d h = (W_t - A) / temperature
+ *   d logp / d W = (onehot(t) - softmax(z)) (x) s
+ * The [N, H] gradient rows are formed in the forward (they cost what the
+ * hidden states cost) and only scaled in the backward; the LM head's gradient,
+ * when it needs one, takes one more chunked pass with the saved L.
+ */
+import {
+  Tensor,
+  add,
+  cast,
+  clamp,
+  concat,
+  customOp,
+  dispose,
+  exp,
+  gather,
+  gradEnabled,
+  greaterEqual,
+  kernelOp,
+  less,
+  log,
+  logSumExp,
+  matmul,
+  maximum,
+  mul,
+  reshape,
+  slice,
+  sub,
+  sum,
+  tensor,
+  tidy,
+  zeros,
+} from '@molrl/tensor';
+
+/** Rows per pass: [rowChunk, vocabChunk] float32 logits are the largest buffer. */
+export const DEFAULT_LOGPROB_ROW_CHUNK = 1024;
+export const DEFAULT_LOGPROB_VOCAB_CHUNK = 8192;
+
+export interface TokenLogProbsOptions {
+  /** Logits are divided by it before the softmax (the sampling temperature, as TRL); default 1. */
+  temperature?: number;
+  /** Vocabulary columns per chunk; default 8192. */
+  vocabChunk?: number;
+  /** Rows per chunk; default 1024. */
+  rowChunk?: number;
+  /** Also return each row's entropy (same pass, no gradient). */
+  entropy?: boolean;
+}
+
+export interface TokenLogProbsResult {
+  /** [N]: log softmax(h W^T / temperature)[target] per row; gradients flow to the hidden states (and the LM head if it requires grad). */
+  logps: Tensor;
+  /** [N]: entropy of each row's temperature-scaled distribution, for metrics (no gradient flows back from it); only when asked. */
+  entropy?: Tensor;
+}
+
+function chunks(n: number, chunk: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let s = 0; s < n; s += chunk) out.push([s, Math.min(chunk, n - s)]);
+  return out;
+}
+
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < 1) throw new Error(`tokenLogProbs: ${name} must be a positive integer, got ${v}`);
+  return v;
+}
+
+function logAddExp(a: Tensor, b: Tensor): Tensor {
+  const m = maximum(a, b);
+  return add(m, log(add(exp(sub(a, m)), exp(sub(b, m)))));
+}
+
+/** Rows [c0, c0 + cols) of W as float32 (a bf16/f16 head is widened one chunk at a time). */
+function headRows(w: Tensor, c0: number, cols: number): Tensor {
+  const part = slice(w, [c0, 0], [cols, -1]);
+  return part.dtype === 'float32' ? part : cast(part, 'float32');
+}
+
+function asFloat(t: Tensor): Tensor {
+  return t.dtype === 'float32' ? t : cast(t, 'float32');
+}
+
+interface Online {
+  lse: Tensor; // [R, 1]
+  acc: Tensor | null; // [R, H]: softmax(z) W over the chunks so far, when wanted
+  target: Tensor; // [R, H]: W_t, picked from the chunk that holds each row's target
+}
+
+/**
+ * L = logsumexp(s W^T), W_t and, if `withAcc`, A = softmax(s W^T) W, one
+ * vocabulary chunk at a time. W_t is taken from the widened chunk, so a
+ * bf16/f16 head is never widened whole.
+ */
+function onlineSoftmax(s: Tensor, w: Tensor, targets: Tensor, vocabParts: [number, number][], withAcc: boolean): Online {
+  const rows = s.shape[0]!;
+  const tf = cast(targets, 'float32');
+  let st: Online | null = null;
+  for (const [c0, cols] of vocabParts) {
+    const prev: Online | null = st;
+    const next: Online = tidy(() => {
+      const wc = headRows(w, c0, cols);
+      const zc = matmul(s, wc, { transposeB: true });
+      const lc = logSumExp(zc, 1, { keepDims: true });
+      const ac = withAcc ? matmul(exp(sub(zc, lc)), wc) : null;
+      const local = cast(clamp(sub(tf, c0), 0, cols - 1), 'int32');
+      const inChunk = reshape(mul(greaterEqual(tf, c0), less(tf, c0 + cols)), [rows, 1]);
+      const picked = mul(gather(wc, local), inChunk);
+      if (!prev) return { lse: lc, acc: ac, target: picked };
+      const lse = logAddExp(prev.lse, lc);
+      const acc = ac && prev.acc ? add(mul(prev.acc, exp(sub(prev.lse, lse))), mul(ac, exp(sub(lc, lse)))) : null;
+      return { lse, acc, target: add(prev.target, picked) };
+    });
+    if (prev) dispose(prev);
+    st = next;
+  }
+  return st!;
+}
+
+/** Host targets checked against the vocabulary, or null for a device tensor. */
+function hostTargets(targets: Tensor | ArrayLike<number>, n: number, v: number): Int32Array | null {
+  if (targets instanceof Tensor) {
+    if (targets.size !== n) throw new Error(`tokenLogProbs: targets has shape [${targets.shape.join(', ')}], expected ${n} entries (one per row)`);
+    return null;
+  }
+  if (targets.length !== n) throw new Error(`tokenLogProbs: ${targets.length} targets for ${n} rows of hidden states`);
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const t = targets[i]!;
+    if (!Number.isInteger(t) || t < 0 || t >= v) throw new Error(`tokenLogProbs: targets[${i}] = ${t} is not a token id in [0, ${v})`);
+    out[i] = t;
+  }
+  return out;
+}
+
+/**
+ * log softmax(hidden W^T / temperature)[target] per row, never forming
+ * [N, V]. `hidden` is [N, H] (or [..., H], flattened to rows), `lmHeadWeight`
+ * [V, H] (`model.lmHeadWeight`; float32, bfloat16 or float16), `targets` N
+ * token ids (array or int32 tensor).
+ */
+export function tokenLogProbs(
+  hidden: Tensor,
+  lmHeadWeight: Tensor,
+  targets: Tensor | ArrayLike<number>,
+  options: TokenLogProbsOptions = {},
+): TokenLogProbsResult {
+  if (hidden.rank < 2) throw new Error(`tokenLogProbs: hidden must be [N, H], got [${hidden.shape.join(', ')}]`);
+  if (lmHeadWeight.rank !== 2) throw new Error(`tokenLogProbs: lmHeadWeight must be [V, H], got [${lmHeadWeight.shape.join(', ')}]`);
+  const h = hidden.shape[hidden.rank - 1]!;
+  const [v, hw] = lmHeadWeight.shape as [number, number];
+  if (hw !== h) throw new Error(`tokenLogProbs: lmHeadWeight [${v}, ${hw}] does not match hidden size ${h}`);
+  const n = hidden.size / h;
+  const temperature = options.temperature ?? 1;
+  if (!(temperature > 0) || !Number.isFinite(temperature)) throw new Error(`tokenLogProbs: temperature must be a positive number, got ${temperature}`);
+  const rowChunk = positiveInteger('rowChunk', options.rowChunk, DEFAULT_LOGPROB_ROW_CHUNK);
+  const vocabParts = chunks(v, positiveInteger('vocabChunk', options.vocabChunk, DEFAULT_LOGPROB_VOCAB_CHUNK));
+  const host = hostTargets(targets, n, v);
+  const wantEntropy = options.entropy === true;
+  const grad = gradEnabled();
+  const hiddenNeedsGrad = grad && hidden.requiresGrad;
+  const headNeedsGrad = grad && lmHeadWeight.requiresGrad;
+  const withAcc = hiddenNeedsGrad || wantEntropy;
+  const invT = 1 / temperature;
+
+  const op = customOp(
+    'tokenLogProbs',
+    (inputs, ctx) => {
+      const x = reshape(asFloat(inputs[0]!), [n, h]);
+      const w = inputs[1]!;
+      const tg = reshape(inputs[2]!, [n]);
+      const logps: Tensor[] = [];
+      const entropies: Tensor[] = [];
+      const grads: Tensor[] = [];
+      const lses: Tensor[] = [];
+      for (const [r0, rows] of chunks(n, rowChunk)) {
+        const out = tidy(() => {
+          const s = mul(slice(x, [r0, 0], [rows, h]), invT);
+          const st = onlineSoftmax(s, w, slice(tg, [r0], [rows]), vocabParts, withAcc);
+          const wt = st.target;
+          const lse = reshape(st.lse, [rows]);
+          const part: { logp: Tensor; entropy?: Tensor; grad?: Tensor; lse: Tensor } = { logp: sub(sum(mul(s, wt), 1), lse), lse };
+          if (wantEntropy) part.entropy = sub(lse, sum(mul(st.acc!, s), 1));
+          if (hiddenNeedsGrad) part.grad = mul(sub(wt, st.acc!), invT);
+          return part;
+        });
+        logps.push(out.logp);
+        lses.push(out.lse);
+        if (out.entropy) entropies.push(out.entropy);
+        if (out.grad) grads.push(out.grad);
+      }
+      const join = (parts: Tensor[]) => (parts.length === 1 ? parts[0]! : concat(parts, 0));
+      if (hiddenNeedsGrad) ctx.save(join(grads));
+      if (headNeedsGrad) ctx.save(x, w, tg, join(lses));
+      const outputs = [join(logps)];
+      if (wantEntropy) outputs.push(join(entropies));
+      return outputs;
+    },
+    (outGrads, saved) => tidy(() => {
+      const g = reshape(outGrads[0]!, [n, 1]);
+      let k = 0;
+      const dHidden = hiddenNeedsGrad ? reshape(mul(saved[k++]!, g), hidden.shape) : null;
+      let dWeight: Tensor | null = null;
+      if (headNeedsGrad) {
+        const [x, w, tg, lse] = [saved[k++]!, saved[k++]!, saved[k++]!, saved[k++]!];
+        dWeight = headGrad(x, w, tg, lse, g, invT, rowChunk, vocabParts);
+        if (dWeight.dtype !== lmHeadWeight.dtype) dWeight = cast(dWeight, lmHeadWeight.dtype);
+      }
+      return [dHidden, dWeight, null];
+    }),
+  );
+
+  const targetsTensor = host ? tensor(host, [n], { dtype: 'int32' }) : (targets as Tensor);
+  const outputs = op(hidden, lmHeadWeight, targetsTensor);
+  if (host) targetsTensor.dispose();
+  return wantEntropy ? { logps: outputs[0]!, entropy: outputs[1]! } : { logps: outputs[0]! };
+}
+
+/**
+ * dW = sum over rows of g (onehot(t) - softmax(z)) (x) s, a [chunk, H] block
+ * per vocabulary chunk (the softmax from the saved log-sum-exp), then g s
+ * scattered onto the target rows.
+ */
+function headGrad(x: Tensor, w: Tensor, tg: Tensor, lse: Tensor, g: Tensor, invT: number, rowChunk: number, vocabParts: [number, number][]): Tensor {
+  const [n, h] = x.shape as [number, number];
+  const v = w.shape[0]!;
+  const blocks: Tensor[] = vocabParts.map(([, cols]) => zeros([cols, h]).keep());
+  for (const [r0, rows] of chunks(n, rowChunk)) {
+    tidy(() => {
+      const s = mul(slice(x, [r0, 0], [rows, h]), invT);
+      const l = reshape(slice(lse, [r0], [rows]), [rows, 1]);
+      const gr = slice(g, [r0, 0], [rows, 1]);
+      vocabParts.forEach(([c0, cols], j) => {
+        const next = tidy(() => {
+          const p = exp(sub(matmul(s, headRows(w, c0, cols), { transposeB: true }), l));
+          return sub(blocks[j]!, matmul(mul(p, gr), s, { transposeA: true })).keep();
+        });
+        blocks[j]!.dispose();
+        blocks[j] = next;
+      });
+    });
+  }
+  let dW = blocks.length === 1 ? blocks[0]!.clone() : concat(blocks, 0);
+  for (const block of blocks) block.dispose();
+  const [onTargets] = kernelOp('scatterAddRows', [mul(mul(x, invT), g), tg], { numRows: v });
+  dW = add(dW, onTargets!);
+  return dW;
+}
