@@ -1,10 +1,11 @@
 import type { Backend, KernelAttrs, MemoryInfo, Storage, TensorInfo } from '../backend.js';
 import { bytesPerElement, DTYPES, type DType } from '../dtype.js';
 import { bfloat16ArrayToFloat32, float16ArrayToFloat32, float32ArrayToBfloat16, float32ArrayToFloat16 } from '../dtype-convert.js';
+import { allocHostArray } from '../host-array.js';
 import { getKernel } from '../registry.js';
 import { CompiledKernels, type DeviceKernel } from './device-kernel.js';
 import type { GpujsGPU, GpujsMode, GpujsResult } from './modes.js';
-import { emptyHostArray, GpujsStorage, type HostArray } from './storage.js';
+import { GpujsStorage, type HostArray } from './storage.js';
 
 /**
  * The gpujs backend: the kernel set on gpu.js, in one of its modes.
@@ -64,7 +65,7 @@ export class GpujsBackend implements Backend {
     this.checkUsable();
     checkSize(size, 'alloc');
     checkDType(dtype, 'alloc');
-    return this.track(new GpujsStorage(size, dtype, emptyHostArray(size, dtype)));
+    return this.track(new GpujsStorage(size, dtype, allocHostArray(size, dtype)));
   }
 
   upload(data: Float32Array | Int32Array | Uint16Array, dtype: DType): Storage {
@@ -167,7 +168,7 @@ export class GpujsBackend implements Backend {
    */
   output(shape: readonly number[], dtype: DType = 'float32'): TensorInfo {
     const size = shape.reduce((a, b) => a * b, 1);
-    const storage = this.track(new GpujsStorage(size, dtype, emptyHostArray(0, dtype)));
+    const storage = this.track(new GpujsStorage(size, dtype, allocHostArray(0, dtype)));
     this.allocations?.push(storage);
     return { storage, shape: [...shape], dtype };
   }

@@ -1,7 +1,8 @@
 import type { Storage } from '../backend.js';
 import type { DType } from '../dtype.js';
+import type { HostArray } from '../host-array.js';
 
-export type HostArray = Float32Array | Int32Array | Uint16Array;
+export type { HostArray } from '../host-array.js';
 
 /**
  * A gpujs storage lives in host memory: gpu.js takes typed arrays as kernel
@@ -19,18 +20,4 @@ export class GpujsStorage implements Storage {
     readonly dtype: DType,
     public data: HostArray,
   ) {}
-}
-
-export function emptyHostArray(size: number, dtype: DType): HostArray {
-  switch (dtype) {
-    case 'float32':
-      return new Float32Array(size);
-    case 'int32':
-      return new Int32Array(size);
-    case 'float16':
-    case 'bfloat16':
-      return new Uint16Array(size);
-    default:
-      throw new Error(`gpujs: unknown dtype '${String(dtype)}'`);
-  }
 }

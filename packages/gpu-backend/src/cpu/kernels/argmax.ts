@@ -1,12 +1,8 @@
 import type { KernelArgs } from '../../backend.js';
 import type { KernelConfig } from '../../registry.js';
 import { assertInputCount, fmt, kernelError, normalizeAxis, splitAtAxis } from '../../shape.js';
+import type { ArgmaxAttrs } from '../../kernel-attrs.js';
 import { floatInput, output } from '../host.js';
-
-export interface ArgmaxAttrs {
-  axis: number;
-  [attr: string]: unknown;
-}
 
 /** Index of the first maximum along axis; a NaN counts as the maximum (the first NaN wins). */
 export const argmaxKernel: KernelConfig = {

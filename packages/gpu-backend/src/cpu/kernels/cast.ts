@@ -1,14 +1,10 @@
 import type { KernelArgs } from '../../backend.js';
-import { DTYPES, type DType } from '../../dtype.js';
+import { DTYPES } from '../../dtype.js';
 import { float32ArrayToBfloat16, float32ArrayToFloat16, floatToInt32 } from '../../dtype-convert.js';
 import type { KernelConfig } from '../../registry.js';
 import { assertInputCount, kernelError } from '../../shape.js';
+import type { CastAttrs } from '../../kernel-attrs.js';
 import { floatInput, output, rawInput } from '../host.js';
-
-export interface CastAttrs {
-  dtype: DType;
-  [attr: string]: unknown;
-}
 
 /**
  * Convert between storage types through float32: to float16/bfloat16 rounds

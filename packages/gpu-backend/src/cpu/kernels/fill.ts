@@ -1,16 +1,10 @@
 import type { KernelArgs } from '../../backend.js';
-import { DTYPES, type DType } from '../../dtype.js';
+import { DTYPES } from '../../dtype.js';
 import { float32ToBfloat16Bits, float32ToFloat16Bits, floatToInt32 } from '../../dtype-convert.js';
 import type { KernelConfig } from '../../registry.js';
 import { assertInputCount, assertShape, kernelError } from '../../shape.js';
+import type { FillAttrs } from '../../kernel-attrs.js';
 import { output } from '../host.js';
-
-export interface FillAttrs {
-  shape: number[];
-  value: number;
-  dtype?: DType;
-  [attr: string]: unknown;
-}
 
 /** A tensor of `shape` filled with `value` (converted to dtype as cast would). */
 export const fillKernel: KernelConfig = {

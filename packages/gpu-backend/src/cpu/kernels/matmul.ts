@@ -1,14 +1,9 @@
 import type { KernelArgs } from '../../backend.js';
 import type { KernelConfig } from '../../registry.js';
 import { assertInputCount, broadcastStrides, matmulShape, sizeOf, stridesOf } from '../../shape.js';
+import type { MatmulAttrs } from '../../kernel-attrs.js';
 import { floatInput, floatOutput } from '../host.js';
 import { gemm } from '../matmul/gemm.js';
-
-export interface MatmulAttrs {
-  transposeA?: boolean;
-  transposeB?: boolean;
-  [attr: string]: unknown;
-}
 
 /**
  * Batched matmul over broadcast batch dims, one GEMM per batch matrix. When

@@ -1,12 +1,8 @@
 import type { KernelArgs } from '../../backend.js';
 import type { KernelConfig } from '../../registry.js';
 import { assertInputCount, fmt, kernelError, sameShape } from '../../shape.js';
+import type { PutAlongAxisAttrs } from '../../kernel-attrs.js';
 import { floatInput, floatOutput, intInput } from '../host.js';
-
-export interface PutAlongAxisAttrs {
-  size: number;
-  [attr: string]: unknown;
-}
 
 /** out = zeros [..., size]; out[r, indices[r]] = updates[r] (the gradient of takeAlongAxis). */
 export const putAlongAxisKernel: KernelConfig = {

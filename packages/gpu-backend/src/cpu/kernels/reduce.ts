@@ -1,14 +1,9 @@
 import type { KernelArgs, KernelFunc } from '../../backend.js';
 import type { KernelConfig } from '../../registry.js';
 import { assertInputCount, normalizeAxes, reducedShape, sizeOf } from '../../shape.js';
+import type { ReduceAttrs } from '../../kernel-attrs.js';
 import { floatInput, floatOutput } from '../host.js';
 import { permute } from '../permute.js';
-
-export interface ReduceAttrs {
-  axes: number[];
-  keepDims?: boolean;
-  [attr: string]: unknown;
-}
 
 type ReduceOp = 'sum' | 'mean' | 'max';
 

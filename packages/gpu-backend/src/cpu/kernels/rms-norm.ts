@@ -1,12 +1,8 @@
 import type { KernelArgs, TensorInfo } from '../../backend.js';
 import type { KernelConfig } from '../../registry.js';
 import { assertInputCount, fmt, kernelError, sameShape } from '../../shape.js';
+import type { RmsNormAttrs } from '../../kernel-attrs.js';
 import { floatInput, floatOutput } from '../host.js';
-
-export interface RmsNormAttrs {
-  eps: number;
-  [attr: string]: unknown;
-}
 
 function rmsNormDims(kernel: string, x: TensorInfo, weight: TensorInfo, attrs: RmsNormAttrs): { rows: number; d: number } {
   if (x.shape.length < 1) throw kernelError(kernel, `x must have rank >= 1, got ${fmt(x.shape)}`);

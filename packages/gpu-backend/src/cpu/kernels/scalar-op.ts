@@ -1,16 +1,10 @@
 import type { KernelArgs } from '../../backend.js';
-import { BINARY_OPS, type BinaryOp } from '../../kernel-spec.js';
+import { BINARY_OPS } from '../../kernel-spec.js';
 import type { KernelConfig } from '../../registry.js';
 import { assertInputCount, kernelError } from '../../shape.js';
+import type { ScalarOpAttrs } from '../../kernel-attrs.js';
 import { floatInput, floatOutput } from '../host.js';
 import { binaryRow } from './binary.js';
-
-export interface ScalarOpAttrs {
-  op: BinaryOp;
-  scalar: number;
-  reverse?: boolean;
-  [attr: string]: unknown;
-}
 
 /** op(x, scalar) or op(scalar, x); the scalar is rounded to float32 first, as a device uniform would be. */
 export const scalarOpKernel: KernelConfig = {

@@ -1,12 +1,8 @@
 import type { KernelArgs } from '../../backend.js';
 import type { KernelConfig } from '../../registry.js';
 import { assertInputCount, fmt, kernelError } from '../../shape.js';
+import type { ScatterAddRowsAttrs } from '../../kernel-attrs.js';
 import { floatInput, floatOutput, intInput } from '../host.js';
-
-export interface ScatterAddRowsAttrs {
-  numRows: number;
-  [attr: string]: unknown;
-}
 
 /** Embedding gradient: out = zeros [numRows, C]; out[indices[n], :] += updates[n, :]. */
 export const scatterAddRowsKernel: KernelConfig = {

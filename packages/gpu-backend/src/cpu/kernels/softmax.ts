@@ -2,6 +2,7 @@ import { expf } from '../expf.js';
 import type { KernelArgs } from '../../backend.js';
 import type { KernelConfig } from '../../registry.js';
 import { assertInputCount, assertSameShape, normalizeAxis, splitAtAxis } from '../../shape.js';
+import type { AxisAttrs } from '../../kernel-attrs.js';
 import { floatInput, floatOutput } from '../host.js';
 
 /**
@@ -9,12 +10,6 @@ import { floatInput, floatOutput } from '../host.js';
  * base, base + inner, ... of an [outer, n, inner] view; sums run in float64
  * and every exponent is taken relative to the row maximum.
  */
-
-export interface AxisAttrs {
-  axis: number;
-  keepDims?: boolean;
-  [attr: string]: unknown;
-}
 
 function rowMax(x: Float32Array, base: number, n: number, stride: number): number {
   let m = -Infinity;

@@ -1,13 +1,9 @@
 import type { KernelArgs } from '../../backend.js';
 import type { KernelConfig } from '../../registry.js';
 import { assertInputCount, fmt, kernelError } from '../../shape.js';
+import type { TransposeAttrs } from '../../kernel-attrs.js';
 import { output, rawInput } from '../host.js';
 import { permute } from '../permute.js';
-
-export interface TransposeAttrs {
-  perm: number[];
-  [attr: string]: unknown;
-}
 
 /** Contiguous copy of x with axes permuted (out axis i = x axis perm[i]); any dtype. */
 export const transposeKernel: KernelConfig = {

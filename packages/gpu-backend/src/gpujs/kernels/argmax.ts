@@ -1,5 +1,6 @@
 import type { KernelFunc } from '../../backend.js';
 import { assertInputCount, fmt, kernelError, normalizeAxis, splitAtAxis } from '../../shape.js';
+import type { ArgmaxAttrs } from '../../kernel-attrs.js';
 import type { GpujsBackend } from '../backend.js';
 import { deviceKernel } from '../device-kernel.js';
 import { rowBase } from './index-math.js';
@@ -25,11 +26,6 @@ for (let j = 0; j < n; j++) {
 }
 return bestIndex;`,
 );
-
-export interface ArgmaxAttrs {
-  axis: number;
-  [attr: string]: unknown;
-}
 
 export const argmax: KernelFunc<ArgmaxAttrs> = ({ inputs, attrs, backend }) => {
   assertInputCount('argmax', inputs, 1);

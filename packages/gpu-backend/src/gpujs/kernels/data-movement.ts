@@ -1,8 +1,10 @@
 import type { KernelFunc } from '../../backend.js';
-import { DTYPES, type DType } from '../../dtype.js';
-import { assertInputCount, assertShape, fmt, kernelError, normalizeAxis, sizeOf } from '../../shape.js';
+import { DTYPES } from '../../dtype.js';
+import { allocHostArray } from '../../host-array.js';
+import { concatLayout, type ConcatAttrs } from '../../kernel-math/concat.js';
+import { assertInputCount, assertShape, kernelError } from '../../shape.js';
+import type { CastAttrs, FillAttrs } from '../../kernel-attrs.js';
 import type { GpujsBackend } from '../backend.js';
-import { emptyHostArray } from '../storage.js';
 import { fromFloat32, storedValue } from './host-data.js';
 
 /**
@@ -11,33 +13,13 @@ import { fromFloat32, storedValue } from './host-data.js';
  * only add an upload and a readback (and round int32 above 2^24).
  */
 
-export interface ConcatAttrs {
-  axis: number;
-  [attr: string]: unknown;
-}
-
 export const concat: KernelFunc<ConcatAttrs> = ({ inputs, attrs, backend }) => {
   const be = backend as GpujsBackend;
-  if (inputs.length === 0) throw kernelError('concat', 'expected at least one input');
-  const first = inputs[0];
-  const rank = first.shape.length;
-  const axis = normalizeAxis('concat', attrs.axis, rank);
-  let total = 0;
-  for (const info of inputs) {
-    const ok = info.shape.length === rank && info.shape.every((d, i) => i === axis || d === first.shape[i]);
-    if (!ok) throw kernelError('concat', `shapes ${inputs.map((x) => fmt(x.shape)).join(', ')} differ outside axis ${axis}`);
-    if (info.storage.dtype !== first.storage.dtype) throw kernelError('concat', `dtypes differ: ${inputs.map((x) => x.storage.dtype).join(', ')}`);
-    total += info.shape[axis];
-  }
-  const dtype = first.storage.dtype;
-  const out = be.output(
-    first.shape.map((d, i) => (i === axis ? total : d)),
-    dtype,
-  );
-  const outer = sizeOf(first.shape.slice(0, axis));
-  const inner = sizeOf(first.shape.slice(axis + 1));
+  const { axis, total, outShape, outer, inner } = concatLayout(inputs, attrs);
+  const dtype = inputs[0].storage.dtype;
+  const out = be.output(outShape, dtype);
   be.host(() => {
-    const dst = emptyHostArray(be.storageOf(out).size, dtype);
+    const dst = allocHostArray(be.storageOf(out).size, dtype);
     const outRow = total * inner;
     let column = 0;
     for (const info of inputs) {
@@ -62,11 +44,6 @@ export const copy: KernelFunc = ({ inputs, backend }) => {
   return out;
 };
 
-export interface CastAttrs {
-  dtype: DType;
-  [attr: string]: unknown;
-}
-
 /** float32 <-> float16/bfloat16 round to nearest even; float -> int32 truncates toward zero (saturating, NaN -> 0). */
 export const cast: KernelFunc<CastAttrs> = ({ inputs, attrs, backend }) => {
   assertInputCount('cast', inputs, 1);
@@ -83,13 +60,6 @@ export const cast: KernelFunc<CastAttrs> = ({ inputs, attrs, backend }) => {
   return out;
 };
 
-export interface FillAttrs {
-  shape: number[];
-  value: number;
-  dtype?: DType;
-  [attr: string]: unknown;
-}
-
 export const fill: KernelFunc<FillAttrs> = ({ inputs, attrs, backend }) => {
   assertInputCount('fill', inputs, 0);
   const be = backend as GpujsBackend;
@@ -101,7 +71,7 @@ export const fill: KernelFunc<FillAttrs> = ({ inputs, attrs, backend }) => {
   const out = be.output(attrs.shape, dtype);
   const stored = storedValue(attrs.value, dtype);
   be.host(() => {
-    be.storageOf(out).data = emptyHostArray(be.storageOf(out).size, dtype).fill(stored);
+    be.storageOf(out).data = allocHostArray(be.storageOf(out).size, dtype).fill(stored);
   });
   return out;
 };

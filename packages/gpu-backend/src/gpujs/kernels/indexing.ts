@@ -1,5 +1,6 @@
 import type { KernelFunc, TensorInfo } from '../../backend.js';
 import { assertInputCount, fmt, kernelError, sameShape } from '../../shape.js';
+import type { PutAlongAxisAttrs, ScatterAddRowsAttrs } from '../../kernel-attrs.js';
 import type { GpujsBackend } from '../backend.js';
 import { deviceKernel } from '../device-kernel.js';
 import { divFloor } from './index-math.js';
@@ -79,11 +80,6 @@ for (let j = 0; j < count; j++) {
 return s;`,
 );
 
-export interface ScatterAddRowsAttrs {
-  numRows: number;
-  [attr: string]: unknown;
-}
-
 export const scatterAddRows: KernelFunc<ScatterAddRowsAttrs> = ({ inputs, attrs, backend }) => {
   assertInputCount('scatterAddRows', inputs, 2);
   const be = backend as GpujsBackend;
@@ -158,11 +154,6 @@ if (Math.floor(indices[r]) == idx - r * size) {
 }
 return 0.0;`,
 );
-
-export interface PutAlongAxisAttrs {
-  size: number;
-  [attr: string]: unknown;
-}
 
 export const putAlongAxis: KernelFunc<PutAlongAxisAttrs> = ({ inputs, attrs, backend }) => {
   assertInputCount('putAlongAxis', inputs, 2);

@@ -2,6 +2,7 @@ import type { KernelFunc, TensorInfo } from '../../backend.js';
 import type { GpujsBackend } from '../backend.js';
 import { deviceKernel } from '../device-kernel.js';
 import { matmulShape, sizeOf, stridesOf } from '../../shape.js';
+import type { MatmulAttrs } from '../../kernel-attrs.js';
 import { divFloor, intAt, splitParams, splitTable } from './index-math.js';
 
 /**
@@ -87,12 +88,6 @@ return [s0, s1, s2, s3];
 `,
   4,
 );
-
-export interface MatmulAttrs {
-  transposeA?: boolean;
-  transposeB?: boolean;
-  [key: string]: unknown;
-}
 
 export const matmul: KernelFunc<MatmulAttrs> = ({ inputs, attrs, backend }) => {
   const be = backend as GpujsBackend;

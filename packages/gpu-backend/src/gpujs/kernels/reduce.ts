@@ -1,14 +1,9 @@
 import type { KernelArgs, KernelFunc } from '../../backend.js';
 import { assertInputCount, normalizeAxes, reducedShape, stridesOf } from '../../shape.js';
+import type { ReduceAttrs } from '../../kernel-attrs.js';
 import type { GpujsBackend } from '../backend.js';
 import { deviceKernel } from '../device-kernel.js';
 import { divFloor, intAt, splitParams, splitTable } from './index-math.js';
-
-export interface ReduceAttrs {
-  axes: number[];
-  keepDims?: boolean;
-  [attr: string]: unknown;
-}
 
 type ReduceOp = 'sum' | 'mean' | 'max';
 

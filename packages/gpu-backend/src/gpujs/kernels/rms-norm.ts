@@ -1,5 +1,6 @@
 import type { KernelFunc, TensorInfo } from '../../backend.js';
 import { assertInputCount, fmt, kernelError } from '../../shape.js';
+import type { RmsNormAttrs } from '../../kernel-attrs.js';
 import type { GpujsBackend } from '../backend.js';
 import { deviceKernel } from '../device-kernel.js';
 import { divFloor } from './index-math.js';
@@ -91,11 +92,6 @@ for (let row = 0; row < rows; row++) {
 }
 return s;`,
 );
-
-export interface RmsNormAttrs {
-  eps: number;
-  [attr: string]: unknown;
-}
 
 function checkShapes(kernel: string, x: TensorInfo, weight: TensorInfo): { rows: number; d: number } {
   if (x.shape.length < 1) throw kernelError(kernel, `x must have rank >= 1, got ${fmt(x.shape)}`);

@@ -1,16 +1,10 @@
 import type { KernelFunc } from '../../backend.js';
 import type { BinaryOp } from '../../kernel-spec.js';
 import { assertInputCount, kernelError } from '../../shape.js';
+import type { ScalarOpAttrs } from '../../kernel-attrs.js';
 import type { GpujsBackend } from '../backend.js';
 import { BINARY_EXPRESSIONS } from './binary.js';
 import { elementwiseOp, runElementwise, type ElementwiseOp } from './elementwise.js';
-
-export interface ScalarOpAttrs {
-  op: BinaryOp;
-  scalar: number;
-  reverse?: boolean;
-  [attr: string]: unknown;
-}
 
 /** op(x, scalar), or op(scalar, x) when reversed: the binary expression with the scalar as a kernel argument. */
 const SCALAR_OPS = new Map<BinaryOp, ElementwiseOp>(

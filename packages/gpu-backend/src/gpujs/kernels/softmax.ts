@@ -1,5 +1,6 @@
 import type { KernelArgs, KernelFunc, TensorInfo } from '../../backend.js';
 import { assertInputCount, assertSameShape, normalizeAxis, splitAtAxis } from '../../shape.js';
+import type { AxisAttrs } from '../../kernel-attrs.js';
 import type { GpujsBackend } from '../backend.js';
 import { deviceKernel } from '../device-kernel.js';
 import { elementRow, rowBase } from './index-math.js';
@@ -85,12 +86,6 @@ const LOG_SOFTMAX_GRAD = perElement(
   [['dy', 'Array'], ['y', 'Array'], ['total', 'Array']],
   'dy[idx] - Math.exp(y[idx]) * total[row]',
 );
-
-export interface AxisAttrs {
-  axis: number;
-  keepDims?: boolean;
-  [attr: string]: unknown;
-}
 
 /** A per-row statistic as a temporary [outer * inner] storage; the caller releases it after its last use is enqueued. */
 function rowStatistic(be: GpujsBackend, kernel: typeof ROW_SUM, args: () => unknown[], rows: number): TensorInfo {

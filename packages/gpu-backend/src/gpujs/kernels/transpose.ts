@@ -1,12 +1,8 @@
 import type { KernelFunc } from '../../backend.js';
 import { assertInputCount, fmt, kernelError, stridesOf } from '../../shape.js';
+import type { TransposeAttrs } from '../../kernel-attrs.js';
 import type { GpujsBackend } from '../backend.js';
 import { stridedGather } from './strided.js';
-
-export interface TransposeAttrs {
-  perm: number[];
-  [attr: string]: unknown;
-}
 
 /** Contiguous copy with axes permuted (out axis i = x axis perm[i]); any dtype. */
 export const transpose: KernelFunc<TransposeAttrs> = ({ inputs, attrs, backend }) => {

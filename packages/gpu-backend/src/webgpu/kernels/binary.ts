@@ -1,5 +1,5 @@
 import type { KernelFunc } from '../../backend.js';
-import { BINARY_OPS, type BinaryOp } from '../../kernel-spec.js';
+import type { BinaryOp } from '../../kernel-spec.js';
 import { elementwise } from './elementwise.js';
 import { gpu, requireInputs } from './util.js';
 

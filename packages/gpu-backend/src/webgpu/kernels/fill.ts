@@ -1,15 +1,9 @@
 import type { KernelFunc } from '../../backend.js';
 import { float32Bits, float32ToBfloat16Bits, float32ToFloat16Bits } from '../../dtype-convert.js';
-import { DTYPES, type DType } from '../../dtype.js';
+import { DTYPES } from '../../dtype.js';
+import type { FillAttrs } from '../../kernel-attrs.js';
 import { FLAT_BUILTINS, FLAT_WG, grid } from '../program.js';
 import { buf, gpu, output, sizeOf, WG } from './util.js';
-
-interface FillAttrs {
-  shape: number[];
-  value: number;
-  dtype?: DType;
-  [k: string]: unknown;
-}
 
 /** Every 32-bit word of the storage gets the value's bit pattern (two copies for 16-bit dtypes). */
 export const fill: KernelFunc<FillAttrs> = ({ inputs, attrs, backend }) => {

@@ -1,6 +1,7 @@
 import type { KernelFunc, TensorInfo } from '../../backend.js';
 import type { WebgpuBackend } from '../backend.js';
-import { planMatmul, type MatmulAttrs, type MatmulPlan } from './matmul-shape.js';
+import type { MatmulAttrs } from '../../kernel-attrs.js';
+import { planMatmul, type MatmulPlan } from './matmul-shape.js';
 import { buf, gpu, output, requireInputs } from './util.js';
 
 /** Workgroup tile BM x BN, k-step BK, per-thread tile TM x TN (TM, TN multiples of 4). */

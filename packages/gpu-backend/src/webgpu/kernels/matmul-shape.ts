@@ -1,13 +1,8 @@
 import type { TensorInfo } from '../../backend.js';
+import type { MatmulAttrs } from '../../kernel-attrs.js';
 import type { Params } from '../program.js';
 import { coalesce } from './elementwise.js';
 import { broadcastShapes, requireFloat32 } from './util.js';
-
-export interface MatmulAttrs {
-  transposeA?: boolean;
-  transposeB?: boolean;
-  [k: string]: unknown;
-}
 
 /** Shapes of a batched matmul: sizes, broadcast batch, and WGSL computing per-batch matrix offsets. */
 export interface MatmulPlan {

@@ -1,6 +1,7 @@
 import type { KernelFunc, TensorInfo } from '../../backend.js';
 import type { WebgpuBackend } from '../backend.js';
-import { planMatmul, type MatmulAttrs } from './matmul-shape.js';
+import type { MatmulAttrs } from '../../kernel-attrs.js';
+import { planMatmul } from './matmul-shape.js';
 import { buf, gpu, output, requireInputs } from './util.js';
 
 const T = 16;

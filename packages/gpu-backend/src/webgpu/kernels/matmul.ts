@@ -1,5 +1,5 @@
 import type { KernelFunc } from '../../backend.js';
-import type { MatmulAttrs } from './matmul-shape.js';
+import type { MatmulAttrs } from '../../kernel-attrs.js';
 import { matmulRegblockRun } from './matmul-regblock.js';
 import { matmulTiledRun } from './matmul-tiled.js';
 import { gpu, requireInputs } from './util.js';

@@ -1,4 +1,5 @@
 import type { KernelFunc, TensorInfo } from '../../backend.js';
+import type { ReduceAttrs } from '../../kernel-attrs.js';
 import type { WebgpuBackend } from '../backend.js';
 import { FLAT_BUILTINS, FLAT_WG, grid, type Params } from '../program.js';
 import { buf, gpu, normAxis, output, requireFloat32, requireInputs, sizeOf, stridesOf, WG } from './util.js';
@@ -130,12 +131,6 @@ var<workgroup> si: array<u32, ${WG}>;
     workgroups: grid(threadPerOutput ? Math.ceil(nOut / WG) : nOut),
   });
   return out;
-}
-
-interface ReduceAttrs {
-  axes: number[];
-  keepDims?: boolean;
-  [k: string]: unknown;
 }
 
 export function reduceKernel(kind: 'sum' | 'mean' | 'max'): KernelFunc<ReduceAttrs> {

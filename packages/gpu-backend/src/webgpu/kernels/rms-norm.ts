@@ -1,4 +1,5 @@
 import type { KernelFunc, TensorInfo } from '../../backend.js';
+import type { RmsNormAttrs } from '../../kernel-attrs.js';
 import { FLAT_WG, grid, type Params } from '../program.js';
 import type { WebgpuStorage } from '../storage.js';
 import { buf, gpu, output, requireFloat32, requireInputs, sizeOf, WG } from './util.js';
@@ -17,11 +18,6 @@ fn wg_sum(v: f32, lid: u32) -> f32 {
   return r;
 }`;
 
-interface RmsAttrs {
-  eps: number;
-  [k: string]: unknown;
-}
-
 function checkShapes(name: string, x: TensorInfo, w: TensorInfo): { D: number; rows: number } {
   requireFloat32(x, name, 'x');
   requireFloat32(w, name, 'weight');
@@ -33,7 +29,7 @@ function checkShapes(name: string, x: TensorInfo, w: TensorInfo): { D: number; r
 }
 
 /** One 64-thread workgroup per row: sum of squares, then scale. */
-export const rmsNorm: KernelFunc<RmsAttrs> = ({ inputs, attrs, backend }) => {
+export const rmsNorm: KernelFunc<RmsNormAttrs> = ({ inputs, attrs, backend }) => {
   requireInputs(inputs, 2, 'rmsNorm');
   const b = gpu(backend);
   const [x, w] = [inputs[0]!, inputs[1]!];
@@ -67,7 +63,7 @@ ${RED}
  * dx = r (dy w) - x r^3 / D * sum(dy w x) per row (one workgroup per row,
  * which also stores r); dweight = sum over rows of dy x r (one thread per column).
  */
-export const rmsNormGrad: KernelFunc<RmsAttrs> = ({ inputs, attrs, backend }) => {
+export const rmsNormGrad: KernelFunc<RmsNormAttrs> = ({ inputs, attrs, backend }) => {
   requireInputs(inputs, 3, 'rmsNormGrad');
   const b = gpu(backend);
   const [dy, x, w] = [inputs[0]!, inputs[1]!, inputs[2]!];

@@ -1,15 +1,9 @@
 import type { KernelFunc } from '../../backend.js';
-import { BINARY_OPS, type BinaryOp } from '../../kernel-spec.js';
+import { BINARY_OPS } from '../../kernel-spec.js';
+import type { ScalarOpAttrs } from '../../kernel-attrs.js';
 import { binaryExpr, JS_POW } from './binary.js';
 import { elementwise } from './elementwise.js';
 import { gpu, requireInputs } from './util.js';
-
-interface ScalarOpAttrs {
-  op: BinaryOp;
-  scalar: number;
-  reverse?: boolean;
-  [k: string]: unknown;
-}
 
 export const scalarOp: KernelFunc<ScalarOpAttrs> = ({ inputs, attrs, backend }) => {
   requireInputs(inputs, 1, 'scalarOp');

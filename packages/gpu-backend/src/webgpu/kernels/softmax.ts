@@ -1,4 +1,5 @@
 import type { KernelFunc, TensorInfo } from '../../backend.js';
+import type { AxisAttrs } from '../../kernel-attrs.js';
 import type { WebgpuBackend } from '../backend.js';
 import { FLAT_WG, grid, type Params } from '../program.js';
 import { buf, gpu, normAxis, output, requireFloat32, requireInputs, sizeOf } from './util.js';
@@ -113,12 +114,6 @@ ${reductions(wg)}
     workgroups: grid(rows),
   });
   return out;
-}
-
-interface AxisAttrs {
-  axis: number;
-  keepDims?: boolean;
-  [k: string]: unknown;
 }
 
 export function rowOpKernel(op: RowOp): KernelFunc<AxisAttrs> {

@@ -1,5 +1,5 @@
 import type { KernelFunc } from '../../backend.js';
-import { UNARY_OPS, type UnaryOp } from '../../kernel-spec.js';
+import type { UnaryOp } from '../../kernel-spec.js';
 import { elementwise } from './elementwise.js';
 import { gpu, requireInputs } from './util.js';
 
