@@ -3,20 +3,9 @@ import type { RmsNormAttrs } from '../../kernel-attrs.js';
 import { FLAT_WG, grid, type Params } from '../program.js';
 import type { WebgpuStorage } from '../storage.js';
 import { buf, gpu, output, requireFloat32, requireInputs, sizeOf, WG } from './util.js';
+import { workgroupReductions } from './workgroup-reduce.js';
 
-const RED = /* wgsl */ `
-var<workgroup> red: array<f32, 64>;
-fn wg_sum(v: f32, lid: u32) -> f32 {
-  red[lid] = v;
-  workgroupBarrier();
-  for (var s = 32u; s > 0u; s = s / 2u) {
-    if (lid < s) { red[lid] = red[lid] + red[lid + s]; }
-    workgroupBarrier();
-  }
-  let r = red[0];
-  workgroupBarrier();
-  return r;
-}`;
+const RED = workgroupReductions(64, ['sum']);
 
 function checkShapes(name: string, x: TensorInfo, w: TensorInfo): { D: number; rows: number } {
   requireFloat32(x, name, 'x');

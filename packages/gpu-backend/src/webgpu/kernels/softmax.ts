@@ -3,36 +3,9 @@ import type { AxisAttrs } from '../../kernel-attrs.js';
 import type { WebgpuBackend } from '../backend.js';
 import { FLAT_WG, grid, type Params } from '../program.js';
 import { buf, gpu, normAxis, output, requireFloat32, requireInputs, sizeOf } from './util.js';
+import { workgroupReductions } from './workgroup-reduce.js';
 
 export type RowOp = 'softmax' | 'logSoftmax' | 'logSumExp' | 'softmaxGrad' | 'logSoftmaxGrad';
-
-/** Workgroup-wide reduction helpers over `red` (one slot per thread). */
-function reductions(wg: number): string {
-  return /* wgsl */ `
-var<workgroup> red: array<f32, ${wg}>;
-fn wg_max(v: f32, lid: u32) -> f32 {
-  red[lid] = v;
-  workgroupBarrier();
-  for (var s = ${wg / 2}u; s > 0u; s = s / 2u) {
-    if (lid < s) { red[lid] = max(red[lid], red[lid + s]); }
-    workgroupBarrier();
-  }
-  let r = red[0];
-  workgroupBarrier();
-  return r;
-}
-fn wg_sum(v: f32, lid: u32) -> f32 {
-  red[lid] = v;
-  workgroupBarrier();
-  for (var s = ${wg / 2}u; s > 0u; s = s / 2u) {
-    if (lid < s) { red[lid] = red[lid] + red[lid + s]; }
-    workgroupBarrier();
-  }
-  let r = red[0];
-  workgroupBarrier();
-  return r;
-}`;
-}
 
 /**
  * Row-wise softmax family along `axis`, seen as [outer, L, inner]: one
@@ -100,7 +73,7 @@ export function rowOpRun(backend: WebgpuBackend, op: RowOp, inputs: readonly Ten
 ${grad ? '@group(0) @binding(1) var<storage, read> DY: array<f32>;' : ''}
 @group(0) @binding(${grad ? 2 : 1}) var<storage, read> X: array<f32>;
 @group(0) @binding(${grad ? 3 : 2}) var<storage, read_write> O: array<f32>;
-${reductions(wg)}
+${workgroupReductions(wg, ['max', 'sum'])}
 @compute @workgroup_size(${wg}) fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let row = ${FLAT_WG};
   let base = (row / u.inner) * u.L * u.inner + row % u.inner;
