@@ -134,7 +134,8 @@ export async function cli(argv = process.argv.slice(2)): Promise<void> {
     process.exit(code);
   } catch (error) {
     const e = error as Error;
-    process.stderr.write(`molrl: ${e instanceof ConfigError || e.name === 'TypeError' && /parseArgs|Unknown option/i.test(e.message) ? e.message : (e.stack ?? e.message)}\n`);
+    // The message names what was wrong; MOLRL_DEBUG=1 adds the stack.
+    process.stderr.write(`molrl: ${process.env.MOLRL_DEBUG ? (e.stack ?? e.message) : e.message}\n`);
     process.exit(1);
   }
 }

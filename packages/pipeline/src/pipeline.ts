@@ -53,8 +53,9 @@ export async function runPhase(run: RunFolder, config: PipelineConfig, phase: Ph
     log(`${phase}: done already (${run.dir}/state.json)`);
     return;
   }
-  const index = PHASES.indexOf(phase);
-  for (const before of PHASES.slice(0, index)) if (before !== 'eval') run.requireDone(before, phase);
+  // eval needs only the data: it evaluates whichever stages have adapters.
+  const needs: Phase[] = phase === 'mol' ? ['data'] : phase === 'grpo' ? ['data', 'mol'] : phase === 'eval' ? ['data'] : [];
+  for (const before of needs) run.requireDone(before, phase);
   if (options.force) run.invalidateFrom(phase);
   await setBackend('cpu');
   const started = performance.now();
