@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  add, arange, full, getBackend, matmul, memory, ones, rand, randn, reshape, setBackend, tensor, zeros, scalar, Tensor,
+  add, arange, full, gather, getBackend, matmul, memory, ones, rand, randn, reshape, setBackend, tensor, zeros, scalar, Tensor,
 } from './index.js';
 
 beforeAll(async () => {
@@ -31,6 +31,18 @@ describe('creation and data', () => {
     const h = tensor([1, 1.00390625, 3.14159], [3], { dtype: 'bfloat16' });
     expect(h.dtype).toBe('bfloat16');
     expect(Array.from(await h.data())).toEqual([1, 1, 3.140625]);
+  });
+  it('gather on a bfloat16 table gives bfloat16 rows without widening the table', async () => {
+    const table = tensor([1, 2, 3, 4, 5.5, 6], [3, 2], { dtype: 'bfloat16' });
+    const rows = gather(table, tensor(Int32Array.from([2, 0]), [2]));
+    expect(rows.dtype).toBe('bfloat16');
+    expect(rows.shape).toEqual([2, 2]);
+    expect(Array.from(await rows.data())).toEqual([5.5, 6, 1, 2]);
+    const trained = tensor([1, 2], [1, 2], { dtype: 'bfloat16', requiresGrad: true });
+    expect(() => gather(trained, tensor(Int32Array.from([0]), [1]))).toThrow(/bfloat16 table cannot take gradients/);
+    expect(() => gather(tensor(Int32Array.from([1, 2]), [2, 1]), tensor(Int32Array.from([0]), [1]))).toThrow(
+      /gather: table must be a float tensor/,
+    );
   });
   it('zeros, ones, full, arange', async () => {
     expect(Array.from(await zeros([2, 2]).data())).toEqual([0, 0, 0, 0]);

@@ -14,7 +14,12 @@ import { getBackend } from '../engine.js';
  * The embedding lookup; the gradient scatter-adds into the rows.
  */
 export function gather(table: Tensor, indices: Tensor): Tensor {
-  assertFloat('gather', table);
+  // A float16/bfloat16 table (checkpoint storage) gives rows of its own dtype, so
+  // a lookup never widens the whole table; only float32 tables take gradients.
+  if (table.dtype === 'int32') throw new Error(`gather: table must be a float tensor, got ${table.describe()}`);
+  if (table.dtype !== 'float32' && needsGrad(table)) {
+    throw new Error(`gather: a ${table.dtype} table cannot take gradients (train a float32 copy), got ${table.describe()}`);
+  }
   assertInt('gather', 'indices', indices);
   if (table.rank < 1) throw new Error(`gather: table must have rank >= 1, got ${fmt(table.shape)}`);
   const rows = table.shape[0]!;
