@@ -9,7 +9,7 @@ import { buildDataset } from './build.js';
 import { readTraces, readParquetRows, type TraceEvent } from './read.js';
 import { TRACE_PARQUET_SCHEMA } from './write.js';
 import { BAD_ROWS, localTrace, requestsTrace, thinkingTrace, webTrace } from './test-util/fixtures.test-util.js';
-import { startHubServer, type HubServer } from './test-util/hub-server.test-util.js';
+import { startHubServer, type HubServer } from '@molrl/hub-test-server';
 
 const dir = mkdtempSync(join(tmpdir(), 'trace-dataset-'));
 const tok = Tokenizer.qwen3();
