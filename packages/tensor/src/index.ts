@@ -96,6 +96,18 @@ export {
   type CrossEntropyOptions,
   kernelOp,
 } from './ops/index.js';
+export {
+  chunkRanges,
+  checkChunkSize,
+  logAddExp,
+  headRowsFloat32,
+  foldSoftmaxChunk,
+  onlineSoftmax,
+  type ChunkRange,
+  type OnlineSoftmaxState,
+  type FoldedChunk,
+  type OnlineSoftmaxOptions,
+} from './ops/vocab-chunks.js';
 export type { DType } from '@molrl/gpu-backend';
 export { Module, type StateDict, type LoadStateDictOptions, type LoadStateDictResult } from './nn/module.js';
 export { Parameter, parameter, isParameter, type ParameterOptions } from './nn/parameter.js';
