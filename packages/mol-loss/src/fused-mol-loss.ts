@@ -20,21 +20,29 @@
  *
  * Only rows that carry a loss are computed (prompt and glue rows cost
  * nothing), and the base logits are computed for decision rows only.
+ *
+ * The LM head may be stored as bfloat16/float16 (a checkpoint loaded with
+ * half-precision storage): each vocabulary chunk and each batch of target
+ * rows is widened to float32 on its own, never the whole head. The running
+ * values live in @molrl/tensor's vocabulary-chunk helpers.
  */
 import {
   Tensor,
   add,
   cast,
+  checkChunkSize,
+  chunkRanges,
   concat,
   customOp,
   exp,
+  foldSoftmaxChunk,
   gather,
+  headRowsFloat32,
   kernelOp,
-  log,
   logSumExp,
   matmul,
-  maximum,
   mul,
+  onlineSoftmax,
   reshape,
   slice,
   sub,
@@ -43,13 +51,13 @@ import {
   tidy,
   dispose,
   zeros,
+  type ChunkRange,
+  type OnlineSoftmaxState,
 } from '@molrl/tensor';
 import { CE_ROW, KL_ROW, planRows, rowsOfKind, type RowPlan } from './row-plan.js';
 import {
   DEFAULT_ROW_CHUNK,
   DEFAULT_VOCAB_CHUNK,
-  checkChunk,
-  chunks,
   coefOfKind,
   hostTargets,
   type MolLossOptions,
@@ -59,17 +67,12 @@ import {
 export interface FusedMolLossOptions extends Omit<MolLossOptions, 'logits' | 'baseLogits'> {
   /** The trained model's final hidden states [N, H] (or [B, T, H], flattened to rows). */
   hidden: Tensor;
-  /** The LM head weight [V, H] (`model.lmHeadWeight`). Gets a gradient only if it requires one. */
+  /** The LM head weight [V, H] (`model.lmHeadWeight`; float32, bfloat16 or float16). Gets a gradient only if it requires one (in its own dtype). */
   lmHeadWeight: Tensor;
   /** The base model's hidden states [N, H] (adapter off, under noGrad). Needed for KL rows. */
   baseHidden?: Tensor | null;
   /** The base model's LM head when it differs (an adapted LM head); default `lmHeadWeight`. */
   baseLmHeadWeight?: Tensor | null;
-}
-
-function logAddExp(a: Tensor, b: Tensor): Tensor {
-  const m = maximum(a, b);
-  return add(m, log(add(exp(sub(a, m)), exp(sub(b, m)))));
 }
 
 interface GroupResult {
@@ -109,9 +112,9 @@ export function fusedMolLoss(options: FusedMolLossOptions): MolLossResult {
       throw new Error(`${where}: baseLmHeadWeight [${baseWeight.shape.join(', ')}] does not match lmHeadWeight [${v}, ${h}]`);
     }
   }
-  const rowChunk = checkChunk(where, 'rowChunk', options.rowChunk, DEFAULT_ROW_CHUNK);
-  const vocabChunk = checkChunk(where, 'vocabChunk', options.vocabChunk, DEFAULT_VOCAB_CHUNK);
-  const vocabParts = chunks(v, vocabChunk);
+  const rowChunk = checkChunkSize(where, 'rowChunk', options.rowChunk, DEFAULT_ROW_CHUNK);
+  const vocabChunk = checkChunkSize(where, 'vocabChunk', options.vocabChunk, DEFAULT_VOCAB_CHUNK);
+  const vocabParts = chunkRanges(v, vocabChunk);
   const ceIdx = rowsOfKind(plan, CE_ROW);
   const klIdx = rowsOfKind(plan, KL_ROW);
   const select = (coef: Float32Array, idx: Int32Array) => Float32Array.from(idx, (i) => coef[i]!);
@@ -185,6 +188,7 @@ export function fusedMolLoss(options: FusedMolLossOptions): MolLossResult {
         const hb = useBase ? saved[k++]! : null;
         const targetsCe = ceIdx.length ? saved[k++]! : null;
         dWeight = headGrad(hid, hb, w, wb, ceIdx, klIdx, coefCe, coefKl, targetsCe, rowChunk, vocabParts);
+        if (dWeight.dtype !== weight.dtype) dWeight = cast(dWeight, weight.dtype);
       }
       const out: (Tensor | null)[] = [dHidden, dWeight, null];
       if (useBase) out.push(null);
@@ -212,49 +216,21 @@ function ceTargets(targets: Tensor, plan: RowPlan, ceIdx: Int32Array, host: Arra
   return cast(reshape(rows, [ceIdx.length]), 'int32');
 }
 
-interface Online {
-  lse: Tensor; // [R, 1]
-  acc: Tensor; // [R, H]: softmax-weighted rows of W so far
+/** The rows W_t of the LM head for `ids`, as float32 (a bfloat16/float16 head gives rows of its own dtype). */
+function targetRows(w: Tensor, ids: Tensor): Tensor {
+  const rows = gather(w, ids);
+  return rows.dtype === 'float32' ? rows : cast(rows, 'float32');
 }
 
-/** One vocabulary chunk folded into an online softmax state. Returns the new state and the chunk's weights exp(l_c - L). */
-function foldChunk(state: Online | null, lseChunk: Tensor, accChunk: Tensor): { state: Online; oldScale: Tensor | null; chunkScale: Tensor | null } {
-  if (!state) return { state: { lse: lseChunk, acc: accChunk }, oldScale: null, chunkScale: null };
-  const lse = logAddExp(state.lse, lseChunk);
-  const oldScale = exp(sub(state.lse, lse));
-  const chunkScale = exp(sub(lseChunk, lse));
-  return { state: { lse, acc: add(mul(state.acc, oldScale), mul(accChunk, chunkScale)) }, oldScale, chunkScale };
-}
-
-/**
- * The online softmax of x W^T over the vocabulary chunks: the rows'
- * log-sum-exp [M, 1] and softmax(x W^T) W [M, H]. Each chunk's [M, chunk]
- * logits live only inside its own scope.
- */
-function onlineSoftmax(x: Tensor, w: Tensor, vocabParts: [number, number][]): Online {
-  let st: Online | null = null;
-  for (const [c0, cols] of vocabParts) {
-    const next: Online = tidy(() => {
-      const wc = slice(w, [c0, 0], [cols, -1]);
-      const zc = matmul(x, wc, { transposeB: true });
-      const lc = logSumExp(zc, 1, { keepDims: true });
-      return foldChunk(st, lc, matmul(exp(sub(zc, lc)), wc)).state;
-    });
-    if (st) dispose(st);
-    st = next;
-  }
-  return st!;
-}
-
-function ceGroup(hid: Tensor, w: Tensor, idx: Int32Array, targets: Tensor, rowChunk: number, vocabParts: [number, number][]): GroupResult {
+function ceGroup(hid: Tensor, w: Tensor, idx: Int32Array, targets: Tensor, rowChunk: number, vocabParts: ChunkRange[]): GroupResult {
   const values: Tensor[] = [];
   const grads: Tensor[] = [];
-  for (const [r0, rows] of chunks(idx.length, rowChunk)) {
+  for (const [r0, rows] of chunkRanges(idx.length, rowChunk)) {
     const out = tidy(() => {
       const x = gather(hid, tensor(idx.subarray(r0, r0 + rows)));
       const st = onlineSoftmax(x, w, vocabParts);
-      const wt = gather(w, slice(targets, [r0], [rows]));
-      return { value: sub(reshape(st.lse, [rows]), sum(mul(x, wt), 1)), grad: sub(st.acc, wt) };
+      const wt = targetRows(w, slice(targets, [r0], [rows]));
+      return { value: sub(reshape(st.lse, [rows]), sum(mul(x, wt), 1)), grad: sub(st.acc!, wt) };
     });
     values.push(out.value);
     grads.push(out.grad);
@@ -279,7 +255,7 @@ function sharedHeadGroups(
   klIdx: Int32Array,
   targetsCe: Tensor | null,
   rowChunk: number,
-  vocabParts: [number, number][],
+  vocabParts: ChunkRange[],
 ): { ce: GroupResult | null; kl: GroupResult | null } {
   const stacked = ceIdx.length + 2 * klIdx.length;
   if (!stacked) return { ce: null, kl: null };
@@ -304,15 +280,15 @@ function sharedHeadGroups(
       const st = onlineSoftmax(parts.length === 1 ? parts[0]! : concat(parts, 0), w, vocabParts);
       const result: { ceValue?: Tensor; ceGrad?: Tensor; klValue?: Tensor; klGrad?: Tensor } = {};
       if (xc) {
-        const wt = gather(w, slice(targetsCe!, [c0], [nc]));
+        const wt = targetRows(w, slice(targetsCe!, [c0], [nc]));
         result.ceValue = sub(reshape(slice(st.lse, [0, 0], [nc, 1]), [nc]), sum(mul(xc, wt), 1));
-        result.ceGrad = sub(slice(st.acc, [0, 0], [nc, -1]), wt);
+        result.ceGrad = sub(slice(st.acc!, [0, 0], [nc, -1]), wt);
       }
       if (xk) {
         const lz = slice(st.lse, [nc, 0], [nk, 1]);
         const lb = slice(st.lse, [nc + nk, 0], [nk, 1]);
-        const az = slice(st.acc, [nc, 0], [nk, -1]);
-        const ab = slice(st.acc, [nc + nk, 0], [nk, -1]);
+        const az = slice(st.acc!, [nc, 0], [nk, -1]);
+        const ab = slice(st.acc!, [nc + nk, 0], [nk, -1]);
         result.klValue = add(sum(mul(ab, sub(xb!, xk)), 1), reshape(sub(lz, lb), [nk]));
         result.klGrad = sub(az, ab);
       }
@@ -340,36 +316,36 @@ function klGroup(
   wb: Tensor,
   idx: Int32Array,
   rowChunk: number,
-  vocabParts: [number, number][],
+  vocabParts: ChunkRange[],
 ): GroupResult {
   const values: Tensor[] = [];
   const grads: Tensor[] = [];
-  for (const [r0, rows] of chunks(idx.length, rowChunk)) {
+  for (const [r0, rows] of chunkRanges(idx.length, rowChunk)) {
     const out = tidy(() => {
       const ids = tensor(idx.subarray(r0, r0 + rows));
       const x = gather(hid, ids);
       const xb = gather(hb, ids);
       // sz: trained softmax; sb: base softmax; expect [R, 1]: E_{p_base}[b - z] so far.
-      let st: { sz: Online; sb: Online; expect: Tensor } | null = null;
+      let st: { sz: OnlineSoftmaxState; sb: OnlineSoftmaxState; expect: Tensor } | null = null;
       for (const [c0, cols] of vocabParts) {
-        const next: { sz: Online; sb: Online; expect: Tensor } = tidy(() => {
-          const wc = slice(w, [c0, 0], [cols, -1]);
-          const wbc = wb === w ? wc : slice(wb, [c0, 0], [cols, -1]);
+        const next: { sz: OnlineSoftmaxState; sb: OnlineSoftmaxState; expect: Tensor } = tidy(() => {
+          const wc = headRowsFloat32(w, c0, cols);
+          const wbc = wb === w ? wc : headRowsFloat32(wb, c0, cols);
           const zc = matmul(x, wc, { transposeB: true });
           const lz = logSumExp(zc, 1, { keepDims: true });
-          const sz = foldChunk(st?.sz ?? null, lz, matmul(exp(sub(zc, lz)), wc)).state;
+          const sz = foldSoftmaxChunk(st?.sz ?? null, lz, matmul(exp(sub(zc, lz)), wc)).state;
           const bc = matmul(xb, wbc, { transposeB: true });
           const lb = logSumExp(bc, 1, { keepDims: true });
           const q = exp(sub(bc, lb));
           const e = sum(mul(q, sub(bc, zc)), 1, { keepDims: true });
-          const folded = foldChunk(st?.sb ?? null, lb, matmul(q, wc));
+          const folded = foldSoftmaxChunk(st?.sb ?? null, lb, matmul(q, wc));
           const expect = st ? add(mul(st.expect, folded.oldScale!), mul(e, folded.chunkScale!)) : e;
           return { sz, sb: folded.state, expect };
         });
         if (st) dispose(st);
         st = next;
       }
-      return { value: reshape(add(st!.expect, sub(st!.sz.lse, st!.sb.lse)), [rows]), grad: sub(st!.sz.acc, st!.sb.acc) };
+      return { value: reshape(add(st!.expect, sub(st!.sz.lse, st!.sb.lse)), [rows]), grad: sub(st!.sz.acc!, st!.sb.acc!) };
     });
     values.push(out.value);
     grads.push(out.grad);
@@ -393,19 +369,19 @@ function headGrad(
   coefKl: Tensor | null,
   targetsCe: Tensor | null,
   rowChunk: number,
-  vocabParts: [number, number][],
+  vocabParts: ChunkRange[],
 ): Tensor {
   const v = w.shape[0]!;
   const h = w.shape[1]!;
   const lseOf = (x: Tensor, weight: Tensor): Tensor => {
     const parts = vocabParts.map(([c0, cols]) =>
-      tidy(() => logSumExp(matmul(x, slice(weight, [c0, 0], [cols, -1]), { transposeB: true }), 1, { keepDims: true })),
+      tidy(() => logSumExp(matmul(x, headRowsFloat32(weight, c0, cols), { transposeB: true }), 1, { keepDims: true })),
     );
     return logSumExp(concat(parts, 1), 1, { keepDims: true });
   };
   const blocks: Tensor[] = vocabParts.map(([, cols]) => zeros([cols, h]).keep());
   const addRows = (idx: Int32Array, coef: Tensor, withBase: boolean) => {
-    for (const [r0, rows] of chunks(idx.length, rowChunk)) {
+    for (const [r0, rows] of chunkRanges(idx.length, rowChunk)) {
       tidy(() => {
         const ids = tensor(idx.subarray(r0, r0 + rows));
         const x = gather(hid, ids);
@@ -415,9 +391,9 @@ function headGrad(
         const lb = xb ? lseOf(xb, wb) : null;
         vocabParts.forEach(([c0, cols], j) => {
           const next = tidy(() => {
-            const wc = slice(w, [c0, 0], [cols, -1]);
+            const wc = headRowsFloat32(w, c0, cols);
             let g = exp(sub(matmul(x, wc, { transposeB: true }), lz));
-            if (xb) g = sub(g, exp(sub(matmul(xb, slice(wb, [c0, 0], [cols, -1]), { transposeB: true }), lb!)));
+            if (xb) g = sub(g, exp(sub(matmul(xb, headRowsFloat32(wb, c0, cols), { transposeB: true }), lb!)));
             return add(blocks[j]!, matmul(mul(g, c), x, { transposeA: true })).keep();
           });
           blocks[j]!.dispose();

@@ -32,6 +32,8 @@ import {
   tensor,
   tidy,
   zeros,
+  checkChunkSize,
+  chunkRanges,
 } from '@molrl/tensor';
 import { CE_ROW, KL_ROW, planRows, type LossCounts, type MolMode, type Normalization, type TokenLabel } from './row-plan.js';
 
@@ -77,19 +79,6 @@ export interface MolLossResult {
 export const DEFAULT_ROW_CHUNK = 1024;
 export const DEFAULT_VOCAB_CHUNK = 8192;
 
-/** Split [0, n) into [start, size] pieces of at most `chunk`. */
-export function chunks(n: number, chunk: number): [number, number][] {
-  const out: [number, number][] = [];
-  for (let s = 0; s < n; s += chunk) out.push([s, Math.min(chunk, n - s)]);
-  return out;
-}
-
-export function checkChunk(where: string, name: string, value: number | undefined, fallback: number): number {
-  const v = value ?? fallback;
-  if (!Number.isInteger(v) || v < 1) throw new Error(`${where}: ${name} must be a positive integer, got ${v}`);
-  return v;
-}
-
 /** Host targets as an int32 array, or null when they are a device tensor. */
 export function hostTargets(where: string, targets: Tensor | ArrayLike<number>, rows: number): ArrayLike<number> | null {
   if (targets instanceof Tensor) {
@@ -134,10 +123,10 @@ export function molLoss(options: MolLossOptions): MolLossResult {
       throw new Error(`${where}: baseLogits have shape [${base.shape.join(', ')}], logits [${n}, ${v}]`);
     }
   }
-  const rowChunk = checkChunk(where, 'rowChunk', options.rowChunk, DEFAULT_ROW_CHUNK);
-  const vocabChunk = checkChunk(where, 'vocabChunk', options.vocabChunk, DEFAULT_VOCAB_CHUNK);
-  const rowParts = chunks(n, rowChunk);
-  const vocabParts = chunks(v, vocabChunk);
+  const rowChunk = checkChunkSize(where, 'rowChunk', options.rowChunk, DEFAULT_ROW_CHUNK);
+  const vocabChunk = checkChunkSize(where, 'vocabChunk', options.vocabChunk, DEFAULT_VOCAB_CHUNK);
+  const rowParts = chunkRanges(n, rowChunk);
+  const vocabParts = chunkRanges(v, vocabChunk);
   const lossCe = coefOfKind(plan.kind, plan.coefLoss, CE_ROW);
   const lossKl = coefOfKind(plan.kind, plan.coefLoss, KL_ROW);
   const useBase = plan.klRows > 0;
