@@ -13,26 +13,27 @@
  * The [N, H] gradient rows are formed in the forward (they cost what the
  * hidden states cost) and only scaled in the backward; the LM head's gradient,
  * when it needs one, takes one more chunked pass with the saved L.
+ *
+ * The LM head may be stored as bfloat16/float16 (checkpoint storage): the
+ * online softmax (@molrl/tensor's `onlineSoftmax`) widens one [chunk, H] slice
+ * at a time and W_t is gathered as [rows, H], so the head is never widened whole.
  */
 import {
   Tensor,
   add,
   cast,
-  clamp,
+  checkChunkSize,
+  chunkRanges,
   concat,
   customOp,
-  dispose,
   exp,
   gather,
   gradEnabled,
-  greaterEqual,
+  headRowsFloat32,
   kernelOp,
-  less,
-  log,
-  logSumExp,
   matmul,
-  maximum,
   mul,
+  onlineSoftmax,
   reshape,
   slice,
   sub,
@@ -40,6 +41,7 @@ import {
   tensor,
   tidy,
   zeros,
+  type ChunkRange,
 } from '@molrl/tensor';
 
 /** Rows per pass: [rowChunk, vocabChunk] float32 logits are the largest buffer. */
@@ -64,72 +66,15 @@ export interface TokenLogProbsResult {
   entropy?: Tensor;
 }
 
-function chunks(n: number, chunk: number): [number, number][] {
-  const out: [number, number][] = [];
-  for (let s = 0; s < n; s += chunk) out.push([s, Math.min(chunk, n - s)]);
-  return out;
-}
-
-function positiveInteger(name: string, value: number | undefined, fallback: number): number {
-  const v = value ?? fallback;
-  if (!Number.isInteger(v) || v < 1) throw new Error(`tokenLogProbs: ${name} must be a positive integer, got ${v}`);
-  return v;
-}
-
-function logAddExp(a: Tensor, b: Tensor): Tensor {
-  const m = maximum(a, b);
-  return add(m, log(add(exp(sub(a, m)), exp(sub(b, m)))));
-}
-
-/** Rows [c0, c0 + cols) of W as float32 (a bf16/f16 head is widened one chunk at a time). */
-function headRows(w: Tensor, c0: number, cols: number): Tensor {
-  const part = slice(w, [c0, 0], [cols, -1]);
-  return part.dtype === 'float32' ? part : cast(part, 'float32');
-}
-
 function asFloat(t: Tensor): Tensor {
   return t.dtype === 'float32' ? t : cast(t, 'float32');
-}
-
-interface Online {
-  lse: Tensor; // [R, 1]
-  acc: Tensor | null; // [R, H]: softmax(z) W over the chunks so far, when wanted
-  target: Tensor; // [R, H]: W_t, picked from the chunk that holds each row's target
-}
-
-/**
- * L = logsumexp(s W^T), W_t and, if `withAcc`, A = softmax(s W^T) W, one
- * vocabulary chunk at a time. W_t is taken from the widened chunk, so a
- * bf16/f16 head is never widened whole.
- */
-function onlineSoftmax(s: Tensor, w: Tensor, targets: Tensor, vocabParts: [number, number][], withAcc: boolean): Online {
-  const rows = s.shape[0]!;
-  const tf = cast(targets, 'float32');
-  let st: Online | null = null;
-  for (const [c0, cols] of vocabParts) {
-    const prev: Online | null = st;
-    const next: Online = tidy(() => {
-      const wc = headRows(w, c0, cols);
-      const zc = matmul(s, wc, { transposeB: true });
-      const lc = logSumExp(zc, 1, { keepDims: true });
-      const ac = withAcc ? matmul(exp(sub(zc, lc)), wc) : null;
-      const local = cast(clamp(sub(tf, c0), 0, cols - 1), 'int32');
-      const inChunk = reshape(mul(greaterEqual(tf, c0), less(tf, c0 + cols)), [rows, 1]);
-      const picked = mul(gather(wc, local), inChunk);
-      if (!prev) return { lse: lc, acc: ac, target: picked };
-      const lse = logAddExp(prev.lse, lc);
-      const acc = ac && prev.acc ? add(mul(prev.acc, exp(sub(prev.lse, lse))), mul(ac, exp(sub(lc, lse)))) : null;
-      return { lse, acc, target: add(prev.target, picked) };
-    });
-    if (prev) dispose(prev);
-    st = next;
-  }
-  return st!;
 }
 
 /** Host targets checked against the vocabulary, or null for a device tensor. */
 function hostTargets(targets: Tensor | ArrayLike<number>, n: number, v: number): Int32Array | null {
   if (targets instanceof Tensor) {
+    // Rows of W_t are gathered by these ids (and scattered by them for the head's gradient).
+    if (targets.dtype !== 'int32') throw new Error(`tokenLogProbs: targets must be an int32 tensor, got ${targets.dtype}`);
     if (targets.size !== n) throw new Error(`tokenLogProbs: targets has shape [${targets.shape.join(', ')}], expected ${n} entries (one per row)`);
     return null;
   }
@@ -163,8 +108,8 @@ export function tokenLogProbs(
   const n = hidden.size / h;
   const temperature = options.temperature ?? 1;
   if (!(temperature > 0) || !Number.isFinite(temperature)) throw new Error(`tokenLogProbs: temperature must be a positive number, got ${temperature}`);
-  const rowChunk = positiveInteger('rowChunk', options.rowChunk, DEFAULT_LOGPROB_ROW_CHUNK);
-  const vocabParts = chunks(v, positiveInteger('vocabChunk', options.vocabChunk, DEFAULT_LOGPROB_VOCAB_CHUNK));
+  const rowChunk = checkChunkSize('tokenLogProbs', 'rowChunk', options.rowChunk, DEFAULT_LOGPROB_ROW_CHUNK);
+  const vocabParts = chunkRanges(v, checkChunkSize('tokenLogProbs', 'vocabChunk', options.vocabChunk, DEFAULT_LOGPROB_VOCAB_CHUNK));
   const host = hostTargets(targets, n, v);
   const wantEntropy = options.entropy === true;
   const grad = gradEnabled();
@@ -183,11 +128,12 @@ export function tokenLogProbs(
       const entropies: Tensor[] = [];
       const grads: Tensor[] = [];
       const lses: Tensor[] = [];
-      for (const [r0, rows] of chunks(n, rowChunk)) {
+      for (const [r0, rows] of chunkRanges(n, rowChunk)) {
         const out = tidy(() => {
           const s = mul(slice(x, [r0, 0], [rows, h]), invT);
-          const st = onlineSoftmax(s, w, slice(tg, [r0], [rows]), vocabParts, withAcc);
-          const wt = st.target;
+          const st = onlineSoftmax(s, w, vocabParts, { withAcc });
+          // W_t: gather gives a bf16/f16 head's rows in its own dtype; only these [rows, H] are widened.
+          const wt = asFloat(gather(w, slice(tg, [r0], [rows])));
           const lse = reshape(st.lse, [rows]);
           const part: { logp: Tensor; entropy?: Tensor; grad?: Tensor; lse: Tensor } = { logp: sub(sum(mul(s, wt), 1), lse), lse };
           if (wantEntropy) part.entropy = sub(lse, sum(mul(st.acc!, s), 1));
@@ -231,18 +177,18 @@ export function tokenLogProbs(
  * per vocabulary chunk (the softmax from the saved log-sum-exp), then g s
  * scattered onto the target rows.
  */
-function headGrad(x: Tensor, w: Tensor, tg: Tensor, lse: Tensor, g: Tensor, invT: number, rowChunk: number, vocabParts: [number, number][]): Tensor {
+function headGrad(x: Tensor, w: Tensor, tg: Tensor, lse: Tensor, g: Tensor, invT: number, rowChunk: number, vocabParts: ChunkRange[]): Tensor {
   const [n, h] = x.shape as [number, number];
   const v = w.shape[0]!;
   const blocks: Tensor[] = vocabParts.map(([, cols]) => zeros([cols, h]).keep());
-  for (const [r0, rows] of chunks(n, rowChunk)) {
+  for (const [r0, rows] of chunkRanges(n, rowChunk)) {
     tidy(() => {
       const s = mul(slice(x, [r0, 0], [rows, h]), invT);
       const l = reshape(slice(lse, [r0], [rows]), [rows, 1]);
       const gr = slice(g, [r0, 0], [rows, 1]);
       vocabParts.forEach(([c0, cols], j) => {
         const next = tidy(() => {
-          const p = exp(sub(matmul(s, headRows(w, c0, cols), { transposeB: true }), l));
+          const p = exp(sub(matmul(s, headRowsFloat32(w, c0, cols), { transposeB: true }), l));
           return sub(blocks[j]!, matmul(mul(p, gr), s, { transposeA: true })).keep();
         });
         blocks[j]!.dispose();
