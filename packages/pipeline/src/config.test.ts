@@ -24,7 +24,7 @@ describe('config', () => {
   });
 
   it('checks fields against each other', () => {
-    expect(() => resolveConfig({ overrides: [{ grpo: { numGenerations: 3 } }] })).toThrow(/grpo\.globalBatchSize must be a multiple of grpo\.numGenerations \(3\), got 8/);
+    expect(() => resolveConfig({ overrides: [{ grpo: { numGenerations: 3 } }] })).toThrow(/grpo\.globalBatchSize must be a multiple of grpo\.numGenerations \(3\), got 16/);
     expect(() => resolveConfig({ overrides: [{ data: { traces: 4, validation: 4 } }] })).toThrow(/data\.validation must be below data\.traces/);
   });
 

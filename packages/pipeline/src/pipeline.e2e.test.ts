@@ -16,7 +16,7 @@ import { main } from './cli.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const TINY = {
-  data: { traces: 3, validation: 1, maxSteps: 3, maxTokens: 192, grpoTasks: 2, evalTasks: 2, mathProblems: 1 },
+  data: { traces: 3, validation: 1, maxSteps: 3, maxTokens: 640, grpoTasks: 2, evalTasks: 2, mathProblems: 1 },
   mol: { maxSteps: 3, microBatchSize: 1, globalBatchSize: 1, saveSteps: 1, evalSteps: 2 },
   grpo: { numGenerations: 2, globalBatchSize: 2, microBatchSize: 2, maxSteps: 2, maxCompletionLength: 12 },
   eval: { maxTokens: 12, batchSize: 2 },
