@@ -4,6 +4,16 @@ import { registerCpuKernels } from './register.js';
 export { CpuBackend, type CpuBackendOptions, type KernelProfile } from './backend.js';
 export { CpuStorage, type HostArray } from './storage.js';
 export { CPU_KERNELS, registerCpuKernels } from './register.js';
+export {
+  configureGemm,
+  disposeGemm,
+  gemm,
+  gemmReference,
+  getGemmConfig,
+  initGemm,
+  type GemmConfig,
+  type GemmParams,
+} from './matmul/gemm.js';
 
 /** Create the reference CPU backend (kernels registered, fast GEMM initialised). */
 export async function createCpuBackend(options: CpuBackendOptions = {}): Promise<CpuBackend> {
