@@ -1,3 +1,13 @@
 export * from './config.js';
 export { LoraLinear, type AdapterState } from './lora-linear.js';
 export * from './lora.js';
+export {
+  OPTIMIZER_FILE,
+  TRAINER_STATE_FILE,
+  checkpointDir,
+  latestCheckpoint,
+  loadTrainingCheckpoint,
+  pruneCheckpoints,
+  saveTrainingCheckpoint,
+  type CheckpointState,
+} from './checkpoint.js';

@@ -1,20 +1,14 @@
 /**
- * Checkpoints in the layout of transformers' Trainer: `checkpoint-<step>/`
- * holding the PEFT adapter (`adapter_config.json` +
- * `adapter_model.safetensors`), the AdamW moments (`optimizer.safetensors`,
- * keys `<param>.exp_avg` / `<param>.exp_avg_sq`), and `trainer_state.json`
- * (step, data-loader position, dropout RNG counter, config). The folder is
- * written under a temporary name and renamed, so a checkpoint is whole or
- * absent.
+ * MoL checkpoints: `@molrl/lora`'s training checkpoints (PEFT adapter, AdamW
+ * moments, trainer_state.json; written whole or not at all) holding the MoL
+ * trainer's state (step, data-loader position, dropout RNG counter, config).
  */
-import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { LoraHandle } from '@molrl/lora';
-import { SafetensorsFile, writeSafetensors } from '@molrl/model';
-import { tensor, type AdamW, type Tensor } from '@molrl/tensor';
-import { writeFileAtomic } from '@molrl/progress';
+import { loadTrainingCheckpoint, saveTrainingCheckpoint } from '@molrl/lora';
+import type { AdamW } from '@molrl/tensor';
 import type { MolTrainingConfig } from './config.js';
+
+export { OPTIMIZER_FILE, TRAINER_STATE_FILE, checkpointDir, latestCheckpoint, pruneCheckpoints } from '@molrl/lora';
 
 export interface TrainerState {
   /** Optimizer steps taken. */
@@ -29,90 +23,11 @@ export interface TrainerState {
   config: MolTrainingConfig;
 }
 
-export const TRAINER_STATE_FILE = 'trainer_state.json';
-export const OPTIMIZER_FILE = 'optimizer.safetensors';
-
-export function checkpointDir(outputDir: string, step: number): string {
-  return join(outputDir, `checkpoint-${step}`);
-}
-
-export async function saveCheckpoint(outputDir: string, state: TrainerState, lora: LoraHandle, optimizer: AdamW): Promise<string> {
-  const dir = checkpointDir(outputDir, state.globalStep);
-  const tmp = `${dir}.tmp-${process.pid}`;
-  await rm(tmp, { recursive: true, force: true });
-  await mkdir(tmp, { recursive: true });
-  await lora.save(tmp);
-  const { step, state: moments } = optimizer.stateDict();
-  const tensors = Object.entries(moments).flatMap(([name, { m, v }]) => [
-    { name: `${name}.exp_avg`, dtype: 'F32' as const, shape: [...m.shape], data: () => m.data() },
-    { name: `${name}.exp_avg_sq`, dtype: 'F32' as const, shape: [...v.shape], data: () => v.data() },
-  ]);
-  await writeSafetensors(join(tmp, OPTIMIZER_FILE), tensors, { format: 'pt', optimizer_step: String(step) });
-  await writeFileAtomic(join(tmp, TRAINER_STATE_FILE), JSON.stringify(state, null, 2) + '\n');
-  await rm(dir, { recursive: true, force: true });
-  await rename(tmp, dir);
-  return dir;
+export function saveCheckpoint(outputDir: string, state: TrainerState, lora: LoraHandle, optimizer: AdamW): Promise<string> {
+  return saveTrainingCheckpoint(outputDir, state, lora, optimizer);
 }
 
 /** Restore adapter and optimizer from a checkpoint folder; returns its trainer state. */
-export async function loadCheckpoint(dir: string, lora: LoraHandle, optimizer: AdamW): Promise<TrainerState> {
-  const statePath = join(dir, TRAINER_STATE_FILE);
-  if (!existsSync(statePath)) throw new Error(`loadCheckpoint: ${statePath} does not exist (not a checkpoint folder)`);
-  let state: TrainerState;
-  try {
-    state = JSON.parse(await readFile(statePath, 'utf8')) as TrainerState;
-  } catch (e) {
-    throw new Error(`loadCheckpoint: ${statePath}: ${(e as Error).message}`);
-  }
-  for (const field of ['globalStep', 'epoch', 'stepInEpoch', 'dropoutSeed', 'maxSteps'] as const) {
-    if (!Number.isInteger(state[field])) throw new Error(`loadCheckpoint: ${statePath}: field '${field}' must be an integer`);
-  }
-  await lora.loadWeights(join(dir, 'adapter_model.safetensors'));
-  const file = await SafetensorsFile.open(join(dir, OPTIMIZER_FILE));
-  const made: Tensor[] = [];
-  try {
-    const names = new Set(optimizer.params.map(([n]) => n));
-    const moments: Record<string, { m: Tensor; v: Tensor }> = {};
-    for (const key of file.names()) {
-      const match = /^(.*)\.(exp_avg|exp_avg_sq)$/.exec(key);
-      if (!match || !names.has(match[1]!)) throw new Error(`loadCheckpoint: ${join(dir, OPTIMIZER_FILE)}: unexpected tensor '${key}'`);
-      const t = tensor(await file.readFloat32(key), file.entry(key).shape);
-      made.push(t);
-      const slot = (moments[match[1]!] ??= {} as { m: Tensor; v: Tensor });
-      if (match[2] === 'exp_avg') slot.m = t;
-      else slot.v = t;
-    }
-    for (const [name, slot] of Object.entries(moments)) {
-      if (!slot.m || !slot.v) throw new Error(`loadCheckpoint: ${join(dir, OPTIMIZER_FILE)}: '${name}' lacks exp_avg or exp_avg_sq`);
-    }
-    optimizer.loadStateDict({ step: state.globalStep, state: moments });
-  } finally {
-    for (const t of made) t.dispose();
-    await file.close();
-  }
-  return state;
-}
-
-/** The checkpoint with the highest step under outputDir, or null. */
-export async function latestCheckpoint(outputDir: string): Promise<string | null> {
-  if (!existsSync(outputDir)) return null;
-  const steps = (await readdir(outputDir))
-    .map((n) => /^checkpoint-(\d+)$/.exec(n))
-    .filter((m): m is RegExpExecArray => m !== null && existsSync(join(outputDir, m[0], TRAINER_STATE_FILE)))
-    .map((m) => Number(m[1]));
-  if (!steps.length) return null;
-  return checkpointDir(outputDir, Math.max(...steps));
-}
-
-/** Delete the oldest checkpoints beyond `limit` (0 keeps all). */
-export async function pruneCheckpoints(outputDir: string, limit: number): Promise<void> {
-  if (limit <= 0) return;
-  const steps = (await readdir(outputDir))
-    .map((n) => /^checkpoint-(\d+)$/.exec(n))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => Number(m[1]))
-    .sort((a, b) => a - b);
-  for (const step of steps.slice(0, Math.max(0, steps.length - limit))) {
-    await rm(checkpointDir(outputDir, step), { recursive: true, force: true });
-  }
+export function loadCheckpoint(dir: string, lora: LoraHandle, optimizer: AdamW): Promise<TrainerState> {
+  return loadTrainingCheckpoint<TrainerState>(dir, lora, optimizer, ['globalStep', 'epoch', 'stepInEpoch', 'dropoutSeed', 'maxSteps']);
 }

@@ -1,0 +1,131 @@
+/**
+ * Training checkpoints of a LoRA run, in the layout of transformers' Trainer:
+ * `checkpoint-<step>/` holding the PEFT adapter (`adapter_config.json` +
+ * `adapter_model.safetensors`), the AdamW moments (`optimizer.safetensors`,
+ * keys `<param>.exp_avg` / `<param>.exp_avg_sq`) and `trainer_state.json`
+ * (whatever the trainer needs to resume: steps, data position, RNG counters,
+ * config). The folder is written under a temporary name and renamed, so a
+ * checkpoint is whole or absent.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SafetensorsFile, writeSafetensors } from '@molrl/model';
+import { writeFileAtomic } from '@molrl/progress';
+import { tensor, type AdamW, type Tensor } from '@molrl/tensor';
+import type { LoraHandle } from './lora.js';
+
+/** What every trainer state holds; trainers add their own fields. */
+export interface CheckpointState {
+  /** Optimizer steps taken (the checkpoint's number). */
+  globalStep: number;
+}
+
+export const TRAINER_STATE_FILE = 'trainer_state.json';
+export const OPTIMIZER_FILE = 'optimizer.safetensors';
+
+export function checkpointDir(outputDir: string, step: number): string {
+  return join(outputDir, `checkpoint-${step}`);
+}
+
+/** Write `checkpoint-<state.globalStep>/` under outputDir; returns its path. */
+export async function saveTrainingCheckpoint(
+  outputDir: string,
+  state: CheckpointState,
+  lora: LoraHandle,
+  optimizer: AdamW,
+): Promise<string> {
+  const dir = checkpointDir(outputDir, state.globalStep);
+  const tmp = `${dir}.tmp-${process.pid}`;
+  await rm(tmp, { recursive: true, force: true });
+  await mkdir(tmp, { recursive: true });
+  await lora.save(tmp);
+  const { step, state: moments } = optimizer.stateDict();
+  const tensors = Object.entries(moments).flatMap(([name, { m, v }]) => [
+    { name: `${name}.exp_avg`, dtype: 'F32' as const, shape: [...m.shape], data: () => m.data() },
+    { name: `${name}.exp_avg_sq`, dtype: 'F32' as const, shape: [...v.shape], data: () => v.data() },
+  ]);
+  await writeSafetensors(join(tmp, OPTIMIZER_FILE), tensors, { format: 'pt', optimizer_step: String(step) });
+  await writeFileAtomic(join(tmp, TRAINER_STATE_FILE), JSON.stringify(state, null, 2) + '\n');
+  await rm(dir, { recursive: true, force: true });
+  await rename(tmp, dir);
+  return dir;
+}
+
+/**
+ * Restore the adapter weights and the optimizer from a checkpoint folder and
+ * return its trainer state. `counters` names the state fields that must be
+ * integers >= 0 (checked, with the file and field in the error).
+ */
+export async function loadTrainingCheckpoint<S extends CheckpointState>(
+  dir: string,
+  lora: LoraHandle,
+  optimizer: AdamW,
+  counters: readonly (keyof S & string)[],
+): Promise<S> {
+  const statePath = join(dir, TRAINER_STATE_FILE);
+  if (!existsSync(statePath)) throw new Error(`loadCheckpoint: ${statePath} does not exist (not a checkpoint folder)`);
+  let state: S;
+  try {
+    state = JSON.parse(await readFile(statePath, 'utf8')) as S;
+  } catch (e) {
+    throw new Error(`loadCheckpoint: ${statePath}: ${(e as Error).message}`);
+  }
+  for (const field of new Set<string>(['globalStep', ...counters])) {
+    const value = (state as unknown as Record<string, unknown>)[field];
+    if (!Number.isInteger(value) || (value as number) < 0) {
+      throw new Error(`loadCheckpoint: ${statePath}: field '${field}' must be an integer >= 0`);
+    }
+  }
+  await lora.loadWeights(join(dir, 'adapter_model.safetensors'));
+  const path = join(dir, OPTIMIZER_FILE);
+  const file = await SafetensorsFile.open(path);
+  const made: Tensor[] = [];
+  try {
+    const names = new Set(optimizer.params.map(([n]) => n));
+    const moments: Record<string, { m?: Tensor; v?: Tensor }> = {};
+    for (const key of file.names()) {
+      const match = /^(.*)\.(exp_avg|exp_avg_sq)$/.exec(key);
+      if (!match || !names.has(match[1]!)) throw new Error(`loadCheckpoint: ${path}: unexpected tensor '${key}'`);
+      const t = tensor(await file.readFloat32(key), file.entry(key).shape);
+      made.push(t);
+      const slot = (moments[match[1]!] ??= {});
+      if (match[2] === 'exp_avg') slot.m = t;
+      else slot.v = t;
+    }
+    const full: Record<string, { m: Tensor; v: Tensor }> = {};
+    for (const [name, slot] of Object.entries(moments)) {
+      if (!slot.m || !slot.v) throw new Error(`loadCheckpoint: ${path}: '${name}' lacks exp_avg or exp_avg_sq`);
+      full[name] = { m: slot.m, v: slot.v };
+    }
+    optimizer.loadStateDict({ step: state.globalStep, state: full });
+  } finally {
+    for (const t of made) t.dispose();
+    await file.close();
+  }
+  return state;
+}
+
+async function checkpointSteps(outputDir: string, complete: boolean): Promise<number[]> {
+  return (await readdir(outputDir))
+    .map((n) => /^checkpoint-(\d+)$/.exec(n))
+    .filter((m): m is RegExpExecArray => m !== null && (!complete || existsSync(join(outputDir, m[0], TRAINER_STATE_FILE))))
+    .map((m) => Number(m[1]))
+    .sort((a, b) => a - b);
+}
+
+/** The complete checkpoint with the highest step under outputDir, or null. */
+export async function latestCheckpoint(outputDir: string): Promise<string | null> {
+  if (!existsSync(outputDir)) return null;
+  const steps = await checkpointSteps(outputDir, true);
+  return steps.length ? checkpointDir(outputDir, steps[steps.length - 1]!) : null;
+}
+
+/** Delete the oldest checkpoints beyond `limit` (0 keeps all). */
+export async function pruneCheckpoints(outputDir: string, limit: number): Promise<void> {
+  if (limit <= 0) return;
+  const steps = await checkpointSteps(outputDir, false);
+  for (const step of steps.slice(0, Math.max(0, steps.length - limit))) {
+    await rm(checkpointDir(outputDir, step), { recursive: true, force: true });
+  }
+}
