@@ -4,6 +4,8 @@
  * and the model, reading left to right, must produce the second half; only
  * those positions carry loss.
  */
+import { mulberry32 } from '@molrl/tensor';
+
 export const DIGITS = 10;
 export const SEP = 10;
 export const VOCAB = 11;
@@ -21,14 +23,9 @@ export interface Batch {
 
 /** Deterministic digits (mulberry32). */
 export function digitStream(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) % DIGITS) as number;
-  };
+  const random = mulberry32(seed);
+  // floor(u * 2^32) is the generator's raw 32-bit output.
+  return () => Math.floor(random() * 4294967296) % DIGITS;
 }
 
 export function makeSequence(digits: number[]): number[] {

@@ -3,6 +3,7 @@
  * time over the whole vocabulary: the formula the chunked implementations must
  * agree with.
  */
+import { mulberry32 } from '@molrl/tensor';
 import type { MolMode, Normalization, TokenLabel } from './row-plan.js';
 
 export interface ReferenceInput {
@@ -65,16 +66,7 @@ export function referenceMolLoss(input: ReferenceInput): { loss: number; ce: num
 }
 
 /** A seeded float generator (mulberry32) for test data. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom = mulberry32;
 
 export function randomMatrix(rows: number, cols: number, seed: number, scale = 1): number[][] {
   const r = seededRandom(seed);

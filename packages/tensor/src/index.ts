@@ -124,3 +124,4 @@ export {
   warmupCosine,
   type LrSchedule,
 } from './optim/schedule.js';
+export { mulberry32, seededPermutation } from './host-random.js';
