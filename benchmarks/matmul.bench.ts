@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path';
 import { Bench } from 'tinybench';
 import { createBackend, type Backend, type BackendOptions, type TensorInfo } from '@molrl/gpu-backend';
 import { printTable, row, writeResults, type ResultRow } from './lib/results.js';
+import { referenceRow, seededMatrix } from './lib/matmul-check.js';
 
 /** One implementation under test: set up once, then multiply two n x n matrices. */
 interface MatmulImpl {
@@ -123,25 +124,6 @@ for (const name of implNames) if (!IMPLS[name]) throw new Error(`--impls: unknow
 const TIME_MS = quick ? 150 : 2000;
 const MAX_CALL_MS = quick ? 2000 : 30_000;
 
-function seededMatrix(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n * n);
-  for (let i = 0; i < out.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = (s / 2 ** 32) * 2 - 1;
-  }
-  return out;
-}
-
-/** One row of C computed in f64, to check every implementation's result. */
-function referenceRow(a: Float32Array, b: Float32Array, n: number, i: number): Float64Array {
-  const out = new Float64Array(n);
-  for (let k = 0; k < n; k++) {
-    const av = a[i * n + k]!;
-    for (let j = 0; j < n; j++) out[j]! += av * b[k * n + j]!;
-  }
-  return out;
-}
 
 // Other work on the machine lowers every figure: say how busy it was.
 const loadText = () => loadavg().map((x) => x.toFixed(2)).join(', ');

@@ -20,6 +20,7 @@ import { Bench } from 'tinybench';
 import { createBackend, registerBackend, type Backend, type BackendOptions, type TensorInfo } from '@molrl/gpu-backend';
 import { createWebgpuBackend } from '../packages/gpu-backend/src/webgpu/index.js';
 import { machineName, printTable, row, writeResults, type ResultRow } from './lib/results.js';
+import { referenceRow, seededMatrix } from './lib/matmul-check.js';
 
 interface Impl {
   name: string;
@@ -84,24 +85,6 @@ async function makeImpl(name: string): Promise<Impl> {
   }
 }
 
-function seededMatrix(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n * n);
-  for (let i = 0; i < out.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = (s / 2 ** 32) * 2 - 1;
-  }
-  return out;
-}
-
-function referenceRow(a: Float32Array, b: Float32Array, n: number, i: number): Float64Array {
-  const out = new Float64Array(n);
-  for (let k = 0; k < n; k++) {
-    const av = a[i * n + k]!;
-    for (let j = 0; j < n; j++) out[j]! += av * b[k * n + j]!;
-  }
-  return out;
-}
 
 /** Time one (impl, n): returns GFLOP/s, or undefined when skipped. */
 async function measure(impl: Impl, n: number, attrs: Record<string, unknown>, label: string, predictMs: number): Promise<{ gflops: number; callMs: number } | undefined> {
