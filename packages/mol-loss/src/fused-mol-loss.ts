@@ -13,7 +13,13 @@
  * Then per row: nll = L - z_t, d nll/d h = A - W_t; KL = T + L - L_b,
  * d KL/d h = A - A_b. When the base shares the LM head (LoRA), all rows and
  * the decision rows' base rows run stacked through one online softmax and
- * T = A_b . (h_b - h) needs no per-chunk work (see sharedHeadGroups). These [rows, H] gradients are formed in the forward and
+ * T = A_b . (h_b - h) needs no per-chunk work (see sharedHeadGroups).
+ *
+ * Given the base as a `baseDistribution` instead (each decision row's mean head
+ * row A_b and entropy, computed once by `baseDistribution`), the KL rows cost
+ * what CE rows cost: KL = L - h . A_b - H(p_b), d KL/d h = A - A_b.
+ *
+ * These [rows, H] gradients are formed in the forward and
  * only scaled in the backward (the loss is a scalar), so the backward does no
  * vocabulary work unless the LM head itself needs a gradient; then it makes
  * one more chunked pass for dW.
@@ -55,6 +61,7 @@ import {
   type OnlineSoftmaxState,
 } from '@molrl/tensor';
 import { CE_ROW, KL_ROW, planRows, rowsOfKind, type RowPlan } from './row-plan.js';
+import type { BaseDistribution } from './base-distribution.js';
 import {
   DEFAULT_ROW_CHUNK,
   DEFAULT_VOCAB_CHUNK,
@@ -73,6 +80,14 @@ export interface FusedMolLossOptions extends Omit<MolLossOptions, 'logits' | 'ba
   baseHidden?: Tensor | null;
   /** The base model's LM head when it differs (an adapted LM head); default `lmHeadWeight`. */
   baseLmHeadWeight?: Tensor | null;
+  /**
+   * The base model's distribution on each row, from `baseDistribution` (rows
+   * aligned with `hidden`; only decision rows are read): instead of
+   * `baseHidden`, when the same base rows recur (a trainer's later epochs).
+   * Needs a frozen `lmHeadWeight` (the head's own gradient needs p_base per
+   * vocabulary entry).
+   */
+  baseDistribution?: BaseDistribution | null;
 }
 
 interface GroupResult {
@@ -102,8 +117,21 @@ export function fusedMolLoss(options: FusedMolLossOptions): MolLossResult {
   const plan = planRows(where, options.labels, host, v, options);
   const baseWeight = options.baseLmHeadWeight ?? weight;
   let baseHidden: Tensor | null = null;
-  if (plan.klRows > 0) {
-    if (!options.baseHidden) throw new Error(`${where}: mode 'mol' has ${plan.klRows} decision rows but no baseHidden was given`);
+  let dist: BaseDistribution | null = null;
+  if (options.baseHidden && options.baseDistribution) throw new Error(`${where}: give baseHidden or baseDistribution, not both`);
+  if (plan.klRows > 0 && options.baseDistribution) {
+    dist = options.baseDistribution;
+    if (dist.meanHead.rank !== 2 || dist.meanHead.shape[0] !== n || dist.meanHead.shape[1] !== h) {
+      throw new Error(`${where}: baseDistribution.meanHead has shape [${dist.meanHead.shape.join(', ')}], expected [${n}, ${h}] (one row per row of hidden)`);
+    }
+    if (dist.entropy.rank !== 1 || dist.entropy.shape[0] !== n) {
+      throw new Error(`${where}: baseDistribution.entropy has shape [${dist.entropy.shape.join(', ')}], expected [${n}]`);
+    }
+    if (weight.requiresGrad) {
+      throw new Error(`${where}: baseDistribution needs a frozen lmHeadWeight (its gradient needs p_base per vocabulary entry); pass baseHidden instead`);
+    }
+  } else if (plan.klRows > 0) {
+    if (!options.baseHidden) throw new Error(`${where}: mode 'mol' has ${plan.klRows} decision rows but neither baseHidden nor baseDistribution was given`);
     baseHidden = asRows(where, 'baseHidden', options.baseHidden);
     if (baseHidden.shape[0] !== n || baseHidden.shape[1] !== h) {
       throw new Error(`${where}: baseHidden has shape [${options.baseHidden.shape.join(', ')}], hidden [${options.hidden.shape.join(', ')}]`);
@@ -124,6 +152,7 @@ export function fusedMolLoss(options: FusedMolLossOptions): MolLossResult {
   const meanKl = select(plan.coefKl, klIdx);
   const headNeedsGrad = weight.requiresGrad;
   const useBase = baseHidden !== null;
+  const useDist = dist !== null;
 
   const op = customOp(
     'fusedMolLoss',
@@ -131,11 +160,12 @@ export function fusedMolLoss(options: FusedMolLossOptions): MolLossResult {
       const [hid, w, targets] = [inputs[0]!, inputs[1]!, inputs[2]!];
       const hb = useBase ? inputs[3]! : null;
       const wb = useBase && baseWeight !== weight ? inputs[4]! : w;
+      const distInputs = useDist ? { meanHead: inputs[3]!, entropy: inputs[4]! } : null;
       const targetsCe = ceIdx.length ? ceTargets(targets, plan, ceIdx, host) : null;
       let ce: GroupResult | null;
       let kl: GroupResult | null;
       if (wb === w) {
-        ({ ce, kl } = sharedHeadGroups(hid, hb, w, ceIdx, klIdx, targetsCe, rowChunk, vocabParts));
+        ({ ce, kl } = sharedHeadGroups(hid, hb, w, ceIdx, klIdx, targetsCe, rowChunk, vocabParts, distInputs));
       } else {
         ce = ceIdx.length ? ceGroup(hid, w, ceIdx, targetsCe!, rowChunk, vocabParts) : null;
         kl = klIdx.length ? klGroup(hid, hb!, w, wb, klIdx, rowChunk, vocabParts) : null;
@@ -193,6 +223,7 @@ export function fusedMolLoss(options: FusedMolLossOptions): MolLossResult {
       const out: (Tensor | null)[] = [dHidden, dWeight, null];
       if (useBase) out.push(null);
       if (useBase && baseWeight !== weight) out.push(null);
+      if (useDist) out.push(null, null);
       return out;
     }),
   );
@@ -201,6 +232,7 @@ export function fusedMolLoss(options: FusedMolLossOptions): MolLossResult {
   const inputs: Tensor[] = [hidden, weight, targetsTensor];
   if (useBase) inputs.push(baseHidden!);
   if (useBase && baseWeight !== weight) inputs.push(baseWeight);
+  if (useDist) inputs.push(dist!.meanHead, dist!.entropy);
   const [loss, ce, kl] = op(...inputs) as [Tensor, Tensor, Tensor];
   if (host) targetsTensor.dispose();
   if (hidden !== options.hidden) hidden.dispose();
@@ -246,6 +278,8 @@ function ceGroup(hid: Tensor, w: Tensor, idx: Int32Array, targets: Tensor, rowCh
  * so KL rows need no per-chunk work of their own:
  *   CE:  nll = L_z - h . W_t,              d/dh = A_z - W_t
  *   KL:  KL = A_b . (h_b - h) + L_z - L_b,  d/dh = A_z - A_b
+ * With `dist` (A_b and H(p_b) = L_b - A_b . h_b given) the stack is only
+ * [h_ce; h_kl] and KL = L_z - h . A_b - H(p_b).
  */
 function sharedHeadGroups(
   hid: Tensor,
@@ -256,8 +290,9 @@ function sharedHeadGroups(
   targetsCe: Tensor | null,
   rowChunk: number,
   vocabParts: ChunkRange[],
+  dist: BaseDistribution | null = null,
 ): { ce: GroupResult | null; kl: GroupResult | null } {
-  const stacked = ceIdx.length + 2 * klIdx.length;
+  const stacked = ceIdx.length + (dist ? 1 : 2) * klIdx.length;
   if (!stacked) return { ce: null, kl: null };
   // k pieces, each taking a contiguous run of the CE rows and of the KL rows: at most ~rowChunk stacked rows.
   const pieces = Math.max(1, Math.ceil(stacked / rowChunk));
@@ -275,7 +310,7 @@ function sharedHeadGroups(
       const xc = nc ? gather(hid, tensor(ceIdx.subarray(c0, c0 + nc))) : null;
       const klIds = nk ? tensor(klIdx.subarray(k0, k0 + nk)) : null;
       const xk = klIds ? gather(hid, klIds) : null;
-      const xb = klIds ? gather(hb!, klIds) : null;
+      const xb = klIds && !dist ? gather(hb!, klIds) : null;
       const parts = [xc, xk, xb].filter((t): t is Tensor => t !== null);
       const st = onlineSoftmax(parts.length === 1 ? parts[0]! : concat(parts, 0), w, vocabParts);
       const result: { ceValue?: Tensor; ceGrad?: Tensor; klValue?: Tensor; klGrad?: Tensor } = {};
@@ -284,7 +319,14 @@ function sharedHeadGroups(
         result.ceValue = sub(reshape(slice(st.lse, [0, 0], [nc, 1]), [nc]), sum(mul(xc, wt), 1));
         result.ceGrad = sub(slice(st.acc!, [0, 0], [nc, -1]), wt);
       }
-      if (xk) {
+      if (xk && dist) {
+        const lz = reshape(slice(st.lse, [nc, 0], [nk, 1]), [nk]);
+        const az = slice(st.acc!, [nc, 0], [nk, -1]);
+        const mean = gather(dist.meanHead, klIds!);
+        const entropy = reshape(gather(reshape(dist.entropy, [-1, 1]), klIds!), [nk]);
+        result.klValue = sub(sub(lz, sum(mul(xk, mean), 1)), entropy);
+        result.klGrad = sub(az, mean);
+      } else if (xk) {
         const lz = slice(st.lse, [nc, 0], [nk, 1]);
         const lb = slice(st.lse, [nc + nk, 0], [nk, 1]);
         const az = slice(st.acc!, [nc, 0], [nk, -1]);

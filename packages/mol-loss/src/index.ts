@@ -40,3 +40,4 @@ export {
   OPTIMIZER_FILE,
   type TrainerState,
 } from './trainer/checkpoint.js';
+export { baseDistribution, type BaseDistribution, type BaseDistributionOptions } from './base-distribution.js';

@@ -53,6 +53,15 @@ export interface MolTrainingConfig {
   vocabChunk: number;
   /** Rows per chunk of the fused loss. Default 1024. */
   rowChunk: number;
+  /**
+   * Compute each example's base distribution on its decision rows once (the base model
+   * with the adapter off, then a mean LM-head row and an entropy per decision token) and
+   * keep it on the device for the later epochs, as TRL's `precompute_ref_log_probs` does.
+   * Needs a frozen LM head (otherwise the trainer runs the base every step). Default true.
+   */
+  precomputeBase: boolean;
+  /** Device memory the precomputed base distributions may take, in MiB ((hidden + 1) x 4 bytes per decision token). Default 2048. */
+  baseCacheMb: number;
   /** 'auto' (a bar on a TTY, log lines otherwise), 'bar', 'lines' or 'silent'. Default 'auto'. */
   progress: 'auto' | 'bar' | 'lines' | 'silent';
 }
@@ -80,6 +89,8 @@ export const MOL_TRAINING_DEFAULTS: Omit<MolTrainingConfig, 'outputDir'> = {
   seed: 42,
   vocabChunk: 8192,
   rowChunk: 1024,
+  precomputeBase: true,
+  baseCacheMb: 2048,
   progress: 'auto',
 };
 
@@ -108,7 +119,8 @@ export function molTrainingConfig(fields: Partial<MolTrainingConfig> & { outputD
   if (!Number.isInteger(c.maxSteps) || (c.maxSteps < 1 && c.maxSteps !== -1)) bad('maxSteps', 'must be -1 or a positive integer');
   if (!(c.numEpochs > 0)) bad('numEpochs', 'must be > 0');
   if (!(c.learningRate > 0)) bad('learningRate', 'must be > 0');
-  const nonNegative = ['weightDecay', 'klWeight', 'maxGradNorm', 'adamEpsilon'] as const;
+  if (typeof c.precomputeBase !== 'boolean') bad('precomputeBase', 'must be true or false');
+  const nonNegative = ['weightDecay', 'klWeight', 'maxGradNorm', 'adamEpsilon', 'baseCacheMb'] as const;
   for (const f of nonNegative) if (!(c[f] >= 0)) bad(f, 'must be >= 0');
   if (!(c.warmupRatio >= 0 && c.warmupRatio < 1)) bad('warmupRatio', 'must be in [0, 1)');
   if (c.globalBatchSize % c.microBatchSize !== 0) bad('globalBatchSize', `must be a multiple of microBatchSize (${c.microBatchSize})`);

@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { Qwen3ForCausalLM, SafetensorsFile, qwen3Config, randomWeights } from '@molrl/model';
 import { applyLora } from '@molrl/lora';
 import { setBackend } from '@molrl/tensor';
@@ -138,6 +138,42 @@ describe('MolTrainer', () => {
     expect([...first.evals, ...second.evals]).toEqual(straight.evals);
     const metrics = readMetrics(join(stagedDir, 'metrics.jsonl')).filter((m) => 'loss' in m);
     expect(metrics.map((m) => m.step)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('precomputes each example\'s base distribution once: the same curve as running the base every step, with fewer forward passes', async () => {
+    const config = { ...base, maxSteps: 9, saveSteps: 0, eetb: true };
+    const run = async (extra: object) => {
+      const { model, lora } = setup(0);
+      let forwards = 0;
+      const hiddenSync = model.hiddenSync.bind(model);
+      model.hiddenSync = (...args: Parameters<typeof model.hiddenSync>) => {
+        forwards++;
+        return hiddenSync(...args);
+      };
+      const trainer = new MolTrainer({ model, lora, train, validation, config: { ...config, ...extra, outputDir: mkdtempSync(join(tmpdir(), 'mol-base-')) } });
+      const result = await trainer.trainLoop();
+      expect(trainer.baseCacheBytes).toBe(0); // released at the end of the run
+      return { result, forwards };
+    };
+    const everyStep = await run({ precomputeBase: false });
+    const precomputed = await run({});
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const overBudget = await run({ baseCacheMb: 1e-4 });
+    expect(warn).toHaveBeenCalledWith(expect.stringMatching(/reached baseCacheMb/));
+    warn.mockRestore();
+    for (const other of [precomputed, overBudget]) {
+      expect(other.result.steps).toHaveLength(9);
+      other.result.steps.forEach((s, i) => {
+        const ref = everyStep.result.steps[i]!;
+        for (const k of ['loss', 'ce', 'kl', 'grad_norm'] as const) expect(s[k]).toBeCloseTo(ref[k], 5);
+      });
+      other.result.evals.forEach((e, i) => expect(e.eval_kl).toBeCloseTo(everyStep.result.evals[i]!.eval_kl, 5));
+    }
+    // 9 steps x 2 micro-batches and 3 evaluations x 2 micro-batches of the trained model; the base once per
+    // example (12 + 3) when cached, or once per micro-batch (18 + 6) otherwise.
+    expect(precomputed.forwards).toBe(18 + 6 + 15);
+    expect(everyStep.forwards).toBe(2 * (18 + 6));
+    expect(overBudget.forwards).toBeGreaterThan(precomputed.forwards);
   });
 
   it('trains on packed rows (segment ids) with per-sequence normalisation and the ce ablation', async () => {

@@ -5,11 +5,14 @@
  * metrics, a progress bar, and checkpoints that resume onto the same loss
  * curve.
  *
- * Each micro-batch runs the model twice: with the adapter off under noGrad for
- * the base hidden states (only when the batch has KL rows), and with it on for
- * the trained ones; `fusedMolLoss` then makes both distributions chunk by
- * chunk from the shared LM head. Everything is tensor ops, so it runs on any
- * backend of `@molrl/gpu-backend`.
+ * The KL rows need the base model (the adapter off). With `precomputeBase`
+ * (the default) each example's base distribution on its decision rows (a mean
+ * LM-head row and an entropy per row, see `baseDistribution`) is computed once,
+ * the first time the example is met, and kept on the device for the later
+ * epochs: a step then runs the model once, and its KL rows cost what CE rows
+ * cost. Without it, each micro-batch runs the base model again for its hidden
+ * states. Everything is tensor ops, so it runs on any backend of
+ * `@molrl/gpu-backend`.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,6 +21,8 @@ import type { LoraHandle } from '@molrl/lora';
 import {
   AdamW,
   clipGradNorm,
+  tidy,
+  zeros,
   constantSchedule,
   linearSchedule,
   mul,
@@ -28,6 +33,8 @@ import {
 } from '@molrl/tensor';
 import { MetricsWriter, readMetrics, startProgress, truncateMetrics, writeFileAtomic, type MetricRecord } from '@molrl/progress';
 import { fusedMolLoss } from '../fused-mol-loss.js';
+import { baseDistribution, type BaseDistribution } from '../base-distribution.js';
+import { BaseDistributionCache, assembleBaseDistribution, type BaseEntry } from './base-cache.js';
 import { planRows } from '../row-plan.js';
 import { checkRow, makeMicroBatch, type MicroBatch, type TrainingRow } from './batch.js';
 import { molTrainingConfig, type MolTrainingConfig } from './config.js';
@@ -88,6 +95,8 @@ export class MolTrainer {
   readonly maxSteps: number;
   readonly warmupSteps: number;
   private readonly metrics: MetricsWriter;
+  private readonly baseCache: BaseDistributionCache;
+  private warnedCacheFull = false;
 
   constructor(options: MolTrainerOptions) {
     this.config = molTrainingConfig(options.config);
@@ -115,10 +124,82 @@ export class MolTrainer {
       weightDecay: c.weightDecay,
     });
     this.metrics = new MetricsWriter(join(c.outputDir, 'metrics.jsonl'));
+    this.baseCache = new BaseDistributionCache(c.baseCacheMb * 2 ** 20);
   }
 
-  /** Forward both models on one micro-batch and return the loss parts (the graph of `loss` is live). */
-  private microBatchLoss(batch: MicroBatch): { loss: Tensor; ce: Tensor; kl: Tensor; ceRows: number; klRows: number; decision: number; feedback: number } {
+  /** Device bytes held by the precomputed base distributions. */
+  get baseCacheBytes(): number {
+    return this.baseCache.bytes;
+  }
+
+  /** Free the precomputed base distributions (they are remade on demand). */
+  releaseBaseCache(): void {
+    this.baseCache.clear();
+  }
+
+  /**
+   * One example's base distribution on its decision rows: the base model (adapter off,
+   * eval mode so no dropout stream advances) on that example alone, so the values never
+   * depend on the other examples of a micro-batch.
+   */
+  private exampleBase(row: TrainingRow): BaseEntry {
+    const one = makeMicroBatch([row]);
+    const positions = Int32Array.from(one.labels.flatMap((label, i) => (label === 'decision' ? [i] : [])));
+    const hiddenSize = this.model.config.hidden_size;
+    if (!positions.length) return { positions, meanHead: zeros([0, hiddenSize]), entropy: zeros([0]) };
+    const wasEnabled = this.lora.enabled;
+    const wasTraining = this.model.module.training;
+    this.lora.disable();
+    this.model.eval();
+    try {
+      return noGrad(() => {
+        const hidden = this.model.hiddenSync(one.ids, { positionIds: one.positionIds, segmentIds: one.segmentIds });
+        const dist = baseDistribution({
+          baseHidden: hidden,
+          lmHeadWeight: this.model.lmHeadWeight,
+          rows: positions,
+          rowChunk: this.config.rowChunk,
+          vocabChunk: this.config.vocabChunk,
+        });
+        hidden.dispose();
+        return { positions, ...dist };
+      });
+    } finally {
+      if (wasEnabled) this.lora.enable();
+      if (wasTraining) this.model.train();
+    }
+  }
+
+  /** The micro-batch's base distribution from the cache, computing the examples it lacks. */
+  private batchBase(batch: MicroBatch, keys: readonly string[], rows: readonly TrainingRow[]): BaseDistribution {
+    const fresh: BaseEntry[] = [];
+    const entries = keys.map((key, b) => {
+      const hit = this.baseCache.get(key);
+      if (hit) return hit;
+      const entry = this.exampleBase(rows[b]!);
+      if (!this.baseCache.offer(key, entry)) {
+        fresh.push(entry);
+        if (!this.warnedCacheFull) {
+          this.warnedCacheFull = true;
+          console.warn(
+            `MolTrainer: the precomputed base distributions reached baseCacheMb (${this.config.baseCacheMb} MB); examples past it run the base model every time they are met`,
+          );
+        }
+      }
+      return entry;
+    });
+    try {
+      return tidy(() => assembleBaseDistribution(entries, batch.ids[0]!.length, this.model.config.hidden_size));
+    } finally {
+      for (const e of fresh) {
+        e.meanHead.dispose();
+        e.entropy.dispose();
+      }
+    }
+  }
+
+  /** Forward one micro-batch (and the base where needed) and return the loss parts (the graph of `loss` is live). */
+  private microBatchLoss(batch: MicroBatch, keys: readonly string[], rows: readonly TrainingRow[]): { loss: Tensor; ce: Tensor; kl: Tensor; ceRows: number; klRows: number; decision: number; feedback: number } {
     const c = this.config;
     const lossOptions = {
       labels: batch.labels,
@@ -131,7 +212,11 @@ export class MolTrainer {
     const plan = planRows('MolTrainer', batch.labels, batch.targets, this.model.config.vocab_size, lossOptions);
     const forward = { positionIds: batch.positionIds, segmentIds: batch.segmentIds };
     let baseHidden: Tensor | null = null;
-    if (plan.klRows > 0) {
+    let baseDist: BaseDistribution | null = null;
+    const lmHeadWeight = this.model.lmHeadWeight;
+    if (plan.klRows > 0 && c.precomputeBase && !lmHeadWeight.requiresGrad) {
+      baseDist = this.batchBase(batch, keys, rows);
+    } else if (plan.klRows > 0) {
       const wasEnabled = this.lora.enabled;
       this.lora.disable();
       try {
@@ -144,7 +229,8 @@ export class MolTrainer {
     const out = fusedMolLoss({
       hidden,
       baseHidden,
-      lmHeadWeight: this.model.lmHeadWeight,
+      baseDistribution: baseDist,
+      lmHeadWeight,
       targets: batch.targets,
       ...lossOptions,
       rowChunk: c.rowChunk,
@@ -152,13 +238,18 @@ export class MolTrainer {
     });
     hidden.dispose();
     baseHidden?.dispose();
+    baseDist?.meanHead.dispose();
+    baseDist?.entropy.dispose();
     return { ...out, ceRows: plan.ceRows, klRows: plan.klRows, decision: out.counts.decision, feedback: out.counts.feedback };
   }
 
-  private microBatches(rows: readonly TrainingRow[], indices: readonly number[]): MicroBatch[] {
-    const out: MicroBatch[] = [];
+  /** Micro-batches of `indices` into `rows`, each with its examples' cache keys (`set` + index). */
+  private microBatches(set: 'train' | 'validation', rows: readonly TrainingRow[], indices: readonly number[]): { batch: MicroBatch; keys: string[]; rows: TrainingRow[] }[] {
+    const out: { batch: MicroBatch; keys: string[]; rows: TrainingRow[] }[] = [];
     for (let i = 0; i < indices.length; i += this.config.microBatchSize) {
-      out.push(makeMicroBatch(indices.slice(i, i + this.config.microBatchSize).map((j) => rows[j]!)));
+      const part = indices.slice(i, i + this.config.microBatchSize);
+      const members = part.map((j) => rows[j]!);
+      out.push({ batch: makeMicroBatch(members), keys: part.map((j) => `${set}:${j}`), rows: members });
     }
     return out;
   }
@@ -175,8 +266,8 @@ export class MolTrainer {
     let decision = 0;
     let feedback = 0;
     try {
-      for (const batch of this.microBatches(this.validation, this.validation.map((_, i) => i))) {
-        const out = noGrad(() => this.microBatchLoss(batch));
+      for (const { batch, keys, rows } of this.microBatches('validation', this.validation, this.validation.map((_, i) => i))) {
+        const out = noGrad(() => this.microBatchLoss(batch, keys, rows));
         ceSum += (await out.ce.item()) * out.ceRows;
         klSum += (await out.kl.item()) * out.klRows;
         ceRows += out.ceRows;
@@ -245,7 +336,7 @@ export class MolTrainer {
           stepInEpoch = 0;
           order = epochOrder(this.train.length, c.seed, epoch);
         }
-        const batches = this.microBatches(this.train, stepRows(order, stepInEpoch, c.globalBatchSize));
+        const batches = this.microBatches('train', this.train, stepRows(order, stepInEpoch, c.globalBatchSize));
         const lr = this.optimizer.lr;
         let lossSum = 0;
         let ceSum = 0;
@@ -254,8 +345,8 @@ export class MolTrainer {
         let klRows = 0;
         let decision = 0;
         let feedback = 0;
-        for (const batch of batches) {
-          const out = this.microBatchLoss(batch);
+        for (const { batch, keys, rows } of batches) {
+          const out = this.microBatchLoss(batch, keys, rows);
           // Gradients average over the micro-batches of the step.
           const scaled = mul(out.loss, 1 / batches.length);
           scaled.backward();
@@ -310,6 +401,7 @@ export class MolTrainer {
       }
     } finally {
       progress.stop();
+      this.baseCache.clear();
     }
     return { steps, evals, lastCheckpoint };
   }
