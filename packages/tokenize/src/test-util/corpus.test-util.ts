@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 
 export const PACKAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const REPO_DIR = join(PACKAGE_DIR, '..', '..');
-export const DATA_DIR = process.env.MOLRL_DATA_DIR ?? join(REPO_DIR, '..', 'shared', 'data');
+/** The MATH/AIME files that ship with @molrl/bench-math (so a bare clone has them). */
+export const DATA_DIR = process.env.MOLRL_DATA_DIR ?? join(REPO_DIR, 'packages', 'bench-math', 'data');
 
 /** A small seeded PRNG (mulberry32), so corpora are the same on every run. */
 export function seededRandom(seed: number): () => number {
@@ -27,12 +28,8 @@ export function seededRandom(seed: number): () => number {
 export function mathTexts(limit = Infinity): string[] {
   const out: string[] = [];
   for (const name of ['math500.jsonl', 'aime24.jsonl', 'aime25.jsonl']) {
-    let text: string;
-    try {
-      text = readFileSync(join(DATA_DIR, name), 'utf8');
-    } catch {
-      continue;
-    }
+    // A missing file is an error: a silently smaller corpus would change the parity fixtures.
+    const text = readFileSync(join(DATA_DIR, name), 'utf8');
     for (const line of text.split('\n')) {
       if (!line.trim()) continue;
       const row = JSON.parse(line) as Record<string, unknown>;
