@@ -4,7 +4,7 @@
  *   molrl run    [--out DIR] [options]   data -> mol -> grpo -> eval -> report.md (resumes DIR)
  *   molrl data|mol|grpo|eval --out DIR [options]   one phase on a run folder
  *   molrl report --out DIR               write report.md and the plots again
- *   molrl ablate [--out DIR] [--seeds 0,1] [options]   the paper's comparisons, small
+ *   molrl ablate [--out DIR] [--seeds 0,1,2] [options]   the paper's comparisons, small
  *
  * Options: --config FILE (JSON, partial), --model DIR|HUB_ID, --seed N,
  * --set section.field=value (repeatable), --progress auto|bar|lines|silent,
@@ -35,7 +35,7 @@ options:
   --model DIR|ID       base model: a local folder or a Hub repo id (default: the embedded tiny model)
   --seed N             seed of the run
   --set a.b=value      override one config field (repeatable), e.g. --set grpo.maxSteps=4
-  --seeds 0,1,2        ablate: seeds to repeat each variant with
+  --seeds 0,1,2        ablate: seeds to repeat each variant with (default 0,1,2)
   --progress MODE      auto (bar on a terminal, lines otherwise), bar, lines, silent
   --force              run the phase again even if it finished
   -h, --help           this text
@@ -86,7 +86,7 @@ export async function main(argv: string[], log: (line: string) => void = (l) => 
   const given = buildConfig(values);
 
   if (command === 'ablate') {
-    const seeds = (values.seeds ?? '0,1').split(',').map((s) => {
+    const seeds = (values.seeds ?? '0,1,2').split(',').map((s) => {
       const n = Number(s);
       if (!Number.isInteger(n) || n < 0) throw new ConfigError(`--seeds: expected integers >= 0 separated by commas, got '${values.seeds}'`);
       return n;
