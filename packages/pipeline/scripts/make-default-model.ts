@@ -36,7 +36,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({
   options: {
     out: { type: 'string', default: join(here, '..', 'default-model') },
-    steps: { type: 'string', default: '200' },
+    steps: { type: 'string', default: '1300' },
     seed: { type: 'string', default: '7' },
     tasks: { type: 'string', default: '6000' },
     traces: { type: 'string', default: '48' },
