@@ -2,8 +2,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ABLATION_PATCH, ablationDefaults, finalReward, formatCells, meanStd } from './ablate.js';
-import { DEFAULT_CONFIG, resolveConfig } from './config.js';
+import { finalReward, formatCells, meanStd } from './ablate.js';
 import { RunFolder } from './run-folder.js';
 
 describe('ablation tables', () => {
@@ -21,16 +20,5 @@ describe('ablation tables', () => {
     mkdirSync(run.grpoDir, { recursive: true });
     writeFileSync(join(run.grpoDir, 'metrics.jsonl'), [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.9].map((r, i) => JSON.stringify({ step: i + 1, reward: r })).join('\n') + '\n');
     expect(finalReward(run)).toBeCloseTo(0.8);
-  });
-  it('the ablation defaults are the run defaults with shorter GRPO, and a file or flags override them', () => {
-    const d = ablationDefaults();
-    expect(d.grpo.maxSteps).toBe(ABLATION_PATCH.grpo.maxSteps);
-    expect({ ...d, grpo: { ...d.grpo, maxSteps: DEFAULT_CONFIG.grpo.maxSteps } }).toEqual(DEFAULT_CONFIG);
-    const dir = mkdtempSync(join(tmpdir(), 'molrl-ab-config-'));
-    writeFileSync(join(dir, 'c.json'), JSON.stringify({ grpo: { maxSteps: 7 }, mol: { maxSteps: 8 } }));
-    const withFile = resolveConfig({ base: d, file: join(dir, 'c.json'), overrides: [{ mol: { maxSteps: 12 } }] });
-    expect(withFile.grpo.maxSteps).toBe(7);
-    expect(withFile.mol.maxSteps).toBe(12);
-    expect(resolveConfig({ base: d }).grpo.maxSteps).toBe(ABLATION_PATCH.grpo.maxSteps);
   });
 });

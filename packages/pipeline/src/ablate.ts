@@ -16,26 +16,13 @@ import { join } from 'node:path';
 import type { EvaluationReport } from '@molrl/bench-math';
 import { readMetrics, writeFileAtomicSync } from '@molrl/progress';
 import { setBackend } from '@molrl/tensor';
-import { DEFAULT_CONFIG, mergeConfig, validateConfig, type PipelineConfig } from './config.js';
+import { mergeConfig, validateConfig, type PipelineConfig } from './config.js';
 import type { Stage } from './load.js';
 import { runEval, stageReportPath } from './phases/eval.js';
 import type { ProgressMode } from './phases/mol.js';
 import { runPhase } from './pipeline.js';
 import { lineChartSvg } from './report/line-chart.js';
 import { RunFolder } from './run-folder.js';
-
-/**
- * What `molrl ablate` changes in the run defaults: each seed runs five GRPO
- * runs (GRPO, Dr.GRPO, binary reward, two earlier MoL checkpoints), so GRPO is
- * half as long as in `molrl run`, keeping three seeds near 15 minutes each on
- * two cores. A config file and --set override it.
- */
-export const ABLATION_PATCH = { grpo: { maxSteps: 20 } } as const;
-
-/** The run defaults with `ABLATION_PATCH` applied. */
-export function ablationDefaults(): PipelineConfig {
-  return validateConfig(mergeConfig(structuredClone(DEFAULT_CONFIG), ABLATION_PATCH), 'ablation defaults');
-}
 
 export interface AblationOptions {
   seeds: number[];

@@ -15,7 +15,7 @@ import { ConfigError, parseAssignments, resolveConfig, type PipelineConfig } fro
 import { openRun, runPhase, runPipeline } from './pipeline.js';
 import { writeRunReport } from './report/run-report.js';
 import { newRunDir, PHASES, RunFolder, type Phase } from './run-folder.js';
-import { ablationDefaults, runAblation } from './ablate.js';
+import { runAblation } from './ablate.js';
 import type { ProgressMode } from './phases/mol.js';
 
 export const USAGE = `usage: molrl <command> [options]
@@ -45,8 +45,7 @@ export interface CliResult {
   code: number;
 }
 
-/** The config the flags give over `base` (default: the defaults), or null when no flag sets one and no base is given. */
-function buildConfig(values: Record<string, unknown>, base?: PipelineConfig): PipelineConfig | null {
+function buildConfig(values: Record<string, unknown>): PipelineConfig | null {
   const overrides: unknown[] = [];
   if (typeof values.model === 'string') overrides.push({ model: values.model });
   if (typeof values.seed === 'string') {
@@ -57,8 +56,8 @@ function buildConfig(values: Record<string, unknown>, base?: PipelineConfig): Pi
   const sets = (values.set as string[] | undefined) ?? [];
   if (sets.length) overrides.push(parseAssignments(sets));
   const file = values.config as string | undefined;
-  if (!file && !overrides.length && !base) return null;
-  return resolveConfig({ ...(file ? { file } : {}), overrides, ...(base ? { base } : {}) });
+  if (!file && !overrides.length) return null;
+  return resolveConfig({ ...(file ? { file } : {}), overrides });
 }
 
 export async function main(argv: string[], log: (line: string) => void = (l) => process.stderr.write(l + '\n')): Promise<CliResult> {
@@ -84,7 +83,7 @@ export async function main(argv: string[], log: (line: string) => void = (l) => 
   }
   const progress = (values.progress ?? 'auto') as ProgressMode;
   if (!['auto', 'bar', 'lines', 'silent'].includes(progress)) throw new ConfigError(`--progress: expected auto, bar, lines or silent, got '${progress}'`);
-  const given = command === 'ablate' ? null : buildConfig(values);
+  const given = buildConfig(values);
 
   if (command === 'ablate') {
     const seeds = (values.seeds ?? '0,1,2').split(',').map((s) => {
@@ -93,7 +92,7 @@ export async function main(argv: string[], log: (line: string) => void = (l) => 
       return n;
     });
     const out = values.out ?? newRunDir('runs').replace(/(\d{8}-\d{6})/, 'ablate-$1');
-    const md = await runAblation(out, buildConfig(values, ablationDefaults())!, { seeds, progress, log });
+    const md = await runAblation(out, given ?? resolveConfig(), { seeds, progress, log });
     process.stdout.write(md);
     return { code: 0 };
   }

@@ -216,8 +216,8 @@ export function parseAssignments(assignments: readonly string[]): Record<string,
 }
 
 /** Defaults, then the file, then the overrides; validated. */
-export function resolveConfig(options: { file?: string; overrides?: unknown[]; base?: PipelineConfig } = {}): PipelineConfig {
-  let config: unknown = structuredClone(options.base ?? DEFAULT_CONFIG);
+export function resolveConfig(options: { file?: string; overrides?: unknown[] } = {}): PipelineConfig {
+  let config: unknown = structuredClone(DEFAULT_CONFIG);
   if (options.file) {
     const fromFile = readConfigFile(options.file);
     validatePartial(fromFile, options.file);

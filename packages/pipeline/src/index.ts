@@ -8,7 +8,7 @@ export { runEval, availableStages, STAGE_NAMES } from './phases/eval.js';
 export { loadBase, loadStage, loadTokenizer, textCodec, type Stage, type LoadedModel } from './load.js';
 export { writeRunReport, evaluationTable } from './report/run-report.js';
 export { lineChartSvg, ticks, type Series, type LineChartOptions } from './report/line-chart.js';
-export { runAblation, ablationDefaults, ABLATION_PATCH, meanStd, formatCells, finalReward, type AblationOptions } from './ablate.js';
+export { runAblation, meanStd, formatCells, finalReward, type AblationOptions } from './ablate.js';
 export { COMPACT_AGENT_SYSTEM_PROMPT, oneStepMessages, oneStepAnswer, withCompactSystemPrompt, compactTrace } from './env-text.js';
 export { packLmRows, type LmRow } from './pack-text.js';
 export { main, cli, USAGE } from './cli.js';
