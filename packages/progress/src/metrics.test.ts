@@ -1,9 +1,9 @@
-import { appendFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeFileAtomicSync, writeFileAtomic } from './atomic.js';
-import { MetricsWriter, readMetrics, truncateMetrics, type MetricRecord } from './metrics.js';
+import { MetricsWriter, readMetrics, truncateMetrics, truncateMetricsFile, type MetricRecord } from './metrics.js';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'molrl-progress-'));
 
@@ -30,6 +30,15 @@ describe('MetricsWriter', () => {
   it('truncates records past a resume point', () => {
     const records: MetricRecord[] = [{ step: 1 }, { step: 2 }, { step: 3 }, { event: 'start' }];
     expect(truncateMetrics(records, 'step', 2)).toEqual([{ step: 1 }, { step: 2 }, { event: 'start' }]);
+  });
+
+  it('truncates a metrics file in place, and leaves a missing one missing', async () => {
+    const path = join(dir(), 'metrics.jsonl');
+    await truncateMetricsFile(path, 'step', 1);
+    expect(existsSync(path)).toBe(false);
+    writeFileSync(path, ['{"step":1}', '{"step":2}', '{"event":"start"}', '{"step":3}'].join('\n') + '\n');
+    await truncateMetricsFile(path, 'step', 2);
+    expect(readFileSync(path, 'utf8')).toBe('{"step":1}\n{"step":2}\n{"event":"start"}\n');
   });
 });
 

@@ -3,8 +3,9 @@
  * stops half-way keeps every line written before it and a plot can be made
  * from the file at any time.
  */
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { writeFileAtomic } from './atomic.js';
 
 export type MetricValue = number | string | boolean | null;
 export type MetricRecord = Record<string, MetricValue>;
@@ -48,4 +49,11 @@ export function readMetrics(path: string): MetricRecord[] {
  */
 export function truncateMetrics(records: MetricRecord[], key: string, upTo: number): MetricRecord[] {
   return records.filter((r) => typeof r[key] !== 'number' || (r[key] as number) <= upTo);
+}
+
+/** `truncateMetrics` applied to the file at `path`, rewritten atomically (a missing file is left missing). */
+export async function truncateMetricsFile(path: string, key: string, upTo: number): Promise<void> {
+  if (!existsSync(path)) return;
+  const kept = truncateMetrics(readMetrics(path), key, upTo);
+  await writeFileAtomic(path, kept.map((r) => JSON.stringify(r)).join('\n') + (kept.length ? '\n' : ''));
 }

@@ -10,11 +10,10 @@
  * parameters train. Every optimizer step writes a JSONL metrics record with
  * TRL's metric names, and checkpoints resume onto the same run.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Qwen3ForCausalLM } from '@molrl/model';
 import type { LoraHandle } from '@molrl/lora';
-import { MetricsWriter, readMetrics, startProgress, truncateMetrics, writeFileAtomic, type MetricRecord } from '@molrl/progress';
+import { MetricsWriter, startProgress, truncateMetricsFile, type MetricRecord } from '@molrl/progress';
 import { AdamW, clipGradNorm, warmupCosine, linearSchedule, mul, noGrad, sum, tensor, tidy, type LrSchedule, type Tensor } from '@molrl/tensor';
 import { groupAdvantages, groupStds } from '../advantages.js';
 import { grpoLossTensors } from '../loss.js';
@@ -326,11 +325,7 @@ export class GrpoTrainer {
         this.rolloutBatches = state.rolloutBatches;
         this.promptsSeen = state.promptsSeen;
         this.model.module.dropoutSeed = state.dropoutSeed;
-        const path = this.metrics.path;
-        if (existsSync(path)) {
-          const kept = truncateMetrics(readMetrics(path), 'step', state.globalStep);
-          await writeFileAtomic(path, kept.map((r) => JSON.stringify(r)).join('\n') + (kept.length ? '\n' : ''));
-        }
+        await truncateMetricsFile(this.metrics.path, 'step', state.globalStep);
       } else if (typeof options.resumeFromCheckpoint === 'string') {
         throw new Error(`GrpoTrainer: no checkpoint at ${options.resumeFromCheckpoint}`);
       }

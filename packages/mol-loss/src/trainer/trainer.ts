@@ -14,7 +14,7 @@
  * states. Everything is tensor ops, so it runs on any backend of
  * `@molrl/gpu-backend`.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Qwen3ForCausalLM } from '@molrl/model';
 import type { LoraHandle } from '@molrl/lora';
@@ -31,7 +31,7 @@ import {
   type LrSchedule,
   type Tensor,
 } from '@molrl/tensor';
-import { MetricsWriter, readMetrics, startProgress, truncateMetrics, writeFileAtomic, type MetricRecord } from '@molrl/progress';
+import { MetricsWriter, startProgress, truncateMetricsFile, type MetricRecord } from '@molrl/progress';
 import { fusedMolLoss } from '../fused-mol-loss.js';
 import { baseDistribution, type BaseDistribution } from '../base-distribution.js';
 import { BaseDistributionCache, assembleBaseDistribution, type BaseEntry } from './base-cache.js';
@@ -312,11 +312,7 @@ export class MolTrainer {
         stepInEpoch = state.stepInEpoch;
         this.model.module.dropoutSeed = state.dropoutSeed;
         // The metrics file keeps only what the resumed run still stands behind.
-        const path = this.metrics.path;
-        if (existsSync(path)) {
-          const kept = truncateMetrics(readMetrics(path), 'step', state.globalStep);
-          await writeFileAtomic(path, kept.map((r) => JSON.stringify(r)).join('\n') + (kept.length ? '\n' : ''));
-        }
+        await truncateMetricsFile(this.metrics.path, 'step', state.globalStep);
       } else if (typeof options.resumeFromCheckpoint === 'string') {
         throw new Error(`MolTrainer: no checkpoint at ${options.resumeFromCheckpoint}`);
       }
