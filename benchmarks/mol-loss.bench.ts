@@ -23,10 +23,10 @@
  *
  *   node --import tsx --conditions=source benchmarks/mol-loss.bench.ts [--quick]
  */
-import { Bench } from 'tinybench';
 import { baseDistribution, fusedMolLoss, molLoss, type BaseDistribution, type TokenLabel } from '@molrl/mol-loss';
 import { getBackend, matmul, randn, setBackend, tidy, type Tensor } from '@molrl/tensor';
 import { printTable, row, writeResults, type ResultRow } from './lib/results.js';
+import { timeInterleaved } from './lib/interleaved.js';
 
 const quick = process.argv.includes('--quick');
 const hiddenSize = quick ? 64 : 256;
@@ -49,27 +49,6 @@ function traceLabels(n: number): TokenLabel[] {
 
 const labels = traceLabels(tokens);
 const decisionShare = labels.filter((l) => l === 'decision').length / labels.filter((l) => l !== 'prompt').length;
-
-/**
- * Median latency of each task, the tasks interleaved over several rounds so
- * that a load change on the machine hits both alike.
- */
-async function timeInterleaved(tasks: Record<string, () => Promise<unknown>>, rounds: number): Promise<Record<string, number>> {
-  const samples: Record<string, number[]> = Object.fromEntries(Object.keys(tasks).map((k) => [k, []]));
-  for (const fn of Object.values(tasks)) await fn();
-  for (let r = 0; r < rounds; r++) {
-    for (const [name, fn] of Object.entries(tasks)) {
-      const bench = new Bench({ time: 0, iterations: 1, warmupIterations: 0 });
-      bench.add(name, fn);
-      await bench.run();
-      const result = bench.tasks[0]!.result;
-      if (result.state !== 'completed') throw new Error(`${name}: benchmark ${result.state}`);
-      samples[name]!.push(result.latency.p50);
-    }
-  }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  return Object.fromEntries(Object.entries(samples).map(([k, xs]) => [k, median(xs)]));
-}
 
 const rows: ResultRow[] = [];
 for (const vocab of vocabSizes) {

@@ -13,12 +13,12 @@
  *
  *   node --import tsx --conditions=source benchmarks/mol-training.bench.ts [--quick]
  */
-import { Bench } from 'tinybench';
 import { Qwen3ForCausalLM, qwen3Config, randomWeights } from '@molrl/model';
 import { applyLora } from '@molrl/lora';
 import { baseDistribution, fusedMolLoss, makeMicroBatch, MOL_LORA_DEFAULTS, type BaseDistribution, type TokenLabel } from '@molrl/mol-loss';
 import { kernelOp, noGrad, reshape, setBackend, tensor, tidy } from '@molrl/tensor';
 import { printTable, row, writeResults, type ResultRow } from './lib/results.js';
+import { timeInterleaved } from './lib/interleaved.js';
 
 const quick = process.argv.includes('--quick');
 const vocab = quick ? 32768 : 151936;
@@ -104,21 +104,8 @@ const tasks: Record<string, () => Promise<void>> = {
   },
 };
 
-// The tasks interleaved over rounds, so a load change on the machine hits all alike.
-const samples: Record<string, number[]> = Object.fromEntries(Object.keys(tasks).map((k) => [k, []]));
-for (const fn of Object.values(tasks)) await fn();
-for (let round = 0; round < (quick ? 3 : 7); round++) {
-  for (const [name, fn] of Object.entries(tasks)) {
-    const bench = new Bench({ time: 0, iterations: 1, warmupIterations: 0 });
-    bench.add(name, fn);
-    await bench.run();
-    const result = bench.tasks[0]!.result;
-    if (result.state !== 'completed') throw new Error(`${name}: benchmark ${result.state}`);
-    samples[name]!.push(result.latency.p50);
-  }
-}
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const rows: ResultRow[] = Object.entries(samples).map(([impl, xs]) => row({ case: 'train-step', impl, size: vocab, value: median(xs), unit: 'ms' }));
+const times = await timeInterleaved(tasks, quick ? 3 : 7);
+const rows: ResultRow[] = Object.entries(times).map(([impl, ms]) => row({ case: 'train-step', impl, size: vocab, value: ms, unit: 'ms' }));
 printTable(rows);
 const ms = (impl: string) => rows.find((r) => r.impl === impl)!.value;
 console.log(
