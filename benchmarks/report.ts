@@ -30,7 +30,7 @@ function loadGroups(): Group[] {
     try {
       rows = JSON.parse(readFileSync(path, 'utf8')) as ResultRow[];
     } catch (error) {
-      throw new Error(`${path}: not valid JSON (${(error as Error).message})`);
+      throw new Error(`${path}: not valid JSON (${(error as Error).message})`, { cause: error });
     }
     if (!Array.isArray(rows)) throw new Error(`${path}: expected an array of result rows`);
     rows.forEach((r, i) => {

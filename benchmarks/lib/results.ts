@@ -42,7 +42,7 @@ export function row(fields: Omit<ResultRow, 'date' | 'machine'> & Partial<Pick<R
 export function writeResults(name: string, rows: ResultRow[]): string {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const path = join(RESULTS_DIR, `${name}.json`);
-  let existing: ResultRow[] = [];
+  let existing: ResultRow[];
   try {
     existing = JSON.parse(readFileSync(path, 'utf8')) as ResultRow[];
   } catch {

@@ -6,6 +6,7 @@ export interface KernelConfig {
   name: string;
   /** Backend name ('cpu', 'gpujs', 'webgpu', ...). */
   backend: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a table of kernels with different attrs types
   kernel: KernelFunc<any>;
 }
 
@@ -35,6 +36,7 @@ export function registerKernel(config: KernelConfig): void {
  * already registered is left as it is, so a kernel registered beforehand (a
  * replacement under development) wins and registering twice is harmless.
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a table of kernels with different attrs types
 export function registerKernelTable(backend: string, table: Readonly<Record<string, KernelFunc<any>>>): void {
   for (const [name, kernel] of Object.entries(table)) {
     if (!hasKernel(name, backend)) registerKernel({ name, backend, kernel });
@@ -54,6 +56,7 @@ export function declareUnsupported(entry: UnsupportedKernel): void {
   unsupported.set(key(entry.name, entry.backend), entry);
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a table of kernels with different attrs types
 export function getKernel(name: string, backend: string): KernelFunc<any> {
   const config = kernels.get(key(name, backend));
   if (config) return config.kernel;

@@ -158,7 +158,7 @@ export function tokenLogProbs(
       const dHidden = hiddenNeedsGrad ? reshape(mul(saved[k++]!, g), hidden.shape) : null;
       let dWeight: Tensor | null = null;
       if (headNeedsGrad) {
-        const [x, w, tg, lse] = [saved[k++]!, saved[k++]!, saved[k++]!, saved[k++]!];
+        const [x, w, tg, lse] = saved.slice(k, k + 4) as [Tensor, Tensor, Tensor, Tensor];
         dWeight = headGrad(x, w, tg, lse, g, invT, rowChunk, vocabParts);
         if (dWeight.dtype !== lmHeadWeight.dtype) dWeight = cast(dWeight, lmHeadWeight.dtype);
       }

@@ -69,7 +69,7 @@ export async function loadTrainingCheckpoint<S extends CheckpointState>(
   try {
     state = JSON.parse(await readFile(statePath, 'utf8')) as S;
   } catch (e) {
-    throw new Error(`loadCheckpoint: ${statePath}: ${(e as Error).message}`);
+    throw new Error(`loadCheckpoint: ${statePath}: ${(e as Error).message}`, { cause: e });
   }
   for (const field of new Set<string>(['globalStep', ...counters])) {
     const value = (state as unknown as Record<string, unknown>)[field];

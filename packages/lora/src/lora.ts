@@ -194,7 +194,7 @@ export async function loadLora(model: Qwen3ForCausalLM, dir: string): Promise<Lo
   try {
     json = JSON.parse(await readFile(configPath, 'utf8'));
   } catch (err) {
-    throw new Error(`${configPath}: ${(err as Error).message}`);
+    throw new Error(`${configPath}: ${(err as Error).message}`, { cause: err });
   }
   const config = fromPeftConfig(json, configPath);
   const base = (json as { base_model_name_or_path?: unknown }).base_model_name_or_path;

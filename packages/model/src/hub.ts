@@ -57,7 +57,7 @@ export async function downloadModelFiles(repoId: string, options: HubOptions = {
     try {
       return await downloadFileToCacheDir({ ...common, path });
     } catch (err) {
-      throw new Error(`hub ${repoId}@${options.revision ?? 'main'}: downloading ${path} failed: ${(err as Error).message}`);
+      throw new Error(`hub ${repoId}@${options.revision ?? 'main'}: downloading ${path} failed: ${(err as Error).message}`, { cause: err });
     }
   };
   const configPath = await fetchFile('config.json');

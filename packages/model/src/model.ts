@@ -101,7 +101,7 @@ export class Qwen3ForCausalLM {
     try {
       configJson = JSON.parse(await readFile(configPath, 'utf8'));
     } catch (err) {
-      throw new Error(`${configPath}: ${(err as Error).message}`);
+      throw new Error(`${configPath}: ${(err as Error).message}`, { cause: err });
     }
     const config = parseQwen3Config(configJson, configPath);
     const dtype = options.dtype === 'auto' ? weightDType(config.torch_dtype) : (options.dtype ?? 'float32');

@@ -216,7 +216,7 @@ export function fusedMolLoss(options: FusedMolLossOptions): MolLossResult {
         const w = saved[k++]!;
         const wb = saved[k++]!;
         const hb = useBase ? saved[k++]! : null;
-        const targetsCe = ceIdx.length ? saved[k++]! : null;
+        const targetsCe = ceIdx.length ? saved[k]! : null;
         dWeight = headGrad(hid, hb, w, wb, ceIdx, klIdx, coefCe, coefKl, targetsCe, rowChunk, vocabParts);
         if (dWeight.dtype !== weight.dtype) dWeight = cast(dWeight, weight.dtype);
       }

@@ -89,14 +89,20 @@ export async function runAblation(outDir: string, base: PipelineConfig, options:
     const r = (table1[row] ??= { code: [], reward: [], math: [] });
     const code = report && suiteResult(report, /CodeAgent/);
     const math = report && suiteResult(report, /MATH/);
-    if (code) r.code.push({ seed, value: code.pass1 }), r.reward.push({ seed, value: code.meanScore });
+    if (code) {
+      r.code.push({ seed, value: code.pass1 });
+      r.reward.push({ seed, value: code.meanScore });
+    }
     if (math) r.math.push({ seed, value: math.pass1 });
   };
   const add2 = (row: string, seed: number, run: RunFolder) => {
     const r = (table2[row] ??= { code: [], reward: [], train: [] });
     const report = readReport(run, 'grpo');
     const code = report && suiteResult(report, /CodeAgent/);
-    if (code) r.code.push({ seed, value: code.pass1 }), r.reward.push({ seed, value: code.meanScore });
+    if (code) {
+      r.code.push({ seed, value: code.pass1 });
+      r.reward.push({ seed, value: code.meanScore });
+    }
     const fr = finalReward(run);
     if (fr !== null) r.train.push({ seed, value: fr });
   };

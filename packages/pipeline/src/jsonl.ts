@@ -15,7 +15,7 @@ export function readJsonl<T>(path: string): T[] {
       try {
         out.push(JSON.parse(line) as T);
       } catch (error) {
-        throw new Error(`${path}:${i + 1}: not JSON (${(error as Error).message})`);
+        throw new Error(`${path}:${i + 1}: not JSON (${(error as Error).message})`, { cause: error });
       }
     });
   return out;

@@ -60,7 +60,7 @@ export async function runPhase(run: RunFolder, config: PipelineConfig, phase: Ph
   await setBackend('cpu');
   const started = performance.now();
   log(`${phase}: starting`);
-  let record: Record<string, unknown> = {};
+  let record: Record<string, unknown>;
   if (phase === 'data') record = { ...(await runData(run, config, { mode: options.progress ?? 'auto' })) };
   else if (phase === 'mol') record = { ...(await runMol(run, config, options.progress)) };
   else if (phase === 'grpo') record = { ...(await runGrpo(run, config, options.progress)) };

@@ -37,7 +37,7 @@ export function readMetrics(path: string): MetricRecord[] {
     } catch (error) {
       const isLast = lines.slice(i + 1).every((l) => !l.trim());
       if (isLast) break;
-      throw new Error(`${path}:${i + 1}: not a JSON object (${(error as Error).message})`);
+      throw new Error(`${path}:${i + 1}: not a JSON object (${(error as Error).message})`, { cause: error });
     }
   }
   return records;

@@ -31,7 +31,7 @@ const ENTRY_NOTES: Array<{ test: (text: string) => boolean; note: string }> = [
     test: (t) => t.includes("'\u017f"),
     note:
       "The reference's (?i:'s|...) folds case with Unicode case folding, so \"'\u017f\" (LONG S folds to s) is a contraction piece; " +
-      '@huggingface/tokenizers folds ASCII only and keeps \"\u017f\" with the following letters. Qwen3 has no token joining \u017f ' +
+      '@huggingface/tokenizers folds ASCII only and keeps "\u017f" with the following letters. Qwen3 has no token joining \u017f ' +
       "(bytes C5 BF) with a neighbour, so the ids agree either way; this package and the reference implementation follow the reference's pieces.",
   },
   {

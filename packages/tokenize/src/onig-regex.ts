@@ -43,7 +43,7 @@ export function onigToJsRegex(pattern: string, field = 'pattern'): RegExp {
         out += '\\' + pattern.slice(i, close + 1);
         i = close;
       } else if (/[A-Za-z0-9]/.test(e)) out += '\\' + e;
-      else if (e !== undefined && /[\^$\\.*+?()[\]{}|\/]/.test(e)) out += '\\' + e;
+      else if (e !== undefined && /[\^$\\.*+?()[\]{}|/]/.test(e)) out += '\\' + e;
       else if (e === '-') out += inClass ? '\\-' : '-'; // `u` regexes allow \- only inside a class
       else out += e ?? '';
       continue;

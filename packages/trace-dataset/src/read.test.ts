@@ -37,7 +37,7 @@ function parquetFixture(): Uint8Array {
     [localTrace(23), { ...localTrace(24), messages: [] as never[] }],
   ];
   groups.forEach((g, k) => {
-    pw.write({
+    void pw.write({
       columnData: [
         { name: 'id', data: g.map((_, j) => `pq-${k}-${j}`) },
         { name: 'messages', data: g.map((r) => flat(r as ReturnType<typeof localTrace>)) },
@@ -45,7 +45,7 @@ function parquetFixture(): Uint8Array {
       ],
     });
   });
-  pw.finish();
+  void pw.finish();
   return new Uint8Array(writer.getBuffer());
 }
 

@@ -35,11 +35,12 @@ export const TRACE_PARQUET_SCHEMA: WriterSchema = [
 
 /** Trace rows as a Parquet file's bytes, `rowGroupSize` rows per row group. */
 export function traceRowsToParquet(rows: TraceRow[], rowGroupSize = 256): Uint8Array {
+  // ByteWriter is synchronous, so write and finish return no promise to wait on.
   const writer = new ByteWriter();
   const parquet = new ParquetWriter({ writer, schema: TRACE_PARQUET_SCHEMA });
   for (let start = 0; start < rows.length; start += rowGroupSize) {
     const group = rows.slice(start, start + rowGroupSize);
-    parquet.write({
+    void parquet.write({
       columnData: [
         { name: 'id', data: group.map((r) => r.id) },
         { name: 'messages', data: group.map((r) => r.messages.map((m) => ({ role: m.role, content: m.content }))) },
@@ -53,7 +54,7 @@ export function traceRowsToParquet(rows: TraceRow[], rowGroupSize = 256): Uint8A
       ],
     });
   }
-  parquet.finish();
+  void parquet.finish();
   return new Uint8Array(writer.getBuffer());
 }
 

@@ -209,7 +209,7 @@ export function valuesEqual(g: MathValue, p: MathValue, o: EqualOptions = {}): b
       if (p.kind === 'matrix') return p.rows.length === g.rows.length && g.rows.every((r, i) => orderedEqual(r, p.rows[i]!, o));
       if ((p.kind === 'tuple' && p.open === '(') || p.kind === 'list') return orderedEqual(flatVector(g), p.items, o);
       return false;
-    case 'relation':
+    case 'relation': {
       if (p.kind !== 'relation') return false;
       if (g.op === '=' && p.op === '=') {
         if (valuesEqual(g.lhs, p.lhs, o) && valuesEqual(g.rhs, p.rhs, o)) return true;
@@ -221,6 +221,7 @@ export function valuesEqual(g: MathValue, p: MathValue, o: EqualOptions = {}): b
       if (g.op === p.op) return valuesEqual(g.lhs, p.lhs, o) && valuesEqual(g.rhs, p.rhs, o);
       if (flip[g.op] === p.op) return valuesEqual(g.lhs, p.rhs, o) && valuesEqual(g.rhs, p.lhs, o);
       return false;
+    }
   }
 }
 

@@ -49,7 +49,7 @@ export class SampleCache {
       try {
         r = JSON.parse(line) as SampleRecord;
       } catch (err) {
-        throw new Error(`${path}, line ${i + 1}: not valid JSON (${(err as Error).message})`);
+        throw new Error(`${path}, line ${i + 1}: not valid JSON (${(err as Error).message})`, { cause: err });
       }
       if (typeof r.suite !== 'string' || typeof r.item !== 'string' || typeof r.sample !== 'number' || typeof r.completion !== 'string') {
         throw new Error(`${path}, line ${i + 1}: not a sample record (needs suite, item, sample, completion)`);

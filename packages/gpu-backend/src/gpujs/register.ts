@@ -20,6 +20,7 @@ import { unaryKernels } from './kernels/unary.js';
 import { where } from './kernels/where.js';
 
 /** Every gpujs kernel, by contract name. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a table of kernels with different attrs types
 export const GPUJS_KERNELS: Readonly<Record<string, KernelFunc<any>>> = {
   ...binaryKernels,
   ...unaryKernels,

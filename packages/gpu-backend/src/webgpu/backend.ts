@@ -70,7 +70,7 @@ export class WebgpuBackend implements Backend {
     this.device = acquired.device;
     this.adapterName = acquired.adapterName;
     this.features = acquired.features;
-    this.device.lost.then((info) => {
+    void this.device.lost.then((info) => {
       if (!this.disposed) this.lostReason = `${info.reason}: ${info.message}`;
     });
     this.pool = new BufferPool(this.device, this.options.maxPooledBytes ?? 2 ** 30);

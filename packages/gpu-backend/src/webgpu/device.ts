@@ -32,6 +32,7 @@ async function loadGpu(flags: string[]): Promise<GPU> {
     throw new Error(
       `webgpu backend: the 'webgpu' package (Dawn for Node) failed to load: ${(err as Error).message}. ` +
         'It ships prebuilt binaries for linux-x64/arm64, darwin and win32 and needs a recent libstdc++.',
+      { cause: err },
     );
   }
   return mod.create(flags);

@@ -22,6 +22,7 @@ import { rowOpKernel } from './kernels/softmax.js';
 import { unaryKernel } from './kernels/unary.js';
 import { where } from './kernels/where.js';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a table of kernels with different attrs types
 export const WEBGPU_KERNELS: Record<string, KernelFunc<any>> = {
   ...Object.fromEntries(BINARY_OPS.map((op) => [op, binaryKernel(op)])),
   ...Object.fromEntries(UNARY_OPS.map((op) => [op, unaryKernel(op)])),

@@ -96,7 +96,10 @@ export async function scoreRewards(functions: readonly RewardFunction[], batch: 
 export function nanMeanStd(values: ArrayLike<number>): { mean: number; std: number } {
   let n = 0;
   let sum = 0;
-  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i]!)) (n++, (sum += values[i]!));
+  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i]!)) {
+      n++;
+      sum += values[i]!;
+    }
   if (n === 0) return { mean: Number.NaN, std: Number.NaN };
   const mean = sum / n;
   let ss = 0;

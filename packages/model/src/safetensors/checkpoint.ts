@@ -23,7 +23,7 @@ export function parseSafetensorsIndex(text: string, where: string): SafetensorsI
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${where}: not valid JSON (${(err as Error).message})`);
+    throw new Error(`${where}: not valid JSON (${(err as Error).message})`, { cause: err });
   }
   const map = (json as { weight_map?: unknown } | null)?.weight_map;
   if (map === null || typeof map !== 'object' || Array.isArray(map)) {

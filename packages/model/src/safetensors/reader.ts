@@ -46,7 +46,7 @@ export function parseSafetensorsHeader(headerBytes: Uint8Array, fileSize: number
   try {
     json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(headerBytes));
   } catch (err) {
-    throw new Error(`${where}: safetensors header is not valid UTF-8 JSON (${(err as Error).message})`);
+    throw new Error(`${where}: safetensors header is not valid UTF-8 JSON (${(err as Error).message})`, { cause: err });
   }
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
     throw new Error(`${where}: safetensors header must be a JSON object`);

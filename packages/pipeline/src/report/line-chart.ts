@@ -42,8 +42,14 @@ export function lineChartSvg(series: readonly Series[], options: LineChartOption
   const ys = pts.map((p) => p[1]);
   let [x0, x1] = xs.length ? [Math.min(...xs), Math.max(...xs)] : [0, 1];
   let [y0, y1] = ys.length ? [Math.min(...ys), Math.max(...ys)] : [0, 1];
-  if (x1 === x0) (x0 -= 0.5), (x1 += 0.5);
-  if (y1 === y0) (y0 -= 0.5), (y1 += 0.5);
+  if (x1 === x0) {
+    x0 -= 0.5;
+    x1 += 0.5;
+  }
+  if (y1 === y0) {
+    y0 -= 0.5;
+    y1 += 0.5;
+  }
   const pad = (y1 - y0) * 0.05;
   y0 -= pad;
   y1 += pad;

@@ -73,6 +73,7 @@ export function customOp<Outputs extends Tensor | Tensor[]>(
  * tensors for it.
  */
 export function customGrad(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the signature of tf.customGrad, which this mirrors
   fn: (...args: [...Tensor[], (tensors: Tensor[]) => void] | any[]) => {
     value: Tensor;
     gradFunc: (dy: Tensor, saved: Tensor[]) => Tensor | (Tensor | null)[];

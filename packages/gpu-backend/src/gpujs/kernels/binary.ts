@@ -24,6 +24,7 @@ export const BINARY_EXPRESSIONS: Record<BinaryOp, string> = {
   lessEqual: 'x <= y ? 1.0 : 0.0',
 };
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a table of kernels with different attrs types
 export const binaryKernels: Record<string, KernelFunc<any>> = Object.fromEntries(
   (Object.keys(BINARY_EXPRESSIONS) as BinaryOp[]).map((name) => {
     const op = elementwiseOp(name, ['x', 'y'], BINARY_EXPRESSIONS[name]);

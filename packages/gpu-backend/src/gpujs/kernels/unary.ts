@@ -34,6 +34,7 @@ export const UNARY_EXPRESSIONS: Record<UnaryOp, string> = {
 const NOT_NUMBER = 'const notNumber = (x > 0.0 || x <= 0.0) ? 0.0 : 1.0;';
 const NAN_PRELUDE: Partial<Record<UnaryOp, string>> = { relu: NOT_NUMBER, isNaN: NOT_NUMBER };
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a table of kernels with different attrs types
 export const unaryKernels: Record<string, KernelFunc<any>> = Object.fromEntries(
   (Object.keys(UNARY_EXPRESSIONS) as UnaryOp[]).map((name) => {
     const op = elementwiseOp(name, ['x'], UNARY_EXPRESSIONS[name], [], NAN_PRELUDE[name] ?? '');

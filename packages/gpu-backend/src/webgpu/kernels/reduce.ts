@@ -35,7 +35,7 @@ function groupDims(shape: readonly number[], reduced: ReadonlySet<number>): Grou
   return g;
 }
 
-function offsetCode(v: string, idx: string, prefix: string, dims: number[], params: Params): string {
+function offsetCode(v: string, idx: string, prefix: string, dims: number[]): string {
   if (dims.length === 0) return `let ${v} = 0u;`;
   let s = `var ${v} = 0u; { var rem = ${idx};`;
   for (let d = dims.length - 1; d >= 0; d--) {
@@ -62,8 +62,8 @@ export function reduceRun(backend: WebgpuBackend, kind: ReduceKind, x: TensorInf
   const params: Params = { nOut: ['u32', nOut], R: ['u32', R] };
   g.keptDims.forEach((d, i) => { params[`kd${i}`] = ['u32', d]; params[`ks${i}`] = ['u32', g.keptStrides[i]!]; });
   g.redDims.forEach((d, i) => { params[`rd${i}`] = ['u32', d]; params[`rs${i}`] = ['u32', g.redStrides[i]!]; });
-  const baseCode = offsetCode('base', 'o', 'k', g.keptDims, params);
-  const redCode = offsetCode('off', 'r', 'r', g.redDims, params);
+  const baseCode = offsetCode('base', 'o', 'k', g.keptDims);
+  const redCode = offsetCode('off', 'r', 'r', g.redDims);
   const isMax = kind === 'max' || kind === 'argmax';
   const init = isMax ? '-f32_inf()' : '0.0';
   // (value, index) combine: NaN wins (propagates); ties keep the lower index.
