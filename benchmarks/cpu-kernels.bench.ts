@@ -15,8 +15,11 @@ const cpu = await createBackend('cpu');
 function input(shape: number[], dtype: DType = 'float32', high = 1): TensorInfo {
   const n = shape.reduce((a, b) => a * b, 1);
   let s = 12345;
-  const next = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
-  const data = dtype === 'int32' ? Int32Array.from({ length: n }, () => Math.floor(next() * high)) : Float32Array.from({ length: n }, () => next() * 2 - 1);
+  const next = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const data =
+    dtype === 'int32'
+      ? Int32Array.from({ length: n }, () => Math.floor(next() * high))
+      : Float32Array.from({ length: n }, () => next() * 2 - 1);
   return { storage: cpu.upload(data, dtype), shape, dtype };
 }
 
@@ -31,7 +34,12 @@ interface Case {
 }
 
 const cases: Case[] = [];
-for (const [t, h, hkv, d, b] of quick ? [[64, 4, 2, 32, 2]] : [[128, 4, 2, 32, 8], [256, 8, 2, 64, 4]]) {
+for (const [t, h, hkv, d, b] of quick
+  ? [[64, 4, 2, 32, 2]]
+  : [
+      [128, 4, 2, 32, 8],
+      [256, 8, 2, 64, 4],
+    ]) {
   const q = input([b, h, t, d]);
   const k = input([b, hkv, t, d]);
   const v = input([b, hkv, t, d]);
@@ -39,7 +47,14 @@ for (const [t, h, hkv, d, b] of quick ? [[64, 4, 2, 32, 2]] : [[128, 4, 2, 32, 8
   const [out, lse] = cpu.run('attention', [q, k, v], attrs);
   // Two T x T x D products forward, four backward; causal masking halves them.
   const fwdFlops = 2 * 2 * b * h * t * t * d * 0.5;
-  cases.push({ name: `attention-fwd h${h}/${hkv} d${d} b${b}`, size: t, inputs: [q, k, v], kernel: 'attention', attrs, flops: fwdFlops });
+  cases.push({
+    name: `attention-fwd h${h}/${hkv} d${d} b${b}`,
+    size: t,
+    inputs: [q, k, v],
+    kernel: 'attention',
+    attrs,
+    flops: fwdFlops,
+  });
   cases.push({
     name: `attention-bwd h${h}/${hkv} d${d} b${b}`,
     size: t,
@@ -48,21 +63,61 @@ for (const [t, h, hkv, d, b] of quick ? [[64, 4, 2, 32, 2]] : [[128, 4, 2, 32, 8
     attrs,
     flops: 2 * fwdFlops,
   });
-  cases.push({ name: `rope h${h} d${d} b${b}`, size: t, inputs: [q, input([b, t], 'int32', t)], kernel: 'rope', attrs: { theta: 1e6 } });
+  cases.push({
+    name: `rope h${h} d${d} b${b}`,
+    size: t,
+    inputs: [q, input([b, t], 'int32', t)],
+    kernel: 'rope',
+    attrs: { theta: 1e6 },
+  });
 }
-for (const [rows, vocab] of quick ? [[64, 1024]] : [[512, 4096], [256, 32768]]) {
+for (const [rows, vocab] of quick
+  ? [[64, 1024]]
+  : [
+      [512, 4096],
+      [256, 32768],
+    ]) {
   const logits = input([rows, vocab]);
-  cases.push({ name: `logSoftmax ${rows} rows`, size: vocab, inputs: [logits], kernel: 'logSoftmax', attrs: { axis: -1 } });
-  cases.push({ name: `logSumExp ${rows} rows`, size: vocab, inputs: [logits], kernel: 'logSumExp', attrs: { axis: -1 } });
+  cases.push({
+    name: `logSoftmax ${rows} rows`,
+    size: vocab,
+    inputs: [logits],
+    kernel: 'logSoftmax',
+    attrs: { axis: -1 },
+  });
+  cases.push({
+    name: `logSumExp ${rows} rows`,
+    size: vocab,
+    inputs: [logits],
+    kernel: 'logSumExp',
+    attrs: { axis: -1 },
+  });
 }
-for (const [rows, hidden] of quick ? [[64, 128]] : [[1024, 256], [2048, 512]]) {
+for (const [rows, hidden] of quick
+  ? [[64, 128]]
+  : [
+      [1024, 256],
+      [2048, 512],
+    ]) {
   const x = input([rows, hidden]);
   const w = input([hidden]);
   cases.push({ name: `rmsNorm ${rows} rows`, size: hidden, inputs: [x, w], kernel: 'rmsNorm', attrs: { eps: 1e-6 } });
-  cases.push({ name: `rmsNormGrad ${rows} rows`, size: hidden, inputs: [input([rows, hidden]), x, w], kernel: 'rmsNormGrad', attrs: { eps: 1e-6 } });
+  cases.push({
+    name: `rmsNormGrad ${rows} rows`,
+    size: hidden,
+    inputs: [input([rows, hidden]), x, w],
+    kernel: 'rmsNormGrad',
+    attrs: { eps: 1e-6 },
+  });
   cases.push({ name: `add (row broadcast) ${rows} rows`, size: hidden, inputs: [x, w], kernel: 'add' });
   cases.push({ name: `silu ${rows} rows`, size: hidden, inputs: [x], kernel: 'silu' });
-  cases.push({ name: `transpose [b, t, h, d] -> [b, h, t, d]`, size: rows * hidden, inputs: [{ ...x, shape: [4, rows / 4, 8, hidden / 8] }], kernel: 'transpose', attrs: { perm: [0, 2, 1, 3] } });
+  cases.push({
+    name: `transpose [b, t, h, d] -> [b, h, t, d]`,
+    size: rows * hidden,
+    inputs: [{ ...x, shape: [4, rows / 4, 8, hidden / 8] }],
+    kernel: 'transpose',
+    attrs: { perm: [0, 2, 1, 3] },
+  });
 }
 
 const bench = new Bench({ time: quick ? 100 : 1000, warmupTime: quick ? 20 : 200 });
@@ -81,7 +136,8 @@ for (const task of bench.tasks) {
   const ms = result?.latency?.p50;
   if (ms === undefined) throw new Error(`no timing for ${task.name}`);
   rows.push(row({ case: `cpu-${c.name}`, impl: 'cpu', size: c.size, value: ms, unit: 'ms' }));
-  if (c.flops) rows.push(row({ case: `cpu-${c.name}`, impl: 'cpu', size: c.size, value: c.flops / (ms * 1e6), unit: 'GFLOP/s' }));
+  if (c.flops)
+    rows.push(row({ case: `cpu-${c.name}`, impl: 'cpu', size: c.size, value: c.flops / (ms * 1e6), unit: 'GFLOP/s' }));
 }
 printTable(rows);
 if (!quick) console.log('wrote', writeResults('cpu-kernels', rows));

@@ -36,7 +36,11 @@ const pairs = problems.map((p, i) => {
         : kind === 2
           ? `So we get $\\boxed{${perturb(p.answer)}}$.`
           : 'I could not finish this problem in time.\nThe approach was to set up the equations first.';
-  return { gold: p.answer, prediction, expected: kind === 0 || kind === 1 ? 'correct' : kind === 2 ? 'incorrect' : 'no-answer' };
+  return {
+    gold: p.answer,
+    prediction,
+    expected: kind === 0 || kind === 1 ? 'correct' : kind === 2 ? 'incorrect' : 'no-answer',
+  };
 });
 
 // The verdicts must be the expected ones before anything is timed.
@@ -54,8 +58,14 @@ await bench.run();
 const result = bench.tasks[0]!.result;
 if (result.state !== 'completed') throw new Error(`grade-math500: benchmark ${result.state}`);
 const perSecond = pairs.length / (result.latency.p50 / 1000);
-console.log(`grade-math500: ${perSecond.toFixed(0)} answers/s (median ${result.latency.p50.toFixed(1)} ms per 500, ${result.latency.samplesCount} rounds)`);
-console.log(`load average: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(
+  `grade-math500: ${perSecond.toFixed(0)} answers/s (median ${result.latency.p50.toFixed(1)} ms per 500, ${result.latency.samplesCount} rounds)`,
+);
+console.log(
+  `load average: ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
 const rows = [row({ case: 'grade-math500', impl: 'molrl', size: pairs.length, value: perSecond, unit: 'answers/s' })];
 printTable(rows);
 if (!quick) console.log(`written to ${writeResults('grading', rows)}`);

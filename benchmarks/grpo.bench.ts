@@ -61,7 +61,11 @@ const model = Qwen3ForCausalLM.fromWeights(config, randomWeights(config, { seed:
 const lora = applyLora(model, { r: 16, alpha: 32, dropout: 0, seed: 2 });
 const sandbox = await createSandbox({ workers: 2, warmPython: false, pythonStandby: false });
 const outputDir = mkdtempSync(join(tmpdir(), 'grpo-bench-'));
-const train = ['What is 6 * 7? Answer with code.', 'Sum the integers from 1 to 100 in code.', 'Print the 10th prime.'].map((prompt, i) => ({
+const train = [
+  'What is 6 * 7? Answer with code.',
+  'Sum the integers from 1 to 100 in code.',
+  'Print the 10th prime.',
+].map((prompt, i) => ({
   prompt,
   answer: ['42', '5050', '29'][i],
 }));
@@ -109,7 +113,13 @@ const total = rollout + reward + update;
 const size = numGenerations * prompts * maxCompletionLength;
 const impl = `cpu-tiny-g${numGenerations}x${prompts}-len${maxCompletionLength}`;
 const rows: ResultRow[] = [
-  row({ case: 'rollout-tokens-per-s', impl, size, value: median(timed.map((r) => r.rollout_tokens_per_s!)), unit: 'tokens/s' }),
+  row({
+    case: 'rollout-tokens-per-s',
+    impl,
+    size,
+    value: median(timed.map((r) => r.rollout_tokens_per_s!)),
+    unit: 'tokens/s',
+  }),
   row({ case: 'step-rollout', impl, size, value: rollout, unit: 'ms' }),
   row({ case: 'step-reward', impl, size, value: reward, unit: 'ms' }),
   row({ case: 'step-update', impl, size, value: update, unit: 'ms' }),
@@ -120,5 +130,9 @@ const rows: ResultRow[] = [
 ];
 printTable(rows);
 // Other work on the machine skews every number above: say how busy it was.
-console.log(`load average (1, 5, 15 min): ${loadavg().map((x) => x.toFixed(2)).join(', ')}`);
+console.log(
+  `load average (1, 5, 15 min): ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(', ')}`,
+);
 console.log(`results: ${writeResults('grpo', rows)}`);

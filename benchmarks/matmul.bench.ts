@@ -21,7 +21,11 @@ import { referenceRow, seededMatrix } from './lib/matmul-check.js';
 interface MatmulImpl {
   name: string;
   /** Prepare n x n inputs; returns the timed call (which must read C back) and a cleanup. */
-  prepare(n: number, a: Float32Array, b: Float32Array): Promise<{ run: () => unknown; check: () => Promise<Float32Array>; dispose: () => void }>;
+  prepare(
+    n: number,
+    a: Float32Array,
+    b: Float32Array,
+  ): Promise<{ run: () => unknown; check: () => Promise<Float32Array>; dispose: () => void }>;
   close(): Promise<void>;
 }
 
@@ -118,15 +122,19 @@ const quick = process.argv.includes('--quick');
 const sizes = (argValue('--sizes') ?? (quick ? '64,128' : '256,512,1024,2048')).split(',').map(Number);
 const implNames = (argValue('--impls') ?? Object.keys(IMPLS).join(',')).split(',');
 for (const s of sizes) if (!Number.isInteger(s) || s < 1) throw new Error(`--sizes: '${s}' is not a positive integer`);
-for (const name of implNames) if (!IMPLS[name]) throw new Error(`--impls: unknown implementation '${name}' (known: ${Object.keys(IMPLS).join(', ')})`);
+for (const name of implNames)
+  if (!IMPLS[name])
+    throw new Error(`--impls: unknown implementation '${name}' (known: ${Object.keys(IMPLS).join(', ')})`);
 
 /** Time budget per (impl, size), and the longest single call we wait for before skipping bigger sizes. */
 const TIME_MS = quick ? 150 : 2000;
 const MAX_CALL_MS = quick ? 2000 : 30_000;
 
-
 // Other work on the machine lowers every figure: say how busy it was.
-const loadText = () => loadavg().map((x) => x.toFixed(2)).join(', ');
+const loadText = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(', ');
 console.log(`load average at start: ${loadText()}`);
 
 const rows: ResultRow[] = [];
@@ -183,7 +191,9 @@ for (const n of sizes) {
     const medianMs = result.latency.p50;
     const gflops = (2 * n ** 3) / (medianMs / 1000) / 1e9;
     rows.push(row({ case: 'matmul-f32', impl: implName, size: n, value: gflops, unit: 'GFLOP/s' }));
-    console.log(`${implName.padEnd(16)} n=${String(n).padEnd(5)} ${gflops.toFixed(2).padStart(7)} GFLOP/s  (median ${medianMs.toFixed(2)} ms over ${result.latency.samplesCount} runs)`);
+    console.log(
+      `${implName.padEnd(16)} n=${String(n).padEnd(5)} ${gflops.toFixed(2).padStart(7)} GFLOP/s  (median ${medianMs.toFixed(2)} ms over ${result.latency.samplesCount} runs)`,
+    );
     dispose();
   }
 }

@@ -96,7 +96,14 @@ async function matmulRate(): Promise<number> {
   return (2 * n ** 3) / (ms / 1000) / 1e9;
 }
 
-async function trainStep(name: string, c: Qwen3Config, tokens: number, iterations: number, rows: ResultRow[], matmulGflops: number) {
+async function trainStep(
+  name: string,
+  c: Qwen3Config,
+  tokens: number,
+  iterations: number,
+  rows: ResultRow[],
+  matmulGflops: number,
+) {
   const model = Qwen3ForCausalLM.fromWeights(c, randomWeights(c, { seed: 1 }));
   const lora = applyLora(model, { r: 64, alpha: 128 });
   model.train();
@@ -125,9 +132,17 @@ async function trainStep(name: string, c: Qwen3Config, tokens: number, iteration
   rows.push(
     row({ case: `train-step-lora-${name}`, impl: 'cpu', size: tokens, value: tokens / (ms / 1000), unit: 'tokens/s' }),
     row({ case: `train-step-lora-${name}`, impl: 'cpu', size: tokens, value: gflops, unit: 'GFLOP/s' }),
-    row({ case: `train-step-lora-${name}`, impl: 'cpu', size: tokens, value: gflops / matmulGflops, unit: 'fraction of matmul' }),
+    row({
+      case: `train-step-lora-${name}`,
+      impl: 'cpu',
+      size: tokens,
+      value: gflops / matmulGflops,
+      unit: 'fraction of matmul',
+    }),
   );
-  console.log(`train ${name}: ${ms.toFixed(0)} ms/step (first ${firstMs.toFixed(0)} ms), ${(tokens / (ms / 1000)).toFixed(1)} tokens/s, ${gflops.toFixed(2)} GFLOP/s`);
+  console.log(
+    `train ${name}: ${ms.toFixed(0)} ms/step (first ${firstMs.toFixed(0)} ms), ${(tokens / (ms / 1000)).toFixed(1)} tokens/s, ${gflops.toFixed(2)} GFLOP/s`,
+  );
   lora.remove();
   targets.dispose();
   model.dispose();
@@ -158,7 +173,12 @@ async function decode(c: Qwen3Config, rows: ResultRow[]) {
   const stamps: number[] = [];
   const prompt = [Array.from({ length: 16 }, (_, i) => i + 100)];
   await model.generate(prompt, { maxNewTokens: 2, temperature: 0, stopTokenIds: [] });
-  await model.generate(prompt, { maxNewTokens: newTokens, temperature: 0, stopTokenIds: [], onStep: () => stamps.push(performance.now()) });
+  await model.generate(prompt, {
+    maxNewTokens: newTokens,
+    temperature: 0,
+    stopTokenIds: [],
+    onStep: () => stamps.push(performance.now()),
+  });
   // The first step is the prefill; the rest are single-token decode steps.
   const perToken = (stamps[stamps.length - 1]! - stamps[0]!) / (stamps.length - 1);
   const bytes = weightBytes(c, 'float32');
@@ -190,7 +210,13 @@ async function loadChild(dir: string, dtype: 'float32' | 'bfloat16') {
   // VmHWM: this process's own high-water mark (getrusage's maxRSS would include the parent's image from before exec).
   const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
   const peakRss = hwm ? Number(hwm[1]) * 1024 : sampled;
-  console.log(JSON.stringify({ peakRssGrowth: peakRss - rssBefore, rssAfter: process.memoryUsage().rss - rssBefore, params: model.parameters().length }));
+  console.log(
+    JSON.stringify({
+      peakRssGrowth: peakRss - rssBefore,
+      rssAfter: process.memoryUsage().rss - rssBefore,
+      params: model.parameters().length,
+    }),
+  );
 }
 
 async function load(c: Qwen3Config, rows: ResultRow[]) {
@@ -202,16 +228,34 @@ async function load(c: Qwen3Config, rows: ResultRow[]) {
     const f32Bytes = weightBytes(c, 'float32');
     const label = c.num_hidden_layers === 28 ? 'qwen3-0.6b' : `qwen3-0.6b-width-${c.num_hidden_layers}-layers`;
     for (const dtype of ['float32', 'bfloat16'] as const) {
-      const out = execFileSync(process.execPath, ['--import', 'tsx', '--conditions=source', fileURLToPath(import.meta.url), '--load-child', dir, dtype], {
-        encoding: 'utf8',
-        maxBuffer: 1 << 20,
-      });
+      const out = execFileSync(
+        process.execPath,
+        ['--import', 'tsx', '--conditions=source', fileURLToPath(import.meta.url), '--load-child', dir, dtype],
+        {
+          encoding: 'utf8',
+          maxBuffer: 1 << 20,
+        },
+      );
       const r = JSON.parse(out.trim().split('\n').pop()!) as { peakRssGrowth: number };
       rows.push(
-        row({ case: `load-bf16-checkpoint-${label}`, impl: `cpu-${dtype}-storage`, size: Math.round(f32Bytes / 2 ** 20), value: r.peakRssGrowth / 2 ** 20, unit: 'MiB peak' }),
-        row({ case: `load-bf16-checkpoint-${label}`, impl: `cpu-${dtype}-storage`, size: Math.round(f32Bytes / 2 ** 20), value: r.peakRssGrowth / f32Bytes, unit: 'x f32 size' }),
+        row({
+          case: `load-bf16-checkpoint-${label}`,
+          impl: `cpu-${dtype}-storage`,
+          size: Math.round(f32Bytes / 2 ** 20),
+          value: r.peakRssGrowth / 2 ** 20,
+          unit: 'MiB peak',
+        }),
+        row({
+          case: `load-bf16-checkpoint-${label}`,
+          impl: `cpu-${dtype}-storage`,
+          size: Math.round(f32Bytes / 2 ** 20),
+          value: r.peakRssGrowth / f32Bytes,
+          unit: 'x f32 size',
+        }),
       );
-      console.log(`load bf16 -> ${dtype}: peak RSS growth ${(r.peakRssGrowth / 2 ** 20).toFixed(0)} MiB = ${(r.peakRssGrowth / f32Bytes).toFixed(2)} x the f32 size`);
+      console.log(
+        `load bf16 -> ${dtype}: peak RSS growth ${(r.peakRssGrowth / 2 ** 20).toFixed(0)} MiB = ${(r.peakRssGrowth / f32Bytes).toFixed(2)} x the f32 size`,
+      );
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

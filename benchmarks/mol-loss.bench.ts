@@ -95,7 +95,9 @@ for (const vocab of vocabSizes) {
     rows.push(row({ case: 'loss-peak-memory', impl, size: vocab, value: await peak(step(impl)), unit: 'MB' }));
     console.log(`${impl.padEnd(16)} V=${vocab}: ${times[impl]!.toFixed(1)} ms`);
   }
-  rows.push(row({ case: 'loss-step', impl: 'base-distribution', size: vocab, value: times['base-distribution']!, unit: 'ms' }));
+  rows.push(
+    row({ case: 'loss-step', impl: 'base-distribution', size: vocab, value: times['base-distribution']!, unit: 'ms' }),
+  );
   if (vocab <= 65536) {
     const unfused = async () => {
       const out = tidy(() => {
@@ -108,13 +110,16 @@ for (const vocab of vocabSizes) {
       hidden.zeroGrad();
       for (const t of [out.loss, out.ce, out.kl] as Tensor[]) t.dispose();
     };
-    rows.push(row({ case: 'loss-peak-memory', impl: 'mol-logits', size: vocab, value: await peak(unfused), unit: 'MB' }));
+    rows.push(
+      row({ case: 'loss-peak-memory', impl: 'mol-logits', size: vocab, value: await peak(unfused), unit: 'MB' }),
+    );
   }
   for (const t of [weight, hidden, baseHidden, precomputed.meanHead, precomputed.entropy]) t.dispose();
 }
 
 printTable(rows);
-const stepMs = (impl: string, v: number) => rows.find((r) => r.case === 'loss-step' && r.impl === impl && r.size === v)!.value;
+const stepMs = (impl: string, v: number) =>
+  rows.find((r) => r.case === 'loss-step' && r.impl === impl && r.size === v)!.value;
 console.log(`decision share of trained rows ${(decisionShare * 100).toFixed(0)}%`);
 for (const v of vocabSizes) {
   const ce = stepMs('ce', v);

@@ -15,7 +15,14 @@
  */
 import { Qwen3ForCausalLM, qwen3Config, randomWeights } from '@molrl/model';
 import { applyLora } from '@molrl/lora';
-import { baseDistribution, fusedMolLoss, makeMicroBatch, MOL_LORA_DEFAULTS, type BaseDistribution, type TokenLabel } from '@molrl/mol-loss';
+import {
+  baseDistribution,
+  fusedMolLoss,
+  makeMicroBatch,
+  MOL_LORA_DEFAULTS,
+  type BaseDistribution,
+  type TokenLabel,
+} from '@molrl/mol-loss';
 import { kernelOp, noGrad, reshape, setBackend, tensor, tidy } from '@molrl/tensor';
 import { printTable, row, writeResults, type ResultRow } from './lib/results.js';
 import { timeInterleaved } from './lib/interleaved.js';
@@ -44,7 +51,9 @@ model.train();
 const batch = makeMicroBatch(
   Array.from({ length: rowsPerBatch }, (_, r) => ({
     ids: Array.from({ length: tokens }, (_, i) => (i * 7919 + r * 104729) % vocab),
-    labels: Array.from({ length: tokens }, (_, i): TokenLabel => (i < tokens / 8 ? 'prompt' : (i - Math.ceil(tokens / 8)) % 40 < 24 ? 'decision' : 'feedback')),
+    labels: Array.from({ length: tokens }, (_, i): TokenLabel =>
+      i < tokens / 8 ? 'prompt' : (i - Math.ceil(tokens / 8)) % 40 < 24 ? 'decision' : 'feedback',
+    ),
   })),
 );
 const forward = { positionIds: batch.positionIds, segmentIds: batch.segmentIds };
@@ -105,7 +114,9 @@ const tasks: Record<string, () => Promise<void>> = {
 };
 
 const times = await timeInterleaved(tasks, quick ? 3 : 7);
-const rows: ResultRow[] = Object.entries(times).map(([impl, ms]) => row({ case: 'train-step', impl, size: vocab, value: ms, unit: 'ms' }));
+const rows: ResultRow[] = Object.entries(times).map(([impl, ms]) =>
+  row({ case: 'train-step', impl, size: vocab, value: ms, unit: 'ms' }),
+);
 printTable(rows);
 const ms = (impl: string) => rows.find((r) => r.impl === impl)!.value;
 console.log(

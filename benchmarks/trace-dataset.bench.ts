@@ -58,7 +58,10 @@ async function fullPath(): Promise<void> {
   const labelled: LabelledTrace[] = [];
   for await (const e of readTraces(path, { idColumn: 'id' })) {
     if (e.kind !== 'trace' || externalApiUse(e.trace).external) continue;
-    const l = fitContext(labelTrace(applyThinkMode(e.trace.messages, 'clear'), tok), { maxLength: 8192, overLength: 'truncate' });
+    const l = fitContext(labelTrace(applyThinkMode(e.trace.messages, 'clear'), tok), {
+      maxLength: 8192,
+      overLength: 'truncate',
+    });
     if (l) labelled.push(l);
   }
   const rows = packTraces(labelled, { rowLength: 8192, padId });

@@ -20,7 +20,18 @@
  */
 import { Bench } from 'tinybench';
 import {
-  TransformerBlock, getBackend, matmul, memory, mul, noGrad, randn, setBackend, sum, tensor, tidy, type Tensor,
+  TransformerBlock,
+  getBackend,
+  matmul,
+  memory,
+  mul,
+  noGrad,
+  randn,
+  setBackend,
+  sum,
+  tensor,
+  tidy,
+  type Tensor,
 } from '@molrl/tensor';
 import { printTable, row, writeResults, type ResultRow } from './lib/results.js';
 
@@ -39,13 +50,18 @@ const SEQ = quick ? 64 : 256;
 const TIME_MS = quick ? 200 : 3000;
 
 await setBackend(backendName, mode ? { mode } : undefined);
-console.log(`transformer block: dim ${DIM}, ${HEADS} heads, MLP ${MLP}, seq ${SEQ}, backend '${getBackend().name}'${mode ? ` (mode ${mode})` : ''}`);
+console.log(
+  `transformer block: dim ${DIM}, ${HEADS} heads, MLP ${MLP}, seq ${SEQ}, backend '${getBackend().name}'${mode ? ` (mode ${mode})` : ''}`,
+);
 
 const block = new TransformerBlock({ dim: DIM, heads: HEADS, mlpHidden: MLP, seed: 7 });
 const x = randn([1, SEQ, DIM], { seed: 11 }).keep();
 x.requiresGrad = true;
 const weights = randn([1, SEQ, DIM], { seed: 12 }).keep();
-const positions = tensor(Int32Array.from({ length: SEQ }, (_, i) => i), [1, SEQ]).keep();
+const positions = tensor(
+  Int32Array.from({ length: SEQ }, (_, i) => i),
+  [1, SEQ],
+).keep();
 const probe = block.down.weight;
 
 async function forwardBackward(): Promise<void> {

@@ -22,7 +22,9 @@ function arg(flag: string, fallback: number): number {
   if (!Number.isInteger(v) || v < 1) throw new Error(`${flag}: expected a positive integer`);
   return v;
 }
-const impls = (process.argv.includes('--impls') ? process.argv[process.argv.indexOf('--impls') + 1]! : 'webgpu,cpu').split(',');
+const impls = (
+  process.argv.includes('--impls') ? process.argv[process.argv.indexOf('--impls') + 1]! : 'webgpu,cpu'
+).split(',');
 const T = arg('--seq', 256);
 const Hd = arg('--hidden', 512);
 const Hq = arg('--heads', 8);
@@ -45,20 +47,44 @@ function seeded(n: number, seed: number, scale: number): Float32Array {
   return out;
 }
 
-async function blockStep(b: Backend): Promise<{ step: () => Promise<void>; check: () => Promise<number>; dispose: () => void }> {
+async function blockStep(
+  b: Backend,
+): Promise<{ step: () => Promise<void>; check: () => Promise<number>; dispose: () => void }> {
   const up = (shape: number[], seed: number, scale: number): TensorInfo => ({
-    storage: b.upload(seeded(shape.reduce((x, y) => x * y, 1), seed, scale), 'float32'),
+    storage: b.upload(
+      seeded(
+        shape.reduce((x, y) => x * y, 1),
+        seed,
+        scale,
+      ),
+      'float32',
+    ),
     shape,
     dtype: 'float32',
   });
   const w = {
-    inNorm: up([Hd], 1, 1), qNorm: up([D], 2, 1), kNorm: up([D], 3, 1), postNorm: up([Hd], 4, 1),
-    Wq: up([Hd, Hq * D], 5, 0.05), Wk: up([Hd, Hkv * D], 6, 0.05), Wv: up([Hd, Hkv * D], 7, 0.05), Wo: up([Hq * D, Hd], 8, 0.05),
-    Wg: up([Hd, F], 9, 0.05), Wu: up([Hd, F], 10, 0.05), Wd: up([F, Hd], 11, 0.05),
+    inNorm: up([Hd], 1, 1),
+    qNorm: up([D], 2, 1),
+    kNorm: up([D], 3, 1),
+    postNorm: up([Hd], 4, 1),
+    Wq: up([Hd, Hq * D], 5, 0.05),
+    Wk: up([Hd, Hkv * D], 6, 0.05),
+    Wv: up([Hd, Hkv * D], 7, 0.05),
+    Wo: up([Hq * D, Hd], 8, 0.05),
+    Wg: up([Hd, F], 9, 0.05),
+    Wu: up([Hd, F], 10, 0.05),
+    Wd: up([F, Hd], 11, 0.05),
   };
   const x = up([T, Hd], 12, 1);
   const dy = up([T, Hd], 13, 1);
-  const pos: TensorInfo = { storage: b.upload(Int32Array.from({ length: T }, (_, i) => i), 'int32'), shape: [1, T], dtype: 'int32' };
+  const pos: TensorInfo = {
+    storage: b.upload(
+      Int32Array.from({ length: T }, (_, i) => i),
+      'int32',
+    ),
+    shape: [1, T],
+    dtype: 'int32',
+  };
   const persistent = [...Object.values(w), x, dy, pos];
 
   const run = async (keep: boolean): Promise<TensorInfo[]> => {
@@ -72,7 +98,8 @@ async function blockStep(b: Backend): Promise<{ step: () => Promise<void>; check
     const view = (t: TensorInfo, shape: number[]): TensorInfo => ({ ...t, shape });
     const heads = (t: TensorInfo, h: number) => k1('transpose', [view(t, [1, T, h, D])], { perm: [0, 2, 1, 3] });
     const unheads = (t: TensorInfo, h: number) => view(k1('transpose', [t], { perm: [0, 2, 1, 3] }), [T, h * D]);
-    const mm = (a: TensorInfo, bb: TensorInfo, tA = false, tB = false) => k1('matmul', [a, bb], { transposeA: tA, transposeB: tB });
+    const mm = (a: TensorInfo, bb: TensorInfo, tA = false, tB = false) =>
+      k1('matmul', [a, bb], { transposeA: tA, transposeB: tB });
     const attn = { scale: 1 / Math.sqrt(D), causal: true };
     // forward
     const h1 = k1('rmsNorm', [x, w.inNorm], { eps: 1e-6 });
@@ -102,13 +129,20 @@ async function blockStep(b: Backend): Promise<{ step: () => Promise<void>; check
     grads.push(dPost, mm(o2, dx2, true));
     const dO = heads(mm(dx2, w.Wo, false, true), Hq);
     const [dqr, dkr, dv4] = k('attentionGrad', [dO, qr, kr, v4, o, lse], attn) as [TensorInfo, TensorInfo, TensorInfo];
-    const [dq4, dqN] = k('rmsNormGrad', [k1('rope', [dqr, pos], { theta: 1e6, inverse: true }), q4, w.qNorm], { eps: 1e-6 }) as [TensorInfo, TensorInfo];
-    const [dk4, dkN] = k('rmsNormGrad', [k1('rope', [dkr, pos], { theta: 1e6, inverse: true }), k4, w.kNorm], { eps: 1e-6 }) as [TensorInfo, TensorInfo];
+    const [dq4, dqN] = k('rmsNormGrad', [k1('rope', [dqr, pos], { theta: 1e6, inverse: true }), q4, w.qNorm], {
+      eps: 1e-6,
+    }) as [TensorInfo, TensorInfo];
+    const [dk4, dkN] = k('rmsNormGrad', [k1('rope', [dkr, pos], { theta: 1e6, inverse: true }), k4, w.kNorm], {
+      eps: 1e-6,
+    }) as [TensorInfo, TensorInfo];
     const dq = unheads(dq4, Hq);
     const dk = unheads(dk4, Hkv);
     const dv = unheads(dv4, Hkv);
     grads.push(dqN, dkN, mm(h1, dq, true), mm(h1, dk, true), mm(h1, dv, true));
-    const dh1 = k1('add', [k1('add', [mm(dq, w.Wq, false, true), mm(dk, w.Wk, false, true)]), mm(dv, w.Wv, false, true)]);
+    const dh1 = k1('add', [
+      k1('add', [mm(dq, w.Wq, false, true), mm(dk, w.Wk, false, true)]),
+      mm(dv, w.Wv, false, true),
+    ]);
     const [dx1, dIn] = k('rmsNormGrad', [dh1, x, w.inNorm], { eps: 1e-6 }) as [TensorInfo, TensorInfo];
     grads.push(dIn, k1('add', [dx2, dx1]));
     const kept = keep ? grads : [];
@@ -148,13 +182,38 @@ for (const name of impls) {
   const t0 = performance.now();
   await step();
   const once = performance.now() - t0;
-  const bench = new Bench({ time: once > 3000 ? 0 : 2000, iterations: once > 3000 ? 1 : 5, warmupIterations: once > 3000 ? 0 : 1, warmupTime: 0 });
+  const bench = new Bench({
+    time: once > 3000 ? 0 : 2000,
+    iterations: once > 3000 ? 1 : 5,
+    warmupIterations: once > 3000 ? 0 : 1,
+    warmupTime: 0,
+  });
   bench.add(name, step);
   await bench.run();
   const ms = bench.tasks[0]!.result.state === 'completed' ? bench.tasks[0]!.result.latency.p50 : NaN;
-  console.log(`${name.padEnd(8)} ${ms.toFixed(2)} ms per forward+backward, ${(totalFlops / (ms / 1000) / 1e9).toFixed(1)} GFLOP/s (gradient checksum ${checks[name]!.toPrecision(8)})`);
-  rows.push(row({ case: `qwen3-block-fwd-bwd h${Hd} q${Hq} kv${Hkv} d${D} f${F}`, impl: name, size: T, value: ms, unit: 'ms', machine }));
-  rows.push(row({ case: `qwen3-block-fwd-bwd h${Hd} q${Hq} kv${Hkv} d${D} f${F}`, impl: name, size: T, value: totalFlops / (ms / 1000) / 1e9, unit: 'GFLOP/s', machine }));
+  console.log(
+    `${name.padEnd(8)} ${ms.toFixed(2)} ms per forward+backward, ${(totalFlops / (ms / 1000) / 1e9).toFixed(1)} GFLOP/s (gradient checksum ${checks[name]!.toPrecision(8)})`,
+  );
+  rows.push(
+    row({
+      case: `qwen3-block-fwd-bwd h${Hd} q${Hq} kv${Hkv} d${D} f${F}`,
+      impl: name,
+      size: T,
+      value: ms,
+      unit: 'ms',
+      machine,
+    }),
+  );
+  rows.push(
+    row({
+      case: `qwen3-block-fwd-bwd h${Hd} q${Hq} kv${Hkv} d${D} f${F}`,
+      impl: name,
+      size: T,
+      value: totalFlops / (ms / 1000) / 1e9,
+      unit: 'GFLOP/s',
+      machine,
+    }),
+  );
   dispose();
   await backend.dispose();
 }

@@ -36,7 +36,9 @@ function argValue(flag: string): string | undefined {
 }
 
 const sizes = (argValue('--sizes') ?? '256,512,1024,2048,4096').split(',').map(Number);
-const implNames = (argValue('--impls') ?? 'webgpu,webgpu-tiled,webgpu-regblock,cpu,gpujs-webgpu,gpujs-webasm').split(',');
+const implNames = (argValue('--impls') ?? 'webgpu,webgpu-tiled,webgpu-regblock,cpu,gpujs-webgpu,gpujs-webasm').split(
+  ',',
+);
 const tune = process.argv.includes('--tune');
 const maxCallMs = Number(argValue('--max-call-ms') ?? 20_000);
 for (const s of sizes) if (!Number.isInteger(s) || s < 1) throw new Error(`--sizes: '${s}' is not a positive integer`);
@@ -65,7 +67,8 @@ function getBackend(name: string, options?: BackendOptions): Promise<Backend> {
 }
 
 async function makeImpl(name: string): Promise<Impl> {
-  const webgpuMachine = async (b: Backend) => (b as Backend & { adapterName?: string }).adapterName ?? 'unknown WebGPU adapter';
+  const webgpuMachine = async (b: Backend) =>
+    (b as Backend & { adapterName?: string }).adapterName ?? 'unknown WebGPU adapter';
   switch (name) {
     case 'webgpu':
     case 'webgpu-tiled':
@@ -79,15 +82,28 @@ async function makeImpl(name: string): Promise<Impl> {
     default:
       if (name.startsWith('gpujs-')) {
         const mode = name.slice('gpujs-'.length);
-        return { name, backend: await getBackend('gpujs', { mode }), kernel: 'matmul', attrs: {}, machine: machineName() };
+        return {
+          name,
+          backend: await getBackend('gpujs', { mode }),
+          kernel: 'matmul',
+          attrs: {},
+          machine: machineName(),
+        };
       }
-      throw new Error(`--impls: unknown implementation '${name}' (webgpu, webgpu-tiled, webgpu-regblock, cpu, gpujs-<mode>)`);
+      throw new Error(
+        `--impls: unknown implementation '${name}' (webgpu, webgpu-tiled, webgpu-regblock, cpu, gpujs-<mode>)`,
+      );
   }
 }
 
-
 /** Time one (impl, n): returns GFLOP/s, or undefined when skipped. */
-async function measure(impl: Impl, n: number, attrs: Record<string, unknown>, label: string, predictMs: number): Promise<{ gflops: number; callMs: number } | undefined> {
+async function measure(
+  impl: Impl,
+  n: number,
+  attrs: Record<string, unknown>,
+  label: string,
+  predictMs: number,
+): Promise<{ gflops: number; callMs: number } | undefined> {
   if (predictMs > maxCallMs) {
     console.log(`skip ${label} n=${n}: one product would take ~${(predictMs / 1000).toFixed(0)} s`);
     notes.push(`${label} n=${n}: skipped (one product would take ~${(predictMs / 1000).toFixed(0)} s)`);
@@ -113,7 +129,12 @@ async function measure(impl: Impl, n: number, attrs: Record<string, unknown>, la
     await backend.sync();
     const callMs = performance.now() - t0;
     const reps = Math.max(1, Math.min(64, Math.floor(50 / Math.max(callMs, 0.01))));
-    const bench = new Bench({ time: callMs > 2000 ? 0 : 1000, iterations: callMs > 2000 ? 1 : 5, warmupIterations: callMs > 2000 ? 0 : 2, warmupTime: 0 });
+    const bench = new Bench({
+      time: callMs > 2000 ? 0 : 1000,
+      iterations: callMs > 2000 ? 1 : 5,
+      warmupIterations: callMs > 2000 ? 0 : 2,
+      warmupTime: 0,
+    });
     bench.add(label, async () => {
       for (let r = 0; r < reps; r++) backend.release(backend.run(kernel, [A, B], attrs)[0]!.storage);
       await backend.sync();
@@ -123,7 +144,9 @@ async function measure(impl: Impl, n: number, attrs: Record<string, unknown>, la
     if (result.state !== 'completed') throw new Error(`${label} n=${n}: benchmark ${result.state}`);
     const ms = result.latency.p50 / reps;
     const gflops = (2 * n ** 3) / (ms / 1000) / 1e9;
-    console.log(`${label.padEnd(34)} n=${String(n).padEnd(5)} ${gflops.toFixed(1).padStart(9)} GFLOP/s  (${ms.toFixed(3)} ms per product, ${reps} per sample)`);
+    console.log(
+      `${label.padEnd(34)} n=${String(n).padEnd(5)} ${gflops.toFixed(1).padStart(9)} GFLOP/s  (${ms.toFixed(3)} ms per product, ${reps} per sample)`,
+    );
     return { gflops, callMs };
   } finally {
     backend.release(A.storage);
@@ -148,7 +171,9 @@ for (const name of implNames) {
     const r = await measure(impl, n, impl.attrs, name, predict);
     if (!r) continue;
     last = { n, ms: r.callMs };
-    rows.push(row({ case: 'matmul-f32', impl: name, size: n, value: r.gflops, unit: 'GFLOP/s', machine: impl.machine }));
+    rows.push(
+      row({ case: 'matmul-f32', impl: name, size: n, value: r.gflops, unit: 'GFLOP/s', machine: impl.machine }),
+    );
   }
 }
 
@@ -158,7 +183,10 @@ if (tune) {
   for (const tile of TILES) {
     const label = `webgpu-regblock-${tile.bm}x${tile.bn}x${tile.bk}-${tile.tm}x${tile.tn}`;
     const r = await measure(impl, n, { tile }, label, 0);
-    if (r) rows.push(row({ case: 'matmul-f32', impl: label, size: n, value: r.gflops, unit: 'GFLOP/s', machine: impl.machine }));
+    if (r)
+      rows.push(
+        row({ case: 'matmul-f32', impl: label, size: n, value: r.gflops, unit: 'GFLOP/s', machine: impl.machine }),
+      );
   }
 }
 

@@ -7,7 +7,13 @@
  *   node --import tsx --conditions=source benchmarks/device/webgpu-conformance-check.ts
  */
 import { createBackend, registerBackend, type Backend } from '@molrl/gpu-backend';
-import { CONFORMANCE_CASES, DEFAULT_TOLERANCES, findMismatch, makeInput, seedOf } from '../../packages/gpu-backend/src/conformance/index.js';
+import {
+  CONFORMANCE_CASES,
+  DEFAULT_TOLERANCES,
+  findMismatch,
+  makeInput,
+  seedOf,
+} from '../../packages/gpu-backend/src/conformance/index.js';
 import { uploadInput } from '../../packages/gpu-backend/src/conformance/host-data.js';
 import type { ConformanceCase, HostInput } from '../../packages/gpu-backend/src/conformance/types.js';
 import { createWebgpuBackend } from '../../packages/gpu-backend/src/webgpu/index.js';
@@ -43,11 +49,13 @@ for (const [kernel, cases] of Object.entries(CONFORMANCE_CASES)) {
       const got = await execute(gpu, kernel, c, inputs);
       const tol = c.tolerance ?? DEFAULT_TOLERANCES[kernel] ?? { atol: 1e-5, rtol: 1e-5 };
       const problems: string[] = [];
-      if (got.outputs.length !== want.outputs.length) problems.push(`${got.outputs.length} outputs, want ${want.outputs.length}`);
+      if (got.outputs.length !== want.outputs.length)
+        problems.push(`${got.outputs.length} outputs, want ${want.outputs.length}`);
       got.outputs.forEach((o, i) => {
         const w = want.outputs[i];
         if (!w) return;
-        if (o.shape.join() !== w.shape.join() || o.dtype !== w.dtype) problems.push(`output ${i}: ${o.dtype} [${o.shape}] want ${w.dtype} [${w.shape}]`);
+        if (o.shape.join() !== w.shape.join() || o.dtype !== w.dtype)
+          problems.push(`output ${i}: ${o.dtype} [${o.shape}] want ${w.dtype} [${w.shape}]`);
         const m = findMismatch(o.data, w.data, tol);
         if (m) problems.push(`output ${i}: ${m}`);
       });
@@ -63,7 +71,9 @@ for (const [kernel, cases] of Object.entries(CONFORMANCE_CASES)) {
   }
 }
 for (const f of failures) console.log(`FAIL ${f}`);
-console.log(`conformance on webgpu: ${passed} passed, ${failures.length} failed (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+console.log(
+  `conformance on webgpu: ${passed} passed, ${failures.length} failed (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+);
 await gpu.dispose();
 await cpu.dispose();
 process.exitCode = failures.length ? 1 : 0;

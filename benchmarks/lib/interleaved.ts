@@ -5,7 +5,10 @@
  */
 import { Bench } from 'tinybench';
 
-export async function timeInterleaved(tasks: Record<string, () => Promise<unknown>>, rounds: number): Promise<Record<string, number>> {
+export async function timeInterleaved(
+  tasks: Record<string, () => Promise<unknown>>,
+  rounds: number,
+): Promise<Record<string, number>> {
   const samples: Record<string, number[]> = Object.fromEntries(Object.keys(tasks).map((k) => [k, []]));
   for (const fn of Object.values(tasks)) await fn();
   for (let r = 0; r < rounds; r++) {

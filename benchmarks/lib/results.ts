@@ -30,7 +30,9 @@ export function machineName(): string {
   return `${c[0]?.model.trim() ?? 'unknown CPU'} x${c.length}, ${Math.round(totalmem() / 2 ** 30)} GiB`;
 }
 
-export function row(fields: Omit<ResultRow, 'date' | 'machine'> & Partial<Pick<ResultRow, 'date' | 'machine'>>): ResultRow {
+export function row(
+  fields: Omit<ResultRow, 'date' | 'machine'> & Partial<Pick<ResultRow, 'date' | 'machine'>>,
+): ResultRow {
   return { date: new Date().toISOString(), machine: machineName(), ...fields };
 }
 

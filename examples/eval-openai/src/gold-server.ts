@@ -21,14 +21,17 @@ export async function startGoldServer(problems: Problem[], options: GoldServerOp
   const accuracy = options.accuracy ?? 0.8;
   const byText = new Map<string, string>();
   for (const p of problems) byText.set(p.problem, p.answer);
-  return startChatServer((body) => {
-    const user = [...body.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
-    const answer = [...byText.entries()].find(([problem]) => user.startsWith(problem))?.[1];
-    if (answer === undefined) return 'I do not know this problem.';
-    const right = unit(`${user}\u0000${String(body.seed)}`) < accuracy;
-    return {
-      reasoning: 'Let me work through the problem step by step.',
-      content: `Putting it together, the final answer is $\\boxed{${right ? answer : `${answer}+1`}}$.`,
-    };
-  }, { models: ['gold-server'] });
+  return startChatServer(
+    (body) => {
+      const user = [...body.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
+      const answer = [...byText.entries()].find(([problem]) => user.startsWith(problem))?.[1];
+      if (answer === undefined) return 'I do not know this problem.';
+      const right = unit(`${user}\u0000${String(body.seed)}`) < accuracy;
+      return {
+        reasoning: 'Let me work through the problem step by step.',
+        content: `Putting it together, the final answer is $\\boxed{${right ? answer : `${answer}+1`}}$.`,
+      };
+    },
+    { models: ['gold-server'] },
+  );
 }

@@ -17,12 +17,17 @@ it('evaluates offline against the gold server and writes the report', async () =
   expect(report.results[1]!.samplesPerItem).toBe(3);
   expect(markdown).toContain('| gold-server |');
   expect(JSON.parse(readFileSync(files.json, 'utf8'))[0].model).toBe('gold-server');
-  expect(readFileSync(join(outDir, 'samples-gold-server.jsonl'), 'utf8').trim().split('\n')).toHaveLength(20 + 2 * 3 * 20);
+  expect(readFileSync(join(outDir, 'samples-gold-server.jsonl'), 'utf8').trim().split('\n')).toHaveLength(
+    20 + 2 * 3 * 20,
+  );
 });
 
 it('checks its arguments', () => {
   expect(() => parseArgs(['--benchmarks', 'gsm8k'], {})).toThrow(/unknown "gsm8k"/);
   expect(() => parseArgs(['--base-url', 'http://x/v1'], {})).toThrow(/--model/);
-  expect(parseArgs([], { OPENAI_BASE_URL: 'http://h/v1', OPENAI_MODEL: 'm' })).toMatchObject({ baseURL: 'http://h/v1', model: 'm' });
+  expect(parseArgs([], { OPENAI_BASE_URL: 'http://h/v1', OPENAI_MODEL: 'm' })).toMatchObject({
+    baseURL: 'http://h/v1',
+    model: 'm',
+  });
   expect(() => parseArgs(['--limit', '0'], {})).toThrow(/positive integer/);
 });

@@ -49,7 +49,8 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): EvalArgs {
   };
   const benchmarks = (value('--benchmarks') ?? 'math500,aime24,aime25').split(',').map((b) => b.trim());
   for (const b of benchmarks) {
-    if (!(BUILTIN_BENCHMARKS as readonly string[]).includes(b)) throw new Error(`--benchmarks: unknown "${b}" (expected ${BUILTIN_BENCHMARKS.join(', ')})`);
+    if (!(BUILTIN_BENCHMARKS as readonly string[]).includes(b))
+      throw new Error(`--benchmarks: unknown "${b}" (expected ${BUILTIN_BENCHMARKS.join(', ')})`);
   }
   const baseURL = value('--base-url') ?? env.OPENAI_BASE_URL;
   const model = value('--model') ?? env.OPENAI_MODEL;
@@ -57,7 +58,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): EvalArgs {
   return {
     ...(baseURL ? { baseURL } : {}),
     ...(model ? { model } : {}),
-    ...(value('--api-key') ?? env.OPENAI_API_KEY ? { apiKey: (value('--api-key') ?? env.OPENAI_API_KEY)! } : {}),
+    ...((value('--api-key') ?? env.OPENAI_API_KEY) ? { apiKey: (value('--api-key') ?? env.OPENAI_API_KEY)! } : {}),
     benchmarks: benchmarks as BuiltinBenchmark[],
     ...(int('--limit', value('--limit')) ? { limit: int('--limit', value('--limit'))! } : {}),
     ...(int('--max-tokens', value('--max-tokens')) ? { maxTokens: int('--max-tokens', value('--max-tokens'))! } : {}),
@@ -66,15 +67,27 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): EvalArgs {
   };
 }
 
-export async function runEval(args: EvalArgs): Promise<{ report: EvaluationReport; markdown: string; files: { markdown: string; json: string } }> {
+export async function runEval(
+  args: EvalArgs,
+): Promise<{ report: EvaluationReport; markdown: string; files: { markdown: string; json: string } }> {
   const benchmarks = await Promise.all(args.benchmarks.map((b) => loadBuiltin(b)));
   const suites = benchmarks.map((b) => mathSuite(b, args.limit !== undefined ? { limit: args.limit } : {}));
   const local = args.baseURL ? null : await startGoldServer(benchmarks.flatMap((b) => b.problems));
   try {
     const baseURL = args.baseURL ?? local!.url;
     const model = args.model ?? 'gold-server';
-    if (!args.quiet) console.log(local ? `no --base-url: answering from the gold data at ${baseURL} (80% right by design)` : `evaluating ${model} at ${baseURL}`);
-    const generator = openaiGenerator({ baseURL, model, concurrency: args.concurrency, ...(args.apiKey ? { apiKey: args.apiKey } : {}) });
+    if (!args.quiet)
+      console.log(
+        local
+          ? `no --base-url: answering from the gold data at ${baseURL} (80% right by design)`
+          : `evaluating ${model} at ${baseURL}`,
+      );
+    const generator = openaiGenerator({
+      baseURL,
+      model,
+      concurrency: args.concurrency,
+      ...(args.apiKey ? { apiKey: args.apiKey } : {}),
+    });
     mkdirSync(args.outDir, { recursive: true });
     const report = await evaluate({
       generator,

@@ -48,13 +48,20 @@ export async function checkGelu(backendName = 'cpu'): Promise<CheckResult[]> {
       const actual = run(backend, data, c.shape);
       const expected = Float64Array.from(data, geluReference);
       const mismatch = findMismatch(actual, expected, TOLERANCE);
-      results.push({ name: c.name, ok: mismatch === null, detail: mismatch ?? `${n} elements within atol ${TOLERANCE.atol}, rtol ${TOLERANCE.rtol}` });
+      results.push({
+        name: c.name,
+        ok: mismatch === null,
+        detail: mismatch ?? `${n} elements within atol ${TOLERANCE.atol}, rtol ${TOLERANCE.rtol}`,
+      });
     } catch (error) {
       results.push({ name: c.name, ok: false, detail: (error as Error).message });
     }
   }
   for (const [name, make] of [
-    ['two inputs is an error naming the kernel', () => [backend.upload(new Float32Array(2), 'float32'), backend.upload(new Float32Array(2), 'float32')]],
+    [
+      'two inputs is an error naming the kernel',
+      () => [backend.upload(new Float32Array(2), 'float32'), backend.upload(new Float32Array(2), 'float32')],
+    ],
     ['an int32 input is an error naming the kernel', () => [backend.upload(new Int32Array(2), 'int32')]],
   ] as const) {
     const storages = make();

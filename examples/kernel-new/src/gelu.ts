@@ -5,7 +5,15 @@
  * read the input storage, compute, upload the output. A kernel is one
  * function per op per backend, registered by name.
  */
-import { registerKernel, hasKernel, assertInputCount, kernelError, type KernelArgs, type KernelConfig, type TensorInfo } from '@molrl/gpu-backend';
+import {
+  registerKernel,
+  hasKernel,
+  assertInputCount,
+  kernelError,
+  type KernelArgs,
+  type KernelConfig,
+  type TensorInfo,
+} from '@molrl/gpu-backend';
 
 const C = Math.sqrt(2 / Math.PI);
 

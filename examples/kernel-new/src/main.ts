@@ -10,7 +10,10 @@ registerGelu();
 await setBackend('cpu');
 const x = tensor(new Float32Array([-2, -1, 0, 1, 2]), [5]);
 const [y] = kernelOp('gelu', [x]);
-console.log('gelu([-2, -1, 0, 1, 2]) =', Array.from(await y!.data(), (v) => Number(v.toFixed(4))));
+console.log(
+  'gelu([-2, -1, 0, 1, 2]) =',
+  Array.from(await y!.data(), (v) => Number(v.toFixed(4))),
+);
 
 const results = await checkGelu('cpu');
 for (const r of results) console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name}: ${r.detail}`);

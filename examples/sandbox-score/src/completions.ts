@@ -16,7 +16,8 @@ export const SAMPLES: Sample[] = [
   },
   {
     name: 'fenced python, wrong answer',
-    completion: 'Count the primes below 30.\n```python\nprint(len([p for p in range(2, 30) if all(p % d for d in range(2, p))]) + 1)\n```',
+    completion:
+      'Count the primes below 30.\n```python\nprint(len([p for p in range(2, 30) if all(p % d for d in range(2, p))]) + 1)\n```',
     answer: '10',
     expectedStage: 'executes',
   },
@@ -59,7 +60,8 @@ export const SAMPLES: Sample[] = [
   },
   {
     name: 'javascript, correct',
-    completion: 'Using JavaScript:\n```js\nconst fib = [0, 1];\nwhile (fib.length < 20) fib.push(fib.at(-1) + fib.at(-2));\nconsole.log(fib[19]);\n```',
+    completion:
+      'Using JavaScript:\n```js\nconst fib = [0, 1];\nwhile (fib.length < 20) fib.push(fib.at(-1) + fib.at(-2));\nconsole.log(fib[19]);\n```',
     answer: '4181',
     expectedStage: 'correct',
   },

@@ -12,7 +12,9 @@ const started = performance.now();
 const sandbox = await createSandbox();
 try {
   await sandbox.ready();
-  console.log(`sandbox ready: ${sandbox.workers} workers per language, ${(performance.now() - started).toFixed(0)} ms\n`);
+  console.log(
+    `sandbox ready: ${sandbox.workers} workers per language, ${(performance.now() - started).toFixed(0)} ms\n`,
+  );
   const scored = await scoreSamples(sandbox, SAMPLES);
   const width = Math.max(...scored.map((s) => s.sample.name.length));
   console.log(`${'sample'.padEnd(width)}  multi  binary  ${'stage'.padEnd(12)}  ${'status'.padEnd(13)}  reason`);

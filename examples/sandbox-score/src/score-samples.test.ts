@@ -17,7 +17,8 @@ afterAll(async () => {
 it('every sample reaches the stage it is meant to', { timeout: 180_000 }, async () => {
   // Generous, so that only the runaway samples time out on a loaded machine.
   const scored = await scoreSamples(sandbox, SAMPLES, 15_000);
-  for (const s of scored) expect({ name: s.sample.name, stage: s.stage }).toEqual({ name: s.sample.name, stage: s.sample.expectedStage });
+  for (const s of scored)
+    expect({ name: s.sample.name, stage: s.stage }).toEqual({ name: s.sample.name, stage: s.sample.expectedStage });
   const weights = { 'no-code': 0, 'syntax-error': 0, parses: 0.1, forbidden: 0, executes: 0.4, correct: 1 };
   for (const s of scored) {
     expect(s.multiStage).toBe(weights[s.sample.expectedStage]);

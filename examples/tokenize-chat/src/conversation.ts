@@ -8,7 +8,15 @@ export const conversation: ChatMessage[] = [
     role: 'assistant',
     content: 'Let me compute it.',
     reasoning_content: 'I need the first 100 primes; a sieve is enough.',
-    tool_calls: [{ type: 'function', function: { name: 'python', arguments: { code: 'from sympy import prime\nprint(sum(prime(k) for k in range(1, 101)))' } } }],
+    tool_calls: [
+      {
+        type: 'function',
+        function: {
+          name: 'python',
+          arguments: { code: 'from sympy import prime\nprint(sum(prime(k) for k in range(1, 101)))' },
+        },
+      },
+    ],
   },
   { role: 'tool', content: '24133' },
   { role: 'assistant', content: 'The sum of the first 100 primes is 24133.' },

@@ -19,7 +19,11 @@ export interface LabelledChat {
   textOf: (kind: LossKind) => string;
 }
 
-export function labelChat(tokenizer: Tokenizer, messages: ChatMessage[], tools?: Array<Record<string, unknown>>): LabelledChat {
+export function labelChat(
+  tokenizer: Tokenizer,
+  messages: ChatMessage[],
+  tools?: Array<Record<string, unknown>>,
+): LabelledChat {
   const enc = tokenizer.encodeChat(messages, { tools });
   const kinds = enc.roles.map(lossKind);
   const counts: Record<LossKind, number> = { prompt: 0, decision: 0, feedback: 0, template: 0 };

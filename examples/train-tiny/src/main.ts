@@ -35,7 +35,9 @@ function num(name: keyof typeof values, fallback: number, integer = true): numbe
 const steps = num('steps', DEFAULTS.steps);
 const metricsPath = values.metrics ?? 'out/train-tiny/metrics.jsonl';
 const progress = createProgress(steps);
-console.log(`train-tiny: reversing ${num('digits', DEFAULTS.digits)}-digit strings, ${steps} steps on backend '${values.backend ?? DEFAULTS.backend}'`);
+console.log(
+  `train-tiny: reversing ${num('digits', DEFAULTS.digits)}-digit strings, ${steps} steps on backend '${values.backend ?? DEFAULTS.backend}'`,
+);
 const result = await train({
   steps,
   batch: num('batch', DEFAULTS.batch),

@@ -22,7 +22,10 @@ export class TinyTransformer extends Module {
     const { vocab, maxLength, dim, heads, layers, seed } = config;
     this.embed = new Embedding(vocab, dim, { seed, std: 0.5 });
     this.positions = new Embedding(maxLength, dim, { seed: seed + 1, std: 0.5 });
-    this.blocks = Array.from({ length: layers }, (_, i) => new TransformerBlock({ dim, heads, mlpHidden: 2 * dim, seed: seed + 100 * (i + 1) }));
+    this.blocks = Array.from(
+      { length: layers },
+      (_, i) => new TransformerBlock({ dim, heads, mlpHidden: 2 * dim, seed: seed + 100 * (i + 1) }),
+    );
     this.norm = new RMSNorm(dim);
     this.head = new Linear(dim, vocab, { seed: seed + 2 });
   }

@@ -16,7 +16,11 @@ export function createProgress(total: number): Progress {
     return { step: (row) => console.log(line(row, total)), stop: () => {} };
   }
   const multi = new cliProgress.MultiBar(
-    { format: 'train [{bar}] {percentage}% | {value}/{total} steps | {rate} steps/s | ETA {eta}s | loss {loss}', hideCursor: true, clearOnComplete: false },
+    {
+      format: 'train [{bar}] {percentage}% | {value}/{total} steps | {rate} steps/s | ETA {eta}s | loss {loss}',
+      hideCursor: true,
+      clearOnComplete: false,
+    },
     cliProgress.Presets.shades_classic,
   );
   const bar = multi.create(total, 0, { loss: '-', rate: '-' });

@@ -21,7 +21,10 @@ describe('train', () => {
     const metricsPath = join(dir, 'metrics.jsonl');
     const result = await train({ steps: 30, metricsPath });
     expect(result.last.loss).toBeLessThan(result.first.loss * 0.6);
-    const rows = readFileSync(metricsPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const rows = readFileSync(metricsPath, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(rows).toHaveLength(30);
     expect(rows[29]).toMatchObject({ step: 30 });
     expect(Number.isFinite(rows[0].gradNorm)).toBe(true);

@@ -3,7 +3,18 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MetricsWriter } from '@molrl/progress';
 import {
-  AdamW, argmax, clipGradNorm, crossEntropy, equal, mul, noGrad, setBackend, sum, tensor, tidy, warmupCosine,
+  AdamW,
+  argmax,
+  clipGradNorm,
+  crossEntropy,
+  equal,
+  mul,
+  noGrad,
+  setBackend,
+  sum,
+  tensor,
+  tidy,
+  warmupCosine,
 } from '@molrl/tensor';
 import { TinyTransformer } from './model.js';
 import { VOCAB, digitStream, makeBatch, makeSequence } from './task.js';
@@ -63,7 +74,14 @@ export async function train(options: Partial<TrainOptions> = {}): Promise<TrainR
   await setBackend(o.backend);
   const start = performance.now();
   const length = 2 * o.digits;
-  const model = new TinyTransformer({ vocab: VOCAB, maxLength: length, dim: o.dim, heads: o.heads, layers: o.layers, seed: o.seed });
+  const model = new TinyTransformer({
+    vocab: VOCAB,
+    maxLength: length,
+    dim: o.dim,
+    heads: o.heads,
+    layers: o.layers,
+    seed: o.seed,
+  });
   const optimizer = new AdamW(model, {
     lr: warmupCosine(o.lr, Math.round(o.steps * 0.05), o.steps, { minLr: o.lr * 0.1 }),
     betas: [0.9, 0.98],
@@ -137,5 +155,12 @@ export async function train(options: Partial<TrainOptions> = {}): Promise<TrainR
   const parameters = model.numParameters();
   model.dispose();
   optimizer.dispose();
-  return { first: first!, last: last!, heldOutExact: exact / trials, examples, seconds: (performance.now() - start) / 1000, parameters };
+  return {
+    first: first!,
+    last: last!,
+    heldOutExact: exact / trials,
+    examples,
+    seconds: (performance.now() - start) / 1000,
+    parameters,
+  };
 }

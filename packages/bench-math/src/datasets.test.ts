@@ -50,7 +50,9 @@ describe('loadBenchmark from a Hub-like server', () => {
   let hub: HubServer;
   beforeAll(async () => {
     const math = await loadBuiltin('math500');
-    const rows = math.problems.slice(0, 20).map((p) => ({ problem: p.problem, answer: p.answer, subject: p.subject, level: p.level, unique_id: p.id }));
+    const rows = math.problems
+      .slice(0, 20)
+      .map((p) => ({ problem: p.problem, answer: p.answer, subject: p.subject, level: p.level, unique_id: p.id }));
     const parquet = parquetWriteBuffer({
       columnData: [
         { name: 'problem', data: rows.map((r) => r.problem), type: 'STRING' },
@@ -67,7 +69,10 @@ describe('loadBenchmark from a Hub-like server', () => {
       },
       'org/math-parquet': {
         type: 'dataset',
-        files: { 'data/test-00000-of-00001.parquet': new Uint8Array(parquet), 'data/train-00000-of-00001.parquet': new Uint8Array(parquet.slice(0, 10)) },
+        files: {
+          'data/test-00000-of-00001.parquet': new Uint8Array(parquet),
+          'data/train-00000-of-00001.parquet': new Uint8Array(parquet.slice(0, 10)),
+        },
       },
     });
   });
@@ -86,7 +91,11 @@ describe('loadBenchmark from a Hub-like server', () => {
     expect(hub.requests.some((r) => r.url.includes('train-'))).toBe(false);
   });
   it('says which files exist when the split has none', async () => {
-    await expect(loadBenchmark('HuggingFaceH4/MATH-500', { hubUrl: hub.url, split: 'validation' })).rejects.toThrow(DatasetError);
-    await expect(loadBenchmark('HuggingFaceH4/MATH-500', { hubUrl: hub.url, split: 'validation' })).rejects.toThrow(/files: test\.jsonl/);
+    await expect(loadBenchmark('HuggingFaceH4/MATH-500', { hubUrl: hub.url, split: 'validation' })).rejects.toThrow(
+      DatasetError,
+    );
+    await expect(loadBenchmark('HuggingFaceH4/MATH-500', { hubUrl: hub.url, split: 'validation' })).rejects.toThrow(
+      /files: test\.jsonl/,
+    );
   });
 });

@@ -50,13 +50,19 @@ export function rowsToProblems(rows: unknown[], where: string, fields: RowFields
     const row = raw as Record<string, unknown>;
     const pf = pick(row, fields.problemField, ['problem', 'question', 'prompt']);
     const af = pick(row, fields.answerField, ['answer', 'final_answer', 'solution_answer']);
-    if (!pf) throw new DatasetError(`${at}: no problem field (${fields.problemField ?? 'problem, question or prompt'})`);
-    if (!af) throw new DatasetError(`${at}: no answer field (${fields.answerField ?? 'answer, final_answer or solution_answer'})`);
+    if (!pf)
+      throw new DatasetError(`${at}: no problem field (${fields.problemField ?? 'problem, question or prompt'})`);
+    if (!af)
+      throw new DatasetError(
+        `${at}: no answer field (${fields.answerField ?? 'answer, final_answer or solution_answer'})`,
+      );
     const problem = row[pf];
     let answer = row[af];
-    if (typeof problem !== 'string' || problem.trim() === '') throw new DatasetError(`${at}: field "${pf}" must be a non-empty string`);
+    if (typeof problem !== 'string' || problem.trim() === '')
+      throw new DatasetError(`${at}: field "${pf}" must be a non-empty string`);
     if (typeof answer === 'number' || typeof answer === 'bigint') answer = String(answer);
-    if (typeof answer !== 'string' || answer.trim() === '') throw new DatasetError(`${at}: field "${af}" must be a non-empty string or a number`);
+    if (typeof answer !== 'string' || answer.trim() === '')
+      throw new DatasetError(`${at}: field "${af}" must be a non-empty string or a number`);
     const idf = pick(row, fields.idField, ['unique_id', 'id']);
     const id = idf !== undefined && row[idf] !== undefined && row[idf] !== null ? String(row[idf]) : String(i);
     const p: Problem = { id, problem, answer };
@@ -90,7 +96,8 @@ export async function loadJsonl(path: string, fields: RowFields = {}): Promise<B
 
 /** One of the sets shipped with the package: works offline. */
 export async function loadBuiltin(name: BuiltinBenchmark): Promise<Benchmark> {
-  if (!BUILTIN_BENCHMARKS.includes(name)) throw new DatasetError(`unknown benchmark "${String(name)}" (expected one of ${BUILTIN_BENCHMARKS.join(', ')})`);
+  if (!BUILTIN_BENCHMARKS.includes(name))
+    throw new DatasetError(`unknown benchmark "${String(name)}" (expected one of ${BUILTIN_BENCHMARKS.join(', ')})`);
   const url = new URL(`../data/${name}.jsonl`, import.meta.url);
   const text = await readFile(url, 'utf8');
   return { name, problems: rowsToProblems(parseJsonl(text, url.pathname), url.pathname) };
@@ -128,7 +135,9 @@ export async function loadBenchmark(repo: string, options: HubDatasetOptions = {
   // A repo with a single data file and no split asked for: that file.
   const chosen = splitFiles.length > 0 ? splitFiles : files.length === 1 && options.split === undefined ? files : [];
   if (chosen.length === 0) {
-    throw new DatasetError(`${repo}: no JSONL or Parquet file for split "${split}" (files: ${files.join(', ') || 'none'})`);
+    throw new DatasetError(
+      `${repo}: no JSONL or Parquet file for split "${split}" (files: ${files.join(', ') || 'none'})`,
+    );
   }
   const rows: unknown[] = [];
   for (const path of chosen) {

@@ -43,9 +43,7 @@ export interface KernelArgs<A extends KernelAttrs = KernelAttrs> {
  * Kernels never mutate their inputs unless the kernel's spec says so
  * (`adamw` updates its parameter and moment storages in place).
  */
-export type KernelFunc<A extends KernelAttrs = KernelAttrs> = (
-  args: KernelArgs<A>,
-) => TensorInfo | TensorInfo[] | void;
+export type KernelFunc<A extends KernelAttrs = KernelAttrs> = (args: KernelArgs<A>) => TensorInfo | TensorInfo[] | void;
 
 export interface BackendOptions {
   [option: string]: unknown;

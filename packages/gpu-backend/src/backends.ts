@@ -21,7 +21,8 @@ const factories = new Map<string, BackendFactory>();
 
 /** Register (or replace) a backend factory under `name`. */
 export function registerBackend(name: string, factory: BackendFactory): void {
-  if (typeof name !== 'string' || name.length === 0) throw new Error('registerBackend: name must be a non-empty string');
+  if (typeof name !== 'string' || name.length === 0)
+    throw new Error('registerBackend: name must be a non-empty string');
   if (typeof factory !== 'function') throw new Error(`registerBackend('${name}'): factory must be a function`);
   factories.set(name, factory);
 }
@@ -44,7 +45,8 @@ export async function createBackend(name: string, options?: BackendOptions): Pro
       throw new Error(`backend '${name}' could not be loaded: ${(cause as Error).message}`, { cause });
     }
     const loaded = module[builtin.factory];
-    if (typeof loaded !== 'function') throw new Error(`backend '${name}': its module does not export ${builtin.factory}()`);
+    if (typeof loaded !== 'function')
+      throw new Error(`backend '${name}': its module does not export ${builtin.factory}()`);
     factory = loaded as BackendFactory;
   }
   const backend = await factory(options);

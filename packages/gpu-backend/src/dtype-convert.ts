@@ -105,7 +105,10 @@ export function float32ArrayToFloat16(src: Float32Array, dst: Uint16Array = new 
 }
 
 /** Convert float16 bits to a float32 array. */
-export function float16ArrayToFloat32(src: Uint16Array, dst: Float32Array = new Float32Array(src.length)): Float32Array {
+export function float16ArrayToFloat32(
+  src: Uint16Array,
+  dst: Float32Array = new Float32Array(src.length),
+): Float32Array {
   const table = float16Table();
   for (let i = 0; i < src.length; i++) dst[i] = table[src[i]];
   return dst;
@@ -119,7 +122,10 @@ export function float32ArrayToBfloat16(src: Float32Array, dst: Uint16Array = new
 }
 
 /** Convert bfloat16 bits to a float32 array. */
-export function bfloat16ArrayToFloat32(src: Uint16Array, dst: Float32Array = new Float32Array(src.length)): Float32Array {
+export function bfloat16ArrayToFloat32(
+  src: Uint16Array,
+  dst: Float32Array = new Float32Array(src.length),
+): Float32Array {
   const bits = new Uint32Array(dst.buffer, dst.byteOffset, dst.length);
   for (let i = 0; i < src.length; i++) bits[i] = src[i] << 16;
   return dst;

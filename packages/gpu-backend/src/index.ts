@@ -1,4 +1,14 @@
-export type { Backend, BackendFactory, BackendOptions, KernelArgs, KernelAttrs, KernelFunc, MemoryInfo, Storage, TensorInfo } from './backend.js';
+export type {
+  Backend,
+  BackendFactory,
+  BackendOptions,
+  KernelArgs,
+  KernelAttrs,
+  KernelFunc,
+  MemoryInfo,
+  Storage,
+  TensorInfo,
+} from './backend.js';
 export { createBackend, listBackends, registerBackend } from './backends.js';
 export { CpuBackend, createCpuBackend, type CpuBackendOptions, type KernelProfile } from './cpu/index.js';
 export { DTYPES, bytesPerElement, isFloat, type DType } from './dtype.js';

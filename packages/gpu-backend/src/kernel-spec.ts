@@ -31,7 +31,22 @@ export const BINARY_OPS = [
 export type BinaryOp = (typeof BINARY_OPS)[number];
 
 /** The unary elementwise kernels, in contract order. */
-export const UNARY_OPS = ['neg', 'abs', 'exp', 'log', 'sqrt', 'rsqrt', 'square', 'reciprocal', 'silu', 'sigmoid', 'tanh', 'relu', 'isNaN', 'isInf'] as const;
+export const UNARY_OPS = [
+  'neg',
+  'abs',
+  'exp',
+  'log',
+  'sqrt',
+  'rsqrt',
+  'square',
+  'reciprocal',
+  'silu',
+  'sigmoid',
+  'tanh',
+  'relu',
+  'isNaN',
+  'isInf',
+] as const;
 
 export type UnaryOp = (typeof UNARY_OPS)[number];
 
@@ -51,7 +66,12 @@ const BINARY: KernelSpec[] = BINARY_OPS.map((name) => ({
   outputs: 'broadcast(a, b); comparisons give 1 or 0 as float32',
 }));
 
-const UNARY: KernelSpec[] = UNARY_OPS.map((name) => ({ name, inputs: 'x', attrs: '-', outputs: 'same shape as x (isNaN/isInf give 1 or 0)' }));
+const UNARY: KernelSpec[] = UNARY_OPS.map((name) => ({
+  name,
+  inputs: 'x',
+  attrs: '-',
+  outputs: 'same shape as x (isNaN/isInf give 1 or 0)',
+}));
 
 export const KERNEL_SPECS: readonly KernelSpec[] = [
   ...BINARY,
@@ -96,7 +116,12 @@ export const KERNEL_SPECS: readonly KernelSpec[] = [
     attrs: '{ axis: number, keepDims?: boolean }',
     outputs: 'log(sum(exp(x))) along axis, computed stably',
   },
-  { name: 'softmaxGrad', inputs: 'dy, y (= softmax output)', attrs: '{ axis: number }', outputs: 'y * (dy - sum(dy * y))' },
+  {
+    name: 'softmaxGrad',
+    inputs: 'dy, y (= softmax output)',
+    attrs: '{ axis: number }',
+    outputs: 'y * (dy - sum(dy * y))',
+  },
   {
     name: 'logSoftmaxGrad',
     inputs: 'dy, y (= logSoftmax output)',
@@ -179,7 +204,12 @@ export const KERNEL_SPECS: readonly KernelSpec[] = [
     attrs: '{ begin: number[], inputShape: number[] }',
     outputs: 'zeros of inputShape with dy written at begin (pad)',
   },
-  { name: 'concat', inputs: 'x0, x1, ... (equal except along axis)', attrs: '{ axis: number }', outputs: 'concatenation' },
+  {
+    name: 'concat',
+    inputs: 'x0, x1, ... (equal except along axis)',
+    attrs: '{ axis: number }',
+    outputs: 'concatenation',
+  },
   {
     name: 'cast',
     inputs: 'x',

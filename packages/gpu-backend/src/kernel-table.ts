@@ -4,7 +4,8 @@ import { KERNEL_SPECS } from './kernel-spec.js';
 export function kernelTableMarkdown(): string {
   const escape = (text: string) => text.replace(/\|/g, '\\|');
   const rows = KERNEL_SPECS.map(
-    (k) => `| \`${k.name}\` | ${escape(k.inputs)} | ${escape(k.attrs)} | ${escape(k.outputs)}${k.inPlace ? ' (in place)' : ''} |`,
+    (k) =>
+      `| \`${k.name}\` | ${escape(k.inputs)} | ${escape(k.attrs)} | ${escape(k.outputs)}${k.inPlace ? ' (in place)' : ''} |`,
   );
   return ['| kernel | inputs | attrs | outputs |', '|---|---|---|---|', ...rows].join('\n');
 }

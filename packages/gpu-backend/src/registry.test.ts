@@ -14,7 +14,9 @@ describe('kernel registry', () => {
   });
 
   it('names the kernel and backend when a kernel is missing', () => {
-    expect(() => getKernel('matmul', 'test-missing')).toThrow("kernel 'matmul' is not registered for backend 'test-missing'");
+    expect(() => getKernel('matmul', 'test-missing')).toThrow(
+      "kernel 'matmul' is not registered for backend 'test-missing'",
+    );
     expect(() => getKernel('frobnicate', 'test-missing')).toThrow(/not a kernel of the contract/);
     declareUnsupported({ name: 'attention', backend: 'test-missing', reason: 'no shared memory' });
     expect(() => getKernel('attention', 'test-missing')).toThrow(

@@ -133,7 +133,10 @@ export function sameShape(a: readonly number[], b: readonly number[]): boolean {
 export function assertSameShape(kernel: string, names: string[], shapes: (readonly number[])[]): void {
   for (let i = 1; i < shapes.length; i++) {
     if (!sameShape(shapes[0], shapes[i])) {
-      throw kernelError(kernel, `${names[0]} ${fmt(shapes[0])} and ${names[i]} ${fmt(shapes[i])} must have the same shape`);
+      throw kernelError(
+        kernel,
+        `${names[0]} ${fmt(shapes[0])} and ${names[i]} ${fmt(shapes[i])} must have the same shape`,
+      );
     }
   }
 }

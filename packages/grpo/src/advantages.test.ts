@@ -9,7 +9,9 @@ interface AdvantageCase {
   advantages: number[];
 }
 
-const fixtures = JSON.parse(readFileSync(new URL('../fixtures/advantage-cases.json', import.meta.url), 'utf8')) as { cases: AdvantageCase[] };
+const fixtures = JSON.parse(readFileSync(new URL('../fixtures/advantage-cases.json', import.meta.url), 'utf8')) as {
+  cases: AdvantageCase[];
+};
 
 describe('groupAdvantages against TRL (PyTorch fixtures)', () => {
   for (const c of fixtures.cases) {
@@ -35,7 +37,9 @@ describe('groupAdvantages against TRL (PyTorch fixtures)', () => {
     expect(() => groupAdvantages([1, 2, 3], 2)).toThrow(/3 rewards do not split into groups of 2/);
     expect(() => groupAdvantages([1, Number.NaN], 2)).toThrow(/rewards\[1\] is NaN/);
     expect(() => groupAdvantages([1, 2], 1)).toThrow(/scale 'group' needs groupSize >= 2/);
-    expect(() => groupAdvantages([1, 2], 2, { scale: 'max' as RewardScaling })).toThrow(/scale must be 'group', 'batch' or 'none'/);
+    expect(() => groupAdvantages([1, 2], 2, { scale: 'max' as RewardScaling })).toThrow(
+      /scale must be 'group', 'batch' or 'none'/,
+    );
   });
 
   it('groupStds gives one unbiased std per group', () => {

@@ -25,24 +25,34 @@ function unbiasedStd(values: ArrayLike<number>, start: number, end: number): num
 }
 
 function checkRewards(rewards: ArrayLike<number>, groupSize: number, where: string): void {
-  if (!Number.isInteger(groupSize) || groupSize < 1) throw new Error(`${where}: groupSize must be an integer >= 1, got ${groupSize}`);
+  if (!Number.isInteger(groupSize) || groupSize < 1)
+    throw new Error(`${where}: groupSize must be an integer >= 1, got ${groupSize}`);
   if (rewards.length === 0) throw new Error(`${where}: rewards is empty`);
   if (rewards.length % groupSize !== 0) {
-    throw new Error(`${where}: ${rewards.length} rewards do not split into groups of ${groupSize} (rewards must be laid out group after group)`);
+    throw new Error(
+      `${where}: ${rewards.length} rewards do not split into groups of ${groupSize} (rewards must be laid out group after group)`,
+    );
   }
   for (let i = 0; i < rewards.length; i++) {
-    if (!Number.isFinite(rewards[i])) throw new Error(`${where}: rewards[${i}] is ${rewards[i]} (rewards must be finite numbers)`);
+    if (!Number.isFinite(rewards[i]))
+      throw new Error(`${where}: rewards[${i}] is ${rewards[i]} (rewards must be finite numbers)`);
   }
 }
 
-export function groupAdvantages(rewards: ArrayLike<number>, groupSize: number, options: GroupAdvantagesOptions = {}): Float32Array {
+export function groupAdvantages(
+  rewards: ArrayLike<number>,
+  groupSize: number,
+  options: GroupAdvantagesOptions = {},
+): Float32Array {
   const scale = options.scale ?? 'group';
   if (scale !== 'group' && scale !== 'batch' && scale !== 'none') {
     throw new Error(`groupAdvantages: scale must be 'group', 'batch' or 'none', got ${JSON.stringify(scale)}`);
   }
   checkRewards(rewards, groupSize, 'groupAdvantages');
-  if (scale === 'group' && groupSize < 2) throw new Error(`groupAdvantages: scale 'group' needs groupSize >= 2 (the std of one reward is undefined)`);
-  if (scale === 'batch' && rewards.length < 2) throw new Error(`groupAdvantages: scale 'batch' needs at least 2 rewards`);
+  if (scale === 'group' && groupSize < 2)
+    throw new Error(`groupAdvantages: scale 'group' needs groupSize >= 2 (the std of one reward is undefined)`);
+  if (scale === 'batch' && rewards.length < 2)
+    throw new Error(`groupAdvantages: scale 'batch' needs at least 2 rewards`);
   const n = rewards.length;
   const out = new Float32Array(n);
   const batchStd = scale === 'batch' ? unbiasedStd(rewards, 0, n) : 0;
@@ -50,7 +60,12 @@ export function groupAdvantages(rewards: ArrayLike<number>, groupSize: number, o
     let mean = 0;
     for (let i = g; i < g + groupSize; i++) mean += rewards[i]!;
     mean /= groupSize;
-    const divisor = scale === 'group' ? unbiasedStd(rewards, g, g + groupSize) + ADVANTAGE_STD_EPSILON : scale === 'batch' ? batchStd + ADVANTAGE_STD_EPSILON : 1;
+    const divisor =
+      scale === 'group'
+        ? unbiasedStd(rewards, g, g + groupSize) + ADVANTAGE_STD_EPSILON
+        : scale === 'batch'
+          ? batchStd + ADVANTAGE_STD_EPSILON
+          : 1;
     for (let i = g; i < g + groupSize; i++) out[i] = (rewards[i]! - mean) / divisor;
   }
   return out;
@@ -60,6 +75,7 @@ export function groupAdvantages(rewards: ArrayLike<number>, groupSize: number, o
 export function groupStds(rewards: ArrayLike<number>, groupSize: number): Float64Array {
   checkRewards(rewards, groupSize, 'groupStds');
   const out = new Float64Array(rewards.length / groupSize);
-  for (let g = 0; g < out.length; g++) out[g] = groupSize < 2 ? Number.NaN : unbiasedStd(rewards, g * groupSize, (g + 1) * groupSize);
+  for (let g = 0; g < out.length; g++)
+    out[g] = groupSize < 2 ? Number.NaN : unbiasedStd(rewards, g * groupSize, (g + 1) * groupSize);
   return out;
 }

@@ -1,4 +1,10 @@
-export { groupAdvantages, groupStds, ADVANTAGE_STD_EPSILON, type RewardScaling, type GroupAdvantagesOptions } from './advantages.js';
+export {
+  groupAdvantages,
+  groupStds,
+  ADVANTAGE_STD_EPSILON,
+  type RewardScaling,
+  type GroupAdvantagesOptions,
+} from './advantages.js';
 export {
   grpoLoss,
   grpoLossAsync,
@@ -58,4 +64,11 @@ export {
   OPTIMIZER_FILE,
   type GrpoTrainerState,
 } from './trainer/checkpoint.js';
-export { GrpoTrainer, trainGrpo, type GrpoTrainerOptions, type GrpoTrainOptions, type GrpoTrainResult, type GrpoStepMetrics } from './trainer/trainer.js';
+export {
+  GrpoTrainer,
+  trainGrpo,
+  type GrpoTrainerOptions,
+  type GrpoTrainOptions,
+  type GrpoTrainResult,
+  type GrpoStepMetrics,
+} from './trainer/trainer.js';

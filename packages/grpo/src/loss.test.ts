@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { setBackend, tensor, type Tensor } from '@molrl/tensor';
-import { grpoLoss, grpoLossAsync, type GrpoLossInput, type GrpoLossType, type ImportanceSamplingLevel } from './loss.js';
+import {
+  grpoLoss,
+  grpoLossAsync,
+  type GrpoLossInput,
+  type GrpoLossType,
+  type ImportanceSamplingLevel,
+} from './loss.js';
 
 interface LossCase {
   name: string;
@@ -24,7 +30,9 @@ interface LossCase {
   metrics: Record<string, number>;
 }
 
-const fixtures = JSON.parse(readFileSync(new URL('../fixtures/loss-cases.json', import.meta.url), 'utf8')) as { cases: LossCase[] };
+const fixtures = JSON.parse(readFileSync(new URL('../fixtures/loss-cases.json', import.meta.url), 'utf8')) as {
+  cases: LossCase[];
+};
 
 function inputs(c: LossCase): { input: GrpoLossInput; logps: Tensor } {
   const logps = tensor(Float32Array.from(c.logps), c.shape, { requiresGrad: true });
@@ -54,7 +62,9 @@ describe('grpoLoss against TRL formulas (PyTorch fixtures)', () => {
   it('covers every loss type with and without beta and with both clip sides active', () => {
     const types = new Set(fixtures.cases.map((c) => c.lossType));
     expect([...types].sort()).toEqual(['bnpo', 'dapo', 'dr_grpo', 'grpo']);
-    expect(fixtures.cases.some((c) => c.metrics['clip_ratio/low_mean']! > 0 && c.metrics['clip_ratio/high_mean']! > 0)).toBe(true);
+    expect(
+      fixtures.cases.some((c) => c.metrics['clip_ratio/low_mean']! > 0 && c.metrics['clip_ratio/high_mean']! > 0),
+    ).toBe(true);
     expect(fixtures.cases.some((c) => c.mask.some((row) => row.every((v) => v === 0)))).toBe(true);
   });
 
@@ -95,22 +105,49 @@ describe('grpoLoss against TRL formulas (PyTorch fixtures)', () => {
 
 describe('grpoLoss input errors', () => {
   const base = (): GrpoLossInput => ({
-    logps: tensor([[-1, -2], [-0.5, -0.1]]),
+    logps: tensor([
+      [-1, -2],
+      [-0.5, -0.1],
+    ]),
     advantages: [1, -1],
-    mask: [[1, 1], [1, 0]],
+    mask: [
+      [1, 1],
+      [1, 0],
+    ],
     lossType: 'grpo',
   });
   it('names the field that is wrong', () => {
-    expect(() => grpoLoss({ ...base(), lossType: 'ppo' as GrpoLossType })).toThrow(/lossType must be one of grpo, bnpo, dr_grpo, dapo/);
+    expect(() => grpoLoss({ ...base(), lossType: 'ppo' as GrpoLossType })).toThrow(
+      /lossType must be one of grpo, bnpo, dr_grpo, dapo/,
+    );
     expect(() => grpoLoss({ ...base(), advantages: [1] })).toThrow(/advantages has 1 values, expected 2/);
-    expect(() => grpoLoss({ ...base(), mask: [[1, 1]] })).toThrow(/mask must be a tensor or nested arrays of shape \[2, 2\]/);
-    expect(() => grpoLoss({ ...base(), mask: [[1, 1], [1, 2]] })).toThrow(/mask\[1\]\[1\] is 2/);
-    expect(() => grpoLoss({ ...base(), oldLogps: tensor([[1, 2, 3]]) })).toThrow(/oldLogps has shape \[1, 3\], expected \[2, 2\]/);
+    expect(() => grpoLoss({ ...base(), mask: [[1, 1]] })).toThrow(
+      /mask must be a tensor or nested arrays of shape \[2, 2\]/,
+    );
+    expect(() =>
+      grpoLoss({
+        ...base(),
+        mask: [
+          [1, 1],
+          [1, 2],
+        ],
+      }),
+    ).toThrow(/mask\[1\]\[1\] is 2/);
+    expect(() => grpoLoss({ ...base(), oldLogps: tensor([[1, 2, 3]]) })).toThrow(
+      /oldLogps has shape \[1, 3\], expected \[2, 2\]/,
+    );
     expect(() => grpoLoss({ ...base(), beta: 0.1 })).toThrow(/beta > 0 needs refLogps/);
     expect(() => grpoLoss({ ...base(), epsilonLow: -1 })).toThrow(/epsilonLow must be a finite number >= 0/);
   });
   it('defaults epsilonHigh to epsilonLow and leaves kl out without refLogps', () => {
-    const { metrics } = grpoLoss({ ...base(), oldLogps: tensor([[-1.5, -2], [-0.5, -0.1]]), epsilonLow: 0.1 });
+    const { metrics } = grpoLoss({
+      ...base(),
+      oldLogps: tensor([
+        [-1.5, -2],
+        [-0.5, -0.1],
+      ]),
+      epsilonLow: 0.1,
+    });
     expect(metrics.kl).toBeUndefined();
     // exp(0.5) = 1.65 > 1.1 with a positive advantage: 1 of 3 tokens high-clipped.
     expect(metrics['clip_ratio/high_mean']).toBeCloseTo(1 / 3, 6);

@@ -101,7 +101,9 @@ export interface GrpoLossResult {
 
 function checkShape(name: string, t: Tensor, shape: readonly number[]): void {
   if (t.rank !== 2 || t.shape[0] !== shape[0] || t.shape[1] !== shape[1]) {
-    throw new Error(`grpoLoss: ${name} has shape [${t.shape.join(', ')}], expected [${shape.join(', ')}] (the shape of logps)`);
+    throw new Error(
+      `grpoLoss: ${name} has shape [${t.shape.join(', ')}], expected [${shape.join(', ')}] (the shape of logps)`,
+    );
   }
 }
 
@@ -117,15 +119,20 @@ function maskTensor(mask: Tensor | NestedNumbers, shape: readonly number[]): Ten
     return mask.dtype === 'float32' ? mask : mask.cast('float32');
   }
   if (!Array.isArray(mask) || mask.length !== shape[0]) {
-    throw new Error(`grpoLoss: mask must be a tensor or nested arrays of shape [${shape.join(', ')}], got ${Array.isArray(mask) ? `${mask.length} rows` : typeof mask}`);
+    throw new Error(
+      `grpoLoss: mask must be a tensor or nested arrays of shape [${shape.join(', ')}], got ${Array.isArray(mask) ? `${mask.length} rows` : typeof mask}`,
+    );
   }
   const flat = new Float32Array(shape[0]! * shape[1]!);
   mask.forEach((row, b) => {
     if (!Array.isArray(row) || row.length !== shape[1]) {
-      throw new Error(`grpoLoss: mask[${b}] must have ${shape[1]} entries, got ${Array.isArray(row) ? row.length : typeof row}`);
+      throw new Error(
+        `grpoLoss: mask[${b}] must have ${shape[1]} entries, got ${Array.isArray(row) ? row.length : typeof row}`,
+      );
     }
     row.forEach((v, t) => {
-      if (v !== 0 && v !== 1) throw new Error(`grpoLoss: mask[${b}][${t}] is ${String(v)} (mask entries must be 0 or 1)`);
+      if (v !== 0 && v !== 1)
+        throw new Error(`grpoLoss: mask[${b}][${t}] is ${String(v)} (mask entries must be 0 or 1)`);
       flat[b * shape[1]! + t] = v;
     });
   });
@@ -134,10 +141,12 @@ function maskTensor(mask: Tensor | NestedNumbers, shape: readonly number[]): Ten
 
 function advantagesTensor(advantages: ArrayLike<number> | Tensor, batch: number): Tensor {
   if (advantages instanceof Tensor) {
-    if (advantages.size !== batch) throw new Error(`grpoLoss: advantages has ${advantages.size} values, expected ${batch} (one per sequence)`);
+    if (advantages.size !== batch)
+      throw new Error(`grpoLoss: advantages has ${advantages.size} values, expected ${batch} (one per sequence)`);
     return reshape(advantages, [batch, 1]);
   }
-  if (advantages.length !== batch) throw new Error(`grpoLoss: advantages has ${advantages.length} values, expected ${batch} (one per sequence)`);
+  if (advantages.length !== batch)
+    throw new Error(`grpoLoss: advantages has ${advantages.length} values, expected ${batch} (one per sequence)`);
   const values = Float32Array.from(advantages);
   values.forEach((v, i) => {
     if (!Number.isFinite(v)) throw new Error(`grpoLoss: advantages[${i}] is ${v}`);
@@ -149,7 +158,9 @@ function advantagesTensor(advantages: ArrayLike<number> | Tensor, batch: number)
 export function grpoLossTensors(input: GrpoLossInput): GrpoLossTensors {
   const { logps, lossType } = input;
   if (!(logps instanceof Tensor) || logps.rank !== 2) {
-    throw new Error(`grpoLoss: logps must be a [B, T] tensor, got ${logps instanceof Tensor ? `shape [${logps.shape.join(', ')}]` : typeof logps}`);
+    throw new Error(
+      `grpoLoss: logps must be a [B, T] tensor, got ${logps instanceof Tensor ? `shape [${logps.shape.join(', ')}]` : typeof logps}`,
+    );
   }
   if (!GRPO_LOSS_TYPES.includes(lossType)) {
     throw new Error(`grpoLoss: lossType must be one of ${GRPO_LOSS_TYPES.join(', ')}, got ${JSON.stringify(lossType)}`);
@@ -162,13 +173,17 @@ export function grpoLossTensors(input: GrpoLossInput): GrpoLossTensors {
   checkNumber('epsilonHigh', epsilonHigh, 0);
   checkNumber('beta', beta, 0);
   const level = input.importanceSamplingLevel ?? 'token';
-  if (level !== 'token' && level !== 'sequence') throw new Error(`grpoLoss: importanceSamplingLevel must be 'token' or 'sequence', got ${JSON.stringify(level)}`);
+  if (level !== 'token' && level !== 'sequence')
+    throw new Error(`grpoLoss: importanceSamplingLevel must be 'token' or 'sequence', got ${JSON.stringify(level)}`);
   if (input.delta !== undefined) checkNumber('delta', input.delta, 1);
   if (input.oldLogps !== undefined) checkShape('oldLogps', input.oldLogps, logps.shape);
   if (input.refLogps !== undefined) checkShape('refLogps', input.refLogps, logps.shape);
-  if (beta > 0 && input.refLogps === undefined) throw new Error('grpoLoss: beta > 0 needs refLogps (the reference model\'s per-token log-probabilities)');
-  if (lossType === 'dr_grpo' && input.maxCompletionLength !== undefined) checkNumber('maxCompletionLength', input.maxCompletionLength, 1);
-  if (lossType === 'dapo' && input.numItemsInBatch !== undefined) checkNumber('numItemsInBatch', input.numItemsInBatch, Number.MIN_VALUE);
+  if (beta > 0 && input.refLogps === undefined)
+    throw new Error("grpoLoss: beta > 0 needs refLogps (the reference model's per-token log-probabilities)");
+  if (lossType === 'dr_grpo' && input.maxCompletionLength !== undefined)
+    checkNumber('maxCompletionLength', input.maxCompletionLength, 1);
+  if (lossType === 'dapo' && input.numItemsInBatch !== undefined)
+    checkNumber('numItemsInBatch', input.numItemsInBatch, Number.MIN_VALUE);
 
   return tidy(() => {
     const mask = maskTensor(input.mask, logps.shape);
@@ -178,7 +193,8 @@ export function grpoLossTensors(input: GrpoLossInput): GrpoLossTensors {
     const tokenCounts = sum(mask, [1]);
     const safeCounts = maximum(tokenCounts, 1);
     // GSPO: one ratio per sequence, the masked mean of the token log-ratios, kept as [B, 1].
-    const logWeights = level === 'token' ? logRatio : reshape(div(sum(mul(logRatio, mask), [1]), safeCounts), [batch, 1]);
+    const logWeights =
+      level === 'token' ? logRatio : reshape(div(sum(mul(logRatio, mask), [1]), safeCounts), [batch, 1]);
     let coef1 = exp(logWeights);
     const coef2 = clamp(coef1, 1 - epsilonLow, 1 + epsilonHigh);
     if (input.delta !== undefined) coef1 = minimum(coef1, input.delta);
@@ -204,7 +220,10 @@ export function grpoLossTensors(input: GrpoLossInput): GrpoLossTensors {
         break;
       case 'dapo':
         // An all-zero mask would be 0/0 in TRL; the guard keeps the loss at 0 instead.
-        loss = input.numItemsInBatch !== undefined ? div(sum(masked), input.numItemsInBatch) : div(sum(masked), maximum(totalTokens, 1));
+        loss =
+          input.numItemsInBatch !== undefined
+            ? div(sum(masked), input.numItemsInBatch)
+            : div(sum(masked), maximum(totalTokens, 1));
         break;
     }
     const metricTensors = noGrad(() => {
@@ -227,7 +246,13 @@ export function grpoLossTensors(input: GrpoLossInput): GrpoLossTensors {
   });
 }
 
-function metricsFrom(values: { kl?: number; low: number; high: number; region: number; tokens: number }): GrpoLossMetrics {
+function metricsFrom(values: {
+  kl?: number;
+  low: number;
+  high: number;
+  region: number;
+  tokens: number;
+}): GrpoLossMetrics {
   return {
     ...(values.kl !== undefined ? { kl: values.kl } : {}),
     'clip_ratio/low_mean': values.low,
@@ -266,7 +291,13 @@ export function grpoLoss(input: GrpoLossInput): GrpoLossResult {
 export async function grpoLossAsync(input: GrpoLossInput): Promise<GrpoLossResult> {
   const { loss, metricTensors } = grpoLossTensors(input);
   const m = metricTensors;
-  const [kl, low, high, region, tokens] = await Promise.all([m.kl?.item(), m.low.item(), m.high.item(), m.region.item(), m.tokens.item()]);
+  const [kl, low, high, region, tokens] = await Promise.all([
+    m.kl?.item(),
+    m.low.item(),
+    m.high.item(),
+    m.region.item(),
+    m.tokens.item(),
+  ]);
   for (const t of [m.kl, m.low, m.high, m.region, m.tokens]) t?.dispose();
   return { loss, metrics: metricsFrom({ kl, low: low!, high: high!, region: region!, tokens: tokens! }) };
 }

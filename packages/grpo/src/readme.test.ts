@@ -6,12 +6,33 @@ import { groupAdvantages, grpoLoss } from './index.js';
 describe('README example', () => {
   it('is the code below, and runs', async () => {
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-    expect(readme).toContain("const { loss, metrics } = grpoLoss({ logps, oldLogps, advantages, mask, lossType: 'dr_grpo', epsilonHigh: 0.28 });");
+    expect(readme).toContain(
+      "const { loss, metrics } = grpoLoss({ logps, oldLogps, advantages, mask, lossType: 'dr_grpo', epsilonHigh: 0.28 });",
+    );
     await setBackend('cpu');
     const advantages = groupAdvantages([1, 0.4, 0.1, 0], 4, { scale: 'none' });
-    const logps = tensor([[-1.2, -0.3, -2.0], [-0.8, -0.9, -0.1], [-2.2, -1.0, -0.5], [-0.4, -0.7, -1.1]], undefined, { requiresGrad: true });
-    const oldLogps = tensor([[-1.0, -0.5, -2.1], [-0.8, -1.4, -0.1], [-2.0, -1.0, -0.6], [-0.4, -0.2, -1.0]]);
-    const mask = [[1, 1, 1], [1, 1, 0], [1, 0, 0], [1, 1, 1]];
+    const logps = tensor(
+      [
+        [-1.2, -0.3, -2.0],
+        [-0.8, -0.9, -0.1],
+        [-2.2, -1.0, -0.5],
+        [-0.4, -0.7, -1.1],
+      ],
+      undefined,
+      { requiresGrad: true },
+    );
+    const oldLogps = tensor([
+      [-1.0, -0.5, -2.1],
+      [-0.8, -1.4, -0.1],
+      [-2.0, -1.0, -0.6],
+      [-0.4, -0.2, -1.0],
+    ]);
+    const mask = [
+      [1, 1, 1],
+      [1, 1, 0],
+      [1, 0, 0],
+      [1, 1, 1],
+    ];
     const { loss, metrics } = grpoLoss({ logps, oldLogps, advantages, mask, lossType: 'dr_grpo', epsilonHigh: 0.28 });
     loss.backward();
     expect(Number.isFinite(await loss.item())).toBe(true);

@@ -14,9 +14,19 @@ const upstream = [0.5, -1, 2, 0.25, -0.75, 1.5];
 async function run(): Promise<number[]> {
   const hidden = tensor(hid, undefined, { requiresGrad: true });
   const weight = tensor(W, undefined, { requiresGrad: true });
-  const { logps, entropy } = tokenLogProbs(hidden, weight, targets, { temperature: 0.8, vocabChunk: 4, rowChunk: 4, entropy: true });
+  const { logps, entropy } = tokenLogProbs(hidden, weight, targets, {
+    temperature: 0.8,
+    vocabChunk: 4,
+    rowChunk: 4,
+    entropy: true,
+  });
   sum(mul(logps, tensor(upstream))).backward();
-  return [...(await logps.data()), ...(await entropy!.data()), ...(await hidden.grad!.data()), ...(await weight.grad!.data())];
+  return [
+    ...(await logps.data()),
+    ...(await entropy!.data()),
+    ...(await hidden.grad!.data()),
+    ...(await weight.grad!.data()),
+  ];
 }
 
 it('gives the same log-probs, entropies and gradients on the gpujs backend as on cpu', async () => {

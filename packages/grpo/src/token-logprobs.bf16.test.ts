@@ -39,7 +39,10 @@ describe('tokenLogProbs with a bfloat16 LM head', () => {
     rounded = cast(w16, 'float32');
   });
 
-  function run(head: Tensor, t: Tensor | number[]): { logps: Float32Array; entropy: Float32Array; dHidden: Float32Array } {
+  function run(
+    head: Tensor,
+    t: Tensor | number[],
+  ): { logps: Float32Array; entropy: Float32Array; dHidden: Float32Array } {
     const hidden = tensor(hid, undefined, { requiresGrad: true });
     const out = tokenLogProbs(hidden, head, t, { temperature: 0.8, vocabChunk: 7, rowChunk: 4, entropy: true });
     sum(out.logps).backward();
@@ -63,7 +66,9 @@ describe('tokenLogProbs with a bfloat16 LM head', () => {
   });
 
   it('names device targets that are not int32', () => {
-    expect(() => tokenLogProbs(tensor(hid), w16, tensor(targets))).toThrow('tokenLogProbs: targets must be an int32 tensor, got float32');
+    expect(() => tokenLogProbs(tensor(hid), w16, tensor(targets))).toThrow(
+      'tokenLogProbs: targets must be an int32 tensor, got float32',
+    );
   });
 
   it('never widens the whole head: peak memory far below a float32 copy of it', () => {

@@ -1,5 +1,21 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cast, div, exp, getBackend, gradcheck, logSoftmax, matmul, memory, mul, neg, noGrad, setBackend, sum, tensor, type Tensor } from '@molrl/tensor';
+import {
+  cast,
+  div,
+  exp,
+  getBackend,
+  gradcheck,
+  logSoftmax,
+  matmul,
+  memory,
+  mul,
+  neg,
+  noGrad,
+  setBackend,
+  sum,
+  tensor,
+  type Tensor,
+} from '@molrl/tensor';
 import { tokenLogProbs } from './token-logprobs.js';
 
 beforeAll(async () => {
@@ -8,7 +24,7 @@ beforeAll(async () => {
 
 /** Deterministic values in [-scale, scale). */
 function randomMatrix(rows: number, cols: number, seed: number, scale = 1): number[][] {
-  let x = seed * 2654435761 >>> 0;
+  let x = (seed * 2654435761) >>> 0;
   const next = () => {
     x = (Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) + 0x9e3779b9) >>> 0;
     return ((x >>> 8) / 2 ** 24) * 2 - 1;
@@ -34,7 +50,12 @@ function reference(hidden: Tensor, weight: Tensor, temperature: number): { logp:
 }
 
 describe('tokenLogProbs', () => {
-  for (const [vocabChunk, rowChunk] of [[4, 3], [23, 100], [8192, 1024], [1, 2]] as const) {
+  for (const [vocabChunk, rowChunk] of [
+    [4, 3],
+    [23, 100],
+    [8192, 1024],
+    [1, 2],
+  ] as const) {
     it(`equals the unfused log-softmax and entropy (vocabChunk ${vocabChunk}, rowChunk ${rowChunk})`, async () => {
       const hidden = tensor(hid);
       const weight = tensor(W);
@@ -52,7 +73,9 @@ describe('tokenLogProbs', () => {
 
   it('takes int32 target tensors and [B, T, H] hidden states', async () => {
     const hidden = tensor(hid.slice(0, 6)).reshape([2, 3, H]);
-    const got = tokenLogProbs(hidden, tensor(W), tensor(targets.slice(0, 6), [2, 3], { dtype: 'int32' }), { vocabChunk: 6 });
+    const got = tokenLogProbs(hidden, tensor(W), tensor(targets.slice(0, 6), [2, 3], { dtype: 'int32' }), {
+      vocabChunk: 6,
+    });
     const want = reference(tensor(hid), tensor(W), 1).logp;
     const lp = await got.logps.data();
     for (let i = 0; i < 6; i++) expect(lp[i]).toBeCloseTo(want[i]!, 5);
@@ -68,7 +91,8 @@ describe('tokenLogProbs', () => {
 
   it('gradients to the hidden states and the LM head match finite differences', async () => {
     const r = await gradcheck(
-      (hidden, weight) => tokenLogProbs(hidden, weight, targets, { temperature: 0.7, vocabChunk: 4, rowChunk: 3 }).logps,
+      (hidden, weight) =>
+        tokenLogProbs(hidden, weight, targets, { temperature: 0.7, vocabChunk: 4, rowChunk: 3 }).logps,
       [tensor(hid, undefined, { requiresGrad: true }), tensor(W, undefined, { requiresGrad: true })],
       { name: 'tokenLogProbs' },
     );
@@ -80,10 +104,14 @@ describe('tokenLogProbs', () => {
     const upstream = tensor(randomMatrix(1, N, 9)[0]!);
     const fusedH = tensor(hid, undefined, { requiresGrad: true });
     const frozen = tensor(W);
-    sum(mul(tokenLogProbs(fusedH, frozen, targets, { temperature: 0.7, vocabChunk: 6, entropy: true }).logps, upstream)).backward();
+    sum(
+      mul(tokenLogProbs(fusedH, frozen, targets, { temperature: 0.7, vocabChunk: 6, entropy: true }).logps, upstream),
+    ).backward();
     const plainH = tensor(hid, undefined, { requiresGrad: true });
     const lp = logSoftmax(div(matmul(plainH, frozen, { transposeB: true }), 0.7), 1);
-    const onehot = tensor(targets.map((t, i) => Array.from({ length: V }, (_, v) => (v === t ? upstream.dataSync()[i]! : 0))));
+    const onehot = tensor(
+      targets.map((t, i) => Array.from({ length: V }, (_, v) => (v === t ? upstream.dataSync()[i]! : 0))),
+    );
     sum(mul(lp, onehot)).backward();
     const a = await fusedH.grad!.data();
     const b = await plainH.grad!.data();
@@ -129,10 +157,18 @@ describe('tokenLogProbs', () => {
   it('names bad input', () => {
     const hidden = tensor(hid);
     const weight = tensor(W);
-    expect(() => tokenLogProbs(hidden, weight, [0, 1], {})).toThrow('tokenLogProbs: 2 targets for 7 rows of hidden states');
-    expect(() => tokenLogProbs(hidden, weight, [0, 1, 2, 3, 4, 5, 23])).toThrow('tokenLogProbs: targets[6] = 23 is not a token id in [0, 23)');
+    expect(() => tokenLogProbs(hidden, weight, [0, 1], {})).toThrow(
+      'tokenLogProbs: 2 targets for 7 rows of hidden states',
+    );
+    expect(() => tokenLogProbs(hidden, weight, [0, 1, 2, 3, 4, 5, 23])).toThrow(
+      'tokenLogProbs: targets[6] = 23 is not a token id in [0, 23)',
+    );
     expect(() => tokenLogProbs(hidden, tensor(randomMatrix(V, 4, 5)), targets)).toThrow('does not match hidden size 5');
-    expect(() => tokenLogProbs(hidden, weight, targets, { vocabChunk: 0 })).toThrow('vocabChunk must be a positive integer');
-    expect(() => tokenLogProbs(hidden, weight, targets, { temperature: 0 })).toThrow('temperature must be a positive number');
+    expect(() => tokenLogProbs(hidden, weight, targets, { vocabChunk: 0 })).toThrow(
+      'vocabChunk must be a positive integer',
+    );
+    expect(() => tokenLogProbs(hidden, weight, targets, { temperature: 0 })).toThrow(
+      'temperature must be a positive number',
+    );
   });
 });

@@ -74,15 +74,20 @@ function asFloat(t: Tensor): Tensor {
 function hostTargets(targets: Tensor | ArrayLike<number>, n: number, v: number): Int32Array | null {
   if (targets instanceof Tensor) {
     // Rows of W_t are gathered by these ids (and scattered by them for the head's gradient).
-    if (targets.dtype !== 'int32') throw new Error(`tokenLogProbs: targets must be an int32 tensor, got ${targets.dtype}`);
-    if (targets.size !== n) throw new Error(`tokenLogProbs: targets has shape [${targets.shape.join(', ')}], expected ${n} entries (one per row)`);
+    if (targets.dtype !== 'int32')
+      throw new Error(`tokenLogProbs: targets must be an int32 tensor, got ${targets.dtype}`);
+    if (targets.size !== n)
+      throw new Error(
+        `tokenLogProbs: targets has shape [${targets.shape.join(', ')}], expected ${n} entries (one per row)`,
+      );
     return null;
   }
   if (targets.length !== n) throw new Error(`tokenLogProbs: ${targets.length} targets for ${n} rows of hidden states`);
   const out = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const t = targets[i]!;
-    if (!Number.isInteger(t) || t < 0 || t >= v) throw new Error(`tokenLogProbs: targets[${i}] = ${t} is not a token id in [0, ${v})`);
+    if (!Number.isInteger(t) || t < 0 || t >= v)
+      throw new Error(`tokenLogProbs: targets[${i}] = ${t} is not a token id in [0, ${v})`);
     out[i] = t;
   }
   return out;
@@ -101,15 +106,20 @@ export function tokenLogProbs(
   options: TokenLogProbsOptions = {},
 ): TokenLogProbsResult {
   if (hidden.rank < 2) throw new Error(`tokenLogProbs: hidden must be [N, H], got [${hidden.shape.join(', ')}]`);
-  if (lmHeadWeight.rank !== 2) throw new Error(`tokenLogProbs: lmHeadWeight must be [V, H], got [${lmHeadWeight.shape.join(', ')}]`);
+  if (lmHeadWeight.rank !== 2)
+    throw new Error(`tokenLogProbs: lmHeadWeight must be [V, H], got [${lmHeadWeight.shape.join(', ')}]`);
   const h = hidden.shape[hidden.rank - 1]!;
   const [v, hw] = lmHeadWeight.shape as [number, number];
   if (hw !== h) throw new Error(`tokenLogProbs: lmHeadWeight [${v}, ${hw}] does not match hidden size ${h}`);
   const n = hidden.size / h;
   const temperature = options.temperature ?? 1;
-  if (!(temperature > 0) || !Number.isFinite(temperature)) throw new Error(`tokenLogProbs: temperature must be a positive number, got ${temperature}`);
+  if (!(temperature > 0) || !Number.isFinite(temperature))
+    throw new Error(`tokenLogProbs: temperature must be a positive number, got ${temperature}`);
   const rowChunk = checkChunkSize('tokenLogProbs', 'rowChunk', options.rowChunk, DEFAULT_LOGPROB_ROW_CHUNK);
-  const vocabParts = chunkRanges(v, checkChunkSize('tokenLogProbs', 'vocabChunk', options.vocabChunk, DEFAULT_LOGPROB_VOCAB_CHUNK));
+  const vocabParts = chunkRanges(
+    v,
+    checkChunkSize('tokenLogProbs', 'vocabChunk', options.vocabChunk, DEFAULT_LOGPROB_VOCAB_CHUNK),
+  );
   const host = hostTargets(targets, n, v);
   const wantEntropy = options.entropy === true;
   const grad = gradEnabled();
@@ -135,7 +145,10 @@ export function tokenLogProbs(
           // W_t: gather gives a bf16/f16 head's rows in its own dtype; only these [rows, H] are widened.
           const wt = asFloat(gather(w, slice(tg, [r0], [rows])));
           const lse = reshape(st.lse, [rows]);
-          const part: { logp: Tensor; entropy?: Tensor; grad?: Tensor; lse: Tensor } = { logp: sub(sum(mul(s, wt), 1), lse), lse };
+          const part: { logp: Tensor; entropy?: Tensor; grad?: Tensor; lse: Tensor } = {
+            logp: sub(sum(mul(s, wt), 1), lse),
+            lse,
+          };
           if (wantEntropy) part.entropy = sub(lse, sum(mul(st.acc!, s), 1));
           if (hiddenNeedsGrad) part.grad = mul(sub(wt, st.acc!), invT);
           return part;
@@ -152,18 +165,19 @@ export function tokenLogProbs(
       if (wantEntropy) outputs.push(join(entropies));
       return outputs;
     },
-    (outGrads, saved) => tidy(() => {
-      const g = reshape(outGrads[0]!, [n, 1]);
-      let k = 0;
-      const dHidden = hiddenNeedsGrad ? reshape(mul(saved[k++]!, g), hidden.shape) : null;
-      let dWeight: Tensor | null = null;
-      if (headNeedsGrad) {
-        const [x, w, tg, lse] = saved.slice(k, k + 4) as [Tensor, Tensor, Tensor, Tensor];
-        dWeight = headGrad(x, w, tg, lse, g, invT, rowChunk, vocabParts);
-        if (dWeight.dtype !== lmHeadWeight.dtype) dWeight = cast(dWeight, lmHeadWeight.dtype);
-      }
-      return [dHidden, dWeight, null];
-    }),
+    (outGrads, saved) =>
+      tidy(() => {
+        const g = reshape(outGrads[0]!, [n, 1]);
+        let k = 0;
+        const dHidden = hiddenNeedsGrad ? reshape(mul(saved[k++]!, g), hidden.shape) : null;
+        let dWeight: Tensor | null = null;
+        if (headNeedsGrad) {
+          const [x, w, tg, lse] = saved.slice(k, k + 4) as [Tensor, Tensor, Tensor, Tensor];
+          dWeight = headGrad(x, w, tg, lse, g, invT, rowChunk, vocabParts);
+          if (dWeight.dtype !== lmHeadWeight.dtype) dWeight = cast(dWeight, lmHeadWeight.dtype);
+        }
+        return [dHidden, dWeight, null];
+      }),
   );
 
   const targetsTensor = host ? tensor(host, [n], { dtype: 'int32' }) : (targets as Tensor);
@@ -177,7 +191,16 @@ export function tokenLogProbs(
  * per vocabulary chunk (the softmax from the saved log-sum-exp), then g s
  * scattered onto the target rows.
  */
-function headGrad(x: Tensor, w: Tensor, tg: Tensor, lse: Tensor, g: Tensor, invT: number, rowChunk: number, vocabParts: ChunkRange[]): Tensor {
+function headGrad(
+  x: Tensor,
+  w: Tensor,
+  tg: Tensor,
+  lse: Tensor,
+  g: Tensor,
+  invT: number,
+  rowChunk: number,
+  vocabParts: ChunkRange[],
+): Tensor {
   const [n, h] = x.shape as [number, number];
   const v = w.shape[0]!;
   const blocks: Tensor[] = vocabParts.map(([, cols]) => zeros([cols, h]).keep());

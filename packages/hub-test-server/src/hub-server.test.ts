@@ -58,9 +58,17 @@ describe('startHubServer with @huggingface/hub', () => {
         expect(await blob!.text()).toBe('{"v":1}');
       }
       const cacheDir = tmp();
-      const local = await downloadFileToCacheDir({ repo: 'org/model', path: 'config.json', revision: 'v1', hubUrl: hub.url, cacheDir });
+      const local = await downloadFileToCacheDir({
+        repo: 'org/model',
+        path: 'config.json',
+        revision: 'v1',
+        hubUrl: hub.url,
+        cacheDir,
+      });
       expect(local).toBe(join(cacheDir, 'models--org--model', 'snapshots', commit, 'config.json'));
-      await expect(downloadFile({ repo: 'org/model', path: 'config.json', revision: 'v2', hubUrl: hub.url })).rejects.toThrow(/revision v2 not found/);
+      await expect(
+        downloadFile({ repo: 'org/model', path: 'config.json', revision: 'v2', hubUrl: hub.url }),
+      ).rejects.toThrow(/revision v2 not found/);
     } finally {
       await hub.close();
     }
@@ -84,14 +92,26 @@ describe('startHubServer with @huggingface/hub', () => {
     try {
       const entries = new Map<string, { lfs?: { oid: string; size: number } }>();
       for await (const f of listFiles({ repo: 'org/model', hubUrl: hub.url })) entries.set(f.path, f);
-      expect(entries.get('model.safetensors')!.lfs).toMatchObject({ oid: createHash('sha256').update(weights).digest('hex'), size: 1000 });
+      expect(entries.get('model.safetensors')!.lfs).toMatchObject({
+        oid: createHash('sha256').update(weights).digest('hex'),
+        size: 1000,
+      });
       expect(entries.get('config.json')!.lfs).toBeUndefined();
       // downloadFileToCacheDir names the blob after the LFS sha256, as in the Hub cache.
       const cacheDir = tmp();
-      const local = await downloadFileToCacheDir({ repo: 'org/model', path: 'model.safetensors', hubUrl: hub.url, cacheDir });
+      const local = await downloadFileToCacheDir({
+        repo: 'org/model',
+        path: 'model.safetensors',
+        hubUrl: hub.url,
+        cacheDir,
+      });
       expect(Array.from(readFileSync(local))).toEqual(Array.from(weights));
-      expect(realpathSync(local)).toBe(join(realpathSync(cacheDir), 'models--org--model', 'blobs', createHash('sha256').update(weights).digest('hex')));
-      const res = await fetch(`${hub.url}/org/model/resolve/main/model.safetensors`, { headers: { Range: 'bytes=10-19' } });
+      expect(realpathSync(local)).toBe(
+        join(realpathSync(cacheDir), 'models--org--model', 'blobs', createHash('sha256').update(weights).digest('hex')),
+      );
+      const res = await fetch(`${hub.url}/org/model/resolve/main/model.safetensors`, {
+        headers: { Range: 'bytes=10-19' },
+      });
       expect(res.status).toBe(206);
       expect(res.headers.get('content-range')).toBe('bytes 10-19/1000');
       expect(res.headers.get('content-length')).toBe('10');
@@ -104,7 +124,11 @@ describe('startHubServer with @huggingface/hub', () => {
   it('lists a repo with its siblings and rejects a malformed commit', async () => {
     const hub = await startHubServer({ 'org/model': { files: { 'b.txt': 'b', 'a/c.txt': 'c' } } });
     try {
-      const info = (await (await fetch(`${hub.url}/api/models/org/model`)).json()) as { id: string; sha: string; siblings: Array<{ rfilename: string }> };
+      const info = (await (await fetch(`${hub.url}/api/models/org/model`)).json()) as {
+        id: string;
+        sha: string;
+        siblings: Array<{ rfilename: string }>;
+      };
       expect(info.id).toBe('org/model');
       expect(info.sha).toMatch(/^[0-9a-f]{40}$/);
       expect(info.siblings.map((s) => s.rfilename)).toEqual(['a/c.txt', 'b.txt']);
@@ -112,6 +136,8 @@ describe('startHubServer with @huggingface/hub', () => {
     } finally {
       await hub.close();
     }
-    await expect(startHubServer({ 'org/bad': { files: {}, commit: 'abc' } })).rejects.toThrow(/repo org\/bad: commit must be 40 lowercase hex digits/);
+    await expect(startHubServer({ 'org/bad': { files: {}, commit: 'abc' } })).rejects.toThrow(
+      /repo org\/bad: commit must be 40 lowercase hex digits/,
+    );
   });
 });

@@ -41,13 +41,23 @@ export async function startHubServer(repos: Record<string, HubRepo>): Promise<Hu
     const repo = candidates[0];
     return repo ? { repo, tail: rest.slice(repo.name.length + 1) } : null;
   };
-  const send = (res: ServerResponse, status: number, body: string | Uint8Array, headers: Record<string, string> = {}) => {
+  const send = (
+    res: ServerResponse,
+    status: number,
+    body: string | Uint8Array,
+    headers: Record<string, string> = {},
+  ) => {
     res.writeHead(status, headers);
     res.end(body);
   };
-  const sendJson = (res: ServerResponse, value: unknown) => send(res, 200, JSON.stringify(value), { 'Content-Type': 'application/json' });
+  const sendJson = (res: ServerResponse, value: unknown) =>
+    send(res, 200, JSON.stringify(value), { 'Content-Type': 'application/json' });
   const notFound = (res: ServerResponse, code: string, message: string) =>
-    send(res, 404, JSON.stringify({ error: message }), { 'Content-Type': 'application/json', 'X-Error-Code': code, 'X-Error-Message': message });
+    send(res, 404, JSON.stringify({ error: message }), {
+      'Content-Type': 'application/json',
+      'X-Error-Code': code,
+      'X-Error-Message': message,
+    });
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     requests.push({ method: req.method ?? 'GET', url: req.url ?? '' });
@@ -72,14 +82,24 @@ export async function startHubServer(repos: Record<string, HubRepo>): Promise<Hu
     if (!found) return notFound(res, 'RepoNotFound', `repository ${path} not found`);
     const { repo, tail } = found;
     if (repo.token && req.headers.authorization !== `Bearer ${repo.token}`) {
-      return send(res, 401, JSON.stringify({ error: 'Invalid credentials' }), { 'Content-Type': 'application/json', 'X-Error-Code': 'GatedRepo' });
+      return send(res, 401, JSON.stringify({ error: 'Invalid credentials' }), {
+        'Content-Type': 'application/json',
+        'X-Error-Code': 'GatedRepo',
+      });
     }
     const [verb, revRaw, ...fileParts] = tail.split('/');
     const revision = revRaw ?? 'main';
     const lastCommit = { id: repo.commit, title: 'Upload', date: '2026-01-01T00:00:00.000Z' };
     const entry = (p: string) => {
       const file = repo.files.get(p)!;
-      return { type: 'file', path: p, oid: file.oid, size: file.data.length, ...(file.lfs ? { lfs: file.lfs } : {}), lastCommit };
+      return {
+        type: 'file',
+        path: p,
+        oid: file.oid,
+        size: file.data.length,
+        ...(file.lfs ? { lfs: file.lfs } : {}),
+        lastCommit,
+      };
     };
     if (isApi && verb === 'paths-info') {
       if (!repo.refs.has(revision)) return notFound(res, 'RevisionNotFound', `revision ${revision} not found`);
@@ -106,7 +126,12 @@ export async function startHubServer(repos: Record<string, HubRepo>): Promise<Hu
       ]);
     }
     if (isApi && (verb === '' || verb === 'revision')) {
-      return sendJson(res, { id: repo.name, sha: repo.commit, private: false, siblings: [...repo.files.keys()].sort().map((rfilename) => ({ rfilename })) });
+      return sendJson(res, {
+        id: repo.name,
+        sha: repo.commit,
+        private: false,
+        siblings: [...repo.files.keys()].sort().map((rfilename) => ({ rfilename })),
+      });
     }
     if (!isApi && (verb === 'resolve' || verb === 'raw')) {
       if (!repo.refs.has(revision)) return notFound(res, 'RevisionNotFound', `revision ${revision} not found`);

@@ -20,8 +20,27 @@ export interface HubRepo {
 
 /** Binary formats the Hub's default `.gitattributes` sends to LFS. */
 export const DEFAULT_LFS_SUFFIXES: readonly string[] = [
-  '.safetensors', '.bin', '.pt', '.pth', '.ckpt', '.onnx', '.h5', '.msgpack', '.model', '.gguf',
-  '.parquet', '.arrow', '.npy', '.npz', '.pkl', '.pickle', '.gz', '.zip', '.tar', '.zst', '.xz',
+  '.safetensors',
+  '.bin',
+  '.pt',
+  '.pth',
+  '.ckpt',
+  '.onnx',
+  '.h5',
+  '.msgpack',
+  '.model',
+  '.gguf',
+  '.parquet',
+  '.arrow',
+  '.npy',
+  '.npz',
+  '.pkl',
+  '.pickle',
+  '.gz',
+  '.zip',
+  '.tar',
+  '.zst',
+  '.xz',
 ];
 
 export interface LfsInfo {
@@ -66,10 +85,16 @@ function repoFile(path: string, data: Uint8Array, lfsSuffixes: readonly string[]
 export function prepareRepo(name: string, repo: HubRepo): PreparedRepo {
   const lfsSuffixes = repo.lfsSuffixes ?? DEFAULT_LFS_SUFFIXES;
   const files = new Map(
-    Object.entries(repo.files).map(([path, content]) => [path, repoFile(path, typeof content === 'string' ? utf8(content) : content, lfsSuffixes)]),
+    Object.entries(repo.files).map(([path, content]) => [
+      path,
+      repoFile(path, typeof content === 'string' ? utf8(content) : content, lfsSuffixes),
+    ]),
   );
-  const commit = repo.commit ?? hex('sha1', utf8(JSON.stringify([...files.keys()].sort()) + [...files.values()].map((f) => f.oid).join()));
-  if (!/^[0-9a-f]{40}$/.test(commit)) throw new Error(`repo ${name}: commit must be 40 lowercase hex digits, got "${commit}"`);
+  const commit =
+    repo.commit ??
+    hex('sha1', utf8(JSON.stringify([...files.keys()].sort()) + [...files.values()].map((f) => f.oid).join()));
+  if (!/^[0-9a-f]{40}$/.test(commit))
+    throw new Error(`repo ${name}: commit must be 40 lowercase hex digits, got "${commit}"`);
   return {
     name,
     type: repo.type ?? 'model',

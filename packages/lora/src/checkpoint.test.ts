@@ -43,14 +43,20 @@ describe('training checkpoints', () => {
     const a = await trainedRun();
     const dir = await saveTrainingCheckpoint(out, { globalStep: 3, epoch: 1, note: 'x' } as State, a.lora, a.optimizer);
     expect(dir).toBe(checkpointDir(out, 3));
-    expect(readdirSync(dir).sort()).toEqual(['adapter_config.json', 'adapter_model.safetensors', 'optimizer.safetensors', 'trainer_state.json']);
+    expect(readdirSync(dir).sort()).toEqual([
+      'adapter_config.json',
+      'adapter_model.safetensors',
+      'optimizer.safetensors',
+      'trainer_state.json',
+    ]);
 
     const b = await trainedRun();
     for (const [, t] of b.lora.namedParameters()) t.assign(t.mul(0));
     const state = await loadTrainingCheckpoint<State>(dir, b.lora, b.optimizer, ['epoch']);
     expect(state).toMatchObject({ globalStep: 3, epoch: 1, note: 'x' });
     const pa = new Map(a.lora.namedParameters());
-    for (const [name, t] of b.lora.namedParameters()) expect(Array.from(await t.data())).toEqual(Array.from(await pa.get(name)!.data()));
+    for (const [name, t] of b.lora.namedParameters())
+      expect(Array.from(await t.data())).toEqual(Array.from(await pa.get(name)!.data()));
     const ma = a.optimizer.stateDict().state;
     const mb = b.optimizer.stateDict();
     expect(mb.step).toBe(3);
@@ -81,6 +87,8 @@ describe('training checkpoints', () => {
     await expect(loadTrainingCheckpoint<State>(dir, a.lora, a.optimizer, ['epoch'])).rejects.toThrow(
       `${join(dir, 'trainer_state.json')}: field 'epoch' must be an integer >= 0`,
     );
-    await expect(loadTrainingCheckpoint<State>(out, a.lora, a.optimizer, [])).rejects.toThrow(/not a checkpoint folder/);
+    await expect(loadTrainingCheckpoint<State>(out, a.lora, a.optimizer, [])).rejects.toThrow(
+      /not a checkpoint folder/,
+    );
   });
 });

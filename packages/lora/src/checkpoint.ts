@@ -109,7 +109,9 @@ export async function loadTrainingCheckpoint<S extends CheckpointState>(
 async function checkpointSteps(outputDir: string, complete: boolean): Promise<number[]> {
   return (await readdir(outputDir))
     .map((n) => /^checkpoint-(\d+)$/.exec(n))
-    .filter((m): m is RegExpExecArray => m !== null && (!complete || existsSync(join(outputDir, m[0], TRAINER_STATE_FILE))))
+    .filter(
+      (m): m is RegExpExecArray => m !== null && (!complete || existsSync(join(outputDir, m[0], TRAINER_STATE_FILE))),
+    )
     .map((m) => Number(m[1]))
     .sort((a, b) => a - b);
 }

@@ -31,7 +31,8 @@ export function loraScaling(c: Pick<LoraConfig, 'r' | 'alpha' | 'useRslora'>): n
 
 export function validateLoraConfig(c: LoraConfig, where = 'LoRA config'): void {
   if (!Number.isInteger(c.r) || c.r <= 0) throw new Error(`${where}: r must be a positive integer, got ${c.r}`);
-  if (typeof c.alpha !== 'number' || !Number.isFinite(c.alpha)) throw new Error(`${where}: alpha must be a finite number, got ${c.alpha}`);
+  if (typeof c.alpha !== 'number' || !Number.isFinite(c.alpha))
+    throw new Error(`${where}: alpha must be a finite number, got ${c.alpha}`);
   const p = c.dropout ?? 0;
   if (!(p >= 0 && p < 1)) throw new Error(`${where}: dropout must be in [0, 1), got ${p}`);
 }
@@ -79,18 +80,21 @@ const isEmpty = (v: unknown) =>
 
 /** Parse a PEFT `adapter_config.json` object into a LoraConfig; `where` names the file in errors. */
 export function fromPeftConfig(json: unknown, where = 'adapter_config.json'): LoraConfig {
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new Error(`${where}: must be a JSON object`);
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    throw new Error(`${where}: must be a JSON object`);
   const j = json as Record<string, unknown>;
   const field = (name: string, message: string): never => {
     throw new Error(`${where}: field "${name}" ${message}`);
   };
-  if (j.peft_type !== undefined && j.peft_type !== 'LORA') field('peft_type', `is ${JSON.stringify(j.peft_type)}; only "LORA" is supported`);
+  if (j.peft_type !== undefined && j.peft_type !== 'LORA')
+    field('peft_type', `is ${JSON.stringify(j.peft_type)}; only "LORA" is supported`);
   // PEFT's LoraConfig defaults: r = 8, lora_alpha = 8, lora_dropout = 0.
   const r = j.r ?? 8;
   if (!Number.isInteger(r) || (r as number) <= 0) field('r', `must be a positive integer, got ${JSON.stringify(j.r)}`);
   const alpha = j.lora_alpha ?? 8;
   if (typeof alpha !== 'number') field('lora_alpha', `must be a number, got ${JSON.stringify(alpha)}`);
-  if (j.bias !== undefined && j.bias !== 'none') field('bias', `is ${JSON.stringify(j.bias)}; only "none" is supported`);
+  if (j.bias !== undefined && j.bias !== 'none')
+    field('bias', `is ${JSON.stringify(j.bias)}; only "none" is supported`);
   if (j.use_dora === true) field('use_dora', 'is true; DoRA is not supported');
   if (j.fan_in_fan_out === true) field('fan_in_fan_out', 'is true; Qwen3 linear layers are not Conv1D');
   for (const f of ['rank_pattern', 'alpha_pattern', 'layers_to_transform', 'layer_replication', 'modules_to_save']) {

@@ -35,7 +35,12 @@ export class LoraLinear implements LinearAdapter {
   ) {
     const bound = 1 / Math.sqrt(base.inFeatures); // kaiming_uniform_(a=sqrt(5)): gain sqrt(1/3), bound = gain * sqrt(3 / fan_in)
     this.layerSeed = hashString(base.name) ^ Math.imul(seed, 0x9e3779b1);
-    this.loraA = rand([r, base.inFeatures], { seed: this.layerSeed >>> 0, low: -bound, high: bound, requiresGrad: true }).keep();
+    this.loraA = rand([r, base.inFeatures], {
+      seed: this.layerSeed >>> 0,
+      low: -bound,
+      high: bound,
+      requiresGrad: true,
+    }).keep();
     this.loraB = zeros([base.outFeatures, r], { requiresGrad: true }).keep();
     this.loraA.name = `${base.name}.lora_A.weight`;
     this.loraB.name = `${base.name}.lora_B.weight`;

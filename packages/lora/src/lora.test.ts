@@ -84,7 +84,9 @@ describe('LoRA against PEFT and the PyTorch reference', () => {
     const bound = 1 / Math.sqrt(64);
     expect(Math.max(...a.map(Math.abs))).toBeLessThanOrEqual(bound);
     expect(Math.max(...a.map(Math.abs))).toBeGreaterThan(bound * 0.8);
-    expect(Math.max(...(await handle.adapters.get('model.layers.0.self_attn.q_proj')!.loraB.data()).map(Math.abs))).toBe(0);
+    expect(
+      Math.max(...(await handle.adapters.get('model.layers.0.self_attn.q_proj')!.loraB.data()).map(Math.abs)),
+    ).toBe(0);
   });
 
   it('disable() gives the base model without copying weights; enable() brings the adapter back', async () => {
@@ -131,12 +133,20 @@ describe('LoRA against PEFT and the PyTorch reference', () => {
     const cfg = JSON.parse(readFileSync(join(dir, 'adapter_config.json'), 'utf8'));
     const ref = JSON.parse(readFileSync(join(FIXTURES, 'peft-lora', 'adapter_config.json'), 'utf8'));
     expect(Object.keys(cfg).sort()).toEqual(Object.keys(ref).sort());
-    expect(cfg).toMatchObject({ peft_type: 'LORA', task_type: 'CAUSAL_LM', r: 4, lora_alpha: 8, use_rslora: false, base_model_name_or_path: 'tiny-f32' });
+    expect(cfg).toMatchObject({
+      peft_type: 'LORA',
+      task_type: 'CAUSAL_LM',
+      r: 4,
+      lora_alpha: 8,
+      use_rslora: false,
+      base_model_name_or_path: 'tiny-f32',
+    });
     const saved = await SafetensorsFile.open(join(dir, 'adapter_model.safetensors'));
     const original = await SafetensorsFile.open(join(FIXTURES, 'peft-lora', 'adapter_model.safetensors'));
     expect(saved.names().sort()).toEqual(original.names().sort());
     expect(saved.names()).toContain('base_model.model.model.layers.1.mlp.down_proj.lora_B.weight');
-    for (const n of original.names()) expect(Array.from(await saved.readFloat32(n)), n).toEqual(Array.from(await original.readFloat32(n)));
+    for (const n of original.names())
+      expect(Array.from(await saved.readFloat32(n)), n).toEqual(Array.from(await original.readFloat32(n)));
     await saved.close();
     await original.close();
     const other = await Qwen3ForCausalLM.fromPretrained(join(FIXTURES, 'tiny-f32'));
@@ -146,12 +156,27 @@ describe('LoRA against PEFT and the PyTorch reference', () => {
 
   it('reads a minimal PEFT config (PEFT defaults) and keys that still carry the adapter name', async () => {
     const dir = tmp();
-    writeFileSync(join(dir, 'adapter_config.json'), JSON.stringify({ peft_type: 'LORA', target_modules: 'model\\.layers\\.\\d+\\.(self_attn|mlp)\\.\\w+_proj', r: 4, lora_alpha: 8 }));
+    writeFileSync(
+      join(dir, 'adapter_config.json'),
+      JSON.stringify({
+        peft_type: 'LORA',
+        target_modules: 'model\\.layers\\.\\d+\\.(self_attn|mlp)\\.\\w+_proj',
+        r: 4,
+        lora_alpha: 8,
+      }),
+    );
     const src = await SafetensorsFile.open(join(FIXTURES, 'peft-lora', 'adapter_model.safetensors'));
     const { writeSafetensors } = await import('@molrl/model');
     await writeSafetensors(
       join(dir, 'adapter_model.safetensors'),
-      await Promise.all(src.names().map(async (n) => ({ name: n.replace('.weight', '.default.weight'), dtype: 'F32' as const, shape: src.entry(n).shape, data: await src.readFloat32(n) }))),
+      await Promise.all(
+        src.names().map(async (n) => ({
+          name: n.replace('.weight', '.default.weight'),
+          dtype: 'F32' as const,
+          shape: src.entry(n).shape,
+          data: await src.readFloat32(n),
+        })),
+      ),
     );
     await src.close();
     const handle = await loadLora(model, dir);
@@ -166,12 +191,19 @@ describe('LoRA against PEFT and the PyTorch reference', () => {
     writeFileSync(join(dir, 'adapter_config.json'), JSON.stringify({ ...cfg, use_dora: true }));
     await expect(loadLora(model, dir)).rejects.toThrow(/adapter_config.json: field "use_dora" is true/);
     writeFileSync(join(dir, 'adapter_config.json'), JSON.stringify({ ...cfg, r: 8 }));
-    await expect(loadLora(model, dir)).rejects.toThrow(/lora_A.weight' has shape \[4, 64\], the adapter needs \[8, 64\]/);
+    await expect(loadLora(model, dir)).rejects.toThrow(
+      /lora_A.weight' has shape \[4, 64\], the adapter needs \[8, 64\]/,
+    );
     expect([...model.linearLayers().values()].every((l) => l.adapter === null)).toBe(true);
     writeFileSync(join(dir, 'adapter_config.json'), JSON.stringify({ ...cfg, target_modules: ['q_proj'] }));
-    await expect(loadLora(model, dir)).rejects.toThrow(/key\(s\) match no adapter of this model: base_model.model.model.layers.0.mlp/);
+    await expect(loadLora(model, dir)).rejects.toThrow(
+      /key\(s\) match no adapter of this model: base_model.model.model.layers.0.mlp/,
+    );
     expect(() => applyLora(model, { r: 4, alpha: 8, targetModules: ['nope'] })).toThrow(/match no linear layer/);
-    writeFileSync(join(dir, 'adapter_config.json'), JSON.stringify({ peft_type: 'LORA', target_modules: ['q_proj'], r: 4, lora_alpha: 8, bias: 'all' }));
+    writeFileSync(
+      join(dir, 'adapter_config.json'),
+      JSON.stringify({ peft_type: 'LORA', target_modules: ['q_proj'], r: 4, lora_alpha: 8, bias: 'all' }),
+    );
     await expect(loadLora(model, dir)).rejects.toThrow(/field "bias" is "all"/);
     expect(() => applyLora(model, { r: 0, alpha: 8 })).toThrow(/r must be a positive integer/);
   });

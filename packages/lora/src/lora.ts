@@ -9,7 +9,15 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SafetensorsFile, writeSafetensors, type Qwen3ForCausalLM } from '@molrl/model';
 import { tensor, type Tensor } from '@molrl/tensor';
-import { DEFAULT_TARGET_MODULES, fromPeftConfig, loraScaling, matchesTarget, toPeftConfig, validateLoraConfig, type LoraConfig } from './config.js';
+import {
+  DEFAULT_TARGET_MODULES,
+  fromPeftConfig,
+  loraScaling,
+  matchesTarget,
+  toPeftConfig,
+  validateLoraConfig,
+  type LoraConfig,
+} from './config.js';
 import { LoraLinear, type AdapterState } from './lora-linear.js';
 
 export const ADAPTER_CONFIG_FILE = 'adapter_config.json';
@@ -36,13 +44,16 @@ export class LoraHandle {
     const scaling = loraScaling(config);
     for (const [path, linear] of model.linearLayers()) {
       if (!matchesTarget(path, targets)) continue;
-      if (linear.adapter) throw new Error(`applyLora: ${path} already has an adapter (remove it first with handle.remove())`);
+      if (linear.adapter)
+        throw new Error(`applyLora: ${path} already has an adapter (remove it first with handle.remove())`);
       const adapter = new LoraLinear(linear, config.r, scaling, config.dropout ?? 0, this.state, config.seed ?? 0);
       linear.adapter = adapter;
       this.adapters.set(path, adapter);
     }
     if (this.adapters.size === 0) {
-      throw new Error(`applyLora: target_modules ${JSON.stringify(targets)} match no linear layer (e.g. ${[...model.linearLayers().keys()][0]})`);
+      throw new Error(
+        `applyLora: target_modules ${JSON.stringify(targets)} match no linear layer (e.g. ${[...model.linearLayers().keys()][0]})`,
+      );
     }
     // As PEFT: the base model is frozen, only adapter parameters train.
     model.requiresGrad(false);
@@ -131,14 +142,19 @@ export class LoraHandle {
       const fileKey = new Map(f.names().map((n) => [n.replace(/\.(lora_[AB])\.default\.weight$/, '.$1.weight'), n]));
       const unexpected = [...fileKey.keys()].filter((n) => !expected.has(n));
       if (unexpected.length) {
-        throw new Error(`${path}: ${unexpected.length} key(s) match no adapter of this model: ${unexpected.slice(0, 5).join(', ')}`);
+        throw new Error(
+          `${path}: ${unexpected.length} key(s) match no adapter of this model: ${unexpected.slice(0, 5).join(', ')}`,
+        );
       }
       const missing = [...expected.keys()].filter((n) => !fileKey.has(n));
-      if (missing.length) throw new Error(`${path}: missing ${missing.length} key(s): ${missing.slice(0, 5).join(', ')}`);
+      if (missing.length)
+        throw new Error(`${path}: missing ${missing.length} key(s): ${missing.slice(0, 5).join(', ')}`);
       for (const [name, t] of expected) {
         const e = f.entry(fileKey.get(name)!);
         if (e.shape.length !== t.shape.length || e.shape.some((d, i) => d !== t.shape[i])) {
-          throw new Error(`${path}: '${name}' has shape [${e.shape.join(', ')}], the adapter needs [${t.shape.join(', ')}]`);
+          throw new Error(
+            `${path}: '${name}' has shape [${e.shape.join(', ')}], the adapter needs [${t.shape.join(', ')}]`,
+          );
         }
         const value = tensor(await f.readFloat32(e.name), e.shape);
         t.assign(value);
@@ -187,7 +203,9 @@ export async function loadLora(model: Qwen3ForCausalLM, dir: string): Promise<Lo
   const weightsPath = join(dir, ADAPTER_WEIGHTS_FILE);
   if (!existsSync(configPath)) throw new Error(`${dir}: no ${ADAPTER_CONFIG_FILE}`);
   if (!existsSync(weightsPath)) {
-    const bin = existsSync(join(dir, 'adapter_model.bin')) ? ' (adapter_model.bin is a pickle: convert it to safetensors first)' : '';
+    const bin = existsSync(join(dir, 'adapter_model.bin'))
+      ? ' (adapter_model.bin is a pickle: convert it to safetensors first)'
+      : '';
     throw new Error(`${dir}: no ${ADAPTER_WEIGHTS_FILE}${bin}`);
   }
   let json: unknown;

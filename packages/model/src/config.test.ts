@@ -34,12 +34,22 @@ const QWEN3_0_6B = {
 describe('Qwen3 config.json', () => {
   it('parses a real Qwen3 config and keeps unknown fields for writing back', () => {
     const c = parseQwen3Config(QWEN3_0_6B);
-    expect(c).toMatchObject({ hidden_size: 1024, num_key_value_heads: 8, head_dim: 128, rope_theta: 1e6, tie_word_embeddings: true });
+    expect(c).toMatchObject({
+      hidden_size: 1024,
+      num_key_value_heads: 8,
+      head_dim: 128,
+      rope_theta: 1e6,
+      tie_word_embeddings: true,
+    });
     expect(c.torch_dtype).toBe('bfloat16');
     expect(c.extra).toEqual({ architectures: ['Qwen3ForCausalLM'], transformers_version: '4.51.0' });
     expect(eosTokenIds(c)).toEqual([151645]);
     const back = parseQwen3Config(qwen3ConfigToJson(c, 'float32'));
-    expect({ ...back, extra: undefined, torch_dtype: undefined }).toEqual({ ...c, extra: undefined, torch_dtype: undefined });
+    expect({ ...back, extra: undefined, torch_dtype: undefined }).toEqual({
+      ...c,
+      extra: undefined,
+      torch_dtype: undefined,
+    });
   });
 
   it("fills transformers' Qwen3Config defaults", () => {
@@ -64,16 +74,20 @@ describe('Qwen3 config.json', () => {
   });
 
   it('names unsupported and malformed fields', () => {
-    expect(() => parseQwen3Config({ ...QWEN3_0_6B, rope_scaling: { rope_type: 'yarn', factor: 4 } }, 'x/config.json')).toThrow(
-      /x\/config.json: field "rope_scaling" type "yarn" is not supported/,
-    );
+    expect(() =>
+      parseQwen3Config({ ...QWEN3_0_6B, rope_scaling: { rope_type: 'yarn', factor: 4 } }, 'x/config.json'),
+    ).toThrow(/x\/config.json: field "rope_scaling" type "yarn" is not supported/);
     expect(() => parseQwen3Config({ use_sliding_window: true })).toThrow(/"use_sliding_window"/);
-    expect(() => parseQwen3Config({ layer_types: ['full_attention', 'sliding_attention'] })).toThrow(/"layer_types\[1\]"/);
+    expect(() => parseQwen3Config({ layer_types: ['full_attention', 'sliding_attention'] })).toThrow(
+      /"layer_types\[1\]"/,
+    );
     expect(() => parseQwen3Config({ model_type: 'qwen3_moe' })).toThrow(/"model_type" is "qwen3_moe"/);
     expect(() => parseQwen3Config({ hidden_act: 'gelu' })).toThrow(/"hidden_act"/);
     expect(() => parseQwen3Config({ attention_bias: true })).toThrow(/"attention_bias"/);
     expect(() => parseQwen3Config({ hidden_size: 10.5 })).toThrow(/"hidden_size" must be a positive integer/);
-    expect(() => parseQwen3Config({ num_attention_heads: 6, num_key_value_heads: 4 })).toThrow(/"num_key_value_heads" \(4\) must divide/);
+    expect(() => parseQwen3Config({ num_attention_heads: 6, num_key_value_heads: 4 })).toThrow(
+      /"num_key_value_heads" \(4\) must divide/,
+    );
     expect(() => parseQwen3Config({ head_dim: 7 })).toThrow(/"head_dim" must be even/);
     expect(() => parseQwen3Config({ eos_token_id: 'x' })).toThrow(/"eos_token_id"/);
   });

@@ -73,13 +73,15 @@ function fail(where: string, field: string, message: string): never {
 
 function positiveInt(raw: Record<string, unknown>, field: keyof typeof QWEN3_DEFAULTS, where: string): number {
   const v = raw[field] ?? QWEN3_DEFAULTS[field];
-  if (!Number.isSafeInteger(v) || (v as number) <= 0) fail(where, field, `must be a positive integer, got ${JSON.stringify(v)}`);
+  if (!Number.isSafeInteger(v) || (v as number) <= 0)
+    fail(where, field, `must be a positive integer, got ${JSON.stringify(v)}`);
   return v as number;
 }
 
 function positiveNumber(raw: Record<string, unknown>, field: keyof typeof QWEN3_DEFAULTS, where: string): number {
   const v = raw[field] ?? QWEN3_DEFAULTS[field];
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) fail(where, field, `must be a non-negative number, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+    fail(where, field, `must be a non-negative number, got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -95,23 +97,33 @@ function ropeTheta(raw: Record<string, unknown>, where: string): number {
   if (scaling !== undefined && scaling !== null) {
     const type = (scaling as Record<string, unknown>).rope_type ?? (scaling as Record<string, unknown>).type;
     if (type !== 'default') {
-      fail(where, 'rope_scaling', `type ${JSON.stringify(type)} is not supported (only plain rotary embeddings: "default" or null)`);
+      fail(
+        where,
+        'rope_scaling',
+        `type ${JSON.stringify(type)} is not supported (only plain rotary embeddings: "default" or null)`,
+      );
     }
   }
   const params = raw.rope_parameters as Record<string, unknown> | undefined | null;
   if (params !== undefined && params !== null) {
     if (typeof params !== 'object') fail(where, 'rope_parameters', `must be an object`);
     const type = params.rope_type ?? 'default';
-    if (type !== 'default') fail(where, 'rope_parameters', `rope_type ${JSON.stringify(type)} is not supported (only "default")`);
+    if (type !== 'default')
+      fail(where, 'rope_parameters', `rope_type ${JSON.stringify(type)} is not supported (only "default")`);
     if (params.rope_theta !== undefined) {
       if (typeof params.rope_theta !== 'number' || params.rope_theta <= 0) {
-        fail(where, 'rope_parameters.rope_theta', `must be a positive number, got ${JSON.stringify(params.rope_theta)}`);
+        fail(
+          where,
+          'rope_parameters.rope_theta',
+          `must be a positive number, got ${JSON.stringify(params.rope_theta)}`,
+        );
       }
       return params.rope_theta;
     }
   }
   const theta = raw.rope_theta ?? QWEN3_DEFAULTS.rope_theta;
-  if (typeof theta !== 'number' || !(theta > 0)) fail(where, 'rope_theta', `must be a positive number, got ${JSON.stringify(theta)}`);
+  if (typeof theta !== 'number' || !(theta > 0))
+    fail(where, 'rope_theta', `must be a positive number, got ${JSON.stringify(theta)}`);
   return theta;
 }
 
@@ -119,20 +131,28 @@ function ropeTheta(raw: Record<string, unknown>, where: string): number {
  * Parse a Qwen3 `config.json` object. `where` (a path) names the file in errors.
  */
 export function parseQwen3Config(json: unknown, where = 'config.json'): Qwen3Config {
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new Error(`${where}: must be a JSON object`);
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    throw new Error(`${where}: must be a JSON object`);
   const raw = json as Record<string, unknown>;
   const modelType = raw.model_type ?? 'qwen3';
-  if (modelType !== 'qwen3') fail(where, 'model_type', `is ${JSON.stringify(modelType)}; only "qwen3" (dense Qwen3) is supported`);
+  if (modelType !== 'qwen3')
+    fail(where, 'model_type', `is ${JSON.stringify(modelType)}; only "qwen3" (dense Qwen3) is supported`);
   if (raw.hidden_act !== undefined && raw.hidden_act !== 'silu') {
     fail(where, 'hidden_act', `is ${JSON.stringify(raw.hidden_act)}; only "silu" (SwiGLU) is supported`);
   }
-  if (raw.attention_bias === true) fail(where, 'attention_bias', 'is true; biased q/k/v/o projections are not supported');
+  if (raw.attention_bias === true)
+    fail(where, 'attention_bias', 'is true; biased q/k/v/o projections are not supported');
   if (raw.use_sliding_window === true) {
-    fail(where, 'use_sliding_window', 'is true; sliding-window attention is not supported (every layer uses full attention)');
+    fail(
+      where,
+      'use_sliding_window',
+      'is true; sliding-window attention is not supported (every layer uses full attention)',
+    );
   }
   if (Array.isArray(raw.layer_types)) {
     const i = raw.layer_types.findIndex((t) => t !== 'full_attention');
-    if (i >= 0) fail(where, `layer_types[${i}]`, `is ${JSON.stringify(raw.layer_types[i])}; only "full_attention" is supported`);
+    if (i >= 0)
+      fail(where, `layer_types[${i}]`, `is ${JSON.stringify(raw.layer_types[i])}; only "full_attention" is supported`);
   }
   const cfg: Qwen3Config = {
     model_type: 'qwen3',
@@ -164,12 +184,14 @@ export function parseQwen3Config(json: unknown, where = 'config.json'): Qwen3Con
   }
   for (const f of ['bos_token_id', 'pad_token_id'] as const) {
     const v = raw[f];
-    if (v !== undefined && v !== null && !Number.isSafeInteger(v)) fail(where, f, `must be an integer or null, got ${JSON.stringify(v)}`);
+    if (v !== undefined && v !== null && !Number.isSafeInteger(v))
+      fail(where, f, `must be an integer or null, got ${JSON.stringify(v)}`);
     if (v !== undefined) cfg[f] = v as number | null;
   }
   const eos = raw.eos_token_id;
   if (eos !== undefined) {
-    const ok = eos === null || Number.isSafeInteger(eos) || (Array.isArray(eos) && eos.every((e) => Number.isSafeInteger(e)));
+    const ok =
+      eos === null || Number.isSafeInteger(eos) || (Array.isArray(eos) && eos.every((e) => Number.isSafeInteger(e)));
     if (!ok) fail(where, 'eos_token_id', `must be an integer, a list of integers or null, got ${JSON.stringify(eos)}`);
     cfg.eos_token_id = eos as number | number[] | null;
   }

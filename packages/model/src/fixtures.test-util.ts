@@ -14,7 +14,8 @@ export interface ExpectedMeta {
   lora: { variant: string; r: number; alpha: number; use_rslora: boolean; loss: number }[];
 }
 
-export const expectedMeta = (): ExpectedMeta => JSON.parse(readFileSync(join(FIXTURES, 'expected.json'), 'utf8')) as ExpectedMeta;
+export const expectedMeta = (): ExpectedMeta =>
+  JSON.parse(readFileSync(join(FIXTURES, 'expected.json'), 'utf8')) as ExpectedMeta;
 
 /** Read one expected tensor from fixtures/expected.safetensors. */
 export async function expectedTensor(name: string): Promise<{ data: Float32Array; shape: number[] }> {

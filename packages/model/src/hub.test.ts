@@ -10,7 +10,12 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'molrl-hub-'));
 
 async function folderFiles(sharded: boolean): Promise<Record<string, Uint8Array>> {
   const dir = tmp();
-  const tensors = [0, 1, 2].map((i) => ({ name: `t${i}`, dtype: 'F32' as const, shape: [8], data: new Float32Array(8).fill(i) }));
+  const tensors = [0, 1, 2].map((i) => ({
+    name: `t${i}`,
+    dtype: 'F32' as const,
+    shape: [8],
+    data: new Float32Array(8).fill(i),
+  }));
   const names = await writeSafetensorsCheckpoint(dir, tensors, { maxShardBytes: sharded ? 40 : undefined });
   const files: Record<string, Uint8Array> = { 'config.json': new TextEncoder().encode('{"model_type":"qwen3"}') };
   for (const n of names) files[n] = readFileSync(join(dir, n));
@@ -48,9 +53,13 @@ describe('Hub loading', () => {
     expect(readFileSync(join(cacheDir, 'models--org--sharded', 'refs', 'main'), 'utf8')).toBe('a'.repeat(40));
     const before = hub.requests.length;
     expect(await resolveModelDir('org/sharded', { cacheDir, localFilesOnly: true })).toBe(dir);
-    expect(await resolveModelDir('org/sharded', { cacheDir, localFilesOnly: true, revision: 'a'.repeat(40) })).toBe(dir);
+    expect(await resolveModelDir('org/sharded', { cacheDir, localFilesOnly: true, revision: 'a'.repeat(40) })).toBe(
+      dir,
+    );
     expect(hub.requests.length).toBe(before);
-    await expect(resolveModelDir('org/single', { cacheDir, localFilesOnly: true })).rejects.toThrow(/offline: org\/single@main is not in the cache/);
+    await expect(resolveModelDir('org/single', { cacheDir, localFilesOnly: true })).rejects.toThrow(
+      /offline: org\/single@main is not in the cache/,
+    );
   });
 
   it('downloads every shard listed in the index', async () => {
@@ -66,7 +75,11 @@ describe('Hub loading', () => {
     await expect(resolveModelDir('org/empty', { hubUrl: hub.url, cacheDir: tmp() })).rejects.toThrow(
       /org\/empty@main: the repo has neither model.safetensors nor model.safetensors.index.json/,
     );
-    await expect(resolveModelDir('org/missing', { hubUrl: hub.url, cacheDir: tmp() })).rejects.toThrow(/org\/missing@main: downloading config.json failed/);
-    await expect(resolveModelDir('/no/such/dir', { hubUrl: hub.url })).rejects.toThrow(/neither an existing directory nor a Hub repo id/);
+    await expect(resolveModelDir('org/missing', { hubUrl: hub.url, cacheDir: tmp() })).rejects.toThrow(
+      /org\/missing@main: downloading config.json failed/,
+    );
+    await expect(resolveModelDir('/no/such/dir', { hubUrl: hub.url })).rejects.toThrow(
+      /neither an existing directory nor a Hub repo id/,
+    );
   });
 });

@@ -57,7 +57,10 @@ export async function downloadModelFiles(repoId: string, options: HubOptions = {
     try {
       return await downloadFileToCacheDir({ ...common, path });
     } catch (err) {
-      throw new Error(`hub ${repoId}@${options.revision ?? 'main'}: downloading ${path} failed: ${(err as Error).message}`, { cause: err });
+      throw new Error(
+        `hub ${repoId}@${options.revision ?? 'main'}: downloading ${path} failed: ${(err as Error).message}`,
+        { cause: err },
+      );
     }
   };
   const configPath = await fetchFile('config.json');
@@ -71,7 +74,9 @@ export async function downloadModelFiles(repoId: string, options: HubOptions = {
   } else if (await fileExists({ ...common, path: SINGLE_FILE })) {
     await fetchFile(SINGLE_FILE);
   } else {
-    throw new Error(`hub ${repoId}@${options.revision ?? 'main'}: the repo has neither ${SINGLE_FILE} nor ${INDEX_FILE}`);
+    throw new Error(
+      `hub ${repoId}@${options.revision ?? 'main'}: the repo has neither ${SINGLE_FILE} nor ${INDEX_FILE}`,
+    );
   }
   const snapshot = dirname(configPath);
   // Record which commit the revision pointed to (refs/<revision>, as huggingface_hub does), for offline loads.
@@ -104,14 +109,16 @@ export function cachedModelDir(repoId: string, options: Pick<HubOptions, 'cacheD
     commit = readFileSync(ref, 'utf8').trim();
   }
   const snapshot = join(storage, 'snapshots', commit);
-  if (!existsSync(join(snapshot, 'config.json'))) throw new Error(`offline: ${repoId}@${revision} is not in the cache (no ${join(snapshot, 'config.json')})`);
+  if (!existsSync(join(snapshot, 'config.json')))
+    throw new Error(`offline: ${repoId}@${revision} is not in the cache (no ${join(snapshot, 'config.json')})`);
   return snapshot;
 }
 
 /** A local model folder for `dirOrRepoId`: the directory itself, or the Hub snapshot downloaded into the cache. */
 export async function resolveModelDir(dirOrRepoId: string, options: HubOptions = {}): Promise<string> {
   if (isLocalDir(dirOrRepoId)) return dirOrRepoId;
-  const offline = options.localFilesOnly ?? ['1', 'true', 'yes'].includes((process.env.HF_HUB_OFFLINE ?? '').toLowerCase());
+  const offline =
+    options.localFilesOnly ?? ['1', 'true', 'yes'].includes((process.env.HF_HUB_OFFLINE ?? '').toLowerCase());
   if (offline) return cachedModelDir(dirOrRepoId, options);
   return downloadModelFiles(dirOrRepoId, options);
 }

@@ -7,5 +7,14 @@ export * from './hub.js';
 export * from './sampling/prng.js';
 export * from './sampling/samplers.js';
 export * from './weights.js';
-export { Linear, Qwen3Module, type LinearAdapter, type ForwardContext, type Qwen3Layer, type LayerCache, type DecoderInputs, type WeightDType } from './qwen3.js';
+export {
+  Linear,
+  Qwen3Module,
+  type LinearAdapter,
+  type ForwardContext,
+  type Qwen3Layer,
+  type LayerCache,
+  type DecoderInputs,
+  type WeightDType,
+} from './qwen3.js';
 export * from './model.js';

@@ -17,7 +17,8 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'molrl-model-'));
 function pick(data: Float32Array, shape: number[], keep: (b: number, t: number) => boolean): number[] {
   const [bs, ts, v] = shape;
   const out: number[] = [];
-  for (let b = 0; b < bs; b++) for (let t = 0; t < ts; t++) if (keep(b, t)) out.push(...data.subarray((b * ts + t) * v, (b * ts + t + 1) * v));
+  for (let b = 0; b < bs; b++)
+    for (let t = 0; t < ts; t++) if (keep(b, t)) out.push(...data.subarray((b * ts + t) * v, (b * ts + t + 1) * v));
   return out;
 }
 
@@ -52,7 +53,9 @@ describe('Qwen3ForCausalLM against the PyTorch reference', () => {
     const { logits } = await model.forward(input_ids, { attentionMask: attention_mask });
     const exp = await expectedTensor('padded_logits');
     const real = (b: number, t: number) => attention_mask[b][t] === 1;
-    expect(maxAbsDiff(pick(await logits.data(), [...logits.shape], real), pick(exp.data, exp.shape, real))).toBeLessThan(1e-4);
+    expect(
+      maxAbsDiff(pick(await logits.data(), [...logits.shape], real), pick(exp.data, exp.shape, real)),
+    ).toBeLessThan(1e-4);
   });
 
   it('greedy generation reproduces the reference tokens, batched with different prompt lengths', async () => {
@@ -92,7 +95,16 @@ describe('Qwen3ForCausalLM against the PyTorch reference', () => {
   });
 
   it('sampling with a seed is reproducible and the seed matters', async () => {
-    const opts = { maxNewTokens: 10, temperature: 1.5, topP: 0.95, topK: 50, minP: 0.01, presencePenalty: 0.5, repetitionPenalty: 1.1, stopTokenIds: [] };
+    const opts = {
+      maxNewTokens: 10,
+      temperature: 1.5,
+      topP: 0.95,
+      topK: 50,
+      minP: 0.01,
+      presencePenalty: 0.5,
+      repetitionPenalty: 1.1,
+      stopTokenIds: [],
+    };
     const prompts = [[3, 4, 5], [9]];
     const a = await model.generate(prompts, { ...opts, seed: 11 });
     const b = await model.generate(prompts, { ...opts, seed: 11 });
@@ -136,10 +148,17 @@ describe('checkpoint variants', () => {
 
   it('loads a sharded checkpoint and an untied LM head', async () => {
     const sharded = await Qwen3ForCausalLM.fromPretrained(join(FIXTURES, 'tiny-sharded'));
-    expect(maxAbsDiff(await (await sharded.forward(meta.input_ids)).logits.data(), (await expectedTensor('logits')).data)).toBeLessThan(1e-4);
+    expect(
+      maxAbsDiff(await (await sharded.forward(meta.input_ids)).logits.data(), (await expectedTensor('logits')).data),
+    ).toBeLessThan(1e-4);
     const untied = await Qwen3ForCausalLM.fromPretrained(join(FIXTURES, 'tiny-untied'));
     expect(untied.lmHeadWeight).not.toBe(untied.module.embedTokens);
-    expect(maxAbsDiff(await (await untied.forward(meta.input_ids)).logits.data(), (await expectedTensor('untied_logits')).data)).toBeLessThan(1e-4);
+    expect(
+      maxAbsDiff(
+        await (await untied.forward(meta.input_ids)).logits.data(),
+        (await expectedTensor('untied_logits')).data,
+      ),
+    ).toBeLessThan(1e-4);
   });
 
   it('savePretrained round-trips with transformers names (single file, sharded, bf16)', async () => {
@@ -148,7 +167,12 @@ describe('checkpoint variants', () => {
     const dir = tmp();
     expect(await m.savePretrained(dir)).toEqual(['config.json', 'model.safetensors']);
     const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
-    expect(cfg).toMatchObject({ model_type: 'qwen3', architectures: ['Qwen3ForCausalLM'], tie_word_embeddings: true, torch_dtype: 'float32' });
+    expect(cfg).toMatchObject({
+      model_type: 'qwen3',
+      architectures: ['Qwen3ForCausalLM'],
+      tie_word_embeddings: true,
+      torch_dtype: 'float32',
+    });
     const back = await Qwen3ForCausalLM.fromPretrained(dir);
     for (const [name, t] of m.namedParameters()) {
       expect(Array.from(await back.namedParameters().get(name)!.data()), name).toEqual(Array.from(await t.data()));
@@ -161,7 +185,11 @@ describe('checkpoint variants', () => {
     expect(maxAbsDiff(await (await fromShards.forward(meta.input_ids)).logits.data(), exp)).toBeLessThan(1e-4);
     const bfDir = tmp();
     await m.savePretrained(bfDir, { dtype: 'bfloat16' });
-    expect(readFileSync(join(bfDir, 'model.safetensors')).equals(readFileSync(join(FIXTURES, 'tiny-bf16', 'model.safetensors')))).toBe(true); // byte-identical to the file PyTorch wrote
+    expect(
+      readFileSync(join(bfDir, 'model.safetensors')).equals(
+        readFileSync(join(FIXTURES, 'tiny-bf16', 'model.safetensors')),
+      ),
+    ).toBe(true); // byte-identical to the file PyTorch wrote
     const f16Dir = tmp();
     await m.savePretrained(f16Dir, { dtype: 'float16' });
     const f16 = await Qwen3ForCausalLM.fromPretrained(f16Dir, { dtype: 'auto' });
@@ -170,19 +198,32 @@ describe('checkpoint variants', () => {
     const rounded = f16ToF32(f32ToF16(await m.namedParameters().get(q)!.data()));
     expect(Array.from(await f16.namedParameters().get(q)!.data())).toEqual(Array.from(rounded));
     const bf = await Qwen3ForCausalLM.fromPretrained(bfDir);
-    expect(maxAbsDiff(await (await bf.forward(meta.input_ids)).logits.data(), (await expectedTensor('bf16_logits')).data)).toBeLessThan(1e-4);
+    expect(
+      maxAbsDiff(await (await bf.forward(meta.input_ids)).logits.data(), (await expectedTensor('bf16_logits')).data),
+    ).toBeLessThan(1e-4);
   });
 
   it('loads a sharded checkpoint from a Hub repo (local server speaking the Hub API) into the cache', async () => {
     const files: Record<string, Uint8Array> = {};
-    for (const f of readdirSync(join(FIXTURES, 'tiny-sharded'))) files[f] = readFileSync(join(FIXTURES, 'tiny-sharded', f));
+    for (const f of readdirSync(join(FIXTURES, 'tiny-sharded')))
+      files[f] = readFileSync(join(FIXTURES, 'tiny-sharded', f));
     const hub = await startHubServer({ 'molrl/tiny-qwen3': { files } });
     try {
       const cacheDir = tmp();
-      const m = await Qwen3ForCausalLM.fromPretrained('molrl/tiny-qwen3', { hubUrl: hub.url, cacheDir, revision: 'main' });
-      expect(maxAbsDiff(await (await m.forward(meta.input_ids)).logits.data(), (await expectedTensor('logits')).data)).toBeLessThan(1e-4);
-      expect(hub.requests.filter((r) => r.method === 'GET' && r.url.includes('.safetensors')).length).toBeGreaterThanOrEqual(2);
-      await expect(Qwen3ForCausalLM.fromPretrained('molrl/other', { hubUrl: hub.url, cacheDir })).rejects.toThrow(/molrl\/other@main: downloading config.json failed/);
+      const m = await Qwen3ForCausalLM.fromPretrained('molrl/tiny-qwen3', {
+        hubUrl: hub.url,
+        cacheDir,
+        revision: 'main',
+      });
+      expect(
+        maxAbsDiff(await (await m.forward(meta.input_ids)).logits.data(), (await expectedTensor('logits')).data),
+      ).toBeLessThan(1e-4);
+      expect(
+        hub.requests.filter((r) => r.method === 'GET' && r.url.includes('.safetensors')).length,
+      ).toBeGreaterThanOrEqual(2);
+      await expect(Qwen3ForCausalLM.fromPretrained('molrl/other', { hubUrl: hub.url, cacheDir })).rejects.toThrow(
+        /molrl\/other@main: downloading config.json failed/,
+      );
     } finally {
       await hub.close();
     }
@@ -197,11 +238,17 @@ describe('checkpoint variants', () => {
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...cfg, rope_scaling: { rope_type: 'yarn', factor: 4 } }));
     await expect(Qwen3ForCausalLM.fromPretrained(dir)).rejects.toThrow(/config.json: field "rope_scaling" type "yarn"/);
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...cfg, intermediate_size: 96 }));
-    await expect(Qwen3ForCausalLM.fromPretrained(dir)).rejects.toThrow(/tensor 'model.layers.0.mlp.gate_proj.weight' has shape \[128, 64\], config.json implies \[96, 64\]/);
+    await expect(Qwen3ForCausalLM.fromPretrained(dir)).rejects.toThrow(
+      /tensor 'model.layers.0.mlp.gate_proj.weight' has shape \[128, 64\], config.json implies \[96, 64\]/,
+    );
     writeFileSync(join(dir, 'config.json'), JSON.stringify(cfg));
     rmSync(join(dir, 'model.safetensors'));
-    await writeSafetensors(join(dir, 'model.safetensors'), [{ name: 'model.norm.weight', dtype: 'F32', shape: [64], data: new Float32Array(64) }]);
-    await expect(Qwen3ForCausalLM.fromPretrained(dir)).rejects.toThrow(/checkpoint lacks \d+ tensor\(s\): model.embed_tokens.weight/);
+    await writeSafetensors(join(dir, 'model.safetensors'), [
+      { name: 'model.norm.weight', dtype: 'F32', shape: [64], data: new Float32Array(64) },
+    ]);
+    await expect(Qwen3ForCausalLM.fromPretrained(dir)).rejects.toThrow(
+      /checkpoint lacks \d+ tensor\(s\): model.embed_tokens.weight/,
+    );
   });
 });
 
@@ -211,7 +258,10 @@ describe('training forward', () => {
   // Measured by the backend's own accounting; the cpu backend releases storage at once (a device backend may pool or defer it).
   it.skipIf(TEST_BACKEND !== 'cpu')('gradient checkpointing lowers the peak memory of forward + backward', async () => {
     const m = (await Qwen3ForCausalLM.fromPretrained(join(FIXTURES, 'tiny-f32'))).requiresGrad(true);
-    const ids = [Array.from({ length: 256 }, (_, i) => (i * 37) % 128), Array.from({ length: 256 }, (_, i) => (i * 11) % 128)];
+    const ids = [
+      Array.from({ length: 256 }, (_, i) => (i * 37) % 128),
+      Array.from({ length: 256 }, (_, i) => (i * 11) % 128),
+    ];
     const peak = async () => {
       const backend = getBackend();
       await backend.sync();
@@ -240,12 +290,18 @@ describe('training forward', () => {
       const { logits } = await m.forward(meta.input_ids);
       const loss = sum(mul(logits, tensor(w.data, w.shape)));
       loss.backward();
-      const g = await Promise.all(['model.layers.0.self_attn.q_proj.weight', 'model.layers.1.mlp.down_proj.weight', 'model.embed_tokens.weight'].map(async (n) => {
-        const p = m.namedParameters().get(n)!;
-        const d = await p.grad!.data();
-        p.zeroGrad();
-        return d;
-      }));
+      const g = await Promise.all(
+        [
+          'model.layers.0.self_attn.q_proj.weight',
+          'model.layers.1.mlp.down_proj.weight',
+          'model.embed_tokens.weight',
+        ].map(async (n) => {
+          const p = m.namedParameters().get(n)!;
+          const d = await p.grad!.data();
+          p.zeroGrad();
+          return d;
+        }),
+      );
       for (const p of m.parameters()) p.zeroGrad();
       return g;
     };

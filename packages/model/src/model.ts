@@ -111,10 +111,14 @@ export class Qwen3ForCausalLM {
       const expected = expectedWeightShapes(config);
       const missing = [...expected.keys()].filter((n) => !ckpt.has(n));
       if (missing.length) {
-        throw new Error(`${dir}: checkpoint lacks ${missing.length} tensor(s): ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', ...' : ''}`);
+        throw new Error(
+          `${dir}: checkpoint lacks ${missing.length} tensor(s): ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', ...' : ''}`,
+        );
       }
       // transformers ignores a tied lm_head.weight in the file; anything else unknown is a different architecture.
-      const unexpected = ckpt.names().filter((n) => !expected.has(n) && !(n === 'lm_head.weight' && config.tie_word_embeddings));
+      const unexpected = ckpt
+        .names()
+        .filter((n) => !expected.has(n) && !(n === 'lm_head.weight' && config.tie_word_embeddings));
       if (unexpected.length) {
         throw new Error(
           `${dir}: checkpoint has ${unexpected.length} tensor(s) a Qwen3 model does not use: ${unexpected.slice(0, 10).join(', ')}`,
@@ -123,7 +127,9 @@ export class Qwen3ForCausalLM {
       for (const [name, shape] of expected) {
         const entry = ckpt.entry(name);
         if (entry.shape.length !== shape.length || entry.shape.some((d, i) => d !== shape[i])) {
-          throw new Error(`${dir}: tensor '${name}' has shape [${entry.shape.join(', ')}], config.json implies [${shape.join(', ')}]`);
+          throw new Error(
+            `${dir}: tensor '${name}' has shape [${entry.shape.join(', ')}], config.json implies [${shape.join(', ')}]`,
+          );
         }
       }
       let loaded = 0;
@@ -132,7 +138,10 @@ export class Qwen3ForCausalLM {
         const e = ckpt.entry(name);
         return n + e.dataOffsets[1] - e.dataOffsets[0];
       }, 0);
-      const bar = options.progress ?? totalBytes > 1e9 ? startProgress(`loading ${dirOrRepoId}`, Math.ceil(totalBytes / 2 ** 20), { unit: 'MiB' }) : null;
+      const bar =
+        (options.progress ?? totalBytes > 1e9)
+          ? startProgress(`loading ${dirOrRepoId}`, Math.ceil(totalBytes / 2 ** 20), { unit: 'MiB' })
+          : null;
       const numel = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
       // Largest first: it gets a host buffer of its own, dropped after its upload; the rest share one
       // buffer the size of the second largest. Peak host memory: the weights plus about one embedding.
@@ -168,7 +177,9 @@ export class Qwen3ForCausalLM {
       const t = weights.get(name);
       if (!t) throw new Error(`Qwen3ForCausalLM.fromWeights: weight '${name}' is missing`);
       if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-        throw new Error(`Qwen3ForCausalLM.fromWeights: '${name}' is [${t.shape.join(', ')}], expected [${shape.join(', ')}]`);
+        throw new Error(
+          `Qwen3ForCausalLM.fromWeights: '${name}' is [${t.shape.join(', ')}], expected [${shape.join(', ')}]`,
+        );
       }
     }
     return new Qwen3ForCausalLM(config, weights);
@@ -188,7 +199,10 @@ export class Qwen3ForCausalLM {
     }));
     const files = await writeSafetensorsCheckpoint(dir, tensors, { maxShardBytes: options.maxShardBytes });
     const configPath = join(dir, 'config.json');
-    await writeFile(`${configPath}.tmp-${process.pid}`, JSON.stringify(qwen3ConfigToJson(this.config, TORCH_DTYPE[dtype]), null, 2) + '\n');
+    await writeFile(
+      `${configPath}.tmp-${process.pid}`,
+      JSON.stringify(qwen3ConfigToJson(this.config, TORCH_DTYPE[dtype]), null, 2) + '\n',
+    );
     await rename(`${configPath}.tmp-${process.pid}`, configPath);
     return ['config.json', ...files];
   }
@@ -276,7 +290,8 @@ export class Qwen3ForCausalLM {
   async generate(inputIds: number[][], options: GenerateOptions): Promise<number[][]> {
     validateSamplingOptions(options);
     const { maxNewTokens } = options;
-    if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) throw new Error(`generate: maxNewTokens must be an integer >= 0, got ${maxNewTokens}`);
+    if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0)
+      throw new Error(`generate: maxNewTokens must be an integer >= 0, got ${maxNewTokens}`);
     const b = inputIds.length;
     if (b === 0 || maxNewTokens === 0) return inputIds.map(() => []);
     inputIds.forEach((r, i) => {
@@ -301,7 +316,10 @@ export class Qwen3ForCausalLM {
     const caches: LayerCache[] = [];
     // Rows still generating, as indices into inputIds; the batch (and the KV cache) holds these rows in this order.
     let active = inputIds.map((_, i) => i);
-    let segRows = inputIds.map((r) => [...new Array<number>(longest - r.length).fill(-1), ...new Array<number>(r.length).fill(0)]);
+    let segRows = inputIds.map((r) => [
+      ...new Array<number>(longest - r.length).fill(-1),
+      ...new Array<number>(r.length).fill(0),
+    ]);
 
     try {
       let stepIds = ids;
@@ -329,7 +347,12 @@ export class Qwen3ForCausalLM {
         const keep: number[] = []; // batch positions of rows that go on
         for (let j = 0; j < rows; j++) {
           const i = active[j];
-          const tok = sampleToken(data.subarray(j * v, (j + 1) * v), options, { promptTokens: inputIds[i], generatedTokens: out[i] }, rngs[i]);
+          const tok = sampleToken(
+            data.subarray(j * v, (j + 1) * v),
+            options,
+            { promptTokens: inputIds[i], generatedTokens: out[i] },
+            rngs[i],
+          );
           out[i].push(tok);
           if (!stop.has(tok)) keep.push(j);
         }

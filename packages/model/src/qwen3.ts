@@ -245,7 +245,8 @@ export class Qwen3Module {
     let x = this.embed(ids); // [B, T, H]
     this.layers.forEach((l, i) => {
       const cache = inputs.caches?.[i];
-      x = this.gradientCheckpointing && !cache ? this.checkpointedLayer(l, x, withCtx) : this.layer(l, x, withCtx, cache);
+      x =
+        this.gradientCheckpointing && !cache ? this.checkpointedLayer(l, x, withCtx) : this.layer(l, x, withCtx, cache);
     });
     return rmsNorm(x, asCompute(this.norm), this.config.rms_norm_eps);
   }
@@ -267,7 +268,9 @@ export class Qwen3Module {
       'checkpointedLayer',
       ([xx, positions, ...rest], saveCtx) => {
         saveCtx.save(xx, positions, ...rest.slice(0, seg.length));
-        return tidy(() => this.layer(l, xx, { positions, segmentIds: seg.length ? rest[0] : undefined, ctx: inputs.ctx }));
+        return tidy(() =>
+          this.layer(l, xx, { positions, segmentIds: seg.length ? rest[0] : undefined, ctx: inputs.ctx }),
+        );
       },
       ([dy], [sx, positions, segmentIds]) => {
         const xin = sx.detach();
@@ -313,7 +316,10 @@ export function intTensor(rows: readonly (readonly number[])[], what: string): T
   const t = b === 0 ? 0 : rows[0].length;
   const flat = new Int32Array(b * t);
   rows.forEach((r, i) => {
-    if (r.length !== t) throw new Error(`${what}: row ${i} has ${r.length} entries, row 0 has ${t} (rows must be equally long; pad them)`);
+    if (r.length !== t)
+      throw new Error(
+        `${what}: row ${i} has ${r.length} entries, row 0 has ${t} (rows must be equally long; pad them)`,
+      );
     for (let j = 0; j < t; j++) {
       const v = r[j];
       if (!Number.isInteger(v)) throw new Error(`${what}: row ${i}, position ${j}: ${v} is not an integer`);

@@ -41,7 +41,10 @@ export function weightBytes(c: Qwen3Config, dtype: WeightDType = 'float32'): num
  * Seeded random weights (normal, std = initializer_range; norms at 1), as
  * transformers initialises a fresh model. For tests and benchmarks.
  */
-export function randomWeights(c: Qwen3Config, options: { seed?: number; dtype?: WeightDType } = {}): Map<string, Tensor> {
+export function randomWeights(
+  c: Qwen3Config,
+  options: { seed?: number; dtype?: WeightDType } = {},
+): Map<string, Tensor> {
   const seed = options.seed ?? 0;
   const dtype = options.dtype ?? 'float32';
   const out = new Map<string, Tensor>();

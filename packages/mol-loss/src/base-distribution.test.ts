@@ -9,7 +9,17 @@ beforeAll(async () => {
   await setBackend('cpu');
 });
 
-const LABELS: TokenLabel[] = ['prompt', 'decision', 'decision', 'glue', 'feedback', 'feedback', 'decision', 'feedback', 'decision'];
+const LABELS: TokenLabel[] = [
+  'prompt',
+  'decision',
+  'decision',
+  'glue',
+  'feedback',
+  'feedback',
+  'decision',
+  'feedback',
+  'decision',
+];
 const N = LABELS.length;
 const V = 11;
 const H = 5;
@@ -56,30 +66,60 @@ describe('baseDistribution', () => {
       expect(d.meanHead.shape).toEqual([rows.length, H]);
       expect(d.entropy.shape).toEqual([rows.length]);
       const ref = rows.map((r) => reference(hidBase[r]!, W, ownHead ? WBase : W));
-      expect(await worstDiff(d.meanHead, ref.flatMap((x) => x.mean))).toBeLessThan(1e-5);
-      expect(await worstDiff(d.entropy, ref.map((x) => x.entropy))).toBeLessThan(1e-5);
+      expect(
+        await worstDiff(
+          d.meanHead,
+          ref.flatMap((x) => x.mean),
+        ),
+      ).toBeLessThan(1e-5);
+      expect(
+        await worstDiff(
+          d.entropy,
+          ref.map((x) => x.entropy),
+        ),
+      ).toBeLessThan(1e-5);
     });
   }
 
   it('takes every row of [B, T, H] states by default', async () => {
-    const d = baseDistribution({ baseHidden: tensor(hidBase.flat(), [1, N, H]), lmHeadWeight: tensor(W), vocabChunk: 3 });
+    const d = baseDistribution({
+      baseHidden: tensor(hidBase.flat(), [1, N, H]),
+      lmHeadWeight: tensor(W),
+      vocabChunk: 3,
+    });
     expect(d.meanHead.shape).toEqual([N, H]);
     const ref = hidBase.map((r) => reference(r, W, W));
-    expect(await worstDiff(d.entropy, ref.map((x) => x.entropy))).toBeLessThan(1e-5);
+    expect(
+      await worstDiff(
+        d.entropy,
+        ref.map((x) => x.entropy),
+      ),
+    ).toBeLessThan(1e-5);
   });
 
   it('carries no gradient', () => {
-    const d = baseDistribution({ baseHidden: tensor(hidBase, undefined, { requiresGrad: true }), lmHeadWeight: tensor(W, undefined, { requiresGrad: true }) });
+    const d = baseDistribution({
+      baseHidden: tensor(hidBase, undefined, { requiresGrad: true }),
+      lmHeadWeight: tensor(W, undefined, { requiresGrad: true }),
+    });
     expect(d.meanHead.requiresGrad).toBe(false);
     expect(d.entropy.requiresGrad).toBe(false);
   });
 
   it('names what is wrong', () => {
-    expect(() => baseDistribution({ baseHidden: tensor(hidBase), lmHeadWeight: tensor(W), rows: [0, N] })).toThrow(/rows\[1\] = 9 is outside the 9 rows/);
-    expect(() => baseDistribution({ baseHidden: tensor(hidBase), lmHeadWeight: tensor(randomMatrix(V, H + 1, 1)) })).toThrow(/does not match hidden size/);
-    expect(() => baseDistribution({ baseHidden: tensor(hidBase), lmHeadWeight: tensor(W), baseLmHeadWeight: tensor(randomMatrix(V + 1, H, 1)) })).toThrow(
-      /baseLmHeadWeight/,
+    expect(() => baseDistribution({ baseHidden: tensor(hidBase), lmHeadWeight: tensor(W), rows: [0, N] })).toThrow(
+      /rows\[1\] = 9 is outside the 9 rows/,
     );
+    expect(() =>
+      baseDistribution({ baseHidden: tensor(hidBase), lmHeadWeight: tensor(randomMatrix(V, H + 1, 1)) }),
+    ).toThrow(/does not match hidden size/);
+    expect(() =>
+      baseDistribution({
+        baseHidden: tensor(hidBase),
+        lmHeadWeight: tensor(W),
+        baseLmHeadWeight: tensor(randomMatrix(V + 1, H, 1)),
+      }),
+    ).toThrow(/baseLmHeadWeight/);
   });
 });
 
@@ -109,10 +149,16 @@ describe('fusedMolLoss with a baseDistribution', () => {
         const direct = fusedMolLoss({ ...common, hidden: h1, baseHidden: tensor(hidBase), baseLmHeadWeight });
         direct.loss.backward();
         const h2 = tensor(hid, undefined, { requiresGrad: true });
-        const dist = baseDistribution({ baseHidden: tensor(hidBase), lmHeadWeight: tensor(W), baseLmHeadWeight, vocabChunk: 4 });
+        const dist = baseDistribution({
+          baseHidden: tensor(hidBase),
+          lmHeadWeight: tensor(W),
+          baseLmHeadWeight,
+          vocabChunk: 4,
+        });
         const cached = fusedMolLoss({ ...common, hidden: h2, baseDistribution: dist });
         cached.loss.backward();
-        for (const k of ['loss', 'ce', 'kl'] as const) expect(await cached[k].item()).toBeCloseTo(await direct[k].item(), 5);
+        for (const k of ['loss', 'ce', 'kl'] as const)
+          expect(await cached[k].item()).toBeCloseTo(await direct[k].item(), 5);
         expect(cached.counts).toEqual(direct.counts);
         expect(await worstDiff(h2.grad!, h1.grad!)).toBeLessThan(1e-5);
       });
@@ -124,7 +170,16 @@ describe('fusedMolLoss with a baseDistribution', () => {
       const dist = baseDistribution({ baseHidden: tensor(hidBase), lmHeadWeight: tensor(W) });
       const weight = tensor(W);
       const r = await gradcheck(
-        (hidden) => fusedMolLoss({ hidden, lmHeadWeight: weight, baseDistribution: dist, targets: TARGETS, labels: LABELS, rowChunk: 3, vocabChunk: 5 })[output],
+        (hidden) =>
+          fusedMolLoss({
+            hidden,
+            lmHeadWeight: weight,
+            baseDistribution: dist,
+            targets: TARGETS,
+            labels: LABELS,
+            rowChunk: 3,
+            vocabChunk: 5,
+          })[output],
         [tensor(hid, undefined, { requiresGrad: true })],
         { name: `fusedMolLoss(baseDistribution).${output}` },
       );
@@ -135,11 +190,19 @@ describe('fusedMolLoss with a baseDistribution', () => {
   it('names what is wrong', () => {
     const dist = baseDistribution({ baseHidden: tensor(hidBase), lmHeadWeight: tensor(W) });
     const common = { hidden: tensor(hid), targets: TARGETS, labels: LABELS };
-    expect(() => fusedMolLoss({ ...common, lmHeadWeight: tensor(W), baseDistribution: dist, baseHidden: tensor(hidBase) })).toThrow(/not both/);
-    expect(() => fusedMolLoss({ ...common, lmHeadWeight: tensor(W, undefined, { requiresGrad: true }), baseDistribution: dist })).toThrow(/frozen lmHeadWeight/);
+    expect(() =>
+      fusedMolLoss({ ...common, lmHeadWeight: tensor(W), baseDistribution: dist, baseHidden: tensor(hidBase) }),
+    ).toThrow(/not both/);
+    expect(() =>
+      fusedMolLoss({ ...common, lmHeadWeight: tensor(W, undefined, { requiresGrad: true }), baseDistribution: dist }),
+    ).toThrow(/frozen lmHeadWeight/);
     const short = baseDistribution({ baseHidden: tensor(hidBase), lmHeadWeight: tensor(W), rows: [1, 2] });
-    expect(() => fusedMolLoss({ ...common, lmHeadWeight: tensor(W), baseDistribution: short })).toThrow(/meanHead has shape \[2, 5\], expected \[9, 5\]/);
-    expect(() => fusedMolLoss({ ...common, lmHeadWeight: tensor(W) })).toThrow(/neither baseHidden nor baseDistribution/);
+    expect(() => fusedMolLoss({ ...common, lmHeadWeight: tensor(W), baseDistribution: short })).toThrow(
+      /meanHead has shape \[2, 5\], expected \[9, 5\]/,
+    );
+    expect(() => fusedMolLoss({ ...common, lmHeadWeight: tensor(W) })).toThrow(
+      /neither baseHidden nor baseDistribution/,
+    );
   });
 
   it('keeps memory at rows x chunk: no [N, V] buffer at a large vocabulary', () => {
@@ -154,7 +217,14 @@ describe('fusedMolLoss with a baseDistribution', () => {
     const before = backend.memory().bytesInUse;
     const dist = baseDistribution({ baseHidden: base, lmHeadWeight: weight, vocabChunk: 512 });
     const hidden = tensor(randomMatrix(rows, 8, 7), undefined, { requiresGrad: true });
-    const out = fusedMolLoss({ hidden, baseDistribution: dist, lmHeadWeight: weight, targets: t, labels, vocabChunk: 512 });
+    const out = fusedMolLoss({
+      hidden,
+      baseDistribution: dist,
+      lmHeadWeight: weight,
+      targets: t,
+      labels,
+      vocabChunk: 512,
+    });
     out.loss.backward();
     expect(backend.memory().peakBytes - before).toBeLessThan((rows * vocab * 4) / 4);
   });

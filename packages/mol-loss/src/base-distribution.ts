@@ -70,22 +70,30 @@ export function baseDistribution(options: BaseDistributionOptions): BaseDistribu
   const { lmHeadWeight: w } = options;
   const wb = options.baseLmHeadWeight ?? w;
   const hidden = options.baseHidden;
-  if (hidden.rank < 2) throw new Error(`${where}: baseHidden must be [N, H] or [B, T, H], got [${hidden.shape.join(', ')}]`);
+  if (hidden.rank < 2)
+    throw new Error(`${where}: baseHidden must be [N, H] or [B, T, H], got [${hidden.shape.join(', ')}]`);
   if (w.rank !== 2) throw new Error(`${where}: lmHeadWeight must be [V, H], got [${w.shape.join(', ')}]`);
   const h = hidden.shape[hidden.rank - 1]!;
   const n = hidden.size / h;
-  if (w.shape[1] !== h) throw new Error(`${where}: lmHeadWeight [${w.shape.join(', ')}] does not match hidden size ${h}`);
+  if (w.shape[1] !== h)
+    throw new Error(`${where}: lmHeadWeight [${w.shape.join(', ')}] does not match hidden size ${h}`);
   if (wb.rank !== 2 || wb.shape[0] !== w.shape[0] || wb.shape[1] !== h) {
-    throw new Error(`${where}: baseLmHeadWeight [${wb.shape.join(', ')}] does not match lmHeadWeight [${w.shape.join(', ')}]`);
+    throw new Error(
+      `${where}: baseLmHeadWeight [${wb.shape.join(', ')}] does not match lmHeadWeight [${w.shape.join(', ')}]`,
+    );
   }
   const rows = options.rows ? Int32Array.from(options.rows) : null;
   if (rows) {
     for (let i = 0; i < rows.length; i++) {
-      if (!(rows[i]! >= 0 && rows[i]! < n)) throw new Error(`${where}: rows[${i}] = ${rows[i]} is outside the ${n} rows of baseHidden`);
+      if (!(rows[i]! >= 0 && rows[i]! < n))
+        throw new Error(`${where}: rows[${i}] = ${rows[i]} is outside the ${n} rows of baseHidden`);
     }
   }
   const rowChunk = checkChunkSize(where, 'rowChunk', options.rowChunk, DEFAULT_ROW_CHUNK);
-  const vocabParts = chunkRanges(w.shape[0]!, checkChunkSize(where, 'vocabChunk', options.vocabChunk, DEFAULT_VOCAB_CHUNK));
+  const vocabParts = chunkRanges(
+    w.shape[0]!,
+    checkChunkSize(where, 'vocabChunk', options.vocabChunk, DEFAULT_VOCAB_CHUNK),
+  );
   const count = rows ? rows.length : n;
   if (count === 0) return { meanHead: tensor(new Float32Array(0), [0, h]), entropy: tensor(new Float32Array(0), [0]) };
   return noGrad(() =>
@@ -94,7 +102,11 @@ export function baseDistribution(options: BaseDistributionOptions): BaseDistribu
       const means: Tensor[] = [];
       const entropies: Tensor[] = [];
       for (const [r0, size] of chunkRanges(count, rowChunk)) {
-        const x = rows ? gather(flat, tensor(rows.subarray(r0, r0 + size))) : size === n ? flat : sliceRows(flat, r0, size);
+        const x = rows
+          ? gather(flat, tensor(rows.subarray(r0, r0 + size)))
+          : size === n
+            ? flat
+            : sliceRows(flat, r0, size);
         const part = wb === w ? sharedHead(x, w, vocabParts) : ownHead(x, w, wb, vocabParts);
         means.push(part.meanHead);
         entropies.push(part.entropy);

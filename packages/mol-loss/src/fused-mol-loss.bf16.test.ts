@@ -10,7 +10,17 @@ beforeAll(async () => {
 });
 
 // A bfloat16 LM head that does not require grad (a checkpoint loaded with bf16 storage).
-const LABELS: TokenLabel[] = ['prompt', 'decision', 'feedback', 'decision', 'glue', 'feedback', 'decision', 'feedback', 'decision'];
+const LABELS: TokenLabel[] = [
+  'prompt',
+  'decision',
+  'feedback',
+  'decision',
+  'glue',
+  'feedback',
+  'decision',
+  'feedback',
+  'decision',
+];
 const N = LABELS.length;
 const V = 17;
 const H = 6;
@@ -130,8 +140,20 @@ describe('fusedMolLoss with a bfloat16 LM head', () => {
 
   it('takes int32 target tensors with a bf16 head', () => {
     const ids = TARGETS.map((t) => Math.max(0, t));
-    const a = fusedMolLoss({ hidden: tensor(hid), baseHidden: tensor(hidBase), lmHeadWeight: w16, targets: tensor(Int32Array.from(ids)), labels: LABELS });
-    const b = fusedMolLoss({ hidden: tensor(hid), baseHidden: tensor(hidBase), lmHeadWeight: rounded, targets: ids, labels: LABELS });
+    const a = fusedMolLoss({
+      hidden: tensor(hid),
+      baseHidden: tensor(hidBase),
+      lmHeadWeight: w16,
+      targets: tensor(Int32Array.from(ids)),
+      labels: LABELS,
+    });
+    const b = fusedMolLoss({
+      hidden: tensor(hid),
+      baseHidden: tensor(hidBase),
+      lmHeadWeight: rounded,
+      targets: ids,
+      labels: LABELS,
+    });
     expect(scalarOf(a.loss)).toBe(scalarOf(b.loss));
   });
 

@@ -111,33 +111,49 @@ export function fusedMolLoss(options: FusedMolLossOptions): MolLossResult {
   if (weight.rank !== 2) throw new Error(`${where}: lmHeadWeight must be [V, H], got [${weight.shape.join(', ')}]`);
   const [n, h] = hidden.shape as [number, number];
   const v = weight.shape[0]!;
-  if (weight.shape[1] !== h) throw new Error(`${where}: lmHeadWeight [${weight.shape.join(', ')}] does not match hidden size ${h}`);
-  if (options.labels.length !== n) throw new Error(`${where}: ${options.labels.length} labels for ${n} rows of hidden states`);
+  if (weight.shape[1] !== h)
+    throw new Error(`${where}: lmHeadWeight [${weight.shape.join(', ')}] does not match hidden size ${h}`);
+  if (options.labels.length !== n)
+    throw new Error(`${where}: ${options.labels.length} labels for ${n} rows of hidden states`);
   const host = hostTargets(where, options.targets, n);
   const plan = planRows(where, options.labels, host, v, options);
   const baseWeight = options.baseLmHeadWeight ?? weight;
   let baseHidden: Tensor | null = null;
   let dist: BaseDistribution | null = null;
-  if (options.baseHidden && options.baseDistribution) throw new Error(`${where}: give baseHidden or baseDistribution, not both`);
+  if (options.baseHidden && options.baseDistribution)
+    throw new Error(`${where}: give baseHidden or baseDistribution, not both`);
   if (plan.klRows > 0 && options.baseDistribution) {
     dist = options.baseDistribution;
     if (dist.meanHead.rank !== 2 || dist.meanHead.shape[0] !== n || dist.meanHead.shape[1] !== h) {
-      throw new Error(`${where}: baseDistribution.meanHead has shape [${dist.meanHead.shape.join(', ')}], expected [${n}, ${h}] (one row per row of hidden)`);
+      throw new Error(
+        `${where}: baseDistribution.meanHead has shape [${dist.meanHead.shape.join(', ')}], expected [${n}, ${h}] (one row per row of hidden)`,
+      );
     }
     if (dist.entropy.rank !== 1 || dist.entropy.shape[0] !== n) {
-      throw new Error(`${where}: baseDistribution.entropy has shape [${dist.entropy.shape.join(', ')}], expected [${n}]`);
+      throw new Error(
+        `${where}: baseDistribution.entropy has shape [${dist.entropy.shape.join(', ')}], expected [${n}]`,
+      );
     }
     if (weight.requiresGrad) {
-      throw new Error(`${where}: baseDistribution needs a frozen lmHeadWeight (its gradient needs p_base per vocabulary entry); pass baseHidden instead`);
+      throw new Error(
+        `${where}: baseDistribution needs a frozen lmHeadWeight (its gradient needs p_base per vocabulary entry); pass baseHidden instead`,
+      );
     }
   } else if (plan.klRows > 0) {
-    if (!options.baseHidden) throw new Error(`${where}: mode 'mol' has ${plan.klRows} decision rows but neither baseHidden nor baseDistribution was given`);
+    if (!options.baseHidden)
+      throw new Error(
+        `${where}: mode 'mol' has ${plan.klRows} decision rows but neither baseHidden nor baseDistribution was given`,
+      );
     baseHidden = asRows(where, 'baseHidden', options.baseHidden);
     if (baseHidden.shape[0] !== n || baseHidden.shape[1] !== h) {
-      throw new Error(`${where}: baseHidden has shape [${options.baseHidden.shape.join(', ')}], hidden [${options.hidden.shape.join(', ')}]`);
+      throw new Error(
+        `${where}: baseHidden has shape [${options.baseHidden.shape.join(', ')}], hidden [${options.hidden.shape.join(', ')}]`,
+      );
     }
     if (baseWeight.shape[0] !== v || baseWeight.shape[1] !== h) {
-      throw new Error(`${where}: baseLmHeadWeight [${baseWeight.shape.join(', ')}] does not match lmHeadWeight [${v}, ${h}]`);
+      throw new Error(
+        `${where}: baseLmHeadWeight [${baseWeight.shape.join(', ')}] does not match lmHeadWeight [${v}, ${h}]`,
+      );
     }
   }
   const rowChunk = checkChunkSize(where, 'rowChunk', options.rowChunk, DEFAULT_ROW_CHUNK);
@@ -192,40 +208,45 @@ export function fusedMolLoss(options: FusedMolLossOptions): MolLossResult {
       }
       return [loss, ceMean, klMean];
     },
-    (grads, saved) => tidy(() => {
-      const [gLoss, gCe, gKl] = grads as [Tensor, Tensor, Tensor];
-      const coefCe = ceIdx.length ? add(mul(gLoss, tensor(lossCe)), mul(gCe, tensor(meanCe))) : null;
-      const coefKl = klIdx.length ? add(mul(gLoss, tensor(lossKl)), mul(gKl, tensor(meanKl))) : null;
-      let k = 0;
-      const scaled: Tensor[] = [];
-      const idx: number[] = [];
-      if (coefCe) {
-        scaled.push(mul(saved[k++]!, reshape(coefCe, [ceIdx.length, 1])));
-        idx.push(...ceIdx);
-      }
-      if (coefKl) {
-        scaled.push(mul(saved[k++]!, reshape(coefKl, [klIdx.length, 1])));
-        idx.push(...klIdx);
-      }
-      const dHidden = scaled.length
-        ? kernelOp('scatterAddRows', [scaled.length === 1 ? scaled[0]! : concat(scaled, 0), tensor(Int32Array.from(idx))], { numRows: n })[0]!
-        : zeros([n, h]);
-      let dWeight: Tensor | null = null;
-      if (headNeedsGrad) {
-        const hid = saved[k++]!;
-        const w = saved[k++]!;
-        const wb = saved[k++]!;
-        const hb = useBase ? saved[k++]! : null;
-        const targetsCe = ceIdx.length ? saved[k]! : null;
-        dWeight = headGrad(hid, hb, w, wb, ceIdx, klIdx, coefCe, coefKl, targetsCe, rowChunk, vocabParts);
-        if (dWeight.dtype !== weight.dtype) dWeight = cast(dWeight, weight.dtype);
-      }
-      const out: (Tensor | null)[] = [dHidden, dWeight, null];
-      if (useBase) out.push(null);
-      if (useBase && baseWeight !== weight) out.push(null);
-      if (useDist) out.push(null, null);
-      return out;
-    }),
+    (grads, saved) =>
+      tidy(() => {
+        const [gLoss, gCe, gKl] = grads as [Tensor, Tensor, Tensor];
+        const coefCe = ceIdx.length ? add(mul(gLoss, tensor(lossCe)), mul(gCe, tensor(meanCe))) : null;
+        const coefKl = klIdx.length ? add(mul(gLoss, tensor(lossKl)), mul(gKl, tensor(meanKl))) : null;
+        let k = 0;
+        const scaled: Tensor[] = [];
+        const idx: number[] = [];
+        if (coefCe) {
+          scaled.push(mul(saved[k++]!, reshape(coefCe, [ceIdx.length, 1])));
+          idx.push(...ceIdx);
+        }
+        if (coefKl) {
+          scaled.push(mul(saved[k++]!, reshape(coefKl, [klIdx.length, 1])));
+          idx.push(...klIdx);
+        }
+        const dHidden = scaled.length
+          ? kernelOp(
+              'scatterAddRows',
+              [scaled.length === 1 ? scaled[0]! : concat(scaled, 0), tensor(Int32Array.from(idx))],
+              { numRows: n },
+            )[0]!
+          : zeros([n, h]);
+        let dWeight: Tensor | null = null;
+        if (headNeedsGrad) {
+          const hid = saved[k++]!;
+          const w = saved[k++]!;
+          const wb = saved[k++]!;
+          const hb = useBase ? saved[k++]! : null;
+          const targetsCe = ceIdx.length ? saved[k]! : null;
+          dWeight = headGrad(hid, hb, w, wb, ceIdx, klIdx, coefCe, coefKl, targetsCe, rowChunk, vocabParts);
+          if (dWeight.dtype !== weight.dtype) dWeight = cast(dWeight, weight.dtype);
+        }
+        const out: (Tensor | null)[] = [dHidden, dWeight, null];
+        if (useBase) out.push(null);
+        if (useBase && baseWeight !== weight) out.push(null);
+        if (useDist) out.push(null, null);
+        return out;
+      }),
   );
 
   const targetsTensor = host ? tensor(plan.targets) : (options.targets as Tensor);
@@ -254,7 +275,14 @@ function targetRows(w: Tensor, ids: Tensor): Tensor {
   return rows.dtype === 'float32' ? rows : cast(rows, 'float32');
 }
 
-function ceGroup(hid: Tensor, w: Tensor, idx: Int32Array, targets: Tensor, rowChunk: number, vocabParts: ChunkRange[]): GroupResult {
+function ceGroup(
+  hid: Tensor,
+  w: Tensor,
+  idx: Int32Array,
+  targets: Tensor,
+  rowChunk: number,
+  vocabParts: ChunkRange[],
+): GroupResult {
   const values: Tensor[] = [];
   const grads: Tensor[] = [];
   for (const [r0, rows] of chunkRanges(idx.length, rowChunk)) {
@@ -387,7 +415,10 @@ function klGroup(
         if (st) dispose(st);
         st = next;
       }
-      return { value: reshape(add(st!.expect, sub(st!.sz.lse, st!.sb.lse)), [rows]), grad: sub(st!.sz.acc!, st!.sb.acc!) };
+      return {
+        value: reshape(add(st!.expect, sub(st!.sz.lse, st!.sb.lse)), [rows]),
+        grad: sub(st!.sz.acc!, st!.sb.acc!),
+      };
     });
     values.push(out.value);
     grads.push(out.grad);
@@ -450,7 +481,9 @@ function headGrad(
   for (const block of blocks) block.dispose();
   if (coefCe && targetsCe) {
     const x = gather(hid, tensor(ceIdx));
-    const [onehot] = kernelOp('scatterAddRows', [mul(x, reshape(coefCe, [ceIdx.length, 1])), targetsCe], { numRows: v });
+    const [onehot] = kernelOp('scatterAddRows', [mul(x, reshape(coefCe, [ceIdx.length, 1])), targetsCe], {
+      numRows: v,
+    });
     dW = sub(dW, onehot!);
   }
   return dW;

@@ -27,7 +27,12 @@ export {
   type StepMetrics,
   type EvalMetrics,
 } from './trainer/trainer.js';
-export { molTrainingConfig, MOL_TRAINING_DEFAULTS, MOL_LORA_DEFAULTS, type MolTrainingConfig } from './trainer/config.js';
+export {
+  molTrainingConfig,
+  MOL_TRAINING_DEFAULTS,
+  MOL_LORA_DEFAULTS,
+  type MolTrainingConfig,
+} from './trainer/config.js';
 export { makeMicroBatch, checkRow, type TrainingRow, type MicroBatch } from './trainer/batch.js';
 export { epochOrder, stepRows, stepsPerEpoch } from './trainer/data-order.js';
 export {

@@ -9,7 +9,19 @@ beforeAll(async () => {
   await setBackend('cpu');
 });
 
-const LABELS: TokenLabel[] = ['prompt', 'prompt', 'decision', 'decision', 'glue', 'feedback', 'feedback', 'decision', 'feedback', 'glue', 'decision'];
+const LABELS: TokenLabel[] = [
+  'prompt',
+  'prompt',
+  'decision',
+  'decision',
+  'glue',
+  'feedback',
+  'feedback',
+  'decision',
+  'feedback',
+  'glue',
+  'decision',
+];
 const N = LABELS.length;
 const V = 13;
 const TARGETS = [-100, -100, 3, 7, -100, 12, 0, 5, 9, -100, 1];
@@ -24,7 +36,8 @@ async function num(t: Tensor): Promise<number> {
 }
 
 describe('molLoss values', () => {
-  const cases: { mode: MolMode; eetb: boolean; normalization: Normalization; rowChunk: number; vocabChunk: number }[] = [];
+  const cases: { mode: MolMode; eetb: boolean; normalization: Normalization; rowChunk: number; vocabChunk: number }[] =
+    [];
   for (const mode of ['mol', 'ce', 'ce_nokl'] as MolMode[]) {
     for (const eetb of [false, true]) {
       for (const normalization of ['separate', 'token', 'sequence'] as Normalization[]) {
@@ -35,42 +48,45 @@ describe('molLoss values', () => {
   cases.push({ mode: 'mol', eetb: false, normalization: 'separate', rowChunk: 1024, vocabChunk: 8192 });
   cases.push({ mode: 'mol', eetb: false, normalization: 'separate', rowChunk: 1, vocabChunk: 1 });
 
-  it.each(cases)('$mode eetb=$eetb $normalization (rows/$rowChunk, vocab/$vocabChunk) equals the direct formula', async (c) => {
-    const ref = referenceMolLoss({
-      logits: z,
-      baseLogits: b,
-      targets: TARGETS,
-      labels: LABELS,
-      mode: c.mode,
-      excluded: c.eetb ? EMPTY_THINK : undefined,
-      normalization: c.normalization,
-      klWeight: 0.7,
-      sequenceIds: SEQ,
-    });
-    const out = tidy(() =>
-      molLoss({
-        logits: tensor(z),
-        baseLogits: tensor(b),
+  it.each(cases)(
+    '$mode eetb=$eetb $normalization (rows/$rowChunk, vocab/$vocabChunk) equals the direct formula',
+    async (c) => {
+      const ref = referenceMolLoss({
+        logits: z,
+        baseLogits: b,
         targets: TARGETS,
         labels: LABELS,
         mode: c.mode,
-        eetb: c.eetb,
-        emptyThink: EMPTY_THINK,
+        excluded: c.eetb ? EMPTY_THINK : undefined,
         normalization: c.normalization,
         klWeight: 0.7,
         sequenceIds: SEQ,
-        rowChunk: c.rowChunk,
-        vocabChunk: c.vocabChunk,
-      }),
-    );
-    expect(await num(out.loss)).toBeCloseTo(ref.loss, 5);
-    expect(await num(out.ce)).toBeCloseTo(ref.ce, 5);
-    expect(await num(out.kl)).toBeCloseTo(ref.kl, 5);
-    expect(out.counts.decision).toBe(ref.decision);
-    expect(out.counts.feedback).toBe(ref.feedback);
-    expect(out.counts.excluded).toBe(c.eetb ? 2 : 0);
-    if (c.mode !== 'mol') expect(await num(out.kl)).toBe(0);
-  });
+      });
+      const out = tidy(() =>
+        molLoss({
+          logits: tensor(z),
+          baseLogits: tensor(b),
+          targets: TARGETS,
+          labels: LABELS,
+          mode: c.mode,
+          eetb: c.eetb,
+          emptyThink: EMPTY_THINK,
+          normalization: c.normalization,
+          klWeight: 0.7,
+          sequenceIds: SEQ,
+          rowChunk: c.rowChunk,
+          vocabChunk: c.vocabChunk,
+        }),
+      );
+      expect(await num(out.loss)).toBeCloseTo(ref.loss, 5);
+      expect(await num(out.ce)).toBeCloseTo(ref.ce, 5);
+      expect(await num(out.kl)).toBeCloseTo(ref.kl, 5);
+      expect(out.counts.decision).toBe(ref.decision);
+      expect(out.counts.feedback).toBe(ref.feedback);
+      expect(out.counts.excluded).toBe(c.eetb ? 2 : 0);
+      if (c.mode !== 'mol') expect(await num(out.kl)).toBe(0);
+    },
+  );
 
   it('KL is zero when the trained and base logits agree, and CE ignores the base', async () => {
     const out = molLoss({ logits: tensor(z), baseLogits: tensor(z), targets: TARGETS, labels: LABELS });
@@ -81,7 +97,12 @@ describe('molLoss values', () => {
 
   it('takes int32 target tensors', async () => {
     const safe = TARGETS.map((t) => Math.max(t, 0));
-    const a = molLoss({ logits: tensor(z), baseLogits: tensor(b), targets: tensor(Int32Array.from(safe)), labels: LABELS });
+    const a = molLoss({
+      logits: tensor(z),
+      baseLogits: tensor(b),
+      targets: tensor(Int32Array.from(safe)),
+      labels: LABELS,
+    });
     const ref = referenceMolLoss({ logits: z, baseLogits: b, targets: safe, labels: LABELS });
     expect(await num(a.loss)).toBeCloseTo(ref.loss, 5);
   });
@@ -89,17 +110,27 @@ describe('molLoss values', () => {
   it('names what is wrong', () => {
     const bad = [...LABELS] as string[];
     bad[4] = 'tool';
-    expect(() => molLoss({ logits: tensor(z), baseLogits: tensor(b), targets: TARGETS, labels: bad as TokenLabel[] })).toThrow(
-      /labels\[4\] is "tool"/,
-    );
+    expect(() =>
+      molLoss({ logits: tensor(z), baseLogits: tensor(b), targets: TARGETS, labels: bad as TokenLabel[] }),
+    ).toThrow(/labels\[4\] is "tool"/);
     expect(() => molLoss({ logits: tensor(z), targets: TARGETS, labels: LABELS })).toThrow(/no baseLogits/);
     const t = [...TARGETS];
     t[5] = 99;
-    expect(() => molLoss({ logits: tensor(z), baseLogits: tensor(b), targets: t, labels: LABELS })).toThrow(/targets\[5\] = 99/);
-    expect(() => molLoss({ logits: tensor(z), baseLogits: tensor(b), targets: TARGETS, labels: LABELS, eetb: true })).toThrow(/emptyThink/);
-    expect(() => molLoss({ logits: tensor(z), baseLogits: tensor(b), targets: TARGETS, labels: LABELS, normalization: 'sequence' })).toThrow(
-      /sequenceIds/,
+    expect(() => molLoss({ logits: tensor(z), baseLogits: tensor(b), targets: t, labels: LABELS })).toThrow(
+      /targets\[5\] = 99/,
     );
+    expect(() =>
+      molLoss({ logits: tensor(z), baseLogits: tensor(b), targets: TARGETS, labels: LABELS, eetb: true }),
+    ).toThrow(/emptyThink/);
+    expect(() =>
+      molLoss({
+        logits: tensor(z),
+        baseLogits: tensor(b),
+        targets: TARGETS,
+        labels: LABELS,
+        normalization: 'sequence',
+      }),
+    ).toThrow(/sequenceIds/);
   });
 });
 
@@ -112,7 +143,17 @@ describe('molLoss gradients', () => {
     for (const mode of ['mol', 'ce'] as MolMode[]) {
       it(`${output} (${mode}) matches finite differences`, async () => {
         const r = await gradcheck(
-          (logits) => molLoss({ logits, baseLogits: tensor(bs), targets, labels: small.labels, mode, rowChunk: 4, vocabChunk: 3, normalization: 'token' })[output],
+          (logits) =>
+            molLoss({
+              logits,
+              baseLogits: tensor(bs),
+              targets,
+              labels: small.labels,
+              mode,
+              rowChunk: 4,
+              vocabChunk: 3,
+              normalization: 'token',
+            })[output],
           [tensor(zs, undefined, { requiresGrad: true })],
           { name: `molLoss.${output}` },
         );
@@ -179,7 +220,13 @@ describe('fusedMolLoss', () => {
       targets: tensor(Int32Array.from(targets.map((t) => Math.max(0, t)))),
       labels: LABELS,
     });
-    const b2 = fusedMolLoss({ hidden: tensor(hid), baseHidden: tensor(hidBase), lmHeadWeight: tensor(W), targets, labels: LABELS });
+    const b2 = fusedMolLoss({
+      hidden: tensor(hid),
+      baseHidden: tensor(hidBase),
+      lmHeadWeight: tensor(W),
+      targets,
+      labels: LABELS,
+    });
     expect(await num(a.loss)).toBeCloseTo(await num(b2.loss), 6);
   });
 
@@ -208,7 +255,16 @@ describe('fusedMolLoss', () => {
   it('kl with the base sharing the LM head (the LoRA case): gradients to hidden states match finite differences', async () => {
     const weight = tensor(W);
     const r = await gradcheck(
-      (hidden) => fusedMolLoss({ hidden, lmHeadWeight: weight, baseHidden: tensor(hidBase), targets, labels: LABELS, rowChunk: 3, vocabChunk: 5 }).kl,
+      (hidden) =>
+        fusedMolLoss({
+          hidden,
+          lmHeadWeight: weight,
+          baseHidden: tensor(hidBase),
+          targets,
+          labels: LABELS,
+          rowChunk: 3,
+          vocabChunk: 5,
+        }).kl,
       [tensor(hid, undefined, { requiresGrad: true })],
       { name: 'fusedMolLoss.kl shared head' },
     );

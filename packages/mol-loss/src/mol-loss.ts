@@ -35,7 +35,15 @@ import {
   checkChunkSize,
   chunkRanges,
 } from '@molrl/tensor';
-import { CE_ROW, KL_ROW, planRows, type LossCounts, type MolMode, type Normalization, type TokenLabel } from './row-plan.js';
+import {
+  CE_ROW,
+  KL_ROW,
+  planRows,
+  type LossCounts,
+  type MolMode,
+  type Normalization,
+  type TokenLabel,
+} from './row-plan.js';
 
 export interface MolLossChunking {
   /** Rows per chunk (default 1024). */
@@ -80,10 +88,15 @@ export const DEFAULT_ROW_CHUNK = 1024;
 export const DEFAULT_VOCAB_CHUNK = 8192;
 
 /** Host targets as an int32 array, or null when they are a device tensor. */
-export function hostTargets(where: string, targets: Tensor | ArrayLike<number>, rows: number): ArrayLike<number> | null {
+export function hostTargets(
+  where: string,
+  targets: Tensor | ArrayLike<number>,
+  rows: number,
+): ArrayLike<number> | null {
   if (targets instanceof Tensor) {
     if (targets.dtype !== 'int32') throw new Error(`${where}: targets must be an int32 tensor, got ${targets.dtype}`);
-    if (targets.rank !== 1 || targets.shape[0] !== rows) throw new Error(`${where}: targets have shape [${targets.shape.join(', ')}], expected [${rows}]`);
+    if (targets.rank !== 1 || targets.shape[0] !== rows)
+      throw new Error(`${where}: targets have shape [${targets.shape.join(', ')}], expected [${rows}]`);
     return null;
   }
   if (targets.length !== rows) throw new Error(`${where}: ${targets.length} targets for ${rows} rows`);
@@ -153,13 +166,36 @@ export function molLoss(options: MolLossOptions): MolLossResult {
             return { lseZ, lseB: reshape(lb, [rows]), expect: sum(mul(q, sub(bc, zc)), 1) };
           }),
         );
-        const lseZ = logSumExp(stack(perChunk.map((c) => c.lseZ), 1), 1);
+        const lseZ = logSumExp(
+          stack(
+            perChunk.map((c) => c.lseZ),
+            1,
+          ),
+          1,
+        );
         lseZParts.push(lseZ);
         if (withKl) {
-          const lbStack = stack(perChunk.map((c) => c.lseB!), 1);
+          const lbStack = stack(
+            perChunk.map((c) => c.lseB!),
+            1,
+          );
           const lseB = logSumExp(lbStack, 1);
           const weights = exp(sub(lbStack, reshape(lseB, [rows, 1])));
-          klParts.push(add(sum(mul(weights, stack(perChunk.map((c) => c.expect!), 1)), 1), sub(lseZ, lseB)));
+          klParts.push(
+            add(
+              sum(
+                mul(
+                  weights,
+                  stack(
+                    perChunk.map((c) => c.expect!),
+                    1,
+                  ),
+                ),
+                1,
+              ),
+              sub(lseZ, lseB),
+            ),
+          );
           lseBParts.push(lseB);
         } else {
           klParts.push(zeros([rows]));
@@ -176,41 +212,46 @@ export function molLoss(options: MolLossOptions): MolLossResult {
       const klMean = sum(mul(kl, tensor(plan.coefKl)));
       return [loss, ce, klMean];
     },
-    (grads, saved) => tidy(() => {
-      const [gLoss, gCe, gKl] = grads as [Tensor, Tensor, Tensor];
-      const [lseZ, lseB, z, targets, b] = saved as [Tensor, Tensor, Tensor, Tensor, Tensor | undefined];
-      // Per-row coefficient on (softmax(z) - onehot) and on (softmax(z) - softmax(b)).
-      const cCe = add(mul(gLoss, tensor(lossCe)), mul(gCe, tensor(plan.coefCe)));
-      const cKl = add(mul(gLoss, tensor(lossKl)), mul(gKl, tensor(plan.coefKl)));
-      const rowsOut: Tensor[] = [];
-      for (const [r0, rows] of rowParts) {
-        if (!anyTrained(plan.kind, r0, rows)) {
-          rowsOut.push(zeros([rows, v]));
-          continue;
+    (grads, saved) =>
+      tidy(() => {
+        const [gLoss, gCe, gKl] = grads as [Tensor, Tensor, Tensor];
+        const [lseZ, lseB, z, targets, b] = saved as [Tensor, Tensor, Tensor, Tensor, Tensor | undefined];
+        // Per-row coefficient on (softmax(z) - onehot) and on (softmax(z) - softmax(b)).
+        const cCe = add(mul(gLoss, tensor(lossCe)), mul(gCe, tensor(plan.coefCe)));
+        const cKl = add(mul(gLoss, tensor(lossKl)), mul(gKl, tensor(plan.coefKl)));
+        const rowsOut: Tensor[] = [];
+        for (const [r0, rows] of rowParts) {
+          if (!anyTrained(plan.kind, r0, rows)) {
+            rowsOut.push(zeros([rows, v]));
+            continue;
+          }
+          rowsOut.push(
+            tidy(() => {
+              const withKl = b !== undefined && anyOf(plan.kind, r0, rows, KL_ROW);
+              const ceR = reshape(slice(cCe, [r0], [rows]), [rows, 1]);
+              const klR = reshape(slice(cKl, [r0], [rows]), [rows, 1]);
+              const allR = add(ceR, klR);
+              const lz = reshape(slice(lseZ, [r0], [rows]), [rows, 1]);
+              const lb = withKl ? reshape(slice(lseB, [r0], [rows]), [rows, 1]) : null;
+              const cols = vocabParts.map(([c0, width]) =>
+                tidy(() => {
+                  const pz = exp(sub(slice(z, [r0, c0], [rows, width]), lz));
+                  const g = mul(pz, allR);
+                  return withKl ? sub(g, mul(exp(sub(slice(b!, [r0, c0], [rows, width]), lb!)), klR)) : g;
+                }),
+              );
+              const block = cols.length === 1 ? cols[0]! : concat(cols, 1);
+              if (!anyOf(plan.kind, r0, rows, CE_ROW)) return block;
+              const [onehot] = kernelOp('putAlongAxis', [reshape(ceR, [rows]), slice(targets, [r0], [rows])], {
+                size: v,
+              });
+              return sub(block, onehot!);
+            }),
+          );
         }
-        rowsOut.push(tidy(() => {
-        const withKl = b !== undefined && anyOf(plan.kind, r0, rows, KL_ROW);
-        const ceR = reshape(slice(cCe, [r0], [rows]), [rows, 1]);
-        const klR = reshape(slice(cKl, [r0], [rows]), [rows, 1]);
-        const allR = add(ceR, klR);
-        const lz = reshape(slice(lseZ, [r0], [rows]), [rows, 1]);
-        const lb = withKl ? reshape(slice(lseB, [r0], [rows]), [rows, 1]) : null;
-        const cols = vocabParts.map(([c0, width]) =>
-          tidy(() => {
-            const pz = exp(sub(slice(z, [r0, c0], [rows, width]), lz));
-            const g = mul(pz, allR);
-            return withKl ? sub(g, mul(exp(sub(slice(b!, [r0, c0], [rows, width]), lb!)), klR)) : g;
-          }),
-        );
-        const block = cols.length === 1 ? cols[0]! : concat(cols, 1);
-        if (!anyOf(plan.kind, r0, rows, CE_ROW)) return block;
-        const [onehot] = kernelOp('putAlongAxis', [reshape(ceR, [rows]), slice(targets, [r0], [rows])], { size: v });
-        return sub(block, onehot!);
-        }));
-      }
-      const grad = rowsOut.length === 1 ? rowsOut[0]! : concat(rowsOut, 0);
-      return useBase ? [grad, null, null] : [grad, null];
-    }),
+        const grad = rowsOut.length === 1 ? rowsOut[0]! : concat(rowsOut, 0);
+        return useBase ? [grad, null, null] : [grad, null];
+      }),
   );
 
   const targetsTensor = host ? tensor(plan.targets) : (options.targets as Tensor);

@@ -7,7 +7,10 @@ it('the README example runs and gives what it says', async () => {
   const logits = randn([4, 10], { seed: 1, requiresGrad: true });
   const baseLogits = randn([4, 10], { seed: 2 });
   const { loss, ce, kl, counts } = molLoss({
-    logits, baseLogits, targets: [3, -100, 7, 1], labels: ['decision', 'prompt', 'feedback', 'decision'],
+    logits,
+    baseLogits,
+    targets: [3, -100, 7, 1],
+    labels: ['decision', 'prompt', 'feedback', 'decision'],
   });
   loss.backward();
   expect(counts).toEqual({ decision: 2, feedback: 1, excluded: 0 });

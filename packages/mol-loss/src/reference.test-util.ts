@@ -24,7 +24,13 @@ function logSoftmax(row: number[]): number[] {
   return row.map((x) => x - lse);
 }
 
-export function referenceMolLoss(input: ReferenceInput): { loss: number; ce: number; kl: number; decision: number; feedback: number } {
+export function referenceMolLoss(input: ReferenceInput): {
+  loss: number;
+  ce: number;
+  kl: number;
+  decision: number;
+  feedback: number;
+} {
   const mode = input.mode ?? 'mol';
   const terms: { kind: 'ce' | 'kl'; value: number; seq: number }[] = [];
   let decision = 0;

@@ -100,11 +100,15 @@ export function planRows(
   }
   const normalization = options.normalization ?? 'separate';
   if (normalization !== 'separate' && normalization !== 'token' && normalization !== 'sequence') {
-    throw new Error(`${where}: normalization must be 'separate', 'token' or 'sequence', got ${JSON.stringify(normalization)}`);
+    throw new Error(
+      `${where}: normalization must be 'separate', 'token' or 'sequence', got ${JSON.stringify(normalization)}`,
+    );
   }
   const klWeight = options.klWeight ?? 1;
-  if (!Number.isFinite(klWeight) || klWeight < 0) throw new Error(`${where}: klWeight must be a finite number >= 0, got ${klWeight}`);
-  if (targets && targets.length !== n) throw new Error(`${where}: ${targets.length} targets for ${n} labels (one target per row)`);
+  if (!Number.isFinite(klWeight) || klWeight < 0)
+    throw new Error(`${where}: klWeight must be a finite number >= 0, got ${klWeight}`);
+  if (targets && targets.length !== n)
+    throw new Error(`${where}: ${targets.length} targets for ${n} labels (one target per row)`);
 
   let marks: ArrayLike<boolean | number> | null = null;
   if (options.eetb === true) {
@@ -123,7 +127,9 @@ export function planRows(
   for (let i = 0; i < n; i++) {
     const label = labels[i];
     if (!isLabel(label)) {
-      throw new Error(`${where}: labels[${i}] is ${JSON.stringify(label)}; expected 'prompt', 'decision', 'feedback' or 'glue'`);
+      throw new Error(
+        `${where}: labels[${i}] is ${JSON.stringify(label)}; expected 'prompt', 'decision', 'feedback' or 'glue'`,
+      );
     }
     if (label === 'prompt' || label === 'glue') continue;
     if (marks && marks[i]) {

@@ -11,6 +11,10 @@ if (existsSync(built)) {
   await import(pathToFileURL(built).href);
 } else {
   const source = join(root, 'src', 'cli-main.ts');
-  const result = spawnSync(process.execPath, ['--import', 'tsx', '--conditions=source', source, ...process.argv.slice(2)], { stdio: 'inherit' });
+  const result = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--conditions=source', source, ...process.argv.slice(2)],
+    { stdio: 'inherit' },
+  );
   process.exit(result.status ?? (result.signal === 'SIGINT' ? 130 : 1));
 }

@@ -51,7 +51,10 @@ const { values } = parseArgs({
 const CHECK_SEED = 900_000;
 
 /** pass@1 and mean reward of the model in `dir` on held-out one-step tasks, with the pipeline's sampling profile. */
-async function checkModel(dir: string, count: number): Promise<{ tasks: number; pass1: number; meanReward: number; noAnswer: number }> {
+async function checkModel(
+  dir: string,
+  count: number,
+): Promise<{ tasks: number; pass1: number; meanReward: number; noAnswer: number }> {
   const model = await Qwen3ForCausalLM.fromPretrained(dir);
   const tok = Tokenizer.fromFile(dir);
   const sandbox = await createSandbox({ workers: 2 });
@@ -62,11 +65,22 @@ async function checkModel(dir: string, count: number): Promise<{ tasks: number; 
       generator: modelGenerator(model, tok, { batchSize: e.batchSize, maxNewTokens: e.maxTokens }),
       suites: [
         codeAgentSuite(
-          tasks.map((t) => ({ id: t.id, prompt: oneStepMessages(t) as Array<{ role: 'system' | 'user'; content: string }>, groundTruth: t.answer })),
+          tasks.map((t) => ({
+            id: t.id,
+            prompt: oneStepMessages(t) as Array<{ role: 'system' | 'user'; content: string }>,
+            groundTruth: t.answer,
+          })),
           sandbox,
         ),
       ],
-      profile: { temperature: e.temperature, topP: e.topP, topK: e.topK, presencePenalty: e.presencePenalty, maxTokens: e.maxTokens, thinking: true },
+      profile: {
+        temperature: e.temperature,
+        topP: e.topP,
+        topK: e.topK,
+        presencePenalty: e.presencePenalty,
+        maxTokens: e.maxTokens,
+        thinking: true,
+      },
       batchSize: e.batchSize,
       concurrency: 1,
       seed: 0,
@@ -100,7 +114,8 @@ const BATCH = 8;
 const CORRECT_SHARE = 0.6;
 const inductionShare = Number(values.induction);
 const copyWarmup = Number(values['copy-warmup']);
-if (!(copyWarmup >= 0 && copyWarmup < steps)) throw new Error(`--copy-warmup must be in [0, --steps), got ${values['copy-warmup']}`);
+if (!(copyWarmup >= 0 && copyWarmup < steps))
+  throw new Error(`--copy-warmup must be in [0, --steps), got ${values['copy-warmup']}`);
 
 /**
  * A row of random token runs, each repeated once ([a b c ... a b c ...]), with the
@@ -137,7 +152,9 @@ function repeatedTokensRow(rowSeed: number, vocab: number): LmRow {
 const started = performance.now();
 
 // 1. Corpus.
-console.log(`corpus: ${taskCount} one-step answers, ${traceCount} agent traces (sandbox), ${extractionCount} extraction chats`);
+console.log(
+  `corpus: ${taskCount} one-step answers, ${traceCount} agent traces (sandbox), ${extractionCount} extraction chats`,
+);
 const rng = new Rng(seed);
 const oneStep = generateTasks(taskCount, 1000 + seed).map((task) => {
   const code = rng.next() < CORRECT_SHARE || task.mistakes.length === 0 ? task.solution : rng.pick(task.mistakes).code;
@@ -149,21 +166,32 @@ const extractions = generateTasks(extractionCount, 5000 + seed).map((task) => [
   { role: 'assistant', content: `solve(${task.args})` },
 ]);
 const traces = (await generateTraces({ count: traceCount, seed: 2000 + seed })).map((t) => compactTrace(t.messages));
-const rawText = [...oneStep, ...extractions, ...traces].map((messages) => messages.map((m) => `${m.role}\n${String(m.content)}`).join('\n'));
+const rawText = [...oneStep, ...extractions, ...traces].map((messages) =>
+  messages.map((m) => `${m.role}\n${String(m.content)}`).join('\n'),
+);
 
 // 2. Tokenizer.
-const trained = trainBpeTokenizer(rawText, { vocabSize, specialTokens: QWEN_STYLE_SPECIAL_TOKENS, eosToken: '<|im_end|>', padToken: '<|endoftext|>' });
+const trained = trainBpeTokenizer(rawText, {
+  vocabSize,
+  specialTokens: QWEN_STYLE_SPECIAL_TOKENS,
+  eosToken: '<|im_end|>',
+  padToken: '<|endoftext|>',
+});
 mkdirSync(outDir, { recursive: true });
 writeTokenizerFiles(outDir, trained);
 const tok = Tokenizer.fromFile(outDir);
 const imEnd = tok.tokenToId('<|im_end|>')!;
 const endOfText = tok.tokenToId('<|endoftext|>')!;
 const sequences = [
-  ...[...oneStep, ...extractions].map((m) => tok.encode(tok.applyChatTemplate(m as never), { addSpecialTokens: false })),
+  ...[...oneStep, ...extractions].map((m) =>
+    tok.encode(tok.applyChatTemplate(m as never), { addSpecialTokens: false }),
+  ),
   ...traces.map((m) => labelTrace(m as never, tok).ids),
 ];
 const tokens = sequences.reduce((a, s) => a + s.length, 0);
-console.log(`tokenizer: ${tok.vocabSize} entries; corpus ${sequences.length} sequences, ${tokens} tokens (${(tokens / sequences.length).toFixed(0)} per sequence)`);
+console.log(
+  `tokenizer: ${tok.vocabSize} entries; corpus ${sequences.length} sequences, ${tokens} tokens (${(tokens / sequences.length).toFixed(0)} per sequence)`,
+);
 
 // 3. Model.
 const config = qwen3Config({
@@ -186,7 +214,9 @@ const model = Qwen3ForCausalLM.fromWeights(config, randomWeights(config, { seed 
 model.requiresGrad(true).train();
 const params = [...model.namedParameters()];
 const nParams = params.reduce((a, [, p]) => a + p.size, 0);
-console.log(`model: Qwen3, ${config.num_hidden_layers} layers, hidden ${config.hidden_size}, ${nParams} parameters; ${steps} steps of ${BATCH} x ${ROW} tokens`);
+console.log(
+  `model: Qwen3, ${config.num_hidden_layers} layers, hidden ${config.hidden_size}, ${nParams} parameters; ${steps} steps of ${BATCH} x ${ROW} tokens`,
+);
 const optimizer = new AdamW(params, { lr: warmupCosine(3e-3, Math.ceil(steps * 0.05), steps), weightDecay: 0.1 });
 const order = new Rng(seed + 1).shuffle(sequences.map((_, i) => i));
 const textRows = packLmRows(
@@ -195,7 +225,9 @@ const textRows = packLmRows(
   endOfText,
 );
 const copyVocab = tok.vocabSize - QWEN_STYLE_SPECIAL_TOKENS.length;
-const copyRows = Array.from({ length: Math.round(textRows.length * inductionShare) }, (_, i) => repeatedTokensRow(seed * 1_000_003 + i, copyVocab));
+const copyRows = Array.from({ length: Math.round(textRows.length * inductionShare) }, (_, i) =>
+  repeatedTokensRow(seed * 1_000_003 + i, copyVocab),
+);
 const rowOrder = new Rng(seed + 2).shuffle([...textRows, ...copyRows].map((_, i) => i));
 const rows = rowOrder.map((i) => (i < textRows.length ? textRows[i]! : copyRows[i - textRows.length]!));
 console.log(
@@ -210,7 +242,9 @@ let lastLoss = Number.NaN;
 for (let step = 1; step <= steps; step++) {
   const batch =
     step <= copyWarmup
-      ? Array.from({ length: BATCH }, (_, b) => repeatedTokensRow(seed * 1_000_003 + 500_000 + (step - 1) * BATCH + b, copyVocab))
+      ? Array.from({ length: BATCH }, (_, b) =>
+          repeatedTokensRow(seed * 1_000_003 + 500_000 + (step - 1) * BATCH + b, copyVocab),
+        )
       : Array.from({ length: BATCH }, (_, b) => rows[((step - 1 - copyWarmup) * BATCH + b) % rows.length]!);
   const t0 = performance.now();
   const { logits } = await model.forward(
@@ -240,12 +274,26 @@ model.eval();
 await model.savePretrained(outDir);
 writeFileSync(
   join(outDir, 'generation_config.json'),
-  JSON.stringify({ bos_token_id: endOfText, eos_token_id: [imEnd, endOfText], pad_token_id: endOfText, do_sample: true, temperature: 0.6, top_p: 0.95, top_k: 20 }, null, 2) + '\n',
+  JSON.stringify(
+    {
+      bos_token_id: endOfText,
+      eos_token_id: [imEnd, endOfText],
+      pad_token_id: endOfText,
+      do_sample: true,
+      temperature: 0.6,
+      top_p: 0.95,
+      top_k: 20,
+    },
+    null,
+    2,
+  ) + '\n',
 );
 const minutes = (performance.now() - started) / 60000;
 console.log(`check: ${values['check-tasks']} held-out one-step tasks (seed ${CHECK_SEED})`);
 const check = await checkModel(outDir, Number(values['check-tasks']));
-console.log(`check: pass@1 ${(check.pass1 * 100).toFixed(1)}%, mean reward ${check.meanReward.toFixed(3)}, no answer ${(check.noAnswer * 100).toFixed(1)}%`);
+console.log(
+  `check: pass@1 ${(check.pass1 * 100).toFixed(1)}%, mean reward ${check.meanReward.toFixed(3)}, no answer ${(check.noAnswer * 100).toFixed(1)}%`,
+);
 writeFileSync(
   join(outDir, 'README.md'),
   `# The embedded default model

@@ -143,7 +143,10 @@ export async function runAblation(outDir: string, base: PipelineConfig, options:
     await evaluate(mol, ['base', 'mol']);
     add1('Base', seed, readReport(mol.run, 'base'));
     add1('+MoL', seed, readReport(mol.run, 'mol'));
-    for (const [row, mode] of [['+CE', 'ce'], ['+CE_NoKL', 'ce_nokl']] as const) {
+    for (const [row, mode] of [
+      ['+CE', 'ce'],
+      ['+CE_NoKL', 'ce_nokl'],
+    ] as const) {
       const v = await variant(mode, { mol: { mode } }, mol.run, ['data']);
       await phase(v, 'mol');
       await evaluate(v, ['mol']);
@@ -164,12 +167,18 @@ export async function runAblation(outDir: string, base: PipelineConfig, options:
     for (const step of steps) {
       const name = `dr_grpo-from-mol-${step}`;
       const last = step === base.mol.maxSteps;
-      const v = last ? await variant('dr_grpo', {}, mol.run, []) : await variant(name, { grpo: { lossType: 'dr_grpo', reward: 'multi-stage' } }, mol.run, ['data']);
+      const v = last
+        ? await variant('dr_grpo', {}, mol.run, [])
+        : await variant(name, { grpo: { lossType: 'dr_grpo', reward: 'multi-stage' } }, mol.run, ['data']);
       if (!last && !v.run.isDone('mol')) {
         const checkpoint = join(mol.run.molDir, `checkpoint-${step}`);
-        if (!existsSync(checkpoint)) throw new Error(`ablate: no MoL checkpoint at ${checkpoint} (choose steps that are multiples of mol.saveSteps)`);
+        if (!existsSync(checkpoint))
+          throw new Error(
+            `ablate: no MoL checkpoint at ${checkpoint} (choose steps that are multiples of mol.saveSteps)`,
+          );
         mkdirSync(v.run.adapterDir('mol'), { recursive: true });
-        for (const f of ['adapter_config.json', 'adapter_model.safetensors']) copyFileSync(join(checkpoint, f), join(v.run.adapterDir('mol'), f));
+        for (const f of ['adapter_config.json', 'adapter_model.safetensors'])
+          copyFileSync(join(checkpoint, f), join(v.run.adapterDir('mol'), f));
         v.run.markDone('mol', { seconds: 0, copiedFrom: checkpoint });
       }
       if (!last) await phase(v, 'grpo');
@@ -178,15 +187,27 @@ export async function runAblation(outDir: string, base: PipelineConfig, options:
     }
   }
 
-  const figureSeries = Object.entries(figure).map(([step, cells]) => ({ step: Number(step), ...meanStd(cells.map((c) => c.value)) }));
+  const figureSeries = Object.entries(figure).map(([step, cells]) => ({
+    step: Number(step),
+    ...meanStd(cells.map((c) => c.value)),
+  }));
   mkdirSync(root.path('plots'), { recursive: true });
   writeFileAtomicSync(
     root.path('plots', 'mol-checkpoint-vs-rl-reward.svg'),
-    lineChartSvg([{ name: 'final GRPO reward', points: figureSeries.map((p) => [p.step, p.mean]), band: figureSeries.map((p) => [p.step, p.mean - p.std, p.mean + p.std]) }], {
-      title: 'MoL checkpoint vs later RL reward (Dr.GRPO)',
-      xLabel: 'MoL step the GRPO run started from',
-      yLabel: 'mean reward, last quarter of GRPO',
-    }),
+    lineChartSvg(
+      [
+        {
+          name: 'final GRPO reward',
+          points: figureSeries.map((p) => [p.step, p.mean]),
+          band: figureSeries.map((p) => [p.step, p.mean - p.std, p.mean + p.std]),
+        },
+      ],
+      {
+        title: 'MoL checkpoint vs later RL reward (Dr.GRPO)',
+        xLabel: 'MoL step the GRPO run started from',
+        yLabel: 'mean reward, last quarter of GRPO',
+      },
+    ),
   );
   const md = [
     '# molrl ablate',
@@ -197,15 +218,21 @@ export async function runAblation(outDir: string, base: PipelineConfig, options:
     '',
     '| Model | CodeAgent-Test pass@1 | CodeAgent-Test mean reward | MATH-500 pass@1 |',
     '|---|---:|---:|---:|',
-    ...Object.entries(table1).map(([row, r]) => `| ${row} | ${formatCells(r.code, true)} | ${formatCells(r.reward, false)} | ${formatCells(r.math, true)} |`),
+    ...Object.entries(table1).map(
+      ([row, r]) =>
+        `| ${row} | ${formatCells(r.code, true)} | ${formatCells(r.reward, false)} | ${formatCells(r.math, true)} |`,
+    ),
     '',
     '## Table 2 and 3: GRPO vs Dr.GRPO, multi-stage vs binary reward',
     '',
     '| Model | CodeAgent-Test pass@1 | CodeAgent-Test mean reward | final training reward |',
     '|---|---:|---:|---:|',
-    ...Object.entries(table2).map(([row, r]) => `| ${row} | ${formatCells(r.code, true)} | ${formatCells(r.reward, false)} | ${formatCells(r.train, false)} |`),
+    ...Object.entries(table2).map(
+      ([row, r]) =>
+        `| ${row} | ${formatCells(r.code, true)} | ${formatCells(r.reward, false)} | ${formatCells(r.train, false)} |`,
+    ),
     '',
-    'The training reward is each run\'s own reward (the binary run\'s is 0/1, so compare its pass@1 and evaluation reward, which are scored alike for every row).',
+    "The training reward is each run's own reward (the binary run's is 0/1, so compare its pass@1 and evaluation reward, which are scored alike for every row).",
     '',
     '## Figure: MoL checkpoints vs later RL reward',
     '',

@@ -50,7 +50,8 @@ function buildConfig(values: Record<string, unknown>): PipelineConfig | null {
   if (typeof values.model === 'string') overrides.push({ model: values.model });
   if (typeof values.seed === 'string') {
     const seed = Number(values.seed);
-    if (!Number.isInteger(seed) || seed < 0) throw new ConfigError(`--seed: expected an integer >= 0, got '${values.seed}'`);
+    if (!Number.isInteger(seed) || seed < 0)
+      throw new ConfigError(`--seed: expected an integer >= 0, got '${values.seed}'`);
     overrides.push({ seed });
   }
   const sets = (values.set as string[] | undefined) ?? [];
@@ -60,7 +61,10 @@ function buildConfig(values: Record<string, unknown>): PipelineConfig | null {
   return resolveConfig({ ...(file ? { file } : {}), overrides });
 }
 
-export async function main(argv: string[], log: (line: string) => void = (l) => process.stderr.write(l + '\n')): Promise<CliResult> {
+export async function main(
+  argv: string[],
+  log: (line: string) => void = (l) => process.stderr.write(l + '\n'),
+): Promise<CliResult> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -82,13 +86,15 @@ export async function main(argv: string[], log: (line: string) => void = (l) => 
     return { code: command || values.help ? 0 : 2 };
   }
   const progress = (values.progress ?? 'auto') as ProgressMode;
-  if (!['auto', 'bar', 'lines', 'silent'].includes(progress)) throw new ConfigError(`--progress: expected auto, bar, lines or silent, got '${progress}'`);
+  if (!['auto', 'bar', 'lines', 'silent'].includes(progress))
+    throw new ConfigError(`--progress: expected auto, bar, lines or silent, got '${progress}'`);
   const given = buildConfig(values);
 
   if (command === 'ablate') {
     const seeds = (values.seeds ?? '0,1,2').split(',').map((s) => {
       const n = Number(s);
-      if (!Number.isInteger(n) || n < 0) throw new ConfigError(`--seeds: expected integers >= 0 separated by commas, got '${values.seeds}'`);
+      if (!Number.isInteger(n) || n < 0)
+        throw new ConfigError(`--seeds: expected integers >= 0 separated by commas, got '${values.seeds}'`);
       return n;
     });
     const out = values.out ?? newRunDir('runs').replace(/(\d{8}-\d{6})/, 'ablate-$1');
@@ -126,7 +132,9 @@ export async function cli(argv = process.argv.slice(2)): Promise<void> {
   process.on('SIGINT', () => {
     if (interrupted) process.exit(130);
     interrupted = true;
-    process.stderr.write('\ninterrupted: every phase resumes from its last checkpoint; run the same command with the same --out to go on\n');
+    process.stderr.write(
+      '\ninterrupted: every phase resumes from its last checkpoint; run the same command with the same --out to go on\n',
+    );
     process.exit(130);
   });
   try {

@@ -15,17 +15,25 @@ describe('config', () => {
     bad.mol!.mode = 'sft';
     bad.grpo!.numGenerations = 1.5;
     bad.eval!.topP = 0;
-    expect(() => validateConfig(bad, 'x.json')).toThrow(/x\.json: mol\.mode must be one of 'mol', 'ce', 'ce_nokl', got "sft"; grpo\.numGenerations must be an integer >= 2, got 1\.5; eval\.topP must be a number > 0 and <= 1, got 0/);
+    expect(() => validateConfig(bad, 'x.json')).toThrow(
+      /x\.json: mol\.mode must be one of 'mol', 'ce', 'ce_nokl', got "sft"; grpo\.numGenerations must be an integer >= 2, got 1\.5; eval\.topP must be a number > 0 and <= 1, got 0/,
+    );
   });
 
   it('rejects unknown fields and sections', () => {
-    expect(() => resolveConfig({ overrides: [{ mol: { learningrate: 1 } }] })).toThrow(/mol\.learningrate is not a known field/);
+    expect(() => resolveConfig({ overrides: [{ mol: { learningrate: 1 } }] })).toThrow(
+      /mol\.learningrate is not a known field/,
+    );
     expect(() => resolveConfig({ overrides: [{ optimiser: {} }] })).toThrow(/optimiser is not a known field/);
   });
 
   it('checks fields against each other', () => {
-    expect(() => resolveConfig({ overrides: [{ grpo: { numGenerations: 3 } }] })).toThrow(/grpo\.globalBatchSize must be a multiple of grpo\.numGenerations \(3\), got 16/);
-    expect(() => resolveConfig({ overrides: [{ data: { traces: 4, validation: 4 } }] })).toThrow(/data\.validation must be below data\.traces/);
+    expect(() => resolveConfig({ overrides: [{ grpo: { numGenerations: 3 } }] })).toThrow(
+      /grpo\.globalBatchSize must be a multiple of grpo\.numGenerations \(3\), got 16/,
+    );
+    expect(() => resolveConfig({ overrides: [{ data: { traces: 4, validation: 4 } }] })).toThrow(
+      /data\.validation must be below data\.traces/,
+    );
   });
 
   it('a file overrides the defaults and flags override the file; errors name the file', () => {
@@ -33,16 +41,28 @@ describe('config', () => {
     const file = join(dir, 'run.json');
     writeFileSync(file, JSON.stringify({ seed: 3, grpo: { maxSteps: 2, lossType: 'grpo' } }));
     const c = resolveConfig({ file, overrides: [parseAssignments(['grpo.maxSteps=5', 'mol.mode=ce'])] });
-    expect([c.seed, c.grpo.maxSteps, c.grpo.lossType, c.mol.mode, c.grpo.numGenerations]).toEqual([3, 5, 'grpo', 'ce', DEFAULT_CONFIG.grpo.numGenerations]);
+    expect([c.seed, c.grpo.maxSteps, c.grpo.lossType, c.mol.mode, c.grpo.numGenerations]).toEqual([
+      3,
+      5,
+      'grpo',
+      'ce',
+      DEFAULT_CONFIG.grpo.numGenerations,
+    ]);
     writeFileSync(file, JSON.stringify({ grpo: { temperature: -1 } }));
-    expect(() => resolveConfig({ file })).toThrow(new RegExp(`${file.replace(/[.]/g, '\\.')}: grpo\\.temperature must be a number >= 0`));
+    expect(() => resolveConfig({ file })).toThrow(
+      new RegExp(`${file.replace(/[.]/g, '\\.')}: grpo\\.temperature must be a number >= 0`),
+    );
     writeFileSync(file, '{ "seed": ');
     expect(() => resolveConfig({ file })).toThrow(ConfigError);
     expect(() => resolveConfig({ file: join(dir, 'missing.json') })).toThrow(/no such config file/);
   });
 
   it('parses --set values as JSON when they are, as strings otherwise', () => {
-    expect(parseAssignments(['a.b=1', 'a.c=true', 'd=hello', 'e.f="2"'])).toEqual({ a: { b: 1, c: true }, d: 'hello', e: { f: '2' } });
+    expect(parseAssignments(['a.b=1', 'a.c=true', 'd=hello', 'e.f="2"'])).toEqual({
+      a: { b: 1, c: true },
+      d: 'hello',
+      e: { f: '2' },
+    });
     expect(() => parseAssignments(['novalue'])).toThrow(/expected section\.field=value/);
   });
 });

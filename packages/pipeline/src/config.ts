@@ -71,7 +71,16 @@ export const DEFAULT_CONFIG: PipelineConfig = {
   seed: 0,
   data: { traces: 48, validation: 8, maxSteps: 4, maxTokens: 768, grpoTasks: 64, evalTasks: 40, mathProblems: 8 },
   lora: { r: 8, alpha: 16, dropout: 0.05 },
-  mol: { mode: 'mol', eetb: false, learningRate: 2e-3, maxSteps: 24, microBatchSize: 2, globalBatchSize: 4, saveSteps: 4, evalSteps: 8 },
+  mol: {
+    mode: 'mol',
+    eetb: false,
+    learningRate: 2e-3,
+    maxSteps: 24,
+    microBatchSize: 2,
+    globalBatchSize: 4,
+    saveSteps: 4,
+    evalSteps: 8,
+  },
   grpo: {
     lossType: 'dr_grpo',
     reward: 'multi-stage',
@@ -93,17 +102,35 @@ export class ConfigError extends Error {
 }
 
 type Check = (value: unknown) => string | null;
-const int = (min: number): Check => (v) => (Number.isInteger(v) && (v as number) >= min ? null : `must be an integer >= ${min}`);
-const num = (min: number, max = Infinity, openMin = false): Check => (v) =>
-  typeof v === 'number' && Number.isFinite(v) && (openMin ? v > min : v >= min) && v <= max ? null : `must be a number ${openMin ? '>' : '>='} ${min}${max < Infinity ? ` and <= ${max}` : ''}`;
-const oneOf = (...options: string[]): Check => (v) => (options.includes(v as string) ? null : `must be one of ${options.map((o) => `'${o}'`).join(', ')}`);
+const int =
+  (min: number): Check =>
+  (v) =>
+    Number.isInteger(v) && (v as number) >= min ? null : `must be an integer >= ${min}`;
+const num =
+  (min: number, max = Infinity, openMin = false): Check =>
+  (v) =>
+    typeof v === 'number' && Number.isFinite(v) && (openMin ? v > min : v >= min) && v <= max
+      ? null
+      : `must be a number ${openMin ? '>' : '>='} ${min}${max < Infinity ? ` and <= ${max}` : ''}`;
+const oneOf =
+  (...options: string[]): Check =>
+  (v) =>
+    options.includes(v as string) ? null : `must be one of ${options.map((o) => `'${o}'`).join(', ')}`;
 const bool: Check = (v) => (typeof v === 'boolean' ? null : 'must be true or false');
 const str: Check = (v) => (typeof v === 'string' && v.length > 0 ? null : 'must be a non-empty string');
 
 const SCHEMA: Record<string, Check | Record<string, Check>> = {
   model: str,
   seed: int(0),
-  data: { traces: int(2), validation: int(0), maxSteps: int(1), maxTokens: int(16), grpoTasks: int(1), evalTasks: int(1), mathProblems: int(0) },
+  data: {
+    traces: int(2),
+    validation: int(0),
+    maxSteps: int(1),
+    maxTokens: int(16),
+    grpoTasks: int(1),
+    evalTasks: int(1),
+    mathProblems: int(0),
+  },
   lora: { r: int(1), alpha: num(0, Infinity, true), dropout: num(0, 0.99) },
   mol: {
     mode: oneOf('mol', 'ce', 'ce_nokl'),
@@ -128,7 +155,15 @@ const SCHEMA: Record<string, Check | Record<string, Check>> = {
     beta: num(0),
     saveSteps: int(0),
   },
-  eval: { samples: int(1), maxTokens: int(1), temperature: num(0), topP: num(0, 1, true), topK: int(0), presencePenalty: num(-2, 2), batchSize: int(1) },
+  eval: {
+    samples: int(1),
+    maxTokens: int(1),
+    temperature: num(0),
+    topP: num(0, 1, true),
+    topK: int(0),
+    presencePenalty: num(-2, 2),
+    batchSize: int(1),
+  },
 };
 
 /** Check a whole config; the error names every bad field (`where`: the file or "flags"). */
@@ -152,15 +187,26 @@ export function validateConfig(config: unknown, where = 'config'): PipelineConfi
       const why = check(v);
       if (why) problems.push(`${key}.${field} ${why}, got ${JSON.stringify(v)}`);
     }
-    for (const field of Object.keys(section)) if (!(field in rule)) problems.push(`${key}.${field} is not a known field`);
+    for (const field of Object.keys(section))
+      if (!(field in rule)) problems.push(`${key}.${field} is not a known field`);
   }
   for (const key of Object.keys(c)) if (!(key in SCHEMA)) problems.push(`${key} is not a known field`);
   const typed = c as unknown as PipelineConfig;
   if (!problems.length) {
-    if (typed.data.validation >= typed.data.traces) problems.push(`data.validation must be below data.traces (${typed.data.traces}), got ${typed.data.validation}`);
-    if (typed.mol.globalBatchSize % typed.mol.microBatchSize) problems.push(`mol.globalBatchSize must be a multiple of mol.microBatchSize (${typed.mol.microBatchSize}), got ${typed.mol.globalBatchSize}`);
-    if (typed.grpo.globalBatchSize % typed.grpo.numGenerations) problems.push(`grpo.globalBatchSize must be a multiple of grpo.numGenerations (${typed.grpo.numGenerations}), got ${typed.grpo.globalBatchSize}`);
-    if (typed.grpo.globalBatchSize % typed.grpo.microBatchSize) problems.push(`grpo.globalBatchSize must be a multiple of grpo.microBatchSize (${typed.grpo.microBatchSize}), got ${typed.grpo.globalBatchSize}`);
+    if (typed.data.validation >= typed.data.traces)
+      problems.push(`data.validation must be below data.traces (${typed.data.traces}), got ${typed.data.validation}`);
+    if (typed.mol.globalBatchSize % typed.mol.microBatchSize)
+      problems.push(
+        `mol.globalBatchSize must be a multiple of mol.microBatchSize (${typed.mol.microBatchSize}), got ${typed.mol.globalBatchSize}`,
+      );
+    if (typed.grpo.globalBatchSize % typed.grpo.numGenerations)
+      problems.push(
+        `grpo.globalBatchSize must be a multiple of grpo.numGenerations (${typed.grpo.numGenerations}), got ${typed.grpo.globalBatchSize}`,
+      );
+    if (typed.grpo.globalBatchSize % typed.grpo.microBatchSize)
+      problems.push(
+        `grpo.globalBatchSize must be a multiple of grpo.microBatchSize (${typed.grpo.microBatchSize}), got ${typed.grpo.globalBatchSize}`,
+      );
   }
   if (problems.length) throw new ConfigError(`${where}: ${problems.join('; ')}`);
   return typed;

@@ -1,4 +1,14 @@
-export { DEFAULT_CONFIG, DEFAULT_MODEL_DIR, ConfigError, validateConfig, resolveConfig, mergeConfig, parseAssignments, readConfigFile, type PipelineConfig } from './config.js';
+export {
+  DEFAULT_CONFIG,
+  DEFAULT_MODEL_DIR,
+  ConfigError,
+  validateConfig,
+  resolveConfig,
+  mergeConfig,
+  parseAssignments,
+  readConfigFile,
+  type PipelineConfig,
+} from './config.js';
 export { RunFolder, PHASES, newRunDir, type Phase, type RunState, type PhaseRecord } from './run-folder.js';
 export { openRun, runPhase, runPipeline, type PhaseOptions } from './pipeline.js';
 export { runData, type DataManifest, type TaskRecord, type TraceRecord } from './phases/data.js';
@@ -9,6 +19,12 @@ export { loadBase, loadStage, loadTokenizer, textCodec, type Stage, type LoadedM
 export { writeRunReport, evaluationTable } from './report/run-report.js';
 export { lineChartSvg, ticks, type Series, type LineChartOptions } from './report/line-chart.js';
 export { runAblation, meanStd, formatCells, finalReward, type AblationOptions } from './ablate.js';
-export { COMPACT_AGENT_SYSTEM_PROMPT, oneStepMessages, oneStepAnswer, withCompactSystemPrompt, compactTrace } from './env-text.js';
+export {
+  COMPACT_AGENT_SYSTEM_PROMPT,
+  oneStepMessages,
+  oneStepAnswer,
+  withCompactSystemPrompt,
+  compactTrace,
+} from './env-text.js';
 export { packLmRows, type LmRow } from './pack-text.js';
 export { main, cli, USAGE } from './cli.js';

@@ -12,7 +12,8 @@ export interface LmRow {
 }
 
 export function packLmRows(sequences: readonly number[][], rowLength: number, padId: number): LmRow[] {
-  if (!Number.isInteger(rowLength) || rowLength < 2) throw new RangeError(`packLmRows: rowLength must be an integer >= 2, got ${rowLength}`);
+  if (!Number.isInteger(rowLength) || rowLength < 2)
+    throw new RangeError(`packLmRows: rowLength must be an integer >= 2, got ${rowLength}`);
   const rows: LmRow[] = [];
   let ids: number[] = [];
   let pos: number[] = [];

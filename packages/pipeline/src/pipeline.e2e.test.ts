@@ -25,7 +25,11 @@ const TINY = {
 function runUntil(args: string[], ready: () => boolean): Promise<number | null> {
   return new Promise((resolve, reject) => {
     // The TypeScript source (not bin/, which prefers a possibly stale dist/).
-    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', join(root, 'src', 'cli-main.ts'), ...args], { stdio: ['ignore', 'ignore', 'pipe'], cwd: root });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--conditions=source', join(root, 'src', 'cli-main.ts'), ...args],
+      { stdio: ['ignore', 'ignore', 'pipe'], cwd: root },
+    );
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const timer = setInterval(() => {
@@ -98,6 +102,10 @@ describe('molrl run (miniature)', () => {
     expect(report).toMatch(/\| \+MoL\+GRPO \|/);
     const final = JSON.parse(readFileSync(join(out, 'state.json'), 'utf8'));
     expect(Object.keys(final.phases)).toEqual(['data', 'mol', 'grpo', 'eval']);
-    expect(JSON.parse(readFileSync(join(out, 'eval', 'grpo', 'report.json'), 'utf8')).results.map((r: { suite: string }) => r.suite)).toEqual(['CodeAgent-Test', 'MATH-500']);
+    expect(
+      JSON.parse(readFileSync(join(out, 'eval', 'grpo', 'report.json'), 'utf8')).results.map(
+        (r: { suite: string }) => r.suite,
+      ),
+    ).toEqual(['CodeAgent-Test', 'MATH-500']);
   });
 });

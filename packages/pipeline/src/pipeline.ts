@@ -38,23 +38,33 @@ export function openRun(dir: string, config: PipelineConfig | null): { run: RunF
     const diff: string[] = [];
     const walk = (a: unknown, b: unknown, path: string) => {
       if (a && b && typeof a === 'object' && typeof b === 'object') {
-        for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) walk((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], path ? `${path}.${k}` : k);
-      } else if (!isDeepStrictEqual(a, b)) diff.push(`${path} (run: ${JSON.stringify(a)}, given: ${JSON.stringify(b)})`);
+        for (const k of new Set([...Object.keys(a), ...Object.keys(b)]))
+          walk((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], path ? `${path}.${k}` : k);
+      } else if (!isDeepStrictEqual(a, b))
+        diff.push(`${path} (run: ${JSON.stringify(a)}, given: ${JSON.stringify(b)})`);
     };
     walk(existing, config, '');
-    throw new ConfigError(`${run.configFile}: this run was made with another configuration: ${diff.join('; ')}. Resume it without those options, or use a new --out folder.`);
+    throw new ConfigError(
+      `${run.configFile}: this run was made with another configuration: ${diff.join('; ')}. Resume it without those options, or use a new --out folder.`,
+    );
   }
   return { run, config: existing };
 }
 
-export async function runPhase(run: RunFolder, config: PipelineConfig, phase: Phase, options: PhaseOptions = {}): Promise<void> {
+export async function runPhase(
+  run: RunFolder,
+  config: PipelineConfig,
+  phase: Phase,
+  options: PhaseOptions = {},
+): Promise<void> {
   const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
   if (run.isDone(phase) && !options.force) {
     log(`${phase}: done already (${run.dir}/state.json)`);
     return;
   }
   // eval needs only the data: it evaluates whichever stages have adapters.
-  const needs: Phase[] = phase === 'mol' ? ['data'] : phase === 'grpo' ? ['data', 'mol'] : phase === 'eval' ? ['data'] : [];
+  const needs: Phase[] =
+    phase === 'mol' ? ['data'] : phase === 'grpo' ? ['data', 'mol'] : phase === 'eval' ? ['data'] : [];
   for (const before of needs) run.requireDone(before, phase);
   if (options.force) run.invalidateFrom(phase);
   await setBackend('cpu');
@@ -65,7 +75,10 @@ export async function runPhase(run: RunFolder, config: PipelineConfig, phase: Ph
   else if (phase === 'mol') record = { ...(await runMol(run, config, options.progress)) };
   else if (phase === 'grpo') record = { ...(await runGrpo(run, config, options.progress)) };
   else {
-    const reports = await runEval(run, config, { progress: options.progress ?? 'auto', ...(options.signal ? { signal: options.signal } : {}) });
+    const reports = await runEval(run, config, {
+      progress: options.progress ?? 'auto',
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     record = { stages: Object.keys(reports) };
   }
   const seconds = (performance.now() - started) / 1000;

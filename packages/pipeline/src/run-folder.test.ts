@@ -29,7 +29,9 @@ describe('run folder', () => {
     const dir = join(tmp(), 'r');
     openRun(dir, structuredClone(DEFAULT_CONFIG));
     expect(openRun(dir, null).config).toEqual(DEFAULT_CONFIG);
-    expect(() => openRun(dir, resolveConfig({ overrides: [{ grpo: { maxSteps: 2 } }] }))).toThrow(new RegExp(`another configuration: grpo\\.maxSteps \\(run: ${DEFAULT_CONFIG.grpo.maxSteps}, given: 2\\)`));
+    expect(() => openRun(dir, resolveConfig({ overrides: [{ grpo: { maxSteps: 2 } }] }))).toThrow(
+      new RegExp(`another configuration: grpo\\.maxSteps \\(run: ${DEFAULT_CONFIG.grpo.maxSteps}, given: 2\\)`),
+    );
     expect(() => openRun(join(tmp(), 'none'), null)).toThrow(/no run here/);
     expect(() => new RunFolder(join(tmp(), 'none')).readConfig()).toThrow(/molrl run --out/);
   });

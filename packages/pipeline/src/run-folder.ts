@@ -67,7 +67,10 @@ export class RunFolder {
   }
 
   readConfig(): PipelineConfig {
-    if (!this.exists()) throw new ConfigError(`${this.configFile}: no run here (run \`molrl run --out ${this.dir}\` or \`molrl data --out ${this.dir}\` first)`);
+    if (!this.exists())
+      throw new ConfigError(
+        `${this.configFile}: no run here (run \`molrl run --out ${this.dir}\` or \`molrl data --out ${this.dir}\` first)`,
+      );
     return validateConfig(JSON.parse(readFileSync(this.configFile, 'utf8')), this.configFile);
   }
 
@@ -99,7 +102,10 @@ export class RunFolder {
   }
 
   requireDone(phase: Phase, by: Phase): void {
-    if (!this.isDone(phase)) throw new Error(`${by}: phase '${phase}' has not finished in ${this.dir} (run \`molrl ${phase} --out ${this.dir}\` first)`);
+    if (!this.isDone(phase))
+      throw new Error(
+        `${by}: phase '${phase}' has not finished in ${this.dir} (run \`molrl ${phase} --out ${this.dir}\` first)`,
+      );
   }
 }
 

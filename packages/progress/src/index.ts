@@ -1,3 +1,10 @@
 export { formatDuration, startProgress, type Progress, type ProgressOptions } from './progress.js';
-export { MetricsWriter, readMetrics, truncateMetrics, truncateMetricsFile, type MetricRecord, type MetricValue } from './metrics.js';
+export {
+  MetricsWriter,
+  readMetrics,
+  truncateMetrics,
+  truncateMetricsFile,
+  type MetricRecord,
+  type MetricValue,
+} from './metrics.js';
 export { writeFileAtomic, writeFileAtomicSync } from './atomic.js';

@@ -10,8 +10,12 @@ describe('resolveLimits', () => {
 
   it('names the bad option', () => {
     expect(() => resolveLimits(DEFAULT_LIMITS, { timeoutMs: -1 }, 'limits')).toThrow(/`limits\.timeoutMs`.*got -1/);
-    expect(() => resolveLimits(DEFAULT_LIMITS, { memoryMb: 2 }, 'request.limits')).toThrow(/`request\.limits\.memoryMb`/);
-    expect(() => resolveLimits(DEFAULT_LIMITS, { timeout: 5 } as never, 'limits')).toThrow(/`limits\.timeout`: unknown limit/);
+    expect(() => resolveLimits(DEFAULT_LIMITS, { memoryMb: 2 }, 'request.limits')).toThrow(
+      /`request\.limits\.memoryMb`/,
+    );
+    expect(() => resolveLimits(DEFAULT_LIMITS, { timeout: 5 } as never, 'limits')).toThrow(
+      /`limits\.timeout`: unknown limit/,
+    );
     expect(() => resolveLimits(DEFAULT_LIMITS, 'fast' as never, 'limits')).toThrow(SandboxConfigError);
   });
 });

@@ -14,28 +14,55 @@ afterAll(async () => {
 
 describe('JavaScript runs', () => {
   it('captures console output and final_answer', async () => {
-    const r = await sandbox.run({ language: 'javascript', code: "console.log('a', 1, [1, 2], { k: 'v' }); console.error('oops'); final_answer(6 * 7)" });
-    expect(r).toMatchObject({ status: 'ok', stdout: 'a 1 [ 1, 2 ] { k: "v" }\n', stderr: 'oops\n', result: 42, resultText: '42', finalAnswer: true });
+    const r = await sandbox.run({
+      language: 'javascript',
+      code: "console.log('a', 1, [1, 2], { k: 'v' }); console.error('oops'); final_answer(6 * 7)",
+    });
+    expect(r).toMatchObject({
+      status: 'ok',
+      stdout: 'a 1 [ 1, 2 ] { k: "v" }\n',
+      stderr: 'oops\n',
+      result: 42,
+      resultText: '42',
+      finalAnswer: true,
+    });
     expect(r.ms).toBeGreaterThan(0);
   });
 
   it('reads a named top-level variable, let or var', async () => {
-    expect((await sandbox.run({ language: 'javascript', code: 'let total = 2 + 3', resultVariable: 'total' })).result).toBe(5);
+    expect(
+      (await sandbox.run({ language: 'javascript', code: 'let total = 2 + 3', resultVariable: 'total' })).result,
+    ).toBe(5);
     expect((await sandbox.run({ language: 'javascript', code: 'var t = "x"', resultVariable: 't' })).result).toBe('x');
     const missing = await sandbox.run({ language: 'javascript', code: 'let y = 1', resultVariable: 'nope' });
     expect(missing).toMatchObject({ status: 'ok', result: null, resultText: null });
   });
 
   it('converts results to JSON data', async () => {
-    const r = await sandbox.run({ language: 'javascript', code: 'final_answer({ big: 2n ** 70n, nan: NaN, list: [1, "two", null], nested: { ok: true } })' });
-    expect(r.result).toEqual({ big: '1180591620717411303424', nan: 'NaN', list: [1, 'two', null], nested: { ok: true } });
+    const r = await sandbox.run({
+      language: 'javascript',
+      code: 'final_answer({ big: 2n ** 70n, nan: NaN, list: [1, "two", null], nested: { ok: true } })',
+    });
+    expect(r.result).toEqual({
+      big: '1180591620717411303424',
+      nan: 'NaN',
+      list: [1, 'two', null],
+      nested: { ok: true },
+    });
   });
 
   it('reports syntax and runtime errors with their line', async () => {
     const syntax = await sandbox.run({ language: 'javascript', code: 'let a = 1;\nlet b = (;' });
-    expect(syntax).toMatchObject({ status: 'syntax-error', error: { kind: 'syntax-error', name: 'SyntaxError', line: 2 } });
+    expect(syntax).toMatchObject({
+      status: 'syntax-error',
+      error: { kind: 'syntax-error', name: 'SyntaxError', line: 2 },
+    });
     const runtime = await sandbox.run({ language: 'javascript', code: 'console.log("before");\nnull.x;' });
-    expect(runtime).toMatchObject({ status: 'runtime-error', stdout: 'before\n', error: { kind: 'runtime-error', name: 'TypeError', line: 2 } });
+    expect(runtime).toMatchObject({
+      status: 'runtime-error',
+      stdout: 'before\n',
+      error: { kind: 'runtime-error', name: 'TypeError', line: 2 },
+    });
     const thrown = await sandbox.run({ language: 'javascript', code: 'throw 42' });
     expect(thrown).toMatchObject({ status: 'runtime-error', error: { name: 'Uncaught', message: 'uncaught 42' } });
   });
@@ -43,8 +70,18 @@ describe('JavaScript runs', () => {
 
 describe('Python runs', () => {
   it('captures print output and final_answer', async () => {
-    const r = await sandbox.run({ language: 'python', code: "import sys\nprint('a', 1, [1, 2])\nprint('oops', file=sys.stderr)\nfinal_answer(6 * 7)\nprint('never')" });
-    expect(r).toMatchObject({ status: 'ok', stdout: 'a 1 [1, 2]\n', stderr: 'oops\n', result: 42, resultText: '42', finalAnswer: true });
+    const r = await sandbox.run({
+      language: 'python',
+      code: "import sys\nprint('a', 1, [1, 2])\nprint('oops', file=sys.stderr)\nfinal_answer(6 * 7)\nprint('never')",
+    });
+    expect(r).toMatchObject({
+      status: 'ok',
+      stdout: 'a 1 [1, 2]\n',
+      stderr: 'oops\n',
+      result: 42,
+      resultText: '42',
+      finalAnswer: true,
+    });
   });
 
   it('reads a named variable', async () => {
@@ -53,15 +90,25 @@ describe('Python runs', () => {
   });
 
   it('converts results to JSON data', async () => {
-    const r = await sandbox.run({ language: 'python', code: "final_answer({'big': 2 ** 70, 'inf': float('inf'), 'items': (1, 'two', None), 'frac': __import__('fractions').Fraction(1, 3)})" });
+    const r = await sandbox.run({
+      language: 'python',
+      code: "final_answer({'big': 2 ** 70, 'inf': float('inf'), 'items': (1, 'two', None), 'frac': __import__('fractions').Fraction(1, 3)})",
+    });
     expect(r.result).toEqual({ big: '1180591620717411303424', inf: 'inf', items: [1, 'two', null], frac: '1/3' });
   });
 
   it('reports syntax and runtime errors with their line and traceback', async () => {
     const syntax = await sandbox.run({ language: 'python', code: 'x = 1\ny = (\n' });
-    expect(syntax).toMatchObject({ status: 'syntax-error', error: { kind: 'syntax-error', name: 'SyntaxError', line: 2 } });
+    expect(syntax).toMatchObject({
+      status: 'syntax-error',
+      error: { kind: 'syntax-error', name: 'SyntaxError', line: 2 },
+    });
     const runtime = await sandbox.run({ language: 'python', code: "print('before')\ndef f():\n    return 1 / 0\nf()" });
-    expect(runtime).toMatchObject({ status: 'runtime-error', stdout: 'before\n', error: { name: 'ZeroDivisionError', line: 3 } });
+    expect(runtime).toMatchObject({
+      status: 'runtime-error',
+      stdout: 'before\n',
+      error: { name: 'ZeroDivisionError', line: 3 },
+    });
     expect(runtime.error?.traceback).toContain('ZeroDivisionError: division by zero');
     expect(runtime.error?.traceback).not.toContain('molrl-sandbox');
   });
@@ -105,7 +152,9 @@ describe('the pool', () => {
         { language: 'python', code: 'print(2)', limits: { timeoutMs: 0 } },
       ]),
     ).rejects.toThrow(/`requests\[1\]\.limits\.timeoutMs`/);
-    await expect(sandbox.run({ language: 'python', code: '', resultVariable: 'a b' })).rejects.toThrow(/resultVariable/);
+    await expect(sandbox.run({ language: 'python', code: '', resultVariable: 'a b' })).rejects.toThrow(
+      /resultVariable/,
+    );
   });
 
   it('refuses work once closed', async () => {

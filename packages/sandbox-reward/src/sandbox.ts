@@ -68,21 +68,36 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
 
   const validate = (request: RunRequest, where: string): { limits: Limits; resultVariable: string | undefined } => {
     if (request === null || typeof request !== 'object') {
-      throw new SandboxConfigError(where, `expected a request object, got ${request === null ? 'null' : typeof request}`);
+      throw new SandboxConfigError(
+        where,
+        `expected a request object, got ${request === null ? 'null' : typeof request}`,
+      );
     }
     if (request.language !== 'python' && request.language !== 'javascript') {
-      throw new SandboxConfigError(`${where}.language`, `expected 'python' or 'javascript', got ${JSON.stringify(request.language)}`);
+      throw new SandboxConfigError(
+        `${where}.language`,
+        `expected 'python' or 'javascript', got ${JSON.stringify(request.language)}`,
+      );
     }
     if (typeof request.code !== 'string') {
       throw new SandboxConfigError(`${where}.code`, `expected a string, got ${typeof request.code}`);
     }
-    if (request.resultVariable !== undefined && (typeof request.resultVariable !== 'string' || !IDENTIFIER.test(request.resultVariable))) {
-      throw new SandboxConfigError(`${where}.resultVariable`, `expected an identifier, got ${JSON.stringify(request.resultVariable)}`);
+    if (
+      request.resultVariable !== undefined &&
+      (typeof request.resultVariable !== 'string' || !IDENTIFIER.test(request.resultVariable))
+    ) {
+      throw new SandboxConfigError(
+        `${where}.resultVariable`,
+        `expected an identifier, got ${JSON.stringify(request.resultVariable)}`,
+      );
     }
     return { limits: resolveLimits(limits, request.limits, `${where}.limits`), resultVariable: request.resultVariable };
   };
 
-  const execute = (request: RunRequest, checked: { limits: Limits; resultVariable: string | undefined }): Promise<RunRecord> => {
+  const execute = (
+    request: RunRequest,
+    checked: { limits: Limits; resultVariable: string | undefined },
+  ): Promise<RunRecord> => {
     if (request.language === 'javascript') {
       return jsPool.use((runner) => runner.run(request.code, checked.limits, checked.resultVariable));
     }

@@ -43,12 +43,18 @@ afterAll(async () => {
 
 const canary = (name: string) => join(canaryDir, name);
 
-async function attempt(language: Language, code: string, expected: RunStatus | RunStatus[], timeoutMs?: number): Promise<RunRecord> {
+async function attempt(
+  language: Language,
+  code: string,
+  expected: RunStatus | RunStatus[],
+  timeoutMs?: number,
+): Promise<RunRecord> {
   const record = await sandbox.run({ language, code, ...(timeoutMs ? { limits: { timeoutMs } } : {}) });
   const allowed = Array.isArray(expected) ? expected : [expected];
-  expect(allowed, `${language} attempt ended ${record.status}: ${record.error?.name}: ${record.error?.message}`).toContain(
-    record.status,
-  );
+  expect(
+    allowed,
+    `${language} attempt ended ${record.status}: ${record.error?.name}: ${record.error?.message}`,
+  ).toContain(record.status);
   await expectHostUnharmed(language);
   return record;
 }
@@ -77,18 +83,30 @@ describe('Python escapes', () => {
   });
 
   it('sees no host environment variables', { timeout: PY_LONG }, async () => {
-    const r = await attempt('python', 'import os\nprint(dict(os.environ))\nprint(os.getenv("MOLRL_TEST_SECRET"))', 'ok');
+    const r = await attempt(
+      'python',
+      'import os\nprint(dict(os.environ))\nprint(os.getenv("MOLRL_TEST_SECRET"))',
+      'ok',
+    );
     expect(r.stdout).not.toContain(SECRET);
     expect(r.stdout).toContain('None');
   });
 
   it('cannot write host files', { timeout: PY_LONG }, async () => {
     // Outside the scratch folders: refused.
-    await attempt('python', `open(${JSON.stringify(canary('etc-write'))}.replace('/tmp/', '/etc/'), 'w').write('x')`, 'forbidden');
+    await attempt(
+      'python',
+      `open(${JSON.stringify(canary('etc-write'))}.replace('/tmp/', '/etc/'), 'w').write('x')`,
+      'forbidden',
+    );
     // Inside the sandbox's /tmp the write lands in the interpreter's in-memory
     // file system, never on the host disk.
     const path = canary('tmp-write');
-    await attempt('python', `import os\nos.makedirs(${JSON.stringify(canaryDir)}, exist_ok=True)\nopen(${JSON.stringify(path)}, 'w').write('x')`, 'ok');
+    await attempt(
+      'python',
+      `import os\nos.makedirs(${JSON.stringify(canaryDir)}, exist_ok=True)\nopen(${JSON.stringify(path)}, 'w').write('x')`,
+      'ok',
+    );
     expect(existsSync(path)).toBe(false);
   });
 
@@ -120,11 +138,7 @@ describe('Python escapes', () => {
       'import _imp\nfrom importlib.machinery import ModuleSpec\ncore = _imp.create_builtin(ModuleSpec("_pyodide_core", None))',
       'forbidden',
     );
-    await attempt(
-      'python',
-      "import _imp\nf = _imp.create_builtin\nprint(f.__defaults__)",
-      'forbidden',
-    );
+    await attempt('python', 'import _imp\nf = _imp.create_builtin\nprint(f.__defaults__)', 'forbidden');
   });
 
   it('finds no JavaScript object by walking the interpreter', { timeout: PY_LONG }, async () => {
@@ -184,10 +198,14 @@ print(len(seen) > 100, found)`,
 
   it('cannot leave patched builtins or modules behind for the next run', { timeout: PY_LONG }, async () => {
     // Run the poison on every worker, then check every worker.
-    const poison = 'import builtins, math, json\nbuiltins.print = lambda *a, **k: None\nmath.pi = 3\njson.dumps = lambda *a, **k: "hacked"\nbuiltins.abs = None';
+    const poison =
+      'import builtins, math, json\nbuiltins.print = lambda *a, **k: None\nmath.pi = 3\njson.dumps = lambda *a, **k: "hacked"\nbuiltins.abs = None';
     await sandbox.runMany([0, 1, 2, 3].map(() => ({ language: 'python' as const, code: poison })));
     const checks = await sandbox.runMany(
-      [0, 1, 2, 3].map(() => ({ language: 'python' as const, code: 'import math, json\nprint(math.pi, json.dumps(1), abs(-2))' })),
+      [0, 1, 2, 3].map(() => ({
+        language: 'python' as const,
+        code: 'import math, json\nprint(math.pi, json.dumps(1), abs(-2))',
+      })),
     );
     for (const c of checks) expect(c.stdout).toBe('3.141592653589793 1 2\n');
   });
@@ -218,7 +236,9 @@ cycle.append(cycle)
 print('planted')`;
     const planted = await sandbox.runMany([0, 1, 2, 3].map(() => ({ language: 'python' as const, code: spy })));
     for (const r of planted) expect(r).toMatchObject({ status: 'ok', stdout: 'planted\n' });
-    const after = await sandbox.runMany([0, 1, 2, 3].map(() => ({ language: 'python' as const, code: "import math\nprint(hasattr(math, 'spy'))" })));
+    const after = await sandbox.runMany(
+      [0, 1, 2, 3].map(() => ({ language: 'python' as const, code: "import math\nprint(hasattr(math, 'spy'))" })),
+    );
     for (const r of after) expect(r).toMatchObject({ status: 'ok', stdout: 'False\n' });
     await attempt('python', "open('/etc/passwd')", 'forbidden');
   });
@@ -231,7 +251,10 @@ print('planted')`;
   it('turns deep recursion into an error', { timeout: PY_LONG }, async () => {
     const r = await attempt('python', 'def f(n):\n    return f(n + 1)\nf(0)', 'runtime-error');
     expect(r.error?.name).toBe('RecursionError');
-    await attempt('python', 'import sys\nsys.setrecursionlimit(10**7)\ndef f(n):\n    return f(n + 1)\nf(0)', ['runtime-error', 'memory']);
+    await attempt('python', 'import sys\nsys.setrecursionlimit(10**7)\ndef f(n):\n    return f(n + 1)\nf(0)', [
+      'runtime-error',
+      'memory',
+    ]);
   });
 
   it('bounds memory bombs', { timeout: PY_LONG }, async () => {
@@ -248,12 +271,20 @@ print('planted')`;
 
   it('refuses fork and thread bombs', { timeout: PY_LONG }, async () => {
     await attempt('python', 'import os\nwhile True:\n    os.fork()', 'forbidden');
-    await attempt('python', 'import threading\nwhile True:\n    threading.Thread(target=lambda: None).start()', 'forbidden');
+    await attempt(
+      'python',
+      'import threading\nwhile True:\n    threading.Thread(target=lambda: None).start()',
+      'forbidden',
+    );
     await attempt('python', 'import _thread\n_thread.start_new_thread(print, (1,))', 'forbidden');
   });
 
   it('refuses a caught violation too', { timeout: PY_LONG }, async () => {
-    await attempt('python', "try:\n    open('/etc/passwd').read()\nexcept Exception:\n    pass\nprint('carried on')", 'forbidden');
+    await attempt(
+      'python',
+      "try:\n    open('/etc/passwd').read()\nexcept Exception:\n    pass\nprint('carried on')",
+      'forbidden',
+    );
   });
 });
 
@@ -282,7 +313,7 @@ describe('JavaScript escapes', () => {
 
   it('finds no host object through constructor chains', async () => {
     await attempt('javascript', "this.constructor.constructor('return process')().exit(1)", 'forbidden');
-    await attempt('javascript', "console.log.constructor('return process.mainModule.require(\"fs\")')()", 'forbidden');
+    await attempt('javascript', 'console.log.constructor(\'return process.mainModule.require("fs")\')()', 'forbidden');
     const r = await attempt(
       'javascript',
       "const g = Function('return this')(); console.log(typeof g.require, Object.getOwnPropertyNames(g).filter((k) => /^(global|process|Buffer|require)$/.test(k)).join(','))",
@@ -293,7 +324,11 @@ describe('JavaScript escapes', () => {
   });
 
   it('cannot pollute host prototypes, nor the next run', async () => {
-    await attempt('javascript', "Object.prototype.polluted = 'yes'; Array.prototype.push = null; globalThis.leak = 1", 'ok');
+    await attempt(
+      'javascript',
+      "Object.prototype.polluted = 'yes'; Array.prototype.push = null; globalThis.leak = 1",
+      'ok',
+    );
     const r = await attempt('javascript', 'console.log(({}).polluted, typeof [].push, typeof leak)', 'ok');
     expect(r.stdout).toBe('undefined function undefined\n');
   });
@@ -331,7 +366,12 @@ describe('JavaScript escapes', () => {
   it('cuts output floods', async () => {
     const r = await attempt('javascript', "for (;;) console.log('x'.repeat(1000))", 'output-limit');
     expect(r.stdout.length).toBeLessThanOrEqual(sandbox.limits.outputBytes);
-    await attempt('javascript', "for (;;) { try { console.error('y'.repeat(1000)) } catch (e) {} }", ['output-limit', 'timeout'], 500);
+    await attempt(
+      'javascript',
+      "for (;;) { try { console.error('y'.repeat(1000)) } catch (e) {} }",
+      ['output-limit', 'timeout'],
+      500,
+    );
   });
 
   it('refuses worker bombs', async () => {

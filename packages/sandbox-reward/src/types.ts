@@ -2,14 +2,7 @@
 export type Language = 'python' | 'javascript';
 
 /** How a run ended. Every status except `ok` comes with an `error`. */
-export type RunStatus =
-  | 'ok'
-  | 'syntax-error'
-  | 'runtime-error'
-  | 'timeout'
-  | 'memory'
-  | 'output-limit'
-  | 'forbidden';
+export type RunStatus = 'ok' | 'syntax-error' | 'runtime-error' | 'timeout' | 'memory' | 'output-limit' | 'forbidden';
 
 /** Resource limits of one run. */
 export interface Limits {

@@ -26,12 +26,27 @@ export function hardenGlobals() {
     refuse();
   };
   NoCodeFunction.prototype = Function.prototype;
-  for (const [name, value] of [['Function', NoCodeFunction], ['eval', refuse]]) {
+  for (const [name, value] of [
+    ['Function', NoCodeFunction],
+    ['eval', refuse],
+  ]) {
     Object.defineProperty(globalThis, name, { value, writable: false, configurable: false });
   }
   const removedGlobals = [
-    'process', 'fetch', 'Request', 'Response', 'Headers', 'WebSocket', 'EventSource',
-    'XMLHttpRequest', 'require', 'module', 'SharedArrayBuffer', 'Atomics', 'navigator', 'global',
+    'process',
+    'fetch',
+    'Request',
+    'Response',
+    'Headers',
+    'WebSocket',
+    'EventSource',
+    'XMLHttpRequest',
+    'require',
+    'module',
+    'SharedArrayBuffer',
+    'Atomics',
+    'navigator',
+    'global',
   ];
   for (const name of removedGlobals) {
     try {

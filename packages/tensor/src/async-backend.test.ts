@@ -5,7 +5,18 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackend, type Backend } from '@molrl/gpu-backend';
-import { AdamW, Linear, crossEntropy, flushNumericsChecks, log, setBackend, setDebug, sum, tensor, tidy } from './index.js';
+import {
+  AdamW,
+  Linear,
+  crossEntropy,
+  flushNumericsChecks,
+  log,
+  setBackend,
+  setDebug,
+  sum,
+  tensor,
+  tidy,
+} from './index.js';
 
 async function asyncCpu(): Promise<Backend> {
   const inner = await createBackend('cpu');
@@ -40,7 +51,10 @@ describe('on a backend without synchronous reads', () => {
   it('trains and reads results through promises; dataSync names the reason it cannot', async () => {
     const model = new Linear(3, 2, { seed: 1 });
     const opt = new AdamW(model, { lr: 0.1, weightDecay: 0 });
-    const x = tensor([[1, 0, 1], [0, 1, 0]]);
+    const x = tensor([
+      [1, 0, 1],
+      [0, 1, 0],
+    ]);
     const y = tensor(Int32Array.from([1, 0]), [2]);
     const losses: number[] = [];
     for (let i = 0; i < 10; i++) {

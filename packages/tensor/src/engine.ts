@@ -82,7 +82,8 @@ export function noGrad<T>(fn: () => T): T {
   } finally {
     engine.noGradDepth--;
   }
-  if (result instanceof Promise) throw new Error('noGrad: the function returned a Promise; noGrad is synchronous (wrap only the synchronous part)');
+  if (result instanceof Promise)
+    throw new Error('noGrad: the function returned a Promise; noGrad is synchronous (wrap only the synchronous part)');
   return result;
 }
 
@@ -96,7 +97,8 @@ export function enableGrad<T>(fn: () => T): T {
   } finally {
     engine.noGradDepth = saved;
   }
-  if (result instanceof Promise) throw new Error('enableGrad: the function returned a Promise; enableGrad is synchronous');
+  if (result instanceof Promise)
+    throw new Error('enableGrad: the function returned a Promise; enableGrad is synchronous');
   return result;
 }
 

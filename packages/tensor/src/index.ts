@@ -15,7 +15,12 @@ export {
 export { tidy, keep, dispose } from './scope.js';
 export { backward, type BackwardOptions } from './autograd/backward.js';
 export { customOp, customGrad, type CustomOpContext } from './autograd/custom.js';
-export { gradcheck, type GradcheckOptions, type GradcheckResult, type GradcheckMismatch } from './autograd/gradcheck.js';
+export {
+  gradcheck,
+  type GradcheckOptions,
+  type GradcheckResult,
+  type GradcheckMismatch,
+} from './autograd/gradcheck.js';
 export {
   tensor,
   scalar,

@@ -1,5 +1,17 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AdamW, TransformerBlock, clipGradNorm, kernelOp, memory, mul, randn, setBackend, sum, tensor, tidy } from './index.js';
+import {
+  AdamW,
+  TransformerBlock,
+  clipGradNorm,
+  kernelOp,
+  memory,
+  mul,
+  randn,
+  setBackend,
+  sum,
+  tensor,
+  tidy,
+} from './index.js';
 
 beforeAll(async () => {
   await setBackend('cpu');
@@ -11,7 +23,10 @@ describe('a training step leaves nothing behind', () => {
     const opt = new AdamW(block, { lr: 1e-3 });
     const x = randn([2, 5, 16], { seed: 2 });
     const w = randn([2, 5, 16], { seed: 3 });
-    const positions = tensor(Int32Array.from({ length: 10 }, (_, i) => i % 5), [2, 5]);
+    const positions = tensor(
+      Int32Array.from({ length: 10 }, (_, i) => i % 5),
+      [2, 5],
+    );
     const counts: [number, number][] = [];
     for (let step = 0; step < 3; step++) {
       const loss = tidy(() => sum(mul(block.forward(x, positions), w)));

@@ -25,7 +25,9 @@ export function tidy<T>(nameOrFn: string | (() => T), maybeFn?: () => T): T {
   engine.scopes.pop();
   if (result instanceof Promise) {
     for (const t of scope) if (!t.kept) t.dispose();
-    throw new Error('tidy: the function returned a Promise; tidy is synchronous (await outside it, or release with dispose())');
+    throw new Error(
+      'tidy: the function returned a Promise; tidy is synchronous (await outside it, or release with dispose())',
+    );
   }
   const returned = new Set<Tensor>();
   collectTensors(result, returned, 0);
@@ -43,7 +45,8 @@ function collectTensors(value: unknown, out: Set<Tensor>, depth: number): void {
   }
   if (Array.isArray(value)) for (const v of value) collectTensors(v, out, depth + 1);
   else if (value instanceof Map) for (const v of value.values()) collectTensors(v, out, depth + 1);
-  else if (Object.getPrototypeOf(value) === Object.prototype) for (const v of Object.values(value)) collectTensors(v, out, depth + 1);
+  else if (Object.getPrototypeOf(value) === Object.prototype)
+    for (const v of Object.values(value)) collectTensors(v, out, depth + 1);
 }
 
 /** Exempt `t` from every tidy scope's cleanup (it is then released only by dispose()). */

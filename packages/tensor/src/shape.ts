@@ -20,7 +20,8 @@ export function sameShape(a: Shape, b: Shape): boolean {
 
 export function assertShape(shape: Shape, where: string): void {
   for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) throw new Error(`${where}: invalid shape ${fmt(shape)} (dims must be non-negative integers)`);
+    if (!Number.isInteger(d) || d < 0)
+      throw new Error(`${where}: invalid shape ${fmt(shape)} (dims must be non-negative integers)`);
   }
 }
 
@@ -50,7 +51,10 @@ export function broadcastShapes(a: Shape, b: Shape, op: string): number[] {
     const db = b[b.length - rank + i] ?? 1;
     if (da === db || db === 1) out[i] = da;
     else if (da === 1) out[i] = db;
-    else throw new Error(`${op}: shapes ${fmt(a)} and ${fmt(b)} cannot be broadcast together (dim ${i} of the broadcast: ${da} vs ${db})`);
+    else
+      throw new Error(
+        `${op}: shapes ${fmt(a)} and ${fmt(b)} cannot be broadcast together (dim ${i} of the broadcast: ${da} vs ${db})`,
+      );
   }
   return out;
 }

@@ -1,6 +1,21 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  add, arange, full, gather, getBackend, matmul, memory, ones, rand, randn, reshape, setBackend, tensor, zeros, scalar, Tensor,
+  add,
+  arange,
+  full,
+  gather,
+  getBackend,
+  matmul,
+  memory,
+  ones,
+  rand,
+  randn,
+  reshape,
+  setBackend,
+  tensor,
+  zeros,
+  scalar,
+  Tensor,
 } from './index.js';
 
 beforeAll(async () => {
@@ -13,9 +28,15 @@ describe('creation and data', () => {
     expect(a.shape).toEqual([2, 3]);
     expect(a.dtype).toBe('float32');
     expect(Array.from(await a.data())).toEqual([1, 2, 3, 4, 5, 6]);
-    const b = tensor([[1, 2], [3, 4]]);
+    const b = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(b.shape).toEqual([2, 2]);
-    expect(await b.array()).toEqual([[1, 2], [3, 4]]);
+    expect(await b.array()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     const s = scalar(3);
     expect(s.shape).toEqual([]);
     expect(await s.item()).toBe(3);
@@ -74,7 +95,10 @@ describe('ops as functions and methods', () => {
     expect(Array.from(await x.mul(0.5).add(1).data())).toEqual([1.5, 2, 2.5]);
     expect(Array.from(await x.sub(1).neg().data(), (v) => v + 0)).toEqual([0, -1, -2]);
     expect(Array.from(await add(10, x).data())).toEqual([11, 12, 13]);
-    const a = tensor([[1, 2], [3, 4]]);
+    const a = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(Array.from(await a.matmul(a).data())).toEqual(Array.from(await matmul(a, a).data()));
     expect(Array.from(await a.matmul(a, { transposeB: true }).data())).toEqual([5, 11, 11, 25]);
   });
@@ -96,7 +120,9 @@ describe('errors name the op and the shapes', () => {
     expect(() => add(zeros([2, 3]), zeros([4]))).toThrow(/add: shapes \[2, 3\] and \[4\] cannot be broadcast/);
   });
   it('matmul inner dimension', () => {
-    expect(() => matmul(zeros([2, 3]), zeros([4, 5]))).toThrow(/matmul: inner dimensions differ: a \[2, 3\] has K=3, b \[4, 5\] has K=4/);
+    expect(() => matmul(zeros([2, 3]), zeros([4, 5]))).toThrow(
+      /matmul: inner dimensions differ: a \[2, 3\] has K=3, b \[4, 5\] has K=4/,
+    );
   });
   it('dtype mismatch', () => {
     const i = tensor(Int32Array.from([1, 2]), [2]);
@@ -106,7 +132,9 @@ describe('errors name the op and the shapes', () => {
     const x = tensor([1, 2], [2]);
     x.name = 'weights';
     x.dispose();
-    expect(() => x.exp()).toThrow(/exp: tensor #\d+ 'weights' \[2\] float32 \(from tensor\) was used after dispose\(\)/);
+    expect(() => x.exp()).toThrow(
+      /exp: tensor #\d+ 'weights' \[2\] float32 \(from tensor\) was used after dispose\(\)/,
+    );
     await expect(x.data()).rejects.toThrow(/data: .* was used after dispose/);
     x.dispose(); // twice is a no-op
   });

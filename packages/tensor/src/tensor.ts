@@ -198,63 +198,175 @@ export class Tensor {
   }
 
   // ---- ops as methods -------------------------------------------------
-  add(b: Operand): Tensor { return ops.add(this, b); }
-  sub(b: Operand): Tensor { return ops.sub(this, b); }
-  mul(b: Operand): Tensor { return ops.mul(this, b); }
-  div(b: Operand): Tensor { return ops.div(this, b); }
-  pow(b: Operand): Tensor { return ops.pow(this, b); }
-  maximum(b: Operand): Tensor { return ops.maximum(this, b); }
-  minimum(b: Operand): Tensor { return ops.minimum(this, b); }
-  equal(b: Operand): Tensor { return ops.equal(this, b); }
-  notEqual(b: Operand): Tensor { return ops.notEqual(this, b); }
-  greater(b: Operand): Tensor { return ops.greater(this, b); }
-  greaterEqual(b: Operand): Tensor { return ops.greaterEqual(this, b); }
-  less(b: Operand): Tensor { return ops.less(this, b); }
-  lessEqual(b: Operand): Tensor { return ops.lessEqual(this, b); }
-  neg(): Tensor { return ops.neg(this); }
-  abs(): Tensor { return ops.abs(this); }
-  exp(): Tensor { return ops.exp(this); }
-  log(): Tensor { return ops.log(this); }
-  sqrt(): Tensor { return ops.sqrt(this); }
-  rsqrt(): Tensor { return ops.rsqrt(this); }
-  square(): Tensor { return ops.square(this); }
-  reciprocal(): Tensor { return ops.reciprocal(this); }
-  silu(): Tensor { return ops.silu(this); }
-  sigmoid(): Tensor { return ops.sigmoid(this); }
-  tanh(): Tensor { return ops.tanh(this); }
-  relu(): Tensor { return ops.relu(this); }
-  clamp(low?: number, high?: number): Tensor { return ops.clamp(this, low, high); }
-  isNaN(): Tensor { return ops.isNaN(this); }
-  isInf(): Tensor { return ops.isInf(this); }
-  matmul(b: Tensor, options?: ops.MatmulOptions): Tensor { return ops.matmul(this, b, options); }
-  sum(axes?: number | number[], options?: ReduceOptions): Tensor { return ops.sum(this, axes, options); }
-  mean(axes?: number | number[], options?: ReduceOptions): Tensor { return ops.mean(this, axes, options); }
-  max(axes?: number | number[], options?: ReduceOptions): Tensor { return ops.max(this, axes, options); }
-  min(axes?: number | number[], options?: ReduceOptions): Tensor { return ops.min(this, axes, options); }
-  argmax(axis = -1): Tensor { return ops.argmax(this, axis); }
-  softmax(axis = -1): Tensor { return ops.softmax(this, axis); }
-  logSoftmax(axis = -1): Tensor { return ops.logSoftmax(this, axis); }
-  logSumExp(axis = -1, options?: ReduceOptions): Tensor { return ops.logSumExp(this, axis, options); }
-  reshape(shape: readonly number[]): Tensor { return ops.reshape(this, shape); }
-  flatten(): Tensor { return ops.reshape(this, [this.size]); }
-  squeeze(axis?: number): Tensor { return ops.squeeze(this, axis); }
-  unsqueeze(axis: number): Tensor { return ops.unsqueeze(this, axis); }
-  transpose(perm?: readonly number[]): Tensor { return ops.transpose(this, perm); }
-  swapAxes(a: number, b: number): Tensor { return ops.swapAxes(this, a, b); }
-  slice(begin: readonly number[], size?: readonly number[]): Tensor { return ops.slice(this, begin, size); }
-  broadcastTo(shape: readonly number[]): Tensor { return ops.broadcastTo(this, shape); }
-  concat(others: readonly Tensor[], axis = 0): Tensor { return ops.concat([this, ...others], axis); }
-  split(sizes: number | readonly number[], axis = 0): Tensor[] { return ops.split(this, sizes, axis); }
-  gather(indices: Tensor): Tensor { return ops.gather(this, indices); }
-  embedding(ids: Tensor): Tensor { return ops.embedding(this, ids); }
+  add(b: Operand): Tensor {
+    return ops.add(this, b);
+  }
+  sub(b: Operand): Tensor {
+    return ops.sub(this, b);
+  }
+  mul(b: Operand): Tensor {
+    return ops.mul(this, b);
+  }
+  div(b: Operand): Tensor {
+    return ops.div(this, b);
+  }
+  pow(b: Operand): Tensor {
+    return ops.pow(this, b);
+  }
+  maximum(b: Operand): Tensor {
+    return ops.maximum(this, b);
+  }
+  minimum(b: Operand): Tensor {
+    return ops.minimum(this, b);
+  }
+  equal(b: Operand): Tensor {
+    return ops.equal(this, b);
+  }
+  notEqual(b: Operand): Tensor {
+    return ops.notEqual(this, b);
+  }
+  greater(b: Operand): Tensor {
+    return ops.greater(this, b);
+  }
+  greaterEqual(b: Operand): Tensor {
+    return ops.greaterEqual(this, b);
+  }
+  less(b: Operand): Tensor {
+    return ops.less(this, b);
+  }
+  lessEqual(b: Operand): Tensor {
+    return ops.lessEqual(this, b);
+  }
+  neg(): Tensor {
+    return ops.neg(this);
+  }
+  abs(): Tensor {
+    return ops.abs(this);
+  }
+  exp(): Tensor {
+    return ops.exp(this);
+  }
+  log(): Tensor {
+    return ops.log(this);
+  }
+  sqrt(): Tensor {
+    return ops.sqrt(this);
+  }
+  rsqrt(): Tensor {
+    return ops.rsqrt(this);
+  }
+  square(): Tensor {
+    return ops.square(this);
+  }
+  reciprocal(): Tensor {
+    return ops.reciprocal(this);
+  }
+  silu(): Tensor {
+    return ops.silu(this);
+  }
+  sigmoid(): Tensor {
+    return ops.sigmoid(this);
+  }
+  tanh(): Tensor {
+    return ops.tanh(this);
+  }
+  relu(): Tensor {
+    return ops.relu(this);
+  }
+  clamp(low?: number, high?: number): Tensor {
+    return ops.clamp(this, low, high);
+  }
+  isNaN(): Tensor {
+    return ops.isNaN(this);
+  }
+  isInf(): Tensor {
+    return ops.isInf(this);
+  }
+  matmul(b: Tensor, options?: ops.MatmulOptions): Tensor {
+    return ops.matmul(this, b, options);
+  }
+  sum(axes?: number | number[], options?: ReduceOptions): Tensor {
+    return ops.sum(this, axes, options);
+  }
+  mean(axes?: number | number[], options?: ReduceOptions): Tensor {
+    return ops.mean(this, axes, options);
+  }
+  max(axes?: number | number[], options?: ReduceOptions): Tensor {
+    return ops.max(this, axes, options);
+  }
+  min(axes?: number | number[], options?: ReduceOptions): Tensor {
+    return ops.min(this, axes, options);
+  }
+  argmax(axis = -1): Tensor {
+    return ops.argmax(this, axis);
+  }
+  softmax(axis = -1): Tensor {
+    return ops.softmax(this, axis);
+  }
+  logSoftmax(axis = -1): Tensor {
+    return ops.logSoftmax(this, axis);
+  }
+  logSumExp(axis = -1, options?: ReduceOptions): Tensor {
+    return ops.logSumExp(this, axis, options);
+  }
+  reshape(shape: readonly number[]): Tensor {
+    return ops.reshape(this, shape);
+  }
+  flatten(): Tensor {
+    return ops.reshape(this, [this.size]);
+  }
+  squeeze(axis?: number): Tensor {
+    return ops.squeeze(this, axis);
+  }
+  unsqueeze(axis: number): Tensor {
+    return ops.unsqueeze(this, axis);
+  }
+  transpose(perm?: readonly number[]): Tensor {
+    return ops.transpose(this, perm);
+  }
+  swapAxes(a: number, b: number): Tensor {
+    return ops.swapAxes(this, a, b);
+  }
+  slice(begin: readonly number[], size?: readonly number[]): Tensor {
+    return ops.slice(this, begin, size);
+  }
+  broadcastTo(shape: readonly number[]): Tensor {
+    return ops.broadcastTo(this, shape);
+  }
+  concat(others: readonly Tensor[], axis = 0): Tensor {
+    return ops.concat([this, ...others], axis);
+  }
+  split(sizes: number | readonly number[], axis = 0): Tensor[] {
+    return ops.split(this, sizes, axis);
+  }
+  gather(indices: Tensor): Tensor {
+    return ops.gather(this, indices);
+  }
+  embedding(ids: Tensor): Tensor {
+    return ops.embedding(this, ids);
+  }
   /** PyTorch's x.where(condition, other): condition ? x : other. */
-  where(condition: Tensor, other: Operand): Tensor { return ops.where(condition, this, other); }
-  takeAlongAxis(indices: Tensor): Tensor { return ops.takeAlongAxis(this, indices); }
-  cast(dtype: DType): Tensor { return ops.cast(this, dtype); }
-  clone(): Tensor { return ops.clone(this); }
-  rmsNorm(weight: Tensor, eps?: number): Tensor { return ops.rmsNorm(this, weight, eps); }
-  rope(positions: Tensor, theta?: number): Tensor { return ops.rope(this, positions, theta); }
-  attention(k: Tensor, v: Tensor, options?: AttentionOptions): Tensor { return ops.attention(this, k, v, options); }
+  where(condition: Tensor, other: Operand): Tensor {
+    return ops.where(condition, this, other);
+  }
+  takeAlongAxis(indices: Tensor): Tensor {
+    return ops.takeAlongAxis(this, indices);
+  }
+  cast(dtype: DType): Tensor {
+    return ops.cast(this, dtype);
+  }
+  clone(): Tensor {
+    return ops.clone(this);
+  }
+  rmsNorm(weight: Tensor, eps?: number): Tensor {
+    return ops.rmsNorm(this, weight, eps);
+  }
+  rope(positions: Tensor, theta?: number): Tensor {
+    return ops.rope(this, positions, theta);
+  }
+  attention(k: Tensor, v: Tensor, options?: AttentionOptions): Tensor {
+    return ops.attention(this, k, v, options);
+  }
 }
 
 function toF32(d: Float32Array | Int32Array | Uint16Array, size: number): Float32Array {

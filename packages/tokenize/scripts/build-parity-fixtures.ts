@@ -12,7 +12,15 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { TokenizerLoader } from '@lenml/tokenizers';
-import { MULTILINGUAL, PACKAGE_DIR, mathTexts, numberTexts, randomUnicode, seededRandom, sourceTexts } from '../src/test-util/corpus.test-util.js';
+import {
+  MULTILINGUAL,
+  PACKAGE_DIR,
+  mathTexts,
+  numberTexts,
+  randomUnicode,
+  seededRandom,
+  sourceTexts,
+} from '../src/test-util/corpus.test-util.js';
 import { ReferenceBpe } from '../src/test-util/reference-bpe.test-util.js';
 
 interface CorpusEntry {
@@ -55,7 +63,8 @@ const NOTES: Array<{ test: (text: string) => boolean; peer: string; note: string
 function build(): CorpusEntry[] {
   const random = seededRandom(20260526);
   const entries: CorpusEntry[] = [];
-  const add = (category: string, text: string) => entries.push({ id: `${category}-${entries.filter((e) => e.category === category).length}`, category, text });
+  const add = (category: string, text: string) =>
+    entries.push({ id: `${category}-${entries.filter((e) => e.category === category).length}`, category, text });
   for (const t of mathTexts(60)) add('math', t);
   for (const t of sourceTexts(60_000).slice(0, 12)) add('code', t);
   add('code', 'def f(x):\r\n\tif x:\r\n\t\treturn x ** 2\r\n\telse:\r\n\t\treturn None\r\n');
@@ -66,7 +75,26 @@ function build(): CorpusEntry[] {
   for (const t of numberTexts(random, 30)) add('digits', t);
   add('digits', '3141592653589793238462643383279502884197169399375105820974944592307816406286');
   add('digits', '١٢٣٤٥ ٦٧٨٩ ۱۲۳ १२३४ ๑๒๓ ①②③ ⅠⅡⅢ ½¾ 𝟙𝟚𝟛');
-  for (const c of ["'s", "'S", "'t", "'T", "'re", "'RE", "'Re", "'rE", "'ve", "'VE", "'Ve", "'m", "'M", "'ll", "'LL", "'lL", "'d", "'D"]) {
+  for (const c of [
+    "'s",
+    "'S",
+    "'t",
+    "'T",
+    "'re",
+    "'RE",
+    "'Re",
+    "'rE",
+    "'ve",
+    "'VE",
+    "'Ve",
+    "'m",
+    "'M",
+    "'ll",
+    "'LL",
+    "'lL",
+    "'d",
+    "'D",
+  ]) {
     add('contractions', `I${c} word${c}s ${c.toUpperCase()}x${c}`);
   }
   add('contractions', "DON'T WE'LL THEY'RE I'M SHE'D YOU'VE IT'S can't won't");
@@ -75,7 +103,10 @@ function build(): CorpusEntry[] {
   for (const t of MULTILINGUAL) add('multilingual', t);
   add('combining', 'e\u0301 a\u0300 o\u0308 n\u0303 cafe\u0301 Å A\u030a \u212b ﬁ ẛ̣ q\u0307\u0323');
   add('combining', '\u1112\u1161\u11ab\u1100\u1173\u11af decomposed hangul');
-  add('combining', 'Z\u0351\u036b\u0343\u036a\u0302\u036b\u033d\u034f\u0334\u0319\u0324\u031e\u0349\u035a\u032f\u031e\u0320\u034dalgo');
+  add(
+    'combining',
+    'Z\u0351\u036b\u0343\u036a\u0302\u036b\u033d\u034f\u0334\u0319\u0324\u031e\u0349\u035a\u032f\u031e\u0320\u034dalgo',
+  );
   add('combining', 'zero\u200bwidth\u200cnon\u200djoiner \u2060word joiner \ufe0f');
   add('whitespace', ' '.repeat(100) + 'x' + ' '.repeat(33));
   add('whitespace', '\n\n\n\n \n \n\t\n\r\n\r\r\n   \r\n');
@@ -87,11 +118,19 @@ function build(): CorpusEntry[] {
   add('whitespace', '\u0085hello world\u0085\u0085 x\u0085\u0085y');
   add('specials', '<|im_start|>system\nYou are helpful.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n');
   add('specials', 'text<think>inner</think>after<tool_call>{"a":1}</tool_call>');
-  add('specials', '<|im_start|<|im_end|>> <<|endoftext|>> <|im_start <think> <|fim_prefix|>x<|fim_suffix|>y<|fim_middle|>');
+  add(
+    'specials',
+    '<|im_start|<|im_end|>> <<|endoftext|>> <|im_start <think> <|fim_prefix|>x<|fim_suffix|>y<|fim_middle|>',
+  );
   add('specials', '<|endoftext|><|endoftext|>  <|vision_start|><|image_pad|><|vision_end|>');
-  add('chat', '<|im_start|>system\nYou are a coding agent.<|im_end|>\n<|im_start|>user\nCompute 2**100.<|im_end|>\n<|im_start|>assistant\n<think>\nI will use Python.\n</think>\n\n<tool_call>\n{"name": "python", "arguments": {"code": "print(2**100)"}}\n</tool_call><|im_end|>\n<|im_start|>user\n<tool_response>\n1267650600228229401496703205376\n</tool_response><|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\nThe answer is 1267650600228229401496703205376.<|im_end|>\n');
+  add(
+    'chat',
+    '<|im_start|>system\nYou are a coding agent.<|im_end|>\n<|im_start|>user\nCompute 2**100.<|im_end|>\n<|im_start|>assistant\n<think>\nI will use Python.\n</think>\n\n<tool_call>\n{"name": "python", "arguments": {"code": "print(2**100)"}}\n</tool_call><|im_end|>\n<|im_start|>user\n<tool_response>\n1267650600228229401496703205376\n</tool_response><|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\nThe answer is 1267650600228229401496703205376.<|im_end|>\n',
+  );
   // Whole transcripts as Qwen3's template renders them (fixtures/chat-expected.json, from Python jinja2).
-  const renders = JSON.parse(readFileSync(join(PACKAGE_DIR, 'fixtures', 'chat-expected.json'), 'utf8')) as { renders: Record<string, string> };
+  const renders = JSON.parse(readFileSync(join(PACKAGE_DIR, 'fixtures', 'chat-expected.json'), 'utf8')) as {
+    renders: Record<string, string>;
+  };
   for (const text of Object.values(renders.renders)) add('chat', text);
   add('long', 'a'.repeat(300));
   add('long', 'Supercalifragilisticexpialidocious'.repeat(12));
@@ -129,7 +168,10 @@ async function main(): Promise<void> {
       disagreements++;
       const note = NOTES.find((n) => n.peer === peer && n.test(e.text));
       (e.disagreements ??= []).push({ peer, note: note?.note ?? 'UNEXPLAINED' });
-      if (!note) console.log(`${e.id} ${peer}: UNEXPLAINED\n  text ${JSON.stringify(e.text.slice(0, 120))}\n  want ${JSON.stringify(ids.slice(0, 30))}\n  got  ${JSON.stringify(got.slice(0, 30))}`);
+      if (!note)
+        console.log(
+          `${e.id} ${peer}: UNEXPLAINED\n  text ${JSON.stringify(e.text.slice(0, 120))}\n  want ${JSON.stringify(ids.slice(0, 30))}\n  got  ${JSON.stringify(got.slice(0, 30))}`,
+        );
     }
   }
   const write = (name: string, data: unknown) => {
@@ -139,7 +181,9 @@ async function main(): Promise<void> {
   };
   write('parity-corpus.json', entries);
   write('parity-expected.json', expected);
-  console.log(`${entries.length} texts, ${Object.values(expected).reduce((a, b) => a + b.length, 0)} tokens, ${disagreements} peer disagreements`);
+  console.log(
+    `${entries.length} texts, ${Object.values(expected).reduce((a, b) => a + b.length, 0)} tokens, ${disagreements} peer disagreements`,
+  );
 }
 
 await main();

@@ -96,7 +96,10 @@ export class AddedVocabulary {
       let start = m.index;
       let end = start + m[0].length;
       if (token.singleWord) {
-        const before = start > 0 ? text.codePointAt(start - 1 - (start >= 2 && /[\uDC00-\uDFFF]/.test(text[start - 1]) ? 1 : 0))! : -1;
+        const before =
+          start > 0
+            ? text.codePointAt(start - 1 - (start >= 2 && /[\uDC00-\uDFFF]/.test(text[start - 1]) ? 1 : 0))!
+            : -1;
         const after = end < text.length ? text.codePointAt(end)! : -1;
         if ((before >= 0 && isWordChar(before)) || (after >= 0 && isWordChar(after))) continue;
       }

@@ -10,7 +10,14 @@
 import { BYTE_TO_CHAR, utf8Into } from './byte-level.js';
 import { TokenizerFormatError } from './errors.js';
 import { MergeTable } from './merge-table.js';
-import { expectInteger, expectObject, expectString, optionalBoolean, type BpeModelJson, type ComponentJson } from './tokenizer-json.js';
+import {
+  expectInteger,
+  expectObject,
+  expectString,
+  optionalBoolean,
+  type BpeModelJson,
+  type ComponentJson,
+} from './tokenizer-json.js';
 import { WordCache } from './word-cache.js';
 
 /** An encoded word: ids[0..n) then, in [n..2n), each token's length in initial symbols. */
@@ -46,17 +53,26 @@ export class BpeModel {
     this.idToToken = [];
     for (const tok in vocabObj) {
       const id = vocabObj[tok];
-      if (typeof id !== 'number' || !Number.isInteger(id) || id < 0) expectInteger(id, `model.vocab[${JSON.stringify(tok)}]`, file);
+      if (typeof id !== 'number' || !Number.isInteger(id) || id < 0)
+        expectInteger(id, `model.vocab[${JSON.stringify(tok)}]`, file);
       this.vocab.set(tok, id as number);
       this.idToToken[id as number] = tok;
     }
     if (m.dropout !== undefined && m.dropout !== null && m.dropout !== 0) {
-      throw new TokenizerFormatError('model.dropout', `BPE dropout (${m.dropout}) is not supported: encoding would not be deterministic`, file);
+      throw new TokenizerFormatError(
+        'model.dropout',
+        `BPE dropout (${m.dropout}) is not supported: encoding would not be deterministic`,
+        file,
+      );
     }
-    this.unkToken = m.unk_token === undefined || m.unk_token === null ? null : expectString(m.unk_token, 'model.unk_token', file);
+    this.unkToken =
+      m.unk_token === undefined || m.unk_token === null ? null : expectString(m.unk_token, 'model.unk_token', file);
     this.unkId = this.unkToken === null ? -1 : (this.vocab.get(this.unkToken) ?? -1);
-    if (this.unkToken !== null && this.unkId < 0) throw new TokenizerFormatError('model.unk_token', `"${this.unkToken}" is not in model.vocab`, file);
-    this.prefix = m.continuing_subword_prefix ? expectString(m.continuing_subword_prefix, 'model.continuing_subword_prefix', file) : '';
+    if (this.unkToken !== null && this.unkId < 0)
+      throw new TokenizerFormatError('model.unk_token', `"${this.unkToken}" is not in model.vocab`, file);
+    this.prefix = m.continuing_subword_prefix
+      ? expectString(m.continuing_subword_prefix, 'model.continuing_subword_prefix', file)
+      : '';
     this.suffix = m.end_of_word_suffix ? expectString(m.end_of_word_suffix, 'model.end_of_word_suffix', file) : '';
     this.byteFallback = optionalBoolean(m.byte_fallback, 'model.byte_fallback', false, file);
     this.fuseUnk = optionalBoolean(m.fuse_unk, 'model.fuse_unk', false, file);
@@ -74,7 +90,12 @@ export class BpeModel {
         if (sp < 0) throw new TokenizerFormatError(`model.merges[${rank}]`, `"${entry}" is not "left right"`, file);
         a = entry.slice(0, sp);
         b = entry.slice(sp + 1);
-      } else if (Array.isArray(entry) && entry.length === 2 && typeof entry[0] === 'string' && typeof entry[1] === 'string') {
+      } else if (
+        Array.isArray(entry) &&
+        entry.length === 2 &&
+        typeof entry[0] === 'string' &&
+        typeof entry[1] === 'string'
+      ) {
         a = entry[0];
         b = entry[1];
       } else {
@@ -86,8 +107,10 @@ export class BpeModel {
       const im = this.vocab.get(joined);
       if (ia === undefined || ib === undefined || im === undefined) {
         const field = `model.merges[${rank}]`;
-        if (ia === undefined) throw new TokenizerFormatError(field, `left part ${JSON.stringify(a)} is not in model.vocab`, file);
-        if (ib === undefined) throw new TokenizerFormatError(field, `right part ${JSON.stringify(b)} is not in model.vocab`, file);
+        if (ia === undefined)
+          throw new TokenizerFormatError(field, `left part ${JSON.stringify(a)} is not in model.vocab`, file);
+        if (ib === undefined)
+          throw new TokenizerFormatError(field, `right part ${JSON.stringify(b)} is not in model.vocab`, file);
         throw new TokenizerFormatError(field, `merged token ${JSON.stringify(joined)} is not in model.vocab`, file);
       }
       this.merges.set(ia, ib, rank, im);

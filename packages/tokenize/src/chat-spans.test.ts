@@ -54,7 +54,11 @@ describe('encodeChat role labels', () => {
 
   it('labels every case of the chat fixtures consistently', () => {
     for (const c of cases) {
-      const enc = tok.encodeChat(c.messages, { tools: c.tools, addGenerationPrompt: c.options.add_generation_prompt, enableThinking: c.options.enable_thinking });
+      const enc = tok.encodeChat(c.messages, {
+        tools: c.tools,
+        addGenerationPrompt: c.options.add_generation_prompt,
+        enableThinking: c.options.enable_thinking,
+      });
       c.messages.forEach((m, i) => {
         const text = labelled(tok, enc, i);
         const content = m.content.includes('</think>') ? m.content.split('</think>').pop()!.trim() : m.content.trim();

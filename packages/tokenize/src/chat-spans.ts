@@ -47,7 +47,9 @@ export interface EncodedChat {
 function toolCallFields(m: ChatMessage): string[] {
   const out: string[] = [];
   for (const call of m.tool_calls ?? []) {
-    const f = (call as { function?: { name: string; arguments: unknown } }).function ?? (call as unknown as { name: string; arguments: unknown });
+    const f =
+      (call as { function?: { name: string; arguments: unknown } }).function ??
+      (call as unknown as { name: string; arguments: unknown });
     if (typeof f.name === 'string' && f.name) out.push(f.name);
     if (typeof f.arguments === 'string' && f.arguments) out.push(f.arguments);
   }
@@ -72,7 +74,9 @@ function fieldsOf(m: ChatMessage): Field[] {
     fields.push([before.split('<think>').pop()!, false], [rest.join('</think>'), false]);
   } else fields.push([content, true]);
   for (const f of toolCallFields(m)) fields.push([f, false]);
-  return fields.map(([f, isContent]) => ({ exact: f, trimmed: f.trim(), isContent })).filter((f) => f.trimmed.length > 0);
+  return fields
+    .map(([f, isContent]) => ({ exact: f, trimmed: f.trim(), isContent }))
+    .filter((f) => f.trimmed.length > 0);
 }
 
 const MARKER = '\ue000';
@@ -85,10 +89,21 @@ const MARKER = '\ue000';
  * templates' prefix/suffix tests (`startswith('<tool_response>')`) unchanged; a
  * render that changes otherwise, or content holding think tags, gives null.
  */
-export function locateContents(text: string, messages: ChatMessage[], render: (messages: ChatMessage[]) => string): Array<number | null> {
+export function locateContents(
+  text: string,
+  messages: ChatMessage[],
+  render: (messages: ChatMessage[]) => string,
+): Array<number | null> {
   return messages.map((m, i) => {
     const c = m.content;
-    if (typeof c !== 'string' || c.trim().length < 2 || c.includes(MARKER) || c.includes('<think>') || c.includes('</think>')) return null;
+    if (
+      typeof c !== 'string' ||
+      c.trim().length < 2 ||
+      c.includes(MARKER) ||
+      c.includes('<think>') ||
+      c.includes('</think>')
+    )
+      return null;
     let mid = Math.floor(c.length / 2);
     if (mid > 0 && /[\udc00-\udfff]/.test(c[mid])) mid--; // keep surrogate pairs whole
     const changed = messages.map((x, j) => (j === i ? { ...x, content: c.slice(0, mid) + MARKER + c.slice(mid) } : x));
@@ -99,17 +114,29 @@ export function locateContents(text: string, messages: ChatMessage[], render: (m
       return null;
     }
     const p = again.indexOf(MARKER);
-    if (p < 0 || again.length !== text.length + 1 || !again.startsWith(text.slice(0, p)) || again.slice(p + 1) !== text.slice(p)) return null;
+    if (
+      p < 0 ||
+      again.length !== text.length + 1 ||
+      !again.startsWith(text.slice(0, p)) ||
+      again.slice(p + 1) !== text.slice(p)
+    )
+      return null;
     // The rendered content holds c[mid] at p; it starts at p - mid, or later when the template stripped it.
     for (let start = p - mid; start <= p; start++) {
       const rendered = c.slice(mid - (p - start));
-      if (start >= 0 && text.startsWith(rendered.trimEnd(), start) && c.trimStart().startsWith(rendered.trimStart())) return start;
+      if (start >= 0 && text.startsWith(rendered.trimEnd(), start) && c.trimStart().startsWith(rendered.trimStart()))
+        return start;
     }
     return null;
   });
 }
 
-export function findMessageSpans(text: string, messages: ChatMessage[], endOfTurn: string | undefined, contentStarts: Array<number | null> = []): MessageSpan[] {
+export function findMessageSpans(
+  text: string,
+  messages: ChatMessage[],
+  endOfTurn: string | undefined,
+  contentStarts: Array<number | null> = [],
+): MessageSpan[] {
   const spans: MessageSpan[] = [];
   let cursor = 0;
   messages.forEach((m, i) => {
@@ -127,7 +154,10 @@ export function findMessageSpans(text: string, messages: ChatMessage[], endOfTur
         f = text.startsWith(field.exact, k) ? field.exact : text.startsWith(tail, k) ? tail : field.trimmed;
       } else {
         // Before a located content, only look in front of it (reasoning comes first).
-        const limit = anchor !== null && !field.isContent && fields.indexOf(field) < fields.findIndex((x) => x.isContent) ? anchor : text.length;
+        const limit =
+          anchor !== null && !field.isContent && fields.indexOf(field) < fields.findIndex((x) => x.isContent)
+            ? anchor
+            : text.length;
         // Templates usually write a field as given; some strip it (Qwen3's reasoning).
         k = text.indexOf(field.exact, at);
         if ((k < 0 || k + f.length > limit) && field.trimmed !== field.exact) {
@@ -164,7 +194,13 @@ export function findMessageSpans(text: string, messages: ChatMessage[], endOfTur
   return spans;
 }
 
-function findNextFieldStart(text: string, messages: ChatMessage[], from: number, at: number, contentStarts: Array<number | null>): number {
+function findNextFieldStart(
+  text: string,
+  messages: ChatMessage[],
+  from: number,
+  at: number,
+  contentStarts: Array<number | null>,
+): number {
   for (let j = from; j < messages.length; j++) {
     const located = contentStarts[j];
     for (const f of fieldsOf(messages[j])) {
@@ -176,7 +212,11 @@ function findNextFieldStart(text: string, messages: ChatMessage[], from: number,
   return -1;
 }
 
-export function encodeChat(tokenizer: Tokenizer, messages: ChatMessage[], options: ChatTemplateOptions = {}): EncodedChat {
+export function encodeChat(
+  tokenizer: Tokenizer,
+  messages: ChatMessage[],
+  options: ChatTemplateOptions = {},
+): EncodedChat {
   const text = tokenizer.applyChatTemplate(messages, options);
   const contentStarts = locateContents(text, messages, (changed) => tokenizer.applyChatTemplate(changed, options));
   const spans = findMessageSpans(text, messages, tokenizer.eosToken, contentStarts);
@@ -186,7 +226,9 @@ export function encodeChat(tokenizer: Tokenizer, messages: ChatMessage[], option
     const content = typeof m.content === 'string' ? m.content.trim() : '';
     const visible = content.includes('</think>') ? content.split('</think>').pop()!.trim() : content;
     if (visible && text.includes(visible) && !piece.includes(visible)) {
-      throw new Error(`encodeChat: messages[${s.message}] (${m.role}): its content was rendered outside the span found for it`);
+      throw new Error(
+        `encodeChat: messages[${s.message}] (${m.role}): its content was rendered outside the span found for it`,
+      );
     }
   }
   const enc = tokenizer.encodeWithOffsets(text, { addSpecialTokens: false });

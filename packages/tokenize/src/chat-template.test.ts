@@ -13,19 +13,24 @@ interface ChatCase {
 }
 
 const cases = JSON.parse(readFileSync(join(PACKAGE_DIR, 'fixtures', 'chat-cases.json'), 'utf8')) as ChatCase[];
-const expected = JSON.parse(readFileSync(join(PACKAGE_DIR, 'fixtures', 'chat-expected.json'), 'utf8')) as { renders: Record<string, string> };
+const expected = JSON.parse(readFileSync(join(PACKAGE_DIR, 'fixtures', 'chat-expected.json'), 'utf8')) as {
+  renders: Record<string, string>;
+};
 
 describe("Qwen3's chat template", () => {
   const tok = Tokenizer.qwen3();
 
-  it.each(cases.map((c) => [c.name, c] as const))('renders %s exactly as Python jinja2 under transformers conventions', (_, c) => {
-    const text = tok.applyChatTemplate(c.messages, {
-      addGenerationPrompt: c.options.add_generation_prompt,
-      enableThinking: c.options.enable_thinking,
-      tools: c.tools,
-    });
-    expect(text).toBe(expected.renders[c.name]);
-  });
+  it.each(cases.map((c) => [c.name, c] as const))(
+    'renders %s exactly as Python jinja2 under transformers conventions',
+    (_, c) => {
+      const text = tok.applyChatTemplate(c.messages, {
+        addGenerationPrompt: c.options.add_generation_prompt,
+        enableThinking: c.options.enable_thinking,
+        tools: c.tools,
+      });
+      expect(text).toBe(expected.renders[c.name]);
+    },
+  );
 
   it('surfaces raise_exception from a template', () => {
     const t = Tokenizer.fromJSON(tok.json, { chat_template: "{{ raise_exception('only user turns') }}" });
@@ -33,6 +38,8 @@ describe("Qwen3's chat template", () => {
   });
 
   it('checks the messages it is given', () => {
-    expect(() => tok.applyChatTemplate([{ role: 3 } as unknown as ChatMessage])).toThrow(/messages\[0\]\.role must be a string/);
+    expect(() => tok.applyChatTemplate([{ role: 3 } as unknown as ChatMessage])).toThrow(
+      /messages\[0\]\.role must be a string/,
+    );
   });
 });

@@ -43,20 +43,32 @@ const compiled = new Map<string, Template>();
 /** The template text the config selects (by name for multi-template configs). */
 export function selectTemplate(config: TokenizerConfigJson, nameOrTemplate?: string): string {
   const t = config.chat_template;
-  if (nameOrTemplate !== undefined && (typeof t !== 'object' || t === null || !t.some((x) => x.name === nameOrTemplate))) {
+  if (
+    nameOrTemplate !== undefined &&
+    (typeof t !== 'object' || t === null || !t.some((x) => x.name === nameOrTemplate))
+  ) {
     if (nameOrTemplate.includes('{')) return nameOrTemplate;
   }
   if (typeof t === 'string') return t;
   if (Array.isArray(t)) {
     const wanted = nameOrTemplate ?? 'default';
     const found = t.find((x) => x.name === wanted) ?? (nameOrTemplate === undefined ? t[0] : undefined);
-    if (!found) throw new TokenizerFormatError('chat_template', `no template named "${wanted}"`, 'tokenizer_config.json');
+    if (!found)
+      throw new TokenizerFormatError('chat_template', `no template named "${wanted}"`, 'tokenizer_config.json');
     return found.template;
   }
-  throw new TokenizerFormatError('chat_template', 'missing: this tokenizer has no chat template', 'tokenizer_config.json');
+  throw new TokenizerFormatError(
+    'chat_template',
+    'missing: this tokenizer has no chat template',
+    'tokenizer_config.json',
+  );
 }
 
-export function applyChatTemplate(config: TokenizerConfigJson, messages: ChatMessage[], options: ChatTemplateOptions = {}): string {
+export function applyChatTemplate(
+  config: TokenizerConfigJson,
+  messages: ChatMessage[],
+  options: ChatTemplateOptions = {},
+): string {
   if (!Array.isArray(messages)) throw new TypeError('applyChatTemplate: messages must be an array');
   messages.forEach((m, i) => {
     if (typeof m !== 'object' || m === null) throw new TypeError(`applyChatTemplate: messages[${i}] is not an object`);

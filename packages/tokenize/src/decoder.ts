@@ -27,7 +27,8 @@ export function buildDecoder(json: ComponentJson | null | undefined, field = 'de
       };
     case 'Replace': {
       const pattern = json.pattern as { String?: string } | undefined;
-      if (!pattern || typeof pattern.String !== 'string') throw new TokenizerFormatError(`${field}.pattern`, 'only {"String": ...} patterns are supported', file);
+      if (!pattern || typeof pattern.String !== 'string')
+        throw new TokenizerFormatError(`${field}.pattern`, 'only {"String": ...} patterns are supported', file);
       const from = pattern.String;
       const to = expectString(json.content, `${field}.content`, file);
       return (tokens) => tokens.map((t) => t.replaceAll(from, to));
@@ -75,7 +76,8 @@ export function buildDecoder(json: ComponentJson | null | undefined, field = 'de
       };
     case 'Metaspace': {
       const replacement = expectString(json.replacement ?? '\u2581', `${field}.replacement`, file);
-      const scheme = (json.prepend_scheme as string | undefined) ?? (json.add_prefix_space === false ? 'never' : 'always');
+      const scheme =
+        (json.prepend_scheme as string | undefined) ?? (json.add_prefix_space === false ? 'never' : 'always');
       return (tokens) =>
         tokens.map((t, i) => {
           let s = t.replaceAll(replacement, ' ');
@@ -93,14 +95,27 @@ export function buildDecoder(json: ComponentJson | null | undefined, field = 'de
       return (tokens) =>
         tokens.map((t, i) => {
           let s = i > 0 && t.startsWith(prefix) ? t.slice(prefix.length) : i > 0 ? ' ' + t : t;
-          if (cleanup) s = s.replace(/ \./g, '.').replace(/ \?/g, '?').replace(/ !/g, '!').replace(/ ,/g, ',').replace(/ ' /g, "'").replace(/ n't/g, "n't").replace(/ 'm/g, "'m").replace(/ 's/g, "'s").replace(/ 've/g, "'ve").replace(/ 're/g, "'re");
+          if (cleanup)
+            s = s
+              .replace(/ \./g, '.')
+              .replace(/ \?/g, '?')
+              .replace(/ !/g, '!')
+              .replace(/ ,/g, ',')
+              .replace(/ ' /g, "'")
+              .replace(/ n't/g, "n't")
+              .replace(/ 'm/g, "'m")
+              .replace(/ 's/g, "'s")
+              .replace(/ 've/g, "'ve")
+              .replace(/ 're/g, "'re");
           return s;
         });
     }
     case 'Sequence': {
       const list = json.decoders;
       if (!Array.isArray(list)) throw new TokenizerFormatError(`${field}.decoders`, 'expected an array', file);
-      const parts = list.map((d, i) => buildDecoder(d as ComponentJson, `${field}.decoders[${i}]`, file)).filter((d): d is Decoder => d !== null);
+      const parts = list
+        .map((d, i) => buildDecoder(d as ComponentJson, `${field}.decoders[${i}]`, file))
+        .filter((d): d is Decoder => d !== null);
       return (tokens) => parts.reduce((acc, d) => d(acc), tokens);
     }
     default:

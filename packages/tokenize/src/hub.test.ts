@@ -7,10 +7,16 @@ import { Tokenizer } from './tokenizer.js';
 import { trainBpeTokenizer } from './trainer.js';
 
 describe('Tokenizer.fromHub against a local Hub', () => {
-  const trained = trainBpeTokenizer(['hello world, hello hub. '.repeat(50)], { vocabSize: 300, progress: { mode: 'silent' } });
+  const trained = trainBpeTokenizer(['hello world, hello hub. '.repeat(50)], {
+    vocabSize: 300,
+    progress: { mode: 'silent' },
+  });
   const files = {
     'tokenizer.json': JSON.stringify(trained.tokenizerJson),
-    'tokenizer_config.json': JSON.stringify({ ...trained.tokenizerConfig, chat_template: '{% for m in messages %}[{{ m.role }}]{{ m.content }}{% endfor %}' }),
+    'tokenizer_config.json': JSON.stringify({
+      ...trained.tokenizerConfig,
+      chat_template: '{% for m in messages %}[{{ m.role }}]{{ m.content }}{% endfor %}',
+    }),
   };
   let hub: HubServer;
   beforeAll(async () => {
@@ -47,19 +53,26 @@ describe('Tokenizer.fromHub against a local Hub', () => {
     expect(offline.encode('hello hub')).toEqual(online.encode('hello hub'));
     expect(offline.applyChatTemplate([{ role: 'user', content: 'x' }])).toBe('[user]x');
     // Nothing cached for another revision: the network error is reported.
-    await expect(Tokenizer.fromHub('molrl/tiny', { hubUrl: 'http://127.0.0.1:1', cacheDir, revision: 'v1' })).rejects.toThrow(/molrl\/tiny@v1: cannot download tokenizer.json/);
+    await expect(
+      Tokenizer.fromHub('molrl/tiny', { hubUrl: 'http://127.0.0.1:1', cacheDir, revision: 'v1' }),
+    ).rejects.toThrow(/molrl\/tiny@v1: cannot download tokenizer.json/);
   });
 
   it('sends the access token, and fails clearly without it or for a missing repo', async () => {
     const cacheDir = mkdtempSync(join(tmpdir(), 'molrl-hub-'));
     const tok = await Tokenizer.fromHub('molrl/private', { hubUrl: hub.url, cacheDir, accessToken: 'hf_secret' });
     expect(tok.vocabSize).toBe(Tokenizer.fromJSON(trained.tokenizerJson).vocabSize);
-    await expect(Tokenizer.fromHub('molrl/private', { hubUrl: hub.url, cacheDir: mkdtempSync(join(tmpdir(), 'molrl-hub-')) })).rejects.toThrow(/molrl\/private@main: cannot download tokenizer.json/);
+    await expect(
+      Tokenizer.fromHub('molrl/private', { hubUrl: hub.url, cacheDir: mkdtempSync(join(tmpdir(), 'molrl-hub-')) }),
+    ).rejects.toThrow(/molrl\/private@main: cannot download tokenizer.json/);
     await expect(Tokenizer.fromHub('molrl/absent', { hubUrl: hub.url, cacheDir })).rejects.toThrow(/molrl\/absent/);
   });
 
   it('loads a repo without tokenizer_config.json', async () => {
-    const tok = await Tokenizer.fromHub('molrl/no-config', { hubUrl: hub.url, cacheDir: mkdtempSync(join(tmpdir(), 'molrl-hub-')) });
+    const tok = await Tokenizer.fromHub('molrl/no-config', {
+      hubUrl: hub.url,
+      cacheDir: mkdtempSync(join(tmpdir(), 'molrl-hub-')),
+    });
     expect(tok.encode('hello').length).toBeGreaterThan(0);
     expect(() => tok.applyChatTemplate([{ role: 'user', content: 'x' }])).toThrow(/chat_template: missing/);
   });

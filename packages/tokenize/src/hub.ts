@@ -38,7 +38,10 @@ function repoFolder(cacheDir: string, repoId: string): string {
 function isNetworkError(err: unknown): boolean {
   const e = err as { statusCode?: number; name?: string; message?: string; cause?: { code?: string } };
   if (typeof e.statusCode === 'number') return false;
-  return e.name === 'TypeError' || /fetch failed|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT/.test(`${e.message} ${e.cause?.code ?? ''}`);
+  return (
+    e.name === 'TypeError' ||
+    /fetch failed|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT/.test(`${e.message} ${e.cause?.code ?? ''}`)
+  );
 }
 
 /** The cached copy of `path` at `revision`, if refs/<revision> (or a commit snapshot) has it. */

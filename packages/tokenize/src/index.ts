@@ -1,10 +1,30 @@
-export { Tokenizer, type DecodeOptions, type EncodeOptions, type Encoding, type TokenizerLoadOptions, type TruncationOptions } from './tokenizer.js';
-export { applyChatTemplate, selectTemplate, type ChatMessage, type ChatTemplateOptions, type ToolCall } from './chat-template.js';
+export {
+  Tokenizer,
+  type DecodeOptions,
+  type EncodeOptions,
+  type Encoding,
+  type TokenizerLoadOptions,
+  type TruncationOptions,
+} from './tokenizer.js';
+export {
+  applyChatTemplate,
+  selectTemplate,
+  type ChatMessage,
+  type ChatTemplateOptions,
+  type ToolCall,
+} from './chat-template.js';
 export { encodeChat, findMessageSpans, locateContents, type EncodedChat, type MessageSpan } from './chat-spans.js';
 export { TokenizerFormatError, UnsupportedComponentError } from './errors.js';
 export { hubFile, type HubOptions } from './hub.js';
 export { LLAMA3_SPLIT_PATTERN, QWEN_SPLIT_PATTERN, qwenSplit } from './qwen-split.js';
 export { BYTE_TO_CHAR, toByteLevel } from './byte-level.js';
 export type { TokenizerJson, TokenizerConfigJson, AddedTokenJson, BpeModelJson } from './tokenizer-json.js';
-export { trainBpeTokenizer, writeTokenizerFiles, QWEN_STYLE_SPECIAL_TOKENS, type BpeTrainerOptions, type SpecialTokenSpec, type TrainedTokenizer } from './trainer.js';
+export {
+  trainBpeTokenizer,
+  writeTokenizerFiles,
+  QWEN_STYLE_SPECIAL_TOKENS,
+  type BpeTrainerOptions,
+  type SpecialTokenSpec,
+  type TrainedTokenizer,
+} from './trainer.js';
 export { qwen3ChatTemplate } from './qwen3.js';

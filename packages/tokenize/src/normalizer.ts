@@ -22,7 +22,11 @@ export interface Normalizer {
 
 function spanOf(input: AlignedText, a: number, b: number): [number, number] {
   if (input.starts === null || input.ends === null) return [a, b];
-  if (a >= b) return [input.starts[Math.min(a, input.starts.length - 1)] ?? 0, input.starts[Math.min(a, input.starts.length - 1)] ?? 0];
+  if (a >= b)
+    return [
+      input.starts[Math.min(a, input.starts.length - 1)] ?? 0,
+      input.starts[Math.min(a, input.starts.length - 1)] ?? 0,
+    ];
   return [input.starts[a], input.ends[b - 1]];
 }
 
@@ -93,7 +97,7 @@ function unicodeNormalizer(form: 'NFC' | 'NFD' | 'NFKC' | 'NFKD'): Normalizer {
 function perCodePoint(input: AlignedText, f: (ch: string) => string): AlignedText {
   const chunks: Array<[number, number, string]> = [];
   const t = input.text;
-  for (let i = 0; i < t.length; ) {
+  for (let i = 0; i < t.length;) {
     const w = (t.codePointAt(i) ?? 0) > 0xffff ? 2 : 1;
     chunks.push([i, i + w, f(t.slice(i, i + w))]);
     i += w;
@@ -101,7 +105,11 @@ function perCodePoint(input: AlignedText, f: (ch: string) => string): AlignedTex
   return rebuild(input, chunks);
 }
 
-export function buildNormalizer(json: ComponentJson | null | undefined, field = 'normalizer', file?: string): Normalizer | null {
+export function buildNormalizer(
+  json: ComponentJson | null | undefined,
+  field = 'normalizer',
+  file?: string,
+): Normalizer | null {
   if (json === null || json === undefined) return null;
   expectComponent(json, field, file);
   switch (json.type) {
@@ -158,8 +166,10 @@ export function buildNormalizer(json: ComponentJson | null | undefined, field = 
       const pattern = json.pattern as { String?: string; Regex?: string } | undefined;
       const content = expectString(json.content, `${field}.content`, file);
       let re: RegExp;
-      if (pattern && typeof pattern.String === 'string') re = new RegExp(pattern.String.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gu');
-      else if (pattern && typeof pattern.Regex === 'string') re = onigToJsRegex(pattern.Regex, `${field}.pattern.Regex`);
+      if (pattern && typeof pattern.String === 'string')
+        re = new RegExp(pattern.String.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gu');
+      else if (pattern && typeof pattern.Regex === 'string')
+        re = onigToJsRegex(pattern.Regex, `${field}.pattern.Regex`);
       else throw new UnsupportedComponentError(`${field}.pattern`, JSON.stringify(pattern));
       return {
         normalize: (t) => t.replace(re, () => content),
@@ -180,7 +190,9 @@ export function buildNormalizer(json: ComponentJson | null | undefined, field = 
     case 'Sequence': {
       const list = json.normalizers;
       if (!Array.isArray(list)) throw new UnsupportedComponentError(`${field}.normalizers`, typeof list);
-      const parts = list.map((n, i) => buildNormalizer(n as ComponentJson, `${field}.normalizers[${i}]`, file)).filter((n): n is Normalizer => n !== null);
+      const parts = list
+        .map((n, i) => buildNormalizer(n as ComponentJson, `${field}.normalizers[${i}]`, file))
+        .filter((n): n is Normalizer => n !== null);
       return {
         normalize: (t) => parts.reduce((acc, n) => n.normalize(acc), t),
         normalizeAligned: (input) => parts.reduce((acc, n) => n.normalizeAligned(acc), input),

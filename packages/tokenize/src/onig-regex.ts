@@ -30,13 +30,21 @@ export function onigToJsRegex(pattern: string, field = 'pattern'): RegExp {
       i++;
       if (e === 's') out += inClass ? WHITE_SPACE_RANGES : `[${WHITE_SPACE_RANGES}]`;
       else if (e === 'S') {
-        if (inClass) throw new TokenizerFormatError(field, `\\S inside a character class is not supported in ${JSON.stringify(pattern)}`);
+        if (inClass)
+          throw new TokenizerFormatError(
+            field,
+            `\\S inside a character class is not supported in ${JSON.stringify(pattern)}`,
+          );
         out += `[^${WHITE_SPACE_RANGES}]`;
       } else if (e === 'd') out += '\\p{Nd}';
       else if (e === 'D') out += inClass ? '\\P{Nd}' : '\\P{Nd}';
       else if (e === 'w') out += inClass ? WORD_RANGES : `[${WORD_RANGES}]`;
       else if (e === 'W') {
-        if (inClass) throw new TokenizerFormatError(field, `\\W inside a character class is not supported in ${JSON.stringify(pattern)}`);
+        if (inClass)
+          throw new TokenizerFormatError(
+            field,
+            `\\W inside a character class is not supported in ${JSON.stringify(pattern)}`,
+          );
         out += `[^${WORD_RANGES}]`;
       } else if (e === 'p' || e === 'P') {
         const close = pattern.indexOf('}', i);
@@ -44,7 +52,8 @@ export function onigToJsRegex(pattern: string, field = 'pattern'): RegExp {
         i = close;
       } else if (/[A-Za-z0-9]/.test(e)) out += '\\' + e;
       else if (e !== undefined && /[\^$\\.*+?()[\]{}|/]/.test(e)) out += '\\' + e;
-      else if (e === '-') out += inClass ? '\\-' : '-'; // `u` regexes allow \- only inside a class
+      else if (e === '-')
+        out += inClass ? '\\-' : '-'; // `u` regexes allow \- only inside a class
       else out += e ?? '';
       continue;
     }
@@ -69,7 +78,8 @@ export function onigToJsRegex(pattern: string, field = 'pattern'): RegExp {
         i += 3;
         continue;
       }
-      if (pattern.startsWith('(?>', i)) throw new TokenizerFormatError(field, `atomic groups are not supported in ${JSON.stringify(pattern)}`);
+      if (pattern.startsWith('(?>', i))
+        throw new TokenizerFormatError(field, `atomic groups are not supported in ${JSON.stringify(pattern)}`);
       insensitive.push(insensitive.length > 0 && insensitive[insensitive.length - 1]);
       out += c;
       continue;

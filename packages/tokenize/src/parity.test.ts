@@ -14,7 +14,10 @@ interface CorpusEntry {
 }
 
 const corpus = JSON.parse(readFileSync(join(PACKAGE_DIR, 'fixtures', 'parity-corpus.json'), 'utf8')) as CorpusEntry[];
-const expected = JSON.parse(readFileSync(join(PACKAGE_DIR, 'fixtures', 'parity-expected.json'), 'utf8')) as Record<string, number[]>;
+const expected = JSON.parse(readFileSync(join(PACKAGE_DIR, 'fixtures', 'parity-expected.json'), 'utf8')) as Record<
+  string,
+  number[]
+>;
 
 describe('Qwen3 parity corpus', () => {
   let tok: Tokenizer;
@@ -24,7 +27,19 @@ describe('Qwen3 parity corpus', () => {
 
   it('covers every category the reference must agree on', () => {
     const categories = new Set(corpus.map((e) => e.category));
-    for (const c of ['math', 'code', 'digits', 'contractions', 'multilingual', 'combining', 'whitespace', 'specials', 'chat', 'long', 'random']) {
+    for (const c of [
+      'math',
+      'code',
+      'digits',
+      'contractions',
+      'multilingual',
+      'combining',
+      'whitespace',
+      'specials',
+      'chat',
+      'long',
+      'random',
+    ]) {
       expect(categories.has(c), c).toBe(true);
     }
     expect(corpus.length).toBeGreaterThan(200);
@@ -69,7 +84,8 @@ describe('Qwen3 parity corpus', () => {
         // Tokens made of whole characters decode to exactly the text their offsets point at.
         enc.ids.forEach((id, i) => {
           const piece = tok.decode([id]);
-          if (!piece.includes('\ufffd')) expect(e.text.slice(enc.offsets[i][0], enc.offsets[i][1]), `${e.id} token ${i}`).toBe(piece);
+          if (!piece.includes('\ufffd'))
+            expect(e.text.slice(enc.offsets[i][0], enc.offsets[i][1]), `${e.id} token ${i}`).toBe(piece);
         });
       }
     }

@@ -25,7 +25,11 @@ describe('general tokenizer.json pipelines agree with @huggingface/tokenizers', 
       j.pre_tokenizer = { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true };
       j.post_processor = {
         type: 'TemplateProcessing',
-        single: [{ SpecialToken: { id: '<|im_start|>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '<|im_end|>', type_id: 0 } }],
+        single: [
+          { SpecialToken: { id: '<|im_start|>', type_id: 0 } },
+          { Sequence: { id: 'A', type_id: 0 } },
+          { SpecialToken: { id: '<|im_end|>', type_id: 0 } },
+        ],
         pair: [{ Sequence: { id: 'A', type_id: 0 } }, { Sequence: { id: 'B', type_id: 1 } }],
         special_tokens: {
           '<|im_start|>': { id: '<|im_start|>', ids: [1196], tokens: ['<|im_start|>'] },
@@ -59,7 +63,18 @@ describe('general tokenizer.json pipelines agree with @huggingface/tokenizers', 
       };
     },
     'normalized added token and a Split with a custom regex': (j) => {
-      j.added_tokens = [...(j.added_tokens ?? []), { id: 1200, content: '<extra>', special: false, normalized: true, lstrip: true, rstrip: false, single_word: false }];
+      j.added_tokens = [
+        ...(j.added_tokens ?? []),
+        {
+          id: 1200,
+          content: '<extra>',
+          special: false,
+          normalized: true,
+          lstrip: true,
+          rstrip: false,
+          single_word: false,
+        },
+      ];
       j.pre_tokenizer = {
         type: 'Sequence',
         pretokenizers: [
@@ -101,12 +116,22 @@ describe('sentencepiece-style BPE (Llama 2 layout) agrees with @huggingface/toke
       { id: 1, content: '<s>', special: true, normalized: false, lstrip: false, rstrip: false, single_word: false },
       { id: 2, content: '</s>', special: true, normalized: false, lstrip: false, rstrip: false, single_word: false },
     ],
-    normalizer: { type: 'Sequence', normalizers: [{ type: 'Prepend', prepend: '▁' }, { type: 'Replace', pattern: { String: ' ' }, content: '▁' }] },
+    normalizer: {
+      type: 'Sequence',
+      normalizers: [
+        { type: 'Prepend', prepend: '▁' },
+        { type: 'Replace', pattern: { String: ' ' }, content: '▁' },
+      ],
+    },
     pre_tokenizer: null,
     post_processor: {
       type: 'TemplateProcessing',
       single: [{ SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
-      pair: [{ SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { Sequence: { id: 'B', type_id: 1 } }],
+      pair: [
+        { SpecialToken: { id: '<s>', type_id: 0 } },
+        { Sequence: { id: 'A', type_id: 0 } },
+        { Sequence: { id: 'B', type_id: 1 } },
+      ],
       special_tokens: { '<s>': { id: '<s>', ids: [1], tokens: ['<s>'] } },
     },
     decoder: {
@@ -118,7 +143,18 @@ describe('sentencepiece-style BPE (Llama 2 layout) agrees with @huggingface/toke
         { type: 'Strip', content: ' ', start: 1, stop: 0 },
       ],
     },
-    model: { type: 'BPE', dropout: null, unk_token: '<unk>', continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: true, byte_fallback: true, ignore_merges: false, vocab, merges },
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: '<unk>',
+      continuing_subword_prefix: null,
+      end_of_word_suffix: null,
+      fuse_unk: true,
+      byte_fallback: true,
+      ignore_merges: false,
+      vocab,
+      merges,
+    },
   };
 
   it('encodes with byte fallback and decodes back', () => {

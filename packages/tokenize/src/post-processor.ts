@@ -13,12 +13,20 @@ export interface PostProcessor {
   readonly trimOffsets: boolean;
 }
 
-export function buildPostProcessor(json: ComponentJson | null | undefined, field = 'post_processor', file?: string): PostProcessor | null {
+export function buildPostProcessor(
+  json: ComponentJson | null | undefined,
+  field = 'post_processor',
+  file?: string,
+): PostProcessor | null {
   if (json === null || json === undefined) return null;
   expectComponent(json, field, file);
   switch (json.type) {
     case 'ByteLevel':
-      return { prefix: [], suffix: [], trimOffsets: optionalBoolean(json.trim_offsets, `${field}.trim_offsets`, true, file) };
+      return {
+        prefix: [],
+        suffix: [],
+        trimOffsets: optionalBoolean(json.trim_offsets, `${field}.trim_offsets`, true, file),
+      };
     case 'TemplateProcessing': {
       const single = json.single;
       const specials = (json.special_tokens ?? {}) as Record<string, { ids?: number[] }>;
@@ -32,9 +40,15 @@ export function buildPostProcessor(json: ComponentJson | null | undefined, field
           seenSequence = true;
           return;
         }
-        if (!p.SpecialToken) throw new TokenizerFormatError(`${field}.single[${i}]`, 'expected SpecialToken or Sequence', file);
+        if (!p.SpecialToken)
+          throw new TokenizerFormatError(`${field}.single[${i}]`, 'expected SpecialToken or Sequence', file);
         const entry = specials[p.SpecialToken.id];
-        if (!entry || !Array.isArray(entry.ids)) throw new TokenizerFormatError(`${field}.special_tokens.${p.SpecialToken.id}`, 'missing or without ids', file);
+        if (!entry || !Array.isArray(entry.ids))
+          throw new TokenizerFormatError(
+            `${field}.special_tokens.${p.SpecialToken.id}`,
+            'missing or without ids',
+            file,
+          );
         (seenSequence ? suffix : prefix).push(...entry.ids);
       });
       return { prefix, suffix, trimOffsets: false };
@@ -43,13 +57,21 @@ export function buildPostProcessor(json: ComponentJson | null | undefined, field
     case 'RobertaProcessing': {
       const cls = json.cls as [string, number] | undefined;
       const sep = json.sep as [string, number] | undefined;
-      if (!Array.isArray(cls) || !Array.isArray(sep)) throw new TokenizerFormatError(field, 'cls and sep must be [token, id]', file);
-      return { prefix: [cls[1]], suffix: [sep[1]], trimOffsets: json.type === 'RobertaProcessing' && optionalBoolean(json.trim_offsets, `${field}.trim_offsets`, true, file) };
+      if (!Array.isArray(cls) || !Array.isArray(sep))
+        throw new TokenizerFormatError(field, 'cls and sep must be [token, id]', file);
+      return {
+        prefix: [cls[1]],
+        suffix: [sep[1]],
+        trimOffsets:
+          json.type === 'RobertaProcessing' && optionalBoolean(json.trim_offsets, `${field}.trim_offsets`, true, file),
+      };
     }
     case 'Sequence': {
       const list = json.processors;
       if (!Array.isArray(list)) throw new TokenizerFormatError(`${field}.processors`, 'expected an array', file);
-      const parts = list.map((p, i) => buildPostProcessor(p as ComponentJson, `${field}.processors[${i}]`, file)).filter((p): p is PostProcessor => p !== null);
+      const parts = list
+        .map((p, i) => buildPostProcessor(p as ComponentJson, `${field}.processors[${i}]`, file))
+        .filter((p): p is PostProcessor => p !== null);
       return {
         prefix: parts.flatMap((p) => p.prefix),
         suffix: parts.flatMap((p) => p.suffix),

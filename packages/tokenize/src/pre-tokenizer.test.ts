@@ -19,7 +19,10 @@ describe('Split behaviours', () => {
   });
 
   it('inverts: the pattern describes the pieces to keep', () => {
-    expect(split({ type: 'Split', pattern: { Regex: '\\w+' }, behavior: 'Removed', invert: true }, 'ab, cd!')).toEqual(['ab', 'cd']);
+    expect(split({ type: 'Split', pattern: { Regex: '\\w+' }, behavior: 'Removed', invert: true }, 'ab, cd!')).toEqual([
+      'ab',
+      'cd',
+    ]);
   });
 
   it('keeps offsets through an inserted prefix space', () => {

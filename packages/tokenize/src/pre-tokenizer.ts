@@ -34,7 +34,12 @@ function slicePiece(p: Piece, a: number, b: number): Piece {
 }
 
 /** Apply a split behaviour to matches (ranges of the piece's text). */
-export function splitByMatches(p: Piece, matches: Array<[number, number]>, behavior: SplitBehavior, invert: boolean): Piece[] {
+export function splitByMatches(
+  p: Piece,
+  matches: Array<[number, number]>,
+  behavior: SplitBehavior,
+  invert: boolean,
+): Piece[] {
   const spans: Array<[number, number, boolean]> = [];
   let last = 0;
   for (const [a, b] of matches) {
@@ -97,7 +102,7 @@ function regexMatches(re: RegExp, text: string): Array<[number, number]> {
 
 function charMatches(text: string, test: (cp: number) => boolean): Array<[number, number]> {
   const out: Array<[number, number]> = [];
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     const cp = text.codePointAt(i)!;
     const w = cp > 0xffff ? 2 : 1;
     if (test(cp)) out.push([i, i + w]);
@@ -108,11 +113,13 @@ function charMatches(text: string, test: (cp: number) => boolean): Array<[number
 
 const GPT2_PATTERN = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
 const PUNCTUATION = /[\p{P}\p{S}]/u;
-const WHITESPACE_WORDS = /[\p{L}\p{M}\p{Nd}\p{Pc}]+|[^\p{L}\p{M}\p{Nd}\p{Pc}\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/gu;
+const WHITESPACE_WORDS =
+  /[\p{L}\p{M}\p{Nd}\p{Pc}]+|[^\p{L}\p{M}\p{Nd}\p{Pc}\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/gu;
 
 function behaviorOf(v: unknown, field: string, file?: string): SplitBehavior {
   const b = v ?? 'Isolated';
-  if (b === 'Removed' || b === 'Isolated' || b === 'MergedWithPrevious' || b === 'MergedWithNext' || b === 'Contiguous') return b;
+  if (b === 'Removed' || b === 'Isolated' || b === 'MergedWithPrevious' || b === 'MergedWithNext' || b === 'Contiguous')
+    return b;
   throw new TokenizerFormatError(field, `unknown split behavior ${JSON.stringify(v)}`, file);
 }
 
@@ -132,7 +139,11 @@ function scannerPieces(p: Piece, maxDigits: number): Piece[] {
   return out;
 }
 
-export function buildPreTokenizer(json: ComponentJson | null | undefined, field = 'pre_tokenizer', file?: string): PreTokenizer | null {
+export function buildPreTokenizer(
+  json: ComponentJson | null | undefined,
+  field = 'pre_tokenizer',
+  file?: string,
+): PreTokenizer | null {
   if (json === null || json === undefined) return null;
   expectComponent(json, field, file);
   const each = (f: (p: Piece) => Piece[], byteLevel = false): PreTokenizer => ({
@@ -153,7 +164,8 @@ export function buildPreTokenizer(json: ComponentJson | null | undefined, field 
         const s = pattern.String;
         return each((p) => {
           const m: Array<[number, number]> = [];
-          if (s.length > 0) for (let i = p.text.indexOf(s); i >= 0; i = p.text.indexOf(s, i + s.length)) m.push([i, i + s.length]);
+          if (s.length > 0)
+            for (let i = p.text.indexOf(s); i >= 0; i = p.text.indexOf(s, i + s.length)) m.push([i, i + s.length]);
           return splitByMatches(p, m, behavior, invert);
         });
       }
@@ -165,14 +177,17 @@ export function buildPreTokenizer(json: ComponentJson | null | undefined, field 
       const re = onigToJsRegex(GPT2_PATTERN);
       return each((p) => {
         let q = p;
-        if (addPrefixSpace && !p.text.startsWith(' ')) q = { text: ' ' + p.text, start: p.start, end: p.end, lead: p.lead + 1 };
+        if (addPrefixSpace && !p.text.startsWith(' '))
+          q = { text: ' ' + p.text, start: p.start, end: p.end, lead: p.lead + 1 };
         return useRegex ? splitByMatches(q, regexMatches(re, q.text), 'Isolated', false) : [q];
       }, true);
     }
     case 'Digits': {
       const individual = optionalBoolean(json.individual_digits, `${field}.individual_digits`, false, file);
       const isDigit = (cp: number) => classOf(cp) === CLASS_NUMBER;
-      return each((p) => splitByMatches(p, charMatches(p.text, isDigit), individual ? 'Isolated' : 'Contiguous', false));
+      return each((p) =>
+        splitByMatches(p, charMatches(p.text, isDigit), individual ? 'Isolated' : 'Contiguous', false),
+      );
     }
     case 'Whitespace':
       return each(byRegex(WHITESPACE_WORDS, 'Removed', true));
@@ -180,11 +195,19 @@ export function buildPreTokenizer(json: ComponentJson | null | undefined, field 
       return each((p) => splitByMatches(p, charMatches(p.text, isWhiteSpace), 'Removed', false));
     case 'Punctuation': {
       const behavior = behaviorOf(json.behavior, `${field}.behavior`, file);
-      return each((p) => splitByMatches(p, charMatches(p.text, (cp) => PUNCTUATION.test(String.fromCodePoint(cp))), behavior, false));
+      return each((p) =>
+        splitByMatches(
+          p,
+          charMatches(p.text, (cp) => PUNCTUATION.test(String.fromCodePoint(cp))),
+          behavior,
+          false,
+        ),
+      );
     }
     case 'Metaspace': {
       const replacement = expectString(json.replacement ?? '\u2581', `${field}.replacement`, file);
-      const scheme = (json.prepend_scheme as string | undefined) ?? (json.add_prefix_space === false ? 'never' : 'always');
+      const scheme =
+        (json.prepend_scheme as string | undefined) ?? (json.add_prefix_space === false ? 'never' : 'always');
       const doSplit = optionalBoolean(json.split, `${field}.split`, true, file);
       let first = true;
       const one = (p: Piece, isFirst: boolean): Piece[] => {
@@ -193,7 +216,8 @@ export function buildPreTokenizer(json: ComponentJson | null | undefined, field 
         if (prepend) q = { ...q, text: replacement + q.text, lead: q.lead + replacement.length };
         if (!doSplit) return [q];
         const m: Array<[number, number]> = [];
-        for (let i = q.text.indexOf(replacement); i >= 0; i = q.text.indexOf(replacement, i + replacement.length)) m.push([i, i + replacement.length]);
+        for (let i = q.text.indexOf(replacement); i >= 0; i = q.text.indexOf(replacement, i + replacement.length))
+          m.push([i, i + replacement.length]);
         return splitByMatches(q, m, 'MergedWithNext', false);
       };
       return {
@@ -211,7 +235,9 @@ export function buildPreTokenizer(json: ComponentJson | null | undefined, field 
     case 'Sequence': {
       const list = json.pretokenizers;
       if (!Array.isArray(list)) throw new TokenizerFormatError(`${field}.pretokenizers`, 'expected an array', file);
-      const parts = list.map((pt, i) => buildPreTokenizer(pt as ComponentJson, `${field}.pretokenizers[${i}]`, file)).filter((x): x is PreTokenizer => x !== null);
+      const parts = list
+        .map((pt, i) => buildPreTokenizer(pt as ComponentJson, `${field}.pretokenizers[${i}]`, file))
+        .filter((x): x is PreTokenizer => x !== null);
       return {
         byteLevel: parts.some((x) => x.byteLevel),
         split: (pieces) => parts.reduce((acc, x) => x.split(acc), pieces),
@@ -220,11 +246,15 @@ export function buildPreTokenizer(json: ComponentJson | null | undefined, field 
     case 'BertPreTokenizer':
       return each((p) =>
         splitByMatches(p, charMatches(p.text, isWhiteSpace), 'Removed', false).flatMap((q) =>
-          splitByMatches(q, charMatches(q.text, (cp) => PUNCTUATION.test(String.fromCodePoint(cp))), 'Isolated', false),
+          splitByMatches(
+            q,
+            charMatches(q.text, (cp) => PUNCTUATION.test(String.fromCodePoint(cp))),
+            'Isolated',
+            false,
+          ),
         ),
       );
     default:
       throw new UnsupportedComponentError(`${field}.type`, json.type, file);
   }
 }
-

@@ -47,7 +47,9 @@ describe('the hand-written Qwen split scanner', () => {
   it('matches the regex on random strings and on the parity corpus', () => {
     const random = seededRandom(7);
     const texts = randomUnicode(random, 2000, 30);
-    const corpus = JSON.parse(readFileSync(join(PACKAGE_DIR, 'fixtures', 'parity-corpus.json'), 'utf8')) as Array<{ text: string }>;
+    const corpus = JSON.parse(readFileSync(join(PACKAGE_DIR, 'fixtures', 'parity-corpus.json'), 'utf8')) as Array<{
+      text: string;
+    }>;
     for (const e of corpus) texts.push(e.text.normalize('NFC'));
     for (const t of texts) expect(scan(t), JSON.stringify(t)).toEqual(byRegex(t));
   });

@@ -45,7 +45,13 @@ function contractionLength(text: string, i: number, end: number): number {
  * Split text[start, end) into pieces; writes each piece's end index into `ends`
  * (growing it when needed) and returns [ends, count].
  */
-export function qwenSplit(text: string, start: number, end: number, ends: Int32Array, maxDigits = 1): [Int32Array, number] {
+export function qwenSplit(
+  text: string,
+  start: number,
+  end: number,
+  ends: Int32Array,
+  maxDigits = 1,
+): [Int32Array, number] {
   let n = 0;
   let i = start;
   while (i < end) {
@@ -76,7 +82,8 @@ export function qwenSplit(text: string, start: number, end: number, ends: Int32A
     // 2: [^\r\n\p{L}\p{N}]?\p{L}+
     let j = -1;
     if (k === CLASS_LETTER) j = i;
-    else if (k !== CLASS_NEWLINE && k !== CLASS_NUMBER && i + w < end && classAt(text, i + w, end) === CLASS_LETTER) j = i + w;
+    else if (k !== CLASS_NEWLINE && k !== CLASS_NUMBER && i + w < end && classAt(text, i + w, end) === CLASS_LETTER)
+      j = i + w;
     if (j >= 0) {
       j = skipClass(text, j, end, CLASS_LETTER);
       ends[n++] = j;
@@ -86,7 +93,8 @@ export function qwenSplit(text: string, start: number, end: number, ends: Int32A
     // 3: \p{N} (or \p{N}{1,maxDigits})
     if (k === CLASS_NUMBER) {
       i += w;
-      for (let d = 1; d < maxDigits && i < end && classAt(text, i, end) === CLASS_NUMBER; d++) i += text.codePointAt(i)! > 0xffff ? 2 : 1;
+      for (let d = 1; d < maxDigits && i < end && classAt(text, i, end) === CLASS_NUMBER; d++)
+        i += text.codePointAt(i)! > 0xffff ? 2 : 1;
       ends[n++] = i;
       continue;
     }
@@ -115,8 +123,10 @@ export function qwenSplit(text: string, start: number, end: number, ends: Int32A
       if (dk === CLASS_NEWLINE) lastNewline = runEnd;
       runEnd++;
     }
-    if (lastNewline >= 0) j = lastNewline + 1; // \s*[\r\n]+
-    else if (runEnd === end || runEnd - i < 2) j = runEnd; // \s+(?!\S) to the end, or \s+
+    if (lastNewline >= 0)
+      j = lastNewline + 1; // \s*[\r\n]+
+    else if (runEnd === end || runEnd - i < 2)
+      j = runEnd; // \s+(?!\S) to the end, or \s+
     else j = runEnd - 1; // \s+(?!\S): leave the last space to the next word
     ends[n++] = j;
     i = j;

@@ -12,7 +12,7 @@ const tiny = () => ({
   pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, use_regex: true },
   post_processor: null,
   decoder: { type: 'ByteLevel' },
-  model: { type: 'BPE', vocab: { a: 0, b: 1, ab: 2, 'Ġ': 3, c: 4 }, merges: ['a b'] },
+  model: { type: 'BPE', vocab: { a: 0, b: 1, ab: 2, Ġ: 3, c: 4 }, merges: ['a b'] },
 });
 
 describe('malformed tokenizer.json', () => {
@@ -23,13 +23,23 @@ describe('malformed tokenizer.json', () => {
       return () => Tokenizer.fromJSON(out);
     };
     expect(bad((j) => ({ ...j, model: undefined }))).toThrow(/model: missing/);
-    expect(bad((j) => void (j.model.merges = ['a x']))).toThrow(/model\.merges\[0\]: right part "x" is not in model\.vocab/);
+    expect(bad((j) => void (j.model.merges = ['a x']))).toThrow(
+      /model\.merges\[0\]: right part "x" is not in model\.vocab/,
+    );
     expect(bad((j) => void (j.model.merges = ['ab']))).toThrow(/model\.merges\[0\]/);
-    expect(bad((j) => void ((j.added_tokens[0] as { id: unknown }).id = 'five'))).toThrow(/added_tokens\[0\]\.id: expected a non-negative integer/);
+    expect(bad((j) => void ((j.added_tokens[0] as { id: unknown }).id = 'five'))).toThrow(
+      /added_tokens\[0\]\.id: expected a non-negative integer/,
+    );
     expect(bad((j) => void ((j.pre_tokenizer as { type: string }).type = 'Fancy'))).toThrow(UnsupportedComponentError);
-    expect(bad((j) => void ((j.pre_tokenizer as { type: string }).type = 'Fancy'))).toThrow(/pre_tokenizer\.type: unsupported type "Fancy"/);
-    expect(bad((j) => void ((j.model as { type: string }).type = 'Unigram'))).toThrow(/model\.type: unsupported type "Unigram" \(only BPE/);
-    expect(bad((j) => void ((j.model as { vocab: unknown }).vocab = []))).toThrow(/model\.vocab: expected an object, got array/);
+    expect(bad((j) => void ((j.pre_tokenizer as { type: string }).type = 'Fancy'))).toThrow(
+      /pre_tokenizer\.type: unsupported type "Fancy"/,
+    );
+    expect(bad((j) => void ((j.model as { type: string }).type = 'Unigram'))).toThrow(
+      /model\.type: unsupported type "Unigram" \(only BPE/,
+    );
+    expect(bad((j) => void ((j.model as { vocab: unknown }).vocab = []))).toThrow(
+      /model\.vocab: expected an object, got array/,
+    );
     expect(() => Tokenizer.fromJSON('{not json')).toThrow(TokenizerFormatError);
   });
 
@@ -38,7 +48,9 @@ describe('malformed tokenizer.json', () => {
     const j = tiny();
     (j.model as { unk_token?: string }).unk_token = '<unk>';
     writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(j));
-    expect(() => Tokenizer.fromFile(dir)).toThrow(new RegExp(`${join(dir, 'tokenizer.json')}: model\\.unk_token: "<unk>" is not in model\\.vocab`));
+    expect(() => Tokenizer.fromFile(dir)).toThrow(
+      new RegExp(`${join(dir, 'tokenizer.json')}: model\\.unk_token: "<unk>" is not in model\\.vocab`),
+    );
   });
 });
 
@@ -65,7 +77,9 @@ describe('options', () => {
     expect(tok.encode('<think>', { splitSpecialTokens: true })).toEqual([151667]);
     const ids = tok.encode('one two three four five');
     expect(tok.encode('one two three four five', { truncation: { maxLength: 2 } })).toEqual(ids.slice(0, 2));
-    expect(tok.encode('one two three four five', { truncation: { maxLength: 2, direction: 'left' } })).toEqual(ids.slice(-2));
+    expect(tok.encode('one two three four five', { truncation: { maxLength: 2, direction: 'left' } })).toEqual(
+      ids.slice(-2),
+    );
     expect(tok.decode([151644, 9707, 151645], { skipSpecialTokens: true })).toBe('Hello');
     expect(() => tok.decode([10 ** 7])).toThrow(/id 10000000 \(at index 0\)/);
   });

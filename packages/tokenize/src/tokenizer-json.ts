@@ -105,14 +105,16 @@ export function validateTokenizerJson(v: unknown, file?: string): TokenizerJson 
   if (o.model === undefined) throw new TokenizerFormatError('model', 'missing', file);
   expectComponent(o.model, 'model', file);
   if (o.added_tokens !== undefined && o.added_tokens !== null) {
-    if (!Array.isArray(o.added_tokens)) throw new TokenizerFormatError('added_tokens', `expected an array, got ${typeName(o.added_tokens)}`, file);
+    if (!Array.isArray(o.added_tokens))
+      throw new TokenizerFormatError('added_tokens', `expected an array, got ${typeName(o.added_tokens)}`, file);
     o.added_tokens.forEach((t, i) => {
       const f = `added_tokens[${i}]`;
       const at = expectObject(t, f, file);
       expectInteger(at.id, `${f}.id`, file);
       const content = expectString(at.content, `${f}.content`, file);
       if (content.length === 0) throw new TokenizerFormatError(`${f}.content`, 'is empty', file);
-      for (const flag of ['single_word', 'lstrip', 'rstrip', 'normalized', 'special']) optionalBoolean(at[flag], `${f}.${flag}`, false, file);
+      for (const flag of ['single_word', 'lstrip', 'rstrip', 'normalized', 'special'])
+        optionalBoolean(at[flag], `${f}.${flag}`, false, file);
     });
   }
   for (const key of ['normalizer', 'pre_tokenizer', 'post_processor', 'decoder']) {

@@ -125,7 +125,8 @@ export class Tokenizer {
       }
     };
     const json = validateTokenizerJson(parse(tokenizerJson, 'tokenizer.json'), options.file);
-    const config = tokenizerConfig === undefined || tokenizerConfig === null ? {} : parse(tokenizerConfig, 'tokenizer_config.json');
+    const config =
+      tokenizerConfig === undefined || tokenizerConfig === null ? {} : parse(tokenizerConfig, 'tokenizer_config.json');
     if (typeof config !== 'object' || config === null || Array.isArray(config)) {
       throw new TokenizerFormatError('(root)', 'tokenizer_config.json must be an object', 'tokenizer_config.json');
     }
@@ -162,11 +163,17 @@ export class Tokenizer {
    * From a Hub repository (tokenizer.json, and tokenizer_config.json when the repo
    * has one), through @huggingface/hub and its local cache.
    */
-  static async fromHub(repoId: string, options: HubOptions & Omit<TokenizerLoadOptions, 'file'> = {}): Promise<Tokenizer> {
+  static async fromHub(
+    repoId: string,
+    options: HubOptions & Omit<TokenizerLoadOptions, 'file'> = {},
+  ): Promise<Tokenizer> {
     const json = await hubFile(repoId, 'tokenizer.json', options);
     if (json === null) throw new Error(`${repoId}@${options.revision ?? 'main'}: the repository has no tokenizer.json`);
     const config = await hubFile(repoId, 'tokenizer_config.json', options);
-    return Tokenizer.fromJSON(json, config === null ? undefined : config, { cacheSize: options.cacheSize, file: `${repoId}/tokenizer.json` });
+    return Tokenizer.fromJSON(json, config === null ? undefined : config, {
+      cacheSize: options.cacheSize,
+      file: `${repoId}/tokenizer.json`,
+    });
   }
 
   /** Qwen3's tokenizer, offline (one shared instance; loading takes a moment). */
@@ -267,7 +274,11 @@ export class Tokenizer {
     if ((options.addSpecialTokens ?? true) && this.postProcessor) {
       const { prefix, suffix } = this.postProcessor;
       out.ids = [...prefix, ...out.ids, ...suffix];
-      out.offsets = [...prefix.map((): [number, number] => [0, 0]), ...out.offsets, ...suffix.map((): [number, number] => [0, 0])];
+      out.offsets = [
+        ...prefix.map((): [number, number] => [0, 0]),
+        ...out.offsets,
+        ...suffix.map((): [number, number] => [0, 0]),
+      ];
       out.specialTokensMask = [...prefix.map(() => 1), ...out.specialTokensMask, ...suffix.map(() => 1)];
     }
     out.tokens = out.ids.map((id) => this.idToToken(id) ?? '');
@@ -281,7 +292,11 @@ export class Tokenizer {
       const [a, b] = this.cutRange(ids.length, n, options);
       out = ids.slice(a, b);
     }
-    if ((options.addSpecialTokens ?? true) && this.postProcessor && (this.postProcessor.prefix.length > 0 || this.postProcessor.suffix.length > 0)) {
+    if (
+      (options.addSpecialTokens ?? true) &&
+      this.postProcessor &&
+      (this.postProcessor.prefix.length > 0 || this.postProcessor.suffix.length > 0)
+    ) {
       out = [...this.postProcessor.prefix, ...out, ...this.postProcessor.suffix];
     }
     return out;
@@ -299,7 +314,10 @@ export class Tokenizer {
   private truncatedLength(n: number, options: EncodeOptions): number {
     const t = this.truncation(options);
     if (!t) return n;
-    const extra = (options.addSpecialTokens ?? true) && this.postProcessor ? this.postProcessor.prefix.length + this.postProcessor.suffix.length : 0;
+    const extra =
+      (options.addSpecialTokens ?? true) && this.postProcessor
+        ? this.postProcessor.prefix.length + this.postProcessor.suffix.length
+        : 0;
     return Math.max(0, Math.min(n, t.maxLength - extra));
   }
 
@@ -386,7 +404,7 @@ export class Tokenizer {
     // Unit span of each initial symbol of the word (a UTF-8 byte, or a code point).
     const symStart: number[] = [];
     const symEnd: number[] = [];
-    for (let i = 0; i < p.text.length; ) {
+    for (let i = 0; i < p.text.length;) {
       const cp = p.text.codePointAt(i)!;
       const width = cp > 0xffff ? 2 : 1;
       const count = byteLevel ? (cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4) : 1;
@@ -427,7 +445,8 @@ export class Tokenizer {
         continue;
       }
       const t = this.model.idToToken[id];
-      if (t === undefined) throw new RangeError(`decode: id ${id} (at index ${i}) is not in the vocabulary of ${this.vocabSize}`);
+      if (t === undefined)
+        throw new RangeError(`decode: id ${id} (at index ${i}) is not in the vocabulary of ${this.vocabSize}`);
       tokens.push(t);
     }
     if (this.decoder) return this.decoder(tokens).join('');

@@ -31,7 +31,9 @@ describe('byte-level BPE trainer', () => {
     const json = JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8'));
     const config = JSON.parse(readFileSync(join(dir, 'tokenizer_config.json'), 'utf8'));
     const hf = new HfTokenizer(json, config);
-    const corpus = JSON.parse(readFileSync(join(PACKAGE_DIR, 'fixtures', 'parity-corpus.json'), 'utf8')) as Array<{ text: string }>;
+    const corpus = JSON.parse(readFileSync(join(PACKAGE_DIR, 'fixtures', 'parity-corpus.json'), 'utf8')) as Array<{
+      text: string;
+    }>;
     const texts = [...corpus.map((e) => e.text), ...MULTILINGUAL, ...randomUnicode(seededRandom(3), 100)];
     for (const t of texts) {
       const ids = ours.encode(t);
@@ -49,7 +51,10 @@ describe('byte-level BPE trainer', () => {
 
   it("uses Qwen3's chat template unless told otherwise", () => {
     expect(trained.tokenizerConfig.chat_template).toBe(qwen3ChatTemplate());
-    expect(trainBpeTokenizer(['a b'], { vocabSize: 300, chatTemplate: null, progress: { mode: 'silent' } }).tokenizerConfig.chat_template).toBeUndefined();
+    expect(
+      trainBpeTokenizer(['a b'], { vocabSize: 300, chatTemplate: null, progress: { mode: 'silent' } }).tokenizerConfig
+        .chat_template,
+    ).toBeUndefined();
   });
 
   it('rejects a vocabulary too small for the bytes and the special tokens', () => {

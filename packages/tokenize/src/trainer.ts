@@ -99,10 +99,14 @@ class PairHeap {
 
 export function trainBpeTokenizer(texts: Iterable<string>, options: BpeTrainerOptions): TrainedTokenizer {
   const minFrequency = options.minFrequency ?? 2;
-  const specials: SpecialTokenSpec[] = (options.specialTokens ?? QWEN_STYLE_SPECIAL_TOKENS).map((s) => (typeof s === 'string' ? { content: s, special: true } : s));
+  const specials: SpecialTokenSpec[] = (options.specialTokens ?? QWEN_STYLE_SPECIAL_TOKENS).map((s) =>
+    typeof s === 'string' ? { content: s, special: true } : s,
+  );
   const mergeBudget = options.vocabSize - 256 - specials.length;
   if (!Number.isInteger(options.vocabSize) || mergeBudget < 0) {
-    throw new RangeError(`trainBpeTokenizer: vocabSize ${options.vocabSize} must be an integer of at least 256 + ${specials.length} special tokens`);
+    throw new RangeError(
+      `trainBpeTokenizer: vocabSize ${options.vocabSize} must be an integer of at least 256 + ${specials.length} special tokens`,
+    );
   }
 
   // 1. Count words: split out special tokens, NFC, Qwen's split, UTF-8 bytes.
@@ -225,7 +229,10 @@ export function trainBpeTokenizer(texts: Iterable<string>, options: BpeTrainerOp
     normalizer: { type: 'NFC' },
     pre_tokenizer: {
       type: 'Sequence',
-      pretokenizers: [{ type: 'Split', pattern: { Regex: QWEN_SPLIT_PATTERN }, behavior: 'Isolated', invert: false }, byteLevel],
+      pretokenizers: [
+        { type: 'Split', pattern: { Regex: QWEN_SPLIT_PATTERN }, behavior: 'Isolated', invert: false },
+        byteLevel,
+      ],
     },
     post_processor: { ...byteLevel },
     decoder: { ...byteLevel },

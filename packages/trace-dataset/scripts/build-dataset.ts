@@ -17,11 +17,15 @@ function arg(name: string, fallback?: string): string {
 }
 
 const sourceArg = arg('source');
-const source = process.argv.includes('--hub') ? { repo: sourceArg, hubUrl: process.argv.includes('--hub-url') ? arg('hub-url') : undefined } : sourceArg;
+const source = process.argv.includes('--hub')
+  ? { repo: sourceArg, hubUrl: process.argv.includes('--hub-url') ? arg('hub-url') : undefined }
+  : sourceArg;
 const overLength = arg('over-length', 'drop');
-if (overLength !== 'drop' && overLength !== 'truncate') throw new Error(`--over-length: expected drop or truncate, got ${overLength}`);
+if (overLength !== 'drop' && overLength !== 'truncate')
+  throw new Error(`--over-length: expected drop or truncate, got ${overLength}`);
 const think = arg('think', 'clear');
-if (think !== 'clear' && think !== 'insert-empty' && think !== 'keep') throw new Error(`--think: expected clear, insert-empty or keep, got ${think}`);
+if (think !== 'clear' && think !== 'insert-empty' && think !== 'keep')
+  throw new Error(`--think: expected clear, insert-empty or keep, got ${think}`);
 const format = arg('format', 'jsonl');
 if (format !== 'jsonl' && format !== 'parquet') throw new Error(`--format: expected jsonl or parquet, got ${format}`);
 const manifest = await buildDataset(source, {

@@ -112,7 +112,11 @@ function stats(items: Kept[]): TokenStats {
 
 /** A short class for a reject reason, for the manifest's counts ("messages[3].role: ..." -> "messages[].role"). */
 function reasonClass(reason: string): string {
-  return reason.replace(/\[\d+\]/g, '[]').replace(/\(.*\)$/, '').replace(/"[^"]*"/g, '"…"').trim();
+  return reason
+    .replace(/\[\d+\]/g, '[]')
+    .replace(/\(.*\)$/, '')
+    .replace(/"[^"]*"/g, '"…"')
+    .trim();
 }
 
 function toRow(k: Kept): TraceRow {
@@ -120,38 +124,44 @@ function toRow(k: Kept): TraceRow {
   let meta: Record<string, unknown> = { ...k.trace.meta };
   if (typeof metaText === 'string') {
     try {
-        const parsed = JSON.parse(metaText) as unknown;
-        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
-          delete meta.meta;
-          meta = { ...meta, ...(parsed as Record<string, unknown>) };
-        }
-      } catch {
-        // not ours: keep as it is
+      const parsed = JSON.parse(metaText) as unknown;
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+        delete meta.meta;
+        meta = { ...meta, ...(parsed as Record<string, unknown>) };
       }
+    } catch {
+      // not ours: keep as it is
     }
-    delete meta.id;
-    return { id: k.trace.id, messages: k.trace.messages.map((m) => ({ role: m.role, content: m.content })), ...meta, n_tokens: k.tokens, n_turns: k.turns };
   }
+  delete meta.id;
+  return {
+    id: k.trace.id,
+    messages: k.trace.messages.map((m) => ({ role: m.role, content: m.content })),
+    ...meta,
+    n_tokens: k.tokens,
+    n_turns: k.turns,
+  };
+}
 
-  export async function buildDataset(source: TraceSource, options: BuildOptions): Promise<Manifest> {
-    const rule = options.externalApi === undefined ? DEFAULT_EXTERNAL_API_RULE : options.externalApi;
-    const think = options.think ?? 'clear';
-    const format = options.format ?? 'jsonl';
-    const seed = options.seed ?? 0;
-    const metrics = options.metricsPath ? new MetricsWriter(options.metricsPath) : null;
-    const decisionRoles = options.schema?.decisionRoles ?? ['assistant', 'tool-call'];
-    const progress = startProgress('traces', 0, { unit: 'rows', ...options.progress });
+export async function buildDataset(source: TraceSource, options: BuildOptions): Promise<Manifest> {
+  const rule = options.externalApi === undefined ? DEFAULT_EXTERNAL_API_RULE : options.externalApi;
+  const think = options.think ?? 'clear';
+  const format = options.format ?? 'jsonl';
+  const seed = options.seed ?? 0;
+  const metrics = options.metricsPath ? new MetricsWriter(options.metricsPath) : null;
+  const decisionRoles = options.schema?.decisionRoles ?? ['assistant', 'tool-call'];
+  const progress = startProgress('traces', 0, { unit: 'rows', ...options.progress });
 
-    const kept: Kept[] = [];
-    const rejects: Array<{ file: string; row: number; reason: string }> = [];
-    const reasons: Record<string, number> = {};
-    let rows = 0;
-    let external = 0;
-    let dropped = 0;
-    let truncated = 0;
-    for await (const event of readTraces(source, options.schema)) {
-      rows++;
-      try {
+  const kept: Kept[] = [];
+  const rejects: Array<{ file: string; row: number; reason: string }> = [];
+  const reasons: Record<string, number> = {};
+  let rows = 0;
+  let external = 0;
+  let dropped = 0;
+  let truncated = 0;
+  for await (const event of readTraces(source, options.schema)) {
+    rows++;
+    try {
       if (event.kind === 'rejected') {
         if (options.badRows === 'fail') throw new Error(`${event.file}: row ${event.row}: ${event.reason}`);
         rejects.push({ file: event.file, row: event.row, reason: event.reason });
@@ -168,7 +178,9 @@ function toRow(k: Kept): TraceRow {
         }
       }
       const assistantRoles = decisionRoles.filter((r) => r !== 'tool-call');
-      const split = options.splitObservations ? splitEmbeddedObservations(trace.messages, assistantRoles) : trace.messages;
+      const split = options.splitObservations
+        ? splitEmbeddedObservations(trace.messages, assistantRoles)
+        : trace.messages;
       const messages = applyThinkMode(split, think, assistantRoles);
       let labelled;
       try {
@@ -186,7 +198,12 @@ function toRow(k: Kept): TraceRow {
         continue;
       }
       if (fitted !== labelled) truncated++;
-      kept.push({ trace: { ...trace, messages }, tokens: fitted.ids.length, turns: trace.steps.length, counts: labelCounts(fitted) });
+      kept.push({
+        trace: { ...trace, messages },
+        tokens: fitted.ids.length,
+        turns: trace.steps.length,
+        counts: labelCounts(fitted),
+      });
     } finally {
       // The total grows as the stream is read (its length is not known up front).
       progress.setTotal(rows);
@@ -211,20 +228,46 @@ function toRow(k: Kept): TraceRow {
   const all = kept;
   await writeFileAtomic(
     join(options.outDir, 'token-counts.svg'),
-    histogramSvg(all.map((k) => k.tokens), { title: 'Token count per trace', xLabel: 'tokens', bins: 30 }),
+    histogramSvg(
+      all.map((k) => k.tokens),
+      { title: 'Token count per trace', xLabel: 'tokens', bins: 30 },
+    ),
   );
   await writeFileAtomic(
     join(options.outDir, 'dialogue-turns.svg'),
-    histogramSvg(all.map((k) => k.turns), { title: 'Dialogue turns per trace', xLabel: 'turns (decision + feedback steps)', integerBins: true }),
+    histogramSvg(
+      all.map((k) => k.turns),
+      { title: 'Dialogue turns per trace', xLabel: 'turns (decision + feedback steps)', integerBins: true },
+    ),
   );
   const manifest: Manifest = {
     format,
     files,
-    counts: { rows, rejected: rejects.length, external, overLengthDropped: dropped, truncated, kept: kept.length, ...sizes },
+    counts: {
+      rows,
+      rejected: rejects.length,
+      external,
+      overLengthDropped: dropped,
+      truncated,
+      kept: kept.length,
+      ...sizes,
+    },
     rejectedReasons: reasons,
-    tokens: { all: stats(all), train: stats(bySplit.train), validation: stats(bySplit.validation), test: stats(bySplit.test) },
+    tokens: {
+      all: stats(all),
+      train: stats(bySplit.train),
+      validation: stats(bySplit.validation),
+      test: stats(bySplit.test),
+    },
     options: {
-      source: typeof source === 'string' ? source : { repo: source.repo, revision: source.revision ?? 'main', files: typeof source.files === 'string' ? source.files : undefined },
+      source:
+        typeof source === 'string'
+          ? source
+          : {
+              repo: source.repo,
+              revision: source.revision ?? 'main',
+              files: typeof source.files === 'string' ? source.files : undefined,
+            },
       schema: options.schema ?? {},
       externalApi: rule ? { ...rule, networkObservations: rule.networkObservations.map((r) => r.source) } : false,
       think,
@@ -238,6 +281,15 @@ function toRow(k: Kept): TraceRow {
     },
   };
   await writeFileAtomic(join(options.outDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
-  metrics?.write({ event: 'build', rows, rejected: rejects.length, external, dropped, truncated, kept: kept.length, tokens: manifest.tokens.all.tokens });
+  metrics?.write({
+    event: 'build',
+    rows,
+    rejected: rejects.length,
+    external,
+    dropped,
+    truncated,
+    kept: kept.length,
+    tokens: manifest.tokens.all.tokens,
+  });
   return manifest;
 }

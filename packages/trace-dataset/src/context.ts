@@ -20,5 +20,9 @@ export function fitContext(trace: LabelledTrace, policy: ContextPolicy = {}): La
   if (!Number.isInteger(max) || max < 1) throw new RangeError(`maxLength: expected a positive integer, got ${max}`);
   if (trace.ids.length <= max) return trace;
   if ((policy.overLength ?? 'drop') === 'drop') return null;
-  return { ids: trace.ids.slice(0, max), labels: trace.labels.slice(0, max), emptyThink: trace.emptyThink.slice(0, max) };
+  return {
+    ids: trace.ids.slice(0, max),
+    labels: trace.labels.slice(0, max),
+    emptyThink: trace.emptyThink.slice(0, max),
+  };
 }

@@ -20,10 +20,48 @@ export interface ExternalApiRule {
 }
 
 export const DEFAULT_EXTERNAL_API_RULE: ExternalApiRule = {
-  denyTools: ['web_search', 'visit_webpage', 'google_search', 'duckduckgo_search', 'wikipedia_search', 'search', 'navigational_web_search', 'inspect_file_as_text', 'image_generator', 'transcriber', 'ask_search_agent'],
+  denyTools: [
+    'web_search',
+    'visit_webpage',
+    'google_search',
+    'duckduckgo_search',
+    'wikipedia_search',
+    'search',
+    'navigational_web_search',
+    'inspect_file_as_text',
+    'image_generator',
+    'transcriber',
+    'ask_search_agent',
+  ],
   localTools: ['final_answer', 'python_interpreter', 'print'],
-  denyModules: ['requests', 'urllib', 'urllib2', 'urllib3', 'http', 'httpx', 'aiohttp', 'socket', 'ftplib', 'smtplib', 'websocket', 'websockets', 'selenium', 'bs4', 'duckduckgo_search', 'googlesearch', 'wikipedia', 'yfinance'],
-  networkObservations: [/## Search Results/, /\bHTTPError\b/, /\bConnectionError\b/, /Max retries exceeded with url/, /Address: https?:\/\//, /\b(?:403|404|429|500) Client Error\b/],
+  denyModules: [
+    'requests',
+    'urllib',
+    'urllib2',
+    'urllib3',
+    'http',
+    'httpx',
+    'aiohttp',
+    'socket',
+    'ftplib',
+    'smtplib',
+    'websocket',
+    'websockets',
+    'selenium',
+    'bs4',
+    'duckduckgo_search',
+    'googlesearch',
+    'wikipedia',
+    'yfinance',
+  ],
+  networkObservations: [
+    /## Search Results/,
+    /\bHTTPError\b/,
+    /\bConnectionError\b/,
+    /Max retries exceeded with url/,
+    /Address: https?:\/\//,
+    /\b(?:403|404|429|500) Client Error\b/,
+  ],
 };
 
 export interface ExternalApiVerdict {
@@ -53,16 +91,24 @@ function importedModules(code: string): string[] {
 }
 
 /** Whether a trace needs an external API, with the reasons. */
-export function externalApiUse(trace: Pick<Trace, 'system' | 'steps'>, rule: ExternalApiRule = DEFAULT_EXTERNAL_API_RULE): ExternalApiVerdict {
+export function externalApiUse(
+  trace: Pick<Trace, 'system' | 'steps'>,
+  rule: ExternalApiRule = DEFAULT_EXTERNAL_API_RULE,
+): ExternalApiVerdict {
   const reasons: string[] = [];
   const declared = declaredTools(trace.system).filter((t) => !rule.localTools.includes(t));
   trace.steps.forEach((step, s) => {
     for (const code of step.code) {
       for (const tool of rule.denyTools) if (callsName(code, tool)) reasons.push(`step ${s + 1}: calls ${tool}()`);
-      for (const tool of declared) if (!rule.denyTools.includes(tool) && callsName(code, tool)) reasons.push(`step ${s + 1}: calls non-local tool ${tool}()`);
-      for (const mod of importedModules(code)) if (rule.denyModules.includes(mod)) reasons.push(`step ${s + 1}: imports ${mod}`);
+      for (const tool of declared)
+        if (!rule.denyTools.includes(tool) && callsName(code, tool))
+          reasons.push(`step ${s + 1}: calls non-local tool ${tool}()`);
+      for (const mod of importedModules(code))
+        if (rule.denyModules.includes(mod)) reasons.push(`step ${s + 1}: imports ${mod}`);
     }
-    for (const pattern of rule.networkObservations) if (pattern.test(step.feedback)) reasons.push(`step ${s + 1}: observation shows network access (${pattern.source})`);
+    for (const pattern of rule.networkObservations)
+      if (pattern.test(step.feedback))
+        reasons.push(`step ${s + 1}: observation shows network access (${pattern.source})`);
   });
   return { external: reasons.length > 0, reasons: [...new Set(reasons)] };
 }

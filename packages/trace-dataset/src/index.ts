@@ -15,10 +15,23 @@ export {
   type RoleMap,
 } from './messages.js';
 export { parseTrace, extractCodeBlocks, lastFinalAnswer, TraceParseError, type TraceSchema } from './parse-trace.js';
-export { externalApiUse, declaredTools, DEFAULT_EXTERNAL_API_RULE, type ExternalApiRule, type ExternalApiVerdict } from './external-api.js';
+export {
+  externalApiUse,
+  declaredTools,
+  DEFAULT_EXTERNAL_API_RULE,
+  type ExternalApiRule,
+  type ExternalApiVerdict,
+} from './external-api.js';
 export { applyThinkMode, EMPTY_THINK_BLOCK, type ThinkMode } from './think.js';
 export { fitContext, DEFAULT_MAX_LENGTH, type ContextPolicy, type OverLengthPolicy } from './context.js';
-export { packTraces, mixedBatches, feedbackShare, type PackedRow, type PackOptions, type MixedBatchOptions } from './pack.js';
+export {
+  packTraces,
+  mixedBatches,
+  feedbackShare,
+  type PackedRow,
+  type PackOptions,
+  type MixedBatchOptions,
+} from './pack.js';
 export {
   readTraces,
   readRows,

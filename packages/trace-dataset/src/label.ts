@@ -26,10 +26,19 @@ const EMPTY_THINK = /<think>\s*<\/think>\s*/g;
  * already use chat roles (system/user/assistant/tool) that is
  * `tokenizer.encodeChat(messages, options).ids`.
  */
-export function labelTrace(messages: ReadonlyArray<TraceMessage | ChatMessage>, tokenizer: Tokenizer, options: LabelTraceOptions = {}): LabelledTrace {
+export function labelTrace(
+  messages: ReadonlyArray<TraceMessage | ChatMessage>,
+  tokenizer: Tokenizer,
+  options: LabelTraceOptions = {},
+): LabelledTrace {
   const { roleMap, roleLabels, mergeConsecutive, feedbackRoles, observationPattern, ...chatOptions } = options;
   const labelsByRole = feedbackRoles ? roleLabelsWithFeedback(feedbackRoles, roleLabels) : roleLabels;
-  const mapped = mapRoles(messages as TraceMessage[], { roleMap, roleLabels: labelsByRole, mergeConsecutive: mergeConsecutive ?? false, observationPattern });
+  const mapped = mapRoles(messages as TraceMessage[], {
+    roleMap,
+    roleLabels: labelsByRole,
+    mergeConsecutive: mergeConsecutive ?? false,
+    observationPattern,
+  });
   const enc = tokenizer.encodeChat(mapped.messages as ChatMessage[], chatOptions);
   const labels: TokenLabel[] = enc.messageIndex.map((m) => (m < 0 ? 'glue' : mapped.labels[m]!));
   const emptyThink = new Array<boolean>(enc.ids.length).fill(false);
@@ -47,7 +56,9 @@ export function labelTrace(messages: ReadonlyArray<TraceMessage | ChatMessage>, 
 }
 
 /** Counts of each label (and of EETB-marked tokens) in a labelled trace. */
-export function labelCounts(trace: Pick<LabelledTrace, 'labels' | 'emptyThink'>): Record<TokenLabel | 'emptyThink', number> {
+export function labelCounts(
+  trace: Pick<LabelledTrace, 'labels' | 'emptyThink'>,
+): Record<TokenLabel | 'emptyThink', number> {
   const counts = { prompt: 0, decision: 0, feedback: 0, glue: 0, emptyThink: 0 };
   trace.labels.forEach((l, i) => {
     counts[l]++;

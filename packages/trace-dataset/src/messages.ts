@@ -43,10 +43,12 @@ export function roleLabelsWithFeedback(feedbackRoles: string[], base: RoleLabels
 export function contentText(content: RawMessage['content'], where: string): string {
   if (typeof content === 'string') return content;
   if (content === null || content === undefined) return '';
-  if (!Array.isArray(content)) throw new TypeError(`${where}.content: expected a string or a list of parts, got ${typeof content}`);
+  if (!Array.isArray(content))
+    throw new TypeError(`${where}.content: expected a string or a list of parts, got ${typeof content}`);
   return content
     .map((part, i) => {
-      if (typeof part !== 'object' || part === null) throw new TypeError(`${where}.content[${i}]: expected an object part`);
+      if (typeof part !== 'object' || part === null)
+        throw new TypeError(`${where}.content[${i}]: expected an object part`);
       if (part.type !== undefined && part.type !== 'text') return ''; // images carry no text
       if (typeof part.text !== 'string') throw new TypeError(`${where}.content[${i}].text: expected a string`);
       return part.text;
@@ -64,7 +66,8 @@ export function normalizeMessages(raw: unknown, where = 'messages'): TraceMessag
       throw new TypeError(`${where}: a string that is not JSON`);
     }
   }
-  if (!Array.isArray(list)) throw new TypeError(`${where}: expected a list of messages, got ${list === null ? 'null' : typeof list}`);
+  if (!Array.isArray(list))
+    throw new TypeError(`${where}: expected a list of messages, got ${list === null ? 'null' : typeof list}`);
   return list.map((m, i) => {
     const at = `${where}[${i}]`;
     if (typeof m !== 'object' || m === null) throw new TypeError(`${at}: expected an object`);
@@ -103,14 +106,16 @@ export function mapRoles(messages: TraceMessage[], options: MapRolesOptions = {}
   const roleMap = options.roleMap ?? SMOLAGENTS_ROLE_MAP;
   const roleLabels = options.roleLabels ?? DEFAULT_ROLE_LABELS;
   const merge = options.mergeConsecutive ?? false;
-  const observation = options.observationPattern === undefined ? DEFAULT_OBSERVATION_PATTERN : options.observationPattern;
+  const observation =
+    options.observationPattern === undefined ? DEFAULT_OBSERVATION_PATTERN : options.observationPattern;
   const firstUser = messages.findIndex((m) => m.role === 'user');
   const out: TraceMessage[] = [];
   const labels: Array<Exclude<TokenLabel, 'glue'>> = [];
   messages.forEach((m, i) => {
     const role = roleMap[m.role] ?? m.role;
     let label = roleLabels[m.role] ?? roleLabels[role];
-    if (label === undefined) throw new TypeError(`messages[${i}].role: "${m.role}" has no label (add it to roleLabels)`);
+    if (label === undefined)
+      throw new TypeError(`messages[${i}].role: "${m.role}" has no label (add it to roleLabels)`);
     if (label === 'prompt' && m.role === 'user' && i > firstUser && observation?.test(m.content)) label = 'feedback';
     const prev = out[out.length - 1];
     if (merge && prev && prev.role === role && labels[labels.length - 1] === label && role !== 'tool') {
@@ -130,7 +135,10 @@ export function mapRoles(messages: TraceMessage[], options: MapRolesOptions = {}
  * observation starts at a line beginning with "Observation:" and runs until a
  * line beginning with "Thought:" or the end.
  */
-export function splitEmbeddedObservations(messages: TraceMessage[], decisionRoles: string[] = ['assistant']): TraceMessage[] {
+export function splitEmbeddedObservations(
+  messages: TraceMessage[],
+  decisionRoles: string[] = ['assistant'],
+): TraceMessage[] {
   const out: TraceMessage[] = [];
   for (const m of messages) {
     if (!decisionRoles.includes(m.role) || !/(^|\n)Observation:/.test(m.content)) {

@@ -33,12 +33,14 @@ export interface PackOptions {
  */
 export function packTraces(traces: LabelledTrace[], options: PackOptions): PackedRow[] {
   const { rowLength, padId } = options;
-  if (!Number.isInteger(rowLength) || rowLength < 1) throw new RangeError(`rowLength: expected a positive integer, got ${rowLength}`);
+  if (!Number.isInteger(rowLength) || rowLength < 1)
+    throw new RangeError(`rowLength: expected a positive integer, got ${rowLength}`);
   const order = traces.map((t, i) => i).sort((a, b) => traces[b]!.ids.length - traces[a]!.ids.length || a - b);
   const bins: Array<{ used: number; members: number[] }> = [];
   for (const i of order) {
     const n = traces[i]!.ids.length;
-    if (n > rowLength) throw new RangeError(`traces[${i}]: ${n} tokens do not fit a row of ${rowLength} (apply fitContext first)`);
+    if (n > rowLength)
+      throw new RangeError(`traces[${i}]: ${n} tokens do not fit a row of ${rowLength} (apply fitContext first)`);
     if (n === 0) continue;
     let bin = bins.find((b) => b.used + n <= rowLength);
     if (!bin) {
@@ -49,7 +51,14 @@ export function packTraces(traces: LabelledTrace[], options: PackOptions): Packe
     bin.members.push(i);
   }
   return bins.map((bin) => {
-    const row: PackedRow = { ids: [], labels: [], emptyThink: [], segmentIds: [], positions: [], traces: [...bin.members].sort((a, b) => a - b) };
+    const row: PackedRow = {
+      ids: [],
+      labels: [],
+      emptyThink: [],
+      segmentIds: [],
+      positions: [],
+      traces: [...bin.members].sort((a, b) => a - b),
+    };
     row.traces.forEach((i, s) => {
       const t = traces[i]!;
       for (let k = 0; k < t.ids.length; k++) {
@@ -98,10 +107,14 @@ export interface MixedBatchOptions {
  */
 export function mixedBatches(rows: Array<Pick<PackedRow, 'labels'>>, options: MixedBatchOptions): number[][] {
   const { batchSize } = options;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize: expected a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new RangeError(`batchSize: expected a positive integer, got ${batchSize}`);
   const window = options.window ?? 64;
   const c = rows.map(counts);
-  const total = c.reduce((a, x) => ({ decision: a.decision + x.decision, feedback: a.feedback + x.feedback }), { decision: 0, feedback: 0 });
+  const total = c.reduce((a, x) => ({ decision: a.decision + x.decision, feedback: a.feedback + x.feedback }), {
+    decision: 0,
+    feedback: 0,
+  });
   const target = total.feedback / Math.max(1, total.decision + total.feedback);
   const pool = new Rng(options.seed ?? 0).shuffle(rows.map((_, i) => i));
   const batches: number[][] = [];

@@ -66,7 +66,12 @@ export function lastFinalAnswer(code: string): string | null {
 }
 
 /** Parse one row; throws TraceParseError naming the row and what is wrong. */
-export function parseTrace(row: Record<string, unknown>, rowNumber: number, source: string, schema: TraceSchema = {}): Trace {
+export function parseTrace(
+  row: Record<string, unknown>,
+  rowNumber: number,
+  source: string,
+  schema: TraceSchema = {},
+): Trace {
   const column = schema.messagesColumn ?? 'messages';
   const decisionRoles = schema.decisionRoles ?? ['assistant', 'tool-call'];
   const feedbackRoles = schema.feedbackRoles ?? ['tool', 'tool-response'];
@@ -101,7 +106,8 @@ export function parseTrace(row: Record<string, unknown>, rowNumber: number, sour
         current = { decision: '', code: [], feedback: '' };
         steps.push(current);
       }
-      if (m.role !== 'tool-call' || current.decision === '') current.decision += (current.decision ? '\n' : '') + m.content;
+      if (m.role !== 'tool-call' || current.decision === '')
+        current.decision += (current.decision ? '\n' : '') + m.content;
       const code = extractCodeBlocks(m.content);
       for (const c of code) if (!current.code.includes(c)) current.code.push(c);
       lastWasFeedback = false;
@@ -115,7 +121,8 @@ export function parseTrace(row: Record<string, unknown>, rowNumber: number, sour
   for (const s of steps) for (const c of s.code) finalAnswer = lastFinalAnswer(c) ?? finalAnswer;
 
   const idValue = schema.idColumn ? row[schema.idColumn] : undefined;
-  if (schema.idColumn && (typeof idValue !== 'string' || !idValue) && typeof idValue !== 'number') fail(`${schema.idColumn}: missing id`);
+  if (schema.idColumn && (typeof idValue !== 'string' || !idValue) && typeof idValue !== 'number')
+    fail(`${schema.idColumn}: missing id`);
   const meta: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(row)) if (k !== column) meta[k] = v;
   return {

@@ -10,7 +10,11 @@ import { applyThinkMode, EMPTY_THINK_BLOCK } from './think.js';
 import { localTrace, requestsTrace, webTrace } from './test-util/fixtures.test-util.js';
 import type { LabelledTrace, TokenLabel } from './types.js';
 
-const step = (code: string, feedback = 'Observation:\nExecution logs:\nLast output from code snippet:\nNone') => ({ decision: '', code: [code], feedback });
+const step = (code: string, feedback = 'Observation:\nExecution logs:\nLast output from code snippet:\nNone') => ({
+  decision: '',
+  code: [code],
+  feedback,
+});
 
 describe('external-API rule', () => {
   it('keeps local traces and excludes web tools, network imports and network observations, with reasons', () => {
@@ -33,15 +37,24 @@ describe('external-API rule', () => {
     expect(v('import math\nfinal_answer(math.gcd(4, 6))').external).toBe(false);
     expect(v('my_web_search = 3\nprint(my_web_search)').external).toBe(false); // a name, not a call of the tool
     expect(v('obj.web_search(1)').external).toBe(false); // a method of something else
-    expect(v('print(1)', 'Observation:\nrequests.exceptions.ConnectionError: Max retries exceeded with url: /').external).toBe(true);
-    expect(externalApiUse({ system: sys, steps: [step('stock_price(1)')] }, { ...DEFAULT_EXTERNAL_API_RULE, localTools: ['final_answer', 'stock_price', 'weather'] }).external).toBe(false);
+    expect(
+      v('print(1)', 'Observation:\nrequests.exceptions.ConnectionError: Max retries exceeded with url: /').external,
+    ).toBe(true);
+    expect(
+      externalApiUse(
+        { system: sys, steps: [step('stock_price(1)')] },
+        { ...DEFAULT_EXTERNAL_API_RULE, localTools: ['final_answer', 'stock_price', 'weather'] },
+      ).external,
+    ).toBe(false);
   });
 });
 
 describe('parsing', () => {
   it('takes observations stored as user messages as the step feedback', () => {
     const row = localTrace(2);
-    row.messages = row.messages.filter((m) => m.role !== 'tool-call').map((m) => (m.role === 'tool-response' ? { ...m, role: 'user' } : m));
+    row.messages = row.messages
+      .filter((m) => m.role !== 'tool-call')
+      .map((m) => (m.role === 'tool-response' ? { ...m, role: 'user' } : m));
     const t = parseTrace(row, 0, 'f');
     expect(t.steps).toHaveLength(2);
     expect(t.steps[0]!.feedback).toMatch(/^Observation:\nExecution logs:/);
@@ -53,7 +66,11 @@ describe('observations inside assistant turns', () => {
   it('are split out as tool-response messages, the decisions kept in order', () => {
     const msgs = [
       { role: 'user', content: 'New task:\nx' },
-      { role: 'assistant', content: 'Thought: a\nCode:\n```py\nprint(1)\n```<end_code>\nObservation:\nExecution logs:\n1\n\nThought: b\nCode:\n```py\nfinal_answer(1)\n```<end_code>\nObservation: 1' },
+      {
+        role: 'assistant',
+        content:
+          'Thought: a\nCode:\n```py\nprint(1)\n```<end_code>\nObservation:\nExecution logs:\n1\n\nThought: b\nCode:\n```py\nfinal_answer(1)\n```<end_code>\nObservation: 1',
+      },
     ];
     expect(splitEmbeddedObservations(msgs)).toEqual([
       msgs[0],
@@ -68,9 +85,16 @@ describe('observations inside assistant turns', () => {
 
 describe('parsing helpers', () => {
   it('finds code in fences, <code> tags and tool-call arguments, and the final answer', () => {
-    expect(extractCodeBlocks('Thought: x\nCode:\n```py\na = 1\n```<end_code>\n```python\nb = 2\n```')).toEqual(['a = 1', 'b = 2']);
+    expect(extractCodeBlocks('Thought: x\nCode:\n```py\na = 1\n```<end_code>\n```python\nb = 2\n```')).toEqual([
+      'a = 1',
+      'b = 2',
+    ]);
     expect(extractCodeBlocks('<code>print(1)</code>')).toEqual(['print(1)']);
-    expect(extractCodeBlocks("Calling tools:\n[{'id': 'c', 'function': {'name': 'python_interpreter', 'arguments': 'x = \\'a\\'\\nprint(x)'}}]")).toEqual(["x = 'a'\nprint(x)"]);
+    expect(
+      extractCodeBlocks(
+        "Calling tools:\n[{'id': 'c', 'function': {'name': 'python_interpreter', 'arguments': 'x = \\'a\\'\\nprint(x)'}}]",
+      ),
+    ).toEqual(["x = 'a'\nprint(x)"]);
     expect(lastFinalAnswer('final_answer(f(g(1), [2, 3]))\n')).toBe('f(g(1), [2, 3])');
     expect(lastFinalAnswer('print(1)')).toBeNull();
   });
@@ -86,7 +110,13 @@ describe('think blocks', () => {
   ];
   it('clear empties existing blocks and reasoning, leaves the rest', () => {
     const out = applyThinkMode(msgs, 'clear');
-    expect(out.map((m) => m.content)).toEqual(['task', EMPTY_THINK_BLOCK + 'Thought: go', 'Thought: no think here', EMPTY_THINK_BLOCK + 'Thought: x', '<think> not a decision </think>']);
+    expect(out.map((m) => m.content)).toEqual([
+      'task',
+      EMPTY_THINK_BLOCK + 'Thought: go',
+      'Thought: no think here',
+      EMPTY_THINK_BLOCK + 'Thought: x',
+      '<think> not a decision </think>',
+    ]);
     expect(out[3]).not.toHaveProperty('reasoning_content');
   });
   it('a reasoning that closes in a later message is cleared too', () => {
@@ -94,18 +124,27 @@ describe('think blocks', () => {
       { role: 'assistant', content: '<think>\nstarts here' },
       { role: 'assistant', content: 'and ends here\n</think>\n\nThought: go' },
     ];
-    expect(applyThinkMode(split, 'clear').map((m) => m.content)).toEqual([EMPTY_THINK_BLOCK, EMPTY_THINK_BLOCK + 'Thought: go']);
+    expect(applyThinkMode(split, 'clear').map((m) => m.content)).toEqual([
+      EMPTY_THINK_BLOCK,
+      EMPTY_THINK_BLOCK + 'Thought: go',
+    ]);
   });
 
   it('insert-empty gives every decision one empty block', () => {
     const out = applyThinkMode(msgs, 'insert-empty');
-    expect(out.slice(1, 4).every((m) => m.content.startsWith(EMPTY_THINK_BLOCK) && !m.content.slice(1).includes('<think>'))).toBe(true);
+    expect(
+      out.slice(1, 4).every((m) => m.content.startsWith(EMPTY_THINK_BLOCK) && !m.content.slice(1).includes('<think>')),
+    ).toBe(true);
     expect(applyThinkMode(msgs, 'keep')).toBe(msgs);
   });
 });
 
 function fake(n: number, pattern: TokenLabel[]): LabelledTrace {
-  return { ids: Array.from({ length: n }, (_, i) => i + 1), labels: Array.from({ length: n }, (_, i) => pattern[i % pattern.length]!), emptyThink: new Array(n).fill(false) };
+  return {
+    ids: Array.from({ length: n }, (_, i) => i + 1),
+    labels: Array.from({ length: n }, (_, i) => pattern[i % pattern.length]!),
+    emptyThink: new Array(n).fill(false),
+  };
 }
 
 describe('context policy and packing', () => {
@@ -113,7 +152,11 @@ describe('context policy and packing', () => {
     const t = fake(10, ['prompt', 'decision', 'feedback']);
     expect(fitContext(t, { maxLength: 10 })).toBe(t);
     expect(fitContext(t, { maxLength: 9 })).toBeNull();
-    expect(fitContext(t, { maxLength: 4, overLength: 'truncate' })).toEqual({ ids: [1, 2, 3, 4], labels: ['prompt', 'decision', 'feedback', 'prompt'], emptyThink: [false, false, false, false] });
+    expect(fitContext(t, { maxLength: 4, overLength: 'truncate' })).toEqual({
+      ids: [1, 2, 3, 4],
+      labels: ['prompt', 'decision', 'feedback', 'prompt'],
+      emptyThink: [false, false, false, false],
+    });
     expect(() => fitContext(t, { maxLength: 0 })).toThrow(/maxLength/);
   });
 
@@ -125,7 +168,10 @@ describe('context policy and packing', () => {
       expect(row.ids).toHaveLength(8);
       for (let i = 0; i < 8; i++) {
         if (row.segmentIds[i] === 0) expect(row.labels[i]).toBe('glue');
-        else expect(row.positions[i]).toBe(i === 0 || row.segmentIds[i - 1] !== row.segmentIds[i] ? 0 : row.positions[i - 1]! + 1);
+        else
+          expect(row.positions[i]).toBe(
+            i === 0 || row.segmentIds[i - 1] !== row.segmentIds[i] ? 0 : row.positions[i - 1]! + 1,
+          );
       }
     }
     // Every trace lands once, whole and in order.

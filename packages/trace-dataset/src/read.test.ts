@@ -28,7 +28,10 @@ function jsonlFixture(): string {
 /** The Parquet fixture: string contents (as most Hub exports store them), three row groups, one damaged row. */
 function parquetFixture(): Uint8Array {
   const flat = (r: ReturnType<typeof localTrace>) =>
-    r.messages.map((m) => ({ role: m.role, content: (m.content as Array<{ text: string }>).map((p) => p.text).join('') }));
+    r.messages.map((m) => ({
+      role: m.role,
+      content: (m.content as Array<{ text: string }>).map((p) => p.text).join(''),
+    }));
   const writer = new ByteWriter();
   const pw = new ParquetWriter({ writer, schema: TRACE_PARQUET_SCHEMA });
   const groups = [
@@ -54,7 +57,10 @@ const parquetPath = join(dir, 'traces.parquet');
 writeFileSync(jsonlPath, jsonlFixture());
 writeFileSync(parquetPath, parquetFixture());
 
-async function collect(source: Parameters<typeof readTraces>[0], schema?: Parameters<typeof readTraces>[1]): Promise<TraceEvent[]> {
+async function collect(
+  source: Parameters<typeof readTraces>[0],
+  schema?: Parameters<typeof readTraces>[1],
+): Promise<TraceEvent[]> {
   const out: TraceEvent[] = [];
   for await (const e of readTraces(source, schema)) out.push(e);
   return out;
@@ -88,7 +94,13 @@ describe('readTraces', () => {
     for await (const e of readParquetRows(parquetPath)) if (e.kind === 'row' && e.row % 2 === 0) groups++;
     expect(groups).toBe(3);
     const events = await collect(parquetPath, { idColumn: 'id' });
-    expect(events.filter((e) => e.kind === 'trace').map((e) => e.kind === 'trace' && e.trace.id)).toEqual(['pq-0-0', 'pq-0-1', 'pq-1-0', 'pq-1-1', 'pq-2-0']);
+    expect(events.filter((e) => e.kind === 'trace').map((e) => e.kind === 'trace' && e.trace.id)).toEqual([
+      'pq-0-0',
+      'pq-0-1',
+      'pq-1-0',
+      'pq-1-1',
+      'pq-2-0',
+    ]);
     expect(events[5]).toMatchObject({ kind: 'rejected', row: 5, reason: 'messages: empty' });
   });
 });
@@ -99,7 +111,12 @@ describe('from a Hub data set repo', () => {
     hub = await startHubServer({
       'smolagents/codeagent-traces': {
         type: 'dataset',
-        files: { 'README.md': '# traces', 'data/train-00000-of-00002.parquet': parquetFixture(), 'data/train-00001-of-00002.jsonl': jsonlFixture(), 'original/raw.jsonl': '{}' },
+        files: {
+          'README.md': '# traces',
+          'data/train-00000-of-00002.parquet': parquetFixture(),
+          'data/train-00001-of-00002.jsonl': jsonlFixture(),
+          'original/raw.jsonl': '{}',
+        },
       },
     });
   });
@@ -117,7 +134,15 @@ describe('from a Hub data set repo', () => {
     const outDir = join(dir, 'built');
     const manifest = await buildDataset(
       { repo: 'smolagents/codeagent-traces', hubUrl: hub.url, cacheDir: join(dir, 'hub-cache-2') },
-      { tokenizer: tok, outDir, format: 'parquet', seed: 7, think: 'clear', progress: { mode: 'silent' }, context: { maxLength: 8192 } },
+      {
+        tokenizer: tok,
+        outDir,
+        format: 'parquet',
+        seed: 7,
+        think: 'clear',
+        progress: { mode: 'silent' },
+        context: { maxLength: 8192 },
+      },
     );
     // 16 traces: 2 web searches (one per file) and 1 requests import are excluded.
     expect(manifest.counts).toMatchObject({ rows: 16 + 6, rejected: 6, external: 3, kept: 13 });
@@ -128,31 +153,65 @@ describe('from a Hub data set repo', () => {
     const back = await collect(join(outDir, 'train.parquet'), { idColumn: 'id' });
     expect(back.every((e) => e.kind === 'trace')).toBe(true);
     expect(back).toHaveLength(manifest.counts.train);
-    const rejects = readFileSync(join(outDir, 'rejects.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const rejects = readFileSync(join(outDir, 'rejects.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(rejects).toHaveLength(6);
     expect(rejects[0]).toMatchObject({ row: 5, reason: 'messages: empty' });
     const svg = readFileSync(join(outDir, 'dialogue-turns.svg'), 'utf8');
     expect(svg).toMatch(/^<svg/);
     expect(svg).toContain('Dialogue turns per trace');
-    expect(JSON.parse(readFileSync(join(outDir, 'manifest.json'), 'utf8'))).toEqual(JSON.parse(JSON.stringify(manifest)));
+    expect(JSON.parse(readFileSync(join(outDir, 'manifest.json'), 'utf8'))).toEqual(
+      JSON.parse(JSON.stringify(manifest)),
+    );
     // Same seed, same split.
-    const again = await buildDataset(jsonlPath, { tokenizer: tok, outDir: join(dir, 'a'), seed: 7, progress: { mode: 'silent' } });
-    const again2 = await buildDataset(jsonlPath, { tokenizer: tok, outDir: join(dir, 'b'), seed: 7, progress: { mode: 'silent' } });
+    const again = await buildDataset(jsonlPath, {
+      tokenizer: tok,
+      outDir: join(dir, 'a'),
+      seed: 7,
+      progress: { mode: 'silent' },
+    });
+    const again2 = await buildDataset(jsonlPath, {
+      tokenizer: tok,
+      outDir: join(dir, 'b'),
+      seed: 7,
+      progress: { mode: 'silent' },
+    });
     expect(readFileSync(join(dir, 'a', 'test.jsonl'), 'utf8')).toBe(readFileSync(join(dir, 'b', 'test.jsonl'), 'utf8'));
     expect(again.counts).toEqual(again2.counts);
   });
 
   it('drops or truncates traces over the context length, as asked', async () => {
-    const drop = await buildDataset(jsonlPath, { tokenizer: tok, outDir: join(dir, 'd'), context: { maxLength: 200, overLength: 'drop' }, progress: { mode: 'silent' } });
-    expect(drop.counts.overLengthDropped + drop.counts.kept).toBe(drop.counts.rows - drop.counts.rejected - drop.counts.external);
+    const drop = await buildDataset(jsonlPath, {
+      tokenizer: tok,
+      outDir: join(dir, 'd'),
+      context: { maxLength: 200, overLength: 'drop' },
+      progress: { mode: 'silent' },
+    });
+    expect(drop.counts.overLengthDropped + drop.counts.kept).toBe(
+      drop.counts.rows - drop.counts.rejected - drop.counts.external,
+    );
     expect(drop.counts.overLengthDropped).toBe(8); // the eight two-step traces; the short thinking one fits
     expect(drop.tokens.all.max).toBeLessThanOrEqual(200);
-    const cut = await buildDataset(jsonlPath, { tokenizer: tok, outDir: join(dir, 't'), context: { maxLength: 200, overLength: 'truncate' }, progress: { mode: 'silent' } });
+    const cut = await buildDataset(jsonlPath, {
+      tokenizer: tok,
+      outDir: join(dir, 't'),
+      context: { maxLength: 200, overLength: 'truncate' },
+      progress: { mode: 'silent' },
+    });
     expect(cut.counts.truncated).toBe(drop.counts.overLengthDropped);
     expect(cut.tokens.all.max).toBe(200);
   });
 
   it("badRows: 'fail' stops at the first bad row, naming it", async () => {
-    await expect(buildDataset(jsonlPath, { tokenizer: tok, outDir: join(dir, 'f'), badRows: 'fail', progress: { mode: 'silent' } })).rejects.toThrow(/traces\.jsonl: row 12: missing column "messages"/);
+    await expect(
+      buildDataset(jsonlPath, {
+        tokenizer: tok,
+        outDir: join(dir, 'f'),
+        badRows: 'fail',
+        progress: { mode: 'silent' },
+      }),
+    ).rejects.toThrow(/traces\.jsonl: row 12: missing column "messages"/);
   });
 });

@@ -58,10 +58,21 @@ export async function* readParquetRows(path: string, options: { columns?: string
     const end = start + Number(group.num_rows);
     let rows: Array<Record<string, unknown>>;
     try {
-      rows = (await parquetReadObjects({ file, metadata, rowStart: start, rowEnd: end, columns: options.columns })) as Array<Record<string, unknown>>;
+      rows = (await parquetReadObjects({
+        file,
+        metadata,
+        rowStart: start,
+        rowEnd: end,
+        columns: options.columns,
+      })) as Array<Record<string, unknown>>;
     } catch (err) {
       // A damaged row group: report its rows, go on with the next group.
-      yield { kind: 'bad', file: path, row: start, reason: `row group of rows ${start}..${end - 1} unreadable (${(err as Error).message})` };
+      yield {
+        kind: 'bad',
+        file: path,
+        row: start,
+        reason: `row group of rows ${start}..${end - 1} unreadable (${(err as Error).message})`,
+      };
       start = end;
       continue;
     }
@@ -99,17 +110,37 @@ export async function hubDataFiles(source: HubSource): Promise<string[]> {
   const wanted =
     typeof source.files === 'function'
       ? source.files
-      : (p: string) => /\.(parquet|jsonl|ndjson)$/i.test(p) && p.startsWith(typeof source.files === 'string' ? source.files : 'data/');
+      : (p: string) =>
+          /\.(parquet|jsonl|ndjson)$/i.test(p) &&
+          p.startsWith(typeof source.files === 'string' ? source.files : 'data/');
   const paths: string[] = [];
-  for await (const entry of listFiles({ repo, recursive: true, revision: source.revision, hubUrl: source.hubUrl, fetch: source.fetch, ...credentials })) {
+  for await (const entry of listFiles({
+    repo,
+    recursive: true,
+    revision: source.revision,
+    hubUrl: source.hubUrl,
+    fetch: source.fetch,
+    ...credentials,
+  })) {
     if (entry.type === 'file' && wanted(entry.path)) paths.push(entry.path);
   }
   paths.sort();
-  if (paths.length === 0) throw new Error(`${source.repo}: no data files match (looked for ${typeof source.files === 'string' ? source.files : 'data/*.parquet|jsonl'})`);
+  if (paths.length === 0)
+    throw new Error(
+      `${source.repo}: no data files match (looked for ${typeof source.files === 'string' ? source.files : 'data/*.parquet|jsonl'})`,
+    );
   const local: string[] = [];
   for (const path of paths) {
     local.push(
-      await downloadFileToCacheDir({ repo, path, revision: source.revision, hubUrl: source.hubUrl, cacheDir: source.cacheDir ?? hubCacheDir(), fetch: source.fetch, ...credentials }),
+      await downloadFileToCacheDir({
+        repo,
+        path,
+        revision: source.revision,
+        hubUrl: source.hubUrl,
+        cacheDir: source.cacheDir ?? hubCacheDir(),
+        fetch: source.fetch,
+        ...credentials,
+      }),
     );
   }
   return local;
@@ -138,7 +169,8 @@ export interface RejectedRow {
   reason: string;
 }
 
-export type TraceEvent = { kind: 'trace'; trace: Trace; file: string; row: number } | ({ kind: 'rejected' } & RejectedRow);
+export type TraceEvent =
+  { kind: 'trace'; trace: Trace; file: string; row: number } | ({ kind: 'rejected' } & RejectedRow);
 
 /** Parsed traces of a source, in file and row order; unparseable rows come as `rejected` events. */
 export async function* readTraces(source: TraceSource, schema: TraceSchema = {}): AsyncGenerator<TraceEvent> {
@@ -150,7 +182,12 @@ export async function* readTraces(source: TraceSource, schema: TraceSchema = {})
         continue;
       }
       try {
-        yield { kind: 'trace', trace: parseTrace(event.value, event.row, name, schema), file: event.file, row: event.row };
+        yield {
+          kind: 'trace',
+          trace: parseTrace(event.value, event.row, name, schema),
+          file: event.file,
+          row: event.row,
+        };
       } catch (err) {
         if (!(err instanceof TraceParseError)) throw err;
         yield { kind: 'rejected', file: event.file, row: event.row, reason: err.reason };

@@ -16,12 +16,16 @@ export const PAPER_SPLITS: SplitSizes = { train: 3000, validation: 100, test: 20
  * the paper's proportions (100 : 200 of 3,300), at least one trace each for
  * validation and test once n >= 3.
  */
-export function splitSizes(n: number, requested?: Partial<Omit<SplitSizes, 'train'>> & { train?: number | 'rest' }): SplitSizes {
+export function splitSizes(
+  n: number,
+  requested?: Partial<Omit<SplitSizes, 'train'>> & { train?: number | 'rest' },
+): SplitSizes {
   if (requested) {
     const validation = requested.validation ?? 0;
     const test = requested.test ?? 0;
     const train = requested.train === undefined || requested.train === 'rest' ? n - validation - test : requested.train;
-    if (validation + test + train > n || train < 0) throw new RangeError(`splits: asked for ${train} + ${validation} + ${test} traces, have ${n}`);
+    if (validation + test + train > n || train < 0)
+      throw new RangeError(`splits: asked for ${train} + ${validation} + ${test} traces, have ${n}`);
     return { train, validation, test };
   }
   const all = PAPER_SPLITS.train + PAPER_SPLITS.validation + PAPER_SPLITS.test;

@@ -34,7 +34,11 @@ export function histogramBins(values: number[], options: Pick<HistogramOptions, 
   }
   const n = Math.max(1, options.bins ?? 20);
   const width = max > min ? (max - min) / n : 1;
-  const bins: Bin[] = Array.from({ length: n }, (_, i) => ({ lo: min + i * width, hi: min + (i + 1) * width, count: 0 }));
+  const bins: Bin[] = Array.from({ length: n }, (_, i) => ({
+    lo: min + i * width,
+    hi: min + (i + 1) * width,
+    count: 0,
+  }));
   for (const v of values) bins[Math.min(n - 1, Math.floor((v - min) / width))]!.count++;
   return bins;
 }
@@ -51,7 +55,8 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
 }
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-const fmt = (v: number) => (Math.abs(v) >= 10000 ? `${Math.round(v / 1000)}k` : Number.isInteger(v) ? String(v) : v.toFixed(1));
+const fmt = (v: number) =>
+  Math.abs(v) >= 10000 ? `${Math.round(v / 1000)}k` : Number.isInteger(v) ? String(v) : v.toFixed(1);
 
 export function histogramSvg(values: number[], options: HistogramOptions): string {
   const width = options.width ?? 640;
@@ -68,13 +73,19 @@ export function histogramSvg(values: number[], options: HistogramOptions): strin
   const x = (v: number) => m.left + ((v - lo) / (hi - lo || 1)) * plotW;
   const y = (c: number) => m.top + plotH - (c / yMax) * plotH;
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+  );
   parts.push(`<rect width="${width}" height="${height}" fill="white"/>`);
-  parts.push(`<text x="${width / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${esc(options.title)}</text>`);
+  parts.push(
+    `<text x="${width / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${esc(options.title)}</text>`,
+  );
   for (const b of bins) {
     const x0 = x(b.lo);
     const w = Math.max(0, x(b.hi) - x0 - 1);
-    parts.push(`<rect class="bar" x="${x0.toFixed(2)}" y="${y(b.count).toFixed(2)}" width="${w.toFixed(2)}" height="${(y(0) - y(b.count)).toFixed(2)}" fill="#4c72b0"><title>${fmt(b.lo)}–${fmt(b.hi)}: ${b.count}</title></rect>`);
+    parts.push(
+      `<rect class="bar" x="${x0.toFixed(2)}" y="${y(b.count).toFixed(2)}" width="${w.toFixed(2)}" height="${(y(0) - y(b.count)).toFixed(2)}" fill="#4c72b0"><title>${fmt(b.lo)}–${fmt(b.hi)}: ${b.count}</title></rect>`,
+    );
   }
   parts.push(`<line x1="${m.left}" y1="${y(0)}" x2="${m.left + plotW}" y2="${y(0)}" stroke="black"/>`);
   parts.push(`<line x1="${m.left}" y1="${m.top}" x2="${m.left}" y2="${y(0)}" stroke="black"/>`);
@@ -82,14 +93,18 @@ export function histogramSvg(values: number[], options: HistogramOptions): strin
     parts.push(`<line x1="${m.left - 5}" y1="${y(t)}" x2="${m.left}" y2="${y(t)}" stroke="black"/>`);
     parts.push(`<text x="${m.left - 8}" y="${y(t) + 4}" text-anchor="end">${fmt(t)}</text>`);
   }
-  const xTicks = options.integerBins ? bins.map((b) => b.lo).filter((_, i, a) => a.length <= 20 || i % Math.ceil(a.length / 20) === 0) : niceTicks(lo, hi, 6);
+  const xTicks = options.integerBins
+    ? bins.map((b) => b.lo).filter((_, i, a) => a.length <= 20 || i % Math.ceil(a.length / 20) === 0)
+    : niceTicks(lo, hi, 6);
   for (const t of xTicks) {
     const px = options.integerBins ? x(t + 0.5) : x(t);
     parts.push(`<line x1="${px}" y1="${y(0)}" x2="${px}" y2="${y(0) + 5}" stroke="black"/>`);
     parts.push(`<text x="${px}" y="${y(0) + 18}" text-anchor="middle">${fmt(t)}</text>`);
   }
   parts.push(`<text x="${m.left + plotW / 2}" y="${height - 14}" text-anchor="middle">${esc(options.xLabel)}</text>`);
-  parts.push(`<text transform="translate(16 ${m.top + plotH / 2}) rotate(-90)" text-anchor="middle">${esc(options.yLabel ?? 'traces')}</text>`);
+  parts.push(
+    `<text transform="translate(16 ${m.top + plotH / 2}) rotate(-90)" text-anchor="middle">${esc(options.yLabel ?? 'traces')}</text>`,
+  );
   parts.push('</svg>');
   return parts.join('\n') + '\n';
 }

@@ -19,11 +19,18 @@ export type ThinkMode =
 const THINK_BLOCK = /<think>[\s\S]*?<\/think>\s*/g;
 
 /** Apply a think mode to the decisions (messages whose role is in `decisionRoles`). */
-export function applyThinkMode(messages: TraceMessage[], mode: ThinkMode, decisionRoles: string[] = ['assistant']): TraceMessage[] {
+export function applyThinkMode(
+  messages: TraceMessage[],
+  mode: ThinkMode,
+  decisionRoles: string[] = ['assistant'],
+): TraceMessage[] {
   if (mode === 'keep') return messages;
   return messages.map((m) => {
     if (!decisionRoles.includes(m.role)) return m;
-    const hadThink = m.content.includes('<think>') || m.content.includes('</think>') || (typeof m.reasoning_content === 'string' && m.reasoning_content.length > 0);
+    const hadThink =
+      m.content.includes('<think>') ||
+      m.content.includes('</think>') ||
+      (typeof m.reasoning_content === 'string' && m.reasoning_content.length > 0);
     let body = m.content;
     // A reasoning opened in an earlier message and closed in this one: its tail goes too.
     const close = body.indexOf('</think>');

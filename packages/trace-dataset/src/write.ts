@@ -74,7 +74,8 @@ export async function writeJsonlAtomic(path: string, rows: Iterable<unknown>): P
   const out = createWriteStream(tmp, { encoding: 'utf8' });
   try {
     for (const row of rows) {
-      if (!out.write(JSON.stringify(row) + '\n')) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+      if (!out.write(JSON.stringify(row) + '\n'))
+        await new Promise<void>((resolve) => out.once('drain', () => resolve()));
     }
     await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
     renameSync(tmp, path);

@@ -53,7 +53,8 @@ function toNum(v: unknown): Num | null {
 function realClose(a: number, b: number, rel: number): boolean {
   if (Number.isNaN(a) || Number.isNaN(b)) return false;
   if (!Number.isFinite(a) || !Number.isFinite(b)) return a === b;
-  if (Number.isInteger(a) && Number.isInteger(b) && Math.abs(a) < 2 ** 53 && Math.abs(b) < 2 ** 53 && Math.abs(a) > 1e6) return a === b;
+  if (Number.isInteger(a) && Number.isInteger(b) && Math.abs(a) < 2 ** 53 && Math.abs(b) < 2 ** 53 && Math.abs(a) > 1e6)
+    return a === b;
   return Math.abs(a - b) <= rel * Math.max(Math.abs(a), Math.abs(b)) || Math.abs(a - b) < 1e-12;
 }
 
@@ -141,11 +142,16 @@ function orderedEqual(a: MathValue[], b: MathValue[], o: EqualOptions): boolean 
 }
 
 function isZero(v: MathValue): boolean {
-  return v.kind === 'expr' && v.node.type === 'ConstantNode' && Number((v.node as unknown as { value: unknown }).value) === 0;
+  return (
+    v.kind === 'expr' && v.node.type === 'ConstantNode' && Number((v.node as unknown as { value: unknown }).value) === 0
+  );
 }
 
 /** l1 - r1 and l2 - r2 are non-zero multiples of each other (the same plane/line/curve). */
-function proportionalEquations(g: Extract<MathValue, { kind: 'relation' }>, p: Extract<MathValue, { kind: 'relation' }>): boolean {
+function proportionalEquations(
+  g: Extract<MathValue, { kind: 'relation' }>,
+  p: Extract<MathValue, { kind: 'relation' }>,
+): boolean {
   if (g.lhs.kind !== 'expr' || g.rhs.kind !== 'expr' || p.lhs.kind !== 'expr' || p.rhs.kind !== 'expr') return false;
   const gl = compile((g.lhs as { node: MathNode }).node);
   const gr = compile((g.rhs as { node: MathNode }).node);
@@ -187,7 +193,8 @@ export function valuesEqual(g: MathValue, p: MathValue, o: EqualOptions = {}): b
     case 'choice':
       return p.kind === 'choice' && p.letter === g.letter;
     case 'base':
-      if (p.kind === 'base') return p.digits.replace(/^0+(?=\d)/, '') === g.digits.replace(/^0+(?=\d)/, '') && p.base === g.base;
+      if (p.kind === 'base')
+        return p.digits.replace(/^0+(?=\d)/, '') === g.digits.replace(/^0+(?=\d)/, '') && p.base === g.base;
       return p.kind === 'expr' && exprEqual(parseIntNode(g.digits), p.node, o);
     case 'tuple':
       if (p.kind === 'tuple') return p.open === g.open && p.close === g.close && orderedEqual(g.items, p.items, o);
@@ -206,7 +213,8 @@ export function valuesEqual(g: MathValue, p: MathValue, o: EqualOptions = {}): b
     case 'union':
       return p.kind === 'union' && unorderedEqual(g.parts, p.parts, o);
     case 'matrix':
-      if (p.kind === 'matrix') return p.rows.length === g.rows.length && g.rows.every((r, i) => orderedEqual(r, p.rows[i]!, o));
+      if (p.kind === 'matrix')
+        return p.rows.length === g.rows.length && g.rows.every((r, i) => orderedEqual(r, p.rows[i]!, o));
       if ((p.kind === 'tuple' && p.open === '(') || p.kind === 'list') return orderedEqual(flatVector(g), p.items, o);
       return false;
     case 'relation': {

@@ -71,7 +71,13 @@ class Converter {
         case 'num': {
           // Mixed number: an integer directly followed by \frac{int}{int}.
           const next = this.peek();
-          if (/^\d+$/.test(t.v) && next?.t === 'cmd' && next.v === 'frac' && parts[parts.length - 1] !== '^' && parts[parts.length - 1] !== '/') {
+          if (
+            /^\d+$/.test(t.v) &&
+            next?.t === 'cmd' &&
+            next.v === 'frac' &&
+            parts[parts.length - 1] !== '^' &&
+            parts[parts.length - 1] !== '/'
+          ) {
             const save = this.pos;
             this.pos++;
             const a = this.argument();
@@ -167,7 +173,8 @@ class Converter {
           throw new ExpressionError(`operator "${v}" inside an expression`);
         }
         case 'text': {
-          if (!UNIT_WORD.test(t.v) && t.v.trim() !== '') throw new ExpressionError(`text "${t.v}" inside an expression`);
+          if (!UNIT_WORD.test(t.v) && t.v.trim() !== '')
+            throw new ExpressionError(`text "${t.v}" inside an expression`);
           // A unit: drop it and a power on it (cm^2).
           const nx = this.peek();
           if (nx?.t === 'op' && nx.v === '^') {
@@ -299,7 +306,12 @@ class Converter {
         else if (x.t === 'close') {
           if (depth === 0) break;
           depth--;
-        } else if (depth === 0 && end > start && ((x.t === 'op' && ['+', '-', '=', ',', '<', '>', '<=', '>=', '±'].includes(x.v)) || x.t === 'fn')) break;
+        } else if (
+          depth === 0 &&
+          end > start &&
+          ((x.t === 'op' && ['+', '-', '=', ',', '<', '>', '<=', '>=', '±'].includes(x.v)) || x.t === 'fn')
+        )
+          break;
         end++;
       }
       if (end === start) throw new ExpressionError(`${fn} without an argument`);

@@ -36,7 +36,13 @@ export function lastBoxed(text: string): string | null {
   }
   if (boxes.length === 0) return null;
   let first = boxes.length - 1;
-  while (first > 0 && /^[\s,;$]*(?:(?:and|or|\\text\{\s*(?:and|or)\s*\})[\s$]*)?(?:[a-zA-Z](?:_\{?\w+\}?)?\s*=\s*)?$/.test(text.slice(boxes[first - 1]!.end, boxes[first]!.start))) first--;
+  while (
+    first > 0 &&
+    /^[\s,;$]*(?:(?:and|or|\\text\{\s*(?:and|or)\s*\})[\s$]*)?(?:[a-zA-Z](?:_\{?\w+\}?)?\s*=\s*)?$/.test(
+      text.slice(boxes[first - 1]!.end, boxes[first]!.start),
+    )
+  )
+    first--;
   return boxes
     .slice(first)
     .map((b) => b.inner.trim())
@@ -59,7 +65,23 @@ function cleanPhraseAnswer(s: string): string {
   return a.replace(/[.\s]+$/, '').trim();
 }
 
-const MATH_WORDS = new Set(['sin', 'cos', 'tan', 'cot', 'sec', 'csc', 'ln', 'log', 'exp', 'sqrt', 'pi', 'inf', 'infinity', 'or', 'and']);
+const MATH_WORDS = new Set([
+  'sin',
+  'cos',
+  'tan',
+  'cot',
+  'sec',
+  'csc',
+  'ln',
+  'log',
+  'exp',
+  'sqrt',
+  'pi',
+  'inf',
+  'infinity',
+  'or',
+  'and',
+]);
 
 /** Two or more plain words (outside \text{} and commands, not function names): a sentence, not an answer. */
 function looksLikeProse(s: string): boolean {
@@ -95,12 +117,22 @@ export function extractAnswer(text: string): string | null {
   const trimmed = body.trim();
   if (trimmed === '') return null;
   // Inline or display math, the last one: "Answer $ 9 $", "so we get \\[ x = 2 \\]".
-  const inline = [...trimmed.matchAll(/(?<!\\)\$\$([\s\S]+?)(?<!\\)\$\$|(?<!\\)\$([^$\n]+?)(?<!\\)\$|\\\((.+?)\\\)|\\\[([\s\S]+?)\\\]/g)];
+  const inline = [
+    ...trimmed.matchAll(
+      /(?<!\\)\$\$([\s\S]+?)(?<!\\)\$\$|(?<!\\)\$([^$\n]+?)(?<!\\)\$|\\\((.+?)\\\)|\\\[([\s\S]+?)\\\]/g,
+    ),
+  ];
   const last = inline[inline.length - 1];
   if (last) {
     const math = (last[1] ?? last[2] ?? last[3] ?? last[4])!.trim();
     // A whole answer that is one math span keeps its trailing text (units): "$28$ percent".
-    if (inline.length === 1 && last.index === 0 && !trimmed.includes('\n') && !looksLikeProse(normalizeAnswerText(trimmed.replace(last[0], ' 0 ')))) return trimmed;
+    if (
+      inline.length === 1 &&
+      last.index === 0 &&
+      !trimmed.includes('\n') &&
+      !looksLikeProse(normalizeAnswerText(trimmed.replace(last[0], ' 0 ')))
+    )
+      return trimmed;
     return math;
   }
   if (!trimmed.includes('\n') && trimmed.length <= 120 && !looksLikeProse(normalizeAnswerText(trimmed))) return trimmed;

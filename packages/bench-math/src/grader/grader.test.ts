@@ -19,7 +19,10 @@ describe('grading corpus', () => {
     expect(cases.length).toBeGreaterThanOrEqual(300);
   });
   it.each(cases.map((c, i) => [i + 1, c] as const))('case %i', (_i, c) => {
-    expect(verify(c.gold, c.prediction), `${JSON.stringify(c.gold)} vs ${JSON.stringify(c.prediction)}: ${c.reason ?? ''}`).toBe(c.correct);
+    expect(
+      verify(c.gold, c.prediction),
+      `${JSON.stringify(c.gold)} vs ${JSON.stringify(c.prediction)}: ${c.reason ?? ''}`,
+    ).toBe(c.correct);
   });
 });
 

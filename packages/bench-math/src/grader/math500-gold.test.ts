@@ -48,7 +48,9 @@ describe('MATH-500 gold answers', () => {
   it('has 500 rows', () => expect(rows).toHaveLength(500));
 
   it('each verifies against itself, plain and boxed in an output', () => {
-    const failed = rows.filter((r) => !verify(r.answer, r.answer) || !verify(r.answer, `Thus the answer is $\\boxed{${r.answer}}$.`));
+    const failed = rows.filter(
+      (r) => !verify(r.answer, r.answer) || !verify(r.answer, `Thus the answer is $\\boxed{${r.answer}}$.`),
+    );
     expect(failed.map((r) => `${r.unique_id}: ${r.answer}`)).toEqual([]);
   });
 

@@ -19,7 +19,7 @@ const MAX_MATH_LENGTH = 2000;
 export function normalizeAnswerText(raw: string): string {
   let s = raw.trim();
   // Math delimiters around the whole answer.
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     const before = s;
     s = s.replace(/^\$\$([\s\S]*)\$\$$/, '$1').replace(/^\$([\s\S]*)(?<!\\)\$$/, '$1');
@@ -33,23 +33,32 @@ export function normalizeAnswerText(raw: string): string {
       if (arg && arg.end === s.length) s = arg.inner.trim();
     }
     // A sentence-ending period or semicolon (but not a decimal point such as "5.").
-    s = s.replace(/(?<!\d)[.;]\s*$/, '').replace(/(?<=\D)\.$/, '').trim();
+    s = s
+      .replace(/(?<!\d)[.;]\s*$/, '')
+      .replace(/(?<=\D)\.$/, '')
+      .trim();
     if (s !== before) changed = true;
   }
   s = s.replace(/\\displaystyle/g, '');
   // Thousands separators: "10,\!080" and "11,\! 111" always; plain "58,500" only outside brackets.
   s = s.replace(/,\\!\s*/g, ',').replace(/\\!/g, '');
   s = s.replace(/\{,\}/g, ',');
-  if (!/[()[\]{}]/.test(s.replace(/\\(?:text|mbox|textbf)\{[^}]*\}/g, '').replace(/\\\$|\\frac\{[^}]*\}\{[^}]*\}/g, ''))) {
+  if (
+    !/[()[\]{}]/.test(s.replace(/\\(?:text|mbox|textbf)\{[^}]*\}/g, '').replace(/\\\$|\\frac\{[^}]*\}\{[^}]*\}/g, ''))
+  ) {
     s = s.replace(/(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d,])/g, (m) => m.replace(/,/g, ''));
   }
-  if (!s.includes(',')) s = s.replace(/(?<![\d.])\d{1,3}(?:(?:\\,|\\;|\s)\d{3})+(?![\d])/g, (m) => m.replace(/\\,|\\;|\s/g, ''));
+  if (!s.includes(','))
+    s = s.replace(/(?<![\d.])\d{1,3}(?:(?:\\,|\\;|\s)\d{3})+(?![\d])/g, (m) => m.replace(/\\,|\\;|\s/g, ''));
   else s = s.replace(/(?<![\d.])\d{1,3}(?:\\,\d{3})+(?![\d])/g, (m) => m.replace(/\\,/g, ''));
   s = s.replace(/\s*\b(?:percent|percentage|pct)\b\.?/gi, '%');
   // "x = 2 \text{ or } x = 3", "2 and 3": a list of values.
   if (wholeText(s) === null) s = s.replace(/\s*\\(?:text|textrm|mbox)\{\s*(?:or|and)\s*\}\s*|\s+(?:or|and)\s+/g, ', ');
   // Degrees.
-  s = s.replace(/\^\s*\{\s*\\circ\s*\}/g, '°').replace(/\^\s*\\circ/g, '°').replace(/\^\s*\{\s*°\s*\}/g, '°');
+  s = s
+    .replace(/\^\s*\{\s*\\circ\s*\}/g, '°')
+    .replace(/\^\s*\\circ/g, '°')
+    .replace(/\^\s*\{\s*°\s*\}/g, '°');
   s = s.replace(TRAILING_UNITS, '').trim();
   return s;
 }
@@ -80,7 +89,8 @@ export function parseAnswerText(raw: string): Answer[] {
   if (text !== null) {
     const choice = /^\(?([A-Ea-e])\)?$/.exec(text);
     if (choice) return [{ value: { kind: 'choice', letter: choice[1]!.toUpperCase() }, source }];
-    if (/^[A-Za-z][A-Za-z\s'.-]*$/.test(text)) return [{ value: { kind: 'text', value: normalizeWords(text) }, source }];
+    if (/^[A-Za-z][A-Za-z\s'.-]*$/.test(text))
+      return [{ value: { kind: 'text', value: normalizeWords(text) }, source }];
     s = text;
   }
   const choice = /^\(([A-Ea-e])\)$/.exec(s) ?? /^([A-Ea-e])$/.exec(s);
@@ -108,15 +118,20 @@ function depthSplit(tokens: Token[], isSep: (t: Token) => boolean): Token[][] {
   const parts: Token[][] = [[]];
   let depth = 0;
   for (const t of tokens) {
-    if (t.t === 'open' || (t.t === 'env' && t.begin) || (t.t === 'cmd' && (t.v === 'lfloor' || t.v === 'lceil'))) depth++;
-    else if (t.t === 'close' || (t.t === 'env' && !t.begin) || (t.t === 'cmd' && (t.v === 'rfloor' || t.v === 'rceil'))) depth--;
+    if (t.t === 'open' || (t.t === 'env' && t.begin) || (t.t === 'cmd' && (t.v === 'lfloor' || t.v === 'lceil')))
+      depth++;
+    else if (t.t === 'close' || (t.t === 'env' && !t.begin) || (t.t === 'cmd' && (t.v === 'rfloor' || t.v === 'rceil')))
+      depth--;
     if (depth === 0 && isSep(t)) parts.push([]);
     else parts[parts.length - 1]!.push(t);
   }
   return parts;
 }
 
-const isOp = (...ops: string[]) => (t: Token) => t.t === 'op' && ops.includes(t.v);
+const isOp =
+  (...ops: string[]) =>
+  (t: Token) =>
+    t.t === 'op' && ops.includes(t.v);
 const RELATIONS = ['=', '<', '>', '<=', '>=', '!='];
 
 /** Index of the token closing the bracket opened at `start`, or -1. */
@@ -146,7 +161,8 @@ function items(parts: Token[][]): MathValue[] {
   for (const p of parts) {
     if (p.length === 0) throw new ExpressionError('empty item in a list');
     const v = one(p);
-    if (v.kind === 'set' && p.some(isOp('±', '∓')) && !p.some((t) => t.t === 'open' && t.v === '\\{')) out.push(...v.items);
+    if (v.kind === 'set' && p.some(isOp('±', '∓')) && !p.some((t) => t.t === 'open' && t.v === '\\{'))
+      out.push(...v.items);
     else if (v.kind === 'relation' && v.op === '=' && isName(v.lhs)) out.push(v.rhs);
     else out.push(v);
   }
@@ -201,7 +217,13 @@ export function parseTokens(tokens: Token[]): MathValue[] {
     return [{ kind: 'matrix', rows: rows.map((r) => depthSplit(r, (t) => t.t === 'amp').map(one)) }];
   }
   // A matrix in parentheses.
-  if (first.t === 'open' && first.v === '(' && matchingClose(tokens, 0) === tokens.length - 1 && tokens[1]?.t === 'env' && tokens[tokens.length - 2]?.t === 'env') {
+  if (
+    first.t === 'open' &&
+    first.v === '(' &&
+    matchingClose(tokens, 0) === tokens.length - 1 &&
+    tokens[1]?.t === 'env' &&
+    tokens[tokens.length - 2]?.t === 'env'
+  ) {
     return parseTokens(tokens.slice(1, -1));
   }
   // x \in S: the set S.
@@ -220,19 +242,34 @@ export function parseTokens(tokens: Token[]): MathValue[] {
   const relParts = depthSplit(tokens, (t) => t.t === 'op' && RELATIONS.includes(t.v));
   if (relParts.length > 1) {
     const topOps = topLevelOps(tokens);
-    if (relParts.length === 3 && topOps.every((o) => o === '<' || o === '<=') ) {
+    if (relParts.length === 3 && topOps.every((o) => o === '<' || o === '<=')) {
       // a < x < b: the interval.
-      return [{ kind: 'tuple', open: topOps[0] === '<' ? '(' : '[', close: topOps[1] === '<' ? ')' : ']', items: [one(relParts[0]!), one(relParts[2]!)] }];
+      return [
+        {
+          kind: 'tuple',
+          open: topOps[0] === '<' ? '(' : '[',
+          close: topOps[1] === '<' ? ')' : ']',
+          items: [one(relParts[0]!), one(relParts[2]!)],
+        },
+      ];
     }
     if (relParts.length === 3 && topOps.every((o) => o === '>' || o === '>=')) {
-      return [{ kind: 'tuple', open: topOps[1] === '>' ? '(' : '[', close: topOps[0] === '>' ? ')' : ']', items: [one(relParts[2]!), one(relParts[0]!)] }];
+      return [
+        {
+          kind: 'tuple',
+          open: topOps[1] === '>' ? '(' : '[',
+          close: topOps[0] === '>' ? ')' : ']',
+          items: [one(relParts[2]!), one(relParts[0]!)],
+        },
+      ];
     }
     if (topOps.every((o) => o === '=')) {
       // x = y = 5: the last side is the value.
       const lhs = one(relParts[0]!);
       const rhsCandidates = parseTokens(relParts[relParts.length - 1]!);
       const out: MathValue[] = [];
-      if (relParts.length === 2 && rhsCandidates[0]) out.push({ kind: 'relation', op: '=', lhs, rhs: rhsCandidates[0] });
+      if (relParts.length === 2 && rhsCandidates[0])
+        out.push({ kind: 'relation', op: '=', lhs, rhs: rhsCandidates[0] });
       if (isName(lhs)) out.push(...rhsCandidates);
       return out;
     }
@@ -264,7 +301,12 @@ export function parseTokens(tokens: Token[]): MathValue[] {
     }
   }
   // An interval with mismatched brackets, (3,4] or [a, b): the matcher above does not pair them.
-  if (first.t === 'open' && (first.v === '(' || first.v === '[') && last.t === 'close' && (last.v === ')' || last.v === ']')) {
+  if (
+    first.t === 'open' &&
+    (first.v === '(' || first.v === '[') &&
+    last.t === 'close' &&
+    (last.v === ')' || last.v === ']')
+  ) {
     const inner = tokens.slice(1, -1);
     const parts = depthSplit(inner, isOp(','));
     if (parts.length === 2 && parts.every((p) => p.length > 0)) {
@@ -292,5 +334,7 @@ function topLevel(tokens: Token[], index: number): boolean {
 }
 
 function topLevelOps(tokens: Token[]): string[] {
-  return tokens.filter((t, i) => t.t === 'op' && RELATIONS.includes(t.v) && topLevel(tokens, i)).map((t) => (t as { v: string }).v);
+  return tokens
+    .filter((t, i) => t.t === 'op' && RELATIONS.includes(t.v) && topLevel(tokens, i))
+    .map((t) => (t as { v: string }).v);
 }

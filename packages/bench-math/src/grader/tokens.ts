@@ -21,36 +21,162 @@ export type Token =
 
 /** Functions written as \name in LaTeX or as a plain word. */
 export const FUNCTIONS = new Set([
-  'sin', 'cos', 'tan', 'cot', 'sec', 'csc', 'arcsin', 'arccos', 'arctan', 'sinh', 'cosh', 'tanh',
-  'ln', 'log', 'exp', 'sqrt', 'gcd', 'lcm', 'max', 'min', 'abs', 'floor', 'ceil',
+  'sin',
+  'cos',
+  'tan',
+  'cot',
+  'sec',
+  'csc',
+  'arcsin',
+  'arccos',
+  'arctan',
+  'sinh',
+  'cosh',
+  'tanh',
+  'ln',
+  'log',
+  'exp',
+  'sqrt',
+  'gcd',
+  'lcm',
+  'max',
+  'min',
+  'abs',
+  'floor',
+  'ceil',
 ]);
 
 const GREEK = new Set([
-  'alpha', 'beta', 'gamma', 'delta', 'epsilon', 'varepsilon', 'zeta', 'eta', 'theta', 'vartheta', 'iota', 'kappa',
-  'lambda', 'mu', 'nu', 'xi', 'rho', 'sigma', 'tau', 'upsilon', 'phi', 'varphi', 'chi', 'psi', 'omega',
-  'Gamma', 'Delta', 'Theta', 'Lambda', 'Xi', 'Sigma', 'Phi', 'Psi', 'Omega',
+  'alpha',
+  'beta',
+  'gamma',
+  'delta',
+  'epsilon',
+  'varepsilon',
+  'zeta',
+  'eta',
+  'theta',
+  'vartheta',
+  'iota',
+  'kappa',
+  'lambda',
+  'mu',
+  'nu',
+  'xi',
+  'rho',
+  'sigma',
+  'tau',
+  'upsilon',
+  'phi',
+  'varphi',
+  'chi',
+  'psi',
+  'omega',
+  'Gamma',
+  'Delta',
+  'Theta',
+  'Lambda',
+  'Xi',
+  'Sigma',
+  'Phi',
+  'Psi',
+  'Omega',
 ]);
 
 /** Commands that take brace arguments and become structure or a function. */
-const STRUCTURAL = new Set(['frac', 'sqrt', 'binom', 'boxed', 'fbox', 'lfloor', 'rfloor', 'lceil', 'rceil', 'overline']);
+const STRUCTURAL = new Set([
+  'frac',
+  'sqrt',
+  'binom',
+  'boxed',
+  'fbox',
+  'lfloor',
+  'rfloor',
+  'lceil',
+  'rceil',
+  'overline',
+]);
 
 /** Commands that mean an operator or relation. */
 const OPERATORS: Record<string, string> = {
-  cdot: '*', times: '*', ast: '*', div: '/', pm: '±', mp: '∓', cup: '∪', cap: '∩', in: '∈',
-  le: '<=', leq: '<=', leqslant: '<=', ge: '>=', geq: '>=', geqslant: '>=', lt: '<', gt: '>',
-  ne: '!=', neq: '!=', setminus: '\\', to: '→', rightarrow: '→', implies: '⇒', Rightarrow: '⇒',
-  colon: ':', mid: '|', vert: '|', lvert: '|', rvert: '|', approx: '≈',
+  cdot: '*',
+  times: '*',
+  ast: '*',
+  div: '/',
+  pm: '±',
+  mp: '∓',
+  cup: '∪',
+  cap: '∩',
+  in: '∈',
+  le: '<=',
+  leq: '<=',
+  leqslant: '<=',
+  ge: '>=',
+  geq: '>=',
+  geqslant: '>=',
+  lt: '<',
+  gt: '>',
+  ne: '!=',
+  neq: '!=',
+  setminus: '\\',
+  to: '→',
+  rightarrow: '→',
+  implies: '⇒',
+  Rightarrow: '⇒',
+  colon: ':',
+  mid: '|',
+  vert: '|',
+  lvert: '|',
+  rvert: '|',
+  approx: '≈',
 };
 
 /** Commands that carry no meaning in an answer (spacing, sizing, style). */
 const IGNORED = new Set([
-  'left', 'right', 'big', 'Big', 'bigg', 'Bigg', 'bigl', 'bigr', 'Bigl', 'Bigr', 'biggl', 'biggr',
-  'displaystyle', 'textstyle', 'scriptstyle', 'quad', 'qquad', 'limits', 'nolimits', 'hfill', 'phantom',
-  'mathrm', 'mathbf', 'mathit', 'boldsymbol', 'bf', 'rm', 'it', 'mathnormal',
+  'left',
+  'right',
+  'big',
+  'Big',
+  'bigg',
+  'Bigg',
+  'bigl',
+  'bigr',
+  'Bigl',
+  'Bigr',
+  'biggl',
+  'biggr',
+  'displaystyle',
+  'textstyle',
+  'scriptstyle',
+  'quad',
+  'qquad',
+  'limits',
+  'nolimits',
+  'hfill',
+  'phantom',
+  'mathrm',
+  'mathbf',
+  'mathit',
+  'boldsymbol',
+  'bf',
+  'rm',
+  'it',
+  'mathnormal',
 ]);
 
 /** Commands whose brace argument is text (units, words, choice letters). */
-const TEXT_COMMANDS = new Set(['text', 'textbf', 'textit', 'textrm', 'texttt', 'mbox', 'textnormal', 'operatorname', 'emph', 'textsf']);
+const TEXT_COMMANDS = new Set([
+  'text',
+  'textbf',
+  'textit',
+  'textrm',
+  'texttt',
+  'mbox',
+  'textnormal',
+  'operatorname',
+  'emph',
+  'textsf',
+]);
 
 export class LatexTokenError extends Error {}
 
@@ -182,7 +308,7 @@ export function tokenize(input: string): Token[] {
         continue;
       }
       out.push({ t: 'op', v: c });
-    } else if ('+-*/^_=,|%\'.:;'.includes(c)) out.push({ t: 'op', v: c });
+    } else if ("+-*/^_=,|%'.:;".includes(c)) out.push({ t: 'op', v: c });
     else out.push({ t: 'unknown', v: c });
     i++;
   }

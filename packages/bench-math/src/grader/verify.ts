@@ -45,8 +45,15 @@ export function grade(gold: string, prediction: string, options: EqualOptions = 
   const g = parse(gold);
   if (g.length === 0) throw new Error(`grade: the gold answer ${JSON.stringify(gold)} has no readable answer`);
   const goldReadings = g.map((a) => formatValue(a.value));
-  if (extracted === null) return { verdict: 'no-answer', correct: false, extracted, goldReadings, predictionReadings: [] };
+  if (extracted === null)
+    return { verdict: 'no-answer', correct: false, extracted, goldReadings, predictionReadings: [] };
   const p = parseAnswerText(extracted);
   const correct = g.some((a) => p.some((b) => valuesEqual(a.value, b.value, options)));
-  return { verdict: correct ? 'correct' : 'incorrect', correct, extracted, goldReadings, predictionReadings: p.map((a) => formatValue(a.value)) };
+  return {
+    verdict: correct ? 'correct' : 'incorrect',
+    correct,
+    extracted,
+    goldReadings,
+    predictionReadings: p.map((a) => formatValue(a.value)),
+  };
 }

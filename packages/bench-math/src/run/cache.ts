@@ -51,7 +51,12 @@ export class SampleCache {
       } catch (err) {
         throw new Error(`${path}, line ${i + 1}: not valid JSON (${(err as Error).message})`, { cause: err });
       }
-      if (typeof r.suite !== 'string' || typeof r.item !== 'string' || typeof r.sample !== 'number' || typeof r.completion !== 'string') {
+      if (
+        typeof r.suite !== 'string' ||
+        typeof r.item !== 'string' ||
+        typeof r.sample !== 'number' ||
+        typeof r.completion !== 'string'
+      ) {
         throw new Error(`${path}, line ${i + 1}: not a sample record (needs suite, item, sample, completion)`);
       }
       this.records.set(sampleKey(r), r);

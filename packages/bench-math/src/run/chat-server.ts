@@ -50,16 +50,24 @@ function error(res: ServerResponse, status: number, message: string, type = 'inv
   sendJson(res, status, { error: { message, type, code: null, param: null } });
 }
 
-export async function startChatServer(respond: (body: ChatRequestBody) => ChatReply | string | Promise<ChatReply | string>, options: ChatServerOptions = {}): Promise<ChatServer> {
+export async function startChatServer(
+  respond: (body: ChatRequestBody) => ChatReply | string | Promise<ChatReply | string>,
+  options: ChatServerOptions = {},
+): Promise<ChatServer> {
   const requests: ChatRequestBody[] = [];
   let counter = 0;
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (options.apiKey && req.headers.authorization !== `Bearer ${options.apiKey}`) return error(res, 401, 'invalid api key', 'authentication_error');
+    if (options.apiKey && req.headers.authorization !== `Bearer ${options.apiKey}`)
+      return error(res, 401, 'invalid api key', 'authentication_error');
     if (req.method === 'GET' && url.pathname === '/v1/models') {
-      return sendJson(res, 200, { object: 'list', data: (options.models ?? []).map((id) => ({ id, object: 'model', created: 0, owned_by: 'molrl' })) });
+      return sendJson(res, 200, {
+        object: 'list',
+        data: (options.models ?? []).map((id) => ({ id, object: 'model', created: 0, owned_by: 'molrl' })),
+      });
     }
-    if (req.method !== 'POST' || url.pathname !== '/v1/chat/completions') return error(res, 404, `no route ${req.method} ${url.pathname}`);
+    if (req.method !== 'POST' || url.pathname !== '/v1/chat/completions')
+      return error(res, 404, `no route ${req.method} ${url.pathname}`);
     let body: ChatRequestBody;
     try {
       body = JSON.parse(await readBody(req)) as ChatRequestBody;
@@ -69,7 +77,8 @@ export async function startChatServer(respond: (body: ChatRequestBody) => ChatRe
     if (typeof body.model !== 'string' || !Array.isArray(body.messages) || body.messages.length === 0) {
       return error(res, 400, 'model (string) and messages (non-empty array) are required');
     }
-    if (options.models && !options.models.includes(body.model)) return error(res, 404, `model "${body.model}" does not exist`);
+    if (options.models && !options.models.includes(body.model))
+      return error(res, 404, `model "${body.model}" does not exist`);
     if (body.stream) return error(res, 400, 'streaming is not supported by this server');
     requests.push(body);
     const reply = await respond(body);
@@ -83,7 +92,11 @@ export async function startChatServer(respond: (body: ChatRequestBody) => ChatRe
       choices: [
         {
           index: 0,
-          message: { role: 'assistant', content: r.content, ...(r.reasoning !== undefined ? { reasoning_content: r.reasoning } : {}) },
+          message: {
+            role: 'assistant',
+            content: r.content,
+            ...(r.reasoning !== undefined ? { reasoning_content: r.reasoning } : {}),
+          },
           finish_reason: 'stop',
           logprobs: null,
         },

@@ -18,7 +18,7 @@ describe('CodeAgent-Test over sandbox-reward', () => {
   ];
   const completions: Record<string, string> = {
     sum: 'I will loop.\n```js\nlet s = 0; for (let i = 1; i <= 100; i++) s += i;\nfinal_answer(s);\n```',
-    fact: "```js\nconst f = notDefined(6);\nfinal_answer(f);\n```",
+    fact: '```js\nconst f = notDefined(6);\nfinal_answer(f);\n```',
     primes: 'No code, the answer is 10.',
   };
 
@@ -32,8 +32,15 @@ describe('CodeAgent-Test over sandbox-reward', () => {
   });
 
   it('runs through evaluate like any suite', async () => {
-    const gen: Generator = { name: 'scripted', generate: async (prompts) => prompts.map((p) => completions[tasks.find((t) => t.prompt === p)!.id]!) };
-    const report = await evaluate({ generator: gen, suites: [codeAgentSuite(tasks, sandbox, { reward: 'binary' })], progress: { mode: 'silent' } });
+    const gen: Generator = {
+      name: 'scripted',
+      generate: async (prompts) => prompts.map((p) => completions[tasks.find((t) => t.prompt === p)!.id]!),
+    };
+    const report = await evaluate({
+      generator: gen,
+      suites: [codeAgentSuite(tasks, sandbox, { reward: 'binary' })],
+      progress: { mode: 'silent' },
+    });
     expect(report.results[0]!.suite).toBe('CodeAgent-Test');
     expect(report.results[0]!.pass1).toBeCloseTo(1 / 3, 12);
     expect(report.results[0]!.meanScore).toBeCloseTo(1 / 3, 12);

@@ -46,7 +46,11 @@ export interface CodeAgentSuiteOptions extends CodeCheckerOptions {
 }
 
 /** A suite of code tasks checked in `sandbox` (the caller owns and closes the sandbox). */
-export function codeAgentSuite(tasks: CodeAgentTask[], sandbox: Sandbox, options: CodeAgentSuiteOptions = {}): EvalSuite {
+export function codeAgentSuite(
+  tasks: CodeAgentTask[],
+  sandbox: Sandbox,
+  options: CodeAgentSuiteOptions = {},
+): EvalSuite {
   const { name = 'CodeAgent-Test', samples = 1, ...checker } = options;
   const check = checkCodeTask(sandbox, checker);
   return {

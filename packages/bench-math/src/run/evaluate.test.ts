@@ -13,7 +13,11 @@ import { mathSuite, type EvalSuite } from './suite.js';
  * subset, and counts what it was asked: it is the evaluation harness under
  * test here, not a model.
  */
-function answeringGenerator(gold: Map<string, string>, correctFor: (prompt: string, seed: number) => boolean, failAfter = Infinity): Generator & { asked: number } {
+function answeringGenerator(
+  gold: Map<string, string>,
+  correctFor: (prompt: string, seed: number) => boolean,
+  failAfter = Infinity,
+): Generator & { asked: number } {
   const g = {
     name: 'oracle',
     asked: 0,
@@ -24,7 +28,9 @@ function answeringGenerator(gold: Map<string, string>, correctFor: (prompt: stri
         const text = typeof p === 'string' ? p : p[p.length - 1]!.content;
         const answer = gold.get(text)!;
         if (text.includes('Convert the point')) return 'I give up.';
-        return correctFor(text, o.seeds![i]!) ? `<think>hmm</think>The answer is $\\boxed{${answer}}$.` : '$\\boxed{-12345}$';
+        return correctFor(text, o.seeds![i]!)
+          ? `<think>hmm</think>The answer is $\\boxed{${answer}}$.`
+          : '$\\boxed{-12345}$';
       });
     },
   };
@@ -42,10 +48,20 @@ describe('evaluate', () => {
     const gold = new Map<string, string>();
     for (const s of [math, aime]) for (const it of s.items) gold.set(it.prompt as string, it.reference);
     // Correct on even-length prompts for MATH; for AIME on a seed-dependent subset of samples.
-    const correctFor = (p: string, seed: number) => (p.includes('AIME') || aime.items.some((i) => i.prompt === p) ? seed % 3 !== 0 : p.length % 2 === 0);
+    const correctFor = (p: string, seed: number) =>
+      p.includes('AIME') || aime.items.some((i) => i.prompt === p) ? seed % 3 !== 0 : p.length % 2 === 0;
 
     const first = answeringGenerator(gold, correctFor, 25);
-    await expect(evaluate({ generator: first, suites: [math, aime], cachePath, batchSize: 5, concurrency: 1, progress: { mode: 'silent' } })).rejects.toThrow(/server went away/);
+    await expect(
+      evaluate({
+        generator: first,
+        suites: [math, aime],
+        cachePath,
+        batchSize: 5,
+        concurrency: 1,
+        progress: { mode: 'silent' },
+      }),
+    ).rejects.toThrow(/server went away/);
     const cachedLines = readFileSync(cachePath, 'utf8').trim().split('\n');
     expect(cachedLines).toHaveLength(25);
     // A torn last line, as after a crash mid-write, is ignored.
@@ -53,12 +69,26 @@ describe('evaluate', () => {
 
     const second = answeringGenerator(gold, correctFor);
     const metricsPath = join(dir, 'metrics.jsonl');
-    const report = await evaluate({ generator: second, suites: [math, aime], cachePath, batchSize: 5, concurrency: 2, progress: { mode: 'silent' }, metricsPath });
+    const report = await evaluate({
+      generator: second,
+      suites: [math, aime],
+      cachePath,
+      batchSize: 5,
+      concurrency: 2,
+      progress: { mode: 'silent' },
+      metricsPath,
+    });
     expect(second.asked).toBe(40 + 30 - 25);
     const [m, a] = report.results;
-    const mathExpected = math.items.filter((it) => !(it.prompt as string).includes('Convert the point') && (it.prompt as string).length % 2 === 0).length / 40;
+    const mathExpected =
+      math.items.filter(
+        (it) => !(it.prompt as string).includes('Convert the point') && (it.prompt as string).length % 2 === 0,
+      ).length / 40;
     expect(m!.pass1).toBeCloseTo(mathExpected, 12);
-    expect(m!.noAnswerRate).toBeCloseTo(math.items.filter((it) => (it.prompt as string).includes('Convert the point')).length / 40, 12);
+    expect(m!.noAnswerRate).toBeCloseTo(
+      math.items.filter((it) => (it.prompt as string).includes('Convert the point')).length / 40,
+      12,
+    );
     expect(Object.values(m!.bySubject!).reduce((s, g) => s + g.items, 0)).toBe(40);
     expect(Object.keys(m!.byLevel!).every((k) => /^Level [1-5]$/.test(k))).toBe(true);
     expect(a!.samplesPerItem).toBe(3);
@@ -74,7 +104,13 @@ describe('evaluate', () => {
 
     // Changing the profile does not reuse samples made with another.
     const fourth = answeringGenerator(gold, () => true);
-    await evaluate({ generator: fourth, suites: [aime], cachePath, profile: { ...PAPER_PROFILE, temperature: 0 }, progress: { mode: 'silent' } });
+    await evaluate({
+      generator: fourth,
+      suites: [aime],
+      cachePath,
+      profile: { ...PAPER_PROFILE, temperature: 0 },
+      progress: { mode: 'silent' },
+    });
     expect(fourth.asked).toBe(30);
 
     const md = renderMarkdown([report]);
@@ -88,12 +124,34 @@ describe('evaluate', () => {
   it('re-checks cached completions with regrade', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bench-regrade-'));
     const cachePath = join(dir, 'samples.jsonl');
-    const suite: EvalSuite = { name: 'tiny', samples: 1, items: [{ id: 'a', prompt: 'p', reference: '1', check: (c) => ({ correct: c === 'yes', verdict: c === 'yes' ? 'correct' : 'incorrect', extracted: c }) }] };
+    const suite: EvalSuite = {
+      name: 'tiny',
+      samples: 1,
+      items: [
+        {
+          id: 'a',
+          prompt: 'p',
+          reference: '1',
+          check: (c) => ({ correct: c === 'yes', verdict: c === 'yes' ? 'correct' : 'incorrect', extracted: c }),
+        },
+      ],
+    };
     const gen: Generator = { name: 'g', generate: async (p) => p.map(() => 'yes') };
-    expect((await evaluate({ generator: gen, suites: [suite], cachePath, progress: { mode: 'silent' } })).results[0]!.pass1).toBe(1);
-    const stricter: EvalSuite = { ...suite, items: [{ ...suite.items[0]!, check: () => ({ correct: false, verdict: 'incorrect', extracted: 'yes' }) }] };
-    expect((await evaluate({ generator: gen, suites: [stricter], cachePath, progress: { mode: 'silent' } })).results[0]!.pass1).toBe(1);
-    expect((await evaluate({ generator: gen, suites: [stricter], cachePath, regrade: true, progress: { mode: 'silent' } })).results[0]!.pass1).toBe(0);
+    expect(
+      (await evaluate({ generator: gen, suites: [suite], cachePath, progress: { mode: 'silent' } })).results[0]!.pass1,
+    ).toBe(1);
+    const stricter: EvalSuite = {
+      ...suite,
+      items: [{ ...suite.items[0]!, check: () => ({ correct: false, verdict: 'incorrect', extracted: 'yes' }) }],
+    };
+    expect(
+      (await evaluate({ generator: gen, suites: [stricter], cachePath, progress: { mode: 'silent' } })).results[0]!
+        .pass1,
+    ).toBe(1);
+    expect(
+      (await evaluate({ generator: gen, suites: [stricter], cachePath, regrade: true, progress: { mode: 'silent' } }))
+        .results[0]!.pass1,
+    ).toBe(0);
   });
 
   it('names a bad cache line', async () => {
@@ -101,6 +159,8 @@ describe('evaluate', () => {
     const cachePath = join(dir, 'samples.jsonl');
     writeFileSync(cachePath, 'not json\n{"suite":"x","item":"a","sample":0,"completion":""}\n');
     const gen: Generator = { name: 'g', generate: async (p) => p.map(() => '') };
-    await expect(evaluate({ generator: gen, suites: [], cachePath })).rejects.toThrow(/samples\.jsonl, line 1: not valid JSON/);
+    await expect(evaluate({ generator: gen, suites: [], cachePath })).rejects.toThrow(
+      /samples\.jsonl, line 1: not valid JSON/,
+    );
   });
 });

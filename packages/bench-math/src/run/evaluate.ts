@@ -55,7 +55,8 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationRepo
   const generator = options.generator;
   const batchSize = options.batchSize ?? 8;
   const concurrency = options.concurrency ?? 4;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`evaluate: batchSize must be an integer >= 1, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new RangeError(`evaluate: batchSize must be an integer >= 1, got ${batchSize}`);
   const names = new Set<string>();
   for (const s of options.suites) {
     if (names.has(s.name)) throw new Error(`evaluate: two suites are named "${s.name}"`);
@@ -73,7 +74,13 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationRepo
   for (const suite of options.suites) {
     suite.items.forEach((item, itemIndex) => {
       for (let sample = 0; sample < suite.samples; sample++) {
-        const key = sampleKey({ suite: suite.name, item: item.id, sample, model: generator.name, config: configOf(item) });
+        const key = sampleKey({
+          suite: suite.name,
+          item: item.id,
+          sample,
+          model: generator.name,
+          config: configOf(item),
+        });
         const cached = cache.get(key);
         if (cached) records.set(key, cached);
         else jobs.push({ suite, item, itemIndex, sample });
@@ -85,7 +92,13 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationRepo
       const suite = options.suites.find((s) => s.name === r.suite)!;
       const item = suite.items.find((i) => i.id === r.item)!;
       const c = await item.check(r.completion);
-      records.set(key, { ...r, correct: c.correct, verdict: c.verdict, extracted: c.extracted, score: c.score ?? (c.correct ? 1 : 0) });
+      records.set(key, {
+        ...r,
+        correct: c.correct,
+        verdict: c.verdict,
+        extracted: c.extracted,
+        score: c.score ?? (c.correct ? 1 : 0),
+      });
     }
   }
   const total = records.size + jobs.length;
@@ -102,16 +115,25 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationRepo
       const started = Date.now();
       const completions = await generator.generate(
         batch.map((j) => j.item.prompt),
-        { ...profile, seeds: batch.map((j) => sampleSeed(options.seed ?? 0, j.suite.name, j.item.id, j.sample)), ...(options.signal ? { signal: options.signal } : {}) },
+        {
+          ...profile,
+          seeds: batch.map((j) => sampleSeed(options.seed ?? 0, j.suite.name, j.item.id, j.sample)),
+          ...(options.signal ? { signal: options.signal } : {}),
+        },
       );
       if (completions.length !== batch.length) {
-        throw new Error(`evaluate: generator "${generator.name}" returned ${completions.length} completions for ${batch.length} prompts`);
+        throw new Error(
+          `evaluate: generator "${generator.name}" returned ${completions.length} completions for ${batch.length} prompts`,
+        );
       }
       const seconds = (Date.now() - started) / 1000;
       for (let k = 0; k < batch.length; k++) {
         const j = batch[k]!;
         const completion = completions[k]!;
-        if (typeof completion !== 'string') throw new Error(`evaluate: generator "${generator.name}" returned a ${typeof completion} for prompt ${k} of a batch`);
+        if (typeof completion !== 'string')
+          throw new Error(
+            `evaluate: generator "${generator.name}" returned a ${typeof completion} for prompt ${k} of a batch`,
+          );
         const c = await j.item.check(completion);
         const r: SampleRecord = {
           suite: j.suite.name,

@@ -51,12 +51,16 @@ export interface Generator {
 
 export function toMessages(prompt: Prompt, system?: string): ChatMessage[] {
   const messages = typeof prompt === 'string' ? [{ role: 'user' as const, content: prompt }] : prompt;
-  return system && !messages.some((m) => m.role === 'system') ? [{ role: 'system', content: system }, ...messages] : messages;
+  return system && !messages.some((m) => m.role === 'system')
+    ? [{ role: 'system', content: system }, ...messages]
+    : messages;
 }
 
 export function validateProfile(p: SamplingProfile, where = 'sampling profile'): void {
   const bad = (field: string, what: string) => {
-    throw new RangeError(`${where}: ${field} must be ${what}, got ${String((p as unknown as Record<string, unknown>)[field])}`);
+    throw new RangeError(
+      `${where}: ${field} must be ${what}, got ${String((p as unknown as Record<string, unknown>)[field])}`,
+    );
   };
   if (!(p.temperature >= 0)) bad('temperature', '>= 0');
   if (!(p.topP > 0 && p.topP <= 1)) bad('topP', 'in (0, 1]');

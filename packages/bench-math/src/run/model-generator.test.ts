@@ -43,10 +43,24 @@ describe('modelGenerator over @molrl/model and @molrl/tokenize', () => {
     const out = await gen.generate(prompts, PAPER_PROFILE);
     expect(out).toHaveLength(3);
     expect(calls.map((c) => c.rows)).toEqual([2, 1]);
-    expect(calls[0]!.options).toMatchObject({ maxNewTokens: 6, temperature: 0.6, topP: 0.95, topK: 20, presencePenalty: 1 });
+    expect(calls[0]!.options).toMatchObject({
+      maxNewTokens: 6,
+      temperature: 0.6,
+      topP: 0.95,
+      topK: 20,
+      presencePenalty: 1,
+    });
     // Each completion is what the model generates for that prompt alone (rows are independent).
     const alone = await model.generate(
-      [tokenizer.encode(tokenizer.applyChatTemplate([{ role: 'user', content: prompts[2]! }], { addGenerationPrompt: true, enableThinking: true }), { addSpecialTokens: false })],
+      [
+        tokenizer.encode(
+          tokenizer.applyChatTemplate([{ role: 'user', content: prompts[2]! }], {
+            addGenerationPrompt: true,
+            enableThinking: true,
+          }),
+          { addSpecialTokens: false },
+        ),
+      ],
       { maxNewTokens: 6, temperature: 0.6, topP: 0.95, topK: 20, presencePenalty: 1, seed: 2 },
     );
     expect(out[2]).toBe(tokenizer.decode(alone[0]!, { skipSpecialTokens: true }));

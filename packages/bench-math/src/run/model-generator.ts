@@ -9,12 +9,23 @@ import { toMessages, validateProfile, type GenerateOptions, type Generator, type
 export interface CausalLM {
   generate(
     inputIds: number[][],
-    options: { maxNewTokens: number; temperature?: number; topP?: number; topK?: number; presencePenalty?: number; seed?: number; stopTokenIds?: number[] },
+    options: {
+      maxNewTokens: number;
+      temperature?: number;
+      topP?: number;
+      topK?: number;
+      presencePenalty?: number;
+      seed?: number;
+      stopTokenIds?: number[];
+    },
   ): Promise<number[][]>;
 }
 
 export interface ChatTokenizer {
-  applyChatTemplate(messages: Array<{ role: string; content: string }>, options: { addGenerationPrompt?: boolean; enableThinking?: boolean }): string;
+  applyChatTemplate(
+    messages: Array<{ role: string; content: string }>,
+    options: { addGenerationPrompt?: boolean; enableThinking?: boolean },
+  ): string;
   encode(text: string, options?: { addSpecialTokens?: boolean }): number[];
   decode(ids: ArrayLike<number>, options?: { skipSpecialTokens?: boolean }): string;
 }
@@ -31,9 +42,14 @@ export interface ModelGeneratorOptions {
   system?: string;
 }
 
-export function modelGenerator(model: CausalLM, tokenizer: ChatTokenizer, options: ModelGeneratorOptions = {}): Generator {
+export function modelGenerator(
+  model: CausalLM,
+  tokenizer: ChatTokenizer,
+  options: ModelGeneratorOptions = {},
+): Generator {
   const batchSize = options.batchSize ?? 4;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`modelGenerator: batchSize must be an integer >= 1, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new RangeError(`modelGenerator: batchSize must be an integer >= 1, got ${batchSize}`);
   return {
     name: options.name ?? 'molrl-model',
     async generate(prompts: Prompt[], o: GenerateOptions): Promise<string[]> {
@@ -43,9 +59,15 @@ export function modelGenerator(model: CausalLM, tokenizer: ChatTokenizer, option
         o.signal?.throwIfAborted();
         const batch = prompts.slice(start, start + batchSize);
         const ids = batch.map((p) =>
-          tokenizer.encode(tokenizer.applyChatTemplate(toMessages(p, options.system), { addGenerationPrompt: true, enableThinking: o.thinking }), {
-            addSpecialTokens: false,
-          }),
+          tokenizer.encode(
+            tokenizer.applyChatTemplate(toMessages(p, options.system), {
+              addGenerationPrompt: true,
+              enableThinking: o.thinking,
+            }),
+            {
+              addSpecialTokens: false,
+            },
+          ),
         );
         const generated = await model.generate(ids, {
           maxNewTokens: Math.min(o.maxTokens, options.maxNewTokens ?? o.maxTokens),

@@ -24,7 +24,13 @@ describe('openaiGenerator against a local chat-completions server', () => {
   afterAll(() => server.close());
 
   it('sends the paper profile with vLLM extensions and returns completions in order', async () => {
-    const gen = openaiGenerator({ baseURL: server.url, model: 'qwen3-8b', apiKey: 'secret', concurrency: 3, system: 'Be brief.' });
+    const gen = openaiGenerator({
+      baseURL: server.url,
+      model: 'qwen3-8b',
+      apiKey: 'secret',
+      concurrency: 3,
+      system: 'Be brief.',
+    });
     const prompts = Array.from({ length: 7 }, (_, i) => `q${i}`);
     const out = await gen.generate(prompts, { ...PAPER_PROFILE, seeds: prompts.map((_, i) => 100 + i) });
     expect(out).toEqual(prompts.map((p) => `echo: ${p}`));
@@ -59,13 +65,25 @@ describe('openaiGenerator against a local chat-completions server', () => {
   });
 
   it('surfaces server errors (unknown model, bad key)', async () => {
-    await expect(openaiGenerator({ baseURL: server.url, model: 'nope', apiKey: 'secret', maxRetries: 0 }).generate(['x'], PAPER_PROFILE)).rejects.toThrow(/does not exist/);
-    await expect(openaiGenerator({ baseURL: server.url, model: 'qwen3-8b', apiKey: 'wrong', maxRetries: 0 }).generate(['x'], PAPER_PROFILE)).rejects.toThrow(/invalid api key/);
+    await expect(
+      openaiGenerator({ baseURL: server.url, model: 'nope', apiKey: 'secret', maxRetries: 0 }).generate(
+        ['x'],
+        PAPER_PROFILE,
+      ),
+    ).rejects.toThrow(/does not exist/);
+    await expect(
+      openaiGenerator({ baseURL: server.url, model: 'qwen3-8b', apiKey: 'wrong', maxRetries: 0 }).generate(
+        ['x'],
+        PAPER_PROFILE,
+      ),
+    ).rejects.toThrow(/invalid api key/);
   });
 
   it('rejects an invalid profile before sending anything', async () => {
     const before = server.requests.length;
-    await expect(openaiGenerator({ baseURL: server.url, model: 'qwen3-8b' }).generate(['x'], { ...PAPER_PROFILE, topP: 0 })).rejects.toThrow(/topP must be in \(0, 1\]/);
+    await expect(
+      openaiGenerator({ baseURL: server.url, model: 'qwen3-8b' }).generate(['x'], { ...PAPER_PROFILE, topP: 0 }),
+    ).rejects.toThrow(/topP must be in \(0, 1\]/);
     expect(server.requests.length).toBe(before);
   });
 });

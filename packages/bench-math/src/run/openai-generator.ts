@@ -57,10 +57,17 @@ export function openaiGenerator(options: OpenAIGeneratorOptions): Generator {
           if (o.topK > 0) body.top_k = o.topK;
           body.chat_template_kwargs = { enable_thinking: o.thinking };
         }
-        const res = await client.chat.completions.create(body as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming, { signal: o.signal });
+        const res = await client.chat.completions.create(
+          body as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming,
+          { signal: o.signal },
+        );
         const choice = res.choices[0];
         if (!choice) throw new Error(`openaiGenerator: ${options.baseURL} returned no choices for prompt ${i}`);
-        const message = choice.message as { content: string | null; reasoning_content?: string | null; reasoning?: string | null };
+        const message = choice.message as {
+          content: string | null;
+          reasoning_content?: string | null;
+          reasoning?: string | null;
+        };
         const reasoning = message.reasoning_content ?? message.reasoning ?? null;
         const content = message.content ?? '';
         return reasoning ? `<think>${reasoning}</think>${content}` : content;

@@ -20,7 +20,16 @@ describe('passAtK', () => {
   });
   it('pass@1 is the fraction correct', () => {
     expect(passAtK(3, 2, 1)).toBeCloseTo(2 / 3, 15);
-    expect(meanPassAtK([{ n: 3, c: 0 }, { n: 3, c: 3 }, { n: 3, c: 1 }], 1)).toBeCloseTo(4 / 9, 15);
+    expect(
+      meanPassAtK(
+        [
+          { n: 3, c: 0 },
+          { n: 3, c: 3 },
+          { n: 3, c: 1 },
+        ],
+        1,
+      ),
+    ).toBeCloseTo(4 / 9, 15);
   });
   it('stays finite for large n', () => {
     const v = passAtK(1000, 3, 100);

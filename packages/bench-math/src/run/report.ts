@@ -52,7 +52,12 @@ function group(entries: Array<{ key: string; n: number; c: number }>): Record<st
   );
 }
 
-export function buildReport(model: string, profile: SamplingProfile, suites: EvalSuite[], records: SampleRecord[]): EvaluationReport {
+export function buildReport(
+  model: string,
+  profile: SamplingProfile,
+  suites: EvalSuite[],
+  records: SampleRecord[],
+): EvaluationReport {
   const results: SuiteResult[] = suites.map((suite) => {
     const bySample = new Map<string, SampleRecord[]>();
     for (const r of records) {
@@ -63,7 +68,13 @@ export function buildReport(model: string, profile: SamplingProfile, suites: Eva
     }
     const per = suite.items.map((item) => {
       const rs = (bySample.get(item.id) ?? []).filter((r) => r.sample < suite.samples);
-      return { item, n: rs.length, c: rs.filter((r) => r.correct).length, noAnswer: rs.filter((r) => r.verdict === 'no-answer').length, score: rs.reduce((s, r) => s + r.score, 0) };
+      return {
+        item,
+        n: rs.length,
+        c: rs.filter((r) => r.correct).length,
+        noAnswer: rs.filter((r) => r.verdict === 'no-answer').length,
+        score: rs.reduce((s, r) => s + r.score, 0),
+      };
     });
     const complete = per.filter((p) => p.n > 0);
     const minN = complete.length ? Math.min(...complete.map((p) => p.n)) : 0;
@@ -80,10 +91,16 @@ export function buildReport(model: string, profile: SamplingProfile, suites: Eva
       meanScore: samples ? complete.reduce((s, p) => s + p.score, 0) / samples : 0,
     };
     if (complete.some((p) => p.item.subject !== undefined)) {
-      result.bySubject = group(complete.filter((p) => p.item.subject !== undefined).map((p) => ({ key: p.item.subject!, n: p.n, c: p.c })));
+      result.bySubject = group(
+        complete.filter((p) => p.item.subject !== undefined).map((p) => ({ key: p.item.subject!, n: p.n, c: p.c })),
+      );
     }
     if (complete.some((p) => p.item.level !== undefined)) {
-      result.byLevel = group(complete.filter((p) => p.item.level !== undefined).map((p) => ({ key: `Level ${p.item.level}`, n: p.n, c: p.c })));
+      result.byLevel = group(
+        complete
+          .filter((p) => p.item.level !== undefined)
+          .map((p) => ({ key: `Level ${p.item.level}`, n: p.n, c: p.c })),
+      );
     }
     return result;
   });
@@ -106,17 +123,36 @@ export function renderMarkdown(reports: EvaluationReport[]): string {
     });
     lines.push(`| ${r.model} | ${cells.join(' | ')} |`);
   }
-  lines.push('', 'pass@1 (%), averaged over the samples per problem ' + columns.map((c) => {
-    const s = reports[0]?.results.find((x) => x.suite === c);
-    return s ? `${c}: ${s.samplesPerItem}` : '';
-  }).filter(Boolean).join(', ') + '.');
+  lines.push(
+    '',
+    'pass@1 (%), averaged over the samples per problem ' +
+      columns
+        .map((c) => {
+          const s = reports[0]?.results.find((x) => x.suite === c);
+          return s ? `${c}: ${s.samplesPerItem}` : '';
+        })
+        .filter(Boolean)
+        .join(', ') +
+      '.',
+  );
   for (const r of reports) {
     for (const s of r.results) {
       const extra = Object.keys(s.passAtK).filter((k) => k !== 'pass@1');
       if (!s.bySubject && !s.byLevel && extra.length === 0) continue;
       lines.push('', `### ${r.model}: ${s.suite}`, '');
-      lines.push(`items ${s.items}, samples/item ${s.samplesPerItem}, no answer ${pct(s.noAnswerRate)}%` + (extra.length ? ', ' + Object.entries(s.passAtK).map(([k, v]) => `${k} ${pct(v)}`).join(', ') : ''));
-      for (const [title, g] of [['Subject', s.bySubject], ['Level', s.byLevel]] as const) {
+      lines.push(
+        `items ${s.items}, samples/item ${s.samplesPerItem}, no answer ${pct(s.noAnswerRate)}%` +
+          (extra.length
+            ? ', ' +
+              Object.entries(s.passAtK)
+                .map(([k, v]) => `${k} ${pct(v)}`)
+                .join(', ')
+            : ''),
+      );
+      for (const [title, g] of [
+        ['Subject', s.bySubject],
+        ['Level', s.byLevel],
+      ] as const) {
         if (!g) continue;
         lines.push('', `| ${title} | items | pass@1 |`, '|---|---:|---:|');
         for (const [k, v] of Object.entries(g)) lines.push(`| ${k} | ${v.items} | ${pct(v.pass1)} |`);
@@ -127,7 +163,10 @@ export function renderMarkdown(reports: EvaluationReport[]): string {
 }
 
 /** Write <base>.md and <base>.json atomically; returns both paths. */
-export async function writeReport(base: string, reports: EvaluationReport[]): Promise<{ markdown: string; json: string }> {
+export async function writeReport(
+  base: string,
+  reports: EvaluationReport[],
+): Promise<{ markdown: string; json: string }> {
   const markdown = `${base}.md`;
   const json = `${base}.json`;
   await writeFileAtomic(markdown, renderMarkdown(reports));

@@ -46,7 +46,12 @@ export function mathPrompt(problem: string): Prompt {
   return `${problem}\n${MATH_INSTRUCTION}`;
 }
 
-const DISPLAY_NAMES: Record<string, string> = { math500: 'MATH-500', aime24: 'AIME24', aime25: 'AIME25', 'HuggingFaceH4/MATH-500': 'MATH-500' };
+const DISPLAY_NAMES: Record<string, string> = {
+  math500: 'MATH-500',
+  aime24: 'AIME24',
+  aime25: 'AIME25',
+  'HuggingFaceH4/MATH-500': 'MATH-500',
+};
 
 export interface MathSuiteOptions {
   /** Default: 3 for AIME sets, 1 otherwise. */
@@ -62,7 +67,8 @@ export interface MathSuiteOptions {
 export function mathSuite(benchmark: Benchmark, options: MathSuiteOptions = {}): EvalSuite {
   const name = options.name ?? DISPLAY_NAMES[benchmark.name] ?? benchmark.name;
   const samples = options.samples ?? (/aime/i.test(name) ? 3 : 1);
-  if (!Number.isInteger(samples) || samples < 1) throw new RangeError(`mathSuite: samples must be an integer >= 1, got ${samples}`);
+  if (!Number.isInteger(samples) || samples < 1)
+    throw new RangeError(`mathSuite: samples must be an integer >= 1, got ${samples}`);
   const toPrompt = options.prompt ?? mathPrompt;
   const problems = options.limit !== undefined ? benchmark.problems.slice(0, options.limit) : benchmark.problems;
   return {

@@ -12,7 +12,11 @@ import type { ConformanceCase, ErrorCase, HostInput, InputSpec, InputValues } fr
  */
 
 const f = (shape: number[], values?: InputValues, dtype?: DType): InputSpec => ({ shape, values, dtype });
-const idx = (shape: number[], high: number, low = 0): InputSpec => ({ shape, dtype: 'int32', values: { ints: [low, high] } });
+const idx = (shape: number[], high: number, low = 0): InputSpec => ({
+  shape,
+  dtype: 'int32',
+  values: { ints: [low, high] },
+});
 const u = (low: number, high: number): InputValues => ({ uniform: [low, high] });
 
 const BINARY_SHAPES: [string, number[], number[]][] = [
@@ -73,7 +77,12 @@ function unaryValues(op: string): InputValues {
 function matmulCase(name: string, a: number[], b: number[], transposeA = false, transposeB = false): ConformanceCase {
   const k = transposeA ? a[a.length - 2] : a[a.length - 1];
   // float32 accumulation of k products of magnitude <= 1.
-  return { name, inputs: [f(a), f(b)], attrs: { transposeA, transposeB }, tolerance: { atol: 1e-6 * (k + 8), rtol: 1e-5 } };
+  return {
+    name,
+    inputs: [f(a), f(b)],
+    attrs: { transposeA, transposeB },
+    tolerance: { atol: 1e-6 * (k + 8), rtol: 1e-5 },
+  };
 }
 
 interface AttentionCaseSpec {
@@ -92,10 +101,22 @@ const ATTENTION: [string, AttentionCaseSpec][] = [
   ['full attention, T != S', { b: 2, hq: 2, hkv: 2, t: 5, s: 7, d: 4, causal: false }],
   ['causal, GQA 4:2, 70 rows (crosses a 64-row block)', { b: 1, hq: 4, hkv: 2, t: 70, s: 70, d: 16, causal: true }],
   ['decode: 1 query against 33 cached keys, GQA 4:1', { b: 2, hq: 4, hkv: 1, t: 1, s: 33, d: 8, causal: true }],
-  ['chunked prefill with an explicit queryOffset', { b: 1, hq: 2, hkv: 1, t: 3, s: 8, d: 6, causal: true, queryOffset: 2 }],
+  [
+    'chunked prefill with an explicit queryOffset',
+    { b: 1, hq: 2, hkv: 1, t: 3, s: 8, d: 6, causal: true, queryOffset: 2 },
+  ],
   [
     'packed sequences (segment ids), causal',
-    { b: 2, hq: 2, hkv: 1, t: 12, s: 12, d: 5, causal: true, segments: [0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 2, 4, 4, 4, 4, 4, 4, 4, 9, 9, 9, 9, 9] },
+    {
+      b: 2,
+      hq: 2,
+      hkv: 1,
+      t: 12,
+      s: 12,
+      d: 5,
+      causal: true,
+      segments: [0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 2, 4, 4, 4, 4, 4, 4, 4, 9, 9, 9, 9, 9],
+    },
   ],
   ['size-1 dims', { b: 1, hq: 1, hkv: 1, t: 1, s: 1, d: 1, causal: true }],
   ['size-0 batch', { b: 0, hq: 2, hkv: 1, t: 3, s: 3, d: 4, causal: true }],
@@ -109,7 +130,11 @@ function attentionInputs(c: AttentionCaseSpec): InputSpec[] {
   return inputs;
 }
 
-const attentionAttrs = (c: AttentionCaseSpec) => ({ scale: 1 / Math.sqrt(Math.max(c.d, 1)), causal: c.causal, queryOffset: c.queryOffset });
+const attentionAttrs = (c: AttentionCaseSpec) => ({
+  scale: 1 / Math.sqrt(Math.max(c.d, 1)),
+  causal: c.causal,
+  queryOffset: c.queryOffset,
+});
 
 /** attentionGrad needs attention's out and lse: computed on the reference backend from the generated q, k, v. */
 function withForward(c: AttentionCaseSpec) {
@@ -143,9 +168,18 @@ const REDUCE_CASES = (op: 'sum' | 'mean' | 'max'): ConformanceCase[] => {
     { name: 'no axes (a copy)', inputs: [f([3, 4])], attrs: { axes: [] } },
     // 100k uniform(-1, 1) terms: float32 partial sums reach ~1e2, so order-dependent error ~1e-3.
     { name: '100k elements to one (long reduction)', inputs: [f([100_000])], attrs: { axes: [0] }, tolerance: long },
-    { name: 'columns of [1000, 37] (strided)', inputs: [f([1000, 37])], attrs: { axes: [0] }, tolerance: { atol: 1e-4, rtol: 1e-5 } },
+    {
+      name: 'columns of [1000, 37] (strided)',
+      inputs: [f([1000, 37])],
+      attrs: { axes: [0] },
+      tolerance: { atol: 1e-4, rtol: 1e-5 },
+    },
     { name: 'size-1 dims [1, 1]', inputs: [f([1, 1])], attrs: { axes: [1] } },
-    { name: 'reduce an empty axis of [4, 0] (sum 0, mean NaN, max -Infinity)', inputs: [f([4, 0])], attrs: { axes: [1] } },
+    {
+      name: 'reduce an empty axis of [4, 0] (sum 0, mean NaN, max -Infinity)',
+      inputs: [f([4, 0])],
+      attrs: { axes: [1] },
+    },
     { name: 'size-0 kept dim [0, 4]', inputs: [f([0, 4])], attrs: { axes: [1] } },
   ];
 };
@@ -158,7 +192,11 @@ function softmaxLike(values: InputValues, keepDims = false): ConformanceCase[] {
     { name: 'size-1 [1, 1]', inputs: [f([1, 1], values)], attrs: { axis: 0, ...extra } },
     { name: 'empty rows [2, 0]', inputs: [f([2, 0], values)], attrs: { axis: 1, ...extra } },
     { name: 'no rows [0, 5]', inputs: [f([0, 5], values)], attrs: { axis: 1, ...extra } },
-    { name: 'vocabulary-sized rows [4, 30000], logits in [-20, 20]', inputs: [f([4, 30_000], u(-20, 20))], attrs: { axis: 1, ...extra } },
+    {
+      name: 'vocabulary-sized rows [4, 30000], logits in [-20, 20]',
+      inputs: [f([4, 30_000], u(-20, 20))],
+      attrs: { axis: 1, ...extra },
+    },
   ];
 }
 
@@ -167,7 +205,12 @@ function softmaxGradCases(y: InputValues): ConformanceCase[] {
     { name: 'last axis of [4, 10]', inputs: [f([4, 10]), f([4, 10], y)], attrs: { axis: -1 } },
     { name: 'first axis of [6, 3]', inputs: [f([6, 3]), f([6, 3], y)], attrs: { axis: 0 } },
     { name: 'size-0 [0, 4]', inputs: [f([0, 4]), f([0, 4], y)], attrs: { axis: 1 } },
-    { name: 'long rows [2, 5000]', inputs: [f([2, 5000]), f([2, 5000], y)], attrs: { axis: 1 }, tolerance: { atol: 1e-4, rtol: 1e-4 } },
+    {
+      name: 'long rows [2, 5000]',
+      inputs: [f([2, 5000]), f([2, 5000], y)],
+      attrs: { axis: 1 },
+      tolerance: { atol: 1e-4, rtol: 1e-4 },
+    },
   ];
 }
 
@@ -189,7 +232,10 @@ export const CONFORMANCE_CASES: Readonly<Record<string, ConformanceCase[]>> = {
   ...Object.fromEntries(
     UNARY_OPS.map((op) => [
       op,
-      [[0], [1], [1000], [3, 5, 7]].map((shape) => ({ name: `[${shape.join(', ')}]`, inputs: [f(shape, unaryValues(op))] })),
+      [[0], [1], [1000], [3, 5, 7]].map((shape) => ({
+        name: `[${shape.join(', ')}]`,
+        inputs: [f(shape, unaryValues(op))],
+      })),
     ]),
   ),
   scalarOp: [
@@ -203,7 +249,10 @@ export const CONFORMANCE_CASES: Readonly<Record<string, ConformanceCase[]>> = {
     { name: 'x > 0.5', inputs: [f([17])], attrs: { op: 'greater', scalar: 0.5 } },
     { name: 'size-0', inputs: [f([0, 3])], attrs: { op: 'mul', scalar: 3 } },
   ],
-  siluGrad: [[257], [3, 4], [0]].map((shape) => ({ name: `[${shape.join(', ')}]`, inputs: [f(shape), f(shape, u(-8, 8))] })),
+  siluGrad: [[257], [3, 4], [0]].map((shape) => ({
+    name: `[${shape.join(', ')}]`,
+    inputs: [f(shape), f(shape, u(-8, 8))],
+  })),
   matmul: [
     matmulCase('1x1 by 1x1', [1, 1], [1, 1]),
     matmulCase('non-square 5x7 by 7x3', [5, 7], [7, 3]),
@@ -213,7 +262,13 @@ export const CONFORMANCE_CASES: Readonly<Record<string, ConformanceCase[]>> = {
     matmulCase('odd sizes 65x63 by 63x67', [65, 63], [63, 67]),
     matmulCase('batched [2, 3, 4, 5] by shared [5, 6] (a linear layer)', [2, 3, 4, 5], [5, 6]),
     matmulCase('broadcast batch [2, 1, 3, 4] by [1, 5, 4, 2]', [2, 1, 3, 4], [1, 5, 4, 2]),
-    matmulCase('batched, transposeB (attention scores) [2, 3, 9, 8] by [2, 3, 11, 8]', [2, 3, 9, 8], [2, 3, 11, 8], false, true),
+    matmulCase(
+      'batched, transposeB (attention scores) [2, 3, 9, 8] by [2, 3, 11, 8]',
+      [2, 3, 9, 8],
+      [2, 3, 11, 8],
+      false,
+      true,
+    ),
     matmulCase('batched transposeA (weight gradient) [3, 10, 4] by [3, 10, 6]', [3, 10, 4], [3, 10, 6], true, false),
     matmulCase('larger 128x256 by 256x96', [128, 256], [256, 96]),
     matmulCase('size-0 rows [0, 3] by [3, 4]', [0, 3], [3, 4]),
@@ -233,7 +288,12 @@ export const CONFORMANCE_CASES: Readonly<Record<string, ConformanceCase[]>> = {
   ],
   softmax: softmaxLike(u(-5, 5)),
   logSoftmax: softmaxLike(u(-5, 5)),
-  logSumExp: [...softmaxLike(u(-5, 5)), ...softmaxLike(u(-5, 5), true).slice(0, 2).map((c) => ({ ...c, name: `${c.name}, keepDims` }))],
+  logSumExp: [
+    ...softmaxLike(u(-5, 5)),
+    ...softmaxLike(u(-5, 5), true)
+      .slice(0, 2)
+      .map((c) => ({ ...c, name: `${c.name}, keepDims` })),
+  ],
   softmaxGrad: softmaxGradCases(u(0, 1)),
   logSoftmaxGrad: softmaxGradCases(u(-10, 0)),
   rmsNorm: RMS_SHAPES.map((shape) => ({
@@ -247,9 +307,21 @@ export const CONFORMANCE_CASES: Readonly<Record<string, ConformanceCase[]>> = {
     attrs: { eps: 1e-6 },
   })),
   rope: [
-    { name: 'Qwen3 theta 1e6, positions up to 2048', inputs: [f([2, 3, 5, 8]), idx([2, 5], 2048)], attrs: { theta: 1_000_000 } },
-    { name: 'theta 1e4, D = 16, small positions', inputs: [f([1, 2, 4, 16]), idx([1, 4], 16)], attrs: { theta: 10_000 } },
-    { name: 'inverse (the gradient)', inputs: [f([2, 2, 3, 6]), idx([2, 3], 512)], attrs: { theta: 10_000, inverse: true } },
+    {
+      name: 'Qwen3 theta 1e6, positions up to 2048',
+      inputs: [f([2, 3, 5, 8]), idx([2, 5], 2048)],
+      attrs: { theta: 1_000_000 },
+    },
+    {
+      name: 'theta 1e4, D = 16, small positions',
+      inputs: [f([1, 2, 4, 16]), idx([1, 4], 16)],
+      attrs: { theta: 10_000 },
+    },
+    {
+      name: 'inverse (the gradient)',
+      inputs: [f([2, 2, 3, 6]), idx([2, 3], 512)],
+      attrs: { theta: 10_000, inverse: true },
+    },
     { name: 'D = 2, size-1 dims', inputs: [f([1, 1, 1, 2]), idx([1, 1], 100)], attrs: { theta: 10_000 } },
     { name: 'size-0 batch', inputs: [f([0, 2, 3, 4]), idx([0, 3], 10)], attrs: { theta: 10_000 } },
   ],
@@ -320,7 +392,11 @@ export const CONFORMANCE_CASES: Readonly<Record<string, ConformanceCase[]>> = {
     { name: 'int32 values', inputs: [idx([2], 9), idx([3], 9)], attrs: { axis: 0 } },
   ],
   cast: [
-    { name: 'float32 to float16 (edge values)', inputs: [f([9], { values: [1, 0.1, 65504, 65520, 2 ** -24, 2 ** -25, -0, NaN, -1e9] })], attrs: { dtype: 'float16' } },
+    {
+      name: 'float32 to float16 (edge values)',
+      inputs: [f([9], { values: [1, 0.1, 65504, 65520, 2 ** -24, 2 ** -25, -0, NaN, -1e9] })],
+      attrs: { dtype: 'float16' },
+    },
     { name: 'float32 to bfloat16', inputs: [f([100], u(-1e4, 1e4))], attrs: { dtype: 'bfloat16' } },
     { name: 'float32 to int32 truncates toward zero', inputs: [f([50], u(-100, 100))], attrs: { dtype: 'int32' } },
     { name: 'int32 to float32', inputs: [idx([50], 1000, -1000)], attrs: { dtype: 'float32' } },
@@ -344,7 +420,11 @@ export const CONFORMANCE_CASES: Readonly<Record<string, ConformanceCase[]>> = {
   ],
   randomUniform: [
     { name: '[1000], seed 1', inputs: [], attrs: { shape: [1000], seed: 1 } },
-    { name: '[3, 7] in [-3, 5), a seed above 2^32', inputs: [], attrs: { shape: [3, 7], seed: 2 ** 40 + 5, low: -3, high: 5 } },
+    {
+      name: '[3, 7] in [-3, 5), a seed above 2^32',
+      inputs: [],
+      attrs: { shape: [3, 7], seed: 2 ** 40 + 5, low: -3, high: 5 },
+    },
     { name: 'size-1', inputs: [], attrs: { shape: [1], seed: 9 } },
     { name: 'size-0', inputs: [], attrs: { shape: [0], seed: 9 } },
   ],

@@ -10,7 +10,12 @@ export interface CaseOutcome {
 }
 
 /** Upload a case's inputs, run the kernel, read outputs (and in-place inputs) back, release everything, check for leaks. */
-export async function executeCase(backend: Backend, kernel: string, c: ConformanceCase, inputs: HostInput[]): Promise<CaseOutcome> {
+export async function executeCase(
+  backend: Backend,
+  kernel: string,
+  c: ConformanceCase,
+  inputs: HostInput[],
+): Promise<CaseOutcome> {
   const storagesBefore = backend.memory().storages;
   const infos: TensorInfo[] = inputs.map((h) => uploadInput(backend, h));
   let outs: TensorInfo[] = [];
@@ -29,7 +34,9 @@ export async function executeCase(backend: Backend, kernel: string, c: Conforman
   // Checked only when the case ran: a kernel that threw may leave its temporaries behind.
   const storagesAfter = backend.memory().storages;
   if (storagesAfter !== storagesBefore) {
-    throw new Error(`${kernel} on '${backend.name}': ${storagesAfter - storagesBefore} storages leaked (kernels must release their temporaries)`);
+    throw new Error(
+      `${kernel} on '${backend.name}': ${storagesAfter - storagesBefore} storages leaked (kernels must release their temporaries)`,
+    );
   }
   return outcome;
 }
@@ -46,14 +53,20 @@ export function caseTolerance(kernel: string, c: ConformanceCase): Tolerance {
 }
 
 /** Every difference between a backend's outcome and the reference's, described; empty when they agree. */
-export function compareOutcomes(actual: CaseOutcome, expected: CaseOutcome, tolerance: Tolerance, compareInputs: number[] = []): string[] {
+export function compareOutcomes(
+  actual: CaseOutcome,
+  expected: CaseOutcome,
+  tolerance: Tolerance,
+  compareInputs: number[] = [],
+): string[] {
   const problems: string[] = [];
   if (actual.outputs.length !== expected.outputs.length) {
     return [`${actual.outputs.length} outputs, expected ${expected.outputs.length}`];
   }
   actual.outputs.forEach((out, i) => {
     const ref = expected.outputs[i];
-    if (out.shape.join() !== ref.shape.join()) problems.push(`output ${i}: shape [${out.shape}], expected [${ref.shape}]`);
+    if (out.shape.join() !== ref.shape.join())
+      problems.push(`output ${i}: shape [${out.shape}], expected [${ref.shape}]`);
     else if (out.dtype !== ref.dtype) problems.push(`output ${i}: dtype ${out.dtype}, expected ${ref.dtype}`);
     else {
       const mismatch = findMismatch(out.data, ref.data, tolerance);

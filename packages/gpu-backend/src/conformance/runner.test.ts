@@ -46,10 +46,22 @@ describe('runConformance', () => {
     const cpu = await createCpuBackend();
     const results = await runConformance(faulty, cpu, { kernels: ['exp', 'add', 'sum', 'neg', 'relu'] });
     const failures = (kernel: string) => results.filter((r) => r.kernel === kernel && r.status === 'fail');
-    expect(failures('exp').map((r) => r.detail).join()).toMatch(/elements differ/);
-    expect(failures('add').map((r) => r.detail).join()).toMatch(/1 storages leaked/);
+    expect(
+      failures('exp')
+        .map((r) => r.detail)
+        .join(),
+    ).toMatch(/elements differ/);
+    expect(
+      failures('add')
+        .map((r) => r.detail)
+        .join(),
+    ).toMatch(/1 storages leaked/);
     expect(failures('sum').length).toBeGreaterThan(0);
     expect(failures('neg')).toEqual([]);
-    expect(failures('relu').map((r) => r.detail).join()).toMatch(/kernel 'relu' is not registered for backend 'cpu-faulty'/);
+    expect(
+      failures('relu')
+        .map((r) => r.detail)
+        .join(),
+    ).toMatch(/kernel 'relu' is not registered for backend 'cpu-faulty'/);
   });
 });

@@ -26,7 +26,11 @@ export interface RunConformanceOptions {
  * every case of every kernel on `backend` and `reference` and returns one
  * result per case, shape-error checks included.
  */
-export async function runConformance(backend: Backend, reference: Backend, options: RunConformanceOptions = {}): Promise<ConformanceResult[]> {
+export async function runConformance(
+  backend: Backend,
+  reference: Backend,
+  options: RunConformanceOptions = {},
+): Promise<ConformanceResult[]> {
   const results: ConformanceResult[] = [];
   const report = (r: ConformanceResult) => {
     results.push(r);
@@ -35,7 +39,8 @@ export async function runConformance(backend: Backend, reference: Backend, optio
   const declared = new Map(listUnsupported(backend.name).map((u) => [u.name, u.reason]));
   for (const kernel of options.kernels ?? KERNEL_NAMES) {
     const cases = CONFORMANCE_CASES[kernel] ?? [];
-    if (cases.length === 0) report({ kernel, case: '(cases)', status: 'fail', detail: 'the suite has no cases for this kernel', ms: 0 });
+    if (cases.length === 0)
+      report({ kernel, case: '(cases)', status: 'fail', detail: 'the suite has no cases for this kernel', ms: 0 });
     for (const c of cases) {
       const start = performance.now();
       if (!hasKernel(kernel, backend.name) && declared.has(kernel)) {
@@ -47,9 +52,21 @@ export async function runConformance(backend: Backend, reference: Backend, optio
         const expected = await executeCase(reference, kernel, c, inputs);
         const actual = await executeCase(backend, kernel, c, inputs);
         const problems = compareOutcomes(actual, expected, caseTolerance(kernel, c), c.compareInputs);
-        report({ kernel, case: c.name, status: problems.length ? 'fail' : 'pass', detail: problems.join('; ') || undefined, ms: performance.now() - start });
+        report({
+          kernel,
+          case: c.name,
+          status: problems.length ? 'fail' : 'pass',
+          detail: problems.join('; ') || undefined,
+          ms: performance.now() - start,
+        });
       } catch (error) {
-        report({ kernel, case: c.name, status: 'fail', detail: (error as Error).message, ms: performance.now() - start });
+        report({
+          kernel,
+          case: c.name,
+          status: 'fail',
+          detail: (error as Error).message,
+          ms: performance.now() - start,
+        });
       }
     }
   }

@@ -39,7 +39,8 @@ export function describeConformance(backendName: string, options: ConformanceOpt
 
     beforeAll(async () => {
       backend = await createBackend(backendName, options.backendOptions);
-      reference = backendName === referenceName && !options.backendOptions ? backend : await createBackend(referenceName);
+      reference =
+        backendName === referenceName && !options.backendOptions ? backend : await createBackend(referenceName);
     }, 300_000);
 
     afterAll(async () => {

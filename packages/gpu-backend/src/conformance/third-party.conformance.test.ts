@@ -15,7 +15,11 @@ for (const config of CPU_KERNELS) {
   if (config.name === 'rope' || hasKernel(config.name, 'cpu-subset')) continue;
   registerKernel({ ...config, backend: 'cpu-subset' });
 }
-declareUnsupported({ name: 'rope', backend: 'cpu-subset', reason: 'rotary embedding is applied on the host by this backend' });
+declareUnsupported({
+  name: 'rope',
+  backend: 'cpu-subset',
+  reason: 'rotary embedding is applied on the host by this backend',
+});
 registerBackend('cpu-subset', async () => new SubsetBackend());
 
 describeConformance('cpu-subset', { kernels: ['rope', 'matmul', 'attention', 'adamw'] });

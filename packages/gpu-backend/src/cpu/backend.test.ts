@@ -23,7 +23,9 @@ describe('cpu backend storage', () => {
     cpu.release(s);
     expect(() => cpu.release(s)).toThrow(/storage #\d+ \(float32\[3\]\) was already released/);
     expect(() => cpu.readSync(s)).toThrow(/storage #\d+ \(float32\[3\]\) was used after release/);
-    expect(() => cpu.run('exp', [{ storage: s, shape: [3], dtype: 'float32' }])).toThrow(/exp: input 0: storage #\d+ .* used after release/);
+    expect(() => cpu.run('exp', [{ storage: s, shape: [3], dtype: 'float32' }])).toThrow(
+      /exp: input 0: storage #\d+ .* used after release/,
+    );
   });
 
   it('converts on upload and read for float16, bfloat16 and int32', async () => {
@@ -41,7 +43,9 @@ describe('cpu backend storage', () => {
   it('checks that a shape matches its storage', async () => {
     const cpu = await createCpuBackend();
     const s = cpu.alloc(6, 'float32');
-    expect(() => cpu.run('exp', [{ storage: s, shape: [2, 2], dtype: 'float32' }])).toThrow('exp: input 0 has shape [2, 2] (4 elements) but its storage holds 6');
+    expect(() => cpu.run('exp', [{ storage: s, shape: [2, 2], dtype: 'float32' }])).toThrow(
+      'exp: input 0 has shape [2, 2] (4 elements) but its storage holds 6',
+    );
   });
 });
 
@@ -62,10 +66,14 @@ describe('cpu kernel profile', () => {
   it('counts calls and time per kernel when asked to', async () => {
     const cpu = await createCpuBackend({ profile: true });
     const s = cpu.upload(new Float32Array(1000), 'float32');
-    for (let i = 0; i < 3; i++) cpu.release(cpu.run('exp', [{ storage: s, shape: [1000], dtype: 'float32' }])[0].storage);
+    for (let i = 0; i < 3; i++)
+      cpu.release(cpu.run('exp', [{ storage: s, shape: [1000], dtype: 'float32' }])[0].storage);
     cpu.release(cpu.run('neg', [{ storage: s, shape: [1000], dtype: 'float32' }])[0].storage);
     const profile = cpu.kernelProfile();
-    expect(profile.map((p) => [p.kernel, p.calls]).sort()).toEqual([['exp', 3], ['neg', 1]]);
+    expect(profile.map((p) => [p.kernel, p.calls]).sort()).toEqual([
+      ['exp', 3],
+      ['neg', 1],
+    ]);
     expect(profile.every((p) => p.ms >= 0)).toBe(true);
     cpu.resetKernelProfile();
     expect(cpu.kernelProfile()).toEqual([]);

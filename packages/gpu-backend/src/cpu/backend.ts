@@ -54,8 +54,10 @@ export class CpuBackend implements Backend {
 
   alloc(size: number, dtype: DType): CpuStorage {
     this.assertUsable();
-    if (!Number.isInteger(size) || size < 0) throw new Error(`${this.name}.alloc: size must be a non-negative integer, got ${size}`);
-    if (!DTYPES.includes(dtype)) throw new Error(`${this.name}.alloc: unknown dtype '${String(dtype)}' (expected ${DTYPES.join(', ')})`);
+    if (!Number.isInteger(size) || size < 0)
+      throw new Error(`${this.name}.alloc: size must be a non-negative integer, got ${size}`);
+    if (!DTYPES.includes(dtype))
+      throw new Error(`${this.name}.alloc: unknown dtype '${String(dtype)}' (expected ${DTYPES.join(', ')})`);
     return this.adopt(allocHostArray(size, dtype), dtype);
   }
 
@@ -63,7 +65,9 @@ export class CpuBackend implements Backend {
     this.assertUsable();
     const half = dtype === 'float16' || dtype === 'bfloat16';
     if (data instanceof Uint16Array && !half) {
-      throw new Error(`${this.name}.upload: Uint16Array holds raw float16/bfloat16 bits and cannot be uploaded as ${dtype}`);
+      throw new Error(
+        `${this.name}.upload: Uint16Array holds raw float16/bfloat16 bits and cannot be uploaded as ${dtype}`,
+      );
     }
     const storage = this.alloc(data.length, dtype);
     const dst = storage.data!;
@@ -116,7 +120,9 @@ export class CpuBackend implements Backend {
 
   release(storage: Storage): void {
     if (!(storage instanceof CpuStorage) || storage.backend !== this.name) {
-      throw new Error(`${this.name}.release: a storage of backend '${storage?.backend}' was passed to backend '${this.name}'`);
+      throw new Error(
+        `${this.name}.release: a storage of backend '${storage?.backend}' was passed to backend '${this.name}'`,
+      );
     }
     if (storage.data === null) throw new Error(`${this.name}.release: ${storage.describe()} was already released`);
     storage.data = null;
@@ -132,7 +138,9 @@ export class CpuBackend implements Backend {
       const info = inputs[i];
       const data = this.dataOf(info.storage, `${name}: input ${i}`);
       if (sizeOf(info.shape) !== data.length) {
-        throw new Error(`${name}: input ${i} has shape ${fmt(info.shape)} (${sizeOf(info.shape)} elements) but its storage holds ${data.length}`);
+        throw new Error(
+          `${name}: input ${i} has shape ${fmt(info.shape)} (${sizeOf(info.shape)} elements) but its storage holds ${data.length}`,
+        );
       }
     }
     const started = this.profiling ? performance.now() : 0;

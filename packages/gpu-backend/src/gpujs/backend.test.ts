@@ -19,13 +19,17 @@ describe('gpujs backend', () => {
   });
 
   it('rejects an unknown mode, naming the modes it has', async () => {
-    await expect(createGpujsBackend({ mode: 'metal' as never })).rejects.toThrow(/unknown mode 'metal'.*cpu, webasm, webgpu/);
+    await expect(createGpujsBackend({ mode: 'metal' as never })).rejects.toThrow(
+      /unknown mode 'metal'.*cpu, webasm, webgpu/,
+    );
   });
 
   it('reports why headless-gl is unavailable', async () => {
     const probe = await probeGpujsMode('headlessgl');
     if (probe.available) return;
-    await expect(createGpujsBackend({ mode: 'headlessgl' })).rejects.toThrow(/mode 'headlessgl' is not available here: headless-gl/);
+    await expect(createGpujsBackend({ mode: 'headlessgl' })).rejects.toThrow(
+      /mode 'headlessgl' is not available here: headless-gl/,
+    );
   });
 
   it('stores float16 and bfloat16 with conversion and reads the raw bits', async () => {
@@ -85,15 +89,25 @@ describe('gpujs backend', () => {
     const got = await be.read(picked.storage);
     const expected = ids.flatMap((r) => Array.from(values.subarray(r * cols, r * cols + cols)));
     expect(Array.from(got)).toEqual(expected);
-    const [taken] = be.run('takeAlongAxis', [table, info(be, Array.from({ length: rows }, (_, r) => (r * 31) % cols), [rows], 'int32')]);
+    const [taken] = be.run('takeAlongAxis', [
+      table,
+      info(
+        be,
+        Array.from({ length: rows }, (_, r) => (r * 31) % cols),
+        [rows],
+        'int32',
+      ),
+    ]);
     const pick = await be.read(taken.storage);
-    expect(pick[rows - 1]).toBe(values[(rows - 1) * cols + ((rows - 1) * 31) % cols]);
+    expect(pick[rows - 1]).toBe(values[(rows - 1) * cols + (((rows - 1) * 31) % cols)]);
   });
 
   it('refuses tensors beyond 2^24 elements in f32-indexing modes, naming the kernel', async () => {
     const be = await createGpujsBackend({ mode: 'webasm' });
     const big: TensorInfo = { storage: be.alloc(2 ** 24 + 1, 'float32'), shape: [2 ** 24 + 1], dtype: 'float32' };
-    expect(() => be.run('neg', [big])).toThrow(/^neg: input 0 has 16777217 elements; gpu.js's webasm kernels index in f32/);
+    expect(() => be.run('neg', [big])).toThrow(
+      /^neg: input 0 has 16777217 elements; gpu.js's webasm kernels index in f32/,
+    );
     be.release(big.storage);
   });
 

@@ -1,6 +1,11 @@
 import type { Backend, KernelAttrs, MemoryInfo, Storage, TensorInfo } from '../backend.js';
 import { bytesPerElement, DTYPES, type DType } from '../dtype.js';
-import { bfloat16ArrayToFloat32, float16ArrayToFloat32, float32ArrayToBfloat16, float32ArrayToFloat16 } from '../dtype-convert.js';
+import {
+  bfloat16ArrayToFloat32,
+  float16ArrayToFloat32,
+  float32ArrayToBfloat16,
+  float32ArrayToFloat16,
+} from '../dtype-convert.js';
 import { allocHostArray } from '../host-array.js';
 import { getKernel } from '../registry.js';
 import { CompiledKernels, type DeviceKernel } from './device-kernel.js';
@@ -211,11 +216,18 @@ export class GpujsBackend implements Backend {
    * evaluated when the launch runs, after all earlier work, so it may read
    * inputs produced by earlier kernels.
    */
-  launch(kernel: DeviceKernel, out: TensorInfo, args: () => unknown[], finish?: (values: Float32Array) => Float32Array | Int32Array): void {
+  launch(
+    kernel: DeviceKernel,
+    out: TensorInfo,
+    args: () => unknown[],
+    finish?: (values: Float32Array) => Float32Array | Int32Array,
+  ): void {
     const size = this.storageOf(out).size;
     this.checkAddressable(this.running || kernel.name, `a ${kernel.name} result`, size);
     if (size % kernel.components !== 0) {
-      throw new Error(`gpujs: kernel '${kernel.name}' computes ${kernel.components} elements per thread; ${size} outputs do not divide`);
+      throw new Error(
+        `gpujs: kernel '${kernel.name}' computes ${kernel.components} elements per thread; ${size} outputs do not divide`,
+      );
     }
     this.enqueue(() => {
       if (size === 0) return;
@@ -223,10 +235,13 @@ export class GpujsBackend implements Backend {
       runner.setOutput([size / kernel.components]);
       this.launches += 1;
       // gpu.js rejects empty arrays; an empty input is never read when the output is not empty
-      const result = runner(...args().map((a) => (ArrayBuffer.isView(a) && (a as Float32Array).length === 0 ? EMPTY_ARGUMENT : a)));
+      const result = runner(
+        ...args().map((a) => (ArrayBuffer.isView(a) && (a as Float32Array).length === 0 ? EMPTY_ARGUMENT : a)),
+      );
       const done = (result: GpujsResult) => {
         const values = flatten(result, size);
-        if (values.length !== size) throw new Error(`gpujs: kernel '${kernel.name}' returned ${values.length} values for ${size} outputs`);
+        if (values.length !== size)
+          throw new Error(`gpujs: kernel '${kernel.name}' returned ${values.length} values for ${size} outputs`);
         this.store(out, finish ? finish(values) : values);
       };
       return isPromise(result) ? result.then(done) : done(result);
@@ -350,9 +365,11 @@ function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
 }
 
 function checkSize(size: number, where: string): void {
-  if (!Number.isInteger(size) || size < 0) throw new Error(`gpujs: ${where}: size must be a non-negative integer, got ${size}`);
+  if (!Number.isInteger(size) || size < 0)
+    throw new Error(`gpujs: ${where}: size must be a non-negative integer, got ${size}`);
 }
 
 function checkDType(dtype: DType, where: string): void {
-  if (!DTYPES.includes(dtype)) throw new Error(`gpujs: ${where}: unknown dtype '${String(dtype)}' (expected one of ${DTYPES.join(', ')})`);
+  if (!DTYPES.includes(dtype))
+    throw new Error(`gpujs: ${where}: unknown dtype '${String(dtype)}' (expected one of ${DTYPES.join(', ')})`);
 }

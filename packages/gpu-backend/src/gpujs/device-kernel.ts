@@ -22,7 +22,12 @@ export interface DeviceKernel {
   readonly components: 1 | 4;
 }
 
-export function deviceKernel(name: string, params: DeviceKernel['params'], body: string, components: 1 | 4 = 1): DeviceKernel {
+export function deviceKernel(
+  name: string,
+  params: DeviceKernel['params'],
+  body: string,
+  components: 1 | 4 = 1,
+): DeviceKernel {
   return { name, params, body, components };
 }
 

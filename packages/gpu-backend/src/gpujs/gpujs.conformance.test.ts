@@ -16,7 +16,8 @@ for (const mode of MODES) {
     if (availability.available) {
       describeConformance('gpujs', { backendOptions: { mode } });
       if (mode === 'webasm') {
-        describe('on the worker pool (threads)', () => describeConformance('gpujs', { backendOptions: { mode, threads: true } }));
+        describe('on the worker pool (threads)', () =>
+          describeConformance('gpujs', { backendOptions: { mode, threads: true } }));
       }
     } else {
       it.skip(`skipped: ${availability.reason}`, () => undefined);

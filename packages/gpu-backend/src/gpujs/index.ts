@@ -39,7 +39,8 @@ export async function createGpujsBackend(options: GpujsBackendOptions = {}): Pro
     throw new Error(`gpujs: unknown mode '${String(mode)}' (expected one of ${GPUJS_MODES.join(', ')})`);
   }
   const threads = options.threads === true;
-  if (threads && mode !== 'webasm') throw new Error(`gpujs: the threads option applies to mode 'webasm' only, not '${mode}'`);
+  if (threads && mode !== 'webasm')
+    throw new Error(`gpujs: the threads option applies to mode 'webasm' only, not '${mode}'`);
   const key = threads ? `${mode}+threads` : mode;
   let entry = shared.get(key);
   if (!entry) {

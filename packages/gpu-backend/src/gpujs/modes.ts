@@ -70,7 +70,8 @@ export async function probeGpujsMode(mode: GpujsMode): Promise<ModeAvailability>
         : {
             mode,
             available: false,
-            reason: "headless-gl is not available (gpu.js's optional 'gl' dependency is not installed or cannot create a context)",
+            reason:
+              "headless-gl is not available (gpu.js's optional 'gl' dependency is not installed or cannot create a context)",
           };
     case 'webgl2':
     case 'webgl':
@@ -83,9 +84,17 @@ export async function probeGpujsMode(mode: GpujsMode): Promise<ModeAvailability>
       const adapter = await GPU.isWebGPUAvailable();
       return adapter
         ? { mode, available: true }
-        : { mode, available: false, reason: 'WebGPU is present but no adapter answered (no GPU and no software Vulkan driver such as lavapipe)' };
+        : {
+            mode,
+            available: false,
+            reason: 'WebGPU is present but no adapter answered (no GPU and no software Vulkan driver such as lavapipe)',
+          };
     }
     default:
-      return { mode, available: false, reason: `unknown gpu.js mode '${String(mode)}' (expected one of ${GPUJS_MODES.join(', ')})` };
+      return {
+        mode,
+        available: false,
+        reason: `unknown gpu.js mode '${String(mode)}' (expected one of ${GPUJS_MODES.join(', ')})`,
+      };
   }
 }

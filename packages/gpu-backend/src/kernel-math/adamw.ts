@@ -46,12 +46,14 @@ export function assertAdamwArgs(inputs: readonly TensorInfo[], attrs: AdamwAttrs
     ['m', m],
     ['v', v],
   ] as const) {
-    if (info.storage.dtype !== 'float32') throw kernelError('adamw', `${name} must be float32 (updated in place), got ${info.storage.dtype}`);
+    if (info.storage.dtype !== 'float32')
+      throw kernelError('adamw', `${name} must be float32 (updated in place), got ${info.storage.dtype}`);
   }
   for (const key of ['lr', 'beta1', 'beta2', 'eps', 'weightDecay', 'step'] as const) {
     if (typeof attrs[key] !== 'number' || !Number.isFinite(attrs[key])) {
       throw kernelError('adamw', `attrs.${key} must be a finite number, got ${String(attrs[key])}`);
     }
   }
-  if (!Number.isInteger(attrs.step) || attrs.step < 1) throw kernelError('adamw', `attrs.step must be an integer >= 1 (1-based), got ${attrs.step}`);
+  if (!Number.isInteger(attrs.step) || attrs.step < 1)
+    throw kernelError('adamw', `attrs.step must be an integer >= 1 (1-based), got ${attrs.step}`);
 }

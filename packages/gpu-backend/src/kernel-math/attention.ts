@@ -30,12 +30,18 @@ export function attentionDims(
   attrs: AttentionAttrs,
 ): AttentionDims {
   if (q.shape.length !== 4 || k.shape.length !== 4 || v.shape.length !== 4) {
-    throw kernelError(kernel, `q, k, v must be [B, H, T, D]; got q ${fmt(q.shape)}, k ${fmt(k.shape)}, v ${fmt(v.shape)}`);
+    throw kernelError(
+      kernel,
+      `q, k, v must be [B, H, T, D]; got q ${fmt(q.shape)}, k ${fmt(k.shape)}, v ${fmt(v.shape)}`,
+    );
   }
   const [b, hq, t, d] = q.shape;
   const [bk, hkv, s, dk] = k.shape;
   if (bk !== b || dk !== d || v.shape.some((x, i) => x !== k.shape[i])) {
-    throw kernelError(kernel, `q ${fmt(q.shape)}, k ${fmt(k.shape)}, v ${fmt(v.shape)} disagree (expected k = v = [${b}, Hkv, S, ${d}])`);
+    throw kernelError(
+      kernel,
+      `q ${fmt(q.shape)}, k ${fmt(k.shape)}, v ${fmt(v.shape)} disagree (expected k = v = [${b}, Hkv, S, ${d}])`,
+    );
   }
   if (hkv === 0 ? hq !== 0 : hq % hkv !== 0) {
     throw kernelError(kernel, `query heads ${hq} are not a multiple of key/value heads ${hkv}`);
@@ -44,16 +50,28 @@ export function attentionDims(
     throw kernelError(kernel, `attrs.scale must be a finite number, got ${String(attrs.scale)}`);
   }
   const queryOffset = attrs.queryOffset ?? s - t;
-  if (!Number.isInteger(queryOffset)) throw kernelError(kernel, `attrs.queryOffset must be an integer, got ${queryOffset}`);
+  if (!Number.isInteger(queryOffset))
+    throw kernelError(kernel, `attrs.queryOffset must be an integer, got ${queryOffset}`);
   if ((attrs.causal || segmentIds) && queryOffset < 0) {
     throw kernelError(kernel, `queryOffset ${queryOffset} is negative (T=${t} queries, S=${s} keys)`);
   }
   if (segmentIds) {
-    if (segmentIds.dtype !== 'int32' || segmentIds.shape.length !== 2 || segmentIds.shape[0] !== b || segmentIds.shape[1] !== s) {
-      throw kernelError(kernel, `segmentIds must be int32 [${b}, ${s}], got ${segmentIds.dtype} ${fmt(segmentIds.shape)}`);
+    if (
+      segmentIds.dtype !== 'int32' ||
+      segmentIds.shape.length !== 2 ||
+      segmentIds.shape[0] !== b ||
+      segmentIds.shape[1] !== s
+    ) {
+      throw kernelError(
+        kernel,
+        `segmentIds must be int32 [${b}, ${s}], got ${segmentIds.dtype} ${fmt(segmentIds.shape)}`,
+      );
     }
     if (queryOffset + t > s) {
-      throw kernelError(kernel, `with segmentIds the queries must be among the keys: queryOffset ${queryOffset} + T ${t} > S ${s}`);
+      throw kernelError(
+        kernel,
+        `with segmentIds the queries must be among the keys: queryOffset ${queryOffset} + T ${t} > S ${s}`,
+      );
     }
   }
   return { b, hq, hkv, t, s, d, queryOffset };

@@ -28,8 +28,10 @@ export function concatLayout(inputs: readonly TensorInfo[], attrs: ConcatAttrs):
   let total = 0;
   for (const info of inputs) {
     const ok = info.shape.length === rank && info.shape.every((d, i) => i === axis || d === first.shape[i]);
-    if (!ok) throw kernelError('concat', `shapes ${inputs.map((x) => fmt(x.shape)).join(', ')} differ outside axis ${axis}`);
-    if (info.storage.dtype !== first.storage.dtype) throw kernelError('concat', `dtypes differ: ${inputs.map((x) => x.storage.dtype).join(', ')}`);
+    if (!ok)
+      throw kernelError('concat', `shapes ${inputs.map((x) => fmt(x.shape)).join(', ')} differ outside axis ${axis}`);
+    if (info.storage.dtype !== first.storage.dtype)
+      throw kernelError('concat', `dtypes differ: ${inputs.map((x) => x.storage.dtype).join(', ')}`);
     total += info.shape[axis];
   }
   return {

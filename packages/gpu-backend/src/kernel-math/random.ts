@@ -20,9 +20,14 @@ export interface RandomNormalAttrs {
 }
 
 /** No inputs, `attrs.shape` a valid shape and `attrs.seed` a valid seed. */
-export function assertRandomArgs(kernel: string, inputs: readonly TensorInfo[], attrs: { shape: unknown; seed: unknown }): void {
+export function assertRandomArgs(
+  kernel: string,
+  inputs: readonly TensorInfo[],
+  attrs: { shape: unknown; seed: unknown },
+): void {
   assertInputCount(kernel, inputs, 0);
-  if (!Array.isArray(attrs.shape)) throw kernelError(kernel, `attrs.shape must be an array, got ${String(attrs.shape)}`);
+  if (!Array.isArray(attrs.shape))
+    throw kernelError(kernel, `attrs.shape must be an array, got ${String(attrs.shape)}`);
   assertShape(kernel, 'shape', attrs.shape);
   assertSeed(kernel, attrs.seed);
 }

@@ -3,7 +3,11 @@ import { fillNormal, fillUniform, mulHi32, philox4x32, philoxStream, uniformFrom
 
 // Known-answer vectors of Random123 (tests/kat_vectors, "philox4x32 10" lines): counter, key, output.
 const KAT: [number[], number[], number[]][] = [
-  [[0, 0, 0, 0], [0, 0], [0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8]],
+  [
+    [0, 0, 0, 0],
+    [0, 0],
+    [0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8],
+  ],
   [
     [0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff],
     [0xffffffff, 0xffffffff],

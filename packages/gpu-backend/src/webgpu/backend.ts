@@ -3,7 +3,12 @@ import { bytesPerElement, DTYPES, type DType } from '../dtype.js';
 import { getKernel } from '../registry.js';
 import { BufferPool, BufferUsage } from './buffer-pool.js';
 import { acquireDevice, type DeviceOptions } from './device.js';
-import { bfloat16BitsToFloat32, float16BitsToFloat32, float32ToBfloat16Bits, float32ToFloat16Bits } from '../dtype-convert.js';
+import {
+  bfloat16BitsToFloat32,
+  float16BitsToFloat32,
+  float32ToBfloat16Bits,
+  float32ToFloat16Bits,
+} from '../dtype-convert.js';
 import { paramsStruct, WGSL_HELPERS, writeParams, type Dispatch } from './program.js';
 import { asWebgpuStorage, WebgpuStorage } from './storage.js';
 
@@ -80,7 +85,10 @@ export class WebgpuBackend implements Backend {
     });
     this.uniformHost = new ArrayBuffer(UNIFORM_SLOT * this.maxDispatches);
     this.uniformView = new DataView(this.uniformHost);
-    this.faultBuffer = this.device.createBuffer({ size: 16, usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST });
+    this.faultBuffer = this.device.createBuffer({
+      size: 16,
+      usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST,
+    });
     this.openErrorScopes();
   }
 
@@ -96,7 +104,8 @@ export class WebgpuBackend implements Backend {
 
   private assertUsable(where: string): void {
     if (this.disposed) throw new Error(`webgpu backend: ${where} after dispose()`);
-    if (this.lostReason) throw new Error(`webgpu backend: the device was lost (${this.lostReason}); create a new backend`);
+    if (this.lostReason)
+      throw new Error(`webgpu backend: the device was lost (${this.lostReason}); create a new backend`);
     if (!this.device) throw new Error(`webgpu backend: ${where} before ready() resolved`);
   }
 
@@ -145,7 +154,8 @@ export class WebgpuBackend implements Backend {
     this.assertUsable('upload');
     const words = encodeHost(data, dtype);
     const storage = this.createStorage(data.length, dtype);
-    if (words.byteLength > 0) this.device.queue.writeBuffer(storage.buffer, 0, words.buffer, words.byteOffset, words.byteLength);
+    if (words.byteLength > 0)
+      this.device.queue.writeBuffer(storage.buffer, 0, words.buffer, words.byteOffset, words.byteLength);
     return storage;
   }
 
@@ -287,10 +297,12 @@ export class WebgpuBackend implements Backend {
     const checks = this.errorChecks;
     this.errorChecks = [];
     const errors = (await Promise.all(checks)).filter((e): e is GPUError => e !== null);
-    if (this.lostReason) throw new Error(`webgpu backend: the device was lost (${this.lostReason}); create a new backend`);
+    if (this.lostReason)
+      throw new Error(`webgpu backend: the device was lost (${this.lostReason}); create a new backend`);
     if (errors.length > 0) {
       const e = errors[0]!;
-      const kind = e.constructor?.name === 'GPUOutOfMemoryError' || /out of memory/i.test(e.message) ? 'out of memory' : 'error';
+      const kind =
+        e.constructor?.name === 'GPUOutOfMemoryError' || /out of memory/i.test(e.message) ? 'out of memory' : 'error';
       if (kind === 'out of memory') this.pool.trim();
       throw new Error(`webgpu backend: device ${kind}: ${e.message}`);
     }
@@ -306,7 +318,9 @@ export class WebgpuBackend implements Backend {
       staging.unmap();
       staging.destroy();
       if (fault[0] !== 0) {
-        throw new Error(`webgpu backend: ${FAULTS[fault[0]!] ?? `fault ${fault[0]}`} (offending index ${fault[1]! | 0})`);
+        throw new Error(
+          `webgpu backend: ${FAULTS[fault[0]!] ?? `fault ${fault[0]}`} (offending index ${fault[1]! | 0})`,
+        );
       }
     }
   }
@@ -349,8 +363,18 @@ export class WebgpuBackend implements Backend {
 /** Host data to the words a storage of `dtype` holds. */
 function encodeHost(data: Float32Array | Int32Array | Uint16Array, dtype: DType): Uint8Array {
   if (dtype === 'float32' || dtype === 'int32') {
-    if (data instanceof Uint16Array) throw new Error(`webgpu backend: upload of Uint16Array (raw 16-bit) data needs dtype float16 or bfloat16, got ${dtype}`);
-    const words = dtype === 'float32' ? (data instanceof Float32Array ? data : Float32Array.from(data)) : data instanceof Int32Array ? data : Int32Array.from(data, (x) => Math.trunc(x));
+    if (data instanceof Uint16Array)
+      throw new Error(
+        `webgpu backend: upload of Uint16Array (raw 16-bit) data needs dtype float16 or bfloat16, got ${dtype}`,
+      );
+    const words =
+      dtype === 'float32'
+        ? data instanceof Float32Array
+          ? data
+          : Float32Array.from(data)
+        : data instanceof Int32Array
+          ? data
+          : Int32Array.from(data, (x) => Math.trunc(x));
     return new Uint8Array(words.buffer, words.byteOffset, words.byteLength);
   }
   const halves = new Uint16Array(Math.ceil(data.length / 2) * 2);

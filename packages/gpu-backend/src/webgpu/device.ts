@@ -16,8 +16,8 @@ export interface DeviceOptions {
 
 export const NO_ADAPTER_HELP =
   'no WebGPU adapter found. Dawn needs a Vulkan driver: on a GPU machine install the vendor driver and ' +
-  'the Vulkan loader (libvulkan1); on a CPU-only Debian bookworm machine install Mesa\'s lavapipe from ' +
-  'bookworm-backports (bookworm\'s own Mesa 22 is too old for Dawn): ' +
+  "the Vulkan loader (libvulkan1); on a CPU-only Debian bookworm machine install Mesa's lavapipe from " +
+  "bookworm-backports (bookworm's own Mesa 22 is too old for Dawn): " +
   'echo "deb http://deb.debian.org/debian bookworm-backports main" > /etc/apt/sources.list.d/backports.list && ' +
   'apt-get update && apt-get install -y -t bookworm-backports mesa-vulkan-drivers libvulkan1. ' +
   'Check with `vulkaninfo --summary` (package vulkan-tools).';

@@ -1,7 +1,9 @@
 import { acquireDevice, NO_ADAPTER_HELP } from './device.js';
 
 /** Whether this machine has a WebGPU adapter (for tests and benchmarks that skip without one). */
-export async function probeWebgpu(): Promise<{ available: true; adapter: string } | { available: false; reason: string }> {
+export async function probeWebgpu(): Promise<
+  { available: true; adapter: string } | { available: false; reason: string }
+> {
   try {
     const { device, adapterName } = await acquireDevice();
     device.destroy();

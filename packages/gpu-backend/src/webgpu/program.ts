@@ -41,7 +41,8 @@ export function paramsStruct(params: Params): string {
 /** Pack params into a 256-byte uniform slot. */
 export function writeParams(params: Params, view: DataView, offset: number): void {
   const fields = Object.keys(params).length;
-  if (fields > 64) throw new Error(`webgpu backend: ${fields} uniform fields exceed the 256-byte slot (tensor rank too high?)`);
+  if (fields > 64)
+    throw new Error(`webgpu backend: ${fields} uniform fields exceed the 256-byte slot (tensor rank too high?)`);
   let o = offset;
   for (const [type, value] of Object.values(params)) {
     if (type === 'f32') view.setFloat32(o, value, true);

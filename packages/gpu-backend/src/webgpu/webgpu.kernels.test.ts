@@ -50,7 +50,12 @@ describe.skipIf(!probe.available)('webgpu kernels against cpu', { timeout: 240_0
     await cpu?.dispose();
   });
 
-  async function runOn(b: Backend, name: string, inputs: In[], attrs: KernelAttrs): Promise<{ data: Float32Array | Int32Array; shape: number[] }[]> {
+  async function runOn(
+    b: Backend,
+    name: string,
+    inputs: In[],
+    attrs: KernelAttrs,
+  ): Promise<{ data: Float32Array | Int32Array; shape: number[] }[]> {
     const infos: TensorInfo[] = inputs.map(({ data, shape, dtype = 'float32' }) => ({
       storage: b.upload(dtype === 'int32' ? Int32Array.from(data) : Float32Array.from(data), dtype),
       shape,
@@ -79,32 +84,76 @@ describe.skipIf(!probe.available)('webgpu kernels against cpu', { timeout: 240_0
         const a = g.data[i]!;
         const b = w.data[i]!;
         if (Number.isNaN(b) || Number.isNaN(a)) {
-          if (Number.isNaN(a) !== Number.isNaN(b)) { worst = Infinity; at = i; break; }
+          if (Number.isNaN(a) !== Number.isNaN(b)) {
+            worst = Infinity;
+            at = i;
+            break;
+          }
           continue;
         }
         if (a === b) continue;
         const err = Math.abs(a - b) / (1 + Math.abs(b));
-        if (!(err <= worst)) { worst = err; at = i; }
+        if (!(err <= worst)) {
+          worst = err;
+          at = i;
+        }
       }
-      expect(worst, `${name} output ${k}: worst at ${at}: got ${g.data[at]} want ${w.data[at]}`).toBeLessThanOrEqual(tol);
+      expect(worst, `${name} output ${k}: worst at ${at}: got ${g.data[at]} want ${w.data[at]}`).toBeLessThanOrEqual(
+        tol,
+      );
     });
   }
 
   it('elementwise ops broadcast like the cpu', async () => {
     const a = { data: randn(60, 1, 3), shape: [3, 1, 4, 5] };
     const b = { data: randn(30, 2, 3), shape: [6, 1, 5] };
-    for (const op of ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'equal', 'notEqual', 'greater', 'greaterEqual', 'less', 'lessEqual']) {
+    for (const op of [
+      'add',
+      'sub',
+      'mul',
+      'div',
+      'maximum',
+      'minimum',
+      'equal',
+      'notEqual',
+      'greater',
+      'greaterEqual',
+      'less',
+      'lessEqual',
+    ]) {
       await same(op, [a, b]);
     }
-    await same('pow', [{ data: [-2, -2, 0, 0, 3, 2.5, -1.5], shape: [7] }, { data: [3, 2, -1, 2, 0.5, 1.7, 2], shape: [7] }]);
+    await same('pow', [
+      { data: [-2, -2, 0, 0, 3, 2.5, -1.5], shape: [7] },
+      { data: [3, 2, -1, 2, 0.5, 1.7, 2], shape: [7] },
+    ]);
     const x = { data: [...randn(40, 3, 4), 0, -0.5, 30, -30, 100, -100], shape: [46] };
-    for (const op of ['neg', 'abs', 'exp', 'log', 'sqrt', 'rsqrt', 'square', 'reciprocal', 'silu', 'sigmoid', 'tanh', 'relu', 'isNaN', 'isInf']) {
+    for (const op of [
+      'neg',
+      'abs',
+      'exp',
+      'log',
+      'sqrt',
+      'rsqrt',
+      'square',
+      'reciprocal',
+      'silu',
+      'sigmoid',
+      'tanh',
+      'relu',
+      'isNaN',
+      'isInf',
+    ]) {
       await same(op, [x], {}, 2e-5);
     }
     await same('scalarOp', [x], { op: 'sub', scalar: 1.5, reverse: true });
     await same('scalarOp', [x], { op: 'mul', scalar: -3 });
     await same('siluGrad', [{ data: randn(46, 4), shape: [46] }, x], {}, 2e-5);
-    await same('where', [{ data: [1, 0, 1], shape: [3, 1] }, { data: randn(12, 5), shape: [3, 4] }, { data: [7], shape: [1] }]);
+    await same('where', [
+      { data: [1, 0, 1], shape: [3, 1] },
+      { data: randn(12, 5), shape: [3, 4] },
+      { data: [7], shape: [1] },
+    ]);
   });
 
   it('matmul: both kernels, every tile, transposes and batch broadcasting', async () => {
@@ -116,15 +165,28 @@ describe.skipIf(!probe.available)('webgpu kernels against cpu', { timeout: 240_0
       [[5, 0], [0, 7], false, false],
     ];
     for (const [sa, sb, tA, tB] of cases) {
-      const A = { data: randn(sa.reduce((x, y) => x * y, 1), 6), shape: sa };
-      const B = { data: randn(sb.reduce((x, y) => x * y, 1), 7), shape: sb };
+      const A = {
+        data: randn(
+          sa.reduce((x, y) => x * y, 1),
+          6,
+        ),
+        shape: sa,
+      };
+      const B = {
+        data: randn(
+          sb.reduce((x, y) => x * y, 1),
+          7,
+        ),
+        shape: sb,
+      };
       for (const k of ['matmul', 'matmulTiled', 'matmulRegblock']) {
         const want = await runOn(cpu, 'matmul', [A, B], { transposeA: tA, transposeB: tB });
         const got = await runOn(gpu, k, [A, B], { transposeA: tA, transposeB: tB });
         expect(got[0]!.shape).toEqual(want[0]!.shape);
         const w = want[0]!.data;
         const g = got[0]!.data;
-        for (let i = 0; i < w.length; i++) expect(Math.abs(g[i]! - w[i]!), `${k} ${sa}x${sb} at ${i}`).toBeLessThan(1e-4);
+        for (let i = 0; i < w.length; i++)
+          expect(Math.abs(g[i]! - w[i]!), `${k} ${sa}x${sb} at ${i}`).toBeLessThan(1e-4);
       }
     }
     // the 128x128 tile with ragged edges, plain and transposed
@@ -138,7 +200,8 @@ describe.skipIf(!probe.available)('webgpu kernels against cpu', { timeout: 240_0
     ]) {
       const got = await runOn(gpu, 'matmulRegblock', [A, B], { tile });
       let worst = 0;
-      for (let i = 0; i < want[0]!.data.length; i++) worst = Math.max(worst, Math.abs(got[0]!.data[i]! - want[0]!.data[i]!));
+      for (let i = 0; i < want[0]!.data.length; i++)
+        worst = Math.max(worst, Math.abs(got[0]!.data[i]! - want[0]!.data[i]!));
       expect(worst, JSON.stringify(tile)).toBeLessThan(1e-4);
     }
   });
@@ -190,7 +253,12 @@ describe.skipIf(!probe.available)('webgpu kernels against cpu', { timeout: 240_0
       const extra = segIn ? [segIn] : [];
       await same('attention', [q, k, v, ...extra], attrs, 1e-5);
       const [out, lse] = await runOn(cpu, 'attention', [q, k, v, ...extra], attrs);
-      await same('attentionGrad', [dOut, q, k, v, { data: out!.data, shape: out!.shape }, { data: lse!.data, shape: lse!.shape }, ...extra], attrs, 1e-4);
+      await same(
+        'attentionGrad',
+        [dOut, q, k, v, { data: out!.data, shape: out!.shape }, { data: lse!.data, shape: lse!.shape }, ...extra],
+        attrs,
+        1e-4,
+      );
     }
   });
 
@@ -218,7 +286,9 @@ describe.skipIf(!probe.available)('webgpu kernels against cpu', { timeout: 240_0
       }
     }
     expect(worst).toBeLessThan(1e-6);
-    await expect(runOn(gpu, 'crossEntropy', [logits, { data: [1, 2, V, 3], shape: [N], dtype: 'int32' }], {})).rejects.toThrow(/crossEntropy.*5000/);
+    await expect(
+      runOn(gpu, 'crossEntropy', [logits, { data: [1, 2, V, 3], shape: [N], dtype: 'int32' }], {}),
+    ).rejects.toThrow(/crossEntropy.*5000/);
   });
 
   it('gather, scatter, take/put along axis, and out-of-range indices', async () => {
@@ -241,24 +311,39 @@ describe.skipIf(!probe.available)('webgpu kernels against cpu', { timeout: 240_0
     await same('transpose', [x], { perm: [3, 1, 0, 2] });
     await same('transpose', [{ data: [1, 2, 3, 4, 5, 6], shape: [2, 3], dtype: 'int32' as const }], { perm: [1, 0] });
     await same('slice', [x], { begin: [1, 0, 2, 1], size: [1, -1, 2, 3] });
-    await same('sliceGrad', [{ data: randn(6, 41), shape: [1, 3, 2, 1] }], { begin: [1, 0, 2, 4], inputShape: [2, 3, 4, 5] });
+    await same('sliceGrad', [{ data: randn(6, 41), shape: [1, 3, 2, 1] }], {
+      begin: [1, 0, 2, 4],
+      inputShape: [2, 3, 4, 5],
+    });
     await same('concat', [x, { data: randn(2 * 3 * 2 * 5, 42), shape: [2, 3, 2, 5] }], { axis: 2 });
     const vals = { data: [1.5, -2.75, 65504, 1e-7, 3.3e38, -0, 70000, 123.456, 2 ** -20], shape: [9] };
     for (const dtype of ['float16', 'bfloat16', 'int32', 'float32'] as const) {
-      const want = await cpu.read(cpu.run('cast', [{ storage: cpu.upload(Float32Array.from(vals.data), 'float32'), shape: vals.shape, dtype: 'float32' }], { dtype })[0]!.storage);
+      const want = await cpu.read(
+        cpu.run(
+          'cast',
+          [{ storage: cpu.upload(Float32Array.from(vals.data), 'float32'), shape: vals.shape, dtype: 'float32' }],
+          { dtype },
+        )[0]!.storage,
+      );
       const s = gpu.upload(Float32Array.from(vals.data), 'float32');
       const out = gpu.run('cast', [{ storage: s, shape: vals.shape, dtype: 'float32' }], { dtype })[0]!;
       expect(Array.from(await gpu.read(out.storage)), dtype).toEqual(Array.from(want));
       const raw = await gpu.readRaw(out.storage);
       expect(raw.length).toBe(9);
       const back = gpu.run('cast', [out], { dtype: 'float32' })[0]!;
-      expect(Array.from(await gpu.read(back.storage)), `${dtype} -> float32`).toEqual(Array.from(Float32Array.from(want)));
+      expect(Array.from(await gpu.read(back.storage)), `${dtype} -> float32`).toEqual(
+        Array.from(Float32Array.from(want)),
+      );
     }
     const h = gpu.upload(Float32Array.from([1, 2, 3]), 'bfloat16');
-    expect(Array.from(await gpu.read(gpu.run('copy', [{ storage: h, shape: [3], dtype: 'bfloat16' }])[0]!.storage))).toEqual([1, 2, 3]);
+    expect(
+      Array.from(await gpu.read(gpu.run('copy', [{ storage: h, shape: [3], dtype: 'bfloat16' }])[0]!.storage)),
+    ).toEqual([1, 2, 3]);
     await same('fill', [], { shape: [3, 5], value: 2.5 });
     await same('fill', [], { shape: [7], value: -3, dtype: 'int32' });
-    expect(Array.from(await gpu.read(gpu.run('fill', [], { shape: [3], value: 0.1, dtype: 'float16' })[0]!.storage))).toEqual(
+    expect(
+      Array.from(await gpu.read(gpu.run('fill', [], { shape: [3], value: 0.1, dtype: 'float16' })[0]!.storage)),
+    ).toEqual(
       Array.from(await cpu.read(cpu.run('fill', [], { shape: [3], value: 0.1, dtype: 'float16' })[0]!.storage)),
     );
     await same('randomUniform', [], { shape: [1001], seed: 2 ** 40 + 5, low: -2, high: 3 }, 0);
@@ -294,7 +379,10 @@ describe.skipIf(!probe.available)('webgpu kernels against cpu', { timeout: 240_0
     expect(Array.from(await gpu.read(cur.storage))).toEqual([301]);
     gpu.release(cur.storage);
     // a reused (pooled) buffer comes back zeroed through alloc
-    const dirty = gpu.upload(Float32Array.from({ length: 1000 }, () => 7), 'float32');
+    const dirty = gpu.upload(
+      Float32Array.from({ length: 1000 }, () => 7),
+      'float32',
+    );
     gpu.release(dirty);
     await gpu.sync();
     const clean = gpu.alloc(1000, 'float32');

@@ -22,10 +22,20 @@ export interface GrpoTrainerState {
   config: GRPOConfig;
 }
 
-export function saveCheckpoint(outputDir: string, state: GrpoTrainerState, lora: LoraHandle, optimizer: AdamW): Promise<string> {
+export function saveCheckpoint(
+  outputDir: string,
+  state: GrpoTrainerState,
+  lora: LoraHandle,
+  optimizer: AdamW,
+): Promise<string> {
   return saveTrainingCheckpoint(outputDir, state, lora, optimizer);
 }
 
 export function loadCheckpoint(dir: string, lora: LoraHandle, optimizer: AdamW): Promise<GrpoTrainerState> {
-  return loadTrainingCheckpoint<GrpoTrainerState>(dir, lora, optimizer, ['globalStep', 'rolloutBatches', 'promptsSeen', 'dropoutSeed']);
+  return loadTrainingCheckpoint<GrpoTrainerState>(dir, lora, optimizer, [
+    'globalStep',
+    'rolloutBatches',
+    'promptsSeen',
+    'dropoutSeed',
+  ]);
 }

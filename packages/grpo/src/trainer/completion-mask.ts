@@ -13,7 +13,11 @@ export interface CompletionMask {
   terminated: boolean[];
 }
 
-export function completionMask(completions: readonly (readonly number[])[], eosTokenIds: readonly number[], options: { maskTruncated?: boolean } = {}): CompletionMask {
+export function completionMask(
+  completions: readonly (readonly number[])[],
+  eosTokenIds: readonly number[],
+  options: { maskTruncated?: boolean } = {},
+): CompletionMask {
   const eos = new Set(eosTokenIds);
   const width = Math.max(0, ...completions.map((c) => c.length));
   const mask: number[][] = [];

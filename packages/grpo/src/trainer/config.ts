@@ -113,32 +113,52 @@ export function grpoConfig(fields: Partial<GRPOConfig> & { outputDir: string }):
   for (const key of Object.keys(fields)) if (!known.has(key)) throw new Error(`GRPOConfig: unknown field '${key}'`);
   const c = { ...GRPO_DEFAULTS, ...fields } as GRPOConfig;
   const bad = (field: string, why: string): never => {
-    throw new Error(`GRPOConfig: ${field} ${why}, got ${JSON.stringify((c as unknown as Record<string, unknown>)[field])}`);
+    throw new Error(
+      `GRPOConfig: ${field} ${why}, got ${JSON.stringify((c as unknown as Record<string, unknown>)[field])}`,
+    );
   };
   if (typeof c.outputDir !== 'string' || !c.outputDir) bad('outputDir', 'must be a non-empty path');
   if (!GRPO_LOSS_TYPES.includes(c.lossType)) bad('lossType', `must be one of ${GRPO_LOSS_TYPES.join(', ')}`);
   if (!['group', 'batch', 'none'].includes(c.scaleRewards)) bad('scaleRewards', "must be 'group', 'batch' or 'none'");
-  if (!['token', 'sequence'].includes(c.importanceSamplingLevel)) bad('importanceSamplingLevel', "must be 'token' or 'sequence'");
-  if (!['linear', 'cosine', 'constant'].includes(c.lrSchedulerType)) bad('lrSchedulerType', "must be 'linear', 'cosine' or 'constant'");
-  if (!['auto', 'bar', 'lines', 'silent'].includes(c.progress)) bad('progress', "must be 'auto', 'bar', 'lines' or 'silent'");
-  for (const f of ['numGenerations', 'globalBatchSize', 'microBatchSize', 'numIterations', 'maxSteps', 'maxCompletionLength', 'maxPromptLength'] as const) {
+  if (!['token', 'sequence'].includes(c.importanceSamplingLevel))
+    bad('importanceSamplingLevel', "must be 'token' or 'sequence'");
+  if (!['linear', 'cosine', 'constant'].includes(c.lrSchedulerType))
+    bad('lrSchedulerType', "must be 'linear', 'cosine' or 'constant'");
+  if (!['auto', 'bar', 'lines', 'silent'].includes(c.progress))
+    bad('progress', "must be 'auto', 'bar', 'lines' or 'silent'");
+  for (const f of [
+    'numGenerations',
+    'globalBatchSize',
+    'microBatchSize',
+    'numIterations',
+    'maxSteps',
+    'maxCompletionLength',
+    'maxPromptLength',
+  ] as const) {
     if (!Number.isInteger(c[f]) || c[f] < 1) bad(f, 'must be a positive integer');
   }
   for (const f of ['warmupSteps', 'saveSteps', 'saveTotalLimit', 'seed', 'topK'] as const) {
     if (!Number.isInteger(c[f]) || c[f] < 0) bad(f, 'must be an integer >= 0');
   }
-  if (c.scaleRewards === 'group' && c.numGenerations < 2) bad('numGenerations', "must be >= 2 with scaleRewards 'group'");
-  if (c.globalBatchSize % c.numGenerations !== 0) bad('globalBatchSize', `must be a multiple of numGenerations (${c.numGenerations})`);
-  if (c.globalBatchSize % c.microBatchSize !== 0) bad('globalBatchSize', `must be a multiple of microBatchSize (${c.microBatchSize})`);
+  if (c.scaleRewards === 'group' && c.numGenerations < 2)
+    bad('numGenerations', "must be >= 2 with scaleRewards 'group'");
+  if (c.globalBatchSize % c.numGenerations !== 0)
+    bad('globalBatchSize', `must be a multiple of numGenerations (${c.numGenerations})`);
+  if (c.globalBatchSize % c.microBatchSize !== 0)
+    bad('globalBatchSize', `must be a multiple of microBatchSize (${c.microBatchSize})`);
   if (!(c.temperature >= 0)) bad('temperature', 'must be >= 0');
   if (!(c.topP > 0 && c.topP <= 1)) bad('topP', 'must be in (0, 1]');
   if (!(c.minP >= 0 && c.minP <= 1)) bad('minP', 'must be in [0, 1]');
   if (!(c.repetitionPenalty > 0)) bad('repetitionPenalty', 'must be > 0');
   if (!(c.learningRate > 0)) bad('learningRate', 'must be > 0');
-  for (const f of ['beta', 'epsilon', 'weightDecay', 'maxGradNorm', 'adamEpsilon'] as const) if (!(c[f] >= 0)) bad(f, 'must be >= 0');
+  for (const f of ['beta', 'epsilon', 'weightDecay', 'maxGradNorm', 'adamEpsilon'] as const)
+    if (!(c[f] >= 0)) bad(f, 'must be >= 0');
   if (c.epsilonHigh !== null && !(c.epsilonHigh >= 0)) bad('epsilonHigh', 'must be >= 0 or null');
   if (c.delta !== null && !(c.delta >= 1)) bad('delta', 'must be >= 1 or null');
-  if (c.rewardWeights !== null && (!Array.isArray(c.rewardWeights) || c.rewardWeights.some((w) => typeof w !== 'number' || !Number.isFinite(w)))) {
+  if (
+    c.rewardWeights !== null &&
+    (!Array.isArray(c.rewardWeights) || c.rewardWeights.some((w) => typeof w !== 'number' || !Number.isFinite(w)))
+  ) {
     bad('rewardWeights', 'must be null or an array of finite numbers');
   }
   return c;

@@ -33,9 +33,15 @@ export interface CompletionLogpsOptions {
 }
 
 /** Synchronous (so it can run under noGrad); the LM head is applied only to the completion columns. */
-export function completionLogps(model: Qwen3ForCausalLM, batch: SequenceBatch, options: CompletionLogpsOptions): TokenLogps {
+export function completionLogps(
+  model: Qwen3ForCausalLM,
+  batch: SequenceBatch,
+  options: CompletionLogpsOptions,
+): TokenLogps {
   if (model.module.lmHead.adapter) {
-    throw new Error('completionLogps: the LM head has an adapter; log-probs are taken from model.lmHeadWeight, which would leave it out');
+    throw new Error(
+      'completionLogps: the LM head has an adapter; log-probs are taken from model.lmHeadWeight, which would leave it out',
+    );
   }
   const b = batch.prompts.length;
   const p = Math.max(...batch.prompts.map((r) => r.length));
@@ -51,7 +57,11 @@ export function completionLogps(model: Qwen3ForCausalLM, batch: SequenceBatch, o
     const left = p - prompt.length;
     const right = t - completion.length;
     ids.push([...new Array<number>(left).fill(pad), ...prompt, ...completion, ...new Array<number>(right).fill(pad)]);
-    attention.push([...new Array<number>(left).fill(0), ...new Array<number>(prompt.length + completion.length).fill(1), ...new Array<number>(right).fill(0)]);
+    attention.push([
+      ...new Array<number>(left).fill(0),
+      ...new Array<number>(prompt.length + completion.length).fill(1),
+      ...new Array<number>(right).fill(0),
+    ]);
     completion.forEach((tok, j) => (targets[i * t + j] = tok));
   }
   // The last completion token predicts nothing we score: logits of columns p-1 .. p+t-2.

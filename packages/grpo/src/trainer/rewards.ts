@@ -44,7 +44,8 @@ export interface SandboxRewardOptions extends RewardOptions {
 
 /** The paper's rewards: run each completion's code in the sandbox and compare its result with the example's answer. */
 export function sandboxReward(kind: 'multi-stage' | 'binary', options: SandboxRewardOptions): RewardFunction {
-  if (kind !== 'binary' && kind !== 'multi-stage') throw new Error(`sandboxReward: kind must be 'multi-stage' or 'binary', got ${JSON.stringify(kind)}`);
+  if (kind !== 'binary' && kind !== 'multi-stage')
+    throw new Error(`sandboxReward: kind must be 'multi-stage' or 'binary', got ${JSON.stringify(kind)}`);
   const { answerField = 'answer', name = kind === 'binary' ? 'binary' : 'multi_stage', ...rewardOptions } = options;
   const reward = kind === 'binary' ? binaryReward : multiStageReward;
   return {
@@ -53,7 +54,8 @@ export function sandboxReward(kind: 'multi-stage' | 'binary', options: SandboxRe
       Promise.all(
         completions.map(async (completion, i) => {
           const answer = examples[i]![answerField];
-          if (answer === undefined) throw new Error(`sandboxReward '${name}': example ${i} has no field '${answerField}' (the ground truth)`);
+          if (answer === undefined)
+            throw new Error(`sandboxReward '${name}': example ${i} has no field '${answerField}' (the ground truth)`);
           return (await reward(completion, answer, rewardOptions)).reward;
         }),
       ),
@@ -67,20 +69,31 @@ export interface RewardScores {
   total: Float64Array;
 }
 
-export async function scoreRewards(functions: readonly RewardFunction[], batch: RewardBatch, weights: readonly number[] | null): Promise<RewardScores> {
+export async function scoreRewards(
+  functions: readonly RewardFunction[],
+  batch: RewardBatch,
+  weights: readonly number[] | null,
+): Promise<RewardScores> {
   if (!functions.length) throw new Error('scoreRewards: no reward functions');
   if (weights && weights.length !== functions.length) {
-    throw new Error(`scoreRewards: ${weights.length} reward weights for ${functions.length} reward functions (rewardWeights must have one per function)`);
+    throw new Error(
+      `scoreRewards: ${weights.length} reward weights for ${functions.length} reward functions (rewardWeights must have one per function)`,
+    );
   }
   const n = batch.completions.length;
   const results = await Promise.all(functions.map(async (f) => ({ f, values: await f.score(batch) })));
   const perFunction = results.map(({ f, values }) => {
     if (!Array.isArray(values) || values.length !== n) {
-      throw new Error(`reward function '${f.name}' returned ${Array.isArray(values) ? values.length : typeof values} values for ${n} completions`);
+      throw new Error(
+        `reward function '${f.name}' returned ${Array.isArray(values) ? values.length : typeof values} values for ${n} completions`,
+      );
     }
     return Float64Array.from(values, (v, i) => {
       if (v === null || v === undefined) return Number.NaN;
-      if (typeof v !== 'number' || Number.isNaN(v)) throw new Error(`reward function '${f.name}' returned ${String(v)} for completion ${i} (a number or null expected)`);
+      if (typeof v !== 'number' || Number.isNaN(v))
+        throw new Error(
+          `reward function '${f.name}' returned ${String(v)} for completion ${i} (a number or null expected)`,
+        );
       return v;
     });
   });
@@ -96,7 +109,8 @@ export async function scoreRewards(functions: readonly RewardFunction[], batch: 
 export function nanMeanStd(values: ArrayLike<number>): { mean: number; std: number } {
   let n = 0;
   let sum = 0;
-  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i]!)) {
+  for (let i = 0; i < values.length; i++)
+    if (!Number.isNaN(values[i]!)) {
       n++;
       sum += values[i]!;
     }

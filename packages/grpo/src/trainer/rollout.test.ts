@@ -31,15 +31,44 @@ function openAIServer(): Promise<{ server: Server; url: string; bodies: Record<s
     if (req.url === '/v1/load_lora_adapter' || req.url === '/v1/unload_lora_adapter') {
       res.end('"Success"');
     } else if (req.url === '/v1/completions') {
-      res.end(JSON.stringify({ id: 'c', object: 'text_completion', created: 0, model: body.model, choices: Array.from({ length: n }, (_, i) => ({ index: n - 1 - i, text: text(n - 1 - i), finish_reason: reason(n - 1 - i), logprobs: null })) }));
+      res.end(
+        JSON.stringify({
+          id: 'c',
+          object: 'text_completion',
+          created: 0,
+          model: body.model,
+          choices: Array.from({ length: n }, (_, i) => ({
+            index: n - 1 - i,
+            text: text(n - 1 - i),
+            finish_reason: reason(n - 1 - i),
+            logprobs: null,
+          })),
+        }),
+      );
     } else if (req.url === '/v1/chat/completions') {
-      res.end(JSON.stringify({ id: 'c', object: 'chat.completion', created: 0, model: body.model, choices: Array.from({ length: n }, (_, i) => ({ index: i, message: { role: 'assistant', content: text(i) }, finish_reason: reason(i) })) }));
+      res.end(
+        JSON.stringify({
+          id: 'c',
+          object: 'chat.completion',
+          created: 0,
+          model: body.model,
+          choices: Array.from({ length: n }, (_, i) => ({
+            index: i,
+            message: { role: 'assistant', content: text(i) },
+            finish_reason: reason(i),
+          })),
+        }),
+      );
     } else {
       res.statusCode = 404;
       res.end(JSON.stringify({ error: { message: `no route ${req.url}` } }));
     }
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, bodies })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, bodies }),
+    ),
+  );
 }
 
 const sampling = { temperature: 0.9, topP: 0.95, topK: 20, minP: 0, repetitionPenalty: 1 };
@@ -53,8 +82,16 @@ describe('OpenAIRollouts against a local OpenAI-compatible server', () => {
 
   const request = (chat: boolean): RolloutRequest => ({
     prompts: [
-      { ids: charCodec.encode('abc'), text: 'abc', ...(chat ? { messages: [{ role: 'user' as const, content: 'abc' }] } : {}) },
-      { ids: charCodec.encode('xyz'), text: 'xyz', ...(chat ? { messages: [{ role: 'user' as const, content: 'xyz' }] } : {}) },
+      {
+        ids: charCodec.encode('abc'),
+        text: 'abc',
+        ...(chat ? { messages: [{ role: 'user' as const, content: 'abc' }] } : {}),
+      },
+      {
+        ids: charCodec.encode('xyz'),
+        text: 'xyz',
+        ...(chat ? { messages: [{ role: 'user' as const, content: 'xyz' }] } : {}),
+      },
     ],
     numGenerations: 3,
     maxCompletionLength: 5,
@@ -66,17 +103,33 @@ describe('OpenAIRollouts against a local OpenAI-compatible server', () => {
     const source = new OpenAIRollouts({ baseURL: srv.url, model: 'tiny', codec: charCodec, eosTokenId: EOS });
     const out = await source.generate(request(false));
     expect(out.length).toBe(2);
-    expect(out[0]!.map((c) => c.ids)).toEqual([[0, EOS], [0, 0, EOS], [0, 0, 0, 0, 0]]);
+    expect(out[0]!.map((c) => c.ids)).toEqual([
+      [0, EOS],
+      [0, 0, EOS],
+      [0, 0, 0, 0, 0],
+    ]);
     const body = srv.bodies.find((b) => b.path === '/v1/completions' && b.prompt === 'xyz')!;
     expect(body).toMatchObject({ model: 'tiny', n: 3, max_tokens: 5, temperature: 0.9, top_p: 0.95, top_k: 20 });
   });
 
   it('/v1/chat/completions on chat prompts', async () => {
-    const source = new OpenAIRollouts({ baseURL: srv.url, model: 'tiny', codec: charCodec, eosTokenId: EOS, endpoint: 'chat' });
+    const source = new OpenAIRollouts({
+      baseURL: srv.url,
+      model: 'tiny',
+      codec: charCodec,
+      eosTokenId: EOS,
+      endpoint: 'chat',
+    });
     const out = await source.generate(request(true));
     expect(out[1]!.map((c) => c.text)).toEqual(['a', 'aa', 'aaaaaaaa']);
-    expect(srv.bodies.some((b) => b.path === '/v1/chat/completions' && JSON.stringify(b.messages) === '[{"role":"user","content":"xyz"}]')).toBe(true);
-    await expect(source.generate(request(false))).rejects.toThrow(/prompt 0 is plain text; the chat endpoint needs chat messages/);
+    expect(
+      srv.bodies.some(
+        (b) => b.path === '/v1/chat/completions' && JSON.stringify(b.messages) === '[{"role":"user","content":"xyz"}]',
+      ),
+    ).toBe(true);
+    await expect(source.generate(request(false))).rejects.toThrow(
+      /prompt 0 is plain text; the chat endpoint needs chat messages/,
+    );
   });
 
   it('drives a GRPO step: server text is re-encoded and scored under our model', async () => {
@@ -88,8 +141,22 @@ describe('OpenAIRollouts against a local OpenAI-compatible server', () => {
       codec: charCodec,
       train: [{ prompt: [{ role: 'user', content: 'abc' }] }, { prompt: [{ role: 'user', content: 'xyz' }] }],
       rewardFunctions: [{ name: 'length', score: ({ completionIds }) => completionIds.map((ids) => ids.length) }],
-      rollouts: new OpenAIRollouts({ baseURL: srv.url, model: 'tiny', codec: charCodec, eosTokenId: EOS, endpoint: 'chat' }),
-      config: { outputDir: mkdtempSync(join(tmpdir(), 'grpo-openai-')), numGenerations: 3, globalBatchSize: 6, microBatchSize: 3, maxCompletionLength: 5, maxSteps: 1, progress: 'silent' },
+      rollouts: new OpenAIRollouts({
+        baseURL: srv.url,
+        model: 'tiny',
+        codec: charCodec,
+        eosTokenId: EOS,
+        endpoint: 'chat',
+      }),
+      config: {
+        outputDir: mkdtempSync(join(tmpdir(), 'grpo-openai-')),
+        numGenerations: 3,
+        globalBatchSize: 6,
+        microBatchSize: 3,
+        maxCompletionLength: 5,
+        maxSteps: 1,
+        progress: 'silent',
+      },
     });
     const { steps } = await trainer.trainLoop();
     expect(steps[0]!['completions/mean_length']).toBeCloseTo((2 + 3 + 5) / 3, 6);
@@ -109,8 +176,22 @@ describe('OpenAIRollouts against a local OpenAI-compatible server', () => {
       codec: charCodec,
       train: [{ prompt: 'abc' }],
       rewardFunctions: [{ name: 'length', score: ({ completionIds }) => completionIds.map((ids) => ids.length) }],
-      rollouts: new OpenAIRollouts({ baseURL: srv.url, model: 'policy', codec: charCodec, eosTokenId: EOS, syncPolicy: vllmLoraSync({ baseURL: srv.url, loraName: 'policy', adapterDir }) }),
-      config: { outputDir: mkdtempSync(join(tmpdir(), 'grpo-sync-out-')), numGenerations: 3, globalBatchSize: 3, microBatchSize: 3, maxCompletionLength: 5, maxSteps: 2, progress: 'silent' },
+      rollouts: new OpenAIRollouts({
+        baseURL: srv.url,
+        model: 'policy',
+        codec: charCodec,
+        eosTokenId: EOS,
+        syncPolicy: vllmLoraSync({ baseURL: srv.url, loraName: 'policy', adapterDir }),
+      }),
+      config: {
+        outputDir: mkdtempSync(join(tmpdir(), 'grpo-sync-out-')),
+        numGenerations: 3,
+        globalBatchSize: 3,
+        microBatchSize: 3,
+        maxCompletionLength: 5,
+        maxSteps: 2,
+        progress: 'silent',
+      },
     });
     await trainer.trainLoop();
     const calls = srv.bodies.slice(before).map((b) => `${String(b.path)} ${String(b.lora_path ?? b.model)}`);
@@ -130,7 +211,16 @@ describe('ModelRollouts', () => {
     await setBackend('cpu');
     const { model } = tinySetup();
     const source = new ModelRollouts(model, charCodec);
-    const req: RolloutRequest = { prompts: [{ ids: [1, 2, 3], text: 'bcd' }, { ids: [4], text: 'e' }], numGenerations: 4, maxCompletionLength: 7, sampling, seed: 5 };
+    const req: RolloutRequest = {
+      prompts: [
+        { ids: [1, 2, 3], text: 'bcd' },
+        { ids: [4], text: 'e' },
+      ],
+      numGenerations: 4,
+      maxCompletionLength: 7,
+      sampling,
+      seed: 5,
+    };
     const a = await source.generate(req);
     const b = await source.generate(req);
     expect(a).toEqual(b);
@@ -159,9 +249,16 @@ describe('sandboxReward', () => {
       '```js\nthrow new Error("no")\n```',
       'no code here',
     ];
-    const batch = { examples: completions.map(() => ({ prompt: 'what is 6 * 7?', answer: '42' })), completions, completionIds: completions.map(() => []) };
+    const batch = {
+      examples: completions.map(() => ({ prompt: 'what is 6 * 7?', answer: '42' })),
+      completions,
+      completionIds: completions.map(() => []),
+    };
     const scores = await scoreRewards(
-      [sandboxReward('multi-stage', { sandbox, language: 'javascript' }), sandboxReward('binary', { sandbox, language: 'javascript' })],
+      [
+        sandboxReward('multi-stage', { sandbox, language: 'javascript' }),
+        sandboxReward('binary', { sandbox, language: 'javascript' }),
+      ],
       batch,
       [1, 0.5],
     );
@@ -172,6 +269,8 @@ describe('sandboxReward', () => {
 
   it('names an example without the answer field', async () => {
     const reward = sandboxReward('binary', { sandbox, answerField: 'solution' });
-    await expect(Promise.resolve(reward.score({ examples: [{ prompt: 'p' }], completions: ['x'], completionIds: [[]] }))).rejects.toThrow(/example 0 has no field 'solution'/);
+    await expect(
+      Promise.resolve(reward.score({ examples: [{ prompt: 'p' }], completions: ['x'], completionIds: [[]] })),
+    ).rejects.toThrow(/example 0 has no field 'solution'/);
   });
 });

@@ -107,7 +107,9 @@ export class ModelRollouts implements RolloutSource {
       if (wasTraining) this.model.train();
     }
     return request.prompts.map((_, p) =>
-      out.slice(p * request.numGenerations, (p + 1) * request.numGenerations).map((ids) => ({ ids, text: this.codec.decode(ids) })),
+      out
+        .slice(p * request.numGenerations, (p + 1) * request.numGenerations)
+        .map((ids) => ({ ids, text: this.codec.decode(ids) })),
     );
   }
 }
@@ -158,19 +160,37 @@ export class OpenAIRollouts implements RolloutSource {
     if (s.topK > 0) extra.top_k = s.topK;
     if (s.minP > 0) extra.min_p = s.minP;
     if (s.repetitionPenalty !== 1) extra.repetition_penalty = s.repetitionPenalty;
-    const common = { model: this.options.model, n: request.numGenerations, temperature: s.temperature, top_p: s.topP, seed: request.seed + index, ...extra };
+    const common = {
+      model: this.options.model,
+      n: request.numGenerations,
+      temperature: s.temperature,
+      top_p: s.topP,
+      seed: request.seed + index,
+      ...extra,
+    };
     const max = request.maxCompletionLength;
     let choices: { text: string; reason: string | null | undefined; index: number }[];
     if ((this.options.endpoint ?? 'completions') === 'chat') {
-      if (!prompt.messages) throw new Error(`OpenAIRollouts: prompt ${index} is plain text; the chat endpoint needs chat messages`);
-      const res = await this.client.chat.completions.create({ ...common, messages: prompt.messages, max_tokens: max } as OpenAI.Chat.ChatCompletionCreateParamsNonStreaming);
+      if (!prompt.messages)
+        throw new Error(`OpenAIRollouts: prompt ${index} is plain text; the chat endpoint needs chat messages`);
+      const res = await this.client.chat.completions.create({
+        ...common,
+        messages: prompt.messages,
+        max_tokens: max,
+      } as OpenAI.Chat.ChatCompletionCreateParamsNonStreaming);
       choices = res.choices.map((c) => ({ text: c.message.content ?? '', reason: c.finish_reason, index: c.index }));
     } else {
-      const res = await this.client.completions.create({ ...common, prompt: prompt.text, max_tokens: max } as OpenAI.CompletionCreateParamsNonStreaming);
+      const res = await this.client.completions.create({
+        ...common,
+        prompt: prompt.text,
+        max_tokens: max,
+      } as OpenAI.CompletionCreateParamsNonStreaming);
       choices = res.choices.map((c) => ({ text: c.text, reason: c.finish_reason, index: c.index }));
     }
     if (choices.length !== request.numGenerations) {
-      throw new Error(`OpenAIRollouts: the server returned ${choices.length} choices for prompt ${index}, expected n = ${request.numGenerations}`);
+      throw new Error(
+        `OpenAIRollouts: the server returned ${choices.length} choices for prompt ${index}, expected n = ${request.numGenerations}`,
+      );
     }
     return choices.sort((a, b) => a.index - b.index).map((c) => this.finish(c.text, c.reason, max));
   }
@@ -207,16 +227,28 @@ export interface VllmLoraSyncOptions {
  */
 export function vllmLoraSync(options: VllmLoraSyncOptions): (lora: LoraHandle, step: number) => Promise<void> {
   const root = options.baseURL.replace(/\/+$/, '');
-  const headers = { 'content-type': 'application/json', ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}) };
+  const headers = {
+    'content-type': 'application/json',
+    ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
+  };
   let loaded = false;
   return async (lora, step) => {
     const path = `${options.adapterDir.replace(/\/+$/, '')}/step-${step}`;
     await lora.save(path);
     if (loaded) {
-      const res = await fetch(`${root}/unload_lora_adapter`, { method: 'POST', headers, body: JSON.stringify({ lora_name: options.loraName }) });
-      if (!res.ok) throw new Error(`vllmLoraSync: ${root}/unload_lora_adapter answered ${res.status}: ${await res.text()}`);
+      const res = await fetch(`${root}/unload_lora_adapter`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ lora_name: options.loraName }),
+      });
+      if (!res.ok)
+        throw new Error(`vllmLoraSync: ${root}/unload_lora_adapter answered ${res.status}: ${await res.text()}`);
     }
-    const res = await fetch(`${root}/load_lora_adapter`, { method: 'POST', headers, body: JSON.stringify({ lora_name: options.loraName, lora_path: path }) });
+    const res = await fetch(`${root}/load_lora_adapter`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ lora_name: options.loraName, lora_path: path }),
+    });
     if (!res.ok) throw new Error(`vllmLoraSync: ${root}/load_lora_adapter answered ${res.status}: ${await res.text()}`);
     loaded = true;
   };

@@ -18,12 +18,28 @@ beforeAll(async () => {
 describe('completionMask', () => {
   it('counts tokens up to and including the first EOS', () => {
     const m = completionMask([[4, 5, 9, 6, 9], [1, 2], [9]], [9]);
-    expect(m.mask).toEqual([[1, 1, 1, 0, 0], [1, 1, 0, 0, 0], [1, 0, 0, 0, 0]]);
+    expect(m.mask).toEqual([
+      [1, 1, 1, 0, 0],
+      [1, 1, 0, 0, 0],
+      [1, 0, 0, 0, 0],
+    ]);
     expect(m.lengths).toEqual([3, 2, 1]);
     expect(m.terminated).toEqual([true, false, true]);
   });
   it('masks truncated completions out entirely when asked', () => {
-    expect(completionMask([[1, 2], [3, 9]], [9], { maskTruncated: true }).mask).toEqual([[0, 0], [1, 1]]);
+    expect(
+      completionMask(
+        [
+          [1, 2],
+          [3, 9],
+        ],
+        [9],
+        { maskTruncated: true },
+      ).mask,
+    ).toEqual([
+      [0, 0],
+      [1, 1],
+    ]);
   });
 });
 
@@ -37,7 +53,11 @@ describe('promptIndices', () => {
 });
 
 describe('scoreRewards', () => {
-  const batch = { examples: [{ prompt: 'a' }, { prompt: 'b' }, { prompt: 'c' }], completions: ['x', 'yy', 'zzz'], completionIds: [[1], [2, 2], [3, 3, 3]] };
+  const batch = {
+    examples: [{ prompt: 'a' }, { prompt: 'b' }, { prompt: 'c' }],
+    completions: ['x', 'yy', 'zzz'],
+    completionIds: [[1], [2, 2], [3, 3, 3]],
+  };
   it('weights and sums the functions, skipping nulls as TRL nansum does, and runs them at once', async () => {
     const started: string[] = [];
     const slow = (name: string, values: (number | null)[]): RewardFunction => ({
@@ -54,17 +74,29 @@ describe('scoreRewards', () => {
     expect(started).toEqual(['length', 'other']);
   });
   it('names a function that returns the wrong count or a bad value', async () => {
-    await expect(scoreRewards([{ name: 'short', score: () => [1] }], batch, null)).rejects.toThrow(/reward function 'short' returned 1 values for 3 completions/);
-    await expect(scoreRewards([{ name: 'nan', score: () => [1, Number.NaN, 1] }], batch, null)).rejects.toThrow(/'nan' returned NaN for completion 1/);
-    await expect(scoreRewards([{ name: 'a', score: () => [1, 1, 1] }], batch, [1, 2])).rejects.toThrow(/2 reward weights for 1 reward functions/);
+    await expect(scoreRewards([{ name: 'short', score: () => [1] }], batch, null)).rejects.toThrow(
+      /reward function 'short' returned 1 values for 3 completions/,
+    );
+    await expect(scoreRewards([{ name: 'nan', score: () => [1, Number.NaN, 1] }], batch, null)).rejects.toThrow(
+      /'nan' returned NaN for completion 1/,
+    );
+    await expect(scoreRewards([{ name: 'a', score: () => [1, 1, 1] }], batch, [1, 2])).rejects.toThrow(
+      /2 reward weights for 1 reward functions/,
+    );
   });
 });
 
 describe('completionLogps', () => {
   it('equals the log-softmax of an unpadded forward of each row, temperature applied', async () => {
     const { model } = tinySetup();
-    const prompts = [[1, 2, 3, 4], [5, 6]];
-    const completions = [[7, 8], [9, 10, 11, EOS]];
+    const prompts = [
+      [1, 2, 3, 4],
+      [5, 6],
+    ];
+    const completions = [
+      [7, 8],
+      [9, 10, 11, EOS],
+    ];
     const { logps, entropy } = completionLogps(model, { prompts, completions }, { temperature: 0.7, entropy: true });
     expect(logps.shape).toEqual([2, 4]);
     const got = await logps.data();
@@ -81,7 +113,11 @@ describe('completionLogps', () => {
     const ent = await entropy!.data();
     expect(ent.every((e) => e > 0 && e <= Math.log(32) + 1e-4)).toBe(true);
     // Small chunks (several vocabulary and row passes) give the same numbers.
-    const chunked = completionLogps(model, { prompts, completions }, { temperature: 0.7, entropy: true, vocabChunk: 5, rowChunk: 3 });
+    const chunked = completionLogps(
+      model,
+      { prompts, completions },
+      { temperature: 0.7, entropy: true, vocabChunk: 5, rowChunk: 3 },
+    );
     (await chunked.logps.data()).forEach((v, i) => expect(v).toBeCloseTo(got[i]!, 5));
     (await chunked.entropy!.data()).forEach((v, i) => expect(v).toBeCloseTo(ent[i]!, 5));
   });
@@ -90,7 +126,8 @@ describe('completionLogps', () => {
 /** Reward: the share of completion characters from the first half of the alphabet (learnable by a tiny model). */
 const shareOfA: RewardFunction = {
   name: 'share_of_a',
-  score: ({ completions }) => completions.map((c) => (c.length ? [...c].filter((ch) => ch < 'n').length / c.length : 0)),
+  score: ({ completions }) =>
+    completions.map((c) => (c.length ? [...c].filter((ch) => ch < 'n').length / c.length : 0)),
 };
 const train = Array.from({ length: 6 }, (_, i) => ({ prompt: ALPHABET.slice(i, i + 3) }));
 
@@ -114,39 +151,97 @@ describe('GrpoTrainer', () => {
       codec: charCodec,
       train,
       rewardFunctions: [shareOfA],
-      config: { ...baseConfig, outputDir, maxSteps: 16, numIterations: 2, beta: 0.04, lossType: 'dr_grpo', learningRate: 1e-1, saveSteps: 8 },
+      config: {
+        ...baseConfig,
+        outputDir,
+        maxSteps: 16,
+        numIterations: 2,
+        beta: 0.04,
+        lossType: 'dr_grpo',
+        learningRate: 1e-1,
+        saveSteps: 8,
+      },
     });
     expect(result.steps.length).toBe(16);
     const records = readMetrics(join(outputDir, 'metrics.jsonl'));
     expect(records.length).toBe(16);
-    for (const key of ['loss', 'reward', 'reward_std', 'rewards/share_of_a/mean', 'rewards/share_of_a/std', 'advantages/std', 'completions/mean_length',
-      'completions/clipped_ratio', 'kl', 'entropy', 'clip_ratio/low_mean', 'clip_ratio/high_mean', 'clip_ratio/region_mean', 'timing/rollout_s', 'timing/reward_s', 'timing/update_s', 'grad_norm']) {
+    for (const key of [
+      'loss',
+      'reward',
+      'reward_std',
+      'rewards/share_of_a/mean',
+      'rewards/share_of_a/std',
+      'advantages/std',
+      'completions/mean_length',
+      'completions/clipped_ratio',
+      'kl',
+      'entropy',
+      'clip_ratio/low_mean',
+      'clip_ratio/high_mean',
+      'clip_ratio/region_mean',
+      'timing/rollout_s',
+      'timing/reward_s',
+      'timing/update_s',
+      'grad_norm',
+    ]) {
       expect(records[0]![key], key).toBeTypeOf('number');
     }
     // A fresh adapter (B = 0) is the reference model: no KL and ratio 1 on the first pass.
     expect(result.steps[0]!.kl).toBeLessThan(1e-6);
     expect(result.steps[0]!['clip_ratio/region_mean']).toBe(0);
     // The second pass over a batch sees a moved policy: ratios away from 1.
-    expect(result.steps.filter((s) => s.iteration === 1).some((s) => s['clip_ratio/region_mean']! > 0 || s.kl! > 0)).toBe(true);
+    expect(
+      result.steps.filter((s) => s.iteration === 1).some((s) => s['clip_ratio/region_mean']! > 0 || s.kl! > 0),
+    ).toBe(true);
     expect(await model.namedParameters().get('model.layers.0.self_attn.q_proj.weight')!.data()).toEqual(base);
     const early = result.steps.slice(0, 4).reduce((a, s) => a + s.reward!, 0) / 4;
     const late = result.steps.slice(-4).reduce((a, s) => a + s.reward!, 0) / 4;
     if (process.env.GRPO_TEST_VERBOSE) console.log({ early, late });
     expect(late).toBeGreaterThan(early + 0.1);
-    expect(readdirSync(outputDir).filter((n) => n.startsWith('checkpoint-')).sort()).toEqual(['checkpoint-16', 'checkpoint-8']);
+    expect(
+      readdirSync(outputDir)
+        .filter((n) => n.startsWith('checkpoint-'))
+        .sort(),
+    ).toEqual(['checkpoint-16', 'checkpoint-8']);
   });
 
   it('resumes from a checkpoint onto the same run', async () => {
-    const config = { ...baseConfig, maxSteps: 4, numIterations: 1, lossType: 'grpo' as const, beta: 0.04, saveSteps: 2 };
+    const config = {
+      ...baseConfig,
+      maxSteps: 4,
+      numIterations: 1,
+      lossType: 'grpo' as const,
+      beta: 0.04,
+      saveSteps: 2,
+    };
     const a = tinySetup();
     const dirA = mkdtempSync(join(tmpdir(), 'grpo-full-'));
-    const full = await trainGrpo({ ...a, codec: charCodec, train, rewardFunctions: [shareOfA], config: { ...config, outputDir: dirA } });
+    const full = await trainGrpo({
+      ...a,
+      codec: charCodec,
+      train,
+      rewardFunctions: [shareOfA],
+      config: { ...config, outputDir: dirA },
+    });
 
     const b = tinySetup();
     const dirB = mkdtempSync(join(tmpdir(), 'grpo-staged-'));
-    await trainGrpo({ ...b, codec: charCodec, train, rewardFunctions: [shareOfA], config: { ...config, outputDir: dirB }, stopAfterStep: 2 });
+    await trainGrpo({
+      ...b,
+      codec: charCodec,
+      train,
+      rewardFunctions: [shareOfA],
+      config: { ...config, outputDir: dirB },
+      stopAfterStep: 2,
+    });
     const c = tinySetup();
-    const resumed = await new GrpoTrainer({ ...c, codec: charCodec, train, rewardFunctions: [shareOfA], config: { ...config, outputDir: dirB } }).trainLoop({ resumeFromCheckpoint: true });
+    const resumed = await new GrpoTrainer({
+      ...c,
+      codec: charCodec,
+      train,
+      rewardFunctions: [shareOfA],
+      config: { ...config, outputDir: dirB },
+    }).trainLoop({ resumeFromCheckpoint: true });
     expect(resumed.steps.map((s) => s.step)).toEqual([3, 4]);
     for (let i = 0; i < 2; i++) {
       expect(resumed.steps[i]!.reward).toBeCloseTo(full.steps[i + 2]!.reward!, 6);
@@ -163,8 +258,19 @@ describe('GrpoTrainer', () => {
       const run = async (microBatchSize: number) => {
         const { model, lora } = tinySetup();
         const trainer = new GrpoTrainer({
-          model, lora, codec: charCodec, train, rewardFunctions: [shareOfA],
-          config: { ...baseConfig, microBatchSize, lossType, beta: 0.1, maxGradNorm: 1e9, outputDir: mkdtempSync(join(tmpdir(), 'grpo-acc-')) },
+          model,
+          lora,
+          codec: charCodec,
+          train,
+          rewardFunctions: [shareOfA],
+          config: {
+            ...baseConfig,
+            microBatchSize,
+            lossType,
+            beta: 0.1,
+            maxGradNorm: 1e9,
+            outputDir: mkdtempSync(join(tmpdir(), 'grpo-acc-')),
+          },
         });
         return (await trainer.step())[0]!;
       };
@@ -180,7 +286,11 @@ describe('GrpoTrainer', () => {
   it('leaves no storage behind from one step to the next', async () => {
     const { model, lora } = tinySetup();
     const trainer = new GrpoTrainer({
-      model, lora, codec: charCodec, train, rewardFunctions: [shareOfA],
+      model,
+      lora,
+      codec: charCodec,
+      train,
+      rewardFunctions: [shareOfA],
       config: { ...baseConfig, outputDir: mkdtempSync(join(tmpdir(), 'grpo-mem-')), beta: 0.1, numIterations: 2 },
     });
     await trainer.step();
@@ -192,8 +302,18 @@ describe('GrpoTrainer', () => {
 
   it('names bad configuration', () => {
     const { model, lora } = tinySetup();
-    const make = (config: Record<string, unknown>) => new GrpoTrainer({ model, lora, codec: charCodec, train, rewardFunctions: [shareOfA], config: { outputDir: '/tmp/x', ...config } });
-    expect(() => make({ globalBatchSize: 10, numGenerations: 4 })).toThrow(/globalBatchSize must be a multiple of numGenerations \(4\)/);
+    const make = (config: Record<string, unknown>) =>
+      new GrpoTrainer({
+        model,
+        lora,
+        codec: charCodec,
+        train,
+        rewardFunctions: [shareOfA],
+        config: { outputDir: '/tmp/x', ...config },
+      });
+    expect(() => make({ globalBatchSize: 10, numGenerations: 4 })).toThrow(
+      /globalBatchSize must be a multiple of numGenerations \(4\)/,
+    );
     expect(() => make({ lossType: 'ppo' })).toThrow(/lossType must be one of grpo, bnpo, dr_grpo, dapo/);
     expect(() => make({ numGeneration: 4 })).toThrow(/unknown field 'numGeneration'/);
     expect(() => make({ rewardWeights: [1, 2] })).toThrow(/rewardWeights has 2 entries for 1 reward functions/);

@@ -14,14 +14,32 @@ import { join } from 'node:path';
 import type { Qwen3ForCausalLM } from '@molrl/model';
 import type { LoraHandle } from '@molrl/lora';
 import { MetricsWriter, startProgress, truncateMetricsFile, type MetricRecord } from '@molrl/progress';
-import { AdamW, clipGradNorm, warmupCosine, linearSchedule, mul, noGrad, sum, tensor, tidy, type LrSchedule, type Tensor } from '@molrl/tensor';
+import {
+  AdamW,
+  clipGradNorm,
+  warmupCosine,
+  linearSchedule,
+  mul,
+  noGrad,
+  sum,
+  tensor,
+  tidy,
+  type LrSchedule,
+  type Tensor,
+} from '@molrl/tensor';
 import { groupAdvantages, groupStds } from '../advantages.js';
 import { grpoLossTensors } from '../loss.js';
 import { grpoConfig, type GRPOConfig } from './config.js';
 import { completionMask } from './completion-mask.js';
 import { completionLogps } from './logps.js';
 import { promptIndices } from './prompt-order.js';
-import { latestCheckpoint, loadCheckpoint, pruneCheckpoints, saveCheckpoint, type GrpoTrainerState } from './checkpoint.js';
+import {
+  latestCheckpoint,
+  loadCheckpoint,
+  pruneCheckpoints,
+  saveCheckpoint,
+  type GrpoTrainerState,
+} from './checkpoint.js';
 import { ModelRollouts, type RolloutPrompt, type RolloutSource, type TextCodec } from './rollout.js';
 import { nanMeanStd, scoreRewards, type GrpoExample, type RewardFunction } from './rewards.js';
 
@@ -89,17 +107,22 @@ export class GrpoTrainer {
     const c = this.config;
     if (!options.train.length) throw new Error('GrpoTrainer: the training set is empty');
     options.train.forEach((ex, i) => {
-      if (typeof ex.prompt !== 'string' && !Array.isArray(ex.prompt)) throw new Error(`GrpoTrainer: train[${i}].prompt must be a string or chat messages`);
-      if (Array.isArray(ex.prompt) && !options.codec.applyChatTemplate) throw new Error(`GrpoTrainer: train[${i}].prompt is chat messages but the codec has no applyChatTemplate`);
+      if (typeof ex.prompt !== 'string' && !Array.isArray(ex.prompt))
+        throw new Error(`GrpoTrainer: train[${i}].prompt must be a string or chat messages`);
+      if (Array.isArray(ex.prompt) && !options.codec.applyChatTemplate)
+        throw new Error(`GrpoTrainer: train[${i}].prompt is chat messages but the codec has no applyChatTemplate`);
     });
     if (!options.rewardFunctions.length) throw new Error('GrpoTrainer: give at least one reward function');
     const names = new Set<string>();
     for (const f of options.rewardFunctions) {
-      if (names.has(f.name)) throw new Error(`GrpoTrainer: two reward functions are named '${f.name}' (names key the metrics)`);
+      if (names.has(f.name))
+        throw new Error(`GrpoTrainer: two reward functions are named '${f.name}' (names key the metrics)`);
       names.add(f.name);
     }
     if (c.rewardWeights && c.rewardWeights.length !== options.rewardFunctions.length) {
-      throw new Error(`GrpoTrainer: rewardWeights has ${c.rewardWeights.length} entries for ${options.rewardFunctions.length} reward functions`);
+      throw new Error(
+        `GrpoTrainer: rewardWeights has ${c.rewardWeights.length} entries for ${options.rewardFunctions.length} reward functions`,
+      );
     }
     this.model = options.model;
     this.lora = options.lora;
@@ -107,24 +130,34 @@ export class GrpoTrainer {
     this.train = options.train;
     this.rewardFunctions = options.rewardFunctions;
     this.eosTokenIds = options.eosTokenIds ?? eosIds(options.model);
-    if (!this.eosTokenIds.length) throw new Error('GrpoTrainer: no EOS token id (the model config has none; pass eosTokenIds)');
-    this.rollouts = options.rollouts ?? new ModelRollouts(options.model, options.codec, { eosTokenIds: this.eosTokenIds });
+    if (!this.eosTokenIds.length)
+      throw new Error('GrpoTrainer: no EOS token id (the model config has none; pass eosTokenIds)');
+    this.rollouts =
+      options.rollouts ?? new ModelRollouts(options.model, options.codec, { eosTokenIds: this.eosTokenIds });
     const schedule: LrSchedule =
       c.lrSchedulerType === 'linear'
         ? linearSchedule(c.learningRate, c.warmupSteps, c.maxSteps)
         : c.lrSchedulerType === 'cosine'
           ? warmupCosine(c.learningRate, c.warmupSteps, c.maxSteps)
           : (step) => (step < c.warmupSteps ? (c.learningRate * step) / c.warmupSteps : c.learningRate);
-    this.optimizer = new AdamW(this.lora.namedParameters(), { lr: schedule, betas: c.adamBetas, eps: c.adamEpsilon, weightDecay: c.weightDecay });
+    this.optimizer = new AdamW(this.lora.namedParameters(), {
+      lr: schedule,
+      betas: c.adamBetas,
+      eps: c.adamEpsilon,
+      weightDecay: c.weightDecay,
+    });
     this.metrics = new MetricsWriter(join(c.outputDir, 'metrics.jsonl'));
   }
 
   private prompt(example: GrpoExample): RolloutPrompt {
     const messages = Array.isArray(example.prompt) ? example.prompt : undefined;
-    const text = messages ? this.codec.applyChatTemplate!(messages, { addGenerationPrompt: true }) : (example.prompt as string);
+    const text = messages
+      ? this.codec.applyChatTemplate!(messages, { addGenerationPrompt: true })
+      : (example.prompt as string);
     // TRL keeps the last maxPromptLength tokens of a prompt.
     const ids = this.codec.encode(text).slice(-this.config.maxPromptLength);
-    if (!ids.length) throw new Error(`GrpoTrainer: a prompt encodes to no tokens: ${JSON.stringify(text.slice(0, 80))}`);
+    if (!ids.length)
+      throw new Error(`GrpoTrainer: a prompt encodes to no tokens: ${JSON.stringify(text.slice(0, 80))}`);
     return messages ? { ids, text, messages } : { ids, text };
   }
 
@@ -141,18 +174,30 @@ export class GrpoTrainer {
       prompts,
       numGenerations: g,
       maxCompletionLength: c.maxCompletionLength,
-      sampling: { temperature: c.temperature, topP: c.topP, topK: c.topK, minP: c.minP, repetitionPenalty: c.repetitionPenalty },
+      sampling: {
+        temperature: c.temperature,
+        topP: c.topP,
+        topK: c.topK,
+        minP: c.minP,
+        repetitionPenalty: c.repetitionPenalty,
+      },
       seed: c.seed * 1_000_003 + this.rolloutBatches * 7919,
     });
     const t1 = performance.now();
     if (grouped.length !== promptCount || grouped.some((group) => group.length !== g)) {
-      throw new Error(`GrpoTrainer: rollout source '${this.rollouts.name}' did not return ${g} completions for each of ${promptCount} prompts`);
+      throw new Error(
+        `GrpoTrainer: rollout source '${this.rollouts.name}' did not return ${g} completions for each of ${promptCount} prompts`,
+      );
     }
     const completions = grouped.flat();
     const rowExamples = examples.flatMap((ex) => new Array<GrpoExample>(g).fill(ex));
     const scores = await scoreRewards(
       this.rewardFunctions,
-      { examples: rowExamples, completions: completions.map((x) => x.text), completionIds: completions.map((x) => x.ids) },
+      {
+        examples: rowExamples,
+        completions: completions.map((x) => x.text),
+        completionIds: completions.map((x) => x.ids),
+      },
       c.rewardWeights,
     );
     const t2 = performance.now();
@@ -160,7 +205,9 @@ export class GrpoTrainer {
     this.promptsSeen += promptCount;
 
     const completionIds = completions.map((x) => x.ids);
-    const { mask, lengths, terminated } = completionMask(completionIds, this.eosTokenIds, { maskTruncated: c.maskTruncatedCompletions });
+    const { mask, lengths, terminated } = completionMask(completionIds, this.eosTokenIds, {
+      maskTruncated: c.maskTruncatedCompletions,
+    });
     const advantages = groupAdvantages(scores.total, g, { scale: c.scaleRewards });
     const metrics: Record<string, number> = {};
     this.rewardFunctions.forEach((f, j) => {
@@ -188,7 +235,13 @@ export class GrpoTrainer {
     metrics['timing/rollout_s'] = (t1 - t0) / 1000;
     metrics['timing/reward_s'] = (t2 - t1) / 1000;
     metrics.rollout_tokens_per_s = generated / Math.max(1e-9, (t1 - t0) / 1000);
-    return { metrics, prompts: completions.map((_, i) => prompts[Math.floor(i / g)]!.ids), completions: completionIds, mask, advantages };
+    return {
+      metrics,
+      prompts: completions.map((_, i) => prompts[Math.floor(i / g)]!.ids),
+      completions: completionIds,
+      mask,
+      advantages,
+    };
   }
 
   /** Per-micro-batch log-probs under noGrad (old policy, or the reference with the adapter off). */
@@ -200,7 +253,13 @@ export class GrpoTrainer {
     try {
       const out: Tensor[] = [];
       for (const [a, b] of ranges) {
-        const { logps } = noGrad(() => completionLogps(this.model, { prompts: batch.prompts.slice(a, b), completions: batch.completions.slice(a, b) }, { temperature: this.config.temperature }));
+        const { logps } = noGrad(() =>
+          completionLogps(
+            this.model,
+            { prompts: batch.prompts.slice(a, b), completions: batch.completions.slice(a, b) },
+            { temperature: this.config.temperature },
+          ),
+        );
         out.push(logps);
       }
       return out;
@@ -230,8 +289,14 @@ export class GrpoTrainer {
         for (let m = 0; m < ranges.length; m++) {
           const [a, b] = ranges[m]!;
           const width = Math.max(1, ...batch.completions.slice(a, b).map((r) => r.length));
-          const mask = batch.mask.slice(a, b).map((row) => [...row.slice(0, width), ...new Array<number>(Math.max(0, width - row.length)).fill(0)]);
-          const { logps, entropy } = completionLogps(this.model, { prompts: batch.prompts.slice(a, b), completions: batch.completions.slice(a, b) }, { temperature: c.temperature, entropy: true });
+          const mask = batch.mask
+            .slice(a, b)
+            .map((row) => [...row.slice(0, width), ...new Array<number>(Math.max(0, width - row.length)).fill(0)]);
+          const { logps, entropy } = completionLogps(
+            this.model,
+            { prompts: batch.prompts.slice(a, b), completions: batch.completions.slice(a, b) },
+            { temperature: c.temperature, entropy: true },
+          );
           const { loss, metricTensors } = grpoLossTensors({
             logps,
             oldLogps: oldLogps?.[m],
@@ -260,7 +325,19 @@ export class GrpoTrainer {
           sums.region += await metricTensors.region.item();
           sums.entropy += await entropySum.item();
           sums.tokens += tokens;
-          for (const t of [scaled, loss, logps, entropy, maskT, entropySum, metricTensors.kl, metricTensors.low, metricTensors.high, metricTensors.region, metricTensors.tokens]) {
+          for (const t of [
+            scaled,
+            loss,
+            logps,
+            entropy,
+            maskT,
+            entropySum,
+            metricTensors.kl,
+            metricTensors.low,
+            metricTensors.high,
+            metricTensors.region,
+            metricTensors.tokens,
+          ]) {
             if (t && !t.isDisposed) t.dispose();
           }
         }
@@ -319,7 +396,8 @@ export class GrpoTrainer {
   async trainLoop(options: GrpoTrainOptions = {}): Promise<GrpoTrainResult> {
     const c = this.config;
     if (options.resumeFromCheckpoint) {
-      const dir = options.resumeFromCheckpoint === true ? await latestCheckpoint(c.outputDir) : options.resumeFromCheckpoint;
+      const dir =
+        options.resumeFromCheckpoint === true ? await latestCheckpoint(c.outputDir) : options.resumeFromCheckpoint;
       if (dir) {
         const state = await loadCheckpoint(dir, this.lora, this.optimizer);
         this.rolloutBatches = state.rolloutBatches;

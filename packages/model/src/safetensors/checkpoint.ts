@@ -31,7 +31,9 @@ export function parseSafetensorsIndex(text: string, where: string): SafetensorsI
   }
   for (const [name, shard] of Object.entries(map as Record<string, unknown>)) {
     if (typeof shard !== 'string' || !shard.endsWith('.safetensors') || shard.includes('..') || shard.startsWith('/')) {
-      throw new Error(`${where}: weight_map["${name}"] must be a relative .safetensors file name, got ${JSON.stringify(shard)}`);
+      throw new Error(
+        `${where}: weight_map["${name}"] must be a relative .safetensors file name, got ${JSON.stringify(shard)}`,
+      );
     }
   }
   return json as SafetensorsIndex;
@@ -71,7 +73,10 @@ export class SafetensorsCheckpoint {
         }
         for (const [name, shard] of Object.entries(index.weight_map)) {
           const f = files.get(shard)!;
-          if (!f.has(name)) throw new Error(`${indexPath}: tensor '${name}' is mapped to '${shard}' but that shard does not contain it`);
+          if (!f.has(name))
+            throw new Error(
+              `${indexPath}: tensor '${name}' is mapped to '${shard}' but that shard does not contain it`,
+            );
           weightMap.set(name, shard);
           entries.set(name, f.entry(name));
         }

@@ -130,13 +130,13 @@ export function f32ToF16(src: Float32Array, dst: Uint16Array = new Uint16Array(s
       const half = 1 << (shift - 1);
       const rem = mant & ((1 << shift) - 1);
       let m = mant >>> shift;
-      if (rem > half || (rem === half && (m & 1))) m++;
+      if (rem > half || (rem === half && m & 1)) m++;
       dst[i] = sign | m;
       continue;
     }
     let h = (e << 10) | (mant >>> 13);
     const rem = mant & 0x1fff;
-    if (rem > 0x1000 || (rem === 0x1000 && (h & 1))) h++;
+    if (rem > 0x1000 || (rem === 0x1000 && h & 1)) h++;
     dst[i] = sign | h;
   }
   return dst;
@@ -150,7 +150,8 @@ function aligned(bytes: Uint8Array): ArrayBuffer {
 }
 
 function alignedView<T>(bytes: Uint8Array, size: number, make: (buf: ArrayBuffer, off: number, len: number) => T): T {
-  if (bytes.byteOffset % size === 0) return make(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength / size);
+  if (bytes.byteOffset % size === 0)
+    return make(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength / size);
   return make(aligned(bytes), 0, bytes.byteLength / size);
 }
 

@@ -70,7 +70,9 @@ export function parseSafetensorsHeader(headerBytes: Uint8Array, fileSize: number
     if (raw === null || typeof raw !== 'object') throw new Error(`${at}: entry must be an object`);
     const { dtype, shape, data_offsets } = raw as Record<string, unknown>;
     if (!isSafetensorsDType(dtype)) {
-      throw new Error(`${at}: unknown dtype ${JSON.stringify(dtype)} (expected one of ${SAFETENSORS_DTYPES.join(', ')})`);
+      throw new Error(
+        `${at}: unknown dtype ${JSON.stringify(dtype)} (expected one of ${SAFETENSORS_DTYPES.join(', ')})`,
+      );
     }
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
       throw new Error(`${at}: shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
@@ -81,7 +83,9 @@ export function parseSafetensorsHeader(headerBytes: Uint8Array, fileSize: number
       !data_offsets.every((d) => Number.isSafeInteger(d) && d >= 0) ||
       data_offsets[1] < data_offsets[0]
     ) {
-      throw new Error(`${at}: data_offsets must be [begin, end] with 0 <= begin <= end, got ${JSON.stringify(data_offsets)}`);
+      throw new Error(
+        `${at}: data_offsets must be [begin, end] with 0 <= begin <= end, got ${JSON.stringify(data_offsets)}`,
+      );
     }
     const numel = (shape as number[]).reduce((a, b) => a * b, 1);
     const expected = numel * dtypeByteSize(dtype);
@@ -92,7 +96,9 @@ export function parseSafetensorsHeader(headerBytes: Uint8Array, fileSize: number
       );
     }
     if (end > dataSize) {
-      throw new Error(`${at}: data ends at byte ${end} of the data section but the file has only ${dataSize} data bytes (truncated?)`);
+      throw new Error(
+        `${at}: data ends at byte ${end} of the data section but the file has only ${dataSize} data bytes (truncated?)`,
+      );
     }
     tensors.set(name, { name, dtype, shape: [...(shape as number[])], dataOffsets: [begin, end] });
   }
@@ -124,12 +130,15 @@ export class SafetensorsFile {
     const handle = await open(path, 'r');
     try {
       const { size } = await handle.stat();
-      if (size < 8) throw new Error(`${path}: ${size} bytes is too short for a safetensors file (needs an 8-byte header length)`);
+      if (size < 8)
+        throw new Error(`${path}: ${size} bytes is too short for a safetensors file (needs an 8-byte header length)`);
       const lenBuf = Buffer.alloc(8);
       await handle.read(lenBuf, 0, 8, 0);
       const headerLen = lenBuf.readBigUInt64LE(0);
       if (headerLen > BigInt(Math.min(MAX_HEADER_BYTES, size - 8))) {
-        throw new Error(`${path}: header length ${headerLen} exceeds the file (${size} bytes) or the 100 MB limit: not a safetensors file?`);
+        throw new Error(
+          `${path}: header length ${headerLen} exceeds the file (${size} bytes) or the 100 MB limit: not a safetensors file?`,
+        );
       }
       const headerBytes = Buffer.alloc(Number(headerLen));
       await handle.read(headerBytes, 0, headerBytes.length, 8);
@@ -199,7 +208,11 @@ export class SafetensorsFile {
     const total = (end - begin) / elementBytes;
     if (dst.length !== total) throw new Error(`${where}: destination has ${dst.length} elements, the tensor ${total}`);
     if (e.dtype === 'F32') {
-      await this.readRange(this.header.dataStart + begin, new Uint8Array(dst.buffer, dst.byteOffset, dst.byteLength), name);
+      await this.readRange(
+        this.header.dataStart + begin,
+        new Uint8Array(dst.buffer, dst.byteOffset, dst.byteLength),
+        name,
+      );
       return;
     }
     if (e.dtype !== 'BF16' && e.dtype !== 'F16') {
@@ -217,7 +230,11 @@ export class SafetensorsFile {
       const convert = e.dtype === 'BF16' ? bf16ToF32 : f16ToF32;
       for (let first = 0; first < total; first += perChunk) {
         const n = Math.min(perChunk, total - first);
-        await this.readRange(this.header.dataStart + begin + first * elementBytes, buf.subarray(0, n * elementBytes), name);
+        await this.readRange(
+          this.header.dataStart + begin + first * elementBytes,
+          buf.subarray(0, n * elementBytes),
+          name,
+        );
         convert(words.subarray(0, n), dst.subarray(first, first + n));
       }
     } finally {

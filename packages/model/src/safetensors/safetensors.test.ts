@@ -91,7 +91,8 @@ describe('safetensors file', () => {
       { name: 'h', dtype: 'F16', shape: [1001], data: encodeFloat32(values, 'F16') },
     ]);
     const f = await SafetensorsFile.open(path);
-    for (const n of ['b', 'h']) expect(Array.from(await f.readFloat32(n, 30))).toEqual(Array.from(await f.readFloat32(n)));
+    for (const n of ['b', 'h'])
+      expect(Array.from(await f.readFloat32(n, 30))).toEqual(Array.from(await f.readFloat32(n)));
     expect(Array.from(await f.readFloat32('b', 30))).toEqual(Array.from(bf16ToF32(f32ToBf16(values))));
     await f.close();
   });
@@ -100,8 +101,16 @@ describe('safetensors file', () => {
     const dir = tmp();
     const cases: [unknown, number, RegExp][] = [
       [{ x: { dtype: 'F99', shape: [1], data_offsets: [0, 4] } }, 4, /tensor 'x': unknown dtype "F99"/],
-      [{ x: { dtype: 'F32', shape: [2], data_offsets: [0, 4] } }, 8, /tensor 'x': data_offsets \[0, 4\] span 4 bytes but F32 \[2\] needs 8/],
-      [{ x: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, 8, /tensor 'x': data ends at byte 16.*only 8 data bytes/],
+      [
+        { x: { dtype: 'F32', shape: [2], data_offsets: [0, 4] } },
+        8,
+        /tensor 'x': data_offsets \[0, 4\] span 4 bytes but F32 \[2\] needs 8/,
+      ],
+      [
+        { x: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } },
+        8,
+        /tensor 'x': data ends at byte 16.*only 8 data bytes/,
+      ],
       [{ x: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, 4, /tensor 'x': shape must be/],
       [{ x: { dtype: 'F32', shape: [1] } }, 4, /tensor 'x': data_offsets must be/],
     ];
@@ -117,7 +126,9 @@ describe('safetensors file', () => {
 
   it('refuses data of the wrong size when writing', async () => {
     await expect(
-      writeSafetensors(join(tmp(), 'x.safetensors'), [{ name: 'w', dtype: 'F32', shape: [3], data: new Float32Array(2) }]),
+      writeSafetensors(join(tmp(), 'x.safetensors'), [
+        { name: 'w', dtype: 'F32', shape: [3], data: new Float32Array(2) },
+      ]),
     ).rejects.toThrow(/tensor 'w' \(F32 \[3\]\) needs 12 bytes, got 8/);
   });
 });
@@ -150,10 +161,17 @@ describe('sharded checkpoints', () => {
   it('names a tensor the index maps to a shard that lacks it', async () => {
     const dir = tmp();
     await writeSafetensorsCheckpoint(dir, [{ name: 'a', dtype: 'F32', shape: [1], data: new Float32Array(1) }], {});
-    writeFileSync(join(dir, INDEX_FILE), JSON.stringify({ weight_map: { a: 'model.safetensors', b: 'model.safetensors' } }));
-    await expect(SafetensorsCheckpoint.open(dir)).rejects.toThrow(/tensor 'b' is mapped to 'model.safetensors' but that shard does not contain it/);
+    writeFileSync(
+      join(dir, INDEX_FILE),
+      JSON.stringify({ weight_map: { a: 'model.safetensors', b: 'model.safetensors' } }),
+    );
+    await expect(SafetensorsCheckpoint.open(dir)).rejects.toThrow(
+      /tensor 'b' is mapped to 'model.safetensors' but that shard does not contain it/,
+    );
     writeFileSync(join(dir, INDEX_FILE), JSON.stringify({ weight_map: { a: 'model-2.safetensors' } }));
     await expect(SafetensorsCheckpoint.open(dir)).rejects.toThrow(/shard 'model-2.safetensors' is listed but/);
-    await expect(SafetensorsCheckpoint.open(tmp())).rejects.toThrow(/no model.safetensors or model.safetensors.index.json/);
+    await expect(SafetensorsCheckpoint.open(tmp())).rejects.toThrow(
+      /no model.safetensors or model.safetensors.index.json/,
+    );
   });
 });

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { SeededRandom } from './prng.js';
-import { applyPenalties, argmax, kthLargest, sampleToken, samplingDistribution, validateSamplingOptions } from './samplers.js';
+import {
+  applyPenalties,
+  argmax,
+  kthLargest,
+  sampleToken,
+  samplingDistribution,
+  validateSamplingOptions,
+} from './samplers.js';
 
 const ctx0 = { promptTokens: [], generatedTokens: [] };
 
@@ -21,12 +28,20 @@ describe('SeededRandom', () => {
 
 describe('penalties', () => {
   it('repetition penalty divides positive and multiplies negative logits of seen tokens (transformers)', () => {
-    const out = applyPenalties(new Float32Array([2, -2, 1, 4]), { repetitionPenalty: 2 }, { promptTokens: [0], generatedTokens: [1, 1] });
+    const out = applyPenalties(
+      new Float32Array([2, -2, 1, 4]),
+      { repetitionPenalty: 2 },
+      { promptTokens: [0], generatedTokens: [1, 1] },
+    );
     expect(Array.from(out)).toEqual([1, -4, 1, 4]);
   });
 
   it('presence penalty subtracts once per generated token, ignoring the prompt', () => {
-    const out = applyPenalties(new Float32Array([2, 2, 2]), { presencePenalty: 1.5 }, { promptTokens: [0], generatedTokens: [2, 2] });
+    const out = applyPenalties(
+      new Float32Array([2, 2, 2]),
+      { presencePenalty: 1.5 },
+      { promptTokens: [0], generatedTokens: [2, 2] },
+    );
     expect(Array.from(out)).toEqual([2, 2, 0.5]);
   });
 });
@@ -58,7 +73,12 @@ describe('filters', () => {
     expect(Array.from(p2).map((x) => x > 0)).toEqual([true, true, false, false]);
     const p3 = samplingDistribution(logits, { topP: 0.76 });
     expect(Array.from(p3).map((x) => x > 0)).toEqual([true, true, true, false]);
-    expect(Array.from(samplingDistribution(logits, { topP: 0.01 })).map((x) => x > 0)).toEqual([true, false, false, false]);
+    expect(Array.from(samplingDistribution(logits, { topP: 0.01 })).map((x) => x > 0)).toEqual([
+      true,
+      false,
+      false,
+      false,
+    ]);
   });
 
   it('min-p drops tokens below minP times the top probability', () => {

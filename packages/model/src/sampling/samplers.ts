@@ -189,7 +189,12 @@ export function drawFrom(probs: Float64Array, rng: SeededRandom): number {
  * Pick the next token for one row: greedy when temperature is 0, otherwise a
  * seeded draw from the filtered distribution.
  */
-export function sampleToken(logits: Float32Array, options: SamplingOptions, ctx: SamplingContext, rng: SeededRandom): number {
+export function sampleToken(
+  logits: Float32Array,
+  options: SamplingOptions,
+  ctx: SamplingContext,
+  rng: SeededRandom,
+): number {
   const penalised = applyPenalties(logits, options, ctx);
   if ((options.temperature ?? 1) === 0) return argmax(penalised);
   return drawFrom(samplingDistribution(penalised, options), rng);

@@ -67,7 +67,11 @@ export class BaseDistributionCache {
  * example b start at b * width (the padded row width); rows without an entry
  * (not decisions) are zero and unread.
  */
-export function assembleBaseDistribution(entries: readonly BaseEntry[], width: number, hiddenSize: number): BaseDistribution {
+export function assembleBaseDistribution(
+  entries: readonly BaseEntry[],
+  width: number,
+  hiddenSize: number,
+): BaseDistribution {
   const rows = entries.length * width;
   const used = entries.filter((e) => e.positions.length > 0);
   if (!used.length) return { meanHead: zeros([rows, hiddenSize]), entropy: zeros([rows]) };

@@ -31,15 +31,20 @@ export interface MicroBatch {
 
 /** Check one row and name what is wrong with it. */
 export function checkRow(row: TrainingRow, where: string): void {
-  if (!row || !Array.isArray(row.ids) || row.ids.length === 0) throw new Error(`${where}: ids must be a non-empty array`);
+  if (!row || !Array.isArray(row.ids) || row.ids.length === 0)
+    throw new Error(`${where}: ids must be a non-empty array`);
   if (!Array.isArray(row.labels) || row.labels.length !== row.ids.length) {
     throw new Error(`${where}: labels must have one entry per id (${row.ids.length}), got ${row.labels?.length}`);
   }
   if (row.segmentIds && row.segmentIds.length !== row.ids.length) {
-    throw new Error(`${where}: segmentIds must have one entry per id (${row.ids.length}), got ${row.segmentIds.length}`);
+    throw new Error(
+      `${where}: segmentIds must have one entry per id (${row.ids.length}), got ${row.segmentIds.length}`,
+    );
   }
   if (row.emptyThink && row.emptyThink.length !== row.ids.length) {
-    throw new Error(`${where}: emptyThink must have one entry per id (${row.ids.length}), got ${row.emptyThink.length}`);
+    throw new Error(
+      `${where}: emptyThink must have one entry per id (${row.ids.length}), got ${row.emptyThink.length}`,
+    );
   }
   for (let i = 0; i < row.ids.length; i++) {
     const id = row.ids[i]!;

@@ -23,11 +23,22 @@ export interface TrainerState {
   config: MolTrainingConfig;
 }
 
-export function saveCheckpoint(outputDir: string, state: TrainerState, lora: LoraHandle, optimizer: AdamW): Promise<string> {
+export function saveCheckpoint(
+  outputDir: string,
+  state: TrainerState,
+  lora: LoraHandle,
+  optimizer: AdamW,
+): Promise<string> {
   return saveTrainingCheckpoint(outputDir, state, lora, optimizer);
 }
 
 /** Restore adapter and optimizer from a checkpoint folder; returns its trainer state. */
 export function loadCheckpoint(dir: string, lora: LoraHandle, optimizer: AdamW): Promise<TrainerState> {
-  return loadTrainingCheckpoint<TrainerState>(dir, lora, optimizer, ['globalStep', 'epoch', 'stepInEpoch', 'dropoutSeed', 'maxSteps']);
+  return loadTrainingCheckpoint<TrainerState>(dir, lora, optimizer, [
+    'globalStep',
+    'epoch',
+    'stepInEpoch',
+    'dropoutSeed',
+    'maxSteps',
+  ]);
 }

@@ -105,24 +105,31 @@ export function molTrainingConfig(fields: Partial<MolTrainingConfig> & { outputD
   }
   const c: MolTrainingConfig = { ...MOL_TRAINING_DEFAULTS, ...fields } as MolTrainingConfig;
   const bad = (field: string, why: string): never => {
-    throw new Error(`molTrainingConfig: ${field} ${why}, got ${JSON.stringify((c as unknown as Record<string, unknown>)[field])}`);
+    throw new Error(
+      `molTrainingConfig: ${field} ${why}, got ${JSON.stringify((c as unknown as Record<string, unknown>)[field])}`,
+    );
   };
   if (typeof c.outputDir !== 'string' || !c.outputDir) bad('outputDir', 'must be a non-empty path');
   if (!['mol', 'ce', 'ce_nokl'].includes(c.mode)) bad('mode', "must be 'mol', 'ce' or 'ce_nokl'");
-  if (!['separate', 'token', 'sequence'].includes(c.normalization)) bad('normalization', "must be 'separate', 'token' or 'sequence'");
-  if (!['cosine', 'linear', 'constant'].includes(c.lrSchedulerType)) bad('lrSchedulerType', "must be 'cosine', 'linear' or 'constant'");
-  if (!['auto', 'bar', 'lines', 'silent'].includes(c.progress)) bad('progress', "must be 'auto', 'bar', 'lines' or 'silent'");
+  if (!['separate', 'token', 'sequence'].includes(c.normalization))
+    bad('normalization', "must be 'separate', 'token' or 'sequence'");
+  if (!['cosine', 'linear', 'constant'].includes(c.lrSchedulerType))
+    bad('lrSchedulerType', "must be 'cosine', 'linear' or 'constant'");
+  if (!['auto', 'bar', 'lines', 'silent'].includes(c.progress))
+    bad('progress', "must be 'auto', 'bar', 'lines' or 'silent'");
   const positiveInt = ['microBatchSize', 'globalBatchSize', 'vocabChunk', 'rowChunk'] as const;
   for (const f of positiveInt) if (!Number.isInteger(c[f]) || c[f] < 1) bad(f, 'must be a positive integer');
   const nonNegativeInt = ['warmupSteps', 'evalSteps', 'saveSteps', 'saveTotalLimit', 'seed'] as const;
   for (const f of nonNegativeInt) if (!Number.isInteger(c[f]) || c[f] < 0) bad(f, 'must be an integer >= 0');
-  if (!Number.isInteger(c.maxSteps) || (c.maxSteps < 1 && c.maxSteps !== -1)) bad('maxSteps', 'must be -1 or a positive integer');
+  if (!Number.isInteger(c.maxSteps) || (c.maxSteps < 1 && c.maxSteps !== -1))
+    bad('maxSteps', 'must be -1 or a positive integer');
   if (!(c.numEpochs > 0)) bad('numEpochs', 'must be > 0');
   if (!(c.learningRate > 0)) bad('learningRate', 'must be > 0');
   if (typeof c.precomputeBase !== 'boolean') bad('precomputeBase', 'must be true or false');
   const nonNegative = ['weightDecay', 'klWeight', 'maxGradNorm', 'adamEpsilon', 'baseCacheMb'] as const;
   for (const f of nonNegative) if (!(c[f] >= 0)) bad(f, 'must be >= 0');
   if (!(c.warmupRatio >= 0 && c.warmupRatio < 1)) bad('warmupRatio', 'must be in [0, 1)');
-  if (c.globalBatchSize % c.microBatchSize !== 0) bad('globalBatchSize', `must be a multiple of microBatchSize (${c.microBatchSize})`);
+  if (c.globalBatchSize % c.microBatchSize !== 0)
+    bad('globalBatchSize', `must be a multiple of microBatchSize (${c.microBatchSize})`);
   return c;
 }

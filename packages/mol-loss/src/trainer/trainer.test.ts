@@ -62,14 +62,35 @@ function makeRows(count: number, seed: number): TrainingRow[] {
 describe('makeMicroBatch', () => {
   it('shifts labels to the predicted token, stops at segment ends and pads with its own segment', () => {
     const rows: TrainingRow[] = [
-      { ids: [1, 2, 3, 4, 5], labels: ['prompt', 'decision', 'decision', 'prompt', 'feedback'], segmentIds: [0, 0, 0, 1, 1] },
+      {
+        ids: [1, 2, 3, 4, 5],
+        labels: ['prompt', 'decision', 'decision', 'prompt', 'feedback'],
+        segmentIds: [0, 0, 0, 1, 1],
+      },
       { ids: [7, 8], labels: ['prompt', 'feedback'] },
     ];
     const b = makeMicroBatch(rows);
-    expect(b.ids).toEqual([[1, 2, 3, 4, 5], [7, 8, 0, 0, 0]]);
-    expect(b.positionIds).toEqual([[0, 1, 2, 0, 1], [0, 1, 0, 1, 2]]);
+    expect(b.ids).toEqual([
+      [1, 2, 3, 4, 5],
+      [7, 8, 0, 0, 0],
+    ]);
+    expect(b.positionIds).toEqual([
+      [0, 1, 2, 0, 1],
+      [0, 1, 0, 1, 2],
+    ]);
     expect(b.segmentIds[1]).toEqual([0, 0, 1, 1, 1]);
-    expect(b.labels).toEqual(['decision', 'decision', 'prompt', 'feedback', 'prompt', 'feedback', 'prompt', 'prompt', 'prompt', 'prompt']);
+    expect(b.labels).toEqual([
+      'decision',
+      'decision',
+      'prompt',
+      'feedback',
+      'prompt',
+      'feedback',
+      'prompt',
+      'prompt',
+      'prompt',
+      'prompt',
+    ]);
     expect([...b.targets.slice(0, 6)]).toEqual([2, 3, 0, 5, 0, 8]);
     expect([...b.sequenceIds.slice(0, 6)]).toEqual([0, 0, 0, 1, 1, 2]);
   });
@@ -78,22 +99,46 @@ describe('makeMicroBatch', () => {
 describe('molTrainingConfig', () => {
   it('fills the paper defaults and names bad fields', () => {
     const c = molTrainingConfig({ outputDir: '/tmp/x' });
-    expect(c).toMatchObject({ learningRate: 1e-4, weightDecay: 0.1, globalBatchSize: 72, microBatchSize: 3, numEpochs: 3, mode: 'mol' });
-    expect(() => molTrainingConfig({ outputDir: '/tmp/x', globalBatchSize: 10, microBatchSize: 3 })).toThrow(/globalBatchSize/);
+    expect(c).toMatchObject({
+      learningRate: 1e-4,
+      weightDecay: 0.1,
+      globalBatchSize: 72,
+      microBatchSize: 3,
+      numEpochs: 3,
+      mode: 'mol',
+    });
+    expect(() => molTrainingConfig({ outputDir: '/tmp/x', globalBatchSize: 10, microBatchSize: 3 })).toThrow(
+      /globalBatchSize/,
+    );
     expect(() => molTrainingConfig({ outputDir: '/tmp/x', mode: 'kl' as never })).toThrow(/mode/);
-    expect(() => molTrainingConfig({ outputDir: '/tmp/x', learning_rate: 1 } as never)).toThrow(/unknown field 'learning_rate'/);
+    expect(() => molTrainingConfig({ outputDir: '/tmp/x', learning_rate: 1 } as never)).toThrow(
+      /unknown field 'learning_rate'/,
+    );
   });
 });
 
 describe('MolTrainer', () => {
   const train = makeRows(12, 5);
   const validation = makeRows(3, 9);
-  const base = { microBatchSize: 2, globalBatchSize: 4, learningRate: 2e-2, warmupSteps: 1, evalSteps: 3, progress: 'silent' as const };
+  const base = {
+    microBatchSize: 2,
+    globalBatchSize: 4,
+    learningRate: 2e-2,
+    warmupSteps: 1,
+    evalSteps: 3,
+    progress: 'silent' as const,
+  };
 
   it('learns the feedback, starts with KL 0 (a fresh adapter is the base model), and scores validation', async () => {
     const { model, lora } = setup(0);
     const outputDir = mkdtempSync(join(tmpdir(), 'mol-train-'));
-    const result = await trainMol({ model, lora, train, validation, config: { ...base, outputDir, maxSteps: 9, saveSteps: 0 } });
+    const result = await trainMol({
+      model,
+      lora,
+      train,
+      validation,
+      config: { ...base, outputDir, maxSteps: 9, saveSteps: 0 },
+    });
     expect(result.steps).toHaveLength(9);
     expect(Math.abs(result.steps[0]!.kl)).toBeLessThan(1e-5);
     expect(result.steps[8]!.kl).toBeGreaterThan(0);
@@ -110,11 +155,20 @@ describe('MolTrainer', () => {
     expect(metrics.filter((m) => 'eval_ce' in m)).toHaveLength(3);
     // The end of the run is a checkpoint in PEFT's format plus optimizer and trainer state.
     const dir = join(outputDir, 'checkpoint-9');
-    expect(readdirSync(dir).sort()).toEqual(['adapter_config.json', 'adapter_model.safetensors', 'optimizer.safetensors', 'trainer_state.json']);
+    expect(readdirSync(dir).sort()).toEqual([
+      'adapter_config.json',
+      'adapter_model.safetensors',
+      'optimizer.safetensors',
+      'trainer_state.json',
+    ]);
     const opt = await SafetensorsFile.open(join(dir, 'optimizer.safetensors'));
     expect(opt.names().some((n) => n.endsWith('lora_A.weight.exp_avg_sq'))).toBe(true);
     await opt.close();
-    expect(JSON.parse(readFileSync(join(dir, 'trainer_state.json'), 'utf8'))).toMatchObject({ globalStep: 9, epoch: 2, stepInEpoch: 3 });
+    expect(JSON.parse(readFileSync(join(dir, 'trainer_state.json'), 'utf8'))).toMatchObject({
+      globalStep: 9,
+      epoch: 2,
+      stepInEpoch: 3,
+    });
   });
 
   it('resuming from a checkpoint continues the same loss curve exactly', async () => {
@@ -125,7 +179,13 @@ describe('MolTrainer', () => {
 
     const stagedDir = mkdtempSync(join(tmpdir(), 'mol-staged-'));
     const b = setup();
-    const first = await trainMol({ ...b, train, validation, config: { ...config, outputDir: stagedDir }, stopAfterStep: 3 });
+    const first = await trainMol({
+      ...b,
+      train,
+      validation,
+      config: { ...config, outputDir: stagedDir },
+      stopAfterStep: 3,
+    });
     expect(first.steps).toHaveLength(3);
     expect(existsSync(join(stagedDir, 'checkpoint-3'))).toBe(true);
     // A fresh process: a new model and adapter, everything else from the checkpoint.
@@ -140,7 +200,7 @@ describe('MolTrainer', () => {
     expect(metrics.map((m) => m.step)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
-  it('precomputes each example\'s base distribution once: the same curve as running the base every step, with fewer forward passes', async () => {
+  it("precomputes each example's base distribution once: the same curve as running the base every step, with fewer forward passes", async () => {
     const config = { ...base, maxSteps: 9, saveSteps: 0, eetb: true };
     const run = async (extra: object) => {
       const { model, lora } = setup(0);
@@ -150,7 +210,13 @@ describe('MolTrainer', () => {
         forwards++;
         return hiddenSync(...args);
       };
-      const trainer = new MolTrainer({ model, lora, train, validation, config: { ...config, ...extra, outputDir: mkdtempSync(join(tmpdir(), 'mol-base-')) } });
+      const trainer = new MolTrainer({
+        model,
+        lora,
+        train,
+        validation,
+        config: { ...config, ...extra, outputDir: mkdtempSync(join(tmpdir(), 'mol-base-')) },
+      });
       const result = await trainer.trainLoop();
       expect(trainer.baseCacheBytes).toBe(0); // released at the end of the run
       return { result, forwards };
@@ -206,6 +272,8 @@ describe('MolTrainer', () => {
   it('rejects bad rows by index and field', () => {
     const { model, lora } = setup();
     const bad = [...train, { ids: [1, 2], labels: ['prompt'] as TokenLabel[] }];
-    expect(() => new MolTrainer({ model, lora, train: bad, config: { outputDir: '/tmp/unused' } })).toThrow(/train\[12\]: labels must have one entry per id/);
+    expect(() => new MolTrainer({ model, lora, train: bad, config: { outputDir: '/tmp/unused' } })).toThrow(
+      /train\[12\]: labels must have one entry per id/,
+    );
   });
 });

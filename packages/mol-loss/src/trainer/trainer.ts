@@ -116,7 +116,10 @@ export class MolTrainer {
         ? warmupCosine(c.learningRate, this.warmupSteps, this.maxSteps)
         : c.lrSchedulerType === 'linear'
           ? linearSchedule(c.learningRate, this.warmupSteps, this.maxSteps)
-          : (step) => (step < this.warmupSteps ? (c.learningRate * step) / this.warmupSteps : constantSchedule(c.learningRate)(step));
+          : (step) =>
+              step < this.warmupSteps
+                ? (c.learningRate * step) / this.warmupSteps
+                : constantSchedule(c.learningRate)(step);
     this.optimizer = new AdamW(this.lora.namedParameters(), {
       lr: schedule,
       betas: c.adamBetas,
@@ -199,7 +202,11 @@ export class MolTrainer {
   }
 
   /** Forward one micro-batch (and the base where needed) and return the loss parts (the graph of `loss` is live). */
-  private microBatchLoss(batch: MicroBatch, keys: readonly string[], rows: readonly TrainingRow[]): { loss: Tensor; ce: Tensor; kl: Tensor; ceRows: number; klRows: number; decision: number; feedback: number } {
+  private microBatchLoss(
+    batch: MicroBatch,
+    keys: readonly string[],
+    rows: readonly TrainingRow[],
+  ): { loss: Tensor; ce: Tensor; kl: Tensor; ceRows: number; klRows: number; decision: number; feedback: number } {
     const c = this.config;
     const lossOptions = {
       labels: batch.labels,
@@ -240,11 +247,21 @@ export class MolTrainer {
     baseHidden?.dispose();
     baseDist?.meanHead.dispose();
     baseDist?.entropy.dispose();
-    return { ...out, ceRows: plan.ceRows, klRows: plan.klRows, decision: out.counts.decision, feedback: out.counts.feedback };
+    return {
+      ...out,
+      ceRows: plan.ceRows,
+      klRows: plan.klRows,
+      decision: out.counts.decision,
+      feedback: out.counts.feedback,
+    };
   }
 
   /** Micro-batches of `indices` into `rows`, each with its examples' cache keys (`set` + index). */
-  private microBatches(set: 'train' | 'validation', rows: readonly TrainingRow[], indices: readonly number[]): { batch: MicroBatch; keys: string[]; rows: TrainingRow[] }[] {
+  private microBatches(
+    set: 'train' | 'validation',
+    rows: readonly TrainingRow[],
+    indices: readonly number[],
+  ): { batch: MicroBatch; keys: string[]; rows: TrainingRow[] }[] {
     const out: { batch: MicroBatch; keys: string[]; rows: TrainingRow[] }[] = [];
     for (let i = 0; i < indices.length; i += this.config.microBatchSize) {
       const part = indices.slice(i, i + this.config.microBatchSize);
@@ -266,7 +283,11 @@ export class MolTrainer {
     let decision = 0;
     let feedback = 0;
     try {
-      for (const { batch, keys, rows } of this.microBatches('validation', this.validation, this.validation.map((_, i) => i))) {
+      for (const { batch, keys, rows } of this.microBatches(
+        'validation',
+        this.validation,
+        this.validation.map((_, i) => i),
+      )) {
         const out = noGrad(() => this.microBatchLoss(batch, keys, rows));
         ceSum += (await out.ce.item()) * out.ceRows;
         klSum += (await out.kl.item()) * out.klRows;
@@ -302,11 +323,14 @@ export class MolTrainer {
     let epoch = 0;
     let stepInEpoch = 0;
     if (options.resumeFromCheckpoint) {
-      const dir = options.resumeFromCheckpoint === true ? await latestCheckpoint(c.outputDir) : options.resumeFromCheckpoint;
+      const dir =
+        options.resumeFromCheckpoint === true ? await latestCheckpoint(c.outputDir) : options.resumeFromCheckpoint;
       if (dir) {
         const state = await loadCheckpoint(dir, this.lora, this.optimizer);
         if (state.maxSteps !== this.maxSteps) {
-          throw new Error(`MolTrainer: checkpoint ${dir} belongs to a run of ${state.maxSteps} steps, this run has ${this.maxSteps}`);
+          throw new Error(
+            `MolTrainer: checkpoint ${dir} belongs to a run of ${state.maxSteps} steps, this run has ${this.maxSteps}`,
+          );
         }
         epoch = state.epoch;
         stepInEpoch = state.stepInEpoch;

@@ -41,7 +41,11 @@ export interface DataManifest {
 
 const taskRecord = (t: Task): TaskRecord => ({ id: t.id, kind: t.kind, question: t.question, answer: t.answer });
 
-export async function runData(run: RunFolder, config: PipelineConfig, progress: ProgressOptions = {}): Promise<DataManifest> {
+export async function runData(
+  run: RunFolder,
+  config: PipelineConfig,
+  progress: ProgressOptions = {},
+): Promise<DataManifest> {
   mkdirSync(run.dataDir, { recursive: true });
   const d = config.data;
   const traceSeed = TRACE_SEED_BASE + config.seed;

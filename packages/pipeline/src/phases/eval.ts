@@ -7,7 +7,15 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { codeAgentSuite, evaluate, loadBuiltin, mathSuite, modelGenerator, type EvalSuite, type EvaluationReport } from '@molrl/bench-math';
+import {
+  codeAgentSuite,
+  evaluate,
+  loadBuiltin,
+  mathSuite,
+  modelGenerator,
+  type EvalSuite,
+  type EvaluationReport,
+} from '@molrl/bench-math';
 import { writeFileAtomicSync } from '@molrl/progress';
 import { createSandbox } from '@molrl/sandbox-reward';
 import type { PipelineConfig } from '../config.js';
@@ -23,7 +31,8 @@ export const STAGE_NAMES: Record<Stage, string> = { base: 'Base', mol: '+MoL', g
 export function availableStages(run: RunFolder): Stage[] {
   const stages: Stage[] = ['base'];
   if (existsSync(join(run.adapterDir('mol'), 'adapter_model.safetensors'))) stages.push('mol');
-  if (stages.includes('mol') && existsSync(join(run.adapterDir('grpo'), 'adapter_model.safetensors'))) stages.push('grpo');
+  if (stages.includes('mol') && existsSync(join(run.adapterDir('grpo'), 'adapter_model.safetensors')))
+    stages.push('grpo');
   return stages;
 }
 
@@ -48,16 +57,31 @@ export async function runEval(
       const { model, tokenizer } = await loadStage(run, config.model, stage);
       const suites: EvalSuite[] = [
         codeAgentSuite(
-          tasks.map((t) => ({ id: t.id, prompt: oneStepMessages(t) as Array<{ role: 'system' | 'user'; content: string }>, groundTruth: t.answer })),
+          tasks.map((t) => ({
+            id: t.id,
+            prompt: oneStepMessages(t) as Array<{ role: 'system' | 'user'; content: string }>,
+            groundTruth: t.answer,
+          })),
           sandbox,
           { samples: e.samples },
         ),
       ];
       if (math) suites.push(mathSuite(math, { limit: config.data.mathProblems, samples: e.samples }));
       const report = await evaluate({
-        generator: modelGenerator(model, tokenizer, { name: STAGE_NAMES[stage], batchSize: e.batchSize, maxNewTokens: e.maxTokens }),
+        generator: modelGenerator(model, tokenizer, {
+          name: STAGE_NAMES[stage],
+          batchSize: e.batchSize,
+          maxNewTokens: e.maxTokens,
+        }),
         suites,
-        profile: { temperature: e.temperature, topP: e.topP, topK: e.topK, presencePenalty: e.presencePenalty, maxTokens: e.maxTokens, thinking: true },
+        profile: {
+          temperature: e.temperature,
+          topP: e.topP,
+          topK: e.topK,
+          presencePenalty: e.presencePenalty,
+          maxTokens: e.maxTokens,
+          thinking: true,
+        },
         cachePath: join(dir, 'samples.jsonl'),
         metricsPath: join(dir, 'metrics.jsonl'),
         batchSize: e.batchSize,

@@ -21,7 +21,11 @@ export interface GrpoSummary {
   prompts: number;
 }
 
-export async function runGrpo(run: RunFolder, config: PipelineConfig, progress: ProgressMode = 'auto'): Promise<GrpoSummary> {
+export async function runGrpo(
+  run: RunFolder,
+  config: PipelineConfig,
+  progress: ProgressMode = 'auto',
+): Promise<GrpoSummary> {
   const { model, tokenizer } = await loadStage(run, config.model, 'mol');
   const tasks = readJsonl<TaskRecord>(join(run.dataDir, 'grpo-tasks.jsonl'));
   const lora = applyLora(model, { ...config.lora, seed: config.seed + 1, baseModelName: config.model });

@@ -23,7 +23,11 @@ export function traceRows(traces: readonly TraceRecord[], tokenizer: Tokenizer, 
   return traces.map((t) => {
     const labelled = labelTrace(compactTrace(t.messages), tokenizer);
     const n = Math.min(maxTokens, labelled.ids.length);
-    return { ids: labelled.ids.slice(0, n), labels: labelled.labels.slice(0, n), emptyThink: labelled.emptyThink.slice(0, n) };
+    return {
+      ids: labelled.ids.slice(0, n),
+      labels: labelled.labels.slice(0, n),
+      emptyThink: labelled.emptyThink.slice(0, n),
+    };
   });
 }
 
@@ -34,11 +38,23 @@ export interface MolSummary {
   lastLoss: number | null;
 }
 
-export async function runMol(run: RunFolder, config: PipelineConfig, progress: ProgressMode = 'auto'): Promise<MolSummary> {
+export async function runMol(
+  run: RunFolder,
+  config: PipelineConfig,
+  progress: ProgressMode = 'auto',
+): Promise<MolSummary> {
   const { model, tokenizer } = await loadBase(config.model);
   const traces = readJsonl<TraceRecord>(join(run.dataDir, 'traces.jsonl'));
-  const train = traceRows(traces.filter((t) => t.split === 'train'), tokenizer, config.data.maxTokens);
-  const validation = traceRows(traces.filter((t) => t.split === 'validation'), tokenizer, config.data.maxTokens);
+  const train = traceRows(
+    traces.filter((t) => t.split === 'train'),
+    tokenizer,
+    config.data.maxTokens,
+  );
+  const validation = traceRows(
+    traces.filter((t) => t.split === 'validation'),
+    tokenizer,
+    config.data.maxTokens,
+  );
   const lora = applyLora(model, { ...config.lora, seed: config.seed, baseModelName: config.model });
   const m = config.mol;
   const result = await trainMol({
@@ -65,5 +81,10 @@ export async function runMol(run: RunFolder, config: PipelineConfig, progress: P
   await lora.save(run.adapterDir('mol'));
   model.dispose();
   const last = result.steps[result.steps.length - 1];
-  return { steps: m.maxSteps, trainRows: train.length, validationRows: validation.length, lastLoss: last ? last.loss : null };
+  return {
+    steps: m.maxSteps,
+    trainRows: train.length,
+    validationRows: validation.length,
+    lastLoss: last ? last.loss : null,
+  };
 }

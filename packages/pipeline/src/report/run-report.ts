@@ -22,13 +22,21 @@ function metricsOf(path: string): MetricRecord[] {
 }
 
 function series(records: MetricRecord[], x: string, y: string, name = y): Series {
-  return { name, points: records.filter((r) => typeof r[x] === 'number' && typeof r[y] === 'number').map((r) => [r[x] as number, r[y] as number]) };
+  return {
+    name,
+    points: records
+      .filter((r) => typeof r[x] === 'number' && typeof r[y] === 'number')
+      .map((r) => [r[x] as number, r[y] as number]),
+  };
 }
 
 /** One row per stage: CodeAgent-Test pass@1 and mean reward, MATH-500 pass@1. */
 export function evaluationTable(reports: Array<[string, EvaluationReport]>): string {
   const suites = [...new Set(reports.flatMap(([, r]) => r.results.map((s) => s.suite)))];
-  const head = ['Model', ...suites.flatMap((s) => (/CodeAgent/.test(s) ? [`${s} pass@1 (%)`, `${s} mean reward`] : [`${s} pass@1 (%)`]))];
+  const head = [
+    'Model',
+    ...suites.flatMap((s) => (/CodeAgent/.test(s) ? [`${s} pass@1 (%)`, `${s} mean reward`] : [`${s} pass@1 (%)`])),
+  ];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i ? '---:' : '---')).join('|')}|`];
   for (const [name, report] of reports) {
     const cells = suites.flatMap((s) => {
@@ -58,7 +66,13 @@ export function writeRunReport(run: RunFolder, config: PipelineConfig): string {
   writeFileAtomicSync(
     join(plots, 'mol-loss.svg'),
     lineChartSvg(
-      [series(molSteps, 'step', 'loss', 'train loss'), series(molSteps, 'step', 'ce', 'train CE (feedback)'), series(molSteps, 'step', 'kl', 'train KL (decisions)'), series(molEvals, 'step', 'eval_ce', 'val CE'), series(molEvals, 'step', 'eval_kl', 'val KL')],
+      [
+        series(molSteps, 'step', 'loss', 'train loss'),
+        series(molSteps, 'step', 'ce', 'train CE (feedback)'),
+        series(molSteps, 'step', 'kl', 'train KL (decisions)'),
+        series(molEvals, 'step', 'eval_ce', 'val CE'),
+        series(molEvals, 'step', 'eval_kl', 'val KL'),
+      ],
       { title: `MoL loss parts (mode ${config.mol.mode})`, xLabel: 'optimizer step', yLabel: 'loss' },
     ),
   );
@@ -68,17 +82,29 @@ export function writeRunReport(run: RunFolder, config: PipelineConfig): string {
       [
         {
           ...series(grpo, 'step', 'reward', 'mean reward'),
-          band: grpo.map((r) => [r.step as number, (r.reward as number) - (r.reward_std as number), (r.reward as number) + (r.reward_std as number)]),
+          band: grpo.map((r) => [
+            r.step as number,
+            (r.reward as number) - (r.reward_std as number),
+            (r.reward as number) + (r.reward_std as number),
+          ]),
         },
         series(grpo, 'step', 'frac_reward_zero_std', 'groups with zero std'),
       ],
-      { title: `GRPO reward (${config.grpo.lossType}, ${config.grpo.reward})`, xLabel: 'optimizer step', yLabel: 'reward' },
+      {
+        title: `GRPO reward (${config.grpo.lossType}, ${config.grpo.reward})`,
+        xLabel: 'optimizer step',
+        yLabel: 'reward',
+      },
     ),
   );
   writeFileAtomicSync(
     join(plots, 'completion-lengths.svg'),
     lineChartSvg(
-      [series(grpo, 'step', 'completions/mean_length', 'mean'), series(grpo, 'step', 'completions/min_length', 'min'), series(grpo, 'step', 'completions/max_length', 'max')],
+      [
+        series(grpo, 'step', 'completions/mean_length', 'mean'),
+        series(grpo, 'step', 'completions/min_length', 'min'),
+        series(grpo, 'step', 'completions/max_length', 'max'),
+      ],
       { title: 'GRPO completion lengths', xLabel: 'optimizer step', yLabel: 'tokens' },
     ),
   );
@@ -96,7 +122,7 @@ export function writeRunReport(run: RunFolder, config: PipelineConfig): string {
     '',
     `Model \`${config.model}\`, seed ${config.seed}. Phases finished: ${Object.keys(state.phases).join(', ') || 'none'} (${(seconds / 60).toFixed(1)} min in all). The resolved configuration is in \`config.json\`.`,
     '',
-    '## Evaluation (pass@1, the paper\'s Table 1/2 shape)',
+    "## Evaluation (pass@1, the paper's Table 1/2 shape)",
     '',
     reports.length ? evaluationTable(reports.map(([s, r]) => [STAGE_NAMES[s], r])) : '_No evaluation yet._',
     '',
@@ -112,7 +138,9 @@ export function writeRunReport(run: RunFolder, config: PipelineConfig): string {
     '',
     lastMol
       ? `${molSteps.length} steps, mode \`${config.mol.mode}\`${config.mol.eetb ? ' + EETB' : ''}, LoRA r ${config.lora.r}. Last step: loss ${num(lastMol.loss)} (CE on feedback ${num(lastMol.ce)}, KL on decisions ${num(lastMol.kl)}).` +
-        (molEvals.length ? ` Validation: CE ${num(molEvals[0]!.eval_ce)} → ${num(molEvals[molEvals.length - 1]!.eval_ce)}, KL ${num(molEvals[0]!.eval_kl)} → ${num(molEvals[molEvals.length - 1]!.eval_kl)}.` : '')
+        (molEvals.length
+          ? ` Validation: CE ${num(molEvals[0]!.eval_ce)} → ${num(molEvals[molEvals.length - 1]!.eval_ce)}, KL ${num(molEvals[0]!.eval_kl)} → ${num(molEvals[molEvals.length - 1]!.eval_kl)}.`
+          : '')
       : '_Not run._',
     '',
     '![MoL loss parts](plots/mol-loss.svg)',

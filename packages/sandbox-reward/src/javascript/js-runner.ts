@@ -47,7 +47,9 @@ export class JsRunner {
     let run: ivm.Reference<RunFunction> | undefined;
     try {
       context = await isolate.createContext();
-      run = (await this.prelude(isolate, limits.outputBytes).run(context, { reference: true })) as ivm.Reference<RunFunction>;
+      run = (await this.prelude(isolate, limits.outputBytes).run(context, {
+        reference: true,
+      })) as ivm.Reference<RunFunction>;
       const cpuBefore = isolate.cpuTime;
       let cutShort: unknown;
       let collected: Collected | undefined;
@@ -65,7 +67,10 @@ export class JsRunner {
       if (isolate.isDisposed) return this.memoryRecord(started, cutShort);
       if (!collected) {
         try {
-          const json = await run.apply(undefined, [null, null], { result: { copy: true }, timeout: COLLECT_TIMEOUT_MS });
+          const json = await run.apply(undefined, [null, null], {
+            result: { copy: true },
+            timeout: COLLECT_TIMEOUT_MS,
+          });
           collected = JSON.parse(json) as Collected;
         } catch (error) {
           if (isolate.isDisposed) return this.memoryRecord(started, error);
@@ -148,7 +153,16 @@ export class JsRunner {
 }
 
 function emptyOutput(): Collected {
-  return { stdout: '', stderr: '', exceeded: false, forbidden: null, finalAnswer: false, result: null, resultText: null, error: null };
+  return {
+    stdout: '',
+    stderr: '',
+    exceeded: false,
+    forbidden: null,
+    finalAnswer: false,
+    result: null,
+    resultText: null,
+    error: null,
+  };
 }
 
 function classify(started: number, c: Collected, cutShort: unknown, cpuMs: number, limits: Limits): RunRecord {
@@ -161,7 +175,10 @@ function classify(started: number, c: Collected, cutShort: unknown, cpuMs: numbe
       ...lineOf(c.error?.stack),
     });
   }
-  if (message === 'Not supported' || (c.error && !c.error.value && c.error.message === 'Not supported' && c.error.name === 'Error')) {
+  if (
+    message === 'Not supported' ||
+    (c.error && !c.error.value && c.error.message === 'Not supported' && c.error.name === 'Error')
+  ) {
     // isolated-vm's answer to a dynamic import(): there is no module loader.
     return record('forbidden', started, c, {
       kind: 'forbidden',
@@ -193,7 +210,10 @@ function classify(started: number, c: Collected, cutShort: unknown, cpuMs: numbe
   }
   if (c.finalAnswer || c.error === null) return record('ok', started, c);
   const e = c.error;
-  if (e.name === 'RangeError' && /allocation failed|Invalid (string|array|typed array) length|out of memory/i.test(e.message)) {
+  if (
+    e.name === 'RangeError' &&
+    /allocation failed|Invalid (string|array|typed array) length|out of memory/i.test(e.message)
+  ) {
     return record('memory', started, c, describe(e, 'memory'));
   }
   return record('runtime-error', started, c, describe(e, 'runtime-error'));

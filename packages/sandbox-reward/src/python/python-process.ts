@@ -129,7 +129,13 @@ export class PythonProcess {
       const onMessage = (message: WorkerMessage) => {
         // Only a process asked for it, and only before it is ready (before any
         // user code has run in it), may hand in the pool's snapshot.
-        if (message?.type === 'snapshot' && makeSnapshot && !this.isReady && !snapshot.bytes && message.bytes instanceof Uint8Array) {
+        if (
+          message?.type === 'snapshot' &&
+          makeSnapshot &&
+          !this.isReady &&
+          !snapshot.bytes &&
+          message.bytes instanceof Uint8Array
+        ) {
           snapshot.set(message.bytes);
         }
         if (message?.type === 'ready') {
@@ -142,7 +148,11 @@ export class PythonProcess {
       this.child.once('error', reject);
       void this.exited.then((info) => {
         if (makeSnapshot && !snapshot.bytes) snapshot.requested = false;
-        reject(new Error(`the Python worker exited before it was ready (code ${info.code}, signal ${info.signal}): ${info.stderr}`));
+        reject(
+          new Error(
+            `the Python worker exited before it was ready (code ${info.code}, signal ${info.signal}): ${info.stderr}`,
+          ),
+        );
       });
     });
     // Readiness failures surface through `ready` to whoever awaits it.
@@ -201,7 +211,8 @@ export class PythonProcess {
     clearTimeout(pending.timer);
     // A process that dies mid-run without answering ran out of memory (V8 aborts
     // with SIGABRT / exit 134 on heap exhaustion) or crashed.
-    const memory = signal === 'SIGABRT' || code === 134 || /heap out of memory|allocation failed/i.test(this.stderrTail);
+    const memory =
+      signal === 'SIGABRT' || code === 134 || /heap out of memory|allocation failed/i.test(this.stderrTail);
     pending.resolve(
       hostRecord(
         memory ? 'memory' : 'runtime-error',
@@ -213,7 +224,15 @@ export class PythonProcess {
   }
 }
 
-const STATUSES: ReadonlySet<string> = new Set(['ok', 'syntax-error', 'runtime-error', 'timeout', 'memory', 'output-limit', 'forbidden']);
+const STATUSES: ReadonlySet<string> = new Set([
+  'ok',
+  'syntax-error',
+  'runtime-error',
+  'timeout',
+  'memory',
+  'output-limit',
+  'forbidden',
+]);
 
 const text = (value: unknown, limit: number): string => (typeof value === 'string' ? value.slice(0, limit) : '');
 

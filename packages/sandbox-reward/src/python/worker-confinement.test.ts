@@ -23,7 +23,8 @@ function confined(script: string): { status: number | null; stdout: string; stde
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const attempt = (body: string) => `try { ${body}; console.log('ALLOWED') } catch (e) { console.log(e.code ?? e.message) }`;
+const attempt = (body: string) =>
+  `try { ${body}; console.log('ALLOWED') } catch (e) { console.log(e.code ?? e.message) }`;
 
 it('denies file writes, reads outside Pyodide, child processes and worker threads', { timeout: 120_000 }, () => {
   const canary = join(dir, 'canary');
@@ -37,7 +38,9 @@ it('denies file writes, reads outside Pyodide, child processes and worker thread
       attempt(`cp.execSync('touch ${canary}')`),
       attempt("new Worker('1', { eval: true })"),
       attempt("process.binding('fs')"),
-      attempt(`fs.readFileSync(${JSON.stringify(join(pyodideDir(), 'package.json'))}, 'utf8').length > 0 || (() => { throw new Error('empty') })()`),
+      attempt(
+        `fs.readFileSync(${JSON.stringify(join(pyodideDir(), 'package.json'))}, 'utf8').length > 0 || (() => { throw new Error('empty') })()`,
+      ),
       'console.log(JSON.stringify(Object.keys(process.env)))',
     ].join('\n'),
   );

@@ -48,7 +48,9 @@ export function parseNumber(value: unknown): number | null {
   if (percent) s = s.replace(/\\?%$/, '');
   if (/^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$/.test(s)) s = s.replace(/,/g, '');
   let n: number | null = null;
-  const frac = /^([-+]?)\\[dt]?frac\{([^{}]+)\}\{([^{}]+)\}$/.exec(s) ?? /^([-+]?)\(?([-+]?[\d.]+)\)?\/\(?([-+]?[\d.]+)\)?$/.exec(s);
+  const frac =
+    /^([-+]?)\\[dt]?frac\{([^{}]+)\}\{([^{}]+)\}$/.exec(s) ??
+    /^([-+]?)\(?([-+]?[\d.]+)\)?\/\(?([-+]?[\d.]+)\)?$/.exec(s);
   if (frac) {
     const num = Number(frac[2]);
     const den = Number(frac[3]);
@@ -73,7 +75,10 @@ export function numericMatch(got: RunAnswer, expected: unknown, tolerance: Toler
  */
 export function normalizeAnswer(text: string): string {
   return unwrap(text.normalize('NFKC'))
-    .replace(/\\text\{([^{}]*)\}|\\mathrm\{([^{}]*)\}/g, (_, a: string | undefined, b: string | undefined) => a ?? b ?? '')
+    .replace(
+      /\\text\{([^{}]*)\}|\\mathrm\{([^{}]*)\}/g,
+      (_, a: string | undefined, b: string | undefined) => a ?? b ?? '',
+    )
     .replace(/\\left|\\right|\\!|\\,|\\;|\\quad/g, '')
     .replace(/\s+/g, '')
     .replace(/\.$/, '')
@@ -97,7 +102,10 @@ function unwrap(text: string): string {
   let s = text.trim();
   for (let i = 0; i < 3; i++) {
     const before = s;
-    s = s.replace(/\.$/, '').replace(/^\$+|\$+$/g, '').trim();
+    s = s
+      .replace(/\.$/, '')
+      .replace(/^\$+|\$+$/g, '')
+      .trim();
     const boxed = /^\\boxed\{([\s\S]*)\}$/.exec(s);
     if (boxed) s = boxed[1]!.trim();
     if (s === before) break;

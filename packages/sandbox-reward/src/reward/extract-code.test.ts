@@ -9,7 +9,10 @@ describe('extractCode', () => {
       format: 'fenced',
     });
     expect(extractCode('```py\nx = 2\n```')?.language).toBe('python');
-    expect(extractCode('```js\nconsole.log(1)\n```')).toMatchObject({ code: 'console.log(1)\n', language: 'javascript' });
+    expect(extractCode('```js\nconsole.log(1)\n```')).toMatchObject({
+      code: 'console.log(1)\n',
+      language: 'javascript',
+    });
     expect(extractCode('```javascript\n1\n```')?.language).toBe('javascript');
   });
 
@@ -27,7 +30,11 @@ describe('extractCode', () => {
   });
 
   it('reads <code> tags', () => {
-    expect(extractCode('<code>print(5)</code>')).toMatchObject({ code: 'print(5)', format: 'code-tag', language: 'python' });
+    expect(extractCode('<code>print(5)</code>')).toMatchObject({
+      code: 'print(5)',
+      format: 'code-tag',
+      language: 'python',
+    });
   });
 
   it('lets the last block win', () => {

@@ -26,7 +26,12 @@ export interface RewardWeights {
   forbidden: number;
 }
 
-export const PAPER_WEIGHTS: Readonly<RewardWeights> = Object.freeze({ parses: 0.1, executes: 0.4, correct: 1.0, forbidden: 0 });
+export const PAPER_WEIGHTS: Readonly<RewardWeights> = Object.freeze({
+  parses: 0.1,
+  executes: 0.4,
+  correct: 1.0,
+  forbidden: 0,
+});
 
 export interface RewardOptions {
   /** The sandbox that runs the code. */
@@ -89,13 +94,22 @@ interface CheckedOptions {
  * when its answer matches the ground truth. Never throws for bad code; throws
  * `SandboxConfigError` for bad options.
  */
-export async function multiStageReward(completion: string, answer: unknown, options: RewardOptions): Promise<RewardResult> {
+export async function multiStageReward(
+  completion: string,
+  answer: unknown,
+  options: RewardOptions,
+): Promise<RewardResult> {
   const checked = checkOptions(options, 'multiStageReward');
   const outcome = await evaluate(completion, answer, checked);
   const w = checked.weights;
-  const reward = { 'no-code': 0, 'syntax-error': 0, parses: w.parses, forbidden: w.forbidden, executes: w.executes, correct: w.correct }[
-    outcome.stage
-  ];
+  const reward = {
+    'no-code': 0,
+    'syntax-error': 0,
+    parses: w.parses,
+    forbidden: w.forbidden,
+    executes: w.executes,
+    correct: w.correct,
+  }[outcome.stage];
   return { ...outcome, reward };
 }
 
@@ -106,9 +120,19 @@ export async function binaryReward(completion: string, answer: unknown, options:
   return { ...outcome, reward: outcome.stage === 'correct' ? 1 : 0 };
 }
 
-async function evaluate(completion: string, expected: unknown, o: CheckedOptions): Promise<Omit<RewardResult, 'reward'>> {
+async function evaluate(
+  completion: string,
+  expected: unknown,
+  o: CheckedOptions,
+): Promise<Omit<RewardResult, 'reward'>> {
   if (typeof completion !== 'string') {
-    return { stage: 'no-code', record: null, code: null, answer: null, reason: `no code found (the completion is a ${typeof completion}, not a string)` };
+    return {
+      stage: 'no-code',
+      record: null,
+      code: null,
+      answer: null,
+      reason: `no code found (the completion is a ${typeof completion}, not a string)`,
+    };
   }
   const code = extractCode(completion, o.language);
   if (!code) return { stage: 'no-code', record: null, code: null, answer: null, reason: 'no code found' };
@@ -116,7 +140,9 @@ async function evaluate(completion: string, expected: unknown, o: CheckedOptions
     language: code.language,
     code: code.code,
     ...(o.limits ? { limits: o.limits } : {}),
-    ...(o.variable !== undefined && (o.result === 'variable' || o.result === 'auto') ? { resultVariable: o.variable } : {}),
+    ...(o.variable !== undefined && (o.result === 'variable' || o.result === 'auto')
+      ? { resultVariable: o.variable }
+      : {}),
   });
   const base = { record, code };
   switch (record.status) {
@@ -130,24 +156,43 @@ async function evaluate(completion: string, expected: unknown, o: CheckedOptions
       return { ...base, stage: 'parses', answer: null, reason: errorText(record) };
   }
   const got = readAnswer(record, o);
-  if (!got) return { ...base, stage: 'executes', answer: null, reason: `the code ran but produced no answer (${describeSource(o)})` };
+  if (!got)
+    return {
+      ...base,
+      stage: 'executes',
+      answer: null,
+      reason: `the code ran but produced no answer (${describeSource(o)})`,
+    };
   let correct: boolean;
   try {
     correct = await compare(got, expected, record, o);
   } catch (error) {
     // A user comparison that throws on this answer: the answer does not match.
-    return { ...base, stage: 'executes', answer: got, reason: `the comparison failed: ${error instanceof Error ? error.message : String(error)}` };
+    return {
+      ...base,
+      stage: 'executes',
+      answer: got,
+      reason: `the comparison failed: ${error instanceof Error ? error.message : String(error)}`,
+    };
   }
   return correct
     ? { ...base, stage: 'correct', answer: got, reason: 'the answer matches' }
-    : { ...base, stage: 'executes', answer: got, reason: `the answer ${JSON.stringify(got.text.slice(0, 200))} does not match` };
+    : {
+        ...base,
+        stage: 'executes',
+        answer: got,
+        reason: `the answer ${JSON.stringify(got.text.slice(0, 200))} does not match`,
+      };
 }
 
 function readAnswer(record: RunRecord, o: CheckedOptions): RunAnswer | null {
   const fromResult = (): RunAnswer | null =>
     record.resultText === null ? null : { value: record.result, text: record.resultText };
   const fromLastLine = (): RunAnswer | null => {
-    const lines = record.stdout.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+    const lines = record.stdout
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '');
     const last = lines[lines.length - 1];
     return last === undefined ? null : { value: last, text: last };
   };
@@ -186,7 +231,9 @@ function describeSource(o: CheckedOptions): string {
     case 'last-line':
       return 'nothing was printed';
     case 'auto':
-      return o.variable ? `no final_answer(), no \`${o.variable}\`, nothing printed` : 'no final_answer() and nothing printed';
+      return o.variable
+        ? `no final_answer(), no \`${o.variable}\`, nothing printed`
+        : 'no final_answer() and nothing printed';
   }
 }
 
@@ -206,7 +253,8 @@ function checkOptions(options: RewardOptions, fn: string): CheckedOptions {
     throw new SandboxConfigError(`${fn} options`, 'expected an object with at least `sandbox`');
   }
   for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.has(key)) throw new SandboxConfigError(key, `unknown ${fn} option (known: ${[...OPTION_KEYS].join(', ')})`);
+    if (!OPTION_KEYS.has(key))
+      throw new SandboxConfigError(key, `unknown ${fn} option (known: ${[...OPTION_KEYS].join(', ')})`);
   }
   const sandbox = options.sandbox;
   if (!sandbox || typeof sandbox.run !== 'function') {
@@ -218,7 +266,10 @@ function checkOptions(options: RewardOptions, fn: string): CheckedOptions {
   }
   const result = options.result ?? 'auto';
   if (!RESULT_SOURCES.includes(result)) {
-    throw new SandboxConfigError('result', `expected one of ${RESULT_SOURCES.join(', ')}, got ${JSON.stringify(result)}`);
+    throw new SandboxConfigError(
+      'result',
+      `expected one of ${RESULT_SOURCES.join(', ')}, got ${JSON.stringify(result)}`,
+    );
   }
   const variable = options.variable;
   if (variable !== undefined && (typeof variable !== 'string' || !IDENTIFIER.test(variable))) {
@@ -229,11 +280,15 @@ function checkOptions(options: RewardOptions, fn: string): CheckedOptions {
   }
   const compareOption = options.compare ?? 'auto';
   if (typeof compareOption !== 'function' && !COMPARISONS.includes(compareOption)) {
-    throw new SandboxConfigError('compare', `expected one of ${COMPARISONS.join(', ')} or a function, got ${JSON.stringify(compareOption)}`);
+    throw new SandboxConfigError(
+      'compare',
+      `expected one of ${COMPARISONS.join(', ')} or a function, got ${JSON.stringify(compareOption)}`,
+    );
   }
   const tolerance = { ...DEFAULT_TOLERANCE };
   for (const [key, value] of Object.entries(options.tolerance ?? {})) {
-    if (key !== 'absolute' && key !== 'relative') throw new SandboxConfigError(`tolerance.${key}`, 'unknown field (known: absolute, relative)');
+    if (key !== 'absolute' && key !== 'relative')
+      throw new SandboxConfigError(`tolerance.${key}`, 'unknown field (known: absolute, relative)');
     if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) {
       throw new SandboxConfigError(`tolerance.${key}`, `expected a finite number >= 0, got ${String(value)}`);
     }
@@ -241,7 +296,11 @@ function checkOptions(options: RewardOptions, fn: string): CheckedOptions {
   }
   const weights = { ...PAPER_WEIGHTS };
   for (const [key, value] of Object.entries(options.weights ?? {})) {
-    if (!(key in PAPER_WEIGHTS)) throw new SandboxConfigError(`weights.${key}`, `unknown weight (known: ${Object.keys(PAPER_WEIGHTS).join(', ')})`);
+    if (!(key in PAPER_WEIGHTS))
+      throw new SandboxConfigError(
+        `weights.${key}`,
+        `unknown weight (known: ${Object.keys(PAPER_WEIGHTS).join(', ')})`,
+      );
     if (typeof value !== 'number' || !Number.isFinite(value)) {
       throw new SandboxConfigError(`weights.${key}`, `expected a finite number, got ${String(value)}`);
     }

@@ -1,6 +1,21 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  customOp, enableGrad, exp, gradcheck, memory, mul, noGrad, setBackend, setDebug, sum, tensor, tidy, zeros, log, div, type Tensor,
+  customOp,
+  enableGrad,
+  exp,
+  gradcheck,
+  memory,
+  mul,
+  noGrad,
+  setBackend,
+  setDebug,
+  sum,
+  tensor,
+  tidy,
+  zeros,
+  log,
+  div,
+  type Tensor,
 } from '../index.js';
 
 beforeAll(async () => {
@@ -194,7 +209,11 @@ describe('customOp', () => {
     expect(memory().storages).toBe(before.storages);
   });
   it('an identity custom op does not re-parent its input', async () => {
-    const identity = customOp('identity', ([x]) => x!, ([g]) => [g!]);
+    const identity = customOp(
+      'identity',
+      ([x]) => x!,
+      ([g]) => [g!],
+    );
     const x = tensor([1, 2], [2], { requiresGrad: true });
     const y = identity(x);
     expect(y).not.toBe(x);

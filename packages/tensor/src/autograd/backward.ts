@@ -21,15 +21,21 @@ export interface BackwardOptions {
 export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptions = {}): void {
   root.assertAlive('backward');
   if (!root.requiresGrad) {
-    throw new Error(`backward: ${root.describe()} does not require grad (no input of its graph has requiresGrad, or it was made under noGrad)`);
+    throw new Error(
+      `backward: ${root.describe()} does not require grad (no input of its graph has requiresGrad, or it was made under noGrad)`,
+    );
   }
   if (gradient) {
     gradient.assertAlive('backward');
     if (!sameShape(gradient.shape, root.shape)) {
-      throw new Error(`backward: gradient shape ${fmt(gradient.shape)} does not match the tensor's shape ${fmt(root.shape)}`);
+      throw new Error(
+        `backward: gradient shape ${fmt(gradient.shape)} does not match the tensor's shape ${fmt(root.shape)}`,
+      );
     }
   } else if (root.size !== 1) {
-    throw new Error(`backward: ${root.describe()} is not a scalar; pass the gradient explicitly (t.backward(gradient))`);
+    throw new Error(
+      `backward: ${root.describe()} is not a scalar; pass the gradient explicitly (t.backward(gradient))`,
+    );
   }
 
   const scope: Tensor[] = [];
@@ -102,7 +108,9 @@ function runGraph(rootNode: GradNode, rootIndex: number, seed: Tensor, retainGra
         let g = inGrads[i] ?? null;
         if (!edge || !g) continue;
         if (!sameShape(g.shape, node.inputShapes[i]!)) {
-          throw new Error(`backward of '${node.op}': gradient for input ${i} has shape ${fmt(g.shape)}, expected ${fmt(node.inputShapes[i]!)}`);
+          throw new Error(
+            `backward of '${node.op}': gradient for input ${i} has shape ${fmt(g.shape)}, expected ${fmt(node.inputShapes[i]!)}`,
+          );
         }
         // A backward may pass a gradient through, return it twice, or return a
         // tensor it does not own: give each slot its own handle.

@@ -52,14 +52,23 @@ export function customOp<Outputs extends Tensor | Tensor[]>(
     const result = (Array.isArray(raw) ? outputs : outputs[0]) as Outputs;
     if (needsGrad(...inputs)) {
       const shapes = outputs.map((o) => o.shape);
-      record(name, inputs, outputs, [], (grads, savedHandles) => {
-        const full = grads.map((g, i) => g ?? fill(shapes[i]!, 0));
-        const out = backward(full, savedHandles);
-        if (out.length !== inputs.length) {
-          throw new Error(`customOp '${name}': backward returned ${out.length} gradients for ${inputs.length} inputs`);
-        }
-        return out;
-      }, saved);
+      record(
+        name,
+        inputs,
+        outputs,
+        [],
+        (grads, savedHandles) => {
+          const full = grads.map((g, i) => g ?? fill(shapes[i]!, 0));
+          const out = backward(full, savedHandles);
+          if (out.length !== inputs.length) {
+            throw new Error(
+              `customOp '${name}': backward returned ${out.length} gradients for ${inputs.length} inputs`,
+            );
+          }
+          return out;
+        },
+        saved,
+      );
     } else {
       for (const t of saved) t.dispose();
     }

@@ -55,7 +55,11 @@ export interface GradcheckResult {
  * differences, for random fixed weights w. `inputs` are only read (their
  * values and shapes); int32 inputs (indices) are passed through unchanged.
  */
-export async function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[], options: GradcheckOptions = {}): Promise<GradcheckResult> {
+export async function gradcheck(
+  fn: (...inputs: Tensor[]) => Tensor,
+  inputs: Tensor[],
+  options: GradcheckOptions = {},
+): Promise<GradcheckResult> {
   const eps = options.eps ?? 1e-3;
   const atol = options.atol ?? 2e-3;
   const rtol = options.rtol ?? 2e-2;
@@ -88,7 +92,8 @@ export async function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Ten
   const leaves = makeInputs(undefined, true);
   const loss = tidy(() => {
     const out = fn(...leaves);
-    if (out.size !== weights.length) throw new Error(`gradcheck: fn's output shape changed between calls (${fmt(out.shape)} vs ${fmt(outShape)})`);
+    if (out.size !== weights.length)
+      throw new Error(`gradcheck: fn's output shape changed between calls (${fmt(out.shape)} vs ${fmt(outShape)})`);
     return sum(mul(out, tensor(Float32Array.from(weights), out.shape)));
   });
   loss.backward();
@@ -123,7 +128,9 @@ export async function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Ten
     const n = inputs[i]!.size;
     const limit = options.maxElementsPerInput ?? n;
     const picks =
-      limit >= n ? Array.from({ length: n }, (_, j) => j) : [...new Set(Array.from({ length: limit }, (_, k) => Math.round((k * (n - 1)) / Math.max(1, limit - 1))))];
+      limit >= n
+        ? Array.from({ length: n }, (_, j) => j)
+        : [...new Set(Array.from({ length: limit }, (_, k) => Math.round((k * (n - 1)) / Math.max(1, limit - 1))))];
     for (const j of picks) {
       const plus = await project({ input: i, index: j, delta: eps });
       const minus = await project({ input: i, index: j, delta: -eps });
@@ -136,10 +143,16 @@ export async function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Ten
     }
   }
   mismatches.sort((x, y) => Math.abs(y.analytic - y.numeric) - Math.abs(x.analytic - x.numeric));
-  const result: GradcheckResult = { ok: mismatches.length === 0, maxAbsError, checked, mismatches: mismatches.slice(0, 10) };
+  const result: GradcheckResult = {
+    ok: mismatches.length === 0,
+    maxAbsError,
+    checked,
+    mismatches: mismatches.slice(0, 10),
+  };
   if (!result.ok && options.throwOnFailure !== false) {
     const lines = result.mismatches.map(
-      (m) => `  input ${m.input} ${fmt(inputs[m.input]!.shape)} element ${m.index}: analytic ${m.analytic.toPrecision(6)}, numeric ${m.numeric.toPrecision(6)}`,
+      (m) =>
+        `  input ${m.input} ${fmt(inputs[m.input]!.shape)} element ${m.index}: analytic ${m.analytic.toPrecision(6)}, numeric ${m.numeric.toPrecision(6)}`,
     );
     throw new Error(
       `gradcheck${options.name ? ` '${options.name}'` : ''}: ${mismatches.length} of ${checked} gradient elements differ (atol ${atol}, rtol ${rtol}, eps ${eps}):\n${lines.join('\n')}`,

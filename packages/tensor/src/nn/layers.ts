@@ -24,7 +24,9 @@ export class Linear extends Module {
     options: InitOptions & { bias?: boolean } = {},
   ) {
     super();
-    this.weight = new Parameter(randn([outFeatures, inFeatures], { seed: options.seed, std: options.std ?? 1 / Math.sqrt(inFeatures) }));
+    this.weight = new Parameter(
+      randn([outFeatures, inFeatures], { seed: options.seed, std: options.std ?? 1 / Math.sqrt(inFeatures) }),
+    );
     this.bias = options.bias ? new Parameter(zeros([outFeatures])) : null;
   }
 

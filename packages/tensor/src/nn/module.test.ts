@@ -76,7 +76,10 @@ describe('TransformerBlock', () => {
     const positions = tensor(Int32Array.from([0, 1, 2, 0, 1, 2]), [2, 3]);
     const y = noGrad(() => block.forward(zeros([2, 3, 8]), positions));
     expect(y.shape).toEqual([2, 3, 8]);
-    const x = tensor(Float32Array.from({ length: 2 * 3 * 8 }, (_, i) => Math.sin(i)), [2, 3, 8]);
+    const x = tensor(
+      Float32Array.from({ length: 2 * 3 * 8 }, (_, i) => Math.sin(i)),
+      [2, 3, 8],
+    );
     await gradcheck((xi) => block.forward(xi!, positions), [x], { atol: 5e-3 });
     // Parameters through the block, a sample of each.
     const wq = block.q.weight;

@@ -128,7 +128,8 @@ export class Module {
     const problems: string[] = [];
     for (const [k, src] of entries) {
       const dst = own.get(k);
-      if (dst && !sameShape(dst.shape, src.shape)) problems.push(`  ${k}: checkpoint has ${fmt(src.shape)}, the module has ${fmt(dst.shape)}`);
+      if (dst && !sameShape(dst.shape, src.shape))
+        problems.push(`  ${k}: checkpoint has ${fmt(src.shape)}, the module has ${fmt(dst.shape)}`);
     }
     if (options.strict !== false) {
       if (missingKeys.length) problems.push(`  missing keys: ${missingKeys.join(', ')}`);

@@ -44,7 +44,9 @@ export class TransformerBlock extends Module {
     this.heads = heads;
     this.kvHeads = config.kvHeads ?? heads;
     if (dim % heads !== 0 || heads % this.kvHeads !== 0) {
-      throw new Error(`TransformerBlock: dim ${dim} must divide into ${heads} heads, and heads into ${this.kvHeads} KV heads`);
+      throw new Error(
+        `TransformerBlock: dim ${dim} must divide into ${heads} heads, and heads into ${this.kvHeads} KV heads`,
+      );
     }
     this.headDim = dim / heads;
     this.ropeTheta = config.ropeTheta ?? 10000;
@@ -73,7 +75,9 @@ export class TransformerBlock extends Module {
     const q = rope(heads(this.q.forward(h), this.heads), positions, this.ropeTheta);
     const k = rope(heads(this.k.forward(h), this.kvHeads), positions, this.ropeTheta);
     const v = heads(this.v.forward(h), this.kvHeads);
-    const a = attention(q, k, v, { causal: true, segmentIds: options.segmentIds }).transpose([0, 2, 1, 3]).reshape([b, t, d]);
+    const a = attention(q, k, v, { causal: true, segmentIds: options.segmentIds })
+      .transpose([0, 2, 1, 3])
+      .reshape([b, t, d]);
     const x1 = add(x, this.o.forward(a));
     const h2 = this.mlpNorm.forward(x1);
     return add(x1, this.down.forward(mul(silu(this.gate.forward(h2)), this.up.forward(h2))));

@@ -12,14 +12,21 @@ import { StorageRef } from '../storage.js';
 import { fmt } from '../shape.js';
 
 /** Run kernel `kernel` for op `op` on `inputs`; returns the kernel's raw outputs. */
-export function runKernel(op: string, kernel: string, inputs: readonly Tensor[], attrs: KernelAttrs = {}): TensorInfo[] {
+export function runKernel(
+  op: string,
+  kernel: string,
+  inputs: readonly Tensor[],
+  attrs: KernelAttrs = {},
+): TensorInfo[] {
   const backend = getBackend();
   const infos = new Array<TensorInfo>(inputs.length);
   for (let i = 0; i < inputs.length; i++) {
     const t = inputs[i]!;
     t.assertAlive(op);
     if (t.ref.backend !== backend) {
-      throw new Error(`${op}: ${t.describe()} lives on backend '${t.ref.backend.name}', the current backend is '${backend.name}'`);
+      throw new Error(
+        `${op}: ${t.describe()} lives on backend '${t.ref.backend.name}', the current backend is '${backend.name}'`,
+      );
     }
     infos[i] = { storage: t.ref.storage, shape: t.shape, dtype: t.dtype };
   }
@@ -71,7 +78,14 @@ export function record(
     return { leaf: t };
   });
   const saved = [...save.map((t) => savedHandle(t, op)), ...presaved];
-  const node = new GradNode(op, edges, inputs.map((t) => (t ? t.shape : [])), outputs.length, backwardFn, saved);
+  const node = new GradNode(
+    op,
+    edges,
+    inputs.map((t) => (t ? t.shape : [])),
+    outputs.length,
+    backwardFn,
+    saved,
+  );
   outputs.forEach((o, i) => o.setGradFn(node, i));
 }
 
@@ -104,7 +118,9 @@ function checkNumerics(t: Tensor, op: string): void {
     for (let i = 0; i < t.size; i++) {
       const v = d[i]!;
       if (!Number.isFinite(v)) {
-        throw new Error(`checkNumerics: op '${op}'${where} produced ${Number.isNaN(v) ? 'NaN' : v} at flat index ${i} of its output ${fmt(t.shape)}`);
+        throw new Error(
+          `checkNumerics: op '${op}'${where} produced ${Number.isNaN(v) ? 'NaN' : v} at flat index ${i} of its output ${fmt(t.shape)}`,
+        );
       }
     }
   };

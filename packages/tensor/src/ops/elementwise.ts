@@ -104,7 +104,10 @@ function scalarOp(op: BinaryOp, x: Tensor, s: number, reverse: boolean): Tensor 
       break;
     case 'pow':
       if (reverse) record(op, [x], [out], [out], ([dy], [so]) => [scalarOp('mul', mul(dy!, so!), Math.log(s), false)]);
-      else record(op, [x], [out], [x], ([dy], [sx]) => [mul(dy!, scalarOp('mul', scalarOp('pow', sx!, s - 1, false), s, false))]);
+      else
+        record(op, [x], [out], [x], ([dy], [sx]) => [
+          mul(dy!, scalarOp('mul', scalarOp('pow', sx!, s - 1, false), s, false)),
+        ]);
       break;
     case 'maximum':
     case 'minimum': {

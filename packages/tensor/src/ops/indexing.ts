@@ -18,7 +18,9 @@ export function gather(table: Tensor, indices: Tensor): Tensor {
   // a lookup never widens the whole table; only float32 tables take gradients.
   if (table.dtype === 'int32') throw new Error(`gather: table must be a float tensor, got ${table.describe()}`);
   if (table.dtype !== 'float32' && needsGrad(table)) {
-    throw new Error(`gather: a ${table.dtype} table cannot take gradients (train a float32 copy), got ${table.describe()}`);
+    throw new Error(
+      `gather: a ${table.dtype} table cannot take gradients (train a float32 copy), got ${table.describe()}`,
+    );
   }
   assertInt('gather', 'indices', indices);
   if (table.rank < 1) throw new Error(`gather: table must have rank >= 1, got ${fmt(table.shape)}`);
@@ -59,7 +61,9 @@ export function takeAlongAxis(x: Tensor, indices: Tensor): Tensor {
   const out = run1('takeAlongAxis', 'takeAlongAxis', [x, indices]);
   if (needsGrad(x)) {
     const size = x.shape[x.rank - 1]!;
-    record('takeAlongAxis', [x, null], [out], [indices], ([dy], [idx]) => [run1('putAlongAxis', 'putAlongAxis', [dy!, idx!], { size })]);
+    record('takeAlongAxis', [x, null], [out], [indices], ([dy], [idx]) => [
+      run1('putAlongAxis', 'putAlongAxis', [dy!, idx!], { size }),
+    ]);
   }
   return out;
 }

@@ -18,7 +18,9 @@ export interface CrossEntropyOptions {
 export function crossEntropy(logits: Tensor, targets: Tensor, options: CrossEntropyOptions = {}): Tensor {
   assertInt('crossEntropy', 'targets', targets);
   if (!sameShape(logits.shape.slice(0, -1), targets.shape)) {
-    throw new Error(`crossEntropy: targets ${fmt(targets.shape)} must match logits ${fmt(logits.shape)} without the vocabulary axis`);
+    throw new Error(
+      `crossEntropy: targets ${fmt(targets.shape)} must match logits ${fmt(logits.shape)} without the vocabulary axis`,
+    );
   }
   if (options.mask && !sameShape(options.mask.shape, targets.shape)) {
     throw new Error(`crossEntropy: mask ${fmt(options.mask.shape)} must match targets ${fmt(targets.shape)}`);

@@ -21,7 +21,9 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   const tA = options.transposeA === true;
   const tB = options.transposeB === true;
   if (a.rank < 2 || b.rank < 2) {
-    throw new Error(`matmul: operands need rank >= 2, got ${fmt(a.shape)} and ${fmt(b.shape)} (reshape vectors to [1, K] / [K, 1])`);
+    throw new Error(
+      `matmul: operands need rank >= 2, got ${fmt(a.shape)} and ${fmt(b.shape)} (reshape vectors to [1, K] / [K, 1])`,
+    );
   }
   const kA = a.shape[a.rank - (tA ? 2 : 1)]!;
   const kB = b.shape[b.rank - (tB ? 1 : 2)]!;
@@ -49,12 +51,14 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
     let da: Tensor | null = null;
     let db: Tensor | null = null;
     if (needA) {
-      if (!tA) da = mm(g, sb!, false, !tB); // dA = dC op(B)^T
+      if (!tA)
+        da = mm(g, sb!, false, !tB); // dA = dC op(B)^T
       else da = mm(sb!, g, tB, true); // dA = op(B) dC^T
       da = sumToShape(da, aShape);
     }
     if (needB) {
-      if (!tB) db = mm(sa!, g, !tA, false); // dB = op(A)^T dC
+      if (!tB)
+        db = mm(sa!, g, !tA, false); // dB = op(A)^T dC
       else db = mm(g, sa!, true, tA); // dB = dC^T op(A)
       db = sumToShape(db, bShape);
     }

@@ -27,13 +27,18 @@ export function rmsNorm(x: Tensor, weight: Tensor, eps = 1e-6): Tensor {
 export function rope(x: Tensor, positions: Tensor, theta = 10000): Tensor {
   assertFloat('rope', x);
   assertInt('rope', 'positions', positions);
-  if (x.rank !== 4 || x.shape[3]! % 2 !== 0) throw new Error(`rope: x must be [B, H, T, D] with D even, got ${fmt(x.shape)}`);
+  if (x.rank !== 4 || x.shape[3]! % 2 !== 0)
+    throw new Error(`rope: x must be [B, H, T, D] with D even, got ${fmt(x.shape)}`);
   if (positions.rank !== 2 || positions.shape[0] !== x.shape[0] || positions.shape[1] !== x.shape[2]) {
-    throw new Error(`rope: positions ${fmt(positions.shape)} must be [B, T] = [${x.shape[0]}, ${x.shape[2]}] for x ${fmt(x.shape)}`);
+    throw new Error(
+      `rope: positions ${fmt(positions.shape)} must be [B, T] = [${x.shape[0]}, ${x.shape[2]}] for x ${fmt(x.shape)}`,
+    );
   }
   const out = run1('rope', 'rope', [x, positions], { theta });
   if (needsGrad(x)) {
-    record('rope', [x, null], [out], [positions], ([dy], [pos]) => [run1('rope', 'rope', [dy!, pos!], { theta, inverse: true })]);
+    record('rope', [x, null], [out], [positions], ([dy], [pos]) => [
+      run1('rope', 'rope', [dy!, pos!], { theta, inverse: true }),
+    ]);
   }
   return out;
 }
@@ -58,7 +63,9 @@ export interface AttentionOptions {
 export function attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions = {}): Tensor {
   assertFloat('attention', q, k, v);
   if (q.rank !== 4 || k.rank !== 4 || v.rank !== 4) {
-    throw new Error(`attention: q, k, v must be rank 4 ([B, H, T, D]), got q ${fmt(q.shape)}, k ${fmt(k.shape)}, v ${fmt(v.shape)}`);
+    throw new Error(
+      `attention: q, k, v must be rank 4 ([B, H, T, D]), got q ${fmt(q.shape)}, k ${fmt(k.shape)}, v ${fmt(v.shape)}`,
+    );
   }
   const [b, hq, , d] = q.shape as [number, number, number, number];
   const [bk, hkv, s, dk] = k.shape as [number, number, number, number];

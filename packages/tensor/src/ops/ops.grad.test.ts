@@ -1,10 +1,56 @@
 /** Every differentiable op against central finite differences (float32 forward, float64 differences). */
 import { beforeAll, describe, it } from 'vitest';
 import {
-  abs, add, attention, clamp, broadcastTo, cast, clone, concat, crossEntropy, div, exp, gather, gradcheck, log, logSoftmax, logSumExp,
-  matmul, max, maximum, mean, min, minimum, mul, neg, pow, reciprocal, relu, reshape, rmsNorm, rope, rsqrt, setBackend,
-  sigmoid, silu, slice, softmax, split, sqrt, square, squeeze, stack, sub, sum, takeAlongAxis, tanh, tensor, transpose,
-  unsqueeze, where, type Tensor,
+  abs,
+  add,
+  attention,
+  clamp,
+  broadcastTo,
+  cast,
+  clone,
+  concat,
+  crossEntropy,
+  div,
+  exp,
+  gather,
+  gradcheck,
+  log,
+  logSoftmax,
+  logSumExp,
+  matmul,
+  max,
+  maximum,
+  mean,
+  min,
+  minimum,
+  mul,
+  neg,
+  pow,
+  reciprocal,
+  relu,
+  reshape,
+  rmsNorm,
+  rope,
+  rsqrt,
+  setBackend,
+  sigmoid,
+  silu,
+  slice,
+  softmax,
+  split,
+  sqrt,
+  square,
+  squeeze,
+  stack,
+  sub,
+  sum,
+  takeAlongAxis,
+  tanh,
+  tensor,
+  transpose,
+  unsqueeze,
+  where,
+  type Tensor,
 } from '../index.js';
 
 /** Deterministic values in [lo, hi). */
@@ -19,7 +65,15 @@ function values(n: number, seed: number, lo = -1, hi = 1): Float32Array {
 }
 
 function t(shape: number[], seed: number, lo = -1, hi = 1): Tensor {
-  return tensor(values(shape.reduce((a, b) => a * b, 1), seed, lo, hi), shape);
+  return tensor(
+    values(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+      lo,
+      hi,
+    ),
+    shape,
+  );
 }
 
 function ints(data: number[], shape: number[]): Tensor {
@@ -180,7 +234,9 @@ describe('indexing gradients', () => {
   it('crossEntropy with a mask', async () => {
     const targets = ints([1, 0, 3, 2], [2, 2]);
     const mask = tensor([1, 0, 1, 1], [2, 2]);
-    await gradcheck((x, y, m) => crossEntropy(x!, y!, { mask: m! }), [t([2, 2, 4], 86, -2, 2), targets, mask], { wrt: [0] });
+    await gradcheck((x, y, m) => crossEntropy(x!, y!, { mask: m! }), [t([2, 2, 4], 86, -2, 2), targets, mask], {
+      wrt: [0],
+    });
   });
 });
 
@@ -193,12 +249,24 @@ describe('transformer op gradients', () => {
     await gradcheck((x, p) => rope(x!, p!, 10000), [t([2, 2, 3, 4], 92), pos]);
   });
   it('attention: causal GQA', async () => {
-    await gradcheck((q, k, v) => attention(q!, k!, v!), [t([1, 4, 3, 4], 93), t([1, 2, 3, 4], 94), t([1, 2, 3, 4], 95)]);
+    await gradcheck(
+      (q, k, v) => attention(q!, k!, v!),
+      [t([1, 4, 3, 4], 93), t([1, 2, 3, 4], 94), t([1, 2, 3, 4], 95)],
+    );
   });
   it('attention: segment ids, query offset, non-causal', async () => {
     const seg = ints([0, 0, 1, 1, 1], [1, 5]);
-    await gradcheck((q, k, v, s) => attention(q!, k!, v!, { segmentIds: s! }), [t([1, 2, 5, 2], 96), t([1, 1, 5, 2], 97), t([1, 1, 5, 2], 98), seg]);
-    await gradcheck((q, k, v) => attention(q!, k!, v!, { queryOffset: 3 }), [t([1, 2, 2, 4], 99), t([1, 2, 5, 4], 100), t([1, 2, 5, 4], 101)]);
-    await gradcheck((q, k, v) => attention(q!, k!, v!, { causal: false, scale: 0.3 }), [t([2, 2, 3, 2], 102), t([2, 1, 4, 2], 103), t([2, 1, 4, 2], 104)]);
+    await gradcheck(
+      (q, k, v, s) => attention(q!, k!, v!, { segmentIds: s! }),
+      [t([1, 2, 5, 2], 96), t([1, 1, 5, 2], 97), t([1, 1, 5, 2], 98), seg],
+    );
+    await gradcheck(
+      (q, k, v) => attention(q!, k!, v!, { queryOffset: 3 }),
+      [t([1, 2, 2, 4], 99), t([1, 2, 5, 4], 100), t([1, 2, 5, 4], 101)],
+    );
+    await gradcheck(
+      (q, k, v) => attention(q!, k!, v!, { causal: false, scale: 0.3 }),
+      [t([2, 2, 3, 2], 102), t([2, 1, 4, 2], 103), t([2, 1, 4, 2], 104)],
+    );
   });
 });

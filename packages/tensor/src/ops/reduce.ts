@@ -23,7 +23,12 @@ export function expandGrad(dy: Tensor, inputShape: readonly number[], axes: read
   return add(zeros(inputShape), keep);
 }
 
-function reduce(op: 'sum' | 'mean' | 'max', x: Tensor, axes: number | readonly number[] | undefined, options: ReduceOptions): Tensor {
+function reduce(
+  op: 'sum' | 'mean' | 'max',
+  x: Tensor,
+  axes: number | readonly number[] | undefined,
+  options: ReduceOptions,
+): Tensor {
   assertFloat(op, x);
   const ax = normAxes(axes, x.rank, op);
   const keepDims = options.keepDims === true;

@@ -33,10 +33,17 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 
 /** Remove size-1 `axis` (or all size-1 axes). */
 export function squeeze(x: Tensor, axis?: number): Tensor {
-  if (axis === undefined) return reshape(x, x.shape.filter((d) => d !== 1));
+  if (axis === undefined)
+    return reshape(
+      x,
+      x.shape.filter((d) => d !== 1),
+    );
   const a = normAxis(axis, x.rank, 'squeeze');
   if (x.shape[a] !== 1) throw new Error(`squeeze: axis ${axis} of ${fmt(x.shape)} has size ${x.shape[a]}, not 1`);
-  return reshape(x, x.shape.filter((_, i) => i !== a));
+  return reshape(
+    x,
+    x.shape.filter((_, i) => i !== a),
+  );
 }
 
 /** Insert a size-1 axis at `axis` (negative counts from the end of the result). */
@@ -51,7 +58,9 @@ export function unsqueeze(x: Tensor, axis: number): Tensor {
 export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
   const p = perm ? perm.map((a) => normAxis(a, x.rank, 'transpose')) : x.shape.map((_, i) => x.rank - 1 - i);
   if (p.length !== x.rank || new Set(p).size !== p.length) {
-    throw new Error(`transpose: perm [${perm?.join(', ')}] is not a permutation of the ${x.rank} axes of ${fmt(x.shape)}`);
+    throw new Error(
+      `transpose: perm [${perm?.join(', ')}] is not a permutation of the ${x.rank} axes of ${fmt(x.shape)}`,
+    );
   }
   const out = run1('transpose', 'transpose', [x], { perm: p });
   if (needsGrad(x)) {
@@ -74,7 +83,8 @@ export function swapAxes(x: Tensor, a: number, b: number): Tensor {
 
 /** x[begin : begin + size] per axis; size -1 (or a missing entry) runs to the end. */
 export function slice(x: Tensor, begin: readonly number[], size?: readonly number[]): Tensor {
-  if (begin.length > x.rank) throw new Error(`slice: begin [${begin.join(', ')}] has more entries than ${fmt(x.shape)} has axes`);
+  if (begin.length > x.rank)
+    throw new Error(`slice: begin [${begin.join(', ')}] has more entries than ${fmt(x.shape)} has axes`);
   const b = x.shape.map((d, i) => {
     const v = begin[i] ?? 0;
     return v < 0 ? v + d : v;
@@ -85,7 +95,9 @@ export function slice(x: Tensor, begin: readonly number[], size?: readonly numbe
   });
   for (let i = 0; i < x.rank; i++) {
     if (b[i]! < 0 || s[i]! < 0 || b[i]! + s[i]! > x.shape[i]!) {
-      throw new Error(`slice: begin [${begin.join(', ')}] size [${(size ?? []).join(', ')}] is out of bounds for ${fmt(x.shape)} (axis ${i})`);
+      throw new Error(
+        `slice: begin [${begin.join(', ')}] size [${(size ?? []).join(', ')}] is out of bounds for ${fmt(x.shape)} (axis ${i})`,
+      );
     }
   }
   const out = run1('slice', 'slice', [x], { begin: b, size: s });

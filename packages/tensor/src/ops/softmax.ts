@@ -18,7 +18,9 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
   const a = normAxis(axis, x.rank, 'logSoftmax');
   const out = run1('logSoftmax', 'logSoftmax', [x], { axis: a });
   if (needsGrad(x)) {
-    record('logSoftmax', [x], [out], [out], ([dy], [y]) => [run1('logSoftmaxGrad', 'logSoftmaxGrad', [dy!, y!], { axis: a })]);
+    record('logSoftmax', [x], [out], [out], ([dy], [y]) => [
+      run1('logSoftmaxGrad', 'logSoftmaxGrad', [dy!, y!], { axis: a }),
+    ]);
   }
   return out;
 }

@@ -41,8 +41,15 @@ function worstDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 describe('chunkRanges and checkChunkSize', () => {
   it('splits [0, n) into pieces of at most chunk, the last one shorter', () => {
-    expect(chunkRanges(10, 4)).toEqual([[0, 4], [4, 4], [8, 2]]);
-    expect(chunkRanges(8, 4)).toEqual([[0, 4], [4, 4]]);
+    expect(chunkRanges(10, 4)).toEqual([
+      [0, 4],
+      [4, 4],
+      [8, 2],
+    ]);
+    expect(chunkRanges(8, 4)).toEqual([
+      [0, 4],
+      [4, 4],
+    ]);
     expect(chunkRanges(3, 8)).toEqual([[0, 3]]);
     expect(chunkRanges(0, 8)).toEqual([]);
   });
@@ -51,8 +58,12 @@ describe('chunkRanges and checkChunkSize', () => {
     expect(() => chunkRanges(-1, 2)).toThrow('chunkRanges: n must be a non-negative integer, got -1');
     expect(checkChunkSize('lossFn', 'vocabChunk', undefined, 8192)).toBe(8192);
     expect(checkChunkSize('lossFn', 'vocabChunk', 7, 8192)).toBe(7);
-    expect(() => checkChunkSize('lossFn', 'vocabChunk', 0, 8192)).toThrow('lossFn: vocabChunk must be a positive integer, got 0');
-    expect(() => checkChunkSize('lossFn', 'rowChunk', 2.5, 1024)).toThrow('lossFn: rowChunk must be a positive integer, got 2.5');
+    expect(() => checkChunkSize('lossFn', 'vocabChunk', 0, 8192)).toThrow(
+      'lossFn: vocabChunk must be a positive integer, got 0',
+    );
+    expect(() => checkChunkSize('lossFn', 'rowChunk', 2.5, 1024)).toThrow(
+      'lossFn: rowChunk must be a positive integer, got 2.5',
+    );
   });
 });
 
@@ -61,7 +72,13 @@ describe('logAddExp', () => {
     const a = tensor([0, 1.5, -3, 1000, -1000]);
     const b = tensor([0, -2, -3, 999, -1000]);
     const got = await logAddExp(a, b).data();
-    const want = [Math.log(2), Math.log(Math.exp(1.5) + Math.exp(-2)), -3 + Math.log(2), 1000 + Math.log1p(Math.exp(-1)), -1000 + Math.log(2)];
+    const want = [
+      Math.log(2),
+      Math.log(Math.exp(1.5) + Math.exp(-2)),
+      -3 + Math.log(2),
+      1000 + Math.log1p(Math.exp(-1)),
+      -1000 + Math.log(2),
+    ];
     want.forEach((w, i) => expect(got[i]).toBeCloseTo(w, 4));
   });
 });
@@ -166,7 +183,9 @@ describe('foldSoftmaxChunk', () => {
 
   it('names an accumulator given for only one side', () => {
     const st = foldSoftmaxChunk(null, tensor([[0]]), tensor([[1, 2]])).state;
-    expect(() => foldSoftmaxChunk(st, tensor([[0]]), null)).toThrow('foldSoftmaxChunk: accChunk must be given exactly when');
+    expect(() => foldSoftmaxChunk(st, tensor([[0]]), null)).toThrow(
+      'foldSoftmaxChunk: accChunk must be given exactly when',
+    );
   });
 });
 
@@ -176,7 +195,10 @@ describe('headRowsFloat32', () => {
     const rows = headRowsFloat32(w16, 1, 2);
     expect(rows.dtype).toBe('float32');
     expect(Array.from(rows.dataSync())).toEqual([3, 4, 5.5, 6]);
-    const w32 = tensor([[1, 2], [3, 4]]);
+    const w32 = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
     const first = headRowsFloat32(w32, 0, 1);
     expect(first.dtype).toBe('float32');
     expect(first.shape).toEqual([1, 2]);

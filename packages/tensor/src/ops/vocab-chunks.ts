@@ -23,7 +23,8 @@ export type ChunkRange = [start: number, size: number];
 /** Split [0, n) into [start, size] pieces of at most `chunk` (none when n is 0). */
 export function chunkRanges(n: number, chunk: number): ChunkRange[] {
   if (!Number.isInteger(n) || n < 0) throw new Error(`chunkRanges: n must be a non-negative integer, got ${n}`);
-  if (!Number.isInteger(chunk) || chunk < 1) throw new Error(`chunkRanges: chunk must be a positive integer, got ${chunk}`);
+  if (!Number.isInteger(chunk) || chunk < 1)
+    throw new Error(`chunkRanges: chunk must be a positive integer, got ${chunk}`);
   const out: ChunkRange[] = [];
   for (let s = 0; s < n; s += chunk) out.push([s, Math.min(chunk, n - s)]);
   return out;
@@ -69,7 +70,11 @@ export interface FoldedChunk {
  * rows [R, H], or null) into `state` (null before the first chunk). The two
  * scales let a caller fold its own per-chunk expectations the same way.
  */
-export function foldSoftmaxChunk(state: OnlineSoftmaxState | null, lseChunk: Tensor, accChunk: Tensor | null): FoldedChunk {
+export function foldSoftmaxChunk(
+  state: OnlineSoftmaxState | null,
+  lseChunk: Tensor,
+  accChunk: Tensor | null,
+): FoldedChunk {
   if (!state) return { state: { lse: lseChunk, acc: accChunk }, oldScale: null, chunkScale: null };
   if ((state.acc === null) !== (accChunk === null)) {
     throw new Error('foldSoftmaxChunk: accChunk must be given exactly when the state keeps softmax-weighted rows');
@@ -92,8 +97,14 @@ export interface OnlineSoftmaxOptions {
  * pieces `vocabParts` (from `chunkRanges`). Each chunk's [M, chunk] logits
  * live only inside its own scope.
  */
-export function onlineSoftmax(x: Tensor, weight: Tensor, vocabParts: readonly ChunkRange[], options: OnlineSoftmaxOptions = {}): OnlineSoftmaxState {
-  if (vocabParts.length === 0) throw new Error('onlineSoftmax: vocabParts is empty (a vocabulary of at least one entry is needed)');
+export function onlineSoftmax(
+  x: Tensor,
+  weight: Tensor,
+  vocabParts: readonly ChunkRange[],
+  options: OnlineSoftmaxOptions = {},
+): OnlineSoftmaxState {
+  if (vocabParts.length === 0)
+    throw new Error('onlineSoftmax: vocabParts is empty (a vocabulary of at least one entry is needed)');
   const withAcc = options.withAcc ?? true;
   let st: OnlineSoftmaxState | null = null;
   for (const [c0, cols] of vocabParts) {

@@ -40,9 +40,12 @@ export class AdamW {
     this.params =
       params instanceof Module
         ? params.trainableParameters()
-        : params.map((p, i): [string, Tensor] => (Array.isArray(p) ? (p as [string, Tensor]) : [String(i), p as Tensor]));
+        : params.map((p, i): [string, Tensor] =>
+            Array.isArray(p) ? (p as [string, Tensor]) : [String(i), p as Tensor],
+          );
     for (const [name, t] of this.params) {
-      if (t.dtype !== 'float32') throw new Error(`AdamW: parameter '${name}' is ${t.dtype}; AdamW updates float32 parameters`);
+      if (t.dtype !== 'float32')
+        throw new Error(`AdamW: parameter '${name}' is ${t.dtype}; AdamW updates float32 parameters`);
     }
     this.options = {
       lr: options.lr ?? 1e-3,
@@ -68,7 +71,8 @@ export class AdamW {
       for (const [name, p] of this.params) {
         const g = p.grad;
         if (!g) continue;
-        if (!sameShape(g.shape, p.shape)) throw new Error(`AdamW: gradient of '${name}' has shape ${fmt(g.shape)}, parameter ${fmt(p.shape)}`);
+        if (!sameShape(g.shape, p.shape))
+          throw new Error(`AdamW: gradient of '${name}' has shape ${fmt(g.shape)}, parameter ${fmt(p.shape)}`);
         const st = this.momentsOf(p);
         const decay = this.options.decayFilter && !this.options.decayFilter(name, p) ? 0 : this.options.weightDecay;
         runKernel('adamw', 'adamw', [p, g, st.m, st.v], {
@@ -114,7 +118,9 @@ export class AdamW {
     for (const [name, { m, v }] of Object.entries(s.state)) {
       const p = byName.get(name)!;
       if (!sameShape(m.shape, p.shape) || !sameShape(v.shape, p.shape)) {
-        throw new Error(`AdamW.loadStateDict: moments of '${name}' have shapes ${fmt(m.shape)}/${fmt(v.shape)}, parameter ${fmt(p.shape)}`);
+        throw new Error(
+          `AdamW.loadStateDict: moments of '${name}' have shapes ${fmt(m.shape)}/${fmt(v.shape)}, parameter ${fmt(p.shape)}`,
+        );
       }
       const st = this.momentsOf(p);
       st.m.assign(m);

@@ -1,8 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  AdamW, GradientAccumulator, clipGradNorm, constantSchedule, cosineSchedule, linearSchedule, linearWarmup, mul, parameter,
-  setBackend, sum, tensor, warmupCosine,
+  AdamW,
+  GradientAccumulator,
+  clipGradNorm,
+  constantSchedule,
+  cosineSchedule,
+  linearSchedule,
+  linearWarmup,
+  mul,
+  parameter,
+  setBackend,
+  sum,
+  tensor,
+  warmupCosine,
 } from '../index.js';
 
 const ref = JSON.parse(readFileSync(new URL('../../fixtures/adamw-reference.json', import.meta.url), 'utf8')) as {
@@ -63,8 +74,12 @@ describe('AdamW', () => {
   it('loadStateDict names unexpected keys and shape mismatches', () => {
     const p = parameter(tensor([1, 2], [2]));
     const opt = new AdamW([['w', p]]);
-    expect(() => opt.loadStateDict({ step: 1, state: { x: { m: tensor([0, 0], [2]), v: tensor([0, 0], [2]) } } })).toThrow(/unexpected parameter keys: x/);
-    expect(() => opt.loadStateDict({ step: 1, state: { w: { m: tensor([0], [1]), v: tensor([0], [1]) } } })).toThrow(/moments of 'w' have shapes \[1\]\/\[1\], parameter \[2\]/);
+    expect(() =>
+      opt.loadStateDict({ step: 1, state: { x: { m: tensor([0, 0], [2]), v: tensor([0, 0], [2]) } } }),
+    ).toThrow(/unexpected parameter keys: x/);
+    expect(() => opt.loadStateDict({ step: 1, state: { w: { m: tensor([0], [1]), v: tensor([0], [1]) } } })).toThrow(
+      /moments of 'w' have shapes \[1\]\/\[1\], parameter \[2\]/,
+    );
   });
 });
 

@@ -28,7 +28,12 @@ export function cosineSchedule(lr: number, totalSteps: number, options: { minLr?
 }
 
 /** Linear warmup to lr, then half-cosine decay to minLr (default 0) at totalSteps. */
-export function warmupCosine(lr: number, warmupSteps: number, totalSteps: number, options: { minLr?: number } = {}): LrSchedule {
+export function warmupCosine(
+  lr: number,
+  warmupSteps: number,
+  totalSteps: number,
+  options: { minLr?: number } = {},
+): LrSchedule {
   const minLr = options.minLr ?? 0;
   return (step) => {
     if (step < warmupSteps) return (lr * step) / Math.max(1, warmupSteps);

@@ -33,7 +33,8 @@ export function mathTexts(limit = Infinity): string[] {
     for (const line of text.split('\n')) {
       if (!line.trim()) continue;
       const row = JSON.parse(line) as Record<string, unknown>;
-      for (const key of ['problem', 'solution', 'answer']) if (typeof row[key] === 'string') out.push(row[key] as string);
+      for (const key of ['problem', 'solution', 'answer'])
+        if (typeof row[key] === 'string') out.push(row[key] as string);
       if (out.length >= limit) return out.slice(0, limit);
     }
   }
@@ -102,9 +103,25 @@ export function numberTexts(random: () => number, count: number): string[] {
 /** Random strings drawn from a mix of Unicode ranges (scalars only). */
 export function randomUnicode(random: () => number, count: number, maxLength = 40): string[] {
   const ranges: Array<[number, number]> = [
-    [0x20, 0x7e], [0x09, 0x0d], [0x20, 0x20], [0xa0, 0x24f], [0x300, 0x36f], [0x370, 0x3ff], [0x400, 0x4ff],
-    [0x600, 0x6ff], [0x900, 0x97f], [0xe00, 0xe7f], [0x1100, 0x11ff], [0x2000, 0x206f], [0x3000, 0x30ff],
-    [0x4e00, 0x4fff], [0xac00, 0xacff], [0xfe00, 0xfeff], [0x1f300, 0x1f6ff], [0x1d400, 0x1d7ff], [0x10000, 0x1007f],
+    [0x20, 0x7e],
+    [0x09, 0x0d],
+    [0x20, 0x20],
+    [0xa0, 0x24f],
+    [0x300, 0x36f],
+    [0x370, 0x3ff],
+    [0x400, 0x4ff],
+    [0x600, 0x6ff],
+    [0x900, 0x97f],
+    [0xe00, 0xe7f],
+    [0x1100, 0x11ff],
+    [0x2000, 0x206f],
+    [0x3000, 0x30ff],
+    [0x4e00, 0x4fff],
+    [0xac00, 0xacff],
+    [0xfe00, 0xfeff],
+    [0x1f300, 0x1f6ff],
+    [0x1d400, 0x1d7ff],
+    [0x10000, 0x1007f],
   ];
   const out: string[] = [];
   for (let i = 0; i < count; i++) {

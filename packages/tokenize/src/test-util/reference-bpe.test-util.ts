@@ -95,7 +95,7 @@ export class ReferenceBpe {
       for (const w of this.words(pending)) ids.push(...this.bpe(w));
       pending = '';
     };
-    for (let i = 0; i < text.length; ) {
+    for (let i = 0; i < text.length;) {
       const hit = this.added.find((t) => (!splitSpecialTokens || !t.special) && text.startsWith(t.content, i));
       if (hit) {
         flush();

@@ -30,16 +30,36 @@ describe('tasks', () => {
 
   it("ground truth agrees with the Python solution, and every mistake shows on the task's example", async () => {
     const tasks = generateTasks(2 * TASK_KINDS.length, 11);
-    const solved = await sandbox.runMany(tasks.map((t) => ({ language: 'python' as const, code: `${t.solution}\n\nfinal_answer(solve(${t.args}))` })));
-    solved.forEach((r, i) => expect({ kind: tasks[i]!.kind, got: r.resultText }).toEqual({ kind: tasks[i]!.kind, got: tasks[i]!.answer }));
-    const examples = await sandbox.runMany(TASK_KINDS.map((k) => ({ language: 'python' as const, code: `${k.solution}\n\nprint(repr(solve(${k.exampleArgs})) == repr(${k.exampleExpected}))` })));
-    examples.forEach((r, i) => expect({ kind: TASK_KINDS[i]!.name, out: r.stdout }).toEqual({ kind: TASK_KINDS[i]!.name, out: 'True\n' }));
+    const solved = await sandbox.runMany(
+      tasks.map((t) => ({ language: 'python' as const, code: `${t.solution}\n\nfinal_answer(solve(${t.args}))` })),
+    );
+    solved.forEach((r, i) =>
+      expect({ kind: tasks[i]!.kind, got: r.resultText }).toEqual({ kind: tasks[i]!.kind, got: tasks[i]!.answer }),
+    );
+    const examples = await sandbox.runMany(
+      TASK_KINDS.map((k) => ({
+        language: 'python' as const,
+        code: `${k.solution}\n\nprint(repr(solve(${k.exampleArgs})) == repr(${k.exampleExpected}))`,
+      })),
+    );
+    examples.forEach((r, i) =>
+      expect({ kind: TASK_KINDS[i]!.name, out: r.stdout }).toEqual({ kind: TASK_KINDS[i]!.name, out: 'True\n' }),
+    );
     const mistakes = TASK_KINDS.flatMap((k) => k.mistakes.map((m) => ({ k, m })));
-    const runs = await sandbox.runMany(mistakes.map(({ k, m }) => ({ language: 'python' as const, code: `${m.code}\n\nprint(repr(solve(${k.exampleArgs})) == repr(${k.exampleExpected}))` })));
+    const runs = await sandbox.runMany(
+      mistakes.map(({ k, m }) => ({
+        language: 'python' as const,
+        code: `${m.code}\n\nprint(repr(solve(${k.exampleArgs})) == repr(${k.exampleExpected}))`,
+      })),
+    );
     runs.forEach((r, i) => {
       const { k, m } = mistakes[i]!;
       const seen = m.raises ? r.error?.name : r.stdout;
-      expect({ kind: k.name, mistake: m.kind, seen }).toEqual({ kind: k.name, mistake: m.kind, seen: m.raises ?? 'False\n' });
+      expect({ kind: k.name, mistake: m.kind, seen }).toEqual({
+        kind: k.name,
+        mistake: m.kind,
+        seen: m.raises ?? 'False\n',
+      });
     });
   }, 120_000);
 });
@@ -58,15 +78,20 @@ describe('generated traces', () => {
       const parsed = parseTrace(t, 0, 'env');
       expect(parsed.steps).toHaveLength(t.n_steps);
       expect(externalApiUse(parsed).external).toBe(false);
-      for (const s of parsed.steps) expect(s.feedback).toMatch(/^(Observation:\nExecution logs:\n|Call id: call_\d+\nError:\n)/);
+      for (const s of parsed.steps)
+        expect(s.feedback).toMatch(/^(Observation:\nExecution logs:\n|Call id: call_\d+\nError:\n)/);
       if (t.final_answer !== null) expect(t.correct).toBe(t.final_answer === t.true_answer);
       const counts = labelCounts(labelTrace(t.messages, tok));
       expect(counts.feedback).toBeGreaterThan(0);
       expect(counts.decision).toBeGreaterThan(0);
     }
     // The mistakes are really executed: an error trace carries the sandbox's exception, and the next decision names it.
-    const failing = traces.flatMap((t) => t.messages.map((m, i) => ({ m, next: t.messages[i + 1] }))).filter(({ m }) => m.role === 'tool-response' && m.content.includes('Error:\n'));
-    const checks = traces.flatMap((t) => t.messages).filter((m) => m.role === 'tool-response' && /check: (.*) expected (?!\1$)/m.test(m.content));
+    const failing = traces
+      .flatMap((t) => t.messages.map((m, i) => ({ m, next: t.messages[i + 1] })))
+      .filter(({ m }) => m.role === 'tool-response' && m.content.includes('Error:\n'));
+    const checks = traces
+      .flatMap((t) => t.messages)
+      .filter((m) => m.role === 'tool-response' && /check: (.*) expected (?!\1$)/m.test(m.content));
     expect(failing.length + checks.length).toBeGreaterThan(0);
     for (const { m, next } of failing) {
       const name = /due to: (\w+):/.exec(m.content)![1]!;
@@ -78,9 +103,19 @@ describe('generated traces', () => {
 
   it('writes splits, the task list with one-step prompts, and a manifest', async () => {
     const outDir = mkdtempSync(join(tmpdir(), 'trace-env-'));
-    const manifest = await writeEnvironmentDataset({ count: 10, seed: 2, sandbox, outDir, format: 'parquet', progress: { mode: 'silent' } });
+    const manifest = await writeEnvironmentDataset({
+      count: 10,
+      seed: 2,
+      sandbox,
+      outDir,
+      format: 'parquet',
+      progress: { mode: 'silent' },
+    });
     expect(manifest.counts).toMatchObject({ traces: 10, train: 8, validation: 1, test: 1 });
-    const tasks = readFileSync(join(outDir, 'tasks.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const tasks = readFileSync(join(outDir, 'tasks.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(tasks).toHaveLength(10);
     expect(tasks.filter((t) => t.split === 'test')).toHaveLength(1);
     expect(Object.keys(tasks[0]).sort()).toEqual(['answer', 'id', 'kind', 'question', 'split']);

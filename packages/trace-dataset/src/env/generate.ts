@@ -60,9 +60,12 @@ export function observationText(record: RunRecord, code: string, callId: string)
     return `Observation:\nExecution logs:\n${record.stdout}Last output from code snippet:\n${record.resultText ?? 'None'}`;
   }
   const lines = code.split('\n');
-  const line = record.error?.line && lines[record.error.line - 1] !== undefined ? lines[record.error.line - 1]!.trim() : null;
+  const line =
+    record.error?.line && lines[record.error.line - 1] !== undefined ? lines[record.error.line - 1]!.trim() : null;
   const what = record.error ? `${record.error.name}: ${record.error.message}` : record.status;
-  const where = line ? `Code execution failed at line '${line}' due to: ${what}` : `Code execution failed due to: ${what}`;
+  const where = line
+    ? `Code execution failed at line '${line}' due to: ${what}`
+    : `Code execution failed due to: ${what}`;
   const logs = record.stdout ? `Execution logs:\n${record.stdout}` : '';
   return `Call id: ${callId}\nError:\n${logs}${where}\nNow let's retry: take care not to repeat previous errors! If you have retried several times, try a completely different approach.\n`;
 }
@@ -112,7 +115,10 @@ export async function generateTraces(options: GenerateOptions): Promise<Generate
         const d = e.policy.next();
         if (e.policy.currentMistake && !/^final_answer\(/.test(d.code)) e.mistakes.push(e.policy.currentMistake.kind);
         const callId = `call_${e.steps + 1}`;
-        e.messages.push({ role: 'assistant', content: decisionText(d.thought, d.code) }, { role: 'tool-call', content: toolCallText(callId, d.code) });
+        e.messages.push(
+          { role: 'assistant', content: decisionText(d.thought, d.code) },
+          { role: 'tool-call', content: toolCallText(callId, d.code) },
+        );
         return { e, code: d.code, callId };
       });
       const records = await sandbox.runMany(actions.map((a) => ({ language: 'python' as const, code: a.code })));
@@ -126,7 +132,10 @@ export async function generateTraces(options: GenerateOptions): Promise<Generate
         const goOn = e.policy.observe({
           observation,
           stdout: record.stdout,
-          error: record.status === 'ok' ? null : { name: record.error?.name ?? record.status, message: record.error?.message ?? record.status },
+          error:
+            record.status === 'ok'
+              ? null
+              : { name: record.error?.name ?? record.status, message: record.error?.message ?? record.status },
           finalAnswer: record.finalAnswer,
         });
         if (!goOn || e.steps >= maxSteps) e.done = true;
@@ -184,12 +193,22 @@ export async function writeEnvironmentDataset(options: EnvironmentDatasetOptions
   const ext = format === 'parquet' ? 'parquet' : 'jsonl';
   const files = { train: `train.${ext}`, validation: `validation.${ext}`, test: `test.${ext}`, tasks: 'tasks.jsonl' };
   for (const name of ['train', 'validation', 'test'] as const) {
-    await writeTraceRows(join(options.outDir, files[name]), traces.filter((_, i) => assignment[i] === name), format);
+    await writeTraceRows(
+      join(options.outDir, files[name]),
+      traces.filter((_, i) => assignment[i] === name),
+      format,
+    );
   }
   await writeJsonlAtomic(
     join(options.outDir, files.tasks),
     // The one-step prompt is oneStepPrompt(task): its system part is the same for all tasks, so it is in the manifest once.
-    traces.map((t, i) => ({ id: t.task_id, split: assignment[i], kind: t.kind, question: t.question, answer: t.true_answer })),
+    traces.map((t, i) => ({
+      id: t.task_id,
+      split: assignment[i],
+      kind: t.kind,
+      question: t.question,
+      answer: t.true_answer,
+    })),
   );
   const manifest: EnvironmentManifest = {
     seed,
@@ -203,7 +222,12 @@ export async function writeEnvironmentDataset(options: EnvironmentDatasetOptions
     },
     files,
     oneStepSystemPrompt: oneStepPrompt({ question: '' })[0]!.content,
-    options: { count: options.count, maxSteps: options.maxSteps ?? 6, policy: options.policy ?? {}, splits: options.splits ?? 'default' },
+    options: {
+      count: options.count,
+      maxSteps: options.maxSteps ?? 6,
+      policy: options.policy ?? {},
+      splits: options.splits ?? 'default',
+    },
   };
   await writeFileAtomic(join(options.outDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
   return manifest;

@@ -50,7 +50,11 @@ export class ScriptedPolicy {
     options: PolicyOptions = {},
   ) {
     this.rng = new Rng(seed);
-    this.options = { mistakeRate: options.mistakeRate ?? 0.6, relapseRate: options.relapseRate ?? 0.15, skipCheckRate: options.skipCheckRate ?? 0.2 };
+    this.options = {
+      mistakeRate: options.mistakeRate ?? 0.6,
+      relapseRate: options.relapseRate ?? 0.15,
+      skipCheckRate: options.skipCheckRate ?? 0.2,
+    };
   }
 
   /** The mistake the current attempt carries, if any (for the trace's metadata). */
@@ -65,7 +69,10 @@ export class ScriptedPolicy {
     this.attempts++;
     const body = (this.mistake ? this.mistake.code : this.task.solution) + '\n\n';
     if (!check) return body + `final_answer(solve(${this.task.args}))`;
-    return body + `print("check:", repr(solve(${this.task.example.args})), "expected", repr(${this.task.example.expected}))\nresult = solve(${this.task.args})\nprint("result:", repr(result))`;
+    return (
+      body +
+      `print("check:", repr(solve(${this.task.example.args})), "expected", repr(${this.task.example.expected}))\nresult = solve(${this.task.args})\nprint("result:", repr(result))`
+    );
   }
 
   next(): Decision {
@@ -103,7 +110,10 @@ export class ScriptedPolicy {
         this.pendingThought = `The check gives ${got}, as the example expects, so the function is right. The result for the real input is ${result[1]}.`;
         this.phase = 'answer';
       } else {
-        const diagnosis = this.mistake && !this.mistake.raises ? this.mistake.diagnosis : 'Something in the function is wrong; I will rewrite it step by step.';
+        const diagnosis =
+          this.mistake && !this.mistake.raises
+            ? this.mistake.diagnosis
+            : 'Something in the function is wrong; I will rewrite it step by step.';
         this.pendingThought = `The check prints ${got} but the example expects ${expected}. ${diagnosis}`;
         this.phase = 'solve';
       }

@@ -7,7 +7,8 @@
  */
 import { Rng } from '../rng.js';
 
-export type MistakeKind = 'off-by-one' | 'wrong-builtin' | 'type-error' | 'name-error' | 'attribute-error' | 'wrong-format' | 'wrong-logic';
+export type MistakeKind =
+  'off-by-one' | 'wrong-builtin' | 'type-error' | 'name-error' | 'attribute-error' | 'wrong-format' | 'wrong-logic';
 
 export interface Mistake {
   kind: MistakeKind;
@@ -45,8 +46,35 @@ interface TaskKind {
 }
 
 const py = (s: string) => JSON.stringify(s);
-const pyList = (xs: Array<string | number>) => `[${xs.map((x) => (typeof x === 'string' ? py(x) : String(x))).join(', ')}]`;
-const WORDS = ['river', 'stone', 'apple', 'cloud', 'tiger', 'lamp', 'moon', 'green', 'fast', 'paper', 'orbit', 'salt', 'violin', 'maple', 'zebra', 'quiet', 'ember', 'harbor', 'pixel', 'delta', 'fig', 'kiwi', 'pear', 'owl', 'sky'];
+const pyList = (xs: Array<string | number>) =>
+  `[${xs.map((x) => (typeof x === 'string' ? py(x) : String(x))).join(', ')}]`;
+const WORDS = [
+  'river',
+  'stone',
+  'apple',
+  'cloud',
+  'tiger',
+  'lamp',
+  'moon',
+  'green',
+  'fast',
+  'paper',
+  'orbit',
+  'salt',
+  'violin',
+  'maple',
+  'zebra',
+  'quiet',
+  'ember',
+  'harbor',
+  'pixel',
+  'delta',
+  'fig',
+  'kiwi',
+  'pear',
+  'owl',
+  'sky',
+];
 const PALINDROMES = ['level', 'noon', 'radar', 'civic', 'kayak', 'refer', 'madam', 'stats', 'wow', 'x'];
 
 function words(rng: Rng, lo: number, hi: number, distinct = false): string[] {
@@ -62,16 +90,40 @@ export const TASK_KINDS: TaskKind[] = [
     name: 'digit-sum',
     make(rng) {
       const n = rng.int(10_000, 999_999_999);
-      return { question: `Compute the sum of the decimal digits of ${n}.`, answer: String([...String(n)].reduce((a, d) => a + Number(d), 0)), args: String(n) };
+      return {
+        question: `Compute the sum of the decimal digits of ${n}.`,
+        answer: String([...String(n)].reduce((a, d) => a + Number(d), 0)),
+        args: String(n),
+      };
     },
     exampleArgs: '1234',
     exampleExpected: '10',
     exampleText: 'for 1234 the answer is 10',
     solution: def('def solve(n):', '    return sum(int(d) for d in str(n))'),
     mistakes: [
-      { kind: 'type-error', code: def('def solve(n):', '    return sum(n)'), raises: 'TypeError', diagnosis: 'An int cannot be iterated: I have to go through the characters of str(n) and convert each digit.' },
-      { kind: 'wrong-builtin', code: def('def solve(n):', '    return len(str(n))'), diagnosis: 'len() counts the digits instead of adding them up.' },
-      { kind: 'name-error', code: def('def solve(n):', '    total = 0', '    for d in str(n):', '        total += int(d)', '    return totl'), raises: 'NameError', diagnosis: 'I misspelled the variable total as totl.' },
+      {
+        kind: 'type-error',
+        code: def('def solve(n):', '    return sum(n)'),
+        raises: 'TypeError',
+        diagnosis: 'An int cannot be iterated: I have to go through the characters of str(n) and convert each digit.',
+      },
+      {
+        kind: 'wrong-builtin',
+        code: def('def solve(n):', '    return len(str(n))'),
+        diagnosis: 'len() counts the digits instead of adding them up.',
+      },
+      {
+        kind: 'name-error',
+        code: def(
+          'def solve(n):',
+          '    total = 0',
+          '    for d in str(n):',
+          '        total += int(d)',
+          '    return totl',
+        ),
+        raises: 'NameError',
+        diagnosis: 'I misspelled the variable total as totl.',
+      },
     ],
   },
   {
@@ -80,30 +132,54 @@ export const TASK_KINDS: TaskKind[] = [
       const n = rng.int(30, 500);
       let c = 0;
       for (let k = 1; k <= n; k++) if (k % 3 === 0 || k % 5 === 0) c++;
-      return { question: `How many integers from 1 to ${n} (inclusive) are divisible by 3 or by 5?`, answer: String(c), args: String(n) };
+      return {
+        question: `How many integers from 1 to ${n} (inclusive) are divisible by 3 or by 5?`,
+        answer: String(c),
+        args: String(n),
+      };
     },
     exampleArgs: '15',
     exampleExpected: '7',
     exampleText: 'for 15 the answer is 7',
     solution: def('def solve(n):', '    return sum(1 for k in range(1, n + 1) if k % 3 == 0 or k % 5 == 0)'),
     mistakes: [
-      { kind: 'off-by-one', code: def('def solve(n):', '    return sum(1 for k in range(1, n) if k % 3 == 0 or k % 5 == 0)'), diagnosis: 'range(1, n) stops before n, so n itself is never counted; the range must go to n + 1.' },
-      { kind: 'wrong-logic', code: def('def solve(n):', '    return sum(1 for k in range(1, n + 1) if k % 3 == 0 and k % 5 == 0)'), diagnosis: "With 'and' only multiples of 15 are counted; the task asks for 3 or 5." },
+      {
+        kind: 'off-by-one',
+        code: def('def solve(n):', '    return sum(1 for k in range(1, n) if k % 3 == 0 or k % 5 == 0)'),
+        diagnosis: 'range(1, n) stops before n, so n itself is never counted; the range must go to n + 1.',
+      },
+      {
+        kind: 'wrong-logic',
+        code: def('def solve(n):', '    return sum(1 for k in range(1, n + 1) if k % 3 == 0 and k % 5 == 0)'),
+        diagnosis: "With 'and' only multiples of 15 are counted; the task asks for 3 or 5.",
+      },
     ],
   },
   {
     name: 'reverse-words',
     make(rng) {
       const w = words(rng, 4, 8);
-      return { question: `Reverse the order of the words in the sentence ${py(w.join(' '))} and give the result as one string with single spaces.`, answer: [...w].reverse().join(' '), args: py(w.join(' ')) };
+      return {
+        question: `Reverse the order of the words in the sentence ${py(w.join(' '))} and give the result as one string with single spaces.`,
+        answer: [...w].reverse().join(' '),
+        args: py(w.join(' ')),
+      };
     },
     exampleArgs: py('one two three'),
     exampleExpected: py('three two one'),
     exampleText: `for "one two three" the answer is "three two one"`,
     solution: def('def solve(s):', '    return " ".join(s.split()[::-1])'),
     mistakes: [
-      { kind: 'wrong-format', code: def('def solve(s):', '    return s.split()[::-1]'), diagnosis: 'It returns a list; the answer must be one string, so the words have to be joined with spaces.' },
-      { kind: 'wrong-builtin', code: def('def solve(s):', '    return s[::-1]'), diagnosis: 's[::-1] reverses the characters, not the words; I have to split into words first.' },
+      {
+        kind: 'wrong-format',
+        code: def('def solve(s):', '    return s.split()[::-1]'),
+        diagnosis: 'It returns a list; the answer must be one string, so the words have to be joined with spaces.',
+      },
+      {
+        kind: 'wrong-builtin',
+        code: def('def solve(s):', '    return s[::-1]'),
+        diagnosis: 's[::-1] reverses the characters, not the words; I have to split into words first.',
+      },
     ],
   },
   {
@@ -112,15 +188,28 @@ export const TASK_KINDS: TaskKind[] = [
       const a = rng.int(2, 60);
       const b = rng.int(2, 60);
       const gcd = (x: number, y: number): number => (y === 0 ? x : gcd(y, x % y));
-      return { question: `What is the least common multiple of ${a} and ${b}?`, answer: String((a * b) / gcd(a, b)), args: `${a}, ${b}` };
+      return {
+        question: `What is the least common multiple of ${a} and ${b}?`,
+        answer: String((a * b) / gcd(a, b)),
+        args: `${a}, ${b}`,
+      };
     },
     exampleArgs: '4, 6',
     exampleExpected: '12',
     exampleText: 'for 4 and 6 the answer is 12',
     solution: def('import math', '', 'def solve(a, b):', '    return a * b // math.gcd(a, b)'),
     mistakes: [
-      { kind: 'name-error', code: def('def solve(a, b):', '    return a * b // gcd(a, b)'), raises: 'NameError', diagnosis: 'gcd is not a builtin: it lives in the math module, which I did not import.' },
-      { kind: 'wrong-builtin', code: def('import math', '', 'def solve(a, b):', '    return math.gcd(a, b)'), diagnosis: 'math.gcd gives the greatest common divisor, not the least common multiple; lcm = a * b // gcd.' },
+      {
+        kind: 'name-error',
+        code: def('def solve(a, b):', '    return a * b // gcd(a, b)'),
+        raises: 'NameError',
+        diagnosis: 'gcd is not a builtin: it lives in the math module, which I did not import.',
+      },
+      {
+        kind: 'wrong-builtin',
+        code: def('import math', '', 'def solve(a, b):', '    return math.gcd(a, b)'),
+        diagnosis: 'math.gcd gives the greatest common divisor, not the least common multiple; lcm = a * b // gcd.',
+      },
     ],
   },
   {
@@ -138,10 +227,39 @@ export const TASK_KINDS: TaskKind[] = [
     exampleArgs: '11',
     exampleExpected: '4',
     exampleText: 'below 11 there are 4 (2, 3, 5, 7)',
-    solution: def('def solve(n):', '    count = 0', '    for k in range(2, n):', '        if all(k % p for p in range(2, int(k ** 0.5) + 1)):', '            count += 1', '    return count'),
+    solution: def(
+      'def solve(n):',
+      '    count = 0',
+      '    for k in range(2, n):',
+      '        if all(k % p for p in range(2, int(k ** 0.5) + 1)):',
+      '            count += 1',
+      '    return count',
+    ),
     mistakes: [
-      { kind: 'off-by-one', code: def('def solve(n):', '    count = 0', '    for k in range(2, n + 1):', '        if all(k % p for p in range(2, int(k ** 0.5) + 1)):', '            count += 1', '    return count'), diagnosis: 'range(2, n + 1) includes n itself, but the task asks for primes below n.' },
-      { kind: 'wrong-logic', code: def('def solve(n):', '    count = 0', '    for k in range(1, n):', '        if all(k % p for p in range(2, int(k ** 0.5) + 1)):', '            count += 1', '    return count'), diagnosis: '1 passes the divisor test but is not a prime; the loop must start at 2.' },
+      {
+        kind: 'off-by-one',
+        code: def(
+          'def solve(n):',
+          '    count = 0',
+          '    for k in range(2, n + 1):',
+          '        if all(k % p for p in range(2, int(k ** 0.5) + 1)):',
+          '            count += 1',
+          '    return count',
+        ),
+        diagnosis: 'range(2, n + 1) includes n itself, but the task asks for primes below n.',
+      },
+      {
+        kind: 'wrong-logic',
+        code: def(
+          'def solve(n):',
+          '    count = 0',
+          '    for k in range(1, n):',
+          '        if all(k % p for p in range(2, int(k ** 0.5) + 1)):',
+          '            count += 1',
+          '    return count',
+        ),
+        diagnosis: '1 passes the divisor test but is not a prime; the loop must start at 2.',
+      },
     ],
   },
   {
@@ -149,15 +267,29 @@ export const TASK_KINDS: TaskKind[] = [
     make(rng) {
       const w = words(rng, 5, 7, true);
       const sorted = [...w].sort((x, y) => x.length - y.length || (x < y ? -1 : x > y ? 1 : 0));
-      return { question: `Sort the words ${pyList(w)} by length, breaking ties alphabetically, and give them joined by commas (no spaces).`, answer: sorted.join(','), args: pyList(w) };
+      return {
+        question: `Sort the words ${pyList(w)} by length, breaking ties alphabetically, and give them joined by commas (no spaces).`,
+        answer: sorted.join(','),
+        args: pyList(w),
+      };
     },
     exampleArgs: pyList(['pear', 'fig', 'apple', 'kiwi']),
     exampleExpected: py('fig,kiwi,pear,apple'),
     exampleText: 'for ["pear", "fig", "apple", "kiwi"] the answer is "fig,kiwi,pear,apple"',
     solution: def('def solve(words):', '    return ",".join(sorted(words, key=lambda w: (len(w), w)))'),
     mistakes: [
-      { kind: 'wrong-logic', code: def('def solve(words):', '    return ",".join(sorted(words, key=len))'), diagnosis: 'Sorting by length alone keeps ties in input order; ties must be broken alphabetically with the key (len(w), w).' },
-      { kind: 'attribute-error', code: def('def solve(words):', '    return sorted(words, key=lambda w: (len(w), w)).join(",")'), raises: 'AttributeError', diagnosis: 'join is a method of the separator string, not of the list: ",".join(...).' },
+      {
+        kind: 'wrong-logic',
+        code: def('def solve(words):', '    return ",".join(sorted(words, key=len))'),
+        diagnosis:
+          'Sorting by length alone keeps ties in input order; ties must be broken alphabetically with the key (len(w), w).',
+      },
+      {
+        kind: 'attribute-error',
+        code: def('def solve(words):', '    return sorted(words, key=lambda w: (len(w), w)).join(",")'),
+        raises: 'AttributeError',
+        diagnosis: 'join is a method of the separator string, not of the list: ",".join(...).',
+      },
     ],
   },
   {
@@ -166,15 +298,28 @@ export const TASK_KINDS: TaskKind[] = [
       const text = words(rng, 4, 8)
         .map((w) => (rng.chance(0.4) ? w.toUpperCase() : rng.chance(0.3) ? w[0]!.toUpperCase() + w.slice(1) : w))
         .join(' ');
-      return { question: `Count the vowels (a, e, i, o, u, upper or lower case) in ${py(text)}.`, answer: String([...text.toLowerCase()].filter((c) => 'aeiou'.includes(c)).length), args: py(text) };
+      return {
+        question: `Count the vowels (a, e, i, o, u, upper or lower case) in ${py(text)}.`,
+        answer: String([...text.toLowerCase()].filter((c) => 'aeiou'.includes(c)).length),
+        args: py(text),
+      };
     },
     exampleArgs: py('AEIou xyz'),
     exampleExpected: '5',
     exampleText: 'for "AEIou xyz" the answer is 5',
     solution: def('def solve(text):', '    return sum(1 for c in text.lower() if c in "aeiou")'),
     mistakes: [
-      { kind: 'wrong-logic', code: def('def solve(text):', '    return sum(1 for c in text if c in "aeiou")'), diagnosis: 'Upper-case vowels are missed; I have to lower-case the text first.' },
-      { kind: 'type-error', code: def('def solve(text):', '    return text.lower().count(["a", "e", "i", "o", "u"])'), raises: 'TypeError', diagnosis: 'str.count takes one substring, not a list; I will count character by character.' },
+      {
+        kind: 'wrong-logic',
+        code: def('def solve(text):', '    return sum(1 for c in text if c in "aeiou")'),
+        diagnosis: 'Upper-case vowels are missed; I have to lower-case the text first.',
+      },
+      {
+        kind: 'type-error',
+        code: def('def solve(text):', '    return text.lower().count(["a", "e", "i", "o", "u"])'),
+        raises: 'TypeError',
+        diagnosis: 'str.count takes one substring, not a list; I will count character by character.',
+      },
     ],
   },
   {
@@ -182,15 +327,49 @@ export const TASK_KINDS: TaskKind[] = [
     make(rng) {
       const n = rng.int(20, 5000);
       const b = rng.int(2, 9);
-      return { question: `Write ${n} in base ${b} (digits only, most significant first).`, answer: n.toString(b), args: `${n}, ${b}` };
+      return {
+        question: `Write ${n} in base ${b} (digits only, most significant first).`,
+        answer: n.toString(b),
+        args: `${n}, ${b}`,
+      };
     },
     exampleArgs: '10, 2',
     exampleExpected: py('1010'),
     exampleText: '10 in base 2 is "1010"',
-    solution: def('def solve(n, b):', '    digits = ""', '    while n > 0:', '        digits = str(n % b) + digits', '        n //= b', '    return digits or "0"'),
+    solution: def(
+      'def solve(n, b):',
+      '    digits = ""',
+      '    while n > 0:',
+      '        digits = str(n % b) + digits',
+      '        n //= b',
+      '    return digits or "0"',
+    ),
     mistakes: [
-      { kind: 'wrong-logic', code: def('def solve(n, b):', '    digits = ""', '    while n > 0:', '        digits = digits + str(n % b)', '        n //= b', '    return digits or "0"'), diagnosis: 'The digits come out least significant first, so each new digit must go in front.' },
-      { kind: 'type-error', code: def('def solve(n, b):', '    digits = ""', '    while n > 0:', '        digits = n % b + digits', '        n //= b', '    return digits or "0"'), raises: 'TypeError', diagnosis: 'An int cannot be added to a str; the digit needs str().' },
+      {
+        kind: 'wrong-logic',
+        code: def(
+          'def solve(n, b):',
+          '    digits = ""',
+          '    while n > 0:',
+          '        digits = digits + str(n % b)',
+          '        n //= b',
+          '    return digits or "0"',
+        ),
+        diagnosis: 'The digits come out least significant first, so each new digit must go in front.',
+      },
+      {
+        kind: 'type-error',
+        code: def(
+          'def solve(n, b):',
+          '    digits = ""',
+          '    while n > 0:',
+          '        digits = n % b + digits',
+          '        n //= b',
+          '    return digits or "0"',
+        ),
+        raises: 'TypeError',
+        diagnosis: 'An int cannot be added to a str; the digit needs str().',
+      },
     ],
   },
   {
@@ -205,35 +384,92 @@ export const TASK_KINDS: TaskKind[] = [
         s += c.repeat(rng.int(1, 5));
         prev = c;
       }
-      const enc = s.match(/(.)\1*/g)!.map((run) => run[0] + String(run.length)).join('');
-      return { question: `Run-length encode ${py(s)}: each run of one letter becomes the letter followed by the run's length.`, answer: enc, args: py(s) };
+      const enc = s
+        .match(/(.)\1*/g)!
+        .map((run) => run[0] + String(run.length))
+        .join('');
+      return {
+        question: `Run-length encode ${py(s)}: each run of one letter becomes the letter followed by the run's length.`,
+        answer: enc,
+        args: py(s),
+      };
     },
     exampleArgs: py('aaabcc'),
     exampleExpected: py('a3b1c2'),
     exampleText: '"aaabcc" becomes "a3b1c2"',
-    solution: def('def solve(s):', '    out = ""', '    i = 0', '    while i < len(s):', '        j = i', '        while j < len(s) and s[j] == s[i]:', '            j += 1', '        out += s[i] + str(j - i)', '        i = j', '    return out'),
+    solution: def(
+      'def solve(s):',
+      '    out = ""',
+      '    i = 0',
+      '    while i < len(s):',
+      '        j = i',
+      '        while j < len(s) and s[j] == s[i]:',
+      '            j += 1',
+      '        out += s[i] + str(j - i)',
+      '        i = j',
+      '    return out',
+    ),
     mistakes: [
       {
         kind: 'off-by-one',
-        code: def('def solve(s):', '    out = ""', '    run = 1', '    for i in range(1, len(s)):', '        if s[i] == s[i - 1]:', '            run += 1', '        else:', '            out += s[i - 1] + str(run)', '            run = 1', '    return out'),
+        code: def(
+          'def solve(s):',
+          '    out = ""',
+          '    run = 1',
+          '    for i in range(1, len(s)):',
+          '        if s[i] == s[i - 1]:',
+          '            run += 1',
+          '        else:',
+          '            out += s[i - 1] + str(run)',
+          '            run = 1',
+          '    return out',
+        ),
         diagnosis: 'The last run is never written: the loop only writes a run when the next letter differs.',
       },
-      { kind: 'name-error', code: def('def solve(s):', '    out = ""', '    i = 0', '    while i < length(s):', '        j = i', '        while j < len(s) and s[j] == s[i]:', '            j += 1', '        out += s[i] + str(j - i)', '        i = j', '    return out'), raises: 'NameError', diagnosis: 'There is no length() in Python; the builtin is len().' },
+      {
+        kind: 'name-error',
+        code: def(
+          'def solve(s):',
+          '    out = ""',
+          '    i = 0',
+          '    while i < length(s):',
+          '        j = i',
+          '        while j < len(s) and s[j] == s[i]:',
+          '            j += 1',
+          '        out += s[i] + str(j - i)',
+          '        i = j',
+          '    return out',
+        ),
+        raises: 'NameError',
+        diagnosis: 'There is no length() in Python; the builtin is len().',
+      },
     ],
   },
   {
     name: 'sum-of-squares',
     make(rng) {
       const n = rng.int(5, 300);
-      return { question: `Compute 1² + 2² + ... + ${n}².`, answer: String((n * (n + 1) * (2 * n + 1)) / 6), args: String(n) };
+      return {
+        question: `Compute 1² + 2² + ... + ${n}².`,
+        answer: String((n * (n + 1) * (2 * n + 1)) / 6),
+        args: String(n),
+      };
     },
     exampleArgs: '3',
     exampleExpected: '14',
     exampleText: 'for 3 the answer is 14',
     solution: def('def solve(n):', '    return sum(k * k for k in range(1, n + 1))'),
     mistakes: [
-      { kind: 'off-by-one', code: def('def solve(n):', '    return sum(k * k for k in range(1, n))'), diagnosis: 'range(1, n) leaves out n itself.' },
-      { kind: 'wrong-logic', code: def('def solve(n):', '    return sum(k * 2 for k in range(1, n + 1))'), diagnosis: 'k * 2 doubles k instead of squaring it; it must be k * k.' },
+      {
+        kind: 'off-by-one',
+        code: def('def solve(n):', '    return sum(k * k for k in range(1, n))'),
+        diagnosis: 'range(1, n) leaves out n itself.',
+      },
+      {
+        kind: 'wrong-logic',
+        code: def('def solve(n):', '    return sum(k * 2 for k in range(1, n + 1))'),
+        diagnosis: 'k * 2 doubles k instead of squaring it; it must be k * k.',
+      },
     ],
   },
   {
@@ -244,15 +480,28 @@ export const TASK_KINDS: TaskKind[] = [
       xs.push(max); // the maximum twice, so the duplicate matters
       if (new Set(xs).size < 2) xs.push(max - 1);
       const distinct = [...new Set(xs)].sort((a, b) => a - b);
-      return { question: `What is the second largest distinct value in ${pyList(xs)}?`, answer: String(distinct[distinct.length - 2]), args: pyList(xs) };
+      return {
+        question: `What is the second largest distinct value in ${pyList(xs)}?`,
+        answer: String(distinct[distinct.length - 2]),
+        args: pyList(xs),
+      };
     },
     exampleArgs: '[3, 1, 4, 4, 2]',
     exampleExpected: '3',
     exampleText: 'for [3, 1, 4, 4, 2] the answer is 3',
     solution: def('def solve(xs):', '    return sorted(set(xs))[-2]'),
     mistakes: [
-      { kind: 'wrong-logic', code: def('def solve(xs):', '    return sorted(xs)[-2]'), diagnosis: 'A repeated maximum is counted twice; duplicates must be removed with set() first.' },
-      { kind: 'name-error', code: def('def solve(xs):', '    return sorted(unique)[-2]'), raises: 'NameError', diagnosis: 'unique was never defined; it should be set(xs).' },
+      {
+        kind: 'wrong-logic',
+        code: def('def solve(xs):', '    return sorted(xs)[-2]'),
+        diagnosis: 'A repeated maximum is counted twice; duplicates must be removed with set() first.',
+      },
+      {
+        kind: 'name-error',
+        code: def('def solve(xs):', '    return sorted(unique)[-2]'),
+        raises: 'NameError',
+        diagnosis: 'unique was never defined; it should be set(xs).',
+      },
     ],
   },
   {
@@ -265,27 +514,62 @@ export const TASK_KINDS: TaskKind[] = [
         n = n % 2 === 0 ? n / 2 : 3 * n + 1;
         steps++;
       }
-      return { question: `Starting from ${start}, how many Collatz steps (n -> n/2 if even, else 3n+1) does it take to reach 1?`, answer: String(steps), args: String(start) };
+      return {
+        question: `Starting from ${start}, how many Collatz steps (n -> n/2 if even, else 3n+1) does it take to reach 1?`,
+        answer: String(steps),
+        args: String(start),
+      };
     },
     exampleArgs: '6',
     exampleExpected: '8',
     exampleText: 'from 6 it takes 8 steps',
-    solution: def('def solve(n):', '    steps = 0', '    while n != 1:', '        n = n // 2 if n % 2 == 0 else 3 * n + 1', '        steps += 1', '    return steps'),
+    solution: def(
+      'def solve(n):',
+      '    steps = 0',
+      '    while n != 1:',
+      '        n = n // 2 if n % 2 == 0 else 3 * n + 1',
+      '        steps += 1',
+      '    return steps',
+    ),
     mistakes: [
-      { kind: 'off-by-one', code: def('def solve(n):', '    steps = 1', '    while n != 1:', '        n = n // 2 if n % 2 == 0 else 3 * n + 1', '        steps += 1', '    return steps'), diagnosis: 'The count starts at 1 instead of 0, so every answer is one too many.' },
+      {
+        kind: 'off-by-one',
+        code: def(
+          'def solve(n):',
+          '    steps = 1',
+          '    while n != 1:',
+          '        n = n // 2 if n % 2 == 0 else 3 * n + 1',
+          '        steps += 1',
+          '    return steps',
+        ),
+        diagnosis: 'The count starts at 1 instead of 0, so every answer is one too many.',
+      },
     ],
   },
   {
     name: 'palindrome-count',
     make(rng) {
-      const w = rng.shuffle([...words(rng, 3, 6), ...Array.from({ length: rng.int(1, 4) }, () => rng.pick(PALINDROMES))]);
-      return { question: `How many of the words ${pyList(w)} are palindromes?`, answer: String(w.filter((x) => x === [...x].reverse().join('')).length), args: pyList(w) };
+      const w = rng.shuffle([
+        ...words(rng, 3, 6),
+        ...Array.from({ length: rng.int(1, 4) }, () => rng.pick(PALINDROMES)),
+      ]);
+      return {
+        question: `How many of the words ${pyList(w)} are palindromes?`,
+        answer: String(w.filter((x) => x === [...x].reverse().join('')).length),
+        args: pyList(w),
+      };
     },
     exampleArgs: pyList(['level', 'abc', 'noon', 'x']),
     exampleExpected: '3',
     exampleText: 'for ["level", "abc", "noon", "x"] the answer is 3',
     solution: def('def solve(words):', '    return sum(1 for w in words if w == w[::-1])'),
-    mistakes: [{ kind: 'wrong-builtin', code: def('def solve(words):', '    return sum(1 for w in words if w == reversed(w))'), diagnosis: 'reversed() gives an iterator, which never equals a string; w[::-1] is the reversed string.' }],
+    mistakes: [
+      {
+        kind: 'wrong-builtin',
+        code: def('def solve(words):', '    return sum(1 for w in words if w == reversed(w))'),
+        diagnosis: 'reversed() gives an iterator, which never equals a string; w[::-1] is the reversed string.',
+      },
+    ],
   },
   {
     name: 'fibonacci',
@@ -294,13 +578,35 @@ export const TASK_KINDS: TaskKind[] = [
       let a = 0n;
       let b = 1n;
       for (let i = 0; i < n; i++) [a, b] = [b, a + b];
-      return { question: `What is the ${n}-th Fibonacci number (F(1) = F(2) = 1)?`, answer: a.toString(), args: String(n) };
+      return {
+        question: `What is the ${n}-th Fibonacci number (F(1) = F(2) = 1)?`,
+        answer: a.toString(),
+        args: String(n),
+      };
     },
     exampleArgs: '10',
     exampleExpected: '55',
     exampleText: 'F(10) = 55',
-    solution: def('def solve(n):', '    a, b = 0, 1', '    for _ in range(n):', '        a, b = b, a + b', '    return a'),
-    mistakes: [{ kind: 'off-by-one', code: def('def solve(n):', '    a, b = 0, 1', '    for _ in range(n - 1):', '        a, b = b, a + b', '    return a'), diagnosis: 'The loop runs n - 1 times, one short: F(n) needs n steps from (0, 1).' }],
+    solution: def(
+      'def solve(n):',
+      '    a, b = 0, 1',
+      '    for _ in range(n):',
+      '        a, b = b, a + b',
+      '    return a',
+    ),
+    mistakes: [
+      {
+        kind: 'off-by-one',
+        code: def(
+          'def solve(n):',
+          '    a, b = 0, 1',
+          '    for _ in range(n - 1):',
+          '        a, b = b, a + b',
+          '    return a',
+        ),
+        diagnosis: 'The loop runs n - 1 times, one short: F(n) needs n steps from (0, 1).',
+      },
+    ],
   },
 ];
 

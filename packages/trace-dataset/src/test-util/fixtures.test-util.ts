@@ -22,7 +22,12 @@ Now Begin!`;
 function step(thought: string, code: string, observation: string, callId: string) {
   return [
     { role: 'assistant', content: parts(`Thought: ${thought}\nCode:\n\`\`\`py\n${code}\n\`\`\`<end_code>`) },
-    { role: 'tool-call', content: parts(`Calling tools:\n[{'id': '${callId}', 'type': 'function', 'function': {'name': 'python_interpreter', 'arguments': '${code.replace(/\n/g, '\\n').replace(/'/g, "\\'")}'}}]`) },
+    {
+      role: 'tool-call',
+      content: parts(
+        `Calling tools:\n[{'id': '${callId}', 'type': 'function', 'function': {'name': 'python_interpreter', 'arguments': '${code.replace(/\n/g, '\\n').replace(/'/g, "\\'")}'}}]`,
+      ),
+    },
     { role: 'tool-response', content: parts(observation) },
   ];
 }
@@ -35,7 +40,12 @@ export function localTrace(i: number) {
     messages: [
       { role: 'system', content: parts(SYSTEM_LOCAL) },
       { role: 'user', content: parts(`New task:\nWhat is the sum of the squares of 1..${n}?`) },
-      ...step('I will compute it in Python.', `total = sum(k * k for k in range(1, ${n}))\nprint(total)`, `Observation:\nExecution logs:\n${((n - 1) * n * (2 * n - 1)) / 6}\nLast output from code snippet:\nNone`, 'call_1'),
+      ...step(
+        'I will compute it in Python.',
+        `total = sum(k * k for k in range(1, ${n}))\nprint(total)`,
+        `Observation:\nExecution logs:\n${((n - 1) * n * (2 * n - 1)) / 6}\nLast output from code snippet:\nNone`,
+        'call_1',
+      ),
       ...step(
         'That range stops before n; fix the bound, then answer.',
         `final_answer(sum(k * k for k in range(1, ${n + 1})))`,
@@ -54,8 +64,18 @@ export function webTrace() {
     messages: [
       { role: 'system', content: parts(SYSTEM_WEB) },
       { role: 'user', content: parts('New task:\nWho won the 2018 chess olympiad?') },
-      ...step('Search the web.', 'results = web_search(query="2018 chess olympiad winner")\nprint(results)', 'Observation:\nExecution logs:\n## Search Results\n[Chess Olympiad 2018](https://example.org)\nLast output from code snippet:\nNone', 'call_1'),
-      ...step('China won.', 'final_answer("China")', 'Observation:\nExecution logs:\nLast output from code snippet:\nChina', 'call_2'),
+      ...step(
+        'Search the web.',
+        'results = web_search(query="2018 chess olympiad winner")\nprint(results)',
+        'Observation:\nExecution logs:\n## Search Results\n[Chess Olympiad 2018](https://example.org)\nLast output from code snippet:\nNone',
+        'call_1',
+      ),
+      ...step(
+        'China won.',
+        'final_answer("China")',
+        'Observation:\nExecution logs:\nLast output from code snippet:\nChina',
+        'call_2',
+      ),
     ],
     true_answer: 'China',
   };
@@ -68,7 +88,12 @@ export function requestsTrace() {
     messages: [
       { role: 'system', content: parts(SYSTEM_LOCAL) },
       { role: 'user', content: parts('New task:\nFetch the page size of example.org.') },
-      ...step('Use requests.', 'import requests\nr = requests.get("https://example.org")\nprint(len(r.text))', "Call id: call_1\nError:\nCode execution failed at line 'import requests' due to: InterpreterError: Import of requests is not allowed.\nNow let's retry: take care not to repeat previous errors! If you have retried several times, try a completely different approach.\n", 'call_1'),
+      ...step(
+        'Use requests.',
+        'import requests\nr = requests.get("https://example.org")\nprint(len(r.text))',
+        "Call id: call_1\nError:\nCode execution failed at line 'import requests' due to: InterpreterError: Import of requests is not allowed.\nNow let's retry: take care not to repeat previous errors! If you have retried several times, try a completely different approach.\n",
+        'call_1',
+      ),
     ],
     true_answer: '1256',
   };
@@ -81,7 +106,12 @@ export function thinkingTrace() {
     messages: [
       { role: 'system', content: parts(SYSTEM_LOCAL) },
       { role: 'user', content: parts('New task:\nWhat is 7 * 6?') },
-      { role: 'assistant', content: parts('<think>\nSeven sixes... 42. Let me just compute.\n</think>\n\nThought: I will compute it.\nCode:\n```py\nfinal_answer(7 * 6)\n```<end_code>') },
+      {
+        role: 'assistant',
+        content: parts(
+          '<think>\nSeven sixes... 42. Let me just compute.\n</think>\n\nThought: I will compute it.\nCode:\n```py\nfinal_answer(7 * 6)\n```<end_code>',
+        ),
+      },
       { role: 'tool-response', content: parts('Observation:\nExecution logs:\nLast output from code snippet:\n42') },
     ],
     true_answer: '42',
@@ -92,6 +122,22 @@ export function thinkingTrace() {
 export const BAD_ROWS: Array<{ row: Record<string, unknown>; reason: RegExp }> = [
   { row: { source: 'fixture' }, reason: /missing column "messages"/ },
   { row: { messages: [{ content: parts('x') }] }, reason: /messages\[0\]\.role/ },
-  { row: { messages: [{ role: 'system', content: parts('s') }, { role: 'assistant', content: parts('a') }] }, reason: /no user message/ },
-  { row: { messages: [{ role: 'system', content: parts('s') }, { role: 'user', content: parts('task') }] }, reason: /no decision/ },
+  {
+    row: {
+      messages: [
+        { role: 'system', content: parts('s') },
+        { role: 'assistant', content: parts('a') },
+      ],
+    },
+    reason: /no user message/,
+  },
+  {
+    row: {
+      messages: [
+        { role: 'system', content: parts('s') },
+        { role: 'user', content: parts('task') },
+      ],
+    },
+    reason: /no decision/,
+  },
 ];

@@ -14,7 +14,8 @@ export const argmaxKernel: KernelConfig = {
     const axis = normalizeAxis('argmax', attrs.axis, xInfo.shape.length);
     const { outer, n, inner } = splitAtAxis(xInfo.shape, axis);
     const outShape = xInfo.shape.filter((_, i) => i !== axis);
-    if (n === 0 && outer * inner > 0) throw kernelError('argmax', `axis ${attrs.axis} of ${fmt(xInfo.shape)} is empty: no maximum to find`);
+    if (n === 0 && outer * inner > 0)
+      throw kernelError('argmax', `axis ${attrs.axis} of ${fmt(xInfo.shape)} is empty: no maximum to find`);
     const out = output(backend, outShape, 'int32');
     const idx = out.data as Int32Array;
     const x = floatInput(backend, xInfo, 'argmax');

@@ -23,9 +23,20 @@ export const attentionGradKernel: KernelConfig = {
   kernel: ({ inputs, attrs, backend }: KernelArgs<AttentionAttrs>) => {
     assertInputCount('attentionGrad', inputs, 6, 7);
     const [dOutInfo, qInfo, kInfo, vInfo, outInfo, lseInfo, segInfo] = inputs;
-    const { b: batch, hq, hkv, t, s, d, queryOffset } = attentionDims('attentionGrad', qInfo, kInfo, vInfo, segInfo, attrs);
+    const {
+      b: batch,
+      hq,
+      hkv,
+      t,
+      s,
+      d,
+      queryOffset,
+    } = attentionDims('attentionGrad', qInfo, kInfo, vInfo, segInfo, attrs);
     if (!sameShape(dOutInfo.shape, qInfo.shape) || !sameShape(outInfo.shape, qInfo.shape)) {
-      throw kernelError('attentionGrad', `dOut ${fmt(dOutInfo.shape)} and out ${fmt(outInfo.shape)} must match q ${fmt(qInfo.shape)}`);
+      throw kernelError(
+        'attentionGrad',
+        `dOut ${fmt(dOutInfo.shape)} and out ${fmt(outInfo.shape)} must match q ${fmt(qInfo.shape)}`,
+      );
     }
     if (!sameShape(lseInfo.shape, [batch, hq, t])) {
       throw kernelError('attentionGrad', `lse ${fmt(lseInfo.shape)} must be [${batch}, ${hq}, ${t}]`);

@@ -28,7 +28,8 @@ function naiveAttention(c: Case, q: Float32Array, k: Float32Array, v: Float32Arr
           let visible = !c.causal || j <= qo + i;
           if (c.segments && c.segments[b][j] !== c.segments[b][qo + i]) visible = false;
           let dot = 0;
-          for (let x = 0; x < c.d; x++) dot += q[((b * c.hq + h) * c.t + i) * c.d + x] * k[((b * c.hkv + kvh) * c.s + j) * c.d + x];
+          for (let x = 0; x < c.d; x++)
+            dot += q[((b * c.hq + h) * c.t + i) * c.d + x] * k[((b * c.hkv + kvh) * c.s + j) * c.d + x];
           scores.push(visible ? dot * scale : -Infinity);
         }
         const m = Math.max(...scores);
@@ -49,12 +50,27 @@ function naiveAttention(c: Case, q: Float32Array, k: Float32Array, v: Float32Arr
 const CASES: [string, Case][] = [
   ['full attention', { b: 2, hq: 2, hkv: 2, t: 5, s: 7, d: 4, causal: false }],
   ['causal self-attention', { b: 1, hq: 2, hkv: 2, t: 6, s: 6, d: 8, causal: true }],
-  ['grouped KV heads (GQA 4:2), causal, more rows than one block', { b: 1, hq: 4, hkv: 2, t: 70, s: 70, d: 3, causal: true }],
+  [
+    'grouped KV heads (GQA 4:2), causal, more rows than one block',
+    { b: 1, hq: 4, hkv: 2, t: 70, s: 70, d: 3, causal: true },
+  ],
   ['decoding one query against a KV cache', { b: 2, hq: 2, hkv: 1, t: 1, s: 9, d: 4, causal: true }],
   ['explicit queryOffset', { b: 1, hq: 1, hkv: 1, t: 3, s: 8, d: 2, causal: true, queryOffset: 2 }],
   [
     'packed sequences with segment ids',
-    { b: 2, hq: 2, hkv: 1, t: 6, s: 6, d: 4, causal: true, segments: [[0, 0, 0, 1, 1, 2], [5, 5, 5, 5, 7, 7]] },
+    {
+      b: 2,
+      hq: 2,
+      hkv: 1,
+      t: 6,
+      s: 6,
+      d: 4,
+      causal: true,
+      segments: [
+        [0, 0, 0, 1, 1, 2],
+        [5, 5, 5, 5, 7, 7],
+      ],
+    },
   ],
   ['size-1 everything', { b: 1, hq: 1, hkv: 1, t: 1, s: 1, d: 1, causal: true }],
 ];
@@ -94,7 +110,13 @@ describe('cpu attention', () => {
       const seg = list.slice(3);
       const [dq, dk, dv] = await runCpu(
         'attentionGrad',
-        [{ data: dOut, shape: out.shape }, ...list.slice(0, 3), { data: out.data, shape: out.shape }, { data: lse.data, shape: lse.shape }, ...seg],
+        [
+          { data: dOut, shape: out.shape },
+          ...list.slice(0, 3),
+          { data: out.data, shape: out.shape },
+          { data: lse.data, shape: lse.shape },
+          ...seg,
+        ],
         attrs,
       );
       const objective = (qq: Float32Array, kk: Float32Array, vv: Float32Array) => {
@@ -112,7 +134,12 @@ describe('cpu attention', () => {
           const minus = [q, k, v].map((x) => Float64Array.from(x));
           plus[which][i] += 1e-4;
           minus[which][i] -= 1e-4;
-          const f = (arr: Float64Array[]) => objective(arr[0] as unknown as Float32Array, arr[1] as unknown as Float32Array, arr[2] as unknown as Float32Array);
+          const f = (arr: Float64Array[]) =>
+            objective(
+              arr[0] as unknown as Float32Array,
+              arr[1] as unknown as Float32Array,
+              arr[2] as unknown as Float32Array,
+            );
           const numeric = (f(plus) - f(minus)) / 2e-4;
           expect(Math.abs(grad[i] - numeric)).toBeLessThan(1e-3 + 1e-3 * Math.abs(numeric));
         }

@@ -92,4 +92,8 @@ function binaryKernel(op: BinaryOp): KernelFunc {
   };
 }
 
-export const binaryKernels: KernelConfig[] = BINARY_OPS.map((op) => ({ name: op, backend: 'cpu', kernel: binaryKernel(op) }));
+export const binaryKernels: KernelConfig[] = BINARY_OPS.map((op) => ({
+  name: op,
+  backend: 'cpu',
+  kernel: binaryKernel(op),
+}));

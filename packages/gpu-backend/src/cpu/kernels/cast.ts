@@ -17,7 +17,8 @@ export const castKernel: KernelConfig = {
     assertInputCount('cast', inputs, 1);
     const [xInfo] = inputs;
     const to = attrs.dtype;
-    if (!DTYPES.includes(to)) throw kernelError('cast', `attrs.dtype must be one of ${DTYPES.join(', ')}, got '${String(to)}'`);
+    if (!DTYPES.includes(to))
+      throw kernelError('cast', `attrs.dtype must be one of ${DTYPES.join(', ')}, got '${String(to)}'`);
     const from = xInfo.storage.dtype;
     const out = output(backend, xInfo.shape, to);
     if (from === to) {

@@ -15,7 +15,8 @@ export const concatKernel: KernelConfig = {
     for (const info of inputs) {
       const src = rawInput(backend, info, 'concat');
       const run = info.shape[axis] * inner;
-      for (let o = 0; o < outer && run > 0; o++) out.data.set(src.subarray(o * run, o * run + run), o * outRow + column);
+      for (let o = 0; o < outer && run > 0; o++)
+        out.data.set(src.subarray(o * run, o * run + run), o * outRow + column);
       column += run;
     }
     return out.info;

@@ -13,15 +13,33 @@ describe('cpu kernel set', () => {
 describe('cpu gather, scatter and indexing kernels', () => {
   it('gathers rows and scatter-adds them back', async () => {
     const table = [0, 1, 10, 11, 20, 21];
-    const [g] = await runCpu('gatherRows', [{ data: table, shape: [3, 2] }, { data: [2, 0, 2, 1], shape: [2, 2], dtype: 'int32' }]);
+    const [g] = await runCpu('gatherRows', [
+      { data: table, shape: [3, 2] },
+      { data: [2, 0, 2, 1], shape: [2, 2], dtype: 'int32' },
+    ]);
     expect(g.shape).toEqual([2, 2, 2]);
     expect(Array.from(g.data)).toEqual([20, 21, 0, 1, 20, 21, 10, 11]);
-    const [s] = await runCpu('scatterAddRows', [{ data: [1, 1, 2, 2, 3, 3], shape: [3, 2] }, { data: [2, 0, 2], shape: [3], dtype: 'int32' }], { numRows: 4 });
-    expect(Array.from(s.data)).toEqual([2, 2, 0, 0, 4, 4, 0, 0]);
-    await expect(runCpu('gatherRows', [{ data: table, shape: [3, 2] }, { data: [3], shape: [1], dtype: 'int32' }])).rejects.toThrow(
-      'gatherRows: index 3 at position 0 is out of range for a table of 3 rows',
+    const [s] = await runCpu(
+      'scatterAddRows',
+      [
+        { data: [1, 1, 2, 2, 3, 3], shape: [3, 2] },
+        { data: [2, 0, 2], shape: [3], dtype: 'int32' },
+      ],
+      { numRows: 4 },
     );
-    await expect(runCpu('gatherRows', [{ data: table, shape: [3, 2] }, { data: [1], shape: [1] }])).rejects.toThrow('gatherRows: indices must be int32, got float32');
+    expect(Array.from(s.data)).toEqual([2, 2, 0, 0, 4, 4, 0, 0]);
+    await expect(
+      runCpu('gatherRows', [
+        { data: table, shape: [3, 2] },
+        { data: [3], shape: [1], dtype: 'int32' },
+      ]),
+    ).rejects.toThrow('gatherRows: index 3 at position 0 is out of range for a table of 3 rows');
+    await expect(
+      runCpu('gatherRows', [
+        { data: table, shape: [3, 2] },
+        { data: [1], shape: [1] },
+      ]),
+    ).rejects.toThrow('gatherRows: indices must be int32, got float32');
   });
 
   it('keeps the table dtype when gathering bfloat16 rows', async () => {
@@ -37,9 +55,19 @@ describe('cpu gather, scatter and indexing kernels', () => {
   });
 
   it('takes and puts along the last axis', async () => {
-    const [t] = await runCpu('takeAlongAxis', [{ data: [0, 1, 2, 3, 4, 5], shape: [2, 3] }, { data: [2, 0], shape: [2], dtype: 'int32' }]);
+    const [t] = await runCpu('takeAlongAxis', [
+      { data: [0, 1, 2, 3, 4, 5], shape: [2, 3] },
+      { data: [2, 0], shape: [2], dtype: 'int32' },
+    ]);
     expect(Array.from(t.data)).toEqual([2, 3]);
-    const [p] = await runCpu('putAlongAxis', [{ data: [7, 8], shape: [2] }, { data: [2, 0], shape: [2], dtype: 'int32' }], { size: 3 });
+    const [p] = await runCpu(
+      'putAlongAxis',
+      [
+        { data: [7, 8], shape: [2] },
+        { data: [2, 0], shape: [2], dtype: 'int32' },
+      ],
+      { size: 3 },
+    );
     expect(p.shape).toEqual([2, 3]);
     expect(Array.from(p.data)).toEqual([0, 0, 7, 8, 0, 0]);
   });
@@ -64,18 +92,23 @@ describe('cpu layout kernels', () => {
     const expected: number[] = [];
     for (let k = 0; k < 4; k++) for (let i = 0; i < 2; i++) for (let j = 0; j < 3; j++) expected.push(at(i, j, k));
     expect(Array.from(t.data)).toEqual(expected);
-    await expect(runCpu('transpose', [{ data: x, shape: [2, 3, 4] }], { perm: [0, 0, 1] })).rejects.toThrow(/transpose: perm \[0,0,1\] is not a permutation/);
+    await expect(runCpu('transpose', [{ data: x, shape: [2, 3, 4] }], { perm: [0, 0, 1] })).rejects.toThrow(
+      /transpose: perm \[0,0,1\] is not a permutation/,
+    );
   });
 
   it('slices and pads back with sliceGrad', async () => {
     const [s] = await runCpu('slice', [{ data: x, shape: [2, 3, 4] }], { begin: [1, 1, 1], size: [1, -1, 2] });
     expect(s.shape).toEqual([1, 2, 2]);
     expect(Array.from(s.data)).toEqual([17, 18, 21, 22]);
-    const [g] = await runCpu('sliceGrad', [{ data: s.data, shape: s.shape }], { begin: [1, 1, 1], inputShape: [2, 3, 4] });
+    const [g] = await runCpu('sliceGrad', [{ data: s.data, shape: s.shape }], {
+      begin: [1, 1, 1],
+      inputShape: [2, 3, 4],
+    });
     expect(Array.from(g.data)).toEqual(x.map((v) => ([17, 18, 21, 22].includes(v) ? v : 0)));
-    await expect(runCpu('slice', [{ data: x, shape: [2, 3, 4] }], { begin: [0, 0, 3], size: [1, 1, 2] })).rejects.toThrow(
-      'slice: begin [0, 0, 3] size [1, 1, 2] is out of bounds for [2, 3, 4] at axis 2',
-    );
+    await expect(
+      runCpu('slice', [{ data: x, shape: [2, 3, 4] }], { begin: [0, 0, 3], size: [1, 1, 2] }),
+    ).rejects.toThrow('slice: begin [0, 0, 3] size [1, 1, 2] is out of bounds for [2, 3, 4] at axis 2');
   });
 
   it('concatenates along any axis, size-0 parts included', async () => {
@@ -90,7 +123,16 @@ describe('cpu layout kernels', () => {
     );
     expect(c.shape).toEqual([2, 3]);
     expect(Array.from(c.data)).toEqual([1, 2, 5, 3, 4, 6]);
-    await expect(runCpu('concat', [{ data: [1, 2], shape: [2] }, { data: [1, 2], shape: [1, 2] }], { axis: 0 })).rejects.toThrow(/concat: shapes \[2\], \[1, 2\] differ/);
+    await expect(
+      runCpu(
+        'concat',
+        [
+          { data: [1, 2], shape: [2] },
+          { data: [1, 2], shape: [1, 2] },
+        ],
+        { axis: 0 },
+      ),
+    ).rejects.toThrow(/concat: shapes \[2\], \[1, 2\] differ/);
   });
 });
 
@@ -126,6 +168,8 @@ describe('cpu dtype, fill and random kernels', () => {
     expect(Array.from(u1.data).every((v) => v >= -2 && v < 2)).toBe(true);
     const [n] = await runCpu('randomNormal', [], { shape: [5], seed: 11, mean: 3, std: 0 });
     expect(Array.from(n.data)).toEqual([3, 3, 3, 3, 3]);
-    await expect(runCpu('randomNormal', [], { shape: [5], seed: -1 })).rejects.toThrow('randomNormal: attrs.seed must be an integer in [0, 2^53), got -1');
+    await expect(runCpu('randomNormal', [], { shape: [5], seed: -1 })).rejects.toThrow(
+      'randomNormal: attrs.seed must be an integer in [0, 2^53), got -1',
+    );
   });
 });

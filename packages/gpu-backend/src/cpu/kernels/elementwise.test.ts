@@ -22,9 +22,12 @@ describe('cpu elementwise kernels', () => {
       { data: [5], shape: [] },
     ]);
     expect(Array.from(scalarB.data)).toEqual([6, 7]);
-    await expect(runCpu('add', [{ data: [1, 2], shape: [2] }, { data: [1, 2, 3], shape: [3] }])).rejects.toThrow(
-      'add: shapes [2] and [3] are not broadcastable',
-    );
+    await expect(
+      runCpu('add', [
+        { data: [1, 2], shape: [2] },
+        { data: [1, 2, 3], shape: [3] },
+      ]),
+    ).rejects.toThrow('add: shapes [2] and [3] are not broadcastable');
   });
 
   it('handles size-0 dims and comparisons', async () => {
@@ -50,7 +53,12 @@ describe('cpu elementwise kernels', () => {
   it('computes unary ops and the silu gradient', async () => {
     const x = [-100, -1, 0, 0.5, 100, NaN, Infinity];
     const [silu] = await runCpu('silu', [{ data: x, shape: [7] }]);
-    expectClose(silu.data, x.map((v) => v / (1 + Math.exp(-v))), 1e-6, 1e-6);
+    expectClose(
+      silu.data,
+      x.map((v) => v / (1 + Math.exp(-v))),
+      1e-6,
+      1e-6,
+    );
     const [isNaN] = await runCpu('isNaN', [{ data: x, shape: [7] }]);
     expect(Array.from(isNaN.data)).toEqual([0, 0, 0, 0, 0, 1, 0]);
     const xs = randomArray(50, 3, -4, 4);
@@ -61,7 +69,12 @@ describe('cpu elementwise kernels', () => {
     ]);
     const silu64 = (v: number) => v / (1 + Math.exp(-v));
     const h = 1e-4;
-    expectClose(dx.data, Array.from(xs, (v, i) => (dy[i] * (silu64(v + h) - silu64(v - h))) / (2 * h)), 1e-5, 1e-4);
+    expectClose(
+      dx.data,
+      Array.from(xs, (v, i) => (dy[i] * (silu64(v + h) - silu64(v - h))) / (2 * h)),
+      1e-5,
+      1e-4,
+    );
   });
 
   it('widens float16, bfloat16 and int32 inputs to float32 compute', async () => {

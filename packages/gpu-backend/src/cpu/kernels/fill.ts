@@ -13,14 +13,23 @@ export const fillKernel: KernelConfig = {
   kernel: ({ inputs, attrs, backend }: KernelArgs<FillAttrs>) => {
     assertInputCount('fill', inputs, 0);
     const dtype = attrs.dtype ?? 'float32';
-    if (!DTYPES.includes(dtype)) throw kernelError('fill', `attrs.dtype must be one of ${DTYPES.join(', ')}, got '${String(dtype)}'`);
-    if (!Array.isArray(attrs.shape)) throw kernelError('fill', `attrs.shape must be an array, got ${String(attrs.shape)}`);
+    if (!DTYPES.includes(dtype))
+      throw kernelError('fill', `attrs.dtype must be one of ${DTYPES.join(', ')}, got '${String(dtype)}'`);
+    if (!Array.isArray(attrs.shape))
+      throw kernelError('fill', `attrs.shape must be an array, got ${String(attrs.shape)}`);
     assertShape('fill', 'shape', attrs.shape);
-    if (typeof attrs.value !== 'number') throw kernelError('fill', `attrs.value must be a number, got ${String(attrs.value)}`);
+    if (typeof attrs.value !== 'number')
+      throw kernelError('fill', `attrs.value must be a number, got ${String(attrs.value)}`);
     const out = output(backend, attrs.shape, dtype);
     const v = attrs.value;
     const stored =
-      dtype === 'float16' ? float32ToFloat16Bits(v) : dtype === 'bfloat16' ? float32ToBfloat16Bits(v) : dtype === 'int32' ? floatToInt32(v) : v;
+      dtype === 'float16'
+        ? float32ToFloat16Bits(v)
+        : dtype === 'bfloat16'
+          ? float32ToBfloat16Bits(v)
+          : dtype === 'int32'
+            ? floatToInt32(v)
+            : v;
     out.data.fill(stored);
     return out.info;
   },

@@ -10,7 +10,8 @@ export const gatherRowsKernel: KernelConfig = {
   kernel: ({ inputs, backend }: KernelArgs) => {
     assertInputCount('gatherRows', inputs, 2);
     const [tableInfo, indexInfo] = inputs;
-    if (tableInfo.shape.length !== 2) throw kernelError('gatherRows', `table must be [R, C], got ${fmt(tableInfo.shape)}`);
+    if (tableInfo.shape.length !== 2)
+      throw kernelError('gatherRows', `table must be [R, C], got ${fmt(tableInfo.shape)}`);
     const [rows, cols] = tableInfo.shape;
     const table = rawInput(backend, tableInfo, 'gatherRows');
     const indices = intInput(backend, indexInfo, 'gatherRows', 'indices');

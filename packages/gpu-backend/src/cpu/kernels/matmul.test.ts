@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { expectClose, randomArray, runCpu } from '../cpu.test-util.js';
 
-function naiveMatmul(a: Float32Array, b: Float32Array, m: number, k: number, n: number, ta: boolean, tb: boolean): Float64Array {
+function naiveMatmul(
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+  ta: boolean,
+  tb: boolean,
+): Float64Array {
   const c = new Float64Array(m * n);
   for (let i = 0; i < m; i++)
     for (let j = 0; j < n; j++) {
@@ -46,7 +54,15 @@ describe('cpu matmul', () => {
     expect(out.shape).toEqual([2, 5, 3, 2]);
     for (let i = 0; i < 2; i++)
       for (let j = 0; j < 5; j++) {
-        const expected = naiveMatmul(a.subarray(i * 12, i * 12 + 12), b.subarray(j * 8, j * 8 + 8), 3, 4, 2, false, false);
+        const expected = naiveMatmul(
+          a.subarray(i * 12, i * 12 + 12),
+          b.subarray(j * 8, j * 8 + 8),
+          3,
+          4,
+          2,
+          false,
+          false,
+        );
         expectClose(out.data.subarray((i * 5 + j) * 6, (i * 5 + j) * 6 + 6), expected);
       }
   });
@@ -69,8 +85,11 @@ describe('cpu matmul', () => {
       { data: randomArray(6, 1), shape: [3, 2] },
     ]);
     expect(empty.shape).toEqual([0, 2]);
-    await expect(runCpu('matmul', [{ data: a, shape: [2, 3, 4] }, { data: b, shape: [6, 4] }])).rejects.toThrow(
-      'matmul: inner dimensions differ: a [2, 3, 4] has K=4, b [6, 4] has K=6',
-    );
+    await expect(
+      runCpu('matmul', [
+        { data: a, shape: [2, 3, 4] },
+        { data: b, shape: [6, 4] },
+      ]),
+    ).rejects.toThrow('matmul: inner dimensions differ: a [2, 3, 4] has K=4, b [6, 4] has K=6');
   });
 });

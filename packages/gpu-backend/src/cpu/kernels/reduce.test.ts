@@ -17,16 +17,26 @@ describe('cpu reductions and the softmax family', () => {
     expectClose(sum02.data, expected);
     const [mean1] = await runCpu('mean', [{ data: x, shape }], { axes: [1], keepDims: true });
     expect(mean1.shape).toEqual([2, 1, 4]);
-    expectClose(mean1.data, [0, 1].flatMap((i) => [0, 1, 2, 3].map((k) => (at(i, 0, k) + at(i, 1, k) + at(i, 2, k)) / 3)));
+    expectClose(
+      mean1.data,
+      [0, 1].flatMap((i) => [0, 1, 2, 3].map((k) => (at(i, 0, k) + at(i, 1, k) + at(i, 2, k)) / 3)),
+    );
     const [max2] = await runCpu('max', [{ data: x, shape }], { axes: [2] });
-    expectClose(max2.data, [0, 1].flatMap((i) => [0, 1, 2].map((j) => Math.max(at(i, j, 0), at(i, j, 1), at(i, j, 2), at(i, j, 3)))), 0, 0);
+    expectClose(
+      max2.data,
+      [0, 1].flatMap((i) => [0, 1, 2].map((j) => Math.max(at(i, j, 0), at(i, j, 1), at(i, j, 2), at(i, j, 3)))),
+      0,
+      0,
+    );
     const [copy] = await runCpu('sum', [{ data: x, shape }], { axes: [] });
     expect(Array.from(copy.data)).toEqual(Array.from(x));
     const [empty] = await runCpu('sum', [{ data: [], shape: [3, 0] }], { axes: [1] });
     expect(Array.from(empty.data)).toEqual([0, 0, 0]);
     const [argmax] = await runCpu('argmax', [{ data: [1, 5, 5, 2, NaN, 3], shape: [2, 3] }], { axis: 1 });
     expect(Array.from(argmax.data)).toEqual([1, 1]);
-    await expect(runCpu('sum', [{ data: x, shape }], { axes: [3] })).rejects.toThrow('sum: axis 3 is out of range for rank 3');
+    await expect(runCpu('sum', [{ data: x, shape }], { axes: [3] })).rejects.toThrow(
+      'sum: axis 3 is out of range for rank 3',
+    );
   });
 
   it('computes softmax, logSoftmax and logSumExp along any axis', async () => {
@@ -50,9 +60,23 @@ describe('cpu reductions and the softmax family', () => {
     const row = randomArray(6, 11, -2, 2);
     const dy = randomArray(6, 12);
     const [y] = await runCpu('softmax', [{ data: row, shape: [6] }], { axis: 0 });
-    const [dx] = await runCpu('softmaxGrad', [{ data: dy, shape: [6] }, { data: y.data, shape: [6] }], { axis: 0 });
+    const [dx] = await runCpu(
+      'softmaxGrad',
+      [
+        { data: dy, shape: [6] },
+        { data: y.data, shape: [6] },
+      ],
+      { axis: 0 },
+    );
     const [ly] = await runCpu('logSoftmax', [{ data: row, shape: [6] }], { axis: 0 });
-    const [ldx] = await runCpu('logSoftmaxGrad', [{ data: dy, shape: [6] }, { data: ly.data, shape: [6] }], { axis: 0 });
+    const [ldx] = await runCpu(
+      'logSoftmaxGrad',
+      [
+        { data: dy, shape: [6] },
+        { data: ly.data, shape: [6] },
+      ],
+      { axis: 0 },
+    );
     const f = (v: Float64Array, log: boolean) => {
       let z = 0;
       for (const t of v) z += Math.exp(t);

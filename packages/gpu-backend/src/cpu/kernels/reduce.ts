@@ -13,7 +13,13 @@ type ReduceOp = 'sum' | 'mean' | 'max';
  * sum over nothing is 0, mean over nothing NaN, max over nothing -Infinity;
  * max propagates NaN.
  */
-export function reduce(op: ReduceOp, x: Float32Array, shape: readonly number[], sortedAxes: readonly number[], out: Float32Array): void {
+export function reduce(
+  op: ReduceOp,
+  x: Float32Array,
+  shape: readonly number[],
+  sortedAxes: readonly number[],
+  out: Float32Array,
+): void {
   if (out.length === 0) return;
   if (sortedAxes.length === 0) {
     out.set(x);

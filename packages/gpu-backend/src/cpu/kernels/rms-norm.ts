@@ -4,13 +4,19 @@ import { assertInputCount, fmt, kernelError, sameShape } from '../../shape.js';
 import type { RmsNormAttrs } from '../../kernel-attrs.js';
 import { floatInput, floatOutput } from '../host.js';
 
-function rmsNormDims(kernel: string, x: TensorInfo, weight: TensorInfo, attrs: RmsNormAttrs): { rows: number; d: number } {
+function rmsNormDims(
+  kernel: string,
+  x: TensorInfo,
+  weight: TensorInfo,
+  attrs: RmsNormAttrs,
+): { rows: number; d: number } {
   if (x.shape.length < 1) throw kernelError(kernel, `x must have rank >= 1, got ${fmt(x.shape)}`);
   const d = x.shape[x.shape.length - 1];
   if (weight.shape.length !== 1 || weight.shape[0] !== d) {
     throw kernelError(kernel, `weight ${fmt(weight.shape)} must be [${d}] to match x ${fmt(x.shape)}`);
   }
-  if (typeof attrs.eps !== 'number' || !(attrs.eps >= 0)) throw kernelError(kernel, `attrs.eps must be a non-negative number, got ${String(attrs.eps)}`);
+  if (typeof attrs.eps !== 'number' || !(attrs.eps >= 0))
+    throw kernelError(kernel, `attrs.eps must be a non-negative number, got ${String(attrs.eps)}`);
   const size = x.shape.reduce((a, b) => a * b, 1);
   return { rows: d === 0 ? 0 : size / d, d };
 }

@@ -22,7 +22,8 @@ export const ropeKernel: KernelConfig = {
     if (posInfo.shape.length !== 2 || posInfo.shape[0] !== b || posInfo.shape[1] !== t) {
       throw kernelError('rope', `positions ${fmt(posInfo.shape)} must be [${b}, ${t}] for x ${fmt(xInfo.shape)}`);
     }
-    if (typeof attrs.theta !== 'number' || !(attrs.theta > 0)) throw kernelError('rope', `attrs.theta must be a positive number, got ${String(attrs.theta)}`);
+    if (typeof attrs.theta !== 'number' || !(attrs.theta > 0))
+      throw kernelError('rope', `attrs.theta must be a positive number, got ${String(attrs.theta)}`);
     const out = floatOutput(backend, xInfo.shape);
     if (out.data.length === 0) return out.info;
     const x = floatInput(backend, xInfo, 'rope');

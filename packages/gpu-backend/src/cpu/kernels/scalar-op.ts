@@ -15,7 +15,8 @@ export const scalarOpKernel: KernelConfig = {
     if (!BINARY_OPS.includes(attrs.op)) {
       throw kernelError('scalarOp', `attrs.op must be one of ${BINARY_OPS.join(', ')}, got '${String(attrs.op)}'`);
     }
-    if (typeof attrs.scalar !== 'number') throw kernelError('scalarOp', `attrs.scalar must be a number, got ${String(attrs.scalar)}`);
+    if (typeof attrs.scalar !== 'number')
+      throw kernelError('scalarOp', `attrs.scalar must be a number, got ${String(attrs.scalar)}`);
     const [x] = inputs;
     const xs = floatInput(backend, x, 'scalarOp');
     const scalar = new Float32Array([attrs.scalar]);

@@ -12,7 +12,8 @@ export const scatterAddRowsKernel: KernelConfig = {
     assertInputCount('scatterAddRows', inputs, 2);
     const [updInfo, indexInfo] = inputs;
     const numRows = attrs.numRows;
-    if (!Number.isInteger(numRows) || numRows < 0) throw kernelError('scatterAddRows', `attrs.numRows must be a non-negative integer, got ${numRows}`);
+    if (!Number.isInteger(numRows) || numRows < 0)
+      throw kernelError('scatterAddRows', `attrs.numRows must be a non-negative integer, got ${numRows}`);
     const lead = indexInfo.shape;
     const ok = updInfo.shape.length === lead.length + 1 && lead.every((dim, i) => dim === updInfo.shape[i]);
     if (!ok) throw kernelError('scatterAddRows', `updates ${fmt(updInfo.shape)} must be [...indices ${fmt(lead)}, C]`);

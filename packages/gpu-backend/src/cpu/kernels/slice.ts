@@ -14,7 +14,15 @@ export const sliceKernel: KernelConfig = {
     const [xInfo] = inputs;
     const size = sliceSize('slice', xInfo.shape, attrs.begin, attrs.size);
     const out = output(backend, size, xInfo.storage.dtype);
-    copyBlock(rawInput(backend, xInfo, 'slice'), xInfo.shape, attrs.begin, out.data, size, size.map(() => 0), size);
+    copyBlock(
+      rawInput(backend, xInfo, 'slice'),
+      xInfo.shape,
+      attrs.begin,
+      out.data,
+      size,
+      size.map(() => 0),
+      size,
+    );
     return out.info;
   },
 };
@@ -27,10 +35,19 @@ export const sliceGradKernel: KernelConfig = {
     assertInputCount('sliceGrad', inputs, 1);
     const [dyInfo] = inputs;
     const inputShape = attrs.inputShape;
-    if (!Array.isArray(inputShape)) throw kernelError('sliceGrad', `attrs.inputShape must be an array, got ${String(inputShape)}`);
+    if (!Array.isArray(inputShape))
+      throw kernelError('sliceGrad', `attrs.inputShape must be an array, got ${String(inputShape)}`);
     sliceSize('sliceGrad', inputShape, attrs.begin, dyInfo.shape);
     const out = output(backend, inputShape, dyInfo.storage.dtype);
-    copyBlock(rawInput(backend, dyInfo, 'sliceGrad'), dyInfo.shape, dyInfo.shape.map(() => 0), out.data, inputShape, attrs.begin, dyInfo.shape);
+    copyBlock(
+      rawInput(backend, dyInfo, 'sliceGrad'),
+      dyInfo.shape,
+      dyInfo.shape.map(() => 0),
+      out.data,
+      inputShape,
+      attrs.begin,
+      dyInfo.shape,
+    );
     return out.info;
   },
 };

@@ -89,7 +89,10 @@ export const logSumExpKernel: KernelConfig = {
     const axis = normalizeAxis('logSumExp', attrs.axis, xInfo.shape.length);
     const { outer, n, inner } = splitAtAxis(xInfo.shape, axis);
     const x = floatInput(backend, xInfo, 'logSumExp');
-    const outShape = attrs.keepDims === true ? xInfo.shape.map((d, i) => (i === axis ? 1 : d)) : xInfo.shape.filter((_, i) => i !== axis);
+    const outShape =
+      attrs.keepDims === true
+        ? xInfo.shape.map((d, i) => (i === axis ? 1 : d))
+        : xInfo.shape.filter((_, i) => i !== axis);
     const out = floatOutput(backend, outShape);
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < inner; i++) out.data[o * inner + i] = rowLogSumExp(x, o * n * inner + i, n, inner);

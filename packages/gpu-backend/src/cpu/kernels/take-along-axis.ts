@@ -11,8 +11,15 @@ export const takeAlongAxisKernel: KernelConfig = {
     assertInputCount('takeAlongAxis', inputs, 2);
     const [xInfo, indexInfo] = inputs;
     const lead = xInfo.shape.slice(0, -1);
-    if (xInfo.shape.length < 1 || indexInfo.shape.length !== lead.length || lead.some((d, i) => d !== indexInfo.shape[i])) {
-      throw kernelError('takeAlongAxis', `indices ${fmt(indexInfo.shape)} must be x ${fmt(xInfo.shape)} without its last axis`);
+    if (
+      xInfo.shape.length < 1 ||
+      indexInfo.shape.length !== lead.length ||
+      lead.some((d, i) => d !== indexInfo.shape[i])
+    ) {
+      throw kernelError(
+        'takeAlongAxis',
+        `indices ${fmt(indexInfo.shape)} must be x ${fmt(xInfo.shape)} without its last axis`,
+      );
     }
     const v = xInfo.shape[xInfo.shape.length - 1];
     const x = rawInput(backend, xInfo, 'takeAlongAxis');
@@ -20,7 +27,8 @@ export const takeAlongAxisKernel: KernelConfig = {
     const out = output(backend, indexInfo.shape, xInfo.storage.dtype);
     for (let r = 0; r < indices.length; r++) {
       const j = indices[r];
-      if (j < 0 || j >= v) throw kernelError('takeAlongAxis', `index ${j} at position ${r} is out of range for an axis of ${v}`);
+      if (j < 0 || j >= v)
+        throw kernelError('takeAlongAxis', `index ${j} at position ${r} is out of range for an axis of ${v}`);
       out.data[r] = x[r * v + j];
     }
     return out.info;

@@ -39,7 +39,14 @@ describe('cpu kernels against PyTorch', () => {
 
   it('computes RMSNorm and its gradients like Qwen3RMSNorm under autograd', async () => {
     const r = ref.rmsNorm;
-    const [y] = await runCpu('rmsNorm', [{ data: r.x, shape: r.shape }, { data: r.weight, shape: [16] }], { eps: r.eps });
+    const [y] = await runCpu(
+      'rmsNorm',
+      [
+        { data: r.x, shape: r.shape },
+        { data: r.weight, shape: [16] },
+      ],
+      { eps: r.eps },
+    );
     expectClose(y.data, r.y, 1e-6, 1e-5);
     const [dx, dw] = await runCpu(
       'rmsNormGrad',
@@ -58,13 +65,24 @@ describe('cpu kernels against PyTorch', () => {
     const a = ref.adamw;
     const cpu = await sharedCpu();
     const n = a.param0.length;
-    const info = (data: number[] | Float32Array) => ({ storage: cpu.upload(Float32Array.from(data), 'float32'), shape: [n], dtype: 'float32' as const });
+    const info = (data: number[] | Float32Array) => ({
+      storage: cpu.upload(Float32Array.from(data), 'float32'),
+      shape: [n],
+      dtype: 'float32' as const,
+    });
     const p = info(a.param0);
     const m = info(new Float32Array(n));
     const v = info(new Float32Array(n));
     for (let s = 0; s < a.steps.length; s++) {
       const g = info(a.steps[s].grad);
-      const outs = cpu.run('adamw', [p, g, m, v], { lr: a.lr, beta1: a.beta1, beta2: a.beta2, eps: a.eps, weightDecay: a.weightDecay, step: s + 1 });
+      const outs = cpu.run('adamw', [p, g, m, v], {
+        lr: a.lr,
+        beta1: a.beta1,
+        beta2: a.beta2,
+        eps: a.eps,
+        weightDecay: a.weightDecay,
+        step: s + 1,
+      });
       expect(outs).toEqual([]);
       expectClose(cpu.readSync(m.storage), a.steps[s].m, 1e-7, 1e-5);
       expectClose(cpu.readSync(v.storage), a.steps[s].v, 1e-8, 1e-5);
@@ -87,7 +105,11 @@ describe('adamw against a scalar re-implementation of torch.optim.AdamW.step', (
         [-0.3, 0.2, 0.1, -2],
       ];
       const cpu = await sharedCpu();
-      const up = (x: number[]) => ({ storage: cpu.upload(Float32Array.from(x), 'float32'), shape: [4], dtype: 'float32' as const });
+      const up = (x: number[]) => ({
+        storage: cpu.upload(Float32Array.from(x), 'float32'),
+        shape: [4],
+        dtype: 'float32' as const,
+      });
       const [P, M, V] = [up(p), up(m), up(v)];
       grads.forEach((g, s) => {
         const step = s + 1;

@@ -16,8 +16,16 @@ export const transposeKernel: KernelConfig = {
     const perm = attrs.perm;
     const valid =
       Array.isArray(perm) && perm.length === rank && [...perm].sort((a, b) => a - b).every((p, i) => p === i);
-    if (!valid) throw kernelError('transpose', `perm ${JSON.stringify(perm)} is not a permutation of the axes of ${fmt(xInfo.shape)}`);
-    const out = output(backend, perm.map((p) => xInfo.shape[p]), xInfo.storage.dtype);
+    if (!valid)
+      throw kernelError(
+        'transpose',
+        `perm ${JSON.stringify(perm)} is not a permutation of the axes of ${fmt(xInfo.shape)}`,
+      );
+    const out = output(
+      backend,
+      perm.map((p) => xInfo.shape[p]),
+      xInfo.storage.dtype,
+    );
     permute(rawInput(backend, xInfo, 'transpose'), xInfo.shape, perm, out.data);
     return out.info;
   },

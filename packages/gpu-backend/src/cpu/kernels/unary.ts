@@ -72,4 +72,8 @@ function unaryKernel(op: UnaryOp): KernelFunc {
   };
 }
 
-export const unaryKernels: KernelConfig[] = UNARY_OPS.map((op) => ({ name: op, backend: 'cpu', kernel: unaryKernel(op) }));
+export const unaryKernels: KernelConfig[] = UNARY_OPS.map((op) => ({
+  name: op,
+  backend: 'cpu',
+  kernel: unaryKernel(op),
+}));

@@ -1,5 +1,14 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { configureGemm, disposeGemm, gemm, gemmReference, gemmWorkerTaskCount, getGemmConfig, initGemm, type GemmParams } from './gemm.js';
+import {
+  configureGemm,
+  disposeGemm,
+  gemm,
+  gemmReference,
+  gemmWorkerTaskCount,
+  getGemmConfig,
+  initGemm,
+  type GemmParams,
+} from './gemm.js';
 
 /**
  * Inputs are uniform in [-1, 1], so each output is a sum of K products of
@@ -69,7 +78,8 @@ describe('gemm (single thread)', () => {
     const dims = [0, 1, 2, 5, 7, 9, 17];
     let seed = 1;
     for (const [transA, transB] of TRANSPOSES) {
-      for (const m of dims) for (const n of dims) for (const k of [0, 1, 3, 8]) checkAgainstReference(m, n, k, transA, transB, seed++);
+      for (const m of dims)
+        for (const n of dims) for (const k of [0, 1, 3, 8]) checkAgainstReference(m, n, k, transA, transB, seed++);
     }
   });
 
@@ -111,9 +121,33 @@ describe('gemm (single thread)', () => {
 
   it('writes nothing when m or n is 0 and zeros C when k is 0', () => {
     const c = new Float32Array([5, 5, 5, 5, 5, 5]);
-    gemm({ a: new Float32Array(0), aOffset: 0, b: new Float32Array(0), bOffset: 0, c, cOffset: 1, m: 2, n: 2, k: 0, transA: false, transB: false });
+    gemm({
+      a: new Float32Array(0),
+      aOffset: 0,
+      b: new Float32Array(0),
+      bOffset: 0,
+      c,
+      cOffset: 1,
+      m: 2,
+      n: 2,
+      k: 0,
+      transA: false,
+      transB: false,
+    });
     expect([...c]).toEqual([5, 0, 0, 0, 0, 5]);
-    gemm({ a: new Float32Array(0), aOffset: 0, b: new Float32Array(4), bOffset: 0, c, cOffset: 0, m: 0, n: 2, k: 2, transA: false, transB: false });
+    gemm({
+      a: new Float32Array(0),
+      aOffset: 0,
+      b: new Float32Array(4),
+      bOffset: 0,
+      c,
+      cOffset: 0,
+      m: 0,
+      n: 2,
+      k: 2,
+      transA: false,
+      transB: false,
+    });
     expect([...c]).toEqual([5, 0, 0, 0, 0, 5]);
   });
 
@@ -130,7 +164,19 @@ describe('gemm (single thread)', () => {
   });
 
   it('names the operand and sizes when an array is too short', () => {
-    const p: GemmParams = { a: new Float32Array(6), aOffset: 0, b: new Float32Array(5), bOffset: 0, c: new Float32Array(4), cOffset: 0, m: 2, n: 2, k: 3, transA: false, transB: false };
+    const p: GemmParams = {
+      a: new Float32Array(6),
+      aOffset: 0,
+      b: new Float32Array(5),
+      bOffset: 0,
+      c: new Float32Array(4),
+      cOffset: 0,
+      m: 2,
+      n: 2,
+      k: 3,
+      transA: false,
+      transB: false,
+    };
     expect(() => gemm(p)).toThrow(/b needs 6 values from offset 0, but has length 5/);
     expect(() => gemm({ ...p, b: new Float32Array(6), m: -1 })).toThrow(/m must be a non-negative integer/);
   });
@@ -139,7 +185,15 @@ describe('gemm (single thread)', () => {
 describe('gemm (threads)', () => {
   it('shares tasks with worker threads and matches the reference, all transposes', async () => {
     // The calling thread runs no task here, so the workers must have done them all.
-    await configureGemm({ threads: 2, minPackedWork: 0, minThreadedWork: 0, callerRunsTasks: false, kc: 64, mc: 24, nc: 32 });
+    await configureGemm({
+      threads: 2,
+      minPackedWork: 0,
+      minThreadedWork: 0,
+      callerRunsTasks: false,
+      kc: 64,
+      mc: 24,
+      nc: 32,
+    });
     await initGemm();
     const before = gemmWorkerTaskCount();
     let seed = 3000;
@@ -162,7 +216,19 @@ describe('gemm (threads)', () => {
       [13, 70, 9],
     ] as const;
     const problems = shapes.map(([m, n, k]) => {
-      const p: GemmParams = { a: randomArray(m * k, rand), aOffset: 0, b: randomArray(k * n, rand), bOffset: 0, c: new Float32Array(m * n), cOffset: 0, m, n, k, transA: false, transB: false };
+      const p: GemmParams = {
+        a: randomArray(m * k, rand),
+        aOffset: 0,
+        b: randomArray(k * n, rand),
+        bOffset: 0,
+        c: new Float32Array(m * n),
+        cOffset: 0,
+        m,
+        n,
+        k,
+        transA: false,
+        transB: false,
+      };
       const expected = new Float32Array(m * n);
       gemmReference({ ...p, c: expected });
       return { p, expected };
@@ -172,7 +238,8 @@ describe('gemm (threads)', () => {
       p.c.fill(Number.NaN);
       gemm(p);
       for (let i = 0; i < expected.length; i++) {
-        if (!(Math.abs(p.c[i]! - expected[i]!) <= tolerance(p.k))) throw new Error(`call ${call}: C[${i}] = ${p.c[i]}, expected ${expected[i]}`);
+        if (!(Math.abs(p.c[i]! - expected[i]!) <= tolerance(p.k)))
+          throw new Error(`call ${call}: C[${i}] = ${p.c[i]}, expected ${expected[i]}`);
       }
     }
   });

@@ -1,7 +1,21 @@
 import { availableParallelism } from 'node:os';
 import { gemmReference } from './gemm-reference.js';
-import { DEFAULT_KERNEL_SHAPE, MEMORY_MAX_PAGES, buildKernelModule, type KernelExports, type KernelShape } from './kernel-module.js';
-import { CLAIMS_CLOSED, CONTROL, CONTROL_BYTES, JOB_COMPUTE, JOB_PACK, runTasks, type TaskFunctions } from './task-runner.js';
+import {
+  DEFAULT_KERNEL_SHAPE,
+  MEMORY_MAX_PAGES,
+  buildKernelModule,
+  type KernelExports,
+  type KernelShape,
+} from './kernel-module.js';
+import {
+  CLAIMS_CLOSED,
+  CONTROL,
+  CONTROL_BYTES,
+  JOB_COMPUTE,
+  JOB_PACK,
+  runTasks,
+  type TaskFunctions,
+} from './task-runner.js';
 import { startWorkers, type WorkerGroup } from './worker-pool.js';
 import { wasm, type WasmMemory, type WasmModule } from './wasm-api.js';
 
@@ -127,15 +141,31 @@ export async function disposeGemm(): Promise<void> {
 /** Change how the fast path runs; a change of thread count restarts the workers. */
 export async function configureGemm(changes: Partial<GemmConfig>): Promise<void> {
   const next = { ...config, ...changes };
-  if (!Number.isInteger(next.threads) || next.threads < 1) throw new Error(`configureGemm: threads must be an integer >= 1, got ${next.threads}`);
+  if (!Number.isInteger(next.threads) || next.threads < 1)
+    throw new Error(`configureGemm: threads must be an integer >= 1, got ${next.threads}`);
   for (const key of ['kc', 'mc', 'nc', 'maxWorkingSet'] as const) {
-    if (!Number.isInteger(next[key]) || next[key] < 1) throw new Error(`configureGemm: ${key} must be a positive integer, got ${next[key]}`);
+    if (!Number.isInteger(next[key]) || next[key] < 1)
+      throw new Error(`configureGemm: ${key} must be a positive integer, got ${next[key]}`);
   }
   const { mr, nr, unroll } = next.kernel;
-  if (!(Number.isInteger(mr) && mr >= 4 && Number.isInteger(nr) && nr >= 4 && nr % 4 === 0 && Number.isInteger(unroll) && unroll >= 1)) {
-    throw new Error(`configureGemm: kernel needs integer mr >= 4, nr a multiple of 4, unroll >= 1; got ${JSON.stringify(next.kernel)}`);
+  if (!(
+    Number.isInteger(mr) &&
+    mr >= 4 &&
+    Number.isInteger(nr) &&
+    nr >= 4 &&
+    nr % 4 === 0 &&
+    Number.isInteger(unroll) &&
+    unroll >= 1
+  )) {
+    throw new Error(
+      `configureGemm: kernel needs integer mr >= 4, nr a multiple of 4, unroll >= 1; got ${JSON.stringify(next.kernel)}`,
+    );
   }
-  const restart = next.threads !== config.threads || mr !== config.kernel.mr || nr !== config.kernel.nr || unroll !== config.kernel.unroll;
+  const restart =
+    next.threads !== config.threads ||
+    mr !== config.kernel.mr ||
+    nr !== config.kernel.nr ||
+    unroll !== config.kernel.unroll;
   config = next;
   if (restart) await disposeGemm();
 }
@@ -159,7 +189,11 @@ function checkOperand(name: string, array: Float32Array, offset: number, size: n
 /** C = op(A) * op(B) (see GemmParams). Synchronous; uses the workers for large problems. */
 export function gemm(p: GemmParams): void {
   const { m, n, k } = p;
-  for (const [name, v] of [['m', m], ['n', n], ['k', k]] as const) {
+  for (const [name, v] of [
+    ['m', m],
+    ['n', n],
+    ['k', k],
+  ] as const) {
     if (!Number.isInteger(v) || v < 0) throw new RangeError(`gemm: ${name} must be a non-negative integer, got ${v}`);
   }
   checkOperand('a', p.a, p.aOffset, m * k);
@@ -218,7 +252,23 @@ function gemmPacked(p: GemmParams, e: Engine): void {
       // A (rows m0..) is copied once per row chunk; B per chunk.
       if (n0 === 0) copyLanes(p.a, p.aOffset, p.transA, m, k, m0, mCount, f32, aRaw);
       copyLanes(p.b, p.bOffset, !p.transB, n, k, n0, nCount, f32, bRaw);
-      runPack(e, { mPad, nPad, mCount, nCount, k, mr, nr, aRaw, bRaw, aPacked, bPacked, aContig: p.transA, bContig: !p.transB, packA: n0 === 0, threaded });
+      runPack(e, {
+        mPad,
+        nPad,
+        mCount,
+        nCount,
+        k,
+        mr,
+        nr,
+        aRaw,
+        bRaw,
+        aPacked,
+        bPacked,
+        aContig: p.transA,
+        bContig: !p.transB,
+        packA: n0 === 0,
+        threaded,
+      });
       runCompute(e, { mPad, nPad, k, mr, nr, aPacked, bPacked, cAt, threaded });
       // Copy the valid part of the padded C chunk out.
       if (nPad === n && nCount === n) {
@@ -239,7 +289,17 @@ function gemmPacked(p: GemmParams, e: Engine): void {
  * k x lanes (else lanes x k). The copy keeps the order, with `count` as its
  * lane stride.
  */
-function copyLanes(src: Float32Array, offset: number, kMajor: boolean, lanes: number, k: number, l0: number, count: number, dst: Float32Array, at: number): void {
+function copyLanes(
+  src: Float32Array,
+  offset: number,
+  kMajor: boolean,
+  lanes: number,
+  k: number,
+  l0: number,
+  count: number,
+  dst: Float32Array,
+  at: number,
+): void {
   if (!kMajor) {
     dst.set(src.subarray(offset + l0 * k, offset + (l0 + count) * k), at);
   } else if (count === lanes) {
@@ -258,7 +318,8 @@ function viewWithCapacity(e: Engine, values: number): Float32Array {
   const have = e.memory.buffer.byteLength;
   if (bytes > have) {
     const pages = Math.ceil((bytes - have) / 65536);
-    if (have / 65536 + pages > MEMORY_MAX_PAGES) throw new RangeError(`gemm: working set of ${bytes} bytes exceeds the 4 GiB of WebAssembly memory`);
+    if (have / 65536 + pages > MEMORY_MAX_PAGES)
+      throw new RangeError(`gemm: working set of ${bytes} bytes exceeds the 4 GiB of WebAssembly memory`);
     e.memory.grow(pages);
   }
   return new Float32Array(e.memory.buffer);

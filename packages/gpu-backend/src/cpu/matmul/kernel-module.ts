@@ -59,9 +59,14 @@ function buildBlock(shape: KernelShape): FunctionBuilder {
 
   /** One rank-1 update at k step `u` of the current unrolled group. */
   const step = (u: number) => {
-    for (let v = 0; v < nv; v++) fn.get(b).v128Load((u * nr + v * 4) * 4).set(bv[v]!);
+    for (let v = 0; v < nv; v++)
+      fn.get(b)
+        .v128Load((u * nr + v * 4) * 4)
+        .set(bv[v]!);
     for (let r = 0; r < mr; r++) {
-      fn.get(a).v128Load32Splat((u * mr + r) * 4).set(av);
+      fn.get(a)
+        .v128Load32Splat((u * mr + r) * 4)
+        .set(av);
       for (let v = 0; v < nv; v++) {
         fn.get(acc[r]![v]!).get(av).get(bv[v]!).simd(SimdOp.f32x4Mul).simd(SimdOp.f32x4Add).set(acc[r]![v]!);
       }
@@ -73,7 +78,11 @@ function buildBlock(shape: KernelShape): FunctionBuilder {
     for (let r = 0; r < mr; r++) {
       for (let v = 0; v < nv; v++) {
         fn.get(cRow);
-        if (add) fn.get(cRow).v128Load(v * 16).get(acc[r]![v]!).simd(SimdOp.f32x4Add);
+        if (add)
+          fn.get(cRow)
+            .v128Load(v * 16)
+            .get(acc[r]![v]!)
+            .simd(SimdOp.f32x4Add);
         else fn.get(acc[r]![v]!);
         fn.v128Store(v * 16);
       }
@@ -94,7 +103,9 @@ function buildBlock(shape: KernelShape): FunctionBuilder {
         fn.get(k).i32(unroll).op(Op.i32LtS).op(Op.brIf, 0);
         fn.op(Op.loop, BLOCK_VOID);
         for (let u = 0; u < unroll; u++) step(u);
-        fn.addTo(a, unroll * mr * 4).addTo(b, unroll * nr * 4).addTo(k, -unroll);
+        fn.addTo(a, unroll * mr * 4)
+          .addTo(b, unroll * nr * 4)
+          .addTo(k, -unroll);
         fn.get(k).i32(unroll).op(Op.i32GeS).op(Op.brIf, 0);
         fn.op(Op.end);
         fn.op(Op.end);
@@ -103,7 +114,9 @@ function buildBlock(shape: KernelShape): FunctionBuilder {
       fn.get(k).op(Op.i32Eqz).op(Op.brIf, 0);
       fn.op(Op.loop, BLOCK_VOID);
       step(0);
-      fn.addTo(a, mr * 4).addTo(b, nr * 4).addTo(k, -1);
+      fn.addTo(a, mr * 4)
+        .addTo(b, nr * 4)
+        .addTo(k, -1);
       fn.get(k).op(Op.brIf, 0);
       fn.op(Op.end);
       fn.op(Op.end);
@@ -144,7 +157,16 @@ export function buildKernelModule(shape: KernelShape = DEFAULT_KERNEL_SHAPE): Ui
 
 /** The exports of an instance of the kernel module. */
 export interface KernelExports {
-  block(aPtr: number, bPtr: number, cPtr: number, ldcBytes: number, mPanels: number, nPanels: number, kc: number, accumulate: number): void;
+  block(
+    aPtr: number,
+    bPtr: number,
+    cPtr: number,
+    ldcBytes: number,
+    mPanels: number,
+    nPanels: number,
+    kc: number,
+    accumulate: number,
+  ): void;
   pack_a_contig(src: number, ksBytes: number, dst: number, kc: number, panels: number): void;
   pack_a_strided(src: number, rsBytes: number, dst: number, kc: number, panels: number, lastValid: number): void;
   pack_b_contig(src: number, ksBytes: number, dst: number, kc: number, panels: number): void;

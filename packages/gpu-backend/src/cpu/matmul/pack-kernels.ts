@@ -36,9 +36,15 @@ export function buildPackContiguous(w: number): FunctionBuilder {
     fn.op(Op.loop, BLOCK_VOID);
     for (const o of offsets) fn.get(d).get(s).v128Load(o).v128Store(o);
     fn.get(s).get(ks).op(Op.i32Add).set(s);
-    fn.addTo(d, w * 4).addTo(k, -1).get(k).op(Op.brIf, 0);
+    fn.addTo(d, w * 4)
+      .addTo(k, -1)
+      .get(k)
+      .op(Op.brIf, 0);
     fn.op(Op.end);
-    fn.addTo(ps, w * 4).addTo(p, -1).get(p).op(Op.brIf, 0);
+    fn.addTo(ps, w * 4)
+      .addTo(p, -1)
+      .get(p)
+      .op(Op.brIf, 0);
   }
   fn.op(Op.end);
   return fn;
@@ -77,7 +83,12 @@ export function buildPackStrided(w: number): FunctionBuilder {
 
   /** One row, scalar: copy when row < valid, else zeros. */
   const scalarRow = (row: number) => {
-    fn.get(dp).i32(row * 4).op(Op.i32Add).set(d).get(kc).set(k);
+    fn.get(dp)
+      .i32(row * 4)
+      .op(Op.i32Add)
+      .set(d)
+      .get(kc)
+      .set(k);
     fn.i32(row).get(valid).op(Op.i32LtS).op(Op.if, BLOCK_VOID);
     rowPointer(sp[0]!, row);
     fn.op(Op.loop, BLOCK_VOID);
@@ -95,22 +106,47 @@ export function buildPackStrided(w: number): FunctionBuilder {
   /** Rows r0..r0+3 through 4 x 4 register transposes (all four rows valid). */
   const groupOfFour = (r0: number) => {
     for (let i = 0; i < 4; i++) rowPointer(sp[i]!, r0 + i);
-    fn.get(dp).i32(r0 * 4).op(Op.i32Add).set(d).get(kc).set(k);
+    fn.get(dp)
+      .i32(r0 * 4)
+      .op(Op.i32Add)
+      .set(d)
+      .get(kc)
+      .set(k);
     fn.op(Op.block, BLOCK_VOID);
     fn.get(k).i32(4).op(Op.i32LtS).op(Op.brIf, 0);
     fn.op(Op.loop, BLOCK_VOID);
     for (let i = 0; i < 4; i++) fn.get(sp[i]!).v128Load(0).set(v[i]!);
     const shuffle = (x: number, y: number, lanes: number[], out: number) =>
-      fn.get(x).get(y).simd(SimdOp.i8x16Shuffle, ...f32Lanes(...lanes)).set(out);
+      fn
+        .get(x)
+        .get(y)
+        .simd(SimdOp.i8x16Shuffle, ...f32Lanes(...lanes))
+        .set(out);
     shuffle(v[0]!, v[1]!, [0, 4, 1, 5], t[0]!);
     shuffle(v[0]!, v[1]!, [2, 6, 3, 7], t[1]!);
     shuffle(v[2]!, v[3]!, [0, 4, 1, 5], t[2]!);
     shuffle(v[2]!, v[3]!, [2, 6, 3, 7], t[3]!);
     // Column kk of the 4 x 4 block: rows r0..r0+3 at step kk.
-    fn.get(d).get(t[0]!).get(t[2]!).simd(SimdOp.i8x16Shuffle, ...f32Lanes(0, 1, 4, 5)).v128Store(0);
-    fn.get(d).get(t[0]!).get(t[2]!).simd(SimdOp.i8x16Shuffle, ...f32Lanes(2, 3, 6, 7)).v128Store(stepBytes);
-    fn.get(d).get(t[1]!).get(t[3]!).simd(SimdOp.i8x16Shuffle, ...f32Lanes(0, 1, 4, 5)).v128Store(2 * stepBytes);
-    fn.get(d).get(t[1]!).get(t[3]!).simd(SimdOp.i8x16Shuffle, ...f32Lanes(2, 3, 6, 7)).v128Store(3 * stepBytes);
+    fn.get(d)
+      .get(t[0]!)
+      .get(t[2]!)
+      .simd(SimdOp.i8x16Shuffle, ...f32Lanes(0, 1, 4, 5))
+      .v128Store(0);
+    fn.get(d)
+      .get(t[0]!)
+      .get(t[2]!)
+      .simd(SimdOp.i8x16Shuffle, ...f32Lanes(2, 3, 6, 7))
+      .v128Store(stepBytes);
+    fn.get(d)
+      .get(t[1]!)
+      .get(t[3]!)
+      .simd(SimdOp.i8x16Shuffle, ...f32Lanes(0, 1, 4, 5))
+      .v128Store(2 * stepBytes);
+    fn.get(d)
+      .get(t[1]!)
+      .get(t[3]!)
+      .simd(SimdOp.i8x16Shuffle, ...f32Lanes(2, 3, 6, 7))
+      .v128Store(3 * stepBytes);
     for (let i = 0; i < 4; i++) fn.addTo(sp[i]!, 16);
     fn.addTo(d, 4 * stepBytes).addTo(k, -4);
     fn.get(k).i32(4).op(Op.i32GeS).op(Op.brIf, 0);
@@ -120,7 +156,11 @@ export function buildPackStrided(w: number): FunctionBuilder {
     fn.op(Op.block, BLOCK_VOID);
     fn.get(k).op(Op.i32Eqz).op(Op.brIf, 0);
     fn.op(Op.loop, BLOCK_VOID);
-    for (let i = 0; i < 4; i++) fn.get(d).get(sp[i]!).f32Load(0).f32Store(i * 4);
+    for (let i = 0; i < 4; i++)
+      fn.get(d)
+        .get(sp[i]!)
+        .f32Load(0)
+        .f32Store(i * 4);
     for (let i = 0; i < 4; i++) fn.addTo(sp[i]!, 4);
     fn.addTo(d, stepBytes).addTo(k, -1).get(k).op(Op.brIf, 0);
     fn.op(Op.end);
@@ -133,7 +173,10 @@ export function buildPackStrided(w: number): FunctionBuilder {
     // valid = p == 1 ? lastValid : W
     fn.get(lastValid).i32(w).get(p).i32(1).op(Op.i32Eq).op(Op.select).set(valid);
     for (let g = 0; g + 4 <= w; g += 4) {
-      fn.i32(g + 3).get(valid).op(Op.i32LtS).op(Op.if, BLOCK_VOID);
+      fn.i32(g + 3)
+        .get(valid)
+        .op(Op.i32LtS)
+        .op(Op.if, BLOCK_VOID);
       groupOfFour(g);
       fn.op(Op.else);
       for (let r = g; r < g + 4; r++) scalarRow(r);
@@ -141,7 +184,12 @@ export function buildPackStrided(w: number): FunctionBuilder {
     }
     for (let r = Math.floor(w / 4) * 4; r < w; r++) scalarRow(r);
     fn.get(ps).get(rs).i32(w).op(Op.i32Mul).op(Op.i32Add).set(ps);
-    fn.get(dp).get(kc).i32(w * 4).op(Op.i32Mul).op(Op.i32Add).set(dp);
+    fn.get(dp)
+      .get(kc)
+      .i32(w * 4)
+      .op(Op.i32Mul)
+      .op(Op.i32Add)
+      .set(dp);
     fn.addTo(p, -1).get(p).op(Op.brIf, 0);
   }
   fn.op(Op.end);

@@ -65,7 +65,16 @@ export const CONTROL_BYTES = 256;
 
 /** The exports of the kernel module that tasks call (see kernel-module.ts). */
 export interface TaskFunctions {
-  block(aPtr: number, bPtr: number, cPtr: number, ldcBytes: number, mPanels: number, nPanels: number, kc: number, accumulate: number): void;
+  block(
+    aPtr: number,
+    bPtr: number,
+    cPtr: number,
+    ldcBytes: number,
+    mPanels: number,
+    nPanels: number,
+    kc: number,
+    accumulate: number,
+  ): void;
   pack_a_contig(src: number, ksBytes: number, dst: number, kc: number, panels: number): void;
   pack_a_strided(src: number, rsBytes: number, dst: number, kc: number, panels: number, lastValid: number): void;
   pack_b_contig(src: number, ksBytes: number, dst: number, kc: number, panels: number): void;
@@ -81,7 +90,13 @@ export interface TaskFunctions {
  * A compute task is one mc x nc block of C over all k blocks. A pack task is
  * a group of panels of one k block of A or of B.
  */
-export function runTasks(i32: Int32Array, i64: BigInt64Array, fns: TaskFunctions, L: typeof CONTROL, isWorker: boolean): bigint {
+export function runTasks(
+  i32: Int32Array,
+  i64: BigInt64Array,
+  fns: TaskFunctions,
+  L: typeof CONTROL,
+  isWorker: boolean,
+): bigint {
   for (;;) {
     const s = Atomics.load(i64, 0);
     // The closed index (2^32 - 1) exceeds any task count.
@@ -122,7 +137,16 @@ export function runTasks(i32: Int32Array, i64: BigInt64Array, fns: TaskFunctions
       const cTile = p[L.cPtr]! + (r0 * nPad + c0) * 4;
       for (let k0 = 0; k0 < k; k0 += kcMax) {
         const kc = Math.min(kcMax, k - k0);
-        fns.block(p[L.aPtr]! + (k0 * mPad + r0 * kc) * 4, p[L.bPtr]! + (k0 * nPad + c0 * kc) * 4, cTile, nPad * 4, mPanels, nPanels, kc, k0 > 0 ? 1 : 0);
+        fns.block(
+          p[L.aPtr]! + (k0 * mPad + r0 * kc) * 4,
+          p[L.bPtr]! + (k0 * nPad + c0 * kc) * 4,
+          cTile,
+          nPad * 4,
+          mPanels,
+          nPanels,
+          kc,
+          k0 > 0 ? 1 : 0,
+        );
       }
     } else {
       const aTasks = Math.ceil(k / kcMax) * p[L.aGroups]!;

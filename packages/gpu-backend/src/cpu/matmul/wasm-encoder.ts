@@ -191,7 +191,10 @@ export interface ExportedFunction {
  * A module importing `env.memory` (shared, `maxPages` maximum) and exporting
  * the given functions, all of which return nothing.
  */
-export function encodeModule(functions: ExportedFunction[], memory: { initialPages: number; maxPages: number }): Uint8Array {
+export function encodeModule(
+  functions: ExportedFunction[],
+  memory: { initialPages: number; maxPages: number },
+): Uint8Array {
   const types = functions.map(({ fn }) => [0x60, ...vec(fn.params.map((t) => [t])), 0x00]);
   const importMemory = [
     ...uleb(3),
@@ -204,7 +207,14 @@ export function encodeModule(functions: ExportedFunction[], memory: { initialPag
     ...uleb(memory.maxPages),
   ];
   const bytes = [
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, vec(types)),
     ...section(2, vec([importMemory])),
     ...section(3, vec(functions.map((_, i) => uleb(i)))),

@@ -38,7 +38,11 @@ export function startWorkers(count: number, memory: WasmMemory, module: WasmModu
   const workers: Worker[] = [];
   const started: Promise<void>[] = [];
   for (let i = 0; i < count; i++) {
-    const worker = new Worker(source, { eval: true, workerData: { memory, module, layout: CONTROL }, name: `molrl-gemm-${i}` });
+    const worker = new Worker(source, {
+      eval: true,
+      workerData: { memory, module, layout: CONTROL },
+      name: `molrl-gemm-${i}`,
+    });
     // Listeners go on at once so neither event can be missed. The worker is
     // unref'd once it runs: until then its start must keep the event loop alive
     // for anyone awaiting `online`.

@@ -16,13 +16,21 @@ const MOMENT_PARAMS = [
   ['beta', 'Float'],
 ] as const;
 
-const ADAMW_M = deviceKernel('adamw_m', MOMENT_PARAMS, `
+const ADAMW_M = deviceKernel(
+  'adamw_m',
+  MOMENT_PARAMS,
+  `
 const i = this.thread.x;
-return beta * moment[i] + (1.0 - beta) * g[i];`);
+return beta * moment[i] + (1.0 - beta) * g[i];`,
+);
 
-const ADAMW_V = deviceKernel('adamw_v', MOMENT_PARAMS, `
+const ADAMW_V = deviceKernel(
+  'adamw_v',
+  MOMENT_PARAMS,
+  `
 const i = this.thread.x;
-return beta * moment[i] + (1.0 - beta) * g[i] * g[i];`);
+return beta * moment[i] + (1.0 - beta) * g[i] * g[i];`,
+);
 
 const ADAMW_PARAM = deviceKernel(
   'adamw_param',
@@ -52,7 +60,18 @@ export const adamw: KernelFunc<AdamwAttrs> = ({ inputs, attrs, backend }) => {
   const [p, g, m, v] = inputs;
   const { beta1, beta2, eps } = attrs;
   const { decay, stepSize, bc2Sqrt } = adamwScalars(attrs);
-  be.launch(ADAMW_PARAM, p, () => [be.floats(p), be.floats(g), be.floats(m), be.floats(v), decay, beta1, beta2, stepSize, bc2Sqrt, eps]);
+  be.launch(ADAMW_PARAM, p, () => [
+    be.floats(p),
+    be.floats(g),
+    be.floats(m),
+    be.floats(v),
+    decay,
+    beta1,
+    beta2,
+    stepSize,
+    bc2Sqrt,
+    eps,
+  ]);
   be.launch(ADAMW_M, m, () => [be.floats(g), be.floats(m), beta1]);
   be.launch(ADAMW_V, v, () => [be.floats(g), be.floats(v), beta2]);
 };

@@ -33,11 +33,17 @@ export const argmax: KernelFunc<ArgmaxAttrs> = ({ inputs, attrs, backend }) => {
   const [x] = inputs;
   const axis = normalizeAxis('argmax', attrs.axis, x.shape.length);
   const { outer, n, inner } = splitAtAxis(x.shape, axis);
-  if (n === 0 && outer * inner > 0) throw kernelError('argmax', `axis ${attrs.axis} of ${fmt(x.shape)} is empty: no maximum to find`);
+  if (n === 0 && outer * inner > 0)
+    throw kernelError('argmax', `axis ${attrs.axis} of ${fmt(x.shape)} is empty: no maximum to find`);
   const out = be.output(
     x.shape.filter((_, i) => i !== axis),
     'int32',
   );
-  be.launch(ARGMAX, out, () => [be.floats(x), n, inner], (values) => Int32Array.from(values));
+  be.launch(
+    ARGMAX,
+    out,
+    () => [be.floats(x), n, inner],
+    (values) => Int32Array.from(values),
+  );
   return out;
 };

@@ -181,7 +181,15 @@ interface Prepared {
   dims: ReturnType<typeof attentionDims>;
 }
 
-function prepare(be: GpujsBackend, kernel: string, q: TensorInfo, k: TensorInfo, v: TensorInfo, segmentIds: TensorInfo | undefined, attrs: AttentionAttrs): Prepared {
+function prepare(
+  be: GpujsBackend,
+  kernel: string,
+  q: TensorInfo,
+  k: TensorInfo,
+  v: TensorInfo,
+  segmentIds: TensorInfo | undefined,
+  attrs: AttentionAttrs,
+): Prepared {
   const dims = attentionDims(kernel, q, k, v, segmentIds, attrs);
   const { t, s, d, hq, hkv, queryOffset } = dims;
   const group = hkv === 0 ? 1 : hq / hkv;
@@ -237,9 +245,13 @@ export const attentionGrad: KernelFunc<AttentionAttrs> = ({ inputs, attrs, backe
   const p = prepare(be, 'attentionGrad', q, k, v, segmentIds, attrs);
   const { b, hq, t, d } = p.dims;
   if (!sameShape(dOut.shape, q.shape) || !sameShape(out.shape, q.shape)) {
-    throw kernelError('attentionGrad', `dOut ${fmt(dOut.shape)} and out ${fmt(out.shape)} must match q ${fmt(q.shape)}`);
+    throw kernelError(
+      'attentionGrad',
+      `dOut ${fmt(dOut.shape)} and out ${fmt(out.shape)} must match q ${fmt(q.shape)}`,
+    );
   }
-  if (!sameShape(lse.shape, [b, hq, t])) throw kernelError('attentionGrad', `lse ${fmt(lse.shape)} must be [${b}, ${hq}, ${t}]`);
+  if (!sameShape(lse.shape, [b, hq, t]))
+    throw kernelError('attentionGrad', `lse ${fmt(lse.shape)} must be [${b}, ${hq}, ${t}]`);
   const dq = be.output(q.shape);
   const dk = be.output(k.shape);
   const dv = be.output(v.shape);
@@ -247,7 +259,14 @@ export const attentionGrad: KernelFunc<AttentionAttrs> = ({ inputs, attrs, backe
   const delta = be.output([b, hq, t]);
   be.launch(ROW_DOT, delta, () => [be.floats(dOut), be.floats(out), d, 1]);
   const dScores = be.output([b, hq, t, p.dims.s]);
-  be.launch(SCORE_GRAD, dScores, () => [be.floats(probs), be.floats(dOut), be.floats(v), be.floats(delta), ...p.shape, attrs.scale]);
+  be.launch(SCORE_GRAD, dScores, () => [
+    be.floats(probs),
+    be.floats(dOut),
+    be.floats(v),
+    be.floats(delta),
+    ...p.shape,
+    attrs.scale,
+  ]);
   be.launch(ROWS_TIMES_KV, dq, () => [be.floats(dScores), be.floats(k), ...p.shape]);
   be.launch(GROUP_ROWS_TRANSPOSED, dk, () => [be.floats(dScores), be.floats(q), ...p.shape]);
   be.launch(GROUP_ROWS_TRANSPOSED, dv, () => [be.floats(probs), be.floats(dOut), ...p.shape]);

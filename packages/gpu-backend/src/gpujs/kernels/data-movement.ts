@@ -25,7 +25,8 @@ export const concat: KernelFunc<ConcatAttrs> = ({ inputs, attrs, backend }) => {
     for (const info of inputs) {
       const src = be.storageOf(info).data;
       const run = info.shape[axis] * inner;
-      for (let o = 0; o < outer && run > 0; o++) dst.set(src.subarray(o * run, o * run + run) as never, o * outRow + column);
+      for (let o = 0; o < outer && run > 0; o++)
+        dst.set(src.subarray(o * run, o * run + run) as never, o * outRow + column);
       column += run;
     }
     be.storageOf(out).data = dst;
@@ -50,12 +51,18 @@ export const cast: KernelFunc<CastAttrs> = ({ inputs, attrs, backend }) => {
   const be = backend as GpujsBackend;
   const [x] = inputs;
   const to = attrs.dtype;
-  if (!DTYPES.includes(to)) throw kernelError('cast', `attrs.dtype must be one of ${DTYPES.join(', ')}, got '${String(to)}'`);
+  if (!DTYPES.includes(to))
+    throw kernelError('cast', `attrs.dtype must be one of ${DTYPES.join(', ')}, got '${String(to)}'`);
   const from = x.storage.dtype;
   const out = be.output(x.shape, to);
   be.host(() => {
     const src = be.storageOf(x);
-    be.storageOf(out).data = from === to ? src.data.slice() : from === 'int32' && to === 'float32' ? Float32Array.from(src.data) : fromFloat32(be.floats(x), to);
+    be.storageOf(out).data =
+      from === to
+        ? src.data.slice()
+        : from === 'int32' && to === 'float32'
+          ? Float32Array.from(src.data)
+          : fromFloat32(be.floats(x), to);
   });
   return out;
 };
@@ -64,10 +71,13 @@ export const fill: KernelFunc<FillAttrs> = ({ inputs, attrs, backend }) => {
   assertInputCount('fill', inputs, 0);
   const be = backend as GpujsBackend;
   const dtype = attrs.dtype ?? 'float32';
-  if (!DTYPES.includes(dtype)) throw kernelError('fill', `attrs.dtype must be one of ${DTYPES.join(', ')}, got '${String(dtype)}'`);
-  if (!Array.isArray(attrs.shape)) throw kernelError('fill', `attrs.shape must be an array, got ${String(attrs.shape)}`);
+  if (!DTYPES.includes(dtype))
+    throw kernelError('fill', `attrs.dtype must be one of ${DTYPES.join(', ')}, got '${String(dtype)}'`);
+  if (!Array.isArray(attrs.shape))
+    throw kernelError('fill', `attrs.shape must be an array, got ${String(attrs.shape)}`);
   assertShape('fill', 'shape', attrs.shape);
-  if (typeof attrs.value !== 'number') throw kernelError('fill', `attrs.value must be a number, got ${String(attrs.value)}`);
+  if (typeof attrs.value !== 'number')
+    throw kernelError('fill', `attrs.value must be a number, got ${String(attrs.value)}`);
   const out = be.output(attrs.shape, dtype);
   const stored = storedValue(attrs.value, dtype);
   be.host(() => {

@@ -27,7 +27,8 @@ export function elementwiseOp(
   prelude = '',
 ): ElementwiseOp {
   const inputs = names.map((_, i) => INPUT_NAMES[i]);
-  const reads = (index: (i: number) => string) => names.map((n, i) => `const ${n} = ${inputs[i]}[${index(i)}];`).join('\n');
+  const reads = (index: (i: number) => string) =>
+    names.map((n, i) => `const ${n} = ${inputs[i]}[${index(i)}];`).join('\n');
   const same = deviceKernel(
     `${name}_same`,
     [...inputs.map((i) => [i, 'Array'] as const), ...extra],
@@ -35,12 +36,7 @@ export function elementwiseOp(
   );
   const broadcast = deviceKernel(
     `${name}_broadcast`,
-    [
-      ...inputs.map((i) => [i, 'Array'] as const),
-      ...splitParams('strides'),
-      ['rank', 'Integer'],
-      ...extra,
-    ],
+    [...inputs.map((i) => [i, 'Array'] as const), ...splitParams('strides'), ['rank', 'Integer'], ...extra],
     `
 let rem = this.thread.x;
 ${inputs.map((i) => `let ${i}i = 0;`).join('\n')}
@@ -58,7 +54,13 @@ return ${expr};`,
 }
 
 /** Run `op` over broadcast inputs into a new float32 tensor; `extra` are trailing scalar arguments. */
-export function runElementwise(be: GpujsBackend, kernel: string, op: ElementwiseOp, inputs: readonly TensorInfo[], extra: unknown[] = []): TensorInfo {
+export function runElementwise(
+  be: GpujsBackend,
+  kernel: string,
+  op: ElementwiseOp,
+  inputs: readonly TensorInfo[],
+  extra: unknown[] = [],
+): TensorInfo {
   const shapes = inputs.map((i) => i.shape);
   const outShape = broadcastShapes(kernel, ...shapes);
   const out = be.output(outShape);

@@ -1,5 +1,11 @@
 import type { DType } from '../../dtype.js';
-import { float32ArrayToBfloat16, float32ArrayToFloat16, float32ToBfloat16Bits, float32ToFloat16Bits, floatToInt32 } from '../../dtype-convert.js';
+import {
+  float32ArrayToBfloat16,
+  float32ArrayToFloat16,
+  float32ToBfloat16Bits,
+  float32ToFloat16Bits,
+  floatToInt32,
+} from '../../dtype-convert.js';
 import type { HostArray } from '../storage.js';
 
 /** float32 values as the host array of `dtype`. */

@@ -26,7 +26,8 @@ export function splitTable(values: readonly number[]): [Float32Array, Float32Arr
   const hi = new Float32Array(n);
   const lo = new Float32Array(n);
   values.forEach((v, i) => {
-    if (!Number.isInteger(v) || v < 0 || v >= SPLIT * 2 ** 24) throw new Error(`gpujs: index table value ${v} is not an integer in [0, 2^36)`);
+    if (!Number.isInteger(v) || v < 0 || v >= SPLIT * 2 ** 24)
+      throw new Error(`gpujs: index table value ${v} is not an integer in [0, 2^36)`);
     hi[i] = Math.floor(v / SPLIT);
     lo[i] = v % SPLIT;
   });
@@ -56,7 +57,10 @@ export function divFloor(quotient: string, numerator: string, denominator: strin
  * [outer, n, inner] view: the row's elements are base + j * inner.
  */
 export function rowBase(row: string, n: string, inner: string): string {
-  return [divFloor('rowOuter', row, inner), `const base = rowOuter * ${n} * ${inner} + (${row} - rowOuter * ${inner});`].join('\n');
+  return [
+    divFloor('rowOuter', row, inner),
+    `const base = rowOuter * ${n} * ${inner} + (${row} - rowOuter * ${inner});`,
+  ].join('\n');
 }
 
 /** Declares `row` (index into per-row statistics) for element `idx` of an [outer, n, inner] view. */

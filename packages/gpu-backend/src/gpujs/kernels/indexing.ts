@@ -85,7 +85,8 @@ export const scatterAddRows: KernelFunc<ScatterAddRowsAttrs> = ({ inputs, attrs,
   const be = backend as GpujsBackend;
   const [updates, indices] = inputs;
   const numRows = attrs.numRows;
-  if (!Number.isInteger(numRows) || numRows < 0) throw kernelError('scatterAddRows', `attrs.numRows must be a non-negative integer, got ${numRows}`);
+  if (!Number.isInteger(numRows) || numRows < 0)
+    throw kernelError('scatterAddRows', `attrs.numRows must be a non-negative integer, got ${numRows}`);
   checkInt32('scatterAddRows', indices);
   const lead = indices.shape;
   const ok = updates.shape.length === lead.length + 1 && lead.every((dim, i) => dim === updates.shape[i]);
@@ -160,9 +161,13 @@ export const putAlongAxis: KernelFunc<PutAlongAxisAttrs> = ({ inputs, attrs, bac
   const be = backend as GpujsBackend;
   const [updates, indices] = inputs;
   const size = attrs.size;
-  if (!Number.isInteger(size) || size < 0) throw kernelError('putAlongAxis', `attrs.size must be a non-negative integer, got ${size}`);
+  if (!Number.isInteger(size) || size < 0)
+    throw kernelError('putAlongAxis', `attrs.size must be a non-negative integer, got ${size}`);
   if (!sameShape(updates.shape, indices.shape)) {
-    throw kernelError('putAlongAxis', `updates ${fmt(updates.shape)} and indices ${fmt(indices.shape)} must have the same shape`);
+    throw kernelError(
+      'putAlongAxis',
+      `updates ${fmt(updates.shape)} and indices ${fmt(indices.shape)} must have the same shape`,
+    );
   }
   checkInt32('putAlongAxis', indices);
   const out = be.output([...indices.shape, size]);

@@ -112,7 +112,12 @@ function reduceKernel(op: ReduceOp): KernelFunc<ReduceAttrs> {
     const keptOutStrides = stridesOf(kept.map((d) => d.size));
     const redOutStrides = stridesOf(reduced.map((d) => d.size));
     const tables = [
-      ...splitTable([...keptOutStrides, ...kept.map((d) => d.stride), ...redOutStrides, ...reduced.map((d) => d.stride)]),
+      ...splitTable([
+        ...keptOutStrides,
+        ...kept.map((d) => d.stride),
+        ...redOutStrides,
+        ...reduced.map((d) => d.stride),
+      ]),
       kept.length,
       reduced.length,
       reduced.length > 0 ? reduced[0].stride : 0,

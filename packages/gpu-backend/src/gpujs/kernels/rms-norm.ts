@@ -104,7 +104,8 @@ function checkShapes(kernel: string, x: TensorInfo, weight: TensorInfo): { rows:
 }
 
 function checkEps(kernel: string, eps: unknown): number {
-  if (typeof eps !== 'number' || !(eps >= 0)) throw kernelError(kernel, `attrs.eps must be a non-negative number, got ${String(eps)}`);
+  if (typeof eps !== 'number' || !(eps >= 0))
+    throw kernelError(kernel, `attrs.eps must be a non-negative number, got ${String(eps)}`);
   return eps;
 }
 
@@ -141,7 +142,14 @@ export const rmsNormGrad: KernelFunc<RmsNormAttrs> = ({ inputs, attrs, backend }
   const rinv = rmsInverse(be, x, rows, d, eps);
   const dot = be.output([rows]);
   be.launch(ROW_DOT_WEIGHTED, dot, () => [be.floats(dy), be.floats(x), be.floats(weight), d]);
-  be.launch(RMS_NORM_DX, dx, () => [be.floats(dy), be.floats(x), be.floats(weight), be.floats(rinv), be.floats(dot), d]);
+  be.launch(RMS_NORM_DX, dx, () => [
+    be.floats(dy),
+    be.floats(x),
+    be.floats(weight),
+    be.floats(rinv),
+    be.floats(dot),
+    d,
+  ]);
   be.launch(RMS_NORM_DW, dw, () => [be.floats(dy), be.floats(x), be.floats(rinv), rows, d]);
   be.release(rinv.storage);
   be.release(dot.storage);

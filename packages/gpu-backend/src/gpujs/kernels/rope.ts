@@ -59,8 +59,10 @@ export const rope: KernelFunc<RopeAttrs> = ({ inputs, attrs, backend }) => {
   if (positions.shape.length !== 2 || positions.shape[0] !== b || positions.shape[1] !== t) {
     throw kernelError('rope', `positions ${fmt(positions.shape)} must be [${b}, ${t}] for x ${fmt(x.shape)}`);
   }
-  if (positions.storage.dtype !== 'int32') throw kernelError('rope', `positions must be int32, got ${positions.storage.dtype}`);
-  if (typeof attrs.theta !== 'number' || !(attrs.theta > 0)) throw kernelError('rope', `attrs.theta must be a positive number, got ${String(attrs.theta)}`);
+  if (positions.storage.dtype !== 'int32')
+    throw kernelError('rope', `positions must be int32, got ${positions.storage.dtype}`);
+  if (typeof attrs.theta !== 'number' || !(attrs.theta > 0))
+    throw kernelError('rope', `attrs.theta must be a positive number, got ${String(attrs.theta)}`);
   const out = be.output(x.shape);
   const invFreq = ropeInverseFrequencies(attrs.theta, d);
   const sign = attrs.inverse === true ? -1 : 1;

@@ -26,7 +26,12 @@ const SCALAR_OPS = new Map<BinaryOp, ElementwiseOp>(
 export const scalarOp: KernelFunc<ScalarOpAttrs> = ({ inputs, attrs, backend }) => {
   assertInputCount('scalarOp', inputs, 1);
   const op = SCALAR_OPS.get(attrs.op);
-  if (!op) throw kernelError('scalarOp', `unknown op '${String(attrs.op)}' (expected one of ${[...SCALAR_OPS.keys()].join(', ')})`);
-  if (typeof attrs.scalar !== 'number') throw kernelError('scalarOp', `attrs.scalar must be a number, got ${String(attrs.scalar)}`);
+  if (!op)
+    throw kernelError(
+      'scalarOp',
+      `unknown op '${String(attrs.op)}' (expected one of ${[...SCALAR_OPS.keys()].join(', ')})`,
+    );
+  if (typeof attrs.scalar !== 'number')
+    throw kernelError('scalarOp', `attrs.scalar must be a number, got ${String(attrs.scalar)}`);
   return runElementwise(backend as GpujsBackend, 'scalarOp', op, inputs, [attrs.scalar, attrs.reverse ? 1 : 0]);
 };

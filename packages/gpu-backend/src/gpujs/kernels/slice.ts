@@ -23,7 +23,8 @@ export const sliceGrad: KernelFunc<SliceGradAttrs> = ({ inputs, attrs, backend }
   const be = backend as GpujsBackend;
   const [dy] = inputs;
   const inputShape = attrs.inputShape;
-  if (!Array.isArray(inputShape)) throw kernelError('sliceGrad', `attrs.inputShape must be an array, got ${String(inputShape)}`);
+  if (!Array.isArray(inputShape))
+    throw kernelError('sliceGrad', `attrs.inputShape must be an array, got ${String(inputShape)}`);
   sliceSize('sliceGrad', inputShape, attrs.begin, dy.shape);
   const out = be.output(inputShape, dy.storage.dtype);
   stridedPad(be, dy, out, attrs.begin);

@@ -72,18 +72,48 @@ return s;`,
 );
 
 function perElement(name: string, params: ReadonlyArray<readonly [string, 'Array']>, expr: string) {
-  return deviceKernel(name, [...params, ['n', 'Integer'], ['inner', 'Integer']], `
+  return deviceKernel(
+    name,
+    [...params, ['n', 'Integer'], ['inner', 'Integer']],
+    `
 const idx = this.thread.x;
 ${elementRow('idx', 'n', 'inner')}
-return ${expr};`);
+return ${expr};`,
+  );
 }
 
-const SOFTMAX = perElement('softmax_apply', [['x', 'Array'], ['lse', 'Array']], 'Math.exp(x[idx] - lse[row])');
-const LOG_SOFTMAX = perElement('logsoftmax_apply', [['x', 'Array'], ['lse', 'Array']], 'x[idx] - lse[row]');
-const SOFTMAX_GRAD = perElement('softmaxgrad_apply', [['dy', 'Array'], ['y', 'Array'], ['dot', 'Array']], 'y[idx] * (dy[idx] - dot[row])');
+const SOFTMAX = perElement(
+  'softmax_apply',
+  [
+    ['x', 'Array'],
+    ['lse', 'Array'],
+  ],
+  'Math.exp(x[idx] - lse[row])',
+);
+const LOG_SOFTMAX = perElement(
+  'logsoftmax_apply',
+  [
+    ['x', 'Array'],
+    ['lse', 'Array'],
+  ],
+  'x[idx] - lse[row]',
+);
+const SOFTMAX_GRAD = perElement(
+  'softmaxgrad_apply',
+  [
+    ['dy', 'Array'],
+    ['y', 'Array'],
+    ['dot', 'Array'],
+  ],
+  'y[idx] * (dy[idx] - dot[row])',
+);
 const LOG_SOFTMAX_GRAD = perElement(
   'logsoftmaxgrad_apply',
-  [['dy', 'Array'], ['y', 'Array'], ['total', 'Array']],
+  [
+    ['dy', 'Array'],
+    ['y', 'Array'],
+    ['total', 'Array'],
+  ],
   'dy[idx] - Math.exp(y[idx]) * total[row]',
 );
 
@@ -94,10 +124,18 @@ function rowStatistic(be: GpujsBackend, kernel: typeof ROW_SUM, args: () => unkn
   return stat;
 }
 
-export const softmax: KernelFunc<AxisAttrs> = ({ inputs, attrs, backend }) => rowwise('softmax', inputs, attrs, backend, SOFTMAX);
-export const logSoftmax: KernelFunc<AxisAttrs> = ({ inputs, attrs, backend }) => rowwise('logSoftmax', inputs, attrs, backend, LOG_SOFTMAX);
+export const softmax: KernelFunc<AxisAttrs> = ({ inputs, attrs, backend }) =>
+  rowwise('softmax', inputs, attrs, backend, SOFTMAX);
+export const logSoftmax: KernelFunc<AxisAttrs> = ({ inputs, attrs, backend }) =>
+  rowwise('logSoftmax', inputs, attrs, backend, LOG_SOFTMAX);
 
-function rowwise(name: string, inputs: readonly TensorInfo[], attrs: AxisAttrs, backend: KernelArgs['backend'], apply: typeof SOFTMAX): TensorInfo {
+function rowwise(
+  name: string,
+  inputs: readonly TensorInfo[],
+  attrs: AxisAttrs,
+  backend: KernelArgs['backend'],
+  apply: typeof SOFTMAX,
+): TensorInfo {
   assertInputCount(name, inputs, 1);
   const be = backend as GpujsBackend;
   const [x] = inputs;
@@ -116,7 +154,8 @@ export const logSumExp: KernelFunc<AxisAttrs> = ({ inputs, attrs, backend }) => 
   const [x] = inputs;
   const axis = normalizeAxis('logSumExp', attrs.axis, x.shape.length);
   const { n, inner } = splitAtAxis(x.shape, axis);
-  const shape = attrs.keepDims === true ? x.shape.map((d, i) => (i === axis ? 1 : d)) : x.shape.filter((_, i) => i !== axis);
+  const shape =
+    attrs.keepDims === true ? x.shape.map((d, i) => (i === axis ? 1 : d)) : x.shape.filter((_, i) => i !== axis);
   const out = be.output(shape);
   be.launch(ROW_LOG_SUM_EXP, out, () => [be.floats(x), n, inner]);
   return out;

@@ -63,7 +63,13 @@ return x[src];`,
 );
 
 /** Copy x viewed through (inStrides, offset) into `out`, whose shape gives the output coordinates. */
-export function stridedGather(be: GpujsBackend, x: TensorInfo, out: TensorInfo, inStrides: readonly number[], offset: number): void {
+export function stridedGather(
+  be: GpujsBackend,
+  x: TensorInfo,
+  out: TensorInfo,
+  inStrides: readonly number[],
+  offset: number,
+): void {
   const outShape = out.shape;
   if (x.storage.dtype === 'int32') {
     be.host(() => {

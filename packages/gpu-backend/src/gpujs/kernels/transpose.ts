@@ -10,13 +10,21 @@ export const transpose: KernelFunc<TransposeAttrs> = ({ inputs, attrs, backend }
   const be = backend as GpujsBackend;
   const [x] = inputs;
   const perm = attrs.perm;
-  const valid = Array.isArray(perm) && perm.length === x.shape.length && [...perm].sort((a, b) => a - b).every((p, i) => p === i);
-  if (!valid) throw kernelError('transpose', `perm ${JSON.stringify(perm)} is not a permutation of the axes of ${fmt(x.shape)}`);
+  const valid =
+    Array.isArray(perm) && perm.length === x.shape.length && [...perm].sort((a, b) => a - b).every((p, i) => p === i);
+  if (!valid)
+    throw kernelError('transpose', `perm ${JSON.stringify(perm)} is not a permutation of the axes of ${fmt(x.shape)}`);
   const out = be.output(
     perm.map((p) => x.shape[p]),
     x.storage.dtype,
   );
   const strides = stridesOf(x.shape);
-  stridedGather(be, x, out, perm.map((p) => strides[p]), 0);
+  stridedGather(
+    be,
+    x,
+    out,
+    perm.map((p) => strides[p]),
+    0,
+  );
   return out;
 };

@@ -15,10 +15,13 @@ export const adamw: KernelFunc<AdamwAttrs> = ({ inputs, attrs, backend }) => {
   inputs.slice(0, 4).forEach((t, i) => {
     requireFloat32(t, 'adamw', names[i]!);
     if (t.shape.join() !== inputs[0]!.shape.join()) {
-      throw new Error(`kernel 'adamw': ${names[i]} [${t.shape.join(', ')}] differs from param [${inputs[0]!.shape.join(', ')}]`);
+      throw new Error(
+        `kernel 'adamw': ${names[i]} [${t.shape.join(', ')}] differs from param [${inputs[0]!.shape.join(', ')}]`,
+      );
     }
   });
-  if (!Number.isInteger(attrs.step) || attrs.step < 1) throw new Error(`kernel 'adamw': attrs.step must be an integer >= 1, got ${attrs.step}`);
+  if (!Number.isInteger(attrs.step) || attrs.step < 1)
+    throw new Error(`kernel 'adamw': attrs.step must be an integer >= 1, got ${attrs.step}`);
   const n = sizeOf(inputs[0]!.shape);
   if (n === 0) return;
   const { decay, stepSize, bc2Sqrt } = adamwScalars(attrs);

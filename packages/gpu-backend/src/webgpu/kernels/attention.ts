@@ -23,15 +23,29 @@ interface AttentionPlan {
   seg: TensorInfo | undefined;
 }
 
-function plan(name: string, q: TensorInfo, k: TensorInfo, v: TensorInfo, seg: TensorInfo | undefined, attrs: AttentionAttrs): AttentionPlan {
-  for (const [t, w] of [[q, 'q'], [k, 'k'], [v, 'v']] as const) {
+function plan(
+  name: string,
+  q: TensorInfo,
+  k: TensorInfo,
+  v: TensorInfo,
+  seg: TensorInfo | undefined,
+  attrs: AttentionAttrs,
+): AttentionPlan {
+  for (const [t, w] of [
+    [q, 'q'],
+    [k, 'k'],
+    [v, 'v'],
+  ] as const) {
     requireFloat32(t, name, w);
-    if (t.shape.length !== 4) throw new Error(`kernel '${name}': ${w} must be rank 4 [B, H, T, D], got [${t.shape.join(', ')}]`);
+    if (t.shape.length !== 4)
+      throw new Error(`kernel '${name}': ${w} must be rank 4 [B, H, T, D], got [${t.shape.join(', ')}]`);
   }
   const [B, Hq, T, D] = q.shape as [number, number, number, number];
   const [Bk, Hkv, S, Dk] = k.shape as [number, number, number, number];
   if (Bk !== B || Dk !== D || v.shape.join() !== k.shape.join()) {
-    throw new Error(`kernel '${name}': q [${q.shape.join(', ')}], k [${k.shape.join(', ')}], v [${v.shape.join(', ')}] do not match`);
+    throw new Error(
+      `kernel '${name}': q [${q.shape.join(', ')}], k [${k.shape.join(', ')}], v [${v.shape.join(', ')}] do not match`,
+    );
   }
   if (Hkv === 0 || Hq % Hkv !== 0) throw new Error(`kernel '${name}': Hq=${Hq} is not a multiple of Hkv=${Hkv}`);
   if (seg) {
@@ -139,8 +153,11 @@ ${VDOT}
     code,
     params: p.params,
     buffers: [
-      buf(q, 'attention', 'q'), buf(k, 'attention', 'k'), buf(v, 'attention', 'v'),
-      buf(out, 'attention'), buf(lse, 'attention'),
+      buf(q, 'attention', 'q'),
+      buf(k, 'attention', 'k'),
+      buf(v, 'attention', 'v'),
+      buf(out, 'attention'),
+      buf(lse, 'attention'),
       ...(p.seg ? [buf(p.seg, 'attention', 'segmentIds')] : []),
     ],
     workgroups: grid(Math.ceil((p.B * p.Hq * p.T) / WG)),
@@ -192,9 +209,7 @@ function tiledForward(
   const blocks = Math.ceil(p.T / BR);
   const threads = BR * PARTS;
   const segDecl = p.seg ? '@group(0) @binding(6) var<storage, read> SEG: array<i32>;' : '';
-  const keyEnd = attrs.causal
-    ? 'u32(clamp(u.qOff + i32(min(u.T, (qb + 1u) * ' + BR + 'u)), 0, i32(u.S)))'
-    : 'u.S';
+  const keyEnd = attrs.causal ? 'u32(clamp(u.qOff + i32(min(u.T, (qb + 1u) * ' + BR + 'u)), 0, i32(u.S)))' : 'u.S';
   const code = /* wgsl */ `
 @group(0) @binding(1) var<storage, read> Q: array<f32>;
 @group(0) @binding(2) var<storage, read> K: array<f32>;
@@ -281,8 +296,11 @@ var<workgroup> Ps: array<f32, ${BR * PARTS * BC}>;
     code,
     params: p.params,
     buffers: [
-      buf(q, 'attention', 'q'), buf(k, 'attention', 'k'), buf(v, 'attention', 'v'),
-      buf(out, 'attention'), buf(lse, 'attention'),
+      buf(q, 'attention', 'q'),
+      buf(k, 'attention', 'k'),
+      buf(v, 'attention', 'v'),
+      buf(out, 'attention'),
+      buf(lse, 'attention'),
       ...(p.seg ? [buf(p.seg, 'attention', 'segmentIds')] : []),
     ],
     workgroups: grid(p.B * p.Hq * blocks),
@@ -299,8 +317,12 @@ function backward(b: WebgpuBackend, inputs: readonly TensorInfo[], attrs: Attent
   requireInputs(inputs, 6, 'attentionGrad');
   const [dOut, q, k, v, out, lse] = inputs as [TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo];
   const p = plan('attentionGrad', q, k, v, inputs[6], attrs);
-  for (const [t, w] of [[dOut, 'dOut'], [out, 'out']] as const) {
-    if (t.shape.join() !== q.shape.join()) throw new Error(`kernel 'attentionGrad': ${w} [${t.shape.join(', ')}] must match q [${q.shape.join(', ')}]`);
+  for (const [t, w] of [
+    [dOut, 'dOut'],
+    [out, 'out'],
+  ] as const) {
+    if (t.shape.join() !== q.shape.join())
+      throw new Error(`kernel 'attentionGrad': ${w} [${t.shape.join(', ')}] must match q [${q.shape.join(', ')}]`);
   }
   const dq = output(b, q.shape);
   const dk = output(b, k.shape, 'float32', p.B * p.Hq * p.T === 0);
@@ -310,7 +332,8 @@ function backward(b: WebgpuBackend, inputs: readonly TensorInfo[], attrs: Attent
   const { VT, N, ZERO, VDOT } = vectorized(D);
   const rowsD = b.createStorage(p.B * p.Hq * p.T, 'float32');
   const dkv = b.createStorage(2 * p.B * p.Hkv * p.S * D, 'float32');
-  const segDecl = (binding: number) => (p.seg ? `@group(0) @binding(${binding}) var<storage, read> SEG: array<i32>;` : '');
+  const segDecl = (binding: number) =>
+    p.seg ? `@group(0) @binding(${binding}) var<storage, read> SEG: array<i32>;` : '';
   const segBuf = p.seg ? [buf(p.seg, 'attentionGrad', 'segmentIds')] : [];
   if (tiledFits(D)) {
     tiledBackward(b, p, attrs, { dOut, q, k, v, lse, dq }, rowsD.buffer, dkv.buffer, segBuf, out);
@@ -375,8 +398,14 @@ function backward(b: WebgpuBackend, inputs: readonly TensorInfo[], attrs: Attent
   }`,
       params: p.params,
       buffers: [
-        buf(dOut, 'attentionGrad', 'dOut'), buf(q, 'attentionGrad', 'q'), buf(k, 'attentionGrad', 'k'), buf(v, 'attentionGrad', 'v'),
-        buf(lse, 'attentionGrad', 'lse'), rowsD.buffer, buf(dq, 'attentionGrad'), ...segBuf,
+        buf(dOut, 'attentionGrad', 'dOut'),
+        buf(q, 'attentionGrad', 'q'),
+        buf(k, 'attentionGrad', 'k'),
+        buf(v, 'attentionGrad', 'v'),
+        buf(lse, 'attentionGrad', 'lse'),
+        rowsD.buffer,
+        buf(dq, 'attentionGrad'),
+        ...segBuf,
       ],
       workgroups: grid(Math.ceil((p.B * p.Hq * p.T) / WG)),
     });
@@ -425,8 +454,14 @@ function backward(b: WebgpuBackend, inputs: readonly TensorInfo[], attrs: Attent
   }`,
       params: p.params,
       buffers: [
-        buf(dOut, 'attentionGrad', 'dOut'), buf(q, 'attentionGrad', 'q'), buf(k, 'attentionGrad', 'k'), buf(v, 'attentionGrad', 'v'),
-        buf(lse, 'attentionGrad', 'lse'), rowsD.buffer, dkv.buffer, ...segBuf,
+        buf(dOut, 'attentionGrad', 'dOut'),
+        buf(q, 'attentionGrad', 'q'),
+        buf(k, 'attentionGrad', 'k'),
+        buf(v, 'attentionGrad', 'v'),
+        buf(lse, 'attentionGrad', 'lse'),
+        rowsD.buffer,
+        dkv.buffer,
+        ...segBuf,
       ],
       workgroups: grid(Math.ceil((p.B * p.Hkv * p.S) / WG)),
     });
@@ -576,7 +611,16 @@ var<workgroup> Vs: array<f32, ${BC * STRIDE}>;
   if (valid) { for (var d = 0u; d < ${DP}u; d++) { DQ[row * ${D}u + part * ${DP}u + d] = dq[d] * u.scale; } }
 }`,
     params: p.params,
-    buffers: [buf(g.dOut, name, 'dOut'), buf(g.q, name, 'q'), buf(g.k, name, 'k'), buf(g.v, name, 'v'), buf(g.lse, name, 'lse'), diBuffer, buf(g.dq, name), ...segBuf],
+    buffers: [
+      buf(g.dOut, name, 'dOut'),
+      buf(g.q, name, 'q'),
+      buf(g.k, name, 'k'),
+      buf(g.v, name, 'v'),
+      buf(g.lse, name, 'lse'),
+      diBuffer,
+      buf(g.dq, name),
+      ...segBuf,
+    ],
     workgroups: grid(p.B * p.Hq * qBlocks),
   });
   // dk, dv: per key block, over tiles of the group's query rows
@@ -644,10 +688,21 @@ var<workgroup> Ds: array<f32, ${BC}>;
   }
 }`,
     params: p.params,
-    buffers: [buf(g.dOut, name, 'dOut'), buf(g.q, name, 'q'), buf(g.k, name, 'k'), buf(g.v, name, 'v'), buf(g.lse, name, 'lse'), diBuffer, dkvBuffer, ...segBuf],
+    buffers: [
+      buf(g.dOut, name, 'dOut'),
+      buf(g.q, name, 'q'),
+      buf(g.k, name, 'k'),
+      buf(g.v, name, 'v'),
+      buf(g.lse, name, 'lse'),
+      diBuffer,
+      dkvBuffer,
+      ...segBuf,
+    ],
     workgroups: grid(p.B * p.Hkv * kBlocks),
   });
 }
 
-export const attention: KernelFunc<AttentionAttrs> = ({ inputs, attrs, backend }) => forward(gpu(backend), inputs, attrs);
-export const attentionGrad: KernelFunc<AttentionAttrs> = ({ inputs, attrs, backend }) => backward(gpu(backend), inputs, attrs);
+export const attention: KernelFunc<AttentionAttrs> = ({ inputs, attrs, backend }) =>
+  forward(gpu(backend), inputs, attrs);
+export const attentionGrad: KernelFunc<AttentionAttrs> = ({ inputs, attrs, backend }) =>
+  backward(gpu(backend), inputs, attrs);

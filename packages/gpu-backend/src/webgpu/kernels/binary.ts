@@ -26,26 +26,47 @@ fn js_pow(a: f32, b: f32) -> f32 {
 /** WGSL for `a op b` on f32 values. */
 export function binaryExpr(op: BinaryOp, a: string, b: string): string {
   switch (op) {
-    case 'add': return `(${a} + ${b})`;
-    case 'sub': return `(${a} - ${b})`;
-    case 'mul': return `(${a} * ${b})`;
-    case 'div': return `(${a} / ${b})`;
-    case 'maximum': return `select(max(${a}, ${b}), f32_nan(), f32_is_nan(${a}) || f32_is_nan(${b}))`;
-    case 'minimum': return `select(min(${a}, ${b}), f32_nan(), f32_is_nan(${a}) || f32_is_nan(${b}))`;
-    case 'pow': return `js_pow(${a}, ${b})`;
-    case 'equal': return `select(0.0, 1.0, ${a} == ${b})`;
-    case 'notEqual': return `select(0.0, 1.0, !(${a} == ${b}))`;
-    case 'greater': return `select(0.0, 1.0, ${a} > ${b})`;
-    case 'greaterEqual': return `select(0.0, 1.0, ${a} >= ${b})`;
-    case 'less': return `select(0.0, 1.0, ${a} < ${b})`;
-    case 'lessEqual': return `select(0.0, 1.0, ${a} <= ${b})`;
-    default: throw new Error(`unknown binary op '${String(op)}'`);
+    case 'add':
+      return `(${a} + ${b})`;
+    case 'sub':
+      return `(${a} - ${b})`;
+    case 'mul':
+      return `(${a} * ${b})`;
+    case 'div':
+      return `(${a} / ${b})`;
+    case 'maximum':
+      return `select(max(${a}, ${b}), f32_nan(), f32_is_nan(${a}) || f32_is_nan(${b}))`;
+    case 'minimum':
+      return `select(min(${a}, ${b}), f32_nan(), f32_is_nan(${a}) || f32_is_nan(${b}))`;
+    case 'pow':
+      return `js_pow(${a}, ${b})`;
+    case 'equal':
+      return `select(0.0, 1.0, ${a} == ${b})`;
+    case 'notEqual':
+      return `select(0.0, 1.0, !(${a} == ${b}))`;
+    case 'greater':
+      return `select(0.0, 1.0, ${a} > ${b})`;
+    case 'greaterEqual':
+      return `select(0.0, 1.0, ${a} >= ${b})`;
+    case 'less':
+      return `select(0.0, 1.0, ${a} < ${b})`;
+    case 'lessEqual':
+      return `select(0.0, 1.0, ${a} <= ${b})`;
+    default:
+      throw new Error(`unknown binary op '${String(op)}'`);
   }
 }
 
 export function binaryKernel(op: BinaryOp): KernelFunc {
   return ({ inputs, backend }) => {
     requireInputs(inputs, 2, op);
-    return elementwise(gpu(backend), op, inputs.slice(0, 2), binaryExpr(op, 'x0', 'x1'), {}, op === 'pow' ? JS_POW : '');
+    return elementwise(
+      gpu(backend),
+      op,
+      inputs.slice(0, 2),
+      binaryExpr(op, 'x0', 'x1'),
+      {},
+      op === 'pow' ? JS_POW : '',
+    );
   };
 }

@@ -53,10 +53,14 @@ fn half_at(i: u32) -> u32 { return (X[i / 2u] >> (16u * (i % 2u))) & 0xffffu; }
 
 function readValue(dtype: DType): string {
   switch (dtype) {
-    case 'float32': return 'bitcast<f32>(X[i])';
-    case 'int32': return 'f32(bitcast<i32>(X[i]))';
-    case 'float16': return 'f16_to_f32(half_at(i))';
-    case 'bfloat16': return 'bf16_to_f32(half_at(i))';
+    case 'float32':
+      return 'bitcast<f32>(X[i])';
+    case 'int32':
+      return 'f32(bitcast<i32>(X[i]))';
+    case 'float16':
+      return 'f16_to_f32(half_at(i))';
+    case 'bfloat16':
+      return 'bf16_to_f32(half_at(i))';
   }
 }
 
@@ -69,12 +73,17 @@ export const cast: KernelFunc<{ dtype: DType }> = ({ inputs, attrs, backend }) =
   const b = gpu(backend);
   const x: TensorInfo = inputs[0]!;
   const to = attrs.dtype;
-  if (!DTYPES.includes(to)) throw new Error(`kernel 'cast': unknown dtype '${String(to)}' (expected one of ${DTYPES.join(', ')})`);
+  if (!DTYPES.includes(to))
+    throw new Error(`kernel 'cast': unknown dtype '${String(to)}' (expected one of ${DTYPES.join(', ')})`);
   const out = output(b, x.shape, to);
   const n = sizeOf(x.shape);
   if (n === 0) return out;
   if (x.dtype === to) {
-    b.copyBuffer(buf(x, 'cast', 'x'), buf(out, 'cast'), Math.ceil((n * (to === 'float16' || to === 'bfloat16' ? 2 : 4)) / 4) * 4);
+    b.copyBuffer(
+      buf(x, 'cast', 'x'),
+      buf(out, 'cast'),
+      Math.ceil((n * (to === 'float16' || to === 'bfloat16' ? 2 : 4)) / 4) * 4,
+    );
     return out;
   }
   const from = x.dtype;
@@ -96,7 +105,7 @@ export const cast: KernelFunc<{ dtype: DType }> = ({ inputs, attrs, backend }) =
         ? `bitcast<u32>(${value('i')})`
         : from === 'int32'
           ? 'X[i]'
-          : `bitcast<u32>(f32_to_i32(${value("i")}))`;
+          : `bitcast<u32>(f32_to_i32(${value('i')}))`;
     body = `if (i >= u.n) { return; }\n  O[i] = ${store};`;
   }
   b.dispatch({

@@ -44,7 +44,9 @@ function checkRows(name: string, logits: TensorInfo, targets: TensorInfo): { row
   requireFloat32(logits, name, 'logits');
   requireInt32(targets, name, 'targets');
   if (logits.shape.length !== targets.shape.length + 1 || logits.shape.slice(0, -1).join() !== targets.shape.join()) {
-    throw new Error(`kernel '${name}': logits [${logits.shape.join(', ')}] must be [...targets shape, V] for targets [${targets.shape.join(', ')}]`);
+    throw new Error(
+      `kernel '${name}': logits [${logits.shape.join(', ')}] must be [...targets shape, V] for targets [${targets.shape.join(', ')}]`,
+    );
   }
   return { rows: sizeOf(targets.shape), V: logits.shape[logits.shape.length - 1]! };
 }
@@ -57,11 +59,17 @@ export const crossEntropy: KernelFunc<CrossEntropyAttrs> = ({ inputs, attrs, bac
   const loss = output(b, targets.shape);
   const lse = output(b, targets.shape);
   if (rows === 0) return [loss, lse];
-  dispatchRowsAt(b, 'crossEntropy', rows, { V: ['u32', V], ignore: ['i32', attrs.ignoreIndex ?? -100] }, /* wgsl */ `
+  dispatchRowsAt(
+    b,
+    'crossEntropy',
+    rows,
+    { V: ['u32', V], ignore: ['i32', attrs.ignoreIndex ?? -100] },
+    /* wgsl */ `
 @group(0) @binding(1) var<storage, read> X: array<f32>;
 @group(0) @binding(2) var<storage, read> T: array<i32>;
 @group(0) @binding(3) var<storage, read_write> LOSS: array<f32>;
-@group(0) @binding(4) var<storage, read_write> LSE: array<f32>;`, /* wgsl */ `
+@group(0) @binding(4) var<storage, read_write> LSE: array<f32>;`,
+    /* wgsl */ `
   var m = -f32_inf();
   for (var j = lid; j < u.V; j += ${WGS}u) { m = max(m, X[base + j]); }
   m = wg_reduce(m, lid, true);
@@ -73,7 +81,14 @@ export const crossEntropy: KernelFunc<CrossEntropyAttrs> = ({ inputs, attrs, bac
     LSE[row] = l;
     let valid = t != u.ignore && t >= 0 && t < i32(u.V);
     LOSS[row] = select(0.0, l - X[base + u32(max(t, 0))], valid);
-  }`, [buf(logits, 'crossEntropy', 'logits'), buf(targets, 'crossEntropy', 'targets'), buf(loss, 'crossEntropy'), buf(lse, 'crossEntropy')]);
+  }`,
+    [
+      buf(logits, 'crossEntropy', 'logits'),
+      buf(targets, 'crossEntropy', 'targets'),
+      buf(loss, 'crossEntropy'),
+      buf(lse, 'crossEntropy'),
+    ],
+  );
   return [loss, lse];
 };
 
@@ -82,30 +97,57 @@ export const crossEntropyGrad: KernelFunc<CrossEntropyAttrs> = ({ inputs, attrs,
   const b = gpu(backend);
   const [dLoss, logits, targets, lse] = [inputs[0]!, inputs[1]!, inputs[2]!, inputs[3]!];
   const { rows, V } = checkRows('crossEntropyGrad', logits, targets);
-  for (const [t, w] of [[dLoss, 'dLoss'], [lse, 'lse']] as const) {
+  for (const [t, w] of [
+    [dLoss, 'dLoss'],
+    [lse, 'lse'],
+  ] as const) {
     requireFloat32(t, 'crossEntropyGrad', w);
     if (t.shape.join() !== targets.shape.join()) {
-      throw new Error(`kernel 'crossEntropyGrad': ${w} [${t.shape.join(', ')}] must match targets [${targets.shape.join(', ')}]`);
+      throw new Error(
+        `kernel 'crossEntropyGrad': ${w} [${t.shape.join(', ')}] must match targets [${targets.shape.join(', ')}]`,
+      );
     }
   }
   const dx = output(b, logits.shape);
   if (rows === 0 || V === 0) return dx;
-  dispatchRowsAt(b, 'crossEntropyGrad', rows, { V: ['u32', V], ignore: ['i32', attrs.ignoreIndex ?? -100] }, /* wgsl */ `
+  dispatchRowsAt(
+    b,
+    'crossEntropyGrad',
+    rows,
+    { V: ['u32', V], ignore: ['i32', attrs.ignoreIndex ?? -100] },
+    /* wgsl */ `
 @group(0) @binding(1) var<storage, read> DL: array<f32>;
 @group(0) @binding(2) var<storage, read> X: array<f32>;
 @group(0) @binding(3) var<storage, read> T: array<i32>;
 @group(0) @binding(4) var<storage, read> LSE: array<f32>;
-@group(0) @binding(5) var<storage, read_write> DX: array<f32>;`, /* wgsl */ `
+@group(0) @binding(5) var<storage, read_write> DX: array<f32>;`,
+    /* wgsl */ `
   let valid = t != u.ignore && t >= 0 && t < i32(u.V);
   let g = select(0.0, DL[row], valid);
   let l = LSE[row];
   for (var j = lid; j < u.V; j += ${WGS}u) {
     DX[base + j] = g * (exp(X[base + j] - l) - select(0.0, 1.0, i32(j) == t));
-  }`, [buf(dLoss, 'crossEntropyGrad', 'dLoss'), buf(logits, 'crossEntropyGrad', 'logits'), buf(targets, 'crossEntropyGrad', 'targets'), buf(lse, 'crossEntropyGrad', 'lse'), buf(dx, 'crossEntropyGrad')]);
+  }`,
+    [
+      buf(dLoss, 'crossEntropyGrad', 'dLoss'),
+      buf(logits, 'crossEntropyGrad', 'logits'),
+      buf(targets, 'crossEntropyGrad', 'targets'),
+      buf(lse, 'crossEntropyGrad', 'lse'),
+      buf(dx, 'crossEntropyGrad'),
+    ],
+  );
   return dx;
 };
 
-function dispatchRowsAt(b: WebgpuBackend, name: string, rows: number, params: Params, decls: string, body: string, buffers: GPUBuffer[]): void {
+function dispatchRowsAt(
+  b: WebgpuBackend,
+  name: string,
+  rows: number,
+  params: Params,
+  decls: string,
+  body: string,
+  buffers: GPUBuffer[],
+): void {
   b.dispatch({
     name,
     code: `${decls}\n${head(buffers.length + 1)}\n@compute @workgroup_size(${WGS}) fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {

@@ -8,7 +8,10 @@ import { broadcastShapes, buf, output, sizeOf, stridesOf, WG, wgslType } from '.
  * same way (all broadcast or all contiguous), and each input's strides over
  * them (0 where broadcast). Keeps the generated index arithmetic short.
  */
-export function coalesce(outShape: readonly number[], inShapes: readonly (readonly number[])[]): { dims: number[]; strides: number[][] } {
+export function coalesce(
+  outShape: readonly number[],
+  inShapes: readonly (readonly number[])[],
+): { dims: number[]; strides: number[][] } {
   const rank = outShape.length;
   const padded = inShapes.map((s) => [...new Array<number>(rank - s.length).fill(1), ...s]);
   const full = padded.map((s) => {
@@ -21,7 +24,10 @@ export function coalesce(outShape: readonly number[], inShapes: readonly (readon
     const d = outShape[i]!;
     if (d === 1) continue;
     const last = dims.length - 1;
-    if (last >= 0 && full.every((st, k) => st[i]! * d === strides[k]![last]! || (st[i] === 0 && strides[k]![last] === 0))) {
+    if (
+      last >= 0 &&
+      full.every((st, k) => st[i]! * d === strides[k]![last]! || (st[i] === 0 && strides[k]![last] === 0))
+    ) {
       // merge dim i into the previous kept dim: previous stride becomes this dim's stride
       dims[last] = dims[last]! * d;
       full.forEach((st, k) => (strides[k]![last] = st[i]!));
@@ -45,11 +51,17 @@ export function elementwise(
   extraParams: Params = {},
   prelude = '',
 ): TensorInfo {
-  const outShape = broadcastShapes(inputs.map((x) => x.shape), name);
+  const outShape = broadcastShapes(
+    inputs.map((x) => x.shape),
+    name,
+  );
   const out = output(backend, outShape);
   const n = sizeOf(outShape);
   if (n === 0) return out;
-  const { dims, strides } = coalesce(outShape, inputs.map((x) => x.shape));
+  const { dims, strides } = coalesce(
+    outShape,
+    inputs.map((x) => x.shape),
+  );
   const rank = dims.length;
   const params: Params = { n: ['u32', n], ...extraParams };
   dims.forEach((d, i) => (params[`d${i}`] = ['u32', d]));
@@ -69,7 +81,7 @@ export function elementwise(
       loads.push(`let x${k} = f32(in${k}[o${k}]);`);
     }
   });
-  const general = inputs.map((x, k) => sizeOf(x.shape) !== n && sizeOf(x.shape) !== 1 ? k : -1).filter((k) => k >= 0);
+  const general = inputs.map((x, k) => (sizeOf(x.shape) !== n && sizeOf(x.shape) !== 1 ? k : -1)).filter((k) => k >= 0);
   if (general.length > 0) {
     index += 'var rem = i;\n';
     for (let d = rank - 1; d >= 0; d--) {

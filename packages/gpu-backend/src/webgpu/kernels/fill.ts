@@ -11,7 +11,9 @@ export const fill: KernelFunc<FillAttrs> = ({ inputs, attrs, backend }) => {
   const dtype = attrs.dtype ?? 'float32';
   if (!DTYPES.includes(dtype)) throw new Error(`kernel 'fill': unknown dtype '${String(dtype)}'`);
   if (!Array.isArray(attrs.shape) || attrs.shape.some((d) => !Number.isInteger(d) || d < 0)) {
-    throw new Error(`kernel 'fill': attrs.shape must be an array of non-negative integers, got ${JSON.stringify(attrs.shape)}`);
+    throw new Error(
+      `kernel 'fill': attrs.shape must be an array of non-negative integers, got ${JSON.stringify(attrs.shape)}`,
+    );
   }
   if (typeof attrs.value !== 'number') throw new Error(`kernel 'fill': attrs.value must be a number`);
   const b = gpu(backend);

@@ -73,7 +73,14 @@ export const transpose: KernelFunc<{ perm: number[] }> = ({ inputs, attrs, backe
   }
   const st = stridesOf(x.shape);
   const p = perm.map((a) => normAxis(a, rank, 'transpose'));
-  return stridedCopy(gpu(backend), 'transpose', x, p.map((a) => x.shape[a]!), p.map((a) => st[a]!), 0);
+  return stridedCopy(
+    gpu(backend),
+    'transpose',
+    x,
+    p.map((a) => x.shape[a]!),
+    p.map((a) => st[a]!),
+    0,
+  );
 };
 
 export const slice: KernelFunc<SliceAttrs> = ({ inputs, attrs, backend }) => {
@@ -82,7 +89,9 @@ export const slice: KernelFunc<SliceAttrs> = ({ inputs, attrs, backend }) => {
   require32(x, 'slice');
   const rank = x.shape.length;
   if (attrs.begin?.length !== rank || attrs.size?.length !== rank) {
-    throw new Error(`kernel 'slice': begin [${attrs.begin}] and size [${attrs.size}] need ${rank} entries for x [${x.shape.join(', ')}]`);
+    throw new Error(
+      `kernel 'slice': begin [${attrs.begin}] and size [${attrs.size}] need ${rank} entries for x [${x.shape.join(', ')}]`,
+    );
   }
   const size = attrs.size.map((s, i) => (s === -1 ? x.shape[i]! - attrs.begin[i]! : s));
   size.forEach((s, i) => {
@@ -105,11 +114,15 @@ export const sliceGrad: KernelFunc<SliceGradAttrs> = ({ inputs, attrs, backend }
   const shape = attrs.inputShape;
   const rank = shape.length;
   if (attrs.begin?.length !== rank || dy.shape.length !== rank) {
-    throw new Error(`kernel 'sliceGrad': begin [${attrs.begin}], dy [${dy.shape.join(', ')}] and inputShape [${shape.join(', ')}] need equal ranks`);
+    throw new Error(
+      `kernel 'sliceGrad': begin [${attrs.begin}], dy [${dy.shape.join(', ')}] and inputShape [${shape.join(', ')}] need equal ranks`,
+    );
   }
   dy.shape.forEach((d, i) => {
     if (attrs.begin[i]! < 0 || attrs.begin[i]! + d > shape[i]!) {
-      throw new Error(`kernel 'sliceGrad': axis ${i}: dy extent ${d} at ${attrs.begin[i]} exceeds inputShape ${shape[i]}`);
+      throw new Error(
+        `kernel 'sliceGrad': axis ${i}: dy extent ${d} at ${attrs.begin[i]} exceeds inputShape ${shape[i]}`,
+      );
     }
   });
   const out = output(b, shape, dy.dtype);
@@ -156,9 +169,12 @@ export const concat: KernelFunc<{ axis: number }> = ({ inputs, attrs, backend })
   const axis = normAxis(attrs.axis, rank, 'concat');
   inputs.forEach((x, k) => {
     require32(x, 'concat');
-    if (x.dtype !== first.dtype) throw new Error(`kernel 'concat': input ${k} is ${x.dtype}, input 0 is ${first.dtype}`);
+    if (x.dtype !== first.dtype)
+      throw new Error(`kernel 'concat': input ${k} is ${x.dtype}, input 0 is ${first.dtype}`);
     if (x.shape.length !== rank || x.shape.some((d, i) => i !== axis && d !== first.shape[i])) {
-      throw new Error(`kernel 'concat': input ${k} [${x.shape.join(', ')}] does not match input 0 [${first.shape.join(', ')}] outside axis ${axis}`);
+      throw new Error(
+        `kernel 'concat': input ${k} [${x.shape.join(', ')}] does not match input 0 [${first.shape.join(', ')}] outside axis ${axis}`,
+      );
     }
   });
   const total = inputs.reduce((acc, x) => acc + x.shape[axis]!, 0);

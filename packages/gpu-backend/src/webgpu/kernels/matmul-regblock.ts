@@ -29,9 +29,16 @@ export function chooseTile(M: number, N: number, batch: number): RegblockTile {
 function validateTile(t: RegblockTile): void {
   const threads = (t.bm / t.tm) * (t.bn / t.tn);
   const ok =
-    t.tm % 4 === 0 && t.tn % 4 === 0 && t.bm % t.tm === 0 && t.bn % t.tn === 0 && t.bk % 4 === 0 &&
-    threads <= 1024 && (t.bm * t.bk) % (4 * threads) === 0 && (t.bn * t.bk) % (4 * threads) === 0 &&
-    (t.bm / (t.tm / 4)) % 4 === 0 && (t.bn / (t.tn / 4)) % 4 === 0;
+    t.tm % 4 === 0 &&
+    t.tn % 4 === 0 &&
+    t.bm % t.tm === 0 &&
+    t.bn % t.tn === 0 &&
+    t.bk % 4 === 0 &&
+    threads <= 1024 &&
+    (t.bm * t.bk) % (4 * threads) === 0 &&
+    (t.bn * t.bk) % (4 * threads) === 0 &&
+    (t.bm / (t.tm / 4)) % 4 === 0 &&
+    (t.bn / (t.tn / 4)) % 4 === 0;
   if (!ok) throw new Error(`kernel 'matmulRegblock': unsupported tile ${JSON.stringify(t)}`);
 }
 
@@ -62,13 +69,19 @@ export function regblockSource(plan: MatmulPlan, t: RegblockTile, vecA: boolean,
     if (!plan.tA) {
       const per = t.bk / 4;
       return `{ let e = lid + ${i * threads}u; let m = tileM + e / ${per}u; let k = k0 + (e % ${per}u) * 4u;
-        ${vecA ? `ra${i} = select(vec4<f32>(0.0), A4[(aBase + m * u.K + k) / 4u], m < u.M && k < u.K);`
-          : `ra${i} = vec4<f32>(ldA(m, k), ldA(m, k + 1u), ldA(m, k + 2u), ldA(m, k + 3u));`} }`;
+        ${
+          vecA
+            ? `ra${i} = select(vec4<f32>(0.0), A4[(aBase + m * u.K + k) / 4u], m < u.M && k < u.K);`
+            : `ra${i} = vec4<f32>(ldA(m, k), ldA(m, k + 1u), ldA(m, k + 2u), ldA(m, k + 3u));`
+        } }`;
     }
     const per = t.bm / 4;
     return `{ let e = lid + ${i * threads}u; let k = k0 + e / ${per}u; let m = tileM + (e % ${per}u) * 4u;
-        ${vecA ? `ra${i} = select(vec4<f32>(0.0), A4[(aBase + k * u.M + m) / 4u], m < u.M && k < u.K);`
-          : `ra${i} = vec4<f32>(ldA(m, k), ldA(m + 1u, k), ldA(m + 2u, k), ldA(m + 3u, k));`} }`;
+        ${
+          vecA
+            ? `ra${i} = select(vec4<f32>(0.0), A4[(aBase + k * u.M + m) / 4u], m < u.M && k < u.K);`
+            : `ra${i} = vec4<f32>(ldA(m, k), ldA(m + 1u, k), ldA(m + 2u, k), ldA(m + 3u, k));`
+        } }`;
   };
   const storeA = (i: number): string => {
     if (!plan.tA) {
@@ -83,13 +96,19 @@ export function regblockSource(plan: MatmulPlan, t: RegblockTile, vecA: boolean,
     if (!plan.tB) {
       const per = t.bn / 4;
       return `{ let e = lid + ${i * threads}u; let k = k0 + e / ${per}u; let n = tileN + (e % ${per}u) * 4u;
-        ${vecB ? `rb${i} = select(vec4<f32>(0.0), B4[(bBase + k * u.N + n) / 4u], n < u.N && k < u.K);`
-          : `rb${i} = vec4<f32>(ldB(k, n), ldB(k, n + 1u), ldB(k, n + 2u), ldB(k, n + 3u));`} }`;
+        ${
+          vecB
+            ? `rb${i} = select(vec4<f32>(0.0), B4[(bBase + k * u.N + n) / 4u], n < u.N && k < u.K);`
+            : `rb${i} = vec4<f32>(ldB(k, n), ldB(k, n + 1u), ldB(k, n + 2u), ldB(k, n + 3u));`
+        } }`;
     }
     const per = t.bk / 4;
     return `{ let e = lid + ${i * threads}u; let n = tileN + e / ${per}u; let k = k0 + (e % ${per}u) * 4u;
-        ${vecB ? `rb${i} = select(vec4<f32>(0.0), B4[(bBase + n * u.K + k) / 4u], n < u.N && k < u.K);`
-          : `rb${i} = vec4<f32>(ldB(k, n), ldB(k + 1u, n), ldB(k + 2u, n), ldB(k + 3u, n));`} }`;
+        ${
+          vecB
+            ? `rb${i} = select(vec4<f32>(0.0), B4[(bBase + n * u.K + k) / 4u], n < u.N && k < u.K);`
+            : `rb${i} = vec4<f32>(ldB(k, n), ldB(k + 1u, n), ldB(k + 2u, n), ldB(k + 3u, n));`
+        } }`;
   };
   const storeB = (i: number): string => {
     if (!plan.tB) return `Bs[lid + ${i * threads}u] = rb${i};`;
@@ -99,19 +118,37 @@ export function regblockSource(plan: MatmulPlan, t: RegblockTile, vecA: boolean,
         Bs[(k + 2u) * ${t.bn / 4}u + n / 4u][n % 4u] = rb${i}.z; Bs[(k + 3u) * ${t.bn / 4}u + n / 4u][n % 4u] = rb${i}.w; }`;
   };
 
-  L(vecA ? '@group(0) @binding(1) var<storage, read> A4: array<vec4<f32>>;' : '@group(0) @binding(1) var<storage, read> A: array<f32>;');
-  L(vecB ? '@group(0) @binding(2) var<storage, read> B4: array<vec4<f32>>;' : '@group(0) @binding(2) var<storage, read> B: array<f32>;');
-  L(vecC ? '@group(0) @binding(3) var<storage, read_write> C4: array<vec4<f32>>;' : '@group(0) @binding(3) var<storage, read_write> C: array<f32>;');
+  L(
+    vecA
+      ? '@group(0) @binding(1) var<storage, read> A4: array<vec4<f32>>;'
+      : '@group(0) @binding(1) var<storage, read> A: array<f32>;',
+  );
+  L(
+    vecB
+      ? '@group(0) @binding(2) var<storage, read> B4: array<vec4<f32>>;'
+      : '@group(0) @binding(2) var<storage, read> B: array<f32>;',
+  );
+  L(
+    vecC
+      ? '@group(0) @binding(3) var<storage, read_write> C4: array<vec4<f32>>;'
+      : '@group(0) @binding(3) var<storage, read_write> C: array<f32>;',
+  );
   L(`var<workgroup> As: array<vec4<f32>, ${(t.bk * t.bm) / 4}>;`);
   L(`var<workgroup> Bs: array<vec4<f32>, ${(t.bk * t.bn) / 4}>;`);
   L('var<private> aBase: u32; var<private> bBase: u32;');
   if (!vecA) {
-    L(`fn ldA(m: u32, k: u32) -> f32 { if (m >= u.M || k >= u.K) { return 0.0; } return A[${plan.tA ? 'aBase + k * u.M + m' : 'aBase + m * u.K + k'}]; }`);
+    L(
+      `fn ldA(m: u32, k: u32) -> f32 { if (m >= u.M || k >= u.K) { return 0.0; } return A[${plan.tA ? 'aBase + k * u.M + m' : 'aBase + m * u.K + k'}]; }`,
+    );
   }
   if (!vecB) {
-    L(`fn ldB(k: u32, n: u32) -> f32 { if (n >= u.N || k >= u.K) { return 0.0; } return B[${plan.tB ? 'bBase + n * u.K + k' : 'bBase + k * u.N + n'}]; }`);
+    L(
+      `fn ldB(k: u32, n: u32) -> f32 { if (n >= u.N || k >= u.K) { return 0.0; } return B[${plan.tB ? 'bBase + n * u.K + k' : 'bBase + k * u.N + n'}]; }`,
+    );
   }
-  L(`@compute @workgroup_size(${threads}) fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {`);
+  L(
+    `@compute @workgroup_size(${threads}) fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {`,
+  );
   L('  let bz = wid.z;');
   L('  ' + plan.batchIndex.replace('var aBase = 0u; var bBase = 0u;', 'aBase = 0u; bBase = 0u;'));
   L(`  let tileM = wid.y * ${t.bm}u; let tileN = wid.x * ${t.bn}u;`);
@@ -167,7 +204,12 @@ export function regblockSource(plan: MatmulPlan, t: RegblockTile, vecA: boolean,
   return lines.join('\n');
 }
 
-export function matmulRegblockRun(backend: WebgpuBackend, a: TensorInfo, b: TensorInfo, attrs: RegblockAttrs): TensorInfo {
+export function matmulRegblockRun(
+  backend: WebgpuBackend,
+  a: TensorInfo,
+  b: TensorInfo,
+  attrs: RegblockAttrs,
+): TensorInfo {
   const plan = planMatmul('matmul', a, b, attrs);
   const out = output(backend, plan.outShape);
   if (plan.M * plan.N * plan.batch === 0) return out;

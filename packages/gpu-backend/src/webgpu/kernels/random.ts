@@ -36,7 +36,9 @@ function seedWords(seed: number): [number, number] {
 
 function checkShape(name: string, shape: unknown): asserts shape is number[] {
   if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
-    throw new Error(`kernel '${name}': attrs.shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
+    throw new Error(
+      `kernel '${name}': attrs.shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`,
+    );
   }
 }
 
@@ -66,7 +68,14 @@ export const randomUniform: KernelFunc<RandomUniformAttrs> = ({ inputs, attrs, b
     if (e < u.n) { O[e] = u.low + u.range * uniform01(w[c]); }
   }
 }`,
-    params: { n: ['u32', n], blocks: ['u32', blocks], k0: ['u32', k0], k1: ['u32', k1], low: ['f32', low], range: ['f32', range] },
+    params: {
+      n: ['u32', n],
+      blocks: ['u32', blocks],
+      k0: ['u32', k0],
+      k1: ['u32', k1],
+      low: ['f32', low],
+      range: ['f32', range],
+    },
     buffers: [buf(out, 'random')],
     workgroups: grid(Math.ceil(blocks / WG)),
   });
@@ -104,7 +113,14 @@ export const randomNormal: KernelFunc<RandomNormalAttrs> = ({ inputs, attrs, bac
     if (e + 1u < u.n) { O[e + 1u] = u.mean + u.stdDev * r * sin(a); }
   }
 }`,
-    params: { n: ['u32', n], blocks: ['u32', blocks], k0: ['u32', k0], k1: ['u32', k1], mean: ['f32', attrs.mean ?? 0], stdDev: ['f32', attrs.std ?? 1] },
+    params: {
+      n: ['u32', n],
+      blocks: ['u32', blocks],
+      k0: ['u32', k0],
+      k1: ['u32', k1],
+      mean: ['f32', attrs.mean ?? 0],
+      stdDev: ['f32', attrs.std ?? 1],
+    },
     buffers: [buf(out, 'random')],
     workgroups: grid(Math.ceil(blocks / WG)),
   });

@@ -48,7 +48,13 @@ function offsetCode(v: string, idx: string, prefix: string, dims: number[]): str
  * Reduce over `axes`: one thread per output for short reductions, one
  * 256-thread workgroup per output (tree reduction in workgroup memory) for long ones.
  */
-export function reduceRun(backend: WebgpuBackend, kind: ReduceKind, x: TensorInfo, axes: readonly number[], keepDims: boolean): TensorInfo {
+export function reduceRun(
+  backend: WebgpuBackend,
+  kind: ReduceKind,
+  x: TensorInfo,
+  axes: readonly number[],
+  keepDims: boolean,
+): TensorInfo {
   const name = kind;
   requireFloat32(x, name, 'x');
   const rank = x.shape.length;
@@ -60,8 +66,14 @@ export function reduceRun(backend: WebgpuBackend, kind: ReduceKind, x: TensorInf
   const R = [...set].reduce((acc, i) => acc * x.shape[i]!, 1);
   const g = groupDims(x.shape, set);
   const params: Params = { nOut: ['u32', nOut], R: ['u32', R] };
-  g.keptDims.forEach((d, i) => { params[`kd${i}`] = ['u32', d]; params[`ks${i}`] = ['u32', g.keptStrides[i]!]; });
-  g.redDims.forEach((d, i) => { params[`rd${i}`] = ['u32', d]; params[`rs${i}`] = ['u32', g.redStrides[i]!]; });
+  g.keptDims.forEach((d, i) => {
+    params[`kd${i}`] = ['u32', d];
+    params[`ks${i}`] = ['u32', g.keptStrides[i]!];
+  });
+  g.redDims.forEach((d, i) => {
+    params[`rd${i}`] = ['u32', d];
+    params[`rs${i}`] = ['u32', g.redStrides[i]!];
+  });
   const baseCode = offsetCode('base', 'o', 'k', g.keptDims);
   const redCode = offsetCode('off', 'r', 'r', g.redDims);
   const isMax = kind === 'max' || kind === 'argmax';
@@ -69,11 +81,8 @@ export function reduceRun(backend: WebgpuBackend, kind: ReduceKind, x: TensorInf
   // (value, index) combine: NaN wins (propagates); ties keep the lower index.
   const better = '(f32_is_nan(v) && !f32_is_nan(acc)) || v > acc || (v == acc && j < accI)';
   const outType = kind === 'argmax' ? 'i32' : 'f32';
-  const finish =
-    kind === 'argmax' ? 'i32(accI)' : kind === 'mean' ? 'acc / f32(u.R)' : 'acc';
-  const step = isMax
-    ? `if (${better}) { acc = v; accI = j; }`
-    : 'acc += v;';
+  const finish = kind === 'argmax' ? 'i32(accI)' : kind === 'mean' ? 'acc / f32(u.R)' : 'acc';
+  const step = isMax ? `if (${better}) { acc = v; accI = j; }` : 'acc += v;';
   const threadPerOutput = R <= 64;
   const head = /* wgsl */ `
 @group(0) @binding(1) var<storage, read> X: array<f32>;

@@ -88,7 +88,13 @@ ${RED}
   if (lid == 0u) { RSTD[row] = r; }
 }`,
     params,
-    buffers: [buf(dy, 'rmsNormGrad', 'dy'), buf(x, 'rmsNormGrad', 'x'), buf(w, 'rmsNormGrad', 'weight'), buf(dx, 'rmsNormGrad'), rstd.buffer],
+    buffers: [
+      buf(dy, 'rmsNormGrad', 'dy'),
+      buf(x, 'rmsNormGrad', 'x'),
+      buf(w, 'rmsNormGrad', 'weight'),
+      buf(dx, 'rmsNormGrad'),
+      rstd.buffer,
+    ],
     workgroups: grid(rows),
   });
   b.dispatch({

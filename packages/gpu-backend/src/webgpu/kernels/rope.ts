@@ -19,7 +19,9 @@ export const rope: KernelFunc<RopeAttrs> = ({ inputs, attrs, backend }) => {
   const [B, H, T, D] = x.shape as [number, number, number, number];
   if (D % 2 !== 0) throw new Error(`kernel 'rope': head dim D=${D} must be even`);
   if (pos.shape.length !== 2 || pos.shape[0] !== B || pos.shape[1] !== T) {
-    throw new Error(`kernel 'rope': positions [${pos.shape.join(', ')}] must be [${B}, ${T}] for x [${x.shape.join(', ')}]`);
+    throw new Error(
+      `kernel 'rope': positions [${pos.shape.join(', ')}] must be [${B}, ${T}] for x [${x.shape.join(', ')}]`,
+    );
   }
   const out = output(b, x.shape);
   const pairs = sizeOf(x.shape) / 2;

@@ -10,5 +10,12 @@ export const scalarOp: KernelFunc<ScalarOpAttrs> = ({ inputs, attrs, backend }) 
   if (!BINARY_OPS.includes(attrs.op)) throw new Error(`kernel 'scalarOp': unknown op '${String(attrs.op)}'`);
   if (typeof attrs.scalar !== 'number') throw new Error(`kernel 'scalarOp': attrs.scalar must be a number`);
   const expr = attrs.reverse ? binaryExpr(attrs.op, 'u.scalar', 'x0') : binaryExpr(attrs.op, 'x0', 'u.scalar');
-  return elementwise(gpu(backend), 'scalarOp', inputs.slice(0, 1), expr, { scalar: ['f32', attrs.scalar] }, attrs.op === 'pow' ? JS_POW : '');
+  return elementwise(
+    gpu(backend),
+    'scalarOp',
+    inputs.slice(0, 1),
+    expr,
+    { scalar: ['f32', attrs.scalar] },
+    attrs.op === 'pow' ? JS_POW : '',
+  );
 };

@@ -12,7 +12,13 @@ export type RowOp = 'softmax' | 'logSoftmax' | 'logSumExp' | 'softmaxGrad' | 'lo
  * workgroup per (outer, inner) row strides over the L elements (151,936 for
  * a Qwen3 vocabulary) in three passes: max, sum of exp, write.
  */
-export function rowOpRun(backend: WebgpuBackend, op: RowOp, inputs: readonly TensorInfo[], axisAttr: number, keepDims = false): TensorInfo {
+export function rowOpRun(
+  backend: WebgpuBackend,
+  op: RowOp,
+  inputs: readonly TensorInfo[],
+  axisAttr: number,
+  keepDims = false,
+): TensorInfo {
   const grad = op === 'softmaxGrad' || op === 'logSoftmaxGrad';
   requireInputs(inputs, grad ? 2 : 1, op);
   const x = inputs[grad ? 1 : 0]!;
@@ -26,7 +32,11 @@ export function rowOpRun(backend: WebgpuBackend, op: RowOp, inputs: readonly Ten
   const outer = sizeOf(x.shape.slice(0, axis));
   const inner = sizeOf(x.shape.slice(axis + 1));
   const outShape =
-    op === 'logSumExp' ? (keepDims ? x.shape.map((d, i) => (i === axis ? 1 : d)) : x.shape.filter((_, i) => i !== axis)) : x.shape;
+    op === 'logSumExp'
+      ? keepDims
+        ? x.shape.map((d, i) => (i === axis ? 1 : d))
+        : x.shape.filter((_, i) => i !== axis)
+      : x.shape;
   const out = output(backend, outShape);
   const rows = outer * inner;
   if (rows === 0 || sizeOf(outShape) === 0) return out;

@@ -20,7 +20,12 @@ export function buf(info: TensorInfo, kernel: string, which = 'input'): GPUBuffe
 }
 
 /** A new output TensorInfo whose storage the kernel overwrites completely. */
-export function output(backend: WebgpuBackend, shape: readonly number[], dtype: DType = 'float32', zeroed = false): TensorInfo {
+export function output(
+  backend: WebgpuBackend,
+  shape: readonly number[],
+  dtype: DType = 'float32',
+  zeroed = false,
+): TensorInfo {
   const size = sizeOf(shape);
   const storage = zeroed ? backend.alloc(size, dtype) : backend.createStorage(size, dtype);
   return { storage, shape: [...shape], dtype };
@@ -57,7 +62,9 @@ export function broadcastShapes(shapes: readonly (readonly number[])[], kernel: 
       const v = k >= 0 ? s[k]! : 1;
       if (v === 1) continue;
       if (d !== 1 && d !== v) {
-        throw new Error(`kernel '${kernel}': shapes ${shapes.map((x) => `[${x.join(', ')}]`).join(' and ')} do not broadcast`);
+        throw new Error(
+          `kernel '${kernel}': shapes ${shapes.map((x) => `[${x.join(', ')}]`).join(' and ')} do not broadcast`,
+        );
       }
       d = v;
     }
