@@ -7,10 +7,10 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startProgress } from '@molrl/progress';
-import { concat, getBackend, noGrad, setBackend, slice, tensor, tidy, type Tensor } from '@molrl/tensor';
+import { getBackend, KVCache, noGrad, setBackend, tensor, tidy, type Tensor } from '@molrl/tensor';
 import { eosTokenIds, parseQwen3Config, qwen3ConfigToJson, type Qwen3Config } from './config.js';
 import { resolveModelDir, type HubOptions } from './hub.js';
-import { intTensor, lastPosition, Qwen3Module, type LayerCache, type Linear, type WeightDType } from './qwen3.js';
+import { intTensor, lastPosition, Qwen3Module, type Linear, type WeightDType } from './qwen3.js';
 import { SafetensorsCheckpoint, writeSafetensorsCheckpoint } from './safetensors/checkpoint.js';
 import { encodeFloat32, type TensorToWrite } from './safetensors/writer.js';
 import { SeededRandom } from './sampling/prng.js';
@@ -170,7 +170,7 @@ export class Qwen3ForCausalLM {
     return new Qwen3ForCausalLM(config, weights);
   }
 
-  /** A model with the given weights (transformers names), e.g. random ones for benchmarks. */
+  /** A model with the given weights (transformers names), e.g. random ones for benchmarks; it takes them over. */
   static fromWeights(config: Qwen3Config, weights: Map<string, Tensor>): Qwen3ForCausalLM {
     const expected = expectedWeightShapes(config);
     for (const [name, shape] of expected) {
@@ -313,7 +313,7 @@ export class Qwen3ForCausalLM {
     const nextPos = inputIds.map((r) => r.length);
     const out: number[][] = inputIds.map(() => []);
     const c = this.config;
-    const caches: LayerCache[] = [];
+    const caches: KVCache[] = [];
     // Rows still generating, as indices into inputIds; the batch (and the KV cache) holds these rows in this order.
     let active = inputIds.map((_, i) => i);
     let segRows = inputIds.map((r) => [
@@ -329,8 +329,8 @@ export class Qwen3ForCausalLM {
         const logits = noGrad(() =>
           tidy(() => {
             if (caches.length === 0) {
-              const empty = () => tensor(new Float32Array(0), [rows, c.num_key_value_heads, 0, c.head_dim]).keep();
-              for (let i = 0; i < c.num_hidden_layers; i++) caches.push({ k: empty(), v: empty() });
+              for (let i = 0; i < c.num_hidden_layers; i++)
+                caches.push(KVCache.empty(rows, c.num_key_value_heads, c.head_dim));
             }
             const hidden = this.module.hidden(intTensor(stepIds, 'generate'), {
               positions: intTensor(stepPos, 'generate positions'),
@@ -361,14 +361,7 @@ export class Qwen3ForCausalLM {
         if (keep.length < rows) {
           // Finished rows leave the batch: later steps compute only the rows still generating.
           noGrad(() => {
-            for (const cache of caches) {
-              const k = selectRows(cache.k, keep);
-              const vv = selectRows(cache.v, keep);
-              cache.k.dispose();
-              cache.v.dispose();
-              cache.k = k.keep();
-              cache.v = vv.keep();
-            }
+            for (const cache of caches) cache.selectRows(keep);
           });
           active = keep.map((j) => active[j]);
           segRows = keep.map((j) => segRows[j]);
@@ -379,10 +372,7 @@ export class Qwen3ForCausalLM {
         for (const r of segRows) r.push(0);
       }
     } finally {
-      for (const cache of caches) {
-        cache.k.dispose();
-        cache.v.dispose();
-      }
+      for (const cache of caches) cache.dispose();
     }
     return out;
   }
@@ -391,15 +381,6 @@ export class Qwen3ForCausalLM {
   dispose(): void {
     for (const t of this.parameters()) t.dispose();
   }
-}
-
-/** Rows `rows` (in that order) of x [B, ...] along the batch axis. */
-function selectRows(x: Tensor, rows: number[]): Tensor {
-  return tidy(() => {
-    const size = [1, ...x.shape.slice(1)];
-    const parts = rows.map((r) => slice(x, [r, ...size.slice(1).map(() => 0)], size));
-    return parts.length === 1 ? parts[0] : concat(parts, 0);
-  });
 }
 
 /** Positions and segment ids for a forward pass from the user's options. */
