@@ -96,7 +96,7 @@ export function createAuditPolicy(blockedModules) {
       if (typeof event !== 'string') return runControl.forbid('an audit event without a name');
       if (BLOCKED_EVENTS.has(event) || event.startsWith('ctypes.')) return runControl.forbid(event);
       if (event === 'molrl.create_module') return runControl.forbid('creating a module at run time');
-      if (event === 'import') {
+      if (event === 'import' || event === 'molrl.find_spec') {
         const name = firstString(args);
         if (name === null) return runControl.forbid('import of a non-str module name');
         if (blocked.has(topLevel(name))) return runControl.forbid(`import ${name}`);

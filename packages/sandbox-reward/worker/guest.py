@@ -281,4 +281,8 @@ def install_guards(guard):
     refuse = types.MethodType(sys.audit, 'molrl.create_module')
     _imp.create_builtin = refuse
     _imp.create_dynamic = refuse
+    # importlib.import_module() raises no C-level `import` event: a first
+    # meta-path finder turns every lookup into an event the hook checks (and
+    # finds nothing itself).
+    sys.meta_path.insert(0, types.SimpleNamespace(find_spec=types.MethodType(sys.audit, 'molrl.find_spec')))
     return [guard.audit]
