@@ -3,8 +3,14 @@
  * with @molrl/sandbox-reward's pool (workers = CPU count) and, side by side in
  * the same run, naive ways of doing the same job:
  *
- *   reward-js:      molrl | ivm-new-isolate (a new isolated-vm Isolate per call) | node-vm (node:vm, no isolation)
- *   reward-python:  molrl | python3-spawn (a `python3 -c` process per call)
+ *   reward-js:      molrl-pristine | ivm-new-isolate (a new isolated-vm Isolate per call) | node-vm (node:vm, no isolation)
+ *   reward-python:  molrl-pristine | python3-spawn (a `python3 -c` process per call)
+ *
+ * `molrl-pristine` is the current isolation: every Python run starts from a
+ * restored heap snapshot, every JavaScript run from a fresh context whose
+ * record is encoded without user-patchable prototypes. Rows named
+ * `molrl-reset-v0.1` in results/sandbox.json are the previous isolation (an
+ * interpreter reset between runs), kept so the cost of pristine state shows.
  *
  * Every implementation scores the same batch of completions (code extraction,
  * run, answer comparison) and must give the same rewards as molrl; a mismatch
@@ -215,7 +221,7 @@ const cases: Array<{
     case: 'reward-js',
     items: jsItems(jsBatch),
     impls: {
-      molrl: (items) =>
+      'molrl-pristine': (items) =>
         Promise.all(
           items.map((it) =>
             multiStageReward(it.completion, it.answer, { sandbox, language: 'javascript' }).then((r) => r.reward),
@@ -229,7 +235,7 @@ const cases: Array<{
     case: 'reward-python',
     items: pyItems(pyBatch),
     impls: {
-      molrl: (items) =>
+      'molrl-pristine': (items) =>
         Promise.all(items.map((it) => multiStageReward(it.completion, it.answer, { sandbox }).then((r) => r.reward))),
       'python3-spawn': (items) => mapLimited(items, workers, python3Spawn),
     },
@@ -240,13 +246,13 @@ const rows: ResultRow[] = [];
 let mismatch = false;
 try {
   for (const c of cases) {
-    const reference = await c.impls.molrl!(c.items);
+    const reference = await c.impls['molrl-pristine']!(c.items);
     for (const [impl, score] of Object.entries(c.impls)) {
       const rewards = await score(c.items); // also the warm-up
       const bad = rewards.findIndex((r, i) => Math.abs(r - reference[i]!) > 1e-9);
       if (bad >= 0) {
         mismatch = true;
-        console.log(`${c.case}/${impl}: reward ${rewards[bad]} on item ${bad}, molrl gives ${reference[bad]}`);
+        console.log(`${c.case}/${impl}: reward ${rewards[bad]} on item ${bad}, molrl-pristine gives ${reference[bad]}`);
       }
       const bench = new Bench({
         time: quick ? 300 : 3000,
