@@ -36,7 +36,9 @@ describe('@molrl/sandbox-reward as an optional peer dependency', () => {
       () => new Error('loaded'),
       (e: Error) => e,
     );
-    expect(error.message).toMatch(/'@molrl\/sandbox-reward' failed to load: Cannot find package 'isolated-vm-not-here'/);
+    expect(error.message).toMatch(
+      /'@molrl\/sandbox-reward' failed to load: Cannot find package 'isolated-vm-not-here'/,
+    );
     expect(error.cause).toBe(inner);
   });
 

@@ -43,7 +43,7 @@ interface GpujsModule {
 }
 
 export const GPUJS_MISSING =
-  "the gpujs backend needs gpu.js, an optional peer dependency of @molrl/gpu-backend: npm install gpu.js@^2.24.1. " +
+  'the gpujs backend needs gpu.js, an optional peer dependency of @molrl/gpu-backend: npm install gpu.js@^2.24.1. ' +
   'gpu.js pins its own webgpu 0.2.9 (a second Dawn binary, ~85 MB): to share the webgpu 0.4 this package uses, add ' +
   '"overrides": { "webgpu": "^0.4.0" } to your package.json before installing.';
 

@@ -22,7 +22,11 @@ export interface SandboxRunOutcome {
 
 // Method syntax keeps a function written against the sandbox's full RunRecord assignable here.
 interface CompareMethod {
-  compare(got: { value: unknown; text: string }, expected: unknown, record: SandboxRunOutcome): boolean | Promise<boolean>;
+  compare(
+    got: { value: unknown; text: string },
+    expected: unknown,
+    record: SandboxRunOutcome,
+  ): boolean | Promise<boolean>;
 }
 
 /**
