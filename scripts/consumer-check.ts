@@ -152,12 +152,16 @@ const COMPILER_OPTIONS = {
   customConditions: ['source'],
 };
 
-/** The consumer setups every entry point must typecheck in: name, compiler options, entry points left out. */
+/**
+ * The consumer setups every entry point must typecheck in. The webgpu entry's types
+ * name WebGPU's globals, which live beside the DOM's: a setup without the DOM lib leaves
+ * it out, and under TypeScript 5 a DOM setup adds `@webgpu/types` (6 and 7 have WebGPU in
+ * the DOM lib), as that package's README says.
+ */
 const SETUPS: { name: string; options: Record<string, unknown>; skip: (entry: string) => boolean }[] = [
   {
     name: 'node (NodeNext, @types/node)',
     options: { module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2023'], types: ['node'] },
-    // @webgpu/types, which the webgpu entry's types are written in, names DOM types (HTMLCanvasElement, ...).
     skip: (entry) => entry === '@molrl/gpu-backend/webgpu',
   },
   {
@@ -173,15 +177,18 @@ const SETUPS: { name: string; options: Record<string, unknown>; skip: (entry: st
 ];
 
 function typecheck(project: string, label: string, files: string[], options: Record<string, unknown>): void {
-  const config = `tsconfig.${label.replace(/[^a-z0-9]+/gi, '-')}.json`;
-  writeFileSync(
-    join(project, config),
-    JSON.stringify({ compilerOptions: { ...COMPILER_OPTIONS, ...options }, files }, null, 2),
-  );
-  for (const [version, tsc] of [
-    ['TypeScript 5', join(project, 'node_modules', 'typescript', 'bin', 'tsc')],
-    ['TypeScript 7', join(project, 'node_modules', 'typescript7', 'bin', 'tsc')],
+  const usesDom = (options.lib as string[]).includes('DOM');
+  for (const [version, tsc, types] of [
+    [
+      'TypeScript 5',
+      join(project, 'node_modules', 'typescript', 'bin', 'tsc'),
+      [...(options.types as string[]), ...(usesDom ? ['@webgpu/types'] : [])],
+    ],
+    ['TypeScript 7', join(project, 'node_modules', 'typescript7', 'bin', 'tsc'), options.types as string[]],
   ] as const) {
+    const config = `tsconfig.${`${label} ${version}`.replace(/[^a-z0-9]+/gi, '-')}.json`;
+    const compilerOptions = { ...COMPILER_OPTIONS, ...options, types };
+    writeFileSync(join(project, config), JSON.stringify({ compilerOptions, files }, null, 2));
     const result = run(process.execPath, [tsc, '-p', config], project);
     if (result.ok) console.log(`  typecheck ${label}, ${version}: ok`);
     else fail(`typecheck ${label}, ${version}:\n${result.output.trim()}`);
@@ -226,7 +233,7 @@ function main(): void {
       { allowScripts: { 'isolated-vm': true } },
     );
     npm(['install'], full);
-    npm(['install', '--save-dev', TYPESCRIPT_5, TYPESCRIPT_7, '@types/node@^20', 'tsx@^4'], full);
+    npm(['install', '--save-dev', TYPESCRIPT_5, TYPESCRIPT_7, '@types/node@^20', '@webgpu/types', 'tsx@^4'], full);
     console.log(`  node_modules: ${installedSizeMb(full)} MB; webgpu copies: ${countPackages(full, 'webgpu')}`);
     if (countPackages(full, 'webgpu') !== 1) fail('full project: more than one webgpu package installed');
 

@@ -1,6 +1,3 @@
-// The backend's public types name WebGPU's globals (GPUDevice, GPUBuffer, ...): kept in the
-// emitted declarations so that a consumer's type checker finds them.
-/// <reference types="@webgpu/types" preserve="true" />
 import { WebgpuBackend, type WebgpuBackendOptions } from './backend.js';
 import { registerWebgpuKernels } from './register.js';
 
