@@ -275,7 +275,10 @@ function main(): void {
         exampleOf.set(file, `${pkg.name}'s README, example ${i + 1}`);
       });
     }
-    typecheck(full, 'README examples', exampleFiles, SETUPS[0]!.options);
+    // The examples' own code is what is checked here (the declarations they reach were checked
+    // above, lib check on); @huggingface/hub's declarations, which hub-test-server's example
+    // imports, do not pass a lib check against @types/node's Blob.
+    typecheck(full, 'README examples', exampleFiles, { ...SETUPS[0]!.options, skipLibCheck: true });
     for (const file of exampleFiles) {
       // Each example runs in a folder of its own, so the files it writes stay apart.
       const cwd = join(full, 'runs', file.replace(/\.ts$/, '').replace('readme/', ''));
