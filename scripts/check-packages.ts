@@ -7,6 +7,7 @@
  *
  *   node --import tsx scripts/check-packages.ts
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -93,6 +94,19 @@ for (const dir of readdirSync(join(root, 'examples')).sort()) {
   const conditions = ((readJson(tsconfig).compilerOptions as Json | undefined)?.customConditions ?? []) as string[];
   if (conditions.includes('source'))
     problems.push(`examples/${dir}/tsconfig.json: customConditions names "source"; use "${SOURCE_CONDITION}"`);
+}
+
+// A script or test still asking Node for the old condition name would silently run the
+// built dist/ (possibly stale) instead of the sources.
+const tracked = execFileSync('git', ['ls-files', '-z'], { cwd: root, encoding: 'utf8' }).split('\0');
+for (const file of tracked) {
+  if (!/\.(ts|js|mjs|cjs|sh|json|md)$/.test(file) || file.includes('fixtures/') || file === 'package-lock.json')
+    continue;
+  const lines = readFileSync(join(root, file), 'utf8').split('\n');
+  lines.forEach((line, i) => {
+    if (/(--conditions[= ]|-C )source\b/.test(line))
+      problems.push(`${file}:${i + 1}: the condition is "${SOURCE_CONDITION}", not "source"`);
+  });
 }
 
 if (problems.length) {
