@@ -3,7 +3,7 @@
  * of the embedded tiny model and of a small real one: median milliseconds per
  * call (attention also as GFLOP/s of its matmul work, causal half counted).
  *
- *   node --import tsx --conditions=source benchmarks/cpu-kernels.bench.ts [--quick]
+ *   node --import tsx --conditions=@molrl/source benchmarks/cpu-kernels.bench.ts [--quick]
  */
 import { Bench } from 'tinybench';
 import { createBackend, type DType, type KernelAttrs, type TensorInfo } from '@molrl/gpu-backend';

@@ -6,7 +6,7 @@
  * without an answer. Each gold is parsed afresh every time, as an evaluator
  * grading a new output does.
  *
- *   node --import tsx --conditions=source benchmarks/grading.bench.ts [--quick]
+ *   node --import tsx --conditions=@molrl/source benchmarks/grading.bench.ts [--quick]
  *
  * Rows: case "grade-math500", impl "molrl", size 500, unit "answers/s".
  */

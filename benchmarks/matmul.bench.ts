@@ -5,7 +5,7 @@
  * side by side in one process. Each timed call includes reading the product
  * back to host memory.
  *
- *   node --import tsx --conditions=source benchmarks/matmul.bench.ts [--quick] [--sizes 256,512] [--impls cpu,tfjs-wasm]
+ *   node --import tsx --conditions=@molrl/source benchmarks/matmul.bench.ts [--quick] [--sizes 256,512] [--impls cpu,tfjs-wasm]
  *
  * --quick: sizes 64 and 128 with short timings (a smoke run of a few seconds).
  */

@@ -11,7 +11,7 @@
  * - load: peak resident memory of loading a bf16 checkpoint (0.6B shape), in a
  *   child process per storage dtype, as a multiple of the f32 weight size.
  *
- *   node --import tsx --conditions=source benchmarks/model.bench.ts [--quick] [--cases train,decode,load]
+ *   node --import tsx --conditions=@molrl/source benchmarks/model.bench.ts [--quick] [--cases train,decode,load]
  *
  * --quick: a few seconds: the tiny config, and a 2-layer 0.6B-width model for decode and load.
  */
@@ -230,7 +230,7 @@ async function load(c: Qwen3Config, rows: ResultRow[]) {
     for (const dtype of ['float32', 'bfloat16'] as const) {
       const out = execFileSync(
         process.execPath,
-        ['--import', 'tsx', '--conditions=source', fileURLToPath(import.meta.url), '--load-child', dir, dtype],
+        ['--import', 'tsx', '--conditions=@molrl/source', fileURLToPath(import.meta.url), '--load-child', dir, dtype],
         {
           encoding: 'utf8',
           maxBuffer: 1 << 20,

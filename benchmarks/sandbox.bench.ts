@@ -17,7 +17,7 @@
  * is printed and fails the run. A batch is scored concurrently (as GRPO scores a
  * group), with at most `workers` runs in flight for the baselines too.
  *
- *   node --import tsx --conditions=source benchmarks/sandbox.bench.ts [--quick] [--js-batch 256] [--py-batch 64]
+ *   node --import tsx --conditions=@molrl/source benchmarks/sandbox.bench.ts [--quick] [--js-batch 256] [--py-batch 64]
  *
  * Rows: case "reward-js" | "reward-python", impl, size = batch size, unit "rewards/s"; and the
  * same cases in "rewards/cpu-s": rewards per second of CPU time used by this process and all its

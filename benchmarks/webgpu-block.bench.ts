@@ -6,7 +6,7 @@
  * gradient (inputs and weights). Reports ms per forward+backward and the
  * achieved GFLOP/s of its matmuls and attention.
  *
- *   node --import tsx --conditions=source benchmarks/webgpu-block.bench.ts \
+ *   node --import tsx --conditions=@molrl/source benchmarks/webgpu-block.bench.ts \
  *     [--impls webgpu,cpu] [--seq 256] [--hidden 512] [--heads 8] [--kv-heads 4] [--head-dim 64] [--ffn 1536]
  */
 import { Bench } from 'tinybench';

@@ -6,7 +6,7 @@
  * and timed to `sync()`, without reading C back (the device's own rate); each
  * implementation's product is first checked against a float64 row.
  *
- *   node --import tsx --conditions=source benchmarks/webgpu-matmul.bench.ts \
+ *   node --import tsx --conditions=@molrl/source benchmarks/webgpu-matmul.bench.ts \
  *     [--sizes 256,512,1024] [--impls webgpu,webgpu-regblock,cpu] [--tune] [--max-call-ms 20000]
  *     [--dawn-flags enable-dawn-features=disable_robustness]
  *

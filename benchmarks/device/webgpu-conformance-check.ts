@@ -4,7 +4,7 @@
  * the kernels on a GPU box that has no node_modules. Prints each failure and
  * a summary; exits 1 if any case fails.
  *
- *   node --import tsx --conditions=source benchmarks/device/webgpu-conformance-check.ts
+ *   node --import tsx --conditions=@molrl/source benchmarks/device/webgpu-conformance-check.ts
  */
 import { createBackend, registerBackend, type Backend } from '@molrl/gpu-backend';
 import {

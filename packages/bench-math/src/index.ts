@@ -59,6 +59,7 @@ export {
   type CodeAgentTask,
   type CodeCheckerOptions,
 } from './run/code-agent.js';
+export type { RewardSandbox, SandboxRewardCallOptions, SandboxRunOutcome } from './run/sandbox-types.js';
 export {
   startChatServer,
   type ChatReply,

@@ -1,5 +1,5 @@
 // Run the conformance suite on a backend without vitest and print a report:
-//   node --import tsx --conditions=source packages/gpu-backend/scripts/conformance-report.ts <backend> \
+//   node --import tsx --conditions=@molrl/source packages/gpu-backend/scripts/conformance-report.ts <backend> \
 //     [--options '{"mode":"webasm"}'] [--kernels matmul,attention] [--json report.json]
 // Exits 1 when a case fails.
 import { renameSync, writeFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 // Regenerate the kernel table of README.md from KERNEL_SPECS:
-//   node --import tsx --conditions=source packages/gpu-backend/scripts/kernel-table.ts
+//   node --import tsx --conditions=@molrl/source packages/gpu-backend/scripts/kernel-table.ts
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { withKernelTable } from '../src/kernel-table.js';
 

@@ -39,6 +39,7 @@ export {
   type RewardValues,
   type SandboxRewardOptions,
 } from './trainer/rewards.js';
+export type { RewardSandbox, SandboxRewardCallOptions, SandboxRunOutcome } from './trainer/sandbox-types.js';
 export {
   ModelRollouts,
   OpenAIRollouts,

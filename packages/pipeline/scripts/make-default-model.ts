@@ -14,8 +14,8 @@
  *     seeds, not the pipeline's), sampled with the pipeline's evaluation
  *     profile, the code run in the sandbox.
  *
- *   node --import tsx --conditions=source scripts/make-default-model.ts [--steps N] [--out DIR] [--seed N]
- *   node --import tsx --conditions=source scripts/make-default-model.ts --check DIR   (step 5 only)
+ *   node --import tsx --conditions=@molrl/source scripts/make-default-model.ts [--steps N] [--out DIR] [--seed N]
+ *   node --import tsx --conditions=@molrl/source scripts/make-default-model.ts --check DIR   (step 5 only)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -327,7 +327,7 @@ and the check.
 Remake it (from packages/pipeline):
 
 \`\`\`sh
-node --import tsx --conditions=source scripts/make-default-model.ts --steps ${steps} --seed ${seed}
+node --import tsx --conditions=@molrl/source scripts/make-default-model.ts --steps ${steps} --seed ${seed}
 \`\`\`
 
 Check a model folder on its own: \`scripts/make-default-model.ts --check DIR\`.

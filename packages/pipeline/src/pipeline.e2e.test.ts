@@ -27,7 +27,7 @@ function runUntil(args: string[], ready: () => boolean): Promise<number | null> 
     // The TypeScript source (not bin/, which prefers a possibly stale dist/).
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', '--conditions=source', join(root, 'src', 'cli-main.ts'), ...args],
+      ['--import', 'tsx', '--conditions=@molrl/source', join(root, 'src', 'cli-main.ts'), ...args],
       { stdio: ['ignore', 'ignore', 'pipe'], cwd: root },
     );
     let stderr = '';

@@ -1,4 +1,4 @@
-export { formatDuration, startProgress, type Progress, type ProgressOptions } from './progress.js';
+export { formatDuration, startProgress, type Progress, type ProgressOptions, type ProgressStream } from './progress.js';
 export {
   MetricsWriter,
   readMetrics,

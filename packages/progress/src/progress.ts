@@ -4,11 +4,24 @@
  */
 import cliProgress from 'cli-progress';
 
+/**
+ * Where progress goes: process.stderr or any text sink. Only what is used is named (the
+ * bar's cursor moves are escape codes written to it), so the public types need no
+ * `@types/node` and a plain object can collect the lines.
+ */
+export interface ProgressStream {
+  write(text: string): unknown;
+  /** A bar is drawn only on a TTY (mode 'auto'). */
+  isTTY?: boolean;
+  /** Width of the terminal in columns. */
+  columns?: number;
+}
+
 export interface ProgressOptions {
   /** Unit shown after counts and rates, e.g. "tokens", "steps". */
   unit?: string;
   /** Where to draw; default process.stderr. */
-  stream?: NodeJS.WriteStream;
+  stream?: ProgressStream;
   /** 'auto' (default): bar on a TTY, lines otherwise; 'bar', 'lines' or 'silent' to force. */
   mode?: 'auto' | 'bar' | 'lines' | 'silent';
   /** Minimum milliseconds between two plain log lines (default 5000). */
@@ -36,7 +49,7 @@ function formatRate(rate: number): string {
 }
 
 export function startProgress(label: string, total: number, options: ProgressOptions = {}): Progress {
-  const stream = options.stream ?? process.stderr;
+  const stream: ProgressStream = options.stream ?? process.stderr;
   const unit = options.unit ?? '';
   const mode = options.mode ?? 'auto';
   const started = performance.now();
@@ -52,7 +65,8 @@ export function startProgress(label: string, total: number, options: ProgressOpt
     const bar = new cliProgress.SingleBar(
       {
         format: `${label} [{bar}] {percentage}% | {value}/{total} ${unit} | {rate} ${unit}/s | ETA {eta_formatted} | {detail}`,
-        stream,
+        // cli-progress's types ask for a Node stream; it only writes to it and reads isTTY/columns.
+        stream: stream as NodeJS.WritableStream,
         hideCursor: true,
         etaBuffer: 50,
       },

@@ -5,7 +5,7 @@
  * text is also encoded by @huggingface/tokenizers and @lenml/tokenizers, and each
  * disagreement is listed with the explanation of who is right (NOTES below).
  *
- *   node --import tsx --conditions=source scripts/build-parity-fixtures.ts
+ *   node --import tsx --conditions=@molrl/source scripts/build-parity-fixtures.ts
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -5,7 +5,7 @@ import { GPUJS_MODES, loadGpujs, probeGpujsMode, type GpujsGPU, type GpujsMode }
 import './register.js';
 
 export { GpujsBackend } from './backend.js';
-export { GPUJS_MODES, probeGpujsMode, type GpujsMode, type ModeAvailability } from './modes.js';
+export { GPUJS_MISSING, GPUJS_MODES, probeGpujsMode, type GpujsMode, type ModeAvailability } from './modes.js';
 
 export interface GpujsBackendOptions extends BackendOptions {
   /**
