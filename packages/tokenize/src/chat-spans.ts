@@ -225,7 +225,14 @@ export function encodeChat(
     const piece = text.slice(s.start, s.end);
     const content = typeof m.content === 'string' ? m.content.trim() : '';
     const visible = content.includes('</think>') ? content.split('</think>').pop()!.trim() : content;
-    if (visible && text.includes(visible) && !piece.includes(visible)) {
+    // A message the template rendered nothing of (a role it does not know: Qwen3's writes nothing for "robot").
+    if (visible && !text.includes(visible)) {
+      throw new Error(
+        `encodeChat: messages[${s.message}] (role ${JSON.stringify(m.role)}): the chat template did not render its content; ` +
+          'is the role one the template knows?',
+      );
+    }
+    if (visible && !piece.includes(visible)) {
       throw new Error(
         `encodeChat: messages[${s.message}] (${m.role}): its content was rendered outside the span found for it`,
       );

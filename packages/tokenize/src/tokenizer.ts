@@ -99,6 +99,11 @@ export class Tokenizer {
 
   private constructor(json: TokenizerJson, config: TokenizerConfigJson, options: TokenizerLoadOptions) {
     const file = options.file;
+    if (
+      options.cacheSize !== undefined &&
+      !(typeof options.cacheSize === 'number' && Number.isInteger(options.cacheSize) && options.cacheSize >= 0)
+    )
+      throw new TypeError(`Tokenizer: cacheSize must be an integer >= 0, got ${describeValue(options.cacheSize)}`);
     this.json = json;
     this.config = config;
     if (json.model.type !== 'BPE') {
@@ -116,6 +121,7 @@ export class Tokenizer {
 
   /** From parsed (or string) tokenizer.json and, optionally, tokenizer_config.json. */
   static fromJSON(tokenizerJson: unknown, tokenizerConfig?: unknown, options: TokenizerLoadOptions = {}): Tokenizer {
+    checkOptionsObject(options, 'Tokenizer.fromJSON: options');
     const parse = (v: unknown, what: string): unknown => {
       if (typeof v !== 'string') return v;
       try {
@@ -138,7 +144,23 @@ export class Tokenizer {
    * from the path of a tokenizer.json (its folder's tokenizer_config.json is used).
    */
   static fromFile(dirOrTokenizerJsonPath: string, options: Omit<TokenizerLoadOptions, 'file'> = {}): Tokenizer {
-    const isDir = statSync(dirOrTokenizerJsonPath).isDirectory();
+    if (typeof dirOrTokenizerJsonPath !== 'string' || dirOrTokenizerJsonPath === '')
+      throw new TypeError(
+        `Tokenizer.fromFile: expected the path of a folder or of a tokenizer.json, got ${describeValue(dirOrTokenizerJsonPath)}`,
+      );
+    checkOptionsObject(options, 'Tokenizer.fromFile: options');
+    let isDir: boolean;
+    try {
+      isDir = statSync(dirOrTokenizerJsonPath).isDirectory();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new Error(
+        code === 'ENOENT'
+          ? `Tokenizer.fromFile: ${dirOrTokenizerJsonPath}: no such file or folder (expected a folder holding tokenizer.json, or a tokenizer.json)`
+          : `Tokenizer.fromFile: ${dirOrTokenizerJsonPath}: cannot read: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
     const jsonPath = isDir ? join(dirOrTokenizerJsonPath, 'tokenizer.json') : dirOrTokenizerJsonPath;
     const dir = isDir ? dirOrTokenizerJsonPath : join(dirOrTokenizerJsonPath, '..');
     const configPath = join(dir, 'tokenizer_config.json');
@@ -222,7 +244,8 @@ export class Tokenizer {
   // ---- encoding ---------------------------------------------------------
 
   encode(text: string, options: EncodeOptions = {}): number[] {
-    text = wellFormed(text);
+    text = wellFormed(text, 'Tokenizer.encode: text');
+    checkEncodeOptions(options, 'Tokenizer.encode');
     const split = options.splitSpecialTokens ?? false;
     const ids: number[] = [];
     const matches = this.added.find(text, false, split);
@@ -237,12 +260,20 @@ export class Tokenizer {
   }
 
   encodeBatch(texts: string[], options: EncodeOptions = {}): number[][] {
-    return texts.map((t) => this.encode(t, options));
+    if (!Array.isArray(texts))
+      throw new TypeError(`Tokenizer.encodeBatch: texts must be an array of strings, got ${describeValue(texts)}`);
+    checkEncodeOptions(options, 'Tokenizer.encodeBatch');
+    return texts.map((t, i) => {
+      if (typeof t !== 'string')
+        throw new TypeError(`Tokenizer.encodeBatch: texts[${i}] must be a string, got ${describeValue(t)}`);
+      return this.encode(t, options);
+    });
   }
 
   /** Encode with tokens, character offsets into `text` and the special-tokens mask. */
   encodeWithOffsets(text: string, options: EncodeOptions = {}): Encoding {
-    text = wellFormed(text);
+    text = wellFormed(text, 'Tokenizer.encodeWithOffsets: text');
+    checkEncodeOptions(options, 'Tokenizer.encodeWithOffsets');
     const split = options.splitSpecialTokens ?? false;
     const ids: number[] = [];
     const offsets: Array<[number, number]> = [];
@@ -434,6 +465,13 @@ export class Tokenizer {
   // ---- decoding ---------------------------------------------------------
 
   decode(ids: ArrayLike<number>, options: DecodeOptions = {}): string {
+    if (!Array.isArray(ids) && !(ArrayBuffer.isView(ids) && !(ids instanceof DataView)))
+      throw new TypeError(`Tokenizer.decode: ids must be an array or a typed array of ids, got ${describeValue(ids)}`);
+    checkOptionsObject(options, 'Tokenizer.decode: options');
+    if (options.skipSpecialTokens !== undefined && typeof options.skipSpecialTokens !== 'boolean')
+      throw new TypeError(
+        `Tokenizer.decode: options.skipSpecialTokens must be a boolean, got ${describeValue(options.skipSpecialTokens)}`,
+      );
     const skip = options.skipSpecialTokens ?? false;
     const tokens: string[] = [];
     for (let i = 0; i < ids.length; i++) {
@@ -466,7 +504,46 @@ export class Tokenizer {
   }
 }
 
-function wellFormed(text: string): string {
+/** A short description of a value for an error message. */
+function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? v.slice(0, 40) + '...' : v);
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return `${typeof v} ${String(v)}`;
+  return typeof v;
+}
+
+function checkOptionsObject(options: unknown, what: string): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw new TypeError(`${what} must be an object, got ${describeValue(options)}`);
+}
+
+function checkEncodeOptions(options: EncodeOptions, where: string): void {
+  checkOptionsObject(options, `${where}: options`);
+  for (const key of ['addSpecialTokens', 'splitSpecialTokens'] as const) {
+    const v = options[key];
+    if (v !== undefined && typeof v !== 'boolean')
+      throw new TypeError(`${where}: options.${key} must be a boolean, got ${describeValue(v)}`);
+  }
+  const t = options.truncation;
+  if (t === undefined || t === false) return;
+  if (typeof t !== 'object' || t === null)
+    throw new TypeError(
+      `${where}: options.truncation must be false or { maxLength, direction? }, got ${describeValue(t)}`,
+    );
+  if (!(typeof t.maxLength === 'number' && Number.isInteger(t.maxLength) && t.maxLength >= 0))
+    throw new TypeError(
+      `${where}: options.truncation.maxLength must be an integer >= 0, got ${describeValue(t.maxLength)}`,
+    );
+  if (t.direction !== undefined && t.direction !== 'left' && t.direction !== 'right')
+    throw new TypeError(
+      `${where}: options.truncation.direction must be "left" or "right", got ${describeValue(t.direction)}`,
+    );
+}
+
+/** The text with lone surrogates replaced; a non-string is a TypeError naming `what`. */
+function wellFormed(text: string, what: string): string {
+  if (typeof text !== 'string') throw new TypeError(`${what} must be a string, got ${describeValue(text)}`);
   const s = text as string & { isWellFormed(): boolean; toWellFormed(): string };
   return s.isWellFormed() ? text : s.toWellFormed();
 }
