@@ -32,6 +32,16 @@ export interface MessageSpan {
   end: number;
 }
 
+export interface EncodeChatOptions extends ChatTemplateOptions {
+  /**
+   * Keep only the first maxTokens tokens (exactly those of the whole
+   * conversation), tokenizing only the prefix they need
+   * (`Tokenizer.prefixFor`): a conversation with one 50 MB message costs its
+   * rendering, not its tokenization.
+   */
+  maxTokens?: number;
+}
+
 export interface EncodedChat {
   /** The rendered conversation. */
   text: string;
@@ -215,10 +225,15 @@ function findNextFieldStart(
 export function encodeChat(
   tokenizer: Tokenizer,
   messages: ChatMessage[],
-  options: ChatTemplateOptions = {},
+  options: EncodeChatOptions = {},
 ): EncodedChat {
-  const text = tokenizer.applyChatTemplate(messages, options);
-  const contentStarts = locateContents(text, messages, (changed) => tokenizer.applyChatTemplate(changed, options));
+  const { maxTokens, ...templateOptions } = options ?? {};
+  if (maxTokens !== undefined && !(typeof maxTokens === 'number' && Number.isInteger(maxTokens) && maxTokens >= 0))
+    throw new TypeError(`encodeChat: options.maxTokens must be an integer >= 0, got ${String(maxTokens)}`);
+  const text = tokenizer.applyChatTemplate(messages, templateOptions);
+  const contentStarts = locateContents(text, messages, (changed) =>
+    tokenizer.applyChatTemplate(changed, templateOptions),
+  );
   const spans = findMessageSpans(text, messages, tokenizer.eosToken, contentStarts);
   for (const s of spans) {
     const m = messages[s.message];
@@ -238,7 +253,11 @@ export function encodeChat(
       );
     }
   }
-  const enc = tokenizer.encodeWithOffsets(text, { addSpecialTokens: false });
+  const tokenized = maxTokens === undefined ? text : text.slice(0, tokenizer.prefixFor(text, maxTokens));
+  const enc = tokenizer.encodeWithOffsets(tokenized, {
+    addSpecialTokens: false,
+    ...(maxTokens !== undefined ? { truncation: { maxLength: maxTokens } } : {}),
+  });
   const roles: string[] = new Array(enc.ids.length);
   const messageIndex: number[] = new Array(enc.ids.length);
   const ordered = spans.filter((s) => s.end > s.start);

@@ -13,12 +13,12 @@ import { join } from 'node:path';
 import { AddedVocabulary, type AddedTokenMatch } from './added-vocabulary.js';
 import { BpeModel, type EncodedWord } from './bpe-model.js';
 import { applyChatTemplate, type ChatMessage, type ChatTemplateOptions } from './chat-template.js';
-import { encodeChat, type EncodedChat } from './chat-spans.js';
+import { encodeChat, type EncodeChatOptions, type EncodedChat } from './chat-spans.js';
 import { buildDecoder, type Decoder } from './decoder.js';
 import { TokenizerFormatError, UnsupportedComponentError } from './errors.js';
 import { buildNormalizer, type AlignedText, type Normalizer } from './normalizer.js';
 import { buildPostProcessor, type PostProcessor } from './post-processor.js';
-import { buildPreTokenizer, type Piece, type PreTokenizer } from './pre-tokenizer.js';
+import { buildPreTokenizer, preservesInput, type Piece, type PreTokenizer } from './pre-tokenizer.js';
 import { hubFile, type HubOptions } from './hub.js';
 import { qwenSplit, scannerDigitsFor } from './qwen-split.js';
 import { qwen3TokenizerFiles } from './qwen3.js';
@@ -37,6 +37,17 @@ export interface EncodeOptions {
   splitSpecialTokens?: boolean;
   /** Cut the ids to a length (overrides tokenizer.json's `truncation`); `false` disables it. */
   truncation?: TruncationOptions | false;
+}
+
+export interface CountTokensOptions {
+  /**
+   * Stop once the count is past this: the result is then some number above it
+   * (a lower bound of the true count), and the work done is bounded by the
+   * limit, not by the text. Default: no limit.
+   */
+  limit?: number;
+  /** Count the post-processor's special tokens too (default true, as encode). */
+  addSpecialTokens?: boolean;
 }
 
 export interface DecodeOptions {
@@ -96,6 +107,7 @@ export class Tokenizer {
   private readonly fast: boolean;
   private readonly scannerDigits: number;
   private ends: Int32Array = new Int32Array(4096);
+  private tokenBytes: number | null | undefined;
 
   private constructor(json: TokenizerJson, config: TokenizerConfigJson, options: TokenizerLoadOptions) {
     const file = options.file;
@@ -462,6 +474,160 @@ export class Tokenizer {
     }
   }
 
+  // ---- counting ---------------------------------------------------------
+
+  /**
+   * The most bytes of (normalized) input one token stands for: the longest
+   * vocabulary or added token in UTF-8 bytes (a byte-level token's characters
+   * are one byte each, fewer than their UTF-8 form), at least 4 when an unknown
+   * character becomes the unk token. Null when no such bound holds: a
+   * pre-tokenizer that removes text, or `fuse_unk`, which joins any run of
+   * unknown characters into one token. A text of B normalized bytes has then at
+   * least B / maxTokenBytes tokens.
+   */
+  get maxTokenBytes(): number | null {
+    if (this.tokenBytes === undefined) {
+      let max = 1;
+      for (const token of this.model.vocab.keys()) max = Math.max(max, utf8Length(token));
+      for (const t of this.added.tokens) max = Math.max(max, utf8Length(t.content));
+      if (this.model.unkId >= 0) max = Math.max(max, 4);
+      const bounded = preservesInput(this.json.pre_tokenizer) && !(this.model.fuseUnk && this.model.unkId >= 0);
+      this.tokenBytes = bounded ? max : null;
+    }
+    return this.tokenBytes;
+  }
+
+  /**
+   * How many ids `encode(text, { truncation: false })` gives, exactly when it is
+   * at most `limit`. Past the limit it stops early: a segment (the text between
+   * two added tokens) whose normalized bytes exceed what is left times
+   * `maxTokenBytes` is known to overflow without being tokenized, so a 50 MB
+   * text costs one pass over its characters, not its tokenization.
+   */
+  countTokens(text: string, options: CountTokensOptions = {}): number {
+    text = wellFormed(text, 'Tokenizer.countTokens: text');
+    checkOptionsObject(options, 'Tokenizer.countTokens: options');
+    const limit = options.limit ?? Infinity;
+    if (!(typeof limit === 'number' && (limit === Infinity || (Number.isInteger(limit) && limit >= 0))))
+      throw new TypeError(`Tokenizer.countTokens: options.limit must be an integer >= 0, got ${describeValue(limit)}`);
+    if (options.addSpecialTokens !== undefined && typeof options.addSpecialTokens !== 'boolean')
+      throw new TypeError(
+        `Tokenizer.countTokens: options.addSpecialTokens must be a boolean, got ${describeValue(options.addSpecialTokens)}`,
+      );
+    let count =
+      (options.addSpecialTokens ?? true) && this.postProcessor
+        ? this.postProcessor.prefix.length + this.postProcessor.suffix.length
+        : 0;
+    const bytesPerToken = this.maxTokenBytes;
+    const segment = (a: number, b: number) => {
+      if (b <= a || count > limit) return;
+      const piece = text.slice(a, b);
+      if (bytesPerToken !== null && limit !== Infinity) {
+        const bytes = utf8Length(this.normalizer ? this.normalizer.normalize(piece) : piece);
+        const atLeast = Math.ceil(bytes / bytesPerToken);
+        if (count + atLeast > limit) {
+          count += atLeast;
+          return;
+        }
+      }
+      const ids: number[] = [];
+      this.encodeSegmentIds(piece, false, ids);
+      count += ids.length;
+    };
+    let last = 0;
+    for (const m of this.added.find(text, false, false)) {
+      segment(last, m.start);
+      count++;
+      last = m.end;
+      if (count > limit) return count;
+    }
+    segment(last, text.length);
+    return count;
+  }
+
+  /**
+   * The length of a prefix of `text` whose encoding begins with the same
+   * `maxTokens` ids as the encoding of `text` (ignoring the post-processor's
+   * special tokens): encoding just that prefix gives the first maxTokens tokens
+   * without tokenizing the rest. Segments between added tokens encode
+   * independently; inside the segment where the limit falls, the Qwen-style
+   * scanner pipeline is cut at a piece boundary one piece past the limit (a
+   * piece's tokens depend only on it, and the scanner decides a piece from at
+   * most two characters past it; the text is scanned in windows, two pieces of
+   * each window rescanned with the next). Other pipelines, or a segment the
+   * normalizer changes, end the prefix at the end of that segment. The text's
+   * length when it has no more than maxTokens tokens.
+   */
+  prefixFor(text: string, maxTokens: number): number {
+    text = wellFormed(text, 'Tokenizer.prefixFor: text');
+    if (!(typeof maxTokens === 'number' && Number.isInteger(maxTokens) && maxTokens >= 0))
+      throw new TypeError(`Tokenizer.prefixFor: maxTokens must be an integer >= 0, got ${describeValue(maxTokens)}`);
+    let count = 0;
+    let last = 0;
+    const segment = (a: number, b: number): number | null => {
+      if (b <= a) return null;
+      const left = maxTokens - count;
+      const bytesPerToken = this.maxTokenBytes;
+      const piece = text.slice(a, b);
+      // Within what is left, tokenizing it costs no more than the limit allows; else its pieces are walked.
+      const fits = bytesPerToken !== null && utf8Length(piece) <= left * bytesPerToken;
+      if (fits) {
+        const ids: number[] = [];
+        this.encodeSegmentIds(piece, false, ids);
+        if (ids.length <= left) {
+          count += ids.length;
+          return null;
+        }
+      }
+      return this.fast ? this.scannerCut(text, a, b, left) : b;
+    };
+    for (const m of this.added.find(text, false, false)) {
+      const cut = segment(last, m.start);
+      if (cut !== null) return cut;
+      count++;
+      last = m.end;
+      if (count >= maxTokens) return m.end;
+    }
+    return segment(last, text.length) ?? text.length;
+  }
+
+  /**
+   * In text[a, b) (one segment, the scanner pipeline), the end of the piece
+   * after the one where the token count passes `left`; b when the segment has
+   * no more than `left` tokens or the normalizer changes the window.
+   */
+  private scannerCut(text: string, a: number, b: number, left: number): number {
+    let count = 0;
+    let pos = a;
+    let window = 4096;
+    let ends: Int32Array = new Int32Array(256);
+    let pastLimit = false;
+    while (pos < b) {
+      const end = Math.min(b, pos + window);
+      const chunk = text.slice(pos, end);
+      // Offsets must stay those of the text: a window the normalizer would change ends the search.
+      if (this.normalizer && this.normalizer.normalize(chunk) !== chunk) return b;
+      let n: number;
+      [ends, n] = qwenSplit(text, pos, end, ends, this.scannerDigits);
+      // The last two pieces of a window may change with what follows it: scan them again with the next window.
+      const usable = end === b ? n : n - 2;
+      if (usable < 1) {
+        window *= 2;
+        continue;
+      }
+      let start = pos;
+      for (let i = 0; i < usable; i++) {
+        const pieceEnd = ends[i]!;
+        if (pastLimit) return pieceEnd;
+        count += this.model.encodeByteLevelWord(text, start, pieceEnd).length >> 1;
+        if (count > left) pastLimit = true;
+        start = pieceEnd;
+      }
+      pos = start;
+    }
+    return b;
+  }
+
   // ---- decoding ---------------------------------------------------------
 
   decode(ids: ArrayLike<number>, options: DecodeOptions = {}): string {
@@ -499,9 +665,24 @@ export class Tokenizer {
   }
 
   /** Render and encode a conversation; label every token with its message and role. */
-  encodeChat(messages: ChatMessage[], options: ChatTemplateOptions = {}): EncodedChat {
+  encodeChat(messages: ChatMessage[], options: EncodeChatOptions = {}): EncodedChat {
     return encodeChat(this, messages, options);
   }
+}
+
+/** UTF-8 length of a well-formed string, without encoding it. */
+export function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
 }
 
 /** A short description of a value for an error message. */
