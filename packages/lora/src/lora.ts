@@ -13,7 +13,7 @@ import {
   DEFAULT_TARGET_MODULES,
   fromPeftConfig,
   loraScaling,
-  matchesTarget,
+  targetMatcher,
   toPeftConfig,
   validateLoraConfig,
   type LoraConfig,
@@ -39,11 +39,22 @@ export class LoraHandle {
     readonly model: Qwen3ForCausalLM,
     readonly config: LoraOptions,
   ) {
-    validateLoraConfig(config);
+    if (
+      typeof model !== 'object' ||
+      model === null ||
+      typeof (model as { linearLayers?: unknown }).linearLayers !== 'function'
+    )
+      throw new TypeError(
+        `applyLora: model must be a @molrl/model Qwen3ForCausalLM, got ${model === null ? 'null' : typeof model}`,
+      );
+    validateLoraConfig(config, 'applyLora: options');
+    if (config.baseModelName !== undefined && typeof config.baseModelName !== 'string')
+      throw new TypeError(`applyLora: options.baseModelName must be a string, got ${typeof config.baseModelName}`);
     const targets = config.targetModules ?? DEFAULT_TARGET_MODULES;
+    const matches = targetMatcher(targets, 'applyLora: options');
     const scaling = loraScaling(config);
     for (const [path, linear] of model.linearLayers()) {
-      if (!matchesTarget(path, targets)) continue;
+      if (!matches(path)) continue;
       if (linear.adapter)
         throw new Error(`applyLora: ${path} already has an adapter (remove it first with handle.remove())`);
       const adapter = new LoraLinear(linear, config.r, scaling, config.dropout ?? 0, this.state, config.seed ?? 0);
@@ -199,6 +210,8 @@ export function applyLora(model: Qwen3ForCausalLM, options: LoraOptions): LoraHa
 
 /** Load a PEFT LoRA adapter folder (adapter_config.json + adapter_model.safetensors) onto the model. */
 export async function loadLora(model: Qwen3ForCausalLM, dir: string): Promise<LoraHandle> {
+  if (typeof dir !== 'string' || dir === '')
+    throw new TypeError(`loadLora: dir must be the path of an adapter folder, got ${typeof dir}`);
   const configPath = join(dir, ADAPTER_CONFIG_FILE);
   const weightsPath = join(dir, ADAPTER_WEIGHTS_FILE);
   if (!existsSync(configPath)) throw new Error(`${dir}: no ${ADAPTER_CONFIG_FILE}`);
