@@ -236,6 +236,41 @@ describe('LoRA against PEFT and the PyTorch reference', () => {
     expect([...model.linearLayers().values()].every((l) => l.adapter === null)).toBe(true);
   });
 
+  it('refuses adapter weights that are integers or not finite, naming them', async () => {
+    const { SafetensorsFile: File } = await import('@molrl/model');
+    const { writeSafetensors } = await import('@molrl/model');
+    const source = await File.open(join(FIXTURES, 'peft-lora', 'adapter_model.safetensors'));
+    const names = source.names();
+    const victim = names[0]!;
+    const rewrite = async (edit: (name: string, dtype: string, bytes: Uint8Array) => [string, Uint8Array]) => {
+      const dir = tmp();
+      cpSync(join(FIXTURES, 'peft-lora'), dir, { recursive: true });
+      const tensors = [];
+      for (const name of names) {
+        const e = source.entry(name);
+        const [dtype, data] = edit(name, e.dtype, await source.readBytes(name));
+        tensors.push({ name, dtype: dtype as 'F32', shape: e.shape, data });
+      }
+      await writeSafetensors(join(dir, 'adapter_model.safetensors'), tensors);
+      return dir;
+    };
+    const asInt = await rewrite((n, d, b) => [n === victim ? 'I32' : d, b]);
+    await expect(loadLora(model, asInt)).rejects.toThrow(
+      new RegExp(`'${victim.replace(/\./g, '\\.')}' is I32; an adapter weight is floating point`),
+    );
+    const withNaN = await rewrite((n, d, b) => {
+      if (n !== victim) return [d, b];
+      const v = new Float32Array(b.slice().buffer);
+      v[2] = Number.NaN;
+      return [d, new Uint8Array(v.buffer)];
+    });
+    await expect(loadLora(model, withNaN)).rejects.toThrow(/holds NaN at element 2; adapter weights must be finite/);
+    expect([...model.linearLayers().values()].every((l) => l.adapter === null)).toBe(true);
+    const handle = await loadLora(model, withNaN, { allowNonFinite: true });
+    expect(handle.adapters.size).toBe(14);
+    await source.close();
+  });
+
   it('applyLora refuses what is not a model', () => {
     expect(() => applyLora({} as never, { r: 8, alpha: 16 })).toThrow(
       /applyLora: model must be a @molrl\/model Qwen3ForCausalLM/,
