@@ -53,6 +53,14 @@ export type SplitName = keyof SplitSizes;
 
 /** Assign each of n items to a split: a seeded permutation cut into test, validation, train. Items past the sizes get null. */
 export function assignSplits(n: number, sizes: SplitSizes, seed: number): Array<SplitName | null> {
+  if (!(Number.isInteger(n) && n >= 0)) throw new RangeError(`assignSplits: n must be an integer >= 0, got ${n}`);
+  for (const name of ['train', 'validation', 'test'] as const)
+    if (!(Number.isInteger(sizes?.[name]) && sizes[name] >= 0))
+      throw new RangeError(`assignSplits: sizes.${name} must be an integer >= 0, got ${JSON.stringify(sizes?.[name])}`);
+  if (sizes.train + sizes.validation + sizes.test > n)
+    throw new RangeError(
+      `assignSplits: sizes ${sizes.train} + ${sizes.validation} + ${sizes.test} exceed the ${n} items`,
+    );
   const order = new Rng(seed).shuffle(Array.from({ length: n }, (_, i) => i));
   const out: Array<SplitName | null> = new Array(n).fill(null);
   let k = 0;

@@ -8,7 +8,7 @@
  * test that does not finish within the runner's timeout.
  */
 import { describe, expect, it } from 'vitest';
-import { exprEqual, extractAnswer, lastBoxed, parse, valuesEqual, verify } from '../index.js';
+import { exprEqual, extractAnswer, grade, lastBoxed, parse, valuesEqual, verify } from '../index.js';
 
 describe('numbers past the double range', () => {
   it.each([
@@ -166,5 +166,6 @@ describe('runaway outputs', () => {
   it('rejects a value that is not a string with the function named', () => {
     expect(() => extractAnswer(42 as unknown as string)).toThrow(/extractAnswer: expected a string, got number/);
     expect(() => lastBoxed(null as unknown as string)).toThrow(/lastBoxed: expected a string/);
+    expect(() => grade(5 as unknown as string, '5')).toThrow(/grade: gold must be a string, got number/);
   });
 });

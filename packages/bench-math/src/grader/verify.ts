@@ -45,6 +45,9 @@ export interface Grade {
 }
 
 export function grade(gold: string, prediction: string, options: EqualOptions = {}): Grade {
+  if (typeof gold !== 'string') throw new TypeError(`grade: gold must be a string, got ${typeof gold}`);
+  if (typeof prediction !== 'string')
+    throw new TypeError(`grade: prediction must be a string, got ${typeof prediction}`);
   const extracted = extractAnswer(prediction);
   const g = parse(gold);
   if (g.length === 0) throw new Error(`grade: the gold answer ${JSON.stringify(gold)} has no readable answer`);

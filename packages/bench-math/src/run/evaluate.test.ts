@@ -229,6 +229,7 @@ describe('evaluate', () => {
     it('rejects a bad mathSuite limit', async () => {
       const benchmark = await loadBuiltin('aime24');
       expect(() => mathSuite(benchmark, { limit: -1 })).toThrow(/mathSuite: limit must be an integer >= 0, got -1/);
+      expect(() => mathSuite(null as never)).toThrow(/mathSuite: expected a Benchmark/);
     });
   });
 });

@@ -65,6 +65,10 @@ export interface MathSuiteOptions {
 }
 
 export function mathSuite(benchmark: Benchmark, options: MathSuiteOptions = {}): EvalSuite {
+  if (typeof benchmark !== 'object' || benchmark === null || !Array.isArray(benchmark.problems))
+    throw new TypeError(
+      `mathSuite: expected a Benchmark ({ name, problems }, from loadBuiltin or loadBenchmark), got ${benchmark === null ? 'null' : typeof benchmark}`,
+    );
   const name = options.name ?? DISPLAY_NAMES[benchmark.name] ?? benchmark.name;
   const samples = options.samples ?? (/aime/i.test(name) ? 3 : 1);
   if (!Number.isInteger(samples) || samples < 1)
