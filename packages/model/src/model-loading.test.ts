@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { setBackend } from '@molrl/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES } from './fixtures.test-util.js';
+import { resolveModelDir } from './hub.js';
 import { Qwen3ForCausalLM } from './model.js';
 import { SafetensorsFile } from './safetensors/reader.js';
 import { writeSafetensors, type TensorToWrite } from './safetensors/writer.js';
@@ -73,6 +74,9 @@ describe('loading checks', () => {
   });
 
   it('checks its arguments', async () => {
+    await expect(resolveModelDir(7 as never)).rejects.toThrow(
+      /resolveModelDir: expected a model folder or a Hub repo id/,
+    );
     await expect(Qwen3ForCausalLM.fromPretrained(42 as never)).rejects.toThrow(
       /fromPretrained: expected a model folder or a Hub repo id, got number/,
     );

@@ -67,6 +67,13 @@ describe('Tokenizer arguments', () => {
     expect(() => Tokenizer.fromFile(42 as unknown as string)).toThrow(/Tokenizer\.fromFile: expected the path/);
   });
 
+  it('fromHub names a repo id that is not one', async () => {
+    await expect(Tokenizer.fromHub(5 as unknown as string)).rejects.toThrow(/hubFile: repoId must be a Hub repo id/);
+    await expect(Tokenizer.fromHub('../etc')).rejects.toThrow(
+      /hubFile: repoId must be a Hub repo id \(owner\/name\), got "\.\.\/etc"/,
+    );
+  });
+
   it('fromJSON checks cacheSize', () => {
     expect(() => Tokenizer.fromJSON(tiny(), undefined, { cacheSize: -3 })).toThrow(
       /cacheSize must be an integer >= 0, got number -3/,

@@ -160,7 +160,17 @@ export class SafetensorsFile {
   ) {}
 
   static async open(path: string): Promise<SafetensorsFile> {
-    const handle = await open(path, 'r');
+    if (typeof path !== 'string' || path === '')
+      throw new TypeError(`SafetensorsFile.open: path must be a non-empty string, got ${typeof path}`);
+    let handle: FileHandle;
+    try {
+      handle = await open(path, 'r');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new Error(code === 'ENOENT' ? `${path}: no such file` : `${path}: cannot open: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
     try {
       const { size } = await handle.stat();
       if (size < 8)

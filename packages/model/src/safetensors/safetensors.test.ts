@@ -180,6 +180,21 @@ describe('safetensors file', () => {
     await expect(SafetensorsFile.open(ok)).resolves.toBeDefined();
   });
 
+  it('names a bad argument when writing or opening', async () => {
+    const path = join(tmp(), 'x.safetensors');
+    await expect(
+      writeSafetensors(path, [{ name: 'a', dtype: 'F99' as never, shape: [1], data: new Float32Array(1) }]),
+    ).rejects.toThrow(/tensors\[0\] \('a'\): unknown dtype "F99"/);
+    await expect(
+      writeSafetensors(path, [{ name: 'a', dtype: 'F32', shape: [-1], data: new Float32Array(0) }]),
+    ).rejects.toThrow(/tensors\[0\] \('a'\): shape must be an array of non-negative integers, got \[-1\]/);
+    expect(() => encodeFloat32([1, 2] as never, 'F16')).toThrow(/encodeFloat32: values must be a Float32Array/);
+    await expect(SafetensorsFile.open(join(tmp(), 'missing.safetensors'))).rejects.toThrow(
+      /missing\.safetensors: no such file/,
+    );
+    await expect(SafetensorsFile.open(5 as never)).rejects.toThrow(/path must be a non-empty string/);
+  });
+
   it('refuses data of the wrong size when writing', async () => {
     await expect(
       writeSafetensors(join(tmp(), 'x.safetensors'), [
