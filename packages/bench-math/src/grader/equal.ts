@@ -52,6 +52,17 @@ function relativeTolerance(options: EqualOptions): number {
   return rel;
 }
 
+/** The tolerance as an exact rational, computed once per value (it is the same for every comparison of a call). */
+const exactTolerances = new Map<number, Rational>();
+function exactTolerance(rel: number): Rational {
+  let r = exactTolerances.get(rel);
+  if (!r) {
+    r = fromDouble(rel)!;
+    if (exactTolerances.size < 64) exactTolerances.set(rel, r);
+  }
+  return r;
+}
+
 const ABSOLUTE_TOLERANCE = 1e-12;
 const ABSOLUTE_TOLERANCE_INVERSE = 10n ** 12n;
 
@@ -114,7 +125,7 @@ const isExactBigInteger = (v: ExactValue | null): boolean =>
 function constantsEqual(a: MathNode, b: MathNode, ca: Compiled, cb: Compiled, rel: number, work: WorkBudget): boolean {
   const xa = exactValue(a, work);
   const xb = exactValue(b, work);
-  if (xa && xb) return exactClose(xa, xb, fromDouble(rel)!) ?? sameTree(a, b);
+  if (xa && xb) return exactClose(xa, xb, exactTolerance(rel)) ?? sameTree(a, b);
   // At least one side is only approximately known.
   const fa = evaluateFloat(ca, {}, work);
   const fb = evaluateFloat(cb, {}, work);
@@ -135,7 +146,7 @@ function disagreeAtIntegerPoints(a: MathNode, b: MathNode, symbols: string[], re
     for (const s of symbols) scope.set(s, { n: BigInt(2 + Math.floor(38 * random())), d: 1n });
     const xa = exactValue(a, work, scope);
     const xb = exactValue(b, work, scope);
-    if (xa?.kind === 'rational' && xb?.kind === 'rational' && !rationalsClose(xa.value, xb.value, fromDouble(rel)!))
+    if (xa?.kind === 'rational' && xb?.kind === 'rational' && !rationalsClose(xa.value, xb.value, exactTolerance(rel)))
       return true;
   }
   return false;
