@@ -65,6 +65,10 @@ describe('Tokenizer arguments', () => {
       new RegExp(`Tokenizer\\.fromFile: ${missing}: no such file or folder`),
     );
     expect(() => Tokenizer.fromFile(42 as unknown as string)).toThrow(/Tokenizer\.fromFile: expected the path/);
+    const empty = mkdtempSync(join(tmpdir(), 'molrl-tok-'));
+    expect(() => Tokenizer.fromFile(empty)).toThrow(
+      new RegExp(`Tokenizer\\.fromFile: ${empty} has no tokenizer\\.json`),
+    );
   });
 
   it('fromHub names a repo id that is not one', async () => {

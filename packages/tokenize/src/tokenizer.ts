@@ -188,6 +188,8 @@ export class Tokenizer {
     try {
       text = readFileSync(jsonPath, 'utf8');
     } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new Error(`Tokenizer.fromFile: ${dirOrTokenizerJsonPath} has no tokenizer.json`, { cause: err });
       throw new TokenizerFormatError('(root)', `cannot read: ${(err as Error).message}`, jsonPath);
     }
     return Tokenizer.fromJSON(text, config, { ...options, file: jsonPath });
