@@ -12,6 +12,7 @@ import { eosTokenIds, parseQwen3Config, qwen3ConfigToJson, type Qwen3Config } fr
 import { resolveModelDir, type HubOptions } from './hub.js';
 import { intTensor, lastPosition, Qwen3Module, type Linear, type WeightDType } from './qwen3.js';
 import { SafetensorsCheckpoint, writeSafetensorsCheckpoint } from './safetensors/checkpoint.js';
+import { firstNonFinite, FLOAT_DTYPES, isFloatDType } from './safetensors/dtypes.js';
 import { encodeFloat32, type TensorToWrite } from './safetensors/writer.js';
 import { SeededRandom } from './sampling/prng.js';
 import { sampleToken, validateSamplingOptions, type SamplingOptions } from './sampling/samplers.js';
@@ -32,6 +33,11 @@ export interface FromPretrainedOptions extends HubOptions {
   onProgress?: (loaded: number, total: number, name: string) => void;
   /** Show progress on stderr (a bar on a TTY, log lines otherwise). Default: for checkpoints above 1 GB. */
   progress?: boolean;
+  /**
+   * Load weights holding NaN or infinite values (default false: such a weight is
+   * refused with its name, as the model would only produce non-finite logits).
+   */
+  allowNonFinite?: boolean;
 }
 
 export interface ForwardOptions {
@@ -87,6 +93,20 @@ export class Qwen3ForCausalLM {
    * Tensors are read and uploaded one at a time.
    */
   static async fromPretrained(dirOrRepoId: string, options: FromPretrainedOptions = {}): Promise<Qwen3ForCausalLM> {
+    if (typeof dirOrRepoId !== 'string' || dirOrRepoId === '')
+      throw new TypeError(
+        `Qwen3ForCausalLM.fromPretrained: expected a model folder or a Hub repo id, got ${dirOrRepoId === '' ? 'an empty string' : typeof dirOrRepoId}`,
+      );
+    if (typeof options !== 'object' || options === null)
+      throw new TypeError(
+        `Qwen3ForCausalLM.fromPretrained: options must be an object, got ${options === null ? 'null' : typeof options}`,
+      );
+    if (options.dtype !== undefined && !['auto', 'float32', 'bfloat16', 'float16'].includes(options.dtype))
+      throw new TypeError(
+        `Qwen3ForCausalLM.fromPretrained: options.dtype must be 'auto', 'float32', 'bfloat16' or 'float16', got ${JSON.stringify(options.dtype)}`,
+      );
+    if (options.allowNonFinite !== undefined && typeof options.allowNonFinite !== 'boolean')
+      throw new TypeError(`Qwen3ForCausalLM.fromPretrained: options.allowNonFinite must be a boolean`);
     if (options.backend !== undefined) await setBackend(options.backend);
     else {
       try {
@@ -131,6 +151,11 @@ export class Qwen3ForCausalLM {
             `${dir}: tensor '${name}' has shape [${entry.shape.join(', ')}], config.json implies [${shape.join(', ')}]`,
           );
         }
+        // An integer tensor would be read as its integer values (logits of 1e10): the header contradicts the model.
+        if (!isFloatDType(entry.dtype))
+          throw new Error(
+            `${dir}: tensor '${name}' is ${entry.dtype} in the checkpoint; a Qwen3 weight is floating point (${FLOAT_DTYPES.join(', ')})`,
+          );
       }
       let loaded = 0;
       let bytes = 0;
@@ -152,6 +177,21 @@ export class Qwen3ForCausalLM {
         if (!scratch || scratch.length < numel(shape)) scratch = new Float32Array(numel(shape));
         const host = scratch.subarray(0, numel(shape));
         await ckpt.readFloat32Into(name, host);
+        if (!options.allowNonFinite) {
+          const bad = firstNonFinite(host);
+          if (bad >= 0)
+            throw new Error(
+              `${dir}: tensor '${name}' holds ${host[bad]} at element ${bad}; weights must be finite (allowNonFinite: true loads them anyway)`,
+            );
+          // float16 storage rounds |x| >= 65520 to infinity.
+          if (dtype === 'float16') {
+            const over = host.findIndex((v) => Math.abs(v) >= 65520);
+            if (over >= 0)
+              throw new Error(
+                `${dir}: tensor '${name}' holds ${host[over]} at element ${over}, past float16's range (65504): load it as 'float32' or 'bfloat16'`,
+              );
+          }
+        }
         if (index === 0) scratch = null;
         const t = tensor(host, shape, { dtype });
         t.keep();

@@ -1,6 +1,8 @@
 /**
  * Progress of long work: a bar with rate and ETA on a terminal (cli-progress),
- * plain log lines at a bounded rate otherwise (CI logs, pipes).
+ * plain log lines at a bounded rate otherwise (CI logs, pipes): one line per
+ * `lineIntervalMs`, plus the first completion at once and the final count at
+ * `stop()`.
  */
 import cliProgress from 'cli-progress';
 
@@ -88,6 +90,11 @@ export function startProgress(label: string, total: number, options: ProgressOpt
   const interval = options.lineIntervalMs ?? 5000;
   let lastLogged = -Infinity;
   let lastDone = 0;
+  let lastDetail = '';
+  // The first completion is logged at once; after it every line is rate-limited (a caller growing the
+  // total with each unit, work discovered as it goes, is "complete" at every update).
+  let completionLogged = false;
+  let logged = { done: Number.NaN, total: Number.NaN };
   const log = (done: number, detail: string) => {
     const rate = rateOf(done);
     const eta = rate > 0 ? (currentTotal - done) / rate : Number.NaN;
@@ -95,12 +102,16 @@ export function startProgress(label: string, total: number, options: ProgressOpt
     stream.write(
       `${label}: ${done}/${currentTotal} ${unit}${pct} (${formatRate(rate)} ${unit}/s, ETA ${formatDuration(eta)})${detail ? ` ${detail}` : ''}\n`,
     );
+    logged = { done, total: currentTotal };
   };
   return {
     update(done, detail = '') {
       lastDone = done;
+      lastDetail = detail;
       const now = performance.now();
-      if (done < currentTotal && now - lastLogged < interval) return;
+      const firstCompletion = done >= currentTotal && !completionLogged;
+      if (!firstCompletion && now - lastLogged < interval) return;
+      if (done >= currentTotal) completionLogged = true;
       lastLogged = now;
       log(done, detail);
     },
@@ -108,7 +119,10 @@ export function startProgress(label: string, total: number, options: ProgressOpt
       currentTotal = t;
     },
     stop() {
-      if (lastDone < currentTotal && lastLogged !== -Infinity) log(lastDone, 'stopped');
+      if (lastLogged === -Infinity) return;
+      // The final count, when the rate limit held it back.
+      if (lastDone < currentTotal) log(lastDone, 'stopped');
+      else if (logged.done !== lastDone || logged.total !== currentTotal) log(lastDone, lastDetail);
     },
   };
 }

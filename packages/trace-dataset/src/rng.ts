@@ -2,6 +2,8 @@
 export class Rng {
   private state: number;
   constructor(seed: number) {
+    if (typeof seed !== 'number' || !Number.isFinite(seed))
+      throw new RangeError(`Rng: seed must be a finite number, got ${String(seed)}`);
     this.state = (Math.floor(seed) ^ 0x9e3779b9) >>> 0;
   }
   /** Uniform in [0, 1). */

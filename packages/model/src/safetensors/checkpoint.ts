@@ -58,6 +58,8 @@ export class SafetensorsCheckpoint {
    * error naming both); tensor data is not read.
    */
   static async open(dir: string): Promise<SafetensorsCheckpoint> {
+    if (typeof dir !== 'string' || dir === '')
+      throw new TypeError(`SafetensorsCheckpoint.open: dir must be a non-empty string, got ${typeof dir}`);
     const indexPath = join(dir, INDEX_FILE);
     const files = new Map<string, SafetensorsFile>();
     const weightMap = new Map<string, string>();
