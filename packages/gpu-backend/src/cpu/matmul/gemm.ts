@@ -16,6 +16,7 @@ import {
   runTasks,
   type TaskFunctions,
 } from './task-runner.js';
+import { relaxedSimdAvailable } from './relaxed-simd.js';
 import { startWorkers, type WorkerGroup } from './worker-pool.js';
 import { wasm, type WasmMemory, type WasmModule } from './wasm-api.js';
 
@@ -75,7 +76,7 @@ const DEFAULT_CONFIG: GemmConfig = {
   mc: 120,
   nc: 512,
   maxWorkingSet: 64 * 2 ** 20,
-  kernel: DEFAULT_KERNEL_SHAPE,
+  kernel: { ...DEFAULT_KERNEL_SHAPE, fma: relaxedSimdAvailable() },
 };
 
 let config: GemmConfig = { ...DEFAULT_CONFIG };
@@ -147,7 +148,7 @@ export async function configureGemm(changes: Partial<GemmConfig>): Promise<void>
     if (!Number.isInteger(next[key]) || next[key] < 1)
       throw new Error(`configureGemm: ${key} must be a positive integer, got ${next[key]}`);
   }
-  const { mr, nr, unroll } = next.kernel;
+  const { mr, nr, unroll, fma } = next.kernel;
   if (!(
     Number.isInteger(mr) &&
     mr >= 4 &&
@@ -155,17 +156,21 @@ export async function configureGemm(changes: Partial<GemmConfig>): Promise<void>
     nr >= 4 &&
     nr % 4 === 0 &&
     Number.isInteger(unroll) &&
-    unroll >= 1
+    unroll >= 1 &&
+    (fma === undefined || typeof fma === 'boolean')
   )) {
     throw new Error(
-      `configureGemm: kernel needs integer mr >= 4, nr a multiple of 4, unroll >= 1; got ${JSON.stringify(next.kernel)}`,
+      `configureGemm: kernel needs integer mr >= 4, nr a multiple of 4, unroll >= 1, fma a boolean; got ${JSON.stringify(next.kernel)}`,
     );
   }
+  if (fma === true && !relaxedSimdAvailable())
+    throw new Error('configureGemm: kernel.fma needs WebAssembly relaxed SIMD, which this runtime does not compile');
   const restart =
     next.threads !== config.threads ||
     mr !== config.kernel.mr ||
     nr !== config.kernel.nr ||
-    unroll !== config.kernel.unroll;
+    unroll !== config.kernel.unroll ||
+    (fma ?? false) !== (config.kernel.fma ?? false);
   config = next;
   if (restart) await disposeGemm();
 }

@@ -52,6 +52,8 @@ export const SimdOp = {
   i8x16Shuffle: 0x0d,
   f32x4Add: 0xe4,
   f32x4Mul: 0xe6,
+  /** Relaxed SIMD: a * b + c, fused or not (the hardware's choice). */
+  f32x4RelaxedMadd: 0x105,
   v128Const: 0x0c,
 } as const;
 
