@@ -81,11 +81,11 @@ const DEFAULT_CONFIG: GemmConfig = {
 
 let config: GemmConfig = { ...DEFAULT_CONFIG };
 
-interface Engine {
+export interface Engine {
   kernel: KernelShape;
   module: WasmModule;
   memory: WasmMemory;
-  fns: TaskFunctions;
+  fns: TaskFunctions & KernelExports;
   group: WorkerGroup | null;
   i32: Int32Array;
   i64: BigInt64Array;
@@ -102,7 +102,7 @@ function createEngine(module: WasmModule, kernel: KernelShape): Engine {
     kernel,
     module,
     memory,
-    fns: instance.exports as unknown as KernelExports,
+    fns: instance.exports as unknown as TaskFunctions & KernelExports,
     group: workers > 0 ? startWorkers(workers, memory, module) : null,
     i32: new Int32Array(memory.buffer, 0, CONTROL_BYTES / 4),
     i64: new BigInt64Array(memory.buffer, 0, CONTROL_BYTES / 8),
@@ -110,7 +110,8 @@ function createEngine(module: WasmModule, kernel: KernelShape): Engine {
   };
 }
 
-function getEngine(): Engine {
+/** The engine (compiled module, shared memory, workers), started on first use. */
+export function getEngine(): Engine {
   engine ??= createEngine(new wasm.Module(buildKernelModule(config.kernel)), config.kernel);
   return engine;
 }
@@ -318,7 +319,7 @@ function copyLanes(
 }
 
 /** A Float32Array over the shared memory, grown to hold `values` values. */
-function viewWithCapacity(e: Engine, values: number): Float32Array {
+export function viewWithCapacity(e: Engine, values: number): Float32Array {
   const bytes = values * 4;
   const have = e.memory.buffer.byteLength;
   if (bytes > have) {

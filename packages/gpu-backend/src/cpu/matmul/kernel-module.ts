@@ -15,6 +15,7 @@
  * about two 128-bit FMAs per cycle, the ceiling of 128-bit SIMD; 5x12 ~46,
  * 6x8 ~42, 4x16 ~42, 8x8 ~38.
  */
+import { buildDotRows } from './gemv-kernels.js';
 import { buildPackContiguous, buildPackStrided } from './pack-kernels.js';
 import { BLOCK_VOID, FunctionBuilder, I32, Op, SimdOp, V128, encodeModule } from './wasm-encoder.js';
 
@@ -157,6 +158,9 @@ export function buildKernelModule(shape: KernelShape = DEFAULT_KERNEL_SHAPE): Ui
       { name: 'pack_a_strided', fn: buildPackStrided(shape.mr) },
       { name: 'pack_b_contig', fn: buildPackContiguous(shape.nr) },
       { name: 'pack_b_strided', fn: buildPackStrided(shape.nr) },
+      { name: 'dot_f32', fn: buildDotRows('f32', shape.fma === true) },
+      { name: 'dot_bf16', fn: buildDotRows('bf16', shape.fma === true) },
+      { name: 'dot_f16', fn: buildDotRows('f16', shape.fma === true) },
     ],
     { initialPages: 1, maxPages: MEMORY_MAX_PAGES },
   );
@@ -178,4 +182,8 @@ export interface KernelExports {
   pack_a_strided(src: number, rsBytes: number, dst: number, kc: number, panels: number, lastValid: number): void;
   pack_b_contig(src: number, ksBytes: number, dst: number, kc: number, panels: number): void;
   pack_b_strided(src: number, rsBytes: number, dst: number, kc: number, panels: number, lastValid: number): void;
+  /** C (m x rows) = A (m x kp f32) B^T (B rows x kp, in the named element type); see gemv-kernels.ts. */
+  dot_f32(aPtr: number, bPtr: number, cPtr: number, m: number, kp: number, rows: number): void;
+  dot_bf16(aPtr: number, bPtr: number, cPtr: number, m: number, kp: number, rows: number): void;
+  dot_f16(aPtr: number, bPtr: number, cPtr: number, m: number, kp: number, rows: number): void;
 }
