@@ -3,7 +3,7 @@ import type { KernelConfig } from '../../registry.js';
 import { assertInputCount, broadcastStrides, matmulShape, sizeOf, stridesOf } from '../../shape.js';
 import type { MatmulAttrs } from '../../kernel-attrs.js';
 import { floatInput, floatOutput, rawInput } from '../host.js';
-import { gemm } from '../matmul/gemm.js';
+import { gemm, getGemmConfig } from '../matmul/gemm.js';
 import { gemv, type GemvElement } from '../matmul/gemv.js';
 
 /** Rows of A (all batches together) up to which a product with a [N, K] weight runs as dot products that read B as stored. */
@@ -36,7 +36,15 @@ export const matmulKernel: KernelConfig = {
     const batch = sizeOf(batchShape);
     const bBatch = sizeOf(bInfo.shape.slice(0, -2));
     const element = GEMV_ELEMENT[bInfo.storage.dtype];
-    if (element && transB && bBatch === 1 && m * batch <= GEMV_MAX_ROWS && (batch === 1 || !transA)) {
+    if (
+      element &&
+      transB &&
+      bBatch === 1 &&
+      m * batch <= GEMV_MAX_ROWS &&
+      (batch === 1 || !transA) &&
+      // Tiny products stay on the GEMM's plain loops, as they would without this path.
+      m * batch * n * k >= getGemmConfig().minPackedWork
+    ) {
       const bRaw = rawInput(backend, bInfo, 'matmul') as Float32Array | Uint16Array;
       gemv({ a, aOffset: 0, transA, b: bRaw, bOffset: 0, element, c, cOffset: 0, m: m * batch, n, k });
       return out.info;

@@ -37,6 +37,13 @@ export interface GemvParams {
 
 const roundUp = (x: number, to: number) => Math.ceil(x / to) * to;
 
+let calls = 0;
+
+/** Products run through gemv since the process started (to check which path a matmul took). */
+export function gemvCallCount(): number {
+  return calls;
+}
+
 function checkRange(name: string, length: number, offset: number, size: number): void {
   if (!Number.isInteger(offset) || offset < 0 || offset + size > length)
     throw new RangeError(`gemv: ${name} needs ${size} values from offset ${offset}, but has length ${length}`);
@@ -60,6 +67,7 @@ export function gemv(p: GemvParams): void {
   checkRange('b', p.b.length, p.bOffset, n * k);
   checkRange('c', p.c.length, p.cOffset, m * n);
   if (m === 0 || n === 0) return;
+  calls++;
   if (k === 0) {
     p.c.fill(0, p.cOffset, p.cOffset + m * n);
     return;
