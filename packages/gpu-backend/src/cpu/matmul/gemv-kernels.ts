@@ -111,7 +111,7 @@ export function buildDotRows(element: GemvElement, fma: boolean): FunctionBuilde
       fn.v128Zero().set(acc[q]![0]!);
       fn.v128Zero().set(acc[q]![1]!);
     }
-    fn.get(bRow).set(b).get(kp).i32(3).op(0x76).set(steps); // i32.shr_u: kp / 8
+    fn.get(bRow).set(b).get(kp).i32(3).op(Op.i32ShrU).set(steps); // kp / 8
     fn.op(Op.loop, BLOCK_VOID);
     loadB();
     for (let q = 0; q < mb; q++) {

@@ -41,6 +41,7 @@ export const Op = {
   i32Sub: 0x6b,
   i32Mul: 0x6c,
   i32Shl: 0x74,
+  i32ShrU: 0x76,
   f32Add: 0x92,
 } as const;
 
