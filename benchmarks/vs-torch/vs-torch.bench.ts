@@ -224,6 +224,8 @@ async function runCase(spec: CaseSpec, torch: TorchSide, rows: ResultRow[]): Pro
   const unit = spec.kind === 'matmul' ? 'GFLOP/s' : 'tokens/s';
   const size = spec.kind === 'matmul' ? spec.n : spec.kind === 'train' ? spec.batch * spec.tokens : spec.batch;
   console.log(`\n${spec.name}: setting up`);
+  // The machine's load when the case ran, beside its figures (runs of single cases replace rows case by case).
+  rows.push(row({ case: spec.name, impl: 'load-average-1min', size, value: loadavg()[0]!, unit: 'tasks' }));
   const sides: Record<'pytorch' | 'molrl', Side> = {
     pytorch: await torch.side(spec),
     molrl: molrlSide(spec),
