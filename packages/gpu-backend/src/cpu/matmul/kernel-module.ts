@@ -11,7 +11,7 @@
  * many trials): 4x8 ~46 GFLOP/s, 6x16 ~37, 5x12 ~32, 6x8 ~28; on an Intel
  * Xeon the larger tiles did slightly better, so the tile stays configurable.
  * With relaxed SIMD (`fma`), f32x4.relaxed_madd replaces the pair: on an
- * Intel Xeon (Sapphire Rapids, one core) 4x8 went from ~46 to ~55 GFLOP/s,
+ * Intel Xeon with AVX-512 and AMX (one core) 4x8 went from ~46 to ~55 GFLOP/s,
  * about two 128-bit FMAs per cycle, the ceiling of 128-bit SIMD; 5x12 ~46,
  * 6x8 ~42, 4x16 ~42, 8x8 ~38.
  */
