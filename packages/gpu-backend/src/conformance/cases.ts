@@ -74,12 +74,19 @@ function unaryValues(op: string): InputValues {
   }
 }
 
-function matmulCase(name: string, a: number[], b: number[], transposeA = false, transposeB = false): ConformanceCase {
+function matmulCase(
+  name: string,
+  a: number[],
+  b: number[],
+  transposeA = false,
+  transposeB = false,
+  bDtype?: DType,
+): ConformanceCase {
   const k = transposeA ? a[a.length - 2] : a[a.length - 1];
   // float32 accumulation of k products of magnitude <= 1.
   return {
     name,
-    inputs: [f(a), f(b)],
+    inputs: [f(a), f(b, undefined, bDtype)],
     attrs: { transposeA, transposeB },
     tolerance: { atol: 1e-6 * (k + 8), rtol: 1e-5 },
   };
@@ -274,6 +281,11 @@ export const CONFORMANCE_CASES: Readonly<Record<string, ConformanceCase[]>> = {
     matmulCase('size-0 rows [0, 3] by [3, 4]', [0, 3], [3, 4]),
     matmulCase('K = 0 gives zeros: [2, 0] by [0, 3]', [2, 0], [0, 3]),
     matmulCase('size-0 batch [0, 2, 3] by [3, 4]', [0, 2, 3], [3, 4]),
+    // A half-precision weight, as decoding multiplies it (a few rows by b [N, K] transposed) and as a GEMM.
+    matmulCase('bfloat16 b, one row by [67, 45] transposed', [1, 45], [67, 45], false, true, 'bfloat16'),
+    matmulCase('float16 b, batched [2, 3, 40] by [33, 40] transposed', [2, 3, 40], [33, 40], false, true, 'float16'),
+    matmulCase('bfloat16 b, 20 rows by [24, 16] transposed', [20, 24], [16, 24], false, true, 'bfloat16'),
+    matmulCase('float16 b, [5, 9] by [9, 7]', [5, 9], [9, 7], false, false, 'float16'),
   ],
   sum: REDUCE_CASES('sum'),
   mean: REDUCE_CASES('mean'),

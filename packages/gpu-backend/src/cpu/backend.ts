@@ -11,11 +11,17 @@ import { getKernel } from '../registry.js';
 import * as gemmModule from './matmul/gemm.js';
 import { registerCpuKernels } from './register.js';
 import { fmt, sizeOf } from '../shape.js';
-import { allocHostArray, CpuStorage, type HostArray } from './storage.js';
+import { CpuStorage, type HostArray } from './storage.js';
+import { StoragePool } from './storage-pool.js';
 
 export interface CpuBackendOptions {
   /** Record calls and wall time per kernel (read with `kernelProfile()`). */
   profile?: boolean;
+  /**
+   * Bytes of released storages' host arrays kept for reuse by later
+   * allocations of the same dtype and size (default 256 MiB; 0 turns reuse off).
+   */
+  poolBytes?: number;
   [option: string]: unknown;
 }
 
@@ -24,6 +30,8 @@ export interface KernelProfile {
   calls: number;
   ms: number;
 }
+
+const DEFAULT_POOL_BYTES = 256 * 2 ** 20;
 
 /**
  * The reference backend: storages are typed arrays in this process, kernels
@@ -40,9 +48,16 @@ export class CpuBackend implements Backend {
   private readonly live = new Set<CpuStorage>();
   private readonly profiling: boolean;
   private readonly profile = new Map<string, KernelProfile>();
+  private readonly pool: StoragePool;
+  /** Storages whose host array this backend allocated (so it may be reused once released). */
+  private readonly owned = new WeakSet<CpuStorage>();
 
   constructor(options: CpuBackendOptions = {}) {
     this.profiling = options.profile === true;
+    const poolBytes = options.poolBytes ?? DEFAULT_POOL_BYTES;
+    if (typeof poolBytes !== 'number' || !(poolBytes >= 0))
+      throw new Error(`cpu backend: options.poolBytes must be a number >= 0, got ${String(poolBytes)}`);
+    this.pool = new StoragePool(poolBytes);
   }
 
   async ready(): Promise<void> {
@@ -58,7 +73,9 @@ export class CpuBackend implements Backend {
       throw new Error(`${this.name}.alloc: size must be a non-negative integer, got ${size}`);
     if (!DTYPES.includes(dtype))
       throw new Error(`${this.name}.alloc: unknown dtype '${String(dtype)}' (expected ${DTYPES.join(', ')})`);
-    return this.adopt(allocHostArray(size, dtype), dtype);
+    const storage = this.adopt(this.pool.take(size, dtype), dtype);
+    this.owned.add(storage);
+    return storage;
   }
 
   upload(data: Float32Array | Int32Array | Uint16Array, dtype: DType): CpuStorage {
@@ -125,6 +142,7 @@ export class CpuBackend implements Backend {
       );
     }
     if (storage.data === null) throw new Error(`${this.name}.release: ${storage.describe()} was already released`);
+    if (this.owned.has(storage)) this.pool.give(storage.data, storage.dtype);
     storage.data = null;
     this.live.delete(storage);
     this.bytesInUse -= storage.size * bytesPerElement(storage.dtype);
@@ -167,7 +185,12 @@ export class CpuBackend implements Backend {
   }
 
   memory(): MemoryInfo {
-    return { bytesInUse: this.bytesInUse, storages: this.liveStorages, peakBytes: this.peakBytes };
+    return {
+      bytesInUse: this.bytesInUse,
+      storages: this.liveStorages,
+      peakBytes: this.peakBytes,
+      pooledBytes: this.pool.bytes,
+    };
   }
 
   resetPeak(): void {
@@ -177,6 +200,7 @@ export class CpuBackend implements Backend {
   dispose(): void {
     for (const s of this.live) s.data = null;
     this.live.clear();
+    this.pool.clear();
     this.bytesInUse = 0;
     this.liveStorages = 0;
     this.disposed = true;

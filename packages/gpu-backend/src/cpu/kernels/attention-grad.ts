@@ -91,13 +91,24 @@ export const attentionGradKernel: KernelConfig = {
             const rowLse = lse[rowBase + r0 + r];
             const querySeg = seg ? seg[segBase + queryOffset + i] : 0;
             const dr = delta[r];
-            for (let j = 0; j < keyEnd; j++) {
-              let prob = 0;
-              if (j < limit && rowLse !== -Infinity && (!seg || seg[segBase + j] === querySeg)) {
-                prob = expf(p[row + j] * scale - rowLse);
+            if (seg || rowLse === -Infinity) {
+              for (let j = 0; j < keyEnd; j++) {
+                let prob = 0;
+                if (j < limit && rowLse !== -Infinity && (!seg || seg[segBase + j] === querySeg)) {
+                  prob = expf(p[row + j] * scale - rowLse);
+                }
+                p[row + j] = prob;
+                ds[row + j] = prob * (ds[row + j] - dr) * scale;
               }
-              p[row + j] = prob;
-              ds[row + j] = prob * (ds[row + j] - dr) * scale;
+            } else {
+              // Without segments every key below the causal limit is visible: no test per element.
+              for (let j = 0; j < limit; j++) {
+                const prob = expf(p[row + j] * scale - rowLse);
+                p[row + j] = prob;
+                ds[row + j] = prob * (ds[row + j] - dr) * scale;
+              }
+              p.fill(0, row + limit, row + keyEnd);
+              ds.fill(0, row + limit, row + keyEnd);
             }
           }
           // dQ rows of this block, written in place.

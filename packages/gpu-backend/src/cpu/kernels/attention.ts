@@ -56,19 +56,35 @@ export const attentionKernel: KernelConfig = {
             const limit = causal ? Math.min(keyEnd, queryOffset + i + 1) : keyEnd;
             const querySeg = seg ? seg[segBase + queryOffset + i] : 0;
             let m = -Infinity;
-            for (let j = 0; j < limit; j++) {
-              if (seg && seg[segBase + j] !== querySeg) continue;
-              const x = scores[row + j] * scale;
-              if (x > m) m = x;
-            }
             let sum = 0;
-            for (let j = 0; j < keyEnd; j++) {
-              let p = 0;
-              if (j < limit && (!seg || seg[segBase + j] === querySeg) && m !== -Infinity) {
-                p = expf(scores[row + j] * scale - m);
+            if (seg) {
+              for (let j = 0; j < limit; j++) {
+                if (seg[segBase + j] !== querySeg) continue;
+                const x = scores[row + j] * scale;
+                if (x > m) m = x;
               }
-              scores[row + j] = p;
-              sum += p;
+              for (let j = 0; j < keyEnd; j++) {
+                let p = 0;
+                if (j < limit && seg[segBase + j] === querySeg && m !== -Infinity) {
+                  p = expf(scores[row + j] * scale - m);
+                }
+                scores[row + j] = p;
+                sum += p;
+              }
+            } else {
+              // Without segments every key below the causal limit is visible: no test per element.
+              for (let j = 0; j < limit; j++) {
+                const x = scores[row + j] * scale;
+                if (x > m) m = x;
+              }
+              if (m !== -Infinity) {
+                for (let j = 0; j < limit; j++) {
+                  const p = expf(scores[row + j] * scale - m);
+                  scores[row + j] = p;
+                  sum += p;
+                }
+              } else scores.fill(0, row, row + limit);
+              scores.fill(0, row + limit, row + keyEnd);
             }
             const lseIndex = rowBase + r0 + r;
             if (sum === 0) {

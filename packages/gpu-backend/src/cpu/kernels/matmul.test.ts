@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import {
+  bfloat16ArrayToFloat32,
+  float16ArrayToFloat32,
+  float32ArrayToBfloat16,
+  float32ArrayToFloat16,
+} from '../../dtype-convert.js';
 import { expectClose, randomArray, runCpu } from '../cpu.test-util.js';
+import { gemvCallCount } from '../matmul/gemv.js';
+import { GEMV_MAX_ROWS } from './matmul.js';
 
 function naiveMatmul(
   a: Float32Array,
@@ -91,5 +99,50 @@ describe('cpu matmul', () => {
         { data: b, shape: [6, 4] },
       ]),
     ).rejects.toThrow('matmul: inner dimensions differ: a [2, 3, 4] has K=4, b [6, 4] has K=6');
+  });
+
+  it('multiplies by a bfloat16 or float16 b as stored, on the dot-product path and the GEMM path', async () => {
+    const [k, n] = [37, 129];
+    let seed = 40;
+    for (const dtype of ['bfloat16', 'float16'] as const) {
+      const b = randomArray(n * k, seed++);
+      // The values b holds once stored in the half type: the product must use exactly these.
+      const half = dtype === 'bfloat16' ? float32ArrayToBfloat16(b) : float32ArrayToFloat16(b);
+      const stored = dtype === 'bfloat16' ? bfloat16ArrayToFloat32(half) : float16ArrayToFloat32(half);
+      for (const [lead, m, ta, dotProducts] of [
+        [[], 1, false, true],
+        [[], 3, true, true],
+        [[2], 4, false, true], // batch folds into 8 rows: the dot-product path's limit
+        [[], GEMV_MAX_ROWS + 1, false, false], // past it: the GEMM on a widened copy
+        [[3], 5, false, false],
+      ] as const) {
+        const callsBefore = gemvCallCount();
+        const rows = lead.reduce((x, y) => x * y, 1) * m;
+        const a = randomArray(rows * k, seed++);
+        const aShape = ta ? [...lead, k, m] : [...lead, m, k];
+        const [out] = await runCpu(
+          'matmul',
+          [
+            { data: a, shape: aShape },
+            { data: b, shape: [n, k], dtype },
+          ],
+          { transposeA: ta, transposeB: true },
+        );
+        expect(out.shape).toEqual([...lead, m, n]);
+        expect(gemvCallCount() - callsBefore, `${dtype} ${m} rows`).toBe(dotProducts ? 1 : 0);
+        const batches = rows / m;
+        for (let t = 0; t < batches; t++) {
+          const expected = naiveMatmul(a.subarray(t * m * k, (t + 1) * m * k), stored, m, k, n, ta, true);
+          expectClose(out.data.subarray(t * m * n, (t + 1) * m * n), expected);
+        }
+      }
+      // Not transposed (b [K, N]): widened, then the GEMM.
+      const a = randomArray(2 * k, seed++);
+      const [out] = await runCpu('matmul', [
+        { data: a, shape: [2, k] },
+        { data: b, shape: [k, n], dtype },
+      ]);
+      expectClose(out.data, naiveMatmul(a, stored, 2, k, n, false, false));
+    }
   });
 });

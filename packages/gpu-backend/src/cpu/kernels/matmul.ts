@@ -2,13 +2,22 @@ import type { KernelArgs } from '../../backend.js';
 import type { KernelConfig } from '../../registry.js';
 import { assertInputCount, broadcastStrides, matmulShape, sizeOf, stridesOf } from '../../shape.js';
 import type { MatmulAttrs } from '../../kernel-attrs.js';
-import { floatInput, floatOutput } from '../host.js';
-import { gemm } from '../matmul/gemm.js';
+import { floatInput, floatOutput, rawInput } from '../host.js';
+import { gemm, getGemmConfig } from '../matmul/gemm.js';
+import { gemv, type GemvElement } from '../matmul/gemv.js';
+
+/** Rows of A (all batches together) up to which a product with a [N, K] weight runs as dot products that read B as stored. */
+export const GEMV_MAX_ROWS = 8;
+
+const GEMV_ELEMENT: Partial<Record<string, GemvElement>> = { float32: 'f32', bfloat16: 'bf16', float16: 'f16' };
 
 /**
  * Batched matmul over broadcast batch dims, one GEMM per batch matrix. When
  * b has no batch (a linear layer: [..., M, K] x [K, N]) and a is not
  * transposed, a's batch folds into M and the whole product is one GEMM.
+ * A few rows against a transposed b without batch (decoding through a
+ * linear layer, b a weight [N, K]) run as dot products that read b in its
+ * storage dtype, bfloat16 and float16 included, with no widened copy.
  */
 export const matmulKernel: KernelConfig = {
   name: 'matmul',
@@ -23,10 +32,24 @@ export const matmulKernel: KernelConfig = {
     const c = out.data;
     if (c.length === 0) return out.info;
     const a = floatInput(backend, aInfo, 'matmul');
-    const b = floatInput(backend, bInfo, 'matmul');
     if (k === 0) return out.info; // zeros
     const batch = sizeOf(batchShape);
     const bBatch = sizeOf(bInfo.shape.slice(0, -2));
+    const element = GEMV_ELEMENT[bInfo.storage.dtype];
+    if (
+      element &&
+      transB &&
+      bBatch === 1 &&
+      m * batch <= GEMV_MAX_ROWS &&
+      (batch === 1 || !transA) &&
+      // Tiny products stay on the GEMM's plain loops, as they would without this path.
+      m * batch * n * k >= getGemmConfig().minPackedWork
+    ) {
+      const bRaw = rawInput(backend, bInfo, 'matmul') as Float32Array | Uint16Array;
+      gemv({ a, aOffset: 0, transA, b: bRaw, bOffset: 0, element, c, cOffset: 0, m: m * batch, n, k });
+      return out.info;
+    }
+    const b = floatInput(backend, bInfo, 'matmul');
     if (bBatch === 1 && !transA && sizeOf(aInfo.shape.slice(0, -2)) === batch) {
       gemm({ a, aOffset: 0, b, bOffset: 0, c, cOffset: 0, m: m * batch, n, k, transA: false, transB });
       return out.info;
