@@ -6,7 +6,7 @@
  * iteration at a time, alternating which side goes first each round, so a
  * change of the machine's load hits both alike.
  *
- *   node --import tsx --conditions=source benchmarks/vs-torch/vs-torch.bench.ts [--quick] [--cases a,b] [--rounds N] [--python /usr/bin/python3]
+ *   node --import tsx --conditions=@molrl/source benchmarks/vs-torch/vs-torch.bench.ts [--quick] [--cases a,b] [--rounds N] [--python /usr/bin/python3]
  *
  * Rows (results/vs-torch.json): per case `pytorch` and `molrl` (tokens/s, or
  * GFLOP/s for matmul) and `molrl/pytorch` (x); for the bf16 0.6B decode also
