@@ -129,4 +129,4 @@ export {
   warmupCosine,
   type LrSchedule,
 } from './optim/schedule.js';
-export { mulberry32, seededPermutation } from './host-random.js';
+export { mulberry32, seededPermutation } from '@molrl/seeded-random';

@@ -7,6 +7,7 @@
  * tuples/intervals in order with the same brackets, lists and sets in any order.
  */
 import { ConstantNode as ConstantNodeCtor, isComplex, type EvalFunction, type MathNode } from 'mathjs';
+import { mulberry32 } from '@molrl/seeded-random';
 import type { MathValue } from './answer.js';
 
 export interface EqualOptions {
@@ -63,18 +64,6 @@ function numClose(a: Num, b: Num, rel: number): boolean {
   if (a.im === 0 && b.im === 0) return realClose(a.re, b.re, rel);
   if (!Number.isFinite(scale)) return false;
   return Math.hypot(a.re - b.re, a.im - b.im) <= rel * scale || Math.hypot(a.re - b.re, a.im - b.im) < 1e-12;
-}
-
-/** A deterministic PRNG so verdicts never depend on the run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function evaluate(fn: EvalFunction, scope: Record<string, number>): Num | null {
