@@ -4,9 +4,9 @@
  * tensor names), forward -> { logits }, forwardHidden -> final hidden states
  * (for losses that apply the LM head chunk by chunk), generate with a KV cache.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startProgress } from '@molrl/progress';
+import { startProgress, writeFileAtomic } from '@molrl/progress';
 import { concat, getBackend, noGrad, setBackend, slice, tensor, tidy, type Tensor } from '@molrl/tensor';
 import { eosTokenIds, parseQwen3Config, qwen3ConfigToJson, type Qwen3Config } from './config.js';
 import { resolveModelDir, type HubOptions } from './hub.js';
@@ -199,11 +199,10 @@ export class Qwen3ForCausalLM {
     }));
     const files = await writeSafetensorsCheckpoint(dir, tensors, { maxShardBytes: options.maxShardBytes });
     const configPath = join(dir, 'config.json');
-    await writeFile(
-      `${configPath}.tmp-${process.pid}`,
+    await writeFileAtomic(
+      configPath,
       JSON.stringify(qwen3ConfigToJson(this.config, TORCH_DTYPE[dtype]), null, 2) + '\n',
     );
-    await rename(`${configPath}.tmp-${process.pid}`, configPath);
     return ['config.json', ...files];
   }
 

@@ -3,6 +3,7 @@
  * plain log lines at a bounded rate otherwise (CI logs, pipes).
  */
 import cliProgress from 'cli-progress';
+import { PROGRESS_MODES, isProgressMode, type ProgressMode } from './mode.js';
 
 export interface ProgressOptions {
   /** Unit shown after counts and rates, e.g. "tokens", "steps". */
@@ -10,7 +11,7 @@ export interface ProgressOptions {
   /** Where to draw; default process.stderr. */
   stream?: NodeJS.WriteStream;
   /** 'auto' (default): bar on a TTY, lines otherwise; 'bar', 'lines' or 'silent' to force. */
-  mode?: 'auto' | 'bar' | 'lines' | 'silent';
+  mode?: ProgressMode;
   /** Minimum milliseconds between two plain log lines (default 5000). */
   lineIntervalMs?: number;
 }
@@ -39,6 +40,8 @@ export function startProgress(label: string, total: number, options: ProgressOpt
   const stream = options.stream ?? process.stderr;
   const unit = options.unit ?? '';
   const mode = options.mode ?? 'auto';
+  if (!isProgressMode(mode))
+    throw new Error(`startProgress: mode must be one of ${PROGRESS_MODES.join(', ')}, got ${JSON.stringify(mode)}`);
   const started = performance.now();
   let currentTotal = total;
   const rateOf = (done: number) => {
