@@ -54,6 +54,12 @@ export interface GenerateOptions extends SamplingOptions {
   stopTokenIds?: number[];
   /** Called after each decoding step with the number of steps done. */
   onStep?: (step: number) => void;
+  /**
+   * Stops generation at the next token, rejecting with the signal's reason. While a
+   * signal is given, each token also yields to the event loop, so a signal handler
+   * (Ctrl-C) can run during a long generation.
+   */
+  signal?: AbortSignal;
 }
 
 export interface SavePretrainedOptions {
@@ -291,6 +297,7 @@ export class Qwen3ForCausalLM {
     const { maxNewTokens } = options;
     if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0)
       throw new Error(`generate: maxNewTokens must be an integer >= 0, got ${maxNewTokens}`);
+    options.signal?.throwIfAborted();
     const b = inputIds.length;
     if (b === 0 || maxNewTokens === 0) return inputIds.map(() => []);
     inputIds.forEach((r, i) => {
@@ -357,6 +364,10 @@ export class Qwen3ForCausalLM {
         }
         options.onStep?.(step + 1);
         if (keep.length === 0 || step === maxNewTokens - 1) break;
+        if (options.signal) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          options.signal.throwIfAborted();
+        }
         if (keep.length < rows) {
           // Finished rows leave the batch: later steps compute only the rows still generating.
           noGrad(() => {

@@ -119,7 +119,7 @@ export { Parameter, parameter, isParameter, type ParameterOptions } from './nn/p
 export { Linear, Embedding, RMSNorm, type InitOptions } from './nn/layers.js';
 export { TransformerBlock, type TransformerBlockConfig } from './nn/transformer.js';
 export { AdamW, type AdamWOptions, type AdamWState, type ParamList } from './optim/adamw.js';
-export { clipGradNorm } from './optim/clip.js';
+export { clipGradNorm, gradNorm } from './optim/clip.js';
 export { GradientAccumulator, type GradientAccumulatorOptions } from './optim/accumulate.js';
 export {
   constantSchedule,
