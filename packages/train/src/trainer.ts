@@ -8,9 +8,9 @@
  * A step reads the device once: the micro-batch losses, the task's metric
  * tensors and the gradient norm are gathered into one tensor and read after
  * the backward passes, before the update; that read also decides whether the
- * step is finite. Between micro-batches the loop yields to the event loop, so
- * a Ctrl-C handler runs; an aborted `signal` stops training at the next micro-
- * batch or step, never inside a checkpoint being written.
+ * step is finite. Before each micro-batch's forward and backward the loop
+ * yields to the event loop, so a Ctrl-C handler runs; an aborted `signal` stops
+ * training there or between steps, never inside a checkpoint being written.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -126,6 +126,9 @@ export class Trainer<MicroBatch, State extends object = object> {
         losses.push(out.loss);
         metrics.push(out.metrics ?? {});
         for (const v of Object.values(out.metrics ?? {})) if (typeof v !== 'number') held.push(v);
+        // Between the forward and the backward too: each can take a while on a CPU.
+        await yieldToEventLoop();
+        signal?.throwIfAborted();
         const scaled = mean ? mul(out.loss, 1 / microBatches.length) : out.loss;
         scaled.backward();
         if (scaled !== out.loss) scaled.dispose();
