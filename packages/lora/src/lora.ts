@@ -4,7 +4,7 @@
  * format (adapter_config.json + adapter_model.safetensors with keys
  * `base_model.model.<module path>.lora_A.weight` / `.lora_B.weight`).
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -15,6 +15,7 @@ import {
   writeSafetensors,
   type Qwen3ForCausalLM,
 } from '@molrl/model';
+import { writeFileAtomic } from '@molrl/progress';
 import { tensor, type Tensor } from '@molrl/tensor';
 import {
   DEFAULT_TARGET_MODULES,
@@ -147,8 +148,7 @@ export class LoraHandle {
     await writeSafetensors(join(dir, ADAPTER_WEIGHTS_FILE), tensors, { format: 'pt' });
     const path = join(dir, ADAPTER_CONFIG_FILE);
     const json = toPeftConfig(this.config, this.config.baseModelName ?? null);
-    await writeFile(`${path}.tmp-${process.pid}`, JSON.stringify(json, null, 2) + '\n');
-    await rename(`${path}.tmp-${process.pid}`, path);
+    await writeFileAtomic(path, JSON.stringify(json, null, 2) + '\n');
   }
 
   /**

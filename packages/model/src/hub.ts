@@ -6,8 +6,9 @@
  */
 import { downloadFileToCacheDir, fileExists, getHFHubCachePath } from '@huggingface/hub';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { writeFileAtomic } from '@molrl/progress';
 import { INDEX_FILE, parseSafetensorsIndex, SINGLE_FILE } from './safetensors/checkpoint.js';
 
 export interface HubOptions {
@@ -86,8 +87,7 @@ export async function downloadModelFiles(repoId: string, options: HubOptions = {
     const refs = join(dirname(dirname(snapshot)), 'refs');
     await mkdir(join(refs, dirname(revision)), { recursive: true });
     const ref = join(refs, revision);
-    await writeFile(`${ref}.tmp-${process.pid}`, basename(snapshot));
-    await rename(`${ref}.tmp-${process.pid}`, ref);
+    await writeFileAtomic(ref, basename(snapshot));
   }
   return snapshot;
 }

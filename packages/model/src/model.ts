@@ -4,9 +4,9 @@
  * tensor names), forward -> { logits }, forwardHidden -> final hidden states
  * (for losses that apply the LM head chunk by chunk), generate with a KV cache.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startProgress } from '@molrl/progress';
+import { startProgress, writeFileAtomic } from '@molrl/progress';
 import { getBackend, KVCache, noGrad, setBackend, tensor, tidy, type Tensor } from '@molrl/tensor';
 import { eosTokenIds, parseQwen3Config, qwen3ConfigToJson, type Qwen3Config } from './config.js';
 import { resolveModelDir, type HubOptions } from './hub.js';
@@ -60,6 +60,12 @@ export interface GenerateOptions extends SamplingOptions {
   stopTokenIds?: number[];
   /** Called after each decoding step with the number of steps done. */
   onStep?: (step: number) => void;
+  /**
+   * Stops generation at the next token, rejecting with the signal's reason. While a
+   * signal is given, each token also yields to the event loop, so a signal handler
+   * (Ctrl-C) can run during a long generation.
+   */
+  signal?: AbortSignal;
 }
 
 export interface SavePretrainedOptions {
@@ -239,11 +245,10 @@ export class Qwen3ForCausalLM {
     }));
     const files = await writeSafetensorsCheckpoint(dir, tensors, { maxShardBytes: options.maxShardBytes });
     const configPath = join(dir, 'config.json');
-    await writeFile(
-      `${configPath}.tmp-${process.pid}`,
+    await writeFileAtomic(
+      configPath,
       JSON.stringify(qwen3ConfigToJson(this.config, TORCH_DTYPE[dtype]), null, 2) + '\n',
     );
-    await rename(`${configPath}.tmp-${process.pid}`, configPath);
     return ['config.json', ...files];
   }
 
@@ -332,6 +337,7 @@ export class Qwen3ForCausalLM {
     const { maxNewTokens } = options;
     if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0)
       throw new Error(`generate: maxNewTokens must be an integer >= 0, got ${maxNewTokens}`);
+    options.signal?.throwIfAborted();
     const b = inputIds.length;
     if (b === 0 || maxNewTokens === 0) return inputIds.map(() => []);
     inputIds.forEach((r, i) => {
@@ -398,6 +404,10 @@ export class Qwen3ForCausalLM {
         }
         options.onStep?.(step + 1);
         if (keep.length === 0 || step === maxNewTokens - 1) break;
+        if (options.signal) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          options.signal.throwIfAborted();
+        }
         if (keep.length < rows) {
           // Finished rows leave the batch: later steps compute only the rows still generating.
           noGrad(() => {

@@ -62,6 +62,12 @@ describe('startProgress', () => {
     expect(text()).toMatch(/y: 2\/8 .* stopped\n$/);
   });
 
+  it('names a mode it does not know', () => {
+    expect(() => startProgress('z', 2, { mode: 'quiet' as never })).toThrow(
+      'startProgress: mode must be one of auto, bar, lines, silent, got "quiet"',
+    );
+  });
+
   it('is silent when asked', () => {
     const { stream, text } = capture();
     const p = startProgress('z', 2, { stream, mode: 'silent' });

@@ -5,6 +5,7 @@
  * `stop()`.
  */
 import cliProgress from 'cli-progress';
+import { PROGRESS_MODES, isProgressMode, type ProgressMode } from './mode.js';
 
 /**
  * Where progress goes: process.stderr or any text sink. Only what is used is named (the
@@ -25,7 +26,7 @@ export interface ProgressOptions {
   /** Where to draw; default process.stderr. */
   stream?: ProgressStream;
   /** 'auto' (default): bar on a TTY, lines otherwise; 'bar', 'lines' or 'silent' to force. */
-  mode?: 'auto' | 'bar' | 'lines' | 'silent';
+  mode?: ProgressMode;
   /** Minimum milliseconds between two plain log lines (default 5000). */
   lineIntervalMs?: number;
 }
@@ -54,6 +55,8 @@ export function startProgress(label: string, total: number, options: ProgressOpt
   const stream: ProgressStream = options.stream ?? process.stderr;
   const unit = options.unit ?? '';
   const mode = options.mode ?? 'auto';
+  if (!isProgressMode(mode))
+    throw new Error(`startProgress: mode must be one of ${PROGRESS_MODES.join(', ')}, got ${JSON.stringify(mode)}`);
   const started = performance.now();
   let currentTotal = total;
   const rateOf = (done: number) => {

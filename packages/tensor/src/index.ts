@@ -137,7 +137,7 @@ export {
   type WeightSource,
 } from './nn/transformer.js';
 export { AdamW, type AdamWOptions, type AdamWState, type ParamList } from './optim/adamw.js';
-export { clipGradNorm } from './optim/clip.js';
+export { clipGradNorm, gradNorm } from './optim/clip.js';
 export { GradientAccumulator, type GradientAccumulatorOptions } from './optim/accumulate.js';
 export {
   constantSchedule,
@@ -147,4 +147,4 @@ export {
   warmupCosine,
   type LrSchedule,
 } from './optim/schedule.js';
-export { mulberry32, seededPermutation } from './host-random.js';
+export { mulberry32, seededPermutation } from '@molrl/seeded-random';

@@ -19,6 +19,7 @@
  * must not call two values equal).
  */
 import { ConstantNode as ConstantNodeCtor, type MathNode } from 'mathjs';
+import { mulberry32 } from '@molrl/seeded-random';
 import type { MathValue } from './answer.js';
 import { COMPARISON_WORK_LIMIT, exactValue, recordNumerals, treeText, type ExactValue } from './exact.js';
 import { compile, evaluateFloat, type Compiled, type Num } from './float-eval.js';
@@ -102,18 +103,6 @@ function exactClose(a: ExactValue, b: ExactValue, rel: Rational): boolean | null
   if (a.kind === 'infinity' || b.kind === 'infinity')
     return a.kind === 'infinity' && b.kind === 'infinity' && a.sign === b.sign;
   return rationalsClose(a.value, b.value, rel);
-}
-
-/** A deterministic PRNG so verdicts never depend on the run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The same expression, numeral for numeral: equal whatever its value (the fallback when values are undecidable). */

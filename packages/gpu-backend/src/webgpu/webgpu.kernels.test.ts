@@ -4,6 +4,7 @@
  * variant, 151,936-wide rows, long reductions, fault reporting, the buffer
  * pool and batching). Skips where the machine has no WebGPU adapter.
  */
+import { mulberry32 } from '@molrl/seeded-random';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend, KernelAttrs, TensorInfo } from '../backend.js';
 import { createCpuBackend } from '../cpu/index.js';
@@ -20,19 +21,8 @@ interface In {
 const probe = await probeWebgpu();
 if (!probe.available) console.warn(`webgpu tests skipped: ${probe.reason}`);
 
-function rand(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function randn(n: number, seed: number, scale = 1): Float32Array {
-  const r = rand(seed);
+  const r = mulberry32(seed);
   return Float32Array.from({ length: n }, () => (r() * 2 - 1) * scale);
 }
 

@@ -3,7 +3,8 @@
  * be produced lazily), so saving never needs the whole checkpoint in memory.
  * The file is written to a temporary name and renamed into place.
  */
-import { open, rename, rm } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
+import { writeAtomically } from '@molrl/progress';
 import {
   dtypeByteSize,
   f32ToBf16,
@@ -94,29 +95,28 @@ export async function writeSafetensors(
     (a, b) => dtypeByteSize(b.dtype) - dtypeByteSize(a.dtype) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
   );
   const header = buildSafetensorsHeader(ordered, metadata);
-  const tmp = `${path}.tmp-${process.pid}`;
-  const handle = await open(tmp, 'w');
-  try {
-    const len = Buffer.alloc(8);
-    len.writeBigUInt64LE(BigInt(header.length));
-    await handle.write(len);
-    await handle.write(header);
-    for (const t of ordered) {
-      const data = typeof t.data === 'function' ? await t.data() : t.data;
-      const bytes = asBytes(data);
-      const expected = tensorByteSize(t);
-      if (bytes.byteLength !== expected) {
-        throw new Error(
-          `safetensors writer: tensor '${t.name}' (${t.dtype} [${t.shape.join(', ')}]) needs ${expected} bytes, got ${bytes.byteLength}`,
-        );
+  await writeAtomically(path, async (tmp) => {
+    const handle = await open(tmp, 'w');
+    try {
+      const len = Buffer.alloc(8);
+      len.writeBigUInt64LE(BigInt(header.length));
+      await handle.write(len);
+      await handle.write(header);
+      for (const t of ordered) {
+        const data = typeof t.data === 'function' ? await t.data() : t.data;
+        const bytes = asBytes(data);
+        const expected = tensorByteSize(t);
+        if (bytes.byteLength !== expected) {
+          throw new Error(
+            `safetensors writer: tensor '${t.name}' (${t.dtype} [${t.shape.join(', ')}]) needs ${expected} bytes, got ${bytes.byteLength}`,
+          );
+        }
+        await handle.write(bytes);
       }
-      await handle.write(bytes);
+    } catch (err) {
+      await handle.close().catch(() => undefined);
+      throw err;
     }
     await handle.close();
-  } catch (err) {
-    await handle.close().catch(() => undefined);
-    await rm(tmp, { force: true });
-    throw err;
-  }
-  await rename(tmp, path);
+  });
 }

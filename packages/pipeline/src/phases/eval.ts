@@ -16,7 +16,7 @@ import {
   type EvalSuite,
   type EvaluationReport,
 } from '@molrl/bench-math';
-import { writeFileAtomicSync } from '@molrl/progress';
+import { writeFileAtomicSync, type ProgressMode } from '@molrl/progress';
 import { createSandbox } from '@molrl/sandbox-reward';
 import type { PipelineConfig } from '../config.js';
 import { oneStepMessages } from '../env-text.js';
@@ -43,7 +43,7 @@ export function stageReportPath(run: RunFolder, stage: Stage): string {
 export async function runEval(
   run: RunFolder,
   config: PipelineConfig,
-  options: { stages?: Stage[]; progress?: 'auto' | 'bar' | 'lines' | 'silent'; signal?: AbortSignal } = {},
+  options: { stages?: Stage[]; progress?: ProgressMode; signal?: AbortSignal } = {},
 ): Promise<Record<string, EvaluationReport>> {
   const tasks = readJsonl<TaskRecord>(join(run.dataDir, 'eval-tasks.jsonl'));
   const math = config.data.mathProblems > 0 ? await loadBuiltin('math500') : null;
