@@ -6,7 +6,7 @@
  *   node --import tsx --conditions=source benchmarks/cpu-kernels.bench.ts [--quick]
  */
 import { Bench } from 'tinybench';
-import { createBackend, type DType, type KernelAttrs, type TensorInfo } from '@molrl/gpu-backend';
+import { createBackend, runByName, type DType, type KernelAttrs, type TensorInfo } from '@molrl/gpu-backend';
 import { printTable, row, writeResults, type ResultRow } from './lib/results.js';
 
 const quick = process.argv.includes('--quick');
@@ -123,7 +123,7 @@ for (const [rows, hidden] of quick
 const bench = new Bench({ time: quick ? 100 : 1000, warmupTime: quick ? 20 : 200 });
 for (const c of cases) {
   bench.add(`${c.kernel}|${c.name}|${c.size}`, () => {
-    for (const o of cpu.run(c.kernel, c.inputs, c.attrs ?? {})) cpu.release(o.storage);
+    for (const o of runByName(cpu, c.kernel, c.inputs, c.attrs)) cpu.release(o.storage);
   });
 }
 await bench.run();

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { TensorInfo } from '../backend.js';
 import { KERNEL_NAMES } from '../kernel-spec.js';
 import { hasKernel, listUnsupported } from '../registry.js';
-import { createGpujsBackend, probeGpujsMode, type GpujsBackend } from './index.js';
+import { createGpujsBackend, probeGpujsMode, registerGpujsKernels, type GpujsBackend } from './index.js';
 
 const webgpu = await probeGpujsMode('webgpu');
 
@@ -13,6 +13,7 @@ function info(be: GpujsBackend, data: number[], shape: number[], dtype: 'float32
 
 describe('gpujs backend', () => {
   it('registers every contract kernel', () => {
+    registerGpujsKernels();
     const declared = new Set(listUnsupported('gpujs').map((u) => u.name));
     const missing = KERNEL_NAMES.filter((name) => !hasKernel(name, 'gpujs') && !declared.has(name));
     expect(missing).toEqual([]);

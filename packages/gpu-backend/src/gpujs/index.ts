@@ -2,10 +2,11 @@ import type { BackendOptions } from '../backend.js';
 import { GpujsBackend } from './backend.js';
 import { CompiledKernels } from './device-kernel.js';
 import { GPUJS_MODES, loadGpujs, probeGpujsMode, type GpujsGPU, type GpujsMode } from './modes.js';
-import './register.js';
+import { registerGpujsKernels } from './register.js';
 
 export { GpujsBackend } from './backend.js';
 export { GPUJS_MODES, probeGpujsMode, type GpujsMode, type ModeAvailability } from './modes.js';
+export { GPUJS_KERNELS, registerGpujsKernels } from './register.js';
 
 export interface GpujsBackendOptions extends BackendOptions {
   /**
@@ -34,6 +35,7 @@ const shared = new Map<string, SharedMode>();
  * the mode cannot run here (no adapter for webgpu, no headless-gl, ...).
  */
 export async function createGpujsBackend(options: GpujsBackendOptions = {}): Promise<GpujsBackend> {
+  registerGpujsKernels();
   const mode = options.mode ?? 'webasm';
   if (!GPUJS_MODES.includes(mode)) {
     throw new Error(`gpujs: unknown mode '${String(mode)}' (expected one of ${GPUJS_MODES.join(', ')})`);
