@@ -35,7 +35,11 @@ describe('typed run', () => {
   it('makes a misspelled, mistyped or missing attribute a compile error', () => {
     const here = fileURLToPath(import.meta.url);
     const configPath = join(dirname(here), '..', '..', 'tsconfig.json');
-    const config = ts.getParsedCommandLineOfConfigFile(configPath, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} });
+    const config = ts.getParsedCommandLineOfConfigFile(
+      configPath,
+      {},
+      { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} },
+    );
     if (!config) throw new Error(`cannot read ${configPath}`);
     const program = ts.createProgram([here], config.options);
     const diagnostics = ts

@@ -1,4 +1,5 @@
 /** A compute dispatch as kernels describe it to the backend, and the WGSL pieces every kernel shares. */
+import { backendError } from '../errors.js';
 import type { ShaderParams, ShaderTemplate, UniformLayout } from './shader.js';
 
 export interface Dispatch<P extends ShaderParams = ShaderParams> {
@@ -45,28 +46,36 @@ export function writeUniforms(
   offset: number,
 ): void {
   if (layout.length * 4 > UNIFORM_SLOT) {
-    throw new Error(
-      `webgpu: shader '${shader}' has ${layout.length} uniforms, more than fit a ${UNIFORM_SLOT}-byte slot`,
+    throw backendError(
+      'webgpu',
+      'dispatch',
+      `shader '${shader}' has ${layout.length} uniforms, more than fit a ${UNIFORM_SLOT}-byte slot`,
     );
   }
   let given = 0;
   for (const _ in values) given++;
-  if (given !== layout.length) {
-    const names = new Set(layout.map(([name]) => name));
-    const extra = Object.keys(values).filter((k) => !names.has(k));
-    const missing = [...names].filter((k) => !(k in values));
-    throw new Error(
-      `webgpu: shader '${shader}' uniforms do not match its layout (missing: ${missing.join(', ') || 'none'}; unknown: ${extra.join(', ') || 'none'})`,
-    );
-  }
   let o = offset;
+  let complete = given === layout.length;
   for (const [name, type] of layout) {
     const value = values[name];
-    if (typeof value !== 'number') throw new Error(`webgpu: shader '${shader}' needs a number for uniform '${name}'`);
+    if (typeof value !== 'number') {
+      complete = false;
+      break;
+    }
     if (type === 'f32') view.setFloat32(o, value, true);
     else if (type === 'i32') view.setInt32(o, value, true);
     else view.setUint32(o, value >>> 0, true);
     o += 4;
+  }
+  if (!complete) {
+    const names = new Set(layout.map(([name]) => name));
+    const extra = Object.keys(values).filter((k) => !names.has(k));
+    const missing = [...names].filter((k) => typeof values[k] !== 'number');
+    throw backendError(
+      'webgpu',
+      'dispatch',
+      `shader '${shader}' uniforms do not match its layout (missing: ${missing.join(', ') || 'none'}; unknown: ${extra.join(', ') || 'none'})`,
+    );
   }
 }
 
