@@ -1,40 +1,40 @@
+import { rowBase, rowsOf } from '../../cpu/rows.js';
 import { implement } from '../../registry.js';
+import { fmt, kernelError } from '../../shape.js';
 import { argmax } from './contract.js';
-import { assertInputCount, fmt, kernelError, normalizeAxis, splitAtAxis } from '../../shape.js';
-import { floatInput, output } from '../../cpu/host.js';
 
-/** Index of the first maximum along axis; a NaN counts as the maximum (the first NaN wins). */
+/** Index of the first maximum along axis, row by row (see cpu/rows.ts); a NaN counts as the maximum (the first NaN wins). */
 const argmaxKernel = implement(argmax, 'cpu', ({ inputs, attrs, backend }) => {
-  assertInputCount('argmax', inputs, 1);
   const [xInfo] = inputs;
-  const axis = normalizeAxis('argmax', attrs.axis, xInfo.shape.length);
-  const { outer, n, inner } = splitAtAxis(xInfo.shape, axis);
-  const outShape = xInfo.shape.filter((_, i) => i !== axis);
-  if (n === 0 && outer * inner > 0)
+  const {
+    rows,
+    x: [x],
+    out,
+  } = rowsOf<Int32Array>('argmax', backend, inputs, attrs.axis, 'perRow', { dtype: 'int32' });
+  const { n, stride } = rows;
+  if (n === 0 && rows.count > 0) {
+    backend.release(out.info.storage);
     throw kernelError('argmax', `axis ${attrs.axis} of ${fmt(xInfo.shape)} is empty: no maximum to find`);
-  const out = output(backend, outShape, 'int32');
-  const idx = out.data as Int32Array;
-  const x = floatInput(backend, xInfo, 'argmax');
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) {
-      const base = o * n * inner + i;
-      let best = x[base];
-      let bestJ = 0;
-      if (best === best) {
-        for (let j = 1, p = base + inner; j < n; j++, p += inner) {
-          const v = x[p];
-          if (v !== v) {
-            bestJ = j;
-            break;
-          }
-          if (v > best) {
-            best = v;
-            bestJ = j;
-          }
+  }
+  const idx = out.data;
+  for (let r = 0; r < rows.count; r++) {
+    const base = rowBase(rows, r);
+    let best = x[base];
+    let bestJ = 0;
+    if (best === best) {
+      for (let j = 1, p = base + stride; j < n; j++, p += stride) {
+        const v = x[p];
+        if (v !== v) {
+          bestJ = j;
+          break;
+        }
+        if (v > best) {
+          best = v;
+          bestJ = j;
         }
       }
-      idx[o * inner + i] = bestJ;
     }
+    idx[r] = bestJ;
   }
   return out.info;
 });

@@ -1,15 +1,11 @@
 import type { TensorInfo } from '../../backend.js';
 import { implement } from '../../registry.js';
 import { rmsNorm, rmsNormGrad } from './contract.js';
-import { assertInputCount, fmt, kernelError, sameShape } from '../../shape.js';
+import { fmt, kernelError } from '../../shape.js';
 import { floatInput, floatOutput } from '../../cpu/host.js';
+import { rowBase, rowsOf } from '../../cpu/rows.js';
 
-function rmsNormDims(
-  kernel: string,
-  x: TensorInfo,
-  weight: TensorInfo,
-  attrs: { eps: number },
-): { rows: number; d: number } {
+function rmsNormDims(kernel: string, x: TensorInfo, weight: TensorInfo, attrs: { eps: number }): { d: number } {
   if (x.shape.length < 1) throw kernelError(kernel, `x must have rank >= 1, got ${fmt(x.shape)}`);
   const d = x.shape[x.shape.length - 1];
   if (weight.shape.length !== 1 || weight.shape[0] !== d) {
@@ -17,21 +13,22 @@ function rmsNormDims(
   }
   if (typeof attrs.eps !== 'number' || !(attrs.eps >= 0))
     throw kernelError(kernel, `attrs.eps must be a non-negative number, got ${String(attrs.eps)}`);
-  const size = x.shape.reduce((a, b) => a * b, 1);
-  return { rows: d === 0 ? 0 : size / d, d };
+  return { d };
 }
 
 /** y = x / sqrt(mean(x^2) + eps) * weight over the last axis. */
 const rmsNormKernel = implement(rmsNorm, 'cpu', ({ inputs, attrs, backend }) => {
-  assertInputCount('rmsNorm', inputs, 2);
   const [xInfo, wInfo] = inputs;
-  const { rows, d } = rmsNormDims('rmsNorm', xInfo, wInfo, attrs);
-  const x = floatInput(backend, xInfo, 'rmsNorm');
+  const { d } = rmsNormDims('rmsNorm', xInfo, wInfo, attrs);
+  const {
+    rows,
+    x: [x],
+    out,
+  } = rowsOf('rmsNorm', backend, [xInfo], -1, 'same');
   const w = floatInput(backend, wInfo, 'rmsNorm');
-  const out = floatOutput(backend, xInfo.shape);
   const y = out.data;
-  for (let r = 0; r < rows; r++) {
-    const base = r * d;
+  for (let r = 0; r < rows.count; r++) {
+    const base = rowBase(rows, r);
     let ss = 0;
     for (let c = 0; c < d; c++) ss += x[base + c] * x[base + c];
     const inv = 1 / Math.sqrt(ss / d + attrs.eps);
@@ -45,21 +42,20 @@ const rmsNormKernel = implement(rmsNorm, 'cpu', ({ inputs, attrs, backend }) => 
  *   dx = r (g - xhat mean(g xhat)),   dweight = sum over rows of dy xhat.
  */
 const rmsNormGradKernel = implement(rmsNormGrad, 'cpu', ({ inputs, attrs, backend }) => {
-  assertInputCount('rmsNormGrad', inputs, 3);
   const [dyInfo, xInfo, wInfo] = inputs;
-  if (!sameShape(dyInfo.shape, xInfo.shape)) {
-    throw kernelError('rmsNormGrad', `dy ${fmt(dyInfo.shape)} and x ${fmt(xInfo.shape)} must have the same shape`);
-  }
-  const { rows, d } = rmsNormDims('rmsNormGrad', xInfo, wInfo, attrs);
-  const dy = floatInput(backend, dyInfo, 'rmsNormGrad');
-  const x = floatInput(backend, xInfo, 'rmsNormGrad');
+  const { d } = rmsNormDims('rmsNormGrad', xInfo, wInfo, attrs);
+  const names = { names: ['dy', 'x'] };
+  const {
+    rows,
+    x: [dy, x],
+    out: dxOut,
+  } = rowsOf('rmsNormGrad', backend, [dyInfo, xInfo], -1, 'same', names);
   const w = floatInput(backend, wInfo, 'rmsNormGrad');
-  const dxOut = floatOutput(backend, xInfo.shape);
   const dwOut = floatOutput(backend, wInfo.shape);
   const dx = dxOut.data;
   const dw = new Float64Array(d);
-  for (let row = 0; row < rows; row++) {
-    const base = row * d;
+  for (let row = 0; row < rows.count; row++) {
+    const base = rowBase(rows, row);
     let ss = 0;
     for (let c = 0; c < d; c++) ss += x[base + c] * x[base + c];
     const r = 1 / Math.sqrt(ss / d + attrs.eps);

@@ -1,13 +1,11 @@
 import { expf } from '../../cpu/expf.js';
+import { rowBase, rowsOf } from '../../cpu/rows.js';
 import { implement } from '../../registry.js';
 import { logSoftmax, logSoftmaxGrad, logSumExp, softmax, softmaxGrad } from './contract.js';
-import { assertInputCount, assertSameShape, normalizeAxis, splitAtAxis } from '../../shape.js';
-import { floatInput, floatOutput } from '../../cpu/host.js';
 
 /**
- * The softmax family along one axis. Every row is the n elements
- * base, base + inner, ... of an [outer, n, inner] view; sums run in float64
- * and every exponent is taken relative to the row maximum.
+ * The softmax family along one axis, row by row (see cpu/rows.ts); sums run
+ * in float64 and every exponent is taken relative to the row maximum.
  */
 
 function rowMax(x: Float32Array, base: number, n: number, stride: number): number {
@@ -29,105 +27,88 @@ function rowLogSumExp(x: Float32Array, base: number, n: number, stride: number):
 }
 
 const softmaxKernel = implement(softmax, 'cpu', ({ inputs, attrs, backend }) => {
-  assertInputCount('softmax', inputs, 1);
-  const [xInfo] = inputs;
-  const axis = normalizeAxis('softmax', attrs.axis, xInfo.shape.length);
-  const { outer, n, inner } = splitAtAxis(xInfo.shape, axis);
-  const x = floatInput(backend, xInfo, 'softmax');
-  const out = floatOutput(backend, xInfo.shape);
+  const {
+    rows,
+    x: [x],
+    out,
+  } = rowsOf('softmax', backend, inputs, attrs.axis, 'same');
+  const { n, stride } = rows;
   const y = out.data;
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) {
-      const base = o * n * inner + i;
-      const m = rowMax(x, base, n, inner);
-      let s = 0;
-      for (let j = 0, p = base; j < n; j++, p += inner) {
-        const e = expf(x[p] - m);
-        y[p] = e;
-        s += e;
-      }
-      const inv = 1 / s;
-      for (let j = 0, p = base; j < n; j++, p += inner) y[p] *= inv;
+  for (let r = 0; r < rows.count; r++) {
+    const base = rowBase(rows, r);
+    const m = rowMax(x, base, n, stride);
+    let s = 0;
+    for (let j = 0, p = base; j < n; j++, p += stride) {
+      const e = expf(x[p] - m);
+      y[p] = e;
+      s += e;
     }
+    const inv = 1 / s;
+    for (let j = 0, p = base; j < n; j++, p += stride) y[p] *= inv;
   }
   return out.info;
 });
 
 const logSoftmaxKernel = implement(logSoftmax, 'cpu', ({ inputs, attrs, backend }) => {
-  assertInputCount('logSoftmax', inputs, 1);
-  const [xInfo] = inputs;
-  const axis = normalizeAxis('logSoftmax', attrs.axis, xInfo.shape.length);
-  const { outer, n, inner } = splitAtAxis(xInfo.shape, axis);
-  const x = floatInput(backend, xInfo, 'logSoftmax');
-  const out = floatOutput(backend, xInfo.shape);
+  const {
+    rows,
+    x: [x],
+    out,
+  } = rowsOf('logSoftmax', backend, inputs, attrs.axis, 'same');
+  const { n, stride } = rows;
   const y = out.data;
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) {
-      const base = o * n * inner + i;
-      const lse = rowLogSumExp(x, base, n, inner);
-      for (let j = 0, p = base; j < n; j++, p += inner) y[p] = x[p] - lse;
-    }
+  for (let r = 0; r < rows.count; r++) {
+    const base = rowBase(rows, r);
+    const lse = rowLogSumExp(x, base, n, stride);
+    for (let j = 0, p = base; j < n; j++, p += stride) y[p] = x[p] - lse;
   }
   return out.info;
 });
 
 const logSumExpKernel = implement(logSumExp, 'cpu', ({ inputs, attrs, backend }) => {
-  assertInputCount('logSumExp', inputs, 1);
-  const [xInfo] = inputs;
-  const axis = normalizeAxis('logSumExp', attrs.axis, xInfo.shape.length);
-  const { outer, n, inner } = splitAtAxis(xInfo.shape, axis);
-  const x = floatInput(backend, xInfo, 'logSumExp');
-  const outShape =
-    attrs.keepDims === true
-      ? xInfo.shape.map((d, i) => (i === axis ? 1 : d))
-      : xInfo.shape.filter((_, i) => i !== axis);
-  const out = floatOutput(backend, outShape);
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) out.data[o * inner + i] = rowLogSumExp(x, o * n * inner + i, n, inner);
-  }
+  const result = attrs.keepDims === true ? 'perRowKeepDims' : 'perRow';
+  const {
+    rows,
+    x: [x],
+    out,
+  } = rowsOf('logSumExp', backend, inputs, attrs.axis, result);
+  for (let r = 0; r < rows.count; r++) out.data[r] = rowLogSumExp(x, rowBase(rows, r), rows.n, rows.stride);
   return out.info;
 });
 
 /** dx = y * (dy - sum(dy * y)). */
 const softmaxGradKernel = implement(softmaxGrad, 'cpu', ({ inputs, attrs, backend }) => {
-  assertInputCount('softmaxGrad', inputs, 2);
-  const [dyInfo, yInfo] = inputs;
-  assertSameShape('softmaxGrad', ['dy', 'y'], [dyInfo.shape, yInfo.shape]);
-  const axis = normalizeAxis('softmaxGrad', attrs.axis, yInfo.shape.length);
-  const { outer, n, inner } = splitAtAxis(yInfo.shape, axis);
-  const dy = floatInput(backend, dyInfo, 'softmaxGrad');
-  const y = floatInput(backend, yInfo, 'softmaxGrad');
-  const out = floatOutput(backend, yInfo.shape);
+  const {
+    rows,
+    x: [dy, y],
+    out,
+  } = rowsOf('softmaxGrad', backend, inputs, attrs.axis, 'same', { names: ['dy', 'y'] });
+  const { n, stride } = rows;
   const dx = out.data;
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) {
-      const base = o * n * inner + i;
-      let dot = 0;
-      for (let j = 0, p = base; j < n; j++, p += inner) dot += dy[p] * y[p];
-      for (let j = 0, p = base; j < n; j++, p += inner) dx[p] = y[p] * (dy[p] - dot);
-    }
+  for (let r = 0; r < rows.count; r++) {
+    const base = rowBase(rows, r);
+    let dot = 0;
+    for (let j = 0, p = base; j < n; j++, p += stride) dot += dy[p] * y[p];
+    for (let j = 0, p = base; j < n; j++, p += stride) dx[p] = y[p] * (dy[p] - dot);
   }
   return out.info;
 });
 
 /** dx = dy - exp(y) * sum(dy). */
 const logSoftmaxGradKernel = implement(logSoftmaxGrad, 'cpu', ({ inputs, attrs, backend }) => {
-  assertInputCount('logSoftmaxGrad', inputs, 2);
-  const [dyInfo, yInfo] = inputs;
-  assertSameShape('logSoftmaxGrad', ['dy', 'y'], [dyInfo.shape, yInfo.shape]);
-  const axis = normalizeAxis('logSoftmaxGrad', attrs.axis, yInfo.shape.length);
-  const { outer, n, inner } = splitAtAxis(yInfo.shape, axis);
-  const dy = floatInput(backend, dyInfo, 'logSoftmaxGrad');
-  const y = floatInput(backend, yInfo, 'logSoftmaxGrad');
-  const out = floatOutput(backend, yInfo.shape);
+  const names = { names: ['dy', 'y'] };
+  const {
+    rows,
+    x: [dy, y],
+    out,
+  } = rowsOf('logSoftmaxGrad', backend, inputs, attrs.axis, 'same', names);
+  const { n, stride } = rows;
   const dx = out.data;
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) {
-      const base = o * n * inner + i;
-      let total = 0;
-      for (let j = 0, p = base; j < n; j++, p += inner) total += dy[p];
-      for (let j = 0, p = base; j < n; j++, p += inner) dx[p] = dy[p] - expf(y[p]) * total;
-    }
+  for (let r = 0; r < rows.count; r++) {
+    const base = rowBase(rows, r);
+    let total = 0;
+    for (let j = 0, p = base; j < n; j++, p += stride) total += dy[p];
+    for (let j = 0, p = base; j < n; j++, p += stride) dx[p] = dy[p] - expf(y[p]) * total;
   }
   return out.info;
 });
