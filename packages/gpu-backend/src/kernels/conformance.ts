@@ -9,6 +9,7 @@ import { conformance as concat } from './concat/cases.js';
 import { conformance as copy } from './copy/cases.js';
 import { conformance as fill } from './fill/cases.js';
 import { conformance as gatherRows } from './gather-rows/cases.js';
+import { conformance as gelu } from './gelu/cases.js';
 import { conformance as matmul } from './matmul/cases.js';
 import { conformance as random } from './random/cases.js';
 import { conformance as reduce } from './reduce/cases.js';
@@ -34,6 +35,7 @@ export const KERNEL_CONFORMANCE: readonly KernelConformance[] = [
   ...copy,
   ...fill,
   ...gatherRows,
+  ...gelu,
   ...matmul,
   ...random,
   ...reduce,

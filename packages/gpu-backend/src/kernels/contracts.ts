@@ -8,6 +8,7 @@ import { contracts as concat } from './concat/contract.js';
 import { contracts as copy } from './copy/contract.js';
 import { contracts as fill } from './fill/contract.js';
 import { contracts as gatherRows } from './gather-rows/contract.js';
+import { contracts as gelu } from './gelu/contract.js';
 import { contracts as matmul } from './matmul/contract.js';
 import { contracts as random } from './random/contract.js';
 import { contracts as reduce } from './reduce/contract.js';
@@ -33,6 +34,7 @@ export const KERNEL_CONTRACTS = [
   ...copy,
   ...fill,
   ...gatherRows,
+  ...gelu,
   ...matmul,
   ...random,
   ...reduce,

@@ -9,6 +9,7 @@ import { implementations as concat } from './concat/cpu.js';
 import { implementations as copy } from './copy/cpu.js';
 import { implementations as fill } from './fill/cpu.js';
 import { implementations as gatherRows } from './gather-rows/cpu.js';
+import { implementations as gelu } from './gelu/cpu.js';
 import { implementations as matmul } from './matmul/cpu.js';
 import { implementations as random } from './random/cpu.js';
 import { implementations as reduce } from './reduce/cpu.js';
@@ -34,6 +35,7 @@ export const CPU_KERNELS: readonly KernelImplementation[] = [
   ...copy,
   ...fill,
   ...gatherRows,
+  ...gelu,
   ...matmul,
   ...random,
   ...reduce,

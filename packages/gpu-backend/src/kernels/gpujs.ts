@@ -9,6 +9,7 @@ import { implementations as concat } from './concat/gpujs.js';
 import { implementations as copy } from './copy/gpujs.js';
 import { implementations as fill } from './fill/gpujs.js';
 import { implementations as gatherRows } from './gather-rows/gpujs.js';
+import { implementations as gelu } from './gelu/gpujs.js';
 import { implementations as matmul } from './matmul/gpujs.js';
 import { implementations as random } from './random/gpujs.js';
 import { implementations as reduce } from './reduce/gpujs.js';
@@ -34,6 +35,7 @@ export const GPUJS_KERNELS: readonly KernelImplementation[] = [
   ...copy,
   ...fill,
   ...gatherRows,
+  ...gelu,
   ...matmul,
   ...random,
   ...reduce,

@@ -9,6 +9,7 @@ import { implementations as concat } from './concat/webgpu.js';
 import { implementations as copy } from './copy/webgpu.js';
 import { implementations as fill } from './fill/webgpu.js';
 import { implementations as gatherRows } from './gather-rows/webgpu.js';
+import { implementations as gelu } from './gelu/webgpu.js';
 import { implementations as matmul } from './matmul/webgpu.js';
 import { implementations as random } from './random/webgpu.js';
 import { implementations as reduce } from './reduce/webgpu.js';
@@ -34,6 +35,7 @@ export const WEBGPU_KERNELS: readonly KernelImplementation[] = [
   ...copy,
   ...fill,
   ...gatherRows,
+  ...gelu,
   ...matmul,
   ...random,
   ...reduce,
