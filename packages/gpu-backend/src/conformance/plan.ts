@@ -55,17 +55,39 @@ export async function checkCase(
   return compareOutcomes(actual, expected, tolerance, conformance.contract);
 }
 
-/** Run a bad call; a description of what is wrong, or undefined when `run` refused it with an error naming the kernel. */
-export function checkErrorCase(backend: Backend, conformance: KernelConformance, e: ErrorCase): string | undefined {
+/**
+ * Run a bad call; a description of what is wrong, or undefined when `run`
+ * refused it with an error naming the kernel, and (given a reference) in the
+ * same words as the reference: every backend reports errors in one format.
+ */
+export function checkErrorCase(
+  backend: Backend,
+  conformance: KernelConformance,
+  e: ErrorCase,
+  reference?: Backend,
+): string | undefined {
   const kernel = conformance.contract.name;
+  const message = refusal(backend, kernel, e);
+  if (message === undefined) return 'run() did not throw';
+  if (!message.includes(kernel)) return `the error does not name the kernel: ${message}`;
+  if (reference && reference !== backend) {
+    const expected = refusal(reference, kernel, e);
+    if (expected !== undefined && expected !== message) {
+      return `the error reads '${message}', '${reference.name}' says '${expected}' (errors read the same on every backend)`;
+    }
+  }
+  return undefined;
+}
+
+/** The message `run` refuses a bad call with, or undefined when it does not. */
+function refusal(backend: Backend, kernel: string, e: ErrorCase): string | undefined {
   const seed = seedOf(`${kernel}/${e.name}`);
   const infos = e.inputs.map((spec, i) => uploadInput(backend, makeInput(spec, seed + i)));
   try {
     runByName(backend, kernel, infos, e.attrs ?? {});
-    return 'run() did not throw';
+    return undefined;
   } catch (error) {
-    const message = (error as Error).message;
-    return message.includes(kernel) ? undefined : `the error does not name the kernel: ${message}`;
+    return (error as Error).message;
   } finally {
     for (const info of infos) backend.release(info.storage);
   }

@@ -36,6 +36,14 @@ registerKernels([
     new Float32Array(data.buffer, data.byteOffset, data.length + 1)[data.length] = 0;
     return out;
   }),
+  // Right results, but a bad call refused in another format than the reference's.
+  planted('slice', (args) => {
+    try {
+      return reference('slice')(args);
+    } catch (error) {
+      throw new Error(`kernel 'slice': ${(error as Error).message}`, { cause: error });
+    }
+  }),
   // A kernel that returns one output more than its contract declares.
   planted('square', (args) => [reference('square')(args) as TensorInfo, reference('square')(args) as TensorInfo]),
 ]);
@@ -48,11 +56,11 @@ describe('runConformance', () => {
     expect(results.length).toBeGreaterThan(20);
   });
 
-  it('catches wrong values, leaks, wrong kernels, missing kernels, writes out of bounds and extra outputs', async () => {
+  it('catches wrong values, leaks, wrong kernels, missing kernels, writes out of bounds, extra outputs and errors in another format', async () => {
     const faulty = new FaultyBackend();
     const cpu = await createCpuBackend();
     const results = await runConformance(faulty, cpu, {
-      kernels: ['exp', 'add', 'sum', 'neg', 'relu', 'abs', 'square'],
+      kernels: ['exp', 'add', 'sum', 'neg', 'relu', 'abs', 'square', 'slice'],
     });
     const failures = (kernel: string) =>
       results
@@ -68,6 +76,9 @@ describe('runConformance', () => {
       /a write out of bounds: output 0: 1 of 64 guard elements after the data were overwritten \(the first, element 0 of the region, holds 0x00000000\)/,
     );
     expect(failures('square')).toMatch(/2 outputs, the contract declares 1/);
+    expect(failures('slice')).toMatch(
+      /the error reads 'kernel 'slice': slice: begin \[2\] size \[3\] is out of bounds.*', 'cpu' says 'slice: begin/,
+    );
   });
 
   it('refuses a kernel whose conformance has no tolerance, instead of using a default', async () => {

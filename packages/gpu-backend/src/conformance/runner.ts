@@ -71,7 +71,7 @@ export async function runConformance(
   for (const { name: kernel, conformance } of selected) {
     if (!conformance || unsupportedReason(backend, kernel)) continue;
     for (const e of conformance.errors ?? []) {
-      const detail = checkErrorCase(backend, conformance, e);
+      const detail = checkErrorCase(backend, conformance, e, reference);
       report({ kernel, case: `refused: ${e.name}`, status: detail ? 'fail' : 'pass', detail, ms: 0 });
     }
   }

@@ -94,7 +94,7 @@ export function describeConformance(backendName: string, options: ConformanceOpt
               ctx.skip(`declared unsupported: ${unsupported}`);
               return;
             }
-            expect(checkErrorCase(backend, conformance, e)).toBeUndefined();
+            expect(checkErrorCase(backend, conformance, e, reference)).toBeUndefined();
           });
         }
       });

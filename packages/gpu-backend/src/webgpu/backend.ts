@@ -120,7 +120,7 @@ export class WebgpuBackend implements Backend {
   }
 
   private assertUsable(operation: string): void {
-    if (this.disposed) throw backendError(this.name, operation, 'the backend was disposed');
+    if (this.disposed) throw new Error(`backend '${this.name}' was disposed (${operation})`);
     if (this.lostReason)
       throw backendError(this.name, operation, `the device was lost (${this.lostReason}); create a new backend`);
     if (!this.device) throw backendError(this.name, operation, 'called before ready() resolved');
