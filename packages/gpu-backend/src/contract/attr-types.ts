@@ -10,7 +10,7 @@ import { DTYPES, type DType } from '../dtype.js';
 export interface AttrType<T> {
   /** The type as the README writes it: 'number', 'integer[]', 'DType', 'BinaryOp'. */
   readonly text: string;
-  /** What a value must be, for error messages: 'a finite number', 'an array of integers'. */
+  /** What a value must be, for error messages: 'a number', 'an array of integers'. */
   readonly expected: string;
   readonly optional: boolean;
   /** One line on what the attribute means, shown in the README. */
