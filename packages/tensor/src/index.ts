@@ -58,6 +58,7 @@ export {
   square,
   reciprocal,
   silu,
+  gelu,
   sigmoid,
   tanh,
   relu,
