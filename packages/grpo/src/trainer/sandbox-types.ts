@@ -44,5 +44,5 @@ export interface SandboxRewardCallOptions {
   compare?: 'exact' | 'numeric' | 'normalized' | 'auto' | CompareMethod['compare'];
   tolerance?: { absolute?: number; relative?: number };
   weights?: { parses?: number; executes?: number; correct?: number; forbidden?: number };
-  limits?: { timeoutMs?: number; cpuMs?: number; memoryMb?: number; outputBytes?: number };
+  limits?: { timeoutMs?: number; cpuMs?: number; memoryMb?: number; outputBytes?: number; resultBytes?: number };
 }
