@@ -4,14 +4,7 @@ import { conformanceOf } from '../../conformance/types.js';
 import type { DType } from '../../dtype.js';
 import { matmul } from './contract.js';
 
-function matmulCase(
-  name: string,
-  a: number[],
-  b: number[],
-  transposeA = false,
-  transposeB = false,
-  bDtype?: DType,
-) {
+function matmulCase(name: string, a: number[], b: number[], transposeA = false, transposeB = false, bDtype?: DType) {
   const k = transposeA ? a[a.length - 2] : a[a.length - 1];
   // float32 accumulation of k products of magnitude <= 1.
   return {
