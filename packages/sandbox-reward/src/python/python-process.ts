@@ -45,10 +45,25 @@ interface WorkerRecord {
   ms: number;
 }
 
+/** What a worker reports about its interpreter state between runs (see `PythonProcess.check`). */
+export interface PristineCheck {
+  /** Every byte of the WebAssembly heap equals the snapshot taken after set-up (and memory grown since is zero). */
+  pristine: boolean;
+  /** 'on', or 'off (why)': whether runs can be restored page by page. */
+  tracking: string;
+  /** How the last restore went: 'pages' (the pages the run marked) or 'whole' (every block compared). */
+  lastRestore: { mode: 'none' | 'pages' | 'whole'; pages: number };
+  /** Restores of each kind so far. */
+  restores: { pages: number; whole: number };
+  /** The heap address of the dirty map (one byte per 4 KiB page), 0 when there is none. */
+  dirtyMap: number;
+}
+
 type WorkerMessage =
   | { type: 'ready'; python: string; heapBytes: number }
   | { type: 'snapshot'; bytes: Uint8Array }
-  | { type: 'result'; id: number; record: WorkerRecord; recycle: boolean; heapBytes: number };
+  | { type: 'result'; id: number; record: WorkerRecord; recycle: boolean; heapBytes: number }
+  | ({ type: 'checked'; id: number } & PristineCheck);
 
 /**
  * How long past a run's time limit the host waits before killing the worker.
@@ -202,6 +217,30 @@ export class PythonProcess {
         resultBytes: limits.resultBytes,
         resultVariable: resultVariable ?? null,
       });
+    });
+  }
+
+  /**
+   * Ask the worker whether its interpreter is pristine: it compares every byte
+   * of its heap with its snapshot (tens of milliseconds; for tests and
+   * diagnostics, between runs only).
+   */
+  check(): Promise<PristineCheck> {
+    if (this.pending) return Promise.reject(new Error('PythonProcess.check: a run is in progress'));
+    const id = this.nextId++;
+    return new Promise<PristineCheck>((resolve, reject) => {
+      const onMessage = (message: WorkerMessage) => {
+        if (message?.type !== 'checked' || message.id !== id) return;
+        this.child.off('message', onMessage);
+        const { pristine, tracking, lastRestore, restores, dirtyMap } = message;
+        resolve({ pristine: pristine === true, tracking: String(tracking), lastRestore, restores, dirtyMap });
+      };
+      this.child.on('message', onMessage);
+      void this.exited.then(() => {
+        this.child.off('message', onMessage);
+        reject(new Error('PythonProcess.check: the worker exited'));
+      });
+      this.child.send({ type: 'check', id });
     });
   }
 
