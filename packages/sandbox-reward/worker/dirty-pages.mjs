@@ -15,10 +15,16 @@
 // - Tampering: a store into the dirty map (or the guard page before or after
 //   it) marks the map's own pages, since every mark is written after its store;
 //   the restore sees that and copies the whole heap.
-import { DIRTY_MAP_EXPORT, instrumentMemoryWrites, PAGE_SHIFT, PAGE_SIZE } from './write-tracking.mjs';
+import {
+  DIRTY_MAP_EXPORT,
+  GLOBAL_EXPORT_PREFIX,
+  instrumentMemoryWrites,
+  MAP_BYTES,
+  PAGE_SHIFT,
+  PAGE_SIZE,
+} from './write-tracking.mjs';
 
-/** One byte per 4 KiB page of a 4 GiB memory. */
-export const MAP_BYTES = 2 ** 32 / PAGE_SIZE;
+export { MAP_BYTES };
 
 // Imported functions (Emscripten's JavaScript side) that write nothing into
 // the heap: checked against the glue code of the Pyodide version in use.
@@ -75,6 +81,8 @@ export class PageTracker {
     this.untrackedWrites = false;
     /** The tracked instances' exported map-address globals. */
     this.mapGlobals = [];
+    /** Every global an instruction of a tracked module can set (exported by the rewrite). */
+    this.globals = [];
     this.heap = null;
     this.base = 0;
     this.guardStart = 0;
@@ -113,6 +121,20 @@ export class PageTracker {
       this.mapGlobals.push(global);
       if (this.base) global.value = this.base;
     }
+    for (const [name, value] of Object.entries(instance.exports)) {
+      if (name.startsWith(GLOBAL_EXPORT_PREFIX) && value instanceof WebAssembly.Global) this.globals.push(value);
+    }
+  }
+
+  /** Whether an instruction changed the function table since the flag was cleared. */
+  get tableTouched() {
+    const heap = this.heap?.();
+    return Boolean(heap && this.base && heap[this.base + MAP_BYTES]);
+  }
+
+  clearTableFlag() {
+    const heap = this.heap?.();
+    if (heap && this.base) heap[this.base + MAP_BYTES] = 0;
   }
 
   /** The wrapper a function imported by WebAssembly gets. */

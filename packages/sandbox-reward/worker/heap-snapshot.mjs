@@ -24,7 +24,10 @@ export class HeapSnapshot {
     this.tracker = tracker;
     this.image = new HeapImage(() => module.HEAPU8, tracker);
     this.stackPointer = module.stackSave();
+    // The globals instructions can set, and the function table's entries.
+    this.globals = (tracker?.globals ?? []).map((global) => [global, global.value]);
     this.tableLength = module.wasmTable.length;
+    this.table = Array.from({ length: this.tableLength }, (_, i) => module.wasmTable.get(i));
     this.cwd = FS.cwd();
     this.nextInode = FS.nextInode;
     // A stream's flags and position live in its `shared` record.
@@ -51,13 +54,17 @@ export class HeapSnapshot {
   /**
    * Put the interpreter back as it was at snapshot time (`tracked`: every
    * write of the run was marked). Returns false when something outside what
-   * can be restored changed (the function table grew: code was loaded), in
-   * which case the worker must not be used again.
+   * can be restored changed (the function table grew or an entry was
+   * replaced: code was loaded), in which case the worker must not be used again.
    */
   restore(tracked = false) {
     const module = this.module;
     const FS = module.FS;
+    // Checked before the heap is restored (the flag lives in the heap).
+    const checkTable = !tracked || this.tracker?.tableTouched;
     this.image.restore(tracked);
+    this.tracker?.clearTableFlag();
+    for (const [global, value] of this.globals) global.value = value;
     module.stackRestore(this.stackPointer);
 
     // Open files: exactly the snapshot's, with their fields as they were.
@@ -78,6 +85,13 @@ export class HeapSnapshot {
     this.scratch.renew();
     FS.chdir(this.cwd);
     FS.nextInode = this.nextInode;
-    return module.wasmTable.length === this.tableLength;
+    return module.wasmTable.length === this.tableLength && (!checkTable || this.tableUnchanged());
+  }
+
+  /** Whether every function-table entry is the one at snapshot time. */
+  tableUnchanged() {
+    const table = this.module.wasmTable;
+    for (let i = 0; i < this.tableLength; i++) if (table.get(i) !== this.table[i]) return false;
+    return true;
   }
 }

@@ -10,9 +10,14 @@
 // with atomic writes, is refused (the caller then restores the whole heap
 // after every run). The mark is written *after* the store it follows, so a
 // store that changes the dirty map itself always leaves the map's own page
-// marked, and the restore treats that as tampering (see dirty-map.mjs). A
+// marked, and the restore treats that as tampering (see heap-image.mjs). A
 // store wider than one byte may cross into the next page: the restore copies
 // the first 16 bytes of the page after every marked page too.
+//
+// Besides memory: every global an instruction sets is exported (as
+// `molrl_global_<index>`) so the worker can put it back after a run, and every
+// instruction that changes the function table raises a flag, the byte just
+// past the dirty map, so the worker can check the table.
 //
 // The dirty map's address is an exported mutable global, `molrl_dirty_map`,
 // that no instruction of the module writes (it did not exist when the module
@@ -23,6 +28,12 @@ export const PAGE_SIZE = 1 << PAGE_SHIFT;
 /** Bytes a single store can reach past its start (v128.store). */
 export const MAX_STORE_BYTES = 16;
 export const DIRTY_MAP_EXPORT = 'molrl_dirty_map';
+/** Globals that instructions set are exported under this prefix and their index. */
+export const GLOBAL_EXPORT_PREFIX = 'molrl_global_';
+/** Bytes of the dirty map (one per 4 KiB page of a 4 GiB memory). */
+export const MAP_BYTES = 2 ** 32 / PAGE_SIZE;
+/** Set (to 1) when an instruction changes the function table: the byte just past the map. */
+export const TABLE_FLAG_OFFSET = MAP_BYTES;
 
 export class UnsupportedModule extends Error {
   constructor(message) {
@@ -190,13 +201,18 @@ function walkInstructions(r, end, onWrite) {
       case 0x21:
       case 0x22:
       case 0x23:
-      case 0x24:
       case 0x25:
-      case 0x26:
       case 0xd2:
       case 0xd5:
       case 0xd6:
         r.u32();
+        break;
+      case 0x24:
+        onWrite('global', start, r.p, { global: r.u32() });
+        break;
+      case 0x26:
+        r.u32();
+        onWrite('table', start, r.p, {});
         break;
       case 0x0e: {
         const n = r.u32();
@@ -254,11 +270,15 @@ function walkInstructions(r, end, onWrite) {
         } else if (sub === 11) {
           if (r.u32() !== 0) throw new UnsupportedModule('a memory other than memory 0');
           onWrite('bulk', start, r.p, {});
-        } else if (sub === 9 || sub === 13 || sub === 15 || sub === 16 || sub === 17) {
+        } else if (sub === 9 || sub === 13 || sub === 16) {
           r.u32();
+        } else if (sub === 15 || sub === 17) {
+          r.u32();
+          onWrite('table', start, r.p, {});
         } else if (sub === 12 || sub === 14) {
           r.u32();
           r.u32();
+          onWrite('table', start, r.p, {});
         } else {
           throw new UnsupportedModule(`instruction 0xfc ${sub}`);
         }
@@ -525,6 +545,8 @@ export function instrumentMemoryWrites(bytes, bootMap = null) {
   if (bodyCount !== functionTypes.length) throw new UnsupportedModule('function and code sections disagree');
   const bodies = [];
   let writes = 0;
+  let tableWrites = 0;
+  const globalsSet = new Set();
   for (let f = 0; f < bodyCount; f++) {
     const sizeStart = r.p;
     const size = r.u32();
@@ -539,7 +561,10 @@ export function instrumentMemoryWrites(bytes, bootMap = null) {
     }
     const localsEnd = r.p;
     const found = [];
-    walkInstructions(r, bodyEnd, (kind, start, end, info) => found.push({ kind, start, end, ...info }));
+    walkInstructions(r, bodyEnd, (kind, start, end, info) => {
+      if (kind === 'global') globalsSet.add(info.global);
+      else found.push({ kind, start, end, ...info });
+    });
     if (found.length === 0) {
       bodies.push(bytes.subarray(sizeStart, bodyEnd));
       continue;
@@ -557,6 +582,7 @@ export function instrumentMemoryWrites(bytes, bootMap = null) {
     let B = -1;
     let C = -1;
     for (const w of found) {
+      if (w.kind === 'table') continue;
       if (w.kind === 'bulk' && C < 0) {
         B = valueLocal.get(I32) ?? addLocal(I32);
         valueLocal.set(I32, B);
@@ -571,7 +597,11 @@ export function instrumentMemoryWrites(bytes, bootMap = null) {
       chunks.push(bytes.subarray(copied, w.start));
       copied = w.end;
       const original = bytes.subarray(w.start, w.end);
-      if (w.kind === 'store') {
+      if (w.kind === 'table') {
+        // The function table changed: raise the flag after the dirty map.
+        tableWrites++;
+        chunks.push(original, Uint8Array.of(0x23, ...uleb(mapGlobal), 0x41, 1, 0x3a, 0, ...uleb(TABLE_FLAG_OFFSET)));
+      } else if (w.kind === 'store') {
         const v = valueLocal.get(w.type);
         const mark = [0x23, ...uleb(mapGlobal), 0x20, ...uleb(A)];
         if (w.offset) mark.push(0x41, ...sleb32(w.offset), 0x6a);
@@ -629,14 +659,19 @@ export function instrumentMemoryWrites(bytes, bootMap = null) {
   };
   const newType = [0x60, 2, I32, I32, 0];
   const newGlobal = [I32, 1, 0x41, ...sleb32(bootMap), 0x0b];
-  const newExport = [...uleb(DIRTY_MAP_EXPORT.length), ...utf8(DIRTY_MAP_EXPORT), 0x03, ...uleb(mapGlobal)];
+  const newExports = [[...uleb(DIRTY_MAP_EXPORT.length), ...utf8(DIRTY_MAP_EXPORT), 0x03, ...uleb(mapGlobal)]];
+  // Every global an instruction sets, so the worker can save and restore it.
+  for (const index of [...globalsSet].sort((a, b) => a - b)) {
+    const exportName = `${GLOBAL_EXPORT_PREFIX}${index}`;
+    newExports.push([...uleb(exportName.length), ...utf8(exportName), 0x03, ...uleb(index)]);
+  }
   const order = (id) =>
     ({ 1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 13: 6, 6: 7, 7: 8, 8: 9, 9: 10, 12: 11, 10: 12, 11: 13 })[id] ?? 0;
   const pending = new Map([
     [1, typeSection ? null : [Uint8Array.of(1, ...newType)]],
     [3, functionSection ? null : [Uint8Array.of(1, ...uleb(markRangeType))]],
     [6, globalSection ? null : [Uint8Array.of(1, ...newGlobal)]],
-    [7, find(7) ? null : [Uint8Array.of(1, ...newExport)]],
+    [7, find(7) ? null : [Uint8Array.of(...uleb(newExports.length)), ...newExports.map((e) => Uint8Array.from(e))]],
   ]);
   const flushBefore = (rank) => {
     for (const [id, content] of pending) {
@@ -659,7 +694,7 @@ export function instrumentMemoryWrites(bytes, bootMap = null) {
         emit(6, appendToVector(section, [newGlobal]));
         break;
       case 7:
-        emit(7, appendToVector(section, [newExport]));
+        emit(7, appendToVector(section, newExports));
         break;
       case 10:
         emit(10, [Uint8Array.of(...uleb(bodyCount + 1))].concat(bodies));
@@ -676,5 +711,5 @@ export function instrumentMemoryWrites(bytes, bootMap = null) {
     result.set(c, at);
     at += c.length;
   }
-  return { bytes: result, instrumented: true, writes, bootMap };
+  return { bytes: result, instrumented: true, writes, tableWrites, globalsSet: [...globalsSet], bootMap };
 }

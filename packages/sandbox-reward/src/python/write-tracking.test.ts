@@ -46,10 +46,16 @@ interface ImageLike {
   last: { mode: string; pages: number };
 }
 const load = (name: string) => import(pathToFileURL(join(WORKER_DIR, name)).href);
-const { instrumentMemoryWrites, UnsupportedModule, PAGE_SIZE } = (await load('write-tracking.mjs')) as {
+const {
+  instrumentMemoryWrites,
+  UnsupportedModule,
+  PAGE_SIZE,
+  MAP_BYTES: FLAG_OFFSET,
+} = (await load('write-tracking.mjs')) as {
   instrumentMemoryWrites(bytes: Uint8Array, bootMap?: number | null): Rewritten;
   UnsupportedModule: new (message: string) => Error;
   PAGE_SIZE: number;
+  MAP_BYTES: number;
 };
 const { PageTracker, MAP_BYTES } = (await load('dirty-pages.mjs')) as {
   PageTracker: new () => TrackerLike;
@@ -78,8 +84,11 @@ const name = (s: string) => [...uleb(s.length), ...new TextEncoder().encode(s)];
 const I32 = 0x7f;
 const I64 = 0x7e;
 
-/** Functions: [name, params, body (without locals and end)]. Memory: `pages` 64 KiB pages, exported. */
-function buildModule(functions: Array<[string, number[], number[]]>, pages: number): Uint8Array {
+/**
+ * Functions: [name, params, body (without locals and end)]. Memory: `pages` 64 KiB pages, exported.
+ * With `extras`: a table of 4 funcrefs and one mutable i32 global (index 0).
+ */
+function buildModule(functions: Array<[string, number[], number[]]>, pages: number, extras = false): Uint8Array {
   const types = functions.map(([, params]) => [0x60, params.length, ...params, 0]);
   return Uint8Array.from([
     ...[0, 0x61, 0x73, 0x6d, 1, 0, 0, 0],
@@ -88,7 +97,9 @@ function buildModule(functions: Array<[string, number[], number[]]>, pages: numb
       3,
       functions.map((_, i) => uleb(i)),
     ),
+    ...(extras ? section(4, [[0x70, 0, 4]]) : []),
     ...section(5, [[0, ...uleb(pages)]]),
+    ...(extras ? section(6, [[I32, 1, 0x41, 5, 0x0b]]) : []),
     ...section(7, [[...name('memory'), 2, 0], ...functions.map(([n], i) => [...name(n), 0, ...uleb(i)])]),
     ...section(
       10,
@@ -241,6 +252,34 @@ describe('write tracking', () => {
     expect(marked(heap(), tracker)).toEqual([4, 5]);
     image.restore(true);
     expect(image.matches()).toBe(true);
+  });
+
+  it('exports every global an instruction sets, and flags a change of the function table', () => {
+    const bytes = buildModule(
+      [
+        ['setGlobal', [I32], [...get(0), 0x24, 0]], // global.set 0
+        ['setTable', [I32], [...get(0), 0xd0, 0x70, 0x26, 0]], // table.set 0 (i, ref.null func)
+      ],
+      20,
+      true,
+    );
+    const rewritten = instrumentMemoryWrites(bytes, 0);
+    const instance = new Wasm.Instance(new Wasm.Module(rewritten.bytes));
+    const exports = instance.exports as {
+      molrl_global_0: { value: number };
+      molrl_dirty_map: { value: number };
+      setGlobal(v: number): void;
+      setTable(i: number): void;
+      memory: WasmMemory;
+    };
+    expect(exports.molrl_global_0.value).toBe(5);
+    exports.setGlobal(9);
+    expect(exports.molrl_global_0.value).toBe(9);
+    exports.molrl_dirty_map.value = 4096;
+    const heap = new Uint8Array(exports.memory.buffer);
+    expect(heap[4096 + FLAG_OFFSET]).toBe(0);
+    exports.setTable(2);
+    expect(heap[4096 + FLAG_OFFSET]).toBe(1);
   });
 
   it('refuses a module with atomic writes, and leaves one without memory alone', () => {
