@@ -15,6 +15,7 @@
 // - Tampering: a store into the dirty map (or the guard page before or after
 //   it) marks the map's own pages, since every mark is written after its store;
 //   the restore sees that and copies the whole heap.
+import { createHash } from 'node:crypto';
 import {
   DIRTY_MAP_EXPORT,
   GLOBAL_EXPORT_PREFIX,
@@ -92,6 +93,13 @@ export class PageTracker {
     this.trustedModules = new WeakSet();
     /** Where marks go before the map is placed: the first rewritten module's stack end. */
     this.bootMap = null;
+    /**
+     * A rewrite made earlier (by another worker of the pool): { sourceHash,
+     * bytes, bootMap }, used for a module whose bytes hash to sourceHash.
+     */
+    this.prebuilt = null;
+    /** The largest rewrite this worker made itself, to hand to the pool ({ sourceHash, bytes, bootMap }). */
+    this.ownRewrite = null;
   }
 
   disable(reason) {
@@ -222,10 +230,18 @@ function installCompileHooks(tracker) {
     let rewritten = null;
     let failure = null;
     try {
-      const result = instrumentMemoryWrites(bytes, tracker.bootMap ?? null);
+      const source = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes.buffer ?? bytes);
+      const sourceHash = createHash('sha256').update(source).digest('hex');
+      const prebuilt = tracker.prebuilt?.sourceHash === sourceHash ? tracker.prebuilt : null;
+      const result = prebuilt
+        ? { instrumented: true, bytes: prebuilt.bytes, bootMap: prebuilt.bootMap }
+        : instrumentMemoryWrites(source, tracker.bootMap ?? null);
       if (result.instrumented) {
         tracker.bootMap ??= result.bootMap;
         rewritten = new RealModule(result.bytes);
+        if (!prebuilt && result.bytes.length > (tracker.ownRewrite?.bytes.length ?? 0)) {
+          tracker.ownRewrite = { sourceHash, bytes: result.bytes, bootMap: result.bootMap };
+        }
       }
     } catch (error) {
       failure = error;

@@ -76,6 +76,9 @@ globalThis.FinalizationRegistry = class FinalizationRegistry {
 // guards out.
 const init = await new Promise((resolve) => process.once('message', resolve));
 const guarded = init.guard !== false;
+// The pool's rewrite of the interpreter, made by its first worker: this one
+// need not rewrite it again (it is used only for bytes with the same hash).
+if (init.trackedWasm) tracker.prebuilt = init.trackedWasm;
 const here = dirname(fileURLToPath(import.meta.url));
 const { loadPyodide } = await import(pathToFileURL(join(pyodideDir, 'pyodide.mjs')).href);
 const pyodide = await loadPyodide({
@@ -91,7 +94,10 @@ const pyodide = await loadPyodide({
 });
 if (!init.snapshot) {
   pyodide.runPython(readFileSync(join(here, 'preload.py'), 'utf8'), { filename: '<molrl-preload>' });
-  if (init.makeSnapshot) send({ type: 'snapshot', bytes: pyodide.makeMemorySnapshot() });
+  if (init.makeSnapshot) {
+    send({ type: 'snapshot', bytes: pyodide.makeMemorySnapshot() });
+    if (tracker.ownRewrite) send({ type: 'tracked-wasm', ...tracker.ownRewrite });
+  }
 }
 
 const module = pyodide._module;

@@ -62,6 +62,7 @@ export interface PristineCheck {
 type WorkerMessage =
   | { type: 'ready'; python: string; heapBytes: number }
   | { type: 'snapshot'; bytes: Uint8Array }
+  | ({ type: 'tracked-wasm' } & TrackedWasm)
   | { type: 'result'; id: number; record: WorkerRecord; recycle: boolean; heapBytes: number }
   | ({ type: 'checked'; id: number } & PristineCheck);
 
@@ -86,8 +87,17 @@ interface PendingRun {
  * no sandbox guards yet, no user code ever run), shared by a pool: the first
  * worker makes it, replacements start from it in a fraction of a full load.
  */
+/** The interpreter's WebAssembly rewritten with write tracking, and the hash of the bytes it came from. */
+export interface TrackedWasm {
+  sourceHash: string;
+  bytes: Uint8Array;
+  bootMap: number;
+}
+
 export class PyodideSnapshot {
   bytes: Uint8Array | undefined;
+  /** The first worker's rewrite of the interpreter, handed to the workers started after it. */
+  trackedWasm: TrackedWasm | undefined;
   requested = false;
   private announce!: () => void;
   /** Resolves once the snapshot is there. */
@@ -142,7 +152,13 @@ export class PythonProcess {
     });
     const makeSnapshot = !snapshot.bytes && !snapshot.requested;
     if (makeSnapshot) snapshot.requested = true;
-    this.child.send({ type: 'init', snapshot: snapshot.bytes ?? null, makeSnapshot, guard });
+    this.child.send({
+      type: 'init',
+      snapshot: snapshot.bytes ?? null,
+      trackedWasm: snapshot.trackedWasm ?? null,
+      makeSnapshot,
+      guard,
+    });
     this.child.stderr?.setEncoding('utf8');
     this.child.stderr?.on('data', (chunk: string) => {
       this.stderrTail = (this.stderrTail + chunk).slice(-4096);
@@ -166,6 +182,17 @@ export class PythonProcess {
           message.bytes instanceof Uint8Array
         ) {
           snapshot.set(message.bytes);
+        }
+        if (
+          message?.type === 'tracked-wasm' &&
+          makeSnapshot &&
+          !this.isReady &&
+          !snapshot.trackedWasm &&
+          message.bytes instanceof Uint8Array &&
+          typeof message.sourceHash === 'string' &&
+          typeof message.bootMap === 'number'
+        ) {
+          snapshot.trackedWasm = { sourceHash: message.sourceHash, bytes: message.bytes, bootMap: message.bootMap };
         }
         if (message?.type === 'ready') {
           this.python = message.python;
