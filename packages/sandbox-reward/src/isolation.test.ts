@@ -37,6 +37,11 @@ const POISONING: Array<[name: string, poison: string, innocent: string]> = [
     'import json\nprint(json.dumps({"a": [1, 2]}))\nfinal_answer(json.loads("[3]"))',
   ],
   [
+    'state inside a module-level object (json._default_encoder.indent)',
+    'import json\njson._default_encoder.indent = 4',
+    'import json\nprint(json.dumps({"a": [1, 2]}))',
+  ],
+  [
     'a patched dunder (fractions.Fraction.__add__)',
     'import fractions\nfractions.Fraction.__add__ = lambda a, b: 42',
     'from fractions import Fraction\nfinal_answer(str(Fraction(1, 2) + Fraction(1, 3)))',
