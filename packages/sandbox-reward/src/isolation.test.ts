@@ -32,8 +32,14 @@ const withoutTime = ({ ms: _ms, ...rest }: RunRecord) => rest;
 const POISONING: Array<[name: string, poison: string, innocent: string]> = [
   [
     'a patched class method (json.JSONEncoder.encode)',
-    'import json\njson.JSONEncoder.encode = lambda self, o: "FORGED"\njson.dumps = lambda *a, **k: "FORGED"',
+    // The module-level encoder instance too: state inside an object, not a module's dict.
+    'import json\njson.JSONEncoder.encode = lambda self, o: "FORGED"\njson.dumps = lambda *a, **k: "FORGED"\njson._default_encoder.indent = 4',
     'import json\nprint(json.dumps({"a": [1, 2]}))\nfinal_answer(json.loads("[3]"))',
+  ],
+  [
+    'state inside a module-level object (json._default_encoder.indent)',
+    'import json\njson._default_encoder.indent = 4',
+    'import json\nprint(json.dumps({"a": [1, 2]}))',
   ],
   [
     'a patched dunder (fractions.Fraction.__add__)',
@@ -47,7 +53,7 @@ const POISONING: Array<[name: string, poison: string, innocent: string]> = [
   ],
   [
     'a replaced module attribute (collections.Counter)',
-    'import collections\ncollections.Counter = lambda *a, **k: "FORGED"',
+    'import collections\ncollections.Counter.most_common = lambda self, n=None: [("FORGED", 1)]\ncollections.Counter = lambda *a, **k: "FORGED"',
     'from collections import Counter\nfinal_answer(Counter("abca").most_common(1))',
   ],
   [
@@ -141,11 +147,23 @@ describe('Python: every run starts from the pristine interpreter', () => {
   });
 });
 
+// Tries to switch a Python-level guard off before the attempt: every closure
+// cell of the (guarded) module creators is overwritten with a function that
+// allows everything. A guard with no handle is not affected.
+const DISARM = `import _imp
+for _f in (_imp.create_builtin, getattr(_imp, 'create_dynamic', None)):
+    for _cell in (getattr(_f, '__closure__', None) or ()):
+        try:
+            _cell.cell_contents = lambda *a, **k: None
+        except Exception:
+            pass
+`;
+
 describe('Python: the guard has no handle', () => {
   const FORBIDDEN: Array<[string, string]> = [
     [
-      '_pyodide_core through _imp',
-      'import _imp\nfrom importlib.machinery import ModuleSpec\n_imp.create_builtin(ModuleSpec("_pyodide_core", None))',
+      '_pyodide_core through _imp, its closure cells overwritten first',
+      DISARM + 'from importlib.machinery import ModuleSpec\n_imp.create_builtin(ModuleSpec("_pyodide_core", None))',
     ],
     [
       '_testcapi through _imp',
@@ -164,15 +182,18 @@ describe('Python: the guard has no handle', () => {
       'an extension module from a file',
       'import _imp\nfrom importlib.machinery import ModuleSpec\n_imp.create_dynamic(ModuleSpec("x", None, origin="/tmp/x.so"))',
     ],
-    ['ctypes', 'import ctypes'],
-    ['js', 'import js'],
-    ['pyodide_js', 'import pyodide_js'],
-    ['_posixsubprocess', 'import _posixsubprocess'],
+    ['ctypes after a disarm attempt', DISARM + 'import ctypes'],
+    ['js after a disarm attempt', DISARM + 'import js'],
+    ['pyodide_js after a disarm attempt', DISARM + 'import pyodide_js'],
+    ['_posixsubprocess after a disarm attempt', DISARM + 'import _posixsubprocess'],
     ['an audit hook of its own', 'import sys\nsys.addaudithook(lambda e, a: None)'],
     ['a tracer that would see the guard', 'import sys\nsys.settrace(lambda *a: None)'],
     ['a profiler', 'import sys\nsys.setprofile(lambda *a: None)'],
-    ['listing objects through gc', 'import gc\ngc.get_objects()'],
-    ['code objects built by hand', 'import types\n(lambda: 0).__code__.replace(co_code=b"")'],
+    ['listing objects through gc after a disarm attempt', DISARM + 'import gc\ngc.get_objects()'],
+    [
+      'code objects built by hand after a disarm attempt',
+      DISARM + 'import types\n(lambda: 0).__code__.replace(co_code=b"")',
+    ],
     ['listing outside the scratch folders', 'import os\nos.listdir("/lib")'],
     ['stat outside them', 'import os\nos.stat("/etc/passwd")'],
     ['mkdir outside them', 'import os\nos.mkdir("/lib/new")'],

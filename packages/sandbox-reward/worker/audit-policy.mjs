@@ -1,9 +1,10 @@
-// The Python audit hook, a JavaScript function installed into the interpreter
-// through a JsProxy held only by the interpreter's list of audit hooks: it has
-// no Python frame, closure, default or global that user code could reach or
-// rewrite, and what it decides is recorded in runControl, out of Python's
-// reach. A refused event ends the run (`forbidden`) before the operation runs.
-// Module creation reaches it as the event `molrl.create_module` (guest.py).
+// The Python audit hook, a JavaScript function installed as a C-level hook
+// (PySys_AddAuditHook): the interpreter holds it as a function pointer, so it
+// has no Python object, frame, closure, default or global that user code could
+// reach or rewrite, and what it decides is recorded in runControl, out of
+// Python's reach. A refused event ends the run (`forbidden`) before the
+// operation runs. Module creation reaches it as the event
+// `molrl.create_module` (guest.py).
 import { runControl } from './run-control.mjs';
 
 // Audit events that mean "reach outside the interpreter", "inspect or hook the
@@ -73,38 +74,42 @@ const BLOCKED_EVENTS = new Set([
   'sys.unraisablehook',
 ]);
 
-/** The guard module's two functions, given the interpreter's blocked module names. */
-export function createAuditPolicy(blockedModules) {
+/**
+ * The interpreter's audit hook, as a C-level hook (`PySys_AddAuditHook`): a
+ * JavaScript function called with the event name (a C string) and the
+ * arguments tuple, given the interpreter's blocked module names. It reads both
+ * through the C API; nothing of it exists as a Python object.
+ */
+export function createAuditHook(module, blockedModules) {
+  const m = module;
   const blocked = new Set(blockedModules);
   const topLevel = (name) => String(name).split('.')[0];
-
-  /** The first item of an audit event's argument tuple, when it is a plain string. */
-  const firstString = (args) => {
-    try {
-      const value = args.get(0);
-      if (typeof value === 'string') return value;
-      value?.destroy?.();
-    } catch {
-      // an argument that cannot be read is treated as not a string
-    }
-    return null;
+  const decoder = new TextDecoder();
+  const cString = (pointer) => {
+    const heap = m.HEAPU8;
+    const end = heap.indexOf(0, pointer);
+    return decoder.decode(heap.subarray(pointer, end < 0 ? heap.length : end));
   };
 
-  function audit(event, args) {
-    try {
-      if (!runControl.active) return;
-      if (typeof event !== 'string') return runControl.forbid('an audit event without a name');
-      if (BLOCKED_EVENTS.has(event) || event.startsWith('ctypes.')) return runControl.forbid(event);
-      if (event === 'molrl.create_module') return runControl.forbid('creating a module at run time');
-      if (event === 'import' || event === 'molrl.find_spec') {
-        const name = firstString(args);
-        if (name === null) return runControl.forbid('import of a non-str module name');
-        if (blocked.has(topLevel(name))) return runControl.forbid(`import ${name}`);
-      }
-    } finally {
-      args?.destroy?.();
-    }
-  }
+  /** The first item of the arguments tuple, when it is exactly a str; else null. */
+  const firstString = (args) => {
+    if (!args || m._Py_TYPE(args) !== m._PyTuple_Type || m._PyTuple_Size(args) < 1) return null;
+    const item = m._PyTuple_GetItem(args, 0);
+    if (!item || m._Py_TYPE(item) !== m._PyUnicode_Type) return null;
+    const text = m._PyUnicode_AsUTF8AndSize(item, 0);
+    return text ? cString(text) : null;
+  };
 
-  return { audit };
+  return function molrlAuditHook(eventPointer, args) {
+    if (!runControl.active) return 0;
+    const event = cString(eventPointer);
+    if (BLOCKED_EVENTS.has(event) || event.startsWith('ctypes.')) runControl.forbid(event);
+    if (event === 'molrl.create_module') runControl.forbid('creating a module at run time');
+    if (event === 'import' || event === 'molrl.find_spec') {
+      const name = firstString(args);
+      if (name === null) runControl.forbid('import of a non-str module name');
+      if (blocked.has(topLevel(name))) runControl.forbid(`import ${name}`);
+    }
+    return 0;
+  };
 }

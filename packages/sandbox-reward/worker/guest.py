@@ -24,7 +24,7 @@ BLOCKED_MODULES = frozenset({
     'multiprocessing', '_multiprocessing', '_socket', '_testcapi', '_testinternalcapi',
     '_testlimitedcapi', '_testbuffer', '_testclinic', '_testclinic_limited', '_testmultiphase',
     '_testsinglephase', '_testimportmultiple', '_xxtestfuzz', 'xxsubtype', '_remote_debugging',
-    '_lsprof', 'cProfile', 'profile', 'faulthandler', '_molrl_guard',
+    '_lsprof', 'cProfile', 'profile', 'faulthandler',
 })
 
 # Pyodide's own modules (the JavaScript bridge): their dicts are cleared too,
@@ -269,15 +269,14 @@ def setup():
     }
 
 
-def install_guards(guard):
-    """The audit hook is a JavaScript function (`guard` is its JavaScript
-    module), held only by the interpreter's list of hooks: no Python frame,
-    closure or global of it exists for user code to reach. Creating a module
-    becomes an audit event the hook refuses: `_imp`'s creators are replaced by
-    a bound `sys.audit` (immutable, holding only that function and the event
-    name), and the originals are dropped, so no run can create a module."""
+def install_guards():
+    """The audit hook is installed by the worker as a C-level hook (a function
+    pointer the interpreter holds; no Python object of it exists). Here,
+    creating a module becomes an audit event the hook refuses: `_imp`'s
+    creators are replaced by a bound `sys.audit` (immutable, holding only that
+    function and the event name), and the originals are dropped, so no run can
+    create a module."""
     import types
-    sys.addaudithook(guard.audit)
     refuse = types.MethodType(sys.audit, 'molrl.create_module')
     _imp.create_builtin = refuse
     _imp.create_dynamic = refuse
@@ -285,4 +284,3 @@ def install_guards(guard):
     # meta-path finder turns every lookup into an event the hook checks (and
     # finds nothing itself).
     sys.meta_path.insert(0, types.SimpleNamespace(find_spec=types.MethodType(sys.audit, 'molrl.find_spec')))
-    return [guard.audit]

@@ -7,6 +7,8 @@
 // run could have patched (no json.dumps, no repr of the record).
 //
 // Nothing is freed: the heap is restored from the snapshot after the run.
+// Every write this driver makes into the heap itself is marked in the dirty
+// map (dirty-pages.mjs), so the restore knows it.
 const Py_file_input = 257;
 // PyCF_SOURCE_IS_UTF8 | PyCF_IGNORE_COOKIE: the source is the str it was sent as.
 const COMPILE_FLAGS = 0x0100 | 0x0800;
@@ -22,10 +24,12 @@ export class PythonRunner {
    * @param module Pyodide's Emscripten module.
    * @param objects pointers (pinned) of the set-up objects: final_answer,
    *   answers, FinalAnswer, prepare, describe, text_of, builtins.
+   * @param tracker the PageTracker: what this driver writes into the heap, it marks.
    */
-  constructor(module, objects) {
+  constructor(module, objects, tracker) {
     this.m = module;
     this.o = objects;
+    this.tracker = tracker;
     this.encoder = new TextEncoder();
     this.decoder = new TextDecoder();
     const m = module;
@@ -53,13 +57,16 @@ export class PythonRunner {
     if (!pointer) throw new RangeError('out of memory for the source');
     this.m.HEAPU8.set(bytes, pointer);
     this.m.HEAPU8[pointer + bytes.length] = 0;
+    this.tracker?.markRange(pointer, bytes.length + 1);
     return pointer;
   }
 
   pyString(text) {
     const bytes = this.encoder.encode(text);
     const pointer = this.m._malloc(bytes.length + 1);
+    if (!pointer) throw new RangeError('out of memory for a string');
     this.m.HEAPU8.set(bytes, pointer);
+    this.tracker?.markRange(pointer, bytes.length);
     return this.m._PyUnicode_FromStringAndSize(pointer, bytes.length);
   }
 
@@ -91,6 +98,7 @@ export class PythonRunner {
     const flags = m._malloc(8);
     m.HEAP32[flags >>> 2] = COMPILE_FLAGS;
     m.HEAP32[(flags >>> 2) + 1] = 14;
+    this.tracker?.markRange(flags, 8);
     const compiled = m._Py_CompileStringExFlags(this.cstring(code), this.cstring('<code>'), Py_file_input, flags, -1);
     if (!compiled) {
       const exception = this.takeException();
@@ -301,6 +309,7 @@ export class PythonRunner {
       this.spend(budget, 2);
       const slots = m._malloc(12);
       m.HEAP32[slots >>> 2] = 0;
+      this.tracker?.markRange(slots, 4);
       for (let n = 0; n < MAX_ITEMS && m._PyDict_Next(pointer, slots, slots + 4, slots + 8); n++) {
         const key = m.HEAPU32[(slots + 4) >>> 2];
         const value = m.HEAPU32[(slots + 8) >>> 2];

@@ -9,7 +9,9 @@
 //
 // Every run starts from the same pristine interpreter: after set-up, the
 // worker snapshots the WebAssembly heap and the file-system state
-// (heap-snapshot.mjs) and restores it after each run. Within a run, the
+// (heap-snapshot.mjs) and restores it after each run: the pages the run wrote,
+// which the rewritten interpreter marks as it writes them (write-tracking.mjs,
+// dirty-pages.mjs), or the whole heap when a run wrote in a way not tracked. Within a run, the
 // interpreter's guards live in JavaScript (audit-policy.mjs, fs-policy.mjs,
 // run-control.mjs), and the record is read out of the heap by the C-API
 // driver (python-run.mjs).
@@ -17,7 +19,8 @@ import { readFileSync, constants as fsConstants } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 import vm from 'node:vm';
-import { createAuditPolicy } from './audit-policy.mjs';
+import { createAuditHook } from './audit-policy.mjs';
+import { PageTracker } from './dirty-pages.mjs';
 import { createDevicesAndScratch, installFsPolicy, OutputCapture } from './fs-policy.mjs';
 import { hardenGlobals } from './harden-globals.mjs';
 import { HeapSnapshot } from './heap-snapshot.mjs';
@@ -52,6 +55,11 @@ WebAssembly.Memory.prototype.grow = function grow(deltaPages) {
   return wasmGrow.call(this, deltaPages);
 };
 
+// Every WebAssembly module that reaches the heap is compiled from rewritten
+// bytes that mark the pages they write; installed before Pyodide compiles.
+const tracker = new PageTracker();
+tracker.install();
+
 // A FinalizationRegistry that never calls back, for Pyodide: a JavaScript
 // proxy of a Python object that is garbage-collected after a restore must
 // never decrement a reference count in the restored heap.
@@ -68,6 +76,9 @@ globalThis.FinalizationRegistry = class FinalizationRegistry {
 // guards out.
 const init = await new Promise((resolve) => process.once('message', resolve));
 const guarded = init.guard !== false;
+// The pool's rewrite of the interpreter, made by its first worker: this one
+// need not rewrite it again (it is used only for bytes with the same hash).
+if (init.trackedWasm) tracker.prebuilt = init.trackedWasm;
 const here = dirname(fileURLToPath(import.meta.url));
 const { loadPyodide } = await import(pathToFileURL(join(pyodideDir, 'pyodide.mjs')).href);
 const pyodide = await loadPyodide({
@@ -83,7 +94,10 @@ const pyodide = await loadPyodide({
 });
 if (!init.snapshot) {
   pyodide.runPython(readFileSync(join(here, 'preload.py'), 'utf8'), { filename: '<molrl-preload>' });
-  if (init.makeSnapshot) send({ type: 'snapshot', bytes: pyodide.makeMemorySnapshot() });
+  if (init.makeSnapshot) {
+    send({ type: 'snapshot', bytes: pyodide.makeMemorySnapshot() });
+    if (tracker.ownRewrite) send({ type: 'tracked-wasm', ...tracker.ownRewrite });
+  }
 }
 
 const module = pyodide._module;
@@ -115,13 +129,13 @@ for (const name of ['final_answer', 'answers', 'FinalAnswer', 'prepare', 'descri
 const environment = { python: setupResult.get('python'), replaced: setupResult.get('replaced').toJs() };
 
 if (guarded) {
-  pyodide.registerJsModule('_molrl_guard', createAuditPolicy(blockedModules));
-  const installed = setupNamespace.get('install_guards')(pyodide.pyimport('_molrl_guard'));
-  // The guard's proxies are pinned too: no run can free them.
-  module._Py_IncRef(module.PyProxy_getPtr(installed));
-  installed.destroy();
-  pyodide.runPython("import sys\nsys.modules.pop('_molrl_guard', None)");
-  pyodide.unregisterJsModule('_molrl_guard');
+  // A C-level audit hook: the interpreter holds a function pointer, no Python object.
+  const auditHook = createAuditHook(module, blockedModules);
+  tracker.pureFunctions.add(auditHook);
+  if (module._PySys_AddAuditHook(module.addFunction(auditHook, 'iiii'), 0) !== 0) {
+    throw new Error('python-worker: the interpreter refused the audit hook');
+  }
+  setupNamespace.get('install_guards')();
   setupNamespace.get('remove_js_bridge')();
   for (const name of ['js', 'pyodide_js']) {
     try {
@@ -166,10 +180,13 @@ const withTimeout = (task, ms) => {
   }
 };
 
-const runner = new PythonRunner(module, objects);
+const runner = new PythonRunner(module, objects, tracker);
 const MAX_KEPT_GROWTH = 32 * 2 ** 20;
+tracker.placeMap(module._malloc, () => module.HEAPU8);
 const baselineHeapBytes = module.HEAPU8.length;
-const snapshot = new HeapSnapshot(module, scratch);
+const snapshot = new HeapSnapshot(module, scratch, tracker);
+tracker.untrackedWrites = false;
+const restores = { pages: 0, whole: 0 };
 
 hardenGlobals();
 
@@ -215,6 +232,19 @@ function recordOfThrow(error, limits) {
 }
 
 onMessage('message', (message) => {
+  if (message?.type === 'check') {
+    // A self-check on request: does every byte of the heap equal the snapshot now?
+    send({
+      type: 'checked',
+      id: message.id,
+      pristine: snapshot.matches(),
+      tracking: tracker.enabled ? 'on' : `off (${tracker.disabledBecause})`,
+      dirtyMap: tracker.base,
+      lastRestore: snapshot.last,
+      restores,
+    });
+    return;
+  }
   if (!message || message.type !== 'run') return;
   const started = now();
   const limits = { timeoutMs: message.timeoutMs, outputBytes: message.outputBytes };
@@ -223,6 +253,9 @@ onMessage('message', (message) => {
   runControl.begin(message.timeoutMs);
   let record;
   let recycle = false;
+  // Only a run that ended by returning or by a RunEnded (thrown from a call,
+  // never between a store and its mark) may be restored page by page.
+  let endedAtACall = true;
   try {
     record = withTimeout(
       () => runner.run(message.code, message.resultVariable ?? null, message.resultBytes),
@@ -231,6 +264,7 @@ onMessage('message', (message) => {
     // User code that ran during the extraction may have ended the run.
     if (runControl.ended) record = recordOfThrow(runControl.ended, limits);
   } catch (error) {
+    endedAtACall = error instanceof RunEnded;
     record = recordOfThrow(runControl.ended ?? error, limits);
     if (!(error instanceof RunEnded) && error?.code !== 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
       recycle = aborted || !(error instanceof RangeError || error?.name === 'ExitStatus');
@@ -247,14 +281,18 @@ onMessage('message', (message) => {
   // A heap grown far past the snapshot would cost every later restore its
   // zeroing: the process is replaced instead.
   if (module.HEAPU8.length - snapshot.size > MAX_KEPT_GROWTH) recycle = true;
+  // Code was loaded (the function table grew): the restore cannot undo that.
+  if (module.wasmTable.length !== snapshot.tableLength) recycle = true;
   send({ type: 'result', id: message.id, record, recycle, heapBytes: module.HEAPU8.length });
   // The answer is out; now put the interpreter back.
   let restored;
   try {
-    restored = snapshot.restore();
+    restored = snapshot.restore(tracker.tracked && endedAtACall);
+    restores[snapshot.last.mode]++;
   } catch {
     restored = false;
   }
+  tracker.untrackedWrites = false;
   output.reset(0);
   if (!restored || recycle || aborted) setTimeout(() => exit(0), 10);
 });

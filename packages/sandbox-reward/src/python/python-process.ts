@@ -45,10 +45,26 @@ interface WorkerRecord {
   ms: number;
 }
 
+/** What a worker reports about its interpreter state between runs (see `PythonProcess.check`). */
+export interface PristineCheck {
+  /** Every byte of the WebAssembly heap equals the snapshot taken after set-up (and memory grown since is zero). */
+  pristine: boolean;
+  /** 'on', or 'off (why)': whether runs can be restored page by page. */
+  tracking: string;
+  /** How the last restore went: 'pages' (the pages the run marked) or 'whole' (every block compared). */
+  lastRestore: { mode: 'none' | 'pages' | 'whole'; pages: number };
+  /** Restores of each kind so far. */
+  restores: { pages: number; whole: number };
+  /** The heap address of the dirty map (one byte per 4 KiB page), 0 when there is none. */
+  dirtyMap: number;
+}
+
 type WorkerMessage =
   | { type: 'ready'; python: string; heapBytes: number }
   | { type: 'snapshot'; bytes: Uint8Array }
-  | { type: 'result'; id: number; record: WorkerRecord; recycle: boolean; heapBytes: number };
+  | ({ type: 'tracked-wasm' } & TrackedWasm)
+  | { type: 'result'; id: number; record: WorkerRecord; recycle: boolean; heapBytes: number }
+  | ({ type: 'checked'; id: number } & PristineCheck);
 
 /**
  * How long past a run's time limit the host waits before killing the worker.
@@ -71,8 +87,17 @@ interface PendingRun {
  * no sandbox guards yet, no user code ever run), shared by a pool: the first
  * worker makes it, replacements start from it in a fraction of a full load.
  */
+/** The interpreter's WebAssembly rewritten with write tracking, and the hash of the bytes it came from. */
+export interface TrackedWasm {
+  sourceHash: string;
+  bytes: Uint8Array;
+  bootMap: number;
+}
+
 export class PyodideSnapshot {
   bytes: Uint8Array | undefined;
+  /** The first worker's rewrite of the interpreter, handed to the workers started after it. */
+  trackedWasm: TrackedWasm | undefined;
   requested = false;
   private announce!: () => void;
   /** Resolves once the snapshot is there. */
@@ -127,7 +152,13 @@ export class PythonProcess {
     });
     const makeSnapshot = !snapshot.bytes && !snapshot.requested;
     if (makeSnapshot) snapshot.requested = true;
-    this.child.send({ type: 'init', snapshot: snapshot.bytes ?? null, makeSnapshot, guard });
+    this.child.send({
+      type: 'init',
+      snapshot: snapshot.bytes ?? null,
+      trackedWasm: snapshot.trackedWasm ?? null,
+      makeSnapshot,
+      guard,
+    });
     this.child.stderr?.setEncoding('utf8');
     this.child.stderr?.on('data', (chunk: string) => {
       this.stderrTail = (this.stderrTail + chunk).slice(-4096);
@@ -151,6 +182,17 @@ export class PythonProcess {
           message.bytes instanceof Uint8Array
         ) {
           snapshot.set(message.bytes);
+        }
+        if (
+          message?.type === 'tracked-wasm' &&
+          makeSnapshot &&
+          !this.isReady &&
+          !snapshot.trackedWasm &&
+          message.bytes instanceof Uint8Array &&
+          typeof message.sourceHash === 'string' &&
+          typeof message.bootMap === 'number'
+        ) {
+          snapshot.trackedWasm = { sourceHash: message.sourceHash, bytes: message.bytes, bootMap: message.bootMap };
         }
         if (message?.type === 'ready') {
           this.python = message.python;
@@ -202,6 +244,30 @@ export class PythonProcess {
         resultBytes: limits.resultBytes,
         resultVariable: resultVariable ?? null,
       });
+    });
+  }
+
+  /**
+   * Ask the worker whether its interpreter is pristine: it compares every byte
+   * of its heap with its snapshot (tens of milliseconds; for tests and
+   * diagnostics, between runs only).
+   */
+  check(): Promise<PristineCheck> {
+    if (this.pending) return Promise.reject(new Error('PythonProcess.check: a run is in progress'));
+    const id = this.nextId++;
+    return new Promise<PristineCheck>((resolve, reject) => {
+      const onMessage = (message: WorkerMessage) => {
+        if (message?.type !== 'checked' || message.id !== id) return;
+        this.child.off('message', onMessage);
+        const { pristine, tracking, lastRestore, restores, dirtyMap } = message;
+        resolve({ pristine: pristine === true, tracking: String(tracking), lastRestore, restores, dirtyMap });
+      };
+      this.child.on('message', onMessage);
+      void this.exited.then(() => {
+        this.child.off('message', onMessage);
+        reject(new Error('PythonProcess.check: the worker exited'));
+      });
+      this.child.send({ type: 'check', id });
     });
   }
 
