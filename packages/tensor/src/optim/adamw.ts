@@ -29,6 +29,27 @@ export interface AdamWState {
   state: Record<string, { m: Tensor; v: Tensor }>;
 }
 
+const isFiniteNumber = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+
+/** A string '1e-4' or a NaN would otherwise reach the kernel and poison every parameter silently. */
+function checkAdamWOptions(options: AdamWOptions): void {
+  const bad = (field: string, value: unknown, want: string) =>
+    new Error(`AdamW: option '${field}' is ${JSON.stringify(value) ?? String(value)}; expected ${want}`);
+  const { lr, betas, eps, weightDecay, decayFilter } = options;
+  if (lr !== undefined && typeof lr !== 'function' && !(isFiniteNumber(lr) && lr >= 0))
+    throw bad('lr', lr, 'a finite number >= 0 or a schedule function');
+  if (
+    betas !== undefined &&
+    !(Array.isArray(betas) && betas.length === 2 && betas.every((b) => isFiniteNumber(b) && b >= 0 && b < 1))
+  )
+    throw bad('betas', betas, 'two numbers in [0, 1)');
+  if (eps !== undefined && !(isFiniteNumber(eps) && eps > 0)) throw bad('eps', eps, 'a finite number > 0');
+  if (weightDecay !== undefined && !(isFiniteNumber(weightDecay) && weightDecay >= 0))
+    throw bad('weightDecay', weightDecay, 'a finite number >= 0');
+  if (decayFilter !== undefined && typeof decayFilter !== 'function')
+    throw bad('decayFilter', typeof decayFilter, 'a function (name, tensor) => boolean');
+}
+
 export class AdamW {
   readonly params: [string, Tensor][];
   readonly options: Required<Omit<AdamWOptions, 'decayFilter'>> & Pick<AdamWOptions, 'decayFilter'>;
@@ -47,6 +68,7 @@ export class AdamW {
       if (t.dtype !== 'float32')
         throw new Error(`AdamW: parameter '${name}' is ${t.dtype}; AdamW updates float32 parameters`);
     }
+    checkAdamWOptions(options);
     this.options = {
       lr: options.lr ?? 1e-3,
       betas: options.betas ?? [0.9, 0.999],
@@ -59,7 +81,13 @@ export class AdamW {
   /** The learning rate the next step() uses. */
   get lr(): number {
     const lr = this.options.lr;
-    return typeof lr === 'function' ? lr(this.stepCount) : lr;
+    if (typeof lr !== 'function') return lr;
+    const scheduled = lr(this.stepCount);
+    if (typeof scheduled !== 'number' || !Number.isFinite(scheduled) || scheduled < 0)
+      throw new Error(
+        `AdamW: the lr schedule returned ${String(scheduled)} at step ${this.stepCount}; expected a finite number >= 0`,
+      );
+    return scheduled;
   }
 
   /** Update every parameter that has a gradient. */

@@ -72,6 +72,19 @@ describe('AdamW', () => {
     };
     expect(await run(true)).toEqual(await run(false));
   });
+  it('refuses options that would corrupt the parameters, naming the option', () => {
+    const p = parameter(tensor([1, 2], [2]));
+    expect(() => new AdamW([p], { lr: '1e-4' as unknown as number })).toThrow(/option 'lr' is "1e-4"/);
+    expect(() => new AdamW([p], { lr: Number.NaN })).toThrow(/option 'lr'/);
+    expect(() => new AdamW([p], { lr: -1 })).toThrow(/option 'lr'/);
+    expect(() => new AdamW([p], { betas: [0.9, 1] })).toThrow(/option 'betas'/);
+    expect(() => new AdamW([p], { eps: 0 })).toThrow(/option 'eps'/);
+    expect(() => new AdamW([p], { weightDecay: Infinity })).toThrow(/option 'weightDecay'/);
+    const scheduled = new AdamW([p], { lr: () => Number.NaN });
+    expect(() => scheduled.lr).toThrow(/lr schedule returned NaN at step 0/);
+    expect(new AdamW([p], { lr: 0, betas: [0, 0.5] }).lr).toBe(0);
+  });
+
   it('loadStateDict names unexpected keys and shape mismatches', () => {
     const p = parameter(tensor([1, 2], [2]));
     const opt = new AdamW([['w', p]]);
