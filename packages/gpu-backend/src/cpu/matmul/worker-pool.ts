@@ -24,8 +24,13 @@ for (;;) {
 `;
 }
 
+/** What the pool keeps of a worker; node's `Worker` type stays out of the declarations a browser consumer reads. */
+export interface GemmWorker {
+  terminate(): Promise<number>;
+}
+
 export interface WorkerGroup {
-  workers: Worker[];
+  workers: GemmWorker[];
   /** Resolves when every worker runs its script (or has failed to start). */
   online: Promise<void>;
   /** Errors of workers that died; the calling thread then does their share. */
