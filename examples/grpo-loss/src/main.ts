@@ -5,12 +5,19 @@
  * reward scaling, then the loss, its metrics and the gradient's size for
  * every loss normalisation, with a KL term to a reference policy.
  *
- *   npm start -w @molrl/example-grpo-loss
+ *   npm start -w @molrl/example-grpo-loss [-- --backend cpu|webgpu|gpujs]
  */
-import { groupAdvantages, grpoLoss, GRPO_LOSS_TYPES } from '@molrl/grpo';
+import { parseArgs } from 'node:util';
+import { groupAdvantages, grpoLossAsync, GRPO_LOSS_TYPES } from '@molrl/grpo';
 import { rand, setBackend, tensor } from '@molrl/tensor';
 
-await setBackend('cpu');
+const { values } = parseArgs({ options: { backend: { type: 'string', default: 'cpu' } } });
+try {
+  await setBackend(values.backend);
+} catch (error) {
+  throw new Error(`--backend '${values.backend}': ${(error as Error).message}`, { cause: error });
+}
+console.log(`backend: ${values.backend}`);
 
 const groupSize = 4;
 const rewards = [1.0, 0.4, 0.1, 0.0, /* second prompt */ 0.4, 0.4, 1.0, 0.4];
@@ -32,7 +39,8 @@ const advantages = groupAdvantages(rewards, groupSize, { scale: 'group' });
 
 for (const lossType of GRPO_LOSS_TYPES) {
   const policy = tensor(await logps.data(), [batch, length], { requiresGrad: true });
-  const { loss, metrics } = grpoLoss({
+  // The async form reads the metrics on every backend (webgpu reads only asynchronously).
+  const { loss, metrics } = await grpoLossAsync({
     logps: policy,
     oldLogps,
     refLogps,

@@ -15,7 +15,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync } from 'node:
 import { join } from 'node:path';
 import type { EvaluationReport } from '@molrl/bench-math';
 import { readMetrics, writeFileAtomicSync } from '@molrl/progress';
-import { setBackend } from '@molrl/tensor';
+import { useBackend } from './backend.js';
 import { mergeConfig, validateConfig, type PipelineConfig } from './config.js';
 import type { Stage } from './load.js';
 import { runEval, stageReportPath } from './phases/eval.js';
@@ -76,7 +76,7 @@ export function finalReward(run: RunFolder): number | null {
 export async function runAblation(outDir: string, base: PipelineConfig, options: AblationOptions): Promise<string> {
   const log = options.log ?? ((l: string) => process.stderr.write(l + '\n'));
   const progress = options.progress ?? 'auto';
-  await setBackend('cpu');
+  await useBackend(base.backend);
   const root = new RunFolder(outDir);
   mkdirSync(root.dir, { recursive: true });
   writeFileAtomicSync(root.path('ablate.json'), JSON.stringify({ seeds: options.seeds, config: base }, null, 2) + '\n');

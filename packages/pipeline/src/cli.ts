@@ -7,12 +7,13 @@
  *   molrl ablate [--out DIR] [--seeds 0,1,2] [options]   the paper's comparisons, small
  *
  * Options: --config FILE (JSON, partial), --model DIR|HUB_ID, --seed N,
- * --set section.field=value (repeatable), --progress auto|bar|lines|silent,
- * --force (run a finished phase again).
+ * --backend cpu|webgpu|gpujs[:mode], --set section.field=value (repeatable),
+ * --progress auto|bar|lines|silent, --force (run a finished phase again).
  */
 import { parseArgs } from 'node:util';
 import { isProgressMode } from '@molrl/progress';
-import { ConfigError, parseAssignments, resolveConfig, type PipelineConfig } from './config.js';
+import { backendProblem } from './backend.js';
+import { ConfigError, parseAssignments, readConfigFile, resolveConfig, type PipelineConfig } from './config.js';
 import { prepareRun, runPhase, runPipeline } from './pipeline.js';
 import { writeRunReport } from './report/run-report.js';
 import { newRunDir, PHASES, RunFolder, type Phase } from './run-folder.js';
@@ -34,6 +35,8 @@ options:
   --config FILE        JSON config (partial; fields override the defaults)
   --model DIR|ID       base model: a local folder or a Hub repo id (default: the embedded tiny model)
   --seed N             seed of the run
+  --backend NAME       where the model phases compute: cpu (default), webgpu, gpujs (gpu.js's webasm mode)
+                       or gpujs:cpu, gpujs:webasm, gpujs:webgpu; on an existing run folder it moves the run there
   --set a.b=value      override one config field (repeatable), e.g. --set grpo.maxSteps=4
   --seeds 0,1,2        ablate: seeds to repeat each variant with (default 0,1,2)
   --progress MODE      auto (bar on a terminal, lines otherwise), bar, lines, silent
@@ -60,6 +63,7 @@ const OPTIONS = {
   config: { type: 'string' },
   model: { type: 'string' },
   seed: { type: 'string' },
+  backend: { type: 'string' },
   set: { type: 'string', multiple: true },
   seeds: { type: 'string' },
   progress: { type: 'string' },
@@ -86,6 +90,11 @@ export function stopsAtSafePoints(argv: string[]): boolean {
 function buildConfig(values: Record<string, unknown>): PipelineConfig | null {
   const overrides: unknown[] = [];
   if (typeof values.model === 'string') overrides.push({ model: values.model });
+  if (typeof values.backend === 'string') {
+    const problem = backendProblem(values.backend);
+    if (problem) throw new ConfigError(`--backend ${problem}, got '${values.backend}'`);
+    overrides.push({ backend: values.backend });
+  }
   if (typeof values.seed === 'string') {
     const seed = Number(values.seed);
     if (!Number.isInteger(seed) || seed < 0)
@@ -97,6 +106,22 @@ function buildConfig(values: Record<string, unknown>): PipelineConfig | null {
   const file = values.config as string | undefined;
   if (!file && !overrides.length) return null;
   return resolveConfig({ ...(file ? { file } : {}), overrides });
+}
+
+/** Whether `--set backend=...` or the --config file names the backend. */
+function backendNamedIn(values: { set?: string[]; config?: string }): boolean {
+  if (values.set?.some((a) => a.startsWith('backend='))) return true;
+  if (!values.config) return false;
+  const file = readConfigFile(values.config);
+  return !!file && typeof file === 'object' && Object.hasOwn(file, 'backend');
+}
+
+/** The fields --model and --backend set. */
+function pick(config: PipelineConfig, values: { model?: string; backend?: string }): Partial<PipelineConfig> {
+  return {
+    ...(values.model !== undefined ? { model: config.model } : {}),
+    ...(values.backend !== undefined ? { backend: config.backend } : {}),
+  };
 }
 
 export async function main(
@@ -115,15 +140,19 @@ export async function main(
   if (!isProgressMode(progress))
     throw new ConfigError(`--progress: expected auto, bar, lines or silent, got '${progress}'`);
   const given = buildConfig(values);
-  // `--model` alone on an existing run points it at another model (when its own cannot be loaded).
-  const onlyModel = values.model !== undefined && !values.config && !values.seed && !values.set?.length;
+  // --model and --backend alone on an existing run keep its configuration and change only themselves
+  // (--model points it at another model when its own cannot be loaded; --backend moves it).
+  const onlyRunFlags = !values.config && !values.seed && !values.set?.length;
+  const backendGiven = values.backend !== undefined || backendNamedIn(values);
   const open = async (out: string) => {
     const folder = new RunFolder(out);
-    const config = folder.exists()
-      ? onlyModel
-        ? { ...folder.readConfig(), model: values.model! }
-        : given
-      : (given ?? resolveConfig());
+    let config = given;
+    if (folder.exists()) {
+      const existing = folder.readConfig();
+      if (onlyRunFlags) config = given ? { ...existing, ...pick(given, values) } : null;
+      // A configuration that does not name a backend resumes on the run's own.
+      if (config && !backendGiven) config = { ...config, backend: existing.backend };
+    } else config ??= resolveConfig();
     return prepareRun(out, config, { log, modelSource: values.model !== undefined ? '--model' : 'model' });
   };
 

@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { backendProblem } from './backend.js';
 
 export const DEFAULT_MODEL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'default-model');
 
@@ -15,6 +16,8 @@ export interface PipelineConfig {
   model: string;
   /** Seed of data, adapter init, data order and sampling. */
   seed: number;
+  /** Compute backend of the model phases: 'cpu', 'webgpu', 'gpujs' or 'gpujs:<mode>' (see backend.ts). */
+  backend: string;
   data: {
     /** Agent traces generated (actions run in the sandbox) for MoL training. */
     traces: number;
@@ -69,6 +72,7 @@ export interface PipelineConfig {
 export const DEFAULT_CONFIG: PipelineConfig = {
   model: DEFAULT_MODEL_DIR,
   seed: 0,
+  backend: 'cpu',
   data: { traces: 48, validation: 8, maxSteps: 4, maxTokens: 768, grpoTasks: 64, evalTasks: 40, mathProblems: 8 },
   lora: { r: 8, alpha: 16, dropout: 0.05 },
   mol: {
@@ -122,6 +126,7 @@ const str: Check = (v) => (typeof v === 'string' && v.length > 0 ? null : 'must 
 const SCHEMA: Record<string, Check | Record<string, Check>> = {
   model: str,
   seed: int(0),
+  backend: backendProblem,
   data: {
     traces: int(2),
     validation: int(0),

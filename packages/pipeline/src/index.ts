@@ -9,6 +9,16 @@ export {
   readConfigFile,
   type PipelineConfig,
 } from './config.js';
+export {
+  BACKEND_CHOICES,
+  BACKEND_NAMES,
+  GPUJS_RUN_MODES,
+  backendProblem,
+  parseBackend,
+  useBackend,
+  type BackendName,
+  type ParsedBackend,
+} from './backend.js';
 export { RunFolder, PHASES, newRunDir, type Phase, type RunState, type PhaseRecord } from './run-folder.js';
 export { openRun, prepareRun, runPhase, runPipeline, type PhaseOptions } from './pipeline.js';
 export { checkModel, modelProblem } from './model-check.js';

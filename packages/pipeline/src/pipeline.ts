@@ -8,8 +8,9 @@
  * between generated tokens, never inside a checkpoint being written.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { setBackend } from '@molrl/tensor';
 import type { ProgressMode } from '@molrl/progress';
+import { setBackend, type getBackend } from '@molrl/tensor';
+import { parseBackend, useBackend } from './backend.js';
 import { ConfigError, type PipelineConfig } from './config.js';
 import { checkModel, modelProblem } from './model-check.js';
 import { runData } from './phases/data.js';
@@ -26,7 +27,15 @@ export interface PhaseOptions {
   log?: (line: string) => void;
   /** Stops the work at its next safe point, rejecting with the signal's reason (the phase is not marked done). */
   signal?: AbortSignal;
+  /**
+   * A ready backend instance for the model phases instead of the one `config.backend`
+   * names (e.g. a wrapper counting device reads, or a device shared with other work).
+   * Its `name` must be that of `config.backend`.
+   */
+  backend?: BackendInstance;
 }
+
+type BackendInstance = ReturnType<typeof getBackend>;
 
 /** The phases that load the base model. */
 const MODEL_PHASES: readonly Phase[] = ['mol', 'grpo', 'eval'];
@@ -34,8 +43,15 @@ const MODEL_PHASES: readonly Phase[] = ['mol', 'grpo', 'eval'];
 /**
  * Open a run folder with a config: a new folder takes it; an existing one
  * keeps its own, and a different config for it is an error naming the fields.
+ * The backend is the exception: it says where the run computes, not what, so
+ * a config that differs only there moves the run to that backend (config.json
+ * records it; state.json keeps the backend each finished phase ran on).
  */
-export function openRun(dir: string, config: PipelineConfig | null): { run: RunFolder; config: PipelineConfig } {
+export function openRun(
+  dir: string,
+  config: PipelineConfig | null,
+  options: { log?: (line: string) => void } = {},
+): { run: RunFolder; config: PipelineConfig } {
   const run = new RunFolder(dir);
   if (!run.exists()) {
     if (!config) throw new ConfigError(`${run.configFile}: no run here`);
@@ -43,7 +59,9 @@ export function openRun(dir: string, config: PipelineConfig | null): { run: RunF
     return { run, config };
   }
   const existing = run.readConfig();
-  if (config && !isDeepStrictEqual(existing, config)) {
+  if (!config) return { run, config: existing };
+  const given = { ...config, backend: existing.backend };
+  if (!isDeepStrictEqual(existing, given)) {
     const diff: string[] = [];
     const walk = (a: unknown, b: unknown, path: string) => {
       if (a && b && typeof a === 'object' && typeof b === 'object') {
@@ -52,12 +70,18 @@ export function openRun(dir: string, config: PipelineConfig | null): { run: RunF
       } else if (!isDeepStrictEqual(a, b))
         diff.push(`${path} (run: ${JSON.stringify(a)}, given: ${JSON.stringify(b)})`);
     };
-    walk(existing, config, '');
+    walk(existing, given, '');
     throw new ConfigError(
       `${run.configFile}: this run was made with another configuration: ${diff.join('; ')}. Resume it without those options, or use a new --out folder.`,
     );
   }
-  return { run, config: existing };
+  if (config.backend === existing.backend) return { run, config: existing };
+  options.log?.(
+    `${run.configFile}: the run moves from backend '${existing.backend}' to '${config.backend}' (finished phases keep their results)`,
+  );
+  const moved = { ...existing, backend: config.backend };
+  run.writeConfig(moved);
+  return { run, config: moved };
 }
 
 /**
@@ -75,10 +99,14 @@ export async function prepareRun(
   const source = options.modelSource ?? 'model';
   if (!run.exists()) {
     if (config) await checkModel(config.model, source);
-    return openRun(dir, config);
+    return openRun(dir, config, options);
   }
   const existing = run.readConfig();
-  if (config && config.model !== existing.model && isDeepStrictEqual({ ...config, model: existing.model }, existing)) {
+  if (
+    config &&
+    config.model !== existing.model &&
+    isDeepStrictEqual({ ...config, model: existing.model, backend: existing.backend }, existing)
+  ) {
     const problem = await modelProblem(existing.model);
     if (problem) {
       await checkModel(config.model, source);
@@ -92,7 +120,7 @@ export async function prepareRun(
       return { run, config };
     }
   }
-  return openRun(dir, config);
+  return openRun(dir, config, options);
 }
 
 /** Settles as `work` does, or rejects with the signal's reason as soon as it fires. */
@@ -106,6 +134,21 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Pro
     signal.addEventListener('abort', onAbort, { once: true });
     work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
+}
+
+/** Make the run's backend current: `options.backend` when given (checked against the config), else the one config.backend names. */
+async function selectBackend(run: RunFolder, config: PipelineConfig, options: PhaseOptions): Promise<void> {
+  const where = `${run.configFile}: backend`;
+  if (!options.backend) {
+    await useBackend(config.backend, where);
+    return;
+  }
+  const { name } = parseBackend(config.backend, where);
+  if (options.backend.name !== name)
+    throw new ConfigError(
+      `options.backend is a '${options.backend.name}' backend, but ${where} is '${config.backend}'`,
+    );
+  await setBackend(options.backend);
 }
 
 export async function runPhase(
@@ -137,7 +180,7 @@ async function runPhaseOnce(
   for (const before of needs) run.requireDone(before, phase);
   if (MODEL_PHASES.includes(phase) && !modelChecked) await checkModel(config.model, `${run.configFile}: model`);
   if (options.force) run.invalidateFrom(phase);
-  await setBackend('cpu');
+  if (MODEL_PHASES.includes(phase)) await selectBackend(run, config, options);
   const started = performance.now();
   log(`${phase}: starting`);
   const progress = options.progress ?? 'auto';
@@ -151,7 +194,7 @@ async function runPhaseOnce(
     record = { stages: Object.keys(reports) };
   }
   const seconds = (performance.now() - started) / 1000;
-  run.markDone(phase, { seconds, ...record });
+  run.markDone(phase, { seconds, ...(MODEL_PHASES.includes(phase) ? { backend: config.backend } : {}), ...record });
   writeRunReport(run, config);
   log(`${phase}: done in ${seconds.toFixed(0)} s`);
 }
@@ -159,7 +202,11 @@ async function runPhaseOnce(
 export async function runPipeline(run: RunFolder, config: PipelineConfig, options: PhaseOptions = {}): Promise<string> {
   // A bad model is found before the data phase, not after it.
   const checked = MODEL_PHASES.some((p) => !run.isDone(p));
-  if (checked) await checkModel(config.model, `${run.configFile}: model`);
+  if (checked) {
+    await checkModel(config.model, `${run.configFile}: model`);
+    // A backend that cannot start here (no WebGPU adapter) fails the run before the data phase too.
+    await selectBackend(run, config, options);
+  }
   for (const phase of PHASES) {
     options.signal?.throwIfAborted();
     await runPhaseOnce(run, config, phase, { ...options, force: false }, checked);

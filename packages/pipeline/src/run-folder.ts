@@ -71,7 +71,11 @@ export class RunFolder {
       throw new ConfigError(
         `${this.configFile}: no run here (run \`molrl run --out ${this.dir}\` or \`molrl data --out ${this.dir}\` first)`,
       );
-    return validateConfig(readJsonFile(this.configFile), this.configFile);
+    const config = readJsonFile(this.configFile);
+    // Runs made before the backend was a field ran on the cpu.
+    if (config && typeof config === 'object' && !Array.isArray(config) && !('backend' in config))
+      (config as Record<string, unknown>).backend = 'cpu';
+    return validateConfig(config, this.configFile);
   }
 
   writeConfig(config: PipelineConfig): void {

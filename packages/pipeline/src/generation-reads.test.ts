@@ -1,0 +1,61 @@
+/**
+ * Generation waits for the device once per decode step for the whole batch:
+ * the sampler draws on the host from the step's logits (that read is the
+ * contract's), and nothing else in the loop (KV cache, positions, finished
+ * rows) reads the device. Counted through the evaluation's generator on the
+ * embedded model, with a backend wrapper that counts reads.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { modelGenerator } from '@molrl/bench-math';
+import { getBackend, setBackend } from '@molrl/tensor';
+import { countReads, type ReadCounter } from '@molrl/train';
+import { DEFAULT_MODEL_DIR } from './config.js';
+import { loadBase } from './load.js';
+
+let counter: ReadCounter;
+let plain: ReturnType<typeof getBackend>;
+
+beforeAll(async () => {
+  plain = await setBackend('cpu');
+  counter = countReads(plain);
+  await setBackend(counter.backend);
+});
+afterAll(async () => {
+  await setBackend(plain);
+});
+
+describe('reads per generated token', () => {
+  it('model.generate: one read per decode step, whatever the batch size', { timeout: 120_000 }, async () => {
+    const { model } = await loadBase(DEFAULT_MODEL_DIR);
+    const prompts = [
+      [5, 6, 7, 8],
+      [9, 10],
+      [11, 12, 13],
+    ];
+    for (const rows of [1, 3]) {
+      counter.reset();
+      // No stop token: every row runs the full length.
+      const out = await model.generate(prompts.slice(0, rows), { maxNewTokens: 6, stopTokenIds: [], seed: 1 });
+      expect(out.map((o) => o.length)).toEqual(new Array(rows).fill(6));
+      expect(counter.reads).toBe(6);
+    }
+  });
+
+  it('the evaluation generator: one read per decode step of each batch', { timeout: 120_000 }, async () => {
+    const { model, tokenizer } = await loadBase(DEFAULT_MODEL_DIR);
+    const generator = modelGenerator(model, tokenizer, { batchSize: 2, stopTokenIds: [] });
+    counter.reset();
+    const prompts = ['What is 2 + 3?', 'Name a prime.', 'Add 4 and 4.'];
+    const completions = await generator.generate(prompts, {
+      maxTokens: 5,
+      temperature: 0,
+      topP: 1,
+      topK: 0,
+      presencePenalty: 0,
+      thinking: false,
+    });
+    expect(completions).toHaveLength(3);
+    // Two batches (2 + 1 prompts) of five steps.
+    expect(counter.reads).toBe(10);
+  });
+});
