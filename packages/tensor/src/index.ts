@@ -84,6 +84,7 @@ export {
   transpose,
   swapAxes,
   slice,
+  writeSlice,
   concat,
   stack,
   split,
