@@ -5,8 +5,9 @@
  *   adapter, rank 64 on q/k/v/o/gate/up/down) in tokens/s, for a tiny config and
  *   a Qwen3-0.6B-shaped one; its achieved GFLOP/s and that as a fraction of a
  *   1024^3 matmul measured in the same process.
- * - decode: tokens/s of greedy generation with the KV cache (0.6B shape)
- *   against the memory-read bound: a plain streaming read of a buffer the
+ * - decode: tokens/s of greedy generation with the KV cache and bf16 weights
+ *   (mid and 0.6B shapes, batch 1 to 64), with the 1-minute load average;
+ *   batch 1 against the memory-read bound: a plain streaming read of a buffer the
  *   size of the weights (lib/memory-read.ts, a JS loop and a wasm SIMD loop,
  *   never the backend's kernels) sets the most tokens/s a weight-streaming
  *   decode can reach.
@@ -19,7 +20,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
@@ -151,29 +152,62 @@ async function trainStep(
   model.dispose();
 }
 
-async function decode(c: Qwen3Config, rows: ResultRow[]) {
-  const model = Qwen3ForCausalLM.fromWeights(c, randomWeights(c, { seed: 2 }));
-  const newTokens = quick ? 8 : 16;
-  const stamps: number[] = [];
-  const prompt = [Array.from({ length: 16 }, (_, i) => i + 100)];
-  await model.generate(prompt, { maxNewTokens: 2, temperature: 0, stopTokenIds: [] });
-  await model.generate(prompt, {
-    maxNewTokens: newTokens,
-    temperature: 0,
-    stopTokenIds: [],
-    onStep: () => stamps.push(performance.now()),
-  });
-  // The first step is the prefill; the rest are single-token decode steps.
-  const perToken = (stamps[stamps.length - 1]! - stamps[0]!) / (stamps.length - 1);
-  const bytes = weightBytes(c, 'float32');
-  // Each decode step reads every weight once: the bound is one plain streaming read of that many bytes.
+/** The mid shape of benchmarks/vs-torch (hidden 512, 8 layers, vocab 8192). */
+const MID = qwen3Config({
+  vocab_size: 8192,
+  hidden_size: 512,
+  intermediate_size: 1536,
+  num_hidden_layers: 8,
+  num_attention_heads: 8,
+  num_key_value_heads: 4,
+  head_dim: 64,
+  tie_word_embeddings: true,
+  rope_theta: 1e6,
+});
+
+/**
+ * Greedy decode with the KV cache and bf16 weights (read as stored), at each
+ * batch size: tokens/s summed over the batch, after the prefill. Each decode
+ * step reads every weight once whatever the batch, so batch 1 is compared
+ * with the memory-read bound (one plain streaming read of that many bytes in
+ * this process) and larger batches show how far decode scales before compute
+ * is the limit.
+ */
+async function decode(c: Qwen3Config, label: string, batches: number[], newTokens: number, rows: ResultRow[]) {
+  const model = Qwen3ForCausalLM.fromWeights(c, randomWeights(c, { seed: 2, dtype: 'bfloat16' }));
+  const bytes = weightBytes(c, 'bfloat16');
   const read = measureMemoryRead(bytes);
-  const bandwidth = read.best;
-  const bound = (bandwidth * 1e9) / bytes;
-  const label = c.num_hidden_layers === 28 ? 'qwen3-0.6b' : `qwen3-0.6b-width-${c.num_hidden_layers}-layers`;
+  const bound = (read.best * 1e9) / bytes;
+  const prompt = (batch: number) =>
+    Array.from({ length: batch }, (_, b) =>
+      Array.from({ length: 8 }, (_, t) => ((b * 8 + t) * 31 + 100) % c.vocab_size),
+    );
+  await model.generate(prompt(1), { maxNewTokens: 2, temperature: 0, stopTokenIds: [] });
+  for (const batch of batches) {
+    const stamps: number[] = [];
+    await model.generate(prompt(batch), {
+      maxNewTokens: newTokens,
+      temperature: 0,
+      stopTokenIds: [],
+      onStep: () => stamps.push(performance.now()),
+    });
+    // The first step is the prefill; the rest are single-token decode steps.
+    const perStep = (stamps[stamps.length - 1]! - stamps[0]!) / (stamps.length - 1);
+    const rate = (1000 * batch) / perStep;
+    rows.push(row({ case: `decode-${label}-bf16`, impl: 'cpu', size: batch, value: rate, unit: 'tokens/s' }));
+    if (batch === 1)
+      rows.push(
+        row({ case: `decode-${label}-bf16`, impl: 'fraction-of-bound', size: 1, value: rate / bound, unit: 'ratio' }),
+      );
+    console.log(
+      `decode ${label} bf16 batch ${batch}: ${rate.toFixed(2)} tokens/s (${(perStep / 1000).toFixed(2)} s/step)` +
+        (batch === 1 ? `, ${((100 * rate) / bound).toFixed(0)}% of the bound` : ''),
+    );
+  }
   rows.push(
-    row({ case: `decode-${label}`, impl: 'cpu', size: newTokens, value: 1000 / perToken, unit: 'tokens/s' }),
-    row({ case: `decode-${label}`, impl: 'bandwidth-bound', size: newTokens, value: bound, unit: 'tokens/s' }),
+    row({ case: `decode-${label}-bf16`, impl: 'bandwidth-bound', size: 1, value: bound, unit: 'tokens/s' }),
+    // The machine may be shared: the 1-minute load average at the end of the case, beside its figures.
+    row({ case: `decode-${label}-bf16`, impl: 'load-average-1min', size: 1, value: loadavg()[0]!, unit: 'load' }),
     ...(['wasm-simd', 'js-loop'] as const).map((impl) =>
       row({
         case: 'memory-read-bandwidth',
@@ -185,7 +219,9 @@ async function decode(c: Qwen3Config, rows: ResultRow[]) {
     ),
   );
   console.log(
-    `decode ${label}: ${(1000 / perToken).toFixed(2)} tokens/s; bound ${bound.toFixed(2)} tokens/s (${(bytes / 1e9).toFixed(2)} GB/token at ${bandwidth.toFixed(1)} GB/s)`,
+    `decode ${label}: bound ${bound.toFixed(2)} tokens/s (${(bytes / 1e9).toFixed(2)} GB/token at ${read.best.toFixed(1)} GB/s); load ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
   );
   model.dispose();
 }
@@ -269,7 +305,12 @@ async function main() {
     await trainStep('tiny', TINY, 256, quick ? 2 : 5, rows, rate);
     if (!quick) await trainStep('qwen3-0.6b', QWEN3_0_6B, 128, 2, rows, rate);
   }
-  if (cases.has('decode')) await decode(QWEN3_0_6B, rows);
+  if (cases.has('decode')) {
+    const batches = quick ? [1, 4] : [1, 4, 8, 16, 32, 64];
+    await decode(MID, 'mid', batches, quick ? 4 : 9, rows);
+    const label = quick ? 'qwen3-0.6b-width-2-layers' : 'qwen3-0.6b';
+    await decode(QWEN3_0_6B, label, batches, quick ? 3 : 4, rows);
+  }
   if (cases.has('load')) await load(QWEN3_0_6B, rows);
   console.log('');
   printTable(rows);

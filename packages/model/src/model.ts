@@ -75,6 +75,9 @@ export interface SavePretrainedOptions {
   maxShardBytes?: number;
 }
 
+/** New tokens the KV caches have room for at first; beyond that they double. */
+const INITIAL_NEW_TOKENS = 256;
+
 const TORCH_DTYPE: Record<WeightDType, string> = { float32: 'float32', bfloat16: 'bfloat16', float16: 'float16' };
 const ST_DTYPE = { float32: 'F32', bfloat16: 'BF16', float16: 'F16' } as const;
 
@@ -353,7 +356,7 @@ export class Qwen3ForCausalLM {
     const rngs = inputIds.map((_, i) => new SeededRandom(seed * 0x10001 + i * 0x9e3779b1));
     const longest = Math.max(...inputIds.map((r) => r.length));
     const pad = this.config.pad_token_id ?? 0;
-    // Left padding: pad keys get segment -1 (never seen by real tokens), real tokens segment 0.
+    // Left padding (the pad tokens are never attended to: see the segment ids below).
     const ids = inputIds.map((r) => [...new Array<number>(longest - r.length).fill(pad), ...r]);
     const posRows = inputIds.map((r) => [...new Array<number>(longest - r.length).fill(0), ...r.map((_, j) => j)]);
     const nextPos = inputIds.map((r) => r.length);
@@ -362,10 +365,10 @@ export class Qwen3ForCausalLM {
     const caches: KVCache[] = [];
     // Rows still generating, as indices into inputIds; the batch (and the KV cache) holds these rows in this order.
     let active = inputIds.map((_, i) => i);
-    let segRows = inputIds.map((r) => [
-      ...new Array<number>(longest - r.length).fill(-1),
-      ...new Array<number>(r.length).fill(0),
-    ]);
+    // Left padding of each row: its pad keys get segment -1 (never seen by real tokens), the rest segment 0.
+    const pads = inputIds.map((r) => longest - r.length);
+    // Room for the prompt and the first new tokens; the caches double from there (memory follows what is generated).
+    const firstCapacity = longest + Math.min(maxNewTokens, INITIAL_NEW_TOKENS);
 
     try {
       let stepIds = ids;
@@ -376,11 +379,22 @@ export class Qwen3ForCausalLM {
           tidy(() => {
             if (caches.length === 0) {
               for (let i = 0; i < c.num_hidden_layers; i++)
-                caches.push(KVCache.empty(rows, c.num_key_value_heads, c.head_dim));
+                caches.push(KVCache.empty(rows, c.num_key_value_heads, c.head_dim, { capacity: firstCapacity }));
             }
+            const held = caches[0]!.length + stepIds[0]!.length;
+            for (const cache of caches) cache.reserve(held);
+            // Segment ids span the cache's capacity (the keys attention reads); only padded batches need them.
+            const capacity = caches[0]!.capacity;
+            const padded = active.some((i) => pads[i]! > 0);
+            const segments = padded
+              ? intTensor(
+                  active.map((i) => Array.from({ length: capacity }, (_, j) => (j < pads[i]! ? -1 : 0))),
+                  'generate segments',
+                )
+              : undefined;
             const hidden = this.module.hidden(intTensor(stepIds, 'generate'), {
               positions: intTensor(stepPos, 'generate positions'),
-              segmentIds: intTensor(segRows, 'generate segments'),
+              segmentIds: segments,
               caches,
               ctx: { training: false, seed: 0 },
             });
@@ -414,12 +428,10 @@ export class Qwen3ForCausalLM {
             for (const cache of caches) cache.selectRows(keep);
           });
           active = keep.map((j) => active[j]);
-          segRows = keep.map((j) => segRows[j]);
         }
         stepIds = active.map((i) => [out[i][out[i].length - 1]]);
         stepPos = active.map((i) => [nextPos[i]]);
         for (const i of active) nextPos[i]++;
-        for (const r of segRows) r.push(0);
       }
     } finally {
       for (const cache of caches) cache.dispose();

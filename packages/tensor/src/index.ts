@@ -84,6 +84,7 @@ export {
   transpose,
   swapAxes,
   slice,
+  writeSlice,
   concat,
   stack,
   split,
@@ -126,7 +127,7 @@ export {
   type InitOptions,
 } from './nn/linear.js';
 export { Embedding, RMSNorm, type EmbeddingOptions, type RMSNormOptions } from './nn/layers.js';
-export { computeView } from './nn/compute.js';
+export { computeView, lookupRows } from './nn/compute.js';
 export { KVCache } from './nn/kv-cache.js';
 export { checkpoint } from './nn/checkpoint.js';
 export {

@@ -23,6 +23,7 @@ import { conformance as takeAlongAxis } from './take-along-axis/cases.js';
 import { conformance as transpose } from './transpose/cases.js';
 import { conformance as unary } from './unary/cases.js';
 import { conformance as where } from './where/cases.js';
+import { conformance as writeSlice } from './write-slice/cases.js';
 
 /** The conformance cases of every kernel of the library. */
 export const KERNEL_CONFORMANCE: readonly KernelConformance[] = [
@@ -49,4 +50,5 @@ export const KERNEL_CONFORMANCE: readonly KernelConformance[] = [
   ...transpose,
   ...unary,
   ...where,
+  ...writeSlice,
 ];

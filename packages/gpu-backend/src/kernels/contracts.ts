@@ -22,6 +22,7 @@ import { contracts as takeAlongAxis } from './take-along-axis/contract.js';
 import { contracts as transpose } from './transpose/contract.js';
 import { contracts as unary } from './unary/contract.js';
 import { contracts as where } from './where/contract.js';
+import { contracts as writeSlice } from './write-slice/contract.js';
 
 /** Every kernel of the library's contract, folder by folder. */
 export const KERNEL_CONTRACTS = [
@@ -48,4 +49,5 @@ export const KERNEL_CONTRACTS = [
   ...transpose,
   ...unary,
   ...where,
+  ...writeSlice,
 ] as const;

@@ -23,6 +23,7 @@ import { implementations as takeAlongAxis } from './take-along-axis/cpu.js';
 import { implementations as transpose } from './transpose/cpu.js';
 import { implementations as unary } from './unary/cpu.js';
 import { implementations as where } from './where/cpu.js';
+import { implementations as writeSlice } from './write-slice/cpu.js';
 
 /** Every kernel of the cpu backend. */
 export const CPU_KERNELS: readonly KernelImplementation[] = [
@@ -49,4 +50,5 @@ export const CPU_KERNELS: readonly KernelImplementation[] = [
   ...transpose,
   ...unary,
   ...where,
+  ...writeSlice,
 ];

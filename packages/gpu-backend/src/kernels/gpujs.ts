@@ -23,6 +23,7 @@ import { implementations as takeAlongAxis } from './take-along-axis/gpujs.js';
 import { implementations as transpose } from './transpose/gpujs.js';
 import { implementations as unary } from './unary/gpujs.js';
 import { implementations as where } from './where/gpujs.js';
+import { implementations as writeSlice } from './write-slice/gpujs.js';
 
 /** Every kernel of the gpujs backend. */
 export const GPUJS_KERNELS: readonly KernelImplementation[] = [
@@ -49,4 +50,5 @@ export const GPUJS_KERNELS: readonly KernelImplementation[] = [
   ...transpose,
   ...unary,
   ...where,
+  ...writeSlice,
 ];

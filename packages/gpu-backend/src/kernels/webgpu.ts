@@ -23,6 +23,7 @@ import { implementations as takeAlongAxis } from './take-along-axis/webgpu.js';
 import { implementations as transpose } from './transpose/webgpu.js';
 import { implementations as unary } from './unary/webgpu.js';
 import { implementations as where } from './where/webgpu.js';
+import { implementations as writeSlice } from './write-slice/webgpu.js';
 
 /** Every kernel of the webgpu backend. */
 export const WEBGPU_KERNELS: readonly KernelImplementation[] = [
@@ -49,4 +50,5 @@ export const WEBGPU_KERNELS: readonly KernelImplementation[] = [
   ...transpose,
   ...unary,
   ...where,
+  ...writeSlice,
 ];

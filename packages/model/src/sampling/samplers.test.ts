@@ -4,9 +4,13 @@ import {
   applyPenalties,
   argmax,
   kthLargest,
+  drawFrom,
   sampleToken,
   samplingDistribution,
+  topKCandidates,
   validateSamplingOptions,
+  type SamplingContext,
+  type SamplingOptions,
 } from './samplers.js';
 
 const ctx0 = { promptTokens: [], generatedTokens: [] };
@@ -122,5 +126,66 @@ describe('sampleToken', () => {
     expect(() => validateSamplingOptions({ temperature: -1 })).toThrow(/temperature/);
     expect(() => validateSamplingOptions({ topK: 1.5 })).toThrow(/topK/);
     expect(() => validateSamplingOptions({ repetitionPenalty: 0 })).toThrow(/repetitionPenalty/);
+  });
+});
+
+describe('sampling on the row as it is', () => {
+  /** A row with ties, -Infinity and a spread of values, like a model's logits. */
+  function logitsRow(seed: number, n: number): Float32Array {
+    const rng = new SeededRandom(seed);
+    const row = new Float32Array(n);
+    for (let i = 0; i < n; i++) row[i] = Math.round((rng.next() * 8 - 4) * 16) / 16;
+    row[3] = -Infinity;
+    row[n - 1] = row[0]; // a tie with an early token
+    return row;
+  }
+
+  /** The draw through the full distribution (applyPenalties' copy, every token scored). */
+  function fullDraw(logits: Float32Array, o: SamplingOptions, ctx: SamplingContext, rng: SeededRandom): number {
+    const penalised = applyPenalties(logits, o, ctx);
+    if ((o.temperature ?? 1) === 0) return argmax(penalised);
+    return drawFrom(samplingDistribution(penalised, o), rng);
+  }
+
+  const optionSets: SamplingOptions[] = [
+    { temperature: 0 },
+    { temperature: 0, repetitionPenalty: 1.3, presencePenalty: 0.5 },
+    { topK: 1 },
+    { topK: 7 },
+    { topK: 40, temperature: 0.7 },
+    { topK: 40, topP: 0.8 },
+    { topK: 40, minP: 0.2, temperature: 1.4 },
+    { topK: 25, topP: 0.9, repetitionPenalty: 1.5, presencePenalty: 1 },
+    { topK: 999 },
+    { topP: 0.9 },
+  ];
+
+  it('draws the same tokens as the full distribution for the same seed', () => {
+    const ctx = { promptTokens: [0, 5, 17, 5], generatedTokens: [17, 42, 42, 999] };
+    for (const [s, o] of optionSets.entries()) {
+      const logits = logitsRow(s + 11, 1000);
+      const fast = new SeededRandom(s);
+      const full = new SeededRandom(s);
+      const tokens = Array.from({ length: 100 }, () => sampleToken(logits, o, ctx, fast));
+      expect(tokens, JSON.stringify(o)).toEqual(Array.from({ length: 100 }, () => fullDraw(logits, o, ctx, full)));
+    }
+  });
+
+  it('leaves the row untouched', () => {
+    const logits = logitsRow(3, 500);
+    const before = Float32Array.from(logits);
+    const ctx = { promptTokens: [1, 2], generatedTokens: [2, 9] };
+    sampleToken(logits, { topK: 10, repetitionPenalty: 2, presencePenalty: 1 }, ctx, new SeededRandom(1));
+    sampleToken(logits, { temperature: 0, repetitionPenalty: 2 }, ctx, new SeededRandom(1));
+    expect(logits).toEqual(before);
+  });
+
+  it('top-k candidates are the tokens at or above the k-th score, ties kept, in token order', () => {
+    const logits = new Float32Array([1, 5, 3, 5, -Infinity, 3, 0]);
+    expect(topKCandidates(logits, 2, 1)).toEqual({ tokens: [1, 3], scores: Float64Array.from([5, 5]) });
+    expect(topKCandidates(logits, 3, 2).tokens).toEqual([1, 2, 3, 5]);
+    // a penalised token is scored at its penalised value
+    const penalised = topKCandidates(logits, 2, 1, { tokens: [1], values: [0.5] });
+    expect(penalised.tokens).toEqual([2, 3, 5]);
   });
 });

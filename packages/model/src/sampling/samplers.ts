@@ -58,23 +58,40 @@ export function argmax(values: ArrayLike<number>): number {
   return best;
 }
 
-/** Apply the repetition and presence penalties to a copy of `logits`. */
-export function applyPenalties(logits: Float32Array, options: SamplingOptions, ctx: SamplingContext): Float32Array {
-  const out = new Float32Array(logits);
+/**
+ * The penalised value of every token the penalties touch, as `applyPenalties`
+ * stores it (float32), in ascending token order; other tokens keep their logit.
+ */
+export interface PenaltyOverrides {
+  tokens: number[];
+  values: number[];
+}
+
+function penaltyOverrides(logits: Float32Array, options: SamplingOptions, ctx: SamplingContext): PenaltyOverrides {
+  const changed = new Map<number, number>();
   const rep = options.repetitionPenalty ?? 1;
   if (rep !== 1) {
-    const seen = new Set<number>([...ctx.promptTokens, ...ctx.generatedTokens]);
-    for (const t of seen) {
-      if (t < 0 || t >= out.length) continue;
-      out[t] = out[t] < 0 ? out[t] * rep : out[t] / rep;
+    for (const t of new Set<number>([...ctx.promptTokens, ...ctx.generatedTokens])) {
+      if (t < 0 || t >= logits.length) continue;
+      const x = logits[t];
+      changed.set(t, Math.fround(x < 0 ? x * rep : x / rep));
     }
   }
   const presence = options.presencePenalty ?? 0;
   if (presence !== 0) {
     for (const t of new Set(ctx.generatedTokens)) {
-      if (t >= 0 && t < out.length) out[t] -= presence;
+      if (t >= 0 && t < logits.length) changed.set(t, Math.fround((changed.get(t) ?? logits[t]) - presence));
     }
   }
+  const tokens = [...changed.keys()].sort((a, b) => a - b);
+  return { tokens, values: tokens.map((t) => changed.get(t)!) };
+}
+
+/** Apply the repetition and presence penalties to a copy of `logits`. */
+export function applyPenalties(logits: Float32Array, options: SamplingOptions, ctx: SamplingContext): Float32Array {
+  const out = new Float32Array(logits);
+  const { tokens, values } = penaltyOverrides(logits, options, ctx);
+  for (let j = 0; j < tokens.length; j++) out[tokens[j]] = values[j];
   return out;
 }
 
@@ -93,7 +110,18 @@ export function samplingDistribution(logits: Float32Array, options: SamplingOpti
     const kth = kthLargest(scores, topK);
     for (let i = 0; i < n; i++) if (scores[i] < kth) scores[i] = -Infinity;
   }
+  return filteredProbabilities(scores, options);
+}
 
+/**
+ * Softmax of `scores` (temperature and top-k applied; -Infinity where
+ * dropped), then top-p and min-p, renormalised. Entries are in ascending
+ * token order, which top-p's tie-break relies on; whether they are the whole
+ * vocabulary or only the top-k candidates, the kept probabilities come out
+ * bit for bit the same (a dropped token only ever adds an exact 0 to a sum).
+ */
+function filteredProbabilities(scores: Float64Array, options: SamplingOptions): Float64Array {
+  const n = scores.length;
   let max = -Infinity;
   for (let i = 0; i < n; i++) if (scores[i] > max) max = scores[i];
   const probs = new Float64Array(n);
@@ -132,11 +160,90 @@ export function samplingDistribution(logits: Float32Array, options: SamplingOpti
   return probs;
 }
 
+/**
+ * The top-k candidates of a row read as it is (penalties applied on the fly
+ * from `overrides`): the tokens whose score (penalised logit / temperature)
+ * is at least the k-th largest, ties with it included, in ascending token
+ * order, with their scores. Two passes over the row and O(k) memory: no copy
+ * of the vocabulary.
+ */
+export function topKCandidates(
+  logits: Float32Array,
+  topK: number,
+  temperature: number,
+  overrides: PenaltyOverrides = { tokens: [], values: [] },
+): { tokens: number[]; scores: Float64Array } {
+  const n = logits.length;
+  const { tokens: penalised, values: penalisedValues } = overrides;
+  // Pass 1: the k-th largest score, with a size-k min-heap.
+  const heap = new KthLargest(topK);
+  let next = 0;
+  for (let i = 0; i < n; i++) {
+    let x = logits[i];
+    if (next < penalised.length && penalised[next] === i) x = penalisedValues[next++];
+    heap.push(x / temperature);
+  }
+  const kth = heap.kth();
+  // Pass 2: every token at or above it, in token order.
+  const tokens: number[] = [];
+  const scores: number[] = [];
+  next = 0;
+  for (let i = 0; i < n; i++) {
+    let x = logits[i];
+    if (next < penalised.length && penalised[next] === i) x = penalisedValues[next++];
+    const score = x / temperature;
+    if (!(score < kth)) {
+      tokens.push(i);
+      scores.push(score);
+    }
+  }
+  return { tokens, scores: Float64Array.from(scores) };
+}
+
 /** The k-th largest value (1-based), with a size-k min-heap: O(n log k), no sort of the vocabulary. */
 export function kthLargest(values: ArrayLike<number>, k: number): number {
-  const heap = new Float64Array(k);
-  let size = 0;
-  const siftDown = (i: number) => {
+  const heap = new KthLargest(k);
+  for (let i = 0; i < values.length; i++) heap.push(values[i]);
+  return heap.kth();
+}
+
+/** A size-k min-heap of the largest values pushed so far. */
+class KthLargest {
+  private readonly heap: Float64Array;
+  private size = 0;
+
+  constructor(private readonly k: number) {
+    this.heap = new Float64Array(k);
+  }
+
+  push(v: number): void {
+    const heap = this.heap;
+    if (this.size < this.k) {
+      let j = this.size++;
+      heap[j] = v;
+      while (j > 0) {
+        const p = (j - 1) >> 1;
+        if (heap[p] <= heap[j]) break;
+        const t = heap[p];
+        heap[p] = heap[j];
+        heap[j] = t;
+        j = p;
+      }
+    } else if (v > heap[0]) {
+      heap[0] = v;
+      this.siftDown();
+    }
+  }
+
+  /** The k-th largest value pushed (the smallest kept). */
+  kth(): number {
+    return this.heap[0];
+  }
+
+  private siftDown(): void {
+    const heap = this.heap;
+    const size = this.size;
+    let i = 0;
     for (;;) {
       const l = 2 * i + 1;
       const r = l + 1;
@@ -149,26 +256,7 @@ export function kthLargest(values: ArrayLike<number>, k: number): number {
       heap[m] = t;
       i = m;
     }
-  };
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (size < k) {
-      let j = size++;
-      heap[j] = v;
-      while (j > 0) {
-        const p = (j - 1) >> 1;
-        if (heap[p] <= heap[j]) break;
-        const t = heap[p];
-        heap[p] = heap[j];
-        heap[j] = t;
-        j = p;
-      }
-    } else if (v > heap[0]) {
-      heap[0] = v;
-      siftDown(0);
-    }
   }
-  return heap[0];
 }
 
 /** Draw an index from `probs` (summing to 1) with one uniform from `rng`. */
@@ -185,9 +273,30 @@ export function drawFrom(probs: Float64Array, rng: SeededRandom): number {
   return last;
 }
 
+/** Index of the first maximum of the penalised row, read as it is. */
+function penalisedArgmax(logits: Float32Array, overrides: PenaltyOverrides): number {
+  const { tokens, values } = overrides;
+  let best = 0;
+  let bestValue = -Infinity;
+  let next = 0;
+  for (let i = 0; i < logits.length; i++) {
+    let x = logits[i];
+    if (next < tokens.length && tokens[next] === i) x = values[next++];
+    if (x > bestValue) {
+      bestValue = x;
+      best = i;
+    }
+  }
+  return best;
+}
+
 /**
  * Pick the next token for one row: greedy when temperature is 0, otherwise a
- * seeded draw from the filtered distribution.
+ * seeded draw from the filtered distribution. The row is read as it is (the
+ * penalties are applied to the few tokens they touch); with top-k on, only
+ * the candidates are scored, so no vocabulary-sized array is made. Either way
+ * the token is the one the full distribution (`samplingDistribution` of
+ * `applyPenalties`) draws with the same generator.
  */
 export function sampleToken(
   logits: Float32Array,
@@ -195,7 +304,13 @@ export function sampleToken(
   ctx: SamplingContext,
   rng: SeededRandom,
 ): number {
-  const penalised = applyPenalties(logits, options, ctx);
-  if ((options.temperature ?? 1) === 0) return argmax(penalised);
-  return drawFrom(samplingDistribution(penalised, options), rng);
+  const overrides = penaltyOverrides(logits, options, ctx);
+  const temperature = options.temperature ?? 1;
+  if (temperature === 0) return penalisedArgmax(logits, overrides);
+  const topK = options.topK ?? 0;
+  if (topK > 0 && topK < logits.length) {
+    const { tokens, scores } = topKCandidates(logits, topK, temperature, overrides);
+    return tokens[drawFrom(filteredProbabilities(scores, options), rng)];
+  }
+  return drawFrom(samplingDistribution(applyPenalties(logits, options, ctx), options), rng);
 }

@@ -1,9 +1,8 @@
 /** Small building blocks besides Linear: Embedding and RMSNorm. */
-import { gather } from '../ops/indexing.js';
 import { rmsNorm } from '../ops/nn.js';
 import { randn, full } from '../ops/creation.js';
 import type { Tensor } from '../tensor.js';
-import { computeView } from './compute.js';
+import { computeView, lookupRows } from './compute.js';
 import type { InitOptions } from './linear.js';
 import { Module } from './module.js';
 import { weightParameter, type Parameter } from './parameter.js';
@@ -29,7 +28,7 @@ export class Embedding extends Module {
 
   /** ids int32 [...] -> [..., dim]. */
   forward(ids: Tensor): Tensor {
-    return gather(computeView(this.weight), ids);
+    return lookupRows(this.weight, ids);
   }
 }
 

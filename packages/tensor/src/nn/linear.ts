@@ -79,7 +79,8 @@ export class Linear extends Module {
       throw new Error(`Linear${label}: input is ${fmt(x.shape)}, its last axis must be ${this.inFeatures}`);
     }
     const flat = x.rank === 2 ? x : x.reshape([-1, this.inFeatures]); // [N, in]
-    let y = matmul(flat, computeView(this.weight), { transposeB: true }); // [N, out]
+    // The weight as stored: matmul reads a half-precision weight directly (compute.ts).
+    let y = matmul(flat, this.weight, { transposeB: true }); // [N, out]
     if (this.bias) y = add(y, computeView(this.bias));
     if (x.rank !== 2) y = y.reshape([...x.shape.slice(0, -1), this.outFeatures]); // [..., out]
     return this.adapter ? this.adapter.forward(x, y, ctx) : y;

@@ -12,6 +12,7 @@ import {
   slice,
   sum,
   tensor,
+  zeros,
   type ForwardContext,
   type LinearAdapter,
   type Tensor,
@@ -172,14 +173,55 @@ describe('TransformerBlock forward', () => {
       }
     });
     expect(cache.length).toBe(t);
+    // Grown by doubling from the prompt's 2 positions: 2, 4, 8.
+    expect(cache.capacity).toBe(8);
     expect(maxAbsDiff(await concat(steps, 1).data(), await full.data())).toBeLessThan(1e-5);
     // Dropping a row (it finished generating) keeps the other row's keys and values.
     const [kBefore, vBefore] = [await cache.k.data(), await cache.v.data()];
     cache.selectRows([1]);
-    expect(cache.k.shape).toEqual([1, 2, t, 6]);
+    expect(cache.k.shape).toEqual([1, 2, 8, 6]);
+    expect(cache.length).toBe(t);
     const half = kBefore.length / 2;
     expect(Array.from(await cache.k.data())).toEqual(Array.from(kBefore.subarray(half)));
     expect(Array.from(await cache.v.data())).toEqual(Array.from(vBefore.subarray(half)));
+    cache.dispose();
+  });
+
+  it('a KV cache with room writes each step in place: no new buffers, the same outputs as one that grows', async () => {
+    const block = new TransformerBlock(QWEN_LIKE);
+    const t = 7;
+    const x = sinTensor([2, t, 8]);
+    const run = async (cache: KVCache) => {
+      const steps: Tensor[] = [];
+      const buffers = new Set<unknown>();
+      noGrad(() => {
+        steps.push(block.forward(slice(x, [0, 0, 0], [2, 3, 8]), positionsOf(2, 3), { cache }));
+        for (let i = 3; i < t; i++) {
+          steps.push(block.forward(slice(x, [0, i, 0], [2, 1, 8]), positionsOf(2, 1, i), { cache }));
+          buffers.add(cache.k.ref.storage).add(cache.v.ref.storage);
+        }
+      });
+      return { out: await concat(steps, 1).data(), buffers: buffers.size };
+    };
+    const roomy = KVCache.empty(2, 2, 6, { capacity: t });
+    const growing = KVCache.empty(2, 2, 6);
+    const a = await run(roomy);
+    const b = await run(growing);
+    expect(a.buffers).toBe(2); // one k and one v storage, written in place every step
+    expect(b.buffers).toBeGreaterThan(2); // 3 -> 6 -> 12 positions
+    expect(growing.capacity).toBe(12);
+    expect(Array.from(a.out)).toEqual(Array.from(b.out));
+    expect(roomy.length).toBe(t);
+    roomy.dispose();
+    growing.dispose();
+  });
+
+  it('KVCache names what does not fit', () => {
+    const cache = KVCache.empty(1, 2, 4, { capacity: 2 });
+    expect(() => cache.append(zeros([1, 3, 1, 4]), zeros([1, 3, 1, 4]))).toThrow(
+      /KVCache.append: k is \[1, 3, 1, 4\], the cache holds \[1, 2, S, 4\]/,
+    );
+    expect(() => KVCache.empty(1, 2, 4, { capacity: -1 })).toThrow(/options.capacity must be an integer >= 0/);
     cache.dispose();
   });
 

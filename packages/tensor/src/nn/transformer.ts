@@ -59,9 +59,12 @@ export interface TransformerBlockOptions {
 }
 
 export interface TransformerBlockForwardOptions {
-  /** int32 [B, S]: query i sees key j only when their segment ids are equal (packing; padding is -1). */
+  /**
+   * int32 [B, S]: query i sees key j only when their segment ids are equal (packing; padding is -1).
+   * With a cache, S is the cache's capacity after this call's keys are added (see KVCache.reserve).
+   */
   segmentIds?: Tensor;
-  /** Keys and values of earlier positions; this call's are appended to it (generation). */
+  /** Keys and values of earlier positions; this call's are written after them, in place (generation). */
   cache?: KVCache;
   /** Training mode and dropout seed for adapters (default: evaluation). */
   ctx?: ForwardContext;
@@ -264,8 +267,19 @@ export class TransformerBlock extends Module {
     const q = rope(heads(this.q.forward(h, ctx), this.heads, this.qNorm), positions, this.ropeTheta); // [B, Hq, T, D]
     let k = rope(heads(this.k.forward(h, ctx), this.kvHeads, this.kNorm), positions, this.ropeTheta); // [B, Hkv, T, D]
     let v = heads(this.v.forward(h, ctx), this.kvHeads, null); // [B, Hkv, T, D]
-    if (options.cache) ({ k, v } = options.cache.append(k, v)); // [B, Hkv, S, D]
-    const a = attention(q, k, v, { scale: 1 / Math.sqrt(hd), causal: true, segmentIds: options.segmentIds }) // [B, Hq, T, D]
+    let queryOffset: number | undefined;
+    if (options.cache) {
+      // The cache's buffers [B, Hkv, capacity, D]: the causal mask at queryOffset hides the unused positions.
+      const held = options.cache.append(k, v);
+      ({ k, v } = held);
+      queryOffset = held.length - t;
+    }
+    const a = attention(q, k, v, {
+      scale: 1 / Math.sqrt(hd),
+      causal: true,
+      segmentIds: options.segmentIds,
+      queryOffset,
+    }) // [B, Hq, T, D]
       .transpose([0, 2, 1, 3])
       .reshape([b, t, this.heads * hd]); // [B, T, Hq*D]
     const x1 = add(x, this.o.forward(a, ctx));

@@ -1,8 +1,15 @@
-/** Batched matrix multiply with optional transposes and broadcast batch dims. */
+/**
+ * Batched matrix multiply with optional transposes and broadcast batch dims.
+ * An operand may be stored as bfloat16/float16 (a weight kept in half
+ * precision): the backend's matmul reads it as stored and computes in
+ * float32, so no widened copy is made here, in the forward or in the backward.
+ */
+import { isFloat } from '@molrl/gpu-backend';
 import { broadcastShapes, fmt } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { assertFloat, needsGrad, record, run1 } from './core.js';
+import { needsGrad, record, run1 } from './core.js';
 import { sumToShape } from './elementwise.js';
+import { cast } from './indexing.js';
 
 export interface MatmulOptions {
   /** Use a's last two dims transposed (a stored [..., K, M]). */
@@ -15,9 +22,19 @@ function mm(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean): Ten
   return run1('matmul', 'matmul', [a, b], { transposeA, transposeB });
 }
 
-/** a @ b over the last two dims; leading dims broadcast. Both operands need rank >= 2. */
+/**
+ * a @ b over the last two dims; leading dims broadcast. Both operands need
+ * rank >= 2 and a float dtype (float32, or bfloat16/float16 read as stored);
+ * the result is float32. The gradient of a half-precision operand is
+ * returned in its dtype, as a cast's would be.
+ */
 export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
-  assertFloat('matmul', a, b);
+  for (const [name, t] of [
+    ['a', a],
+    ['b', b],
+  ] as const) {
+    if (!isFloat(t.dtype)) throw new Error(`matmul: ${name} must be a float tensor, got ${t.describe()}`);
+  }
   const tA = options.transposeA === true;
   const tB = options.transposeB === true;
   if (a.rank < 2 || b.rank < 2) {
@@ -37,6 +54,8 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   if (!needsGrad(a, b)) return out;
   const aShape = a.shape;
   const bShape = b.shape;
+  const aDType = a.dtype;
+  const bDType = b.dtype;
   const needA = a.requiresGrad;
   const needB = b.requiresGrad;
   // Keep only what the backward needs: b for dA, a for dB (a frozen weight's
@@ -54,15 +73,23 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
       if (!tA)
         da = mm(g, sb!, false, !tB); // dA = dC op(B)^T
       else da = mm(sb!, g, tB, true); // dA = op(B) dC^T
-      da = sumToShape(da, aShape);
+      da = toDType(sumToShape(da, aShape), aDType);
     }
     if (needB) {
       if (!tB)
         db = mm(sa!, g, !tA, false); // dB = op(A)^T dC
       else db = mm(g, sa!, true, tA); // dB = dC^T op(A)
-      db = sumToShape(db, bShape);
+      db = toDType(sumToShape(db, bShape), bDType);
     }
     return [da, db];
   });
+  return out;
+}
+
+/** A float32 gradient in the dtype of the operand it belongs to. */
+function toDType(g: Tensor, dtype: Tensor['dtype']): Tensor {
+  if (dtype === 'float32') return g;
+  const out = cast(g, dtype);
+  g.dispose();
   return out;
 }

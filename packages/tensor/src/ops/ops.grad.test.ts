@@ -166,6 +166,16 @@ describe('matmul gradients', () => {
     await gradcheck((x, y) => matmul(x!, y!), [t([2, 3, 4], 32), t([4, 2], 33)]);
     await gradcheck((x, y) => matmul(x!, y!, { transposeB: true }), [t([2, 1, 3, 4], 34), t([3, 2, 4], 35)]);
   });
+  it('the input gradient through a bfloat16/float16 weight read as stored (a frozen half-precision base)', async () => {
+    for (const dtype of ['bfloat16', 'float16'] as const) {
+      for (const transposeB of [true, false]) {
+        // The weight is a constant of the function: only x is perturbed, the weight stays in half precision.
+        const w = transposeB ? t([5, 4], 38).cast(dtype) : t([4, 5], 38).cast(dtype);
+        await gradcheck((x) => matmul(x!, w, { transposeB }), [t([2, 3, 4], 39)], { name: `${dtype} b` });
+        w.dispose();
+      }
+    }
+  });
 });
 
 describe('reduction gradients', () => {

@@ -7,7 +7,7 @@ import {
 } from '../../dtype-convert.js';
 import { expectClose, randomArray, runCpu } from '../../cpu/cpu.test-util.js';
 import { gemvCallCount } from '../../cpu/matmul/gemv.js';
-import { GEMV_MAX_ROWS } from './cpu.js';
+import { GEMV_MAX_ROWS_HALF } from './cpu.js';
 
 function naiveMatmul(
   a: Float32Array,
@@ -112,9 +112,10 @@ describe('cpu matmul', () => {
       for (const [lead, m, ta, dotProducts] of [
         [[], 1, false, true],
         [[], 3, true, true],
-        [[2], 4, false, true], // batch folds into 8 rows: the dot-product path's limit
-        [[], GEMV_MAX_ROWS + 1, false, false], // past it: the GEMM on a widened copy
-        [[3], 5, false, false],
+        [[2], 4, false, true], // batch folds into 8 rows
+        [[4], GEMV_MAX_ROWS_HALF / 4, false, true], // the dot-product path's limit for a half-precision weight
+        [[], GEMV_MAX_ROWS_HALF + 1, false, false], // past it: the GEMM on a widened copy
+        [[3], 11, false, false],
       ] as const) {
         const callsBefore = gemvCallCount();
         const rows = lead.reduce((x, y) => x * y, 1) * m;

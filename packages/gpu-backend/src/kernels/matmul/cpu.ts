@@ -5,8 +5,16 @@ import { floatInput, floatOutput, rawInput } from '../../cpu/host.js';
 import { gemm, getGemmConfig } from '../../cpu/matmul/gemm.js';
 import { gemv, type GemvElement } from '../../cpu/matmul/gemv.js';
 
-/** Rows of A (all batches together) up to which a product with a [N, K] weight runs as dot products that read B as stored. */
+/** Rows of A (all batches together) up to which a product with a float32 [N, K] weight runs as dot products. */
 export const GEMV_MAX_ROWS = 8;
+
+/**
+ * The same limit for a bfloat16/float16 weight, read as stored. Past it the
+ * GEMM needs a widened float32 copy of the whole weight per call, which costs
+ * more than the dot products up to here (batched decode: 16 or 32 sequences
+ * of a GRPO group).
+ */
+export const GEMV_MAX_ROWS_HALF = 32;
 
 const GEMV_ELEMENT: Partial<Record<string, GemvElement>> = { float32: 'f32', bfloat16: 'bf16', float16: 'f16' };
 
@@ -36,7 +44,7 @@ const matmulKernel = implement(matmul, 'cpu', ({ inputs, attrs, backend }) => {
     element &&
     transB &&
     bBatch === 1 &&
-    m * batch <= GEMV_MAX_ROWS &&
+    m * batch <= (element === 'f32' ? GEMV_MAX_ROWS : GEMV_MAX_ROWS_HALF) &&
     (batch === 1 || !transA) &&
     // Tiny products stay on the GEMM's plain loops, as they would without this path.
     m * batch * n * k >= getGemmConfig().minPackedWork
