@@ -1,0 +1,303 @@
+/*
+ * The GEMM driver. Per pass (a group of batch items, or a chunk of one large item):
+ * one parallel job packs A and B into micro-panels (K split into kc blocks), a second
+ * computes C in tasks of mc rows x nc columns, each looping over the kc blocks,
+ * the column panels (a B micro-panel stays in L1) and the row panels (the A block
+ * stays in L2). Problems whose packed operands exceed a budget are cut into chunks.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "gemm.h"
+#include "pool.h"
+
+/* Packed A plus packed B of one pass, in floats (64 MiB). */
+#define PASS_BUDGET ((int64_t)16 * 1024 * 1024)
+/* Flops below which a pass runs on the calling thread alone (waking a worker costs microseconds). */
+#define MIN_PARALLEL_FLOPS (2.0 * 96 * 96 * 96)
+
+static const kernel_desc *selected;
+static int tune_kc, tune_mc, tune_nc;
+
+/* Packed-operand buffers of the pool's owner, kept between calls. */
+static float *kept_a, *kept_b;
+static int64_t kept_a_size, kept_b_size;
+
+static int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
+static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
+
+const kernel_desc *gemm_kernel(void) {
+  if (!selected) {
+    const kernel_desc *k = 0;
+    if (cpu_has_avx512f()) k = kernel_avx512();
+    if (!k && cpu_has_avx2_fma()) k = kernel_avx2();
+    if (!k) k = kernel_generic();
+    selected = k;
+  }
+  return selected;
+}
+
+int gemm_select_isa(const char *isa) {
+  if (strcmp(isa, "auto") == 0) {
+    selected = 0;
+    gemm_kernel();
+    return 0;
+  }
+  const kernel_desc *k;
+  int supported;
+  if (strcmp(isa, "avx512f") == 0) {
+    k = kernel_avx512();
+    supported = cpu_has_avx512f();
+  } else if (strcmp(isa, "avx2") == 0) {
+    k = kernel_avx2();
+    supported = cpu_has_avx2_fma();
+  } else if (strcmp(isa, "generic") == 0) {
+    k = kernel_generic();
+    supported = 1;
+  } else {
+    return -1;
+  }
+  if (!k || !supported) return -2;
+  selected = k;
+  return 0;
+}
+
+void gemm_set_blocking(int kc, int mc, int nc) {
+  tune_kc = kc;
+  tune_mc = mc;
+  tune_nc = nc;
+}
+
+void gemm_release_memory(void) {
+  free(kept_a);
+  free(kept_b);
+  kept_a = kept_b = 0;
+  kept_a_size = kept_b_size = 0;
+}
+
+static float *aligned_floats(int64_t count) {
+  void *p = 0;
+  if (posix_memalign(&p, 64, (size_t)max64(count, 16) * sizeof(float)) != 0) return 0;
+  return (float *)p;
+}
+
+/* One pass: items [b0, b0 + items), rows [m0, m0 + rows), columns [n0, n0 + cols). */
+typedef struct {
+  const gemm_args *g;
+  const kernel_desc *kd;
+  int64_t b0, items, m0, rows, n0, cols;
+  int64_t mp, np; /* rows and columns padded to the tile */
+  int64_t kc;     /* depth of a k block (the last may be shorter) */
+  float *ap, *bp; /* item t's packed A at ap + t * mp * k */
+  int pack_a, pack_b;
+  int64_t a_panels_per_task, a_tasks_per_item, b_panels_per_task, b_tasks_per_item;
+  int64_t mc, nc, m_blocks, n_blocks;
+} pass_t;
+
+static void pack_task(void *ctx, int task) {
+  const pass_t *s = (const pass_t *)ctx;
+  const gemm_args *g = s->g;
+  const int64_t k = g->k;
+  const int mr = s->kd->mr, nr = s->kd->nr;
+  int64_t a_tasks = s->pack_a ? s->items * s->a_tasks_per_item : 0;
+  if (task < a_tasks) {
+    int64_t t = task / s->a_tasks_per_item, group = task % s->a_tasks_per_item;
+    const float *a = g->a + (s->b0 + t) * g->stride_a;
+    float *dst = s->ap + t * s->mp * k;
+    int64_t first = group * s->a_panels_per_task, last = min64(first + s->a_panels_per_task, s->mp / mr);
+    for (int64_t k0 = 0; k0 < k; k0 += s->kc) {
+      int64_t kcb = min64(s->kc, k - k0);
+      for (int64_t panel = first; panel < last; panel++) {
+        int64_t row = panel * mr;
+        pack_a(a, g->lda, g->trans_a, s->m0 + row, (int)min64(mr, s->rows - row), k0, kcb, mr,
+               dst + k0 * s->mp + row * kcb);
+      }
+    }
+    return;
+  }
+  task -= (int)a_tasks;
+  int64_t t = task / s->b_tasks_per_item, group = task % s->b_tasks_per_item;
+  size_t elem_bytes = g->b_elem == ELEM_F32 ? 4 : 2;
+  const void *b = (const char *)g->b + (size_t)((s->b0 + t) * g->stride_b) * elem_bytes;
+  float *dst = s->bp + t * s->np * k;
+  int64_t first = group * s->b_panels_per_task, last = min64(first + s->b_panels_per_task, s->np / nr);
+  for (int64_t k0 = 0; k0 < k; k0 += s->kc) {
+    int64_t kcb = min64(s->kc, k - k0);
+    for (int64_t panel = first; panel < last; panel++) {
+      int64_t col = panel * nr;
+      pack_b(b, g->b_elem, g->ldb, g->trans_b, s->n0 + col, (int)min64(nr, s->cols - col), k0, kcb, nr,
+             dst + k0 * s->np + col * kcb);
+    }
+  }
+}
+
+static void compute_task(void *ctx, int task) {
+  const pass_t *s = (const pass_t *)ctx;
+  const gemm_args *g = s->g;
+  const int64_t k = g->k;
+  const int mr = s->kd->mr, nr = s->kd->nr;
+  const ukernel_fn kernel = s->kd->kernel;
+  int64_t per_item = s->m_blocks * s->n_blocks;
+  int64_t t = task / per_item, rest = task % per_item;
+  int64_t r0 = (rest / s->n_blocks) * s->mc, c0 = (rest % s->n_blocks) * s->nc;
+  int64_t r1 = min64(r0 + s->mc, s->mp), c1 = min64(c0 + s->nc, s->np);
+  const float *ap = s->ap + t * s->mp * k;
+  const float *bp = s->bp + t * s->np * k;
+  float *c = g->c + (s->b0 + t) * g->stride_c + s->m0 * g->ldc + s->n0;
+  for (int64_t k0 = 0; k0 < k; k0 += s->kc) {
+    int64_t kcb = min64(s->kc, k - k0);
+    float beta = k0 == 0 ? g->beta : 1.0f;
+    for (int64_t col = c0; col < c1; col += nr) {
+      const float *bpanel = bp + k0 * s->np + col * kcb;
+      int nv = (int)min64(nr, s->cols - col);
+      for (int64_t row = r0; row < r1; row += mr) {
+        kernel(kcb, ap + k0 * s->mp + row * kcb, bpanel, c + row * g->ldc + col, g->ldc, g->alpha, beta,
+               (int)min64(mr, s->rows - row), nv);
+      }
+    }
+  }
+}
+
+static void run_pass(pass_t *s, int threads) {
+  const kernel_desc *kd = s->kd;
+  const int64_t k = s->g->k;
+  int parallel = threads > 1 && 2.0 * (double)s->items * (double)s->rows * (double)s->cols * (double)k >= MIN_PARALLEL_FLOPS;
+  int64_t want = parallel ? 4 * (int64_t)threads : 1;
+
+  /* Pack: a few tasks per thread, none of a single tiny panel. */
+  int64_t a_panels = s->mp / kd->mr, b_panels = s->np / kd->nr;
+  int64_t total_panels = s->items * ((s->pack_a ? a_panels : 0) + (s->pack_b ? b_panels : 0));
+  int64_t share = parallel ? max64(2, (total_panels + 2 * threads - 1) / (2 * threads)) : total_panels;
+  s->a_panels_per_task = min64(a_panels, share);
+  s->a_tasks_per_item = (a_panels + s->a_panels_per_task - 1) / s->a_panels_per_task;
+  s->b_panels_per_task = min64(b_panels, share);
+  s->b_tasks_per_item = (b_panels + s->b_panels_per_task - 1) / s->b_panels_per_task;
+  int64_t pack_tasks =
+      s->items * ((s->pack_a ? s->a_tasks_per_item : 0) + (s->pack_b ? s->b_tasks_per_item : 0));
+  pool_run((int)pack_tasks, pack_task, s, parallel);
+
+  /* Compute: blocks of the kernel's mc x nc, smaller when there would be too few to share. */
+  int64_t mc = min64(round_up(tune_mc > 0 ? tune_mc : kd->mc, kd->mr), s->mp);
+  int64_t nc = min64(round_up(tune_nc > 0 ? tune_nc : kd->nc, kd->nr), s->np);
+  int64_t m_blocks = (s->mp + mc - 1) / mc, n_blocks = (s->np + nc - 1) / nc;
+  if (s->items * m_blocks * n_blocks < want) {
+    int64_t n_want = (want + s->items * m_blocks - 1) / (s->items * m_blocks);
+    nc = max64(kd->nr, round_up((s->np + n_want - 1) / n_want, kd->nr));
+    n_blocks = (s->np + nc - 1) / nc;
+    if (s->items * m_blocks * n_blocks < want) {
+      int64_t m_want = (want + s->items * n_blocks - 1) / (s->items * n_blocks);
+      mc = max64(kd->mr, round_up((s->mp + m_want - 1) / m_want, kd->mr));
+      m_blocks = (s->mp + mc - 1) / mc;
+    }
+  }
+  s->mc = mc;
+  s->nc = nc;
+  s->m_blocks = m_blocks;
+  s->n_blocks = n_blocks;
+  pool_run((int)(s->items * m_blocks * n_blocks), compute_task, s, parallel);
+}
+
+/* C = beta * C for every item (k == 0). */
+static void scale_c(const gemm_args *g) {
+  for (int64_t t = 0; t < g->batch; t++)
+    for (int64_t i = 0; i < g->m; i++) {
+      float *row = g->c + t * g->stride_c + i * g->ldc;
+      if (g->beta == 0.0f)
+        memset(row, 0, (size_t)g->n * sizeof(float));
+      else
+        for (int64_t j = 0; j < g->n; j++) row[j] *= g->beta;
+    }
+}
+
+int molrl_sgemm(const gemm_args *g) {
+  if (g->m == 0 || g->n == 0 || g->batch == 0) return 0;
+  if (g->k == 0) {
+    scale_c(g);
+    return 0;
+  }
+  const kernel_desc *kd = gemm_kernel();
+  const int64_t m = g->m, n = g->n, k = g->k;
+  const int mr = kd->mr, nr = kd->nr;
+
+  /* How much each pass takes: whole items when they fit the budget, else chunks of one. */
+  int64_t items = 1, rows = m, cols = n;
+  int64_t per_item = (round_up(m, mr) + round_up(n, nr)) * k;
+  if (per_item <= PASS_BUDGET) {
+    items = min64(g->batch, PASS_BUDGET / per_item);
+  } else {
+    if (round_up(m, mr) * k > PASS_BUDGET / 2) rows = max64(mr, (PASS_BUDGET / 2 / k) / mr * mr);
+    cols = max64(nr, ((PASS_BUDGET - round_up(rows, mr) * k) / k) / nr * nr);
+    if (cols > n) cols = n;
+  }
+  int64_t a_size = items * round_up(rows, mr) * k, b_size = items * round_up(cols, nr) * k;
+
+  /* One GEMM at a time drives the pool; a second caller at the same moment (another
+   * Node worker thread) runs on its own thread with buffers of its own. */
+  int owner = pool_try_lock();
+  float *ap, *bp;
+  if (owner) {
+    if (kept_a_size < a_size) {
+      free(kept_a);
+      kept_a = aligned_floats(a_size);
+      kept_a_size = kept_a ? a_size : 0;
+    }
+    if (kept_b_size < b_size) {
+      free(kept_b);
+      kept_b = aligned_floats(b_size);
+      kept_b_size = kept_b ? b_size : 0;
+    }
+    ap = kept_a;
+    bp = kept_b;
+  } else {
+    ap = aligned_floats(a_size);
+    bp = aligned_floats(b_size);
+  }
+  if (!ap || !bp) {
+    if (owner) {
+      gemm_release_memory();
+      pool_unlock();
+    } else {
+      free(ap);
+      free(bp);
+    }
+    return -1;
+  }
+  int threads = owner ? pool_threads() : 1;
+  int64_t kblocks = (k + (tune_kc > 0 ? tune_kc : kd->kc) - 1) / (tune_kc > 0 ? tune_kc : kd->kc);
+
+  pass_t s;
+  memset(&s, 0, sizeof s);
+  s.g = g;
+  s.kd = kd;
+  s.kc = (k + kblocks - 1) / kblocks; /* even blocks: 300 is 150 + 150, not 256 + 44 */
+  s.ap = ap;
+  s.bp = bp;
+  for (int64_t b0 = 0; b0 < g->batch; b0 += items) {
+    s.b0 = b0;
+    s.items = min64(items, g->batch - b0);
+    for (int64_t n0 = 0; n0 < n; n0 += cols) {
+      s.n0 = n0;
+      s.cols = min64(cols, n - n0);
+      s.np = round_up(s.cols, nr);
+      for (int64_t m0 = 0; m0 < m; m0 += rows) {
+        s.m0 = m0;
+        s.rows = min64(rows, m - m0);
+        s.mp = round_up(s.rows, mr);
+        s.pack_a = n0 == 0 || rows < m;
+        s.pack_b = m0 == 0;
+        run_pass(&s, threads);
+      }
+    }
+  }
+
+  if (owner) {
+    /* Keep what a typical call needs; give back what a rare huge one took. */
+    if (kept_a_size + kept_b_size > PASS_BUDGET) gemm_release_memory();
+    pool_unlock();
+  } else {
+    free(ap);
+    free(bp);
+  }
+  return 0;
+}
