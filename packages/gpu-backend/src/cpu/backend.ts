@@ -9,6 +9,7 @@ import {
 } from '../dtype-convert.js';
 import { getKernel } from '../registry.js';
 import * as gemmModule from './matmul/gemm.js';
+import { withGemmImplementation, type GemmChoice } from './matmul/gemm.js';
 import { registerCpuKernels } from './register.js';
 import { fmt, sizeOf } from '../shape.js';
 import { CpuStorage, type HostArray } from './storage.js';
@@ -22,6 +23,12 @@ export interface CpuBackendOptions {
    * allocations of the same dtype and size (default 256 MiB; 0 turns reuse off).
    */
   poolBytes?: number;
+  /**
+   * The GEMM of this backend's kernels: 'native' (@molrl/cpu-native; creating the
+   * backend fails where it is not available), 'wasm', or 'auto' (native where it
+   * loads). Default: the process-wide choice (`configureGemm`, MOLRL_GEMM).
+   */
+  gemm?: GemmChoice;
   [option: string]: unknown;
 }
 
@@ -51,6 +58,7 @@ export class CpuBackend implements Backend {
   private readonly pool: StoragePool;
   /** Storages whose host array this backend allocated (so it may be reused once released). */
   private readonly owned = new WeakSet<CpuStorage>();
+  private readonly gemmChoice: GemmChoice | undefined;
 
   constructor(options: CpuBackendOptions = {}) {
     this.profiling = options.profile === true;
@@ -58,13 +66,17 @@ export class CpuBackend implements Backend {
     if (typeof poolBytes !== 'number' || !(poolBytes >= 0))
       throw new Error(`cpu backend: options.poolBytes must be a number >= 0, got ${String(poolBytes)}`);
     this.pool = new StoragePool(poolBytes);
+    const gemm = options.gemm;
+    if (gemm !== undefined && gemm !== 'auto' && gemm !== 'native' && gemm !== 'wasm')
+      throw new Error(`cpu backend: options.gemm must be 'auto', 'native' or 'wasm', got ${String(gemm)}`);
+    this.gemmChoice = gemm;
   }
 
   async ready(): Promise<void> {
     registerCpuKernels();
     // The fast GEMM may need to compile WebAssembly or start workers first.
     const initGemm = (gemmModule as Record<string, unknown>)['initGemm'];
-    if (typeof initGemm === 'function') await (initGemm as () => Promise<void>)();
+    if (typeof initGemm === 'function') await (initGemm as (choice?: GemmChoice) => Promise<void>)(this.gemmChoice);
   }
 
   alloc(size: number, dtype: DType): CpuStorage {
@@ -162,7 +174,9 @@ export class CpuBackend implements Backend {
       }
     }
     const started = this.profiling ? performance.now() : 0;
-    const result = kernel({ inputs, attrs, backend: this });
+    const result = this.gemmChoice
+      ? withGemmImplementation(this.gemmChoice, () => kernel({ inputs, attrs, backend: this }))
+      : kernel({ inputs, attrs, backend: this });
     if (this.profiling) {
       const entry = this.profile.get(name) ?? { calls: 0, ms: 0 };
       entry.calls++;

@@ -3,7 +3,8 @@ import type { KernelConfig } from '../../registry.js';
 import { assertInputCount, broadcastStrides, matmulShape, sizeOf, stridesOf } from '../../shape.js';
 import type { MatmulAttrs } from '../../kernel-attrs.js';
 import { floatInput, floatOutput, rawInput } from '../host.js';
-import { gemm, getGemmConfig } from '../matmul/gemm.js';
+import { getGemmConfig } from '../matmul/gemm.js';
+import { gemmBatched } from '../matmul/gemm-batched.js';
 import { gemv, type GemvElement } from '../matmul/gemv.js';
 
 /** Rows of A (all batches together) up to which a product with a [N, K] weight runs as dot products that read B as stored. */
@@ -12,10 +13,12 @@ export const GEMV_MAX_ROWS = 8;
 const GEMV_ELEMENT: Partial<Record<string, GemvElement>> = { float32: 'f32', bfloat16: 'bf16', float16: 'f16' };
 
 /**
- * Batched matmul over broadcast batch dims, one GEMM per batch matrix. When
- * b has no batch (a linear layer: [..., M, K] x [K, N]) and a is not
- * transposed, a's batch folds into M and the whole product is one GEMM.
- * A few rows against a transposed b without batch (decoding through a
+ * Batched matmul over broadcast batch dims. When b has no batch (a linear
+ * layer: [..., M, K] x [K, N]) and a is not transposed, a's batch folds into M
+ * and the whole product is one GEMM; when each operand has the whole batch or
+ * none of it, the batch is one strided GEMM call; other broadcasts run one GEMM
+ * per batch matrix. A half-precision b reaches the GEMM as stored (the native
+ * GEMM widens it while packing). A few rows against a transposed b without batch (decoding through a
  * linear layer, b a weight [N, K]) run as dot products that read b in its
  * storage dtype, bfloat16 and float16 included, with no widened copy.
  */
@@ -49,16 +52,35 @@ export const matmulKernel: KernelConfig = {
       gemv({ a, aOffset: 0, transA, b: bRaw, bOffset: 0, element, c, cOffset: 0, m: m * batch, n, k });
       return out.info;
     }
-    const b = floatInput(backend, bInfo, 'matmul');
-    if (bBatch === 1 && !transA && sizeOf(aInfo.shape.slice(0, -2)) === batch) {
-      gemm({ a, aOffset: 0, b, bOffset: 0, c, cOffset: 0, m: m * batch, n, k, transA: false, transB });
+    // float32 and half-precision b go to the GEMM as stored (it widens half while packing); int32 is widened here.
+    const bElement = element ?? 'f32';
+    const b = element
+      ? (rawInput(backend, bInfo, 'matmul') as Float32Array | Uint16Array)
+      : floatInput(backend, bInfo, 'matmul');
+    const common = { a, aOffset: 0, transA, b, bOffset: 0, transB, bElement, c, cOffset: 0, n, k };
+    const aBatch = sizeOf(aInfo.shape.slice(0, -2));
+    if (bBatch === 1 && !transA && aBatch === batch) {
+      // A linear layer: a's batch folds into M, one product.
+      gemmBatched({ ...common, strideA: 0, strideB: 0, strideC: 0, m: m * batch, batch: 1 });
+      return out.info;
+    }
+    const aMat = m * k;
+    const bMat = k * n;
+    if ((aBatch === batch || aBatch === 1) && (bBatch === batch || bBatch === 1)) {
+      // Each operand either has the whole batch or is shared by it: one strided call.
+      gemmBatched({
+        ...common,
+        strideA: aBatch === 1 ? 0 : aMat,
+        strideB: bBatch === 1 ? 0 : bMat,
+        strideC: m * n,
+        m,
+        batch,
+      });
       return out.info;
     }
     const aStrides = broadcastStrides(aInfo.shape.slice(0, -2), batchShape);
     const bStrides = broadcastStrides(bInfo.shape.slice(0, -2), batchShape);
     const outStrides = stridesOf(batchShape);
-    const aMat = m * k;
-    const bMat = k * n;
     for (let t = 0; t < batch; t++) {
       let aIndex = 0;
       let bIndex = 0;
@@ -69,7 +91,17 @@ export const matmulKernel: KernelConfig = {
         aIndex += coord * aStrides[d];
         bIndex += coord * bStrides[d];
       }
-      gemm({ a, aOffset: aIndex * aMat, b, bOffset: bIndex * bMat, c, cOffset: t * m * n, m, n, k, transA, transB });
+      gemmBatched({
+        ...common,
+        aOffset: aIndex * aMat,
+        bOffset: bIndex * bMat,
+        cOffset: t * m * n,
+        strideA: 0,
+        strideB: 0,
+        strideC: 0,
+        m,
+        batch: 1,
+      });
     }
     return out.info;
   },
