@@ -266,12 +266,13 @@ static napi_value js_set_isa(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_set_blocking(napi_env env, napi_callback_info info) {
-  int kc, mc, nc;
+  int kc, mc, nc, budget;
   if (!get_int_arg(env, info, 0, "setBlocking: kc", 0, 1 << 16, &kc)) return NULL;
   if (!get_int_arg(env, info, 1, "setBlocking: mc", 0, 1 << 16, &mc)) return NULL;
   if (!get_int_arg(env, info, 2, "setBlocking: nc", 0, 1 << 20, &nc)) return NULL;
+  if (!get_int_arg(env, info, 3, "setBlocking: passBudget", 0, 1 << 30, &budget)) return NULL;
   pool_lock();
-  gemm_set_blocking(kc, mc, nc);
+  gemm_set_blocking(kc, mc, nc, budget);
   pool_unlock();
   return NULL;
 }

@@ -1,10 +1,16 @@
 /*
- * The GEMM driver. Per pass (a group of batch items, or a chunk of one large item):
- * one parallel job packs A and B into micro-panels (K split into kc blocks), a second
- * computes C in tasks of mc rows x nc columns, each looping over the kc blocks,
- * the column panels (a B micro-panel stays in L1) and the row panels (the A block
- * stays in L2). Problems whose packed operands exceed a budget are cut into chunks.
+ * The GEMM driver. Per pass (a group of batch items, or a chunk of one large item),
+ * C is cut into tasks of mc rows x nc columns, each looping over the kc blocks, the
+ * column panels (a B micro-panel stays in L1) and the row panels (the A block stays
+ * in L2). An operand that several tasks read (B when there are several row blocks,
+ * A when there are several column blocks) is packed first by one parallel job into
+ * a shared buffer; one that a single task reads is packed by that task, one kc
+ * block at a time, into a buffer of its thread just before use, so it goes from
+ * memory to L2 once (the weight of a layer against a few rows, a LoRA factor).
+ * Problems whose shared packed operands exceed a budget are cut into chunks.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +19,7 @@
 
 /* Packed A plus packed B of one pass, in floats (64 MiB). */
 #define PASS_BUDGET ((int64_t)16 * 1024 * 1024)
+static int64_t pass_budget = PASS_BUDGET;
 /* Flops below which a pass runs on the calling thread alone (waking a worker costs microseconds). */
 #define MIN_PARALLEL_FLOPS (2.0 * 96 * 96 * 96)
 
@@ -63,10 +70,11 @@ int gemm_select_isa(const char *isa) {
   return 0;
 }
 
-void gemm_set_blocking(int kc, int mc, int nc) {
+void gemm_set_blocking(int kc, int mc, int nc, int64_t budget) {
   tune_kc = kc;
   tune_mc = mc;
   tune_nc = nc;
+  pass_budget = budget > 0 ? budget : PASS_BUDGET;
 }
 
 void gemm_release_memory(void) {
@@ -82,6 +90,44 @@ static float *aligned_floats(int64_t count) {
   return (float *)p;
 }
 
+/* Per-thread buffers for the operands a task packs itself (one kc block of its rows
+ * or columns), freed when the thread ends. */
+typedef struct {
+  float *buf[2];
+  int64_t cap[2];
+} scratch_t;
+
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+
+static void free_scratch(void *p) {
+  scratch_t *s = (scratch_t *)p;
+  free(s->buf[0]);
+  free(s->buf[1]);
+  free(s);
+}
+
+static void make_scratch_key(void) { pthread_key_create(&scratch_key, free_scratch); }
+
+/* The calling thread's buffer `which` (0: A, 1: B) with room for `count` floats, or NULL. */
+static float *scratch(int which, int64_t count) {
+  pthread_once(&scratch_once, make_scratch_key);
+  scratch_t *s = (scratch_t *)pthread_getspecific(scratch_key);
+  if (!s) {
+    s = (scratch_t *)calloc(1, sizeof *s);
+    if (!s || pthread_setspecific(scratch_key, s) != 0) {
+      free(s);
+      return 0;
+    }
+  }
+  if (s->cap[which] < count) {
+    free(s->buf[which]);
+    s->buf[which] = aligned_floats(count);
+    s->cap[which] = s->buf[which] ? count : 0;
+  }
+  return s->buf[which];
+}
+
 /* One pass: items [b0, b0 + items), rows [m0, m0 + rows), columns [n0, n0 + cols). */
 typedef struct {
   const gemm_args *g;
@@ -91,6 +137,9 @@ typedef struct {
   int64_t kc;     /* depth of a k block (the last may be shorter) */
   float *ap, *bp; /* item t's packed A at ap + t * mp * k */
   int pack_a, pack_b;
+  int keep_a, keep_b; /* a later pass reuses this pass's packed A / B */
+  int fuse_a, fuse_b; /* the task packs its own A rows / B columns (read by that task alone) */
+  _Atomic int failed; /* a task could not get its scratch buffer */
   int64_t a_panels_per_task, a_tasks_per_item, b_panels_per_task, b_tasks_per_item;
   int64_t mc, nc, m_blocks, n_blocks;
 } pass_t;
@@ -110,7 +159,7 @@ static void pack_task(void *ctx, int task) {
       int64_t kcb = min64(s->kc, k - k0);
       for (int64_t panel = first; panel < last; panel++) {
         int64_t row = panel * mr;
-        pack_a(a, g->lda, g->trans_a, s->m0 + row, (int)min64(mr, s->rows - row), k0, kcb, mr,
+        s->kd->pack_a(a, g->lda, g->trans_a, s->m0 + row, (int)min64(mr, s->rows - row), k0, kcb, mr,
                dst + k0 * s->mp + row * kcb);
       }
     }
@@ -126,14 +175,14 @@ static void pack_task(void *ctx, int task) {
     int64_t kcb = min64(s->kc, k - k0);
     for (int64_t panel = first; panel < last; panel++) {
       int64_t col = panel * nr;
-      pack_b(b, g->b_elem, g->ldb, g->trans_b, s->n0 + col, (int)min64(nr, s->cols - col), k0, kcb, nr,
+      s->kd->pack_b(b, g->b_elem, g->ldb, g->trans_b, s->n0 + col, (int)min64(nr, s->cols - col), k0, kcb, nr,
              dst + k0 * s->np + col * kcb);
     }
   }
 }
 
 static void compute_task(void *ctx, int task) {
-  const pass_t *s = (const pass_t *)ctx;
+  pass_t *s = (pass_t *)ctx;
   const gemm_args *g = s->g;
   const int64_t k = g->k;
   const int mr = s->kd->mr, nr = s->kd->nr;
@@ -142,42 +191,56 @@ static void compute_task(void *ctx, int task) {
   int64_t t = task / per_item, rest = task % per_item;
   int64_t r0 = (rest / s->n_blocks) * s->mc, c0 = (rest % s->n_blocks) * s->nc;
   int64_t r1 = min64(r0 + s->mc, s->mp), c1 = min64(c0 + s->nc, s->np);
+  float *own_a = 0, *own_b = 0;
+  if (s->fuse_a && !(own_a = scratch(0, (r1 - r0) * s->kc))) goto fail;
+  if (s->fuse_b && !(own_b = scratch(1, (c1 - c0) * s->kc))) goto fail;
+  const float *a = g->a + (s->b0 + t) * g->stride_a;
+  const void *b = (const char *)g->b + (size_t)((s->b0 + t) * g->stride_b) * (g->b_elem == ELEM_F32 ? 4 : 2);
   const float *ap = s->ap + t * s->mp * k;
   const float *bp = s->bp + t * s->np * k;
   float *c = g->c + (s->b0 + t) * g->stride_c + s->m0 * g->ldc + s->n0;
   for (int64_t k0 = 0; k0 < k; k0 += s->kc) {
     int64_t kcb = min64(s->kc, k - k0);
     float beta = k0 == 0 ? g->beta : 1.0f;
+    /* Panel p of this k block starts at base + p * kcb (p in rows or columns). */
+    const float *abase, *bbase;
+    if (own_a) {
+      for (int64_t row = r0; row < r1; row += mr)
+        s->kd->pack_a(a, g->lda, g->trans_a, s->m0 + row, (int)min64(mr, s->rows - row), k0, kcb, mr,
+               own_a + (row - r0) * kcb);
+      abase = own_a - r0 * kcb;
+    } else {
+      abase = ap + k0 * s->mp;
+    }
+    if (own_b) {
+      for (int64_t col = c0; col < c1; col += nr)
+        s->kd->pack_b(b, g->b_elem, g->ldb, g->trans_b, s->n0 + col, (int)min64(nr, s->cols - col), k0, kcb, nr,
+               own_b + (col - c0) * kcb);
+      bbase = own_b - c0 * kcb;
+    } else {
+      bbase = bp + k0 * s->np;
+    }
     for (int64_t col = c0; col < c1; col += nr) {
-      const float *bpanel = bp + k0 * s->np + col * kcb;
+      const float *bpanel = bbase + col * kcb;
       int nv = (int)min64(nr, s->cols - col);
       for (int64_t row = r0; row < r1; row += mr) {
-        kernel(kcb, ap + k0 * s->mp + row * kcb, bpanel, c + row * g->ldc + col, g->ldc, g->alpha, beta,
+        kernel(kcb, abase + row * kcb, bpanel, c + row * g->ldc + col, g->ldc, g->alpha, beta,
                (int)min64(mr, s->rows - row), nv);
       }
     }
   }
+  return;
+fail:
+  atomic_store(&s->failed, 1);
 }
 
-static void run_pass(pass_t *s, int threads) {
+static int run_pass(pass_t *s, int threads) {
   const kernel_desc *kd = s->kd;
   const int64_t k = s->g->k;
   int parallel = threads > 1 && 2.0 * (double)s->items * (double)s->rows * (double)s->cols * (double)k >= MIN_PARALLEL_FLOPS;
   int64_t want = parallel ? 4 * (int64_t)threads : 1;
 
-  /* Pack: a few tasks per thread, none of a single tiny panel. */
-  int64_t a_panels = s->mp / kd->mr, b_panels = s->np / kd->nr;
-  int64_t total_panels = s->items * ((s->pack_a ? a_panels : 0) + (s->pack_b ? b_panels : 0));
-  int64_t share = parallel ? max64(2, (total_panels + 2 * threads - 1) / (2 * threads)) : total_panels;
-  s->a_panels_per_task = min64(a_panels, share);
-  s->a_tasks_per_item = (a_panels + s->a_panels_per_task - 1) / s->a_panels_per_task;
-  s->b_panels_per_task = min64(b_panels, share);
-  s->b_tasks_per_item = (b_panels + s->b_panels_per_task - 1) / s->b_panels_per_task;
-  int64_t pack_tasks =
-      s->items * ((s->pack_a ? s->a_tasks_per_item : 0) + (s->pack_b ? s->b_tasks_per_item : 0));
-  pool_run((int)pack_tasks, pack_task, s, parallel);
-
-  /* Compute: blocks of the kernel's mc x nc, smaller when there would be too few to share. */
+  /* Compute tasks: blocks of the kernel's mc x nc, smaller when there would be too few to share. */
   int64_t mc = min64(round_up(tune_mc > 0 ? tune_mc : kd->mc, kd->mr), s->mp);
   int64_t nc = min64(round_up(tune_nc > 0 ? tune_nc : kd->nc, kd->nr), s->np);
   int64_t m_blocks = (s->mp + mc - 1) / mc, n_blocks = (s->np + nc - 1) / nc;
@@ -195,7 +258,30 @@ static void run_pass(pass_t *s, int threads) {
   s->nc = nc;
   s->m_blocks = m_blocks;
   s->n_blocks = n_blocks;
+  /* An operand only one task reads is packed by that task (never when a later pass reuses it). */
+  s->fuse_a = n_blocks == 1 && s->pack_a && !s->keep_a;
+  s->fuse_b = m_blocks == 1 && s->pack_b && !s->keep_b;
+
+  /* Pack the shared operands: a few tasks per thread, none of a single tiny panel. */
+  int do_a = s->pack_a && !s->fuse_a, do_b = s->pack_b && !s->fuse_b;
+  int64_t a_panels = s->mp / kd->mr, b_panels = s->np / kd->nr;
+  int64_t total_panels = s->items * ((do_a ? a_panels : 0) + (do_b ? b_panels : 0));
+  int64_t share = parallel ? max64(2, (total_panels + 2 * threads - 1) / (2 * threads)) : total_panels;
+  s->a_panels_per_task = max64(1, min64(a_panels, share));
+  s->a_tasks_per_item = (a_panels + s->a_panels_per_task - 1) / s->a_panels_per_task;
+  s->b_panels_per_task = max64(1, min64(b_panels, share));
+  s->b_tasks_per_item = (b_panels + s->b_panels_per_task - 1) / s->b_panels_per_task;
+  int saved_a = s->pack_a, saved_b = s->pack_b;
+  s->pack_a = do_a;
+  s->pack_b = do_b;
+  int64_t pack_tasks = s->items * ((do_a ? s->a_tasks_per_item : 0) + (do_b ? s->b_tasks_per_item : 0));
+  pool_run((int)pack_tasks, pack_task, s, parallel);
+  s->pack_a = saved_a;
+  s->pack_b = saved_b;
+
+  atomic_store(&s->failed, 0);
   pool_run((int)(s->items * m_blocks * n_blocks), compute_task, s, parallel);
+  return atomic_load(&s->failed) ? -1 : 0;
 }
 
 /* C = beta * C for every item (k == 0). */
@@ -223,11 +309,11 @@ int molrl_sgemm(const gemm_args *g) {
   /* How much each pass takes: whole items when they fit the budget, else chunks of one. */
   int64_t items = 1, rows = m, cols = n;
   int64_t per_item = (round_up(m, mr) + round_up(n, nr)) * k;
-  if (per_item <= PASS_BUDGET) {
-    items = min64(g->batch, PASS_BUDGET / per_item);
+  if (per_item <= pass_budget) {
+    items = min64(g->batch, pass_budget / per_item);
   } else {
-    if (round_up(m, mr) * k > PASS_BUDGET / 2) rows = max64(mr, (PASS_BUDGET / 2 / k) / mr * mr);
-    cols = max64(nr, ((PASS_BUDGET - round_up(rows, mr) * k) / k) / nr * nr);
+    if (round_up(m, mr) * k > pass_budget / 2) rows = max64(mr, (pass_budget / 2 / k) / mr * mr);
+    cols = max64(nr, ((pass_budget - round_up(rows, mr) * k) / k) / nr * nr);
     if (cols > n) cols = n;
   }
   int64_t a_size = items * round_up(rows, mr) * k, b_size = items * round_up(cols, nr) * k;
@@ -266,6 +352,7 @@ int molrl_sgemm(const gemm_args *g) {
   int threads = owner ? pool_threads() : 1;
   int64_t kblocks = (k + (tune_kc > 0 ? tune_kc : kd->kc) - 1) / (tune_kc > 0 ? tune_kc : kd->kc);
 
+  int status = 0;
   pass_t s;
   memset(&s, 0, sizeof s);
   s.g = g;
@@ -286,18 +373,20 @@ int molrl_sgemm(const gemm_args *g) {
         s.mp = round_up(s.rows, mr);
         s.pack_a = n0 == 0 || rows < m;
         s.pack_b = m0 == 0;
-        run_pass(&s, threads);
+        s.keep_a = rows == m && cols < n; /* one row chunk, several column chunks */
+        s.keep_b = rows < m;              /* several row chunks share a column chunk */
+        if (run_pass(&s, threads) != 0) status = -1;
       }
     }
   }
 
   if (owner) {
     /* Keep what a typical call needs; give back what a rare huge one took. */
-    if (kept_a_size + kept_b_size > PASS_BUDGET) gemm_release_memory();
+    if (kept_a_size + kept_b_size > pass_budget) gemm_release_memory();
     pool_unlock();
   } else {
     free(ap);
     free(bp);
   }
-  return 0;
+  return status;
 }

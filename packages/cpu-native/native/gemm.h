@@ -35,12 +35,20 @@ typedef struct {
 typedef void (*ukernel_fn)(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, float alpha,
                            float beta, int mv, int nv);
 
+typedef void (*pack_a_fn)(const float *a, int64_t lda, int trans, int64_t i0, int mv, int64_t k0, int64_t kc, int mr,
+                          float *dst);
+typedef void (*pack_b_fn)(const void *b, elem_t elem, int64_t ldb, int trans, int64_t j0, int nv, int64_t k0,
+                          int64_t kc, int nr, float *dst);
+
 typedef struct {
   const char *isa;
   int mr, nr;
   /* Cache blocking: kc steps per block (B micro-panel in L1), mc rows per task (A block in L2), nc columns per task. */
   int kc, mc, nc;
   ukernel_fn kernel;
+  /* Packers for this instruction set (the transposing layouts are where vectors pay). */
+  pack_a_fn pack_a;
+  pack_b_fn pack_b;
 } kernel_desc;
 
 /* The kernels built into this binary; NULL where the compiler or target lacks them. */
@@ -55,7 +63,7 @@ int cpu_has_avx2_fma(void);
 /* Writes an MR x NR accumulator tile (row-major, stride nr) into C, honouring mv, nv, alpha, beta. */
 void store_tile_scalar(const float *acc, int nr, float *c, int64_t ldc, float alpha, float beta, int mv, int nv);
 
-/* Packing (pack.c). */
+/* Packing (pack.c): the portable packers, which the instruction-set ones fall back to. */
 void pack_a(const float *a, int64_t lda, int trans, int64_t i0, int mv, int64_t k0, int64_t kc, int mr, float *dst);
 void pack_b(const void *b, elem_t elem, int64_t ldb, int trans, int64_t j0, int nv, int64_t k0, int64_t kc, int nr,
             float *dst);
@@ -67,7 +75,8 @@ int molrl_sgemm(const gemm_args *args);
 /* Selection and tuning (gemm.c). */
 const kernel_desc *gemm_kernel(void);
 int gemm_select_isa(const char *isa); /* 0 ok, -1 unknown name, -2 not supported here */
-void gemm_set_blocking(int kc, int mc, int nc);
+/* Blocking overrides (0: the kernel's default) and the packed-operand budget of a pass in floats (0: 64 MiB). */
+void gemm_set_blocking(int kc, int mc, int nc, int64_t budget);
 void gemm_release_memory(void);
 
 #endif

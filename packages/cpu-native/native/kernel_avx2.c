@@ -59,7 +59,7 @@ TARGET static void kernel_6x16(int64_t kc, const float *a, const float *b, float
   store_tile_scalar(tile, NR, c, ldc, alpha, beta, mv, nv);
 }
 
-static const kernel_desc desc = {"avx2", MR, NR, 256, 144, 512, kernel_6x16};
+static const kernel_desc desc = {"avx2", MR, NR, 256, 144, 512, kernel_6x16, pack_a, pack_b};
 const kernel_desc *kernel_avx2(void) { return &desc; }
 
 #else

@@ -51,5 +51,5 @@ static void kernel_6x8(int64_t kc, const float *a, const float *b, float *c, int
 }
 #endif
 
-static const kernel_desc desc = {"generic", MR, NR, 256, 120, 512, kernel_6x8};
+static const kernel_desc desc = {"generic", MR, NR, 256, 120, 512, kernel_6x8, pack_a, pack_b};
 const kernel_desc *kernel_generic(void) { return &desc; }

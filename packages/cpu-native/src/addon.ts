@@ -7,7 +7,7 @@ export interface NativeAddon {
   info(): NativeInfo;
   setThreads(threads: number): number;
   setIsa(isa: string): NativeInfo;
-  setBlocking(kc: number, mc: number, nc: number): void;
+  setBlocking(kc: number, mc: number, nc: number, passBudget: number): void;
   releaseMemory(): void;
 }
 

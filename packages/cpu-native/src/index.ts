@@ -24,9 +24,13 @@ export function setIsa(isa: NativeIsa | 'auto'): NativeInfo {
   return addon.setIsa(isa);
 }
 
-/** Cache blocking (0 keeps the micro-kernel's default): k steps per block, rows and columns of C per task. */
-export function setBlocking(blocking: { kc?: number; mc?: number; nc?: number }): void {
-  addon.setBlocking(blocking.kc ?? 0, blocking.mc ?? 0, blocking.nc ?? 0);
+/**
+ * Cache blocking (0 or absent keeps the default): k steps per block, rows and
+ * columns of C per task, and the floats of packed operands one pass may hold
+ * (default 16 Mi; larger problems are cut into passes).
+ */
+export function setBlocking(blocking: { kc?: number; mc?: number; nc?: number; passBudget?: number }): void {
+  addon.setBlocking(blocking.kc ?? 0, blocking.mc ?? 0, blocking.nc ?? 0, blocking.passBudget ?? 0);
 }
 
 /** Free the packing buffers kept between calls (they are allocated again when needed). */

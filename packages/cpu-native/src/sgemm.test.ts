@@ -261,6 +261,21 @@ describe('sgemm semantics', () => {
     releaseMemory();
     check({ m: 61, n: 95, k: 150 }, 301);
   });
+
+  it('cuts problems over the pass budget into row and column chunks, and batches into groups', () => {
+    let seed = 500;
+    // (70 + 96) x 40 packed floats per item: a budget of 3000 cuts one item into chunks ...
+    setBlocking({ passBudget: 3000 });
+    for (const transA of [false, true])
+      for (const transB of [false, true]) check({ m: 70, n: 90, k: 40, transA, transB, pad: 1 }, seed++);
+    // ... tall and wide ones too (one row chunk and several column chunks, and the reverse) ...
+    check({ m: 10, n: 300, k: 40, transB: true }, seed++);
+    check({ m: 300, n: 10, k: 40, transA: true }, seed++);
+    // ... and a batch of small items into groups of a few per pass.
+    setBlocking({ passBudget: 4000 });
+    check({ m: 12, n: 20, k: 30, batch: 7, strideB0: true }, seed++);
+    check({ m: 12, n: 20, k: 30, batch: 5, bType: 'bfloat16', transB: true }, seed);
+  });
 });
 
 describe('sgemm arguments', () => {
