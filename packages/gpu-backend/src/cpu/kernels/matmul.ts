@@ -57,25 +57,45 @@ export const matmulKernel: KernelConfig = {
     const b = element
       ? (rawInput(backend, bInfo, 'matmul') as Float32Array | Uint16Array)
       : floatInput(backend, bInfo, 'matmul');
-    const common = { a, aOffset: 0, transA, b, bOffset: 0, transB, bElement, c, cOffset: 0, n, k };
     const aBatch = sizeOf(aInfo.shape.slice(0, -2));
-    if (bBatch === 1 && !transA && aBatch === batch) {
-      // A linear layer: a's batch folds into M, one product.
-      gemmBatched({ ...common, strideA: 0, strideB: 0, strideC: 0, m: m * batch, batch: 1 });
-      return out.info;
-    }
     const aMat = m * k;
     const bMat = k * n;
+    // One object shape for every call (no spreads: small products are called often).
+    const product = (
+      aOffset: number,
+      strideA: number,
+      bOffset: number,
+      strideB: number,
+      cOffset: number,
+      rows: number,
+      count: number,
+    ) =>
+      gemmBatched({
+        a,
+        aOffset,
+        strideA,
+        transA,
+        b,
+        bOffset,
+        strideB,
+        transB,
+        bElement,
+        c,
+        cOffset,
+        strideC: rows * n,
+        m: rows,
+        n,
+        k,
+        batch: count,
+      });
+    if (bBatch === 1 && !transA && aBatch === batch) {
+      // A linear layer: a's batch folds into M, one product.
+      product(0, 0, 0, 0, 0, m * batch, 1);
+      return out.info;
+    }
     if ((aBatch === batch || aBatch === 1) && (bBatch === batch || bBatch === 1)) {
       // Each operand either has the whole batch or is shared by it: one strided call.
-      gemmBatched({
-        ...common,
-        strideA: aBatch === 1 ? 0 : aMat,
-        strideB: bBatch === 1 ? 0 : bMat,
-        strideC: m * n,
-        m,
-        batch,
-      });
+      product(0, aBatch === 1 ? 0 : aMat, 0, bBatch === 1 ? 0 : bMat, 0, m, batch);
       return out.info;
     }
     const aStrides = broadcastStrides(aInfo.shape.slice(0, -2), batchShape);
@@ -91,17 +111,7 @@ export const matmulKernel: KernelConfig = {
         aIndex += coord * aStrides[d];
         bIndex += coord * bStrides[d];
       }
-      gemmBatched({
-        ...common,
-        aOffset: aIndex * aMat,
-        bOffset: bIndex * bMat,
-        cOffset: t * m * n,
-        strideA: 0,
-        strideB: 0,
-        strideC: 0,
-        m,
-        batch: 1,
-      });
+      product(aIndex * aMat, 0, bIndex * bMat, 0, t * m * n, m, 1);
     }
     return out.info;
   },

@@ -41,7 +41,25 @@ export function gemmBatched(p: BatchedGemmParams): void {
     );
   const native = k > 0 ? activeNative() : null;
   if (native) {
-    callNative(native, { ...p, bType: NATIVE_B_TYPE[p.bElement] });
+    callNative(
+      native,
+      p.a,
+      p.aOffset,
+      p.strideA,
+      p.transA,
+      p.b,
+      p.bOffset,
+      p.strideB,
+      p.transB,
+      NATIVE_B_TYPE[p.bElement],
+      p.c,
+      p.cOffset,
+      p.strideC,
+      m,
+      n,
+      k,
+      batch,
+    );
     return;
   }
   let b: Float32Array;

@@ -284,15 +284,16 @@ function checkOperand(name: string, array: Float32Array, offset: number, size: n
 }
 
 /** C = op(A) * op(B) (see GemmParams). Synchronous; uses the workers for large problems. */
+function checkSize(name: string, v: number): void {
+  if (!Number.isInteger(v) || v < 0) throw new RangeError(`gemm: ${name} must be a non-negative integer, got ${v}`);
+}
+
 export function gemm(p: GemmParams): void {
   const { m, n, k } = p;
-  for (const [name, v] of [
-    ['m', m],
-    ['n', n],
-    ['k', k],
-  ] as const) {
-    if (!Number.isInteger(v) || v < 0) throw new RangeError(`gemm: ${name} must be a non-negative integer, got ${v}`);
-  }
+  // Plain calls, no temporary arrays or objects: small products (attention's blocks) are called often.
+  checkSize('m', m);
+  checkSize('n', n);
+  checkSize('k', k);
   checkOperand('a', p.a, p.aOffset, m * k);
   checkOperand('b', p.b, p.bOffset, k * n);
   checkOperand('c', p.c, p.cOffset, m * n);
@@ -303,7 +304,7 @@ export function gemm(p: GemmParams): void {
   }
   const native = activeNative();
   if (native) {
-    callNative(native, { ...p, batch: 1, strideA: 0, strideB: 0, strideC: 0, bType: 0 });
+    callNative(native, p.a, p.aOffset, 0, p.transA, p.b, p.bOffset, 0, p.transB, 0, p.c, p.cOffset, 0, m, n, k, 1);
     return;
   }
   if (m * n * k < config.minPackedWork) {

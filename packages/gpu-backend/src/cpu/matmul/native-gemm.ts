@@ -33,26 +33,6 @@ export interface NativeGemmStatus {
 /** How B is stored, as the addon numbers it. */
 export const NATIVE_B_TYPE = { f32: 0, bf16: 1, f16: 2 } as const;
 
-/** Float64Array layout of the addon's `sgemm` params (packages/cpu-native/native/addon.c). */
-export interface NativeCall {
-  m: number;
-  n: number;
-  k: number;
-  batch: number;
-  a: Float32Array;
-  aOffset: number;
-  strideA: number;
-  transA: boolean;
-  b: Float32Array | Uint16Array;
-  bOffset: number;
-  strideB: number;
-  transB: boolean;
-  bType: 0 | 1 | 2;
-  c: Float32Array;
-  cOffset: number;
-  strideC: number;
-}
-
 const params = new Float64Array(18);
 let calls = 0;
 
@@ -61,28 +41,48 @@ export function nativeGemmCallCount(): number {
   return calls;
 }
 
-/** C = op(A) op(B) per batch item through the addon, contiguous rows (ld = the stored row length). */
-export function callNative(addon: NativeGemmAddon, p: NativeCall): void {
-  const { m, n, k } = p;
+/**
+ * C = op(A) op(B) per batch item through the addon, rows contiguous (each leading
+ * dimension the stored row length). Positional, so a call allocates nothing.
+ */
+export function callNative(
+  addon: NativeGemmAddon,
+  a: Float32Array,
+  aOffset: number,
+  strideA: number,
+  transA: boolean,
+  b: Float32Array | Uint16Array,
+  bOffset: number,
+  strideB: number,
+  transB: boolean,
+  bType: 0 | 1 | 2,
+  c: Float32Array,
+  cOffset: number,
+  strideC: number,
+  m: number,
+  n: number,
+  k: number,
+  batch: number,
+): void {
   params[0] = m;
   params[1] = n;
   params[2] = k;
-  params[3] = p.batch;
-  params[4] = p.aOffset;
-  params[5] = p.transA ? m : k;
-  params[6] = p.strideA;
-  params[7] = p.transA ? 1 : 0;
-  params[8] = p.bOffset;
-  params[9] = p.transB ? k : n;
-  params[10] = p.strideB;
-  params[11] = p.transB ? 1 : 0;
-  params[12] = p.bType;
-  params[13] = p.cOffset;
+  params[3] = batch;
+  params[4] = aOffset;
+  params[5] = transA ? m : k;
+  params[6] = strideA;
+  params[7] = transA ? 1 : 0;
+  params[8] = bOffset;
+  params[9] = transB ? k : n;
+  params[10] = strideB;
+  params[11] = transB ? 1 : 0;
+  params[12] = bType;
+  params[13] = cOffset;
   params[14] = n;
-  params[15] = p.strideC;
+  params[15] = strideC;
   params[16] = 1;
   params[17] = 0;
-  addon.sgemm(p.a, p.b, p.c, params);
+  addon.sgemm(a, b, c, params);
   calls++;
 }
 
@@ -130,24 +130,7 @@ export function selfTest(addon: NativeGemmAddon): string | null {
     const c = new Float32Array(m * n * batch).fill(Number.NaN); // overwritten, never read
     const expected = new Float32Array(m * n * batch);
     try {
-      callNative(addon, {
-        m,
-        n,
-        k,
-        batch,
-        a,
-        aOffset: 0,
-        strideA: m * k,
-        transA,
-        b: bRaw,
-        bOffset: 0,
-        strideB: 0,
-        transB,
-        bType: NATIVE_B_TYPE[element],
-        c,
-        cOffset: 0,
-        strideC: m * n,
-      });
+      callNative(addon, a, 0, m * k, transA, bRaw, 0, 0, transB, NATIVE_B_TYPE[element], c, 0, m * n, m, n, k, batch);
     } catch (err) {
       return `sgemm threw on ${m}x${n}x${k}: ${(err as Error).message}`;
     }
