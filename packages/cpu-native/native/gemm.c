@@ -20,6 +20,9 @@
 /* Packed A plus packed B of one pass, in floats (64 MiB). */
 #define PASS_BUDGET ((int64_t)16 * 1024 * 1024)
 static int64_t pass_budget = PASS_BUDGET;
+/* Depth beyond which K is cut into chunks, each a pass accumulating into C (the
+ * gradient through a vocabulary-sized layer has K in the hundreds of thousands). */
+#define K_CHUNK 4096
 /* Flops below which a pass runs on the calling thread alone (waking a worker costs microseconds). */
 #define MIN_PARALLEL_FLOPS (2.0 * 96 * 96 * 96)
 
@@ -128,14 +131,14 @@ static float *scratch(int which, int64_t count) {
   return s->buf[which];
 }
 
-/* One pass: items [b0, b0 + items), rows [m0, m0 + rows), columns [n0, n0 + cols). */
+/* One pass: items [b0, b0 + items), rows [m0, m0 + rows), columns [n0, n0 + cols), depth [kb, kb + kn). */
 typedef struct {
   const gemm_args *g;
   const kernel_desc *kd;
-  int64_t b0, items, m0, rows, n0, cols;
+  int64_t b0, items, m0, rows, n0, cols, kb, kn;
   int64_t mp, np; /* rows and columns padded to the tile */
   int64_t kc;     /* depth of a k block (the last may be shorter) */
-  float *ap, *bp; /* item t's packed A at ap + t * mp * k */
+  float *ap, *bp; /* item t's packed A at ap + t * mp * kn, its k block at + (k0 - kb) * mp */
   int pack_a, pack_b;
   int keep_a, keep_b; /* a later pass reuses this pass's packed A / B */
   int fuse_a, fuse_b; /* the task packs its own A rows / B columns (read by that task alone) */
@@ -147,7 +150,7 @@ typedef struct {
 static void pack_task(void *ctx, int task) {
   const pass_t *s = (const pass_t *)ctx;
   const gemm_args *g = s->g;
-  const int64_t k = g->k;
+  const int64_t k = s->kn, kb = s->kb;
   const int mr = s->kd->mr, nr = s->kd->nr;
   int64_t a_tasks = s->pack_a ? s->items * s->a_tasks_per_item : 0;
   if (task < a_tasks) {
@@ -159,8 +162,8 @@ static void pack_task(void *ctx, int task) {
       int64_t kcb = min64(s->kc, k - k0);
       for (int64_t panel = first; panel < last; panel++) {
         int64_t row = panel * mr;
-        s->kd->pack_a(a, g->lda, g->trans_a, s->m0 + row, (int)min64(mr, s->rows - row), k0, kcb, mr,
-               dst + k0 * s->mp + row * kcb);
+        s->kd->pack_a(a, g->lda, g->trans_a, s->m0 + row, (int)min64(mr, s->rows - row), kb + k0, kcb, mr,
+                      dst + k0 * s->mp + row * kcb);
       }
     }
     return;
@@ -175,8 +178,8 @@ static void pack_task(void *ctx, int task) {
     int64_t kcb = min64(s->kc, k - k0);
     for (int64_t panel = first; panel < last; panel++) {
       int64_t col = panel * nr;
-      s->kd->pack_b(b, g->b_elem, g->ldb, g->trans_b, s->n0 + col, (int)min64(nr, s->cols - col), k0, kcb, nr,
-             dst + k0 * s->np + col * kcb);
+      s->kd->pack_b(b, g->b_elem, g->ldb, g->trans_b, s->n0 + col, (int)min64(nr, s->cols - col), kb + k0, kcb, nr,
+                    dst + k0 * s->np + col * kcb);
     }
   }
 }
@@ -184,7 +187,7 @@ static void pack_task(void *ctx, int task) {
 static void compute_task(void *ctx, int task) {
   pass_t *s = (pass_t *)ctx;
   const gemm_args *g = s->g;
-  const int64_t k = g->k;
+  const int64_t k = s->kn, kb = s->kb;
   const int mr = s->kd->mr, nr = s->kd->nr;
   const ukernel_fn kernel = s->kd->kernel;
   int64_t per_item = s->m_blocks * s->n_blocks;
@@ -201,21 +204,21 @@ static void compute_task(void *ctx, int task) {
   float *c = g->c + (s->b0 + t) * g->stride_c + s->m0 * g->ldc + s->n0;
   for (int64_t k0 = 0; k0 < k; k0 += s->kc) {
     int64_t kcb = min64(s->kc, k - k0);
-    float beta = k0 == 0 ? g->beta : 1.0f;
+    float beta = kb + k0 == 0 ? g->beta : 1.0f; /* later blocks accumulate */
     /* Panel p of this k block starts at base + p * kcb (p in rows or columns). */
     const float *abase, *bbase;
     if (own_a) {
       for (int64_t row = r0; row < r1; row += mr)
-        s->kd->pack_a(a, g->lda, g->trans_a, s->m0 + row, (int)min64(mr, s->rows - row), k0, kcb, mr,
-               own_a + (row - r0) * kcb);
+        s->kd->pack_a(a, g->lda, g->trans_a, s->m0 + row, (int)min64(mr, s->rows - row), kb + k0, kcb, mr,
+                      own_a + (row - r0) * kcb);
       abase = own_a - r0 * kcb;
     } else {
       abase = ap + k0 * s->mp;
     }
     if (own_b) {
       for (int64_t col = c0; col < c1; col += nr)
-        s->kd->pack_b(b, g->b_elem, g->ldb, g->trans_b, s->n0 + col, (int)min64(nr, s->cols - col), k0, kcb, nr,
-               own_b + (col - c0) * kcb);
+        s->kd->pack_b(b, g->b_elem, g->ldb, g->trans_b, s->n0 + col, (int)min64(nr, s->cols - col), kb + k0, kcb,
+                      nr, own_b + (col - c0) * kcb);
       bbase = own_b - c0 * kcb;
     } else {
       bbase = bp + k0 * s->np;
@@ -236,7 +239,7 @@ fail:
 
 static int run_pass(pass_t *s, int threads) {
   const kernel_desc *kd = s->kd;
-  const int64_t k = s->g->k;
+  const int64_t k = s->kn;
   int parallel = threads > 1 && 2.0 * (double)s->items * (double)s->rows * (double)s->cols * (double)k >= MIN_PARALLEL_FLOPS;
   int64_t want = parallel ? 4 * (int64_t)threads : 1;
 
@@ -306,17 +309,21 @@ int molrl_sgemm(const gemm_args *g) {
   const int64_t m = g->m, n = g->n, k = g->k;
   const int mr = kd->mr, nr = kd->nr;
 
-  /* How much each pass takes: whole items when they fit the budget, else chunks of one. */
+  /* How much each pass takes: K in chunks of at most K_CHUNK (even, a multiple of the
+   * kc block); then whole items when they fit the budget, else chunks of rows and columns. */
+  const int64_t kc_target = tune_kc > 0 ? tune_kc : kd->kc;
+  int64_t kchunks = (k + K_CHUNK - 1) / K_CHUNK;
+  int64_t kchunk = kchunks == 1 ? k : round_up((k + kchunks - 1) / kchunks, kc_target);
   int64_t items = 1, rows = m, cols = n;
-  int64_t per_item = (round_up(m, mr) + round_up(n, nr)) * k;
+  int64_t per_item = (round_up(m, mr) + round_up(n, nr)) * kchunk;
   if (per_item <= pass_budget) {
     items = min64(g->batch, pass_budget / per_item);
   } else {
-    if (round_up(m, mr) * k > pass_budget / 2) rows = max64(mr, (pass_budget / 2 / k) / mr * mr);
-    cols = max64(nr, ((pass_budget - round_up(rows, mr) * k) / k) / nr * nr);
+    if (round_up(m, mr) * kchunk > pass_budget / 2) rows = max64(mr, (pass_budget / 2 / kchunk) / mr * mr);
+    cols = max64(nr, ((pass_budget - round_up(rows, mr) * kchunk) / kchunk) / nr * nr);
     if (cols > n) cols = n;
   }
-  int64_t a_size = items * round_up(rows, mr) * k, b_size = items * round_up(cols, nr) * k;
+  int64_t a_size = items * round_up(rows, mr) * kchunk, b_size = items * round_up(cols, nr) * kchunk;
 
   /* One GEMM at a time drives the pool; a second caller at the same moment (another
    * Node worker thread) runs on its own thread with buffers of its own. */
@@ -350,14 +357,12 @@ int molrl_sgemm(const gemm_args *g) {
     return -1;
   }
   int threads = owner ? pool_threads() : 1;
-  int64_t kblocks = (k + (tune_kc > 0 ? tune_kc : kd->kc) - 1) / (tune_kc > 0 ? tune_kc : kd->kc);
 
   int status = 0;
   pass_t s;
   memset(&s, 0, sizeof s);
   s.g = g;
   s.kd = kd;
-  s.kc = (k + kblocks - 1) / kblocks; /* even blocks: 300 is 150 + 150, not 256 + 44 */
   s.ap = ap;
   s.bp = bp;
   for (int64_t b0 = 0; b0 < g->batch; b0 += items) {
@@ -371,11 +376,18 @@ int molrl_sgemm(const gemm_args *g) {
         s.m0 = m0;
         s.rows = min64(rows, m - m0);
         s.mp = round_up(s.rows, mr);
-        s.pack_a = n0 == 0 || rows < m;
-        s.pack_b = m0 == 0;
-        s.keep_a = rows == m && cols < n; /* one row chunk, several column chunks */
-        s.keep_b = rows < m;              /* several row chunks share a column chunk */
-        if (run_pass(&s, threads) != 0) status = -1;
+        for (int64_t kb = 0; kb < k; kb += kchunk) {
+          s.kb = kb;
+          s.kn = min64(kchunk, k - kb);
+          int64_t kblocks = (s.kn + kc_target - 1) / kc_target;
+          s.kc = (s.kn + kblocks - 1) / kblocks; /* even blocks: 300 is 150 + 150, not 256 + 44 */
+          /* Packed operands carry over to the next pass only when K is one chunk. */
+          s.pack_a = n0 == 0 || rows < m || kchunk < k;
+          s.pack_b = m0 == 0 || kchunk < k;
+          s.keep_a = rows == m && cols < n && kchunk == k; /* one row chunk, several column chunks */
+          s.keep_b = rows < m && kchunk == k;              /* several row chunks share a column chunk */
+          if (run_pass(&s, threads) != 0) status = -1;
+        }
       }
     }
   }

@@ -276,6 +276,15 @@ describe('sgemm semantics', () => {
     check({ m: 12, n: 20, k: 30, batch: 7, strideB0: true }, seed++);
     check({ m: 12, n: 20, k: 30, batch: 5, bType: 'bfloat16', transB: true }, seed);
   });
+
+  it('cuts a deep K (a gradient through a vocabulary-sized layer) into chunks that accumulate', () => {
+    let seed = 600;
+    for (const transA of [false, true])
+      for (const transB of [false, true]) check({ m: 5, n: 40, k: 9001, transA, transB }, seed++);
+    check({ m: 3, n: 7, k: 8200, alpha: 0.5, beta: -2, batch: 2 }, seed++);
+    setBlocking({ passBudget: 20000 });
+    check({ m: 20, n: 33, k: 5000, transB: true, bType: 'float16' }, seed);
+  });
 });
 
 describe('sgemm arguments', () => {
