@@ -13,7 +13,11 @@
  * 4. the optional peers stay optional: a project with only mol-loss, grpo and
  *    bench-math has no isolated-vm, Pyodide, tokenizer data or gpu.js, one `webgpu`,
  *    typechecks, and says what to install when the sandboxed reward or the gpujs
- *    backend is asked for; with gpu.js added as the README says, still one `webgpu`.
+ *    backend is asked for; with gpu.js added as the README says, still one `webgpu`;
+ * 5. the native GEMM is optional: with @molrl/cpu-native installed (and built) the
+ *    cpu backend multiplies on it; without it (the light project above: npm skips the
+ *    optional dependency it cannot get) the backend says why and multiplies on
+ *    WebAssembly.
  *
  *   npm run build && node --import tsx scripts/consumer-check.ts [--keep] [--only <package,...>]
  *
@@ -229,8 +233,14 @@ function main(): void {
     consumerProject(
       full,
       Object.fromEntries([...tarballs].map(([name, path]) => [name, `file:${path}`])),
-      // npm 11 runs a dependency's install script only when allowed; isolated-vm builds in one.
-      { allowScripts: { 'isolated-vm': true } },
+      // npm 11 runs a dependency's install script only when allowed; isolated-vm builds in one,
+      // @molrl/cpu-native too (a tarball is allowed by its file: spec, not its name).
+      {
+        allowScripts: {
+          'isolated-vm': true,
+          ...(tarballs.has('@molrl/cpu-native') ? { [`file:${tarballs.get('@molrl/cpu-native')}`]: true } : {}),
+        },
+      },
     );
     npm(['install'], full);
     npm(['install', '--save-dev', TYPESCRIPT_5, TYPESCRIPT_7, '@types/node@^20', '@webgpu/types', 'tsx@^4'], full);
@@ -363,6 +373,35 @@ await gpu.dispose();
     const gpujs = run(process.execPath, ['gpujs.mjs'], light);
     if (gpujs.ok) console.log(`  ${gpujs.output.trim()}`);
     else fail(`gpujs backend with gpu.js installed:\n${gpujs.output.trim()}`);
+
+    console.log('\n== the native GEMM is optional');
+    const gemmCheck = (expected: 'native' | 'wasm') => `import { createBackend } from '@molrl/gpu-backend';
+import { gemmImplementation, nativeGemmStatus } from '@molrl/gpu-backend/cpu';
+const cpu = await createBackend('cpu');
+const n = 150;
+const a = cpu.upload(new Float32Array(n * n).fill(1), 'float32');
+const [c] = cpu.run('matmul', [{ storage: a, shape: [n, n], dtype: 'float32' }, { storage: a, shape: [n, n], dtype: 'float32' }]);
+const out = await cpu.read(c.storage);
+if (out.some((x) => x !== n)) throw new Error('matmul gave a wrong product');
+const status = nativeGemmStatus();
+if (gemmImplementation() !== '${expected}') throw new Error('expected the ${expected} GEMM, got ' + gemmImplementation() + ': ' + JSON.stringify(status));
+console.log('${expected} GEMM: ' + JSON.stringify(status));
+`;
+    // The light project did not list the package: npm skipped it where the registry has none
+    // (until it is published), and then the backend must say why and use WebAssembly.
+    for (const [project, expected] of [
+      [full, 'native'],
+      [light, countPackages(light, '@molrl/cpu-native') > 0 ? 'native' : 'wasm'],
+    ] as const) {
+      writeFileSync(join(project, 'gemm.mjs'), gemmCheck(expected));
+      const result = run(process.execPath, ['gemm.mjs'], project);
+      if (result.ok)
+        console.log(`  ${project === full ? 'with' : 'without'} @molrl/cpu-native: ${result.output.trim()}`);
+      else
+        fail(
+          `the cpu backend's GEMM ${project === full ? 'with' : 'without'} @molrl/cpu-native:\n${result.output.trim()}`,
+        );
+    }
   } finally {
     if (failures.length || keep) console.log(`\nthe consumer projects are kept in ${work}`);
     else rmSync(work, { recursive: true, force: true });

@@ -24,7 +24,7 @@ static int64_t pass_budget = PASS_BUDGET;
  * gradient through a vocabulary-sized layer has K in the hundreds of thousands). */
 #define K_CHUNK 4096
 /* Flops below which a pass runs on the calling thread alone (waking a worker costs microseconds). */
-#define MIN_PARALLEL_FLOPS (2.0 * 96 * 96 * 96)
+#define MIN_PARALLEL_FLOPS (2.0 * 128 * 128 * 128)
 
 static const kernel_desc *selected;
 static int tune_kc, tune_mc, tune_nc;
