@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createCpuBackend } from '../index.js';
 import { configureGemm, gemm, gemmImplementation, gemmReference, getGemmConfig, initGemm } from './gemm.js';
 import { loadNativeGemm, nativeGemmCallCount, nativeGemmStatus, selfTest, setNativeGemmModule } from './native-gemm.js';
@@ -39,6 +39,11 @@ function product(): { run: () => Float32Array; expected: Float32Array } {
 function expectClose(actual: Float32Array, expected: Float32Array): void {
   for (let i = 0; i < expected.length; i++) expect(Math.abs(actual[i]! - expected[i]!)).toBeLessThan(1e-4);
 }
+
+// These tests are of the choice itself: they start from 'auto' whatever MOLRL_GEMM says.
+beforeAll(async () => {
+  await configureGemm({ implementation: 'auto' });
+});
 
 afterEach(async () => {
   setNativeGemmModule(REAL_MODULE);
