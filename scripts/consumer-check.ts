@@ -16,8 +16,9 @@
  *    backend is asked for; with gpu.js added as the README says, still one `webgpu`;
  * 5. the native GEMM is optional: with @molrl/cpu-native installed (and built) the
  *    cpu backend multiplies on it; without it (the light project above: npm skips the
- *    optional dependency it cannot get) the backend says why and multiplies on
- *    WebAssembly.
+ *    optional dependency it cannot get; and a project whose install finds no compiler,
+ *    so the addon's build fails) the install succeeds, and the backend says why and
+ *    multiplies on WebAssembly.
  *
  *   npm run build && node --import tsx scripts/consumer-check.ts [--keep] [--only <package,...>]
  *
@@ -77,14 +78,20 @@ const fail = (what: string) => {
   console.error(`  FAIL ${what}`);
 };
 
-function run(command: string, argv: string[], cwd: string, timeout = 900_000): { ok: boolean; output: string } {
-  const result = spawnSync(command, argv, { cwd, encoding: 'utf8', timeout, maxBuffer: 64 << 20 });
+function run(
+  command: string,
+  argv: string[],
+  cwd: string,
+  timeout = 900_000,
+  env: NodeJS.ProcessEnv = process.env,
+): { ok: boolean; output: string } {
+  const result = spawnSync(command, argv, { cwd, encoding: 'utf8', timeout, maxBuffer: 64 << 20, env });
   const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
   return { ok: result.status === 0, output: result.error ? `${output}\n${result.error.message}` : output };
 }
 
-function npm(argv: string[], cwd: string): void {
-  const result = run('npm', [...argv, '--no-audit', '--no-fund', '--loglevel=error'], cwd);
+function npm(argv: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): void {
+  const result = run('npm', [...argv, '--no-audit', '--no-fund', '--loglevel=error'], cwd, 900_000, env);
   if (!result.ok) throw new Error(`npm ${argv.join(' ')} failed in ${cwd}:\n${result.output}`);
 }
 
@@ -402,6 +409,23 @@ console.log('${expected} GEMM: ' + JSON.stringify(status));
           `the cpu backend's GEMM ${project === full ? 'with' : 'without'} @molrl/cpu-native:\n${result.output.trim()}`,
         );
     }
+
+    // Where no compiler is found, the addon's build fails at install: npm must leave the
+    // optional dependency out and succeed, and the cpu backend multiply on WebAssembly.
+    const noCompiler = join(work, 'no-compiler');
+    const nativeSpec = `file:${tarballs.get('@molrl/cpu-native')}`;
+    consumerProject(
+      noCompiler,
+      { '@molrl/gpu-backend': `file:${tarballs.get('@molrl/gpu-backend')}` },
+      { optionalDependencies: { '@molrl/cpu-native': nativeSpec }, allowScripts: { [nativeSpec]: true } },
+    );
+    npm(['install'], noCompiler, { ...process.env, CC: '/bin/false', CXX: '/bin/false' });
+    if (countPackages(noCompiler, '@molrl/cpu-native') > 0)
+      fail('no compiler: @molrl/cpu-native is installed although its build failed');
+    writeFileSync(join(noCompiler, 'gemm.mjs'), gemmCheck('wasm'));
+    const noCompilerRun = run(process.execPath, ['gemm.mjs'], noCompiler);
+    if (noCompilerRun.ok) console.log(`  no compiler at install: ${noCompilerRun.output.trim()}`);
+    else fail(`the cpu backend's GEMM with no compiler at install:\n${noCompilerRun.output.trim()}`);
   } finally {
     if (failures.length || keep) console.log(`\nthe consumer projects are kept in ${work}`);
     else rmSync(work, { recursive: true, force: true });
