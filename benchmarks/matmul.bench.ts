@@ -1,12 +1,15 @@
 /**
  * f32 matmul throughput (GFLOP/s = 2*n^3 / median time) at n = 256, 512, 1024,
- * 2048 for the molrl `cpu` backend (and the backward's transposed products
- * `cpu-AtB`, `cpu-ABt`), the `gpujs` backend in each mode that runs here,
- * @tensorflow/tfjs (cpu) and @tensorflow/tfjs-backend-wasm (XNNPACK),
- * side by side in one process. Each timed call includes reading the product
- * back to host memory.
+ * 2048 for the molrl `cpu` backend on its default GEMM (the native one,
+ * @molrl/cpu-native, where it is built) and on its WebAssembly GEMM (`cpu-wasm`),
+ * each also on the backward's transposed products (`-AtB`, `-ABt`); OpenBLAS
+ * through torch.mm in a child process (`pytorch`, 2 threads, Debian's
+ * python3-torch; its own timing of each call); the `gpujs` backend in each mode
+ * that runs here, @tensorflow/tfjs (cpu) and @tensorflow/tfjs-backend-wasm
+ * (XNNPACK), side by side in one run. Each timed molrl call includes reading
+ * the product back to host memory.
  *
- *   node --import tsx --conditions=@molrl/source benchmarks/matmul.bench.ts [--quick] [--sizes 256,512] [--impls cpu,tfjs-wasm]
+ *   node --import tsx --conditions=@molrl/source benchmarks/matmul.bench.ts [--quick] [--sizes 256,512] [--impls cpu,tfjs-wasm] [--python /usr/bin/python3]
  *
  * --quick: sizes 64 and 128 with short timings (a smoke run of a few seconds).
  */
@@ -15,8 +18,10 @@ import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Bench } from 'tinybench';
 import { createBackend, type Backend, type BackendOptions, type TensorInfo } from '@molrl/gpu-backend';
+import { nativeGemmStatus } from '@molrl/gpu-backend/cpu';
 import { printTable, row, writeResults, type ResultRow } from './lib/results.js';
 import { referenceRow, seededMatrix } from './lib/matmul-check.js';
+import { TorchSide } from './vs-torch/torch-side.js';
 
 /** One implementation under test: set up once, then multiply two n x n matrices. */
 interface MatmulImpl {
@@ -27,6 +32,8 @@ interface MatmulImpl {
     a: Float32Array,
     b: Float32Array,
   ): Promise<{ run: () => unknown; check: () => Promise<Float32Array>; dispose: () => void }>;
+  /** Times of calls measured by the implementation itself (ms), instead of timing `run` here. */
+  timings?(n: number, count: number): Promise<number[]>;
   close(): Promise<void>;
 }
 
@@ -118,6 +125,43 @@ async function tfjsImpl(name: string, tfBackend: 'cpu' | 'wasm'): Promise<Matmul
 }
 
 /**
+ * torch.mm in the vs-torch child (OpenBLAS); each call timed inside Python, so
+ * the pipe's latency is not counted. Its product is checked like the others.
+ */
+async function torchImpl(
+  name: string,
+  transpose: { transposeA?: boolean; transposeB?: boolean } = {},
+): Promise<MatmulImpl> {
+  const python = argValue('--python') ?? '/usr/bin/python3';
+  const torch = new TorchSide(python, 2);
+  await torch.request({ cmd: 'info' });
+  const bytes = (x: Float32Array) => Buffer.from(x.buffer, x.byteOffset, x.byteLength).toString('base64');
+  return {
+    name,
+    async prepare(n, a, b) {
+      // The same inputs as every other implementation (torch_side.py stores them transposed if asked).
+      await torch.request({ cmd: 'setup', case: { kind: 'matmul', name, n, a: bytes(a), b: bytes(b), ...transpose } });
+      return {
+        run: () => torch.request({ cmd: 'run' }),
+        check: async () => {
+          // Only row n/2 is checked: the rest stays zero.
+          const c = new Float32Array(n * n);
+          c.set((await torch.request({ cmd: 'row', i: n >> 1 })).row as number[], (n >> 1) * n);
+          return c;
+        },
+        dispose: () => void torch.request({ cmd: 'dispose' }),
+      };
+    },
+    async timings(_n, count) {
+      const ms: number[] = [];
+      for (let i = 0; i < count; i++) ms.push(((await torch.request({ cmd: 'run' })) as { ms: number }).ms);
+      return ms;
+    },
+    close: () => torch.close(),
+  };
+}
+
+/**
  * Every implementation, by name. Adding one is one line; one that cannot run
  * here (a gpujs mode without its device) is skipped with a note.
  */
@@ -126,6 +170,13 @@ const IMPLS: Record<string, () => Promise<MatmulImpl>> = {
   // The backward's products: A^T B (weight gradients) and A B^T (input gradients, linear layers).
   'cpu-AtB': () => backendImpl('cpu-AtB', 'cpu', undefined, { transposeA: true }),
   'cpu-ABt': () => backendImpl('cpu-ABt', 'cpu', undefined, { transposeB: true }),
+  // The same on the WebAssembly GEMM (the default where the native one is not built).
+  'cpu-wasm': () => backendImpl('cpu-wasm', 'cpu', { gemm: 'wasm' }),
+  'cpu-wasm-AtB': () => backendImpl('cpu-wasm-AtB', 'cpu', { gemm: 'wasm' }, { transposeA: true }),
+  'cpu-wasm-ABt': () => backendImpl('cpu-wasm-ABt', 'cpu', { gemm: 'wasm' }, { transposeB: true }),
+  pytorch: () => torchImpl('pytorch'),
+  'pytorch-AtB': () => torchImpl('pytorch-AtB', { transposeA: true }),
+  'pytorch-ABt': () => torchImpl('pytorch-ABt', { transposeB: true }),
   'gpujs-webasm': () => backendImpl('gpujs-webasm', 'gpujs', { mode: 'webasm' }),
   'gpujs-cpu': () => backendImpl('gpujs-cpu', 'gpujs', { mode: 'cpu' }),
   'gpujs-headlessgl': () => backendImpl('gpujs-headlessgl', 'gpujs', { mode: 'headlessgl' }),
@@ -157,6 +208,10 @@ const loadText = () =>
     .map((x) => x.toFixed(2))
     .join(', ');
 console.log(`load average at start: ${loadText()}`);
+const native = nativeGemmStatus();
+console.log(
+  `cpu GEMM: ${native.available ? `native (${native.isa}, ${native.threads} threads)` : `WebAssembly (native: ${native.reason})`}`,
+);
 
 const rows: ResultRow[] = [];
 const notes: string[] = [];
@@ -199,21 +254,32 @@ for (const n of sizes) {
     await run();
     const callMs = performance.now() - t0;
     lastCall.set(implName, { n, ms: callMs });
-    const bench = new Bench({
-      time: TIME_MS,
-      iterations: callMs > 2000 ? 1 : 3,
-      warmupTime: quick ? 20 : Math.min(500, 3 * callMs),
-      warmupIterations: callMs > 2000 ? 0 : 2,
-    });
-    bench.add(`${implName} ${n}`, run);
-    await bench.run();
-    const result = bench.tasks[0]!.result;
-    if (result.state !== 'completed') throw new Error(`${implName} n=${n}: benchmark ${result.state}`);
-    const medianMs = result.latency.p50;
+    let medianMs: number;
+    let samples: number;
+    if (impl.timings) {
+      // As many calls as the time budget allows, at least 5, after two warm-up calls.
+      await impl.timings(n, 2);
+      const times = await impl.timings(n, Math.max(5, Math.min(200, Math.ceil(TIME_MS / Math.max(callMs, 0.05)))));
+      medianMs = [...times].sort((x, y) => x - y)[times.length >> 1]!;
+      samples = times.length;
+    } else {
+      const bench = new Bench({
+        time: TIME_MS,
+        iterations: callMs > 2000 ? 1 : 3,
+        warmupTime: quick ? 20 : Math.min(500, 3 * callMs),
+        warmupIterations: callMs > 2000 ? 0 : 2,
+      });
+      bench.add(`${implName} ${n}`, run);
+      await bench.run();
+      const result = bench.tasks[0]!.result;
+      if (result.state !== 'completed') throw new Error(`${implName} n=${n}: benchmark ${result.state}`);
+      medianMs = result.latency.p50;
+      samples = result.latency.samplesCount;
+    }
     const gflops = (2 * n ** 3) / (medianMs / 1000) / 1e9;
     rows.push(row({ case: 'matmul-f32', impl: implName, size: n, value: gflops, unit: 'GFLOP/s' }));
     console.log(
-      `${implName.padEnd(16)} n=${String(n).padEnd(5)} ${gflops.toFixed(2).padStart(7)} GFLOP/s  (median ${medianMs.toFixed(2)} ms over ${result.latency.samplesCount} runs)`,
+      `${implName.padEnd(16)} n=${String(n).padEnd(5)} ${gflops.toFixed(2).padStart(7)} GFLOP/s  (median ${medianMs.toFixed(2)} ms over ${samples} runs)`,
     );
     dispose();
   }

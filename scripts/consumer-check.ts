@@ -13,7 +13,12 @@
  * 4. the optional peers stay optional: a project with only mol-loss, grpo and
  *    bench-math has no isolated-vm, Pyodide, tokenizer data or gpu.js, one `webgpu`,
  *    typechecks, and says what to install when the sandboxed reward or the gpujs
- *    backend is asked for; with gpu.js added as the README says, still one `webgpu`.
+ *    backend is asked for; with gpu.js added as the README says, still one `webgpu`;
+ * 5. the native GEMM is optional: with @molrl/cpu-native installed (and built) the
+ *    cpu backend multiplies on it; without it (the light project above: npm skips the
+ *    optional dependency it cannot get; and a project whose install finds no compiler,
+ *    so the addon's build fails) the install succeeds, and the backend says why and
+ *    multiplies on WebAssembly.
  *
  *   npm run build && node --import tsx scripts/consumer-check.ts [--keep] [--only <package,...>]
  *
@@ -70,14 +75,20 @@ const fail = (what: string) => {
   console.error(`  FAIL ${what}`);
 };
 
-function run(command: string, argv: string[], cwd: string, timeout = 900_000): { ok: boolean; output: string } {
-  const result = spawnSync(command, argv, { cwd, encoding: 'utf8', timeout, maxBuffer: 64 << 20 });
+function run(
+  command: string,
+  argv: string[],
+  cwd: string,
+  timeout = 900_000,
+  env: NodeJS.ProcessEnv = process.env,
+): { ok: boolean; output: string } {
+  const result = spawnSync(command, argv, { cwd, encoding: 'utf8', timeout, maxBuffer: 64 << 20, env });
   const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
   return { ok: result.status === 0, output: result.error ? `${output}\n${result.error.message}` : output };
 }
 
-function npm(argv: string[], cwd: string): void {
-  const result = run('npm', [...argv, '--no-audit', '--no-fund', '--loglevel=error'], cwd);
+function npm(argv: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): void {
+  const result = run('npm', [...argv, '--no-audit', '--no-fund', '--loglevel=error'], cwd, 900_000, env);
   if (!result.ok) throw new Error(`npm ${argv.join(' ')} failed in ${cwd}:\n${result.output}`);
 }
 
@@ -226,8 +237,14 @@ function main(): void {
     consumerProject(
       full,
       Object.fromEntries([...tarballs].map(([name, path]) => [name, `file:${path}`])),
-      // npm 11 runs a dependency's install script only when allowed; isolated-vm builds in one.
-      { allowScripts: { 'isolated-vm': true } },
+      // npm 11 runs a dependency's install script only when allowed; isolated-vm builds in one,
+      // @molrl/cpu-native too (a tarball is allowed by its file: spec, not its name).
+      {
+        allowScripts: {
+          'isolated-vm': true,
+          ...(tarballs.has('@molrl/cpu-native') ? { [`file:${tarballs.get('@molrl/cpu-native')}`]: true } : {}),
+        },
+      },
     );
     npm(['install'], full);
     npm(
@@ -365,6 +382,52 @@ await gpu.dispose();
     const gpujs = run(process.execPath, ['gpujs.mjs'], light);
     if (gpujs.ok) console.log(`  ${gpujs.output.trim()}`);
     else fail(`gpujs backend with gpu.js installed:\n${gpujs.output.trim()}`);
+
+    console.log('\n== the native GEMM is optional');
+    const gemmCheck = (expected: 'native' | 'wasm') => `import { createBackend } from '@molrl/gpu-backend';
+import { gemmImplementation, nativeGemmStatus } from '@molrl/gpu-backend/cpu';
+const cpu = await createBackend('cpu');
+const n = 150;
+const a = cpu.upload(new Float32Array(n * n).fill(1), 'float32');
+const [c] = cpu.run('matmul', [{ storage: a, shape: [n, n], dtype: 'float32' }, { storage: a, shape: [n, n], dtype: 'float32' }]);
+const out = await cpu.read(c.storage);
+if (out.some((x) => x !== n)) throw new Error('matmul gave a wrong product');
+const status = nativeGemmStatus();
+if (gemmImplementation() !== '${expected}') throw new Error('expected the ${expected} GEMM, got ' + gemmImplementation() + ': ' + JSON.stringify(status));
+console.log('${expected} GEMM: ' + JSON.stringify(status));
+`;
+    // The light project did not list the package: npm skipped it where the registry has none
+    // (until it is published), and then the backend must say why and use WebAssembly.
+    for (const [project, expected] of [
+      [full, 'native'],
+      [light, countPackages(light, '@molrl/cpu-native') > 0 ? 'native' : 'wasm'],
+    ] as const) {
+      writeFileSync(join(project, 'gemm.mjs'), gemmCheck(expected));
+      const result = run(process.execPath, ['gemm.mjs'], project);
+      if (result.ok)
+        console.log(`  ${project === full ? 'with' : 'without'} @molrl/cpu-native: ${result.output.trim()}`);
+      else
+        fail(
+          `the cpu backend's GEMM ${project === full ? 'with' : 'without'} @molrl/cpu-native:\n${result.output.trim()}`,
+        );
+    }
+
+    // Where no compiler is found, the addon's build fails at install: npm must leave the
+    // optional dependency out and succeed, and the cpu backend multiply on WebAssembly.
+    const noCompiler = join(work, 'no-compiler');
+    const nativeSpec = `file:${tarballs.get('@molrl/cpu-native')}`;
+    consumerProject(
+      noCompiler,
+      { '@molrl/gpu-backend': `file:${tarballs.get('@molrl/gpu-backend')}` },
+      { optionalDependencies: { '@molrl/cpu-native': nativeSpec }, allowScripts: { [nativeSpec]: true } },
+    );
+    npm(['install'], noCompiler, { ...process.env, CC: '/bin/false', CXX: '/bin/false' });
+    if (countPackages(noCompiler, '@molrl/cpu-native') > 0)
+      fail('no compiler: @molrl/cpu-native is installed although its build failed');
+    writeFileSync(join(noCompiler, 'gemm.mjs'), gemmCheck('wasm'));
+    const noCompilerRun = run(process.execPath, ['gemm.mjs'], noCompiler);
+    if (noCompilerRun.ok) console.log(`  no compiler at install: ${noCompilerRun.output.trim()}`);
+    else fail(`the cpu backend's GEMM with no compiler at install:\n${noCompilerRun.output.trim()}`);
   } finally {
     if (failures.length || keep) console.log(`\nthe consumer projects are kept in ${work}`);
     else rmSync(work, { recursive: true, force: true });

@@ -39,7 +39,14 @@ export type CaseSpec =
       newTokens: number;
       dtype: 'float32' | 'bfloat16';
     }
-  | { kind: 'matmul'; name: string; n: number };
+  | {
+      kind: 'matmul';
+      name: string;
+      n: number;
+      /** The backward's products: A stored transposed (A^T B, weight gradients) or B (A B^T, input gradients). */
+      transposeA?: boolean;
+      transposeB?: boolean;
+    };
 
 /** The embedded default model's shape (packages/pipeline/default-model/config.json). */
 export const DEFAULT_SHAPE: ModelShape = {
@@ -87,6 +94,8 @@ export function vsTorchCases(quick: boolean): CaseSpec[] {
   const big = quick ? { ...QWEN3_0_6B_SHAPE, num_hidden_layers: 2 } : QWEN3_0_6B_SHAPE;
   return [
     { kind: 'matmul', name: 'matmul-f32', n: 1024 },
+    { kind: 'matmul', name: 'matmul-f32-AtB', n: 1024, transposeA: true },
+    { kind: 'matmul', name: 'matmul-f32-ABt', n: 1024, transposeB: true },
     { kind: 'train', name: 'train-full-default', config: DEFAULT_SHAPE, batch: 8, tokens: quick ? 64 : 256 },
     {
       kind: 'train',

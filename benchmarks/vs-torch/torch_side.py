@@ -9,6 +9,7 @@ Commands (each answered by one JSON line, {"error": ...} on failure):
   {"cmd": "info"}                               -> versions, BLAS, threads
   {"cmd": "setup", "case": {...}}               -> {"ok": true}: build the case's model and inputs
   {"cmd": "run"}                                -> {"ms": ..., "tokens": ...}: one timed iteration
+  {"cmd": "row", "i": I}                        -> {"row": [...]}: row I of a matmul case's product
   {"cmd": "read", "bytes": N}                   -> {"ms": ...}: numpy sum of an N-byte float32 buffer
   {"cmd": "dispose"}                            -> {"ok": true}
   {"cmd": "quit"}
@@ -17,6 +18,7 @@ attention, a concatenating KV cache like its DynamicCache), LoRA as PEFT's
 Linear (base frozen, dropout 0), random weights.
 """
 import argparse
+import base64
 import json
 import math
 import sys
@@ -213,15 +215,27 @@ class DecodeCase:
 class MatmulCase:
     def __init__(self, spec):
         n = spec["n"]
-        g = torch.Generator().manual_seed(0)
-        self.a = torch.rand(n, n, generator=g) * 2 - 1
-        self.b = torch.rand(n, n, generator=g) * 2 - 1
+        if "a" in spec:  # the caller's inputs: float32 bytes, base64
+            self.a = torch.from_numpy(np.frombuffer(base64.b64decode(spec["a"]), dtype=np.float32).reshape(n, n).copy())
+            self.b = torch.from_numpy(np.frombuffer(base64.b64decode(spec["b"]), dtype=np.float32).reshape(n, n).copy())
+        else:
+            g = torch.Generator().manual_seed(0)
+            self.a = torch.rand(n, n, generator=g) * 2 - 1
+            self.b = torch.rand(n, n, generator=g) * 2 - 1
+        # Stored transposed, multiplied through a transposed view: BLAS gets the transpose flag.
+        if spec.get("transposeA"):
+            self.a = self.a.t().contiguous().t()
+        if spec.get("transposeB"):
+            self.b = self.b.t().contiguous().t()
         self.flop = 2 * n**3
 
     def run(self):
         t0 = time.perf_counter()
         torch.mm(self.a, self.b)
         return {"ms": (time.perf_counter() - t0) * 1000, "flop": self.flop}
+
+    def row(self, i):
+        return {"row": torch.mm(self.a, self.b)[i].tolist()}
 
 
 CASES = {"train": TrainCase, "decode": DecodeCase, "matmul": MatmulCase}
@@ -261,6 +275,10 @@ def main():
                 if case is None:
                     raise RuntimeError("run before setup")
                 out = case.run()
+            elif cmd == "row":
+                if not isinstance(case, MatmulCase):
+                    raise RuntimeError("row needs a matmul case")
+                out = case.row(msg["i"])
             elif cmd == "read":
                 n = msg["bytes"] // 4
                 if read_buf is None or read_buf.size != n:

@@ -6,27 +6,29 @@
  * iteration at a time, alternating which side goes first each round, so a
  * change of the machine's load hits both alike.
  *
- *   node --import tsx --conditions=@molrl/source benchmarks/vs-torch/vs-torch.bench.ts [--quick] [--cases a,b] [--rounds N] [--python /usr/bin/python3]
+ *   node --import tsx --conditions=@molrl/source benchmarks/vs-torch/vs-torch.bench.ts [--quick] [--cases a,b] [--rounds N] [--gemm native,wasm] [--python /usr/bin/python3]
  *
- * Rows (results/vs-torch.json): per case `pytorch` and `molrl` (tokens/s, or
- * GFLOP/s for matmul) and `molrl/pytorch` (x); for the bf16 0.6B decode also
+ * molrl runs on the cpu backend's default GEMM (the native one, @molrl/cpu-native,
+ * where it is built) and, when that is the native one, also on the WebAssembly GEMM
+ * (the same model, the GEMM switched per timed iteration): the three take turns.
+ *
+ * Rows (results/vs-torch.json): per case `pytorch`, `molrl` and `molrl-wasm` (tokens/s, or
+ * GFLOP/s for matmul), `molrl/pytorch` and `molrl-wasm/pytorch` (x); for the bf16 0.6B decode also
  * `memory-read-bound` (tokens/s: one streaming read of a buffer the size of
  * the weights per token) and the read rates behind it (GB/s of a JS loop, a
  * wasm SIMD loop, numpy's sum); the load average at start and end.
  * --quick: small shapes, two rounds; writes nothing.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { applyLora } from '@molrl/lora';
 import { Qwen3ForCausalLM, qwen3Config, randomWeights, weightBytes, type Qwen3Config } from '@molrl/model';
 import { AdamW, crossEntropy, getBackend, setBackend, tensor, tidy, type Tensor } from '@molrl/tensor';
 import type { Backend, TensorInfo } from '@molrl/gpu-backend';
+import { configureGemm, nativeGemmStatus } from '@molrl/gpu-backend/cpu';
 import { measureMemoryRead } from '../lib/memory-read.js';
 import { printTable, row, writeResults, type ResultRow } from '../lib/results.js';
 import { vsTorchCases, type CaseSpec, type ModelShape } from './cases.js';
+import { TorchSide, type Side, type Timing } from './torch-side.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -38,73 +40,16 @@ const only = option('--cases')?.split(',');
 const python = option('--python') ?? '/usr/bin/python3';
 const threads = 2;
 
-/** One timed iteration's result: milliseconds and the work it did. */
-interface Timing {
-  ms: number;
-  tokens?: number;
-  flop?: number;
-}
-
-interface Side {
-  run(): Promise<Timing>;
-  dispose(): Promise<void>;
-}
-
-/** The PyTorch child: one JSON request and one JSON answer per line. */
-class TorchSide {
-  private readonly child: ChildProcessWithoutNullStreams;
-  private readonly answers: string[] = [];
-  private waiting: ((line: string) => void) | null = null;
-  private stderr = '';
-
-  constructor() {
-    const script = join(dirname(fileURLToPath(import.meta.url)), 'torch_side.py');
-    this.child = spawn(python, [script, '--threads', String(threads)], {
-      env: { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) },
-    });
-    this.child.stderr.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-4000)));
-    createInterface({ input: this.child.stdout }).on('line', (line) => {
-      const w = this.waiting;
-      this.waiting = null;
-      if (w) w(line);
-      else this.answers.push(line);
-    });
-  }
-
-  async request(msg: Record<string, unknown>): Promise<Record<string, unknown>> {
-    this.child.stdin.write(JSON.stringify(msg) + '\n');
-    const line = this.answers.shift() ?? (await this.nextLine(msg));
-    const out = JSON.parse(line) as Record<string, unknown>;
-    if (typeof out.error === 'string') throw new Error(`torch_side.py (${String(msg.cmd)}): ${out.error}`);
-    return out;
-  }
-
-  private nextLine(msg: Record<string, unknown>): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const onExit = (code: number | null) =>
-        reject(new Error(`torch_side.py exited (${code}) during '${String(msg.cmd)}':\n${this.stderr}`));
-      this.child.once('exit', onExit);
-      this.waiting = (line) => {
-        this.child.off('exit', onExit);
-        resolve(line);
-      };
-    });
-  }
-
-  async side(spec: CaseSpec): Promise<Side> {
-    await this.request({ cmd: 'setup', case: spec });
-    return {
-      run: async () => (await this.request({ cmd: 'run' })) as unknown as Timing,
-      dispose: async () => void (await this.request({ cmd: 'dispose' })),
-    };
-  }
-
-  async close(): Promise<void> {
-    this.child.stdin.write(JSON.stringify({ cmd: 'quit' }) + '\n');
-    this.child.stdin.end();
-    if (this.child.exitCode === null) await new Promise((r) => this.child.once('exit', r));
-  }
-}
+/** molrl's sides: the default GEMM ('molrl'), and WebAssembly beside it where the default is native. */
+const native = nativeGemmStatus();
+const gemms = (option('--gemm') ?? (native.available ? 'native,wasm' : 'wasm')).split(',');
+for (const g of gemms) if (g !== 'native' && g !== 'wasm') throw new Error(`--gemm: '${g}' is not 'native' or 'wasm'`);
+if (gemms.includes('native') && !native.available)
+  throw new Error(`--gemm native: the native GEMM is not available: ${native.reason}`);
+const MOLRL_IMPLS = gemms.map((gemm) => ({
+  impl: gemm === 'wasm' && native.available ? 'molrl-wasm' : 'molrl',
+  gemm: gemm as 'native' | 'wasm',
+}));
 
 function configOf(shape: ModelShape): Qwen3Config {
   return qwen3Config({ ...shape, tie_word_embeddings: true, max_position_embeddings: 40960 });
@@ -181,10 +126,11 @@ function molrlMatmul(spec: Extract<CaseSpec, { kind: 'matmul' }>): Side {
   };
   const a: TensorInfo = { storage: backend.upload(data(1), 'float32'), shape: [n, n], dtype: 'float32' };
   const b: TensorInfo = { storage: backend.upload(data(2), 'float32'), shape: [n, n], dtype: 'float32' };
+  const attrs = { transposeA: spec.transposeA === true, transposeB: spec.transposeB === true };
   return {
     run: async () => {
       const t0 = performance.now();
-      const [c] = backend.run('matmul', [a, b]);
+      const [c] = backend.run('matmul', [a, b], attrs);
       await backend.sync();
       const ms = performance.now() - t0;
       backend.release(c!.storage);
@@ -226,35 +172,45 @@ async function runCase(spec: CaseSpec, torch: TorchSide, rows: ResultRow[]): Pro
   console.log(`\n${spec.name}: setting up`);
   // The machine's load when the case ran, beside its figures (runs of single cases replace rows case by case).
   rows.push(row({ case: spec.name, impl: 'load-average-1min', size, value: loadavg()[0]!, unit: 'tasks' }));
-  const sides: Record<'pytorch' | 'molrl', Side> = {
-    pytorch: await torch.side(spec),
-    molrl: molrlSide(spec),
+  const torchSide = await torch.side(spec);
+  // One molrl side for every GEMM: the same model, the GEMM chosen before each timed iteration.
+  const molrl = molrlSide(spec);
+  const impls = ['pytorch', ...MOLRL_IMPLS.map((m) => m.impl)];
+  const runOnce = async (impl: string): Promise<Timing> => {
+    if (impl === 'pytorch') return torchSide.run();
+    await configureGemm({ implementation: MOLRL_IMPLS.find((m) => m.impl === impl)!.gemm });
+    return molrl.run();
   };
   try {
-    const rates: Record<'pytorch' | 'molrl', number[]> = { pytorch: [], molrl: [] };
-    // One warm-up iteration each (allocations, code paths, caches), then alternating rounds.
-    await sides.pytorch.run();
-    await sides.molrl.run();
+    const rates = new Map<string, number[]>(impls.map((impl) => [impl, []]));
+    // One warm-up iteration each (allocations, code paths, caches), then rounds in turn, each starting one later.
+    for (const impl of impls) await runOnce(impl);
     const rounds = roundsFor(spec);
     for (let r = 0; r < rounds; r++) {
-      const order = r % 2 === 0 ? (['pytorch', 'molrl'] as const) : (['molrl', 'pytorch'] as const);
-      for (const impl of order) rates[impl].push(rate(await sides[impl].run()));
+      for (let i = 0; i < impls.length; i++) {
+        const impl = impls[(r + i) % impls.length]!;
+        rates.get(impl)!.push(rate(await runOnce(impl)));
+      }
     }
-    const torchRate = median(rates.pytorch);
-    const molrlRate = median(rates.molrl);
-    rows.push(
-      row({ case: spec.name, impl: 'pytorch', size, value: torchRate, unit }),
-      row({ case: spec.name, impl: 'molrl', size, value: molrlRate, unit }),
-      row({ case: spec.name, impl: 'molrl/pytorch', size, value: molrlRate / torchRate, unit: 'x' }),
-    );
+    const torchRate = median(rates.get('pytorch')!);
+    rows.push(row({ case: spec.name, impl: 'pytorch', size, value: torchRate, unit }));
     const fmt = (xs: number[]) => xs.map((x) => x.toFixed(1)).join(' ');
-    console.log(`  pytorch ${unit}: ${fmt(rates.pytorch)}\n  molrl   ${unit}: ${fmt(rates.molrl)}`);
-    console.log(
-      `  medians: pytorch ${torchRate.toFixed(1)}, molrl ${molrlRate.toFixed(1)} (${(molrlRate / torchRate).toFixed(2)}x)`,
-    );
+    console.log(`  pytorch ${unit}: ${fmt(rates.get('pytorch')!)}`);
+    for (const { impl, gemm } of MOLRL_IMPLS) {
+      const molrlRate = median(rates.get(impl)!);
+      rows.push(
+        row({ case: spec.name, impl, size, value: molrlRate, unit }),
+        row({ case: spec.name, impl: `${impl}/pytorch`, size, value: molrlRate / torchRate, unit: 'x' }),
+      );
+      console.log(`  ${impl} (${gemm} GEMM) ${unit}: ${fmt(rates.get(impl)!)}`);
+      console.log(
+        `  medians: pytorch ${torchRate.toFixed(1)}, ${impl} ${molrlRate.toFixed(1)} (${(molrlRate / torchRate).toFixed(2)}x)`,
+      );
+    }
   } finally {
-    await sides.molrl.dispose();
-    await sides.pytorch.dispose();
+    await configureGemm({ implementation: 'auto' });
+    await molrl.dispose();
+    await torchSide.dispose();
   }
   if (spec.kind === 'decode' && spec.dtype === 'bfloat16') {
     // The bound: each decode step reads every weight once (bf16), so tokens/s <= read rate / weight bytes.
@@ -279,12 +235,15 @@ async function runCase(spec: CaseSpec, torch: TorchSide, rows: ResultRow[]): Pro
 
 async function main(): Promise<void> {
   await setBackend('cpu');
-  const torch = new TorchSide();
+  const torch = new TorchSide(python, threads);
   const rows: ResultRow[] = [];
   try {
     const info = await torch.request({ cmd: 'info' });
     console.log(
       `pytorch ${String(info.torch)}, numpy ${String(info.numpy)}, ${String(info.threads)} threads, BLAS: ${String(info.blas)}`,
+    );
+    console.log(
+      `molrl GEMM: ${native.available ? `native (${native.isa}, ${native.threads} threads)` : `WebAssembly (native: ${native.reason})`}; sides: ${MOLRL_IMPLS.map((m) => `${m.impl} = ${m.gemm}`).join(', ')}`,
     );
     const loadStart = loadavg()[0]!;
     console.log(

@@ -11,7 +11,7 @@ import {
 import { backendError } from '../errors.js';
 import { fillGuard, guardDamage } from '../guards.js';
 import { prepareRun } from '../registry.js';
-import { initGemm } from './matmul/gemm.js';
+import { initGemm, withGemmImplementation, type GemmChoice } from './matmul/gemm.js';
 import { registerCpuKernels } from './register.js';
 import { fmt, sizeOf } from '../shape.js';
 import { allocHostArray, CpuStorage, type HostArray } from './storage.js';
@@ -25,6 +25,12 @@ export interface CpuBackendOptions {
    * allocations of the same dtype and size (default 256 MiB; 0 turns reuse off).
    */
   poolBytes?: number;
+  /**
+   * The GEMM of this backend's kernels: 'native' (@molrl/cpu-native; creating the
+   * backend fails where it is not available), 'wasm', or 'auto' (native where it
+   * loads). Default: the process-wide choice (`configureGemm`, MOLRL_GEMM).
+   */
+  gemm?: GemmChoice;
   [option: string]: unknown;
 }
 
@@ -57,6 +63,7 @@ export class CpuBackend implements Backend {
   /** Guard elements around every new storage (see setGuards), and the guarded storages. */
   private guard = 0;
   private readonly guarded = new WeakMap<CpuStorage, number>();
+  private readonly gemmChoice: GemmChoice | undefined;
 
   constructor(options: CpuBackendOptions = {}) {
     this.profiling = options.profile === true;
@@ -64,12 +71,16 @@ export class CpuBackend implements Backend {
     if (typeof poolBytes !== 'number' || !(poolBytes >= 0))
       throw new Error(`cpu backend: options.poolBytes must be a number >= 0, got ${String(poolBytes)}`);
     this.pool = new StoragePool(poolBytes);
+    const gemm = options.gemm;
+    if (gemm !== undefined && gemm !== 'auto' && gemm !== 'native' && gemm !== 'wasm')
+      throw new Error(`cpu backend: options.gemm must be 'auto', 'native' or 'wasm', got ${String(gemm)}`);
+    this.gemmChoice = gemm;
   }
 
   async ready(): Promise<void> {
     registerCpuKernels();
     // The fast GEMM may need to compile WebAssembly or start workers first.
-    await initGemm();
+    await initGemm(this.gemmChoice);
   }
 
   alloc(size: number, dtype: DType): CpuStorage {
@@ -180,7 +191,9 @@ export class CpuBackend implements Backend {
       }
     }
     const started = this.profiling ? performance.now() : 0;
-    const result = kernel({ inputs, attrs: checked, backend: this });
+    const result = this.gemmChoice
+      ? withGemmImplementation(this.gemmChoice, () => kernel({ inputs, attrs: checked, backend: this }))
+      : kernel({ inputs, attrs: checked, backend: this });
     if (this.profiling) {
       const entry = this.profile.get(name) ?? { calls: 0, ms: 0 };
       entry.calls++;

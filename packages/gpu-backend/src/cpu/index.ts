@@ -8,12 +8,16 @@ export {
   configureGemm,
   disposeGemm,
   gemm,
+  gemmImplementation,
   gemmReference,
   getGemmConfig,
   initGemm,
+  type GemmChoice,
   type GemmConfig,
+  type GemmImplementation,
   type GemmParams,
 } from './matmul/gemm.js';
+export { nativeGemmStatus, type NativeGemmStatus } from './matmul/native-gemm.js';
 export { gemv, type GemvElement, type GemvParams } from './matmul/gemv.js';
 
 /** Create the reference CPU backend (kernels registered, fast GEMM initialised). */

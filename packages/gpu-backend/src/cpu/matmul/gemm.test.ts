@@ -1,14 +1,16 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   configureGemm,
   disposeGemm,
   gemm,
+  gemmImplementation,
   gemmReference,
   gemmWorkerTaskCount,
   getGemmConfig,
   initGemm,
   type GemmParams,
 } from './gemm.js';
+import { nativeGemmStatus } from './native-gemm.js';
 import { relaxedSimdAvailable } from './relaxed-simd.js';
 
 /**
@@ -63,7 +65,13 @@ const TRANSPOSES = [
   [true, true],
 ] as const;
 
-const defaults = getGemmConfig();
+// Most tests here are of the WebAssembly GEMM (its tiles, workers, chunks); the
+// native GEMM has its own block below, through the same gemm() entry point.
+const defaults = { ...getGemmConfig(), implementation: 'wasm' as const };
+
+beforeAll(async () => {
+  await configureGemm(defaults);
+});
 
 afterEach(async () => {
   await configureGemm(defaults);
@@ -266,5 +274,77 @@ describe('gemm (threads)', () => {
     checkAgainstReference(40, 50, 60, false, false, 5000);
     await disposeGemm();
     checkAgainstReference(40, 50, 60, true, true, 5001);
+  });
+});
+
+const native = nativeGemmStatus();
+
+describe.skipIf(!native.available)(`gemm on the native GEMM (${native.isa ?? native.reason})`, () => {
+  beforeAll(async () => {
+    await configureGemm({ implementation: 'native' });
+  });
+
+  it('is the implementation in use', () => {
+    expect(gemmImplementation()).toBe('native');
+  });
+
+  it('matches the reference on odd shapes (1, 7, 33, 257 and non-multiples of the tile), all transposes', () => {
+    const dims = [1, 7, 33, 257];
+    let seed = 6000;
+    for (const [transA, transB] of TRANSPOSES) {
+      for (const m of dims)
+        for (const n of dims)
+          for (const k of [1, 7, 33, 257]) {
+            if (m * n * k > 33 * 257 * 257) continue; // the reference loops are slow
+            checkAgainstReference(m, n, k, transA, transB, seed++);
+          }
+      checkAgainstReference(257, 129, 300, transA, transB, seed++);
+    }
+  });
+
+  it('uses the configured thread count', async () => {
+    for (const threads of [1, 2, 3]) {
+      await configureGemm({ threads, implementation: 'native' });
+      checkAgainstReference(150, 170, 190, true, false, 7000 + threads);
+      expect(nativeGemmStatus().threads).toBe(threads);
+    }
+  });
+
+  it('zeros C when k is 0, leaves it when m or n is 0, and propagates NaN and Inf', () => {
+    const c = new Float32Array([5, 5, 5, 5, 5, 5]);
+    const empty = {
+      a: new Float32Array(0),
+      aOffset: 0,
+      b: new Float32Array(0),
+      bOffset: 0,
+      transA: false,
+      transB: false,
+    };
+    gemm({ ...empty, c, cOffset: 1, m: 2, n: 2, k: 0 });
+    expect([...c]).toEqual([5, 0, 0, 0, 0, 5]);
+    gemm({ ...empty, b: new Float32Array(4), c, cOffset: 0, m: 0, n: 2, k: 2 });
+    expect([...c]).toEqual([5, 0, 0, 0, 0, 5]);
+    const a = new Float32Array([0, 0, 1, 2]);
+    const b = new Float32Array([Infinity, 1, 1, 1]);
+    const out = new Float32Array(4).fill(Number.NaN);
+    gemm({ a, aOffset: 0, b, bOffset: 0, c: out, cOffset: 0, m: 2, n: 2, k: 2, transA: false, transB: false });
+    expect([...out]).toEqual([Number.NaN, 0, Infinity, 3]);
+  });
+
+  it('still names the operand and sizes when an array is too short', () => {
+    const p: GemmParams = {
+      a: new Float32Array(6),
+      aOffset: 0,
+      b: new Float32Array(5),
+      bOffset: 0,
+      c: new Float32Array(4),
+      cOffset: 0,
+      m: 2,
+      n: 2,
+      k: 3,
+      transA: false,
+      transB: false,
+    };
+    expect(() => gemm(p)).toThrow(/b needs 6 values from offset 0, but has length 5/);
   });
 });

@@ -19,6 +19,7 @@ import {
 import { relaxedSimdAvailable } from './relaxed-simd.js';
 import { startWorkers, type WorkerGroup } from './worker-pool.js';
 import { wasm, type WasmMemory, type WasmModule } from './wasm-api.js';
+import { callNative, loadNativeGemm, nativeGemmStatus, type NativeGemmAddon } from './native-gemm.js';
 
 /**
  * Single-precision GEMM on host memory: C = op(A) * op(B), row-major.
@@ -64,7 +65,22 @@ export interface GemmConfig {
   maxWorkingSet: number;
   /** Register tile of the micro-kernel (mr >= 4, nr a multiple of 4). */
   kernel: KernelShape;
+  /**
+   * Which GEMM runs: 'native' (@molrl/cpu-native, an error where it is not
+   * available), 'wasm' (the WebAssembly GEMM above) or 'auto' (native where it
+   * loads and passes its self-test). Default: the MOLRL_GEMM environment
+   * variable, else 'auto'.
+   */
+  implementation: GemmChoice;
 }
+
+/** The GEMM that runs a product. */
+export type GemmImplementation = 'native' | 'wasm';
+export type GemmChoice = GemmImplementation | 'auto';
+const GEMM_CHOICES: readonly GemmChoice[] = ['auto', 'native', 'wasm'];
+
+/** MOLRL_GEMM as given (checked when first used, so a bad value cannot break an import). */
+const envChoice = process.env.MOLRL_GEMM;
 
 const DEFAULT_CONFIG: GemmConfig = {
   threads: Math.max(1, availableParallelism()),
@@ -77,9 +93,72 @@ const DEFAULT_CONFIG: GemmConfig = {
   nc: 512,
   maxWorkingSet: 64 * 2 ** 20,
   kernel: { ...DEFAULT_KERNEL_SHAPE, fma: relaxedSimdAvailable() },
+  implementation: 'auto',
 };
 
 let config: GemmConfig = { ...DEFAULT_CONFIG };
+/** Whether `config.implementation` still comes from the environment (not yet set by configureGemm). */
+let implementationFromEnv = envChoice !== undefined && envChoice !== '';
+/** Threads last given to the native pool (it follows config.threads), and to which addon. */
+let nativeThreads = 0;
+let nativeThreadsOf: NativeGemmAddon | null = null;
+/** A backend's own choice while one of its kernels runs (see withGemmImplementation). */
+let override: GemmChoice | null = null;
+
+function choice(): GemmChoice {
+  if (override) return override;
+  if (implementationFromEnv) {
+    if (!GEMM_CHOICES.includes(envChoice as GemmChoice))
+      throw new Error(`gemm: MOLRL_GEMM must be 'auto', 'native' or 'wasm', got '${envChoice}'`);
+    return envChoice as GemmChoice;
+  }
+  return config.implementation;
+}
+
+function nativeUnavailable(asked: string): Error {
+  return new Error(`gemm: the native GEMM was asked for (${asked}) but is not available: ${nativeGemmStatus().reason}`);
+}
+
+/** The native addon when it runs the products now, else null (the WebAssembly GEMM runs them). */
+export function activeNative(): NativeGemmAddon | null {
+  const wanted = choice();
+  if (wanted === 'wasm') return null;
+  const addon = loadNativeGemm();
+  if (addon) {
+    if (nativeThreads !== config.threads || nativeThreadsOf !== addon) {
+      addon.setThreads(config.threads);
+      nativeThreads = config.threads;
+      nativeThreadsOf = addon;
+    }
+    return addon;
+  }
+  if (wanted === 'native')
+    throw nativeUnavailable(
+      override ? "a backend's gemm option" : implementationFromEnv ? 'MOLRL_GEMM' : 'configureGemm',
+    );
+  return null;
+}
+
+/** The GEMM products run on now: 'native' (@molrl/cpu-native) or 'wasm'. */
+export function gemmImplementation(): GemmImplementation {
+  return activeNative() ? 'native' : 'wasm';
+}
+
+/**
+ * Run `fn` with `implementation` choosing the GEMM (a backend created with its own
+ * `gemm` option wraps each kernel in this; everything on `cpu` is synchronous).
+ */
+export function withGemmImplementation<T>(implementation: GemmChoice, fn: () => T): T {
+  if (!GEMM_CHOICES.includes(implementation))
+    throw new Error(`gemm: implementation must be 'auto', 'native' or 'wasm', got '${String(implementation)}'`);
+  const previous = override;
+  override = implementation;
+  try {
+    return fn();
+  } finally {
+    override = previous;
+  }
+}
 
 export interface Engine {
   kernel: KernelShape;
@@ -123,7 +202,9 @@ export function getEngine(): Engine {
  * Compile the kernel and start the workers ahead of the first call (gemm
  * also does it lazily, synchronously). Resolves once the workers run.
  */
-export async function initGemm(): Promise<void> {
+export async function initGemm(implementation?: GemmChoice): Promise<void> {
+  // Loading the native GEMM is synchronous; with it in use no worker is started.
+  if ((implementation ? withGemmImplementation(implementation, activeNative) : activeNative()) !== null) return;
   if (!engine) {
     const kernel = config.kernel;
     const module = await wasm.compile(buildKernelModule(kernel));
@@ -169,6 +250,12 @@ export async function configureGemm(changes: Partial<GemmConfig>): Promise<void>
   }
   if (fma === true && !relaxedSimdAvailable())
     throw new Error('configureGemm: kernel.fma needs WebAssembly relaxed SIMD, which this runtime does not compile');
+  if (!GEMM_CHOICES.includes(next.implementation))
+    throw new Error(
+      `configureGemm: implementation must be 'auto', 'native' or 'wasm', got '${String(next.implementation)}'`,
+    );
+  if (changes.implementation === 'native' && !loadNativeGemm()) throw nativeUnavailable('configureGemm');
+  if (changes.implementation !== undefined) implementationFromEnv = false;
   const restart =
     next.threads !== config.threads ||
     mr !== config.kernel.mr ||
@@ -180,7 +267,8 @@ export async function configureGemm(changes: Partial<GemmConfig>): Promise<void>
 }
 
 export function getGemmConfig(): Readonly<GemmConfig> {
-  return { ...config, kernel: { ...config.kernel } };
+  const implementation = implementationFromEnv ? (envChoice as GemmChoice) : config.implementation;
+  return { ...config, kernel: { ...config.kernel }, implementation };
 }
 
 /** Tasks run by worker threads since the engine started (to check that threads share work). */
@@ -196,21 +284,27 @@ function checkOperand(name: string, array: Float32Array, offset: number, size: n
 }
 
 /** C = op(A) * op(B) (see GemmParams). Synchronous; uses the workers for large problems. */
+function checkSize(name: string, v: number): void {
+  if (!Number.isInteger(v) || v < 0) throw new RangeError(`gemm: ${name} must be a non-negative integer, got ${v}`);
+}
+
 export function gemm(p: GemmParams): void {
   const { m, n, k } = p;
-  for (const [name, v] of [
-    ['m', m],
-    ['n', n],
-    ['k', k],
-  ] as const) {
-    if (!Number.isInteger(v) || v < 0) throw new RangeError(`gemm: ${name} must be a non-negative integer, got ${v}`);
-  }
+  // Plain calls, no temporary arrays or objects: small products (attention's blocks) are called often.
+  checkSize('m', m);
+  checkSize('n', n);
+  checkSize('k', k);
   checkOperand('a', p.a, p.aOffset, m * k);
   checkOperand('b', p.b, p.bOffset, k * n);
   checkOperand('c', p.c, p.cOffset, m * n);
   if (m === 0 || n === 0) return;
   if (k === 0) {
     p.c.fill(0, p.cOffset, p.cOffset + m * n);
+    return;
+  }
+  const native = activeNative();
+  if (native) {
+    callNative(native, p.a, p.aOffset, 0, p.transA, p.b, p.bOffset, 0, p.transB, 0, p.c, p.cOffset, 0, m, n, k, 1);
     return;
   }
   if (m * n * k < config.minPackedWork) {

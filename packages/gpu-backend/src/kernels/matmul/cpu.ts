@@ -2,7 +2,8 @@ import { implement } from '../../registry.js';
 import { matmul } from './contract.js';
 import { assertInputCount, broadcastStrides, matmulShape, sizeOf, stridesOf } from '../../shape.js';
 import { floatInput, floatOutput, rawInput } from '../../cpu/host.js';
-import { gemm, getGemmConfig } from '../../cpu/matmul/gemm.js';
+import { getGemmConfig } from '../../cpu/matmul/gemm.js';
+import { gemmBatched } from '../../cpu/matmul/gemm-batched.js';
 import { gemv, type GemvElement } from '../../cpu/matmul/gemv.js';
 
 /** Rows of A (all batches together) up to which a product with a float32 [N, K] weight runs as dot products. */
@@ -10,21 +11,23 @@ export const GEMV_MAX_ROWS = 8;
 
 /**
  * The same limit for a bfloat16/float16 weight, read as stored. Past it the
- * GEMM needs a widened float32 copy of the whole weight per call, which costs
- * more than the dot products up to here (batched decode: 16 or 32 sequences
- * of a GRPO group).
+ * WebAssembly GEMM needs a widened float32 copy of the whole weight per call,
+ * which costs more than the dot products up to here (batched decode: 16 or 32
+ * sequences of a GRPO group); the native GEMM widens while packing instead.
  */
 export const GEMV_MAX_ROWS_HALF = 32;
 
 const GEMV_ELEMENT: Partial<Record<string, GemvElement>> = { float32: 'f32', bfloat16: 'bf16', float16: 'f16' };
 
 /**
- * Batched matmul over broadcast batch dims, one GEMM per batch matrix. When
- * b has no batch (a linear layer: [..., M, K] x [K, N]) and a is not
- * transposed, a's batch folds into M and the whole product is one GEMM.
- * A few rows against a transposed b without batch (decoding through a
- * linear layer, b a weight [N, K]) run as dot products that read b in its
- * storage dtype, bfloat16 and float16 included, with no widened copy.
+ * Batched matmul over broadcast batch dims. When b has no batch (a linear
+ * layer: [..., M, K] x [K, N]) and a is not transposed, a's batch folds into M
+ * and the whole product is one GEMM; when each operand has the whole batch or
+ * none of it, the batch is one strided GEMM call; other broadcasts run one GEMM
+ * per batch matrix. A half-precision b reaches the GEMM as stored (the native
+ * GEMM widens it while packing). A few rows against a transposed b without
+ * batch (decoding through a linear layer, b a weight [N, K]) run as dot
+ * products that read b in its storage dtype, with no widened copy.
  */
 const matmulKernel = implement(matmul, 'cpu', ({ inputs, attrs, backend }) => {
   assertInputCount('matmul', inputs, 2);
@@ -53,16 +56,55 @@ const matmulKernel = implement(matmul, 'cpu', ({ inputs, attrs, backend }) => {
     gemv({ a, aOffset: 0, transA, b: bRaw, bOffset: 0, element, c, cOffset: 0, m: m * batch, n, k });
     return out.info;
   }
-  const b = floatInput(backend, bInfo, 'matmul');
-  if (bBatch === 1 && !transA && sizeOf(aInfo.shape.slice(0, -2)) === batch) {
-    gemm({ a, aOffset: 0, b, bOffset: 0, c, cOffset: 0, m: m * batch, n, k, transA: false, transB });
+  // float32 and half-precision b go to the GEMM as stored (it widens half while packing); int32 is widened here.
+  const bElement = element ?? 'f32';
+  const b = element
+    ? (rawInput(backend, bInfo, 'matmul') as Float32Array | Uint16Array)
+    : floatInput(backend, bInfo, 'matmul');
+  const aBatch = sizeOf(aInfo.shape.slice(0, -2));
+  const aMat = m * k;
+  const bMat = k * n;
+  // One object shape for every call (no spreads: small products are called often).
+  const product = (
+    aOffset: number,
+    strideA: number,
+    bOffset: number,
+    strideB: number,
+    cOffset: number,
+    rows: number,
+    count: number,
+  ) =>
+    gemmBatched({
+      a,
+      aOffset,
+      strideA,
+      transA,
+      b,
+      bOffset,
+      strideB,
+      transB,
+      bElement,
+      c,
+      cOffset,
+      strideC: rows * n,
+      m: rows,
+      n,
+      k,
+      batch: count,
+    });
+  if (bBatch === 1 && !transA && aBatch === batch) {
+    // A linear layer: a's batch folds into M, one product.
+    product(0, 0, 0, 0, 0, m * batch, 1);
+    return out.info;
+  }
+  if ((aBatch === batch || aBatch === 1) && (bBatch === batch || bBatch === 1)) {
+    // Each operand either has the whole batch or is shared by it: one strided call.
+    product(0, aBatch === 1 ? 0 : aMat, 0, bBatch === 1 ? 0 : bMat, 0, m, batch);
     return out.info;
   }
   const aStrides = broadcastStrides(aInfo.shape.slice(0, -2), batchShape);
   const bStrides = broadcastStrides(bInfo.shape.slice(0, -2), batchShape);
   const outStrides = stridesOf(batchShape);
-  const aMat = m * k;
-  const bMat = k * n;
   for (let t = 0; t < batch; t++) {
     let aIndex = 0;
     let bIndex = 0;
@@ -73,7 +115,7 @@ const matmulKernel = implement(matmul, 'cpu', ({ inputs, attrs, backend }) => {
       aIndex += coord * aStrides[d];
       bIndex += coord * bStrides[d];
     }
-    gemm({ a, aOffset: aIndex * aMat, b, bOffset: bIndex * bMat, c, cOffset: t * m * n, m, n, k, transA, transB });
+    product(aIndex * aMat, 0, bIndex * bMat, 0, t * m * n, m, 1);
   }
   return out.info;
 });

@@ -1,0 +1,300 @@
+/*
+ * The Node-API binding. `sgemm(a, b, c, params)` takes the three typed arrays and a
+ * Float64Array of the sizes, offsets, strides and flags (one call, no per-argument
+ * conversions). Every index the GEMM will touch is checked against the arrays
+ * here, so no argument can make it read or write outside them.
+ */
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "gemm.h"
+#include "pool.h"
+
+/* Layout of the params array. */
+enum {
+  P_M, P_N, P_K, P_BATCH,
+  P_A_OFFSET, P_LDA, P_STRIDE_A, P_TRANS_A,
+  P_B_OFFSET, P_LDB, P_STRIDE_B, P_TRANS_B, P_B_ELEM,
+  P_C_OFFSET, P_LDC, P_STRIDE_C,
+  P_ALPHA, P_BETA,
+  P_COUNT
+};
+
+static const char *const PARAM_NAMES[P_COUNT] = {
+    "m", "n", "k", "batch", "aOffset", "lda", "strideA", "transA", "bOffset",
+    "ldb", "strideB", "transB", "bType", "cOffset", "ldc", "strideC", "alpha", "beta"};
+
+#define MAX_INDEX 9007199254740991.0 /* 2^53 - 1 */
+
+static napi_value throw_error(napi_env env, int range, const char *message) {
+  if (range)
+    napi_throw_range_error(env, NULL, message);
+  else
+    napi_throw_type_error(env, NULL, message);
+  return NULL;
+}
+
+typedef struct {
+  void *data;
+  size_t length;
+  napi_typedarray_type type;
+} array_t;
+
+static int get_array(napi_env env, napi_value value, const char *name, napi_typedarray_type want,
+                     const char *want_name, array_t *out) {
+  bool is;
+  char message[160];
+  napi_value buffer;
+  size_t offset;
+  if (napi_is_typedarray(env, value, &is) != napi_ok || !is ||
+      napi_get_typedarray_info(env, value, &out->type, &out->length, &out->data, &buffer, &offset) != napi_ok ||
+      out->type != want) {
+    snprintf(message, sizeof message, "sgemm: %s must be a %s", name, want_name);
+    throw_error(env, 0, message);
+    return 0;
+  }
+  return 1;
+}
+
+/* [first, last] element indices an operand's stored rows x cols touch, over the batch. */
+static int check_span(napi_env env, const char *name, const char *ld_name, double offset, double ld, double stride,
+                      double rows, double cols, double batch, size_t length, double *last) {
+  char message[200];
+  if (ld < cols || ld < 1) {
+    snprintf(message, sizeof message, "sgemm: %s (%.0f) must be at least %.0f, the columns of %s as stored", ld_name,
+             ld, cols > 1 ? cols : 1, name);
+    throw_error(env, 1, message);
+    return 0;
+  }
+  *last = offset + (batch - 1) * stride + (rows - 1) * ld + cols - 1;
+  if (*last >= (double)length) {
+    snprintf(message, sizeof message,
+             "sgemm: %s needs elements up to index %.0f (offset %.0f, %.0f x %.0f with leading dimension %.0f, "
+             "batch %.0f with stride %.0f), but has length %zu",
+             name, *last, offset, rows, cols, ld, batch, stride, length);
+    throw_error(env, 1, message);
+    return 0;
+  }
+  return 1;
+}
+
+static int overlaps(const void *base1, double first1, double last1, size_t size1, const void *base2, double first2,
+                    double last2, size_t size2) {
+  const char *s1 = (const char *)base1 + (size_t)first1 * size1, *e1 = (const char *)base1 + (size_t)(last1 + 1) * size1;
+  const char *s2 = (const char *)base2 + (size_t)first2 * size2, *e2 = (const char *)base2 + (size_t)(last2 + 1) * size2;
+  return s1 < e2 && s2 < e1;
+}
+
+static napi_value js_sgemm(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 4) return throw_error(env, 0, "sgemm: expected (a, b, c, params)");
+  array_t pa;
+  if (!get_array(env, argv[3], "params", napi_float64_array, "Float64Array", &pa)) return NULL;
+  if (pa.length < P_COUNT) return throw_error(env, 1, "sgemm: params must hold 18 numbers");
+  const double *p = (const double *)pa.data;
+  char message[200];
+  for (int i = 0; i < P_COUNT; i++) {
+    if (i == P_ALPHA || i == P_BETA) {
+      if (!isfinite(p[i])) {
+        snprintf(message, sizeof message, "sgemm: %s must be a finite number, got %g", PARAM_NAMES[i], p[i]);
+        return throw_error(env, 1, message);
+      }
+      continue;
+    }
+    if (!(p[i] >= 0 && p[i] <= MAX_INDEX && floor(p[i]) == p[i])) {
+      snprintf(message, sizeof message, "sgemm: %s must be a non-negative integer, got %g", PARAM_NAMES[i], p[i]);
+      return throw_error(env, 1, message);
+    }
+  }
+  for (int i = P_M; i <= P_BATCH; i++)
+    if (p[i] > 2147483647.0) {
+      snprintf(message, sizeof message, "sgemm: %s must be below 2^31, got %.0f", PARAM_NAMES[i], p[i]);
+      return throw_error(env, 1, message);
+    }
+  if (p[P_TRANS_A] > 1 || p[P_TRANS_B] > 1) return throw_error(env, 1, "sgemm: transA and transB must be 0 or 1");
+  if (p[P_B_ELEM] > 2) return throw_error(env, 1, "sgemm: bType must be 0 (float32), 1 (bfloat16) or 2 (float16)");
+  elem_t elem = (elem_t)p[P_B_ELEM];
+
+  array_t a, b, c;
+  if (!get_array(env, argv[0], "a", napi_float32_array, "Float32Array", &a)) return NULL;
+  if (!get_array(env, argv[1], "b", elem == ELEM_F32 ? napi_float32_array : napi_uint16_array,
+                 elem == ELEM_F32 ? "Float32Array (bType float32)" : "Uint16Array (raw bfloat16/float16 bits)", &b))
+    return NULL;
+  if (!get_array(env, argv[2], "c", napi_float32_array, "Float32Array", &c)) return NULL;
+
+  double m = p[P_M], n = p[P_N], k = p[P_K], batch = p[P_BATCH];
+  if (m == 0 || n == 0 || batch == 0) return NULL;
+  int trans_a = p[P_TRANS_A] != 0, trans_b = p[P_TRANS_B] != 0;
+  double c_last;
+  if (!check_span(env, "c", "ldc", p[P_C_OFFSET], p[P_LDC], p[P_STRIDE_C], m, n, batch, c.length, &c_last))
+    return NULL;
+  if (batch > 1 && p[P_STRIDE_C] < (m - 1) * p[P_LDC] + n) {
+    snprintf(message, sizeof message, "sgemm: strideC (%.0f) makes the batch's outputs overlap (each spans %.0f)",
+             p[P_STRIDE_C], (m - 1) * p[P_LDC] + n);
+    return throw_error(env, 1, message);
+  }
+  if (k > 0) {
+    double a_last, b_last;
+    if (!check_span(env, "a", "lda", p[P_A_OFFSET], p[P_LDA], p[P_STRIDE_A], trans_a ? k : m, trans_a ? m : k, batch,
+                    a.length, &a_last))
+      return NULL;
+    if (!check_span(env, "b", "ldb", p[P_B_OFFSET], p[P_LDB], p[P_STRIDE_B], trans_b ? n : k, trans_b ? k : n, batch,
+                    b.length, &b_last))
+      return NULL;
+    size_t b_size = elem == ELEM_F32 ? 4 : 2;
+    if (overlaps(c.data, p[P_C_OFFSET], c_last, 4, a.data, p[P_A_OFFSET], a_last, 4))
+      return throw_error(env, 1, "sgemm: c overlaps a in memory; the output must be a separate array");
+    if (overlaps(c.data, p[P_C_OFFSET], c_last, 4, b.data, p[P_B_OFFSET], b_last, b_size))
+      return throw_error(env, 1, "sgemm: c overlaps b in memory; the output must be a separate array");
+  }
+
+  gemm_args g;
+  g.m = (int64_t)m;
+  g.n = (int64_t)n;
+  g.k = (int64_t)k;
+  g.batch = (int64_t)batch;
+  g.a = (const float *)a.data + (int64_t)p[P_A_OFFSET];
+  g.lda = (int64_t)p[P_LDA];
+  g.stride_a = (int64_t)p[P_STRIDE_A];
+  g.trans_a = trans_a;
+  g.b = (const char *)b.data + (size_t)p[P_B_OFFSET] * (elem == ELEM_F32 ? 4 : 2);
+  g.ldb = (int64_t)p[P_LDB];
+  g.stride_b = (int64_t)p[P_STRIDE_B];
+  g.trans_b = trans_b;
+  g.b_elem = elem;
+  g.c = (float *)c.data + (int64_t)p[P_C_OFFSET];
+  g.ldc = (int64_t)p[P_LDC];
+  g.stride_c = (int64_t)p[P_STRIDE_C];
+  g.alpha = (float)p[P_ALPHA];
+  g.beta = (float)p[P_BETA];
+  if (molrl_sgemm(&g) != 0) return throw_error(env, 1, "sgemm: out of memory for the packed operands");
+  return NULL;
+}
+
+static napi_value make_info(napi_env env) {
+  const kernel_desc *kd = gemm_kernel();
+  napi_value out, v, isas;
+  napi_create_object(env, &out);
+  napi_create_string_utf8(env, kd->isa, NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, out, "isa", v);
+  const struct { const char *name; int value; } ints[] = {
+      {"mr", kd->mr}, {"nr", kd->nr}, {"kc", kd->kc}, {"mc", kd->mc}, {"nc", kd->nc},
+      {"threads", pool_threads()}, {"processors", pool_available_processors()}};
+  for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+    napi_create_int32(env, ints[i].value, &v);
+    napi_set_named_property(env, out, ints[i].name, v);
+  }
+  napi_create_array(env, &isas);
+  uint32_t count = 0;
+  if (kernel_avx512() && cpu_has_avx512f()) {
+    napi_create_string_utf8(env, "avx512f", NAPI_AUTO_LENGTH, &v);
+    napi_set_element(env, isas, count++, v);
+  }
+  if (kernel_avx2() && cpu_has_avx2_fma()) {
+    napi_create_string_utf8(env, "avx2", NAPI_AUTO_LENGTH, &v);
+    napi_set_element(env, isas, count++, v);
+  }
+  napi_create_string_utf8(env, "generic", NAPI_AUTO_LENGTH, &v);
+  napi_set_element(env, isas, count++, v);
+  napi_set_named_property(env, out, "isas", isas);
+  return out;
+}
+
+static napi_value js_info(napi_env env, napi_callback_info info) {
+  (void)info;
+  pool_lock();
+  napi_value out = make_info(env);
+  pool_unlock();
+  return out;
+}
+
+static int get_int_arg(napi_env env, napi_callback_info info, size_t index, const char *what, int min, int max,
+                       int *out) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  double value;
+  char message[160];
+  if (argc <= index || napi_get_value_double(env, argv[index], &value) != napi_ok || !(value >= min) ||
+      !(value <= max) || floor(value) != value) {
+    snprintf(message, sizeof message, "%s must be an integer from %d to %d", what, min, max);
+    throw_error(env, 1, message);
+    return 0;
+  }
+  *out = (int)value;
+  return 1;
+}
+
+static napi_value js_set_threads(napi_env env, napi_callback_info info) {
+  int threads;
+  if (!get_int_arg(env, info, 0, "setThreads: threads", 1, 256, &threads)) return NULL;
+  pool_lock();
+  int got = pool_set_threads(threads);
+  pool_unlock();
+  napi_value out;
+  napi_create_int32(env, got, &out);
+  return out;
+}
+
+static napi_value js_set_isa(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  char name[32];
+  size_t len = 0;
+  if (argc < 1 || napi_get_value_string_utf8(env, argv[0], name, sizeof name, &len) != napi_ok)
+    return throw_error(env, 0, "setIsa: isa must be a string ('auto', 'avx512f', 'avx2' or 'generic')");
+  pool_lock();
+  int status = gemm_select_isa(name);
+  pool_unlock();
+  char message[160];
+  if (status == -1) {
+    snprintf(message, sizeof message, "setIsa: unknown isa '%s' (expected 'auto', 'avx512f', 'avx2' or 'generic')",
+             name);
+    return throw_error(env, 1, message);
+  }
+  if (status == -2) {
+    snprintf(message, sizeof message, "setIsa: this CPU or build does not run '%s'", name);
+    return throw_error(env, 1, message);
+  }
+  return make_info(env);
+}
+
+static napi_value js_set_blocking(napi_env env, napi_callback_info info) {
+  int kc, mc, nc, budget;
+  if (!get_int_arg(env, info, 0, "setBlocking: kc", 0, 1 << 16, &kc)) return NULL;
+  if (!get_int_arg(env, info, 1, "setBlocking: mc", 0, 1 << 16, &mc)) return NULL;
+  if (!get_int_arg(env, info, 2, "setBlocking: nc", 0, 1 << 20, &nc)) return NULL;
+  if (!get_int_arg(env, info, 3, "setBlocking: passBudget", 0, 1 << 30, &budget)) return NULL;
+  pool_lock();
+  gemm_set_blocking(kc, mc, nc, budget);
+  pool_unlock();
+  return NULL;
+}
+
+static napi_value js_release_memory(napi_env env, napi_callback_info info) {
+  (void)env;
+  (void)info;
+  pool_lock();
+  gemm_release_memory();
+  pool_unlock();
+  return NULL;
+}
+
+NAPI_MODULE_INIT() {
+  const napi_property_descriptor props[] = {
+      {"sgemm", NULL, js_sgemm, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"info", NULL, js_info, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setIsa", NULL, js_set_isa, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setBlocking", NULL, js_set_blocking, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"releaseMemory", NULL, js_release_memory, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}

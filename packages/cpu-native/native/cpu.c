@@ -1,0 +1,16 @@
+/* Which instruction sets the CPU and the OS run (cpuid and xgetbv, through the compiler's builtins). */
+#include "gemm.h"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+int cpu_has_avx512f(void) {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f");
+}
+int cpu_has_avx2_fma(void) {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+#else
+int cpu_has_avx512f(void) { return 0; }
+int cpu_has_avx2_fma(void) { return 0; }
+#endif

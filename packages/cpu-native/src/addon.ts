@@ -1,0 +1,37 @@
+import { createRequire } from 'node:module';
+
+/** What the compiled addon exports (native/addon.c). */
+export interface NativeAddon {
+  /** C = alpha op(A) op(B) + beta C; `params` laid out as PARAMS (see sgemm.ts). */
+  sgemm(a: Float32Array, b: Float32Array | Uint16Array, c: Float32Array, params: Float64Array): void;
+  info(): NativeInfo;
+  setThreads(threads: number): number;
+  setIsa(isa: string): NativeInfo;
+  setBlocking(kc: number, mc: number, nc: number, passBudget: number): void;
+  releaseMemory(): void;
+}
+
+/** The instruction sets a build may hold a micro-kernel for, fastest first. */
+export type NativeIsa = 'avx512f' | 'avx2' | 'generic';
+
+/** The GEMM in use: its micro-kernel, cache blocking and thread pool. */
+export interface NativeInfo {
+  /** The micro-kernel's instruction set. */
+  isa: NativeIsa;
+  /** Register tile: rows (mr) and columns (nr) of C per micro-kernel call. */
+  mr: number;
+  nr: number;
+  /** Default blocking: k steps per block, rows and columns of C per task. */
+  kc: number;
+  mc: number;
+  nc: number;
+  /** Threads a GEMM uses, the calling thread included. */
+  threads: number;
+  /** Processors this process may run on. */
+  processors: number;
+  /** The instruction sets this CPU and build run, fastest first ('generic' always). */
+  isas: NativeIsa[];
+}
+
+/** The compiled addon, loaded synchronously (throws MOLRL_NATIVE_NOT_BUILT when it was never built). */
+export const addon = createRequire(import.meta.url)('../addon.cjs') as NativeAddon;
