@@ -8,3 +8,4 @@ export * from './indexing.js';
 export * from './nn.js';
 export * from './loss.js';
 export * from './kernel-op.js';
+export * from './swiglu.js';
