@@ -1,5 +1,5 @@
-import { expf } from '../../cpu/expf.js';
 import { floatInput, floatOutput, intInput } from '../../cpu/host.js';
+import { simdRows } from '../../cpu/simd/simd.js';
 import { implement } from '../../registry.js';
 import { assertInputCount, kernelError } from '../../shape.js';
 import { softmaxCrossEntropy, softmaxCrossEntropyGrad } from './contract.js';
@@ -10,9 +10,10 @@ function checkTarget(kernel: string, t: number, row: number, v: number): void {
 }
 
 /**
- * Per row: the maximum, then the sum of exp(x - max) in float64 (two passes
- * over a row that stays in cache), lse = max + log(sum), nll = lse - x[t].
- * The [rows, V] log-probabilities of logSoftmax + takeAlongAxis are never made.
+ * Per row, in WebAssembly SIMD on a copy of the row: the maximum, then the
+ * sum of exp(x - max) in float64 (two passes over a row that stays in
+ * cache); lse = max + log(sum), nll = lse - x[t]. The [rows, V]
+ * log-probabilities of logSoftmax + takeAlongAxis are never made.
  */
 const softmaxCrossEntropyKernel = implement(softmaxCrossEntropy, 'cpu', ({ inputs, backend }) => {
   assertInputCount('softmaxCrossEntropy', inputs, 2);
@@ -25,20 +26,23 @@ const softmaxCrossEntropyKernel = implement(softmaxCrossEntropy, 'cpu', ({ input
   const targets = intInput(backend, targetsInfo, 'softmaxCrossEntropy', 'targets');
   const nll = nllOut.data;
   const lseData = lseOut.data;
+  const simd = simdRows();
+  const row = simd.reserve(v);
+  const mem = simd.f32;
+  const { kernels, params } = simd;
   for (let r = 0; r < rows; r++) {
     const t = targets[r];
     checkTarget('softmaxCrossEntropy', t, r, v);
     const base = r * v;
-    let m = -Infinity;
-    for (let j = base, end = base + v; j < end; j++) {
-      const z = x[j];
-      if (z > m || z !== z) m = z;
-    }
+    mem.set(x.subarray(base, base + v), row);
+    params[0] = 1;
+    kernels.max_scaled(row * 4, v);
+    const m = simd.maxResult();
     let lse = m;
     if (m !== -Infinity && m !== Infinity && m === m) {
-      let s = 0;
-      for (let j = base, end = base + v; j < end; j++) s += expf(x[j] - m);
-      lse = m + Math.log(s);
+      params[1] = m;
+      kernels.exp_sum(row * 4, v);
+      lse = m + Math.log(simd.sumResult());
     }
     lseData[r] = lse;
     nll[r] = lse - x[base + t];
@@ -46,7 +50,10 @@ const softmaxCrossEntropyKernel = implement(softmaxCrossEntropy, 'cpu', ({ input
   return [nllOut.info, lseOut.info];
 });
 
-/** dlogits = dnll (exp(x - lse) - onehot(t)): one read of the logits, one write, per row. */
+/**
+ * dlogits = dnll (exp(x - lse) - onehot(t)): per row one read of the logits
+ * and one write, the exp in WebAssembly SIMD on a copy of the row.
+ */
 const softmaxCrossEntropyGradKernel = implement(softmaxCrossEntropyGrad, 'cpu', ({ inputs, backend }) => {
   assertInputCount('softmaxCrossEntropyGrad', inputs, 4);
   const [dnllInfo, logitsInfo, targetsInfo, lseInfo] = inputs;
@@ -61,13 +68,27 @@ const softmaxCrossEntropyGradKernel = implement(softmaxCrossEntropyGrad, 'cpu', 
   const targets = intInput(backend, targetsInfo, 'softmaxCrossEntropyGrad', 'targets');
   const lse = floatInput(backend, lseInfo, 'softmaxCrossEntropyGrad');
   const dx = out.data;
+  const simd = simdRows();
+  const row = simd.reserve(v);
+  const mem = simd.f32;
+  const { kernels, params } = simd;
   for (let r = 0; r < rows; r++) {
     const t = targets[r];
     checkTarget('softmaxCrossEntropyGrad', t, r, v);
     const c = dnll[r];
     const l = lse[r];
     const base = r * v;
-    for (let j = base, end = base + v; j < end; j++) dx[j] = c * expf(x[j] - l);
+    if (l === -Infinity || l !== l) {
+      // No finite log-sum-exp (a row of -Infinity or NaN): exp(x - lse) is NaN, as logSoftmaxGrad gives.
+      dx.fill(NaN, base, base + v);
+      continue;
+    }
+    mem.set(x.subarray(base, base + v), row);
+    params[0] = 1;
+    params[1] = l;
+    params[2] = c;
+    kernels.exp_scaled(row * 4, v);
+    dx.set(mem.subarray(row, row + v), base);
     dx[base + t] -= c;
   }
   return out.info;
