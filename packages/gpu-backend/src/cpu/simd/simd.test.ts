@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expf } from '../expf.js';
+import { simdExp } from './exp.js';
 import { simdRows } from './simd.js';
 
 /** Deterministic values in [lo, hi). */
@@ -140,5 +141,35 @@ describe('cpu simd row kernels', () => {
       close(s.f32[DG! + i]!, dy[i]! * u[i]! * sg * (1 + g[i]! * (1 - sg)));
       close(s.f32[DU! + i]!, dy[i]! * g[i]! * sg);
     }
+  });
+
+  it('simdExp: e^x over more than one chunk, within 2 ulp of expf (finite up to 88.72), special values kept, in place too', () => {
+    const n = 9001;
+    const x = values(n, 11, -110, 88);
+    // the first chunk reaches the four-lane exp's saturation (scalar expf there), the second does not
+    x.set([88.5, Infinity], 0);
+    x.set([-Infinity, NaN, 0, -0, -103], 4096);
+    const out = new Float32Array(n);
+    simdExp(x, out);
+    expect(ulps(out[0]!, Math.fround(expf(x[0]!)))).toBeLessThanOrEqual(2);
+    expect(out[0]).toBeLessThan(Infinity);
+    expect(out[1]).toBe(Infinity);
+    expect(out[4096]).toBe(0);
+    expect(out[4097]).toBeNaN();
+    expect(out[4098]).toBe(1);
+    expect(out[4099]).toBe(1);
+    expect(out[4100]).toBe(0);
+    for (let i = 0; i < n; i++) {
+      if (i < 2 || (i >= 4096 && i < 4101)) continue;
+      const want = Math.fround(expf(x[i]!));
+      if (want === 0) expect(out[i]).toBe(0);
+      // below -87.34 the result is 0 where expf may still give a subnormal
+      else if (want < 2 ** -126) expect(Math.abs(out[i]! - want)).toBeLessThan(2 ** -126);
+      else expect(ulps(out[i]!, want)).toBeLessThanOrEqual(2);
+    }
+    const inPlace = x.slice();
+    simdExp(inPlace, inPlace);
+    expect(inPlace).toEqual(out);
+    expect(() => simdExp(x, new Float32Array(3))).toThrow(/out holds 3 elements, x 9001/);
   });
 });
