@@ -131,6 +131,8 @@ for (const [rows, vocab] of quick
     kernel: 'logSumExp',
     attrs: { axis: -1 },
   });
+  // the softmax of a vocabulary chunk, exp(z - lse), in the chunked losses
+  cases.push({ name: `exp ${rows} rows`, size: vocab, inputs: [logits], kernel: 'exp' });
 }
 for (const [rows, hidden] of quick
   ? [[64, 128]]
