@@ -1,6 +1,6 @@
 /**
- * The WebAssembly SIMD functions behind the cpu backend's softmax-style rows
- * and SwiGLU (see simd.ts for the memory they work in). Every function takes
+ * The WebAssembly SIMD functions behind the cpu backend's softmax-style rows,
+ * RMSNorm and SwiGLU (see simd.ts for the memory they work in). Every function takes
  * byte addresses and element counts; scalar parameters are read from the
  * parameter slots at PARAMS (p0..p3, f32), and a row reduction leaves its
  * four lanes at RESULT for the caller to combine. Rows may have any length
@@ -234,6 +234,54 @@ function buildSwigluGrad(): VectorCode {
   return fn;
 }
 
+/** The sum of x^2 over the row in float64 (each square exact, as JavaScript forms it), as two lanes at RESULT. */
+function buildSumSquares(): VectorCode {
+  const fn = new VectorCode([I32, I32]);
+  const [ptr, n] = [0, 1];
+  const [x, wide, sum, lane0] = [fn.vec(), fn.vec(), fn.vec(), fn.vec()];
+  fn.v128Zero().set(sum);
+  fn.i32(-1)
+    .simd(V.i32x4Splat)
+    .v128Zero()
+    .simd(V.i8x16Shuffle, 0, 1, 2, 3, ...new Array<number>(12).fill(16))
+    .set(lane0);
+  const addSquares = (v: number) => {
+    fn.get(v).simd(V.f64x2PromoteLowF32x4).set(wide);
+    fn.get(sum).get(wide).get(wide).v(V.f64x2Mul).v(V.f64x2Add).set(sum);
+  };
+  overRow(
+    fn,
+    ptr,
+    n,
+    () => {
+      fn.get(ptr).v128Load(0).set(x);
+      addSquares(x);
+      fn.get(x).get(x).simd(V.i8x16Shuffle, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7).set(x);
+      addSquares(x);
+    },
+    () => {
+      // lane 0 only: the other lane of the promoted pair is 0
+      fn.loadSplat(ptr).get(lane0).v(V.v128And).set(x);
+      addSquares(x);
+    },
+  );
+  fn.i32(RESULT).get(sum).v128Store(0);
+  return fn;
+}
+
+/** y = x * p0 * w over ceil(n / 4) vectors (RMSNorm's output from its inverse root p0). */
+function buildScaleByWeight(): VectorCode {
+  const fn = new VectorCode([I32, I32, I32, I32]);
+  const [xPtr, wPtr, yPtr, n] = [0, 1, 2, 3];
+  const factor = fn.vec();
+  param(fn, 0).set(factor);
+  fn.addTo(n, 3);
+  fn.countedLoop(n, 4, [xPtr, wPtr, yPtr], 16, () => {
+    fn.get(yPtr).get(xPtr).v128Load(0).get(factor).v(V.f32x4Mul).get(wPtr).v128Load(0).v(V.f32x4Mul).v128Store(0);
+  });
+  return fn;
+}
+
 export const ROW_KERNELS = {
   max_scaled: buildMaxScaled,
   exp_sum: buildExpSum,
@@ -242,6 +290,8 @@ export const ROW_KERNELS = {
   scale: buildScale,
   swiglu: buildSwiglu,
   swiglu_grad: buildSwigluGrad,
+  sum_squares: buildSumSquares,
+  scale_by_weight: buildScaleByWeight,
 } as const;
 
 /** The exports of an instance of the row-kernel module (addresses in bytes). */
@@ -253,4 +303,6 @@ export interface RowKernelExports {
   scale(ptr: number, n: number): void;
   swiglu(gatePtr: number, upPtr: number, yPtr: number, n: number): void;
   swiglu_grad(dyPtr: number, gatePtr: number, upPtr: number, dgatePtr: number, dupPtr: number, n: number): void;
+  sum_squares(ptr: number, n: number): void;
+  scale_by_weight(xPtr: number, wPtr: number, yPtr: number, n: number): void;
 }

@@ -29,6 +29,7 @@ export const V = {
   /** b < a ? b : a lane-wise: one minps on x64 (a NaN a is kept). */
   f32x4Pmin: 0xea,
   f64x2Add: 0xf0,
+  f64x2Mul: 0xf2,
   f64x2PromoteLowF32x4: 0x5f,
 } as const;
 
