@@ -10,7 +10,9 @@
  * (its packages/gpu-backend/src) and time every case on both, interleaved
  * round by round (so load on a shared machine hits both alike), in wall time
  * and in CPU time; rows of impl "cpu" and "cpu <label>" (units ms and cpu-ms)
- * go to results/cpu-kernels-baseline.json.
+ * go to results/cpu-kernels-baseline.json. A fused kernel (swiglu, the
+ * softmax cross-entropy) is compared with the kernels it replaces: impl
+ * "cpu composition" here, and on the baseline side of --baseline.
  */
 import { Bench } from 'tinybench';
 import { join } from 'node:path';
@@ -57,7 +59,18 @@ interface Case {
   attrs?: KernelAttrs;
   /** Floating-point operations per call, when GFLOP/s is meaningful. */
   flops?: number;
+  /**
+   * For a fused kernel: the kernels it replaces, run on `backend` with its
+   * own copies of the inputs; returns every tensor made (all are released).
+   * Timed as impl "cpu composition", and on a baseline checkout instead of
+   * the fused kernel, so an A/B shows what the fusion saves.
+   */
+  composition?: { inputs: TensorInfo[]; run: (backend: Backend, inputs: TensorInfo[]) => TensorInfo[] };
 }
+
+/** Run kernel `name` by name; one output. */
+const run1 = (b: Backend, name: string, inputs: TensorInfo[], attrs?: KernelAttrs): TensorInfo =>
+  runByName(b, name, inputs, attrs)[0]!;
 
 const cases: Case[] = [];
 for (const [t, h, hkv, d, b] of quick
@@ -118,6 +131,8 @@ for (const [rows, vocab] of quick
     kernel: 'logSumExp',
     attrs: { axis: -1 },
   });
+  // the softmax of a vocabulary chunk, exp(z - lse), in the chunked losses
+  cases.push({ name: `exp ${rows} rows`, size: vocab, inputs: [logits], kernel: 'exp' });
 }
 for (const [rows, hidden] of quick
   ? [[64, 128]]
@@ -145,6 +160,88 @@ for (const [rows, hidden] of quick
     attrs: { perm: [0, 2, 1, 3] },
   });
 }
+for (const [rows, width] of quick
+  ? [[64, 384]]
+  : [
+      [2048, 384],
+      [1024, 1536],
+    ]) {
+  const gate = input([rows, width]);
+  const up = input([rows, width]);
+  const siluGate = cpu.run('silu', [gate])[0];
+  hostData.set(siluGate, cpu.readSync!(siluGate.storage) as Float32Array);
+  cases.push({
+    name: `swiglu ${rows} rows`,
+    size: width,
+    inputs: [gate, up],
+    kernel: 'swiglu',
+    composition: {
+      inputs: [gate, up],
+      run: (b, [g, u]) => {
+        const s = run1(b, 'silu', [g!]);
+        return [s, run1(b, 'mul', [s, u!])];
+      },
+    },
+  });
+  const dy = input([rows, width]);
+  cases.push({
+    name: `swigluGrad ${rows} rows`,
+    size: width,
+    inputs: [dy, gate, up],
+    kernel: 'swigluGrad',
+    composition: {
+      // its backward also reads the silu(gate) its forward kept
+      inputs: [dy, gate, up, siluGate],
+      run: (b, [d, g, u, s]) => {
+        const ds = run1(b, 'mul', [d!, u!]);
+        return [ds, run1(b, 'mul', [d!, s!]), run1(b, 'siluGrad', [ds, g!])];
+      },
+    },
+  });
+}
+for (const [rows, vocab] of quick
+  ? [[64, 1024]]
+  : [
+      [2048, 2048],
+      [1024, 8192],
+    ]) {
+  const logits = input([rows, vocab]);
+  const targets = input([rows], 'int32', vocab);
+  const logProbs = cpu.run('logSoftmax', [logits], { axis: -1 })[0];
+  hostData.set(logProbs, cpu.readSync!(logProbs.storage) as Float32Array);
+  const lse = cpu.run('softmaxCrossEntropy', [logits, targets])[1];
+  hostData.set(lse, cpu.readSync!(lse.storage) as Float32Array);
+  cases.push({
+    name: `softmaxCrossEntropy ${rows} rows`,
+    size: vocab,
+    inputs: [logits, targets],
+    kernel: 'softmaxCrossEntropy',
+    composition: {
+      inputs: [logits, targets],
+      run: (b, [x, t]) => {
+        const y = run1(b, 'logSoftmax', [x!], { axis: -1 });
+        const picked = run1(b, 'takeAlongAxis', [y, t!]);
+        return [y, picked, run1(b, 'neg', [picked])];
+      },
+    },
+  });
+  const dnll = input([rows]);
+  cases.push({
+    name: `softmaxCrossEntropyGrad ${rows} rows`,
+    size: vocab,
+    inputs: [dnll, logits, targets, lse],
+    kernel: 'softmaxCrossEntropyGrad',
+    composition: {
+      // its backward reads the log-probabilities its forward kept
+      inputs: [dnll, targets, logProbs],
+      run: (b, [dn, t, y]) => {
+        const dPicked = run1(b, 'neg', [dn!]);
+        const dy = run1(b, 'putAlongAxis', [dPicked, t!], { size: vocab });
+        return [dPicked, dy, run1(b, 'logSoftmaxGrad', [dy, y!], { axis: -1 })];
+      },
+    },
+  });
+}
 
 if (baselineDir) {
   const label = flag('--baseline-label') ?? 'baseline';
@@ -161,14 +258,22 @@ if (baselineDir) {
       if (!v) views.set(x, (v = { ...x, storage: b.upload(hostData.get(x) ?? cpu.readSync!(x.storage), x.dtype) }));
       return v;
     };
+    // The baseline runs what a fused kernel replaces (it predates the kernel, or has it: the A/B is the fusion).
+    const composition = c.composition;
     const once = (b: Backend) => () => {
-      for (const o of runByName(
-        b,
-        c.kernel,
-        c.inputs.map((x) => on(b, x)),
-        c.attrs,
-      ))
-        b.release(o.storage);
+      const outs =
+        b !== cpu && composition
+          ? composition.run(
+              b,
+              composition.inputs.map((x) => on(b, x)),
+            )
+          : runByName(
+              b,
+              c.kernel,
+              c.inputs.map((x) => on(b, x)),
+              c.attrs,
+            );
+      for (const o of outs) b.release(o.storage);
     };
     // Wall time and CPU time per call, the two backends alternating (and alternating which goes first) sample by
     // sample: on a shared machine the load hits both alike, and CPU time is what the kernel itself costs.
@@ -193,7 +298,7 @@ if (baselineDir) {
     for (const v of views.values()) baseline.release(v.storage);
     for (const [impl, which] of [
       ['cpu', 'current'],
-      [`cpu ${label}`, 'baseline'],
+      [composition ? `cpu ${label} composition` : `cpu ${label}`, 'baseline'],
     ] as const) {
       rows.push(row({ case: `cpu-${c.name}`, impl, size: c.size, value: median(wall[which]), unit: 'ms' }));
       rows.push(row({ case: `cpu-${c.name}`, impl, size: c.size, value: median(cpuTime[which]), unit: 'cpu-ms' }));
@@ -213,17 +318,24 @@ for (const c of cases) {
   bench.add(`${c.kernel}|${c.name}|${c.size}`, () => {
     for (const o of runByName(cpu, c.kernel, c.inputs, c.attrs)) cpu.release(o.storage);
   });
+  const composition = c.composition;
+  if (composition) {
+    bench.add(`${c.kernel}|${c.name}|${c.size}|composition`, () => {
+      for (const o of composition.run(cpu, composition.inputs)) cpu.release(o.storage);
+    });
+  }
 }
 await bench.run();
 
 const rows: ResultRow[] = [];
 for (const task of bench.tasks) {
-  const [kernel, name, size] = task.name.split('|');
+  const [kernel, name, size, variant] = task.name.split('|');
   const c = cases.find((x) => x.kernel === kernel && x.name === name && String(x.size) === size)!;
   const result = task.result as { latency?: { p50?: number } } | undefined;
   const ms = result?.latency?.p50;
   if (ms === undefined) throw new Error(`no timing for ${task.name}`);
-  rows.push(row({ case: `cpu-${c.name}`, impl: 'cpu', size: c.size, value: ms, unit: 'ms' }));
+  const impl = variant ? `cpu ${variant}` : 'cpu';
+  rows.push(row({ case: `cpu-${c.name}`, impl, size: c.size, value: ms, unit: 'ms' }));
   if (c.flops)
     rows.push(row({ case: `cpu-${c.name}`, impl: 'cpu', size: c.size, value: c.flops / (ms * 1e6), unit: 'GFLOP/s' }));
 }

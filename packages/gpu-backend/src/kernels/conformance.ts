@@ -14,11 +14,14 @@ import { conformance as matmul } from './matmul/cases.js';
 import { conformance as random } from './random/cases.js';
 import { conformance as reduce } from './reduce/cases.js';
 import { conformance as rmsNorm } from './rms-norm/cases.js';
+import { conformance as rmsNormRope } from './rms-norm-rope/cases.js';
 import { conformance as rope } from './rope/cases.js';
 import { conformance as scalarOp } from './scalar-op/cases.js';
 import { conformance as siluGrad } from './silu-grad/cases.js';
 import { conformance as slice } from './slice/cases.js';
 import { conformance as softmax } from './softmax/cases.js';
+import { conformance as softmaxCrossEntropy } from './softmax-cross-entropy/cases.js';
+import { conformance as swiglu } from './swiglu/cases.js';
 import { conformance as takeAlongAxis } from './take-along-axis/cases.js';
 import { conformance as transpose } from './transpose/cases.js';
 import { conformance as unary } from './unary/cases.js';
@@ -41,11 +44,14 @@ export const KERNEL_CONFORMANCE: readonly KernelConformance[] = [
   ...random,
   ...reduce,
   ...rmsNorm,
+  ...rmsNormRope,
   ...rope,
   ...scalarOp,
   ...siluGrad,
   ...slice,
   ...softmax,
+  ...softmaxCrossEntropy,
+  ...swiglu,
   ...takeAlongAxis,
   ...transpose,
   ...unary,

@@ -13,11 +13,14 @@ import { contracts as matmul } from './matmul/contract.js';
 import { contracts as random } from './random/contract.js';
 import { contracts as reduce } from './reduce/contract.js';
 import { contracts as rmsNorm } from './rms-norm/contract.js';
+import { contracts as rmsNormRope } from './rms-norm-rope/contract.js';
 import { contracts as rope } from './rope/contract.js';
 import { contracts as scalarOp } from './scalar-op/contract.js';
 import { contracts as siluGrad } from './silu-grad/contract.js';
 import { contracts as slice } from './slice/contract.js';
 import { contracts as softmax } from './softmax/contract.js';
+import { contracts as softmaxCrossEntropy } from './softmax-cross-entropy/contract.js';
+import { contracts as swiglu } from './swiglu/contract.js';
 import { contracts as takeAlongAxis } from './take-along-axis/contract.js';
 import { contracts as transpose } from './transpose/contract.js';
 import { contracts as unary } from './unary/contract.js';
@@ -40,11 +43,14 @@ export const KERNEL_CONTRACTS = [
   ...random,
   ...reduce,
   ...rmsNorm,
+  ...rmsNormRope,
   ...rope,
   ...scalarOp,
   ...siluGrad,
   ...slice,
   ...softmax,
+  ...softmaxCrossEntropy,
+  ...swiglu,
   ...takeAlongAxis,
   ...transpose,
   ...unary,

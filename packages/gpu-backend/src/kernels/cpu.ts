@@ -14,11 +14,14 @@ import { implementations as matmul } from './matmul/cpu.js';
 import { implementations as random } from './random/cpu.js';
 import { implementations as reduce } from './reduce/cpu.js';
 import { implementations as rmsNorm } from './rms-norm/cpu.js';
+import { implementations as rmsNormRope } from './rms-norm-rope/cpu.js';
 import { implementations as rope } from './rope/cpu.js';
 import { implementations as scalarOp } from './scalar-op/cpu.js';
 import { implementations as siluGrad } from './silu-grad/cpu.js';
 import { implementations as slice } from './slice/cpu.js';
 import { implementations as softmax } from './softmax/cpu.js';
+import { implementations as softmaxCrossEntropy } from './softmax-cross-entropy/cpu.js';
+import { implementations as swiglu } from './swiglu/cpu.js';
 import { implementations as takeAlongAxis } from './take-along-axis/cpu.js';
 import { implementations as transpose } from './transpose/cpu.js';
 import { implementations as unary } from './unary/cpu.js';
@@ -41,11 +44,14 @@ export const CPU_KERNELS: readonly KernelImplementation[] = [
   ...random,
   ...reduce,
   ...rmsNorm,
+  ...rmsNormRope,
   ...rope,
   ...scalarOp,
   ...siluGrad,
   ...slice,
   ...softmax,
+  ...softmaxCrossEntropy,
+  ...swiglu,
   ...takeAlongAxis,
   ...transpose,
   ...unary,

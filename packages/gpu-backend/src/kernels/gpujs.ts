@@ -14,11 +14,14 @@ import { implementations as matmul } from './matmul/gpujs.js';
 import { implementations as random } from './random/gpujs.js';
 import { implementations as reduce } from './reduce/gpujs.js';
 import { implementations as rmsNorm } from './rms-norm/gpujs.js';
+import { implementations as rmsNormRope } from './rms-norm-rope/gpujs.js';
 import { implementations as rope } from './rope/gpujs.js';
 import { implementations as scalarOp } from './scalar-op/gpujs.js';
 import { implementations as siluGrad } from './silu-grad/gpujs.js';
 import { implementations as slice } from './slice/gpujs.js';
 import { implementations as softmax } from './softmax/gpujs.js';
+import { implementations as softmaxCrossEntropy } from './softmax-cross-entropy/gpujs.js';
+import { implementations as swiglu } from './swiglu/gpujs.js';
 import { implementations as takeAlongAxis } from './take-along-axis/gpujs.js';
 import { implementations as transpose } from './transpose/gpujs.js';
 import { implementations as unary } from './unary/gpujs.js';
@@ -41,11 +44,14 @@ export const GPUJS_KERNELS: readonly KernelImplementation[] = [
   ...random,
   ...reduce,
   ...rmsNorm,
+  ...rmsNormRope,
   ...rope,
   ...scalarOp,
   ...siluGrad,
   ...slice,
   ...softmax,
+  ...softmaxCrossEntropy,
+  ...swiglu,
   ...takeAlongAxis,
   ...transpose,
   ...unary,

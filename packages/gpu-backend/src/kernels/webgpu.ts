@@ -14,11 +14,14 @@ import { implementations as matmul } from './matmul/webgpu.js';
 import { implementations as random } from './random/webgpu.js';
 import { implementations as reduce } from './reduce/webgpu.js';
 import { implementations as rmsNorm } from './rms-norm/webgpu.js';
+import { implementations as rmsNormRope } from './rms-norm-rope/webgpu.js';
 import { implementations as rope } from './rope/webgpu.js';
 import { implementations as scalarOp } from './scalar-op/webgpu.js';
 import { implementations as siluGrad } from './silu-grad/webgpu.js';
 import { implementations as slice } from './slice/webgpu.js';
 import { implementations as softmax } from './softmax/webgpu.js';
+import { implementations as softmaxCrossEntropy } from './softmax-cross-entropy/webgpu.js';
+import { implementations as swiglu } from './swiglu/webgpu.js';
 import { implementations as takeAlongAxis } from './take-along-axis/webgpu.js';
 import { implementations as transpose } from './transpose/webgpu.js';
 import { implementations as unary } from './unary/webgpu.js';
@@ -41,11 +44,14 @@ export const WEBGPU_KERNELS: readonly KernelImplementation[] = [
   ...random,
   ...reduce,
   ...rmsNorm,
+  ...rmsNormRope,
   ...rope,
   ...scalarOp,
   ...siluGrad,
   ...slice,
   ...softmax,
+  ...softmaxCrossEntropy,
+  ...swiglu,
   ...takeAlongAxis,
   ...transpose,
   ...unary,

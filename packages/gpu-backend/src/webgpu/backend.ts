@@ -36,6 +36,8 @@ export const FAULTS: Record<number, string> = {
   2: 'scatterAddRows: an index is out of range [0, numRows)',
   3: 'takeAlongAxis: an index is out of range [0, V)',
   4: 'putAlongAxis: an index is out of range [0, size)',
+  5: 'softmaxCrossEntropy: a target is out of range [0, V)',
+  6: 'softmaxCrossEntropyGrad: a target is out of range [0, V)',
 };
 
 interface CachedPipeline {

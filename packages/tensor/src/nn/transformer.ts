@@ -12,11 +12,13 @@
  * Shapes in comments: B batch, T query length, S key length (cache + T),
  * Hq/Hkv heads, D head size, I MLP size.
  */
-import { attention, rope } from '../ops/nn.js';
-import { add, mul, silu } from '../ops/elementwise.js';
+import { attention, rmsNormRope, rope } from '../ops/nn.js';
+import { add } from '../ops/elementwise.js';
+import { swiglu } from '../ops/swiglu.js';
 import { fmt } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { checkpoint } from './checkpoint.js';
+import { computeView } from './compute.js';
 import type { KVCache } from './kv-cache.js';
 import { RMSNorm } from './layers.js';
 import { EVAL_CONTEXT, Linear, type ForwardContext } from './linear.js';
@@ -256,17 +258,19 @@ export class TransformerBlock extends Module {
     const [b, t] = x.shape as [number, number, number];
     const ctx = options.ctx ?? EVAL_CONTEXT;
     const hd = this.headDim;
-    // [B, T, n*D] -> [B, n, T, D], normalising each head first when the block has q/k norms.
-    const heads = (y: Tensor, n: number, norm: RMSNorm | null) => {
+    // [B, T, n*D] -> [B, n, T, D], rotated by position; each head normalised first when the block has q/k
+    // norms, then in one fused op (rmsNormRope) that makes neither the normalised nor the transposed tensor.
+    const rotatedHeads = (y: Tensor, n: number, norm: RMSNorm | null) => {
       const split = y.reshape([b, t, n, hd]); // [B, T, n, D]
-      return (norm ? norm.forward(split) : split).transpose([0, 2, 1, 3]);
+      if (!norm) return rope(split.transpose([0, 2, 1, 3]), positions, this.ropeTheta);
+      return rmsNormRope(split, computeView(norm.weight), positions, { eps: norm.eps, theta: this.ropeTheta });
     };
 
     // --- attention
     const h = this.attnNorm.forward(x); // [B, T, dim]
-    const q = rope(heads(this.q.forward(h, ctx), this.heads, this.qNorm), positions, this.ropeTheta); // [B, Hq, T, D]
-    let k = rope(heads(this.k.forward(h, ctx), this.kvHeads, this.kNorm), positions, this.ropeTheta); // [B, Hkv, T, D]
-    let v = heads(this.v.forward(h, ctx), this.kvHeads, null); // [B, Hkv, T, D]
+    const q = rotatedHeads(this.q.forward(h, ctx), this.heads, this.qNorm); // [B, Hq, T, D]
+    let k = rotatedHeads(this.k.forward(h, ctx), this.kvHeads, this.kNorm); // [B, Hkv, T, D]
+    let v = this.v.forward(h, ctx).reshape([b, t, this.kvHeads, hd]).transpose([0, 2, 1, 3]); // [B, Hkv, T, D]
     let queryOffset: number | undefined;
     if (options.cache) {
       // The cache's buffers [B, Hkv, capacity, D]: the causal mask at queryOffset hides the unused positions.
@@ -286,7 +290,7 @@ export class TransformerBlock extends Module {
 
     // --- SwiGLU MLP
     const h2 = this.mlpNorm.forward(x1); // [B, T, dim]
-    const gated = mul(silu(this.gate.forward(h2, ctx)), this.up.forward(h2, ctx)); // [B, T, I]
+    const gated = swiglu(this.gate.forward(h2, ctx), this.up.forward(h2, ctx)); // [B, T, I]
     return add(x1, this.down.forward(gated, ctx)); // [B, T, dim]
   }
 

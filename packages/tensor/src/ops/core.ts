@@ -4,7 +4,7 @@
  * synchronous: one kernel call, one object per output, no copies.
  */
 import type { KernelName, RunAttrs, TensorInfo } from '@molrl/gpu-backend';
-import { isFloat } from '@molrl/gpu-backend';
+import { hasKernel, isFloat } from '@molrl/gpu-backend';
 import { engine, getBackend, gradEnabled } from '../engine.js';
 import { GradNode, type BackwardFn, type Edge } from '../autograd/node.js';
 import { Tensor } from '../tensor.js';
@@ -49,6 +49,18 @@ export function run1<N extends KernelName>(
 ): Tensor {
   const out = runKernel(op, kernel, inputs, ...attrs);
   return wrap(out[0]!, op);
+}
+
+/**
+ * True when the current backend registers every one of `kernels`. A fused op
+ * asks this (the registry, never the backend's name) and falls back to its
+ * composition of plainer kernels where the fused ones are missing or declared
+ * unsupported.
+ */
+export function backendHas(...kernels: KernelName[]): boolean {
+  const name = getBackend().name;
+  for (const k of kernels) if (!hasKernel(k, name)) return false;
+  return true;
 }
 
 /** True when an op on these inputs must record a graph node. */

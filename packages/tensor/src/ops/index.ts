@@ -9,3 +9,4 @@ export * from './nn.js';
 export * from './loss.js';
 export * from './kernel-op.js';
 export * from './write-slice.js';
+export * from './swiglu.js';

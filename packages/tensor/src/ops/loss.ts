@@ -1,7 +1,7 @@
-/** Losses built from the ops (their gradients come from the ops' own). */
+/** Losses: cross-entropy over the softmax of logits, fused where the backend has the kernels. */
 import { fmt, sameShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { assertInt } from './core.js';
+import { assertFloat, assertInt, backendHas, needsGrad, record, run1, runKernel, wrap } from './core.js';
 import { div, mul, neg } from './elementwise.js';
 import { takeAlongAxis } from './indexing.js';
 import { sum, mean } from './reduce.js';
@@ -12,6 +12,30 @@ export interface CrossEntropyOptions {
   mask?: Tensor;
   /** 'mean' (default), 'sum' or 'none' (per position). */
   reduction?: 'mean' | 'sum' | 'none';
+}
+
+/**
+ * -log softmax(logits)[target] per position: one kernel forward
+ * (`softmaxCrossEntropy`: the row log-sum-exp and the target's logit) and one
+ * backward (`softmaxCrossEntropyGrad`: softmax minus one-hot, the softmax
+ * recomputed from the saved log-sum-exp), so the [..., V] log-probabilities
+ * and their gradient are never tensors; otherwise logSoftmax + takeAlongAxis.
+ */
+function targetNll(logits: Tensor, targets: Tensor): Tensor {
+  if (!backendHas('softmaxCrossEntropy', 'softmaxCrossEntropyGrad')) {
+    return neg(takeAlongAxis(logSoftmax(logits, -1), targets));
+  }
+  assertFloat('crossEntropy', logits);
+  const [nllInfo, lseInfo] = runKernel('crossEntropy', 'softmaxCrossEntropy', [logits, targets]);
+  const nll = wrap(nllInfo!, 'crossEntropy');
+  const lse = wrap(lseInfo!, 'crossEntropy');
+  if (needsGrad(logits)) {
+    record('crossEntropy', [logits, null], [nll], [logits, targets, lse], ([dnll], [x, t, l]) => [
+      run1('crossEntropyGrad', 'softmaxCrossEntropyGrad', [dnll!, x!, t!, l!]),
+    ]);
+  }
+  lse.dispose();
+  return nll;
 }
 
 /** Softmax cross-entropy of logits [..., V] against int32 targets [...]. */
@@ -25,7 +49,7 @@ export function crossEntropy(logits: Tensor, targets: Tensor, options: CrossEntr
   if (options.mask && !sameShape(options.mask.shape, targets.shape)) {
     throw new Error(`crossEntropy: mask ${fmt(options.mask.shape)} must match targets ${fmt(targets.shape)}`);
   }
-  const nll = neg(takeAlongAxis(logSoftmax(logits, -1), targets));
+  const nll = targetNll(logits, targets);
   const weighted = options.mask ? mul(nll, options.mask) : nll;
   const reduction = options.reduction ?? 'mean';
   if (reduction === 'none') return weighted;

@@ -1,8 +1,9 @@
-/** Fused transformer ops over their kernels: RMSNorm, rotary embedding, causal GQA attention. */
+/** Fused transformer ops over their kernels: RMSNorm, rotary embedding, the two fused, causal GQA attention. */
 import type { AttrsOf } from '@molrl/gpu-backend';
-import { fmt } from '../shape.js';
+import { fmt, sameShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { assertFloat, assertInt, needsGrad, record, run1, runKernel, wrap } from './core.js';
+import { assertFloat, assertInt, backendHas, needsGrad, record, run1, runKernel, wrap } from './core.js';
+import { transpose } from './shape-ops.js';
 
 /** x / sqrt(mean(x^2, -1) + eps) * weight, weight [D] over x [..., D]. */
 export function rmsNorm(x: Tensor, weight: Tensor, eps = 1e-6): Tensor {
@@ -40,6 +41,53 @@ export function rope(x: Tensor, positions: Tensor, theta = 10000): Tensor {
     record('rope', [x, null], [out], [positions], ([dy], [pos]) => [
       run1('rope', 'rope', [dy!, pos!], { theta, inverse: true }),
     ]);
+  }
+  return out;
+}
+
+export interface RmsNormRopeOptions {
+  /** The norm's epsilon (default 1e-6). */
+  eps?: number;
+  /** The rotary base (default 10000). */
+  theta?: number;
+}
+
+/**
+ * A projection's heads made ready for attention: x [B, T, H, D] (the
+ * projection's output split into heads) -> [B, H, T, D], each head vector
+ * RMS-normalised with `weight` [D] (Qwen3's q_norm / k_norm) and rotated by
+ * its position. Equals rope(transpose(rmsNorm(x, weight), [0, 2, 1, 3]),
+ * positions) bit for bit on cpu, in one kernel each way (`rmsNormRope`,
+ * `rmsNormRopeGrad`) instead of three, with neither the normalised nor the
+ * transposed tensor made; that composition where the backend lacks them.
+ */
+export function rmsNormRope(x: Tensor, weight: Tensor, positions: Tensor, options: RmsNormRopeOptions = {}): Tensor {
+  const eps = options.eps ?? 1e-6;
+  const theta = options.theta ?? 10000;
+  assertFloat('rmsNormRope', x, weight);
+  assertInt('rmsNormRope', 'positions', positions);
+  if (x.rank !== 4 || x.shape[3]! % 2 !== 0) {
+    throw new Error(`rmsNormRope: x must be [B, T, H, D] with D even, got ${fmt(x.shape)}`);
+  }
+  const [b, t, , d] = x.shape as [number, number, number, number];
+  if (weight.rank !== 1 || weight.shape[0] !== d) {
+    throw new Error(`rmsNormRope: weight ${fmt(weight.shape)} must be [${d}] for x ${fmt(x.shape)}`);
+  }
+  if (!sameShape(positions.shape, [b, t])) {
+    throw new Error(
+      `rmsNormRope: positions ${fmt(positions.shape)} must be [B, T] = [${b}, ${t}] for x ${fmt(x.shape)}`,
+    );
+  }
+  if (!backendHas('rmsNormRope', 'rmsNormRopeGrad')) {
+    return rope(transpose(rmsNorm(x, weight, eps), [0, 2, 1, 3]), positions, theta);
+  }
+  const attrs = { eps, theta };
+  const out = run1('rmsNormRope', 'rmsNormRope', [x, weight, positions], attrs);
+  if (needsGrad(x, weight)) {
+    record('rmsNormRope', [x, weight, null], [out], [x, weight, positions], ([dy], [sx, sw, pos]) => {
+      const [dx, dw] = runKernel('rmsNormRopeGrad', 'rmsNormRopeGrad', [dy!, sx!, sw!, pos!], attrs);
+      return [wrap(dx!, 'rmsNormRopeGrad'), wrap(dw!, 'rmsNormRopeGrad')];
+    });
   }
   return out;
 }

@@ -30,6 +30,7 @@ import {
   relu,
   reshape,
   rmsNorm,
+  rmsNormRope,
   rope,
   rsqrt,
   setBackend,
@@ -45,6 +46,7 @@ import {
   stack,
   sub,
   sum,
+  swiglu,
   takeAlongAxis,
   tanh,
   tensor,
@@ -243,6 +245,15 @@ describe('indexing gradients', () => {
     await gradcheck((c, a, b) => where(c!, a!, b!), [cond, t([2, 3], 83), t([1, 3], 84)], { wrt: [1, 2] });
     await gradcheck((c, a) => where(c!, a!, 0), [cond, t([2, 3], 85)], { wrt: [1] });
   });
+  it('crossEntropy per position and summed', async () => {
+    const targets = ints([4, 0, 2, 1, 4, 3], [3, 2]);
+    await gradcheck((x, y) => crossEntropy(x!, y!, { reduction: 'none' }), [t([3, 2, 5], 87, -3, 3), targets], {
+      wrt: [0],
+    });
+    await gradcheck((x, y) => crossEntropy(x!, y!, { reduction: 'sum' }), [t([3, 2, 5], 88, -3, 3), targets], {
+      wrt: [0],
+    });
+  });
   it('crossEntropy with a mask', async () => {
     const targets = ints([1, 0, 3, 2], [2, 2]);
     const mask = tensor([1, 0, 1, 1], [2, 2]);
@@ -253,8 +264,21 @@ describe('indexing gradients', () => {
 });
 
 describe('transformer op gradients', () => {
+  it('swiglu (gate and up, and each alone)', async () => {
+    await gradcheck((g, u) => swiglu(g!, u!), [t([2, 3, 5], 105, -4, 4), t([2, 3, 5], 106)]);
+    for (const wrt of [[0], [1]]) {
+      await gradcheck((g, u) => swiglu(g!, u!), [t([7], 107, -4, 4), t([7], 108)], { wrt });
+    }
+  });
   it('rmsNorm (x and weight)', async () => {
     await gradcheck((x, w) => rmsNorm(x!, w!, 1e-5), [t([2, 3, 6], 90), t([6], 91, 0.5, 1.5)]);
+  });
+  it('rmsNormRope (x and weight)', async () => {
+    const pos = ints([0, 1, 2, 7, 3, 40], [2, 3]);
+    await gradcheck(
+      (x, w, p) => rmsNormRope(x!, w!, p!, { eps: 1e-5, theta: 10000 }),
+      [t([2, 3, 2, 6], 109), t([6], 110, 0.5, 1.5), pos],
+    );
   });
   it('rope', async () => {
     const pos = ints([0, 1, 2, 5, 3, 7], [2, 3]);

@@ -1,19 +1,24 @@
-import { expf } from '../../cpu/expf.js';
 import { implement } from '../../registry.js';
 import { attention, attentionGrad } from './contract.js';
 import { assertInputCount, fmt, kernelError, sameShape } from '../../shape.js';
 import { floatInput, floatOutput, intInput } from '../../cpu/host.js';
 import { attentionDims } from './math.js';
 import { gemmBlock } from '../../cpu/gemm-block.js';
+import { simdRows } from '../../cpu/simd/simd.js';
 
 /** Query rows processed together: one GEMM for their scores, one for their outputs. */
 export const ATTENTION_BLOCK_ROWS = 64;
 
 /**
  * Scaled dot-product attention, blocked over query rows (the score matrix of
- * one block is the only temporary). Key j is visible to query i when
- * j <= queryOffset + i (causal) and both lie in the same segment; a query
- * that sees no key gets a zero output and lse = -Infinity.
+ * one block is the only temporary, kept in the WebAssembly memory of the
+ * SIMD row kernels). Key j is visible to query i when j <= queryOffset + i
+ * (causal) and both lie in the same segment; a query that sees no key gets a
+ * zero output and lse = -Infinity. Per row, in SIMD: the maximum of the
+ * scaled scores and exp(scaled - max) with its float64 sum; the output row
+ * (P V over the unnormalised P) is divided by the sum afterwards, d values
+ * instead of a row of probabilities. Rows with segments are scaled and
+ * masked (-Infinity) in JavaScript first.
  */
 const attentionKernel = implement(attention, 'cpu', ({ inputs, attrs, backend }) => {
   assertInputCount('attention', inputs, 3, 4);
@@ -36,7 +41,11 @@ const attentionKernel = implement(attention, 'cpu', ({ inputs, attrs, backend })
   // make taller GEMMs (decoding with GQA gets `group` rows instead of 1).
   const rowsPerKv = group * t;
   const block = Math.min(ATTENTION_BLOCK_ROWS, rowsPerKv);
-  const scores = new Float32Array(block * s);
+  const simd = simdRows();
+  const scoresAt = simd.reserve(block * s);
+  const scores = simd.f32;
+  const { kernels, params } = simd;
+  const inverseSum = new Float64Array(block);
   for (let bi = 0; bi < batch; bi++) {
     const segBase = bi * s;
     for (let kvh = 0; kvh < hkv; kvh++) {
@@ -46,53 +55,46 @@ const attentionKernel = implement(attention, 'cpu', ({ inputs, attrs, backend })
         const rows = Math.min(block, rowsPerKv - r0);
         const lastI = Math.floor(r0 / t) === Math.floor((r0 + rows - 1) / t) ? (r0 + rows - 1) % t : t - 1;
         const keyEnd = causal ? Math.min(s, queryOffset + lastI + 1) : s;
-        gemmBlock(q, (rowBase + r0) * d, k, kvBase, scores, 0, rows, keyEnd, d, false, true);
+        gemmBlock(q, (rowBase + r0) * d, k, kvBase, scores, scoresAt, rows, keyEnd, d, false, true);
         for (let r = 0; r < rows; r++) {
           const i = (r0 + r) % t;
-          const row = r * keyEnd;
-          const limit = causal ? Math.min(keyEnd, queryOffset + i + 1) : keyEnd;
-          const querySeg = seg ? seg[segBase + queryOffset + i] : 0;
-          let m = -Infinity;
-          let sum = 0;
-          if (seg) {
-            for (let j = 0; j < limit; j++) {
-              if (seg[segBase + j] !== querySeg) continue;
-              const x = scores[row + j] * scale;
-              if (x > m) m = x;
-            }
-            for (let j = 0; j < keyEnd; j++) {
-              let p = 0;
-              if (j < limit && seg[segBase + j] === querySeg && m !== -Infinity) {
-                p = expf(scores[row + j] * scale - m);
-              }
-              scores[row + j] = p;
-              sum += p;
-            }
-          } else {
-            // Without segments every key below the causal limit is visible: no test per element.
-            for (let j = 0; j < limit; j++) {
-              const x = scores[row + j] * scale;
-              if (x > m) m = x;
-            }
-            if (m !== -Infinity) {
-              for (let j = 0; j < limit; j++) {
-                const p = expf(scores[row + j] * scale - m);
-                scores[row + j] = p;
-                sum += p;
-              }
-            } else scores.fill(0, row, row + limit);
-            scores.fill(0, row + limit, row + keyEnd);
-          }
+          const row = scoresAt + r * keyEnd;
+          const limit = causal ? Math.max(0, Math.min(keyEnd, queryOffset + i + 1)) : keyEnd;
           const lseIndex = rowBase + r0 + r;
-          if (sum === 0) {
+          params[0] = scale;
+          if (seg) {
+            // Scaled here, and -Infinity where the key lies in another segment.
+            const querySeg = seg[segBase + queryOffset + i];
+            for (let j = 0; j < limit; j++) {
+              scores[row + j] = seg[segBase + j] === querySeg ? scores[row + j] * scale : -Infinity;
+            }
+            params[0] = 1;
+          }
+          let m = -Infinity;
+          if (limit > 0) {
+            kernels.max_scaled(row * 4, limit);
+            m = simd.maxResult();
+          }
+          scores.fill(0, row + limit, row + keyEnd);
+          if (m === -Infinity) {
+            // No visible key: a zero output.
+            scores.fill(0, row, row + limit);
             lse[lseIndex] = -Infinity;
+            inverseSum[r] = 0;
             continue;
           }
+          params[1] = m;
+          kernels.exp_sum(row * 4, limit);
+          const sum = simd.sumResult();
           lse[lseIndex] = m + Math.log(sum);
-          const inv = 1 / sum;
-          for (let j = 0; j < keyEnd; j++) scores[row + j] *= inv;
+          inverseSum[r] = 1 / sum;
         }
-        gemmBlock(scores, 0, v, kvBase, o, (rowBase + r0) * d, rows, d, keyEnd, false, false);
+        const outRow = (rowBase + r0) * d;
+        gemmBlock(scores, scoresAt, v, kvBase, o, outRow, rows, d, keyEnd, false, false);
+        for (let r = 0; r < rows; r++) {
+          const f = inverseSum[r];
+          for (let c = outRow + r * d, end = c + d; c < end; c++) o[c] *= f;
+        }
       }
     }
   }
@@ -150,8 +152,11 @@ const attentionGradKernel = implement(attentionGrad, 'cpu', ({ inputs, attrs, ba
   // As in the forward: the rows of all query heads sharing a KV head form one matrix.
   const rowsPerKv = group * t;
   const block = Math.min(ATTENTION_BLOCK_ROWS, rowsPerKv);
-  const p = new Float32Array(block * s);
-  const ds = new Float32Array(block * s);
+  const simd = simdRows();
+  const pAt = simd.reserve(2 * block * s);
+  const dsAt = pAt + block * s;
+  const scratch = simd.f32;
+  const { kernels, params } = simd;
   const partial = new Float32Array(s * d);
   const delta = new Float64Array(block);
   for (let bi = 0; bi < batch; bi++) {
@@ -165,8 +170,8 @@ const attentionGradKernel = implement(attentionGrad, 'cpu', ({ inputs, attrs, ba
         const keyEnd = causal ? Math.min(s, queryOffset + lastI + 1) : s;
         if (keyEnd <= 0) continue;
         const rowOffset = (rowBase + r0) * d;
-        gemmBlock(q, rowOffset, k, kvBase, p, 0, rows, keyEnd, d, false, true);
-        gemmBlock(dO, rowOffset, v, kvBase, ds, 0, rows, keyEnd, d, false, true);
+        gemmBlock(q, rowOffset, k, kvBase, scratch, pAt, rows, keyEnd, d, false, true);
+        gemmBlock(dO, rowOffset, v, kvBase, scratch, dsAt, rows, keyEnd, d, false, true);
         for (let r = 0; r < rows; r++) {
           let acc = 0;
           const base = rowOffset + r * d;
@@ -175,37 +180,38 @@ const attentionGradKernel = implement(attentionGrad, 'cpu', ({ inputs, attrs, ba
         }
         for (let r = 0; r < rows; r++) {
           const i = (r0 + r) % t;
-          const row = r * keyEnd;
-          const limit = causal ? Math.min(keyEnd, queryOffset + i + 1) : keyEnd;
+          const p = pAt + r * keyEnd;
+          const ds = dsAt + r * keyEnd;
+          const limit = causal ? Math.max(0, Math.min(keyEnd, queryOffset + i + 1)) : keyEnd;
           const rowLse = lse[rowBase + r0 + r];
-          const querySeg = seg ? seg[segBase + queryOffset + i] : 0;
-          const dr = delta[r];
-          if (seg || rowLse === -Infinity) {
-            for (let j = 0; j < keyEnd; j++) {
-              let prob = 0;
-              if (j < limit && rowLse !== -Infinity && (!seg || seg[segBase + j] === querySeg)) {
-                prob = expf(p[row + j] * scale - rowLse);
-              }
-              p[row + j] = prob;
-              ds[row + j] = prob * (ds[row + j] - dr) * scale;
-            }
-          } else {
-            // Without segments every key below the causal limit is visible: no test per element.
-            for (let j = 0; j < limit; j++) {
-              const prob = expf(p[row + j] * scale - rowLse);
-              p[row + j] = prob;
-              ds[row + j] = prob * (ds[row + j] - dr) * scale;
-            }
-            p.fill(0, row + limit, row + keyEnd);
-            ds.fill(0, row + limit, row + keyEnd);
+          scratch.fill(0, p + limit, p + keyEnd);
+          scratch.fill(0, ds + limit, ds + keyEnd);
+          if (rowLse === -Infinity) {
+            // The query saw no key: no probability, no gradient.
+            scratch.fill(0, p, p + limit);
+            scratch.fill(0, ds, ds + limit);
+            continue;
           }
+          params[0] = scale;
+          if (seg) {
+            // Scaled here, and -Infinity where the key lies in another segment (its probability is 0).
+            const querySeg = seg[segBase + queryOffset + i];
+            for (let j = 0; j < limit; j++) {
+              scratch[p + j] = seg[segBase + j] === querySeg ? scratch[p + j] * scale : -Infinity;
+            }
+            params[0] = 1;
+          }
+          params[1] = rowLse;
+          params[2] = delta[r];
+          params[3] = scale;
+          kernels.attention_grad_row(p * 4, ds * 4, limit);
         }
         // dQ rows of this block, written in place.
-        gemmBlock(ds, 0, k, kvBase, dq, rowOffset, rows, d, keyEnd, false, false);
+        gemmBlock(scratch, dsAt, k, kvBase, dq, rowOffset, rows, d, keyEnd, false, false);
         // dK[0:keyEnd] += dS^T Q_block ; dV[0:keyEnd] += P^T dO_block
-        gemmBlock(ds, 0, q, rowOffset, partial, 0, keyEnd, d, rows, true, false);
+        gemmBlock(scratch, dsAt, q, rowOffset, partial, 0, keyEnd, d, rows, true, false);
         for (let x = 0, n = keyEnd * d; x < n; x++) dk[kvBase + x] += partial[x];
-        gemmBlock(p, 0, dO, rowOffset, partial, 0, keyEnd, d, rows, true, false);
+        gemmBlock(scratch, pAt, dO, rowOffset, partial, 0, keyEnd, d, rows, true, false);
         for (let x = 0, n = keyEnd * d; x < n; x++) dv[kvBase + x] += partial[x];
       }
     }

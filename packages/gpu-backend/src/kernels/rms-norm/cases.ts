@@ -9,6 +9,8 @@ const SHAPES: number[][] = [
   [1, 1],
   [0, 8],
   [3, 1000],
+  // rows not a whole number of vectors, and more rows than one block of the cpu's SIMD path
+  [230, 37],
 ];
 
 const name = (shape: number[]) => `[${shape.join(', ')}]`;

@@ -6,11 +6,22 @@ import { shaderTemplate } from '../../webgpu/shader.js';
 import { rope } from './contract.js';
 
 /**
- * Rotate-half RoPE, one thread per (b, h, t, i < D/2) pair. inv_freq is
- * computed as HF does (float32 theta^(-2i/D)) and the angle pos * inv_freq in
- * float32; the angle is reduced modulo 2 pi in two steps before sin/cos,
- * because GPU sin/cos are only accurate near zero.
+ * WGSL `rope_cos_sin(pos, i, half, log2theta) -> vec2<f32>`: cos and sin of
+ * the angle of pair i at position pos. inv_freq is computed as HF does
+ * (float32 theta^(-2i/D)) and the angle pos * inv_freq in float32; the angle
+ * is reduced modulo 2 pi (Cody-Waite, 2 pi split into three float32 parts)
+ * before sin/cos, because GPU sin/cos are only accurate near zero.
  */
+export const ROPE_COS_SIN_WGSL = /* wgsl */ `
+fn rope_cos_sin(pos: i32, i: u32, half: u32, log2theta: f32) -> vec2<f32> {
+  let invFreq = 1.0 / exp2(f32(2u * i) / f32(2u * half) * log2theta);
+  let ang = f32(pos) * invFreq;
+  let k = round(ang * 0.15915494309189535);
+  let r = fma(-k, 1.0253131677018246e-11, fma(-k, 0.0019353071693331003, fma(-k, 6.28125, ang)));
+  return vec2<f32>(cos(r), sin(r));
+}`;
+
+/** Rotate-half RoPE, one thread per (b, h, t, i < D/2) pair. */
 const ROPE = shaderTemplate('rope', () => ({
   uniforms: [
     ['n', 'u32'],
@@ -24,6 +35,7 @@ const ROPE = shaderTemplate('rope', () => ({
 @group(0) @binding(1) var<storage, read> X: array<f32>;
 @group(0) @binding(2) var<storage, read> P: array<i32>;
 @group(0) @binding(3) var<storage, read_write> O: array<f32>;
+${ROPE_COS_SIN_WGSL}
 @compute @workgroup_size(${WG}) fn main(${FLAT_BUILTINS}) {
   let p = ${FLAT_WG} * ${WG}u + lid;
   if (p >= u.n) { return; }
@@ -31,13 +43,9 @@ const ROPE = shaderTemplate('rope', () => ({
   let row = p / u.half;            // (b * H + h) * T + t
   let t = row % u.T;
   let bi = row / (u.T * u.H);
-  let invFreq = 1.0 / exp2(f32(2u * i) / f32(2u * u.half) * u.log2theta);
-  let ang = f32(P[bi * u.T + t]) * invFreq;
-  // ang - k * 2pi with 2pi split into three float32 parts (Cody-Waite).
-  let k = round(ang * 0.15915494309189535);
-  let r = fma(-k, 1.0253131677018246e-11, fma(-k, 0.0019353071693331003, fma(-k, 6.28125, ang)));
-  let c = cos(r);
-  let s = sin(r) * u.sign;
+  let cs = rope_cos_sin(P[bi * u.T + t], i, u.half, u.log2theta);
+  let c = cs.x;
+  let s = cs.y * u.sign;
   let base = row * 2u * u.half;
   let x1 = X[base + i];
   let x2 = X[base + i + u.half];

@@ -3,6 +3,10 @@ import { implement } from '../../registry.js';
 import { UNARY_OPS, contracts, type UnaryOp } from './contract.js';
 import { assertInputCount } from '../../shape.js';
 import { floatInput, floatOutput } from '../../cpu/host.js';
+import { simdExp } from '../../cpu/simd/exp.js';
+
+/** From this length on, exp runs in WebAssembly SIMD (below it the copy and the call cost more than they save). */
+export const SIMD_EXP_MIN = 64;
 
 /** out[i] = op(x[i]); one loop per op. sigmoid/silu use the form that cannot overflow. */
 export function unaryLoop(op: UnaryOp, x: Float32Array, out: Float32Array): void {
@@ -15,7 +19,8 @@ export function unaryLoop(op: UnaryOp, x: Float32Array, out: Float32Array): void
       for (let i = 0; i < n; i++) out[i] = Math.abs(x[i]);
       return;
     case 'exp':
-      for (let i = 0; i < n; i++) out[i] = expf(x[i]);
+      if (n >= SIMD_EXP_MIN) simdExp(x, out);
+      else for (let i = 0; i < n; i++) out[i] = expf(x[i]);
       return;
     case 'log':
       for (let i = 0; i < n; i++) out[i] = Math.log(x[i]);

@@ -1,0 +1,49 @@
+import { describe, it } from 'vitest';
+import { expectClose, runCpu } from '../../cpu/cpu.test-util.js';
+
+/** Deterministic values in [lo, hi). */
+function values(n: number, seed: number, lo: number, hi: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    out[i] = lo + ((s >>> 8) / 2 ** 24) * (hi - lo);
+  }
+  return out;
+}
+
+/** y = x / sqrt(mean(x^2) + eps) * w in float64, rounded once. */
+function reference(x: Float32Array, w: Float32Array, d: number, eps: number): Float32Array {
+  const y = new Float32Array(x.length);
+  for (let base = 0; base < x.length; base += d) {
+    let ss = 0;
+    for (let c = 0; c < d; c++) ss += x[base + c]! * x[base + c]!;
+    const inv = 1 / Math.sqrt(ss / d + eps);
+    for (let c = 0; c < d; c++) y[base + c] = x[base + c]! * inv * w[c]!;
+  }
+  return y;
+}
+
+describe('cpu rmsNorm', () => {
+  it('matches the float64 formula within float32 rounding: scalar rows, SIMD rows with tails, more rows than one SIMD block', async () => {
+    for (const [rows, d] of [
+      [7, 5],
+      [4, 16],
+      [230, 37],
+      [3, 4099],
+      [9000, 18],
+    ] as const) {
+      const x = values(rows * d, rows + d, -3, 3);
+      const w = values(d, d, 0.5, 1.5);
+      const [y] = await runCpu(
+        'rmsNorm',
+        [
+          { data: x, shape: [rows, d] },
+          { data: w, shape: [d] },
+        ],
+        { eps: 1e-6 },
+      );
+      expectClose(y!.data, reference(x, w, d, 1e-6), 1e-7, 1e-6);
+    }
+  });
+});
