@@ -15,6 +15,8 @@ export {
   type UniformLayout,
 } from './shader.js';
 export { matmulTiled } from '../kernels/matmul/webgpu-tiled.js';
+export { gemvApplies, GEMV_MAX_ROWS, matmulGemv } from '../kernels/matmul/webgpu-gemv.js';
+export type { OperandFormat } from './operand.js';
 export {
   chooseTile,
   matmulRegblock,

@@ -214,6 +214,52 @@ describe.skipIf(!probe.available)('webgpu kernels against cpu', { timeout: 240_0
     }
   });
 
+  it('matmul reads bfloat16 and float16 operands as stored: no widened copy, every kernel shape', async () => {
+    const { createWebgpuBackend } = await import('./index.js');
+    const packed = await createWebgpuBackend({ shaderF16: false });
+    try {
+      expect(packed.nativeF16).toBe(false);
+      // [a shape, b shape, tA, tB]: a GEMV (3 rows), tiled (20 x 16), register-blocked (64 x 96), GEMV by columns.
+      const shapes: [number[], number[], boolean, boolean][] = [
+        [[3, 64], [40, 64], false, true],
+        [[20, 24], [16, 24], false, true],
+        [[64, 48], [48, 96], false, false],
+        [[2, 36], [36, 72], false, false],
+      ];
+      for (const backend of [gpu, packed]) {
+        for (const dtype of ['bfloat16', 'float16'] as const) {
+          for (const [sa, sb, tA, tB] of shapes) {
+            const A = { data: randn(sizeOf(sa), 80), shape: sa, dtype };
+            const B = { data: randn(sizeOf(sb), 81), shape: sb, dtype };
+            const want = await runOn(cpu, 'matmul', [A, B], { transposeA: tA, transposeB: tB });
+            const a = backend.upload(Float32Array.from(A.data), dtype);
+            const b = backend.upload(Float32Array.from(B.data), dtype);
+            await backend.sync();
+            backend.resetPeak();
+            const before = backend.memory().bytesInUse;
+            const [out] = backend.run(
+              'matmul',
+              [
+                { storage: a, shape: sa, dtype },
+                { storage: b, shape: sb, dtype },
+              ],
+              { transposeA: tA, transposeB: tB },
+            );
+            // Only the float32 output was allocated: the halves were never widened into a copy.
+            expect(backend.memory().peakBytes - before, `${dtype} ${sa} x ${sb}`).toBe(sizeOf(out!.shape) * 4);
+            const got = await backend.read(out!.storage);
+            const w = want[0]!.data;
+            for (let i = 0; i < w.length; i++)
+              expect(Math.abs(got[i]! - w[i]!), `${dtype} ${sa} x ${sb} at ${i}`).toBeLessThan(1e-4);
+            for (const s of [a, b, out!.storage]) backend.release(s);
+          }
+        }
+      }
+    } finally {
+      await packed.dispose();
+    }
+  });
+
   it('reductions, argmax and the softmax family over a 151,936-wide row', async () => {
     const x = { data: randn(2 * 3 * 4 * 5, 10, 5), shape: [2, 3, 4, 5] };
     for (const axes of [[], [0], [1, 3], [-1], [0, 1, 2, 3]]) {

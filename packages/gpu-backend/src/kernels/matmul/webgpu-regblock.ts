@@ -3,6 +3,7 @@ import type { AttrsOf } from '../../contract/kernel-types.js';
 import { kernelError } from '../../errors.js';
 import type { WebgpuBackend } from '../../webgpu/backend.js';
 import { buf, output } from '../../webgpu/kernel-util.js';
+import { operandDecl, operandEnables, type OperandFormat } from '../../webgpu/operand.js';
 import { shaderTemplate } from '../../webgpu/shader.js';
 import { batchIndexCode, matmulUniforms, planMatmul } from './webgpu-plan.js';
 
@@ -54,6 +55,9 @@ function validateTile(t: RegblockTile): void {
 type RegblockParams = {
   tA: boolean;
   tB: boolean;
+  /** Storage formats of A and B (half precision is widened as it is loaded). */
+  fa: OperandFormat;
+  fb: OperandFormat;
   batchRank: number;
   tile: RegblockTile;
   vecA: boolean;
@@ -61,7 +65,7 @@ type RegblockParams = {
   vecC: boolean;
 };
 
-export function regblockSource({ tA, tB, batchRank, tile: t, vecA, vecB, vecC }: RegblockParams): string {
+export function regblockSource({ tA, tB, fa, fb, batchRank, tile: t, vecA, vecB, vecC }: RegblockParams): string {
   const plan = { tA, tB };
   const threadsX = t.bn / t.tn;
   const threadsY = t.bm / t.tm;
@@ -84,16 +88,16 @@ export function regblockSource({ tA, tB, batchRank, tile: t, vecA, vecB, vecC }:
       return `{ let e = lid + ${i * threads}u; let m = tileM + e / ${per}u; let k = k0 + (e % ${per}u) * 4u;
         ${
           vecA
-            ? `ra${i} = select(vec4<f32>(0.0), A4[(aBase + m * u.K + k) / 4u], m < u.M && k < u.K);`
-            : `ra${i} = vec4<f32>(ldA(m, k), ldA(m, k + 1u), ldA(m, k + 2u), ldA(m, k + 3u));`
+            ? `ra${i} = select(vec4<f32>(0.0), ldA4((aBase + m * u.K + k) / 4u), m < u.M && k < u.K);`
+            : `ra${i} = vec4<f32>(tileA(m, k), tileA(m, k + 1u), tileA(m, k + 2u), tileA(m, k + 3u));`
         } }`;
     }
     const per = t.bm / 4;
     return `{ let e = lid + ${i * threads}u; let k = k0 + e / ${per}u; let m = tileM + (e % ${per}u) * 4u;
         ${
           vecA
-            ? `ra${i} = select(vec4<f32>(0.0), A4[(aBase + k * u.M + m) / 4u], m < u.M && k < u.K);`
-            : `ra${i} = vec4<f32>(ldA(m, k), ldA(m + 1u, k), ldA(m + 2u, k), ldA(m + 3u, k));`
+            ? `ra${i} = select(vec4<f32>(0.0), ldA4((aBase + k * u.M + m) / 4u), m < u.M && k < u.K);`
+            : `ra${i} = vec4<f32>(tileA(m, k), tileA(m + 1u, k), tileA(m + 2u, k), tileA(m + 3u, k));`
         } }`;
   };
   const storeA = (i: number): string => {
@@ -111,16 +115,16 @@ export function regblockSource({ tA, tB, batchRank, tile: t, vecA, vecB, vecC }:
       return `{ let e = lid + ${i * threads}u; let k = k0 + e / ${per}u; let n = tileN + (e % ${per}u) * 4u;
         ${
           vecB
-            ? `rb${i} = select(vec4<f32>(0.0), B4[(bBase + k * u.N + n) / 4u], n < u.N && k < u.K);`
-            : `rb${i} = vec4<f32>(ldB(k, n), ldB(k, n + 1u), ldB(k, n + 2u), ldB(k, n + 3u));`
+            ? `rb${i} = select(vec4<f32>(0.0), ldB4((bBase + k * u.N + n) / 4u), n < u.N && k < u.K);`
+            : `rb${i} = vec4<f32>(tileB(k, n), tileB(k, n + 1u), tileB(k, n + 2u), tileB(k, n + 3u));`
         } }`;
     }
     const per = t.bk / 4;
     return `{ let e = lid + ${i * threads}u; let n = tileN + e / ${per}u; let k = k0 + (e % ${per}u) * 4u;
         ${
           vecB
-            ? `rb${i} = select(vec4<f32>(0.0), B4[(bBase + n * u.K + k) / 4u], n < u.N && k < u.K);`
-            : `rb${i} = vec4<f32>(ldB(k, n), ldB(k + 1u, n), ldB(k + 2u, n), ldB(k + 3u, n));`
+            ? `rb${i} = select(vec4<f32>(0.0), ldB4((bBase + n * u.K + k) / 4u), n < u.N && k < u.K);`
+            : `rb${i} = vec4<f32>(tileB(k, n), tileB(k + 1u, n), tileB(k + 2u, n), tileB(k + 3u, n));`
         } }`;
   };
   const storeB = (i: number): string => {
@@ -131,16 +135,8 @@ export function regblockSource({ tA, tB, batchRank, tile: t, vecA, vecB, vecC }:
         Bs[(k + 2u) * ${t.bn / 4}u + n / 4u][n % 4u] = rb${i}.z; Bs[(k + 3u) * ${t.bn / 4}u + n / 4u][n % 4u] = rb${i}.w; }`;
   };
 
-  L(
-    vecA
-      ? '@group(0) @binding(1) var<storage, read> A4: array<vec4<f32>>;'
-      : '@group(0) @binding(1) var<storage, read> A: array<f32>;',
-  );
-  L(
-    vecB
-      ? '@group(0) @binding(2) var<storage, read> B4: array<vec4<f32>>;'
-      : '@group(0) @binding(2) var<storage, read> B: array<f32>;',
-  );
+  L(operandDecl('A', 1, fa, vecA));
+  L(operandDecl('B', 2, fb, vecB));
   L(
     vecC
       ? '@group(0) @binding(3) var<storage, read_write> C4: array<vec4<f32>>;'
@@ -151,12 +147,12 @@ export function regblockSource({ tA, tB, batchRank, tile: t, vecA, vecB, vecC }:
   L('var<private> aBase: u32; var<private> bBase: u32;');
   if (!vecA) {
     L(
-      `fn ldA(m: u32, k: u32) -> f32 { if (m >= u.M || k >= u.K) { return 0.0; } return A[${plan.tA ? 'aBase + k * u.M + m' : 'aBase + m * u.K + k'}]; }`,
+      `fn tileA(m: u32, k: u32) -> f32 { if (m >= u.M || k >= u.K) { return 0.0; } return ldA(${plan.tA ? 'aBase + k * u.M + m' : 'aBase + m * u.K + k'}); }`,
     );
   }
   if (!vecB) {
     L(
-      `fn ldB(k: u32, n: u32) -> f32 { if (n >= u.N || k >= u.K) { return 0.0; } return B[${plan.tB ? 'bBase + n * u.K + k' : 'bBase + k * u.N + n'}]; }`,
+      `fn tileB(k: u32, n: u32) -> f32 { if (n >= u.N || k >= u.K) { return 0.0; } return ldB(${plan.tB ? 'bBase + n * u.K + k' : 'bBase + k * u.N + n'}); }`,
     );
   }
   L(
@@ -218,13 +214,14 @@ export function regblockSource({ tA, tB, batchRank, tile: t, vecA, vecB, vecC }:
 }
 
 const REGBLOCK = shaderTemplate('matmul.regblock', (params: RegblockParams) => ({
+  enable: operandEnables(params.fa, params.fb),
   uniforms: matmulUniforms(params.batchRank),
   code: regblockSource(params),
 }));
 
 /** The register-blocked matmul (what `matmul` runs when both output dims are at least 32). */
 export function matmulRegblock(backend: WebgpuBackend, a: TensorInfo, b: TensorInfo, attrs: RegblockAttrs): TensorInfo {
-  const plan = planMatmul('matmul', a, b, attrs);
+  const plan = planMatmul(backend, 'matmul', a, b, attrs);
   const out = output(backend, plan.outShape);
   if (plan.M * plan.N * plan.batch === 0) return out;
   if (plan.K === 0) {
@@ -239,7 +236,7 @@ export function matmulRegblock(backend: WebgpuBackend, a: TensorInfo, b: TensorI
   const vecC = plan.N % 4 === 0;
   backend.dispatch({
     shader: REGBLOCK,
-    params: { tA: plan.tA, tB: plan.tB, batchRank: plan.batchRank, tile, vecA, vecB, vecC },
+    params: { tA: plan.tA, tB: plan.tB, fa: plan.fa, fb: plan.fb, batchRank: plan.batchRank, tile, vecA, vecB, vecC },
     uniforms: plan.uniforms,
     buffers: [buf(a, 'matmul', 'a'), buf(b, 'matmul', 'b'), buf(out, 'matmul')],
     workgroups: [Math.ceil(plan.N / tile.bn), Math.ceil(plan.M / tile.bm), plan.batch],
