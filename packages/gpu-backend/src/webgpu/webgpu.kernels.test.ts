@@ -212,6 +212,23 @@ describe.skipIf(!probe.available)('webgpu kernels against cpu', { timeout: 240_0
         worst = Math.max(worst, Math.abs(got[0]!.data[i]! - want[0]!.data[i]!));
       expect(worst, JSON.stringify(tile)).toBeLessThan(1e-4);
     }
+    // K split over workgroups (ragged last slice) and the launch order, with and without grouping.
+    for (const options of [{ splitK: 3 }, { splitK: 5, group: 1 }, { group: 3 }, { group: 1 }, { splitK: 200 }]) {
+      const got = await runOn(gpu, 'matmulRegblock', [A, B], options);
+      let worst = 0;
+      for (let i = 0; i < want[0]!.data.length; i++)
+        worst = Math.max(worst, Math.abs(got[0]!.data[i]! - want[0]!.data[i]!));
+      expect(worst, JSON.stringify(options)).toBeLessThan(1e-4);
+    }
+    const bat = { data: randn(3 * 40 * 70, 10), shape: [3, 40, 70] };
+    const wt = { data: randn(70 * 36, 11), shape: [36, 70] };
+    const wantBat = await runOn(cpu, 'matmul', [bat, wt], { transposeB: true });
+    const gotBat = await runOn(gpu, 'matmulRegblock', [bat, wt], { transposeB: true, splitK: 4 });
+    for (let i = 0; i < wantBat[0]!.data.length; i++)
+      expect(Math.abs(gotBat[0]!.data[i]! - wantBat[0]!.data[i]!), `batched split at ${i}`).toBeLessThan(1e-4);
+    const { chooseSplitK, TILE_64 } = await import('./index.js');
+    expect(chooseSplitK(40, 36, 1030, 1, TILE_64)).toBe(4); // one tile, K long enough for 4 slices of >= 256
+    expect(chooseSplitK(4096, 4096, 4096, 1, TILE_64)).toBe(1); // fills the device without splitting
   });
 
   it('matmul reads bfloat16 and float16 operands as stored: no widened copy, every kernel shape', async () => {

@@ -100,6 +100,16 @@ export const conformance = [
       matmulCase('float32, transposeA, 4 rows [24, 4] by [24, 30]', [24, 4], [24, 30], true, false),
       matmulCase('float32, transposeA, 3 rows [20, 3] by [33, 20] transposed', [20, 3], [33, 20], true, true),
       matmulCase('bfloat16 b, batched 8 rows [2, 4, 50] by [50, 9]', [2, 4, 50], [50, 9], false, false, 'bfloat16'),
+      // Few output tiles and a long K: the K range is split over workgroups and summed in a second pass.
+      matmulCase('long K, split: [40, 1030] by [36, 1030] transposed', [40, 1030], [36, 1030], false, true),
+      matmulCase(
+        'long K, split, batched bfloat16 b: [2, 33, 600] by [600, 64]',
+        [2, 33, 600],
+        [600, 64],
+        false,
+        false,
+        'bfloat16',
+      ),
     ],
     errors: [{ name: 'inner dimensions that differ', inputs: [floats([2, 3]), floats([4, 5])] }],
   }),
