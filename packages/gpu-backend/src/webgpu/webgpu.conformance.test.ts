@@ -10,7 +10,7 @@ import { probeWebgpu } from './probe.js';
 const probe = await probeWebgpu();
 
 /** Kernels that read float16 inputs: checked a second time with float16 read as packed words. */
-const HALF_READING = ['matmul', 'gatherRows', 'cast', 'copy'];
+const HALF_READING = ['matmul', 'gatherRows', 'cast', 'copy', 'slice', 'transpose', 'concat'];
 
 describe('webgpu backend', () => {
   if (probe.available) {
