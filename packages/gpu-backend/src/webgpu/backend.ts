@@ -358,7 +358,18 @@ export class WebgpuBackend implements Backend {
     } else if (d.uniforms && Object.keys(d.uniforms).length > 0) {
       throw backendError(this.name, 'dispatch', `shader '${d.shader.name}' declares no uniforms but was given some`);
     }
-    d.buffers.forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
+    // A binding over the adapter's limit would only fail later, at a read, without the
+    // kernel's name (the device reports it asynchronously): refuse it here.
+    const maxBinding = this.device.limits.maxStorageBufferBindingSize;
+    d.buffers.forEach((buffer, i) => {
+      if (buffer.size > maxBinding)
+        throw backendError(
+          this.name,
+          'dispatch',
+          `shader '${d.shader.name}' binds a buffer of ${buffer.size} bytes at binding ${i + 1}, over this adapter's maxStorageBufferBindingSize of ${maxBinding} bytes (${this.adapterName}): split the tensor (e.g. a smaller vocabulary chunk) or use an adapter with a larger limit`,
+        );
+      entries.push({ binding: i + 1, resource: { buffer } });
+    });
     const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
     const pass = this.getEncoder().beginComputePass();
     pass.setPipeline(pipeline);

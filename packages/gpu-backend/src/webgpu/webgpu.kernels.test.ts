@@ -436,6 +436,28 @@ describe.skipIf(!probe.available)('webgpu kernels against cpu', { timeout: 240_0
     expect(m.peakBytes).toBeGreaterThanOrEqual(4000);
   });
 
+  it('refuses, at the dispatch, a storage larger than the adapter can bind, naming the shader and the limit', async () => {
+    const limit = gpu.device.limits.maxStorageBufferBindingSize;
+    const n = Math.floor(limit / 4) + 1024;
+    if (n * 4 > gpu.device.limits.maxBufferSize) return; // the storage itself cannot exist here
+    const big = gpu.alloc(n, 'float32');
+    try {
+      expect(() =>
+        runByName(gpu, 'cast', [{ storage: big, shape: [n], dtype: 'float32' }], { dtype: 'bfloat16' }),
+      ).toThrow(
+        new RegExp(
+          `webgpu.dispatch: shader '\\w+' binds a buffer of \\d+ bytes .* maxStorageBufferBindingSize of ${limit} bytes`,
+        ),
+      );
+    } finally {
+      gpu.release(big);
+    }
+    // The device is still usable afterwards.
+    const x = gpu.upload(Float32Array.from([1, 2]), 'float32');
+    expect(Array.from(await gpu.read(x))).toEqual([1, 2]);
+    gpu.release(x);
+  });
+
   it('refuses impossible storages at once and reports a lost device', async () => {
     expect(() => gpu.alloc(2 ** 40, 'float32')).toThrow(/exceeds this adapter's maxBufferSize/);
     const { createWebgpuBackend } = await import('./index.js');
