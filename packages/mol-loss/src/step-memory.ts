@@ -13,9 +13,8 @@
  *   base-distribution rows ((H + 1) floats per decision token).
  * - checkpoints: each block's input [N, H], kept through the backward.
  * - forward: the block being computed (everything it makes lives until the
- *   block returns) and the float32 copies of its half-precision weights,
- *   plus the widened embedding table (the embedding is widened whole, and
- *   lives for the whole forward).
+ *   block returns) and the float32 copies of its half-precision weights (the
+ *   embedding table is gathered as stored; only its rows are widened).
  * - loss: the final hidden states, the fused loss's rows and one vocabulary
  *   chunk: logits and two more [rows, chunk] temporaries, the widened head
  *   chunk, the running log-sum-exp and softmax-weighted head rows.
@@ -168,8 +167,7 @@ export function molStepMemory(shape: MemoryModelShape, options: MolStepMemoryOpt
     H;
   // Float32 copies of a half-precision block's weights, made per use and alive while the block runs.
   const widenedBlock = half ? blockParams * F32 : 0;
-  const widenedEmbedding = half ? embedding * F32 : 0;
-  const forward = N * blockActivations * F32 + widenedBlock + widenedEmbedding;
+  const forward = N * blockActivations * F32 + widenedBlock + (half ? N * H * wBytes : 0);
 
   // The fused loss: rows stacked into pieces of at most rowChunk; per piece and
   // vocabulary chunk, the logits and two [rows, chunk] temporaries, the head chunk

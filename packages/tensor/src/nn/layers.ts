@@ -29,7 +29,13 @@ export class Embedding extends Module {
 
   /** ids int32 [...] -> [..., dim]. */
   forward(ids: Tensor): Tensor {
-    return gather(computeView(this.weight), ids);
+    // A half-precision table is gathered as stored and only its rows widened: the
+    // whole table (151,936 rows for Qwen3) is never copied to float32.
+    if (this.weight.dtype === 'float32') return gather(this.weight, ids);
+    const rows = gather(this.weight, ids);
+    const wide = computeView(rows);
+    rows.dispose();
+    return wide;
   }
 }
 
