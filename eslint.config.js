@@ -9,7 +9,16 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/node_modules/**', 'runs/**', 'coverage/**', '**/*.d.ts', '**/fixtures/**'],
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      'runs/**',
+      'coverage/**',
+      '**/*.d.ts',
+      '**/fixtures/**',
+      // bundles built for a GPU machine by benchmarks/device/prepare-webgpu-h100.sh
+      'benchmarks/device/webgpu-carry/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -9,7 +9,8 @@
 #   bash benchmarks/device/webgpu-h100.sh [extra benchmark flags, e.g. --tune]
 #   (SIZES=256,512 and IMPLS=webgpu override the defaults; CONFORMANCE=0 skips the
 #   kernel check against cpu, MATMUL=0 the matmul benchmark, BLOCK=0 the Qwen3 block
-#   forward+backward; BLOCK_SEQ="1024 4096" sets its sequence lengths)
+#   forward+backward; BLOCK_SEQ="1024 4096" sets its sequence lengths; MODEL=0 the
+#   whole-model LoRA MoL step, decode and GRPO step, MODEL_SHAPES=0.6b its shapes)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 carry="$here/webgpu-carry"
@@ -66,5 +67,10 @@ if [ "${BLOCK:-1}" = 1 ]; then
   for seq in ${BLOCK_SEQ:-1024}; do
     $node_bin webgpu-block.mjs --impls webgpu --seq "$seq" --hidden 1024 --heads 16 --kv-heads 8 --head-dim 128 --ffn 3072
   done
+fi
+if [ "${MODEL:-1}" = 1 ]; then
+  # The whole model at Qwen3-0.6B and Qwen3-8B shapes (random bfloat16 weights): LoRA MoL
+  # step, decode at batch 1 and 64, GRPO step parts, each beside its fp32 roofline.
+  $node_bin webgpu-model.mjs --shapes "${MODEL_SHAPES:-0.6b,8b}" ${SMOKE:+--smoke} || echo "model benchmark: some cases failed (see FAILED lines above)"
 fi
 if [ -n "${OUT:-}" ]; then cp "$here"/results/*.json "$OUT/"; fi

@@ -47,3 +47,10 @@ export {
   type TrainerState,
 } from './trainer/checkpoint.js';
 export { baseDistribution, type BaseDistribution, type BaseDistributionOptions } from './base-distribution.js';
+export {
+  molStepMemory,
+  type MolStepMemory,
+  type MolStepMemoryOptions,
+  type MemoryModelShape,
+  type LinearName,
+} from './step-memory.js';

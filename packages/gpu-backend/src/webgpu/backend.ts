@@ -28,6 +28,12 @@ export interface WebgpuBackendOptions extends BackendOptions, DeviceOptions {
    * pipeline). For tests; slows every dispatch down.
    */
   verifyShaderKeys?: boolean;
+  /**
+   * Read float16 storages as WGSL `f16` where the adapter has `shader-f16`
+   * (default true). With false, or without the feature, kernels read them as
+   * packed 32-bit words and widen with `unpack2x16float`; the results are the same.
+   */
+  shaderF16?: boolean;
 }
 
 /** Fault codes kernels raise through the shared fault word (see `faultBinding`). */
@@ -58,6 +64,8 @@ export class WebgpuBackend implements Backend {
   device!: GPUDevice;
   adapterName = 'unknown';
   features: ReadonlySet<string> = new Set();
+  /** Kernels read float16 storages as WGSL `f16` (the device has `shader-f16` and `shaderF16` is not false). */
+  nativeF16 = false;
 
   private pool!: BufferPool;
   private encoder: GPUCommandEncoder | undefined;
@@ -94,6 +102,7 @@ export class WebgpuBackend implements Backend {
     this.device = acquired.device;
     this.adapterName = acquired.adapterName;
     this.features = acquired.features;
+    this.nativeF16 = this.features.has('shader-f16') && this.options.shaderF16 !== false;
     void this.device.lost.then((info) => {
       if (!this.disposed) this.lostReason = `${info.reason}: ${info.message}`;
     });
@@ -314,7 +323,9 @@ export class WebgpuBackend implements Backend {
     if (!cached || this.options.verifyShaderKeys) {
       const source = d.shader.build(d.params);
       const uniforms = source.uniforms ?? [];
-      const code = uniformStruct(uniforms) + WGSL_HELPERS + source.code;
+      // `enable` directives must come before any declaration.
+      const enables = (source.enable ?? []).map((e) => `enable ${e};\n`).join('');
+      const code = enables + uniformStruct(uniforms) + WGSL_HELPERS + source.code;
       if (cached) {
         if (cached.code !== code) {
           throw backendError(
@@ -349,7 +360,18 @@ export class WebgpuBackend implements Backend {
     } else if (d.uniforms && Object.keys(d.uniforms).length > 0) {
       throw backendError(this.name, 'dispatch', `shader '${d.shader.name}' declares no uniforms but was given some`);
     }
-    d.buffers.forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
+    // A binding over the adapter's limit would only fail later, at a read, without the
+    // kernel's name (the device reports it asynchronously): refuse it here.
+    const maxBinding = this.device.limits.maxStorageBufferBindingSize;
+    d.buffers.forEach((buffer, i) => {
+      if (buffer.size > maxBinding)
+        throw backendError(
+          this.name,
+          'dispatch',
+          `shader '${d.shader.name}' binds a buffer of ${buffer.size} bytes at binding ${i + 1}, over this adapter's maxStorageBufferBindingSize of ${maxBinding} bytes (${this.adapterName}): split the tensor (e.g. a smaller vocabulary chunk) or use an adapter with a larger limit`,
+        );
+      entries.push({ binding: i + 1, resource: { buffer } });
+    });
     const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
     const pass = this.getEncoder().beginComputePass();
     pass.setPipeline(pipeline);

@@ -15,8 +15,12 @@ export {
   type UniformLayout,
 } from './shader.js';
 export { matmulTiled } from '../kernels/matmul/webgpu-tiled.js';
+export { gemvApplies, GEMV_MAX_ROWS, matmulGemv } from '../kernels/matmul/webgpu-gemv.js';
+export type { OperandFormat } from './operand.js';
 export {
+  chooseSplitK,
   chooseTile,
+  FILL_WORKGROUPS,
   matmulRegblock,
   TILE_128,
   TILE_64,

@@ -21,6 +21,8 @@ export interface ShaderSource {
   /** The WGSL of the entry point `main` and what it needs; the uniform struct and the shared helpers are prepended. */
   code: string;
   uniforms?: UniformLayout;
+  /** WGSL extensions the code needs (`enable f16;`), placed first. Decided by the parameters like the code. */
+  enable?: readonly string[];
 }
 
 export interface ShaderTemplate<P extends ShaderParams> {

@@ -13,8 +13,20 @@ export function assert32(kernel: string, x: TensorInfo): void {
   }
 }
 
-/** out[i] = x[base + sum_d c_d * s_d] over the output coordinates c; parameterised by the rank after merging. */
-const STRIDED_COPY = shaderTemplate('stridedCopy', ({ rank }: { rank: number }) => {
+/** Whether a storage holds 16-bit elements (two per 32-bit word). */
+export function isHalf(x: TensorInfo): boolean {
+  return x.dtype === 'float16' || x.dtype === 'bfloat16';
+}
+
+/** WGSL: the 16 bits of element `i` of a packed array `X`. */
+export const HALF_AT = 'fn half_at(i: u32) -> u32 { return (X[i >> 1u] >> ((i & 1u) * 16u)) & 0xffffu; }';
+
+/**
+ * out[i] = x[base + sum_d c_d * s_d] over the output coordinates c; parameterised by
+ * the rank after merging. 16-bit elements: one thread per output word, assembling
+ * its two halves (no two threads share a word).
+ */
+const STRIDED_COPY = shaderTemplate('stridedCopy', ({ rank, half }: { rank: number; half?: boolean }) => {
   const uniforms: [string, 'u32'][] = [
     ['n', 'u32'],
     ['base', 'u32'],
@@ -23,6 +35,23 @@ const STRIDED_COPY = shaderTemplate('stridedCopy', ({ rank }: { rank: number }) 
   for (let d = rank - 1; d >= 0; d--) {
     uniforms.push([`d${d}`, 'u32'], [`s${d}`, 'u32']);
     index += ` { let c = rem % u.d${d}; rem = rem / u.d${d}; off += c * u.s${d}; }`;
+  }
+  if (half) {
+    return {
+      uniforms,
+      code: /* wgsl */ `
+@group(0) @binding(1) var<storage, read> X: array<u32>;
+@group(0) @binding(2) var<storage, read_write> O: array<u32>;
+${HALF_AT}
+fn source(i: u32) -> u32 { ${index} return off; }
+@compute @workgroup_size(${WG}) fn main(${FLAT_BUILTINS}) {
+  let w = ${FLAT_WG} * ${WG}u + lid;
+  if (2u * w >= u.n) { return; }
+  let lo = half_at(source(2u * w));
+  let hi = select(0u, half_at(source(min(2u * w + 1u, u.n - 1u))), 2u * w + 1u < u.n);
+  O[w] = lo | (hi << 16u);
+}`,
+    };
   }
   return {
     uniforms,
@@ -38,7 +67,7 @@ const STRIDED_COPY = shaderTemplate('stridedCopy', ({ rank }: { rank: number }) 
   };
 });
 
-/** Gather out[i] = x[offset(i)] where offset is a strided map of the output coordinates. */
+/** Gather out[i] = x[offset(i)] where offset is a strided map of the output coordinates (any storage dtype). */
 export function stridedCopy(
   b: WebgpuBackend,
   kernel: string,
@@ -69,12 +98,13 @@ export function stridedCopy(
     uniforms[`d${i}`] = d;
     uniforms[`s${i}`] = strides[i]!;
   });
+  const half = isHalf(x);
   b.dispatch({
     shader: STRIDED_COPY,
-    params: { rank: dims.length },
+    params: half ? { rank: dims.length, half } : { rank: dims.length },
     uniforms,
     buffers: [buf(x, kernel, 'x'), buf(out, kernel)],
-    workgroups: grid(Math.ceil(n / WG)),
+    workgroups: grid(Math.ceil((half ? Math.ceil(n / 2) : n) / WG)),
   });
   return out;
 }

@@ -212,6 +212,69 @@ describe.skipIf(!probe.available)('webgpu kernels against cpu', { timeout: 240_0
         worst = Math.max(worst, Math.abs(got[0]!.data[i]! - want[0]!.data[i]!));
       expect(worst, JSON.stringify(tile)).toBeLessThan(1e-4);
     }
+    // K split over workgroups (ragged last slice) and the launch order, with and without grouping.
+    for (const options of [{ splitK: 3 }, { splitK: 5, group: 1 }, { group: 3 }, { group: 1 }, { splitK: 200 }]) {
+      const got = await runOn(gpu, 'matmulRegblock', [A, B], options);
+      let worst = 0;
+      for (let i = 0; i < want[0]!.data.length; i++)
+        worst = Math.max(worst, Math.abs(got[0]!.data[i]! - want[0]!.data[i]!));
+      expect(worst, JSON.stringify(options)).toBeLessThan(1e-4);
+    }
+    const bat = { data: randn(3 * 40 * 70, 10), shape: [3, 40, 70] };
+    const wt = { data: randn(70 * 36, 11), shape: [36, 70] };
+    const wantBat = await runOn(cpu, 'matmul', [bat, wt], { transposeB: true });
+    const gotBat = await runOn(gpu, 'matmulRegblock', [bat, wt], { transposeB: true, splitK: 4 });
+    for (let i = 0; i < wantBat[0]!.data.length; i++)
+      expect(Math.abs(gotBat[0]!.data[i]! - wantBat[0]!.data[i]!), `batched split at ${i}`).toBeLessThan(1e-4);
+    const { chooseSplitK, TILE_64 } = await import('./index.js');
+    expect(chooseSplitK(40, 36, 1030, 1, TILE_64)).toBe(4); // one tile, K long enough for 4 slices of >= 256
+    expect(chooseSplitK(4096, 4096, 4096, 1, TILE_64)).toBe(1); // fills the device without splitting
+  });
+
+  it('matmul reads bfloat16 and float16 operands as stored: no widened copy, every kernel shape', async () => {
+    const { createWebgpuBackend } = await import('./index.js');
+    const packed = await createWebgpuBackend({ shaderF16: false });
+    try {
+      expect(packed.nativeF16).toBe(false);
+      // [a shape, b shape, tA, tB]: a GEMV (3 rows), tiled (20 x 16), register-blocked (64 x 96), GEMV by columns.
+      const shapes: [number[], number[], boolean, boolean][] = [
+        [[3, 64], [40, 64], false, true],
+        [[20, 24], [16, 24], false, true],
+        [[64, 48], [48, 96], false, false],
+        [[2, 36], [36, 72], false, false],
+      ];
+      for (const backend of [gpu, packed]) {
+        for (const dtype of ['bfloat16', 'float16'] as const) {
+          for (const [sa, sb, tA, tB] of shapes) {
+            const A = { data: randn(sizeOf(sa), 80), shape: sa, dtype };
+            const B = { data: randn(sizeOf(sb), 81), shape: sb, dtype };
+            const want = await runOn(cpu, 'matmul', [A, B], { transposeA: tA, transposeB: tB });
+            const a = backend.upload(Float32Array.from(A.data), dtype);
+            const b = backend.upload(Float32Array.from(B.data), dtype);
+            await backend.sync();
+            backend.resetPeak();
+            const before = backend.memory().bytesInUse;
+            const [out] = backend.run(
+              'matmul',
+              [
+                { storage: a, shape: sa, dtype },
+                { storage: b, shape: sb, dtype },
+              ],
+              { transposeA: tA, transposeB: tB },
+            );
+            // Only the float32 output was allocated: the halves were never widened into a copy.
+            expect(backend.memory().peakBytes - before, `${dtype} ${sa} x ${sb}`).toBe(sizeOf(out!.shape) * 4);
+            const got = await backend.read(out!.storage);
+            const w = want[0]!.data;
+            for (let i = 0; i < w.length; i++)
+              expect(Math.abs(got[i]! - w[i]!), `${dtype} ${sa} x ${sb} at ${i}`).toBeLessThan(1e-4);
+            for (const s of [a, b, out!.storage]) backend.release(s);
+          }
+        }
+      }
+    } finally {
+      await packed.dispose();
+    }
   });
 
   it('reductions, argmax and the softmax family over a 151,936-wide row', async () => {
@@ -371,6 +434,28 @@ describe.skipIf(!probe.available)('webgpu kernels against cpu', { timeout: 240_0
     expect(m.bytesInUse).toBe(before.bytesInUse);
     expect(m.pooledBytes).toBeGreaterThan(0);
     expect(m.peakBytes).toBeGreaterThanOrEqual(4000);
+  });
+
+  it('refuses, at the dispatch, a storage larger than the adapter can bind, naming the shader and the limit', async () => {
+    const limit = gpu.device.limits.maxStorageBufferBindingSize;
+    const n = Math.floor(limit / 4) + 1024;
+    if (n * 4 > gpu.device.limits.maxBufferSize) return; // the storage itself cannot exist here
+    const big = gpu.alloc(n, 'float32');
+    try {
+      expect(() =>
+        runByName(gpu, 'cast', [{ storage: big, shape: [n], dtype: 'float32' }], { dtype: 'bfloat16' }),
+      ).toThrow(
+        new RegExp(
+          `webgpu.dispatch: shader '\\w+' binds a buffer of \\d+ bytes .* maxStorageBufferBindingSize of ${limit} bytes`,
+        ),
+      );
+    } finally {
+      gpu.release(big);
+    }
+    // The device is still usable afterwards.
+    const x = gpu.upload(Float32Array.from([1, 2]), 'float32');
+    expect(Array.from(await gpu.read(x))).toEqual([1, 2]);
+    gpu.release(x);
   });
 
   it('refuses impossible storages at once and reports a lost device', async () => {

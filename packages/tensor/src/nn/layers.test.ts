@@ -1,5 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Embedding, Linear, Parameter, RMSNorm, setBackend, tensor, type ForwardContext } from '../index.js';
+import {
+  Embedding,
+  getBackend,
+  Linear,
+  Parameter,
+  RMSNorm,
+  setBackend,
+  tensor,
+  type ForwardContext,
+} from '../index.js';
 
 beforeAll(async () => {
   await setBackend('cpu');
@@ -25,6 +34,23 @@ describe('layers built from given weights', () => {
       /Linear weight: .*has shape \[4, 3\], the layer needs \[3, 4\]/,
     );
     expect(() => new RMSNorm(4, 1e-6, { weight: tensor([1, 1], [2]) })).toThrow(/RMSNorm weight: .*needs \[4\]/);
+  });
+
+  it('a bfloat16 embedding widens only the rows it looks up, never the whole table', async () => {
+    const rows = 4096;
+    const dim = 64;
+    const values = Float32Array.from({ length: rows * dim }, (_, i) => ((i % 251) - 125) / 64);
+    const embed = new Embedding(rows, dim, { weight: tensor(values, [rows, dim], { dtype: 'bfloat16' }) });
+    const backend = getBackend();
+    backend.resetPeak();
+    const before = backend.memory().bytesInUse;
+    const out = embed.forward(tensor(Int32Array.from([5, 4095, 0]), [3]));
+    // The widened table would be rows * dim * 4 bytes; the ids and three rows (as bfloat16, then float32) are all it makes.
+    expect(backend.memory().peakBytes - before).toBeLessThanOrEqual(3 * 4 + 3 * dim * (2 + 4));
+    expect(out.dtype).toBe('float32');
+    const got = await out.data();
+    for (const [k, id] of [5, 4095, 0].entries())
+      expect(Array.from(got.slice(k * dim, (k + 1) * dim))).toEqual(Array.from(values.slice(id * dim, (id + 1) * dim)));
   });
 
   it('bfloat16 weights compute as their float32 values', async () => {

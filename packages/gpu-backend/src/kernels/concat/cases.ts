@@ -20,6 +20,20 @@ export const conformance = [
       },
       { name: 'a single input', inputs: [floats([3, 3])], attrs: { axis: 0 } },
       { name: 'int32 values', inputs: [indices([2], 9), indices([3], 9)], attrs: { axis: 0 } },
+      {
+        name: 'bfloat16 along axis 1 (odd widths share words)',
+        inputs: [
+          floats([3, 3], undefined, 'bfloat16'),
+          floats([3, 2], undefined, 'bfloat16'),
+          floats([3, 1], undefined, 'bfloat16'),
+        ],
+        attrs: { axis: 1 },
+      },
+      {
+        name: 'float16 along axis 0',
+        inputs: [floats([1, 3], undefined, 'float16'), floats([2, 3], undefined, 'float16')],
+        attrs: { axis: 0 },
+      },
     ],
     errors: [
       { name: 'parts that differ outside the axis', inputs: [floats([2, 2]), floats([3, 3])], attrs: { axis: 0 } },

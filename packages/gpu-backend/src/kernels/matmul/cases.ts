@@ -4,12 +4,20 @@ import { conformanceOf } from '../../conformance/types.js';
 import type { DType } from '../../dtype.js';
 import { matmul } from './contract.js';
 
-function matmulCase(name: string, a: number[], b: number[], transposeA = false, transposeB = false, bDtype?: DType) {
+function matmulCase(
+  name: string,
+  a: number[],
+  b: number[],
+  transposeA = false,
+  transposeB = false,
+  bDtype?: DType,
+  aDtype?: DType,
+) {
   const k = transposeA ? a[a.length - 2] : a[a.length - 1];
   // float32 accumulation of k products of magnitude <= 1.
   return {
     name,
-    inputs: [floats(a), floats(b, undefined, bDtype)],
+    inputs: [floats(a, undefined, aDtype), floats(b, undefined, bDtype)],
     attrs: { transposeA, transposeB },
     tolerance: { atol: 1e-6 * (k + 8), rtol: 1e-5 },
   };
@@ -44,6 +52,64 @@ export const conformance = [
       matmulCase('float16 b, batched [2, 3, 40] by [33, 40] transposed', [2, 3, 40], [33, 40], false, true, 'float16'),
       matmulCase('bfloat16 b, 20 rows by [24, 16] transposed', [20, 24], [16, 24], false, true, 'bfloat16'),
       matmulCase('float16 b, [5, 9] by [9, 7]', [5, 9], [9, 7], false, false, 'float16'),
+      // Halves read as stored by every kernel shape: few rows (a GEMV), skinny (tiled), full tiles (register-blocked).
+      matmulCase(
+        'bfloat16 b, [64, 48] by [96, 48] transposed (full tiles)',
+        [64, 48],
+        [96, 48],
+        false,
+        true,
+        'bfloat16',
+      ),
+      matmulCase(
+        'float16 b not transposed, [40, 36] by [36, 72] (an input gradient through a weight)',
+        [40, 36],
+        [36, 72],
+        false,
+        false,
+        'float16',
+      ),
+      matmulCase(
+        'bfloat16 a and b, transposeA, odd sizes [35, 37] by [35, 41]',
+        [35, 37],
+        [35, 41],
+        true,
+        false,
+        'bfloat16',
+        'bfloat16',
+      ),
+      matmulCase(
+        'float16 a and b, both transposed, [2, 44, 36] by [40, 44]',
+        [2, 44, 36],
+        [40, 44],
+        true,
+        true,
+        'float16',
+        'float16',
+      ),
+      matmulCase(
+        'float16 a, 6 rows by bfloat16 [33, 40] transposed',
+        [6, 40],
+        [33, 40],
+        false,
+        true,
+        'bfloat16',
+        'float16',
+      ),
+      matmulCase('bfloat16 b, 2 rows by [64, 132] (columns, vec4 loads)', [2, 64], [64, 132], false, false, 'bfloat16'),
+      matmulCase('float32, transposeA, 4 rows [24, 4] by [24, 30]', [24, 4], [24, 30], true, false),
+      matmulCase('float32, transposeA, 3 rows [20, 3] by [33, 20] transposed', [20, 3], [33, 20], true, true),
+      matmulCase('bfloat16 b, batched 8 rows [2, 4, 50] by [50, 9]', [2, 4, 50], [50, 9], false, false, 'bfloat16'),
+      // Few output tiles and a long K: the K range is split over workgroups and summed in a second pass.
+      matmulCase('long K, split: [40, 1030] by [36, 1030] transposed', [40, 1030], [36, 1030], false, true),
+      matmulCase(
+        'long K, split, batched bfloat16 b: [2, 33, 600] by [600, 64]',
+        [2, 33, 600],
+        [600, 64],
+        false,
+        false,
+        'bfloat16',
+      ),
     ],
     errors: [{ name: 'inner dimensions that differ', inputs: [floats([2, 3]), floats([4, 5])] }],
   }),

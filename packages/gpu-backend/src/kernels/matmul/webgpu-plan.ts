@@ -1,6 +1,8 @@
 import type { TensorInfo } from '../../backend.js';
-import { assertDType, matmulShape, sizeOf } from '../../shape.js';
+import { matmulShape, sizeOf } from '../../shape.js';
+import type { WebgpuBackend } from '../../webgpu/backend.js';
 import { coalesce } from '../../webgpu/elementwise.js';
+import { operandFormat, type OperandFormat } from '../../webgpu/operand.js';
 import type { UniformLayout } from '../../webgpu/shader.js';
 
 /** Shapes of a batched matmul: sizes, broadcast batch, and the uniform values of its batch offsets. */
@@ -12,6 +14,9 @@ export interface MatmulPlan {
   outShape: number[];
   tA: boolean;
   tB: boolean;
+  /** How each operand is read: float32, or half precision widened in registers. */
+  fa: OperandFormat;
+  fb: OperandFormat;
   /** Batch dims after merging; the shaders are parameterised by their count. */
   batchRank: number;
   /** M, N, K and per batch dim its extent and a's and b's strides (in matrices). */
@@ -19,13 +24,14 @@ export interface MatmulPlan {
 }
 
 export function planMatmul(
+  backend: WebgpuBackend,
   kernel: string,
   a: TensorInfo,
   b: TensorInfo,
   attrs: { transposeA?: boolean; transposeB?: boolean },
 ): MatmulPlan {
-  assertDType(kernel, 'a', a, 'float32');
-  assertDType(kernel, 'b', b, 'float32');
+  const fa = operandFormat(backend, a, kernel, 'a');
+  const fb = operandFormat(backend, b, kernel, 'b');
   const tA = attrs.transposeA === true;
   const tB = attrs.transposeB === true;
   const { batchShape, m, n, k, outShape } = matmulShape(a.shape, b.shape, tA, tB);
@@ -36,7 +42,7 @@ export function planMatmul(
     uniforms[`ba${i}`] = strides[0]![i]!;
     uniforms[`bb${i}`] = strides[1]![i]!;
   });
-  return { M: m, N: n, K: k, batch: sizeOf(batchShape), outShape, tA, tB, batchRank: dims.length, uniforms };
+  return { M: m, N: n, K: k, batch: sizeOf(batchShape), outShape, tA, tB, fa, fb, batchRank: dims.length, uniforms };
 }
 
 /** The uniforms of a matmul shader with `batchRank` batch dims. */

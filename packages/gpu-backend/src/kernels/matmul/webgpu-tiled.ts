@@ -2,6 +2,7 @@ import type { TensorInfo } from '../../backend.js';
 import type { AttrsOf } from '../../contract/kernel-types.js';
 import type { WebgpuBackend } from '../../webgpu/backend.js';
 import { buf, output } from '../../webgpu/kernel-util.js';
+import { operandDecl, operandEnables, type OperandFormat } from '../../webgpu/operand.js';
 import { shaderTemplate } from '../../webgpu/shader.js';
 import { batchIndexCode, matmulUniforms, planMatmul } from './webgpu-plan.js';
 
@@ -14,14 +15,27 @@ const T = 16;
  */
 const TILED = shaderTemplate(
   'matmul.tiled',
-  ({ tA, tB, batchRank }: { tA: boolean; tB: boolean; batchRank: number }) => {
+  ({
+    tA,
+    tB,
+    fa,
+    fb,
+    batchRank,
+  }: {
+    tA: boolean;
+    tB: boolean;
+    fa: OperandFormat;
+    fb: OperandFormat;
+    batchRank: number;
+  }) => {
     const aAt = tA ? '(aBase + k * u.M + m)' : '(aBase + m * u.K + k)';
     const bAt = tB ? '(bBase + n * u.K + k)' : '(bBase + k * u.N + n)';
     return {
+      enable: operandEnables(fa, fb),
       uniforms: matmulUniforms(batchRank),
       code: /* wgsl */ `
-@group(0) @binding(1) var<storage, read> A: array<f32>;
-@group(0) @binding(2) var<storage, read> B: array<f32>;
+${operandDecl('A', 1, fa, false)}
+${operandDecl('B', 2, fb, false)}
 @group(0) @binding(3) var<storage, read_write> C: array<f32>;
 var<workgroup> As: array<array<f32, ${T}>, ${T}>;
 var<workgroup> Bs: array<array<f32, ${T + 1}>, ${T}>;
@@ -34,9 +48,9 @@ var<workgroup> Bs: array<array<f32, ${T + 1}>, ${T}>;
   let tiles = (u.K + ${T - 1}u) / ${T}u;
   for (var t = 0u; t < tiles; t++) {
     { let m = row; let k = t * ${T}u + lid.x;
-      As[lid.y][lid.x] = select(0.0, A[${aAt}], m < u.M && k < u.K); }
+      As[lid.y][lid.x] = select(0.0, ldA(${aAt}), m < u.M && k < u.K); }
     { let n = wid.x * ${T}u + lid.x; let k = t * ${T}u + lid.y;
-      Bs[lid.y][lid.x] = select(0.0, B[${bAt}], n < u.N && k < u.K); }
+      Bs[lid.y][lid.x] = select(0.0, ldB(${bAt}), n < u.N && k < u.K); }
     workgroupBarrier();
     for (var k = 0u; k < ${T}u; k++) { acc = fma(As[lid.y][k], Bs[k][lid.x], acc); }
     workgroupBarrier();
@@ -54,7 +68,7 @@ export function matmulTiled(
   b: TensorInfo,
   attrs: AttrsOf<'matmul'>,
 ): TensorInfo {
-  const plan = planMatmul('matmul', a, b, attrs);
+  const plan = planMatmul(backend, 'matmul', a, b, attrs);
   const out = output(backend, plan.outShape);
   if (plan.M * plan.N * plan.batch === 0) return out;
   if (plan.K === 0) {
@@ -63,7 +77,7 @@ export function matmulTiled(
   }
   backend.dispatch({
     shader: TILED,
-    params: { tA: plan.tA, tB: plan.tB, batchRank: plan.batchRank },
+    params: { tA: plan.tA, tB: plan.tB, fa: plan.fa, fb: plan.fb, batchRank: plan.batchRank },
     uniforms: plan.uniforms,
     buffers: [buf(a, 'matmul', 'a'), buf(b, 'matmul', 'b'), buf(out, 'matmul')],
     workgroups: [Math.ceil(plan.N / T), Math.ceil(plan.M / T), plan.batch],

@@ -12,6 +12,17 @@ export const conformance = [
       { name: 'int32 values', inputs: [indices([4, 4], 100)], attrs: { begin: [1, 1], size: [2, 2] } },
       { name: 'size-0 result', inputs: [floats([4])], attrs: { begin: [2], size: [0] } },
       { name: 'size-0 input', inputs: [floats([0, 3])], attrs: { begin: [0, 1], size: [-1, 2] } },
+      // 16-bit storages move as stored (a chunk of a bfloat16 LM head).
+      {
+        name: 'bfloat16 rows [9, 6] from [3, 0], size [4, -1]',
+        inputs: [floats([9, 6], undefined, 'bfloat16')],
+        attrs: { begin: [3, 0], size: [4, -1] },
+      },
+      {
+        name: 'float16 odd window [5, 7] from [1, 1], size [3, 3]',
+        inputs: [floats([5, 7], undefined, 'float16')],
+        attrs: { begin: [1, 1], size: [3, 3] },
+      },
     ],
     errors: [{ name: 'a slice past the end', inputs: [floats([4])], attrs: { begin: [2], size: [3] } }],
   }),

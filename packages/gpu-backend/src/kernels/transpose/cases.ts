@@ -14,6 +14,12 @@ export const conformance = [
       { name: 'size-1 dims', inputs: [floats([1, 1, 1])], attrs: { perm: [2, 1, 0] } },
       { name: 'size-0', inputs: [floats([0, 3])], attrs: { perm: [1, 0] } },
       { name: 'rank 1', inputs: [floats([3])], attrs: { perm: [0] } },
+      { name: 'bfloat16 [3, 5]', inputs: [floats([3, 5], undefined, 'bfloat16')], attrs: { perm: [1, 0] } },
+      {
+        name: 'float16 heads [1, 3, 2, 5] by [0, 2, 1, 3]',
+        inputs: [floats([1, 3, 2, 5], undefined, 'float16')],
+        attrs: { perm: [0, 2, 1, 3] },
+      },
     ],
   }),
 ];
