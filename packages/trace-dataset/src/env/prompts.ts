@@ -42,7 +42,7 @@ export function taskMessage(task: Pick<Task, 'question'>): string {
   return `New task:\n${task.question}`;
 }
 
-export const ONE_STEP_SYSTEM_PROMPT = `Solve the task by reasoning step by step, then write one Python program that computes the answer and calls final_answer(answer) with it. Put the program in a single \`\`\`python code block. Only the Python standard library is available; the program runs once, without any feedback.`;
+export const ONE_STEP_SYSTEM_PROMPT = `Solve the task by reasoning step by step, then write one Python program that computes the answer and calls final_answer(answer) with it. Put the program in a single \`\`\`python code block. Only the Python standard library and the libraries the task names are available; the program runs once, without any feedback.`;
 
 /** The plain "solve in one step" prompt of a task (GRPO: the model writes code once, the sandbox reward scores it). */
 export function oneStepPrompt(task: Pick<Task, 'question'>): TraceMessage[] {
