@@ -74,7 +74,15 @@ export {
   DEPOT_ZONES,
 } from './env/depot-library.js';
 export { ScriptedPolicy, type PolicyOptions, type Decision, type Feedback } from './env/policy.js';
-export { CODE_AGENT_SYSTEM_PROMPT, ONE_STEP_SYSTEM_PROMPT, oneStepPrompt, taskMessage } from './env/prompts.js';
+export {
+  CODE_AGENT_SYSTEM_PROMPT,
+  ONE_STEP_SYSTEM_PROMPT,
+  oneStepPrompt,
+  oneStepUserMessage,
+  solveSignature,
+  harnessCall,
+  taskMessage,
+} from './env/prompts.js';
 export {
   generateTraces,
   writeEnvironmentDataset,
