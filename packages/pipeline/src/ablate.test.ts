@@ -1,8 +1,18 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { finalReward, formatCells, meanStd } from './ablate.js';
+import {
+  TABLE1_ROWS,
+  ablationPlan,
+  finalReward,
+  formatCells,
+  meanStd,
+  middleCheckpoint,
+  writeAblationReport,
+} from './ablate.js';
+import { DEFAULT_CONFIG } from './config.js';
+import type { Stage } from './load.js';
 import { RunFolder } from './run-folder.js';
 
 describe('ablation tables', () => {
@@ -32,5 +42,91 @@ describe('ablation tables', () => {
         '\n',
     );
     expect(finalReward(run)).toBeCloseTo(0.8);
+  });
+  it('the figure starts GRPO from the saved MoL step nearest the middle; every variant comes after its source', () => {
+    expect(middleCheckpoint({ ...DEFAULT_CONFIG, mol: { ...DEFAULT_CONFIG.mol, maxSteps: 24, saveSteps: 4 } })).toBe(
+      12,
+    );
+    expect(middleCheckpoint({ ...DEFAULT_CONFIG, mol: { ...DEFAULT_CONFIG.mol, maxSteps: 30, saveSteps: 8 } })).toBe(
+      16,
+    );
+    const plan = ablationPlan(12);
+    plan.forEach((v, i) => {
+      if (v.from) expect(plan.findIndex((p) => p.name === v.from)).toBeLessThan(i);
+    });
+    for (const row of TABLE1_ROWS)
+      expect(plan.some((p) => p.name === row.variant && p.stages.includes(row.stage))).toBe(true);
+  });
+});
+
+/** A finished variant stage: its report, per-task results and probe, as runEval writes them. */
+function fakeStage(run: RunFolder, stage: Stage, correct: number[], nll: number[], reward?: number[]) {
+  const dir = join(run.evalDir, stage);
+  mkdirSync(dir, { recursive: true });
+  const tasks = correct.map((c, i) => ({
+    id: `t${i}`,
+    kind: i % 2 ? 'depot-postage' : 'digit-sum',
+    ...(i % 2 ? { library: 'depot' } : {}),
+    correct: c,
+    score: c ? 1 : 0.4,
+  }));
+  writeFileSync(join(dir, 'tasks.jsonl'), tasks.map((t) => JSON.stringify(t)).join('\n') + '\n');
+  writeFileSync(
+    join(dir, 'probe.json'),
+    JSON.stringify({ documents: nll.length, tokens: 10, nll: nll[0], perDocument: nll }),
+  );
+  const pass1 = correct.reduce((a, b) => a + b, 0) / correct.length;
+  writeFileSync(
+    join(dir, 'report.json'),
+    JSON.stringify({
+      model: stage,
+      results: [
+        { suite: 'CodeAgent-Test', items: correct.length, pass1, meanScore: 0.5 },
+        { suite: 'MATH-500', items: 8, pass1: 0 },
+      ],
+    }),
+  );
+  if (reward) {
+    mkdirSync(run.grpoDir, { recursive: true });
+    writeFileSync(
+      join(run.grpoDir, 'metrics.jsonl'),
+      reward.map((r, i) => JSON.stringify({ step: i + 1, reward: r })).join('\n') + '\n',
+    );
+  }
+}
+
+describe('the ablation report', () => {
+  it('shows intervals, paired differences against Base and +MoL, the probe for every model, and what did not run', () => {
+    const out = mkdtempSync(join(tmpdir(), 'molrl-ablate-'));
+    const seeds = [0, 1, 2];
+    writeFileSync(join(out, 'ablate.json'), JSON.stringify({ seeds, checkpointStep: 12, config: DEFAULT_CONFIG }));
+    const n = 60;
+    const base = Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 1 : 0));
+    for (const seed of seeds) {
+      const v = (name: string) => new RunFolder(join(out, `seed-${seed}`, name));
+      fakeStage(v('mol'), 'base', base, [1, 1.2, 0.8]);
+      // +MoL solves every depot task (odd ids) as well: a resolved gain.
+      fakeStage(
+        v('mol'),
+        'mol',
+        base.map((c, i) => (i % 2 ? 1 : c)),
+        [1, 1.2, 0.8],
+      );
+      fakeStage(v('ce_nokl'), 'mol', base, [2, 2.2, 1.8]);
+      fakeStage(v('dr_grpo'), 'grpo', base, [1, 1.2, 0.8], [0.2, 0.3, 0.4, 0.5]);
+    }
+    const md = writeAblationReport(out);
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toBe(md);
+    const line = (label: string, from = md) => from.split('\n').find((l) => l.startsWith(`| ${label} |`))!;
+    expect(line('Base')).toMatch(/^\| Base \| 0, 1, 2 \| 33\.3 \[\d+\.\d, \d+\.\d\] \| – \|/);
+    // +MoL against Base: +50 points on the depot half, resolved and bold; against itself: –.
+    expect(line('+MoL')).toMatch(/\| \*\*\+\d+\.\d \[\+\d+\.\d, \+\d+\.\d\] ↑\*\* \| – \|/);
+    expect(line('+CE')).toMatch(/^\| \+CE \| not run \| – \|/);
+    expect(line('+CE_NoKL')).toMatch(/\| \+0\.0 \[\+0\.0, \+0\.0\] \|/);
+    const probe = md.slice(md.indexOf('## General-ability probe'));
+    expect(line('+CE_NoKL', probe)).toMatch(
+      /\| 2\.000 \[\d\.\d{3}, \d\.\d{3}\] \| \*\*\+1\.000 \[\+1\.000, \+1\.000\] ↑\*\* \|/,
+    );
+    expect(md).toContain('+MoL+Dr.GRPO 0.500 ± 0.000 (s0: 0.500, s1: 0.500, s2: 0.500)');
   });
 });
