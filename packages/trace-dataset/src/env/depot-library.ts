@@ -75,12 +75,14 @@ def __getattr__(name):
 `;
 
 /**
- * One Python line that installs the module for the rest of the run (its code
- * compiled under the file name `<depot>`, so tracebacks and error lines point
- * at the caller's code, not into the library). The sandbox resets
- * `sys.modules` after every run, so each run carries it.
+ * One Python line that installs the module for the rest of the run and binds
+ * it as the global `depot`, as an agent framework makes its tools available
+ * (`import depot` works too). Its code is compiled under the file name
+ * `<depot>`, so tracebacks and error lines point at the caller's code, not
+ * into the library. The sandbox resets `sys.modules` and the globals after
+ * every run, so each run carries it.
  */
-export const DEPOT_PREAMBLE = `__import__('sys').modules[${JSON.stringify(DEPOT_MODULE)}] = (lambda m: (exec(compile(${JSON.stringify(DEPOT_PYTHON_SOURCE)}, '<depot>', 'exec'), m.__dict__), m)[1])(__import__('types').ModuleType(${JSON.stringify(DEPOT_MODULE)}))\n`;
+export const DEPOT_PREAMBLE = `depot = __import__('sys').modules[${JSON.stringify(DEPOT_MODULE)}] = (lambda m: (exec(compile(${JSON.stringify(DEPOT_PYTHON_SOURCE)}, '<depot>', 'exec'), m.__dict__), m)[1])(__import__('types').ModuleType(${JSON.stringify(DEPOT_MODULE)}))\n`;
 const PREAMBLE_LINES = 1;
 
 function shiftRecord(record: RunRecord): RunRecord {

@@ -1,8 +1,7 @@
 /**
  * Task kinds that use the `depot` library. Each carries the correct `solve`
  * (the library's current API) and `stale`: the same function written against
- * the older API, which is what an agent (or a model pretrained on the older
- * world) writes first. Running the stale code shows the difference: an error
+ * the older API, which is what the environment's agent writes first. Running the stale code shows the difference: an error
  * whose message states the current call, or a printed record. `knowledge` is
  * that fact in words and a pattern that finds it in text, so tests can check
  * that no prompt or pretraining text carries it.

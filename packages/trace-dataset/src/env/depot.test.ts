@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, type Sandbox } from '@molrl/sandbox-reward';
-import { DEPOT_PREAMBLE, withDepotLibrary } from './depot-library.js';
+import { DEPOT_PREAMBLE, depot, withDepotLibrary } from './depot-library.js';
 import { DEPOT_TASK_KINDS } from './depot-tasks.js';
 import { generateTraces } from './generate.js';
 import { ONE_STEP_SYSTEM_PROMPT, CODE_AGENT_SYSTEM_PROMPT } from './prompts.js';
@@ -30,6 +30,9 @@ describe('the depot library', () => {
     expect(syntax.status).toBe('syntax-error');
     expect(syntax.error!.line).toBeLessThanOrEqual(3);
     expect(DEPOT_PREAMBLE.split('\n')).toHaveLength(2); // one line, then the caller's code
+    // Bound as a global too, the way an agent framework provides its tools.
+    const bare = await sandbox.run({ language: 'python', code: 'final_answer(depot.stock("pins"))' });
+    expect(bare.resultText).toBe(String(depot.stock('pins')));
   }, 60_000);
 
   it('computes what the TypeScript ground truth says, and the stale API shows the current one', async () => {
