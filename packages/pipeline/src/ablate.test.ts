@@ -60,7 +60,7 @@ describe('ablation tables', () => {
 });
 
 /** A finished variant stage: its report, per-task results and probe, as runEval writes them. */
-function fakeStage(run: RunFolder, stage: Stage, correct: number[], nll: number[], reward?: number[]) {
+function fakeStage(run: RunFolder, stage: Stage, correct: number[], nll: number[], reward?: number[], known = 3) {
   const dir = join(run.evalDir, stage);
   mkdirSync(dir, { recursive: true });
   const tasks = correct.map((c, i) => ({
@@ -74,6 +74,15 @@ function fakeStage(run: RunFolder, stage: Stage, correct: number[], nll: number[
   writeFileSync(
     join(dir, 'probe.json'),
     JSON.stringify({ documents: nll.length, tokens: 10, nll: nll[0], perDocument: nll }),
+  );
+  const depot = tasks.filter((t) => t.library);
+  writeFileSync(
+    join(dir, 'knowledge.json'),
+    JSON.stringify({
+      ids: depot.map((t) => t.id),
+      perDocument: depot.map((_, i) => known + (i % 3) * 0.1),
+      nll: known,
+    }),
   );
   const pass1 = correct.reduce((a, b) => a + b, 0) / correct.length;
   writeFileSync(
@@ -111,6 +120,8 @@ describe('the ablation report', () => {
         'mol',
         base.map((c, i) => (i % 2 ? 1 : c)),
         [1, 1.2, 0.8],
+        undefined,
+        0.5,
       );
       fakeStage(v('ce_nokl'), 'mol', base, [2, 2.2, 1.8]);
       fakeStage(v('dr_grpo'), 'grpo', base, [1, 1.2, 0.8], [0.2, 0.3, 0.4, 0.5]);
@@ -126,6 +137,10 @@ describe('the ablation report', () => {
     const probe = md.slice(md.indexOf('## General-ability probe'));
     expect(line('+CE_NoKL', probe)).toMatch(
       /\| 2\.000 \[\d\.\d{3}, \d\.\d{3}\] \| \*\*\+1\.000 \[\+1\.000, \+1\.000\] ↑\*\* \|/,
+    );
+    // The knowledge probe: +MoL predicts the depot answers better than Base, resolved.
+    expect(line('+MoL', probe)).toMatch(
+      /\| 0\.600 \[\d\.\d{3}, \d\.\d{3}\] \| \*\*-2\.500 \[-2\.500, -2\.500\] ↓\*\* \| – \|$/,
     );
     expect(md).toContain('+MoL+Dr.GRPO 0.500 ± 0.000 (s0: 0.500, s1: 0.500, s2: 0.500)');
   });

@@ -34,7 +34,9 @@ import {
   formatDifference,
   formatInterval,
   pairedDifference,
+  documentMatrix,
   rateInterval,
+  readKnowledge,
   readProbe,
   readTaskResults,
   taskMatrix,
@@ -264,6 +266,7 @@ interface RowData {
   depot: TaskMatrix | null;
   reward: TaskMatrix | null;
   probe: TaskMatrix | null;
+  knowledge: TaskMatrix | null;
   math: Cell[];
   trainReward: Cell[];
 }
@@ -278,13 +281,13 @@ function readRow(root: RunFolder, seeds: number[], row: AblationRow): RowData {
   }
   const lists = perSeed.map((p) => p.tasks);
   const probes = perSeed.map((p) => readProbe(p.run, row.stage));
-  const probe =
-    probes.length && probes.every((p) => p && p.perDocument.length === probes[0]!.perDocument.length)
-      ? {
-          ids: probes[0]!.perDocument.map((_, i) => String(i)),
-          values: probes[0]!.perDocument.map((_, i) => probes.map((p) => p!.perDocument[i]!)),
-        }
-      : null;
+  const probe = probes.every((p) => p)
+    ? documentMatrix(probes.map((p) => ({ ids: p!.perDocument.map((_, i) => String(i)), values: p!.perDocument })))
+    : null;
+  const knowledges = perSeed.map((p) => readKnowledge(p.run, row.stage));
+  const knowledge = knowledges.every((k) => k)
+    ? documentMatrix(knowledges.map((k) => ({ ids: k!.ids, values: k!.perDocument })))
+    : null;
   const math: Cell[] = [];
   const trainReward: Cell[] = [];
   for (const p of perSeed) {
@@ -310,6 +313,7 @@ function readRow(root: RunFolder, seeds: number[], row: AblationRow): RowData {
     ),
     reward: taskMatrix(lists, (r) => r.score),
     probe,
+    knowledge,
     math,
     trainReward,
   };
@@ -327,7 +331,7 @@ function seedColumns(m: TaskMatrix | null, seeds: number[], keep: number[]): Tas
 function diff(
   a: RowData,
   b: RowData | undefined,
-  pick: 'all' | 'classic' | 'depot' | 'probe',
+  pick: 'all' | 'classic' | 'depot' | 'probe' | 'knowledge',
   percent: boolean,
 ): string {
   if (!b || a.row === b.row) return '–';
@@ -357,10 +361,13 @@ function table(rows: RowData[], baseRow: RowData | undefined, molRow: RowData | 
 }
 
 function probeTable(rows: RowData[], baseRow: RowData | undefined, molRow: RowData | undefined): string[] {
-  const lines = ['| Model | probe NLL (nats per token) | Δ vs Base | Δ vs +MoL |', '|---|---:|---:|---:|'];
+  const lines = [
+    '| Model | probe NLL (nats per token) | Δ vs Base | Δ vs +MoL | depot answer NLL | Δ vs Base | Δ vs +MoL |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+  ];
   for (const r of rows) {
     lines.push(
-      `| ${r.row.label} | ${r.probe ? formatInterval(rateInterval(r.probe), false) : '–'} | ${diff(r, baseRow, 'probe', false)} | ${diff(r, molRow, 'probe', false)} |`,
+      `| ${r.row.label} | ${r.probe ? formatInterval(rateInterval(r.probe), false) : '–'} | ${diff(r, baseRow, 'probe', false)} | ${diff(r, molRow, 'probe', false)} | ${r.knowledge ? formatInterval(rateInterval(r.knowledge), false) : '–'} | ${diff(r, baseRow, 'knowledge', false)} | ${diff(r, molRow, 'knowledge', false)} |`,
     );
   }
   return lines;
@@ -469,9 +476,9 @@ export function writeAblationReport(outDir: string): string {
         .join('; ') +
       '.',
     '',
-    '## General-ability probe (the KL claim)',
+    '## General-ability probe (the KL claim) and knowledge probe',
     '',
-    'Mean negative log-likelihood per answer token of held-out documents of the pretraining distribution (one-step answers to classic tasks, a seed nothing trains on), for every model; lower is better, a rise is general ability lost. Δ is paired over documents and seeds.',
+    "Probe NLL: mean negative log-likelihood per answer token of held-out documents of the pretraining distribution (one-step answers to classic tasks, a seed nothing trains on), for every model; lower is better, a rise is general ability lost. Depot answer NLL: the same for the correct answer of each depot evaluation task (the library's current API, which only the environment's feedback states); lower means more of the API taken in, even where samples still fail. Δ is paired over documents (tasks) and seeds.",
     '',
     ...probeTable([...t1, ...t2.slice(0, 1), ...t3.slice(1)], baseRow, molRow),
     '',

@@ -2,30 +2,23 @@
  * The default model's pretraining corpus, in the environment's language, as
  * chats (lists of messages):
  *
- *  - one-step answers to generated tasks of every kind, as a noisy web corpus
- *    would have them: a classic task's correct `solve` most of the time and
- *    one of its realistic mistakes otherwise; a depot task's `solve` written
- *    against the library's older API (the corpus predates the current one, so
- *    the current API is nowhere in it);
- *  - extraction chats (a task in, `solve(<its input>)` out, under their own
- *    system prompt), which teach the copying of the input a one-step answer
- *    ends with;
- *  - multi-step agent traces of classic tasks only, whose actions really ran
- *    in the sandbox (depot traces would state the current API in their
- *    feedback: that knowledge is for MoL to bring).
+ *  - one-step answers to generated classic tasks, as a noisy web corpus would
+ *    have them: the task's correct `solve` some of the time (correctShare)
+ *    and one of its realistic mistakes otherwise;
+ *  - optionally, extraction chats (a task in, `solve(<its input>)` out, under
+ *    their own system prompt), a copy curriculum (the one-step harness passes
+ *    the input, so the default uses none);
+ *  - multi-step agent traces of classic tasks whose actions really ran in the
+ *    sandbox.
+ *
+ * Nothing of the depot library is in it (no depot task, no trace of one): the
+ * library is what the environment's feedback brings, so a model pretrained
+ * here lacks that knowledge by construction (docs/environment.md).
  *
  * Held-out documents of the same distribution (`probeDocuments`) measure what
  * training on the environment costs a model in general ability.
  */
-import {
-  ALL_TASK_KINDS,
-  TASK_KINDS,
-  Rng,
-  generateTasks,
-  generateTraces,
-  solveSignature,
-  type Task,
-} from '@molrl/trace-dataset';
+import { TASK_KINDS, Rng, generateTasks, generateTraces, solveSignature, type Task } from '@molrl/trace-dataset';
 import type { ProgressOptions } from '@molrl/progress';
 import { compactTrace, oneStepAnswer, oneStepMessages } from './env-text.js';
 
@@ -44,9 +37,9 @@ export const PROBE_SEED = 700_000;
 
 export interface CorpusOptions {
   seed: number;
-  /** One-step answers (every kind in rotation). */
+  /** One-step answers (classic kinds in rotation). */
   oneStep: number;
-  /** Extraction chats (every kind in rotation). */
+  /** Extraction chats (classic kinds in rotation). */
   extractions: number;
   /** Agent traces of classic kinds, run in the sandbox. */
   traces: number;
@@ -61,12 +54,10 @@ export interface PretrainCorpus {
   traces: ChatMessage[][];
 }
 
-const ALL_KIND_NAMES = ALL_TASK_KINDS.map((k) => k.name);
 const CLASSIC_KIND_NAMES = TASK_KINDS.map((k) => k.name);
 
-/** The code a corpus answer carries for a task: stale for a library task, else correct or one of its mistakes. */
+/** The code a corpus answer carries for a classic task: the correct `solve` or one of its mistakes. */
 function corpusCode(task: Task, rng: Rng, correctShare: number): string {
-  if (task.stale) return task.stale.code;
   return rng.next() < correctShare || task.mistakes.length === 0 ? task.solution : rng.pick(task.mistakes).code;
 }
 
@@ -89,11 +80,11 @@ export function extractionChat(task: Task): ChatMessage[] {
 export async function buildPretrainCorpus(options: CorpusOptions): Promise<PretrainCorpus> {
   const correctShare = options.correctShare ?? 0.6;
   const rng = new Rng(options.seed);
-  const oneStep = generateTasks(options.oneStep, CORPUS_SEEDS.oneStep + options.seed, { kinds: ALL_KIND_NAMES }).map(
-    (task) => oneStepChat(task, corpusCode(task, rng, correctShare)),
-  );
+  const oneStep = generateTasks(options.oneStep, CORPUS_SEEDS.oneStep + options.seed, {
+    kinds: CLASSIC_KIND_NAMES,
+  }).map((task) => oneStepChat(task, corpusCode(task, rng, correctShare)));
   const extractions = generateTasks(options.extractions, CORPUS_SEEDS.extractions + options.seed, {
-    kinds: ALL_KIND_NAMES,
+    kinds: CLASSIC_KIND_NAMES,
   }).map(extractionChat);
   const traces =
     options.traces > 0
@@ -112,8 +103,7 @@ export async function buildPretrainCorpus(options: CorpusOptions): Promise<Pretr
 /**
  * Held-out documents of the pretraining distribution for the general-ability
  * probe: one-step answers to classic tasks (correct or mistaken in the
- * corpus's proportion) from a seed nothing else uses. Depot tasks are left
- * out: their text is what the environment is meant to change.
+ * corpus's proportion) from a seed nothing else uses.
  */
 export function probeDocuments(count: number, correctShare = 0.6): ChatMessage[][] {
   const rng = new Rng(PROBE_SEED + 1);

@@ -4,7 +4,9 @@
  * environment's sandbox and its result must equal the ground truth) and on
  * the first MATH-500 problems, with the configured sampling profile; each
  * task's result (tasks.jsonl, for paired comparisons), and the
- * general-ability probe (probe.json). Samples are cached per stage, so an
+ * general-ability probe (probe.json), and the knowledge probe: how well the
+ * model predicts the correct answer of each depot task (knowledge.json).
+ * Samples are cached per stage, so an
  * interrupted evaluation resumes where it stopped.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -20,11 +22,12 @@ import {
 } from '@molrl/bench-math';
 import { writeFileAtomicSync } from '@molrl/progress';
 import type { Sandbox } from '@molrl/sandbox-reward';
+import { taskKind } from '@molrl/trace-dataset';
 import type { PipelineConfig } from '../config.js';
-import { createEnvironmentSandbox, oneStepMessages, withHarnessCall } from '../env-text.js';
+import { createEnvironmentSandbox, oneStepAnswer, oneStepMessages, withHarnessCall } from '../env-text.js';
 import { readJsonl, writeJsonl } from '../jsonl.js';
 import { loadStage, type Stage } from '../load.js';
-import { probeDocuments } from '../pretrain-corpus.js';
+import { probeDocuments, type ChatMessage } from '../pretrain-corpus.js';
 import { heldOutLoss, type ProbeResult } from '../probe.js';
 import type { RunFolder } from '../run-folder.js';
 import type { TaskRecord } from './data.js';
@@ -61,6 +64,27 @@ export function stageTasksPath(run: RunFolder, stage: Stage): string {
 
 export function stageProbePath(run: RunFolder, stage: Stage): string {
   return join(run.evalDir, stage, 'probe.json');
+}
+
+export function stageKnowledgePath(run: RunFolder, stage: Stage): string {
+  return join(run.evalDir, stage, 'knowledge.json');
+}
+
+/**
+ * The knowledge probe's documents: each depot evaluation task's one-step
+ * prompt with its correct answer (the `solve` on the library's current API).
+ * A model that has taken the API in predicts them better (a lower NLL), even
+ * before its samples come out right.
+ */
+export function knowledgeDocuments(tasks: readonly TaskRecord[]): { ids: string[]; chats: ChatMessage[][] } {
+  const depot = tasks.filter((t) => t.library === 'depot');
+  return {
+    ids: depot.map((t) => t.id),
+    chats: depot.map((t) => [
+      ...(oneStepMessages(t) as ChatMessage[]),
+      { role: 'assistant', content: oneStepAnswer(taskKind(t.kind).solution) },
+    ]),
+  };
 }
 
 /**
@@ -121,6 +145,7 @@ export async function runEval(
   const math = config.data.mathProblems > 0 ? await loadBuiltin('math500') : null;
   const sandbox = await createEnvironmentSandbox({ workers: 2 });
   const probe = config.data.probeDocuments > 0 ? probeDocuments(config.data.probeDocuments) : null;
+  const knowledge = knowledgeDocuments(tasks);
   const e = config.eval;
   const reports: Record<string, EvaluationReport> = {};
   try {
@@ -157,6 +182,13 @@ export async function runEval(
       if (probe) {
         const result: ProbeResult = await heldOutLoss(model, tokenizer, probe, { batchSize: e.batchSize });
         writeFileAtomicSync(stageProbePath(run, stage), JSON.stringify(result, null, 2) + '\n');
+      }
+      if (knowledge.chats.length) {
+        const result = await heldOutLoss(model, tokenizer, knowledge.chats, { batchSize: e.batchSize });
+        writeFileAtomicSync(
+          stageKnowledgePath(run, stage),
+          JSON.stringify({ ...result, ids: knowledge.ids }, null, 2) + '\n',
+        );
       }
       // Last: the report's presence says the stage is fully evaluated.
       writeFileAtomicSync(stageReportPath(run, stage), JSON.stringify(report, null, 2) + '\n');

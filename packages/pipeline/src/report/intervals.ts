@@ -15,7 +15,7 @@ import {
   type PairedDifference,
 } from '@molrl/bench-math';
 import type { Stage } from '../load.js';
-import { stageProbePath, stageTasksPath, type TaskResult } from '../phases/eval.js';
+import { stageKnowledgePath, stageProbePath, stageTasksPath, type TaskResult } from '../phases/eval.js';
 import type { RunFolder } from '../run-folder.js';
 import type { ProbeResult } from '../probe.js';
 
@@ -37,6 +37,22 @@ export function readTaskResults(run: RunFolder, stage: Stage): TaskResult[] | nu
 export function readProbe(run: RunFolder, stage: Stage): ProbeResult | null {
   const path = stageProbePath(run, stage);
   return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as ProbeResult) : null;
+}
+
+/** The knowledge probe of a stage: per depot task, the NLL per token of its correct answer. */
+export function readKnowledge(run: RunFolder, stage: Stage): (ProbeResult & { ids: string[] }) | null {
+  const path = stageKnowledgePath(run, stage);
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as ProbeResult & { ids: string[] }) : null;
+}
+
+/** Per-seed per-document values (probe or knowledge) as one matrix over the documents every seed has. */
+export function documentMatrix(
+  perSeed: ReadonlyArray<{ ids: readonly string[]; values: readonly number[] }>,
+): TaskMatrix | null {
+  if (!perSeed.length) return null;
+  const maps = perSeed.map((p) => new Map(p.ids.map((id, i) => [id, p.values[i]!])));
+  const ids = perSeed[0]!.ids.filter((id) => maps.every((m) => m.has(id)));
+  return ids.length ? { ids, values: ids.map((id) => maps.map((m) => m.get(id)!)) } : null;
 }
 
 /**

@@ -18,7 +18,9 @@ import {
   formatDifference,
   formatInterval,
   pairedDifference,
+  documentMatrix,
   rateInterval,
+  readKnowledge,
   readProbe,
   readTaskResults,
   taskMatrix,
@@ -82,17 +84,21 @@ export function intervalTables(run: RunFolder, reports: Array<[Stage, Evaluation
       meanReward: code?.meanScore,
       math,
       probe: readProbe(run, stage),
+      knowledge: (() => {
+        const k = readKnowledge(run, stage);
+        return k && documentMatrix([{ ids: k.ids, values: k.perDocument }]);
+      })(),
     };
   });
   const head =
-    '| Model | CodeAgent-Test pass@1 (%) | classic kinds | depot kinds | mean reward | MATH-500 pass@1 (%) | probe NLL |';
-  const lines = [head, '|---|---:|---:|---:|---:|---:|---:|'];
+    '| Model | CodeAgent-Test pass@1 (%) | classic kinds | depot kinds | mean reward | MATH-500 pass@1 (%) | probe NLL | depot answer NLL |';
+  const lines = [head, '|---|---:|---:|---:|---:|---:|---:|---:|'];
   for (const r of rows) {
     const mathCell = r.math
       ? formatInterval(wilsonInterval(Math.round(r.math.pass1 * r.math.items), Math.max(1, r.math.items)), true)
       : '–';
     lines.push(
-      `| ${STAGE_NAMES[r.stage]} | ${r.all ? formatInterval(rateInterval(r.all), true) : pct(r.report.results.find((x) => /CodeAgent/.test(x.suite))?.pass1)} | ${r.classic ? formatInterval(rateInterval(r.classic), true) : '–'} | ${r.depot ? formatInterval(rateInterval(r.depot), true) : '–'} | ${num(r.meanReward)} | ${mathCell} | ${r.probe ? r.probe.nll.toFixed(3) : '–'} |`,
+      `| ${STAGE_NAMES[r.stage]} | ${r.all ? formatInterval(rateInterval(r.all), true) : pct(r.report.results.find((x) => /CodeAgent/.test(x.suite))?.pass1)} | ${r.classic ? formatInterval(rateInterval(r.classic), true) : '–'} | ${r.depot ? formatInterval(rateInterval(r.depot), true) : '–'} | ${num(r.meanReward)} | ${mathCell} | ${r.probe ? r.probe.nll.toFixed(3) : '–'} | ${r.knowledge ? formatInterval(rateInterval(r.knowledge), false) : '–'} |`,
     );
   }
   const base = rows.find((r) => r.stage === 'base');
@@ -102,8 +108,8 @@ export function intervalTables(run: RunFolder, reports: Array<[Stage, Evaluation
       '',
       'Against Base, paired over the same tasks (a difference in bold with ↑ or ↓ is resolved: its 95% interval excludes 0):',
       '',
-      '| Model | Δ pass@1 (points) | Δ classic | Δ depot | Δ probe NLL |',
-      '|---|---:|---:|---:|---:|',
+      '| Model | Δ pass@1 (points) | Δ classic | Δ depot | Δ probe NLL | Δ depot answer NLL |',
+      '|---|---:|---:|---:|---:|---:|',
     );
     for (const r of later) {
       const probe =
@@ -120,7 +126,7 @@ export function intervalTables(run: RunFolder, reports: Array<[Stage, Evaluation
             )
           : '–';
       lines.push(
-        `| ${STAGE_NAMES[r.stage]} | ${formatDifference(r.all && pairedDifference(r.all, base.all), true)} | ${formatDifference(r.classic && base.classic && pairedDifference(r.classic, base.classic), true)} | ${formatDifference(r.depot && base.depot && pairedDifference(r.depot, base.depot), true)} | ${probe} |`,
+        `| ${STAGE_NAMES[r.stage]} | ${formatDifference(r.all && pairedDifference(r.all, base.all), true)} | ${formatDifference(r.classic && base.classic && pairedDifference(r.classic, base.classic), true)} | ${formatDifference(r.depot && base.depot && pairedDifference(r.depot, base.depot), true)} | ${probe} | ${formatDifference(r.knowledge && base.knowledge && pairedDifference(r.knowledge, base.knowledge), false)} |`,
       );
     }
   }
@@ -205,7 +211,7 @@ export function writeRunReport(run: RunFolder, config: PipelineConfig): string {
     '',
     reports.length ? intervalTables(run, reports) : '_No evaluation yet._',
     '',
-    `Sampling: temperature ${config.eval.temperature}, top-p ${config.eval.topP}, top-k ${config.eval.topK}, presence penalty ${config.eval.presencePenalty}, at most ${config.eval.maxTokens} new tokens, ${config.eval.samples} sample(s) per item. CodeAgent-Test: ${config.data.evalTasks} held-out one-step tasks of the ${config.data.evalSet} set (classic and depot kinds); the model writes \`solve\`, the harness calls it on the task's input in the sandbox, and the multi-stage reward scores it (mean reward column); pass@1 counts only correct results. Intervals are 95%: Wilson's for one sample per task, else a bootstrap over tasks. Probe NLL: mean negative log-likelihood per answer token (nats) of ${config.data.probeDocuments} held-out documents of the pretraining distribution, text no phase trains on (lower is better; a rise is general ability lost).`,
+    `Sampling: temperature ${config.eval.temperature}, top-p ${config.eval.topP}, top-k ${config.eval.topK}, presence penalty ${config.eval.presencePenalty}, at most ${config.eval.maxTokens} new tokens, ${config.eval.samples} sample(s) per item. CodeAgent-Test: ${config.data.evalTasks} held-out one-step tasks of the ${config.data.evalSet} set (classic and depot kinds); the model writes \`solve\`, the harness calls it on the task's input in the sandbox, and the multi-stage reward scores it (mean reward column); pass@1 counts only correct results. Intervals are 95%: Wilson's for one sample per task, else a bootstrap over tasks. Probe NLL: mean negative log-likelihood per answer token (nats) of ${config.data.probeDocuments} held-out documents of the pretraining distribution, text no phase trains on (lower is better; a rise is general ability lost). Depot answer NLL: the same for the correct answer of each depot evaluation task (the library's current API), how much of the API the model has taken in even where its samples still fail.`,
     '',
     '## Data',
     '',
