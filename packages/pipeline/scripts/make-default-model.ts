@@ -1,7 +1,7 @@
 /**
  * Makes the embedded default model in packages/pipeline/default-model/:
  *  1. the pretraining corpus in the environment's language (src/pretrain-corpus.ts:
- *     one-step answers, extraction chats, classic agent traces run in the sandbox);
+ *     classic one-step answers and agent traces run in the sandbox; nothing of depot);
  *  2. a byte-level BPE tokenizer trained on it (Qwen-style specials, Qwen3's chat template);
  *  3. a small Qwen3 pretrained from scratch on it (next-token cross-entropy), with
  *     a copy curriculum (rows of repeated random token runs) first and mixed in;
@@ -20,6 +20,7 @@
  *   node --import tsx --conditions=source scripts/make-default-model.ts --check DIR   (step 5 only)
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -28,7 +29,7 @@ import { evaluate, modelGenerator } from '@molrl/bench-math';
 import { AdamW, clipGradNorm, crossEntropy, setBackend, tensor, warmupCosine, type Tensor } from '@molrl/tensor';
 import { QWEN_STYLE_SPECIAL_TOKENS, Tokenizer, trainBpeTokenizer, writeTokenizerFiles } from '@molrl/tokenize';
 import { ALL_TASK_KINDS, Rng, generateTasks, labelTrace } from '@molrl/trace-dataset';
-import { MetricsWriter, startProgress, truncateMetricsFile, writeFileAtomicSync } from '@molrl/progress';
+import { MetricsWriter, readMetrics, startProgress, truncateMetricsFile, writeFileAtomicSync } from '@molrl/progress';
 import { createEnvironmentSandbox } from '../src/env-text.js';
 import { taskRecord } from '../src/phases/data.js';
 import { codeAgentTestSuite } from '../src/phases/eval.js';
@@ -43,7 +44,7 @@ const { values } = parseArgs({
     out: { type: 'string', default: join(here, '..', 'default-model') },
     work: { type: 'string', default: join(here, '..', '.make-default-model') },
     backend: { type: 'string', default: 'cpu' },
-    steps: { type: 'string', default: '1000' },
+    steps: { type: 'string', default: '400' },
     seed: { type: 'string', default: '7' },
     tasks: { type: 'string', default: '12000' },
     traces: { type: 'string', default: '64' },
@@ -461,6 +462,10 @@ for (let step = startStep; step <= steps; step++) {
   if (step % saveEvery === 0 || step === steps) await saveCheckpoint(step, lastLoss);
 }
 progress.stop();
+// From the metrics, so a run resumed across invocations reports all of its steps.
+const history = readMetrics(metricsPath);
+const finalLoss = Number(history.at(-1)?.loss ?? lastLoss);
+const stepMinutes = history.reduce((a, r) => a + Number(r.ms ?? 0), 0) / 60000;
 
 // 4. Files.
 model.eval();
@@ -509,11 +514,10 @@ Qwen3's chat template), made by \`scripts/make-default-model.ts\`. It loads in t
 
 How it was made:
 
-- Corpus (\`src/pretrain-corpus.ts\`): ${taskCount} one-step answers to tasks of every kind of \`@molrl/trace-dataset\`'s
+- Corpus (\`src/pretrain-corpus.ts\`): ${taskCount} one-step answers to classic tasks of \`@molrl/trace-dataset\`'s
   environment (task seed ${CORPUS_SEEDS.oneStep + seed}; the prompt names \`solve\`'s signature, the answer defines it, as the
-  pipeline's one-step harness expects; a classic task's correct \`solve\` in ${correctShare * 100}% of answers, one of its
-  realistic mistakes otherwise; a depot task's \`solve\` against the library's older API, so the current API is nowhere
-  in the corpus)${extractionCount ? `; ${extractionCount} extraction chats (task seed ${CORPUS_SEEDS.extractions + seed}: the task in, \`solve(<its input>)\` out)` : ''}; and ${traceCount}
+  pipeline's one-step harness expects; the task's correct \`solve\` in ${correctShare * 100}% of answers, one of its
+  realistic mistakes otherwise; nothing of the depot library, whose API the environment's feedback brings)${extractionCount ? `; ${extractionCount} extraction chats (task seed ${CORPUS_SEEDS.extractions + seed}: the task in, \`solve(<its input>)\` out)` : ''}; and ${traceCount}
   multi-step agent traces of classic tasks whose actions ran in \`@molrl/sandbox-reward\`'s Python sandbox (seed
   ${CORPUS_SEEDS.traces + seed}, compacted as the pipeline feeds them). ${tokens.toLocaleString('en')} tokens.
 - Tokenizer: \`trainBpeTokenizer\` (vocabulary ${vocabSize}) on that text.
@@ -521,8 +525,10 @@ How it was made:
     copyWarmup || inductionShare
       ? `: the first ${copyWarmup} on rows of random token runs each repeated once (loss on the repeats: it teaches copying from the context), then the text rows with ${Math.round(inductionShare * 100)}% more such rows mixed in,`
       : ' of the corpus,'
-  } reshuffled each epoch; next-token cross-entropy; final training loss ${lastLoss.toFixed(3)}; ${minutes.toFixed(0)} minutes
-  of this invocation on 2 shared CPU cores (backend ${values.backend}).
+  } reshuffled each epoch; next-token cross-entropy; final training loss ${finalLoss.toFixed(3)}; ${stepMinutes.toFixed(0)} minutes
+  of training steps (backend ${values.backend}) on 2 CPU cores shared with other jobs (load average ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' / ')} at the end).
 
 The check after pretraining (${check.tasks} held-out one-step tasks of all kinds, seed ${CHECK_SEED}; the pipeline's
 sampling profile: temperature ${DEFAULT_CONFIG.eval.temperature}, top-p ${DEFAULT_CONFIG.eval.topP}, top-k ${DEFAULT_CONFIG.eval.topK}, presence penalty ${DEFAULT_CONFIG.eval.presencePenalty}, at most ${DEFAULT_CONFIG.eval.maxTokens} new
@@ -541,4 +547,4 @@ node --import tsx --conditions=source scripts/make-default-model.ts ${flags}
 Check a model folder on its own: \`scripts/make-default-model.ts --check DIR\`.
 `,
 );
-console.log(`wrote ${outDir} (loss ${lastLoss.toFixed(3)}, ${minutes.toFixed(1)} min)`);
+console.log(`wrote ${outDir} (loss ${finalLoss.toFixed(3)}, ${minutes.toFixed(1)} min)`);

@@ -102,7 +102,9 @@ async function candidate(name: string, patch: unknown, from: RunFolder | null, w
   const config: PipelineConfig = validateConfig(mergeConfig(structuredClone(base), patch), `candidate ${name}`);
   const run = new RunFolder(join(out, name));
   if (!run.exists()) run.writeConfig(config);
-  if (from && !run.isDone('data')) {
+  // The same data settings make the same data (deterministic by seed): copy it rather than run the sandbox again.
+  const sameData = from && JSON.stringify(from.readConfig().data) === JSON.stringify(config.data);
+  if (from && sameData && !run.isDone('data')) {
     cpSync(from.dataDir, run.dataDir, { recursive: true });
     run.markDone('data', { seconds: 0, copiedFrom: from.dataDir });
   }
@@ -114,6 +116,7 @@ async function candidate(name: string, patch: unknown, from: RunFolder | null, w
     log(`validate: ${name} ${phase}`);
     await runPhase(run, config, phase, { progress: 'lines', log });
   }
+  // Base is evaluated once, in the first candidate: the validation tasks and the sampling are the same for all.
   const stages: Stage[] = withGrpo ? ['grpo'] : from ? ['mol'] : ['base', 'mol'];
   const todo = stages.filter((s) => !existsSync(stageReportPath(run, s)));
   if (todo.length) await runEval(run, config, { stages: todo, progress: 'lines' });
