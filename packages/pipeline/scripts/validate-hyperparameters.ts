@@ -5,8 +5,8 @@
  *
  *  1. MoL: every candidate trains MoL from the same data and is evaluated
  *     (base and +MoL) on the validation tasks; the best is the highest +MoL
- *     pass@1 on the depot kinds (what MoL is for), ties to the overall pass@1,
- *     then the lower probe NLL;
+ *     pass@1 on the depot kinds (what MoL is for), ties to the lower depot
+ *     answer NLL (the knowledge probe), the overall pass@1, the probe NLL;
  *  2. GRPO: every candidate runs Dr.GRPO from the chosen MoL adapter and is
  *     evaluated; the best is the highest overall pass@1.
  *
@@ -25,7 +25,14 @@ import { writeFileAtomicSync } from '@molrl/progress';
 import { mergeConfig, parseAssignments, resolveConfig, validateConfig, type PipelineConfig } from '../src/config.js';
 import { runEval, stageReportPath } from '../src/phases/eval.js';
 import { runPhase } from '../src/pipeline.js';
-import { formatInterval, rateInterval, readProbe, readTaskResults, taskMatrix } from '../src/report/intervals.js';
+import {
+  formatInterval,
+  rateInterval,
+  readKnowledge,
+  readProbe,
+  readTaskResults,
+  taskMatrix,
+} from '../src/report/intervals.js';
 import { RunFolder } from '../src/run-folder.js';
 import type { Stage } from '../src/load.js';
 
@@ -67,7 +74,8 @@ interface Summary {
   classic: string;
   depot: string;
   probe: number | null;
-  score: { depot: number; all: number; probe: number };
+  knowledge: number | null;
+  score: { depot: number; knowledge: number; all: number; probe: number };
 }
 
 function summarize(run: RunFolder, name: string, patch: unknown, stage: Stage): Summary {
@@ -84,6 +92,7 @@ function summarize(run: RunFolder, name: string, patch: unknown, stage: Stage): 
     (r) => r.library === 'depot',
   );
   const probe = readProbe(run, stage);
+  const knowledge = readKnowledge(run, stage);
   const allIv = rateInterval(all);
   const depotIv = depot && rateInterval(depot);
   return {
@@ -94,7 +103,13 @@ function summarize(run: RunFolder, name: string, patch: unknown, stage: Stage): 
     classic: formatInterval(classic && rateInterval(classic), true),
     depot: formatInterval(depotIv, true),
     probe: probe?.nll ?? null,
-    score: { depot: depotIv?.estimate ?? 0, all: allIv.estimate, probe: probe?.nll ?? Infinity },
+    knowledge: knowledge?.nll ?? null,
+    score: {
+      depot: depotIv?.estimate ?? 0,
+      knowledge: knowledge?.nll ?? Infinity,
+      all: allIv.estimate,
+      probe: probe?.nll ?? Infinity,
+    },
   };
 }
 
@@ -139,13 +154,14 @@ for (const [i, patch] of molCandidates.entries()) {
 }
 const better = (a: Summary['score'], b: Summary['score'], keys: Array<keyof Summary['score']>) => {
   for (const k of keys) {
-    const d = k === 'probe' ? b[k] - a[k] : a[k] - b[k];
+    // NLLs: lower is better; pass rates: higher.
+    const d = k === 'probe' || k === 'knowledge' ? b[k] - a[k] : a[k] - b[k];
     if (Math.abs(d) > 1e-12) return d > 0;
   }
   return false;
 };
 const bestMol = molRuns.reduce((best, r) =>
-  better(r.summary.score, best.summary.score, ['depot', 'all', 'probe']) ? r : best,
+  better(r.summary.score, best.summary.score, ['depot', 'knowledge', 'all', 'probe']) ? r : best,
 );
 const grpoRuns: Array<{ summary: Summary }> = [];
 for (const [i, patch] of grpoCandidates.entries()) {
@@ -164,14 +180,14 @@ const md = [
   '',
   `Validation set: ${base.data.evalTasks} one-step tasks (data.evalSet 'validation', task seeds disjoint from the evaluation set); seed ${base.seed}; every other setting at its default (${JSON.stringify(values.set ?? [])} over the defaults). Pass@1 in %, with 95% intervals (Wilson); probe: held-out NLL per token.`,
   '',
-  '| run | patch | stage | pass@1 | classic kinds | depot kinds | probe NLL |',
-  '|---|---|---|---:|---:|---:|---:|',
+  '| run | patch | stage | pass@1 | classic kinds | depot kinds | probe NLL | depot answer NLL |',
+  '|---|---|---|---:|---:|---:|---:|---:|',
   ...rows.map(
     (r) =>
-      `| ${r.name} | \`${label(r.patch)}\` | ${r.stage} | ${r.pass1} | ${r.classic} | ${r.depot} | ${r.probe === null ? '–' : r.probe.toFixed(3)} |`,
+      `| ${r.name} | \`${label(r.patch)}\` | ${r.stage} | ${r.pass1} | ${r.classic} | ${r.depot} | ${r.probe === null ? '–' : r.probe.toFixed(3)} | ${r.knowledge === null ? '–' : r.knowledge.toFixed(3)} |`,
   ),
   '',
-  `Chosen MoL: ${bestMol.summary.name} \`${label(bestMol.summary.patch)}\` (the highest depot pass@1 after MoL; ties: overall pass@1, then the lower probe NLL). Chosen GRPO (Dr.GRPO from that adapter): ${bestGrpo.summary.name} \`${label(bestGrpo.summary.patch)}\` (the highest overall pass@1).`,
+  `Chosen MoL: ${bestMol.summary.name} \`${label(bestMol.summary.patch)}\` (the highest depot pass@1 after MoL; ties: the lower depot answer NLL, then overall pass@1, then the lower probe NLL). Chosen GRPO (Dr.GRPO from that adapter): ${bestGrpo.summary.name} \`${label(bestGrpo.summary.patch)}\` (the highest overall pass@1).`,
   '',
 ].join('\n');
 writeFileAtomicSync(join(out, 'validation.md'), md);
