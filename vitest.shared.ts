@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Packages import each other's TypeScript sources through the "source" export
-// condition, so tests never need a build first.
-const conditions = ['source', 'module', 'node', 'import', 'default'];
+// Packages import each other's TypeScript sources through the "@molrl/source" export
+// condition, so tests never need a build first. The name is this project's own: a
+// consumer that sets a generic "source" condition still gets the built dist/.
+const conditions = ['@molrl/source', 'module', 'node', 'import', 'default'];
 
 export default defineConfig({
   resolve: { conditions },

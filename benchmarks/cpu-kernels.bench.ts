@@ -3,14 +3,38 @@
  * of the embedded tiny model and of a small real one: median milliseconds per
  * call (attention also as GFLOP/s of its matmul work, causal half counted).
  *
- *   node --import tsx --conditions=source benchmarks/cpu-kernels.bench.ts [--quick]
+ *   node --import tsx --conditions=@molrl/source benchmarks/cpu-kernels.bench.ts [--quick]
+ *     [--baseline <checkout> [--baseline-label <name>] [--rounds 21]]
+ *
+ * --baseline: also load the cpu backend of another checkout of this repository
+ * (its packages/gpu-backend/src) and time every case on both, interleaved
+ * round by round (so load on a shared machine hits both alike), in wall time
+ * and in CPU time; rows of impl "cpu" and "cpu <label>" (units ms and cpu-ms)
+ * go to results/cpu-kernels-baseline.json.
  */
 import { Bench } from 'tinybench';
-import { createBackend, type DType, type KernelAttrs, type TensorInfo } from '@molrl/gpu-backend';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  createBackend,
+  runByName,
+  type Backend,
+  type DType,
+  type KernelAttrs,
+  type TensorInfo,
+} from '@molrl/gpu-backend';
 import { printTable, row, writeResults, type ResultRow } from './lib/results.js';
 
 const quick = process.argv.includes('--quick');
+const flag = (name: string) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const baselineDir = flag('--baseline');
 const cpu = await createBackend('cpu');
+
+/** Host copies of every input, so a baseline backend can be given the same data. */
+const hostData = new Map<TensorInfo, Float32Array | Int32Array>();
 
 function input(shape: number[], dtype: DType = 'float32', high = 1): TensorInfo {
   const n = shape.reduce((a, b) => a * b, 1);
@@ -20,7 +44,9 @@ function input(shape: number[], dtype: DType = 'float32', high = 1): TensorInfo 
     dtype === 'int32'
       ? Int32Array.from({ length: n }, () => Math.floor(next() * high))
       : Float32Array.from({ length: n }, () => next() * 2 - 1);
-  return { storage: cpu.upload(data, dtype), shape, dtype };
+  const info = { storage: cpu.upload(data, dtype), shape, dtype };
+  hostData.set(info, data);
+  return info;
 }
 
 interface Case {
@@ -120,10 +146,72 @@ for (const [rows, hidden] of quick
   });
 }
 
+if (baselineDir) {
+  const label = flag('--baseline-label') ?? 'baseline';
+  const rounds = Number(flag('--rounds') ?? 21);
+  const entry = pathToFileURL(join(baselineDir, 'packages/gpu-backend/src/cpu/index.ts')).href;
+  const baseline = (await (await import(entry)).createCpuBackend()) as Backend;
+  const rows: ResultRow[] = [];
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+  for (const c of cases) {
+    const views = new Map<TensorInfo, TensorInfo>();
+    const on = (b: Backend, x: TensorInfo): TensorInfo => {
+      if (b === cpu) return x;
+      let v = views.get(x);
+      if (!v) views.set(x, (v = { ...x, storage: b.upload(hostData.get(x) ?? cpu.readSync!(x.storage), x.dtype) }));
+      return v;
+    };
+    const once = (b: Backend) => () => {
+      for (const o of runByName(
+        b,
+        c.kernel,
+        c.inputs.map((x) => on(b, x)),
+        c.attrs,
+      ))
+        b.release(o.storage);
+    };
+    // Wall time and CPU time per call, the two backends alternating (and alternating which goes first) sample by
+    // sample: on a shared machine the load hits both alike, and CPU time is what the kernel itself costs.
+    const runs = { current: once(cpu), baseline: once(baseline) };
+    runs.current();
+    runs.baseline();
+    const t0 = performance.now();
+    runs.current();
+    const calls = Math.max(1, Math.round(20 / Math.max(performance.now() - t0, 0.01)));
+    const wall = { current: [] as number[], baseline: [] as number[] };
+    const cpuTime = { current: [] as number[], baseline: [] as number[] };
+    for (let r = 0; r < rounds; r++) {
+      for (const which of r % 2 ? (['current', 'baseline'] as const) : (['baseline', 'current'] as const)) {
+        const w0 = performance.now();
+        const c0 = process.cpuUsage();
+        for (let i = 0; i < calls; i++) runs[which]();
+        const used = process.cpuUsage(c0);
+        wall[which].push((performance.now() - w0) / calls);
+        cpuTime[which].push((used.user + used.system) / 1000 / calls);
+      }
+    }
+    for (const v of views.values()) baseline.release(v.storage);
+    for (const [impl, which] of [
+      ['cpu', 'current'],
+      [`cpu ${label}`, 'baseline'],
+    ] as const) {
+      rows.push(row({ case: `cpu-${c.name}`, impl, size: c.size, value: median(wall[which]), unit: 'ms' }));
+      rows.push(row({ case: `cpu-${c.name}`, impl, size: c.size, value: median(cpuTime[which]), unit: 'cpu-ms' }));
+    }
+    const ratio = (m: Record<'current' | 'baseline', number[]>) => (median(m.current) / median(m.baseline)).toFixed(3);
+    console.log(
+      `${c.name.padEnd(40)} wall ratio ${ratio(wall)}, cpu-time ratio ${ratio(cpuTime)} (current / ${label})`,
+    );
+  }
+  printTable(rows);
+  if (!quick) console.log('wrote', writeResults('cpu-kernels-baseline', rows));
+  process.exit(0);
+}
+
 const bench = new Bench({ time: quick ? 100 : 1000, warmupTime: quick ? 20 : 200 });
 for (const c of cases) {
   bench.add(`${c.kernel}|${c.name}|${c.size}`, () => {
-    for (const o of cpu.run(c.kernel, c.inputs, c.attrs ?? {})) cpu.release(o.storage);
+    for (const o of runByName(cpu, c.kernel, c.inputs, c.attrs)) cpu.release(o.storage);
   });
 }
 await bench.run();

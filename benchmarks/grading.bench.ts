@@ -6,9 +6,14 @@
  * without an answer. Each gold is parsed afresh every time, as an evaluator
  * grading a new output does.
  *
- *   node --import tsx --conditions=source benchmarks/grading.bench.ts [--quick]
+ *   node --import tsx --conditions=@molrl/source benchmarks/grading.bench.ts [--quick]
  *
- * Rows: case "grade-math500", impl "molrl", size 500, unit "answers/s".
+ * A second case times runaway outputs (a looping answer phrase, unclosed
+ * boxes and math delimiters, huge binomials and factorials, long lists): the
+ * grader bounds its work, so each is graded in milliseconds whatever its size.
+ *
+ * Rows: case "grade-math500", impl "molrl", size 500, unit "answers/s";
+ * case "grade-runaway", impl "molrl", size = outputs, unit "ms/answer" (the slowest).
  */
 import { loadavg } from 'node:os';
 import { Bench } from 'tinybench';
@@ -66,6 +71,37 @@ console.log(
     .map((l) => l.toFixed(1))
     .join(' ')}`,
 );
-const rows = [row({ case: 'grade-math500', impl: 'molrl', size: pairs.length, value: perSecond, unit: 'answers/s' })];
+const runaway = [
+  'The final answer is 5. '.repeat(50_000),
+  'Answer: 7\n'.repeat(50_000),
+  '\\boxed{'.repeat(50_000),
+  '\\[ x '.repeat(50_000),
+  '$ a '.repeat(50_000),
+  'The final answer is ' + '. '.repeat(100_000) + 'x',
+  '\\boxed{\\binom{10^9}{5\\cdot10^8}}',
+  '\\boxed{2^{2^{2^{2^{10}}}}}',
+  '\\boxed{' + '\\binom{9999}{4999}+'.repeat(100) + '1}',
+  '\\boxed{' + '400!+'.repeat(350) + '1}',
+  '\\boxed{' + Array.from({ length: 300 }, (_, i) => String(299 - i)).join(',') + '}',
+];
+const slowest: number[] = [];
+for (let round = 0; round < (quick ? 1 : 5); round++) {
+  let worst = 0;
+  for (const output of runaway) {
+    const start = performance.now();
+    grade('5', output);
+    worst = Math.max(worst, performance.now() - start);
+  }
+  slowest.push(worst);
+}
+slowest.sort((a, b) => a - b);
+const runawayMs = slowest[slowest.length >> 1]!;
+console.log(
+  `grade-runaway: the slowest of ${runaway.length} runaway outputs takes ${runawayMs.toFixed(1)} ms (median over rounds)`,
+);
+const rows = [
+  row({ case: 'grade-math500', impl: 'molrl', size: pairs.length, value: perSecond, unit: 'answers/s' }),
+  row({ case: 'grade-runaway', impl: 'molrl', size: runaway.length, value: runawayMs, unit: 'ms/answer' }),
+];
 printTable(rows);
 if (!quick) console.log(`written to ${writeResults('grading', rows)}`);

@@ -16,7 +16,7 @@
  * reward time is the reward pipeline's own overhead, not code execution
  * (benchmarks/sandbox.bench.ts measures that).
  *
- *   node --import tsx --conditions=source benchmarks/grpo.bench.ts [--quick]
+ *   node --import tsx --conditions=@molrl/source benchmarks/grpo.bench.ts [--quick]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';

@@ -4,7 +4,7 @@
  * q/k/v/o/gate/up/down (the paper's setting), and with the adapter merged;
  * and the time merge() takes.
  *
- *   node --import tsx --conditions=source benchmarks/lora.bench.ts [--quick]
+ *   node --import tsx --conditions=@molrl/source benchmarks/lora.bench.ts [--quick]
  */
 import { Bench } from 'tinybench';
 import { qwen3Config, Qwen3ForCausalLM, randomWeights } from '@molrl/model';

@@ -1,11 +1,12 @@
 /**
  * f32 matmul throughput (GFLOP/s = 2*n^3 / median time) at n = 256, 512, 1024,
- * 2048 for the molrl `cpu` backend, the `gpujs` backend in each mode that runs
- * here, @tensorflow/tfjs (cpu) and @tensorflow/tfjs-backend-wasm (XNNPACK),
+ * 2048 for the molrl `cpu` backend (and the backward's transposed products
+ * `cpu-AtB`, `cpu-ABt`), the `gpujs` backend in each mode that runs here,
+ * @tensorflow/tfjs (cpu) and @tensorflow/tfjs-backend-wasm (XNNPACK),
  * side by side in one process. Each timed call includes reading the product
  * back to host memory.
  *
- *   node --import tsx --conditions=source benchmarks/matmul.bench.ts [--quick] [--sizes 256,512] [--impls cpu,tfjs-wasm]
+ *   node --import tsx --conditions=@molrl/source benchmarks/matmul.bench.ts [--quick] [--sizes 256,512] [--impls cpu,tfjs-wasm]
  *
  * --quick: sizes 64 and 128 with short timings (a smoke run of a few seconds).
  */
@@ -29,16 +30,33 @@ interface MatmulImpl {
   close(): Promise<void>;
 }
 
-/** An implementation through the molrl Backend contract (createBackend + run('matmul')). */
-async function backendImpl(name: string, backendName: string, options?: BackendOptions): Promise<MatmulImpl> {
+/** An n x n matrix transposed. */
+function transposed(x: Float32Array, n: number): Float32Array {
+  const out = new Float32Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[j * n + i] = x[i * n + j]!;
+  return out;
+}
+
+/**
+ * An implementation through the molrl Backend contract (createBackend + run('matmul')).
+ * `transpose`: the operand stored transposed (the backward's A^T B and A B^T), the product the same.
+ */
+async function backendImpl(
+  name: string,
+  backendName: string,
+  options?: BackendOptions,
+  transpose: { transposeA?: boolean; transposeB?: boolean } = {},
+): Promise<MatmulImpl> {
   const backend: Backend = await createBackend(backendName, options);
   const readBack = async (info: TensorInfo) => (await backend.read(info.storage)) as Float32Array;
   return {
     name,
     async prepare(n, a, b) {
-      const aInfo: TensorInfo = { storage: backend.upload(a, 'float32'), shape: [n, n], dtype: 'float32' };
-      const bInfo: TensorInfo = { storage: backend.upload(b, 'float32'), shape: [n, n], dtype: 'float32' };
-      const runOnce = () => backend.run('matmul', [aInfo, bInfo])[0]!;
+      const aStored = transpose.transposeA ? transposed(a, n) : a;
+      const bStored = transpose.transposeB ? transposed(b, n) : b;
+      const aInfo: TensorInfo = { storage: backend.upload(aStored, 'float32'), shape: [n, n], dtype: 'float32' };
+      const bInfo: TensorInfo = { storage: backend.upload(bStored, 'float32'), shape: [n, n], dtype: 'float32' };
+      const runOnce = () => backend.run('matmul', [aInfo, bInfo], transpose)[0]!;
       const sync = backend.readSync?.bind(backend);
       return {
         run: sync
@@ -105,6 +123,9 @@ async function tfjsImpl(name: string, tfBackend: 'cpu' | 'wasm'): Promise<Matmul
  */
 const IMPLS: Record<string, () => Promise<MatmulImpl>> = {
   cpu: () => backendImpl('cpu', 'cpu'),
+  // The backward's products: A^T B (weight gradients) and A B^T (input gradients, linear layers).
+  'cpu-AtB': () => backendImpl('cpu-AtB', 'cpu', undefined, { transposeA: true }),
+  'cpu-ABt': () => backendImpl('cpu-ABt', 'cpu', undefined, { transposeB: true }),
   'gpujs-webasm': () => backendImpl('gpujs-webasm', 'gpujs', { mode: 'webasm' }),
   'gpujs-cpu': () => backendImpl('gpujs-cpu', 'gpujs', { mode: 'cpu' }),
   'gpujs-headlessgl': () => backendImpl('gpujs-headlessgl', 'gpujs', { mode: 'headlessgl' }),

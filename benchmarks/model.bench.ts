@@ -6,12 +6,14 @@
  *   a Qwen3-0.6B-shaped one; its achieved GFLOP/s and that as a fraction of a
  *   1024^3 matmul measured in the same process.
  * - decode: tokens/s of greedy generation with the KV cache (0.6B shape)
- *   against the memory-bandwidth bound (weight bytes read per token / the
- *   streaming-read bandwidth of the backend's `sum` kernel).
+ *   against the memory-read bound: a plain streaming read of a buffer the
+ *   size of the weights (lib/memory-read.ts, a JS loop and a wasm SIMD loop,
+ *   never the backend's kernels) sets the most tokens/s a weight-streaming
+ *   decode can reach.
  * - load: peak resident memory of loading a bf16 checkpoint (0.6B shape), in a
  *   child process per storage dtype, as a multiple of the f32 weight size.
  *
- *   node --import tsx --conditions=source benchmarks/model.bench.ts [--quick] [--cases train,decode,load]
+ *   node --import tsx --conditions=@molrl/source benchmarks/model.bench.ts [--quick] [--cases train,decode,load]
  *
  * --quick: a few seconds: the tiny config, and a 2-layer 0.6B-width model for decode and load.
  */
@@ -23,7 +25,8 @@ import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
 import { qwen3Config, Qwen3ForCausalLM, randomWeights, weightBytes, type Qwen3Config } from '@molrl/model';
 import { applyLora } from '@molrl/lora';
-import { AdamW, crossEntropy, matmul, randn, setBackend, sum, tensor, tidy } from '@molrl/tensor';
+import { AdamW, crossEntropy, matmul, randn, setBackend, tensor, tidy } from '@molrl/tensor';
+import { measureMemoryRead } from './lib/memory-read.js';
 import { printTable, row, writeResults, type ResultRow } from './lib/results.js';
 
 const args = process.argv.slice(2);
@@ -148,26 +151,7 @@ async function trainStep(
   model.dispose();
 }
 
-/** Streaming-read bandwidth of the backend: the sum kernel over a 256 MiB tensor. */
-async function readBandwidth(): Promise<number> {
-  const n = 64 * 2 ** 20;
-  const x = randn([n], { seed: 3 }).keep();
-  const run = async () => {
-    const s = sum(x);
-    await s.data();
-    s.dispose();
-  };
-  await run();
-  const bench = new Bench({ time: quick ? 200 : 1500, iterations: 3, warmupIterations: 1 });
-  bench.add('sum 256 MiB', run);
-  await bench.run();
-  const ms = bench.tasks[0]!.result.state === 'completed' ? bench.tasks[0]!.result.latency.p50 : NaN;
-  x.dispose();
-  return (n * 4) / (ms / 1000) / 1e9;
-}
-
 async function decode(c: Qwen3Config, rows: ResultRow[]) {
-  const bandwidth = await readBandwidth();
   const model = Qwen3ForCausalLM.fromWeights(c, randomWeights(c, { seed: 2 }));
   const newTokens = quick ? 8 : 16;
   const stamps: number[] = [];
@@ -182,12 +166,23 @@ async function decode(c: Qwen3Config, rows: ResultRow[]) {
   // The first step is the prefill; the rest are single-token decode steps.
   const perToken = (stamps[stamps.length - 1]! - stamps[0]!) / (stamps.length - 1);
   const bytes = weightBytes(c, 'float32');
+  // Each decode step reads every weight once: the bound is one plain streaming read of that many bytes.
+  const read = measureMemoryRead(bytes);
+  const bandwidth = read.best;
   const bound = (bandwidth * 1e9) / bytes;
   const label = c.num_hidden_layers === 28 ? 'qwen3-0.6b' : `qwen3-0.6b-width-${c.num_hidden_layers}-layers`;
   rows.push(
     row({ case: `decode-${label}`, impl: 'cpu', size: newTokens, value: 1000 / perToken, unit: 'tokens/s' }),
     row({ case: `decode-${label}`, impl: 'bandwidth-bound', size: newTokens, value: bound, unit: 'tokens/s' }),
-    row({ case: 'memory-read-bandwidth', impl: 'cpu', size: 256, value: bandwidth, unit: 'GB/s' }),
+    ...(['wasm-simd', 'js-loop'] as const).map((impl) =>
+      row({
+        case: 'memory-read-bandwidth',
+        impl,
+        size: Math.round(read.bytes / 2 ** 20),
+        value: read.gbPerSecond[impl],
+        unit: 'GB/s',
+      }),
+    ),
   );
   console.log(
     `decode ${label}: ${(1000 / perToken).toFixed(2)} tokens/s; bound ${bound.toFixed(2)} tokens/s (${(bytes / 1e9).toFixed(2)} GB/token at ${bandwidth.toFixed(1)} GB/s)`,
@@ -230,7 +225,7 @@ async function load(c: Qwen3Config, rows: ResultRow[]) {
     for (const dtype of ['float32', 'bfloat16'] as const) {
       const out = execFileSync(
         process.execPath,
-        ['--import', 'tsx', '--conditions=source', fileURLToPath(import.meta.url), '--load-child', dir, dtype],
+        ['--import', 'tsx', '--conditions=@molrl/source', fileURLToPath(import.meta.url), '--load-child', dir, dtype],
         {
           encoding: 'utf8',
           maxBuffer: 1 << 20,

@@ -21,7 +21,7 @@
  * The batch is trace-shaped: a prompt block (no loss), then alternating
  * decision and feedback turns.
  *
- *   node --import tsx --conditions=source benchmarks/mol-loss.bench.ts [--quick]
+ *   node --import tsx --conditions=@molrl/source benchmarks/mol-loss.bench.ts [--quick]
  */
 import { baseDistribution, fusedMolLoss, molLoss, type BaseDistribution, type TokenLabel } from '@molrl/mol-loss';
 import { getBackend, matmul, randn, setBackend, tidy, type Tensor } from '@molrl/tensor';

@@ -11,7 +11,7 @@
  *   - `mol-first-epoch`: mode `mol` for an example met the first time: the
  *     base model (adapter off) runs, `baseDistribution` is made, then the step.
  *
- *   node --import tsx --conditions=source benchmarks/mol-training.bench.ts [--quick]
+ *   node --import tsx --conditions=@molrl/source benchmarks/mol-training.bench.ts [--quick]
  */
 import { Qwen3ForCausalLM, qwen3Config, randomWeights } from '@molrl/model';
 import { applyLora } from '@molrl/lora';

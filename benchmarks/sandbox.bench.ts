@@ -3,15 +3,29 @@
  * with @molrl/sandbox-reward's pool (workers = CPU count) and, side by side in
  * the same run, naive ways of doing the same job:
  *
- *   reward-js:      molrl | ivm-new-isolate (a new isolated-vm Isolate per call) | node-vm (node:vm, no isolation)
- *   reward-python:  molrl | python3-spawn (a `python3 -c` process per call)
+ *   reward-js:      molrl-pristine | ivm-new-isolate (a new isolated-vm Isolate per call) | node-vm (node:vm, no isolation)
+ *   reward-python:  molrl-tracked | python3-spawn (a `python3 -c` process per call)
+ *
+ * The current isolation: every Python run starts from the heap snapshot,
+ * restored page by page from the pages the run wrote (`molrl-tracked`); every
+ * JavaScript run from a fresh context whose record is encoded without
+ * user-patchable prototypes (`molrl-pristine`). Older rows in
+ * results/sandbox.json are kept so the cost of each step shows:
+ * `molrl-reset-v0.1` (an interpreter reset between runs, not pristine) and
+ * Python `molrl-pristine` (the whole ~30 MiB heap copied back after every run).
+ *
+ * Then the recovery cases, in milliseconds or seconds (median of --repeat runs):
+ *   python-timeout-recovery  ms from a run that overstayed its 100 ms limit to the next record on the pool
+ *   python-worker-replaced   ms for the first run after a worker had to be replaced (its heap grew too far)
+ *   python-16-timeouts       s to clear 16 parallel runs that each time out at 200 ms (ideal: 16 x 0.2 / workers)
+ *   python-10-exits          s to clear 10 runs that call os._exit(1)
  *
  * Every implementation scores the same batch of completions (code extraction,
  * run, answer comparison) and must give the same rewards as molrl; a mismatch
  * is printed and fails the run. A batch is scored concurrently (as GRPO scores a
  * group), with at most `workers` runs in flight for the baselines too.
  *
- *   node --import tsx --conditions=source benchmarks/sandbox.bench.ts [--quick] [--js-batch 256] [--py-batch 64]
+ *   node --import tsx --conditions=@molrl/source benchmarks/sandbox.bench.ts [--quick] [--js-batch 256] [--py-batch 64]
  *
  * Rows: case "reward-js" | "reward-python", impl, size = batch size, unit "rewards/s"; and the
  * same cases in "rewards/cpu-s": rewards per second of CPU time used by this process and all its
@@ -42,6 +56,8 @@ function argValue(flag: string): string | undefined {
 const quick = process.argv.includes('--quick');
 const jsBatch = Number(argValue('--js-batch') ?? (quick ? 64 : 256));
 const pyBatch = Number(argValue('--py-batch') ?? (quick ? 16 : 64));
+const repeat = Number(argValue('--repeat') ?? (quick ? 3 : 7));
+const onlyRecovery = process.argv.includes('--recovery-only');
 const workers = availableParallelism();
 const TIMEOUT_MS = 2_000;
 const PYTHON = process.env.PYTHON ?? '/usr/bin/python3';
@@ -215,7 +231,7 @@ const cases: Array<{
     case: 'reward-js',
     items: jsItems(jsBatch),
     impls: {
-      molrl: (items) =>
+      'molrl-pristine': (items) =>
         Promise.all(
           items.map((it) =>
             multiStageReward(it.completion, it.answer, { sandbox, language: 'javascript' }).then((r) => r.reward),
@@ -229,7 +245,7 @@ const cases: Array<{
     case: 'reward-python',
     items: pyItems(pyBatch),
     impls: {
-      molrl: (items) =>
+      'molrl-tracked': (items) =>
         Promise.all(items.map((it) => multiStageReward(it.completion, it.answer, { sandbox }).then((r) => r.reward))),
       'python3-spawn': (items) => mapLimited(items, workers, python3Spawn),
     },
@@ -240,7 +256,8 @@ const rows: ResultRow[] = [];
 let mismatch = false;
 try {
   for (const c of cases) {
-    const reference = await c.impls.molrl!(c.items);
+    if (onlyRecovery) break;
+    const reference = await Object.values(c.impls)[0]!(c.items);
     for (const [impl, score] of Object.entries(c.impls)) {
       const rewards = await score(c.items); // also the warm-up
       const bad = rewards.findIndex((r, i) => Math.abs(r - reference[i]!) > 1e-9);
@@ -269,8 +286,89 @@ try {
       rows.push(row({ case: c.case, impl, size: c.items.length, value: perCpuSecond, unit: 'rewards/cpu-s' }));
     }
   }
+  rows.push(...(await recoveryCases()));
 } finally {
   await sandbox.close();
+}
+
+/** Median of `repeat` timings of `task` (ms), after one warm-up. */
+async function medianMs(task: () => Promise<void>): Promise<number> {
+  await task();
+  const times: number[] = [];
+  for (let i = 0; i < repeat; i++) {
+    const t0 = performance.now();
+    await task();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
+function expectStatus(records: Array<{ status: string }>, status: string, what: string): void {
+  const wrong = records.find((r) => r.status !== status);
+  if (wrong) throw new Error(`${what}: expected ${status}, got ${wrong.status}`);
+}
+
+/** How fast the pool gets past time-outs, replaced workers and exits. */
+async function recoveryCases(): Promise<ResultRow[]> {
+  const py = (code: string, timeoutMs = TIMEOUT_MS, memoryMb = 128) => ({
+    language: 'python' as const,
+    code,
+    limits: { timeoutMs, memoryMb },
+  });
+  const out: ResultRow[] = [];
+  const report = (name: string, size: number, value: number, unit: string) => {
+    console.log(`${name.padEnd(26)} ${value.toFixed(unit === 's' ? 2 : 1).padStart(8)} ${unit}`);
+    out.push(row({ case: name, impl: 'molrl-tracked', size, value, unit }));
+  };
+  await sandbox.ready();
+
+  // One time-out, then the next run: the time past the limit until the pool serves again.
+  const timeoutMs = 100;
+  report(
+    'python-timeout-recovery',
+    1,
+    (await medianMs(async () => {
+      const [loop] = await sandbox.runMany([py('while True:\n    pass', timeoutMs)]);
+      expectStatus([loop!], 'timeout', 'python-timeout-recovery');
+      const next = await sandbox.run(py('print(1)'));
+      expectStatus([next], 'ok', 'python-timeout-recovery');
+    })) - timeoutMs,
+    'ms',
+  );
+
+  // A run that grows the heap by 48 MiB makes its worker retire; the next run on
+  // that worker is served by the replacement. Measured: that next run, minus an
+  // ordinary run on a warm worker.
+  const ordinary = await medianMs(async () => void (await sandbox.run(py('print(1)'))));
+  const replaced: number[] = [];
+  for (let i = 0; i < repeat; i++) {
+    // Every worker retires (one grow each), then a round of runs meets the replacements.
+    await sandbox.runMany(
+      Array.from({ length: workers }, () => py('x = bytearray(48 * 2 ** 20)\nx[-1] = 1', TIMEOUT_MS, 256)),
+    );
+    const t0 = performance.now();
+    const records = await sandbox.runMany(Array.from({ length: workers }, () => py('print(1)')));
+    replaced.push(performance.now() - t0);
+    expectStatus(records, 'ok', 'python-worker-replaced');
+    // The next round starts once the new standbys have loaded.
+    await sandbox.ready();
+  }
+  replaced.sort((a, b) => a - b);
+  report('python-worker-replaced', workers, replaced[Math.floor(replaced.length / 2)]! - ordinary, 'ms');
+
+  const sixteen = await medianMs(async () => {
+    const records = await sandbox.runMany(Array.from({ length: 16 }, () => py('while True:\n    pass', 200)));
+    expectStatus(records, 'timeout', 'python-16-timeouts');
+  });
+  report('python-16-timeouts', 16, sixteen / 1000, 's');
+
+  const exits = await medianMs(async () => {
+    const records = await sandbox.runMany(Array.from({ length: 10 }, () => py('import os\nos._exit(1)')));
+    expectStatus(records, 'runtime-error', 'python-10-exits');
+  });
+  report('python-10-exits', 10, exits / 1000, 's');
+  return out;
 }
 
 console.log(

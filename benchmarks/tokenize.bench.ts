@@ -8,7 +8,7 @@
  * The HF-compatible peers must produce ids identical to molrl's; any difference
  * is printed and fails the run.
  *
- *   node --import tsx --conditions=source benchmarks/tokenize.bench.ts [--quick] [--mb 5] [--impls molrl,hf-tokenizers]
+ *   node --import tsx --conditions=@molrl/source benchmarks/tokenize.bench.ts [--quick] [--mb 5] [--impls molrl,hf-tokenizers]
  *
  * Rows: case "encode-mixed", size = corpus bytes; units tokens/s and MB/s (UTF-8 MB).
  */

@@ -6,7 +6,7 @@
  * The traces are the environment's own (really executed in the sandbox),
  * generated once per (count, seed) and kept in the OS temp folder.
  *
- *   node --import tsx --conditions=source benchmarks/trace-dataset.bench.ts [--traces 200]
+ *   node --import tsx --conditions=@molrl/source benchmarks/trace-dataset.bench.ts [--traces 200]
  *
  * Rows: case "traces-to-ids", impl "molrl" (the whole path) and
  * "molrl-encodeChat-only" (rendering and tokenizing alone, for scale), size =

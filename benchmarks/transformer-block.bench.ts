@@ -5,7 +5,7 @@
  * backend's matmul rate measured in the same run at the block's largest
  * matmul shape ([256 x 512] x [512 x 1536]ᵀ, through the same tensor op).
  *
- *   node --import tsx --conditions=source benchmarks/transformer-block.bench.ts [--backend cpu|gpujs|webgpu] [--mode webasm] [--quick]
+ *   node --import tsx --conditions=@molrl/source benchmarks/transformer-block.bench.ts [--backend cpu|gpujs|webgpu] [--mode webasm] [--quick]
  *
  * --mode is passed to the backend as its `mode` option (gpujs: webasm, cpu, webgpu,
  * headlessgl); the rows' impl is then `<backend>-<mode>` (e.g. gpujs-webasm).

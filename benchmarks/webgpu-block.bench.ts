@@ -6,11 +6,18 @@
  * gradient (inputs and weights). Reports ms per forward+backward and the
  * achieved GFLOP/s of its matmuls and attention.
  *
- *   node --import tsx --conditions=source benchmarks/webgpu-block.bench.ts \
+ *   node --import tsx --conditions=@molrl/source benchmarks/webgpu-block.bench.ts \
  *     [--impls webgpu,cpu] [--seq 256] [--hidden 512] [--heads 8] [--kv-heads 4] [--head-dim 64] [--ffn 1536]
  */
 import { Bench } from 'tinybench';
-import { createBackend, registerBackend, type Backend, type KernelAttrs, type TensorInfo } from '@molrl/gpu-backend';
+import {
+  createBackend,
+  registerBackend,
+  runByName,
+  type Backend,
+  type KernelAttrs,
+  type TensorInfo,
+} from '@molrl/gpu-backend';
 import { createWebgpuBackend } from '../packages/gpu-backend/src/webgpu/index.js';
 import { machineName, printTable, row, writeResults, type ResultRow } from './lib/results.js';
 
@@ -90,7 +97,7 @@ async function blockStep(
   const run = async (keep: boolean): Promise<TensorInfo[]> => {
     const temps: TensorInfo[] = [];
     const k = (name: string, inputs: TensorInfo[], attrs: KernelAttrs = {}): TensorInfo[] => {
-      const outs = b.run(name, inputs, attrs);
+      const outs = runByName(b, name, inputs, attrs);
       temps.push(...outs);
       return outs;
     };

@@ -6,7 +6,7 @@
  * and timed to `sync()`, without reading C back (the device's own rate); each
  * implementation's product is first checked against a float64 row.
  *
- *   node --import tsx --conditions=source benchmarks/webgpu-matmul.bench.ts \
+ *   node --import tsx --conditions=@molrl/source benchmarks/webgpu-matmul.bench.ts \
  *     [--sizes 256,512,1024] [--impls webgpu,webgpu-regblock,cpu] [--tune] [--max-call-ms 20000]
  *     [--dawn-flags enable-dawn-features=disable_robustness]
  *
@@ -18,17 +18,26 @@
  */
 import { Bench } from 'tinybench';
 import { createBackend, registerBackend, type Backend, type BackendOptions, type TensorInfo } from '@molrl/gpu-backend';
-import { createWebgpuBackend } from '../packages/gpu-backend/src/webgpu/index.js';
+import {
+  createWebgpuBackend,
+  matmulRegblock,
+  matmulTiled,
+  type RegblockAttrs,
+  type WebgpuBackend,
+} from '../packages/gpu-backend/src/webgpu/index.js';
 import { machineName, printTable, row, writeResults, type ResultRow } from './lib/results.js';
 import { referenceRow, seededMatrix } from './lib/matmul-check.js';
 
 interface Impl {
   name: string;
   backend: Backend;
-  kernel: string;
-  attrs: Record<string, unknown>;
+  /** One product (enqueued; read the result's storage to wait for it). */
+  product: (a: TensorInfo, b: TensorInfo, attrs: RegblockAttrs) => TensorInfo;
   machine: string;
 }
+
+/** The contract's matmul on any backend. */
+const contractMatmul = (backend: Backend) => (a: TensorInfo, b: TensorInfo) => backend.run('matmul', [a, b])[0]!;
 
 function argValue(flag: string): string | undefined {
   const i = process.argv.indexOf(flag);
@@ -74,21 +83,24 @@ async function makeImpl(name: string): Promise<Impl> {
     case 'webgpu-tiled':
     case 'webgpu-regblock': {
       const b = await getBackend('webgpu', dawnFlags ? { dawnFlags } : undefined);
-      const kernel = name === 'webgpu' ? 'matmul' : name === 'webgpu-tiled' ? 'matmulTiled' : 'matmulRegblock';
-      return { name, backend: b, kernel, attrs: {}, machine: await webgpuMachine(b) };
+      const gpu = b as WebgpuBackend;
+      const product: Impl['product'] =
+        name === 'webgpu'
+          ? contractMatmul(b)
+          : name === 'webgpu-tiled'
+            ? (x, y, attrs) => matmulTiled(gpu, x, y, attrs)
+            : (x, y, attrs) => matmulRegblock(gpu, x, y, attrs);
+      return { name, backend: b, product, machine: await webgpuMachine(b) };
     }
-    case 'cpu':
-      return { name, backend: await getBackend('cpu'), kernel: 'matmul', attrs: {}, machine: machineName() };
+    case 'cpu': {
+      const b = await getBackend('cpu');
+      return { name, backend: b, product: contractMatmul(b), machine: machineName() };
+    }
     default:
       if (name.startsWith('gpujs-')) {
         const mode = name.slice('gpujs-'.length);
-        return {
-          name,
-          backend: await getBackend('gpujs', { mode }),
-          kernel: 'matmul',
-          attrs: {},
-          machine: machineName(),
-        };
+        const b = await getBackend('gpujs', { mode });
+        return { name, backend: b, product: contractMatmul(b), machine: machineName() };
       }
       throw new Error(
         `--impls: unknown implementation '${name}' (webgpu, webgpu-tiled, webgpu-regblock, cpu, gpujs-<mode>)`,
@@ -100,7 +112,7 @@ async function makeImpl(name: string): Promise<Impl> {
 async function measure(
   impl: Impl,
   n: number,
-  attrs: Record<string, unknown>,
+  attrs: RegblockAttrs,
   label: string,
   predictMs: number,
 ): Promise<{ gflops: number; callMs: number } | undefined> {
@@ -109,13 +121,13 @@ async function measure(
     notes.push(`${label} n=${n}: skipped (one product would take ~${(predictMs / 1000).toFixed(0)} s)`);
     return undefined;
   }
-  const { backend, kernel } = impl;
+  const { backend, product } = impl;
   const a = seededMatrix(n, 1);
   const b = seededMatrix(n, 2);
   const A: TensorInfo = { storage: backend.upload(a, 'float32'), shape: [n, n], dtype: 'float32' };
   const B: TensorInfo = { storage: backend.upload(b, 'float32'), shape: [n, n], dtype: 'float32' };
   try {
-    const c0 = backend.run(kernel, [A, B], attrs)[0]!;
+    const c0 = product(A, B, attrs);
     const c = (await backend.read(c0.storage)) as Float32Array;
     backend.release(c0.storage);
     const i = n >> 1;
@@ -125,7 +137,7 @@ async function measure(
     if (!(worst <= 1e-5 * n)) throw new Error(`${label} n=${n}: wrong product (max error ${worst} in row ${i})`);
     // One timed product decides how many go into a sample (GPU launches are asynchronous).
     const t0 = performance.now();
-    backend.release(backend.run(kernel, [A, B], attrs)[0]!.storage);
+    backend.release(product(A, B, attrs).storage);
     await backend.sync();
     const callMs = performance.now() - t0;
     const reps = Math.max(1, Math.min(64, Math.floor(50 / Math.max(callMs, 0.01))));
@@ -136,7 +148,7 @@ async function measure(
       warmupTime: 0,
     });
     bench.add(label, async () => {
-      for (let r = 0; r < reps; r++) backend.release(backend.run(kernel, [A, B], attrs)[0]!.storage);
+      for (let r = 0; r < reps; r++) backend.release(product(A, B, attrs).storage);
       await backend.sync();
     });
     await bench.run();
@@ -168,7 +180,7 @@ for (const name of implNames) {
   let last: { n: number; ms: number } | undefined;
   for (const n of sizes) {
     const predict = last ? last.ms * (n / last.n) ** 3 : 0;
-    const r = await measure(impl, n, impl.attrs, name, predict);
+    const r = await measure(impl, n, {}, name, predict);
     if (!r) continue;
     last = { n, ms: r.callMs };
     rows.push(

@@ -18,7 +18,7 @@ for entry in benchmarks/webgpu-matmul.bench.ts benchmarks/webgpu-block.bench.ts 
   name="$(basename "$entry" .ts)"
   "$root/node_modules/.bin/esbuild" "$root/$entry" \
     --bundle --platform=node --format=esm --target=node18 \
-    --conditions=source --external:webgpu --external:gpu.js \
+    --conditions=@molrl/source --external:webgpu --external:gpu.js \
     --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" \
     --outfile="$out/${name%.bench}.mjs" --log-level=error
 done

@@ -2,10 +2,11 @@
  * The one row shape every benchmark writes, so a single script can compare
  * runs and draw plots: benchmarks/results/<benchmark>.json is an array of rows.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeFileAtomicSync } from '@molrl/progress';
 
 export interface ResultRow {
   /** What was measured, e.g. "matmul-f32". */
@@ -53,9 +54,7 @@ export function writeResults(name: string, rows: ResultRow[]): string {
   const id = (r: ResultRow) => `${r.case}\u0000${r.impl}\u0000${r.size}\u0000${r.machine}`;
   const fresh = new Set(rows.map(id));
   const merged = [...existing.filter((r) => !fresh.has(id(r))), ...rows];
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(merged, null, 2) + '\n');
-  renameSync(tmp, path);
+  writeFileAtomicSync(path, JSON.stringify(merged, null, 2) + '\n');
   return path;
 }
 

@@ -1,14 +1,23 @@
 /**
- * The conformance-style check of the new kernel: seeded inputs of several
- * shapes (including empty and a scalar) and edge values, run through the
- * backend contract, compared elementwise with the float64 reference within a
- * tolerance (`findMismatch` of the conformance suite), plus the error cases
- * (wrong input count, wrong dtype) that must name the kernel, and no leaked
- * storage.
+ * The new kernel's check, in two parts:
+ * - the library's conformance suite (`runConformance`, no test runner needed)
+ *   with the kernel's own cases and tolerance: shapes (a scalar and an empty
+ *   tensor included), guard regions around every storage (no write out of
+ *   bounds), no leaked storage, the output count of the contract, and calls
+ *   that must be refused with an error naming the kernel;
+ * - its values against the float64 formula within the same tolerance.
  */
 import { createBackend, type Backend } from '@molrl/gpu-backend';
-import { findMismatch, seededRandom } from '@molrl/gpu-backend/conformance';
-import { geluReference } from './gelu.js';
+import {
+  conformanceOf,
+  findMismatch,
+  floats,
+  runConformance,
+  seededRandom,
+  TRANSCENDENTAL,
+  uniform,
+} from '@molrl/gpu-backend/conformance';
+import { softplus, softplusReference } from './softplus.js';
 
 export interface CheckResult {
   name: string;
@@ -16,70 +25,62 @@ export interface CheckResult {
   detail: string;
 }
 
-const TOLERANCE = { atol: 1e-6, rtol: 1e-5 };
+export const softplusConformance = conformanceOf(softplus, {
+  tolerance: TRANSCENDENTAL,
+  cases: [
+    { name: '[3, 5]', inputs: [floats([3, 5], uniform(-4, 4))] },
+    { name: '[2, 3, 64], beta 2', inputs: [floats([2, 3, 64], uniform(-30, 30))], attrs: { beta: 2 } },
+    { name: 'scalar', inputs: [floats([])] },
+    { name: 'empty [0, 4]', inputs: [floats([0, 4])] },
+  ],
+  errors: [
+    { name: 'two inputs', inputs: [floats([2]), floats([2])] },
+    { name: 'an int32 input', inputs: [{ shape: [2], dtype: 'int32' }] },
+    { name: 'a misspelled attribute', inputs: [floats([2])], attrs: { betta: 2 } as never },
+  ],
+});
 
-function run(backend: Backend, data: Float32Array, shape: number[]): Float32Array {
+const VALUE_CASES: { name: string; shape: number[]; data?: number[]; beta?: number }[] = [
+  { name: 'uniform [-4, 4], shape [3, 5]', shape: [3, 5] },
+  { name: 'beta 0.5, shape [2, 3, 64]', shape: [2, 3, 64], beta: 0.5 },
+  { name: 'edge values', shape: [9], data: [0, -0, 1e-8, -1e-8, 19.9, 20.1, 80, -80, Number.NaN] },
+];
+
+function runOnce(backend: Backend, data: Float32Array, shape: number[], beta?: number): Float32Array {
   const input = { storage: backend.upload(data, 'float32'), shape, dtype: 'float32' as const };
-  const [out] = backend.run('gelu', [input]);
-  if (!out) throw new Error('gelu returned no output');
-  if (out.shape.join(',') !== shape.join(',')) throw new Error(`gelu output shape [${out.shape}], expected [${shape}]`);
+  const [out] = backend.run('softplus', [input], beta === undefined ? {} : { beta });
   const result = backend.readSync!(out.storage) as Float32Array;
   backend.release(input.storage);
   backend.release(out.storage);
   return result;
 }
 
-export async function checkGelu(backendName = 'cpu'): Promise<CheckResult[]> {
+export async function checkSoftplus(backendName = 'cpu'): Promise<CheckResult[]> {
   const backend = await createBackend(backendName);
   const results: CheckResult[] = [];
-  const before = backend.memory().storages;
-  const cases: Array<{ name: string; shape: number[]; data?: number[] }> = [
-    { name: 'uniform [-4, 4], shape [3, 5]', shape: [3, 5] },
-    { name: 'uniform [-4, 4], shape [2, 3, 64]', shape: [2, 3, 64] },
-    { name: 'scalar', shape: [], data: [0.5] },
-    { name: 'empty', shape: [0, 4] },
-    { name: 'edge values', shape: [9], data: [0, -0, 1e-8, -1e-8, 10.5, -10.5, 80, -80, Number.NaN] },
-  ];
-  for (const c of cases) {
+  for (const r of await runConformance(backend, backend, {
+    kernels: ['softplus'],
+    conformance: [softplusConformance],
+  })) {
+    results.push({ name: `conformance: ${r.case}`, ok: r.status === 'pass', detail: r.detail ?? 'passed' });
+  }
+  for (const c of VALUE_CASES) {
     const n = c.shape.reduce((a, b) => a * b, 1);
     const rand = seededRandom(n + 17);
     const data = Float32Array.from(c.data ?? Array.from({ length: n }, () => -4 + 8 * rand()));
     try {
-      const actual = run(backend, data, c.shape);
-      const expected = Float64Array.from(data, geluReference);
-      const mismatch = findMismatch(actual, expected, TOLERANCE);
+      const actual = runOnce(backend, data, c.shape, c.beta);
+      const expected = Float64Array.from(data, (x) => softplusReference(x, c.beta));
+      const mismatch = findMismatch(actual, expected, TRANSCENDENTAL);
       results.push({
-        name: c.name,
+        name: `values: ${c.name}`,
         ok: mismatch === null,
-        detail: mismatch ?? `${n} elements within atol ${TOLERANCE.atol}, rtol ${TOLERANCE.rtol}`,
+        detail: mismatch ?? `${n} elements within atol ${TRANSCENDENTAL.atol}, rtol ${TRANSCENDENTAL.rtol}`,
       });
     } catch (error) {
-      results.push({ name: c.name, ok: false, detail: (error as Error).message });
+      results.push({ name: `values: ${c.name}`, ok: false, detail: (error as Error).message });
     }
   }
-  for (const [name, make] of [
-    [
-      'two inputs is an error naming the kernel',
-      () => [backend.upload(new Float32Array(2), 'float32'), backend.upload(new Float32Array(2), 'float32')],
-    ],
-    ['an int32 input is an error naming the kernel', () => [backend.upload(new Int32Array(2), 'int32')]],
-  ] as const) {
-    const storages = make();
-    try {
-      backend.run(
-        'gelu',
-        storages.map((s) => ({ storage: s, shape: [2], dtype: s.dtype })),
-      );
-      results.push({ name, ok: false, detail: 'no error' });
-    } catch (error) {
-      const message = (error as Error).message;
-      results.push({ name, ok: /^gelu: /.test(message), detail: message });
-    } finally {
-      storages.forEach((s) => backend.release(s));
-    }
-  }
-  const leaked = backend.memory().storages - before;
-  results.push({ name: 'no storage leaked', ok: leaked === 0, detail: `${leaked} storages left` });
   await backend.dispose();
   return results;
 }

@@ -1,21 +1,21 @@
 /**
- * npm start: register a gelu kernel for the cpu backend, use it from
- * @molrl/tensor through kernelOp, and run its conformance-style check.
+ * npm start: register a softplus kernel for the cpu backend, use it from
+ * @molrl/tensor through kernelOp, and run its check.
  */
 import { kernelOp, setBackend, tensor } from '@molrl/tensor';
-import { registerGelu } from './gelu.js';
-import { checkGelu } from './check.js';
+import { registerSoftplus } from './softplus.js';
+import { checkSoftplus } from './check.js';
 
-registerGelu();
+registerSoftplus();
 await setBackend('cpu');
 const x = tensor(new Float32Array([-2, -1, 0, 1, 2]), [5]);
-const [y] = kernelOp('gelu', [x]);
+const [y] = kernelOp('softplus', [x], { beta: 1 });
 console.log(
-  'gelu([-2, -1, 0, 1, 2]) =',
+  'softplus([-2, -1, 0, 1, 2]) =',
   Array.from(await y!.data(), (v) => Number(v.toFixed(4))),
 );
 
-const results = await checkGelu('cpu');
+const results = await checkSoftplus('cpu');
 for (const r of results) console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name}: ${r.detail}`);
 if (results.some((r) => !r.ok)) process.exit(1);
-console.log(`gelu passes ${results.length} checks on cpu`);
+console.log(`softplus passes ${results.length} checks on cpu`);

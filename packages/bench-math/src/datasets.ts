@@ -75,6 +75,8 @@ export function rowsToProblems(rows: unknown[], where: string, fields: RowFields
 
 /** Parse JSONL text; a malformed line is an error naming the source and line. */
 export function parseJsonl(text: string, where: string): unknown[] {
+  if (typeof text !== 'string')
+    throw new TypeError(`parseJsonl: ${where}: expected the file's text, got ${typeof text}`);
   const out: unknown[] = [];
   text.split('\n').forEach((line, i) => {
     if (line.trim() === '') return;

@@ -70,6 +70,7 @@ export {
   type CodeAgentTask,
   type CodeCheckerOptions,
 } from './run/code-agent.js';
+export type { RewardSandbox, SandboxRewardCallOptions, SandboxRunOutcome } from './run/sandbox-types.js';
 export {
   startChatServer,
   type ChatReply,

@@ -1,8 +1,8 @@
 // Run the conformance suite on a backend without vitest and print a report:
-//   node --import tsx --conditions=source packages/gpu-backend/scripts/conformance-report.ts <backend> \
+//   node --import tsx --conditions=@molrl/source packages/gpu-backend/scripts/conformance-report.ts <backend> \
 //     [--options '{"mode":"webasm"}'] [--kernels matmul,attention] [--json report.json]
 // Exits 1 when a case fails.
-import { renameSync, writeFileSync } from 'node:fs';
+import { writeFileAtomicSync } from '@molrl/progress';
 import { createBackend } from '../src/backends.js';
 import { runConformance, type ConformanceResult } from '../src/conformance/runner.js';
 
@@ -35,8 +35,7 @@ console.log(
 );
 const jsonPath = flag('json');
 if (jsonPath) {
-  writeFileSync(`${jsonPath}.tmp`, JSON.stringify({ backend: name, device, results }, null, 2));
-  renameSync(`${jsonPath}.tmp`, jsonPath);
+  writeFileAtomicSync(jsonPath, JSON.stringify({ backend: name, device, results }, null, 2));
 }
 await backend.dispose();
 await reference.dispose();

@@ -1,3 +1,4 @@
+import type { RunAttrs, KernelName } from './contract/kernel-types.js';
 import type { DType } from './dtype.js';
 
 /**
@@ -29,21 +30,25 @@ export interface MemoryInfo {
   [extra: string]: number;
 }
 
-export type KernelAttrs = Record<string, unknown>;
+/** The attrs of some kernel, for code that handles kernels generically (`AttrsOf<'matmul'>` is one kernel's). */
+export type KernelAttrs = Readonly<Record<string, unknown>>;
 
-export interface KernelArgs<A extends KernelAttrs = KernelAttrs> {
+export interface KernelArgs<A = KernelAttrs> {
   inputs: readonly TensorInfo[];
   attrs: A;
   backend: Backend;
 }
 
+/** What a kernel returns: its output, its outputs, or nothing (a kernel that works in place). */
+export type KernelResult = TensorInfo | TensorInfo[] | void;
+
 /**
  * A kernel enqueues work and returns its outputs' infos at once: on an
  * asynchronous device the data arrives later, only `Backend.read` waits.
- * Kernels never mutate their inputs unless the kernel's spec says so
+ * Kernels never mutate their inputs unless the kernel's contract says so
  * (`adamw` updates its parameter and moment storages in place).
  */
-export type KernelFunc<A extends KernelAttrs = KernelAttrs> = (args: KernelArgs<A>) => TensorInfo | TensorInfo[] | void;
+export type KernelFunc<A = KernelAttrs> = (args: KernelArgs<A>) => KernelResult;
 
 export interface BackendOptions {
   [option: string]: unknown;
@@ -56,7 +61,8 @@ export interface BackendOptions {
  *
  * Ordering rules every backend keeps (what makes an asynchronous device safe
  * to drive from synchronous tensor code):
- * - `run` validates shapes and attributes synchronously and throws there, naming
+ * - `run` checks the call against the kernel's contract (input count, int32
+ *   inputs, attrs), validates shapes synchronously and throws there, naming
  *   the kernel; errors that depend on data (an index out of range) are only
  *   guaranteed to be reported by backends that can see the data (the CPU).
  * - Work runs in enqueue order: a `read` (or `readRaw`) observes every kernel and
@@ -90,8 +96,12 @@ export interface Backend {
   /** Release device memory. Releasing twice is an error. */
   release(storage: Storage): void;
 
-  /** Enqueue the kernel registered under `name` for this backend. */
-  run(name: string, inputs: readonly TensorInfo[], attrs?: KernelAttrs): TensorInfo[];
+  /**
+   * Enqueue the kernel registered under `name` for this backend. The attrs are
+   * typed per kernel (`AttrsOf<N>`): a misspelled or mistyped attribute does
+   * not compile, and is refused at run time for callers TypeScript cannot see.
+   */
+  run<N extends KernelName>(name: N, inputs: readonly TensorInfo[], ...attrs: RunAttrs<N>): TensorInfo[];
 
   /** Resolves when all enqueued work has completed. */
   sync(): Promise<void>;
@@ -104,6 +114,15 @@ export interface Backend {
 
   memory(): MemoryInfo;
   resetPeak(): void;
+
+  /**
+   * Guard regions, for the conformance suite: from now on every new storage is
+   * surrounded by `elements` guard elements holding a sentinel bit pattern
+   * (0 turns it off). A kernel that writes past its storage overwrites them.
+   */
+  setGuards?(elements: number): void;
+  /** For each storage, what happened to its guard elements: null when intact, else a description of what was overwritten. */
+  checkGuards?(storages: readonly Storage[]): Promise<(string | null)[]>;
 
   /** Free everything; the backend is unusable afterwards. */
   dispose(): Promise<void> | void;

@@ -5,6 +5,7 @@ export type {
   KernelArgs,
   KernelAttrs,
   KernelFunc,
+  KernelResult,
   MemoryInfo,
   Storage,
   TensorInfo,
@@ -16,7 +17,6 @@ export {
   bfloat16ArrayToFloat32,
   bfloat16BitsToFloat32,
   float16ArrayToFloat32,
-  float16BitsToFloat32,
   float32ArrayToBfloat16,
   float32ArrayToFloat16,
   float32Bits,
@@ -25,26 +25,59 @@ export {
   float32ToFloat16Bits,
   floatToInt32,
 } from './dtype-convert.js';
-export { KERNEL_NAMES, KERNEL_SPECS, type BinaryOp, type KernelSpec, type UnaryOp } from './kernel-spec.js';
+export {
+  attr,
+  type AttrSchema,
+  type AttrsOfSchema,
+  type AttrType,
+  type NoAttrs,
+  type OptionalAttrType,
+} from './contract/attr-types.js';
+export {
+  defineKernel,
+  type ContractAttrs,
+  type InputSpec,
+  type KernelContract,
+  type KernelTypeOf,
+  type OutputSpec,
+} from './contract/kernel-contract.js';
+export type { AttrsOf, KernelName, KernelTypes, RunAttrs } from './contract/kernel-types.js';
+export { backendError, kernelError } from './errors.js';
+export { KERNEL_CONTRACTS } from './kernels/contracts.js';
+export {
+  BINARY_OPS,
+  KERNEL_NAMES,
+  KERNEL_SPECS,
+  UNARY_OPS,
+  type BinaryOp,
+  type KernelSpec,
+  type UnaryOp,
+} from './kernel-spec.js';
 export { kernelTableMarkdown } from './kernel-table.js';
 export { fillNormal, fillUniform, philox4x32, philoxStream, uniformFromWord } from './random/philox.js';
 export {
   declareUnsupported,
   getKernel,
+  getKernelContract,
   hasKernel,
+  implement,
+  isLibraryKernel,
   listKernels,
   listUnsupported,
   registerKernel,
+  registerKernels,
   unregisterKernel,
-  type KernelConfig,
+  type KernelImplementation,
+  type RegisterOptions,
   type UnsupportedKernel,
 } from './registry.js';
+export { runByName } from './run-by-name.js';
 export {
+  assertDType,
   assertInputCount,
   assertSameShape,
   broadcastShapes,
   broadcastStrides,
-  kernelError,
   matmulShape,
   normalizeAxes,
   normalizeAxis,

@@ -2,6 +2,8 @@
  * Shape arithmetic shared by every backend, so that all of them validate
  * inputs identically and report errors that name the kernel and the shapes.
  */
+import type { DType } from './dtype.js';
+import { kernelError } from './errors.js';
 
 export function sizeOf(shape: readonly number[]): number {
   let n = 1;
@@ -24,9 +26,7 @@ export function fmt(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }
 
-export function kernelError(kernel: string, message: string): Error {
-  return new Error(`${kernel}: ${message}`);
-}
+export { kernelError } from './errors.js';
 
 export function assertShape(kernel: string, what: string, shape: readonly number[]): void {
   for (const d of shape) {
@@ -139,6 +139,11 @@ export function assertSameShape(kernel: string, names: string[], shapes: (readon
       );
     }
   }
+}
+
+/** A storage dtype a kernel requires of one of its inputs (`what`: 'x', 'weight', ...). */
+export function assertDType(kernel: string, what: string, info: { readonly dtype: DType }, dtype: DType): void {
+  if (info.dtype !== dtype) throw kernelError(kernel, `${what} must be ${dtype}, got ${info.dtype}`);
 }
 
 export function assertInputCount(kernel: string, inputs: readonly unknown[], min: number, max = min): void {

@@ -39,6 +39,7 @@ export {
   type RewardValues,
   type SandboxRewardOptions,
 } from './trainer/rewards.js';
+export type { RewardSandbox, SandboxRewardCallOptions, SandboxRunOutcome } from './trainer/sandbox-types.js';
 export {
   ModelRollouts,
   OpenAIRollouts,
@@ -54,6 +55,7 @@ export {
   type TextCodec,
 } from './trainer/rollout.js';
 export { epochOrder, promptIndices } from './trainer/prompt-order.js';
+export { GrpoTask, type GrpoMicroBatch, type GrpoTaskOptions, type GrpoTaskState } from './trainer/grpo-task.js';
 export {
   saveCheckpoint,
   loadCheckpoint,

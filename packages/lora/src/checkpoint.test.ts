@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +11,7 @@ import {
   latestCheckpoint,
   loadTrainingCheckpoint,
   pruneCheckpoints,
+  removeIncompleteCheckpoints,
   saveTrainingCheckpoint,
   type CheckpointState,
 } from './checkpoint.js';
@@ -90,5 +92,21 @@ describe('training checkpoints', () => {
     await expect(loadTrainingCheckpoint<State>(out, a.lora, a.optimizer, [])).rejects.toThrow(
       /not a checkpoint folder/,
     );
+  });
+
+  it('removes the folders interrupted saves left, and only those', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'molrl-ckpt-'));
+    const a = await trainedRun();
+    await saveTrainingCheckpoint(out, { globalStep: 2 }, a.lora, a.optimizer);
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+    for (const name of [`.checkpoint-4.tmp-${gone}-0`, `checkpoint-6.tmp-${gone}`]) {
+      mkdirSync(join(out, name));
+      writeFileSync(join(out, name, 'adapter_model.safetensors'), 'half');
+    }
+    expect((await removeIncompleteCheckpoints(out)).sort()).toEqual(
+      [`.checkpoint-4.tmp-${gone}-0`, `checkpoint-6.tmp-${gone}`].sort(),
+    );
+    expect(readdirSync(out)).toEqual(['checkpoint-2']);
+    expect(await latestCheckpoint(out)).toBe(checkpointDir(out, 2));
   });
 });

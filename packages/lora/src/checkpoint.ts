@@ -5,13 +5,14 @@
  * keys `<param>.exp_avg` / `<param>.exp_avg_sq`) and `trainer_state.json`
  * (whatever the trainer needs to resume: steps, data position, RNG counters,
  * config). The folder is written under a temporary name and renamed, so a
- * checkpoint is whole or absent.
+ * checkpoint is whole or absent; `removeIncompleteCheckpoints` clears what a
+ * killed save left behind.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SafetensorsFile, writeSafetensors } from '@molrl/model';
-import { writeFileAtomic } from '@molrl/progress';
+import { removeStaleTemporaries, writeAtomically } from '@molrl/progress';
 import { tensor, type AdamW, type Tensor } from '@molrl/tensor';
 import type { LoraHandle } from './lora.js';
 
@@ -28,7 +29,10 @@ export function checkpointDir(outputDir: string, step: number): string {
   return join(outputDir, `checkpoint-${step}`);
 }
 
-/** Write `checkpoint-<state.globalStep>/` under outputDir; returns its path. */
+/**
+ * Write `checkpoint-<state.globalStep>/` under outputDir; returns its path.
+ * The folder is filled under a temporary name and renamed when complete.
+ */
 export async function saveTrainingCheckpoint(
   outputDir: string,
   state: CheckpointState,
@@ -36,19 +40,17 @@ export async function saveTrainingCheckpoint(
   optimizer: AdamW,
 ): Promise<string> {
   const dir = checkpointDir(outputDir, state.globalStep);
-  const tmp = `${dir}.tmp-${process.pid}`;
-  await rm(tmp, { recursive: true, force: true });
-  await mkdir(tmp, { recursive: true });
-  await lora.save(tmp);
-  const { step, state: moments } = optimizer.stateDict();
-  const tensors = Object.entries(moments).flatMap(([name, { m, v }]) => [
-    { name: `${name}.exp_avg`, dtype: 'F32' as const, shape: [...m.shape], data: () => m.data() },
-    { name: `${name}.exp_avg_sq`, dtype: 'F32' as const, shape: [...v.shape], data: () => v.data() },
-  ]);
-  await writeSafetensors(join(tmp, OPTIMIZER_FILE), tensors, { format: 'pt', optimizer_step: String(step) });
-  await writeFileAtomic(join(tmp, TRAINER_STATE_FILE), JSON.stringify(state, null, 2) + '\n');
-  await rm(dir, { recursive: true, force: true });
-  await rename(tmp, dir);
+  await writeAtomically(dir, async (tmp) => {
+    await mkdir(tmp, { recursive: true });
+    await lora.save(tmp);
+    const { step, state: moments } = optimizer.stateDict();
+    const tensors = Object.entries(moments).flatMap(([name, { m, v }]) => [
+      { name: `${name}.exp_avg`, dtype: 'F32' as const, shape: [...m.shape], data: () => m.data() },
+      { name: `${name}.exp_avg_sq`, dtype: 'F32' as const, shape: [...v.shape], data: () => v.data() },
+    ]);
+    await writeSafetensors(join(tmp, OPTIMIZER_FILE), tensors, { format: 'pt', optimizer_step: String(step) });
+    await writeFile(join(tmp, TRAINER_STATE_FILE), JSON.stringify(state, null, 2) + '\n');
+  });
   return dir;
 }
 
@@ -121,6 +123,23 @@ export async function latestCheckpoint(outputDir: string): Promise<string | null
   if (!existsSync(outputDir)) return null;
   const steps = await checkpointSteps(outputDir, true);
   return steps.length ? checkpointDir(outputDir, steps[steps.length - 1]!) : null;
+}
+
+/**
+ * Remove what interrupted saves left under outputDir: the temporary folders of
+ * processes that are gone (this module's and the `checkpoint-<n>.tmp-<pid>`
+ * ones of earlier versions). Returns their names.
+ */
+export async function removeIncompleteCheckpoints(outputDir: string): Promise<string[]> {
+  const removed = await removeStaleTemporaries(outputDir);
+  if (!existsSync(outputDir)) return removed;
+  for (const name of await readdir(outputDir)) {
+    const match = /^checkpoint-\d+\.tmp-(\d+)$/.exec(name);
+    if (!match || Number(match[1]) === process.pid) continue;
+    await rm(join(outputDir, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
 }
 
 /** Delete the oldest checkpoints beyond `limit` (0 keeps all). */

@@ -29,19 +29,69 @@ export function loraScaling(c: Pick<LoraConfig, 'r' | 'alpha' | 'useRslora'>): n
   return c.useRslora ? c.alpha / Math.sqrt(c.r) : c.alpha / c.r;
 }
 
+const describeValue = (v: unknown): string =>
+  v === null
+    ? 'null'
+    : Array.isArray(v)
+      ? 'an array'
+      : typeof v === 'string'
+        ? `string ${JSON.stringify(v)}`
+        : typeof v === 'number' || typeof v === 'boolean'
+          ? `${typeof v} ${String(v)}`
+          : typeof v;
+
+/** The target pattern as a RegExp matching whole paths; a pattern that is not a regular expression is named. */
+function targetRegExp(pattern: string, where: string): RegExp {
+  try {
+    return new RegExp(`^(?:${pattern})$`);
+  } catch (err) {
+    throw new Error(
+      `${where}: targetModules ${JSON.stringify(pattern)} is not a valid regular expression (${(err as Error).message})`,
+      { cause: err },
+    );
+  }
+}
+
+/** Check every field (types first: "8" is not a rank, "0.1" not a dropout); errors name the field and the value. */
 export function validateLoraConfig(c: LoraConfig, where = 'LoRA config'): void {
-  if (!Number.isInteger(c.r) || c.r <= 0) throw new Error(`${where}: r must be a positive integer, got ${c.r}`);
-  if (typeof c.alpha !== 'number' || !Number.isFinite(c.alpha))
-    throw new Error(`${where}: alpha must be a finite number, got ${c.alpha}`);
-  const p = c.dropout ?? 0;
-  if (!(p >= 0 && p < 1)) throw new Error(`${where}: dropout must be in [0, 1), got ${p}`);
+  if (typeof c !== 'object' || c === null || Array.isArray(c))
+    throw new TypeError(
+      `${where}: expected an object with r and alpha (e.g. { r: 64, alpha: 128 }), got ${describeValue(c)}`,
+    );
+  const bad = (field: string, what: string, v: unknown): never => {
+    throw new TypeError(`${where}: ${field} must be ${what}, got ${describeValue(v)}`);
+  };
+  if (typeof c.r !== 'number' || !Number.isInteger(c.r) || c.r <= 0) bad('r', 'a positive integer', c.r);
+  if (typeof c.alpha !== 'number' || !Number.isFinite(c.alpha)) bad('alpha', 'a finite number', c.alpha);
+  if (c.dropout !== undefined && !(typeof c.dropout === 'number' && c.dropout >= 0 && c.dropout < 1))
+    bad('dropout', 'a number in [0, 1)', c.dropout);
+  if (c.useRslora !== undefined && typeof c.useRslora !== 'boolean') bad('useRslora', 'a boolean', c.useRslora);
+  if (c.seed !== undefined && !(typeof c.seed === 'number' && Number.isSafeInteger(c.seed)))
+    bad('seed', 'a safe integer', c.seed);
+  const t = c.targetModules;
+  if (t === undefined) return;
+  if (Array.isArray(t)) {
+    if (t.length === 0) bad('targetModules', 'a non-empty list of module names', t);
+    t.forEach((name, i) => {
+      if (typeof name !== 'string' || name === '') bad(`targetModules[${i}]`, 'a non-empty string', name);
+    });
+  } else if (typeof t === 'string') {
+    if (t === '') bad('targetModules', 'a list of names, a regular expression or "all-linear"', t);
+    if (t !== 'all-linear') targetRegExp(t, where);
+  } else bad('targetModules', 'a list of names, a regular expression or "all-linear"', t);
+}
+
+/** PEFT's matching of module paths against target_modules, the pattern compiled once. */
+export function targetMatcher(target: string[] | string, where = 'LoRA config'): (path: string) => boolean {
+  if (Array.isArray(target)) return (path) => target.some((t) => path === t || path.endsWith(`.${t}`));
+  if (target === 'all-linear') return () => true;
+  const re = targetRegExp(target, where);
+  return (path) => re.test(path);
 }
 
 /** PEFT's matching of a module path against target_modules. */
 export function matchesTarget(path: string, target: string[] | string): boolean {
-  if (Array.isArray(target)) return target.some((t) => path === t || path.endsWith(`.${t}`));
-  if (target === 'all-linear') return true;
-  return new RegExp(`^(?:${target})$`).test(path);
+  return targetMatcher(target)(path);
 }
 
 /** `adapter_config.json` as PEFT writes it for a LoRA adapter on a causal LM. */
@@ -92,7 +142,8 @@ export function fromPeftConfig(json: unknown, where = 'adapter_config.json'): Lo
   const r = j.r ?? 8;
   if (!Number.isInteger(r) || (r as number) <= 0) field('r', `must be a positive integer, got ${JSON.stringify(j.r)}`);
   const alpha = j.lora_alpha ?? 8;
-  if (typeof alpha !== 'number') field('lora_alpha', `must be a number, got ${JSON.stringify(alpha)}`);
+  if (typeof alpha !== 'number' || !Number.isFinite(alpha))
+    field('lora_alpha', `must be a finite number, got ${JSON.stringify(alpha)}`);
   if (j.bias !== undefined && j.bias !== 'none')
     field('bias', `is ${JSON.stringify(j.bias)}; only "none" is supported`);
   if (j.use_dora === true) field('use_dora', 'is true; DoRA is not supported');
@@ -105,7 +156,10 @@ export function fromPeftConfig(json: unknown, where = 'adapter_config.json'): Lo
     field('target_modules', `must be a string or a list of strings, got ${JSON.stringify(targets)}`);
   }
   const dropout = j.lora_dropout ?? 0;
-  if (typeof dropout !== 'number') field('lora_dropout', `must be a number, got ${JSON.stringify(dropout)}`);
+  if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1))
+    field('lora_dropout', `must be a number in [0, 1), got ${JSON.stringify(dropout)}`);
+  if (typeof targets === 'string' && targets !== 'all-linear')
+    targetRegExp(targets, `${where}: field "target_modules"`);
   return {
     r: r as number,
     alpha: alpha as number,

@@ -8,6 +8,7 @@ export {
   latestCheckpoint,
   loadTrainingCheckpoint,
   pruneCheckpoints,
+  removeIncompleteCheckpoints,
   saveTrainingCheckpoint,
   type CheckpointState,
 } from './checkpoint.js';

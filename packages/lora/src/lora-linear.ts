@@ -4,8 +4,21 @@
  * A [r, in] starts Kaiming-uniform (a = sqrt(5), PyTorch's nn.Linear default,
  * as PEFT), B [out, r] starts at zero, so a fresh adapter changes nothing.
  */
-import type { ForwardContext, Linear, LinearAdapter } from '@molrl/model';
-import { add, greaterEqual, matmul, mul, noGrad, rand, reshape, sub, zeros, type Tensor } from '@molrl/tensor';
+import {
+  add,
+  greaterEqual,
+  matmul,
+  mul,
+  noGrad,
+  rand,
+  reshape,
+  sub,
+  zeros,
+  type ForwardContext,
+  type Linear,
+  type LinearAdapter,
+  type Tensor,
+} from '@molrl/tensor';
 
 /** Switches shared by all adapters of one handle. */
 export interface AdapterState {

@@ -206,6 +206,75 @@ describe('LoRA against PEFT and the PyTorch reference', () => {
     );
     await expect(loadLora(model, dir)).rejects.toThrow(/field "bias" is "all"/);
     expect(() => applyLora(model, { r: 0, alpha: 8 })).toThrow(/r must be a positive integer/);
+    writeFileSync(join(dir, 'adapter_config.json'), JSON.stringify({ ...cfg, target_modules: '.*(q_proj' }));
+    await expect(loadLora(model, dir)).rejects.toThrow(
+      /field "target_modules": targetModules ".\*\(q_proj" is not a valid regular expression/,
+    );
+  });
+
+  it.each([
+    ['no options', undefined, /applyLora: options: expected an object with r and alpha/],
+    ['a string rank', { r: '8', alpha: 16 }, /applyLora: options: r must be a positive integer, got string "8"/],
+    ['a string alpha', { r: 8, alpha: '16' }, /alpha must be a finite number, got string "16"/],
+    ['a string dropout', { r: 8, alpha: 16, dropout: '0.1' }, /dropout must be a number in \[0, 1\), got string "0.1"/],
+    ['a NaN alpha', { r: 8, alpha: Number.NaN }, /alpha must be a finite number, got number NaN/],
+    [
+      'an invalid target regex',
+      { r: 8, alpha: 16, targetModules: '.*(q_proj' },
+      /targetModules ".\*\(q_proj" is not a valid regular expression \(/,
+    ],
+    ['an empty target list', { r: 8, alpha: 16, targetModules: [] }, /targetModules must be a non-empty list/],
+    [
+      'a number in the target list',
+      { r: 8, alpha: 16, targetModules: ['q_proj', 3] },
+      /targetModules\[1\] must be a non-empty string, got number 3/,
+    ],
+    ['a string useRslora', { r: 8, alpha: 16, useRslora: 'yes' }, /useRslora must be a boolean/],
+    ['a fractional seed', { r: 8, alpha: 16, seed: 0.5 }, /seed must be a safe integer/],
+  ])('applyLora refuses %s, naming the option', (_name, options, message) => {
+    expect(() => applyLora(model, options as never)).toThrow(message);
+    expect([...model.linearLayers().values()].every((l) => l.adapter === null)).toBe(true);
+  });
+
+  it('refuses adapter weights that are integers or not finite, naming them', async () => {
+    const { SafetensorsFile: File } = await import('@molrl/model');
+    const { writeSafetensors } = await import('@molrl/model');
+    const source = await File.open(join(FIXTURES, 'peft-lora', 'adapter_model.safetensors'));
+    const names = source.names();
+    const victim = names[0]!;
+    const rewrite = async (edit: (name: string, dtype: string, bytes: Uint8Array) => [string, Uint8Array]) => {
+      const dir = tmp();
+      cpSync(join(FIXTURES, 'peft-lora'), dir, { recursive: true });
+      const tensors = [];
+      for (const name of names) {
+        const e = source.entry(name);
+        const [dtype, data] = edit(name, e.dtype, await source.readBytes(name));
+        tensors.push({ name, dtype: dtype as 'F32', shape: e.shape, data });
+      }
+      await writeSafetensors(join(dir, 'adapter_model.safetensors'), tensors);
+      return dir;
+    };
+    const asInt = await rewrite((n, d, b) => [n === victim ? 'I32' : d, b]);
+    await expect(loadLora(model, asInt)).rejects.toThrow(
+      new RegExp(`'${victim.replace(/\./g, '\\.')}' is I32; an adapter weight is floating point`),
+    );
+    const withNaN = await rewrite((n, d, b) => {
+      if (n !== victim) return [d, b];
+      const v = new Float32Array(b.slice().buffer);
+      v[2] = Number.NaN;
+      return [d, new Uint8Array(v.buffer)];
+    });
+    await expect(loadLora(model, withNaN)).rejects.toThrow(/holds NaN at element 2; adapter weights must be finite/);
+    expect([...model.linearLayers().values()].every((l) => l.adapter === null)).toBe(true);
+    const handle = await loadLora(model, withNaN, { allowNonFinite: true });
+    expect(handle.adapters.size).toBe(14);
+    await source.close();
+  });
+
+  it('applyLora refuses what is not a model', () => {
+    expect(() => applyLora({} as never, { r: 8, alpha: 16 })).toThrow(
+      /applyLora: model must be a @molrl\/model Qwen3ForCausalLM/,
+    );
   });
 });
 

@@ -4,16 +4,24 @@
  * format (adapter_config.json + adapter_model.safetensors with keys
  * `base_model.model.<module path>.lora_A.weight` / `.lora_B.weight`).
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { SafetensorsFile, writeSafetensors, type Qwen3ForCausalLM } from '@molrl/model';
+import {
+  firstNonFinite,
+  FLOAT_DTYPES,
+  isFloatDType,
+  SafetensorsFile,
+  writeSafetensors,
+  type Qwen3ForCausalLM,
+} from '@molrl/model';
+import { writeFileAtomic } from '@molrl/progress';
 import { tensor, type Tensor } from '@molrl/tensor';
 import {
   DEFAULT_TARGET_MODULES,
   fromPeftConfig,
   loraScaling,
-  matchesTarget,
+  targetMatcher,
   toPeftConfig,
   validateLoraConfig,
   type LoraConfig,
@@ -39,11 +47,22 @@ export class LoraHandle {
     readonly model: Qwen3ForCausalLM,
     readonly config: LoraOptions,
   ) {
-    validateLoraConfig(config);
+    if (
+      typeof model !== 'object' ||
+      model === null ||
+      typeof (model as { linearLayers?: unknown }).linearLayers !== 'function'
+    )
+      throw new TypeError(
+        `applyLora: model must be a @molrl/model Qwen3ForCausalLM, got ${model === null ? 'null' : typeof model}`,
+      );
+    validateLoraConfig(config, 'applyLora: options');
+    if (config.baseModelName !== undefined && typeof config.baseModelName !== 'string')
+      throw new TypeError(`applyLora: options.baseModelName must be a string, got ${typeof config.baseModelName}`);
     const targets = config.targetModules ?? DEFAULT_TARGET_MODULES;
+    const matches = targetMatcher(targets, 'applyLora: options');
     const scaling = loraScaling(config);
     for (const [path, linear] of model.linearLayers()) {
-      if (!matchesTarget(path, targets)) continue;
+      if (!matches(path)) continue;
       if (linear.adapter)
         throw new Error(`applyLora: ${path} already has an adapter (remove it first with handle.remove())`);
       const adapter = new LoraLinear(linear, config.r, scaling, config.dropout ?? 0, this.state, config.seed ?? 0);
@@ -129,12 +148,15 @@ export class LoraHandle {
     await writeSafetensors(join(dir, ADAPTER_WEIGHTS_FILE), tensors, { format: 'pt' });
     const path = join(dir, ADAPTER_CONFIG_FILE);
     const json = toPeftConfig(this.config, this.config.baseModelName ?? null);
-    await writeFile(`${path}.tmp-${process.pid}`, JSON.stringify(json, null, 2) + '\n');
-    await rename(`${path}.tmp-${process.pid}`, path);
+    await writeFileAtomic(path, JSON.stringify(json, null, 2) + '\n');
   }
 
-  /** Replace the adapter weights with those in a PEFT adapter_model.safetensors (every key must match). */
-  async loadWeights(path: string): Promise<void> {
+  /**
+   * Replace the adapter weights with those in a PEFT adapter_model.safetensors
+   * (every key must match, every tensor be floating point and, unless
+   * `allowNonFinite`, hold no NaN or infinity).
+   */
+  async loadWeights(path: string, options: LoadAdapterOptions = {}): Promise<void> {
     const f = await SafetensorsFile.open(path);
     try {
       const expected = new Map(this.namedParameters());
@@ -156,7 +178,17 @@ export class LoraHandle {
             `${path}: '${name}' has shape [${e.shape.join(', ')}], the adapter needs [${t.shape.join(', ')}]`,
           );
         }
-        const value = tensor(await f.readFloat32(e.name), e.shape);
+        if (!isFloatDType(e.dtype))
+          throw new Error(
+            `${path}: '${name}' is ${e.dtype}; an adapter weight is floating point (${FLOAT_DTYPES.join(', ')})`,
+          );
+        const data = await f.readFloat32(e.name);
+        const bad = options.allowNonFinite ? -1 : firstNonFinite(data);
+        if (bad >= 0)
+          throw new Error(
+            `${path}: '${name}' holds ${data[bad]} at element ${bad}; adapter weights must be finite (allowNonFinite: true loads them anyway)`,
+          );
+        const value = tensor(data, e.shape);
         t.assign(value);
         value.dispose();
       }
@@ -198,7 +230,18 @@ export function applyLora(model: Qwen3ForCausalLM, options: LoraOptions): LoraHa
 }
 
 /** Load a PEFT LoRA adapter folder (adapter_config.json + adapter_model.safetensors) onto the model. */
-export async function loadLora(model: Qwen3ForCausalLM, dir: string): Promise<LoraHandle> {
+export interface LoadAdapterOptions {
+  /** Load adapter weights holding NaN or infinite values (default false: refused with the tensor named). */
+  allowNonFinite?: boolean;
+}
+
+export async function loadLora(
+  model: Qwen3ForCausalLM,
+  dir: string,
+  options: LoadAdapterOptions = {},
+): Promise<LoraHandle> {
+  if (typeof dir !== 'string' || dir === '')
+    throw new TypeError(`loadLora: dir must be the path of an adapter folder, got ${typeof dir}`);
   const configPath = join(dir, ADAPTER_CONFIG_FILE);
   const weightsPath = join(dir, ADAPTER_WEIGHTS_FILE);
   if (!existsSync(configPath)) throw new Error(`${dir}: no ${ADAPTER_CONFIG_FILE}`);
@@ -218,7 +261,7 @@ export async function loadLora(model: Qwen3ForCausalLM, dir: string): Promise<Lo
   const base = (json as { base_model_name_or_path?: unknown }).base_model_name_or_path;
   const handle = applyLora(model, { ...config, baseModelName: typeof base === 'string' ? base : undefined });
   try {
-    await handle.loadWeights(weightsPath);
+    await handle.loadWeights(weightsPath, options);
   } catch (err) {
     handle.remove();
     throw err;

@@ -6,8 +6,9 @@
  */
 import { downloadFileToCacheDir, fileExists, getHFHubCachePath } from '@huggingface/hub';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { writeFileAtomic } from '@molrl/progress';
 import { INDEX_FILE, parseSafetensorsIndex, SINGLE_FILE } from './safetensors/checkpoint.js';
 
 export interface HubOptions {
@@ -42,7 +43,8 @@ export function isLocalDir(dirOrRepoId: string): boolean {
  * snapshot folder holding them.
  */
 export async function downloadModelFiles(repoId: string, options: HubOptions = {}): Promise<string> {
-  if (!/^[\w.-]+(\/[\w.-]+)?$/.test(repoId)) {
+  // The Hub's rule, and no "." or ".." component that would leave the cache folder.
+  if (typeof repoId !== 'string' || !/^[\w.-]+(\/[\w.-]+)?$/.test(repoId) || /(^|\/)\.|\.\./.test(repoId)) {
     throw new Error(`'${repoId}' is neither an existing directory nor a Hub repo id (owner/name)`);
   }
   const common = {
@@ -85,8 +87,7 @@ export async function downloadModelFiles(repoId: string, options: HubOptions = {
     const refs = join(dirname(dirname(snapshot)), 'refs');
     await mkdir(join(refs, dirname(revision)), { recursive: true });
     const ref = join(refs, revision);
-    await writeFile(`${ref}.tmp-${process.pid}`, basename(snapshot));
-    await rename(`${ref}.tmp-${process.pid}`, ref);
+    await writeFileAtomic(ref, basename(snapshot));
   }
   return snapshot;
 }
@@ -116,6 +117,8 @@ export function cachedModelDir(repoId: string, options: Pick<HubOptions, 'cacheD
 
 /** A local model folder for `dirOrRepoId`: the directory itself, or the Hub snapshot downloaded into the cache. */
 export async function resolveModelDir(dirOrRepoId: string, options: HubOptions = {}): Promise<string> {
+  if (typeof dirOrRepoId !== 'string' || dirOrRepoId === '')
+    throw new TypeError(`resolveModelDir: expected a model folder or a Hub repo id, got ${typeof dirOrRepoId}`);
   if (isLocalDir(dirOrRepoId)) return dirOrRepoId;
   const offline =
     options.localFilesOnly ?? ['1', 'true', 'yes'].includes((process.env.HF_HUB_OFFLINE ?? '').toLowerCase());

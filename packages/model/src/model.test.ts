@@ -94,6 +94,34 @@ describe('Qwen3ForCausalLM against the PyTorch reference', () => {
     expect(sampled).toEqual(await model.generate(prompts, { ...opts, temperature: 1, seed: 3 }));
   });
 
+  it('an abort signal stops generation at the next token and frees the KV cache', async () => {
+    const prompts = meta.greedy.map((g) => g.prompt);
+    const before = getBackend().memory().storages;
+    const controller = new AbortController();
+    let steps = 0;
+    const stopped = model.generate(prompts, {
+      maxNewTokens: 12,
+      temperature: 0,
+      stopTokenIds: [],
+      signal: controller.signal,
+      onStep: (step) => {
+        steps = step;
+        if (step === 2) controller.abort(new Error('interrupted'));
+      },
+    });
+    await expect(stopped).rejects.toThrow('interrupted');
+    expect(steps).toBe(2);
+    expect(getBackend().memory().storages).toBe(before);
+    await expect(model.generate(prompts, { maxNewTokens: 3, signal: controller.signal })).rejects.toThrow(
+      'interrupted',
+    );
+    // With a signal that never fires, the tokens are the same as without one.
+    const opts = { maxNewTokens: 6, temperature: 0, stopTokenIds: [] };
+    expect(await model.generate(prompts, { ...opts, signal: new AbortController().signal })).toEqual(
+      await model.generate(prompts, opts),
+    );
+  });
+
   it('sampling with a seed is reproducible and the seed matters', async () => {
     const opts = {
       maxNewTokens: 10,

@@ -4,14 +4,15 @@
  * tensor names), forward -> { logits }, forwardHidden -> final hidden states
  * (for losses that apply the LM head chunk by chunk), generate with a KV cache.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startProgress } from '@molrl/progress';
-import { concat, getBackend, noGrad, setBackend, slice, tensor, tidy, type Tensor } from '@molrl/tensor';
+import { startProgress, writeFileAtomic } from '@molrl/progress';
+import { getBackend, KVCache, noGrad, setBackend, tensor, tidy, type Tensor } from '@molrl/tensor';
 import { eosTokenIds, parseQwen3Config, qwen3ConfigToJson, type Qwen3Config } from './config.js';
 import { resolveModelDir, type HubOptions } from './hub.js';
-import { intTensor, lastPosition, Qwen3Module, type LayerCache, type Linear, type WeightDType } from './qwen3.js';
+import { intTensor, lastPosition, Qwen3Module, type Linear, type WeightDType } from './qwen3.js';
 import { SafetensorsCheckpoint, writeSafetensorsCheckpoint } from './safetensors/checkpoint.js';
+import { firstNonFinite, FLOAT_DTYPES, isFloatDType } from './safetensors/dtypes.js';
 import { encodeFloat32, type TensorToWrite } from './safetensors/writer.js';
 import { SeededRandom } from './sampling/prng.js';
 import { sampleToken, validateSamplingOptions, type SamplingOptions } from './sampling/samplers.js';
@@ -32,6 +33,11 @@ export interface FromPretrainedOptions extends HubOptions {
   onProgress?: (loaded: number, total: number, name: string) => void;
   /** Show progress on stderr (a bar on a TTY, log lines otherwise). Default: for checkpoints above 1 GB. */
   progress?: boolean;
+  /**
+   * Load weights holding NaN or infinite values (default false: such a weight is
+   * refused with its name, as the model would only produce non-finite logits).
+   */
+  allowNonFinite?: boolean;
 }
 
 export interface ForwardOptions {
@@ -54,6 +60,12 @@ export interface GenerateOptions extends SamplingOptions {
   stopTokenIds?: number[];
   /** Called after each decoding step with the number of steps done. */
   onStep?: (step: number) => void;
+  /**
+   * Stops generation at the next token, rejecting with the signal's reason. While a
+   * signal is given, each token also yields to the event loop, so a signal handler
+   * (Ctrl-C) can run during a long generation.
+   */
+  signal?: AbortSignal;
 }
 
 export interface SavePretrainedOptions {
@@ -87,6 +99,20 @@ export class Qwen3ForCausalLM {
    * Tensors are read and uploaded one at a time.
    */
   static async fromPretrained(dirOrRepoId: string, options: FromPretrainedOptions = {}): Promise<Qwen3ForCausalLM> {
+    if (typeof dirOrRepoId !== 'string' || dirOrRepoId === '')
+      throw new TypeError(
+        `Qwen3ForCausalLM.fromPretrained: expected a model folder or a Hub repo id, got ${dirOrRepoId === '' ? 'an empty string' : typeof dirOrRepoId}`,
+      );
+    if (typeof options !== 'object' || options === null)
+      throw new TypeError(
+        `Qwen3ForCausalLM.fromPretrained: options must be an object, got ${options === null ? 'null' : typeof options}`,
+      );
+    if (options.dtype !== undefined && !['auto', 'float32', 'bfloat16', 'float16'].includes(options.dtype))
+      throw new TypeError(
+        `Qwen3ForCausalLM.fromPretrained: options.dtype must be 'auto', 'float32', 'bfloat16' or 'float16', got ${JSON.stringify(options.dtype)}`,
+      );
+    if (options.allowNonFinite !== undefined && typeof options.allowNonFinite !== 'boolean')
+      throw new TypeError(`Qwen3ForCausalLM.fromPretrained: options.allowNonFinite must be a boolean`);
     if (options.backend !== undefined) await setBackend(options.backend);
     else {
       try {
@@ -131,6 +157,11 @@ export class Qwen3ForCausalLM {
             `${dir}: tensor '${name}' has shape [${entry.shape.join(', ')}], config.json implies [${shape.join(', ')}]`,
           );
         }
+        // An integer tensor would be read as its integer values (logits of 1e10): the header contradicts the model.
+        if (!isFloatDType(entry.dtype))
+          throw new Error(
+            `${dir}: tensor '${name}' is ${entry.dtype} in the checkpoint; a Qwen3 weight is floating point (${FLOAT_DTYPES.join(', ')})`,
+          );
       }
       let loaded = 0;
       let bytes = 0;
@@ -152,6 +183,21 @@ export class Qwen3ForCausalLM {
         if (!scratch || scratch.length < numel(shape)) scratch = new Float32Array(numel(shape));
         const host = scratch.subarray(0, numel(shape));
         await ckpt.readFloat32Into(name, host);
+        if (!options.allowNonFinite) {
+          const bad = firstNonFinite(host);
+          if (bad >= 0)
+            throw new Error(
+              `${dir}: tensor '${name}' holds ${host[bad]} at element ${bad}; weights must be finite (allowNonFinite: true loads them anyway)`,
+            );
+          // float16 storage rounds |x| >= 65520 to infinity.
+          if (dtype === 'float16') {
+            const over = host.findIndex((v) => Math.abs(v) >= 65520);
+            if (over >= 0)
+              throw new Error(
+                `${dir}: tensor '${name}' holds ${host[over]} at element ${over}, past float16's range (65504): load it as 'float32' or 'bfloat16'`,
+              );
+          }
+        }
         if (index === 0) scratch = null;
         const t = tensor(host, shape, { dtype });
         t.keep();
@@ -170,7 +216,7 @@ export class Qwen3ForCausalLM {
     return new Qwen3ForCausalLM(config, weights);
   }
 
-  /** A model with the given weights (transformers names), e.g. random ones for benchmarks. */
+  /** A model with the given weights (transformers names), e.g. random ones for benchmarks; it takes them over. */
   static fromWeights(config: Qwen3Config, weights: Map<string, Tensor>): Qwen3ForCausalLM {
     const expected = expectedWeightShapes(config);
     for (const [name, shape] of expected) {
@@ -199,11 +245,10 @@ export class Qwen3ForCausalLM {
     }));
     const files = await writeSafetensorsCheckpoint(dir, tensors, { maxShardBytes: options.maxShardBytes });
     const configPath = join(dir, 'config.json');
-    await writeFile(
-      `${configPath}.tmp-${process.pid}`,
+    await writeFileAtomic(
+      configPath,
       JSON.stringify(qwen3ConfigToJson(this.config, TORCH_DTYPE[dtype]), null, 2) + '\n',
     );
-    await rename(`${configPath}.tmp-${process.pid}`, configPath);
     return ['config.json', ...files];
   }
 
@@ -292,6 +337,7 @@ export class Qwen3ForCausalLM {
     const { maxNewTokens } = options;
     if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0)
       throw new Error(`generate: maxNewTokens must be an integer >= 0, got ${maxNewTokens}`);
+    options.signal?.throwIfAborted();
     const b = inputIds.length;
     if (b === 0 || maxNewTokens === 0) return inputIds.map(() => []);
     inputIds.forEach((r, i) => {
@@ -313,7 +359,7 @@ export class Qwen3ForCausalLM {
     const nextPos = inputIds.map((r) => r.length);
     const out: number[][] = inputIds.map(() => []);
     const c = this.config;
-    const caches: LayerCache[] = [];
+    const caches: KVCache[] = [];
     // Rows still generating, as indices into inputIds; the batch (and the KV cache) holds these rows in this order.
     let active = inputIds.map((_, i) => i);
     let segRows = inputIds.map((r) => [
@@ -329,8 +375,8 @@ export class Qwen3ForCausalLM {
         const logits = noGrad(() =>
           tidy(() => {
             if (caches.length === 0) {
-              const empty = () => tensor(new Float32Array(0), [rows, c.num_key_value_heads, 0, c.head_dim]).keep();
-              for (let i = 0; i < c.num_hidden_layers; i++) caches.push({ k: empty(), v: empty() });
+              for (let i = 0; i < c.num_hidden_layers; i++)
+                caches.push(KVCache.empty(rows, c.num_key_value_heads, c.head_dim));
             }
             const hidden = this.module.hidden(intTensor(stepIds, 'generate'), {
               positions: intTensor(stepPos, 'generate positions'),
@@ -358,17 +404,14 @@ export class Qwen3ForCausalLM {
         }
         options.onStep?.(step + 1);
         if (keep.length === 0 || step === maxNewTokens - 1) break;
+        if (options.signal) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          options.signal.throwIfAborted();
+        }
         if (keep.length < rows) {
           // Finished rows leave the batch: later steps compute only the rows still generating.
           noGrad(() => {
-            for (const cache of caches) {
-              const k = selectRows(cache.k, keep);
-              const vv = selectRows(cache.v, keep);
-              cache.k.dispose();
-              cache.v.dispose();
-              cache.k = k.keep();
-              cache.v = vv.keep();
-            }
+            for (const cache of caches) cache.selectRows(keep);
           });
           active = keep.map((j) => active[j]);
           segRows = keep.map((j) => segRows[j]);
@@ -379,10 +422,7 @@ export class Qwen3ForCausalLM {
         for (const r of segRows) r.push(0);
       }
     } finally {
-      for (const cache of caches) {
-        cache.k.dispose();
-        cache.v.dispose();
-      }
+      for (const cache of caches) cache.dispose();
     }
     return out;
   }
@@ -391,15 +431,6 @@ export class Qwen3ForCausalLM {
   dispose(): void {
     for (const t of this.parameters()) t.dispose();
   }
-}
-
-/** Rows `rows` (in that order) of x [B, ...] along the batch axis. */
-function selectRows(x: Tensor, rows: number[]): Tensor {
-  return tidy(() => {
-    const size = [1, ...x.shape.slice(1)];
-    const parts = rows.map((r) => slice(x, [r, ...size.slice(1).map(() => 0)], size));
-    return parts.length === 1 ? parts[0] : concat(parts, 0);
-  });
 }
 
 /** Positions and segment ids for a forward pass from the user's options. */

@@ -4,30 +4,11 @@
  */
 import { randn, tensor, type Tensor } from '@molrl/tensor';
 import type { Qwen3Config } from './config.js';
-import type { WeightDType } from './qwen3.js';
+import { Qwen3Module, type WeightDType } from './qwen3.js';
 
-/** name -> shape, in checkpoint order (embeddings, layers, final norm, untied lm_head). */
+/** name -> shape, in checkpoint order (embeddings, layers, final norm, untied lm_head): the model's own table. */
 export function expectedWeightShapes(c: Qwen3Config): Map<string, number[]> {
-  const h = c.hidden_size;
-  const d = c.head_dim;
-  const out = new Map<string, number[]>([['model.embed_tokens.weight', [c.vocab_size, h]]]);
-  for (let i = 0; i < c.num_hidden_layers; i++) {
-    const p = `model.layers.${i}`;
-    out.set(`${p}.input_layernorm.weight`, [h]);
-    out.set(`${p}.self_attn.q_proj.weight`, [c.num_attention_heads * d, h]);
-    out.set(`${p}.self_attn.k_proj.weight`, [c.num_key_value_heads * d, h]);
-    out.set(`${p}.self_attn.v_proj.weight`, [c.num_key_value_heads * d, h]);
-    out.set(`${p}.self_attn.o_proj.weight`, [h, c.num_attention_heads * d]);
-    out.set(`${p}.self_attn.q_norm.weight`, [d]);
-    out.set(`${p}.self_attn.k_norm.weight`, [d]);
-    out.set(`${p}.post_attention_layernorm.weight`, [h]);
-    out.set(`${p}.mlp.gate_proj.weight`, [c.intermediate_size, h]);
-    out.set(`${p}.mlp.up_proj.weight`, [c.intermediate_size, h]);
-    out.set(`${p}.mlp.down_proj.weight`, [h, c.intermediate_size]);
-  }
-  out.set('model.norm.weight', [h]);
-  if (!c.tie_word_embeddings) out.set('lm_head.weight', [c.vocab_size, h]);
-  return out;
+  return Qwen3Module.parameterShapes(c);
 }
 
 /** Bytes of the weights in a storage dtype. */

@@ -33,6 +33,7 @@ export {
   MOL_LORA_DEFAULTS,
   type MolTrainingConfig,
 } from './trainer/config.js';
+export { MolTask, type MolMicroBatch, type MolTaskState } from './trainer/mol-task.js';
 export { makeMicroBatch, checkRow, type TrainingRow, type MicroBatch } from './trainer/batch.js';
 export { epochOrder, stepRows, stepsPerEpoch } from './trainer/data-order.js';
 export {

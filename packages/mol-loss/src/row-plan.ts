@@ -4,10 +4,12 @@
  * per-row coefficients are computed here once and the device only multiplies.
  */
 
-import type { TokenLabel } from '@molrl/trace-dataset';
-
-/** trace-dataset's per-token labels: which part of the trace a token belongs to. */
-export type { TokenLabel };
+/**
+ * Which part of the trace a token belongs to: `@molrl/trace-dataset`'s per-token labels,
+ * written out by value so that the loss does not depend on the data package
+ * (`row-plan.types.test.ts` checks the two stay the same).
+ */
+export type TokenLabel = 'prompt' | 'decision' | 'feedback' | 'glue';
 
 export const TOKEN_LABELS: readonly TokenLabel[] = ['prompt', 'decision', 'feedback', 'glue'];
 

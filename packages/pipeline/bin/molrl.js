@@ -13,7 +13,7 @@ if (existsSync(built)) {
   const source = join(root, 'src', 'cli-main.ts');
   const result = spawnSync(
     process.execPath,
-    ['--import', 'tsx', '--conditions=source', source, ...process.argv.slice(2)],
+    ['--import', 'tsx', '--conditions=@molrl/source', source, ...process.argv.slice(2)],
     { stdio: 'inherit' },
   );
   process.exit(result.status ?? (result.signal === 'SIGINT' ? 130 : 1));

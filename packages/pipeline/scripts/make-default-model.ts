@@ -16,8 +16,8 @@
  * or not at all; the same command started again goes on from the latest checkpoint.
  * Progress on stderr, one JSONL metrics line per step in <work>/metrics.jsonl.
  *
- *   node --import tsx --conditions=source scripts/make-default-model.ts [--steps N] [--backend cpu|webgpu] ...
- *   node --import tsx --conditions=source scripts/make-default-model.ts --check DIR   (step 5 only)
+ *   node --import tsx --conditions=@molrl/source scripts/make-default-model.ts [--steps N] [--backend cpu|webgpu] ...
+ *   node --import tsx --conditions=@molrl/source scripts/make-default-model.ts --check DIR   (step 5 only)
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -541,7 +541,7 @@ and the check.
 Remake it (from packages/pipeline; it resumes from \`.make-default-model/\` when stopped):
 
 \`\`\`sh
-node --import tsx --conditions=source scripts/make-default-model.ts ${flags}
+node --import tsx --conditions=@molrl/source scripts/make-default-model.ts ${flags}
 \`\`\`
 
 Check a model folder on its own: \`scripts/make-default-model.ts --check DIR\`.

@@ -14,7 +14,7 @@
  * command again); the summary (every candidate's validation numbers with
  * intervals, and the choice) goes to <out>/validation.md and .json.
  *
- *   node --import tsx --conditions=source scripts/validate-hyperparameters.ts --out DIR \
+ *   node --import tsx --conditions=@molrl/source scripts/validate-hyperparameters.ts --out DIR \
  *     --mol '[{"mol":{"learningRate":2e-3}},{"mol":{"learningRate":5e-3}}]' \
  *     --grpo '[{"grpo":{"learningRate":1e-3}}]' [--set section.field=value ...]
  */

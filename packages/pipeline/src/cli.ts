@@ -11,12 +11,12 @@
  * --force (run a finished phase again).
  */
 import { parseArgs } from 'node:util';
+import { isProgressMode } from '@molrl/progress';
 import { ConfigError, parseAssignments, resolveConfig, type PipelineConfig } from './config.js';
-import { openRun, runPhase, runPipeline } from './pipeline.js';
+import { prepareRun, runPhase, runPipeline } from './pipeline.js';
 import { writeRunReport } from './report/run-report.js';
 import { newRunDir, PHASES, RunFolder, type Phase } from './run-folder.js';
 import { runAblation } from './ablate.js';
-import type { ProgressMode } from './phases/mol.js';
 
 export const USAGE = `usage: molrl <command> [options]
 
@@ -45,6 +45,44 @@ export interface CliResult {
   code: number;
 }
 
+export interface MainOptions {
+  /** Stops `run` and the phase commands at their next safe point (Ctrl-C), rejecting with its reason. */
+  signal?: AbortSignal;
+}
+
+/** Ctrl-C stopped the command; the run folder resumes. */
+export class InterruptedError extends Error {
+  override name = 'InterruptedError';
+}
+
+const OPTIONS = {
+  out: { type: 'string' },
+  config: { type: 'string' },
+  model: { type: 'string' },
+  seed: { type: 'string' },
+  set: { type: 'string', multiple: true },
+  seeds: { type: 'string' },
+  progress: { type: 'string' },
+  force: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function parse(argv: string[]) {
+  return parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
+}
+
+/** The commands that stop at safe points on Ctrl-C (the others stop at once: they write nothing half-way). */
+const STOPS_AT_SAFE_POINTS = new Set<string>(['run', ...PHASES]);
+
+/** Whether `argv`'s command stops at a safe point on a first Ctrl-C. */
+export function stopsAtSafePoints(argv: string[]): boolean {
+  try {
+    return STOPS_AT_SAFE_POINTS.has(parse(argv).positionals[0] ?? '');
+  } catch {
+    return false;
+  }
+}
+
 function buildConfig(values: Record<string, unknown>): PipelineConfig | null {
   const overrides: unknown[] = [];
   if (typeof values.model === 'string') overrides.push({ model: values.model });
@@ -64,31 +102,30 @@ function buildConfig(values: Record<string, unknown>): PipelineConfig | null {
 export async function main(
   argv: string[],
   log: (line: string) => void = (l) => process.stderr.write(l + '\n'),
+  options: MainOptions = {},
 ): Promise<CliResult> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      out: { type: 'string' },
-      config: { type: 'string' },
-      model: { type: 'string' },
-      seed: { type: 'string' },
-      set: { type: 'string', multiple: true },
-      seeds: { type: 'string' },
-      progress: { type: 'string' },
-      force: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values, positionals } = parse(argv);
+  const { signal } = options;
   const command = positionals[0];
   if (values.help || !command) {
     process.stdout.write(USAGE);
     return { code: command || values.help ? 0 : 2 };
   }
-  const progress = (values.progress ?? 'auto') as ProgressMode;
-  if (!['auto', 'bar', 'lines', 'silent'].includes(progress))
+  const progress = values.progress ?? 'auto';
+  if (!isProgressMode(progress))
     throw new ConfigError(`--progress: expected auto, bar, lines or silent, got '${progress}'`);
   const given = buildConfig(values);
+  // `--model` alone on an existing run points it at another model (when its own cannot be loaded).
+  const onlyModel = values.model !== undefined && !values.config && !values.seed && !values.set?.length;
+  const open = async (out: string) => {
+    const folder = new RunFolder(out);
+    const config = folder.exists()
+      ? onlyModel
+        ? { ...folder.readConfig(), model: values.model! }
+        : given
+      : (given ?? resolveConfig());
+    return prepareRun(out, config, { log, modelSource: values.model !== undefined ? '--model' : 'model' });
+  };
 
   if (command === 'ablate') {
     const seeds = (values.seeds ?? '0,1,2').split(',').map((s) => {
@@ -104,9 +141,9 @@ export async function main(
   }
   if (command === 'run') {
     const out = values.out ?? newRunDir('runs');
-    const { run, config } = openRun(out, given ?? (new RunFolder(out).exists() ? null : resolveConfig()));
+    const { run, config } = await open(out);
     log(`molrl run: ${run.dir}`);
-    const md = await runPipeline(run, config, { progress, log });
+    const md = await runPipeline(run, config, { progress, log, ...(signal ? { signal } : {}) });
     process.stdout.write(md);
     log(`report: ${run.path('report.md')}`);
     return { code: 0 };
@@ -119,28 +156,46 @@ export async function main(
   }
   if ((PHASES as readonly string[]).includes(command)) {
     if (!values.out) throw new ConfigError(`${command}: --out DIR (the run folder) is required`);
-    const { run, config } = openRun(values.out, given ?? (new RunFolder(values.out).exists() ? null : resolveConfig()));
-    await runPhase(run, config, command as Phase, { progress, log, force: !!values.force });
+    const { run, config } = await open(values.out);
+    await runPhase(run, config, command as Phase, {
+      progress,
+      log,
+      force: !!values.force,
+      ...(signal ? { signal } : {}),
+    });
     return { code: 0 };
   }
   throw new ConfigError(`unknown command '${command}' (see molrl --help)`);
 }
 
-/** Entry point: exit codes 0 done, 1 error, 2 usage, 130 interrupted (the run folder resumes). */
+const INTERRUPTED =
+  'interrupted: every phase resumes from its last checkpoint; run the same command with the same --out to go on\n';
+
+/**
+ * Entry point: exit codes 0 done, 1 error, 2 usage, 130 interrupted (the run
+ * folder resumes). A first Ctrl-C stops `run` and the phase commands at the
+ * next safe point (a checkpoint being written is finished first); a second
+ * one, or the first for other commands, exits at once.
+ */
 export async function cli(argv = process.argv.slice(2)): Promise<void> {
-  let interrupted = false;
+  const controller = new AbortController();
+  const safePoints = stopsAtSafePoints(argv);
   process.on('SIGINT', () => {
-    if (interrupted) process.exit(130);
-    interrupted = true;
-    process.stderr.write(
-      '\ninterrupted: every phase resumes from its last checkpoint; run the same command with the same --out to go on\n',
-    );
-    process.exit(130);
+    if (controller.signal.aborted || !safePoints) {
+      process.stderr.write(`\n${INTERRUPTED}`);
+      process.exit(130);
+    }
+    process.stderr.write('\ninterrupt: stopping at the next safe point (Ctrl-C again to stop at once)\n');
+    controller.abort(new InterruptedError('interrupted'));
   });
   try {
-    const { code } = await main(argv);
+    const { code } = await main(argv, undefined, { signal: controller.signal });
     process.exit(code);
   } catch (error) {
+    if (controller.signal.aborted) {
+      process.stderr.write(INTERRUPTED);
+      process.exit(130);
+    }
     const e = error as Error;
     // The message names what was wrong; MOLRL_DEBUG=1 adds the stack.
     process.stderr.write(`molrl: ${process.env.MOLRL_DEBUG ? (e.stack ?? e.message) : e.message}\n`);

@@ -10,7 +10,8 @@ export {
   type PipelineConfig,
 } from './config.js';
 export { RunFolder, PHASES, newRunDir, type Phase, type RunState, type PhaseRecord } from './run-folder.js';
-export { openRun, runPhase, runPipeline, type PhaseOptions } from './pipeline.js';
+export { openRun, prepareRun, runPhase, runPipeline, type PhaseOptions } from './pipeline.js';
+export { checkModel, modelProblem } from './model-check.js';
 export { runData, type DataManifest, type TaskRecord, type TraceRecord } from './phases/data.js';
 export { runMol, traceRows, type MolSummary, type ProgressMode } from './phases/mol.js';
 export { runGrpo, type GrpoSummary } from './phases/grpo.js';
@@ -72,4 +73,4 @@ export {
   harnessReward,
 } from './env-text.js';
 export { packLmRows, type LmRow } from './pack-text.js';
-export { main, cli, USAGE } from './cli.js';
+export { main, cli, stopsAtSafePoints, InterruptedError, USAGE, type MainOptions } from './cli.js';

@@ -6,7 +6,7 @@
  * resumed MoL phase must have continued (not restarted) its metrics.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,28 +31,49 @@ const TINY = {
   eval: { maxTokens: 12, batchSize: 2 },
 };
 
-function runUntil(args: string[], ready: () => boolean): Promise<number | null> {
+interface Interrupted {
+  code: number | null;
+  stderr: string;
+  /** Milliseconds from the first SIGINT to the exit (logged, not asserted: the machine may be loaded). */
+  latencyMs: number;
+}
+
+/** Run the CLI until `ready()`, then send `signals` SIGINTs (50 ms apart); resolves when it exits with 130. */
+function runUntil(args: string[], ready: () => boolean, signals = 1): Promise<Interrupted> {
   return new Promise((resolve, reject) => {
     // The TypeScript source (not bin/, which prefers a possibly stale dist/).
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', '--conditions=source', join(root, 'src', 'cli-main.ts'), ...args],
+      ['--import', 'tsx', '--conditions=@molrl/source', join(root, 'src', 'cli-main.ts'), ...args],
       { stdio: ['ignore', 'ignore', 'pipe'], cwd: root },
     );
     let stderr = '';
+    let sentAt = 0;
     child.stderr.on('data', (d) => (stderr += d));
     const timer = setInterval(() => {
       if (ready()) {
         clearInterval(timer);
-        child.kill('SIGINT');
+        sentAt = performance.now();
+        for (let i = 0; i < signals; i++) setTimeout(() => child.kill('SIGINT'), 50 * i);
       }
-    }, 200);
+    }, 100);
     child.on('exit', (code) => {
       clearInterval(timer);
+      const latencyMs = performance.now() - sentAt;
+      if (process.env.MOLRL_TEST_VERBOSE)
+        console.log(`SIGINT x${signals} -> exit ${code} in ${latencyMs.toFixed(0)} ms`);
       if (code !== 130) reject(new Error(`exit ${code}: ${stderr}`));
-      else resolve(code);
+      else resolve({ code, stderr, latencyMs });
     });
   });
+}
+
+/** Temporaries an interrupted write left, and checkpoint folders without their trainer state. */
+function leftovers(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter(
+    (n) => n.includes('.tmp-') || (n.startsWith('checkpoint-') && !existsSync(join(dir, n, 'trainer_state.json'))),
+  );
 }
 
 describe('molrl run (miniature)', () => {
@@ -63,8 +84,12 @@ describe('molrl run (miniature)', () => {
     writeFileSync(configFile, JSON.stringify(TINY));
     const args = ['run', '--out', out, '--config', configFile, '--progress', 'lines'];
 
-    const code = await runUntil(args, () => existsSync(join(out, 'mol', 'checkpoint-1', 'trainer_state.json')));
-    expect(code).toBe(130);
+    const stopped = await runUntil(args, () => existsSync(join(out, 'mol', 'checkpoint-1', 'trainer_state.json')));
+    expect(stopped.code).toBe(130);
+    // The first Ctrl-C stops at the next safe point: every checkpoint is whole, no temporary is left.
+    expect(stopped.stderr).toContain('interrupt: stopping at the next safe point');
+    expect(stopped.stderr).toContain('interrupted: every phase resumes from its last checkpoint');
+    expect(leftovers(join(out, 'mol'))).toEqual([]);
     const state = JSON.parse(readFileSync(join(out, 'state.json'), 'utf8'));
     expect(Object.keys(state.phases)).toEqual(['data']);
 
@@ -120,4 +145,28 @@ describe('molrl run (miniature)', () => {
       ),
     ).toEqual(['CodeAgent-Test', 'MATH-500']);
   });
+
+  it(
+    'Ctrl-C during the data phase stops at once; a second Ctrl-C during training does not wait',
+    { timeout: 240_000 },
+    async () => {
+      const tmp = mkdtempSync(join(tmpdir(), 'molrl-e2e-'));
+      const out = join(tmp, 'run');
+      const configFile = join(tmp, 'tiny.json');
+      writeFileSync(configFile, JSON.stringify(TINY));
+      const args = ['run', '--out', out, '--config', configFile, '--progress', 'lines'];
+
+      await runUntil(args, () => existsSync(join(out, 'data')));
+      expect(
+        existsSync(join(out, 'state.json')) && JSON.parse(readFileSync(join(out, 'state.json'), 'utf8')).phases.data,
+      ).toBeFalsy();
+      expect(leftovers(join(out, 'data'))).toEqual([]);
+
+      const twice = await runUntil(args, () => existsSync(join(out, 'mol', 'metrics.jsonl')), 2);
+      expect(twice.stderr).toContain('interrupt: stopping at the next safe point');
+      expect(twice.stderr).toContain('interrupted: every phase resumes from its last checkpoint');
+      const state = JSON.parse(readFileSync(join(out, 'state.json'), 'utf8'));
+      expect(Object.keys(state.phases)).toEqual(['data']);
+    },
+  );
 });

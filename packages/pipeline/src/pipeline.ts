@@ -2,15 +2,20 @@
  * The whole pipeline over one run folder: data -> mol -> grpo -> eval ->
  * report. A phase recorded in state.json is skipped; one that is not runs
  * (again), resuming from its own checkpoints, so an interrupted run goes on
- * where it stopped when started again on the same folder.
+ * where it stopped when started again on the same folder. The base model is
+ * checked before the first phase runs, and an `AbortSignal` (Ctrl-C) stops a
+ * run at the next safe point: between micro-batches and steps of training,
+ * between generated tokens, never inside a checkpoint being written.
  */
 import { isDeepStrictEqual } from 'node:util';
 import { setBackend } from '@molrl/tensor';
+import type { ProgressMode } from '@molrl/progress';
 import { ConfigError, type PipelineConfig } from './config.js';
+import { checkModel, modelProblem } from './model-check.js';
 import { runData } from './phases/data.js';
 import { runEval } from './phases/eval.js';
 import { runGrpo } from './phases/grpo.js';
-import { runMol, type ProgressMode } from './phases/mol.js';
+import { runMol } from './phases/mol.js';
 import { writeRunReport } from './report/run-report.js';
 import { PHASES, RunFolder, type Phase } from './run-folder.js';
 
@@ -19,8 +24,12 @@ export interface PhaseOptions {
   /** Run the phase even when state.json says it finished (later phases are then forgotten too). */
   force?: boolean;
   log?: (line: string) => void;
+  /** Stops the work at its next safe point, rejecting with the signal's reason (the phase is not marked done). */
   signal?: AbortSignal;
 }
+
+/** The phases that load the base model. */
+const MODEL_PHASES: readonly Phase[] = ['mol', 'grpo', 'eval'];
 
 /**
  * Open a run folder with a config: a new folder takes it; an existing one
@@ -51,34 +60,94 @@ export function openRun(dir: string, config: PipelineConfig | null): { run: RunF
   return { run, config: existing };
 }
 
+/**
+ * `openRun` for the CLI, which also keeps bad models out of run folders: a new
+ * folder's model is checked before its config.json is written, and a folder
+ * whose recorded model cannot be loaded takes the model given (when that is
+ * the only difference), forgetting the phases that used the old one.
+ */
+export async function prepareRun(
+  dir: string,
+  config: PipelineConfig | null,
+  options: { log?: (line: string) => void; modelSource?: string } = {},
+): Promise<{ run: RunFolder; config: PipelineConfig }> {
+  const run = new RunFolder(dir);
+  const source = options.modelSource ?? 'model';
+  if (!run.exists()) {
+    if (config) await checkModel(config.model, source);
+    return openRun(dir, config);
+  }
+  const existing = run.readConfig();
+  if (config && config.model !== existing.model && isDeepStrictEqual({ ...config, model: existing.model }, existing)) {
+    const problem = await modelProblem(existing.model);
+    if (problem) {
+      await checkModel(config.model, source);
+      const used = MODEL_PHASES.filter((p) => run.isDone(p));
+      if (used.length) run.invalidateFrom('mol');
+      run.writeConfig(config);
+      options.log?.(
+        `${run.configFile}: model '${existing.model}' cannot be loaded (${problem}); the run now uses '${config.model}'` +
+          (used.length ? ` and runs ${used.join(', ')} again` : ''),
+      );
+      return { run, config };
+    }
+  }
+  return openRun(dir, config);
+}
+
+/** Settles as `work` does, or rejects with the signal's reason as soon as it fires. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  // What `work` does after an abort is left behind; its files are written whole or not at all.
+  work.catch(() => undefined);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 export async function runPhase(
   run: RunFolder,
   config: PipelineConfig,
   phase: Phase,
   options: PhaseOptions = {},
 ): Promise<void> {
+  await runPhaseOnce(run, config, phase, options, false);
+}
+
+async function runPhaseOnce(
+  run: RunFolder,
+  config: PipelineConfig,
+  phase: Phase,
+  options: PhaseOptions,
+  modelChecked: boolean,
+): Promise<void> {
   const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  const { signal } = options;
   if (run.isDone(phase) && !options.force) {
     log(`${phase}: done already (${run.dir}/state.json)`);
     return;
   }
+  signal?.throwIfAborted();
   // eval needs only the data: it evaluates whichever stages have adapters.
   const needs: Phase[] =
     phase === 'mol' ? ['data'] : phase === 'grpo' ? ['data', 'mol'] : phase === 'eval' ? ['data'] : [];
   for (const before of needs) run.requireDone(before, phase);
+  if (MODEL_PHASES.includes(phase) && !modelChecked) await checkModel(config.model, `${run.configFile}: model`);
   if (options.force) run.invalidateFrom(phase);
   await setBackend('cpu');
   const started = performance.now();
   log(`${phase}: starting`);
+  const progress = options.progress ?? 'auto';
   let record: Record<string, unknown>;
-  if (phase === 'data') record = { ...(await runData(run, config, { mode: options.progress ?? 'auto' })) };
-  else if (phase === 'mol') record = { ...(await runMol(run, config, options.progress)) };
-  else if (phase === 'grpo') record = { ...(await runGrpo(run, config, options.progress)) };
+  // The data phase has no safe points of its own: it stops at once, leaving nothing half-written.
+  if (phase === 'data') record = { ...(await untilAborted(runData(run, config, { mode: progress }), signal)) };
+  else if (phase === 'mol') record = { ...(await runMol(run, config, progress, signal)) };
+  else if (phase === 'grpo') record = { ...(await runGrpo(run, config, progress, signal)) };
   else {
-    const reports = await runEval(run, config, {
-      progress: options.progress ?? 'auto',
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+    const reports = await runEval(run, config, { progress, ...(signal ? { signal } : {}) });
     record = { stages: Object.keys(reports) };
   }
   const seconds = (performance.now() - started) / 1000;
@@ -88,6 +157,12 @@ export async function runPhase(
 }
 
 export async function runPipeline(run: RunFolder, config: PipelineConfig, options: PhaseOptions = {}): Promise<string> {
-  for (const phase of PHASES) await runPhase(run, config, phase, { ...options, force: false });
+  // A bad model is found before the data phase, not after it.
+  const checked = MODEL_PHASES.some((p) => !run.isDone(p));
+  if (checked) await checkModel(config.model, `${run.configFile}: model`);
+  for (const phase of PHASES) {
+    options.signal?.throwIfAborted();
+    await runPhaseOnce(run, config, phase, { ...options, force: false }, checked);
+  }
   return writeRunReport(run, config);
 }

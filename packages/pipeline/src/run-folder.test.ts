@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -34,6 +34,21 @@ describe('run folder', () => {
     );
     expect(() => openRun(join(tmp(), 'none'), null)).toThrow(/no run here/);
     expect(() => new RunFolder(join(tmp(), 'none')).readConfig()).toThrow(/molrl run --out/);
+  });
+
+  it('a corrupt state.json or config.json is an error naming the file', () => {
+    const dir = join(tmp(), 'r');
+    const { run } = openRun(dir, structuredClone(DEFAULT_CONFIG));
+    writeFileSync(run.stateFile, '{"version": 1, "phases": {"data": {"finished": "x"');
+    expect(() => run.isDone('data')).toThrow(new RegExp(`^${run.stateFile}: not valid JSON \\(`));
+    writeFileSync(run.stateFile, JSON.stringify({ version: 1, phases: { mol: true } }));
+    expect(() => run.readState()).toThrow(`${run.stateFile}: phases.mol must be a record with 'finished'`);
+    writeFileSync(run.stateFile, JSON.stringify({ version: 2, phases: {} }));
+    expect(() => run.readState()).toThrow(`${run.stateFile}: version must be 1, got 2; delete it to run every phase`);
+    writeFileSync(run.stateFile, JSON.stringify({ version: 1, phases: { train: { finished: 'x' } } }));
+    expect(() => run.readState()).toThrow(`${run.stateFile}: phases.train is not a phase`);
+    writeFileSync(run.configFile, '{"model": ');
+    expect(() => run.readConfig()).toThrow(new RegExp(`^${run.configFile}: not valid JSON`));
   });
 
   it('new run folders are named by time and never reused', () => {

@@ -71,7 +71,7 @@ export class RunFolder {
       throw new ConfigError(
         `${this.configFile}: no run here (run \`molrl run --out ${this.dir}\` or \`molrl data --out ${this.dir}\` first)`,
       );
-    return validateConfig(JSON.parse(readFileSync(this.configFile, 'utf8')), this.configFile);
+    return validateConfig(readJsonFile(this.configFile), this.configFile);
   }
 
   writeConfig(config: PipelineConfig): void {
@@ -79,9 +79,25 @@ export class RunFolder {
     writeFileAtomicSync(this.configFile, JSON.stringify(config, null, 2) + '\n');
   }
 
+  /** The phases finished; a file that is not a run state is an error naming it. */
   readState(): RunState {
     if (!existsSync(this.stateFile)) return { version: 1, phases: {} };
-    return JSON.parse(readFileSync(this.stateFile, 'utf8')) as RunState;
+    const state = readJsonFile(this.stateFile) as Partial<RunState> | null;
+    const fix = `delete it to run every phase again (each resumes from its checkpoints)`;
+    if (!state || typeof state !== 'object' || Array.isArray(state))
+      throw new ConfigError(`${this.stateFile}: not a run state (a JSON object); ${fix}`);
+    if (state.version !== 1)
+      throw new ConfigError(`${this.stateFile}: version must be 1, got ${JSON.stringify(state.version)}; ${fix}`);
+    const phases = state.phases;
+    if (!phases || typeof phases !== 'object' || Array.isArray(phases))
+      throw new ConfigError(`${this.stateFile}: phases must be an object, got ${JSON.stringify(phases)}; ${fix}`);
+    for (const [phase, record] of Object.entries(phases)) {
+      if (!(PHASES as readonly string[]).includes(phase))
+        throw new ConfigError(`${this.stateFile}: phases.${phase} is not a phase (${PHASES.join(', ')}); ${fix}`);
+      if (!record || typeof record !== 'object' || typeof (record as PhaseRecord).finished !== 'string')
+        throw new ConfigError(`${this.stateFile}: phases.${phase} must be a record with 'finished'; ${fix}`);
+    }
+    return state as RunState;
   }
 
   isDone(phase: Phase): boolean {
@@ -106,6 +122,16 @@ export class RunFolder {
       throw new Error(
         `${by}: phase '${phase}' has not finished in ${this.dir} (run \`molrl ${phase} --out ${this.dir}\` first)`,
       );
+  }
+}
+
+/** A JSON file's content; a file that is not JSON is an error naming it. */
+function readJsonFile(path: string): unknown {
+  const text = readFileSync(path, 'utf8');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new ConfigError(`${path}: not valid JSON (${(error as Error).message})`, { cause: error });
   }
 }
 

@@ -1,4 +1,4 @@
-export { formatDuration, startProgress, type Progress, type ProgressOptions } from './progress.js';
+export { formatDuration, startProgress, type Progress, type ProgressOptions, type ProgressStream } from './progress.js';
 export {
   MetricsWriter,
   readMetrics,
@@ -7,4 +7,11 @@ export {
   type MetricRecord,
   type MetricValue,
 } from './metrics.js';
-export { writeFileAtomic, writeFileAtomicSync } from './atomic.js';
+export {
+  writeFileAtomic,
+  writeFileAtomicSync,
+  writeAtomically,
+  temporaryPath,
+  removeStaleTemporaries,
+} from './atomic.js';
+export { PROGRESS_MODES, isProgressMode, type ProgressMode } from './mode.js';

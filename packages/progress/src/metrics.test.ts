@@ -1,8 +1,7 @@
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeFileAtomicSync, writeFileAtomic } from './atomic.js';
 import { MetricsWriter, readMetrics, truncateMetrics, truncateMetricsFile, type MetricRecord } from './metrics.js';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'molrl-progress-'));
@@ -39,17 +38,5 @@ describe('MetricsWriter', () => {
     writeFileSync(path, ['{"step":1}', '{"step":2}', '{"event":"start"}', '{"step":3}'].join('\n') + '\n');
     await truncateMetricsFile(path, 'step', 2);
     expect(readFileSync(path, 'utf8')).toBe('{"step":1}\n{"step":2}\n{"event":"start"}\n');
-  });
-});
-
-describe('atomic writes', () => {
-  it('replaces the file whole and leaves no temporary behind', async () => {
-    const d = dir();
-    const path = join(d, 'a', 'state.json');
-    writeFileAtomicSync(path, '{"v":1}');
-    await writeFileAtomic(path, '{"v":2}');
-    appendFileSync(join(d, 'other'), 'x');
-    expect(readFileSync(path, 'utf8')).toBe('{"v":2}');
-    expect(readdirSync(join(d, 'a'))).toEqual(['state.json']);
   });
 });

@@ -30,6 +30,29 @@ describe('startProgress', () => {
     expect(lines[1]).toMatch(/^x: 100\/100/);
   });
 
+  it('rate-limits a total that grows with every unit, and logs the final count at stop', () => {
+    const { stream, text } = capture();
+    const p = startProgress('rows', 0, { stream, lineIntervalMs: 60_000 });
+    // Work discovered as it goes: every update is "complete" (done === total).
+    for (let i = 1; i <= 3000; i++) {
+      p.setTotal(i);
+      p.update(i, `kept ${i}`);
+    }
+    p.stop();
+    const lines = text().trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^rows: 1\/1 /);
+    expect(lines[1]).toMatch(/^rows: 3000\/3000 .* kept 3000$/);
+  });
+
+  it('does not repeat the final line at stop', () => {
+    const { stream, text } = capture();
+    const p = startProgress('x', 3, { stream, lineIntervalMs: 60_000 });
+    p.update(3);
+    p.stop();
+    expect(text().trim().split('\n')).toHaveLength(1);
+  });
+
   it('follows a changed total and notes an early stop', () => {
     const { stream, text } = capture();
     const p = startProgress('y', 4, { stream, lineIntervalMs: 60_000 });
@@ -37,6 +60,12 @@ describe('startProgress', () => {
     p.update(2);
     p.stop();
     expect(text()).toMatch(/y: 2\/8 .* stopped\n$/);
+  });
+
+  it('names a mode it does not know', () => {
+    expect(() => startProgress('z', 2, { mode: 'quiet' as never })).toThrow(
+      'startProgress: mode must be one of auto, bar, lines, silent, got "quiet"',
+    );
   });
 
   it('is silent when asked', () => {

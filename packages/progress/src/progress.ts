@@ -1,16 +1,32 @@
 /**
  * Progress of long work: a bar with rate and ETA on a terminal (cli-progress),
- * plain log lines at a bounded rate otherwise (CI logs, pipes).
+ * plain log lines at a bounded rate otherwise (CI logs, pipes): one line per
+ * `lineIntervalMs`, plus the first completion at once and the final count at
+ * `stop()`.
  */
 import cliProgress from 'cli-progress';
+import { PROGRESS_MODES, isProgressMode, type ProgressMode } from './mode.js';
+
+/**
+ * Where progress goes: process.stderr or any text sink. Only what is used is named (the
+ * bar's cursor moves are escape codes written to it), so the public types need no
+ * `@types/node` and a plain object can collect the lines.
+ */
+export interface ProgressStream {
+  write(text: string): unknown;
+  /** A bar is drawn only on a TTY (mode 'auto'). */
+  isTTY?: boolean;
+  /** Width of the terminal in columns. */
+  columns?: number;
+}
 
 export interface ProgressOptions {
   /** Unit shown after counts and rates, e.g. "tokens", "steps". */
   unit?: string;
   /** Where to draw; default process.stderr. */
-  stream?: NodeJS.WriteStream;
+  stream?: ProgressStream;
   /** 'auto' (default): bar on a TTY, lines otherwise; 'bar', 'lines' or 'silent' to force. */
-  mode?: 'auto' | 'bar' | 'lines' | 'silent';
+  mode?: ProgressMode;
   /** Minimum milliseconds between two plain log lines (default 5000). */
   lineIntervalMs?: number;
 }
@@ -36,9 +52,11 @@ function formatRate(rate: number): string {
 }
 
 export function startProgress(label: string, total: number, options: ProgressOptions = {}): Progress {
-  const stream = options.stream ?? process.stderr;
+  const stream: ProgressStream = options.stream ?? process.stderr;
   const unit = options.unit ?? '';
   const mode = options.mode ?? 'auto';
+  if (!isProgressMode(mode))
+    throw new Error(`startProgress: mode must be one of ${PROGRESS_MODES.join(', ')}, got ${JSON.stringify(mode)}`);
   const started = performance.now();
   let currentTotal = total;
   const rateOf = (done: number) => {
@@ -52,7 +70,8 @@ export function startProgress(label: string, total: number, options: ProgressOpt
     const bar = new cliProgress.SingleBar(
       {
         format: `${label} [{bar}] {percentage}% | {value}/{total} ${unit} | {rate} ${unit}/s | ETA {eta_formatted} | {detail}`,
-        stream,
+        // cli-progress's types ask for a Node stream; it only writes to it and reads isTTY/columns.
+        stream: stream as NodeJS.WritableStream,
         hideCursor: true,
         etaBuffer: 50,
       },
@@ -74,6 +93,11 @@ export function startProgress(label: string, total: number, options: ProgressOpt
   const interval = options.lineIntervalMs ?? 5000;
   let lastLogged = -Infinity;
   let lastDone = 0;
+  let lastDetail = '';
+  // The first completion is logged at once; after it every line is rate-limited (a caller growing the
+  // total with each unit, work discovered as it goes, is "complete" at every update).
+  let completionLogged = false;
+  let logged = { done: Number.NaN, total: Number.NaN };
   const log = (done: number, detail: string) => {
     const rate = rateOf(done);
     const eta = rate > 0 ? (currentTotal - done) / rate : Number.NaN;
@@ -81,12 +105,16 @@ export function startProgress(label: string, total: number, options: ProgressOpt
     stream.write(
       `${label}: ${done}/${currentTotal} ${unit}${pct} (${formatRate(rate)} ${unit}/s, ETA ${formatDuration(eta)})${detail ? ` ${detail}` : ''}\n`,
     );
+    logged = { done, total: currentTotal };
   };
   return {
     update(done, detail = '') {
       lastDone = done;
+      lastDetail = detail;
       const now = performance.now();
-      if (done < currentTotal && now - lastLogged < interval) return;
+      const firstCompletion = done >= currentTotal && !completionLogged;
+      if (!firstCompletion && now - lastLogged < interval) return;
+      if (done >= currentTotal) completionLogged = true;
       lastLogged = now;
       log(done, detail);
     },
@@ -94,7 +122,10 @@ export function startProgress(label: string, total: number, options: ProgressOpt
       currentTotal = t;
     },
     stop() {
-      if (lastDone < currentTotal && lastLogged !== -Infinity) log(lastDone, 'stopped');
+      if (lastLogged === -Infinity) return;
+      // The final count, when the rate limit held it back.
+      if (lastDone < currentTotal) log(lastDone, 'stopped');
+      else if (logged.done !== lastDone || logged.total !== currentTotal) log(lastDone, lastDetail);
     },
   };
 }

@@ -6,6 +6,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   cpuMs: 5_000,
   memoryMb: 128,
   outputBytes: 64 * 1024,
+  resultBytes: 64 * 1024,
 });
 
 const BOUNDS: Record<keyof Limits, [min: number, max: number]> = {
@@ -14,6 +15,7 @@ const BOUNDS: Record<keyof Limits, [min: number, max: number]> = {
   // isolated-vm refuses isolates under 8 MiB; Pyodide's WebAssembly heap is 4 GiB at most.
   memoryMb: [8, 4096],
   outputBytes: [0, 64 * 2 ** 20],
+  resultBytes: [0, 64 * 2 ** 20],
 };
 
 /** Merge limit overrides over a base, checking every field; `where` prefixes option names in errors. */

@@ -55,12 +55,10 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     (slot) => slot.isReady,
   );
   let closed = false;
-  let warming: Promise<void> | undefined;
 
-  const warm = (): Promise<void> => {
-    warming ??= Promise.all(pyPool.workers.map((slot) => slot.warm())).then(() => undefined);
-    return warming;
-  };
+  // Each call waits for the workers (and standbys) there are now: after a
+  // worker was replaced, ready() resolves once its replacement has loaded.
+  const warm = (): Promise<void> => Promise.all(pyPool.workers.map((slot) => slot.warm())).then(() => undefined);
   if (options.warmPython !== false) {
     // Errors surface on ready() or on the first Python run.
     warm().catch(() => {});

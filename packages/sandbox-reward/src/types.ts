@@ -18,6 +18,12 @@ export interface Limits {
   memoryMb: number;
   /** Bytes of stdout + stderr a run may write; past it the run stops with `output-limit`. */
   outputBytes: number;
+  /**
+   * Bytes of the result a run may hand back (`result` as JSON plus
+   * `resultText`, UTF-8); past it the run ends with `output-limit` and the
+   * value never leaves the sandbox.
+   */
+  resultBytes: number;
 }
 
 /** One piece of code to run. */

@@ -1,157 +1,38 @@
-# The Python side of the sandbox worker. It is executed once, inside Pyodide,
-# in a private namespace that user code never sees; the worker process then
-# drives each run through three calls from JavaScript:
+# The interpreter set-up of a sandbox worker, executed once inside Pyodide
+# before the worker takes its heap snapshot. Every run starts from that
+# snapshot, so nothing here is ever undone or re-checked between runs: what
+# this file leaves behind is the pristine state each run begins in.
 #
-#   begin(request_json) -> per-run `execute` function, or a record (syntax error)
-#   execute()           -> record JSON (runs the user code)
-#   finish(record_json) -> record JSON (applies the violation flag, resets state)
-#
-# `execute` is built per run from FACTORY_SOURCE with a fresh globals dict and
-# is called straight from JavaScript, so the user code's bottom frame has no
-# Python caller: frame introspection (sys._getframe().f_back, tracebacks) only
-# ever reaches that throwaway per-run namespace, never this module.
+# It returns (through `setup()`) the few objects the worker's JavaScript driver
+# needs; none of them is reachable from a module, a class or a builtin, so
+# user code never holds them.
 import builtins
-import gc
-import json
+import importlib.util
+import io
 import os
-import random
 import sys
 import time
 import _imp
 
-PRIVATE_FILENAME = '<molrl-sandbox>'
-USER_FILENAME = '<code>'
-
-# Modules whose only purpose is reaching the host (Pyodide's JavaScript bridge),
-# processes or raw memory. Importing any of them is a violation.
+# Modules whose only purpose is reaching the host (Pyodide's JavaScript
+# bridge), processes, raw memory, the interpreter's internals or its tracing
+# hooks. Their import is refused by name, and so is creating any module at
+# run time (every other built-in module is imported here, before the snapshot).
 BLOCKED_MODULES = frozenset({
-    'js', 'pyodide_js', 'pyodide', '_pyodide', '_pyodide_core', 'micropip',
-    'ctypes', '_ctypes', 'subprocess', '_posixsubprocess', 'multiprocessing',
-    '_multiprocessing', 'pyodide_http', 'emscripten', '_emscripten_info',
+    'js', 'pyodide_js', 'pyodide', '_pyodide', '_pyodide_core', 'micropip', 'pyodide_http',
+    'emscripten', '_emscripten_info', 'ctypes', '_ctypes', 'subprocess', '_posixsubprocess',
+    'multiprocessing', '_multiprocessing', '_socket', '_testcapi', '_testinternalcapi',
+    '_testlimitedcapi', '_testbuffer', '_testclinic', '_testclinic_limited', '_testmultiphase',
+    '_testsinglephase', '_testimportmultiple', '_xxtestfuzz', 'xxsubtype', '_remote_debugging',
+    '_lsprof', 'cProfile', 'profile', 'faulthandler',
 })
 
-# Audit events that mean "reach outside the interpreter" or "inspect the
-# interpreter's private objects": always a violation.
-BLOCKED_EVENTS = frozenset({
-    'os.system', 'os.exec', 'os.posix_spawn', 'os.spawn', 'os.fork', 'os.forkpty',
-    'os.kill', 'os.killpg', 'os.startfile', 'os.add_dll_directory',
-    'subprocess.Popen', '_posixsubprocess.fork_exec',
-    'socket.__new__', 'socket.connect', 'socket.bind', 'socket.getaddrinfo',
-    'socket.gethostbyname', 'socket.gethostbyaddr', 'socket.gethostname',
-    'socket.sendto', 'socket.sethostname', 'urllib.Request', 'http.client.connect',
-    'ftplib.connect', 'smtplib.connect', 'poplib.connect', 'imaplib.open',
-    'nntplib.connect', 'telnetlib.Telnet.open', 'webbrowser.open',
-    'gc.get_objects', 'gc.get_referrers', 'gc.get_referents', 'gc.get_freeze_count',
-    'sys._current_frames', 'sys._current_exceptions', 'sys.remote_exec',
-    '_thread.start_new_thread', '_thread.start_joinable_thread', 'code.__new__', 'marshal.loads', 'marshal.load',
-    'function.__new__', 'cpython._PySys_ClearAuditHooks', 'sys.monitoring.register_callback',
-    'mmap.__new__', 'resource.setrlimit', 'resource.prlimit',
+# Pyodide's own modules (the JavaScript bridge): their dicts are cleared too,
+# so a function reached through class introspection finds nothing.
+BRIDGE_MODULES = frozenset({
+    'js', 'pyodide_js', 'pyodide', '_pyodide', '_pyodide_core', 'micropip', 'pyodide_http',
+    'emscripten', '_emscripten_info',
 })
-
-READ_PREFIXES = ('/lib/', '/usr/lib/', '/tmp/', '/home/pyodide/')
-WRITE_PREFIXES = ('/tmp/', '/home/pyodide/')
-READABLE_FILES = frozenset({'/dev/null', '/dev/urandom', '/dev/random', '/dev/zero'})
-SCRATCH_DIRS = ('/tmp', '/home/pyodide')
-
-
-class SandboxViolation(PermissionError):
-    """Raised inside the sandbox when user code reaches for a forbidden capability."""
-
-
-BLOCKED_IMPORT_FINDER = '''
-class BlockedImportFinder:
-    @staticmethod
-    def find_spec(name, path=None, target=None):
-        if type(name) is str and name.partition('.')[0] in BLOCKED:
-            audit('molrl.blocked_import', name)
-        return None
-'''
-
-
-def install_guards():
-    """Install the audit hook and the import guards. Everything they need lives
-    in this function's closure; once it returns, nothing reachable from Python
-    refers to the hook (gc introspection is itself denied)."""
-    violations = []
-    blocked_modules = BLOCKED_MODULES
-    blocked_events = BLOCKED_EVENTS
-    read_prefixes = READ_PREFIXES
-    write_prefixes = WRITE_PREFIXES
-    readable_files = READABLE_FILES
-    str_split = str.split
-    str_startswith = str.startswith
-    normpath = os.path.normpath
-    getcwd = os.getcwd
-    fsdecode = os.fsdecode
-    violation_type = SandboxViolation
-    original_create_builtin = _imp.create_builtin
-    guarded_functions = []
-
-    def deny(what):
-        if len(violations) < 16:
-            violations.append(what)
-        raise violation_type(f'forbidden in the sandbox: {what}')
-
-    def check_path(path, mode):
-        if type(path) is int:
-            return
-        if type(path) is bytes:
-            path = fsdecode(path)
-        if type(path) is not str:
-            deny('open() of a path-like object (pass a str path)')
-        full = normpath(path if str_startswith(path, '/') else getcwd() + '/' + path)
-        writing = type(mode) is str and any(c in mode for c in 'wax+')
-        if type(mode) is int:
-            writing = (mode & 3) != 0
-        if writing:
-            if not any(str_startswith(full + '/', p) for p in write_prefixes):
-                deny(f'writing {full}')
-        elif full not in readable_files and not any(str_startswith(full + '/', p) for p in read_prefixes):
-            deny(f'reading {full}')
-
-    def hook(event, args):
-        if event in blocked_events:
-            deny(event)
-        elif event == 'import':
-            name = args[0]
-            if type(name) is not str:
-                deny('import of a non-str module name')
-            if str_split(name, '.')[0] in blocked_modules:
-                deny(f'import {name}')
-        elif event == 'open':
-            check_path(args[0], args[1] if len(args) > 1 else 'r')
-        elif event == 'object.__getattr__':
-            # The guarded wrappers keep the originals they wrap in their defaults.
-            if any(args[0] is f for f in guarded_functions):
-                deny(f'introspection of a sandbox guard ({args[1]})')
-        elif event == 'molrl.blocked_import':
-            deny(f'import {args[0]}')
-        elif str_startswith(event, 'ctypes.'):
-            deny(event)
-
-    def create_builtin(spec, _original=original_create_builtin):
-        name = getattr(spec, 'name', None)
-        if type(name) is not str or str_split(name, '.')[0] in blocked_modules:
-            deny(f'import {name}')
-        return _original(spec)
-
-    guarded_functions.append(create_builtin)
-    _imp.create_builtin = create_builtin
-    sys.addaudithook(hook)
-    # importlib.import_module() skips the C-level `import` audit event; this
-    # finder raises the same violation from the meta path. It is built in a
-    # namespace of its own (no reference back to this module) and only
-    # audits, so tampering with it gains nothing.
-    finder_namespace = {'__builtins__': builtins, 'audit': sys.audit, 'BLOCKED': blocked_modules}
-    exec(BLOCKED_IMPORT_FINDER, finder_namespace)
-    sys.meta_path.insert(0, finder_namespace['BlockedImportFinder'])
-
-    def take_violations():
-        taken = list(violations)
-        violations.clear()
-        return taken
-
-    return take_violations, create_builtin
 
 
 def pyodide_patches():
@@ -169,14 +50,22 @@ def pyodide_patches():
     return found
 
 
-def busy_sleep(seconds):
-    """time.sleep without JavaScript timers: wait on the clock (the run's time
-    limit still applies)."""
+# time.sleep without JavaScript timers: wait on the clock (the run's time limit
+# still applies). Built in a namespace of its own, holding only `time`.
+SLEEP_SOURCE = """
+def sleep(seconds):
     if seconds < 0:
         raise ValueError('sleep length must be non-negative')
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         pass
+"""
+
+
+def busy_sleep():
+    namespace = {'__builtins__': builtins, 'time': time, '__name__': 'time'}
+    exec(compile(SLEEP_SOURCE, '<sandbox>', 'exec'), namespace)
+    return namespace['sleep']
 
 
 def replace_pyodide_patches():
@@ -186,7 +75,7 @@ def replace_pyodide_patches():
     for module_name, key in pyodide_patches():
         module = sys.modules[module_name]
         if module_name == 'time' and key == 'sleep':
-            module.sleep = busy_sleep
+            module.sleep = busy_sleep()
         elif module_name == 'asyncio' and key == 'run':
             # CPython's own runner; its event loop needs a socketpair, which
             # the guards refuse, so asyncio code reports `forbidden`.
@@ -213,11 +102,9 @@ def remove_js_bridge():
     sys.meta_path[:] = [f for f in sys.meta_path if not from_pyodide(f)]
     sys.path_hooks[:] = [h for h in sys.path_hooks if not from_pyodide(h)]
     sys.path_importer_cache.clear()
-    names = [n for n in list(sys.modules)
-             if n.split('.')[0] in BLOCKED_MODULES]
-    for name in names:
+    for name in [n for n in list(sys.modules) if n.split('.')[0] in BLOCKED_MODULES]:
         module = sys.modules.pop(name, None)
-        if module is not None and hasattr(module, '__dict__'):
+        if module is not None and hasattr(module, '__dict__') and name.split('.')[0] in BRIDGE_MODULES:
             try:
                 module.__dict__.clear()
             except TypeError:
@@ -230,148 +117,85 @@ def remove_js_bridge():
             pass
 
 
-class Baseline:
-    """What the interpreter looks like before any run, restored after each one."""
-
-    def __init__(self):
-        self.modules = dict(sys.modules)
-        self.module_dicts = tuple((m.__dict__, dict(m.__dict__)) for m in sys.modules.values()
-                                  if type(getattr(m, '__dict__', None)) is dict)
-        self.path = list(sys.path)
-        self.meta_path = list(sys.meta_path)
-        self.path_hooks = list(sys.path_hooks)
-        self.environ = dict(os.environ)
-        self.recursion_limit = sys.getrecursionlimit()
-        self.int_max_str_digits = sys.get_int_max_str_digits()
-        self.cwd = os.getcwd()
-        self.warning_filters = list(sys.modules['warnings'].filters)
-
-    def restore(self, grave):
-        """Put every module dict (builtins and sys included), sys.modules and
-        the import system back as they were. Nothing is compared (a comparison
-        could call into an object a run planted): the dicts are refilled
-        unconditionally. What the run left behind is moved to `grave` and only
-        freed by the caller in JavaScript, so no finalizer of user code ever
-        runs with this module's frames on the stack."""
-        grave.append(dict(sys.modules))
-        sys.modules.clear()
-        sys.modules.update(self.modules)
-        for d, snapshot in self.module_dicts:
-            grave.append(dict(d))
-            d.clear()
-            d.update(snapshot)
-        grave.append((list(sys.path), list(sys.meta_path), list(sys.path_hooks),
-                      dict(sys.path_importer_cache), list(sys.modules['warnings'].filters)))
-        sys.path[:] = self.path
-        sys.meta_path[:] = self.meta_path
-        sys.path_hooks[:] = self.path_hooks
-        sys.path_importer_cache.clear()
-        sys.modules['warnings'].filters[:] = self.warning_filters
-        if dict(os.environ) != self.environ:
-            os.environ.clear()
-            os.environ.update(self.environ)
-        sys.setrecursionlimit(self.recursion_limit)
-        sys.set_int_max_str_digits(self.int_max_str_digits)
-        sys.settrace(None)
-        sys.setprofile(None)
-        os.chdir(self.cwd)
-        gc.enable()
-        random.seed()
-        decimal = sys.modules.get('decimal')
-        if decimal is not None:
-            decimal.setcontext(decimal.Context())
-
-
-def clear_scratch():
-    for top in SCRATCH_DIRS:
-        try:
-            entries = os.listdir(top)
-        except OSError:
+def preload_builtin_modules():
+    """Import every built-in module that is not blocked: module creation is
+    refused at run time, so these are all a run can have."""
+    for name in sys.builtin_module_names:
+        if name in sys.modules or name.split('.')[0] in BLOCKED_MODULES:
             continue
-        for entry in entries:
-            remove_tree(top + '/' + entry)
+        try:
+            __import__(name)
+        except Exception:
+            pass
 
 
-def remove_tree(path):
-    try:
-        if os.path.isdir(path) and not os.path.islink(path):
-            for entry in os.listdir(path):
-                remove_tree(path + '/' + entry)
-            os.rmdir(path)
-        else:
-            os.unlink(path)
-    except OSError:
-        pass
+def remove_signal_handlers():
+    """No Python-level signal handlers and no timers: nothing can run user
+    code at an arbitrary point of another function (the default SIGINT
+    handler only raises KeyboardInterrupt)."""
+    for module_name in ('signal', '_signal'):
+        module = sys.modules.get(module_name)
+        for key in ('signal', 'alarm', 'setitimer', 'pthread_kill', 'set_wakeup_fd'):
+            if module is not None and key in module.__dict__:
+                delattr(module, key)
+    # os.abort() would end the interpreter for good, and os._exit() would end
+    # it through the host process: both end the run like sys.exit() instead.
+    namespace = {'__builtins__': builtins}
+    exec(compile(EXIT_SOURCE, '<sandbox>', 'exec'), namespace)
+    for module_name in ('os', 'posix'):
+        module = sys.modules.get(module_name)
+        if module is not None:
+            module.abort = namespace['abort']
+            module._exit = namespace['_exit']
 
 
-# Compiled once; executed per run in a fresh dict, so every object user code can
-# reach (final_answer, the output sinks, execute itself) belongs to this run only.
-FACTORY_SOURCE = r'''
-import sys, io, json, traceback, linecache, gc
+EXIT_SOURCE = """
+def _exit(status=1):
+    raise SystemExit(status)
 
-BUDGET = [0, False]
+def abort():
+    raise SystemExit(134)
+"""
 
+
+def setup_streams():
+    """stdout and stderr write straight (no buffer) to file descriptors 1 and
+    2, which the worker has pointed at its counting devices (so C-level writes
+    are counted too); stdin is empty."""
+    def stream(fd):
+        return io.TextIOWrapper(io.FileIO(fd, 'w', closefd=False), encoding='utf-8',
+                                errors='backslashreplace', write_through=True)
+    sys.stdout = sys.__stdout__ = stream(1)
+    sys.stderr = sys.__stderr__ = stream(2)
+    sys.stdin = sys.__stdin__ = io.StringIO('')
+
+
+# The per-run objects user code sees: final_answer() records its argument in
+# `answers` and ends the run. Built in a namespace of their own, so reaching
+# final_answer's globals reaches nothing else.
+RUN_SOURCE = '''
 class FinalAnswer(BaseException):
-    pass
+    """Ends the run: final_answer() was called."""
 
-class OutputLimit(BaseException):
-    pass
-
-class Sink:
-    # Both streams draw on BUDGET, [bytes left, exceeded], shared by the run.
-    def __init__(self):
-        self.parts = []
-    def write(self, s):
-        if not isinstance(s, str):
-            raise TypeError(f'write() argument must be str, not {type(s).__name__}')
-        n = len(s.encode('utf-8', 'replace'))
-        if n > BUDGET[0]:
-            if BUDGET[0] > 0:
-                self.parts.append(s.encode('utf-8', 'replace')[:BUDGET[0]].decode('utf-8', 'ignore'))
-            BUDGET[0] = 0
-            BUDGET[1] = True
-            raise OutputLimit('output limit exceeded')
-        BUDGET[0] -= n
-        self.parts.append(s)
-        return len(s)
-    def writelines(self, lines):
-        for line in lines:
-            self.write(line)
-    def flush(self):
-        pass
-    def isatty(self):
-        return False
-    def readable(self):
-        return False
-    def writable(self):
-        return True
-    @property
-    def encoding(self):
-        return 'utf-8'
-    def text(self):
-        return ''.join(self.parts)
-
-answer = {}
+answers = []
 
 def final_answer(value=None, *args, **kwargs):
-    answer['value'] = value
+    answers.append(value)
     raise FinalAnswer()
+'''
 
-MAX_SAFE = 2 ** 53
+# Called by the driver before a run (pristine state) and after it, to describe
+# an exception. What user code changed in the interpreter can only change the
+# text of its own error here, never the run's status (the driver decides that).
+HELPERS_SOURCE = '''
+import linecache, traceback
 
-def jsonable(x, depth=0):
-    t = type(x)
-    if x is None or t is bool or t is str:
-        return x
-    if t is int:
-        return x if -MAX_SAFE <= x <= MAX_SAFE else str(x)
-    if t is float:
-        return x if x == x and x not in (float('inf'), float('-inf')) else str(x)
-    if depth < 8 and (t is list or t is tuple):
-        return [jsonable(v, depth + 1) for v in x[:10000]]
-    if depth < 8 and t is dict:
-        return {str(k): jsonable(v, depth + 1) for k, v in list(x.items())[:10000]}
-    return text_of(x)
+USER_FILENAME = '<code>'
+TEXT_LIMIT = 4096
+TRACEBACK_FRAMES = 20
+
+def prepare(source):
+    linecache.cache[USER_FILENAME] = (len(source), None, source.splitlines(True), USER_FILENAME)
 
 def text_of(x):
     try:
@@ -383,134 +207,80 @@ def text_of(x):
     return s[:TEXT_LIMIT]
 
 def describe(e):
+    name = type(e).__name__
+    if isinstance(e, SyntaxError):
+        line = e.lineno if type(e.lineno) is int else None
+        return (name, text_of(e.msg), line, '')
     try:
-        lines = traceback.format_exception(e)
-        frames = [f for f in traceback.extract_tb(e.__traceback__) if f.filename == USER_FILENAME]
+        # The innermost frames only: a deep recursion's traceback is long.
+        lines = traceback.format_exception(e, limit=-TRACEBACK_FRAMES)
+        frames = [f for f in traceback.extract_tb(e.__traceback__, limit=-TRACEBACK_FRAMES)
+                  if f.filename == USER_FILENAME]
         line = frames[-1].lineno if frames else getattr(e, 'lineno', None)
         kept = [l for l in lines if 'File "' not in l or USER_FILENAME in l]
         tb = ''.join(kept)[-TEXT_LIMIT:]
     except BaseException:
         tb, line = '', None
-    return {'name': type(e).__name__, 'message': text_of(e), 'line': line if type(line) is int else None,
-            'traceback': tb}
-
-def execute():
-    BUDGET[:] = [OUTPUT_LIMIT, False]
-    out, err = Sink(), Sink()
-    sys.stdout, sys.stderr, sys.stdin = out, err, io.StringIO('')
-    user_globals = {'__name__': '__main__', '__builtins__': __builtins__, 'final_answer': final_answer}
-    linecache.cache[USER_FILENAME] = (len(SOURCE), None, SOURCE.splitlines(True), USER_FILENAME)
-    status, error, result, has_result = 'ok', None, None, False
-    try:
-        exec(CODE, user_globals)
-    except FinalAnswer:
-        pass
-    except OutputLimit:
-        status = 'output-limit'
-    except SystemExit as e:
-        if e.code not in (None, 0):
-            status, error = 'runtime-error', describe(e)
-    except MemoryError as e:
-        status, error = 'memory', describe(e)
-    except VIOLATION as e:
-        status, error = 'forbidden', describe(e)
-    except BaseException as e:
-        status, error = 'runtime-error', describe(e)
-    sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
-    if BUDGET[1] and status != 'forbidden':
-        status = 'output-limit'
-    if 'value' in answer:
-        result, has_result = answer['value'], True
-    elif RESULT_VARIABLE is not None and RESULT_VARIABLE in user_globals:
-        result, has_result = user_globals[RESULT_VARIABLE], True
-    record = {'status': status, 'stdout': out.text(), 'stderr': err.text(),
-              'result': None, 'resultText': None, 'finalAnswer': 'value' in answer}
-    if error is not None:
-        record['error'] = error
-    if has_result:
-        try:
-            record['result'] = jsonable(result)
-            record['resultText'] = text_of(result)
-        except BaseException as e:
-            record['result'] = None
-            record['resultText'] = None
-    try:
-        text = json.dumps(record)
-    except BaseException:
-        record['result'] = record['resultText']
-        text = json.dumps(record)
-    # Objects the run created die here, so their finalizers run in this frame.
-    user_globals.clear()
-    answer.clear()
-    result = error = None
-    gc.collect(0)
-    return text
+    return (name, text_of(e), line if type(line) is int else None, tb if type(tb) is str else '')
 '''
 
-FACTORY_CODE = compile(FACTORY_SOURCE, PRIVATE_FILENAME, 'exec')
-TEXT_LIMIT = 4096
+
+def warm_import_caches():
+    """Fill every path finder's directory cache now: listing folders outside
+    the scratch folders is refused at run time, and these never change."""
+    importlib.invalidate_caches()
+    for name in ('_molrl_no_such_module_', 'xml.etree.ElementTree', 'csv', 'email.mime.text'):
+        try:
+            importlib.util.find_spec(name)
+        except Exception:
+            pass
 
 
-def make_record(status, error=None):
-    record = {'status': status, 'stdout': '', 'stderr': '', 'result': None,
-              'resultText': None, 'finalAnswer': False}
-    if error is not None:
-        record['error'] = error
-    return json.dumps(record)
-
-
-def begin(request_json):
-    request = json.loads(request_json)
-    source = request['code']
-    try:
-        code = compile(source, USER_FILENAME, 'exec', dont_inherit=True)
-    except SyntaxError as e:
-        return make_record('syntax-error', {
-            'name': type(e).__name__, 'message': str(e.msg),
-            'line': e.lineno if type(e.lineno) is int else None, 'traceback': ''})
-    except (ValueError, OverflowError, MemoryError, RecursionError) as e:
-        return make_record('syntax-error', {'name': type(e).__name__, 'message': str(e),
-                                            'line': None, 'traceback': ''})
-    namespace = {
-        '__builtins__': builtins, 'CODE': code, 'SOURCE': source,
-        'USER_FILENAME': USER_FILENAME, 'VIOLATION': SandboxViolation,
-        'OUTPUT_LIMIT': int(request['outputBytes']), 'TEXT_LIMIT': TEXT_LIMIT,
-        'RESULT_VARIABLE': request.get('resultVariable'),
+def setup():
+    """Everything before the guards: returns the objects the driver needs."""
+    os.makedirs('/home/pyodide', exist_ok=True)
+    os.chdir('/home/pyodide')
+    replaced = replace_pyodide_patches()
+    preload_builtin_modules()
+    remove_signal_handlers()
+    setup_streams()
+    # Pyodide seeds a handful of build variables; user code sees a plain environment.
+    for key in list(os.environ):
+        if key not in ('HOME', 'PATH', 'LANG', 'PWD', 'USER', 'LOGNAME'):
+            del os.environ[key]
+    warm_import_caches()
+    # Every run starts from this state of the random module (like a program
+    # started with a fixed seed); os.urandom and secrets stay random.
+    sys.modules['random'].seed(0)
+    run_namespace = {'__builtins__': builtins, '__name__': '__sandbox__'}
+    exec(compile(RUN_SOURCE, '<sandbox>', 'exec'), run_namespace)
+    helpers = {'__builtins__': builtins, '__name__': '__sandbox__'}
+    exec(compile(HELPERS_SOURCE, '<sandbox>', 'exec'), helpers)
+    return {
+        'final_answer': run_namespace['final_answer'],
+        'answers': run_namespace['answers'],
+        'FinalAnswer': run_namespace['FinalAnswer'],
+        'prepare': helpers['prepare'],
+        'describe': helpers['describe'],
+        'text_of': helpers['text_of'],
+        'builtins': builtins,
+        'python': sys.version.split()[0],
+        'replaced': replaced,
     }
-    exec(FACTORY_CODE, namespace)
-    return namespace['execute']
 
 
-def finish(record_json):
-    """The run's final record (JSON) and the objects it left behind, as a
-    tuple: the caller (JavaScript) frees the tuple."""
-    record = json.loads(record_json)
-    violations = take_violations()
-    if violations and record['status'] != 'forbidden':
-        # The user code caught the SandboxViolation and carried on: still forbidden.
-        record['status'] = 'forbidden'
-        record['error'] = {'name': 'SandboxViolation',
-                           'message': f'forbidden in the sandbox: {violations[0]}',
-                           'line': None, 'traceback': ''}
-    grave = []
-    baseline.restore(grave)
-    clear_scratch()
-    return json.dumps(record), grave
-
-
-def check_environment():
-    """Facts the worker reports at start-up (tests read them)."""
-    return json.dumps({'python': sys.version.split()[0], 'cwd': os.getcwd(), 'replaced': replaced})
-
-
-os.makedirs('/home/pyodide', exist_ok=True)
-os.chdir('/home/pyodide')
-replaced = replace_pyodide_patches()
-remove_js_bridge()
-# Pyodide seeds a handful of build variables; user code sees a plain environment.
-for _key in list(os.environ):
-    if _key not in ('HOME', 'PATH', 'LANG', 'PWD', 'USER', 'LOGNAME'):
-        del os.environ[_key]
-take_violations, guarded_create_builtin = install_guards()
-gc.collect()
-baseline = Baseline()
+def install_guards():
+    """The audit hook is installed by the worker as a C-level hook (a function
+    pointer the interpreter holds; no Python object of it exists). Here,
+    creating a module becomes an audit event the hook refuses: `_imp`'s
+    creators are replaced by a bound `sys.audit` (immutable, holding only that
+    function and the event name), and the originals are dropped, so no run can
+    create a module."""
+    import types
+    refuse = types.MethodType(sys.audit, 'molrl.create_module')
+    _imp.create_builtin = refuse
+    _imp.create_dynamic = refuse
+    # importlib.import_module() raises no C-level `import` event: a first
+    # meta-path finder turns every lookup into an event the hook checks (and
+    # finds nothing itself).
+    sys.meta_path.insert(0, types.SimpleNamespace(find_spec=types.MethodType(sys.audit, 'molrl.find_spec')))

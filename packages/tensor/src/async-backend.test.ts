@@ -31,7 +31,7 @@ async function asyncCpu(): Promise<Backend> {
     },
     readRaw: (storage) => inner.readRaw(storage),
     release: (storage) => inner.release(storage),
-    run: (name, inputs, attrs) => inner.run(name, inputs, attrs),
+    run: (name, inputs, ...attrs) => inner.run(name, inputs, ...attrs),
     sync: () => inner.sync(),
     memory: () => inner.memory(),
     resetPeak: () => inner.resetPeak(),

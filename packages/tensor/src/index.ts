@@ -58,6 +58,7 @@ export {
   square,
   reciprocal,
   silu,
+  gelu,
   sigmoid,
   tanh,
   relu,
@@ -115,11 +116,29 @@ export {
 } from './ops/vocab-chunks.js';
 export type { DType } from '@molrl/gpu-backend';
 export { Module, type StateDict, type LoadStateDictOptions, type LoadStateDictResult } from './nn/module.js';
-export { Parameter, parameter, isParameter, type ParameterOptions } from './nn/parameter.js';
-export { Linear, Embedding, RMSNorm, type InitOptions } from './nn/layers.js';
-export { TransformerBlock, type TransformerBlockConfig } from './nn/transformer.js';
+export { Parameter, parameter, isParameter, givenParameter, type ParameterOptions } from './nn/parameter.js';
+export {
+  Linear,
+  EVAL_CONTEXT,
+  type LinearOptions,
+  type LinearAdapter,
+  type ForwardContext,
+  type InitOptions,
+} from './nn/linear.js';
+export { Embedding, RMSNorm, type EmbeddingOptions, type RMSNormOptions } from './nn/layers.js';
+export { computeView } from './nn/compute.js';
+export { KVCache } from './nn/kv-cache.js';
+export { checkpoint } from './nn/checkpoint.js';
+export {
+  TransformerBlock,
+  type TransformerBlockConfig,
+  type TransformerBlockNames,
+  type TransformerBlockOptions,
+  type TransformerBlockForwardOptions,
+  type WeightSource,
+} from './nn/transformer.js';
 export { AdamW, type AdamWOptions, type AdamWState, type ParamList } from './optim/adamw.js';
-export { clipGradNorm } from './optim/clip.js';
+export { clipGradNorm, gradNorm } from './optim/clip.js';
 export { GradientAccumulator, type GradientAccumulatorOptions } from './optim/accumulate.js';
 export {
   constantSchedule,
@@ -129,4 +148,4 @@ export {
   warmupCosine,
   type LrSchedule,
 } from './optim/schedule.js';
-export { mulberry32, seededPermutation } from './host-random.js';
+export { mulberry32, seededPermutation } from '@molrl/seeded-random';

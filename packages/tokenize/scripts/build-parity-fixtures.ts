@@ -5,13 +5,14 @@
  * text is also encoded by @huggingface/tokenizers and @lenml/tokenizers, and each
  * disagreement is listed with the explanation of who is right (NOTES below).
  *
- *   node --import tsx --conditions=source scripts/build-parity-fixtures.ts
+ *   node --import tsx --conditions=@molrl/source scripts/build-parity-fixtures.ts
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { TokenizerLoader } from '@lenml/tokenizers';
+import { writeFileAtomicSync } from '@molrl/progress';
 import {
   MULTILINGUAL,
   PACKAGE_DIR,
@@ -176,8 +177,7 @@ async function main(): Promise<void> {
   }
   const write = (name: string, data: unknown) => {
     const p = join(PACKAGE_DIR, 'fixtures', name);
-    writeFileSync(`${p}.tmp`, JSON.stringify(data, null, 1) + '\n');
-    renameSync(`${p}.tmp`, p);
+    writeFileAtomicSync(p, JSON.stringify(data, null, 1) + '\n');
   };
   write('parity-corpus.json', entries);
   write('parity-expected.json', expected);

@@ -55,6 +55,14 @@ export class BpeModel {
       const id = vocabObj[tok];
       if (typeof id !== 'number' || !Number.isInteger(id) || id < 0)
         expectInteger(id, `model.vocab[${JSON.stringify(tok)}]`, file);
+      const taken = this.idToToken[id as number];
+      // Two tokens on one id: decoding that id could give either (the reference keeps one silently).
+      if (taken !== undefined)
+        throw new TokenizerFormatError(
+          `model.vocab[${JSON.stringify(tok)}]`,
+          `id ${id as number} is already the id of ${JSON.stringify(taken)}`,
+          file,
+        );
       this.vocab.set(tok, id as number);
       this.idToToken[id as number] = tok;
     }

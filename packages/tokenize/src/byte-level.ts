@@ -31,6 +31,7 @@ const encoder = new TextEncoder();
 
 /** The byte-level form of a string: each UTF-8 byte as its printable character. */
 export function toByteLevel(text: string): string {
+  if (typeof text !== 'string') throw new TypeError(`toByteLevel: expected a string, got ${typeof text}`);
   let out = '';
   for (const b of encoder.encode(text)) out += BYTE_TO_CHAR[b];
   return out;

@@ -32,6 +32,16 @@ export interface MessageSpan {
   end: number;
 }
 
+export interface EncodeChatOptions extends ChatTemplateOptions {
+  /**
+   * Keep only the first maxTokens tokens (exactly those of the whole
+   * conversation), tokenizing only the prefix they need
+   * (`Tokenizer.prefixFor`): a conversation with one 50 MB message costs its
+   * rendering, not its tokenization.
+   */
+  maxTokens?: number;
+}
+
 export interface EncodedChat {
   /** The rendered conversation. */
   text: string;
@@ -215,23 +225,39 @@ function findNextFieldStart(
 export function encodeChat(
   tokenizer: Tokenizer,
   messages: ChatMessage[],
-  options: ChatTemplateOptions = {},
+  options: EncodeChatOptions = {},
 ): EncodedChat {
-  const text = tokenizer.applyChatTemplate(messages, options);
-  const contentStarts = locateContents(text, messages, (changed) => tokenizer.applyChatTemplate(changed, options));
+  const { maxTokens, ...templateOptions } = options ?? {};
+  if (maxTokens !== undefined && !(typeof maxTokens === 'number' && Number.isInteger(maxTokens) && maxTokens >= 0))
+    throw new TypeError(`encodeChat: options.maxTokens must be an integer >= 0, got ${String(maxTokens)}`);
+  const text = tokenizer.applyChatTemplate(messages, templateOptions);
+  const contentStarts = locateContents(text, messages, (changed) =>
+    tokenizer.applyChatTemplate(changed, templateOptions),
+  );
   const spans = findMessageSpans(text, messages, tokenizer.eosToken, contentStarts);
   for (const s of spans) {
     const m = messages[s.message];
     const piece = text.slice(s.start, s.end);
     const content = typeof m.content === 'string' ? m.content.trim() : '';
     const visible = content.includes('</think>') ? content.split('</think>').pop()!.trim() : content;
-    if (visible && text.includes(visible) && !piece.includes(visible)) {
+    // A message the template rendered nothing of (a role it does not know: Qwen3's writes nothing for "robot").
+    if (visible && !text.includes(visible)) {
+      throw new Error(
+        `encodeChat: messages[${s.message}] (role ${JSON.stringify(m.role)}): the chat template did not render its content; ` +
+          'is the role one the template knows?',
+      );
+    }
+    if (visible && !piece.includes(visible)) {
       throw new Error(
         `encodeChat: messages[${s.message}] (${m.role}): its content was rendered outside the span found for it`,
       );
     }
   }
-  const enc = tokenizer.encodeWithOffsets(text, { addSpecialTokens: false });
+  const tokenized = maxTokens === undefined ? text : text.slice(0, tokenizer.prefixFor(text, maxTokens));
+  const enc = tokenizer.encodeWithOffsets(tokenized, {
+    addSpecialTokens: false,
+    ...(maxTokens !== undefined ? { truncation: { maxLength: maxTokens } } : {}),
+  });
   const roles: string[] = new Array(enc.ids.length);
   const messageIndex: number[] = new Array(enc.ids.length);
   const ordered = spans.filter((s) => s.end > s.start);

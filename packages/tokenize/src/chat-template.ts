@@ -64,6 +64,27 @@ export function selectTemplate(config: TokenizerConfigJson, nameOrTemplate?: str
   );
 }
 
+function checkTemplateOptions(options: ChatTemplateOptions): void {
+  const bad = (field: string, what: string, v: unknown) => {
+    throw new TypeError(
+      `applyChatTemplate: options.${field} must be ${what}, got ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}`,
+    );
+  };
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) bad('(options)', 'an object', options);
+  for (const key of ['addGenerationPrompt', 'enableThinking'] as const)
+    if (options[key] !== undefined && typeof options[key] !== 'boolean') bad(key, 'a boolean', options[key]);
+  for (const key of ['tools', 'documents'] as const)
+    if (options[key] !== undefined && options[key] !== null && !Array.isArray(options[key]))
+      bad(key, 'an array of objects', options[key]);
+  if (options.chatTemplate !== undefined && typeof options.chatTemplate !== 'string')
+    bad('chatTemplate', 'a template or a template name', options.chatTemplate);
+  if (
+    options.extra !== undefined &&
+    (typeof options.extra !== 'object' || options.extra === null || Array.isArray(options.extra))
+  )
+    bad('extra', 'an object', options.extra);
+}
+
 export function applyChatTemplate(
   config: TokenizerConfigJson,
   messages: ChatMessage[],
@@ -77,6 +98,7 @@ export function applyChatTemplate(
       throw new TypeError(`applyChatTemplate: messages[${i}].content must be a string`);
     }
   });
+  checkTemplateOptions(options);
   const source = selectTemplate(config, options.chatTemplate);
   let template = compiled.get(source);
   if (!template) {

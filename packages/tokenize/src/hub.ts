@@ -56,6 +56,11 @@ function cachedFile(cacheDir: string, repoId: string, revision: string, path: st
 
 /** Download (or reuse from the cache) one file of a model repo; null when the repo has no such file. */
 export async function hubFile(repoId: string, path: string, options: HubOptions = {}): Promise<string | null> {
+  // The Hub's rule, and no "." or ".." component that would leave the cache folder.
+  if (typeof repoId !== 'string' || !/^[\w.-]+(\/[\w.-]+)?$/.test(repoId) || /(^|\/)\.|\.\./.test(repoId))
+    throw new TypeError(`hubFile: repoId must be a Hub repo id (owner/name), got ${JSON.stringify(repoId)}`);
+  if (typeof path !== 'string' || path === '')
+    throw new TypeError(`hubFile: path must be a file path in the repository`);
   const revision = options.revision ?? 'main';
   const cacheDir = options.cacheDir ?? defaultCacheDir();
   let local: string;

@@ -1,5 +1,6 @@
 export {
   Tokenizer,
+  type CountTokensOptions,
   type DecodeOptions,
   type EncodeOptions,
   type Encoding,
@@ -13,7 +14,14 @@ export {
   type ChatTemplateOptions,
   type ToolCall,
 } from './chat-template.js';
-export { encodeChat, findMessageSpans, locateContents, type EncodedChat, type MessageSpan } from './chat-spans.js';
+export {
+  encodeChat,
+  findMessageSpans,
+  locateContents,
+  type EncodeChatOptions,
+  type EncodedChat,
+  type MessageSpan,
+} from './chat-spans.js';
 export { TokenizerFormatError, UnsupportedComponentError } from './errors.js';
 export { hubFile, type HubOptions } from './hub.js';
 export { LLAMA3_SPLIT_PATTERN, QWEN_SPLIT_PATTERN, qwenSplit } from './qwen-split.js';

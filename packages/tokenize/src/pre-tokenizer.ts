@@ -139,6 +139,29 @@ function scannerPieces(p: Piece, maxDigits: number): Piece[] {
   return out;
 }
 
+/**
+ * Whether every input character ends up in some piece (no pre-tokenizer of the
+ * chain removes text): then the tokens of a text cover all of its bytes, which
+ * bounds their number from below.
+ */
+export function preservesInput(json: ComponentJson | null | undefined): boolean {
+  if (json === null || json === undefined) return true;
+  switch (json.type) {
+    case 'Split':
+    case 'Punctuation':
+      return json.behavior !== 'Removed';
+    case 'ByteLevel':
+    case 'Digits':
+    case 'Metaspace':
+      return true;
+    case 'Sequence':
+      return Array.isArray(json.pretokenizers) && json.pretokenizers.every((p) => preservesInput(p as ComponentJson));
+    default:
+      // Whitespace, WhitespaceSplit and BertPreTokenizer drop the white space.
+      return false;
+  }
+}
+
 export function buildPreTokenizer(
   json: ComponentJson | null | undefined,
   field = 'pre_tokenizer',

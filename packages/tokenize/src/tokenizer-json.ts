@@ -107,12 +107,30 @@ export function validateTokenizerJson(v: unknown, file?: string): TokenizerJson 
   if (o.added_tokens !== undefined && o.added_tokens !== null) {
     if (!Array.isArray(o.added_tokens))
       throw new TokenizerFormatError('added_tokens', `expected an array, got ${typeName(o.added_tokens)}`, file);
+    const contentById = new Map<number, { content: string; index: number }>();
+    const idByContent = new Map<string, { id: number; index: number }>();
     o.added_tokens.forEach((t, i) => {
       const f = `added_tokens[${i}]`;
       const at = expectObject(t, f, file);
-      expectInteger(at.id, `${f}.id`, file);
+      const id = expectInteger(at.id, `${f}.id`, file);
       const content = expectString(at.content, `${f}.content`, file);
       if (content.length === 0) throw new TokenizerFormatError(`${f}.content`, 'is empty', file);
+      const sameId = contentById.get(id);
+      if (sameId && sameId.content !== content)
+        throw new TokenizerFormatError(
+          `${f}.id`,
+          `${id} is already the id of added_tokens[${sameId.index}] (${JSON.stringify(sameId.content)})`,
+          file,
+        );
+      const sameContent = idByContent.get(content);
+      if (sameContent && sameContent.id !== id)
+        throw new TokenizerFormatError(
+          `${f}.content`,
+          `${JSON.stringify(content)} is already added_tokens[${sameContent.index}] with id ${sameContent.id}`,
+          file,
+        );
+      contentById.set(id, { content, index: i });
+      idByContent.set(content, { id, index: i });
       for (const flag of ['single_word', 'lstrip', 'rstrip', 'normalized', 'special'])
         optionalBoolean(at[flag], `${f}.${flag}`, false, file);
     });

@@ -13,12 +13,12 @@ import { join } from 'node:path';
 import { AddedVocabulary, type AddedTokenMatch } from './added-vocabulary.js';
 import { BpeModel, type EncodedWord } from './bpe-model.js';
 import { applyChatTemplate, type ChatMessage, type ChatTemplateOptions } from './chat-template.js';
-import { encodeChat, type EncodedChat } from './chat-spans.js';
+import { encodeChat, type EncodeChatOptions, type EncodedChat } from './chat-spans.js';
 import { buildDecoder, type Decoder } from './decoder.js';
 import { TokenizerFormatError, UnsupportedComponentError } from './errors.js';
 import { buildNormalizer, type AlignedText, type Normalizer } from './normalizer.js';
 import { buildPostProcessor, type PostProcessor } from './post-processor.js';
-import { buildPreTokenizer, type Piece, type PreTokenizer } from './pre-tokenizer.js';
+import { buildPreTokenizer, preservesInput, type Piece, type PreTokenizer } from './pre-tokenizer.js';
 import { hubFile, type HubOptions } from './hub.js';
 import { qwenSplit, scannerDigitsFor } from './qwen-split.js';
 import { qwen3TokenizerFiles } from './qwen3.js';
@@ -37,6 +37,17 @@ export interface EncodeOptions {
   splitSpecialTokens?: boolean;
   /** Cut the ids to a length (overrides tokenizer.json's `truncation`); `false` disables it. */
   truncation?: TruncationOptions | false;
+}
+
+export interface CountTokensOptions {
+  /**
+   * Stop once the count is past this: the result is then some number above it
+   * (a lower bound of the true count), and the work done is bounded by the
+   * limit, not by the text. Default: no limit.
+   */
+  limit?: number;
+  /** Count the post-processor's special tokens too (default true, as encode). */
+  addSpecialTokens?: boolean;
 }
 
 export interface DecodeOptions {
@@ -96,9 +107,15 @@ export class Tokenizer {
   private readonly fast: boolean;
   private readonly scannerDigits: number;
   private ends: Int32Array = new Int32Array(4096);
+  private tokenBytes: number | null | undefined;
 
   private constructor(json: TokenizerJson, config: TokenizerConfigJson, options: TokenizerLoadOptions) {
     const file = options.file;
+    if (
+      options.cacheSize !== undefined &&
+      !(typeof options.cacheSize === 'number' && Number.isInteger(options.cacheSize) && options.cacheSize >= 0)
+    )
+      throw new TypeError(`Tokenizer: cacheSize must be an integer >= 0, got ${describeValue(options.cacheSize)}`);
     this.json = json;
     this.config = config;
     if (json.model.type !== 'BPE') {
@@ -116,6 +133,7 @@ export class Tokenizer {
 
   /** From parsed (or string) tokenizer.json and, optionally, tokenizer_config.json. */
   static fromJSON(tokenizerJson: unknown, tokenizerConfig?: unknown, options: TokenizerLoadOptions = {}): Tokenizer {
+    checkOptionsObject(options, 'Tokenizer.fromJSON: options');
     const parse = (v: unknown, what: string): unknown => {
       if (typeof v !== 'string') return v;
       try {
@@ -138,7 +156,23 @@ export class Tokenizer {
    * from the path of a tokenizer.json (its folder's tokenizer_config.json is used).
    */
   static fromFile(dirOrTokenizerJsonPath: string, options: Omit<TokenizerLoadOptions, 'file'> = {}): Tokenizer {
-    const isDir = statSync(dirOrTokenizerJsonPath).isDirectory();
+    if (typeof dirOrTokenizerJsonPath !== 'string' || dirOrTokenizerJsonPath === '')
+      throw new TypeError(
+        `Tokenizer.fromFile: expected the path of a folder or of a tokenizer.json, got ${describeValue(dirOrTokenizerJsonPath)}`,
+      );
+    checkOptionsObject(options, 'Tokenizer.fromFile: options');
+    let isDir: boolean;
+    try {
+      isDir = statSync(dirOrTokenizerJsonPath).isDirectory();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new Error(
+        code === 'ENOENT'
+          ? `Tokenizer.fromFile: ${dirOrTokenizerJsonPath}: no such file or folder (expected a folder holding tokenizer.json, or a tokenizer.json)`
+          : `Tokenizer.fromFile: ${dirOrTokenizerJsonPath}: cannot read: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
     const jsonPath = isDir ? join(dirOrTokenizerJsonPath, 'tokenizer.json') : dirOrTokenizerJsonPath;
     const dir = isDir ? dirOrTokenizerJsonPath : join(dirOrTokenizerJsonPath, '..');
     const configPath = join(dir, 'tokenizer_config.json');
@@ -154,6 +188,8 @@ export class Tokenizer {
     try {
       text = readFileSync(jsonPath, 'utf8');
     } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new Error(`Tokenizer.fromFile: ${dirOrTokenizerJsonPath} has no tokenizer.json`, { cause: err });
       throw new TokenizerFormatError('(root)', `cannot read: ${(err as Error).message}`, jsonPath);
     }
     return Tokenizer.fromJSON(text, config, { ...options, file: jsonPath });
@@ -222,7 +258,8 @@ export class Tokenizer {
   // ---- encoding ---------------------------------------------------------
 
   encode(text: string, options: EncodeOptions = {}): number[] {
-    text = wellFormed(text);
+    text = wellFormed(text, 'Tokenizer.encode: text');
+    checkEncodeOptions(options, 'Tokenizer.encode');
     const split = options.splitSpecialTokens ?? false;
     const ids: number[] = [];
     const matches = this.added.find(text, false, split);
@@ -237,12 +274,20 @@ export class Tokenizer {
   }
 
   encodeBatch(texts: string[], options: EncodeOptions = {}): number[][] {
-    return texts.map((t) => this.encode(t, options));
+    if (!Array.isArray(texts))
+      throw new TypeError(`Tokenizer.encodeBatch: texts must be an array of strings, got ${describeValue(texts)}`);
+    checkEncodeOptions(options, 'Tokenizer.encodeBatch');
+    return texts.map((t, i) => {
+      if (typeof t !== 'string')
+        throw new TypeError(`Tokenizer.encodeBatch: texts[${i}] must be a string, got ${describeValue(t)}`);
+      return this.encode(t, options);
+    });
   }
 
   /** Encode with tokens, character offsets into `text` and the special-tokens mask. */
   encodeWithOffsets(text: string, options: EncodeOptions = {}): Encoding {
-    text = wellFormed(text);
+    text = wellFormed(text, 'Tokenizer.encodeWithOffsets: text');
+    checkEncodeOptions(options, 'Tokenizer.encodeWithOffsets');
     const split = options.splitSpecialTokens ?? false;
     const ids: number[] = [];
     const offsets: Array<[number, number]> = [];
@@ -431,9 +476,170 @@ export class Tokenizer {
     }
   }
 
+  // ---- counting ---------------------------------------------------------
+
+  /**
+   * The most bytes of (normalized) input one token stands for: the longest
+   * vocabulary or added token in UTF-8 bytes (a byte-level token's characters
+   * are one byte each, fewer than their UTF-8 form), at least 4 when an unknown
+   * character becomes the unk token. Null when no such bound holds: a
+   * pre-tokenizer that removes text, or `fuse_unk`, which joins any run of
+   * unknown characters into one token. A text of B normalized bytes has then at
+   * least B / maxTokenBytes tokens.
+   */
+  get maxTokenBytes(): number | null {
+    if (this.tokenBytes === undefined) {
+      let max = 1;
+      for (const token of this.model.vocab.keys()) max = Math.max(max, utf8Length(token));
+      for (const t of this.added.tokens) max = Math.max(max, utf8Length(t.content));
+      if (this.model.unkId >= 0) max = Math.max(max, 4);
+      const bounded = preservesInput(this.json.pre_tokenizer) && !(this.model.fuseUnk && this.model.unkId >= 0);
+      this.tokenBytes = bounded ? max : null;
+    }
+    return this.tokenBytes;
+  }
+
+  /**
+   * How many ids `encode(text, { truncation: false })` gives, exactly when it is
+   * at most `limit`. Past the limit it stops early: a segment (the text between
+   * two added tokens) whose normalized bytes exceed what is left times
+   * `maxTokenBytes` is known to overflow without being tokenized, so a 50 MB
+   * text costs one pass over its characters, not its tokenization.
+   */
+  countTokens(text: string, options: CountTokensOptions = {}): number {
+    text = wellFormed(text, 'Tokenizer.countTokens: text');
+    checkOptionsObject(options, 'Tokenizer.countTokens: options');
+    const limit = options.limit ?? Infinity;
+    if (!(typeof limit === 'number' && (limit === Infinity || (Number.isInteger(limit) && limit >= 0))))
+      throw new TypeError(`Tokenizer.countTokens: options.limit must be an integer >= 0, got ${describeValue(limit)}`);
+    if (options.addSpecialTokens !== undefined && typeof options.addSpecialTokens !== 'boolean')
+      throw new TypeError(
+        `Tokenizer.countTokens: options.addSpecialTokens must be a boolean, got ${describeValue(options.addSpecialTokens)}`,
+      );
+    let count =
+      (options.addSpecialTokens ?? true) && this.postProcessor
+        ? this.postProcessor.prefix.length + this.postProcessor.suffix.length
+        : 0;
+    const bytesPerToken = this.maxTokenBytes;
+    const segment = (a: number, b: number) => {
+      if (b <= a || count > limit) return;
+      const piece = text.slice(a, b);
+      if (bytesPerToken !== null && limit !== Infinity) {
+        const bytes = utf8Length(this.normalizer ? this.normalizer.normalize(piece) : piece);
+        const atLeast = Math.ceil(bytes / bytesPerToken);
+        if (count + atLeast > limit) {
+          count += atLeast;
+          return;
+        }
+      }
+      const ids: number[] = [];
+      this.encodeSegmentIds(piece, false, ids);
+      count += ids.length;
+    };
+    let last = 0;
+    for (const m of this.added.find(text, false, false)) {
+      segment(last, m.start);
+      count++;
+      last = m.end;
+      if (count > limit) return count;
+    }
+    segment(last, text.length);
+    return count;
+  }
+
+  /**
+   * The length of a prefix of `text` whose encoding begins with the same
+   * `maxTokens` ids as the encoding of `text` (ignoring the post-processor's
+   * special tokens): encoding just that prefix gives the first maxTokens tokens
+   * without tokenizing the rest. Segments between added tokens encode
+   * independently; inside the segment where the limit falls, the Qwen-style
+   * scanner pipeline is cut at a piece boundary one piece past the limit (a
+   * piece's tokens depend only on it, and the scanner decides a piece from at
+   * most two characters past it; the text is scanned in windows, two pieces of
+   * each window rescanned with the next). Other pipelines, or a segment the
+   * normalizer changes, end the prefix at the end of that segment. The text's
+   * length when it has no more than maxTokens tokens.
+   */
+  prefixFor(text: string, maxTokens: number): number {
+    text = wellFormed(text, 'Tokenizer.prefixFor: text');
+    if (!(typeof maxTokens === 'number' && Number.isInteger(maxTokens) && maxTokens >= 0))
+      throw new TypeError(`Tokenizer.prefixFor: maxTokens must be an integer >= 0, got ${describeValue(maxTokens)}`);
+    let count = 0;
+    let last = 0;
+    const segment = (a: number, b: number): number | null => {
+      if (b <= a) return null;
+      const left = maxTokens - count;
+      const bytesPerToken = this.maxTokenBytes;
+      const piece = text.slice(a, b);
+      // Within what is left, tokenizing it costs no more than the limit allows; else its pieces are walked.
+      const fits = bytesPerToken !== null && utf8Length(piece) <= left * bytesPerToken;
+      if (fits) {
+        const ids: number[] = [];
+        this.encodeSegmentIds(piece, false, ids);
+        if (ids.length <= left) {
+          count += ids.length;
+          return null;
+        }
+      }
+      return this.fast ? this.scannerCut(text, a, b, left) : b;
+    };
+    for (const m of this.added.find(text, false, false)) {
+      const cut = segment(last, m.start);
+      if (cut !== null) return cut;
+      count++;
+      last = m.end;
+      if (count >= maxTokens) return m.end;
+    }
+    return segment(last, text.length) ?? text.length;
+  }
+
+  /**
+   * In text[a, b) (one segment, the scanner pipeline), the end of the piece
+   * after the one where the token count passes `left`; b when the segment has
+   * no more than `left` tokens or the normalizer changes the window.
+   */
+  private scannerCut(text: string, a: number, b: number, left: number): number {
+    let count = 0;
+    let pos = a;
+    let window = 4096;
+    let ends: Int32Array = new Int32Array(256);
+    let pastLimit = false;
+    while (pos < b) {
+      const end = Math.min(b, pos + window);
+      const chunk = text.slice(pos, end);
+      // Offsets must stay those of the text: a window the normalizer would change ends the search.
+      if (this.normalizer && this.normalizer.normalize(chunk) !== chunk) return b;
+      let n: number;
+      [ends, n] = qwenSplit(text, pos, end, ends, this.scannerDigits);
+      // The last two pieces of a window may change with what follows it: scan them again with the next window.
+      const usable = end === b ? n : n - 2;
+      if (usable < 1) {
+        window *= 2;
+        continue;
+      }
+      let start = pos;
+      for (let i = 0; i < usable; i++) {
+        const pieceEnd = ends[i]!;
+        if (pastLimit) return pieceEnd;
+        count += this.model.encodeByteLevelWord(text, start, pieceEnd).length >> 1;
+        if (count > left) pastLimit = true;
+        start = pieceEnd;
+      }
+      pos = start;
+    }
+    return b;
+  }
+
   // ---- decoding ---------------------------------------------------------
 
   decode(ids: ArrayLike<number>, options: DecodeOptions = {}): string {
+    if (!Array.isArray(ids) && !(ArrayBuffer.isView(ids) && !(ids instanceof DataView)))
+      throw new TypeError(`Tokenizer.decode: ids must be an array or a typed array of ids, got ${describeValue(ids)}`);
+    checkOptionsObject(options, 'Tokenizer.decode: options');
+    if (options.skipSpecialTokens !== undefined && typeof options.skipSpecialTokens !== 'boolean')
+      throw new TypeError(
+        `Tokenizer.decode: options.skipSpecialTokens must be a boolean, got ${describeValue(options.skipSpecialTokens)}`,
+      );
     const skip = options.skipSpecialTokens ?? false;
     const tokens: string[] = [];
     for (let i = 0; i < ids.length; i++) {
@@ -461,12 +667,66 @@ export class Tokenizer {
   }
 
   /** Render and encode a conversation; label every token with its message and role. */
-  encodeChat(messages: ChatMessage[], options: ChatTemplateOptions = {}): EncodedChat {
+  encodeChat(messages: ChatMessage[], options: EncodeChatOptions = {}): EncodedChat {
     return encodeChat(this, messages, options);
   }
 }
 
-function wellFormed(text: string): string {
+/** UTF-8 length of a well-formed string, without encoding it. */
+export function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+/** A short description of a value for an error message. */
+function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? v.slice(0, 40) + '...' : v);
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return `${typeof v} ${String(v)}`;
+  return typeof v;
+}
+
+function checkOptionsObject(options: unknown, what: string): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw new TypeError(`${what} must be an object, got ${describeValue(options)}`);
+}
+
+function checkEncodeOptions(options: EncodeOptions, where: string): void {
+  checkOptionsObject(options, `${where}: options`);
+  for (const key of ['addSpecialTokens', 'splitSpecialTokens'] as const) {
+    const v = options[key];
+    if (v !== undefined && typeof v !== 'boolean')
+      throw new TypeError(`${where}: options.${key} must be a boolean, got ${describeValue(v)}`);
+  }
+  const t = options.truncation;
+  if (t === undefined || t === false) return;
+  if (typeof t !== 'object' || t === null)
+    throw new TypeError(
+      `${where}: options.truncation must be false or { maxLength, direction? }, got ${describeValue(t)}`,
+    );
+  if (!(typeof t.maxLength === 'number' && Number.isInteger(t.maxLength) && t.maxLength >= 0))
+    throw new TypeError(
+      `${where}: options.truncation.maxLength must be an integer >= 0, got ${describeValue(t.maxLength)}`,
+    );
+  if (t.direction !== undefined && t.direction !== 'left' && t.direction !== 'right')
+    throw new TypeError(
+      `${where}: options.truncation.direction must be "left" or "right", got ${describeValue(t.direction)}`,
+    );
+}
+
+/** The text with lone surrogates replaced; a non-string is a TypeError naming `what`. */
+function wellFormed(text: string, what: string): string {
+  if (typeof text !== 'string') throw new TypeError(`${what} must be a string, got ${describeValue(text)}`);
   const s = text as string & { isWellFormed(): boolean; toWellFormed(): string };
   return s.isWellFormed() ? text : s.toWellFormed();
 }

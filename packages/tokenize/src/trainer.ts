@@ -97,15 +97,70 @@ class PairHeap {
   }
 }
 
+const where = 'trainBpeTokenizer';
+
+function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'number' || typeof v === 'boolean') return `${typeof v} ${String(v)}`;
+  return typeof v;
+}
+
+/** The special tokens as specs, each checked; a duplicate or empty one is refused. */
+function specialSpecs(list: Array<string | SpecialTokenSpec>): SpecialTokenSpec[] {
+  if (!Array.isArray(list))
+    throw new TypeError(`${where}: options.specialTokens must be an array, got ${describeValue(list)}`);
+  const seen = new Set<string>();
+  return list.map((s, i) => {
+    const spec = typeof s === 'string' ? { content: s, special: true } : s;
+    if (typeof spec !== 'object' || spec === null || typeof spec.content !== 'string' || spec.content === '')
+      throw new TypeError(
+        `${where}: options.specialTokens[${i}] must be a non-empty string or { content, special? }, got ${describeValue(s)}`,
+      );
+    if (spec.special !== undefined && typeof spec.special !== 'boolean')
+      throw new TypeError(
+        `${where}: options.specialTokens[${i}].special must be a boolean, got ${describeValue(spec.special)}`,
+      );
+    if (seen.has(spec.content))
+      throw new RangeError(`${where}: options.specialTokens[${i}] ${JSON.stringify(spec.content)} is given twice`);
+    seen.add(spec.content);
+    return spec;
+  });
+}
+
+function checkTrainerOptions(options: BpeTrainerOptions, specials: SpecialTokenSpec[]): void {
+  const { minFrequency, chatTemplate, metricsPath } = options;
+  if (minFrequency !== undefined && !(Number.isInteger(minFrequency) && minFrequency >= 1))
+    throw new TypeError(`${where}: options.minFrequency must be an integer >= 1, got ${describeValue(minFrequency)}`);
+  if (chatTemplate !== undefined && chatTemplate !== null && typeof chatTemplate !== 'string')
+    throw new TypeError(`${where}: options.chatTemplate must be a string or null, got ${describeValue(chatTemplate)}`);
+  if (metricsPath !== undefined && (typeof metricsPath !== 'string' || metricsPath === ''))
+    throw new TypeError(`${where}: options.metricsPath must be a non-empty string, got ${describeValue(metricsPath)}`);
+  for (const key of ['eosToken', 'padToken'] as const) {
+    const v = options[key];
+    if (v === undefined) continue;
+    if (!specials.some((s) => s.content === v))
+      throw new RangeError(
+        `${where}: options.${key} ${describeValue(v)} is not one of the special tokens (${specials.map((s) => s.content).join(', ')})`,
+      );
+  }
+}
+
 export function trainBpeTokenizer(texts: Iterable<string>, options: BpeTrainerOptions): TrainedTokenizer {
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError(`${where}: options must be an object with vocabSize, got ${describeValue(options)}`);
+  if (typeof texts === 'string' || typeof (texts as Iterable<string> | null)?.[Symbol.iterator] !== 'function')
+    throw new TypeError(
+      `${where}: texts must be an iterable of strings (an array, a generator), got ${describeValue(texts)}`,
+    );
+  const specials = specialSpecs(options.specialTokens ?? QWEN_STYLE_SPECIAL_TOKENS);
+  checkTrainerOptions(options, specials);
   const minFrequency = options.minFrequency ?? 2;
-  const specials: SpecialTokenSpec[] = (options.specialTokens ?? QWEN_STYLE_SPECIAL_TOKENS).map((s) =>
-    typeof s === 'string' ? { content: s, special: true } : s,
-  );
   const mergeBudget = options.vocabSize - 256 - specials.length;
   if (!Number.isInteger(options.vocabSize) || mergeBudget < 0) {
     throw new RangeError(
-      `trainBpeTokenizer: vocabSize ${options.vocabSize} must be an integer of at least 256 + ${specials.length} special tokens`,
+      `${where}: vocabSize ${typeof options.vocabSize === 'number' ? options.vocabSize : describeValue(options.vocabSize)} must be an integer of at least 256 + ${specials.length} special tokens`,
     );
   }
 
@@ -113,7 +168,11 @@ export function trainBpeTokenizer(texts: Iterable<string>, options: BpeTrainerOp
   const specialRe = specials.length > 0 ? new RegExp(specials.map((s) => escapeRegex(s.content)).join('|'), 'g') : null;
   const wordCounts = new Map<string, number>();
   let ends: Int32Array = new Int32Array(1024);
+  let index = 0;
   for (const raw of texts) {
+    if (typeof raw !== 'string')
+      throw new TypeError(`${where}: texts[${index}] must be a string, got ${describeValue(raw)}`);
+    index++;
     for (const part of specialRe ? raw.split(specialRe) : [raw]) {
       const text = part.normalize('NFC');
       const [e, n] = qwenSplit(text, 0, text.length, ends);

@@ -2,7 +2,7 @@
  * Build MoL training splits from CodeAgent-Traces-style data: a local file or
  * folder, or a Hub data set repo.
  *
- *   node --import tsx --conditions=source packages/trace-dataset/scripts/build-dataset.ts \
+ *   node --import tsx --conditions=@molrl/source packages/trace-dataset/scripts/build-dataset.ts \
  *     --source smolagents/codeagent-traces --hub [--hub-url URL] --out data/codeagent \
  *     [--think clear|insert-empty|keep] [--max-length 8192] [--over-length drop|truncate] [--seed 0] [--format parquet]
  */

@@ -2,7 +2,7 @@
  * Generate the code-agent environment's data set: traces really executed in the
  * Python sandbox, split train/validation/test, with the task list.
  *
- *   node --import tsx --conditions=source packages/trace-dataset/scripts/generate-environment.ts \
+ *   node --import tsx --conditions=@molrl/source packages/trace-dataset/scripts/generate-environment.ts \
  *     --out data/env --count 3300 --seed 0 [--format parquet] [--metrics data/env/metrics.jsonl]
  */
 import { writeEnvironmentDataset } from '../src/index.js';

@@ -6,14 +6,17 @@
  * Figure 2 statistics as SVG, and optionally `rejects.jsonl`.
  *
  * Memory: the kept traces (their messages and counts) are held until the
- * splits are written; the source files themselves are streamed.
+ * splits are written; the source files themselves are streamed. A trace's
+ * length is counted before it is labelled, stopping past the context length,
+ * so an over-long row costs its text, not its tokenization.
  */
 import { join } from 'node:path';
 import type { Tokenizer } from '@molrl/tokenize';
 import { MetricsWriter, startProgress, writeFileAtomic, type ProgressOptions } from '@molrl/progress';
-import { fitContext, type ContextPolicy } from './context.js';
+import { validateBuildOptions } from './build-options.js';
+import { DEFAULT_MAX_LENGTH, fitContext, type ContextPolicy } from './context.js';
 import { DEFAULT_EXTERNAL_API_RULE, externalApiUse, type ExternalApiRule } from './external-api.js';
-import { labelCounts, labelTrace, type LabelTraceOptions } from './label.js';
+import { labelCounts, labelTrace, renderTrace, type LabelTraceOptions } from './label.js';
 import { splitEmbeddedObservations } from './messages.js';
 import { readTraces, type TraceSource } from './read.js';
 import { assignSplits, splitSizes, type SplitName, type SplitSizes } from './splits.js';
@@ -144,6 +147,11 @@ function toRow(k: Kept): TraceRow {
 }
 
 export async function buildDataset(source: TraceSource, options: BuildOptions): Promise<Manifest> {
+  validateBuildOptions(source, options);
+  // Checked here too: fitContext would only see it after the first row was labelled.
+  if (options.splits) splitSizes(0, options.splits, { checkOnly: true });
+  const maxLength = options.context?.maxLength ?? DEFAULT_MAX_LENGTH;
+  const overLength = options.context?.overLength ?? 'drop';
   const rule = options.externalApi === undefined ? DEFAULT_EXTERNAL_API_RULE : options.externalApi;
   const think = options.think ?? 'clear';
   const format = options.format ?? 'jsonl';
@@ -183,8 +191,24 @@ export async function buildDataset(source: TraceSource, options: BuildOptions): 
         : trace.messages;
       const messages = applyThinkMode(split, think, assistantRoles);
       let labelled;
+      let overLong = false;
       try {
-        labelled = labelTrace(messages, options.tokenizer, options.label);
+        // The length first, without labelling: counting stops past maxLength, and a text too long to fit
+        // is known from its bytes without being tokenized, so memory follows the limit, not the row.
+        const tokens = options.tokenizer.countTokens(renderTrace(messages, options.tokenizer, options.label), {
+          limit: maxLength,
+          addSpecialTokens: false,
+        });
+        overLong = tokens > maxLength;
+        if (overLong && overLength === 'drop') {
+          dropped++;
+          continue;
+        }
+        labelled = labelTrace(
+          messages,
+          options.tokenizer,
+          overLong ? { ...options.label, maxTokens: maxLength } : options.label,
+        );
       } catch (err) {
         const reason = `cannot render: ${(err as Error).message}`;
         if (options.badRows === 'fail') throw new Error(`${event.file}: row ${event.row}: ${reason}`, { cause: err });
@@ -197,7 +221,7 @@ export async function buildDataset(source: TraceSource, options: BuildOptions): 
         dropped++;
         continue;
       }
-      if (fitted !== labelled) truncated++;
+      if (overLong || fitted !== labelled) truncated++;
       kept.push({
         trace: { ...trace, messages },
         tokens: fitted.ids.length,

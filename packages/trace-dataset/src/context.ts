@@ -18,8 +18,11 @@ export interface ContextPolicy {
 export function fitContext(trace: LabelledTrace, policy: ContextPolicy = {}): LabelledTrace | null {
   const max = policy.maxLength ?? DEFAULT_MAX_LENGTH;
   if (!Number.isInteger(max) || max < 1) throw new RangeError(`maxLength: expected a positive integer, got ${max}`);
+  const policyName = policy.overLength ?? 'drop';
+  if (policyName !== 'drop' && policyName !== 'truncate')
+    throw new RangeError(`overLength: expected 'drop' or 'truncate', got ${JSON.stringify(policyName)}`);
   if (trace.ids.length <= max) return trace;
-  if ((policy.overLength ?? 'drop') === 'drop') return null;
+  if (policyName === 'drop') return null;
   return {
     ids: trace.ids.slice(0, max),
     labels: trace.labels.slice(0, max),

@@ -95,6 +95,10 @@ export function externalApiUse(
   trace: Pick<Trace, 'system' | 'steps'>,
   rule: ExternalApiRule = DEFAULT_EXTERNAL_API_RULE,
 ): ExternalApiVerdict {
+  if (typeof trace !== 'object' || trace === null || !Array.isArray(trace.steps))
+    throw new TypeError(
+      `externalApiUse: expected a parsed Trace ({ system, steps }), got ${trace === null ? 'null' : typeof trace}`,
+    );
   const reasons: string[] = [];
   const declared = declaredTools(trace.system).filter((t) => !rule.localTools.includes(t));
   trace.steps.forEach((step, s) => {

@@ -22,6 +22,21 @@ function textOf(ids: number[], labels: string[], want: string): string {
   return tok.decode(ids.filter((_, i) => labels[i] === want));
 }
 
+describe('labelTrace arguments', () => {
+  it('names what is wrong', () => {
+    expect(() => labelTrace('hello' as never, tok)).toThrow(
+      /labelTrace: messages must be an array of \{ role, content \} messages, got string/,
+    );
+    expect(() => labelTrace([{ role: 'user' }] as never, tok)).toThrow(
+      /labelTrace: messages\[0\]\.content must be a string, got undefined/,
+    );
+    expect(() => labelTrace(chat, undefined as never)).toThrow(
+      /labelTrace: tokenizer must be a @molrl\/tokenize Tokenizer, got undefined/,
+    );
+    expect(() => labelTrace(chat, tok, { maxTokens: -1 })).toThrow(/maxTokens must be an integer >= 0/);
+  });
+});
+
 describe('labelTrace', () => {
   it('gives the ids encodeChat gives, one label per id', () => {
     for (const options of [{}, { enableThinking: false }, { chatTemplate: CHATML_VERBATIM_TEMPLATE }]) {

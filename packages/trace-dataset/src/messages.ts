@@ -73,6 +73,9 @@ export function normalizeMessages(raw: unknown, where = 'messages'): TraceMessag
     if (typeof m !== 'object' || m === null) throw new TypeError(`${at}: expected an object`);
     const { role, content, ...rest } = m as RawMessage;
     if (typeof role !== 'string' || !role) throw new TypeError(`${at}.role: expected a non-empty string`);
+    // null is a message with no text (a tool call's assistant turn); a missing field is a malformed row.
+    if (!('content' in (m as object)) || content === undefined)
+      throw new TypeError(`${at}.content: missing (expected a string, a list of parts or null)`);
     const out: TraceMessage = { ...rest, role, content: contentText(content, at) };
     return out;
   });

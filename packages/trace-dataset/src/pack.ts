@@ -35,6 +35,8 @@ export function packTraces(traces: LabelledTrace[], options: PackOptions): Packe
   const { rowLength, padId } = options;
   if (!Number.isInteger(rowLength) || rowLength < 1)
     throw new RangeError(`rowLength: expected a positive integer, got ${rowLength}`);
+  if (!Number.isInteger(padId) || padId < 0)
+    throw new RangeError(`padId: expected a token id (an integer >= 0), got ${JSON.stringify(padId)}`);
   const order = traces.map((t, i) => i).sort((a, b) => traces[b]!.ids.length - traces[a]!.ids.length || a - b);
   const bins: Array<{ used: number; members: number[] }> = [];
   for (const i of order) {

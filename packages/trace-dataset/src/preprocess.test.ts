@@ -7,6 +7,7 @@ import { splitEmbeddedObservations } from './messages.js';
 import { assignSplits, splitSizes } from './splits.js';
 import { histogramBins, histogramSvg, niceTicks } from './svg.js';
 import { applyThinkMode, EMPTY_THINK_BLOCK } from './think.js';
+import { Rng } from './rng.js';
 import { localTrace, requestsTrace, webTrace } from './test-util/fixtures.test-util.js';
 import type { LabelledTrace, TokenLabel } from './types.js';
 
@@ -226,5 +227,48 @@ describe('SVG histograms', () => {
     expect(svg).toContain('>turns</text>');
     expect(svg.trim().endsWith('</svg>')).toBe(true);
     expect(histogramSvg([], { title: 'empty <x>', xLabel: 'x' })).toContain('empty &lt;x&gt;');
+  });
+});
+
+describe('argument checks', () => {
+  const one = {
+    ids: [1, 2, 3],
+    labels: ['prompt', 'prompt', 'prompt'] as TokenLabel[],
+    emptyThink: [false, false, false],
+  };
+  it.each([
+    [
+      'fitContext overLength',
+      () => fitContext(one, { maxLength: 2, overLength: 'cut' as never }),
+      /overLength: expected 'drop' or 'truncate', got "cut"/,
+    ],
+    ['packTraces padId', () => packTraces([one], { rowLength: 4, padId: 'x' as never }), /padId: expected a token id/],
+    [
+      'applyThinkMode mode',
+      () => applyThinkMode([{ role: 'assistant', content: 'x' }], 'nope' as never),
+      /mode must be 'keep', 'clear' or 'insert-empty'/,
+    ],
+    [
+      'assignSplits sizes',
+      () => assignSplits(3, { train: 5, validation: 0, test: 0 }, 0),
+      /sizes 5 \+ 0 \+ 0 exceed the 3 items/,
+    ],
+    ['splitSizes n', () => splitSizes(Number.NaN), /splitSizes: n must be an integer >= 0, got NaN/],
+    [
+      'histogram values',
+      () => histogramSvg([1, Number.NaN], { title: 't', xLabel: 'x' }),
+      /values\[1\] is NaN, not a finite number/,
+    ],
+    ['histogram bins', () => histogramBins([1, 2], { bins: 0 }), /bins must be an integer >= 1, got 0/],
+    ['Rng seed', () => new Rng(Number.NaN), /Rng: seed must be a finite number, got NaN/],
+    ['externalApiUse', () => externalApiUse(null as never), /externalApiUse: expected a parsed Trace/],
+  ])('%s', (_name, call, message) => {
+    expect(call).toThrow(message);
+  });
+
+  it('integer bins over a huge range fall back to regular bins (one bin per value would not fit)', () => {
+    const bins = histogramBins([0, 1e9], { integerBins: true, bins: 10 });
+    expect(bins).toHaveLength(10);
+    expect(bins.reduce((n, b) => n + b.count, 0)).toBe(2);
   });
 });

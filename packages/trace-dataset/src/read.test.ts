@@ -105,6 +105,32 @@ describe('readTraces', () => {
   });
 });
 
+describe('row checks', () => {
+  it('reads a file that starts with a UTF-8 byte order mark', async () => {
+    const path = join(dir, 'bom.jsonl');
+    writeFileSync(path, '\ufeff' + JSON.stringify(localTrace(0)) + '\n' + JSON.stringify(localTrace(1)) + '\n');
+    const events = await collect(path);
+    expect(events.map((e) => e.kind)).toEqual(['trace', 'trace']);
+  });
+
+  it('rejects a message without content, naming it', async () => {
+    const row = localTrace(0);
+    const messages = row.messages.map((m, i) => (i === 2 ? { role: m.role } : m));
+    const path = join(dir, 'no-content.jsonl');
+    writeFileSync(path, JSON.stringify({ ...row, messages }) + '\n');
+    const [event] = await collect(path);
+    expect(event).toMatchObject({
+      kind: 'rejected',
+      row: 1,
+      reason: 'messages[2].content: missing (expected a string, a list of parts or null)',
+    });
+  });
+
+  it('checks its arguments', async () => {
+    await expect(collect(7 as never)).rejects.toThrow(/readTraces: source must be a path or a Hub source/);
+  });
+});
+
 describe('from a Hub data set repo', () => {
   let hub: HubServer;
   beforeAll(async () => {

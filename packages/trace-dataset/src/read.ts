@@ -31,8 +31,10 @@ export function formatOf(path: string): FileFormat {
 export async function* readJsonlRows(path: string): AsyncGenerator<RowEvent> {
   const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
   let row = 0;
-  for await (const line of lines) {
+  for await (const raw of lines) {
     row++;
+    // A UTF-8 byte order mark (some editors and Windows tools write one) is not part of the first row.
+    const line = row === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
     if (!line.trim()) continue;
     let value: unknown;
     try {
@@ -174,6 +176,10 @@ export type TraceEvent =
 
 /** Parsed traces of a source, in file and row order; unparseable rows come as `rejected` events. */
 export async function* readTraces(source: TraceSource, schema: TraceSchema = {}): AsyncGenerator<TraceEvent> {
+  if (typeof source !== 'string' && (typeof source !== 'object' || source === null || typeof source.repo !== 'string'))
+    throw new TypeError(`readTraces: source must be a path or a Hub source { repo }, got ${typeof source}`);
+  if (typeof schema !== 'object' || schema === null)
+    throw new TypeError(`readTraces: schema must be an object, got ${schema === null ? 'null' : typeof schema}`);
   for (const file of await resolveSource(source)) {
     const name = basename(file);
     for await (const event of readRows(file)) {

@@ -19,8 +19,21 @@ export const PAPER_SPLITS: SplitSizes = { train: 3000, validation: 100, test: 20
 export function splitSizes(
   n: number,
   requested?: Partial<Omit<SplitSizes, 'train'>> & { train?: number | 'rest' },
+  options: { checkOnly?: boolean } = {},
 ): SplitSizes {
+  if (!(Number.isInteger(n) && n >= 0)) throw new RangeError(`splitSizes: n must be an integer >= 0, got ${n}`);
   if (requested) {
+    if (typeof requested !== 'object' || requested === null)
+      throw new TypeError(`splits: expected an object { train?, validation?, test? }, got ${typeof requested}`);
+    for (const key of ['validation', 'test', 'train'] as const) {
+      const v = requested[key];
+      if (v === undefined || (key === 'train' && v === 'rest')) continue;
+      if (!(typeof v === 'number' && Number.isInteger(v) && v >= 0))
+        throw new TypeError(
+          `splits.${key}: expected an integer >= 0${key === 'train' ? " or 'rest'" : ''}, got ${JSON.stringify(v)}`,
+        );
+    }
+    if (options.checkOnly) return { train: 0, validation: 0, test: 0 };
     const validation = requested.validation ?? 0;
     const test = requested.test ?? 0;
     const train = requested.train === undefined || requested.train === 'rest' ? n - validation - test : requested.train;
@@ -40,6 +53,14 @@ export type SplitName = keyof SplitSizes;
 
 /** Assign each of n items to a split: a seeded permutation cut into test, validation, train. Items past the sizes get null. */
 export function assignSplits(n: number, sizes: SplitSizes, seed: number): Array<SplitName | null> {
+  if (!(Number.isInteger(n) && n >= 0)) throw new RangeError(`assignSplits: n must be an integer >= 0, got ${n}`);
+  for (const name of ['train', 'validation', 'test'] as const)
+    if (!(Number.isInteger(sizes?.[name]) && sizes[name] >= 0))
+      throw new RangeError(`assignSplits: sizes.${name} must be an integer >= 0, got ${JSON.stringify(sizes?.[name])}`);
+  if (sizes.train + sizes.validation + sizes.test > n)
+    throw new RangeError(
+      `assignSplits: sizes ${sizes.train} + ${sizes.validation} + ${sizes.test} exceed the ${n} items`,
+    );
   const order = new Rng(seed).shuffle(Array.from({ length: n }, (_, i) => i));
   const out: Array<SplitName | null> = new Array(n).fill(null);
   let k = 0;

@@ -18,7 +18,15 @@ export interface Bin {
   count: number;
 }
 
+/** Past this many integer values, integer bins would be one per value of a huge range: regular bins instead. */
+const MAX_INTEGER_BINS = 500;
+
 export function histogramBins(values: number[], options: Pick<HistogramOptions, 'bins' | 'integerBins'> = {}): Bin[] {
+  if (!Array.isArray(values)) throw new TypeError('histogramBins: values must be an array of numbers');
+  const bad = values.findIndex((v) => typeof v !== 'number' || !Number.isFinite(v));
+  if (bad >= 0) throw new RangeError(`histogramBins: values[${bad}] is ${String(values[bad])}, not a finite number`);
+  if (options.bins !== undefined && !(Number.isInteger(options.bins) && options.bins >= 1))
+    throw new RangeError(`histogramBins: bins must be an integer >= 1, got ${String(options.bins)}`);
   if (values.length === 0) return [];
   let min = Infinity;
   let max = -Infinity;
@@ -26,7 +34,7 @@ export function histogramBins(values: number[], options: Pick<HistogramOptions, 
     if (v < min) min = v;
     if (v > max) max = v;
   }
-  if (options.integerBins) {
+  if (options.integerBins && Math.floor(max) - Math.floor(min) < MAX_INTEGER_BINS) {
     const bins: Bin[] = [];
     for (let v = Math.floor(min); v <= Math.floor(max); v++) bins.push({ lo: v, hi: v + 1, count: 0 });
     for (const v of values) bins[Math.floor(v) - Math.floor(min)]!.count++;

@@ -24,6 +24,8 @@ export function applyThinkMode(
   mode: ThinkMode,
   decisionRoles: string[] = ['assistant'],
 ): TraceMessage[] {
+  if (mode !== 'keep' && mode !== 'clear' && mode !== 'insert-empty')
+    throw new RangeError(`applyThinkMode: mode must be 'keep', 'clear' or 'insert-empty', got ${JSON.stringify(mode)}`);
   if (mode === 'keep') return messages;
   return messages.map((m) => {
     if (!decisionRoles.includes(m.role)) return m;

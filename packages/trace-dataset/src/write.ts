@@ -4,10 +4,10 @@
  * the same readers and in Python's `datasets`. Files are written to a temporary
  * name and renamed, so a reader never sees half a file.
  */
-import { mkdirSync, renameSync, rmSync, createWriteStream } from 'node:fs';
+import { mkdirSync, createWriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
-import { writeFileAtomic } from '@molrl/progress';
+import { writeAtomically, writeFileAtomic } from '@molrl/progress';
 import type { TraceMessage } from './types.js';
 
 export interface TraceRow {
@@ -67,21 +67,19 @@ export async function writeTraceRows(path: string, rows: TraceRow[], format: 'js
   await writeJsonlAtomic(path, rows);
 }
 
-/** JSONL written line by line to `<path>.tmp-<pid>`, then renamed. */
+/** JSONL written line by line to a temporary file, then renamed over `path`. */
 export async function writeJsonlAtomic(path: string, rows: Iterable<unknown>): Promise<void> {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  const out = createWriteStream(tmp, { encoding: 'utf8' });
-  try {
-    for (const row of rows) {
-      if (!out.write(JSON.stringify(row) + '\n'))
-        await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+  await writeAtomically(path, async (tmp) => {
+    const out = createWriteStream(tmp, { encoding: 'utf8' });
+    try {
+      for (const row of rows) {
+        if (!out.write(JSON.stringify(row) + '\n'))
+          await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+      }
+      await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    } catch (err) {
+      out.destroy();
+      throw err;
     }
-    await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
-    renameSync(tmp, path);
-  } catch (err) {
-    out.destroy();
-    rmSync(tmp, { force: true });
-    throw err;
-  }
+  });
 }

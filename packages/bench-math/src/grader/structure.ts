@@ -6,6 +6,7 @@
  */
 import { parse as mathParse } from 'mathjs';
 import type { Answer, MathValue } from './answer.js';
+import { recordNumerals } from './exact.js';
 import { convertExpression, ExpressionError } from './expression.js';
 import { readBraced, tokenize, type Token } from './tokens.js';
 
@@ -15,9 +16,18 @@ const TRAILING_UNITS =
 /** Longer answers are not parsed as math (their parse trees are deep enough to overflow the stack). */
 const MAX_MATH_LENGTH = 2000;
 
-/** Normalise notation that has no mathematical meaning. */
+/**
+ * Longer answer texts are not normalised or parsed: they are compared as they
+ * are (a runaway output, never a final answer). Normalisation runs regular
+ * expressions that are quadratic on some inputs; this bounds their cost.
+ */
+export const MAX_ANSWER_LENGTH = 4000;
+
+/** Normalise notation that has no mathematical meaning (a text longer than MAX_ANSWER_LENGTH is only trimmed). */
 export function normalizeAnswerText(raw: string): string {
+  if (typeof raw !== 'string') throw new TypeError(`normalizeAnswerText: expected a string, got ${typeof raw}`);
   let s = raw.trim();
+  if (s.length > MAX_ANSWER_LENGTH) return s;
   // Math delimiters around the whole answer.
   for (let changed = true; changed;) {
     changed = false;
@@ -81,9 +91,12 @@ function normalizeWords(s: string): string {
 }
 
 export function parseAnswerText(raw: string): Answer[] {
+  if (typeof raw !== 'string') throw new TypeError(`parseAnswerText: expected a string, got ${typeof raw}`);
   const source = raw;
   let s = normalizeAnswerText(raw);
   if (s === '') return [];
+  // A runaway answer: only the identical text matches it.
+  if (s.length > MAX_ANSWER_LENGTH) return [{ value: { kind: 'text', value: s }, source }];
   const out: MathValue[] = [];
   const text = wholeText(s);
   if (text !== null) {
@@ -195,10 +208,13 @@ function isName(v: MathValue): boolean {
 function scalar(tokens: Token[]): MathValue[] {
   const conv = convertExpression(tokens);
   const node = mathParse(conv.text);
+  recordNumerals(node, conv.text);
   const v: MathValue = { kind: 'expr', node, text: conv.text };
   if (conv.percent) {
     const frac = `(${conv.text})/100`;
-    return [v, { kind: 'expr', node: mathParse(frac), text: frac }];
+    const fracNode = mathParse(frac);
+    recordNumerals(fracNode, frac);
+    return [v, { kind: 'expr', node: fracNode, text: frac }];
   }
   return [v];
 }

@@ -3,8 +3,8 @@
  * says whether a prediction matches the gold answer, `grade` gives the verdict
  * with its reason (what the evaluator records).
  */
-import { formatValue, type Answer } from './answer.js';
-import { valuesEqual, type EqualOptions } from './equal.js';
+import { formatValue, type Answer, type MathValue } from './answer.js';
+import { anyValuesEqual, type EqualOptions } from './equal.js';
 import { extractAnswer } from './extract.js';
 import { parseAnswerText } from './structure.js';
 
@@ -21,11 +21,15 @@ function toAnswers(side: string | Answer[], name: string): Answer[] {
   throw new TypeError(`verify: ${name} must be a string or parse()'s result, got ${typeof side}`);
 }
 
+function* pairs(gold: Answer[], prediction: Answer[]): Generator<[MathValue, MathValue]> {
+  for (const a of gold) for (const b of prediction) yield [a.value, b.value];
+}
+
 /** Whether `prediction` (a whole model output, an answer, or parse()'s result) matches `gold`. */
 export function verify(gold: string | Answer[], prediction: string | Answer[], options: EqualOptions = {}): boolean {
   const g = toAnswers(gold, 'gold');
   const p = toAnswers(prediction, 'prediction');
-  return g.some((a) => p.some((b) => valuesEqual(a.value, b.value, options)));
+  return anyValuesEqual(pairs(g, p), options);
 }
 
 export type Verdict = 'correct' | 'incorrect' | 'no-answer';
@@ -41,6 +45,9 @@ export interface Grade {
 }
 
 export function grade(gold: string, prediction: string, options: EqualOptions = {}): Grade {
+  if (typeof gold !== 'string') throw new TypeError(`grade: gold must be a string, got ${typeof gold}`);
+  if (typeof prediction !== 'string')
+    throw new TypeError(`grade: prediction must be a string, got ${typeof prediction}`);
   const extracted = extractAnswer(prediction);
   const g = parse(gold);
   if (g.length === 0) throw new Error(`grade: the gold answer ${JSON.stringify(gold)} has no readable answer`);
@@ -48,7 +55,7 @@ export function grade(gold: string, prediction: string, options: EqualOptions = 
   if (extracted === null)
     return { verdict: 'no-answer', correct: false, extracted, goldReadings, predictionReadings: [] };
   const p = parseAnswerText(extracted);
-  const correct = g.some((a) => p.some((b) => valuesEqual(a.value, b.value, options)));
+  const correct = anyValuesEqual(pairs(g, p), options);
   return {
     verdict: correct ? 'correct' : 'incorrect',
     correct,

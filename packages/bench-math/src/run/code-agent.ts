@@ -5,7 +5,8 @@
  * the binary one). The held-out trace tasks come from `@molrl/trace-dataset`;
  * anything of this shape plugs in.
  */
-import { binaryReward, multiStageReward, type RewardOptions, type Sandbox } from '@molrl/sandbox-reward';
+import { loadSandboxReward } from './sandbox-peer.js';
+import type { RewardSandbox, SandboxRewardCallOptions } from './sandbox-types.js';
 import type { Prompt } from './generator.js';
 import type { CheckResult, EvalSuite } from './suite.js';
 
@@ -19,16 +20,24 @@ export interface CodeAgentTask {
   language?: 'python' | 'javascript';
 }
 
-export interface CodeCheckerOptions extends Omit<RewardOptions, 'sandbox' | 'language'> {
+export interface CodeCheckerOptions extends Omit<SandboxRewardCallOptions, 'sandbox' | 'language'> {
   /** 'multi-stage' (default) or 'binary'. The item counts as correct only at the "correct" stage either way. */
   reward?: 'multi-stage' | 'binary';
 }
 
-export function checkCodeTask(sandbox: Sandbox, options: CodeCheckerOptions = {}) {
+/**
+ * The checker of a code task: runs the completion's code in `sandbox` (one from
+ * `@molrl/sandbox-reward`'s `createSandbox()`; that optional peer dependency is imported
+ * on the first check, with an error saying how to install it when it is missing).
+ */
+export function checkCodeTask(sandbox: RewardSandbox, options: CodeCheckerOptions = {}) {
   const { reward = 'multi-stage', ...rest } = options;
-  const fn = reward === 'binary' ? binaryReward : multiStageReward;
   return async (task: CodeAgentTask, completion: string): Promise<CheckResult> => {
-    const r = await fn(completion, task.groundTruth, { ...rest, sandbox, language: task.language ?? 'python' });
+    const { binaryReward, multiStageReward } = await loadSandboxReward();
+    const fn = reward === 'binary' ? binaryReward : multiStageReward;
+    // The options are sandbox-reward's own, typed here by shape (sandbox-types.ts); it checks them.
+    const callOptions = { ...rest, sandbox, language: task.language ?? 'python' } as Parameters<typeof fn>[2];
+    const r = await fn(completion, task.groundTruth, callOptions);
     const correct = r.stage === 'correct';
     return {
       correct,
@@ -48,7 +57,7 @@ export interface CodeAgentSuiteOptions extends CodeCheckerOptions {
 /** A suite of code tasks checked in `sandbox` (the caller owns and closes the sandbox). */
 export function codeAgentSuite(
   tasks: CodeAgentTask[],
-  sandbox: Sandbox,
+  sandbox: RewardSandbox,
   options: CodeAgentSuiteOptions = {},
 ): EvalSuite {
   const { name = 'CodeAgent-Test', samples = 1, ...checker } = options;

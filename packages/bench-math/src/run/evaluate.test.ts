@@ -159,8 +159,77 @@ describe('evaluate', () => {
     const cachePath = join(dir, 'samples.jsonl');
     writeFileSync(cachePath, 'not json\n{"suite":"x","item":"a","sample":0,"completion":""}\n');
     const gen: Generator = { name: 'g', generate: async (p) => p.map(() => '') };
-    await expect(evaluate({ generator: gen, suites: [], cachePath })).rejects.toThrow(
+    const suite: EvalSuite = {
+      name: 'x',
+      samples: 1,
+      items: [
+        {
+          id: 'a',
+          prompt: 'p',
+          reference: '1',
+          check: () => ({ correct: false, verdict: 'incorrect', extracted: '' }),
+        },
+      ],
+    };
+    await expect(evaluate({ generator: gen, suites: [suite], cachePath })).rejects.toThrow(
       /samples\.jsonl, line 1: not valid JSON/,
     );
+  });
+
+  describe('argument checks, before anything is generated', () => {
+    const item = {
+      id: 'a',
+      prompt: 'p',
+      reference: '1',
+      check: () => ({ correct: true, verdict: 'correct' as const, extracted: '1' }),
+    };
+    const suite: EvalSuite = { name: 's', samples: 1, items: [item] };
+    let asked = 0;
+    const gen: Generator = {
+      name: 'g',
+      generate: async (p) => {
+        asked += p.length;
+        return p.map(() => '1');
+      },
+    };
+    const bad = (patch: Record<string, unknown>) =>
+      evaluate({ generator: gen, suites: [suite], progress: { mode: 'silent' }, ...patch } as never);
+    it.each([
+      [{ suites: [] }, /evaluate: suites is empty/],
+      [{ suites: undefined }, /evaluate: suites must be an array of suites, got undefined/],
+      [{ suites: [{ ...suite, items: [] }] }, /suites\[0\] \("s"\) has no items/],
+      [{ suites: [{ ...suite, samples: '3' }] }, /suites\[0\]\.samples must be an integer >= 1, got "3"/],
+      [{ suites: [{ ...suite, samples: undefined }] }, /suites\[0\]\.samples must be an integer >= 1, got null/],
+      [{ suites: [{ ...suite, name: '' }] }, /suites\[0\]\.name must be a non-empty string/],
+      [
+        { suites: [{ ...suite, items: [{ ...item, check: 'yes' }] }] },
+        /suites\[0\]\.items\[0\]\.check must be a function/,
+      ],
+      [
+        { suites: [{ ...suite, items: [{ ...item, id: 7 }] }] },
+        /suites\[0\]\.items\[0\]\.id must be a non-empty string, got number/,
+      ],
+      [
+        { suites: [{ ...suite, items: [{ ...item, prompt: [{ role: 'robot', content: 'x' }] }] }] },
+        /items\[0\]\.prompt\[0\]\.role must be "system", "user" or "assistant", got "robot"/,
+      ],
+      [{ generator: { name: 'g' } }, /evaluate: generator\.generate must be a function, got undefined/],
+      [{ generator: null }, /evaluate: generator must be a Generator/],
+      [{ batchSize: 0 }, /evaluate: batchSize must be an integer >= 1, got number/],
+      [{ concurrency: 1.5 }, /evaluate: concurrency must be an integer >= 1/],
+      [{ seed: Number.NaN }, /evaluate: seed must be a safe integer/],
+      [{ cachePath: 5 }, /evaluate: cachePath must be a non-empty string, got number/],
+      [{ regrade: 'yes' }, /evaluate: regrade must be a boolean/],
+      [{ profile: { ...PAPER_PROFILE, temperature: '0.6' } }, /evaluate: profile: temperature must be >= 0, got 0\.6/],
+      [{ profile: { ...PAPER_PROFILE, topP: Number.NaN } }, /topP must be in \(0, 1\], got NaN/],
+    ])('%o', async (patch, message) => {
+      await expect(bad(patch)).rejects.toThrow(message);
+      expect(asked).toBe(0);
+    });
+    it('rejects a bad mathSuite limit', async () => {
+      const benchmark = await loadBuiltin('aime24');
+      expect(() => mathSuite(benchmark, { limit: -1 })).toThrow(/mathSuite: limit must be an integer >= 0, got -1/);
+      expect(() => mathSuite(null as never)).toThrow(/mathSuite: expected a Benchmark/);
+    });
   });
 });

@@ -6,7 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import { MetricsWriter, startProgress, type ProgressOptions } from '@molrl/progress';
-import { PAPER_PROFILE, validateProfile, type Generator, type SamplingProfile } from './generator.js';
+import { validateEvaluateOptions } from './evaluate-options.js';
+import { PAPER_PROFILE, type Generator, type SamplingProfile } from './generator.js';
 import { mapConcurrent } from './limit.js';
 import { SampleCache, sampleKey, type SampleRecord } from './cache.js';
 import { buildReport, type EvaluationReport } from './report.js';
@@ -50,13 +51,11 @@ function sampleSeed(base: number, suite: string, item: string, sample: number): 
 }
 
 export async function evaluate(options: EvaluateOptions): Promise<EvaluationReport> {
+  validateEvaluateOptions(options);
   const profile = options.profile ?? PAPER_PROFILE;
-  validateProfile(profile);
   const generator = options.generator;
   const batchSize = options.batchSize ?? 8;
   const concurrency = options.concurrency ?? 4;
-  if (!Number.isInteger(batchSize) || batchSize < 1)
-    throw new RangeError(`evaluate: batchSize must be an integer >= 1, got ${batchSize}`);
   const names = new Set<string>();
   for (const s of options.suites) {
     if (names.has(s.name)) throw new Error(`evaluate: two suites are named "${s.name}"`);

@@ -62,10 +62,12 @@ export function validateProfile(p: SamplingProfile, where = 'sampling profile'):
       `${where}: ${field} must be ${what}, got ${String((p as unknown as Record<string, unknown>)[field])}`,
     );
   };
-  if (!(p.temperature >= 0)) bad('temperature', '>= 0');
-  if (!(p.topP > 0 && p.topP <= 1)) bad('topP', 'in (0, 1]');
+  // typeof first: '0.6' >= 0 is true in JavaScript.
+  const isNumber = (v: unknown): v is number => typeof v === 'number' && !Number.isNaN(v);
+  if (!(isNumber(p.temperature) && Number.isFinite(p.temperature) && p.temperature >= 0)) bad('temperature', '>= 0');
+  if (!(isNumber(p.topP) && p.topP > 0 && p.topP <= 1)) bad('topP', 'in (0, 1]');
   if (!(Number.isInteger(p.topK) && p.topK >= 0)) bad('topK', 'an integer >= 0');
-  if (!Number.isFinite(p.presencePenalty)) bad('presencePenalty', 'a finite number');
+  if (!(isNumber(p.presencePenalty) && Number.isFinite(p.presencePenalty))) bad('presencePenalty', 'a finite number');
   if (!(Number.isInteger(p.maxTokens) && p.maxTokens > 0)) bad('maxTokens', 'an integer > 0');
   if (typeof p.thinking !== 'boolean') bad('thinking', 'a boolean');
 }

@@ -17,6 +17,8 @@ export interface CausalLM {
       presencePenalty?: number;
       seed?: number;
       stopTokenIds?: number[];
+      /** Stops generation at the next token (`@molrl/model` yields between tokens while one is given). */
+      signal?: AbortSignal;
     },
   ): Promise<number[][]>;
 }
@@ -78,6 +80,8 @@ export function modelGenerator(
           // One seed per call (the batch's first prompt's); the model derives a stream per row from it.
           seed: o.seeds?.[start] ?? start,
           ...(options.stopTokenIds ? { stopTokenIds: options.stopTokenIds } : {}),
+          // Per token: Ctrl-C stops a long generation at the next token.
+          ...(o.signal ? { signal: o.signal } : {}),
         });
         for (const g of generated) out.push(tokenizer.decode(g, { skipSpecialTokens: true }));
       }

@@ -41,3 +41,12 @@ describe('passAtK', () => {
     expect(() => passAtK(3, 1, 4)).toThrow(/k=4 is more than the n=3/);
   });
 });
+
+describe('argument checks', () => {
+  it('names a value that is not an integer, with its type', () => {
+    expect(() => passAtK('3' as unknown as number, 1, 1)).toThrow(/got n="3" \(string\) c=1 k=1/);
+  });
+  it('refuses to average no samples (0 / 0 is not a score)', () => {
+    expect(() => meanPassAtK([], 1)).toThrow(/meanPassAtK: no samples to average/);
+  });
+});

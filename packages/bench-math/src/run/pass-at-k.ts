@@ -4,7 +4,10 @@
  */
 export function passAtK(n: number, c: number, k: number): number {
   if (!Number.isInteger(n) || !Number.isInteger(c) || !Number.isInteger(k) || n < 1 || c < 0 || c > n || k < 1) {
-    throw new RangeError(`passAtK: need integers n >= 1, 0 <= c <= n, k >= 1; got n=${n} c=${c} k=${k}`);
+    const show = (v: unknown) => (typeof v === 'number' ? String(v) : `${JSON.stringify(v)} (${typeof v})`);
+    throw new RangeError(
+      `passAtK: need integers n >= 1, 0 <= c <= n, k >= 1; got n=${show(n)} c=${show(c)} k=${show(k)}`,
+    );
   }
   if (k > n) throw new RangeError(`passAtK: k=${k} is more than the n=${n} samples`);
   if (n - c < k) return 1;
@@ -15,6 +18,8 @@ export function passAtK(n: number, c: number, k: number): number {
 
 /** Mean of passAtK over problems, each with its own (n, c). */
 export function meanPassAtK(samples: ReadonlyArray<{ n: number; c: number }>, k: number): number {
-  if (samples.length === 0) return 0;
+  if (!Array.isArray(samples)) throw new TypeError(`meanPassAtK: samples must be an array of { n, c }`);
+  // A mean over no items is 0 / 0, not a score.
+  if (samples.length === 0) throw new RangeError('meanPassAtK: no samples to average');
   return samples.reduce((s, x) => s + passAtK(x.n, x.c, k), 0) / samples.length;
 }

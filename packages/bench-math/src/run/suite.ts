@@ -65,10 +65,16 @@ export interface MathSuiteOptions {
 }
 
 export function mathSuite(benchmark: Benchmark, options: MathSuiteOptions = {}): EvalSuite {
+  if (typeof benchmark !== 'object' || benchmark === null || !Array.isArray(benchmark.problems))
+    throw new TypeError(
+      `mathSuite: expected a Benchmark ({ name, problems }, from loadBuiltin or loadBenchmark), got ${benchmark === null ? 'null' : typeof benchmark}`,
+    );
   const name = options.name ?? DISPLAY_NAMES[benchmark.name] ?? benchmark.name;
   const samples = options.samples ?? (/aime/i.test(name) ? 3 : 1);
   if (!Number.isInteger(samples) || samples < 1)
     throw new RangeError(`mathSuite: samples must be an integer >= 1, got ${samples}`);
+  if (options.limit !== undefined && !(Number.isInteger(options.limit) && options.limit >= 0))
+    throw new RangeError(`mathSuite: limit must be an integer >= 0, got ${String(options.limit)}`);
   const toPrompt = options.prompt ?? mathPrompt;
   const problems = options.limit !== undefined ? benchmark.problems.slice(0, options.limit) : benchmark.problems;
   return {

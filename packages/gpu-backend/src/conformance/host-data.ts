@@ -1,18 +1,10 @@
+import { mulberry32 } from '@molrl/seeded-random';
 import type { Backend, TensorInfo } from '../backend.js';
 import { sizeOf } from '../shape.js';
 import type { HostInput, InputSpec } from './types.js';
 
 /** mulberry32: small, seedable, identical everywhere. */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as seededRandom };
 
 /** A stable 32-bit seed from a string (FNV-1a), so each case has its own data. */
 export function seedOf(text: string): number {
@@ -24,7 +16,7 @@ export function seedOf(text: string): number {
 export function makeInput(spec: InputSpec, seed: number): HostInput {
   const dtype = spec.dtype ?? 'float32';
   const n = sizeOf(spec.shape);
-  const rand = seededRandom(seed);
+  const rand = mulberry32(seed);
   const data = dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
   const values = spec.values ?? { uniform: [-1, 1] as [number, number] };
   for (let i = 0; i < n; i++) {

@@ -1,9 +1,12 @@
 import type { Backend } from '../backend.js';
-import { KERNEL_NAMES } from '../kernel-spec.js';
-import { hasKernel, listUnsupported } from '../registry.js';
-import { CONFORMANCE_CASES, ERROR_CASES } from './cases.js';
-import { makeInput, seedOf, uploadInput } from './host-data.js';
-import { caseInputs, caseTolerance, compareOutcomes, executeCase } from './run-case.js';
+import {
+  checkCase,
+  checkErrorCase,
+  guardSupport,
+  selectKernels,
+  unsupportedReason,
+  type ConformanceSelection,
+} from './plan.js';
 
 export interface ConformanceResult {
   kernel: string;
@@ -14,17 +17,16 @@ export interface ConformanceResult {
   ms: number;
 }
 
-export interface RunConformanceOptions {
-  kernels?: readonly string[];
+export interface RunConformanceOptions extends ConformanceSelection {
   /** Called after each case (progress output). */
   onResult?: (result: ConformanceResult) => void;
 }
 
 /**
  * The conformance suite without a test runner: for places where vitest is
- * not available (a browser page driving WebGPU, a bare GPU machine). Runs
- * every case of every kernel on `backend` and `reference` and returns one
- * result per case, shape-error checks included.
+ * not available (a browser page driving WebGPU, a bare GPU machine, a plain
+ * node script). Runs every case of every kernel on `backend` and `reference`
+ * and returns one result per case, the refused-call checks included.
  */
 export async function runConformance(
   backend: Backend,
@@ -36,56 +38,42 @@ export async function runConformance(
     results.push(r);
     options.onResult?.(r);
   };
-  const declared = new Map(listUnsupported(backend.name).map((u) => [u.name, u.reason]));
-  for (const kernel of options.kernels ?? KERNEL_NAMES) {
-    const cases = CONFORMANCE_CASES[kernel] ?? [];
-    if (cases.length === 0)
+  const guards = guardSupport(backend);
+  if (guards) report({ kernel: '(backend)', case: 'guard regions', status: 'fail', detail: guards, ms: 0 });
+  const selected = selectKernels(options);
+  for (const { name: kernel, conformance } of selected) {
+    if (!conformance || conformance.cases.length === 0) {
       report({ kernel, case: '(cases)', status: 'fail', detail: 'the suite has no cases for this kernel', ms: 0 });
-    for (const c of cases) {
-      const start = performance.now();
-      if (!hasKernel(kernel, backend.name) && declared.has(kernel)) {
-        report({ kernel, case: c.name, status: 'unsupported', detail: declared.get(kernel), ms: 0 });
+      continue;
+    }
+    const unsupported = unsupportedReason(backend, kernel);
+    for (const c of conformance.cases) {
+      if (unsupported) {
+        report({ kernel, case: c.name, status: 'unsupported', detail: unsupported, ms: 0 });
         continue;
       }
+      const start = performance.now();
+      let problems: string[];
       try {
-        const inputs = await caseInputs(kernel, c, reference);
-        const expected = await executeCase(reference, kernel, c, inputs);
-        const actual = await executeCase(backend, kernel, c, inputs);
-        const problems = compareOutcomes(actual, expected, caseTolerance(kernel, c), c.compareInputs);
-        report({
-          kernel,
-          case: c.name,
-          status: problems.length ? 'fail' : 'pass',
-          detail: problems.join('; ') || undefined,
-          ms: performance.now() - start,
-        });
+        problems = await checkCase(backend, reference, conformance, c);
       } catch (error) {
-        report({
-          kernel,
-          case: c.name,
-          status: 'fail',
-          detail: (error as Error).message,
-          ms: performance.now() - start,
-        });
+        problems = [(error as Error).message];
       }
+      report({
+        kernel,
+        case: c.name,
+        status: problems.length ? 'fail' : 'pass',
+        detail: problems.join('; ') || undefined,
+        ms: performance.now() - start,
+      });
     }
   }
-  for (const e of ERROR_CASES) {
-    if (options.kernels && !options.kernels.includes(e.kernel)) continue;
-    if (!hasKernel(e.kernel, backend.name)) continue;
-    const name = `shape error: ${e.name}`;
-    const seed = seedOf(`${e.kernel}/${e.name}`);
-    const infos = e.inputs.map((spec, i) => uploadInput(backend, makeInput(spec, seed + i)));
-    let detail: string | undefined = `run() did not throw`;
-    try {
-      backend.run(e.kernel, infos, e.attrs ?? {});
-    } catch (error) {
-      const message = (error as Error).message;
-      detail = message.includes(e.kernel) ? undefined : `the error does not name the kernel: ${message}`;
-    } finally {
-      for (const info of infos) backend.release(info.storage);
+  for (const { name: kernel, conformance } of selected) {
+    if (!conformance || unsupportedReason(backend, kernel)) continue;
+    for (const e of conformance.errors ?? []) {
+      const detail = checkErrorCase(backend, conformance, e, reference);
+      report({ kernel, case: `refused: ${e.name}`, status: detail ? 'fail' : 'pass', detail, ms: 0 });
     }
-    report({ kernel: e.kernel, case: name, status: detail ? 'fail' : 'pass', detail, ms: 0 });
   }
   return results;
 }

@@ -1,8 +1,8 @@
 import { registerBackend } from '../backends.js';
 import { CpuBackend } from '../cpu/backend.js';
 import { CPU_KERNELS } from '../cpu/register.js';
-import { declareUnsupported, hasKernel, registerKernel } from '../registry.js';
-import { describeConformance } from './suite.js';
+import { declareUnsupported, registerKernels } from '../registry.js';
+import { describeConformance } from './vitest.js';
 
 // A backend registered from outside the package, the way a contributor adds
 // one: its own name, its own kernel registrations, one kernel declared
@@ -11,10 +11,7 @@ class SubsetBackend extends CpuBackend {
   override readonly name = 'cpu-subset';
 }
 
-for (const config of CPU_KERNELS) {
-  if (config.name === 'rope' || hasKernel(config.name, 'cpu-subset')) continue;
-  registerKernel({ ...config, backend: 'cpu-subset' });
-}
+registerKernels(CPU_KERNELS.filter((k) => k.contract.name !== 'rope').map((k) => ({ ...k, backend: 'cpu-subset' })));
 declareUnsupported({
   name: 'rope',
   backend: 'cpu-subset',

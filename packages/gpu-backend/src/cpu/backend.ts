@@ -1,4 +1,5 @@
-import type { Backend, KernelAttrs, MemoryInfo, Storage, TensorInfo } from '../backend.js';
+import type { Backend, MemoryInfo, Storage, TensorInfo } from '../backend.js';
+import type { KernelName, RunAttrs } from '../contract/kernel-types.js';
 import { DTYPES, bytesPerElement, type DType } from '../dtype.js';
 import {
   bfloat16ArrayToFloat32,
@@ -7,15 +8,23 @@ import {
   float32ArrayToBfloat16,
   float32ArrayToFloat16,
 } from '../dtype-convert.js';
-import { getKernel } from '../registry.js';
-import * as gemmModule from './matmul/gemm.js';
+import { backendError } from '../errors.js';
+import { fillGuard, guardDamage } from '../guards.js';
+import { prepareRun } from '../registry.js';
+import { initGemm } from './matmul/gemm.js';
 import { registerCpuKernels } from './register.js';
 import { fmt, sizeOf } from '../shape.js';
 import { allocHostArray, CpuStorage, type HostArray } from './storage.js';
+import { StoragePool } from './storage-pool.js';
 
 export interface CpuBackendOptions {
   /** Record calls and wall time per kernel (read with `kernelProfile()`). */
   profile?: boolean;
+  /**
+   * Bytes of released storages' host arrays kept for reuse by later
+   * allocations of the same dtype and size (default 256 MiB; 0 turns reuse off).
+   */
+  poolBytes?: number;
   [option: string]: unknown;
 }
 
@@ -24,6 +33,8 @@ export interface KernelProfile {
   calls: number;
   ms: number;
 }
+
+const DEFAULT_POOL_BYTES = 256 * 2 ** 20;
 
 /**
  * The reference backend: storages are typed arrays in this process, kernels
@@ -40,33 +51,57 @@ export class CpuBackend implements Backend {
   private readonly live = new Set<CpuStorage>();
   private readonly profiling: boolean;
   private readonly profile = new Map<string, KernelProfile>();
+  private readonly pool: StoragePool;
+  /** Storages whose host array this backend allocated (so it may be reused once released). */
+  private readonly owned = new WeakSet<CpuStorage>();
+  /** Guard elements around every new storage (see setGuards), and the guarded storages. */
+  private guard = 0;
+  private readonly guarded = new WeakMap<CpuStorage, number>();
 
   constructor(options: CpuBackendOptions = {}) {
     this.profiling = options.profile === true;
+    const poolBytes = options.poolBytes ?? DEFAULT_POOL_BYTES;
+    if (typeof poolBytes !== 'number' || !(poolBytes >= 0))
+      throw new Error(`cpu backend: options.poolBytes must be a number >= 0, got ${String(poolBytes)}`);
+    this.pool = new StoragePool(poolBytes);
   }
 
   async ready(): Promise<void> {
     registerCpuKernels();
     // The fast GEMM may need to compile WebAssembly or start workers first.
-    const initGemm = (gemmModule as Record<string, unknown>)['initGemm'];
-    if (typeof initGemm === 'function') await (initGemm as () => Promise<void>)();
+    await initGemm();
   }
 
   alloc(size: number, dtype: DType): CpuStorage {
     this.assertUsable();
     if (!Number.isInteger(size) || size < 0)
-      throw new Error(`${this.name}.alloc: size must be a non-negative integer, got ${size}`);
+      throw backendError(this.name, 'alloc', `size must be a non-negative integer, got ${size}`);
     if (!DTYPES.includes(dtype))
-      throw new Error(`${this.name}.alloc: unknown dtype '${String(dtype)}' (expected ${DTYPES.join(', ')})`);
-    return this.adopt(allocHostArray(size, dtype), dtype);
+      throw backendError(this.name, 'alloc', `unknown dtype '${String(dtype)}' (expected ${DTYPES.join(', ')})`);
+    if (this.guard === 0) {
+      const storage = this.adopt(this.pool.take(size, dtype), dtype);
+      this.owned.add(storage);
+      return storage;
+    }
+    // The data is a view into a larger buffer whose first and last `guard` elements hold the sentinel
+    // (never pooled: the pool hands out whole arrays).
+    const whole = allocHostArray(size + 2 * this.guard, dtype);
+    const storage = this.adopt(whole.subarray(this.guard, this.guard + size), dtype);
+    const bits = guardBits(whole);
+    fillGuard(bits.subarray(0, this.guard));
+    fillGuard(bits.subarray(this.guard + size));
+    this.guarded.set(storage, this.guard);
+    return storage;
   }
 
   upload(data: Float32Array | Int32Array | Uint16Array, dtype: DType): CpuStorage {
     this.assertUsable();
     const half = dtype === 'float16' || dtype === 'bfloat16';
     if (data instanceof Uint16Array && !half) {
-      throw new Error(
-        `${this.name}.upload: Uint16Array holds raw float16/bfloat16 bits and cannot be uploaded as ${dtype}`,
+      throw backendError(
+        this.name,
+        'upload',
+        `a Uint16Array holds raw float16/bfloat16 bits and cannot be uploaded as ${dtype}`,
       );
     }
     const storage = this.alloc(data.length, dtype);
@@ -125,15 +160,16 @@ export class CpuBackend implements Backend {
       );
     }
     if (storage.data === null) throw new Error(`${this.name}.release: ${storage.describe()} was already released`);
+    if (this.owned.has(storage)) this.pool.give(storage.data, storage.dtype);
     storage.data = null;
     this.live.delete(storage);
     this.bytesInUse -= storage.size * bytesPerElement(storage.dtype);
     this.liveStorages--;
   }
 
-  run(name: string, inputs: readonly TensorInfo[], attrs: KernelAttrs = {}): TensorInfo[] {
+  run<N extends KernelName>(name: N, inputs: readonly TensorInfo[], ...attrs: RunAttrs<N>): TensorInfo[] {
     this.assertUsable();
-    const kernel = getKernel(name, this.name);
+    const { kernel, attrs: checked } = prepareRun(this.name, name, inputs, attrs[0]);
     for (let i = 0; i < inputs.length; i++) {
       const info = inputs[i];
       const data = this.dataOf(info.storage, `${name}: input ${i}`);
@@ -144,7 +180,7 @@ export class CpuBackend implements Backend {
       }
     }
     const started = this.profiling ? performance.now() : 0;
-    const result = kernel({ inputs, attrs, backend: this });
+    const result = kernel({ inputs, attrs: checked, backend: this });
     if (this.profiling) {
       const entry = this.profile.get(name) ?? { calls: 0, ms: 0 };
       entry.calls++;
@@ -167,7 +203,43 @@ export class CpuBackend implements Backend {
   }
 
   memory(): MemoryInfo {
-    return { bytesInUse: this.bytesInUse, storages: this.liveStorages, peakBytes: this.peakBytes };
+    return {
+      bytesInUse: this.bytesInUse,
+      storages: this.liveStorages,
+      peakBytes: this.peakBytes,
+      pooledBytes: this.pool.bytes,
+    };
+  }
+
+  /**
+   * Guard regions (see Backend.setGuards). JavaScript drops a write past the
+   * end of a typed array, so what the guards catch on this backend is a write
+   * through the storage's underlying buffer (a view made from
+   * `data.buffer`, WebAssembly copying into it).
+   */
+  setGuards(elements: number): void {
+    if (!Number.isInteger(elements) || elements < 0)
+      throw backendError(this.name, 'setGuards', `elements must be a non-negative integer, got ${elements}`);
+    this.guard = elements;
+  }
+
+  async checkGuards(storages: readonly Storage[]): Promise<(string | null)[]> {
+    return storages.map((storage) => {
+      const data = this.dataOf(storage, `${this.name}.checkGuards`);
+      const guard = this.guarded.get(storage as CpuStorage) ?? 0;
+      if (guard === 0) return null;
+      const bits = guardBits(data);
+      const start = bits.byteOffset / bits.BYTES_PER_ELEMENT;
+      const whole =
+        bits instanceof Uint16Array
+          ? new Uint16Array(bits.buffer, 0, start + data.length + guard)
+          : new Uint32Array(bits.buffer, 0, start + data.length + guard);
+      const problems = [
+        guardDamage(whole.subarray(start - guard, start), 'before the data'),
+        guardDamage(whole.subarray(start + data.length), 'after the data'),
+      ].filter((p): p is string => p !== null);
+      return problems.length ? problems.join('; ') : null;
+    });
   }
 
   resetPeak(): void {
@@ -177,6 +249,7 @@ export class CpuBackend implements Backend {
   dispose(): void {
     for (const s of this.live) s.data = null;
     this.live.clear();
+    this.pool.clear();
     this.bytesInUse = 0;
     this.liveStorages = 0;
     this.disposed = true;
@@ -196,4 +269,9 @@ export class CpuBackend implements Backend {
   private assertUsable(): void {
     if (this.disposed) throw new Error(`backend '${this.name}' was disposed`);
   }
+}
+
+/** The raw bits of a host array: what the guard sentinels are written and read in. */
+function guardBits(data: HostArray): Uint32Array | Uint16Array {
+  return data instanceof Uint16Array ? data : new Uint32Array(data.buffer, data.byteOffset, data.length);
 }

@@ -1,4 +1,4 @@
-import { describeConformance } from '../conformance/index.js';
+import { describeConformance } from '../conformance/vitest.js';
 
 // The reference against itself: checks the suite's own machinery (every kernel
 // has cases, shapes/dtypes agree, no storage leaks, shape errors name the kernel).

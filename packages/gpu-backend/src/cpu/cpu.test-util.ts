@@ -1,4 +1,5 @@
 import type { KernelAttrs, TensorInfo } from '../backend.js';
+import { runByName } from '../run-by-name.js';
 import type { DType } from '../dtype.js';
 import { seededRandom } from '../conformance/host-data.js';
 import { createCpuBackend, type CpuBackend } from './index.js';
@@ -20,7 +21,7 @@ export async function runCpu(
     shape,
     dtype,
   }));
-  const outs = cpu.run(name, infos, attrs);
+  const outs = runByName(cpu, name, infos, attrs);
   const result = outs.map((o) => ({ data: cpu.readSync(o.storage), shape: [...o.shape] }));
   for (const o of outs) cpu.release(o.storage);
   for (const i of infos) cpu.release(i.storage);

@@ -14,6 +14,7 @@ export {
   type GemmConfig,
   type GemmParams,
 } from './matmul/gemm.js';
+export { gemv, type GemvElement, type GemvParams } from './matmul/gemv.js';
 
 /** Create the reference CPU backend (kernels registered, fast GEMM initialised). */
 export async function createCpuBackend(options: CpuBackendOptions = {}): Promise<CpuBackend> {

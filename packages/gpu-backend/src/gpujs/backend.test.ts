@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { TensorInfo } from '../backend.js';
 import { KERNEL_NAMES } from '../kernel-spec.js';
-import { hasKernel, listUnsupported } from '../registry.js';
-import { createGpujsBackend, probeGpujsMode, type GpujsBackend } from './index.js';
+import { conformanceOf } from '../conformance/types.js';
+import { runConformance } from '../conformance/runner.js';
+import { EXACT } from '../conformance/tolerances.js';
+import { createCpuBackend } from '../cpu/index.js';
+import { hasKernel, implement, listUnsupported, registerKernels, getKernelContract } from '../registry.js';
+import { createGpujsBackend, probeGpujsMode, registerGpujsKernels, type GpujsBackend } from './index.js';
 
 const webgpu = await probeGpujsMode('webgpu');
 
@@ -13,6 +17,7 @@ function info(be: GpujsBackend, data: number[], shape: number[], dtype: 'float32
 
 describe('gpujs backend', () => {
   it('registers every contract kernel', () => {
+    registerGpujsKernels();
     const declared = new Set(listUnsupported('gpujs').map((u) => u.name));
     const missing = KERNEL_NAMES.filter((name) => !hasKernel(name, 'gpujs') && !declared.has(name));
     expect(missing).toEqual([]);
@@ -131,5 +136,31 @@ describe('gpujs backend', () => {
     const [rows] = be.run('gatherRows', [x, badIds]); // validated when the queue reaches it
     await expect(be.read(rows.storage)).rejects.toThrow(/an earlier kernel failed: gatherRows: index 8/);
     expect(() => be.run('copy', [x])).toThrow(/an earlier kernel failed/);
+  });
+  it('catches host code that stores past the end of an output (guard regions)', async () => {
+    const be = await createGpujsBackend({ mode: 'cpu' });
+    const cpu = await createCpuBackend();
+    const square = getKernelContract('square')!;
+    registerKernels([
+      // Right values, one element too many: what a host kernel with an off-by-one loop stores.
+      implement(square, 'gpujs-overrun', ({ inputs, backend }) => {
+        const g = backend as GpujsBackend;
+        const out = g.output(inputs[0].shape);
+        g.host(() => {
+          const x = g.floats(inputs[0]);
+          g.storageOf(out).data = Float32Array.from({ length: x.length + 1 }, (_, i) => x[i] * x[i] || 0);
+        });
+        return out;
+      }),
+    ]);
+    // The same backend under another name, so the planted kernel is the one its run finds.
+    const overrun = Object.create(be, { name: { value: 'gpujs-overrun' } }) as GpujsBackend;
+    const results = await runConformance(overrun, cpu, {
+      kernels: ['square'],
+      conformance: [conformanceOf(square, { tolerance: EXACT, cases: [{ name: '[5]', inputs: [{ shape: [5] }] }] })],
+    });
+    expect(results.map((r) => r.detail)).toEqual([
+      expect.stringMatching(/a write out of bounds: output 0: a kernel stored 6 elements into a storage of 5/),
+    ]);
   });
 });

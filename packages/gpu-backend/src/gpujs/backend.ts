@@ -1,4 +1,5 @@
-import type { Backend, KernelAttrs, MemoryInfo, Storage, TensorInfo } from '../backend.js';
+import type { Backend, MemoryInfo, Storage, TensorInfo } from '../backend.js';
+import type { KernelName, RunAttrs } from '../contract/kernel-types.js';
 import { bytesPerElement, DTYPES, type DType } from '../dtype.js';
 import {
   bfloat16ArrayToFloat32,
@@ -6,8 +7,10 @@ import {
   float32ArrayToBfloat16,
   float32ArrayToFloat16,
 } from '../dtype-convert.js';
+import { backendError, kernelError } from '../errors.js';
+import { guardDamage } from '../guards.js';
 import { allocHostArray } from '../host-array.js';
-import { getKernel } from '../registry.js';
+import { prepareRun } from '../registry.js';
 import { CompiledKernels, type DeviceKernel } from './device-kernel.js';
 import type { GpujsGPU, GpujsMode, GpujsResult } from './modes.js';
 import { GpujsStorage, type HostArray } from './storage.js';
@@ -43,6 +46,8 @@ export class GpujsBackend implements Backend {
   /** Storages created by the kernel now running, released if it throws. */
   private allocations: GpujsStorage[] | null = null;
   private disposed = false;
+  /** Guard elements around every new storage's data (see setGuards). */
+  private guard = 0;
 
   constructor(
     readonly mode: GpujsMode,
@@ -56,7 +61,7 @@ export class GpujsBackend implements Backend {
     if (this.resolvedMode !== 'webgpu' && !threads) {
       this.readSync = (storage) => {
         this.checkUsable();
-        if (this.pending) throw new Error('gpujs: readSync with work still in flight; use await read()');
+        if (this.pending) throw backendError('gpujs', 'readSync', 'work is still in flight; use await read()');
         return this.widen(this.own(storage, 'readSync'));
       };
     }
@@ -80,7 +85,11 @@ export class GpujsBackend implements Backend {
     if (dtype === 'float16' || dtype === 'bfloat16') {
       host = data instanceof Uint16Array ? data.slice() : narrowToHalf(data, dtype);
     } else if (data instanceof Uint16Array) {
-      throw new Error(`gpujs: upload of a Uint16Array (raw half bits) needs dtype float16 or bfloat16, got '${dtype}'`);
+      throw backendError(
+        'gpujs',
+        'upload',
+        `a Uint16Array holds raw float16/bfloat16 bits and cannot be uploaded as ${dtype}`,
+      );
     } else if (dtype === 'int32') {
       host = data instanceof Int32Array ? data.slice() : Int32Array.from(data, Math.trunc);
     } else {
@@ -111,20 +120,20 @@ export class GpujsBackend implements Backend {
     // work already queued may still read the array; dropping our reference is all a host array needs
   }
 
-  run(name: string, inputs: readonly TensorInfo[], attrs: KernelAttrs = {}): TensorInfo[] {
+  run<N extends KernelName>(name: N, inputs: readonly TensorInfo[], ...attrs: RunAttrs<N>): TensorInfo[] {
     this.checkUsable();
     if (this.failure) throw this.poisoned();
+    const prepared = prepareRun(this.name, name, inputs, attrs[0]);
     for (let i = 0; i < inputs.length; i++) {
-      const storage = this.own(inputs[i].storage, `${name} input ${i}`);
-      this.checkAlive(storage, `${name} input ${i}`);
+      const storage = this.own(inputs[i].storage, `${name}: input ${i}`);
+      this.checkAlive(storage, `${name}: input ${i}`);
       this.checkAddressable(name, `input ${i}`, storage.size);
     }
-    const kernel = getKernel(name, this.name);
     this.running = name;
     const allocated: GpujsStorage[] = [];
     this.allocations = allocated;
     try {
-      const result = kernel({ inputs, attrs, backend: this });
+      const result = prepared.kernel({ inputs, attrs: prepared.attrs, backend: this });
       if (result === undefined) return [];
       return Array.isArray(result) ? result : [result as TensorInfo];
     } catch (error) {
@@ -155,6 +164,34 @@ export class GpujsBackend implements Backend {
     this.peakBytes = this.bytesInUse;
   }
 
+  /**
+   * Guard regions (see Backend.setGuards). gpu.js returns arrays of exactly
+   * the output size, so what can go wrong here is host code: a kernel that
+   * stores more (or fewer) elements than its output holds, or writes
+   * through an array's buffer past its end.
+   */
+  setGuards(elements: number): void {
+    if (!Number.isInteger(elements) || elements < 0)
+      throw backendError('gpujs', 'setGuards', `elements must be a non-negative integer, got ${elements}`);
+    this.guard = elements;
+  }
+
+  async checkGuards(storages: readonly Storage[]): Promise<(string | null)[]> {
+    const own = storages.map((s) => this.own(s, 'checkGuards'));
+    await this.settle();
+    return own.map((s) => {
+      if (s.guard === 0) return null;
+      const problems: string[] = [];
+      if (s.stored !== s.size)
+        problems.push(`a kernel stored ${s.stored} elements into a storage of ${s.size} (it wrote past the end)`);
+      const [before, after] = s.guardRegions();
+      for (const damage of [guardDamage(before, 'before the data'), guardDamage(after, 'after the data')]) {
+        if (damage) problems.push(damage);
+      }
+      return problems.length ? problems.join('; ') : null;
+    });
+  }
+
   /** Waits for queued work and drops this backend's storages; compiled kernels stay shared by the mode's backends. */
   async dispose(): Promise<void> {
     if (this.disposed) return;
@@ -182,7 +219,7 @@ export class GpujsBackend implements Backend {
   storageOf(info: TensorInfo): GpujsStorage {
     // no released check: work enqueued before a release still reads what it was given
     if (!(info.storage instanceof GpujsStorage)) {
-      throw new Error(`gpujs: kernel input belongs to backend '${info.storage?.backend}', not gpujs`);
+      throw backendError('gpujs', 'run', `a kernel input belongs to backend '${info.storage?.backend}', not gpujs`);
     }
     return info.storage;
   }
@@ -225,8 +262,9 @@ export class GpujsBackend implements Backend {
     const size = this.storageOf(out).size;
     this.checkAddressable(this.running || kernel.name, `a ${kernel.name} result`, size);
     if (size % kernel.components !== 0) {
-      throw new Error(
-        `gpujs: kernel '${kernel.name}' computes ${kernel.components} elements per thread; ${size} outputs do not divide`,
+      throw kernelError(
+        this.running || kernel.name,
+        `the gpu.js kernel '${kernel.name}' computes ${kernel.components} elements per thread; ${size} outputs do not divide`,
       );
     }
     this.enqueue(() => {
@@ -241,7 +279,10 @@ export class GpujsBackend implements Backend {
       const done = (result: GpujsResult) => {
         const values = flatten(result, size);
         if (values.length !== size)
-          throw new Error(`gpujs: kernel '${kernel.name}' returned ${values.length} values for ${size} outputs`);
+          throw kernelError(
+            this.running || kernel.name,
+            `the gpu.js kernel '${kernel.name}' returned ${values.length} values for ${size} outputs`,
+          );
         this.store(out, finish ? finish(values) : values);
       };
       return isPromise(result) ? result.then(done) : done(result);
@@ -296,6 +337,7 @@ export class GpujsBackend implements Backend {
   }
 
   private track(storage: GpujsStorage): GpujsStorage {
+    if (this.guard > 0) storage.guardWith(this.guard);
     this.bytesInUse += storage.size * bytesPerElement(storage.dtype);
     this.peakBytes = Math.max(this.peakBytes, this.bytesInUse);
     this.liveStorages += 1;
@@ -304,14 +346,14 @@ export class GpujsBackend implements Backend {
 
   private own(storage: Storage, where: string): GpujsStorage {
     if (!(storage instanceof GpujsStorage)) {
-      throw new Error(`gpujs: ${where}: storage belongs to backend '${storage?.backend}', not gpujs`);
+      throw backendError('gpujs', where, `the storage belongs to backend '${storage?.backend}', not gpujs`);
     }
-    if (storage.released) throw new Error(`gpujs: ${where}: storage was already released`);
+    if (storage.released) throw backendError('gpujs', where, 'the storage was already released');
     return storage;
   }
 
   private checkAlive(storage: GpujsStorage, where: string): void {
-    if (storage.released) throw new Error(`gpujs: ${where}: storage was released`);
+    if (storage.released) throw backendError('gpujs', where, 'the storage was released');
   }
 
   /**
@@ -328,7 +370,7 @@ export class GpujsBackend implements Backend {
   }
 
   private checkUsable(): void {
-    if (this.disposed) throw new Error('gpujs: backend was disposed');
+    if (this.disposed) throw new Error("backend 'gpujs' was disposed");
   }
 }
 
@@ -366,10 +408,10 @@ function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
 
 function checkSize(size: number, where: string): void {
   if (!Number.isInteger(size) || size < 0)
-    throw new Error(`gpujs: ${where}: size must be a non-negative integer, got ${size}`);
+    throw backendError('gpujs', where, `size must be a non-negative integer, got ${size}`);
 }
 
 function checkDType(dtype: DType, where: string): void {
   if (!DTYPES.includes(dtype))
-    throw new Error(`gpujs: ${where}: unknown dtype '${String(dtype)}' (expected one of ${DTYPES.join(', ')})`);
+    throw backendError('gpujs', where, `unknown dtype '${String(dtype)}' (expected ${DTYPES.join(', ')})`);
 }

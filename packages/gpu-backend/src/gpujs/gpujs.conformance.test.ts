@@ -1,5 +1,5 @@
 import { describe, it } from 'vitest';
-import { describeConformance } from '../conformance/index.js';
+import { describeConformance } from '../conformance/vitest.js';
 import { probeGpujsMode, type GpujsMode } from './modes.js';
 
 /**

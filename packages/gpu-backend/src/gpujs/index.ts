@@ -1,11 +1,13 @@
 import type { BackendOptions } from '../backend.js';
+import { backendError } from '../errors.js';
 import { GpujsBackend } from './backend.js';
 import { CompiledKernels } from './device-kernel.js';
 import { GPUJS_MODES, loadGpujs, probeGpujsMode, type GpujsGPU, type GpujsMode } from './modes.js';
-import './register.js';
+import { registerGpujsKernels } from './register.js';
 
 export { GpujsBackend } from './backend.js';
-export { GPUJS_MODES, probeGpujsMode, type GpujsMode, type ModeAvailability } from './modes.js';
+export { GPUJS_MISSING, GPUJS_MODES, probeGpujsMode, type GpujsMode, type ModeAvailability } from './modes.js';
+export { GPUJS_KERNELS, registerGpujsKernels } from './register.js';
 
 export interface GpujsBackendOptions extends BackendOptions {
   /**
@@ -34,18 +36,20 @@ const shared = new Map<string, SharedMode>();
  * the mode cannot run here (no adapter for webgpu, no headless-gl, ...).
  */
 export async function createGpujsBackend(options: GpujsBackendOptions = {}): Promise<GpujsBackend> {
+  registerGpujsKernels();
   const mode = options.mode ?? 'webasm';
   if (!GPUJS_MODES.includes(mode)) {
-    throw new Error(`gpujs: unknown mode '${String(mode)}' (expected one of ${GPUJS_MODES.join(', ')})`);
+    throw backendError('gpujs', 'create', `unknown mode '${String(mode)}' (expected one of ${GPUJS_MODES.join(', ')})`);
   }
   const threads = options.threads === true;
   if (threads && mode !== 'webasm')
-    throw new Error(`gpujs: the threads option applies to mode 'webasm' only, not '${mode}'`);
+    throw backendError('gpujs', 'create', `the threads option applies to mode 'webasm' only, not '${mode}'`);
   const key = threads ? `${mode}+threads` : mode;
   let entry = shared.get(key);
   if (!entry) {
     const availability = await probeGpujsMode(mode);
-    if (!availability.available) throw new Error(`gpujs: mode '${mode}' is not available here: ${availability.reason}`);
+    if (!availability.available)
+      throw backendError('gpujs', 'create', `mode '${mode}' is not available here: ${availability.reason}`);
     const { GPU } = loadGpujs();
     const gpu = new GPU({ mode });
     entry = { gpu, kernels: new CompiledKernels(gpu, threads) };

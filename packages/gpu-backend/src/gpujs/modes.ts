@@ -42,8 +42,25 @@ interface GpujsModule {
   };
 }
 
-export function loadGpujs(): GpujsModule {
-  return require('gpu.js') as GpujsModule;
+export const GPUJS_MISSING =
+  'the gpujs backend needs gpu.js, an optional peer dependency of @molrl/gpu-backend: npm install gpu.js@^2.24.1. ' +
+  'gpu.js pins its own webgpu 0.2.9 (a second Dawn binary, ~85 MB): to share the webgpu 0.4 this package uses, add ' +
+  '"overrides": { "webgpu": "^0.4.0" } to your package.json before installing.';
+
+/**
+ * gpu.js, loaded on first use: it is an optional peer dependency, so a program that
+ * never creates a gpujs backend needs none of it. A missing gpu.js is an error saying
+ * what to install; any other failure keeps its cause.
+ */
+export function loadGpujs(requireModule: (id: string) => unknown = require): GpujsModule {
+  try {
+    return requireModule('gpu.js') as GpujsModule;
+  } catch (cause) {
+    const { code, message } = cause as { code?: unknown; message?: unknown };
+    if (code === 'MODULE_NOT_FOUND' && typeof message === 'string' && message.includes(`'gpu.js'`))
+      throw new Error(`gpujs: ${GPUJS_MISSING}`, { cause });
+    throw cause;
+  }
 }
 
 export interface ModeAvailability {

@@ -1,6 +1,9 @@
-import type { Backend, BackendOptions, KernelAttrs, MemoryInfo, Storage, TensorInfo } from '../backend.js';
+import type { Backend, BackendOptions, MemoryInfo, Storage, TensorInfo } from '../backend.js';
+import type { KernelName, RunAttrs } from '../contract/kernel-types.js';
 import { bytesPerElement, DTYPES, type DType } from '../dtype.js';
-import { getKernel } from '../registry.js';
+import { backendError } from '../errors.js';
+import { fillGuard, guardDamage } from '../guards.js';
+import { prepareRun } from '../registry.js';
 import { BufferPool, BufferUsage } from './buffer-pool.js';
 import { acquireDevice, type DeviceOptions } from './device.js';
 import {
@@ -9,7 +12,8 @@ import {
   float32ToBfloat16Bits,
   float32ToFloat16Bits,
 } from '../dtype-convert.js';
-import { paramsStruct, WGSL_HELPERS, writeParams, type Dispatch } from './program.js';
+import { UNIFORM_SLOT, WGSL_HELPERS, writeUniforms, type Dispatch } from './program.js';
+import { shaderKey, uniformStruct, type ShaderParams, type UniformLayout } from './shader.js';
 import { asWebgpuStorage, WebgpuStorage } from './storage.js';
 
 export interface WebgpuBackendOptions extends BackendOptions, DeviceOptions {
@@ -17,18 +21,29 @@ export interface WebgpuBackendOptions extends BackendOptions, DeviceOptions {
   maxDispatchesPerSubmit?: number;
   /** Cap on pooled-but-free buffer bytes (default 1 GiB). */
   maxPooledBytes?: number;
+  /**
+   * Rebuild the WGSL of every dispatch and check it equals the source the
+   * cached pipeline was built from (a template whose source depends on
+   * something other than its parameters would otherwise reuse a wrong
+   * pipeline). For tests; slows every dispatch down.
+   */
+  verifyShaderKeys?: boolean;
 }
-
-const UNIFORM_SLOT = 256;
 
 /** Fault codes kernels raise through the shared fault word (see `faultBinding`). */
 export const FAULTS: Record<number, string> = {
-  1: "kernel 'gatherRows': an index is out of range [0, rows)",
-  2: "kernel 'scatterAddRows': an index is out of range [0, numRows)",
-  3: "kernel 'takeAlongAxis': an index is out of range [0, V)",
-  4: "kernel 'putAlongAxis': an index is out of range [0, size)",
-  5: "kernel 'crossEntropy': a target is out of range [0, V) and not the ignore index",
+  1: 'gatherRows: an index is out of range [0, rows)',
+  2: 'scatterAddRows: an index is out of range [0, numRows)',
+  3: 'takeAlongAxis: an index is out of range [0, V)',
+  4: 'putAlongAxis: an index is out of range [0, size)',
 };
+
+interface CachedPipeline {
+  pipeline: GPUComputePipeline;
+  uniforms: UniformLayout;
+  /** The full source, kept only when verifying shader keys. */
+  code?: string;
+}
 
 /**
  * The WebGPU (Dawn) backend. Kernels record compute passes into one command
@@ -49,7 +64,9 @@ export class WebgpuBackend implements Backend {
   private uniformArena!: GPUBuffer;
   private uniformHost!: ArrayBuffer;
   private uniformView!: DataView;
-  private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private readonly pipelines = new Map<string, CachedPipeline>();
+  /** Guard bytes after every new storage (0: none); see setGuards. */
+  private guardBytes = 0;
   private errorChecks: Promise<GPUError | null>[] = [];
   private lostReason: string | undefined;
   private disposed = false;
@@ -102,65 +119,122 @@ export class WebgpuBackend implements Backend {
     for (let i = 0; i < 3; i++) this.errorChecks.push(this.device.popErrorScope());
   }
 
-  private assertUsable(where: string): void {
-    if (this.disposed) throw new Error(`webgpu backend: ${where} after dispose()`);
+  private assertUsable(operation: string): void {
+    if (this.disposed) throw new Error(`backend '${this.name}' was disposed (${operation})`);
     if (this.lostReason)
-      throw new Error(`webgpu backend: the device was lost (${this.lostReason}); create a new backend`);
-    if (!this.device) throw new Error(`webgpu backend: ${where} before ready() resolved`);
+      throw backendError(this.name, operation, `the device was lost (${this.lostReason}); create a new backend`);
+    if (!this.device) throw backendError(this.name, operation, 'called before ready() resolved');
+  }
+
+  private checkAllocation(operation: string, size: number, dtype: DType): void {
+    if (!Number.isInteger(size) || size < 0)
+      throw backendError(this.name, operation, `size must be a non-negative integer, got ${size}`);
+    if (!DTYPES.includes(dtype))
+      throw backendError(this.name, operation, `unknown dtype '${String(dtype)}' (expected ${DTYPES.join(', ')})`);
   }
 
   // ---- storage ----
 
   /** A storage whose contents a kernel will overwrite completely (pooled, not cleared). */
   createStorage(size: number, dtype: DType): WebgpuStorage {
-    this.assertUsable('alloc');
-    if (!Number.isInteger(size) || size < 0) throw new Error(`webgpu backend: invalid storage size ${size}`);
-    if (!DTYPES.includes(dtype)) throw new Error(`webgpu backend: unknown dtype '${String(dtype)}'`);
-    const { buffer } = this.pool.acquire(this.checkedBytes(size, dtype));
-    const storage = new WebgpuStorage(size, dtype, buffer);
-    this.account(storage.bytes, 1);
-    return storage;
+    return this.newStorage('alloc', size, dtype).storage;
   }
 
   alloc(size: number, dtype: DType): WebgpuStorage {
-    this.assertUsable('alloc');
-    if (!Number.isInteger(size) || size < 0) throw new Error(`webgpu backend: invalid storage size ${size}`);
-    if (!DTYPES.includes(dtype)) throw new Error(`webgpu backend: unknown dtype '${String(dtype)}'`);
-    const { buffer, fresh } = this.pool.acquire(this.checkedBytes(size, dtype));
-    if (!fresh) this.getEncoder().clearBuffer(buffer);
-    const storage = new WebgpuStorage(size, dtype, buffer);
-    this.account(storage.bytes, 1);
+    const { storage, fresh } = this.newStorage('alloc', size, dtype);
+    if (!fresh && storage.wordBytes > 0) this.getEncoder().clearBuffer(storage.buffer, 0, storage.wordBytes);
     return storage;
   }
 
+  private newStorage(operation: string, size: number, dtype: DType): { storage: WebgpuStorage; fresh: boolean } {
+    this.assertUsable(operation);
+    this.checkAllocation(operation, size, dtype);
+    const guard = this.guardBytes;
+    const { buffer, fresh } = this.pool.acquire(this.checkedBytes(operation, size, dtype) + guard);
+    const storage = new WebgpuStorage(size, dtype, buffer, guard);
+    if (guard > 0) {
+      // Runs on the queue before any command recorded after it: the sentinel is in place before a kernel writes.
+      const sentinel = new Uint32Array(guard / 4);
+      fillGuard(sentinel);
+      this.device.queue.writeBuffer(buffer, storage.wordBytes, sentinel);
+    }
+    this.account(storage.bytes, 1);
+    return { storage, fresh };
+  }
+
   /** Bytes of a new storage, refusing at once what the device can never hold in one buffer. */
-  private checkedBytes(size: number, dtype: DType): number {
+  private checkedBytes(operation: string, size: number, dtype: DType): number {
     const bytes = size * bytesPerElement(dtype);
     const max = this.device.limits.maxBufferSize;
     if (bytes > max) {
-      throw new Error(
-        `webgpu backend: a ${dtype} storage of ${size} elements (${bytes} bytes) exceeds this adapter's maxBufferSize of ${max} bytes (${this.adapterName})`,
+      throw backendError(
+        this.name,
+        operation,
+        `a ${dtype} storage of ${size} elements (${bytes} bytes) exceeds this adapter's maxBufferSize of ${max} bytes (${this.adapterName})`,
       );
     }
     return bytes;
   }
 
+  /**
+   * Guard regions (see Backend.setGuards). Only after the data: indices in
+   * WGSL are unsigned, so an index below zero wraps far past the end of the
+   * binding, where robust buffer access drops the write or keeps it inside
+   * the binding; a write just past the end lands in the guard.
+   */
+  setGuards(elements: number): void {
+    if (!Number.isInteger(elements) || elements < 0)
+      throw backendError(this.name, 'setGuards', `elements must be a non-negative integer, got ${elements}`);
+    this.guardBytes = elements * 4;
+  }
+
+  async checkGuards(storages: readonly Storage[]): Promise<(string | null)[]> {
+    this.assertUsable('checkGuards');
+    const own = storages.map((s) => asWebgpuStorage(s, `${this.name}.checkGuards`));
+    const total = own.reduce((sum, s) => sum + s.guardBytes, 0);
+    if (total === 0) return own.map(() => null);
+    // Every guard region into one staging buffer: one submission and one map for the lot.
+    const staging = this.device.createBuffer({ size: total, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
+    let at = 0;
+    for (const s of own) {
+      if (s.guardBytes > 0) this.getEncoder().copyBufferToBuffer(s.buffer, s.wordBytes, staging, at, s.guardBytes);
+      at += s.guardBytes;
+    }
+    this.flush();
+    try {
+      await staging.mapAsync(1 /* GPUMapMode.READ */);
+      const words = new Uint32Array(staging.getMappedRange().slice(0));
+      staging.unmap();
+      await this.checkErrors();
+      let offset = 0;
+      return own.map((s) => {
+        const region = words.subarray(offset / 4, (offset + s.guardBytes) / 4);
+        offset += s.guardBytes;
+        return s.guardBytes === 0 ? null : guardDamage(region, 'after the data');
+      });
+    } finally {
+      staging.destroy();
+    }
+  }
+
   /** Zero a storage inside the command stream (ordered with the kernels around it). */
   clear(storage: Storage): void {
-    this.getEncoder().clearBuffer(asWebgpuStorage(storage, 'webgpu backend: clear').buffer);
+    const s = asWebgpuStorage(storage, `${this.name}.clear`);
+    if (s.wordBytes > 0) this.getEncoder().clearBuffer(s.buffer, 0, s.wordBytes);
   }
 
   upload(data: Float32Array | Int32Array | Uint16Array, dtype: DType): WebgpuStorage {
     this.assertUsable('upload');
+    this.checkAllocation('upload', data.length, dtype);
     const words = encodeHost(data, dtype);
-    const storage = this.createStorage(data.length, dtype);
+    const storage = this.newStorage('upload', data.length, dtype).storage;
     if (words.byteLength > 0)
       this.device.queue.writeBuffer(storage.buffer, 0, words.buffer, words.byteOffset, words.byteLength);
     return storage;
   }
 
   release(storage: Storage): void {
-    const s = asWebgpuStorage(storage, 'webgpu backend: release');
+    const s = asWebgpuStorage(storage, `${this.name}.release`);
     s.released = true;
     this.pool.release(s.buffer);
     this.account(-s.bytes, -1);
@@ -175,7 +249,7 @@ export class WebgpuBackend implements Backend {
   // ---- transfer ----
 
   async readRaw(storage: Storage): Promise<Float32Array | Int32Array | Uint16Array> {
-    const s = asWebgpuStorage(storage, 'webgpu backend: read');
+    const s = asWebgpuStorage(storage, `${this.name}.read`);
     this.assertUsable('read');
     const bytes = await this.readWords(s);
     if (s.dtype === 'float32') return new Float32Array(bytes, 0, s.size);
@@ -217,10 +291,11 @@ export class WebgpuBackend implements Backend {
 
   // ---- kernels ----
 
-  run(name: string, inputs: readonly TensorInfo[], attrs: KernelAttrs = {}): TensorInfo[] {
+  run<N extends KernelName>(name: N, inputs: readonly TensorInfo[], ...attrs: RunAttrs<N>): TensorInfo[] {
     this.assertUsable(`run('${name}')`);
-    const kernel = getKernel(name, this.name);
-    const out = kernel({ inputs, attrs, backend: this });
+    const prepared = prepareRun(this.name, name, inputs, attrs[0]);
+    for (let i = 0; i < inputs.length; i++) asWebgpuStorage(inputs[i].storage, `${name}: input ${i}`);
+    const out = prepared.kernel({ inputs, attrs: prepared.attrs, backend: this });
     if (out === undefined) return [];
     return Array.isArray(out) ? out : [out];
   }
@@ -230,26 +305,47 @@ export class WebgpuBackend implements Backend {
     return this.encoder;
   }
 
-  private pipeline(code: string, name: string): GPUComputePipeline {
-    let p = this.pipelines.get(code);
-    if (!p) {
-      const module = this.device.createShaderModule({ code, label: name });
-      p = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label: name });
-      this.pipelines.set(code, p);
+  /** The pipeline of a template at some parameters: built the first time its key is seen, then cached. */
+  private pipeline<P extends ShaderParams>(d: Dispatch<P>): CachedPipeline {
+    const key = shaderKey(d.shader as never, d.params);
+    let cached = this.pipelines.get(key);
+    if (!cached || this.options.verifyShaderKeys) {
+      const source = d.shader.build(d.params);
+      const uniforms = source.uniforms ?? [];
+      const code = uniformStruct(uniforms) + WGSL_HELPERS + source.code;
+      if (cached) {
+        if (cached.code !== code) {
+          throw backendError(
+            this.name,
+            'dispatch',
+            `shader template '${d.shader.name}' built different WGSL for the same key ${key}: its source depends on something that is not among its parameters`,
+          );
+        }
+        return cached;
+      }
+      const module = this.device.createShaderModule({ code, label: key });
+      const pipeline = this.device.createComputePipeline({
+        layout: 'auto',
+        compute: { module, entryPoint: 'main' },
+        label: key,
+      });
+      cached = { pipeline, uniforms, code: this.options.verifyShaderKeys ? code : undefined };
+      this.pipelines.set(key, cached);
     }
-    return p;
+    return cached;
   }
 
   /** Record one compute dispatch. Zero-sized grids are skipped. */
-  dispatch(d: Dispatch): void {
+  dispatch<P extends ShaderParams>(d: Dispatch<P>): void {
     if (d.workgroups.some((n) => n <= 0)) return;
-    const code = (d.params ? paramsStruct(d.params) : '') + WGSL_HELPERS + d.code;
-    const pipeline = this.pipeline(code, d.name);
+    const { pipeline, uniforms } = this.pipeline(d);
     const entries: GPUBindGroupEntry[] = [];
-    if (d.params) {
+    if (uniforms.length > 0) {
       const offset = this.dispatches * UNIFORM_SLOT;
-      writeParams(d.params, this.uniformView, offset);
+      writeUniforms(d.shader.name, uniforms, d.uniforms ?? {}, this.uniformView, offset);
       entries.push({ binding: 0, resource: { buffer: this.uniformArena, offset, size: UNIFORM_SLOT } });
+    } else if (d.uniforms && Object.keys(d.uniforms).length > 0) {
+      throw backendError(this.name, 'dispatch', `shader '${d.shader.name}' declares no uniforms but was given some`);
     }
     d.buffers.forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
     const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
@@ -298,13 +394,13 @@ export class WebgpuBackend implements Backend {
     this.errorChecks = [];
     const errors = (await Promise.all(checks)).filter((e): e is GPUError => e !== null);
     if (this.lostReason)
-      throw new Error(`webgpu backend: the device was lost (${this.lostReason}); create a new backend`);
+      throw backendError(this.name, 'read', `the device was lost (${this.lostReason}); create a new backend`);
     if (errors.length > 0) {
       const e = errors[0]!;
       const kind =
         e.constructor?.name === 'GPUOutOfMemoryError' || /out of memory/i.test(e.message) ? 'out of memory' : 'error';
       if (kind === 'out of memory') this.pool.trim();
-      throw new Error(`webgpu backend: device ${kind}: ${e.message}`);
+      throw backendError(this.name, 'read', `device ${kind}: ${e.message}`);
     }
     if (this.faultCheckPending) {
       this.faultCheckPending = false;
@@ -318,9 +414,7 @@ export class WebgpuBackend implements Backend {
       staging.unmap();
       staging.destroy();
       if (fault[0] !== 0) {
-        throw new Error(
-          `webgpu backend: ${FAULTS[fault[0]!] ?? `fault ${fault[0]}`} (offending index ${fault[1]! | 0})`,
-        );
+        throw new Error(`${FAULTS[fault[0]!] ?? `webgpu: fault ${fault[0]}`} (offending index ${fault[1]! | 0})`);
       }
     }
   }
@@ -364,8 +458,10 @@ export class WebgpuBackend implements Backend {
 function encodeHost(data: Float32Array | Int32Array | Uint16Array, dtype: DType): Uint8Array {
   if (dtype === 'float32' || dtype === 'int32') {
     if (data instanceof Uint16Array)
-      throw new Error(
-        `webgpu backend: upload of Uint16Array (raw 16-bit) data needs dtype float16 or bfloat16, got ${dtype}`,
+      throw backendError(
+        'webgpu',
+        'upload',
+        `a Uint16Array holds raw float16/bfloat16 bits and cannot be uploaded as ${dtype}`,
       );
     const words =
       dtype === 'float32'

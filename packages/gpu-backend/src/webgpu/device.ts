@@ -1,4 +1,5 @@
 import type { create as createGpu } from 'webgpu';
+import { backendError } from '../errors.js';
 
 /** What the backend needs from Dawn: the device plus what the adapter said about itself. */
 export interface AcquiredDevice {
@@ -29,8 +30,10 @@ async function loadGpu(flags: string[]): Promise<GPU> {
   try {
     mod = (await import('webgpu')) as { create: typeof createGpu };
   } catch (err) {
-    throw new Error(
-      `webgpu backend: the 'webgpu' package (Dawn for Node) failed to load: ${(err as Error).message}. ` +
+    throw backendError(
+      'webgpu',
+      'ready',
+      `the 'webgpu' package (Dawn for Node) failed to load: ${(err as Error).message}. ` +
         'It ships prebuilt binaries for linux-x64/arm64, darwin and win32 and needs a recent libstdc++.',
       { cause: err },
     );
@@ -46,7 +49,7 @@ export async function acquireDevice(options: DeviceOptions = {}): Promise<Acquir
   if (!gpuPromise) gpus.set(flags.join(','), (gpuPromise = loadGpu(flags)));
   const gpu = await gpuPromise;
   const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
-  if (!adapter) throw new Error(`webgpu backend: ${NO_ADAPTER_HELP}`);
+  if (!adapter) throw backendError('webgpu', 'ready', NO_ADAPTER_HELP);
   const wanted: GPUFeatureName[] = [];
   for (const f of ['shader-f16', 'timestamp-query', 'subgroups'] as GPUFeatureName[]) {
     if (adapter.features.has(f)) wanted.push(f);

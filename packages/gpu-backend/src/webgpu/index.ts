@@ -6,10 +6,26 @@ export { WebgpuStorage } from './storage.js';
 export { NO_ADAPTER_HELP } from './device.js';
 export { probeWebgpu } from './probe.js';
 export { registerWebgpuKernels, WEBGPU_KERNELS } from './register.js';
+export {
+  shaderKey,
+  shaderTemplate,
+  type ShaderParams,
+  type ShaderSource,
+  type ShaderTemplate,
+  type UniformLayout,
+} from './shader.js';
+export { matmulTiled } from '../kernels/matmul/webgpu-tiled.js';
+export {
+  chooseTile,
+  matmulRegblock,
+  TILE_128,
+  TILE_64,
+  type RegblockAttrs,
+  type RegblockTile,
+} from '../kernels/matmul/webgpu-regblock.js';
 
-/** Create the WebGPU backend and wait until its device is ready. */
+/** Create the WebGPU backend (its kernels registered) and wait until its device is ready. */
 export async function createWebgpuBackend(options: WebgpuBackendOptions = {}): Promise<WebgpuBackend> {
-  // Explicit, not only the import's side effect: the package is marked side-effect free, so bundlers drop bare imports.
   registerWebgpuKernels();
   const backend = new WebgpuBackend(options);
   await backend.ready();

@@ -1,16 +1,13 @@
-/** A compute dispatch as kernels describe it to the backend. */
+/** A compute dispatch as kernels describe it to the backend, and the WGSL pieces every kernel shares. */
+import { backendError } from '../errors.js';
+import type { ShaderParams, ShaderTemplate, UniformLayout } from './shader.js';
 
-export type ParamType = 'u32' | 'i32' | 'f32';
-
-/** Uniform fields, in declaration order: name -> [type, value]. All are 4-byte scalars. */
-export type Params = Record<string, readonly [ParamType, number]>;
-
-export interface Dispatch {
-  /** Kernel name, for error messages. */
-  name: string;
-  /** WGSL source. When `params` is given, `struct Params` and `var<uniform> u: Params` at binding 0 are prepended. */
-  code: string;
-  params?: Params;
+export interface Dispatch<P extends ShaderParams = ShaderParams> {
+  /** The template and its parameters: together they name the pipeline (see shader.ts). */
+  shader: ShaderTemplate<P>;
+  params: P;
+  /** Values of the template's uniforms, by name. */
+  uniforms?: Readonly<Record<string, number>>;
   /** Storage buffers bound at 1, 2, ... in order. */
   buffers: GPUBuffer[];
   /** Workgroup counts; use `grid()` for 1-D counts that may exceed 65535. */
@@ -33,22 +30,52 @@ export const FLAT_WG = '(wid.x + wid.y * nwg.x)';
 export const FLAT_BUILTINS =
   '@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32';
 
-export function paramsStruct(params: Params): string {
-  const fields = Object.entries(params).map(([name, [type]]) => `  ${name}: ${type},`);
-  return `struct Params {\n${fields.join('\n')}\n}\n@group(0) @binding(0) var<uniform> u: Params;\n`;
-}
+/** Bytes of one dispatch's uniform slot (WebGPU's minimum uniform-buffer offset alignment). */
+export const UNIFORM_SLOT = 256;
 
-/** Pack params into a 256-byte uniform slot. */
-export function writeParams(params: Params, view: DataView, offset: number): void {
-  const fields = Object.keys(params).length;
-  if (fields > 64)
-    throw new Error(`webgpu backend: ${fields} uniform fields exceed the 256-byte slot (tensor rank too high?)`);
+/**
+ * Pack uniform values in layout order into a slot. Names must match the
+ * layout exactly: a missing value, an extra one or a misspelled one is an
+ * error naming the shader.
+ */
+export function writeUniforms(
+  shader: string,
+  layout: UniformLayout,
+  values: Readonly<Record<string, number>>,
+  view: DataView,
+  offset: number,
+): void {
+  if (layout.length * 4 > UNIFORM_SLOT) {
+    throw backendError(
+      'webgpu',
+      'dispatch',
+      `shader '${shader}' has ${layout.length} uniforms, more than fit a ${UNIFORM_SLOT}-byte slot`,
+    );
+  }
+  let given = 0;
+  for (const _ in values) given++;
   let o = offset;
-  for (const [type, value] of Object.values(params)) {
+  let complete = given === layout.length;
+  for (const [name, type] of layout) {
+    const value = values[name];
+    if (typeof value !== 'number') {
+      complete = false;
+      break;
+    }
     if (type === 'f32') view.setFloat32(o, value, true);
     else if (type === 'i32') view.setInt32(o, value, true);
     else view.setUint32(o, value >>> 0, true);
     o += 4;
+  }
+  if (!complete) {
+    const names = new Set(layout.map(([name]) => name));
+    const extra = Object.keys(values).filter((k) => !names.has(k));
+    const missing = [...names].filter((k) => typeof values[k] !== 'number');
+    throw backendError(
+      'webgpu',
+      'dispatch',
+      `shader '${shader}' uniforms do not match its layout (missing: ${missing.join(', ') || 'none'}; unknown: ${extra.join(', ') || 'none'})`,
+    );
   }
 }
 

@@ -15,6 +15,8 @@ export class WebgpuStorage implements Storage {
     readonly size: number,
     readonly dtype: DType,
     readonly buffer: GPUBuffer,
+    /** Bytes of guard region after the data (conformance checks; 0 normally). */
+    readonly guardBytes = 0,
   ) {}
 
   /** Logical bytes (what memory accounting counts). */

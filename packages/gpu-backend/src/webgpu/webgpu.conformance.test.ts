@@ -1,5 +1,5 @@
 import { describe, it } from 'vitest';
-import { describeConformance } from '../conformance/index.js';
+import { describeConformance } from '../conformance/vitest.js';
 import { probeWebgpu } from './probe.js';
 
 /**
@@ -12,7 +12,8 @@ const probe = await probeWebgpu();
 describe('webgpu backend', () => {
   if (probe.available) {
     // lavapipe shares the CPU with everything else: first compilations can be slow under load.
-    describeConformance('webgpu', { timeout: 240_000 });
+    // verifyShaderKeys: every dispatch rebuilds its WGSL and checks it against the cached pipeline's source.
+    describeConformance('webgpu', { timeout: 240_000, backendOptions: { verifyShaderKeys: true } });
   } else {
     it.skip(`skipped: ${probe.reason}`, () => undefined);
   }

@@ -4,12 +4,24 @@
  * variant, 151,936-wide rows, long reductions, fault reporting, the buffer
  * pool and batching). Skips where the machine has no WebGPU adapter.
  */
+import { mulberry32 } from '@molrl/seeded-random';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend, KernelAttrs, TensorInfo } from '../backend.js';
 import { createCpuBackend } from '../cpu/index.js';
 import type { DType } from '../dtype.js';
 import { probeWebgpu } from './probe.js';
+import { runByName } from '../run-by-name.js';
+import { attr } from '../contract/attr-types.js';
+import { defineKernel } from '../contract/kernel-contract.js';
+import { conformanceOf } from '../conformance/types.js';
+import { runConformance } from '../conformance/runner.js';
+import { EXACT } from '../conformance/tolerances.js';
+import { implement, registerKernels } from '../registry.js';
+import { sizeOf } from '../shape.js';
 import type { WebgpuBackend } from './backend.js';
+import { buf, gpu as asGpu, output, WG } from './kernel-util.js';
+import { FLAT_BUILTINS, FLAT_WG, grid } from './program.js';
+import { shaderTemplate } from './shader.js';
 
 interface In {
   data: ArrayLike<number>;
@@ -20,19 +32,8 @@ interface In {
 const probe = await probeWebgpu();
 if (!probe.available) console.warn(`webgpu tests skipped: ${probe.reason}`);
 
-function rand(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function randn(n: number, seed: number, scale = 1): Float32Array {
-  const r = rand(seed);
+  const r = mulberry32(seed);
   return Float32Array.from({ length: n }, () => (r() * 2 - 1) * scale);
 }
 
@@ -40,9 +41,13 @@ function randn(n: number, seed: number, scale = 1): Float32Array {
 describe.skipIf(!probe.available)('webgpu kernels against cpu', { timeout: 240_000 }, () => {
   let gpu: WebgpuBackend;
   let cpu: Backend;
+  // The two matmul kernels by themselves (what the contract's matmul chooses between).
+  let matmulTiled: typeof import('./index.js').matmulTiled;
+  let matmulRegblock: typeof import('./index.js').matmulRegblock;
   beforeAll(async () => {
-    const { createWebgpuBackend } = await import('./index.js');
-    gpu = await createWebgpuBackend();
+    const webgpu = await import('./index.js');
+    ({ matmulTiled, matmulRegblock } = webgpu);
+    gpu = await webgpu.createWebgpuBackend();
     cpu = await createCpuBackend();
   });
   afterAll(async () => {
@@ -61,7 +66,10 @@ describe.skipIf(!probe.available)('webgpu kernels against cpu', { timeout: 240_0
       shape,
       dtype,
     }));
-    const outs = b.run(name, infos, attrs);
+    const outs =
+      name === 'matmulTiled' || name === 'matmulRegblock'
+        ? [(name === 'matmulTiled' ? matmulTiled : matmulRegblock)(b as WebgpuBackend, infos[0]!, infos[1]!, attrs)]
+        : runByName(b, name, infos, attrs);
     const targets = outs.length > 0 ? outs : infos; // in-place kernels: compare the updated inputs
     const res = [];
     for (const o of targets) res.push({ data: await b.read(o.storage), shape: [...o.shape] });
@@ -262,35 +270,6 @@ describe.skipIf(!probe.available)('webgpu kernels against cpu', { timeout: 240_0
     }
   });
 
-  it('fused cross-entropy and its gradient match the composed cpu kernels', async () => {
-    const N = 4;
-    const V = 5000;
-    const logits = { data: randn(N * V, 60, 6), shape: [N, V] };
-    const targets = { data: [7, -100, 4999, 0], shape: [N], dtype: 'int32' as const };
-    const dLoss = { data: [1, 2, 0.5, -1], shape: [N] };
-    const [loss, lse] = await runOn(gpu, 'crossEntropy', [logits, targets], {});
-    const [lseRef] = await runOn(cpu, 'logSumExp', [logits], { axis: -1 });
-    const [softmax] = await runOn(cpu, 'softmax', [logits], { axis: -1 });
-    for (let r = 0; r < N; r++) {
-      const t = targets.data[r]!;
-      expect(lse!.data[r]).toBeCloseTo(lseRef!.data[r]!, 4);
-      expect(loss!.data[r]).toBeCloseTo(t < 0 ? 0 : lseRef!.data[r]! - logits.data[r * V + t]!, 4);
-    }
-    const [dx] = await runOn(gpu, 'crossEntropyGrad', [dLoss, logits, targets, { data: lse!.data, shape: [N] }], {});
-    let worst = 0;
-    for (let r = 0; r < N; r++) {
-      const t = targets.data[r]!;
-      for (let j = 0; j < V; j++) {
-        const want = t < 0 ? 0 : dLoss.data[r]! * (softmax!.data[r * V + j]! - (j === t ? 1 : 0));
-        worst = Math.max(worst, Math.abs(dx!.data[r * V + j]! - want));
-      }
-    }
-    expect(worst).toBeLessThan(1e-6);
-    await expect(
-      runOn(gpu, 'crossEntropy', [logits, { data: [1, 2, V, 3], shape: [N], dtype: 'int32' }], {}),
-    ).rejects.toThrow(/crossEntropy.*5000/);
-  });
-
   it('gather, scatter, take/put along axis, and out-of-range indices', async () => {
     const table = { data: randn(10 * 6, 30), shape: [10, 6] };
     const idx = { data: [3, 0, 9, 3, 3, 1], shape: [2, 3], dtype: 'int32' as const };
@@ -402,5 +381,128 @@ describe.skipIf(!probe.available)('webgpu kernels against cpu', { timeout: 240_0
     await new Promise((r) => setTimeout(r, 50));
     expect(() => other.upload(new Float32Array(4), 'float32')).toThrow(/device was lost/);
     await other.dispose();
+  });
+  it('caches pipelines by template parameters: one per layout, not one per shape', async () => {
+    const pipelines = () => gpu.memory().pipelines!;
+    const run = async (shape: number[], other: number[]) => {
+      const [out] = await runOn(
+        gpu,
+        'sub',
+        [
+          { data: randn(sizeOf(shape), 70), shape },
+          { data: randn(sizeOf(other), 71), shape: other },
+        ],
+        {},
+      );
+      return out!;
+    };
+    await run([7, 3], [7, 3]);
+    const after = pipelines();
+    await run([33], [33]);
+    await run([2, 2, 2], [2, 2, 2]);
+    expect(pipelines()).toBe(after); // same layout (every input read at i): the same pipeline
+    await run([4, 5], [5]);
+    expect(pipelines()).toBe(after + 1); // a broadcast input: a new layout
+  });
+
+  it('rejects a template whose WGSL depends on something outside its parameters (verifyShaderKeys)', async () => {
+    const { createWebgpuBackend } = await import('./index.js');
+    const strict = await createWebgpuBackend({ verifyShaderKeys: true });
+    let hidden = 1;
+    const leaky = shaderTemplate('webgpuTestLeaky', () => ({
+      uniforms: [['n', 'u32']],
+      code: `@group(0) @binding(1) var<storage, read_write> O: array<f32>;
+@compute @workgroup_size(1) fn main() { if (u.n > 0u) { O[0] = ${hidden}.0; } }`,
+    }));
+    const out = strict.createStorage(1, 'float32');
+    strict.dispatch({ shader: leaky, params: {}, uniforms: { n: 1 }, buffers: [out.buffer], workgroups: [1, 1, 1] });
+    hidden = 2;
+    expect(() =>
+      strict.dispatch({ shader: leaky, params: {}, uniforms: { n: 1 }, buffers: [out.buffer], workgroups: [1, 1, 1] }),
+    ).toThrow(/template 'webgpuTestLeaky' built different WGSL for the same key/);
+    hidden = 1;
+    expect(() =>
+      strict.dispatch({ shader: leaky, params: {}, uniforms: { m: 1 }, buffers: [out.buffer], workgroups: [1, 1, 1] }),
+    ).toThrow(/uniforms do not match its layout \(missing: n; unknown: m\)/);
+    strict.release(out);
+    await strict.dispose();
+  });
+
+  it('zeroes dq of attentionGrad when there are no keys, even in a reused buffer', async () => {
+    // Leave NaN in a pooled buffer of dq's bucket, so a dq that is never written shows it.
+    const dirty = gpu.upload(new Float32Array(24).fill(NaN), 'float32');
+    gpu.release(dirty);
+    await gpu.sync();
+    const q = { data: randn(24, 80), shape: [1, 2, 3, 4] };
+    const empty = { data: [], shape: [1, 2, 0, 4] };
+    const lse = { data: new Array(6).fill(-Infinity), shape: [1, 2, 3] };
+    const [dq] = await runOn(
+      gpu,
+      'attentionGrad',
+      [q, q, empty, empty, { data: new Array(24).fill(0), shape: [1, 2, 3, 4] }, lse],
+      {
+        scale: 0.5,
+        causal: false,
+      },
+    );
+    expect(Array.from(dq!.data)).toEqual(new Array(24).fill(0));
+  });
+
+  it('catches a shader that writes past the end of its output (guard regions)', async () => {
+    const overrun = defineKernel({
+      name: 'webgpuTestNegate',
+      doc: '-x, written by a shader that also writes one element past the end',
+      inputs: [{ name: 'x' }],
+      attrs: { scale: attr.optional(attr.number) },
+      outputs: [{ name: 'y' }],
+    });
+    const OVERRUN = shaderTemplate('webgpuTestOverrun', () => ({
+      uniforms: [['n', 'u32']],
+      code: `@group(0) @binding(1) var<storage, read> X: array<f32>;
+@group(0) @binding(2) var<storage, read_write> O: array<f32>;
+@compute @workgroup_size(${WG}) fn main(${FLAT_BUILTINS}) {
+  let i = ${FLAT_WG} * ${WG}u + lid;
+  if (i < u.n) { O[i] = -X[i]; }
+  if (i == u.n) { O[i] = 1.0; } // the planted bug: one write past the end
+}`,
+    }));
+    registerKernels([
+      implement(overrun, 'cpu', ({ inputs, backend }) => {
+        const x = (backend as Backend & { readSync(s: unknown): Float32Array }).readSync(inputs[0].storage);
+        return {
+          storage: backend.upload(
+            x.map((v) => -v),
+            'float32',
+          ),
+          shape: inputs[0].shape,
+          dtype: 'float32',
+        };
+      }),
+      implement(overrun, 'webgpu', ({ inputs, backend }) => {
+        const b = asGpu(backend);
+        const out = output(b, inputs[0].shape);
+        const n = sizeOf(inputs[0].shape);
+        b.dispatch({
+          shader: OVERRUN,
+          params: {},
+          uniforms: { n },
+          buffers: [buf(inputs[0], 'webgpuTestNegate', 'x'), buf(out, 'webgpuTestNegate')],
+          workgroups: grid(Math.ceil((n + 1) / WG)),
+        });
+        return out;
+      }),
+    ]);
+    const results = await runConformance(gpu, cpu, {
+      kernels: ['webgpuTestNegate'],
+      conformance: [
+        conformanceOf(overrun, { tolerance: EXACT, cases: [{ name: '[257]', inputs: [{ shape: [257] }] }] }),
+      ],
+    });
+    expect(results.map((r) => [r.status, r.detail])).toEqual([
+      [
+        'fail',
+        'a write out of bounds: output 0: 1 of 64 guard elements after the data were overwritten (the first, element 0 of the region, holds 0x3f800000)',
+      ],
+    ]);
   });
 });

@@ -5,7 +5,8 @@
  * once too (the sandbox keeps a worker pool busy); the total is TRL's weighted
  * `nansum` over the functions, and each function is logged on its own.
  */
-import { binaryReward, multiStageReward, type RewardOptions } from '@molrl/sandbox-reward';
+import { loadSandboxReward } from './sandbox-peer.js';
+import type { SandboxRewardCallOptions } from './sandbox-types.js';
 
 /** A chat message for chat-style prompts. */
 export interface ChatMessage {
@@ -35,30 +36,38 @@ export interface RewardFunction {
   score: (batch: RewardBatch) => RewardValues | Promise<RewardValues>;
 }
 
-export interface SandboxRewardOptions extends RewardOptions {
+export interface SandboxRewardOptions extends SandboxRewardCallOptions {
   /** The example field holding the ground truth (default 'answer'). */
   answerField?: string;
   /** Name in the metrics (default 'multi_stage' or 'binary'). */
   name?: string;
 }
 
-/** The paper's rewards: run each completion's code in the sandbox and compare its result with the example's answer. */
+/**
+ * The paper's rewards: run each completion's code in the sandbox and compare its result
+ * with the example's answer. Scoring imports `@molrl/sandbox-reward` (an optional peer
+ * dependency; the error says how to install it when it is missing).
+ */
 export function sandboxReward(kind: 'multi-stage' | 'binary', options: SandboxRewardOptions): RewardFunction {
   if (kind !== 'binary' && kind !== 'multi-stage')
     throw new Error(`sandboxReward: kind must be 'multi-stage' or 'binary', got ${JSON.stringify(kind)}`);
   const { answerField = 'answer', name = kind === 'binary' ? 'binary' : 'multi_stage', ...rewardOptions } = options;
-  const reward = kind === 'binary' ? binaryReward : multiStageReward;
   return {
     name,
-    score: async ({ examples, completions }) =>
-      Promise.all(
+    score: async ({ examples, completions }) => {
+      const { binaryReward, multiStageReward } = await loadSandboxReward();
+      const reward = kind === 'binary' ? binaryReward : multiStageReward;
+      // The options are sandbox-reward's own, typed here by shape (sandbox-types.ts); it checks them.
+      const callOptions = rewardOptions as Parameters<typeof reward>[2];
+      return Promise.all(
         completions.map(async (completion, i) => {
           const answer = examples[i]![answerField];
           if (answer === undefined)
             throw new Error(`sandboxReward '${name}': example ${i} has no field '${answerField}' (the ground truth)`);
-          return (await reward(completion, answer, rewardOptions)).reward;
+          return (await reward(completion, answer, callOptions)).reward;
         }),
-      ),
+      );
+    },
   };
 }
 

@@ -45,6 +45,8 @@ export interface RolloutRequest {
   sampling: SamplingConfig;
   /** Seed of this batch's sampling. */
   seed: number;
+  /** Fires on Ctrl-C: stop generating (rejecting with its reason) at the next safe point. */
+  signal?: AbortSignal;
 }
 
 export interface Completion {
@@ -100,6 +102,7 @@ export class ModelRollouts implements RolloutSource {
           seed: request.seed + i,
           ...(this.options.eosTokenIds ? { stopTokenIds: this.options.eosTokenIds } : {}),
           ...(this.options.onStep ? { onStep: this.options.onStep } : {}),
+          ...(request.signal ? { signal: request.signal } : {}),
         });
         out.push(...ids);
       }
@@ -173,18 +176,16 @@ export class OpenAIRollouts implements RolloutSource {
     if ((this.options.endpoint ?? 'completions') === 'chat') {
       if (!prompt.messages)
         throw new Error(`OpenAIRollouts: prompt ${index} is plain text; the chat endpoint needs chat messages`);
-      const res = await this.client.chat.completions.create({
-        ...common,
-        messages: prompt.messages,
-        max_tokens: max,
-      } as OpenAI.Chat.ChatCompletionCreateParamsNonStreaming);
+      const res = await this.client.chat.completions.create(
+        { ...common, messages: prompt.messages, max_tokens: max } as OpenAI.Chat.ChatCompletionCreateParamsNonStreaming,
+        { signal: request.signal },
+      );
       choices = res.choices.map((c) => ({ text: c.message.content ?? '', reason: c.finish_reason, index: c.index }));
     } else {
-      const res = await this.client.completions.create({
-        ...common,
-        prompt: prompt.text,
-        max_tokens: max,
-      } as OpenAI.CompletionCreateParamsNonStreaming);
+      const res = await this.client.completions.create(
+        { ...common, prompt: prompt.text, max_tokens: max } as OpenAI.CompletionCreateParamsNonStreaming,
+        { signal: request.signal },
+      );
       choices = res.choices.map((c) => ({ text: c.text, reason: c.finish_reason, index: c.index }));
     }
     if (choices.length !== request.numGenerations) {

@@ -1,13 +1,15 @@
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readMetrics } from '@molrl/progress';
-import { logSoftmax, memory, setBackend } from '@molrl/tensor';
+import { getBackend, logSoftmax, memory, setBackend } from '@molrl/tensor';
+import { countReads } from '@molrl/train';
 import { completionMask } from './completion-mask.js';
 import { completionLogps } from './logps.js';
 import { promptIndices } from './prompt-order.js';
 import { scoreRewards, type RewardFunction } from './rewards.js';
+import type { RolloutSource } from './rollout.js';
 import { GrpoTrainer, trainGrpo } from './trainer.js';
 import { ALPHABET, EOS, charCodec, tinySetup } from './test-model.test-util.js';
 
@@ -298,6 +300,89 @@ describe('GrpoTrainer', () => {
     await trainer.step();
     await trainer.step();
     expect(memory().storages).toBe(after1);
+  });
+
+  /** Completions fixed in advance: rollouts that never touch the device. */
+  const fixedRollouts: RolloutSource = {
+    name: 'fixed',
+    generate: async ({ prompts, numGenerations }) =>
+      prompts.map((p, i) =>
+        Array.from({ length: numGenerations }, (_, g) => {
+          const ids = [(p.ids[0]! + g) % EOS, (i * 3 + g) % EOS, EOS];
+          return { ids, text: charCodec.decode(ids) };
+        }),
+      ),
+  };
+
+  it('reads the device once per optimizer step (rollouts and rewards aside)', async () => {
+    const plain = getBackend();
+    const counter = countReads(plain);
+    await setBackend(counter.backend);
+    try {
+      const { model, lora } = tinySetup({ dropout: 0.1 });
+      const trainer = new GrpoTrainer({
+        model,
+        lora,
+        codec: charCodec,
+        train,
+        rewardFunctions: [shareOfA],
+        rollouts: fixedRollouts,
+        config: {
+          ...baseConfig,
+          microBatchSize: 2,
+          numIterations: 2,
+          beta: 0.04,
+          maxSteps: 4,
+          saveSteps: 0,
+          outputDir: mkdtempSync(join(tmpdir(), 'grpo-reads-')),
+        },
+      });
+      const readsAtStep: number[] = [];
+      counter.reset();
+      const result = await trainer.trainLoop({ onStep: () => readsAtStep.push(counter.reads) });
+      // Four micro-batches a step, each with a loss and five metric tensors: one read a step.
+      expect(readsAtStep).toEqual([1, 2, 3, 4]);
+      expect(result.steps.map((s) => s.iteration)).toEqual([0, 1, 0, 1]);
+    } finally {
+      await setBackend(plain);
+    }
+  });
+
+  it('checkpoints only between rollout batches, and refuses a checkpoint of the earlier prompt order', async () => {
+    const { model, lora } = tinySetup();
+    const outputDir = mkdtempSync(join(tmpdir(), 'grpo-ckpt-'));
+    const config = { ...baseConfig, numIterations: 2, maxSteps: 4, saveSteps: 1, outputDir };
+    await trainGrpo({
+      model,
+      lora,
+      codec: charCodec,
+      train,
+      rewardFunctions: [shareOfA],
+      rollouts: fixedRollouts,
+      config,
+    });
+    expect(
+      readdirSync(outputDir)
+        .filter((n) => n.startsWith('checkpoint-'))
+        .sort(),
+    ).toEqual(['checkpoint-2', 'checkpoint-4']);
+    const file = join(outputDir, 'checkpoint-4', 'trainer_state.json');
+    const state = JSON.parse(readFileSync(file, 'utf8'));
+    expect(state).toMatchObject({ globalStep: 4, rolloutBatches: 2, promptsSeen: 4, examplesSeen: 4 });
+    const { examplesSeen: _e, skippedSteps: _s, maxSteps: _m, ...legacy } = state;
+    writeFileSync(file, JSON.stringify(legacy));
+    const again = tinySetup();
+    await expect(
+      trainGrpo({
+        ...again,
+        codec: charCodec,
+        train,
+        rewardFunctions: [shareOfA],
+        rollouts: fixedRollouts,
+        config,
+        resumeFromCheckpoint: true,
+      }),
+    ).rejects.toThrow(`GrpoTrainer: ${file} was written by an earlier GrpoTrainer, whose prompt order differs`);
   });
 
   it('names bad configuration', () => {

@@ -4,8 +4,9 @@
  * first use and tensors are read one by one.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '@molrl/progress';
 import { SafetensorsFile, type TensorEntry } from './reader.js';
 import { tensorByteSize, writeSafetensors, type TensorToWrite } from './writer.js';
 
@@ -58,6 +59,8 @@ export class SafetensorsCheckpoint {
    * error naming both); tensor data is not read.
    */
   static async open(dir: string): Promise<SafetensorsCheckpoint> {
+    if (typeof dir !== 'string' || dir === '')
+      throw new TypeError(`SafetensorsCheckpoint.open: dir must be a non-empty string, got ${typeof dir}`);
     const indexPath = join(dir, INDEX_FILE);
     const files = new Map<string, SafetensorsFile>();
     const weightMap = new Map<string, string>();
@@ -196,7 +199,6 @@ export async function writeSafetensorsCheckpoint(
   const sortedMap = Object.fromEntries(Object.entries(weightMap).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   const index: SafetensorsIndex = { metadata: { total_size: total }, weight_map: sortedMap };
   const indexPath = join(dir, INDEX_FILE);
-  await writeFile(`${indexPath}.tmp-${process.pid}`, JSON.stringify(index, null, 2) + '\n');
-  await rename(`${indexPath}.tmp-${process.pid}`, indexPath);
+  await writeFileAtomic(indexPath, JSON.stringify(index, null, 2) + '\n');
   return [...names, INDEX_FILE];
 }

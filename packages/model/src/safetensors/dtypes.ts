@@ -28,6 +28,23 @@ export function isSafetensorsDType(value: unknown): value is SafetensorsDType {
   return typeof value === 'string' && (SAFETENSORS_DTYPES as readonly string[]).includes(value);
 }
 
+/** The floating-point dtypes a float32 weight can be read from (an integer tensor read as floats is garbage). */
+export const FLOAT_DTYPES = ['F32', 'F16', 'BF16', 'F64'] as const satisfies readonly SafetensorsDType[];
+
+export function isFloatDType(dtype: SafetensorsDType): boolean {
+  return (FLOAT_DTYPES as readonly string[]).includes(dtype);
+}
+
+/** Index of the first NaN or infinite value, or -1. */
+export function firstNonFinite(values: ArrayLike<number>): number {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    // v - v is NaN exactly for NaN and the infinities; a cheaper test than Number.isFinite in this loop.
+    if (v - v !== 0) return i;
+  }
+  return -1;
+}
+
 export function dtypeByteSize(dtype: SafetensorsDType): number {
   switch (dtype) {
     case 'BOOL':

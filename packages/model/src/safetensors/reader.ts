@@ -1,8 +1,9 @@
 /**
- * Safetensors reader: the header is parsed and validated up front, tensor
- * bytes are read on demand by byte range, so a checkpoint is never held in
- * memory as a whole (format: 8-byte little-endian header length, a JSON
- * header, then the raw little-endian data).
+ * Safetensors reader: the header is parsed and validated up front (every rule
+ * of the reference reader: dtypes, shapes, offsets that tile the data section
+ * exactly), tensor bytes are read on demand by byte range, so a checkpoint is
+ * never held in memory as a whole (format: 8-byte little-endian header length,
+ * a JSON header, then the raw little-endian data).
  */
 import { open, type FileHandle } from 'node:fs/promises';
 
@@ -102,7 +103,39 @@ export function parseSafetensorsHeader(headerBytes: Uint8Array, fileSize: number
     }
     tensors.set(name, { name, dtype, shape: [...(shape as number[])], dataOffsets: [begin, end] });
   }
+  checkLayout(tensors, dataSize, where);
   return { tensors, metadata, dataStart };
+}
+
+/**
+ * The reference reader's layout rules (the Rust `safetensors` crate,
+ * `Metadata::validate` and `read_metadata`): sorted by offsets, each tensor
+ * starts where the previous one ends (no overlap, no gap, the first at 0), and
+ * the last one ends where the file ends (no trailing bytes).
+ */
+function checkLayout(tensors: Map<string, TensorEntry>, dataSize: number, where: string): void {
+  const ordered = [...tensors.values()].sort(
+    (a, b) => a.dataOffsets[0] - b.dataOffsets[0] || a.dataOffsets[1] - b.dataOffsets[1],
+  );
+  let end = 0;
+  let previous: TensorEntry | null = null;
+  for (const t of ordered) {
+    const [begin, stop] = t.dataOffsets;
+    if (begin < end)
+      throw new Error(
+        `${where}: tensor '${t.name}': data_offsets [${begin}, ${stop}] overlap tensor '${previous!.name}' [${previous!.dataOffsets.join(', ')}]`,
+      );
+    if (begin > end)
+      throw new Error(
+        `${where}: tensor '${t.name}': data_offsets [${begin}, ${stop}] leave bytes ${end}..${begin - 1} of the data section unused${previous ? ` after tensor '${previous.name}'` : ''}`,
+      );
+    end = stop;
+    previous = t;
+  }
+  if (end !== dataSize)
+    throw new Error(
+      `${where}: the tensors end at byte ${end} of the data section but it has ${dataSize} bytes: ${dataSize - end} trailing byte(s) no tensor covers`,
+    );
 }
 
 /** Read and validate the header of a safetensors file. */
@@ -127,7 +160,17 @@ export class SafetensorsFile {
   ) {}
 
   static async open(path: string): Promise<SafetensorsFile> {
-    const handle = await open(path, 'r');
+    if (typeof path !== 'string' || path === '')
+      throw new TypeError(`SafetensorsFile.open: path must be a non-empty string, got ${typeof path}`);
+    let handle: FileHandle;
+    try {
+      handle = await open(path, 'r');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new Error(code === 'ENOENT' ? `${path}: no such file` : `${path}: cannot open: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
     try {
       const { size } = await handle.stat();
       if (size < 8)

@@ -124,6 +124,77 @@ describe('safetensors file', () => {
     await expect(SafetensorsFile.open(garbage)).rejects.toThrow(/header length .* exceeds the file/);
   });
 
+  it('refuses overlapping offsets, gaps and trailing bytes, as the reference reader does', async () => {
+    const dir = tmp();
+    const cases: [unknown, number, RegExp][] = [
+      [
+        {
+          a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
+          b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] },
+        },
+        12,
+        /tensor 'b': data_offsets \[4, 12\] overlap tensor 'a' \[0, 8\]/,
+      ],
+      [
+        {
+          a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] },
+          b: { dtype: 'F32', shape: [1], data_offsets: [0, 4] },
+        },
+        4,
+        /overlap tensor/,
+      ],
+      [
+        {
+          a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] },
+          b: { dtype: 'F32', shape: [1], data_offsets: [8, 12] },
+        },
+        12,
+        /tensor 'b': data_offsets \[8, 12\] leave bytes 4\.\.7 of the data section unused after tensor 'a'/,
+      ],
+      [{ a: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, 8, /leave bytes 0\.\.3 of the data section unused/],
+      [
+        { a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } },
+        9,
+        /the tensors end at byte 4 of the data section but it has 9 bytes: 5 trailing byte\(s\)/,
+      ],
+      [{}, 3, /end at byte 0 of the data section but it has 3 bytes/],
+    ];
+    for (const [i, [header, dataLen, err]] of cases.entries()) {
+      const path = join(dir, `layout${i}.safetensors`);
+      writeFileSync(path, rawFile(header, new Uint8Array(dataLen)));
+      await expect(SafetensorsFile.open(path), JSON.stringify(header)).rejects.toThrow(err);
+    }
+    // Offsets out of name order are fine when they tile the data section, as are empty tensors.
+    const ok = join(dir, 'ok.safetensors');
+    writeFileSync(
+      ok,
+      rawFile(
+        {
+          z: { dtype: 'F32', shape: [1], data_offsets: [0, 4] },
+          a: { dtype: 'F32', shape: [1], data_offsets: [4, 8] },
+          e: { dtype: 'F32', shape: [0], data_offsets: [8, 8] },
+        },
+        new Uint8Array(8),
+      ),
+    );
+    await expect(SafetensorsFile.open(ok)).resolves.toBeDefined();
+  });
+
+  it('names a bad argument when writing or opening', async () => {
+    const path = join(tmp(), 'x.safetensors');
+    await expect(
+      writeSafetensors(path, [{ name: 'a', dtype: 'F99' as never, shape: [1], data: new Float32Array(1) }]),
+    ).rejects.toThrow(/tensors\[0\] \('a'\): unknown dtype "F99"/);
+    await expect(
+      writeSafetensors(path, [{ name: 'a', dtype: 'F32', shape: [-1], data: new Float32Array(0) }]),
+    ).rejects.toThrow(/tensors\[0\] \('a'\): shape must be an array of non-negative integers, got \[-1\]/);
+    expect(() => encodeFloat32([1, 2] as never, 'F16')).toThrow(/encodeFloat32: values must be a Float32Array/);
+    await expect(SafetensorsFile.open(join(tmp(), 'missing.safetensors'))).rejects.toThrow(
+      /missing\.safetensors: no such file/,
+    );
+    await expect(SafetensorsFile.open(5 as never)).rejects.toThrow(/path must be a non-empty string/);
+  });
+
   it('refuses data of the wrong size when writing', async () => {
     await expect(
       writeSafetensors(join(tmp(), 'x.safetensors'), [

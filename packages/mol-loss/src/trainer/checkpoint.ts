@@ -1,26 +1,21 @@
 /**
  * MoL checkpoints: `@molrl/lora`'s training checkpoints (PEFT adapter, AdamW
- * moments, trainer_state.json; written whole or not at all) holding the MoL
- * trainer's state (step, data-loader position, dropout RNG counter, config).
+ * moments, trainer_state.json; written whole or not at all) holding the
+ * Trainer's state (step, data position, dropout RNG counter) and MoL's
+ * (epoch and step in it, config). `MolTrainer` writes and reads them through
+ * `@molrl/train`'s Trainer; these functions are for tools that handle them.
  */
-import type { LoraHandle } from '@molrl/lora';
-import { loadTrainingCheckpoint, saveTrainingCheckpoint } from '@molrl/lora';
+import { loadTrainingCheckpoint, saveTrainingCheckpoint, type LoraHandle } from '@molrl/lora';
 import type { AdamW } from '@molrl/tensor';
-import type { MolTrainingConfig } from './config.js';
+import type { TrainerState as SharedTrainerState } from '@molrl/train';
+import type { MolTaskState } from './mol-task.js';
 
 export { OPTIMIZER_FILE, TRAINER_STATE_FILE, checkpointDir, latestCheckpoint, pruneCheckpoints } from '@molrl/lora';
 
-export interface TrainerState {
-  /** Optimizer steps taken. */
-  globalStep: number;
-  /** Data-loader position: the epoch and the optimizer steps taken in it. */
-  epoch: number;
-  stepInEpoch: number;
-  /** The model's dropout seed counter (the RNG state of adapter dropout). */
-  dropoutSeed: number;
-  /** Total optimizer steps of the run. */
-  maxSteps: number;
-  config: MolTrainingConfig;
+/** trainer_state.json of a MoL checkpoint. examplesSeen and skippedSteps are absent from those of earlier versions. */
+export interface TrainerState extends Omit<SharedTrainerState, 'examplesSeen' | 'skippedSteps'>, MolTaskState {
+  examplesSeen?: number;
+  skippedSteps?: number;
 }
 
 export function saveCheckpoint(

@@ -1,13 +1,9 @@
 /**
- * The order rows are visited in: a Fisher-Yates shuffle per epoch whose seed is
- * derived from (seed, epoch). The loader's whole state is therefore (epoch,
- * step within the epoch): a resumed run recomputes the same order.
+ * The order rows are visited in: `@molrl/train`'s per-epoch seeded shuffle
+ * (`epochOrder`), taken globalBatchSize rows per optimizer step within an
+ * epoch; the last step of an epoch may have fewer.
  */
-import { seededPermutation } from '@molrl/tensor';
-
-export function epochOrder(rows: number, seed: number, epoch: number): number[] {
-  return seededPermutation(rows, (Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(epoch + 1, 0x85ebca6b)) >>> 0);
-}
+export { epochOrder } from '@molrl/train';
 
 /** The rows of optimizer step `stepInEpoch` (globalBatchSize of them; the last step of an epoch may have fewer). */
 export function stepRows(order: readonly number[], stepInEpoch: number, globalBatchSize: number): number[] {

@@ -1,10 +1,11 @@
-import { mkdtempSync, readdirSync, existsSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { Qwen3ForCausalLM, SafetensorsFile, qwen3Config, randomWeights } from '@molrl/model';
 import { applyLora } from '@molrl/lora';
-import { setBackend } from '@molrl/tensor';
+import { getBackend, setBackend } from '@molrl/tensor';
+import { countReads, NonFiniteStepError } from '@molrl/train';
 import { readMetrics } from '@molrl/progress';
 import type { TokenLabel } from '../row-plan.js';
 import { makeMicroBatch, type TrainingRow } from './batch.js';
@@ -267,6 +268,95 @@ describe('MolTrainer', () => {
       else expect(result.steps[2]!.kl).toBeGreaterThan(0);
       expect(result.steps.every((s) => Number.isFinite(s.loss) && s.loss > 0)).toBe(true);
     }
+  });
+
+  it('reads the device once per optimizer step, and once per evaluation', async () => {
+    const plain = getBackend();
+    const counter = countReads(plain);
+    await setBackend(counter.backend);
+    try {
+      const { model, lora } = setup();
+      const outputDir = mkdtempSync(join(tmpdir(), 'mol-reads-'));
+      const trainer = new MolTrainer({
+        model,
+        lora,
+        train,
+        validation,
+        config: { ...base, outputDir, maxSteps: 4, saveSteps: 0, evalSteps: 0 },
+      });
+      const readsAtStep: number[] = [];
+      counter.reset();
+      const result = await trainer.trainLoop({ onStep: () => readsAtStep.push(counter.reads) });
+      // Two micro-batches a step, each with a loss, CE and KL: one read a step.
+      expect(readsAtStep).toEqual([1, 2, 3, 4]);
+      expect(result.evals).toHaveLength(1);
+      counter.reset();
+      await trainer.evaluate();
+      expect(counter.reads).toBe(1);
+    } finally {
+      await setBackend(plain);
+    }
+  });
+
+  it('stops on a non-finite loss with the step named, and writes no checkpoint after it', async () => {
+    const { model, lora } = setup(0);
+    const outputDir = mkdtempSync(join(tmpdir(), 'mol-nan-'));
+    const run = trainMol({
+      model,
+      lora,
+      train,
+      config: {
+        ...base,
+        outputDir,
+        maxSteps: 6,
+        saveSteps: 1,
+        learningRate: 1e30,
+        lrSchedulerType: 'constant',
+        warmupSteps: 0,
+        warmupRatio: 0,
+      },
+    });
+    await expect(run).rejects.toThrow(NonFiniteStepError);
+    const error = (await run.catch((e: unknown) => e)) as NonFiniteStepError;
+    expect(error.message).toMatch(new RegExp(`^MolTrainer: step ${error.step}: the loss is NaN`));
+    const checkpoints = readdirSync(outputDir).filter((n) => n.startsWith('checkpoint-'));
+    expect(checkpoints.sort()).toEqual(Array.from({ length: error.step - 1 }, (_, i) => `checkpoint-${i + 1}`).sort());
+    const steps = readMetrics(join(outputDir, 'metrics.jsonl')).map((m) => m.step);
+    expect(steps).toEqual(Array.from({ length: error.step - 1 }, (_, i) => i + 1));
+    expect(steps.length).toBeGreaterThan(0);
+  });
+
+  it("a resume that finds no checkpoint does not keep the interrupted run's metrics lines", async () => {
+    const config = { ...base, maxSteps: 3, saveSteps: 0, evalSteps: 0 };
+    const outputDir = mkdtempSync(join(tmpdir(), 'mol-stale-'));
+    // The first attempt was interrupted after logging steps 1 and 2, before any checkpoint.
+    const lines = [1, 2].map((step) => JSON.stringify({ step, loss: 9 }));
+    writeFileSync(join(outputDir, 'metrics.jsonl'), lines.join('\n') + '\n');
+    const { model, lora } = setup();
+    await trainMol({ model, lora, train, config: { ...config, outputDir }, resumeFromCheckpoint: true });
+    const steps = readMetrics(join(outputDir, 'metrics.jsonl')).map((m) => m.step);
+    expect(steps).toEqual([1, 2, 3]);
+  });
+
+  it('resumes a checkpoint of the earlier trainer (no examplesSeen) onto the same curve', async () => {
+    const config = { ...base, maxSteps: 6, saveSteps: 4, evalSteps: 0 };
+    const straightDir = mkdtempSync(join(tmpdir(), 'mol-straight-'));
+    const straight = await trainMol({ ...setup(), train, config: { ...config, outputDir: straightDir } });
+    const stagedDir = mkdtempSync(join(tmpdir(), 'mol-legacy-'));
+    await trainMol({ ...setup(), train, config: { ...config, outputDir: stagedDir }, stopAfterStep: 4 });
+    const file = join(stagedDir, 'checkpoint-4', 'trainer_state.json');
+    const { examplesSeen, skippedSteps: _s, ...legacy } = JSON.parse(readFileSync(file, 'utf8'));
+    expect(legacy).toMatchObject({ epoch: 1, stepInEpoch: 1 });
+    expect(examplesSeen).toBe(16);
+    writeFileSync(file, JSON.stringify(legacy));
+    const resumed = await trainMol({
+      ...setup(),
+      train,
+      config: { ...config, outputDir: stagedDir },
+      resumeFromCheckpoint: true,
+    });
+    expect(resumed.steps.map((s) => s.step)).toEqual([5, 6]);
+    expect(resumed.steps).toEqual(straight.steps.slice(4));
   });
 
   it('rejects bad rows by index and field', () => {

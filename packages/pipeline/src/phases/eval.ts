@@ -20,7 +20,7 @@ import {
   type EvalSuite,
   type EvaluationReport,
 } from '@molrl/bench-math';
-import { writeFileAtomicSync } from '@molrl/progress';
+import { writeFileAtomicSync, type ProgressMode } from '@molrl/progress';
 import type { Sandbox } from '@molrl/sandbox-reward';
 import { taskKind } from '@molrl/trace-dataset';
 import type { PipelineConfig } from '../config.js';
@@ -139,7 +139,7 @@ export function codeAgentTestSuite(tasks: readonly TaskRecord[], sandbox: Sandbo
 export async function runEval(
   run: RunFolder,
   config: PipelineConfig,
-  options: { stages?: Stage[]; progress?: 'auto' | 'bar' | 'lines' | 'silent'; signal?: AbortSignal } = {},
+  options: { stages?: Stage[]; progress?: ProgressMode; signal?: AbortSignal } = {},
 ): Promise<Record<string, EvaluationReport>> {
   const tasks = readJsonl<TaskRecord>(join(run.dataDir, 'eval-tasks.jsonl'));
   const math = config.data.mathProblems > 0 ? await loadBuiltin('math500') : null;

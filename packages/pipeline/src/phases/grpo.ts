@@ -13,7 +13,7 @@ import { readJsonl } from '../jsonl.js';
 import { loadStage, textCodec } from '../load.js';
 import type { RunFolder } from '../run-folder.js';
 import type { TaskRecord } from './data.js';
-import type { ProgressMode } from './mol.js';
+import type { ProgressMode } from '@molrl/progress';
 
 export interface GrpoSummary {
   steps: number;
@@ -24,6 +24,7 @@ export async function runGrpo(
   run: RunFolder,
   config: PipelineConfig,
   progress: ProgressMode = 'auto',
+  signal?: AbortSignal,
 ): Promise<GrpoSummary> {
   const { model, tokenizer } = await loadStage(run, config.model, 'mol');
   const tasks = readJsonl<TaskRecord>(join(run.dataDir, 'grpo-tasks.jsonl'));
@@ -63,6 +64,7 @@ export async function runGrpo(
         progress,
       },
       resumeFromCheckpoint: true,
+      ...(signal ? { signal } : {}),
     });
     await lora.save(run.adapterDir('grpo'));
   } finally {

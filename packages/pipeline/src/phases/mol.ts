@@ -9,6 +9,7 @@ import { applyLora } from '@molrl/lora';
 import { trainMol, type TrainingRow } from '@molrl/mol-loss';
 import type { Tokenizer } from '@molrl/tokenize';
 import { labelTrace } from '@molrl/trace-dataset';
+import type { ProgressMode } from '@molrl/progress';
 import type { PipelineConfig } from '../config.js';
 import { compactTrace } from '../env-text.js';
 import { readJsonl } from '../jsonl.js';
@@ -16,7 +17,7 @@ import { loadBase } from '../load.js';
 import type { RunFolder } from '../run-folder.js';
 import type { TraceRecord } from './data.js';
 
-export type ProgressMode = 'auto' | 'bar' | 'lines' | 'silent';
+export type { ProgressMode } from '@molrl/progress';
 
 /** Traces to labelled training rows, cut at maxTokens. */
 export function traceRows(traces: readonly TraceRecord[], tokenizer: Tokenizer, maxTokens: number): TrainingRow[] {
@@ -42,6 +43,7 @@ export async function runMol(
   run: RunFolder,
   config: PipelineConfig,
   progress: ProgressMode = 'auto',
+  signal?: AbortSignal,
 ): Promise<MolSummary> {
   const { model, tokenizer } = await loadBase(config.model);
   const traces = readJsonl<TraceRecord>(join(run.dataDir, 'traces.jsonl'));
@@ -57,29 +59,34 @@ export async function runMol(
   );
   const lora = applyLora(model, { ...config.lora, seed: config.seed, baseModelName: config.model });
   const m = config.mol;
-  const result = await trainMol({
-    model,
-    lora,
-    train,
-    validation,
-    config: {
-      outputDir: run.molDir,
-      mode: m.mode,
-      eetb: m.eetb,
-      learningRate: m.learningRate,
-      maxSteps: m.maxSteps,
-      microBatchSize: m.microBatchSize,
-      globalBatchSize: m.globalBatchSize,
-      saveSteps: m.saveSteps,
-      evalSteps: m.evalSteps,
-      warmupRatio: 0.1,
-      seed: config.seed,
-      progress,
-    },
-    resumeFromCheckpoint: true,
-  });
-  await lora.save(run.adapterDir('mol'));
-  model.dispose();
+  let result: Awaited<ReturnType<typeof trainMol>>;
+  try {
+    result = await trainMol({
+      model,
+      lora,
+      train,
+      validation,
+      config: {
+        outputDir: run.molDir,
+        mode: m.mode,
+        eetb: m.eetb,
+        learningRate: m.learningRate,
+        maxSteps: m.maxSteps,
+        microBatchSize: m.microBatchSize,
+        globalBatchSize: m.globalBatchSize,
+        saveSteps: m.saveSteps,
+        evalSteps: m.evalSteps,
+        warmupRatio: 0.1,
+        seed: config.seed,
+        progress,
+      },
+      resumeFromCheckpoint: true,
+      ...(signal ? { signal } : {}),
+    });
+    await lora.save(run.adapterDir('mol'));
+  } finally {
+    model.dispose();
+  }
   const last = result.steps[result.steps.length - 1];
   return {
     steps: m.maxSteps,

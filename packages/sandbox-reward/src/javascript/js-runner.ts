@@ -22,6 +22,10 @@ interface Collected {
   finalAnswer: boolean;
   result: unknown;
   resultText: string | null;
+  /** The result passed `resultBytes` (then result and resultText are null). */
+  resultTooLarge: boolean;
+  /** Milliseconds spent blocked in Atomics.wait (wall-clock time, not CPU time). */
+  waitedMs: number;
   /** What the user code threw (caught inside the isolate). */
   error: InnerError | null;
 }
@@ -38,7 +42,9 @@ export class JsRunner {
   private isolate: ivm.Isolate | undefined;
   private memoryMb = 0;
   private closed = false;
-  private readonly preludes = new Map<number, ivm.Script>();
+  /** Set when the current isolate must not serve another run. */
+  private retire = false;
+  private readonly preludes = new Map<string, ivm.Script>();
 
   async run(code: string, limits: Limits, resultVariable: string | undefined): Promise<RunRecord> {
     const started = performance.now();
@@ -47,7 +53,7 @@ export class JsRunner {
     let run: ivm.Reference<RunFunction> | undefined;
     try {
       context = await isolate.createContext();
-      run = (await this.prelude(isolate, limits.outputBytes).run(context, {
+      run = (await this.prelude(isolate, limits).run(context, {
         reference: true,
       })) as ivm.Reference<RunFunction>;
       const cpuBefore = isolate.cpuTime;
@@ -59,11 +65,11 @@ export class JsRunner {
           result: { copy: true },
           timeout: limits.timeoutMs,
         });
-        collected = JSON.parse(json) as Collected;
+        collected = parseCollected(json);
       } catch (error) {
         cutShort = error;
       }
-      const cpuMs = Number(isolate.cpuTime - cpuBefore) / 1e6;
+      const cpuMs = Number(isolate.cpuTime - cpuBefore) / 1e6 - (collected?.waitedMs ?? 0);
       if (isolate.isDisposed) return this.memoryRecord(started, cutShort);
       if (!collected) {
         try {
@@ -71,11 +77,14 @@ export class JsRunner {
             result: { copy: true },
             timeout: COLLECT_TIMEOUT_MS,
           });
-          collected = JSON.parse(json) as Collected;
+          collected = parseCollected(json);
         } catch (error) {
           if (isolate.isDisposed) return this.memoryRecord(started, error);
           collected = emptyOutput();
         }
+        // A run cut short may leave work queued in the isolate (promise jobs,
+        // a terminated loop's state): the next run gets a new isolate.
+        this.retire = true;
       }
       if (collected.error?.parse) {
         return record('syntax-error', started, emptyOutput(), await this.syntaxError(isolate, code, collected.error));
@@ -88,6 +97,10 @@ export class JsRunner {
       if (!isolate.isDisposed) {
         run?.release();
         context?.release();
+      }
+      if (this.retire) {
+        this.retire = false;
+        this.dispose();
       }
     }
   }
@@ -131,11 +144,14 @@ export class JsRunner {
     return this.isolate;
   }
 
-  private prelude(isolate: ivm.Isolate, outputBytes: number): ivm.Script {
-    let script = this.preludes.get(outputBytes);
+  private prelude(isolate: ivm.Isolate, limits: Limits): ivm.Script {
+    const key = `${limits.outputBytes}/${limits.resultBytes}`;
+    let script = this.preludes.get(key);
     if (!script) {
-      script = isolate.compileScriptSync(preludeSource(outputBytes), { filename: '<molrl-prelude>' });
-      this.preludes.set(outputBytes, script);
+      script = isolate.compileScriptSync(preludeSource(limits.outputBytes, limits.resultBytes), {
+        filename: '<molrl-prelude>',
+      });
+      this.preludes.set(key, script);
     }
     return script;
   }
@@ -161,7 +177,38 @@ function emptyOutput(): Collected {
     finalAnswer: false,
     result: null,
     resultText: null,
+    resultTooLarge: false,
+    waitedMs: 0,
     error: null,
+  };
+}
+
+const str = (value: unknown): string => (typeof value === 'string' ? value : '');
+
+/** The isolate's answer, checked field by field (it is data, not trusted structure). */
+function parseCollected(json: unknown): Collected {
+  const raw = JSON.parse(str(json)) as Record<string, unknown>;
+  const e = raw.error as Record<string, unknown> | null;
+  return {
+    stdout: str(raw.stdout),
+    stderr: str(raw.stderr),
+    exceeded: raw.exceeded === true,
+    forbidden: typeof raw.forbidden === 'string' ? raw.forbidden : null,
+    finalAnswer: raw.finalAnswer === true,
+    result: raw.result ?? null,
+    resultText: typeof raw.resultText === 'string' ? raw.resultText : null,
+    resultTooLarge: raw.resultTooLarge === true,
+    waitedMs: typeof raw.waitedMs === 'number' && raw.waitedMs > 0 ? raw.waitedMs : 0,
+    error:
+      e && typeof e === 'object'
+        ? {
+            name: str(e.name),
+            message: str(e.message),
+            stack: str(e.stack),
+            parse: e.parse === true,
+            value: e.value === true,
+          }
+        : null,
   };
 }
 
@@ -192,6 +239,13 @@ function classify(started: number, c: Collected, cutShort: unknown, cpuMs: numbe
       kind: 'output-limit',
       name: 'OutputLimitError',
       message: `the run wrote more than ${limits.outputBytes} bytes`,
+    });
+  }
+  if (c.resultTooLarge) {
+    return record('output-limit', started, c, {
+      kind: 'output-limit',
+      name: 'ResultLimit',
+      message: `the result is larger than its limit (${limits.resultBytes} bytes)`,
     });
   }
   if (cutShort !== undefined) {

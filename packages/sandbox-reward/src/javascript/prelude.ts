@@ -13,8 +13,15 @@ export const USER_FILE = 'user-code.js';
  * everything as one JSON string — one call into the isolate per run. All the
  * run's state lives in this closure: the user code can overwrite globals, but
  * never the counters the host reads.
+ *
+ * The returned string is written by hand from primitives (JSON.stringify is
+ * only ever applied to strings, captured before the user code ran), so no
+ * prototype the user code patched (`Object.prototype.toJSON`, getters) takes
+ * part in it; the result is encoded within `resultBytes`. Nothing the code
+ * makes can act after the run: FinalizationRegistry never calls back and
+ * Atomics.waitAsync is absent (a run cut short loses its whole isolate).
  */
-export function preludeSource(outputBytes: number): string {
+export function preludeSource(outputBytes: number, resultBytes: number): string {
   return `(function () {
   'use strict';
   const global = globalThis;
@@ -27,7 +34,12 @@ export function preludeSource(outputBytes: number): string {
   const isFinite = Number.isFinite;
   const isSafeInteger = Number.isSafeInteger;
   const charCodeAt = Function.prototype.call.bind(String.prototype.charCodeAt);
+  const slice = Function.prototype.call.bind(String.prototype.slice);
+  const apply = Reflect.apply;
+  const dateNow = Date.now;
+  const NumberOf = Number;
   const TEXT_LIMIT = 4096;
+  const RESULT_LIMIT = ${Math.floor(resultBytes)};
   const USER_FILE = ${JSON.stringify(USER_FILE)};
   let left = ${Math.floor(outputBytes)};
   let exceeded = false;
@@ -123,20 +135,79 @@ export function preludeSource(outputBytes: number): string {
     define(global, name, { configurable: false, get: () => (standIn ??= refusingObject(name)) });
   }
 
-  function jsonable(value, depth) {
-    if (value === null || typeof value === 'boolean' || typeof value === 'string') return value;
-    if (typeof value === 'number') return isFinite(value) ? value : StringOf(value);
-    if (typeof value === 'bigint') return isSafeInteger(Number(value)) ? Number(value) : value.toString();
-    if (typeof value !== 'object' || depth > 8) return textOf(value);
-    if (isArray(value)) {
-      const items = [];
-      for (let i = 0; i < value.length && i < 10000; i++) items.push(jsonable(value[i], depth + 1));
-      return items;
+  // Time spent blocked in Atomics.wait is wall-clock time, not CPU time: it
+  // is subtracted from the isolate's CPU time (the wall-clock limit still
+  // applies). Arguments are converted before the clock starts.
+  let waitedMs = 0;
+  const atomics = global.Atomics;
+  if (atomics) {
+    const nativeWait = atomics.wait;
+    define(atomics, 'wait', {
+      configurable: true,
+      writable: true,
+      value: function wait(array, index, value, timeout) {
+        const i = NumberOf(index);
+        const v = typeof value === 'bigint' ? value : NumberOf(value);
+        const t = timeout === undefined ? undefined : NumberOf(timeout);
+        const started = dateNow();
+        try {
+          return apply(nativeWait, atomics, t === undefined ? [array, i, v] : [array, i, v, t]);
+        } finally {
+          waitedMs += dateNow() - started;
+        }
+      },
+    });
+    delete atomics.waitAsync;
+  }
+  global.FinalizationRegistry = class FinalizationRegistry {
+    constructor(cleanup) {
+      if (typeof cleanup !== 'function') throw new TypeError('FinalizationRegistry: cleanup must be callable');
     }
-    if (value instanceof Error) return textOf(value);
-    const data = {};
-    for (const key of keysOf(value).slice(0, 10000)) data[key] = jsonable(value[key], depth + 1);
-    return data;
+    register() {}
+    unregister() {
+      return false;
+    }
+  };
+
+  class TooLarge {}
+  const TOO_LARGE = new TooLarge();
+  const quote = (text) => stringify(StringOf(text));
+
+  /** The value as JSON text, within the result budget (JSON.stringify only ever sees strings). */
+  function encode(value, depth, budget) {
+    let text;
+    if (value === null || value === undefined) text = 'null';
+    else if (typeof value === 'boolean') text = value ? 'true' : 'false';
+    else if (typeof value === 'string') {
+      if (value.length > budget.left) throw TOO_LARGE;
+      text = quote(value);
+    } else if (typeof value === 'number') text = isFinite(value) ? StringOf(value) : quote(StringOf(value));
+    else if (typeof value === 'bigint') text = isSafeInteger(NumberOf(value)) ? StringOf(NumberOf(value)) : quote(StringOf(value));
+    else if (typeof value !== 'object' || depth > 8 || value instanceof Error) text = quote(textOf(value));
+    else if (isArray(value)) {
+      spend(budget, 2);
+      text = '[';
+      const n = value.length;
+      for (let i = 0; i < n && i < 10000; i++) text += (i ? ',' : '') + encode(value[i], depth + 1, budget);
+      return text + ']';
+    } else {
+      spend(budget, 2);
+      text = '{';
+      const keys = keysOf(value);
+      for (let i = 0; i < keys.length && i < 10000; i++) {
+        const key = quote(keys[i]);
+        spend(budget, key.length + 1);
+        text += (i ? ',' : '') + key + ':' + encode(value[keys[i]], depth + 1, budget);
+      }
+      return text + '}';
+    }
+    spend(budget, utf8Length(text) + 1);
+    return text;
+  }
+
+  function spend(budget, n) {
+    budget.left -= n;
+    if (budget.left < 0) throw TOO_LARGE;
   }
 
   function textOf(value) {
@@ -144,7 +215,7 @@ export function preludeSource(outputBytes: number): string {
       const text = typeof value === 'object' && value !== null && !(value instanceof Error) && (isArray(value) || value.toString === Object.prototype.toString)
         ? show(value, 1)
         : StringOf(value);
-      return text.slice(0, TEXT_LIMIT);
+      return slice(StringOf(text), 0, TEXT_LIMIT);
     } catch (e) {
       return '<unprintable ' + typeof value + '>';
     }
@@ -200,23 +271,32 @@ export function preludeSource(outputBytes: number): string {
     }
     let hasResult = answered || (variableSet && variableValue !== undefined);
     const value = answered ? answer : variableValue;
-    let result = null;
-    let resultText = null;
+    let result = 'null';
+    let resultText = 'null';
+    let resultTooLarge = false;
     if (hasResult) {
+      // User code (getters, toString) may run here: it is still this run's.
       try {
-        result = jsonable(value, 0);
-        resultText = typeof value === 'string' ? value.slice(0, TEXT_LIMIT) : textOf(value);
+        const budget = { left: RESULT_LIMIT };
+        result = encode(value, 0, budget);
+        const textValue = typeof value === 'string' ? slice(value, 0, TEXT_LIMIT) : textOf(value);
+        spend(budget, utf8Length(textValue));
+        resultText = quote(textValue);
       } catch (e) {
-        result = null;
+        result = 'null';
+        resultText = 'null';
+        resultTooLarge = e === TOO_LARGE;
       }
     }
-    let text;
-    try {
-      text = stringify({ stdout, stderr, exceeded, forbidden, finalAnswer: answered, result, resultText, error });
-    } catch (e) {
-      text = stringify({ stdout, stderr, exceeded, forbidden, finalAnswer: answered, result: resultText, resultText, error });
-    }
-    return text;
+    const errorText = error === null
+      ? 'null'
+      : '{"name":' + quote(error.name) + ',"message":' + quote(error.message) + ',"stack":' + quote(error.stack) +
+        ',"parse":' + (error.parse ? 'true' : 'false') + ',"value":' + (error.value ? 'true' : 'false') + '}';
+    // Read last: what ran during the encoding counts too.
+    return '{"stdout":' + quote(stdout) + ',"stderr":' + quote(stderr) + ',"exceeded":' + (exceeded ? 'true' : 'false') +
+      ',"forbidden":' + (forbidden === null ? 'null' : quote(forbidden)) + ',"finalAnswer":' + (answered ? 'true' : 'false') +
+      ',"result":' + result + ',"resultText":' + resultText + ',"resultTooLarge":' + (resultTooLarge ? 'true' : 'false') +
+      ',"waitedMs":' + StringOf(waitedMs) + ',"error":' + errorText + '}';
   };
 })()`;
 }

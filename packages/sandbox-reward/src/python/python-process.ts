@@ -41,15 +41,38 @@ interface WorkerRecord {
   result: unknown;
   resultText: string | null;
   finalAnswer: boolean;
-  error?: { name: string; message: string; line: number | null; traceback: string };
-  dirty?: string[];
+  error?: { name: string; message: string; line: number | null; traceback: string } | null;
   ms: number;
+}
+
+/** What a worker reports about its interpreter state between runs (see `PythonProcess.check`). */
+export interface PristineCheck {
+  /** Every byte of the WebAssembly heap equals the snapshot taken after set-up (and memory grown since is zero). */
+  pristine: boolean;
+  /** 'on', or 'off (why)': whether runs can be restored page by page. */
+  tracking: string;
+  /** How the last restore went: 'pages' (the pages the run marked) or 'whole' (every block compared). */
+  lastRestore: { mode: 'none' | 'pages' | 'whole'; pages: number };
+  /** Restores of each kind so far. */
+  restores: { pages: number; whole: number };
+  /** The heap address of the dirty map (one byte per 4 KiB page), 0 when there is none. */
+  dirtyMap: number;
 }
 
 type WorkerMessage =
   | { type: 'ready'; python: string; heapBytes: number }
   | { type: 'snapshot'; bytes: Uint8Array }
-  | { type: 'result'; id: number; record: WorkerRecord; recycle: boolean };
+  | ({ type: 'tracked-wasm' } & TrackedWasm)
+  | { type: 'result'; id: number; record: WorkerRecord; recycle: boolean; heapBytes: number }
+  | ({ type: 'checked'; id: number } & PristineCheck);
+
+/**
+ * How long past a run's time limit the host waits before killing the worker.
+ * The worker ends an overlong run itself (a deadline checked by the
+ * interpreter, and V8's watchdog for long C-level operations); the kill is the
+ * backstop for a worker that no longer answers.
+ */
+const BACKSTOP_MS = 1_000;
 
 interface PendingRun {
   id: number;
@@ -64,8 +87,17 @@ interface PendingRun {
  * no sandbox guards yet, no user code ever run), shared by a pool: the first
  * worker makes it, replacements start from it in a fraction of a full load.
  */
+/** The interpreter's WebAssembly rewritten with write tracking, and the hash of the bytes it came from. */
+export interface TrackedWasm {
+  sourceHash: string;
+  bytes: Uint8Array;
+  bootMap: number;
+}
+
 export class PyodideSnapshot {
   bytes: Uint8Array | undefined;
+  /** The first worker's rewrite of the interpreter, handed to the workers started after it. */
+  trackedWasm: TrackedWasm | undefined;
   requested = false;
   private announce!: () => void;
   /** Resolves once the snapshot is there. */
@@ -97,13 +129,20 @@ export class PythonProcess {
   retired = false;
   python = '';
   isReady = false;
+  /** The worker's WebAssembly heap size after its last run (runs may grow it). */
+  heapBytes = 0;
   private readonly child: ChildProcess;
   private pending: PendingRun | undefined;
   private nextId = 1;
   private stderrTail = '';
   private readonly exited: Promise<ExitInfo>;
 
-  constructor(pyodide: string, snapshot: PyodideSnapshot) {
+  /**
+   * @param guard false only to test the process layer on its own: the worker
+   *   then starts without the interpreter's guards (audit hook, module and
+   *   file-system policy, bridge removal).
+   */
+  constructor(pyodide: string, snapshot: PyodideSnapshot, guard = true) {
     this.child = spawn(process.execPath, [...workerNodeFlags(pyodide), WORKER_SCRIPT, pyodide], {
       env: {},
       cwd: WORKER_DIR,
@@ -113,7 +152,13 @@ export class PythonProcess {
     });
     const makeSnapshot = !snapshot.bytes && !snapshot.requested;
     if (makeSnapshot) snapshot.requested = true;
-    this.child.send({ type: 'init', snapshot: snapshot.bytes ?? null, makeSnapshot });
+    this.child.send({
+      type: 'init',
+      snapshot: snapshot.bytes ?? null,
+      trackedWasm: snapshot.trackedWasm ?? null,
+      makeSnapshot,
+      guard,
+    });
     this.child.stderr?.setEncoding('utf8');
     this.child.stderr?.on('data', (chunk: string) => {
       this.stderrTail = (this.stderrTail + chunk).slice(-4096);
@@ -138,8 +183,20 @@ export class PythonProcess {
         ) {
           snapshot.set(message.bytes);
         }
+        if (
+          message?.type === 'tracked-wasm' &&
+          makeSnapshot &&
+          !this.isReady &&
+          !snapshot.trackedWasm &&
+          message.bytes instanceof Uint8Array &&
+          typeof message.sourceHash === 'string' &&
+          typeof message.bootMap === 'number'
+        ) {
+          snapshot.trackedWasm = { sourceHash: message.sourceHash, bytes: message.bytes, bootMap: message.bootMap };
+        }
         if (message?.type === 'ready') {
           this.python = message.python;
+          this.heapBytes = typeof message.heapBytes === 'number' ? message.heapBytes : 0;
           this.isReady = true;
           resolve();
         }
@@ -175,16 +232,42 @@ export class PythonProcess {
         this.pending = undefined;
         this.kill();
         resolve(hostRecord('timeout', started, 'Timeout', `the run exceeded its time limit (${limits.timeoutMs} ms)`));
-      }, limits.timeoutMs);
+      }, limits.timeoutMs + BACKSTOP_MS);
       this.pending = { id, resolve, timer, started, limits };
       this.child.send({
         type: 'run',
         id,
         code,
+        timeoutMs: limits.timeoutMs,
         memoryBytes: limits.memoryMb * 2 ** 20,
         outputBytes: limits.outputBytes,
+        resultBytes: limits.resultBytes,
         resultVariable: resultVariable ?? null,
       });
+    });
+  }
+
+  /**
+   * Ask the worker whether its interpreter is pristine: it compares every byte
+   * of its heap with its snapshot (tens of milliseconds; for tests and
+   * diagnostics, between runs only).
+   */
+  check(): Promise<PristineCheck> {
+    if (this.pending) return Promise.reject(new Error('PythonProcess.check: a run is in progress'));
+    const id = this.nextId++;
+    return new Promise<PristineCheck>((resolve, reject) => {
+      const onMessage = (message: WorkerMessage) => {
+        if (message?.type !== 'checked' || message.id !== id) return;
+        this.child.off('message', onMessage);
+        const { pristine, tracking, lastRestore, restores, dirtyMap } = message;
+        resolve({ pristine: pristine === true, tracking: String(tracking), lastRestore, restores, dirtyMap });
+      };
+      this.child.on('message', onMessage);
+      void this.exited.then(() => {
+        this.child.off('message', onMessage);
+        reject(new Error('PythonProcess.check: the worker exited'));
+      });
+      this.child.send({ type: 'check', id });
     });
   }
 
@@ -201,6 +284,7 @@ export class PythonProcess {
     clearTimeout(pending.timer);
     this.runs++;
     if (message.recycle) this.retired = true;
+    if (typeof message.heapBytes === 'number') this.heapBytes = message.heapBytes;
     pending.resolve(fromWorker(message.record, pending));
   }
 
@@ -242,13 +326,20 @@ const text = (value: unknown, limit: number): string => (typeof value === 'strin
  */
 function fromWorker(r: WorkerRecord, pending: PendingRun): RunRecord {
   const limit = pending.limits.outputBytes;
-  const status: RunStatus = r && STATUSES.has(r.status) ? r.status : 'runtime-error';
+  let status: RunStatus = r && STATUSES.has(r.status) ? r.status : 'runtime-error';
+  let result = r?.result ?? null;
+  let resultText = typeof r?.resultText === 'string' ? r.resultText : null;
+  // The worker bounds the result; a worker that did not is not believed.
+  if (resultBytes(result, resultText) > pending.limits.resultBytes) {
+    status = 'output-limit';
+    result = resultText = null;
+  }
   const record: RunRecord = {
     status,
     stdout: text(r?.stdout, limit),
     stderr: text(r?.stderr, limit),
-    result: r?.result ?? null,
-    resultText: typeof r?.resultText === 'string' ? r.resultText : null,
+    result,
+    resultText,
     finalAnswer: r?.finalAnswer === true,
     ms: performance.now() - pending.started,
   };
@@ -257,13 +348,26 @@ function fromWorker(r: WorkerRecord, pending: PendingRun): RunRecord {
     const error: RunError = {
       kind: status,
       name: text(e?.name, 200) || status,
-      message: text(e?.message, 4096) || (status === 'output-limit' ? `the run wrote more than ${limit} bytes` : ''),
+      message:
+        text(e?.message, 4096) ||
+        (status === 'output-limit' ? `the run's output or result passed its limit (${limit} bytes)` : ''),
     };
     if (typeof e?.line === 'number' && Number.isInteger(e.line)) error.line = e.line;
     if (typeof e?.traceback === 'string' && e.traceback) error.traceback = e.traceback.slice(0, 8192);
     record.error = error;
   }
   return record;
+}
+
+/** UTF-8 bytes of a result: its JSON plus its text. */
+export function resultBytes(result: unknown, resultText: string | null): number {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(result);
+  } catch {
+    return Infinity;
+  }
+  return Buffer.byteLength(json ?? 'null') + (resultText === null ? 0 : Buffer.byteLength(resultText));
 }
 
 function hostRecord(status: Exclude<RunStatus, 'ok'>, started: number, name: string, message: string): RunRecord {

@@ -42,6 +42,13 @@ export class PythonSlot {
 
   async run(code: string, limits: Limits, resultVariable: string | undefined): Promise<RunRecord> {
     let worker = this.current();
+    // An earlier run grew this worker's heap past this run's memory limit: the
+    // room is already there, so only a fresh worker can hold the limit.
+    if (worker.heapBytes > limits.memoryMb * 2 ** 20) {
+      worker.retired = true;
+      this.replace(worker);
+      worker = this.current();
+    }
     try {
       await worker.ready;
     } catch {

@@ -1,4 +1,5 @@
 /** Parameters: trainable leaf tensors that no tidy scope releases. */
+import { fmt } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
 export interface ParameterOptions {
@@ -33,4 +34,29 @@ export function parameter(t: Tensor, options: ParameterOptions = {}): Parameter 
 
 export function isParameter(t: unknown): t is Parameter {
   return t instanceof Parameter;
+}
+
+/**
+ * A layer's weight given from outside (a loaded checkpoint, a tied
+ * embedding): checked against the shape the layer needs, kept with its dtype
+ * and requiresGrad (a loaded checkpoint stays frozen until unfrozen). A
+ * Parameter is shared as it is; a plain tensor is taken over (its handle is
+ * consumed, as `new Parameter(t)` does).
+ */
+export function givenParameter(t: Tensor, shape: readonly number[], what: string): Parameter {
+  t.assertAlive(what);
+  if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+    throw new Error(`${what}: ${t.describe()} has shape ${fmt(t.shape)}, the layer needs ${fmt(shape)}`);
+  }
+  return t instanceof Parameter ? t : new Parameter(t, { requiresGrad: t.requiresGrad });
+}
+
+/** A layer's weight: the one given (see givenParameter), else a fresh Parameter from `init`. */
+export function weightParameter(
+  given: Tensor | undefined,
+  shape: readonly number[],
+  what: string,
+  init: () => Tensor,
+): Parameter {
+  return given ? givenParameter(given, shape, what) : new Parameter(init());
 }

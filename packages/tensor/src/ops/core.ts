@@ -3,7 +3,7 @@
  * tensors, record the graph node, and run the debug checks. Kept small and
  * synchronous: one kernel call, one object per output, no copies.
  */
-import type { KernelAttrs, TensorInfo } from '@molrl/gpu-backend';
+import type { KernelName, RunAttrs, TensorInfo } from '@molrl/gpu-backend';
 import { isFloat } from '@molrl/gpu-backend';
 import { engine, getBackend, gradEnabled } from '../engine.js';
 import { GradNode, type BackwardFn, type Edge } from '../autograd/node.js';
@@ -11,12 +11,12 @@ import { Tensor } from '../tensor.js';
 import { StorageRef } from '../storage.js';
 import { fmt } from '../shape.js';
 
-/** Run kernel `kernel` for op `op` on `inputs`; returns the kernel's raw outputs. */
-export function runKernel(
+/** Run kernel `kernel` for op `op` on `inputs`; returns the kernel's raw outputs. Attrs are typed per kernel. */
+export function runKernel<N extends KernelName>(
   op: string,
-  kernel: string,
+  kernel: N,
   inputs: readonly Tensor[],
-  attrs: KernelAttrs = {},
+  ...attrs: RunAttrs<N>
 ): TensorInfo[] {
   const backend = getBackend();
   const infos = new Array<TensorInfo>(inputs.length);
@@ -30,7 +30,7 @@ export function runKernel(
     }
     infos[i] = { storage: t.ref.storage, shape: t.shape, dtype: t.dtype };
   }
-  return backend.run(kernel, infos, attrs);
+  return backend.run(kernel, infos, ...attrs);
 }
 
 /** Wrap a kernel output as a new tensor in the current tidy scope. */
@@ -41,8 +41,13 @@ export function wrap(info: TensorInfo, op: string): Tensor {
 }
 
 /** Run a single-output kernel and wrap its result. */
-export function run1(op: string, kernel: string, inputs: readonly Tensor[], attrs?: KernelAttrs): Tensor {
-  const out = runKernel(op, kernel, inputs, attrs);
+export function run1<N extends KernelName>(
+  op: string,
+  kernel: N,
+  inputs: readonly Tensor[],
+  ...attrs: RunAttrs<N>
+): Tensor {
+  const out = runKernel(op, kernel, inputs, ...attrs);
   return wrap(out[0]!, op);
 }
 

@@ -197,6 +197,18 @@ export const relu = (x: Tensor): Tensor => unary('relu', x);
 export const isNaN = (x: Tensor): Tensor => unary('isNaN', x);
 export const isInf = (x: Tensor): Tensor => unary('isInf', x);
 
+/**
+ * GELU in its tanh form, 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), as
+ * torch.nn.functional.gelu(x, approximate='tanh') (GPT-2's activation); the
+ * gradient is the geluGrad kernel.
+ */
+export function gelu(x: Tensor): Tensor {
+  assertFloat('gelu', x);
+  const out = run1('gelu', 'gelu', [x]);
+  if (needsGrad(x)) record('gelu', [x], [out], [x], ([dy], [sx]) => [run1('geluGrad', 'geluGrad', [dy!, sx!])]);
+  return out;
+}
+
 /** Clamp into [low, high] (either bound may be left out); the gradient passes where x is inside. */
 export function clamp(x: Tensor, low?: number, high?: number): Tensor {
   if (low !== undefined && high !== undefined && low > high) throw new Error(`clamp: low ${low} is above high ${high}`);

@@ -1,4 +1,5 @@
 /** Fused transformer ops over their kernels: RMSNorm, rotary embedding, causal GQA attention. */
+import type { AttrsOf } from '@molrl/gpu-backend';
 import { fmt } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { assertFloat, assertInt, needsGrad, record, run1, runKernel, wrap } from './core.js';
@@ -81,7 +82,7 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOpt
       throw new Error(`attention: segmentIds ${fmt(seg.shape)} must be [B, S] = [${b}, ${s}]`);
     }
   }
-  const attrs: Record<string, unknown> = { scale: options.scale ?? 1 / Math.sqrt(d), causal: options.causal ?? true };
+  const attrs: AttrsOf<'attention'> = { scale: options.scale ?? 1 / Math.sqrt(d), causal: options.causal ?? true };
   if (options.queryOffset !== undefined) attrs.queryOffset = options.queryOffset;
   const inputs = seg ? [q, k, v, seg] : [q, k, v];
   const [outInfo, lseInfo] = runKernel('attention', 'attention', inputs, attrs);

@@ -1,4 +1,4 @@
-/** Gradient clipping by global L2 norm, on the device (no host round trip). */
+/** The global gradient norm and clipping by it, on the device (no host round trip). */
 import { noGrad } from '../engine.js';
 import { add, minimum, mul, div, sqrt, square } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
@@ -7,24 +7,42 @@ import { tidy } from '../scope.js';
 import type { Tensor } from '../tensor.js';
 import { Module } from '../nn/module.js';
 
-/**
- * Scale every gradient by min(1, maxNorm / (norm + 1e-6)) where norm is the
- * L2 norm of all gradients together (torch.nn.utils.clip_grad_norm_).
- * Returns the norm before clipping as a scalar tensor (read it with `await
- * norm.item()`); parameters without a gradient are skipped.
- */
-export function clipGradNorm(params: Module | Tensor[] | [string, Tensor][], maxNorm: number): Tensor {
+type Params = Module | Tensor[] | [string, Tensor][];
+
+function withGradients(params: Params): Tensor[] {
   const list = params instanceof Module ? params.parameters() : params.map((p) => (Array.isArray(p) ? p[1] : p));
-  const withGrad = list.filter((p) => p.grad);
-  return noGrad(() => {
-    const norm = tidy(() => {
+  return list.filter((p) => p.grad);
+}
+
+/**
+ * The L2 norm of all gradients together, as a scalar tensor (0 when none has a
+ * gradient). Not finite when any gradient is not: one read tells a trainer
+ * both the norm and whether the step is usable.
+ */
+export function gradNorm(params: Params): Tensor {
+  const withGrad = withGradients(params);
+  return noGrad(() =>
+    tidy(() => {
       let total: Tensor | null = null;
       for (const p of withGrad) {
         const s = sum(square(p.grad!));
         total = total ? add(total, s) : s;
       }
       return total ? sqrt(total) : zeros([]);
-    });
+    }),
+  );
+}
+
+/**
+ * Scale every gradient by min(1, maxNorm / (norm + 1e-6)) where norm is the
+ * L2 norm of all gradients together (torch.nn.utils.clip_grad_norm_).
+ * Returns the norm before clipping as a scalar tensor (read it with `await
+ * norm.item()`); parameters without a gradient are skipped.
+ */
+export function clipGradNorm(params: Params, maxNorm: number): Tensor {
+  const withGrad = withGradients(params);
+  const norm = gradNorm(withGrad);
+  noGrad(() =>
     tidy(() => {
       const coef = minimum(div(maxNorm, add(norm, 1e-6)), 1);
       for (const p of withGrad) {
@@ -32,7 +50,7 @@ export function clipGradNorm(params: Module | Tensor[] | [string, Tensor][], max
         p.grad!.dispose();
         p.grad = scaled;
       }
-    });
-    return norm;
-  });
+    }),
+  );
+  return norm;
 }

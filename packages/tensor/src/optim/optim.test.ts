@@ -4,6 +4,7 @@ import {
   AdamW,
   GradientAccumulator,
   clipGradNorm,
+  gradNorm,
   constantSchedule,
   cosineSchedule,
   linearSchedule,
@@ -93,6 +94,17 @@ describe('clipGradNorm', () => {
     expect(await norm.item()).toBeCloseTo(ref.clip.norm, 4);
     expectClose(await a.grad!.data(), ref.clip.a, 1e-5);
     expectClose(await b.grad!.data(), ref.clip.b, 1e-5);
+  });
+  it('gradNorm is the same norm without touching the gradients, and is not finite when a gradient is not', async () => {
+    const a = parameter(tensor([3, 4], [2]));
+    const b = parameter(tensor([12], [1, 1]));
+    a.grad = tensor([3, 4], [2]).keep();
+    b.grad = tensor([12], [1, 1]).keep();
+    expect(await gradNorm([a, b]).item()).toBeCloseTo(13, 5);
+    expect(Array.from(await a.grad!.data())).toEqual([3, 4]);
+    expect(await gradNorm([parameter(tensor([1], [1]))]).item()).toBe(0);
+    b.grad = tensor([Number.NaN], [1, 1]).keep();
+    expect(Number.isNaN(await gradNorm([a, b]).item())).toBe(true);
   });
   it('leaves gradients below the threshold unchanged', async () => {
     const a = parameter(tensor([1, 1], [2]));

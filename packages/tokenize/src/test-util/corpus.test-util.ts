@@ -13,16 +13,7 @@ export const REPO_DIR = join(PACKAGE_DIR, '..', '..');
 export const DATA_DIR = process.env.MOLRL_DATA_DIR ?? join(REPO_DIR, 'packages', 'bench-math', 'data');
 
 /** A small seeded PRNG (mulberry32), so corpora are the same on every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as seededRandom } from '@molrl/seeded-random';
 
 /** Problems and solutions of the math sets, in file order. */
 export function mathTexts(limit = Infinity): string[] {

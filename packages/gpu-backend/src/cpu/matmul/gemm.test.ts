@@ -9,6 +9,7 @@ import {
   initGemm,
   type GemmParams,
 } from './gemm.js';
+import { relaxedSimdAvailable } from './relaxed-simd.js';
 
 /**
  * Inputs are uniform in [-1, 1], so each output is a sum of K products of
@@ -109,6 +110,8 @@ describe('gemm (single thread)', () => {
       { mr: 4, nr: 12, unroll: 2 },
       { mr: 5, nr: 8, unroll: 3 },
       { mr: 8, nr: 4, unroll: 1 },
+      { mr: 4, nr: 8, unroll: 1, fma: false },
+      ...(relaxedSimdAvailable() ? [{ mr: 4, nr: 8, unroll: 2, fma: true }] : []),
     ]) {
       await configureGemm({ threads: 1, minPackedWork: 0, kc: 40, mc: 16, nc: 24, kernel });
       for (const [transA, transB] of TRANSPOSES) {
@@ -117,6 +120,12 @@ describe('gemm (single thread)', () => {
       }
     }
     await expect(configureGemm({ kernel: { mr: 4, nr: 6, unroll: 1 } })).rejects.toThrow(/nr a multiple of 4/);
+  });
+
+  it('uses the fused multiply-add kernel by default where relaxed SIMD compiles', () => {
+    // Node 20 compiles it once the V8 flag is set (relaxed-simd.ts); later runtimes by default.
+    expect(relaxedSimdAvailable()).toBe(true);
+    expect(getGemmConfig().kernel.fma).toBe(true);
   });
 
   it('writes nothing when m or n is 0 and zeros C when k is 0', () => {

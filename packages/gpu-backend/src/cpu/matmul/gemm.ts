@@ -16,6 +16,7 @@ import {
   runTasks,
   type TaskFunctions,
 } from './task-runner.js';
+import { relaxedSimdAvailable } from './relaxed-simd.js';
 import { startWorkers, type WorkerGroup } from './worker-pool.js';
 import { wasm, type WasmMemory, type WasmModule } from './wasm-api.js';
 
@@ -75,20 +76,22 @@ const DEFAULT_CONFIG: GemmConfig = {
   mc: 120,
   nc: 512,
   maxWorkingSet: 64 * 2 ** 20,
-  kernel: DEFAULT_KERNEL_SHAPE,
+  kernel: { ...DEFAULT_KERNEL_SHAPE, fma: relaxedSimdAvailable() },
 };
 
 let config: GemmConfig = { ...DEFAULT_CONFIG };
 
-interface Engine {
+export interface Engine {
   kernel: KernelShape;
   module: WasmModule;
   memory: WasmMemory;
-  fns: TaskFunctions;
+  fns: TaskFunctions & KernelExports;
   group: WorkerGroup | null;
   i32: Int32Array;
   i64: BigInt64Array;
   generation: bigint;
+  /** A Float32Array over the whole shared memory as last grown. */
+  view: Float32Array | null;
 }
 
 let engine: Engine | null = null;
@@ -101,15 +104,17 @@ function createEngine(module: WasmModule, kernel: KernelShape): Engine {
     kernel,
     module,
     memory,
-    fns: instance.exports as unknown as KernelExports,
+    fns: instance.exports as unknown as TaskFunctions & KernelExports,
     group: workers > 0 ? startWorkers(workers, memory, module) : null,
     i32: new Int32Array(memory.buffer, 0, CONTROL_BYTES / 4),
     i64: new BigInt64Array(memory.buffer, 0, CONTROL_BYTES / 8),
     generation: 0n,
+    view: null,
   };
 }
 
-function getEngine(): Engine {
+/** The engine (compiled module, shared memory, workers), started on first use. */
+export function getEngine(): Engine {
   engine ??= createEngine(new wasm.Module(buildKernelModule(config.kernel)), config.kernel);
   return engine;
 }
@@ -147,7 +152,7 @@ export async function configureGemm(changes: Partial<GemmConfig>): Promise<void>
     if (!Number.isInteger(next[key]) || next[key] < 1)
       throw new Error(`configureGemm: ${key} must be a positive integer, got ${next[key]}`);
   }
-  const { mr, nr, unroll } = next.kernel;
+  const { mr, nr, unroll, fma } = next.kernel;
   if (!(
     Number.isInteger(mr) &&
     mr >= 4 &&
@@ -155,17 +160,21 @@ export async function configureGemm(changes: Partial<GemmConfig>): Promise<void>
     nr >= 4 &&
     nr % 4 === 0 &&
     Number.isInteger(unroll) &&
-    unroll >= 1
+    unroll >= 1 &&
+    (fma === undefined || typeof fma === 'boolean')
   )) {
     throw new Error(
-      `configureGemm: kernel needs integer mr >= 4, nr a multiple of 4, unroll >= 1; got ${JSON.stringify(next.kernel)}`,
+      `configureGemm: kernel needs integer mr >= 4, nr a multiple of 4, unroll >= 1, fma a boolean; got ${JSON.stringify(next.kernel)}`,
     );
   }
+  if (fma === true && !relaxedSimdAvailable())
+    throw new Error('configureGemm: kernel.fma needs WebAssembly relaxed SIMD, which this runtime does not compile');
   const restart =
     next.threads !== config.threads ||
     mr !== config.kernel.mr ||
     nr !== config.kernel.nr ||
-    unroll !== config.kernel.unroll;
+    unroll !== config.kernel.unroll ||
+    (fma ?? false) !== (config.kernel.fma ?? false);
   config = next;
   if (restart) await disposeGemm();
 }
@@ -313,7 +322,9 @@ function copyLanes(
 }
 
 /** A Float32Array over the shared memory, grown to hold `values` values. */
-function viewWithCapacity(e: Engine, values: number): Float32Array {
+export function viewWithCapacity(e: Engine, values: number): Float32Array {
+  // The view is kept while it is big enough: only this thread grows the memory.
+  if (e.view && e.view.length >= values) return e.view;
   const bytes = values * 4;
   const have = e.memory.buffer.byteLength;
   if (bytes > have) {
@@ -322,7 +333,8 @@ function viewWithCapacity(e: Engine, values: number): Float32Array {
       throw new RangeError(`gemm: working set of ${bytes} bytes exceeds the 4 GiB of WebAssembly memory`);
     e.memory.grow(pages);
   }
-  return new Float32Array(e.memory.buffer);
+  e.view = new Float32Array(e.memory.buffer);
+  return e.view;
 }
 
 interface PackJob {
@@ -348,6 +360,10 @@ interface PackJob {
 function runPack(e: Engine, job: PackJob): void {
   const { mPad, nPad, k, mr, nr, threaded } = job;
   const kcMax = config.kc;
+  if (!threaded) {
+    packDirect(e, job, kcMax);
+    return;
+  }
   const kBlocks = Math.ceil(k / kcMax);
   const aPanels = mPad / mr;
   const bPanels = nPad / nr;
@@ -401,6 +417,10 @@ function runCompute(e: Engine, job: ComputeJob): void {
   const { mPad, nPad, mr, nr, threaded } = job;
   let mc = Math.min(roundUp(config.mc, mr), mPad);
   let nc = Math.min(roundUp(config.nc, nr), nPad);
+  if (!threaded) {
+    computeDirect(e, job, mc, nc);
+    return;
+  }
   if (threaded) {
     // Enough tasks that threads balance even when a core is busy elsewhere.
     const want = 4 * config.threads;
@@ -430,6 +450,59 @@ function runCompute(e: Engine, job: ComputeJob): void {
   i32[L.mr] = mr;
   i32[L.nr] = nr;
   publish(e, mBlocks * Math.ceil(nPad / nc), threaded);
+}
+
+/*
+ * One thread: the same calls as the tasks of task-runner.ts, made directly,
+ * without the control block, claiming or atomics (a few microseconds per
+ * job that small products, such as attention's per-block GEMMs, feel).
+ */
+
+function packDirect(e: Engine, job: PackJob, kcMax: number): void {
+  const { mPad, nPad, k, mr, nr } = job;
+  const f = e.fns;
+  const aStride = (job.aContig ? job.mCount : k) * 4;
+  const bStride = (job.bContig ? job.nCount : k) * 4;
+  const aPanels = mPad / mr;
+  const bPanels = nPad / nr;
+  const aLastValid = job.mCount - (aPanels - 1) * mr;
+  const bLastValid = job.nCount - (bPanels - 1) * nr;
+  for (let k0 = 0; k0 < k; k0 += kcMax) {
+    const kc = Math.min(kcMax, k - k0);
+    if (job.packA) {
+      const dst = (job.aPacked + k0 * mPad) * 4;
+      if (job.aContig) f.pack_a_contig(job.aRaw * 4 + k0 * aStride, aStride, dst, kc, aPanels);
+      else f.pack_a_strided(job.aRaw * 4 + k0 * 4, aStride, dst, kc, aPanels, aLastValid);
+    }
+    const dst = (job.bPacked + k0 * nPad) * 4;
+    if (job.bContig) f.pack_b_contig(job.bRaw * 4 + k0 * bStride, bStride, dst, kc, bPanels);
+    else f.pack_b_strided(job.bRaw * 4 + k0 * 4, bStride, dst, kc, bPanels, bLastValid);
+  }
+}
+
+function computeDirect(e: Engine, job: ComputeJob, mc: number, nc: number): void {
+  const { mPad, nPad, k, mr, nr } = job;
+  const kcMax = config.kc;
+  for (let c0 = 0; c0 < nPad; c0 += nc) {
+    const nPanels = Math.min(nc, nPad - c0) / nr;
+    for (let r0 = 0; r0 < mPad; r0 += mc) {
+      const mPanels = Math.min(mc, mPad - r0) / mr;
+      const cTile = (job.cAt + r0 * nPad + c0) * 4;
+      for (let k0 = 0; k0 < k; k0 += kcMax) {
+        const kc = Math.min(kcMax, k - k0);
+        e.fns.block(
+          (job.aPacked + k0 * mPad + r0 * kc) * 4,
+          (job.bPacked + k0 * nPad + c0 * kc) * 4,
+          cTile,
+          nPad * 4,
+          mPanels,
+          nPanels,
+          kc,
+          k0 > 0 ? 1 : 0,
+        );
+      }
+    }
+  }
 }
 
 /**

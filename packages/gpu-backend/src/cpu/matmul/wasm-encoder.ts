@@ -41,6 +41,8 @@ export const Op = {
   i32Sub: 0x6b,
   i32Mul: 0x6c,
   i32Shl: 0x74,
+  i32ShrU: 0x76,
+  f32Add: 0x92,
 } as const;
 
 /** SIMD opcodes (prefix 0xfd, then a LEB128 sub-opcode). */
@@ -49,9 +51,18 @@ export const SimdOp = {
   v128Load32Splat: 0x09,
   v128Store: 0x0b,
   f32x4Splat: 0x13,
+  i32x4Splat: 0x11,
+  f32x4ExtractLane: 0x1f,
+  i32x4GtS: 0x3b,
+  v128And: 0x4e,
+  v128Or: 0x50,
+  v128Bitselect: 0x52,
+  i32x4Shl: 0xab,
   i8x16Shuffle: 0x0d,
   f32x4Add: 0xe4,
   f32x4Mul: 0xe6,
+  /** Relaxed SIMD: a * b + c, fused or not (the hardware's choice). */
+  f32x4RelaxedMadd: 0x105,
   v128Const: 0x0c,
 } as const;
 

@@ -1,0 +1,119 @@
+/**
+ * The cases of benchmarks/vs-torch, one definition for both sides: the molrl
+ * side reads it directly, the PyTorch side receives each case as JSON.
+ * Random weights; both sides count tokens the same way (training: every
+ * position of the batch; decode: new tokens after the prefill, summed over the batch).
+ */
+
+/** The subset of a Qwen3 config.json both sides build from. */
+export interface ModelShape {
+  vocab_size: number;
+  hidden_size: number;
+  intermediate_size: number;
+  num_hidden_layers: number;
+  num_attention_heads: number;
+  num_key_value_heads: number;
+  head_dim: number;
+  rms_norm_eps: number;
+  rope_theta: number;
+  initializer_range: number;
+}
+
+export type CaseSpec =
+  | {
+      kind: 'train';
+      name: string;
+      config: ModelShape;
+      batch: number;
+      tokens: number;
+      /** LoRA on q/k/v/o/gate/up/down (dropout 0, base frozen); absent: full fine-tune. */
+      lora?: { r: number; alpha: number };
+    }
+  | {
+      kind: 'decode';
+      name: string;
+      config: ModelShape;
+      batch: number;
+      prompt: number;
+      /** Tokens generated per run, the prefill's included (it is not timed). */
+      newTokens: number;
+      dtype: 'float32' | 'bfloat16';
+    }
+  | { kind: 'matmul'; name: string; n: number };
+
+/** The embedded default model's shape (packages/pipeline/default-model/config.json). */
+export const DEFAULT_SHAPE: ModelShape = {
+  vocab_size: 2048,
+  hidden_size: 128,
+  intermediate_size: 384,
+  num_hidden_layers: 3,
+  num_attention_heads: 4,
+  num_key_value_heads: 2,
+  head_dim: 32,
+  rms_norm_eps: 1e-6,
+  rope_theta: 10000,
+  initializer_range: 0.02,
+};
+
+/** A mid-sized model: hidden 512, 8 layers, vocabulary 8192. */
+export const MID_SHAPE: ModelShape = {
+  vocab_size: 8192,
+  hidden_size: 512,
+  intermediate_size: 1536,
+  num_hidden_layers: 8,
+  num_attention_heads: 8,
+  num_key_value_heads: 4,
+  head_dim: 64,
+  rms_norm_eps: 1e-6,
+  rope_theta: 1e6,
+  initializer_range: 0.02,
+};
+
+/** Qwen3-0.6B's published shape (config.json of Qwen/Qwen3-0.6B). */
+export const QWEN3_0_6B_SHAPE: ModelShape = {
+  vocab_size: 151936,
+  hidden_size: 1024,
+  intermediate_size: 3072,
+  num_hidden_layers: 28,
+  num_attention_heads: 16,
+  num_key_value_heads: 8,
+  head_dim: 128,
+  rms_norm_eps: 1e-6,
+  rope_theta: 1e6,
+  initializer_range: 0.02,
+};
+
+export function vsTorchCases(quick: boolean): CaseSpec[] {
+  const big = quick ? { ...QWEN3_0_6B_SHAPE, num_hidden_layers: 2 } : QWEN3_0_6B_SHAPE;
+  return [
+    { kind: 'matmul', name: 'matmul-f32', n: 1024 },
+    { kind: 'train', name: 'train-full-default', config: DEFAULT_SHAPE, batch: 8, tokens: quick ? 64 : 256 },
+    {
+      kind: 'train',
+      name: 'train-lora-r16-mid',
+      config: MID_SHAPE,
+      batch: 2,
+      tokens: quick ? 64 : 512,
+      lora: { r: 16, alpha: 32 },
+    },
+    { kind: 'decode', name: 'decode-mid-b1', config: MID_SHAPE, batch: 1, prompt: 32, newTokens: 33, dtype: 'float32' },
+    { kind: 'decode', name: 'decode-mid-b8', config: MID_SHAPE, batch: 8, prompt: 32, newTokens: 33, dtype: 'float32' },
+    {
+      kind: 'train',
+      name: quick ? 'train-lora-r16-qwen3-0.6b-2-layers' : 'train-lora-r16-qwen3-0.6b',
+      config: big,
+      batch: 1,
+      tokens: quick ? 16 : 128,
+      lora: { r: 16, alpha: 32 },
+    },
+    {
+      kind: 'decode',
+      name: quick ? 'decode-qwen3-0.6b-2-layers-bf16-b1' : 'decode-qwen3-0.6b-bf16-b1',
+      config: big,
+      batch: 1,
+      prompt: 16,
+      newTokens: quick ? 3 : 5,
+      dtype: 'bfloat16',
+    },
+  ];
+}

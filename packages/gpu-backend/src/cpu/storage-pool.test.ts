@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { CpuBackend } from './backend.js';
+import { StoragePool } from './storage-pool.js';
+
+describe('storage pool', () => {
+  it('reuses a released array of the same dtype and size, zeroed', () => {
+    const pool = new StoragePool(1 << 20);
+    const a = pool.take(2048, 'float32') as Float32Array;
+    a.fill(7);
+    pool.give(a, 'float32');
+    expect(pool.bytes).toBe(8192);
+    expect(pool.take(2048, 'int32')).not.toBe(a); // another dtype: a fresh array
+    const again = pool.take(2048, 'float32');
+    expect(again).toBe(a);
+    expect(again.every((x) => x === 0)).toBe(true);
+    expect(pool.bytes).toBe(0);
+  });
+
+  it('keeps at most maxBytes and leaves small arrays alone', () => {
+    const pool = new StoragePool(10000);
+    pool.give(new Float32Array(2048), 'float32'); // 8192 bytes
+    pool.give(new Float32Array(2048), 'float32'); // would exceed: dropped
+    pool.give(new Float32Array(100), 'float32'); // small: dropped
+    expect(pool.bytes).toBe(8192);
+    expect(() => new StoragePool(-1)).toThrow(/maxBytes must be a non-negative number/);
+  });
+
+  it('lets the cpu backend reuse released storages, never adopted arrays, and reports pooled bytes', () => {
+    const cpu = new CpuBackend();
+    const s = cpu.alloc(4096, 'float32');
+    const data = cpu.dataOf(s) as Float32Array;
+    data.fill(3);
+    cpu.release(s);
+    expect(cpu.memory().pooledBytes).toBe(16384);
+    const t = cpu.alloc(4096, 'float32');
+    expect(cpu.dataOf(t)).toBe(data);
+    expect((cpu.dataOf(t) as Float32Array).every((x) => x === 0)).toBe(true);
+    // An adopted array may still be referenced by its owner: released, it is not reused.
+    const mine = new Float32Array(4096);
+    cpu.release(cpu.adopt(mine, 'float32'));
+    expect(cpu.memory().pooledBytes).toBe(0);
+    expect(cpu.dataOf(cpu.alloc(4096, 'float32'))).not.toBe(mine);
+    const off = new CpuBackend({ poolBytes: 0 });
+    off.release(off.alloc(4096, 'float32'));
+    expect(off.memory().pooledBytes).toBe(0);
+    expect(() => new CpuBackend({ poolBytes: -5 })).toThrow(/options.poolBytes must be a number >= 0/);
+  });
+});

@@ -1,0 +1,176 @@
+import { describe, expect, it } from 'vitest';
+import { expectClose, randomArray, runCpu } from '../../cpu/cpu.test-util.js';
+
+interface Case {
+  b: number;
+  hq: number;
+  hkv: number;
+  t: number;
+  s: number;
+  d: number;
+  causal: boolean;
+  queryOffset?: number;
+  segments?: number[][];
+}
+
+/** softmax(scale Q K^T + mask) V per (b, h) in float64, with the same visibility rule. */
+function naiveAttention(c: Case, q: Float32Array, k: Float32Array, v: Float32Array, scale: number) {
+  const qo = c.queryOffset ?? c.s - c.t;
+  const out = new Float64Array(c.b * c.hq * c.t * c.d);
+  const lse = new Float64Array(c.b * c.hq * c.t);
+  const group = c.hq / c.hkv;
+  for (let b = 0; b < c.b; b++)
+    for (let h = 0; h < c.hq; h++)
+      for (let i = 0; i < c.t; i++) {
+        const kvh = Math.floor(h / group);
+        const scores: number[] = [];
+        for (let j = 0; j < c.s; j++) {
+          let visible = !c.causal || j <= qo + i;
+          if (c.segments && c.segments[b][j] !== c.segments[b][qo + i]) visible = false;
+          let dot = 0;
+          for (let x = 0; x < c.d; x++)
+            dot += q[((b * c.hq + h) * c.t + i) * c.d + x] * k[((b * c.hkv + kvh) * c.s + j) * c.d + x];
+          scores.push(visible ? dot * scale : -Infinity);
+        }
+        const m = Math.max(...scores);
+        const row = (b * c.hq + h) * c.t + i;
+        if (m === -Infinity) {
+          lse[row] = -Infinity;
+          continue;
+        }
+        const e = scores.map((s) => Math.exp(s - m));
+        const z = e.reduce((a, x) => a + x, 0);
+        lse[row] = m + Math.log(z);
+        for (let j = 0; j < c.s; j++)
+          for (let x = 0; x < c.d; x++) out[row * c.d + x] += (e[j] / z) * v[((b * c.hkv + kvh) * c.s + j) * c.d + x];
+      }
+  return { out, lse };
+}
+
+const CASES: [string, Case][] = [
+  ['full attention', { b: 2, hq: 2, hkv: 2, t: 5, s: 7, d: 4, causal: false }],
+  ['causal self-attention', { b: 1, hq: 2, hkv: 2, t: 6, s: 6, d: 8, causal: true }],
+  [
+    'grouped KV heads (GQA 4:2), causal, more rows than one block',
+    { b: 1, hq: 4, hkv: 2, t: 70, s: 70, d: 3, causal: true },
+  ],
+  ['decoding one query against a KV cache', { b: 2, hq: 2, hkv: 1, t: 1, s: 9, d: 4, causal: true }],
+  ['explicit queryOffset', { b: 1, hq: 1, hkv: 1, t: 3, s: 8, d: 2, causal: true, queryOffset: 2 }],
+  [
+    'packed sequences with segment ids',
+    {
+      b: 2,
+      hq: 2,
+      hkv: 1,
+      t: 6,
+      s: 6,
+      d: 4,
+      causal: true,
+      segments: [
+        [0, 0, 0, 1, 1, 2],
+        [5, 5, 5, 5, 7, 7],
+      ],
+    },
+  ],
+  ['size-1 everything', { b: 1, hq: 1, hkv: 1, t: 1, s: 1, d: 1, causal: true }],
+];
+
+function inputs(c: Case, seed: number) {
+  const q = randomArray(c.b * c.hq * c.t * c.d, seed, -2, 2);
+  const k = randomArray(c.b * c.hkv * c.s * c.d, seed + 1, -2, 2);
+  const v = randomArray(c.b * c.hkv * c.s * c.d, seed + 2);
+  const list = [
+    { data: q, shape: [c.b, c.hq, c.t, c.d] },
+    { data: k, shape: [c.b, c.hkv, c.s, c.d] },
+    { data: v, shape: [c.b, c.hkv, c.s, c.d] },
+  ];
+  const seg = c.segments ? [{ data: c.segments.flat(), shape: [c.b, c.s], dtype: 'int32' as const }] : [];
+  return { q, k, v, list: [...list, ...seg] };
+}
+
+describe('cpu attention', () => {
+  for (const [name, c] of CASES) {
+    it(`matches naive softmax(QK^T)V: ${name}`, async () => {
+      const scale = 1 / Math.sqrt(c.d);
+      const { q, k, v, list } = inputs(c, 3);
+      const [out, lse] = await runCpu('attention', list, { scale, causal: c.causal, queryOffset: c.queryOffset });
+      const ref = naiveAttention(c, q, k, v, scale);
+      expect(out.shape).toEqual([c.b, c.hq, c.t, c.d]);
+      expect(lse.shape).toEqual([c.b, c.hq, c.t]);
+      expectClose(out.data, ref.out, 1e-5, 1e-4);
+      expectClose(lse.data, ref.lse, 1e-5, 1e-5);
+    });
+
+    it(`backward matches finite differences of sum(dOut * out): ${name}`, async () => {
+      const scale = 0.7;
+      const { q, k, v, list } = inputs(c, 9);
+      const attrs = { scale, causal: c.causal, queryOffset: c.queryOffset };
+      const [out, lse] = await runCpu('attention', list, attrs);
+      const dOut = randomArray(out.data.length, 17);
+      const seg = list.slice(3);
+      const [dq, dk, dv] = await runCpu(
+        'attentionGrad',
+        [
+          { data: dOut, shape: out.shape },
+          ...list.slice(0, 3),
+          { data: out.data, shape: out.shape },
+          { data: lse.data, shape: lse.shape },
+          ...seg,
+        ],
+        attrs,
+      );
+      const objective = (qq: Float32Array, kk: Float32Array, vv: Float32Array) => {
+        const r = naiveAttention(c, qq, kk, vv, scale).out;
+        let s = 0;
+        for (let i = 0; i < r.length; i++) s += r[i] * dOut[i];
+        return s;
+      };
+      // Central differences in float64 through the naive reference, on a sample of coordinates.
+      const check = (which: 0 | 1 | 2, grad: Float32Array | Int32Array) => {
+        const base = [q, k, v][which];
+        const step = Math.max(1, Math.floor(base.length / 12));
+        for (let i = 0; i < base.length; i += step) {
+          const plus = [q, k, v].map((x) => Float64Array.from(x));
+          const minus = [q, k, v].map((x) => Float64Array.from(x));
+          plus[which][i] += 1e-4;
+          minus[which][i] -= 1e-4;
+          const f = (arr: Float64Array[]) =>
+            objective(
+              arr[0] as unknown as Float32Array,
+              arr[1] as unknown as Float32Array,
+              arr[2] as unknown as Float32Array,
+            );
+          const numeric = (f(plus) - f(minus)) / 2e-4;
+          expect(Math.abs(grad[i] - numeric)).toBeLessThan(1e-3 + 1e-3 * Math.abs(numeric));
+        }
+      };
+      check(0, dq.data);
+      check(1, dk.data);
+      check(2, dv.data);
+    });
+  }
+
+  it('handles size-0 batches and key sets, and rejects bad shapes', async () => {
+    const [out] = await runCpu(
+      'attention',
+      [
+        { data: [], shape: [0, 2, 3, 4] },
+        { data: [], shape: [0, 1, 3, 4] },
+        { data: [], shape: [0, 1, 3, 4] },
+      ],
+      { scale: 1, causal: true },
+    );
+    expect(out.shape).toEqual([0, 2, 3, 4]);
+    await expect(
+      runCpu(
+        'attention',
+        [
+          { data: new Float32Array(24), shape: [1, 3, 2, 4] },
+          { data: new Float32Array(16), shape: [1, 2, 2, 4] },
+          { data: new Float32Array(16), shape: [1, 2, 2, 4] },
+        ],
+        { scale: 1, causal: true },
+      ),
+    ).rejects.toThrow('attention: query heads 3 are not a multiple of key/value heads 2');
+  });
+});

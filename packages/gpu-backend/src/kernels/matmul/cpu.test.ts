@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import {
+  bfloat16ArrayToFloat32,
+  float16ArrayToFloat32,
+  float32ArrayToBfloat16,
+  float32ArrayToFloat16,
+} from '../../dtype-convert.js';
+import { expectClose, randomArray, runCpu } from '../../cpu/cpu.test-util.js';
+import { gemvCallCount } from '../../cpu/matmul/gemv.js';
+import { GEMV_MAX_ROWS } from './cpu.js';
+
+function naiveMatmul(
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+  ta: boolean,
+  tb: boolean,
+): Float64Array {
+  const c = new Float64Array(m * n);
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s += (ta ? a[p * m + i] : a[i * k + p]) * (tb ? b[j * k + p] : b[p * n + j]);
+      c[i * n + j] = s;
+    }
+  return c;
+}
+
+describe('cpu matmul', () => {
+  for (const [ta, tb] of [
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ] as const) {
+    it(`multiplies with transposeA=${ta} transposeB=${tb}`, async () => {
+      const [m, k, n] = [5, 7, 3];
+      const a = randomArray(m * k, 1);
+      const b = randomArray(k * n, 2);
+      const [out] = await runCpu(
+        'matmul',
+        [
+          { data: a, shape: ta ? [k, m] : [m, k] },
+          { data: b, shape: tb ? [n, k] : [k, n] },
+        ],
+        { transposeA: ta, transposeB: tb },
+      );
+      expect(out.shape).toEqual([m, n]);
+      expectClose(out.data, naiveMatmul(a, b, m, k, n, ta, tb));
+    });
+  }
+
+  it('broadcasts batch dims', async () => {
+    const a = randomArray(2 * 1 * 3 * 4, 3);
+    const b = randomArray(1 * 5 * 4 * 2, 4);
+    const [out] = await runCpu('matmul', [
+      { data: a, shape: [2, 1, 3, 4] },
+      { data: b, shape: [1, 5, 4, 2] },
+    ]);
+    expect(out.shape).toEqual([2, 5, 3, 2]);
+    for (let i = 0; i < 2; i++)
+      for (let j = 0; j < 5; j++) {
+        const expected = naiveMatmul(
+          a.subarray(i * 12, i * 12 + 12),
+          b.subarray(j * 8, j * 8 + 8),
+          3,
+          4,
+          2,
+          false,
+          false,
+        );
+        expectClose(out.data.subarray((i * 5 + j) * 6, (i * 5 + j) * 6 + 6), expected);
+      }
+  });
+
+  it('folds a batched linear layer and handles K = 0 and size-0 outputs', async () => {
+    const a = randomArray(2 * 3 * 4, 5);
+    const b = randomArray(4 * 6, 6);
+    const [out] = await runCpu('matmul', [
+      { data: a, shape: [2, 3, 4] },
+      { data: b, shape: [4, 6] },
+    ]);
+    expectClose(out.data, naiveMatmul(a, b, 6, 4, 6, false, false));
+    const [zeroK] = await runCpu('matmul', [
+      { data: [], shape: [2, 0] },
+      { data: [], shape: [0, 3] },
+    ]);
+    expect(Array.from(zeroK.data)).toEqual([0, 0, 0, 0, 0, 0]);
+    const [empty] = await runCpu('matmul', [
+      { data: [], shape: [0, 3] },
+      { data: randomArray(6, 1), shape: [3, 2] },
+    ]);
+    expect(empty.shape).toEqual([0, 2]);
+    await expect(
+      runCpu('matmul', [
+        { data: a, shape: [2, 3, 4] },
+        { data: b, shape: [6, 4] },
+      ]),
+    ).rejects.toThrow('matmul: inner dimensions differ: a [2, 3, 4] has K=4, b [6, 4] has K=6');
+  });
+
+  it('multiplies by a bfloat16 or float16 b as stored, on the dot-product path and the GEMM path', async () => {
+    const [k, n] = [37, 129];
+    let seed = 40;
+    for (const dtype of ['bfloat16', 'float16'] as const) {
+      const b = randomArray(n * k, seed++);
+      // The values b holds once stored in the half type: the product must use exactly these.
+      const half = dtype === 'bfloat16' ? float32ArrayToBfloat16(b) : float32ArrayToFloat16(b);
+      const stored = dtype === 'bfloat16' ? bfloat16ArrayToFloat32(half) : float16ArrayToFloat32(half);
+      for (const [lead, m, ta, dotProducts] of [
+        [[], 1, false, true],
+        [[], 3, true, true],
+        [[2], 4, false, true], // batch folds into 8 rows: the dot-product path's limit
+        [[], GEMV_MAX_ROWS + 1, false, false], // past it: the GEMM on a widened copy
+        [[3], 5, false, false],
+      ] as const) {
+        const callsBefore = gemvCallCount();
+        const rows = lead.reduce((x, y) => x * y, 1) * m;
+        const a = randomArray(rows * k, seed++);
+        const aShape = ta ? [...lead, k, m] : [...lead, m, k];
+        const [out] = await runCpu(
+          'matmul',
+          [
+            { data: a, shape: aShape },
+            { data: b, shape: [n, k], dtype },
+          ],
+          { transposeA: ta, transposeB: true },
+        );
+        expect(out.shape).toEqual([...lead, m, n]);
+        expect(gemvCallCount() - callsBefore, `${dtype} ${m} rows`).toBe(dotProducts ? 1 : 0);
+        const batches = rows / m;
+        for (let t = 0; t < batches; t++) {
+          const expected = naiveMatmul(a.subarray(t * m * k, (t + 1) * m * k), stored, m, k, n, ta, true);
+          expectClose(out.data.subarray(t * m * n, (t + 1) * m * n), expected);
+        }
+      }
+      // Not transposed (b [K, N]): widened, then the GEMM.
+      const a = randomArray(2 * k, seed++);
+      const [out] = await runCpu('matmul', [
+        { data: a, shape: [2, k] },
+        { data: b, shape: [k, n], dtype },
+      ]);
+      expectClose(out.data, naiveMatmul(a, stored, 2, k, n, false, false));
+    }
+  });
+});

@@ -1,0 +1,24 @@
+import { assertRandomArgs } from './math.js';
+import { fillNormal, fillUniform } from '../../random/philox.js';
+import { implement } from '../../registry.js';
+import { randomNormal, randomUniform } from './contract.js';
+import { floatOutput } from '../../cpu/host.js';
+
+/** Uniform [low, high) from the Philox stream of (seed, element index); see random/philox.ts. */
+const randomUniformKernel = implement(randomUniform, 'cpu', ({ inputs, attrs, backend }) => {
+  assertRandomArgs('randomUniform', inputs, attrs);
+  const out = floatOutput(backend, attrs.shape);
+  fillUniform(out.data, attrs.seed, attrs.low ?? 0, attrs.high ?? 1);
+  return out.info;
+});
+
+/** Normal(mean, std) by Box-Muller over the same stream; see random/philox.ts. */
+const randomNormalKernel = implement(randomNormal, 'cpu', ({ inputs, attrs, backend }) => {
+  assertRandomArgs('randomNormal', inputs, attrs);
+  const out = floatOutput(backend, attrs.shape);
+  fillNormal(out.data, attrs.seed, attrs.mean ?? 0, attrs.std ?? 1);
+  return out.info;
+});
+
+/** The cpu implementations of this folder's kernels. */
+export const implementations = [randomUniformKernel, randomNormalKernel];

@@ -1,0 +1,2 @@
+export { mulberry32, Mulberry32 } from './mulberry32.js';
+export { seededPermutation } from './permutation.js';

@@ -1,0 +1,156 @@
+/**
+ * buildDataset's argument checks, its length check before labelling (memory
+ * follows the context length, not the row), and its progress lines on a pipe.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { Tokenizer } from '@molrl/tokenize';
+import { buildDataset } from './build.js';
+import { labelTrace } from './label.js';
+import { localTrace } from './test-util/fixtures.test-util.js';
+
+const tok = Tokenizer.qwen3();
+const dir = mkdtempSync(join(tmpdir(), 'trace-build-'));
+const silent = { progress: { mode: 'silent' as const } };
+
+function jsonl(name: string, rows: unknown[]): string {
+  const path = join(dir, name);
+  writeFileSync(path, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  return path;
+}
+
+/** A local trace whose last observation is `size` characters long. */
+function hugeTrace(size: number) {
+  const t = localTrace(0);
+  const last = t.messages[t.messages.length - 1]!;
+  const observation = 'Observation:\nExecution logs:\n' + 'row 12345 value 0.5 ok\n'.repeat(Math.ceil(size / 23));
+  return { ...t, messages: [...t.messages.slice(0, -1), { ...last, content: [{ type: 'text', text: observation }] }] };
+}
+
+describe('buildDataset arguments', () => {
+  const path = jsonl('two.jsonl', [localTrace(1), localTrace(2)]);
+  it.each([
+    ['no tokenizer', { outDir: dir }, /buildDataset: options\.tokenizer must be a @molrl\/tokenize Tokenizer/],
+    ['a tokenizer that is not one', { tokenizer: {}, outDir: dir }, /options\.tokenizer must be/],
+    ['no outDir', { tokenizer: tok }, /options\.outDir must be a non-empty string, got undefined/],
+    [
+      'an unknown think mode',
+      { tokenizer: tok, outDir: dir, think: 'none' },
+      /options\.think must be "clear" or "insert-empty" or "keep"/,
+    ],
+    [
+      'a zero maxLength',
+      { tokenizer: tok, outDir: dir, context: { maxLength: 0 } },
+      /options\.context\.maxLength must be an integer >= 1/,
+    ],
+    [
+      'an unknown overLength',
+      { tokenizer: tok, outDir: dir, context: { overLength: 'cut' } },
+      /options\.context\.overLength must be/,
+    ],
+    [
+      'an unknown format',
+      { tokenizer: tok, outDir: dir, format: 'csv' },
+      /options\.format must be "jsonl" or "parquet", got "csv"/,
+    ],
+    ['a fractional seed', { tokenizer: tok, outDir: dir, seed: 1.5 }, /options\.seed must be a safe integer/],
+    [
+      'a string split size',
+      { tokenizer: tok, outDir: dir, splits: { validation: '5' } },
+      /splits\.validation: expected an integer >= 0/,
+    ],
+    [
+      'a string decisionRoles',
+      { tokenizer: tok, outDir: dir, schema: { decisionRoles: 'assistant' } },
+      /schema\.decisionRoles must be an array/,
+    ],
+  ])('%s', async (_name, options, message) => {
+    await expect(buildDataset(path, { ...silent, ...(options as object) } as never)).rejects.toThrow(message);
+  });
+  it('names a bad source', async () => {
+    await expect(buildDataset(42 as never, { tokenizer: tok, outDir: dir, ...silent })).rejects.toThrow(
+      /buildDataset: source must be a path or a Hub source/,
+    );
+  });
+});
+
+describe('over-long rows', () => {
+  /** The real tokenizer, recording the longest text it was asked to tokenize with offsets. */
+  function watched() {
+    let longest = 0;
+    const original = tok.encodeWithOffsets.bind(tok);
+    tok.encodeWithOffsets = (text, options) => {
+      longest = Math.max(longest, text.length);
+      return original(text, options);
+    };
+    return { longest: () => longest, restore: () => (tok.encodeWithOffsets = original) };
+  }
+
+  it('drops a 5 MB row without tokenizing it', async () => {
+    const path = jsonl('huge.jsonl', [localTrace(1), hugeTrace(5_000_000), localTrace(2)]);
+    const w = watched();
+    try {
+      const m = await buildDataset(path, { tokenizer: tok, outDir: join(dir, 'drop'), ...silent });
+      expect(m.counts).toMatchObject({ rows: 3, overLengthDropped: 1, kept: 2 });
+      expect(w.longest()).toBeLessThan(10_000);
+    } finally {
+      w.restore();
+    }
+  });
+
+  it('truncates a 5 MB row to its first maxLength tokens, tokenizing only those', async () => {
+    const path = jsonl('huge-cut.jsonl', [hugeTrace(5_000_000)]);
+    const w = watched();
+    try {
+      const m = await buildDataset(path, {
+        tokenizer: tok,
+        outDir: join(dir, 'cut'),
+        context: { maxLength: 1000, overLength: 'truncate' },
+        splits: { train: 'rest', validation: 0, test: 0 },
+        ...silent,
+      });
+      expect(m.counts).toMatchObject({ kept: 1, truncated: 1 });
+      expect(m.tokens.all.max).toBe(1000);
+      expect(w.longest()).toBeLessThan(20_000);
+    } finally {
+      w.restore();
+    }
+  });
+
+  it('truncation keeps exactly the first tokens of the whole labelled trace', () => {
+    const messages = hugeTrace(60_000).messages.map((m) => ({
+      role: m.role,
+      content: (m.content as Array<{ text: string }>).map((p) => p.text).join(''),
+    }));
+    const full = labelTrace(messages, tok);
+    for (const n of [1, 300, 2000, full.ids.length - 1]) {
+      const cut = labelTrace(messages, tok, { maxTokens: n });
+      expect(cut.ids).toEqual(full.ids.slice(0, n));
+      expect(cut.labels).toEqual(full.labels.slice(0, n));
+      expect(cut.emptyThink).toEqual(full.emptyThink.slice(0, n));
+    }
+  });
+});
+
+describe('progress on a pipe', () => {
+  it('writes a few rate-limited lines, not one per row', async () => {
+    const path = jsonl(
+      'many.jsonl',
+      Array.from({ length: 300 }, (_, i) => localTrace(i % 20)),
+    );
+    const stream = new PassThrough();
+    let out = '';
+    stream.on('data', (c: Buffer) => (out += c.toString()));
+    await buildDataset(path, {
+      tokenizer: tok,
+      outDir: join(dir, 'piped'),
+      progress: { mode: 'lines', stream: stream as unknown as NodeJS.WriteStream, lineIntervalMs: 60_000 },
+    });
+    const lines = out.trim().split('\n');
+    expect(lines.length).toBeLessThanOrEqual(2);
+    expect(lines[lines.length - 1]).toMatch(/^traces: 300\/300 rows/);
+  });
+});

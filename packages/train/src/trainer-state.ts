@@ -1,0 +1,30 @@
+/**
+ * The Trainer's part of a checkpoint's trainer_state.json (a task adds its own
+ * fields beside these), and reading it back with errors that name the file.
+ */
+import type { CheckpointState } from '@molrl/lora';
+
+export interface TrainerState extends CheckpointState {
+  /** Optimizer steps taken, skipped ones included (the checkpoint's number). */
+  globalStep: number;
+  /** The data order's position: examples taken since the start. */
+  examplesSeen: number;
+  /** Steps whose update was skipped because their loss or gradient was not finite. */
+  skippedSteps: number;
+  /** The model's adapter-dropout seed counter (its RNG state). */
+  dropoutSeed: number;
+  /** Optimizer steps of the whole run: resuming with another number is an error. */
+  maxSteps: number;
+}
+
+/** The counters every trainer_state.json of this Trainer holds (integers >= 0). */
+export const TRAINER_STATE_COUNTERS = ['globalStep', 'dropoutSeed'] as const;
+
+/** Checks the optional counters a checkpoint of an earlier version may lack. */
+export function optionalCounter(state: Record<string, unknown>, field: string, file: string): number | undefined {
+  const value = state[field];
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || (value as number) < 0)
+    throw new Error(`loadCheckpoint: ${file}: field '${field}' must be an integer >= 0`);
+  return value as number;
+}

@@ -1,0 +1,203 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readMetrics } from '@molrl/progress';
+import { getBackend, setBackend } from '@molrl/tensor';
+import { trainingArgs, type TrainingArgs } from './args.js';
+import { NonFiniteStepError } from './non-finite.js';
+import { countReads, type ReadCounter } from './read-counter.js';
+import { NextTokenTask, tinyLora, tinyRows } from './tiny.test-util.js';
+import { Trainer } from './trainer.js';
+
+let counter: ReadCounter;
+beforeAll(async () => {
+  counter = countReads(await setBackend('cpu'));
+  await setBackend(counter.backend);
+});
+
+const rows = tinyRows(10);
+const outDir = () => mkdtempSync(join(tmpdir(), 'molrl-train-'));
+
+function setup(
+  args: Partial<TrainingArgs> = {},
+  options: { poison?: (step: number) => boolean; dropout?: number; microBatchSize?: number } = {},
+) {
+  const lora = tinyLora(options.dropout ?? 0.1);
+  const full = trainingArgs({
+    outputDir: outDir(),
+    learningRate: 1e-2,
+    microBatchSize: options.microBatchSize ?? 2,
+    globalBatchSize: 4,
+    maxSteps: 6,
+    saveSteps: 0,
+    progress: 'silent',
+    ...args,
+  });
+  const task = new NextTokenTask(lora, rows, {
+    microBatchSize: full.microBatchSize,
+    globalBatchSize: full.globalBatchSize,
+    ...(options.poison ? { poison: options.poison } : {}),
+  });
+  return { lora, task, trainer: new Trainer({ args: full, lora, task, name: 'TinyTrainer' }), args: full };
+}
+
+async function parameters(lora: ReturnType<typeof tinyLora>): Promise<number[]> {
+  const out: number[] = [];
+  for (const p of lora.parameters()) out.push(...(await p.data()));
+  return out;
+}
+
+describe('Trainer', () => {
+  it('reads the device once per optimizer step, however many micro-batches', async () => {
+    expect(getBackend()).toBe(counter.backend);
+    const { trainer } = setup({ maxSteps: 4, microBatchSize: 1, globalBatchSize: 4 }, { microBatchSize: 1 });
+    const readsAtStep: number[] = [];
+    counter.reset();
+    const result = await trainer.train({ onStep: () => readsAtStep.push(counter.reads) });
+    // Four micro-batches a step, each with a loss and a metric tensor: still one read per step.
+    expect(readsAtStep).toEqual([1, 2, 3, 4]);
+    const last = result.steps[3]!;
+    expect(last.double).toBeCloseTo(2 * last.loss, 5);
+    expect(last.rows).toBe(1);
+    expect(Number.isFinite(last.grad_norm) && last.grad_norm > 0).toBe(true);
+  });
+
+  it('resuming from a checkpoint continues the same run exactly (data order, dropout, optimizer, task state)', async () => {
+    const straight = setup({ saveSteps: 3 });
+    const full = await straight.trainer.train();
+    expect(full.steps.map((s) => s.step)).toEqual([1, 2, 3, 4, 5, 6]);
+
+    const staged = setup({ saveSteps: 3 });
+    const first = await staged.trainer.train({ stopAfterStep: 3 });
+    expect(first.lastCheckpoint).toBe(join(staged.args.outputDir, 'checkpoint-3'));
+    const state = JSON.parse(readFileSync(join(staged.args.outputDir, 'checkpoint-3', 'trainer_state.json'), 'utf8'));
+    expect(state).toMatchObject({ globalStep: 3, examplesSeen: 10, skippedSteps: 0, maxSteps: 6, note: 'seen 10' });
+    // A fresh process: a new model, adapter and task, everything else from the checkpoint.
+    const again = setup({ saveSteps: 3, outputDir: staged.args.outputDir });
+    const second = await again.trainer.train({ resumeFromCheckpoint: true });
+    expect(second.resumedFrom).toBe(join(staged.args.outputDir, 'checkpoint-3'));
+    expect(again.task.restored?.note).toBe('seen 10');
+    const strip = ({ time: _t, ...r }: Record<string, unknown>) => r;
+    expect([...first.steps, ...second.steps].map(strip)).toEqual(full.steps.map(strip));
+    expect(await parameters(again.lora)).toEqual(await parameters(straight.lora));
+    const logged = readMetrics(join(staged.args.outputDir, 'metrics.jsonl')).map((r) => r.step);
+    expect(logged).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('a resume that finds no checkpoint starts afresh and drops the stale metrics lines', async () => {
+    const { trainer, args } = setup({ maxSteps: 3 });
+    // What an interrupted run left before its first checkpoint.
+    writeFileSync(
+      join(args.outputDir, 'metrics.jsonl'),
+      [1, 2].map((step) => JSON.stringify({ step })).join('\n') + '\n',
+    );
+    const result = await trainer.train({ resumeFromCheckpoint: true });
+    expect(result.resumedFrom).toBeNull();
+    expect(readMetrics(join(args.outputDir, 'metrics.jsonl')).map((r) => r.step)).toEqual([1, 2, 3]);
+  });
+
+  it('stops on a non-finite loss before the update, naming the step; no checkpoint of it is written', async () => {
+    const { trainer, args, lora } = setup({ saveSteps: 1 }, { poison: (step) => step === 3 });
+    await trainer.train({ stopAfterStep: 2 });
+    const before = await parameters(lora);
+    const run = trainer.train();
+    await expect(run).rejects.toThrow(NonFiniteStepError);
+    await expect(run).rejects.toThrow(
+      `TinyTrainer: step 3: the loss is NaN and the gradient norm is NaN; stopped before its update. The last checkpoint is ${join(args.outputDir, 'checkpoint-2')}.`,
+    );
+    expect(await parameters(lora)).toEqual(before);
+    expect(readdirSync(args.outputDir).sort()).toEqual(['checkpoint-1', 'checkpoint-2', 'metrics.jsonl']);
+    expect(readMetrics(join(args.outputDir, 'metrics.jsonl')).map((r) => r.step)).toEqual([1, 2]);
+    expect(trainer.globalStep).toBe(2);
+  });
+
+  it('skips non-finite steps when asked: no update, counted in the records and the checkpoint', async () => {
+    const { trainer, args, lora } = setup(
+      { skipNonFiniteSteps: true, maxSteps: 5, saveSteps: 5 },
+      { poison: (step) => step === 3 },
+    );
+    await trainer.train({ stopAfterStep: 2 });
+    const afterTwo = await parameters(lora);
+    await trainer.train({ stopAfterStep: 3 });
+    expect(await parameters(lora)).toEqual(afterTwo);
+    const result = await trainer.train();
+    expect(result.steps.map((s) => s.step)).toEqual([4, 5]);
+    expect(result.steps.map((s) => s.skipped_steps)).toEqual([1, 1]);
+    expect(trainer.optimizer.stepCount).toBe(4);
+    const records = readMetrics(join(args.outputDir, 'metrics.jsonl'));
+    expect(records.map((r) => [r.step, r.skipped_steps])).toEqual([
+      [1, 0],
+      [2, 0],
+      [3, 1],
+      [4, 1],
+      [5, 1],
+    ]);
+    expect(records[2]!.loss).toBeNull(); // NaN in JSON
+    const state = JSON.parse(readFileSync(join(args.outputDir, 'checkpoint-5', 'trainer_state.json'), 'utf8'));
+    expect(state).toMatchObject({ globalStep: 5, skippedSteps: 1 });
+    const again = setup({ skipNonFiniteSteps: true, maxSteps: 5, outputDir: args.outputDir });
+    await again.trainer.resume(true);
+    // AdamW's bias correction counts the four updates made, the schedule the five steps.
+    expect(again.trainer.optimizer.stepCount).toBe(4);
+    expect(again.trainer.globalStep).toBe(5);
+  });
+
+  it('an abort while a checkpoint is written finishes the checkpoint, then stops', async () => {
+    const { trainer, task, args } = setup({ saveSteps: 2 });
+    const controller = new AbortController();
+    const state = task.state.bind(task);
+    task.state = (context) => {
+      // Ctrl-C arrives while checkpoint-2 is being written.
+      controller.abort(new Error('interrupted'));
+      return state(context);
+    };
+    await expect(trainer.train({ signal: controller.signal })).rejects.toThrow('interrupted');
+    expect(trainer.globalStep).toBe(2);
+    expect(readdirSync(args.outputDir).sort()).toEqual(['checkpoint-2', 'metrics.jsonl']);
+    expect(existsSync(join(args.outputDir, 'checkpoint-2', 'trainer_state.json'))).toBe(true);
+    expect(task.disposed).toBe(1);
+  });
+
+  it('an abort inside a step stops at the next micro-batch and leaves no gradients behind', async () => {
+    const { trainer, task, lora } = setup();
+    const controller = new AbortController();
+    const loss = task.loss.bind(task);
+    task.loss = (batch, context) => {
+      if (context.step === 2) controller.abort(new Error('interrupted'));
+      return loss(batch, context);
+    };
+    await expect(trainer.train({ signal: controller.signal })).rejects.toThrow('interrupted');
+    expect(trainer.globalStep).toBe(1);
+    expect(lora.parameters().every((p) => p.grad === null)).toBe(true);
+  });
+
+  it('writes a record every logSteps steps and at the last', async () => {
+    const { trainer, args } = setup({ logSteps: 2, maxSteps: 5 });
+    const result = await trainer.train();
+    expect(result.steps).toHaveLength(5);
+    expect(readMetrics(join(args.outputDir, 'metrics.jsonl')).map((r) => r.step)).toEqual([2, 4, 5]);
+  });
+
+  it('names a checkpoint of another run length, and one without a data position', async () => {
+    const { trainer, args } = setup({ maxSteps: 2 });
+    await trainer.train();
+    const longer = setup({ maxSteps: 4, outputDir: args.outputDir });
+    await expect(longer.trainer.train({ resumeFromCheckpoint: true })).rejects.toThrow(
+      `TinyTrainer: checkpoint ${join(args.outputDir, 'checkpoint-2')} belongs to a run of 2 steps, this run has 4`,
+    );
+    const file = join(args.outputDir, 'checkpoint-2', 'trainer_state.json');
+    const { examplesSeen: _e, ...legacy } = JSON.parse(readFileSync(file, 'utf8'));
+    writeFileSync(file, JSON.stringify(legacy));
+    const again = setup({ maxSteps: 2, outputDir: args.outputDir });
+    await expect(again.trainer.resume(true)).rejects.toThrow(
+      `TinyTrainer: ${file} has no 'examplesSeen' (written by an earlier version); cannot resume`,
+    );
+    again.task.legacyExamplesSeen = () => 8;
+    await again.trainer.resume(true);
+    expect(again.trainer.data.examplesSeen).toBe(8);
+    await expect(setup().trainer.train({ resumeFromCheckpoint: join(args.outputDir, 'nope') })).rejects.toThrow(
+      `TinyTrainer: no checkpoint at ${join(args.outputDir, 'nope')}`,
+    );
+  });
+});
