@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,8 +9,10 @@ import {
   formatCells,
   meanStd,
   middleCheckpoint,
+  runAblation,
   writeAblationReport,
 } from './ablate.js';
+import { stopsAtSafePoints } from './cli.js';
 import { DEFAULT_CONFIG } from './config.js';
 import type { Stage } from './load.js';
 import { RunFolder } from './run-folder.js';
@@ -143,5 +145,30 @@ describe('the ablation report', () => {
       /\| 0\.600 \[\d\.\d{3}, \d\.\d{3}\] \| \*\*-2\.500 \[-2\.500, -2\.500\] ↓\*\* \| – \|$/,
     );
     expect(md).toContain('+MoL+Dr.GRPO 0.500 ± 0.000 (s0: 0.500, s1: 0.500, s2: 0.500)');
+  });
+
+  it('says so when no GRPO run has finished', () => {
+    const out = mkdtempSync(join(tmpdir(), 'molrl-ablate-'));
+    writeFileSync(join(out, 'ablate.json'), JSON.stringify({ seeds: [0], checkpointStep: 12, config: DEFAULT_CONFIG }));
+    fakeStage(new RunFolder(join(out, 'seed-0', 'mol')), 'base', [1, 0, 0, 1], [1, 1.2, 0.8]);
+    const md = writeAblationReport(out);
+    expect(md).toContain('not comparable): no GRPO run has finished yet.');
+    expect(md).toMatch(/^\| \+MoL \| not run \|/m);
+  });
+});
+
+describe('stopping an ablation', () => {
+  it('an aborted signal stops it before any phase runs, rejecting with the reason', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'molrl-ablate-stop-'));
+    const controller = new AbortController();
+    controller.abort(new Error('stopped by the test'));
+    await expect(
+      runAblation(out, DEFAULT_CONFIG, { seeds: [0], progress: 'silent', log: () => {}, signal: controller.signal }),
+    ).rejects.toThrow('stopped by the test');
+    expect(existsSync(join(out, 'seed-0'))).toBe(false);
+  });
+
+  it('a first Ctrl-C on molrl ablate stops at a safe point, as on run', () => {
+    expect(stopsAtSafePoints(['ablate', '--seeds', '0'])).toBe(true);
   });
 });

@@ -23,12 +23,11 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync } from 'node:
 import { join } from 'node:path';
 import type { EvaluationReport } from '@molrl/bench-math';
 import { applyLora } from '@molrl/lora';
-import { readMetrics, writeFileAtomicSync } from '@molrl/progress';
+import { readMetrics, writeFileAtomicSync, type ProgressMode } from '@molrl/progress';
 import { setBackend } from '@molrl/tensor';
 import { mergeConfig, validateConfig, type PipelineConfig } from './config.js';
 import { loadBase, type Stage } from './load.js';
 import { runEval, stageReportPath, type TaskResult } from './phases/eval.js';
-import type { ProgressMode } from './phases/mol.js';
 import { runPhase } from './pipeline.js';
 import {
   formatDifference,
@@ -51,6 +50,8 @@ export interface AblationOptions {
   log?: (line: string) => void;
   /** The MoL step between 0 and the last whose checkpoint starts a Dr.GRPO run for the figure (default: the saved step nearest the middle). */
   checkpointStep?: number;
+  /** Stops the ablation at the next safe point of the phase under way (that phase is not marked done; the ablation resumes). */
+  signal?: AbortSignal;
 }
 
 interface Cell {
@@ -186,6 +187,8 @@ export function middleCheckpoint(c: PipelineConfig): number {
 export async function runAblation(outDir: string, base: PipelineConfig, options: AblationOptions): Promise<string> {
   const log = options.log ?? ((l: string) => process.stderr.write(l + '\n'));
   const progress = options.progress ?? 'auto';
+  const { signal } = options;
+  const phaseOptions = { progress, log, ...(signal ? { signal } : {}) };
   if (!options.seeds.length) throw new Error('runAblation: options.seeds is empty');
   await setBackend('cpu');
   const root = new RunFolder(outDir);
@@ -207,6 +210,7 @@ export async function runAblation(outDir: string, base: PipelineConfig, options:
 
   for (const v of plan) {
     for (const seed of options.seeds) {
+      signal?.throwIfAborted();
       const run = folder(seed, v.name);
       const config = configOf(seed, v);
       if (!run.exists()) run.writeConfig(config);
@@ -217,12 +221,12 @@ export async function runAblation(outDir: string, base: PipelineConfig, options:
       }
       if (!source) {
         log(`ablate: ${where(run)} data`);
-        await runPhase(run, config, 'data', { progress, log });
+        await runPhase(run, config, 'data', phaseOptions);
       }
       if (!run.isDone('mol')) {
         if (v.mol === 'train') {
           log(`ablate: ${where(run)} mol`);
-          await runPhase(run, config, 'mol', { progress, log });
+          await runPhase(run, config, 'mol', phaseOptions);
         } else if (v.mol === 'copy') {
           cpSync(source!.molDir, run.molDir, { recursive: true });
           run.markDone('mol', { seconds: 0, copiedFrom: source!.molDir });
@@ -245,12 +249,12 @@ export async function runAblation(outDir: string, base: PipelineConfig, options:
       }
       if (v.grpo) {
         log(`ablate: ${where(run)} grpo`);
-        await runPhase(run, config, 'grpo', { progress, log });
+        await runPhase(run, config, 'grpo', phaseOptions);
       }
       const todo = v.stages.filter((s) => !existsSync(stageReportPath(run, s)));
       if (todo.length) {
         log(`ablate: ${where(run)} eval ${todo.join(', ')}`);
-        await runEval(run, config, { stages: todo, progress });
+        await runEval(run, config, { stages: todo, progress, ...(signal ? { signal } : {}) });
       }
       writeAblationReport(outDir);
     }
@@ -470,10 +474,10 @@ export function writeAblationReport(outDir: string): string {
     ...table(t3, baseRow, molRow),
     '',
     'Final training reward (mean of the last quarter of the GRPO steps; each run its own reward, so the binary one is 0/1 and not comparable): ' +
-      [...t1, ...t2, ...t3]
+      ([...t1, ...t2, ...t3]
         .filter((r, i, all) => r.trainReward.length && all.findIndex((x) => x.row.variant === r.row.variant) === i)
         .map((r) => `${r.row.label} ${formatCells(r.trainReward, false)}`)
-        .join('; ') +
+        .join('; ') || 'no GRPO run has finished yet') +
       '.',
     '',
     '## General-ability probe (the KL claim) and knowledge probe',
