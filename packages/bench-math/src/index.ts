@@ -33,6 +33,17 @@ export {
 export { mapConcurrent } from './run/limit.js';
 export { passAtK, meanPassAtK } from './run/pass-at-k.js';
 export {
+  wilsonInterval,
+  bootstrapMean,
+  pairedBootstrapDifference,
+  normalQuantile,
+  quantile,
+  DEFAULT_BOOTSTRAP_SEED,
+  type Interval,
+  type PairedDifference,
+  type BootstrapOptions,
+} from './run/stats.js';
+export {
   MATH_INSTRUCTION,
   mathPrompt,
   mathSuite,

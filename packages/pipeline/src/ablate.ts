@@ -1,35 +1,57 @@
 /**
  * molrl ablate: the paper's comparisons on the embedded default, each a run
- * folder of its own under OUT/seed-<s>/<variant>/, repeated over seeds:
+ * folder of its own under OUT/seed-<s>/<variant>/, repeated over seeds on one
+ * fixed evaluation set (so every number pairs up task by task and seed by seed):
  *
- *  - Table 1: Base / +MoL / +CE / +CE_NoKL (MoL mode ablation, evaluated after MoL);
- *  - Table 2: +MoL+GRPO / +MoL+Dr.GRPO (both from the +MoL adapter);
- *  - Table 3: multi-stage vs binary reward (Dr.GRPO from the +MoL adapter);
- *  - the figure: GRPO started from MoL checkpoints of growing step, its final reward.
+ *  - Table 1: Base / +MoL / +CE / +CE_NoKL right after MoL, and with Dr.GRPO
+ *    after them (+Dr.GRPO from the base, +MoL+Dr.GRPO, +CE+Dr.GRPO), as the
+ *    paper's Table 1;
+ *  - Table 2: +MoL+GRPO / +MoL+Dr.GRPO;
+ *  - Table 3: multi-stage vs binary reward (Dr.GRPO from +MoL);
+ *  - the figure: Dr.GRPO started from MoL checkpoints of growing step (0: the
+ *    base), its training reward over the RL steps and its final reward.
  *
- * The variants of one seed share its data (copied, so each folder stands on
- * its own); tables show the mean over seeds ± the standard deviation and the
- * per-seed values. Every number is read back from the variants' own files.
+ * Every pass@1 comes with its 95% interval (bootstrap over tasks, seeds
+ * averaged per task), every row with its paired difference to Base and to
+ * +MoL (paired bootstrap: tasks resampled with all their seeds, both variants
+ * at once), and every variant with the general-ability probe. Work is ordered
+ * so that what the tables need most finishes first across all seeds, and the
+ * report is rewritten from the folders after each step: an interrupted
+ * ablation has a report of what finished, and resumes.
  */
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EvaluationReport } from '@molrl/bench-math';
-import { readMetrics, writeFileAtomicSync } from '@molrl/progress';
+import { applyLora } from '@molrl/lora';
+import { readMetrics, writeFileAtomicSync, type ProgressMode } from '@molrl/progress';
 import { useBackend } from './backend.js';
 import { mergeConfig, validateConfig, type PipelineConfig } from './config.js';
-import type { Stage } from './load.js';
-import { runEval, stageReportPath } from './phases/eval.js';
-import type { ProgressMode } from './phases/mol.js';
+import { loadBase, type Stage } from './load.js';
+import { runEval, stageReportPath, type TaskResult } from './phases/eval.js';
 import { runPhase } from './pipeline.js';
-import { lineChartSvg } from './report/line-chart.js';
+import {
+  formatDifference,
+  formatInterval,
+  pairedDifference,
+  documentMatrix,
+  rateInterval,
+  readKnowledge,
+  readProbe,
+  readTaskResults,
+  taskMatrix,
+  type TaskMatrix,
+} from './report/intervals.js';
+import { lineChartSvg, type Series } from './report/line-chart.js';
 import { RunFolder } from './run-folder.js';
 
 export interface AblationOptions {
   seeds: number[];
   progress?: ProgressMode;
   log?: (line: string) => void;
-  /** MoL steps whose checkpoints start a GRPO run for the figure (default: every saveSteps up to maxSteps, at most 3). */
-  checkpointSteps?: number[];
+  /** The MoL step between 0 and the last whose checkpoint starts a Dr.GRPO run for the figure (default: the saved step nearest the middle). */
+  checkpointStep?: number;
+  /** Stops the ablation at the next safe point of the phase under way (that phase is not marked done; the ablation resumes). */
+  signal?: AbortSignal;
 }
 
 interface Cell {
@@ -52,154 +74,375 @@ export function formatCells(cells: Cell[], percent: boolean): string {
   return `${f(mean)} ± ${f(std)} (${cells.map((c) => `s${c.seed}: ${f(c.value)}`).join(', ')})`;
 }
 
-function suiteResult(report: EvaluationReport, pattern: RegExp) {
-  return report.results.find((r) => pattern.test(r.suite));
-}
-
-function readReport(run: RunFolder, stage: Stage): EvaluationReport | null {
-  const path = stageReportPath(run, stage);
-  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as EvaluationReport) : null;
-}
-
 /** Mean GRPO reward over the last quarter of the steps (at least one). */
 export function finalReward(run: RunFolder): number | null {
-  const path = join(run.grpoDir, 'metrics.jsonl');
-  if (!existsSync(path)) return null;
-  const rewards = readMetrics(path)
-    .filter((r) => typeof r.reward === 'number')
-    .map((r) => r.reward as number);
+  const rewards = rewardCurve(run);
   if (!rewards.length) return null;
   const tail = rewards.slice(-Math.max(1, Math.floor(rewards.length / 4)));
   return tail.reduce((a, b) => a + b, 0) / tail.length;
 }
 
+/** The GRPO training reward per step (empty when the run has none). */
+export function rewardCurve(run: RunFolder): number[] {
+  const path = join(run.grpoDir, 'metrics.jsonl');
+  if (!existsSync(path)) return [];
+  return readMetrics(path)
+    .filter((r) => typeof r.reward === 'number')
+    .map((r) => r.reward as number);
+}
+
+/**
+ * One evaluated model of the ablation: a row label, the variant folder that
+ * holds it and the stage evaluated there.
+ */
+export interface AblationRow {
+  label: string;
+  variant: string;
+  stage: Stage;
+}
+
+/** A variant folder: how it is made from the others. */
+interface VariantPlan {
+  name: string;
+  patch: unknown;
+  /** The variant whose data (and MoL phase, when `mol` is 'copy') it starts from. */
+  from?: string;
+  mol: 'train' | 'copy' | { checkpoint: number } | 'base';
+  grpo: boolean;
+  stages: Stage[];
+}
+
+const DR = { lossType: 'dr_grpo', reward: 'multi-stage' } as const;
+
+/** The folders of the ablation, in the order their work is done (each needs only earlier ones). */
+export function ablationPlan(checkpointStep: number): VariantPlan[] {
+  return [
+    { name: 'mol', patch: { mol: { mode: 'mol' } }, mol: 'train', grpo: false, stages: ['base', 'mol'] },
+    { name: 'ce', patch: { mol: { mode: 'ce' } }, from: 'mol', mol: 'train', grpo: false, stages: ['mol'] },
+    { name: 'ce_nokl', patch: { mol: { mode: 'ce_nokl' } }, from: 'mol', mol: 'train', grpo: false, stages: ['mol'] },
+    { name: 'dr_grpo', patch: { grpo: DR }, from: 'mol', mol: 'copy', grpo: true, stages: ['grpo'] },
+    { name: 'base-dr_grpo', patch: { grpo: DR }, from: 'mol', mol: 'base', grpo: true, stages: ['grpo'] },
+    {
+      name: 'ce-dr_grpo',
+      patch: { mol: { mode: 'ce' }, grpo: DR },
+      from: 'ce',
+      mol: 'copy',
+      grpo: true,
+      stages: ['grpo'],
+    },
+    {
+      name: 'grpo',
+      patch: { grpo: { lossType: 'grpo', reward: 'multi-stage' } },
+      from: 'mol',
+      mol: 'copy',
+      grpo: true,
+      stages: ['grpo'],
+    },
+    {
+      name: 'dr_grpo-binary',
+      patch: { grpo: { lossType: 'dr_grpo', reward: 'binary' } },
+      from: 'mol',
+      mol: 'copy',
+      grpo: true,
+      stages: ['grpo'],
+    },
+    {
+      name: `dr_grpo-from-mol-${checkpointStep}`,
+      patch: { grpo: DR },
+      from: 'mol',
+      mol: { checkpoint: checkpointStep },
+      grpo: true,
+      stages: ['grpo'],
+    },
+  ];
+}
+
+export const TABLE1_ROWS: AblationRow[] = [
+  { label: 'Base', variant: 'mol', stage: 'base' },
+  { label: '+MoL', variant: 'mol', stage: 'mol' },
+  { label: '+CE', variant: 'ce', stage: 'mol' },
+  { label: '+CE_NoKL', variant: 'ce_nokl', stage: 'mol' },
+  { label: '+Dr.GRPO', variant: 'base-dr_grpo', stage: 'grpo' },
+  { label: '+MoL+Dr.GRPO', variant: 'dr_grpo', stage: 'grpo' },
+  { label: '+CE+Dr.GRPO', variant: 'ce-dr_grpo', stage: 'grpo' },
+];
+export const TABLE2_ROWS: AblationRow[] = [
+  { label: '+MoL+GRPO', variant: 'grpo', stage: 'grpo' },
+  { label: '+MoL+Dr.GRPO', variant: 'dr_grpo', stage: 'grpo' },
+];
+export const TABLE3_ROWS: AblationRow[] = [
+  { label: '+MoL+Dr.GRPO, multi-stage reward', variant: 'dr_grpo', stage: 'grpo' },
+  { label: '+MoL+Dr.GRPO, binary reward', variant: 'dr_grpo-binary', stage: 'grpo' },
+];
+
+/** The saved MoL step nearest the middle of the run (the figure's intermediate checkpoint). */
+export function middleCheckpoint(c: PipelineConfig): number {
+  const every = c.mol.saveSteps > 0 ? c.mol.saveSteps : c.mol.maxSteps;
+  const saved: number[] = [];
+  for (let s = every; s < c.mol.maxSteps; s += every) saved.push(s);
+  if (!saved.length) return c.mol.maxSteps;
+  return saved.reduce((best, s) => (Math.abs(s - c.mol.maxSteps / 2) < Math.abs(best - c.mol.maxSteps / 2) ? s : best));
+}
+
 export async function runAblation(outDir: string, base: PipelineConfig, options: AblationOptions): Promise<string> {
   const log = options.log ?? ((l: string) => process.stderr.write(l + '\n'));
   const progress = options.progress ?? 'auto';
+  const { signal } = options;
+  const phaseOptions = { progress, log, ...(signal ? { signal } : {}) };
+  if (!options.seeds.length) throw new Error('runAblation: options.seeds is empty');
   await useBackend(base.backend);
   const root = new RunFolder(outDir);
   mkdirSync(root.dir, { recursive: true });
-  writeFileAtomicSync(root.path('ablate.json'), JSON.stringify({ seeds: options.seeds, config: base }, null, 2) + '\n');
-  const steps = options.checkpointSteps ?? defaultCheckpointSteps(base);
+  const checkpointStep = options.checkpointStep ?? middleCheckpoint(base);
+  if (!(checkpointStep > 0 && checkpointStep < base.mol.maxSteps && checkpointStep % base.mol.saveSteps === 0))
+    throw new Error(
+      `runAblation: checkpointStep must be a multiple of mol.saveSteps (${base.mol.saveSteps}) between 0 and mol.maxSteps (${base.mol.maxSteps}), got ${checkpointStep}`,
+    );
+  writeFileAtomicSync(
+    root.path('ablate.json'),
+    JSON.stringify({ seeds: options.seeds, checkpointStep, config: base }, null, 2) + '\n',
+  );
+  const plan = ablationPlan(checkpointStep);
+  const folder = (seed: number, name: string) => new RunFolder(join(root.path(`seed-${seed}`), name));
+  const configOf = (seed: number, v: VariantPlan) =>
+    validateConfig(mergeConfig(structuredClone({ ...base, seed }), v.patch), `ablate variant ${v.name}`);
+  const where = (run: RunFolder) => run.dir.slice(root.dir.length + 1);
 
-  const table1: Record<string, { code: Cell[]; reward: Cell[]; math: Cell[] }> = {};
-  const table2: Record<string, { code: Cell[]; reward: Cell[]; train: Cell[] }> = {};
-  const figure: Record<number, Cell[]> = {};
-  const add1 = (row: string, seed: number, report: EvaluationReport | null) => {
-    const r = (table1[row] ??= { code: [], reward: [], math: [] });
-    const code = report && suiteResult(report, /CodeAgent/);
-    const math = report && suiteResult(report, /MATH/);
-    if (code) {
-      r.code.push({ seed, value: code.pass1 });
-      r.reward.push({ seed, value: code.meanScore });
-    }
-    if (math) r.math.push({ seed, value: math.pass1 });
-  };
-  const add2 = (row: string, seed: number, run: RunFolder) => {
-    const r = (table2[row] ??= { code: [], reward: [], train: [] });
-    const report = readReport(run, 'grpo');
-    const code = report && suiteResult(report, /CodeAgent/);
-    if (code) {
-      r.code.push({ seed, value: code.pass1 });
-      r.reward.push({ seed, value: code.meanScore });
-    }
-    const fr = finalReward(run);
-    if (fr !== null) r.train.push({ seed, value: fr });
-  };
-
-  for (const seed of options.seeds) {
-    const seedDir = root.path(`seed-${seed}`);
-    const variant = async (name: string, patch: unknown, from: RunFolder | null, copy: Array<'data' | 'mol'>) => {
-      const config = validateConfig(mergeConfig(structuredClone({ ...base, seed }), patch), `ablate variant ${name}`);
-      const run = new RunFolder(join(seedDir, name));
+  for (const v of plan) {
+    for (const seed of options.seeds) {
+      signal?.throwIfAborted();
+      const run = folder(seed, v.name);
+      const config = configOf(seed, v);
       if (!run.exists()) run.writeConfig(config);
-      if (from) {
-        for (const phase of copy) {
-          if (run.isDone(phase)) continue;
-          const src = phase === 'data' ? from.dataDir : from.molDir;
-          const dst = phase === 'data' ? run.dataDir : run.molDir;
-          cpSync(src, dst, { recursive: true });
-          run.markDone(phase, { seconds: 0, copiedFrom: src });
+      const source = v.from ? folder(seed, v.from) : null;
+      if (source && !run.isDone('data')) {
+        cpSync(source.dataDir, run.dataDir, { recursive: true });
+        run.markDone('data', { seconds: 0, copiedFrom: source.dataDir });
+      }
+      if (!source) {
+        log(`ablate: ${where(run)} data`);
+        await runPhase(run, config, 'data', phaseOptions);
+      }
+      if (!run.isDone('mol')) {
+        if (v.mol === 'train') {
+          log(`ablate: ${where(run)} mol`);
+          await runPhase(run, config, 'mol', phaseOptions);
+        } else if (v.mol === 'copy') {
+          cpSync(source!.molDir, run.molDir, { recursive: true });
+          run.markDone('mol', { seconds: 0, copiedFrom: source!.molDir });
+        } else if (v.mol === 'base') {
+          // MoL at step 0: a freshly initialised adapter (B = 0) changes nothing, so GRPO starts from the base.
+          const { model } = await loadBase(config.model);
+          const lora = applyLora(model, { ...config.lora, seed: config.seed, baseModelName: config.model });
+          await lora.save(run.adapterDir('mol'));
+          model.dispose();
+          run.markDone('mol', { seconds: 0, copiedFrom: 'step 0: an untrained adapter, the base model' });
+        } else {
+          const checkpoint = join(source!.molDir, `checkpoint-${v.mol.checkpoint}`);
+          if (!existsSync(join(checkpoint, 'adapter_model.safetensors')))
+            throw new Error(`ablate: no MoL checkpoint at ${checkpoint} (mol.saveSteps must divide the step)`);
+          mkdirSync(run.adapterDir('mol'), { recursive: true });
+          for (const f of ['adapter_config.json', 'adapter_model.safetensors'])
+            copyFileSync(join(checkpoint, f), join(run.adapterDir('mol'), f));
+          run.markDone('mol', { seconds: 0, copiedFrom: checkpoint });
         }
       }
-      return { run, config };
-    };
-    const phase = async (v: { run: RunFolder; config: PipelineConfig }, p: 'data' | 'mol' | 'grpo') => {
-      log(`ablate seed ${seed}: ${v.run.dir.slice(root.dir.length + 1)} ${p}`);
-      await runPhase(v.run, v.config, p, { progress, log });
-    };
-    const evaluate = async (v: { run: RunFolder; config: PipelineConfig }, stages: Stage[]) => {
-      const todo = stages.filter((s) => !existsSync(stageReportPath(v.run, s)));
+      if (v.grpo) {
+        log(`ablate: ${where(run)} grpo`);
+        await runPhase(run, config, 'grpo', phaseOptions);
+      }
+      const todo = v.stages.filter((s) => !existsSync(stageReportPath(run, s)));
       if (todo.length) {
-        log(`ablate seed ${seed}: ${v.run.dir.slice(root.dir.length + 1)} eval ${todo.join(', ')}`);
-        await runEval(v.run, v.config, { stages: todo, progress });
+        log(`ablate: ${where(run)} eval ${todo.join(', ')}`);
+        await runEval(run, config, { stages: todo, progress, ...(signal ? { signal } : {}) });
       }
-    };
-
-    // Table 1.
-    const mol = await variant('mol', { mol: { mode: 'mol' } }, null, []);
-    await phase(mol, 'data');
-    await phase(mol, 'mol');
-    await evaluate(mol, ['base', 'mol']);
-    add1('Base', seed, readReport(mol.run, 'base'));
-    add1('+MoL', seed, readReport(mol.run, 'mol'));
-    for (const [row, mode] of [
-      ['+CE', 'ce'],
-      ['+CE_NoKL', 'ce_nokl'],
-    ] as const) {
-      const v = await variant(mode, { mol: { mode } }, mol.run, ['data']);
-      await phase(v, 'mol');
-      await evaluate(v, ['mol']);
-      add1(row, seed, readReport(v.run, 'mol'));
-    }
-    // Tables 2 and 3.
-    for (const [row, name, patch] of [
-      ['+MoL+GRPO', 'grpo', { grpo: { lossType: 'grpo', reward: 'multi-stage' } }],
-      ['+MoL+Dr.GRPO', 'dr_grpo', { grpo: { lossType: 'dr_grpo', reward: 'multi-stage' } }],
-      ['+MoL+Dr.GRPO, binary reward', 'dr_grpo-binary', { grpo: { lossType: 'dr_grpo', reward: 'binary' } }],
-    ] as const) {
-      const v = await variant(name, patch, mol.run, ['data', 'mol']);
-      await phase(v, 'grpo');
-      await evaluate(v, ['grpo']);
-      add2(row, seed, v.run);
-    }
-    // The figure: GRPO from earlier MoL checkpoints (the last one is the Dr.GRPO run above).
-    for (const step of steps) {
-      const name = `dr_grpo-from-mol-${step}`;
-      const last = step === base.mol.maxSteps;
-      const v = last
-        ? await variant('dr_grpo', {}, mol.run, [])
-        : await variant(name, { grpo: { lossType: 'dr_grpo', reward: 'multi-stage' } }, mol.run, ['data']);
-      if (!last && !v.run.isDone('mol')) {
-        const checkpoint = join(mol.run.molDir, `checkpoint-${step}`);
-        if (!existsSync(checkpoint))
-          throw new Error(
-            `ablate: no MoL checkpoint at ${checkpoint} (choose steps that are multiples of mol.saveSteps)`,
-          );
-        mkdirSync(v.run.adapterDir('mol'), { recursive: true });
-        for (const f of ['adapter_config.json', 'adapter_model.safetensors'])
-          copyFileSync(join(checkpoint, f), join(v.run.adapterDir('mol'), f));
-        v.run.markDone('mol', { seconds: 0, copiedFrom: checkpoint });
-      }
-      if (!last) await phase(v, 'grpo');
-      const fr = finalReward(v.run);
-      if (fr !== null) (figure[step] ??= []).push({ seed, value: fr });
+      writeAblationReport(outDir);
     }
   }
+  return writeAblationReport(outDir);
+}
 
-  const figureSeries = Object.entries(figure).map(([step, cells]) => ({
-    step: Number(step),
-    ...meanStd(cells.map((c) => c.value)),
-  }));
+interface RowData {
+  row: AblationRow;
+  seeds: number[];
+  all: TaskMatrix | null;
+  classic: TaskMatrix | null;
+  depot: TaskMatrix | null;
+  reward: TaskMatrix | null;
+  probe: TaskMatrix | null;
+  knowledge: TaskMatrix | null;
+  math: Cell[];
+  trainReward: Cell[];
+}
+
+function readRow(root: RunFolder, seeds: number[], row: AblationRow): RowData {
+  const perSeed: Array<{ seed: number; tasks: TaskResult[]; run: RunFolder }> = [];
+  for (const seed of seeds) {
+    const run = new RunFolder(join(root.path(`seed-${seed}`), row.variant));
+    if (!existsSync(stageReportPath(run, row.stage))) continue;
+    const tasks = readTaskResults(run, row.stage);
+    if (tasks) perSeed.push({ seed, tasks, run });
+  }
+  const lists = perSeed.map((p) => p.tasks);
+  const probes = perSeed.map((p) => readProbe(p.run, row.stage));
+  const probe = probes.every((p) => p)
+    ? documentMatrix(probes.map((p) => ({ ids: p!.perDocument.map((_, i) => String(i)), values: p!.perDocument })))
+    : null;
+  const knowledges = perSeed.map((p) => readKnowledge(p.run, row.stage));
+  const knowledge = knowledges.every((k) => k)
+    ? documentMatrix(knowledges.map((k) => ({ ids: k!.ids, values: k!.perDocument })))
+    : null;
+  const math: Cell[] = [];
+  const trainReward: Cell[] = [];
+  for (const p of perSeed) {
+    const report = JSON.parse(readFileSync(stageReportPath(p.run, row.stage), 'utf8')) as EvaluationReport;
+    const m = report.results.find((r) => /MATH/.test(r.suite));
+    if (m) math.push({ seed: p.seed, value: m.pass1 });
+    const fr = row.stage === 'grpo' ? finalReward(p.run) : null;
+    if (fr !== null) trainReward.push({ seed: p.seed, value: fr });
+  }
+  return {
+    row,
+    seeds: perSeed.map((p) => p.seed),
+    all: taskMatrix(lists, (r) => r.correct),
+    classic: taskMatrix(
+      lists,
+      (r) => r.correct,
+      (r) => r.library === undefined,
+    ),
+    depot: taskMatrix(
+      lists,
+      (r) => r.correct,
+      (r) => r.library === 'depot',
+    ),
+    reward: taskMatrix(lists, (r) => r.score),
+    probe,
+    knowledge,
+    math,
+    trainReward,
+  };
+}
+
+/** Restrict a matrix to the given seeds' columns (by position in `seeds`). */
+function seedColumns(m: TaskMatrix | null, seeds: number[], keep: number[]): TaskMatrix | null {
+  if (!m) return null;
+  const cols = keep.map((s) => seeds.indexOf(s));
+  if (cols.some((c) => c < 0)) return null;
+  return { ids: m.ids, values: m.values.map((v) => cols.map((c) => v[c]!)) };
+}
+
+/** a - b on the seeds both rows have. */
+function diff(
+  a: RowData,
+  b: RowData | undefined,
+  pick: 'all' | 'classic' | 'depot' | 'probe' | 'knowledge',
+  percent: boolean,
+): string {
+  if (!b || a.row === b.row) return '–';
+  const seeds = a.seeds.filter((s) => b.seeds.includes(s));
+  const ma = seedColumns(a[pick], a.seeds, seeds);
+  const mb = seedColumns(b[pick], b.seeds, seeds);
+  return ma && mb && seeds.length ? formatDifference(pairedDifference(ma, mb), percent) : '–';
+}
+
+const meanCell = (cells: Cell[], percent: boolean) => {
+  if (!cells.length) return '–';
+  const { mean } = meanStd(cells.map((c) => c.value));
+  return percent ? (100 * mean).toFixed(1) : mean.toFixed(3);
+};
+
+function table(rows: RowData[], baseRow: RowData | undefined, molRow: RowData | undefined): string[] {
+  const lines = [
+    '| Model | seeds | CodeAgent-Test pass@1 (%) | Δ vs Base | Δ vs +MoL | classic kinds | depot kinds | Δ depot vs Base | mean reward | MATH-500 pass@1 (%) |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    lines.push(
+      `| ${r.row.label} | ${r.seeds.length ? r.seeds.join(', ') : 'not run'} | ${r.all ? formatInterval(rateInterval(r.all), true) : '–'} | ${diff(r, baseRow, 'all', true)} | ${diff(r, molRow, 'all', true)} | ${r.classic ? formatInterval(rateInterval(r.classic), true) : '–'} | ${r.depot ? formatInterval(rateInterval(r.depot), true) : '–'} | ${diff(r, baseRow, 'depot', true)} | ${r.reward ? formatInterval(rateInterval(r.reward), false) : '–'} | ${meanCell(r.math, true)} |`,
+    );
+  }
+  return lines;
+}
+
+function probeTable(rows: RowData[], baseRow: RowData | undefined, molRow: RowData | undefined): string[] {
+  const lines = [
+    '| Model | probe NLL (nats per token) | Δ vs Base | Δ vs +MoL | depot answer NLL | Δ vs Base | Δ vs +MoL |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    lines.push(
+      `| ${r.row.label} | ${r.probe ? formatInterval(rateInterval(r.probe), false) : '–'} | ${diff(r, baseRow, 'probe', false)} | ${diff(r, molRow, 'probe', false)} | ${r.knowledge ? formatInterval(rateInterval(r.knowledge), false) : '–'} | ${diff(r, baseRow, 'knowledge', false)} | ${diff(r, molRow, 'knowledge', false)} |`,
+    );
+  }
+  return lines;
+}
+
+/** report.md and plots of an ablation folder, from whatever its variant folders hold now. */
+export function writeAblationReport(outDir: string): string {
+  const root = new RunFolder(outDir);
+  const meta = JSON.parse(readFileSync(root.path('ablate.json'), 'utf8')) as {
+    seeds: number[];
+    checkpointStep: number;
+    config: PipelineConfig;
+  };
+  const { seeds, checkpointStep, config: base } = meta;
+  const read = (row: AblationRow) => readRow(root, seeds, row);
+  const t1 = TABLE1_ROWS.map(read);
+  const t2 = TABLE2_ROWS.map(read);
+  const t3 = TABLE3_ROWS.map(read);
+  const baseRow = t1.find((r) => r.row.label === 'Base');
+  const molRow = t1.find((r) => r.row.label === '+MoL');
+  const figureRows: Array<{ step: number; row: RowData; curves: number[][] }> = [
+    { step: 0, variant: 'base-dr_grpo' },
+    { step: checkpointStep, variant: `dr_grpo-from-mol-${checkpointStep}` },
+    { step: base.mol.maxSteps, variant: 'dr_grpo' },
+  ].map(({ step, variant }) => {
+    const row = read({ label: `MoL step ${step} + Dr.GRPO`, variant, stage: 'grpo' });
+    const curves = seeds
+      .map((s) => rewardCurve(new RunFolder(join(root.path(`seed-${s}`), variant))))
+      .filter((c) => c.length);
+    return { step, row, curves };
+  });
+  const ceCurves = seeds
+    .map((s) => rewardCurve(new RunFolder(join(root.path(`seed-${s}`), 'ce-dr_grpo'))))
+    .filter((c) => c.length);
+
   mkdirSync(root.path('plots'), { recursive: true });
+  const meanCurve = (curves: number[][]): Array<[number, number]> => {
+    const n = Math.min(...curves.map((c) => c.length));
+    return Array.from({ length: n }, (_, i) => [i + 1, curves.reduce((a, c) => a + c[i]!, 0) / curves.length]);
+  };
+  /** A moving average over `w` steps: GRPO's per-step reward is noisy. */
+  const smooth = (pts: Array<[number, number]>, w = 5): Array<[number, number]> =>
+    pts.map(([x], i) => {
+      const win = pts.slice(Math.max(0, i - w + 1), i + 1);
+      return [x, win.reduce((a, [, y]) => a + y, 0) / win.length];
+    });
+  const curveSeries: Series[] = figureRows
+    .filter((f) => f.curves.length)
+    .map((f) => ({ name: `from MoL step ${f.step}`, points: smooth(meanCurve(f.curves)) }));
+  if (ceCurves.length)
+    curveSeries.push({ name: `from +CE (step ${base.mol.maxSteps})`, points: smooth(meanCurve(ceCurves)) });
+  writeFileAtomicSync(
+    root.path('plots', 'rl-reward-by-mol-checkpoint.svg'),
+    lineChartSvg(curveSeries, {
+      title: 'Dr.GRPO training reward by starting point (mean over seeds, 5-step moving average)',
+      xLabel: 'GRPO step',
+      yLabel: 'mean multi-stage reward',
+    }),
+  );
+  const finals = figureRows.filter((f) => f.row.trainReward.length);
   writeFileAtomicSync(
     root.path('plots', 'mol-checkpoint-vs-rl-reward.svg'),
     lineChartSvg(
       [
         {
           name: 'final GRPO reward',
-          points: figureSeries.map((p) => [p.step, p.mean]),
-          band: figureSeries.map((p) => [p.step, p.mean - p.std, p.mean + p.std]),
+          points: finals.map((f) => [f.step, meanStd(f.row.trainReward.map((c) => c.value)).mean]),
+          band: finals.map((f) => {
+            const { mean, std } = meanStd(f.row.trainReward.map((c) => c.value));
+            return [f.step, mean - std, mean + std];
+          }),
         },
       ],
       {
@@ -209,49 +452,54 @@ export async function runAblation(outDir: string, base: PipelineConfig, options:
       },
     ),
   );
+
+  const tasks = baseRow?.all?.ids.length ?? base.data.evalTasks;
   const md = [
     '# molrl ablate',
     '',
-    `Seeds ${options.seeds.join(', ')}; each cell is the mean ± standard deviation over seeds, then each seed's value. Sizes: ${base.data.traces} traces, MoL ${base.mol.maxSteps} steps, GRPO ${base.grpo.maxSteps} steps x ${base.grpo.globalBatchSize} completions, ${base.data.evalTasks} evaluation tasks. Run folders: \`seed-<s>/<variant>/\`.`,
+    `Seeds ${seeds.join(', ')} (each seed: its own traces, GRPO tasks, adapter initialisation, data order and sampling); one evaluation set of ${tasks} held-out one-step tasks (the ${base.data.evalSet} set; classic and depot kinds in rotation), the same for every seed and variant. Sizes: ${base.data.traces} traces (depot kinds weighted ${base.data.depotWeight}), MoL ${base.mol.maxSteps} steps (lr ${base.mol.learningRate}), GRPO ${base.grpo.maxSteps} steps x ${base.grpo.globalBatchSize} completions (lr ${base.grpo.learningRate}); sampling: temperature ${base.eval.temperature}, top-p ${base.eval.topP}, top-k ${base.eval.topK}, presence penalty ${base.eval.presencePenalty}. Run folders: \`seed-<s>/<variant>/\`.`,
     '',
-    '## Table 1: MoL and its ablations (pass@1 %, CodeAgent-Test mean reward)',
+    "How to read the cells: pass@1 is the mean over tasks of each task's pass rate over the seeds, with its 95% interval (a bootstrap over tasks). Δ is a paired difference in points over the same tasks and seeds (a paired bootstrap: tasks resampled with all their seeds, both models at once; 10,000 resamples, a fixed seed). **Bold with ↑ or ↓**: resolved, the interval excludes 0; plain: not resolved at this size. Classic kinds need only Python; depot kinds need the library's current API, which only the environment's feedback states (docs/environment.md). Mean reward: the multi-stage reward (0.1 parses, 0.4 runs, 1.0 correct) with its interval.",
     '',
-    '| Model | CodeAgent-Test pass@1 | CodeAgent-Test mean reward | MATH-500 pass@1 |',
-    '|---|---:|---:|---:|',
-    ...Object.entries(table1).map(
-      ([row, r]) =>
-        `| ${row} | ${formatCells(r.code, true)} | ${formatCells(r.reward, false)} | ${formatCells(r.math, true)} |`,
-    ),
+    '## Table 1: MoL and its ablations, alone and followed by Dr.GRPO',
     '',
-    '## Table 2 and 3: GRPO vs Dr.GRPO, multi-stage vs binary reward',
+    ...table(t1, baseRow, molRow),
     '',
-    '| Model | CodeAgent-Test pass@1 | CodeAgent-Test mean reward | final training reward |',
-    '|---|---:|---:|---:|',
-    ...Object.entries(table2).map(
-      ([row, r]) =>
-        `| ${row} | ${formatCells(r.code, true)} | ${formatCells(r.reward, false)} | ${formatCells(r.train, false)} |`,
-    ),
+    '## Table 2: GRPO vs Dr.GRPO after MoL',
     '',
-    "The training reward is each run's own reward (the binary run's is 0/1, so compare its pass@1 and evaluation reward, which are scored alike for every row).",
+    ...table(t2, baseRow, molRow),
+    '',
+    '## Table 3: multi-stage vs binary reward (Dr.GRPO after MoL)',
+    '',
+    ...table(t3, baseRow, molRow),
+    '',
+    'Final training reward (mean of the last quarter of the GRPO steps; each run its own reward, so the binary one is 0/1 and not comparable): ' +
+      ([...t1, ...t2, ...t3]
+        .filter((r, i, all) => r.trainReward.length && all.findIndex((x) => x.row.variant === r.row.variant) === i)
+        .map((r) => `${r.row.label} ${formatCells(r.trainReward, false)}`)
+        .join('; ') || 'no GRPO run has finished yet') +
+      '.',
+    '',
+    '## General-ability probe (the KL claim) and knowledge probe',
+    '',
+    "Probe NLL: mean negative log-likelihood per answer token of held-out documents of the pretraining distribution (one-step answers to classic tasks, a seed nothing trains on), for every model; lower is better, a rise is general ability lost. Depot answer NLL: the same for the correct answer of each depot evaluation task (the library's current API, which only the environment's feedback states); lower means more of the API taken in, even where samples still fail. Δ is paired over documents (tasks) and seeds.",
+    '',
+    ...probeTable([...t1, ...t2.slice(0, 1), ...t3.slice(1)], baseRow, molRow),
     '',
     '## Figure: MoL checkpoints vs later RL reward',
     '',
-    '| MoL step | final GRPO reward |',
-    '|---:|---:|',
-    ...Object.entries(figure).map(([step, cells]) => `| ${step} | ${formatCells(cells, false)} |`),
+    '| MoL step Dr.GRPO started from | final training reward | CodeAgent-Test pass@1 (%) | Δ vs step 0 | depot kinds |',
+    '|---:|---:|---:|---:|---:|',
+    ...figureRows.map(
+      (f) =>
+        `| ${f.step} | ${formatCells(f.row.trainReward, false)} | ${f.row.all ? formatInterval(rateInterval(f.row.all), true) : '–'} | ${diff(f.row, figureRows[0]!.row, 'all', true)} | ${f.row.depot ? formatInterval(rateInterval(f.row.depot), true) : '–'} |`,
+    ),
     '',
     '![MoL checkpoint vs RL reward](plots/mol-checkpoint-vs-rl-reward.svg)',
+    '',
+    '![RL reward curves by starting point](plots/rl-reward-by-mol-checkpoint.svg)',
     '',
   ].join('\n');
   writeFileAtomicSync(root.path('report.md'), md);
   return md;
-}
-
-function defaultCheckpointSteps(c: PipelineConfig): number[] {
-  const every = c.mol.saveSteps > 0 ? c.mol.saveSteps : c.mol.maxSteps;
-  const all: number[] = [];
-  for (let s = every; s <= c.mol.maxSteps; s += every) all.push(s);
-  if (!all.includes(c.mol.maxSteps)) all.push(c.mol.maxSteps);
-  // At most three: the first, the middle and the last.
-  return all.length <= 3 ? all : [all[0]!, all[Math.floor(all.length / 2)]!, all[all.length - 1]!];
 }

@@ -76,7 +76,7 @@ function parse(argv: string[]) {
 }
 
 /** The commands that stop at safe points on Ctrl-C (the others stop at once: they write nothing half-way). */
-const STOPS_AT_SAFE_POINTS = new Set<string>(['run', ...PHASES]);
+const STOPS_AT_SAFE_POINTS = new Set<string>(['run', 'ablate', ...PHASES]);
 
 /** Whether `argv`'s command stops at a safe point on a first Ctrl-C. */
 export function stopsAtSafePoints(argv: string[]): boolean {
@@ -164,7 +164,12 @@ export async function main(
       return n;
     });
     const out = values.out ?? newRunDir('runs').replace(/(\d{8}-\d{6})/, 'ablate-$1');
-    const md = await runAblation(out, given ?? resolveConfig(), { seeds, progress, log });
+    const md = await runAblation(out, given ?? resolveConfig(), {
+      seeds,
+      progress,
+      log,
+      ...(signal ? { signal } : {}),
+    });
     process.stdout.write(md);
     return { code: 0 };
   }

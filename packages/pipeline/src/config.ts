@@ -31,8 +31,22 @@ export interface PipelineConfig {
     grpoTasks: number;
     /** Held-out one-step tasks (CodeAgent-Test style) for evaluation. */
     evalTasks: number;
+    /**
+     * Which held-out tasks the evaluation draws: 'test' (the evaluation set) or
+     * 'validation' (a disjoint set for choosing hyperparameters). Both are
+     * fixed, the same for every seed, so seeds pair up task by task.
+     */
+    evalSet: 'test' | 'validation';
+    /**
+     * How often each depot kind comes up in the traces' kind rotation for one
+     * turn of each classic kind (0: classic traces only). GRPO and evaluation
+     * draw every kind equally.
+     */
+    depotWeight: number;
     /** MATH-500 problems evaluated (0 = none). */
     mathProblems: number;
+    /** Held-out pretraining-distribution documents of the general-ability probe (0 = no probe). */
+    probeDocuments: number;
   };
   lora: { r: number; alpha: number; dropout: number };
   mol: {
@@ -73,7 +87,18 @@ export const DEFAULT_CONFIG: PipelineConfig = {
   model: DEFAULT_MODEL_DIR,
   seed: 0,
   backend: 'cpu',
-  data: { traces: 48, validation: 8, maxSteps: 4, maxTokens: 768, grpoTasks: 64, evalTasks: 40, mathProblems: 8 },
+  data: {
+    traces: 48,
+    validation: 8,
+    maxSteps: 4,
+    maxTokens: 768,
+    grpoTasks: 64,
+    evalTasks: 40,
+    evalSet: 'test',
+    depotWeight: 3,
+    mathProblems: 8,
+    probeDocuments: 64,
+  },
   lora: { r: 8, alpha: 16, dropout: 0.05 },
   mol: {
     mode: 'mol',
@@ -98,7 +123,7 @@ export const DEFAULT_CONFIG: PipelineConfig = {
     beta: 0,
     saveSteps: 1,
   },
-  eval: { samples: 1, maxTokens: 112, temperature: 0.6, topP: 0.95, topK: 20, presencePenalty: 0, batchSize: 8 },
+  eval: { samples: 1, maxTokens: 112, temperature: 0.6, topP: 0.95, topK: 20, presencePenalty: 1, batchSize: 8 },
 };
 
 export class ConfigError extends Error {
@@ -134,7 +159,10 @@ const SCHEMA: Record<string, Check | Record<string, Check>> = {
     maxTokens: int(16),
     grpoTasks: int(1),
     evalTasks: int(1),
+    evalSet: oneOf('test', 'validation'),
+    depotWeight: int(0),
     mathProblems: int(0),
+    probeDocuments: int(0),
   },
   lora: { r: int(1), alpha: num(0, Infinity, true), dropout: num(0, 0.99) },
   mol: {

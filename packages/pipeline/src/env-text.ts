@@ -1,10 +1,20 @@
 /**
  * The text of the embedded environment as the pipeline feeds it to a small
  * model: a compact CodeAgent system prompt (the smolagents one is ~600 tokens,
- * more than a tiny model's whole context budget here) and the one-step answer
- * format that GRPO and the evaluation ask for.
+ * more than a tiny model's whole context budget here), the one-step prompt
+ * and answer format that GRPO and the evaluation ask for, and the harness
+ * that runs a one-step answer: the model writes `solve`, the harness calls it
+ * on the task's input (so no variant is judged on copying the input).
  */
-import { ONE_STEP_SYSTEM_PROMPT, type Task, type TraceMessage } from '@molrl/trace-dataset';
+import type { RewardFunction } from '@molrl/grpo';
+import {
+  binaryReward,
+  createSandbox,
+  multiStageReward,
+  type Sandbox,
+  type SandboxOptions,
+} from '@molrl/sandbox-reward';
+import { harnessCall, oneStepPrompt, withDepotLibrary, type TraceMessage } from '@molrl/trace-dataset';
 
 export const COMPACT_AGENT_SYSTEM_PROMPT =
   "You solve tasks with Python. Each step: 'Thought:' then 'Code:' with a ```py block ending in <end_code>. " +
@@ -24,15 +34,64 @@ export function compactTrace<M extends { role: string; content: unknown }>(messa
   return withCompactSystemPrompt(messages.filter((m) => m.role !== 'tool-call'));
 }
 
-/** The one-step prompt (system + task) GRPO and the evaluation use. */
-export function oneStepMessages(task: Pick<Task, 'question'>): TraceMessage[] {
-  return [
-    { role: 'system', content: ONE_STEP_SYSTEM_PROMPT },
-    { role: 'user', content: task.question },
-  ];
+/** The one-step prompt (system + task, and the `solve` signature the harness calls) GRPO and the evaluation use. */
+export function oneStepMessages(task: { question: string; signature?: string }): TraceMessage[] {
+  return oneStepPrompt(task);
 }
 
-/** A one-step answer: a short thought, then `solve` applied to the task's input inside one python block. */
-export function oneStepAnswer(task: Pick<Task, 'args'>, solveCode: string): string {
-  return `I write a function solve for this task and call it on the input.\n\`\`\`python\n${solveCode}\n\nfinal_answer(solve(${task.args}))\n\`\`\``;
+/** A one-step answer: a short thought, then the `solve` function inside one python block. */
+export function oneStepAnswer(solveCode: string): string {
+  return `I write the function solve for this task.\n\`\`\`python\n${solveCode}\n\`\`\``;
+}
+
+/** A sandbox for the environment's code: Python runs can `import depot` (the library of the depot tasks). */
+export async function createEnvironmentSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  return withDepotLibrary(await createSandbox(options));
+}
+
+/**
+ * The harness of one task: Python code sent to this sandbox gets the call of
+ * `solve` on the task's input appended (`args`: its Python arguments).
+ */
+export function withHarnessCall(sandbox: Sandbox, args: string): Sandbox {
+  const call = harnessCall({ args });
+  const complete = <R extends { language: string; code: string }>(r: R): R =>
+    r.language === 'python' && typeof r.code === 'string' ? { ...r, code: r.code + call } : r;
+  return {
+    run: (request) => sandbox.run(complete(request)),
+    runMany: (requests) => sandbox.runMany(requests.map(complete)),
+    ready: () => sandbox.ready(),
+    close: () => sandbox.close(),
+    get workers() {
+      return sandbox.workers;
+    },
+    get limits() {
+      return sandbox.limits;
+    },
+  };
+}
+
+/**
+ * The paper's reward for GRPO on one-step tasks, through the harness: each
+ * completion's code runs with the call of `solve` on its example's input
+ * (`args`) appended; the multi-stage (0.1 / 0.4 / 1.0) or binary reward
+ * compares the result with the example's `answer`.
+ */
+export function harnessReward(kind: 'multi-stage' | 'binary', sandbox: Sandbox): RewardFunction {
+  const reward = kind === 'binary' ? binaryReward : multiStageReward;
+  const name = kind === 'binary' ? 'binary' : 'multi_stage';
+  return {
+    name,
+    score: ({ examples, completions }) =>
+      Promise.all(
+        completions.map(async (completion, i) => {
+          const { answer, args } = examples[i]!;
+          if (answer === undefined || typeof args !== 'string')
+            throw new Error(
+              `harnessReward: example ${i} needs 'answer' (the ground truth) and 'args' (the task's input as Python arguments)`,
+            );
+          return (await reward(completion, answer, { sandbox: withHarnessCall(sandbox, args) })).reward;
+        }),
+      ),
+  };
 }

@@ -25,17 +25,62 @@ export { checkModel, modelProblem } from './model-check.js';
 export { runData, type DataManifest, type TaskRecord, type TraceRecord } from './phases/data.js';
 export { runMol, traceRows, type MolSummary, type ProgressMode } from './phases/mol.js';
 export { runGrpo, type GrpoSummary } from './phases/grpo.js';
-export { runEval, availableStages, STAGE_NAMES } from './phases/eval.js';
+export {
+  runEval,
+  availableStages,
+  codeAgentTestSuite,
+  taskResults,
+  STAGE_NAMES,
+  type TaskResult,
+} from './phases/eval.js';
 export { loadBase, loadStage, loadTokenizer, textCodec, type Stage, type LoadedModel } from './load.js';
-export { writeRunReport, evaluationTable } from './report/run-report.js';
+export { writeRunReport, evaluationTable, intervalTables } from './report/run-report.js';
+export {
+  taskMatrix,
+  rateInterval,
+  pairedDifference,
+  formatInterval,
+  formatDifference,
+  readTaskResults,
+  readProbe,
+  type TaskMatrix,
+} from './report/intervals.js';
+export { heldOutLoss, answerSpan, type ProbeResult } from './probe.js';
+export {
+  buildPretrainCorpus,
+  probeDocuments,
+  oneStepChat,
+  corpusTexts,
+  PROBE_SEED,
+  CORPUS_SEEDS,
+  type PretrainCorpus,
+  type CorpusOptions,
+} from './pretrain-corpus.js';
 export { lineChartSvg, ticks, type Series, type LineChartOptions } from './report/line-chart.js';
-export { runAblation, meanStd, formatCells, finalReward, type AblationOptions } from './ablate.js';
+export {
+  runAblation,
+  writeAblationReport,
+  ablationPlan,
+  middleCheckpoint,
+  meanStd,
+  formatCells,
+  finalReward,
+  rewardCurve,
+  TABLE1_ROWS,
+  TABLE2_ROWS,
+  TABLE3_ROWS,
+  type AblationOptions,
+  type AblationRow,
+} from './ablate.js';
 export {
   COMPACT_AGENT_SYSTEM_PROMPT,
   oneStepMessages,
   oneStepAnswer,
   withCompactSystemPrompt,
   compactTrace,
+  createEnvironmentSandbox,
+  withHarnessCall,
+  harnessReward,
 } from './env-text.js';
 export { packLmRows, type LmRow } from './pack-text.js';
 export { main, cli, stopsAtSafePoints, InterruptedError, USAGE, type MainOptions } from './cli.js';

@@ -16,7 +16,16 @@ import { main } from './cli.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const TINY = {
-  data: { traces: 3, validation: 1, maxSteps: 3, maxTokens: 640, grpoTasks: 2, evalTasks: 2, mathProblems: 1 },
+  data: {
+    traces: 3,
+    validation: 1,
+    maxSteps: 3,
+    maxTokens: 640,
+    grpoTasks: 2,
+    evalTasks: 2,
+    mathProblems: 1,
+    probeDocuments: 3,
+  },
   mol: { maxSteps: 3, microBatchSize: 1, globalBatchSize: 1, saveSteps: 1, evalSteps: 2 },
   grpo: { numGenerations: 2, globalBatchSize: 2, microBatchSize: 2, maxSteps: 2, maxCompletionLength: 12 },
   eval: { maxTokens: 12, batchSize: 2 },
@@ -107,6 +116,8 @@ describe('molrl run (miniature)', () => {
       'eval/mol/report.json',
       'eval/grpo/report.json',
       'eval/grpo/samples.jsonl',
+      'eval/grpo/tasks.jsonl',
+      'eval/base/probe.json',
       'plots/mol-loss.svg',
       'plots/grpo-reward.svg',
       'plots/completion-lengths.svg',
@@ -123,7 +134,8 @@ describe('molrl run (miniature)', () => {
     const adapter = JSON.parse(readFileSync(join(out, 'mol', 'adapter', 'adapter_config.json'), 'utf8'));
     expect(adapter.peft_type).toBe('LORA');
     const report = readFileSync(join(out, 'report.md'), 'utf8');
-    expect(report).toMatch(/\| Base \| \d+\.\d \| \d\.\d{3} \| \d+\.\d \|/);
+    expect(report).toMatch(/\| Base \| \d+\.\d \[\d+\.\d, \d+\.\d\] \|/);
+    expect(report).toMatch(/\| \+MoL \| [-+]\d+\.\d \[/); // paired against Base
     expect(report).toMatch(/\| \+MoL\+GRPO \|/);
     const final = JSON.parse(readFileSync(join(out, 'state.json'), 'utf8'));
     expect(Object.keys(final.phases)).toEqual(['data', 'mol', 'grpo', 'eval']);

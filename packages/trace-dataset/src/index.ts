@@ -51,9 +51,38 @@ export { histogramSvg, histogramBins, niceTicks, type HistogramOptions, type Bin
 export { traceRowsToParquet, writeTraceRows, writeJsonlAtomic, TRACE_PARQUET_SCHEMA, type TraceRow } from './write.js';
 export { buildDataset, type BuildOptions, type Manifest, type TokenStats } from './build.js';
 export { Rng } from './rng.js';
-export { generateTasks, TASK_KINDS, type Task, type Mistake, type MistakeKind } from './env/tasks.js';
+export {
+  generateTasks,
+  taskKind,
+  TASK_KINDS,
+  ALL_TASK_KINDS,
+  type Task,
+  type TaskKind,
+  type GenerateTasksOptions,
+  type LibraryKnowledge,
+  type Mistake,
+  type MistakeKind,
+} from './env/tasks.js';
+export { DEPOT_TASK_KINDS } from './env/depot-tasks.js';
+export {
+  withDepotLibrary,
+  depot,
+  DEPOT_MODULE,
+  DEPOT_PREAMBLE,
+  DEPOT_PYTHON_SOURCE,
+  DEPOT_REGIONS,
+  DEPOT_ZONES,
+} from './env/depot-library.js';
 export { ScriptedPolicy, type PolicyOptions, type Decision, type Feedback } from './env/policy.js';
-export { CODE_AGENT_SYSTEM_PROMPT, ONE_STEP_SYSTEM_PROMPT, oneStepPrompt, taskMessage } from './env/prompts.js';
+export {
+  CODE_AGENT_SYSTEM_PROMPT,
+  ONE_STEP_SYSTEM_PROMPT,
+  oneStepPrompt,
+  oneStepUserMessage,
+  solveSignature,
+  harnessCall,
+  taskMessage,
+} from './env/prompts.js';
 export {
   generateTraces,
   writeEnvironmentDataset,

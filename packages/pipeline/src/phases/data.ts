@@ -1,21 +1,48 @@
 /**
  * Phase `data`: the environment's material for a run, independent of the
  * model: agent traces whose actions really ran in the sandbox (train and
- * validation, for MoL), one-step tasks for GRPO, and held-out one-step tasks
- * for evaluation (CodeAgent-Test style), each drawn with its own seed.
+ * validation, for MoL; classic and depot kinds, depot ones weighted by
+ * data.depotWeight), one-step tasks of every kind for GRPO, and held-out
+ * one-step tasks of every kind for evaluation (CodeAgent-Test style), each
+ * drawn with its own seed. The evaluation set is fixed (the same for every
+ * run seed), so runs of different seeds pair up task by task.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomicSync, type ProgressOptions } from '@molrl/progress';
-import { generateTasks, generateTraces, type Task, type TraceMessage } from '@molrl/trace-dataset';
+import {
+  ALL_TASK_KINDS,
+  DEPOT_TASK_KINDS,
+  TASK_KINDS,
+  generateTasks,
+  generateTraces,
+  solveSignature,
+  type Task,
+  type TraceMessage,
+} from '@molrl/trace-dataset';
 import type { PipelineConfig } from '../config.js';
 import { writeJsonl } from '../jsonl.js';
 import type { RunFolder } from '../run-folder.js';
 
-/** Seeds of the three task streams, apart from each other and from the default model's corpus (1000s and 2000s). */
+/**
+ * Seeds of the task streams, apart from each other and from the default
+ * model's corpus (1000s to 5000s), its check (900000) and the probe (700000).
+ * Traces and GRPO tasks add the run's seed; the evaluation sets do not.
+ */
 export const TRACE_SEED_BASE = 300_000;
 export const GRPO_SEED_BASE = 100_000;
 export const EVAL_SEED_BASE = 200_000;
+export const VALIDATION_SEED_BASE = 400_000;
+
+/** The traces' kind rotation: every classic kind once, every depot kind `depotWeight` times. */
+export function traceKinds(depotWeight: number): string[] {
+  return [
+    ...TASK_KINDS.map((k) => k.name),
+    ...DEPOT_TASK_KINDS.flatMap((k) => new Array<string>(depotWeight).fill(k.name)),
+  ];
+}
+const ALL_KINDS = ALL_TASK_KINDS.map((k) => k.name);
+const DEPOT_KIND_NAMES = new Set(DEPOT_TASK_KINDS.map((k) => k.name));
 
 export interface TraceRecord {
   id: string;
@@ -31,15 +58,29 @@ export interface TaskRecord {
   kind: string;
   question: string;
   answer: string;
+  /** The task's input as Python arguments: the harness calls `solve(<args>)`. */
+  args: string;
+  /** The `solve(...)` the one-step prompt asks for. */
+  signature: string;
+  /** The library the task uses ('depot'), absent for a classic task. */
+  library?: string;
 }
 
 export interface DataManifest {
-  traces: { train: number; validation: number; correct: number; meanSteps: number; seed: number };
+  traces: { train: number; validation: number; correct: number; meanSteps: number; seed: number; depot: number };
   grpoTasks: { count: number; seed: number };
-  evalTasks: { count: number; seed: number };
+  evalTasks: { count: number; seed: number; set: 'test' | 'validation' };
 }
 
-const taskRecord = (t: Task): TaskRecord => ({ id: t.id, kind: t.kind, question: t.question, answer: t.answer });
+export const taskRecord = (t: Task): TaskRecord => ({
+  id: t.id,
+  kind: t.kind,
+  question: t.question,
+  answer: t.answer,
+  args: t.args,
+  signature: solveSignature(t),
+  ...(t.library ? { library: t.library } : {}),
+});
 
 export async function runData(
   run: RunFolder,
@@ -52,6 +93,7 @@ export async function runData(
   const traces = await generateTraces({
     count: d.traces,
     seed: traceSeed,
+    kinds: traceKinds(d.depotWeight),
     maxSteps: d.maxSteps,
     progress,
     metricsPath: join(run.dataDir, 'metrics.jsonl'),
@@ -66,9 +108,15 @@ export async function runData(
   }));
   writeJsonl(join(run.dataDir, 'traces.jsonl'), records);
   const grpoSeed = GRPO_SEED_BASE + config.seed;
-  const evalSeed = EVAL_SEED_BASE + config.seed;
-  writeJsonl(join(run.dataDir, 'grpo-tasks.jsonl'), generateTasks(d.grpoTasks, grpoSeed).map(taskRecord));
-  writeJsonl(join(run.dataDir, 'eval-tasks.jsonl'), generateTasks(d.evalTasks, evalSeed).map(taskRecord));
+  const evalSeed = d.evalSet === 'validation' ? VALIDATION_SEED_BASE : EVAL_SEED_BASE;
+  writeJsonl(
+    join(run.dataDir, 'grpo-tasks.jsonl'),
+    generateTasks(d.grpoTasks, grpoSeed, { kinds: ALL_KINDS }).map(taskRecord),
+  );
+  writeJsonl(
+    join(run.dataDir, 'eval-tasks.jsonl'),
+    generateTasks(d.evalTasks, evalSeed, { kinds: ALL_KINDS }).map(taskRecord),
+  );
   const manifest: DataManifest = {
     traces: {
       train: d.traces - d.validation,
@@ -76,9 +124,10 @@ export async function runData(
       correct: records.filter((r) => r.correct).length,
       meanSteps: records.reduce((a, r) => a + r.n_steps, 0) / Math.max(1, records.length),
       seed: traceSeed,
+      depot: traces.filter((t) => DEPOT_KIND_NAMES.has(t.kind)).length,
     },
     grpoTasks: { count: d.grpoTasks, seed: grpoSeed },
-    evalTasks: { count: d.evalTasks, seed: evalSeed },
+    evalTasks: { count: d.evalTasks, seed: evalSeed, set: d.evalSet },
   };
   writeFileAtomicSync(join(run.dataDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
   return manifest;

@@ -6,10 +6,9 @@
  */
 import { join } from 'node:path';
 import { applyLora } from '@molrl/lora';
-import { sandboxReward, trainGrpo, type ChatMessage } from '@molrl/grpo';
-import { createSandbox } from '@molrl/sandbox-reward';
+import { trainGrpo, type ChatMessage } from '@molrl/grpo';
 import type { PipelineConfig } from '../config.js';
-import { oneStepMessages } from '../env-text.js';
+import { createEnvironmentSandbox, harnessReward, oneStepMessages } from '../env-text.js';
 import { readJsonl } from '../jsonl.js';
 import { loadStage, textCodec } from '../load.js';
 import type { RunFolder } from '../run-folder.js';
@@ -30,15 +29,20 @@ export async function runGrpo(
   const { model, tokenizer } = await loadStage(run, config.model, 'mol');
   const tasks = readJsonl<TaskRecord>(join(run.dataDir, 'grpo-tasks.jsonl'));
   const lora = applyLora(model, { ...config.lora, seed: config.seed + 1, baseModelName: config.model });
-  const sandbox = await createSandbox({ workers: 2 });
+  const sandbox = await createEnvironmentSandbox({ workers: 2 });
   const g = config.grpo;
   try {
     await trainGrpo({
       model,
       lora,
       codec: textCodec(tokenizer),
-      train: tasks.map((t) => ({ prompt: oneStepMessages(t) as ChatMessage[], answer: t.answer, id: t.id })),
-      rewardFunctions: [sandboxReward(g.reward, { sandbox })],
+      train: tasks.map((t) => ({
+        prompt: oneStepMessages(t) as ChatMessage[],
+        answer: t.answer,
+        args: t.args,
+        id: t.id,
+      })),
+      rewardFunctions: [harnessReward(g.reward, sandbox)],
       config: {
         outputDir: run.grpoDir,
         lossType: g.lossType,

@@ -1,17 +1,30 @@
 /**
  * report.md of a run: the evaluation in the paper's table shape (one row per
- * stage: Base, +MoL, +MoL+GRPO), the training summaries, and SVG plots of the
- * MoL loss parts, the GRPO reward and the completion lengths, all read back
- * from the run folder's files.
+ * stage: Base, +MoL, +MoL+GRPO) with 95% intervals, the classic / depot
+ * split, the general-ability probe, each stage against Base as a paired
+ * difference over the same tasks, the training summaries, and SVG plots of
+ * the MoL loss parts, the GRPO reward and the completion lengths, all read
+ * back from the run folder's files.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EvaluationReport } from '@molrl/bench-math';
+import { wilsonInterval, type EvaluationReport } from '@molrl/bench-math';
 import { readMetrics, writeFileAtomicSync, type MetricRecord } from '@molrl/progress';
 import type { PipelineConfig } from '../config.js';
 import type { Stage } from '../load.js';
 import type { RunFolder } from '../run-folder.js';
 import { STAGE_NAMES, stageReportPath } from '../phases/eval.js';
+import {
+  formatDifference,
+  formatInterval,
+  pairedDifference,
+  documentMatrix,
+  rateInterval,
+  readKnowledge,
+  readProbe,
+  readTaskResults,
+  taskMatrix,
+} from './intervals.js';
 import { lineChartSvg, type Series } from './line-chart.js';
 
 export const pct = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '–' : (100 * v).toFixed(1));
@@ -44,6 +57,78 @@ export function evaluationTable(reports: Array<[string, EvaluationReport]>): str
       return /CodeAgent/.test(s) ? [pct(r?.pass1), num(r?.meanScore)] : [pct(r?.pass1)];
     });
     lines.push(`| ${name} | ${cells.join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+const isDepot = (r: { library?: string }) => r.library === 'depot';
+const isClassic = (r: { library?: string }) => r.library === undefined;
+
+/**
+ * The evaluation with intervals, one row per evaluated stage: CodeAgent-Test
+ * pass@1 (all tasks, classic kinds, depot kinds) with 95% intervals, the mean
+ * reward, MATH-500 pass@1, and the probe's held-out NLL; then each later stage
+ * against Base, paired task by task.
+ */
+export function intervalTables(run: RunFolder, reports: Array<[Stage, EvaluationReport]>): string {
+  const rows = reports.map(([stage, report]) => {
+    const tasks = readTaskResults(run, stage);
+    const math = report.results.find((r) => /MATH/.test(r.suite));
+    const code = report.results.find((r) => /CodeAgent/.test(r.suite));
+    return {
+      stage,
+      report,
+      all: tasks && taskMatrix([tasks], (r) => r.correct),
+      classic: tasks && taskMatrix([tasks], (r) => r.correct, isClassic),
+      depot: tasks && taskMatrix([tasks], (r) => r.correct, isDepot),
+      meanReward: code?.meanScore,
+      math,
+      probe: readProbe(run, stage),
+      knowledge: (() => {
+        const k = readKnowledge(run, stage);
+        return k && documentMatrix([{ ids: k.ids, values: k.perDocument }]);
+      })(),
+    };
+  });
+  const head =
+    '| Model | CodeAgent-Test pass@1 (%) | classic kinds | depot kinds | mean reward | MATH-500 pass@1 (%) | probe NLL | depot answer NLL |';
+  const lines = [head, '|---|---:|---:|---:|---:|---:|---:|---:|'];
+  for (const r of rows) {
+    const mathCell = r.math
+      ? formatInterval(wilsonInterval(Math.round(r.math.pass1 * r.math.items), Math.max(1, r.math.items)), true)
+      : '–';
+    lines.push(
+      `| ${STAGE_NAMES[r.stage]} | ${r.all ? formatInterval(rateInterval(r.all), true) : pct(r.report.results.find((x) => /CodeAgent/.test(x.suite))?.pass1)} | ${r.classic ? formatInterval(rateInterval(r.classic), true) : '–'} | ${r.depot ? formatInterval(rateInterval(r.depot), true) : '–'} | ${num(r.meanReward)} | ${mathCell} | ${r.probe ? r.probe.nll.toFixed(3) : '–'} | ${r.knowledge ? formatInterval(rateInterval(r.knowledge), false) : '–'} |`,
+    );
+  }
+  const base = rows.find((r) => r.stage === 'base');
+  const later = rows.filter((r) => r.stage !== 'base');
+  if (base?.all && later.length) {
+    lines.push(
+      '',
+      'Against Base, paired over the same tasks (a difference in bold with ↑ or ↓ is resolved: its 95% interval excludes 0):',
+      '',
+      '| Model | Δ pass@1 (points) | Δ classic | Δ depot | Δ probe NLL | Δ depot answer NLL |',
+      '|---|---:|---:|---:|---:|---:|',
+    );
+    for (const r of later) {
+      const probe =
+        r.probe && base.probe && r.probe.perDocument.length === base.probe.perDocument.length
+          ? formatDifference(
+              pairedDifference(
+                { ids: r.probe.perDocument.map((_, i) => String(i)), values: r.probe.perDocument.map((v) => [v]) },
+                {
+                  ids: base.probe.perDocument.map((_, i) => String(i)),
+                  values: base.probe.perDocument.map((v) => [v]),
+                },
+              ),
+              false,
+            )
+          : '–';
+      lines.push(
+        `| ${STAGE_NAMES[r.stage]} | ${formatDifference(r.all && pairedDifference(r.all, base.all), true)} | ${formatDifference(r.classic && base.classic && pairedDifference(r.classic, base.classic), true)} | ${formatDifference(r.depot && base.depot && pairedDifference(r.depot, base.depot), true)} | ${probe} | ${formatDifference(r.knowledge && base.knowledge && pairedDifference(r.knowledge, base.knowledge), false)} |`,
+      );
+    }
   }
   return lines.join('\n');
 }
@@ -124,14 +209,14 @@ export function writeRunReport(run: RunFolder, config: PipelineConfig): string {
     '',
     "## Evaluation (pass@1, the paper's Table 1/2 shape)",
     '',
-    reports.length ? evaluationTable(reports.map(([s, r]) => [STAGE_NAMES[s], r])) : '_No evaluation yet._',
+    reports.length ? intervalTables(run, reports) : '_No evaluation yet._',
     '',
-    `Sampling: temperature ${config.eval.temperature}, top-p ${config.eval.topP}, top-k ${config.eval.topK}, presence penalty ${config.eval.presencePenalty}, at most ${config.eval.maxTokens} new tokens, ${config.eval.samples} sample(s) per item. CodeAgent-Test: ${config.data.evalTasks} held-out one-step tasks; their code runs in the sandbox and scores with the multi-stage reward (mean reward column); pass@1 counts only correct results.`,
+    `Sampling: temperature ${config.eval.temperature}, top-p ${config.eval.topP}, top-k ${config.eval.topK}, presence penalty ${config.eval.presencePenalty}, at most ${config.eval.maxTokens} new tokens, ${config.eval.samples} sample(s) per item. CodeAgent-Test: ${config.data.evalTasks} held-out one-step tasks of the ${config.data.evalSet} set (classic and depot kinds); the model writes \`solve\`, the harness calls it on the task's input in the sandbox, and the multi-stage reward scores it (mean reward column); pass@1 counts only correct results. Intervals are 95%: Wilson's for one sample per task, else a bootstrap over tasks. Probe NLL: mean negative log-likelihood per answer token (nats) of ${config.data.probeDocuments} held-out documents of the pretraining distribution, text no phase trains on (lower is better; a rise is general ability lost). Depot answer NLL: the same for the correct answer of each depot evaluation task (the library's current API), how much of the API the model has taken in even where its samples still fail.`,
     '',
     '## Data',
     '',
     manifest
-      ? `${manifest.traces.train} training and ${manifest.traces.validation} validation agent traces (actions run in the sandbox; ${manifest.traces.correct} end with the right answer; ${manifest.traces.meanSteps.toFixed(1)} steps on average), ${manifest.grpoTasks.count} GRPO tasks, ${manifest.evalTasks.count} evaluation tasks.`
+      ? `${manifest.traces.train} training and ${manifest.traces.validation} validation agent traces (actions run in the sandbox; ${manifest.traces.depot ?? 0} of depot tasks, whose feedback states the library's current API; ${manifest.traces.correct} end with the right answer; ${manifest.traces.meanSteps.toFixed(1)} steps on average), ${manifest.grpoTasks.count} GRPO tasks, ${manifest.evalTasks.count} evaluation tasks.`
       : '_No data yet._',
     '',
     '## MoL continual training',

@@ -13,6 +13,7 @@ import type { TraceMessage } from '../types.js';
 import { writeJsonlAtomic, writeTraceRows, type TraceRow } from '../write.js';
 import { ScriptedPolicy, type PolicyOptions } from './policy.js';
 import { CODE_AGENT_SYSTEM_PROMPT, oneStepPrompt, taskMessage } from './prompts.js';
+import { withDepotLibrary } from './depot-library.js';
 import { generateTasks, type Task } from './tasks.js';
 
 export interface GenerateOptions {
@@ -20,6 +21,8 @@ export interface GenerateOptions {
   seed?: number;
   /** A sandbox to use (default: one created and closed here). */
   sandbox?: Sandbox;
+  /** Task kinds in rotation (default: the classic kinds); see `generateTasks`. */
+  kinds?: readonly string[];
   /** Steps (decisions) before an episode is cut (default 6). */
   maxSteps?: number;
   policy?: PolicyOptions;
@@ -89,9 +92,11 @@ interface Episode {
 export async function generateTraces(options: GenerateOptions): Promise<GeneratedTrace[]> {
   const seed = options.seed ?? 0;
   const maxSteps = options.maxSteps ?? 6;
-  const tasks = generateTasks(options.count, seed);
+  const tasks = generateTasks(options.count, seed, options.kinds ? { kinds: options.kinds } : {});
   const ownSandbox = !options.sandbox;
-  const sandbox = options.sandbox ?? (await createSandbox());
+  const given = options.sandbox ?? (await createSandbox());
+  // Library tasks import depot: their runs get the module (classic runs are left exactly as they were).
+  const sandbox = tasks.some((t) => t.library === 'depot') ? withDepotLibrary(given) : given;
   const metrics = options.metricsPath ? new MetricsWriter(options.metricsPath) : null;
   const episodes: Episode[] = tasks.map((task, i) => ({
     task,
@@ -146,7 +151,7 @@ export async function generateTraces(options: GenerateOptions): Promise<Generate
     }
   } finally {
     progress.stop();
-    if (ownSandbox) await sandbox.close();
+    if (ownSandbox) await given.close();
   }
   return episodes.map((e) => ({
     id: e.task.id,

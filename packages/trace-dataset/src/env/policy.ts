@@ -5,7 +5,8 @@
  * that disagrees with the example makes it find its mistake, a check that agrees
  * makes it hand the printed result to final_answer. Mistakes are drawn with seeded
  * probabilities; sometimes it skips the check and answers directly (and may then
- * be wrong), as real agents do.
+ * be wrong), as real agents do. On a library task its first attempt uses the
+ * library's older API (`task.stale`): what it knows before the feedback.
  */
 import { Rng } from '../rng.js';
 import type { Mistake, Task } from './tasks.js';
@@ -63,9 +64,14 @@ export class ScriptedPolicy {
   }
 
   private solveCode(check: boolean): string {
-    const rate = this.attempts === 0 ? this.options.mistakeRate : this.options.relapseRate;
-    const candidates = this.task.mistakes.filter((m) => m !== this.mistake);
-    this.mistake = candidates.length > 0 && this.rng.chance(rate) ? this.rng.pick(candidates) : null;
+    if (this.attempts === 0 && this.task.stale) {
+      // A library task: the first attempt is what the agent already knows, the older API.
+      this.mistake = this.task.stale;
+    } else {
+      const rate = this.attempts === 0 ? this.options.mistakeRate : this.options.relapseRate;
+      const candidates = this.task.mistakes.filter((m) => m !== this.mistake);
+      this.mistake = candidates.length > 0 && this.rng.chance(rate) ? this.rng.pick(candidates) : null;
+    }
     this.attempts++;
     const body = (this.mistake ? this.mistake.code : this.task.solution) + '\n\n';
     if (!check) return body + `final_answer(solve(${this.task.args}))`;

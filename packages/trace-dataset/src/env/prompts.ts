@@ -1,4 +1,4 @@
-/** Prompts of the environment: a smolagents-style CodeAgent system prompt, and the one-step prompt used by GRPO. */
+/** Prompts of the environment: a smolagents-style CodeAgent system prompt, and the one-step prompt (and its harness) of GRPO and evaluation. */
 import type { Task } from './tasks.js';
 import type { TraceMessage } from '../types.js';
 
@@ -42,12 +42,33 @@ export function taskMessage(task: Pick<Task, 'question'>): string {
   return `New task:\n${task.question}`;
 }
 
-export const ONE_STEP_SYSTEM_PROMPT = `Solve the task by reasoning step by step, then write one Python program that computes the answer and calls final_answer(answer) with it. Put the program in a single \`\`\`python code block. Only the Python standard library is available; the program runs once, without any feedback.`;
+export const ONE_STEP_SYSTEM_PROMPT = `Solve the task by reasoning step by step, then write a Python function solve that computes the answer from the task's input, in a single \`\`\`python code block. The harness calls solve once on the input and checks what it returns, without any feedback. Only the Python standard library and the libraries the task names are available.`;
 
-/** The plain "solve in one step" prompt of a task (GRPO: the model writes code once, the sandbox reward scores it). */
-export function oneStepPrompt(task: Pick<Task, 'question'>): TraceMessage[] {
+/** `solve(<parameters>)` as the task's correct solution defines it, e.g. `solve(grams, zone)`. */
+export function solveSignature(task: Pick<Task, 'solution'>): string {
+  const m = /^def (solve\([^)]*\)):/m.exec(task.solution);
+  if (!m) throw new Error(`solveSignature: the solution defines no solve function: ${JSON.stringify(task.solution)}`);
+  return m[1]!;
+}
+
+/** The user message of the one-step prompt: the task, then (with a signature) the function the harness calls. */
+export function oneStepUserMessage(task: Pick<Task, 'question'> & { signature?: string }): string {
+  return task.signature ? `${task.question}\nWrite ${task.signature}.` : task.question;
+}
+
+/**
+ * The plain "solve in one step" prompt of a task (GRPO and evaluation: the
+ * model writes `solve` once, the harness calls it on the task's input
+ * (`task.args`) and the sandbox reward scores what it returns).
+ */
+export function oneStepPrompt(task: Pick<Task, 'question'> & { signature?: string }): TraceMessage[] {
   return [
     { role: 'system', content: ONE_STEP_SYSTEM_PROMPT },
-    { role: 'user', content: task.question },
+    { role: 'user', content: oneStepUserMessage(task) },
   ];
+}
+
+/** The Python the harness appends to a one-step answer: the call of solve on the task's input. */
+export function harnessCall(task: Pick<Task, 'args'>): string {
+  return `\n\nfinal_answer(solve(${task.args}))\n`;
 }

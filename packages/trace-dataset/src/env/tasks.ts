@@ -3,12 +3,22 @@
  * carries a correct Python `solve` function and the realistic ways of getting it
  * wrong (off-by-one, wrong builtin, type errors, NameError, wrong format) that
  * the scripted agent uses; the ground truth is computed here, independently of
- * the Python code.
+ * the Python code. The classic kinds (`TASK_KINDS`) need only Python; the
+ * `depot` kinds (`DEPOT_TASK_KINDS`, in depot-tasks.ts) use the environment's
+ * domain library, whose current API only execution feedback reveals.
  */
 import { Rng } from '../rng.js';
+import { DEPOT_TASK_KINDS } from './depot-tasks.js';
 
 export type MistakeKind =
-  'off-by-one' | 'wrong-builtin' | 'type-error' | 'name-error' | 'attribute-error' | 'wrong-format' | 'wrong-logic';
+  | 'off-by-one'
+  | 'wrong-builtin'
+  | 'type-error'
+  | 'name-error'
+  | 'attribute-error'
+  | 'wrong-format'
+  | 'wrong-logic'
+  | 'stale-api';
 
 export interface Mistake {
   kind: MistakeKind;
@@ -33,9 +43,19 @@ export interface Task {
   /** A correct `solve` definition. */
   solution: string;
   mistakes: Mistake[];
+  /** The Python library the task's code imports (made available in the sandbox), if any. */
+  library?: 'depot';
+  /** The same function against the library's older API: what is written before feedback shows the current one. */
+  stale?: Mistake;
 }
 
-interface TaskKind {
+/** What only execution feedback states about a library task kind, and a pattern that finds it in text. */
+export interface LibraryKnowledge {
+  fact: string;
+  pattern: RegExp;
+}
+
+export interface TaskKind {
   name: string;
   make(rng: Rng): { question: string; answer: string; args: string };
   exampleArgs: string;
@@ -43,6 +63,9 @@ interface TaskKind {
   exampleText: string;
   solution: string;
   mistakes: Mistake[];
+  library?: 'depot';
+  stale?: Mistake;
+  knowledge?: LibraryKnowledge;
 }
 
 const py = (s: string) => JSON.stringify(s);
@@ -610,13 +633,36 @@ export const TASK_KINDS: TaskKind[] = [
   },
 ];
 
+/** Every task kind of the environment: the classic ones, then the depot ones. */
+export const ALL_TASK_KINDS: readonly TaskKind[] = [...TASK_KINDS, ...DEPOT_TASK_KINDS];
+
+/** A kind by name (an error lists the known names). */
+export function taskKind(name: string): TaskKind {
+  const kind = ALL_TASK_KINDS.find((k) => k.name === name);
+  if (!kind)
+    throw new RangeError(
+      `unknown task kind ${JSON.stringify(name)} (known: ${ALL_TASK_KINDS.map((k) => k.name).join(', ')})`,
+    );
+  return kind;
+}
+
+export interface GenerateTasksOptions {
+  /**
+   * Kind names in the rotation (default: the classic `TASK_KINDS`). A name
+   * given twice comes up twice as often.
+   */
+  kinds?: readonly string[];
+}
+
 /** `count` tasks by seed, kinds in rotation with a seeded shuffle, so every kind appears. */
-export function generateTasks(count: number, seed: number): Task[] {
+export function generateTasks(count: number, seed: number, options: GenerateTasksOptions = {}): Task[] {
+  const rotation = options.kinds ? options.kinds.map(taskKind) : TASK_KINDS;
+  if (rotation.length === 0) throw new RangeError('generateTasks: options.kinds is empty');
   const rng = new Rng(seed);
   const tasks: Task[] = [];
   let order: TaskKind[] = [];
   for (let i = 0; i < count; i++) {
-    if (order.length === 0) order = rng.shuffle([...TASK_KINDS]);
+    if (order.length === 0) order = rng.shuffle([...rotation]);
     const kind = order.pop()!;
     const made = kind.make(rng);
     tasks.push({
@@ -628,6 +674,8 @@ export function generateTasks(count: number, seed: number): Task[] {
       example: { args: kind.exampleArgs, expected: kind.exampleExpected },
       solution: kind.solution,
       mistakes: kind.mistakes,
+      ...(kind.library ? { library: kind.library } : {}),
+      ...(kind.stale ? { stale: kind.stale } : {}),
     });
   }
   return tasks;
