@@ -102,6 +102,8 @@ const tracked = execFileSync('git', ['ls-files', '-z'], { cwd: root, encoding: '
 for (const file of tracked) {
   if (!/\.(ts|js|mjs|cjs|sh|json|md)$/.test(file) || file.includes('fixtures/') || file === 'package-lock.json')
     continue;
+  // A tracked file deleted in the working tree (not yet committed) has nothing to check.
+  if (!existsSync(join(root, file))) continue;
   const lines = readFileSync(join(root, file), 'utf8').split('\n');
   lines.forEach((line, i) => {
     if (/(--conditions[= ]|-C )source\b/.test(line))
