@@ -5,19 +5,48 @@
  * (on upload or inside its kernels), and nothing else is lost on the way.
  * Skipped with the reason where no WebGPU adapter exists.
  */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Qwen3ForCausalLM } from '@molrl/model';
+import { Qwen3ForCausalLM, randomWeights } from '@molrl/model';
+import { add, mul, type Tensor } from '@molrl/tensor';
 import { useBackend } from './backend.js';
 import { DEFAULT_MODEL_DIR } from './config.js';
 
-const PROMPTS = [
-  [1, 17, 300, 42, 7, 1999, 64, 5, 12, 800, 33, 2],
-  [9, 4, 77, 1500, 23, 600, 81, 2040, 3, 3, 150, 11],
+// Ids spread over the vocabulary, as fractions of its size, so they stay valid when the default model changes.
+const SPREAD = [
+  [0.0005, 0.009, 0.16, 0.023, 0.004, 0.99, 0.035, 0.003, 0.006, 0.43, 0.018, 0.001],
+  [0.005, 0.002, 0.041, 0.8, 0.012, 0.32, 0.044, 0.97, 0.0015, 0.0015, 0.08, 0.006],
 ];
+const VOCAB = (JSON.parse(readFileSync(join(DEFAULT_MODEL_DIR, 'config.json'), 'utf8')) as { vocab_size: number })
+  .vocab_size;
+const PROMPTS = SPREAD.map((row) => row.map((f) => Math.floor(f * VOCAB)));
+
+/**
+ * The embedded model nudged off the bfloat16 grid, saved as float32: its committed
+ * weights are bfloat16 already, so loading them as float32 would round nothing.
+ */
+async function offGridModel(): Promise<string> {
+  await useBackend('cpu');
+  const model = await Qwen3ForCausalLM.fromPretrained(DEFAULT_MODEL_DIR, { dtype: 'float32' });
+  const noise = randomWeights(model.config, { seed: 7 });
+  const nudged = new Map<string, Tensor>();
+  for (const [name, w] of model.namedParameters()) {
+    // A relative nudge of about bfloat16's resolution (2^-8) moves every weight off its grid.
+    nudged.set(name, add(w, mul(w, mul(noise.get(name)!, 0.004 / model.config.initializer_range))).keep());
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'molrl-half-weights-'));
+  await Qwen3ForCausalLM.fromWeights(model.config, nudged).savePretrained(dir, { dtype: 'float32' });
+  for (const t of [...nudged.values(), ...noise.values(), ...model.parameters()]) t.dispose();
+  return dir;
+}
+
+let modelDir = '';
 
 async function logitsOn(backend: string, dtype: 'float32' | 'bfloat16'): Promise<Float32Array> {
   await useBackend(backend);
-  const model = await Qwen3ForCausalLM.fromPretrained(DEFAULT_MODEL_DIR, { dtype });
+  const model = await Qwen3ForCausalLM.fromPretrained(modelDir, { dtype });
   const { logits } = await model.forward(PROMPTS);
   const data = Float32Array.from(await logits.data());
   logits.dispose();
@@ -36,6 +65,7 @@ try {
   console.warn(`bfloat16 weights on webgpu skipped: ${webgpuMissing}`);
 }
 afterAll(async () => {
+  if (modelDir) rmSync(modelDir, { recursive: true, force: true });
   await useBackend('cpu');
 });
 
@@ -44,6 +74,7 @@ describe('bfloat16-stored weights on webgpu', () => {
     "give the float32 logits within the cpu backend's bfloat16 rounding",
     { timeout: 300_000 },
     async () => {
+      modelDir = await offGridModel();
       const reference = await logitsOn('cpu', 'float32');
       const cpuHalf = await logitsOn('cpu', 'bfloat16');
       const webgpuHalf = await logitsOn('webgpu', 'bfloat16');
