@@ -13,8 +13,8 @@
  *   base-distribution rows ((H + 1) floats per decision token).
  * - checkpoints: each block's input [N, H], kept through the backward.
  * - forward: the block being computed (everything it makes lives until the
- *   block returns) and the float32 copies of its half-precision weights (the
- *   embedding table is gathered as stored; only its rows are widened).
+ *   block returns); half-precision weights are read as stored by matmul and
+ *   the embedding's gather (only the looked-up rows are widened).
  * - loss: the final hidden states, the fused loss's rows and one vocabulary
  *   chunk: logits and two more [rows, chunk] temporaries, the widened head
  *   chunk, the running log-sum-exp and softmax-weighted head rows.
@@ -143,16 +143,16 @@ export function molStepMemory(shape: MemoryModelShape, options: MolStepMemoryOpt
     if (!targets.has(name)) return outF;
     return outF + (dropout > 0 ? 4 * inF : 0) + r + 3 * outF;
   };
-  // Everything one block's forward makes, per token: the attention norm, q/k/v and
-  // their head norms, transposes and rotations, the attention output, its log-sum-exp
-  // and transpose, o and the residual, the MLP norm, gate, up, silu, the product, down
-  // and the residual.
+  // Everything one block's forward makes, per token: the attention norm, q/k/v, the
+  // rotated heads of q and k (one fused rmsNormRope output each), v's transpose, the
+  // attention output, its log-sum-exp and transpose, o and the residual, the MLP norm,
+  // gate, up, their SwiGLU product (one fused output), down and the residual.
   const blockActivations =
     H +
     linear('q') +
-    3 * QD +
+    QD +
     linear('k') +
-    3 * KD +
+    KD +
     linear('v') +
     KD +
     2 * QD +
@@ -162,11 +162,12 @@ export function molStepMemory(shape: MemoryModelShape, options: MolStepMemoryOpt
     H +
     linear('gate') +
     linear('up') +
-    2 * F +
+    F +
     linear('down') +
     H;
-  // Float32 copies of a half-precision block's weights, made per use and alive while the block runs.
-  const widenedBlock = half ? blockParams * F32 : 0;
+  // A half-precision block's linear weights go into matmul as stored; only the four
+  // norms' scales are widened per use.
+  const widenedBlock = half ? (2 * H + 2 * D) * F32 : 0;
   const forward = N * blockActivations * F32 + widenedBlock + (half ? N * H * wBytes : 0);
 
   // The fused loss: rows stacked into pieces of at most rowChunk; per piece and
@@ -180,8 +181,9 @@ export function molStepMemory(shape: MemoryModelShape, options: MolStepMemoryOpt
   const loss = 2 * N * H * F32 + 2 * lossRows * H * F32 + N * (H + 1) * F32 + chunkWork;
 
   // The last block again, with its graph: its activations, and at the MLP's
-  // backward four [N, F] and two [N, H] gradients; the gradient of its output.
-  const backward = N * (blockActivations + 4 * F + 3 * H) * F32 + widenedBlock;
+  // backward three [N, F] (the product's, gate's and up's, from the fused SwiGLU
+  // gradient) and two [N, H] gradients; the gradient of its output.
+  const backward = N * (blockActivations + 3 * F + 3 * H) * F32 + widenedBlock;
 
   const phases = { forward, loss, backward };
   const phase = (Object.keys(phases) as (keyof typeof phases)[]).reduce((a, b) => (phases[b] > phases[a] ? b : a));

@@ -14,6 +14,7 @@
  * Resampling uses a seeded generator (a fixed default seed), so a report
  * comes out the same every time it is written.
  */
+import { mulberry32 } from '@molrl/seeded-random';
 
 export interface Interval {
   /** The point estimate (a mean or a proportion). */
@@ -105,16 +106,9 @@ export function wilsonInterval(successes: number, trials: number, confidence = 0
   };
 }
 
-/** mulberry32: small, seeded, the same stream on every platform. */
+/** The bootstrap's draws: the project's one generator, its seed mixed so that seed 0 is not the zero state. */
 function generator(seed: number): () => number {
-  let state = (Math.floor(seed) ^ 0x9e3779b9) >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32((Math.floor(seed) ^ 0x9e3779b9) >>> 0);
 }
 
 /** The q-quantile of sorted values, linearly interpolated (numpy's default, "linear"). */
