@@ -418,7 +418,10 @@ console.log('${expected} GEMM: ' + JSON.stringify(status));
     const nativeSpec = `file:${tarballs.get('@molrl/cpu-native')}`;
     consumerProject(
       noCompiler,
-      { '@molrl/gpu-backend': `file:${tarballs.get('@molrl/gpu-backend')}` },
+      // gpu-backend and the @molrl packages it depends on (not published: their tarballs).
+      Object.fromEntries(
+        ['@molrl/gpu-backend', '@molrl/seeded-random'].map((name) => [name, `file:${tarballs.get(name)}`]),
+      ),
       { optionalDependencies: { '@molrl/cpu-native': nativeSpec }, allowScripts: { [nativeSpec]: true } },
     );
     npm(['install'], noCompiler, { ...process.env, CC: '/bin/false', CXX: '/bin/false' });
