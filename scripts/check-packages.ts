@@ -26,6 +26,14 @@ function checkExports(where: string, exportsMap: unknown): void {
   for (const [subpath, target] of Object.entries(exportsMap as Json)) {
     if (typeof target === 'string') continue;
     const conditions = Object.keys(target as Json);
+    // A CommonJS file (a native addon's loader) has no TypeScript source: its declarations, then the file.
+    if (Object.values(target as Json).some((file) => typeof file === 'string' && file.endsWith('.cjs'))) {
+      if (conditions[0] !== 'types' || !conditions.includes('default'))
+        problems.push(
+          `${where}: exports["${subpath}"] is a CommonJS file: list "types" first, then "default" (got ${conditions.join(', ')})`,
+        );
+      continue;
+    }
     if (conditions.includes('source'))
       problems.push(`${where}: exports["${subpath}"] has a bare "source" condition; name it "${SOURCE_CONDITION}"`);
     if (conditions[0] !== SOURCE_CONDITION || !conditions.includes('types') || !conditions.includes('import'))

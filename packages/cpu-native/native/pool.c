@@ -28,7 +28,11 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;    /* guards sleeping and
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t finished = PTHREAD_COND_INITIALIZER;
 
-/* The job: generation in the high 32 bits, next unclaimed task in the low 32. */
+/* The job: generation in the high 32 bits, next unclaimed task in the low 32. While
+ * a new job's fields are written, the low word is CLOSED: a worker still holding the
+ * previous generation's state cannot claim a task then (its compare-exchange fails on
+ * the new generation), and one that sees the new generation waits for it to open. */
+#define CLOSED 0xffffffffu
 static _Atomic uint64_t state;
 static _Atomic int done;
 static _Atomic int waiting_for_done;
@@ -54,7 +58,11 @@ static void run_tasks(uint32_t gen) {
     uint64_t s = atomic_load(&state);
     if ((uint32_t)(s >> 32) != gen) return;
     uint32_t i = (uint32_t)s;
-    if ((int)i >= job_count) return;
+    if (i == CLOSED) {
+      cpu_relax();
+      continue;
+    }
+    if ((int)i >= atomic_load(&job_count)) return;
     if (!atomic_compare_exchange_weak(&state, &s, s + 1)) continue;
     /* The job cannot change before this task is counted done, so fn and ctx are this generation's. */
     job_fn(job_ctx, (int)i);
@@ -138,11 +146,16 @@ void pool_run(int count, task_fn fn, void *ctx, int parallel) {
     for (int i = 0; i < count; i++) fn(ctx, i);
     return;
   }
+  /* Close the new generation first, then write the job, then open it: a worker of the
+   * previous job that read its (exhausted) state must never see this job's count with
+   * that state still claimable, or it would run a task of this job outside its count
+   * and count it done (the caller would return while that task still runs). */
+  uint32_t gen = ++generation;
+  atomic_store(&state, ((uint64_t)gen << 32) | CLOSED);
   job_fn = fn;
   job_ctx = ctx;
-  job_count = count;
+  atomic_store(&job_count, count);
   atomic_store(&done, 0);
-  uint32_t gen = ++generation;
   pthread_mutex_lock(&mu);
   atomic_store(&state, (uint64_t)gen << 32);
   pthread_cond_broadcast(&wake);

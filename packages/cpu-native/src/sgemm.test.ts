@@ -382,3 +382,38 @@ describe('sgemm from several threads at once', () => {
     expect(results[0]!.sample).toBe(results[1]!.sample);
   });
 });
+
+describe('the thread pool between products', () => {
+  it('returns only after every task of its product has run, over thousands of back-to-back products of changing sizes', () => {
+    // Each shape is threaded (over 128^3) and splits into a different number of tasks, so
+    // consecutive jobs differ in count: a worker still holding the previous job's state
+    // must not claim a task of the next. More threads than cores get workers preempted
+    // mid-claim, where that race lives.
+    const shapes: [number, number, number][] = [
+      [160, 150, 128],
+      [256, 96, 160],
+      [140, 300, 96],
+      [200, 130, 128],
+      [180, 180, 100],
+    ];
+    setThreads(1);
+    const cases = shapes.map(([m, n, k], i) => {
+      const rand = seeded(40 + i);
+      const a = new Float32Array(m * k).map(() => rand());
+      const b = new Float32Array(k * n).map(() => rand());
+      const expected = new Float32Array(m * n);
+      sgemm({ m, n, k, a, b, c: expected });
+      return { m, n, k, a, b, expected };
+    });
+    setThreads(3);
+    let wrong = 0;
+    for (let call = 0; call < 4000; call++) {
+      const { m, n, k, a, b, expected } = cases[call % cases.length]!;
+      const c = new Float32Array(m * n);
+      sgemm({ m, n, k, a, b, c });
+      // The same blocking on every thread count gives the same sums in the same order.
+      for (let i = 0; i < c.length; i++) if (c[i] !== expected[i]) wrong++;
+    }
+    expect(wrong).toBe(0);
+  });
+});
