@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { formatDuration, startProgress } from './progress.js';
 
 function capture(): { stream: NodeJS.WriteStream; text: () => string } {
@@ -19,6 +19,21 @@ describe('startProgress', () => {
     const lines = text().trim().split('\n');
     expect(lines[0]).toMatch(/^train: 5\/10 steps 50% \([\d.]+ steps\/s, ETA .+\) loss 1\.5$/);
     expect(lines[1]).toMatch(/^train: 10\/10 steps 100%/);
+  });
+
+  it('counts the rate from `initial` on (a resumed run does not claim its earlier steps as done now)', () => {
+    const { stream, text } = capture();
+    let now = 1_000;
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => now);
+    try {
+      const p = startProgress('train', 200, { stream, unit: 'steps', lineIntervalMs: 0, initial: 100 });
+      now += 2_000;
+      p.update(104);
+      expect(text()).toMatch(/^train: 104\/200 steps 52% \(2\.0 steps\/s, ETA 48s\)/);
+      expect(() => startProgress('x', 1, { stream, initial: -1 })).toThrow(/initial must be a finite number >= 0/);
+    } finally {
+      clock.mockRestore();
+    }
   });
 
   it('rate-limits plain lines but always logs completion', () => {

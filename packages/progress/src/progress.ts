@@ -29,6 +29,11 @@ export interface ProgressOptions {
   mode?: ProgressMode;
   /** Minimum milliseconds between two plain log lines (default 5000). */
   lineIntervalMs?: number;
+  /**
+   * Units already done before this start (a resumed run's steps, default 0): the bar
+   * starts there, and the rate and ETA count only the units done since.
+   */
+  initial?: number;
 }
 
 export interface Progress {
@@ -57,11 +62,14 @@ export function startProgress(label: string, total: number, options: ProgressOpt
   const mode = options.mode ?? 'auto';
   if (!isProgressMode(mode))
     throw new Error(`startProgress: mode must be one of ${PROGRESS_MODES.join(', ')}, got ${JSON.stringify(mode)}`);
+  const initial = options.initial ?? 0;
+  if (!Number.isFinite(initial) || initial < 0)
+    throw new Error(`startProgress: initial must be a finite number >= 0, got ${String(initial)}`);
   const started = performance.now();
   let currentTotal = total;
   const rateOf = (done: number) => {
     const seconds = (performance.now() - started) / 1000;
-    return seconds > 0 ? done / seconds : 0;
+    return seconds > 0 ? Math.max(0, done - initial) / seconds : 0;
   };
 
   if (mode === 'silent') return { update() {}, setTotal() {}, stop() {} };
@@ -77,7 +85,7 @@ export function startProgress(label: string, total: number, options: ProgressOpt
       },
       cliProgress.Presets.shades_classic,
     );
-    bar.start(total, 0, { rate: '0', detail: '' });
+    bar.start(total, initial, { rate: '0', detail: '' });
     return {
       update(done, detail = '') {
         bar.update(done, { rate: formatRate(rateOf(done)), detail });

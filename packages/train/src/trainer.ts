@@ -256,7 +256,11 @@ export class Trainer<MicroBatch, State extends object = object> {
     const evals: EvalRecord[] = [];
     let lastCheckpoint: string | null = null;
     let saveDue = false;
-    const progress = startProgress(this.task.name, this.maxSteps, { unit: 'steps', mode: a.progress });
+    const progress = startProgress(this.task.name, this.maxSteps, {
+      unit: 'steps',
+      mode: a.progress,
+      initial: this.globalStep,
+    });
     progress.update(this.globalStep);
     try {
       while (this.globalStep < stopAt) {
