@@ -7,7 +7,7 @@ import {
 } from '../../dtype-convert.js';
 import { expectClose, randomArray, runCpu } from '../../cpu/cpu.test-util.js';
 import { gemvCallCount } from '../../cpu/matmul/gemv.js';
-import { GEMV_MAX_ROWS_HALF } from './cpu.js';
+import { gemvRowLimit } from './cpu.js';
 
 function naiveMatmul(
   a: Float32Array,
@@ -109,12 +109,14 @@ describe('cpu matmul', () => {
       // The values b holds once stored in the half type: the product must use exactly these.
       const half = dtype === 'bfloat16' ? float32ArrayToBfloat16(b) : float32ArrayToFloat16(b);
       const stored = dtype === 'bfloat16' ? bfloat16ArrayToFloat32(half) : float16ArrayToFloat32(half);
+      // The limit depends on the GEMM in use (the native one widens half weights while packing).
+      const limit = gemvRowLimit('bf16');
       for (const [lead, m, ta, dotProducts] of [
         [[], 1, false, true],
         [[], 3, true, true],
         [[2], 4, false, true], // batch folds into 8 rows
-        [[4], GEMV_MAX_ROWS_HALF / 4, false, true], // the dot-product path's limit for a half-precision weight
-        [[], GEMV_MAX_ROWS_HALF + 1, false, false], // past it: the GEMM on a widened copy
+        [[4], limit / 4, false, true], // the dot-product path's limit for a half-precision weight
+        [[], limit + 1, false, false], // past it: the GEMM
         [[3], 11, false, false],
       ] as const) {
         const callsBefore = gemvCallCount();
