@@ -5,6 +5,7 @@
       "sources": [
         "native/addon.c",
         "native/gemm.c",
+        "native/gemv.c",
         "native/pack.c",
         "native/pool.c",
         "native/tile.c",

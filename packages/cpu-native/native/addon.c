@@ -2,7 +2,8 @@
  * The Node-API binding. `sgemm(a, b, c, params)` takes the three typed arrays and a
  * Float64Array of the sizes, offsets, strides and flags (one call, no per-argument
  * conversions). Every index the GEMM will touch is checked against the arrays
- * here, so no argument can make it read or write outside them.
+ * here, so no argument can make it read or write outside them. `gemv(a, b, c, params)`
+ * is the decoding product (a few rows against a weight stored [n, k]), checked alike.
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
@@ -43,7 +44,7 @@ typedef struct {
   napi_typedarray_type type;
 } array_t;
 
-static int get_array(napi_env env, napi_value value, const char *name, napi_typedarray_type want,
+static int get_array(napi_env env, const char *fn, napi_value value, const char *name, napi_typedarray_type want,
                      const char *want_name, array_t *out) {
   bool is;
   char message[160];
@@ -52,7 +53,7 @@ static int get_array(napi_env env, napi_value value, const char *name, napi_type
   if (napi_is_typedarray(env, value, &is) != napi_ok || !is ||
       napi_get_typedarray_info(env, value, &out->type, &out->length, &out->data, &buffer, &offset) != napi_ok ||
       out->type != want) {
-    snprintf(message, sizeof message, "sgemm: %s must be a %s", name, want_name);
+    snprintf(message, sizeof message, "%s: %s must be a %s", fn, name, want_name);
     throw_error(env, 0, message);
     return 0;
   }
@@ -60,21 +61,27 @@ static int get_array(napi_env env, napi_value value, const char *name, napi_type
 }
 
 /* [first, last] element indices an operand's stored rows x cols touch, over the batch. */
-static int check_span(napi_env env, const char *name, const char *ld_name, double offset, double ld, double stride,
+static int check_span(napi_env env, const char *fn, const char *name, const char *ld_name, double offset, double ld, double stride,
                       double rows, double cols, double batch, size_t length, double *last) {
   char message[200];
   if (ld < cols || ld < 1) {
-    snprintf(message, sizeof message, "sgemm: %s (%.0f) must be at least %.0f, the columns of %s as stored", ld_name,
-             ld, cols > 1 ? cols : 1, name);
+    snprintf(message, sizeof message, "%s: %s (%.0f) must be at least %.0f, the columns of %s as stored", fn,
+             ld_name, ld, cols > 1 ? cols : 1, name);
     throw_error(env, 1, message);
     return 0;
   }
   *last = offset + (batch - 1) * stride + (rows - 1) * ld + cols - 1;
   if (*last >= (double)length) {
-    snprintf(message, sizeof message,
-             "sgemm: %s needs elements up to index %.0f (offset %.0f, %.0f x %.0f with leading dimension %.0f, "
-             "batch %.0f with stride %.0f), but has length %zu",
-             name, *last, offset, rows, cols, ld, batch, stride, length);
+    if (batch > 1)
+      snprintf(message, sizeof message,
+               "%s: %s needs elements up to index %.0f (offset %.0f, %.0f x %.0f with leading dimension %.0f, "
+               "batch %.0f with stride %.0f), but has length %zu",
+               fn, name, *last, offset, rows, cols, ld, batch, stride, length);
+    else
+      snprintf(message, sizeof message,
+               "%s: %s needs elements up to index %.0f (offset %.0f, %.0f x %.0f with leading dimension %.0f), "
+               "but has length %zu",
+               fn, name, *last, offset, rows, cols, ld, length);
     throw_error(env, 1, message);
     return 0;
   }
@@ -94,7 +101,7 @@ static napi_value js_sgemm(napi_env env, napi_callback_info info) {
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   if (argc < 4) return throw_error(env, 0, "sgemm: expected (a, b, c, params)");
   array_t pa;
-  if (!get_array(env, argv[3], "params", napi_float64_array, "Float64Array", &pa)) return NULL;
+  if (!get_array(env, "sgemm", argv[3], "params", napi_float64_array, "Float64Array", &pa)) return NULL;
   if (pa.length < P_COUNT) return throw_error(env, 1, "sgemm: params must hold 18 numbers");
   const double *p = (const double *)pa.data;
   char message[200];
@@ -121,17 +128,18 @@ static napi_value js_sgemm(napi_env env, napi_callback_info info) {
   elem_t elem = (elem_t)p[P_B_ELEM];
 
   array_t a, b, c;
-  if (!get_array(env, argv[0], "a", napi_float32_array, "Float32Array", &a)) return NULL;
-  if (!get_array(env, argv[1], "b", elem == ELEM_F32 ? napi_float32_array : napi_uint16_array,
+  if (!get_array(env, "sgemm", argv[0], "a", napi_float32_array, "Float32Array", &a)) return NULL;
+  if (!get_array(env, "sgemm", argv[1], "b", elem == ELEM_F32 ? napi_float32_array : napi_uint16_array,
                  elem == ELEM_F32 ? "Float32Array (bType float32)" : "Uint16Array (raw bfloat16/float16 bits)", &b))
     return NULL;
-  if (!get_array(env, argv[2], "c", napi_float32_array, "Float32Array", &c)) return NULL;
+  if (!get_array(env, "sgemm", argv[2], "c", napi_float32_array, "Float32Array", &c)) return NULL;
 
   double m = p[P_M], n = p[P_N], k = p[P_K], batch = p[P_BATCH];
   if (m == 0 || n == 0 || batch == 0) return NULL;
   int trans_a = p[P_TRANS_A] != 0, trans_b = p[P_TRANS_B] != 0;
   double c_last;
-  if (!check_span(env, "c", "ldc", p[P_C_OFFSET], p[P_LDC], p[P_STRIDE_C], m, n, batch, c.length, &c_last))
+  if (!check_span(env, "sgemm", "c", "ldc", p[P_C_OFFSET], p[P_LDC], p[P_STRIDE_C], m, n, batch, c.length,
+                  &c_last))
     return NULL;
   if (batch > 1 && p[P_STRIDE_C] < (m - 1) * p[P_LDC] + n) {
     snprintf(message, sizeof message, "sgemm: strideC (%.0f) makes the batch's outputs overlap (each spans %.0f)",
@@ -140,11 +148,11 @@ static napi_value js_sgemm(napi_env env, napi_callback_info info) {
   }
   if (k > 0) {
     double a_last, b_last;
-    if (!check_span(env, "a", "lda", p[P_A_OFFSET], p[P_LDA], p[P_STRIDE_A], trans_a ? k : m, trans_a ? m : k, batch,
-                    a.length, &a_last))
+    if (!check_span(env, "sgemm", "a", "lda", p[P_A_OFFSET], p[P_LDA], p[P_STRIDE_A], trans_a ? k : m,
+                    trans_a ? m : k, batch, a.length, &a_last))
       return NULL;
-    if (!check_span(env, "b", "ldb", p[P_B_OFFSET], p[P_LDB], p[P_STRIDE_B], trans_b ? n : k, trans_b ? k : n, batch,
-                    b.length, &b_last))
+    if (!check_span(env, "sgemm", "b", "ldb", p[P_B_OFFSET], p[P_LDB], p[P_STRIDE_B], trans_b ? n : k,
+                    trans_b ? k : n, batch, b.length, &b_last))
       return NULL;
     size_t b_size = elem == ELEM_F32 ? 4 : 2;
     if (overlaps(c.data, p[P_C_OFFSET], c_last, 4, a.data, p[P_A_OFFSET], a_last, 4))
@@ -173,6 +181,80 @@ static napi_value js_sgemm(napi_env env, napi_callback_info info) {
   g.alpha = (float)p[P_ALPHA];
   g.beta = (float)p[P_BETA];
   if (molrl_sgemm(&g) != 0) return throw_error(env, 1, "sgemm: out of memory for the packed operands");
+  return NULL;
+}
+
+/* Layout of gemv's params array. */
+enum {
+  V_M, V_N, V_K,
+  V_A_OFFSET, V_LDA, V_TRANS_A,
+  V_B_OFFSET, V_LDB, V_B_ELEM,
+  V_C_OFFSET, V_LDC,
+  V_COUNT
+};
+
+static const char *const GEMV_PARAM_NAMES[V_COUNT] = {"m",       "n",   "k",     "aOffset", "lda", "transA",
+                                                      "bOffset", "ldb", "bType", "cOffset", "ldc"};
+
+/* gemv(a, b, c, params): C (m x n) = op(A) B^T with B stored [n, k]; checked like sgemm. */
+static napi_value js_gemv(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 4) return throw_error(env, 0, "gemv: expected (a, b, c, params)");
+  array_t pa;
+  if (!get_array(env, "gemv", argv[3], "params", napi_float64_array, "Float64Array", &pa)) return NULL;
+  if (pa.length < V_COUNT) return throw_error(env, 1, "gemv: params must hold 11 numbers");
+  const double *p = (const double *)pa.data;
+  char message[200];
+  for (int i = 0; i < V_COUNT; i++)
+    if (!(p[i] >= 0 && p[i] <= MAX_INDEX && floor(p[i]) == p[i])) {
+      snprintf(message, sizeof message, "gemv: %s must be a non-negative integer, got %g", GEMV_PARAM_NAMES[i], p[i]);
+      return throw_error(env, 1, message);
+    }
+  for (int i = V_M; i <= V_K; i++)
+    if (p[i] > 2147483647.0) {
+      snprintf(message, sizeof message, "gemv: %s must be below 2^31, got %.0f", GEMV_PARAM_NAMES[i], p[i]);
+      return throw_error(env, 1, message);
+    }
+  if (p[V_TRANS_A] > 1) return throw_error(env, 1, "gemv: transA must be 0 or 1");
+  if (p[V_B_ELEM] > 2) return throw_error(env, 1, "gemv: bType must be 0 (float32), 1 (bfloat16) or 2 (float16)");
+  elem_t elem = (elem_t)p[V_B_ELEM];
+  array_t a, b, c;
+  if (!get_array(env, "gemv", argv[0], "a", napi_float32_array, "Float32Array", &a)) return NULL;
+  if (!get_array(env, "gemv", argv[1], "b", elem == ELEM_F32 ? napi_float32_array : napi_uint16_array,
+                 elem == ELEM_F32 ? "Float32Array (bType float32)" : "Uint16Array (raw bfloat16/float16 bits)", &b))
+    return NULL;
+  if (!get_array(env, "gemv", argv[2], "c", napi_float32_array, "Float32Array", &c)) return NULL;
+  double m = p[V_M], n = p[V_N], k = p[V_K];
+  if (m == 0 || n == 0) return NULL;
+  int trans_a = p[V_TRANS_A] != 0;
+  double c_last;
+  if (!check_span(env, "gemv", "c", "ldc", p[V_C_OFFSET], p[V_LDC], 0, m, n, 1, c.length, &c_last)) return NULL;
+  if (k > 0) {
+    double a_last, b_last;
+    if (!check_span(env, "gemv", "a", "lda", p[V_A_OFFSET], p[V_LDA], 0, trans_a ? k : m, trans_a ? m : k, 1, a.length,
+                    &a_last))
+      return NULL;
+    if (!check_span(env, "gemv", "b", "ldb", p[V_B_OFFSET], p[V_LDB], 0, n, k, 1, b.length, &b_last)) return NULL;
+    if (overlaps(c.data, p[V_C_OFFSET], c_last, 4, a.data, p[V_A_OFFSET], a_last, 4))
+      return throw_error(env, 1, "gemv: c overlaps a in memory; the output must be a separate array");
+    if (overlaps(c.data, p[V_C_OFFSET], c_last, 4, b.data, p[V_B_OFFSET], b_last, elem == ELEM_F32 ? 4 : 2))
+      return throw_error(env, 1, "gemv: c overlaps b in memory; the output must be a separate array");
+  }
+  gemv_args g;
+  g.m = (int64_t)m;
+  g.n = (int64_t)n;
+  g.k = (int64_t)k;
+  g.a = (const float *)a.data + (int64_t)p[V_A_OFFSET];
+  g.lda = (int64_t)p[V_LDA];
+  g.trans_a = trans_a;
+  g.b = (const char *)b.data + (size_t)p[V_B_OFFSET] * (elem == ELEM_F32 ? 4 : 2);
+  g.ldb = (int64_t)p[V_LDB];
+  g.b_elem = elem;
+  g.c = (float *)c.data + (int64_t)p[V_C_OFFSET];
+  g.ldc = (int64_t)p[V_LDC];
+  if (molrl_gemv(&g) != 0) return throw_error(env, 1, "gemv: out of memory for a copy of a");
   return NULL;
 }
 
@@ -289,6 +371,7 @@ static napi_value js_release_memory(napi_env env, napi_callback_info info) {
 NAPI_MODULE_INIT() {
   const napi_property_descriptor props[] = {
       {"sgemm", NULL, js_sgemm, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"gemv", NULL, js_gemv, NULL, NULL, NULL, napi_enumerable, NULL},
       {"info", NULL, js_info, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setIsa", NULL, js_set_isa, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -72,6 +72,26 @@ float half_to_float(uint16_t h);
 /* The driver (gemm.c). Returns 0, or -1 when memory for the packed operands cannot be had. */
 int molrl_sgemm(const gemm_args *args);
 
+/*
+ * C (m x n) = op(A) (m x k) B^T, B stored [n, k] with rows ldb apart: the product of a
+ * few rows against a linear layer's weight (gemv.c), B read once and as stored.
+ */
+typedef struct {
+  int64_t m, n, k;
+  /* op(A) is m x k: element (i, p) at a[i * lda + p], or a[p * lda + i] when trans_a. */
+  const float *a;
+  int64_t lda;
+  int trans_a;
+  const void *b;
+  int64_t ldb;
+  elem_t b_elem;
+  float *c;
+  int64_t ldc;
+} gemv_args;
+
+/* Returns 0, or -1 when memory for a copy of A cannot be had. */
+int molrl_gemv(const gemv_args *args);
+
 /* Selection and tuning (gemm.c). */
 const kernel_desc *gemm_kernel(void);
 int gemm_select_isa(const char *isa); /* 0 ok, -1 unknown name, -2 not supported here */

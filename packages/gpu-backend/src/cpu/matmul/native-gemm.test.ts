@@ -91,10 +91,19 @@ describe('loading the native GEMM', () => {
     setNativeGemmModule('./fixtures/wrong-addon.cjs');
     expect(nativeGemmStatus()).toEqual({
       available: false,
-      reason: expect.stringMatching(/^its self-test failed: m=1 n=1 k=1 .*C\[0\] is 0, the reference/),
+      reason: expect.stringMatching(/^its self-test failed: sgemm m=1 n=1 k=1 .*C\[0\] is 0, the reference/),
     });
     const { run, expected } = product();
     expectClose(run(), expected);
+  });
+
+  it.skipIf(!builtBinary())('rejects an addon whose matrix-vector kernel disagrees with the reference', () => {
+    setNativeGemmModule('./fixtures/wrong-gemv-addon.cjs');
+    expect(nativeGemmStatus()).toEqual({
+      available: false,
+      reason: expect.stringMatching(/^its self-test failed: gemv m=7 n=33 k=5 .*C\[0\] is 0, the reference/),
+    });
+    expect(gemmImplementation()).toBe('wasm');
   });
 
   it.skipIf(!builtBinary())('passes its self-test, and runs products when chosen', async () => {

@@ -14,6 +14,7 @@ import { gemmReference } from './gemm-reference.js';
  */
 export interface NativeGemmAddon {
   sgemm(a: Float32Array, b: Float32Array | Uint16Array, c: Float32Array, params: Float64Array): void;
+  gemv(a: Float32Array, b: Float32Array | Uint16Array, c: Float32Array, params: Float64Array): void;
   info(): { isa: string; mr: number; nr: number; threads: number; processors: number; isas: string[] };
   setThreads(threads: number): number;
 }
@@ -34,11 +35,51 @@ export interface NativeGemmStatus {
 export const NATIVE_B_TYPE = { f32: 0, bf16: 1, f16: 2 } as const;
 
 const params = new Float64Array(18);
+const gemvParams = new Float64Array(11);
 let calls = 0;
+let gemvCalls = 0;
 
 /** Products the native GEMM has run since the process started (to check which path a matmul took). */
 export function nativeGemmCallCount(): number {
   return calls;
+}
+
+/** Products the native matrix-vector kernel has run since the process started. */
+export function nativeGemvCallCount(): number {
+  return gemvCalls;
+}
+
+/**
+ * C (m x n) = op(A) B^T through the addon's matrix-vector kernel, B stored [n, k]
+ * (a weight, read once and as stored, its rows split across the addon's threads).
+ */
+export function callNativeGemv(
+  addon: NativeGemmAddon,
+  a: Float32Array,
+  aOffset: number,
+  transA: boolean,
+  b: Float32Array | Uint16Array,
+  bOffset: number,
+  bType: 0 | 1 | 2,
+  c: Float32Array,
+  cOffset: number,
+  m: number,
+  n: number,
+  k: number,
+): void {
+  gemvParams[0] = m;
+  gemvParams[1] = n;
+  gemvParams[2] = k;
+  gemvParams[3] = aOffset;
+  gemvParams[4] = transA ? m : k;
+  gemvParams[5] = transA ? 1 : 0;
+  gemvParams[6] = bOffset;
+  gemvParams[7] = k;
+  gemvParams[8] = bType;
+  gemvParams[9] = cOffset;
+  gemvParams[10] = n;
+  addon.gemv(a, b, c, gemvParams);
+  gemvCalls++;
 }
 
 /**
@@ -106,8 +147,10 @@ function bf16Bits(x: number): number {
 
 /**
  * Shapes that reach every part of the addon: single elements, edge tiles, several
- * k blocks, both transposes, a batch with a broadcast operand, bfloat16 B, and a
- * product large enough to use the pool's threads. Returns a failure, or null.
+ * k blocks, both transposes, a batch with a broadcast operand, bfloat16 B, a
+ * product large enough to use the pool's threads, and the matrix-vector kernel
+ * (every single product with B stored [n, k], threaded in the last two). Returns
+ * a failure, or null.
  */
 export function selfTest(addon: NativeGemmAddon): string | null {
   const shapes: [number, number, number, boolean, boolean, number, 'f32' | 'bf16'][] = [
@@ -117,6 +160,8 @@ export function selfTest(addon: NativeGemmAddon): string | null {
     [15, 35, 40, true, true, 3, 'f32'],
     [5, 19, 23, false, true, 2, 'bf16'],
     [100, 90, 260, false, false, 1, 'f32'],
+    [1, 301, 260, false, true, 1, 'bf16'],
+    [3, 70, 1030, true, true, 1, 'f32'],
   ];
   const rand = seeded(12345);
   for (const [m, n, k, transA, transB, batch, element] of shapes) {
@@ -129,19 +174,31 @@ export function selfTest(addon: NativeGemmAddon): string | null {
     }
     const c = new Float32Array(m * n * batch).fill(Number.NaN); // overwritten, never read
     const expected = new Float32Array(m * n * batch);
+    // The matrix-vector kernel on the same operands where they are its case (B stored [n, k], one product).
+    const asGemv = transB && batch === 1;
+    const cGemv = new Float32Array(m * n).fill(Number.NaN);
     try {
       callNative(addon, a, 0, m * k, transA, bRaw, 0, 0, transB, NATIVE_B_TYPE[element], c, 0, m * n, m, n, k, batch);
     } catch (err) {
       return `sgemm threw on ${m}x${n}x${k}: ${(err as Error).message}`;
     }
+    if (asGemv) {
+      try {
+        callNativeGemv(addon, a, 0, transA, bRaw, 0, NATIVE_B_TYPE[element], cGemv, 0, m, n, k);
+      } catch (err) {
+        return `gemv threw on ${m}x${n}x${k}: ${(err as Error).message}`;
+      }
+    }
     for (let t = 0; t < batch; t++) {
       gemmReference({ a, aOffset: t * m * k, b, bOffset: 0, c: expected, cOffset: t * m * n, m, n, k, transA, transB });
     }
     const tolerance = 1e-5 * k + 1e-6;
+    const what = `m=${m} n=${n} k=${k} transA=${transA} transB=${transB} batch=${batch} ${element}`;
     for (let i = 0; i < c.length; i++) {
-      if (!(Math.abs(c[i]! - expected[i]!) <= tolerance)) {
-        return `m=${m} n=${n} k=${k} transA=${transA} transB=${transB} batch=${batch} ${element}: C[${i}] is ${c[i]}, the reference ${expected[i]}`;
-      }
+      if (!(Math.abs(c[i]! - expected[i]!) <= tolerance))
+        return `sgemm ${what}: C[${i}] is ${c[i]}, the reference ${expected[i]}`;
+      if (asGemv && !(Math.abs(cGemv[i]! - expected[i]!) <= tolerance))
+        return `gemv ${what}: C[${i}] is ${cGemv[i]}, the reference ${expected[i]}`;
     }
   }
   return null;

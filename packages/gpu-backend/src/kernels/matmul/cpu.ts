@@ -2,9 +2,10 @@ import { implement } from '../../registry.js';
 import { matmul } from './contract.js';
 import { assertInputCount, broadcastStrides, matmulShape, sizeOf, stridesOf } from '../../shape.js';
 import { floatInput, floatOutput, rawInput } from '../../cpu/host.js';
-import { gemmImplementation, getGemmConfig } from '../../cpu/matmul/gemm.js';
+import { activeNative, gemmImplementation, getGemmConfig } from '../../cpu/matmul/gemm.js';
 import { gemmBatched } from '../../cpu/matmul/gemm-batched.js';
 import { gemv, type GemvElement } from '../../cpu/matmul/gemv.js';
+import { NATIVE_B_TYPE, callNativeGemv } from '../../cpu/matmul/native-gemm.js';
 
 /** Rows of A (all batches together) up to which a product with a float32 [N, K] weight runs as dot products. */
 export const GEMV_MAX_ROWS = 8;
@@ -65,7 +66,10 @@ const matmulKernel = implement(matmul, 'cpu', ({ inputs, attrs, backend }) => {
     m * batch * n * k >= getGemmConfig().minPackedWork
   ) {
     const bRaw = rawInput(backend, bInfo, 'matmul') as Float32Array | Uint16Array;
-    gemv({ a, aOffset: 0, transA, b: bRaw, bOffset: 0, element, c, cOffset: 0, m: m * batch, n, k });
+    const native = activeNative();
+    // Batches fold into rows only when A is not transposed (checked above for batch > 1).
+    if (native) callNativeGemv(native, a, 0, transA, bRaw, 0, NATIVE_B_TYPE[element], c, 0, m * batch, n, k);
+    else gemv({ a, aOffset: 0, transA, b: bRaw, bOffset: 0, element, c, cOffset: 0, m: m * batch, n, k });
     return out.info;
   }
   // float32 and half-precision b go to the GEMM as stored (it widens half while packing); int32 is widened here.

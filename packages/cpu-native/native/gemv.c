@@ -1,0 +1,263 @@
+/*
+ * Matrix-vector products for decoding: C (m x n) = A (m x k) B^T for a few rows of A
+ * against a weight B stored [n, k] (a linear layer's layout). At one token per step
+ * every byte of B is read once and used m times, so the product is bound by memory:
+ * no packing (the GEMM would write and read a widened copy of B), B read as stored
+ * (bfloat16/float16 bits widened in registers), and its rows split across the pool's
+ * threads so that both cores' share of the memory bandwidth is used.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "gemm.h"
+#include "pool.h"
+
+/* Rows of B a kernel call reads together (independent accumulators hide the FMA latency). */
+#define ROWS 4
+/* Elements of B below which one thread does the whole product (waking the pool costs microseconds). */
+#define MIN_PARALLEL_ELEMENTS ((int64_t)1 << 16)
+
+/* C[i * ldc + j] for j in [j0, j1), every i < m; A contiguous m x k. */
+typedef void (*gemv_rows_fn)(const gemv_args *g, const float *a, int64_t j0, int64_t j1);
+
+static float scalar_at(const void *b, elem_t elem, int64_t index) {
+  switch (elem) {
+    case ELEM_F32:
+      return ((const float *)b)[index];
+    case ELEM_BF16: {
+      uint32_t bits = (uint32_t)((const uint16_t *)b)[index] << 16;
+      float f;
+      memcpy(&f, &bits, sizeof f);
+      return f;
+    }
+    default:
+      return half_to_float(((const uint16_t *)b)[index]);
+  }
+}
+
+static const void *row_of(const gemv_args *g, int64_t j) {
+  return (const char *)g->b + (size_t)(j * g->ldb) * (g->b_elem == ELEM_F32 ? 4 : 2);
+}
+
+/* The portable rows: four rows of B at a time, plain loops the compiler may vectorise. */
+static void gemv_rows_generic(const gemv_args *g, const float *a, int64_t j0, int64_t j1) {
+  const int64_t k = g->k;
+  for (int64_t j = j0; j < j1; j += ROWS) {
+    int rows = j1 - j < ROWS ? (int)(j1 - j) : ROWS;
+    const void *b[ROWS];
+    for (int r = 0; r < rows; r++) b[r] = row_of(g, j + r);
+    for (int64_t i = 0; i < g->m; i++) {
+      const float *ai = a + i * k;
+      for (int r = 0; r < rows; r++) {
+        float s = 0;
+        if (g->b_elem == ELEM_F32) {
+          const float *br = (const float *)b[r];
+          for (int64_t p = 0; p < k; p++) s += ai[p] * br[p];
+        } else {
+          for (int64_t p = 0; p < k; p++) s += ai[p] * scalar_at(b[r], g->b_elem, p);
+        }
+        g->c[i * g->ldc + j + r] = s;
+      }
+    }
+  }
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+
+#define AVX512 __attribute__((target("avx512f")))
+#define AVX2 __attribute__((target("avx2,fma,f16c")))
+#define INLINE static inline __attribute__((always_inline))
+
+INLINE AVX512 __m512 load16(const void *b, elem_t elem, int64_t p) {
+  if (elem == ELEM_F32) return _mm512_loadu_ps((const float *)b + p);
+  __m256i bits = _mm256_loadu_si256((const __m256i *)((const uint16_t *)b + p));
+  if (elem == ELEM_BF16) return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(bits), 16));
+  return _mm512_cvtph_ps(bits);
+}
+
+/* `elem` is a constant in each caller below, so each gets a loop of its own type. */
+INLINE AVX512 void rows_avx512(const gemv_args *g, const float *a, int64_t j0, int64_t j1, elem_t elem) {
+  const int64_t k = g->k, k16 = k & ~(int64_t)15;
+  int64_t j = j0;
+  for (; j + ROWS <= j1; j += ROWS) {
+    const void *b0 = row_of(g, j), *b1 = row_of(g, j + 1), *b2 = row_of(g, j + 2), *b3 = row_of(g, j + 3);
+    for (int64_t i = 0; i < g->m; i++) {
+      const float *ai = a + i * k;
+      __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps(), s2 = _mm512_setzero_ps(), s3 = _mm512_setzero_ps();
+      for (int64_t p = 0; p < k16; p += 16) {
+        __m512 x = _mm512_loadu_ps(ai + p);
+        s0 = _mm512_fmadd_ps(x, load16(b0, elem, p), s0);
+        s1 = _mm512_fmadd_ps(x, load16(b1, elem, p), s1);
+        s2 = _mm512_fmadd_ps(x, load16(b2, elem, p), s2);
+        s3 = _mm512_fmadd_ps(x, load16(b3, elem, p), s3);
+      }
+      float r0 = _mm512_reduce_add_ps(s0), r1 = _mm512_reduce_add_ps(s1), r2 = _mm512_reduce_add_ps(s2),
+            r3 = _mm512_reduce_add_ps(s3);
+      for (int64_t p = k16; p < k; p++) {
+        r0 += ai[p] * scalar_at(b0, elem, p);
+        r1 += ai[p] * scalar_at(b1, elem, p);
+        r2 += ai[p] * scalar_at(b2, elem, p);
+        r3 += ai[p] * scalar_at(b3, elem, p);
+      }
+      float *ci = g->c + i * g->ldc + j;
+      ci[0] = r0;
+      ci[1] = r1;
+      ci[2] = r2;
+      ci[3] = r3;
+    }
+  }
+  for (; j < j1; j++) {
+    const void *b0 = row_of(g, j);
+    for (int64_t i = 0; i < g->m; i++) {
+      const float *ai = a + i * k;
+      __m512 s0 = _mm512_setzero_ps();
+      for (int64_t p = 0; p < k16; p += 16) s0 = _mm512_fmadd_ps(_mm512_loadu_ps(ai + p), load16(b0, elem, p), s0);
+      float r0 = _mm512_reduce_add_ps(s0);
+      for (int64_t p = k16; p < k; p++) r0 += ai[p] * scalar_at(b0, elem, p);
+      g->c[i * g->ldc + j] = r0;
+    }
+  }
+}
+
+AVX512 static void gemv_rows_avx512(const gemv_args *g, const float *a, int64_t j0, int64_t j1) {
+  switch (g->b_elem) {
+    case ELEM_F32:
+      rows_avx512(g, a, j0, j1, ELEM_F32);
+      break;
+    case ELEM_BF16:
+      rows_avx512(g, a, j0, j1, ELEM_BF16);
+      break;
+    default:
+      rows_avx512(g, a, j0, j1, ELEM_F16);
+  }
+}
+
+INLINE AVX2 __m256 load8(const void *b, elem_t elem, int64_t p) {
+  if (elem == ELEM_F32) return _mm256_loadu_ps((const float *)b + p);
+  __m128i bits = _mm_loadu_si128((const __m128i *)((const uint16_t *)b + p));
+  if (elem == ELEM_BF16) return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(bits), 16));
+  return _mm256_cvtph_ps(bits);
+}
+
+INLINE AVX2 float sum8(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+INLINE AVX2 void rows_avx2(const gemv_args *g, const float *a, int64_t j0, int64_t j1, elem_t elem) {
+  const int64_t k = g->k, k8 = k & ~(int64_t)7;
+  int64_t j = j0;
+  for (; j + ROWS <= j1; j += ROWS) {
+    const void *b0 = row_of(g, j), *b1 = row_of(g, j + 1), *b2 = row_of(g, j + 2), *b3 = row_of(g, j + 3);
+    for (int64_t i = 0; i < g->m; i++) {
+      const float *ai = a + i * k;
+      __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
+      for (int64_t p = 0; p < k8; p += 8) {
+        __m256 x = _mm256_loadu_ps(ai + p);
+        s0 = _mm256_fmadd_ps(x, load8(b0, elem, p), s0);
+        s1 = _mm256_fmadd_ps(x, load8(b1, elem, p), s1);
+        s2 = _mm256_fmadd_ps(x, load8(b2, elem, p), s2);
+        s3 = _mm256_fmadd_ps(x, load8(b3, elem, p), s3);
+      }
+      float r0 = sum8(s0), r1 = sum8(s1), r2 = sum8(s2), r3 = sum8(s3);
+      for (int64_t p = k8; p < k; p++) {
+        r0 += ai[p] * scalar_at(b0, elem, p);
+        r1 += ai[p] * scalar_at(b1, elem, p);
+        r2 += ai[p] * scalar_at(b2, elem, p);
+        r3 += ai[p] * scalar_at(b3, elem, p);
+      }
+      float *ci = g->c + i * g->ldc + j;
+      ci[0] = r0;
+      ci[1] = r1;
+      ci[2] = r2;
+      ci[3] = r3;
+    }
+  }
+  for (; j < j1; j++) {
+    const void *b0 = row_of(g, j);
+    for (int64_t i = 0; i < g->m; i++) {
+      const float *ai = a + i * k;
+      __m256 s0 = _mm256_setzero_ps();
+      for (int64_t p = 0; p < k8; p += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(ai + p), load8(b0, elem, p), s0);
+      float r0 = sum8(s0);
+      for (int64_t p = k8; p < k; p++) r0 += ai[p] * scalar_at(b0, elem, p);
+      g->c[i * g->ldc + j] = r0;
+    }
+  }
+}
+
+AVX2 static void gemv_rows_avx2(const gemv_args *g, const float *a, int64_t j0, int64_t j1) {
+  switch (g->b_elem) {
+    case ELEM_F32:
+      rows_avx2(g, a, j0, j1, ELEM_F32);
+      break;
+    case ELEM_BF16:
+      rows_avx2(g, a, j0, j1, ELEM_BF16);
+      break;
+    default:
+      rows_avx2(g, a, j0, j1, ELEM_F16);
+  }
+}
+
+static gemv_rows_fn rows_for(const char *isa) {
+  if (strcmp(isa, "avx512f") == 0) return gemv_rows_avx512;
+  /* The AVX2 kernel needs F16C for its conversions (every AVX2 + FMA processor so far has it). */
+  if (strcmp(isa, "avx2") == 0 && __builtin_cpu_supports("f16c")) return gemv_rows_avx2;
+  return gemv_rows_generic;
+}
+#else
+static gemv_rows_fn rows_for(const char *isa) {
+  (void)isa;
+  return gemv_rows_generic;
+}
+#endif
+
+typedef struct {
+  const gemv_args *g;
+  const float *a;
+  gemv_rows_fn rows;
+  int64_t per_task;
+} gemv_job;
+
+static void gemv_task(void *ctx, int task) {
+  const gemv_job *job = (const gemv_job *)ctx;
+  int64_t j0 = (int64_t)task * job->per_task;
+  int64_t j1 = j0 + job->per_task < job->g->n ? j0 + job->per_task : job->g->n;
+  job->rows(job->g, job->a, j0, j1);
+}
+
+int molrl_gemv(const gemv_args *g) {
+  if (g->m <= 0 || g->n <= 0) return 0;
+  if (g->k == 0) {
+    for (int64_t i = 0; i < g->m; i++) memset(g->c + i * g->ldc, 0, (size_t)g->n * sizeof(float));
+    return 0;
+  }
+  /* A contiguous (m x k): the kernels read each row of it once per group of B rows. */
+  const float *a = g->a;
+  float *a_copy = 0;
+  if (g->trans_a || g->lda != g->k) {
+    a_copy = malloc((size_t)(g->m * g->k) * sizeof(float));
+    if (!a_copy) return -1;
+    for (int64_t i = 0; i < g->m; i++)
+      for (int64_t p = 0; p < g->k; p++) a_copy[i * g->k + p] = g->trans_a ? g->a[p * g->lda + i] : g->a[i * g->lda + p];
+    a = a_copy;
+  }
+  gemv_job job = {g, a, rows_for(gemm_kernel()->isa), 0};
+  /* One product at a time drives the pool; a caller that finds it busy runs alone. */
+  int owner = pool_try_lock();
+  int threads = owner ? pool_threads() : 1;
+  int parallel = threads > 1 && g->n >= 2 * ROWS && g->n * g->k >= MIN_PARALLEL_ELEMENTS;
+  /* About four tasks per thread (a thread the OS delays leaves its tasks to the others), whole groups of ROWS. */
+  int64_t tasks_wanted = parallel ? 4 * (int64_t)threads : 1;
+  int64_t per_task = (g->n + tasks_wanted - 1) / tasks_wanted;
+  per_task = (per_task + ROWS - 1) / ROWS * ROWS;
+  job.per_task = per_task;
+  int64_t tasks = (g->n + per_task - 1) / per_task;
+  pool_run((int)tasks, gemv_task, &job, parallel);
+  if (owner) pool_unlock();
+  free(a_copy);
+  return 0;
+}

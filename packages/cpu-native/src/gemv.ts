@@ -1,0 +1,61 @@
+import { addon } from './addon.js';
+import type { BType } from './sgemm.js';
+
+/**
+ * C (m x n) = op(A) (m x k) B^T with B stored [n, k] (a linear layer's weight),
+ * row-major. op(A) is m x k (A stored k x m when transA). For a few rows of A
+ * (decoding): B is read once, as stored, its rows split across the pool's threads.
+ */
+export interface GemvParams {
+  m: number;
+  n: number;
+  k: number;
+  a: Float32Array;
+  aOffset?: number;
+  /** Elements between stored rows of A (default: k, or m when transA). */
+  lda?: number;
+  transA?: boolean;
+  /** Float32Array for 'float32'; Uint16Array of raw bits for 'bfloat16' and 'float16' (widened in registers). */
+  b: Float32Array | Uint16Array;
+  bType?: BType;
+  bOffset?: number;
+  /** Elements between stored rows of B (default k). */
+  ldb?: number;
+  /** The output, overwritten; must not share memory with a or b. */
+  c: Float32Array;
+  cOffset?: number;
+  /** Elements between rows of C (default n). */
+  ldc?: number;
+}
+
+const B_TYPES: Record<BType, number> = { float32: 0, bfloat16: 1, float16: 2 };
+
+/** Reused for every call: the addon reads it synchronously. */
+const params = new Float64Array(11);
+
+/**
+ * The native matrix-vector product. Synchronous; every argument is checked (in the
+ * addon too, against the arrays' lengths), and a bad one raises an error naming it.
+ */
+export function gemv(p: GemvParams): void {
+  const { m, n, k } = p;
+  if (p.transA !== undefined && typeof p.transA !== 'boolean')
+    throw new TypeError(`gemv: transA must be a boolean, got ${String(p.transA)}`);
+  const transA = p.transA === true;
+  const bType = p.bType ?? 'float32';
+  const elem = B_TYPES[bType];
+  if (elem === undefined)
+    throw new TypeError(`gemv: bType must be 'float32', 'bfloat16' or 'float16', got ${String(bType)}`);
+  params[0] = m;
+  params[1] = n;
+  params[2] = k;
+  params[3] = p.aOffset ?? 0;
+  params[4] = p.lda ?? (transA ? m : k);
+  params[5] = transA ? 1 : 0;
+  params[6] = p.bOffset ?? 0;
+  params[7] = p.ldb ?? k;
+  params[8] = elem;
+  params[9] = p.cOffset ?? 0;
+  params[10] = p.ldc ?? n;
+  addon.gemv(p.a, p.b, p.c, params);
+}
