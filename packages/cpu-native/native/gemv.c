@@ -76,48 +76,69 @@ INLINE AVX512 __m512 load16(const void *b, elem_t elem, int64_t p) {
   return _mm512_cvtph_ps(bits);
 }
 
-/* `elem` is a constant in each caller below, so each gets a loop of its own type. */
-INLINE AVX512 void rows_avx512(const gemv_args *g, const float *a, int64_t j0, int64_t j1, elem_t elem) {
+/*
+ * One tile: NB rows of B (from row j) against MI rows of A (from row i0), NB x MI
+ * accumulators, so each vector of B is loaded and widened once for all MI rows.
+ * NB, MI and elem are constants in every caller (the function is inlined), so the
+ * accumulators live in registers (at most 16 of AVX-512's 32).
+ */
+INLINE AVX512 void tile_avx512(const gemv_args *g, const float *a, int64_t j, int64_t i0, const int NB, const int MI,
+                               const elem_t elem) {
   const int64_t k = g->k, k16 = k & ~(int64_t)15;
+  const void *b[ROWS];
+  __m512 acc[ROWS][4];
+#pragma GCC unroll 4
+  for (int r = 0; r < NB; r++) {
+    b[r] = row_of(g, j + r);
+#pragma GCC unroll 4
+    for (int i = 0; i < MI; i++) acc[r][i] = _mm512_setzero_ps();
+  }
+  for (int64_t p = 0; p < k16; p += 16) {
+    __m512 x[4];
+#pragma GCC unroll 4
+    for (int i = 0; i < MI; i++) x[i] = _mm512_loadu_ps(a + (i0 + i) * k + p);
+#pragma GCC unroll 4
+    for (int r = 0; r < NB; r++) {
+      __m512 bv = load16(b[r], elem, p);
+#pragma GCC unroll 4
+      for (int i = 0; i < MI; i++) acc[r][i] = _mm512_fmadd_ps(x[i], bv, acc[r][i]);
+    }
+  }
+#pragma GCC unroll 4
+  for (int r = 0; r < NB; r++)
+#pragma GCC unroll 4
+    for (int i = 0; i < MI; i++) {
+      const float *ai = a + (i0 + i) * k;
+      float s = _mm512_reduce_add_ps(acc[r][i]);
+      for (int64_t p = k16; p < k; p++) s += ai[p] * scalar_at(b[r], elem, p);
+      g->c[(i0 + i) * g->ldc + j + r] = s;
+    }
+}
+
+/* NB rows of B against every row of A, four rows of A per tile. */
+INLINE AVX512 void rows_tile_avx512(const gemv_args *g, const float *a, int64_t j, const int NB, const elem_t elem) {
+  for (int64_t i0 = 0; i0 < g->m; i0 += 4) {
+    switch (g->m - i0 < 4 ? (int)(g->m - i0) : 4) {
+      case 1:
+        tile_avx512(g, a, j, i0, NB, 1, elem);
+        break;
+      case 2:
+        tile_avx512(g, a, j, i0, NB, 2, elem);
+        break;
+      case 3:
+        tile_avx512(g, a, j, i0, NB, 3, elem);
+        break;
+      default:
+        tile_avx512(g, a, j, i0, NB, 4, elem);
+    }
+  }
+}
+
+/* `elem` is a constant in each caller below, so each gets a loop of its own type. */
+INLINE AVX512 void rows_avx512(const gemv_args *g, const float *a, int64_t j0, int64_t j1, const elem_t elem) {
   int64_t j = j0;
-  for (; j + ROWS <= j1; j += ROWS) {
-    const void *b0 = row_of(g, j), *b1 = row_of(g, j + 1), *b2 = row_of(g, j + 2), *b3 = row_of(g, j + 3);
-    for (int64_t i = 0; i < g->m; i++) {
-      const float *ai = a + i * k;
-      __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps(), s2 = _mm512_setzero_ps(), s3 = _mm512_setzero_ps();
-      for (int64_t p = 0; p < k16; p += 16) {
-        __m512 x = _mm512_loadu_ps(ai + p);
-        s0 = _mm512_fmadd_ps(x, load16(b0, elem, p), s0);
-        s1 = _mm512_fmadd_ps(x, load16(b1, elem, p), s1);
-        s2 = _mm512_fmadd_ps(x, load16(b2, elem, p), s2);
-        s3 = _mm512_fmadd_ps(x, load16(b3, elem, p), s3);
-      }
-      float r0 = _mm512_reduce_add_ps(s0), r1 = _mm512_reduce_add_ps(s1), r2 = _mm512_reduce_add_ps(s2),
-            r3 = _mm512_reduce_add_ps(s3);
-      for (int64_t p = k16; p < k; p++) {
-        r0 += ai[p] * scalar_at(b0, elem, p);
-        r1 += ai[p] * scalar_at(b1, elem, p);
-        r2 += ai[p] * scalar_at(b2, elem, p);
-        r3 += ai[p] * scalar_at(b3, elem, p);
-      }
-      float *ci = g->c + i * g->ldc + j;
-      ci[0] = r0;
-      ci[1] = r1;
-      ci[2] = r2;
-      ci[3] = r3;
-    }
-  }
-  for (; j < j1; j++) {
-    const void *b0 = row_of(g, j);
-    for (int64_t i = 0; i < g->m; i++) {
-      const float *ai = a + i * k;
-      __m512 s0 = _mm512_setzero_ps();
-      for (int64_t p = 0; p < k16; p += 16) s0 = _mm512_fmadd_ps(_mm512_loadu_ps(ai + p), load16(b0, elem, p), s0);
-      float r0 = _mm512_reduce_add_ps(s0);
-      for (int64_t p = k16; p < k; p++) r0 += ai[p] * scalar_at(b0, elem, p);
-      g->c[i * g->ldc + j] = r0;
-    }
-  }
+  for (; j + ROWS <= j1; j += ROWS) rows_tile_avx512(g, a, j, ROWS, elem);
+  for (; j < j1; j++) rows_tile_avx512(g, a, j, 1, elem);
 }
 
 AVX512 static void gemv_rows_avx512(const gemv_args *g, const float *a, int64_t j0, int64_t j1) {
@@ -147,46 +168,50 @@ INLINE AVX2 float sum8(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
-INLINE AVX2 void rows_avx2(const gemv_args *g, const float *a, int64_t j0, int64_t j1, elem_t elem) {
+/* As tile_avx512 with 8-wide vectors and at most two rows of A (AVX2 has 16 registers: 8 accumulators). */
+INLINE AVX2 void tile_avx2(const gemv_args *g, const float *a, int64_t j, int64_t i0, const int NB, const int MI,
+                           const elem_t elem) {
   const int64_t k = g->k, k8 = k & ~(int64_t)7;
+  const void *b[ROWS];
+  __m256 acc[ROWS][2];
+#pragma GCC unroll 4
+  for (int r = 0; r < NB; r++) {
+    b[r] = row_of(g, j + r);
+#pragma GCC unroll 2
+    for (int i = 0; i < MI; i++) acc[r][i] = _mm256_setzero_ps();
+  }
+  for (int64_t p = 0; p < k8; p += 8) {
+    __m256 x[2];
+#pragma GCC unroll 2
+    for (int i = 0; i < MI; i++) x[i] = _mm256_loadu_ps(a + (i0 + i) * k + p);
+#pragma GCC unroll 4
+    for (int r = 0; r < NB; r++) {
+      __m256 bv = load8(b[r], elem, p);
+#pragma GCC unroll 2
+      for (int i = 0; i < MI; i++) acc[r][i] = _mm256_fmadd_ps(x[i], bv, acc[r][i]);
+    }
+  }
+#pragma GCC unroll 4
+  for (int r = 0; r < NB; r++)
+#pragma GCC unroll 2
+    for (int i = 0; i < MI; i++) {
+      const float *ai = a + (i0 + i) * k;
+      float s = sum8(acc[r][i]);
+      for (int64_t p = k8; p < k; p++) s += ai[p] * scalar_at(b[r], elem, p);
+      g->c[(i0 + i) * g->ldc + j + r] = s;
+    }
+}
+
+INLINE AVX2 void rows_tile_avx2(const gemv_args *g, const float *a, int64_t j, const int NB, const elem_t elem) {
+  int64_t i0 = 0;
+  for (; i0 + 2 <= g->m; i0 += 2) tile_avx2(g, a, j, i0, NB, 2, elem);
+  if (i0 < g->m) tile_avx2(g, a, j, i0, NB, 1, elem);
+}
+
+INLINE AVX2 void rows_avx2(const gemv_args *g, const float *a, int64_t j0, int64_t j1, const elem_t elem) {
   int64_t j = j0;
-  for (; j + ROWS <= j1; j += ROWS) {
-    const void *b0 = row_of(g, j), *b1 = row_of(g, j + 1), *b2 = row_of(g, j + 2), *b3 = row_of(g, j + 3);
-    for (int64_t i = 0; i < g->m; i++) {
-      const float *ai = a + i * k;
-      __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
-      for (int64_t p = 0; p < k8; p += 8) {
-        __m256 x = _mm256_loadu_ps(ai + p);
-        s0 = _mm256_fmadd_ps(x, load8(b0, elem, p), s0);
-        s1 = _mm256_fmadd_ps(x, load8(b1, elem, p), s1);
-        s2 = _mm256_fmadd_ps(x, load8(b2, elem, p), s2);
-        s3 = _mm256_fmadd_ps(x, load8(b3, elem, p), s3);
-      }
-      float r0 = sum8(s0), r1 = sum8(s1), r2 = sum8(s2), r3 = sum8(s3);
-      for (int64_t p = k8; p < k; p++) {
-        r0 += ai[p] * scalar_at(b0, elem, p);
-        r1 += ai[p] * scalar_at(b1, elem, p);
-        r2 += ai[p] * scalar_at(b2, elem, p);
-        r3 += ai[p] * scalar_at(b3, elem, p);
-      }
-      float *ci = g->c + i * g->ldc + j;
-      ci[0] = r0;
-      ci[1] = r1;
-      ci[2] = r2;
-      ci[3] = r3;
-    }
-  }
-  for (; j < j1; j++) {
-    const void *b0 = row_of(g, j);
-    for (int64_t i = 0; i < g->m; i++) {
-      const float *ai = a + i * k;
-      __m256 s0 = _mm256_setzero_ps();
-      for (int64_t p = 0; p < k8; p += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(ai + p), load8(b0, elem, p), s0);
-      float r0 = sum8(s0);
-      for (int64_t p = k8; p < k; p++) r0 += ai[p] * scalar_at(b0, elem, p);
-      g->c[i * g->ldc + j] = r0;
-    }
-  }
+  for (; j + ROWS <= j1; j += ROWS) rows_tile_avx2(g, a, j, ROWS, elem);
+  for (; j < j1; j++) rows_tile_avx2(g, a, j, 1, elem);
 }
 
 AVX2 static void gemv_rows_avx2(const gemv_args *g, const float *a, int64_t j0, int64_t j1) {
