@@ -102,6 +102,30 @@ describe('cpu matmul', () => {
     ).rejects.toThrow('matmul: inner dimensions differ: a [2, 3, 4] has K=4, b [6, 4] has K=6');
   });
 
+  it('runs a float32 weight as dot products up to the limit of the GEMM in use, and the GEMM past it', async () => {
+    const [k, n] = [45, 131];
+    const b = randomArray(n * k, 70);
+    const limit = gemvRowLimit('f32');
+    const dotProductCalls = () => gemvCallCount() + nativeGemvCallCount();
+    for (const [m, dotProducts] of [
+      [limit, true],
+      [limit + 1, false],
+    ] as const) {
+      const a = randomArray(m * k, 71 + m);
+      const before = dotProductCalls();
+      const [out] = await runCpu(
+        'matmul',
+        [
+          { data: a, shape: [m, k] },
+          { data: b, shape: [n, k] },
+        ],
+        { transposeB: true },
+      );
+      expect(dotProductCalls() - before, `${m} rows`).toBe(dotProducts ? 1 : 0);
+      expectClose(out.data, naiveMatmul(a, b, m, k, n, false, true));
+    }
+  });
+
   it('multiplies by a bfloat16 or float16 b as stored, on the dot-product path and the GEMM path', async () => {
     const [k, n] = [37, 129];
     let seed = 40;
@@ -110,7 +134,7 @@ describe('cpu matmul', () => {
       // The values b holds once stored in the half type: the product must use exactly these.
       const half = dtype === 'bfloat16' ? float32ArrayToBfloat16(b) : float32ArrayToFloat16(b);
       const stored = dtype === 'bfloat16' ? bfloat16ArrayToFloat32(half) : float16ArrayToFloat32(half);
-      // The limit depends on the GEMM in use (the native one widens half weights while packing).
+      // The limit for a half-precision weight (the same with either GEMM).
       const limit = gemvRowLimit('bf16');
       for (const [lead, m, ta, dotProducts] of [
         [[], 1, false, true],

@@ -11,25 +11,28 @@ import { NATIVE_B_TYPE, callNativeGemv } from '../../cpu/matmul/native-gemm.js';
 export const GEMV_MAX_ROWS = 8;
 
 /**
- * The same limit for a bfloat16/float16 weight, read as stored. Past it the
- * WebAssembly GEMM needs a widened float32 copy of the whole weight per call,
- * which costs more than the dot products up to here (batched decode: 16 or 32
- * sequences of a GRPO group); the native GEMM widens while packing instead.
+ * The same limit for a float32 weight with the native addon, whose dot products
+ * read the weight once on every thread: 16 rows of them beat its GEMM, which
+ * copies the weight into packed panels first.
+ */
+export const GEMV_MAX_ROWS_NATIVE = 16;
+
+/**
+ * The limit for a bfloat16/float16 weight, read as stored. Past it the GEMM
+ * (WebAssembly's on a widened float32 copy of the whole weight, the native one
+ * widening while it packs) costs more than the dot products up to here (batched
+ * decode: 16 or 32 sequences of a GRPO group). Measured at the Qwen3-0.6B
+ * vocabulary projection in bf16 with the native addon: 32 rows take 0.9x the
+ * GEMM's time, 64 rows 1.2x.
  */
 export const GEMV_MAX_ROWS_HALF = 32;
 
 const GEMV_ELEMENT: Partial<Record<string, GemvElement>> = { float32: 'f32', bfloat16: 'bf16', float16: 'f16' };
 
-/**
- * Rows (all batches together) up to which a product with a [N, K] weight of this
- * element runs as dot products. The native GEMM widens a half weight while packing,
- * on every thread, so with it a half weight takes the float32 limit: measured at the
- * Qwen3-0.6B shape with bf16 weights, 16-32 rows of dot products (one thread) decode
- * at 12-13 tokens/s where the native GEMM does 82 at 64 rows.
- */
+/** Rows (all batches together) up to which a product with a [N, K] weight of this element runs as dot products. */
 export function gemvRowLimit(element: GemvElement): number {
-  if (element === 'f32') return GEMV_MAX_ROWS;
-  return gemmImplementation() === 'native' ? GEMV_MAX_ROWS : GEMV_MAX_ROWS_HALF;
+  if (element !== 'f32') return GEMV_MAX_ROWS_HALF;
+  return gemmImplementation() === 'native' ? GEMV_MAX_ROWS_NATIVE : GEMV_MAX_ROWS;
 }
 
 /**
