@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyLora } from '@molrl/lora';
-import { Qwen3ForCausalLM, qwen3Config, randomWeights } from '@molrl/model';
+import { QWEN3_0_6B, QWEN3_8B, Qwen3ForCausalLM, qwen3Config, randomWeights } from '@molrl/model';
 import { MolTrainer, molStepMemory, type MemoryModelShape, type TrainingRow } from '@molrl/mol-loss';
 import { getBackend, setBackend } from '@molrl/tensor';
 import { machineName, printTable, row, writeResults, type ResultRow } from './lib/results.js';
@@ -24,25 +24,6 @@ function flag(name: string): string | undefined {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
-
-const QWEN3_0_6B: MemoryModelShape = {
-  vocab_size: 151936,
-  hidden_size: 1024,
-  intermediate_size: 3072,
-  num_hidden_layers: 28,
-  num_attention_heads: 16,
-  num_key_value_heads: 8,
-  head_dim: 128,
-  tie_word_embeddings: true,
-};
-const QWEN3_8B: MemoryModelShape = {
-  ...QWEN3_0_6B,
-  hidden_size: 4096,
-  intermediate_size: 12288,
-  num_hidden_layers: 36,
-  num_attention_heads: 32,
-  tie_word_embeddings: false,
-};
 
 /** Small shapes: one bound by a block's activations, one by the vocabulary, one wide. */
 const SMALL: { name: string; shape: MemoryModelShape; tokens: number; rank: number }[] = [

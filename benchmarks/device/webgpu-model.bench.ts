@@ -20,7 +20,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GrpoTrainer, type GrpoStepMetrics, type TextCodec } from '@molrl/grpo';
 import { applyLora } from '@molrl/lora';
-import { Qwen3ForCausalLM, qwen3Config, randomWeights, type Qwen3Config } from '@molrl/model';
+import { QWEN3_0_6B, QWEN3_8B, Qwen3ForCausalLM, qwen3Config, randomWeights, type Qwen3Config } from '@molrl/model';
 import { MolTrainer, molStepMemory, type MemoryModelShape, type TrainingRow } from '@molrl/mol-loss';
 import { getBackend, setBackend } from '@molrl/tensor';
 import { machineName, printTable, row, writeResults, type ResultRow } from '../lib/results.js';
@@ -54,16 +54,7 @@ interface Plan {
 const SHAPES: Record<string, Omit<Plan, 'seq'> & { seq: number }> = {
   '0.6b': {
     name: 'qwen3-0.6b',
-    shape: {
-      vocab_size: 151936,
-      hidden_size: 1024,
-      intermediate_size: 3072,
-      num_hidden_layers: 28,
-      num_attention_heads: 16,
-      num_key_value_heads: 8,
-      head_dim: 128,
-      tie_word_embeddings: true,
-    },
+    shape: QWEN3_0_6B,
     seq: 1024,
     steps: 3,
     decodeTokens: 32,
@@ -72,16 +63,7 @@ const SHAPES: Record<string, Omit<Plan, 'seq'> & { seq: number }> = {
   },
   '8b': {
     name: 'qwen3-8b',
-    shape: {
-      vocab_size: 151936,
-      hidden_size: 4096,
-      intermediate_size: 12288,
-      num_hidden_layers: 36,
-      num_attention_heads: 32,
-      num_key_value_heads: 8,
-      head_dim: 128,
-      tie_word_embeddings: false,
-    },
+    shape: QWEN3_8B,
     seq: 1024,
     steps: 2,
     decodeTokens: 16,

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyLora } from '@molrl/lora';
-import { Qwen3ForCausalLM, qwen3Config, randomWeights } from '@molrl/model';
+import { QWEN3_0_6B, QWEN3_8B, Qwen3ForCausalLM, qwen3Config, randomWeights } from '@molrl/model';
 import { getBackend, setBackend } from '@molrl/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { molStepMemory, type MemoryModelShape } from './step-memory.js';
@@ -13,27 +13,6 @@ beforeAll(async () => {
   await setBackend('cpu');
 });
 
-/** Qwen3-0.6B's and Qwen3-8B's config.json fields that decide memory. */
-const QWEN3_0_6B: MemoryModelShape = {
-  vocab_size: 151936,
-  hidden_size: 1024,
-  intermediate_size: 3072,
-  num_hidden_layers: 28,
-  num_attention_heads: 16,
-  num_key_value_heads: 8,
-  head_dim: 128,
-  tie_word_embeddings: true,
-};
-const QWEN3_8B: MemoryModelShape = {
-  vocab_size: 151936,
-  hidden_size: 4096,
-  intermediate_size: 12288,
-  num_hidden_layers: 36,
-  num_attention_heads: 32,
-  num_key_value_heads: 8,
-  head_dim: 128,
-  tie_word_embeddings: false,
-};
 const GB = 1e9;
 
 describe('molStepMemory', () => {
