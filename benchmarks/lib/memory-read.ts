@@ -10,9 +10,16 @@
  *   iteration into four f32x4 accumulators: the same plain sum, 16 bytes per
  *   load, which is what a single core needs to reach DRAM speed.
  *
- * The bound is the faster of the two; both, and numpy's sum on the PyTorch
- * side (vs-torch), are reported as rows.
+ * - `wasm-simd-threads` (`measureMemoryReadThreaded`): the same loop on every
+ *   core at once, each worker thread summing its slice of one shared memory.
+ *   A decode that splits its weights across the cores is bound by this rate,
+ *   not by one core's.
+ *
+ * The bound is the fastest of them; each, and numpy's sum on the PyTorch side
+ * (vs-torch), are reported as rows.
  */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 
 /** Body of `sum(ptr, end) -> f32` over [ptr, end) of the imported memory, 64 bytes per step (ptr < end, multiples of 64). */
 // prettier-ignore
@@ -41,8 +48,34 @@ const SUM_MODULE = new Uint8Array([
   0x0a, SUM_BODY.length + 2, 0x01, SUM_BODY.length, ...SUM_BODY, // code (both sizes < 128: one LEB byte each)
 ]);
 
+function leb128(value: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = value & 0x7f;
+    value >>>= 7;
+    if (value) byte |= 0x80;
+    out.push(byte);
+  } while (value);
+  return out;
+}
+
+/** SUM_MODULE importing a shared memory of exactly `pages` pages (a shared import must state its maximum). */
+function sharedSumModule(pages: number): Uint8Array {
+  const limits = [0x03, ...leb128(pages), ...leb128(pages)];
+  const importEntry = [0x01, 0x03, 0x65, 0x6e, 0x76, 0x06, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02, ...limits];
+  // prettier-ignore
+  return new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x01, 0x07, 0x01, 0x60, 0x02, 0x7f, 0x7f, 0x01, 0x7d,
+    0x02, importEntry.length, ...importEntry,
+    0x03, 0x02, 0x01, 0x00,
+    0x07, 0x07, 0x01, 0x03, 0x73, 0x75, 0x6d, 0x00, 0x00,
+    0x0a, SUM_BODY.length + 2, 0x01, SUM_BODY.length, ...SUM_BODY,
+  ]);
+}
+
 interface WasmGlobal {
-  Memory: new (d: { initial: number; maximum: number }) => { buffer: ArrayBuffer };
+  Memory: new (d: { initial: number; maximum: number; shared?: boolean }) => { buffer: ArrayBuffer };
   Instance: new (m: unknown, i: unknown) => { exports: { sum(p: number, end: number): number } };
   Module: new (b: Uint8Array) => unknown;
 }
@@ -111,4 +144,68 @@ export function measureMemoryRead(bytes: number, passes = 5): MemoryReadResult {
   const gb = (ms: number) => size / (ms / 1000) / 1e9;
   const gbPerSecond = { 'js-loop': gb(median(times['js-loop'])), 'wasm-simd': gb(median(times['wasm-simd'])) };
   return { gbPerSecond, best: Math.max(gbPerSecond['js-loop'], gbPerSecond['wasm-simd']), bytes: size };
+}
+
+/** A worker: instantiates the shared sum module and sums each [start, end) it is sent. */
+const READER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { sum } = new WebAssembly.Instance(new WebAssembly.Module(workerData.module), { env: { memory: workerData.memory } }).exports;
+parentPort.on('message', ({ start, end }) => parentPort.postMessage(sum(start, end)));
+`;
+
+export interface ThreadedMemoryReadResult {
+  /** GB/s of all threads together (the buffer's bytes over the slowest thread's wall time), median of the passes. */
+  gbPerSecond: number;
+  threads: number;
+  bytes: number;
+}
+
+/**
+ * Stream-read a buffer of `bytes` (rounded up to 64 KiB, at most 4 GiB) with the wasm SIMD sum on
+ * `threads` worker threads at once (default: every processor), each its own contiguous slice,
+ * `passes` timed passes after one that faults the pages in.
+ */
+export async function measureMemoryReadThreaded(
+  bytes: number,
+  threads = availableParallelism(),
+  passes = 5,
+): Promise<ThreadedMemoryReadResult> {
+  const pages = Math.ceil(bytes / 65536);
+  if (pages > 65536)
+    throw new RangeError(`measureMemoryReadThreaded: ${bytes} bytes exceed the 4 GiB a wasm memory holds`);
+  const memory = new wasm.Memory({ initial: pages, maximum: pages, shared: true });
+  const size = pages * 65536;
+  new Float32Array(memory.buffer).fill(1);
+  const module = sharedSumModule(pages);
+  const workers = Array.from(
+    { length: threads },
+    () => new Worker(READER, { eval: true, workerData: { memory, module } }),
+  );
+  try {
+    // Slices of whole 64-byte steps; the last takes the rest.
+    const step = Math.floor(size / threads / 64) * 64;
+    const slices = workers.map((_, t) => ({ start: t * step, end: t === threads - 1 ? size : (t + 1) * step }));
+    const ask = (w: Worker, slice: { start: number; end: number }) =>
+      new Promise<number>((resolve, reject) => {
+        w.once('message', resolve);
+        w.once('error', reject);
+        w.postMessage(slice);
+      });
+    const times: number[] = [];
+    for (let p = 0; p <= passes; p++) {
+      const t = performance.now();
+      const sums = await Promise.all(workers.map((w, i) => ask(w, slices[i]!)));
+      const ms = performance.now() - t;
+      sums.forEach((got, i) => {
+        const ones = (slices[i]!.end - slices[i]!.start) / 4;
+        const expected = 16 * Math.min(ones / 16, 2 ** 24);
+        if (got !== expected)
+          throw new Error(`measureMemoryReadThreaded: thread ${i} summed ${got}, expected ${expected}`);
+      });
+      if (p > 0) times.push(ms);
+    }
+    return { gbPerSecond: size / (median(times) / 1000) / 1e9, threads, bytes: size };
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
 }
