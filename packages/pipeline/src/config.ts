@@ -103,7 +103,7 @@ export const DEFAULT_CONFIG: PipelineConfig = {
   mol: {
     mode: 'mol',
     eetb: false,
-    learningRate: 2e-3,
+    learningRate: 4e-3, // chosen on the validation tasks (docs/ablation/validation.md)
     maxSteps: 24,
     microBatchSize: 2,
     globalBatchSize: 4,
