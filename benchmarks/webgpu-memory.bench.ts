@@ -181,3 +181,6 @@ for (const [name, shape] of [
 
 printTable(rows);
 console.log(`results: ${writeResults('webgpu-memory', rows)}`);
+// The webgpu device's threads keep the event loop alive after the last case: release it and leave.
+await getBackend().dispose();
+process.exit(0);
