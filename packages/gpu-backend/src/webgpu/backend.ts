@@ -106,7 +106,12 @@ export class WebgpuBackend implements Backend {
     void this.device.lost.then((info) => {
       if (!this.disposed) this.lostReason = `${info.reason}: ${info.message}`;
     });
-    this.pool = new BufferPool(this.device, this.options.maxPooledBytes ?? 2 ** 30);
+    const { maxStorageBufferBindingSize, maxBufferSize } = this.device.limits;
+    this.pool = new BufferPool(
+      this.device,
+      this.options.maxPooledBytes ?? 2 ** 30,
+      Math.min(maxStorageBufferBindingSize, maxBufferSize),
+    );
     this.uniformArena = this.device.createBuffer({
       size: UNIFORM_SLOT * this.maxDispatches,
       usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST,

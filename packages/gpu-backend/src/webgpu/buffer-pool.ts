@@ -24,6 +24,18 @@ export function bucketBytes(bytes: number): number {
 }
 
 /**
+ * `bucketBytes(bytes)`, but never above `cap` when the request itself fits under
+ * it (then at most the cap, rounded down to whole words); a request over the cap
+ * gets its own size, rounded up to whole words.
+ */
+export function cappedBucketBytes(bytes: number, cap: number): number {
+  const bucket = bucketBytes(bytes);
+  if (bucket <= cap) return bucket;
+  const words = Math.max(16, Math.ceil(bytes / 4) * 4);
+  return words <= cap ? Math.max(words, Math.floor(cap / 4) * 4) : words;
+}
+
+/**
  * Size-bucketed reuse of storage buffers. A released buffer may still be read
  * by commands recorded but not yet submitted, so it is parked until the
  * backend submits (`recycle`); only then can a later upload (queue.writeBuffer,
@@ -41,11 +53,17 @@ export class BufferPool {
     private readonly device: GPUDevice,
     /** Cap on pooled-but-free bytes; beyond it released buffers are destroyed. */
     private readonly maxPooledBytes: number,
+    /**
+     * The largest buffer a bucket may round up to: the adapter's binding limit
+     * (maxStorageBufferBindingSize, within maxBufferSize). A request that fits
+     * under it must not be rounded over it, or a tensor that fits could not be bound.
+     */
+    private readonly maxBucketBytes = Infinity,
   ) {}
 
   /** A buffer of at least `bytes` (its size is the bucket); `fresh` is true when newly created (zero-filled). */
   acquire(bytes: number): { buffer: GPUBuffer; fresh: boolean } {
-    const size = bucketBytes(bytes);
+    const size = cappedBucketBytes(bytes, this.maxBucketBytes);
     const list = this.free.get(size);
     const reused = list?.pop();
     if (reused) {
