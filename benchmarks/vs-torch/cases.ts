@@ -5,6 +5,8 @@
  * position of the batch; decode: new tokens after the prefill, summed over the batch).
  */
 
+import { QWEN3_0_6B } from '@molrl/model';
+
 /** The subset of a Qwen3 config.json both sides build from. */
 export interface ModelShape {
   vocab_size: number;
@@ -77,18 +79,7 @@ export const MID_SHAPE: ModelShape = {
 };
 
 /** Qwen3-0.6B's published shape (config.json of Qwen/Qwen3-0.6B). */
-export const QWEN3_0_6B_SHAPE: ModelShape = {
-  vocab_size: 151936,
-  hidden_size: 1024,
-  intermediate_size: 3072,
-  num_hidden_layers: 28,
-  num_attention_heads: 16,
-  num_key_value_heads: 8,
-  head_dim: 128,
-  rms_norm_eps: 1e-6,
-  rope_theta: 1e6,
-  initializer_range: 0.02,
-};
+export const QWEN3_0_6B_SHAPE: ModelShape = { ...QWEN3_0_6B, initializer_range: 0.02 };
 
 export function vsTorchCases(quick: boolean): CaseSpec[] {
   const big = quick ? { ...QWEN3_0_6B_SHAPE, num_hidden_layers: 2 } : QWEN3_0_6B_SHAPE;

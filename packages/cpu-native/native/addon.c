@@ -95,50 +95,77 @@ static int overlaps(const void *base1, double first1, double last1, size_t size1
   return s1 < e2 && s2 < e1;
 }
 
-static napi_value js_sgemm(napi_env env, napi_callback_info info) {
+/* A call's (a, b, c, params), read and checked. */
+typedef struct {
+  const double *p;
+  elem_t elem;
+  array_t a, b, c;
+} call_t;
+
+/*
+ * Reads (a, b, c, params) for `fn`: params holds `count` numbers named `names`, each a
+ * non-negative integer up to 2^53 (from `first_float` on, any finite number), the first
+ * `sizes` of them below 2^31; params[elem_at] is b's element type. Returns 0 with an
+ * error thrown, or 1.
+ */
+static int read_call(napi_env env, napi_callback_info info, const char *fn, const char *const *names, int count,
+                     int sizes, int first_float, int elem_at, call_t *out) {
   size_t argc = 4;
   napi_value argv[4];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 4) return throw_error(env, 0, "sgemm: expected (a, b, c, params)");
-  array_t pa;
-  if (!get_array(env, "sgemm", argv[3], "params", napi_float64_array, "Float64Array", &pa)) return NULL;
-  if (pa.length < P_COUNT) return throw_error(env, 1, "sgemm: params must hold 18 numbers");
-  const double *p = (const double *)pa.data;
   char message[200];
-  for (int i = 0; i < P_COUNT; i++) {
-    if (i == P_ALPHA || i == P_BETA) {
-      if (!isfinite(p[i])) {
-        snprintf(message, sizeof message, "sgemm: %s must be a finite number, got %g", PARAM_NAMES[i], p[i]);
-        return throw_error(env, 1, message);
-      }
-      continue;
-    }
-    if (!(p[i] >= 0 && p[i] <= MAX_INDEX && floor(p[i]) == p[i])) {
-      snprintf(message, sizeof message, "sgemm: %s must be a non-negative integer, got %g", PARAM_NAMES[i], p[i]);
-      return throw_error(env, 1, message);
-    }
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 4) {
+    snprintf(message, sizeof message, "%s: expected (a, b, c, params)", fn);
+    throw_error(env, 0, message);
+    return 0;
   }
-  for (int i = P_M; i <= P_BATCH; i++)
+  array_t pa;
+  if (!get_array(env, fn, argv[3], "params", napi_float64_array, "Float64Array", &pa)) return 0;
+  if (pa.length < (size_t)count) {
+    snprintf(message, sizeof message, "%s: params must hold %d numbers", fn, count);
+    throw_error(env, 1, message);
+    return 0;
+  }
+  const double *p = (const double *)pa.data;
+  for (int i = 0; i < count; i++) {
+    if (i >= first_float ? isfinite(p[i]) : p[i] >= 0 && p[i] <= MAX_INDEX && floor(p[i]) == p[i]) continue;
+    snprintf(message, sizeof message, "%s: %s must be a %s, got %g", fn, names[i],
+             i >= first_float ? "finite number" : "non-negative integer", p[i]);
+    throw_error(env, 1, message);
+    return 0;
+  }
+  for (int i = 0; i < sizes; i++)
     if (p[i] > 2147483647.0) {
-      snprintf(message, sizeof message, "sgemm: %s must be below 2^31, got %.0f", PARAM_NAMES[i], p[i]);
-      return throw_error(env, 1, message);
+      snprintf(message, sizeof message, "%s: %s must be below 2^31, got %.0f", fn, names[i], p[i]);
+      throw_error(env, 1, message);
+      return 0;
     }
-  if (p[P_TRANS_A] > 1 || p[P_TRANS_B] > 1) return throw_error(env, 1, "sgemm: transA and transB must be 0 or 1");
-  if (p[P_B_ELEM] > 2) return throw_error(env, 1, "sgemm: bType must be 0 (float32), 1 (bfloat16) or 2 (float16)");
-  elem_t elem = (elem_t)p[P_B_ELEM];
+  if (p[elem_at] > 2) {
+    snprintf(message, sizeof message, "%s: bType must be 0 (float32), 1 (bfloat16) or 2 (float16)", fn);
+    throw_error(env, 1, message);
+    return 0;
+  }
+  out->p = p;
+  out->elem = (elem_t)p[elem_at];
+  int f32 = out->elem == ELEM_F32;
+  return get_array(env, fn, argv[0], "a", napi_float32_array, "Float32Array", &out->a) &&
+         get_array(env, fn, argv[1], "b", f32 ? napi_float32_array : napi_uint16_array,
+                   f32 ? "Float32Array (bType float32)" : "Uint16Array (raw bfloat16/float16 bits)", &out->b) &&
+         get_array(env, fn, argv[2], "c", napi_float32_array, "Float32Array", &out->c);
+}
 
-  array_t a, b, c;
-  if (!get_array(env, "sgemm", argv[0], "a", napi_float32_array, "Float32Array", &a)) return NULL;
-  if (!get_array(env, "sgemm", argv[1], "b", elem == ELEM_F32 ? napi_float32_array : napi_uint16_array,
-                 elem == ELEM_F32 ? "Float32Array (bType float32)" : "Uint16Array (raw bfloat16/float16 bits)", &b))
-    return NULL;
-  if (!get_array(env, "sgemm", argv[2], "c", napi_float32_array, "Float32Array", &c)) return NULL;
+static napi_value js_sgemm(napi_env env, napi_callback_info info) {
+  call_t call;
+  if (!read_call(env, info, "sgemm", PARAM_NAMES, P_COUNT, P_BATCH + 1, P_ALPHA, P_B_ELEM, &call)) return NULL;
+  const double *p = call.p;
+  char message[200];
+  if (p[P_TRANS_A] > 1 || p[P_TRANS_B] > 1) return throw_error(env, 1, "sgemm: transA and transB must be 0 or 1");
 
   double m = p[P_M], n = p[P_N], k = p[P_K], batch = p[P_BATCH];
   if (m == 0 || n == 0 || batch == 0) return NULL;
   int trans_a = p[P_TRANS_A] != 0, trans_b = p[P_TRANS_B] != 0;
   double c_last;
-  if (!check_span(env, "sgemm", "c", "ldc", p[P_C_OFFSET], p[P_LDC], p[P_STRIDE_C], m, n, batch, c.length,
+  if (!check_span(env, "sgemm", "c", "ldc", p[P_C_OFFSET], p[P_LDC], p[P_STRIDE_C], m, n, batch, call.c.length,
                   &c_last))
     return NULL;
   if (batch > 1 && p[P_STRIDE_C] < (m - 1) * p[P_LDC] + n) {
@@ -149,15 +176,15 @@ static napi_value js_sgemm(napi_env env, napi_callback_info info) {
   if (k > 0) {
     double a_last, b_last;
     if (!check_span(env, "sgemm", "a", "lda", p[P_A_OFFSET], p[P_LDA], p[P_STRIDE_A], trans_a ? k : m,
-                    trans_a ? m : k, batch, a.length, &a_last))
+                    trans_a ? m : k, batch, call.a.length, &a_last))
       return NULL;
     if (!check_span(env, "sgemm", "b", "ldb", p[P_B_OFFSET], p[P_LDB], p[P_STRIDE_B], trans_b ? n : k,
-                    trans_b ? k : n, batch, b.length, &b_last))
+                    trans_b ? k : n, batch, call.b.length, &b_last))
       return NULL;
-    size_t b_size = elem == ELEM_F32 ? 4 : 2;
-    if (overlaps(c.data, p[P_C_OFFSET], c_last, 4, a.data, p[P_A_OFFSET], a_last, 4))
+    size_t b_size = call.elem == ELEM_F32 ? 4 : 2;
+    if (overlaps(call.c.data, p[P_C_OFFSET], c_last, 4, call.a.data, p[P_A_OFFSET], a_last, 4))
       return throw_error(env, 1, "sgemm: c overlaps a in memory; the output must be a separate array");
-    if (overlaps(c.data, p[P_C_OFFSET], c_last, 4, b.data, p[P_B_OFFSET], b_last, b_size))
+    if (overlaps(call.c.data, p[P_C_OFFSET], c_last, 4, call.b.data, p[P_B_OFFSET], b_last, b_size))
       return throw_error(env, 1, "sgemm: c overlaps b in memory; the output must be a separate array");
   }
 
@@ -166,16 +193,16 @@ static napi_value js_sgemm(napi_env env, napi_callback_info info) {
   g.n = (int64_t)n;
   g.k = (int64_t)k;
   g.batch = (int64_t)batch;
-  g.a = (const float *)a.data + (int64_t)p[P_A_OFFSET];
+  g.a = (const float *)call.a.data + (int64_t)p[P_A_OFFSET];
   g.lda = (int64_t)p[P_LDA];
   g.stride_a = (int64_t)p[P_STRIDE_A];
   g.trans_a = trans_a;
-  g.b = (const char *)b.data + (size_t)p[P_B_OFFSET] * (elem == ELEM_F32 ? 4 : 2);
+  g.b = (const char *)call.b.data + (size_t)p[P_B_OFFSET] * (call.elem == ELEM_F32 ? 4 : 2);
   g.ldb = (int64_t)p[P_LDB];
   g.stride_b = (int64_t)p[P_STRIDE_B];
   g.trans_b = trans_b;
-  g.b_elem = elem;
-  g.c = (float *)c.data + (int64_t)p[P_C_OFFSET];
+  g.b_elem = call.elem;
+  g.c = (float *)call.c.data + (int64_t)p[P_C_OFFSET];
   g.ldc = (int64_t)p[P_LDC];
   g.stride_c = (int64_t)p[P_STRIDE_C];
   g.alpha = (float)p[P_ALPHA];
@@ -198,61 +225,37 @@ static const char *const GEMV_PARAM_NAMES[V_COUNT] = {"m",       "n",   "k",    
 
 /* gemv(a, b, c, params): C (m x n) = op(A) B^T with B stored [n, k]; checked like sgemm. */
 static napi_value js_gemv(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 4) return throw_error(env, 0, "gemv: expected (a, b, c, params)");
-  array_t pa;
-  if (!get_array(env, "gemv", argv[3], "params", napi_float64_array, "Float64Array", &pa)) return NULL;
-  if (pa.length < V_COUNT) return throw_error(env, 1, "gemv: params must hold 11 numbers");
-  const double *p = (const double *)pa.data;
-  char message[200];
-  for (int i = 0; i < V_COUNT; i++)
-    if (!(p[i] >= 0 && p[i] <= MAX_INDEX && floor(p[i]) == p[i])) {
-      snprintf(message, sizeof message, "gemv: %s must be a non-negative integer, got %g", GEMV_PARAM_NAMES[i], p[i]);
-      return throw_error(env, 1, message);
-    }
-  for (int i = V_M; i <= V_K; i++)
-    if (p[i] > 2147483647.0) {
-      snprintf(message, sizeof message, "gemv: %s must be below 2^31, got %.0f", GEMV_PARAM_NAMES[i], p[i]);
-      return throw_error(env, 1, message);
-    }
+  call_t call;
+  if (!read_call(env, info, "gemv", GEMV_PARAM_NAMES, V_COUNT, V_K + 1, V_COUNT, V_B_ELEM, &call)) return NULL;
+  const double *p = call.p;
   if (p[V_TRANS_A] > 1) return throw_error(env, 1, "gemv: transA must be 0 or 1");
-  if (p[V_B_ELEM] > 2) return throw_error(env, 1, "gemv: bType must be 0 (float32), 1 (bfloat16) or 2 (float16)");
-  elem_t elem = (elem_t)p[V_B_ELEM];
-  array_t a, b, c;
-  if (!get_array(env, "gemv", argv[0], "a", napi_float32_array, "Float32Array", &a)) return NULL;
-  if (!get_array(env, "gemv", argv[1], "b", elem == ELEM_F32 ? napi_float32_array : napi_uint16_array,
-                 elem == ELEM_F32 ? "Float32Array (bType float32)" : "Uint16Array (raw bfloat16/float16 bits)", &b))
-    return NULL;
-  if (!get_array(env, "gemv", argv[2], "c", napi_float32_array, "Float32Array", &c)) return NULL;
   double m = p[V_M], n = p[V_N], k = p[V_K];
   if (m == 0 || n == 0) return NULL;
   int trans_a = p[V_TRANS_A] != 0;
   double c_last;
-  if (!check_span(env, "gemv", "c", "ldc", p[V_C_OFFSET], p[V_LDC], 0, m, n, 1, c.length, &c_last)) return NULL;
+  if (!check_span(env, "gemv", "c", "ldc", p[V_C_OFFSET], p[V_LDC], 0, m, n, 1, call.c.length, &c_last)) return NULL;
   if (k > 0) {
     double a_last, b_last;
-    if (!check_span(env, "gemv", "a", "lda", p[V_A_OFFSET], p[V_LDA], 0, trans_a ? k : m, trans_a ? m : k, 1, a.length,
+    if (!check_span(env, "gemv", "a", "lda", p[V_A_OFFSET], p[V_LDA], 0, trans_a ? k : m, trans_a ? m : k, 1, call.a.length,
                     &a_last))
       return NULL;
-    if (!check_span(env, "gemv", "b", "ldb", p[V_B_OFFSET], p[V_LDB], 0, n, k, 1, b.length, &b_last)) return NULL;
-    if (overlaps(c.data, p[V_C_OFFSET], c_last, 4, a.data, p[V_A_OFFSET], a_last, 4))
+    if (!check_span(env, "gemv", "b", "ldb", p[V_B_OFFSET], p[V_LDB], 0, n, k, 1, call.b.length, &b_last)) return NULL;
+    if (overlaps(call.c.data, p[V_C_OFFSET], c_last, 4, call.a.data, p[V_A_OFFSET], a_last, 4))
       return throw_error(env, 1, "gemv: c overlaps a in memory; the output must be a separate array");
-    if (overlaps(c.data, p[V_C_OFFSET], c_last, 4, b.data, p[V_B_OFFSET], b_last, elem == ELEM_F32 ? 4 : 2))
+    if (overlaps(call.c.data, p[V_C_OFFSET], c_last, 4, call.b.data, p[V_B_OFFSET], b_last, call.elem == ELEM_F32 ? 4 : 2))
       return throw_error(env, 1, "gemv: c overlaps b in memory; the output must be a separate array");
   }
   gemv_args g;
   g.m = (int64_t)m;
   g.n = (int64_t)n;
   g.k = (int64_t)k;
-  g.a = (const float *)a.data + (int64_t)p[V_A_OFFSET];
+  g.a = (const float *)call.a.data + (int64_t)p[V_A_OFFSET];
   g.lda = (int64_t)p[V_LDA];
   g.trans_a = trans_a;
-  g.b = (const char *)b.data + (size_t)p[V_B_OFFSET] * (elem == ELEM_F32 ? 4 : 2);
+  g.b = (const char *)call.b.data + (size_t)p[V_B_OFFSET] * (call.elem == ELEM_F32 ? 4 : 2);
   g.ldb = (int64_t)p[V_LDB];
-  g.b_elem = elem;
-  g.c = (float *)c.data + (int64_t)p[V_C_OFFSET];
+  g.b_elem = call.elem;
+  g.c = (float *)call.c.data + (int64_t)p[V_C_OFFSET];
   g.ldc = (int64_t)p[V_LDC];
   if (molrl_gemv(&g) != 0) return throw_error(env, 1, "gemv: out of memory for a copy of a");
   return NULL;

@@ -77,86 +77,6 @@ INLINE AVX512 __m512 load16(const void *b, elem_t elem, int64_t p) {
   return _mm512_cvtph_ps(bits);
 }
 
-/*
- * One tile: NB rows of B (from row j) against MI rows of A (from row i0), NB x MI
- * accumulators, so each vector of B is loaded and widened once for all MI rows.
- * NB, MI and elem are constants in every caller (the function is inlined), so the
- * accumulators live in registers (at most 16 of AVX-512's 32).
- */
-INLINE AVX512 void tile_avx512(const gemv_args *g, const float *a, int64_t j, int64_t i0, const int NB, const int MI,
-                               const elem_t elem) {
-  const int64_t k = g->k, k16 = k & ~(int64_t)15;
-  const void *b[ROWS];
-  __m512 acc[ROWS][4];
-#pragma GCC unroll 4
-  for (int r = 0; r < NB; r++) {
-    b[r] = row_of(g, j + r);
-#pragma GCC unroll 4
-    for (int i = 0; i < MI; i++) acc[r][i] = _mm512_setzero_ps();
-  }
-  for (int64_t p = 0; p < k16; p += 16) {
-    __m512 x[4];
-#pragma GCC unroll 4
-    for (int i = 0; i < MI; i++) x[i] = _mm512_loadu_ps(a + (i0 + i) * k + p);
-#pragma GCC unroll 4
-    for (int r = 0; r < NB; r++) {
-      /* The same columns of the next group of rows: the hardware prefetcher alone keeps fewer lines in flight. */
-      if (i0 == 0) _mm_prefetch((const char *)b[r] + (p + NB * g->ldb) * ESIZE(elem), _MM_HINT_T0);
-      __m512 bv = load16(b[r], elem, p);
-#pragma GCC unroll 4
-      for (int i = 0; i < MI; i++) acc[r][i] = _mm512_fmadd_ps(x[i], bv, acc[r][i]);
-    }
-  }
-#pragma GCC unroll 4
-  for (int r = 0; r < NB; r++)
-#pragma GCC unroll 4
-    for (int i = 0; i < MI; i++) {
-      const float *ai = a + (i0 + i) * k;
-      float s = _mm512_reduce_add_ps(acc[r][i]);
-      for (int64_t p = k16; p < k; p++) s += ai[p] * scalar_at(b[r], elem, p);
-      g->c[(i0 + i) * g->ldc + j + r] = s;
-    }
-}
-
-/* NB rows of B against every row of A, four rows of A per tile. */
-INLINE AVX512 void rows_tile_avx512(const gemv_args *g, const float *a, int64_t j, const int NB, const elem_t elem) {
-  for (int64_t i0 = 0; i0 < g->m; i0 += 4) {
-    switch (g->m - i0 < 4 ? (int)(g->m - i0) : 4) {
-      case 1:
-        tile_avx512(g, a, j, i0, NB, 1, elem);
-        break;
-      case 2:
-        tile_avx512(g, a, j, i0, NB, 2, elem);
-        break;
-      case 3:
-        tile_avx512(g, a, j, i0, NB, 3, elem);
-        break;
-      default:
-        tile_avx512(g, a, j, i0, NB, 4, elem);
-    }
-  }
-}
-
-/* `elem` is a constant in each caller below, so each gets a loop of its own type. */
-INLINE AVX512 void rows_avx512(const gemv_args *g, const float *a, int64_t j0, int64_t j1, const elem_t elem) {
-  int64_t j = j0;
-  for (; j + ROWS <= j1; j += ROWS) rows_tile_avx512(g, a, j, ROWS, elem);
-  for (; j < j1; j++) rows_tile_avx512(g, a, j, 1, elem);
-}
-
-AVX512 static void gemv_rows_avx512(const gemv_args *g, const float *a, int64_t j0, int64_t j1) {
-  switch (g->b_elem) {
-    case ELEM_F32:
-      rows_avx512(g, a, j0, j1, ELEM_F32);
-      break;
-    case ELEM_BF16:
-      rows_avx512(g, a, j0, j1, ELEM_BF16);
-      break;
-    default:
-      rows_avx512(g, a, j0, j1, ELEM_F16);
-  }
-}
-
 INLINE AVX2 __m256 load8(const void *b, elem_t elem, int64_t p) {
   if (elem == ELEM_F32) return _mm256_loadu_ps((const float *)b + p);
   __m128i bits = _mm_loadu_si128((const __m128i *)((const uint16_t *)b + p));
@@ -171,65 +91,84 @@ INLINE AVX2 float sum8(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
-/* As tile_avx512 with 8-wide vectors and at most two rows of A (AVX2 has 16 registers: 8 accumulators). */
-INLINE AVX2 void tile_avx2(const gemv_args *g, const float *a, int64_t j, int64_t i0, const int NB, const int MI,
-                           const elem_t elem) {
-  const int64_t k = g->k, k8 = k & ~(int64_t)7;
-  const void *b[ROWS];
-  __m256 acc[ROWS][2];
-#pragma GCC unroll 4
-  for (int r = 0; r < NB; r++) {
-    b[r] = row_of(g, j + r);
-#pragma GCC unroll 2
-    for (int i = 0; i < MI; i++) acc[r][i] = _mm256_setzero_ps();
+/*
+ * The row kernels of one instruction set, written once: VEC holds W floats; ZERO,
+ * LOAD_A, LOAD_B (a vector of B's row widened from its element type), FMA and SUM
+ * (a vector's lanes added) are its operations; MAX_MI rows of A share a tile
+ * (accumulators ROWS x MAX_MI must fit the registers with the operands).
+ *
+ * NAME##_tile: NB rows of B (from row j) against MI rows of A (from row i0), NB x MI
+ * accumulators, so each vector of B is loaded and widened once for all MI rows. NB,
+ * MI and elem are constants in every caller (the function is inlined), so the
+ * accumulators live in registers. While the first rows of A are multiplied, the same
+ * columns of the next group of B's rows are prefetched (the hardware prefetcher
+ * alone keeps fewer lines in flight), one line per 16 elements.
+ */
+#define DEFINE_GEMV_ROWS(NAME, ATTR, VEC, W, MAX_MI, ZERO, LOAD_A, LOAD_B, FMA, SUM)                             \
+  INLINE ATTR void NAME##_tile(const gemv_args *g, const float *a, int64_t j, int64_t i0, const int NB,           \
+                               const int MI, const elem_t elem) {                                                 \
+    const int64_t k = g->k, kw = k & ~(int64_t)(W - 1);                                                           \
+    const void *b[ROWS];                                                                                          \
+    VEC acc[ROWS][MAX_MI];                                                                                        \
+    _Pragma("GCC unroll 4") for (int r = 0; r < NB; r++) {                                                        \
+      b[r] = row_of(g, j + r);                                                                                    \
+      _Pragma("GCC unroll 4") for (int i = 0; i < MI; i++) acc[r][i] = ZERO();                                    \
+    }                                                                                                             \
+    for (int64_t p = 0; p < kw; p += W) {                                                                         \
+      VEC x[MAX_MI];                                                                                              \
+      _Pragma("GCC unroll 4") for (int i = 0; i < MI; i++) x[i] = LOAD_A(a + (i0 + i) * k + p);                   \
+      _Pragma("GCC unroll 4") for (int r = 0; r < NB; r++) {                                                      \
+        if (i0 == 0 && (p & 15) == 0)                                                                             \
+          _mm_prefetch((const char *)b[r] + (p + NB * g->ldb) * ESIZE(elem), _MM_HINT_T0);                        \
+        VEC bv = LOAD_B(b[r], elem, p);                                                                           \
+        _Pragma("GCC unroll 4") for (int i = 0; i < MI; i++) acc[r][i] = FMA(x[i], bv, acc[r][i]);                \
+      }                                                                                                           \
+    }                                                                                                             \
+    _Pragma("GCC unroll 4") for (int r = 0; r < NB; r++) _Pragma("GCC unroll 4") for (int i = 0; i < MI; i++) {   \
+      const float *ai = a + (i0 + i) * k;                                                                         \
+      float s = SUM(acc[r][i]);                                                                                   \
+      for (int64_t p = kw; p < k; p++) s += ai[p] * scalar_at(b[r], elem, p);                                     \
+      g->c[(i0 + i) * g->ldc + j + r] = s;                                                                        \
+    }                                                                                                             \
+  }                                                                                                               \
+                                                                                                                  \
+  /* NB rows of B against every row of A, MAX_MI rows of A per tile (the last tile takes the rest). */            \
+  INLINE ATTR void NAME##_rows_tile(const gemv_args *g, const float *a, int64_t j, const int NB,                  \
+                                    const elem_t elem) {                                                          \
+    for (int64_t i0 = 0; i0 < g->m; i0 += MAX_MI) {                                                               \
+      int mi = g->m - i0 < MAX_MI ? (int)(g->m - i0) : MAX_MI;                                                    \
+      if (mi == 1)                                                                                                \
+        NAME##_tile(g, a, j, i0, NB, 1, elem);                                                                    \
+      else if (mi == 2 || MAX_MI == 2)                                                                            \
+        NAME##_tile(g, a, j, i0, NB, 2 < MAX_MI ? 2 : MAX_MI, elem);                                              \
+      else if (mi == 3)                                                                                           \
+        NAME##_tile(g, a, j, i0, NB, 3 < MAX_MI ? 3 : MAX_MI, elem);                                              \
+      else                                                                                                        \
+        NAME##_tile(g, a, j, i0, NB, MAX_MI, elem);                                                               \
+    }                                                                                                             \
+  }                                                                                                               \
+                                                                                                                  \
+  INLINE ATTR void NAME##_rows_of(const gemv_args *g, const float *a, int64_t j0, int64_t j1, const elem_t elem) { \
+    int64_t j = j0;                                                                                               \
+    for (; j + ROWS <= j1; j += ROWS) NAME##_rows_tile(g, a, j, ROWS, elem);                                      \
+    for (; j < j1; j++) NAME##_rows_tile(g, a, j, 1, elem);                                                       \
+  }                                                                                                               \
+                                                                                                                  \
+  /* One loop per element type (elem a constant in each). */                                                      \
+  ATTR static void NAME(const gemv_args *g, const float *a, int64_t j0, int64_t j1) {                             \
+    if (g->b_elem == ELEM_F32)                                                                                    \
+      NAME##_rows_of(g, a, j0, j1, ELEM_F32);                                                                     \
+    else if (g->b_elem == ELEM_BF16)                                                                              \
+      NAME##_rows_of(g, a, j0, j1, ELEM_BF16);                                                                    \
+    else                                                                                                          \
+      NAME##_rows_of(g, a, j0, j1, ELEM_F16);                                                                     \
   }
-  for (int64_t p = 0; p < k8; p += 8) {
-    __m256 x[2];
-#pragma GCC unroll 2
-    for (int i = 0; i < MI; i++) x[i] = _mm256_loadu_ps(a + (i0 + i) * k + p);
-#pragma GCC unroll 4
-    for (int r = 0; r < NB; r++) {
-      if (i0 == 0 && (p & 15) == 0) _mm_prefetch((const char *)b[r] + (p + NB * g->ldb) * ESIZE(elem), _MM_HINT_T0);
-      __m256 bv = load8(b[r], elem, p);
-#pragma GCC unroll 2
-      for (int i = 0; i < MI; i++) acc[r][i] = _mm256_fmadd_ps(x[i], bv, acc[r][i]);
-    }
-  }
-#pragma GCC unroll 4
-  for (int r = 0; r < NB; r++)
-#pragma GCC unroll 2
-    for (int i = 0; i < MI; i++) {
-      const float *ai = a + (i0 + i) * k;
-      float s = sum8(acc[r][i]);
-      for (int64_t p = k8; p < k; p++) s += ai[p] * scalar_at(b[r], elem, p);
-      g->c[(i0 + i) * g->ldc + j + r] = s;
-    }
-}
 
-INLINE AVX2 void rows_tile_avx2(const gemv_args *g, const float *a, int64_t j, const int NB, const elem_t elem) {
-  int64_t i0 = 0;
-  for (; i0 + 2 <= g->m; i0 += 2) tile_avx2(g, a, j, i0, NB, 2, elem);
-  if (i0 < g->m) tile_avx2(g, a, j, i0, NB, 1, elem);
-}
-
-INLINE AVX2 void rows_avx2(const gemv_args *g, const float *a, int64_t j0, int64_t j1, const elem_t elem) {
-  int64_t j = j0;
-  for (; j + ROWS <= j1; j += ROWS) rows_tile_avx2(g, a, j, ROWS, elem);
-  for (; j < j1; j++) rows_tile_avx2(g, a, j, 1, elem);
-}
-
-AVX2 static void gemv_rows_avx2(const gemv_args *g, const float *a, int64_t j0, int64_t j1) {
-  switch (g->b_elem) {
-    case ELEM_F32:
-      rows_avx2(g, a, j0, j1, ELEM_F32);
-      break;
-    case ELEM_BF16:
-      rows_avx2(g, a, j0, j1, ELEM_BF16);
-      break;
-    default:
-      rows_avx2(g, a, j0, j1, ELEM_F16);
-  }
-}
+/* AVX-512: 16 accumulators of 32 registers. */
+DEFINE_GEMV_ROWS(gemv_rows_avx512, AVX512, __m512, 16, 4, _mm512_setzero_ps, _mm512_loadu_ps, load16, _mm512_fmadd_ps,
+                 _mm512_reduce_add_ps)
+/* AVX2: 8 accumulators of 16 registers. */
+DEFINE_GEMV_ROWS(gemv_rows_avx2, AVX2, __m256, 8, 2, _mm256_setzero_ps, _mm256_loadu_ps, load8, _mm256_fmadd_ps, sum8)
 
 static gemv_rows_fn rows_for(const char *isa) {
   if (strcmp(isa, "avx512f") == 0) return gemv_rows_avx512;

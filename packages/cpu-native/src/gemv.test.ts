@@ -1,6 +1,6 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { gemv, nativeInfo, setIsa, setThreads, type BType, type GemvParams } from './index.js';
-import { fromBf16, fromF16, seeded, toBf16, toF16 } from './values.test-util.js';
+import { fromBf16, fromF16, seeded, smallProduct, toBf16, toF16 } from './values.test-util.js';
 
 interface Problem {
   m: number;
@@ -117,14 +117,7 @@ describe('gemv semantics', () => {
 });
 
 describe('gemv arguments', () => {
-  const base = (): GemvParams => ({
-    m: 2,
-    n: 3,
-    k: 4,
-    a: new Float32Array(8),
-    b: new Float32Array(12),
-    c: new Float32Array(6),
-  });
+  const base = (): GemvParams => smallProduct();
 
   it('names the operand, its extent and length when an array is too short', () => {
     expect(() => gemv({ ...base(), b: new Float32Array(11) })).toThrow(

@@ -1,20 +1,12 @@
 import { addon } from './addon.js';
-import type { BType } from './sgemm.js';
+import type { BType, ProductA } from './sgemm.js';
 
 /**
  * C (m x n) = op(A) (m x k) B^T with B stored [n, k] (a linear layer's weight),
  * row-major. op(A) is m x k (A stored k x m when transA). For a few rows of A
  * (decoding): B is read once, as stored, its rows split across the pool's threads.
  */
-export interface GemvParams {
-  m: number;
-  n: number;
-  k: number;
-  a: Float32Array;
-  aOffset?: number;
-  /** Elements between stored rows of A (default: k, or m when transA). */
-  lda?: number;
-  transA?: boolean;
+export interface GemvParams extends ProductA {
   /** Float32Array for 'float32'; Uint16Array of raw bits for 'bfloat16' and 'float16' (widened in registers). */
   b: Float32Array | Uint16Array;
   bType?: BType;

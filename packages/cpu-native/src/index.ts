@@ -1,6 +1,6 @@
 import { addon, type NativeInfo, type NativeIsa } from './addon.js';
 
-export { sgemm, type BType, type SgemmParams } from './sgemm.js';
+export { sgemm, type BType, type ProductA, type SgemmParams } from './sgemm.js';
 export { gemv, type GemvParams } from './gemv.js';
 export type { NativeAddon, NativeInfo, NativeIsa } from './addon.js';
 

@@ -9,7 +9,7 @@ import {
   type BType,
   type SgemmParams,
 } from './index.js';
-import { fromBf16, fromF16, seeded, toBf16, toF16 } from './values.test-util.js';
+import { fromBf16, fromF16, seeded, smallProduct, toBf16, toF16 } from './values.test-util.js';
 
 interface Problem {
   m: number;
@@ -253,14 +253,7 @@ describe('sgemm semantics', () => {
 });
 
 describe('sgemm arguments', () => {
-  const base = (): SgemmParams => ({
-    m: 2,
-    n: 3,
-    k: 4,
-    a: new Float32Array(8),
-    b: new Float32Array(12),
-    c: new Float32Array(6),
-  });
+  const base = (): SgemmParams => smallProduct();
 
   it('names the operand, its extent and length when an array is too short', () => {
     expect(() => sgemm({ ...base(), b: new Float32Array(11) })).toThrow(

@@ -3,13 +3,8 @@ import { addon } from './addon.js';
 /** How B is stored: float32 values, or the raw 16-bit patterns of bfloat16 or float16. */
 export type BType = 'float32' | 'bfloat16' | 'float16';
 
-/**
- * C = alpha * op(A) op(B) + beta * C, row-major, for `batch` independent products.
- * op(A) is m x k (A stored k x m when transA), op(B) is k x n (B stored n x k when
- * transB). Leading dimensions default to the stored row lengths, batch strides to
- * one whole matrix; a stride of 0 reuses one operand for every product.
- */
-export interface SgemmParams {
+/** The sizes and A of a product, as `sgemm` and `gemv` take them: op(A) is m x k (A stored k x m when transA). */
+export interface ProductA {
   m: number;
   n: number;
   k: number;
@@ -18,6 +13,15 @@ export interface SgemmParams {
   /** Elements between stored rows of A (default: k, or m when transA). */
   lda?: number;
   transA?: boolean;
+}
+
+/**
+ * C = alpha * op(A) op(B) + beta * C, row-major, for `batch` independent products.
+ * op(A) is m x k (A stored k x m when transA), op(B) is k x n (B stored n x k when
+ * transB). Leading dimensions default to the stored row lengths, batch strides to
+ * one whole matrix; a stride of 0 reuses one operand for every product.
+ */
+export interface SgemmParams extends ProductA {
   /** Elements between the A of consecutive products (default m * k). */
   strideA?: number;
   /** Float32Array for 'float32'; Uint16Array of raw bits for 'bfloat16' and 'float16' (widened while packed). */

@@ -34,3 +34,8 @@ export function toF16(x: number): number {
   if (exp < -14) return sign | Math.round(ax / 2 ** -24);
   return sign | ((exp + 15) << 10) | (Math.round((ax / 2 ** exp - 1) * 1024) & 0x3ff);
 }
+
+/** The operands of a 2 x 3 x 4 product (A m x k, B k x n or n x k, C m x n), for the argument tests. */
+export function smallProduct() {
+  return { m: 2, n: 3, k: 4, a: new Float32Array(8), b: new Float32Array(12), c: new Float32Array(6) };
+}
