@@ -145,6 +145,33 @@ describe('the ablation report', () => {
       /\| 0\.600 \[\d\.\d{3}, \d\.\d{3}\] \| \*\*-2\.500 \[-2\.500, -2\.500\] ↓\*\* \| – \|$/,
     );
     expect(md).toContain('+MoL+Dr.GRPO 0.500 ± 0.000 (s0: 0.500, s1: 0.500, s2: 0.500)');
+    // The comparisons each table is for, paired; a row that did not run says so.
+    expect(md).toContain('- +MoL+Dr.GRPO − +Dr.GRPO: not both run yet');
+    expect(md).toMatch(/^- \+MoL\+Dr\.GRPO − \+MoL\+GRPO: not both run yet$/m);
+  });
+
+  it('pairs the rows a table compares, over the tasks and seeds both have', () => {
+    const out = mkdtempSync(join(tmpdir(), 'molrl-ablate-'));
+    const seeds = [0, 1];
+    writeFileSync(join(out, 'ablate.json'), JSON.stringify({ seeds, checkpointStep: 12, config: DEFAULT_CONFIG }));
+    const n = 40;
+    const base = Array.from({ length: n }, (_, i) => (i % 4 === 0 ? 1 : 0));
+    for (const seed of seeds) {
+      const v = (name: string) => new RunFolder(join(out, `seed-${seed}`, name));
+      fakeStage(v('mol'), 'base', base, [1, 1, 1]);
+      fakeStage(v('grpo'), 'grpo', base, [1, 1, 1]);
+      // Dr.GRPO solves every classic task (even ids), half of which GRPO misses: +25 points over all tasks, resolved.
+      fakeStage(
+        v('dr_grpo'),
+        'grpo',
+        base.map((c, i) => (i % 2 ? c : 1)),
+        [1, 1, 1],
+      );
+    }
+    const md = writeAblationReport(out);
+    const pair = md.split('\n').find((l) => l.startsWith('- +MoL+Dr.GRPO − +MoL+GRPO:'))!;
+    expect(pair).toMatch(/pass@1 \*\*\+25\.0 \[\+\d+\.\d, \+\d+\.\d\] ↑\*\*/);
+    expect(pair).toMatch(/probe NLL \+0\.000 \[\+0\.000, \+0\.000\]/);
   });
 
   it('says so when no GRPO run has finished', () => {

@@ -364,6 +364,24 @@ function table(rows: RowData[], baseRow: RowData | undefined, molRow: RowData | 
   return lines;
 }
 
+/**
+ * "a − b: pass@1 Δ, classic Δ, depot Δ, probe NLL Δ, depot answer NLL Δ", each paired over the
+ * tasks and the seeds both rows have: the comparison a table exists for (GRPO vs Dr.GRPO, the
+ * rewards, what MoL or CE adds before RL), which Δ vs Base and vs +MoL do not give.
+ */
+function pairLine(a: RowData | undefined, b: RowData | undefined): string {
+  if (!a || !b) return '';
+  const pairs = [
+    ['pass@1', diff(a, b, 'all', true)],
+    ['classic kinds', diff(a, b, 'classic', true)],
+    ['depot kinds', diff(a, b, 'depot', true)],
+    ['probe NLL', diff(a, b, 'probe', false)],
+    ['depot answer NLL', diff(a, b, 'knowledge', false)],
+  ] as const;
+  const cells = pairs.filter(([, d]) => d !== '–').map(([name, d]) => `${name} ${d}`);
+  return `- ${a.row.label} − ${b.row.label}: ${cells.length ? cells.join('; ') : 'not both run yet'}`;
+}
+
 function probeTable(rows: RowData[], baseRow: RowData | undefined, molRow: RowData | undefined): string[] {
   const lines = [
     '| Model | probe NLL (nats per token) | Δ vs Base | Δ vs +MoL | depot answer NLL | Δ vs Base | Δ vs +MoL |',
@@ -390,8 +408,9 @@ export function writeAblationReport(outDir: string): string {
   const t1 = TABLE1_ROWS.map(read);
   const t2 = TABLE2_ROWS.map(read);
   const t3 = TABLE3_ROWS.map(read);
-  const baseRow = t1.find((r) => r.row.label === 'Base');
-  const molRow = t1.find((r) => r.row.label === '+MoL');
+  const row = (rows: RowData[], label: string) => rows.find((r) => r.row.label === label);
+  const baseRow = row(t1, 'Base');
+  const molRow = row(t1, '+MoL');
   const figureRows: Array<{ step: number; row: RowData; curves: number[][] }> = [
     { step: 0, variant: 'base-dr_grpo' },
     { step: checkpointStep, variant: `dr_grpo-from-mol-${checkpointStep}` },
@@ -465,13 +484,22 @@ export function writeAblationReport(outDir: string): string {
     '',
     ...table(t1, baseRow, molRow),
     '',
+    'Paired between the RL rows (points for pass@1, nats per token for the NLLs; same reading):',
+    '',
+    pairLine(row(t1, '+MoL+Dr.GRPO'), row(t1, '+Dr.GRPO')),
+    pairLine(row(t1, '+CE+Dr.GRPO'), row(t1, '+MoL+Dr.GRPO')),
+    '',
     '## Table 2: GRPO vs Dr.GRPO after MoL',
     '',
     ...table(t2, baseRow, molRow),
     '',
+    pairLine(t2[1], t2[0]),
+    '',
     '## Table 3: multi-stage vs binary reward (Dr.GRPO after MoL)',
     '',
     ...table(t3, baseRow, molRow),
+    '',
+    pairLine(t3[1], t3[0]),
     '',
     'Final training reward (mean of the last quarter of the GRPO steps; each run its own reward, so the binary one is 0/1 and not comparable): ' +
       ([...t1, ...t2, ...t3]
