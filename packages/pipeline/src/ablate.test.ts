@@ -144,6 +144,8 @@ describe('the ablation report', () => {
     expect(line('+MoL', probe)).toMatch(
       /\| 0\.600 \[\d\.\d{3}, \d\.\d{3}\] \| \*\*-2\.500 \[-2\.500, -2\.500\] ↓\*\* \| – \|$/,
     );
+    // Every model has a probe row, the figure's intermediate checkpoint too ('–' until it runs).
+    expect(line('MoL step 12 + Dr.GRPO', probe)).toMatch(/^\| MoL step 12 \+ Dr\.GRPO \| – \|/);
     expect(md).toContain('+MoL+Dr.GRPO 0.500 ± 0.000 (s0: 0.500, s1: 0.500, s2: 0.500)');
     // The comparisons each table is for, paired; a row that did not run says so.
     expect(md).toContain('- +MoL+Dr.GRPO − +Dr.GRPO: not both run yet');

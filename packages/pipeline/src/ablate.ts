@@ -512,7 +512,8 @@ export function writeAblationReport(outDir: string): string {
     '',
     "Probe NLL: mean negative log-likelihood per answer token of held-out documents of the pretraining distribution (one-step answers to classic tasks, a seed nothing trains on), for every model; lower is better, a rise is general ability lost. Depot answer NLL: the same for the correct answer of each depot evaluation task (the library's current API, which only the environment's feedback states); lower means more of the API taken in, even where samples still fail. Δ is paired over documents (tasks) and seeds.",
     '',
-    ...probeTable([...t1, ...t2.slice(0, 1), ...t3.slice(1)], baseRow, molRow),
+    // Every model once: Table 1, GRPO (Table 2), the binary reward (Table 3), RL from the intermediate MoL checkpoint (the figure).
+    ...probeTable([...t1, ...t2.slice(0, 1), ...t3.slice(1), figureRows[1]!.row], baseRow, molRow),
     '',
     '## Figure: MoL checkpoints vs later RL reward',
     '',
