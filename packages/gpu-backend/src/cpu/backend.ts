@@ -47,6 +47,10 @@ const DEFAULT_POOL_BYTES = 256 * 2 ** 20;
  * run synchronously inside `run`, so `sync` resolves at once and `readSync`
  * is available.
  */
+/** Set in this repository's tests: outputs allocated unzeroed are filled with NaN (see `alloc`). */
+const POISON_OUTPUTS =
+  (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.MOLRL_POISON_OUTPUTS === '1';
+
 export class CpuBackend implements Backend {
   readonly name: string = 'cpu';
   private nextId = 1;
@@ -83,14 +87,26 @@ export class CpuBackend implements Backend {
     await initGemm(this.gemmChoice);
   }
 
-  alloc(size: number, dtype: DType): CpuStorage {
+  /**
+   * A storage of `size` elements, zeroed. With `{ zeroed: false }` (an output its kernel
+   * writes in full) a reused array keeps whatever it held; where MOLRL_POISON_OUTPUTS=1
+   * (this repository's tests) such a storage is filled with NaN instead, so a kernel that
+   * leaves part of its output unwritten fails its tests rather than reading stale values.
+   */
+  alloc(size: number, dtype: DType, options?: { zeroed?: boolean }): CpuStorage {
+    const storage = this.allocStorage(size, dtype, options?.zeroed !== false);
+    if (options?.zeroed === false && POISON_OUTPUTS) storage.data!.fill(dtype === 'int32' ? -0x80000000 : NaN);
+    return storage;
+  }
+
+  private allocStorage(size: number, dtype: DType, zeroed: boolean): CpuStorage {
     this.assertUsable();
     if (!Number.isInteger(size) || size < 0)
       throw backendError(this.name, 'alloc', `size must be a non-negative integer, got ${size}`);
     if (!DTYPES.includes(dtype))
       throw backendError(this.name, 'alloc', `unknown dtype '${String(dtype)}' (expected ${DTYPES.join(', ')})`);
     if (this.guard === 0) {
-      const storage = this.adopt(this.pool.take(size, dtype), dtype);
+      const storage = this.adopt(this.pool.take(size, dtype, zeroed), dtype);
       this.owned.add(storage);
       return storage;
     }

@@ -47,13 +47,22 @@ export interface Output<T extends HostArray> {
   data: T;
 }
 
+/**
+ * A float32 output the kernel writes in full (every element, whatever the input):
+ * not zeroed first, so it may hold stale values until written.
+ */
+export function writtenFloatOutput(backend: Backend, shape: readonly number[]): Output<Float32Array> {
+  return output(backend, shape, 'float32', false) as Output<Float32Array>;
+}
+
 export function floatOutput(backend: Backend, shape: readonly number[]): Output<Float32Array> {
   return output(backend, shape, 'float32') as Output<Float32Array>;
 }
 
-export function output(backend: Backend, shape: readonly number[], dtype: DType): Output<HostArray> {
+/** An output storage, zeroed unless `zeroed` is false (a kernel that writes every element). */
+export function output(backend: Backend, shape: readonly number[], dtype: DType, zeroed = true): Output<HostArray> {
   let size = 1;
   for (const d of shape) size *= d;
-  const storage = cpuOf(backend).alloc(size, dtype);
+  const storage = cpuOf(backend).alloc(size, dtype, { zeroed });
   return { info: { storage, shape: [...shape], dtype }, data: storage.data! };
 }

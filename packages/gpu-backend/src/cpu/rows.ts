@@ -70,6 +70,7 @@ export function rowsOf<T extends HostArray = Float32Array>(
   return {
     rows: { count: outer * inner, n, stride: inner },
     x,
-    out: output(backend, outShape, options.dtype ?? 'float32') as Output<T>,
+    // Every kernel on rows writes each of its rows whole: the output is not zeroed first.
+    out: output(backend, outShape, options.dtype ?? 'float32', false) as Output<T>,
   };
 }

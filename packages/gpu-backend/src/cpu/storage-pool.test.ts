@@ -16,6 +16,29 @@ describe('storage pool', () => {
     expect(pool.bytes).toBe(0);
   });
 
+  it('hands a reused array back as it was left when the caller will overwrite it', () => {
+    const pool = new StoragePool(1 << 20);
+    const a = pool.take(2048, 'float32') as Float32Array;
+    a.fill(7);
+    pool.give(a, 'float32');
+    const again = pool.take(2048, 'float32', false);
+    expect(again).toBe(a);
+    expect(again.every((x) => x === 7)).toBe(true);
+  });
+
+  it("fills the cpu backend's unzeroed outputs with NaN in this repository's tests", () => {
+    // vitest.shared.ts sets it: without it a kernel that skips part of its output would read stale values unseen.
+    expect(process.env.MOLRL_POISON_OUTPUTS).toBe('1');
+    const cpu = new CpuBackend();
+    const fresh = cpu.alloc(4096, 'float32', { zeroed: false });
+    expect((fresh.data as Float32Array).every((x) => Number.isNaN(x))).toBe(true);
+    cpu.release(fresh);
+    const reused = cpu.alloc(4096, 'float32', { zeroed: false });
+    expect((reused.data as Float32Array).every((x) => Number.isNaN(x))).toBe(true);
+    // The default stays zeroed.
+    expect((cpu.alloc(4096, 'float32').data as Float32Array).every((x) => x === 0)).toBe(true);
+  });
+
   it('keeps at most maxBytes and leaves small arrays alone', () => {
     const pool = new StoragePool(10000);
     pool.give(new Float32Array(2048), 'float32'); // 8192 bytes

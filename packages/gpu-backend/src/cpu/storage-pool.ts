@@ -5,7 +5,8 @@
  * step; a fresh typed array of a few MB costs a zeroed mapping plus a page
  * fault per 4 KiB on first write, about 3-6x the cost of zeroing one that is
  * already mapped (measured on the default model's step). Reused arrays are
- * zeroed, so `alloc` keeps its zero-initialised contract.
+ * zeroed, so `alloc` keeps its zero-initialised contract; an output its kernel
+ * writes in full skips that (`take(size, dtype, false)`).
  *
  * Only arrays the backend allocated itself come here (an adopted array may
  * still be referenced by whoever passed it in). The pool holds at most
@@ -31,13 +32,17 @@ export class StoragePool {
     return this.held;
   }
 
-  /** A zeroed array of `size` elements of `dtype`, reused when one is free. */
-  take(size: number, dtype: DType): HostArray {
+  /**
+   * An array of `size` elements of `dtype`, reused when one is free: zeroed, or with
+   * `zeroed` false as a reused array was left (for an output its kernel writes in full;
+   * zeroing it first would be one more pass over memory for nothing).
+   */
+  take(size: number, dtype: DType, zeroed = true): HostArray {
     const list = this.free.get(key(size, dtype));
     const reused = list?.pop();
     if (!reused) return allocHostArray(size, dtype);
     this.held -= reused.byteLength;
-    reused.fill(0);
+    if (zeroed) reused.fill(0);
     return reused;
   }
 

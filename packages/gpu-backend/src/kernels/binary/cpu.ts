@@ -2,7 +2,7 @@ import { implement } from '../../registry.js';
 import { BINARY_OPS, contracts, type BinaryOp } from './contract.js';
 import { assertInputCount, broadcastShapes } from '../../shape.js';
 import { forEachBroadcastRow } from '../../cpu/broadcast.js';
-import { floatInput, floatOutput } from '../../cpu/host.js';
+import { floatInput, writtenFloatOutput } from '../../cpu/host.js';
 
 /**
  * out[o + i] = op(a[ai + i*as], b[bi + i*bs]) for i < n. One loop per op so
@@ -87,7 +87,7 @@ export const implementations = contracts.map((contract) => {
     assertInputCount(op, inputs, 2);
     const [a, b] = inputs;
     const outShape = broadcastShapes(op, a.shape, b.shape);
-    const out = floatOutput(backend, outShape);
+    const out = writtenFloatOutput(backend, outShape); // every element, broadcast rows and all
     broadcastBinary(op, floatInput(backend, a, op), a.shape, floatInput(backend, b, op), b.shape, out.data, outShape);
     return out.info;
   });

@@ -7,7 +7,7 @@ import { output, rawInput } from '../../cpu/host.js';
 const copyKernel = implement(copy, 'cpu', ({ inputs, backend }) => {
   assertInputCount('copy', inputs, 1);
   const [xInfo] = inputs;
-  const out = output(backend, xInfo.shape, xInfo.storage.dtype);
+  const out = output(backend, xInfo.shape, xInfo.storage.dtype, false); // set in full below
   out.data.set(rawInput(backend, xInfo, 'copy'));
   return out.info;
 });

@@ -1,7 +1,7 @@
 import { implement } from '../../registry.js';
 import { matmul } from './contract.js';
 import { assertInputCount, broadcastStrides, matmulShape, sizeOf, stridesOf } from '../../shape.js';
-import { floatInput, floatOutput, rawInput } from '../../cpu/host.js';
+import { floatInput, rawInput, writtenFloatOutput } from '../../cpu/host.js';
 import { activeNative, gemmImplementation, getGemmConfig } from '../../cpu/matmul/gemm.js';
 import { gemmBatched } from '../../cpu/matmul/gemm-batched.js';
 import { gemv, type GemvElement } from '../../cpu/matmul/gemv.js';
@@ -51,11 +51,15 @@ const matmulKernel = implement(matmul, 'cpu', ({ inputs, attrs, backend }) => {
   const transA = attrs.transposeA === true;
   const transB = attrs.transposeB === true;
   const { batchShape, m, n, k, outShape } = matmulShape(aInfo.shape, bInfo.shape, transA, transB);
-  const out = floatOutput(backend, outShape);
+  // Every path writes all of C (the GEMMs and dot products overwrite it; K = 0 fills it below).
+  const out = writtenFloatOutput(backend, outShape);
   const c = out.data;
   if (c.length === 0) return out.info;
   const a = floatInput(backend, aInfo, 'matmul');
-  if (k === 0) return out.info; // zeros
+  if (k === 0) {
+    c.fill(0);
+    return out.info;
+  }
   const batch = sizeOf(batchShape);
   const bBatch = sizeOf(bInfo.shape.slice(0, -2));
   const element = GEMV_ELEMENT[bInfo.storage.dtype];

@@ -1,4 +1,4 @@
-import { floatInput, floatOutput, intInput } from '../../cpu/host.js';
+import { floatInput, floatOutput, intInput, writtenFloatOutput } from '../../cpu/host.js';
 import { implement } from '../../registry.js';
 import { assertInputCount } from '../../shape.js';
 import { ropeInverseFrequencies } from '../rope/math.js';
@@ -28,7 +28,7 @@ const rmsNormRopeKernel = implement(rmsNormRope, 'cpu', ({ inputs, attrs, backen
   assertInputCount('rmsNormRope', inputs, 3);
   const [xInfo, wInfo, posInfo] = inputs;
   const { b, t, h, d } = rmsNormRopeDims('rmsNormRope', xInfo, wInfo, posInfo, attrs);
-  const out = floatOutput(backend, [b, h, t, d]);
+  const out = writtenFloatOutput(backend, [b, h, t, d]);
   if (out.data.length === 0) return out.info;
   const x = floatInput(backend, xInfo, 'rmsNormRope');
   const w = floatInput(backend, wInfo, 'rmsNormRope');

@@ -2,7 +2,7 @@ import { implement } from '../../registry.js';
 import { rope } from './contract.js';
 import { ropeInverseFrequencies } from './math.js';
 import { assertInputCount, fmt, kernelError } from '../../shape.js';
-import { floatInput, floatOutput, intInput } from '../../cpu/host.js';
+import { floatInput, intInput, writtenFloatOutput } from '../../cpu/host.js';
 
 /**
  * Rotary embedding, Hugging Face rotate-half convention: element i pairs
@@ -21,7 +21,7 @@ const ropeKernel = implement(rope, 'cpu', ({ inputs, attrs, backend }) => {
   }
   if (typeof attrs.theta !== 'number' || !(attrs.theta > 0))
     throw kernelError('rope', `attrs.theta must be a positive number, got ${String(attrs.theta)}`);
-  const out = floatOutput(backend, xInfo.shape);
+  const out = writtenFloatOutput(backend, xInfo.shape);
   if (out.data.length === 0) return out.info;
   const x = floatInput(backend, xInfo, 'rope');
   const positions = intInput(backend, posInfo, 'rope', 'positions');

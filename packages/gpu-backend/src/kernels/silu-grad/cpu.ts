@@ -1,7 +1,7 @@
 import { implement } from '../../registry.js';
 import { siluGrad } from './contract.js';
 import { assertInputCount, assertSameShape } from '../../shape.js';
-import { floatInput, floatOutput } from '../../cpu/host.js';
+import { floatInput, writtenFloatOutput } from '../../cpu/host.js';
 import { sigmoid } from '../unary/cpu.js';
 
 /** d/dx x*sigmoid(x) = s * (1 + x * (1 - s)). */
@@ -11,7 +11,7 @@ const siluGradKernel = implement(siluGrad, 'cpu', ({ inputs, backend }) => {
   assertSameShape('siluGrad', ['dy', 'x'], [dyInfo.shape, xInfo.shape]);
   const dy = floatInput(backend, dyInfo, 'siluGrad');
   const x = floatInput(backend, xInfo, 'siluGrad');
-  const out = floatOutput(backend, xInfo.shape);
+  const out = writtenFloatOutput(backend, xInfo.shape);
   const dx = out.data;
   for (let i = 0; i < x.length; i++) {
     const s = sigmoid(x[i]);

@@ -1,4 +1,4 @@
-import { floatInput, floatOutput, intInput } from '../../cpu/host.js';
+import { floatInput, floatOutput, intInput, writtenFloatOutput } from '../../cpu/host.js';
 import { simdRows } from '../../cpu/simd/simd.js';
 import { implement } from '../../registry.js';
 import { assertInputCount, kernelError } from '../../shape.js';
@@ -61,7 +61,7 @@ const softmaxCrossEntropyGradKernel = implement(softmaxCrossEntropyGrad, 'cpu', 
     ['dnll', dnllInfo],
     ['lse', lseInfo],
   ]);
-  const out = floatOutput(backend, logitsInfo.shape);
+  const out = writtenFloatOutput(backend, logitsInfo.shape); // every row: its gradient, or NaN
   if (rows === 0 || v === 0) return out.info;
   const dnll = floatInput(backend, dnllInfo, 'softmaxCrossEntropyGrad');
   const x = floatInput(backend, logitsInfo, 'softmaxCrossEntropyGrad');

@@ -1,7 +1,7 @@
 import { implement } from '../../registry.js';
 import { swiglu, swigluGrad } from './contract.js';
 import { assertInputCount, assertSameShape } from '../../shape.js';
-import { floatInput, floatOutput } from '../../cpu/host.js';
+import { floatInput, writtenFloatOutput } from '../../cpu/host.js';
 import { simdRows } from '../../cpu/simd/simd.js';
 
 /** Elements per pass through the SIMD memory: the chunk's inputs and outputs stay in L1/L2. */
@@ -17,7 +17,7 @@ const swigluKernel = implement(swiglu, 'cpu', ({ inputs, backend }) => {
   assertSameShape('swiglu', ['gate', 'up'], [gateInfo.shape, upInfo.shape]);
   const gate = floatInput(backend, gateInfo, 'swiglu');
   const up = floatInput(backend, upInfo, 'swiglu');
-  const out = floatOutput(backend, gateInfo.shape);
+  const out = writtenFloatOutput(backend, gateInfo.shape);
   const y = out.data;
   const simd = simdRows();
   const [g, u, o] = [0, 1, 2].map((i) => simd.reserve(3 * CHUNK) + i * CHUNK);
@@ -43,8 +43,8 @@ const swigluGradKernel = implement(swigluGrad, 'cpu', ({ inputs, backend }) => {
   const dy = floatInput(backend, dyInfo, 'swigluGrad');
   const gate = floatInput(backend, gateInfo, 'swigluGrad');
   const up = floatInput(backend, upInfo, 'swigluGrad');
-  const dgateOut = floatOutput(backend, dyInfo.shape);
-  const dupOut = floatOutput(backend, dyInfo.shape);
+  const dgateOut = writtenFloatOutput(backend, dyInfo.shape);
+  const dupOut = writtenFloatOutput(backend, dyInfo.shape);
   const dgate = dgateOut.data;
   const dup = dupOut.data;
   const simd = simdRows();

@@ -16,10 +16,12 @@ const transposeKernel = implement(transpose, 'cpu', ({ inputs, attrs, backend })
       'transpose',
       `perm ${JSON.stringify(perm)} is not a permutation of the axes of ${fmt(xInfo.shape)}`,
     );
+  // permute writes every element of the output.
   const out = output(
     backend,
     perm.map((p) => xInfo.shape[p]),
     xInfo.storage.dtype,
+    false,
   );
   permute(rawInput(backend, xInfo, 'transpose'), xInfo.shape, perm, out.data);
   return out.info;

@@ -2,7 +2,7 @@ import { expf } from '../../cpu/expf.js';
 import { implement } from '../../registry.js';
 import { UNARY_OPS, contracts, type UnaryOp } from './contract.js';
 import { assertInputCount } from '../../shape.js';
-import { floatInput, floatOutput } from '../../cpu/host.js';
+import { floatInput, writtenFloatOutput } from '../../cpu/host.js';
 import { simdExp } from '../../cpu/simd/exp.js';
 
 /** From this length on, exp runs in WebAssembly SIMD (below it the copy and the call cost more than they save). */
@@ -72,7 +72,7 @@ export const implementations = contracts.map((contract) => {
   return implement(contract, 'cpu', ({ inputs, backend }) => {
     assertInputCount(op, inputs, 1);
     const [x] = inputs;
-    const out = floatOutput(backend, x.shape);
+    const out = writtenFloatOutput(backend, x.shape);
     unaryLoop(op, floatInput(backend, x, op), out.data);
     return out.info;
   });

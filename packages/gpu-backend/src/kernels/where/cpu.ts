@@ -2,14 +2,14 @@ import { implement } from '../../registry.js';
 import { where } from './contract.js';
 import { assertInputCount, broadcastShapes } from '../../shape.js';
 import { forEachBroadcastRow } from '../../cpu/broadcast.js';
-import { floatInput, floatOutput } from '../../cpu/host.js';
+import { floatInput, writtenFloatOutput } from '../../cpu/host.js';
 
 /** cond ? a : b with all three broadcast; cond is true where nonzero (NaN counts as true, as in C). */
 const whereKernel = implement(where, 'cpu', ({ inputs, backend }) => {
   assertInputCount('where', inputs, 3);
   const [condInfo, aInfo, bInfo] = inputs;
   const outShape = broadcastShapes('where', condInfo.shape, aInfo.shape, bInfo.shape);
-  const out = floatOutput(backend, outShape);
+  const out = writtenFloatOutput(backend, outShape);
   const cond = floatInput(backend, condInfo, 'where');
   const a = floatInput(backend, aInfo, 'where');
   const b = floatInput(backend, bInfo, 'where');
