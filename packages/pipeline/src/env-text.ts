@@ -10,6 +10,7 @@ import type { RewardFunction } from '@molrl/grpo';
 import {
   binaryReward,
   createSandbox,
+  mapSandbox,
   multiStageReward,
   type Sandbox,
   type SandboxOptions,
@@ -55,20 +56,9 @@ export async function createEnvironmentSandbox(options: SandboxOptions = {}): Pr
  */
 export function withHarnessCall(sandbox: Sandbox, args: string): Sandbox {
   const call = harnessCall({ args });
-  const complete = <R extends { language: string; code: string }>(r: R): R =>
-    r.language === 'python' && typeof r.code === 'string' ? { ...r, code: r.code + call } : r;
-  return {
-    run: (request) => sandbox.run(complete(request)),
-    runMany: (requests) => sandbox.runMany(requests.map(complete)),
-    ready: () => sandbox.ready(),
-    close: () => sandbox.close(),
-    get workers() {
-      return sandbox.workers;
-    },
-    get limits() {
-      return sandbox.limits;
-    },
-  };
+  return mapSandbox(sandbox, {
+    request: (r) => (r.language === 'python' && typeof r.code === 'string' ? { ...r, code: r.code + call } : r),
+  });
 }
 
 /**

@@ -1,4 +1,5 @@
 export { createSandbox, type Sandbox } from './sandbox.js';
+export { mapSandbox, type SandboxMapping } from './map-sandbox.js';
 export { SandboxConfigError, SandboxClosedError } from './errors.js';
 export { DEFAULT_LIMITS } from './limits.js';
 export type { Language, Limits, RunError, RunRecord, RunRequest, RunStatus, SandboxOptions } from './types.js';

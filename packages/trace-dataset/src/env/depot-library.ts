@@ -12,7 +12,7 @@
  * The TypeScript functions here compute the same values as the Python module,
  * for ground truth independent of the sandbox (a test runs both).
  */
-import type { RunRecord, RunRequest, Sandbox } from '@molrl/sandbox-reward';
+import { mapSandbox, type RunRecord, type RunRequest, type Sandbox } from '@molrl/sandbox-reward';
 
 export const DEPOT_MODULE = 'depot';
 
@@ -104,21 +104,10 @@ function withPreamble(request: RunRequest): RunRequest {
  * A sandbox whose Python runs can `import depot`: each run's code goes in
  * after the one-line preamble and error lines are given back in the caller's
  * numbering. Everything else (limits, workers, close) is the wrapped
- * sandbox's; closing this one closes it.
+ * sandbox's (`mapSandbox`); closing this one closes it.
  */
 export function withDepotLibrary(sandbox: Sandbox): Sandbox {
-  return {
-    run: async (request) => shiftRecord(await sandbox.run(withPreamble(request))),
-    runMany: async (requests) => (await sandbox.runMany(requests.map(withPreamble))).map(shiftRecord),
-    ready: () => sandbox.ready(),
-    close: () => sandbox.close(),
-    get workers() {
-      return sandbox.workers;
-    },
-    get limits() {
-      return sandbox.limits;
-    },
-  };
+  return mapSandbox(sandbox, { request: withPreamble, record: shiftRecord });
 }
 
 /** Python's `-(-a // b)`. */
