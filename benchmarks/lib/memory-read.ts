@@ -37,17 +37,6 @@ const SUM_BODY = [
   0x0b,
 ];
 
-/** The module around it: imports env.memory, exports `sum`. */
-// prettier-ignore
-const SUM_MODULE = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-  0x01, 0x07, 0x01, 0x60, 0x02, 0x7f, 0x7f, 0x01, 0x7d, // type: (i32, i32) -> f32
-  0x02, 0x0f, 0x01, 0x03, 0x65, 0x6e, 0x76, 0x06, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02, 0x00, 0x01, // import env.memory
-  0x03, 0x02, 0x01, 0x00, // one function of type 0
-  0x07, 0x07, 0x01, 0x03, 0x73, 0x75, 0x6d, 0x00, 0x00, // export "sum"
-  0x0a, SUM_BODY.length + 2, 0x01, SUM_BODY.length, ...SUM_BODY, // code (both sizes < 128: one LEB byte each)
-]);
-
 function leb128(value: number): number[] {
   const out: number[] = [];
   do {
@@ -59,20 +48,28 @@ function leb128(value: number): number[] {
   return out;
 }
 
-/** SUM_MODULE importing a shared memory of exactly `pages` pages (a shared import must state its maximum). */
-function sharedSumModule(pages: number): Uint8Array {
-  const limits = [0x03, ...leb128(pages), ...leb128(pages)];
+/**
+ * The module around it: imports env.memory with the given limits (flags, then the
+ * LEB128 sizes in pages), exports `sum`.
+ */
+function sumModule(limits: number[]): Uint8Array {
   const importEntry = [0x01, 0x03, 0x65, 0x6e, 0x76, 0x06, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02, ...limits];
   // prettier-ignore
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    0x01, 0x07, 0x01, 0x60, 0x02, 0x7f, 0x7f, 0x01, 0x7d,
-    0x02, importEntry.length, ...importEntry,
-    0x03, 0x02, 0x01, 0x00,
-    0x07, 0x07, 0x01, 0x03, 0x73, 0x75, 0x6d, 0x00, 0x00,
-    0x0a, SUM_BODY.length + 2, 0x01, SUM_BODY.length, ...SUM_BODY,
+    0x01, 0x07, 0x01, 0x60, 0x02, 0x7f, 0x7f, 0x01, 0x7d, // type: (i32, i32) -> f32
+    0x02, importEntry.length, ...importEntry, // import env.memory
+    0x03, 0x02, 0x01, 0x00, // one function of type 0
+    0x07, 0x07, 0x01, 0x03, 0x73, 0x75, 0x6d, 0x00, 0x00, // export "sum"
+    0x0a, SUM_BODY.length + 2, 0x01, SUM_BODY.length, ...SUM_BODY, // code (both sizes < 128: one LEB byte each)
   ]);
 }
+
+/** Importing any memory of at least one page. */
+const SUM_MODULE = sumModule([0x00, 0x01]);
+
+/** Importing a shared memory of exactly `pages` pages (a shared import must state its maximum). */
+const sharedSumModule = (pages: number) => sumModule([0x03, ...leb128(pages), ...leb128(pages)]);
 
 interface WasmGlobal {
   Memory: new (d: { initial: number; maximum: number; shared?: boolean }) => { buffer: ArrayBuffer };
