@@ -31,8 +31,12 @@ const GEMV_ELEMENT: Partial<Record<string, GemvElement>> = { float32: 'f32', bfl
 
 /** Rows (all batches together) up to which a product with a [N, K] weight of this element runs as dot products. */
 export function gemvRowLimit(element: GemvElement): number {
+  return rowLimit(element, gemmImplementation() === 'native');
+}
+
+function rowLimit(element: GemvElement, native: boolean): number {
   if (element !== 'f32') return GEMV_MAX_ROWS_HALF;
-  return gemmImplementation() === 'native' ? GEMV_MAX_ROWS_NATIVE : GEMV_MAX_ROWS;
+  return native ? GEMV_MAX_ROWS_NATIVE : GEMV_MAX_ROWS;
 }
 
 /**
@@ -63,17 +67,18 @@ const matmulKernel = implement(matmul, 'cpu', ({ inputs, attrs, backend }) => {
   const batch = sizeOf(batchShape);
   const bBatch = sizeOf(bInfo.shape.slice(0, -2));
   const element = GEMV_ELEMENT[bInfo.storage.dtype];
+  // The GEMM in use decides the dot products' row limit and which kernel takes them: looked up once.
+  const native = element && transB && bBatch === 1 ? activeNative() : null;
   if (
     element &&
     transB &&
     bBatch === 1 &&
-    m * batch <= gemvRowLimit(element) &&
+    m * batch <= rowLimit(element, native !== null) &&
     (batch === 1 || !transA) &&
     // Tiny products stay on the GEMM's plain loops, as they would without this path.
     m * batch * n * k >= getGemmConfig().minPackedWork
   ) {
     const bRaw = rawInput(backend, bInfo, 'matmul') as Float32Array | Uint16Array;
-    const native = activeNative();
     // Batches fold into rows only when A is not transposed (checked above for batch > 1).
     if (native) callNativeGemv(native, a, 0, transA, bRaw, 0, NATIVE_B_TYPE[element], c, 0, m * batch, n, k);
     else gemv({ a, aOffset: 0, transA, b: bRaw, bOffset: 0, element, c, cOffset: 0, m: m * batch, n, k });
