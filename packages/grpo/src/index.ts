@@ -19,6 +19,7 @@ export {
 } from './loss.js';
 export { grpoConfig, GRPO_DEFAULTS, type GRPOConfig } from './trainer/config.js';
 export { completionMask, type CompletionMask } from './trainer/completion-mask.js';
+export { COMPLETIONS_FILE, type CompletionRecord } from './trainer/completion-log.js';
 export { completionLogps, type CompletionLogpsOptions, type SequenceBatch, type TokenLogps } from './trainer/logps.js';
 export {
   tokenLogProbs,

@@ -8,8 +8,9 @@
  * the same text. GRPO samples on the host from each backend's logits with
  * the same seeded generator: logits equal up to float noise draw the same
  * tokens unless two candidates are within that noise of a tie, so its
- * per-step rewards and completion lengths must be equal, and a difference is
- * reported as that (the step and both values) rather than hidden.
+ * per-step rewards, completion lengths and the sampled completions themselves
+ * (grpo/completions.jsonl) must be equal, and a difference is reported as that
+ * (the step and both values) rather than hidden.
  *
  * webgpu runs on whatever adapter Dawn finds (lavapipe in CI); without one
  * the test is skipped with the reason. gpu.js runs in its cpu mode (its
@@ -147,6 +148,12 @@ function expectParity(cpu: RunFolder, other: RunFolder, backend: string): void {
       `${backend}: grpo step ${String(want.step)} entropy`,
     );
   });
+
+  // GRPO's sampled completions themselves: the same text for the same prompts at every step.
+  const sampled = (run: RunFolder) =>
+    rows(join(run.grpoDir, 'completions.jsonl')).map((r) => `${String(r.step)}: ${String(r.completion)}`);
+  expect(sampled(cpu).length).toBe(MINIATURE.grpo.maxSteps * MINIATURE.grpo.globalBatchSize);
+  expect(sampled(other), `${backend}: grpo completions (a near-tie in sampling?)`).toEqual(sampled(cpu));
 
   // Evaluation: greedy, so the very same completions for every stage.
   for (const stage of ['base', 'mol', 'grpo']) {

@@ -52,6 +52,11 @@ export interface GRPOConfig extends TrainingArgs {
   maskTruncatedCompletions: boolean;
   /** Weights of the reward functions (null = all 1; TRL `reward_weights`). Default null. */
   rewardWeights: number[] | null;
+  /**
+   * Write every sampled completion with its prompt, rewards and advantage to
+   * `<outputDir>/completions.jsonl` (TRL `log_completions`). Default false.
+   */
+  logCompletions: boolean;
 }
 
 export const GRPO_DEFAULTS: Omit<GRPOConfig, 'outputDir'> = {
@@ -77,6 +82,7 @@ export const GRPO_DEFAULTS: Omit<GRPOConfig, 'outputDir'> = {
   importanceSamplingLevel: 'token',
   maskTruncatedCompletions: false,
   rewardWeights: null,
+  logCompletions: false,
   learningRate: 1e-6,
   weightDecay: 0,
   warmupSteps: 0,
@@ -109,7 +115,8 @@ export function grpoConfig(fields: Partial<GRPOConfig> & { outputDir: string }):
     if (c.epsilonHigh !== null && !(isNumber(c.epsilonHigh) && c.epsilonHigh >= 0))
       bad('epsilonHigh', 'must be >= 0 or null');
     if (c.delta !== null && !(isNumber(c.delta) && c.delta >= 1)) bad('delta', 'must be >= 1 or null');
-    if (typeof c.maskTruncatedCompletions !== 'boolean') bad('maskTruncatedCompletions', 'must be true or false');
+    for (const f of ['maskTruncatedCompletions', 'logCompletions'] as const)
+      if (typeof c[f] !== 'boolean') bad(f, 'must be true or false');
     if (
       c.rewardWeights !== null &&
       (!Array.isArray(c.rewardWeights) || c.rewardWeights.some((w) => typeof w !== 'number' || !Number.isFinite(w)))

@@ -8,12 +8,14 @@
  * log-probs are taken before the first pass when there is more than one;
  * reference log-probs come from the same model with the adapter off.
  */
+import { join } from 'node:path';
 import type { LoraHandle } from '@molrl/lora';
 import type { Qwen3ForCausalLM } from '@molrl/model';
 import { mul, noGrad, sum, tensor, tidy, type Tensor } from '@molrl/tensor';
 import type { DataOrder, MicroBatchLoss, StepContext, StepRecord, TrainingTask } from '@molrl/train';
 import { groupAdvantages, groupStds } from '../advantages.js';
 import { grpoLossTensors } from '../loss.js';
+import { CompletionLog, COMPLETIONS_FILE, type CompletionRecord } from './completion-log.js';
 import { completionMask } from './completion-mask.js';
 import type { GRPOConfig } from './config.js';
 import { completionLogps } from './logps.js';
@@ -77,10 +79,14 @@ export class GrpoTask implements TrainingTask<GrpoMicroBatch, GrpoTaskState> {
   readonly lossReduction: 'mean' | 'sum';
   rolloutBatches = 0;
   private serving: Serving | null = null;
+  private readonly completionLog: CompletionLog | null;
 
   constructor(readonly options: GrpoTaskOptions) {
     this.datasetSize = options.train.length;
     this.lossReduction = options.config.lossType === 'dapo' ? 'sum' : 'mean';
+    this.completionLog = options.config.logCompletions
+      ? new CompletionLog(join(options.config.outputDir, COMPLETIONS_FILE))
+      : null;
   }
 
   private get config(): GRPOConfig {
@@ -157,6 +163,28 @@ export class GrpoTask implements TrainingTask<GrpoMicroBatch, GrpoTaskState> {
       maskTruncated: c.maskTruncatedCompletions,
     });
     const advantages = groupAdvantages(scores.total, g, { scale: c.scaleRewards });
+    if (this.completionLog) {
+      const names = this.options.rewardFunctions.map((f) => `rewards/${f.name}`);
+      await this.completionLog.write(
+        step,
+        completions.map((x, i): CompletionRecord => {
+          const row: CompletionRecord = {
+            step,
+            prompt: prompts[Math.floor(i / g)]!.text,
+            completion: x.text,
+            completion_length: lengths[i]!,
+            terminated: terminated[i]!,
+            reward: scores.total[i]!,
+            advantage: advantages[i]!,
+          };
+          names.forEach((name, j) => {
+            const v = scores.perFunction[j]![i]!;
+            row[name] = Number.isNaN(v) ? null : v;
+          });
+          return row;
+        }),
+      );
+    }
     const metrics: Record<string, number> = {};
     this.options.rewardFunctions.forEach((f, j) => {
       const { mean, std } = nanMeanStd(scores.perFunction[j]!);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -255,6 +255,66 @@ describe('GrpoTrainer', () => {
     expect(readMetrics(join(dirB, 'metrics.jsonl')).map((r) => r.step)).toEqual([1, 2, 3, 4]);
   });
 
+  it('logs every completion with its prompt, rewards and advantage, cut back to the checkpoint on resume', async () => {
+    const config = { ...baseConfig, maxSteps: 4, lossType: 'grpo' as const, saveSteps: 2, logCompletions: true };
+    const rowsOf = (dir: string) => readMetrics(join(dir, 'completions.jsonl')).map(({ time: _time, ...row }) => row);
+    const dirA = mkdtempSync(join(tmpdir(), 'grpo-log-full-'));
+    const full = await trainGrpo({
+      ...tinySetup(),
+      codec: charCodec,
+      train,
+      rewardFunctions: [shareOfA],
+      config: { ...config, outputDir: dirA },
+    });
+    const rows = rowsOf(dirA);
+    expect(rows.length).toBe(config.maxSteps * config.globalBatchSize);
+    expect(Object.keys(rows[0]!).sort()).toEqual(
+      [
+        'step',
+        'prompt',
+        'completion',
+        'completion_length',
+        'terminated',
+        'rewards/share_of_a',
+        'reward',
+        'advantage',
+      ].sort(),
+    );
+    const completions = rows.map((r) => r.completion as string);
+    const scored = await shareOfA.score({ examples: [], completions, completionIds: [] });
+    rows.forEach((row, i) => {
+      expect(row['rewards/share_of_a']).toBeCloseTo(scored[i]!, 12);
+      expect(row.reward).toBe(row['rewards/share_of_a']);
+      expect(train.map((t) => t.prompt)).toContain(row.prompt);
+    });
+    for (const record of full.steps) {
+      const group = rows.filter((r) => r.step === record.step);
+      expect(group.length).toBe(config.globalBatchSize);
+      const mean = (key: string) => group.reduce((a, r) => a + (r[key] as number), 0) / group.length;
+      expect(mean('reward')).toBeCloseTo(record.reward!, 12);
+      expect(mean('completion_length')).toBeCloseTo(record['completions/mean_length']!, 12);
+      // 'group' scaling: each prompt's G advantages sum to zero.
+      for (let p = 0; p < group.length; p += config.numGenerations) {
+        const advantages = group.slice(p, p + config.numGenerations).map((r) => r.advantage as number);
+        expect(advantages.reduce((a, b) => a + b, 0)).toBeCloseTo(0, 5);
+        expect(new Set(group.slice(p, p + config.numGenerations).map((r) => r.prompt)).size).toBe(1);
+      }
+    }
+
+    // A run that wrote step 3's rows but died before its checkpoint: the resumed run drops them and writes them again.
+    const dirB = mkdtempSync(join(tmpdir(), 'grpo-log-staged-'));
+    const staged = { codec: charCodec, train, rewardFunctions: [shareOfA], config: { ...config, outputDir: dirB } };
+    await trainGrpo({ ...tinySetup(), ...staged, stopAfterStep: 3 });
+    rmSync(join(dirB, 'checkpoint-3'), { recursive: true });
+    expect(rowsOf(dirB).length).toBe(3 * config.globalBatchSize);
+    await new GrpoTrainer({ ...tinySetup(), ...staged }).trainLoop({ resumeFromCheckpoint: true });
+    expect(rowsOf(dirB)).toEqual(rows);
+
+    // A fresh start in the same folder begins the file again.
+    await trainGrpo({ ...tinySetup(), ...staged, config: { ...staged.config, maxSteps: 1 } });
+    expect(rowsOf(dirB)).toEqual(rows.filter((r) => r.step === 1));
+  });
+
   for (const lossType of ['grpo', 'dr_grpo', 'dapo'] as const) {
     it(`accumulating micro-batches gives the whole batch's loss and gradient (${lossType})`, async () => {
       const run = async (microBatchSize: number) => {
@@ -402,5 +462,6 @@ describe('GrpoTrainer', () => {
     expect(() => make({ lossType: 'ppo' })).toThrow(/lossType must be one of grpo, bnpo, dr_grpo, dapo/);
     expect(() => make({ numGeneration: 4 })).toThrow(/unknown field 'numGeneration'/);
     expect(() => make({ rewardWeights: [1, 2] })).toThrow(/rewardWeights has 2 entries for 1 reward functions/);
+    expect(() => make({ logCompletions: 'yes' })).toThrow(/logCompletions must be true or false/);
   });
 });

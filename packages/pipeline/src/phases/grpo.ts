@@ -62,6 +62,7 @@ export async function runGrpo(
         lrSchedulerType: 'constant',
         seed: config.seed,
         progress,
+        logCompletions: true,
       },
       resumeFromCheckpoint: true,
       ...(signal ? { signal } : {}),
