@@ -13,6 +13,7 @@ import {
   reshape,
   setBackend,
   tensor,
+  transpose,
   zeros,
   scalar,
   Tensor,
@@ -111,6 +112,27 @@ describe('ops as functions and methods', () => {
     x.dispose();
     expect(Array.from(await y.data())).toEqual([1, 2, 3, 4, 5, 6]);
     y.dispose();
+    expect(memory().storages).toBe(before - 1);
+  });
+});
+
+describe('transpose', () => {
+  it('is a view when it keeps the order of the axes longer than 1, a copy otherwise', async () => {
+    const x = tensor(
+      Array.from({ length: 12 }, (_, i) => i),
+      [2, 1, 3, 2],
+    );
+    const before = memory().storages;
+    const moved = transpose(x, [0, 2, 1, 3]); // [2, 3, 1, 2]: the same element order
+    expect(moved.shape).toEqual([2, 3, 1, 2]);
+    expect(memory().storages).toBe(before);
+    expect(Array.from(await moved.data())).toEqual(Array.from({ length: 12 }, (_, i) => i));
+    const identity = transpose(x, [0, 1, 2, 3]);
+    expect(memory().storages).toBe(before);
+    const swapped = transpose(x, [0, 1, 3, 2]); // [2, 1, 2, 3]: elements move
+    expect(memory().storages).toBe(before + 1);
+    expect(Array.from(await swapped.data())).toEqual([0, 2, 4, 1, 3, 5, 6, 8, 10, 7, 9, 11]);
+    for (const t of [x, moved, identity, swapped]) t.dispose();
     expect(memory().storages).toBe(before - 1);
   });
 });

@@ -48,16 +48,20 @@ export const FAULTS: Record<number, string> = {
 
 interface CachedPipeline {
   pipeline: GPUComputePipeline;
+  /** Its bind group layout, asked for once (each ask is a call into Dawn that makes a new wrapper). */
+  layout: GPUBindGroupLayout;
   uniforms: UniformLayout;
   /** The full source, kept only when verifying shader keys. */
   code?: string;
 }
 
 /**
- * The WebGPU (Dawn) backend. Kernels record compute passes into one command
- * encoder; it is submitted lazily (on read/sync, or every
- * `maxDispatchesPerSubmit` dispatches), so a training step costs a handful of
- * submissions. Only `read`/`readRaw`/`sync` wait for the device.
+ * The WebGPU (Dawn) backend. Kernels record their dispatches into one compute
+ * pass of one command encoder (the pass ends only for a copy or a clear, or at
+ * submission: WebGPU orders the dispatches of a pass as it orders passes); it is
+ * submitted lazily (on read/sync, or every `maxDispatchesPerSubmit` dispatches),
+ * so a training step costs a handful of submissions. Only `read`/`readRaw`/`sync`
+ * wait for the device.
  */
 export class WebgpuBackend implements Backend {
   readonly name = 'webgpu';
@@ -69,6 +73,7 @@ export class WebgpuBackend implements Backend {
 
   private pool!: BufferPool;
   private encoder: GPUCommandEncoder | undefined;
+  private pass: GPUComputePassEncoder | undefined;
   private dispatches = 0;
   private readonly maxDispatches: number;
   private uniformArena!: GPUBuffer;
@@ -316,9 +321,25 @@ export class WebgpuBackend implements Backend {
     return Array.isArray(out) ? out : [out];
   }
 
+  /** The encoder, for a copy or a clear: an open compute pass ends first. */
   private getEncoder(): GPUCommandEncoder {
+    this.endPass();
     this.encoder ??= this.device.createCommandEncoder();
     return this.encoder;
+  }
+
+  /** The open compute pass, begun when there is none. */
+  private computePass(): GPUComputePassEncoder {
+    if (!this.pass) {
+      this.encoder ??= this.device.createCommandEncoder();
+      this.pass = this.encoder.beginComputePass();
+    }
+    return this.pass;
+  }
+
+  private endPass(): void {
+    this.pass?.end();
+    this.pass = undefined;
   }
 
   /** The pipeline of a template at some parameters: built the first time its key is seen, then cached. */
@@ -347,7 +368,12 @@ export class WebgpuBackend implements Backend {
         compute: { module, entryPoint: 'main' },
         label: key,
       });
-      cached = { pipeline, uniforms, code: this.options.verifyShaderKeys ? code : undefined };
+      cached = {
+        pipeline,
+        layout: pipeline.getBindGroupLayout(0),
+        uniforms,
+        code: this.options.verifyShaderKeys ? code : undefined,
+      };
       this.pipelines.set(key, cached);
     }
     return cached;
@@ -356,7 +382,7 @@ export class WebgpuBackend implements Backend {
   /** Record one compute dispatch. Zero-sized grids are skipped. */
   dispatch<P extends ShaderParams>(d: Dispatch<P>): void {
     if (d.workgroups.some((n) => n <= 0)) return;
-    const { pipeline, uniforms } = this.pipeline(d);
+    const { pipeline, layout, uniforms } = this.pipeline(d);
     const entries: GPUBindGroupEntry[] = [];
     if (uniforms.length > 0) {
       const offset = this.dispatches * UNIFORM_SLOT;
@@ -377,12 +403,11 @@ export class WebgpuBackend implements Backend {
         );
       entries.push({ binding: i + 1, resource: { buffer } });
     });
-    const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
-    const pass = this.getEncoder().beginComputePass();
+    const bindGroup = this.device.createBindGroup({ layout, entries });
+    const pass = this.computePass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(d.workgroups[0], d.workgroups[1], d.workgroups[2]);
-    pass.end();
     this.dispatches++;
     if (this.dispatches >= this.maxDispatches) this.flush();
   }
@@ -400,6 +425,7 @@ export class WebgpuBackend implements Backend {
 
   /** Submit what is recorded. */
   flush(): void {
+    this.endPass();
     if (!this.encoder) return;
     if (this.dispatches > 0) {
       this.device.queue.writeBuffer(this.uniformArena, 0, this.uniformHost, 0, this.dispatches * UNIFORM_SLOT);

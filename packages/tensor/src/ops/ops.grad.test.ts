@@ -213,6 +213,8 @@ describe('layout gradients', () => {
     await gradcheck((x) => transpose(x!, [2, 0, 1]), [t([2, 3, 4], 62)]);
     await gradcheck((x) => transpose(x!), [t([2, 3], 63)]);
     await gradcheck((x) => x!.swapAxes(0, -1), [t([2, 3, 2], 59)]);
+    // Moving only size-1 axes makes a view; its gradient is a view back.
+    await gradcheck((x) => mul(transpose(x!, [0, 2, 1, 3]), x!.reshape([2, 3, 1, 2])), [t([2, 1, 3, 2], 58)]);
   });
   it('slice', async () => {
     await gradcheck((x) => slice(x!, [1, 0], [2, -1]), [t([4, 3], 64)]);

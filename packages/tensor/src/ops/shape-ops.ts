@@ -1,7 +1,7 @@
 /**
  * Layout ops. reshape/squeeze/unsqueeze are views (no copy: the new tensor
  * shares the reference-counted storage); transpose, slice and concat copy
- * through their kernels.
+ * through their kernels (a transpose that moves no element is a view).
  */
 import { fmt, normAxis, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
@@ -54,7 +54,11 @@ export function unsqueeze(x: Tensor, axis: number): Tensor {
   return reshape(x, s);
 }
 
-/** Permute axes (default: reverse them). Returns a contiguous copy. */
+/**
+ * Permute axes (default: reverse them). A permutation that keeps the order of
+ * the axes longer than 1 moves no element (e.g. [B, 1, H, D] to [B, H, 1, D],
+ * a decoding step's keys): that is a view, as reshape; any other a contiguous copy.
+ */
 export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
   const p = perm ? perm.map((a) => normAxis(a, x.rank, 'transpose')) : x.shape.map((_, i) => x.rank - 1 - i);
   if (p.length !== x.rank || new Set(p).size !== p.length) {
@@ -62,6 +66,11 @@ export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
       `transpose: perm [${perm?.join(', ')}] is not a permutation of the ${x.rank} axes of ${fmt(x.shape)}`,
     );
   }
+  if (movesNothing(x.shape, p))
+    return reshape(
+      x,
+      p.map((a) => x.shape[a]!),
+    );
   const out = run1('transpose', 'transpose', [x], { perm: p });
   if (needsGrad(x)) {
     const inverse = new Array<number>(p.length);
@@ -69,6 +78,17 @@ export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
     record('transpose', [x], [out], [], ([dy]) => [run1('transpose', 'transpose', [dy!], { perm: inverse })]);
   }
   return out;
+}
+
+/** Whether permuting `shape` by `perm` leaves the row-major order of the elements as it is. */
+function movesNothing(shape: readonly number[], perm: readonly number[]): boolean {
+  let last = -1;
+  for (const a of perm) {
+    if (shape[a] === 1) continue;
+    if (a < last) return false;
+    last = a;
+  }
+  return true;
 }
 
 /** Swap two axes (a transpose). */
