@@ -6,6 +6,9 @@
  * speed has a row of the fp32 roofline of the same work beside it (`roofline-*`:
  * the rate the device's fp32 peak, or its memory bandwidth for decoding, allows),
  * so a row reads as a fraction of what the chip could do.
+ * Decoding also has a `decode-b<batch>-host` row: the tokens/s were the device
+ * instant (its time less the waits on device reads), with the kernel launches per
+ * step printed: where it is close to the measured rate, the host bounds decoding.
  *
  *   node --import tsx --conditions=@molrl/source benchmarks/device/webgpu-model.bench.ts \
  *     [--smoke] [--shapes 0.6b,8b] [--backend webgpu] [--seq 1024] [--peak-tflops 67] [--hbm-tbs 4.8]
@@ -131,6 +134,35 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
+/**
+ * Count the kernels run and time the waits on device reads until stop(): what a
+ * decode step costs the host is its time minus those waits.
+ */
+type Backend = ReturnType<typeof getBackend>;
+
+function countLaunches(b: Backend): { runs: number; readMs: number; stop(): void } {
+  const counter = { runs: 0, readMs: 0, stop: () => undefined as void };
+  const run = b.run;
+  const read = b.read;
+  b.run = function (this: Backend, ...args: Parameters<Backend['run']>) {
+    counter.runs++;
+    return run.apply(this, args);
+  } as Backend['run'];
+  b.read = async function (this: Backend, storage) {
+    const t0 = performance.now();
+    try {
+      return await read.call(this, storage);
+    } finally {
+      counter.readMs += performance.now() - t0;
+    }
+  };
+  counter.stop = () => {
+    b.run = run;
+    b.read = read;
+  };
+  return counter;
+}
+
 await setBackend(backendName);
 const backend = getBackend();
 const machine = (backend as typeof backend & { adapterName?: string }).adapterName ?? machineName();
@@ -172,11 +204,28 @@ for (const plan of plans) {
         Array.from({ length: 8 }, (_, i) => (b * 31 + i * 7) % eos),
       );
       const opts = { maxNewTokens: plan.decodeTokens, temperature: 0, stopTokenIds: [] };
-      await m.generate(prompts.slice(0, 1), { ...opts, maxNewTokens: 2 }); // pipelines compiled
+      await m.generate(prompts, { ...opts, maxNewTokens: 2 }); // this batch's pipelines compiled
+      const launches = countLaunches(backend);
       const t0 = performance.now();
       await m.generate(prompts, opts);
       const seconds = (performance.now() - t0) / 1000;
+      launches.stop();
       const tokens = batch * plan.decodeTokens;
+      // Host time: all but the waits on the device's reads. Were the device instant, a step would take this long.
+      const hostMsPerStep = (seconds * 1000 - launches.readMs) / plan.decodeTokens;
+      console.log(
+        `  ${(launches.runs / plan.decodeTokens).toFixed(1)} kernel launches per step, host ${hostMsPerStep.toFixed(2)} ms per step (${((hostMsPerStep * 1000 * plan.decodeTokens) / launches.runs).toFixed(1)} us per launch)`,
+      );
+      rows.push(
+        row({
+          case: `decode-b${batch}-host`,
+          impl,
+          size: plan.decodeTokens,
+          value: (batch * 1000) / hostMsPerStep,
+          unit: 'tokens/s',
+          machine,
+        }),
+      );
       rows.push(
         row({
           case: `decode-b${batch}`,
