@@ -2,9 +2,10 @@
  * How layers read a stored weight. Kernels compute in float32; a weight may be
  * stored as bfloat16/float16 (a checkpoint kept in half precision). The
  * kernels that read half-precision data as stored take the weight as it is:
- * `matmul` (every Linear, in the forward and for the input gradient) and
- * `gather` (an embedding lookup, whose rows alone are widened). The others
- * (RMSNorm's scale, a bias) read a float32 view, widened here per use.
+ * `matmul` (every Linear, in the forward and for the input gradient), `gather`
+ * (an embedding lookup, whose rows alone are widened), and `rmsNorm` /
+ * `rmsNormRope` (a norm's scale). The others (a bias) read a float32 view,
+ * widened here per use.
  */
 import { needsGrad } from '../ops/core.js';
 import { cast, gather } from '../ops/indexing.js';

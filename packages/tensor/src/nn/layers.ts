@@ -2,7 +2,7 @@
 import { rmsNorm } from '../ops/nn.js';
 import { randn, full } from '../ops/creation.js';
 import type { Tensor } from '../tensor.js';
-import { computeView, lookupRows } from './compute.js';
+import { lookupRows } from './compute.js';
 import type { InitOptions } from './linear.js';
 import { Module } from './module.js';
 import { weightParameter, type Parameter } from './parameter.js';
@@ -50,6 +50,6 @@ export class RMSNorm extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return rmsNorm(x, computeView(this.weight), this.eps);
+    return rmsNorm(x, this.weight, this.eps); // a half-precision weight is read as stored
   }
 }

@@ -18,7 +18,6 @@ import { swiglu } from '../ops/swiglu.js';
 import { fmt } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { checkpoint } from './checkpoint.js';
-import { computeView } from './compute.js';
 import type { KVCache } from './kv-cache.js';
 import { RMSNorm } from './layers.js';
 import { EVAL_CONTEXT, Linear, type ForwardContext } from './linear.js';
@@ -263,7 +262,7 @@ export class TransformerBlock extends Module {
     const rotatedHeads = (y: Tensor, n: number, norm: RMSNorm | null) => {
       const split = y.reshape([b, t, n, hd]); // [B, T, n, D]
       if (!norm) return rope(split.transpose([0, 2, 1, 3]), positions, this.ropeTheta);
-      return rmsNormRope(split, computeView(norm.weight), positions, { eps: norm.eps, theta: this.ropeTheta });
+      return rmsNormRope(split, norm.weight, positions, { eps: norm.eps, theta: this.ropeTheta });
     };
 
     // --- attention

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCpuBackend, type CpuBackend } from '@molrl/gpu-backend/cpu';
-import { Embedding, Linear, matmul, setBackend, tensor } from '../index.js';
+import { Embedding, Linear, matmul, RMSNorm, rmsNorm, setBackend, tensor } from '../index.js';
 
 /** Values exact in bfloat16 and float16, so widened and half-precision products agree exactly. */
 const W = [0.5, -1.25, 3, 0.125, 2, -0.75, 1, 0.25, -2, 1.5, 0.375, -0.5];
@@ -80,6 +80,38 @@ describe('layers over half-precision weights', () => {
     // d sum(x W^T) / dx: each row is the column sums of W.
     const columnSums = [0.5 + 2 - 2, -1.25 - 0.75 + 1.5, 3 + 1 + 0.375, 0.125 + 0.25 - 0.5];
     expect(Array.from(await x.grad!.data())).toEqual([...columnSums, ...columnSums]);
+  });
+
+  it('RMSNorm scales by a bfloat16 weight as stored (no cast), as by its float32 values', async () => {
+    const scale = [0.5, -1.25, 3, 0.125]; // exact in bfloat16
+    const norm = new RMSNorm(4, 1e-6, { weight: tensor(scale, [4], { dtype: 'bfloat16' }) });
+    const x = tensor(X, [2, 4], { requiresGrad: true });
+    let y = x;
+    const forward = kernelCalls(() => {
+      y = norm.forward(x);
+    });
+    const backward = kernelCalls(() => y.sum().backward());
+    expect(forward.map((c) => c.kernel)).toEqual(['rmsNorm']);
+    expect(backward.map((c) => c.kernel)).not.toContain('cast');
+    const x32 = tensor(X, [2, 4], { requiresGrad: true });
+    const y32 = rmsNorm(x32, tensor(scale, [4]), 1e-6);
+    y32.sum().backward();
+    expect(Array.from(await y.data())).toEqual(Array.from(await y32.data()));
+    expect(Array.from(await x.grad!.data())).toEqual(Array.from(await x32.grad!.data()));
+  });
+
+  it('a bfloat16 norm weight that takes a gradient is widened, and its gradient flows back to it', async () => {
+    const w = tensor([0.5, -1.25, 3, 0.125], [4], { dtype: 'bfloat16', requiresGrad: true });
+    const w32 = tensor([0.5, -1.25, 3, 0.125], [4], { requiresGrad: true });
+    rmsNorm(tensor(X, [2, 4]), w)
+      .sum()
+      .backward();
+    rmsNorm(tensor(X, [2, 4]), w32)
+      .sum()
+      .backward();
+    expect(w.grad!.dtype).toBe('bfloat16');
+    const want = Array.from(await w32.grad!.cast('bfloat16').data());
+    expect(Array.from(await w.grad!.data())).toEqual(want);
   });
 
   it('Embedding widens only the rows it looks up from a bfloat16 table', async () => {

@@ -3,11 +3,29 @@ import type { AttrsOf } from '@molrl/gpu-backend';
 import { fmt, sameShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { assertFloat, assertInt, backendHas, needsGrad, record, run1, runKernel, wrap } from './core.js';
+import { cast } from './indexing.js';
 import { transpose } from './shape-ops.js';
 
-/** x / sqrt(mean(x^2, -1) + eps) * weight, weight [D] over x [..., D]. */
-export function rmsNorm(x: Tensor, weight: Tensor, eps = 1e-6): Tensor {
-  assertFloat('rmsNorm', x, weight);
+/**
+ * A norm's scale as its kernels take it: float32, or a frozen bfloat16/float16
+ * weight as stored (the kernels widen it as they read it; no float32 copy is
+ * made). A half weight that takes a gradient is widened first, so its
+ * gradient flows back through the cast.
+ */
+function normWeight(op: string, weight: Tensor): Tensor {
+  if (weight.dtype === 'bfloat16' || weight.dtype === 'float16')
+    return needsGrad(weight) ? cast(weight, 'float32') : weight;
+  assertFloat(op, weight);
+  return weight;
+}
+
+/**
+ * x / sqrt(mean(x^2, -1) + eps) * weight, weight [D] over x [..., D]. The
+ * weight may be stored as bfloat16/float16 (read as stored unless it takes a gradient).
+ */
+export function rmsNorm(x: Tensor, stored: Tensor, eps = 1e-6): Tensor {
+  assertFloat('rmsNorm', x);
+  const weight = normWeight('rmsNorm', stored);
   const d = x.shape[x.rank - 1];
   if (weight.rank !== 1 || weight.shape[0] !== d) {
     throw new Error(`rmsNorm: weight ${fmt(weight.shape)} must be [${d}] for x ${fmt(x.shape)}`);
@@ -60,11 +78,13 @@ export interface RmsNormRopeOptions {
  * positions) bit for bit on cpu, in one kernel each way (`rmsNormRope`,
  * `rmsNormRopeGrad`) instead of three, with neither the normalised nor the
  * transposed tensor made; that composition where the backend lacks them.
+ * The weight may be stored as bfloat16/float16, as for rmsNorm.
  */
-export function rmsNormRope(x: Tensor, weight: Tensor, positions: Tensor, options: RmsNormRopeOptions = {}): Tensor {
+export function rmsNormRope(x: Tensor, stored: Tensor, positions: Tensor, options: RmsNormRopeOptions = {}): Tensor {
   const eps = options.eps ?? 1e-6;
   const theta = options.theta ?? 10000;
-  assertFloat('rmsNormRope', x, weight);
+  assertFloat('rmsNormRope', x);
+  const weight = normWeight('rmsNormRope', stored);
   assertInt('rmsNormRope', 'positions', positions);
   if (x.rank !== 4 || x.shape[3]! % 2 !== 0) {
     throw new Error(`rmsNormRope: x must be [B, T, H, D] with D even, got ${fmt(x.shape)}`);

@@ -282,6 +282,17 @@ describe('transformer op gradients', () => {
       [t([2, 3, 2, 6], 109), t([6], 110, 0.5, 1.5), pos],
     );
   });
+  it('rmsNorm and rmsNormRope through a frozen bfloat16/float16 weight read as stored', async () => {
+    const pos = ints([0, 1, 2, 7, 3, 40], [2, 3]);
+    for (const dtype of ['bfloat16', 'float16'] as const) {
+      const w = t([6], 112, 0.5, 1.5).cast(dtype);
+      await gradcheck((x) => rmsNorm(x!, w, 1e-5), [t([2, 3, 6], 113)], { name: `rmsNorm, ${dtype} weight` });
+      await gradcheck((x) => rmsNormRope(x!, w, pos, { eps: 1e-5, theta: 10000 }), [t([2, 3, 2, 6], 114)], {
+        name: `rmsNormRope, ${dtype} weight`,
+      });
+      w.dispose();
+    }
+  });
   it('rope', async () => {
     const pos = ints([0, 1, 2, 5, 3, 7], [2, 3]);
     await gradcheck((x, p) => rope(x!, p!, 10000), [t([2, 2, 3, 4], 92), pos]);

@@ -1,5 +1,6 @@
 import { floats, indices, uniform } from '../../conformance/inputs.js';
 import { conformanceOf } from '../../conformance/types.js';
+import type { DType } from '../../dtype.js';
 import { rmsNormRope, rmsNormRopeGrad } from './contract.js';
 
 interface Shape {
@@ -9,6 +10,8 @@ interface Shape {
   theta: number;
   /** Positions are drawn in [0, maxPos). */
   maxPos: number;
+  /** The weight's storage (default float32): a half-precision q/k norm is read as stored. */
+  weight?: DType;
 }
 
 const SHAPES: Shape[] = [
@@ -17,11 +20,13 @@ const SHAPES: Shape[] = [
   { name: 'odd head count, D = 6', x: [2, 3, 5, 6], theta: 10_000, maxPos: 512 },
   { name: 'D = 2, size-1 dims', x: [1, 1, 1, 2], theta: 10_000, maxPos: 100 },
   { name: 'size-0 batch', x: [0, 3, 2, 4], theta: 10_000, maxPos: 10 },
+  { name: 'bfloat16 weight, one decoding step', x: [2, 1, 4, 16], theta: 1_000_000, maxPos: 300, weight: 'bfloat16' },
+  { name: 'float16 weight, odd head count', x: [1, 6, 3, 10], theta: 10_000, maxPos: 64, weight: 'float16' },
 ];
 
 const attrs = (s: Shape) => ({ eps: 1e-6, theta: s.theta });
 const xOf = (s: Shape) => floats(s.x, uniform(-3, 3));
-const weightOf = (s: Shape) => floats([s.x[3]], uniform(0.5, 1.5));
+const weightOf = (s: Shape) => floats([s.x[3]], uniform(0.5, 1.5), s.weight);
 const positionsOf = (s: Shape) => indices([s.x[0], s.x[1]], s.maxPos);
 const dyOf = (s: Shape) => floats([s.x[0], s.x[2], s.x[1], s.x[3]]);
 

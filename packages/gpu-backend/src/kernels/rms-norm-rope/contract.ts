@@ -9,7 +9,7 @@ export const rmsNormRope = defineKernel({
   doc: "a projection's heads made ready for attention in one pass: each head vector RMS-normalised and scaled by weight (Qwen3's q_norm / k_norm), rotated by its position (rope's rotate-half convention), and written with the heads before the tokens; equals rope(transpose(rmsNorm(x, weight), [0, 2, 1, 3]), positions)",
   inputs: [
     { name: 'x', doc: '[B, T, H, D] (D even)' },
-    { name: 'weight', doc: '[D]' },
+    { name: 'weight', doc: '[D], float32 or bfloat16/float16 (read as stored)' },
     { name: 'positions', dtype: 'int32', doc: '[B, T]' },
   ],
   attrs: ATTRS,
@@ -22,13 +22,13 @@ export const rmsNormRopeGrad = defineKernel({
   inputs: [
     { name: 'dy', doc: '[B, H, T, D]' },
     { name: 'x', doc: '[B, T, H, D]' },
-    { name: 'weight', doc: '[D]' },
+    { name: 'weight', doc: '[D], float32 or bfloat16/float16 (read as stored)' },
     { name: 'positions', dtype: 'int32', doc: '[B, T]' },
   ],
   attrs: ATTRS,
   outputs: [
     { name: 'dx', doc: '[B, T, H, D]' },
-    { name: 'dweight', doc: '[D]' },
+    { name: 'dweight', doc: '[D] float32' },
   ],
 });
 

@@ -1,6 +1,7 @@
 import { implement } from '../../registry.js';
 import { assertDType, assertInputCount } from '../../shape.js';
 import { buf, gpu, output, WG } from '../../webgpu/kernel-util.js';
+import { operandDecl, operandEnables, operandFormat, type OperandFormat } from '../../webgpu/operand.js';
 import { FLAT_WG, grid } from '../../webgpu/program.js';
 import { shaderTemplate } from '../../webgpu/shader.js';
 import { workgroupReductions } from '../../webgpu/workgroup-reduce.js';
@@ -31,11 +32,12 @@ const ROW_INDICES = /* wgsl */ `
   let dst = ((bi * u.H + hi) * u.T + ti) * D;`;
 
 /** One workgroup per head vector: its sum of squares, then each pair normalised, scaled and rotated. */
-const RMS_NORM_ROPE = shaderTemplate('rmsNormRope', () => ({
+const RMS_NORM_ROPE = shaderTemplate('rmsNormRope', ({ w }: { w: OperandFormat }) => ({
+  enable: operandEnables(w),
   uniforms: UNIFORMS,
   code: /* wgsl */ `
 @group(0) @binding(1) var<storage, read> X: array<f32>;
-@group(0) @binding(2) var<storage, read> W: array<f32>;
+${operandDecl('W', 2, w, false)}
 @group(0) @binding(3) var<storage, read> P: array<i32>;
 @group(0) @binding(4) var<storage, read_write> Y: array<f32>;
 ${RED}
@@ -49,8 +51,8 @@ ${ROPE_COS_SIN_WGSL}
   let pos = P[bi * u.T + ti];
   for (var i = lid; i < u.half; i += ${ROW_WG}u) {
     let cs = rope_cos_sin(pos, i, u.half, u.log2theta);
-    let x1 = X[src + i] * r * W[i];
-    let x2 = X[src + i + u.half] * r * W[i + u.half];
+    let x1 = X[src + i] * r * ldW(i);
+    let x2 = X[src + i + u.half] * r * ldW(i + u.half);
     Y[dst + i] = x1 * cs.x - x2 * cs.y;
     Y[dst + i + u.half] = x2 * cs.x + x1 * cs.y;
   }
@@ -61,12 +63,13 @@ ${ROPE_COS_SIN_WGSL}
  * Per head vector: g = dy rotated back, stored in x's layout for the weight's
  * gradient; the sums of x^2 and g w x; then dx and the row's r.
  */
-const RMS_NORM_ROPE_DX = shaderTemplate('rmsNormRopeGrad.dx', () => ({
+const RMS_NORM_ROPE_DX = shaderTemplate('rmsNormRopeGrad.dx', ({ w }: { w: OperandFormat }) => ({
+  enable: operandEnables(w),
   uniforms: UNIFORMS,
   code: /* wgsl */ `
 @group(0) @binding(1) var<storage, read> DY: array<f32>;
 @group(0) @binding(2) var<storage, read> X: array<f32>;
-@group(0) @binding(3) var<storage, read> W: array<f32>;
+${operandDecl('W', 3, w, false)}
 @group(0) @binding(4) var<storage, read> P: array<i32>;
 @group(0) @binding(5) var<storage, read_write> DX: array<f32>;
 @group(0) @binding(6) var<storage, read_write> G: array<f32>;
@@ -89,13 +92,13 @@ ${ROPE_COS_SIN_WGSL}
     let x1 = X[src + i];
     let x2 = X[src + i + u.half];
     ss += x1 * x1 + x2 * x2;
-    dot += g1 * W[i] * x1 + g2 * W[i + u.half] * x2;
+    dot += g1 * ldW(i) * x1 + g2 * ldW(i + u.half) * x2;
   }
   ss = wg_sum(ss, lid);
   dot = wg_sum(dot, lid);
   let r = inverseSqrt(ss / f32(D) + u.eps);
   let c = r * r * r * dot / f32(D);
-  for (var j = lid; j < D; j += ${ROW_WG}u) { DX[src + j] = r * G[src + j] * W[j] - X[src + j] * c; }
+  for (var j = lid; j < D; j += ${ROW_WG}u) { DX[src + j] = r * G[src + j] * ldW(j) - X[src + j] * c; }
   if (lid == 0u) { RSTD[row] = r; }
 }`,
 }));
@@ -124,15 +127,15 @@ const rmsNormRopeKernel = implement(rmsNormRope, 'webgpu', ({ inputs, attrs, bac
   assertInputCount('rmsNormRope', inputs, 3);
   const [x, w, pos] = inputs;
   assertDType('rmsNormRope', 'x', x, 'float32');
-  assertDType('rmsNormRope', 'weight', w, 'float32');
-  const { b, t, h, d } = rmsNormRopeDims('rmsNormRope', x, w, pos, attrs);
   const gb = gpu(backend);
+  const wFormat = operandFormat(gb, w, 'rmsNormRope', 'weight');
+  const { b, t, h, d } = rmsNormRopeDims('rmsNormRope', x, w, pos, attrs);
   const out = output(gb, [b, h, t, d]);
   const rows = b * t * h;
   if (rows === 0 || d === 0) return out;
   gb.dispatch({
     shader: RMS_NORM_ROPE,
-    params: {},
+    params: { w: wFormat },
     uniforms: { T: t, H: h, half: d / 2, eps: attrs.eps, log2theta: Math.log2(attrs.theta) },
     buffers: [
       buf(x, 'rmsNormRope', 'x'),
@@ -148,14 +151,11 @@ const rmsNormRopeKernel = implement(rmsNormRope, 'webgpu', ({ inputs, attrs, bac
 const rmsNormRopeGradKernel = implement(rmsNormRopeGrad, 'webgpu', ({ inputs, attrs, backend }) => {
   assertInputCount('rmsNormRopeGrad', inputs, 4);
   const [dy, x, w, pos] = inputs;
-  for (const [what, info] of [
-    ['dy', dy],
-    ['x', x],
-    ['weight', w],
-  ] as const)
-    assertDType('rmsNormRopeGrad', what, info, 'float32');
-  const { b, t, h, d } = rmsNormRopeDims('rmsNormRopeGrad', x, w, pos, attrs, dy);
+  assertDType('rmsNormRopeGrad', 'dy', dy, 'float32');
+  assertDType('rmsNormRopeGrad', 'x', x, 'float32');
   const gb = gpu(backend);
+  const wFormat = operandFormat(gb, w, 'rmsNormRopeGrad', 'weight');
+  const { b, t, h, d } = rmsNormRopeDims('rmsNormRopeGrad', x, w, pos, attrs, dy);
   const rows = b * t * h;
   const dx = output(gb, x.shape);
   const dw = output(gb, [d], 'float32', rows === 0);
@@ -164,7 +164,7 @@ const rmsNormRopeGradKernel = implement(rmsNormRopeGrad, 'webgpu', ({ inputs, at
   const rstd = gb.createStorage(rows, 'float32');
   gb.dispatch({
     shader: RMS_NORM_ROPE_DX,
-    params: {},
+    params: { w: wFormat },
     uniforms: { T: t, H: h, half: d / 2, eps: attrs.eps, log2theta: Math.log2(attrs.theta) },
     buffers: [
       buf(dy, 'rmsNormRopeGrad', 'dy'),

@@ -6,7 +6,7 @@ export const rmsNorm = defineKernel({
   doc: 'x / sqrt(mean(x^2) + eps) * weight over the last axis',
   inputs: [
     { name: 'x', doc: '[..., D]' },
-    { name: 'weight', doc: '[D]' },
+    { name: 'weight', doc: '[D], float32 or bfloat16/float16 (read as stored)' },
   ],
   attrs: { eps: attr.number },
   outputs: [{ name: 'y', doc: '[..., D]' }],
@@ -18,12 +18,12 @@ export const rmsNormGrad = defineKernel({
   inputs: [
     { name: 'dy', doc: '[..., D]' },
     { name: 'x', doc: '[..., D]' },
-    { name: 'weight', doc: '[D]' },
+    { name: 'weight', doc: '[D], float32 or bfloat16/float16 (read as stored)' },
   ],
   attrs: { eps: attr.number },
   outputs: [
     { name: 'dx', doc: '[..., D]' },
-    { name: 'dweight', doc: '[D]' },
+    { name: 'dweight', doc: '[D] float32' },
   ],
 });
 

@@ -1,7 +1,9 @@
 import type { TensorInfo } from '../../backend.js';
 import { implement } from '../../registry.js';
 import { assertDType, fmt, kernelError, sameShape, sizeOf } from '../../shape.js';
+import type { WebgpuBackend } from '../../webgpu/backend.js';
 import { buf, gpu, output, WG } from '../../webgpu/kernel-util.js';
+import { operandDecl, operandEnables, operandFormat, type OperandFormat } from '../../webgpu/operand.js';
 import { FLAT_WG, grid } from '../../webgpu/program.js';
 import { shaderTemplate } from '../../webgpu/shader.js';
 import { workgroupReductions } from '../../webgpu/workgroup-reduce.js';
@@ -9,27 +11,35 @@ import { rmsNorm, rmsNormGrad } from './contract.js';
 
 const RED = workgroupReductions(64, ['sum']);
 
-function checkShapes(name: string, x: TensorInfo, w: TensorInfo, eps: number): { D: number; rows: number } {
+/** The weight is read as stored: float32, or bfloat16/float16 widened as it is read (see operand.ts). */
+function checkShapes(
+  b: WebgpuBackend,
+  name: string,
+  x: TensorInfo,
+  w: TensorInfo,
+  eps: number,
+): { D: number; rows: number; wFormat: OperandFormat } {
   assertDType(name, 'x', x, 'float32');
-  assertDType(name, 'weight', w, 'float32');
+  const wFormat = operandFormat(b, w, name, 'weight');
   if (x.shape.length < 1) throw kernelError(name, `x must have rank >= 1, got ${fmt(x.shape)}`);
   const D = x.shape[x.shape.length - 1];
   if (w.shape.length !== 1 || w.shape[0] !== D) {
     throw kernelError(name, `weight ${fmt(w.shape)} must be [${D}] to match x ${fmt(x.shape)}`);
   }
   if (!(eps >= 0)) throw kernelError(name, `attrs.eps must be a non-negative number, got ${eps}`);
-  return { D, rows: D === 0 ? 0 : sizeOf(x.shape) / D };
+  return { D, rows: D === 0 ? 0 : sizeOf(x.shape) / D, wFormat };
 }
 
 /** One 64-thread workgroup per row: sum of squares, then scale. */
-const RMS_NORM = shaderTemplate('rmsNorm', () => ({
+const RMS_NORM = shaderTemplate('rmsNorm', ({ w }: { w: OperandFormat }) => ({
+  enable: operandEnables(w),
   uniforms: [
     ['D', 'u32'],
     ['eps', 'f32'],
   ],
   code: /* wgsl */ `
 @group(0) @binding(1) var<storage, read> X: array<f32>;
-@group(0) @binding(2) var<storage, read> W: array<f32>;
+${operandDecl('W', 2, w, false)}
 @group(0) @binding(3) var<storage, read_write> O: array<f32>;
 ${RED}
 @compute @workgroup_size(64) fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -38,7 +48,7 @@ ${RED}
   for (var j = lid; j < u.D; j += 64u) { let v = X[base + j]; ss += v * v; }
   ss = wg_sum(ss, lid);
   let r = inverseSqrt(ss / f32(u.D) + u.eps);
-  for (var j = lid; j < u.D; j += 64u) { O[base + j] = X[base + j] * r * W[j]; }
+  for (var j = lid; j < u.D; j += 64u) { O[base + j] = X[base + j] * r * ldW(j); }
 }`,
 }));
 
@@ -49,12 +59,13 @@ const GRAD_UNIFORMS = [
 ] as const;
 
 /** dx per row (one workgroup per row, which also stores r). */
-const RMS_NORM_DX = shaderTemplate('rmsNormGrad.dx', () => ({
+const RMS_NORM_DX = shaderTemplate('rmsNormGrad.dx', ({ w }: { w: OperandFormat }) => ({
+  enable: operandEnables(w),
   uniforms: GRAD_UNIFORMS,
   code: /* wgsl */ `
 @group(0) @binding(1) var<storage, read> DY: array<f32>;
 @group(0) @binding(2) var<storage, read> X: array<f32>;
-@group(0) @binding(3) var<storage, read> W: array<f32>;
+${operandDecl('W', 3, w, false)}
 @group(0) @binding(4) var<storage, read_write> DX: array<f32>;
 @group(0) @binding(5) var<storage, read_write> RSTD: array<f32>;
 ${RED}
@@ -62,12 +73,12 @@ ${RED}
   let row = ${FLAT_WG};
   let base = row * u.D;
   var ss = 0.0; var dot = 0.0;
-  for (var j = lid; j < u.D; j += 64u) { let v = X[base + j]; ss += v * v; dot += DY[base + j] * W[j] * v; }
+  for (var j = lid; j < u.D; j += 64u) { let v = X[base + j]; ss += v * v; dot += DY[base + j] * ldW(j) * v; }
   ss = wg_sum(ss, lid);
   dot = wg_sum(dot, lid);
   let r = inverseSqrt(ss / f32(u.D) + u.eps);
   let c = r * r * r * dot / f32(u.D);
-  for (var j = lid; j < u.D; j += 64u) { DX[base + j] = r * DY[base + j] * W[j] - X[base + j] * c; }
+  for (var j = lid; j < u.D; j += 64u) { DX[base + j] = r * DY[base + j] * ldW(j) - X[base + j] * c; }
   if (lid == 0u) { RSTD[row] = r; }
 }`,
 }));
@@ -92,12 +103,12 @@ const RMS_NORM_DW = shaderTemplate('rmsNormGrad.dweight', () => ({
 const rmsNormKernel = implement(rmsNorm, 'webgpu', ({ inputs, attrs, backend }) => {
   const b = gpu(backend);
   const [x, w] = inputs;
-  const { D, rows } = checkShapes('rmsNorm', x, w, attrs.eps);
+  const { D, rows, wFormat } = checkShapes(b, 'rmsNorm', x, w, attrs.eps);
   const out = output(b, x.shape);
   if (rows === 0) return out;
   b.dispatch({
     shader: RMS_NORM,
-    params: {},
+    params: { w: wFormat },
     uniforms: { D, eps: attrs.eps },
     buffers: [buf(x, 'rmsNorm', 'x'), buf(w, 'rmsNorm', 'weight'), buf(out, 'rmsNorm')],
     workgroups: grid(rows),
@@ -113,7 +124,7 @@ const rmsNormGradKernel = implement(rmsNormGrad, 'webgpu', ({ inputs, attrs, bac
   const b = gpu(backend);
   const [dy, x, w] = inputs;
   assertDType('rmsNormGrad', 'dy', dy, 'float32');
-  const { D, rows } = checkShapes('rmsNormGrad', x, w, attrs.eps);
+  const { D, rows, wFormat } = checkShapes(b, 'rmsNormGrad', x, w, attrs.eps);
   if (!sameShape(dy.shape, x.shape)) {
     throw kernelError('rmsNormGrad', `dy ${fmt(dy.shape)} and x ${fmt(x.shape)} must have the same shape`);
   }
@@ -124,7 +135,7 @@ const rmsNormGradKernel = implement(rmsNormGrad, 'webgpu', ({ inputs, attrs, bac
   const uniforms = { D, rows, eps: attrs.eps };
   b.dispatch({
     shader: RMS_NORM_DX,
-    params: {},
+    params: { w: wFormat },
     uniforms,
     buffers: [
       buf(dy, 'rmsNormGrad', 'dy'),
