@@ -4,6 +4,7 @@ import { bytesPerElement, DTYPES, type DType } from '../dtype.js';
 import { backendError } from '../errors.js';
 import { fillGuard, guardDamage } from '../guards.js';
 import { prepareRun } from '../registry.js';
+import { BindGroupCache } from './bind-group-cache.js';
 import { BufferPool, BufferUsage } from './buffer-pool.js';
 import { acquireDevice, type DeviceOptions } from './device.js';
 import {
@@ -47,6 +48,8 @@ export const FAULTS: Record<number, string> = {
 };
 
 interface CachedPipeline {
+  /** Names the pipeline in bind-group cache keys. */
+  id: number;
   pipeline: GPUComputePipeline;
   /** Its bind group layout, asked for once (each ask is a call into Dawn that makes a new wrapper). */
   layout: GPUBindGroupLayout;
@@ -80,6 +83,7 @@ export class WebgpuBackend implements Backend {
   private uniformHost!: ArrayBuffer;
   private uniformView!: DataView;
   private readonly pipelines = new Map<string, CachedPipeline>();
+  private readonly bindGroups = new BindGroupCache();
   /** Guard bytes after every new storage (0: none); see setGuards. */
   private guardBytes = 0;
   private errorChecks: Promise<GPUError | null>[] = [];
@@ -368,9 +372,11 @@ export class WebgpuBackend implements Backend {
         compute: { module, entryPoint: 'main' },
         label: key,
       });
+      const layout = pipeline.getBindGroupLayout(0);
       cached = {
+        id: this.pipelines.size,
         pipeline,
-        layout: pipeline.getBindGroupLayout(0),
+        layout,
         uniforms,
         code: this.options.verifyShaderKeys ? code : undefined,
       };
@@ -382,12 +388,12 @@ export class WebgpuBackend implements Backend {
   /** Record one compute dispatch. Zero-sized grids are skipped. */
   dispatch<P extends ShaderParams>(d: Dispatch<P>): void {
     if (d.workgroups.some((n) => n <= 0)) return;
-    const { pipeline, layout, uniforms } = this.pipeline(d);
-    const entries: GPUBindGroupEntry[] = [];
-    if (uniforms.length > 0) {
-      const offset = this.dispatches * UNIFORM_SLOT;
+    const cached = this.pipeline(d);
+    const { pipeline, uniforms } = cached;
+    const withUniforms = uniforms.length > 0;
+    const offset = this.dispatches * UNIFORM_SLOT;
+    if (withUniforms) {
       writeUniforms(d.shader.name, uniforms, d.uniforms ?? {}, this.uniformView, offset);
-      entries.push({ binding: 0, resource: { buffer: this.uniformArena, offset, size: UNIFORM_SLOT } });
     } else if (d.uniforms && Object.keys(d.uniforms).length > 0) {
       throw backendError(this.name, 'dispatch', `shader '${d.shader.name}' declares no uniforms but was given some`);
     }
@@ -401,9 +407,15 @@ export class WebgpuBackend implements Backend {
           'dispatch',
           `shader '${d.shader.name}' binds a buffer of ${buffer.size} bytes at binding ${i + 1}, over this adapter's maxStorageBufferBindingSize of ${maxBinding} bytes (${this.adapterName}): split the tensor (e.g. a smaller vocabulary chunk) or use an adapter with a larger limit`,
         );
-      entries.push({ binding: i + 1, resource: { buffer } });
     });
-    const bindGroup = this.device.createBindGroup({ layout, entries });
+    // The uniform slot is part of the group (a dynamic offset instead made lavapipe's dispatches slower).
+    const slot = withUniforms ? this.dispatches : -1;
+    const bindGroup = this.bindGroups.get(cached.id, slot, d.buffers, () => {
+      const entries: GPUBindGroupEntry[] = d.buffers.map((buffer, i) => ({ binding: i + 1, resource: { buffer } }));
+      if (withUniforms)
+        entries.push({ binding: 0, resource: { buffer: this.uniformArena, offset, size: UNIFORM_SLOT } });
+      return this.device.createBindGroup({ layout: cached.layout, entries, label: d.shader.name });
+    });
     const pass = this.computePass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
@@ -454,7 +466,10 @@ export class WebgpuBackend implements Backend {
       const e = errors[0]!;
       const kind =
         e.constructor?.name === 'GPUOutOfMemoryError' || /out of memory/i.test(e.message) ? 'out of memory' : 'error';
-      if (kind === 'out of memory') this.pool.trim();
+      if (kind === 'out of memory') {
+        this.pool.trim();
+        this.bindGroups.clear(); // they hold the trimmed buffers
+      }
       throw backendError(this.name, 'read', `device ${kind}: ${e.message}`);
     }
     if (this.faultCheckPending) {

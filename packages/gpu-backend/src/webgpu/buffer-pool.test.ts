@@ -32,4 +32,24 @@ describe('buffer buckets', () => {
     pool.acquire(0.9 * 2 ** 20);
     expect(sizes).toEqual([1024, 2 ** 20]);
   });
+
+  it('hands out the oldest free buffer of a bucket, whatever order they were released in', () => {
+    let made = 0;
+    const device = {
+      createBuffer: ({ size }: { size: number }) =>
+        ({ size, id: made++, destroy: () => undefined }) as unknown as GPUBuffer,
+    } as unknown as GPUDevice;
+    const pool = new BufferPool(device, 2 ** 30);
+    const id = (b: GPUBuffer) => (b as unknown as { id: number }).id;
+    const first = [0, 1, 2, 3].map(() => pool.acquire(256).buffer);
+    expect(first.map(id)).toEqual([0, 1, 2, 3]);
+    // Released out of order; nothing is reusable before the submission.
+    for (const i of [2, 0, 3, 1]) pool.release(first[i]!);
+    expect(id(pool.acquire(256).buffer)).toBe(4);
+    pool.recycle();
+    // The same requests again get the same buffers, in the same order.
+    const again = [0, 1, 2, 3].map(() => pool.acquire(256));
+    expect(again.map((a) => id(a.buffer))).toEqual([0, 1, 2, 3]);
+    expect(again.every((a) => !a.fresh)).toBe(true);
+  });
 });

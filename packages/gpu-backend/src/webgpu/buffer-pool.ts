@@ -40,9 +40,17 @@ export function cappedBucketBytes(bytes: number, cap: number): number {
  * by commands recorded but not yet submitted, so it is parked until the
  * backend submits (`recycle`); only then can a later upload (queue.writeBuffer,
  * which runs before pending commands) or kernel safely overwrite it.
+ *
+ * A request gets the oldest free buffer of its bucket (the lowest creation
+ * number), so which buffer it gets depends only on which are free, not on the
+ * order they were released in: a decoding step that repeats the last one's
+ * work gets the same buffers again, and the backend's cached bind groups for them.
  */
 export class BufferPool {
+  /** Free buffers per bucket, newest first (the oldest is popped). */
   private readonly free = new Map<number, GPUBuffer[]>();
+  private readonly order = new WeakMap<GPUBuffer, number>();
+  private created = 0;
   private parked: GPUBuffer[] = [];
   /** Bytes held by free (pooled, reusable) buffers. */
   pooledBytes = 0;
@@ -71,6 +79,7 @@ export class BufferPool {
       return { buffer: reused, fresh: false };
     }
     const buffer = this.device.createBuffer({ size, usage: STORAGE_USAGE });
+    this.order.set(buffer, this.created++);
     this.deviceBytes += size;
     return { buffer, fresh: true };
   }
@@ -82,6 +91,7 @@ export class BufferPool {
 
   /** Called right after a submission: parked buffers become reusable. */
   recycle(): void {
+    const touched = new Set<GPUBuffer[]>();
     for (const buffer of this.parked) {
       const size = buffer.size;
       if (this.pooledBytes + size > this.maxPooledBytes) {
@@ -92,9 +102,12 @@ export class BufferPool {
       let list = this.free.get(size);
       if (!list) this.free.set(size, (list = []));
       list.push(buffer);
+      touched.add(list);
       this.pooledBytes += size;
     }
     this.parked = [];
+    const age = (b: GPUBuffer) => this.order.get(b) ?? -1;
+    for (const list of touched) list.sort((a, b) => age(b) - age(a));
   }
 
   /** Destroy every pooled buffer (on memory pressure or dispose). */
