@@ -78,6 +78,23 @@ export const MID_SHAPE: ModelShape = {
   initializer_range: 0.02,
 };
 
+/**
+ * Qwen3-0.6B's depth (28 layers) at a width where the arithmetic is negligible:
+ * decoding it measures what each layer's kernel launches cost the framework.
+ */
+export const DEEP_NARROW_SHAPE: ModelShape = {
+  vocab_size: 256,
+  hidden_size: 64,
+  intermediate_size: 128,
+  num_hidden_layers: 28,
+  num_attention_heads: 4,
+  num_key_value_heads: 2,
+  head_dim: 16,
+  rms_norm_eps: 1e-6,
+  rope_theta: 1e6,
+  initializer_range: 0.02,
+};
+
 /** Qwen3-0.6B's published shape (config.json of Qwen/Qwen3-0.6B). */
 export const QWEN3_0_6B_SHAPE: ModelShape = { ...QWEN3_0_6B, initializer_range: 0.02 };
 
@@ -98,6 +115,15 @@ export function vsTorchCases(quick: boolean): CaseSpec[] {
     },
     { kind: 'decode', name: 'decode-mid-b1', config: MID_SHAPE, batch: 1, prompt: 32, newTokens: 33, dtype: 'float32' },
     { kind: 'decode', name: 'decode-mid-b8', config: MID_SHAPE, batch: 8, prompt: 32, newTokens: 33, dtype: 'float32' },
+    {
+      kind: 'decode',
+      name: 'decode-deep-narrow-bf16-b1',
+      config: DEEP_NARROW_SHAPE,
+      batch: 1,
+      prompt: 8,
+      newTokens: quick ? 9 : 65,
+      dtype: 'bfloat16',
+    },
     {
       kind: 'train',
       name: quick ? 'train-lora-r16-qwen3-0.6b-2-layers' : 'train-lora-r16-qwen3-0.6b',
