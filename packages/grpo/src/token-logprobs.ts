@@ -7,7 +7,8 @@
  * With s = h / temperature and z = s W^T, per row:
  *   logp = s . W_t - L,              L = logsumexp(z)
  *   A    = softmax(z) W              (folded chunk by chunk like L)
- *   entropy = L - A . s              (E_p[z] = A . s, so no per-chunk work)
+ *   entropy                          (folded chunk by chunk from each chunk's
+ *                                     own, a sum of terms >= 0: see onlineSoftmax)
  *   d logp / d h = (W_t - A) / temperature
  *   d logp / d W = (onehot(t) - softmax(z)) (x) s
  * The [N, H] gradient rows are formed in the forward (they cost what the
@@ -125,7 +126,7 @@ export function tokenLogProbs(
   const grad = gradEnabled();
   const hiddenNeedsGrad = grad && hidden.requiresGrad;
   const headNeedsGrad = grad && lmHeadWeight.requiresGrad;
-  const withAcc = hiddenNeedsGrad || wantEntropy;
+  const withAcc = hiddenNeedsGrad;
   const invT = 1 / temperature;
 
   const op = customOp(
@@ -141,7 +142,7 @@ export function tokenLogProbs(
       for (const [r0, rows] of chunkRanges(n, rowChunk)) {
         const out = tidy(() => {
           const s = mul(slice(x, [r0, 0], [rows, h]), invT);
-          const st = onlineSoftmax(s, w, vocabParts, { withAcc });
+          const st = onlineSoftmax(s, w, vocabParts, { withAcc, withEntropy: wantEntropy });
           // W_t: gather gives a bf16/f16 head's rows in its own dtype; only these [rows, H] are widened.
           const wt = asFloat(gather(w, slice(tg, [r0], [rows])));
           const lse = reshape(st.lse, [rows]);
@@ -149,7 +150,8 @@ export function tokenLogProbs(
             logp: sub(sum(mul(s, wt), 1), lse),
             lse,
           };
-          if (wantEntropy) part.entropy = sub(lse, sum(mul(st.acc!, s), 1));
+          // Not L - A . s: for a peaked softmax that difference of two near-equal numbers loses the entropy to rounding.
+          if (wantEntropy) part.entropy = reshape(st.entropy!, [rows]);
           if (hiddenNeedsGrad) part.grad = mul(sub(wt, st.acc!), invT);
           return part;
         });

@@ -112,6 +112,40 @@ describe('onlineSoftmax', () => {
     });
   }
 
+  /** Entropy of softmax(x W^T) per row, in float64 from the same (float32) values. */
+  function entropyReference(rows: number[][], weight: number[][]): number[] {
+    return rows.map((r) => {
+      const z = weight.map((w) => w.reduce((a, v, h) => a + v * r[h]!, 0));
+      const m = Math.max(...z);
+      const lse = m + Math.log(z.reduce((a, v) => a + Math.exp(v - m), 0));
+      return z.reduce((a, v) => a + Math.exp(v - lse) * (lse - v), 0);
+    });
+  }
+
+  for (const chunk of [1, 3, 4, V]) {
+    it(`keeps the entropy of softmax(x W^T) when asked (vocabulary chunk ${chunk})`, () => {
+      const st = tidy(() => onlineSoftmax(tensor(x), tensor(W), chunkRanges(V, chunk), { withEntropy: true }));
+      expect(st.entropy!.shape).toEqual([M, 1]);
+      expect(worstDiff(st.entropy!.dataSync(), entropyReference(x, W))).toBeLessThan(1e-5);
+    });
+  }
+
+  it('keeps the entropy, however small, as precise as float32 holds the largest logit', () => {
+    // Rows along one head row, scaled: the softmax concentrates on it, entropies from ~0.8 down to ~1e-12.
+    const head = randomMatrix(64, 8, 7);
+    const rows = [5, 10, 20, 50, 100, 200, 400].map((c) => head[3]!.map((v) => Math.fround(v * c)));
+    const want = entropyReference(rows, head);
+    const got = onlineSoftmax(tensor(rows), tensor(head), chunkRanges(64, 16), {
+      withEntropy: true,
+    }).entropy!.dataSync();
+    want.forEach((w, i) => {
+      // One float32 unit in the last place of the largest logit (L - E_p[z] misses this by up to 100x).
+      const maxLogit = Math.max(...head.map((h) => Math.abs(h.reduce((a, v, k) => a + v * rows[i]![k]!, 0))));
+      expect(Math.abs(got[i]! - w), `row ${i}: entropy ${got[i]} vs ${w}`).toBeLessThan(2 ** -23 * maxLogit);
+    });
+    expect(Math.min(...want)).toBeLessThan(1e-10);
+  });
+
   it('keeps only the log-sum-exp when withAcc is false', () => {
     const want = direct(tensor(W));
     const st = onlineSoftmax(tensor(x), tensor(W), chunkRanges(V, 3), { withAcc: false });

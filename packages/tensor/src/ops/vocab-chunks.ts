@@ -4,17 +4,24 @@
  * log-sum-exp l_c and softmax-weighted rows p_c W_c, folded into running values
  *   L <- logaddexp(L, l_c)
  *   A <- A exp(L_old - L) + (p_c W_c) exp(l_c - L)
- * so that at the end L = logsumexp(x W^T) and A = softmax(x W^T) W.
+ * so that at the end L = logsumexp(x W^T) and A = softmax(x W^T) W. The
+ * entropy, when kept, folds the same way from each chunk's own entropy h_c
+ * (of its softmax p_c): with weights w = exp(L_old - L) and exp(l_c - L),
+ *   E <- w_old (E + L - L_old) + w_c (h_c + L - l_c)
+ * a sum of terms that are never negative (h_c = sum p_c (l_c - z) >= 0,
+ * L >= L_old, L >= l_c), so it keeps its relative precision however close
+ * to 0 it is; L - E_p[z] would lose it to cancellation for a peaked softmax.
  *
  * The head may be stored as float16/bfloat16 (a checkpoint's storage): only
  * one [chunk, H] slice at a time is widened to float32, never the whole head.
  */
 import type { Tensor } from '../tensor.js';
+import { gradEnabled } from '../engine.js';
 import { dispose, tidy } from '../scope.js';
-import { add, exp, log, maximum, mul, sub } from './elementwise.js';
+import { add, exp, log, maximum, mul, neg, sub } from './elementwise.js';
 import { cast } from './indexing.js';
 import { matmul } from './matmul.js';
-import { logSumExp } from './reduce.js';
+import { logSumExp, sum } from './reduce.js';
 import { slice } from './shape-ops.js';
 
 /** A piece [start, size] of a range [0, n). */
@@ -55,6 +62,8 @@ export interface OnlineSoftmaxState {
   lse: Tensor;
   /** [R, H]: softmax-weighted rows of W so far (A), or null when not kept. */
   acc: Tensor | null;
+  /** [R, 1]: entropy of the softmax so far, when kept. */
+  entropy?: Tensor | null;
 }
 
 export interface FoldedChunk {
@@ -66,29 +75,48 @@ export interface FoldedChunk {
 }
 
 /**
- * Folds one vocabulary chunk (its log-sum-exp [R, 1] and softmax-weighted
- * rows [R, H], or null) into `state` (null before the first chunk). The two
- * scales let a caller fold its own per-chunk expectations the same way.
+ * Folds one vocabulary chunk (its log-sum-exp [R, 1], softmax-weighted rows
+ * [R, H] or null, and optionally the entropy [R, 1] of its own softmax) into
+ * `state` (null before the first chunk). The two scales let a caller fold its
+ * own per-chunk expectations the same way.
  */
 export function foldSoftmaxChunk(
   state: OnlineSoftmaxState | null,
   lseChunk: Tensor,
   accChunk: Tensor | null,
+  entropyChunk: Tensor | null = null,
 ): FoldedChunk {
-  if (!state) return { state: { lse: lseChunk, acc: accChunk }, oldScale: null, chunkScale: null };
+  if (!state)
+    return {
+      state: { lse: lseChunk, acc: accChunk, ...(entropyChunk ? { entropy: entropyChunk } : {}) },
+      oldScale: null,
+      chunkScale: null,
+    };
   if ((state.acc === null) !== (accChunk === null)) {
     throw new Error('foldSoftmaxChunk: accChunk must be given exactly when the state keeps softmax-weighted rows');
+  }
+  if (!state.entropy !== !entropyChunk) {
+    throw new Error('foldSoftmaxChunk: entropyChunk must be given exactly when the state keeps the entropy');
   }
   const lse = logAddExp(state.lse, lseChunk);
   const oldScale = exp(sub(state.lse, lse));
   const chunkScale = exp(sub(lseChunk, lse));
   const acc = state.acc && accChunk ? add(mul(state.acc, oldScale), mul(accChunk, chunkScale)) : null;
-  return { state: { lse, acc }, oldScale, chunkScale };
+  const folded: OnlineSoftmaxState = { lse, acc };
+  if (state.entropy && entropyChunk) {
+    folded.entropy = add(
+      mul(add(state.entropy, sub(lse, state.lse)), oldScale),
+      mul(add(entropyChunk, sub(lse, lseChunk)), chunkScale),
+    );
+  }
+  return { state: folded, oldScale, chunkScale };
 }
 
 export interface OnlineSoftmaxOptions {
   /** Also keep A = softmax(x W^T) W (default true). */
   withAcc?: boolean;
+  /** Also keep the entropy of softmax(x W^T), folded as above (default false). */
+  withEntropy?: boolean;
 }
 
 /**
@@ -106,6 +134,7 @@ export function onlineSoftmax(
   if (vocabParts.length === 0)
     throw new Error('onlineSoftmax: vocabParts is empty (a vocabulary of at least one entry is needed)');
   const withAcc = options.withAcc ?? true;
+  const withEntropy = options.withEntropy ?? false;
   let st: OnlineSoftmaxState | null = null;
   for (const [c0, cols] of vocabParts) {
     const prev: OnlineSoftmaxState | null = st;
@@ -113,7 +142,22 @@ export function onlineSoftmax(
       const wc = headRowsFloat32(weight, c0, cols);
       const zc = matmul(x, wc, { transposeB: true });
       const lc = logSumExp(zc, 1, { keepDims: true });
-      return foldSoftmaxChunk(prev, lc, withAcc ? matmul(exp(sub(zc, lc)), wc) : null).state;
+      if (!withEntropy) return foldSoftmaxChunk(prev, lc, withAcc ? matmul(exp(sub(zc, lc)), wc) : null).state;
+      // h_c = sum p_c (l_c - z): l_c - z = -log p_c >= 0, so every term is >= 0. Without a graph to keep
+      // them, the [rows, chunk] temporaries go as soon as they are used, so no more than three are held.
+      const spent = (t: Tensor) => {
+        if (!gradEnabled()) t.dispose();
+      };
+      const below = sub(lc, zc);
+      spent(zc);
+      const negated = neg(below);
+      const pc = exp(negated);
+      spent(negated);
+      const terms = mul(pc, below);
+      spent(below);
+      const hc = sum(terms, 1, { keepDims: true });
+      spent(terms);
+      return foldSoftmaxChunk(prev, lc, withAcc ? matmul(pc, wc) : null, hc).state;
     });
     if (prev) dispose(prev);
     st = next;
