@@ -97,6 +97,7 @@ export {
   cast,
   clone,
   rmsNorm,
+  addRmsNorm,
   rope,
   rmsNormRope,
   type RmsNormRopeOptions,

@@ -102,7 +102,7 @@ function runGraph(rootNode: GradNode, rootIndex: number, seed: Tensor, retainGra
         );
       }
       engine.backwardOp = node.op;
-      const inGrads = node.backwardFn(grads, node.saved);
+      const inGrads = ownHandles(node.backwardFn(grads, node.saved));
       for (let i = 0; i < node.edges.length; i++) {
         const edge = node.edges[i];
         let g = inGrads[i] ?? null;
@@ -112,8 +112,8 @@ function runGraph(rootNode: GradNode, rootIndex: number, seed: Tensor, retainGra
             `backward of '${node.op}': gradient for input ${i} has shape ${fmt(g.shape)}, expected ${fmt(node.inputShapes[i]!)}`,
           );
         }
-        // A backward may pass a gradient through, return it twice, or return a
-        // tensor it does not own: give each slot its own handle.
+        // A backward may pass a gradient through or return a tensor it does not own:
+        // give each slot its own handle.
         if (g.id < firstId || owned.has(g) || grads.includes(g)) g = viewOf(g, g.shape, g.op);
         if ('leaf' in edge) {
           accumulateLeaf(edge.leaf, g);
@@ -153,6 +153,21 @@ function runGraph(rootNode: GradNode, rootIndex: number, seed: Tensor, retainGra
       }
     }
   }
+}
+
+/**
+ * A backward's gradients with every repeat of one tensor replaced by a view of
+ * it, made now: the first use may be a leaf's accumulation, which disposes it.
+ * Views no slot takes go with the backward's scope.
+ */
+function ownHandles(grads: readonly (Tensor | null | undefined)[]): (Tensor | null | undefined)[] {
+  const seen = new Set<Tensor>();
+  return grads.map((g) => {
+    if (!g) return g;
+    if (seen.has(g)) return viewOf(g, g.shape, g.op);
+    seen.add(g);
+    return g;
+  });
 }
 
 function accumulateLeaf(leaf: Tensor, g: Tensor): void {

@@ -12,7 +12,7 @@
  * Shapes in comments: B batch, T query length, S key length (cache + T),
  * Hq/Hkv heads, D head size, I MLP size.
  */
-import { attention, rmsNormRope, rope } from '../ops/nn.js';
+import { addRmsNorm, attention, rmsNormRope, rope } from '../ops/nn.js';
 import { add } from '../ops/elementwise.js';
 import { swiglu } from '../ops/swiglu.js';
 import { fmt } from '../shape.js';
@@ -285,10 +285,10 @@ export class TransformerBlock extends Module {
     }) // [B, Hq, T, D]
       .transpose([0, 2, 1, 3])
       .reshape([b, t, this.heads * hd]); // [B, T, Hq*D]
-    const x1 = add(x, this.o.forward(a, ctx));
+    // The attention's output joins the residual stream and the MLP's norm reads the sum: one fused op.
+    const [x1, h2] = addRmsNorm(x, this.o.forward(a, ctx), this.mlpNorm.weight, this.mlpNorm.eps); // [B, T, dim] each
 
     // --- SwiGLU MLP
-    const h2 = this.mlpNorm.forward(x1); // [B, T, dim]
     const gated = swiglu(this.gate.forward(h2, ctx), this.up.forward(h2, ctx)); // [B, T, I]
     return add(x1, this.down.forward(gated, ctx)); // [B, T, dim]
   }

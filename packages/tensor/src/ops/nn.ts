@@ -3,6 +3,7 @@ import type { AttrsOf } from '@molrl/gpu-backend';
 import { fmt, sameShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { assertFloat, assertInt, backendHas, needsGrad, record, run1, runKernel, wrap } from './core.js';
+import { add } from './elementwise.js';
 import { cast } from './indexing.js';
 import { transpose } from './shape-ops.js';
 
@@ -38,6 +39,42 @@ export function rmsNorm(x: Tensor, stored: Tensor, eps = 1e-6): Tensor {
     });
   }
   return out;
+}
+
+/**
+ * A residual connection and the norm after it: [x + update, rmsNorm(x + update,
+ * weight)], in one kernel (`addRmsNorm`) where the backend has it, else add
+ * then rmsNorm. The backward is rmsNormGrad's, with the sum's own gradient added.
+ */
+export function addRmsNorm(x: Tensor, update: Tensor, stored: Tensor, eps = 1e-6): [sum: Tensor, normed: Tensor] {
+  assertFloat('addRmsNorm', x, update);
+  if (!sameShape(x.shape, update.shape))
+    throw new Error(`addRmsNorm: x ${fmt(x.shape)} and update ${fmt(update.shape)} must have the same shape`);
+  const weight = normWeight('addRmsNorm', stored);
+  const d = x.shape[x.rank - 1];
+  if (weight.rank !== 1 || weight.shape[0] !== d) {
+    throw new Error(`addRmsNorm: weight ${fmt(weight.shape)} must be [${d}] for x ${fmt(x.shape)}`);
+  }
+  if (!backendHas('addRmsNorm')) {
+    const sum = add(x, update);
+    return [sum, rmsNorm(sum, weight, eps)];
+  }
+  const [sumInfo, normedInfo] = runKernel('addRmsNorm', 'addRmsNorm', [x, update, weight], { eps });
+  const sum = wrap(sumInfo!, 'addRmsNorm');
+  const normed = wrap(normedInfo!, 'addRmsNorm');
+  if (needsGrad(x, update, weight)) {
+    record('addRmsNorm', [x, update, weight], [sum, normed], [sum, weight], ([dSum, dNormed], [s, w]) => {
+      if (!dNormed) return [dSum, dSum, null];
+      const [dxInfo, dwInfo] = runKernel('rmsNormGrad', 'rmsNormGrad', [dNormed, s!, w!], { eps });
+      const dNorm = wrap(dxInfo!, 'rmsNormGrad');
+      const dWeight = wrap(dwInfo!, 'rmsNormGrad');
+      if (!dSum) return [dNorm, dNorm, dWeight];
+      const total = add(dSum, dNorm);
+      dNorm.dispose();
+      return [total, total, dWeight];
+    });
+  }
+  return [sum, normed];
 }
 
 /**

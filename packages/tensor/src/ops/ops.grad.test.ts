@@ -30,6 +30,7 @@ import {
   relu,
   reshape,
   rmsNorm,
+  addRmsNorm,
   rmsNormRope,
   rope,
   rsqrt,
@@ -280,6 +281,25 @@ describe('transformer op gradients', () => {
     await gradcheck(
       (x, w, p) => rmsNormRope(x!, w!, p!, { eps: 1e-5, theta: 10000 }),
       [t([2, 3, 2, 6], 109), t([6], 110, 0.5, 1.5), pos],
+    );
+  });
+  it('addRmsNorm (x, update and weight; the sum and the normed sum both used, or one)', async () => {
+    const inputs = () => [t([2, 3, 6], 115), t([2, 3, 6], 116), t([6], 117, 0.5, 1.5)];
+    await gradcheck((x, u, w) => {
+      const [s, n] = addRmsNorm(x!, u!, w!, 1e-5);
+      return add(mul(s, 0.5), n);
+    }, inputs());
+    await gradcheck((x, u, w) => addRmsNorm(x!, u!, w!, 1e-5)[1], inputs(), { name: 'normed only' });
+    await gradcheck((x, u, w) => mul(addRmsNorm(x!, u!, w!, 1e-5)[0], w!), inputs(), { name: 'sum only' });
+    // One gradient tensor goes back to both inputs: here to a leaf (x, which takes another gradient too)
+    // and to an op's output (exp), each of which must get its own handle.
+    await gradcheck(
+      (x, w) => {
+        const [s, n] = addRmsNorm(x!, exp(x!), w!, 1e-5);
+        return add(add(s, mul(n, 2)), x!);
+      },
+      [t([2, 3, 6], 118), t([6], 119, 0.5, 1.5)],
+      { name: 'x a leaf, the update an op' },
     );
   });
   it('rmsNorm and rmsNormRope through a frozen bfloat16/float16 weight read as stored', async () => {

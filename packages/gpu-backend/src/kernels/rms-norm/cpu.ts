@@ -36,19 +36,38 @@ const rmsNormKernel = implement(rmsNorm, 'cpu', ({ inputs, attrs, backend }) => 
   } = rowsOf('rmsNorm', backend, [xInfo], -1, 'same');
   const w = floatInput(backend, wInfo, 'rmsNorm');
   const y = out.data;
-  if (d >= 16 && rows.stride === 1 && d <= SIMD_CHUNK) {
-    simdRmsNorm(x, w, y, rows.count, d, attrs.eps);
+  if (rows.stride === 1) {
+    rmsNormContiguousRows(x, w, y, rows.count, d, attrs.eps);
     return out.info;
   }
-  for (let r = 0; r < rows.count; r++) {
-    const base = rowBase(rows, r);
-    let ss = 0;
-    for (let c = 0; c < d; c++) ss += x[base + c] * x[base + c];
-    const inv = 1 / Math.sqrt(ss / d + attrs.eps);
-    for (let c = 0; c < d; c++) y[base + c] = x[base + c] * inv * w[c];
-  }
+  for (let r = 0; r < rows.count; r++) rmsNormRow(x, w, y, rowBase(rows, r), d, attrs.eps);
   return out.info;
 });
+
+/** rmsNorm of one row of `d` at `base` (the sum of squares in float64, as JavaScript computes). */
+function rmsNormRow(x: Float32Array, w: Float32Array, y: Float32Array, base: number, d: number, eps: number): void {
+  let ss = 0;
+  for (let c = 0; c < d; c++) ss += x[base + c] * x[base + c];
+  const inv = 1 / Math.sqrt(ss / d + eps);
+  for (let c = 0; c < d; c++) y[base + c] = x[base + c] * inv * w[c];
+}
+
+/**
+ * rmsNorm of `count` contiguous rows of `d`: WebAssembly SIMD for rows of 16 to
+ * SIMD_CHUNK, plain JavaScript otherwise (what the rmsNorm kernel runs; addRmsNorm
+ * runs it on its sum, so the two give the same bits).
+ */
+export function rmsNormContiguousRows(
+  x: Float32Array,
+  w: Float32Array,
+  y: Float32Array,
+  count: number,
+  d: number,
+  eps: number,
+): void {
+  if (d >= 16 && d <= SIMD_CHUNK) simdRmsNorm(x, w, y, count, d, eps);
+  else for (let r = 0; r < count; r++) rmsNormRow(x, w, y, r * d, d, eps);
+}
 
 /** rmsNorm over `count` contiguous rows of `d` in the SIMD memory (see the kernel). */
 function simdRmsNorm(x: Float32Array, w: Float32Array, y: Float32Array, count: number, d: number, eps: number): void {

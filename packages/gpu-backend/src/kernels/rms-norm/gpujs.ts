@@ -123,11 +123,24 @@ const rmsNormKernel = implement(rmsNorm, 'gpujs', ({ inputs, attrs, backend }) =
   const { rows, d } = checkShapes('rmsNorm', x, weight);
   const eps = checkEps('rmsNorm', attrs.eps);
   const out = be.output(x.shape);
+  rmsNormInto(be, x, weight, out, rows, d, eps);
+  return out;
+});
+
+/** rmsNorm of x's `rows` rows of `d` into `out` (the rmsNorm kernel's work; addRmsNorm runs it on its sum). */
+export function rmsNormInto(
+  be: GpujsBackend,
+  x: TensorInfo,
+  weight: TensorInfo,
+  out: TensorInfo,
+  rows: number,
+  d: number,
+  eps: number,
+): void {
   const rinv = rmsInverse(be, x, rows, d, eps);
   be.launch(RMS_NORM_APPLY, out, () => [be.floats(x), be.floats(weight), be.floats(rinv), d]);
   be.release(rinv.storage);
-  return out;
-});
+}
 
 const rmsNormGradKernel = implement(rmsNormGrad, 'gpujs', ({ inputs, attrs, backend }) => {
   assertInputCount('rmsNormGrad', inputs, 3);
