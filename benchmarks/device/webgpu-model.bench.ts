@@ -6,6 +6,7 @@
  * speed has a row of the fp32 roofline of the same work beside it (`roofline-*`:
  * the rate the device's fp32 peak, or its memory bandwidth for decoding, allows),
  * so a row reads as a fraction of what the chip could do.
+ * Decoding is greedy: the device picks each row's token and a step reads one id per row.
  * Decoding also has a `decode-b<batch>-host` row: the tokens/s were the device
  * instant (its time less the waits on device reads), with the kernel launches per
  * step printed: where it is close to the measured rate, the host bounds decoding.

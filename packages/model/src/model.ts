@@ -7,7 +7,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startProgress, writeFileAtomic } from '@molrl/progress';
-import { getBackend, KVCache, noGrad, setBackend, tensor, tidy, type Tensor } from '@molrl/tensor';
+import { argmax, getBackend, KVCache, noGrad, setBackend, tensor, tidy, type Tensor } from '@molrl/tensor';
 import { eosTokenIds, parseQwen3Config, qwen3ConfigToJson, type Qwen3Config } from './config.js';
 import { resolveModelDir, type HubOptions } from './hub.js';
 import { intTensor, lastPosition, Qwen3Module, type Linear, type WeightDType } from './qwen3.js';
@@ -333,7 +333,9 @@ export class Qwen3ForCausalLM {
    * lengths are left-padded internally (padding is masked, positions count
    * real tokens only), so each row's result equals generating it alone.
    * Returns the new ids per row, including the stop token that ended a row.
-   * temperature 0 is greedy.
+   * temperature 0 is greedy; without penalties the device picks each row's first
+   * largest logit and a step reads one id per row (a NaN logit counts as the
+   * largest there, where the host's greedy pick skips it).
    */
   async generate(inputIds: number[][], options: GenerateOptions): Promise<number[][]> {
     validateSamplingOptions(options);
@@ -369,13 +371,19 @@ export class Qwen3ForCausalLM {
     const pads = inputIds.map((r) => longest - r.length);
     // Room for the prompt and the first new tokens; the caches double from there (memory follows what is generated).
     const firstCapacity = longest + Math.min(maxNewTokens, INITIAL_NEW_TOKENS);
+    // Greedy without penalties needs only each row's first largest logit: the device finds it and a step reads
+    // one id per row instead of the vocabulary's logits (a GPU's readback of [rows, V] floats per token).
+    const greedyOnDevice =
+      (options.temperature ?? 1) === 0 &&
+      (options.repetitionPenalty ?? 1) === 1 &&
+      (options.presencePenalty ?? 0) === 0;
 
     try {
       let stepIds = ids;
       let stepPos = posRows;
       for (let step = 0; step < maxNewTokens; step++) {
         const rows = active.length;
-        const logits = noGrad(() =>
+        const next = noGrad(() =>
           tidy(() => {
             if (caches.length === 0) {
               for (let i = 0; i < c.num_hidden_layers; i++)
@@ -398,21 +406,24 @@ export class Qwen3ForCausalLM {
               caches,
               ctx: { training: false, seed: 0 },
             });
-            return this.module.logits(lastPosition(hidden)); // [rows, 1, V]
+            const last = this.module.logits(lastPosition(hidden)); // [rows, 1, V]
+            return greedyOnDevice ? argmax(last, 2) : last; // [rows, 1] token ids, or the logits
           }),
         );
-        const data = await logits.data();
-        logits.dispose();
+        const data = greedyOnDevice ? await next.intData() : await next.data();
+        next.dispose();
         const v = c.vocab_size;
         const keep: number[] = []; // batch positions of rows that go on
         for (let j = 0; j < rows; j++) {
           const i = active[j];
-          const tok = sampleToken(
-            data.subarray(j * v, (j + 1) * v),
-            options,
-            { promptTokens: inputIds[i], generatedTokens: out[i] },
-            rngs[i],
-          );
+          const tok = greedyOnDevice
+            ? data[j]!
+            : sampleToken(
+                (data as Float32Array).subarray(j * v, (j + 1) * v),
+                options,
+                { promptTokens: inputIds[i], generatedTokens: out[i] },
+                rngs[i],
+              );
           out[i].push(tok);
           if (!stop.has(tok)) keep.push(j);
         }

@@ -1,8 +1,8 @@
 /**
  * Generation waits for the device once per decode step for the whole batch:
  * the sampler draws on the host from the step's logits (that read is the
- * contract's), and nothing else in the loop (KV cache, positions, finished
- * rows) reads the device. Counted through the evaluation's generator on the
+ * contract's; greedy decoding reads only the device's pick per row), and
+ * nothing else in the loop (KV cache, positions, finished rows) reads the device. Counted through the evaluation's generator on the
  * embedded model, with a backend wrapper that counts reads.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,7 +38,31 @@ describe('reads per generated token', () => {
       const out = await model.generate(prompts.slice(0, rows), { maxNewTokens: 6, stopTokenIds: [], seed: 1 });
       expect(out.map((o) => o.length)).toEqual(new Array(rows).fill(6));
       expect(counter.reads).toBe(6);
+      // Sampling reads each row's logits.
+      expect(counter.elementsRead).toBe(6 * rows * model.config.vocab_size);
     }
+  });
+
+  it('model.generate, greedy: each step reads one token id per row, not the logits', { timeout: 120_000 }, async () => {
+    const { model } = await loadBase(DEFAULT_MODEL_DIR);
+    const prompts = [
+      [5, 6, 7, 8],
+      [9, 10],
+      [11, 12, 13],
+    ];
+    counter.reset();
+    const out = await model.generate(prompts, { maxNewTokens: 6, stopTokenIds: [], temperature: 0 });
+    expect(counter.reads).toBe(6);
+    expect(counter.elementsRead).toBe(6 * 3);
+    // The host's greedy pick over the full logits gives the same tokens (a presence penalty too small to
+    // change a float32 logit sends generation down the host's path).
+    const onHost = await model.generate(prompts, {
+      maxNewTokens: 6,
+      stopTokenIds: [],
+      temperature: 0,
+      presencePenalty: 1e-30,
+    });
+    expect(out).toEqual(onHost);
   });
 
   it('the evaluation generator: one read per decode step of each batch', { timeout: 120_000 }, async () => {

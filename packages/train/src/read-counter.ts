@@ -12,11 +12,14 @@ export interface ReadCounter {
   backend: Backend;
   /** Reads since the wrapper was made (or last reset). */
   readonly reads: number;
+  /** Elements those reads brought back (the storages' sizes). */
+  readonly elementsRead: number;
   reset(): void;
 }
 
 export function countReads(backend: Backend): ReadCounter {
   let reads = 0;
+  let elementsRead = 0;
   const counted = new Set(['read', 'readRaw', 'readSync']);
   const wrapped = new Proxy(backend, {
     get(target, key, receiver) {
@@ -26,6 +29,7 @@ export function countReads(backend: Backend): ReadCounter {
       }
       return (...args: unknown[]) => {
         reads++;
+        elementsRead += (args[0] as { size?: number } | undefined)?.size ?? 0;
         return (value as (...a: unknown[]) => unknown).apply(target, args);
       };
     },
@@ -35,8 +39,12 @@ export function countReads(backend: Backend): ReadCounter {
     get reads() {
       return reads;
     },
+    get elementsRead() {
+      return elementsRead;
+    },
     reset() {
       reads = 0;
+      elementsRead = 0;
     },
   };
 }

@@ -17,6 +17,7 @@ describe('readScalars', () => {
       counter.reset();
       expect(await readScalars(values)).toEqual([1.5, 2, -3]);
       expect(counter.reads).toBe(1);
+      expect(counter.elementsRead).toBe(3); // the three scalars, gathered into one storage
       expect(values.every((t) => !t.isDisposed)).toBe(true);
       expect(await readScalars([])).toEqual([]);
       await expect(readScalars([tensor([1, 2], [2])])).rejects.toThrow(
