@@ -24,18 +24,20 @@ afterAll(async () => {
   await setBackend(plain);
 });
 
+/** Prompts of three lengths (left padding). */
+const PROMPTS = [
+  [5, 6, 7, 8],
+  [9, 10],
+  [11, 12, 13],
+];
+
 describe('reads per generated token', () => {
   it('model.generate: one read per decode step, whatever the batch size', { timeout: 120_000 }, async () => {
     const { model } = await loadBase(DEFAULT_MODEL_DIR);
-    const prompts = [
-      [5, 6, 7, 8],
-      [9, 10],
-      [11, 12, 13],
-    ];
     for (const rows of [1, 3]) {
       counter.reset();
       // No stop token: every row runs the full length.
-      const out = await model.generate(prompts.slice(0, rows), { maxNewTokens: 6, stopTokenIds: [], seed: 1 });
+      const out = await model.generate(PROMPTS.slice(0, rows), { maxNewTokens: 6, stopTokenIds: [], seed: 1 });
       expect(out.map((o) => o.length)).toEqual(new Array(rows).fill(6));
       expect(counter.reads).toBe(6);
       // Sampling reads each row's logits.
@@ -45,18 +47,13 @@ describe('reads per generated token', () => {
 
   it('model.generate, greedy: each step reads one token id per row, not the logits', { timeout: 120_000 }, async () => {
     const { model } = await loadBase(DEFAULT_MODEL_DIR);
-    const prompts = [
-      [5, 6, 7, 8],
-      [9, 10],
-      [11, 12, 13],
-    ];
     counter.reset();
-    const out = await model.generate(prompts, { maxNewTokens: 6, stopTokenIds: [], temperature: 0 });
+    const out = await model.generate(PROMPTS, { maxNewTokens: 6, stopTokenIds: [], temperature: 0 });
     expect(counter.reads).toBe(6);
     expect(counter.elementsRead).toBe(6 * 3);
     // The host's greedy pick over the full logits gives the same tokens (a presence penalty too small to
     // change a float32 logit sends generation down the host's path).
-    const onHost = await model.generate(prompts, {
+    const onHost = await model.generate(PROMPTS, {
       maxNewTokens: 6,
       stopTokenIds: [],
       temperature: 0,

@@ -30,8 +30,12 @@ function checkShapes(
   return { D, rows: D === 0 ? 0 : sizeOf(x.shape) / D, wFormat };
 }
 
-/** One 64-thread workgroup per row: sum of squares, then scale. */
-const RMS_NORM = shaderTemplate('rmsNorm', ({ w }: { w: OperandFormat }) => ({
+/**
+ * One 64-thread workgroup per row: sum of squares, then scale. With `residual`
+ * (addRmsNorm) the row is x + update, written to S as it is summed; each thread
+ * scales the elements it summed, so it reads back only its own writes.
+ */
+export const RMS_NORM = shaderTemplate('rmsNorm', ({ w, residual }: { w: OperandFormat; residual: boolean }) => ({
   enable: operandEnables(w),
   uniforms: [
     ['D', 'u32'],
@@ -39,16 +43,27 @@ const RMS_NORM = shaderTemplate('rmsNorm', ({ w }: { w: OperandFormat }) => ({
   ],
   code: /* wgsl */ `
 @group(0) @binding(1) var<storage, read> X: array<f32>;
-${operandDecl('W', 2, w, false)}
+${
+  residual
+    ? `@group(0) @binding(2) var<storage, read> U: array<f32>;
+${operandDecl('W', 3, w, false)}
+@group(0) @binding(4) var<storage, read_write> S: array<f32>;
+@group(0) @binding(5) var<storage, read_write> O: array<f32>;
+fn row_in(i: u32) -> f32 { let v = X[i] + U[i]; S[i] = v; return v; }
+fn row_again(i: u32) -> f32 { return S[i]; }`
+    : `${operandDecl('W', 2, w, false)}
 @group(0) @binding(3) var<storage, read_write> O: array<f32>;
+fn row_in(i: u32) -> f32 { return X[i]; }
+fn row_again(i: u32) -> f32 { return X[i]; }`
+}
 ${RED}
 @compute @workgroup_size(64) fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let base = ${FLAT_WG} * u.D;
   var ss = 0.0;
-  for (var j = lid; j < u.D; j += 64u) { let v = X[base + j]; ss += v * v; }
+  for (var j = lid; j < u.D; j += 64u) { let v = row_in(base + j); ss += v * v; }
   ss = wg_sum(ss, lid);
   let r = inverseSqrt(ss / f32(u.D) + u.eps);
-  for (var j = lid; j < u.D; j += 64u) { O[base + j] = X[base + j] * r * ldW(j); }
+  for (var j = lid; j < u.D; j += 64u) { O[base + j] = row_again(base + j) * r * ldW(j); }
 }`,
 }));
 
@@ -108,7 +123,7 @@ const rmsNormKernel = implement(rmsNorm, 'webgpu', ({ inputs, attrs, backend }) 
   if (rows === 0) return out;
   b.dispatch({
     shader: RMS_NORM,
-    params: { w: wFormat },
+    params: { w: wFormat, residual: false },
     uniforms: { D, eps: attrs.eps },
     buffers: [buf(x, 'rmsNorm', 'x'), buf(w, 'rmsNorm', 'weight'), buf(out, 'rmsNorm')],
     workgroups: grid(rows),
