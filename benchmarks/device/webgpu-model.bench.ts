@@ -207,15 +207,20 @@ for (const plan of plans) {
       const opts = { maxNewTokens: plan.decodeTokens, temperature: 0, stopTokenIds: [] };
       await m.generate(prompts, { ...opts, maxNewTokens: 2 }); // this batch's pipelines compiled
       const launches = countLaunches(backend);
+      const before = backend.memory();
       const t0 = performance.now();
       await m.generate(prompts, opts);
       const seconds = (performance.now() - t0) / 1000;
       launches.stop();
+      const after = backend.memory();
       const tokens = batch * plan.decodeTokens;
       // Host time: all but the waits on the device's reads. Were the device instant, a step would take this long.
       const hostMsPerStep = (seconds * 1000 - launches.readMs) / plan.decodeTokens;
+      const hits = (after.bindGroupHits ?? 0) - (before.bindGroupHits ?? 0);
+      const misses = (after.bindGroupMisses ?? 0) - (before.bindGroupMisses ?? 0);
       console.log(
-        `  ${(launches.runs / plan.decodeTokens).toFixed(1)} kernel launches per step, host ${hostMsPerStep.toFixed(2)} ms per step (${((hostMsPerStep * 1000 * plan.decodeTokens) / launches.runs).toFixed(1)} us per launch)`,
+        `  ${(launches.runs / plan.decodeTokens).toFixed(1)} kernel launches per step, host ${hostMsPerStep.toFixed(2)} ms per step (${((hostMsPerStep * 1000 * plan.decodeTokens) / launches.runs).toFixed(1)} us per launch)` +
+          (hits + misses > 0 ? `, bind groups reused ${((100 * hits) / (hits + misses)).toFixed(0)}%` : ''),
       );
       rows.push(
         row({

@@ -504,6 +504,9 @@ export class WebgpuBackend implements Backend {
       pooledBytes: this.pool?.pooledBytes ?? 0,
       deviceBytes: this.pool?.deviceBytes ?? 0,
       pipelines: this.pipelines.size,
+      bindGroups: this.bindGroups.size,
+      bindGroupHits: this.bindGroups.hits,
+      bindGroupMisses: this.bindGroups.misses,
     };
   }
 

@@ -490,6 +490,43 @@ describe.skipIf(!probe.available)('webgpu kernels against cpu', { timeout: 240_0
     expect(pipelines()).toBe(after + 1); // a broadcast input: a new layout
   });
 
+  it('a step that repeats the last one reuses its bind groups, with its own values', async () => {
+    const { createWebgpuBackend } = await import('./index.js');
+    const own = await createWebgpuBackend();
+    try {
+      const info = (data: number[]): TensorInfo => ({
+        storage: own.upload(Float32Array.from(data), 'float32'),
+        shape: [data.length],
+        dtype: 'float32',
+      });
+      const a = info([1, 2, 3]);
+      const step = async (scale: number) => {
+        // Two kernels (one with uniforms), then the step's read, as a decoding step ends.
+        const b = info([scale, scale, scale]);
+        const [sum] = runByName(own, 'add', [a, b], {});
+        const [scaled] = runByName(own, 'scalarOp', [sum!], { op: 'mul', scalar: 2 });
+        const values = Array.from(await own.read(scaled!.storage));
+        for (const t of [b, sum!, scaled!]) own.release(t.storage);
+        return values;
+      };
+      // A step's buffers are released after its read, so they come back one step later: the steps
+      // alternate between two sets of buffers, each set's bind groups made once.
+      expect(await step(1)).toEqual([4, 6, 8]);
+      expect(await step(10)).toEqual([22, 24, 26]);
+      const warm = own.memory();
+      expect(warm.bindGroupMisses).toBe(4);
+      expect(await step(100)).toEqual([202, 204, 206]);
+      expect(await step(1000)).toEqual([2002, 2004, 2006]);
+      const later = own.memory();
+      // The later steps bind the same pooled buffers at the same uniform slots: no new bind group.
+      expect(later.bindGroupMisses).toBe(warm.bindGroupMisses);
+      expect(later.bindGroupHits! - warm.bindGroupHits!).toBe(4);
+      own.release(a.storage);
+    } finally {
+      await own.dispose();
+    }
+  });
+
   it('rejects a template whose WGSL depends on something outside its parameters (verifyShaderKeys)', async () => {
     const { createWebgpuBackend } = await import('./index.js');
     const strict = await createWebgpuBackend({ verifyShaderKeys: true });
