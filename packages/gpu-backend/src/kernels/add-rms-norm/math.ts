@@ -1,7 +1,8 @@
 import type { TensorInfo } from '../../backend.js';
-import { assertSameShape, fmt, kernelError, sizeOf } from '../../shape.js';
+import { assertSameShape } from '../../shape.js';
+import { rmsNormDims } from '../rms-norm/math.js';
 
-/** The shapes and eps of an addRmsNorm call checked (shared by the backends): rows of D. */
+/** The shapes and eps of an addRmsNorm call checked (shared by the backends): rmsNorm's, and update's shape x's. */
 export function addRmsNormDims(
   x: TensorInfo,
   update: TensorInfo,
@@ -9,11 +10,5 @@ export function addRmsNormDims(
   attrs: { eps: number },
 ): { rows: number; d: number } {
   assertSameShape('addRmsNorm', ['x', 'update'], [x.shape, update.shape]);
-  if (x.shape.length < 1) throw kernelError('addRmsNorm', `x must have rank >= 1, got ${fmt(x.shape)}`);
-  const d = x.shape[x.shape.length - 1];
-  if (weight.shape.length !== 1 || weight.shape[0] !== d)
-    throw kernelError('addRmsNorm', `weight ${fmt(weight.shape)} must be [${d}] to match x ${fmt(x.shape)}`);
-  if (typeof attrs.eps !== 'number' || !(attrs.eps >= 0))
-    throw kernelError('addRmsNorm', `attrs.eps must be a non-negative number, got ${String(attrs.eps)}`);
-  return { rows: d === 0 ? 0 : sizeOf(x.shape) / d, d };
+  return rmsNormDims('addRmsNorm', x, weight, attrs);
 }

@@ -1,24 +1,12 @@
-import type { TensorInfo } from '../../backend.js';
 import { implement } from '../../registry.js';
 import { rmsNorm, rmsNormGrad } from './contract.js';
-import { fmt, kernelError } from '../../shape.js';
+import { rmsNormDims } from './math.js';
 import { floatInput, floatOutput } from '../../cpu/host.js';
 import { rowBase, rowsOf } from '../../cpu/rows.js';
 import { simdRows } from '../../cpu/simd/simd.js';
 
 /** Floats of x (and as many of y) per pass through the SIMD memory. */
 const SIMD_CHUNK = 8192;
-
-function rmsNormDims(kernel: string, x: TensorInfo, weight: TensorInfo, attrs: { eps: number }): { d: number } {
-  if (x.shape.length < 1) throw kernelError(kernel, `x must have rank >= 1, got ${fmt(x.shape)}`);
-  const d = x.shape[x.shape.length - 1];
-  if (weight.shape.length !== 1 || weight.shape[0] !== d) {
-    throw kernelError(kernel, `weight ${fmt(weight.shape)} must be [${d}] to match x ${fmt(x.shape)}`);
-  }
-  if (typeof attrs.eps !== 'number' || !(attrs.eps >= 0))
-    throw kernelError(kernel, `attrs.eps must be a non-negative number, got ${String(attrs.eps)}`);
-  return { d };
-}
 
 /**
  * y = x / sqrt(mean(x^2) + eps) * weight over the last axis. Rows of at
@@ -34,13 +22,8 @@ const rmsNormKernel = implement(rmsNorm, 'cpu', ({ inputs, attrs, backend }) => 
     x: [x],
     out,
   } = rowsOf('rmsNorm', backend, [xInfo], -1, 'same');
-  const w = floatInput(backend, wInfo, 'rmsNorm');
-  const y = out.data;
-  if (rows.stride === 1) {
-    rmsNormContiguousRows(x, w, y, rows.count, d, attrs.eps);
-    return out.info;
-  }
-  for (let r = 0; r < rows.count; r++) rmsNormRow(x, w, y, rowBase(rows, r), d, attrs.eps);
+  // Rows along the last axis are contiguous.
+  rmsNormContiguousRows(x, floatInput(backend, wInfo, 'rmsNorm'), out.data, rows.count, d, attrs.eps);
   return out.info;
 });
 

@@ -1,5 +1,6 @@
 import { implement } from '../../registry.js';
 import { rmsNorm, rmsNormGrad } from './contract.js';
+import { rmsNormDims } from './math.js';
 import type { TensorInfo } from '../../backend.js';
 import { assertInputCount, fmt, kernelError } from '../../shape.js';
 import type { GpujsBackend } from '../../gpujs/backend.js';
@@ -94,22 +95,6 @@ for (let row = 0; row < rows; row++) {
 return s;`,
 );
 
-function checkShapes(kernel: string, x: TensorInfo, weight: TensorInfo): { rows: number; d: number } {
-  if (x.shape.length < 1) throw kernelError(kernel, `x must have rank >= 1, got ${fmt(x.shape)}`);
-  const d = x.shape[x.shape.length - 1];
-  if (weight.shape.length !== 1 || weight.shape[0] !== d) {
-    throw kernelError(kernel, `weight ${fmt(weight.shape)} must be [${d}] to match x ${fmt(x.shape)}`);
-  }
-  const rows = d === 0 ? 0 : x.shape.reduce((a, b) => a * b, 1) / d;
-  return { rows, d };
-}
-
-function checkEps(kernel: string, eps: unknown): number {
-  if (typeof eps !== 'number' || !(eps >= 0))
-    throw kernelError(kernel, `attrs.eps must be a non-negative number, got ${String(eps)}`);
-  return eps;
-}
-
 function rmsInverse(be: GpujsBackend, x: TensorInfo, rows: number, d: number, eps: number): TensorInfo {
   const rinv = be.output([rows]);
   be.launch(ROW_RMS_INV, rinv, () => [be.floats(x), d, eps]);
@@ -120,10 +105,9 @@ const rmsNormKernel = implement(rmsNorm, 'gpujs', ({ inputs, attrs, backend }) =
   assertInputCount('rmsNorm', inputs, 2);
   const be = backend as GpujsBackend;
   const [x, weight] = inputs;
-  const { rows, d } = checkShapes('rmsNorm', x, weight);
-  const eps = checkEps('rmsNorm', attrs.eps);
+  const { rows, d } = rmsNormDims('rmsNorm', x, weight, attrs);
   const out = be.output(x.shape);
-  rmsNormInto(be, x, weight, out, rows, d, eps);
+  rmsNormInto(be, x, weight, out, rows, d, attrs.eps);
   return out;
 });
 
@@ -146,14 +130,13 @@ const rmsNormGradKernel = implement(rmsNormGrad, 'gpujs', ({ inputs, attrs, back
   assertInputCount('rmsNormGrad', inputs, 3);
   const be = backend as GpujsBackend;
   const [dy, x, weight] = inputs;
-  const { rows, d } = checkShapes('rmsNormGrad', x, weight);
+  const { rows, d } = rmsNormDims('rmsNormGrad', x, weight, attrs);
   if (dy.shape.length !== x.shape.length || dy.shape.some((v, i) => v !== x.shape[i])) {
     throw kernelError('rmsNormGrad', `dy ${fmt(dy.shape)} and x ${fmt(x.shape)} must have the same shape`);
   }
-  const eps = checkEps('rmsNormGrad', attrs.eps);
   const dx = be.output(x.shape);
   const dw = be.output([d]);
-  const rinv = rmsInverse(be, x, rows, d, eps);
+  const rinv = rmsInverse(be, x, rows, d, attrs.eps);
   const dot = be.output([rows]);
   be.launch(ROW_DOT_WEIGHTED, dot, () => [be.floats(dy), be.floats(x), be.floats(weight), d]);
   be.launch(RMS_NORM_DX, dx, () => [

@@ -1,34 +1,14 @@
-import type { TensorInfo } from '../../backend.js';
 import { implement } from '../../registry.js';
-import { assertDType, fmt, kernelError, sameShape, sizeOf } from '../../shape.js';
-import type { WebgpuBackend } from '../../webgpu/backend.js';
+import { assertDType, fmt, kernelError, sameShape } from '../../shape.js';
 import { buf, gpu, output, WG } from '../../webgpu/kernel-util.js';
 import { operandDecl, operandEnables, operandFormat, type OperandFormat } from '../../webgpu/operand.js';
 import { FLAT_WG, grid } from '../../webgpu/program.js';
 import { shaderTemplate } from '../../webgpu/shader.js';
 import { workgroupReductions } from '../../webgpu/workgroup-reduce.js';
 import { rmsNorm, rmsNormGrad } from './contract.js';
+import { rmsNormDims } from './math.js';
 
 const RED = workgroupReductions(64, ['sum']);
-
-/** The weight is read as stored: float32, or bfloat16/float16 widened as it is read (see operand.ts). */
-function checkShapes(
-  b: WebgpuBackend,
-  name: string,
-  x: TensorInfo,
-  w: TensorInfo,
-  eps: number,
-): { D: number; rows: number; wFormat: OperandFormat } {
-  assertDType(name, 'x', x, 'float32');
-  const wFormat = operandFormat(b, w, name, 'weight');
-  if (x.shape.length < 1) throw kernelError(name, `x must have rank >= 1, got ${fmt(x.shape)}`);
-  const D = x.shape[x.shape.length - 1];
-  if (w.shape.length !== 1 || w.shape[0] !== D) {
-    throw kernelError(name, `weight ${fmt(w.shape)} must be [${D}] to match x ${fmt(x.shape)}`);
-  }
-  if (!(eps >= 0)) throw kernelError(name, `attrs.eps must be a non-negative number, got ${eps}`);
-  return { D, rows: D === 0 ? 0 : sizeOf(x.shape) / D, wFormat };
-}
 
 /**
  * One 64-thread workgroup per row: sum of squares, then scale. With `residual`
@@ -118,7 +98,9 @@ const RMS_NORM_DW = shaderTemplate('rmsNormGrad.dweight', () => ({
 const rmsNormKernel = implement(rmsNorm, 'webgpu', ({ inputs, attrs, backend }) => {
   const b = gpu(backend);
   const [x, w] = inputs;
-  const { D, rows, wFormat } = checkShapes(b, 'rmsNorm', x, w, attrs.eps);
+  assertDType('rmsNorm', 'x', x, 'float32');
+  const wFormat = operandFormat(b, w, 'rmsNorm', 'weight'); // read as stored (see operand.ts)
+  const { d: D, rows } = rmsNormDims('rmsNorm', x, w, attrs);
   const out = output(b, x.shape);
   if (rows === 0) return out;
   b.dispatch({
@@ -139,7 +121,9 @@ const rmsNormGradKernel = implement(rmsNormGrad, 'webgpu', ({ inputs, attrs, bac
   const b = gpu(backend);
   const [dy, x, w] = inputs;
   assertDType('rmsNormGrad', 'dy', dy, 'float32');
-  const { D, rows, wFormat } = checkShapes(b, 'rmsNormGrad', x, w, attrs.eps);
+  assertDType('rmsNormGrad', 'x', x, 'float32');
+  const wFormat = operandFormat(b, w, 'rmsNormGrad', 'weight');
+  const { d: D, rows } = rmsNormDims('rmsNormGrad', x, w, attrs);
   if (!sameShape(dy.shape, x.shape)) {
     throw kernelError('rmsNormGrad', `dy ${fmt(dy.shape)} and x ${fmt(x.shape)} must have the same shape`);
   }
