@@ -135,12 +135,12 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
+type Backend = ReturnType<typeof getBackend>;
+
 /**
  * Count the kernels run and time the waits on device reads until stop(): what a
  * decode step costs the host is its time minus those waits.
  */
-type Backend = ReturnType<typeof getBackend>;
-
 function countLaunches(b: Backend): { runs: number; readMs: number; stop(): void } {
   const counter = { runs: 0, readMs: 0, stop: () => undefined as void };
   const run = b.run;

@@ -20,6 +20,14 @@ function normWeight(op: string, weight: Tensor): Tensor {
   return weight;
 }
 
+/** A norm's scale must be [D] for x [..., D]. */
+function checkNormWeightShape(op: string, weight: Tensor, x: Tensor): void {
+  const d = x.shape[x.rank - 1];
+  if (weight.rank !== 1 || weight.shape[0] !== d) {
+    throw new Error(`${op}: weight ${fmt(weight.shape)} must be [${d}] for x ${fmt(x.shape)}`);
+  }
+}
+
 /**
  * x / sqrt(mean(x^2, -1) + eps) * weight, weight [D] over x [..., D]. The
  * weight may be stored as bfloat16/float16 (read as stored unless it takes a gradient).
@@ -27,10 +35,7 @@ function normWeight(op: string, weight: Tensor): Tensor {
 export function rmsNorm(x: Tensor, stored: Tensor, eps = 1e-6): Tensor {
   assertFloat('rmsNorm', x);
   const weight = normWeight('rmsNorm', stored);
-  const d = x.shape[x.rank - 1];
-  if (weight.rank !== 1 || weight.shape[0] !== d) {
-    throw new Error(`rmsNorm: weight ${fmt(weight.shape)} must be [${d}] for x ${fmt(x.shape)}`);
-  }
+  checkNormWeightShape('rmsNorm', weight, x);
   const out = run1('rmsNorm', 'rmsNorm', [x, weight], { eps });
   if (needsGrad(x, weight)) {
     record('rmsNorm', [x, weight], [out], [x, weight], ([dy], [sx, sw]) => {
@@ -51,10 +56,7 @@ export function addRmsNorm(x: Tensor, update: Tensor, stored: Tensor, eps = 1e-6
   if (!sameShape(x.shape, update.shape))
     throw new Error(`addRmsNorm: x ${fmt(x.shape)} and update ${fmt(update.shape)} must have the same shape`);
   const weight = normWeight('addRmsNorm', stored);
-  const d = x.shape[x.rank - 1];
-  if (weight.rank !== 1 || weight.shape[0] !== d) {
-    throw new Error(`addRmsNorm: weight ${fmt(weight.shape)} must be [${d}] for x ${fmt(x.shape)}`);
-  }
+  checkNormWeightShape('addRmsNorm', weight, x);
   if (!backendHas('addRmsNorm')) {
     const sum = add(x, update);
     return [sum, rmsNorm(sum, weight, eps)];
@@ -126,10 +128,8 @@ export function rmsNormRope(x: Tensor, stored: Tensor, positions: Tensor, option
   if (x.rank !== 4 || x.shape[3]! % 2 !== 0) {
     throw new Error(`rmsNormRope: x must be [B, T, H, D] with D even, got ${fmt(x.shape)}`);
   }
-  const [b, t, , d] = x.shape as [number, number, number, number];
-  if (weight.rank !== 1 || weight.shape[0] !== d) {
-    throw new Error(`rmsNormRope: weight ${fmt(weight.shape)} must be [${d}] for x ${fmt(x.shape)}`);
-  }
+  const [b, t] = x.shape as [number, number];
+  checkNormWeightShape('rmsNormRope', weight, x);
   if (!sameShape(positions.shape, [b, t])) {
     throw new Error(
       `rmsNormRope: positions ${fmt(positions.shape)} must be [B, T] = [${b}, ${t}] for x ${fmt(x.shape)}`,
