@@ -141,5 +141,15 @@ export function vsTorchCases(quick: boolean): CaseSpec[] {
       newTokens: quick ? 3 : 5,
       dtype: 'bfloat16',
     },
+    {
+      // A long rollout's later tokens: each step's attention reads 1024 cached positions per layer.
+      kind: 'decode',
+      name: quick ? 'decode-qwen3-0.6b-2-layers-bf16-b1-ctx256' : 'decode-qwen3-0.6b-bf16-b1-ctx1024',
+      config: big,
+      batch: 1,
+      prompt: quick ? 256 : 1024,
+      newTokens: quick ? 3 : 5,
+      dtype: 'bfloat16',
+    },
   ];
 }

@@ -3,7 +3,8 @@
  * Float64Array of the sizes, offsets, strides and flags (one call, no per-argument
  * conversions). Every index the GEMM will touch is checked against the arrays
  * here, so no argument can make it read or write outside them. `gemv(a, b, c, params)`
- * is the decoding product (a few rows against a weight stored [n, k]), checked alike.
+ * is the decoding product (a few rows against a weight stored [n, k], or against a
+ * matrix stored [k, n]), checked alike.
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
@@ -217,21 +218,22 @@ enum {
   V_A_OFFSET, V_LDA, V_TRANS_A,
   V_B_OFFSET, V_LDB, V_B_ELEM,
   V_C_OFFSET, V_LDC,
+  V_TRANS_B,
   V_COUNT
 };
 
 static const char *const GEMV_PARAM_NAMES[V_COUNT] = {"m",       "n",   "k",     "aOffset", "lda", "transA",
-                                                      "bOffset", "ldb", "bType", "cOffset", "ldc"};
+                                                      "bOffset", "ldb", "bType", "cOffset", "ldc", "transB"};
 
-/* gemv(a, b, c, params): C (m x n) = op(A) B^T with B stored [n, k]; checked like sgemm. */
+/* gemv(a, b, c, params): C (m x n) = op(A) op(B), B stored [n, k] (transB: op(B) = B^T) or [k, n]; checked like sgemm. */
 static napi_value js_gemv(napi_env env, napi_callback_info info) {
   call_t call;
   if (!read_call(env, info, "gemv", GEMV_PARAM_NAMES, V_COUNT, V_K + 1, V_COUNT, V_B_ELEM, &call)) return NULL;
   const double *p = call.p;
-  if (p[V_TRANS_A] > 1) return throw_error(env, 1, "gemv: transA must be 0 or 1");
+  if (p[V_TRANS_A] > 1 || p[V_TRANS_B] > 1) return throw_error(env, 1, "gemv: transA and transB must be 0 or 1");
   double m = p[V_M], n = p[V_N], k = p[V_K];
   if (m == 0 || n == 0) return NULL;
-  int trans_a = p[V_TRANS_A] != 0;
+  int trans_a = p[V_TRANS_A] != 0, trans_b = p[V_TRANS_B] != 0;
   double c_last;
   if (!check_span(env, "gemv", "c", "ldc", p[V_C_OFFSET], p[V_LDC], 0, m, n, 1, call.c.length, &c_last)) return NULL;
   if (k > 0) {
@@ -239,7 +241,9 @@ static napi_value js_gemv(napi_env env, napi_callback_info info) {
     if (!check_span(env, "gemv", "a", "lda", p[V_A_OFFSET], p[V_LDA], 0, trans_a ? k : m, trans_a ? m : k, 1, call.a.length,
                     &a_last))
       return NULL;
-    if (!check_span(env, "gemv", "b", "ldb", p[V_B_OFFSET], p[V_LDB], 0, n, k, 1, call.b.length, &b_last)) return NULL;
+    if (!check_span(env, "gemv", "b", "ldb", p[V_B_OFFSET], p[V_LDB], 0, trans_b ? n : k, trans_b ? k : n, 1,
+                    call.b.length, &b_last))
+      return NULL;
     if (overlaps(call.c.data, p[V_C_OFFSET], c_last, 4, call.a.data, p[V_A_OFFSET], a_last, 4))
       return throw_error(env, 1, "gemv: c overlaps a in memory; the output must be a separate array");
     if (overlaps(call.c.data, p[V_C_OFFSET], c_last, 4, call.b.data, p[V_B_OFFSET], b_last, call.elem == ELEM_F32 ? 4 : 2))
@@ -254,6 +258,7 @@ static napi_value js_gemv(napi_env env, napi_callback_info info) {
   g.trans_a = trans_a;
   g.b = (const char *)call.b.data + (size_t)p[V_B_OFFSET] * (call.elem == ELEM_F32 ? 4 : 2);
   g.ldb = (int64_t)p[V_LDB];
+  g.trans_b = trans_b;
   g.b_elem = call.elem;
   g.c = (float *)call.c.data + (int64_t)p[V_C_OFFSET];
   g.ldc = (int64_t)p[V_LDC];

@@ -73,8 +73,9 @@ float half_to_float(uint16_t h);
 int molrl_sgemm(const gemm_args *args);
 
 /*
- * C (m x n) = op(A) (m x k) B^T, B stored [n, k] with rows ldb apart: the product of a
- * few rows against a linear layer's weight (gemv.c), B read once and as stored.
+ * C (m x n) = op(A) (m x k) op(B) for a few rows of A, B read once and as stored
+ * (gemv.c): trans_b (a linear layer's weight): B stored [n, k], op(B) = B^T; else B
+ * stored [k, n] (attention's values against its probabilities). Rows of B ldb apart.
  */
 typedef struct {
   int64_t m, n, k;
@@ -84,6 +85,7 @@ typedef struct {
   int trans_a;
   const void *b;
   int64_t ldb;
+  int trans_b;
   elem_t b_elem;
   float *c;
   int64_t ldc;

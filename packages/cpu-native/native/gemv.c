@@ -1,10 +1,11 @@
 /*
- * Matrix-vector products for decoding: C (m x n) = A (m x k) B^T for a few rows of A
- * against a weight B stored [n, k] (a linear layer's layout). At one token per step
- * every byte of B is read once and used m times, so the product is bound by memory:
- * no packing (the GEMM would write and read a widened copy of B), B read as stored
- * (bfloat16/float16 bits widened in registers), and its rows split across the pool's
- * threads so that both cores' share of the memory bandwidth is used.
+ * Matrix-vector products for decoding: C (m x n) = A (m x k) op(B) for a few rows of A,
+ * against a weight B stored [n, k] (a linear layer's layout, op(B) = B^T) or a matrix
+ * stored [k, n] (attention's cached values, op(B) = B). At one token per step every
+ * byte of B is read once and used m times, so the product is bound by memory: no
+ * packing (the GEMM would write and read a widened copy of B), B read as stored
+ * (bfloat16/float16 bits widened in registers), and its rows (or columns) split across
+ * the pool's threads so that both cores' share of the memory bandwidth is used.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,10 +15,12 @@
 
 /* Rows of B a kernel call reads together (independent accumulators hide the FMA latency). */
 #define ROWS 4
+/* Columns a task of the [k, n] product covers a multiple of: the widest kernel's tile (AVX-512's 8 x 16 floats). */
+#define COL_TILE 128
 /* Elements of B below which one thread does the whole product (waking the pool costs microseconds). */
 #define MIN_PARALLEL_ELEMENTS ((int64_t)1 << 16)
 
-/* C[i * ldc + j] for j in [j0, j1), every i < m; A contiguous m x k. */
+/* C[i * ldc + j] for j in [j0, j1), every i < m; A contiguous m x k. (The rows kernels and the [k, n] ones.) */
 typedef void (*gemv_rows_fn)(const gemv_args *g, const float *a, int64_t j0, int64_t j1);
 
 static float scalar_at(const void *b, elem_t elem, int64_t index) {
@@ -57,6 +60,26 @@ static void gemv_rows_generic(const gemv_args *g, const float *a, int64_t j0, in
           for (int64_t p = 0; p < k; p++) s += ai[p] * scalar_at(b[r], g->b_elem, p);
         }
         g->c[i * g->ldc + j + r] = s;
+      }
+    }
+  }
+}
+
+/* B stored [k, n]: C[i][j] = sum_p A[i][p] B[p][j] for j in [j0, j1), accumulated in C's row. */
+static void gemv_cols_generic(const gemv_args *g, const float *a, int64_t j0, int64_t j1) {
+  const int64_t k = g->k;
+  for (int64_t i = 0; i < g->m; i++) {
+    float *ci = g->c + i * g->ldc;
+    const float *ai = a + i * k;
+    for (int64_t j = j0; j < j1; j++) ci[j] = 0;
+    for (int64_t p = 0; p < k; p++) {
+      const void *row = row_of(g, p);
+      const float x = ai[p];
+      if (g->b_elem == ELEM_F32) {
+        const float *br = (const float *)row;
+        for (int64_t j = j0; j < j1; j++) ci[j] += x * br[j];
+      } else {
+        for (int64_t j = j0; j < j1; j++) ci[j] += x * scalar_at(row, g->b_elem, j);
       }
     }
   }
@@ -164,22 +187,92 @@ INLINE AVX2 float sum8(__m256 v) {
       NAME##_rows_of(g, a, j0, j1, ELEM_F16);                                                                     \
   }
 
+/*
+ * The [k, n] kernels (B's rows are k apart in the product's sense: C = A B), written
+ * once like the rows above. NAME##_ctile: NV vectors of columns (from column j) of MI
+ * rows of A (from row i0), MI x NV accumulators; each step p widens NV vectors of B's
+ * row p once for all MI rows, and prefetches the same columns PF_ROWS rows ahead (the
+ * rows are ldb apart: the stream is strided when a tile covers part of a row).
+ * Columns past the last whole vector are summed one at a time.
+ */
+#define PF_ROWS 8
+#define DEFINE_GEMV_COLS(NAME, ATTR, VEC, W, NV, MAX_MI, ZERO, LOAD_B, FMA, SET1, STORE)                          \
+  INLINE ATTR void NAME##_ctile(const gemv_args *g, const float *a, int64_t i0, const int MI, int64_t j,         \
+                                const int NVT, const elem_t elem) {                                              \
+    const int64_t k = g->k;                                                                                      \
+    VEC acc[MAX_MI][NV];                                                                                         \
+    _Pragma("GCC unroll 8") for (int i = 0; i < MI; i++) _Pragma("GCC unroll 8") for (int v = 0; v < NVT; v++)   \
+        acc[i][v] = ZERO();                                                                                      \
+    for (int64_t p = 0; p < k; p++) {                                                                            \
+      const void *row = row_of(g, p);                                                                            \
+      if (i0 == 0 && p + PF_ROWS < k) /* one prefetch per 64-byte line of the tile's part of the row */         \
+        for (int64_t byte = 0; byte < NVT * W * ESIZE(elem); byte += 64)                                         \
+          _mm_prefetch((const char *)row_of(g, p + PF_ROWS) + j * ESIZE(elem) + byte, _MM_HINT_T0);              \
+      VEC x[MAX_MI];                                                                                             \
+      _Pragma("GCC unroll 8") for (int i = 0; i < MI; i++) x[i] = SET1(a[(i0 + i) * k + p]);                     \
+      _Pragma("GCC unroll 8") for (int v = 0; v < NVT; v++) {                                                    \
+        VEC bv = LOAD_B(row, elem, j + v * W);                                                                   \
+        _Pragma("GCC unroll 8") for (int i = 0; i < MI; i++) acc[i][v] = FMA(x[i], bv, acc[i][v]);               \
+      }                                                                                                          \
+    }                                                                                                            \
+    _Pragma("GCC unroll 8") for (int i = 0; i < MI; i++) _Pragma("GCC unroll 8") for (int v = 0; v < NVT; v++)   \
+        STORE(g->c + (i0 + i) * g->ldc + j + v * W, acc[i][v]);                                                  \
+  }                                                                                                              \
+                                                                                                                 \
+  /* Columns [j0, j1) of MI rows of A: whole tiles of NV vectors, then single vectors, then single columns. */   \
+  INLINE ATTR void NAME##_cols_rows(const gemv_args *g, const float *a, int64_t i0, const int MI, int64_t j0,    \
+                                    int64_t j1, const elem_t elem) {                                             \
+    int64_t j = j0;                                                                                              \
+    for (; j + NV * W <= j1; j += NV * W) NAME##_ctile(g, a, i0, MI, j, NV, elem);                               \
+    for (; j + W <= j1; j += W) NAME##_ctile(g, a, i0, MI, j, 1, elem);                                          \
+    for (; j < j1; j++)                                                                                          \
+      for (int i = 0; i < MI; i++) {                                                                             \
+        const float *ai = a + (i0 + i) * g->k;                                                                   \
+        float s = 0;                                                                                             \
+        for (int64_t p = 0; p < g->k; p++) s += ai[p] * scalar_at(row_of(g, p), elem, j);                        \
+        g->c[(i0 + i) * g->ldc + j] = s;                                                                         \
+      }                                                                                                          \
+  }                                                                                                              \
+                                                                                                                 \
+  INLINE ATTR void NAME##_cols_of(const gemv_args *g, const float *a, int64_t j0, int64_t j1, const elem_t elem) { \
+    int64_t i0 = 0;                                                                                              \
+    for (; i0 + MAX_MI <= g->m; i0 += MAX_MI) NAME##_cols_rows(g, a, i0, MAX_MI, j0, j1, elem);                  \
+    for (; i0 < g->m; i0++) NAME##_cols_rows(g, a, i0, 1, j0, j1, elem);                                         \
+  }                                                                                                              \
+                                                                                                                 \
+  ATTR static void NAME(const gemv_args *g, const float *a, int64_t j0, int64_t j1) {                             \
+    if (g->b_elem == ELEM_F32)                                                                                   \
+      NAME##_cols_of(g, a, j0, j1, ELEM_F32);                                                                    \
+    else if (g->b_elem == ELEM_BF16)                                                                             \
+      NAME##_cols_of(g, a, j0, j1, ELEM_BF16);                                                                   \
+    else                                                                                                         \
+      NAME##_cols_of(g, a, j0, j1, ELEM_F16);                                                                    \
+  }
+
 /* AVX-512: 16 accumulators of 32 registers. */
 DEFINE_GEMV_ROWS(gemv_rows_avx512, AVX512, __m512, 16, 4, _mm512_setzero_ps, _mm512_loadu_ps, load16, _mm512_fmadd_ps,
                  _mm512_reduce_add_ps)
 /* AVX2: 8 accumulators of 16 registers. */
 DEFINE_GEMV_ROWS(gemv_rows_avx2, AVX2, __m256, 8, 2, _mm256_setzero_ps, _mm256_loadu_ps, load8, _mm256_fmadd_ps, sum8)
 
-static gemv_rows_fn rows_for(const char *isa) {
-  if (strcmp(isa, "avx512f") == 0) return gemv_rows_avx512;
-  /* The AVX2 kernel needs F16C for its conversions (every AVX2 + FMA processor so far has it). */
-  if (strcmp(isa, "avx2") == 0 && __builtin_cpu_supports("f16c")) return gemv_rows_avx2;
-  return gemv_rows_generic;
+/* AVX-512: two rows of A by eight vectors (128 float columns): 16 accumulators. */
+DEFINE_GEMV_COLS(gemv_cols_avx512, AVX512, __m512, 16, 8, 2, _mm512_setzero_ps, load16, _mm512_fmadd_ps, _mm512_set1_ps,
+                 _mm512_storeu_ps)
+/* AVX2: two rows of A by four vectors (32 columns): 8 accumulators of 16 registers. */
+DEFINE_GEMV_COLS(gemv_cols_avx2, AVX2, __m256, 8, 4, 2, _mm256_setzero_ps, load8, _mm256_fmadd_ps, _mm256_set1_ps,
+                 _mm256_storeu_ps)
+
+/* The kernel of this instruction set for B's layout: dot products with rows of B, or sums of its rows. */
+static gemv_rows_fn kernel_for(const char *isa, int trans_b) {
+  if (strcmp(isa, "avx512f") == 0) return trans_b ? gemv_rows_avx512 : gemv_cols_avx512;
+  /* The AVX2 kernels need F16C for their conversions (every AVX2 + FMA processor so far has it). */
+  if (strcmp(isa, "avx2") == 0 && __builtin_cpu_supports("f16c")) return trans_b ? gemv_rows_avx2 : gemv_cols_avx2;
+  return trans_b ? gemv_rows_generic : gemv_cols_generic;
 }
 #else
-static gemv_rows_fn rows_for(const char *isa) {
+static gemv_rows_fn kernel_for(const char *isa, int trans_b) {
   (void)isa;
-  return gemv_rows_generic;
+  return trans_b ? gemv_rows_generic : gemv_cols_generic;
 }
 #endif
 
@@ -213,15 +306,17 @@ int molrl_gemv(const gemv_args *g) {
       for (int64_t p = 0; p < g->k; p++) a_copy[i * g->k + p] = g->trans_a ? g->a[p * g->lda + i] : g->a[i * g->lda + p];
     a = a_copy;
   }
-  gemv_job job = {g, a, rows_for(gemm_kernel()->isa), 0};
+  gemv_job job = {g, a, kernel_for(gemm_kernel()->isa, g->trans_b), 0};
+  /* A task's columns: whole groups of ROWS rows of B, or (B stored [k, n]) whole column tiles of every kernel. */
+  const int64_t unit = g->trans_b ? ROWS : COL_TILE;
   /* One product at a time drives the pool; a caller that finds it busy runs alone. */
   int owner = pool_try_lock();
   int threads = owner ? pool_threads() : 1;
-  int parallel = threads > 1 && g->n >= 2 * ROWS && g->n * g->k >= MIN_PARALLEL_ELEMENTS;
-  /* About four tasks per thread (a thread the OS delays leaves its tasks to the others), whole groups of ROWS. */
+  int parallel = threads > 1 && g->n >= 2 * unit && g->n * g->k >= MIN_PARALLEL_ELEMENTS;
+  /* About four tasks per thread (a thread the OS delays leaves its tasks to the others). */
   int64_t tasks_wanted = parallel ? 4 * (int64_t)threads : 1;
   int64_t per_task = (g->n + tasks_wanted - 1) / tasks_wanted;
-  per_task = (per_task + ROWS - 1) / ROWS * ROWS;
+  per_task = (per_task + unit - 1) / unit * unit;
   job.per_task = per_task;
   int64_t tasks = (g->n + per_task - 1) / per_task;
   pool_run((int)tasks, gemv_task, &job, parallel);

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 export interface NativeAddon {
   /** C = alpha op(A) op(B) + beta C; `params` laid out as PARAMS (see sgemm.ts). */
   sgemm(a: Float32Array, b: Float32Array | Uint16Array, c: Float32Array, params: Float64Array): void;
-  /** C = op(A) B^T with B stored [n, k]; `params` laid out as in gemv.ts. */
+  /** C = op(A) op(B), B stored [n, k] (op(B) = B^T) or [k, n]; `params` laid out as in gemv.ts. */
   gemv(a: Float32Array, b: Float32Array | Uint16Array, c: Float32Array, params: Float64Array): void;
   info(): NativeInfo;
   setThreads(threads: number): number;

@@ -7,6 +7,8 @@ interface Problem {
   n: number;
   k: number;
   transA?: boolean;
+  /** B stored [n, k] (default true) or [k, n]. */
+  transB?: boolean;
   bType?: BType;
   /** Extra elements between stored rows of A, B and C. */
   pad?: number;
@@ -16,18 +18,20 @@ interface Problem {
 function check(pr: Problem, seed: number): void {
   const { m, n, k } = pr;
   const transA = pr.transA ?? false;
+  const transB = pr.transB ?? true;
   const bType = pr.bType ?? 'float32';
   const pad = pr.pad ?? 0;
   const rand = seeded(seed);
   const [aRows, aCols] = transA ? [k, m] : [m, k];
   const lda = aCols + pad;
-  const ldb = k + pad;
+  const [bRows, bCols] = transB ? [n, k] : [k, n];
+  const ldb = bCols + pad;
   const ldc = n + pad;
   const aOffset = 3;
   const bOffset = 5;
   const cOffset = 2;
   const a = new Float32Array(aOffset + aRows * lda + 1).map(() => rand());
-  const bValues = Array.from({ length: bOffset + n * ldb + 1 }, () =>
+  const bValues = Array.from({ length: bOffset + bRows * ldb + 1 }, () =>
     bType === 'float16' ? Math.round(rand() * 1024) / 1024 : rand(),
   );
   const b =
@@ -35,7 +39,7 @@ function check(pr: Problem, seed: number): void {
   const bAt = (i: number) => (bType === 'float32' ? b[i]! : bType === 'bfloat16' ? fromBf16(b[i]!) : fromF16(b[i]!));
   const c = new Float32Array(cOffset + m * ldc + 2).map(() => rand());
   const before = c.slice();
-  const params: GemvParams = { m, n, k, a, aOffset, lda, transA, b, bType, bOffset, ldb, c, cOffset, ldc };
+  const params: GemvParams = { m, n, k, a, aOffset, lda, transA, b, bType, bOffset, ldb, transB, c, cOffset, ldc };
   gemv(params);
   const where = JSON.stringify(pr);
   const tolerance = 1e-6 * (k + 8);
@@ -44,7 +48,7 @@ function check(pr: Problem, seed: number): void {
     for (let j = 0; j < n; j++) {
       let sum = 0;
       for (let p = 0; p < k; p++)
-        sum += a[aOffset + (transA ? p * lda + i : i * lda + p)]! * bAt(bOffset + j * ldb + p);
+        sum += a[aOffset + (transA ? p * lda + i : i * lda + p)]! * bAt(bOffset + (transB ? j * ldb + p : p * ldb + j));
       const at = cOffset + i * ldc + j;
       inside.add(at);
       if (!(Math.abs(c[at]! - sum) <= tolerance))
@@ -73,12 +77,26 @@ describe('gemv on every instruction set this CPU runs', () => {
               ] as const)
                 check({ m, n, k, transA, bType, pad }, seed++);
       });
+      it(`${isa}, ${bType}: B stored [k, n]: rows 1-5, every tail of the column tiles and vectors, padded, transposed A`, () => {
+        setIsa(isa);
+        let seed = 100;
+        for (const m of [1, 2, 3, 5])
+          for (const n of [1, 7, 8, 9, 16, 17, 31, 32, 33, 64, 127, 128, 129, 200])
+            for (const k of [1, 3, 17])
+              for (const [transA, pad] of [
+                [false, 0],
+                [true, 3],
+              ] as const)
+                check({ m, n, k, transA, transB: false, bType, pad }, seed++);
+      });
       it(`${isa}, ${bType}: products large enough for the pool's threads, at 1 and at every thread`, () => {
         setIsa(isa);
         for (const threads of [1, nativeInfo().processors]) {
           setThreads(threads);
           check({ m: 1, n: 1027, k: 160, bType }, 11);
           check({ m: 5, n: 301, k: 515, bType, pad: 1 }, 12);
+          check({ m: 2, n: 1000, k: 130, transB: false, bType }, 13);
+          check({ m: 3, n: 385, k: 600, transB: false, bType, pad: 2 }, 14);
         }
       });
     }
@@ -106,13 +124,30 @@ describe('gemv semantics', () => {
     const rand = seeded(3);
     const a = new Float32Array(2 * 700).map(() => rand());
     const b = Uint16Array.from({ length: 900 * 700 }, () => toBf16(rand()));
-    const results = [1, nativeInfo().processors].map((threads) => {
-      setThreads(threads);
-      const c = new Float32Array(2 * 900);
-      gemv({ m: 2, n: 900, k: 700, a, b, bType: 'bfloat16', c });
-      return c;
+    for (const transB of [true, false]) {
+      const results = [1, nativeInfo().processors].map((threads) => {
+        setThreads(threads);
+        const c = new Float32Array(2 * 900);
+        gemv({ m: 2, n: 900, k: 700, a, b, bType: 'bfloat16', transB, c });
+        return c;
+      });
+      expect(results[1]).toEqual(results[0]);
+    }
+  });
+
+  it('B stored [k, n] is the product with B itself (a small case by hand)', () => {
+    // A [1 2; 3 4] times B [5 6 7; 8 9 10] (stored [k, n]).
+    const c = new Float32Array(6).fill(Number.NaN);
+    gemv({
+      m: 2,
+      n: 3,
+      k: 2,
+      a: new Float32Array([1, 2, 3, 4]),
+      b: new Float32Array([5, 6, 7, 8, 9, 10]),
+      transB: false,
+      c,
     });
-    expect(results[1]).toEqual(results[0]);
+    expect([...c]).toEqual([21, 24, 27, 47, 54, 61]);
   });
 });
 
@@ -126,6 +161,11 @@ describe('gemv arguments', () => {
     expect(() => gemv({ ...base(), cOffset: 1 })).toThrow(/gemv: c needs elements up to index 6/);
     expect(() => gemv({ ...base(), a: new Float32Array(7) })).toThrow(/gemv: a needs elements up to index 7/);
     expect(() => gemv({ ...base(), ldb: 3 })).toThrow(/gemv: ldb \(3\) must be at least 4, the columns of b as stored/);
+    // Stored [k, n] = [4, 3]: 12 elements, and rows of at least n.
+    expect(() => gemv({ ...base(), transB: false, b: new Float32Array(11) })).toThrow(
+      /^gemv: b needs elements up to index 11 \(offset 0, 4 x 3 with leading dimension 3\), but has length 11$/,
+    );
+    expect(() => gemv({ ...base(), transB: false, ldb: 2 })).toThrow(/gemv: ldb \(2\) must be at least 3/);
   });
 
   it('names a bad size, offset, flag or type', () => {
@@ -133,6 +173,7 @@ describe('gemv arguments', () => {
     expect(() => gemv({ ...base(), k: 1.5 })).toThrow(/gemv: k must be a non-negative integer, got 1.5/);
     expect(() => gemv({ ...base(), bOffset: Number.NaN })).toThrow(/gemv: bOffset must be a non-negative integer/);
     expect(() => gemv({ ...base(), transA: 1 as unknown as boolean })).toThrow(/gemv: transA must be a boolean/);
+    expect(() => gemv({ ...base(), transB: 0 as unknown as boolean })).toThrow(/gemv: transB must be a boolean/);
     expect(() => gemv({ ...base(), bType: 'int8' as BType })).toThrow(
       /bType must be 'float32', 'bfloat16' or 'float16'/,
     );

@@ -2,16 +2,20 @@ import { addon } from './addon.js';
 import type { BType, ProductA } from './sgemm.js';
 
 /**
- * C (m x n) = op(A) (m x k) B^T with B stored [n, k] (a linear layer's weight),
- * row-major. op(A) is m x k (A stored k x m when transA). For a few rows of A
- * (decoding): B is read once, as stored, its rows split across the pool's threads.
+ * C (m x n) = op(A) (m x k) op(B), row-major, for a few rows of A (decoding). op(A)
+ * is m x k (A stored k x m when transA). B is stored [n, k] (a linear layer's weight,
+ * op(B) = B^T: the default, transB true) or [k, n] (transB false: attention's cached
+ * values against a row of probabilities). B is read once, as stored, its rows (or
+ * columns) split across the pool's threads.
  */
 export interface GemvParams extends ProductA {
   /** Float32Array for 'float32'; Uint16Array of raw bits for 'bfloat16' and 'float16' (widened in registers). */
   b: Float32Array | Uint16Array;
   bType?: BType;
   bOffset?: number;
-  /** Elements between stored rows of B (default k). */
+  /** B stored [n, k], op(B) = B^T (default true); false: B stored [k, n], op(B) = B. */
+  transB?: boolean;
+  /** Elements between stored rows of B (default: k, or n when transB is false). */
   ldb?: number;
   /** The output, overwritten; must not share memory with a or b. */
   c: Float32Array;
@@ -23,7 +27,7 @@ export interface GemvParams extends ProductA {
 const B_TYPES: Record<BType, number> = { float32: 0, bfloat16: 1, float16: 2 };
 
 /** Reused for every call: the addon reads it synchronously. */
-const params = new Float64Array(11);
+const params = new Float64Array(12);
 
 /**
  * The native matrix-vector product. Synchronous; every argument is checked (in the
@@ -34,6 +38,9 @@ export function gemv(p: GemvParams): void {
   if (p.transA !== undefined && typeof p.transA !== 'boolean')
     throw new TypeError(`gemv: transA must be a boolean, got ${String(p.transA)}`);
   const transA = p.transA === true;
+  if (p.transB !== undefined && typeof p.transB !== 'boolean')
+    throw new TypeError(`gemv: transB must be a boolean, got ${String(p.transB)}`);
+  const transB = p.transB !== false;
   const bType = p.bType ?? 'float32';
   const elem = B_TYPES[bType];
   if (elem === undefined)
@@ -45,9 +52,10 @@ export function gemv(p: GemvParams): void {
   params[4] = p.lda ?? (transA ? m : k);
   params[5] = transA ? 1 : 0;
   params[6] = p.bOffset ?? 0;
-  params[7] = p.ldb ?? k;
+  params[7] = p.ldb ?? (transB ? k : n);
   params[8] = elem;
   params[9] = p.cOffset ?? 0;
   params[10] = p.ldc ?? n;
+  params[11] = transB ? 1 : 0;
   addon.gemv(p.a, p.b, p.c, params);
 }

@@ -35,7 +35,7 @@ export interface NativeGemmStatus {
 export const NATIVE_B_TYPE = { f32: 0, bf16: 1, f16: 2 } as const;
 
 const params = new Float64Array(18);
-const gemvParams = new Float64Array(11);
+const gemvParams = new Float64Array(12);
 let calls = 0;
 let gemvCalls = 0;
 
@@ -50,8 +50,9 @@ export function nativeGemvCallCount(): number {
 }
 
 /**
- * C (m x n) = op(A) B^T through the addon's matrix-vector kernel, B stored [n, k]
- * (a weight, read once and as stored, its rows split across the addon's threads).
+ * C (m x n) = op(A) op(B) through the addon's matrix-vector kernel, B stored [n, k]
+ * (transB: a weight, op(B) = B^T) or [k, n] (attention's values), read once and as
+ * stored, its rows (or columns) split across the addon's threads.
  */
 export function callNativeGemv(
   addon: NativeGemmAddon,
@@ -60,6 +61,7 @@ export function callNativeGemv(
   transA: boolean,
   b: Float32Array | Uint16Array,
   bOffset: number,
+  transB: boolean,
   bType: 0 | 1 | 2,
   c: Float32Array,
   cOffset: number,
@@ -74,10 +76,11 @@ export function callNativeGemv(
   gemvParams[4] = transA ? m : k;
   gemvParams[5] = transA ? 1 : 0;
   gemvParams[6] = bOffset;
-  gemvParams[7] = k;
+  gemvParams[7] = transB ? k : n;
   gemvParams[8] = bType;
   gemvParams[9] = cOffset;
   gemvParams[10] = n;
+  gemvParams[11] = transB ? 1 : 0;
   addon.gemv(a, b, c, gemvParams);
   gemvCalls++;
 }
@@ -149,8 +152,8 @@ function bf16Bits(x: number): number {
  * Shapes that reach every part of the addon: single elements, edge tiles, several
  * k blocks, both transposes, a batch with a broadcast operand, bfloat16 B, a
  * product large enough to use the pool's threads, and the matrix-vector kernel
- * (every single product with B stored [n, k], threaded in the last two). Returns
- * a failure, or null.
+ * (every single product, B stored [n, k] or [k, n], threaded in the last three).
+ * Returns a failure, or null.
  */
 export function selfTest(addon: NativeGemmAddon): string | null {
   const shapes: [number, number, number, boolean, boolean, number, 'f32' | 'bf16'][] = [
@@ -162,6 +165,7 @@ export function selfTest(addon: NativeGemmAddon): string | null {
     [100, 90, 260, false, false, 1, 'f32'],
     [1, 301, 260, false, true, 1, 'bf16'],
     [3, 70, 1030, true, true, 1, 'f32'],
+    [2, 300, 400, false, false, 1, 'bf16'],
   ];
   const rand = seeded(12345);
   for (const [m, n, k, transA, transB, batch, element] of shapes) {
@@ -174,20 +178,10 @@ export function selfTest(addon: NativeGemmAddon): string | null {
     }
     const c = new Float32Array(m * n * batch).fill(Number.NaN); // overwritten, never read
     const expected = new Float32Array(m * n * batch);
-    // The matrix-vector kernel on the same operands where they are its case (B stored [n, k], one product).
-    const asGemv = transB && batch === 1;
-    const cGemv = new Float32Array(m * n).fill(Number.NaN);
     try {
       callNative(addon, a, 0, m * k, transA, bRaw, 0, 0, transB, NATIVE_B_TYPE[element], c, 0, m * n, m, n, k, batch);
     } catch (err) {
       return `sgemm threw on ${m}x${n}x${k}: ${(err as Error).message}`;
-    }
-    if (asGemv) {
-      try {
-        callNativeGemv(addon, a, 0, transA, bRaw, 0, NATIVE_B_TYPE[element], cGemv, 0, m, n, k);
-      } catch (err) {
-        return `gemv threw on ${m}x${n}x${k}: ${(err as Error).message}`;
-      }
     }
     for (let t = 0; t < batch; t++) {
       gemmReference({ a, aOffset: t * m * k, b, bOffset: 0, c: expected, cOffset: t * m * n, m, n, k, transA, transB });
@@ -197,7 +191,17 @@ export function selfTest(addon: NativeGemmAddon): string | null {
     for (let i = 0; i < c.length; i++) {
       if (!(Math.abs(c[i]! - expected[i]!) <= tolerance))
         return `sgemm ${what}: C[${i}] is ${c[i]}, the reference ${expected[i]}`;
-      if (asGemv && !(Math.abs(cGemv[i]! - expected[i]!) <= tolerance))
+    }
+    // The matrix-vector kernel on the same operands where they are its case (one product).
+    if (batch !== 1) continue;
+    const cGemv = new Float32Array(m * n).fill(Number.NaN);
+    try {
+      callNativeGemv(addon, a, 0, transA, bRaw, 0, transB, NATIVE_B_TYPE[element], cGemv, 0, m, n, k);
+    } catch (err) {
+      return `gemv threw on ${m}x${n}x${k}: ${(err as Error).message}`;
+    }
+    for (let i = 0; i < cGemv.length; i++) {
+      if (!(Math.abs(cGemv[i]! - expected[i]!) <= tolerance))
         return `gemv ${what}: C[${i}] is ${cGemv[i]}, the reference ${expected[i]}`;
     }
   }

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { expectClose, randomArray, runCpu } from '../../cpu/cpu.test-util.js';
+import { createCpuBackend } from '../../cpu/index.js';
+import { nativeGemmStatus, nativeGemvCallCount } from '../../cpu/matmul/native-gemm.js';
+import { runByName } from '../../run-by-name.js';
 
 interface Case {
   b: number;
@@ -73,6 +76,15 @@ const CASES: [string, Case][] = [
     },
   ],
   ['size-1 everything', { b: 1, hq: 1, hkv: 1, t: 1, s: 1, d: 1, causal: true }],
+  [
+    // Every column tile, vector and single column of the native matrix-vector kernels (136 = 128 + 8).
+    'decoding with GQA 4:1 and wide heads against a long cache',
+    { b: 2, hq: 8, hkv: 2, t: 1, s: 300, d: 136, causal: true },
+  ],
+  [
+    'decoding a packed row with segment ids',
+    { b: 1, hq: 2, hkv: 1, t: 1, s: 5, d: 20, causal: true, segments: [[3, 3, 4, 4, 4]] },
+  ],
 ];
 
 function inputs(c: Case, seed: number) {
@@ -149,6 +161,30 @@ describe('cpu attention', () => {
       check(2, dv.data);
     });
   }
+
+  it.skipIf(nativeGemmStatus().available !== true)(
+    "decoding's products run on the native matrix-vector kernel, close to the WebAssembly GEMM's",
+    async () => {
+      const c: Case = { b: 1, hq: 4, hkv: 2, t: 1, s: 50, d: 64, causal: true };
+      const { list } = inputs(c, 21);
+      const attrs = { scale: 0.125, causal: true };
+      const before = nativeGemvCallCount();
+      const native = await runCpu('attention', list, attrs);
+      // Two products (scores, then outputs) per KV head.
+      expect(nativeGemvCallCount() - before).toBe(2 * c.hkv);
+      const wasm = await createCpuBackend({ gemm: 'wasm' });
+      const infos = list.map(({ data, shape }) => ({
+        storage: wasm.upload(Float32Array.from(data), 'float32'),
+        shape,
+        dtype: 'float32' as const,
+      }));
+      const outs = runByName(wasm, 'attention', infos, attrs);
+      expect(nativeGemvCallCount() - before).toBe(2 * c.hkv);
+      expectClose(native[0]!.data, wasm.readSync(outs[0]!.storage), 1e-6, 1e-5);
+      expectClose(native[1]!.data, wasm.readSync(outs[1]!.storage), 1e-6, 1e-6);
+      wasm.dispose();
+    },
+  );
 
   it('handles size-0 batches and key sets, and rejects bad shapes', async () => {
     const [out] = await runCpu(

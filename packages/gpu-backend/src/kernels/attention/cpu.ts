@@ -4,10 +4,20 @@ import { assertInputCount, fmt, kernelError, sameShape } from '../../shape.js';
 import { floatInput, floatOutput, intInput } from '../../cpu/host.js';
 import { attentionDims } from './math.js';
 import { gemmBlock } from '../../cpu/gemm-block.js';
+import { activeNative } from '../../cpu/matmul/gemm.js';
+import { callNativeGemv } from '../../cpu/matmul/native-gemm.js';
 import { simdRows } from '../../cpu/simd/simd.js';
 
 /** Query rows processed together: one GEMM for their scores, one for their outputs. */
 export const ATTENTION_BLOCK_ROWS = 64;
+
+/**
+ * Query rows of a KV head up to which the forward's two products run on the native
+ * matrix-vector kernel (decoding: the heads that share a KV head, times the step's
+ * tokens): it reads the cached keys and values once, as stored, where the GEMM
+ * would first copy them into packed panels for a product of a row or two.
+ */
+export const ATTENTION_GEMV_MAX_ROWS = 16;
 
 /**
  * Scaled dot-product attention, blocked over query rows (the score matrix of
@@ -46,6 +56,8 @@ const attentionKernel = implement(attention, 'cpu', ({ inputs, attrs, backend })
   const scores = simd.f32;
   const { kernels, params } = simd;
   const inverseSum = new Float64Array(block);
+  // Decoding's few rows per KV head: the native matrix-vector kernel, when the native GEMM is the one in use.
+  const native = block <= ATTENTION_GEMV_MAX_ROWS ? activeNative() : null;
   for (let bi = 0; bi < batch; bi++) {
     const segBase = bi * s;
     for (let kvh = 0; kvh < hkv; kvh++) {
@@ -55,7 +67,9 @@ const attentionKernel = implement(attention, 'cpu', ({ inputs, attrs, backend })
         const rows = Math.min(block, rowsPerKv - r0);
         const lastI = Math.floor(r0 / t) === Math.floor((r0 + rows - 1) / t) ? (r0 + rows - 1) % t : t - 1;
         const keyEnd = causal ? Math.min(s, queryOffset + lastI + 1) : s;
-        gemmBlock(q, (rowBase + r0) * d, k, kvBase, scores, scoresAt, rows, keyEnd, d, false, true);
+        if (native)
+          callNativeGemv(native, q, (rowBase + r0) * d, false, k, kvBase, true, 0, scores, scoresAt, rows, keyEnd, d);
+        else gemmBlock(q, (rowBase + r0) * d, k, kvBase, scores, scoresAt, rows, keyEnd, d, false, true);
         for (let r = 0; r < rows; r++) {
           const i = (r0 + r) % t;
           const row = scoresAt + r * keyEnd;
@@ -90,7 +104,8 @@ const attentionKernel = implement(attention, 'cpu', ({ inputs, attrs, backend })
           inverseSum[r] = 1 / sum;
         }
         const outRow = (rowBase + r0) * d;
-        gemmBlock(scores, scoresAt, v, kvBase, o, outRow, rows, d, keyEnd, false, false);
+        if (native) callNativeGemv(native, scores, scoresAt, false, v, kvBase, false, 0, o, outRow, rows, d, keyEnd);
+        else gemmBlock(scores, scoresAt, v, kvBase, o, outRow, rows, d, keyEnd, false, false);
         for (let r = 0; r < rows; r++) {
           const f = inverseSum[r];
           for (let c = outRow + r * d, end = c + d; c < end; c++) o[c] *= f;

@@ -80,7 +80,7 @@ const matmulKernel = implement(matmul, 'cpu', ({ inputs, attrs, backend }) => {
   ) {
     const bRaw = rawInput(backend, bInfo, 'matmul') as Float32Array | Uint16Array;
     // Batches fold into rows only when A is not transposed (checked above for batch > 1).
-    if (native) callNativeGemv(native, a, 0, transA, bRaw, 0, NATIVE_B_TYPE[element], c, 0, m * batch, n, k);
+    if (native) callNativeGemv(native, a, 0, transA, bRaw, 0, true, NATIVE_B_TYPE[element], c, 0, m * batch, n, k);
     else gemv({ a, aOffset: 0, transA, b: bRaw, bOffset: 0, element, c, cOffset: 0, m: m * batch, n, k });
     return out.info;
   }
