@@ -11,6 +11,7 @@
  * Shapes in comments: B batch, T length, H hidden, V vocabulary.
  */
 import {
+  addRmsNorm,
   Embedding,
   KVCache,
   Linear,
@@ -21,6 +22,7 @@ import {
   TransformerBlock,
   type DType,
   type ForwardContext,
+  type ResidualStream,
   type Tensor,
   type TransformerBlockConfig,
 } from '@molrl/tensor';
@@ -187,11 +189,19 @@ export class Qwen3Module extends Module {
    */
   hidden(ids: Tensor, inputs: DecoderInputs): Tensor {
     const ctx = inputs.ctx ?? { training: this.training, seed: this.training ? this.dropoutSeed++ : 0 };
-    let x = this.embed(ids); // [B, T, H]
+    // The residual stream passes between layers unsummed: each layer's norm adds its input pair in the
+    // norm's own launch, and the final norm adds the last layer's (one launch per layer fewer than summing).
+    let stream: ResidualStream = { residual: this.embed(ids), update: null }; // [B, T, H]
     this.layers.forEach((layer, i) => {
-      x = layer.forward(x, inputs.positions, { segmentIds: inputs.segmentIds, cache: inputs.caches?.[i], ctx });
+      stream = layer.forwardStream(stream, inputs.positions, {
+        segmentIds: inputs.segmentIds,
+        cache: inputs.caches?.[i],
+        ctx,
+      });
     });
-    return this.finalNorm.forward(x);
+    const { residual, update } = stream;
+    if (!update) return this.finalNorm.forward(residual);
+    return addRmsNorm(residual, update, this.finalNorm.weight, this.finalNorm.eps)[1];
   }
 
   /** LM head: hidden [..., H] -> logits [..., V]. */

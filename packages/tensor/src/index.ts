@@ -140,6 +140,7 @@ export {
   type TransformerBlockNames,
   type TransformerBlockOptions,
   type TransformerBlockForwardOptions,
+  type ResidualStream,
   type WeightSource,
 } from './nn/transformer.js';
 export { AdamW, type AdamWOptions, type AdamWState, type ParamList } from './optim/adamw.js';

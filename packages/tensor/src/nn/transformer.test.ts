@@ -15,6 +15,7 @@ import {
   zeros,
   type ForwardContext,
   type LinearAdapter,
+  type ResidualStream,
   type Tensor,
   type TransformerBlockConfig,
 } from '../index.js';
@@ -156,6 +157,59 @@ describe('TransformerBlock forward', () => {
       { atol: 5e-3 },
     );
     expect(check.checked).toBe(6);
+  });
+
+  it('forwardStream: an unsummed input gives forward of the sum (bit for bit on cpu) and gradients to both halves', async () => {
+    const block = new TransformerBlock(QWEN_LIKE);
+    const positions = positionsOf(2, 4);
+    const residual = sinTensor([2, 4, 8]);
+    const update = sinTensor([2, 4, 8], 1.3);
+    const summed = noGrad(() => block.forward(residual.add(update), positions));
+    const stream = noGrad(() => block.forwardStream({ residual, update }, positions));
+    expect(stream.update).not.toBeNull();
+    expect(await noGrad(() => stream.residual.add(stream.update!)).data()).toEqual(await summed.data());
+    // A stream without update is forward's input as it is.
+    const alone = noGrad(() => block.forwardStream({ residual, update: null }, positions));
+    expect(await noGrad(() => alone.residual.add(alone.update!)).data()).toEqual(
+      await noGrad(() => block.forward(residual, positions)).data(),
+    );
+    await gradcheck(
+      (r, u) => {
+        const out = block.forwardStream({ residual: r!, update: u! }, positions);
+        return out.residual.add(out.update!);
+      },
+      [residual, update],
+      { atol: 5e-3 },
+    );
+    // With gradient checkpointing the block sums its input and hands its output back summed.
+    block.gradientCheckpointing = true;
+    const checkpointed = noGrad(() => block.forwardStream({ residual, update }, positions));
+    expect(checkpointed.update).toBeNull();
+    expect(await checkpointed.residual.data()).toEqual(await summed.data());
+    expect(() => block.forwardStream({ residual, update: sinTensor([2, 4, 6]) }, positions)).toThrow(
+      'TransformerBlock: stream.update must be [B, T, 8], got [2, 4, 6]',
+    );
+  });
+
+  it('a stack of blocks on an unsummed stream launches no add: each norm adds its input pair', async () => {
+    const profiled = (await setBackend('cpu', { profile: true })) as unknown as {
+      kernelProfile(): { kernel: string; calls: number }[];
+    };
+    try {
+      const blocks = [0, 1, 2].map((i) => new TransformerBlock({ ...QWEN_LIKE, seed: 10 + i }));
+      const positions = positionsOf(1, 3);
+      noGrad(() => {
+        let stream: ResidualStream = { residual: sinTensor([1, 3, 8]), update: null };
+        for (const block of blocks) stream = block.forwardStream(stream, positions);
+      });
+      const calls = new Map(profiled.kernelProfile().map((p) => [p.kernel, p.calls]));
+      expect(calls.get('add')).toBeUndefined();
+      // The first block's norm has no pair to add; the others add theirs, and each block's MLP norm its own.
+      expect(calls.get('rmsNorm')).toBe(1);
+      expect(calls.get('addRmsNorm')).toBe(5);
+    } finally {
+      await setBackend('cpu');
+    }
   });
 
   it('a KV cache fed one token at a time gives the full forward (rows of a batch alike)', async () => {

@@ -71,6 +71,17 @@ export interface TransformerBlockForwardOptions {
   ctx?: ForwardContext;
 }
 
+/**
+ * A residual stream handed from block to block unsummed: the hidden state is
+ * residual + update (residual alone when update is null). The next block's input
+ * norm adds the two in the same launch as it normalises (addRmsNorm) instead of
+ * an add at the end of every block.
+ */
+export interface ResidualStream {
+  residual: Tensor;
+  update: Tensor | null;
+}
+
 type LinearPart = 'q' | 'k' | 'v' | 'o' | 'gate' | 'up' | 'down';
 type NormPart = 'attnNorm' | 'qNorm' | 'kNorm' | 'mlpNorm';
 type Part = LinearPart | NormPart;
@@ -237,9 +248,7 @@ export class TransformerBlock extends Module {
 
   /** x [B, T, dim], positions int32 [B, T] -> [B, T, dim]. */
   forward(x: Tensor, positions: Tensor, options: TransformerBlockForwardOptions = {}): Tensor {
-    if (x.rank !== 3 || x.shape[2] !== this.config.dim) {
-      throw new Error(`TransformerBlock: x must be [B, T, ${this.config.dim}], got ${fmt(x.shape)}`);
-    }
+    this.checkInput(x, 'x');
     if (this.gradientCheckpointing && !options.cache) {
       const constants = options.segmentIds ? [positions, options.segmentIds] : [positions];
       return checkpoint(
@@ -253,8 +262,45 @@ export class TransformerBlock extends Module {
     return this.compute(x, positions, options);
   }
 
+  /**
+   * The block on an unsummed residual stream (see ResidualStream): its input is
+   * stream.residual + stream.update, its output is returned the same way, so that a
+   * stack of blocks makes one launch per block fewer (the next block's norm adds
+   * the pair). The same values as `forward` on the summed input. A block with
+   * gradient checkpointing (and no cache) sums its input and returns its output
+   * summed (update null): the checkpoint keeps one input and one output.
+   */
+  forwardStream(
+    stream: ResidualStream,
+    positions: Tensor,
+    options: TransformerBlockForwardOptions = {},
+  ): ResidualStream {
+    this.checkInput(stream.residual, 'stream.residual');
+    if (stream.update) this.checkInput(stream.update, 'stream.update');
+    if (this.gradientCheckpointing && !options.cache) {
+      const x = stream.update ? add(stream.residual, stream.update) : stream.residual;
+      return { residual: this.forward(x, positions, options), update: null };
+    }
+    return this.computeStream(stream, positions, options);
+  }
+
+  private checkInput(x: Tensor, what: string): void {
+    if (x.rank !== 3 || x.shape[2] !== this.config.dim) {
+      throw new Error(`TransformerBlock: ${what} must be [B, T, ${this.config.dim}], got ${fmt(x.shape)}`);
+    }
+  }
+
   private compute(x: Tensor, positions: Tensor, options: TransformerBlockForwardOptions): Tensor {
-    const [b, t] = x.shape as [number, number, number];
+    const { residual, update } = this.computeStream({ residual: x, update: null }, positions, options);
+    return add(residual, update!); // [B, T, dim]
+  }
+
+  private computeStream(
+    stream: ResidualStream,
+    positions: Tensor,
+    options: TransformerBlockForwardOptions,
+  ): { residual: Tensor; update: Tensor } {
+    const [b, t] = stream.residual.shape as [number, number, number];
     const ctx = options.ctx ?? EVAL_CONTEXT;
     const hd = this.headDim;
     // [B, T, n*D] -> [B, n, T, D], rotated by position; each head normalised first when the block has q/k
@@ -265,8 +311,10 @@ export class TransformerBlock extends Module {
       return rmsNormRope(split, norm.weight, positions, { eps: norm.eps, theta: this.ropeTheta });
     };
 
-    // --- attention
-    const h = this.attnNorm.forward(x); // [B, T, dim]
+    // --- attention (the input joins the residual stream in the norm's launch when it comes unsummed)
+    const [x, h] = stream.update
+      ? addRmsNorm(stream.residual, stream.update, this.attnNorm.weight, this.attnNorm.eps)
+      : [stream.residual, this.attnNorm.forward(stream.residual)]; // [B, T, dim] each
     const q = rotatedHeads(this.q.forward(h, ctx), this.heads, this.qNorm); // [B, Hq, T, D]
     let k = rotatedHeads(this.k.forward(h, ctx), this.kvHeads, this.kNorm); // [B, Hkv, T, D]
     let v = this.v.forward(h, ctx).reshape([b, t, this.kvHeads, hd]).transpose([0, 2, 1, 3]); // [B, Hkv, T, D]
@@ -290,7 +338,7 @@ export class TransformerBlock extends Module {
 
     // --- SwiGLU MLP
     const gated = swiglu(this.gate.forward(h2, ctx), this.up.forward(h2, ctx)); // [B, T, I]
-    return add(x1, this.down.forward(gated, ctx)); // [B, T, dim]
+    return { residual: x1, update: this.down.forward(gated, ctx) }; // [B, T, dim] each: the output is their sum
   }
 
   /** Tensors the block's gradients flow to: trainable weights and adapter parameters. */
