@@ -114,6 +114,17 @@ INLINE AVX2 float sum8(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
+/* A kernel's entry point: one loop per element type of B (elem a constant in each, so it inlines away). */
+#define DEFINE_PER_ELEMENT(NAME, ATTR, OF)                                  \
+  ATTR static void NAME(const gemv_args *g, const float *a, int64_t j0, int64_t j1) { \
+    if (g->b_elem == ELEM_F32)                                              \
+      OF(g, a, j0, j1, ELEM_F32);                                           \
+    else if (g->b_elem == ELEM_BF16)                                        \
+      OF(g, a, j0, j1, ELEM_BF16);                                          \
+    else                                                                    \
+      OF(g, a, j0, j1, ELEM_F16);                                           \
+  }
+
 /*
  * The row kernels of one instruction set, written once: VEC holds W floats; ZERO,
  * LOAD_A, LOAD_B (a vector of B's row widened from its element type), FMA and SUM
@@ -177,15 +188,7 @@ INLINE AVX2 float sum8(__m256 v) {
     for (; j < j1; j++) NAME##_rows_tile(g, a, j, 1, elem);                                                       \
   }                                                                                                               \
                                                                                                                   \
-  /* One loop per element type (elem a constant in each). */                                                      \
-  ATTR static void NAME(const gemv_args *g, const float *a, int64_t j0, int64_t j1) {                             \
-    if (g->b_elem == ELEM_F32)                                                                                    \
-      NAME##_rows_of(g, a, j0, j1, ELEM_F32);                                                                     \
-    else if (g->b_elem == ELEM_BF16)                                                                              \
-      NAME##_rows_of(g, a, j0, j1, ELEM_BF16);                                                                    \
-    else                                                                                                          \
-      NAME##_rows_of(g, a, j0, j1, ELEM_F16);                                                                     \
-  }
+  DEFINE_PER_ELEMENT(NAME, ATTR, NAME##_rows_of)
 
 /*
  * The [k, n] kernels (B's rows are k apart in the product's sense: C = A B), written
@@ -240,14 +243,7 @@ INLINE AVX2 float sum8(__m256 v) {
     for (; i0 < g->m; i0++) NAME##_cols_rows(g, a, i0, 1, j0, j1, elem);                                         \
   }                                                                                                              \
                                                                                                                  \
-  ATTR static void NAME(const gemv_args *g, const float *a, int64_t j0, int64_t j1) {                             \
-    if (g->b_elem == ELEM_F32)                                                                                   \
-      NAME##_cols_of(g, a, j0, j1, ELEM_F32);                                                                    \
-    else if (g->b_elem == ELEM_BF16)                                                                             \
-      NAME##_cols_of(g, a, j0, j1, ELEM_BF16);                                                                   \
-    else                                                                                                         \
-      NAME##_cols_of(g, a, j0, j1, ELEM_F16);                                                                    \
-  }
+  DEFINE_PER_ELEMENT(NAME, ATTR, NAME##_cols_of)
 
 /* AVX-512: 16 accumulators of 32 registers. */
 DEFINE_GEMV_ROWS(gemv_rows_avx512, AVX512, __m512, 16, 4, _mm512_setzero_ps, _mm512_loadu_ps, load16, _mm512_fmadd_ps,
