@@ -11,7 +11,6 @@
  * Shapes in comments: B batch, T length, H hidden, V vocabulary.
  */
 import {
-  addRmsNorm,
   Embedding,
   KVCache,
   Linear,
@@ -199,9 +198,7 @@ export class Qwen3Module extends Module {
         ctx,
       });
     });
-    const { residual, update } = stream;
-    if (!update) return this.finalNorm.forward(residual);
-    return addRmsNorm(residual, update, this.finalNorm.weight, this.finalNorm.eps)[1];
+    return this.finalNorm.forwardSum(stream.residual, stream.update)[1];
   }
 
   /** LM head: hidden [..., H] -> logits [..., V]. */

@@ -79,4 +79,17 @@ describe('layers built from given weights', () => {
     expect(Array.from(await lin.forward(tensor([1, 2], [1, 1, 2]), ctx).data())).toEqual([10, 20]);
     expect(seen).toEqual([ctx]);
   });
+
+  it('RMSNorm.forwardSum: the sum and its norm in one launch, as add then forward; the input as it is without update', async () => {
+    const norm = new RMSNorm(3, 1e-6, { weight: tensor([0.5, 2, -1], [3]) });
+    const x = tensor([1, -2, 3, 0.25, 4, -1], [2, 3]);
+    const update = tensor([0.5, 1, -2, 3, -0.5, 2], [2, 3]);
+    const [sum, normed] = norm.forwardSum(x, update);
+    const added = x.add(update);
+    expect(Array.from(await sum.data())).toEqual(Array.from(await added.data()));
+    expect(Array.from(await normed.data())).toEqual(Array.from(await norm.forward(added).data()));
+    const [same, alone] = norm.forwardSum(x, null);
+    expect(same).toBe(x);
+    expect(Array.from(await alone.data())).toEqual(Array.from(await norm.forward(x).data()));
+  });
 });

@@ -1,5 +1,5 @@
 /** Small building blocks besides Linear: Embedding and RMSNorm. */
-import { rmsNorm } from '../ops/nn.js';
+import { addRmsNorm, rmsNorm } from '../ops/nn.js';
 import { randn, full } from '../ops/creation.js';
 import type { Tensor } from '../tensor.js';
 import { lookupRows } from './compute.js';
@@ -51,5 +51,13 @@ export class RMSNorm extends Module {
 
   forward(x: Tensor): Tensor {
     return rmsNorm(x, this.weight, this.eps); // a half-precision weight is read as stored
+  }
+
+  /**
+   * A residual connection and this norm: [x + update, its norm], in one launch
+   * (addRmsNorm); [x, forward(x)] when update is null.
+   */
+  forwardSum(x: Tensor, update: Tensor | null): [sum: Tensor, normed: Tensor] {
+    return update ? addRmsNorm(x, update, this.weight, this.eps) : [x, this.forward(x)];
   }
 }

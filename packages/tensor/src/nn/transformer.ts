@@ -12,7 +12,7 @@
  * Shapes in comments: B batch, T query length, S key length (cache + T),
  * Hq/Hkv heads, D head size, I MLP size.
  */
-import { addRmsNorm, attention, rmsNormRope, rope } from '../ops/nn.js';
+import { attention, rmsNormRope, rope } from '../ops/nn.js';
 import { add } from '../ops/elementwise.js';
 import { swiglu } from '../ops/swiglu.js';
 import { fmt } from '../shape.js';
@@ -312,9 +312,7 @@ export class TransformerBlock extends Module {
     };
 
     // --- attention (the input joins the residual stream in the norm's launch when it comes unsummed)
-    const [x, h] = stream.update
-      ? addRmsNorm(stream.residual, stream.update, this.attnNorm.weight, this.attnNorm.eps)
-      : [stream.residual, this.attnNorm.forward(stream.residual)]; // [B, T, dim] each
+    const [x, h] = this.attnNorm.forwardSum(stream.residual, stream.update); // [B, T, dim] each
     const q = rotatedHeads(this.q.forward(h, ctx), this.heads, this.qNorm); // [B, Hq, T, D]
     let k = rotatedHeads(this.k.forward(h, ctx), this.kvHeads, this.kNorm); // [B, Hkv, T, D]
     let v = this.v.forward(h, ctx).reshape([b, t, this.kvHeads, hd]).transpose([0, 2, 1, 3]); // [B, Hkv, T, D]
@@ -334,7 +332,7 @@ export class TransformerBlock extends Module {
       .transpose([0, 2, 1, 3])
       .reshape([b, t, this.heads * hd]); // [B, T, Hq*D]
     // The attention's output joins the residual stream and the MLP's norm reads the sum: one fused op.
-    const [x1, h2] = addRmsNorm(x, this.o.forward(a, ctx), this.mlpNorm.weight, this.mlpNorm.eps); // [B, T, dim] each
+    const [x1, h2] = this.mlpNorm.forwardSum(x, this.o.forward(a, ctx)); // [B, T, dim] each
 
     // --- SwiGLU MLP
     const gated = swiglu(this.gate.forward(h2, ctx), this.up.forward(h2, ctx)); // [B, T, I]
