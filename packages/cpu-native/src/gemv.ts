@@ -1,4 +1,5 @@
 import { addon } from './addon.js';
+import { bTypeCode, flag } from './arguments.js';
 import type { BType, ProductA } from './sgemm.js';
 
 /**
@@ -24,8 +25,6 @@ export interface GemvParams extends ProductA {
   ldc?: number;
 }
 
-const B_TYPES: Record<BType, number> = { float32: 0, bfloat16: 1, float16: 2 };
-
 /** Reused for every call: the addon reads it synchronously. */
 const params = new Float64Array(12);
 
@@ -35,27 +34,20 @@ const params = new Float64Array(12);
  */
 export function gemv(p: GemvParams): void {
   const { m, n, k } = p;
-  if (p.transA !== undefined && typeof p.transA !== 'boolean')
-    throw new TypeError(`gemv: transA must be a boolean, got ${String(p.transA)}`);
-  const transA = p.transA === true;
-  if (p.transB !== undefined && typeof p.transB !== 'boolean')
-    throw new TypeError(`gemv: transB must be a boolean, got ${String(p.transB)}`);
-  const transB = p.transB !== false;
-  const bType = p.bType ?? 'float32';
-  const elem = B_TYPES[bType];
-  if (elem === undefined)
-    throw new TypeError(`gemv: bType must be 'float32', 'bfloat16' or 'float16', got ${String(bType)}`);
+  const transA = flag('gemv', 'transA', p.transA);
+  const transB = flag('gemv', 'transB', p.transB, true);
+  const elem = bTypeCode('gemv', p.bType);
   params[0] = m;
   params[1] = n;
   params[2] = k;
   params[3] = p.aOffset ?? 0;
   params[4] = p.lda ?? (transA ? m : k);
-  params[5] = transA ? 1 : 0;
+  params[5] = transA;
   params[6] = p.bOffset ?? 0;
   params[7] = p.ldb ?? (transB ? k : n);
   params[8] = elem;
   params[9] = p.cOffset ?? 0;
   params[10] = p.ldc ?? n;
-  params[11] = transB ? 1 : 0;
+  params[11] = transB;
   addon.gemv(p.a, p.b, p.c, params);
 }

@@ -1,4 +1,5 @@
 import { addon } from './addon.js';
+import { bTypeCode, flag } from './arguments.js';
 
 /** How B is stored: float32 values, or the raw 16-bit patterns of bfloat16 or float16. */
 export type BType = 'float32' | 'bfloat16' | 'float16';
@@ -48,16 +49,8 @@ export interface SgemmParams extends ProductA {
   beta?: number;
 }
 
-const B_TYPES: Record<BType, number> = { float32: 0, bfloat16: 1, float16: 2 };
-
 /** Reused for every call: the addon reads it synchronously. */
 const params = new Float64Array(18);
-
-function flag(name: string, value: unknown): number {
-  if (value === undefined || value === false) return 0;
-  if (value === true) return 1;
-  throw new TypeError(`sgemm: ${name} must be a boolean, got ${String(value)}`);
-}
 
 /**
  * The native GEMM. Synchronous: the calling thread works with the pool's threads
@@ -66,12 +59,9 @@ function flag(name: string, value: unknown): number {
  */
 export function sgemm(p: SgemmParams): void {
   const { m, n, k } = p;
-  const transA = flag('transA', p.transA);
-  const transB = flag('transB', p.transB);
-  const bType = p.bType ?? 'float32';
-  const elem = B_TYPES[bType];
-  if (elem === undefined)
-    throw new TypeError(`sgemm: bType must be 'float32', 'bfloat16' or 'float16', got ${String(bType)}`);
+  const transA = flag('sgemm', 'transA', p.transA);
+  const transB = flag('sgemm', 'transB', p.transB);
+  const elem = bTypeCode('sgemm', p.bType);
   params[0] = m;
   params[1] = n;
   params[2] = k;
