@@ -9,13 +9,14 @@ export interface HostTensor {
   shape: number[];
 }
 
-/** Upload host tensors, run one cpu kernel, read every output back. */
+/** Upload host tensors, run one cpu kernel (on the shared backend unless given one), read every output back. */
 export async function runCpu(
   name: string,
   inputs: { data: ArrayLike<number>; shape: number[]; dtype?: DType }[],
   attrs: KernelAttrs = {},
+  backend?: CpuBackend,
 ): Promise<HostTensor[]> {
-  const cpu = await sharedCpu();
+  const cpu = backend ?? (await sharedCpu());
   const infos: TensorInfo[] = inputs.map(({ data, shape, dtype = 'float32' }) => ({
     storage: cpu.upload(dtype === 'int32' ? Int32Array.from(data) : Float32Array.from(data), dtype),
     shape,

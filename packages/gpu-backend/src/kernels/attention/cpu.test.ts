@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { expectClose, randomArray, runCpu } from '../../cpu/cpu.test-util.js';
 import { createCpuBackend } from '../../cpu/index.js';
 import { nativeGemmStatus, nativeGemvCallCount } from '../../cpu/matmul/native-gemm.js';
-import { runByName } from '../../run-by-name.js';
 
 interface Case {
   b: number;
@@ -173,15 +172,10 @@ describe('cpu attention', () => {
       // Two products (scores, then outputs) per KV head.
       expect(nativeGemvCallCount() - before).toBe(2 * c.hkv);
       const wasm = await createCpuBackend({ gemm: 'wasm' });
-      const infos = list.map(({ data, shape }) => ({
-        storage: wasm.upload(Float32Array.from(data), 'float32'),
-        shape,
-        dtype: 'float32' as const,
-      }));
-      const outs = runByName(wasm, 'attention', infos, attrs);
+      const viaGemm = await runCpu('attention', list, attrs, wasm);
       expect(nativeGemvCallCount() - before).toBe(2 * c.hkv);
-      expectClose(native[0]!.data, wasm.readSync(outs[0]!.storage), 1e-6, 1e-5);
-      expectClose(native[1]!.data, wasm.readSync(outs[1]!.storage), 1e-6, 1e-6);
+      expectClose(native[0]!.data, viaGemm[0]!.data, 1e-6, 1e-5);
+      expectClose(native[1]!.data, viaGemm[1]!.data, 1e-6, 1e-6);
       wasm.dispose();
     },
   );
