@@ -11,6 +11,7 @@ import { conformance as copy } from './copy/cases.js';
 import { conformance as fill } from './fill/cases.js';
 import { conformance as gatherRows } from './gather-rows/cases.js';
 import { conformance as gelu } from './gelu/cases.js';
+import { conformance as loraLinear } from './lora-linear/cases.js';
 import { conformance as matmul } from './matmul/cases.js';
 import { conformance as random } from './random/cases.js';
 import { conformance as reduce } from './reduce/cases.js';
@@ -42,6 +43,7 @@ export const KERNEL_CONFORMANCE: readonly KernelConformance[] = [
   ...fill,
   ...gatherRows,
   ...gelu,
+  ...loraLinear,
   ...matmul,
   ...random,
   ...reduce,

@@ -10,6 +10,7 @@ import { contracts as copy } from './copy/contract.js';
 import { contracts as fill } from './fill/contract.js';
 import { contracts as gatherRows } from './gather-rows/contract.js';
 import { contracts as gelu } from './gelu/contract.js';
+import { contracts as loraLinear } from './lora-linear/contract.js';
 import { contracts as matmul } from './matmul/contract.js';
 import { contracts as random } from './random/contract.js';
 import { contracts as reduce } from './reduce/contract.js';
@@ -41,6 +42,7 @@ export const KERNEL_CONTRACTS = [
   ...fill,
   ...gatherRows,
   ...gelu,
+  ...loraLinear,
   ...matmul,
   ...random,
   ...reduce,

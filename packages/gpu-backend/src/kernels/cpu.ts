@@ -11,6 +11,7 @@ import { implementations as copy } from './copy/cpu.js';
 import { implementations as fill } from './fill/cpu.js';
 import { implementations as gatherRows } from './gather-rows/cpu.js';
 import { implementations as gelu } from './gelu/cpu.js';
+import { implementations as loraLinear } from './lora-linear/cpu.js';
 import { implementations as matmul } from './matmul/cpu.js';
 import { implementations as random } from './random/cpu.js';
 import { implementations as reduce } from './reduce/cpu.js';
@@ -42,6 +43,7 @@ export const CPU_KERNELS: readonly KernelImplementation[] = [
   ...fill,
   ...gatherRows,
   ...gelu,
+  ...loraLinear,
   ...matmul,
   ...random,
   ...reduce,

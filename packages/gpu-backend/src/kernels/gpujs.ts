@@ -11,6 +11,7 @@ import { implementations as copy } from './copy/gpujs.js';
 import { implementations as fill } from './fill/gpujs.js';
 import { implementations as gatherRows } from './gather-rows/gpujs.js';
 import { implementations as gelu } from './gelu/gpujs.js';
+import { implementations as loraLinear } from './lora-linear/gpujs.js';
 import { implementations as matmul } from './matmul/gpujs.js';
 import { implementations as random } from './random/gpujs.js';
 import { implementations as reduce } from './reduce/gpujs.js';
@@ -42,6 +43,7 @@ export const GPUJS_KERNELS: readonly KernelImplementation[] = [
   ...fill,
   ...gatherRows,
   ...gelu,
+  ...loraLinear,
   ...matmul,
   ...random,
   ...reduce,

@@ -11,6 +11,7 @@ import { implementations as copy } from './copy/webgpu.js';
 import { implementations as fill } from './fill/webgpu.js';
 import { implementations as gatherRows } from './gather-rows/webgpu.js';
 import { implementations as gelu } from './gelu/webgpu.js';
+import { implementations as loraLinear } from './lora-linear/webgpu.js';
 import { implementations as matmul } from './matmul/webgpu.js';
 import { implementations as random } from './random/webgpu.js';
 import { implementations as reduce } from './reduce/webgpu.js';
@@ -42,6 +43,7 @@ export const WEBGPU_KERNELS: readonly KernelImplementation[] = [
   ...fill,
   ...gatherRows,
   ...gelu,
+  ...loraLinear,
   ...matmul,
   ...random,
   ...reduce,

@@ -277,6 +277,48 @@ describe.skipIf(!probe.available)('webgpu kernels against cpu', { timeout: 240_0
     }
   });
 
+  it('loraLinear: decoding rows in two dispatches (the GEMV adds the low-rank term), more rows in three', async () => {
+    const counted = (fn: () => void): number => {
+      const dispatch = gpu.dispatch.bind(gpu);
+      let calls = 0;
+      gpu.dispatch = (d) => {
+        calls++;
+        dispatch(d);
+      };
+      try {
+        fn();
+      } finally {
+        gpu.dispatch = dispatch;
+      }
+      return calls;
+    };
+    // [rows, N, K, R, weight dtype, dispatches]: x A^T and the GEMV; x A^T, the matmul, the low-rank pass.
+    for (const [m, n, k, r, dtype, dispatches] of [
+      [1, 300, 256, 16, 'bfloat16', 2],
+      [8, 130, 72, 8, 'float32', 2],
+      [40, 96, 64, 4, 'float16', 3],
+    ] as const) {
+      const inputs: In[] = [
+        { data: randn(m * k, 90), shape: [m, k] },
+        { data: randn(n * k, 91), shape: [n, k], dtype },
+        { data: randn(r * k, 92), shape: [r, k] },
+        { data: randn(n * r, 93), shape: [n, r] },
+      ];
+      await same('loraLinear', inputs, { scaling: 2 }, 1e-4);
+      const infos = inputs.map(({ data, shape, dtype: d = 'float32' }) => ({
+        storage: gpu.upload(Float32Array.from(data), d),
+        shape,
+        dtype: d,
+      }));
+      let out: TensorInfo | undefined;
+      expect(
+        counted(() => ([out] = gpu.run('loraLinear', infos, { scaling: 2 }))),
+        `${m} rows`,
+      ).toBe(dispatches);
+      for (const s of [...infos.map((i) => i.storage), out!.storage]) gpu.release(s);
+    }
+  });
+
   it('reductions, argmax and the softmax family over a 151,936-wide row', async () => {
     const x = { data: randn(2 * 3 * 4 * 5, 10, 5), shape: [2, 3, 4, 5] };
     for (const axes of [[], [0], [1, 3], [-1], [0, 1, 2, 3]]) {

@@ -49,7 +49,7 @@ function rowLimit(element: GemvElement, native: boolean): number {
  * batch (decoding through a linear layer, b a weight [N, K]) run as dot
  * products that read b in its storage dtype, with no widened copy.
  */
-const matmulKernel = implement(matmul, 'cpu', ({ inputs, attrs, backend }) => {
+export const matmulKernel = implement(matmul, 'cpu', ({ inputs, attrs, backend }) => {
   assertInputCount('matmul', inputs, 2);
   const [aInfo, bInfo] = inputs;
   const transA = attrs.transposeA === true;

@@ -90,7 +90,7 @@ return [s0, s1, s2, s3];
   4,
 );
 
-const matmulKernel = implement(matmul, 'gpujs', ({ inputs, attrs, backend }) => {
+export const matmulKernel = implement(matmul, 'gpujs', ({ inputs, attrs, backend }) => {
   const be = backend as GpujsBackend;
   const [a, b] = inputs as [TensorInfo, TensorInfo];
   const transposeA = attrs.transposeA === true;

@@ -4,7 +4,7 @@ import type { WebgpuBackend } from '../../webgpu/backend.js';
 import { buf, output } from '../../webgpu/kernel-util.js';
 import { operandDecl, operandEnables, type OperandFormat } from '../../webgpu/operand.js';
 import { grid } from '../../webgpu/program.js';
-import { shaderTemplate } from '../../webgpu/shader.js';
+import { shaderTemplate, type UniformLayout } from '../../webgpu/shader.js';
 import { planMatmul, type MatmulPlan } from './webgpu-plan.js';
 
 /** Rows of A (all batches together) up to which a product with an unbatched b runs as a GEMV. */
@@ -26,6 +26,12 @@ type GemvParams = {
   fb: OperandFormat;
   /** Loads of four consecutive elements (K % 4 == 0 for b [N, K], N % 4 == 0 for b [K, N]). */
   vec: boolean;
+  /**
+   * b [N, K] only: the rank R of a low-rank term added to every output,
+   * scale * T[m, :] . U[n, :] with T [rows, R] and U [N, R] float32 (an
+   * unmerged LoRA adapter: T = x A^T); 0 for none.
+   */
+  lowRank?: number;
 };
 
 /**
@@ -34,7 +40,7 @@ type GemvParams = {
  * once, in contiguous runs across the threads (what bounds decoding: the
  * weight's bytes). Partial sums meet in workgroup memory.
  */
-const GEMV_DOT = shaderTemplate('matmul.gemvDot', ({ rows: R, tA, fa, fb, vec }: GemvParams) => {
+const GEMV_DOT = shaderTemplate('matmul.gemvDot', ({ rows: R, tA, fa, fb, vec, lowRank = 0 }: GemvParams) => {
   const acc = R * DOT_COLS;
   // A(m, k): a [R, K] or, transposed, [K, R].
   const aAt = (m: string, k: string) => (tA ? `(${k}) * ${R}u + ${m}` : `${m} * u.K + ${k}`);
@@ -43,6 +49,10 @@ const GEMV_DOT = shaderTemplate('matmul.gemvDot', ({ rows: R, tA, fa, fb, vec }:
   L(operandDecl('A', 1, fa, vec && !tA));
   L(operandDecl('B', 2, fb, vec));
   L('@group(0) @binding(3) var<storage, read_write> C: array<f32>;');
+  if (lowRank > 0) {
+    L('@group(0) @binding(4) var<storage, read> T: array<f32>;');
+    L('@group(0) @binding(5) var<storage, read> U: array<f32>;');
+  }
   L(`var<workgroup> red: array<f32, ${DOT_THREADS * acc}>;`);
   L(
     `@compute @workgroup_size(${DOT_THREADS}) fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {`,
@@ -82,15 +92,24 @@ const GEMV_DOT = shaderTemplate('matmul.gemvDot', ({ rows: R, tA, fa, fb, vec }:
   L(`    for (var t = 0u; t < ${DOT_THREADS}u; t++) { s += red[lid * ${DOT_THREADS}u + t]; }`);
   L(`    let m = lid / ${DOT_COLS}u;`);
   L(`    let n = n0 + lid % ${DOT_COLS}u;`);
-  L('    if (n < u.N) { C[m * u.N + n] = s; }');
+  if (lowRank > 0) {
+    L('    if (n < u.N) {');
+    L('      var low = 0.0;');
+    L(
+      `      for (var j = 0u; j < ${lowRank}u; j++) { low = fma(T[m * ${lowRank}u + j], U[n * ${lowRank}u + j], low); }`,
+    );
+    L('      C[m * u.N + n] = s + low * u.scale;');
+    L('    }');
+  } else L('    if (n < u.N) { C[m * u.N + n] = s; }');
   L('  }');
   L('}');
+  const uniforms: UniformLayout = [
+    ['N', 'u32'],
+    ['K', 'u32'],
+  ];
   return {
     enable: operandEnables(fa, fb),
-    uniforms: [
-      ['N', 'u32'],
-      ['K', 'u32'],
-    ],
+    uniforms: lowRank > 0 ? [...uniforms, ['scale', 'f32']] : uniforms,
     code: lines.join('\n'),
   };
 });
@@ -158,12 +177,24 @@ export function gemvApplies(plan: MatmulPlan, b: TensorInfo): boolean {
   return bBatch === 1 && rows >= 1 && rows <= GEMV_MAX_ROWS && (!plan.tA || plan.batch === 1) && plan.K > 0;
 }
 
-/** A few rows of a against an unbatched b, reading b once (see `gemvApplies`). */
+/** A low-rank term added to every output of a GEMV against b [N, K]: scale * t u^T, t [rows, R] and u [N, R] float32. */
+export interface GemvLowRank {
+  t: TensorInfo;
+  u: TensorInfo;
+  scale: number;
+}
+
+/**
+ * A few rows of a against an unbatched b, reading b once (see `gemvApplies`);
+ * with `lowRank` (b [N, K] only) each output also gets its low-rank term, in
+ * the same launch.
+ */
 export function matmulGemv(
   backend: WebgpuBackend,
   a: TensorInfo,
   b: TensorInfo,
   attrs: { transposeA?: boolean; transposeB?: boolean },
+  lowRank?: GemvLowRank,
 ): TensorInfo {
   const plan = planMatmul(backend, 'matmul', a, b, attrs);
   if (!gemvApplies(plan, b)) {
@@ -175,11 +206,14 @@ export function matmulGemv(
   const rows = plan.M * plan.batch;
   const buffers = [buf(a, 'matmul', 'a'), buf(b, 'matmul', 'b'), buf(out, 'matmul')];
   const uniforms = { N: plan.N, K: plan.K };
+  if (lowRank && !plan.tB) throw new Error('matmul (gemv): a low-rank term needs b [N, K] (transposeB)');
   if (plan.tB) {
+    const rank = lowRank ? lowRank.u.shape[1]! : 0;
+    if (lowRank) buffers.push(buf(lowRank.t, 'matmul', 'lowRank.t'), buf(lowRank.u, 'matmul', 'lowRank.u'));
     backend.dispatch({
       shader: GEMV_DOT,
-      params: { rows, tA: plan.tA, fa: plan.fa, fb: plan.fb, vec: plan.K % 4 === 0 },
-      uniforms,
+      params: { rows, tA: plan.tA, fa: plan.fa, fb: plan.fb, vec: plan.K % 4 === 0, lowRank: rank },
+      uniforms: lowRank ? { ...uniforms, scale: lowRank.scale } : uniforms,
       buffers,
       workgroups: grid(Math.ceil(plan.N / DOT_COLS)),
     });

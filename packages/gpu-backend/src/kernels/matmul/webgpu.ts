@@ -15,7 +15,7 @@ import { matmulTiled } from './webgpu-tiled.js';
  * half precision is never copied to float32). All three are exported from
  * '@molrl/gpu-backend/webgpu' for benchmarks and tuning.
  */
-const matmulKernel = implement(matmul, 'webgpu', ({ inputs, attrs, backend }) => {
+export const matmulKernel = implement(matmul, 'webgpu', ({ inputs, attrs, backend }) => {
   const b = gpu(backend);
   const [x, w] = inputs;
   const plan = planMatmul(b, 'matmul', x, w, attrs);

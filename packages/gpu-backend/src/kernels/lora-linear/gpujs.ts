@@ -1,0 +1,26 @@
+import type { KernelAttrs, TensorInfo } from '../../backend.js';
+import { implement } from '../../registry.js';
+import { runByName } from '../../run-by-name.js';
+import { loraLinear } from './contract.js';
+import { loraLinearDims } from './math.js';
+
+/**
+ * The unfused layer's kernels in order (three products, the scale, the add):
+ * gpu.js has no launch cost worth fusing away, and this keeps its bits.
+ */
+const loraLinearKernel = implement(loraLinear, 'gpujs', ({ inputs, attrs, backend }) => {
+  loraLinearDims(inputs);
+  const [x, weight, a, b] = inputs as [TensorInfo, TensorInfo, TensorInfo, TensorInfo];
+  const run1 = (name: string, args: TensorInfo[], kernelAttrs: KernelAttrs) =>
+    runByName(backend, name, args, kernelAttrs)[0]!;
+  const base = run1('matmul', [x, weight], { transposeB: true });
+  const down = run1('matmul', [x, a], { transposeB: true });
+  const up = run1('matmul', [down, b], { transposeB: true });
+  const scaled = run1('scalarOp', [up], { op: 'mul', scalar: attrs.scaling });
+  const out = run1('add', [base, scaled], {});
+  for (const temporary of [base, down, up, scaled]) backend.release(temporary.storage);
+  return out;
+});
+
+/** The gpujs implementations of this folder's kernels. */
+export const implementations = [loraLinearKernel];
