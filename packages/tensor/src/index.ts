@@ -69,6 +69,7 @@ export {
   clamp,
   type Operand,
   matmul,
+  loraLinear,
   type MatmulOptions,
   sum,
   mean,

@@ -26,6 +26,12 @@ export const EVAL_CONTEXT: ForwardContext = Object.freeze({ training: false, see
 export interface LinearAdapter {
   /** The adapted output given the layer input x [..., in] and the base output y [..., out]. */
   forward(x: Tensor, y: Tensor, ctx: ForwardContext): Tensor;
+  /**
+   * The whole adapted product of x [N, in] as one op ([N, out], the bias not
+   * added), or null where `forward` must take the base product (e.g. an
+   * adapter disabled, or dropout on its input). Linear asks this first.
+   */
+  forwardLinear?(x: Tensor, ctx: ForwardContext): Tensor | null;
   /** The adapter's trainable tensors (gradient checkpointing passes them through its graph node). */
   parameters?(): Tensor[];
 }
@@ -79,10 +85,11 @@ export class Linear extends Module {
       throw new Error(`Linear${label}: input is ${fmt(x.shape)}, its last axis must be ${this.inFeatures}`);
     }
     const flat = x.rank === 2 ? x : x.reshape([-1, this.inFeatures]); // [N, in]
+    const adapted = this.adapter?.forwardLinear?.(flat, ctx) ?? null;
     // The weight as stored: matmul reads a half-precision weight directly (compute.ts).
-    let y = matmul(flat, this.weight, { transposeB: true }); // [N, out]
+    let y = adapted ?? matmul(flat, this.weight, { transposeB: true }); // [N, out]
     if (this.bias) y = add(y, computeView(this.bias));
     if (x.rank !== 2) y = y.reshape([...x.shape.slice(0, -1), this.outFeatures]); // [..., out]
-    return this.adapter ? this.adapter.forward(x, y, ctx) : y;
+    return this.adapter && !adapted ? this.adapter.forward(x, y, ctx) : y;
   }
 }

@@ -17,6 +17,7 @@ import {
   log,
   logSoftmax,
   logSumExp,
+  loraLinear,
   matmul,
   max,
   maximum,
@@ -177,6 +178,24 @@ describe('matmul gradients', () => {
         await gradcheck((x) => matmul(x!, w, { transposeB }), [t([2, 3, 4], 39)], { name: `${dtype} b` });
         w.dispose();
       }
+    }
+  });
+});
+
+describe('loraLinear gradients', () => {
+  it('x, the weight, loraA and loraB together, and each alone', async () => {
+    const inputs = () => [t([3, 5], 140), t([4, 5], 141), t([2, 5], 142), t([4, 2], 143)];
+    await gradcheck((x, w, a, b) => loraLinear(x!, w!, a!, b!, 1.5), inputs());
+    for (const wrt of [[0], [1], [2], [3]])
+      await gradcheck((x, w, a, b) => loraLinear(x!, w!, a!, b!, 0.5), inputs(), { wrt, name: `wrt ${wrt[0]}` });
+  });
+  it('through a bfloat16/float16 weight read as stored (a frozen half-precision base)', async () => {
+    for (const dtype of ['bfloat16', 'float16'] as const) {
+      const w = t([6, 4], 144).cast(dtype);
+      await gradcheck((x, a, b) => loraLinear(x!, w, a!, b!, 2), [t([2, 4], 145), t([3, 4], 146), t([6, 3], 147)], {
+        name: `${dtype} weight`,
+      });
+      w.dispose();
     }
   });
 });

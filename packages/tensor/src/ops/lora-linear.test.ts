@@ -1,0 +1,93 @@
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { unregisterKernel } from '@molrl/gpu-backend';
+import { add, loraLinear, matmul, mul, setBackend, tensor, type Tensor } from '../index.js';
+
+function values(n: number, seed: number, lo = -1, hi = 1): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    out[i] = lo + ((s >>> 8) / 2 ** 24) * (hi - lo);
+  }
+  return out;
+}
+
+type Layer = (x: Tensor, w: Tensor, a: Tensor, b: Tensor, scaling: number) => Tensor;
+
+/** The unfused layer, as an adapter without the op computes it. */
+const composed: Layer = (x, w, a, b, scaling) =>
+  add(
+    matmul(x, w, { transposeB: true }),
+    mul(matmul(matmul(x, a, { transposeB: true }), b, { transposeB: true }), scaling),
+  );
+
+/** The value and every gradient of sum(layer(x, W, A, B) * probe), with kernel calls counted. */
+async function run(layer: Layer, rows: number, withoutKernel = false) {
+  const profiled = (await setBackend('cpu', { profile: true })) as unknown as {
+    kernelProfile(): { kernel: string; calls: number }[];
+  };
+  // A new backend registers the library's kernels: take the fused one away after it.
+  if (withoutKernel) unregisterKernel('loraLinear', 'cpu');
+  const [k, n, r] = [40, 24, 4];
+  const x = tensor(values(rows * k, 1), [rows, k], { requiresGrad: true });
+  const w = tensor(values(n * k, 2), [n, k], { requiresGrad: true });
+  const a = tensor(values(r * k, 3), [r, k], { requiresGrad: true });
+  const b = tensor(values(n * r, 4), [n, r], { requiresGrad: true });
+  const y = layer(x, w, a, b, 1.5);
+  const calls = new Map(profiled.kernelProfile().map((p) => [p.kernel, p.calls]));
+  mul(y, tensor(values(rows * n, 5), [rows, n]))
+    .sum()
+    .backward();
+  const grads = await Promise.all([x, w, a, b].map((t) => t.grad!.data()));
+  return { y: await y.data(), grads, calls };
+}
+
+describe('loraLinear', () => {
+  beforeAll(async () => {
+    await setBackend('cpu');
+  });
+  afterEach(async () => {
+    // A new cpu backend registers the library's kernels again (the one a test took away included).
+    await setBackend('cpu');
+  });
+
+  it('is one kernel call with the bits of the unfused layer, gradients included (decoding rows and GEMM rows)', async () => {
+    for (const rows of [1, 3, 70]) {
+      const fused = await run(loraLinear, rows);
+      const plain = await run(composed, rows);
+      expect(fused.calls.get('loraLinear'), `${rows} rows`).toBe(1);
+      expect(fused.calls.get('matmul')).toBeUndefined();
+      expect(plain.calls.get('matmul')).toBe(3);
+      expect(fused.y, `${rows} rows`).toEqual(plain.y);
+      fused.grads.forEach((g, i) => expect(g, `${rows} rows, gradient ${i}`).toEqual(plain.grads[i]));
+    }
+  });
+
+  it('falls back to the composition where the registry lacks the kernel', async () => {
+    const fallback = await run(loraLinear, 2, true);
+    const plain = await run(composed, 2);
+    expect(fallback.calls.get('loraLinear')).toBeUndefined();
+    expect(fallback.calls.get('matmul')).toBe(3);
+    expect(fallback.y).toEqual(plain.y);
+  });
+
+  it('names the operand that does not fit', () => {
+    const t = (shape: number[], dtype: 'float32' | 'int32' = 'float32') =>
+      tensor(new Float32Array(shape.reduce((p, q) => p * q, 1)), shape).cast(dtype);
+    expect(() => loraLinear(t([2, 4]), t([3, 4]), t([2, 4]), t([3, 5]), 1)).toThrow(
+      'loraLinear: loraB [3, 5] must be [3, 2] (weight [3, 4], loraA [2, 4])',
+    );
+    expect(() => loraLinear(t([2, 4]), t([3, 5]), t([2, 4]), t([3, 2]), 1)).toThrow(
+      'loraLinear: weight [3, 5] must be [N, 4] for x [2, 4]',
+    );
+    expect(() => loraLinear(t([1, 2, 4]), t([3, 4]), t([2, 4]), t([3, 2]), 1)).toThrow(
+      'loraLinear: x must be 2-D, got [1, 2, 4]',
+    );
+    expect(() => loraLinear(t([2, 4]), t([3, 4], 'int32'), t([2, 4]), t([3, 2]), 1)).toThrow(
+      /loraLinear: weight must be float32 or bfloat16 or float16, got/,
+    );
+    expect(() => loraLinear(t([2, 4]), t([3, 4]), t([2, 4]), t([3, 2]), NaN)).toThrow(
+      'scaling must be a finite number',
+    );
+  });
+});
