@@ -7,6 +7,7 @@
 import {
   add,
   greaterEqual,
+  loraLinear,
   matmul,
   mul,
   noGrad,
@@ -61,6 +62,18 @@ export class LoraLinear implements LinearAdapter {
 
   parameters(): Tensor[] {
     return [this.loraA, this.loraB];
+  }
+
+  /**
+   * The adapted layer as one op (tensor's loraLinear: on cpu the bits of the
+   * composition in forward(), gradients included; on a GPU fewer launches),
+   * unless the adapter is off or dropout changes its input. A layer with a
+   * bias keeps the composition, whose rounding adds the bias before the adapter.
+   */
+  forwardLinear(x: Tensor, ctx: ForwardContext): Tensor | null {
+    if (!this.state.enabled || this.state.merged || this.base.bias) return null;
+    if (ctx.training && this.dropout > 0) return null;
+    return loraLinear(x, this.base.weight, this.loraA, this.loraB, this.scaling);
   }
 
   forward(x: Tensor, y: Tensor, ctx: ForwardContext): Tensor {

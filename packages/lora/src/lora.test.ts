@@ -71,6 +71,40 @@ describe('LoRA against PEFT and the PyTorch reference', () => {
     });
   }
 
+  it('each adapted layer runs as one loraLinear op: the logits of the composition bit for bit, its gradients', async () => {
+    const profiled = (await setBackend('cpu', { profile: true })) as unknown as {
+      kernelProfile(): { kernel: string; calls: number }[];
+      resetKernelProfile(): void;
+    };
+    try {
+      const m = await Qwen3ForCausalLM.fromPretrained(join(FIXTURES, 'tiny-f32'));
+      const handle = await loadLora(m, join(FIXTURES, 'peft-lora'));
+      const w = await expected('lora_loss_weights');
+      const run = async () => {
+        profiled.resetKernelProfile();
+        const { logits } = await m.forward(meta.input_ids);
+        const calls = new Map(profiled.kernelProfile().map((p) => [p.kernel, p.calls]));
+        mean(mul(logits, tensor(w.data, w.shape))).backward();
+        const grads = [];
+        for (const t of handle.parameters()) {
+          grads.push(await t.grad!.data());
+          t.zeroGrad();
+        }
+        return { logits: await logits.data(), grads, calls };
+      };
+      const fused = await run();
+      expect(fused.calls.get('loraLinear')).toBe(14);
+      for (const adapter of handle.adapters.values()) adapter.forwardLinear = () => null;
+      const composed = await run();
+      expect(composed.calls.get('loraLinear')).toBeUndefined();
+      expect(fused.logits).toEqual(composed.logits);
+      // The input gradient of q, k and v (gate and up) adds up in another order: the same up to float32 rounding.
+      fused.grads.forEach((g, i) => expect(maxAbsDiff(g, composed.grads[i]!), `gradient ${i}`).toBeLessThan(1e-7));
+    } finally {
+      await setBackend(TEST_BACKEND);
+    }
+  });
+
   it('a fresh adapter changes nothing (B = 0) and A is Kaiming-uniform', async () => {
     const handle = applyLora(model, { r: 8, alpha: 16, targetModules: ['q_proj', 'v_proj'] });
     expect([...handle.adapters.keys()]).toEqual([

@@ -80,6 +80,8 @@ describe('molStepMemory', () => {
   };
   it.for([
     { ...ACTIVATION_BOUND, backend: 'cpu' },
+    // Dropout on the adapter's input: the composition instead of one loraLinear op per layer.
+    { ...ACTIVATION_BOUND, name: 'activation-bound, dropout 0.05,', dropout: 0.05, backend: 'cpu' },
     { name: 'vocabulary-bound', H: 64, F: 256, L: 2, T: 128, V: 20000, r: 8, heads: 4, kv: 4, d: 16, backend: 'cpu' },
     { ...ACTIVATION_BOUND, T: 64, backend: 'webgpu' },
   ])('predicts the measured peak of a $name LoRA step on $backend within 10%', async (s, ctx) => {
@@ -105,7 +107,8 @@ describe('molStepMemory', () => {
       const before = backend.memory().bytesInUse;
       const config = qwen3Config({ ...shape });
       const model = Qwen3ForCausalLM.fromWeights(config, randomWeights(config, { seed: 1, dtype: 'bfloat16' }));
-      const lora = applyLora(model, { r: s.r, alpha: 2 * s.r, dropout: 0 });
+      const dropout = 'dropout' in s ? s.dropout : 0;
+      const lora = applyLora(model, { r: s.r, alpha: 2 * s.r, dropout });
       model.gradientCheckpointingEnable();
       model.train();
       const third = Math.floor(s.T / 3);
@@ -130,7 +133,7 @@ describe('molStepMemory', () => {
       const predicted = molStepMemory(shape, {
         tokens: s.T,
         rank: s.r,
-        dropout: 0,
+        dropout,
         // Shifted targets: every labelled token but the prompt and the last.
         lossTokens: s.T - third - 1,
         decisionTokens: third,

@@ -135,13 +135,14 @@ export function molStepMemory(shape: MemoryModelShape, options: MolStepMemoryOpt
   const baseRows = decisionRows * (H + 1) * F32;
   const checkpoints = L * N * H * F32;
 
-  // Elements per token a linear layer makes: its output; with an adapter, the
-  // dropout mask and masked copies of its input, x A^T, (x A^T) B^T, its scaled
-  // copy and the sum with the base output.
+  // Elements per token a linear layer makes: its output. An adapter without
+  // dropout is one loraLinear op (its output alone stays); with dropout, the
+  // composition: the dropout mask and masked copies of its input, x A^T,
+  // (x A^T) B^T, its scaled copy and the sum with the base output.
   const linear = (name: LinearName): number => {
     const [inF, outF] = linears[name];
-    if (!targets.has(name)) return outF;
-    return outF + (dropout > 0 ? 4 * inF : 0) + r + 3 * outF;
+    if (!targets.has(name) || dropout === 0) return outF;
+    return outF + 4 * inF + r + 3 * outF;
   };
   // Everything one block's forward makes, per token: the attention norm, q/k/v, the
   // rotated heads of q and k (one fused rmsNormRope output each), v's transpose, the
