@@ -1,16 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { unregisterKernel } from '@molrl/gpu-backend';
 import { add, loraLinear, matmul, mul, setBackend, tensor, type Tensor } from '../index.js';
-
-function values(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    out[i] = lo + ((s >>> 8) / 2 ** 24) * (hi - lo);
-  }
-  return out;
-}
+import { values } from './ops.test-util.js';
 
 type Layer = (x: Tensor, w: Tensor, a: Tensor, b: Tensor, scaling: number) => Tensor;
 

@@ -2,16 +2,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CPU_KERNELS } from '@molrl/gpu-backend/cpu';
 import { registerKernels, unregisterKernel } from '@molrl/gpu-backend';
 import { crossEntropy, logSoftmax, mul, neg, setBackend, takeAlongAxis, tensor, type Tensor } from '../index.js';
-
-function values(n: number, seed: number, lo: number, hi: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    out[i] = lo + ((s >>> 8) / 2 ** 24) * (hi - lo);
-  }
-  return out;
-}
+import { values } from './ops.test-util.js';
 
 const ROWS = [3, 4];
 const V = 37;

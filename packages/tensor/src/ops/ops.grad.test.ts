@@ -57,17 +57,7 @@ import {
   where,
   type Tensor,
 } from '../index.js';
-
-/** Deterministic values in [lo, hi). */
-function values(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    out[i] = lo + ((s >>> 8) / 2 ** 24) * (hi - lo);
-  }
-  return out;
-}
+import { values } from './ops.test-util.js';
 
 function t(shape: number[], seed: number, lo = -1, hi = 1): Tensor {
   return tensor(
