@@ -73,4 +73,4 @@ if [ "${MODEL:-1}" = 1 ]; then
   # step, decode at batch 1 and 64, GRPO step parts, each beside its fp32 roofline.
   $node_bin webgpu-model.mjs --shapes "${MODEL_SHAPES:-0.6b,8b}" ${SMOKE:+--smoke} || echo "model benchmark: some cases failed (see FAILED lines above)"
 fi
-if [ -n "${OUT:-}" ]; then cp "$here"/results/*.json "$OUT/"; fi
+if [ -n "${OUT:-}" ]; then mkdir -p "$OUT" && cp "$here"/results/*.json "$OUT/"; fi
