@@ -2,6 +2,7 @@ import type { KernelAttrs, TensorInfo } from '../../backend.js';
 import { implement } from '../../registry.js';
 import { runByName } from '../../run-by-name.js';
 import { loraLinear } from './contract.js';
+import { adapterInput } from './dropout.js';
 import { loraLinearDims } from './math.js';
 
 /**
@@ -9,12 +10,14 @@ import { loraLinearDims } from './math.js';
  * gpu.js has no launch cost worth fusing away, and this keeps its bits.
  */
 const loraLinearKernel = implement(loraLinear, 'gpujs', ({ inputs, attrs, backend }) => {
-  loraLinearDims(inputs);
+  loraLinearDims(inputs, attrs);
   const [x, weight, a, b] = inputs as [TensorInfo, TensorInfo, TensorInfo, TensorInfo];
   const run1 = (name: string, args: TensorInfo[], kernelAttrs: KernelAttrs) =>
     runByName(backend, name, args, kernelAttrs)[0]!;
   const base = run1('matmul', [x, weight], { transposeB: true });
-  const down = run1('matmul', [x, a], { transposeB: true });
+  const dropped = adapterInput(backend, x, attrs);
+  const down = run1('matmul', [dropped, a], { transposeB: true });
+  if (dropped !== x) backend.release(dropped.storage);
   const up = run1('matmul', [down, b], { transposeB: true });
   const scaled = run1('scalarOp', [up], { op: 'mul', scalar: attrs.scaling });
   const out = run1('add', [base, scaled], {});

@@ -1,10 +1,17 @@
 import type { TensorInfo } from '../../backend.js';
 import { isFloat } from '../../dtype.js';
+import { assertSeed } from '../../random/philox.js';
 import { assertDType, assertInputCount, fmt } from '../../shape.js';
 
-/** The sizes of a loraLinear call, its operands checked (shared by the backends). */
-export function loraLinearDims(inputs: readonly TensorInfo[]): { m: number; n: number; k: number; r: number } {
+/** The sizes of a loraLinear call, its operands and dropout checked (shared by the backends). */
+export function loraLinearDims(
+  inputs: readonly TensorInfo[],
+  attrs: { dropout?: number; seed?: number },
+): { m: number; n: number; k: number; r: number } {
   assertInputCount('loraLinear', inputs, 4);
+  const p = attrs.dropout ?? 0;
+  if (!(p >= 0 && p < 1)) throw new Error(`loraLinear: dropout must be in [0, 1), got ${p}`);
+  if (p > 0) assertSeed('loraLinear', attrs.seed);
   const [x, weight, a, b] = inputs as [TensorInfo, TensorInfo, TensorInfo, TensorInfo];
   assertDType('loraLinear', 'x', x, 'float32');
   assertDType('loraLinear', 'loraA', a, 'float32');

@@ -7,6 +7,7 @@ import { matmulKernel } from '../matmul/webgpu.js';
 import { planMatmul } from '../matmul/webgpu-plan.js';
 import { gemvApplies, matmulGemv } from '../matmul/webgpu-gemv.js';
 import { loraLinear } from './contract.js';
+import { adapterInput } from './dropout.js';
 import { loraLinearDims } from './math.js';
 
 /** out = y + scale * t u^T, one thread per output: t [M, R], u [N, R], y and out [M, N]. */
@@ -41,10 +42,12 @@ const LOW_RANK_ADD = shaderTemplate('loraLinear.lowRankAdd', ({ rank }: { rank: 
  */
 const loraLinearKernel = implement(loraLinear, 'webgpu', ({ inputs, attrs, backend }) => {
   const b = gpu(backend);
-  const { m, n, k } = loraLinearDims(inputs);
+  const { m, n, k } = loraLinearDims(inputs, attrs);
   const [x, weight, a, up] = inputs as [TensorInfo, TensorInfo, TensorInfo, TensorInfo];
   if (m * n === 0 || k === 0) return matmulKernel.run({ inputs: [x, weight], attrs: { transposeB: true }, backend });
-  const down = matmulKernel.run({ inputs: [x, a], attrs: { transposeB: true }, backend }) as TensorInfo; // [M, R]
+  const dropped = adapterInput(backend, x, attrs); // dropout's mask: four more launches (training only)
+  const down = matmulKernel.run({ inputs: [dropped, a], attrs: { transposeB: true }, backend }) as TensorInfo; // [M, R]
+  if (dropped !== x) b.release(dropped.storage);
   const plan = planMatmul(b, 'loraLinear', x, weight, { transposeB: true });
   let out: TensorInfo;
   if (gemvApplies(plan, weight)) {
