@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { unregisterKernel } from '@molrl/gpu-backend';
-import { add, loraLinear, matmul, mul, setBackend, tensor, type Tensor } from '../index.js';
+import { add, greaterEqual, loraLinear, matmul, mul, rand, setBackend, tensor, type Tensor } from '../index.js';
 import { values } from './ops.test-util.js';
 
 type Layer = (x: Tensor, w: Tensor, a: Tensor, b: Tensor, scaling: number) => Tensor;
@@ -11,6 +11,16 @@ const composed: Layer = (x, w, a, b, scaling) =>
     matmul(x, w, { transposeB: true }),
     mul(matmul(matmul(x, a, { transposeB: true }), b, { transposeB: true }), scaling),
   );
+
+/** The composition with dropout p on the adapter's input, its mask drawn at `seed` (as LoRA's adapter draws it). */
+const composedDropout =
+  (p: number, seed: number): Layer =>
+  (x, w, a, b, scaling) => {
+    const keep = greaterEqual(rand(x.shape, { seed }), p);
+    const dropped = mul(mul(x, keep), 1 / (1 - p));
+    const up = matmul(matmul(dropped, a, { transposeB: true }), b, { transposeB: true });
+    return add(matmul(x, w, { transposeB: true }), mul(up, scaling));
+  };
 
 /** The value and every gradient of sum(layer(x, W, A, B) * probe), with kernel calls counted. */
 async function run(layer: Layer, rows: number, withoutKernel = false) {
@@ -54,6 +64,30 @@ describe('loraLinear', () => {
     }
   });
 
+  it("with dropout, the composition's mask and bits, gradients included, and its fallback too", async () => {
+    for (const [p, seed] of [
+      [0.1, 3],
+      [0.5, 2 ** 40 + 7],
+    ] as const) {
+      for (const rows of [1, 70]) {
+        const plain = await run(composedDropout(p, seed), rows);
+        const fused = await run((x, w, a, b, s) => loraLinear(x, w, a, b, s, { dropout: p, seed }), rows);
+        expect(fused.calls.get('loraLinear'), `${rows} rows`).toBe(1);
+        expect(fused.calls.get('randomUniform')).toBeUndefined();
+        expect(fused.y, `dropout ${p}, ${rows} rows`).toEqual(plain.y);
+        fused.grads.forEach((g, i) => expect(g, `dropout ${p}, ${rows} rows, gradient ${i}`).toEqual(plain.grads[i]));
+        const fallback = await run((x, w, a, b, s) => loraLinear(x, w, a, b, s, { dropout: p, seed }), rows, true);
+        expect(fallback.calls.get('randomUniform')).toBe(1); // the forward's mask (counted before the backward)
+        expect(fallback.y).toEqual(plain.y);
+        fallback.grads.forEach((g, i) => expect(g, `fallback, gradient ${i}`).toEqual(plain.grads[i]));
+      }
+    }
+    // Dropout changes the adapter's part: another seed, other values.
+    const other = await run((x, w, a, b, s) => loraLinear(x, w, a, b, s, { dropout: 0.5, seed: 4 }), 3);
+    const some = await run((x, w, a, b, s) => loraLinear(x, w, a, b, s, { dropout: 0.5, seed: 5 }), 3);
+    expect(other.y).not.toEqual(some.y);
+  });
+
   it('falls back to the composition where the registry lacks the kernel', async () => {
     const fallback = await run(loraLinear, 2, true);
     const plain = await run(composed, 2);
@@ -79,6 +113,12 @@ describe('loraLinear', () => {
     );
     expect(() => loraLinear(t([2, 4]), t([3, 4]), t([2, 4]), t([3, 2]), NaN)).toThrow(
       'scaling must be a finite number',
+    );
+    expect(() => loraLinear(t([2, 4]), t([3, 4]), t([2, 4]), t([3, 2]), 1, { dropout: 1, seed: 1 })).toThrow(
+      'loraLinear: dropout must be in [0, 1), got 1',
+    );
+    expect(() => loraLinear(t([2, 4]), t([3, 4]), t([2, 4]), t([3, 2]), 1, { dropout: 0.1 })).toThrow(
+      'loraLinear: dropout 0.1 needs a seed, an integer in [0, 2^53), got undefined',
     );
   });
 });

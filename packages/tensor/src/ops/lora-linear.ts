@@ -4,7 +4,10 @@
  * The backend's `loraLinear` kernel computes it in fewer launches than the
  * three products, the scale and the add (decoding through an adapted layer,
  * which a GPU's launch count bounds); a backend without the kernel runs that
- * composition. The gradient reaches x, A, B and a trainable W.
+ * composition. The gradient reaches x, A, B and a trainable W. With
+ * dropout the adapter reads x dropped by the mask the composition draws
+ * (randomUniform at the seed, greaterEqual p, mul, scale by 1 / (1 - p)),
+ * made inside the op and again in the backward, never kept.
  */
 import { fmt } from '../shape.js';
 import type { Tensor } from '../tensor.js';
@@ -19,6 +22,30 @@ function scaled(t: Tensor, scaling: number): Tensor {
   return run1('loraLinear', 'scalarOp', [t], { op: 'mul', scalar: scaling });
 }
 
+/** Dropout on the adapter's input: the probability and the seed of the mask. */
+export interface LoraLinearOptions {
+  /** In [0, 1); 0 (the default) reads x itself. */
+  dropout?: number;
+  /** The mask's randomUniform seed, an integer in [0, 2^53); needed with dropout > 0. */
+  seed?: number;
+}
+
+/** Dropout's keep mask over x's shape (1 or 0): u >= p, u the randomUniform stream at `seed`. */
+function dropMask(x: Tensor, p: number, seed: number): Tensor {
+  const uniform = run1('loraLinear', 'randomUniform', [], { shape: [...x.shape], seed, low: 0, high: 1 });
+  const keep = run1('loraLinear', 'scalarOp', [uniform], { op: 'greaterEqual', scalar: p });
+  uniform.dispose();
+  return keep;
+}
+
+/** (x * keep) * (1 / (1 - p)): the dropped input, as the composition's two multiplies round it. */
+function dropped(x: Tensor, keep: Tensor, p: number): Tensor {
+  const masked = run1('loraLinear', 'mul', [x, keep]);
+  const out = scaled(masked, 1 / (1 - p));
+  masked.dispose();
+  return out;
+}
+
 /** a + b, both consumed. */
 function sumOf(a: Tensor, b: Tensor): Tensor {
   const out = run1('loraLinear', 'add', [a, b]);
@@ -30,9 +57,17 @@ function sumOf(a: Tensor, b: Tensor): Tensor {
 /**
  * x [M, K] through weight [N, K] (float32, or bfloat16/float16 read as
  * stored) plus scaling (x loraA^T) loraB^T, loraA [R, K] and loraB [N, R]
- * float32: [M, N] float32.
+ * float32: [M, N] float32. `options.dropout` drops the adapter's input (not
+ * the base product's) by a mask drawn from `options.seed`.
  */
-export function loraLinear(x: Tensor, weight: Tensor, loraA: Tensor, loraB: Tensor, scaling: number): Tensor {
+export function loraLinear(
+  x: Tensor,
+  weight: Tensor,
+  loraA: Tensor,
+  loraB: Tensor,
+  scaling: number,
+  options: LoraLinearOptions = {},
+): Tensor {
   const named = { x, weight, loraA, loraB };
   for (const [name, t] of Object.entries(named)) {
     if (t.rank !== 2) throw new Error(`loraLinear: ${name} must be 2-D, got ${fmt(t.shape)}`);
@@ -53,10 +88,27 @@ export function loraLinear(x: Tensor, weight: Tensor, loraA: Tensor, loraB: Tens
     );
   }
   if (!Number.isFinite(scaling)) throw new Error(`loraLinear: scaling must be a finite number, got ${scaling}`);
+  const p = options.dropout ?? 0;
+  if (!(p >= 0 && p < 1)) throw new Error(`loraLinear: dropout must be in [0, 1), got ${p}`);
+  const seed = options.seed ?? 0;
+  if (p > 0 && !(Number.isInteger(options.seed) && seed >= 0 && seed < 2 ** 53)) {
+    throw new Error(`loraLinear: dropout ${p} needs a seed, an integer in [0, 2^53), got ${options.seed}`);
+  }
+  const dropAttrs = p > 0 ? { dropout: p, seed } : {};
+  /** The adapter's input: x, or x dropped (a new tensor the caller disposes). */
+  const adapterInput = (input: Tensor): { input: Tensor; keep: Tensor | null } => {
+    if (p === 0) return { input, keep: null };
+    const keep = dropMask(input, p, seed);
+    return { input: dropped(input, keep, p), keep };
+  };
   let out: Tensor;
-  if (backendHas('loraLinear')) out = run1('loraLinear', 'loraLinear', [x, weight, loraA, loraB], { scaling });
+  if (backendHas('loraLinear'))
+    out = run1('loraLinear', 'loraLinear', [x, weight, loraA, loraB], { scaling, ...dropAttrs });
   else {
-    const down = mm(x, loraA, false, true);
+    const drop = adapterInput(x);
+    drop.keep?.dispose();
+    const down = mm(drop.input, loraA, false, true);
+    if (drop.input !== x) drop.input.dispose();
     const up = mm(down, loraB, false, true);
     down.dispose();
     const low = scaled(up, scaling);
@@ -70,16 +122,31 @@ export function loraLinear(x: Tensor, weight: Tensor, loraA: Tensor, loraB: Tens
     const g = dy!;
     // The adapter's path, as the unfused layer's backward takes it: g' = scaling g, then its two products.
     const gs = scaled(g, scaling); // [M, N]
+    // The dropped input again, from the seed (never kept between forward and backward).
+    const drop = needA || needB || (needX && p > 0) ? adapterInput(sx!) : { input: sx!, keep: null };
     let dB: Tensor | null = null;
     if (needB) {
-      const down = mm(sx!, sa!, false, true); // x A^T [M, R]
+      const down = mm(drop.input, sa!, false, true); // x' A^T [M, R]
       dB = mm(gs, down, true, false); // [N, R]
       down.dispose();
     }
     const dDown = mm(gs, sb!, false, false); // [M, R]
     gs.dispose();
-    const dA = needA ? mm(dDown, sx!, true, false) : null; // [R, K]
-    const dx = needX ? sumOf(mm(g, sw!, false, false), mm(dDown, sa!, false, false)) : null; // [M, K]
+    const dA = needA ? mm(dDown, drop.input, true, false) : null; // [R, K]
+    if (drop.input !== sx) drop.input.dispose();
+    let dx: Tensor | null = null;
+    if (needX) {
+      let dAdapter = mm(dDown, sa!, false, false); // dL/dx' [M, K]
+      if (drop.keep) {
+        // Back through x' = (x * keep) * (1 / (1 - p)): the scale, then the mask, as the composition's multiplies.
+        const unscaled = scaled(dAdapter, 1 / (1 - p));
+        dAdapter.dispose();
+        dAdapter = run1('loraLinear', 'mul', [unscaled, drop.keep]);
+        unscaled.dispose();
+      }
+      dx = sumOf(mm(g, sw!, false, false), dAdapter); // [M, K]
+    }
+    drop.keep?.dispose();
     dDown.dispose();
     let dW: Tensor | null = null;
     if (needW) {

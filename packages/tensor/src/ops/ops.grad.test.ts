@@ -179,6 +179,10 @@ describe('loraLinear gradients', () => {
     for (const wrt of [[0], [1], [2], [3]])
       await gradcheck((x, w, a, b) => loraLinear(x!, w!, a!, b!, 0.5), inputs(), { wrt, name: `wrt ${wrt[0]}` });
   });
+  it('with dropout on the adapter input (a fixed mask: the seed decides it)', async () => {
+    const inputs = [t([4, 6], 148), t([3, 6], 149), t([2, 6], 150), t([3, 2], 151)];
+    await gradcheck((x, w, a, b) => loraLinear(x!, w!, a!, b!, 1.5, { dropout: 0.4, seed: 9 }), inputs);
+  });
   it('through a bfloat16/float16 weight read as stored (a frozen half-precision base)', async () => {
     for (const dtype of ['bfloat16', 'float16'] as const) {
       const w = t([6, 4], 144).cast(dtype);
