@@ -66,19 +66,20 @@ export class LoraLinear implements LinearAdapter {
 
   /**
    * The adapted layer as one op (tensor's loraLinear: on cpu the bits of the
-   * composition in forward(), gradients included; on a GPU fewer launches),
-   * unless the adapter is off or dropout changes its input. A layer with a
-   * bias keeps the composition, whose rounding adds the bias before the adapter.
+   * composition in forward(), gradients included; on a GPU fewer launches;
+   * dropout's mask made inside it from the same seed, never kept), unless the
+   * adapter is off. A layer with a bias keeps the composition, whose rounding
+   * adds the bias before the adapter.
    */
   forwardLinear(x: Tensor, ctx: ForwardContext): Tensor | null {
     if (!this.state.enabled || this.state.merged || this.base.bias) return null;
-    if (ctx.training && this.dropout > 0) return null;
-    return loraLinear(x, this.base.weight, this.loraA, this.loraB, this.scaling);
+    const dropout = ctx.training && this.dropout > 0 ? { dropout: this.dropout, seed: this.dropoutSeed(ctx.seed) } : {};
+    return loraLinear(x, this.base.weight, this.loraA, this.loraB, this.scaling, dropout);
   }
 
   forward(x: Tensor, y: Tensor, ctx: ForwardContext): Tensor {
     if (!this.state.enabled || this.state.merged) return y;
-    const xd = ctx.training && this.dropout > 0 ? this.applyDropout(x, ctx.seed) : x;
+    const xd = ctx.training && this.dropout > 0 ? this.applyDropout(x, this.dropoutSeed(ctx.seed)) : x;
     const lead = x.shape.slice(0, -1);
     const x2 = reshape(xd, [-1, this.base.inFeatures]); // [N, in]
     const low = matmul(x2, this.loraA, { transposeB: true }); // [N, r]
@@ -86,9 +87,13 @@ export class LoraLinear implements LinearAdapter {
     return add(y, reshape(mul(up, this.scaling), [...lead, this.base.outFeatures]));
   }
 
+  /** The seed of this layer's dropout mask in the forward pass seeded `forwardSeed` (a recomputation repeats it). */
+  private dropoutSeed(forwardSeed: number): number {
+    return (this.layerSeed ^ Math.imul(forwardSeed + 1, 0x85ebca6b)) >>> 0;
+  }
+
   /** Inverted dropout (nn.Dropout): keep with probability 1 - p, scale kept values by 1 / (1 - p). */
-  private applyDropout(x: Tensor, forwardSeed: number): Tensor {
-    const seed = (this.layerSeed ^ Math.imul(forwardSeed + 1, 0x85ebca6b)) >>> 0;
+  private applyDropout(x: Tensor, seed: number): Tensor {
     const keep = greaterEqual(rand(x.shape, { seed }), this.dropout);
     return mul(mul(x, keep), 1 / (1 - this.dropout));
   }

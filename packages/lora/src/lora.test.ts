@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Qwen3ForCausalLM, SafetensorsFile } from '@molrl/model';
-import { AdamW, mean, mul, setBackend, tensor, type Tensor } from '@molrl/tensor';
+import { AdamW, mean, mul, randn, setBackend, tensor, type Tensor } from '@molrl/tensor';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { applyLora, loadLora, type LoraHandle } from './lora.js';
 
@@ -71,35 +71,49 @@ describe('LoRA against PEFT and the PyTorch reference', () => {
     });
   }
 
-  it('each adapted layer runs as one loraLinear op: the logits of the composition bit for bit, its gradients', async () => {
+  it('each adapted layer runs as one loraLinear op (dropout too): the logits of the composition bit for bit, its gradients', async () => {
     const profiled = (await setBackend('cpu', { profile: true })) as unknown as {
       kernelProfile(): { kernel: string; calls: number }[];
       resetKernelProfile(): void;
     };
     try {
-      const m = await Qwen3ForCausalLM.fromPretrained(join(FIXTURES, 'tiny-f32'));
-      const handle = await loadLora(m, join(FIXTURES, 'peft-lora'));
-      const w = await expected('lora_loss_weights');
-      const run = async () => {
-        profiled.resetKernelProfile();
-        const { logits } = await m.forward(meta.input_ids);
-        const calls = new Map(profiled.kernelProfile().map((p) => [p.kernel, p.calls]));
-        mean(mul(logits, tensor(w.data, w.shape))).backward();
-        const grads = [];
-        for (const t of handle.parameters()) {
-          grads.push(await t.grad!.data());
-          t.zeroGrad();
+      // The PEFT adapter in eval mode, then a trained-looking adapter with dropout in training mode.
+      for (const dropout of [0, 0.1]) {
+        const m = await Qwen3ForCausalLM.fromPretrained(join(FIXTURES, 'tiny-f32'));
+        const handle =
+          dropout === 0
+            ? await loadLora(m, join(FIXTURES, 'peft-lora'))
+            : applyLora(m, { r: 4, alpha: 8, dropout, seed: 5 });
+        if (dropout > 0) {
+          for (const adapter of handle.adapters.values())
+            adapter.loraB.assign(randn(adapter.loraB.shape, { seed: 3, std: 0.05 }));
+          m.train();
         }
-        return { logits: await logits.data(), grads, calls };
-      };
-      const fused = await run();
-      expect(fused.calls.get('loraLinear')).toBe(14);
-      for (const adapter of handle.adapters.values()) adapter.forwardLinear = () => null;
-      const composed = await run();
-      expect(composed.calls.get('loraLinear')).toBeUndefined();
-      expect(fused.logits).toEqual(composed.logits);
-      // The input gradient of q, k and v (gate and up) adds up in another order: the same up to float32 rounding.
-      fused.grads.forEach((g, i) => expect(maxAbsDiff(g, composed.grads[i]!), `gradient ${i}`).toBeLessThan(1e-7));
+        const w = await expected('lora_loss_weights');
+        const run = async () => {
+          profiled.resetKernelProfile();
+          m.module.dropoutSeed = 100; // the same masks in both runs
+          const { logits } = await m.forward(meta.input_ids);
+          const calls = new Map(profiled.kernelProfile().map((p) => [p.kernel, p.calls]));
+          mean(mul(logits, tensor(w.data, w.shape))).backward();
+          const grads = [];
+          for (const t of handle.parameters()) {
+            grads.push(await t.grad!.data());
+            t.zeroGrad();
+          }
+          return { logits: await logits.data(), grads, calls };
+        };
+        const fused = await run();
+        expect(fused.calls.get('loraLinear')).toBe(14);
+        for (const adapter of handle.adapters.values()) adapter.forwardLinear = () => null;
+        const composed = await run();
+        expect(composed.calls.get('loraLinear')).toBeUndefined();
+        expect(fused.logits).toEqual(composed.logits);
+        // The input gradient of q, k and v (gate and up) adds up in another order: the same up to float32 rounding.
+        fused.grads.forEach((g, i) =>
+          expect(maxAbsDiff(g, composed.grads[i]!), `dropout ${dropout}, gradient ${i}`).toBeLessThan(1e-7),
+        );
+      }
     } finally {
       await setBackend(TEST_BACKEND);
     }

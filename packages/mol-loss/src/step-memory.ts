@@ -48,7 +48,10 @@ export interface MolStepMemoryOptions {
   rank?: number;
   /** Adapted linear layers per block, of q, k, v, o, gate, up, down (default all seven). */
   targets?: readonly LinearName[];
-  /** LoRA dropout probability (default 0.05, `MOL_LORA_DEFAULTS`). */
+  /**
+   * LoRA dropout probability (default 0.05, `MOL_LORA_DEFAULTS`): checked, and no
+   * longer a term: the adapter's op makes its mask inside and keeps none of it.
+   */
   dropout?: number;
   /** Tokens of the micro-batch that carry a loss (CE or KL); default all but one per sequence: `tokens`. */
   lossTokens?: number;
@@ -135,15 +138,10 @@ export function molStepMemory(shape: MemoryModelShape, options: MolStepMemoryOpt
   const baseRows = decisionRows * (H + 1) * F32;
   const checkpoints = L * N * H * F32;
 
-  // Elements per token a linear layer makes: its output. An adapter without
-  // dropout is one loraLinear op (its output alone stays); with dropout, the
-  // composition: the dropout mask and masked copies of its input, x A^T,
-  // (x A^T) B^T, its scaled copy and the sum with the base output.
-  const linear = (name: LinearName): number => {
-    const [inF, outF] = linears[name];
-    if (!targets.has(name) || dropout === 0) return outF;
-    return outF + 4 * inF + r + 3 * outF;
-  };
+  // Elements per token a linear layer makes: its output. An adapted layer is one
+  // loraLinear op: its dropout mask, dropped input and the adapter's products
+  // are made and freed inside it (and again in the backward), only its output stays.
+  const linear = (name: LinearName): number => linears[name][1];
   // Everything one block's forward makes, per token: the attention norm, q/k/v, the
   // rotated heads of q and k (one fused rmsNormRope output each), v's transpose, the
   // attention output, its log-sum-exp and transpose, o and the residual, the MLP norm,
