@@ -40,6 +40,11 @@ export type CaseSpec =
       /** Tokens generated per run, the prefill's included (it is not timed). */
       newTokens: number;
       dtype: 'float32' | 'bfloat16';
+      /**
+       * An unmerged LoRA adapter on q/k/v/o/gate/up/down in float32 over the base
+       * (a GRPO rollout; PEFT keeps a bf16 base's adapter in float32, its input cast).
+       */
+      lora?: { r: number; alpha: number };
     }
   | {
       kind: 'matmul';
@@ -140,6 +145,17 @@ export function vsTorchCases(quick: boolean): CaseSpec[] {
       prompt: 16,
       newTokens: quick ? 3 : 5,
       dtype: 'bfloat16',
+    },
+    {
+      // A GRPO rollout: a group of 8 sequences through the unmerged adapter being trained.
+      kind: 'decode',
+      name: quick ? 'decode-qwen3-0.6b-2-layers-bf16-lora-r16-b8' : 'decode-qwen3-0.6b-bf16-lora-r16-b8',
+      config: big,
+      batch: 8,
+      prompt: 16,
+      newTokens: quick ? 3 : 5,
+      dtype: 'bfloat16',
+      lora: { r: 16, alpha: 32 },
     },
     {
       // A long rollout's later tokens: each step's attention reads 1024 cached positions per layer.

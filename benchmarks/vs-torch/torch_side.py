@@ -49,14 +49,17 @@ class LoraLinear(nn.Module):
     def __init__(self, base, r, alpha):
         super().__init__()
         self.base = base
-        self.lora_A = nn.Linear(base.in_features, r, bias=False, dtype=base.weight.dtype)
-        self.lora_B = nn.Linear(r, base.out_features, bias=False, dtype=base.weight.dtype)
+        # PEFT's autocast_adapter_dtype: a half-precision base gets a float32 adapter.
+        self.lora_A = nn.Linear(base.in_features, r, bias=False, dtype=torch.float32)
+        self.lora_B = nn.Linear(r, base.out_features, bias=False, dtype=torch.float32)
         nn.init.kaiming_uniform_(self.lora_A.weight, a=math.sqrt(5))
         nn.init.zeros_(self.lora_B.weight)
         self.scaling = alpha / r
 
     def forward(self, x):
-        return self.base(x) + self.lora_B(self.lora_A(x)) * self.scaling
+        result = self.base(x)
+        # PEFT casts the input to the adapter's dtype and adds the adapter's part to the base result.
+        return result + (self.lora_B(self.lora_A(x.to(self.lora_A.weight.dtype))) * self.scaling).to(result.dtype)
 
 
 def rotate_half(x):
@@ -192,6 +195,8 @@ class DecodeCase:
         c = spec["config"]
         dtype = {"float32": torch.float32, "bfloat16": torch.bfloat16}[spec.get("dtype", "float32")]
         self.model = build_model(c, 2, dtype).eval()
+        if spec.get("lora"):
+            apply_lora(self.model, spec["lora"]["r"], spec["lora"]["alpha"])
         b, p = spec["batch"], spec["prompt"]
         self.ids = (torch.arange(b * p).view(b, p) * 31 + 100) % c["vocab_size"]
         self.new_tokens = spec["newTokens"]

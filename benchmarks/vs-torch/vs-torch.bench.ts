@@ -15,7 +15,7 @@
  * Rows (results/vs-torch.json): per case `pytorch`, `molrl` and `molrl-wasm` (tokens/s, or
  * GFLOP/s for matmul), `molrl/pytorch` and `molrl-wasm/pytorch` (x); for the bf16 0.6B decode also
  * `memory-read-bound` (tokens/s: one streaming read of a buffer the size of
- * the weights per token) and the read rates behind it (GB/s of a JS loop, a
+ * the weights, an adapter's included, per decode step of `batch` tokens) and the read rates behind it (GB/s of a JS loop, a
  * wasm SIMD loop, numpy's sum); the load average at start and end.
  * --quick: small shapes, two rounds; writes nothing.
  */
@@ -93,10 +93,27 @@ function molrlTrain(spec: Extract<CaseSpec, { kind: 'train' }>): Side {
   };
 }
 
+/** Bytes of a float32 LoRA adapter of rank r on every projection of every layer (none without one). */
+function adapterBytes(shape: ModelShape, lora: { r: number } | undefined): number {
+  if (!lora) return 0;
+  const {
+    hidden_size: h,
+    intermediate_size: f,
+    num_attention_heads: heads,
+    num_key_value_heads: kv,
+    head_dim: d,
+  } = shape;
+  // (in + out) of q, k, v, o, gate, up, down.
+  const perLayer = h + heads * d + 2 * (h + kv * d) + heads * d + h + 2 * (h + f) + f + h;
+  return 4 * lora.r * perLayer * shape.num_hidden_layers;
+}
+
 /** Greedy decode with the KV cache; the prefill (first token) is not timed. */
 function molrlDecode(spec: Extract<CaseSpec, { kind: 'decode' }>): Side {
   const c = configOf(spec.config);
   const model = Qwen3ForCausalLM.fromWeights(c, randomWeights(c, { seed: 2, dtype: spec.dtype }));
+  // An adapter in float32 over the stored base, unmerged (as GRPO samples through the adapter it trains).
+  if (spec.lora) applyLora(model, { r: spec.lora.r, alpha: spec.lora.alpha, dropout: 0 });
   const prompt = Array.from({ length: spec.batch }, (_, b) =>
     Array.from({ length: spec.prompt }, (_, t) => ((b * spec.prompt + t) * 31 + 100) % c.vocab_size),
   );
@@ -214,10 +231,12 @@ async function runCase(spec: CaseSpec, torch: TorchSide, rows: ResultRow[]): Pro
     await molrl.dispose();
     await torchSide.dispose();
   }
-  const bytes = spec.kind === 'decode' ? weightBytes(configOf(spec.config), spec.dtype) : 0;
+  const bytes =
+    spec.kind === 'decode' ? weightBytes(configOf(spec.config), spec.dtype) + adapterBytes(spec.config, spec.lora) : 0;
   // Weights that fit the caches (the deep, narrow case) are not read from memory: no bound there.
   if (spec.kind === 'decode' && spec.dtype === 'bfloat16' && bytes >= MEMORY_BOUND_MIN_BYTES) {
-    // The bound: each decode step reads every weight once (bf16), so tokens/s <= read rate / weight bytes.
+    // The bound: each decode step reads every weight once (bf16; an adapter's float32) and gives a token per
+    // sequence, so tokens/s <= batch x read rate / weight bytes.
     const read = measureMemoryRead(bytes);
     const threaded = await measureMemoryReadThreaded(bytes);
     const readRate = Math.max(read.best, threaded.gbPerSecond);
@@ -227,7 +246,7 @@ async function runCase(spec: CaseSpec, torch: TorchSide, rows: ResultRow[]): Pro
     const numpyGb = read.bytes / (median(numpy) / 1000) / 1e9;
     const gb = Math.round(bytes / 2 ** 20);
     rows.push(
-      row({ case: spec.name, impl: 'memory-read-bound', size, value: (readRate * 1e9) / bytes, unit }),
+      row({ case: spec.name, impl: 'memory-read-bound', size, value: (spec.batch * readRate * 1e9) / bytes, unit }),
       row({ case: 'memory-read', impl: 'wasm-simd', size: gb, value: read.gbPerSecond['wasm-simd'], unit: 'GB/s' }),
       row({ case: 'memory-read', impl: 'js-loop', size: gb, value: read.gbPerSecond['js-loop'], unit: 'GB/s' }),
       row({
