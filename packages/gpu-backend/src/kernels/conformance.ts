@@ -8,6 +8,7 @@ import { conformance as binary } from './binary/cases.js';
 import { conformance as cast } from './cast/cases.js';
 import { conformance as concat } from './concat/cases.js';
 import { conformance as copy } from './copy/cases.js';
+import { conformance as dropout } from './dropout/cases.js';
 import { conformance as fill } from './fill/cases.js';
 import { conformance as gatherRows } from './gather-rows/cases.js';
 import { conformance as gelu } from './gelu/cases.js';
@@ -40,6 +41,7 @@ export const KERNEL_CONFORMANCE: readonly KernelConformance[] = [
   ...cast,
   ...concat,
   ...copy,
+  ...dropout,
   ...fill,
   ...gatherRows,
   ...gelu,

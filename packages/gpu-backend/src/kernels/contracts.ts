@@ -7,6 +7,7 @@ import { contracts as binary } from './binary/contract.js';
 import { contracts as cast } from './cast/contract.js';
 import { contracts as concat } from './concat/contract.js';
 import { contracts as copy } from './copy/contract.js';
+import { contracts as dropout } from './dropout/contract.js';
 import { contracts as fill } from './fill/contract.js';
 import { contracts as gatherRows } from './gather-rows/contract.js';
 import { contracts as gelu } from './gelu/contract.js';
@@ -39,6 +40,7 @@ export const KERNEL_CONTRACTS = [
   ...cast,
   ...concat,
   ...copy,
+  ...dropout,
   ...fill,
   ...gatherRows,
   ...gelu,

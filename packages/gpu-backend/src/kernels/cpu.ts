@@ -8,6 +8,7 @@ import { implementations as binary } from './binary/cpu.js';
 import { implementations as cast } from './cast/cpu.js';
 import { implementations as concat } from './concat/cpu.js';
 import { implementations as copy } from './copy/cpu.js';
+import { implementations as dropout } from './dropout/cpu.js';
 import { implementations as fill } from './fill/cpu.js';
 import { implementations as gatherRows } from './gather-rows/cpu.js';
 import { implementations as gelu } from './gelu/cpu.js';
@@ -40,6 +41,7 @@ export const CPU_KERNELS: readonly KernelImplementation[] = [
   ...cast,
   ...concat,
   ...copy,
+  ...dropout,
   ...fill,
   ...gatherRows,
   ...gelu,

@@ -8,6 +8,7 @@ import { implementations as binary } from './binary/gpujs.js';
 import { implementations as cast } from './cast/gpujs.js';
 import { implementations as concat } from './concat/gpujs.js';
 import { implementations as copy } from './copy/gpujs.js';
+import { implementations as dropout } from './dropout/gpujs.js';
 import { implementations as fill } from './fill/gpujs.js';
 import { implementations as gatherRows } from './gather-rows/gpujs.js';
 import { implementations as gelu } from './gelu/gpujs.js';
@@ -40,6 +41,7 @@ export const GPUJS_KERNELS: readonly KernelImplementation[] = [
   ...cast,
   ...concat,
   ...copy,
+  ...dropout,
   ...fill,
   ...gatherRows,
   ...gelu,

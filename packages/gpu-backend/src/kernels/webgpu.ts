@@ -8,6 +8,7 @@ import { implementations as binary } from './binary/webgpu.js';
 import { implementations as cast } from './cast/webgpu.js';
 import { implementations as concat } from './concat/webgpu.js';
 import { implementations as copy } from './copy/webgpu.js';
+import { implementations as dropout } from './dropout/webgpu.js';
 import { implementations as fill } from './fill/webgpu.js';
 import { implementations as gatherRows } from './gather-rows/webgpu.js';
 import { implementations as gelu } from './gelu/webgpu.js';
@@ -40,6 +41,7 @@ export const WEBGPU_KERNELS: readonly KernelImplementation[] = [
   ...cast,
   ...concat,
   ...copy,
+  ...dropout,
   ...fill,
   ...gatherRows,
   ...gelu,

@@ -3,7 +3,7 @@ import { defineKernel } from '../../contract/kernel-contract.js';
 
 export const loraLinear = defineKernel({
   name: 'loraLinear',
-  doc: "a linear layer with an unmerged LoRA adapter: out = x weight^T + scaling (x' loraA^T) loraB^T; equals matmul(x, weight, transposeB) plus scaling times the adapter's two products (decoding through an adapted layer without the launches of the separate products, scale and add; training without keeping them). x' is x, or with dropout p > 0 the adapter's dropped input x' = (x * (u >= p)) * (1 / (1 - p)), u = randomUniform of x's shape at seed: the mask the composition draws, made and freed inside the kernel",
+  doc: "a linear layer with an unmerged LoRA adapter: out = x weight^T + scaling (x' loraA^T) loraB^T; equals matmul(x, weight, transposeB) plus scaling times the adapter's two products (decoding through an adapted layer without the launches of the separate products, scale and add; training without keeping them). x' is x, or with dropout p > 0 the adapter's input dropped as the dropout kernel drops it at seed (the mask the composition randomUniform >= p draws), made and freed inside the kernel",
   inputs: [
     { name: 'x', doc: 'float32 [M, K]' },
     { name: 'weight', doc: '[N, K], float32 or bfloat16/float16 (read as stored)' },

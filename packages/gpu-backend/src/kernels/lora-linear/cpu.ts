@@ -3,7 +3,7 @@ import { floatInput, writtenFloatOutput } from '../../cpu/host.js';
 import { implement } from '../../registry.js';
 import { matmulKernel } from '../matmul/cpu.js';
 import { loraLinear } from './contract.js';
-import { adapterInput } from './dropout.js';
+import { adapterInput } from './adapter-input.js';
 import { loraLinearDims } from './math.js';
 
 /**

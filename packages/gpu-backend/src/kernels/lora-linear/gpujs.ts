@@ -2,7 +2,7 @@ import type { KernelAttrs, TensorInfo } from '../../backend.js';
 import { implement } from '../../registry.js';
 import { runByName } from '../../run-by-name.js';
 import { loraLinear } from './contract.js';
-import { adapterInput } from './dropout.js';
+import { adapterInput } from './adapter-input.js';
 import { loraLinearDims } from './math.js';
 
 /**

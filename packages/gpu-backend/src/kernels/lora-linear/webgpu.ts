@@ -7,7 +7,7 @@ import { matmulKernel } from '../matmul/webgpu.js';
 import { planMatmul } from '../matmul/webgpu-plan.js';
 import { gemvApplies, matmulGemv } from '../matmul/webgpu-gemv.js';
 import { loraLinear } from './contract.js';
-import { adapterInput } from './dropout.js';
+import { adapterInput } from './adapter-input.js';
 import { loraLinearDims } from './math.js';
 
 /** out = y + scale * t u^T, one thread per output: t [M, R], u [N, R], y and out [M, N]. */
@@ -45,7 +45,7 @@ const loraLinearKernel = implement(loraLinear, 'webgpu', ({ inputs, attrs, backe
   const { m, n, k } = loraLinearDims(inputs, attrs);
   const [x, weight, a, up] = inputs as [TensorInfo, TensorInfo, TensorInfo, TensorInfo];
   if (m * n === 0 || k === 0) return matmulKernel.run({ inputs: [x, weight], attrs: { transposeB: true }, backend });
-  const dropped = adapterInput(backend, x, attrs); // dropout's mask: four more launches (training only)
+  const dropped = adapterInput(backend, x, attrs); // dropout: one more launch (training only)
   const down = matmulKernel.run({ inputs: [dropped, a], attrs: { transposeB: true }, backend }) as TensorInfo; // [M, R]
   if (dropped !== x) b.release(dropped.storage);
   const plan = planMatmul(b, 'loraLinear', x, weight, { transposeB: true });

@@ -11,7 +11,7 @@ import { assertRandomArgs } from './math.js';
  * seed, counter (e / 4, 0, 0, 0) for element e, word e % 4. WGSL has no
  * 32x32 -> 64 multiply, so the high word is assembled from 16-bit halves.
  */
-const PHILOX = /* wgsl */ `
+export const PHILOX = /* wgsl */ `
 fn mulhi(a: u32, b: u32) -> u32 {
   let aLo = a & 0xffffu; let aHi = a >> 16u; let bLo = b & 0xffffu; let bHi = b >> 16u;
   let loLo = aLo * bLo; let hiLo = aHi * bLo; let loHi = aLo * bHi;
@@ -32,7 +32,7 @@ fn philox(counter: u32, key0: u32, key1: u32) -> vec4<u32> {
 fn uniform01(word: u32) -> f32 { return f32(word >> 8u) * 5.9604644775390625e-8; }
 `;
 
-function seedWords(seed: number): [number, number] {
+export function seedWords(seed: number): [number, number] {
   return [seed >>> 0, Math.floor(seed / 4294967296) >>> 0];
 }
 

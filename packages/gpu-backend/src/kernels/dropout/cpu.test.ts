@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { randomArray, runCpu } from '../../cpu/cpu.test-util.js';
+
+describe('cpu dropout', () => {
+  it('gives the bits of randomUniform, greaterEqual, mul and the scale, past a block of the stream', async () => {
+    for (const [n, p, seed] of [
+      [9, 0.1, 1],
+      [5000, 0.3, 2 ** 35 + 9],
+      [4097, 0.75, 12],
+    ] as const) {
+      const data = randomArray(n, n, -4, 4);
+      data[0] = -0.5; // a dropped negative gives -0, as x * 0 does
+      const x = { data, shape: [n] };
+      const [got] = await runCpu('dropout', [x], { p, seed });
+      const [u] = await runCpu('randomUniform', [], { shape: [n], seed, low: 0, high: 1 });
+      const [keep] = await runCpu('scalarOp', [{ data: u!.data, shape: [n] }], { op: 'greaterEqual', scalar: p });
+      const [masked] = await runCpu('mul', [x, { data: keep!.data, shape: [n] }]);
+      const [want] = await runCpu('scalarOp', [{ data: masked!.data, shape: [n] }], { op: 'mul', scalar: 1 / (1 - p) });
+      expect(Array.from(got!.data), `n ${n}, p ${p}`).toEqual(Array.from(want!.data));
+      const kept = Array.from(keep!.data).filter((k) => k === 1).length / n;
+      expect(Math.abs(kept - (1 - p)), `n ${n}: kept ${kept}`).toBeLessThan(n > 100 ? 0.05 : 0.5);
+    }
+  });
+});

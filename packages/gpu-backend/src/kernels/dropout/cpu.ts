@@ -1,0 +1,30 @@
+import { floatInput, writtenFloatOutput } from '../../cpu/host.js';
+import { philoxStream, uniformFromWord } from '../../random/philox.js';
+import { implement } from '../../registry.js';
+import { dropout } from './contract.js';
+import { dropoutArgs } from './math.js';
+
+/** The stream's words a block at a time (bounded memory), each element kept when its uniform reaches p. */
+const BLOCK = 4096;
+
+const dropoutKernel = implement(dropout, 'cpu', ({ inputs, attrs, backend }) => {
+  const { threshold, scale } = dropoutArgs(inputs, attrs);
+  const x = floatInput(backend, inputs[0]!, 'dropout');
+  const out = writtenFloatOutput(backend, inputs[0]!.shape);
+  const o = out.data;
+  const words = new Uint32Array(BLOCK);
+  for (let start = 0; start < x.length; start += BLOCK) {
+    const n = Math.min(BLOCK, x.length - start);
+    const block = n === BLOCK ? words : words.subarray(0, n);
+    philoxStream(attrs.seed, block, start);
+    for (let i = 0; i < n; i++) {
+      // x * 1 or x * 0 (a signed zero, NaN for an infinite x), then the scale: mul's and scalarOp's roundings.
+      const masked = x[start + i]! * (uniformFromWord(block[i]!) >= threshold ? 1 : 0);
+      o[start + i] = masked * scale;
+    }
+  }
+  return out.info;
+});
+
+/** The cpu implementations of this folder's kernels. */
+export const implementations = [dropoutKernel];
