@@ -6,7 +6,7 @@
  */
 import {
   add,
-  greaterEqual,
+  dropout,
   loraLinear,
   matmul,
   mul,
@@ -94,8 +94,7 @@ export class LoraLinear implements LinearAdapter {
 
   /** Inverted dropout (nn.Dropout): keep with probability 1 - p, scale kept values by 1 / (1 - p). */
   private applyDropout(x: Tensor, seed: number): Tensor {
-    const keep = greaterEqual(rand(x.shape, { seed }), this.dropout);
-    return mul(mul(x, keep), 1 / (1 - this.dropout));
+    return dropout(x, this.dropout, seed);
   }
 
   /** scaling * B A: the update merge() adds to W [out, in]. */

@@ -70,6 +70,7 @@ export {
   type Operand,
   matmul,
   loraLinear,
+  dropout,
   type MatmulOptions,
   sum,
   mean,

@@ -2,6 +2,7 @@ export * from './creation.js';
 export * from './elementwise.js';
 export * from './matmul.js';
 export * from './lora-linear.js';
+export { dropout } from './dropout.js';
 export * from './reduce.js';
 export * from './softmax.js';
 export * from './shape-ops.js';

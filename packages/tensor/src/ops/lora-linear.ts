@@ -12,6 +12,7 @@
 import { fmt } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { backendHas, needsGrad, record, run1 } from './core.js';
+import { dropWithoutGraph } from './dropout.js';
 import { cast } from './indexing.js';
 
 function mm(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean): Tensor {
@@ -28,22 +29,6 @@ export interface LoraLinearOptions {
   dropout?: number;
   /** The mask's randomUniform seed, an integer in [0, 2^53); needed with dropout > 0. */
   seed?: number;
-}
-
-/** Dropout's keep mask over x's shape (1 or 0): u >= p, u the randomUniform stream at `seed`. */
-function dropMask(x: Tensor, p: number, seed: number): Tensor {
-  const uniform = run1('loraLinear', 'randomUniform', [], { shape: [...x.shape], seed, low: 0, high: 1 });
-  const keep = run1('loraLinear', 'scalarOp', [uniform], { op: 'greaterEqual', scalar: p });
-  uniform.dispose();
-  return keep;
-}
-
-/** (x * keep) * (1 / (1 - p)): the dropped input, as the composition's two multiplies round it. */
-function dropped(x: Tensor, keep: Tensor, p: number): Tensor {
-  const masked = run1('loraLinear', 'mul', [x, keep]);
-  const out = scaled(masked, 1 / (1 - p));
-  masked.dispose();
-  return out;
 }
 
 /** a + b, both consumed. */
@@ -96,19 +81,14 @@ export function loraLinear(
   }
   const dropAttrs = p > 0 ? { dropout: p, seed } : {};
   /** The adapter's input: x, or x dropped (a new tensor the caller disposes). */
-  const adapterInput = (input: Tensor): { input: Tensor; keep: Tensor | null } => {
-    if (p === 0) return { input, keep: null };
-    const keep = dropMask(input, p, seed);
-    return { input: dropped(input, keep, p), keep };
-  };
+  const adapterInput = (input: Tensor): Tensor => (p > 0 ? dropWithoutGraph(input, p, seed) : input);
   let out: Tensor;
   if (backendHas('loraLinear'))
     out = run1('loraLinear', 'loraLinear', [x, weight, loraA, loraB], { scaling, ...dropAttrs });
   else {
-    const drop = adapterInput(x);
-    drop.keep?.dispose();
-    const down = mm(drop.input, loraA, false, true);
-    if (drop.input !== x) drop.input.dispose();
+    const dropped = adapterInput(x);
+    const down = mm(dropped, loraA, false, true);
+    if (dropped !== x) dropped.dispose();
     const up = mm(down, loraB, false, true);
     down.dispose();
     const low = scaled(up, scaling);
@@ -123,30 +103,29 @@ export function loraLinear(
     // The adapter's path, as the unfused layer's backward takes it: g' = scaling g, then its two products.
     const gs = scaled(g, scaling); // [M, N]
     // The dropped input again, from the seed (never kept between forward and backward).
-    const drop = needA || needB || (needX && p > 0) ? adapterInput(sx!) : { input: sx!, keep: null };
+    const dropped = needA || needB ? adapterInput(sx!) : sx!;
     let dB: Tensor | null = null;
     if (needB) {
-      const down = mm(drop.input, sa!, false, true); // x' A^T [M, R]
+      const down = mm(dropped, sa!, false, true); // x' A^T [M, R]
       dB = mm(gs, down, true, false); // [N, R]
       down.dispose();
     }
     const dDown = mm(gs, sb!, false, false); // [M, R]
     gs.dispose();
-    const dA = needA ? mm(dDown, drop.input, true, false) : null; // [R, K]
-    if (drop.input !== sx) drop.input.dispose();
+    const dA = needA ? mm(dDown, dropped, true, false) : null; // [R, K]
+    if (dropped !== sx) dropped.dispose();
     let dx: Tensor | null = null;
     if (needX) {
       let dAdapter = mm(dDown, sa!, false, false); // dL/dx' [M, K]
-      if (drop.keep) {
-        // Back through x' = (x * keep) * (1 / (1 - p)): the scale, then the mask, as the composition's multiplies.
-        const unscaled = scaled(dAdapter, 1 / (1 - p));
+      if (p > 0) {
+        // Back through the dropout: the same mask and scale on the gradient (the bits of the composition's
+        // two multiplies' backward: a factor 1 or 0 commutes with the scale exactly).
+        const back = dropWithoutGraph(dAdapter, p, seed);
         dAdapter.dispose();
-        dAdapter = run1('loraLinear', 'mul', [unscaled, drop.keep]);
-        unscaled.dispose();
+        dAdapter = back;
       }
       dx = sumOf(mm(g, sw!, false, false), dAdapter); // [M, K]
     }
-    drop.keep?.dispose();
     dDown.dispose();
     let dW: Tensor | null = null;
     if (needW) {

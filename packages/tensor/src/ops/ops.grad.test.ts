@@ -11,6 +11,7 @@ import {
   concat,
   crossEntropy,
   div,
+  dropout,
   exp,
   gather,
   gradcheck,
@@ -169,6 +170,12 @@ describe('matmul gradients', () => {
         w.dispose();
       }
     }
+  });
+});
+
+describe('dropout gradients', () => {
+  it('through a fixed mask (the seed decides it)', async () => {
+    await gradcheck((x) => dropout(x!, 0.3, 11), [t([4, 9], 152)]);
   });
 });
 
