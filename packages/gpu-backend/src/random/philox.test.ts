@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fillNormal, fillUniform, mulHi32, philox4x32, philoxStream, uniformFromWord } from './philox.js';
+import { philoxSimdAvailable } from './philox-wasm.js';
 
 // Known-answer vectors of Random123 (tests/kat_vectors, "philox4x32 10" lines): counter, key, output.
 const KAT: [number[], number[], number[]][] = [
@@ -26,6 +27,40 @@ describe('Philox4x32-10', () => {
     for (const [c, k, expected] of KAT) {
       philox4x32(c[0], c[1], c[2], c[3], k[0], k[1], out);
       expect(Array.from(out)).toEqual(expected);
+    }
+  });
+
+  it('streams the words of philox4x32 block by block for any start and length (the WebAssembly groups too)', () => {
+    const reference = (seed: number, start: number, n: number) => {
+      const words = new Uint32Array(n);
+      const block = new Uint32Array(4);
+      for (let e = start; e < start + n; e++) {
+        const counter = Math.floor(e / 4);
+        philox4x32(
+          counter >>> 0,
+          Math.floor(counter / 2 ** 32) >>> 0,
+          0,
+          0,
+          seed >>> 0,
+          Math.floor(seed / 2 ** 32),
+          block,
+        );
+        words[e - start] = block[e % 4]!;
+      }
+      return words;
+    };
+    // Node 20 has WebAssembly SIMD: the groups below run there, not in the JavaScript fallback.
+    expect(philoxSimdAvailable()).toBe(true);
+    for (const seed of [0, 42, 2 ** 32 + 7, 2 ** 53 - 1]) {
+      for (const start of [0, 1, 3, 5, 64, 4 * (2 ** 32 - 20) + 2, 4 * 2 ** 32 + 1]) {
+        for (const n of [0, 3, 16, 17, 63, 64, 1000, 70_000]) {
+          const got = new Uint32Array(n);
+          philoxStream(seed, got, start);
+          expect(Array.from(got), `seed ${seed}, start ${start}, ${n} words`).toEqual(
+            Array.from(reference(seed, start, n)),
+          );
+        }
+      }
     }
   });
 

@@ -17,6 +17,8 @@
  *    across backends; normals agree to float32 transcendental accuracy.
  */
 
+import { GROUP_WORDS, philoxGroups } from './philox-wasm.js';
+
 const M0 = 0xd2511f53;
 const M1 = 0xcd9e8d57;
 const W0 = 0x9e3779b9;
@@ -78,18 +80,32 @@ export function assertSeed(kernel: string, seed: unknown): asserts seed is numbe
   }
 }
 
-/** Fill `out` with the raw u32 stream of `seed` starting at element `start`. */
+/**
+ * Fill `out` with the raw u32 stream of `seed` starting at element `start`.
+ * Whole groups of four blocks go to the WebAssembly SIMD version
+ * (philox-wasm.ts, the same words); a partial block at either end, and
+ * counters past 2^32, to philox4x32.
+ */
 export function philoxStream(seed: number, out: Uint32Array, start = 0): void {
   const k0 = seed >>> 0;
   const k1 = Math.floor(seed / 4294967296) >>> 0;
   const block = new Uint32Array(4);
   let e = start;
   const end = start + out.length;
-  while (e < end) {
-    const counter = Math.floor(e / 4);
-    philox4x32(counter >>> 0, Math.floor(counter / 4294967296) >>> 0, 0, 0, k0, k1, block);
-    for (let w = e % 4; w < 4 && e < end; w++, e++) out[e - start] = block[w];
+  const scalarUntil = (until: number) => {
+    while (e < until) {
+      const counter = Math.floor(e / 4);
+      philox4x32(counter >>> 0, Math.floor(counter / 4294967296) >>> 0, 0, 0, k0, k1, block);
+      for (let w = e % 4; w < 4 && e < until; w++, e++) out[e - start] = block[w];
+    }
+  };
+  scalarUntil(Math.min(end, Math.ceil(start / 4) * 4));
+  const firstBlock = e / 4;
+  const groups = Math.floor((end - e) / GROUP_WORDS);
+  if (groups > 0 && firstBlock + 4 * groups <= 2 ** 32 && philoxGroups(out, e - start, groups, firstBlock, k0, k1)) {
+    e += groups * GROUP_WORDS;
   }
+  scalarUntil(end);
 }
 
 /** The uniform in [0, 1) of one stream word: 24 random bits, exact in float32. */
