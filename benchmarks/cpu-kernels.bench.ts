@@ -199,6 +199,55 @@ for (const [rows, width] of quick
     },
   });
 }
+// LoRA's dropout on a layer's input, and the adapted layer itself with dropout (a training forward):
+// each against the kernels it replaces.
+for (const [rows, width, out, r] of quick
+  ? [[64, 256, 256, 8]]
+  : [
+      [2048, 384, 1152, 16],
+      [1024, 1536, 384, 64],
+    ]) {
+  const x = input([rows, width]);
+  const p = 0.05;
+  const seed = 17;
+  const dropoutComposition = (b: Backend, xi: TensorInfo): TensorInfo[] => {
+    const u = run1(b, 'randomUniform', [], { shape: [rows, width], seed, low: 0, high: 1 });
+    const keep = run1(b, 'scalarOp', [u], { op: 'greaterEqual', scalar: p });
+    const masked = run1(b, 'mul', [xi, keep]);
+    return [u, keep, masked, run1(b, 'scalarOp', [masked], { op: 'mul', scalar: 1 / (1 - p) })];
+  };
+  cases.push({
+    name: `dropout ${rows} rows`,
+    size: width,
+    inputs: [x],
+    kernel: 'dropout',
+    attrs: { p, seed },
+    composition: { inputs: [x], run: (b, [xi]) => dropoutComposition(b, xi!) },
+  });
+  const weight = input([out, width]);
+  const a = input([r, width]);
+  const bUp = input([out, r]);
+  const scaling = 2;
+  cases.push({
+    name: `loraLinear r${r} ${rows} rows, dropout`,
+    size: width,
+    inputs: [x, weight, a, bUp],
+    kernel: 'loraLinear',
+    attrs: { scaling, dropout: p, seed },
+    flops: 2 * rows * (out * width + r * (width + out)),
+    composition: {
+      inputs: [x, weight, a, bUp],
+      run: (b, [xi, w, ai, bi]) => {
+        const made = dropoutComposition(b, xi!);
+        const base = run1(b, 'matmul', [xi!, w!], { transposeB: true });
+        const down = run1(b, 'matmul', [made[3]!, ai!], { transposeB: true });
+        const upOut = run1(b, 'matmul', [down, bi!], { transposeB: true });
+        const scaled = run1(b, 'scalarOp', [upOut], { op: 'mul', scalar: scaling });
+        return [...made, base, down, upOut, scaled, run1(b, 'add', [base, scaled])];
+      },
+    },
+  });
+}
 for (const [rows, vocab] of quick
   ? [[64, 1024]]
   : [
@@ -337,7 +386,7 @@ for (const task of bench.tasks) {
   const impl = variant ? `cpu ${variant}` : 'cpu';
   rows.push(row({ case: `cpu-${c.name}`, impl, size: c.size, value: ms, unit: 'ms' }));
   if (c.flops)
-    rows.push(row({ case: `cpu-${c.name}`, impl: 'cpu', size: c.size, value: c.flops / (ms * 1e6), unit: 'GFLOP/s' }));
+    rows.push(row({ case: `cpu-${c.name}`, impl, size: c.size, value: c.flops / (ms * 1e6), unit: 'GFLOP/s' }));
 }
 printTable(rows);
 if (!quick) console.log('wrote', writeResults('cpu-kernels', rows));
