@@ -11,7 +11,7 @@ import { assertRandomArgs } from './math.js';
  * seed, counter (e / 4, 0, 0, 0) for element e, word e % 4. WGSL has no
  * 32x32 -> 64 multiply, so the high word is assembled from 16-bit halves.
  */
-export const PHILOX = /* wgsl */ `
+const PHILOX = /* wgsl */ `
 fn mulhi(a: u32, b: u32) -> u32 {
   let aLo = a & 0xffffu; let aHi = a >> 16u; let bLo = b & 0xffffu; let bHi = b >> 16u;
   let loLo = aLo * bLo; let hiLo = aHi * bLo; let loHi = aLo * bHi;
@@ -36,27 +36,39 @@ export function seedWords(seed: number): [number, number] {
   return [seed >>> 0, Math.floor(seed / 4294967296) >>> 0];
 }
 
-/** One thread per 4 elements (one Philox block). */
-const UNIFORM = shaderTemplate('randomUniform', () => ({
-  uniforms: [
-    ['n', 'u32'],
-    ['blocks', 'u32'],
-    ['k0', 'u32'],
-    ['k1', 'u32'],
-    ['low', 'f32'],
-    ['range', 'f32'],
-  ],
-  code: /* wgsl */ `${PHILOX}
-@group(0) @binding(1) var<storage, read_write> O: array<f32>;
+/** The uniforms every per-element Philox shader starts with: elements, blocks, and the key. */
+export const PHILOX_UNIFORMS = [
+  ['n', 'u32'],
+  ['blocks', 'u32'],
+  ['k0', 'u32'],
+  ['k1', 'u32'],
+] as const;
+
+/**
+ * A shader's WGSL with one thread per Philox block (4 elements): `element`
+ * runs for each element `e` < u.n with its stream word `w[c]`, after the
+ * `bindings` it uses.
+ */
+export function perElementOfBlock(bindings: string, element: string): string {
+  return /* wgsl */ `${PHILOX}
+${bindings}
 @compute @workgroup_size(${WG}) fn main(${FLAT_BUILTINS}) {
   let blk = ${FLAT_WG} * ${WG}u + lid;
   if (blk >= u.blocks) { return; }
   let w = philox(blk, u.k0, u.k1);
   for (var c = 0u; c < 4u; c++) {
     let e = blk * 4u + c;
-    if (e < u.n) { O[e] = u.low + u.range * uniform01(w[c]); }
+    if (e < u.n) { ${element} }
   }
-}`,
+}`;
+}
+
+const UNIFORM = shaderTemplate('randomUniform', () => ({
+  uniforms: [...PHILOX_UNIFORMS, ['low', 'f32'], ['range', 'f32']],
+  code: perElementOfBlock(
+    '@group(0) @binding(1) var<storage, read_write> O: array<f32>;',
+    'O[e] = u.low + u.range * uniform01(w[c]);',
+  ),
 }));
 
 /** Box-Muller pairs (2p, 2p + 1) come from one Philox block: one thread per block makes two pairs. */
