@@ -1,5 +1,5 @@
 import { floatInput, writtenFloatOutput } from '../../cpu/host.js';
-import { philoxStream, uniformFromWord } from '../../random/philox.js';
+import { philoxStream } from '../../random/philox.js';
 import { implement } from '../../registry.js';
 import { dropout } from './contract.js';
 import { dropoutArgs } from './math.js';
@@ -12,15 +12,17 @@ const dropoutKernel = implement(dropout, 'cpu', ({ inputs, attrs, backend }) => 
   const x = floatInput(backend, inputs[0]!, 'dropout');
   const out = writtenFloatOutput(backend, inputs[0]!.shape);
   const o = out.data;
+  // uniform = (word >>> 8) 2^-24 reaches the threshold exactly when word >>> 8 reaches ceil(threshold 2^24).
+  const keepFrom = Math.ceil(threshold * 2 ** 24);
   const words = new Uint32Array(BLOCK);
   for (let start = 0; start < x.length; start += BLOCK) {
     const n = Math.min(BLOCK, x.length - start);
     const block = n === BLOCK ? words : words.subarray(0, n);
     philoxStream(attrs.seed, block, start);
     for (let i = 0; i < n; i++) {
-      // x * 1 or x * 0 (a signed zero, NaN for an infinite x), then the scale: mul's and scalarOp's roundings.
-      const masked = x[start + i]! * (uniformFromWord(block[i]!) >= threshold ? 1 : 0);
-      o[start + i] = masked * scale;
+      const v = x[start + i]!;
+      // Kept: x * 1 * scale. Dropped: x * 0 (a signed zero, NaN for an infinite x), which the scale keeps.
+      o[start + i] = block[i]! >>> 8 >= keepFrom ? v * scale : v * 0;
     }
   }
   return out.info;
