@@ -18,6 +18,8 @@ const I32X4_MUL = 0xb5;
 const V128_XOR = 0x51;
 const I64X2_EXTMUL_LOW_I32X4_U = 0xde;
 const I64X2_EXTMUL_HIGH_I32X4_U = 0xdf;
+const I32X4_SHR_U = 0xad;
+const I32X4_GE_S = 0x3f;
 
 /** i8x16.shuffle byte indices selecting i32 lanes (0-3 of the first operand, 4-7 of the second). */
 const lanes = (...picks: number[]): number[] => picks.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]);
@@ -26,16 +28,23 @@ const lanes = (...picks: number[]): number[] => picks.flatMap((l) => [4 * l, 4 *
 export const GROUP_WORDS = 16;
 
 /**
- * philox(out, groups, counter, k0, k1): for g < groups, blocks counter + 4g ..
- * counter + 4g + 3 (counter words 1-3 zero), their 16 words written in block
- * order from out + 64 g.
+ * A function over `groups` groups of four Philox blocks from block `counter`
+ * (counter words 1-3 zero): parameters (groups, counter, k0, k1, ...extra);
+ * for each group, `row(i, words)` gets the words of its block i (four
+ * consecutive elements' words in a v128 local) and `advance` moves the
+ * function's pointers on by a group.
  */
-function buildPhilox(): FunctionBuilder {
-  const fn = new FunctionBuilder([I32, I32, I32, I32, I32]);
-  const [out, groups, counter, key0, key1] = [0, 1, 2, 3, 4];
+function buildGroups(
+  extra: number,
+  row: (fn: FunctionBuilder, i: number, words: number) => void,
+  advance: (fn: FunctionBuilder) => void,
+): FunctionBuilder {
+  const fn = new FunctionBuilder([I32, I32, I32, I32, ...new Array<typeof I32>(extra).fill(I32)]);
+  const [groups, counter, key0, key1] = [0, 1, 2, 3];
   const c = [fn.local(V128), fn.local(V128), fn.local(V128), fn.local(V128)];
   const [k0, k1, hi0, lo0, hi1, lo1, step] = Array.from({ length: 7 }, () => fn.local(V128));
   const t = [fn.local(V128), fn.local(V128), fn.local(V128), fn.local(V128)];
+  const words = fn.local(V128);
   const splat = (value: number) => fn.i32(value).simd(SimdOp.i32x4Splat);
   /** hi and lo words of m * v, lane by lane. */
   const mul = (m: number, v: number, hi: number, lo: number) => {
@@ -64,7 +73,7 @@ function buildPhilox(): FunctionBuilder {
     fn.get(hi0).get(c[3]!).simd(V128_XOR).get(k1).simd(V128_XOR).set(c[2]!);
     fn.get(lo0).set(c[3]!);
   }
-  // Transpose: lane j of c0..c3 is block j's four words, stored in block order.
+  // Transpose: lane j of c0..c3 is block j's four words.
   fn.get(c[0]!)
     .get(c[1]!)
     .simd(SimdOp.i8x16Shuffle, ...lanes(0, 4, 1, 5))
@@ -88,24 +97,77 @@ function buildPhilox(): FunctionBuilder {
     [t[2]!, t[3]!, lanes(2, 3, 6, 7)],
   ];
   rows.forEach(([a, b, pick], i) => {
-    fn.get(out)
-      .get(a)
+    fn.get(a)
       .get(b)
       .simd(SimdOp.i8x16Shuffle, ...pick)
-      .v128Store(16 * i);
+      .set(words);
+    row(fn, i, words);
   });
-  fn.addTo(out, 64).addTo(counter, 4).addTo(groups, -1);
+  advance(fn);
+  fn.addTo(counter, 4).addTo(groups, -1);
   fn.op(Op.br, 0).op(Op.end).op(Op.end);
   return fn;
+}
+
+/** philox(groups, counter, k0, k1, out): the 16 words of each group in block order from out + 64 g. */
+function buildPhilox(): FunctionBuilder {
+  const out = 4;
+  return buildGroups(
+    1,
+    (fn, i, words) =>
+      fn
+        .get(out)
+        .get(words)
+        .v128Store(16 * i),
+    (fn) => fn.addTo(out, 64),
+  );
+}
+
+/**
+ * dropout(groups, counter, k0, k1, x, out, keepFrom, scaleBits): out = x * scale
+ * where an element's word >>> 8 reaches keepFrom, else x * 0 (a signed zero;
+ * NaN for an infinite x), 16 float32 per group.
+ */
+function buildDropout(): FunctionBuilder {
+  const [x, out, keepFrom, scaleBits] = [4, 5, 6, 7];
+  return buildGroups(
+    4,
+    (fn, i, words) => {
+      const load = () => fn.get(x).v128Load(16 * i);
+      fn.get(out);
+      load().get(scaleBits).simd(SimdOp.i32x4Splat).simd(SimdOp.f32x4Mul);
+      load().v128Zero().simd(SimdOp.f32x4Mul);
+      // words >>> 8 < 2^24: a signed compare is exact.
+      fn.get(words).i32(8).simd(I32X4_SHR_U).get(keepFrom).simd(SimdOp.i32x4Splat).simd(I32X4_GE_S);
+      fn.simd(SimdOp.v128Bitselect).v128Store(16 * i);
+    },
+    (fn) => fn.addTo(x, 64).addTo(out, 64),
+  );
 }
 
 const PAGE = 65536;
 /** Groups per call: 64 KiB of words. */
 const CHUNK_GROUPS = PAGE / (4 * GROUP_WORDS);
+/** Dropout's groups per call: x in the first half of the page, the output in the second. */
+const DROPOUT_CHUNK_GROUPS = CHUNK_GROUPS / 2;
 
-interface PhiloxWasm {
-  philox: (out: number, groups: number, counter: number, k0: number, k1: number) => void;
+interface PhiloxExports {
+  philox: (groups: number, counter: number, k0: number, k1: number, out: number) => void;
+  dropout: (
+    groups: number,
+    counter: number,
+    k0: number,
+    k1: number,
+    x: number,
+    out: number,
+    keepFrom: number,
+    scaleBits: number,
+  ) => void;
+}
+
+interface PhiloxWasm extends PhiloxExports {
   words: Uint32Array;
+  floats: Float32Array;
 }
 
 let instance: PhiloxWasm | null | undefined;
@@ -115,12 +177,20 @@ function philoxWasm(): PhiloxWasm | null {
   if (instance !== undefined) return instance;
   try {
     const memory = new wasm.Memory({ initial: 1, maximum: 1, shared: true });
-    const bytes = encodeModule([{ name: 'philox', fn: buildPhilox() }], { initialPages: 1, maxPages: 1 });
-    const exports = new wasm.Instance(new wasm.Module(bytes), { env: { memory } }).exports as unknown as Pick<
-      PhiloxWasm,
-      'philox'
-    >;
-    instance = { philox: exports.philox, words: new Uint32Array(memory.buffer) };
+    const bytes = encodeModule(
+      [
+        { name: 'philox', fn: buildPhilox() },
+        { name: 'dropout', fn: buildDropout() },
+      ],
+      { initialPages: 1, maxPages: 1 },
+    );
+    const exports = new wasm.Instance(new wasm.Module(bytes), { env: { memory } }).exports as unknown as PhiloxExports;
+    instance = {
+      philox: exports.philox,
+      dropout: exports.dropout,
+      words: new Uint32Array(memory.buffer),
+      floats: new Float32Array(memory.buffer),
+    };
   } catch {
     instance = null;
   }
@@ -145,12 +215,42 @@ export function philoxGroups(
   k0: number,
   k1: number,
 ): boolean {
-  const wasm = philoxWasm();
-  if (!wasm) return false;
+  const module = philoxWasm();
+  if (!module) return false;
   for (let done = 0; done < groups; done += CHUNK_GROUPS) {
     const n = Math.min(CHUNK_GROUPS, groups - done);
-    wasm.philox(0, n, (counter + 4 * done) | 0, k0 | 0, k1 | 0);
-    out.set(wasm.words.subarray(0, n * GROUP_WORDS), offset + done * GROUP_WORDS);
+    module.philox(n, (counter + 4 * done) | 0, k0 | 0, k1 | 0, 0);
+    out.set(module.words.subarray(0, n * GROUP_WORDS), offset + done * GROUP_WORDS);
+  }
+  return true;
+}
+
+/**
+ * Dropout of the first `groups` x 16 elements of x into out (element e drawn
+ * from the stream of (k0, k1) at e): kept where its word >>> 8 reaches
+ * keepFrom, scaled by `scale` (a float32); false (nothing written) where
+ * WebAssembly SIMD is unavailable or the counters pass 2^32.
+ */
+export function dropoutGroups(
+  x: Float32Array,
+  out: Float32Array,
+  groups: number,
+  k0: number,
+  k1: number,
+  keepFrom: number,
+  scale: number,
+): boolean {
+  const module = philoxWasm();
+  if (!module || 4 * groups > 2 ** 32) return false;
+  const scaleBits = new Int32Array(Float32Array.of(scale).buffer)[0]!;
+  const half = PAGE / 2;
+  for (let done = 0; done < groups; done += DROPOUT_CHUNK_GROUPS) {
+    const n = Math.min(DROPOUT_CHUNK_GROUPS, groups - done);
+    const from = done * GROUP_WORDS;
+    const count = n * GROUP_WORDS;
+    module.floats.set(x.subarray(from, from + count), 0);
+    module.dropout(n, (4 * done) | 0, k0 | 0, k1 | 0, 0, half, keepFrom | 0, scaleBits);
+    out.set(module.floats.subarray(half / 4, half / 4 + count), from);
   }
   return true;
 }

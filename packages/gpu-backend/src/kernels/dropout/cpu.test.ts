@@ -7,6 +7,7 @@ describe('cpu dropout', () => {
       [9, 0.1, 1],
       [5000, 0.3, 2 ** 35 + 9],
       [4097, 0.75, 12],
+      [20_011, 0.05, 2 ** 52 + 3],
     ] as const) {
       const data = randomArray(n, n, -4, 4);
       data[0] = -0.5; // a dropped negative gives -0, as x * 0 does
