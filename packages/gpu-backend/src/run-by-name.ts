@@ -15,6 +15,16 @@ export function runByName(
   return (backend as unknown as UntypedRun).run(name, inputs, attrs);
 }
 
+/** The one output of a single-output kernel run by name (a composition of kernels inside another). */
+export function runOneByName(
+  backend: Backend,
+  name: string,
+  inputs: readonly TensorInfo[],
+  attrs: KernelAttrs = {},
+): TensorInfo {
+  return runByName(backend, name, inputs, attrs)[0]!;
+}
+
 interface UntypedRun {
   run(name: string, inputs: readonly TensorInfo[], attrs?: KernelAttrs): TensorInfo[];
 }

@@ -79,7 +79,8 @@ export class LoraLinear implements LinearAdapter {
 
   forward(x: Tensor, y: Tensor, ctx: ForwardContext): Tensor {
     if (!this.state.enabled || this.state.merged) return y;
-    const xd = ctx.training && this.dropout > 0 ? this.applyDropout(x, this.dropoutSeed(ctx.seed)) : x;
+    // Inverted dropout (nn.Dropout): keep with probability 1 - p, scale kept values by 1 / (1 - p).
+    const xd = ctx.training && this.dropout > 0 ? dropout(x, this.dropout, this.dropoutSeed(ctx.seed)) : x;
     const lead = x.shape.slice(0, -1);
     const x2 = reshape(xd, [-1, this.base.inFeatures]); // [N, in]
     const low = matmul(x2, this.loraA, { transposeB: true }); // [N, r]
@@ -90,11 +91,6 @@ export class LoraLinear implements LinearAdapter {
   /** The seed of this layer's dropout mask in the forward pass seeded `forwardSeed` (a recomputation repeats it). */
   private dropoutSeed(forwardSeed: number): number {
     return (this.layerSeed ^ Math.imul(forwardSeed + 1, 0x85ebca6b)) >>> 0;
-  }
-
-  /** Inverted dropout (nn.Dropout): keep with probability 1 - p, scale kept values by 1 / (1 - p). */
-  private applyDropout(x: Tensor, seed: number): Tensor {
-    return dropout(x, this.dropout, seed);
   }
 
   /** scaling * B A: the update merge() adds to W [out, in]. */

@@ -227,7 +227,7 @@ export function philoxGroups(
 
 /**
  * Dropout of the first `groups` x 16 elements of x into out (element e drawn
- * from the stream of (k0, k1) at e): kept where its word >>> 8 reaches
+ * from the stream of the Philox key at e): kept where its word >>> 8 reaches
  * keepFrom, scaled by `scale` (a float32); false (nothing written) where
  * WebAssembly SIMD is unavailable or the counters pass 2^32.
  */
@@ -235,8 +235,7 @@ export function dropoutGroups(
   x: Float32Array,
   out: Float32Array,
   groups: number,
-  k0: number,
-  k1: number,
+  [k0, k1]: [number, number],
   keepFrom: number,
   scale: number,
 ): boolean {

@@ -80,6 +80,11 @@ export function assertSeed(kernel: string, seed: unknown): asserts seed is numbe
   }
 }
 
+/** The Philox key of a seed in [0, 2^53): (seed mod 2^32, floor(seed / 2^32)). */
+export function philoxKey(seed: number): [k0: number, k1: number] {
+  return [seed >>> 0, Math.floor(seed / 4294967296) >>> 0];
+}
+
 /**
  * Fill `out` with the raw u32 stream of `seed` starting at element `start`.
  * Whole groups of four blocks go to the WebAssembly SIMD version
@@ -87,8 +92,7 @@ export function assertSeed(kernel: string, seed: unknown): asserts seed is numbe
  * counters past 2^32, to philox4x32.
  */
 export function philoxStream(seed: number, out: Uint32Array, start = 0): void {
-  const k0 = seed >>> 0;
-  const k1 = Math.floor(seed / 4294967296) >>> 0;
+  const [k0, k1] = philoxKey(seed);
   const block = new Uint32Array(4);
   let e = start;
   const end = start + out.length;

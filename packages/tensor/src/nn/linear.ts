@@ -29,7 +29,7 @@ export interface LinearAdapter {
   /**
    * The whole adapted product of x [N, in] as one op ([N, out], the bias not
    * added), or null where `forward` must take the base product (e.g. an
-   * adapter disabled, or dropout on its input). Linear asks this first.
+   * adapter disabled, or a layer with a bias). Linear asks this first.
    */
   forwardLinear?(x: Tensor, ctx: ForwardContext): Tensor | null;
   /** The adapter's trainable tensors (gradient checkpointing passes them through its graph node). */

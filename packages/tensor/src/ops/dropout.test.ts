@@ -48,9 +48,11 @@ describe('dropout', () => {
     }
   });
 
-  it('p = 0 is x itself; bad p and seeds are named', () => {
+  it('p = 0 is x itself; an empty x stays empty; bad p and seeds are named', () => {
     const x = tensor(values(4, 3), [4]);
     expect(dropout(x, 0, 1)).toBe(x);
+    const empty = dropout(tensor(new Float32Array(0), [0, 3]), 0.5, 1);
+    expect(empty.shape).toEqual([0, 3]);
     expect(() => dropout(x, 1, 1)).toThrow('dropout: p must be in [0, 1), got 1');
     expect(() => dropout(x, 0.5, -2)).toThrow('dropout: seed must be an integer in [0, 2^53), got -2');
     expect(() => dropout(x, 0.5, 1.5)).toThrow('dropout: seed must be an integer in [0, 2^53), got 1.5');

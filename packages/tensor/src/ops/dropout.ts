@@ -34,7 +34,6 @@ export function dropout(x: Tensor, p: number, seed: number): Tensor {
   assertFloat('dropout', x);
   checkArgs(p, seed);
   if (p === 0) return x;
-  if (x.size === 0) return run1('dropout', 'scalarOp', [x], { op: 'mul', scalar: 1 });
   const out = dropWithoutGraph(x, p, seed);
   if (needsGrad(x)) record('dropout', [x], [out], [], ([dy]) => [dropWithoutGraph(dy!, p, seed)]);
   return out;

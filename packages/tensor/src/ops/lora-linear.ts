@@ -13,7 +13,7 @@ import { fmt } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { backendHas, needsGrad, record, run1 } from './core.js';
 import { dropWithoutGraph } from './dropout.js';
-import { cast } from './indexing.js';
+import { toDType } from './matmul.js';
 
 function mm(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean): Tensor {
   return run1('loraLinear', 'matmul', [a, b], { transposeA, transposeB });
@@ -127,15 +127,7 @@ export function loraLinear(
       dx = sumOf(mm(g, sw!, false, false), dAdapter); // [M, K]
     }
     dDown.dispose();
-    let dW: Tensor | null = null;
-    if (needW) {
-      dW = mm(g, sx!, true, false); // [N, K]
-      if (weightDType !== 'float32') {
-        const half = cast(dW, weightDType);
-        dW.dispose();
-        dW = half;
-      }
-    }
+    const dW = needW ? toDType(mm(g, sx!, true, false), weightDType) : null; // [N, K]
     return [dx, dW, dA, dB];
   });
   return out;

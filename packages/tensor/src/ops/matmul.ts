@@ -86,8 +86,8 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   return out;
 }
 
-/** A float32 gradient in the dtype of the operand it belongs to. */
-function toDType(g: Tensor, dtype: Tensor['dtype']): Tensor {
+/** A float32 gradient in the dtype of the operand it belongs to (consumed when cast). */
+export function toDType(g: Tensor, dtype: Tensor['dtype']): Tensor {
   if (dtype === 'float32') return g;
   const out = cast(g, dtype);
   g.dispose();

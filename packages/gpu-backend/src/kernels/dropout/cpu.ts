@@ -1,5 +1,5 @@
 import { floatInput, writtenFloatOutput } from '../../cpu/host.js';
-import { philoxStream } from '../../random/philox.js';
+import { philoxKey, philoxStream } from '../../random/philox.js';
 import { dropoutGroups, GROUP_WORDS } from '../../random/philox-wasm.js';
 import { implement } from '../../registry.js';
 import { dropout } from './contract.js';
@@ -17,8 +17,7 @@ const dropoutKernel = implement(dropout, 'cpu', ({ inputs, attrs, backend }) => 
   const keepFrom = Math.ceil(threshold * 2 ** 24);
   // Whole groups of 16 elements in WebAssembly SIMD (the stream and the mask in one pass); the rest below.
   const groups = Math.floor(x.length / GROUP_WORDS);
-  const seed = attrs.seed;
-  const simd = groups > 0 && dropoutGroups(x, o, groups, seed >>> 0, Math.floor(seed / 2 ** 32), keepFrom, scale);
+  const simd = groups > 0 && dropoutGroups(x, o, groups, philoxKey(attrs.seed), keepFrom, scale);
   const words = new Uint32Array(BLOCK);
   for (let start = simd ? groups * GROUP_WORDS : 0; start < x.length; start += BLOCK) {
     const n = Math.min(BLOCK, x.length - start);

@@ -3,7 +3,8 @@ import { sizeOf } from '../../shape.js';
 import { buf, gpu, output, WG } from '../../webgpu/kernel-util.js';
 import { grid } from '../../webgpu/program.js';
 import { shaderTemplate } from '../../webgpu/shader.js';
-import { perElementOfBlock, PHILOX_UNIFORMS, seedWords } from '../random/webgpu.js';
+import { philoxKey } from '../../random/philox.js';
+import { perElementOfBlock, PHILOX_UNIFORMS } from '../random/webgpu.js';
 import { dropout } from './contract.js';
 import { dropoutArgs } from './math.js';
 
@@ -25,7 +26,7 @@ const dropoutKernel = implement(dropout, 'webgpu', ({ inputs, attrs, backend }) 
   const n = sizeOf(x.shape);
   if (n === 0) return out;
   const blocks = Math.ceil(n / 4);
-  const [k0, k1] = seedWords(attrs.seed);
+  const [k0, k1] = philoxKey(attrs.seed);
   b.dispatch({
     shader: DROPOUT,
     params: {},

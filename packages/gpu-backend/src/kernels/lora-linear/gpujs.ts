@@ -1,6 +1,6 @@
-import type { KernelAttrs, TensorInfo } from '../../backend.js';
+import type { TensorInfo } from '../../backend.js';
 import { implement } from '../../registry.js';
-import { runByName } from '../../run-by-name.js';
+import { runOneByName } from '../../run-by-name.js';
 import { loraLinear } from './contract.js';
 import { adapterInput } from './adapter-input.js';
 import { loraLinearDims } from './math.js';
@@ -12,15 +12,13 @@ import { loraLinearDims } from './math.js';
 const loraLinearKernel = implement(loraLinear, 'gpujs', ({ inputs, attrs, backend }) => {
   loraLinearDims(inputs, attrs);
   const [x, weight, a, b] = inputs as [TensorInfo, TensorInfo, TensorInfo, TensorInfo];
-  const run1 = (name: string, args: TensorInfo[], kernelAttrs: KernelAttrs) =>
-    runByName(backend, name, args, kernelAttrs)[0]!;
-  const base = run1('matmul', [x, weight], { transposeB: true });
+  const base = runOneByName(backend, 'matmul', [x, weight], { transposeB: true });
   const dropped = adapterInput(backend, x, attrs);
-  const down = run1('matmul', [dropped, a], { transposeB: true });
+  const down = runOneByName(backend, 'matmul', [dropped, a], { transposeB: true });
   if (dropped !== x) backend.release(dropped.storage);
-  const up = run1('matmul', [down, b], { transposeB: true });
-  const scaled = run1('scalarOp', [up], { op: 'mul', scalar: attrs.scaling });
-  const out = run1('add', [base, scaled], {});
+  const up = runOneByName(backend, 'matmul', [down, b], { transposeB: true });
+  const scaled = runOneByName(backend, 'scalarOp', [up], { op: 'mul', scalar: attrs.scaling });
+  const out = runOneByName(backend, 'add', [base, scaled]);
   for (const temporary of [base, down, up, scaled]) backend.release(temporary.storage);
   return out;
 });

@@ -1,3 +1,4 @@
+import { philoxKey } from '../../random/philox.js';
 import { implement } from '../../registry.js';
 import { sizeOf } from '../../shape.js';
 import { buf, gpu, output, WG } from '../../webgpu/kernel-util.js';
@@ -31,10 +32,6 @@ fn philox(counter: u32, key0: u32, key1: u32) -> vec4<u32> {
 }
 fn uniform01(word: u32) -> f32 { return f32(word >> 8u) * 5.9604644775390625e-8; }
 `;
-
-export function seedWords(seed: number): [number, number] {
-  return [seed >>> 0, Math.floor(seed / 4294967296) >>> 0];
-}
 
 /** The uniforms every per-element Philox shader starts with: elements, blocks, and the key. */
 export const PHILOX_UNIFORMS = [
@@ -109,7 +106,7 @@ const randomUniformKernel = implement(randomUniform, 'webgpu', ({ inputs, attrs,
   if (n === 0) return out;
   const low = Math.fround(attrs.low ?? 0);
   const range = Math.fround(Math.fround(attrs.high ?? 1) - low);
-  const [k0, k1] = seedWords(attrs.seed);
+  const [k0, k1] = philoxKey(attrs.seed);
   const blocks = Math.ceil(n / 4);
   b.dispatch({
     shader: UNIFORM,
@@ -127,7 +124,7 @@ const randomNormalKernel = implement(randomNormal, 'webgpu', ({ inputs, attrs, b
   const out = output(b, attrs.shape);
   const n = sizeOf(attrs.shape);
   if (n === 0) return out;
-  const [k0, k1] = seedWords(attrs.seed);
+  const [k0, k1] = philoxKey(attrs.seed);
   const blocks = Math.ceil(n / 4);
   b.dispatch({
     shader: NORMAL,
