@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, SandboxClosedError, SandboxConfigError, type Sandbox } from './index.js';
+import { pythonWorkerStarts } from './python/python-process.js';
 
 let sandbox: Sandbox;
 
@@ -130,6 +131,28 @@ describe('Python runs', () => {
 });
 
 describe('the pool', () => {
+  it("starts a later sandbox's Python workers from the first one's snapshot", { timeout: 120_000 }, async () => {
+    const before = pythonWorkerStarts();
+    const later = await createSandbox({ workers: 2 });
+    try {
+      await later.ready();
+      const records = await later.runMany([
+        { language: 'python', code: 'x = 6 * 7', resultVariable: 'x' },
+        { language: 'python', code: 'import json\ny = json.dumps([1])', resultVariable: 'y' },
+      ]);
+      expect(records.map((r) => [r.status, r.result])).toEqual([
+        ['ok', 42],
+        ['ok', '[1]'],
+      ]);
+      const after = pythonWorkerStarts();
+      // Two workers and their two standbys, none of them a full load of Pyodide.
+      expect(after.fromSnapshot - before.fromSnapshot).toBe(4);
+      expect(after.full - before.full).toBe(0);
+    } finally {
+      await later.close();
+    }
+  });
+
   it('runMany returns records in request order across languages', async () => {
     const requests = Array.from({ length: 12 }, (_, i) =>
       i % 2 === 0

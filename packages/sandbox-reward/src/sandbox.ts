@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { SandboxClosedError, SandboxConfigError } from './errors.js';
 import { JsRunner } from './javascript/js-runner.js';
 import { DEFAULT_LIMITS, resolveLimits } from './limits.js';
-import { PyodideSnapshot, pyodideDir } from './python/python-process.js';
+import { pyodideDir, sharedSnapshot } from './python/python-process.js';
 import { PythonSlot } from './python/python-slot.js';
 import { SlotPool } from './slot-pool.js';
 import type { Limits, RunRecord, RunRequest, SandboxOptions } from './types.js';
@@ -49,7 +49,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
 
   const jsPool = new SlotPool(Array.from({ length: workers }, () => new JsRunner()));
   const pyodide = pyodideDir();
-  const snapshot = new PyodideSnapshot();
+  const snapshot = sharedSnapshot(pyodide);
   const pyPool = new SlotPool(
     Array.from({ length: workers }, () => new PythonSlot(pyodide, maxRuns, snapshot, pythonStandby)),
     (slot) => slot.isReady,

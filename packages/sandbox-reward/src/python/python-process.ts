@@ -82,11 +82,6 @@ interface PendingRun {
   limits: Limits;
 }
 
-/**
- * A memory snapshot of a freshly loaded interpreter (stdlib modules imported,
- * no sandbox guards yet, no user code ever run), shared by a pool: the first
- * worker makes it, replacements start from it in a fraction of a full load.
- */
 /** The interpreter's WebAssembly rewritten with write tracking, and the hash of the bytes it came from. */
 export interface TrackedWasm {
   sourceHash: string;
@@ -94,19 +89,69 @@ export interface TrackedWasm {
   bootMap: number;
 }
 
+/**
+ * A memory snapshot of a freshly loaded interpreter (stdlib modules imported,
+ * no sandbox guards yet, no user code ever run): the first worker makes it,
+ * the workers started after it load from it in a fraction of a full load.
+ */
 export class PyodideSnapshot {
   bytes: Uint8Array | undefined;
   /** The first worker's rewrite of the interpreter, handed to the workers started after it. */
   trackedWasm: TrackedWasm | undefined;
+  /** Whether a worker is making the snapshot now. */
   requested = false;
   private announce!: () => void;
   /** Resolves once the snapshot is there. */
   readonly available = new Promise<void>((resolve) => (this.announce = resolve));
+  private abandon: () => void = () => {};
+  private abandoned: Promise<void> = Promise.resolve();
+
+  /** Claim the making of the snapshot for a worker: false when it exists or another worker makes it. */
+  request(): boolean {
+    if (this.bytes || this.requested) return false;
+    this.requested = true;
+    this.abandoned = new Promise<void>((resolve) => (this.abandon = resolve));
+    return true;
+  }
+
+  /** The worker that claimed it ended without making it: the next worker started may. */
+  release(): void {
+    if (this.bytes || !this.requested) return;
+    this.requested = false;
+    this.abandon();
+  }
 
   set(bytes: Uint8Array): void {
     this.bytes = bytes;
     this.announce();
   }
+
+  /** Resolves once the snapshot is there or no worker is making it (its maker ended without it). */
+  settled(): Promise<void> {
+    return this.bytes || !this.requested ? Promise.resolve() : Promise.race([this.available, this.abandoned]);
+  }
+}
+
+const snapshots = new Map<string, PyodideSnapshot>();
+
+/**
+ * The snapshot of the interpreter in `pyodide` for every sandbox of this
+ * process: a sandbox created after another (each phase of a pipeline makes
+ * its own) starts its workers from it instead of loading Pyodide again. It
+ * holds no state of any sandbox: it is taken before the guards are set up
+ * and before any code has run.
+ */
+export function sharedSnapshot(pyodide: string): PyodideSnapshot {
+  let snapshot = snapshots.get(pyodide);
+  if (!snapshot) snapshots.set(pyodide, (snapshot = new PyodideSnapshot()));
+  return snapshot;
+}
+
+const starts = { fromSnapshot: 0, full: 0 };
+
+/** Workers started in this process so far: from a snapshot, or with a full load of Pyodide. */
+export function pythonWorkerStarts(): { fromSnapshot: number; full: number } {
+  return { ...starts };
 }
 
 /** How a worker's life ended, as reported to its owner. */
@@ -150,8 +195,8 @@ export class PythonProcess {
       // Structured clone, so the snapshot travels as bytes.
       serialization: 'advanced',
     });
-    const makeSnapshot = !snapshot.bytes && !snapshot.requested;
-    if (makeSnapshot) snapshot.requested = true;
+    const makeSnapshot = snapshot.request();
+    starts[snapshot.bytes ? 'fromSnapshot' : 'full']++;
     this.child.send({
       type: 'init',
       snapshot: snapshot.bytes ?? null,
@@ -204,7 +249,7 @@ export class PythonProcess {
       this.child.on('message', onMessage);
       this.child.once('error', reject);
       void this.exited.then((info) => {
-        if (makeSnapshot && !snapshot.bytes) snapshot.requested = false;
+        if (makeSnapshot) snapshot.release();
         reject(
           new Error(
             `the Python worker exited before it was ready (code ${info.code}, signal ${info.signal}): ${info.stderr}`,

@@ -31,9 +31,10 @@ export class PythonSlot {
   async warm(): Promise<void> {
     await this.current().ready;
     if (!this.keepStandby) return;
-    // The first worker to load makes the snapshot standbys start from.
+    // The first worker to load makes the snapshot standbys start from (it may
+    // belong to another sandbox of this process, which may close before it is made).
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.snapshot.available, new Promise((resolve) => (timer = setTimeout(resolve, 120_000)))]);
+    await Promise.race([this.snapshot.settled(), new Promise((resolve) => (timer = setTimeout(resolve, 120_000)))]);
     clearTimeout(timer);
     this.ensureStandby();
     // The standby loads from the snapshot; a failure surfaces when it is used.
