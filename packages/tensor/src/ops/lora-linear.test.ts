@@ -23,9 +23,10 @@ const composedDropout =
   };
 
 /** The value and every gradient of sum(layer(x, W, A, B) * probe), with kernel calls counted. */
-async function run(layer: Layer, rows: number, withoutKernel = false) {
+async function run(layer: Layer, rows: number, withoutKernel = false, scaling = 1.5) {
   const profiled = (await setBackend('cpu', { profile: true })) as unknown as {
     kernelProfile(): { kernel: string; calls: number }[];
+    resetKernelProfile(): void;
   };
   // A new backend registers the library's kernels: take the fused one away after it.
   if (withoutKernel) unregisterKernel('loraLinear', 'cpu');
@@ -34,13 +35,14 @@ async function run(layer: Layer, rows: number, withoutKernel = false) {
   const w = tensor(values(n * k, 2), [n, k], { requiresGrad: true });
   const a = tensor(values(r * k, 3), [r, k], { requiresGrad: true });
   const b = tensor(values(n * r, 4), [n, r], { requiresGrad: true });
-  const y = layer(x, w, a, b, 1.5);
+  const y = layer(x, w, a, b, scaling);
   const calls = new Map(profiled.kernelProfile().map((p) => [p.kernel, p.calls]));
-  mul(y, tensor(values(rows * n, 5), [rows, n]))
-    .sum()
-    .backward();
+  const probed = mul(y, tensor(values(rows * n, 5), [rows, n])).sum();
+  profiled.resetKernelProfile();
+  probed.backward();
+  const backwardCalls = new Map(profiled.kernelProfile().map((p) => [p.kernel, p.calls]));
   const grads = await Promise.all([x, w, a, b].map((t) => t.grad!.data()));
-  return { y: await y.data(), grads, calls };
+  return { y: await y.data(), grads, calls, backwardCalls };
 }
 
 describe('loraLinear', () => {
@@ -62,6 +64,25 @@ describe('loraLinear', () => {
       expect(fused.y, `${rows} rows`).toEqual(plain.y);
       fused.grads.forEach((g, i) => expect(g, `${rows} rows, gradient ${i}`).toEqual(plain.grads[i]));
     }
+  });
+
+  it('scales the narrow products in the backward for a power-of-two scaling, with the same bits', async () => {
+    for (const scaling of [2, 0.25, -4]) {
+      for (const rows of [1, 70]) {
+        const fused = await run(loraLinear, rows, false, scaling);
+        const plain = await run(composed, rows, false, scaling);
+        expect(fused.y, `scaling ${scaling}, ${rows} rows`).toEqual(plain.y);
+        fused.grads.forEach((g, i) =>
+          expect(g, `scaling ${scaling}, ${rows} rows, gradient ${i}`).toEqual(plain.grads[i]),
+        );
+        // The two [M, R] products scaled, where the composition scales its [M, N] gradient once.
+        expect(fused.backwardCalls.get('scalarOp')).toBe(2);
+        const fallback = await run(loraLinear, rows, true, scaling);
+        fallback.grads.forEach((g, i) => expect(g, `fallback, gradient ${i}`).toEqual(plain.grads[i]));
+      }
+    }
+    const other = await run(loraLinear, 70, false, 1.5);
+    expect(other.backwardCalls.get('scalarOp')).toBe(1);
   });
 
   it("with dropout, the composition's mask and bits, gradients included, and its fallback too", async () => {

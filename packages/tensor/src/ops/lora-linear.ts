@@ -31,6 +31,19 @@ export interface LoraLinearOptions {
   seed?: number;
 }
 
+/** scaling t, t consumed. */
+function scaledOf(t: Tensor, scaling: number): Tensor {
+  const out = scaled(t, scaling);
+  t.dispose();
+  return out;
+}
+
+/** Whether |s| is 2^k: multiplying by it is exact (short of overflow and the subnormal range). */
+function isPowerOfTwo(s: number): boolean {
+  const magnitude = Math.abs(s);
+  return magnitude > 0 && 2 ** Math.round(Math.log2(magnitude)) === magnitude;
+}
+
 /** a + b, both consumed. */
 function sumOf(a: Tensor, b: Tensor): Tensor {
   const out = run1('loraLinear', 'add', [a, b]);
@@ -98,20 +111,25 @@ export function loraLinear(
   if (!needsGrad(x, weight, loraA, loraB)) return out;
   const [needX, needW, needA, needB] = [x, weight, loraA, loraB].map((t) => t.requiresGrad);
   const weightDType = weight.dtype;
+  // A power of two scales every product exactly, in any order: the backward then scales the
+  // adapter's narrow [M, R] products instead of the [M, N] gradient, with the same bits.
+  const scaleNarrow = isPowerOfTwo(scaling);
   record('loraLinear', [x, weight, loraA, loraB], [out], [x, weight, loraA, loraB], ([dy], [sx, sw, sa, sb]) => {
     const g = dy!;
     // The adapter's path, as the unfused layer's backward takes it: g' = scaling g, then its two products.
-    const gs = scaled(g, scaling); // [M, N]
+    const gs = scaleNarrow ? g : scaled(g, scaling); // [M, N]
     // The dropped input again, from the seed (never kept between forward and backward).
     const dropped = needA || needB ? adapterInput(sx!) : sx!;
     let dB: Tensor | null = null;
     if (needB) {
-      const down = mm(dropped, sa!, false, true); // x' A^T [M, R]
+      let down = mm(dropped, sa!, false, true); // x' A^T [M, R]
+      if (scaleNarrow) down = scaledOf(down, scaling);
       dB = mm(gs, down, true, false); // [N, R]
       down.dispose();
     }
-    const dDown = mm(gs, sb!, false, false); // [M, R]
-    gs.dispose();
+    let dDown = mm(gs, sb!, false, false); // [M, R]
+    if (scaleNarrow) dDown = scaledOf(dDown, scaling);
+    else gs.dispose();
     const dA = needA ? mm(dDown, dropped, true, false) : null; // [R, K]
     if (dropped !== sx) dropped.dispose();
     let dx: Tensor | null = null;
