@@ -8,7 +8,7 @@ import {
 import { expectClose, randomArray, runCpu } from '../../cpu/cpu.test-util.js';
 import { gemvCallCount } from '../../cpu/matmul/gemv.js';
 import { nativeGemvCallCount } from '../../cpu/matmul/native-gemm.js';
-import { gemvRowLimit } from './cpu.js';
+import { GEMV_MIN_K_PER_ROW, gemvRowLimit } from './cpu.js';
 
 function naiveMatmul(
   a: Float32Array,
@@ -103,9 +103,10 @@ describe('cpu matmul', () => {
   });
 
   it('runs a float32 weight as dot products up to the limit of the GEMM in use, and the GEMM past it', async () => {
-    const [k, n] = [45, 131];
-    const b = randomArray(n * k, 70);
     const limit = gemvRowLimit('f32');
+    // K long enough for the dot products at every row count up to the limit.
+    const [k, n] = [GEMV_MIN_K_PER_ROW * limit + 3, 131];
+    const b = randomArray(n * k, 70);
     const dotProductCalls = () => gemvCallCount() + nativeGemvCallCount();
     for (const [m, dotProducts] of [
       [limit, true],
@@ -126,8 +127,40 @@ describe('cpu matmul', () => {
     }
   });
 
+  it('runs a product with a short K on the GEMM, however few its rows', async () => {
+    const n = 601; // past the GEMM's plain-loop size at every shape here
+    const dotProductCalls = () => gemvCallCount() + nativeGemvCallCount();
+    let seed = 80;
+    for (const dtype of ['float32', 'bfloat16'] as const) {
+      for (const [m, k] of [
+        [1, 8],
+        [2, 16],
+        [4, 31],
+        [4, 32],
+        [8, 8],
+      ] as const) {
+        const a = randomArray(m * k, seed++);
+        const b = randomArray(n * k, seed++);
+        const stored = dtype === 'bfloat16' ? bfloat16ArrayToFloat32(float32ArrayToBfloat16(b)) : b;
+        const before = dotProductCalls();
+        const [out] = await runCpu(
+          'matmul',
+          [
+            { data: a, shape: [m, k] },
+            { data: b, shape: [n, k], dtype },
+          ],
+          { transposeB: true },
+        );
+        const dotProducts = k >= GEMV_MIN_K_PER_ROW * m;
+        expect(dotProductCalls() - before, `${dtype} ${m} rows, K ${k}`).toBe(dotProducts ? 1 : 0);
+        expectClose(out.data, naiveMatmul(a, stored, m, k, n, false, true));
+      }
+    }
+  });
+
   it('multiplies by a bfloat16 or float16 b as stored, on the dot-product path and the GEMM path', async () => {
-    const [k, n] = [37, 129];
+    // K long enough for the dot products up to the half-precision row limit.
+    const [k, n] = [GEMV_MIN_K_PER_ROW * gemvRowLimit('bf16') + 5, 129];
     let seed = 40;
     for (const dtype of ['bfloat16', 'float16'] as const) {
       const b = randomArray(n * k, seed++);

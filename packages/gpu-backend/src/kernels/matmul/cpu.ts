@@ -27,6 +27,17 @@ export const GEMV_MAX_ROWS_NATIVE = 16;
  */
 export const GEMV_MAX_ROWS_HALF = 32;
 
+/**
+ * The dot products also need K of at least this many per row of A: each output's
+ * dot product has a fixed cost (its vector lanes summed, the end of K past the
+ * last whole vector) that a short K does not repay, while the GEMM's packing of
+ * a short-K weight costs little. Measured on the native addon (float32 and
+ * bfloat16 weights, N from 64 to 4096): the dot products lose below about 8 K per
+ * row (16 rows: up to 10x slower at K = 8, 1.1-1.3x at K = 64, 0.4-0.9x at K = 128),
+ * and win above it. The case it settles: LoRA's up-projection at decode (K the rank).
+ */
+export const GEMV_MIN_K_PER_ROW = 8;
+
 const GEMV_ELEMENT: Partial<Record<string, GemvElement>> = { float32: 'f32', bfloat16: 'bf16', float16: 'f16' };
 
 /** Rows (all batches together) up to which a product with a [N, K] weight of this element runs as dot products. */
@@ -47,7 +58,8 @@ function rowLimit(element: GemvElement, native: boolean): number {
  * per batch matrix. A half-precision b reaches the GEMM as stored (the native
  * GEMM widens it while packing). A few rows against a transposed b without
  * batch (decoding through a linear layer, b a weight [N, K]) run as dot
- * products that read b in its storage dtype, with no widened copy.
+ * products that read b in its storage dtype, with no widened copy (when K is
+ * long enough to repay them: GEMV_MIN_K_PER_ROW).
  */
 export const matmulKernel = implement(matmul, 'cpu', ({ inputs, attrs, backend }) => {
   assertInputCount('matmul', inputs, 2);
@@ -74,6 +86,7 @@ export const matmulKernel = implement(matmul, 'cpu', ({ inputs, attrs, backend }
     transB &&
     bBatch === 1 &&
     m * batch <= rowLimit(element, native !== null) &&
+    k >= GEMV_MIN_K_PER_ROW * m * batch &&
     (batch === 1 || !transA) &&
     // Tiny products stay on the GEMM's plain loops, as they would without this path.
     m * batch * n * k >= getGemmConfig().minPackedWork
