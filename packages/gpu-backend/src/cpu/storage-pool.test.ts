@@ -16,6 +16,31 @@ describe('storage pool', () => {
     expect(pool.bytes).toBe(0);
   });
 
+  it('serves a shorter request from the smallest free array at most a quarter longer, as a view, and takes it back whole', () => {
+    const pool = new StoragePool(1 << 22);
+    const long = pool.take(4000, 'float32') as Float32Array;
+    const longer = pool.take(4800, 'float32') as Float32Array;
+    long.fill(7);
+    pool.give(longer, 'float32');
+    pool.give(long, 'float32');
+    expect(pool.bytes).toBe((4000 + 4800) * 4);
+    // 3300 fits the 4000 (the smallest that is long enough), zeroed over its own length.
+    const view = pool.take(3300, 'float32') as Float32Array;
+    expect(view.length).toBe(3300);
+    expect(view.buffer).toBe(long.buffer);
+    expect(view.every((x) => x === 0)).toBe(true);
+    expect(pool.bytes).toBe(4800 * 4);
+    // 3000 would leave more than a quarter of the 4800 unused: a fresh array.
+    const fresh = pool.take(3000, 'float32');
+    expect(fresh.buffer).not.toBe(longer.buffer);
+    // Released, the view returns its whole array, which serves its own length again.
+    pool.give(view, 'float32');
+    expect(pool.bytes).toBe((4000 + 4800) * 4);
+    expect(pool.take(4000, 'float32')).toBe(long);
+    expect(pool.take(4001, 'float32').buffer).toBe(longer.buffer);
+    expect(pool.bytes).toBe(0);
+  });
+
   it('hands a reused array back as it was left when the caller will overwrite it', () => {
     const pool = new StoragePool(1 << 20);
     const a = pool.take(2048, 'float32') as Float32Array;

@@ -1,12 +1,17 @@
 /**
- * Host arrays of released storages kept for reuse, by dtype and length.
+ * Host arrays of released storages kept for reuse, by dtype, best fit by length.
  *
  * A training step allocates the same activation and gradient shapes every
  * step; a fresh typed array of a few MB costs a zeroed mapping plus a page
  * fault per 4 KiB on first write, about 3-6x the cost of zeroing one that is
- * already mapped (measured on the default model's step). Reused arrays are
- * zeroed, so `alloc` keeps its zero-initialised contract; an output its kernel
- * writes in full skips that (`take(size, dtype, false)`).
+ * already mapped (measured on the default model's step). GRPO's and MoL's
+ * micro-batches are padded to their own longest sequence, so the same
+ * activation comes back a few rows longer or shorter: a request is served by
+ * the smallest free array at least as long, when it is at most a quarter
+ * longer (a view of its first `size` elements; the whole array returns here
+ * on release). Reused arrays are zeroed, so `alloc` keeps its
+ * zero-initialised contract; an output its kernel writes in full skips that
+ * (`take(size, dtype, false)`).
  *
  * Only arrays the backend allocated itself come here (an adopted array may
  * still be referenced by whoever passed it in). The pool holds at most
@@ -18,8 +23,14 @@ import { allocHostArray, type HostArray } from '../host-array.js';
 /** Arrays under this many bytes are cheap to allocate fresh and are not pooled. */
 const MIN_POOLED_BYTES = 4096;
 
+/** A free array serves a request at most this fraction longer than it asks for. */
+export const MAX_SLACK = 0.25;
+
 export class StoragePool {
-  private readonly free = new Map<string, HostArray[]>();
+  /** Free arrays per dtype, shortest first. */
+  private readonly free = new Map<DType, HostArray[]>();
+  /** The whole array behind each view handed out (an exact fit is handed out whole). */
+  private readonly whole = new WeakMap<HostArray, HostArray>();
   private held = 0;
 
   constructor(readonly maxBytes: number) {
@@ -33,27 +44,33 @@ export class StoragePool {
   }
 
   /**
-   * An array of `size` elements of `dtype`, reused when one is free: zeroed, or with
+   * An array of `size` elements of `dtype`, reused when a free one fits: zeroed, or with
    * `zeroed` false as a reused array was left (for an output its kernel writes in full;
    * zeroing it first would be one more pass over memory for nothing).
    */
   take(size: number, dtype: DType, zeroed = true): HostArray {
-    const list = this.free.get(key(size, dtype));
-    const reused = list?.pop();
-    if (!reused) return allocHostArray(size, dtype);
-    this.held -= reused.byteLength;
-    if (zeroed) reused.fill(0);
-    return reused;
+    const list = this.free.get(dtype);
+    const at = list ? firstAtLeast(list, size) : -1;
+    const fits = at >= 0 && list![at]!.length <= size + Math.floor(size * MAX_SLACK);
+    if (!fits) return allocHostArray(size, dtype);
+    const array = list!.splice(at, 1)[0]!;
+    this.held -= array.byteLength;
+    const data = array.length === size ? array : array.subarray(0, size);
+    if (data !== array) this.whole.set(data, array);
+    if (zeroed) data.fill(0);
+    return data;
   }
 
   /** Keep a released array for reuse (or drop it when the pool is full or it is small). */
   give(data: HostArray, dtype: DType): void {
-    const bytes = data.length * bytesPerElement(dtype);
+    const array = this.whole.get(data) ?? data;
+    this.whole.delete(data);
+    const bytes = array.length * bytesPerElement(dtype);
     if (bytes < MIN_POOLED_BYTES || this.held + bytes > this.maxBytes) return;
-    const k = key(data.length, dtype);
-    const list = this.free.get(k);
-    if (list) list.push(data);
-    else this.free.set(k, [data]);
+    let list = this.free.get(dtype);
+    if (!list) this.free.set(dtype, (list = []));
+    const at = firstAtLeast(list, array.length);
+    list.splice(at < 0 ? list.length : at, 0, array);
     this.held += bytes;
   }
 
@@ -63,4 +80,14 @@ export class StoragePool {
   }
 }
 
-const key = (size: number, dtype: DType) => `${dtype}:${size}`;
+/** Index of the first array of `list` (shortest first) with at least `size` elements, or -1. */
+function firstAtLeast(list: readonly HostArray[], size: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]!.length < size) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < list.length ? lo : -1;
+}
