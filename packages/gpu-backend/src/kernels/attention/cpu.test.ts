@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { expectClose, randomArray, runCpu } from '../../cpu/cpu.test-util.js';
 import { createCpuBackend } from '../../cpu/index.js';
 import { nativeGemmStatus, nativeGemvCallCount } from '../../cpu/matmul/native-gemm.js';
+import { SegmentRuns, maskOtherSegments } from './cpu.js';
 
 interface Case {
   b: number;
@@ -84,6 +85,23 @@ const CASES: [string, Case][] = [
     'decoding a packed row with segment ids',
     { b: 1, hq: 2, hkv: 1, t: 1, s: 5, d: 20, causal: true, segments: [[3, 3, 4, 4, 4]] },
   ],
+  [
+    // Row 0: an id in two runs (masked key by key); row 1: one run per id (masked by runs).
+    'segment ids that come back after another segment, and packed runs, not causal',
+    {
+      b: 2,
+      hq: 2,
+      hkv: 1,
+      t: 7,
+      s: 7,
+      d: 4,
+      causal: false,
+      segments: [
+        [0, 0, 1, 1, 0, 0, 2],
+        [4, 4, 4, 9, 9, 1, 1],
+      ],
+    },
+  ],
 ];
 
 function inputs(c: Case, seed: number) {
@@ -100,6 +118,39 @@ function inputs(c: Case, seed: number) {
 }
 
 describe('cpu attention', () => {
+  it("masks a packed row by its segments' runs with the products of the key-by-key masking", () => {
+    const seg = Int32Array.from([9, 2, 2, 2, 7, 7, 5, 5, 5, 5]);
+    const keys = seg.length;
+    const runs = new SegmentRuns(keys);
+    runs.find(seg, 0, 0.3);
+    expect(runs.usable).toBe(true);
+    expect([...runs.start]).toEqual([0, 1, 1, 1, 4, 4, 6, 6, 6, 6]);
+    expect([...runs.end]).toEqual([1, 4, 4, 4, 6, 6, 10, 10, 10, 10]);
+    const scores = randomArray(keys, 5, -3, 3);
+    for (const scale of [0.3, 0.125]) {
+      for (let query = 0; query < keys; query++) {
+        for (const limit of [query + 1, keys]) {
+          const byRuns = Float32Array.from(scores);
+          const byKey = Float32Array.from(scores);
+          runs.find(seg, 0, scale);
+          expect(maskOtherSegments(byRuns, 0, limit, seg, 0, query, scale, runs)).toBe(scale);
+          expect(maskOtherSegments(byKey, 0, limit, seg, 0, query, scale, null)).toBe(1);
+          // What the row kernels then see: x * (returned scale), in float32.
+          const seen = (row: Float32Array, factor: number) =>
+            Array.from(row.subarray(0, limit), (x) => Math.fround(x * factor));
+          expect(seen(byRuns, scale)).toEqual(seen(byKey, 1));
+        }
+      }
+    }
+    // An id in two runs, or a scale that would turn -Infinity around: key by key.
+    runs.find(Int32Array.from([1, 1, 2, 1]), 0, 0.5);
+    expect(runs.usable).toBe(false);
+    runs.find(seg, 0, -0.5);
+    expect(runs.usable).toBe(false);
+    runs.find(seg, 0, 0);
+    expect(runs.usable).toBe(false);
+  });
+
   for (const [name, c] of CASES) {
     it(`matches naive softmax(QK^T)V: ${name}`, async () => {
       const scale = 1 / Math.sqrt(c.d);
@@ -110,6 +161,11 @@ describe('cpu attention', () => {
       expect(lse.shape).toEqual([c.b, c.hq, c.t]);
       expectClose(out.data, ref.out, 1e-5, 1e-4);
       expectClose(lse.data, ref.lse, 1e-5, 1e-5);
+      if (c.segments) {
+        // A negative scale takes the key-by-key masking.
+        const [neg] = await runCpu('attention', list, { scale: -0.4, causal: c.causal, queryOffset: c.queryOffset });
+        expectClose(neg.data, naiveAttention(c, q, k, v, -0.4).out, 1e-5, 1e-4);
+      }
     });
 
     it(`backward matches finite differences of sum(dOut * out): ${name}`, async () => {

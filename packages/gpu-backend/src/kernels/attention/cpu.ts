@@ -20,6 +20,68 @@ export const ATTENTION_BLOCK_ROWS = 64;
 export const ATTENTION_GEMV_MAX_ROWS = 16;
 
 /**
+ * The runs of equal segment ids along one batch row's keys, when every id forms
+ * one run (packed sequences) and the scale is positive: a query's visible keys
+ * are then its own run, so masking the others is two fills, and the scale is
+ * left to the SIMD row kernels (-Infinity stays -Infinity scaled).
+ */
+export class SegmentRuns {
+  readonly start: Int32Array;
+  readonly end: Int32Array;
+  /** Whether the row last found has one run per id (and the scale allows the fills). */
+  usable = false;
+
+  constructor(keys: number) {
+    this.start = new Int32Array(keys);
+    this.end = new Int32Array(keys);
+  }
+
+  find(seg: Int32Array, base: number, scale: number): void {
+    this.usable = false;
+    if (!(scale > 0)) return;
+    const keys = this.start.length;
+    const seen = new Set<number>();
+    for (let from = 0, j = 1; j <= keys; j++) {
+      if (j < keys && seg[base + j] === seg[base + from]) continue;
+      const id = seg[base + from]!;
+      if (seen.has(id)) return;
+      seen.add(id);
+      this.start.fill(from, from, j);
+      this.end.fill(j, from, j);
+      from = j;
+    }
+    this.usable = true;
+  }
+}
+
+/**
+ * A score row of query position `query` (keys [0, limit)): keys of another
+ * segment get -Infinity. Returns the scale the row kernels still apply: with
+ * usable runs the row is left unscaled (two fills mask it); otherwise it is
+ * scaled here, key by key, and the kernels apply 1. The scaled values are the
+ * same float32 products either way.
+ */
+export function maskOtherSegments(
+  row: Float32Array,
+  at: number,
+  limit: number,
+  seg: Int32Array,
+  segBase: number,
+  query: number,
+  scale: number,
+  runs: SegmentRuns | null,
+): number {
+  if (runs?.usable) {
+    row.fill(-Infinity, at, at + Math.min(runs.start[query]!, limit));
+    row.fill(-Infinity, at + Math.min(runs.end[query]!, limit), at + limit);
+    return scale;
+  }
+  const querySeg = seg[segBase + query];
+  for (let j = 0; j < limit; j++) row[at + j] = seg[segBase + j] === querySeg ? row[at + j]! * scale : -Infinity;
+  return 1;
+}
+
+/**
  * Scaled dot-product attention, blocked over query rows (the score matrix of
  * one block is the only temporary, kept in the WebAssembly memory of the
  * SIMD row kernels). Key j is visible to query i when j <= queryOffset + i
@@ -27,8 +89,9 @@ export const ATTENTION_GEMV_MAX_ROWS = 16;
  * zero output and lse = -Infinity. Per row, in SIMD: the maximum of the
  * scaled scores and exp(scaled - max) with its float64 sum; the output row
  * (P V over the unnormalised P) is divided by the sum afterwards, d values
- * instead of a row of probabilities. Rows with segments are scaled and
- * masked (-Infinity) in JavaScript first.
+ * instead of a row of probabilities. In rows with segments the keys of
+ * other segments are set to -Infinity first (two fills where every segment
+ * is one run of keys, as in packed sequences; else key by key).
  */
 const attentionKernel = implement(attention, 'cpu', ({ inputs, attrs, backend }) => {
   assertInputCount('attention', inputs, 3, 4);
@@ -58,8 +121,10 @@ const attentionKernel = implement(attention, 'cpu', ({ inputs, attrs, backend })
   const inverseSum = new Float64Array(block);
   // Decoding's few rows per KV head: the native matrix-vector kernel, when the native GEMM is the one in use.
   const native = block <= ATTENTION_GEMV_MAX_ROWS ? activeNative() : null;
+  const runs = seg ? new SegmentRuns(s) : null;
   for (let bi = 0; bi < batch; bi++) {
     const segBase = bi * s;
+    if (runs) runs.find(seg!, segBase, scale);
     for (let kvh = 0; kvh < hkv; kvh++) {
       const rowBase = (bi * hq + kvh * group) * t; // first query row (and lse entry) of the group
       const kvBase = (bi * hkv + kvh) * s * d;
@@ -76,14 +141,7 @@ const attentionKernel = implement(attention, 'cpu', ({ inputs, attrs, backend })
           const limit = causal ? Math.max(0, Math.min(keyEnd, queryOffset + i + 1)) : keyEnd;
           const lseIndex = rowBase + r0 + r;
           params[0] = scale;
-          if (seg) {
-            // Scaled here, and -Infinity where the key lies in another segment.
-            const querySeg = seg[segBase + queryOffset + i];
-            for (let j = 0; j < limit; j++) {
-              scores[row + j] = seg[segBase + j] === querySeg ? scores[row + j] * scale : -Infinity;
-            }
-            params[0] = 1;
-          }
+          if (seg) params[0] = maskOtherSegments(scores, row, limit, seg, segBase, queryOffset + i, scale, runs);
           let m = -Infinity;
           if (limit > 0) {
             kernels.max_scaled(row * 4, limit);
@@ -174,8 +232,10 @@ const attentionGradKernel = implement(attentionGrad, 'cpu', ({ inputs, attrs, ba
   const { kernels, params } = simd;
   const partial = new Float32Array(s * d);
   const delta = new Float64Array(block);
+  const runs = seg ? new SegmentRuns(s) : null;
   for (let bi = 0; bi < batch; bi++) {
     const segBase = bi * s;
+    if (runs) runs.find(seg!, segBase, scale);
     for (let kvh = 0; kvh < hkv; kvh++) {
       const rowBase = (bi * hq + kvh * group) * t;
       const kvBase = (bi * hkv + kvh) * s * d;
@@ -208,14 +268,8 @@ const attentionGradKernel = implement(attentionGrad, 'cpu', ({ inputs, attrs, ba
             continue;
           }
           params[0] = scale;
-          if (seg) {
-            // Scaled here, and -Infinity where the key lies in another segment (its probability is 0).
-            const querySeg = seg[segBase + queryOffset + i];
-            for (let j = 0; j < limit; j++) {
-              scratch[p + j] = seg[segBase + j] === querySeg ? scratch[p + j] * scale : -Infinity;
-            }
-            params[0] = 1;
-          }
+          // A key of another segment gets -Infinity: its probability is 0.
+          if (seg) params[0] = maskOtherSegments(scratch, p, limit, seg, segBase, queryOffset + i, scale, runs);
           params[1] = rowLse;
           params[2] = delta[r];
           params[3] = scale;
