@@ -6,6 +6,7 @@
         "native/addon.c",
         "native/gemm.c",
         "native/gemv.c",
+        "native/elementwise.c",
         "native/pack.c",
         "native/pool.c",
         "native/tile.c",

@@ -4,7 +4,8 @@
  * conversions). Every index the GEMM will touch is checked against the arrays
  * here, so no argument can make it read or write outside them. `gemv(a, b, c, params)`
  * is the decoding product (a few rows against a weight stored [n, k], or against a
- * matrix stored [k, n]), checked alike.
+ * matrix stored [k, n]), checked alike. `scaleAdd(a, b, out, s)` is the elementwise
+ * out = a + b s of the cpu backend's large adds.
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
@@ -367,6 +368,42 @@ static napi_value js_set_blocking(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * scaleAdd(a, b, out, s): out[i] = a[i] + b[i] * s over three Float32Arrays of one
+ * length. out may be a or b itself (in place) but no other part of their memory: a
+ * partial overlap would read values the loop has already written.
+ */
+static napi_value js_scale_add(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  char message[200];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 4) return throw_error(env, 0, "scaleAdd: expected (a, b, out, s)");
+  array_t a, b, out;
+  if (!get_array(env, "scaleAdd", argv[0], "a", napi_float32_array, "Float32Array", &a) ||
+      !get_array(env, "scaleAdd", argv[1], "b", napi_float32_array, "Float32Array", &b) ||
+      !get_array(env, "scaleAdd", argv[2], "out", napi_float32_array, "Float32Array", &out))
+    return NULL;
+  double s;
+  if (napi_get_value_double(env, argv[3], &s) != napi_ok) return throw_error(env, 0, "scaleAdd: s must be a number");
+  if (!isfinite(s)) {
+    snprintf(message, sizeof message, "scaleAdd: s must be a finite number, got %g", s);
+    return throw_error(env, 1, message);
+  }
+  if (b.length != a.length || out.length != a.length) {
+    snprintf(message, sizeof message, "scaleAdd: a, b and out must have one length, got %zu, %zu and %zu", a.length,
+             b.length, out.length);
+    return throw_error(env, 1, message);
+  }
+  if (a.length == 0) return NULL;
+  const double last = (double)a.length - 1;
+  if ((out.data != a.data && overlaps(out.data, 0, last, 4, a.data, 0, last, 4)) ||
+      (out.data != b.data && overlaps(out.data, 0, last, 4, b.data, 0, last, 4)))
+    return throw_error(env, 1, "scaleAdd: out must be a or b itself, or share no memory with them");
+  molrl_scale_add((const float *)a.data, (const float *)b.data, (float)s, (float *)out.data, (int64_t)a.length);
+  return NULL;
+}
+
 static napi_value js_release_memory(napi_env env, napi_callback_info info) {
   (void)env;
   (void)info;
@@ -380,6 +417,7 @@ NAPI_MODULE_INIT() {
   const napi_property_descriptor props[] = {
       {"sgemm", NULL, js_sgemm, NULL, NULL, NULL, napi_enumerable, NULL},
       {"gemv", NULL, js_gemv, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"scaleAdd", NULL, js_scale_add, NULL, NULL, NULL, napi_enumerable, NULL},
       {"info", NULL, js_info, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setIsa", NULL, js_set_isa, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -101,4 +101,7 @@ int gemm_select_isa(const char *isa); /* 0 ok, -1 unknown name, -2 not supported
 void gemm_set_blocking(int kc, int mc, int nc, int64_t budget);
 void gemm_release_memory(void);
 
+/* out[i] = a[i] + b[i] * s, each operation rounded on its own (elementwise.c). */
+void molrl_scale_add(const float *a, const float *b, float s, float *out, int64_t n);
+
 #endif

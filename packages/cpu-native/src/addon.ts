@@ -6,6 +6,8 @@ export interface NativeAddon {
   sgemm(a: Float32Array, b: Float32Array | Uint16Array, c: Float32Array, params: Float64Array): void;
   /** C = op(A) op(B), B stored [n, k] (op(B) = B^T) or [k, n]; `params` laid out as in gemv.ts. */
   gemv(a: Float32Array, b: Float32Array | Uint16Array, c: Float32Array, params: Float64Array): void;
+  /** out[i] = a[i] + b[i] * s, each operation rounded to float32 on its own (see elementwise.ts). */
+  scaleAdd(a: Float32Array, b: Float32Array, out: Float32Array, s: number): void;
   info(): NativeInfo;
   setThreads(threads: number): number;
   setIsa(isa: string): NativeInfo;

@@ -15,6 +15,8 @@ import { gemmReference } from './gemm-reference.js';
 export interface NativeGemmAddon {
   sgemm(a: Float32Array, b: Float32Array | Uint16Array, c: Float32Array, params: Float64Array): void;
   gemv(a: Float32Array, b: Float32Array | Uint16Array, c: Float32Array, params: Float64Array): void;
+  /** Absent from builds older than it (the backend then loops in JavaScript). */
+  scaleAdd?(a: Float32Array, b: Float32Array, out: Float32Array, s: number): void;
   info(): { isa: string; mr: number; nr: number; threads: number; processors: number; isas: string[] };
   setThreads(threads: number): number;
 }

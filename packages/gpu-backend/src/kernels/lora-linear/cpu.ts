@@ -1,5 +1,6 @@
 import type { TensorInfo } from '../../backend.js';
 import { floatInput, writtenFloatOutput } from '../../cpu/host.js';
+import { scaleAdd } from '../../cpu/scale-add.js';
 import { implement } from '../../registry.js';
 import { matmulKernel } from '../matmul/cpu.js';
 import { loraLinear } from './contract.js';
@@ -9,8 +10,9 @@ import { loraLinearDims } from './math.js';
 /**
  * The three products by the matmul kernel (its dot products read a
  * half-precision weight as stored; the adapter's input dropped first when
- * dropout is on), then the scale and the add in one pass,
- * each rounded to float32 as the scalarOp and add kernels round them: the
+ * dropout is on), then the scale and the add in one pass (`scaleAdd`: on the
+ * native addon where it runs), each rounded to float32 as the scalarOp and add
+ * kernels round them: the
  * bits of the unfused layer, with one kernel call and output instead of six.
  */
 const loraLinearKernel = implement(loraLinear, 'cpu', ({ inputs, attrs, backend }) => {
@@ -27,9 +29,7 @@ const loraLinearKernel = implement(loraLinear, 'cpu', ({ inputs, attrs, backend 
   const up = product(down, b); // [M, N]
   const y = floatInput(backend, base, 'loraLinear');
   const u = floatInput(backend, up, 'loraLinear');
-  const scaling = Math.fround(attrs.scaling);
-  const o = out.data;
-  for (let i = 0; i < o.length; i++) o[i] = y[i]! + Math.fround(u[i]! * scaling);
+  scaleAdd(y, u, out.data, attrs.scaling);
   for (const temporary of [base, down, up]) backend.release(temporary.storage);
   return out.info;
 });
