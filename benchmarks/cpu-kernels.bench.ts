@@ -57,6 +57,8 @@ interface Case {
   inputs: TensorInfo[];
   kernel: string;
   attrs?: KernelAttrs;
+  /** Also time it on a cpu backend that does not use the native addon (impl "cpu without native addon"). */
+  withoutNative?: boolean;
   /** Floating-point operations per call, when GFLOP/s is meaningful. */
   flops?: number;
   /**
@@ -151,6 +153,13 @@ for (const [rows, hidden] of quick
     attrs: { eps: 1e-6 },
   });
   cases.push({ name: `add (row broadcast) ${rows} rows`, size: hidden, inputs: [x, w], kernel: 'add' });
+  cases.push({
+    name: `add (same shape) ${rows} rows`,
+    size: hidden,
+    inputs: [x, input([rows, hidden])],
+    kernel: 'add',
+    withoutNative: true,
+  });
   cases.push({ name: `silu ${rows} rows`, size: hidden, inputs: [x], kernel: 'silu' });
   cases.push({
     name: `transpose [b, t, h, d] -> [b, h, t, d]`,
@@ -235,6 +244,7 @@ for (const [rows, width, out, r] of quick
     kernel: 'loraLinear',
     attrs: { scaling, dropout: p, seed },
     flops: 2 * rows * (out * width + r * (width + out)),
+    withoutNative: true,
     composition: {
       inputs: [x, weight, a, bUp],
       run: (b, [xi, w, ai, bi]) => {
@@ -362,11 +372,24 @@ if (baselineDir) {
   process.exit(0);
 }
 
+// The same kernels where the native addon runs nothing (its GEMM, GEMV and scaleAdd): the WebAssembly
+// GEMM and the JavaScript loops. Inputs are copies of the cases' host data.
+const withoutAddon = await createBackend('cpu', { gemm: 'wasm' });
+const copyTo = (b: Backend, info: TensorInfo): TensorInfo => ({
+  ...info,
+  storage: b.upload(hostData.get(info)!, info.dtype),
+});
 const bench = new Bench({ time: quick ? 100 : 1000, warmupTime: quick ? 20 : 200 });
 for (const c of cases) {
   bench.add(`${c.kernel}|${c.name}|${c.size}`, () => {
     for (const o of runByName(cpu, c.kernel, c.inputs, c.attrs)) cpu.release(o.storage);
   });
+  if (c.withoutNative) {
+    const inputs = c.inputs.map((i) => copyTo(withoutAddon, i));
+    bench.add(`${c.kernel}|${c.name}|${c.size}|without native addon`, () => {
+      for (const o of runByName(withoutAddon, c.kernel, inputs, c.attrs)) withoutAddon.release(o.storage);
+    });
+  }
   const composition = c.composition;
   if (composition) {
     bench.add(`${c.kernel}|${c.name}|${c.size}|composition`, () => {
