@@ -232,6 +232,7 @@ for (const [rows, width, out, r] of quick
     kernel: 'dropout',
     attrs: { p, seed },
     composition: { inputs: [x], run: (b, [xi]) => dropoutComposition(b, xi!) },
+    withoutNative: true,
   });
   const weight = input([out, width]);
   const a = input([r, width]);

@@ -7,6 +7,7 @@
         "native/gemm.c",
         "native/gemv.c",
         "native/elementwise.c",
+        "native/dropout.c",
         "native/pack.c",
         "native/pool.c",
         "native/tile.c",

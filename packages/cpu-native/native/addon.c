@@ -5,7 +5,8 @@
  * here, so no argument can make it read or write outside them. `gemv(a, b, c, params)`
  * is the decoding product (a few rows against a weight stored [n, k], or against a
  * matrix stored [k, n]), checked alike. `scaleAdd(a, b, out, s)` is the elementwise
- * out = a + b s of the cpu backend's large adds.
+ * out = a + b s of the cpu backend's large adds; `dropout(x, out, first, k0, k1,
+ * keepFrom, scale)` its inverted dropout, drawn from the Philox stream.
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
@@ -404,6 +405,52 @@ static napi_value js_scale_add(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* A number argument that must be an integer in [min, max]; 0 with an error thrown. */
+static int integer_arg(napi_env env, napi_value value, const char *name, double min, double max, double *out) {
+  char message[200];
+  if (napi_get_value_double(env, value, out) != napi_ok || !(*out >= min && *out <= max) || floor(*out) != *out) {
+    snprintf(message, sizeof message, "dropout: %s must be an integer in [%.0f, %.0f]", name, min, max);
+    throw_error(env, 1, message);
+    return 0;
+  }
+  return 1;
+}
+
+/*
+ * dropout(x, out, first, k0, k1, keepFrom, scale): x's elements as elements first..
+ * of the Philox stream of key (k0, k1), kept (x * scale) where word >> 8 reaches
+ * keepFrom, else x * 0. out is x itself or shares no memory with it.
+ */
+static napi_value js_dropout(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  char message[200];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 7) return throw_error(env, 0, "dropout: expected (x, out, first, k0, k1, keepFrom, scale)");
+  array_t x, out;
+  if (!get_array(env, "dropout", argv[0], "x", napi_float32_array, "Float32Array", &x) ||
+      !get_array(env, "dropout", argv[1], "out", napi_float32_array, "Float32Array", &out))
+    return NULL;
+  if (out.length != x.length) {
+    snprintf(message, sizeof message, "dropout: x and out must have one length, got %zu and %zu", x.length, out.length);
+    return throw_error(env, 1, message);
+  }
+  double first, k0, k1, keep_from, scale;
+  if (!integer_arg(env, argv[2], "first", 0, MAX_INDEX - (double)x.length, &first) ||
+      !integer_arg(env, argv[3], "k0", 0, 4294967295.0, &k0) || !integer_arg(env, argv[4], "k1", 0, 4294967295.0, &k1) ||
+      !integer_arg(env, argv[5], "keepFrom", 0, 16777216.0, &keep_from))
+    return NULL;
+  if (napi_get_value_double(env, argv[6], &scale) != napi_ok || !isfinite(scale))
+    return throw_error(env, 1, "dropout: scale must be a finite number");
+  if (x.length == 0) return NULL;
+  const double last = (double)x.length - 1;
+  if (out.data != x.data && overlaps(out.data, 0, last, 4, x.data, 0, last, 4))
+    return throw_error(env, 1, "dropout: out must be x itself or share no memory with it");
+  molrl_dropout((const float *)x.data, (float *)out.data, (int64_t)x.length, (int64_t)first, (uint32_t)k0, (uint32_t)k1,
+                (uint32_t)keep_from, (float)scale);
+  return NULL;
+}
+
 static napi_value js_release_memory(napi_env env, napi_callback_info info) {
   (void)env;
   (void)info;
@@ -418,6 +465,7 @@ NAPI_MODULE_INIT() {
       {"sgemm", NULL, js_sgemm, NULL, NULL, NULL, napi_enumerable, NULL},
       {"gemv", NULL, js_gemv, NULL, NULL, NULL, napi_enumerable, NULL},
       {"scaleAdd", NULL, js_scale_add, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"dropout", NULL, js_dropout, NULL, NULL, NULL, napi_enumerable, NULL},
       {"info", NULL, js_info, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setIsa", NULL, js_set_isa, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -104,4 +104,8 @@ void gemm_release_memory(void);
 /* out[i] = a[i] + b[i] * s, each operation rounded on its own (elementwise.c). */
 void molrl_scale_add(const float *a, const float *b, float s, float *out, int64_t n);
 
+/* Inverted dropout of x[0..n) as elements first.. of the Philox stream of (k0, k1) (dropout.c). */
+void molrl_dropout(const float *x, float *out, int64_t n, int64_t first, uint32_t k0, uint32_t k1, uint32_t keep_from,
+                   float scale);
+
 #endif

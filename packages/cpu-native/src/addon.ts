@@ -8,6 +8,16 @@ export interface NativeAddon {
   gemv(a: Float32Array, b: Float32Array | Uint16Array, c: Float32Array, params: Float64Array): void;
   /** out[i] = a[i] + b[i] * s, each operation rounded to float32 on its own (see elementwise.ts). */
   scaleAdd(a: Float32Array, b: Float32Array, out: Float32Array, s: number): void;
+  /** Inverted dropout by the Philox stream (see dropout.ts). */
+  dropout(
+    x: Float32Array,
+    out: Float32Array,
+    first: number,
+    k0: number,
+    k1: number,
+    keepFrom: number,
+    scale: number,
+  ): void;
   info(): NativeInfo;
   setThreads(threads: number): number;
   setIsa(isa: string): NativeInfo;

@@ -3,6 +3,7 @@ import { addon, type NativeInfo, type NativeIsa } from './addon.js';
 export { sgemm, type BType, type ProductA, type SgemmParams } from './sgemm.js';
 export { gemv, type GemvParams } from './gemv.js';
 export { scaleAdd } from './elementwise.js';
+export { dropout, type DropoutParams } from './dropout.js';
 export type { NativeAddon, NativeInfo, NativeIsa } from './addon.js';
 
 /** The micro-kernel, blocking and threads in use. */

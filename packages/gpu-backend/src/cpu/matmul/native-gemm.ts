@@ -17,6 +17,16 @@ export interface NativeGemmAddon {
   gemv(a: Float32Array, b: Float32Array | Uint16Array, c: Float32Array, params: Float64Array): void;
   /** Absent from builds older than it (the backend then loops in JavaScript). */
   scaleAdd?(a: Float32Array, b: Float32Array, out: Float32Array, s: number): void;
+  /** Absent from builds older than it (the backend then draws in WebAssembly). */
+  dropout?(
+    x: Float32Array,
+    out: Float32Array,
+    first: number,
+    k0: number,
+    k1: number,
+    keepFrom: number,
+    scale: number,
+  ): void;
   info(): { isa: string; mr: number; nr: number; threads: number; processors: number; isas: string[] };
   setThreads(threads: number): number;
 }

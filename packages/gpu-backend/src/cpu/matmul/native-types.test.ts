@@ -10,7 +10,7 @@ import type { NativeGemmAddon } from './native-gemm.js';
 
 // Checked by the type checker (`npm run typecheck`): the addon shape this backend
 // writes out (it cannot name the optional package in its own types) must be one
-// @molrl/cpu-native's addon satisfies, with the same sgemm, gemv and scaleAdd.
+// @molrl/cpu-native's addon satisfies, with the same sgemm, gemv, scaleAdd and dropout.
 describe('the native addon as gpu-backend declares it', () => {
   it('is satisfied by @molrl/cpu-native', () => {
     expectTypeOf<NativeAddon>().toExtend<NativeGemmAddon>();
@@ -18,6 +18,7 @@ describe('the native addon as gpu-backend declares it', () => {
     expectTypeOf<NativeGemmAddon['gemv']>().toEqualTypeOf<NativeAddon['gemv']>();
     expectTypeOf<NativeGemmAddon['setThreads']>().toEqualTypeOf<NativeAddon['setThreads']>();
     expectTypeOf<NonNullable<NativeGemmAddon['scaleAdd']>>().toEqualTypeOf<NativeAddon['scaleAdd']>();
+    expectTypeOf<NonNullable<NativeGemmAddon['dropout']>>().toEqualTypeOf<NativeAddon['dropout']>();
   });
 });
 

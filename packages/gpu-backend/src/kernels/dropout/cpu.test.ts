@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { randomArray, runCpu } from '../../cpu/cpu.test-util.js';
+import { createCpuBackend } from '../../cpu/index.js';
+import { nativeGemmStatus } from '../../cpu/matmul/native-gemm.js';
+import { nativeDropoutCallCount } from './cpu.js';
 
 describe('cpu dropout', () => {
   it('gives the bits of randomUniform, greaterEqual, mul and the scale, past a block of the stream', async () => {
@@ -22,4 +25,24 @@ describe('cpu dropout', () => {
       expect(Math.abs(kept - (1 - p)), `n ${n}: kept ${kept}`).toBeLessThan(n > 100 ? 0.05 : 0.5);
     }
   });
+
+  it.skipIf(nativeGemmStatus().available !== true)(
+    'draws on the native addon where it runs, with the bits of the WebAssembly path',
+    async () => {
+      const withoutAddon = await createCpuBackend({ gemm: 'wasm' });
+      for (const [n, p, seed] of [
+        [37, 0.1, 5],
+        [20_011, 0.05, 2 ** 52 + 3],
+        [4096, 0.5, 2 ** 33],
+      ] as const) {
+        const x = { data: randomArray(n, n + 1, -4, 4), shape: [n] };
+        const before = nativeDropoutCallCount();
+        const [native] = await runCpu('dropout', [x], { p, seed });
+        expect(nativeDropoutCallCount()).toBe(before + 1);
+        const [wasm] = await runCpu('dropout', [x], { p, seed }, withoutAddon);
+        expect(nativeDropoutCallCount()).toBe(before + 1);
+        expect(Array.from(native!.data), `n ${n}, p ${p}`).toEqual(Array.from(wasm!.data));
+      }
+    },
+  );
 });

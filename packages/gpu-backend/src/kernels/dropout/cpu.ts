@@ -1,9 +1,17 @@
 import { floatInput, writtenFloatOutput } from '../../cpu/host.js';
+import { activeNative } from '../../cpu/matmul/gemm.js';
 import { philoxKey, philoxStream } from '../../random/philox.js';
 import { dropoutGroups, GROUP_WORDS } from '../../random/philox-wasm.js';
 import { implement } from '../../registry.js';
 import { dropout } from './contract.js';
 import { dropoutArgs } from './math.js';
+
+let nativeDropoutCalls = 0;
+
+/** Calls the native addon ran (which path the kernel took, for tests). */
+export function nativeDropoutCallCount(): number {
+  return nativeDropoutCalls;
+}
 
 /** The stream's words a block at a time (bounded memory), each element kept when its uniform reaches p. */
 const BLOCK = 4096;
@@ -15,6 +23,15 @@ const dropoutKernel = implement(dropout, 'cpu', ({ inputs, attrs, backend }) => 
   const o = out.data;
   // uniform = (word >>> 8) 2^-24 reaches the threshold exactly when word >>> 8 reaches ceil(threshold 2^24).
   const keepFrom = Math.ceil(threshold * 2 ** 24);
+  // The native addon (where it runs the products) draws eight blocks per AVX2 step, reading x and writing
+  // the output where they lie (no copy through WebAssembly memory).
+  const native = activeNative();
+  if (native?.dropout) {
+    const [k0, k1] = philoxKey(attrs.seed);
+    native.dropout(x, o, 0, k0, k1, keepFrom, scale);
+    nativeDropoutCalls++;
+    return out.info;
+  }
   // Whole groups of 16 elements in WebAssembly SIMD (the stream and the mask in one pass); the rest below.
   const groups = Math.floor(x.length / GROUP_WORDS);
   const simd = groups > 0 && dropoutGroups(x, o, groups, philoxKey(attrs.seed), keepFrom, scale);
