@@ -1,21 +1,9 @@
 import { floatInput, floatOutput, intInput, writtenFloatOutput } from '../../cpu/host.js';
 import { implement } from '../../registry.js';
 import { assertInputCount } from '../../shape.js';
-import { ropeInverseFrequencies } from '../rope/math.js';
+import { ropeAngleTable } from '../rope/math.js';
 import { rmsNormRope, rmsNormRopeGrad } from './contract.js';
 import { rmsNormRopeDims } from './math.js';
-
-/**
- * cos and sin of one position's angles into `cos`/`sin` (float32, as the rope
- * kernel rounds them), sin negated for the inverse rotation.
- */
-function angles(pos: number, invFreq: Float32Array, sign: number, cos: Float32Array, sin: Float32Array): void {
-  for (let i = 0; i < invFreq.length; i++) {
-    const angle = Math.fround(pos * invFreq[i]);
-    cos[i] = Math.cos(angle);
-    sin[i] = sign * Math.fround(Math.sin(angle));
-  }
-}
 
 /**
  * Per token (b, t): the angles once, then per head h the row x[b, t, h, :]
@@ -35,14 +23,14 @@ const rmsNormRopeKernel = implement(rmsNormRope, 'cpu', ({ inputs, attrs, backen
   const positions = intInput(backend, posInfo, 'rmsNormRope', 'positions');
   const y = out.data;
   const half = d / 2;
-  const invFreq = ropeInverseFrequencies(attrs.theta, d);
+  const table = ropeAngleTable(attrs.theta, d, positions);
   const cos = new Float32Array(half);
   const sin = new Float32Array(half);
   const n = new Float32Array(d);
   const eps = attrs.eps;
   for (let bi = 0; bi < b; bi++) {
     for (let ti = 0; ti < t; ti++) {
-      angles(positions[bi * t + ti], invFreq, 1, cos, sin);
+      table.angles(positions[bi * t + ti]!, 1, cos, sin);
       for (let hi = 0; hi < h; hi++) {
         const src = ((bi * t + ti) * h + hi) * d;
         let ss = 0;
@@ -82,14 +70,14 @@ const rmsNormRopeGradKernel = implement(rmsNormRopeGrad, 'cpu', ({ inputs, attrs
   const dx = dxOut.data;
   const dw = new Float64Array(d);
   const half = d / 2;
-  const invFreq = ropeInverseFrequencies(attrs.theta, d);
+  const table = ropeAngleTable(attrs.theta, d, positions);
   const cos = new Float32Array(half);
   const sin = new Float32Array(half);
   const g = new Float32Array(d);
   const eps = attrs.eps;
   for (let bi = 0; bi < b; bi++) {
     for (let ti = 0; ti < t; ti++) {
-      angles(positions[bi * t + ti], invFreq, -1, cos, sin);
+      table.angles(positions[bi * t + ti]!, -1, cos, sin);
       for (let hi = 0; hi < h; hi++) {
         const src = ((bi * h + hi) * t + ti) * d;
         for (let i = 0; i < half; i++) {

@@ -1,6 +1,6 @@
 import { implement } from '../../registry.js';
 import { rope } from './contract.js';
-import { ropeInverseFrequencies } from './math.js';
+import { ropeAngleTable } from './math.js';
 import { assertInputCount, fmt, kernelError } from '../../shape.js';
 import { floatInput, intInput, writtenFloatOutput } from '../../cpu/host.js';
 
@@ -27,18 +27,13 @@ const ropeKernel = implement(rope, 'cpu', ({ inputs, attrs, backend }) => {
   const positions = intInput(backend, posInfo, 'rope', 'positions');
   const y = out.data;
   const half = d / 2;
-  const invFreq = ropeInverseFrequencies(attrs.theta, d);
+  const table = ropeAngleTable(attrs.theta, d, positions);
   const sign = attrs.inverse === true ? -1 : 1;
   const cos = new Float32Array(half);
   const sin = new Float32Array(half);
   for (let bi = 0; bi < b; bi++) {
     for (let ti = 0; ti < t; ti++) {
-      const pos = positions[bi * t + ti];
-      for (let i = 0; i < half; i++) {
-        const angle = Math.fround(pos * invFreq[i]);
-        cos[i] = Math.cos(angle);
-        sin[i] = sign * Math.fround(Math.sin(angle));
-      }
+      table.angles(positions[bi * t + ti]!, sign, cos, sin);
       for (let hi = 0; hi < h; hi++) {
         const base = ((bi * h + hi) * t + ti) * d;
         for (let i = 0; i < half; i++) {

@@ -26,3 +26,78 @@ function inverseFrequencies(theta: number, d: number): Float32Array {
   }
   return inv;
 }
+
+/** Positions a table of angles covers at most (beyond, a kernel computes the angles itself). */
+export const MAX_TABLE_POSITIONS = 1 << 16;
+
+/**
+ * cos and sin of every position's angles (angle = fround(position inv_freq_i),
+ * both rounded to float32 as the kernels round them) for positions [0, n),
+ * made once per (theta, D) and grown as larger positions come: a training
+ * batch repeats the same positions in every row, and decoding asks for one
+ * position per step in every layer, where Math.cos and Math.sin per token were
+ * most of the cpu rope kernels' time.
+ */
+export class RopeAngleTable {
+  private cos = new Float32Array(0);
+  private sin = new Float32Array(0);
+  private positions = 0;
+  private readonly half: number;
+
+  constructor(private readonly invFreq: Float32Array) {
+    this.half = invFreq.length;
+  }
+
+  /** Cover positions [0, upTo) (at most MAX_TABLE_POSITIONS), doubling as it grows. */
+  cover(upTo: number): void {
+    const wanted = Math.min(upTo, MAX_TABLE_POSITIONS);
+    if (wanted <= this.positions) return;
+    const positions = Math.min(MAX_TABLE_POSITIONS, Math.max(wanted, 2 * this.positions, 64));
+    const half = this.half;
+    const cos = new Float32Array(positions * half);
+    const sin = new Float32Array(positions * half);
+    cos.set(this.cos);
+    sin.set(this.sin);
+    for (let p = this.positions; p < positions; p++) {
+      for (let i = 0; i < half; i++) {
+        const angle = Math.fround(p * this.invFreq[i]!);
+        cos[p * half + i] = Math.cos(angle);
+        sin[p * half + i] = Math.sin(angle);
+      }
+    }
+    this.cos = cos;
+    this.sin = sin;
+    this.positions = positions;
+  }
+
+  /** `cos` and `sign` times `sin` (length D/2) of position `pos`: from the table where it covers pos. */
+  angles(pos: number, sign: number, cos: Float32Array, sin: Float32Array): void {
+    const half = this.half;
+    if (pos >= 0 && pos < this.positions) {
+      const at = pos * half;
+      for (let i = 0; i < half; i++) {
+        cos[i] = this.cos[at + i]!;
+        sin[i] = sign * this.sin[at + i]!;
+      }
+      return;
+    }
+    for (let i = 0; i < half; i++) {
+      const angle = Math.fround(pos * this.invFreq[i]!);
+      cos[i] = Math.cos(angle);
+      sin[i] = sign * Math.fround(Math.sin(angle));
+    }
+  }
+}
+
+const angleTables = new Map<string, RopeAngleTable>();
+
+/** The table of (theta, D), covering at least the largest of `positions` (int32) where it can. */
+export function ropeAngleTable(theta: number, d: number, positions: Int32Array): RopeAngleTable {
+  const key = `${theta}:${d}`;
+  let table = angleTables.get(key);
+  if (!table) angleTables.set(key, (table = new RopeAngleTable(ropeInverseFrequencies(theta, d))));
+  let largest = -1;
+  for (let i = 0; i < positions.length; i++) if (positions[i]! > largest) largest = positions[i]!;
+  table.cover(largest + 1);
+  return table;
+}
