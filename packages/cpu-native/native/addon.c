@@ -369,6 +369,13 @@ static napi_value js_set_blocking(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* Whether an elementwise output is its input itself or shares none of its memory (one length). */
+static int same_or_apart(const array_t *out, const array_t *in) {
+  if (out->data == in->data || in->length == 0) return 1;
+  const double last = (double)in->length - 1;
+  return !overlaps(out->data, 0, last, 4, in->data, 0, last, 4);
+}
+
 /*
  * scaleAdd(a, b, out, s): out[i] = a[i] + b[i] * s over three Float32Arrays of one
  * length. out may be a or b itself (in place) but no other part of their memory: a
@@ -396,10 +403,7 @@ static napi_value js_scale_add(napi_env env, napi_callback_info info) {
              b.length, out.length);
     return throw_error(env, 1, message);
   }
-  if (a.length == 0) return NULL;
-  const double last = (double)a.length - 1;
-  if ((out.data != a.data && overlaps(out.data, 0, last, 4, a.data, 0, last, 4)) ||
-      (out.data != b.data && overlaps(out.data, 0, last, 4, b.data, 0, last, 4)))
+  if (!same_or_apart(&out, &a) || !same_or_apart(&out, &b))
     return throw_error(env, 1, "scaleAdd: out must be a or b itself, or share no memory with them");
   molrl_scale_add((const float *)a.data, (const float *)b.data, (float)s, (float *)out.data, (int64_t)a.length);
   return NULL;
@@ -442,10 +446,7 @@ static napi_value js_dropout(napi_env env, napi_callback_info info) {
     return NULL;
   if (napi_get_value_double(env, argv[6], &scale) != napi_ok || !isfinite(scale))
     return throw_error(env, 1, "dropout: scale must be a finite number");
-  if (x.length == 0) return NULL;
-  const double last = (double)x.length - 1;
-  if (out.data != x.data && overlaps(out.data, 0, last, 4, x.data, 0, last, 4))
-    return throw_error(env, 1, "dropout: out must be x itself or share no memory with it");
+  if (!same_or_apart(&out, &x)) return throw_error(env, 1, "dropout: out must be x itself or share no memory with it");
   molrl_dropout((const float *)x.data, (float *)out.data, (int64_t)x.length, (int64_t)first, (uint32_t)k0, (uint32_t)k1,
                 (uint32_t)keep_from, (float)scale);
   return NULL;
