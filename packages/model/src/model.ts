@@ -395,9 +395,9 @@ export class Qwen3ForCausalLM {
             const capacity = caches[0]!.capacity;
             const padded = active.some((i) => pads[i]! > 0);
             const segments = padded
-              ? intTensor(
-                  active.map((i) => Array.from({ length: capacity }, (_, j) => (j < pads[i]! ? -1 : 0))),
-                  'generate segments',
+              ? paddedSegments(
+                  active.map((i) => pads[i]!),
+                  capacity,
                 )
               : undefined;
             const hidden = this.module.hidden(intTensor(stepIds, 'generate'), {
@@ -454,6 +454,13 @@ export class Qwen3ForCausalLM {
   dispose(): void {
     for (const t of this.parameters()) t.dispose();
   }
+}
+
+/** Segment ids of a left-padded batch over `capacity` keys: -1 on each row's pad keys, 0 on the rest. */
+function paddedSegments(padsOfRows: readonly number[], capacity: number): Tensor {
+  const ids = new Int32Array(padsOfRows.length * capacity);
+  padsOfRows.forEach((pad, row) => ids.fill(-1, row * capacity, row * capacity + pad));
+  return tensor(ids, [padsOfRows.length, capacity], { dtype: 'int32' });
 }
 
 /** Positions and segment ids for a forward pass from the user's options. */
