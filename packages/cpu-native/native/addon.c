@@ -369,6 +369,25 @@ static napi_value js_set_blocking(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * The first `count` arguments of an elementwise call into argv, the first `floats`
+ * of them Float32Arrays (named by `names`) read into arrays; 0 with an error thrown.
+ */
+static int elementwise_args(napi_env env, napi_callback_info info, const char *fn, const char *usage, size_t count,
+                            napi_value *argv, const char *const *names, size_t floats, array_t *arrays) {
+  size_t argc = count;
+  char message[160];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < count) {
+    snprintf(message, sizeof message, "%s: expected %s", fn, usage);
+    throw_error(env, 0, message);
+    return 0;
+  }
+  for (size_t i = 0; i < floats; i++)
+    if (!get_array(env, fn, argv[i], names[i], napi_float32_array, "Float32Array", &arrays[i])) return 0;
+  return 1;
+}
+
 /* Whether an elementwise output is its input itself or shares none of its memory (one length). */
 static int same_or_apart(const array_t *out, const array_t *in) {
   if (out->data == in->data || in->length == 0) return 1;
@@ -382,16 +401,12 @@ static int same_or_apart(const array_t *out, const array_t *in) {
  * partial overlap would read values the loop has already written.
  */
 static napi_value js_scale_add(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
+  static const char *const names[] = {"a", "b", "out"};
   napi_value argv[4];
+  array_t arrays[3];
   char message[200];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 4) return throw_error(env, 0, "scaleAdd: expected (a, b, out, s)");
-  array_t a, b, out;
-  if (!get_array(env, "scaleAdd", argv[0], "a", napi_float32_array, "Float32Array", &a) ||
-      !get_array(env, "scaleAdd", argv[1], "b", napi_float32_array, "Float32Array", &b) ||
-      !get_array(env, "scaleAdd", argv[2], "out", napi_float32_array, "Float32Array", &out))
-    return NULL;
+  if (!elementwise_args(env, info, "scaleAdd", "(a, b, out, s)", 4, argv, names, 3, arrays)) return NULL;
+  const array_t a = arrays[0], b = arrays[1], out = arrays[2];
   double s;
   if (napi_get_value_double(env, argv[3], &s) != napi_ok) return throw_error(env, 0, "scaleAdd: s must be a number");
   if (!isfinite(s)) {
@@ -426,15 +441,13 @@ static int integer_arg(napi_env env, napi_value value, const char *name, double 
  * keepFrom, else x * 0. out is x itself or shares no memory with it.
  */
 static napi_value js_dropout(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
+  static const char *const names[] = {"x", "out"};
   napi_value argv[7];
+  array_t arrays[2];
   char message[200];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 7) return throw_error(env, 0, "dropout: expected (x, out, first, k0, k1, keepFrom, scale)");
-  array_t x, out;
-  if (!get_array(env, "dropout", argv[0], "x", napi_float32_array, "Float32Array", &x) ||
-      !get_array(env, "dropout", argv[1], "out", napi_float32_array, "Float32Array", &out))
+  if (!elementwise_args(env, info, "dropout", "(x, out, first, k0, k1, keepFrom, scale)", 7, argv, names, 2, arrays))
     return NULL;
+  const array_t x = arrays[0], out = arrays[1];
   if (out.length != x.length) {
     snprintf(message, sizeof message, "dropout: x and out must have one length, got %zu and %zu", x.length, out.length);
     return throw_error(env, 1, message);
