@@ -25,16 +25,16 @@ const dropoutKernel = implement(dropout, 'cpu', ({ inputs, attrs, backend }) => 
   const keepFrom = Math.ceil(threshold * 2 ** 24);
   // The native addon (where it runs the products) draws eight blocks per AVX2 step, reading x and writing
   // the output where they lie (no copy through WebAssembly memory).
+  const key = philoxKey(attrs.seed);
   const native = activeNative();
   if (native?.dropout) {
-    const [k0, k1] = philoxKey(attrs.seed);
-    native.dropout(x, o, 0, k0, k1, keepFrom, scale);
+    native.dropout(x, o, 0, key[0], key[1], keepFrom, scale);
     nativeDropoutCalls++;
     return out.info;
   }
   // Whole groups of 16 elements in WebAssembly SIMD (the stream and the mask in one pass); the rest below.
   const groups = Math.floor(x.length / GROUP_WORDS);
-  const simd = groups > 0 && dropoutGroups(x, o, groups, philoxKey(attrs.seed), keepFrom, scale);
+  const simd = groups > 0 && dropoutGroups(x, o, groups, key, keepFrom, scale);
   const words = new Uint32Array(BLOCK);
   for (let start = simd ? groups * GROUP_WORDS : 0; start < x.length; start += BLOCK) {
     const n = Math.min(BLOCK, x.length - start);

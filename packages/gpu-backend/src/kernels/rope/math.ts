@@ -58,13 +58,7 @@ export class RopeAngleTable {
     const sin = new Float32Array(positions * half);
     cos.set(this.cos);
     sin.set(this.sin);
-    for (let p = this.positions; p < positions; p++) {
-      for (let i = 0; i < half; i++) {
-        const angle = Math.fround(p * this.invFreq[i]!);
-        cos[p * half + i] = Math.cos(angle);
-        sin[p * half + i] = Math.sin(angle);
-      }
-    }
+    for (let p = this.positions; p < positions; p++) this.compute(p, 1, cos, sin, p * half);
     this.cos = cos;
     this.sin = sin;
     this.positions = positions;
@@ -81,10 +75,15 @@ export class RopeAngleTable {
       }
       return;
     }
-    for (let i = 0; i < half; i++) {
+    this.compute(pos, sign, cos, sin, 0);
+  }
+
+  /** Position `pos`'s cos and sign * sin into cos/sin from index `at`, each rounded to float32. */
+  private compute(pos: number, sign: number, cos: Float32Array, sin: Float32Array, at: number): void {
+    for (let i = 0; i < this.half; i++) {
       const angle = Math.fround(pos * this.invFreq[i]!);
-      cos[i] = Math.cos(angle);
-      sin[i] = sign * Math.fround(Math.sin(angle));
+      cos[at + i] = Math.cos(angle);
+      sin[at + i] = sign * Math.fround(Math.sin(angle));
     }
   }
 }
