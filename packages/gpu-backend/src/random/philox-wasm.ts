@@ -74,22 +74,18 @@ function buildGroups(
     fn.get(lo0).set(c[3]!);
   }
   // Transpose: lane j of c0..c3 is block j's four words.
-  fn.get(c[0]!)
-    .get(c[1]!)
-    .simd(SimdOp.i8x16Shuffle, ...lanes(0, 4, 1, 5))
-    .set(t[0]!);
-  fn.get(c[2]!)
-    .get(c[3]!)
-    .simd(SimdOp.i8x16Shuffle, ...lanes(0, 4, 1, 5))
-    .set(t[1]!);
-  fn.get(c[0]!)
-    .get(c[1]!)
-    .simd(SimdOp.i8x16Shuffle, ...lanes(2, 6, 3, 7))
-    .set(t[2]!);
-  fn.get(c[2]!)
-    .get(c[3]!)
-    .simd(SimdOp.i8x16Shuffle, ...lanes(2, 6, 3, 7))
-    .set(t[3]!);
+  const interleaved: [number, number, number[], number][] = [
+    [c[0]!, c[1]!, lanes(0, 4, 1, 5), t[0]!],
+    [c[2]!, c[3]!, lanes(0, 4, 1, 5), t[1]!],
+    [c[0]!, c[1]!, lanes(2, 6, 3, 7), t[2]!],
+    [c[2]!, c[3]!, lanes(2, 6, 3, 7), t[3]!],
+  ];
+  for (const [a, b, pick, into] of interleaved) {
+    fn.get(a)
+      .get(b)
+      .simd(SimdOp.i8x16Shuffle, ...pick)
+      .set(into);
+  }
   const rows: [number, number, number[]][] = [
     [t[0]!, t[1]!, lanes(0, 1, 4, 5)],
     [t[0]!, t[1]!, lanes(2, 3, 6, 7)],
