@@ -10,7 +10,8 @@
 #   (SIZES=256,512 and IMPLS=webgpu override the defaults; CONFORMANCE=0 skips the
 #   kernel check against cpu, MATMUL=0 the matmul benchmark, BLOCK=0 the Qwen3 block
 #   forward+backward; BLOCK_SEQ="1024 4096" sets its sequence lengths; MODEL=0 the
-#   whole-model LoRA MoL step, decode and GRPO step, MODEL_SHAPES=0.6b its shapes)
+#   whole-model LoRA MoL step, decode and GRPO step, MODEL_SHAPES=0.6b its shapes; SAMPLING=0
+#   the sampling step at Qwen3's vocabulary, host against device-selected candidates)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 carry="$here/webgpu-carry"
@@ -67,6 +68,11 @@ if [ "${BLOCK:-1}" = 1 ]; then
   for seq in ${BLOCK_SEQ:-1024}; do
     $node_bin webgpu-block.mjs --impls webgpu --seq "$seq" --hidden 1024 --heads 16 --kv-heads 8 --head-dim 128 --ffn 3072
   done
+fi
+if [ "${SAMPLING:-1}" = 1 ]; then
+  # One decode step's sampling at Qwen3's vocabulary (1, 16, 64 rows): the logits read to the host, or
+  # each row's top-k candidates selected on the device (what generation does with top-k).
+  $node_bin sampling.mjs --backends webgpu --no-torch || echo "sampling benchmark failed"
 fi
 if [ "${MODEL:-1}" = 1 ]; then
   # The whole model at Qwen3-0.6B and Qwen3-8B shapes (random bfloat16 weights): LoRA MoL

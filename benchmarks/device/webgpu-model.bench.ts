@@ -6,7 +6,10 @@
  * speed has a row of the fp32 roofline of the same work beside it (`roofline-*`:
  * the rate the device's fp32 peak, or its memory bandwidth for decoding, allows),
  * so a row reads as a fraction of what the chip could do.
- * Decoding is greedy: the device picks each row's token and a step reads one id per row.
+ * Decoding is greedy: the device picks each row's token and a step reads one id per row;
+ * `decode-b<batch>-topk` rows sample as the paper evaluates (top-k 20, top-p 0.95,
+ * presence penalty 1): the device selects each row's top-k candidates and a step
+ * reads those.
  * Decoding also has a `decode-b<batch>-host` row: the tokens/s were the device
  * instant (its time less the waits on device reads), with the kernel launches per
  * step printed: where it is close to the measured rate, the host bounds decoding.
@@ -250,6 +253,39 @@ for (const plan of plans) {
           impl: `roofline-${plan.name}`,
           size: plan.decodeTokens,
           value: batch / stepSeconds,
+          unit: 'tokens/s',
+          machine,
+        }),
+      );
+    });
+  }
+
+  // Sampling as the paper evaluates (top-k 20, top-p 0.95, presence penalty): the device selects each row's
+  // candidates (`selectTopK`) and a step reads a few numbers per row instead of [batch, V] logits.
+  for (const batch of plan.decodeBatches) {
+    await attempt(`${plan.name} decode batch ${batch}, top-k sampling`, async () => {
+      const prompts = Array.from({ length: batch }, (_, b) =>
+        Array.from({ length: 8 }, (_, i) => (b * 31 + i * 7) % eos),
+      );
+      const opts = {
+        maxNewTokens: plan.decodeTokens,
+        temperature: 0.6,
+        topP: 0.95,
+        topK: 20,
+        presencePenalty: 1,
+        stopTokenIds: [],
+        seed: 1,
+      };
+      await m.generate(prompts, { ...opts, maxNewTokens: 2 });
+      const t0 = performance.now();
+      await m.generate(prompts, opts);
+      const seconds = (performance.now() - t0) / 1000;
+      rows.push(
+        row({
+          case: `decode-b${batch}-topk`,
+          impl,
+          size: plan.decodeTokens,
+          value: (batch * plan.decodeTokens) / seconds,
           unit: 'tokens/s',
           machine,
         }),

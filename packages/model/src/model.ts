@@ -7,7 +7,21 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startProgress, writeFileAtomic } from '@molrl/progress';
-import { argmax, getBackend, KVCache, noGrad, setBackend, tensor, tidy, type Tensor } from '@molrl/tensor';
+import {
+  argmax,
+  backendHas,
+  dispose,
+  gather,
+  getBackend,
+  KVCache,
+  noGrad,
+  reshape,
+  selectTopK,
+  setBackend,
+  tensor,
+  tidy,
+  type Tensor,
+} from '@molrl/tensor';
 import { eosTokenIds, parseQwen3Config, qwen3ConfigToJson, type Qwen3Config } from './config.js';
 import { resolveModelDir, type HubOptions } from './hub.js';
 import { intTensor, lastPosition, Qwen3Module, type Linear, type WeightDType } from './qwen3.js';
@@ -15,7 +29,13 @@ import { SafetensorsCheckpoint, writeSafetensorsCheckpoint } from './safetensors
 import { firstNonFinite, FLOAT_DTYPES, isFloatDType } from './safetensors/dtypes.js';
 import { encodeFloat32, type TensorToWrite } from './safetensors/writer.js';
 import { SeededRandom } from './sampling/prng.js';
-import { sampleToken, validateSamplingOptions, type SamplingOptions } from './sampling/samplers.js';
+import {
+  penalisedTokens,
+  sampleFromCandidates,
+  sampleToken,
+  validateSamplingOptions,
+  type SamplingOptions,
+} from './sampling/samplers.js';
 import { expectedWeightShapes } from './weights.js';
 
 /** A backend name or instance, as setBackend takes it. */
@@ -77,6 +97,8 @@ export interface SavePretrainedOptions {
 
 /** New tokens the KV caches have room for at first; beyond that they double. */
 const INITIAL_NEW_TOKENS = 256;
+/** Candidate slots per row beyond k, for ties with the k-th logit (a row whose ties run past them reads its logits). */
+const CANDIDATE_SLACK = 32;
 
 const TORCH_DTYPE: Record<WeightDType, string> = { float32: 'float32', bfloat16: 'bfloat16', float16: 'float16' };
 const ST_DTYPE = { float32: 'F32', bfloat16: 'BF16', float16: 'F16' } as const;
@@ -377,14 +399,33 @@ export class Qwen3ForCausalLM {
       (options.temperature ?? 1) === 0 &&
       (options.repetitionPenalty ?? 1) === 1 &&
       (options.presencePenalty ?? 0) === 0;
+    // Sampling with top-k needs only each row's candidates: the backend selects them (`selectTopK`) and a step
+    // reads a few numbers per row; the draw is the one the full row gives (see sampleFromCandidates).
+    const v = c.vocab_size;
+    const topK = options.topK ?? 0;
+    const temperature = options.temperature ?? 1;
+    const candidatesOnDevice =
+      !greedyOnDevice &&
+      topK > 0 &&
+      topK < v &&
+      temperature >= 1e-200 &&
+      temperature <= 1e200 &&
+      backendHas('selectTopK', 'gatherRows');
 
     try {
       let stepIds = ids;
       let stepPos = posRows;
       for (let step = 0; step < maxNewTokens; step++) {
         const rows = active.length;
+        // The tokens each row's penalties touch: their raw logits are read beside the candidates.
+        const penalised = candidatesOnDevice
+          ? active.map((i) => penalisedTokens(options, { promptTokens: inputIds[i], generatedTokens: out[i] }, v))
+          : [];
+        const widest = penalised.reduce((m, p) => Math.max(m, p.length), 0);
+        const selectK = Math.min(topK + widest, v);
+        const candidateCapacity = Math.min(selectK + CANDIDATE_SLACK, v);
         const next = noGrad(() =>
-          tidy(() => {
+          tidy((): StepOutputs => {
             if (caches.length === 0) {
               for (let i = 0; i < c.num_hidden_layers; i++)
                 caches.push(KVCache.empty(rows, c.num_key_value_heads, c.head_dim, { capacity: firstCapacity }));
@@ -407,23 +448,51 @@ export class Qwen3ForCausalLM {
               ctx: { training: false, seed: 0 },
             });
             const last = this.module.logits(lastPosition(hidden)); // [rows, 1, V]
-            return greedyOnDevice ? argmax(last, 2) : last; // [rows, 1] token ids, or the logits
+            if (greedyOnDevice) return { ids: argmax(last, 2) }; // [rows, 1] token ids
+            if (!candidatesOnDevice) return { logits: last };
+            return { logits: last, ...selectCandidates(last, v, selectK, candidateCapacity, penalised, widest) };
           }),
         );
-        const data = greedyOnDevice ? await next.intData() : await next.data();
-        next.dispose();
-        const v = c.vocab_size;
+        const contexts = active.map((i) => ({ promptTokens: inputIds[i], generatedTokens: out[i] }));
+        let tokens: ArrayLike<number>;
+        try {
+          if (next.ids) tokens = await next.ids.intData();
+          else {
+            // The reads are issued together, so a GPU's round trips overlap.
+            const [counts, indices, values, penalisedLogits] = next.counts
+              ? await Promise.all([
+                  next.counts.intData(),
+                  next.indices!.intData(),
+                  next.values!.data(),
+                  next.penalisedLogits?.data() ?? new Float32Array(0),
+                ])
+              : [];
+            // A row with a NaN (-1) or with ties past the capacity draws from its full row of logits.
+            if (counts && counts.every((n) => n >= 0 && n <= candidateCapacity)) {
+              tokens = active.map((i, j) => {
+                const at = j * candidateCapacity;
+                const row = {
+                  tokens: indices!.subarray(at, at + counts[j]!),
+                  logits: values!.subarray(at, at + counts[j]!),
+                  penalised: penalised[j]!,
+                  penalisedLogits: penalisedLogits!.subarray(j * widest, j * widest + penalised[j]!.length),
+                };
+                return sampleFromCandidates(row, v, options, contexts[j]!, rngs[i]);
+              });
+            } else {
+              const logits = await next.logits!.data();
+              tokens = active.map((i, j) =>
+                sampleToken(logits.subarray(j * v, (j + 1) * v), options, contexts[j]!, rngs[i]),
+              );
+            }
+          }
+        } finally {
+          dispose(next);
+        }
         const keep: number[] = []; // batch positions of rows that go on
         for (let j = 0; j < rows; j++) {
           const i = active[j];
-          const tok = greedyOnDevice
-            ? data[j]!
-            : sampleToken(
-                (data as Float32Array).subarray(j * v, (j + 1) * v),
-                options,
-                { promptTokens: inputIds[i], generatedTokens: out[i] },
-                rngs[i],
-              );
+          const tok = tokens[j]!;
           out[i].push(tok);
           if (!stop.has(tok)) keep.push(j);
         }
@@ -454,6 +523,36 @@ export class Qwen3ForCausalLM {
   dispose(): void {
     for (const t of this.parameters()) t.dispose();
   }
+}
+
+/** What a decode step leaves to read: token ids (greedy), or logits and, with top-k, each row's candidates. */
+interface StepOutputs {
+  ids?: Tensor;
+  logits?: Tensor;
+  indices?: Tensor;
+  values?: Tensor;
+  counts?: Tensor;
+  penalisedLogits?: Tensor;
+}
+
+/**
+ * Each row's top-k candidates of `last` [rows, 1, V] by raw logit (k =
+ * topK + the widest row's penalised tokens) and the raw logits of every row's
+ * penalised tokens ([rows, widest, 1], a row's short list padded with token 0).
+ */
+function selectCandidates(
+  last: Tensor,
+  v: number,
+  k: number,
+  capacity: number,
+  penalised: readonly (readonly number[])[],
+  widest: number,
+): { indices: Tensor; values: Tensor; counts: Tensor; penalisedLogits?: Tensor } {
+  const rows = penalised.length;
+  const selection = selectTopK(reshape(last, [rows, v]), k, capacity);
+  if (widest === 0) return selection;
+  const at = penalised.map((p, j) => Array.from({ length: widest }, (_, q) => j * v + (p[q] ?? 0)));
+  return { ...selection, penalisedLogits: gather(reshape(last, [rows * v, 1]), intTensor(at, 'generate penalised')) };
 }
 
 /** Segment ids of a left-padded batch over `capacity` keys: -1 on each row's pad keys, 0 on the rest. */

@@ -13,6 +13,7 @@ export {
   type TensorMemoryInfo,
 } from './engine.js';
 export { tidy, keep, dispose } from './scope.js';
+export { backendHas } from './ops/core.js';
 export { backward, type BackwardOptions } from './autograd/backward.js';
 export { customOp, customGrad, type CustomOpContext } from './autograd/custom.js';
 export {
@@ -77,6 +78,8 @@ export {
   max,
   min,
   argmax,
+  selectTopK,
+  type TopKSelection,
   logSumExp,
   type ReduceOptions,
   softmax,

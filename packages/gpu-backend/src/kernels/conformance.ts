@@ -20,6 +20,7 @@ import { conformance as rmsNorm } from './rms-norm/cases.js';
 import { conformance as rmsNormRope } from './rms-norm-rope/cases.js';
 import { conformance as rope } from './rope/cases.js';
 import { conformance as scalarOp } from './scalar-op/cases.js';
+import { conformance as selectTopK } from './select-top-k/cases.js';
 import { conformance as siluGrad } from './silu-grad/cases.js';
 import { conformance as slice } from './slice/cases.js';
 import { conformance as softmax } from './softmax/cases.js';
@@ -53,6 +54,7 @@ export const KERNEL_CONFORMANCE: readonly KernelConformance[] = [
   ...rmsNormRope,
   ...rope,
   ...scalarOp,
+  ...selectTopK,
   ...siluGrad,
   ...slice,
   ...softmax,

@@ -19,6 +19,7 @@ import { contracts as rmsNorm } from './rms-norm/contract.js';
 import { contracts as rmsNormRope } from './rms-norm-rope/contract.js';
 import { contracts as rope } from './rope/contract.js';
 import { contracts as scalarOp } from './scalar-op/contract.js';
+import { contracts as selectTopK } from './select-top-k/contract.js';
 import { contracts as siluGrad } from './silu-grad/contract.js';
 import { contracts as slice } from './slice/contract.js';
 import { contracts as softmax } from './softmax/contract.js';
@@ -52,6 +53,7 @@ export const KERNEL_CONTRACTS = [
   ...rmsNormRope,
   ...rope,
   ...scalarOp,
+  ...selectTopK,
   ...siluGrad,
   ...slice,
   ...softmax,

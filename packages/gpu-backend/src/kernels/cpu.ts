@@ -20,6 +20,7 @@ import { implementations as rmsNorm } from './rms-norm/cpu.js';
 import { implementations as rmsNormRope } from './rms-norm-rope/cpu.js';
 import { implementations as rope } from './rope/cpu.js';
 import { implementations as scalarOp } from './scalar-op/cpu.js';
+import { implementations as selectTopK } from './select-top-k/cpu.js';
 import { implementations as siluGrad } from './silu-grad/cpu.js';
 import { implementations as slice } from './slice/cpu.js';
 import { implementations as softmax } from './softmax/cpu.js';
@@ -53,6 +54,7 @@ export const CPU_KERNELS: readonly KernelImplementation[] = [
   ...rmsNormRope,
   ...rope,
   ...scalarOp,
+  ...selectTopK,
   ...siluGrad,
   ...slice,
   ...softmax,

@@ -20,6 +20,7 @@ import { implementations as rmsNorm } from './rms-norm/gpujs.js';
 import { implementations as rmsNormRope } from './rms-norm-rope/gpujs.js';
 import { implementations as rope } from './rope/gpujs.js';
 import { implementations as scalarOp } from './scalar-op/gpujs.js';
+import { implementations as selectTopK } from './select-top-k/gpujs.js';
 import { implementations as siluGrad } from './silu-grad/gpujs.js';
 import { implementations as slice } from './slice/gpujs.js';
 import { implementations as softmax } from './softmax/gpujs.js';
@@ -53,6 +54,7 @@ export const GPUJS_KERNELS: readonly KernelImplementation[] = [
   ...rmsNormRope,
   ...rope,
   ...scalarOp,
+  ...selectTopK,
   ...siluGrad,
   ...slice,
   ...softmax,

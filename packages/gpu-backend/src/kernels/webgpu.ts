@@ -20,6 +20,7 @@ import { implementations as rmsNorm } from './rms-norm/webgpu.js';
 import { implementations as rmsNormRope } from './rms-norm-rope/webgpu.js';
 import { implementations as rope } from './rope/webgpu.js';
 import { implementations as scalarOp } from './scalar-op/webgpu.js';
+import { implementations as selectTopK } from './select-top-k/webgpu.js';
 import { implementations as siluGrad } from './silu-grad/webgpu.js';
 import { implementations as slice } from './slice/webgpu.js';
 import { implementations as softmax } from './softmax/webgpu.js';
@@ -53,6 +54,7 @@ export const WEBGPU_KERNELS: readonly KernelImplementation[] = [
   ...rmsNormRope,
   ...rope,
   ...scalarOp,
+  ...selectTopK,
   ...siluGrad,
   ...slice,
   ...softmax,

@@ -68,23 +68,42 @@ export interface PenaltyOverrides {
 }
 
 function penaltyOverrides(logits: Float32Array, options: SamplingOptions, ctx: SamplingContext): PenaltyOverrides {
+  return penaltiesOf((t) => logits[t], logits.length, options, ctx);
+}
+
+/** The penalised values, reading each touched token's logit through `logitOf` (tokens outside [0, vocab) are skipped). */
+function penaltiesOf(
+  logitOf: (token: number) => number,
+  vocab: number,
+  options: SamplingOptions,
+  ctx: SamplingContext,
+): PenaltyOverrides {
   const changed = new Map<number, number>();
   const rep = options.repetitionPenalty ?? 1;
   if (rep !== 1) {
     for (const t of new Set<number>([...ctx.promptTokens, ...ctx.generatedTokens])) {
-      if (t < 0 || t >= logits.length) continue;
-      const x = logits[t];
+      if (t < 0 || t >= vocab) continue;
+      const x = logitOf(t);
       changed.set(t, Math.fround(x < 0 ? x * rep : x / rep));
     }
   }
   const presence = options.presencePenalty ?? 0;
   if (presence !== 0) {
     for (const t of new Set(ctx.generatedTokens)) {
-      if (t >= 0 && t < logits.length) changed.set(t, Math.fround((changed.get(t) ?? logits[t]) - presence));
+      if (t >= 0 && t < vocab) changed.set(t, Math.fround((changed.get(t) ?? logitOf(t)) - presence));
     }
   }
   const tokens = [...changed.keys()].sort((a, b) => a - b);
   return { tokens, values: tokens.map((t) => changed.get(t)!) };
+}
+
+/** The tokens whose logits the penalties change, ascending (what `penaltyOverrides` touches). */
+export function penalisedTokens(options: SamplingOptions, ctx: SamplingContext, vocab: number): number[] {
+  const touched = new Set<number>();
+  if ((options.repetitionPenalty ?? 1) !== 1) for (const t of ctx.promptTokens) touched.add(t);
+  if ((options.repetitionPenalty ?? 1) !== 1 || (options.presencePenalty ?? 0) !== 0)
+    for (const t of ctx.generatedTokens) touched.add(t);
+  return [...touched].filter((t) => t >= 0 && t < vocab).sort((a, b) => a - b);
 }
 
 /** Apply the repetition and presence penalties to a copy of `logits`. */
@@ -313,4 +332,80 @@ export function sampleToken(
     return tokens[drawFrom(filteredProbabilities(scores, options), rng)];
   }
   return drawFrom(samplingDistribution(applyPenalties(logits, options, ctx), options), rng);
+}
+
+/**
+ * A row's candidates as a backend selected them (`selectTopK` of the raw
+ * logits with k = topK + the number of penalised tokens, ties included, none
+ * cut off by the capacity), and the raw logits of the penalised tokens.
+ */
+export interface RowCandidates {
+  /** Ascending token ids at or above the row's (topK + penalised)-th largest raw logit. */
+  tokens: ArrayLike<number>;
+  /** Their raw logits. */
+  logits: ArrayLike<number>;
+  /** `penalisedTokens` of the row, ascending. */
+  penalised: readonly number[];
+  /** Their raw logits. */
+  penalisedLogits: ArrayLike<number>;
+}
+
+/**
+ * The token `sampleToken` draws from the full row with top-k on, from the
+ * row's candidates alone. A token outside the candidates and unpenalised has
+ * a raw logit below at least topK unpenalised candidates, so it is no top-k
+ * candidate of the penalised row either: scoring the union of the candidates
+ * and the penalised tokens, in token order, gives the same k-th largest score,
+ * the same candidates and the same draw. Needs topK in [1, vocab) and a
+ * temperature in [1e-200, 1e200] (where dividing two distinct float32 values
+ * by it keeps them distinct in float64).
+ */
+export function sampleFromCandidates(
+  row: RowCandidates,
+  vocab: number,
+  options: SamplingOptions,
+  ctx: SamplingContext,
+  rng: SeededRandom,
+): number {
+  const topK = options.topK ?? 0;
+  const temperature = options.temperature ?? 1;
+  if (!(topK > 0 && topK < vocab && temperature >= 1e-200 && temperature <= 1e200))
+    throw new Error(
+      `sampleFromCandidates: needs topK in [1, ${vocab}) and a temperature in [1e-200, 1e200], got topK ${topK}, temperature ${temperature}`,
+    );
+  const rawOfPenalised = new Map<number, number>();
+  row.penalised.forEach((t, j) => rawOfPenalised.set(t, row.penalisedLogits[j]!));
+  const overrides = penaltiesOf(
+    (t) => {
+      const x = rawOfPenalised.get(t);
+      if (x === undefined) throw new Error(`sampleFromCandidates: token ${t} is penalised but its logit was not read`);
+      return x;
+    },
+    vocab,
+    options,
+    ctx,
+  );
+  // The union of candidates and penalised tokens, ascending, with the penalised values.
+  const tokens: number[] = [];
+  const values: number[] = [];
+  let c = 0;
+  let p = 0;
+  while (c < row.tokens.length || p < overrides.tokens.length) {
+    const ct = c < row.tokens.length ? row.tokens[c]! : Infinity;
+    const pt = p < overrides.tokens.length ? overrides.tokens[p]! : Infinity;
+    if (pt <= ct) {
+      tokens.push(pt);
+      values.push(overrides.values[p++]!);
+      if (pt === ct) c++;
+    } else {
+      tokens.push(ct);
+      values.push(row.logits[c++]!);
+    }
+  }
+  if (tokens.length < topK)
+    throw new Error(
+      `sampleFromCandidates: ${tokens.length} candidates for topK ${topK} (a selection holds at least k)`,
+    );
+  const picked = topKCandidates(Float32Array.from(values), topK, temperature);
+  return tokens[picked.tokens[drawFrom(filteredProbabilities(picked.scores, options), rng)]!]!;
 }

@@ -12,3 +12,4 @@ export * from './loss.js';
 export * from './kernel-op.js';
 export * from './write-slice.js';
 export * from './swiglu.js';
+export { selectTopK, type TopKSelection } from './select-top-k.js';

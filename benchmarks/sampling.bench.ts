@@ -1,0 +1,189 @@
+/**
+ * One decode step's sampling at a Qwen3 vocabulary (151,936), with the
+ * paper's evaluation settings (temperature 0.6, top-p 0.95, top-k 20, presence
+ * penalty 1; 32 tokens generated so far per row), for 1, 16 and 64 rows:
+ *
+ * - `<backend>-full-row`: the [rows, V] logits read to the host and
+ *   `sampleToken` run on each row (what generation does without `selectTopK`);
+ * - `<backend>-candidates`: `selectTopK` (k = 20 + the penalised tokens, ties
+ *   included) and a gather of the penalised tokens' logits on the backend, a
+ *   few numbers per row read, `sampleFromCandidates` on them (what generation
+ *   does with top-k: the same tokens, tested);
+ * - `torch-transformers`: PyTorch on the same shape, transformers' logits
+ *   processors (TopK, TopP warpers), softmax and `torch.multinomial` (run with
+ *   `/usr/bin/python3`, 2 threads; `sampling/torch_sampling.py`).
+ *
+ * Backends: cpu, and webgpu where an adapter answers (here lavapipe, a CPU
+ * Vulkan driver: its rows carry the adapter's name as the machine). Each row is
+ * the median ms per step; `read-bytes` rows give the bytes read back per step.
+ * Both paths draw the same tokens (checked before timing).
+ *
+ *   node --import tsx --conditions=@molrl/source benchmarks/sampling.bench.ts [--quick] [--backends cpu,webgpu] [--rows 1,16,64] [--no-torch]
+ *
+ * --quick: 16 rows on cpu, a few rounds, writes nothing.
+ */
+import { execFileSync } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Bench } from 'tinybench';
+import type { Backend } from '@molrl/gpu-backend';
+import { penalisedTokens, sampleFromCandidates, sampleToken, SeededRandom, type SamplingOptions } from '@molrl/model';
+import { dispose, gather, reshape, selectTopK, setBackend, tensor, tidy, type Tensor } from '@molrl/tensor';
+import { machineName, printTable, row, writeResults, type ResultRow } from './lib/results.js';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const argOf = (name: string, fallback: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1]! : fallback;
+};
+const backends = argOf('--backends', quick ? 'cpu' : 'cpu,webgpu').split(',');
+const torchSide = !args.includes('--no-torch');
+const rowCounts = argOf('--rows', quick ? '16' : '1,16,64')
+  .split(',')
+  .map(Number);
+const VOCAB = 151_936;
+const GENERATED = 32;
+/** Slots beyond k for ties, as generation allots them. */
+const SLACK = 32;
+const OPTIONS: SamplingOptions = { temperature: 0.6, topP: 0.95, topK: 20, presencePenalty: 1 };
+const TORCH_SCRIPT = fileURLToPath(new URL('./sampling/torch_sampling.py', import.meta.url));
+
+/** Logits like a model's: normal with scale 3, seeded. */
+function randomLogits(rows: number, seed: number): Float32Array {
+  const rng = new SeededRandom(seed);
+  const out = new Float32Array(rows * VOCAB);
+  for (let i = 0; i < out.length; i += 2) {
+    const r = Math.sqrt(-2 * Math.log(1 - rng.next())) * 3;
+    const a = 2 * Math.PI * rng.next();
+    out[i] = r * Math.cos(a);
+    if (i + 1 < out.length) out[i + 1] = r * Math.sin(a);
+  }
+  return out;
+}
+
+interface Step {
+  /** The tokens of one step, one per row (fresh generators per call, so every call draws alike). */
+  run(): Promise<number[]>;
+  bytesRead: number;
+}
+
+function contexts(rows: number) {
+  return Array.from({ length: rows }, (_, r) => ({
+    promptTokens: [],
+    generatedTokens: Array.from({ length: GENERATED }, (_, i) => (r * 7919 + i * 104_729) % VOCAB),
+  }));
+}
+
+function fullRowStep(logits: Tensor, rows: number): Step {
+  const ctxs = contexts(rows);
+  return {
+    bytesRead: rows * VOCAB * 4,
+    async run() {
+      const data = await logits.data();
+      return ctxs.map((ctx, r) =>
+        sampleToken(data.subarray(r * VOCAB, (r + 1) * VOCAB), OPTIONS, ctx, new SeededRandom(r)),
+      );
+    },
+  };
+}
+
+function candidateStep(logits: Tensor, rows: number): Step {
+  const ctxs = contexts(rows);
+  const penalised = ctxs.map((ctx) => penalisedTokens(OPTIONS, ctx, VOCAB));
+  const widest = Math.max(...penalised.map((p) => p.length));
+  const k = OPTIONS.topK! + widest;
+  const capacity = k + SLACK;
+  const at = new Int32Array(rows * widest);
+  penalised.forEach((p, r) => p.forEach((t, q) => (at[r * widest + q] = r * VOCAB + t)));
+  return {
+    bytesRead: rows * (capacity * 8 + 4 + widest * 4),
+    async run() {
+      const out = tidy(() => {
+        const sel = selectTopK(logits, k, capacity);
+        const pen = gather(reshape(logits, [rows * VOCAB, 1]), tensor(at, [rows, widest], { dtype: 'int32' }));
+        return { ...sel, pen };
+      });
+      try {
+        const [counts, indices, values, pen] = await Promise.all([
+          out.counts.intData(),
+          out.indices.intData(),
+          out.values.data(),
+          out.pen.data(),
+        ]);
+        return ctxs.map((ctx, r) => {
+          if (counts[r]! < 0 || counts[r]! > capacity) throw new Error(`row ${r}: ${counts[r]} candidates`);
+          const c0 = r * capacity;
+          const candidates = {
+            tokens: indices.subarray(c0, c0 + counts[r]!),
+            logits: values.subarray(c0, c0 + counts[r]!),
+            penalised: penalised[r]!,
+            penalisedLogits: pen.subarray(r * widest, r * widest + penalised[r]!.length),
+          };
+          return sampleFromCandidates(candidates, VOCAB, OPTIONS, ctx, new SeededRandom(r));
+        });
+      } finally {
+        dispose(out);
+      }
+    },
+  };
+}
+
+async function median(name: string, fn: () => Promise<unknown>): Promise<number> {
+  const bench = new Bench({ iterations: quick ? 3 : 12, warmupIterations: 2, time: 0 });
+  bench.add(name, fn);
+  await bench.run();
+  const result = bench.tasks[0]!.result;
+  if (result.state !== 'completed') throw new Error(`${name}: ${JSON.stringify(result)}`);
+  return result.latency.p50;
+}
+
+const rows: ResultRow[] = [];
+console.log(`load average at start: ${loadavg()[0]!.toFixed(2)}`);
+for (const name of backends) {
+  let backend: Backend;
+  try {
+    backend = await setBackend(name);
+  } catch (e) {
+    console.log(`${name}: not available here (${(e as Error).message.split('\n')[0]}); skipped`);
+    continue;
+  }
+  const machine = (backend as Backend & { adapterName?: string }).adapterName ?? machineName();
+  for (const n of rowCounts) {
+    const logits = tensor(randomLogits(n, n), [n, VOCAB]);
+    const full = fullRowStep(logits, n);
+    const cand = candidateStep(logits, n);
+    const [a, b] = [await full.run(), await cand.run()];
+    if (a.join() !== b.join()) throw new Error(`${name}, ${n} rows: the two paths drew different tokens`);
+    for (const [impl, step] of [
+      [`${name}-full-row`, full],
+      [`${name}-candidates`, cand],
+    ] as const) {
+      const ms = await median(`${impl} ${n}`, () => step.run());
+      rows.push(row({ case: 'sample-step-qwen3-vocab', impl, size: n, value: ms, unit: 'ms', machine }));
+      rows.push(row({ case: 'read-bytes', impl, size: n, value: step.bytesRead / 1e6, unit: 'MB', machine }));
+    }
+    logits.dispose();
+  }
+  await backend.dispose();
+}
+for (const n of torchSide ? rowCounts : []) {
+  try {
+    const rounds = quick ? 3 : 12;
+    const out = execFileSync(
+      '/usr/bin/python3',
+      [TORCH_SCRIPT, '--rows', String(n), '--vocab', String(VOCAB), '--rounds', String(rounds), '--threads', '2'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    const { ms, torch } = JSON.parse(out.trim().split('\n').pop()!) as { ms: number; torch: string };
+    console.log(`torch ${torch}, ${n} rows: ${ms.toFixed(2)} ms`);
+    rows.push(row({ case: 'sample-step-qwen3-vocab', impl: 'torch-transformers', size: n, value: ms, unit: 'ms' }));
+  } catch (e) {
+    console.log(`torch side skipped: ${(e as Error).message.split('\n')[0]}`);
+  }
+}
+console.log(`load average at end: ${loadavg()[0]!.toFixed(2)}`);
+printTable(rows);
+if (!quick) console.log(`wrote ${writeResults('sampling', rows)}`);

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { createBackend } from '../../index.js';
+import { selectTopKRows } from './select.js';
+
+/** The definition, by sorting: entries >= the k-th largest, in index order (NaN rows: -1). */
+function bySorting(row: Float32Array, k: number): number[] | -1 {
+  if (row.some((v) => v !== v)) return -1;
+  const kth = [...row].sort((a, b) => b - a)[k - 1]!;
+  const kept: number[] = [];
+  row.forEach((v, j) => {
+    if (v >= kth) kept.push(j);
+  });
+  return kept;
+}
+
+function seeded(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+describe('selectTopK (cpu)', () => {
+  it('keeps what sorting keeps, over random rows with ties, zeros of both signs and infinities', () => {
+    const rand = seeded(7);
+    const pool = [0, -0, 1, -1, 2.5, Infinity, -Infinity, 1e-40, -1e-40];
+    for (let trial = 0; trial < 300; trial++) {
+      const n = 1 + Math.floor(rand() * 60);
+      const rows = 1 + Math.floor(rand() * 3);
+      const k = 1 + Math.floor(rand() * n);
+      const capacity = 1 + Math.floor(rand() * (n + 2));
+      const x = Float32Array.from({ length: rows * n }, () =>
+        rand() < 0.5 ? pool[Math.floor(rand() * pool.length)]! : Math.round((rand() - 0.5) * 8) / 2,
+      );
+      if (trial % 25 === 0) x[Math.floor(rand() * x.length)] = NaN;
+      const index = new Int32Array(rows * capacity);
+      const value = new Float32Array(rows * capacity);
+      const count = new Int32Array(rows);
+      selectTopKRows(x, rows, n, k, capacity, index, value, count);
+      for (let r = 0; r < rows; r++) {
+        const row = x.subarray(r * n, (r + 1) * n);
+        const expected = bySorting(row, k);
+        const slots = Array.from(index.subarray(r * capacity, (r + 1) * capacity));
+        if (expected === -1) {
+          expect(count[r]).toBe(-1);
+          expect(slots.every((j) => j === -1)).toBe(true);
+          continue;
+        }
+        expect(count[r]).toBe(expected.length);
+        expect(count[r]).toBeGreaterThanOrEqual(k);
+        const shown = expected.slice(0, capacity);
+        expect(slots).toEqual([...shown, ...new Array<number>(capacity - shown.length).fill(-1)]);
+        shown.forEach((j, i) => expect(Object.is(value[r * capacity + i], row[j])).toBe(true));
+      }
+    }
+  });
+
+  it('runs as a kernel with three outputs and names its bad attrs', async () => {
+    const backend = await createBackend('cpu');
+    try {
+      const x = {
+        storage: backend.upload(Float32Array.from([3, 1, 4, 1, 5, 9, 2, 6]), 'float32'),
+        shape: [2, 4],
+        dtype: 'float32' as const,
+      };
+      const [index, value, count] = backend.run('selectTopK', [x], { k: 2, capacity: 3 });
+      expect(Array.from(await backend.read(index!.storage))).toEqual([0, 2, -1, 1, 3, -1]);
+      expect(Array.from(await backend.read(value!.storage))).toEqual([3, 4, 0, 9, 6, 0]);
+      expect(Array.from(await backend.read(count!.storage))).toEqual([2, 2]);
+      expect(() => backend.run('selectTopK', [x], { k: 5, capacity: 3 })).toThrow(
+        /selectTopK.*attrs\.k must be in \[1, 4\]/,
+      );
+      expect(() => backend.run('selectTopK', [x], { k: 1, capacity: 0 })).toThrow(/selectTopK.*capacity must be >= 1/);
+    } finally {
+      await backend.dispose();
+    }
+  });
+});
