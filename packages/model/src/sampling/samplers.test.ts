@@ -171,6 +171,42 @@ describe('sampling on the row as it is', () => {
     }
   });
 
+  it('without top-k, draws what the full distribution draws: ties at the top-p cut, min-p, penalties, odd rows', () => {
+    const settings: SamplingOptions[] = [
+      { temperature: 0.9 },
+      { temperature: 0.9, presencePenalty: 1, repetitionPenalty: 1.2 },
+      { topP: 0.95 },
+      { topP: 0.5, temperature: 0.7 },
+      { topP: 0.2, minP: 0.1 },
+      { minP: 0.05, temperature: 1.3 },
+      { temperature: 1e-3, topP: 0.9 },
+      { temperature: 1e-300 },
+      { topK: 999_999, topP: 0.8 },
+    ];
+    const gen = new SeededRandom(5);
+    let draws = 0;
+    for (let trial = 0; trial < 600; trial++) {
+      const o = settings[trial % settings.length]!;
+      const n = 2 + Math.floor(gen.next() * 300);
+      // coarse values: many ties, at the top-p cut too
+      const levels = 1 + Math.floor(gen.next() * 6);
+      const row = Float32Array.from({ length: n }, () => Math.floor(gen.next() * levels) - levels / 2);
+      if (trial % 7 === 0) row[Math.floor(gen.next() * n)] = -Infinity;
+      if (trial % 53 === 0) row.fill(-Infinity);
+      if (trial % 59 === 0) row[Math.floor(gen.next() * n)] = NaN;
+      if (trial % 61 === 0) row[Math.floor(gen.next() * n)] = Infinity;
+      const pick = () => Math.floor(gen.next() * n);
+      const ctx = { promptTokens: [pick(), pick()], generatedTokens: [pick(), pick(), pick()] };
+      for (let d = 0; d < 3; d++) {
+        const seed = trial * 31 + d;
+        const expected = fullDraw(row, o, ctx, new SeededRandom(seed));
+        expect(sampleToken(row, o, ctx, new SeededRandom(seed)), `trial ${trial} ${JSON.stringify(o)}`).toBe(expected);
+        draws++;
+      }
+    }
+    expect(draws).toBe(1800);
+  });
+
   it('leaves the row untouched', () => {
     const logits = logitsRow(3, 500);
     const before = Float32Array.from(logits);

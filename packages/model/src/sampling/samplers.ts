@@ -331,7 +331,132 @@ export function sampleToken(
     const { tokens, scores } = topKCandidates(logits, topK, temperature, overrides);
     return tokens[drawFrom(filteredProbabilities(scores, options), rng)];
   }
+  return drawFromFullRow(logits, overrides, options, rng) ?? referenceDraw(logits, options, ctx, rng);
+}
+
+/** The draw as specified: the full distribution (`samplingDistribution` of `applyPenalties`), then `drawFrom`. */
+function referenceDraw(
+  logits: Float32Array,
+  options: SamplingOptions,
+  ctx: SamplingContext,
+  rng: SeededRandom,
+): number {
   return drawFrom(samplingDistribution(applyPenalties(logits, options, ctx), options), rng);
+}
+
+/** Scratch for `drawFromFullRow`: the row's probabilities, and the sorted ones for top-p (grown, never shrunk). */
+let rowProbs = new Float64Array(0);
+let sortedProbs = new Float64Array(0);
+
+/**
+ * The reference draw without top-k (`referenceDraw`), bit for bit, in four
+ * passes over the row and no allocation per call: the maximum, exp and its
+ * sum, the normalisation (top-p and min-p applied to the normalised values as
+ * the reference does), then the draw, which stops at the drawn token. Top-p's
+ * ascending order is a Float64Array sort of the values (equal values add the
+ * same to the running mass in any order; which of a tie the cut removes
+ * follows the reference's order, higher token ids first). Undefined for a row
+ * with a NaN, or without a finite maximum: the reference handles those.
+ */
+function drawFromFullRow(
+  logits: Float32Array,
+  overrides: PenaltyOverrides,
+  options: SamplingOptions,
+  rng: SeededRandom,
+): number | undefined {
+  const n = logits.length;
+  const temperature = options.temperature ?? 1;
+  const { tokens: penalised, values: penalisedValues } = overrides;
+  // Pass 1: the largest penalised logit. x / temperature is monotone, so the largest score is max / temperature.
+  let maxX = -Infinity;
+  let next = 0;
+  for (let i = 0; i < n; i++) {
+    let x = logits[i]!;
+    if (next < penalised.length && penalised[next] === i) x = penalisedValues[next++]!;
+    if (x !== x) return undefined;
+    if (x > maxX) maxX = x;
+  }
+  const max = maxX / temperature;
+  if (!Number.isFinite(max)) return undefined;
+  if (rowProbs.length < n) rowProbs = new Float64Array(n);
+  const probs = rowProbs;
+  // Pass 2: exp(score - max) and its sum, in token order.
+  let total = 0;
+  next = 0;
+  for (let i = 0; i < n; i++) {
+    let x = logits[i]!;
+    if (next < penalised.length && penalised[next] === i) x = penalisedValues[next++]!;
+    const score = x / temperature;
+    const e = score === -Infinity ? 0 : Math.exp(score - max);
+    probs[i] = e;
+    total += e;
+  }
+  const topP = options.topP ?? 1;
+  const minP = options.minP ?? 0;
+  let kept = 0;
+  if (topP < 1 || minP > 0) {
+    for (let i = 0; i < n; i++) probs[i] = probs[i]! / total;
+    if (topP < 1) cutTopP(probs, n, topP);
+    if (minP > 0) {
+      let top = 0;
+      for (let i = 0; i < n; i++) if (probs[i]! > top) top = probs[i]!;
+      const threshold = minP * top;
+      for (let i = 0; i < n; i++) if (probs[i]! < threshold) probs[i] = 0;
+    }
+    for (let i = 0; i < n; i++) kept += probs[i]!;
+  } else {
+    // no filter: normalise and sum what is kept in one pass
+    for (let i = 0; i < n; i++) {
+      const p = probs[i]! / total;
+      probs[i] = p;
+      kept += p;
+    }
+  }
+  // The draw: drawFrom over probs[i] / kept, stopping at the token drawn.
+  const u = rng.next();
+  let cum = 0;
+  let last = 0;
+  for (let i = 0; i < n; i++) {
+    const p = probs[i]! / kept;
+    if (p <= 0) continue;
+    cum += p;
+    last = i;
+    if (u < cum) return i;
+  }
+  return last;
+}
+
+/**
+ * Top-p as `filteredProbabilities` applies it to probs[0, n): the smallest
+ * tokens (ascending, ties higher id first) are dropped while their running
+ * mass stays <= 1 - topP, the most likely token always kept.
+ */
+function cutTopP(probs: Float64Array, n: number, topP: number): void {
+  if (sortedProbs.length < n) sortedProbs = new Float64Array(n);
+  let count = 0;
+  for (let i = 0; i < n; i++) if (probs[i]! > 0) sortedProbs[count++] = probs[i]!;
+  const sorted = sortedProbs.subarray(0, count).sort();
+  let cum = 0;
+  let removed = 0;
+  for (let j = 0; j < count - 1; j++) {
+    cum += sorted[j]!;
+    if (cum <= 1 - topP) removed++;
+    else break;
+  }
+  if (removed === 0) return;
+  const edge = sorted[removed - 1]!;
+  let firstEdge = removed - 1;
+  while (firstEdge > 0 && sorted[firstEdge - 1] === edge) firstEdge--;
+  // Of the tokens tied at the edge value, the reference's order removes the highest ids first.
+  let edgeLeft = removed - firstEdge;
+  for (let i = n - 1; i >= 0; i--) {
+    const p = probs[i]!;
+    if (p > 0 && p < edge) probs[i] = 0;
+    else if (p === edge && edgeLeft > 0) {
+      probs[i] = 0;
+      edgeLeft--;
+    }
+  }
 }
 
 /**
