@@ -13,6 +13,11 @@
  *   processors (TopK, TopP warpers), softmax and `torch.multinomial` (run with
  *   `/usr/bin/python3`, 2 threads; `sampling/torch_sampling.py`).
  *
+ * `sample-step-qwen3-vocab-temperature` is GRPO's rollout setting (temperature
+ * 0.9 alone, no top-k: the logits come to the host): `<backend>-full-row` on
+ * the calling thread, `<backend>-full-row-pool<N>` with the process's sampler
+ * pool (N workers beside it), and PyTorch's softmax and multinomial.
+ *
  * Backends: cpu, and webgpu where an adapter answers (here lavapipe, a CPU
  * Vulkan driver: its rows carry the adapter's name as the machine). Each row is
  * the median ms per step; `read-bytes` rows give the bytes read back per step.
@@ -27,7 +32,15 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
 import type { Backend } from '@molrl/gpu-backend';
-import { penalisedTokens, sampleFromCandidates, sampleToken, SeededRandom, type SamplingOptions } from '@molrl/model';
+import {
+  penalisedTokens,
+  sampleFromCandidates,
+  sampleToken,
+  SeededRandom,
+  sharedSamplerPool,
+  type SamplerPool,
+  type SamplingOptions,
+} from '@molrl/model';
 import { dispose, gather, reshape, selectTopK, setBackend, tensor, tidy, type Tensor } from '@molrl/tensor';
 import { machineName, printTable, row, writeResults, type ResultRow } from './lib/results.js';
 
@@ -47,6 +60,8 @@ const GENERATED = 32;
 /** Slots beyond k for ties, as generation allots them. */
 const SLACK = 32;
 const OPTIONS: SamplingOptions = { temperature: 0.6, topP: 0.95, topK: 20, presencePenalty: 1 };
+/** GRPO's rollout sampling (TRL's defaults: no top-k, top-p 1): temperature alone. */
+const ROLLOUT: SamplingOptions = { temperature: 0.9 };
 const TORCH_SCRIPT = fileURLToPath(new URL('./sampling/torch_sampling.py', import.meta.url));
 
 /** Logits like a model's: normal with scale 3, seeded. */
@@ -75,14 +90,21 @@ function contexts(rows: number) {
   }));
 }
 
-function fullRowStep(logits: Tensor, rows: number): Step {
+/** The logits read to the host and each row sampled there: on this thread, or with the process's worker pool too. */
+function fullRowStep(logits: Tensor, rows: number, options: SamplingOptions, pool: SamplerPool | null): Step {
   const ctxs = contexts(rows);
   return {
     bytesRead: rows * VOCAB * 4,
     async run() {
       const data = await logits.data();
+      if (pool)
+        return pool.sample(
+          data,
+          VOCAB,
+          ctxs.map((ctx, r) => ({ row: r, options, ctx, rng: new SeededRandom(r) })),
+        );
       return ctxs.map((ctx, r) =>
-        sampleToken(data.subarray(r * VOCAB, (r + 1) * VOCAB), OPTIONS, ctx, new SeededRandom(r)),
+        sampleToken(data.subarray(r * VOCAB, (r + 1) * VOCAB), options, ctx, new SeededRandom(r)),
       );
     },
   };
@@ -149,39 +171,59 @@ for (const name of backends) {
     continue;
   }
   const machine = (backend as Backend & { adapterName?: string }).adapterName ?? machineName();
+  const pool = sharedSamplerPool();
   for (const n of rowCounts) {
     const logits = tensor(randomLogits(n, n), [n, VOCAB]);
-    const full = fullRowStep(logits, n);
-    const cand = candidateStep(logits, n);
-    const [a, b] = [await full.run(), await cand.run()];
-    if (a.join() !== b.join()) throw new Error(`${name}, ${n} rows: the two paths drew different tokens`);
-    for (const [impl, step] of [
-      [`${name}-full-row`, full],
-      [`${name}-candidates`, cand],
-    ] as const) {
-      const ms = await median(`${impl} ${n}`, () => step.run());
-      rows.push(row({ case: 'sample-step-qwen3-vocab', impl, size: n, value: ms, unit: 'ms', machine }));
-      rows.push(row({ case: 'read-bytes', impl, size: n, value: step.bytesRead / 1e6, unit: 'MB', machine }));
+    const cases: [string, SamplingOptions, [string, Step][]][] = [
+      [
+        'sample-step-qwen3-vocab',
+        OPTIONS,
+        [
+          [`${name}-full-row`, fullRowStep(logits, n, OPTIONS, null)],
+          [`${name}-candidates`, candidateStep(logits, n)],
+        ],
+      ],
+      [
+        'sample-step-qwen3-vocab-temperature',
+        ROLLOUT,
+        [
+          [`${name}-full-row`, fullRowStep(logits, n, ROLLOUT, null)],
+          ...(pool
+            ? ([[`${name}-full-row-pool${pool.threads}`, fullRowStep(logits, n, ROLLOUT, pool)]] as [string, Step][])
+            : []),
+        ],
+      ],
+    ];
+    for (const [caseName, , steps] of cases) {
+      const drawn = await Promise.all(steps.map(([, step]) => step.run()));
+      if (drawn.some((t) => t.join() !== drawn[0]!.join()))
+        throw new Error(`${name}, ${caseName}, ${n} rows: the paths drew different tokens`);
+      for (const [impl, step] of steps) {
+        const ms = await median(`${caseName} ${impl} ${n}`, () => step.run());
+        rows.push(row({ case: caseName, impl, size: n, value: ms, unit: 'ms', machine }));
+        if (caseName === 'sample-step-qwen3-vocab')
+          rows.push(row({ case: 'read-bytes', impl, size: n, value: step.bytesRead / 1e6, unit: 'MB', machine }));
+      }
     }
     logits.dispose();
   }
   await backend.dispose();
 }
-for (const n of torchSide ? rowCounts : []) {
-  try {
-    const rounds = quick ? 3 : 12;
-    const out = execFileSync(
-      '/usr/bin/python3',
-      [TORCH_SCRIPT, '--rows', String(n), '--vocab', String(VOCAB), '--rounds', String(rounds), '--threads', '2'],
-      {
-        encoding: 'utf8',
-      },
-    );
-    const { ms, torch } = JSON.parse(out.trim().split('\n').pop()!) as { ms: number; torch: string };
-    console.log(`torch ${torch}, ${n} rows: ${ms.toFixed(2)} ms`);
-    rows.push(row({ case: 'sample-step-qwen3-vocab', impl: 'torch-transformers', size: n, value: ms, unit: 'ms' }));
-  } catch (e) {
-    console.log(`torch side skipped: ${(e as Error).message.split('\n')[0]}`);
+for (const [caseName, mode] of [
+  ['sample-step-qwen3-vocab', 'eval'],
+  ['sample-step-qwen3-vocab-temperature', 'temperature'],
+] as const) {
+  for (const n of torchSide ? rowCounts : []) {
+    try {
+      const rounds = String(quick ? 3 : 12);
+      const argv = [TORCH_SCRIPT, '--rows', String(n), '--vocab', String(VOCAB), '--rounds', rounds, '--threads', '2'];
+      const out = execFileSync('/usr/bin/python3', [...argv, '--mode', mode], { encoding: 'utf8' });
+      const { ms, torch } = JSON.parse(out.trim().split('\n').pop()!) as { ms: number; torch: string };
+      console.log(`torch ${torch}, ${caseName}, ${n} rows: ${ms.toFixed(2)} ms`);
+      rows.push(row({ case: caseName, impl: 'torch-transformers', size: n, value: ms, unit: 'ms' }));
+    } catch (e) {
+      console.log(`torch side skipped: ${(e as Error).message.split('\n')[0]}`);
+    }
   }
 }
 console.log(`load average at end: ${loadavg()[0]!.toFixed(2)}`);

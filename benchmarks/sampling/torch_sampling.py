@@ -3,7 +3,9 @@ transformers' generate does it on [rows, vocab] float32 logits (the logits
 processors in its order: presence penalty as vLLM applies it, temperature,
 TopKLogitsWarper, TopPLogitsWarper; then softmax and torch.multinomial).
 
-  /usr/bin/python3 torch_sampling.py --rows 64 --vocab 151936 --rounds 15 --threads 2
+  /usr/bin/python3 torch_sampling.py --rows 64 --vocab 151936 --rounds 15 --threads 2 [--mode eval|temperature]
+
+--mode temperature: GRPO's rollout setting (temperature 0.9 alone).
 
 Prints one JSON line: {"ms": median, "rounds": n, "torch": version}.
 """
@@ -34,6 +36,12 @@ def sample_step(logits, generated, temperature, top_k, top_p, presence):
     return torch.multinomial(probs, num_samples=1).squeeze(1)
 
 
+def sample_temperature(logits, temperature):
+    """GRPO's rollout sampling (TRL's defaults: no top-k, top-p 1): temperature, softmax, multinomial."""
+    probs = torch.softmax(logits / temperature, dim=-1)
+    return torch.multinomial(probs, num_samples=1).squeeze(1)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--rows", type=int, required=True)
@@ -41,6 +49,7 @@ def main():
     p.add_argument("--generated", type=int, default=32)
     p.add_argument("--rounds", type=int, default=15)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--mode", choices=["eval", "temperature"], default="eval")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     g = torch.Generator().manual_seed(0)
@@ -49,7 +58,10 @@ def main():
     times = []
     for i in range(a.rounds + 2):
         t0 = time.perf_counter()
-        sample_step(logits, generated, 0.6, 20, 0.95, 1.0)
+        if a.mode == "eval":
+            sample_step(logits, generated, 0.6, 20, 0.95, 1.0)
+        else:
+            sample_temperature(logits, 0.9)
         if i >= 2:
             times.append((time.perf_counter() - t0) * 1000)
     times.sort()

@@ -3,7 +3,10 @@ import { readFileSync } from 'node:fs';
 import { setBackend, zeros } from '@molrl/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES } from './fixtures.test-util.js';
+import { qwen3Config } from './config.js';
 import { Qwen3ForCausalLM, type GenerateOptions } from './model.js';
+import { SamplerPool } from './sampling/sampler-pool.js';
+import { randomWeights } from './weights.js';
 import { SeededRandom } from './sampling/prng.js';
 import { sampleToken } from './sampling/samplers.js';
 
@@ -105,4 +108,43 @@ describe('generate with top-k on webgpu (the device selects, the host draws)', (
       }
     },
   );
+});
+
+describe('generate without top-k at a large vocabulary: rows sampled on worker threads', () => {
+  it('draws the tokens this thread alone draws', async () => {
+    await setBackend('cpu');
+    const config = qwen3Config({
+      vocab_size: 20_000,
+      hidden_size: 32,
+      intermediate_size: 64,
+      num_hidden_layers: 1,
+      num_attention_heads: 2,
+      num_key_value_heads: 1,
+      head_dim: 16,
+      tie_word_embeddings: true,
+    });
+    const m = Qwen3ForCausalLM.fromWeights(config, randomWeights(config, { seed: 4 }));
+    const pool = new SamplerPool(2);
+    try {
+      const prompts = [
+        [1, 2, 3],
+        [4, 5, 6],
+        [7, 8, 9],
+        [10, 11, 12],
+      ];
+      for (const options of [
+        { temperature: 1.2 },
+        { temperature: 0.8, topP: 0.9, presencePenalty: 0.5 },
+      ] as GenerateOptions[]) {
+        const base = { ...options, maxNewTokens: 5, stopTokenIds: [], seed: 8 };
+        const alone = await m.generate(prompts, { ...base, samplerPool: null });
+        const pooled = await m.generate(prompts, { ...base, samplerPool: pool, onStep: () => undefined });
+        expect(pooled).toEqual(alone);
+      }
+      expect(pool.rowsSampled).toBe(2 * 5 * 4);
+    } finally {
+      await pool.close();
+      m.dispose();
+    }
+  });
 });

@@ -7,6 +7,7 @@ export * from './presets.js';
 export * from './hub.js';
 export * from './sampling/prng.js';
 export * from './sampling/samplers.js';
+export { SamplerPool, sharedSamplerPool, type RowRequest } from './sampling/sampler-pool.js';
 export * from './weights.js';
 export {
   Linear,

@@ -29,6 +29,7 @@ import { SafetensorsCheckpoint, writeSafetensorsCheckpoint } from './safetensors
 import { firstNonFinite, FLOAT_DTYPES, isFloatDType } from './safetensors/dtypes.js';
 import { encodeFloat32, type TensorToWrite } from './safetensors/writer.js';
 import { SeededRandom } from './sampling/prng.js';
+import { sharedSamplerPool, type SamplerPool } from './sampling/sampler-pool.js';
 import {
   penalisedTokens,
   sampleFromCandidates,
@@ -86,6 +87,13 @@ export interface GenerateOptions extends SamplingOptions {
    * (Ctrl-C) can run during a long generation.
    */
   signal?: AbortSignal;
+  /**
+   * Worker threads that sample a step's rows beside this thread when the logits
+   * come to the host (no top-k) and the vocabulary is large (>= 16,384): the
+   * same tokens. Default: the process's pool (`sharedSamplerPool()`, one worker
+   * per further core); null samples on this thread alone.
+   */
+  samplerPool?: SamplerPool | null;
 }
 
 export interface SavePretrainedOptions {
@@ -97,6 +105,8 @@ export interface SavePretrainedOptions {
 
 /** New tokens the KV caches have room for at first; beyond that they double. */
 const INITIAL_NEW_TOKENS = 256;
+/** Vocabularies from which a step's rows are sampled on worker threads too (below it a row costs too little). */
+const POOL_MIN_VOCAB = 16_384;
 /** Candidate slots per row beyond k, for ties with the k-th logit (a row whose ties run past them reads its logits). */
 const CANDIDATE_SLACK = 32;
 
@@ -481,9 +491,22 @@ export class Qwen3ForCausalLM {
               });
             } else {
               const logits = await next.logits!.data();
-              tokens = active.map((i, j) =>
-                sampleToken(logits.subarray(j * v, (j + 1) * v), options, contexts[j]!, rngs[i]),
-              );
+              // Rows of a large vocabulary are sampled on worker threads as well (the same tokens).
+              const pool =
+                rows >= 2 && v >= POOL_MIN_VOCAB && temperature > 0
+                  ? options.samplerPool === undefined
+                    ? sharedSamplerPool()
+                    : options.samplerPool
+                  : null;
+              tokens = pool
+                ? await pool.sample(
+                    logits,
+                    v,
+                    active.map((i, j) => ({ row: j, options, ctx: contexts[j]!, rng: rngs[i] })),
+                  )
+                : active.map((i, j) =>
+                    sampleToken(logits.subarray(j * v, (j + 1) * v), options, contexts[j]!, rngs[i]),
+                  );
             }
           }
         } finally {

@@ -26,6 +26,18 @@ export class SeededRandom {
     this.s3 = next();
   }
 
+  /** The four state words (to carry the generator to another thread and back: `setState`). */
+  state(): [number, number, number, number] {
+    return [this.s0, this.s1, this.s2, this.s3];
+  }
+
+  /** Continue from `state()` of this or another generator. */
+  setState(state: readonly number[]): void {
+    if (state.length !== 4 || !state.every((w) => Number.isInteger(w) && w >= 0 && w < 2 ** 32))
+      throw new Error(`SeededRandom.setState: expected four 32-bit unsigned words, got [${state.join(', ')}]`);
+    [this.s0, this.s1, this.s2, this.s3] = state as [number, number, number, number];
+  }
+
   /** The next 32-bit unsigned integer. */
   nextUint32(): number {
     const result = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;
@@ -47,4 +59,9 @@ export class SeededRandom {
 
 function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
+}
+
+/** @internal The text of `SeededRandom` and its helper, for a worker thread (see `sampleTokenSource`). */
+export function seededRandomSource(): string {
+  return [SeededRandom, rotl].map(String).join('\n');
 }

@@ -534,3 +534,31 @@ export function sampleFromCandidates(
   const picked = topKCandidates(Float32Array.from(values), topK, temperature);
   return tokens[picked.tokens[drawFrom(filteredProbabilities(picked.scores, options), rng)]!]!;
 }
+
+/**
+ * @internal The text of `sampleToken` and of everything it calls, for a
+ * worker thread (sampler-pool.ts): the functions' own source, so a worker
+ * draws with exactly this code whether the package runs from its sources or
+ * from dist.
+ */
+export function sampleTokenSource(): string {
+  const parts: { toString(): string }[] = [
+    penaltyOverrides,
+    penaltiesOf,
+    applyPenalties,
+    samplingDistribution,
+    filteredProbabilities,
+    topKCandidates,
+    kthLargest,
+    KthLargest,
+    drawFrom,
+    penalisedArgmax,
+    sampleToken,
+    referenceDraw,
+    drawFromFullRow,
+    cutTopP,
+  ];
+  return ['let rowProbs = new Float64Array(0);', 'let sortedProbs = new Float64Array(0);', ...parts.map(String)].join(
+    '\n',
+  );
+}

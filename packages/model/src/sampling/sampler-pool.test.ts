@@ -1,0 +1,60 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { SeededRandom } from './prng.js';
+import { SamplerPool, type RowRequest } from './sampler-pool.js';
+import { sampleToken, type SamplingOptions } from './samplers.js';
+
+describe('SamplerPool', () => {
+  const pool = new SamplerPool(3);
+  afterAll(() => pool.close());
+
+  it('draws the tokens the calling thread draws, and leaves each generator where it would be', async () => {
+    const vocab = 4099;
+    const rows = 11;
+    const gen = new SeededRandom(2);
+    const logits = Float32Array.from({ length: rows * vocab }, () => Math.round((gen.next() - 0.5) * 40) / 4);
+    const settings: SamplingOptions[] = [
+      { temperature: 0.9 },
+      { topP: 0.9, presencePenalty: 1 },
+      { topK: 20, topP: 0.95, temperature: 0.6, presencePenalty: 1 },
+      { minP: 0.05, repetitionPenalty: 1.3 },
+      { temperature: 0 },
+    ];
+    for (let step = 0; step < 4; step++) {
+      const requests: RowRequest[] = [];
+      const expected: number[] = [];
+      const after: number[][] = [];
+      for (let r = 0; r < rows; r++) {
+        const options = settings[(r + step) % settings.length]!;
+        const ctx = { promptTokens: [r, 2 * r], generatedTokens: [step, r + 7] };
+        const rng = new SeededRandom(100 * step + r);
+        // the same draw on this thread, from a copy of the generator
+        const copy = new SeededRandom(0);
+        copy.setState(rng.state());
+        expected.push(sampleToken(logits.subarray(r * vocab, (r + 1) * vocab), options, ctx, copy));
+        after.push(copy.state());
+        requests.push({ row: r, options, ctx, rng });
+      }
+      expect(await pool.sample(logits, vocab, requests)).toEqual(expected);
+      expect(requests.map((q) => q.rng.state())).toEqual(after);
+    }
+  });
+
+  it('runs overlapping calls one after another, and names bad rows', async () => {
+    const vocab = 64;
+    const a = Float32Array.from({ length: 4 * vocab }, (_, i) => (i % vocab === 5 ? 9 : 0));
+    const b = Float32Array.from({ length: 4 * vocab }, (_, i) => (i % vocab === 17 ? 9 : 0));
+    const req = () =>
+      [0, 1, 2, 3].map((row) => ({
+        row,
+        options: { temperature: 0 },
+        ctx: { promptTokens: [], generatedTokens: [] },
+        rng: new SeededRandom(row),
+      }));
+    const [ta, tb] = await Promise.all([pool.sample(a, vocab, req()), pool.sample(b, vocab, req())]);
+    expect(ta).toEqual([5, 5, 5, 5]);
+    expect(tb).toEqual([17, 17, 17, 17]);
+    await expect(pool.sample(a, vocab, [{ ...req()[0]!, row: 4 }])).rejects.toThrow(
+      /row 4 is outside logits of 4 rows/,
+    );
+  });
+});
