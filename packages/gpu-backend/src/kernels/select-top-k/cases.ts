@@ -6,6 +6,9 @@ import { selectTopK } from './contract.js';
 /** Zeros of both signs, infinities and repeats: the ties the threshold must keep. */
 const EDGES = { values: [0, -0, 2, -Infinity, 2, Infinity, -1, 0.5, -0, 2, -Infinity, 0] };
 
+/** Small values with two large ones every 1002 entries: ~300 entries in the k-th's top byte over a vocabulary. */
+const SPARSE_TOP = { values: [...Array.from({ length: 1000 }, (_, i) => (i - 500) / 64), 40.5, 70.25] };
+
 export const conformance = [
   conformanceOf(selectTopK, {
     tolerance: EXACT,
@@ -32,7 +35,21 @@ export const conformance = [
       },
       { name: 'rank 1 and rank 3', inputs: [floats([2, 3, 40])], attrs: { k: 4, capacity: 6 } },
       { name: 'one row', inputs: [floats([257])], attrs: { k: 20, capacity: 24 } },
-      { name: 'a Qwen3 vocabulary: [2, 151936], k 20', inputs: [floats([2, 151_936])], attrs: { k: 20, capacity: 84 } },
+      {
+        name: 'a Qwen3 vocabulary, uniform values: [2, 151936], k 20 (too many near the k-th to gather: a pass per byte)',
+        inputs: [floats([2, 151_936])],
+        attrs: { k: 20, capacity: 84 },
+      },
+      {
+        name: 'a Qwen3 vocabulary with a sparse top, like logits: [2, 151936], k 20 (the top gathered and sorted)',
+        inputs: [floats([2, 151_936], SPARSE_TOP)],
+        attrs: { k: 20, capacity: 200 },
+      },
+      {
+        name: 'ties by the thousand: [1, 5000] in {0, 1}, k 2',
+        inputs: [floats([1, 5000], { ints: [0, 2] })],
+        attrs: { k: 2, capacity: 16 },
+      },
       { name: 'no rows', inputs: [floats([0, 9])], attrs: { k: 3, capacity: 4 } },
     ],
     errors: [

@@ -6,14 +6,20 @@ import { selectTopK } from './contract.js';
 import { selectTopKDims } from './select.js';
 
 const WG = 256;
+/** Entries a row's candidates may number for the shared-memory path (their indices: 8 KiB of workgroup memory). */
+const CANDIDATES = 2048;
 
 /**
  * One workgroup per row. The k-th largest value is found exactly by a radix
- * select over order-preserving u32 keys of the floats (-0 keyed as +0): four
- * passes of an 8-bit histogram, each narrowing the key's prefix. Then each
- * thread counts the qualifying entries of its contiguous chunk of the row, a
- * workgroup scan turns the counts into offsets, and the threads write their
- * entries there, so the output is in index order with no sort.
+ * select over order-preserving u32 keys of the floats (-0 keyed as +0): a
+ * histogram of the keys' top byte picks the byte of the k-th largest. Where the
+ * entries at or above that byte are few (<= 2048; at a vocabulary's k-th
+ * largest logit, a few hundred), their indices are gathered into workgroup
+ * memory, sorted there (bitonic), and the other three bytes and the output come
+ * from that list: two reads of the row in all. Otherwise (ties by the thousand)
+ * each byte is another pass over the row, then each thread counts the entries
+ * of its contiguous chunk, a workgroup scan gives each its offset and the
+ * threads write there. Either way the output is in index order.
  */
 const SELECT_TOP_K = shaderTemplate('selectTopK', () => ({
   uniforms: [
@@ -31,6 +37,9 @@ var<workgroup> hist: array<atomic<u32>, 256>;
 var<workgroup> nan_seen: atomic<u32>;
 var<workgroup> key_prefix: u32;
 var<workgroup> rank_left: u32;
+var<workgroup> cand_total: u32;
+var<workgroup> cand_count: atomic<u32>;
+var<workgroup> cand: array<u32, ${CANDIDATES}>;
 var<workgroup> scan: array<u32, ${WG}>;
 
 // Ascending in the float's order for every non-NaN value; -0 and +0 share a key.
@@ -40,53 +49,23 @@ fn order_key(v: f32) -> u32 {
   return select(b | 0x80000000u, ~b, (b & 0x80000000u) != 0u);
 }
 
-@compute @workgroup_size(${WG}) fn main(${FLAT_BUILTINS}) {
-  let row = ${FLAT_WG};
-  if (row >= u.rows) { return; }
-  let base = row * u.N;
-  if (lid == 0u) {
-    key_prefix = 0u;
-    rank_left = u.k;
-    atomicStore(&nan_seen, 0u);
+// Thread 0, after a histogram of the digit at shift: from the largest digit down, the bin holding the
+// rank_left-th largest key; the prefix grows by that digit and rank_left becomes the rank within the bin.
+fn pick_bin(prefix: u32, shift: u32) {
+  var left = rank_left;
+  var bin = 255u;
+  loop {
+    let c = atomicLoad(&hist[bin]);
+    if (c >= left || bin == 0u) { break; }
+    left = left - c;
+    bin = bin - 1u;
   }
-  for (var digit = 0u; digit < 4u; digit = digit + 1u) {
-    let shift = 24u - 8u * digit;
-    atomicStore(&hist[lid], 0u);
-    workgroupBarrier();
-    let prefix = key_prefix;
-    // the bits above this pass's digit (none on the first pass)
-    let high = select(0xffffffffu << (shift + 8u), 0u, digit == 0u);
-    for (var j = lid; j < u.N; j = j + ${WG}u) {
-      let v = X[base + j];
-      if (digit == 0u && f32_is_nan(v)) { atomicStore(&nan_seen, 1u); }
-      let key = order_key(v);
-      if ((key & high) == prefix) { atomicAdd(&hist[(key >> shift) & 255u], 1u); }
-    }
-    workgroupBarrier();
-    if (lid == 0u) {
-      // from the largest digit down: the bin holding the rank_left-th largest key
-      var left = rank_left;
-      var bin = 255u;
-      loop {
-        let c = atomicLoad(&hist[bin]);
-        if (c >= left || bin == 0u) { break; }
-        left = left - c;
-        bin = bin - 1u;
-      }
-      key_prefix = prefix | (bin << shift);
-      rank_left = left;
-    }
-    workgroupBarrier();
-  }
-  let kth = key_prefix;
-  let nan = atomicLoad(&nan_seen) != 0u;
-  let chunk = (u.N + ${WG - 1}u) / ${WG}u;
-  let lo = min(lid * chunk, u.N);
-  let hi = min(lo + chunk, u.N);
-  var mine = 0u;
-  for (var j = lo; j < hi; j = j + 1u) {
-    if (order_key(X[base + j]) >= kth) { mine = mine + 1u; }
-  }
+  key_prefix = prefix | (bin << shift);
+  rank_left = left;
+}
+
+// This thread's exclusive offset among the workgroup's counts, and their sum (every thread calls it).
+fn offsets(lid: u32, mine: u32) -> vec2<u32> {
   scan[lid] = mine;
   workgroupBarrier();
   for (var s = 1u; s < ${WG}u; s = s * 2u) {
@@ -96,19 +75,142 @@ fn order_key(v: f32) -> u32 {
     scan[lid] = scan[lid] + add;
     workgroupBarrier();
   }
-  let total = scan[${WG - 1}];
+  let r = vec2<u32>(scan[lid] - mine, scan[${WG - 1}]);
+  workgroupBarrier();
+  return r;
+}
+
+@compute @workgroup_size(${WG}) fn main(${FLAT_BUILTINS}) {
+  let row = ${FLAT_WG};
+  if (row >= u.rows) { return; }
+  let base = row * u.N;
   let out = row * u.capacity;
-  var pos = scan[lid] - mine;
-  if (!nan) {
-    for (var j = lo; j < hi && pos < u.capacity; j = j + 1u) {
-      let v = X[base + j];
-      if (order_key(v) >= kth) {
-        IDX[out + pos] = i32(j);
-        VAL[out + pos] = v;
-        pos = pos + 1u;
+  if (lid == 0u) {
+    rank_left = u.k;
+    atomicStore(&nan_seen, 0u);
+    atomicStore(&cand_count, 0u);
+  }
+  atomicStore(&hist[lid], 0u);
+  workgroupBarrier();
+  // The top byte of every key.
+  for (var j = lid; j < u.N; j = j + ${WG}u) {
+    let v = X[base + j];
+    if (f32_is_nan(v)) { atomicStore(&nan_seen, 1u); }
+    atomicAdd(&hist[order_key(v) >> 24u], 1u);
+  }
+  workgroupBarrier();
+  if (lid == 0u) {
+    pick_bin(0u, 24u);
+    var m = 0u;
+    for (var b = key_prefix >> 24u; b < 256u; b = b + 1u) { m = m + atomicLoad(&hist[b]); }
+    cand_total = m;
+  }
+  let cands = workgroupUniformLoad(&cand_total);
+  var total = 0u;
+  var kth = 0u;
+  if (cands <= ${CANDIDATES}u) {
+    // The entries whose top byte is at or above the k-th's, gathered and sorted by index.
+    let top = key_prefix >> 24u;
+    for (var j = lid; j < u.N; j = j + ${WG}u) {
+      if ((order_key(X[base + j]) >> 24u) >= top) { cand[atomicAdd(&cand_count, 1u)] = j; }
+    }
+    var n2 = 1u;
+    while (n2 < cands) { n2 = n2 * 2u; }
+    for (var i = cands + lid; i < n2; i = i + ${WG}u) { cand[i] = 0xffffffffu; }
+    workgroupBarrier();
+    for (var size = 2u; size <= n2; size = size * 2u) {
+      for (var stride = size / 2u; stride > 0u; stride = stride / 2u) {
+        for (var i = lid; i < n2 / 2u; i = i + ${WG}u) {
+          let lo = 2u * stride * (i / stride) + i % stride;
+          let hi = lo + stride;
+          let a = cand[lo];
+          let b = cand[hi];
+          if ((a > b) == ((lo & size) == 0u)) {
+            cand[lo] = b;
+            cand[hi] = a;
+          }
+        }
+        workgroupBarrier();
+      }
+    }
+    // The other three bytes, over the list.
+    for (var digit = 1u; digit < 4u; digit = digit + 1u) {
+      let shift = 24u - 8u * digit;
+      atomicStore(&hist[lid], 0u);
+      workgroupBarrier();
+      let prefix = key_prefix;
+      let high = 0xffffffffu << (shift + 8u);
+      for (var i = lid; i < cands; i = i + ${WG}u) {
+        let key = order_key(X[base + cand[i]]);
+        if ((key & high) == prefix) { atomicAdd(&hist[(key >> shift) & 255u], 1u); }
+      }
+      workgroupBarrier();
+      if (lid == 0u) { pick_bin(prefix, shift); }
+      workgroupBarrier();
+    }
+    kth = key_prefix;
+    let nan = atomicLoad(&nan_seen) != 0u;
+    let chunk = (cands + ${WG - 1}u) / ${WG}u;
+    let lo = min(lid * chunk, cands);
+    let hi = min(lo + chunk, cands);
+    var mine = 0u;
+    for (var i = lo; i < hi; i = i + 1u) {
+      if (order_key(X[base + cand[i]]) >= kth) { mine = mine + 1u; }
+    }
+    let at = offsets(lid, mine);
+    total = at.y;
+    var pos = at.x;
+    if (!nan) {
+      for (var i = lo; i < hi && pos < u.capacity; i = i + 1u) {
+        let j = cand[i];
+        let v = X[base + j];
+        if (order_key(v) >= kth) {
+          IDX[out + pos] = i32(j);
+          VAL[out + pos] = v;
+          pos = pos + 1u;
+        }
+      }
+    }
+  } else {
+    // Each further byte is a pass over the row.
+    for (var digit = 1u; digit < 4u; digit = digit + 1u) {
+      let shift = 24u - 8u * digit;
+      atomicStore(&hist[lid], 0u);
+      workgroupBarrier();
+      let prefix = key_prefix;
+      let high = 0xffffffffu << (shift + 8u);
+      for (var j = lid; j < u.N; j = j + ${WG}u) {
+        let key = order_key(X[base + j]);
+        if ((key & high) == prefix) { atomicAdd(&hist[(key >> shift) & 255u], 1u); }
+      }
+      workgroupBarrier();
+      if (lid == 0u) { pick_bin(prefix, shift); }
+      workgroupBarrier();
+    }
+    kth = key_prefix;
+    let nan = atomicLoad(&nan_seen) != 0u;
+    let chunk = (u.N + ${WG - 1}u) / ${WG}u;
+    let lo = min(lid * chunk, u.N);
+    let hi = min(lo + chunk, u.N);
+    var mine = 0u;
+    for (var j = lo; j < hi; j = j + 1u) {
+      if (order_key(X[base + j]) >= kth) { mine = mine + 1u; }
+    }
+    let at = offsets(lid, mine);
+    total = at.y;
+    var pos = at.x;
+    if (!nan) {
+      for (var j = lo; j < hi && pos < u.capacity; j = j + 1u) {
+        let v = X[base + j];
+        if (order_key(v) >= kth) {
+          IDX[out + pos] = i32(j);
+          VAL[out + pos] = v;
+          pos = pos + 1u;
+        }
       }
     }
   }
+  let nan = atomicLoad(&nan_seen) != 0u;
   let filled = select(min(total, u.capacity), 0u, nan);
   for (var q = filled + lid; q < u.capacity; q = q + ${WG}u) {
     IDX[out + q] = -1;
