@@ -5,8 +5,23 @@ export * from './safetensors/checkpoint.js';
 export * from './config.js';
 export * from './presets.js';
 export * from './hub.js';
-export * from './sampling/prng.js';
-export * from './sampling/samplers.js';
+export { SeededRandom } from './sampling/prng.js';
+export {
+  argmax,
+  applyPenalties,
+  drawFrom,
+  kthLargest,
+  penalisedTokens,
+  sampleFromCandidates,
+  sampleToken,
+  samplingDistribution,
+  topKCandidates,
+  validateSamplingOptions,
+  type PenaltyOverrides,
+  type RowCandidates,
+  type SamplingContext,
+  type SamplingOptions,
+} from './sampling/samplers.js';
 export { SamplerPool, sharedSamplerPool, type RowRequest } from './sampling/sampler-pool.js';
 export * from './weights.js';
 export {

@@ -1,7 +1,8 @@
 /**
  * Generation waits for the device once per decode step for the whole batch:
  * the sampler draws on the host from the step's logits (that read is the
- * contract's; greedy decoding reads only the device's pick per row), and
+ * contract's; greedy decoding reads only the device's pick per row, top-k
+ * sampling each row's candidates, its few reads issued together), and
  * nothing else in the loop (KV cache, positions, finished rows) reads the device. Counted through the evaluation's generator on the
  * embedded model, with a backend wrapper that counts reads.
  */
@@ -61,6 +62,26 @@ describe('reads per generated token', () => {
     });
     expect(out).toEqual(onHost);
   });
+
+  it(
+    "model.generate with top-k: each step reads the rows' candidates, not the logits",
+    { timeout: 120_000 },
+    async () => {
+      const { model } = await loadBase(DEFAULT_MODEL_DIR);
+      counter.reset();
+      // The paper's evaluation sampling: top-k 20 and a presence penalty (each row's generated tokens are read too).
+      const options = { maxNewTokens: 6, stopTokenIds: [], seed: 2, temperature: 0.6, topP: 0.95, topK: 20 };
+      const out = await model.generate(PROMPTS, { ...options, presencePenalty: 1 });
+      expect(out.map((o) => o.length)).toEqual([6, 6, 6]);
+      // counts, indices, values, and from the second step the penalised tokens' logits: issued together
+      expect(counter.reads).toBe(3 + 5 * 4);
+      // per row at most: (k + 32 slots) x (index + value) + count + the penalised logits, k = 20 + penalised
+      let bound = 0;
+      for (let step = 0; step < 6; step++) bound += 3 * (2 * (20 + step + 32) + 1 + step);
+      expect(counter.elementsRead).toBeLessThanOrEqual(bound);
+      expect(counter.elementsRead).toBeLessThan((6 * 3 * model.config.vocab_size) / 5);
+    },
+  );
 
   it('the evaluation generator: one read per decode step of each batch', { timeout: 120_000 }, async () => {
     const { model, tokenizer } = await loadBase(DEFAULT_MODEL_DIR);
