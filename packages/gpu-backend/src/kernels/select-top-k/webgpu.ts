@@ -10,6 +10,53 @@ const WG = 256;
 const CANDIDATES = 2048;
 
 /**
+ * WGSL that finishes a row's selection over `n` of its entries, the i-th at
+ * `entry(i)` in the row, ascending: the key's other three bytes, a histogram
+ * each, then each thread's contiguous chunk of the entries at or above the k-th
+ * largest, counted, offset by a workgroup scan and written in order. Sets `total`.
+ */
+function finishOver(n: string, entry: (i: string) => string): string {
+  return /* wgsl */ `
+    for (var digit = 1u; digit < 4u; digit = digit + 1u) {
+      let shift = 24u - 8u * digit;
+      atomicStore(&hist[lid], 0u);
+      workgroupBarrier();
+      let prefix = key_prefix;
+      let high = 0xffffffffu << (shift + 8u);
+      for (var i = lid; i < ${n}; i = i + ${WG}u) {
+        let key = order_key(X[base + ${entry('i')}]);
+        if ((key & high) == prefix) { atomicAdd(&hist[(key >> shift) & 255u], 1u); }
+      }
+      workgroupBarrier();
+      if (lid == 0u) { pick_bin(prefix, shift); }
+      workgroupBarrier();
+    }
+    let kth = key_prefix;
+    let nan = atomicLoad(&nan_seen) != 0u;
+    let chunk = (${n} + ${WG - 1}u) / ${WG}u;
+    let lo = min(lid * chunk, ${n});
+    let hi = min(lo + chunk, ${n});
+    var mine = 0u;
+    for (var i = lo; i < hi; i = i + 1u) {
+      if (order_key(X[base + ${entry('i')}]) >= kth) { mine = mine + 1u; }
+    }
+    let at = offsets(lid, mine);
+    total = at.y;
+    var pos = at.x;
+    if (!nan) {
+      for (var i = lo; i < hi && pos < u.capacity; i = i + 1u) {
+        let j = ${entry('i')};
+        let v = X[base + j];
+        if (order_key(v) >= kth) {
+          IDX[out + pos] = i32(j);
+          VAL[out + pos] = v;
+          pos = pos + 1u;
+        }
+      }
+    }`;
+}
+
+/**
  * One workgroup per row. The k-th largest value is found exactly by a radix
  * select over order-preserving u32 keys of the floats (-0 keyed as +0): a
  * histogram of the keys' top byte picks the byte of the k-th largest. Where the
@@ -107,7 +154,6 @@ fn offsets(lid: u32, mine: u32) -> vec2<u32> {
   }
   let cands = workgroupUniformLoad(&cand_total);
   var total = 0u;
-  var kth = 0u;
   if (cands <= ${CANDIDATES}u) {
     // The entries whose top byte is at or above the k-th's, gathered and sorted by index.
     let top = key_prefix >> 24u;
@@ -133,82 +179,10 @@ fn offsets(lid: u32, mine: u32) -> vec2<u32> {
         workgroupBarrier();
       }
     }
-    // The other three bytes, over the list.
-    for (var digit = 1u; digit < 4u; digit = digit + 1u) {
-      let shift = 24u - 8u * digit;
-      atomicStore(&hist[lid], 0u);
-      workgroupBarrier();
-      let prefix = key_prefix;
-      let high = 0xffffffffu << (shift + 8u);
-      for (var i = lid; i < cands; i = i + ${WG}u) {
-        let key = order_key(X[base + cand[i]]);
-        if ((key & high) == prefix) { atomicAdd(&hist[(key >> shift) & 255u], 1u); }
-      }
-      workgroupBarrier();
-      if (lid == 0u) { pick_bin(prefix, shift); }
-      workgroupBarrier();
-    }
-    kth = key_prefix;
-    let nan = atomicLoad(&nan_seen) != 0u;
-    let chunk = (cands + ${WG - 1}u) / ${WG}u;
-    let lo = min(lid * chunk, cands);
-    let hi = min(lo + chunk, cands);
-    var mine = 0u;
-    for (var i = lo; i < hi; i = i + 1u) {
-      if (order_key(X[base + cand[i]]) >= kth) { mine = mine + 1u; }
-    }
-    let at = offsets(lid, mine);
-    total = at.y;
-    var pos = at.x;
-    if (!nan) {
-      for (var i = lo; i < hi && pos < u.capacity; i = i + 1u) {
-        let j = cand[i];
-        let v = X[base + j];
-        if (order_key(v) >= kth) {
-          IDX[out + pos] = i32(j);
-          VAL[out + pos] = v;
-          pos = pos + 1u;
-        }
-      }
-    }
+    ${finishOver('cands', (i) => `cand[${i}]`)}
   } else {
     // Each further byte is a pass over the row.
-    for (var digit = 1u; digit < 4u; digit = digit + 1u) {
-      let shift = 24u - 8u * digit;
-      atomicStore(&hist[lid], 0u);
-      workgroupBarrier();
-      let prefix = key_prefix;
-      let high = 0xffffffffu << (shift + 8u);
-      for (var j = lid; j < u.N; j = j + ${WG}u) {
-        let key = order_key(X[base + j]);
-        if ((key & high) == prefix) { atomicAdd(&hist[(key >> shift) & 255u], 1u); }
-      }
-      workgroupBarrier();
-      if (lid == 0u) { pick_bin(prefix, shift); }
-      workgroupBarrier();
-    }
-    kth = key_prefix;
-    let nan = atomicLoad(&nan_seen) != 0u;
-    let chunk = (u.N + ${WG - 1}u) / ${WG}u;
-    let lo = min(lid * chunk, u.N);
-    let hi = min(lo + chunk, u.N);
-    var mine = 0u;
-    for (var j = lo; j < hi; j = j + 1u) {
-      if (order_key(X[base + j]) >= kth) { mine = mine + 1u; }
-    }
-    let at = offsets(lid, mine);
-    total = at.y;
-    var pos = at.x;
-    if (!nan) {
-      for (var j = lo; j < hi && pos < u.capacity; j = j + 1u) {
-        let v = X[base + j];
-        if (order_key(v) >= kth) {
-          IDX[out + pos] = i32(j);
-          VAL[out + pos] = v;
-          pos = pos + 1u;
-        }
-      }
-    }
+    ${finishOver('u.N', (i) => i)}
   }
   let nan = atomicLoad(&nan_seen) != 0u;
   let filled = select(min(total, u.capacity), 0u, nan);
