@@ -35,6 +35,7 @@ import {
   sampleFromCandidates,
   sampleToken,
   validateSamplingOptions,
+  type SamplingContext,
   type SamplingOptions,
 } from './sampling/samplers.js';
 import { expectedWeightShapes } from './weights.js';
@@ -463,52 +464,16 @@ export class Qwen3ForCausalLM {
             return { logits: last, ...selectCandidates(last, v, selectK, candidateCapacity, penalised, widest) };
           }),
         );
-        const contexts = active.map((i) => ({ promptTokens: inputIds[i], generatedTokens: out[i] }));
         let tokens: ArrayLike<number>;
         try {
-          if (next.ids) tokens = await next.ids.intData();
-          else {
-            // The reads are issued together, so a GPU's round trips overlap.
-            const [counts, indices, values, penalisedLogits] = next.counts
-              ? await Promise.all([
-                  next.counts.intData(),
-                  next.indices!.intData(),
-                  next.values!.data(),
-                  next.penalisedLogits?.data() ?? new Float32Array(0),
-                ])
-              : [];
-            // A row with a NaN (-1) or with ties past the capacity draws from its full row of logits.
-            if (counts && counts.every((n) => n >= 0 && n <= candidateCapacity)) {
-              tokens = active.map((i, j) => {
-                const at = j * candidateCapacity;
-                const row = {
-                  tokens: indices!.subarray(at, at + counts[j]!),
-                  logits: values!.subarray(at, at + counts[j]!),
-                  penalised: penalised[j]!,
-                  penalisedLogits: penalisedLogits!.subarray(j * widest, j * widest + penalised[j]!.length),
-                };
-                return sampleFromCandidates(row, v, options, contexts[j]!, rngs[i]);
-              });
-            } else {
-              const logits = await next.logits!.data();
-              // Rows of a large vocabulary are sampled on worker threads as well (the same tokens).
-              const pool =
-                rows >= 2 && v >= POOL_MIN_VOCAB && temperature > 0
-                  ? options.samplerPool === undefined
-                    ? sharedSamplerPool()
-                    : options.samplerPool
-                  : null;
-              tokens = pool
-                ? await pool.sample(
-                    logits,
-                    v,
-                    active.map((i, j) => ({ row: j, options, ctx: contexts[j]!, rng: rngs[i] })),
-                  )
-                : active.map((i, j) =>
-                    sampleToken(logits.subarray(j * v, (j + 1) * v), options, contexts[j]!, rngs[i]),
-                  );
-            }
-          }
+          tokens = await stepTokens(next, {
+            rows: active.map((i) => ({ rng: rngs[i]!, ctx: { promptTokens: inputIds[i]!, generatedTokens: out[i]! } })),
+            vocab: v,
+            options,
+            penalised,
+            widest,
+            capacity: candidateCapacity,
+          });
         } finally {
           dispose(next);
         }
@@ -556,6 +521,62 @@ interface StepOutputs {
   values?: Tensor;
   counts?: Tensor;
   penalisedLogits?: Tensor;
+}
+
+/**
+ * The tokens of one decode step, a row at a time: the device's picks
+ * (greedy), a draw from each row's candidates (top-k), or from its full row
+ * of logits (where no candidates were selected, or a row's NaN or ties past
+ * the slots leave them short), on worker threads too at a large vocabulary.
+ */
+async function stepTokens(
+  next: StepOutputs,
+  step: {
+    rows: readonly { rng: SeededRandom; ctx: SamplingContext }[];
+    vocab: number;
+    options: GenerateOptions;
+    penalised: readonly (readonly number[])[];
+    widest: number;
+    capacity: number;
+  },
+): Promise<ArrayLike<number>> {
+  const { rows, vocab: v, options, penalised, widest, capacity } = step;
+  if (next.ids) return next.ids.intData();
+  if (next.counts) {
+    // The reads are issued together, so a GPU's round trips overlap.
+    const [counts, indices, values, penalisedLogits] = await Promise.all([
+      next.counts.intData(),
+      next.indices!.intData(),
+      next.values!.data(),
+      next.penalisedLogits?.data() ?? new Float32Array(0),
+    ]);
+    if (counts.every((n) => n >= 0 && n <= capacity)) {
+      return rows.map(({ rng, ctx }, j) => {
+        const at = j * capacity;
+        const row = {
+          tokens: indices.subarray(at, at + counts[j]!),
+          logits: values.subarray(at, at + counts[j]!),
+          penalised: penalised[j]!,
+          penalisedLogits: penalisedLogits.subarray(j * widest, j * widest + penalised[j]!.length),
+        };
+        return sampleFromCandidates(row, v, options, ctx, rng);
+      });
+    }
+  }
+  const logits = await next.logits!.data();
+  const pool =
+    rows.length >= 2 && v >= POOL_MIN_VOCAB && (options.temperature ?? 1) > 0
+      ? options.samplerPool === undefined
+        ? sharedSamplerPool()
+        : options.samplerPool
+      : null;
+  if (pool)
+    return pool.sample(
+      logits,
+      v,
+      rows.map(({ rng, ctx }, j) => ({ row: j, options, ctx, rng })),
+    );
+  return rows.map(({ rng, ctx }, j) => sampleToken(logits.subarray(j * v, (j + 1) * v), options, ctx, rng));
 }
 
 /**
