@@ -61,7 +61,7 @@ function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
 
-/** @internal The text of `SeededRandom` and its helper, for a worker thread (see `sampleTokenSource`). */
-export function seededRandomSource(): string {
-  return [SeededRandom, rotl].map(String).join('\n');
+/** @internal `SeededRandom` and its helper, for a worker thread (see `sampleTokenParts`). */
+export function seededRandomParts(): { name: string }[] {
+  return [SeededRandom, rotl];
 }

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { SeededRandom } from './prng.js';
-import { SamplerPool, type RowRequest } from './sampler-pool.js';
+import { definitions, SamplerPool, type RowRequest } from './sampler-pool.js';
 import { sampleToken, type SamplingOptions } from './samplers.js';
 
 describe('SamplerPool', () => {
@@ -56,5 +56,18 @@ describe('SamplerPool', () => {
     await expect(pool.sample(a, vocab, [{ ...req()[0]!, row: 4 }])).rejects.toThrow(
       /row 4 is outside logits of 4 rows/,
     );
+  });
+
+  it('writes each part under the name the code calls it by, a class expression without a name of its own too', () => {
+    // as a bundler writes a class (`var Name = class { ... }`): its text alone has no name
+    const Counter = class {
+      static start = 40;
+    };
+    function nextOf(): number {
+      return Counter.start + 2;
+    }
+    expect(String(Counter).startsWith('class {')).toBe(true);
+    const source = `${definitions([Counter, nextOf])}\nreturn nextOf();`;
+    expect(new Function(source)()).toBe(42);
   });
 });

@@ -9,8 +9,8 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { SeededRandom, seededRandomSource } from './prng.js';
-import { sampleToken, sampleTokenSource, type SamplingContext, type SamplingOptions } from './samplers.js';
+import { SeededRandom, seededRandomParts } from './prng.js';
+import { sampleToken, sampleTokenParts, type SamplingContext, type SamplingOptions } from './samplers.js';
 
 /** One row to sample: where it starts in the logits, how, and its generator (advanced as the draw advances it). */
 export interface RowRequest {
@@ -34,13 +34,22 @@ interface Reply {
   error?: string;
 }
 
+/**
+ * @internal Each function or class as `const <its name> = (<its source>);`:
+ * the name the code around it calls it by, also where a bundler renamed it
+ * (esbuild writes a class as `var Name = class { ... }`, whose text alone has
+ * no name).
+ */
+export function definitions(parts: readonly { name: string }[]): string {
+  return parts.map((part) => `const ${part.name} = (${String(part)});`).join('\n');
+}
+
 function workerSource(): string {
   return `'use strict';
 const { parentPort } = require('node:worker_threads');
 // esbuild's keepNames helper, which its output (tsx) calls inside functions; tsc's output never does.
 const __name = (target, value) => Object.defineProperty(target, 'name', { value, configurable: true });
-${seededRandomSource()}
-${sampleTokenSource()}
+${definitions([...seededRandomParts(), ...sampleTokenParts()])}
 parentPort.on('message', (job) => {
   try {
     const logits = new Float32Array(job.logits);
@@ -67,7 +76,8 @@ export class SamplerPool {
   private shared = new SharedArrayBuffer(0);
   /** Calls run one after another (they share the logits buffer). */
   private queue: Promise<unknown> = Promise.resolve();
-  private closed = false;
+  /** Why the pool stopped (closed, or a worker died), for the calls after. */
+  private stopped: string | null = null;
   /** Rows sampled by this pool so far (the calling thread's share included). */
   rowsSampled = 0;
 
@@ -85,9 +95,9 @@ export class SamplerPool {
       });
       worker.on('error', (error: Error) => {
         // a dead worker fails what it was given; later calls fail with the reason
-        for (const [id, settle] of this.pending) settle({ id, error: `sampler worker ${i} died: ${error.message}` });
+        this.stopped = `sampler worker ${i} died: ${error.message}`;
+        for (const [id, settle] of this.pending) settle({ id, error: this.stopped });
         this.pending.clear();
-        this.closed = true;
       });
       return worker;
     });
@@ -105,7 +115,7 @@ export class SamplerPool {
   }
 
   private async run(logits: Float32Array, vocab: number, requests: readonly RowRequest[]): Promise<number[]> {
-    if (this.closed) throw new Error('SamplerPool: closed (or a worker died)');
+    if (this.stopped !== null) throw new Error(`SamplerPool: ${this.stopped}`);
     this.rowsSampled += requests.length;
     for (const r of requests) {
       if (!Number.isInteger(r.row) || r.row < 0 || (r.row + 1) * vocab > logits.length)
@@ -151,7 +161,7 @@ export class SamplerPool {
 
   /** Stop the workers. */
   async close(): Promise<void> {
-    this.closed = true;
+    this.stopped ??= 'closed';
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }

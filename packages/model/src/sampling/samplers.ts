@@ -345,8 +345,10 @@ function referenceDraw(
 }
 
 /** Scratch for `drawFromFullRow`: the row's probabilities, and the sorted ones for top-p (grown, never shrunk). */
-let rowProbs = new Float64Array(0);
-let sortedProbs = new Float64Array(0);
+class SamplingScratch {
+  static probs = new Float64Array(0);
+  static sorted = new Float64Array(0);
+}
 
 /**
  * The reference draw without top-k (`referenceDraw`), bit for bit, in four
@@ -378,8 +380,8 @@ function drawFromFullRow(
   }
   const max = maxX / temperature;
   if (!Number.isFinite(max)) return undefined;
-  if (rowProbs.length < n) rowProbs = new Float64Array(n);
-  const probs = rowProbs;
+  if (SamplingScratch.probs.length < n) SamplingScratch.probs = new Float64Array(n);
+  const probs = SamplingScratch.probs;
   // Pass 2: exp(score - max) and its sum, in token order.
   let total = 0;
   next = 0;
@@ -432,10 +434,10 @@ function drawFromFullRow(
  * mass stays <= 1 - topP, the most likely token always kept.
  */
 function cutTopP(probs: Float64Array, n: number, topP: number): void {
-  if (sortedProbs.length < n) sortedProbs = new Float64Array(n);
+  if (SamplingScratch.sorted.length < n) SamplingScratch.sorted = new Float64Array(n);
   let count = 0;
-  for (let i = 0; i < n; i++) if (probs[i]! > 0) sortedProbs[count++] = probs[i]!;
-  const sorted = sortedProbs.subarray(0, count).sort();
+  for (let i = 0; i < n; i++) if (probs[i]! > 0) SamplingScratch.sorted[count++] = probs[i]!;
+  const sorted = SamplingScratch.sorted.subarray(0, count).sort();
   let cum = 0;
   let removed = 0;
   for (let j = 0; j < count - 1; j++) {
@@ -536,13 +538,13 @@ export function sampleFromCandidates(
 }
 
 /**
- * @internal The text of `sampleToken` and of everything it calls, for a
- * worker thread (sampler-pool.ts): the functions' own source, so a worker
- * draws with exactly this code whether the package runs from its sources or
- * from dist.
+ * @internal `sampleToken` and everything it calls, for a worker thread
+ * (sampler-pool.ts writes their source there, so a worker draws with exactly
+ * this code whether the package runs from its sources, from dist or bundled).
  */
-export function sampleTokenSource(): string {
-  const parts: { toString(): string }[] = [
+export function sampleTokenParts(): { name: string }[] {
+  return [
+    SamplingScratch,
     penaltyOverrides,
     penaltiesOf,
     applyPenalties,
@@ -558,7 +560,4 @@ export function sampleTokenSource(): string {
     drawFromFullRow,
     cutTopP,
   ];
-  return ['let rowProbs = new Float64Array(0);', 'let sortedProbs = new Float64Array(0);', ...parts.map(String)].join(
-    '\n',
-  );
 }
