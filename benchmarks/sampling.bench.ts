@@ -5,10 +5,11 @@
  *
  * - `<backend>-full-row`: the [rows, V] logits read to the host and
  *   `sampleToken` run on each row (what generation does without `selectTopK`);
- * - `<backend>-candidates`: `selectTopK` (k = 20 + the penalised tokens, ties
- *   included) and a gather of the penalised tokens' logits on the backend, a
- *   few numbers per row read, `sampleFromCandidates` on them (what generation
- *   does with top-k: the same tokens, tested);
+ * - `<backend>-candidates`: generation's top-k path, the model package's
+ *   `planCandidates` / `selectCandidates` / `drawFromCandidates`: `selectTopK`
+ *   (k = 20 + the penalised tokens, ties included) and a gather of the
+ *   penalised tokens' logits on the backend, a few numbers per row read,
+ *   `sampleFromCandidates` on them (the same tokens as the full row, tested);
  * - `torch-transformers`: PyTorch on the same shape, transformers' logits
  *   processors (TopK, TopP warpers), softmax and `torch.multinomial` (run with
  *   `/usr/bin/python3`, 2 threads; `sampling/torch_sampling.py`).
@@ -33,15 +34,16 @@ import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
 import type { Backend } from '@molrl/gpu-backend';
 import {
-  penalisedTokens,
-  sampleFromCandidates,
+  drawFromCandidates,
+  planCandidates,
   sampleToken,
+  selectCandidates,
   SeededRandom,
   sharedSamplerPool,
   type SamplerPool,
   type SamplingOptions,
 } from '@molrl/model';
-import { dispose, gather, reshape, selectTopK, setBackend, tensor, tidy, type Tensor } from '@molrl/tensor';
+import { dispose, setBackend, tensor, tidy, type Tensor } from '@molrl/tensor';
 import { machineName, printTable, row, writeResults, type ResultRow } from './lib/results.js';
 
 const args = process.argv.slice(2);
@@ -57,8 +59,6 @@ const rowCounts = argOf('--rows', quick ? '16' : '1,16,64')
   .map(Number);
 const VOCAB = 151_936;
 const GENERATED = 32;
-/** Slots beyond k for ties, as generation allots them. */
-const SLACK = 32;
 const OPTIONS: SamplingOptions = { temperature: 0.6, topP: 0.95, topK: 20, presencePenalty: 1 };
 /** GRPO's rollout sampling (TRL's defaults: no top-k, top-p 1): temperature alone. */
 const ROLLOUT: SamplingOptions = { temperature: 0.9 };
@@ -110,42 +110,25 @@ function fullRowStep(logits: Tensor, rows: number, options: SamplingOptions, poo
   };
 }
 
+/** What generation runs with top-k: the backend selects, a few numbers per row are read, the host draws. */
 function candidateStep(logits: Tensor, rows: number): Step {
   const ctxs = contexts(rows);
-  const penalised = ctxs.map((ctx) => penalisedTokens(OPTIONS, ctx, VOCAB));
-  const widest = Math.max(...penalised.map((p) => p.length));
-  const k = OPTIONS.topK! + widest;
-  const capacity = k + SLACK;
-  const at = new Int32Array(rows * widest);
-  penalised.forEach((p, r) => p.forEach((t, q) => (at[r * widest + q] = r * VOCAB + t)));
+  const plan = planCandidates(OPTIONS, ctxs, VOCAB);
   return {
-    bytesRead: rows * (capacity * 8 + 4 + widest * 4),
+    bytesRead: rows * (plan.capacity * 8 + 4 + plan.widest * 4),
     async run() {
-      const out = tidy(() => {
-        const sel = selectTopK(logits, k, capacity);
-        const pen = gather(reshape(logits, [rows * VOCAB, 1]), tensor(at, [rows, widest], { dtype: 'int32' }));
-        return { ...sel, pen };
-      });
+      const selected = tidy(() => selectCandidates(logits, plan));
       try {
-        const [counts, indices, values, pen] = await Promise.all([
-          out.counts.intData(),
-          out.indices.intData(),
-          out.values.data(),
-          out.pen.data(),
-        ]);
-        return ctxs.map((ctx, r) => {
-          if (counts[r]! < 0 || counts[r]! > capacity) throw new Error(`row ${r}: ${counts[r]} candidates`);
-          const c0 = r * capacity;
-          const candidates = {
-            tokens: indices.subarray(c0, c0 + counts[r]!),
-            logits: values.subarray(c0, c0 + counts[r]!),
-            penalised: penalised[r]!,
-            penalisedLogits: pen.subarray(r * widest, r * widest + penalised[r]!.length),
-          };
-          return sampleFromCandidates(candidates, VOCAB, OPTIONS, ctx, new SeededRandom(r));
-        });
+        const drawn = await drawFromCandidates(
+          selected,
+          plan,
+          OPTIONS,
+          ctxs.map((ctx, r) => ({ ctx, rng: new SeededRandom(r) })),
+        );
+        if (!drawn) throw new Error("a row's candidates overflowed their slots");
+        return drawn;
       } finally {
-        dispose(out);
+        dispose(selected);
       }
     },
   };

@@ -23,6 +23,15 @@ export {
   type SamplingOptions,
 } from './sampling/samplers.js';
 export { SamplerPool, sharedSamplerPool, type RowRequest } from './sampling/sampler-pool.js';
+export {
+  CANDIDATE_SLACK,
+  candidateSamplingApplies,
+  drawFromCandidates,
+  planCandidates,
+  selectCandidates,
+  type CandidatePlan,
+  type SelectedCandidates,
+} from './sampling/candidate-step.js';
 export * from './weights.js';
 export {
   Linear,

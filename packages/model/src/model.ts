@@ -7,21 +7,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startProgress, writeFileAtomic } from '@molrl/progress';
-import {
-  argmax,
-  backendHas,
-  dispose,
-  gather,
-  getBackend,
-  KVCache,
-  noGrad,
-  reshape,
-  selectTopK,
-  setBackend,
-  tensor,
-  tidy,
-  type Tensor,
-} from '@molrl/tensor';
+import { argmax, dispose, getBackend, KVCache, noGrad, setBackend, tensor, tidy, type Tensor } from '@molrl/tensor';
 import { eosTokenIds, parseQwen3Config, qwen3ConfigToJson, type Qwen3Config } from './config.js';
 import { resolveModelDir, type HubOptions } from './hub.js';
 import { intTensor, lastPosition, Qwen3Module, type Linear, type WeightDType } from './qwen3.js';
@@ -31,8 +17,14 @@ import { encodeFloat32, type TensorToWrite } from './safetensors/writer.js';
 import { SeededRandom } from './sampling/prng.js';
 import { sharedSamplerPool, type SamplerPool } from './sampling/sampler-pool.js';
 import {
-  penalisedTokens,
-  sampleFromCandidates,
+  candidateSamplingApplies,
+  drawFromCandidates,
+  planCandidates,
+  selectCandidates,
+  type CandidatePlan,
+  type SelectedCandidates,
+} from './sampling/candidate-step.js';
+import {
   sampleToken,
   validateSamplingOptions,
   type SamplingContext,
@@ -108,8 +100,6 @@ export interface SavePretrainedOptions {
 const INITIAL_NEW_TOKENS = 256;
 /** Vocabularies from which a step's rows are sampled on worker threads too (below it a row costs too little). */
 const POOL_MIN_VOCAB = 16_384;
-/** Candidate slots per row beyond k, for ties with the k-th logit (a row whose ties run past them reads its logits). */
-const CANDIDATE_SLACK = 32;
 
 const TORCH_DTYPE: Record<WeightDType, string> = { float32: 'float32', bfloat16: 'bfloat16', float16: 'float16' };
 const ST_DTYPE = { float32: 'F32', bfloat16: 'BF16', float16: 'F16' } as const;
@@ -413,28 +403,25 @@ export class Qwen3ForCausalLM {
     // Sampling with top-k needs only each row's candidates: the backend selects them (`selectTopK`) and a step
     // reads a few numbers per row; the draw is the one the full row gives (see sampleFromCandidates).
     const v = c.vocab_size;
-    const topK = options.topK ?? 0;
-    const temperature = options.temperature ?? 1;
-    const candidatesOnDevice =
-      !greedyOnDevice &&
-      topK > 0 &&
-      topK < v &&
-      temperature >= 1e-200 &&
-      temperature <= 1e200 &&
-      backendHas('selectTopK', 'gatherRows');
+    const candidatesOnDevice = !greedyOnDevice && candidateSamplingApplies(options, v);
 
     try {
       let stepIds = ids;
       let stepPos = posRows;
       for (let step = 0; step < maxNewTokens; step++) {
         const rows = active.length;
+        const rowsToDraw = active.map((i) => ({
+          rng: rngs[i]!,
+          ctx: { promptTokens: inputIds[i]!, generatedTokens: out[i]! },
+        }));
         // The tokens each row's penalties touch: their raw logits are read beside the candidates.
-        const penalised = candidatesOnDevice
-          ? active.map((i) => penalisedTokens(options, { promptTokens: inputIds[i], generatedTokens: out[i] }, v))
-          : [];
-        const widest = penalised.reduce((m, p) => Math.max(m, p.length), 0);
-        const selectK = Math.min(topK + widest, v);
-        const candidateCapacity = Math.min(selectK + CANDIDATE_SLACK, v);
+        const plan = candidatesOnDevice
+          ? planCandidates(
+              options,
+              rowsToDraw.map((r) => r.ctx),
+              v,
+            )
+          : null;
         const next = noGrad(() =>
           tidy((): StepOutputs => {
             if (caches.length === 0) {
@@ -460,20 +447,13 @@ export class Qwen3ForCausalLM {
             });
             const last = this.module.logits(lastPosition(hidden)); // [rows, 1, V]
             if (greedyOnDevice) return { ids: argmax(last, 2) }; // [rows, 1] token ids
-            if (!candidatesOnDevice) return { logits: last };
-            return { logits: last, ...selectCandidates(last, v, selectK, candidateCapacity, penalised, widest) };
+            if (!plan) return { logits: last };
+            return { logits: last, candidates: selectCandidates(last, plan) };
           }),
         );
         let tokens: ArrayLike<number>;
         try {
-          tokens = await stepTokens(next, {
-            rows: active.map((i) => ({ rng: rngs[i]!, ctx: { promptTokens: inputIds[i]!, generatedTokens: out[i]! } })),
-            vocab: v,
-            options,
-            penalised,
-            widest,
-            capacity: candidateCapacity,
-          });
+          tokens = await stepTokens(next, { rows: rowsToDraw, vocab: v, options, plan });
         } finally {
           dispose(next);
         }
@@ -517,10 +497,7 @@ export class Qwen3ForCausalLM {
 interface StepOutputs {
   ids?: Tensor;
   logits?: Tensor;
-  indices?: Tensor;
-  values?: Tensor;
-  counts?: Tensor;
-  penalisedLogits?: Tensor;
+  candidates?: SelectedCandidates;
 }
 
 /**
@@ -535,33 +512,14 @@ async function stepTokens(
     rows: readonly { rng: SeededRandom; ctx: SamplingContext }[];
     vocab: number;
     options: GenerateOptions;
-    penalised: readonly (readonly number[])[];
-    widest: number;
-    capacity: number;
+    plan: CandidatePlan | null;
   },
 ): Promise<ArrayLike<number>> {
-  const { rows, vocab: v, options, penalised, widest, capacity } = step;
+  const { rows, vocab: v, options, plan } = step;
   if (next.ids) return next.ids.intData();
-  if (next.counts) {
-    // The reads are issued together, so a GPU's round trips overlap.
-    const [counts, indices, values, penalisedLogits] = await Promise.all([
-      next.counts.intData(),
-      next.indices!.intData(),
-      next.values!.data(),
-      next.penalisedLogits?.data() ?? new Float32Array(0),
-    ]);
-    if (counts.every((n) => n >= 0 && n <= capacity)) {
-      return rows.map(({ rng, ctx }, j) => {
-        const at = j * capacity;
-        const row = {
-          tokens: indices.subarray(at, at + counts[j]!),
-          logits: values.subarray(at, at + counts[j]!),
-          penalised: penalised[j]!,
-          penalisedLogits: penalisedLogits.subarray(j * widest, j * widest + penalised[j]!.length),
-        };
-        return sampleFromCandidates(row, v, options, ctx, rng);
-      });
-    }
+  if (next.candidates && plan) {
+    const drawn = await drawFromCandidates(next.candidates, plan, options, rows);
+    if (drawn) return drawn;
   }
   const logits = await next.logits!.data();
   const pool =
@@ -577,26 +535,6 @@ async function stepTokens(
       rows.map(({ rng, ctx }, j) => ({ row: j, options, ctx, rng })),
     );
   return rows.map(({ rng, ctx }, j) => sampleToken(logits.subarray(j * v, (j + 1) * v), options, ctx, rng));
-}
-
-/**
- * Each row's top-k candidates of `last` [rows, 1, V] by raw logit (k =
- * topK + the widest row's penalised tokens) and the raw logits of every row's
- * penalised tokens ([rows, widest, 1], a row's short list padded with token 0).
- */
-function selectCandidates(
-  last: Tensor,
-  v: number,
-  k: number,
-  capacity: number,
-  penalised: readonly (readonly number[])[],
-  widest: number,
-): { indices: Tensor; values: Tensor; counts: Tensor; penalisedLogits?: Tensor } {
-  const rows = penalised.length;
-  const selection = selectTopK(reshape(last, [rows, v]), k, capacity);
-  if (widest === 0) return selection;
-  const at = penalised.map((p, j) => Array.from({ length: widest }, (_, q) => j * v + (p[q] ?? 0)));
-  return { ...selection, penalisedLogits: gather(reshape(last, [rows * v, 1]), intTensor(at, 'generate penalised')) };
 }
 
 /** Segment ids of a left-padded batch over `capacity` keys: -1 on each row's pad keys, 0 on the rest. */
