@@ -3,8 +3,10 @@
  * of the embedded tiny model and of a small real one: median milliseconds per
  * call (attention also as GFLOP/s of its matmul work, causal half counted).
  *
- *   node --import tsx --conditions=@molrl/source benchmarks/cpu-kernels.bench.ts [--quick]
+ *   node --import tsx --conditions=@molrl/source benchmarks/cpu-kernels.bench.ts [--quick] [--only <text>]
  *     [--baseline <checkout> [--baseline-label <name>] [--rounds 21]]
+ *
+ * --only <text>: only the cases whose name contains it (rows of the others are kept in the results).
  *
  * --baseline: also load the cpu backend of another checkout of this repository
  * (its packages/gpu-backend/src) and time every case on both, interleaved
@@ -33,6 +35,7 @@ const flag = (name: string) => {
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
 const baselineDir = flag('--baseline');
+const only = flag('--only');
 const cpu = await createBackend('cpu');
 
 /** Host copies of every input, so a baseline backend can be given the same data. */
@@ -110,6 +113,38 @@ for (const [t, h, hkv, d, b] of quick
     inputs: [q, input([b, t], 'int32', t)],
     kernel: 'rope',
     attrs: { theta: 1e6 },
+  });
+}
+// A packed row (MoL training on packed traces): causal attention within each segment. Its visible work is the
+// segments' (each segment's causal half), and the row's full causal half is what an unpacked row of that length costs.
+for (const [t, h, hkv, d, lengths] of quick
+  ? [[512, 2, 1, 32, [256, 256]] as const]
+  : [[2048, 8, 2, 64, [512, 640, 384, 512]] as const]) {
+  const q = input([1, h, t, d]);
+  const k = input([1, hkv, t, d]);
+  const v = input([1, hkv, t, d]);
+  const ids = Int32Array.from(lengths.flatMap((n, id) => new Array<number>(n).fill(id)));
+  const seg = { storage: cpu.upload(ids, 'int32'), shape: [1, t], dtype: 'int32' as const };
+  hostData.set(seg, ids);
+  const attrs = { scale: 1 / Math.sqrt(d), causal: true };
+  const [out, lse] = cpu.run('attention', [q, k, v, seg], attrs);
+  const fwdFlops = lengths.reduce((a, n) => a + 2 * 2 * h * n * n * d * 0.5, 0);
+  const label = `packed ${lengths.length} segments h${h}/${hkv} d${d}`;
+  cases.push({
+    name: `attention-fwd ${label}`,
+    size: t,
+    inputs: [q, k, v, seg],
+    kernel: 'attention',
+    attrs,
+    flops: fwdFlops,
+  });
+  cases.push({
+    name: `attention-bwd ${label}`,
+    size: t,
+    inputs: [input([1, h, t, d]), q, k, v, out, lse, seg],
+    kernel: 'attentionGrad',
+    attrs,
+    flops: 2 * fwdFlops,
   });
 }
 for (const [rows, vocab] of quick
@@ -302,6 +337,9 @@ for (const [rows, vocab] of quick
     },
   });
 }
+
+if (only !== undefined) cases.splice(0, cases.length, ...cases.filter((c) => c.name.includes(only)));
+if (cases.length === 0) throw new Error(`no case's name contains "${only}"`);
 
 if (baselineDir) {
   const label = flag('--baseline-label') ?? 'baseline';

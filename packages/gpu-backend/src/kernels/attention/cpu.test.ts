@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { expectClose, randomArray, runCpu } from '../../cpu/cpu.test-util.js';
 import { createCpuBackend } from '../../cpu/index.js';
 import { nativeGemmStatus, nativeGemvCallCount } from '../../cpu/matmul/native-gemm.js';
-import { SegmentRuns, maskOtherSegments } from './cpu.js';
+import { ATTENTION_KEY_WINDOW, SegmentRuns, maskOtherSegments } from './cpu.js';
 
 interface Case {
   b: number;
@@ -139,16 +139,106 @@ describe('cpu attention', () => {
           const seen = (row: Float32Array, factor: number) =>
             Array.from(row.subarray(0, limit), (x) => Math.fround(x * factor));
           expect(seen(byRuns, scale)).toEqual(seen(byKey, 1));
+          if (runs.start[query]! >= 4) {
+            // A window from key 4: the row holds keys [4, limit), masked alike.
+            const windowed = Float32Array.from(scores.subarray(4));
+            expect(maskOtherSegments(windowed, 0, limit, seg, 0, query, scale, runs, 4)).toBe(scale);
+            expect([...windowed.subarray(0, limit - 4)]).toEqual([...byRuns.subarray(4, limit)]);
+          }
         }
       }
     }
     // An id in two runs, or a scale that would turn -Infinity around: key by key.
     runs.find(Int32Array.from([1, 1, 2, 1]), 0, 0.5);
     expect(runs.usable).toBe(false);
+    expect(() => maskOtherSegments(scores, 0, keys, seg, 0, 3, 0.5, runs, 2)).toThrow(/usable segment runs/);
+    expect(runs.windowStart(0, keys, keys, 0)).toBe(0);
     runs.find(seg, 0, -0.5);
     expect(runs.usable).toBe(false);
     runs.find(seg, 0, 0);
     expect(runs.usable).toBe(false);
+  });
+
+  it("starts a block's key window at its queries' first segment start, rounded down to ATTENTION_KEY_WINDOW", () => {
+    // Segments [0, 300), [300, 700), [700, 1000).
+    const seg = Int32Array.from({ length: 1000 }, (_, j) => (j < 300 ? 1 : j < 700 ? 2 : 3));
+    const runs = new SegmentRuns(1000);
+    runs.find(seg, 0, 0.5);
+    expect(runs.windowStart(300, 64, 1000, 0)).toBe(256);
+    expect(runs.windowStart(256, 64, 1000, 0)).toBe(0); // a block holding the end of the first segment
+    expect(runs.windowStart(960, 40, 1000, 0)).toBe(512);
+    // rows of two heads (t = 1000): the second head's first rows pull the window back to 0
+    expect(runs.windowStart(960, 64, 1000, 0)).toBe(0);
+    // decoding one query at key 800 (queryOffset 800, t = 1)
+    expect(runs.windowStart(0, 2, 1, 800)).toBe(512);
+  });
+
+  it("leaves a packed row's earlier segments out of a block's products: the result of each segment run alone", async () => {
+    // Starts 0, 256, 576, 676: the second segment's window starts at its first key, the later ones' at 512.
+    // 1024 keys: each block of 64 query rows lies in one head, as in the segments run alone.
+    const lengths = [256, 320, 100, 348];
+    const s = lengths.reduce((a, b) => a + b, 0);
+    const segments = [lengths.flatMap((n, id) => new Array<number>(n).fill(id))];
+    const c: Case = { b: 1, hq: 4, hkv: 2, t: s, s, d: 16, causal: true, segments };
+    expect(ATTENTION_KEY_WINDOW).toBe(256);
+    const scale = 0.25;
+    const { q, k, v, list } = inputs(c, 31);
+    const attrs = { scale, causal: true };
+    const [out, lse] = await runCpu('attention', list, attrs);
+    const ref = naiveAttention(c, q, k, v, scale);
+    expectClose(out.data, ref.out, 1e-5, 1e-4);
+    expectClose(lse.data, ref.lse, 1e-5, 1e-5);
+    const dOut = randomArray(out.data.length, 37);
+    const [dq, dk, dv] = await runCpu(
+      'attentionGrad',
+      [
+        { data: dOut, shape: out.shape },
+        ...list.slice(0, 3),
+        { data: out.data, shape: out.shape },
+        { data: lse.data, shape: lse.shape },
+        list[3]!,
+      ],
+      attrs,
+    );
+    // [h, s, d] rows [from, from + n) of each head, as a [1, h, n, d] input.
+    const slice = (x: ArrayLike<number>, heads: number, from: number, n: number, d: number) => {
+      const y = new Float32Array(heads * n * d);
+      for (let h = 0; h < heads; h++) for (let i = 0; i < n * d; i++) y[h * n * d + i] = x[(h * s + from) * d + i]!;
+      return y;
+    };
+    let from = 0;
+    for (const [id, n] of lengths.entries()) {
+      const part = (x: ArrayLike<number>, heads: number, d = c.d) => slice(x, heads, from, n, d);
+      const alone = [
+        { data: part(q, c.hq), shape: [1, c.hq, n, c.d] },
+        { data: part(k, c.hkv), shape: [1, c.hkv, n, c.d] },
+        { data: part(v, c.hkv), shape: [1, c.hkv, n, c.d] },
+      ];
+      const [aloneOut, aloneLse] = await runCpu('attention', alone, attrs);
+      const [aloneDq, aloneDk, aloneDv] = await runCpu(
+        'attentionGrad',
+        [
+          { data: part(dOut, c.hq), shape: aloneOut.shape },
+          ...alone,
+          { data: aloneOut.data, shape: aloneOut.shape },
+          { data: aloneLse.data, shape: aloneLse.shape },
+        ],
+        attrs,
+      );
+      const pairs = [
+        [part(out.data, c.hq), aloneOut.data],
+        [part(lse.data, c.hq, 1), aloneLse.data],
+        [part(dq.data, c.hq), aloneDq.data],
+        [part(dk.data, c.hkv), aloneDk.data],
+        [part(dv.data, c.hkv), aloneDv.data],
+      ] as const;
+      for (const [packed, single] of pairs) {
+        // A segment starting on a window boundary runs the very products it runs alone.
+        if (from % ATTENTION_KEY_WINDOW === 0) expect([...packed], `segment ${id}`).toEqual([...single]);
+        else expectClose(packed, single, 1e-6, 1e-5);
+      }
+      from += n;
+    }
   });
 
   for (const [name, c] of CASES) {

@@ -20,6 +20,15 @@ export const ATTENTION_BLOCK_ROWS = 64;
 export const ATTENTION_GEMV_MAX_ROWS = 16;
 
 /**
+ * Granularity of the key window of a block of queries in a packed row: the
+ * keys before the block's first visible key (earlier segments), rounded down
+ * to a multiple of this, are left out of its products. Steps this coarse keep
+ * a segment's blocks on one window and leave a generation batch's left
+ * padding (fewer keys) to the masking, its products as they were.
+ */
+export const ATTENTION_KEY_WINDOW = 256;
+
+/**
  * The runs of equal segment ids along one batch row's keys, when every id forms
  * one run (packed sequences) and the scale is positive: a query's visible keys
  * are then its own run, so masking the others is two fills, and the scale is
@@ -34,6 +43,20 @@ export class SegmentRuns {
   constructor(keys: number) {
     this.start = new Int32Array(keys);
     this.end = new Int32Array(keys);
+  }
+
+  /**
+   * The first key of the window of the queries at rows [r0, r0 + rows) of a
+   * [group * T] block (query i = queryOffset + row % t): the smallest of their
+   * runs' starts rounded down to ATTENTION_KEY_WINDOW; 0 without usable runs.
+   */
+  windowStart(r0: number, rows: number, t: number, queryOffset: number): number {
+    if (!this.usable) return 0;
+    let first = this.start.length;
+    for (let r = r0; r < r0 + rows && first >= ATTENTION_KEY_WINDOW; r++) {
+      first = Math.min(first, this.start[queryOffset + (r % t)] ?? 0);
+    }
+    return first - (first % ATTENTION_KEY_WINDOW);
   }
 
   find(seg: Int32Array, base: number, scale: number): void {
@@ -55,11 +78,12 @@ export class SegmentRuns {
 }
 
 /**
- * A score row of query position `query` (keys [0, limit)): keys of another
- * segment get -Infinity. Returns the scale the row kernels still apply: with
- * usable runs the row is left unscaled (two fills mask it); otherwise it is
- * scaled here, key by key, and the kernels apply 1. The scaled values are the
- * same float32 products either way.
+ * A score row of query position `query` (keys [first, limit), the row's entry
+ * 0 being key `first`): keys of another segment get -Infinity. Returns the
+ * scale the row kernels still apply: with usable runs the row is left unscaled
+ * (two fills mask it); otherwise it is scaled here, key by key, and the
+ * kernels apply 1. The scaled values are the same float32 products either way.
+ * A window (first > 0) needs usable runs.
  */
 export function maskOtherSegments(
   row: Float32Array,
@@ -70,12 +94,15 @@ export function maskOtherSegments(
   query: number,
   scale: number,
   runs: SegmentRuns | null,
+  first = 0,
 ): number {
   if (runs?.usable) {
-    row.fill(-Infinity, at, at + Math.min(runs.start[query]!, limit));
-    row.fill(-Infinity, at + Math.min(runs.end[query]!, limit), at + limit);
+    const from = at - first;
+    row.fill(-Infinity, at, from + Math.max(first, Math.min(runs.start[query]!, limit)));
+    row.fill(-Infinity, from + Math.max(first, Math.min(runs.end[query]!, limit)), from + limit);
     return scale;
   }
+  if (first !== 0) throw new Error('maskOtherSegments: a key window needs usable segment runs');
   const querySeg = seg[segBase + query];
   for (let j = 0; j < limit; j++) row[at + j] = seg[segBase + j] === querySeg ? row[at + j]! * scale : -Infinity;
   return 1;
@@ -132,38 +159,44 @@ const attentionKernel = implement(attention, 'cpu', ({ inputs, attrs, backend })
         const rows = Math.min(block, rowsPerKv - r0);
         const lastI = Math.floor(r0 / t) === Math.floor((r0 + rows - 1) / t) ? (r0 + rows - 1) % t : t - 1;
         const keyEnd = causal ? Math.min(s, queryOffset + lastI + 1) : s;
+        // Keys [first, keyEnd): in a packed row, the earlier segments' keys are left out (see ATTENTION_KEY_WINDOW).
+        const first = runs ? Math.min(runs.windowStart(r0, rows, t, queryOffset), keyEnd) : 0;
+        const width = keyEnd - first;
+        const kvFirst = kvBase + first * d;
         if (native)
-          callNativeGemv(native, q, (rowBase + r0) * d, false, k, kvBase, true, 0, scores, scoresAt, rows, keyEnd, d);
-        else gemmBlock(q, (rowBase + r0) * d, k, kvBase, scores, scoresAt, rows, keyEnd, d, false, true);
+          callNativeGemv(native, q, (rowBase + r0) * d, false, k, kvFirst, true, 0, scores, scoresAt, rows, width, d);
+        else gemmBlock(q, (rowBase + r0) * d, k, kvFirst, scores, scoresAt, rows, width, d, false, true);
         for (let r = 0; r < rows; r++) {
           const i = (r0 + r) % t;
-          const row = scoresAt + r * keyEnd;
+          const row = scoresAt + r * width;
           const limit = causal ? Math.max(0, Math.min(keyEnd, queryOffset + i + 1)) : keyEnd;
+          // The row's entries: keys [first, limit) of the window.
+          const visible = Math.max(0, limit - first);
           const lseIndex = rowBase + r0 + r;
           params[0] = scale;
-          if (seg) params[0] = maskOtherSegments(scores, row, limit, seg, segBase, queryOffset + i, scale, runs);
+          if (seg) params[0] = maskOtherSegments(scores, row, limit, seg, segBase, queryOffset + i, scale, runs, first);
           let m = -Infinity;
-          if (limit > 0) {
-            kernels.max_scaled(row * 4, limit);
+          if (visible > 0) {
+            kernels.max_scaled(row * 4, visible);
             m = simd.maxResult();
           }
-          scores.fill(0, row + limit, row + keyEnd);
+          scores.fill(0, row + visible, row + width);
           if (m === -Infinity) {
             // No visible key: a zero output.
-            scores.fill(0, row, row + limit);
+            scores.fill(0, row, row + visible);
             lse[lseIndex] = -Infinity;
             inverseSum[r] = 0;
             continue;
           }
           params[1] = m;
-          kernels.exp_sum(row * 4, limit);
+          kernels.exp_sum(row * 4, visible);
           const sum = simd.sumResult();
           lse[lseIndex] = m + Math.log(sum);
           inverseSum[r] = 1 / sum;
         }
         const outRow = (rowBase + r0) * d;
-        if (native) callNativeGemv(native, scores, scoresAt, false, v, kvBase, false, 0, o, outRow, rows, d, keyEnd);
-        else gemmBlock(scores, scoresAt, v, kvBase, o, outRow, rows, d, keyEnd, false, false);
+        if (native) callNativeGemv(native, scores, scoresAt, false, v, kvFirst, false, 0, o, outRow, rows, d, width);
+        else gemmBlock(scores, scoresAt, v, kvFirst, o, outRow, rows, d, width, false, false);
         for (let r = 0; r < rows; r++) {
           const f = inverseSum[r];
           for (let c = outRow + r * d, end = c + d; c < end; c++) o[c] *= f;
@@ -243,10 +276,14 @@ const attentionGradKernel = implement(attentionGrad, 'cpu', ({ inputs, attrs, ba
         const rows = Math.min(block, rowsPerKv - r0);
         const lastI = Math.floor(r0 / t) === Math.floor((r0 + rows - 1) / t) ? (r0 + rows - 1) % t : t - 1;
         const keyEnd = causal ? Math.min(s, queryOffset + lastI + 1) : s;
-        if (keyEnd <= 0) continue;
+        // Keys [first, keyEnd), as in the forward.
+        const first = runs ? Math.min(runs.windowStart(r0, rows, t, queryOffset), keyEnd) : 0;
+        const width = keyEnd - first;
+        if (width <= 0) continue;
+        const kvFirst = kvBase + first * d;
         const rowOffset = (rowBase + r0) * d;
-        gemmBlock(q, rowOffset, k, kvBase, scratch, pAt, rows, keyEnd, d, false, true);
-        gemmBlock(dO, rowOffset, v, kvBase, scratch, dsAt, rows, keyEnd, d, false, true);
+        gemmBlock(q, rowOffset, k, kvFirst, scratch, pAt, rows, width, d, false, true);
+        gemmBlock(dO, rowOffset, v, kvFirst, scratch, dsAt, rows, width, d, false, true);
         for (let r = 0; r < rows; r++) {
           let acc = 0;
           const base = rowOffset + r * d;
@@ -255,33 +292,34 @@ const attentionGradKernel = implement(attentionGrad, 'cpu', ({ inputs, attrs, ba
         }
         for (let r = 0; r < rows; r++) {
           const i = (r0 + r) % t;
-          const p = pAt + r * keyEnd;
-          const ds = dsAt + r * keyEnd;
+          const p = pAt + r * width;
+          const ds = dsAt + r * width;
           const limit = causal ? Math.max(0, Math.min(keyEnd, queryOffset + i + 1)) : keyEnd;
+          const visible = Math.max(0, limit - first);
           const rowLse = lse[rowBase + r0 + r];
-          scratch.fill(0, p + limit, p + keyEnd);
-          scratch.fill(0, ds + limit, ds + keyEnd);
+          scratch.fill(0, p + visible, p + width);
+          scratch.fill(0, ds + visible, ds + width);
           if (rowLse === -Infinity) {
             // The query saw no key: no probability, no gradient.
-            scratch.fill(0, p, p + limit);
-            scratch.fill(0, ds, ds + limit);
+            scratch.fill(0, p, p + visible);
+            scratch.fill(0, ds, ds + visible);
             continue;
           }
           params[0] = scale;
           // A key of another segment gets -Infinity: its probability is 0.
-          if (seg) params[0] = maskOtherSegments(scratch, p, limit, seg, segBase, queryOffset + i, scale, runs);
+          if (seg) params[0] = maskOtherSegments(scratch, p, limit, seg, segBase, queryOffset + i, scale, runs, first);
           params[1] = rowLse;
           params[2] = delta[r];
           params[3] = scale;
-          kernels.attention_grad_row(p * 4, ds * 4, limit);
+          kernels.attention_grad_row(p * 4, ds * 4, visible);
         }
         // dQ rows of this block, written in place.
-        gemmBlock(scratch, dsAt, k, kvBase, dq, rowOffset, rows, d, keyEnd, false, false);
-        // dK[0:keyEnd] += dS^T Q_block ; dV[0:keyEnd] += P^T dO_block
-        gemmBlock(scratch, dsAt, q, rowOffset, partial, 0, keyEnd, d, rows, true, false);
-        for (let x = 0, n = keyEnd * d; x < n; x++) dk[kvBase + x] += partial[x];
-        gemmBlock(scratch, pAt, dO, rowOffset, partial, 0, keyEnd, d, rows, true, false);
-        for (let x = 0, n = keyEnd * d; x < n; x++) dv[kvBase + x] += partial[x];
+        gemmBlock(scratch, dsAt, k, kvFirst, dq, rowOffset, rows, d, width, false, false);
+        // dK[first:keyEnd] += dS^T Q_block ; dV[first:keyEnd] += P^T dO_block
+        gemmBlock(scratch, dsAt, q, rowOffset, partial, 0, width, d, rows, true, false);
+        for (let x = 0, n = width * d; x < n; x++) dk[kvFirst + x] += partial[x];
+        gemmBlock(scratch, pAt, dO, rowOffset, partial, 0, width, d, rows, true, false);
+        for (let x = 0, n = width * d; x < n; x++) dv[kvFirst + x] += partial[x];
       }
     }
   }
