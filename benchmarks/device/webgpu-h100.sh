@@ -11,7 +11,8 @@
 #   kernel check against cpu, MATMUL=0 the matmul benchmark, BLOCK=0 the Qwen3 block
 #   forward+backward; BLOCK_SEQ="1024 4096" sets its sequence lengths; MODEL=0 the
 #   whole-model LoRA MoL step, decode and GRPO step, MODEL_SHAPES=0.6b its shapes; SAMPLING=0
-#   the sampling step at Qwen3's vocabulary, host against device-selected candidates)
+#   the sampling step at Qwen3's vocabulary, host against device-selected candidates; ATTENTION=0
+#   attention over a packed 2048-token row against the same row unpacked)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 carry="$here/webgpu-carry"
@@ -68,6 +69,10 @@ if [ "${BLOCK:-1}" = 1 ]; then
   for seq in ${BLOCK_SEQ:-1024}; do
     $node_bin webgpu-block.mjs --impls webgpu --seq "$seq" --hidden 1024 --heads 16 --kv-heads 8 --head-dim 128 --ffn 3072
   done
+fi
+if [ "${ATTENTION:-1}" = 1 ]; then
+  # Qwen3-0.6B's heads (16 q / 8 kv of 128) over a packed row of four segments and over the row unpacked.
+  $node_bin packed-attention.mjs --impls webgpu --heads 16 --kv-heads 8 --head-dim 128 || echo "packed attention benchmark failed"
 fi
 if [ "${SAMPLING:-1}" = 1 ]; then
   # One decode step's sampling at Qwen3's vocabulary (1, 16, 64 rows): the logits read to the host, or

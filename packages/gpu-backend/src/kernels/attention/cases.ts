@@ -37,6 +37,37 @@ const SHAPES: [string, Shape][] = [
       segments: [0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 2, 4, 4, 4, 4, 4, 4, 4, 9, 9, 9, 9, 9],
     },
   ],
+  [
+    // Long enough for whole tiles of keys in other segments (webgpu skips them): row 0 two runs, row 1 an id that
+    // comes back after another segment.
+    'packed rows with whole tiles in other segments, causal',
+    {
+      b: 2,
+      hq: 2,
+      hkv: 1,
+      t: 96,
+      s: 96,
+      d: 8,
+      causal: true,
+      segments: [
+        ...[40, 56].flatMap((n, id) => new Array<number>(n).fill(id)),
+        ...[30, 30, 36].flatMap((n, i) => new Array<number>(n).fill([3, 5, 3][i]!)),
+      ],
+    },
+  ],
+  [
+    'packed rows with whole tiles in other segments, not causal',
+    {
+      b: 1,
+      hq: 2,
+      hkv: 2,
+      t: 80,
+      s: 80,
+      d: 8,
+      causal: false,
+      segments: [20, 44, 16].flatMap((n, id) => new Array<number>(n).fill(id)),
+    },
+  ],
   ['size-1 dims', { b: 1, hq: 1, hkv: 1, t: 1, s: 1, d: 1, causal: true }],
   ['size-0 batch', { b: 0, hq: 2, hkv: 1, t: 3, s: 3, d: 4, causal: true }],
   ['size-0 queries', { b: 1, hq: 2, hkv: 1, t: 0, s: 4, d: 4, causal: false }],

@@ -79,6 +79,29 @@ fn visible(b: u32, t: u32, j: u32) -> bool {
 }`;
 }
 
+/** WGSL: the workgroup's flag for `skipUnseenTile` (an atomic the threads raise, and its value read uniformly). */
+const TILE_FLAG_DECL = `var<workgroup> tileAny: atomic<u32>;
+var<workgroup> tileSeen: u32;`;
+
+/**
+ * WGSL, inside a loop over tiles, with segment masks: `continue` (in every
+ * thread alike) when no pair of the block's rows and the tile's columns is
+ * visible, as for the tiles of a packed row's other segments: such a tile is
+ * neither staged nor multiplied. Pair e of `count` is query `query` and key
+ * `key`. Exact whatever the segment layout; two barriers per tile.
+ */
+function skipUnseenTile(count: number, threads: number, query: string, key: string): string {
+  return /* wgsl */ `
+    for (var e = lid; e < ${count}u; e += ${threads}u) {
+      let tq = ${query};
+      let jk = ${key};
+      if (tq < u.T && jk < u.S && visible(bi, tq, jk)) { atomicOr(&tileAny, 1u); break; }
+    }
+    workgroupBarrier();
+    if (lid == 0u) { tileSeen = atomicLoad(&tileAny); atomicStore(&tileAny, 0u); }
+    if (workgroupUniformLoad(&tileSeen) == 0u) { continue; }`;
+}
+
 /** Rows are read as vec4 where D allows it (every real head size): a quarter of the loads and loop trips. */
 function vectorized(D: number): { VT: string; N: number; ZERO: string; VDOT: string } {
   const v4 = D % 4 === 0;
@@ -153,7 +176,8 @@ const PARTS = 4; // threads per query row, each owning D / 4 of its dims
  */
 function keyTile(D: number, partials = 1): number {
   for (const bc of [16, 8, 4]) {
-    const floats = 2 * bc * (D + PARTS) + partials * BR * PARTS * bc + 2 * bc;
+    // + 2: the tile-skip flag and its uniform copy
+    const floats = 2 * bc * (D + PARTS) + partials * BR * PARTS * bc + 2 * bc + 2;
     if (floats * 4 <= 32768) return bc;
   }
   return 0;
@@ -169,8 +193,9 @@ function tiledFits(D: number): boolean {
  * output accumulator. Tiles of keys and values are staged in workgroup memory
  * and shared by all 32 rows; each thread's partial dot products are summed
  * through workgroup memory, then every thread of the row runs the same online
- * softmax update. Tiles past the block's last visible key (causal) are skipped.
- * `blocks` (query blocks per head, ceil(T / 32)) is baked into the shader.
+ * softmax update. Tiles past the block's last visible key (causal) are skipped,
+ * and with segment ids the tiles none of the block's rows sees (other segments
+ * of a packed row). `blocks` (query blocks per head, ceil(T / 32)) is baked in.
  */
 const TILED_FORWARD = shaderTemplate(
   'attention.tiledForward',
@@ -193,6 +218,7 @@ ${visibility(causal, seg)}
 var<workgroup> Ks: array<f32, ${BC * STRIDE}>;
 var<workgroup> Vs: array<f32, ${BC * STRIDE}>;
 var<workgroup> Ps: array<f32, ${BR * PARTS * BC}>;
+${seg ? TILE_FLAG_DECL : ''}
 @compute @workgroup_size(${threads}) fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let flat = ${FLAT_WG};
   let qb = flat % ${blocks}u;
@@ -214,6 +240,7 @@ var<workgroup> Ps: array<f32, ${BR * PARTS * BC}>;
   let tiles = (kEnd + ${BC - 1}u) / ${BC}u;
   for (var kt = 0u; kt < tiles; kt++) {
     let j0 = kt * ${BC}u;
+    ${seg ? skipUnseenTile(BR * BC, threads, `qb * ${BR}u + e / ${BC}u`, `j0 + e % ${BC}u`) : ''}
     for (var e = lid; e < ${BC * D}u; e += ${threads}u) {
       let jj = e / ${D}u;
       let dd = e % ${D}u;
@@ -554,6 +581,7 @@ function tiledCommon({ BC }: TileGeometry, causal: boolean, seg: boolean): strin
 @group(0) @binding(6) var<storage, read> DI: array<f32>;
 ${seg ? SEG_DECL(8) : ''}
 ${visibility(causal, seg)}
+${seg ? TILE_FLAG_DECL : ''}
 var<workgroup> Pa: array<f32, ${BR * PARTS * BC}>;
 var<workgroup> Pb: array<f32, ${BR * PARTS * BC}>;
 fn psum(P: ptr<workgroup, array<f32, ${BR * PARTS * BC}>>, r: u32, jj: u32) -> f32 {
@@ -618,6 +646,7 @@ var<workgroup> Vs: array<f32, ${BC * STRIDE}>;
   let tiles = (${keyEnd} + ${BC - 1}u) / ${BC}u;
   for (var kt = 0u; kt < tiles; kt++) {
     let j0 = kt * ${BC}u;
+    ${seg ? skipUnseenTile(BR * BC, threads, `qb * ${BR}u + e / ${BC}u`, `j0 + e % ${BC}u`) : ''}
     ${staging(geometry, 'K', 'V', 'kvBase', 'u.S')}
     workgroupBarrier();
     ${partialsAndSum(geometry, 'K', 'V', 'q', 'go')}
@@ -679,6 +708,7 @@ var<workgroup> Ds: array<f32, ${BC}>;
   for (var gi = 0u; gi < group; gi++) {
     let rowBase = (bi * u.Hq + hk * group + gi) * u.T;
     for (var j0 = tStart; j0 < u.T; j0 += ${BC}u) {
+      ${seg ? skipUnseenTile(BR * BC, threads, `j0 + e % ${BC}u`, `kb * ${BR}u + e / ${BC}u`) : ''}
       ${staging(geometry, 'Q', 'DO', `rowBase * ${D}u`, 'u.T')}
       if (lid < ${BC}u) {
         let tt = min(j0 + lid, u.T - 1u);
