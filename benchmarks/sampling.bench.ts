@@ -93,16 +93,18 @@ function contexts(rows: number) {
 /** The logits read to the host and each row sampled there: on this thread, or with the process's worker pool too. */
 function fullRowStep(logits: Tensor, rows: number, options: SamplingOptions, pool: SamplerPool | null): Step {
   const ctxs = contexts(rows);
+  // As generate does with the pool: the logits read straight into shared memory the workers read.
+  const shared = new Float32Array(new SharedArrayBuffer(rows * VOCAB * 4));
   return {
     bytesRead: rows * VOCAB * 4,
     async run() {
-      const data = await logits.data();
       if (pool)
         return pool.sample(
-          data,
+          await logits.dataInto(shared),
           VOCAB,
           ctxs.map((ctx, r) => ({ row: r, options, ctx, rng: new SeededRandom(r) })),
         );
+      const data = await logits.data();
       return ctxs.map((ctx, r) =>
         sampleToken(data.subarray(r * VOCAB, (r + 1) * VOCAB), options, ctx, new SeededRandom(r)),
       );

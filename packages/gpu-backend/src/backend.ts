@@ -89,6 +89,14 @@ export interface Backend {
   upload(data: Float32Array | Int32Array | Uint16Array, dtype: DType): Storage;
   /** Host data of a storage, widened to Float32Array (float dtypes) or Int32Array (int32). */
   read(storage: Storage): Promise<Float32Array | Int32Array>;
+  /**
+   * The storage's first `target.length` elements, widened, written into
+   * `target` (a Float32Array for float storages, an Int32Array for int32) with
+   * no array of the backend's own between: a buffer reused step after step, or
+   * shared memory that worker threads read. Optional: a caller without it
+   * copies what `read` returns.
+   */
+  readInto?(storage: Storage, target: Float32Array | Int32Array): Promise<void>;
   /** Synchronous read, only where the device allows it (the CPU backend). */
   readSync?(storage: Storage): Float32Array | Int32Array;
   /** Raw storage bits for f16/bf16 (Uint16Array) without widening, for checkpoint writers. */

@@ -142,6 +142,8 @@ describe('generate without top-k at a large vocabulary: rows sampled on worker t
         expect(pooled).toEqual(alone);
       }
       expect(pool.rowsSampled).toBe(2 * 5 * 4);
+      // each step's logits were read straight into shared memory: none copied into the pool's
+      expect(pool.bytesCopied).toBe(0);
     } finally {
       await pool.close();
       m.dispose();

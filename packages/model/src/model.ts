@@ -404,6 +404,12 @@ export class Qwen3ForCausalLM {
     // reads a few numbers per row; the draw is the one the full row gives (see sampleFromCandidates).
     const v = c.vocab_size;
     const candidatesOnDevice = !greedyOnDevice && candidateSamplingApplies(options, v);
+    // The step's logits for the sampler pool, in shared memory this call owns (a concurrent generate has its own).
+    let hostLogits: Float32Array = new Float32Array(0);
+    const sharedLogits = (n: number) => {
+      if (hostLogits.length < n) hostLogits = new Float32Array(new SharedArrayBuffer(n * 4));
+      return hostLogits;
+    };
 
     try {
       let stepIds = ids;
@@ -453,7 +459,7 @@ export class Qwen3ForCausalLM {
         );
         let tokens: ArrayLike<number>;
         try {
-          tokens = await stepTokens(next, { rows: rowsToDraw, vocab: v, options, plan });
+          tokens = await stepTokens(next, { rows: rowsToDraw, vocab: v, options, plan, sharedLogits });
         } finally {
           dispose(next);
         }
@@ -513,6 +519,8 @@ async function stepTokens(
     vocab: number;
     options: GenerateOptions;
     plan: CandidatePlan | null;
+    /** A Float32Array over shared memory of at least n elements, this generation's own (reused step after step). */
+    sharedLogits: (n: number) => Float32Array;
   },
 ): Promise<ArrayLike<number>> {
   const { rows, vocab: v, options, plan } = step;
@@ -521,19 +529,22 @@ async function stepTokens(
     const drawn = await drawFromCandidates(next.candidates, plan, options, rows);
     if (drawn) return drawn;
   }
-  const logits = await next.logits!.data();
   const pool =
     rows.length >= 2 && v >= POOL_MIN_VOCAB && (options.temperature ?? 1) > 0
       ? options.samplerPool === undefined
         ? sharedSamplerPool()
         : options.samplerPool
       : null;
-  if (pool)
+  if (pool) {
+    // Read straight into shared memory, where the pool's workers read it: no copy of the step's logits between.
+    const logits = await next.logits!.dataInto(step.sharedLogits(next.logits!.size));
     return pool.sample(
       logits,
       v,
       rows.map(({ rng, ctx }, j) => ({ row: j, options, ctx, rng })),
     );
+  }
+  const logits = await next.logits!.data();
   return rows.map(({ rng, ctx }, j) => sampleToken(logits.subarray(j * v, (j + 1) * v), options, ctx, rng));
 }
 

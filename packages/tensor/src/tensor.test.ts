@@ -49,6 +49,21 @@ describe('creation and data', () => {
     expect(Array.from(await i.intData())).toEqual([3, -1, 7]);
     expect(() => tensor([1.5], [1], { dtype: 'int32' })).toThrow(/not an int32/);
   });
+  it('dataInto writes the data into a target (shared memory, a longer buffer) and names a bad one', async () => {
+    const target = new Float32Array(new SharedArrayBuffer(6 * 4));
+    const f = tensor([1.5, -2, 3], [3]);
+    const view = await f.dataInto(target);
+    expect(view.buffer).toBe(target.buffer);
+    expect([...target]).toEqual([1.5, -2, 3, 0, 0, 0]);
+    expect([...(await tensor([1, 1.00390625], [2], { dtype: 'bfloat16' }).dataInto(target))]).toEqual([1, 1]);
+    expect([...(await tensor(Int32Array.from([7, -4]), [2]).dataInto(target))]).toEqual([7, -4]);
+    // a view of a reshaped tensor: its own elements
+    expect([...(await reshape(tensor([1, 2, 3, 4], [2, 2]), [4]).dataInto(target))]).toEqual([1, 2, 3, 4]);
+    await expect(f.dataInto(new Float32Array(2))).rejects.toThrow(/target holds 2 elements, the tensor 3/);
+    await expect(f.dataInto(new Int32Array(3) as unknown as Float32Array)).rejects.toThrow(
+      /needs a Float32Array, got Int32Array/,
+    );
+  });
   it('bfloat16 storage rounds on upload and widens on read', async () => {
     const h = tensor([1, 1.00390625, 3.14159], [3], { dtype: 'bfloat16' });
     expect(h.dtype).toBe('bfloat16');

@@ -119,6 +119,32 @@ export class Tensor {
     return toF32(d, this.size);
   }
 
+  /**
+   * The data, widened to float32, written into `target` (at least `size`
+   * elements; the first `size` are written) rather than a new array: a buffer
+   * reused call after call, or shared memory that worker threads read. On a
+   * backend with `readInto` no other array is made. Returns the view of
+   * `target` that holds the data.
+   */
+  async dataInto(target: Float32Array): Promise<Float32Array> {
+    this.assertAlive('dataInto');
+    if (!(target instanceof Float32Array))
+      throw new TypeError(`${this.describe()}: dataInto needs a Float32Array, got ${describeValue(target)}`);
+    if (target.length < this.size)
+      throw new RangeError(
+        `${this.describe()}: dataInto's target holds ${target.length} elements, the tensor ${this.size}`,
+      );
+    const view = target.subarray(0, this.size);
+    const backend = this.ref.backend;
+    if (this.dtype === 'int32' || !backend.readInto) {
+      view.set(await this.data());
+      return view;
+    }
+    if (engine.pendingChecks.length || engine.numericsError) await flushNumericsChecks();
+    await backend.readInto(this.ref.storage, view);
+    return view;
+  }
+
   /** Host copy of an int32 tensor's data as Int32Array. */
   async intData(): Promise<Int32Array> {
     this.assertAlive('intData');
@@ -367,6 +393,10 @@ export class Tensor {
   attention(k: Tensor, v: Tensor, options?: AttentionOptions): Tensor {
     return ops.attention(this, k, v, options);
   }
+}
+
+function describeValue(x: unknown): string {
+  return x === null || typeof x !== 'object' ? String(x) : (x.constructor?.name ?? 'an object');
 }
 
 function toF32(d: Float32Array | Int32Array | Uint16Array, size: number): Float32Array {

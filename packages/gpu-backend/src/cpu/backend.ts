@@ -1,3 +1,4 @@
+import { checkReadTarget, widenInto } from '../read-into.js';
 import type { Backend, MemoryInfo, Storage, TensorInfo } from '../backend.js';
 import type { KernelName, RunAttrs } from '../contract/kernel-types.js';
 import { DTYPES, bytesPerElement, type DType } from '../dtype.js';
@@ -174,6 +175,12 @@ export class CpuBackend implements Backend {
 
   async read(storage: Storage): Promise<Float32Array | Int32Array> {
     return this.readSync(storage);
+  }
+
+  async readInto(storage: Storage, target: Float32Array | Int32Array): Promise<void> {
+    const data = this.dataOf(storage, `${this.name}.readInto`);
+    checkReadTarget(storage.dtype, storage.size, target, `${this.name}.readInto`);
+    widenInto(data, storage.dtype, target);
   }
 
   async readRaw(storage: Storage): Promise<Float32Array | Int32Array | Uint16Array> {

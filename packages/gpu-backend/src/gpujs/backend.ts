@@ -1,3 +1,4 @@
+import { checkReadTarget, widenInto } from '../read-into.js';
 import type { Backend, MemoryInfo, Storage, TensorInfo } from '../backend.js';
 import type { KernelName, RunAttrs } from '../contract/kernel-types.js';
 import { bytesPerElement, DTYPES, type DType } from '../dtype.js';
@@ -103,6 +104,14 @@ export class GpujsBackend implements Backend {
     await this.settle();
     this.checkAlive(own, 'read');
     return this.widen(own);
+  }
+
+  async readInto(storage: Storage, target: Float32Array | Int32Array): Promise<void> {
+    const own = this.own(storage, 'readInto');
+    checkReadTarget(own.dtype, own.size, target, 'gpujs.readInto');
+    await this.settle();
+    this.checkAlive(own, 'readInto');
+    widenInto(own.data, own.dtype, target);
   }
 
   async readRaw(storage: Storage): Promise<Float32Array | Int32Array | Uint16Array> {

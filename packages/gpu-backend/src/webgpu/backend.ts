@@ -1,3 +1,4 @@
+import { checkReadTarget, widenInto } from '../read-into.js';
 import type { Backend, BackendOptions, MemoryInfo, Storage, TensorInfo } from '../backend.js';
 import type { KernelName, RunAttrs } from '../contract/kernel-types.js';
 import { bytesPerElement, DTYPES, type DType } from '../dtype.js';
@@ -291,21 +292,43 @@ export class WebgpuBackend implements Backend {
     return out;
   }
 
-  private async readWords(s: WebgpuStorage): Promise<ArrayBuffer> {
-    const size = s.wordBytes;
+  async readInto(storage: Storage, target: Float32Array | Int32Array): Promise<void> {
+    const s = asWebgpuStorage(storage, `${this.name}.readInto`);
+    this.assertUsable('readInto');
+    checkReadTarget(s.dtype, s.size, target, `${this.name}.readInto`);
+    const bytesPerElement = s.dtype === 'float32' || s.dtype === 'int32' ? 4 : 2;
+    // The first target.length elements only, rounded up to the 4 bytes a buffer copy moves.
+    const bytes = Math.ceil((target.length * bytesPerElement) / 4) * 4;
+    await this.readMapped(s, bytes, (range) => {
+      const stored =
+        bytesPerElement === 2
+          ? new Uint16Array(range, 0, target.length)
+          : s.dtype === 'int32'
+            ? new Int32Array(range, 0, target.length)
+            : new Float32Array(range, 0, target.length);
+      widenInto(stored, s.dtype, target);
+    });
+  }
+
+  private readWords(s: WebgpuStorage): Promise<ArrayBuffer> {
+    return this.readMapped(s, s.wordBytes, (range) => range.slice(0));
+  }
+
+  /** The storage's first `size` bytes copied to a mapped staging buffer, and `use` given its range while mapped. */
+  private async readMapped<T>(s: WebgpuStorage, size: number, use: (range: ArrayBuffer) => T): Promise<T> {
     if (size === 0) {
       await this.sync();
-      return new ArrayBuffer(0);
+      return use(new ArrayBuffer(0));
     }
     const staging = this.device.createBuffer({ size, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
     this.getEncoder().copyBufferToBuffer(s.buffer, 0, staging, 0, size);
     this.flush();
     try {
       await staging.mapAsync(1 /* GPUMapMode.READ */);
-      const copy = staging.getMappedRange().slice(0);
+      const result = use(staging.getMappedRange());
       staging.unmap();
       await this.checkErrors();
-      return copy;
+      return result;
     } catch (err) {
       await this.checkErrors();
       throw err;

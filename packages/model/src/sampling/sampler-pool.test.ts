@@ -1,3 +1,8 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SeededRandom } from './prng.js';
 import { definitions, SamplerPool, type RowRequest } from './sampler-pool.js';
@@ -34,8 +39,17 @@ describe('SamplerPool', () => {
         after.push(copy.state());
         requests.push({ row: r, options, ctx, rng });
       }
-      expect(await pool.sample(logits, vocab, requests)).toEqual(expected);
+      // odd steps: the logits already in shared memory (at an offset, as a tensor's dataInto leaves them), not copied
+      const inShared = step % 2 === 1;
+      let input: Float32Array = logits;
+      if (inShared) {
+        input = new Float32Array(new SharedArrayBuffer((logits.length + 8) * 4), 32, logits.length);
+        input.set(logits);
+      }
+      const copied = pool.bytesCopied;
+      expect(await pool.sample(input, vocab, requests)).toEqual(expected);
       expect(requests.map((q) => q.rng.state())).toEqual(after);
+      expect(pool.bytesCopied - copied).toBe(inShared ? 0 : logits.byteLength);
     }
   });
 
@@ -57,6 +71,37 @@ describe('SamplerPool', () => {
       /row 4 is outside logits of 4 rows/,
     );
   });
+
+  it('keeps the process alive while a draw is in flight, and lets it exit once idle', async () => {
+    // A script whose only pending work is the pool's draw: it must print the tokens and then end by itself.
+    const dir = mkdtempSync(join(tmpdir(), 'molrl-pool-'));
+    const script = join(dir, 'draw.mts');
+    const from = (file: string) => JSON.stringify(new URL(file, import.meta.url).href);
+    writeFileSync(
+      script,
+      `import { SamplerPool } from ${from('./sampler-pool.ts')};
+import { SeededRandom } from ${from('./prng.ts')};
+const pool = new SamplerPool(2);
+const logits = Float32Array.from({ length: 4 * 5000 }, (_, i) => Math.sin(i));
+const rows = [0, 1, 2, 3].map((row) => ({
+  row,
+  options: { temperature: 1 },
+  ctx: { promptTokens: [], generatedTokens: [] },
+  rng: new SeededRandom(row),
+}));
+console.log(JSON.stringify(await pool.sample(logits, 5000, rows)));
+`,
+    );
+    try {
+      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script], {
+        cwd: new URL('.', import.meta.url),
+        timeout: 60_000,
+      });
+      expect(JSON.parse(stdout)).toHaveLength(4);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 
   it('writes each part under the name the code calls it by, a class expression without a name of its own too', () => {
     // as a bundler writes a class (`var Name = class { ... }`): its text alone has no name

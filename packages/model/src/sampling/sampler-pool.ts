@@ -4,8 +4,8 @@
  * work on one thread: on a GPU it outlasts the step's device work many times.
  * The workers run the samplers' own source (sampleTokenSource), each row with
  * its own generator carried over and back, so every token is the one the
- * calling thread would draw (tested). Workers are unref'd: they never keep the
- * process alive.
+ * calling thread would draw (tested). An idle pool never keeps the process
+ * alive; a draw in flight does (tested).
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -22,7 +22,10 @@ export interface RowRequest {
 
 interface Job {
   id: number;
+  /** The step's logits: `length` floats from byte `offset` of this buffer. */
   logits: SharedArrayBuffer;
+  offset: number;
+  length: number;
   vocab: number;
   rows: { row: number; options: SamplingOptions; ctx: SamplingContext; state: number[] }[];
 }
@@ -52,7 +55,7 @@ const __name = (target, value) => Object.defineProperty(target, 'name', { value,
 ${definitions([...seededRandomParts(), ...sampleTokenParts()])}
 parentPort.on('message', (job) => {
   try {
-    const logits = new Float32Array(job.logits);
+    const logits = new Float32Array(job.logits, job.offset, job.length);
     const tokens = [];
     const states = [];
     for (const r of job.rows) {
@@ -80,6 +83,8 @@ export class SamplerPool {
   private stopped: string | null = null;
   /** Rows sampled by this pool so far (the calling thread's share included). */
   rowsSampled = 0;
+  /** Bytes of logits copied into the pool's shared memory so far (none for logits already in shared memory). */
+  bytesCopied = 0;
 
   constructor(readonly threads: number) {
     if (!Number.isInteger(threads) || threads < 1)
@@ -87,8 +92,9 @@ export class SamplerPool {
     const source = workerSource();
     this.workers = Array.from({ length: threads }, (_, i) => {
       const worker = new Worker(source, { eval: true, name: `molrl-sampler-${i}` });
-      worker.unref();
       worker.on('message', (reply: Reply) => {
+        // idle again: it no longer holds the process open
+        worker.unref();
         const settle = this.pending.get(reply.id);
         this.pending.delete(reply.id);
         settle?.(reply);
@@ -99,6 +105,9 @@ export class SamplerPool {
         for (const [id, settle] of this.pending) settle({ id, error: this.stopped });
         this.pending.clear();
       });
+      // Idle workers never hold the process open; one with a job does until it replies (a pending draw must keep
+      // an otherwise idle process alive). Unref'd after the listeners: a listener added later would ref it again.
+      worker.unref();
       return worker;
     });
   }
@@ -106,7 +115,10 @@ export class SamplerPool {
   /**
    * The token of each request, drawn from `logits` (rows of `vocab`) exactly as
    * `sampleToken(row, options, ctx, rng)` would; each request's `rng` ends
-   * where that call would leave it.
+   * where that call would leave it. Logits in a SharedArrayBuffer (a tensor's
+   * `dataInto` a view of one) are read by the workers where they lie and must
+   * stay unchanged until the call settles; others are first copied into the
+   * pool's own shared memory.
    */
   sample(logits: Float32Array, vocab: number, requests: readonly RowRequest[]): Promise<number[]> {
     const run = this.queue.then(() => this.run(logits, vocab, requests));
@@ -121,8 +133,13 @@ export class SamplerPool {
       if (!Number.isInteger(r.row) || r.row < 0 || (r.row + 1) * vocab > logits.length)
         throw new Error(`SamplerPool: row ${r.row} is outside logits of ${logits.length / vocab} rows of ${vocab}`);
     }
-    if (this.shared.byteLength < logits.byteLength) this.shared = new SharedArrayBuffer(logits.byteLength);
-    new Float32Array(this.shared, 0, logits.length).set(logits);
+    let inShared = logits;
+    if (!(logits.buffer instanceof SharedArrayBuffer)) {
+      if (this.shared.byteLength < logits.byteLength) this.shared = new SharedArrayBuffer(logits.byteLength);
+      inShared = new Float32Array(this.shared, 0, logits.length);
+      inShared.set(logits);
+      this.bytesCopied += logits.byteLength;
+    }
     // Contiguous shares in request order: the calling thread takes the first, a worker each of the rest.
     const per = Math.ceil(requests.length / (this.workers.length + 1));
     const shares: RowRequest[][] = [];
@@ -132,7 +149,9 @@ export class SamplerPool {
       const id = this.nextId++;
       const job: Job = {
         id,
-        logits: this.shared,
+        logits: inShared.buffer as SharedArrayBuffer,
+        offset: inShared.byteOffset,
+        length: inShared.length,
         vocab,
         rows: share.map((r) => ({
           row: r.row,
@@ -143,6 +162,7 @@ export class SamplerPool {
       };
       return new Promise<Reply>((resolve) => {
         this.pending.set(id, resolve);
+        this.workers[w]!.ref();
         this.workers[w]!.postMessage(job);
       });
     });
