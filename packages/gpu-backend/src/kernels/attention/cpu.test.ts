@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { KernelAttrs } from '../../backend.js';
 import { expectClose, randomArray, runCpu } from '../../cpu/cpu.test-util.js';
 import { createCpuBackend } from '../../cpu/index.js';
 import { nativeGemmStatus, nativeGemvCallCount } from '../../cpu/matmul/native-gemm.js';
@@ -117,6 +118,24 @@ function inputs(c: Case, seed: number) {
   return { q, k, v, list: [...list, ...seg] };
 }
 
+type HostInputs = Parameters<typeof runCpu>[1];
+type HostOutput = Awaited<ReturnType<typeof runCpu>>[number];
+
+/** attentionGrad on cpu for the q, k, v (and segment ids) of `list`, given dOut and the forward's out and lse. */
+function runGrad(dOut: Float32Array, list: HostInputs, out: HostOutput, lse: HostOutput, attrs: KernelAttrs) {
+  return runCpu(
+    'attentionGrad',
+    [
+      { data: dOut, shape: out.shape },
+      ...list.slice(0, 3),
+      { data: out.data, shape: out.shape },
+      { data: lse.data, shape: lse.shape },
+      ...list.slice(3),
+    ],
+    attrs,
+  );
+}
+
 describe('cpu attention', () => {
   it("masks a packed row by its segments' runs with the products of the key-by-key masking", () => {
     const seg = Int32Array.from([9, 2, 2, 2, 7, 7, 5, 5, 5, 5]);
@@ -189,17 +208,7 @@ describe('cpu attention', () => {
     expectClose(out.data, ref.out, 1e-5, 1e-4);
     expectClose(lse.data, ref.lse, 1e-5, 1e-5);
     const dOut = randomArray(out.data.length, 37);
-    const [dq, dk, dv] = await runCpu(
-      'attentionGrad',
-      [
-        { data: dOut, shape: out.shape },
-        ...list.slice(0, 3),
-        { data: out.data, shape: out.shape },
-        { data: lse.data, shape: lse.shape },
-        list[3]!,
-      ],
-      attrs,
-    );
+    const [dq, dk, dv] = await runGrad(dOut, list, out, lse, attrs);
     // [h, s, d] rows [from, from + n) of each head, as a [1, h, n, d] input.
     const slice = (x: ArrayLike<number>, heads: number, from: number, n: number, d: number) => {
       const y = new Float32Array(heads * n * d);
@@ -215,16 +224,7 @@ describe('cpu attention', () => {
         { data: part(v, c.hkv), shape: [1, c.hkv, n, c.d] },
       ];
       const [aloneOut, aloneLse] = await runCpu('attention', alone, attrs);
-      const [aloneDq, aloneDk, aloneDv] = await runCpu(
-        'attentionGrad',
-        [
-          { data: part(dOut, c.hq), shape: aloneOut.shape },
-          ...alone,
-          { data: aloneOut.data, shape: aloneOut.shape },
-          { data: aloneLse.data, shape: aloneLse.shape },
-        ],
-        attrs,
-      );
+      const [aloneDq, aloneDk, aloneDv] = await runGrad(part(dOut, c.hq), alone, aloneOut, aloneLse, attrs);
       const pairs = [
         [part(out.data, c.hq), aloneOut.data],
         [part(lse.data, c.hq, 1), aloneLse.data],
@@ -264,18 +264,7 @@ describe('cpu attention', () => {
       const attrs = { scale, causal: c.causal, queryOffset: c.queryOffset };
       const [out, lse] = await runCpu('attention', list, attrs);
       const dOut = randomArray(out.data.length, 17);
-      const seg = list.slice(3);
-      const [dq, dk, dv] = await runCpu(
-        'attentionGrad',
-        [
-          { data: dOut, shape: out.shape },
-          ...list.slice(0, 3),
-          { data: out.data, shape: out.shape },
-          { data: lse.data, shape: lse.shape },
-          ...seg,
-        ],
-        attrs,
-      );
+      const [dq, dk, dv] = await runGrad(dOut, list, out, lse, attrs);
       const objective = (qq: Float32Array, kk: Float32Array, vv: Float32Array) => {
         const r = naiveAttention(c, qq, kk, vv, scale).out;
         let s = 0;
