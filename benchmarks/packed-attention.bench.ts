@@ -18,6 +18,7 @@ import { Bench } from 'tinybench';
 import { createBackend, registerBackend, runByName, type Backend, type TensorInfo } from '@molrl/gpu-backend';
 import { createWebgpuBackend } from '../packages/gpu-backend/src/webgpu/index.js';
 import { machineName, printTable, row, writeResults, type ResultRow } from './lib/results.js';
+import { seededValues } from './lib/seeded-values.js';
 
 registerBackend('webgpu', (options) => createWebgpuBackend(options));
 
@@ -52,14 +53,6 @@ const layouts = {
   unpacked: { segments: false, flops: causalHalf(T) },
 };
 
-function seeded(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return (s / 2 ** 32) * 2 - 1;
-  });
-}
-
 const rows: ResultRow[] = [];
 const label = `row of ${lengths.length} segments h${Hq}/${Hkv} d${D}`;
 for (const name of impls) {
@@ -73,7 +66,7 @@ for (const name of impls) {
   const machine = (backend as Backend & { adapterName?: string }).adapterName ?? machineName();
   const up = (shape: number[], seed: number): TensorInfo => ({
     storage: backend.upload(
-      seeded(
+      seededValues(
         shape.reduce((a, b) => a * b, 1),
         seed,
       ),

@@ -296,12 +296,12 @@ export class WebgpuBackend implements Backend {
     const s = asWebgpuStorage(storage, `${this.name}.readInto`);
     this.assertUsable('readInto');
     checkReadTarget(s.dtype, s.size, target, `${this.name}.readInto`);
-    const bytesPerElement = s.dtype === 'float32' || s.dtype === 'int32' ? 4 : 2;
+    const elementBytes = bytesPerElement(s.dtype);
     // The first target.length elements only, rounded up to the 4 bytes a buffer copy moves.
-    const bytes = Math.ceil((target.length * bytesPerElement) / 4) * 4;
+    const bytes = Math.ceil((target.length * elementBytes) / 4) * 4;
     await this.readMapped(s, bytes, (range) => {
       const stored =
-        bytesPerElement === 2
+        elementBytes === 2
           ? new Uint16Array(range, 0, target.length)
           : s.dtype === 'int32'
             ? new Int32Array(range, 0, target.length)

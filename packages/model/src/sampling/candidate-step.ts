@@ -8,7 +8,13 @@
  */
 import { backendHas, gather, reshape, selectTopK, tensor, type Tensor } from '@molrl/tensor';
 import type { SeededRandom } from './prng.js';
-import { penalisedTokens, sampleFromCandidates, type SamplingContext, type SamplingOptions } from './samplers.js';
+import {
+  candidateDrawApplies,
+  penalisedTokens,
+  sampleFromCandidates,
+  type SamplingContext,
+  type SamplingOptions,
+} from './samplers.js';
 
 /** Candidate slots per row beyond k, for ties with the k-th logit (a row whose ties run past them reads its logits). */
 export const CANDIDATE_SLACK = 32;
@@ -44,11 +50,7 @@ export interface SelectedCandidates {
  * distinct, and a backend with `selectTopK` and `gatherRows`.
  */
 export function candidateSamplingApplies(options: SamplingOptions, vocab: number): boolean {
-  const topK = options.topK ?? 0;
-  const temperature = options.temperature ?? 1;
-  return (
-    topK > 0 && topK < vocab && temperature >= 1e-200 && temperature <= 1e200 && backendHas('selectTopK', 'gatherRows')
-  );
+  return candidateDrawApplies(options, vocab) && backendHas('selectTopK', 'gatherRows');
 }
 
 /** The selection's sizes for rows with these contexts. */

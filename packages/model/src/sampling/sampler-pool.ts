@@ -76,7 +76,8 @@ export class SamplerPool {
   private readonly workers: Worker[];
   private readonly pending = new Map<number, (reply: Reply) => void>();
   private nextId = 0;
-  private shared = new SharedArrayBuffer(0);
+  /** Where logits that come in an ordinary array are copied for the workers (grown, never shrunk). */
+  private copyBuffer = new SharedArrayBuffer(0);
   /** Calls run one after another (they share the logits buffer). */
   private queue: Promise<unknown> = Promise.resolve();
   /** Why the pool stopped (closed, or a worker died), for the calls after. */
@@ -135,8 +136,8 @@ export class SamplerPool {
     }
     let inShared = logits;
     if (!(logits.buffer instanceof SharedArrayBuffer)) {
-      if (this.shared.byteLength < logits.byteLength) this.shared = new SharedArrayBuffer(logits.byteLength);
-      inShared = new Float32Array(this.shared, 0, logits.length);
+      if (this.copyBuffer.byteLength < logits.byteLength) this.copyBuffer = new SharedArrayBuffer(logits.byteLength);
+      inShared = new Float32Array(this.copyBuffer, 0, logits.length);
       inShared.set(logits);
       this.bytesCopied += logits.byteLength;
     }

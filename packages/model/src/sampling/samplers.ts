@@ -478,6 +478,16 @@ export interface RowCandidates {
 }
 
 /**
+ * Whether `sampleFromCandidates` can draw with these options: topK in
+ * [1, vocab) and a temperature in [1e-200, 1e200].
+ */
+export function candidateDrawApplies(options: SamplingOptions, vocab: number): boolean {
+  const topK = options.topK ?? 0;
+  const temperature = options.temperature ?? 1;
+  return topK > 0 && topK < vocab && temperature >= 1e-200 && temperature <= 1e200;
+}
+
+/**
  * The token `sampleToken` draws from the full row with top-k on, from the
  * row's candidates alone. A token outside the candidates and unpenalised has
  * a raw logit below at least topK unpenalised candidates, so it is no top-k
@@ -496,7 +506,7 @@ export function sampleFromCandidates(
 ): number {
   const topK = options.topK ?? 0;
   const temperature = options.temperature ?? 1;
-  if (!(topK > 0 && topK < vocab && temperature >= 1e-200 && temperature <= 1e200))
+  if (!candidateDrawApplies(options, vocab))
     throw new Error(
       `sampleFromCandidates: needs topK in [1, ${vocab}) and a temperature in [1e-200, 1e200], got topK ${topK}, temperature ${temperature}`,
     );

@@ -78,6 +78,27 @@ export class SegmentRuns {
 }
 
 /**
+ * The keys [first, keyEnd) that the query rows [r0, r0 + rows) of a
+ * [group * T] block work on: up to the last row's causal limit, and in a
+ * packed row from the block's key window (the earlier segments' keys left out,
+ * see ATTENTION_KEY_WINDOW).
+ */
+function blockKeys(
+  r0: number,
+  rows: number,
+  t: number,
+  s: number,
+  queryOffset: number,
+  causal: boolean,
+  runs: SegmentRuns | null,
+): { first: number; keyEnd: number } {
+  const lastI = Math.floor(r0 / t) === Math.floor((r0 + rows - 1) / t) ? (r0 + rows - 1) % t : t - 1;
+  const keyEnd = causal ? Math.min(s, queryOffset + lastI + 1) : s;
+  const first = runs ? Math.min(runs.windowStart(r0, rows, t, queryOffset), keyEnd) : 0;
+  return { first, keyEnd };
+}
+
+/**
  * A score row of query position `query` (keys [first, limit), the row's entry
  * 0 being key `first`): keys of another segment get -Infinity. Returns the
  * scale the row kernels still apply: with usable runs the row is left unscaled
@@ -157,10 +178,7 @@ const attentionKernel = implement(attention, 'cpu', ({ inputs, attrs, backend })
       const kvBase = (bi * hkv + kvh) * s * d;
       for (let r0 = 0; r0 < rowsPerKv; r0 += block) {
         const rows = Math.min(block, rowsPerKv - r0);
-        const lastI = Math.floor(r0 / t) === Math.floor((r0 + rows - 1) / t) ? (r0 + rows - 1) % t : t - 1;
-        const keyEnd = causal ? Math.min(s, queryOffset + lastI + 1) : s;
-        // Keys [first, keyEnd): in a packed row, the earlier segments' keys are left out (see ATTENTION_KEY_WINDOW).
-        const first = runs ? Math.min(runs.windowStart(r0, rows, t, queryOffset), keyEnd) : 0;
+        const { first, keyEnd } = blockKeys(r0, rows, t, s, queryOffset, causal, runs);
         const width = keyEnd - first;
         const kvFirst = kvBase + first * d;
         if (native)
@@ -274,10 +292,7 @@ const attentionGradKernel = implement(attentionGrad, 'cpu', ({ inputs, attrs, ba
       const kvBase = (bi * hkv + kvh) * s * d;
       for (let r0 = 0; r0 < rowsPerKv; r0 += block) {
         const rows = Math.min(block, rowsPerKv - r0);
-        const lastI = Math.floor(r0 / t) === Math.floor((r0 + rows - 1) / t) ? (r0 + rows - 1) % t : t - 1;
-        const keyEnd = causal ? Math.min(s, queryOffset + lastI + 1) : s;
-        // Keys [first, keyEnd), as in the forward.
-        const first = runs ? Math.min(runs.windowStart(r0, rows, t, queryOffset), keyEnd) : 0;
+        const { first, keyEnd } = blockKeys(r0, rows, t, s, queryOffset, causal, runs);
         const width = keyEnd - first;
         if (width <= 0) continue;
         const kvFirst = kvBase + first * d;

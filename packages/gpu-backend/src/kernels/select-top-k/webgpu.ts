@@ -13,7 +13,8 @@ const CANDIDATES = 2048;
  * WGSL that finishes a row's selection over `n` of its entries, the i-th at
  * `entry(i)` in the row, ascending: the key's other three bytes, a histogram
  * each, then each thread's contiguous chunk of the entries at or above the k-th
- * largest, counted, offset by a workgroup scan and written in order. Sets `total`.
+ * largest, counted, offset by a workgroup scan and written in order (none where
+ * `nan`: the row held a NaN). Sets `total`.
  */
 function finishOver(n: string, entry: (i: string) => string): string {
   return /* wgsl */ `
@@ -32,7 +33,6 @@ function finishOver(n: string, entry: (i: string) => string): string {
       workgroupBarrier();
     }
     let kth = key_prefix;
-    let nan = atomicLoad(&nan_seen) != 0u;
     let chunk = (${n} + ${WG - 1}u) / ${WG}u;
     let lo = min(lid * chunk, ${n});
     let hi = min(lo + chunk, ${n});
@@ -153,6 +153,8 @@ fn offsets(lid: u32, mine: u32) -> vec2<u32> {
     cand_total = m;
   }
   let cands = workgroupUniformLoad(&cand_total);
+  // Set by the pass above (its barrier came before): a row holding a NaN writes no entries.
+  let nan = atomicLoad(&nan_seen) != 0u;
   var total = 0u;
   if (cands <= ${CANDIDATES}u) {
     // The entries whose top byte is at or above the k-th's, gathered and sorted by index.
@@ -184,7 +186,6 @@ fn offsets(lid: u32, mine: u32) -> vec2<u32> {
     // Each further byte is a pass over the row.
     ${finishOver('u.N', (i) => i)}
   }
-  let nan = atomicLoad(&nan_seen) != 0u;
   let filled = select(min(total, u.capacity), 0u, nan);
   for (var q = filled + lid; q < u.capacity; q = q + ${WG}u) {
     IDX[out + q] = -1;
