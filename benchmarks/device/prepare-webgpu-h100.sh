@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build, on a machine with network and this repository installed, everything
 # benchmarks/device/webgpu-h100.sh needs on a GPU box without network, into
-# benchmarks/device/webgpu-carry/ (git-ignored, ~42 MB):
+# benchmarks/device/webgpu-carry/ (git-ignored, ~46 MB):
 #   webgpu-matmul.mjs, webgpu-block.mjs, webgpu-conformance-check.mjs, webgpu-model.mjs, sampling.mjs,
 #   packed-attention.mjs
 #                              the benchmarks and the conformance check bundled with the backend (esbuild)

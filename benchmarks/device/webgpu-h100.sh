@@ -1,19 +1,25 @@
 #!/usr/bin/env bash
 # On an NVIDIA GPU box with a driver but no network: check every webgpu kernel
-# against the cpu reference, run the webgpu matmul benchmark (256..4096) and a
-# Qwen3-sized block forward+backward. Needs benchmarks/device/webgpu-carry/ from
-# prepare-webgpu-h100.sh (carried with the repository). Prints the device and
-# the GFLOP/s table; results land in benchmarks/device/results/webgpu-matmul.json
-# (and $OUT/ when set), rows carrying the adapter's name in `machine`.
+# against the cpu reference, then benchmark the matmul (256..4096), a Qwen3-sized
+# block forward+backward, the whole model at Qwen3-0.6B and 8B shapes, attention
+# over a packed row and one decode step's sampling. Needs benchmarks/device/webgpu-carry/
+# from prepare-webgpu-h100.sh (carried with the repository). Rows land in
+# benchmarks/device/results/*.json, carrying the adapter's name in `machine`; with
+# $OUT set, they are copied there after every step, beside the log webgpu-h100.log.
 #
-#   bash benchmarks/device/webgpu-h100.sh [extra benchmark flags, e.g. --tune]
-#   (SIZES=256,512 and IMPLS=webgpu override the defaults; CONFORMANCE=0 skips the
-#   kernel check against cpu, MATMUL=0 the matmul benchmark, BLOCK=0 the Qwen3 block
-#   forward+backward; BLOCK_SEQ="1024 4096" sets its sequence lengths; MODEL=0 the
-#   whole-model LoRA MoL step, decode and GRPO step, MODEL_SHAPES=0.6b its shapes; SAMPLING=0
-#   the sampling step at Qwen3's vocabulary, host against device-selected candidates; ATTENTION=0
-#   attention over a packed 2048-token row against the same row unpacked)
+#   bash benchmarks/device/webgpu-h100.sh [extra matmul flags, e.g. --tune]
+#
+# Steps and their switches (1 runs, 0 skips) and time limits in seconds (defaults
+# sum to 530, inside a 600 s call): CONFORMANCE / CONFORMANCE_S=75 (every kernel
+# against cpu), MATMUL / MATMUL_S=100 (SIZES=256,512 and IMPLS=webgpu override its
+# defaults), BLOCK / BLOCK_S=50 (per sequence length; BLOCK_SEQ="1024 4096"),
+# MODEL / MODEL_S=110 (per shape: LoRA MoL step, decode, GRPO step; MODEL_SHAPES=0.6b;
+# SMOKE=1 its tiny dry run), ATTENTION / ATTENTION_S=40 (a packed 2048-token row against the
+# same row unpacked), SAMPLING / SAMPLING_S=45 (a decode step's sampling at Qwen3's
+# vocabulary, host against device-selected candidates).
 set -euo pipefail
+# The whole output also goes to $OUT/webgpu-h100.log, which comes back even when the call is cut short.
+if [ -n "${OUT:-}" ]; then mkdir -p "$OUT" && exec > >(tee -a "$OUT/webgpu-h100.log") 2>&1; fi
 here="$(cd "$(dirname "$0")" && pwd)"
 carry="$here/webgpu-carry"
 [ -f "$carry/webgpu-matmul.mjs" ] || { echo "missing $carry: run benchmarks/device/prepare-webgpu-h100.sh first (where there is network)"; exit 1; }
@@ -58,30 +64,59 @@ const a = await create([]).requestAdapter({ powerPreference: 'high-performance' 
 if (!a) { console.error('no WebGPU adapter: check the NVIDIA Vulkan ICD (vulkan icd above)'); process.exit(1); }
 console.log('adapter:', a.info.vendor, '|', a.info.architecture, '|', a.info.device, '|', a.info.description);
 "
+# Each step runs under its own time limit (<STEP>_S seconds), so a slow or stuck step
+# cannot take the later steps' time, and the results so far are copied to $OUT after
+# every step: a call stopped at its limit still brings back what ran.
+save() {
+  if [ -n "${OUT:-}" ] && compgen -G "$here/results/*.json" >/dev/null; then
+    mkdir -p "$OUT" && cp "$here"/results/*.json "$OUT/"
+  fi
+}
+step() {
+  local name="$1" limit="$2" t0=$SECONDS rc=0
+  shift 2
+  echo "== $name (limit ${limit} s)"
+  if command -v timeout >/dev/null; then timeout -k 10 "$limit" "$@" || rc=$?; else "$@" || rc=$?; fi
+  if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+    echo "== $name stopped at its ${limit} s limit"
+  elif [ "$rc" != 0 ]; then
+    echo "== $name failed (exit $rc; see above)"
+  fi
+  echo "== $name: $((SECONDS - t0)) s"
+  save
+}
 if [ "${CONFORMANCE:-1}" = 1 ]; then
-  $node_bin webgpu-conformance-check.mjs 2>&1 | grep -v '^Warning: maxDynamic' || echo "conformance check failed (see FAIL lines above)"
+  step conformance "${CONFORMANCE_S:-75}" bash -o pipefail -c \
+    "$node_bin webgpu-conformance-check.mjs 2>&1 | grep -v '^Warning: maxDynamic'"
 fi
 if [ "${MATMUL:-1}" = 1 ]; then
-  $node_bin webgpu-matmul.mjs --sizes "${SIZES:-256,512,1024,2048,4096}" --impls "${IMPLS:-webgpu,webgpu-tiled,webgpu-regblock}" "$@"
+  step matmul "${MATMUL_S:-100}" $node_bin webgpu-matmul.mjs --sizes "${SIZES:-256,512,1024,2048,4096}" \
+    --impls "${IMPLS:-webgpu,webgpu-tiled,webgpu-regblock}" "$@"
 fi
 if [ "${BLOCK:-1}" = 1 ]; then
   # A Qwen3-0.6B-sized decoder block (hidden 1024, 16 q / 8 kv heads of 128, ffn 3072), 1024 tokens each.
   for seq in ${BLOCK_SEQ:-1024}; do
-    $node_bin webgpu-block.mjs --impls webgpu --seq "$seq" --hidden 1024 --heads 16 --kv-heads 8 --head-dim 128 --ffn 3072
+    step "block seq $seq" "${BLOCK_S:-50}" $node_bin webgpu-block.mjs --impls webgpu --seq "$seq" \
+      --hidden 1024 --heads 16 --kv-heads 8 --head-dim 128 --ffn 3072
   done
-fi
-if [ "${ATTENTION:-1}" = 1 ]; then
-  # Qwen3-0.6B's heads (16 q / 8 kv of 128) over a packed row of four segments and over the row unpacked.
-  $node_bin packed-attention.mjs --impls webgpu --heads 16 --kv-heads 8 --head-dim 128 || echo "packed attention benchmark failed"
-fi
-if [ "${SAMPLING:-1}" = 1 ]; then
-  # One decode step's sampling at Qwen3's vocabulary (1, 16, 64 rows): the logits read to the host, or
-  # each row's top-k candidates selected on the device (what generation does with top-k).
-  $node_bin sampling.mjs --backends webgpu --no-torch || echo "sampling benchmark failed"
 fi
 if [ "${MODEL:-1}" = 1 ]; then
   # The whole model at Qwen3-0.6B and Qwen3-8B shapes (random bfloat16 weights): LoRA MoL
   # step, decode at batch 1 and 64, GRPO step parts, each beside its fp32 roofline.
-  $node_bin webgpu-model.mjs --shapes "${MODEL_SHAPES:-0.6b,8b}" ${SMOKE:+--smoke} || echo "model benchmark: some cases failed (see FAILED lines above)"
+  # Each shape is a step of its own, so the 8B shape keeps its time whatever the 0.6B one takes.
+  if [ -n "${SMOKE:-}" ]; then shapes=smoke; else shapes="${MODEL_SHAPES:-0.6b,8b}"; fi
+  for shape in ${shapes//,/ }; do
+    step "model $shape" "${MODEL_S:-110}" $node_bin webgpu-model.mjs --shapes "$shape" ${SMOKE:+--smoke}
+  done
 fi
-if [ -n "${OUT:-}" ]; then mkdir -p "$OUT" && cp "$here"/results/*.json "$OUT/"; fi
+if [ "${ATTENTION:-1}" = 1 ]; then
+  # Qwen3-0.6B's heads (16 q / 8 kv of 128) over a packed row of four segments and over the row unpacked.
+  step "packed attention" "${ATTENTION_S:-40}" $node_bin packed-attention.mjs --impls webgpu \
+    --heads 16 --kv-heads 8 --head-dim 128
+fi
+if [ "${SAMPLING:-1}" = 1 ]; then
+  # One decode step's sampling at Qwen3's vocabulary (1, 16, 64 rows): the logits read to the host, or
+  # each row's top-k candidates selected on the device (what generation does with top-k).
+  step sampling "${SAMPLING_S:-45}" $node_bin sampling.mjs --backends webgpu --no-torch
+fi
+echo "== all steps: $SECONDS s"

@@ -174,7 +174,10 @@ console.log(`backend ${backendName} on ${machine}`);
 const rows: ResultRow[] = [];
 const failures: string[] = [];
 
-/** Run one case; a failure (e.g. out of device memory) is reported and the rest still run. */
+/**
+ * Run one case; a failure (e.g. out of device memory) is reported and the rest still run.
+ * The rows so far are written after every case, so a run stopped at a time limit keeps them.
+ */
 async function attempt(what: string, body: () => Promise<void>): Promise<void> {
   const t0 = performance.now();
   try {
@@ -184,6 +187,7 @@ async function attempt(what: string, body: () => Promise<void>): Promise<void> {
     failures.push(`${what}: ${(e as Error).message}`);
     console.log(`${what} FAILED: ${(e as Error).stack ?? String(e)}`);
   }
+  if (!smoke && rows.length > 0) writeResults('webgpu-model', rows);
 }
 
 for (const plan of plans) {
