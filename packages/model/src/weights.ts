@@ -2,7 +2,7 @@
  * The tensors a Qwen3 checkpoint holds, with transformers' names and the
  * shapes config.json implies; and seeded random weights for tests and benchmarks.
  */
-import { randn, tensor, type Tensor } from '@molrl/tensor';
+import { concat, randn, tensor, type Tensor } from '@molrl/tensor';
 import type { Qwen3Config } from './config.js';
 import { Qwen3Module, type WeightDType } from './qwen3.js';
 
@@ -19,15 +19,28 @@ export function weightBytes(c: Qwen3Config, dtype: WeightDType = 'float32'): num
 }
 
 /**
+ * Elements of one float32 draw when a 16-bit weight is made in pieces of rows:
+ * 1 GiB, under the buffer limits of the adapters we run on. A Qwen3-8B
+ * embedding (151,936 x 4,096) drawn whole would be one 2.5 GB float32 buffer.
+ */
+export const RANDOM_WEIGHT_PIECE_ELEMENTS = 2 ** 28;
+
+/**
  * Seeded random weights (normal, std = initializer_range; norms at 1), as
- * transformers initialises a fresh model. For tests and benchmarks.
+ * transformers initialises a fresh model. For tests and benchmarks. A 16-bit
+ * weight of more than `pieceElements` elements is drawn in pieces of rows, each
+ * from its place in the same stream (randn's `offset`) and cast as it comes: the
+ * values drawn whole, without the whole float32 draw on the device.
  */
 export function randomWeights(
   c: Qwen3Config,
-  options: { seed?: number; dtype?: WeightDType } = {},
+  options: { seed?: number; dtype?: WeightDType; pieceElements?: number } = {},
 ): Map<string, Tensor> {
   const seed = options.seed ?? 0;
   const dtype = options.dtype ?? 'float32';
+  const pieceElements = options.pieceElements ?? RANDOM_WEIGHT_PIECE_ELEMENTS;
+  if (!(Number.isInteger(pieceElements) && pieceElements > 0))
+    throw new Error(`randomWeights: pieceElements must be a positive integer, got ${pieceElements}`);
   const out = new Map<string, Tensor>();
   let i = 0;
   for (const [name, shape] of expectedWeightShapes(c)) {
@@ -36,11 +49,36 @@ export function randomWeights(
     if (name.endsWith('norm.weight')) {
       t = tensor(new Float32Array(shape[0]).fill(1), shape, { dtype });
     } else {
-      const f = randn(shape, { seed: seed * 100003 + i, std: c.initializer_range });
-      t = dtype === 'float32' ? f : f.cast(dtype);
-      if (t !== f) f.dispose();
+      t = randomWeight(shape, { seed: seed * 100003 + i, std: c.initializer_range, dtype, pieceElements });
     }
     out.set(name, t.keep());
   }
   return out;
+}
+
+function randomWeight(
+  shape: number[],
+  o: { seed: number; std: number; dtype: WeightDType; pieceElements: number },
+): Tensor {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const rows = shape[0]!;
+  const cols = size / rows;
+  if (o.dtype === 'float32' || size <= o.pieceElements) {
+    const f = randn(shape, { seed: o.seed, std: o.std });
+    if (o.dtype === 'float32') return f;
+    const t = f.cast(o.dtype);
+    f.dispose();
+    return t;
+  }
+  // Whole multiples of 4 rows, so each piece starts on a Philox block (randn's offset rule).
+  const pieceRows = Math.max(4, Math.floor(o.pieceElements / cols / 4) * 4);
+  const pieces: Tensor[] = [];
+  for (let r = 0; r < rows; r += pieceRows) {
+    const f = randn([Math.min(pieceRows, rows - r), ...shape.slice(1)], { seed: o.seed, std: o.std, offset: r * cols });
+    pieces.push(f.cast(o.dtype));
+    f.dispose();
+  }
+  const whole = concat(pieces, 0);
+  for (const p of pieces) p.dispose();
+  return whole;
 }

@@ -100,6 +100,15 @@ describe('creation and data', () => {
     expect(Math.min(...u)).toBeGreaterThanOrEqual(2);
     expect(Math.max(...u)).toBeLessThan(3);
   });
+  it('seeded random at an offset gives the rows of the whole tensor there', async () => {
+    const whole = await randn([6, 10], { seed: 5, std: 0.02 }).data();
+    const rows = await randn([3, 10], { seed: 5, std: 0.02, offset: 20 }).data();
+    expect(Array.from(rows)).toEqual(Array.from(whole.subarray(20, 50)));
+    const wholeU = await rand([12], { seed: 5 }).data();
+    expect(Array.from(await rand([4], { seed: 5, offset: 8 }).data())).toEqual(Array.from(wholeU.subarray(8)));
+    expect(() => randn([2], { seed: 5, offset: 2 })).toThrow(/offset must be a non-negative multiple of 4, got 2/);
+    expect(() => rand([8], { seed: 5, offset: 2 ** 34 - 4 })).toThrow(/runs past the stream's 2\^34 elements/);
+  });
   it('wrong value count names the shape', () => {
     expect(() => tensor([1, 2, 3], [2, 2])).toThrow(/3 values do not fill shape \[2, 2\]/);
   });

@@ -113,4 +113,24 @@ describe('Philox4x32-10', () => {
     fillUniform(other, 8);
     expect(Array.from(other)).not.toEqual(Array.from(u.subarray(0, 4)));
   });
+
+  it('fills from a start in the stream with the values of the whole stream there', () => {
+    const whole = new Float32Array(1003);
+    fillNormal(whole, 11, 0.5, 2);
+    const wholeU = new Float32Array(1003);
+    fillUniform(wholeU, 11, -1, 3);
+    for (const start of [0, 2, 4, 402, 1000]) {
+      for (const n of [1, 3, whole.length - start]) {
+        const part = new Float32Array(n);
+        fillNormal(part, 11, 0.5, 2, start);
+        expect(Array.from(part), `normal from ${start}, ${n}`).toEqual(Array.from(whole.subarray(start, start + n)));
+        const partU = new Float32Array(Math.min(n, wholeU.length - start - 1));
+        fillUniform(partU, 11, -1, 3, start + 1);
+        expect(Array.from(partU), `uniform from ${start + 1}`).toEqual(
+          Array.from(wholeU.subarray(start + 1, start + 1 + partU.length)),
+        );
+      }
+    }
+    expect(() => fillNormal(new Float32Array(2), 11, 0, 1, 3)).toThrow(/start must be even.*got 3/);
+  });
 });

@@ -117,20 +117,25 @@ export function uniformFromWord(word: number): number {
   return (word >>> 8) * 5.9604644775390625e-8; // 2^-24
 }
 
-/** out[i] = the uniform of element i of the stream of `seed`, scaled to [low, high). */
-export function fillUniform(out: Float32Array, seed: number, low = 0, high = 1): void {
+/** out[i] = the uniform of element start + i of the stream of `seed`, scaled to [low, high). */
+export function fillUniform(out: Float32Array, seed: number, low = 0, high = 1, start = 0): void {
   const words = new Uint32Array(out.length);
-  philoxStream(seed, words);
+  philoxStream(seed, words, start);
   const range = Math.fround(Math.fround(high) - Math.fround(low));
   const lo = Math.fround(low);
   for (let i = 0; i < out.length; i++) out[i] = lo + Math.fround(range * uniformFromWord(words[i]));
 }
 
-/** out[i] = mean + std * z_i with z the Box-Muller normals of the stream of `seed`. */
-export function fillNormal(out: Float32Array, seed: number, mean = 0, std = 1): void {
+/**
+ * out[i] = mean + std * z(start + i) with z the Box-Muller normals of the stream of `seed`;
+ * `start` must be even, so that the pairs are the stream's.
+ */
+export function fillNormal(out: Float32Array, seed: number, mean = 0, std = 1, start = 0): void {
+  if (start % 2 !== 0)
+    throw new Error(`fillNormal: start must be even (a Box-Muller pair's first element), got ${start}`);
   const n = out.length;
   const words = new Uint32Array(n + (n % 2));
-  philoxStream(seed, words);
+  philoxStream(seed, words, start);
   for (let p = 0; 2 * p < n; p++) {
     const u1 = 1 - uniformFromWord(words[2 * p]);
     const u2 = uniformFromWord(words[2 * p + 1]);

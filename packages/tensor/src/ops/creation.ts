@@ -139,6 +139,12 @@ function nextSeed(): number {
 export interface RandomOptions extends CreateOptions {
   /** Counter-based: the same seed gives the same values on every backend. */
   seed?: number;
+  /**
+   * Where in the seed's stream element 0 lies (default 0; a multiple of 4): rows
+   * [r, r + k) of a [R, C] tensor are the [k, C] tensor at offset r * C, so a
+   * tensor too large for one device buffer can be made in pieces.
+   */
+  offset?: number;
 }
 
 /** Normal samples (Box-Muller over Philox4x32-10). */
@@ -149,6 +155,7 @@ export function randn(shape: Shape, options: RandomOptions & { mean?: number; st
     seed: options.seed ?? nextSeed(),
     mean: options.mean ?? 0,
     std: options.std ?? 1,
+    ...(options.offset !== undefined && { offset: options.offset }),
   });
   return finish(castIfNeeded(t, options.dtype), options);
 }
@@ -161,6 +168,7 @@ export function rand(shape: Shape, options: RandomOptions & { low?: number; high
     seed: options.seed ?? nextSeed(),
     low: options.low ?? 0,
     high: options.high ?? 1,
+    ...(options.offset !== undefined && { offset: options.offset }),
   });
   return finish(castIfNeeded(t, options.dtype), options);
 }

@@ -12,24 +12,24 @@ import type { GpujsBackend } from '../../gpujs/backend.js';
  */
 
 const randomUniformKernel = implement(randomUniform, 'gpujs', ({ inputs, attrs, backend }) => {
-  assertRandomArgs('randomUniform', inputs, attrs);
+  const offset = assertRandomArgs('randomUniform', inputs, attrs);
   const be = backend as GpujsBackend;
   const out = be.output(attrs.shape);
   be.host(() => {
     const values = new Float32Array(be.storageOf(out).size);
-    fillUniform(values, attrs.seed, attrs.low ?? 0, attrs.high ?? 1);
+    fillUniform(values, attrs.seed, attrs.low ?? 0, attrs.high ?? 1, offset);
     be.storageOf(out).data = values;
   });
   return out;
 });
 
 const randomNormalKernel = implement(randomNormal, 'gpujs', ({ inputs, attrs, backend }) => {
-  assertRandomArgs('randomNormal', inputs, attrs);
+  const offset = assertRandomArgs('randomNormal', inputs, attrs);
   const be = backend as GpujsBackend;
   const out = be.output(attrs.shape);
   be.host(() => {
     const values = new Float32Array(be.storageOf(out).size);
-    fillNormal(values, attrs.seed, attrs.mean ?? 0, attrs.std ?? 1);
+    fillNormal(values, attrs.seed, attrs.mean ?? 0, attrs.std ?? 1, offset);
     be.storageOf(out).data = values;
   });
   return out;

@@ -9,7 +9,8 @@ import { assertRandomArgs } from './math.js';
 
 /**
  * Philox4x32-10 in WGSL, following src/random/philox.ts exactly: key from the
- * seed, counter (e / 4, 0, 0, 0) for element e, word e % 4. WGSL has no
+ * seed, counter (e / 4, 0, 0, 0) for stream element e, word e % 4 (streams of
+ * up to 2^34 elements, which the kernels' offset check keeps to). WGSL has no
  * 32x32 -> 64 multiply, so the high word is assembled from 16-bit halves.
  */
 const PHILOX = /* wgsl */ `
@@ -44,15 +45,16 @@ export const PHILOX_UNIFORMS = [
 /**
  * A shader's WGSL with one thread per Philox block (4 elements): `element`
  * runs for each element `e` < u.n with its stream word `w[c]`, after the
- * `bindings` it uses.
+ * `bindings` it uses. `counter` is the block's Philox counter (the output's
+ * block `blk`, or that plus a uniform offset).
  */
-export function perElementOfBlock(bindings: string, element: string): string {
+export function perElementOfBlock(bindings: string, element: string, counter = 'blk'): string {
   return /* wgsl */ `${PHILOX}
 ${bindings}
 @compute @workgroup_size(${WG}) fn main(${FLAT_BUILTINS}) {
   let blk = ${FLAT_WG} * ${WG}u + lid;
   if (blk >= u.blocks) { return; }
-  let w = philox(blk, u.k0, u.k1);
+  let w = philox(${counter}, u.k0, u.k1);
   for (var c = 0u; c < 4u; c++) {
     let e = blk * 4u + c;
     if (e < u.n) { ${element} }
@@ -61,10 +63,11 @@ ${bindings}
 }
 
 const UNIFORM = shaderTemplate('randomUniform', () => ({
-  uniforms: [...PHILOX_UNIFORMS, ['low', 'f32'], ['range', 'f32']],
+  uniforms: [...PHILOX_UNIFORMS, ['low', 'f32'], ['range', 'f32'], ['firstBlock', 'u32']],
   code: perElementOfBlock(
     '@group(0) @binding(1) var<storage, read_write> O: array<f32>;',
     'O[e] = u.low + u.range * uniform01(w[c]);',
+    'blk + u.firstBlock',
   ),
 }));
 
@@ -77,13 +80,14 @@ const NORMAL = shaderTemplate('randomNormal', () => ({
     ['k1', 'u32'],
     ['mean', 'f32'],
     ['stdDev', 'f32'],
+    ['firstBlock', 'u32'],
   ],
   code: /* wgsl */ `${PHILOX}
 @group(0) @binding(1) var<storage, read_write> O: array<f32>;
 @compute @workgroup_size(${WG}) fn main(${FLAT_BUILTINS}) {
   let blk = ${FLAT_WG} * ${WG}u + lid;
   if (blk >= u.blocks) { return; }
-  let w = philox(blk, u.k0, u.k1);
+  let w = philox(blk + u.firstBlock, u.k0, u.k1);
   for (var p = 0u; p < 2u; p++) {
     let e = blk * 4u + 2u * p;
     if (e >= u.n) { break; }
@@ -99,7 +103,7 @@ const NORMAL = shaderTemplate('randomNormal', () => ({
 }));
 
 const randomUniformKernel = implement(randomUniform, 'webgpu', ({ inputs, attrs, backend }) => {
-  assertRandomArgs('randomUniform', inputs, attrs);
+  const offset = assertRandomArgs('randomUniform', inputs, attrs);
   const b = gpu(backend);
   const out = output(b, attrs.shape);
   const n = sizeOf(attrs.shape);
@@ -111,7 +115,7 @@ const randomUniformKernel = implement(randomUniform, 'webgpu', ({ inputs, attrs,
   b.dispatch({
     shader: UNIFORM,
     params: {},
-    uniforms: { n, blocks, k0, k1, low, range },
+    uniforms: { n, blocks, k0, k1, low, range, firstBlock: offset / 4 },
     buffers: [buf(out, 'randomUniform')],
     workgroups: grid(Math.ceil(blocks / WG)),
   });
@@ -119,7 +123,7 @@ const randomUniformKernel = implement(randomUniform, 'webgpu', ({ inputs, attrs,
 });
 
 const randomNormalKernel = implement(randomNormal, 'webgpu', ({ inputs, attrs, backend }) => {
-  assertRandomArgs('randomNormal', inputs, attrs);
+  const offset = assertRandomArgs('randomNormal', inputs, attrs);
   const b = gpu(backend);
   const out = output(b, attrs.shape);
   const n = sizeOf(attrs.shape);
@@ -129,7 +133,7 @@ const randomNormalKernel = implement(randomNormal, 'webgpu', ({ inputs, attrs, b
   b.dispatch({
     shader: NORMAL,
     params: {},
-    uniforms: { n, blocks, k0, k1, mean: attrs.mean ?? 0, stdDev: attrs.std ?? 1 },
+    uniforms: { n, blocks, k0, k1, mean: attrs.mean ?? 0, stdDev: attrs.std ?? 1, firstBlock: offset / 4 },
     buffers: [buf(out, 'randomNormal')],
     workgroups: grid(Math.ceil(blocks / WG)),
   });
