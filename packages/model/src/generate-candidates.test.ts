@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { setBackend, zeros } from '@molrl/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES } from './fixtures.test-util.js';
+import { webgpuMissing } from './webgpu.test-util.js';
 import { qwen3Config } from './config.js';
 import { Qwen3ForCausalLM, type GenerateOptions } from './model.js';
 import { SamplerPool } from './sampling/sampler-pool.js';
@@ -67,15 +68,6 @@ describe('generate with top-k: candidates selected on the backend', () => {
     m.dispose();
   });
 });
-
-/** Why webgpu cannot run here (no adapter), or null. */
-const webgpuMissing = await setBackend('webgpu').then(
-  async (b) => {
-    await b.dispose();
-    return null;
-  },
-  (e: Error) => e.message.split('\n')[0]!,
-);
 
 describe('generate with top-k on webgpu (the device selects, the host draws)', () => {
   it.skipIf(webgpuMissing !== null)(

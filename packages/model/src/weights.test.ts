@@ -2,6 +2,7 @@ import { setBackend, type Tensor } from '@molrl/tensor';
 import { describe, expect, it } from 'vitest';
 import { qwen3Config } from './config.js';
 import { randomWeights, weightBytes } from './weights.js';
+import { webgpuMissing } from './webgpu.test-util.js';
 
 const config = qwen3Config({
   vocab_size: 96,
@@ -23,15 +24,6 @@ async function values(weights: Map<string, Tensor>): Promise<Map<string, number[
 function dispose(weights: Map<string, Tensor>): void {
   for (const t of weights.values()) t.dispose();
 }
-
-/** Why webgpu cannot run here (no adapter), or null. */
-const webgpuMissing = await setBackend('webgpu').then(
-  async (b) => {
-    await b.dispose();
-    return null;
-  },
-  (e: Error) => e.message.split('\n')[0]!,
-);
 
 describe('randomWeights', () => {
   it('has every checkpoint tensor, in the asked dtype, norms at 1', async () => {
