@@ -20,10 +20,11 @@ export function weightBytes(c: Qwen3Config, dtype: WeightDType = 'float32'): num
 
 /**
  * Elements of one float32 draw when a 16-bit weight is made in pieces of rows:
- * 1 GiB, under the buffer limits of the adapters we run on. A Qwen3-8B
- * embedding (151,936 x 4,096) drawn whole would be one 2.5 GB float32 buffer.
+ * 512 MiB, under the 1 and 2 GiB storage-binding limits adapters commonly have.
+ * Qwen3-0.6B's and Qwen3-8B's embeddings (151,936 x 1,024 and x 4,096) drawn
+ * whole would be 0.6 and 2.5 GB float32 buffers.
  */
-export const RANDOM_WEIGHT_PIECE_ELEMENTS = 2 ** 28;
+export const RANDOM_WEIGHT_PIECE_ELEMENTS = 2 ** 27;
 
 /**
  * Seeded random weights (normal, std = initializer_range; norms at 1), as
