@@ -22,7 +22,8 @@
  *   the gradients live at its MLP's backward), the incoming gradient.
  *
  * The step's peak is the resident memory, the checkpoints and the largest of
- * the three phases. Device allocators round buffers up (the webgpu pool by
+ * the three phases. The optimizer's step (the gradient norm, clipping, AdamW)
+ * works one parameter at a time, so it adds at most one parameter's temporaries. Device allocators round buffers up (the webgpu pool by
  * at most 25%) and keep released buffers for reuse; `MolStepMemory` counts
  * logical bytes, what `backend.memory().peakBytes` reports.
  */

@@ -3,9 +3,12 @@ import {
   AdamW,
   TransformerBlock,
   clipGradNorm,
+  getBackend,
+  gradNorm,
   kernelOp,
   memory,
   mul,
+  parameter,
   randn,
   setBackend,
   sum,
@@ -43,6 +46,30 @@ describe('a training step leaves nothing behind', () => {
     // Step 1 creates the AdamW moments; afterwards the counts hold still.
     expect(counts[1]).toEqual(counts[0]);
     expect(counts[2]).toEqual(counts[0]);
+  });
+});
+
+describe('the gradient norm', () => {
+  it('holds at most one gradient-sized temporary at a time (a LoRA step has hundreds of gradients)', async () => {
+    const params = Array.from({ length: 8 }, (_, i) => {
+      const p = parameter(randn([256, 256], { seed: 10 + i }));
+      p.grad = randn([256, 256], { seed: 20 + i });
+      return p;
+    });
+    const oneGradient = 256 * 256 * 4;
+    for (const measure of [gradNorm, (ps: typeof params) => clipGradNorm(ps, 1)]) {
+      const before = memory().bytesInUse;
+      getBackend().resetPeak();
+      const norm = measure(params);
+      expect(Number.isFinite(await norm.item())).toBe(true);
+      // Clipping replaces each gradient by its scaled copy, one at a time: at most one more at any moment.
+      expect(memory().peakBytes - before).toBeLessThan(1.5 * oneGradient);
+      norm.dispose();
+    }
+    for (const p of params) {
+      p.grad!.dispose();
+      p.dispose();
+    }
   });
 });
 

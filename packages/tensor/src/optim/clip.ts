@@ -25,7 +25,10 @@ export function gradNorm(params: Params): Tensor {
     tidy(() => {
       let total: Tensor | null = null;
       for (const p of withGrad) {
-        const s = sum(square(p.grad!));
+        // Each square freed at once: kept to the scope's end, they would hold a second copy of every gradient.
+        const squared = square(p.grad!);
+        const s = sum(squared);
+        squared.dispose();
         total = total ? add(total, s) : s;
       }
       return total ? sqrt(total) : zeros([]);
