@@ -17,7 +17,7 @@
 import { Bench } from 'tinybench';
 import { createBackend, registerBackend, runByName, type Backend, type TensorInfo } from '@molrl/gpu-backend';
 import { createWebgpuBackend } from '../packages/gpu-backend/src/webgpu/index.js';
-import { machineName, printTable, row, writeResults, type ResultRow } from './lib/results.js';
+import { backendMachine, printTable, row, writeResults, type ResultRow } from './lib/results.js';
 import { seededValues } from './lib/seeded-values.js';
 
 registerBackend('webgpu', (options) => createWebgpuBackend(options));
@@ -63,7 +63,7 @@ for (const name of impls) {
     console.log(`${name}: not available here (${(e as Error).message.split('\n')[0]}); skipped`);
     continue;
   }
-  const machine = (backend as Backend & { adapterName?: string }).adapterName ?? machineName();
+  const machine = backendMachine(backend);
   const up = (shape: number[], seed: number): TensorInfo => ({
     storage: backend.upload(
       seededValues(

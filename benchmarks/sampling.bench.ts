@@ -44,7 +44,7 @@ import {
   type SamplingOptions,
 } from '@molrl/model';
 import { dispose, setBackend, tensor, tidy, type Tensor } from '@molrl/tensor';
-import { machineName, printTable, row, writeResults, type ResultRow } from './lib/results.js';
+import { backendMachine, printTable, row, writeResults, type ResultRow } from './lib/results.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -155,7 +155,7 @@ for (const name of backends) {
     console.log(`${name}: not available here (${(e as Error).message.split('\n')[0]}); skipped`);
     continue;
   }
-  const machine = (backend as Backend & { adapterName?: string }).adapterName ?? machineName();
+  const machine = backendMachine(backend);
   const pool = sharedSamplerPool();
   for (const n of rowCounts) {
     const logits = tensor(randomLogits(n, n), [n, VOCAB]);

@@ -19,7 +19,7 @@ import {
   type TensorInfo,
 } from '@molrl/gpu-backend';
 import { createWebgpuBackend } from '../packages/gpu-backend/src/webgpu/index.js';
-import { machineName, printTable, row, writeResults, type ResultRow } from './lib/results.js';
+import { backendMachine, printTable, row, writeResults, type ResultRow } from './lib/results.js';
 
 registerBackend('webgpu', (options) => createWebgpuBackend(options));
 
@@ -183,7 +183,7 @@ for (const name of impls) {
     console.log(`skip ${name}: ${(err as Error).message.split('\n')[0]}`);
     continue;
   }
-  const machine = (backend as Backend & { adapterName?: string }).adapterName ?? machineName();
+  const machine = backendMachine(backend);
   const { step, check, dispose } = await blockStep(backend);
   checks[name] = await check();
   const t0 = performance.now();

@@ -18,7 +18,7 @@ import { applyLora } from '@molrl/lora';
 import { QWEN3_0_6B, QWEN3_8B, Qwen3ForCausalLM, qwen3Config, randomWeights } from '@molrl/model';
 import { MolTrainer, molStepMemory, type MemoryModelShape, type TrainingRow } from '@molrl/mol-loss';
 import { getBackend, setBackend } from '@molrl/tensor';
-import { machineName, printTable, row, writeResults, type ResultRow } from './lib/results.js';
+import { backendMachine, printTable, row, writeResults, type ResultRow } from './lib/results.js';
 
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -145,7 +145,7 @@ for (const c of cases) {
   for (const name of backends) {
     await setBackend(name);
     const backend = getBackend();
-    const machine = (backend as typeof backend & { adapterName?: string }).adapterName ?? machineName();
+    const machine = backendMachine(backend);
     const t0 = performance.now();
     const peak = await measure(c.shape, c.tokens, c.rank);
     console.log(

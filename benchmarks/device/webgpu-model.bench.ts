@@ -30,7 +30,7 @@ import { applyLora } from '@molrl/lora';
 import { QWEN3_0_6B, QWEN3_8B, Qwen3ForCausalLM, qwen3Config, randomWeights, type Qwen3Config } from '@molrl/model';
 import { MolTrainer, molStepMemory, type MemoryModelShape, type TrainingRow } from '@molrl/mol-loss';
 import { getBackend, setBackend } from '@molrl/tensor';
-import { machineName, printTable, row, writeResults, type ResultRow } from '../lib/results.js';
+import { backendMachine, printTable, row, writeResults, type ResultRow } from '../lib/results.js';
 
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -169,10 +169,13 @@ function countLaunches(b: Backend): { runs: number; readMs: number; stop(): void
 
 await setBackend(backendName);
 const backend = getBackend();
-const machine = (backend as typeof backend & { adapterName?: string }).adapterName ?? machineName();
+const machine = backendMachine(backend);
 console.log(`backend ${backendName} on ${machine}`);
 const rows: ResultRow[] = [];
 const failures: string[] = [];
+
+/** Where the rows were last written (after each case). */
+let resultsPath: string | undefined;
 
 /**
  * Run one case; a failure (e.g. out of device memory) is reported and the rest still run.
@@ -187,7 +190,7 @@ async function attempt(what: string, body: () => Promise<void>): Promise<void> {
     failures.push(`${what}: ${(e as Error).message}`);
     console.log(`${what} FAILED: ${(e as Error).stack ?? String(e)}`);
   }
-  if (!smoke && rows.length > 0) writeResults('webgpu-model', rows);
+  if (!smoke && rows.length > 0) resultsPath = writeResults('webgpu-model', rows);
 }
 
 for (const plan of plans) {
@@ -445,7 +448,7 @@ console.log(
     .map((x) => x.toFixed(2))
     .join(', ')}`,
 );
-if (!smoke && rows.length > 0) console.log(`results: ${writeResults('webgpu-model', rows)}`);
+if (resultsPath) console.log(`results: ${resultsPath}`);
 // The device keeps the process alive until it is released.
 await backend.dispose();
 if (failures.length > 0) {

@@ -31,6 +31,11 @@ export function machineName(): string {
   return `${c[0]?.model.trim() ?? 'unknown CPU'} x${c.length}, ${Math.round(totalmem() / 2 ** 30)} GiB`;
 }
 
+/** The machine of a backend's rows: a GPU adapter's name where it has one, else this host's CPU. */
+export function backendMachine(backend: object): string {
+  return (backend as { adapterName?: string }).adapterName ?? machineName();
+}
+
 export function row(
   fields: Omit<ResultRow, 'date' | 'machine'> & Partial<Pick<ResultRow, 'date' | 'machine'>>,
 ): ResultRow {

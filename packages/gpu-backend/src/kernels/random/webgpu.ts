@@ -73,15 +73,7 @@ const UNIFORM = shaderTemplate('randomUniform', () => ({
 
 /** Box-Muller pairs (2p, 2p + 1) come from one Philox block: one thread per block makes two pairs. */
 const NORMAL = shaderTemplate('randomNormal', () => ({
-  uniforms: [
-    ['n', 'u32'],
-    ['blocks', 'u32'],
-    ['k0', 'u32'],
-    ['k1', 'u32'],
-    ['mean', 'f32'],
-    ['stdDev', 'f32'],
-    ['firstBlock', 'u32'],
-  ],
+  uniforms: [...PHILOX_UNIFORMS, ['mean', 'f32'], ['stdDev', 'f32'], ['firstBlock', 'u32']],
   code: /* wgsl */ `${PHILOX}
 @group(0) @binding(1) var<storage, read_write> O: array<f32>;
 @compute @workgroup_size(${WG}) fn main(${FLAT_BUILTINS}) {
