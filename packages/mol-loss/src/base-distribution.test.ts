@@ -205,6 +205,24 @@ describe('fusedMolLoss with a baseDistribution', () => {
     );
   });
 
+  it('frees each row chunk\'s gathered rows after its chunk', () => {
+    // Selected rows are gathered a chunk at a time; the result ([n, H] means, joined once) is
+    // the only thing that grows with n. Holding every chunk's gather to the end adds another [n, H].
+    const n = 64;
+    const h = 512;
+    const backend = getBackend();
+    const weight = tensor(randomMatrix(32, h, 9, 0.1));
+    const base = tensor(randomMatrix(2 * n, h, 10));
+    const rows = Array.from({ length: n }, (_, i) => 2 * i + 1);
+    const resultBytes = n * h * 4;
+    backend.resetPeak();
+    const before = backend.memory().bytesInUse;
+    const dist = baseDistribution({ baseHidden: base, lmHeadWeight: weight, rows, rowChunk: 4 });
+    // The chunks' means plus their join: 2 [n, H]; a chunk's own temporaries are a few [4, H].
+    expect(backend.memory().peakBytes - before).toBeLessThan(2.25 * resultBytes);
+    expect(dist.meanHead.shape).toEqual([n, h]);
+  });
+
   it('keeps memory at rows x chunk: no [N, V] buffer at a large vocabulary', () => {
     const rows = 16;
     const vocab = 20_000;

@@ -102,12 +102,15 @@ export function baseDistribution(options: BaseDistributionOptions): BaseDistribu
       const means: Tensor[] = [];
       const entropies: Tensor[] = [];
       for (const [r0, size] of chunkRanges(count, rowChunk)) {
-        const x = rows
-          ? gather(flat, tensor(rows.subarray(r0, r0 + size)))
-          : size === n
-            ? flat
-            : sliceRows(flat, r0, size);
-        const part = wb === w ? sharedHead(x, w, vocabParts) : ownHead(x, w, wb, vocabParts);
+        // A scope per row chunk: its gathered rows go as soon as its head is done, not at the end.
+        const part = tidy(() => {
+          const x = rows
+            ? gather(flat, tensor(rows.subarray(r0, r0 + size)))
+            : size === n
+              ? flat
+              : sliceRows(flat, r0, size);
+          return wb === w ? sharedHead(x, w, vocabParts) : ownHead(x, w, wb, vocabParts);
+        });
         means.push(part.meanHead);
         entropies.push(part.entropy);
       }

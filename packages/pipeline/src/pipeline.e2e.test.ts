@@ -144,6 +144,22 @@ describe('molrl run (miniature)', () => {
         (r: { suite: string }) => r.suite,
       ),
     ).toEqual(['CodeAgent-Test', 'MATH-500']);
+
+    // --force trains the phase again from its start (not from its last checkpoint) and forgets what came after.
+    const forcedAt = Date.now();
+    const forced: string[] = [];
+    expect((await main(['grpo', '--out', out, '--force', '--progress', 'lines'], (l) => forced.push(l))).code).toBe(0);
+    expect(forced).toContain('grpo: --force: removed grpo/, eval/');
+    const again = readMetrics(join(out, 'grpo', 'metrics.jsonl'));
+    expect(again.map((r) => r.step)).toEqual([1, 2]);
+    for (const r of again) expect(Date.parse(r.time as string)).toBeGreaterThanOrEqual(forcedAt - 1000);
+    expect(existsSync(join(out, 'eval'))).toBe(false);
+    expect(Object.keys(JSON.parse(readFileSync(join(out, 'state.json'), 'utf8')).phases)).toEqual([
+      'data',
+      'mol',
+      'grpo',
+    ]);
+    expect(readdirSync(out).filter((n) => n.includes('.removed-'))).toEqual([]);
   });
 
   it(

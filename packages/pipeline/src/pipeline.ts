@@ -7,6 +7,7 @@
  * run at the next safe point: between micro-batches and steps of training,
  * between generated tokens, never inside a checkpoint being written.
  */
+import { relative } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { ProgressMode } from '@molrl/progress';
 import { setBackend, type getBackend } from '@molrl/tensor';
@@ -111,7 +112,8 @@ export async function prepareRun(
     if (problem) {
       await checkModel(config.model, source);
       const used = MODEL_PHASES.filter((p) => run.isDone(p));
-      if (used.length) run.invalidateFrom('mol');
+      // Unfinished phases too: their checkpoints and cached samples came from the old model.
+      run.invalidateFrom('mol');
       run.writeConfig(config);
       options.log?.(
         `${run.configFile}: model '${existing.model}' cannot be loaded (${problem}); the run now uses '${config.model}'` +
@@ -179,7 +181,10 @@ async function runPhaseOnce(
     phase === 'mol' ? ['data'] : phase === 'grpo' ? ['data', 'mol'] : phase === 'eval' ? ['data'] : [];
   for (const before of needs) run.requireDone(before, phase);
   if (MODEL_PHASES.includes(phase) && !modelChecked) await checkModel(config.model, `${run.configFile}: model`);
-  if (options.force) run.invalidateFrom(phase);
+  if (options.force) {
+    const removed = run.invalidateFrom(phase);
+    if (removed.length) log(`${phase}: --force: removed ${removed.map((d) => relative(run.dir, d) + '/').join(', ')}`);
+  }
   if (MODEL_PHASES.includes(phase)) await selectBackend(run, config, options);
   const started = performance.now();
   log(`${phase}: starting`);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -20,8 +20,12 @@ describe('run folder', () => {
     expect(state.version).toBe(1);
     expect(state.phases.data).toMatchObject({ seconds: 1.5, traces: 3 });
     expect(typeof state.phases.data.finished).toBe('string');
-    run.invalidateFrom('mol');
+    for (const p of ['data', 'mol', 'grpo']) mkdirSync(join(dir, p, 'checkpoint-1'), { recursive: true });
+    mkdirSync(join(dir, '.grpo.removed-1-2')); // left by a process killed while removing
+    expect(run.invalidateFrom('mol')).toEqual([join(dir, 'mol'), join(dir, 'grpo')]);
     expect([run.isDone('data'), run.isDone('mol')]).toEqual([true, false]);
+    // The forgotten phases' folders go (no checkpoint of the old inputs to resume from); earlier ones stay.
+    expect(readdirSync(dir).sort()).toEqual(['config.json', 'data', 'state.json']);
     expect(() => run.requireDone('grpo', 'eval')).toThrow(/phase 'grpo' has not finished .*molrl grpo --out/);
   });
 

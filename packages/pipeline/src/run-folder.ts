@@ -3,7 +3,7 @@
  * record of the phases finished (a phase that is not in it is run again, and
  * resumes from its own checkpoints). See docs/run-folder.md.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeFileAtomicSync } from '@molrl/progress';
 import { ConfigError, validateConfig, type PipelineConfig } from './config.js';
@@ -114,11 +114,32 @@ export class RunFolder {
     writeFileAtomicSync(this.stateFile, JSON.stringify(state, null, 2) + '\n');
   }
 
-  /** Forget a phase and every phase after it (their inputs changed). */
-  invalidateFrom(phase: Phase): void {
+  /**
+   * Forget a phase and every phase after it (their inputs changed): their records in
+   * state.json and their folders, so that none of them resumes from a checkpoint or
+   * reuses a cached sample made from the old inputs. Returns the folders removed.
+   */
+  invalidateFrom(phase: Phase): string[] {
+    const forgotten = PHASES.slice(PHASES.indexOf(phase));
     const state = this.readState();
-    for (const p of PHASES.slice(PHASES.indexOf(phase))) delete state.phases[p];
-    writeFileAtomicSync(this.stateFile, JSON.stringify(state, null, 2) + '\n');
+    for (const p of forgotten) delete state.phases[p];
+    if (existsSync(this.stateFile)) writeFileAtomicSync(this.stateFile, JSON.stringify(state, null, 2) + '\n');
+    const removed: string[] = [];
+    for (const p of forgotten) {
+      const dir = this.path(p);
+      // Renamed first, so a process killed halfway leaves no half-removed checkpoint under the
+      // phase's own name for the next start to resume from; a leftover is removed next time.
+      const doomed = this.path(`.${p}.removed-${process.pid}-${Date.now()}`);
+      if (existsSync(dir)) {
+        renameSync(dir, doomed);
+        removed.push(dir);
+      }
+    }
+    for (const name of readdirSync(this.dir)) {
+      if (forgotten.some((p) => name.startsWith(`.${p}.removed-`)))
+        rmSync(this.path(name), { recursive: true, force: true });
+    }
+    return removed;
   }
 
   requireDone(phase: Phase, by: Phase): void {
