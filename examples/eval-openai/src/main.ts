@@ -1,6 +1,7 @@
 /**
  * npm start -w @molrl/example-eval-openai -- [--base-url http://localhost:8000/v1 --model Qwen/Qwen3-8B]
- *   [--benchmarks math500,aime24,aime25] [--limit N] [--max-tokens N] [--concurrency 16] [--out eval-out]
+ *   [--api-key KEY] [--no-extensions] [--benchmarks math500,aime24,aime25] [--limit N] [--max-tokens N]
+ *   [--concurrency 16] [--out eval-out]
  * Environment: OPENAI_BASE_URL, OPENAI_MODEL, OPENAI_API_KEY. A rerun with the same --out resumes.
  */
 import { parseArgs, runEval } from './run-eval.js';

@@ -30,4 +30,9 @@ it('checks its arguments', () => {
     model: 'm',
   });
   expect(() => parseArgs(['--limit', '0'], {})).toThrow(/positive integer/);
+  expect(() => parseArgs(['--limt', '5'], {})).toThrow(/unknown argument "--limt" \(expected --base-url, /);
+  expect(() => parseArgs(['--limit', '5', 'extra'], {})).toThrow(/unknown argument "extra"/);
+  expect(() => parseArgs(['--limit', '5', '--limit', '6'], {})).toThrow(/--limit is given twice/);
+  expect(parseArgs(['--no-extensions', '--limit', '5'], {})).toMatchObject({ extensions: false, limit: 5 });
+  expect(parseArgs([], {}).extensions).toBeUndefined();
 });

@@ -31,9 +31,35 @@ export interface EvalArgs {
   concurrency: number;
   outDir: string;
   quiet?: boolean;
+  /**
+   * Send vLLM/SGLang's `top_k` and `chat_template_kwargs` in the request body
+   * (default true); false for servers that refuse unknown fields (OpenAI's own).
+   */
+  extensions?: boolean;
 }
 
+/** The flags `parseArgs` reads, each followed by its value (`--no-extensions` stands alone). */
+const VALUE_FLAGS = [
+  '--base-url',
+  '--model',
+  '--api-key',
+  '--benchmarks',
+  '--limit',
+  '--max-tokens',
+  '--concurrency',
+  '--out',
+];
+
 export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): EvalArgs {
+  // A mistyped flag (`--limt 5`) must not start the whole evaluation against a paid server.
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--no-extensions') continue;
+    if (!VALUE_FLAGS.includes(a))
+      throw new Error(`unknown argument "${a}" (expected ${[...VALUE_FLAGS, '--no-extensions'].join(', ')})`);
+    if (argv.indexOf(a) !== i) throw new Error(`${a} is given twice`);
+    i++;
+  }
   const value = (flag: string) => {
     const i = argv.indexOf(flag);
     if (i < 0) return undefined;
@@ -64,6 +90,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): EvalArgs {
     ...(int('--max-tokens', value('--max-tokens')) ? { maxTokens: int('--max-tokens', value('--max-tokens'))! } : {}),
     concurrency: int('--concurrency', value('--concurrency')) ?? 16,
     outDir: resolve(value('--out') ?? 'eval-out'),
+    ...(argv.includes('--no-extensions') ? { extensions: false } : {}),
   };
 }
 
@@ -87,6 +114,7 @@ export async function runEval(
       model,
       concurrency: args.concurrency,
       ...(args.apiKey ? { apiKey: args.apiKey } : {}),
+      ...(args.extensions === false ? { extensions: false } : {}),
     });
     mkdirSync(args.outDir, { recursive: true });
     const report = await evaluate({
