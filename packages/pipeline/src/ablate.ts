@@ -25,10 +25,11 @@ import type { EvaluationReport } from '@molrl/bench-math';
 import { applyLora } from '@molrl/lora';
 import { readMetrics, writeFileAtomicSync, type ProgressMode } from '@molrl/progress';
 import { useBackend } from './backend.js';
-import { mergeConfig, validateConfig, type PipelineConfig } from './config.js';
+import { ConfigError, configDifferences, mergeConfig, validateConfig, type PipelineConfig } from './config.js';
+import { readJsonFile } from './json-file.js';
 import { loadBase, type Stage } from './load.js';
 import { runEval, stageReportPath, type TaskResult } from './phases/eval.js';
-import { runPhase } from './pipeline.js';
+import { openRun, runPhase } from './pipeline.js';
 import {
   formatDifference,
   formatInterval,
@@ -42,7 +43,7 @@ import {
   type TaskMatrix,
 } from './report/intervals.js';
 import { lineChartSvg, type Series } from './report/line-chart.js';
-import { RunFolder } from './run-folder.js';
+import { createFolder, RunFolder } from './run-folder.js';
 
 export interface AblationOptions {
   seeds: number[];
@@ -192,12 +193,25 @@ export async function runAblation(outDir: string, base: PipelineConfig, options:
   if (!options.seeds.length) throw new Error('runAblation: options.seeds is empty');
   await useBackend(base.backend);
   const root = new RunFolder(outDir);
-  mkdirSync(root.dir, { recursive: true });
   const checkpointStep = options.checkpointStep ?? middleCheckpoint(base);
   if (!(checkpointStep > 0 && checkpointStep < base.mol.maxSteps && checkpointStep % base.mol.saveSteps === 0))
     throw new Error(
       `runAblation: checkpointStep must be a multiple of mol.saveSteps (${base.mol.saveSteps}) between 0 and mol.maxSteps (${base.mol.maxSteps}), got ${checkpointStep}`,
     );
+  // An existing ablation goes on only with its own configuration (more seeds, or another backend, are fine).
+  const metaFile = root.path('ablate.json');
+  if (existsSync(metaFile)) {
+    const meta = readJsonFile(metaFile) as { checkpointStep?: unknown; config?: Record<string, unknown> } | null;
+    const diff = configDifferences(
+      { ...meta?.config, backend: base.backend, checkpointStep: meta?.checkpointStep },
+      { ...base, checkpointStep },
+    );
+    if (diff.length)
+      throw new ConfigError(
+        `${metaFile}: this ablation was made with another configuration: ${diff.join('; ')}. Go on without those options, or use a new --out folder.`,
+      );
+  }
+  createFolder(root.dir, 'the ablation folder');
   writeFileAtomicSync(
     root.path('ablate.json'),
     JSON.stringify({ seeds: options.seeds, checkpointStep, config: base }, null, 2) + '\n',
@@ -212,8 +226,8 @@ export async function runAblation(outDir: string, base: PipelineConfig, options:
     for (const seed of options.seeds) {
       signal?.throwIfAborted();
       const run = folder(seed, v.name);
-      const config = configOf(seed, v);
-      if (!run.exists()) run.writeConfig(config);
+      // A variant folder made with another configuration is refused, naming the fields; a backend moves.
+      const { config } = openRun(run.dir, configOf(seed, v), { log });
       const source = v.from ? folder(seed, v.from) : null;
       if (source && !run.isDone('data')) {
         cpSync(source.dataDir, run.dataDir, { recursive: true });

@@ -13,10 +13,12 @@
 import { parseArgs } from 'node:util';
 import { isProgressMode } from '@molrl/progress';
 import { backendProblem } from './backend.js';
-import { ConfigError, parseAssignments, readConfigFile, resolveConfig, type PipelineConfig } from './config.js';
+import { ConfigError, UsageError } from './config-error.js';
+import { parseAssignments, resolveConfig, SEED_MAX, type PipelineConfig } from './config.js';
+import { recordedModel } from './model-check.js';
 import { prepareRun, runPhase, runPipeline } from './pipeline.js';
 import { writeRunReport } from './report/run-report.js';
-import { newRunDir, PHASES, RunFolder, type Phase } from './run-folder.js';
+import { checkFolderPath, newRunDir, PHASES, RunFolder, type Phase } from './run-folder.js';
 import { runAblation } from './ablate.js';
 
 export const USAGE = `usage: molrl <command> [options]
@@ -31,7 +33,7 @@ commands:
   ablate   Base/+MoL/+CE/+CE_NoKL, GRPO vs Dr.GRPO, multi-stage vs binary reward, MoL checkpoints vs RL reward
 
 options:
-  --out DIR            run folder (default runs/<time> for run and ablate)
+  --out DIR            run folder (default runs/<time> for run, runs/ablate-<time> for ablate)
   --config FILE        JSON config (partial; fields override the defaults)
   --model DIR|ID       base model: a local folder or a Hub repo id (default: the embedded tiny model)
   --seed N             seed of the run
@@ -40,8 +42,11 @@ options:
   --set a.b=value      override one config field (repeatable), e.g. --set grpo.maxSteps=4
   --seeds 0,1,2        ablate: seeds to repeat each variant with (default 0,1,2)
   --progress MODE      auto (bar on a terminal, lines otherwise), bar, lines, silent
-  --force              run the phase again even if it finished
-  -h, --help           this text
+  --force              data|mol|grpo|eval: run the phase again from its start (its folder and the
+                       later phases' are removed)
+  -h, --help           this text (also: molrl help)
+
+exit status: 0 done, 1 error, 2 usage (a command or option wrong), 130 interrupted (the run resumes)
 `;
 
 export interface CliResult {
@@ -71,8 +76,20 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+type OptionName = keyof typeof OPTIONS;
+
+const CONFIGURING: OptionName[] = ['out', 'config', 'model', 'seed', 'backend', 'set', 'progress', 'help'];
+
+/** The options each command takes; any other is a usage error, not ignored. */
+const COMMAND_OPTIONS: Record<string, readonly OptionName[]> = {
+  run: CONFIGURING,
+  ...Object.fromEntries(PHASES.map((p) => [p, [...CONFIGURING, 'force']])),
+  report: ['out', 'help'],
+  ablate: [...CONFIGURING, 'seeds'],
+};
+
 function parse(argv: string[]) {
-  return parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
+  return parseArgs({ args: argv, allowPositionals: true, options: OPTIONS, tokens: true });
 }
 
 /** The commands that stop at safe points on Ctrl-C (the others stop at once: they write nothing half-way). */
@@ -87,41 +104,101 @@ export function stopsAtSafePoints(argv: string[]): boolean {
   }
 }
 
-function buildConfig(values: Record<string, unknown>): PipelineConfig | null {
+/** A non-negative decimal integer flag up to `max` (no signs, exponents, hex or blanks); a UsageError otherwise. */
+function decimalInteger(flag: string, text: string, max: number): number {
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(n <= max)) throw new UsageError(`${flag}: expected an integer from 0 to ${max}, got '${text}'`);
+  return n;
+}
+
+/** --seeds: distinct seeds separated by commas. */
+function parseSeeds(text: string): number[] {
+  const seeds = text.split(',').map((part) => {
+    if (!/^\d+$/.test(part.trim()))
+      throw new UsageError(`--seeds: expected integers from 0 to ${SEED_MAX} separated by commas, got '${text}'`);
+    return decimalInteger('--seeds', part.trim(), SEED_MAX);
+  });
+  const repeated = seeds.find((s, i) => seeds.indexOf(s) !== i);
+  if (repeated !== undefined) throw new UsageError(`--seeds: seed ${repeated} is given twice in '${text}'`);
+  return seeds;
+}
+
+/** The partial configs the flags give (each named for errors), checked as flags: a bad value is a UsageError. */
+interface FlagConfig {
+  overrides: unknown[];
+  names: string[];
+}
+
+function flagConfig(values: ParsedValues): FlagConfig {
   const overrides: unknown[] = [];
-  if (typeof values.model === 'string') overrides.push({ model: values.model });
-  if (typeof values.backend === 'string') {
+  const names: string[] = [];
+  if (values.model !== undefined) {
+    if (values.model === '') throw new UsageError(`--model: expected a folder or a Hub repo id, got ''`);
+    overrides.push({ model: recordedModel(values.model) });
+    names.push('--model');
+  }
+  if (values.backend !== undefined) {
     const problem = backendProblem(values.backend);
-    if (problem) throw new ConfigError(`--backend ${problem}, got '${values.backend}'`);
+    if (problem) throw new UsageError(`--backend ${problem}, got '${values.backend}'`);
     overrides.push({ backend: values.backend });
+    names.push('--backend');
   }
-  if (typeof values.seed === 'string') {
-    const seed = Number(values.seed);
-    if (!Number.isInteger(seed) || seed < 0)
-      throw new ConfigError(`--seed: expected an integer >= 0, got '${values.seed}'`);
-    overrides.push({ seed });
+  if (values.seed !== undefined) {
+    overrides.push({ seed: decimalInteger('--seed', values.seed, SEED_MAX) });
+    names.push('--seed');
   }
-  const sets = (values.set as string[] | undefined) ?? [];
-  if (sets.length) overrides.push(parseAssignments(sets));
-  const file = values.config as string | undefined;
-  if (!file && !overrides.length) return null;
-  return resolveConfig({ ...(file ? { file } : {}), overrides });
+  const sets = values.set ?? [];
+  if (sets.length) {
+    overrides.push(parseAssignments(sets));
+    names.push(sets.length === 1 ? `--set ${sets[0]}` : '--set');
+  }
+  return { overrides, names };
 }
 
-/** Whether `--set backend=...` or the --config file names the backend. */
-function backendNamedIn(values: { set?: string[]; config?: string }): boolean {
-  if (values.set?.some((a) => a.startsWith('backend='))) return true;
-  if (!values.config) return false;
-  const file = readConfigFile(values.config);
-  return !!file && typeof file === 'object' && Object.hasOwn(file, 'backend');
+/**
+ * The configuration to run with: `base` (an existing run's config.json, or the
+ * defaults), then --config, then the flags. Null when a run exists and nothing
+ * configures it. A local model is recorded as an absolute path.
+ */
+function buildConfig(
+  file: string | undefined,
+  flags: FlagConfig,
+  base: PipelineConfig | undefined,
+): PipelineConfig | null {
+  if (!file && !flags.overrides.length) return base ? null : resolveConfig();
+  const config = resolveConfig({
+    ...(file ? { file } : {}),
+    overrides: flags.overrides,
+    overrideNames: flags.names,
+    ...(base ? { base } : {}),
+  });
+  // A model named in the --config file is a path from where molrl runs, as --model is.
+  return config.model === base?.model ? config : { ...config, model: recordedModel(config.model) };
 }
 
-/** The fields --model and --backend set. */
-function pick(config: PipelineConfig, values: { model?: string; backend?: string }): Partial<PipelineConfig> {
-  return {
-    ...(values.model !== undefined ? { model: config.model } : {}),
-    ...(values.backend !== undefined ? { backend: config.backend } : {}),
-  };
+type ParsedValues = ReturnType<typeof parse>['values'];
+
+/** Usage errors: an option the command does not take, one given twice, extra words, an empty --out. */
+function checkUsage(command: string, parsed: ReturnType<typeof parse>): void {
+  const allowed = COMMAND_OPTIONS[command];
+  if (!allowed) throw new UsageError(`unknown command '${command}' (see molrl --help)`);
+  const seen = new Set<string>();
+  for (const token of parsed.tokens ?? []) {
+    if (token.kind !== 'option') continue;
+    const name = token.name as OptionName;
+    if (!allowed.includes(name))
+      throw new UsageError(
+        name === 'force' && command === 'run'
+          ? `run: --force is for one phase (molrl data|mol|grpo|eval --out DIR --force); run resumes what is there`
+          : `${command}: --${name} does not apply (${command} takes ${allowed.map((o) => `--${o}`).join(', ')})`,
+      );
+    if (seen.has(name) && !('multiple' in OPTIONS[name])) throw new UsageError(`${command}: --${name} is given twice`);
+    seen.add(name);
+  }
+  const extra = parsed.positionals.slice(1);
+  if (extra.length) throw new UsageError(`${command}: unexpected argument(s) ${extra.map((a) => `'${a}'`).join(' ')}`);
+  if (parsed.values.out === '') throw new UsageError(`${command}: --out: expected a folder, got ''`);
+  if (parsed.values.out !== undefined) checkFolderPath(parsed.values.out, `${command} --out`);
 }
 
 export async function main(
@@ -129,42 +206,41 @@ export async function main(
   log: (line: string) => void = (l) => process.stderr.write(l + '\n'),
   options: MainOptions = {},
 ): Promise<CliResult> {
-  const { values, positionals } = parse(argv);
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    // parseArgs' own messages name the option (unknown, missing its value, a value for a switch).
+    throw new UsageError(`${(error as Error).message} (see molrl --help)`, { cause: error });
+  }
+  const { values, positionals } = parsed;
   const { signal } = options;
   const command = positionals[0];
-  if (values.help || !command) {
-    process.stdout.write(USAGE);
-    return { code: command || values.help ? 0 : 2 };
+  if (!command && !values.help) {
+    process.stderr.write(USAGE);
+    return { code: 2 };
   }
+  if (values.help || command === 'help') {
+    process.stdout.write(USAGE);
+    return { code: 0 };
+  }
+  checkUsage(command!, parsed);
   const progress = values.progress ?? 'auto';
   if (!isProgressMode(progress))
-    throw new ConfigError(`--progress: expected auto, bar, lines or silent, got '${progress}'`);
-  const given = buildConfig(values);
-  // --model and --backend alone on an existing run keep its configuration and change only themselves
-  // (--model points it at another model when its own cannot be loaded; --backend moves it).
-  const onlyRunFlags = !values.config && !values.seed && !values.set?.length;
-  const backendGiven = values.backend !== undefined || backendNamedIn(values);
+    throw new UsageError(`--progress: expected auto, bar, lines or silent, got '${progress}'`);
+  const flags = flagConfig(values);
+  const seeds = command === 'ablate' ? parseSeeds(values.seeds ?? '0,1,2') : [];
   const open = async (out: string) => {
     const folder = new RunFolder(out);
-    let config = given;
-    if (folder.exists()) {
-      const existing = folder.readConfig();
-      if (onlyRunFlags) config = given ? { ...existing, ...pick(given, values) } : null;
-      // A configuration that does not name a backend resumes on the run's own.
-      if (config && !backendGiven) config = { ...config, backend: existing.backend };
-    } else config ??= resolveConfig();
+    const existing = folder.exists() ? folder.readConfig() : undefined;
+    // The flags apply to the run's own configuration: what they leave alone stays as the run has it.
+    const config = buildConfig(values.config, flags, existing);
     return prepareRun(out, config, { log, modelSource: values.model !== undefined ? '--model' : 'model' });
   };
 
   if (command === 'ablate') {
-    const seeds = (values.seeds ?? '0,1,2').split(',').map((s) => {
-      const n = Number(s);
-      if (!Number.isInteger(n) || n < 0)
-        throw new ConfigError(`--seeds: expected integers >= 0 separated by commas, got '${values.seeds}'`);
-      return n;
-    });
     const out = values.out ?? newRunDir('runs').replace(/(\d{8}-\d{6})/, 'ablate-$1');
-    const md = await runAblation(out, given ?? resolveConfig(), {
+    const md = await runAblation(out, buildConfig(values.config, flags, undefined)!, {
       seeds,
       progress,
       log,
@@ -182,24 +258,25 @@ export async function main(
     log(`report: ${run.path('report.md')}`);
     return { code: 0 };
   }
+  if (!values.out) throw new UsageError(`${command}: --out DIR (the run folder) is required`);
   if (command === 'report') {
-    if (!values.out) throw new ConfigError('report: --out DIR (the run folder) is required');
     const run = new RunFolder(values.out);
     process.stdout.write(writeRunReport(run, run.readConfig()));
     return { code: 0 };
   }
-  if ((PHASES as readonly string[]).includes(command)) {
-    if (!values.out) throw new ConfigError(`${command}: --out DIR (the run folder) is required`);
-    const { run, config } = await open(values.out);
-    await runPhase(run, config, command as Phase, {
-      progress,
-      log,
-      force: !!values.force,
-      ...(signal ? { signal } : {}),
-    });
-    return { code: 0 };
-  }
-  throw new ConfigError(`unknown command '${command}' (see molrl --help)`);
+  // Only the data phase starts a run folder: a later phase on a new (or mistyped) folder writes nothing.
+  if (command !== 'data' && !new RunFolder(values.out).exists())
+    throw new ConfigError(
+      `${command}: ${new RunFolder(values.out).dir} is not a run folder (start one with \`molrl run --out ${values.out}\` or \`molrl data --out ${values.out}\`)`,
+    );
+  const { run, config } = await open(values.out);
+  await runPhase(run, config, command as Phase, {
+    progress,
+    log,
+    force: !!values.force,
+    ...(signal ? { signal } : {}),
+  });
+  return { code: 0 };
 }
 
 const INTERRUPTED =
@@ -233,6 +310,6 @@ export async function cli(argv = process.argv.slice(2)): Promise<void> {
     const e = error as Error;
     // The message names what was wrong; MOLRL_DEBUG=1 adds the stack.
     process.stderr.write(`molrl: ${process.env.MOLRL_DEBUG ? (e.stack ?? e.message) : e.message}\n`);
-    process.exit(1);
+    process.exit(error instanceof UsageError ? 2 : 1);
   }
 }

@@ -57,6 +57,23 @@ describe('config', () => {
     expect(() => resolveConfig({ file: join(dir, 'missing.json') })).toThrow(/no such config file/);
   });
 
+  it('a bad field of a flag or a file is named by where it came from; a section must be an object', () => {
+    expect(() =>
+      resolveConfig({ overrides: [{ grpo: { numGenerations: 1 } }], overrideNames: ['--set grpo.numGenerations=1'] }),
+    ).toThrow(/^--set grpo\.numGenerations=1: grpo\.numGenerations must be an integer >= 2, got 1$/);
+    expect(() => resolveConfig({ overrides: [{ seed: Infinity }], overrideNames: ['--set seed=1e400'] })).toThrow(
+      /^--set seed=1e400: seed must be an integer >= 0 and <= 4294967295, got Infinity$/,
+    );
+    expect(() => resolveConfig({ overrides: [{ data: [] }] })).toThrow(/^config: data must be an object, got \[\]$/);
+    // Fields that only clash together are named with every source.
+    expect(() =>
+      resolveConfig({ overrides: [{ grpo: { globalBatchSize: 6 } }], overrideNames: ['--set grpo.globalBatchSize=6'] }),
+    ).toThrow(/^config \(--set grpo\.globalBatchSize=6\): grpo\.globalBatchSize must be a multiple/);
+    // Over a run's own config: what the flags leave alone stays as the run has it.
+    const run = resolveConfig({ overrides: [{ seed: 9, data: { traces: 12 } }] });
+    expect(resolveConfig({ base: run, overrides: [{ seed: 9 }] })).toEqual(run);
+  });
+
   it('parses --set values as JSON when they are, as strings otherwise', () => {
     expect(parseAssignments(['a.b=1', 'a.c=true', 'd=hello', 'e.f="2"'])).toEqual({
       a: { b: 1, c: true },

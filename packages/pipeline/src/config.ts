@@ -4,10 +4,12 @@
  * CPU. A file's fields and `--section.field=value` flags override the
  * defaults; every field is checked and an error names it (and the file).
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
 import { backendProblem } from './backend.js';
+import { ConfigError } from './config-error.js';
+import { readJsonFile } from './json-file.js';
 
 export const DEFAULT_MODEL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'default-model');
 
@@ -126,15 +128,18 @@ export const DEFAULT_CONFIG: PipelineConfig = {
   eval: { samples: 1, maxTokens: 112, temperature: 0.6, topP: 0.95, topK: 20, presencePenalty: 1, batchSize: 8 },
 };
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+export { ConfigError };
 
 type Check = (value: unknown) => string | null;
+/** Seeds are 32-bit: every random stream keeps a seed's low 32 bits, so larger ones would repeat smaller ones. */
+export const SEED_MAX = 2 ** 32 - 1;
+
 const int =
-  (min: number): Check =>
+  (min: number, max = Number.MAX_SAFE_INTEGER): Check =>
   (v) =>
-    Number.isInteger(v) && (v as number) >= min ? null : `must be an integer >= ${min}`;
+    Number.isInteger(v) && (v as number) >= min && (v as number) <= max
+      ? null
+      : `must be an integer >= ${min}${max < Number.MAX_SAFE_INTEGER ? ` and <= ${max}` : ''}`;
 const num =
   (min: number, max = Infinity, openMin = false): Check =>
   (v) =>
@@ -150,7 +155,7 @@ const str: Check = (v) => (typeof v === 'string' && v.length > 0 ? null : 'must 
 
 const SCHEMA: Record<string, Check | Record<string, Check>> = {
   model: str,
-  seed: int(0),
+  seed: int(0, SEED_MAX),
   backend: backendProblem,
   data: {
     traces: int(2),
@@ -199,54 +204,86 @@ const SCHEMA: Record<string, Check | Record<string, Check>> = {
   },
 };
 
-/** Check a whole config; the error names every bad field (`where`: the file or "flags"). */
-export function validateConfig(config: unknown, where = 'config'): PipelineConfig {
+/** A value as an error message shows it (JSON, except numbers JSON cannot hold). */
+function shown(v: unknown): string {
+  return typeof v === 'number' && !Number.isFinite(v) ? String(v) : (JSON.stringify(v) ?? String(v));
+}
+
+/**
+ * The problems of each field `config` gives (types, ranges, unknown names); with
+ * `complete`, a missing field is one too. A partial config (a file, --set) is
+ * checked this way before merging, so that its errors name it.
+ */
+function fieldProblems(config: Record<string, unknown>, complete: boolean): string[] {
   const problems: string[] = [];
-  if (!config || typeof config !== 'object') throw new ConfigError(`${where}: must be a JSON object`);
-  const c = config as Record<string, unknown>;
   for (const [key, rule] of Object.entries(SCHEMA)) {
+    if (!complete && !(key in config)) continue;
     if (typeof rule === 'function') {
-      const why = rule(c[key]);
-      if (why) problems.push(`${key} ${why}, got ${JSON.stringify(c[key])}`);
+      const why = rule(config[key]);
+      if (why) problems.push(`${key} ${why}, got ${shown(config[key])}`);
       continue;
     }
-    const section = c[key];
-    if (!section || typeof section !== 'object') {
-      problems.push(`${key} must be an object`);
+    const section = config[key];
+    if (!isObject(section)) {
+      problems.push(`${key} must be an object, got ${shown(section)}`);
       continue;
     }
     for (const [field, check] of Object.entries(rule)) {
-      const v = (section as Record<string, unknown>)[field];
+      if (!complete && !(field in section)) continue;
+      const v = section[field];
       const why = check(v);
-      if (why) problems.push(`${key}.${field} ${why}, got ${JSON.stringify(v)}`);
+      if (why) problems.push(`${key}.${field} ${why}, got ${shown(v)}`);
     }
     for (const field of Object.keys(section))
       if (!(field in rule)) problems.push(`${key}.${field} is not a known field`);
   }
-  for (const key of Object.keys(c)) if (!(key in SCHEMA)) problems.push(`${key} is not a known field`);
-  const typed = c as unknown as PipelineConfig;
-  if (!problems.length) {
-    if (typed.data.validation >= typed.data.traces)
-      problems.push(`data.validation must be below data.traces (${typed.data.traces}), got ${typed.data.validation}`);
-    if (typed.mol.globalBatchSize % typed.mol.microBatchSize)
-      problems.push(
-        `mol.globalBatchSize must be a multiple of mol.microBatchSize (${typed.mol.microBatchSize}), got ${typed.mol.globalBatchSize}`,
-      );
-    if (typed.grpo.globalBatchSize % typed.grpo.numGenerations)
-      problems.push(
-        `grpo.globalBatchSize must be a multiple of grpo.numGenerations (${typed.grpo.numGenerations}), got ${typed.grpo.globalBatchSize}`,
-      );
-    if (typed.grpo.globalBatchSize % typed.grpo.microBatchSize)
-      problems.push(
-        `grpo.globalBatchSize must be a multiple of grpo.microBatchSize (${typed.grpo.microBatchSize}), got ${typed.grpo.globalBatchSize}`,
-      );
-  }
+  for (const key of Object.keys(config)) if (!(key in SCHEMA)) problems.push(`${key} is not a known field`);
+  return problems;
+}
+
+/** The problems between fields of a complete config whose fields are each valid. */
+function crossFieldProblems(c: PipelineConfig): string[] {
+  const problems: string[] = [];
+  if (c.data.validation >= c.data.traces)
+    problems.push(`data.validation must be below data.traces (${c.data.traces}), got ${c.data.validation}`);
+  if (c.mol.globalBatchSize % c.mol.microBatchSize)
+    problems.push(
+      `mol.globalBatchSize must be a multiple of mol.microBatchSize (${c.mol.microBatchSize}), got ${c.mol.globalBatchSize}`,
+    );
+  if (c.grpo.globalBatchSize % c.grpo.numGenerations)
+    problems.push(
+      `grpo.globalBatchSize must be a multiple of grpo.numGenerations (${c.grpo.numGenerations}), got ${c.grpo.globalBatchSize}`,
+    );
+  if (c.grpo.globalBatchSize % c.grpo.microBatchSize)
+    problems.push(
+      `grpo.globalBatchSize must be a multiple of grpo.microBatchSize (${c.grpo.microBatchSize}), got ${c.grpo.globalBatchSize}`,
+    );
+  return problems;
+}
+
+/** Check a whole config; the error names every bad field (`where`: the file or "flags"). */
+export function validateConfig(config: unknown, where = 'config'): PipelineConfig {
+  if (!isObject(config)) throw new ConfigError(`${where}: must be a JSON object`);
+  const problems = fieldProblems(config, true);
+  if (!problems.length) problems.push(...crossFieldProblems(config as unknown as PipelineConfig));
   if (problems.length) throw new ConfigError(`${where}: ${problems.join('; ')}`);
-  return typed;
+  return config as unknown as PipelineConfig;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return !!v && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** The fields where two configs differ, each as `path (run: a, given: b)`; empty when they are equal. */
+export function configDifferences(run: unknown, given: unknown): string[] {
+  const diff: string[] = [];
+  const walk = (a: unknown, b: unknown, path: string) => {
+    if (isObject(a) && isObject(b)) {
+      for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) walk(a[k], b[k], path ? `${path}.${k}` : k);
+    } else if (!isDeepStrictEqual(a, b)) diff.push(`${path} (run: ${shown(a)}, given: ${shown(b)})`);
+  };
+  walk(run, given, '');
+  return diff;
 }
 
 /** Deep merge of plain objects (override wins; arrays and scalars are replaced). */
@@ -259,12 +296,7 @@ export function mergeConfig<T>(base: T, override: unknown): T {
 
 /** Read a JSON config file (partial: what it gives overrides the defaults). */
 export function readConfigFile(path: string): unknown {
-  if (!existsSync(path)) throw new ConfigError(`${path}: no such config file`);
-  try {
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new ConfigError(`${path}: not valid JSON (${(error as Error).message})`);
-  }
+  return readJsonFile(path, 'config file');
 }
 
 /**
@@ -294,22 +326,40 @@ export function parseAssignments(assignments: readonly string[]): Record<string,
   return out;
 }
 
-/** Defaults, then the file, then the overrides; validated. */
-export function resolveConfig(options: { file?: string; overrides?: unknown[] } = {}): PipelineConfig {
-  let config: unknown = structuredClone(DEFAULT_CONFIG);
+/**
+ * `base` (default: the defaults), then the file, then the overrides (each a
+ * partial config, e.g. from --set; `overrideNames[i]` names override i in
+ * errors); validated. A field of the file or an override that is bad on its own
+ * is an error naming where it came from.
+ */
+export function resolveConfig(
+  options: { file?: string; overrides?: unknown[]; overrideNames?: string[]; base?: PipelineConfig } = {},
+): PipelineConfig {
+  let config: unknown = structuredClone(options.base ?? DEFAULT_CONFIG);
+  const sources: string[] = [];
   if (options.file) {
     const fromFile = readConfigFile(options.file);
     validatePartial(fromFile, options.file);
     config = mergeConfig(config, fromFile);
+    sources.push(options.file);
   }
-  for (const o of options.overrides ?? []) config = mergeConfig(config, o);
-  return validateConfig(config, options.file ? `${options.file} (with flags)` : 'config');
+  (options.overrides ?? []).forEach((o, i) => {
+    const name = options.overrideNames?.[i];
+    if (name) {
+      validatePartial(o, name);
+      sources.push(name);
+    }
+    config = mergeConfig(config, o);
+  });
+  const where = [options.base ? "the run's config.json" : '', ...sources].filter(Boolean);
+  return validateConfig(config, where.length ? `config (${where.join(', ')})` : 'config');
 }
 
-/** A partial config names only known fields (checked before merging so the error points at the file). */
+/** A partial config names only known fields of the right types (checked before merging, so the error names `where`). */
 function validatePartial(partial: unknown, where: string): void {
   if (!isObject(partial)) throw new ConfigError(`${where}: must be a JSON object`);
-  validateConfig(mergeConfig(structuredClone(DEFAULT_CONFIG), partial), where);
+  const problems = fieldProblems(partial, false);
+  if (problems.length) throw new ConfigError(`${where}: ${problems.join('; ')}`);
 }
 
 export function configPath(runDir: string): string {

@@ -5,7 +5,8 @@
  * costs a fraction of a second on a local folder.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
 import {
   expectedWeightShapes,
   isLocalDir,
@@ -22,6 +23,14 @@ function looksLikePath(model: string): boolean {
 }
 
 /**
+ * `model` as a run records it: a local folder (or a path, existing or not) as an
+ * absolute path, so that the run resumes from any working folder; a Hub id as given.
+ */
+export function recordedModel(model: string): string {
+  return isLocalDir(model) || looksLikePath(model) ? resolve(model.replace(/^~(?=[/\\]|$)/, homedir())) : model;
+}
+
+/**
  * What is wrong with `model` (a local folder or a Hub repo id) as a run's base
  * model, or null when nothing is. A Hub id is downloaded into the cache (as
  * loading it would).
@@ -32,7 +41,9 @@ export async function modelProblem(model: string): Promise<string | null> {
   try {
     dir = await resolveModelDir(model);
   } catch (error) {
-    return (error as Error).message;
+    // A Hub id has an owner ("Qwen/Qwen3-0.6B"); a bare name is more likely a mistyped local folder.
+    const bare = !model.includes('/') ? `; there is no local folder '${model}' either` : '';
+    return (error as Error).message + bare;
   }
   const configPath = join(dir, 'config.json');
   if (!existsSync(configPath))
@@ -65,4 +76,26 @@ export async function modelProblem(model: string): Promise<string | null> {
 export async function checkModel(model: string, where: string): Promise<void> {
   const problem = await modelProblem(model);
   if (problem) throw new ConfigError(`${where} '${model}': ${problem}`);
+}
+
+/**
+ * A LoRA rank above the smallest side of a matrix it adapts adds parameters and
+ * no capacity (the update's rank is at most that side); such a rank is a
+ * mistake, and a large one would allocate for minutes. An error naming both.
+ */
+export async function checkLoraRank(model: string, rank: number, where: string): Promise<void> {
+  const dir = await resolveModelDir(model);
+  const configPath = join(dir, 'config.json');
+  const c = parseQwen3Config(JSON.parse(readFileSync(configPath, 'utf8')), configPath);
+  const sides = {
+    hidden_size: c.hidden_size,
+    intermediate_size: c.intermediate_size,
+    'num_attention_heads x head_dim': c.num_attention_heads * c.head_dim,
+    'num_key_value_heads x head_dim': c.num_key_value_heads * c.head_dim,
+  };
+  const [name, side] = Object.entries(sides).sort((a, b) => a[1] - b[1])[0]!;
+  if (rank > side)
+    throw new ConfigError(
+      `${where}: lora.r must be at most ${side} (the model's ${name}, the smallest side of the matrices LoRA adapts), got ${rank}`,
+    );
 }

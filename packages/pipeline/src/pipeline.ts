@@ -12,8 +12,8 @@ import { isDeepStrictEqual } from 'node:util';
 import type { ProgressMode } from '@molrl/progress';
 import { setBackend, type getBackend } from '@molrl/tensor';
 import { parseBackend, useBackend } from './backend.js';
-import { ConfigError, type PipelineConfig } from './config.js';
-import { checkModel, modelProblem } from './model-check.js';
+import { ConfigError, configDifferences, type PipelineConfig } from './config.js';
+import { checkLoraRank, checkModel, modelProblem } from './model-check.js';
 import { runData } from './phases/data.js';
 import { runEval } from './phases/eval.js';
 import { runGrpo } from './phases/grpo.js';
@@ -62,16 +62,8 @@ export function openRun(
   const existing = run.readConfig();
   if (!config) return { run, config: existing };
   const given = { ...config, backend: existing.backend };
-  if (!isDeepStrictEqual(existing, given)) {
-    const diff: string[] = [];
-    const walk = (a: unknown, b: unknown, path: string) => {
-      if (a && b && typeof a === 'object' && typeof b === 'object') {
-        for (const k of new Set([...Object.keys(a), ...Object.keys(b)]))
-          walk((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], path ? `${path}.${k}` : k);
-      } else if (!isDeepStrictEqual(a, b))
-        diff.push(`${path} (run: ${JSON.stringify(a)}, given: ${JSON.stringify(b)})`);
-    };
-    walk(existing, given, '');
+  const diff = configDifferences(existing, given);
+  if (diff.length) {
     throw new ConfigError(
       `${run.configFile}: this run was made with another configuration: ${diff.join('; ')}. Resume it without those options, or use a new --out folder.`,
     );
@@ -99,7 +91,11 @@ export async function prepareRun(
   const run = new RunFolder(dir);
   const source = options.modelSource ?? 'model';
   if (!run.exists()) {
-    if (config) await checkModel(config.model, source);
+    if (config) {
+      await checkModel(config.model, source);
+      // Before config.json is written: a run recorded with a bad rank could only be resumed with it.
+      await checkLoraRank(config.model, config.lora.r, 'config');
+    }
     return openRun(dir, config, options);
   }
   const existing = run.readConfig();
@@ -142,7 +138,13 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Pro
 async function selectBackend(run: RunFolder, config: PipelineConfig, options: PhaseOptions): Promise<void> {
   const where = `${run.configFile}: backend`;
   if (!options.backend) {
-    await useBackend(config.backend, where);
+    try {
+      await useBackend(config.backend, where);
+    } catch (error) {
+      // The run folder records the backend: say how to go on elsewhere.
+      const hint = config.backend === 'cpu' ? '' : `; \`--backend cpu\` moves the run to the cpu`;
+      throw new ConfigError(`${(error as Error).message}${hint}`, { cause: error });
+    }
     return;
   }
   const { name } = parseBackend(config.backend, where);
@@ -180,7 +182,10 @@ async function runPhaseOnce(
   const needs: Phase[] =
     phase === 'mol' ? ['data'] : phase === 'grpo' ? ['data', 'mol'] : phase === 'eval' ? ['data'] : [];
   for (const before of needs) run.requireDone(before, phase);
-  if (MODEL_PHASES.includes(phase) && !modelChecked) await checkModel(config.model, `${run.configFile}: model`);
+  if (MODEL_PHASES.includes(phase) && !modelChecked) {
+    await checkModel(config.model, `${run.configFile}: model`);
+    await checkLoraRank(config.model, config.lora.r, run.configFile);
+  }
   if (options.force) {
     const removed = run.invalidateFrom(phase);
     if (removed.length) log(`${phase}: --force: removed ${removed.map((d) => relative(run.dir, d) + '/').join(', ')}`);
@@ -209,6 +214,7 @@ export async function runPipeline(run: RunFolder, config: PipelineConfig, option
   const checked = MODEL_PHASES.some((p) => !run.isDone(p));
   if (checked) {
     await checkModel(config.model, `${run.configFile}: model`);
+    await checkLoraRank(config.model, config.lora.r, run.configFile);
     // A backend that cannot start here (no WebGPU adapter) fails the run before the data phase too.
     await selectBackend(run, config, options);
   }

@@ -44,7 +44,7 @@ describe('run folder', () => {
     const dir = join(tmp(), 'r');
     const { run } = openRun(dir, structuredClone(DEFAULT_CONFIG));
     writeFileSync(run.stateFile, '{"version": 1, "phases": {"data": {"finished": "x"');
-    expect(() => run.isDone('data')).toThrow(new RegExp(`^${run.stateFile}: not valid JSON \\(`));
+    expect(() => run.isDone('data')).toThrow(new RegExp(`^${run.stateFile}:1:51: not valid JSON \\(`));
     writeFileSync(run.stateFile, JSON.stringify({ version: 1, phases: { mol: true } }));
     expect(() => run.readState()).toThrow(`${run.stateFile}: phases.mol must be a record with 'finished'`);
     writeFileSync(run.stateFile, JSON.stringify({ version: 2, phases: {} }));
@@ -52,7 +52,7 @@ describe('run folder', () => {
     writeFileSync(run.stateFile, JSON.stringify({ version: 1, phases: { train: { finished: 'x' } } }));
     expect(() => run.readState()).toThrow(`${run.stateFile}: phases.train is not a phase`);
     writeFileSync(run.configFile, '{"model": ');
-    expect(() => run.readConfig()).toThrow(new RegExp(`^${run.configFile}: not valid JSON`));
+    expect(() => run.readConfig()).toThrow(new RegExp(`^${run.configFile}:1:11: not valid JSON`));
   });
 
   it('new run folders are named by time and never reused', () => {

@@ -3,10 +3,11 @@
  * record of the phases finished (a phase that is not in it is run again, and
  * resumes from its own checkpoints). See docs/run-folder.md.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { writeFileAtomicSync } from '@molrl/progress';
 import { ConfigError, validateConfig, type PipelineConfig } from './config.js';
+import { readJsonFile } from './json-file.js';
 
 export const PHASES = ['data', 'mol', 'grpo', 'eval'] as const;
 export type Phase = (typeof PHASES)[number];
@@ -79,7 +80,7 @@ export class RunFolder {
   }
 
   writeConfig(config: PipelineConfig): void {
-    mkdirSync(this.dir, { recursive: true });
+    createFolder(this.dir, 'the run folder');
     writeFileAtomicSync(this.configFile, JSON.stringify(config, null, 2) + '\n');
   }
 
@@ -150,13 +151,31 @@ export class RunFolder {
   }
 }
 
-/** A JSON file's content; a file that is not JSON is an error naming it. */
-function readJsonFile(path: string): unknown {
-  const text = readFileSync(path, 'utf8');
+/**
+ * Throws a ConfigError when `dir` cannot be a folder to write in: it is a file,
+ * or lies under one. Checked before any work, so a mistyped --out fails first.
+ */
+export function checkFolderPath(dir: string, what: string): void {
+  if (dir === '') throw new ConfigError(`${what}: expected a folder, got ''`);
+  const target = resolve(dir);
+  for (let at = target; ; at = dirname(at)) {
+    if (existsSync(at)) {
+      if (!statSync(at).isDirectory())
+        throw new ConfigError(`${dir}: ${at === target ? 'is a file' : `${at} is a file`}, not a folder (${what})`);
+      return;
+    }
+    if (dirname(at) === at) return;
+  }
+}
+
+/** Make `dir` (and its parents) for a run to write in; one that cannot be made is a ConfigError saying why. */
+export function createFolder(dir: string, what: string): void {
+  checkFolderPath(dir, what);
   try {
-    return JSON.parse(text) as unknown;
+    mkdirSync(dir, { recursive: true });
   } catch (error) {
-    throw new ConfigError(`${path}: not valid JSON (${(error as Error).message})`, { cause: error });
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new ConfigError(`${dir}: cannot create ${what} (${code})`, { cause: error });
   }
 }
 
