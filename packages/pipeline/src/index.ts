@@ -2,6 +2,8 @@ export {
   DEFAULT_CONFIG,
   DEFAULT_MODEL_DIR,
   ConfigError,
+  SEED_MAX,
+  configDifferences,
   validateConfig,
   resolveConfig,
   mergeConfig,
@@ -9,6 +11,8 @@ export {
   readConfigFile,
   type PipelineConfig,
 } from './config.js';
+export { UsageError } from './config-error.js';
+export { parseJsonText, readJsonFile } from './json-file.js';
 export {
   BACKEND_CHOICES,
   BACKEND_NAMES,
@@ -19,9 +23,18 @@ export {
   type BackendName,
   type ParsedBackend,
 } from './backend.js';
-export { RunFolder, PHASES, newRunDir, type Phase, type RunState, type PhaseRecord } from './run-folder.js';
+export {
+  RunFolder,
+  PHASES,
+  newRunDir,
+  checkFolderPath,
+  createFolder,
+  type Phase,
+  type RunState,
+  type PhaseRecord,
+} from './run-folder.js';
 export { openRun, prepareRun, runPhase, runPipeline, type PhaseOptions } from './pipeline.js';
-export { checkModel, modelProblem } from './model-check.js';
+export { checkLoraRank, checkModel, modelProblem, recordedModel } from './model-check.js';
 export { runData, type DataManifest, type TaskRecord, type TraceRecord } from './phases/data.js';
 export { runMol, traceRows, type MolSummary, type ProgressMode } from './phases/mol.js';
 export { runGrpo, type GrpoSummary } from './phases/grpo.js';
