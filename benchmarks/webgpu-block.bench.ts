@@ -20,6 +20,7 @@ import {
 } from '@molrl/gpu-backend';
 import { createWebgpuBackend } from '../packages/gpu-backend/src/webgpu/index.js';
 import { backendMachine, printTable, row, writeResults, type ResultRow } from './lib/results.js';
+import { seededValues } from './lib/seeded-values.js';
 
 registerBackend('webgpu', (options) => createWebgpuBackend(options));
 
@@ -44,22 +45,12 @@ const matmulFlops = 2 * T * Hd * (Hq * D + 2 * Hkv * D) + 2 * T * Hq * D * Hd + 
 const attnFlops = 2 * 2 * Hq * T * T * D * 0.5; // QK^T and PV over the causal half
 const totalFlops = 3 * matmulFlops + 3.5 * attnFlops; // backward recomputes scores and does 4 products
 
-function seeded(n: number, seed: number, scale: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = ((s / 2 ** 32) * 2 - 1) * scale;
-  }
-  return out;
-}
-
 async function blockStep(
   b: Backend,
 ): Promise<{ step: () => Promise<void>; check: () => Promise<number>; dispose: () => void }> {
   const up = (shape: number[], seed: number, scale: number): TensorInfo => ({
     storage: b.upload(
-      seeded(
+      seededValues(
         shape.reduce((x, y) => x * y, 1),
         seed,
         scale,

@@ -27,6 +27,7 @@ import type { Backend, TensorInfo } from '@molrl/gpu-backend';
 import { configureGemm, nativeGemmStatus } from '@molrl/gpu-backend/cpu';
 import { measureMemoryRead, measureMemoryReadThreaded } from '../lib/memory-read.js';
 import { printTable, row, writeResults, type ResultRow } from '../lib/results.js';
+import { seededValues } from '../lib/seeded-values.js';
 import { vsTorchCases, type CaseSpec, type ModelShape } from './cases.js';
 import { TorchSide, type Side, type Timing } from './torch-side.js';
 
@@ -136,13 +137,7 @@ function molrlDecode(spec: Extract<CaseSpec, { kind: 'decode' }>): Side {
 function molrlMatmul(spec: Extract<CaseSpec, { kind: 'matmul' }>): Side {
   const backend: Backend = getBackend();
   const n = spec.n;
-  const data = (seed: number) => {
-    let s = seed;
-    return Float32Array.from({ length: n * n }, () => {
-      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-      return (s / 2 ** 32) * 2 - 1;
-    });
-  };
+  const data = (seed: number) => seededValues(n * n, seed);
   const a: TensorInfo = { storage: backend.upload(data(1), 'float32'), shape: [n, n], dtype: 'float32' };
   const b: TensorInfo = { storage: backend.upload(data(2), 'float32'), shape: [n, n], dtype: 'float32' };
   const attrs = { transposeA: spec.transposeA === true, transposeB: spec.transposeB === true };
