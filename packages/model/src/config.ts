@@ -223,6 +223,35 @@ export function qwen3ConfigToJson(cfg: Qwen3Config, torchDtype?: string): Record
 }
 
 /** Token ids that end generation according to the config (eos_token_id, scalar or list). */
+/** transformers' generation defaults beside config.json (its `eos_token_id` is what `generate` stops on). */
+export const GENERATION_CONFIG_FILE = 'generation_config.json';
+
+/**
+ * The tokens `generate` stops on by default: config.json's `eos_token_id` and
+ * then those of generation_config.json (`generationConfig`, its parsed JSON)
+ * not already among them, as transformers' `generate` and vLLM stop on the
+ * generation config's (Qwen3's config.json names `<|im_end|>`, its
+ * generation_config.json `<|endoftext|>` too). Ids outside the vocabulary are
+ * an error naming `where`.
+ */
+export function defaultStopTokenIds(cfg: Qwen3Config, generationConfig: unknown, where: string): number[] {
+  const ids = eosTokenIds(cfg);
+  if (generationConfig === undefined || generationConfig === null) return ids;
+  if (typeof generationConfig !== 'object' || Array.isArray(generationConfig))
+    throw new Error(`${where}: must be a JSON object`);
+  const e = (generationConfig as Record<string, unknown>).eos_token_id;
+  if (e === undefined || e === null) return ids;
+  const extra = Array.isArray(e) ? e : [e];
+  extra.forEach((id, i) => {
+    if (!Number.isInteger(id) || (id as number) < 0 || (id as number) >= cfg.vocab_size)
+      throw new Error(
+        `${where}: eos_token_id${Array.isArray(e) ? `[${i}]` : ''} must be a token id in [0, ${cfg.vocab_size}), got ${JSON.stringify(id)}`,
+      );
+  });
+  for (const id of extra as number[]) if (!ids.includes(id)) ids.push(id);
+  return ids;
+}
+
 export function eosTokenIds(cfg: Qwen3Config): number[] {
   const e = cfg.eos_token_id;
   if (e === undefined || e === null) return [];

@@ -45,3 +45,35 @@ describe('generation reproduces the recorded tokens', () => {
     });
   }
 });
+
+describe('generation with a seed per row', () => {
+  beforeAll(async () => {
+    await setBackend(process.env.MOLRL_TEST_BACKEND ?? 'cpu');
+  });
+
+  it('a row draws what its prompt alone draws with its seed, whatever its batch', async () => {
+    const m = await Qwen3ForCausalLM.fromPretrained(join(FIXTURES, 'tiny-f32'));
+    const prompts = [
+      [5, 6, 7],
+      [9, 3],
+      [4, 4, 4, 4, 8],
+    ];
+    const options: GenerateOptions = { maxNewTokens: 12, temperature: 1, topK: 40, topP: 0.9, stopTokenIds: [] };
+    const seeds = [101, 202, 303];
+    const batch = await m.generate(prompts, { ...options, seeds });
+    for (let i = 0; i < prompts.length; i++)
+      expect(batch[i], `row ${i}`).toEqual((await m.generate([prompts[i]!], { ...options, seed: seeds[i]! }))[0]);
+    // Reordered and split differently: each row keeps its tokens.
+    const reordered = await m.generate([prompts[2]!, prompts[0]!], { ...options, seeds: [303, 101] });
+    expect(reordered).toEqual([batch[2], batch[0]]);
+    // The seeds decide: other seeds, other tokens (sampling at temperature 1 over 40 candidates).
+    expect(await m.generate(prompts, { ...options, seeds: [1, 2, 3] })).not.toEqual(batch);
+    await expect(m.generate(prompts, { ...options, seeds: [1, 2] })).rejects.toThrow(
+      'generate: seeds has 2 entries for 3 prompts (one seed per prompt)',
+    );
+    await expect(m.generate(prompts, { ...options, seeds: [1, 2, 0.5] })).rejects.toThrow(
+      'generate: seeds[2] must be an integer, got 0.5',
+    );
+    m.dispose();
+  });
+});

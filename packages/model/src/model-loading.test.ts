@@ -3,7 +3,7 @@
  * float weight declared I32 would load as its integer bit patterns), and
  * weights that are not finite.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setBackend } from '@molrl/tensor';
@@ -83,6 +83,25 @@ describe('loading checks', () => {
     await expect(
       Qwen3ForCausalLM.fromPretrained(join(FIXTURES, 'tiny-f32'), { dtype: 'f16' as never }),
     ).rejects.toThrow(/options\.dtype must be 'auto', 'float32', 'bfloat16' or 'float16', got "f16"/);
+  });
+
+  it("stops on generation_config.json's eos_token_id too, and saves it back", async () => {
+    const dir = tmp();
+    cpSync(join(FIXTURES, 'tiny-f32'), dir, { recursive: true });
+    expect((await Qwen3ForCausalLM.fromPretrained(dir)).stopTokenIds).toEqual([2]);
+    // Qwen3's shape: config.json names one end token, generation_config.json two.
+    writeFileSync(join(dir, 'generation_config.json'), JSON.stringify({ eos_token_id: [2, 5], do_sample: true }));
+    const m = await Qwen3ForCausalLM.fromPretrained(dir);
+    expect(m.stopTokenIds).toEqual([2, 5]);
+    const saved = tmp();
+    expect(await m.savePretrained(saved)).toContain('generation_config.json');
+    expect((await Qwen3ForCausalLM.fromPretrained(saved)).stopTokenIds).toEqual([2, 5]);
+    writeFileSync(join(dir, 'generation_config.json'), JSON.stringify({ eos_token_id: [2, 128] }));
+    await expect(Qwen3ForCausalLM.fromPretrained(dir)).rejects.toThrow(
+      `${join(dir, 'generation_config.json')}: eos_token_id[1] must be a token id in [0, 128), got 128`,
+    );
+    rmSync(dir, { recursive: true });
+    rmSync(saved, { recursive: true });
   });
 
   it('still loads the reference checkpoint', async () => {

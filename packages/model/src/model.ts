@@ -4,11 +4,19 @@
  * tensor names), forward -> { logits }, forwardHidden -> final hidden states
  * (for losses that apply the LM head chunk by chunk), generate with a KV cache.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startProgress, writeFileAtomic } from '@molrl/progress';
 import { argmax, dispose, getBackend, KVCache, noGrad, setBackend, tensor, tidy, type Tensor } from '@molrl/tensor';
-import { eosTokenIds, parseQwen3Config, qwen3ConfigToJson, type Qwen3Config } from './config.js';
+import {
+  defaultStopTokenIds,
+  eosTokenIds,
+  GENERATION_CONFIG_FILE,
+  parseQwen3Config,
+  qwen3ConfigToJson,
+  type Qwen3Config,
+} from './config.js';
 import { resolveModelDir, type HubOptions } from './hub.js';
 import { intTensor, lastPosition, Qwen3Module, type Linear, type WeightDType } from './qwen3.js';
 import { SafetensorsCheckpoint, writeSafetensorsCheckpoint } from './safetensors/checkpoint.js';
@@ -70,7 +78,17 @@ export interface GenerateOptions extends SamplingOptions {
   maxNewTokens: number;
   /** Seed of the sampling PRNG (row b draws from its own stream derived from seed and b). Default 0. */
   seed?: number;
-  /** Generation of a row ends after it emits one of these (default: the config's eos_token_id). */
+  /**
+   * One seed per row instead (overrides `seed`): row b draws from the stream of
+   * `seeds[b]` alone, the one a batch of that prompt alone with `seed: seeds[b]`
+   * draws from. A row's tokens then depend on its own prompt and seed, not on the
+   * batch it is in or its place there.
+   */
+  seeds?: readonly number[];
+  /**
+   * Generation of a row ends after it emits one of these (default: the model's
+   * `stopTokenIds`: config.json's eos_token_id and generation_config.json's).
+   */
   stopTokenIds?: number[];
   /** Called after each decoding step with the number of steps done. */
   onStep?: (step: number) => void;
@@ -113,10 +131,20 @@ export class Qwen3ForCausalLM {
   readonly config: Qwen3Config;
   /** The weights and the forward computation. */
   readonly module: Qwen3Module;
+  /**
+   * What `generate` stops on unless told otherwise: config.json's `eos_token_id`,
+   * and generation_config.json's where `fromPretrained` found one.
+   */
+  readonly stopTokenIds: readonly number[];
 
-  constructor(config: Qwen3Config, weights: Map<string, Tensor>) {
+  constructor(
+    config: Qwen3Config,
+    weights: Map<string, Tensor>,
+    stopTokenIds: readonly number[] = eosTokenIds(config),
+  ) {
     this.config = config;
     this.module = new Qwen3Module(config, weights);
+    this.stopTokenIds = stopTokenIds;
   }
 
   /**
@@ -147,15 +175,25 @@ export class Qwen3ForCausalLM {
         await setBackend('cpu');
       }
     }
-    const dir = await resolveModelDir(dirOrRepoId, options);
+    const dir = await resolveModelDir(dirOrRepoId, {
+      ...options,
+      extraFiles: [...new Set([...(options.extraFiles ?? []), GENERATION_CONFIG_FILE])],
+    });
+    const readJson = async (path: string): Promise<unknown> => {
+      try {
+        return JSON.parse(await readFile(path, 'utf8'));
+      } catch (err) {
+        throw new Error(`${path}: ${(err as Error).message}`, { cause: err });
+      }
+    };
     const configPath = join(dir, 'config.json');
-    let configJson: unknown;
-    try {
-      configJson = JSON.parse(await readFile(configPath, 'utf8'));
-    } catch (err) {
-      throw new Error(`${configPath}: ${(err as Error).message}`, { cause: err });
-    }
-    const config = parseQwen3Config(configJson, configPath);
+    const config = parseQwen3Config(await readJson(configPath), configPath);
+    const generationPath = join(dir, GENERATION_CONFIG_FILE);
+    const stopTokenIds = defaultStopTokenIds(
+      config,
+      existsSync(generationPath) ? await readJson(generationPath) : undefined,
+      generationPath,
+    );
     const dtype = options.dtype === 'auto' ? weightDType(config.torch_dtype) : (options.dtype ?? 'float32');
     const ckpt = await SafetensorsCheckpoint.open(dir);
     const weights = new Map<string, Tensor>();
@@ -239,7 +277,7 @@ export class Qwen3ForCausalLM {
     } finally {
       await ckpt.close();
     }
-    return new Qwen3ForCausalLM(config, weights);
+    return new Qwen3ForCausalLM(config, weights, stopTokenIds);
   }
 
   /** A model with the given weights (transformers names), e.g. random ones for benchmarks; it takes them over. */
@@ -275,6 +313,15 @@ export class Qwen3ForCausalLM {
       configPath,
       JSON.stringify(qwen3ConfigToJson(this.config, TORCH_DTYPE[dtype]), null, 2) + '\n',
     );
+    // Stop tokens beyond config.json's go where they came from, so the saved model stops where this one does.
+    const configEos = eosTokenIds(this.config);
+    if (this.stopTokenIds.some((id) => !configEos.includes(id))) {
+      await writeFileAtomic(
+        join(dir, GENERATION_CONFIG_FILE),
+        JSON.stringify({ eos_token_id: [...this.stopTokenIds] }, null, 2) + '\n',
+      );
+      return ['config.json', GENERATION_CONFIG_FILE, ...files];
+    }
     return ['config.json', ...files];
   }
 
@@ -376,9 +423,20 @@ export class Qwen3ForCausalLM {
         }
       }
     });
-    const stop = new Set(options.stopTokenIds ?? eosTokenIds(this.config));
+    const stop = new Set(options.stopTokenIds ?? this.stopTokenIds);
     const seed = options.seed ?? 0;
-    const rngs = inputIds.map((_, i) => new SeededRandom(seed * 0x10001 + i * 0x9e3779b1));
+    const { seeds } = options;
+    if (seeds !== undefined) {
+      if (seeds.length !== b)
+        throw new Error(`generate: seeds has ${seeds.length} entries for ${b} prompts (one seed per prompt)`);
+      seeds.forEach((s, i) => {
+        if (!Number.isSafeInteger(s)) throw new Error(`generate: seeds[${i}] must be an integer, got ${s}`);
+      });
+    }
+    // Row i's stream: (seed, i), or (seeds[i], 0), which a lone prompt with that seed draws from.
+    const rngs = inputIds.map((_, i) =>
+      seeds ? new SeededRandom(seeds[i]! * 0x10001) : new SeededRandom(seed * 0x10001 + i * 0x9e3779b1),
+    );
     const longest = Math.max(...inputIds.map((r) => r.length));
     const pad = this.config.pad_token_id ?? 0;
     // Left padding (the pad tokens are never attended to: see the segment ids below).

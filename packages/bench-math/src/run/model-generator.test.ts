@@ -74,5 +74,19 @@ describe('modelGenerator over @molrl/model and @molrl/tokenize', () => {
       progress: { mode: 'silent' },
     });
     expect(report.results[0]).toMatchObject({ suite: 'MATH-500', items: 2, pass1: 0 });
+
+    // With a seed per prompt, a completion depends on its prompt and seed alone, not on its batch: batches of
+    // 2 and of 3, and the last prompt alone (as a resumed evaluation would ask for it), give the same text.
+    const seeds = [11, 22, 33];
+    const sampled = { ...PAPER_PROFILE, seeds };
+    const byTwo = await gen.generate(prompts, sampled);
+    const byThree = await modelGenerator(model, tokenizer, { batchSize: 3, maxNewTokens: 6 }).generate(
+      prompts,
+      sampled,
+    );
+    const last = await gen.generate([prompts[2]!], { ...PAPER_PROFILE, seeds: [33] });
+    expect(byThree).toEqual(byTwo);
+    expect(last[0]).toBe(byTwo[2]);
+    expect(calls.at(-1)!.options).toMatchObject({ seeds: [33] });
   });
 });

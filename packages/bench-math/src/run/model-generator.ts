@@ -77,8 +77,9 @@ export function modelGenerator(
           topP: o.topP,
           topK: o.topK,
           presencePenalty: o.presencePenalty,
-          // One seed per call (the batch's first prompt's); the model derives a stream per row from it.
-          seed: o.seeds?.[start] ?? start,
+          // Each prompt its own seed: its completion depends on it alone, not on the batch it falls in
+          // (a resumed evaluation, which batches only what its cache lacks, draws the same completions).
+          ...(o.seeds ? { seeds: o.seeds.slice(start, start + batch.length) } : { seed: start }),
           ...(options.stopTokenIds ? { stopTokenIds: options.stopTokenIds } : {}),
           // Per token: Ctrl-C stops a long generation at the next token.
           ...(o.signal ? { signal: o.signal } : {}),

@@ -154,6 +154,8 @@ function filteredProbabilities(scores: Float64Array, options: SamplingOptions): 
   const topP = options.topP ?? 1;
   if (topP < 1) {
     // transformers: sort ascending, drop tokens whose cumulative mass is <= 1 - topP; the most likely token always stays.
+    // Tokens tied at the cut go highest id first: torch's sort (stable=False, as transformers and vLLM call it)
+    // leaves the order of ties unspecified (it changes with the row's length), so ours is fixed and stated.
     const order: number[] = [];
     for (let i = 0; i < n; i++) if (probs[i] > 0) order.push(i);
     order.sort((a, b) => probs[a] - probs[b] || b - a);
@@ -449,7 +451,7 @@ function cutTopP(probs: Float64Array, n: number, topP: number): void {
   const edge = sorted[removed - 1]!;
   let firstEdge = removed - 1;
   while (firstEdge > 0 && sorted[firstEdge - 1] === edge) firstEdge--;
-  // Of the tokens tied at the edge value, the reference's order removes the highest ids first.
+  // Of the tokens tied at the edge value, the highest ids go first (filteredProbabilities' fixed tie order).
   let edgeLeft = removed - firstEdge;
   for (let i = n - 1; i >= 0; i--) {
     const p = probs[i]!;
