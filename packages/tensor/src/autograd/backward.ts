@@ -8,7 +8,9 @@
 import { engine } from '../engine.js';
 import { fmt, sameShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
+import { isFloat } from '@molrl/gpu-backend';
 import { add } from '../ops/elementwise.js';
+import { cast } from '../ops/indexing.js';
 import { fill } from '../ops/creation.js';
 import { viewOf } from '../ops/core.js';
 import type { GradNode } from './node.js';
@@ -126,7 +128,7 @@ function runGraph(rootNode: GradNode, rootIndex: number, seed: Tensor, retainGra
         }
         const prev = slots[edge.index];
         if (prev) {
-          const sum = add(prev, g);
+          const sum = addGrads(prev, g);
           owned.delete(prev);
           prev.dispose();
           g.dispose();
@@ -170,13 +172,32 @@ function ownHandles(grads: readonly (Tensor | null | undefined)[]): (Tensor | nu
   });
 }
 
+/**
+ * The sum of two gradients of one tensor. float32 ones are added as they are;
+ * float16/bfloat16 ones are added in float32 and rounded once back to the
+ * first one's dtype (as PyTorch sums half-precision gradients).
+ */
+function addGrads(a: Tensor, b: Tensor): Tensor {
+  if (a.dtype === 'float32' && b.dtype === 'float32') return add(a, b);
+  if (!isFloat(a.dtype) || !isFloat(b.dtype)) return add(a, b); // int32: add names it
+  const a32 = a.dtype === 'float32' ? a : cast(a, 'float32');
+  const b32 = b.dtype === 'float32' ? b : cast(b, 'float32');
+  const sum32 = add(a32, b32);
+  if (a32 !== a) a32.dispose();
+  if (b32 !== b) b32.dispose();
+  if (a.dtype === 'float32') return sum32;
+  const sum = cast(sum32, a.dtype);
+  sum32.dispose();
+  return sum;
+}
+
 function accumulateLeaf(leaf: Tensor, g: Tensor): void {
   if (leaf.isDisposed) {
     g.dispose();
     return;
   }
   if (leaf.grad && !leaf.grad.isDisposed) {
-    const sum = add(leaf.grad, g);
+    const sum = addGrads(leaf.grad, g);
     leaf.grad.dispose();
     g.dispose();
     leaf.grad = sum.keep();

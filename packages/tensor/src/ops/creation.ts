@@ -19,6 +19,11 @@ function finish(t: Tensor, options: CreateOptions | undefined): Tensor {
   return t;
 }
 
+/**
+ * The shape of a nested array, read from its first elements ([0], [0][0], ...)
+ * and checked against every other: a ragged array is an error naming the path
+ * of the first element that differs.
+ */
 function inferShape(values: NestedNumbers): number[] {
   const shape: number[] = [];
   let v: NestedNumbers = values;
@@ -26,7 +31,39 @@ function inferShape(values: NestedNumbers): number[] {
     shape.push(v.length);
     v = (v as readonly NestedNumbers[])[0] ?? 0;
   }
+  checkNested(values, shape, 0, []);
   return shape;
+}
+
+/** Check `v`, found at `path` (indices), against `shape` from `depth` on. */
+function checkNested(v: NestedNumbers, shape: readonly number[], depth: number, path: number[]): void {
+  const expected = shape[depth]; // undefined: a number belongs here
+  if (!Array.isArray(v)) {
+    if (expected !== undefined) raggedAt(path, 'is a number', shape);
+    return;
+  }
+  const items = v as readonly NestedNumbers[];
+  if (expected === undefined) raggedAt(path, 'is an array', shape);
+  if (items.length !== expected) raggedAt(path, `has length ${items.length}`, shape);
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    if (depth + 1 === shape.length && !Array.isArray(item)) continue; // the common case: a number
+    path.push(i);
+    checkNested(item, shape, depth + 1, path);
+    path.pop();
+  }
+}
+
+function raggedAt(path: readonly number[], what: string, shape: readonly number[]): never {
+  const expected = shape[path.length];
+  const first =
+    expected === undefined
+      ? 'is a number'
+      : what === 'is a number'
+        ? `is an array of length ${expected}`
+        : `has length ${expected}`;
+  const at = (p: readonly number[]) => p.map((i) => `[${i}]`).join('');
+  throw new Error(`tensor: ragged nested array: ${at(path)} ${what}, ${at(path.map(() => 0))} ${first}`);
 }
 
 /**

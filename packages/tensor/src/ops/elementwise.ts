@@ -7,6 +7,8 @@ import type { BinaryOp, UnaryOp } from '@molrl/gpu-backend';
 import { broadcastAxes, broadcastShapes, sameShape, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { assertFloat, needsGrad, record, run1, viewOf } from './core.js';
+import { fill } from './creation.js';
+import { where } from './indexing.js';
 import { sum } from './reduce.js';
 
 /** A tensor or a plain number (applied with the scalarOp kernel, no broadcast tensor made). */
@@ -62,20 +64,31 @@ function binary(op: BinaryOp, a: Operand, b: Operand): Tensor {
       break;
     case 'maximum':
     case 'minimum': {
-      const pick = op === 'maximum' ? greaterEqual : lessEqual;
+      // As torch.maximum/minimum: the side that loses gets 0, a tie gives each
+      // side half, and where either side is NaN both get dy. The weights are 0,
+      // 0.5 or 1, so dy * weight is exact.
+      const losesA = op === 'maximum' ? less : greater;
+      const losesB = op === 'maximum' ? greater : less;
       record(op, [a, b], [out], [a, b], ([dy], [sa, sb]) => {
-        const maskA = pick(sa!, sb!);
+        const halfTie = mul(equal(sa!, sb!), 0.5);
+        const weight = (loses: typeof less) => sub(sub(1, loses(sa!, sb!)), halfTie);
         return [
-          needA ? sumToShape(mul(dy!, maskA), aShape) : null,
-          needB ? sumToShape(mul(dy!, scalarOp('sub', maskA, 1, true)), bShape) : null,
+          needA ? sumToShape(mul(dy!, weight(losesA)), aShape) : null,
+          needB ? sumToShape(mul(dy!, weight(losesB)), bShape) : null,
         ];
       });
       break;
     }
     case 'pow':
+      // PyTorch's masks: no gradient to a where b == 0 (0^0 included), none to
+      // b where a == 0 and b >= 0 (where a^b log(a) is 0 * -inf).
       record(op, [a, b], [out], [a, b, out], ([dy], [sa, sb, so]) => [
-        needA ? sumToShape(mul(dy!, mul(sb!, pow(sa!, scalarOp('sub', sb!, 1, false)))), aShape) : null,
-        needB ? sumToShape(mul(dy!, mul(so!, log(sa!))), bShape) : null,
+        needA
+          ? sumToShape(where(equal(sb!, 0), 0, mul(dy!, mul(sb!, pow(sa!, scalarOp('sub', sb!, 1, false))))), aShape)
+          : null,
+        needB
+          ? sumToShape(mul(dy!, where(mul(equal(sa!, 0), greaterEqual(sb!, 0)), 0, mul(so!, log(sa!)))), bShape)
+          : null,
       ]);
       break;
     default:
@@ -103,8 +116,17 @@ function scalarOp(op: BinaryOp, x: Tensor, s: number, reverse: boolean): Tensor 
       else record(op, [x], [out], [], ([dy]) => [scalarOp('div', dy!, s, false)]);
       break;
     case 'pow':
-      if (reverse) record(op, [x], [out], [out], ([dy], [so]) => [scalarOp('mul', mul(dy!, so!), Math.log(s), false)]);
-      else
+      // As PyTorch: 0 ** x has no gradient where x >= 0 (0 * log 0 there), and x ** 0 none at all.
+      if (reverse && s === 0)
+        record(op, [x], [out], [x, out], ([dy], [sx, so]) => [
+          mul(dy!, where(scalarOp('greaterEqual', sx!, 0, false), 0, scalarOp('mul', so!, Math.log(s), false))),
+        ]);
+      else if (reverse)
+        record(op, [x], [out], [out], ([dy], [so]) => [scalarOp('mul', mul(dy!, so!), Math.log(s), false)]);
+      else if (s === 0) {
+        const shape = x.shape;
+        record(op, [x], [out], [], () => [fill(shape, 0)]);
+      } else
         record(op, [x], [out], [x], ([dy], [sx]) => [
           mul(dy!, scalarOp('mul', scalarOp('pow', sx!, s - 1, false), s, false)),
         ]);
@@ -174,7 +196,8 @@ function unary(op: UnaryOp, x: Tensor): Tensor {
       record(op, [x], [out], [out], ([dy], [so]) => [mul(dy!, sub(1, square(so!)))]);
       break;
     case 'relu':
-      record(op, [x], [out], [x], ([dy], [sx]) => [mul(dy!, greater(sx!, 0))]);
+      // 1 - (x <= 0): dy passes at NaN, as in PyTorch.
+      record(op, [x], [out], [x], ([dy], [sx]) => [mul(dy!, sub(1, lessEqual(sx!, 0)))]);
       break;
     default:
       break; // isNaN / isInf: piecewise constant, no gradient

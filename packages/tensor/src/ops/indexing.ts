@@ -104,7 +104,8 @@ export function cast(x: Tensor, dtype: DType): Tensor {
   const out = run1('cast', 'cast', [x], { dtype });
   if (isFloat(dtype) && needsGrad(x)) {
     const from = x.dtype;
-    record('cast', [x], [out], [], ([dy]) => [from === 'float32' ? dy : run1('cast', 'cast', [dy!], { dtype: from })]);
+    // The gradient comes back in the input's dtype (dy has the output's, or float32).
+    record('cast', [x], [out], [], ([dy]) => [dy!.dtype === from ? dy : run1('cast', 'cast', [dy!], { dtype: from })]);
   }
   return out;
 }

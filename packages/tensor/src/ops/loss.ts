@@ -3,7 +3,7 @@ import { fmt, sameShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { assertFloat, assertInt, backendHas, needsGrad, record, run1, runKernel, wrap } from './core.js';
 import { div, mul, neg } from './elementwise.js';
-import { takeAlongAxis } from './indexing.js';
+import { takeAlongAxis, where } from './indexing.js';
 import { sum, mean } from './reduce.js';
 import { logSoftmax } from './softmax.js';
 
@@ -50,7 +50,9 @@ export function crossEntropy(logits: Tensor, targets: Tensor, options: CrossEntr
     throw new Error(`crossEntropy: mask ${fmt(options.mask.shape)} must match targets ${fmt(targets.shape)}`);
   }
   const nll = targetNll(logits, targets);
-  const weighted = options.mask ? mul(nll, options.mask) : nll;
+  // A masked-out position adds exactly 0, to the value and to the gradient,
+  // even where its loss is infinite (inf * 0 would be NaN), as PyTorch's ignore_index.
+  const weighted = options.mask ? where(options.mask, mul(nll, options.mask), 0) : nll;
   const reduction = options.reduction ?? 'mean';
   if (reduction === 'none') return weighted;
   if (reduction === 'sum') return sum(weighted);

@@ -1,5 +1,5 @@
 /** Reductions over axes (sum, mean, max, min, logSumExp, argmax) with gradients. */
-import { normAxes, normAxis } from '../shape.js';
+import { fmt, normAxes, normAxis } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { assertFloat, needsGrad, record, run1, viewOf } from './core.js';
 import { zeros } from './creation.js';
@@ -61,11 +61,24 @@ export function mean(x: Tensor, axes?: number | readonly number[], options: Redu
   return reduce('mean', x, axes, options);
 }
 
+/** The maximum or minimum of no values is undefined: refuse an empty reduced axis (as torch.amax/amin). */
+function assertNonEmptyAxes(op: 'max' | 'min', x: Tensor, axes: number | readonly number[] | undefined): void {
+  for (const a of normAxes(axes, x.rank, op)) {
+    if (x.shape[a] === 0) {
+      throw new Error(
+        `${op}: axis ${a} of ${fmt(x.shape)} is empty: no ${op === 'max' ? 'maximum' : 'minimum'} to find`,
+      );
+    }
+  }
+}
+
 export function max(x: Tensor, axes?: number | readonly number[], options: ReduceOptions = {}): Tensor {
+  assertNonEmptyAxes('max', x, axes);
   return reduce('max', x, axes, options);
 }
 
 export function min(x: Tensor, axes?: number | readonly number[], options: ReduceOptions = {}): Tensor {
+  assertNonEmptyAxes('min', x, axes);
   return neg(reduce('max', neg(x), axes, options));
 }
 
