@@ -205,7 +205,7 @@ describe('fusedMolLoss with a baseDistribution', () => {
     );
   });
 
-  it('frees each row chunk\'s gathered rows after its chunk', () => {
+  it("frees each row chunk's gathered rows after its chunk", () => {
     // Selected rows are gathered a chunk at a time; the result ([n, H] means, joined once) is
     // the only thing that grows with n. Holding every chunk's gather to the end adds another [n, H].
     const n = 64;
