@@ -104,19 +104,19 @@ export function stopsAtSafePoints(argv: string[]): boolean {
   }
 }
 
-/** A non-negative decimal integer flag up to `max` (no signs, exponents, hex or blanks); a UsageError otherwise. */
-function decimalInteger(flag: string, text: string, max: number): number {
+/** A non-negative decimal integer up to `max` (no signs, exponents, hex or blanks), or null. */
+function decimalInteger(text: string, max: number): number | null {
   const n = /^\d+$/.test(text) ? Number(text) : NaN;
-  if (!(n <= max)) throw new UsageError(`${flag}: expected an integer from 0 to ${max}, got '${text}'`);
-  return n;
+  return n <= max ? n : null;
 }
 
 /** --seeds: distinct seeds separated by commas. */
 function parseSeeds(text: string): number[] {
   const seeds = text.split(',').map((part) => {
-    if (!/^\d+$/.test(part.trim()))
+    const seed = decimalInteger(part.trim(), SEED_MAX);
+    if (seed === null)
       throw new UsageError(`--seeds: expected integers from 0 to ${SEED_MAX} separated by commas, got '${text}'`);
-    return decimalInteger('--seeds', part.trim(), SEED_MAX);
+    return seed;
   });
   const repeated = seeds.find((s, i) => seeds.indexOf(s) !== i);
   if (repeated !== undefined) throw new UsageError(`--seeds: seed ${repeated} is given twice in '${text}'`);
@@ -144,7 +144,9 @@ function flagConfig(values: ParsedValues): FlagConfig {
     names.push('--backend');
   }
   if (values.seed !== undefined) {
-    overrides.push({ seed: decimalInteger('--seed', values.seed, SEED_MAX) });
+    const seed = decimalInteger(values.seed, SEED_MAX);
+    if (seed === null) throw new UsageError(`--seed: expected an integer from 0 to ${SEED_MAX}, got '${values.seed}'`);
+    overrides.push({ seed });
     names.push('--seed');
   }
   const sets = values.set ?? [];
@@ -265,9 +267,10 @@ export async function main(
     return { code: 0 };
   }
   // Only the data phase starts a run folder: a later phase on a new (or mistyped) folder writes nothing.
-  if (command !== 'data' && !new RunFolder(values.out).exists())
+  const folder = new RunFolder(values.out);
+  if (command !== 'data' && !folder.exists())
     throw new ConfigError(
-      `${command}: ${new RunFolder(values.out).dir} is not a run folder (start one with \`molrl run --out ${values.out}\` or \`molrl data --out ${values.out}\`)`,
+      `${command}: ${folder.dir} is not a run folder (start one with \`molrl run --out ${values.out}\` or \`molrl data --out ${values.out}\`)`,
     );
   const { run, config } = await open(values.out);
   await runPhase(run, config, command as Phase, {

@@ -13,6 +13,7 @@ import {
   parseQwen3Config,
   resolveModelDir,
   SafetensorsCheckpoint,
+  type Qwen3Config,
 } from '@molrl/model';
 import { ConfigError } from './config.js';
 import { loadTokenizer } from './load.js';
@@ -30,63 +31,74 @@ export function recordedModel(model: string): string {
   return isLocalDir(model) || looksLikePath(model) ? resolve(model.replace(/^~(?=[/\\]|$)/, homedir())) : model;
 }
 
-/**
- * What is wrong with `model` (a local folder or a Hub repo id) as a run's base
- * model, or null when nothing is. A Hub id is downloaded into the cache (as
- * loading it would).
- */
-export async function modelProblem(model: string): Promise<string | null> {
-  if (!isLocalDir(model) && looksLikePath(model)) return existsSync(model) ? 'is not a folder' : 'no such folder';
+/** A model examined: what is wrong with it, or its parsed config.json. */
+type Examined = { problem: string; config?: undefined } | { problem: null; config: Qwen3Config };
+
+async function examineModel(model: string): Promise<Examined> {
+  const wrong = (problem: string): Examined => ({ problem });
+  if (!isLocalDir(model) && looksLikePath(model))
+    return wrong(existsSync(model) ? 'is not a folder' : 'no such folder');
   let dir: string;
   try {
     dir = await resolveModelDir(model);
   } catch (error) {
     // A Hub id has an owner ("Qwen/Qwen3-0.6B"); a bare name is more likely a mistyped local folder.
     const bare = !model.includes('/') ? `; there is no local folder '${model}' either` : '';
-    return (error as Error).message + bare;
+    return wrong((error as Error).message + bare);
   }
   const configPath = join(dir, 'config.json');
   if (!existsSync(configPath))
-    return `${configPath} does not exist (a model folder holds config.json, *.safetensors and tokenizer.json)`;
-  let config: ReturnType<typeof parseQwen3Config>;
+    return wrong(`${configPath} does not exist (a model folder holds config.json, *.safetensors and tokenizer.json)`);
+  let config: Qwen3Config;
   try {
     config = parseQwen3Config(JSON.parse(readFileSync(configPath, 'utf8')), configPath);
   } catch (error) {
-    return (error as Error).message;
+    return wrong((error as Error).message);
   }
   try {
     const checkpoint = await SafetensorsCheckpoint.open(dir);
     try {
       const missing = [...expectedWeightShapes(config).keys()].filter((name) => !checkpoint.has(name));
       if (missing.length)
-        return `${dir}: the weights lack ${missing.length} tensor(s) its config.json implies, e.g. ${missing.slice(0, 3).join(', ')}`;
+        return wrong(
+          `${dir}: the weights lack ${missing.length} tensor(s) its config.json implies, e.g. ${missing.slice(0, 3).join(', ')}`,
+        );
     } finally {
       await checkpoint.close();
     }
     const tokenizerPath = join(dir, 'tokenizer.json');
-    if (isLocalDir(model) && !existsSync(tokenizerPath)) return `${tokenizerPath} does not exist`;
+    if (isLocalDir(model) && !existsSync(tokenizerPath)) return wrong(`${tokenizerPath} does not exist`);
     await loadTokenizer(model);
   } catch (error) {
-    return (error as Error).message;
+    return wrong((error as Error).message);
   }
-  return null;
+  return { problem: null, config };
 }
 
-/** `modelProblem` as an error: `<where> '<model>': <problem>`. */
-export async function checkModel(model: string, where: string): Promise<void> {
-  const problem = await modelProblem(model);
-  if (problem) throw new ConfigError(`${where} '${model}': ${problem}`);
+/**
+ * What is wrong with `model` (a local folder or a Hub repo id) as a run's base
+ * model, or null when nothing is. A Hub id is downloaded into the cache (as
+ * loading it would).
+ */
+export async function modelProblem(model: string): Promise<string | null> {
+  return (await examineModel(model)).problem;
+}
+
+/** `modelProblem` as an error: `<where> '<model>': <problem>`; the model's config when nothing is wrong. */
+export async function checkModel(model: string, where: string): Promise<Qwen3Config> {
+  const examined = await examineModel(model);
+  if (examined.problem !== null) throw new ConfigError(`${where} '${model}': ${examined.problem}`);
+  return examined.config;
 }
 
 /**
  * A LoRA rank above the smallest side of a matrix it adapts adds parameters and
  * no capacity (the update's rank is at most that side); such a rank is a
  * mistake, and a large one would allocate for minutes. An error naming both.
+ * `modelConfig` is what `checkModel` returns.
  */
-export async function checkLoraRank(model: string, rank: number, where: string): Promise<void> {
-  const dir = await resolveModelDir(model);
-  const configPath = join(dir, 'config.json');
-  const c = parseQwen3Config(JSON.parse(readFileSync(configPath, 'utf8')), configPath);
+export function checkLoraRank(modelConfig: Qwen3Config, rank: number, where: string): void {
+  const c = modelConfig;
   const sides = {
     hidden_size: c.hidden_size,
     intermediate_size: c.intermediate_size,

@@ -92,9 +92,8 @@ export async function prepareRun(
   const source = options.modelSource ?? 'model';
   if (!run.exists()) {
     if (config) {
-      await checkModel(config.model, source);
       // Before config.json is written: a run recorded with a bad rank could only be resumed with it.
-      await checkLoraRank(config.model, config.lora.r, 'config');
+      checkLoraRank(await checkModel(config.model, source), config.lora.r, 'config');
     }
     return openRun(dir, config, options);
   }
@@ -183,8 +182,7 @@ async function runPhaseOnce(
     phase === 'mol' ? ['data'] : phase === 'grpo' ? ['data', 'mol'] : phase === 'eval' ? ['data'] : [];
   for (const before of needs) run.requireDone(before, phase);
   if (MODEL_PHASES.includes(phase) && !modelChecked) {
-    await checkModel(config.model, `${run.configFile}: model`);
-    await checkLoraRank(config.model, config.lora.r, run.configFile);
+    checkLoraRank(await checkModel(config.model, `${run.configFile}: model`), config.lora.r, run.configFile);
   }
   if (options.force) {
     const removed = run.invalidateFrom(phase);
@@ -213,8 +211,7 @@ export async function runPipeline(run: RunFolder, config: PipelineConfig, option
   // A bad model is found before the data phase, not after it.
   const checked = MODEL_PHASES.some((p) => !run.isDone(p));
   if (checked) {
-    await checkModel(config.model, `${run.configFile}: model`);
-    await checkLoraRank(config.model, config.lora.r, run.configFile);
+    checkLoraRank(await checkModel(config.model, `${run.configFile}: model`), config.lora.r, run.configFile);
     // A backend that cannot start here (no WebGPU adapter) fails the run before the data phase too.
     await selectBackend(run, config, options);
   }

@@ -128,13 +128,11 @@ export class RunFolder {
     const removed: string[] = [];
     for (const p of forgotten) {
       const dir = this.path(p);
+      if (!existsSync(dir)) continue;
       // Renamed first, so a process killed halfway leaves no half-removed checkpoint under the
       // phase's own name for the next start to resume from; a leftover is removed next time.
-      const doomed = this.path(`.${p}.removed-${process.pid}-${Date.now()}`);
-      if (existsSync(dir)) {
-        renameSync(dir, doomed);
-        removed.push(dir);
-      }
+      renameSync(dir, this.path(`.${p}.removed-${process.pid}-${Date.now()}`));
+      removed.push(dir);
     }
     for (const name of readdirSync(this.dir)) {
       if (forgotten.some((p) => name.startsWith(`.${p}.removed-`)))

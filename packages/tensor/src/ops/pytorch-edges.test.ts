@@ -32,7 +32,7 @@ beforeAll(async () => {
 /** Host values with -0 read as 0. */
 const data = async (t: Tensor | null) => Array.from(await t!.data(), (v) => (v === 0 ? 0 : v));
 
-/** y.backward() with the upstream gradient [1, 1.25, 1.5, ...] (as the audit's probes). */
+/** y.backward() with the upstream gradient [1, 1.25, 1.5, ...] (each element's share visible in its gradient). */
 function backwardRamp(y: Tensor): void {
   y.backward(
     tensor(
