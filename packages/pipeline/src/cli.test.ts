@@ -9,8 +9,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
-import { main } from './cli.js';
+import { describe, expect, it, vi } from 'vitest';
+import { main, USAGE } from './cli.js';
+import { COMMAND_OPTIONS, OPTION_NAMES } from './cli-usage.js';
 import { UsageError } from './config-error.js';
 import { DEFAULT_CONFIG, DEFAULT_MODEL_DIR } from './config.js';
 
@@ -175,5 +176,42 @@ describe('molrl command line', () => {
     expect([bare.status, bare.stdout, bare.stderr.startsWith('usage: molrl')]).toEqual([2, '', true]);
     const help = run('help');
     expect([help.status, help.stdout.startsWith('usage: molrl')]).toEqual([0, true]);
+    const commandHelp = run('grpo', '--out', 'anywhere', '--help');
+    expect([commandHelp.status, commandHelp.stdout.split('\n')[0]]).toEqual([
+      0,
+      'usage: molrl grpo --out DIR [options]',
+    ]);
+    expect(run('help', 'frob').status).toBe(2);
+  });
+
+  it("each command's help lists exactly the options it takes, and the whole usage every command", async () => {
+    const printed = async (argv: string[]) => {
+      const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+      try {
+        expect(await main(argv, quiet)).toEqual({ code: 0 });
+        return write.mock.calls.map((c) => String(c[0])).join('');
+      } finally {
+        write.mockRestore();
+      }
+    };
+    const usage = await printed(['--help']);
+    expect(usage).toBe(USAGE);
+    const listed = (text: string) => [...text.matchAll(/^ {2}(?:-h, )?--(\w+)/gm)].map((m) => m[1]);
+    for (const [command, options] of Object.entries(COMMAND_OPTIONS)) {
+      expect(usage, command).toMatch(new RegExp(`^  ${command} `, 'm'));
+      const text = await printed([command, '--help']);
+      expect(await printed(['help', command])).toBe(text);
+      expect(text.split('\n')[0]).toMatch(new RegExp(`^usage: molrl ${command}\\b`));
+      expect(listed(text), command).toEqual(options);
+      // Every option a command does not take is refused by the parser, as its help says.
+      for (const other of OPTION_NAMES.filter((o) => !options.includes(o) && o !== 'help'))
+        await usageError(
+          [command, `--${other}`, ...(other === 'force' ? [] : ['x'])],
+          /does not apply|is for one phase/,
+        );
+    }
+    await usageError(['help', 'frob'], "help: unknown command 'frob' (see molrl --help)");
+    await usageError(['help', 'run', 'mol'], "help: unexpected argument(s) 'mol'");
+    await usageError(['frob', '--help'], "unknown command 'frob' (see molrl --help)");
   });
 });

@@ -1,14 +1,6 @@
 /**
- * molrl: the MoL-RL pipeline from the command line.
- *
- *   molrl run    [--out DIR] [options]   data -> mol -> grpo -> eval -> report.md (resumes DIR)
- *   molrl data|mol|grpo|eval --out DIR [options]   one phase on a run folder
- *   molrl report --out DIR               write report.md and the plots again
- *   molrl ablate [--out DIR] [--seeds 0,1,2] [options]   the paper's comparisons, small
- *
- * Options: --config FILE (JSON, partial), --model DIR|HUB_ID, --seed N,
- * --backend cpu|webgpu|gpujs[:mode], --set section.field=value (repeatable),
- * --progress auto|bar|lines|silent, --force (run a finished phase again).
+ * molrl: the MoL-RL pipeline from the command line (`molrl --help`; the
+ * commands, their options and their help text are in cli-usage.ts).
  */
 import { parseArgs } from 'node:util';
 import { isProgressMode } from '@molrl/progress';
@@ -20,34 +12,9 @@ import { prepareRun, runPhase, runPipeline } from './pipeline.js';
 import { writeRunReport } from './report/run-report.js';
 import { checkFolderPath, newRunDir, PHASES, RunFolder, type Phase } from './run-folder.js';
 import { runAblation } from './ablate.js';
+import { COMMAND_OPTIONS, commandUsage, isCommand, USAGE, type OptionName } from './cli-usage.js';
 
-export const USAGE = `usage: molrl <command> [options]
-
-commands:
-  run      the whole pipeline (data, mol, grpo, eval, report) into a run folder; resumes an existing one
-  data     generate the environment's traces and tasks
-  mol      MoL continual training (LoRA)
-  grpo     GRPO / Dr.GRPO with the sandbox reward
-  eval     pass@1 of base, +MoL and +MoL+GRPO
-  report   write report.md and plots/ again
-  ablate   Base/+MoL/+CE/+CE_NoKL, GRPO vs Dr.GRPO, multi-stage vs binary reward, MoL checkpoints vs RL reward
-
-options:
-  --out DIR            run folder (default runs/<time> for run, runs/ablate-<time> for ablate)
-  --config FILE        JSON config (partial; fields override the defaults)
-  --model DIR|ID       base model: a local folder or a Hub repo id (default: the embedded tiny model)
-  --seed N             seed of the run
-  --backend NAME       where the model phases compute: cpu (default), webgpu, gpujs (gpu.js's webasm mode)
-                       or gpujs:cpu, gpujs:webasm, gpujs:webgpu; on an existing run folder it moves the run there
-  --set a.b=value      override one config field (repeatable), e.g. --set grpo.maxSteps=4
-  --seeds 0,1,2        ablate: seeds to repeat each variant with (default 0,1,2)
-  --progress MODE      auto (bar on a terminal, lines otherwise), bar, lines, silent
-  --force              data|mol|grpo|eval: run the phase again from its start (its folder and the
-                       later phases' are removed)
-  -h, --help           this text (also: molrl help)
-
-exit status: 0 done, 1 error, 2 usage (a command or option wrong), 130 interrupted (the run resumes)
-`;
+export { USAGE };
 
 export interface CliResult {
   code: number;
@@ -74,19 +41,7 @@ const OPTIONS = {
   progress: { type: 'string' },
   force: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
-} as const;
-
-type OptionName = keyof typeof OPTIONS;
-
-const CONFIGURING: OptionName[] = ['out', 'config', 'model', 'seed', 'backend', 'set', 'progress', 'help'];
-
-/** The options each command takes; any other is a usage error, not ignored. */
-const COMMAND_OPTIONS: Record<string, readonly OptionName[]> = {
-  run: CONFIGURING,
-  ...Object.fromEntries(PHASES.map((p) => [p, [...CONFIGURING, 'force']])),
-  report: ['out', 'help'],
-  ablate: [...CONFIGURING, 'seeds'],
-};
+} as const satisfies Record<OptionName, unknown>;
 
 function parse(argv: string[]) {
   return parseArgs({ args: argv, allowPositionals: true, options: OPTIONS, tokens: true });
@@ -222,8 +177,20 @@ export async function main(
     process.stderr.write(USAGE);
     return { code: 2 };
   }
-  if (values.help || command === 'help') {
-    process.stdout.write(USAGE);
+  if (command === 'help') {
+    // molrl help [command]
+    const [topic, ...extra] = positionals.slice(1);
+    if (extra.length) throw new UsageError(`help: unexpected argument(s) ${extra.map((a) => `'${a}'`).join(' ')}`);
+    if (topic !== undefined && !isCommand(topic))
+      throw new UsageError(`help: unknown command '${topic}' (see molrl --help)`);
+    process.stdout.write(topic === undefined ? USAGE : commandUsage(topic));
+    return { code: 0 };
+  }
+  if (values.help) {
+    // molrl <command> --help: that command's options, whatever else is on the line.
+    if (command !== undefined && !isCommand(command))
+      throw new UsageError(`unknown command '${command}' (see molrl --help)`);
+    process.stdout.write(command === undefined ? USAGE : commandUsage(command));
     return { code: 0 };
   }
   checkUsage(command!, parsed);
