@@ -7,7 +7,7 @@ export type ReduceOp = (typeof REDUCE_OPS)[number];
 const DOCS: Record<ReduceOp, string> = {
   sum: 'sum over axes (an empty axes list reduces nothing: a copy); 0 over an empty axis',
   mean: 'mean over axes; NaN over an empty axis',
-  max: 'maximum over axes, NaN propagating; -Infinity over an empty axis',
+  max: 'maximum over axes, NaN propagating; an empty reduced axis is an error',
 };
 
 function reduction<const Name extends ReduceOp>(name: Name) {

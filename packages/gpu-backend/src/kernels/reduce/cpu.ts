@@ -3,12 +3,13 @@ import { contracts, type ReduceOp } from './contract.js';
 import { assertInputCount, normalizeAxes, reducedShape, sizeOf } from '../../shape.js';
 import { floatInput, floatOutput } from '../../cpu/host.js';
 import { permute } from '../../cpu/permute.js';
+import { assertReducible } from './empty-axis.js';
 
 /**
  * Reduce x over `axes`. Contiguous axes reduce in place as [outer, r, inner];
  * scattered axes are first permuted to the end. Sums accumulate in float64.
- * sum over nothing is 0, mean over nothing NaN, max over nothing -Infinity;
- * max propagates NaN.
+ * sum over nothing is 0, mean over nothing NaN (max over nothing is refused
+ * before: see empty-axis.ts); max propagates NaN.
  */
 export function reduce(
   op: ReduceOp,
@@ -78,6 +79,7 @@ export const implementations = contracts.map((contract) => {
     assertInputCount(op, inputs, 1);
     const [x] = inputs;
     const axes = normalizeAxes(op, attrs.axes, x.shape.length);
+    assertReducible(op, x.shape, axes);
     const out = floatOutput(backend, reducedShape(x.shape, axes, attrs.keepDims === true));
     reduce(op, floatInput(backend, x, op), x.shape, axes, out.data);
     return out.info;

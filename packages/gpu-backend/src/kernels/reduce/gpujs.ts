@@ -1,5 +1,6 @@
 import { implement } from '../../registry.js';
 import { contracts } from './contract.js';
+import { assertReducible } from './empty-axis.js';
 import { assertInputCount, normalizeAxes, reducedShape, stridesOf } from '../../shape.js';
 import type { GpujsBackend } from '../../gpujs/backend.js';
 import { deviceKernel } from '../../gpujs/device-kernel.js';
@@ -101,10 +102,11 @@ export const implementations = contracts.map((contract) => {
     const be = backend as GpujsBackend;
     const [x] = inputs;
     const axes = normalizeAxes(op, attrs.axes, x.shape.length);
+    assertReducible(op, x.shape, axes);
     const out = be.output(reducedShape(x.shape, axes, attrs.keepDims === true));
     const redCount = axes.reduce((n, a) => n * x.shape[a], 1);
     if (redCount === 0) {
-      const value = op === 'sum' ? 0 : op === 'mean' ? NaN : -Infinity;
+      const value = op === 'sum' ? 0 : NaN;
       be.host(() => be.store(out, new Float32Array(be.storageOf(out).size).fill(value)));
       return out;
     }

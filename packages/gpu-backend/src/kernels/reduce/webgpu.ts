@@ -1,11 +1,12 @@
 import type { TensorInfo } from '../../backend.js';
 import { implement } from '../../registry.js';
-import { assertDType, normalizeAxis, sizeOf, stridesOf } from '../../shape.js';
+import { assertDType, normalizeAxes, normalizeAxis, sizeOf, stridesOf } from '../../shape.js';
 import type { WebgpuBackend } from '../../webgpu/backend.js';
 import { buf, gpu, output, WG } from '../../webgpu/kernel-util.js';
 import { FLAT_BUILTINS, FLAT_WG, grid } from '../../webgpu/program.js';
 import { shaderTemplate, type UniformLayout } from '../../webgpu/shader.js';
 import { contracts } from './contract.js';
+import { assertReducible } from './empty-axis.js';
 
 export type ReduceKind = 'sum' | 'mean' | 'max' | 'argmax';
 
@@ -164,7 +165,9 @@ export function reduceRun(
 
 /** The webgpu implementations of this folder's kernels. */
 export const implementations = contracts.map((contract) =>
-  implement(contract, 'webgpu', ({ inputs, attrs, backend }) =>
-    reduceRun(gpu(backend), contract.name, inputs[0], attrs.axes, attrs.keepDims === true),
-  ),
+  implement(contract, 'webgpu', ({ inputs, attrs, backend }) => {
+    const x = inputs[0];
+    assertReducible(contract.name, x.shape, normalizeAxes(contract.name, attrs.axes, x.shape.length));
+    return reduceRun(gpu(backend), contract.name, x, attrs.axes, attrs.keepDims === true);
+  }),
 );
