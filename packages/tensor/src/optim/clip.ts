@@ -2,6 +2,7 @@
 import { noGrad } from '../engine.js';
 import { add, minimum, mul, div, sqrt, square } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
+import { cast } from '../ops/indexing.js';
 import { zeros } from '../ops/creation.js';
 import { tidy } from '../scope.js';
 import type { Tensor } from '../tensor.js';
@@ -26,7 +27,10 @@ export function gradNorm(params: Params): Tensor {
       let total: Tensor | null = null;
       for (const p of withGrad) {
         // Each square freed at once: kept to the scope's end, they would hold a second copy of every gradient.
-        const squared = square(p.grad!);
+        // A half-precision gradient is squared and summed in float32 (its squares overflow float16 at 256).
+        const wide = p.grad!.dtype === 'float32' ? p.grad! : cast(p.grad!, 'float32');
+        const squared = square(wide);
+        if (wide !== p.grad) wide.dispose();
         const s = sum(squared);
         squared.dispose();
         total = total ? add(total, s) : s;
@@ -40,7 +44,8 @@ export function gradNorm(params: Params): Tensor {
  * Scale every gradient by min(1, maxNorm / (norm + 1e-6)) where norm is the
  * L2 norm of all gradients together (torch.nn.utils.clip_grad_norm_).
  * Returns the norm before clipping as a scalar tensor (read it with `await
- * norm.item()`); parameters without a gradient are skipped.
+ * norm.item()`); parameters without a gradient are skipped. bfloat16 and
+ * float16 gradients count in float32 and keep their dtype.
  */
 export function clipGradNorm(params: Params, maxNorm: number): Tensor {
   const withGrad = withGradients(params);
@@ -49,7 +54,11 @@ export function clipGradNorm(params: Params, maxNorm: number): Tensor {
     tidy(() => {
       const coef = minimum(div(maxNorm, add(norm, 1e-6)), 1);
       for (const p of withGrad) {
-        const scaled = mul(p.grad!, coef).keep();
+        const dtype = p.grad!.dtype;
+        // A half-precision gradient is scaled in float32 and rounded back once (it keeps its dtype).
+        const scaled = (
+          dtype === 'float32' ? mul(p.grad!, coef) : cast(mul(cast(p.grad!, 'float32'), coef), dtype)
+        ).keep();
         p.grad!.dispose();
         p.grad = scaled;
       }

@@ -119,6 +119,21 @@ describe('clipGradNorm', () => {
     b.grad = tensor([Number.NaN], [1, 1]).keep();
     expect(Number.isNaN(await gradNorm([a, b]).item())).toBe(true);
   });
+  it('counts half-precision gradients in float32 and keeps their dtype (torch.nn.utils.clip_grad_norm_)', async () => {
+    // torch 1.13: a bfloat16 grad [3, 4] beside a float32 [[300.5]], max norm 6.5.
+    const a = parameter(tensor([3, 4], [2], { dtype: 'bfloat16' }));
+    const b = parameter(tensor([300], [1, 1]));
+    a.grad = tensor([3, 4], [2], { dtype: 'bfloat16' }).keep();
+    b.grad = tensor([300.5], [1, 1]).keep();
+    expect(await clipGradNorm([a, b], 6.5).item()).toBeCloseTo(300.5415954589844, 3);
+    expect(a.grad!.dtype).toBe('bfloat16');
+    expect(Array.from(await a.grad!.data())).toEqual([0.06494140625, 0.08642578125]);
+    expectClose(await b.grad!.data(), [6.499100208282471], 1e-5);
+    // float16 squares overflow at 256: [300, 400] has norm 500, not Infinity.
+    const h = parameter(tensor([1, 1], [2], { dtype: 'float16' }));
+    h.grad = tensor([300, 400], [2], { dtype: 'float16' }).keep();
+    expect(await gradNorm([h]).item()).toBe(500);
+  });
   it('leaves gradients below the threshold unchanged', async () => {
     const a = parameter(tensor([1, 1], [2]));
     a.grad = tensor([0.3, 0.4], [2]).keep();
