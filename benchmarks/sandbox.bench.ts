@@ -21,6 +21,19 @@
  *   python-10-exits          s to clear 10 runs that call os._exit(1)
  *   python-ready             ms until a sandbox's workers and standbys are loaded: the process's first
  *                            sandbox (Pyodide loaded in full, the snapshot made), then a later one (from it)
+ *   python-worker-start-cpu  CPU seconds worker processes used until ready: the process's first worker
+ *                            (loads Pyodide in full, rewrites the interpreter with write marks, makes the
+ *                            snapshot; the most of its sandbox), the first sandbox's workers and standbys
+ *                            together (size: how many; those started before the snapshot load in full too),
+ *                            and the median one of a later sandbox (from the snapshot and the first
+ *                            worker's rewrite: what every replacement costs)
+ *   python-compute-loops, python-compute-allocations
+ *                            ms for one compute-heavy program: in the sandbox
+ *                            (molrl-tracked, host wall time per run), in the same Pyodide loaded plainly in
+ *                            this process (pyodide-plain: no write marks, guards or deadline checks) and in
+ *                            CPython (python3, its own timing of the program): what the sandbox costs code
+ *                            that computes, apart from its per-run overhead; and the median of the paired
+ *                            ratios sandbox/plain (unit x)
  *
  * Every implementation scores the same batch of completions (code extraction,
  * run, answer comparison) and must give the same rewards as molrl; a mismatch
@@ -28,13 +41,14 @@
  * group), with at most `workers` runs in flight for the baselines too.
  *
  *   node --import tsx --conditions=@molrl/source benchmarks/sandbox.bench.ts [--quick] [--js-batch 256] [--py-batch 64]
+ *     [--repeat 7] [--compute-pairs 50] [--recovery-only | --compute-only]
  *
  * Rows: case "reward-js" | "reward-python", impl, size = batch size, unit "rewards/s"; and the
  * same cases in "rewards/cpu-s": rewards per second of CPU time used by this process and all its
  * child processes (the Python workers, the spawned python3), a figure that does not shrink when
  * other work shares the machine — times the core count, it bounds what an idle machine gives.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import vm from 'node:vm';
@@ -60,6 +74,9 @@ const jsBatch = Number(argValue('--js-batch') ?? (quick ? 64 : 256));
 const pyBatch = Number(argValue('--py-batch') ?? (quick ? 16 : 64));
 const repeat = Number(argValue('--repeat') ?? (quick ? 3 : 7));
 const onlyRecovery = process.argv.includes('--recovery-only');
+const onlyCompute = process.argv.includes('--compute-only');
+// Fewer pairs leave the sandbox/plain ratio to the machine's noise (+-30% run to run here at 14 pairs).
+const computePairs = Number(argValue('--compute-pairs') ?? (quick ? 10 : 50));
 const workers = availableParallelism();
 const TIMEOUT_MS = 2_000;
 const PYTHON = process.env.PYTHON ?? '/usr/bin/python3';
@@ -100,6 +117,29 @@ function pyItems(n: number): Item[] {
   });
 }
 
+/** Compute-heavy programs, each printing one line: arithmetic in loops, and allocation (lists, dicts, strings, sorting). */
+const COMPUTE_PROGRAMS: Record<string, string> = {
+  loops: [
+    'count = 0',
+    'for a in range(1, 1200):',
+    '    for b in range(a, 1200):',
+    '        if (a * a + b * b) % 7 == 3:',
+    '            count += 1',
+    'print(count)',
+  ].join('\n'),
+  allocations: [
+    'rows = [{"k": i % 97, "s": str(i) * 3, "v": [j * i for j in range(8)]} for i in range(60000)]',
+    'groups = {}',
+    'for r in rows:',
+    '    groups.setdefault(r["k"], []).append(r["s"] + "!")',
+    'total = sum(len(sorted(g, key=len)) for g in groups.values())',
+    'print(total, len(groups))',
+  ].join('\n'),
+};
+
+/** Runs of each compute program left out before timing. */
+const COMPUTE_WARMUP = 3;
+
 /** The multi-stage reward from a run's outcome, as the baselines compute it. */
 function stageReward(outcome: { parsed: boolean; ok: boolean; stdout: string }, answer: string): number {
   if (!outcome.parsed) return 0;
@@ -133,6 +173,27 @@ function cpuSeconds(): number {
     }
   }
   return ticks / TICKS_PER_SECOND;
+}
+
+/** CPU seconds used so far by each live child process of this one, by pid. */
+function childCpuSeconds(): Map<number, number> {
+  const children = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(f[1]) === process.pid) children.set(Number(entry), (Number(f[11]) + Number(f[12])) / TICKS_PER_SECOND);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return children;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 /** Run `task` over items with at most `limit` in flight; results in order. */
@@ -215,20 +276,32 @@ function python3Spawn(item: Item): Promise<number> {
   });
 }
 
+const childrenBefore = new Set(childCpuSeconds().keys());
 const t0 = performance.now();
 const sandbox = await createSandbox({ workers, limits: { timeoutMs: TIMEOUT_MS } });
 await sandbox.ready();
 const firstReadyMs = performance.now() - t0;
+// Each worker's CPU until ready; the one that used the most loaded Pyodide in full and made the rewrite and snapshot.
+const firstWorkers = [...childCpuSeconds()].filter(([pid]) => !childrenBefore.has(pid)).map(([, cpu]) => cpu);
+firstWorkers.sort((a, b) => b - a);
 // A later sandbox of the same process (a pipeline's next phase): its workers start from the first one's snapshot.
+const childrenOfFirst = new Set(childCpuSeconds().keys());
 const t1 = performance.now();
 const later = await createSandbox({ workers, limits: { timeoutMs: TIMEOUT_MS } });
 await later.ready();
 const laterReadyMs = performance.now() - t1;
+const laterWorkers = [...childCpuSeconds()].filter(([pid]) => !childrenOfFirst.has(pid)).map(([, cpu]) => cpu);
 await later.close();
 console.log(
   `sandbox ready (${workers} workers and their standbys): ${firstReadyMs.toFixed(0)} ms, a later one ${laterReadyMs.toFixed(0)} ms; load average ${loadavg()
     .map((l) => l.toFixed(1))
     .join(' ')}`,
+);
+console.log(
+  `worker CPU until ready: the first ${firstWorkers[0]?.toFixed(2)} s, the other ${firstWorkers.length - 1} of its sandbox ${firstWorkers
+    .slice(1)
+    .map((c) => c.toFixed(2))
+    .join(', ')} s, a later sandbox's ${laterWorkers.map((c) => c.toFixed(2)).join(', ')} s`,
 );
 
 const cases: Array<{
@@ -264,11 +337,26 @@ const cases: Array<{
 const rows: ResultRow[] = [
   row({ case: 'python-ready', impl: 'molrl-first-sandbox', size: workers, value: firstReadyMs, unit: 'ms' }),
   row({ case: 'python-ready', impl: 'molrl-later-sandbox', size: workers, value: laterReadyMs, unit: 'ms' }),
+  row({ case: 'python-worker-start-cpu', impl: 'molrl-first-worker', size: 1, value: firstWorkers[0]!, unit: 'cpu-s' }),
+  row({
+    case: 'python-worker-start-cpu',
+    impl: 'molrl-first-sandbox-total',
+    size: firstWorkers.length,
+    value: firstWorkers.reduce((a, b) => a + b, 0),
+    unit: 'cpu-s',
+  }),
+  row({
+    case: 'python-worker-start-cpu',
+    impl: 'molrl-later-sandbox-worker',
+    size: laterWorkers.length,
+    value: median(laterWorkers),
+    unit: 'cpu-s',
+  }),
 ];
 let mismatch = false;
 try {
   for (const c of cases) {
-    if (onlyRecovery) break;
+    if (onlyRecovery || onlyCompute) break;
     const reference = await Object.values(c.impls)[0]!(c.items);
     for (const [impl, score] of Object.entries(c.impls)) {
       const rewards = await score(c.items); // also the warm-up
@@ -298,7 +386,8 @@ try {
       rows.push(row({ case: c.case, impl, size: c.items.length, value: perCpuSecond, unit: 'rewards/cpu-s' }));
     }
   }
-  rows.push(...(await recoveryCases()));
+  if (!onlyCompute) rows.push(...(await recoveryCases()));
+  if (!onlyRecovery) rows.push(...(await computeCases()));
 } finally {
   await sandbox.close();
 }
@@ -380,6 +469,85 @@ async function recoveryCases(): Promise<ResultRow[]> {
     expectStatus(records, 'runtime-error', 'python-10-exits');
   });
   report('python-10-exits', 10, exits / 1000, 's');
+  return out;
+}
+
+/** Median ms of `program` in CPython, as CPython times it (no process start). */
+function python3ComputeMs(program: string): number {
+  const driver = [
+    'import sys, time',
+    'src = sys.stdin.read()',
+    'code = compile(src, "<code>", "exec")',
+    'times = []',
+    `for _ in range(${COMPUTE_WARMUP + computePairs}):`,
+    '    t = time.perf_counter()',
+    '    exec(code, {"__name__": "__main__"})',
+    '    times.append((time.perf_counter() - t) * 1000)',
+    `times = sorted(times[${COMPUTE_WARMUP}:])`,
+    'print(times[len(times) // 2], file=sys.stderr)',
+  ].join('\n');
+  const result = spawnSync(PYTHON, ['-I', '-c', driver], { input: program, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`python3-compute: ${result.stderr}`);
+  return Number(result.stderr.trim());
+}
+
+/** The same programs in the sandbox, in plain Pyodide and in CPython; their outputs must agree. */
+async function computeCases(): Promise<ResultRow[]> {
+  const { loadPyodide } = (await import('pyodide')) as typeof import('pyodide');
+  let plainOut = '';
+  const plain = await loadPyodide({
+    env: { PYTHONHASHSEED: '0' },
+    stdout: (line: string) => void (plainOut += line + '\n'),
+  });
+  const out: ResultRow[] = [];
+  for (const [name, program] of Object.entries(COMPUTE_PROGRAMS)) {
+    const reference = spawnSync(PYTHON, ['-I', '-c', program], { encoding: 'utf8' }).stdout;
+    const sandboxed: number[] = [];
+    const plainMs: number[] = [];
+    // Interleaved, after warm-up runs (V8 tiers the interpreter's WebAssembly up while it runs).
+    for (let i = 0; i < COMPUTE_WARMUP + computePairs; i++) {
+      const started = performance.now();
+      const record = await sandbox.run({
+        language: 'python',
+        code: program,
+        limits: { timeoutMs: 60_000, memoryMb: 512 },
+      });
+      // What the caller waits: the run and its messages (the restore after it overlaps the next request).
+      const wallMs = performance.now() - started;
+      if (record.status !== 'ok' || record.stdout !== reference)
+        throw new Error(
+          `python-compute ${name}: the sandbox gave ${record.status} '${record.stdout}', CPython '${reference}'`,
+        );
+      plainOut = '';
+      const t = performance.now();
+      plain.runPython(program, { globals: plain.toPy({}) });
+      const ms = performance.now() - t;
+      if (plainOut !== reference)
+        throw new Error(`python-compute ${name}: plain Pyodide gave '${plainOut}', CPython '${reference}'`);
+      if (i >= COMPUTE_WARMUP) {
+        sandboxed.push(wallMs);
+        plainMs.push(ms);
+      }
+    }
+    // Paired: each sandboxed run against the plain run right after it, so a machine that slows down meanwhile
+    // moves both.
+    const ratio = median(sandboxed.map((ms, i) => ms / plainMs[i]!));
+    const figures: Record<string, number> = {
+      'molrl-tracked': median(sandboxed),
+      'pyodide-plain': median(plainMs),
+      python3: python3ComputeMs(program),
+    };
+    console.log(
+      `python-compute ${name.padEnd(12)} ${Object.entries(figures)
+        .map(([impl, ms]) => `${impl} ${ms.toFixed(0)} ms`)
+        .join(', ')} (sandbox/plain, median of pairs: ${ratio.toFixed(2)}x)`,
+    );
+    for (const [impl, ms] of Object.entries(figures))
+      out.push(row({ case: `python-compute-${name}`, impl, size: 1, value: ms, unit: 'ms' }));
+    out.push(
+      row({ case: `python-compute-${name}`, impl: 'molrl-tracked/pyodide-plain', size: 1, value: ratio, unit: 'x' }),
+    );
+  }
   return out;
 }
 
