@@ -6,7 +6,7 @@
  * the MoL loss parts, the GRPO reward and the completion lengths, all read
  * back from the run folder's files.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { wilsonInterval, type EvaluationReport } from '@molrl/bench-math';
 import { readMetrics, writeFileAtomicSync, type MetricRecord } from '@molrl/progress';
@@ -139,6 +139,21 @@ export function readStageReports(run: RunFolder): Array<[Stage, EvaluationReport
     .map((s) => [s, JSON.parse(readFileSync(stageReportPath(run, s), 'utf8')) as EvaluationReport]);
 }
 
+/**
+ * Write plots/<name> when its phase has metrics, and return its path for the
+ * report; otherwise remove one left from before (a phase run again with
+ * --force) and return null: a report shows no empty or stale chart.
+ */
+function writePlot(plots: string, name: string, hasData: boolean, svg: () => string): string | null {
+  const path = join(plots, name);
+  if (!hasData) {
+    rmSync(path, { force: true });
+    return null;
+  }
+  writeFileAtomicSync(path, svg());
+  return `plots/${name}`;
+}
+
 export function writeRunReport(run: RunFolder, config: PipelineConfig): string {
   const plots = run.path('plots');
   mkdirSync(plots, { recursive: true });
@@ -148,8 +163,7 @@ export function writeRunReport(run: RunFolder, config: PipelineConfig): string {
   const grpo = metricsOf(join(run.grpoDir, 'metrics.jsonl')).filter((r) => typeof r.reward === 'number');
   const rewardKey = config.grpo.reward === 'binary' ? 'rewards/binary/mean' : 'rewards/multi_stage/mean';
 
-  writeFileAtomicSync(
-    join(plots, 'mol-loss.svg'),
+  const molPlot = writePlot(plots, 'mol-loss.svg', molSteps.length > 0, () =>
     lineChartSvg(
       [
         series(molSteps, 'step', 'loss', 'train loss'),
@@ -161,8 +175,7 @@ export function writeRunReport(run: RunFolder, config: PipelineConfig): string {
       { title: `MoL loss parts (mode ${config.mol.mode})`, xLabel: 'optimizer step', yLabel: 'loss' },
     ),
   );
-  writeFileAtomicSync(
-    join(plots, 'grpo-reward.svg'),
+  const rewardPlot = writePlot(plots, 'grpo-reward.svg', grpo.length > 0, () =>
     lineChartSvg(
       [
         {
@@ -182,8 +195,7 @@ export function writeRunReport(run: RunFolder, config: PipelineConfig): string {
       },
     ),
   );
-  writeFileAtomicSync(
-    join(plots, 'completion-lengths.svg'),
+  const lengthsPlot = writePlot(plots, 'completion-lengths.svg', grpo.length > 0, () =>
     lineChartSvg(
       [
         series(grpo, 'step', 'completions/mean_length', 'mean'),
@@ -228,18 +240,15 @@ export function writeRunReport(run: RunFolder, config: PipelineConfig): string {
           : '')
       : '_Not run._',
     '',
-    '![MoL loss parts](plots/mol-loss.svg)',
-    '',
+    ...(molPlot ? [`![MoL loss parts](${molPlot})`, ''] : []),
     '## GRPO',
     '',
     lastGrpo && firstGrpo
       ? `${grpo.length} steps of ${config.grpo.lossType} with the ${config.grpo.reward} reward, ${config.grpo.numGenerations} completions per prompt, at most ${config.grpo.maxCompletionLength} tokens. Reward ${num(firstGrpo.reward)} (step ${firstGrpo.step}) → ${num(lastGrpo.reward)} (step ${lastGrpo.step}); ${rewardKey} ${num(lastGrpo[rewardKey])}; mean completion length ${num(firstGrpo['completions/mean_length'], 1)} → ${num(lastGrpo['completions/mean_length'], 1)} tokens.`
       : '_Not run._',
     '',
-    '![GRPO reward](plots/grpo-reward.svg)',
-    '',
-    '![Completion lengths](plots/completion-lengths.svg)',
-    '',
+    ...(rewardPlot ? [`![GRPO reward](${rewardPlot})`, ''] : []),
+    ...(lengthsPlot ? [`![Completion lengths](${lengthsPlot})`, ''] : []),
   ].join('\n');
   writeFileAtomicSync(run.path('report.md'), md);
   return md;
