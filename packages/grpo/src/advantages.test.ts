@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { groupAdvantages, groupStds, type RewardScaling } from './advantages.js';
+import { groupAdvantages, groupStds, rewardStdMetrics, type RewardScaling } from './advantages.js';
 
 interface AdvantageCase {
   rewards: number[];
   groupSize: number;
   scale: RewardScaling;
   advantages: number[];
+  rewardStd: number;
+  fracRewardZeroStd: number;
 }
 
 const fixtures = JSON.parse(readFileSync(new URL('../fixtures/advantage-cases.json', import.meta.url), 'utf8')) as {
@@ -22,6 +24,25 @@ describe('groupAdvantages against TRL (PyTorch fixtures)', () => {
       c.advantages.forEach((a, i) => expect(got[i]).toBeCloseTo(a, 3));
     });
   }
+
+  for (const c of fixtures.cases) {
+    it(`reward_std and frac_reward_zero_std: ${c.rewards.length} rewards, groups of ${c.groupSize}, scale ${c.scale}`, () => {
+      const got = rewardStdMetrics(Float32Array.from(c.rewards), c.groupSize, { scale: c.scale });
+      expect(got.rewardStd).toBeCloseTo(c.rewardStd, 5);
+      expect(got.fracRewardZeroStd).toBeCloseTo(c.fracRewardZeroStd, 6);
+    });
+  }
+
+  it('with batch scaling, logs the batch std: constant groups in a varied batch are not zero-std', () => {
+    // TRL v0.25 logs the std it divides by: the batch's under 'batch', the groups' under 'group' and 'none'.
+    const rewards = [1, 1, 1, 1, 0.1, 0.1, 0.1, 0.1, 0, 1, 0.4, 0.1];
+    expect(rewardStdMetrics(rewards, 4, { scale: 'batch' }).fracRewardZeroStd).toBe(0);
+    expect(rewardStdMetrics(rewards, 4, { scale: 'none' }).fracRewardZeroStd).toBeCloseTo(2 / 3, 12);
+    expect(rewardStdMetrics([0.4, 0.4, 0.4, 0.4], 2, { scale: 'batch' })).toEqual({
+      rewardStd: 0,
+      fracRewardZeroStd: 1,
+    });
+  });
 
   it('a group of equal rewards gets zero advantages (not NaN) under every scaling', () => {
     for (const scale of ['group', 'batch', 'none'] as const) {

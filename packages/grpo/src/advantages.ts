@@ -79,3 +79,37 @@ export function groupStds(rewards: ArrayLike<number>, groupSize: number): Float6
     out[g] = groupSize < 2 ? Number.NaN : unbiasedStd(rewards, g * groupSize, (g + 1) * groupSize);
   return out;
 }
+
+/** What TRL logs about the reward spread of a rollout batch. */
+export interface RewardStdMetrics {
+  /** `reward_std`: the mean of the std the advantages use (or would use). */
+  rewardStd: number;
+  /** `frac_reward_zero_std`: the share of completions whose std is 0 (`torch.isclose`, atol 1e-8). */
+  fracRewardZeroStd: number;
+}
+
+/**
+ * TRL's (v0.25) `reward_std` and `frac_reward_zero_std` for a rollout batch,
+ * taken from the std of `scale` as `groupAdvantages` forms it: the per-group stds
+ * for `'group'` and `'none'` (Dr.GRPO still logs them), the one batch std for
+ * `'batch'` (then `frac_reward_zero_std` is 0 or 1: the whole batch is constant
+ * or not). Per completion means per group here, as groups are the same size.
+ */
+export function rewardStdMetrics(
+  rewards: ArrayLike<number>,
+  groupSize: number,
+  options: GroupAdvantagesOptions = {},
+): RewardStdMetrics {
+  const scale = options.scale ?? 'group';
+  if (scale !== 'group' && scale !== 'batch' && scale !== 'none') {
+    throw new Error(`rewardStdMetrics: scale must be 'group', 'batch' or 'none', got ${JSON.stringify(scale)}`);
+  }
+  checkRewards(rewards, groupSize, 'rewardStdMetrics');
+  const stds =
+    scale === 'batch'
+      ? [rewards.length < 2 ? Number.NaN : unbiasedStd(rewards, 0, rewards.length)]
+      : [...groupStds(rewards, groupSize)];
+  // torch.isclose(std, 0): |std| <= atol (1e-8); a NaN std (one reward) is not close to 0.
+  const zero = stds.filter((s) => Math.abs(s) <= 1e-8).length;
+  return { rewardStd: stds.reduce((a, b) => a + b, 0) / stds.length, fracRewardZeroStd: zero / stds.length };
+}

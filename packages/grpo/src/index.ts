@@ -1,9 +1,11 @@
 export {
   groupAdvantages,
   groupStds,
+  rewardStdMetrics,
   ADVANTAGE_STD_EPSILON,
   type RewardScaling,
   type GroupAdvantagesOptions,
+  type RewardStdMetrics,
 } from './advantages.js';
 export {
   grpoLoss,
@@ -18,7 +20,7 @@ export {
   type ImportanceSamplingLevel,
 } from './loss.js';
 export { grpoConfig, GRPO_DEFAULTS, type GRPOConfig } from './trainer/config.js';
-export { completionMask, type CompletionMask } from './trainer/completion-mask.js';
+export { completionLengthMetrics, completionMask, type CompletionMask } from './trainer/completion-mask.js';
 export { COMPLETIONS_FILE, type CompletionRecord } from './trainer/completion-log.js';
 export { completionLogps, type CompletionLogpsOptions, type SequenceBatch, type TokenLogps } from './trainer/logps.js';
 export {

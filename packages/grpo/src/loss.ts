@@ -1,6 +1,6 @@
 /**
  * The GRPO objective exactly as TRL's `GRPOTrainer._compute_loss` forms it
- * (TRL 0.2x main line; see the README for where versions differ):
+ * (TRL v0.25; see the README for where versions differ):
  *
  *   ratio      = exp(logp - old)                       (token level; or the masked
  *                                                       sequence mean of logp - old, GSPO)
@@ -230,7 +230,9 @@ export function grpoLossTensors(input: GrpoLossInput): GrpoLossTensors {
       const count = maximum(totalTokens, 1);
       // TRL's masked_batch_mean: a plain mean when the ratio is one per sequence.
       const batchMean = (x: Tensor) => (x.shape[1] === 1 ? mean(x) : div(sum(mul(x, mask)), count));
-      const c1 = exp(logWeights.detach());
+      // TRL flags clipping on coef_1 as the loss used it: after delta's cap (so with delta <= 1 + epsHigh no
+      // token counts as high-clipped).
+      const c1 = coef1.detach();
       const lowClipped = mul(less(c1, 1 - epsilonLow), less(adv, 0));
       const highClipped = mul(greater(c1, 1 + epsilonHigh), greater(adv, 0));
       const region = maximum(lowClipped, highClipped);

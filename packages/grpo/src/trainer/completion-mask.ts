@@ -36,3 +36,29 @@ export function completionMask(
   }
   return { mask, lengths, terminated };
 }
+
+/**
+ * TRL's `completions/*` metrics of a rollout batch: lengths up to and including
+ * the first EOS, the share that never ended (`clipped_ratio`), and the mean, min
+ * and max length of those that did (all 0 when none did, as TRL).
+ */
+export function completionLengthMetrics(
+  lengths: readonly number[],
+  terminated: readonly boolean[],
+): Record<string, number> {
+  if (!lengths.length || lengths.length !== terminated.length)
+    throw new Error(
+      `completionLengthMetrics: ${lengths.length} lengths and ${terminated.length} terminated flags (one of each per completion, at least one)`,
+    );
+  const ended = lengths.filter((_, i) => terminated[i]);
+  const term = ended.length ? ended : [0];
+  return {
+    'completions/mean_length': lengths.reduce((a, b) => a + b, 0) / lengths.length,
+    'completions/min_length': Math.min(...lengths),
+    'completions/max_length': Math.max(...lengths),
+    'completions/clipped_ratio': 1 - ended.length / lengths.length,
+    'completions/mean_terminated_length': term.reduce((a, b) => a + b, 0) / term.length,
+    'completions/min_terminated_length': Math.min(...term),
+    'completions/max_terminated_length': Math.max(...term),
+  };
+}

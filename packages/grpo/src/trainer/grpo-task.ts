@@ -13,10 +13,10 @@ import type { LoraHandle } from '@molrl/lora';
 import type { Qwen3ForCausalLM } from '@molrl/model';
 import { mul, noGrad, sum, tensor, tidy, type Tensor } from '@molrl/tensor';
 import type { DataOrder, MicroBatchLoss, StepContext, StepRecord, TrainingTask } from '@molrl/train';
-import { groupAdvantages, groupStds } from '../advantages.js';
+import { groupAdvantages, rewardStdMetrics } from '../advantages.js';
 import { grpoLossTensors } from '../loss.js';
 import { CompletionLog, COMPLETIONS_FILE, type CompletionRecord } from './completion-log.js';
-import { completionMask } from './completion-mask.js';
+import { completionLengthMetrics, completionMask } from './completion-mask.js';
 import type { GRPOConfig } from './config.js';
 import { completionLogps } from './logps.js';
 import type { RolloutPrompt, RolloutSource, TextCodec } from './rollout.js';
@@ -191,22 +191,16 @@ export class GrpoTask implements TrainingTask<GrpoMicroBatch, GrpoTaskState> {
       metrics[`rewards/${f.name}/mean`] = mean;
       metrics[`rewards/${f.name}/std`] = std;
     });
-    const stds = groupStds(scores.total, g);
-    const totals = nanMeanStd(scores.total);
-    metrics.reward = totals.mean;
-    metrics.reward_std = [...stds].reduce((a, b) => a + b, 0) / stds.length;
-    metrics.frac_reward_zero_std = [...stds].filter((s) => Math.abs(s) < 1e-8).length / stds.length;
+    const spread = rewardStdMetrics(scores.total, g, { scale: c.scaleRewards });
+    metrics.reward = nanMeanStd(scores.total).mean;
+    metrics.reward_std = spread.rewardStd;
+    metrics.frac_reward_zero_std = spread.fracRewardZeroStd;
     const adv = nanMeanStd(advantages);
     metrics['advantages/mean'] = adv.mean;
     metrics['advantages/std'] = adv.std;
     metrics['advantages/min'] = Math.min(...advantages);
     metrics['advantages/max'] = Math.max(...advantages);
-    const ended = lengths.filter((_, i) => terminated[i]);
-    metrics['completions/mean_length'] = lengths.reduce((a, b) => a + b, 0) / lengths.length;
-    metrics['completions/min_length'] = Math.min(...lengths);
-    metrics['completions/max_length'] = Math.max(...lengths);
-    metrics['completions/clipped_ratio'] = 1 - ended.length / lengths.length;
-    metrics['completions/mean_terminated_length'] = ended.length ? ended.reduce((a, b) => a + b, 0) / ended.length : 0;
+    Object.assign(metrics, completionLengthMetrics(lengths, terminated));
     const generated = completionIds.reduce((a, ids) => a + ids.length, 0);
     metrics['timing/rollout_s'] = (t1 - t0) / 1000;
     metrics['timing/reward_s'] = (t2 - t1) / 1000;
@@ -255,7 +249,12 @@ export class GrpoTask implements TrainingTask<GrpoMicroBatch, GrpoTaskState> {
     const rollout = await this.rollout(context);
     const started = performance.now();
     const n = rollout.completions.length;
-    const numItemsInBatch = rollout.mask.reduce((s, row) => s + row.reduce((x, y) => x + y, 0), 0);
+    // dapo's divisor: the loss mask's tokens in the whole batch (after maskTruncatedCompletions), at least 1
+    // (TRL's num_items_in_batch.clamp(min=1)): a batch of truncated completions all masked out has a zero loss.
+    const numItemsInBatch = Math.max(
+      1,
+      rollout.mask.reduce((s, row) => s + row.reduce((x, y) => x + y, 0), 0),
+    );
     const microBatches: GrpoMicroBatch[] = [];
     for (let a = 0; a < n; a += c.microBatchSize) {
       const b = Math.min(n, a + c.microBatchSize);

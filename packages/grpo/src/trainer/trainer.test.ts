@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readMetrics } from '@molrl/progress';
 import { getBackend, logSoftmax, memory, setBackend } from '@molrl/tensor';
 import { countReads } from '@molrl/train';
-import { completionMask } from './completion-mask.js';
+import { completionLengthMetrics, completionMask } from './completion-mask.js';
 import { completionLogps } from './logps.js';
 import { promptIndices } from './prompt-order.js';
 import { scoreRewards, type RewardFunction } from './rewards.js';
@@ -42,6 +42,28 @@ describe('completionMask', () => {
       [0, 0],
       [1, 1],
     ]);
+  });
+});
+
+describe('completionLengthMetrics', () => {
+  it("logs TRL's completions/* from the lengths up to EOS and the terminated flags", () => {
+    const m = completionMask([[4, 5, 9, 6, 9], [1, 2], [9], [7, 7, 7, 7, 7]], [9]);
+    expect(completionLengthMetrics(m.lengths, m.terminated)).toEqual({
+      'completions/mean_length': 11 / 4,
+      'completions/min_length': 1,
+      'completions/max_length': 5,
+      'completions/clipped_ratio': 0.5,
+      'completions/mean_terminated_length': 2,
+      'completions/min_terminated_length': 1,
+      'completions/max_terminated_length': 3,
+    });
+  });
+  it('gives 0 for the terminated lengths when no completion ended (as TRL)', () => {
+    const m = completionLengthMetrics([4, 6], [false, false]);
+    expect(m['completions/clipped_ratio']).toBe(1);
+    expect(m['completions/mean_terminated_length']).toBe(0);
+    expect(m['completions/min_terminated_length']).toBe(0);
+    expect(m['completions/max_terminated_length']).toBe(0);
   });
 });
 
@@ -176,6 +198,10 @@ describe('GrpoTrainer', () => {
       'advantages/std',
       'completions/mean_length',
       'completions/clipped_ratio',
+      'completions/mean_terminated_length',
+      'completions/min_terminated_length',
+      'completions/max_terminated_length',
+      'frac_reward_zero_std',
       'kl',
       'entropy',
       'clip_ratio/low_mean',
@@ -443,6 +469,39 @@ describe('GrpoTrainer', () => {
         resumeFromCheckpoint: true,
       }),
     ).rejects.toThrow(`GrpoTrainer: ${file} was written by an earlier GrpoTrainer, whose prompt order differs`);
+  });
+
+  it('dapo with every completion truncated and masked: a zero loss, not an error (TRL clamps the token count to 1)', async () => {
+    const { model, lora } = tinySetup();
+    const neverEnding: RolloutSource = {
+      name: 'never-ending',
+      generate: async ({ prompts, numGenerations, maxCompletionLength }) =>
+        prompts.map(() =>
+          Array.from({ length: numGenerations }, (_, g) => {
+            const ids = Array.from({ length: maxCompletionLength }, (_, t) => (g + t) % EOS);
+            return { ids, text: charCodec.decode(ids) };
+          }),
+        ),
+    };
+    const { steps } = await trainGrpo({
+      model,
+      lora,
+      codec: charCodec,
+      train,
+      rewardFunctions: [shareOfA],
+      rollouts: neverEnding,
+      config: {
+        ...baseConfig,
+        lossType: 'dapo',
+        maskTruncatedCompletions: true,
+        maxSteps: 1,
+        saveSteps: 0,
+        outputDir: mkdtempSync(join(tmpdir(), 'grpo-dapo-masked-')),
+      },
+    });
+    expect(steps[0]!.loss).toBe(0);
+    expect(steps[0]!.num_tokens).toBe(0);
+    expect(steps[0]!['completions/clipped_ratio']).toBe(1);
   });
 
   it('names bad configuration', () => {
