@@ -21,9 +21,26 @@ export interface LoraConfig {
   useRslora?: boolean;
   /** Seed of A's Kaiming-uniform initialisation and of dropout masks. Default 0. */
   seed?: number;
+  /**
+   * Layers left out even when targetModules matches them (PEFT's exclude_modules): a list
+   * of names (matched as targetModules' list) or a regular expression matching the whole path.
+   */
+  excludeModules?: string[] | string;
+  /**
+   * PEFT's init_lora_weights: true (default) A Kaiming-uniform, B zero; 'gaussian' A normal
+   * with std 1 / r, B zero; false A and B both Kaiming-uniform (not a no-op; for tests).
+   */
+  initLoraWeights?: boolean | 'gaussian';
 }
 
 export const DEFAULT_TARGET_MODULES = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'];
+
+/**
+ * What PEFT adapts on a Qwen3 (or Qwen2, Llama) model when a config has no target_modules
+ * (peft/utils/constants.py, TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING["qwen3"]);
+ * fromPeftConfig uses it for an adapter_config.json without target_modules.
+ */
+export const PEFT_DEFAULT_TARGET_MODULES = ['q_proj', 'v_proj'];
 
 export function loraScaling(c: Pick<LoraConfig, 'r' | 'alpha' | 'useRslora'>): number {
   return c.useRslora ? c.alpha / Math.sqrt(c.r) : c.alpha / c.r;
@@ -41,12 +58,12 @@ const describeValue = (v: unknown): string =>
           : typeof v;
 
 /** The target pattern as a RegExp matching whole paths; a pattern that is not a regular expression is named. */
-function targetRegExp(pattern: string, where: string): RegExp {
+function targetRegExp(pattern: string, where: string, field = 'targetModules'): RegExp {
   try {
     return new RegExp(`^(?:${pattern})$`);
   } catch (err) {
     throw new Error(
-      `${where}: targetModules ${JSON.stringify(pattern)} is not a valid regular expression (${(err as Error).message})`,
+      `${where}: ${field} ${JSON.stringify(pattern)} is not a valid regular expression (${(err as Error).message})`,
       { cause: err },
     );
   }
@@ -62,23 +79,33 @@ export function validateLoraConfig(c: LoraConfig, where = 'LoRA config'): void {
     throw new TypeError(`${where}: ${field} must be ${what}, got ${describeValue(v)}`);
   };
   if (typeof c.r !== 'number' || !Number.isInteger(c.r) || c.r <= 0) bad('r', 'a positive integer', c.r);
-  if (typeof c.alpha !== 'number' || !Number.isFinite(c.alpha)) bad('alpha', 'a finite number', c.alpha);
+  if (typeof c.alpha !== 'number' || !Number.isFinite(c.alpha) || c.alpha <= 0)
+    bad('alpha', 'a finite number > 0 (the update is scaled by alpha / r)', c.alpha);
   if (c.dropout !== undefined && !(typeof c.dropout === 'number' && c.dropout >= 0 && c.dropout < 1))
     bad('dropout', 'a number in [0, 1)', c.dropout);
   if (c.useRslora !== undefined && typeof c.useRslora !== 'boolean') bad('useRslora', 'a boolean', c.useRslora);
   if (c.seed !== undefined && !(typeof c.seed === 'number' && Number.isSafeInteger(c.seed)))
     bad('seed', 'a safe integer', c.seed);
-  const t = c.targetModules;
-  if (t === undefined) return;
-  if (Array.isArray(t)) {
-    if (t.length === 0) bad('targetModules', 'a non-empty list of module names', t);
-    t.forEach((name, i) => {
-      if (typeof name !== 'string' || name === '') bad(`targetModules[${i}]`, 'a non-empty string', name);
-    });
-  } else if (typeof t === 'string') {
-    if (t === '') bad('targetModules', 'a list of names, a regular expression or "all-linear"', t);
-    if (t !== 'all-linear') targetRegExp(t, where);
-  } else bad('targetModules', 'a list of names, a regular expression or "all-linear"', t);
+  if (c.initLoraWeights !== undefined && c.initLoraWeights !== 'gaussian' && typeof c.initLoraWeights !== 'boolean')
+    bad('initLoraWeights', 'true, false or "gaussian"', c.initLoraWeights);
+  const modules = (field: 'targetModules' | 'excludeModules', t: unknown) => {
+    if (t === undefined) return;
+    const what =
+      field === 'targetModules'
+        ? 'a list of names, a regular expression or "all-linear"'
+        : 'a list of names or a regular expression';
+    if (Array.isArray(t)) {
+      if (t.length === 0) bad(field, 'a non-empty list of module names', t);
+      t.forEach((name, i) => {
+        if (typeof name !== 'string' || name === '') bad(`${field}[${i}]`, 'a non-empty string', name);
+      });
+    } else if (typeof t === 'string') {
+      if (t === '' || (field === 'excludeModules' && t === 'all-linear')) bad(field, what, t);
+      if (t !== 'all-linear') targetRegExp(t, where, field);
+    } else bad(field, what, t);
+  };
+  modules('targetModules', c.targetModules);
+  modules('excludeModules', c.excludeModules);
 }
 
 /** PEFT's matching of module paths against target_modules, the pattern compiled once. */
@@ -102,9 +129,12 @@ export function toPeftConfig(c: LoraConfig, baseModel: string | null): Record<st
     auto_mapping: null,
     base_model_name_or_path: baseModel,
     bias: 'none',
+    ...(c.excludeModules === undefined
+      ? {}
+      : { exclude_modules: Array.isArray(c.excludeModules) ? [...c.excludeModules].sort() : c.excludeModules }),
     fan_in_fan_out: false,
     inference_mode: true,
-    init_lora_weights: true,
+    init_lora_weights: c.initLoraWeights ?? true,
     layer_replication: null,
     layers_pattern: null,
     layers_to_transform: null,
@@ -128,7 +158,34 @@ export function toPeftConfig(c: LoraConfig, baseModel: string | null): Record<st
 const isEmpty = (v: unknown) =>
   v === undefined || v === null || v === false || (typeof v === 'object' && Object.keys(v as object).length === 0);
 
-/** Parse a PEFT `adapter_config.json` object into a LoraConfig; `where` names the file in errors. */
+/** init_lora_weights values whose initialisation rewrites the base weights (PEFT's LoraLayer.update_layer). */
+const BASE_REWRITING_INITS = ['pissa', 'olora', 'corda', 'loftq', 'lora_ga'];
+/** init_lora_weights values that only decide the first A and B: the file's weights replace them. */
+const WEIGHT_ONLY_INITS = ['gaussian', 'eva', 'orthogonal', 'mica'];
+/** PEFT features that change what a LoRA layer computes or which weights it has; refused when set. */
+const UNSUPPORTED_WHEN_SET: [string, string][] = [
+  ['rank_pattern', 'per-module ranks are not supported'],
+  ['alpha_pattern', 'per-module alphas are not supported'],
+  ['layers_to_transform', 'per-layer selection is not supported'],
+  ['layer_replication', 'layer replication is not supported'],
+  ['modules_to_save', 'extra trained modules are not supported'],
+  ['trainable_token_indices', 'trainable tokens are not supported'],
+  ['target_parameters', 'LoRA on parameters (MoE experts) is not supported'],
+  ['alora_invocation_tokens', 'Activated LoRA (aLoRA) is not supported'],
+  ['lora_bias', 'a bias on lora_B is not supported'],
+  ['use_qalora', 'QALoRA is not supported'],
+  ['use_bdlora', 'BD-LoRA is not supported'],
+  ['velora_config', 'VeLoRA is not supported'],
+  ['arrow_config', 'Arrow routing is not supported'],
+  ['kasa_config', 'KaSA is not supported'],
+  ['monteclora_config', 'MonteCLoRA is not supported'],
+];
+
+/**
+ * Parse a PEFT `adapter_config.json` object into a LoraConfig; `where` names the file in errors.
+ * Defaults are PEFT's LoraConfig defaults (r 8, lora_alpha 8, lora_dropout 0, target_modules
+ * q_proj/v_proj for Qwen3); peft_type is required, as PEFT requires it.
+ */
 export function fromPeftConfig(json: unknown, where = 'adapter_config.json'): LoraConfig {
   if (json === null || typeof json !== 'object' || Array.isArray(json))
     throw new Error(`${where}: must be a JSON object`);
@@ -136,35 +193,56 @@ export function fromPeftConfig(json: unknown, where = 'adapter_config.json'): Lo
   const field = (name: string, message: string): never => {
     throw new Error(`${where}: field "${name}" ${message}`);
   };
-  if (j.peft_type !== undefined && j.peft_type !== 'LORA')
-    field('peft_type', `is ${JSON.stringify(j.peft_type)}; only "LORA" is supported`);
+  // PeftConfigMixin.from_pretrained refuses a config without peft_type (MIN_EXPECTED_CONFIG_KEYS).
+  if (j.peft_type === undefined) field('peft_type', 'is missing; a PEFT LoRA adapter has "peft_type": "LORA"');
+  if (j.peft_type !== 'LORA') field('peft_type', `is ${JSON.stringify(j.peft_type)}; only "LORA" is supported`);
   // PEFT's LoraConfig defaults: r = 8, lora_alpha = 8, lora_dropout = 0.
   const r = j.r ?? 8;
   if (!Number.isInteger(r) || (r as number) <= 0) field('r', `must be a positive integer, got ${JSON.stringify(j.r)}`);
   const alpha = j.lora_alpha ?? 8;
-  if (typeof alpha !== 'number' || !Number.isFinite(alpha))
-    field('lora_alpha', `must be a finite number, got ${JSON.stringify(alpha)}`);
-  if (j.bias !== undefined && j.bias !== 'none')
+  if (typeof alpha !== 'number' || !Number.isFinite(alpha) || alpha <= 0)
+    field('lora_alpha', `must be a finite number > 0, got ${JSON.stringify(alpha)}`);
+  if (j.bias !== undefined && j.bias !== null && j.bias !== 'none')
     field('bias', `is ${JSON.stringify(j.bias)}; only "none" is supported`);
   if (j.use_dora === true) field('use_dora', 'is true; DoRA is not supported');
   if (j.fan_in_fan_out === true) field('fan_in_fan_out', 'is true; Qwen3 linear layers are not Conv1D');
-  for (const f of ['rank_pattern', 'alpha_pattern', 'layers_to_transform', 'layer_replication', 'modules_to_save']) {
-    if (!isEmpty(j[f])) field(f, `is ${JSON.stringify(j[f])}; per-layer patterns and extra modules are not supported`);
+  for (const [f, why] of UNSUPPORTED_WHEN_SET) {
+    if (!isEmpty(j[f])) field(f, `is ${JSON.stringify(j[f])}; ${why}`);
   }
-  const targets = j.target_modules;
-  if (!(typeof targets === 'string' || (Array.isArray(targets) && targets.every((t) => typeof t === 'string')))) {
-    field('target_modules', `must be a string or a list of strings, got ${JSON.stringify(targets)}`);
-  }
+  if (j.use_rslora !== undefined && j.use_rslora !== null && typeof j.use_rslora !== 'boolean')
+    field('use_rslora', `must be true or false, got ${JSON.stringify(j.use_rslora)}`);
+  const init = j.init_lora_weights ?? true;
+  if (typeof init === 'string' && BASE_REWRITING_INITS.some((p) => init.toLowerCase().startsWith(p)))
+    field(
+      'init_lora_weights',
+      `is ${JSON.stringify(init)}: this adapter was trained on base weights its initialisation rewrote; ` +
+        'convert it to a plain LoRA adapter first (PEFT: save_pretrained(..., path_initial_model_for_weight_conversion=...))',
+    );
+  if (typeof init !== 'boolean' && !(typeof init === 'string' && WEIGHT_ONLY_INITS.includes(init.toLowerCase())))
+    field('init_lora_weights', `is ${JSON.stringify(init)}; not an initialisation PEFT's LoRA knows`);
+  const names = (f: string, v: unknown) => {
+    if (!(typeof v === 'string' || (Array.isArray(v) && v.length > 0 && v.every((t) => typeof t === 'string'))))
+      field(f, `must be a string or a non-empty list of strings, got ${JSON.stringify(v)}`);
+    if (typeof v === 'string' && (f === 'exclude_modules' || v !== 'all-linear'))
+      targetRegExp(v, `${where}: field "${f}"`, f === 'target_modules' ? 'targetModules' : 'excludeModules');
+    return v as string[] | string;
+  };
+  // No target_modules: PEFT takes its per-architecture default (_prepare_adapter_config).
+  const targets =
+    j.target_modules === undefined || j.target_modules === null
+      ? PEFT_DEFAULT_TARGET_MODULES
+      : names('target_modules', j.target_modules);
+  const exclude = isEmpty(j.exclude_modules) ? undefined : names('exclude_modules', j.exclude_modules);
   const dropout = j.lora_dropout ?? 0;
   if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1))
     field('lora_dropout', `must be a number in [0, 1), got ${JSON.stringify(dropout)}`);
-  if (typeof targets === 'string' && targets !== 'all-linear')
-    targetRegExp(targets, `${where}: field "target_modules"`);
   return {
     r: r as number,
     alpha: alpha as number,
     dropout: dropout as number,
-    targetModules: targets as string[] | string,
+    targetModules: targets,
     useRslora: j.use_rslora === true,
+    ...(exclude === undefined ? {} : { excludeModules: exclude }),
+    ...(init === false || init === 'gaussian' ? { initLoraWeights: init } : {}),
   };
 }

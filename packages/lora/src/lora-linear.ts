@@ -12,6 +12,7 @@ import {
   mul,
   noGrad,
   rand,
+  randn,
   reshape,
   sub,
   zeros,
@@ -46,16 +47,24 @@ export class LoraLinear implements LinearAdapter {
     readonly dropout: number,
     readonly state: AdapterState,
     seed: number,
+    /** PEFT's init_lora_weights (LoraLayer.reset_lora_parameters): true, 'gaussian' or false. */
+    init: boolean | 'gaussian' = true,
   ) {
-    const bound = 1 / Math.sqrt(base.inFeatures); // kaiming_uniform_(a=sqrt(5)): gain sqrt(1/3), bound = gain * sqrt(3 / fan_in)
+    // kaiming_uniform_(a=sqrt(5)), nn.Linear's default: gain sqrt(1/3), bound = gain * sqrt(3 / fan_in) = 1 / sqrt(fan_in).
+    const kaiming = (shape: number[], fanIn: number, s: number) =>
+      rand(shape, { seed: s >>> 0, low: -1 / Math.sqrt(fanIn), high: 1 / Math.sqrt(fanIn), requiresGrad: true });
     this.layerSeed = hashString(base.name) ^ Math.imul(seed, 0x9e3779b1);
-    this.loraA = rand([r, base.inFeatures], {
-      seed: this.layerSeed >>> 0,
-      low: -bound,
-      high: bound,
-      requiresGrad: true,
-    }).keep();
-    this.loraB = zeros([base.outFeatures, r], { requiresGrad: true }).keep();
+    this.loraA = (
+      init === 'gaussian'
+        ? randn([r, base.inFeatures], { seed: this.layerSeed >>> 0, std: 1 / r, requiresGrad: true })
+        : kaiming([r, base.inFeatures], base.inFeatures, this.layerSeed)
+    ).keep();
+    // init false leaves B as nn.Linear(r, out) made it: Kaiming-uniform over fan_in r.
+    this.loraB = (
+      init === false
+        ? kaiming([base.outFeatures, r], r, this.layerSeed ^ 0x5bd1e995)
+        : zeros([base.outFeatures, r], { requiresGrad: true })
+    ).keep();
     this.loraA.name = `${base.name}.lora_A.weight`;
     this.loraB.name = `${base.name}.lora_B.weight`;
   }

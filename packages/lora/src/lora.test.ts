@@ -263,9 +263,13 @@ describe('LoRA against PEFT and the PyTorch reference', () => {
   it.each([
     ['no options', undefined, /applyLora: options: expected an object with r and alpha/],
     ['a string rank', { r: '8', alpha: 16 }, /applyLora: options: r must be a positive integer, got string "8"/],
-    ['a string alpha', { r: 8, alpha: '16' }, /alpha must be a finite number, got string "16"/],
+    [
+      'a string alpha',
+      { r: 8, alpha: '16' },
+      /alpha must be a finite number > 0 \(the update is scaled by alpha \/ r\), got string "16"/,
+    ],
     ['a string dropout', { r: 8, alpha: 16, dropout: '0.1' }, /dropout must be a number in \[0, 1\), got string "0.1"/],
-    ['a NaN alpha', { r: 8, alpha: Number.NaN }, /alpha must be a finite number, got number NaN/],
+    ['a NaN alpha', { r: 8, alpha: Number.NaN }, /alpha must be a finite number > 0 .*, got number NaN/],
     [
       'an invalid target regex',
       { r: 8, alpha: 16, targetModules: '.*(q_proj' },

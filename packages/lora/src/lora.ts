@@ -60,19 +60,44 @@ export class LoraHandle {
       throw new TypeError(`applyLora: options.baseModelName must be a string, got ${typeof config.baseModelName}`);
     const targets = config.targetModules ?? DEFAULT_TARGET_MODULES;
     const matches = targetMatcher(targets, 'applyLora: options');
+    const excluded =
+      config.excludeModules === undefined ? () => false : targetMatcher(config.excludeModules, 'applyLora: options');
+    const linears = model.linearLayers();
+    // PEFT would adapt lm_head or embed_tokens when named, and refuses a matched module that is not a
+    // linear layer (a norm): a target matching one is an error here, not a silent skip.
+    if (targets !== 'all-linear') {
+      for (const [path] of model.module.namedModules()) {
+        if (path === '' || linears.has(path) || !matches(path) || excluded(path)) continue;
+        throw new Error(
+          `applyLora: targetModules ${JSON.stringify(targets)} matches ${path}, which is not a decoder linear layer; ` +
+            'LoRA here adapts the q/k/v/o and gate/up/down projections only (not lm_head, embed_tokens or norms)',
+        );
+      }
+    }
     const scaling = loraScaling(config);
-    for (const [path, linear] of model.linearLayers()) {
-      if (!matches(path)) continue;
-      if (linear.adapter)
-        throw new Error(`applyLora: ${path} already has an adapter (remove it first with handle.remove())`);
-      const adapter = new LoraLinear(linear, config.r, scaling, config.dropout ?? 0, this.state, config.seed ?? 0);
+    const matched = [...linears].filter(([path]) => matches(path));
+    const chosen = matched.filter(([path]) => !excluded(path));
+    if (chosen.length === 0) {
+      throw new Error(
+        matched.length > 0
+          ? `applyLora: every layer target_modules ${JSON.stringify(targets)} matches is excluded by excludeModules ${JSON.stringify(config.excludeModules)}`
+          : `applyLora: target_modules ${JSON.stringify(targets)} match no linear layer (e.g. ${[...linears.keys()][0]})`,
+      );
+    }
+    const taken = chosen.find(([, linear]) => linear.adapter);
+    if (taken) throw new Error(`applyLora: ${taken[0]} already has an adapter (remove it first with handle.remove())`);
+    for (const [path, linear] of chosen) {
+      const adapter = new LoraLinear(
+        linear,
+        config.r,
+        scaling,
+        config.dropout ?? 0,
+        this.state,
+        config.seed ?? 0,
+        config.initLoraWeights ?? true,
+      );
       linear.adapter = adapter;
       this.adapters.set(path, adapter);
-    }
-    if (this.adapters.size === 0) {
-      throw new Error(
-        `applyLora: target_modules ${JSON.stringify(targets)} match no linear layer (e.g. ${[...model.linearLayers().keys()][0]})`,
-      );
     }
     // As PEFT: the base model is frozen, only adapter parameters train.
     model.requiresGrad(false);
@@ -108,8 +133,20 @@ export class LoraHandle {
     }
   }
 
-  /** Fold scaling * B A into each base weight (faster inference; the adapter path is skipped while merged). */
+  /**
+   * Fold scaling * B A into each base weight (faster inference; the adapter path is skipped while merged).
+   * Refused while the adapters are disabled: merged weights cannot give the base model (PEFT unmerges
+   * again at the next forward pass).
+   */
   merge(): void {
+    if (!this.state.enabled && !this.state.merged)
+      throw new Error(
+        'merge(): the adapters are disabled; enable() them first (or mergeAndUnload() to fold them for good)',
+      );
+    this.mergeWeights();
+  }
+
+  private mergeWeights(): void {
     if (this.state.merged) return;
     for (const a of this.adapters.values()) a.merge();
     this.state.merged = true;
@@ -160,8 +197,15 @@ export class LoraHandle {
     const f = await SafetensorsFile.open(path);
     try {
       const expected = new Map(this.namedParameters());
-      // Keys saved with the adapter name still in them (`lora_A.default.weight`) are accepted too.
-      const fileKey = new Map(f.names().map((n) => [n.replace(/\.(lora_[AB])\.default\.weight$/, '.$1.weight'), n]));
+      // Keys saved with the adapter name still in them (`lora_A.default.weight`) are accepted too, once.
+      const fileKey = new Map<string, string>();
+      for (const n of f.names()) {
+        const key = n.replace(/\.(lora_[AB])\.default\.weight$/, '.$1.weight');
+        const other = fileKey.get(key);
+        if (other !== undefined)
+          throw new Error(`${path}: '${other}' and '${n}' are the same adapter weight; keep one`);
+        fileKey.set(key, n);
+      }
       const unexpected = [...fileKey.keys()].filter((n) => !expected.has(n));
       if (unexpected.length) {
         throw new Error(
@@ -203,7 +247,7 @@ export class LoraHandle {
    * savePretrained and an inference server.
    */
   mergeAndUnload(): Qwen3ForCausalLM {
-    this.merge();
+    this.mergeWeights();
     this.state.merged = false;
     this.detach();
     return this.model;
