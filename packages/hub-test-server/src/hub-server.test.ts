@@ -2,7 +2,15 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { downloadFile, downloadFileToCacheDir, fileExists, listFiles, type RepoDesignation } from '@huggingface/hub';
+import {
+  downloadFile,
+  downloadFileToCacheDir,
+  fileExists,
+  listFiles,
+  modelInfo,
+  pathsInfo,
+  type RepoDesignation,
+} from '@huggingface/hub';
 import { describe, expect, it } from 'vitest';
 import { startHubServer } from './hub-server.js';
 
@@ -139,5 +147,82 @@ describe('startHubServer with @huggingface/hub', () => {
     await expect(startHubServer({ 'org/bad': { files: {}, commit: 'abc' } })).rejects.toThrow(
       /repo org\/bad: commit must be 40 lowercase hex digits/,
     );
+  });
+
+  it('serves further branches and tags at commits of their own, and per-file last commits', async () => {
+    const [c1, c2, c3] = ['1', '2', '3'].map((d) => d.repeat(40));
+    const hub = await startHubServer({
+      'org/model': {
+        files: { 'config.json': '{"v":1}', 'w.safetensors': 'w1' },
+        commit: c1,
+        fileCommits: { 'w.safetensors': c3 },
+        revisions: {
+          dev: { files: { 'config.json': '{"v":2}' }, commit: c2 },
+          'refs/pr/1': { files: { 'x.txt': 'x' } },
+        },
+      },
+    });
+    try {
+      const text = async (revision: string, path = 'config.json') =>
+        (await downloadFile({ repo: 'org/model', path, revision, hubUrl: hub.url }))!.text();
+      expect(await text('main')).toBe('{"v":1}');
+      expect(await text('dev')).toBe('{"v":2}');
+      expect(await text(c2)).toBe('{"v":2}');
+      expect(await text('refs/pr/1', 'x.txt')).toBe('x');
+      await expect(
+        fileExists({ repo: 'org/model', path: 'w.safetensors', revision: 'dev', hubUrl: hub.url }),
+      ).resolves.toBe(false);
+      const info = await modelInfo({
+        name: 'org/model',
+        revision: 'dev',
+        hubUrl: hub.url,
+        additionalFields: ['sha', 'filePaths'],
+      });
+      expect([info.sha, info.filePaths]).toEqual([c2, ['config.json']]);
+      expect((await modelInfo({ name: 'org/model', hubUrl: hub.url, additionalFields: ['sha'] })).sha).toBe(c1);
+      await expect(modelInfo({ name: 'org/model', revision: 'nope', hubUrl: hub.url })).rejects.toThrow(
+        /revision nope not found/,
+      );
+      // The Hub's lastCommit is the commit that last changed the file, not the revision's head.
+      const paths = await pathsInfo({
+        repo: 'org/model',
+        paths: ['config.json', 'w.safetensors'],
+        expand: true,
+        hubUrl: hub.url,
+      });
+      expect(paths.map((p) => p.lastCommit.id)).toEqual([c1, c3]);
+    } finally {
+      await hub.close();
+    }
+  });
+
+  it('answers 403 to a token without access to a gated repo, 401 to none', async () => {
+    const hub = await startHubServer({ 'org/gated': { files: { 'a.txt': 'a' }, token: 'hf_granted', gated: true } });
+    try {
+      const status = async (auth?: string) =>
+        (
+          await fetch(`${hub.url}/org/gated/resolve/main/a.txt`, {
+            headers: auth ? { Authorization: `Bearer ${auth}` } : {},
+          })
+        ).status;
+      expect([await status(), await status('hf_other'), await status('hf_granted')]).toEqual([401, 403, 200]);
+    } finally {
+      await hub.close();
+    }
+  });
+
+  it('cuts the next download of a file short, once', async () => {
+    const data = Uint8Array.from({ length: 4000 }, (_, i) => i % 256);
+    const hub = await startHubServer({ 'org/model': { files: { 'w.bin': data } } });
+    try {
+      const url = `${hub.url}/org/model/resolve/main/w.bin`;
+      hub.interrupt('w.bin', 100);
+      await expect(fetch(url).then((r) => r.arrayBuffer())).rejects.toThrow();
+      hub.interrupt('w.bin', 100, 'short');
+      expect((await (await fetch(url)).arrayBuffer()).byteLength).toBe(100);
+      expect((await (await fetch(url)).arrayBuffer()).byteLength).toBe(4000);
+    } finally {
+      await hub.close();
+    }
   });
 });

@@ -8,9 +8,9 @@
  *   GET /api/{models|datasets}/{repo}/tree/{revision}[/{path}]   folders and files, ?recursive=true for all depths
  *   GET /api/{models|datasets}/{repo}[/revision/{revision}]      repo info with siblings
  *
- * A revision is "main", a branch/tag named in `refs`, or the repo's commit hash.
- * Every request is recorded in `requests`; `Authorization` is checked when the
- * repo has a `token`.
+ * A revision is "main", a branch/tag named in `refs` or `revisions`, or a commit
+ * hash (URL-encoded when it holds a slash, as `refs/pr/1`). Every request is
+ * recorded in `requests`; `Authorization` is checked when the repo has a `token`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -27,12 +27,20 @@ export interface HubServer {
   url: string;
   /** Every request received, in order. */
   requests: HubRequest[];
+  /**
+   * Cut the next full GET of a file at `path` (any repo) after `afterBytes` bytes of its
+   * content: `'reset'` (default) announces the full Content-Length and then drops the
+   * connection, as a network failure does; `'short'` sends the bytes without a
+   * Content-Length and ends the response cleanly, as a broken proxy may.
+   */
+  interrupt(path: string, afterBytes: number, how?: 'reset' | 'short'): void;
   close(): Promise<void>;
 }
 
 /** Starts a server on a free port of 127.0.0.1 serving `repos` (keyed by repo name, e.g. `org/model`). */
 export async function startHubServer(repos: Record<string, HubRepo>): Promise<HubServer> {
   const requests: HubRequest[] = [];
+  const interruptions = new Map<string, { afterBytes: number; how: 'reset' | 'short' }>();
   const prepared = Object.entries(repos).map(([name, repo]) => prepareRepo(name, repo));
   const find = (type: string, rest: string): { repo: PreparedRepo; tail: string } | null => {
     // The repo name is the longest prefix of `rest` naming a known repo of this type.
@@ -62,7 +70,8 @@ export async function startHubServer(repos: Record<string, HubRepo>): Promise<Hu
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     requests.push({ method: req.method ?? 'GET', url: req.url ?? '' });
     const url = new URL(req.url ?? '/', 'http://localhost');
-    let path = decodeURIComponent(url.pathname).replace(/^\/+/, '');
+    // An encoded slash (a revision such as refs%2Fpr%2F1) stays inside its segment.
+    let path = decodeURIComponent(url.pathname.replace(/%2F/gi, '\u0000')).replace(/^\/+/, '');
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
@@ -82,16 +91,31 @@ export async function startHubServer(repos: Record<string, HubRepo>): Promise<Hu
     if (!found) return notFound(res, 'RepoNotFound', `repository ${path} not found`);
     const { repo, tail } = found;
     if (repo.token && req.headers.authorization !== `Bearer ${repo.token}`) {
+      if (repo.gated && req.headers.authorization)
+        return send(
+          res,
+          403,
+          JSON.stringify({
+            error: `Access to model ${repo.name} is restricted and you are not in the authorized list.`,
+          }),
+          { 'Content-Type': 'application/json', 'X-Error-Code': 'GatedRepo' },
+        );
       return send(res, 401, JSON.stringify({ error: 'Invalid credentials' }), {
         'Content-Type': 'application/json',
         'X-Error-Code': 'GatedRepo',
       });
     }
-    const [verb, revRaw, ...fileParts] = tail.split('/');
-    const revision = revRaw ?? 'main';
-    const lastCommit = { id: repo.commit, title: 'Upload', date: '2026-01-01T00:00:00.000Z' };
+    const [verb, revRaw, ...fileParts] = tail.split('/').map((s) => s.split('\u0000').join('/'));
+    const revision = revRaw || 'main';
+    const snapshot = repo.resolve(revision);
+    const noRevision = () => notFound(res, 'RevisionNotFound', `revision ${revision} not found`);
     const entry = (p: string) => {
-      const file = repo.files.get(p)!;
+      const file = snapshot!.files.get(p)!;
+      const lastCommit = {
+        id: repo.fileCommits.get(p) ?? snapshot!.commit,
+        title: 'Upload',
+        date: '2026-01-01T00:00:00.000Z',
+      };
       return {
         type: 'file',
         path: p,
@@ -102,19 +126,19 @@ export async function startHubServer(repos: Record<string, HubRepo>): Promise<Hu
       };
     };
     if (isApi && verb === 'paths-info') {
-      if (!repo.refs.has(revision)) return notFound(res, 'RevisionNotFound', `revision ${revision} not found`);
+      if (!snapshot) return noRevision();
       const { paths } = JSON.parse(body || '{}') as { paths?: string[] };
-      return sendJson(res, (paths ?? []).filter((p) => repo.files.has(p)).map(entry));
+      return sendJson(res, (paths ?? []).filter((p) => snapshot.files.has(p)).map(entry));
     }
     if (isApi && verb === 'tree') {
-      if (!repo.refs.has(revision)) return notFound(res, 'RevisionNotFound', `revision ${revision} not found`);
+      if (!snapshot) return noRevision();
       // Like the Hub: entries under the folder (files and folders), all depths when recursive.
       const prefix = fileParts.join('/');
       const recursive = url.searchParams.get('recursive') === 'true';
       const base = prefix ? prefix + '/' : '';
       const dirs = new Set<string>();
       const fileEntries: string[] = [];
-      for (const p of repo.files.keys()) {
+      for (const p of snapshot.files.keys()) {
         if (!p.startsWith(base)) continue;
         const rest = p.slice(base.length).split('/');
         for (let d = 1; d < rest.length && (recursive || d === 1); d++) dirs.add(base + rest.slice(0, d).join('/'));
@@ -125,24 +149,28 @@ export async function startHubServer(repos: Record<string, HubRepo>): Promise<Hu
         ...fileEntries.sort().map(entry),
       ]);
     }
-    if (isApi && (verb === '' || verb === 'revision')) {
+    if (isApi && (verb === undefined || verb === '' || verb === 'revision')) {
+      // /api/models/{repo} is main; /revision/{rev} any revision (HEAD is main, as on the Hub).
+      const at = verb === 'revision' ? (revision === 'HEAD' ? repo.resolve('main') : snapshot) : repo.resolve('main');
+      if (!at) return noRevision();
       return sendJson(res, {
         id: repo.name,
-        sha: repo.commit,
-        private: false,
-        siblings: [...repo.files.keys()].sort().map((rfilename) => ({ rfilename })),
+        sha: at.commit,
+        private: !!repo.token,
+        ...(repo.gated ? { gated: 'manual' } : { gated: false }),
+        siblings: [...at.files.keys()].sort().map((rfilename) => ({ rfilename })),
       });
     }
     if (!isApi && (verb === 'resolve' || verb === 'raw')) {
-      if (!repo.refs.has(revision)) return notFound(res, 'RevisionNotFound', `revision ${revision} not found`);
+      if (!snapshot) return noRevision();
       const path = fileParts.join('/');
-      const file = repo.files.get(path);
+      const file = snapshot.files.get(path);
       if (!file) return notFound(res, 'EntryNotFound', `${path} not found in ${repo.name}`);
       const { data } = file;
       const headers: Record<string, string> = {
         // The Hub's ETag is the LFS sha256 for LFS files and the git oid otherwise.
         ETag: `"${file.lfs?.oid ?? file.oid}"`,
-        'X-Repo-Commit': repo.commit,
+        'X-Repo-Commit': snapshot.commit,
         'Accept-Ranges': 'bytes',
         'Content-Type': 'application/octet-stream',
       };
@@ -153,6 +181,19 @@ export async function startHubServer(repos: Record<string, HubRepo>): Promise<Hu
         headers['Content-Range'] = `bytes ${start}-${end}/${data.length}`;
         headers['Content-Length'] = String(end - start + 1);
         return send(res, 206, req.method === 'HEAD' ? '' : data.subarray(start, end + 1), headers);
+      }
+      const cut = req.method === 'GET' ? interruptions.get(path) : undefined;
+      if (cut) {
+        interruptions.delete(path);
+        if (cut.how === 'short') {
+          res.writeHead(200, headers);
+          res.end(data.subarray(0, cut.afterBytes));
+          return;
+        }
+        headers['Content-Length'] = String(data.length);
+        res.writeHead(200, headers);
+        res.write(data.subarray(0, cut.afterBytes), () => setTimeout(() => res.destroy(), 20));
+        return;
       }
       headers['Content-Length'] = String(data.length);
       return send(res, 200, req.method === 'HEAD' ? '' : data, headers);
@@ -168,6 +209,9 @@ export async function startHubServer(repos: Record<string, HubRepo>): Promise<Hu
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    interrupt: (path, afterBytes, how = 'reset') => {
+      interruptions.set(path, { afterBytes, how });
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

@@ -1,2 +1,2 @@
 export { startHubServer, type HubRequest, type HubServer } from './hub-server.js';
-export { DEFAULT_LFS_SUFFIXES, type HubRepo } from './repo.js';
+export { DEFAULT_LFS_SUFFIXES, type HubRepo, type HubRevision } from './repo.js';

@@ -76,7 +76,7 @@ describe('Hub loading', () => {
       /org\/empty@main: the repo has neither model.safetensors nor model.safetensors.index.json/,
     );
     await expect(resolveModelDir('org/missing', { hubUrl: hub.url, cacheDir: tmp() })).rejects.toThrow(
-      /org\/missing@main: downloading config.json failed/,
+      /org\/missing@main: the repo does not exist on the Hub \(404\)/,
     );
     await expect(resolveModelDir('/no/such/dir', { hubUrl: hub.url })).rejects.toThrow(
       /neither an existing directory nor a Hub repo id/,

@@ -122,6 +122,16 @@ const POOL_MIN_VOCAB = 16_384;
 const TORCH_DTYPE: Record<WeightDType, string> = { float32: 'float32', bfloat16: 'bfloat16', float16: 'float16' };
 const ST_DTYPE = { float32: 'F32', bfloat16: 'BF16', float16: 'F16' } as const;
 
+/** The torch dtype of the checkpoint's first floating-point tensor, as transformers' 'auto' falls back to. */
+function checkpointDType(ckpt: SafetensorsCheckpoint): string | undefined {
+  for (const name of ckpt.names()) {
+    const d: string = ckpt.entry(name).dtype;
+    const torch: Record<string, string> = { F32: 'float32', F16: 'float16', BF16: 'bfloat16', F64: 'float32' };
+    if (torch[d]) return torch[d];
+  }
+  return undefined;
+}
+
 function weightDType(name: string | undefined): WeightDType {
   if (name === 'bfloat16' || name === 'float16' || name === 'float32') return name;
   return 'float32';
@@ -194,8 +204,12 @@ export class Qwen3ForCausalLM {
       existsSync(generationPath) ? await readJson(generationPath) : undefined,
       generationPath,
     );
-    const dtype = options.dtype === 'auto' ? weightDType(config.torch_dtype) : (options.dtype ?? 'float32');
     const ckpt = await SafetensorsCheckpoint.open(dir);
+    // 'auto' as transformers: config.json's torch_dtype (or dtype), else the first floating weight's.
+    const dtype =
+      options.dtype === 'auto'
+        ? weightDType(config.torch_dtype ?? checkpointDType(ckpt))
+        : (options.dtype ?? 'float32');
     const weights = new Map<string, Tensor>();
     try {
       const expected = expectedWeightShapes(config);

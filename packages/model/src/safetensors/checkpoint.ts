@@ -3,7 +3,7 @@
  * `model.safetensors.index.json` (transformers' layout). Shards are opened on
  * first use and tensors are read one by one.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@molrl/progress';
@@ -74,6 +74,19 @@ export class SafetensorsCheckpoint {
           if (!existsSync(path)) throw new Error(`${indexPath}: shard '${shard}' is listed but ${path} does not exist`);
           files.set(shard, await SafetensorsFile.open(path));
         }
+        // Each tensor in one shard, and that one the index names: a copy elsewhere (a re-save over an old
+        // checkpoint, shards of two commits) leaves which values are meant unknown.
+        for (const [shard, f] of files) {
+          for (const name of f.names()) {
+            const mapped = index.weight_map[name];
+            if (mapped === undefined)
+              throw new Error(`${indexPath}: ${shard} holds tensor '${name}', which the index does not list`);
+            if (mapped !== shard)
+              throw new Error(
+                `${indexPath}: tensor '${name}' is in both ${mapped} and ${shard} (the index maps it to ${mapped})`,
+              );
+          }
+        }
         for (const [name, shard] of Object.entries(index.weight_map)) {
           const f = files.get(shard)!;
           if (!f.has(name))
@@ -91,6 +104,17 @@ export class SafetensorsCheckpoint {
           entries.set(name, f.entry(name));
         }
       } else {
+        const pytorch = existsSync(dir)
+          ? readdirSync(dir)
+              .filter((f) => /\.bin(\.index\.json)?$|\.pt$|\.pth$/.test(f))
+              .sort()
+          : [];
+        if (pytorch.length)
+          throw new Error(
+            `${dir}: no safetensors weights, only ${pytorch.slice(0, 3).join(', ')}${pytorch.length > 3 ? ', ...' : ''}: ` +
+              `PyTorch pickles are not read here (loading one runs code); convert them to safetensors ` +
+              `(transformers: from_pretrained, then save_pretrained)`,
+          );
         throw new Error(`${dir}: no ${SINGLE_FILE} or ${INDEX_FILE} found`);
       }
     } catch (err) {

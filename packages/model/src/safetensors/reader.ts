@@ -177,6 +177,15 @@ export class SafetensorsFile {
         throw new Error(`${path}: ${size} bytes is too short for a safetensors file (needs an 8-byte header length)`);
       const lenBuf = Buffer.alloc(8);
       await handle.read(lenBuf, 0, 8, 0);
+      // What a `git clone` without git-lfs leaves in place of the weights.
+      if (size < 1024 && lenBuf.toString('latin1') === 'version ') {
+        const text = Buffer.alloc(size);
+        await handle.read(text, 0, size, 0);
+        if (text.toString('utf8').startsWith('version https://git-lfs.github.com/spec/'))
+          throw new Error(
+            `${path}: a Git LFS pointer, not the file it stands for (${/size (\d+)/.exec(text.toString('utf8'))?.[1] ?? '?'} bytes): the repo was cloned without Git LFS; run \`git lfs pull\` there, or load the repo id from the Hub`,
+          );
+      }
       const headerLen = lenBuf.readBigUInt64LE(0);
       if (headerLen > BigInt(Math.min(MAX_HEADER_BYTES, size - 8))) {
         throw new Error(
