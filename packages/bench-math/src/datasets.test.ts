@@ -99,3 +99,74 @@ describe('loadBenchmark from a Hub-like server', () => {
     );
   });
 });
+
+describe('loadBenchmark reads one commit of the revision', () => {
+  const HEAD_A = 'a'.repeat(40);
+  const HEAD_B = 'b'.repeat(40);
+  const jsonl = (answers: string[]) =>
+    answers.map((answer, i) => JSON.stringify({ problem: `p${i}`, answer })).join('\n') + '\n';
+  const A = jsonl(['1', '2']);
+  const B = jsonl(['10', '20', '30']);
+  let before: HubServer;
+  let after: HubServer;
+  beforeAll(async () => {
+    before = await startHubServer({
+      'org/moving': {
+        type: 'dataset',
+        files: { 'test.jsonl': A },
+        commit: HEAD_A,
+        fileCommits: { 'test.jsonl': '1'.repeat(40) },
+        revisions: { dev: { files: { 'data/test-00000.jsonl': jsonl(['7']) }, commit: 'd'.repeat(40) } },
+      },
+    });
+    // The same repo after main moved to HEAD_B (HEAD_A still reachable by its commit).
+    after = await startHubServer({
+      'org/moving': {
+        type: 'dataset',
+        files: { 'test.jsonl': B },
+        commit: HEAD_B,
+        revisions: { old: { files: { 'test.jsonl': A }, commit: HEAD_A } },
+      },
+    });
+  });
+  afterAll(async () => {
+    await before.close();
+    await after.close();
+  });
+
+  it('resolves the branch once: a branch moving during the load does not mix commits', async () => {
+    // The first request reaches the Hub before main moves, every later one after.
+    let calls = 0;
+    const moving: typeof fetch = (input, init) => {
+      const url = String(input instanceof Request ? input.url : input);
+      return fetch(calls++ === 0 ? url : url.replace(before.url, after.url), init);
+    };
+    const b = await loadBenchmark('org/moving', { hubUrl: before.url, fetch: moving });
+    expect(b.problems.map((p) => p.answer)).toEqual(['1', '2']);
+    expect(after.requests.some((r) => r.url.includes(`/resolve/${HEAD_A}/test.jsonl`))).toBe(true);
+    expect(after.requests.some((r) => /\/(tree|resolve)\/main\b/.test(r.url))).toBe(false);
+  });
+
+  it('reads the new commit once the branch has moved, and a branch its own files', async () => {
+    expect((await loadBenchmark('org/moving', { hubUrl: after.url })).problems.map((p) => p.answer)).toEqual([
+      '10',
+      '20',
+      '30',
+    ]);
+    expect(
+      (await loadBenchmark('org/moving', { hubUrl: after.url, revision: HEAD_A })).problems.map((p) => p.answer),
+    ).toEqual(['1', '2']);
+    expect(
+      (await loadBenchmark('org/moving', { hubUrl: before.url, revision: 'dev' })).problems.map((p) => p.answer),
+    ).toEqual(['7']);
+    await expect(loadBenchmark('org/moving', { hubUrl: before.url, revision: 'nope' })).rejects.toThrow(/nope/);
+  });
+
+  it('rejects a download cut short', async () => {
+    before.interrupt('test.jsonl', A.indexOf('\n') + 1, 'short');
+    await expect(loadBenchmark('org/moving', { hubUrl: before.url })).rejects.toThrow(
+      /org\/moving@main: test\.jsonl could not be downloaded: got \d+ of its \d+ bytes/,
+    );
+    expect((await loadBenchmark('org/moving', { hubUrl: before.url })).problems).toHaveLength(2);
+  });
+});

@@ -4,7 +4,7 @@
  * the Hugging Face Hub (JSONL or Parquet files of a dataset repo).
  */
 import { readFile } from 'node:fs/promises';
-import { downloadFile, listFiles } from '@huggingface/hub';
+import { datasetInfo, downloadFile, listFiles } from '@huggingface/hub';
 import { parquetReadObjects } from 'hyparquet';
 
 export interface Problem {
@@ -118,17 +118,27 @@ export interface HubDatasetOptions extends RowFields {
 
 /**
  * A benchmark from a Hub dataset repo, e.g. `HuggingFaceH4/MATH-500`: the
- * split's JSONL or Parquet files (`test.jsonl`, `data/test-00000-of-00001.parquet`).
+ * split's JSONL or Parquet files (`test.jsonl`, `data/test-00000-of-00001.parquet`),
+ * all read at the one commit the revision names (resolved first).
  */
 export async function loadBenchmark(repo: string, options: HubDatasetOptions = {}): Promise<Benchmark> {
   const split = options.split ?? 'test';
-  const common = {
-    repo: { type: 'dataset' as const, name: repo },
+  const credentials = {
     hubUrl: options.hubUrl,
-    revision: options.revision,
     fetch: options.fetch,
     ...(options.accessToken ? { accessToken: options.accessToken } : {}),
   };
+  // A branch or tag is resolved to its commit once, and the files are listed and read at that
+  // commit: a branch that moves during the load cannot mix its old and new files.
+  const revision = options.revision ?? 'main';
+  let commit = revision;
+  if (!/^[0-9a-f]{40}$/.test(revision)) {
+    const info = await datasetInfo({ ...credentials, name: repo, revision, additionalFields: ['sha'] });
+    if (typeof info.sha !== 'string' || !/^[0-9a-f]{40}$/.test(info.sha))
+      throw new DatasetError(`${repo}@${revision}: the Hub gave no commit for the revision`);
+    commit = info.sha;
+  }
+  const common = { ...credentials, repo: { type: 'dataset' as const, name: repo }, revision: commit };
   const files: string[] = [];
   for await (const f of listFiles({ ...common, recursive: true })) {
     if (f.type === 'file' && /\.(jsonl|parquet)$/.test(f.path)) files.push(f.path);
@@ -145,9 +155,14 @@ export async function loadBenchmark(repo: string, options: HubDatasetOptions = {
   for (const path of chosen) {
     const blob = await downloadFile({ ...common, path });
     if (!blob) throw new DatasetError(`${repo}: ${path} could not be downloaded`);
-    if (path.endsWith('.jsonl')) rows.push(...parseJsonl(await blob.text(), `${repo}/${path}`));
+    const buffer = await blob.arrayBuffer();
+    // A body cut short without an error must not pass as the file.
+    if (buffer.byteLength !== blob.size)
+      throw new DatasetError(
+        `${repo}@${revision}: ${path} could not be downloaded: got ${buffer.byteLength} of its ${blob.size} bytes (the transfer was cut short)`,
+      );
+    if (path.endsWith('.jsonl')) rows.push(...parseJsonl(new TextDecoder().decode(buffer), `${repo}/${path}`));
     else {
-      const buffer = await blob.arrayBuffer();
       const objects = await parquetReadObjects({ file: buffer });
       rows.push(...objects);
     }

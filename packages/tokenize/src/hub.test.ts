@@ -1,8 +1,9 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHubServer, type HubServer } from '@molrl/hub-test-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hubFile } from './hub.js';
 import { Tokenizer } from './tokenizer.js';
 import { trainBpeTokenizer } from './trainer.js';
 
@@ -35,7 +36,10 @@ describe('Tokenizer.fromHub against a local Hub', () => {
     const tok = await Tokenizer.fromHub('molrl/tiny', { hubUrl: hub.url, cacheDir });
     expect(tok.decode(tok.encode('hello hub'))).toBe('hello hub');
     expect(tok.applyChatTemplate([{ role: 'user', content: 'x' }])).toBe('[user]x');
-    expect(hub.requests.some((r) => r.url.includes('/molrl/tiny/resolve/main/tokenizer.json'))).toBe(true);
+    // Fetched at the commit main names, not at the moving branch.
+    const head = readFileSync(join(cacheDir, 'models--molrl--tiny', 'refs', 'main'), 'utf8');
+    expect(head).toMatch(/^[0-9a-f]{40}$/);
+    expect(hub.requests.some((r) => r.url.includes(`/molrl/tiny/resolve/${head}/tokenizer.json`))).toBe(true);
     // By tag, and again from the cache by commit without downloading the files again.
     await Tokenizer.fromHub('molrl/tiny', { hubUrl: hub.url, cacheDir, revision: 'v1' });
     const seen = hub.requests.length;
@@ -75,5 +79,121 @@ describe('Tokenizer.fromHub against a local Hub', () => {
     });
     expect(tok.encode('hello').length).toBeGreaterThan(0);
     expect(() => tok.applyChatTemplate([{ role: 'user', content: 'x' }])).toThrow(/chat_template: missing/);
+  });
+});
+
+describe('Hub revisions: one commit per load, refs/<revision> naming it', () => {
+  const trained = trainBpeTokenizer(['hello world, hello hub. '.repeat(50)], {
+    vocabSize: 300,
+    progress: { mode: 'silent' },
+  });
+  const tokenizerJson = JSON.stringify(trained.tokenizerJson);
+  const config = (template: string) => JSON.stringify({ ...trained.tokenizerConfig, chat_template: template });
+  const TEMPLATE_A = '{% for m in messages %}[{{ m.role }}]{{ m.content }}{% endfor %}';
+  const TEMPLATE_B = '{% for m in messages %}<{{ m.role }}>{{ m.content }}{% endfor %}';
+  const HEAD_A = 'a'.repeat(40);
+  const HEAD_B = 'b'.repeat(40);
+  const TAG = 'c'.repeat(40);
+  // As on the real Hub: each file's last commit is older than the branch's head, and differs per file.
+  const fileCommits = { 'tokenizer.json': '1'.repeat(40), 'tokenizer_config.json': '2'.repeat(40) };
+  const repo = (head: string, template: string) => ({
+    files: { 'tokenizer.json': tokenizerJson, 'tokenizer_config.json': config(template) },
+    commit: head,
+    fileCommits,
+    revisions: { 'v2-no-config': { files: { 'tokenizer.json': tokenizerJson }, commit: TAG } },
+  });
+  const folder = (cacheDir: string) => join(cacheDir, 'models--molrl--moving');
+  const user = [{ role: 'user' as const, content: 'x' }];
+  const offline = 'http://127.0.0.1:1';
+
+  it('takes every file from the commit the branch names and records it in refs/main', async () => {
+    const hub = await startHubServer({ 'molrl/moving': repo(HEAD_A, TEMPLATE_A) });
+    try {
+      const cacheDir = mkdtempSync(join(tmpdir(), 'molrl-hub-'));
+      const tok = await Tokenizer.fromHub('molrl/moving', { hubUrl: hub.url, cacheDir });
+      expect(tok.applyChatTemplate(user)).toBe('[user]x');
+      expect(readFileSync(join(folder(cacheDir), 'refs', 'main'), 'utf8')).toBe(HEAD_A);
+      for (const f of ['tokenizer.json', 'tokenizer_config.json'])
+        expect(existsSync(join(folder(cacheDir), 'snapshots', HEAD_A, f))).toBe(true);
+      for (const c of Object.values(fileCommits))
+        expect(existsSync(join(folder(cacheDir), 'snapshots', c))).toBe(false);
+      // Offline, refs/main finds both files.
+      const again = await Tokenizer.fromHub('molrl/moving', { hubUrl: offline, cacheDir });
+      expect(again.applyChatTemplate(user)).toBe('[user]x');
+      expect(await hubFile('molrl/moving', 'tokenizer_config.json', { hubUrl: offline, cacheDir })).toBe(
+        config(TEMPLATE_A),
+      );
+    } finally {
+      await hub.close();
+    }
+  });
+
+  it('serves the new files when the branch has moved, and each commit its own', async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'molrl-hub-'));
+    const before = await startHubServer({ 'molrl/moving': repo(HEAD_A, TEMPLATE_A) });
+    try {
+      const tok = await Tokenizer.fromHub('molrl/moving', { hubUrl: before.url, cacheDir });
+      expect(tok.applyChatTemplate(user)).toBe('[user]x');
+    } finally {
+      await before.close();
+    }
+    // main moved to HEAD_B; the Hub still reports the same last commits for the files.
+    const after = await startHubServer({ 'molrl/moving': repo(HEAD_B, TEMPLATE_B) });
+    try {
+      const tok = await Tokenizer.fromHub('molrl/moving', { hubUrl: after.url, cacheDir });
+      expect(tok.applyChatTemplate(user)).toBe('<user>x');
+      expect(readFileSync(join(folder(cacheDir), 'refs', 'main'), 'utf8')).toBe(HEAD_B);
+      expect(after.requests.some((r) => r.url.includes(`/resolve/${HEAD_B}/tokenizer_config.json`))).toBe(true);
+    } finally {
+      await after.close();
+    }
+    // Offline: main is HEAD_B now, and the old commit still has its own files.
+    expect((await Tokenizer.fromHub('molrl/moving', { hubUrl: offline, cacheDir })).applyChatTemplate(user)).toBe(
+      '<user>x',
+    );
+    const old = await Tokenizer.fromHub('molrl/moving', { hubUrl: offline, cacheDir, revision: HEAD_A });
+    expect(old.applyChatTemplate(user)).toBe('[user]x');
+  });
+
+  it('loads a tag at its own commit, records a file it lacks, and then loads it offline', async () => {
+    const hub = await startHubServer({ 'molrl/moving': repo(HEAD_A, TEMPLATE_A) });
+    try {
+      const cacheDir = mkdtempSync(join(tmpdir(), 'molrl-hub-'));
+      const tok = await Tokenizer.fromHub('molrl/moving', { hubUrl: hub.url, cacheDir, revision: 'v2-no-config' });
+      expect(() => tok.applyChatTemplate(user)).toThrow(/chat_template: missing/);
+      expect(readFileSync(join(folder(cacheDir), 'refs', 'v2-no-config'), 'utf8')).toBe(TAG);
+      expect(existsSync(join(folder(cacheDir), '.no_exist', TAG, 'tokenizer_config.json'))).toBe(true);
+      expect(existsSync(join(folder(cacheDir), 'snapshots', HEAD_A))).toBe(false);
+      const again = await Tokenizer.fromHub('molrl/moving', { hubUrl: offline, cacheDir, revision: 'v2-no-config' });
+      expect(again.encode('hello hub')).toEqual(tok.encode('hello hub'));
+      // main was never loaded: the tag's files are not served for it.
+      await expect(Tokenizer.fromHub('molrl/moving', { hubUrl: offline, cacheDir })).rejects.toThrow(
+        /molrl\/moving@main: cannot download tokenizer.json/,
+      );
+    } finally {
+      await hub.close();
+    }
+  });
+
+  it('rejects a download cut short, keeps nothing of it, and fetches it whole the next time', async () => {
+    const hub = await startHubServer({ 'molrl/moving': repo(HEAD_A, TEMPLATE_A) });
+    try {
+      const cacheDir = mkdtempSync(join(tmpdir(), 'molrl-hub-'));
+      hub.interrupt('tokenizer.json', 100, 'short');
+      await expect(Tokenizer.fromHub('molrl/moving', { hubUrl: hub.url, cacheDir })).rejects.toThrow(
+        /molrl\/moving@main: cannot download tokenizer.json: got 100 of its \d+ bytes/,
+      );
+      expect(existsSync(join(folder(cacheDir), 'snapshots', HEAD_A, 'tokenizer.json'))).toBe(false);
+      const tok = await Tokenizer.fromHub('molrl/moving', { hubUrl: hub.url, cacheDir });
+      expect(tok.applyChatTemplate(user)).toBe('[user]x');
+    } finally {
+      await hub.close();
+    }
+  });
+
+  it('refuses a path that would leave the cache folder', async () => {
+    await expect(hubFile('molrl/moving', '../../etc/passwd', { hubUrl: offline })).rejects.toThrow(
+      /hubFile: path must be a file path in the repository/,
+    );
   });
 });

@@ -19,7 +19,7 @@ import { TokenizerFormatError, UnsupportedComponentError } from './errors.js';
 import { buildNormalizer, type AlignedText, type Normalizer } from './normalizer.js';
 import { buildPostProcessor, type PostProcessor } from './post-processor.js';
 import { buildPreTokenizer, preservesInput, type Piece, type PreTokenizer } from './pre-tokenizer.js';
-import { hubFile, type HubOptions } from './hub.js';
+import { hubFiles, type HubOptions } from './hub.js';
 import { qwenSplit, scannerDigitsFor } from './qwen-split.js';
 import { qwen3TokenizerFiles } from './qwen3.js';
 import { tokenContent, validateTokenizerJson, type TokenizerConfigJson, type TokenizerJson } from './tokenizer-json.js';
@@ -203,9 +203,9 @@ export class Tokenizer {
     repoId: string,
     options: HubOptions & Omit<TokenizerLoadOptions, 'file'> = {},
   ): Promise<Tokenizer> {
-    const json = await hubFile(repoId, 'tokenizer.json', options);
+    // Both files from the one commit the revision names.
+    const [json, config] = await hubFiles(repoId, ['tokenizer.json', 'tokenizer_config.json'], options);
     if (json === null) throw new Error(`${repoId}@${options.revision ?? 'main'}: the repository has no tokenizer.json`);
-    const config = await hubFile(repoId, 'tokenizer_config.json', options);
     return Tokenizer.fromJSON(json, config === null ? undefined : config, {
       cacheSize: options.cacheSize,
       file: `${repoId}/tokenizer.json`,

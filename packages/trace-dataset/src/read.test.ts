@@ -6,7 +6,7 @@ import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import { parquetMetadata } from 'hyparquet';
 import { Tokenizer } from '@molrl/tokenize';
 import { buildDataset } from './build.js';
-import { readTraces, readParquetRows, type TraceEvent } from './read.js';
+import { hubDataFiles, readTraces, readParquetRows, type TraceEvent } from './read.js';
 import { TRACE_PARQUET_SCHEMA } from './write.js';
 import { BAD_ROWS, localTrace, requestsTrace, thinkingTrace, webTrace } from './test-util/fixtures.test-util.js';
 import { startHubServer, type HubServer } from '@molrl/hub-test-server';
@@ -239,5 +239,113 @@ describe('from a Hub data set repo', () => {
         progress: { mode: 'silent' },
       }),
     ).rejects.toThrow(/traces\.jsonl: row 12: missing column "messages"/);
+  });
+});
+
+describe('Hub data set revisions: one commit per read, refs/<revision> naming it', () => {
+  const HEAD_A = 'a'.repeat(40);
+  const HEAD_B = 'b'.repeat(40);
+  const DEV = 'd'.repeat(40);
+  // As on the real Hub: each file's last commit is older than the branch's head, and differs per file.
+  const fileCommits = { 'data/a.jsonl': '1'.repeat(40), 'data/b.jsonl': '2'.repeat(40) };
+  const repo = (head: string, version: string) => ({
+    type: 'dataset' as const,
+    files: {
+      'data/a.jsonl': JSON.stringify(localTrace(0)) + '\n' + `{"version":"${version}"}\n`,
+      'data/b.jsonl': JSON.stringify(localTrace(1)) + '\n',
+    },
+    commit: head,
+    fileCommits,
+    revisions: {
+      dev: { files: { 'data/a.jsonl': '{"version":"dev"}\n', 'data/c.jsonl': '{}\n' }, commit: DEV },
+    },
+  });
+  const folder = (cacheDir: string) => join(cacheDir, 'datasets--org--moving');
+  const ref = (cacheDir: string, name: string) => readFileSync(join(folder(cacheDir), 'refs', name), 'utf8');
+
+  it('lists and downloads every file at the commit the branch names, and records it in refs/main', async () => {
+    const hub = await startHubServer({ 'org/moving': repo(HEAD_A, 'A') });
+    try {
+      const cacheDir = mkdtempSync(join(tmpdir(), 'trace-hub-'));
+      const files = await hubDataFiles({ repo: 'org/moving', hubUrl: hub.url, cacheDir });
+      expect(files).toEqual(
+        ['data/a.jsonl', 'data/b.jsonl'].map((p) => join(folder(cacheDir), 'snapshots', HEAD_A, p)),
+      );
+      expect(ref(cacheDir, 'main')).toBe(HEAD_A);
+      for (const c of Object.values(fileCommits))
+        expect(existsSync(join(folder(cacheDir), 'snapshots', c))).toBe(false);
+      expect(hub.requests.some((r) => r.url.includes(`/tree/${HEAD_A}`))).toBe(true);
+      // A second read reuses the files: no download.
+      const downloads = hub.requests.filter((r) => r.url.includes('/resolve/')).length;
+      expect(await hubDataFiles({ repo: 'org/moving', hubUrl: hub.url, cacheDir })).toEqual(files);
+      expect(hub.requests.filter((r) => r.url.includes('/resolve/')).length).toBe(downloads);
+      // Another branch, at its own commit, with its own files.
+      const dev = await hubDataFiles({ repo: 'org/moving', hubUrl: hub.url, cacheDir, revision: 'dev' });
+      expect(dev).toEqual(['data/a.jsonl', 'data/c.jsonl'].map((p) => join(folder(cacheDir), 'snapshots', DEV, p)));
+      expect(readFileSync(dev[0]!, 'utf8')).toBe('{"version":"dev"}\n');
+      expect(ref(cacheDir, 'dev')).toBe(DEV);
+      expect(ref(cacheDir, 'main')).toBe(HEAD_A);
+    } finally {
+      await hub.close();
+    }
+  });
+
+  it('serves the new files when the branch has moved', async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'trace-hub-'));
+    const before = await startHubServer({ 'org/moving': repo(HEAD_A, 'A') });
+    try {
+      const [a] = await hubDataFiles({ repo: 'org/moving', hubUrl: before.url, cacheDir });
+      expect(readFileSync(a!, 'utf8')).toContain('"version":"A"');
+    } finally {
+      await before.close();
+    }
+    // main moved to HEAD_B; the Hub still reports the same last commits for the files.
+    const moved = repo(HEAD_B, 'B');
+    const old = { files: repo(HEAD_A, 'A').files, commit: HEAD_A };
+    const after = await startHubServer({ 'org/moving': { ...moved, revisions: { ...moved.revisions, old } } });
+    try {
+      const source = { repo: 'org/moving', hubUrl: after.url, cacheDir };
+      const [a] = await hubDataFiles(source);
+      expect(readFileSync(a!, 'utf8')).toContain('"version":"B"');
+      expect(ref(cacheDir, 'main')).toBe(HEAD_B);
+      const events = [];
+      for await (const e of readTraces(source)) events.push(e);
+      expect(events.filter((e) => e.kind === 'trace')).toHaveLength(2);
+      expect(events.some((e) => e.kind === 'rejected' && e.file === a)).toBe(true);
+      // The old commit keeps its own files, read from the cache.
+      const [atA] = await hubDataFiles({ ...source, revision: HEAD_A });
+      expect(readFileSync(atA!, 'utf8')).toContain('"version":"A"');
+      expect(after.requests.some((r) => r.url.includes(`/resolve/${HEAD_A}/`))).toBe(false);
+    } finally {
+      await after.close();
+    }
+  });
+
+  it('rejects a download cut short, keeps nothing of it, and fetches it whole the next time', async () => {
+    const hub = await startHubServer({ 'org/moving': repo(HEAD_A, 'A') });
+    try {
+      const cacheDir = mkdtempSync(join(tmpdir(), 'trace-hub-'));
+      hub.interrupt('data/b.jsonl', 10, 'short');
+      await expect(hubDataFiles({ repo: 'org/moving', hubUrl: hub.url, cacheDir })).rejects.toThrow(
+        /org\/moving@main: downloading data\/b\.jsonl failed: got 10 of its \d+ bytes/,
+      );
+      expect(existsSync(join(folder(cacheDir), 'snapshots', HEAD_A, 'data/b.jsonl'))).toBe(false);
+      const files = await hubDataFiles({ repo: 'org/moving', hubUrl: hub.url, cacheDir });
+      expect(readFileSync(files[1]!, 'utf8')).toBe(JSON.stringify(localTrace(1)) + '\n');
+    } finally {
+      await hub.close();
+    }
+  });
+
+  it('names a revision the repo does not have', async () => {
+    const hub = await startHubServer({ 'org/moving': repo(HEAD_A, 'A') });
+    try {
+      const cacheDir = mkdtempSync(join(tmpdir(), 'trace-hub-'));
+      await expect(hubDataFiles({ repo: 'org/moving', hubUrl: hub.url, cacheDir, revision: 'nope' })).rejects.toThrow(
+        /nope/,
+      );
+    } finally {
+      await hub.close();
+    }
   });
 });

@@ -4,13 +4,15 @@
  * file is never held whole. A row that cannot be read or parsed is reported with
  * its file, row number and reason and skipped: a bad row never stops a file.
  * Hub data sets are fetched file by file with @huggingface/hub into the Hub's
- * cache layout, then streamed from there.
+ * cache layout, all at the one commit the revision names, then streamed from there.
  */
-import { createReadStream, existsSync, statSync, readdirSync } from 'node:fs';
+import { createReadStream, existsSync, realpathSync, statSync, readdirSync } from 'node:fs';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join, basename } from 'node:path';
+import { join, basename, dirname } from 'node:path';
 import { createInterface } from 'node:readline';
-import { downloadFileToCacheDir, listFiles } from '@huggingface/hub';
+import { datasetInfo, downloadFileToCacheDir, listFiles } from '@huggingface/hub';
+import { writeFileAtomic } from '@molrl/progress';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { parseTrace, TraceParseError, type TraceSchema } from './parse-trace.js';
 import type { Trace } from './types.js';
@@ -105,45 +107,65 @@ function hubCacheDir(): string {
   return join(home, 'hub');
 }
 
-/** Download a Hub data set's data files (or reuse the cache); returns local paths in repo order. */
+const COMMIT = /^[0-9a-f]{40}$/;
+
+/**
+ * Download a Hub data set's data files (or reuse the cache); returns local paths in repo order.
+ * A branch or tag is resolved to its commit first (one request), and the files are listed and
+ * fetched at that commit, into `datasets--owner--name/snapshots/<commit>/`, so they all come
+ * from one commit; the commit is recorded in `refs/<revision>` as huggingface_hub does. Each
+ * download is checked against the size the listing gives.
+ */
 export async function hubDataFiles(source: HubSource): Promise<string[]> {
   const repo = { type: 'dataset' as const, name: source.repo };
   const credentials = source.accessToken ? { accessToken: source.accessToken } : {};
+  const common = { hubUrl: source.hubUrl, fetch: source.fetch, ...credentials };
+  const revision = source.revision ?? 'main';
+  const cacheDir = source.cacheDir ?? hubCacheDir();
   const wanted =
     typeof source.files === 'function'
       ? source.files
       : (p: string) =>
           /\.(parquet|jsonl|ndjson)$/i.test(p) &&
           p.startsWith(typeof source.files === 'string' ? source.files : 'data/');
-  const paths: string[] = [];
-  for await (const entry of listFiles({
-    repo,
-    recursive: true,
-    revision: source.revision,
-    hubUrl: source.hubUrl,
-    fetch: source.fetch,
-    ...credentials,
-  })) {
-    if (entry.type === 'file' && wanted(entry.path)) paths.push(entry.path);
+  let commit = revision;
+  if (!COMMIT.test(revision)) {
+    const info = await datasetInfo({ ...common, name: source.repo, revision, additionalFields: ['sha'] });
+    if (typeof info.sha !== 'string' || !COMMIT.test(info.sha))
+      throw new Error(
+        `${source.repo}@${revision}: the Hub gave no commit for the revision (sha ${JSON.stringify(info.sha)})`,
+      );
+    commit = info.sha;
   }
-  paths.sort();
+  const sizes = new Map<string, number>();
+  for await (const entry of listFiles({ ...common, repo, recursive: true, revision: commit })) {
+    if (entry.type === 'file' && wanted(entry.path)) sizes.set(entry.path, entry.lfs?.size ?? entry.size);
+  }
+  const paths = [...sizes.keys()].sort();
   if (paths.length === 0)
     throw new Error(
       `${source.repo}: no data files match (looked for ${typeof source.files === 'string' ? source.files : 'data/*.parquet|jsonl'})`,
     );
   const local: string[] = [];
   for (const path of paths) {
-    local.push(
-      await downloadFileToCacheDir({
-        repo,
-        path,
-        revision: source.revision,
-        hubUrl: source.hubUrl,
-        cacheDir: source.cacheDir ?? hubCacheDir(),
-        fetch: source.fetch,
-        ...credentials,
-      }),
-    );
+    const file = await downloadFileToCacheDir({ ...common, repo, path, revision: commit, cacheDir });
+    const expected = sizes.get(path)!;
+    const got = (await stat(file)).size;
+    if (got !== expected) {
+      // Neither the blob nor the snapshot's link to it may stay: a later read would take it as the file.
+      await rm(realpathSync(file), { force: true });
+      await rm(file, { force: true });
+      throw new Error(
+        `${source.repo}@${revision}: downloading ${path} failed: got ${got} of its ${expected} bytes (the transfer was cut short); read again to download it anew`,
+      );
+    }
+    local.push(file);
+  }
+  // Which commit the revision named (refs/<revision>, as huggingface_hub records it).
+  if (!COMMIT.test(revision)) {
+    const ref = join(cacheDir, `datasets--${source.repo.split('/').join('--')}`, 'refs', revision);
+    await mkdir(dirname(ref), { recursive: true });
+    await writeFileAtomic(ref, commit);
   }
   return local;
 }
