@@ -3,6 +3,7 @@
  * fields beside these), and reading it back with errors that name the file.
  */
 import type { CheckpointState } from '@molrl/lora';
+import type { LogWindowState } from './log-window.js';
 
 export interface TrainerState extends CheckpointState {
   /** Optimizer steps taken, skipped ones included (the checkpoint's number). */
@@ -15,6 +16,11 @@ export interface TrainerState extends CheckpointState {
   dropoutSeed: number;
   /** Optimizer steps of the whole run: resuming with another number is an error. */
   maxSteps: number;
+  /**
+   * The steps since the last metrics record when the checkpoint fell between two
+   * (logSteps > 1); absent when there were none (and in checkpoints of earlier versions).
+   */
+  logWindow?: LogWindowState;
 }
 
 /** The counters every trainer_state.json of this Trainer holds (integers >= 0). */

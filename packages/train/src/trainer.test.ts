@@ -6,6 +6,7 @@ import { readMetrics } from '@molrl/progress';
 import { getBackend, setBackend } from '@molrl/tensor';
 import { trainingArgs, type TrainingArgs } from './args.js';
 import { NonFiniteStepError } from './non-finite.js';
+import type { StepRecord } from './task.js';
 import { countReads, type ReadCounter } from './read-counter.js';
 import { NextTokenTask, tinyLora, tinyRows } from './tiny.test-util.js';
 import { Trainer } from './trainer.js';
@@ -46,6 +47,30 @@ async function parameters(lora: ReturnType<typeof tinyLora>): Promise<number[]> 
   const out: number[] = [];
   for (const p of lora.parameters()) out.push(...(await p.data()));
   return out;
+}
+
+/** A window's expected record from its steps' records: means, and the last step's step, lr and grad_norm. */
+function summary(steps: StepRecord[], window: number[]): Record<string, number> {
+  const picked = window.map((step) => steps[step - 1]!);
+  const last = picked.at(-1)!;
+  const mean = (key: string) => picked.reduce((s, r) => s + r[key]!, 0) / picked.length;
+  return {
+    step: last.step,
+    loss: mean('loss'),
+    lr: last.lr,
+    grad_norm: last.grad_norm,
+    double: mean('double'),
+    rows: mean('rows'),
+  };
+}
+
+/** Add host-number metrics to every micro-batch of a step. */
+function withMetrics(task: NextTokenTask, extra: (step: number) => Record<string, number>): void {
+  const loss = task.loss.bind(task);
+  task.loss = (batch, context) => {
+    const out = loss(batch, context);
+    return { ...out, metrics: { ...out.metrics, ...extra(context.step) } };
+  };
 }
 
 describe('Trainer', () => {
@@ -177,6 +202,125 @@ describe('Trainer', () => {
     const result = await trainer.train();
     expect(result.steps).toHaveLength(5);
     expect(readMetrics(join(args.outputDir, 'metrics.jsonl')).map((r) => r.step)).toEqual([2, 4, 5]);
+  });
+
+  it.each([
+    { logSteps: 2, maxSteps: 5, windows: [[1, 2], [3, 4], [5]] },
+    { logSteps: 3, maxSteps: 7, windows: [[1, 2, 3], [4, 5, 6], [7]] },
+  ])(
+    'with logSteps $logSteps a record averages the steps since the last one (step, lr, grad_norm: the last)',
+    async ({ logSteps, maxSteps, windows }) => {
+      const { trainer, args } = setup({ logSteps, maxSteps });
+      const { steps } = await trainer.train();
+      const records = readMetrics(join(args.outputDir, 'metrics.jsonl'));
+      expect(records.map(({ time: _t, ...r }) => r)).toEqual(windows.map((w) => summary(steps, w)));
+      // Not just the last step's values: the window's loss is another number.
+      expect(records[0]!.loss).not.toBe(steps[logSteps - 1]!.loss);
+      expect(Object.keys(records[0]!)).toEqual(['step', 'loss', 'lr', 'grad_norm', 'double', 'rows', 'time']);
+    },
+  );
+
+  it('averages a key over the steps that have it; a key the last step lacks is still written', async () => {
+    const { trainer, task, args } = setup({ logSteps: 3, maxSteps: 6 });
+    withMetrics(task, (step) => ({
+      ...(step % 2 ? { odd: step * 10 } : {}),
+      ...(step === 1 || step === 4 ? { early: step } : {}),
+    }));
+    const { steps } = await trainer.train();
+    expect(steps.map((s) => s.odd)).toEqual([10, undefined, 30, undefined, 50, undefined]);
+    const records = readMetrics(join(args.outputDir, 'metrics.jsonl'));
+    expect(records.map((r) => [r.step, r.odd, r.early])).toEqual([
+      [3, 20, 1],
+      [6, 50, 4],
+    ]);
+    expect(records[1]!.loss).toBeCloseTo((steps[3]!.loss + steps[4]!.loss + steps[5]!.loss) / 3, 12);
+    // The last step's keys in its order, then those only earlier steps had (in the order they came).
+    expect(Object.keys(records[1]!)).toEqual([
+      'step',
+      'loss',
+      'lr',
+      'grad_norm',
+      'double',
+      'rows',
+      'early',
+      'odd',
+      'time',
+    ]);
+  });
+
+  it("leaves skipped steps out of a window's means; a window of skipped steps only is its last step's record", async () => {
+    const { trainer, args } = setup(
+      { skipNonFiniteSteps: true, logSteps: 2, maxSteps: 6 },
+      { poison: (step) => step >= 2 && step <= 4 },
+    );
+    const { steps } = await trainer.train();
+    const records = readMetrics(join(args.outputDir, 'metrics.jsonl'));
+    expect(records.map((r) => [r.step, r.loss, r.grad_norm, r.skipped_steps])).toEqual([
+      [2, steps[0]!.loss, null, 1], // step 1's loss; the gradient norm and count of step 2
+      [4, null, null, 3],
+      [6, (steps[4]!.loss + steps[5]!.loss) / 2, steps[5]!.grad_norm, 3],
+    ]);
+  });
+
+  it('resuming in the middle of a window writes the records of an uninterrupted run', async () => {
+    const extra = (step: number) => ({ extra: step === 5 ? Infinity : step });
+    const poison = (step: number) => step === 4;
+    const run = { logSteps: 3, maxSteps: 7, saveSteps: 5, skipNonFiniteSteps: true };
+    const straight = setup(run, { poison });
+    withMetrics(straight.task, extra);
+    await straight.trainer.train();
+    const expected = readMetrics(join(straight.args.outputDir, 'metrics.jsonl')).map(({ time: _t, ...r }) => r);
+    expect(expected.map((r) => [r.step, r.extra])).toEqual([
+      [3, 2],
+      [6, null], // Infinity
+      [7, 7],
+    ]);
+
+    const staged = setup(run, { poison });
+    withMetrics(staged.task, extra);
+    await staged.trainer.train({ stopAfterStep: 5 });
+    const dir = join(staged.args.outputDir, 'checkpoint-5');
+    const state = JSON.parse(readFileSync(join(dir, 'trainer_state.json'), 'utf8'));
+    expect(state.logWindow.steps).toBe(2);
+    expect(state.logWindow.metrics).toContainEqual({ key: 'extra', sum: 'Infinity', count: 1, last: 'Infinity' });
+    expect(state.logWindow.metrics).toContainEqual({ key: 'step', sum: 5, count: 1, last: 5 });
+    // A fresh process resumes from checkpoint-5 (steps 4 and 5 of the window 4-6 not yet written).
+    const again = setup({ ...run, outputDir: staged.args.outputDir }, { poison });
+    withMetrics(again.task, extra);
+    await again.trainer.train({ resumeFromCheckpoint: dir, stopAfterStep: 6 });
+    const third = setup({ ...run, outputDir: staged.args.outputDir }, { poison });
+    withMetrics(third.task, extra);
+    await third.trainer.train({ resumeFromCheckpoint: true });
+    const written = readMetrics(join(staged.args.outputDir, 'metrics.jsonl')).map(({ time: _t, ...r }) => r);
+    expect(written).toEqual(expected);
+
+    // A checkpoint without a window (an earlier version's): the window starts empty there.
+    delete state.logWindow;
+    writeFileSync(join(dir, 'trainer_state.json'), JSON.stringify(state));
+    const legacy = setup({ ...run, outputDir: staged.args.outputDir }, { poison });
+    withMetrics(legacy.task, extra);
+    const { steps } = await legacy.trainer.train({ resumeFromCheckpoint: dir });
+    const records = readMetrics(join(staged.args.outputDir, 'metrics.jsonl'));
+    expect(records.map((r) => r.step)).toEqual([3, 6, 7]);
+    expect(records[1]!.loss).toBe(steps[0]!.loss);
+    expect(records[1]!.extra).toBe(6);
+  });
+
+  it('names a malformed logging window in trainer_state.json', async () => {
+    const { trainer, args } = setup({ logSteps: 3, maxSteps: 4 });
+    await trainer.train({ stopAfterStep: 2 });
+    const file = join(args.outputDir, 'checkpoint-2', 'trainer_state.json');
+    const state = JSON.parse(readFileSync(file, 'utf8'));
+    expect(state.logWindow.steps).toBe(2);
+    writeFileSync(file, JSON.stringify({ ...state, logWindow: { ...state.logWindow, steps: 3 } }));
+    await expect(setup({ logSteps: 3, maxSteps: 4, outputDir: args.outputDir }).trainer.resume(true)).rejects.toThrow(
+      `loadCheckpoint: ${file}: field 'logWindow': steps (3) exceeds globalStep (2)`,
+    );
+    state.logWindow.metrics[1].sum = null;
+    writeFileSync(file, JSON.stringify(state));
+    await expect(setup({ logSteps: 3, maxSteps: 4, outputDir: args.outputDir }).trainer.resume(true)).rejects.toThrow(
+      `loadCheckpoint: ${file}: field 'logWindow': 'loss' sum must be a number`,
+    );
   });
 
   it('names a checkpoint of another run length, and one without a data position', async () => {

@@ -27,6 +27,7 @@ import { MetricsWriter, startProgress, truncateMetricsFile, type MetricRecord } 
 import { AdamW, clipGradNorm, gradNorm, mul, type LrSchedule, type Tensor } from '@molrl/tensor';
 import { learningRateSchedule, warmupStepsOf, type TrainingArgs } from './args.js';
 import { DataOrder } from './data-order.js';
+import { LogWindow } from './log-window.js';
 import { NonFiniteStepError } from './non-finite.js';
 import { readScalars } from './read-scalars.js';
 import type { EvalRecord, StepContext, StepRecord, TrainingTask } from './task.js';
@@ -45,7 +46,10 @@ export interface TrainerOptions<MicroBatch, State extends object> {
 export interface TrainOptions {
   /** A checkpoint folder, or true for the latest under outputDir (none: a fresh start). Default: the args' field. */
   resumeFromCheckpoint?: string | boolean;
-  /** Stop (with a checkpoint) after this step even if the run is longer: for staged runs and tests. */
+  /**
+   * Stop (with a checkpoint) after this step even if the run is longer: for staged runs and tests.
+   * A logging window open there (logSteps > 1) goes into the checkpoint, not into metrics.jsonl.
+   */
   stopAfterStep?: number;
   /** Stops training at the next micro-batch or step, rejecting with the signal's reason (Ctrl-C). */
   signal?: AbortSignal;
@@ -80,6 +84,8 @@ export class Trainer<MicroBatch, State extends object = object> {
   /** Steps whose update was skipped (skipNonFiniteSteps). */
   skippedSteps = 0;
   private lastSaved: string | null = null;
+  /** The steps since the last record written to metrics.jsonl. */
+  private readonly logWindow = new LogWindow();
 
   constructor(options: TrainerOptions<MicroBatch, State>) {
     this.args = options.args;
@@ -170,10 +176,22 @@ export class Trainer<MicroBatch, State extends object = object> {
     return record;
   }
 
-  /** One optimizer step, its record written to metrics.jsonl (every logSteps); no checkpoint. */
+  /**
+   * Add a step's record to the logging window; at every logSteps-th step and the
+   * run's last, write the window's summary (means over its steps, the last
+   * step's value for LAST_VALUE_METRICS) to metrics.jsonl and start a new window.
+   */
+  private log(record: StepRecord): void {
+    this.logWindow.add(record);
+    if (record.step % this.args.logSteps !== 0 && record.step !== this.maxSteps) return;
+    this.metrics.write({ ...this.logWindow.summary() });
+    this.logWindow.clear();
+  }
+
+  /** One optimizer step, its window's record written to metrics.jsonl (every logSteps, and at the last); no checkpoint. */
   async step(options: { signal?: AbortSignal } = {}): Promise<StepRecord> {
     const record = await this.update(options.signal);
-    if (record.step % this.args.logSteps === 0) this.metrics.write({ ...record });
+    this.log(record);
     return record;
   }
 
@@ -187,12 +205,15 @@ export class Trainer<MicroBatch, State extends object = object> {
 
   /** Write `checkpoint-<globalStep>/` (adapter, optimizer moments, trainer state) and prune old ones. */
   async saveCheckpoint(): Promise<string> {
+    // Only between two records (logSteps > 1): the steps since the last one, so a resume writes the same records.
+    const logWindow = this.logWindow.state();
     const state = {
       globalStep: this.globalStep,
       examplesSeen: this.data.examplesSeen,
       skippedSteps: this.skippedSteps,
       dropoutSeed: this.model.module.dropoutSeed,
       maxSteps: this.maxSteps,
+      ...(logWindow ? { logWindow } : {}),
       ...this.task.state({ data: this.data, globalStep: this.globalStep }),
     } satisfies TrainerState;
     const dir = await saveTrainingCheckpoint(this.args.outputDir, state, this.lora, this.optimizer);
@@ -229,6 +250,7 @@ export class Trainer<MicroBatch, State extends object = object> {
     const skipped = optionalCounter(raw, 'skippedSteps', file) ?? 0;
     if (skipped > state.globalStep)
       throw new Error(`loadCheckpoint: ${file}: skippedSteps (${skipped}) exceeds globalStep (${state.globalStep})`);
+    this.logWindow.restore(raw.logWindow, file, state.globalStep);
     this.globalStep = state.globalStep;
     this.skippedSteps = skipped;
     // AdamW's bias correction counts the updates actually made.
@@ -268,7 +290,7 @@ export class Trainer<MicroBatch, State extends object = object> {
         const record = await this.update(signal);
         const step = record.step;
         steps.push(record);
-        if (step % a.logSteps === 0 || step === stopAt) this.metrics.write({ ...record });
+        this.log(record);
         progress.update(step, this.task.describe?.(record) ?? `loss ${record.loss.toFixed(4)}`);
         options.onStep?.(record);
         if (this.task.evaluate && ((a.evalSteps > 0 && step % a.evalSteps === 0) || step === this.maxSteps)) {
