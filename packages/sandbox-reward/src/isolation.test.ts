@@ -278,6 +278,37 @@ describe('bounded results', () => {
     });
     expect(small.status).toBe('output-limit');
   });
+
+  it(
+    'JavaScript: a replaced String.prototype.slice cannot carry output past outputBytes',
+    { timeout: LONG },
+    async () => {
+      // The prelude cut the overflowing line with text.slice(), which the code can replace.
+      const flood = await sandbox.run({
+        language: 'javascript',
+        code: 'String.prototype.slice = function () { return "y".repeat(20e6) }\nconsole.log("x".repeat(70000))',
+        limits: { outputBytes: 1000 },
+      });
+      expect(flood.status).toBe('output-limit');
+      expect(flood.stdout.length + flood.stderr.length).toBeLessThanOrEqual(1000);
+    },
+  );
+
+  it('JavaScript: error names, messages and stacks are bounded like Python ones', { timeout: LONG }, async () => {
+    const cases = [
+      'throw new Error("m".repeat(20e6))',
+      'const e = new Error("x"); e.name = "n".repeat(20e6); throw e',
+      'const e = new Error("x"); Object.defineProperty(e, "stack", { value: "s".repeat(20e6) }); throw e',
+      'String.prototype.slice = function () { return this + this }\nthrow new Error("m".repeat(10e6))',
+    ];
+    for (const code of cases) {
+      const r = await sandbox.run({ language: 'javascript', code });
+      expect(r.status).toBe('runtime-error');
+      expect(r.error!.name.length).toBeLessThanOrEqual(200);
+      expect(r.error!.message.length).toBeLessThanOrEqual(4096);
+      expect((r.error!.traceback ?? '').length).toBeLessThanOrEqual(8192);
+    }
+  });
 });
 
 describe('blame lands on the guilty run', () => {

@@ -283,8 +283,11 @@ onMessage('message', (message) => {
   if (module.HEAPU8.length - snapshot.size > MAX_KEPT_GROWTH) recycle = true;
   // Code was loaded (the function table grew): the restore cannot undo that.
   if (module.wasmTable.length !== snapshot.tableLength) recycle = true;
-  send({ type: 'result', id: message.id, record, recycle, heapBytes: module.HEAPU8.length });
-  // The answer is out; now put the interpreter back.
+  const heapBytes = module.HEAPU8.length;
+  // Put the interpreter back before answering: a worker that could not be
+  // restored must say so with this record, so the host takes no next run to it
+  // (a run sent before it exits would find the state this one left, or be
+  // blamed for the exit).
   let restored;
   try {
     restored = snapshot.restore(tracker.tracked && endedAtACall);
@@ -294,7 +297,9 @@ onMessage('message', (message) => {
   }
   tracker.untrackedWrites = false;
   output.reset(0);
-  if (!restored || recycle || aborted) setTimeout(() => exit(0), 10);
+  if (!restored || aborted) recycle = true;
+  send({ type: 'result', id: message.id, record, recycle, heapBytes });
+  if (recycle) setTimeout(() => exit(0), 10);
 });
 
 send({

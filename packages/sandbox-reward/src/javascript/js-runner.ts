@@ -1,10 +1,13 @@
 import ivm from 'isolated-vm';
 import { SandboxClosedError } from '../errors.js';
+import { resultBytes } from '../python/python-process.js';
 import type { Limits, RunError, RunRecord, RunStatus } from '../types.js';
 import { preludeSource, USER_FILE } from './prelude.js';
 
 /** Time the host allows collecting output after a run was cut short. */
 const COLLECT_TIMEOUT_MS = 1_000;
+/** The longest error message kept (the Python worker keeps as much). */
+const TEXT_LIMIT = 4096;
 
 interface InnerError {
   name: string;
@@ -65,7 +68,7 @@ export class JsRunner {
           result: { copy: true },
           timeout: limits.timeoutMs,
         });
-        collected = parseCollected(json);
+        collected = parseCollected(json, limits);
       } catch (error) {
         cutShort = error;
       }
@@ -77,7 +80,7 @@ export class JsRunner {
             result: { copy: true },
             timeout: COLLECT_TIMEOUT_MS,
           });
-          collected = parseCollected(json);
+          collected = parseCollected(json, limits);
         } catch (error) {
           if (isolate.isDisposed) return this.memoryRecord(started, error);
           collected = emptyOutput();
@@ -185,26 +188,37 @@ function emptyOutput(): Collected {
 
 const str = (value: unknown): string => (typeof value === 'string' ? value : '');
 
-/** The isolate's answer, checked field by field (it is data, not trusted structure). */
-function parseCollected(json: unknown): Collected {
+/**
+ * The isolate's answer, checked field by field and cut to the limits (it is
+ * data, not trusted structure: the prelude runs beside the user's code, so
+ * the host bounds what it keeps itself, as it does for a Python worker).
+ */
+function parseCollected(json: unknown, limits: Limits): Collected {
   const raw = JSON.parse(str(json)) as Record<string, unknown>;
   const e = raw.error as Record<string, unknown> | null;
+  let result = raw.result ?? null;
+  let resultText = typeof raw.resultText === 'string' ? raw.resultText : null;
+  let resultTooLarge = raw.resultTooLarge === true;
+  if (resultBytes(result, resultText) > limits.resultBytes) {
+    result = resultText = null;
+    resultTooLarge = true;
+  }
   return {
-    stdout: str(raw.stdout),
-    stderr: str(raw.stderr),
+    stdout: str(raw.stdout).slice(0, limits.outputBytes),
+    stderr: str(raw.stderr).slice(0, limits.outputBytes),
     exceeded: raw.exceeded === true,
-    forbidden: typeof raw.forbidden === 'string' ? raw.forbidden : null,
+    forbidden: typeof raw.forbidden === 'string' ? raw.forbidden.slice(0, 200) : null,
     finalAnswer: raw.finalAnswer === true,
-    result: raw.result ?? null,
-    resultText: typeof raw.resultText === 'string' ? raw.resultText : null,
-    resultTooLarge: raw.resultTooLarge === true,
+    result,
+    resultText,
+    resultTooLarge,
     waitedMs: typeof raw.waitedMs === 'number' && raw.waitedMs > 0 ? raw.waitedMs : 0,
     error:
       e && typeof e === 'object'
         ? {
-            name: str(e.name),
-            message: str(e.message),
-            stack: str(e.stack),
+            name: str(e.name).slice(0, 200),
+            message: str(e.message).slice(0, TEXT_LIMIT),
+            stack: str(e.stack).slice(0, 2 * TEXT_LIMIT),
             parse: e.parse === true,
             value: e.value === true,
           }

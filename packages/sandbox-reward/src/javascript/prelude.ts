@@ -35,6 +35,7 @@ export function preludeSource(outputBytes: number, resultBytes: number): string 
   const isSafeInteger = Number.isSafeInteger;
   const charCodeAt = Function.prototype.call.bind(String.prototype.charCodeAt);
   const slice = Function.prototype.call.bind(String.prototype.slice);
+  const indexOf = Function.prototype.call.bind(String.prototype.indexOf);
   const apply = Reflect.apply;
   const dateNow = Date.now;
   const NumberOf = Number;
@@ -90,7 +91,8 @@ export function preludeSource(outputBytes: number, resultBytes: number): string 
     text += '\\n';
     const n = utf8Length(text);
     if (n > left) {
-      const kept = left > 0 ? text.slice(0, left) : '';
+      // The captured slice: a String.prototype.slice the code replaced could hand back more.
+      const kept = left > 0 ? slice(text, 0, left) : '';
       if (toStderr) stderr += kept; else stdout += kept;
       left = 0;
       exceeded = true;
@@ -239,12 +241,13 @@ export function preludeSource(outputBytes: number, resultBytes: number): string 
       try {
         stack = StringOf(thrown.stack);
       } catch (e) {}
+      // Cut with the captured slice: the fields are the code's own (any length, any getter).
       return {
-        name: StringOf(thrown.name),
-        message: StringOf(thrown.message),
-        stack: stack.slice(0, TEXT_LIMIT),
+        name: slice(StringOf(thrown.name), 0, 200),
+        message: slice(StringOf(thrown.message), 0, TEXT_LIMIT),
+        stack: slice(stack, 0, TEXT_LIMIT),
         // A parse error of the user's source has no frame in it.
-        parse: thrown instanceof SyntaxError && stack.indexOf(USER_FILE) < 0,
+        parse: thrown instanceof SyntaxError && indexOf(stack, USER_FILE) < 0,
         value: false,
       };
     }

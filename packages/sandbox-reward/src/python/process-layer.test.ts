@@ -90,3 +90,27 @@ attempt('module environment', process_object)
   expect(record.stdout).toMatch(/import ctypes (GOT|REFUSED ModuleNotFoundError|REFUSED ImportError)/);
   expect(record.stdout).toContain('host environment GOT');
 });
+
+it(
+  'retires a worker whose state could not be restored with the record of the run that broke it',
+  { timeout: 240_000 },
+  async () => {
+    // With the guards off, the run reaches the WebAssembly function table and
+    // replaces an entry, which the heap restore cannot undo. The worker must say
+    // so in its answer: it used to answer first and exit 10 ms later, so the
+    // pool handed it the next run, which ran on the tampered interpreter (or was
+    // blamed for the exit).
+    const tamper = `
+import pyodide_js
+t = pyodide_js._module.wasmTable
+free = [i for i in range(1, t.length) if t.get(i) is None]
+t.set(free[0] if free else t.length - 1, t.get(1))
+final_answer('tampered')
+`;
+    const record = await worker.run(tamper, limits, undefined);
+    expect(record.result).toBe('tampered');
+    expect(worker.retired).toBe(true);
+    const exit = await worker.whenExited;
+    expect(exit.signal).toBeNull();
+  },
+);

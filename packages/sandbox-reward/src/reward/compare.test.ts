@@ -61,3 +61,55 @@ describe('comparisons', () => {
     expect(autoMatch(got('41'), '42', DEFAULT_TOLERANCE)).toBe(false);
   });
 });
+
+/**
+ * Answers a policy could be rewarded for although they are wrong: each was
+ * scored correct before, through the relative tolerance, float rounding or
+ * the dropped spaces. The honest forms next to them must still match.
+ */
+describe('wrong answers that read as right', () => {
+  const tol = DEFAULT_TOLERANCE;
+
+  it('an integer ground truth is matched exactly, not within the relative tolerance', () => {
+    // 1e-6 relative of 10^6 is 1: an off-by-one used to pass.
+    expect(autoMatch(got('1000001', 1000001), '1000000', tol)).toBe(false);
+    expect(numericMatch(got('1000001', 1000001), '1000000', tol)).toBe(false);
+    expect(autoMatch(got('123456800', 123456800), 123456789, tol)).toBe(false);
+    // Past 2^53 both sides used to become the same double.
+    expect(autoMatch(got('12345678901234567891'), '12345678901234567890', tol)).toBe(false);
+    expect(autoMatch(got('9007199254740993'), '9007199254740992', tol)).toBe(false);
+    // A float must round to the integer.
+    expect(autoMatch(got('1000000.9', 1000000.9), '1000000', tol)).toBe(false);
+    // Honest forms still match.
+    expect(autoMatch(got('12345678901234567890'), '12345678901234567890', tol)).toBe(true);
+    expect(autoMatch(got('5050.0', 5050), '5050', tol)).toBe(true);
+    expect(autoMatch(got('41.99999999999', 41.99999999999), '42', tol)).toBe(true);
+    expect(autoMatch(got('1,000,000'), '1000000', tol)).toBe(true);
+    expect(autoMatch(got('1e20', 1e20), '100000000000000000000', tol)).toBe(true);
+    expect(autoMatch(got('0.3333333'), '1/3', tol)).toBe(true);
+  });
+
+  it('digits split by a space are not one number', () => {
+    expect(parseNumber('1 2')).toBeNull();
+    expect(autoMatch(got('10 10'), '1010', tol)).toBe(false);
+    expect(autoMatch(got('1 0 1 0'), '1010', tol)).toBe(false);
+    expect(parseNumber('1 234 567')).toBe(1234567);
+    expect(parseNumber('- 5')).toBe(-5);
+    expect(parseNumber('50 %')).toBe(0.5);
+  });
+
+  it('words glued together do not match words with a space between them', () => {
+    expect(autoMatch(got('worldhello'), 'world hello', tol)).toBe(false);
+    expect(normalizedMatch(got('world hello'), 'worldhello')).toBe(false);
+    expect(autoMatch(got('world   hello'), 'world hello', tol)).toBe(true);
+    expect(autoMatch(got(' world hello\n'), 'world hello', tol)).toBe(true);
+    expect(normalizedMatch(got('\\text{New York}'), 'new york')).toBe(true);
+    expect(normalizedMatch(got('(1, 2)'), '(1,2)')).toBe(true);
+    expect(normalizedMatch(got('2 \\sqrt{2}'), '2\\sqrt{2}')).toBe(true);
+    // A space between a letter and a digit (or a LaTeX command and its argument) is not significant.
+    expect(normalizedMatch(got('\\sqrt 2'), '\\sqrt2')).toBe(true);
+    expect(normalizedMatch(got('2 x'), '2x')).toBe(true);
+    expect(normalizedMatch(got('x 2'), 'x2')).toBe(true);
+    expect(normalizedMatch(got('1 0'), '10')).toBe(false);
+  });
+});

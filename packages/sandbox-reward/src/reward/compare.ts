@@ -38,15 +38,15 @@ export function exactMatch(got: RunAnswer, expected: unknown): boolean {
 /**
  * Parse a number as models and data sets write it: `42`, `-3.5e2`, `1,234`,
  * `3/4`, `\frac{3}{4}`, `50%`, optionally wrapped in `$...$` or `\boxed{}`.
+ * A space between digits is read only as a thousands separator (`1 234`):
+ * `1 2` is two numbers, not 12.
  */
 export function parseNumber(value: unknown): number | null {
   if (typeof value === 'number') return Number.isFinite(value) ? value : null;
   if (typeof value === 'bigint') return Number(value);
-  if (typeof value !== 'string') return null;
-  let s = unwrap(value).replace(/\\!|\\,|\s/g, '');
-  const percent = s.endsWith('%') || s.endsWith('\\%');
-  if (percent) s = s.replace(/\\?%$/, '');
-  if (/^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$/.test(s)) s = s.replace(/,/g, '');
+  const cleaned = numberText(value);
+  if (cleaned === null) return null;
+  const s = cleaned.text;
   let n: number | null = null;
   const frac =
     /^([-+]?)\\[dt]?frac\{([^{}]+)\}\{([^{}]+)\}$/.exec(s) ??
@@ -59,20 +59,71 @@ export function parseNumber(value: unknown): number | null {
     n = Number(s);
   }
   if (n === null || !Number.isFinite(n)) return null;
-  return percent ? n / 100 : n;
+  return cleaned.percent ? n / 100 : n;
 }
 
-export function numericMatch(got: RunAnswer, expected: unknown, tolerance: Tolerance): boolean {
-  const a = parseNumber(typeof got.value === 'number' ? got.value : got.text);
-  const b = parseNumber(expected);
-  if (a === null || b === null) return false;
-  return Math.abs(a - b) <= tolerance.absolute + tolerance.relative * Math.abs(b);
+/** The text of a written number without its wrappers, spacing, thousands separators and percent sign. */
+function numberText(value: unknown): { text: string; percent: boolean } | null {
+  if (typeof value !== 'string') return null;
+  let s = unwrap(value).replace(/\\!|\\,/g, '');
+  if (/^[-+]?\d{1,3}(\s\d{3})+(\.\d+)?\\?%?$/.test(s)) s = s.replace(/\s/g, '');
+  // Digits on both sides of a space are two numbers, not one.
+  else if (/\d\s+\d/.test(s)) return null;
+  s = s.replace(/\s/g, '');
+  const percent = s.endsWith('%') || s.endsWith('\\%');
+  if (percent) s = s.replace(/\\?%$/, '');
+  if (/^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$/.test(s)) s = s.replace(/,/g, '');
+  return { text: s, percent };
 }
 
 /**
- * Lower-case, drop whitespace, `$`, a trailing period, LaTeX spacing and
- * `\left`/`\right`, and unwrap `\boxed{}` / `\text{}`.
+ * An integer answer as an exact bigint (`42`, `-7`, `1,234`, a JSON number
+ * that is a safe integer, a bigint, a string of any number of digits); null
+ * for anything else (fractions, decimals, exponents, percentages).
  */
+function parseInteger(value: unknown): bigint | null {
+  if (typeof value === 'bigint') return value;
+  if (typeof value === 'number') return Number.isSafeInteger(value) ? BigInt(value) : null;
+  const cleaned = numberText(value);
+  if (cleaned === null || cleaned.percent || !/^[-+]?\d+$/.test(cleaned.text)) return null;
+  return BigInt(cleaned.text);
+}
+
+/**
+ * Whether the answer and the ground truth agree as numbers; null when either
+ * is not a number. An integer ground truth is matched exactly: digit for digit
+ * when both are written as integers (so neither a wrong digit of a big integer
+ * nor an off-by-one past 10^6 hides inside the relative tolerance), otherwise
+ * the answer must round to it and lie within the tolerance (a float such as
+ * 41.99999999 computing 42). Other ground truths use the tolerance.
+ */
+function numbersAgree(got: RunAnswer, expected: unknown, tolerance: Tolerance): boolean | null {
+  const raw = typeof got.value === 'number' ? got.value : got.text;
+  const a = parseNumber(raw);
+  const b = parseNumber(expected);
+  if (a === null || b === null) return null;
+  const within = Math.abs(a - b) <= tolerance.absolute + tolerance.relative * Math.abs(b);
+  if (!Number.isInteger(b)) return within;
+  const exactGot = parseInteger(raw);
+  const exactExpected = parseInteger(expected);
+  if (exactGot !== null && exactExpected !== null) return exactGot === exactExpected;
+  return within && Math.round(a) === b;
+}
+
+export function numericMatch(got: RunAnswer, expected: unknown, tolerance: Tolerance): boolean {
+  return numbersAgree(got, expected, tolerance) === true;
+}
+
+/**
+ * Lower-case, drop `$`, a trailing period, LaTeX spacing and
+ * `\left`/`\right`, unwrap `\boxed{}` / `\text{}`, and drop whitespace except
+ * between two letters or between two digits, where a run of it counts as one
+ * space: `x + 1` is `x+1`, `2 x` is `2x` and `\sqrt 2` is `\sqrt2`, but
+ * `world hello` is not `worldhello` and `1 0` is not `10`.
+ */
+const LETTER = /\p{L}/u;
+const DIGIT = /\p{N}/u;
+
 export function normalizeAnswer(text: string): string {
   return unwrap(text.normalize('NFKC'))
     .replace(
@@ -80,7 +131,11 @@ export function normalizeAnswer(text: string): string {
       (_, a: string | undefined, b: string | undefined) => a ?? b ?? '',
     )
     .replace(/\\left|\\right|\\!|\\,|\\;|\\quad/g, '')
-    .replace(/\s+/g, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/(?<=(.)) (?=(.))/gu, (_, before: string, after: string) =>
+      (LETTER.test(before) && LETTER.test(after)) || (DIGIT.test(before) && DIGIT.test(after)) ? ' ' : '',
+    )
     .replace(/\.$/, '')
     .toLowerCase();
 }
@@ -91,9 +146,8 @@ export function normalizedMatch(got: RunAnswer, expected: unknown): boolean {
 
 /** Numeric when both sides read as numbers, else normalized text. */
 export function autoMatch(got: RunAnswer, expected: unknown, tolerance: Tolerance): boolean {
-  const a = parseNumber(typeof got.value === 'number' ? got.value : got.text);
-  const b = parseNumber(expected);
-  if (a !== null && b !== null) return Math.abs(a - b) <= tolerance.absolute + tolerance.relative * Math.abs(b);
+  const numeric = numbersAgree(got, expected, tolerance);
+  if (numeric !== null) return numeric;
   if (expected !== null && typeof expected === 'object') return exactMatch(got, expected);
   return normalizedMatch(got, expected);
 }

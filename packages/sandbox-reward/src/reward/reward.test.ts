@@ -81,6 +81,30 @@ describe('multiStageReward', () => {
     expect((await multiStageReward(py('print(7)'), null, { sandbox, compare: isEven })).stage).toBe('executes');
   });
 
+  it('does not score near misses of integer and text answers as correct', async () => {
+    // Each of these was 'correct' before: the relative tolerance (1e-6 of a
+    // million is 1), doubles past 2^53, and whitespace dropped between words.
+    const cases: Array<[code: string, expected: string]> = [
+      ['final_answer(10**6 + 1)', '1000000'],
+      ['final_answer(2**64 + 1)', String(2n ** 64n)],
+      ['final_answer(float(10**6) + 0.9)', '1000000'],
+      ['final_answer("".join(["world", "hello"]))', 'world hello'],
+    ];
+    for (const [code, expected] of cases) {
+      const r = await multiStageReward(py(code), expected, { sandbox });
+      expect(r.stage, code).toBe('executes');
+      expect(
+        (await binaryReward(`\`\`\`js\nfinal_answer(${JSON.stringify(r.answer!.text)})\n\`\`\``, expected, { sandbox }))
+          .reward,
+      ).toBe(0);
+    }
+    // The exact answers still score.
+    expect((await multiStageReward(py('final_answer(2**64)'), String(2n ** 64n), { sandbox })).stage).toBe('correct');
+    expect(
+      (await multiStageReward(py('final_answer(" ".join(["world", "hello"]))'), 'world hello', { sandbox })).stage,
+    ).toBe('correct');
+  });
+
   it('scores JavaScript completions', async () => {
     const r = await multiStageReward(
       '```js\nconst n = [1, 2, 3].reduce((a, b) => a + b, 0);\nfinal_answer(n);\n```',
