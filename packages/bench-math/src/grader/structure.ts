@@ -13,6 +13,16 @@ import { readBraced, tokenize, type Token } from './tokens.js';
 const TRAILING_UNITS =
   /(?<=[\d})\s])\s*(?:square\s+)?(?:units?|cm|centimeters?|centimetres?|meters?|metres?|km|kilometers?|mm|inches|inch|feet|foot|ft|yards?|miles?|mph|degrees?|dollars?|cents?|hours?|minutes?|seconds?|days?|weeks?|years?|sq\.?\s*units|kg|grams?|pounds?|people|students|ways)(?:\s*\^\s*\{?\d\}?|²|³)?\s*$/i;
 
+/** A unit name in \mathrm{} (with its power inside or not); other \mathrm{} contents stay math. */
+const MATHRM_UNIT =
+  /(?<=[\d})]\s*|\\[,;: ]\s*)\\mathrm\s*\{\s*(cm|mm|km|in|inches|ft|feet|yd|mi|miles|kg|mg|sec|min|hr|hrs|hours?|minutes?|seconds?|days?|units?|degrees?|dollars?|cents?|mph)\s*(\^\s*\{?\d\}?)?\s*\}/g;
+
+/** Two one-sided inequalities on a variable joined by "or" (x < 2 or x > 3). */
+const ONE_SIDED = String.raw`[a-zA-Z]\s*(?:<|>|≤|≥|\\(?:le|ge|leq|geq|lt|gt|leqslant|geqslant)(?![a-zA-Z]))[^,<>=]*?`;
+const INEQUALITIES_OR = new RegExp(
+  String.raw`^\s*(${ONE_SIDED})\s*(?:\\(?:text|textrm|mbox)\{\s*or\s*\}|\s+or\s+)\s*(${ONE_SIDED})\s*$`,
+);
+
 /** Longer answers are not parsed as math (their parse trees are deep enough to overflow the stack). */
 const MAX_MATH_LENGTH = 2000;
 
@@ -54,7 +64,9 @@ export function normalizeAnswerText(raw: string): string {
   s = s.replace(/,\\!\s*/g, ',').replace(/\\!/g, '');
   s = s.replace(/\{,\}/g, ',');
   if (
-    !/[()[\]{}]/.test(s.replace(/\\(?:text|mbox|textbf)\{[^}]*\}/g, '').replace(/\\\$|\\frac\{[^}]*\}\{[^}]*\}/g, ''))
+    !/[()[\]{}]/.test(
+      s.replace(/\\(?:text|mbox|textbf)\{[^}]*\}/g, '').replace(/\\\$|\\[dt]?frac\{[^}]*\}\{[^}]*\}/g, ''),
+    )
   ) {
     s = s.replace(/(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d,])/g, (m) => m.replace(/,/g, ''));
   }
@@ -62,13 +74,18 @@ export function normalizeAnswerText(raw: string): string {
     s = s.replace(/(?<![\d.])\d{1,3}(?:(?:\\,|\\;|\s)\d{3})+(?![\d])/g, (m) => m.replace(/\\,|\\;|\s/g, ''));
   else s = s.replace(/(?<![\d.])\d{1,3}(?:\\,\d{3})+(?![\d])/g, (m) => m.replace(/\\,/g, ''));
   s = s.replace(/\s*\b(?:percent|percentage|pct)\b\.?/gi, '%');
+  // "x < 2 \text{ or } x > 3": the union of the two intervals.
+  s = s.replace(INEQUALITIES_OR, '$1 \\cup $2');
   // "x = 2 \text{ or } x = 3", "2 and 3": a list of values.
-  if (wholeText(s) === null) s = s.replace(/\s*\\(?:text|textrm|mbox)\{\s*(?:or|and)\s*\}\s*|\s+(?:or|and)\s+/g, ', ');
+  if (wholeText(s) === null)
+    s = s.replace(/\s*,?\s*\\(?:text|textrm|mbox)\{\s*(?:or|and)\s*\}\s*|\s*,?\s+(?:or|and)\s+/g, ', ');
   // Degrees.
   s = s
     .replace(/\^\s*\{\s*\\circ\s*\}/g, '°')
     .replace(/\^\s*\\circ/g, '°')
     .replace(/\^\s*\{\s*°\s*\}/g, '°');
+  // "15\,\mathrm{cm}^2", "15 \mathrm{cm^2}": a unit in \mathrm reads as one in \text.
+  s = s.replace(MATHRM_UNIT, (_m, unit: string, power: string | undefined) => `\\text{${unit}}${power ?? ''}`);
   s = s.replace(TRAILING_UNITS, '').trim();
   return s;
 }
@@ -87,6 +104,7 @@ function normalizeWords(s: string): string {
     .replace(/\\(?:text|textbf|mbox|mathrm)\{([^}]*)\}/g, '$1')
     .trim()
     .replace(/^(?:the|an|a)\s+/, '')
+    .replace(/\.$/, '')
     .replace(/[\s{}\\$]/g, '');
 }
 
@@ -205,6 +223,18 @@ function isName(v: MathValue): boolean {
   return false;
 }
 
+/** A part of a union: an interval, or an inequality on a variable read as its interval (x < 2). */
+function unionPart(tokens: Token[]): MathValue {
+  const c = parseTokens(tokens);
+  if (c.length === 0) throw new ExpressionError('empty part of a union');
+  const first = c[0]!;
+  if (first.kind === 'relation' && first.op !== '=' && first.op !== '!=') {
+    const interval = c.find((v) => v.kind === 'tuple');
+    if (interval) return interval;
+  }
+  return first;
+}
+
 function scalar(tokens: Token[]): MathValue[] {
   const conv = convertExpression(tokens);
   const node = mathParse(conv.text);
@@ -219,6 +249,13 @@ function scalar(tokens: Token[]): MathValue[] {
   return [v];
 }
 
+const FLIPPED: Record<string, string> = { '<': '>', '>': '<', '<=': '>=', '>=': '<=' };
+
+/** (x, y): a tuple of variable names, the left side of `(x, y) = (1, 2)`. */
+function isNameTuple(v: MathValue): boolean {
+  return v.kind === 'tuple' && v.open === '(' && v.close === ')' && v.items.length > 1 && v.items.every(isName);
+}
+
 const INF: Token = { t: 'id', v: 'Infinity' };
 
 export function parseTokens(tokens: Token[]): MathValue[] {
@@ -227,27 +264,39 @@ export function parseTokens(tokens: Token[]): MathValue[] {
   // Matrices.
   const first = tokens[0]!;
   const last = tokens[tokens.length - 1]!;
-  if (first.t === 'env' && first.begin && last.t === 'env' && !last.begin && /matrix$/.test(first.v)) {
-    const body = tokens.slice(1, -1);
+  if (first.t === 'env' && first.begin && last.t === 'env' && !last.begin && /matrix$|^array$/.test(first.v)) {
+    let body = tokens.slice(1, -1);
+    // \begin{array}{cc}: the column spec is layout.
+    if (first.v === 'array' && body[0]?.t === 'open' && body[0].v === '{')
+      body = body.slice(matchingClose(body, 0) + 1);
     const rows = depthSplit(body, (t) => t.t === 'row').filter((r) => r.length > 0);
     return [{ kind: 'matrix', rows: rows.map((r) => depthSplit(r, (t) => t.t === 'amp').map(one)) }];
   }
-  // A matrix in parentheses.
+  // A matrix in parentheses or brackets (\left(\begin{array}...\end{array}\right)).
   if (
     first.t === 'open' &&
-    first.v === '(' &&
+    (first.v === '(' || first.v === '[') &&
     matchingClose(tokens, 0) === tokens.length - 1 &&
     tokens[1]?.t === 'env' &&
-    tokens[tokens.length - 2]?.t === 'env'
+    matchingEnd(tokens, 1) === tokens.length - 2
   ) {
     return parseTokens(tokens.slice(1, -1));
+  }
+  // "\frac{3840}{289} \approx 13.29": the exact value before the approximation ("x \approx 13.29": the value).
+  const approxParts = depthSplit(tokens, isOp('≈'));
+  if (approxParts.length > 1) {
+    if (approxParts.some((p) => p.length === 0)) throw new ExpressionError('an empty side of ≈');
+    const head = parseTokens(approxParts[0]!);
+    if (head.length > 0 && !head.some(isName)) return head;
+    if (approxParts.length === 2) return parseTokens(approxParts[1]!);
+    throw new ExpressionError('a chain of ≈');
   }
   // x \in S: the set S.
   const inParts = depthSplit(tokens, isOp('∈'));
   if (inParts.length === 2) return parseTokens(inParts[1]!);
   // Unions.
   const unionParts = depthSplit(tokens, isOp('∪'));
-  if (unionParts.length > 1) return [{ kind: 'union', parts: unionParts.map(one) }];
+  if (unionParts.length > 1) return [{ kind: 'union', parts: unionParts.map(unionPart) }];
   // Comma lists without brackets.
   const commaParts = depthSplit(tokens, isOp(','));
   if (commaParts.length > 1) {
@@ -287,6 +336,17 @@ export function parseTokens(tokens: Token[]): MathValue[] {
       if (relParts.length === 2 && rhsCandidates[0])
         out.push({ kind: 'relation', op: '=', lhs, rhs: rhsCandidates[0] });
       if (isName(lhs)) out.push(...rhsCandidates);
+      // (x, y) = (15, -29): the values, when they are as many as the names.
+      else if (isNameTuple(lhs) && relParts.length === 2)
+        for (const r of rhsCandidates)
+          if (
+            r.kind === 'tuple' &&
+            lhs.kind === 'tuple' &&
+            r.open === '(' &&
+            r.close === ')' &&
+            r.items.length === lhs.items.length
+          )
+            out.push(r);
       return out;
     }
     if (relParts.length === 2) {
@@ -294,6 +354,9 @@ export function parseTokens(tokens: Token[]): MathValue[] {
       const lhs = one(relParts[0]!);
       const rhs = one(relParts[1]!);
       const out: MathValue[] = [{ kind: 'relation', op, lhs, rhs }];
+      // 2 < x: the same interval as x > 2.
+      if (!isName(lhs) && isName(rhs) && op !== '!=')
+        return [...out, ...parseTokens([...relParts[1]!, { t: 'op', v: FLIPPED[op]! }, ...relParts[0]!]).slice(1)];
       if (isName(lhs) && op !== '!=') {
         const lo = op === '<' || op === '<=';
         const closed = op.endsWith('=');
@@ -337,6 +400,18 @@ export function parseTokens(tokens: Token[]): MathValue[] {
     return [{ kind: 'set', items: [...items([plus]), ...items([minus])] }];
   }
   return scalar(tokens);
+}
+
+/** Index of the \end closing the \begin at `start`, or -1. */
+function matchingEnd(tokens: Token[], start: number): number {
+  let depth = 0;
+  for (let i = start; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.t !== 'env') continue;
+    depth += t.begin ? 1 : -1;
+    if (depth === 0) return i;
+  }
+  return -1;
 }
 
 function topLevel(tokens: Token[], index: number): boolean {
