@@ -157,22 +157,10 @@ function stageReward(outcome: { parsed: boolean; ok: boolean; stdout: string }, 
 
 const TICKS_PER_SECOND = 100;
 
-/** CPU seconds used so far by this process, its live children and its reaped children (Linux /proc). */
-function cpuSeconds(): number {
-  const fields = (stat: string) => stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const own = fields(readFileSync('/proc/self/stat', 'utf8'));
-  // utime, stime, cutime, cstime are fields 14-17 (1-based); `own` starts at field 3.
-  let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const f = fields(readFileSync(`/proc/${entry}/stat`, 'utf8'));
-      if (Number(f[1]) === process.pid) ticks += Number(f[11]) + Number(f[12]);
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  return ticks / TICKS_PER_SECOND;
+/** The fields of a /proc/<pid>/stat file from the third on (after the command name, which may hold spaces). */
+function statFields(path: string): string[] {
+  const stat = readFileSync(path, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
 
 /** CPU seconds used so far by each live child process of this one, by pid. */
@@ -181,14 +169,23 @@ function childCpuSeconds(): Map<number, number> {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const f = statFields(`/proc/${entry}/stat`);
+      // ppid is field 4, utime and stime fields 14-15 (1-based); `f` starts at field 3.
       if (Number(f[1]) === process.pid) children.set(Number(entry), (Number(f[11]) + Number(f[12])) / TICKS_PER_SECOND);
     } catch {
       // the process ended meanwhile
     }
   }
   return children;
+}
+
+/** CPU seconds used so far by this process, its live children and its reaped children (Linux /proc). */
+function cpuSeconds(): number {
+  const own = statFields('/proc/self/stat');
+  // utime, stime, cutime, cstime are fields 14-17 (1-based).
+  let seconds = (Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14])) / TICKS_PER_SECOND;
+  for (const child of childCpuSeconds().values()) seconds += child;
+  return seconds;
 }
 
 function median(values: readonly number[]): number {
@@ -401,8 +398,7 @@ async function medianMs(task: () => Promise<void>): Promise<number> {
     await task();
     times.push(performance.now() - t0);
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
+  return median(times);
 }
 
 function expectStatus(records: Array<{ status: string }>, status: string, what: string): void {
@@ -455,8 +451,7 @@ async function recoveryCases(): Promise<ResultRow[]> {
     // The next round starts once the new standbys have loaded.
     await sandbox.ready();
   }
-  replaced.sort((a, b) => a - b);
-  report('python-worker-replaced', workers, replaced[Math.floor(replaced.length / 2)]! - ordinary, 'ms');
+  report('python-worker-replaced', workers, median(replaced) - ordinary, 'ms');
 
   const sixteen = await medianMs(async () => {
     const records = await sandbox.runMany(Array.from({ length: 16 }, () => py('while True:\n    pass', 200)));

@@ -39,15 +39,21 @@ function checkRewards(rewards: ArrayLike<number>, groupSize: number, where: stri
   }
 }
 
+/** `options.scale` (default 'group'), checked. */
+function scaleOf(options: GroupAdvantagesOptions, where: string): RewardScaling {
+  const scale = options.scale ?? 'group';
+  if (scale !== 'group' && scale !== 'batch' && scale !== 'none') {
+    throw new Error(`${where}: scale must be 'group', 'batch' or 'none', got ${JSON.stringify(scale)}`);
+  }
+  return scale;
+}
+
 export function groupAdvantages(
   rewards: ArrayLike<number>,
   groupSize: number,
   options: GroupAdvantagesOptions = {},
 ): Float32Array {
-  const scale = options.scale ?? 'group';
-  if (scale !== 'group' && scale !== 'batch' && scale !== 'none') {
-    throw new Error(`groupAdvantages: scale must be 'group', 'batch' or 'none', got ${JSON.stringify(scale)}`);
-  }
+  const scale = scaleOf(options, 'groupAdvantages');
   checkRewards(rewards, groupSize, 'groupAdvantages');
   if (scale === 'group' && groupSize < 2)
     throw new Error(`groupAdvantages: scale 'group' needs groupSize >= 2 (the std of one reward is undefined)`);
@@ -71,7 +77,7 @@ export function groupAdvantages(
   return out;
 }
 
-/** Per-group reward std (unbiased), one value per group: TRL logs `reward_std` and `frac_reward_zero_std` from it. */
+/** Per-group reward std (unbiased), one value per group (what `rewardStdMetrics` logs for 'group' and 'none'). */
 export function groupStds(rewards: ArrayLike<number>, groupSize: number): Float64Array {
   checkRewards(rewards, groupSize, 'groupStds');
   const out = new Float64Array(rewards.length / groupSize);
@@ -100,10 +106,7 @@ export function rewardStdMetrics(
   groupSize: number,
   options: GroupAdvantagesOptions = {},
 ): RewardStdMetrics {
-  const scale = options.scale ?? 'group';
-  if (scale !== 'group' && scale !== 'batch' && scale !== 'none') {
-    throw new Error(`rewardStdMetrics: scale must be 'group', 'batch' or 'none', got ${JSON.stringify(scale)}`);
-  }
+  const scale = scaleOf(options, 'rewardStdMetrics');
   checkRewards(rewards, groupSize, 'rewardStdMetrics');
   const stds =
     scale === 'batch'
