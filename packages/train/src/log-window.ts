@@ -89,11 +89,15 @@ export class LogWindow {
     this.steps++;
   }
 
-  /** The record of the window: the last step's keys first, in its order, then keys only earlier steps had. */
+  /** The last step's keys first, in its order, then keys only earlier steps had. */
+  private keyOrder(): string[] {
+    return [...this.lastKeys, ...[...this.entries.keys()].filter((k) => !this.lastKeys.includes(k))];
+  }
+
+  /** The record of the window, its keys in `keyOrder`. */
   summary(): StepRecord {
-    const keys = [...this.lastKeys, ...[...this.entries.keys()].filter((k) => !this.lastKeys.includes(k))];
     const record: Record<string, number> = {};
-    for (const key of keys) {
+    for (const key of this.keyOrder()) {
       const e = this.entries.get(key)!;
       record[key] = isLastValueMetric(key) || !e.count ? e.last : e.sum / e.count;
     }
@@ -109,10 +113,9 @@ export class LogWindow {
   /** The window for trainer_state.json; undefined when it is empty. */
   state(): LogWindowState | undefined {
     if (!this.steps) return undefined;
-    const order = [...this.lastKeys, ...[...this.entries.keys()].filter((k) => !this.lastKeys.includes(k))];
     return {
       steps: this.steps,
-      metrics: order.map((key) => {
+      metrics: this.keyOrder().map((key) => {
         const e = this.entries.get(key)!;
         return { key, sum: store(e.sum), count: e.count, last: store(e.last) };
       }),
