@@ -304,6 +304,7 @@ function main(): void {
       '@molrl/tensor',
       '@molrl/progress',
       '@molrl/seeded-random',
+      '@molrl/hub-cache',
       '@molrl/model',
       '@molrl/lora',
       '@molrl/train',

@@ -1,10 +1,18 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHubServer, type HubServer } from '@molrl/hub-test-server';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DatasetError, loadBenchmark, loadBuiltin, loadJsonl } from './datasets.js';
+
+// Each test gets a Hub cache of its own (never the user's): loads without `cacheDir` land there.
+let testCache: string;
+beforeEach(() => {
+  testCache = mkdtempSync(join(tmpdir(), 'bench-math-hub-'));
+  vi.stubEnv('HF_HUB_CACHE', testCache);
+});
+afterEach(() => vi.unstubAllEnvs());
 
 describe('shipped benchmarks', () => {
   it('loads MATH-500 with subjects and levels, and both AIME sets', async () => {
@@ -90,6 +98,21 @@ describe('loadBenchmark from a Hub-like server', () => {
     expect(b.problems[3]!.level).toBeTypeOf('number');
     expect(hub.requests.some((r) => r.url.includes('train-'))).toBe(false);
   });
+  it('keeps the files in the Hub cache: a second load downloads nothing', async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'bench-math-hub-'));
+    const downloads = () => hub.requests.filter((r) => r.method === 'GET' && r.url.includes('/resolve/')).length;
+    const first = await loadBenchmark('HuggingFaceH4/MATH-500', { hubUrl: hub.url, cacheDir });
+    const seen = downloads();
+    const again = await loadBenchmark('HuggingFaceH4/MATH-500', { hubUrl: hub.url, cacheDir });
+    expect(again).toEqual(first);
+    expect(downloads()).toBe(seen);
+    const snapshots = join(cacheDir, 'datasets--HuggingFaceH4--MATH-500', 'snapshots');
+    expect(existsSync(snapshots)).toBe(true);
+    expect(existsSync(join(cacheDir, 'datasets--HuggingFaceH4--MATH-500', 'refs', 'main'))).toBe(true);
+    // Without cacheDir: $HF_HUB_CACHE, as huggingface_hub reads it.
+    await loadBenchmark('org/math-parquet', { hubUrl: hub.url });
+    expect(existsSync(join(testCache, 'datasets--org--math-parquet', 'refs', 'main'))).toBe(true);
+  });
   it('says which files exist when the split has none', async () => {
     await expect(loadBenchmark('HuggingFaceH4/MATH-500', { hubUrl: hub.url, split: 'validation' })).rejects.toThrow(
       DatasetError,
@@ -165,7 +188,7 @@ describe('loadBenchmark reads one commit of the revision', () => {
   it('rejects a download cut short', async () => {
     before.interrupt('test.jsonl', A.indexOf('\n') + 1, 'short');
     await expect(loadBenchmark('org/moving', { hubUrl: before.url })).rejects.toThrow(
-      /org\/moving@main: test\.jsonl could not be downloaded: got \d+ of its \d+ bytes/,
+      /org\/moving@main: downloading test\.jsonl failed: got \d+ of its \d+ bytes \(the transfer was cut short\)/,
     );
     expect((await loadBenchmark('org/moving', { hubUrl: before.url })).problems).toHaveLength(2);
   });

@@ -1,10 +1,10 @@
 /**
  * Benchmark problems: the sets shipped with the package (MATH-500, AIME24,
  * AIME25), any JSONL file with problem/answer fields, and the same sets from
- * the Hugging Face Hub (JSONL or Parquet files of a dataset repo).
+ * the Hugging Face Hub (JSONL or Parquet files of a dataset repo, through the Hub cache).
  */
 import { readFile } from 'node:fs/promises';
-import { datasetInfo, downloadFile, listFiles } from '@huggingface/hub';
+import { HubSnapshot, type HubAccessOptions } from '@molrl/hub-cache';
 import { parquetReadObjects } from 'hyparquet';
 
 export interface Problem {
@@ -105,67 +105,45 @@ export async function loadBuiltin(name: BuiltinBenchmark): Promise<Benchmark> {
   return { name, problems: rowsToProblems(parseJsonl(text, url.pathname), url.pathname) };
 }
 
-export interface HubDatasetOptions extends RowFields {
-  /** The Hub's address (default https://huggingface.co). */
-  hubUrl?: string;
-  accessToken?: string;
-  revision?: string;
+export interface HubDatasetOptions extends RowFields, HubAccessOptions {
   /** Which split's files to read (default "test", or the only data file when there is one); files are matched by name. */
   split?: string;
-  /** A fetch to use instead of the global one. */
-  fetch?: typeof fetch;
+  /** Called with a file's path as its download starts (not for files already cached). */
+  onFile?: (path: string) => void;
 }
 
 /**
  * A benchmark from a Hub dataset repo, e.g. `HuggingFaceH4/MATH-500`: the
  * split's JSONL or Parquet files (`test.jsonl`, `data/test-00000-of-00001.parquet`),
- * all read at the one commit the revision names (resolved first).
+ * all read at the one commit the revision names (resolved first), through the
+ * Hub cache (`datasets--owner--name/snapshots/<commit>/`, shared with Python's
+ * huggingface_hub), so a second load reads from disk.
  */
 export async function loadBenchmark(repo: string, options: HubDatasetOptions = {}): Promise<Benchmark> {
   const split = options.split ?? 'test';
-  const credentials = {
-    hubUrl: options.hubUrl,
-    fetch: options.fetch,
-    ...(options.accessToken ? { accessToken: options.accessToken } : {}),
-  };
   // A branch or tag is resolved to its commit once, and the files are listed and read at that
   // commit: a branch that moves during the load cannot mix its old and new files.
-  const revision = options.revision ?? 'main';
-  let commit = revision;
-  if (!/^[0-9a-f]{40}$/.test(revision)) {
-    const info = await datasetInfo({ ...credentials, name: repo, revision, additionalFields: ['sha'] });
-    if (typeof info.sha !== 'string' || !/^[0-9a-f]{40}$/.test(info.sha))
-      throw new DatasetError(`${repo}@${revision}: the Hub gave no commit for the revision`);
-    commit = info.sha;
-  }
-  const common = { ...credentials, repo: { type: 'dataset' as const, name: repo }, revision: commit };
-  const files: string[] = [];
-  for await (const f of listFiles({ ...common, recursive: true })) {
-    if (f.type === 'file' && /\.(jsonl|parquet)$/.test(f.path)) files.push(f.path);
-  }
-  const splitFiles = files.filter((p) => new RegExp(`(^|/)${split}([-_.]|/)`).test(p)).sort();
+  const snapshot = await HubSnapshot.resolve({ type: 'dataset', name: repo }, options);
+  const files = await snapshot.list((p) => /\.(jsonl|parquet)$/.test(p));
+  const splitFiles = files.filter((f) => new RegExp(`(^|/)${split}([-_.]|/)`).test(f.path));
   // A repo with a single data file and no split asked for: that file.
   const chosen = splitFiles.length > 0 ? splitFiles : files.length === 1 && options.split === undefined ? files : [];
   if (chosen.length === 0) {
     throw new DatasetError(
-      `${repo}: no JSONL or Parquet file for split "${split}" (files: ${files.join(', ') || 'none'})`,
+      `${repo}: no JSONL or Parquet file for split "${split}" (files: ${files.map((f) => f.path).join(', ') || 'none'})`,
     );
   }
   const rows: unknown[] = [];
-  for (const path of chosen) {
-    const blob = await downloadFile({ ...common, path });
-    if (!blob) throw new DatasetError(`${repo}: ${path} could not be downloaded`);
-    const buffer = await blob.arrayBuffer();
-    // A body cut short without an error must not pass as the file.
-    if (buffer.byteLength !== blob.size)
-      throw new DatasetError(
-        `${repo}@${revision}: ${path} could not be downloaded: got ${buffer.byteLength} of its ${blob.size} bytes (the transfer was cut short)`,
-      );
-    if (path.endsWith('.jsonl')) rows.push(...parseJsonl(new TextDecoder().decode(buffer), `${repo}/${path}`));
+  for (const file of chosen) {
+    // Checked against the size the listing gives: a body cut short must not pass as the file.
+    const local = await snapshot.download(file);
+    if (file.path.endsWith('.jsonl')) rows.push(...parseJsonl(await readFile(local, 'utf8'), `${repo}/${file.path}`));
     else {
-      const objects = await parquetReadObjects({ file: buffer });
-      rows.push(...objects);
+      const bytes = await readFile(local);
+      const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+      rows.push(...(await parquetReadObjects({ file: buffer })));
     }
   }
+  await snapshot.recordRevision();
   return { name: repo, problems: rowsToProblems(rows, repo, options) };
 }

@@ -225,4 +225,26 @@ describe('startHubServer with @huggingface/hub', () => {
       await hub.close();
     }
   });
+
+  it('pauses every full download of a delayed file halfway, until the delay is lifted', async () => {
+    const data = Uint8Array.from({ length: 4000 }, (_, i) => i % 256);
+    const hub = await startHubServer({ 'org/model': { files: { 'w.bin': data } } });
+    try {
+      const url = `${hub.url}/org/model/resolve/main/w.bin`;
+      const timed = async () => {
+        const started = performance.now();
+        const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+        return { ms: performance.now() - started, bytes };
+      };
+      hub.delay('w.bin', 300);
+      const slow = await timed();
+      expect(slow.bytes).toEqual(data);
+      expect(slow.ms).toBeGreaterThanOrEqual(290);
+      hub.delay('w.bin', 0);
+      expect((await timed()).bytes).toEqual(data);
+      expect(() => hub.delay('w.bin', -1)).toThrow(/ms must be a number >= 0/);
+    } finally {
+      await hub.close();
+    }
+  });
 });

@@ -34,6 +34,11 @@ export interface HubServer {
    * Content-Length and ends the response cleanly, as a broken proxy may.
    */
   interrupt(path: string, afterBytes: number, how?: 'reset' | 'short'): void;
+  /**
+   * Make every full GET of a file at `path` (any repo) pause `ms` milliseconds halfway
+   * through its content, as a slow link does, so that two downloads overlap; 0 ends it.
+   */
+  delay(path: string, ms: number): void;
   close(): Promise<void>;
 }
 
@@ -41,6 +46,7 @@ export interface HubServer {
 export async function startHubServer(repos: Record<string, HubRepo>): Promise<HubServer> {
   const requests: HubRequest[] = [];
   const interruptions = new Map<string, { afterBytes: number; how: 'reset' | 'short' }>();
+  const delays = new Map<string, number>();
   const prepared = Object.entries(repos).map(([name, repo]) => prepareRepo(name, repo));
   const find = (type: string, rest: string): { repo: PreparedRepo; tail: string } | null => {
     // The repo name is the longest prefix of `rest` naming a known repo of this type.
@@ -196,6 +202,14 @@ export async function startHubServer(repos: Record<string, HubRepo>): Promise<Hu
         return;
       }
       headers['Content-Length'] = String(data.length);
+      const pause = req.method === 'GET' ? (delays.get(path) ?? 0) : 0;
+      if (pause > 0) {
+        const half = data.length >> 1;
+        res.writeHead(200, headers);
+        res.write(data.subarray(0, half));
+        setTimeout(() => res.end(data.subarray(half)), pause);
+        return;
+      }
       return send(res, 200, req.method === 'HEAD' ? '' : data, headers);
     }
     return notFound(res, 'EntryNotFound', `no route ${url.pathname}`);
@@ -211,6 +225,11 @@ export async function startHubServer(repos: Record<string, HubRepo>): Promise<Hu
     requests,
     interrupt: (path, afterBytes, how = 'reset') => {
       interruptions.set(path, { afterBytes, how });
+    },
+    delay: (path, ms) => {
+      if (!(Number.isFinite(ms) && ms >= 0)) throw new RangeError(`delay: ms must be a number >= 0, got ${ms}`);
+      if (ms === 0) delays.delete(path);
+      else delays.set(path, ms);
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

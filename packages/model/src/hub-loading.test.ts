@@ -145,6 +145,28 @@ describe('loading from the Hub', () => {
     });
   }
 
+  it('downloads each file once when loads of the same model run at the same time', async () => {
+    const cacheDir = tmp();
+    const shard = Object.keys(folder('tiny-sharded')).find((f) => f.endsWith('.safetensors'))!;
+    const gets = () => hub.requests.filter((r) => r.method === 'GET' && r.url.includes('/org/sharded/resolve/')).length;
+    const alone = gets();
+    await resolveModelDir('org/sharded', { hubUrl: hub.url, cacheDir: tmp() });
+    const perLoad = gets() - alone;
+    hub.delay(shard, 200);
+    try {
+      const before = gets();
+      const dirs = await Promise.all(
+        [0, 1, 2].map(() => resolveModelDir('org/sharded', { hubUrl: hub.url, cacheDir })),
+      );
+      expect(new Set(dirs).size).toBe(1);
+      expect(gets() - before).toBe(perLoad);
+      const model = await Qwen3ForCausalLM.fromPretrained(dirs[0]!);
+      expect(model.config.num_hidden_layers).toBeGreaterThan(0);
+    } finally {
+      hub.delay(shard, 0);
+    }
+  });
+
   it('sends $HF_TOKEN, the token file or an explicit token as a Bearer header', async () => {
     vi.stubEnv('HF_TOKEN', TOKEN);
     await expect(resolveModelDir('org/private', { hubUrl: hub.url, cacheDir: tmp() })).resolves.toBeDefined();

@@ -68,8 +68,15 @@ describe('Tokenizer.fromHub against a local Hub', () => {
     expect(tok.vocabSize).toBe(Tokenizer.fromJSON(trained.tokenizerJson).vocabSize);
     await expect(
       Tokenizer.fromHub('molrl/private', { hubUrl: hub.url, cacheDir: mkdtempSync(join(tmpdir(), 'molrl-hub-')) }),
-    ).rejects.toThrow(/molrl\/private@main: cannot download tokenizer.json/);
-    await expect(Tokenizer.fromHub('molrl/absent', { hubUrl: hub.url, cacheDir })).rejects.toThrow(/molrl\/absent/);
+    ).rejects.toThrow(
+      /molrl\/private@main: cannot download tokenizer.json: the Hub refused access \(401\).*no token was sent/,
+    );
+    await expect(Tokenizer.fromHub('molrl/absent', { hubUrl: hub.url, cacheDir })).rejects.toThrow(
+      /molrl\/absent@main: cannot download tokenizer.json: the repo does not exist on the Hub \(404\)/,
+    );
+    await expect(Tokenizer.fromHub('molrl/tiny', { hubUrl: hub.url, cacheDir, revision: 'nope' })).rejects.toThrow(
+      /molrl\/tiny@nope: cannot download tokenizer.json: revision 'nope' does not exist on the Hub \(404\)/,
+    );
   });
 
   it('loads a repo without tokenizer_config.json', async () => {

@@ -197,7 +197,7 @@ export class Tokenizer {
 
   /**
    * From a Hub repository (tokenizer.json, and tokenizer_config.json when the repo
-   * has one), through @huggingface/hub and its local cache.
+   * has one), through @molrl/hub-cache and the Hub cache.
    */
   static async fromHub(
     repoId: string,

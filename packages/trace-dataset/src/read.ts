@@ -3,16 +3,13 @@
  * group at a time (hyparquet, reading only that group's byte ranges), so a large
  * file is never held whole. A row that cannot be read or parsed is reported with
  * its file, row number and reason and skipped: a bad row never stops a file.
- * Hub data sets are fetched file by file with @huggingface/hub into the Hub's
+ * Hub data sets are fetched file by file with @molrl/hub-cache into the Hub's
  * cache layout, all at the one commit the revision names, then streamed from there.
  */
-import { createReadStream, existsSync, realpathSync, statSync, readdirSync } from 'node:fs';
-import { mkdir, rm, stat } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { join, basename, dirname } from 'node:path';
+import { createReadStream, existsSync, statSync, readdirSync } from 'node:fs';
+import { join, basename } from 'node:path';
 import { createInterface } from 'node:readline';
-import { datasetInfo, downloadFileToCacheDir, listFiles } from '@huggingface/hub';
-import { writeFileAtomic } from '@molrl/progress';
+import { HubSnapshot, type HubAccessOptions } from '@molrl/hub-cache';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { parseTrace, TraceParseError, type TraceSchema } from './parse-trace.js';
 import type { Trace } from './types.js';
@@ -89,84 +86,39 @@ export function readRows(path: string): AsyncGenerator<RowEvent> {
   return formatOf(path) === 'parquet' ? readParquetRows(path) : readJsonlRows(path);
 }
 
-export interface HubSource {
+export interface HubSource extends HubAccessOptions {
   /** Data set repo id, e.g. "smolagents/codeagent-traces". */
   repo: string;
   /** Files to read: a path prefix or a predicate over repo paths (default: every .parquet/.jsonl under data/). */
   files?: string | ((path: string) => boolean);
-  revision?: string;
-  hubUrl?: string;
-  accessToken?: string;
-  cacheDir?: string;
-  fetch?: typeof fetch;
+  /** Called with a file's path as its download starts (not for files already cached). */
+  onFile?: (path: string) => void;
 }
-
-function hubCacheDir(): string {
-  if (process.env.HF_HUB_CACHE) return process.env.HF_HUB_CACHE;
-  const home = process.env.HF_HOME ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'huggingface');
-  return join(home, 'hub');
-}
-
-const COMMIT = /^[0-9a-f]{40}$/;
 
 /**
  * Download a Hub data set's data files (or reuse the cache); returns local paths in repo order.
  * A branch or tag is resolved to its commit first (one request), and the files are listed and
  * fetched at that commit, into `datasets--owner--name/snapshots/<commit>/`, so they all come
  * from one commit; the commit is recorded in `refs/<revision>` as huggingface_hub does. Each
- * download is checked against the size the listing gives.
+ * download is checked against the size the listing gives, and two processes reading the same
+ * data set download each file once.
  */
 export async function hubDataFiles(source: HubSource): Promise<string[]> {
-  const repo = { type: 'dataset' as const, name: source.repo };
-  const credentials = source.accessToken ? { accessToken: source.accessToken } : {};
-  const common = { hubUrl: source.hubUrl, fetch: source.fetch, ...credentials };
-  const revision = source.revision ?? 'main';
-  const cacheDir = source.cacheDir ?? hubCacheDir();
   const wanted =
     typeof source.files === 'function'
       ? source.files
       : (p: string) =>
           /\.(parquet|jsonl|ndjson)$/i.test(p) &&
           p.startsWith(typeof source.files === 'string' ? source.files : 'data/');
-  let commit = revision;
-  if (!COMMIT.test(revision)) {
-    const info = await datasetInfo({ ...common, name: source.repo, revision, additionalFields: ['sha'] });
-    if (typeof info.sha !== 'string' || !COMMIT.test(info.sha))
-      throw new Error(
-        `${source.repo}@${revision}: the Hub gave no commit for the revision (sha ${JSON.stringify(info.sha)})`,
-      );
-    commit = info.sha;
-  }
-  const sizes = new Map<string, number>();
-  for await (const entry of listFiles({ ...common, repo, recursive: true, revision: commit })) {
-    if (entry.type === 'file' && wanted(entry.path)) sizes.set(entry.path, entry.lfs?.size ?? entry.size);
-  }
-  const paths = [...sizes.keys()].sort();
-  if (paths.length === 0)
+  const snapshot = await HubSnapshot.resolve({ type: 'dataset', name: source.repo }, source);
+  const files = await snapshot.list(wanted);
+  if (files.length === 0)
     throw new Error(
-      `${source.repo}: no data files match (looked for ${typeof source.files === 'string' ? source.files : 'data/*.parquet|jsonl'})`,
+      `${snapshot.where}: no data files match (looked for ${typeof source.files === 'string' ? source.files : typeof source.files === 'function' ? 'the files the predicate accepts' : 'data/*.parquet|jsonl'})`,
     );
   const local: string[] = [];
-  for (const path of paths) {
-    const file = await downloadFileToCacheDir({ ...common, repo, path, revision: commit, cacheDir });
-    const expected = sizes.get(path)!;
-    const got = (await stat(file)).size;
-    if (got !== expected) {
-      // Neither the blob nor the snapshot's link to it may stay: a later read would take it as the file.
-      await rm(realpathSync(file), { force: true });
-      await rm(file, { force: true });
-      throw new Error(
-        `${source.repo}@${revision}: downloading ${path} failed: got ${got} of its ${expected} bytes (the transfer was cut short); read again to download it anew`,
-      );
-    }
-    local.push(file);
-  }
-  // Which commit the revision named (refs/<revision>, as huggingface_hub records it).
-  if (!COMMIT.test(revision)) {
-    const ref = join(cacheDir, `datasets--${source.repo.split('/').join('--')}`, 'refs', revision);
-    await mkdir(dirname(ref), { recursive: true });
-    await writeFileAtomic(ref, commit);
-  }
+  for (const file of files) local.push(await snapshot.download(file));
+  await snapshot.recordRevision();
   return local;
 }
 

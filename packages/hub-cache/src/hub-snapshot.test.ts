@@ -1,0 +1,205 @@
+import { spawn } from 'node:child_process';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, readlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startHubServer, type HubServer } from '@molrl/hub-test-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HubError, HubUnreachableError } from './hub-error.js';
+import { HubSnapshot } from './hub-snapshot.js';
+
+const HEAD = 'a'.repeat(40);
+const TAG = 'b'.repeat(40);
+const WEIGHTS = Uint8Array.from({ length: 64 * 1024 }, (_, i) => (i * 7) % 251);
+const tmp = () => mkdtempSync(join(tmpdir(), 'hub-cache-'));
+
+let hub: HubServer;
+beforeAll(async () => {
+  hub = await startHubServer({
+    'org/model': {
+      commit: HEAD,
+      files: { 'config.json': '{"a":1}', 'model.safetensors': WEIGHTS, 'sub/notes.txt': 'n' },
+      revisions: { v1: { commit: TAG, files: { 'config.json': '{"a":0}', 'model.safetensors': WEIGHTS } } },
+    },
+    'org/data': { type: 'dataset', files: { 'data/train.jsonl': '{"x":1}\n', 'data/test.jsonl': '{"x":2}\n' } },
+    'org/private': { files: { 'config.json': '{}' }, token: 'hf_secret' },
+    'org/gated': { files: { 'config.json': '{}' }, token: 'hf_granted', gated: true },
+  });
+});
+afterAll(() => hub.close());
+
+/** How many GETs one download of the weights makes, measured in a cache of its own. */
+async function getsPerDownload(): Promise<number> {
+  const before = gets('model.safetensors');
+  const s = await HubSnapshot.resolve({ type: 'model', name: 'org/model' }, { hubUrl: hub.url, cacheDir: tmp() });
+  await s.download((await s.describe(['model.safetensors'])).get('model.safetensors')!);
+  return gets('model.safetensors') - before;
+}
+
+const model = { type: 'model' as const, name: 'org/model' };
+/** GET requests for the file so far (one download makes more than one: @huggingface/hub probes first). */
+const gets = (path: string) =>
+  hub.requests.filter((r) => r.method === 'GET' && r.url.includes(`/resolve/`) && r.url.endsWith(`/${path}`)).length;
+
+describe('HubSnapshot', () => {
+  it('resolves a branch or tag to its commit and fetches every file there, into the Hub cache layout', async () => {
+    const cacheDir = tmp();
+    const main = await HubSnapshot.resolve(model, { hubUrl: hub.url, cacheDir, withFilePaths: true });
+    expect(main.commit).toBe(HEAD);
+    expect([...main.filePaths!].sort()).toEqual(['config.json', 'model.safetensors', 'sub/notes.txt']);
+    const infos = await main.describe(['config.json', 'model.safetensors', 'missing.json']);
+    expect([...infos.keys()]).toEqual(['config.json', 'model.safetensors']);
+    expect(infos.get('model.safetensors')!.size).toBe(WEIGHTS.length);
+    const local = await main.download(infos.get('model.safetensors')!);
+    expect(local).toBe(join(cacheDir, 'models--org--model', 'snapshots', HEAD, 'model.safetensors'));
+    expect(lstatSync(local).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(local)).toMatch(/blobs[/\\][0-9a-f]{64}$/);
+    expect(new Uint8Array(readFileSync(local))).toEqual(WEIGHTS);
+    await main.markAbsent('missing.json');
+    await main.recordRevision();
+    expect(readFileSync(join(cacheDir, 'models--org--model', 'refs', 'main'), 'utf8')).toBe(HEAD);
+    expect(main.cache.fileAt(HEAD, 'missing.json')).toBe('absent');
+
+    const v1 = await HubSnapshot.resolve(model, { hubUrl: hub.url, cacheDir, revision: 'v1' });
+    expect(v1.commit).toBe(TAG);
+    const config = await v1.download((await v1.describe(['config.json'])).get('config.json')!);
+    expect(readFileSync(config, 'utf8')).toBe('{"a":0}');
+    // The same blob at another commit is linked, not fetched again.
+    const before = gets('model.safetensors');
+    await v1.download((await v1.describe(['model.safetensors'])).get('model.safetensors')!);
+    expect(gets('model.safetensors')).toBe(before);
+    expect(v1.cache.commitOf('v1')).toBeNull();
+    await v1.recordRevision();
+    expect(v1.cache.commitOf('v1')).toBe(TAG);
+    expect(v1.cache.filesAt(TAG)).toEqual(['config.json', 'model.safetensors']);
+  });
+
+  it('lists a dataset repo at its commit', async () => {
+    const data = await HubSnapshot.resolve({ type: 'dataset', name: 'org/data' }, { hubUrl: hub.url, cacheDir: tmp() });
+    const files = await data.list((p) => p.endsWith('.jsonl'));
+    expect(files.map((f) => f.path)).toEqual(['data/test.jsonl', 'data/train.jsonl']);
+    const local = await data.download(files[1]!);
+    expect(local).toContain(join('datasets--org--data', 'snapshots', data.commit, 'data', 'train.jsonl'));
+    expect(readFileSync(local, 'utf8')).toBe('{"x":1}\n');
+  });
+
+  it('says what to do when the Hub refuses', async () => {
+    const refusal = async (name: string, options: object = {}, type: 'model' | 'dataset' = 'model') => {
+      const err = await HubSnapshot.resolve({ type, name }, { hubUrl: hub.url, cacheDir: tmp(), ...options }).catch(
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(HubError);
+      return err as HubError;
+    };
+    expect((await refusal('org/private')).message).toMatch(
+      /org\/private@main: the Hub refused access \(401\).*no token was sent/,
+    );
+    expect((await refusal('org/private', { accessToken: 'hf_wrong' })).message).toMatch(
+      /the token sent was not accepted/,
+    );
+    const gated = await refusal('org/gated', { accessToken: 'hf_other' });
+    expect(gated.statusCode).toBe(403);
+    expect(gated.errorCode).toBe('GatedRepo');
+    expect(gated.message).toContain(`request access at ${hub.url}/org/gated`);
+    expect((await refusal('org/model', { revision: 'nope' })).message).toMatch(
+      /org\/model@nope: revision 'nope' does not exist on the Hub \(404\)/,
+    );
+    expect((await refusal('org/absent')).message).toMatch(
+      /org\/absent@main: the repo does not exist on the Hub \(404\)/,
+    );
+    expect((await refusal('org/model', {}, 'dataset')).message).toMatch(
+      /the dataset repo does not exist.*not a model's/,
+    );
+    const unreachable = await HubSnapshot.resolve(model, { hubUrl: 'http://127.0.0.1:1', cacheDir: tmp() }).catch(
+      (e: unknown) => e,
+    );
+    expect(unreachable).toBeInstanceOf(HubUnreachableError);
+    expect((unreachable as Error).message).toMatch(/org\/model@main: cannot reach http:\/\/127\.0\.0\.1:1/);
+  });
+
+  it('refuses bad names before any request', async () => {
+    const seen = hub.requests.length;
+    await expect(HubSnapshot.resolve({ type: 'model', name: '../etc' }, { hubUrl: hub.url })).rejects.toThrow(
+      /"\.\.\/etc" is not a Hub repo id/,
+    );
+    await expect(HubSnapshot.resolve({ type: 'space', name: 'org/x' } as never, { hubUrl: hub.url })).rejects.toThrow(
+      /repo must be \{ type: 'model' \| 'dataset', name \}/,
+    );
+    await expect(
+      HubSnapshot.resolve({ type: 'dataset', name: 'org/data' }, { hubUrl: hub.url, withFilePaths: true }),
+    ).rejects.toThrow(/withFilePaths is for model repos/);
+    const snapshot = await HubSnapshot.resolve(model, { hubUrl: hub.url, cacheDir: tmp() });
+    await expect(snapshot.describe(['../../etc/passwd'])).rejects.toThrow(/is not a file path in the repository/);
+    expect(hub.requests.length).toBe(seen + 1);
+  });
+
+  it('rejects a transfer cut short, keeping neither blob nor link, and fetches it whole the next time', async () => {
+    const cacheDir = tmp();
+    const snapshot = await HubSnapshot.resolve(model, { hubUrl: hub.url, cacheDir });
+    const info = (await snapshot.describe(['model.safetensors'])).get('model.safetensors')!;
+    hub.interrupt('model.safetensors', 100, 'short');
+    await expect(snapshot.download(info)).rejects.toThrow(
+      `org/model@main: downloading model.safetensors failed: got 100 of its ${WEIGHTS.length} bytes (the transfer was cut short)`,
+    );
+    expect(existsSync(join(snapshot.dir, 'model.safetensors'))).toBe(false);
+    expect(existsSync(join(cacheDir, 'models--org--model', 'blobs', info.etag))).toBe(false);
+    expect(existsSync(join(cacheDir, 'models--org--model', 'blobs', `${info.etag}.incomplete`))).toBe(false);
+    // A connection dropped mid-transfer: the same, with what broke it.
+    hub.interrupt('model.safetensors', 100, 'reset');
+    await expect(snapshot.download(info)).rejects.toThrow(
+      /org\/model@main: downloading model\.safetensors failed: .+; load again to download it anew/,
+    );
+    expect(existsSync(join(cacheDir, 'models--org--model', 'blobs', `${info.etag}.incomplete`))).toBe(false);
+    expect(new Uint8Array(readFileSync(await snapshot.download(info)))).toEqual(WEIGHTS);
+  });
+
+  it('downloads a file once when loads in one process ask for it at the same time', async () => {
+    const cacheDir = tmp();
+    const once = await getsPerDownload();
+    hub.delay('model.safetensors', 300);
+    try {
+      const before = gets('model.safetensors');
+      const waits: string[] = [];
+      const loads = [0, 1, 2].map(async () => {
+        const s = await HubSnapshot.resolve(model, { hubUrl: hub.url, cacheDir, onWait: (p) => waits.push(p) });
+        return s.download((await s.describe(['model.safetensors'])).get('model.safetensors')!);
+      });
+      const locals = await Promise.all(loads);
+      for (const local of locals) expect(new Uint8Array(readFileSync(local))).toEqual(WEIGHTS);
+      expect(gets('model.safetensors') - before).toBe(once);
+      expect(waits).toEqual(['model.safetensors', 'model.safetensors']);
+    } finally {
+      hub.delay('model.safetensors', 0);
+    }
+  });
+
+  it('downloads a file once when two processes ask for it at the same time', async () => {
+    const cacheDir = tmp();
+    const once = await getsPerDownload();
+    hub.delay('model.safetensors', 1500);
+    try {
+      const before = gets('model.safetensors');
+      const child = () =>
+        new Promise<{ local: string; size: number; waited: boolean }>((resolve, reject) => {
+          const script = join(import.meta.dirname, 'download-child.test-util.ts');
+          const args = ['--import', 'tsx', script, hub.url, cacheDir, 'model', 'org/model', 'model.safetensors'];
+          const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+          let out = '';
+          let err = '';
+          proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+          proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
+          proc.on('close', (code) =>
+            code === 0
+              ? resolve(JSON.parse(out.trim().split('\n').at(-1)!))
+              : reject(new Error(`child ${code}: ${err}`)),
+          );
+        });
+      const results = await Promise.all([child(), child()]);
+      expect(results.map((r) => r.size)).toEqual([WEIGHTS.length, WEIGHTS.length]);
+      expect(new Uint8Array(readFileSync(results[0]!.local))).toEqual(WEIGHTS);
+      expect(gets('model.safetensors') - before).toBe(once);
+      expect(results.filter((r) => r.waited)).toHaveLength(1);
+    } finally {
+      hub.delay('model.safetensors', 0);
+    }
+  }, 30_000);
+});

@@ -1,0 +1,270 @@
+/**
+ * One load's view of a Hub repo: its revision resolved to one commit (one
+ * request), and every file fetched at that commit into `snapshots/<commit>/`,
+ * so the files of a load come from one commit even while a branch moves.
+ * Downloads are checked against the size the Hub lists (a body cut short
+ * without an error must not pass as the file) and locked per blob against
+ * another process downloading the same one.
+ */
+import { createWriteStream, existsSync, realpathSync } from 'node:fs';
+import { copyFile, mkdir, rename, rm, stat, symlink } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { datasetInfo, downloadFile, HubApiError, listFiles, modelInfo, pathsInfo } from '@huggingface/hub';
+import { withDownloadLock } from './download-lock.js';
+import { defaultAccessToken, hubUrlOf } from './environment.js';
+import { hubFailure, type HubFailureContext } from './hub-error.js';
+import { RepoCache } from './repo-cache.js';
+import { checkRepo, isCommit, isRepoPath, type HubRepo } from './repo-id.js';
+
+export interface HubAccessOptions {
+  /** Branch, tag or commit (default "main"). */
+  revision?: string;
+  /** The Hub's address (default: $HF_ENDPOINT, else https://huggingface.co); a mirror or a test server. */
+  hubUrl?: string;
+  /**
+   * Token for private and gated repos, sent as `Authorization: Bearer`
+   * (default: $HF_TOKEN, else the token file huggingface_hub's login writes).
+   */
+  accessToken?: string;
+  /** Cache folder (default: $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub). */
+  cacheDir?: string;
+  /** The fetch to make requests with (a proxy, extra headers); default the global one. */
+  fetch?: typeof fetch;
+}
+
+export interface HubSnapshotOptions extends HubAccessOptions {
+  /** Also ask for the list of the repo's files in the same request (models only). */
+  withFilePaths?: boolean;
+  /** Called with a file's path as its download starts (not for files already cached). */
+  onFile?: (path: string) => void;
+  /** Called when a download waits for another process downloading the same file. */
+  onWait?: (path: string) => void;
+  /** After how long without a refresh another process's download lock counts as abandoned (default 20 s). */
+  lockStaleMs?: number;
+}
+
+/** A file of the repo at the snapshot's commit, as the Hub lists it. */
+export interface HubFileInfo {
+  path: string;
+  /** Bytes of the file itself (an LFS file's content, not its pointer). */
+  size: number;
+  /** What the cache names its blob after: the LFS sha256, the Xet hash or the git oid. */
+  etag: string;
+}
+
+type Entry = { path: string; size: number; oid?: string; lfs?: { oid: string; size: number }; xetHash?: string };
+
+function fileInfo(entry: Entry): HubFileInfo {
+  return {
+    path: entry.path,
+    size: entry.lfs?.size ?? entry.size,
+    etag: entry.lfs?.oid ?? entry.xetHash ?? entry.oid ?? entry.path.replace(/[^\w.-]/g, '_'),
+  };
+}
+
+export class HubSnapshot {
+  /** The repo's folder in the cache. */
+  readonly cache: RepoCache;
+  /** The folder of this commit's files in the cache (`snapshots/<commit>`). */
+  readonly dir: string;
+
+  private constructor(
+    readonly repo: HubRepo,
+    /** The revision asked for. */
+    readonly revision: string,
+    /** The commit it named when resolved. */
+    readonly commit: string,
+    /** The repo's files at the commit, when asked for (`withFilePaths`). */
+    readonly filePaths: ReadonlySet<string> | undefined,
+    private readonly options: HubSnapshotOptions,
+    private readonly request: { hubUrl: string; accessToken?: string; fetch: typeof fetch },
+    private readonly lastErrorCode: () => string | null,
+  ) {
+    this.cache = new RepoCache(repo, options.cacheDir);
+    this.dir = this.cache.snapshotDir(commit);
+  }
+
+  /** "owner/name@revision", how errors name the load. */
+  get where(): string {
+    return `${this.repo.name}@${this.revision}`;
+  }
+
+  /**
+   * Resolve `options.revision` (default main) to the commit it names now (one
+   * request; callers skip it when the cache already holds a commit's files).
+   * An HTTP failure throws a `HubError` saying what to do, an unreachable Hub a
+   * `HubUnreachableError` (callers may then read the cache: `RepoCache.commitOf`).
+   */
+  static async resolve(repo: HubRepo, options: HubSnapshotOptions = {}): Promise<HubSnapshot> {
+    checkRepo(repo, 'HubSnapshot.resolve');
+    if (options.withFilePaths && repo.type !== 'model')
+      throw new TypeError(`HubSnapshot.resolve: withFilePaths is for model repos (${repo.name} is a ${repo.type})`);
+    const revision = options.revision ?? 'main';
+    const hubUrl = hubUrlOf(options.hubUrl);
+    const accessToken = options.accessToken ?? defaultAccessToken();
+    // The Hub's X-Error-Code of the last failed response, which @huggingface/hub's errors drop.
+    let errorCode: string | null = null;
+    const baseFetch = options.fetch ?? globalThis.fetch;
+    const recording: typeof fetch = async (input, init) => {
+      const res = await baseFetch(input, init);
+      if (!res.ok) errorCode = res.headers.get('x-error-code');
+      return res;
+    };
+    const request = { hubUrl, fetch: recording, ...(accessToken ? { accessToken } : {}) };
+    const context = (): HubFailureContext => ({ repo, revision, hubUrl, token: !!accessToken, errorCode });
+    const where = `${repo.name}@${revision}`;
+    let commit: string;
+    let filePaths: Set<string> | undefined;
+    try {
+      const fields = options.withFilePaths ? (['sha', 'filePaths'] as const) : (['sha'] as const);
+      const info =
+        repo.type === 'model'
+          ? await modelInfo({ ...request, name: repo.name, revision, additionalFields: [...fields] })
+          : await datasetInfo({ ...request, name: repo.name, revision, additionalFields: ['sha'] });
+      const sha = (info as { sha?: unknown }).sha;
+      if (typeof sha !== 'string' || !isCommit(sha))
+        throw new Error(`the Hub gave no commit for the revision (sha ${JSON.stringify(sha)})`);
+      commit = sha;
+      if (options.withFilePaths) filePaths = new Set((info as { filePaths?: string[] }).filePaths ?? []);
+    } catch (err) {
+      throw hubFailure(err, where, context());
+    }
+    return new HubSnapshot(repo, revision, commit, filePaths, options, request, () => errorCode);
+  }
+
+  private context(path?: string): HubFailureContext {
+    return {
+      repo: this.repo,
+      revision: this.revision,
+      hubUrl: this.request.hubUrl,
+      token: !!this.request.accessToken,
+      errorCode: this.lastErrorCode(),
+      path,
+    };
+  }
+
+  /** The files among `paths` the repo has at the commit (one request); a path it lacks is not in the map. */
+  async describe(paths: readonly string[]): Promise<Map<string, HubFileInfo>> {
+    for (const path of paths)
+      if (!isRepoPath(path))
+        throw new TypeError(`${this.where}: ${JSON.stringify(path)} is not a file path in the repository`);
+    if (paths.length === 0) return new Map();
+    try {
+      const infos = await pathsInfo({
+        ...this.request,
+        repo: this.repo,
+        paths: [...paths],
+        revision: this.commit,
+      });
+      return new Map(infos.filter((i) => i.type === 'file').map((i) => [i.path, fileInfo(i)]));
+    } catch (err) {
+      throw hubFailure(err, this.where, this.context());
+    }
+  }
+
+  /** Every file of the repo at the commit that `keep` accepts, in path order. */
+  async list(keep: (path: string) => boolean = () => true): Promise<HubFileInfo[]> {
+    const files: HubFileInfo[] = [];
+    try {
+      for await (const entry of listFiles({ ...this.request, repo: this.repo, recursive: true, revision: this.commit }))
+        if (entry.type === 'file' && keep(entry.path)) files.push(fileInfo(entry));
+    } catch (err) {
+      throw hubFailure(err, this.where, this.context());
+    }
+    return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  /**
+   * The local path of `file` at the commit: from the cache, or downloaded into
+   * it. A transfer cut short leaves neither blob nor link behind and throws.
+   */
+  async download(file: HubFileInfo): Promise<string> {
+    const cached = this.cache.fileAt(this.commit, file.path);
+    if (typeof cached === 'string' && cached !== 'absent') return this.checkSize(cached, file);
+    return withDownloadLock(
+      this.cache.lockPath(file.etag),
+      async () => {
+        // Another process may have brought it while this one waited: then no download.
+        const now = this.cache.fileAt(this.commit, file.path);
+        if (typeof now === 'string' && now !== 'absent') return this.checkSize(now, file);
+        return this.checkSize(await this.fetchInto(file), file);
+      },
+      { staleMs: this.options.lockStaleMs, onWait: () => this.options.onWait?.(file.path) },
+    );
+  }
+
+  /**
+   * Bring `file` into the cache as huggingface_hub lays it out: the content in
+   * `blobs/<etag>` (written to `<etag>.incomplete`, checked against its size,
+   * then renamed), and `snapshots/<commit>/<path>` a relative link to it (a copy
+   * where links are not allowed). A blob another commit brought is linked, not
+   * fetched again.
+   */
+  private async fetchInto(file: HubFileInfo): Promise<string> {
+    const pointer = join(this.dir, file.path);
+    const blob = join(this.cache.folder, 'blobs', file.etag);
+    await mkdir(dirname(blob), { recursive: true });
+    await mkdir(dirname(pointer), { recursive: true });
+    if (!existsSync(blob)) {
+      this.options.onFile?.(file.path);
+      const incomplete = `${blob}.incomplete`;
+      const failed = `${this.where}: downloading ${file.path} failed`;
+      try {
+        const content = await downloadFile({
+          ...this.request,
+          repo: this.repo,
+          path: file.path,
+          revision: this.commit,
+        });
+        if (!content) throw new Error(`the repo has no file ${file.path} at commit ${this.commit}`);
+        await pipeline(Readable.fromWeb(content.stream() as WebReadableStream), createWriteStream(incomplete));
+      } catch (err) {
+        await rm(incomplete, { force: true });
+        // An HTTP refusal says what to do; a transfer that broke off says what broke it.
+        if (err instanceof HubApiError) throw hubFailure(err, failed, this.context(file.path));
+        const e = err as Error;
+        const detail = e.cause instanceof Error ? `${e.message}: ${e.cause.message}` : String(e.message ?? err);
+        throw new Error(`${failed}: ${detail}; load again to download it anew`, { cause: err });
+      }
+      const got = (await stat(incomplete)).size;
+      if (got !== file.size) {
+        await rm(incomplete, { force: true });
+        throw new Error(
+          `${failed}: got ${got} of its ${file.size} bytes (the transfer was cut short); load again to download it anew`,
+        );
+      }
+      await rename(incomplete, blob);
+    }
+    await rm(pointer, { force: true });
+    try {
+      await symlink(relative(dirname(pointer), blob), pointer);
+    } catch {
+      await copyFile(blob, pointer);
+    }
+    return pointer;
+  }
+
+  private async checkSize(local: string, file: HubFileInfo): Promise<string> {
+    const got = (await stat(local)).size;
+    if (got === file.size) return local;
+    // Neither the blob nor the snapshot's link to it may stay: a later load would take it as the file.
+    await rm(realpathSync(local), { force: true });
+    await rm(local, { force: true });
+    throw new Error(
+      `${this.where}: downloading ${file.path} failed: got ${got} of its ${file.size} bytes (the transfer was cut short); load again to download it anew`,
+    );
+  }
+
+  /** Record that the repo has no `path` at the commit, so no later load (or offline one) asks again. */
+  markAbsent(path: string): Promise<void> {
+    return this.cache.markAbsent(this.commit, path);
+  }
+
+  /** Record which commit the revision named (`refs/<revision>`), once the load is complete. */
+  recordRevision(): Promise<void> {
+    return this.cache.recordRevision(this.revision, this.commit);
+  }
+}

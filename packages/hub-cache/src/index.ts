@@ -1,0 +1,16 @@
+export { DEFAULT_HUB_URL, defaultAccessToken, hubCacheDir, hubUrlOf, offlineByEnv } from './environment.js';
+export {
+  COMMIT_PATTERN,
+  checkRepo,
+  isCommit,
+  isRepoId,
+  isRepoPath,
+  repoFolderName,
+  repoUrl,
+  type HubRepo,
+  type HubRepoType,
+} from './repo-id.js';
+export { HubError, HubUnreachableError, hubFailure, isUnreachable, type HubFailureContext } from './hub-error.js';
+export { RepoCache } from './repo-cache.js';
+export { withDownloadLock, type DownloadLockOptions } from './download-lock.js';
+export { HubSnapshot, type HubAccessOptions, type HubFileInfo, type HubSnapshotOptions } from './hub-snapshot.js';
