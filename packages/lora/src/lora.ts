@@ -66,11 +66,34 @@ export class LoraHandle {
     // PEFT would adapt lm_head or embed_tokens when named, and refuses a matched module that is not a
     // linear layer (a norm): a target matching one is an error here, not a silent skip.
     if (targets !== 'all-linear') {
-      for (const [path] of model.module.namedModules()) {
-        if (path === '' || linears.has(path) || !matches(path) || excluded(path)) continue;
+      const paths = [...model.module.namedModules()].map(([path]) => path).filter((path) => path !== '');
+      for (const path of paths) {
+        if (linears.has(path) || !matches(path) || excluded(path)) continue;
         throw new Error(
           `applyLora: targetModules ${JSON.stringify(targets)} matches ${path}, which is not a decoder linear layer; ` +
             'LoRA here adapts the q/k/v/o and gate/up/down projections only (not lm_head, embed_tokens or norms)',
+        );
+      }
+      // transformers' module tree has containers this model has no module for (model.layers.0.mlp,
+      // model.layers.0.self_attn, ...); PEFT refuses a target that matches one (a Qwen3MLP is not a
+      // layer it can adapt), so a config naming one must not silently adapt less than it says.
+      const containers = new Set(
+        paths.flatMap((path) =>
+          path
+            .split('.')
+            .slice(0, -1)
+            .map((_, i, parts) => parts.slice(0, i + 1).join('.')),
+        ),
+      );
+      for (const container of containers) {
+        if (linears.has(container) || !matches(container) || excluded(container)) continue;
+        const inside = [...linears.keys()]
+          .filter((p) => p.startsWith(`${container}.`))
+          .map((p) => p.slice(p.lastIndexOf('.') + 1));
+        throw new Error(
+          `applyLora: targetModules ${JSON.stringify(targets)} matches ${container}, a container module in transformers' ` +
+            `Qwen3 (not a linear layer), which PEFT refuses; name its linear layers instead` +
+            (inside.length ? ` (${[...new Set(inside)].join(', ')})` : ''),
         );
       }
     }

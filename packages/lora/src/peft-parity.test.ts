@@ -112,6 +112,16 @@ describe('applyLora and loadLora against PEFT rules', () => {
       /matches model.layers.0.self_attn.q_norm/,
     ],
     [
+      "PEFT's mlp container name",
+      { r: 4, alpha: 8, targetModules: ['q_proj', 'mlp'] },
+      /matches model\.layers\.0\.mlp, a container module .*; name its linear layers instead \(gate_proj, up_proj, down_proj\)/,
+    ],
+    [
+      'a regex matching the self_attn container',
+      { r: 4, alpha: 8, targetModules: 'model\\.layers\\.\\d+\\.self_attn(\\.[qkvo]_proj)?' },
+      /matches model\.layers\.0\.self_attn, a container module .*\(q_proj, k_proj, v_proj, o_proj\)/,
+    ],
+    [
       'a bad initLoraWeights',
       { r: 4, alpha: 8, initLoraWeights: 'pissa' },
       /initLoraWeights must be true, false or "gaussian", got string "pissa"/,
