@@ -4,7 +4,7 @@
  * the Hugging Face Hub (JSONL or Parquet files of a dataset repo, through the Hub cache).
  */
 import { readFile } from 'node:fs/promises';
-import { HubSnapshot, type HubAccessOptions } from '@molrl/hub-cache';
+import { HubSnapshot, type HubSnapshotOptions } from '@molrl/hub-cache';
 import { parquetReadObjects } from 'hyparquet';
 
 export interface Problem {
@@ -105,11 +105,11 @@ export async function loadBuiltin(name: BuiltinBenchmark): Promise<Benchmark> {
   return { name, problems: rowsToProblems(parseJsonl(text, url.pathname), url.pathname) };
 }
 
-export interface HubDatasetOptions extends RowFields, HubAccessOptions {
+export interface HubDatasetOptions extends RowFields, Omit<HubSnapshotOptions, 'withFilePaths'> {
   /** Which split's files to read (default "test", or the only data file when there is one); files are matched by name. */
   split?: string;
-  /** Called with a file's path as its download starts (not for files already cached). */
-  onFile?: (path: string) => void;
+  /** Show the download on stderr (a bar or log lines). Default: when the files to fetch reach 100 MiB. */
+  progress?: boolean;
 }
 
 /**
@@ -134,9 +134,10 @@ export async function loadBenchmark(repo: string, options: HubDatasetOptions = {
     );
   }
   const rows: unknown[] = [];
-  for (const file of chosen) {
-    // Checked against the size the listing gives: a body cut short must not pass as the file.
-    const local = await snapshot.download(file);
+  // Each checked against the size the listing gives: a body cut short must not pass as the file.
+  const locals = await snapshot.downloadAll(chosen, { progress: options.progress });
+  for (const [i, file] of chosen.entries()) {
+    const local = locals[i]!;
     if (file.path.endsWith('.jsonl')) rows.push(...parseJsonl(await readFile(local, 'utf8'), `${repo}/${file.path}`));
     else {
       const bytes = await readFile(local);

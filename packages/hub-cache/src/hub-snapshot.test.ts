@@ -152,6 +152,53 @@ describe('HubSnapshot', () => {
     expect(new Uint8Array(readFileSync(await snapshot.download(info)))).toEqual(WEIGHTS);
   });
 
+  it('shows progress over the bytes to fetch, and reports them as they arrive', async () => {
+    const cacheDir = tmp();
+    const lines: string[] = [];
+    const stream = { isTTY: false, write: (text: string) => lines.push(text) };
+    const reports: Array<[string, number, number]> = [];
+    const snapshot = await HubSnapshot.resolve(model, {
+      hubUrl: hub.url,
+      cacheDir,
+      onBytes: (path, bytes, size) => reports.push([path, bytes, size]),
+    });
+    const infos = await snapshot.describe(['config.json', 'model.safetensors']);
+    // The config is fetched first on its own: downloadAll's display counts only what is left.
+    await snapshot.download(infos.get('config.json')!);
+    expect(reports).toEqual([['config.json', 7, 7]]);
+    reports.length = 0;
+    const locals = await snapshot.downloadAll([infos.get('config.json')!, infos.get('model.safetensors')!], {
+      progress: true,
+      progressOptions: { stream, mode: 'lines' },
+    });
+    expect(locals.map((p) => p.slice(snapshot.dir.length + 1))).toEqual(['config.json', 'model.safetensors']);
+    const received = reports.map(([path, bytes, size]) => {
+      expect([path, size]).toEqual(['model.safetensors', WEIGHTS.length]);
+      return bytes;
+    });
+    expect(received.at(-1)).toBe(WEIGHTS.length);
+    expect(received).toEqual([...received].sort((a, b) => a - b));
+    expect(lines.at(-1)).toMatch(/^downloading org\/model@main: 1\/1 MiB 100%/);
+    // Nothing left to fetch: no display at all.
+    lines.length = 0;
+    await snapshot.downloadAll([...infos.values()], { progress: true, progressOptions: { stream, mode: 'lines' } });
+    expect(lines).toEqual([]);
+  });
+
+  it('ends a download whose byte callback throws with that error, keeping nothing', async () => {
+    const cacheDir = tmp();
+    const snapshot = await HubSnapshot.resolve(model, {
+      hubUrl: hub.url,
+      cacheDir,
+      onBytes: () => {
+        throw new Error('stop here');
+      },
+    });
+    const info = (await snapshot.describe(['model.safetensors'])).get('model.safetensors')!;
+    await expect(snapshot.download(info)).rejects.toThrow(/downloading model\.safetensors failed: stop here/);
+    expect(existsSync(join(cacheDir, 'models--org--model', 'blobs', `${info.etag}.incomplete`))).toBe(false);
+  });
+
   it('downloads a file once when loads in one process ask for it at the same time', async () => {
     const cacheDir = tmp();
     const once = await getsPerDownload();

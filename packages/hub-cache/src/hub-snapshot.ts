@@ -9,10 +9,11 @@
 import { createWriteStream, existsSync, realpathSync } from 'node:fs';
 import { copyFile, mkdir, rename, rm, stat, symlink } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { datasetInfo, downloadFile, HubApiError, listFiles, modelInfo, pathsInfo } from '@huggingface/hub';
+import { startProgress, type ProgressOptions } from '@molrl/progress';
 import { withDownloadLock } from './download-lock.js';
 import { defaultAccessToken, hubUrlOf } from './environment.js';
 import { hubFailure, type HubFailureContext } from './hub-error.js';
@@ -44,6 +45,21 @@ export interface HubSnapshotOptions extends HubAccessOptions {
   onWait?: (path: string) => void;
   /** After how long without a refresh another process's download lock counts as abandoned (default 20 s). */
   lockStaleMs?: number;
+  /** Called as a download's bytes arrive: the file, the bytes so far, its size. */
+  onBytes?: (path: string, received: number, size: number) => void;
+}
+
+/** Downloads of at least this many bytes show progress unless told otherwise (`downloadAll`). */
+export const DOWNLOAD_PROGRESS_THRESHOLD = 100 * 2 ** 20;
+
+export interface DownloadAllOptions {
+  /**
+   * Show progress on stderr (a bar with rate and ETA on a terminal, log lines
+   * otherwise) over the bytes to download. Default: when they reach 100 MiB.
+   */
+  progress?: boolean;
+  /** Where and how progress is shown (default stderr, 'auto'). */
+  progressOptions?: Omit<ProgressOptions, 'unit'>;
 }
 
 /** A file of the repo at the snapshot's commit, as the Hub lists it. */
@@ -182,15 +198,19 @@ export class HubSnapshot {
    * it. A transfer cut short leaves neither blob nor link behind and throws.
    */
   async download(file: HubFileInfo): Promise<string> {
-    const cached = this.cache.fileAt(this.commit, file.path);
-    if (typeof cached === 'string' && cached !== 'absent') return this.checkSize(cached, file);
+    return this.fetchLocked(file, this.options.onBytes);
+  }
+
+  private async fetchLocked(file: HubFileInfo, onBytes: HubSnapshotOptions['onBytes']): Promise<string> {
+    const cached = this.localFile(file.path);
+    if (cached !== null) return this.checkSize(cached, file);
     return withDownloadLock(
       this.cache.lockPath(file.etag),
       async () => {
         // Another process may have brought it while this one waited: then no download.
-        const now = this.cache.fileAt(this.commit, file.path);
-        if (typeof now === 'string' && now !== 'absent') return this.checkSize(now, file);
-        return this.checkSize(await this.fetchInto(file), file);
+        const now = this.localFile(file.path);
+        if (now !== null) return this.checkSize(now, file);
+        return this.checkSize(await this.fetchInto(file, onBytes), file);
       },
       { staleMs: this.options.lockStaleMs, onWait: () => this.options.onWait?.(file.path) },
     );
@@ -203,7 +223,7 @@ export class HubSnapshot {
    * where links are not allowed). A blob another commit brought is linked, not
    * fetched again.
    */
-  private async fetchInto(file: HubFileInfo): Promise<string> {
+  private async fetchInto(file: HubFileInfo, onBytes: HubSnapshotOptions['onBytes']): Promise<string> {
     const pointer = join(this.dir, file.path);
     const blob = join(this.cache.folder, 'blobs', file.etag);
     await mkdir(dirname(blob), { recursive: true });
@@ -220,7 +240,25 @@ export class HubSnapshot {
           revision: this.commit,
         });
         if (!content) throw new Error(`the repo has no file ${file.path} at commit ${this.commit}`);
-        await pipeline(Readable.fromWeb(content.stream() as WebReadableStream), createWriteStream(incomplete));
+        const source = Readable.fromWeb(content.stream() as WebReadableStream);
+        if (onBytes) {
+          let received = 0;
+          const counted = new Transform({
+            transform(chunk: Buffer, _encoding, done) {
+              received += chunk.length;
+              try {
+                onBytes(file.path, received, file.size);
+              } catch (err) {
+                // A callback that throws ends the download with its error (thrown here, it would stall the stream).
+                return done(err as Error);
+              }
+              done(null, chunk);
+            },
+          });
+          await pipeline(source, counted, createWriteStream(incomplete));
+        } else {
+          await pipeline(source, createWriteStream(incomplete));
+        }
       } catch (err) {
         await rm(incomplete, { force: true });
         // An HTTP refusal says what to do; a transfer that broke off says what broke it.
@@ -245,6 +283,58 @@ export class HubSnapshot {
       await copyFile(blob, pointer);
     }
     return pointer;
+  }
+
+  /**
+   * Every file of `files` (in order), from the cache or downloaded, with one
+   * progress display over the bytes still to fetch (see `DownloadAllOptions`).
+   */
+  async downloadAll(files: readonly HubFileInfo[], options: DownloadAllOptions = {}): Promise<string[]> {
+    const toFetch = files.filter((f) => this.localFile(f.path) === null);
+    const total = toFetch.reduce((sum, f) => sum + f.size, 0);
+    const show = toFetch.length > 0 && (options.progress ?? total >= DOWNLOAD_PROGRESS_THRESHOLD);
+    if (!show) {
+      const local: string[] = [];
+      for (const file of files) local.push(await this.download(file));
+      return local;
+    }
+    const MiB = 2 ** 20;
+    const bar = startProgress(`downloading ${this.where}`, Math.ceil(total / MiB), {
+      ...options.progressOptions,
+      unit: 'MiB',
+    });
+    let finished = 0;
+    let shown = -1;
+    const report = (bytes: number, detail: string) => {
+      // Whole MiB as they fill; the total once every byte is in (a small last file still ends at 100%).
+      const mib = bytes >= total ? Math.ceil(total / MiB) : Math.floor(bytes / MiB);
+      if (mib !== shown) bar.update(mib, detail);
+      shown = mib;
+    };
+    const onBytes = this.options.onBytes;
+    const local: string[] = [];
+    try {
+      for (const file of files) {
+        const fetching = toFetch.includes(file);
+        local.push(
+          await this.fetchLocked(file, (path, received, size) => {
+            onBytes?.(path, received, size);
+            report(finished + received, path);
+          }),
+        );
+        if (fetching) finished += file.size;
+        report(finished, file.path);
+      }
+    } finally {
+      bar.stop();
+    }
+    return local;
+  }
+
+  /** The snapshot's local file for `path`, or null when it is not there (or marked absent). */
+  private localFile(path: string): string | null {
+    const at = this.cache.fileAt(this.commit, path);
+    return at === 'absent' ? null : at;
   }
 
   private async checkSize(local: string, file: HubFileInfo): Promise<string> {

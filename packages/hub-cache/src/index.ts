@@ -13,4 +13,11 @@ export {
 export { HubError, HubUnreachableError, hubFailure, isUnreachable, type HubFailureContext } from './hub-error.js';
 export { RepoCache } from './repo-cache.js';
 export { withDownloadLock, type DownloadLockOptions } from './download-lock.js';
-export { HubSnapshot, type HubAccessOptions, type HubFileInfo, type HubSnapshotOptions } from './hub-snapshot.js';
+export {
+  DOWNLOAD_PROGRESS_THRESHOLD,
+  HubSnapshot,
+  type DownloadAllOptions,
+  type HubAccessOptions,
+  type HubFileInfo,
+  type HubSnapshotOptions,
+} from './hub-snapshot.js';

@@ -16,15 +16,14 @@ import {
   isRepoId,
   offlineByEnv,
   RepoCache,
-  type HubAccessOptions,
+  type HubSnapshotOptions,
 } from '@molrl/hub-cache';
 import { INDEX_FILE, parseSafetensorsIndex, SINGLE_FILE } from './safetensors/checkpoint.js';
 
-export interface HubOptions extends HubAccessOptions {
+/** Where the files come from (revision, Hub, token, cache) and what a download reports (`onFile`, `onBytes`, `onWait`). */
+export interface HubOptions extends Omit<HubSnapshotOptions, 'withFilePaths'> {
   /** Extra files to fetch beside config.json and the weights (e.g. "generation_config.json"). */
   extraFiles?: string[];
-  /** Called with each file name as its download starts. */
-  onFile?: (path: string) => void;
   /**
    * Use only the local cache, never the network (default: true when
    * $HF_HUB_OFFLINE or $TRANSFORMERS_OFFLINE is 1). The revision is found as a
@@ -32,6 +31,11 @@ export interface HubOptions extends HubAccessOptions {
    * lays the cache out.
    */
   localFilesOnly?: boolean;
+  /**
+   * Show the weights' download on stderr (a bar with rate and ETA on a terminal,
+   * log lines otherwise). Default: when the files to fetch reach 100 MiB.
+   */
+  progress?: boolean;
 }
 
 /** True when `dirOrRepoId` names an existing local directory. */
@@ -135,6 +139,19 @@ export async function downloadModelFiles(repoId: string, options: HubOptions = {
         throw new Error(`${where}: the repo lists ${path} but the Hub gives no size for it at commit ${commit}`);
       return prefixed(snapshot.download(info));
     };
+    // The weights with one progress display over their bytes (by default when they reach 100 MiB).
+    const fetchWeights = (paths: string[]) =>
+      prefixed(
+        snapshot.downloadAll(
+          paths.map((path) => {
+            const info = infos.get(path);
+            if (!info)
+              throw new Error(`${where}: the repo lists ${path} but the Hub gives no size for it at commit ${commit}`);
+            return info;
+          }),
+          { progress: options.progress },
+        ),
+      );
     for (const f of ['config.json', ...present]) await fetchFile(f);
     // Recorded as huggingface_hub does, so a later load does not ask again.
     for (const extra of extraFiles.filter((f) => !repoFiles.has(f))) await snapshot.markAbsent(extra);
@@ -148,9 +165,9 @@ export async function downloadModelFiles(repoId: string, options: HubOptions = {
           `${where}: ${INDEX_FILE} lists ${absent.join(', ')}, which the repo does not have at commit ${commit}`,
         );
       for (const [path, info] of await prefixed(snapshot.describe(shards))) infos.set(path, info);
-      for (const shard of shards) await fetchFile(shard);
+      await fetchWeights(shards);
     } else {
-      await fetchFile(SINGLE_FILE);
+      await fetchWeights([SINGLE_FILE]);
     }
   }
   // Which commit the revision pointed to (refs/<revision>, as huggingface_hub records it), for offline loads.

@@ -53,7 +53,10 @@ export interface FromPretrainedOptions extends HubOptions {
   dtype?: WeightDType | 'auto';
   /** Called after each tensor is loaded. */
   onProgress?: (loaded: number, total: number, name: string) => void;
-  /** Show progress on stderr (a bar on a TTY, log lines otherwise). Default: for checkpoints above 1 GB. */
+  /**
+   * Show progress on stderr (a bar on a TTY, log lines otherwise). Default: loading, for
+   * checkpoints above 1 GB; a Hub download, when its files reach 100 MiB.
+   */
   progress?: boolean;
   /**
    * Load weights holding NaN or infinite values (default false: such a weight is

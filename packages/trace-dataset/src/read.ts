@@ -9,7 +9,7 @@
 import { createReadStream, existsSync, statSync, readdirSync } from 'node:fs';
 import { join, basename } from 'node:path';
 import { createInterface } from 'node:readline';
-import { HubSnapshot, type HubAccessOptions } from '@molrl/hub-cache';
+import { HubSnapshot, type HubSnapshotOptions } from '@molrl/hub-cache';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { parseTrace, TraceParseError, type TraceSchema } from './parse-trace.js';
 import type { Trace } from './types.js';
@@ -86,13 +86,16 @@ export function readRows(path: string): AsyncGenerator<RowEvent> {
   return formatOf(path) === 'parquet' ? readParquetRows(path) : readJsonlRows(path);
 }
 
-export interface HubSource extends HubAccessOptions {
+export interface HubSource extends Omit<HubSnapshotOptions, 'withFilePaths'> {
   /** Data set repo id, e.g. "smolagents/codeagent-traces". */
   repo: string;
   /** Files to read: a path prefix or a predicate over repo paths (default: every .parquet/.jsonl under data/). */
   files?: string | ((path: string) => boolean);
-  /** Called with a file's path as its download starts (not for files already cached). */
-  onFile?: (path: string) => void;
+  /**
+   * Show the download on stderr (a bar with rate and ETA on a terminal, log lines
+   * otherwise). Default: when the files to fetch reach 100 MiB.
+   */
+  progress?: boolean;
 }
 
 /**
@@ -116,8 +119,7 @@ export async function hubDataFiles(source: HubSource): Promise<string[]> {
     throw new Error(
       `${snapshot.where}: no data files match (looked for ${typeof source.files === 'string' ? source.files : typeof source.files === 'function' ? 'the files the predicate accepts' : 'data/*.parquet|jsonl'})`,
     );
-  const local: string[] = [];
-  for (const file of files) local.push(await snapshot.download(file));
+  const local = await snapshot.downloadAll(files, { progress: source.progress });
   await snapshot.recordRevision();
   return local;
 }
