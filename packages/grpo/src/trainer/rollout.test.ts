@@ -27,6 +27,12 @@ function openAIServer(): Promise<{ server: Server; url: string; bodies: Record<s
     // Completion i of a prompt: i + 1 'a's; the last one runs into max_tokens.
     const text = (i: number) => 'a'.repeat(i === n - 1 ? (body.max_tokens as number) + 3 : i + 1);
     const reason = (i: number) => (i === n - 1 ? 'length' : 'stop');
+    // Model 'tiny-ids' answers return_token_ids as vLLM does: the sampled ids (here 1 per 'a', so they differ
+    // from the text's re-encoding), EOS included when it stopped on it.
+    const ids = (i: number) =>
+      body.model === 'tiny-ids' && body.return_token_ids === true
+        ? { token_ids: [...Array<number>(text(i).length).fill(1), ...(reason(i) === 'stop' ? [EOS] : [])] }
+        : {};
     res.setHeader('content-type', 'application/json');
     if (req.url === '/v1/load_lora_adapter' || req.url === '/v1/unload_lora_adapter') {
       res.end('"Success"');
@@ -42,6 +48,7 @@ function openAIServer(): Promise<{ server: Server; url: string; bodies: Record<s
             text: text(n - 1 - i),
             finish_reason: reason(n - 1 - i),
             logprobs: null,
+            ...ids(n - 1 - i),
           })),
         }),
       );
@@ -56,6 +63,7 @@ function openAIServer(): Promise<{ server: Server; url: string; bodies: Record<s
             index: i,
             message: { role: 'assistant', content: text(i) },
             finish_reason: reason(i),
+            ...ids(i),
           })),
         }),
       );
@@ -110,6 +118,31 @@ describe('OpenAIRollouts against a local OpenAI-compatible server', () => {
     ]);
     const body = srv.bodies.find((b) => b.path === '/v1/completions' && b.prompt === 'xyz')!;
     expect(body).toMatchObject({ model: 'tiny', n: 3, max_tokens: 5, temperature: 0.9, top_p: 0.95, top_k: 20 });
+  });
+
+  it("takes the server's sampled token ids when it gives them, and re-encodes only when told or when it does not", async () => {
+    const source = (model: string, tokenIds?: 'auto' | 'server' | 'reencode', endpoint?: 'chat') =>
+      new OpenAIRollouts({ baseURL: srv.url, model, codec: charCodec, eosTokenId: EOS, tokenIds, endpoint });
+    const served = [
+      [1, EOS],
+      [1, 1, EOS],
+      [1, 1, 1, 1, 1],
+    ];
+    expect((await source('tiny-ids').generate(request(false)))[0]!.map((c) => c.ids)).toEqual(served);
+    expect((await source('tiny-ids', 'server', 'chat').generate(request(true)))[1]!.map((c) => c.ids)).toEqual(served);
+    const reencoded = [
+      [0, EOS],
+      [0, 0, EOS],
+      [0, 0, 0, 0, 0],
+    ];
+    expect((await source('tiny-ids', 'reencode').generate(request(false)))[0]!.map((c) => c.ids)).toEqual(reencoded);
+    expect(srv.bodies.at(-1)).not.toHaveProperty('return_token_ids');
+    // A server without the field: 'auto' re-encodes, 'server' says what it needs.
+    expect((await source('tiny').generate(request(false)))[0]!.map((c) => c.ids)).toEqual(reencoded);
+    expect(srv.bodies.at(-1)).toMatchObject({ return_token_ids: true });
+    await expect(source('tiny', 'server').generate(request(false))).rejects.toThrow(
+      /the server gave no token_ids for prompt 0 \(tokenIds: 'server' needs a server that answers return_token_ids/,
+    );
   });
 
   it('/v1/chat/completions on chat prompts', async () => {

@@ -128,12 +128,40 @@ export interface OpenAIRolloutsOptions {
   endpoint?: 'completions' | 'chat';
   /** The tokenizer of the trained model (the server must serve the same). */
   codec: TextCodec;
-  /** The EOS id appended when the server reports finish_reason 'stop'. */
+  /** The EOS id appended when the server reports finish_reason 'stop' (and its ids do not end with it). */
   eosTokenId: number;
+  /**
+   * Where a completion's token ids come from. 'auto' (default): the server's own
+   * (`return_token_ids`, vLLM >= 0.10.2, whose choices then carry `token_ids`),
+   * else the text re-encoded with `codec`; 'server': the server's, an error when
+   * it gives none; 'reencode': always the text re-encoded (the request asks for no
+   * ids). The sampled ids are what GRPO must score: re-encoded text can tokenize
+   * differently from what the server sampled.
+   */
+  tokenIds?: 'auto' | 'server' | 'reencode';
   /** Requests in flight at once (default 8). */
   concurrency?: number;
   /** Brings the server's policy up to date with the adapter (e.g. `vllmLoraSync(...)`); without it the server keeps its own weights. */
   syncPolicy?: (lora: LoraHandle, step: number) => Promise<void>;
+}
+
+/** One choice of a server's answer: its text, why it ended, and the sampled ids when the server gave them. */
+interface ServerChoice {
+  text: string;
+  reason: string | null | undefined;
+  index: number;
+  tokenIds?: number[];
+}
+
+/** A choice's `token_ids` (vLLM's field beyond OpenAI's), checked; undefined when absent. */
+function servedIds(choice: object, prompt: number): number[] | undefined {
+  const ids = (choice as { token_ids?: unknown }).token_ids;
+  if (ids === undefined || ids === null) return undefined;
+  if (!Array.isArray(ids) || !ids.every((id) => Number.isInteger(id) && id >= 0))
+    throw new Error(
+      `OpenAIRollouts: the server's token_ids for prompt ${prompt} are not a list of token ids (got ${JSON.stringify(ids).slice(0, 80)})`,
+    );
+  return ids as number[];
 }
 
 /** Rollouts from an OpenAI-compatible server: one request per prompt with `n` = numGenerations. */
@@ -149,20 +177,27 @@ export class OpenAIRollouts implements RolloutSource {
 
   syncPolicy?: (lora: LoraHandle, step: number) => Promise<void>;
 
-  private finish(text: string, reason: string | null | undefined, max: number): Completion {
-    const ids = this.options.codec.encode(text);
-    if (reason === 'stop' && ids.length < max) ids.push(this.options.eosTokenId);
-    const kept = ids.slice(0, max);
-    return { ids: kept, text };
+  private finish(choice: ServerChoice, max: number, index: number): Completion {
+    const mode = this.options.tokenIds ?? 'auto';
+    const served = mode !== 'reencode' ? choice.tokenIds : undefined;
+    if (mode === 'server' && served === undefined)
+      throw new Error(
+        `OpenAIRollouts: the server gave no token_ids for prompt ${index} (tokenIds: 'server' needs a server that answers return_token_ids, e.g. vLLM >= 0.10.2); use tokenIds 'auto' or 'reencode' to re-encode the text`,
+      );
+    const ids = served ? [...served] : this.options.codec.encode(choice.text);
+    const eos = this.options.eosTokenId;
+    if (choice.reason === 'stop' && ids.length < max && ids.at(-1) !== eos) ids.push(eos);
+    return { ids: ids.slice(0, max), text: choice.text };
   }
 
   private async one(prompt: RolloutPrompt, request: RolloutRequest, index: number): Promise<Completion[]> {
     const s = request.sampling;
     // vLLM and SGLang read these sampling fields beyond OpenAI's own.
-    const extra: Record<string, number> = {};
+    const extra: Record<string, number | boolean> = {};
     if (s.topK > 0) extra.top_k = s.topK;
     if (s.minP > 0) extra.min_p = s.minP;
     if (s.repetitionPenalty !== 1) extra.repetition_penalty = s.repetitionPenalty;
+    if ((this.options.tokenIds ?? 'auto') !== 'reencode') extra.return_token_ids = true;
     const common = {
       model: this.options.model,
       n: request.numGenerations,
@@ -172,7 +207,7 @@ export class OpenAIRollouts implements RolloutSource {
       ...extra,
     };
     const max = request.maxCompletionLength;
-    let choices: { text: string; reason: string | null | undefined; index: number }[];
+    let choices: ServerChoice[];
     if ((this.options.endpoint ?? 'completions') === 'chat') {
       if (!prompt.messages)
         throw new Error(`OpenAIRollouts: prompt ${index} is plain text; the chat endpoint needs chat messages`);
@@ -180,20 +215,30 @@ export class OpenAIRollouts implements RolloutSource {
         { ...common, messages: prompt.messages, max_tokens: max } as OpenAI.Chat.ChatCompletionCreateParamsNonStreaming,
         { signal: request.signal },
       );
-      choices = res.choices.map((c) => ({ text: c.message.content ?? '', reason: c.finish_reason, index: c.index }));
+      choices = res.choices.map((c) => ({
+        text: c.message.content ?? '',
+        reason: c.finish_reason,
+        index: c.index,
+        tokenIds: servedIds(c, index),
+      }));
     } else {
       const res = await this.client.completions.create(
         { ...common, prompt: prompt.text, max_tokens: max } as OpenAI.CompletionCreateParamsNonStreaming,
         { signal: request.signal },
       );
-      choices = res.choices.map((c) => ({ text: c.text, reason: c.finish_reason, index: c.index }));
+      choices = res.choices.map((c) => ({
+        text: c.text,
+        reason: c.finish_reason,
+        index: c.index,
+        tokenIds: servedIds(c, index),
+      }));
     }
     if (choices.length !== request.numGenerations) {
       throw new Error(
         `OpenAIRollouts: the server returned ${choices.length} choices for prompt ${index}, expected n = ${request.numGenerations}`,
       );
     }
-    return choices.sort((a, b) => a.index - b.index).map((c) => this.finish(c.text, c.reason, max));
+    return choices.sort((a, b) => a.index - b.index).map((c) => this.finish(c, max, index));
   }
 
   async generate(request: RolloutRequest): Promise<Completion[][]> {
