@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Qwen3ForCausalLM } from '@molrl/model';
+import { isLocalDir, Qwen3ForCausalLM } from '@molrl/model';
 import { loadLora } from '@molrl/lora';
 import { Tokenizer, type ChatMessage as TokenizerChatMessage } from '@molrl/tokenize';
 import type { TextCodec } from '@molrl/grpo';
@@ -18,8 +18,14 @@ export interface LoadedModel {
   tokenizer: Tokenizer;
 }
 
+/** The tokenizer beside a model: a local folder's own (its absence an error naming the folder), else the Hub repo's. */
 export async function loadTokenizer(model: string): Promise<Tokenizer> {
-  return existsSync(join(model, 'tokenizer.json')) ? Tokenizer.fromFile(model) : Tokenizer.fromHub(model);
+  if (!isLocalDir(model)) return Tokenizer.fromHub(model);
+  if (!existsSync(join(model, 'tokenizer.json')))
+    throw new Error(
+      `${model}: the model folder has no tokenizer.json (the run needs the model's tokenizer beside its weights: copy tokenizer.json and tokenizer_config.json there)`,
+    );
+  return Tokenizer.fromFile(model);
 }
 
 export async function loadBase(model: string): Promise<LoadedModel> {
