@@ -132,6 +132,22 @@ describe('HubSnapshot', () => {
     expect(hub.requests.length).toBe(seen + 1);
   });
 
+  it('refuses a listing without the oid that names a blob in the cache', async () => {
+    // A server (not the Hub) whose paths-info and tree entries carry no oid.
+    const withoutOids: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      if (!/\/(paths-info|tree)\//.test(String(input))) return res;
+      const entries = (await res.json()) as Array<Record<string, unknown>>;
+      const stripped = entries.map(({ oid: _oid, lfs: _lfs, ...rest }) => rest);
+      return new Response(JSON.stringify(stripped), { status: res.status, headers: res.headers });
+    };
+    const snapshot = await HubSnapshot.resolve(model, { hubUrl: hub.url, cacheDir: tmp(), fetch: withoutOids });
+    await expect(snapshot.describe(['config.json'])).rejects.toThrow(
+      'org/model@main: the Hub listed config.json without a usable oid (undefined)',
+    );
+    await expect(snapshot.list()).rejects.toThrow(/the Hub listed config\.json without a usable oid/);
+  });
+
   it('rejects a transfer cut short, keeping neither blob nor link, and fetches it whole the next time', async () => {
     const cacheDir = tmp();
     const snapshot = await HubSnapshot.resolve(model, { hubUrl: hub.url, cacheDir });

@@ -73,12 +73,12 @@ export interface HubFileInfo {
 
 type Entry = { path: string; size: number; oid?: string; lfs?: { oid: string; size: number }; xetHash?: string };
 
-function fileInfo(entry: Entry): HubFileInfo {
-  return {
-    path: entry.path,
-    size: entry.lfs?.size ?? entry.size,
-    etag: entry.lfs?.oid ?? entry.xetHash ?? entry.oid ?? entry.path.replace(/[^\w.-]/g, '_'),
-  };
+function fileInfo(entry: Entry, where: string): HubFileInfo {
+  const etag = entry.lfs?.oid ?? entry.xetHash ?? entry.oid;
+  // The blob's name in the cache: without it no file can be placed where huggingface_hub would look.
+  if (typeof etag !== 'string' || !/^[\w-]+$/.test(etag))
+    throw new Error(`${where}: the Hub listed ${entry.path} without a usable oid (${JSON.stringify(etag)})`);
+  return { path: entry.path, size: entry.lfs?.size ?? entry.size, etag };
 }
 
 export class HubSnapshot {
@@ -168,28 +168,27 @@ export class HubSnapshot {
       if (!isRepoPath(path))
         throw new TypeError(`${this.where}: ${JSON.stringify(path)} is not a file path in the repository`);
     if (paths.length === 0) return new Map();
+    let infos: Entry[];
     try {
-      const infos = await pathsInfo({
-        ...this.request,
-        repo: this.repo,
-        paths: [...paths],
-        revision: this.commit,
-      });
-      return new Map(infos.filter((i) => i.type === 'file').map((i) => [i.path, fileInfo(i)]));
+      infos = (await pathsInfo({ ...this.request, repo: this.repo, paths: [...paths], revision: this.commit })).filter(
+        (i) => i.type === 'file',
+      );
     } catch (err) {
       throw hubFailure(err, this.where, this.context());
     }
+    return new Map(infos.map((i) => [i.path, fileInfo(i, this.where)]));
   }
 
   /** Every file of the repo at the commit that `keep` accepts, in path order. */
   async list(keep: (path: string) => boolean = () => true): Promise<HubFileInfo[]> {
-    const files: HubFileInfo[] = [];
+    const entries: Entry[] = [];
     try {
       for await (const entry of listFiles({ ...this.request, repo: this.repo, recursive: true, revision: this.commit }))
-        if (entry.type === 'file' && keep(entry.path)) files.push(fileInfo(entry));
+        if (entry.type === 'file' && keep(entry.path)) entries.push(entry);
     } catch (err) {
       throw hubFailure(err, this.where, this.context());
     }
+    const files = entries.map((entry) => fileInfo(entry, this.where));
     return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
