@@ -20,6 +20,15 @@ describe('config', () => {
     );
   });
 
+  it("takes MoL's loss normalisation and KL weight (defaults: 'separate', 1)", () => {
+    expect(DEFAULT_CONFIG.mol).toMatchObject({ normalization: 'separate', klWeight: 1 });
+    const paper = resolveConfig({ overrides: [parseAssignments(['mol.normalization=token', 'mol.klWeight=0.5'])] });
+    expect(paper.mol).toMatchObject({ normalization: 'token', klWeight: 0.5 });
+    expect(() => resolveConfig({ overrides: [{ mol: { normalization: 'paper', klWeight: -1 } }] })).toThrow(
+      /mol\.normalization must be one of 'separate', 'token', 'sequence', got "paper"; mol\.klWeight must be a number >= 0, got -1/,
+    );
+  });
+
   it('rejects unknown fields and sections', () => {
     expect(() => resolveConfig({ overrides: [{ mol: { learningrate: 1 } }] })).toThrow(
       /mol\.learningrate is not a known field/,

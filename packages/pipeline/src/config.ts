@@ -54,6 +54,12 @@ export interface PipelineConfig {
   mol: {
     mode: 'mol' | 'ce' | 'ce_nokl';
     eetb: boolean;
+    /**
+     * How a micro-batch's rows make the loss (`@molrl/mol-loss`): 'separate' (mean CE +
+     * klWeight x mean KL), 'token' (the paper's per-token sum, as one mean) or 'sequence'.
+     */
+    normalization: 'separate' | 'token' | 'sequence';
+    klWeight: number;
     learningRate: number;
     maxSteps: number;
     microBatchSize: number;
@@ -105,6 +111,8 @@ export const DEFAULT_CONFIG: PipelineConfig = {
   mol: {
     mode: 'mol',
     eetb: false,
+    normalization: 'separate',
+    klWeight: 1,
     learningRate: 4e-3, // chosen on the validation tasks (docs/ablation/validation.md)
     maxSteps: 24,
     microBatchSize: 2,
@@ -173,6 +181,8 @@ const SCHEMA: Record<string, Check | Record<string, Check>> = {
   mol: {
     mode: oneOf('mol', 'ce', 'ce_nokl'),
     eetb: bool,
+    normalization: oneOf('separate', 'token', 'sequence'),
+    klWeight: num(0),
     learningRate: num(0, Infinity, true),
     maxSteps: int(1),
     microBatchSize: int(1),

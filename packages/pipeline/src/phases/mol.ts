@@ -70,6 +70,8 @@ export async function runMol(
         outputDir: run.molDir,
         mode: m.mode,
         eetb: m.eetb,
+        normalization: m.normalization,
+        klWeight: m.klWeight,
         learningRate: m.learningRate,
         maxSteps: m.maxSteps,
         microBatchSize: m.microBatchSize,

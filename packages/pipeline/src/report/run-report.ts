@@ -234,7 +234,7 @@ export function writeRunReport(run: RunFolder, config: PipelineConfig): string {
     '## MoL continual training',
     '',
     lastMol
-      ? `${molSteps.length} steps, mode \`${config.mol.mode}\`${config.mol.eetb ? ' + EETB' : ''}, LoRA r ${config.lora.r}. Last step: loss ${num(lastMol.loss)} (CE on feedback ${num(lastMol.ce)}, KL on decisions ${num(lastMol.kl)}).` +
+      ? `${molSteps.length} steps, mode \`${config.mol.mode}\`${config.mol.eetb ? ' + EETB' : ''}${config.mol.normalization !== 'separate' || config.mol.klWeight !== 1 ? `, normalisation \`${config.mol.normalization}\`, KL weight ${config.mol.klWeight}` : ''}, LoRA r ${config.lora.r}. Last step: loss ${num(lastMol.loss)} (CE on feedback ${num(lastMol.ce)}, KL on decisions ${num(lastMol.kl)}).` +
         (molEvals.length
           ? ` Validation: CE ${num(molEvals[0]!.eval_ce)} → ${num(molEvals[molEvals.length - 1]!.eval_ce)}, KL ${num(molEvals[0]!.eval_kl)} → ${num(molEvals[molEvals.length - 1]!.eval_kl)}.`
           : '')
