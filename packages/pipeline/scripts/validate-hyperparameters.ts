@@ -4,9 +4,11 @@
  * evaluation tasks. Two stages, each a list of candidate config patches:
  *
  *  1. MoL: every candidate trains MoL from the same data and is evaluated
- *     (base and +MoL) on the validation tasks; the best is the highest +MoL
- *     pass@1 on the depot kinds (what MoL is for), ties to the lower depot
- *     answer NLL (the knowledge probe), the overall pass@1, the probe NLL;
+ *     (base and +MoL) on the validation tasks; among those whose general-ability
+ *     probe NLL stays within --probe-tolerance (default 0.25: 25%) of the base
+ *     model's, the best is the highest +MoL pass@1 on the depot kinds (what MoL
+ *     is for), ties to the lower depot answer NLL (the knowledge probe), the
+ *     overall pass@1, the probe NLL;
  *  2. GRPO: every candidate runs Dr.GRPO from the chosen MoL adapter and is
  *     evaluated; the best is the highest overall pass@1.
  *
@@ -42,8 +44,16 @@ const { values } = parseArgs({
     mol: { type: 'string', default: '[{}]' },
     grpo: { type: 'string', default: '[{}]' },
     set: { type: 'string', multiple: true, default: [] },
+    'probe-tolerance': { type: 'string', default: '0.25' },
   },
 });
+// A MoL candidate whose general-ability probe NLL rises more than this fraction above the base
+// model's is not chosen: learning the depot facts by forgetting the rest is not what MoL is for.
+const probeTolerance = Number(values['probe-tolerance']);
+if (!Number.isFinite(probeTolerance) || probeTolerance < 0)
+  throw new Error(
+    `--probe-tolerance: expected a number >= 0 (a fraction of the base probe NLL), got ${values['probe-tolerance']}`,
+  );
 if (!values.out) throw new Error('--out DIR is required');
 const out = resolve(values.out);
 const parseList = (name: 'mol' | 'grpo'): unknown[] => {
@@ -160,7 +170,11 @@ const better = (a: Summary['score'], b: Summary['score'], keys: Array<keyof Summ
   }
   return false;
 };
-const bestMol = molRuns.reduce((best, r) =>
+const baseProbe = rows[0]!.score.probe;
+const probeLimit = Number.isFinite(baseProbe) ? baseProbe * (1 + probeTolerance) : Infinity;
+const eligible = molRuns.filter((r) => r.summary.score.probe <= probeLimit);
+const excluded = molRuns.filter((r) => !eligible.includes(r)).map((r) => r.summary.name);
+const bestMol = (eligible.length ? eligible : molRuns).reduce((best, r) =>
   better(r.summary.score, best.summary.score, ['depot', 'knowledge', 'all', 'probe']) ? r : best,
 );
 const grpoRuns: Array<{ summary: Summary }> = [];
@@ -187,12 +201,22 @@ const md = [
       `| ${r.name} | \`${label(r.patch)}\` | ${r.stage} | ${r.pass1} | ${r.classic} | ${r.depot} | ${r.probe === null ? '–' : r.probe.toFixed(3)} | ${r.knowledge === null ? '–' : r.knowledge.toFixed(3)} |`,
   ),
   '',
-  `Chosen MoL: ${bestMol.summary.name} \`${label(bestMol.summary.patch)}\` (the highest depot pass@1 after MoL; ties: the lower depot answer NLL, then overall pass@1, then the lower probe NLL). Chosen GRPO (Dr.GRPO from that adapter): ${bestGrpo.summary.name} \`${label(bestGrpo.summary.patch)}\` (the highest overall pass@1).`,
+  `Chosen MoL: ${bestMol.summary.name} \`${label(bestMol.summary.patch)}\` (among the candidates whose probe NLL is at most ${(100 * probeTolerance).toFixed(0)}% above the base model's${Number.isFinite(probeLimit) ? ` (<= ${probeLimit.toFixed(3)})` : ''}${excluded.length ? `, which leaves out ${excluded.join(', ')}` : ''}${eligible.length ? '' : ': none is, so among all'}: the highest depot pass@1 after MoL; ties: the lower depot answer NLL, then overall pass@1, then the lower probe NLL). Chosen GRPO (Dr.GRPO from that adapter): ${bestGrpo.summary.name} \`${label(bestGrpo.summary.patch)}\` (the highest overall pass@1).`,
   '',
 ].join('\n');
 writeFileAtomicSync(join(out, 'validation.md'), md);
 writeFileAtomicSync(
   join(out, 'validation.json'),
-  JSON.stringify({ base, rows, chosen: { mol: bestMol.summary.patch, grpo: bestGrpo.summary.patch } }, null, 2) + '\n',
+  JSON.stringify(
+    {
+      base,
+      rows,
+      probeTolerance,
+      excluded,
+      chosen: { mol: bestMol.summary.patch, grpo: bestGrpo.summary.patch },
+    },
+    null,
+    2,
+  ) + '\n',
 );
 console.log(md);

@@ -111,7 +111,7 @@ export const DEFAULT_CONFIG: PipelineConfig = {
   mol: {
     mode: 'mol',
     eetb: false,
-    normalization: 'separate',
+    normalization: 'separate', // chosen on the validation tasks over the paper's 'token' (docs/ablation/validation.md)
     klWeight: 1,
     learningRate: 4e-3, // chosen on the validation tasks (docs/ablation/validation.md)
     maxSteps: 24,
