@@ -113,6 +113,23 @@ describe('loadBenchmark from a Hub-like server', () => {
     await loadBenchmark('org/math-parquet', { hubUrl: hub.url });
     expect(existsSync(join(testCache, 'datasets--org--math-parquet', 'refs', 'main'))).toBe(true);
   });
+  it('reads a cached split without the network, and names what the cache lacks', async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'bench-math-hub-'));
+    const online = await loadBenchmark('org/math-parquet', { hubUrl: hub.url, cacheDir });
+    const unreachable = { hubUrl: 'http://127.0.0.1:1', cacheDir };
+    expect(await loadBenchmark('org/math-parquet', unreachable)).toEqual(online);
+    expect(await loadBenchmark('org/math-parquet', { ...unreachable, localFilesOnly: true })).toEqual(online);
+    // The train split was listed but never downloaded.
+    await expect(
+      loadBenchmark('org/math-parquet', { ...unreachable, split: 'train', localFilesOnly: true }),
+    ).rejects.toThrow(/org\/math-parquet@main: the cache lacks data\/train-00000-of-00001\.parquet of commit/);
+    await expect(loadBenchmark('org/math-parquet', { ...unreachable, split: 'validation' })).rejects.toThrow(
+      /cannot reach http:\/\/127\.0\.0\.1:1 .*, and the cache cannot serve it: org\/math-parquet: no JSONL or Parquet file for split "validation"/,
+    );
+    await expect(loadBenchmark('HuggingFaceH4/MATH-500', unreachable)).rejects.toThrow(
+      /HuggingFaceH4\/MATH-500@main is not in the cache/,
+    );
+  });
   it('says which files exist when the split has none', async () => {
     await expect(loadBenchmark('HuggingFaceH4/MATH-500', { hubUrl: hub.url, split: 'validation' })).rejects.toThrow(
       DatasetError,

@@ -4,7 +4,7 @@
  * the Hugging Face Hub (JSONL or Parquet files of a dataset repo, through the Hub cache).
  */
 import { readFile } from 'node:fs/promises';
-import { HubSnapshot, type HubSnapshotOptions } from '@molrl/hub-cache';
+import { HubSnapshot, HubUnreachableError, offlineByEnv, RepoCache, type HubSnapshotOptions } from '@molrl/hub-cache';
 import { parquetReadObjects } from 'hyparquet';
 
 export interface Problem {
@@ -110,6 +110,13 @@ export interface HubDatasetOptions extends RowFields, Omit<HubSnapshotOptions, '
   split?: string;
   /** Show the download on stderr (a bar or log lines). Default: when the files to fetch reach 100 MiB. */
   progress?: boolean;
+  /**
+   * Read the cache only, never the network (default: true when $HF_HUB_OFFLINE or
+   * $TRANSFORMERS_OFFLINE is 1): the revision's commit must have been listed online
+   * once and the split's files be cached whole. When the Hub cannot be reached, the
+   * cache is read the same way.
+   */
+  localFilesOnly?: boolean;
 }
 
 /**
@@ -121,30 +128,72 @@ export interface HubDatasetOptions extends RowFields, Omit<HubSnapshotOptions, '
  */
 export async function loadBenchmark(repo: string, options: HubDatasetOptions = {}): Promise<Benchmark> {
   const split = options.split ?? 'test';
-  // A branch or tag is resolved to its commit once, and the files are listed and read at that
-  // commit: a branch that moves during the load cannot mix its old and new files.
-  const snapshot = await HubSnapshot.resolve({ type: 'dataset', name: repo }, options);
-  const files = await snapshot.list((p) => /\.(jsonl|parquet)$/.test(p));
-  const splitFiles = files.filter((f) => new RegExp(`(^|/)${split}([-_.]|/)`).test(f.path));
-  // A repo with a single data file and no split asked for: that file.
-  const chosen = splitFiles.length > 0 ? splitFiles : files.length === 1 && options.split === undefined ? files : [];
-  if (chosen.length === 0) {
-    throw new DatasetError(
-      `${repo}: no JSONL or Parquet file for split "${split}" (files: ${files.map((f) => f.path).join(', ') || 'none'})`,
+  const revision = options.revision ?? 'main';
+  const dataset = { type: 'dataset' as const, name: repo };
+  const isData = (p: string) => /\.(jsonl|parquet)$/.test(p);
+  /** The split's files among the repo's data files. */
+  const choose = (paths: string[]): string[] => {
+    const splitFiles = paths.filter((p) => new RegExp(`(^|/)${split}([-_.]|/)`).test(p));
+    // A repo with a single data file and no split asked for: that file.
+    const chosen = splitFiles.length > 0 ? splitFiles : paths.length === 1 && options.split === undefined ? paths : [];
+    if (chosen.length === 0)
+      throw new DatasetError(
+        `${repo}: no JSONL or Parquet file for split "${split}" (files: ${paths.join(', ') || 'none'})`,
+      );
+    return chosen;
+  };
+  const fromCache = (): { chosen: string[]; locals: string[] } => {
+    const cache = new RepoCache(dataset, options.cacheDir);
+    const chosen = choose(
+      cache
+        .cachedListing(revision)
+        .files.map((f) => f.path)
+        .filter(isData),
     );
+    return { chosen, locals: cache.cachedFiles(revision, (p) => chosen.includes(p)) };
+  };
+
+  let read: { chosen: string[]; locals: string[] };
+  if (options.localFilesOnly ?? offlineByEnv()) read = fromCache();
+  else {
+    // A branch or tag is resolved to its commit once, and the files are listed and read at that
+    // commit: a branch that moves during the load cannot mix its old and new files.
+    let snapshot: HubSnapshot | null = null;
+    try {
+      snapshot = await HubSnapshot.resolve(dataset, options);
+    } catch (err) {
+      if (!(err instanceof HubUnreachableError)) throw err;
+      // The Hub cannot be reached: the cache serves the revision if it holds the split whole.
+      try {
+        read = fromCache();
+      } catch (cacheErr) {
+        const cacheMiss = (cacheErr as Error).message;
+        // The Hub's failure is the cause; the cache miss is in the message.
+        // eslint-disable-next-line preserve-caught-error
+        throw new Error(`${err.message}, and the cache cannot serve it: ${cacheMiss}`, { cause: err });
+      }
+    }
+    if (snapshot) {
+      const files = await snapshot.list(isData);
+      const chosen = choose(files.map((f) => f.path));
+      // Each checked against the size the listing gives: a body cut short must not pass as the file.
+      const locals = await snapshot.downloadAll(
+        files.filter((f) => chosen.includes(f.path)),
+        { progress: options.progress },
+      );
+      await snapshot.recordRevision();
+      read = { chosen, locals };
+    }
   }
   const rows: unknown[] = [];
-  // Each checked against the size the listing gives: a body cut short must not pass as the file.
-  const locals = await snapshot.downloadAll(chosen, { progress: options.progress });
-  for (const [i, file] of chosen.entries()) {
-    const local = locals[i]!;
-    if (file.path.endsWith('.jsonl')) rows.push(...parseJsonl(await readFile(local, 'utf8'), `${repo}/${file.path}`));
+  for (const [i, path] of read!.chosen.entries()) {
+    const local = read!.locals[i]!;
+    if (path.endsWith('.jsonl')) rows.push(...parseJsonl(await readFile(local, 'utf8'), `${repo}/${path}`));
     else {
       const bytes = await readFile(local);
       const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
       rows.push(...(await parquetReadObjects({ file: buffer })));
     }
   }
-  await snapshot.recordRevision();
   return { name: repo, problems: rowsToProblems(rows, repo, options) };
 }

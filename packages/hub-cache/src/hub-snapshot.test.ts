@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, lstatSync, mkdtempSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHubServer, type HubServer } from '@molrl/hub-test-server';
@@ -73,7 +73,29 @@ describe('HubSnapshot', () => {
     expect(v1.cache.filesAt(TAG)).toEqual(['config.json', 'model.safetensors']);
   });
 
-  it('lists a dataset repo at its commit', async () => {
+  it('lists a dataset repo at its commit, keeping the whole listing for loads without the network', async () => {
+    const data = await HubSnapshot.resolve({ type: 'dataset', name: 'org/data' }, { hubUrl: hub.url, cacheDir: tmp() });
+    expect(() => data.cache.cachedFiles('main')).toThrow(/org\/data@main is not in the cache/);
+    const files = await data.list((p) => p.endsWith('train.jsonl'));
+    expect(files.map((f) => f.path)).toEqual(['data/train.jsonl']);
+    expect(data.cache.listingAt(data.commit)!.map((f) => f.path)).toEqual(['data/test.jsonl', 'data/train.jsonl']);
+    await data.download(files[0]!);
+    await data.recordRevision();
+    expect(data.cache.cachedFiles('main', (p) => p.endsWith('train.jsonl'))).toEqual([
+      join(data.dir, 'data', 'train.jsonl'),
+    ]);
+    expect(() => data.cache.cachedFiles('main')).toThrow(
+      `org/data@main: the cache lacks data/test.jsonl of commit ${data.commit} (load it once online)`,
+    );
+    // A file cut short behind the cache's back is refused, not read.
+    const blob = realpathSync(join(data.dir, 'data', 'train.jsonl'));
+    writeFileSync(blob, '{"x"');
+    expect(() => data.cache.cachedFiles('main', (p) => p.endsWith('train.jsonl'))).toThrow(
+      /the cached data\/train\.jsonl has 4 of its 8 bytes/,
+    );
+  });
+
+  it('downloads dataset files at their commit', async () => {
     const data = await HubSnapshot.resolve({ type: 'dataset', name: 'org/data' }, { hubUrl: hub.url, cacheDir: tmp() });
     const files = await data.list((p) => p.endsWith('.jsonl'));
     expect(files.map((f) => f.path)).toEqual(['data/test.jsonl', 'data/train.jsonl']);

@@ -17,6 +17,7 @@ import { startProgress, type ProgressOptions } from '@molrl/progress';
 import { withDownloadLock } from './download-lock.js';
 import { defaultAccessToken, hubUrlOf } from './environment.js';
 import { hubFailure, type HubFailureContext } from './hub-error.js';
+import type { HubFileInfo } from './hub-file.js';
 import { RepoCache } from './repo-cache.js';
 import { checkRepo, isCommit, isRepoPath, type HubRepo } from './repo-id.js';
 
@@ -60,15 +61,6 @@ export interface DownloadAllOptions {
   progress?: boolean;
   /** Where and how progress is shown (default stderr, 'auto'). */
   progressOptions?: Omit<ProgressOptions, 'unit'>;
-}
-
-/** A file of the repo at the snapshot's commit, as the Hub lists it. */
-export interface HubFileInfo {
-  path: string;
-  /** Bytes of the file itself (an LFS file's content, not its pointer). */
-  size: number;
-  /** What the cache names its blob after: the LFS sha256, the Xet hash or the git oid. */
-  etag: string;
 }
 
 type Entry = { path: string; size: number; oid?: string; lfs?: { oid: string; size: number }; xetHash?: string };
@@ -179,17 +171,22 @@ export class HubSnapshot {
     return new Map(infos.map((i) => [i.path, fileInfo(i, this.where)]));
   }
 
-  /** Every file of the repo at the commit that `keep` accepts, in path order. */
+  /**
+   * Every file of the repo at the commit that `keep` accepts, in path order. The
+   * whole listing is recorded in the cache (`RepoCache.recordListing`), so a
+   * later load without the network can check the files it has.
+   */
   async list(keep: (path: string) => boolean = () => true): Promise<HubFileInfo[]> {
     const entries: Entry[] = [];
     try {
       for await (const entry of listFiles({ ...this.request, repo: this.repo, recursive: true, revision: this.commit }))
-        if (entry.type === 'file' && keep(entry.path)) entries.push(entry);
+        if (entry.type === 'file') entries.push(entry);
     } catch (err) {
       throw hubFailure(err, this.where, this.context());
     }
     const files = entries.map((entry) => fileInfo(entry, this.where));
-    return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    await this.cache.recordListing(this.commit, files);
+    return files.filter((f) => keep(f.path)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
   /**

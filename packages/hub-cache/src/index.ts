@@ -11,6 +11,7 @@ export {
   type HubRepoType,
 } from './repo-id.js';
 export { HubError, HubUnreachableError, hubFailure, isUnreachable, type HubFailureContext } from './hub-error.js';
+export type { HubFileInfo } from './hub-file.js';
 export { RepoCache } from './repo-cache.js';
 export { withDownloadLock, type DownloadLockOptions } from './download-lock.js';
 export {
@@ -18,6 +19,5 @@ export {
   HubSnapshot,
   type DownloadAllOptions,
   type HubAccessOptions,
-  type HubFileInfo,
   type HubSnapshotOptions,
 } from './hub-snapshot.js';

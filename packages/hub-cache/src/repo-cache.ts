@@ -9,6 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { writeFileAtomic } from '@molrl/progress';
 import { hubCacheDir } from './environment.js';
+import type { HubFileInfo } from './hub-file.js';
 import { isCommit, repoFolderName, type HubRepo } from './repo-id.js';
 
 export class RepoCache {
@@ -77,6 +78,76 @@ export class RepoCache {
     const ref = this.refPath(revision);
     await mkdir(dirname(ref), { recursive: true });
     await writeFileAtomic(ref, commit);
+  }
+
+  /**
+   * Record every file of the repo at `commit` (path, size, blob name), as a
+   * complete listing gave them: what lets a later load without the network
+   * know which files the commit has and check the snapshot holds them whole.
+   * Kept in `.listings/<commit>.json` beside huggingface_hub's folders (it
+   * reads none it does not know).
+   */
+  async recordListing(commit: string, files: readonly HubFileInfo[]): Promise<void> {
+    const path = join(this.folder, '.listings', `${commit}.json`);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFileAtomic(path, JSON.stringify(files.map(({ path, size, etag }) => ({ path, size, etag }))) + '\n');
+  }
+
+  /** The listing `recordListing` kept for `commit`, or null when none was (or it cannot be read). */
+  listingAt(commit: string): HubFileInfo[] | null {
+    try {
+      const files = JSON.parse(readFileSync(join(this.folder, '.listings', `${commit}.json`), 'utf8')) as unknown;
+      const ok =
+        Array.isArray(files) &&
+        files.every(
+          (f: Partial<HubFileInfo>) =>
+            typeof f?.path === 'string' && Number.isInteger(f.size) && typeof f.etag === 'string',
+        );
+      return ok ? (files as HubFileInfo[]) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * Without the network: the commit the cache has for `revision` and the repo's
+   * files there, in path order, as `recordListing` kept them. Throws when the
+   * revision has no commit in the cache, or the commit no listing.
+   */
+  cachedListing(revision: string): { commit: string; files: HubFileInfo[] } {
+    const where = `${this.repo.name}@${revision}`;
+    const commit = this.commitOf(revision);
+    if (commit === null) throw new Error(`${where} is not in the cache (no ${this.refPath(revision)})`);
+    const listing = this.listingAt(commit);
+    if (listing === null)
+      throw new Error(
+        `${where}: the cache has no listing of commit ${commit} (a repo's files are known only once it has been listed online)`,
+      );
+    return { commit, files: listing.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)) };
+  }
+
+  /**
+   * Without the network: the local paths of the files of `revision`'s cached
+   * commit that `keep` accepts, in path order, each checked whole against the
+   * recorded listing. Throws naming what is missing: no commit recorded for the
+   * revision, no listing of it (the repo was never listed online at that
+   * commit), or a file the snapshot lacks or holds cut short.
+   */
+  cachedFiles(revision: string, keep: (path: string) => boolean = () => true): string[] {
+    const where = `${this.repo.name}@${revision}`;
+    const { commit, files } = this.cachedListing(revision);
+    const wanted = files.filter((f) => keep(f.path));
+    return wanted.map((file) => {
+      const local = this.fileAt(commit, file.path);
+      if (local === null || local === 'absent')
+        throw new Error(`${where}: the cache lacks ${file.path} of commit ${commit} (load it once online)`);
+      const size = statSync(local).size;
+      if (size !== file.size)
+        throw new Error(
+          `${where}: the cached ${file.path} has ${size} of its ${file.size} bytes (load it again online)`,
+        );
+      return local;
+    });
   }
 
   /**

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -335,6 +335,39 @@ describe('Hub data set revisions: one commit per read, refs/<revision> naming it
     } finally {
       await hub.close();
     }
+  });
+
+  it('reads a revision from the cache alone when offline, and only a selection cached whole', async () => {
+    const hub = await startHubServer({ 'org/moving': repo(HEAD_A, 'A') });
+    const cacheDir = mkdtempSync(join(tmpdir(), 'trace-hub-'));
+    let online: string[];
+    try {
+      online = await hubDataFiles({ repo: 'org/moving', hubUrl: hub.url, cacheDir, files: 'data/a' });
+    } finally {
+      await hub.close();
+    }
+    const unreachable = { repo: 'org/moving', hubUrl: 'http://127.0.0.1:1', cacheDir };
+    // The Hub cannot be reached, or the caller says offline: the same files, from the cache.
+    expect(await hubDataFiles({ ...unreachable, files: 'data/a' })).toEqual(online);
+    expect(await hubDataFiles({ ...unreachable, files: 'data/a', localFilesOnly: true })).toEqual(online);
+    const events = [];
+    for await (const e of readTraces({ ...unreachable, files: 'data/a' })) events.push(e.kind);
+    expect(events).toContain('trace');
+    // The listing knows data/b.jsonl, which was never downloaded: offline, that selection is refused.
+    await expect(hubDataFiles({ ...unreachable, localFilesOnly: true })).rejects.toThrow(
+      `org/moving@main: the cache lacks data/b.jsonl of commit ${HEAD_A} (load it once online)`,
+    );
+    await expect(hubDataFiles(unreachable)).rejects.toThrow(
+      /org\/moving@main: cannot reach http:\/\/127\.0\.0\.1:1 .*, and the cache cannot serve it: .*the cache lacks data\/b\.jsonl/,
+    );
+    await expect(hubDataFiles({ ...unreachable, revision: 'dev', localFilesOnly: true })).rejects.toThrow(
+      /org\/moving@dev is not in the cache \(no .*refs[/\\]dev\)/,
+    );
+    // A commit whose files are cached but whose listing is not (written by another tool): not guessed.
+    rmSync(join(folder(cacheDir), '.listings'), { recursive: true });
+    await expect(hubDataFiles({ ...unreachable, files: 'data/a', localFilesOnly: true })).rejects.toThrow(
+      `org/moving@main: the cache has no listing of commit ${HEAD_A}`,
+    );
   });
 
   it('names a revision the repo does not have', async () => {

@@ -9,7 +9,7 @@
 import { createReadStream, existsSync, statSync, readdirSync } from 'node:fs';
 import { join, basename } from 'node:path';
 import { createInterface } from 'node:readline';
-import { HubSnapshot, type HubSnapshotOptions } from '@molrl/hub-cache';
+import { HubSnapshot, HubUnreachableError, offlineByEnv, RepoCache, type HubSnapshotOptions } from '@molrl/hub-cache';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { parseTrace, TraceParseError, type TraceSchema } from './parse-trace.js';
 import type { Trace } from './types.js';
@@ -96,6 +96,13 @@ export interface HubSource extends Omit<HubSnapshotOptions, 'withFilePaths'> {
    * otherwise). Default: when the files to fetch reach 100 MiB.
    */
   progress?: boolean;
+  /**
+   * Read the cache only, never the network (default: true when $HF_HUB_OFFLINE or
+   * $TRANSFORMERS_OFFLINE is 1). The revision's commit (`refs/<revision>`) must have
+   * been listed online once, and every file the selection names be cached whole.
+   * When the Hub cannot be reached, the cache is read the same way.
+   */
+  localFilesOnly?: boolean;
 }
 
 /**
@@ -113,12 +120,30 @@ export async function hubDataFiles(source: HubSource): Promise<string[]> {
       : (p: string) =>
           /\.(parquet|jsonl|ndjson)$/i.test(p) &&
           p.startsWith(typeof source.files === 'string' ? source.files : 'data/');
-  const snapshot = await HubSnapshot.resolve({ type: 'dataset', name: source.repo }, source);
+  const repo = { type: 'dataset' as const, name: source.repo };
+  const revision = source.revision ?? 'main';
+  const looked = `looked for ${typeof source.files === 'string' ? source.files : typeof source.files === 'function' ? 'the files the predicate accepts' : 'data/*.parquet|jsonl'}`;
+  const fromCache = (): string[] => {
+    const local = new RepoCache(repo, source.cacheDir).cachedFiles(revision, wanted);
+    if (local.length === 0) throw new Error(`${source.repo}@${revision}: no cached data files match (${looked})`);
+    return local;
+  };
+  if (source.localFilesOnly ?? offlineByEnv()) return fromCache();
+  let snapshot: HubSnapshot;
+  try {
+    snapshot = await HubSnapshot.resolve(repo, source);
+  } catch (err) {
+    if (!(err instanceof HubUnreachableError)) throw err;
+    // The Hub cannot be reached: the cache serves the revision if it holds the whole selection.
+    try {
+      return fromCache();
+    } catch (cacheErr) {
+      // eslint-disable-next-line preserve-caught-error -- the Hub's failure is the cause; the cache miss is in the message
+      throw new Error(`${err.message}, and the cache cannot serve it: ${(cacheErr as Error).message}`, { cause: err });
+    }
+  }
   const files = await snapshot.list(wanted);
-  if (files.length === 0)
-    throw new Error(
-      `${snapshot.where}: no data files match (looked for ${typeof source.files === 'string' ? source.files : typeof source.files === 'function' ? 'the files the predicate accepts' : 'data/*.parquet|jsonl'})`,
-    );
+  if (files.length === 0) throw new Error(`${snapshot.where}: no data files match (${looked})`);
   const local = await snapshot.downloadAll(files, { progress: source.progress });
   await snapshot.recordRevision();
   return local;
