@@ -4,7 +4,7 @@
  * the Hugging Face Hub (JSONL or Parquet files of a dataset repo, through the Hub cache).
  */
 import { readFile } from 'node:fs/promises';
-import { HubSnapshot, HubUnreachableError, offlineByEnv, RepoCache, type HubSnapshotOptions } from '@molrl/hub-cache';
+import { onlineOrCached, RepoCache, type OnlineOrCachedOptions } from '@molrl/hub-cache';
 import { parquetReadObjects } from 'hyparquet';
 
 export interface Problem {
@@ -105,7 +105,7 @@ export async function loadBuiltin(name: BuiltinBenchmark): Promise<Benchmark> {
   return { name, problems: rowsToProblems(parseJsonl(text, url.pathname), url.pathname) };
 }
 
-export interface HubDatasetOptions extends RowFields, Omit<HubSnapshotOptions, 'withFilePaths'> {
+export interface HubDatasetOptions extends RowFields, Omit<OnlineOrCachedOptions, 'withFilePaths'> {
   /** Which split's files to read (default "test", or the only data file when there is one); files are matched by name. */
   split?: string;
   /** Show the download on stderr (a bar or log lines). Default: when the files to fetch reach 100 MiB. */
@@ -153,27 +153,13 @@ export async function loadBenchmark(repo: string, options: HubDatasetOptions = {
     return { chosen, locals: cache.cachedFiles(revision, (p) => chosen.includes(p)) };
   };
 
-  let read: { chosen: string[]; locals: string[] };
-  if (options.localFilesOnly ?? offlineByEnv()) read = fromCache();
-  else {
-    // A branch or tag is resolved to its commit once, and the files are listed and read at that
-    // commit: a branch that moves during the load cannot mix its old and new files.
-    let snapshot: HubSnapshot | null = null;
-    try {
-      snapshot = await HubSnapshot.resolve(dataset, options);
-    } catch (err) {
-      if (!(err instanceof HubUnreachableError)) throw err;
-      // The Hub cannot be reached: the cache serves the revision if it holds the split whole.
-      try {
-        read = fromCache();
-      } catch (cacheErr) {
-        const cacheMiss = (cacheErr as Error).message;
-        // The Hub's failure is the cause; the cache miss is in the message.
-        // eslint-disable-next-line preserve-caught-error
-        throw new Error(`${err.message}, and the cache cannot serve it: ${cacheMiss}`, { cause: err });
-      }
-    }
-    if (snapshot) {
+  // A branch or tag is resolved to its commit once, and the files are listed and read at that
+  // commit: a branch that moves during the load cannot mix its old and new files. Offline, or with
+  // the Hub unreachable, the cache serves the revision if it holds the split whole.
+  const read = await onlineOrCached(
+    dataset,
+    options,
+    async (snapshot) => {
       const files = await snapshot.list(isData);
       const chosen = choose(files.map((f) => f.path));
       // Each checked against the size the listing gives: a body cut short must not pass as the file.
@@ -182,12 +168,13 @@ export async function loadBenchmark(repo: string, options: HubDatasetOptions = {
         { progress: options.progress },
       );
       await snapshot.recordRevision();
-      read = { chosen, locals };
-    }
-  }
+      return { chosen, locals };
+    },
+    fromCache,
+  );
   const rows: unknown[] = [];
-  for (const [i, path] of read!.chosen.entries()) {
-    const local = read!.locals[i]!;
+  for (const [i, path] of read.chosen.entries()) {
+    const local = read.locals[i]!;
     if (path.endsWith('.jsonl')) rows.push(...parseJsonl(await readFile(local, 'utf8'), `${repo}/${path}`));
     else {
       const bytes = await readFile(local);

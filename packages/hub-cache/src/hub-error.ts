@@ -51,6 +51,12 @@ export function isUnreachable(err: unknown): boolean {
   );
 }
 
+/** An error's message, and its cause's when it has one (what Node's fetch puts the reason in). */
+export function errorDetail(err: unknown): string {
+  const e = err as Error;
+  return e?.cause instanceof Error ? `${e.message}: ${e.cause.message}` : String(e?.message ?? err);
+}
+
 /** What the Hub's status means for this repo and what to do about it. */
 function explain(err: HubApiError, ctx: HubFailureContext): string {
   const { repo, revision, hubUrl, token, errorCode } = ctx;
@@ -83,8 +89,7 @@ export function hubFailure(err: unknown, where: string, ctx: HubFailureContext):
   if (err instanceof HubError || err instanceof HubUnreachableError) return err;
   if (err instanceof HubApiError)
     return new HubError(`${where}: ${explain(err, ctx)}`, err.statusCode, ctx.errorCode, { cause: err });
-  const e = err as Error;
-  const detail = e?.cause instanceof Error ? `${e.message}: ${e.cause.message}` : String(e?.message ?? err);
+  const detail = errorDetail(err);
   if (isUnreachable(err))
     return new HubUnreachableError(`${where}: cannot reach ${ctx.hubUrl} (${detail})`, { cause: err });
   return new Error(`${where}: ${detail}`, { cause: err });

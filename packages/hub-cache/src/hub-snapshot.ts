@@ -16,8 +16,8 @@ import { datasetInfo, downloadFile, HubApiError, listFiles, modelInfo, pathsInfo
 import { startProgress, type ProgressOptions } from '@molrl/progress';
 import { withDownloadLock } from './download-lock.js';
 import { defaultAccessToken, hubUrlOf } from './environment.js';
-import { hubFailure, type HubFailureContext } from './hub-error.js';
-import type { HubFileInfo } from './hub-file.js';
+import { errorDetail, hubFailure, type HubFailureContext } from './hub-error.js';
+import { byPath, type HubFileInfo } from './hub-file.js';
 import { RepoCache } from './repo-cache.js';
 import { checkRepo, isCommit, isRepoPath, type HubRepo } from './repo-id.js';
 
@@ -186,7 +186,7 @@ export class HubSnapshot {
     }
     const files = entries.map((entry) => fileInfo(entry, this.where));
     await this.cache.recordListing(this.commit, files);
-    return files.filter((f) => keep(f.path)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return files.filter((f) => keep(f.path)).sort(byPath);
   }
 
   /**
@@ -259,16 +259,12 @@ export class HubSnapshot {
         await rm(incomplete, { force: true });
         // An HTTP refusal says what to do; a transfer that broke off says what broke it.
         if (err instanceof HubApiError) throw hubFailure(err, failed, this.context(file.path));
-        const e = err as Error;
-        const detail = e.cause instanceof Error ? `${e.message}: ${e.cause.message}` : String(e.message ?? err);
-        throw new Error(`${failed}: ${detail}; load again to download it anew`, { cause: err });
+        throw new Error(`${failed}: ${errorDetail(err)}; load again to download it anew`, { cause: err });
       }
       const got = (await stat(incomplete)).size;
       if (got !== file.size) {
         await rm(incomplete, { force: true });
-        throw new Error(
-          `${failed}: got ${got} of its ${file.size} bytes (the transfer was cut short); load again to download it anew`,
-        );
+        throw this.cutShort(file, got);
       }
       await rename(incomplete, blob);
     }
@@ -286,9 +282,9 @@ export class HubSnapshot {
    * progress display over the bytes still to fetch (see `DownloadAllOptions`).
    */
   async downloadAll(files: readonly HubFileInfo[], options: DownloadAllOptions = {}): Promise<string[]> {
-    const toFetch = files.filter((f) => this.localFile(f.path) === null);
-    const total = toFetch.reduce((sum, f) => sum + f.size, 0);
-    const show = toFetch.length > 0 && (options.progress ?? total >= DOWNLOAD_PROGRESS_THRESHOLD);
+    const toFetch = new Set(files.filter((f) => this.localFile(f.path) === null));
+    const total = [...toFetch].reduce((sum, f) => sum + f.size, 0);
+    const show = toFetch.size > 0 && (options.progress ?? total >= DOWNLOAD_PROGRESS_THRESHOLD);
     if (!show) {
       const local: string[] = [];
       for (const file of files) local.push(await this.download(file));
@@ -311,7 +307,7 @@ export class HubSnapshot {
     const local: string[] = [];
     try {
       for (const file of files) {
-        const fetching = toFetch.includes(file);
+        const fetching = toFetch.has(file);
         local.push(
           await this.fetchLocked(file, (path, received, size) => {
             onBytes?.(path, received, size);
@@ -339,7 +335,11 @@ export class HubSnapshot {
     // Neither the blob nor the snapshot's link to it may stay: a later load would take it as the file.
     await rm(realpathSync(local), { force: true });
     await rm(local, { force: true });
-    throw new Error(
+    throw this.cutShort(file, got);
+  }
+
+  private cutShort(file: HubFileInfo, got: number): Error {
+    return new Error(
       `${this.where}: downloading ${file.path} failed: got ${got} of its ${file.size} bytes (the transfer was cut short); load again to download it anew`,
     );
   }

@@ -11,7 +11,8 @@ export {
   type HubRepoType,
 } from './repo-id.js';
 export { HubError, HubUnreachableError, hubFailure, isUnreachable, type HubFailureContext } from './hub-error.js';
-export type { HubFileInfo } from './hub-file.js';
+export { byPath, type HubFileInfo } from './hub-file.js';
+export { onlineOrCached, type OnlineOrCachedOptions } from './online-or-cached.js';
 export { RepoCache } from './repo-cache.js';
 export { withDownloadLock, type DownloadLockOptions } from './download-lock.js';
 export {

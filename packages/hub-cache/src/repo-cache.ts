@@ -9,7 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { writeFileAtomic } from '@molrl/progress';
 import { hubCacheDir } from './environment.js';
-import type { HubFileInfo } from './hub-file.js';
+import { byPath, type HubFileInfo } from './hub-file.js';
 import { isCommit, repoFolderName, type HubRepo } from './repo-id.js';
 
 export class RepoCache {
@@ -123,7 +123,7 @@ export class RepoCache {
       throw new Error(
         `${where}: the cache has no listing of commit ${commit} (a repo's files are known only once it has been listed online)`,
       );
-    return { commit, files: listing.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)) };
+    return { commit, files: listing.sort(byPath) };
   }
 
   /**

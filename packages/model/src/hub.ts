@@ -133,25 +133,16 @@ export async function downloadModelFiles(repoId: string, options: HubOptions = {
     const present = extraFiles.filter((f) => repoFiles.has(f));
     // Sizes to check each download against (one request): a body cut short without an error must not pass as the file.
     const infos = await prefixed(snapshot.describe(['config.json', ...present, weights]));
-    const fetchFile = (path: string) => {
+    const infoOf = (path: string) => {
       const info = infos.get(path);
       if (!info)
         throw new Error(`${where}: the repo lists ${path} but the Hub gives no size for it at commit ${commit}`);
-      return prefixed(snapshot.download(info));
+      return info;
     };
+    const fetchFile = (path: string) => prefixed(snapshot.download(infoOf(path)));
     // The weights with one progress display over their bytes (by default when they reach 100 MiB).
     const fetchWeights = (paths: string[]) =>
-      prefixed(
-        snapshot.downloadAll(
-          paths.map((path) => {
-            const info = infos.get(path);
-            if (!info)
-              throw new Error(`${where}: the repo lists ${path} but the Hub gives no size for it at commit ${commit}`);
-            return info;
-          }),
-          { progress: options.progress },
-        ),
-      );
+      prefixed(snapshot.downloadAll(paths.map(infoOf), { progress: options.progress }));
     for (const f of ['config.json', ...present]) await fetchFile(f);
     // Recorded as huggingface_hub does, so a later load does not ask again.
     for (const extra of extraFiles.filter((f) => !repoFiles.has(f))) await snapshot.markAbsent(extra);

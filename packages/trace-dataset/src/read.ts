@@ -9,7 +9,7 @@
 import { createReadStream, existsSync, statSync, readdirSync } from 'node:fs';
 import { join, basename } from 'node:path';
 import { createInterface } from 'node:readline';
-import { HubSnapshot, HubUnreachableError, offlineByEnv, RepoCache, type HubSnapshotOptions } from '@molrl/hub-cache';
+import { onlineOrCached, RepoCache, type OnlineOrCachedOptions } from '@molrl/hub-cache';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { parseTrace, TraceParseError, type TraceSchema } from './parse-trace.js';
 import type { Trace } from './types.js';
@@ -86,7 +86,7 @@ export function readRows(path: string): AsyncGenerator<RowEvent> {
   return formatOf(path) === 'parquet' ? readParquetRows(path) : readJsonlRows(path);
 }
 
-export interface HubSource extends Omit<HubSnapshotOptions, 'withFilePaths'> {
+export interface HubSource extends Omit<OnlineOrCachedOptions, 'withFilePaths'> {
   /** Data set repo id, e.g. "smolagents/codeagent-traces". */
   repo: string;
   /** Files to read: a path prefix or a predicate over repo paths (default: every .parquet/.jsonl under data/). */
@@ -128,25 +128,19 @@ export async function hubDataFiles(source: HubSource): Promise<string[]> {
     if (local.length === 0) throw new Error(`${source.repo}@${revision}: no cached data files match (${looked})`);
     return local;
   };
-  if (source.localFilesOnly ?? offlineByEnv()) return fromCache();
-  let snapshot: HubSnapshot;
-  try {
-    snapshot = await HubSnapshot.resolve(repo, source);
-  } catch (err) {
-    if (!(err instanceof HubUnreachableError)) throw err;
-    // The Hub cannot be reached: the cache serves the revision if it holds the whole selection.
-    try {
-      return fromCache();
-    } catch (cacheErr) {
-      // eslint-disable-next-line preserve-caught-error -- the Hub's failure is the cause; the cache miss is in the message
-      throw new Error(`${err.message}, and the cache cannot serve it: ${(cacheErr as Error).message}`, { cause: err });
-    }
-  }
-  const files = await snapshot.list(wanted);
-  if (files.length === 0) throw new Error(`${snapshot.where}: no data files match (${looked})`);
-  const local = await snapshot.downloadAll(files, { progress: source.progress });
-  await snapshot.recordRevision();
-  return local;
+  // Offline, or with the Hub unreachable, the cache serves the revision if it holds the whole selection.
+  return onlineOrCached(
+    repo,
+    source,
+    async (snapshot) => {
+      const files = await snapshot.list(wanted);
+      if (files.length === 0) throw new Error(`${snapshot.where}: no data files match (${looked})`);
+      const local = await snapshot.downloadAll(files, { progress: source.progress });
+      await snapshot.recordRevision();
+      return local;
+    },
+    fromCache,
+  );
 }
 
 /** A local file, a local folder (its .jsonl/.parquet files), or a Hub data set. */
