@@ -91,6 +91,11 @@ export function hubFailure(err: unknown, where: string, ctx: HubFailureContext):
     return new HubError(`${where}: ${explain(err, ctx)}`, err.statusCode, ctx.errorCode, { cause: err });
   const detail = errorDetail(err);
   if (isUnreachable(err))
-    return new HubUnreachableError(`${where}: cannot reach ${ctx.hubUrl} (${detail})`, { cause: err });
+    return new HubUnreachableError(
+      `${where}: cannot reach ${ctx.hubUrl} (${detail}; check the connection or HF_ENDPOINT)`,
+      {
+        cause: err,
+      },
+    );
   return new Error(`${where}: ${detail}`, { cause: err });
 }

@@ -135,7 +135,9 @@ describe('HubSnapshot', () => {
       (e: unknown) => e,
     );
     expect(unreachable).toBeInstanceOf(HubUnreachableError);
-    expect((unreachable as Error).message).toMatch(/org\/model@main: cannot reach http:\/\/127\.0\.0\.1:1/);
+    expect((unreachable as Error).message).toMatch(
+      /org\/model@main: cannot reach http:\/\/127\.0\.0\.1:1 \(.*; check the connection or HF_ENDPOINT\)/,
+    );
   });
 
   it('refuses bad names before any request', async () => {

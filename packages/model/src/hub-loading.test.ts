@@ -10,7 +10,7 @@ import { startHubServer, type HubServer } from '@molrl/hub-test-server';
 import { setBackend } from '@molrl/tensor';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FIXTURES } from './fixtures.test-util.js';
-import { resolveModelDir } from './hub.js';
+import { downloadModelFiles, resolveModelDir } from './hub.js';
 import { Qwen3ForCausalLM } from './model.js';
 import { SafetensorsCheckpoint, writeSafetensorsCheckpoint } from './safetensors/checkpoint.js';
 import { SafetensorsFile } from './safetensors/reader.js';
@@ -214,8 +214,23 @@ describe('loading from the Hub', () => {
     await down.close();
     expect(await resolveModelDir('org/plain', { hubUrl: url, cacheDir })).toBe(dir);
     await expect(resolveModelDir('org/sharded', { hubUrl: url, cacheDir })).rejects.toThrow(
-      new RegExp(`org/sharded@main: cannot reach ${url.replace(/\./g, '\\.')}.*not in the cache`),
+      new RegExp(
+        `^hub org/sharded@main: cannot reach ${url.replace(/\./g, '\\.')} \\(.*; check the connection or HF_ENDPOINT\\), and the cache cannot serve it: org/sharded@main is not in the cache`,
+      ),
     );
+  });
+
+  it('downloadModelFiles honours localFilesOnly: the cache or an error, never a request', async () => {
+    const cacheDir = tmp();
+    const before = hub.requests.length;
+    await expect(downloadModelFiles('org/plain', { hubUrl: hub.url, cacheDir, localFilesOnly: true })).rejects.toThrow(
+      /^hub org\/plain@main is not in the cache \(no .*refs\/main\)/,
+    );
+    expect(hub.requests.length).toBe(before);
+    const dir = await downloadModelFiles('org/plain', { hubUrl: hub.url, cacheDir });
+    const seen = hub.requests.length;
+    expect(await downloadModelFiles('org/plain', { hubUrl: hub.url, cacheDir, localFilesOnly: true })).toBe(dir);
+    expect(hub.requests.length).toBe(seen);
   });
 
   it('refuses a repo with PyTorch .bin weights only, naming them', async () => {

@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import {
   hubCacheDir as cacheDirOf,
   HubSnapshot,
-  HubUnreachableError,
   isCommit,
   isRepoId,
   offlineByEnv,
+  onlineOrCached,
   RepoCache,
   type HubSnapshotOptions,
 } from '@molrl/hub-cache';
@@ -84,37 +84,36 @@ export async function downloadModelFiles(repoId: string, options: HubOptions = {
   const revision = options.revision ?? 'main';
   const cache = new RepoCache(repoOf(repoId), options.cacheDir);
   const extraFiles = options.extraFiles ?? [];
-  const where = `hub ${repoId}@${revision}`;
   // A commit complete in the cache needs no request (huggingface_hub's rule too).
   if (isCommit(revision) && missingFromSnapshot(cache, revision, extraFiles) === null)
     return cache.snapshotDir(revision);
 
-  let snapshot: HubSnapshot;
   try {
-    snapshot = await HubSnapshot.resolve(repoOf(repoId), { ...options, withFilePaths: true });
+    return await onlineOrCached(
+      repoOf(repoId),
+      { ...options, withFilePaths: true },
+      (snapshot) => downloadSnapshot(snapshot, options),
+      // The Hub cannot be reached (or localFilesOnly): the cache serves the revision if it has it, as huggingface_hub does.
+      () => {
+        try {
+          return cachedModelDir(repoId, options);
+        } catch (cacheErr) {
+          throw new Error((cacheErr as Error).message.replace(/^offline: /, ''), { cause: cacheErr });
+        }
+      },
+    );
   } catch (err) {
-    if (!(err instanceof HubUnreachableError)) throw new Error(`hub ${(err as Error).message}`, { cause: err });
-    // The Hub cannot be reached: the cache serves the revision if it has it, as huggingface_hub does.
-    try {
-      return cachedModelDir(repoId, options);
-    } catch (cacheErr) {
-      throw new Error(
-        `hub ${(err as Error).message}, and ${(cacheErr as Error).message.replace(/^offline: [^ ]+ /, 'it ')}: check the connection or HF_ENDPOINT`,
-        // eslint-disable-next-line preserve-caught-error -- the Hub's failure is the cause; the cache miss is in the message
-        { cause: err },
-      );
-    }
+    throw new Error(`hub ${(err as Error).message}`, { cause: err });
   }
-  const { commit } = snapshot;
-  const repoFiles = snapshot.filePaths!;
-  const prefixed = async <T>(step: Promise<T>): Promise<T> => {
-    try {
-      return await step;
-    } catch (err) {
-      throw new Error(`hub ${(err as Error).message}`, { cause: err });
-    }
-  };
+}
 
+/** Fetch what `missingFromSnapshot` lacks at the resolved commit and record the revision; the snapshot folder. */
+async function downloadSnapshot(snapshot: HubSnapshot, options: HubOptions): Promise<string> {
+  const { commit, cache } = snapshot;
+  const repoId = snapshot.repo.name;
+  const extraFiles = options.extraFiles ?? [];
+  const where = `${repoId}@${snapshot.revision}`;
+  const repoFiles = snapshot.filePaths!;
   if (missingFromSnapshot(cache, commit, extraFiles) !== null) {
     if (!repoFiles.has('config.json')) throw new Error(`${where}: the repo has no config.json at commit ${commit}`);
     let weights: string;
@@ -132,17 +131,16 @@ export async function downloadModelFiles(repoId: string, options: HubOptions = {
     }
     const present = extraFiles.filter((f) => repoFiles.has(f));
     // Sizes to check each download against (one request): a body cut short without an error must not pass as the file.
-    const infos = await prefixed(snapshot.describe(['config.json', ...present, weights]));
+    const infos = await snapshot.describe(['config.json', ...present, weights]);
     const infoOf = (path: string) => {
       const info = infos.get(path);
       if (!info)
         throw new Error(`${where}: the repo lists ${path} but the Hub gives no size for it at commit ${commit}`);
       return info;
     };
-    const fetchFile = (path: string) => prefixed(snapshot.download(infoOf(path)));
+    const fetchFile = (path: string) => snapshot.download(infoOf(path));
     // The weights with one progress display over their bytes (by default when they reach 100 MiB).
-    const fetchWeights = (paths: string[]) =>
-      prefixed(snapshot.downloadAll(paths.map(infoOf), { progress: options.progress }));
+    const fetchWeights = (paths: string[]) => snapshot.downloadAll(paths.map(infoOf), { progress: options.progress });
     for (const f of ['config.json', ...present]) await fetchFile(f);
     // Recorded as huggingface_hub does, so a later load does not ask again.
     for (const extra of extraFiles.filter((f) => !repoFiles.has(f))) await snapshot.markAbsent(extra);
@@ -155,7 +153,7 @@ export async function downloadModelFiles(repoId: string, options: HubOptions = {
         throw new Error(
           `${where}: ${INDEX_FILE} lists ${absent.join(', ')}, which the repo does not have at commit ${commit}`,
         );
-      for (const [path, info] of await prefixed(snapshot.describe(shards))) infos.set(path, info);
+      for (const [path, info] of await snapshot.describe(shards)) infos.set(path, info);
       await fetchWeights(shards);
     } else {
       await fetchWeights([SINGLE_FILE]);
