@@ -183,6 +183,32 @@ function keyTile(D: number, partials = 1): number {
   return 0;
 }
 
+/**
+ * WGSL: the entry point of a tiled pass over blocks of 32 query rows (`blocks`
+ * per head) and its indices: the block `qb`, head `h`, batch `bi`, this
+ * thread's row `r` and `part` of it, the query `t` (`valid` when in range),
+ * its `row` and the base of its head's keys, `kvBase`.
+ */
+function queryBlockMain(threads: number, blocks: number, D: number): string {
+  return /* wgsl */ `@compute @workgroup_size(${threads}) fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let flat = ${FLAT_WG};
+  let qb = flat % ${blocks}u;
+  let bh = flat / ${blocks}u;
+  let h = bh % u.Hq;
+  let bi = bh / u.Hq;
+  let r = lid / ${PARTS}u;
+  let part = lid % ${PARTS}u;
+  let t = qb * ${BR}u + r;
+  let valid = t < u.T;
+  let row = bh * u.T + min(t, u.T - 1u);
+  let kvBase = (bi * u.Hkv + h / (u.Hq / u.Hkv)) * u.S * ${D}u;`;
+}
+
+/** WGSL: one past the last key a query block `qb` can see (causal: its last query's position). */
+function queryBlockKeyEnd(causal: boolean): string {
+  return causal ? `u32(clamp(u.qOff + i32(min(u.T, (qb + 1u) * ${BR}u)), 0, i32(u.S)))` : 'u.S';
+}
+
 function tiledFits(D: number): boolean {
   return D % PARTS === 0 && D >= PARTS && keyTile(D, 2) > 0;
 }
@@ -204,7 +230,6 @@ const TILED_FORWARD = shaderTemplate(
     const BC = keyTile(D);
     const STRIDE = PARTS * (DP + 1); // one padding float per part: the four parts of a key sit in different banks
     const threads = BR * PARTS;
-    const keyEnd = causal ? 'u32(clamp(u.qOff + i32(min(u.T, (qb + 1u) * ' + BR + 'u)), 0, i32(u.S)))' : 'u.S';
     return {
       uniforms: UNIFORMS,
       code: /* wgsl */ `
@@ -219,38 +244,18 @@ var<workgroup> Ks: array<f32, ${BC * STRIDE}>;
 var<workgroup> Vs: array<f32, ${BC * STRIDE}>;
 var<workgroup> Ps: array<f32, ${BR * PARTS * BC}>;
 ${seg ? TILE_FLAG_DECL : ''}
-@compute @workgroup_size(${threads}) fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let flat = ${FLAT_WG};
-  let qb = flat % ${blocks}u;
-  let bh = flat / ${blocks}u;
-  let h = bh % u.Hq;
-  let bi = bh / u.Hq;
-  let r = lid / ${PARTS}u;
-  let part = lid % ${PARTS}u;
-  let t = qb * ${BR}u + r;
-  let valid = t < u.T;
-  let row = bh * u.T + min(t, u.T - 1u);
-  let kvBase = (bi * u.Hkv + h / (u.Hq / u.Hkv)) * u.S * ${D}u;
+${queryBlockMain(threads, blocks, D)}
   var q: array<f32, ${DP}>;
   var acc: array<f32, ${DP}>;
   for (var d = 0u; d < ${DP}u; d++) { q[d] = Q[row * ${D}u + part * ${DP}u + d] * u.scale; acc[d] = 0.0; }
   var m = -f32_inf();
   var l = 0.0;
-  let kEnd = ${keyEnd};
+  let kEnd = ${queryBlockKeyEnd(causal)};
   let tiles = (kEnd + ${BC - 1}u) / ${BC}u;
   for (var kt = 0u; kt < tiles; kt++) {
     let j0 = kt * ${BC}u;
     ${seg ? skipUnseenTile(BR * BC, threads, `qb * ${BR}u + e / ${BC}u`, `j0 + e % ${BC}u`) : ''}
-    for (var e = lid; e < ${BC * D}u; e += ${threads}u) {
-      let jj = e / ${D}u;
-      let dd = e % ${D}u;
-      let at = jj * ${STRIDE}u + (dd / ${DP}u) * ${DP + 1}u + dd % ${DP}u;
-      let j = j0 + jj;
-      let inKeys = j < u.S;
-      let src = kvBase + min(j, u.S - 1u) * ${D}u + dd;
-      Ks[at] = select(0.0, K[src], inKeys);
-      Vs[at] = select(0.0, V[src], inKeys);
-    }
+    ${staging({ D, DP, BC, STRIDE, threads }, 'K', 'V', 'kvBase', 'u.S')}
     workgroupBarrier();
     for (var jj = 0u; jj < ${BC}u; jj++) {
       var ps = 0.0;
@@ -351,22 +356,28 @@ const ROW_DELTA = shaderTemplate('attentionGrad.delta', ({ D }: { D: number }) =
   };
 });
 
-/** dq per query row, recomputing the probabilities from lse. */
-const QUERY_GRAD = shaderTemplate('attentionGrad.dq', ({ D, causal, seg }: MaskParams) => {
-  const { VT, N, ZERO, VDOT } = vectorized(D);
-  return {
-    uniforms: UNIFORMS,
-    code: /* wgsl */ `
+/** WGSL shared by the two row-per-thread backward passes: their bindings (`out` written at 7), the masks and vdot. */
+function rowGradCommon(D: number, out: 'DQ' | 'DKV', causal: boolean, seg: boolean): string {
+  const { VT, VDOT } = vectorized(D);
+  return /* wgsl */ `
   @group(0) @binding(1) var<storage, read> DO: array<${VT}>;
   @group(0) @binding(2) var<storage, read> Q: array<${VT}>;
   @group(0) @binding(3) var<storage, read> K: array<${VT}>;
   @group(0) @binding(4) var<storage, read> V: array<${VT}>;
   @group(0) @binding(5) var<storage, read> LSE: array<f32>;
   @group(0) @binding(6) var<storage, read> DI: array<f32>;
-  @group(0) @binding(7) var<storage, read_write> DQ: array<${VT}>;
+  @group(0) @binding(7) var<storage, read_write> ${out}: array<${VT}>;
   ${seg ? SEG_DECL(8) : ''}
   ${visibility(causal, seg)}
-  ${VDOT}
+  ${VDOT}`;
+}
+
+/** dq per query row, recomputing the probabilities from lse. */
+const QUERY_GRAD = shaderTemplate('attentionGrad.dq', ({ D, causal, seg }: MaskParams) => {
+  const { VT, N, ZERO } = vectorized(D);
+  return {
+    uniforms: UNIFORMS,
+    code: /* wgsl */ `${rowGradCommon(D, 'DQ', causal, seg)}
   @compute @workgroup_size(${WG}) fn main(${FLAT_BUILTINS}) {
     let row = ${FLAT_WG} * ${WG}u + lid;
     if (row >= u.rows) { return; }
@@ -398,20 +409,10 @@ const QUERY_GRAD = shaderTemplate('attentionGrad.dq', ({ D, causal, seg }: MaskP
 
 /** dk and dv per key row, over the query heads of its group. */
 const KEY_GRAD = shaderTemplate('attentionGrad.dkv', ({ D, causal, seg }: MaskParams) => {
-  const { VT, N, ZERO, VDOT } = vectorized(D);
+  const { VT, N, ZERO } = vectorized(D);
   return {
     uniforms: UNIFORMS,
-    code: /* wgsl */ `
-  @group(0) @binding(1) var<storage, read> DO: array<${VT}>;
-  @group(0) @binding(2) var<storage, read> Q: array<${VT}>;
-  @group(0) @binding(3) var<storage, read> K: array<${VT}>;
-  @group(0) @binding(4) var<storage, read> V: array<${VT}>;
-  @group(0) @binding(5) var<storage, read> LSE: array<f32>;
-  @group(0) @binding(6) var<storage, read> DI: array<f32>;
-  @group(0) @binding(7) var<storage, read_write> DKV: array<${VT}>;
-  ${seg ? SEG_DECL(8) : ''}
-  ${visibility(causal, seg)}
-  ${VDOT}
+    code: /* wgsl */ `${rowGradCommon(D, 'DKV', causal, seg)}
   @compute @workgroup_size(${WG}) fn main(${FLAT_BUILTINS}) {
     let key = ${FLAT_WG} * ${WG}u + lid;
     if (key >= u.keys) { return; }
@@ -614,25 +615,13 @@ const TILED_QUERY_GRAD = shaderTemplate(
     const geometry = tileGeometry(D);
     const { DP, BC, STRIDE, threads } = geometry;
     const common = tiledCommon(geometry, causal, seg);
-    const keyEnd = causal ? `u32(clamp(u.qOff + i32(min(u.T, (qb + 1u) * ${BR}u)), 0, i32(u.S)))` : 'u.S';
     return {
       uniforms: UNIFORMS,
       code: /* wgsl */ `${common}
 @group(0) @binding(7) var<storage, read_write> DQ: array<f32>;
 var<workgroup> Ks: array<f32, ${BC * STRIDE}>;
 var<workgroup> Vs: array<f32, ${BC * STRIDE}>;
-@compute @workgroup_size(${threads}) fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let flat = ${FLAT_WG};
-  let qb = flat % ${qBlocks}u;
-  let bh = flat / ${qBlocks}u;
-  let h = bh % u.Hq;
-  let bi = bh / u.Hq;
-  let r = lid / ${PARTS}u;
-  let part = lid % ${PARTS}u;
-  let t = qb * ${BR}u + r;
-  let valid = t < u.T;
-  let row = bh * u.T + min(t, u.T - 1u);
-  let kvBase = (bi * u.Hkv + h / (u.Hq / u.Hkv)) * u.S * ${D}u;
+${queryBlockMain(threads, qBlocks, D)}
   var q: array<f32, ${DP}>;
   var go: array<f32, ${DP}>;
   var dq: array<f32, ${DP}>;
@@ -643,7 +632,7 @@ var<workgroup> Vs: array<f32, ${BC * STRIDE}>;
   }
   let lse = LSE[row];
   let di = DI[row];
-  let tiles = (${keyEnd} + ${BC - 1}u) / ${BC}u;
+  let tiles = (${queryBlockKeyEnd(causal)} + ${BC - 1}u) / ${BC}u;
   for (var kt = 0u; kt < tiles; kt++) {
     let j0 = kt * ${BC}u;
     ${seg ? skipUnseenTile(BR * BC, threads, `qb * ${BR}u + e / ${BC}u`, `j0 + e % ${BC}u`) : ''}
