@@ -10,6 +10,7 @@ export {
   argmax,
   applyPenalties,
   drawFrom,
+  hasPenalties,
   kthLargest,
   penalisedTokens,
   sampleFromCandidates,

@@ -33,6 +33,7 @@ import {
   type SelectedCandidates,
 } from './sampling/candidate-step.js';
 import {
+  hasPenalties,
   sampleToken,
   validateSamplingOptions,
   type SamplingContext,
@@ -471,10 +472,7 @@ export class Qwen3ForCausalLM {
     const firstCapacity = longest + Math.min(maxNewTokens, INITIAL_NEW_TOKENS);
     // Greedy without penalties needs only each row's first largest logit: the device finds it and a step reads
     // one id per row instead of the vocabulary's logits (a GPU's readback of [rows, V] floats per token).
-    const greedyOnDevice =
-      (options.temperature ?? 1) === 0 &&
-      (options.repetitionPenalty ?? 1) === 1 &&
-      (options.presencePenalty ?? 0) === 0;
+    const greedyOnDevice = (options.temperature ?? 1) === 0 && !hasPenalties(options);
     // Sampling with top-k needs only each row's candidates: the backend selects them (`selectTopK`) and a step
     // reads a few numbers per row; the draw is the one the full row gives (see sampleFromCandidates).
     const v = c.vocab_size;

@@ -10,7 +10,14 @@ import {
 import { SeededRandom } from './prng.js';
 import { sampleToken, type SamplingContext, type SamplingOptions } from './samplers.js';
 
-const OPTIONS: SamplingOptions = { temperature: 0.6, topP: 0.95, topK: 20, presencePenalty: 1, repetitionPenalty: 1.1 };
+const OPTIONS: SamplingOptions = {
+  temperature: 0.6,
+  topP: 0.95,
+  topK: 20,
+  presencePenalty: 1,
+  frequencyPenalty: 0.3,
+  repetitionPenalty: 1.1,
+};
 
 beforeAll(async () => {
   await setBackend('cpu');

@@ -24,6 +24,8 @@ describe('sampleFromCandidates', () => {
       { temperature: 0.7, topK: 3, presencePenalty: -4 },
       { temperature: 0.9, topK: 4, repetitionPenalty: 0.2, minP: 0.05 },
       { temperature: 1e-3, topK: 2, presencePenalty: 0.25 },
+      { temperature: 0.8, topK: 6, frequencyPenalty: 0.7, presencePenalty: 0.1 },
+      { temperature: 0.8, topK: 3, frequencyPenalty: -1.5 },
     ];
     let draws = 0;
     for (let trial = 0; trial < 400; trial++) {

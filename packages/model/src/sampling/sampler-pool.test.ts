@@ -22,6 +22,7 @@ describe('SamplerPool', () => {
       { topP: 0.9, presencePenalty: 1 },
       { topK: 20, topP: 0.95, temperature: 0.6, presencePenalty: 1 },
       { minP: 0.05, repetitionPenalty: 1.3 },
+      { topK: 8, frequencyPenalty: 0.4 },
       { temperature: 0 },
     ];
     for (let step = 0; step < 4; step++) {

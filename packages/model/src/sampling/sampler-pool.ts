@@ -189,8 +189,8 @@ export class SamplerPool {
 
 /** The sampling options alone (generate's options also carry callbacks and a signal, which cannot cross threads). */
 function samplingFields(o: SamplingOptions): SamplingOptions {
-  const { temperature, topP, topK, minP, presencePenalty, repetitionPenalty } = o;
-  return { temperature, topP, topK, minP, presencePenalty, repetitionPenalty };
+  const { temperature, topP, topK, minP, presencePenalty, frequencyPenalty, repetitionPenalty } = o;
+  return { temperature, topP, topK, minP, presencePenalty, frequencyPenalty, repetitionPenalty };
 }
 
 let shared: SamplerPool | null = null;

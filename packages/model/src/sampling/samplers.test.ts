@@ -1,8 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SeededRandom } from './prng.js';
 import {
   applyPenalties,
   argmax,
+  hasPenalties,
+  penalisedTokens,
   kthLargest,
   drawFrom,
   sampleToken,
@@ -47,6 +50,50 @@ describe('penalties', () => {
       { promptTokens: [0], generatedTokens: [2, 2] },
     );
     expect(Array.from(out)).toEqual([2, 2, 0.5]);
+  });
+
+  it('frequency penalty subtracts once per time a token was generated, ignoring the prompt (OpenAI/vLLM)', () => {
+    const out = applyPenalties(
+      new Float32Array([2, 2, 2, 2]),
+      { frequencyPenalty: 0.5 },
+      { promptTokens: [0], generatedTokens: [2, 3, 2, 2] },
+    );
+    expect(Array.from(out)).toEqual([2, 2, 0.5, 1.5]);
+    expect(penalisedTokens({ frequencyPenalty: 0.5 }, { promptTokens: [0], generatedTokens: [3, 2, 3] }, 4)).toEqual([
+      2, 3,
+    ]);
+    expect(hasPenalties({ frequencyPenalty: 0.5 })).toBe(true);
+    expect(hasPenalties({ frequencyPenalty: 0, presencePenalty: 0, repetitionPenalty: 1 })).toBe(false);
+    // A penalty that rounds to nothing in float32 changes no logit, so it is off.
+    expect(hasPenalties({ presencePenalty: 1e-50 })).toBe(false);
+  });
+
+  it("gives transformers' and vLLM's float32 bits, penalties such as 1.1 included (fixtures/penalties.json)", () => {
+    const fixture = JSON.parse(readFileSync(new URL('../../fixtures/penalties.json', import.meta.url), 'utf8')) as {
+      cases: {
+        reference: string;
+        repetitionPenalty: number;
+        frequencyPenalty: number;
+        presencePenalty: number;
+        promptTokens: number[];
+        generatedTokens: number[];
+        logits: number[];
+        expected: number[];
+      }[];
+    };
+    for (const c of fixture.cases) {
+      const out = applyPenalties(
+        Float32Array.from(c.logits),
+        {
+          repetitionPenalty: c.repetitionPenalty,
+          frequencyPenalty: c.frequencyPenalty,
+          presencePenalty: c.presencePenalty,
+        },
+        { promptTokens: c.promptTokens, generatedTokens: c.generatedTokens },
+      );
+      const label = `${c.reference} rep ${c.repetitionPenalty} freq ${c.frequencyPenalty} presence ${c.presencePenalty}`;
+      expect(Array.from(out), label).toEqual(Array.from(Float32Array.from(c.expected)));
+    }
   });
 });
 
@@ -126,6 +173,9 @@ describe('sampleToken', () => {
     expect(() => validateSamplingOptions({ temperature: -1 })).toThrow(/temperature/);
     expect(() => validateSamplingOptions({ topK: 1.5 })).toThrow(/topK/);
     expect(() => validateSamplingOptions({ repetitionPenalty: 0 })).toThrow(/repetitionPenalty/);
+    expect(() => validateSamplingOptions({ frequencyPenalty: Number.NaN })).toThrow(
+      /sampling option frequencyPenalty must be a finite number, got NaN/,
+    );
   });
 });
 

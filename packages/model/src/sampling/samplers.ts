@@ -1,7 +1,8 @@
 /**
  * Next-token selection on host logits, with the semantics of Hugging Face
  * transformers' logits processors (repetition penalty, temperature, top-k,
- * top-p, min-p) and OpenAI/vLLM's presence penalty. Order: penalties, then
+ * top-p, min-p) and OpenAI/vLLM's frequency and presence penalties. Order:
+ * penalties (repetition, frequency, presence, as vLLM applies them), then
  * temperature, then top-k, top-p, min-p, then a draw from the seeded PRNG.
  */
 import type { SeededRandom } from './prng.js';
@@ -18,6 +19,11 @@ export interface SamplingOptions {
   /** Subtracted from the logit of every token already generated (OpenAI/vLLM semantics; the prompt does not count). 0 = off. */
   presencePenalty?: number;
   /**
+   * Subtracted from the logit of every token already generated, once per time
+   * it was generated (OpenAI/vLLM semantics; the prompt does not count). 0 = off.
+   */
+  frequencyPenalty?: number;
+  /**
    * transformers' repetition penalty over prompt and generated tokens: a
    * positive logit is divided by it, a negative one multiplied. 1 = off.
    */
@@ -27,7 +33,7 @@ export interface SamplingOptions {
 export interface SamplingContext {
   /** Tokens of the prompt (for the repetition penalty). */
   promptTokens: readonly number[];
-  /** Tokens generated so far (for the presence and repetition penalties). */
+  /** Tokens generated so far (for the repetition, frequency and presence penalties). */
   generatedTokens: readonly number[];
 }
 
@@ -42,6 +48,7 @@ export function validateSamplingOptions(o: SamplingOptions): void {
   check('topK', o.topK, (v) => Number.isInteger(v) && v >= 0, 'an integer >= 0');
   check('minP', o.minP, (v) => v >= 0 && v <= 1, 'in [0, 1]');
   check('presencePenalty', o.presencePenalty, () => true, 'a finite number');
+  check('frequencyPenalty', o.frequencyPenalty, () => true, 'a finite number');
   check('repetitionPenalty', o.repetitionPenalty, (v) => v > 0, 'a number > 0');
 }
 
@@ -71,7 +78,13 @@ function penaltyOverrides(logits: Float32Array, options: SamplingOptions, ctx: S
   return penaltiesOf((t) => logits[t], logits.length, options, ctx);
 }
 
-/** The penalised values, reading each touched token's logit through `logitOf` (tokens outside [0, vocab) are skipped). */
+/**
+ * The penalised values, reading each touched token's logit through `logitOf`
+ * (tokens outside [0, vocab) are skipped). Each penalty is one float32
+ * operation with the penalty itself in float32, as torch computes a float32
+ * row against a Python float (transformers) or a float32 tensor (vLLM): a
+ * penalty such as 1.1 then gives their bits, not the float64 quotient's.
+ */
 function penaltiesOf(
   logitOf: (token: number) => number,
   vocab: number,
@@ -79,18 +92,26 @@ function penaltiesOf(
   ctx: SamplingContext,
 ): PenaltyOverrides {
   const changed = new Map<number, number>();
-  const rep = options.repetitionPenalty ?? 1;
+  const inVocab = (t: number) => t >= 0 && t < vocab;
+  const rep = Math.fround(options.repetitionPenalty ?? 1);
   if (rep !== 1) {
     for (const t of new Set<number>([...ctx.promptTokens, ...ctx.generatedTokens])) {
-      if (t < 0 || t >= vocab) continue;
+      if (!inVocab(t)) continue;
       const x = logitOf(t);
       changed.set(t, Math.fround(x < 0 ? x * rep : x / rep));
     }
   }
-  const presence = options.presencePenalty ?? 0;
+  const frequency = Math.fround(options.frequencyPenalty ?? 0);
+  if (frequency !== 0) {
+    const counts = new Map<number, number>();
+    for (const t of ctx.generatedTokens) if (inVocab(t)) counts.set(t, (counts.get(t) ?? 0) + 1);
+    for (const [t, n] of counts)
+      changed.set(t, Math.fround((changed.get(t) ?? logitOf(t)) - Math.fround(frequency * n)));
+  }
+  const presence = Math.fround(options.presencePenalty ?? 0);
   if (presence !== 0) {
     for (const t of new Set(ctx.generatedTokens)) {
-      if (t >= 0 && t < vocab) changed.set(t, Math.fround((changed.get(t) ?? logitOf(t)) - presence));
+      if (inVocab(t)) changed.set(t, Math.fround((changed.get(t) ?? logitOf(t)) - presence));
     }
   }
   const tokens = [...changed.keys()].sort((a, b) => a - b);
@@ -100,13 +121,23 @@ function penaltiesOf(
 /** The tokens whose logits the penalties change, ascending (what `penaltyOverrides` touches). */
 export function penalisedTokens(options: SamplingOptions, ctx: SamplingContext, vocab: number): number[] {
   const touched = new Set<number>();
-  if ((options.repetitionPenalty ?? 1) !== 1) for (const t of ctx.promptTokens) touched.add(t);
-  if ((options.repetitionPenalty ?? 1) !== 1 || (options.presencePenalty ?? 0) !== 0)
-    for (const t of ctx.generatedTokens) touched.add(t);
+  const repetition = Math.fround(options.repetitionPenalty ?? 1) !== 1;
+  if (repetition) for (const t of ctx.promptTokens) touched.add(t);
+  if (repetition || hasOutputPenalty(options)) for (const t of ctx.generatedTokens) touched.add(t);
   return [...touched].filter((t) => t >= 0 && t < vocab).sort((a, b) => a - b);
 }
 
-/** Apply the repetition and presence penalties to a copy of `logits`. */
+/** Whether the frequency or presence penalty is on (each touches the generated tokens only). */
+function hasOutputPenalty(options: SamplingOptions): boolean {
+  return Math.fround(options.frequencyPenalty ?? 0) !== 0 || Math.fround(options.presencePenalty ?? 0) !== 0;
+}
+
+/** Whether any penalty changes a logit (repetition != 1, frequency or presence != 0, each as float32). */
+export function hasPenalties(options: SamplingOptions): boolean {
+  return Math.fround(options.repetitionPenalty ?? 1) !== 1 || hasOutputPenalty(options);
+}
+
+/** Apply the repetition, frequency and presence penalties to a copy of `logits`. */
 export function applyPenalties(logits: Float32Array, options: SamplingOptions, ctx: SamplingContext): Float32Array {
   const out = new Float32Array(logits);
   const { tokens, values } = penaltyOverrides(logits, options, ctx);
