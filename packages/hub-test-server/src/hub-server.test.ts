@@ -196,6 +196,50 @@ describe('startHubServer with @huggingface/hub', () => {
     }
   });
 
+  it('moves a branch to a new commit on push; the old commit, and a tag at it, still serve the old files', async () => {
+    const [c1, c2, c4] = ['1', '2', '4'].map((d) => d.repeat(40));
+    const hub = await startHubServer({
+      'org/model': { files: { 'config.json': '{"v":1}' }, commit: c1, refs: ['v1'] },
+      'org/data': { type: 'dataset', files: { 'a.jsonl': '{}' } },
+    });
+    try {
+      const text = async (revision: string, path = 'config.json') =>
+        (await downloadFile({ repo: 'org/model', path, revision, hubUrl: hub.url }))!.text();
+      const sha = async (revision?: string) =>
+        (await modelInfo({ name: 'org/model', revision, hubUrl: hub.url, additionalFields: ['sha'] })).sha;
+      expect(hub.push('org/model', 'main', { files: { 'config.json': '{"v":2}' }, commit: c2, fileCommits: {} })).toBe(
+        c2,
+      );
+      expect([await sha(), await sha('main'), await sha('v1')]).toEqual([c2, c2, c1]);
+      expect([await text('main'), await text(c1), await text('v1')]).toEqual(['{"v":2}', '{"v":1}', '{"v":1}']);
+      // A new branch; its commit derived from the files when not given; per-file last commits its own.
+      const dev = hub.push('org/model', 'dev', {
+        files: { 'w.bin': 'w', 'config.json': '{"v":3}' },
+        fileCommits: { 'w.bin': c4 },
+      });
+      expect(dev).toMatch(/^[0-9a-f]{40}$/);
+      const paths = await pathsInfo({
+        repo: 'org/model',
+        revision: 'dev',
+        paths: ['config.json', 'w.bin'],
+        expand: true,
+        hubUrl: hub.url,
+      });
+      expect(paths.map((p) => p.lastCommit.id)).toEqual([dev, c4]);
+      expect(await text(dev)).toBe('{"v":3}');
+      expect(hub.push('org/data', 'main', { files: { 'b.jsonl': '{}' } }, 'dataset')).toMatch(/^[0-9a-f]{40}$/);
+      expect(() => hub.push('org/absent', 'main', { files: {} })).toThrow(
+        /push: no repo 'org\/absent' \(serving model org\/model, dataset org\/data\)/,
+      );
+      expect(() => hub.push('org/model', c1, { files: {} })).toThrow(/push names a branch, not a commit/);
+      expect(() => hub.push('org/model', 'other', { files: { 'config.json': '{"v":1}' }, commit: c1 })).toThrow(
+        /commit 1{40} already exists at another revision/,
+      );
+    } finally {
+      await hub.close();
+    }
+  });
+
   it('answers 403 to a token without access to a gated repo, 401 to none', async () => {
     const hub = await startHubServer({ 'org/gated': { files: { 'a.txt': 'a' }, token: 'hf_granted', gated: true } });
     try {

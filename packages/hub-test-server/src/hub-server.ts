@@ -14,7 +14,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { prepareRepo, type HubRepo, type PreparedRepo } from './repo.js';
+import { prepareRepo, type HubRepo, type HubRevision, type PreparedRepo } from './repo.js';
 
 export interface HubRequest {
   method: string;
@@ -39,6 +39,14 @@ export interface HubServer {
    * through its content, as a slow link does, so that two downloads overlap; 0 ends it.
    */
   delay(path: string, ms: number): void;
+  /**
+   * Move a branch of repo `repoName` (made if new; `main` too) to a new commit
+   * holding `revision.files`, as a push does: the branch names the new commit,
+   * the old commit stays addressable by its id (and by any tag or ref that named
+   * it). `type` picks between a model and a dataset repo of the same name.
+   * Returns the new commit.
+   */
+  push(repoName: string, branch: string, revision: HubRevision, type?: 'model' | 'dataset'): string;
   close(): Promise<void>;
 }
 
@@ -118,7 +126,7 @@ export async function startHubServer(repos: Record<string, HubRepo>): Promise<Hu
     const entry = (p: string) => {
       const file = snapshot!.files.get(p)!;
       const lastCommit = {
-        id: repo.fileCommits.get(p) ?? snapshot!.commit,
+        id: snapshot!.fileCommits.get(p) ?? snapshot!.commit,
         title: 'Upload',
         date: '2026-01-01T00:00:00.000Z',
       };
@@ -230,6 +238,16 @@ export async function startHubServer(repos: Record<string, HubRepo>): Promise<Hu
       if (!(Number.isFinite(ms) && ms >= 0)) throw new RangeError(`delay: ms must be a number >= 0, got ${ms}`);
       if (ms === 0) delays.delete(path);
       else delays.set(path, ms);
+    },
+    push: (repoName, branch, revision, type) => {
+      const matches = prepared.filter((r) => r.name === repoName && (type === undefined || r.type === type));
+      if (matches.length !== 1)
+        throw new Error(
+          matches.length
+            ? `push: '${repoName}' names a model and a dataset repo: pass the type`
+            : `push: no ${type ?? ''}${type ? ' ' : ''}repo '${repoName}' (serving ${prepared.map((r) => `${r.type} ${r.name}`).join(', ') || 'none'})`,
+        );
+      return matches[0]!.push(branch, revision);
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -22,8 +22,9 @@ export interface HubRepo {
    */
   revisions?: Record<string, HubRevision>;
   /**
-   * path -> the commit that last changed the file, which paths-info's `lastCommit`
-   * reports (as the Hub does: not the revision's head). Default: the revision's commit.
+   * path -> the commit that last changed the file at the main commit, which
+   * paths-info's `lastCommit` reports (as the Hub does: not the revision's head).
+   * Default: the revision's commit. Other revisions give their own.
    */
   fileCommits?: Record<string, string>;
   /**
@@ -58,11 +59,13 @@ export const DEFAULT_LFS_SUFFIXES: readonly string[] = [
   '.xz',
 ];
 
-/** A branch or tag other than main, at its own commit. */
+/** A branch or tag other than main, at its own commit (or, given to `push`, a branch's new commit). */
 export interface HubRevision {
   files: Record<string, string | Uint8Array>;
   /** 40-hex commit id (default: derived from the files). */
   commit?: string;
+  /** path -> the commit that last changed the file at this commit (default: this commit). */
+  fileCommits?: Record<string, string>;
 }
 
 export interface LfsInfo {
@@ -82,20 +85,20 @@ export interface RepoFile {
 export interface PreparedSnapshot {
   commit: string;
   files: Map<string, RepoFile>;
+  /** path -> the commit that last changed it (a path not here: this commit). */
+  fileCommits: Map<string, string>;
 }
 
 export interface PreparedRepo {
   name: string;
   type: string;
-  files: Map<string, RepoFile>;
-  commit: string;
-  refs: Set<string>;
   token?: string;
   gated: boolean;
-  fileCommits: Map<string, string>;
   directoryOid(path: string): string;
   /** The snapshot a revision (main, a ref, a branch/tag of `revisions`, or a commit) names, or null. */
   resolve(revision: string): PreparedSnapshot | null;
+  /** Move `branch` (made if new) to a new commit holding `revision`'s files; earlier commits stay addressable. The new commit. */
+  push(branch: string, revision: HubRevision): string;
 }
 
 const hex = (algorithm: 'sha1' | 'sha256', ...parts: Uint8Array[]) => {
@@ -115,8 +118,7 @@ function repoFile(path: string, data: Uint8Array, lfsSuffixes: readonly string[]
 
 function prepareSnapshot(
   name: string,
-  files: Record<string, string | Uint8Array>,
-  commit: string | undefined,
+  { files, commit, fileCommits }: HubRevision,
   lfsSuffixes: readonly string[],
 ): PreparedSnapshot {
   const prepared = new Map(
@@ -129,30 +131,37 @@ function prepareSnapshot(
     commit ??
     hex('sha1', utf8(JSON.stringify([...prepared.keys()].sort()) + [...prepared.values()].map((f) => f.oid).join()));
   if (!/^[0-9a-f]{40}$/.test(id)) throw new Error(`repo ${name}: commit must be 40 lowercase hex digits, got "${id}"`);
-  return { commit: id, files: prepared };
+  return { commit: id, files: prepared, fileCommits: new Map(Object.entries(fileCommits ?? {})) };
 }
 
 export function prepareRepo(name: string, repo: HubRepo): PreparedRepo {
   const lfsSuffixes = repo.lfsSuffixes ?? DEFAULT_LFS_SUFFIXES;
-  const main = prepareSnapshot(name, repo.files, repo.commit, lfsSuffixes);
+  const main = prepareSnapshot(name, repo, lfsSuffixes);
   const refs = new Set(['main', ...(repo.refs ?? []), main.commit]);
   const snapshots = new Map<string, PreparedSnapshot>([...refs].map((r) => [r, main]));
   for (const [ref, revision] of Object.entries(repo.revisions ?? {})) {
     if (snapshots.has(ref)) throw new Error(`repo ${name}: revision "${ref}" is given twice`);
-    const snapshot = prepareSnapshot(name, revision.files, revision.commit, lfsSuffixes);
+    const snapshot = prepareSnapshot(name, revision, lfsSuffixes);
     snapshots.set(ref, snapshot);
     snapshots.set(snapshot.commit, snapshot);
   }
   return {
     name,
     type: repo.type ?? 'model',
-    files: main.files,
-    commit: main.commit,
-    refs,
     token: repo.token,
     gated: repo.gated ?? false,
-    fileCommits: new Map(Object.entries(repo.fileCommits ?? {})),
     directoryOid: (path) => hex('sha1', utf8(path)),
     resolve: (revision) => snapshots.get(revision) ?? null,
+    push: (branch, revision) => {
+      if (/^[0-9a-f]{40}$/.test(branch))
+        throw new Error(`repo ${name}: push names a branch, not a commit ("${branch}")`);
+      const snapshot = prepareSnapshot(name, revision, lfsSuffixes);
+      const existing = snapshots.get(snapshot.commit);
+      if (existing && existing !== snapshots.get(branch))
+        throw new Error(`repo ${name}: commit ${snapshot.commit} already exists at another revision`);
+      snapshots.set(branch, snapshot);
+      snapshots.set(snapshot.commit, snapshot);
+      return snapshot.commit;
+    },
   };
 }
