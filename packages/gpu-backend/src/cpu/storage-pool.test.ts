@@ -66,11 +66,41 @@ describe('storage pool', () => {
 
   it('keeps at most maxBytes and leaves small arrays alone', () => {
     const pool = new StoragePool(10000);
-    pool.give(new Float32Array(2048), 'float32'); // 8192 bytes
-    pool.give(new Float32Array(2048), 'float32'); // would exceed: dropped
+    const first = new Float32Array(2048); // 8192 bytes
+    const second = new Float32Array(2048);
+    pool.give(first, 'float32');
+    pool.give(second, 'float32'); // no room for both: the first, released longer ago, goes
     pool.give(new Float32Array(100), 'float32'); // small: dropped
+    pool.give(new Float32Array(4096), 'float32'); // larger than the whole pool: dropped, nothing evicted for it
     expect(pool.bytes).toBe(8192);
+    expect(pool.take(2048, 'float32')).toBe(second);
     expect(() => new StoragePool(-1)).toThrow(/maxBytes must be a non-negative number/);
+  });
+
+  it('makes room in a full pool by dropping the free arrays released longest ago, whatever their dtype', () => {
+    // Room for 10 arrays of 1024 floats: an earlier phase's arrays, too long for what follows, fill it.
+    const pool = new StoragePool(10 * 4096);
+    const stale = Array.from({ length: 5 }, () => new Float32Array(2048));
+    for (const a of stale) pool.give(a, 'float32');
+    expect(pool.bytes).toBe(5 * 8192);
+    // Requests of 1024 floats: no free array fits within the slack, so fresh ones are made...
+    const fresh = Array.from({ length: 4 }, () => pool.take(1024, 'float32'));
+    expect(fresh.some((a) => stale.some((old) => old.buffer === a.buffer))).toBe(false);
+    // ...and released, they take the place of the stale arrays, the oldest first.
+    const ints = new Int32Array(1024);
+    pool.give(ints, 'int32');
+    pool.give(fresh[0]!, 'float32');
+    expect(pool.bytes).toBe(4 * 8192 + 2 * 4096); // stale[0] dropped for the second of the two
+    for (const a of fresh.slice(1)) pool.give(a, 'float32');
+    expect(pool.bytes).toBe(2 * 8192 + 5 * 4096); // stale[1] and stale[2] dropped too
+    // The pool now serves the work at hand: every request of 1024 from a released array.
+    const again = Array.from({ length: 4 }, () => pool.take(1024, 'float32'));
+    // (identity, not contents: every zeroed array of a length looks alike)
+    expect(again.every((a) => fresh.includes(a)) && new Set(again).size === 4).toBe(true);
+    expect(pool.take(1024, 'int32')).toBe(ints);
+    const kept = [pool.take(2048, 'float32'), pool.take(2048, 'float32')];
+    expect(kept.every((a) => stale.slice(3).includes(a as Float32Array)) && kept[0] !== kept[1]).toBe(true);
+    expect(pool.bytes).toBe(0);
   });
 
   it('lets the cpu backend reuse released storages, never adopted arrays, and reports pooled bytes', () => {
