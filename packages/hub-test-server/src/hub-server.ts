@@ -245,7 +245,7 @@ export async function startHubServer(repos: Record<string, HubRepo>): Promise<Hu
         throw new Error(
           matches.length
             ? `push: '${repoName}' names a model and a dataset repo: pass the type`
-            : `push: no ${type ?? ''}${type ? ' ' : ''}repo '${repoName}' (serving ${prepared.map((r) => `${r.type} ${r.name}`).join(', ') || 'none'})`,
+            : `push: no ${type ? `${type} ` : ''}repo '${repoName}' (serving ${prepared.map((r) => `${r.type} ${r.name}`).join(', ') || 'none'})`,
         );
       return matches[0]!.push(branch, revision);
     },

@@ -107,6 +107,7 @@ const hex = (algorithm: 'sha1' | 'sha256', ...parts: Uint8Array[]) => {
   return hash.digest('hex');
 };
 const utf8 = (s: string) => new TextEncoder().encode(s);
+const isCommit = (revision: string) => /^[0-9a-f]{40}$/.test(revision);
 const gitBlobOid = (content: Uint8Array) => hex('sha1', utf8(`blob ${content.length}\0`), content);
 
 function repoFile(path: string, data: Uint8Array, lfsSuffixes: readonly string[]): RepoFile {
@@ -130,7 +131,7 @@ function prepareSnapshot(
   const id =
     commit ??
     hex('sha1', utf8(JSON.stringify([...prepared.keys()].sort()) + [...prepared.values()].map((f) => f.oid).join()));
-  if (!/^[0-9a-f]{40}$/.test(id)) throw new Error(`repo ${name}: commit must be 40 lowercase hex digits, got "${id}"`);
+  if (!isCommit(id)) throw new Error(`repo ${name}: commit must be 40 lowercase hex digits, got "${id}"`);
   return { commit: id, files: prepared, fileCommits: new Map(Object.entries(fileCommits ?? {})) };
 }
 
@@ -153,8 +154,7 @@ export function prepareRepo(name: string, repo: HubRepo): PreparedRepo {
     directoryOid: (path) => hex('sha1', utf8(path)),
     resolve: (revision) => snapshots.get(revision) ?? null,
     push: (branch, revision) => {
-      if (/^[0-9a-f]{40}$/.test(branch))
-        throw new Error(`repo ${name}: push names a branch, not a commit ("${branch}")`);
+      if (isCommit(branch)) throw new Error(`repo ${name}: push names a branch, not a commit ("${branch}")`);
       const snapshot = prepareSnapshot(name, revision, lfsSuffixes);
       const existing = snapshots.get(snapshot.commit);
       if (existing && existing !== snapshots.get(branch))

@@ -93,22 +93,20 @@ function penaltiesOf(
 ): PenaltyOverrides {
   const changed = new Map<number, number>();
   const inVocab = (t: number) => t >= 0 && t < vocab;
-  const rep = Math.fround(options.repetitionPenalty ?? 1);
-  if (rep !== 1) {
+  const { repetition, frequency, presence } = float32Penalties(options);
+  if (repetition !== 1) {
     for (const t of new Set<number>([...ctx.promptTokens, ...ctx.generatedTokens])) {
       if (!inVocab(t)) continue;
       const x = logitOf(t);
-      changed.set(t, Math.fround(x < 0 ? x * rep : x / rep));
+      changed.set(t, Math.fround(x < 0 ? x * repetition : x / repetition));
     }
   }
-  const frequency = Math.fround(options.frequencyPenalty ?? 0);
   if (frequency !== 0) {
     const counts = new Map<number, number>();
     for (const t of ctx.generatedTokens) if (inVocab(t)) counts.set(t, (counts.get(t) ?? 0) + 1);
     for (const [t, n] of counts)
       changed.set(t, Math.fround((changed.get(t) ?? logitOf(t)) - Math.fround(frequency * n)));
   }
-  const presence = Math.fround(options.presencePenalty ?? 0);
   if (presence !== 0) {
     for (const t of new Set(ctx.generatedTokens)) {
       if (inVocab(t)) changed.set(t, Math.fround((changed.get(t) ?? logitOf(t)) - presence));
@@ -118,23 +116,28 @@ function penaltiesOf(
   return { tokens, values: tokens.map((t) => changed.get(t)!) };
 }
 
+/** The penalties rounded to float32, as torch applies them (repetition 1, frequency and presence 0: off). */
+function float32Penalties(options: SamplingOptions): { repetition: number; frequency: number; presence: number } {
+  return {
+    repetition: Math.fround(options.repetitionPenalty ?? 1),
+    frequency: Math.fround(options.frequencyPenalty ?? 0),
+    presence: Math.fround(options.presencePenalty ?? 0),
+  };
+}
+
 /** The tokens whose logits the penalties change, ascending (what `penaltyOverrides` touches). */
 export function penalisedTokens(options: SamplingOptions, ctx: SamplingContext, vocab: number): number[] {
   const touched = new Set<number>();
-  const repetition = Math.fround(options.repetitionPenalty ?? 1) !== 1;
-  if (repetition) for (const t of ctx.promptTokens) touched.add(t);
-  if (repetition || hasOutputPenalty(options)) for (const t of ctx.generatedTokens) touched.add(t);
+  // Only the repetition penalty reaches the prompt; every penalty reaches the generated tokens.
+  if (float32Penalties(options).repetition !== 1) for (const t of ctx.promptTokens) touched.add(t);
+  if (hasPenalties(options)) for (const t of ctx.generatedTokens) touched.add(t);
   return [...touched].filter((t) => t >= 0 && t < vocab).sort((a, b) => a - b);
-}
-
-/** Whether the frequency or presence penalty is on (each touches the generated tokens only). */
-function hasOutputPenalty(options: SamplingOptions): boolean {
-  return Math.fround(options.frequencyPenalty ?? 0) !== 0 || Math.fround(options.presencePenalty ?? 0) !== 0;
 }
 
 /** Whether any penalty changes a logit (repetition != 1, frequency or presence != 0, each as float32). */
 export function hasPenalties(options: SamplingOptions): boolean {
-  return Math.fround(options.repetitionPenalty ?? 1) !== 1 || hasOutputPenalty(options);
+  const { repetition, frequency, presence } = float32Penalties(options);
+  return repetition !== 1 || frequency !== 0 || presence !== 0;
 }
 
 /** Apply the repetition, frequency and presence penalties to a copy of `logits`. */
@@ -590,6 +593,7 @@ export function sampleTokenParts(): { name: string }[] {
     SamplingScratch,
     penaltyOverrides,
     penaltiesOf,
+    float32Penalties,
     applyPenalties,
     samplingDistribution,
     filteredProbabilities,

@@ -174,7 +174,7 @@ const PARTS = 4; // threads per query row, each owning D / 4 of its dims
  * Rows per staged tile so that two staged tiles plus `partials` arrays of
  * per-thread partial dot products fit in 32 KiB of workgroup memory.
  */
-function keyTile(D: number, partials = 1): number {
+function keyTile(D: number, partials: number): number {
   for (const bc of [16, 8, 4]) {
     // + 2: the tile-skip flag and its uniform copy
     const floats = 2 * bc * (D + PARTS) + partials * BR * PARTS * bc + 2 * bc + 2;
@@ -226,10 +226,8 @@ function tiledFits(D: number): boolean {
 const TILED_FORWARD = shaderTemplate(
   'attention.tiledForward',
   ({ D, causal, seg, blocks }: MaskParams & { blocks: number }) => {
-    const DP = D / PARTS;
-    const BC = keyTile(D);
-    const STRIDE = PARTS * (DP + 1); // one padding float per part: the four parts of a key sit in different banks
-    const threads = BR * PARTS;
+    const geometry = tileGeometry(D, 1);
+    const { DP, BC, STRIDE, threads } = geometry;
     return {
       uniforms: UNIFORMS,
       code: /* wgsl */ `
@@ -255,7 +253,7 @@ ${queryBlockMain(threads, blocks, D)}
   for (var kt = 0u; kt < tiles; kt++) {
     let j0 = kt * ${BC}u;
     ${seg ? skipUnseenTile(BR * BC, threads, `qb * ${BR}u + e / ${BC}u`, `j0 + e % ${BC}u`) : ''}
-    ${staging({ D, DP, BC, STRIDE, threads }, 'K', 'V', 'kvBase', 'u.S')}
+    ${staging(geometry, 'K', 'V', 'kvBase', 'u.S')}
     workgroupBarrier();
     for (var jj = 0u; jj < ${BC}u; jj++) {
       var ps = 0.0;
@@ -524,7 +522,7 @@ interface GradTensors {
   dq: TensorInfo;
 }
 
-/** The tile geometry of the tiled backward, from D. */
+/** The tile geometry of a tiled pass, from D and the arrays of partial dot products it keeps (forward 1, backward 2). */
 interface TileGeometry {
   D: number;
   DP: number;
@@ -533,9 +531,10 @@ interface TileGeometry {
   threads: number;
 }
 
-function tileGeometry(D: number): TileGeometry {
+function tileGeometry(D: number, partials: number): TileGeometry {
   const DP = D / PARTS;
-  return { D, DP, BC: keyTile(D, 2), STRIDE: PARTS * (DP + 1), threads: BR * PARTS };
+  // One padding float per part: the four parts of a key sit in different banks.
+  return { D, DP, BC: keyTile(D, partials), STRIDE: PARTS * (DP + 1), threads: BR * PARTS };
 }
 
 /** WGSL: stage rows j0.. of A and B (row limit `rowLimit`, first row at `base`) into workgroup memory. */
@@ -612,7 +611,7 @@ const TILED_DELTA = shaderTemplate('attentionGrad.tiledDelta', ({ D }: { D: numb
 const TILED_QUERY_GRAD = shaderTemplate(
   'attentionGrad.tiledDq',
   ({ D, causal, seg, qBlocks }: MaskParams & { qBlocks: number }) => {
-    const geometry = tileGeometry(D);
+    const geometry = tileGeometry(D, 2);
     const { DP, BC, STRIDE, threads } = geometry;
     const common = tiledCommon(geometry, causal, seg);
     return {
@@ -659,7 +658,7 @@ ${queryBlockMain(threads, qBlocks, D)}
 const TILED_KEY_GRAD = shaderTemplate(
   'attentionGrad.tiledDkv',
   ({ D, causal, seg, kBlocks }: MaskParams & { kBlocks: number }) => {
-    const geometry = tileGeometry(D);
+    const geometry = tileGeometry(D, 2);
     const { DP, BC, STRIDE, threads } = geometry;
     const common = tiledCommon(geometry, causal, seg);
     const queryStart = causal ? `u32(max(i32(kb * ${BR}u) - u.qOff, 0)) / ${BC}u * ${BC}u` : '0u';
