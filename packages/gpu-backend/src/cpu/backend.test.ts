@@ -8,9 +8,9 @@ describe('cpu backend storage', () => {
     const a = cpu.alloc(10, 'float32');
     const b = cpu.alloc(4, 'bfloat16');
     expect(Array.from(cpu.readSync(a))).toEqual(new Array(10).fill(0));
-    expect(cpu.memory()).toEqual({ bytesInUse: 48, storages: 2, peakBytes: 48, pooledBytes: 0 });
+    expect(cpu.memory()).toEqual({ bytesInUse: 48, storages: 2, peakBytes: 48, pooledBytes: 0, freshBytes: 48 });
     cpu.release(a);
-    expect(cpu.memory()).toEqual({ bytesInUse: 8, storages: 1, peakBytes: 48, pooledBytes: 0 });
+    expect(cpu.memory()).toEqual({ bytesInUse: 8, storages: 1, peakBytes: 48, pooledBytes: 0, freshBytes: 48 });
     cpu.resetPeak();
     expect(cpu.memory().peakBytes).toBe(8);
     cpu.release(b);
@@ -56,7 +56,7 @@ describe('cpu backend lifecycle', () => {
     expect(() => cpu.alloc(1, 'float64' as never)).toThrow(/unknown dtype 'float64'/);
     const s = cpu.alloc(3, 'int32');
     cpu.dispose();
-    expect(cpu.memory()).toEqual({ bytesInUse: 0, storages: 0, peakBytes: 12, pooledBytes: 0 });
+    expect(cpu.memory()).toEqual({ bytesInUse: 0, storages: 0, peakBytes: 12, pooledBytes: 0, freshBytes: 12 });
     expect(() => cpu.alloc(1, 'float32')).toThrow("backend 'cpu' was disposed");
     expect(() => cpu.readSync(s)).toThrow(/was used after release/);
   });

@@ -16,7 +16,7 @@ import { initGemm, withGemmImplementation, type GemmChoice } from './matmul/gemm
 import { registerCpuKernels } from './register.js';
 import { fmt, sizeOf } from '../shape.js';
 import { allocHostArray, CpuStorage, type HostArray } from './storage.js';
-import { StoragePool } from './storage-pool.js';
+import { MAX_SLACK, StoragePool } from './storage-pool.js';
 
 export interface CpuBackendOptions {
   /** Record calls and wall time per kernel (read with `kernelProfile()`). */
@@ -26,6 +26,12 @@ export interface CpuBackendOptions {
    * allocations of the same dtype and size (default 256 MiB; 0 turns reuse off).
    */
   poolBytes?: number;
+  /**
+   * How much longer than a request a pooled array may be to serve it, as a
+   * fraction of the request (default 1: up to twice its length; 0 reuses only
+   * exact lengths). More reuse costs at most the served array's unused tail.
+   */
+  poolSlack?: number;
   /**
    * The GEMM of this backend's kernels: 'native' (@molrl/cpu-native; creating the
    * backend fails where it is not available), 'wasm', or 'auto' (native where it
@@ -75,7 +81,10 @@ export class CpuBackend implements Backend {
     const poolBytes = options.poolBytes ?? DEFAULT_POOL_BYTES;
     if (typeof poolBytes !== 'number' || !(poolBytes >= 0))
       throw new Error(`cpu backend: options.poolBytes must be a number >= 0, got ${String(poolBytes)}`);
-    this.pool = new StoragePool(poolBytes);
+    const poolSlack = options.poolSlack ?? MAX_SLACK;
+    if (typeof poolSlack !== 'number' || !(poolSlack >= 0) || !Number.isFinite(poolSlack))
+      throw new Error(`cpu backend: options.poolSlack must be a finite number >= 0, got ${String(poolSlack)}`);
+    this.pool = new StoragePool(poolBytes, poolSlack);
     const gemm = options.gemm;
     if (gemm !== undefined && gemm !== 'auto' && gemm !== 'native' && gemm !== 'wasm')
       throw new Error(`cpu backend: options.gemm must be 'auto', 'native' or 'wasm', got ${String(gemm)}`);
@@ -244,6 +253,8 @@ export class CpuBackend implements Backend {
       storages: this.liveStorages,
       peakBytes: this.peakBytes,
       pooledBytes: this.pool.bytes,
+      // Host bytes allocated new since creation, not served from the pool (guarded storages aside).
+      freshBytes: this.pool.freshBytes,
     };
   }
 

@@ -16,26 +16,26 @@ describe('storage pool', () => {
     expect(pool.bytes).toBe(0);
   });
 
-  it('serves a shorter request from the smallest free array at most a quarter longer, as a view, and takes it back whole', () => {
+  it('serves a shorter request from the smallest free array at most twice as long, as a view, and takes it back whole', () => {
     const pool = new StoragePool(1 << 22);
     const long = pool.take(4000, 'float32') as Float32Array;
-    const longer = pool.take(4800, 'float32') as Float32Array;
+    const longer = pool.take(8000, 'float32') as Float32Array;
     long.fill(7);
     pool.give(longer, 'float32');
     pool.give(long, 'float32');
-    expect(pool.bytes).toBe((4000 + 4800) * 4);
-    // 3300 fits the 4000 (the smallest that is long enough), zeroed over its own length.
-    const view = pool.take(3300, 'float32') as Float32Array;
-    expect(view.length).toBe(3300);
+    expect(pool.bytes).toBe((4000 + 8000) * 4);
+    // 2000 fits the 4000 (the smallest that is long enough, exactly twice), zeroed over its own length.
+    const view = pool.take(2000, 'float32') as Float32Array;
+    expect(view.length).toBe(2000);
     expect(view.buffer).toBe(long.buffer);
     expect(view.every((x) => x === 0)).toBe(true);
-    expect(pool.bytes).toBe(4800 * 4);
-    // 3000 would leave more than a quarter of the 4800 unused: a fresh array.
-    const fresh = pool.take(3000, 'float32');
+    expect(pool.bytes).toBe(8000 * 4);
+    // 3999 would leave more than half of the 8000 unused: a fresh array.
+    const fresh = pool.take(3999, 'float32');
     expect(fresh.buffer).not.toBe(longer.buffer);
     // Released, the view returns its whole array, which serves its own length again.
     pool.give(view, 'float32');
-    expect(pool.bytes).toBe((4000 + 4800) * 4);
+    expect(pool.bytes).toBe((4000 + 8000) * 4);
     expect(pool.take(4000, 'float32')).toBe(long);
     expect(pool.take(4001, 'float32').buffer).toBe(longer.buffer);
     expect(pool.bytes).toBe(0);
@@ -78,11 +78,11 @@ describe('storage pool', () => {
   });
 
   it('makes room in a full pool by dropping the free arrays released longest ago, whatever their dtype', () => {
-    // Room for 10 arrays of 1024 floats: an earlier phase's arrays, too long for what follows, fill it.
-    const pool = new StoragePool(10 * 4096);
-    const stale = Array.from({ length: 5 }, () => new Float32Array(2048));
+    // An earlier phase's arrays, more than twice as long as what follows, fill the pool.
+    const pool = new StoragePool(5 * 8400);
+    const stale = Array.from({ length: 5 }, () => new Float32Array(2100));
     for (const a of stale) pool.give(a, 'float32');
-    expect(pool.bytes).toBe(5 * 8192);
+    expect(pool.bytes).toBe(5 * 8400);
     // Requests of 1024 floats: no free array fits within the slack, so fresh ones are made...
     const fresh = Array.from({ length: 4 }, () => pool.take(1024, 'float32'));
     expect(fresh.some((a) => stale.some((old) => old.buffer === a.buffer))).toBe(false);
@@ -90,15 +90,15 @@ describe('storage pool', () => {
     const ints = new Int32Array(1024);
     pool.give(ints, 'int32');
     pool.give(fresh[0]!, 'float32');
-    expect(pool.bytes).toBe(4 * 8192 + 2 * 4096); // stale[0] dropped for the second of the two
+    expect(pool.bytes).toBe(4 * 8400 + 2 * 4096); // stale[0] dropped to make room
     for (const a of fresh.slice(1)) pool.give(a, 'float32');
-    expect(pool.bytes).toBe(2 * 8192 + 5 * 4096); // stale[1] and stale[2] dropped too
+    expect(pool.bytes).toBe(2 * 8400 + 5 * 4096); // stale[1] and stale[2] dropped too
     // The pool now serves the work at hand: every request of 1024 from a released array.
     const again = Array.from({ length: 4 }, () => pool.take(1024, 'float32'));
     // (identity, not contents: every zeroed array of a length looks alike)
     expect(again.every((a) => fresh.some((f) => f === a)) && new Set(again).size === 4).toBe(true);
     expect(pool.take(1024, 'int32')).toBe(ints);
-    const kept = [pool.take(2048, 'float32'), pool.take(2048, 'float32')];
+    const kept = [pool.take(2100, 'float32'), pool.take(2100, 'float32')];
     expect(kept.every((a) => stale.slice(3).some((old) => old === a)) && kept[0] !== kept[1]).toBe(true);
     expect(pool.bytes).toBe(0);
   });
@@ -110,8 +110,10 @@ describe('storage pool', () => {
     data.fill(3);
     cpu.release(s);
     expect(cpu.memory().pooledBytes).toBe(16384);
+    expect(cpu.memory().freshBytes).toBe(16384);
     const t = cpu.alloc(4096, 'float32');
     expect(cpu.dataOf(t)).toBe(data);
+    expect(cpu.memory().freshBytes).toBe(16384); // reused: nothing new
     expect((cpu.dataOf(t) as Float32Array).every((x) => x === 0)).toBe(true);
     // An adopted array may still be referenced by its owner: released, it is not reused.
     const mine = new Float32Array(4096);
@@ -122,5 +124,24 @@ describe('storage pool', () => {
     off.release(off.alloc(4096, 'float32'));
     expect(off.memory().pooledBytes).toBe(0);
     expect(() => new CpuBackend({ poolBytes: -5 })).toThrow(/options.poolBytes must be a number >= 0/);
+  });
+
+  it("takes the backend's poolSlack: 0 reuses only exact lengths, the default up to twice", () => {
+    const exact = new CpuBackend({ poolSlack: 0 });
+    const a = exact.alloc(4096, 'float32');
+    const kept = exact.dataOf(a);
+    exact.release(a);
+    expect(exact.dataOf(exact.alloc(4000, 'float32'))).not.toBe(kept);
+    expect(exact.dataOf(exact.alloc(4096, 'float32'))).toBe(kept);
+    const loose = new CpuBackend();
+    const b = loose.alloc(4096, 'float32');
+    const whole = loose.dataOf(b);
+    loose.release(b);
+    expect(loose.dataOf(loose.alloc(2048, 'float32')).buffer).toBe(whole.buffer);
+    for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY, '1'])
+      expect(() => new CpuBackend({ poolSlack: bad as number })).toThrow(
+        `cpu backend: options.poolSlack must be a finite number >= 0, got ${String(bad)}`,
+      );
+    expect(() => new StoragePool(1, -0.5)).toThrow('storage pool: maxSlack must be a non-negative number, got -0.5');
   });
 });
