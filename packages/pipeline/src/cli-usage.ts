@@ -173,6 +173,9 @@ ${optionLines(OPTION_NAMES, undefined)}
 
 ${EXIT_STATUS}`;
 
+/** The molrl commands, in the order the help lists them. */
+export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);
+
 /** Whether `name` is a molrl command. */
 export function isCommand(name: string): boolean {
   return Object.hasOwn(COMMANDS, name);

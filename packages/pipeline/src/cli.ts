@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { isProgressMode } from '@molrl/progress';
+import { didYouMean } from '@molrl/train';
 import { backendProblem } from './backend.js';
 import { ConfigError, UsageError } from './config-error.js';
 import { parseAssignments, resolveConfig, SEED_MAX, type PipelineConfig } from './config.js';
@@ -12,7 +13,7 @@ import { prepareRun, runPhase, runPipeline } from './pipeline.js';
 import { writeRunReport } from './report/run-report.js';
 import { checkFolderPath, newRunDir, PHASES, RunFolder, type Phase } from './run-folder.js';
 import { runAblation } from './ablate.js';
-import { COMMAND_OPTIONS, commandUsage, isCommand, USAGE, type OptionName } from './cli-usage.js';
+import { COMMAND_OPTIONS, COMMAND_NAMES, commandUsage, isCommand, USAGE, type OptionName } from './cli-usage.js';
 
 export { USAGE };
 
@@ -42,6 +43,15 @@ const OPTIONS = {
   force: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies Record<OptionName, unknown>;
+
+/** The long options as written on a command line, for "did you mean" hints (a one-letter flag has none to give). */
+const LONG_OPTIONS = Object.keys(OPTIONS).map((name) => `--${name}`);
+
+function unknownCommand(command: string, prefix = ''): UsageError {
+  return new UsageError(
+    `${prefix}unknown command '${command}'${didYouMean(command, COMMAND_NAMES)} (see molrl --help)`,
+  );
+}
 
 function parse(argv: string[]) {
   return parseArgs({ args: argv, allowPositionals: true, options: OPTIONS, tokens: true });
@@ -138,7 +148,7 @@ type ParsedValues = ReturnType<typeof parse>['values'];
 /** Usage errors: an option the command does not take, one given twice, extra words, an empty --out. */
 function checkUsage(command: string, parsed: ReturnType<typeof parse>): void {
   const allowed = COMMAND_OPTIONS[command];
-  if (!allowed) throw new UsageError(`unknown command '${command}' (see molrl --help)`);
+  if (!allowed) throw unknownCommand(command);
   const seen = new Set<string>();
   for (const token of parsed.tokens ?? []) {
     if (token.kind !== 'option') continue;
@@ -167,8 +177,15 @@ export async function main(
   try {
     parsed = parse(argv);
   } catch (error) {
-    // parseArgs' own messages name the option (unknown, missing its value, a value for a switch).
-    throw new UsageError(`${(error as Error).message} (see molrl --help)`, { cause: error });
+    // parseArgs' own messages name the option (missing its value, a value for a switch); an
+    // unknown one is said shortly, with the option it most likely meant.
+    const unknown = (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION';
+    const option = unknown ? /'(-[^']*)'/.exec((error as Error).message)?.[1] : undefined;
+    const message =
+      option !== undefined
+        ? `unknown option '${option}'${option.startsWith('--') ? didYouMean(option, LONG_OPTIONS, '') : ''}`
+        : (error as Error).message;
+    throw new UsageError(`${message} (see molrl --help)`, { cause: error });
   }
   const { values, positionals } = parsed;
   const { signal } = options;
@@ -181,15 +198,13 @@ export async function main(
     // molrl help [command]
     const [topic, ...extra] = positionals.slice(1);
     if (extra.length) throw new UsageError(`help: unexpected argument(s) ${extra.map((a) => `'${a}'`).join(' ')}`);
-    if (topic !== undefined && !isCommand(topic))
-      throw new UsageError(`help: unknown command '${topic}' (see molrl --help)`);
+    if (topic !== undefined && !isCommand(topic)) throw unknownCommand(topic, 'help: ');
     process.stdout.write(topic === undefined ? USAGE : commandUsage(topic));
     return { code: 0 };
   }
   if (values.help) {
     // molrl <command> --help: that command's options, whatever else is on the line.
-    if (command !== undefined && !isCommand(command))
-      throw new UsageError(`unknown command '${command}' (see molrl --help)`);
+    if (command !== undefined && !isCommand(command)) throw unknownCommand(command);
     process.stdout.write(command === undefined ? USAGE : commandUsage(command));
     return { code: 0 };
   }

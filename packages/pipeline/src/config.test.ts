@@ -31,9 +31,12 @@ describe('config', () => {
 
   it('rejects unknown fields and sections', () => {
     expect(() => resolveConfig({ overrides: [{ mol: { learningrate: 1 } }] })).toThrow(
-      /mol\.learningrate is not a known field/,
+      "mol.learningrate is not a known field (did you mean 'mol.learningRate'?)",
     );
-    expect(() => resolveConfig({ overrides: [{ optimiser: {} }] })).toThrow(/optimiser is not a known field/);
+    expect(() => resolveConfig({ overrides: [{ optimiser: {} }] })).toThrow(/optimiser is not a known field$/);
+    expect(() => resolveConfig({ overrides: [{ grop: {} }] })).toThrow(
+      "grop is not a known field (did you mean 'grpo'?)",
+    );
   });
 
   it('checks fields against each other', () => {

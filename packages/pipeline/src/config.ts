@@ -7,6 +7,7 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
+import { closestName, didYouMean } from '@molrl/train';
 import { backendProblem } from './backend.js';
 import { ConfigError } from './config-error.js';
 import { readJsonFile } from './json-file.js';
@@ -245,10 +246,18 @@ function fieldProblems(config: Record<string, unknown>, complete: boolean): stri
       if (why) problems.push(`${key}.${field} ${why}, got ${shown(v)}`);
     }
     for (const field of Object.keys(section))
-      if (!(field in rule)) problems.push(`${key}.${field} is not a known field`);
+      if (!(field in rule))
+        problems.push(`${key}.${field} is not a known field${nearestField(key, field, Object.keys(rule))}`);
   }
-  for (const key of Object.keys(config)) if (!(key in SCHEMA)) problems.push(`${key} is not a known field`);
+  for (const key of Object.keys(config))
+    if (!(key in SCHEMA)) problems.push(`${key} is not a known field${didYouMean(key, Object.keys(SCHEMA))}`);
   return problems;
+}
+
+/** ` (did you mean 'section.field'?)` for a field of `section` near the unknown `field`, else ''. */
+function nearestField(section: string, field: string, known: string[]): string {
+  const near = closestName(field, known);
+  return near === undefined ? '' : ` (did you mean '${section}.${near}'?)`;
 }
 
 /** The problems between fields of a complete config whose fields are each valid. */

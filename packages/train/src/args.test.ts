@@ -24,7 +24,9 @@ describe('TrainingArgs', () => {
     expect(bad({ resumeFromCheckpoint: '' })).toThrow(
       'resumeFromCheckpoint must be true, false or a checkpoint folder',
     );
-    expect(bad({ learning_rate: 1 })).toThrow("trainingArgs: unknown field 'learning_rate'");
+    expect(bad({ learning_rate: 1 })).toThrow(
+      "trainingArgs: unknown field 'learning_rate' (did you mean 'learningRate'?)",
+    );
   });
 
   it('a trainer config adds its own fields and defaults', () => {
@@ -33,7 +35,10 @@ describe('TrainingArgs', () => {
     const c = resolveTrainingArgs<MyConfig>({ outputDir: '/o', klWeight: 2 }, defaults, 'MyConfig');
     expect(c.klWeight).toBe(2);
     expect(() => resolveTrainingArgs({ outputDir: '/o', kl: 2 } as never, defaults, 'MyConfig')).toThrow(
-      "MyConfig: unknown field 'kl'",
+      /^MyConfig: unknown field 'kl'$/, // nothing close enough to suggest
+    );
+    expect(() => resolveTrainingArgs({ outputDir: '/o', klWieght: 2 } as never, defaults, 'MyConfig')).toThrow(
+      "MyConfig: unknown field 'klWieght' (did you mean 'klWeight'?)",
     );
   });
 

@@ -6,6 +6,7 @@
  */
 import { PROGRESS_MODES, isProgressMode, type ProgressMode } from '@molrl/progress';
 import { constantSchedule, linearSchedule, linearWarmup, warmupCosine, type LrSchedule } from '@molrl/tensor';
+import { didYouMean } from './closest-name.js';
 
 export const LR_SCHEDULER_TYPES = ['linear', 'cosine', 'constant'] as const;
 export type LrSchedulerType = (typeof LR_SCHEDULER_TYPES)[number];
@@ -104,7 +105,8 @@ export function resolveTrainingArgs<T extends TrainingArgs>(
 ): T {
   if (!fields || typeof fields !== 'object') throw new Error(`${where}: expected an object of fields`);
   const known = new Set([...Object.keys(defaults), 'outputDir']);
-  for (const key of Object.keys(fields)) if (!known.has(key)) throw new Error(`${where}: unknown field '${key}'`);
+  for (const key of Object.keys(fields))
+    if (!known.has(key)) throw new Error(`${where}: unknown field '${key}'${didYouMean(key, known)}`);
   const c = { ...defaults, ...fields } as T;
   const bad = (field: keyof TrainingArgs & string, why: string): never => badField(where, c, field, why);
   if (typeof c.outputDir !== 'string' || !c.outputDir) bad('outputDir', 'must be a non-empty path');

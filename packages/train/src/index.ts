@@ -9,6 +9,7 @@ export {
   type TrainingArgs,
   type LrSchedulerType,
 } from './args.js';
+export { closestName, didYouMean } from './closest-name.js';
 export { DataOrder, epochOrder, type TakeOptions } from './data-order.js';
 export type { EvalRecord, MicroBatchLoss, StepContext, StepRecord, TrainingTask } from './task.js';
 export { Trainer, type TrainerOptions, type TrainOptions, type TrainResult } from './trainer.js';
