@@ -69,12 +69,31 @@ function targetRegExp(pattern: string, where: string, field = 'targetModules'): 
   }
 }
 
-/** Check every field (types first: "8" is not a rank, "0.1" not a dropout); errors name the field and the value. */
-export function validateLoraConfig(c: LoraConfig, where = 'LoRA config'): void {
+/** The fields of a `LoraConfig`: any other is refused (a misspelt `dropout` must not train without dropout). */
+export const LORA_CONFIG_FIELDS: readonly (keyof LoraConfig)[] = [
+  'r',
+  'alpha',
+  'dropout',
+  'targetModules',
+  'useRslora',
+  'seed',
+  'excludeModules',
+  'initLoraWeights',
+];
+
+/**
+ * Check every field (types first: "8" is not a rank, "0.1" not a dropout); errors name the field and the value.
+ * A field that is not a `LoraConfig` field (nor one of `alsoKnown`) is an error listing the known ones, as
+ * PEFT's `LoraConfig` refuses an unexpected keyword.
+ */
+export function validateLoraConfig(c: LoraConfig, where = 'LoRA config', alsoKnown: readonly string[] = []): void {
   if (typeof c !== 'object' || c === null || Array.isArray(c))
     throw new TypeError(
       `${where}: expected an object with r and alpha (e.g. { r: 64, alpha: 128 }), got ${describeValue(c)}`,
     );
+  const known: readonly string[] = [...LORA_CONFIG_FIELDS, ...alsoKnown];
+  for (const key of Object.keys(c))
+    if (!known.includes(key)) throw new TypeError(`${where}: unknown field '${key}' (known: ${known.join(', ')})`);
   const bad = (field: string, what: string, v: unknown): never => {
     throw new TypeError(`${where}: ${field} must be ${what}, got ${describeValue(v)}`);
   };

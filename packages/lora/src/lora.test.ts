@@ -283,6 +283,12 @@ describe('LoRA against PEFT and the PyTorch reference', () => {
     ],
     ['a string useRslora', { r: 8, alpha: 16, useRslora: 'yes' }, /useRslora must be a boolean/],
     ['a fractional seed', { r: 8, alpha: 16, seed: 0.5 }, /seed must be a safe integer/],
+    [
+      'a misspelt field',
+      { r: 8, alpha: 16, dropuot: 0.1 },
+      "applyLora: options: unknown field 'dropuot' (known: r, alpha, dropout, targetModules, useRslora, seed, excludeModules, initLoraWeights, baseModelName)",
+    ],
+    ["PEFT's spelling", { r: 8, lora_alpha: 16, alpha: 16 }, /unknown field 'lora_alpha' \(known: r, alpha, /],
   ])('applyLora refuses %s, naming the option', (_name, options, message) => {
     expect(() => applyLora(model, options as never)).toThrow(message);
     expect([...model.linearLayers().values()].every((l) => l.adapter === null)).toBe(true);

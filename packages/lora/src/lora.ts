@@ -55,7 +55,7 @@ export class LoraHandle {
       throw new TypeError(
         `applyLora: model must be a @molrl/model Qwen3ForCausalLM, got ${model === null ? 'null' : typeof model}`,
       );
-    validateLoraConfig(config, 'applyLora: options');
+    validateLoraConfig(config, 'applyLora: options', ['baseModelName']);
     if (config.baseModelName !== undefined && typeof config.baseModelName !== 'string')
       throw new TypeError(`applyLora: options.baseModelName must be a string, got ${typeof config.baseModelName}`);
     const targets = config.targetModules ?? DEFAULT_TARGET_MODULES;

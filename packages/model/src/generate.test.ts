@@ -74,6 +74,11 @@ describe('generation with a seed per row', () => {
     await expect(m.generate(prompts, { ...options, seeds: [1, 2, 0.5] })).rejects.toThrow(
       'generate: seeds[2] must be an integer, got 0.5',
     );
+    // A misspelt option is refused (transformers refuses unused generate kwargs), not generated without.
+    await expect(m.generate(prompts, { ...options, temprature: 0 } as GenerateOptions)).rejects.toThrow(
+      "generate: unknown option 'temprature' (known: maxNewTokens, temperature, topP, topK, minP, presencePenalty, " +
+        'frequencyPenalty, repetitionPenalty, seed, seeds, stopTokenIds, onStep, signal, samplerPool)',
+    );
     m.dispose();
   });
 });

@@ -16,6 +16,7 @@ export {
   sampleFromCandidates,
   sampleToken,
   samplingDistribution,
+  SAMPLING_OPTION_NAMES,
   topKCandidates,
   validateSamplingOptions,
   type PenaltyOverrides,

@@ -34,6 +34,7 @@ import {
 } from './sampling/candidate-step.js';
 import {
   hasPenalties,
+  SAMPLING_OPTION_NAMES,
   sampleToken,
   validateSamplingOptions,
   type SamplingContext,
@@ -117,6 +118,18 @@ export interface SavePretrainedOptions {
   /** Shard above this many bytes (default 5 GB, as transformers). */
   maxShardBytes?: number;
 }
+
+/** The fields of `GenerateOptions`; `generate` refuses any other. */
+export const GENERATE_OPTION_NAMES: readonly string[] = [
+  'maxNewTokens',
+  ...SAMPLING_OPTION_NAMES,
+  'seed',
+  'seeds',
+  'stopTokenIds',
+  'onStep',
+  'signal',
+  'samplerPool',
+] satisfies (keyof GenerateOptions)[];
 
 /** New tokens the KV caches have room for at first; beyond that they double. */
 const INITIAL_NEW_TOKENS = 256;
@@ -426,6 +439,13 @@ export class Qwen3ForCausalLM {
    * largest there, where the host's greedy pick skips it).
    */
   async generate(inputIds: number[][], options: GenerateOptions): Promise<number[][]> {
+    if (typeof options !== 'object' || options === null)
+      throw new TypeError(`generate: options must be an object with maxNewTokens, got ${String(options)}`);
+    // As transformers' generate refuses keyword arguments it does not use: a misspelt
+    // option must not generate without it.
+    for (const key of Object.keys(options))
+      if (!GENERATE_OPTION_NAMES.includes(key))
+        throw new TypeError(`generate: unknown option '${key}' (known: ${GENERATE_OPTION_NAMES.join(', ')})`);
     validateSamplingOptions(options);
     const { maxNewTokens } = options;
     if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0)

@@ -30,6 +30,17 @@ export interface SamplingOptions {
   repetitionPenalty?: number;
 }
 
+/** The fields of `SamplingOptions`. */
+export const SAMPLING_OPTION_NAMES: readonly (keyof SamplingOptions)[] = [
+  'temperature',
+  'topP',
+  'topK',
+  'minP',
+  'presencePenalty',
+  'frequencyPenalty',
+  'repetitionPenalty',
+];
+
 export interface SamplingContext {
   /** Tokens of the prompt (for the repetition penalty). */
   promptTokens: readonly number[];
