@@ -49,6 +49,8 @@ describe('dropout', () => {
         [200, 31],
         [64, 2 ** 34 - 40], // across the counter's 2^32 boundary
         [96, 2 ** 34 + 64], // past it, whole groups
+        [1000, 3], // groups of 32 four at a time, then the last three, then a tail
+        [4133, 2 ** 34 - 2048], // many groups across the boundary
       ] as const) {
         const x = new Float32Array(n).map(() => rand() * 4);
         for (const [key, keepFrom, scale] of [
