@@ -70,16 +70,16 @@ function targetRegExp(pattern: string, where: string, field = 'targetModules'): 
 }
 
 /** The fields of a `LoraConfig`: any other is refused (a misspelt `dropout` must not train without dropout). */
-export const LORA_CONFIG_FIELDS: readonly (keyof LoraConfig)[] = [
-  'r',
-  'alpha',
-  'dropout',
-  'targetModules',
-  'useRslora',
-  'seed',
-  'excludeModules',
-  'initLoraWeights',
-];
+export const LORA_CONFIG_FIELDS = Object.keys({
+  r: true,
+  alpha: true,
+  dropout: true,
+  targetModules: true,
+  useRslora: true,
+  seed: true,
+  excludeModules: true,
+  initLoraWeights: true,
+} satisfies Record<keyof LoraConfig, true>) as readonly (keyof LoraConfig)[]; // every field, or it does not compile
 
 /**
  * Check every field (types first: "8" is not a rank, "0.1" not a dropout); errors name the field and the value.

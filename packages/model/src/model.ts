@@ -123,13 +123,15 @@ export interface SavePretrainedOptions {
 export const GENERATE_OPTION_NAMES: readonly string[] = [
   'maxNewTokens',
   ...SAMPLING_OPTION_NAMES,
-  'seed',
-  'seeds',
-  'stopTokenIds',
-  'onStep',
-  'signal',
-  'samplerPool',
-] satisfies (keyof GenerateOptions)[];
+  ...Object.keys({
+    seed: true,
+    seeds: true,
+    stopTokenIds: true,
+    onStep: true,
+    signal: true,
+    samplerPool: true,
+  } satisfies Record<Exclude<keyof GenerateOptions, keyof SamplingOptions | 'maxNewTokens'>, true>), // all, or no compile
+];
 
 /** New tokens the KV caches have room for at first; beyond that they double. */
 const INITIAL_NEW_TOKENS = 256;

@@ -31,15 +31,15 @@ export interface SamplingOptions {
 }
 
 /** The fields of `SamplingOptions`. */
-export const SAMPLING_OPTION_NAMES: readonly (keyof SamplingOptions)[] = [
-  'temperature',
-  'topP',
-  'topK',
-  'minP',
-  'presencePenalty',
-  'frequencyPenalty',
-  'repetitionPenalty',
-];
+export const SAMPLING_OPTION_NAMES = Object.keys({
+  temperature: true,
+  topP: true,
+  topK: true,
+  minP: true,
+  presencePenalty: true,
+  frequencyPenalty: true,
+  repetitionPenalty: true,
+} satisfies Record<keyof SamplingOptions, true>) as readonly (keyof SamplingOptions)[]; // every field, or it does not compile
 
 export interface SamplingContext {
   /** Tokens of the prompt (for the repetition penalty). */
