@@ -3,9 +3,10 @@
 // It is started by the host (src/python/python-process.ts) with Node's
 // permission model: file reads limited to the Pyodide package folder and this
 // folder, no file writes, no child processes, no worker threads, no native
-// addons, and an empty environment. The host talks to it over the IPC channel
-// only. Plain JavaScript (not TypeScript) because it runs under `node`
-// directly, with no loader, inside the permission sandbox.
+// addons, and an empty environment. The host talks to it over the IPC channel,
+// and at start sends it the memory snapshot's bytes on one more pipe (fd 4),
+// which it reads once and closes. Plain JavaScript (not TypeScript) because it
+// runs under `node` directly, with no loader, inside the permission sandbox.
 //
 // Every run starts from the same pristine interpreter: after set-up, the
 // worker snapshots the WebAssembly heap and the file-system state
@@ -16,6 +17,7 @@
 // run-control.mjs), and the record is read out of the heap by the C-API
 // driver (python-run.mjs).
 import { readFileSync, constants as fsConstants } from 'node:fs';
+import { Socket } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 import vm from 'node:vm';
@@ -70,15 +72,58 @@ globalThis.FinalizationRegistry = class FinalizationRegistry {
   }
 };
 
+/**
+ * Read arrays of the given byte lengths, one after another, from fd 4, which
+ * the host writes and ends; a length of 0 gives null. Fewer or more bytes than
+ * announced is an error (the worker then exits before it is ready).
+ */
+function readBulk(lengths) {
+  const parts = lengths.map((n) => (n ? new Uint8Array(n) : null));
+  const total = lengths.reduce((a, b) => a + b, 0);
+  let part = 0;
+  let filled = 0; // of parts[part]
+  let received = 0;
+  return new Promise((resolve, reject) => {
+    const pipe = new Socket({ fd: 4, readable: true, writable: false });
+    pipe.on('data', (chunk) => {
+      received += chunk.length;
+      if (received > total) {
+        pipe.destroy();
+        reject(new Error(`python-worker: the host sent more than the ${total} bytes it announced`));
+        return;
+      }
+      for (let at = 0; at < chunk.length;) {
+        while (filled === lengths[part]) [part, filled] = [part + 1, 0];
+        const n = Math.min(chunk.length - at, lengths[part] - filled);
+        parts[part].set(chunk.subarray(at, at + n), filled);
+        [at, filled] = [at + n, filled + n];
+      }
+    });
+    pipe.on('error', reject);
+    pipe.on('end', () => {
+      pipe.destroy();
+      if (received === total) resolve(parts);
+      else reject(new Error(`python-worker: the host sent ${received} of the ${total} bytes it announced`));
+    });
+  });
+}
+
 // The host's first message says how to start: from its memory snapshot of a
 // freshly loaded interpreter (fast), or from scratch, optionally making one;
 // `guard: false` (tests of the process layer only) leaves the interpreter's
 // guards out.
 const init = await new Promise((resolve) => process.once('message', resolve));
 const guarded = init.guard !== false;
+// The snapshot's bytes, then the rewritten interpreter's, follow on fd 4 (raw bytes, not a message).
+const [snapshotBytes, trackedBytes] = await readBulk([init.snapshotBytes ?? 0, init.trackedWasm?.byteLength ?? 0]);
 // The pool's rewrite of the interpreter, made by its first worker: this one
 // need not rewrite it again (it is used only for bytes with the same hash).
-if (init.trackedWasm) tracker.prebuilt = init.trackedWasm;
+if (init.trackedWasm)
+  tracker.prebuilt = {
+    sourceHash: init.trackedWasm.sourceHash,
+    bootMap: init.trackedWasm.bootMap,
+    bytes: trackedBytes,
+  };
 const here = dirname(fileURLToPath(import.meta.url));
 const { loadPyodide } = await import(pathToFileURL(join(pyodideDir, 'pyodide.mjs')).href);
 const pyodide = await loadPyodide({
@@ -89,10 +134,10 @@ const pyodide = await loadPyodide({
   stderr: () => {},
   // Pyodide's `js` module is this object: empty, not the real globalThis.
   jsglobals: {},
-  ...(init.snapshot ? { _loadSnapshot: init.snapshot } : {}),
+  ...(snapshotBytes ? { _loadSnapshot: snapshotBytes } : {}),
   ...(init.makeSnapshot ? { _makeSnapshot: true } : {}),
 });
-if (!init.snapshot) {
+if (!snapshotBytes) {
   pyodide.runPython(readFileSync(join(here, 'preload.py'), 'utf8'), { filename: '<molrl-preload>' });
   if (init.makeSnapshot) {
     send({ type: 'snapshot', bytes: pyodide.makeMemorySnapshot() });

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { Limits, RunError, RunRecord, RunStatus } from '../types.js';
 
@@ -191,19 +192,32 @@ export class PythonProcess {
     this.child = spawn(process.execPath, [...workerNodeFlags(pyodide), WORKER_SCRIPT, pyodide], {
       env: {},
       cwd: WORKER_DIR,
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      // Structured clone, so the snapshot travels as bytes.
+      // fd 4: the snapshot's bytes, host to worker (see below).
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc', 'pipe'],
+      // Structured clone, so the first worker's snapshot comes back as bytes.
       serialization: 'advanced',
     });
     const makeSnapshot = snapshot.request();
     starts[snapshot.bytes ? 'fromSnapshot' : 'full']++;
+    const { bytes, trackedWasm } = snapshot;
     this.child.send({
       type: 'init',
-      snapshot: snapshot.bytes ?? null,
-      trackedWasm: snapshot.trackedWasm ?? null,
+      snapshotBytes: bytes?.byteLength ?? 0,
+      trackedWasm: trackedWasm
+        ? { sourceHash: trackedWasm.sourceHash, bootMap: trackedWasm.bootMap, byteLength: trackedWasm.bytes.byteLength }
+        : null,
       makeSnapshot,
       guard,
     });
+    // The snapshot and the rewritten interpreter (44 MB with Pyodide 0.29) follow as raw bytes on
+    // their own pipe, written from where they lie: sent in the message, structured clone copied
+    // them on this thread first (140 ms a worker here). A worker that dies before it has read
+    // them ends the pipe early; its exit is reported through `exited`.
+    const bulk = this.child.stdio[4] as Writable;
+    bulk.on('error', () => {});
+    if (bytes) bulk.write(bytes);
+    if (trackedWasm) bulk.write(trackedWasm.bytes);
+    bulk.end();
     this.child.stderr?.setEncoding('utf8');
     this.child.stderr?.on('data', (chunk: string) => {
       this.stderrTail = (this.stderrTail + chunk).slice(-4096);
