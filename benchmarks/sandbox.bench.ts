@@ -27,6 +27,9 @@
  *                            together (size: how many; those started before the snapshot load in full too),
  *                            and the median one of a later sandbox (from the snapshot and the first
  *                            worker's rewrite: what every replacement costs)
+ *   python-worker-start-host-cpu
+ *                            ms of this process's CPU per worker of the later sandbox (its workers and
+ *                            standbys): what starting a worker costs the host (handing it the snapshot)
  *   python-compute-loops, python-compute-allocations
  *                            ms for one compute-heavy program: in the sandbox
  *                            (molrl-tracked, host wall time per run), in the same Pyodide loaded plainly in
@@ -41,7 +44,9 @@
  * group), with at most `workers` runs in flight for the baselines too.
  *
  *   node --import tsx --conditions=@molrl/source benchmarks/sandbox.bench.ts [--quick] [--js-batch 256] [--py-batch 64]
- *     [--repeat 7] [--compute-pairs 50] [--recovery-only | --compute-only]
+ *     [--repeat 7] [--compute-pairs 50] [--recovery-only | --compute-only] [--label <text>]
+ *
+ * --label: appended to each row's impl, for an A/B against another checkout of the sandbox.
  *
  * Rows: case "reward-js" | "reward-python", impl, size = batch size, unit "rewards/s"; and the
  * same cases in "rewards/cpu-s": rewards per second of CPU time used by this process and all its
@@ -77,6 +82,7 @@ const onlyRecovery = process.argv.includes('--recovery-only');
 const onlyCompute = process.argv.includes('--compute-only');
 // Fewer pairs leave the sandbox/plain ratio to the machine's noise (+-30% run to run here at 14 pairs).
 const computePairs = Number(argValue('--compute-pairs') ?? (quick ? 10 : 50));
+const implLabel = argValue('--label');
 const workers = availableParallelism();
 const TIMEOUT_MS = 2_000;
 const PYTHON = process.env.PYTHON ?? '/usr/bin/python3';
@@ -284,10 +290,14 @@ firstWorkers.sort((a, b) => b - a);
 // A later sandbox of the same process (a pipeline's next phase): its workers start from the first one's snapshot.
 const childrenOfFirst = new Set(childCpuSeconds().keys());
 const t1 = performance.now();
+const hostCpu = process.cpuUsage();
 const later = await createSandbox({ workers, limits: { timeoutMs: TIMEOUT_MS } });
 await later.ready();
 const laterReadyMs = performance.now() - t1;
+const laterHostCpu = process.cpuUsage(hostCpu);
 const laterWorkers = [...childCpuSeconds()].filter(([pid]) => !childrenOfFirst.has(pid)).map(([, cpu]) => cpu);
+// This process's CPU per worker process of the later sandbox (standbys included): what starting one costs the host.
+const laterHostCpuMs = (laterHostCpu.user + laterHostCpu.system) / 1000 / laterWorkers.length;
 await later.close();
 console.log(
   `sandbox ready (${workers} workers and their standbys): ${firstReadyMs.toFixed(0)} ms, a later one ${laterReadyMs.toFixed(0)} ms; load average ${loadavg()
@@ -334,6 +344,13 @@ const cases: Array<{
 const rows: ResultRow[] = [
   row({ case: 'python-ready', impl: 'molrl-first-sandbox', size: workers, value: firstReadyMs, unit: 'ms' }),
   row({ case: 'python-ready', impl: 'molrl-later-sandbox', size: workers, value: laterReadyMs, unit: 'ms' }),
+  row({
+    case: 'python-worker-start-host-cpu',
+    impl: 'molrl-later-sandbox-worker',
+    size: laterWorkers.length,
+    value: laterHostCpuMs,
+    unit: 'cpu-ms',
+  }),
   row({ case: 'python-worker-start-cpu', impl: 'molrl-first-worker', size: 1, value: firstWorkers[0]!, unit: 'cpu-s' }),
   row({
     case: 'python-worker-start-cpu',
@@ -556,5 +573,6 @@ if (mismatch) {
   console.log('\nrewards differ between implementations: results not written');
   process.exitCode = 1;
 } else if (!quick) {
-  console.log(`\nwritten to ${writeResults('sandbox', rows)}`);
+  const labelled = implLabel ? rows.map((r) => ({ ...r, impl: `${r.impl} (${implLabel})` })) : rows;
+  console.log(`\nwritten to ${writeResults('sandbox', labelled)}`);
 }
