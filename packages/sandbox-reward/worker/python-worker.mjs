@@ -73,37 +73,34 @@ globalThis.FinalizationRegistry = class FinalizationRegistry {
 };
 
 /**
- * Read arrays of the given byte lengths, one after another, from fd 4, which
- * the host writes and ends; a length of 0 gives null. Fewer or more bytes than
- * announced is an error (the worker then exits before it is ready).
+ * Read the given byte lengths, one after another, from fd 4, which the host
+ * writes and ends: views of one buffer, null for a length of 0. Fewer or more
+ * bytes than announced is an error (the worker then exits before it is ready).
  */
 function readBulk(lengths) {
-  const parts = lengths.map((n) => (n ? new Uint8Array(n) : null));
   const total = lengths.reduce((a, b) => a + b, 0);
-  let part = 0;
-  let filled = 0; // of parts[part]
+  const whole = new Uint8Array(total);
   let received = 0;
   return new Promise((resolve, reject) => {
     const pipe = new Socket({ fd: 4, readable: true, writable: false });
     pipe.on('data', (chunk) => {
-      received += chunk.length;
-      if (received > total) {
+      if (received + chunk.length > total) {
         pipe.destroy();
         reject(new Error(`python-worker: the host sent more than the ${total} bytes it announced`));
         return;
       }
-      for (let at = 0; at < chunk.length;) {
-        while (filled === lengths[part]) [part, filled] = [part + 1, 0];
-        const n = Math.min(chunk.length - at, lengths[part] - filled);
-        parts[part].set(chunk.subarray(at, at + n), filled);
-        [at, filled] = [at + n, filled + n];
-      }
+      whole.set(chunk, received);
+      received += chunk.length;
     });
     pipe.on('error', reject);
     pipe.on('end', () => {
       pipe.destroy();
-      if (received === total) resolve(parts);
-      else reject(new Error(`python-worker: the host sent ${received} of the ${total} bytes it announced`));
+      if (received !== total) {
+        reject(new Error(`python-worker: the host sent ${received} of the ${total} bytes it announced`));
+        return;
+      }
+      let at = 0;
+      resolve(lengths.map((n) => (n ? whole.subarray(at, (at += n)) : null)));
     });
   });
 }
