@@ -183,7 +183,7 @@ export async function main(
     const option = unknown ? /'(-[^']*)'/.exec((error as Error).message)?.[1] : undefined;
     const message =
       option !== undefined
-        ? `unknown option '${option}'${option.startsWith('--') ? didYouMean(option, LONG_OPTIONS, '') : ''}`
+        ? `unknown option '${option}'${option.startsWith('--') ? didYouMean(option, LONG_OPTIONS, (near) => near) : ''}`
         : (error as Error).message;
     throw new UsageError(`${message} (see molrl --help)`, { cause: error });
   }

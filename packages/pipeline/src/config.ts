@@ -7,7 +7,7 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
-import { closestName, didYouMean } from '@molrl/train';
+import { didYouMean } from '@molrl/train';
 import { backendProblem } from './backend.js';
 import { ConfigError } from './config-error.js';
 import { readJsonFile } from './json-file.js';
@@ -247,17 +247,13 @@ function fieldProblems(config: Record<string, unknown>, complete: boolean): stri
     }
     for (const field of Object.keys(section))
       if (!(field in rule))
-        problems.push(`${key}.${field} is not a known field${nearestField(key, field, Object.keys(rule))}`);
+        problems.push(
+          `${key}.${field} is not a known field${didYouMean(field, Object.keys(rule), (near) => `'${key}.${near}'`)}`,
+        );
   }
   for (const key of Object.keys(config))
     if (!(key in SCHEMA)) problems.push(`${key} is not a known field${didYouMean(key, Object.keys(SCHEMA))}`);
   return problems;
-}
-
-/** ` (did you mean 'section.field'?)` for a field of `section` near the unknown `field`, else ''. */
-function nearestField(section: string, field: string, known: string[]): string {
-  const near = closestName(field, known);
-  return near === undefined ? '' : ` (did you mean '${section}.${near}'?)`;
 }
 
 /** The problems between fields of a complete config whose fields are each valid. */

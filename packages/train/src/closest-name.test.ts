@@ -33,7 +33,8 @@ describe('closestName', () => {
 describe('didYouMean', () => {
   it('is the hint to append to an error, or nothing', () => {
     expect(didYouMean('sed', ['seed', 'beta'])).toBe(" (did you mean 'seed'?)");
-    expect(didYouMean('--sed', ['--seed'], '')).toBe(' (did you mean --seed?)');
+    expect(didYouMean('--sed', ['--seed'], (m) => m)).toBe(' (did you mean --seed?)');
+    expect(didYouMean('maxStep', ['maxSteps'], (m) => `'grpo.${m}'`)).toBe(" (did you mean 'grpo.maxSteps'?)");
     expect(didYouMean('optimiser', ['seed'])).toBe('');
   });
 });

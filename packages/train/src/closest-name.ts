@@ -12,7 +12,8 @@ export function closestName(name: string, candidates: Iterable<string>): string 
   for (const candidate of candidates) {
     if (candidate === name) continue;
     const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
-    const kept = (Math.max(name.length, candidate.length) - distance) / Math.max(name.length, candidate.length);
+    const longest = Math.max(name.length, candidate.length);
+    const kept = (longest - distance) / longest;
     if (distance < bestDistance && kept > MIN_SIMILARITY) {
       best = candidate;
       bestDistance = distance;
@@ -21,10 +22,17 @@ export function closestName(name: string, candidates: Iterable<string>): string 
   return best;
 }
 
-/** ` (did you mean 'x'?)` when a known name is close to `name`, else the empty string. */
-export function didYouMean(name: string, candidates: Iterable<string>, quote = "'"): string {
+/**
+ * ` (did you mean 'x'?)` when a known name is close to `name`, else the empty string;
+ * `show` writes the match as the message names it (quoted, by default).
+ */
+export function didYouMean(
+  name: string,
+  candidates: Iterable<string>,
+  show: (match: string) => string = (match) => `'${match}'`,
+): string {
   const match = closestName(name, candidates);
-  return match === undefined ? '' : ` (did you mean ${quote}${match}${quote}?)`;
+  return match === undefined ? '' : ` (did you mean ${show(match)}?)`;
 }
 
 const MAX_DISTANCE = 3;
