@@ -28,6 +28,7 @@ import { Qwen3ForCausalLM, qwen3Config, randomWeights } from '@molrl/model';
 import { createSandbox } from '@molrl/sandbox-reward';
 import { setBackend } from '@molrl/tensor';
 import { printTable, row, writeResults, type ResultRow } from './lib/results.js';
+import { median } from './lib/stats.js';
 
 const quick = process.argv.includes('--quick');
 const VOCAB = 4096;
@@ -101,10 +102,6 @@ await sandbox.close();
 rmSync(outputDir, { recursive: true, force: true });
 
 const timed = records.slice(-timedSteps);
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 const part = (key: string) => median(timed.map((r) => r[key]! * 1000));
 const rollout = part('timing/rollout_s');
 const reward = part('timing/reward_s');

@@ -28,6 +28,7 @@ import { Qwen3ForCausalLM } from '@molrl/model';
 import { mulberry32 } from '@molrl/seeded-random';
 import { AdamW, crossEntropy, getBackend, setBackend, tensor, tidy } from '@molrl/tensor';
 import { printTable, row, writeResults, type ResultRow } from './lib/results.js';
+import { median } from './lib/stats.js';
 
 const quick = process.argv.includes('--quick');
 const rounds = quick ? 1 : 3;
@@ -101,10 +102,6 @@ const samples = new Map(VARIANTS.map((v) => [v.impl, { ms: [], freshBytes: [] } 
 for (const v of VARIANTS) await round(v.options, { ms: [], freshBytes: [] });
 for (let r = 0; r < rounds; r++) for (const v of VARIANTS) await round(v.options, samples.get(v.impl)!);
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const rows: ResultRow[] = [];
 const size = ROWS * MAX_LENGTH;
