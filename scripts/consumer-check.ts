@@ -311,6 +311,7 @@ function main(): void {
       '@molrl/mol-loss',
       '@molrl/grpo',
       '@molrl/bench-math',
+      '@molrl/sandbox-api',
     ];
     consumerProject(light, Object.fromEntries(lightPackages.map((name) => [name, `file:${tarballs.get(name)}`])));
     npm(['install'], light);
@@ -332,6 +333,7 @@ function main(): void {
       `import { sandboxReward } from '@molrl/grpo';
 import { checkCodeTask } from '@molrl/bench-math';
 import { createBackend } from '@molrl/gpu-backend';
+import { loadSandboxReward } from '@molrl/sandbox-api';
 const sandbox = { run: async () => ({}), close: async () => {} };
 const expect = async (what, attempt, pattern) => {
   try { await attempt(); } catch (error) {
@@ -342,6 +344,7 @@ const expect = async (what, attempt, pattern) => {
 };
 await expect('grpo sandboxReward', () => sandboxReward('binary', { sandbox }).score({ examples: [{ prompt: 'p', answer: 1 }], completions: ['x'], completionIds: [[1]] }), /npm install @molrl\\/sandbox-reward/);
 await expect('bench-math checkCodeTask', () => checkCodeTask(sandbox)({ id: 't', prompt: 'p', groundTruth: 1 }, 'x'), /npm install @molrl\\/sandbox-reward/);
+await expect('sandbox-api loadSandboxReward', () => loadSandboxReward({ caller: 'c', neededBy: 'n', worksWithout: 'w' }), /^c: n needs the optional peer dependency '@molrl\\/sandbox-reward'/);
 await expect('gpu-backend gpujs', () => createBackend('gpujs'), /npm install gpu\\.js/);
 `,
     );

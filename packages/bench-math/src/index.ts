@@ -70,7 +70,8 @@ export {
   type CodeAgentTask,
   type CodeCheckerOptions,
 } from './run/code-agent.js';
-export type { RewardSandbox, SandboxRewardCallOptions, SandboxRunOutcome } from './run/sandbox-types.js';
+// The sandbox's shapes, from @molrl/sandbox-api (a dependency without dependencies).
+export type { RewardSandbox, SandboxRewardCallOptions, SandboxRunOutcome } from '@molrl/sandbox-api';
 export {
   startChatServer,
   type ChatReply,

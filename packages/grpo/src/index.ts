@@ -42,7 +42,8 @@ export {
   type RewardValues,
   type SandboxRewardOptions,
 } from './trainer/rewards.js';
-export type { RewardSandbox, SandboxRewardCallOptions, SandboxRunOutcome } from './trainer/sandbox-types.js';
+// The sandbox's shapes, from @molrl/sandbox-api (a dependency without dependencies).
+export type { RewardSandbox, SandboxRewardCallOptions, SandboxRunOutcome } from '@molrl/sandbox-api';
 export {
   ModelRollouts,
   OpenAIRollouts,

@@ -5,8 +5,12 @@
  * the binary one). The held-out trace tasks come from `@molrl/trace-dataset`;
  * anything of this shape plugs in.
  */
-import { loadSandboxReward } from './sandbox-peer.js';
-import type { RewardSandbox, SandboxRewardCallOptions } from './sandbox-types.js';
+import {
+  loadSandboxReward,
+  type RewardSandbox,
+  type SandboxRewardCallOptions,
+  type SandboxRewardUse,
+} from '@molrl/sandbox-api';
 import type { Prompt } from './generator.js';
 import type { CheckResult, EvalSuite } from './suite.js';
 
@@ -25,6 +29,13 @@ export interface CodeCheckerOptions extends Omit<SandboxRewardCallOptions, 'sand
   reward?: 'multi-stage' | 'binary';
 }
 
+/** For the error when `@molrl/sandbox-reward` is not installed. */
+const SANDBOX_REWARD_USE: SandboxRewardUse = {
+  caller: 'checkCodeTask',
+  neededBy: "CodeAgent-Test (to run the completions' code)",
+  worksWithout: 'MATH-500 and AIME',
+};
+
 /**
  * The checker of a code task: runs the completion's code in `sandbox` (one from
  * `@molrl/sandbox-reward`'s `createSandbox()`; that optional peer dependency is imported
@@ -33,11 +44,9 @@ export interface CodeCheckerOptions extends Omit<SandboxRewardCallOptions, 'sand
 export function checkCodeTask(sandbox: RewardSandbox, options: CodeCheckerOptions = {}) {
   const { reward = 'multi-stage', ...rest } = options;
   return async (task: CodeAgentTask, completion: string): Promise<CheckResult> => {
-    const { binaryReward, multiStageReward } = await loadSandboxReward();
-    const fn = reward === 'binary' ? binaryReward : multiStageReward;
-    // The options are sandbox-reward's own, typed here by shape (sandbox-types.ts); it checks them.
-    const callOptions = { ...rest, sandbox, language: task.language ?? 'python' } as Parameters<typeof fn>[2];
-    const r = await fn(completion, task.groundTruth, callOptions);
+    const rewards = await loadSandboxReward(SANDBOX_REWARD_USE);
+    const fn = reward === 'binary' ? rewards.binaryReward : rewards.multiStageReward;
+    const r = await fn(completion, task.groundTruth, { ...rest, sandbox, language: task.language ?? 'python' });
     const correct = r.stage === 'correct';
     return {
       correct,

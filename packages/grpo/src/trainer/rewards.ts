@@ -5,8 +5,7 @@
  * once too (the sandbox keeps a worker pool busy); the total is TRL's weighted
  * `nansum` over the functions, and each function is logged on its own.
  */
-import { loadSandboxReward } from './sandbox-peer.js';
-import type { SandboxRewardCallOptions } from './sandbox-types.js';
+import { loadSandboxReward, type SandboxRewardCallOptions, type SandboxRewardUse } from '@molrl/sandbox-api';
 
 /** A chat message for chat-style prompts. */
 export interface ChatMessage {
@@ -43,6 +42,13 @@ export interface SandboxRewardOptions extends SandboxRewardCallOptions {
   name?: string;
 }
 
+/** For the error when `@molrl/sandbox-reward` is not installed. */
+const SANDBOX_REWARD_USE: SandboxRewardUse = {
+  caller: 'sandboxReward',
+  neededBy: 'the built-in sandboxed reward',
+  worksWithout: 'Reward functions of your own',
+};
+
 /**
  * The paper's rewards: run each completion's code in the sandbox and compare its result
  * with the example's answer. Scoring imports `@molrl/sandbox-reward` (an optional peer
@@ -55,16 +61,14 @@ export function sandboxReward(kind: 'multi-stage' | 'binary', options: SandboxRe
   return {
     name,
     score: async ({ examples, completions }) => {
-      const { binaryReward, multiStageReward } = await loadSandboxReward();
-      const reward = kind === 'binary' ? binaryReward : multiStageReward;
-      // The options are sandbox-reward's own, typed here by shape (sandbox-types.ts); it checks them.
-      const callOptions = rewardOptions as Parameters<typeof reward>[2];
+      const rewards = await loadSandboxReward(SANDBOX_REWARD_USE);
+      const reward = kind === 'binary' ? rewards.binaryReward : rewards.multiStageReward;
       return Promise.all(
         completions.map(async (completion, i) => {
           const answer = examples[i]![answerField];
           if (answer === undefined)
             throw new Error(`sandboxReward '${name}': example ${i} has no field '${answerField}' (the ground truth)`);
-          return (await reward(completion, answer, callOptions)).reward;
+          return (await reward(completion, answer, rewardOptions)).reward;
         }),
       );
     },

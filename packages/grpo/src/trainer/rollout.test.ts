@@ -300,6 +300,13 @@ describe('sandboxReward', () => {
     expect([...scores.total]).toEqual([1.5, 0.4, 0.1, 0]);
   });
 
+  it('checks the kind when the reward function is made', () => {
+    // @ts-expect-error an unknown kind
+    expect(() => sandboxReward('partial', { sandbox })).toThrow(/kind must be 'multi-stage' or 'binary'/);
+    expect(sandboxReward('binary', { sandbox }).name).toBe('binary');
+    expect(sandboxReward('multi-stage', { sandbox }).name).toBe('multi_stage');
+  });
+
   it('names an example without the answer field', async () => {
     const reward = sandboxReward('binary', { sandbox, answerField: 'solution' });
     await expect(

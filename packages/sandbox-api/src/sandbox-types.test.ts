@@ -1,23 +1,40 @@
+import type * as SandboxRewardExports from '@molrl/sandbox-reward';
 import type {
   CompareFunction,
   Language,
   Limits,
   ResultSource,
   RewardOptions,
+  RewardResult,
   RewardWeights,
+  RunAnswer,
+  RunRecord,
   Sandbox,
   Tolerance,
 } from '@molrl/sandbox-reward';
 import { describe, expectTypeOf, it } from 'vitest';
-import type { RewardSandbox, SandboxRewardCallOptions } from './sandbox-types.js';
+import type {
+  RewardSandbox,
+  SandboxRewardCallOptions,
+  SandboxRewardModule,
+  SandboxRewardResult,
+  SandboxRunAnswer,
+  SandboxRunOutcome,
+} from './sandbox-types.js';
 
-// Checked by the type checker (`npm run typecheck`): bench-math's copy of the option shapes
-// must stay the same as @molrl/sandbox-reward's, which bench-math cannot name in its public types.
-describe('the sandboxed reward options bench-math writes out', () => {
-  it('accept every RewardOptions of @molrl/sandbox-reward', () => {
+// Checked by the type checker (`npm run typecheck`): the shapes written out here must
+// stay those of @molrl/sandbox-reward, which the packages using them cannot name in
+// their public types.
+describe('the sandbox shapes', () => {
+  it('accept what @molrl/sandbox-reward gives', () => {
     expectTypeOf<RewardOptions>().toExtend<SandboxRewardCallOptions>();
     expectTypeOf<Sandbox>().toExtend<RewardSandbox>();
+    expectTypeOf<RunRecord>().toExtend<SandboxRunOutcome>();
+    expectTypeOf<RunAnswer>().toEqualTypeOf<SandboxRunAnswer>();
     expectTypeOf<CompareFunction>().toExtend<NonNullable<SandboxRewardCallOptions['compare']>>();
+    expectTypeOf<RewardResult>().toExtend<SandboxRewardResult>();
+    expectTypeOf<RewardResult['stage']>().toEqualTypeOf<SandboxRewardResult['stage']>();
+    expectTypeOf<typeof SandboxRewardExports>().toExtend<SandboxRewardModule>();
   });
 
   it('name the same options with the same types', () => {
