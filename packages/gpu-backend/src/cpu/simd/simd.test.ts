@@ -61,51 +61,72 @@ describe('cpu simd row kernels', () => {
     expect(s.sumResult()).toBeNaN();
   });
 
-  it('max_scaled: the maximum of x * p0 over any length, NaN when one is NaN', () => {
-    for (const n of [1, 2, 5, 8, 13, 1000]) {
-      const x = values(n, n, -5, 5);
-      const base = s.reserve(n);
+  it('max_scaled: the maximum of x * p0 over any length, wherever it lies, NaN when one is NaN, +0 over signed zeros', () => {
+    const maxOf = (x: Float32Array, scale: number) => {
+      const base = s.reserve(x.length);
       s.f32.set(x, base);
-      s.params.set([-0.25, 0, 0, 0]);
-      s.kernels.max_scaled(base * 4, n);
-      expect(s.maxResult()).toBe(Math.max(...Array.from(x, (v) => Math.fround(v * -0.25))));
+      s.params.set([scale, 0, 0, 0]);
+      s.kernels.max_scaled(base * 4, x.length);
+      return s.maxResult();
+    };
+    for (const n of [...Array.from({ length: 40 }, (_, i) => i + 1), 1000]) {
+      const x = values(n, n, -5, 5);
+      expect(maxOf(x, -0.25), `n ${n}`).toBe(Math.max(...Array.from(x, (v) => Math.fround(v * -0.25))));
     }
-    const base = s.reserve(5);
-    s.f32.set([1, 2, NaN, 0, -1], base);
-    s.params.set([1, 0, 0, 0]);
-    s.kernels.max_scaled(base * 4, 5);
-    expect(s.maxResult()).toBeNaN();
+    // The maximum (and a NaN) in every running maximum's lanes and in the tail.
+    const n = 37;
+    for (let at = 0; at < n; at++) {
+      const x = values(n, 3, -5, 5);
+      x[at] = 9;
+      expect(maxOf(x, 1), `maximum at ${at}`).toBe(9);
+      x[at] = NaN;
+      expect(maxOf(x, 1), `NaN at ${at}`).toBeNaN();
+    }
+    expect(
+      Object.is(
+        maxOf(
+          Float32Array.from({ length: 21 }, (_, i) => (i % 3 ? -0 : 0)),
+          1,
+        ),
+        0,
+      ),
+    ).toBe(true);
+    expect(Object.is(maxOf(new Float32Array(21).fill(-0), 1), -0)).toBe(true);
+    expect(maxOf(new Float32Array(18).fill(-Infinity), 1)).toBe(-Infinity);
   });
 
-  it('exp_scaled: p2 * exp(x * p0 - p1) in place', () => {
-    const n = 11;
-    const x = values(n, 9, -4, 0);
-    const base = s.reserve(n + 1);
-    s.f32.set(x, base);
-    s.f32[base + n] = -7;
-    s.params.set([2, 1, -0.5, 0]);
-    s.kernels.exp_scaled(base * 4, n);
-    for (let i = 0; i < n; i++) {
-      expect(
-        ulps(s.f32[base + i]!, Math.fround(-0.5 * expf(Math.fround(Math.fround(x[i]! * 2) - 1)))),
-      ).toBeLessThanOrEqual(3);
+  it('exp_scaled: p2 * exp(x * p0 - p1) in place, any length', () => {
+    for (const n of [11, 16, 37, 70]) {
+      const x = values(n, 9, -4, 0);
+      const base = s.reserve(n + 1);
+      s.f32.set(x, base);
+      s.f32[base + n] = -7;
+      s.params.set([2, 1, -0.5, 0]);
+      s.kernels.exp_scaled(base * 4, n);
+      for (let i = 0; i < n; i++) {
+        expect(
+          ulps(s.f32[base + i]!, Math.fround(-0.5 * expf(Math.fround(Math.fround(x[i]! * 2) - 1)))),
+        ).toBeLessThanOrEqual(3);
+      }
+      expect(s.f32[base + n]).toBe(-7);
     }
-    expect(s.f32[base + n]).toBe(-7);
   });
 
-  it('attention_grad_row: p = exp(s * scale - lse), ds = p (dp - delta) gradScale, both in place', () => {
-    const n = 10;
-    const sc = values(n, 3, -3, 3);
-    const dp = values(n, 4, -1, 1);
-    const base = s.reserve(2 * n + 2);
-    s.f32.set(sc, base);
-    s.f32.set(dp, base + n + 1);
-    s.params.set([0.7, 2.5, 0.3, 0.6]);
-    s.kernels.attention_grad_row(base * 4, (base + n + 1) * 4, n);
-    for (let i = 0; i < n; i++) {
-      const p = Math.fround(expf(Math.fround(sc[i]! * 0.7) - 2.5));
-      expect(ulps(s.f32[base + i]!, p)).toBeLessThanOrEqual(2);
-      expect(s.f32[base + n + 1 + i]).toBeCloseTo(p * (dp[i]! - 0.3) * 0.6, 6);
+  it('attention_grad_row: p = exp(s * scale - lse), ds = p (dp - delta) gradScale, both in place, any length', () => {
+    for (const n of [10, 16, 37, 70]) {
+      const sc = values(n, 3, -3, 3);
+      const dp = values(n, 4, -1, 1);
+      const base = s.reserve(2 * n + 2);
+      s.f32.set(sc, base);
+      s.f32.set(dp, base + n + 1);
+      s.params.set([0.7, 2.5, 0.3, 0.6]);
+      s.kernels.attention_grad_row(base * 4, (base + n + 1) * 4, n);
+      for (let i = 0; i < n; i++) {
+        // the argument is formed in float32 from the float32 parameters, as the kernel forms it
+        const p = Math.fround(expf(Math.fround(Math.fround(sc[i]! * Math.fround(0.7)) - 2.5)));
+        expect(ulps(s.f32[base + i]!, p)).toBeLessThanOrEqual(2);
+        expect(s.f32[base + n + 1 + i]).toBeCloseTo(p * (dp[i]! - 0.3) * 0.6, 6);
+      }
     }
   });
 
@@ -117,30 +138,63 @@ describe('cpu simd row kernels', () => {
     expect(Array.from(s.f32.subarray(base, base + 8))).toEqual([-2, -4, -6, -8, -10, -12, -14, -16]);
   });
 
-  it('swiglu and swiglu_grad against the scalar formulas, saturated gates included', () => {
-    const n = 37;
-    const g = values(n, 5, -100, 100);
-    g.set([-8, -1e-3, 0, 1e-3, 8, NaN], 0);
-    const u = values(n, 6, -1, 1);
-    const dy = values(n, 7, -1, 1);
-    const pad = Math.ceil(n / 4) * 4;
-    const base = s.reserve(6 * pad);
-    const [G, U, Y, DY, DG, DU] = [0, 1, 2, 3, 4, 5].map((i) => base + i * pad);
-    s.f32.set(g, G!);
-    s.f32.set(u, U!);
-    s.f32.set(dy, DY!);
-    s.kernels.swiglu(G! * 4, U! * 4, Y! * 4, n);
-    s.kernels.swiglu_grad(DY! * 4, G! * 4, U! * 4, DG! * 4, DU! * 4, n);
-    for (let i = 0; i < n; i++) {
-      const sg = sigmoid(g[i]!);
-      const close = (got: number, want: number) => {
-        if (Number.isNaN(want)) expect(got).toBeNaN();
-        else expect(Math.abs(got - want)).toBeLessThanOrEqual(1e-6 + 2e-6 * Math.abs(want));
-      };
-      close(s.f32[Y! + i]!, g[i]! * sg * u[i]!);
-      close(s.f32[DG! + i]!, dy[i]! * u[i]! * sg * (1 + g[i]! * (1 - sg)));
-      close(s.f32[DU! + i]!, dy[i]! * g[i]! * sg);
+  it('swiglu and swiglu_grad against the scalar formulas, saturated gates included, any length', () => {
+    for (const n of [6, 16, 37, 70]) {
+      const g = values(n, 5, -100, 100);
+      g.set([-8, -1e-3, 0, 1e-3, 8, NaN], 0);
+      g.set([8, NaN, -8, 0, -1e-3, 1e-3], n - 6);
+      const u = values(n, 6, -1, 1);
+      const dy = values(n, 7, -1, 1);
+      const pad = Math.ceil(n / 4) * 4;
+      const base = s.reserve(6 * pad);
+      const [G, U, Y, DY, DG, DU] = [0, 1, 2, 3, 4, 5].map((i) => base + i * pad);
+      s.f32.set(g, G!);
+      s.f32.set(u, U!);
+      s.f32.set(dy, DY!);
+      s.kernels.swiglu(G! * 4, U! * 4, Y! * 4, n);
+      s.kernels.swiglu_grad(DY! * 4, G! * 4, U! * 4, DG! * 4, DU! * 4, n);
+      for (let i = 0; i < n; i++) {
+        const sg = sigmoid(g[i]!);
+        const close = (got: number, want: number) => {
+          if (Number.isNaN(want)) expect(got).toBeNaN();
+          else expect(Math.abs(got - want)).toBeLessThanOrEqual(1e-6 + 2e-6 * Math.abs(want));
+        };
+        close(s.f32[Y! + i]!, g[i]! * sg * u[i]!);
+        close(s.f32[DG! + i]!, dy[i]! * u[i]! * sg * (1 + g[i]! * (1 - sg)));
+        close(s.f32[DU! + i]!, dy[i]! * g[i]! * sg);
+      }
     }
+  });
+
+  it('gives each element the same bits in the four-vector steps as alone (exp_scaled, exp_sum, swiglu)', () => {
+    const n = 16;
+    const x = values(n, 21, -20, 20);
+    x.set([NaN, -Infinity, 89, -90], 4);
+    const base = s.reserve(4 * n);
+    const together = (kernel: 'exp_scaled' | 'exp_sum') => {
+      s.f32.set(x, base);
+      s.params.set([0.75, 0.5, 1.5, 0]);
+      s.kernels[kernel](base * 4, n);
+      return Array.from(s.f32.subarray(base, base + n));
+    };
+    const alone = (kernel: 'exp_scaled' | 'exp_sum') =>
+      Array.from(x, (v) => {
+        s.f32[base] = v;
+        s.params.set([0.75, 0.5, 1.5, 0]);
+        s.kernels[kernel](base * 4, 1);
+        return s.f32[base]!;
+      });
+    for (const kernel of ['exp_scaled', 'exp_sum'] as const) expect(together(kernel), kernel).toEqual(alone(kernel));
+    const [G, U, Y] = [base, base + n, base + 2 * n];
+    s.f32.set(x, G);
+    s.f32.set(values(n, 22, -1, 1), U);
+    s.kernels.swiglu(G * 4, U * 4, Y * 4, n);
+    const swigluTogether = Array.from(s.f32.subarray(Y, Y + n));
+    const swigluAlone = Array.from(x, (_, i) => {
+      s.kernels.swiglu((G + i) * 4, (U + i) * 4, (base + 3 * n) * 4, 1);
+      return s.f32[base + 3 * n]!;
+    });
+    expect(swigluTogether).toEqual(swigluAlone);
   });
 
   it('simdExp: e^x over more than one chunk, within 2 ulp of expf (finite up to 88.72), special values kept, in place too', () => {

@@ -141,23 +141,42 @@ export class VectorCode extends FunctionBuilder {
    * 88.72); NaN stays NaN.
    */
   expInPlace(x: number, c: ExpConstants): this {
-    const [t, r, p] = c.scratch;
+    return this.expInPlaceAll([x], c, [c.scratch]);
+  }
+
+  /**
+   * `expInPlace` on each of `xs`, step by step across them (each x its own scratch
+   * triple): the steps of one x are a chain of dependent operations, and the chains
+   * side by side give the out-of-order core independent work within its window.
+   */
+  expInPlaceAll(xs: readonly number[], c: ExpConstants, scratch: readonly (readonly [number, number, number])[]): this {
+    const each = (step: (x: number, t: number, r: number, p: number) => void) =>
+      xs.forEach((x, i) => step(x, scratch[i]![0], scratch[i]![1], scratch[i]![2]));
     // t = clamp(x) log2 e + 1.5 * 2^23: k in its low mantissa bits; r = clamp(x) for now
-    this.get(x).get(c.low).v(V.f32x4Pmax).get(c.high).v(V.f32x4Pmin).set(r);
-    this.get(r).get(c.log2e).v(V.f32x4Mul).get(c.magic).v(V.f32x4Add).set(t);
+    each((x, t, r) => {
+      this.get(x).get(c.low).v(V.f32x4Pmax).get(c.high).v(V.f32x4Pmin).set(r);
+      this.get(r).get(c.log2e).v(V.f32x4Mul).get(c.magic).v(V.f32x4Add).set(t);
+    });
     // r = x - k C1 - k C2, k = t - 1.5 * 2^23 (exact)
-    this.get(t).get(c.magic).v(V.f32x4Sub).set(p);
-    this.get(r).get(p).get(c.ln2Hi).v(V.f32x4Mul).v(V.f32x4Sub);
-    this.get(p).get(c.ln2Lo).v(V.f32x4Mul).v(V.f32x4Sub).set(r);
+    each((_x, t, r, p) => {
+      this.get(t).get(c.magic).v(V.f32x4Sub).set(p);
+      this.get(r).get(p).get(c.ln2Hi).v(V.f32x4Mul).v(V.f32x4Sub);
+      this.get(p).get(c.ln2Lo).v(V.f32x4Mul).v(V.f32x4Sub).set(r);
+    });
     // e^r = p(r) r^2 + r + 1, p by Horner
-    this.get(c.p0);
-    for (const k of [c.p1, c.p2, c.p3, c.p4, c.p5]) this.get(r).v(V.f32x4Mul).get(k).v(V.f32x4Add);
-    this.get(r).v(V.f32x4Mul).get(r).v(V.f32x4Mul).get(r).v(V.f32x4Add).get(c.one).v(V.f32x4Add).set(p);
+    each((_x, _t, _r, p) => this.get(c.p0).set(p));
+    for (const k of [c.p1, c.p2, c.p3, c.p4, c.p5])
+      each((_x, _t, r, p) => this.get(p).get(r).v(V.f32x4Mul).get(k).v(V.f32x4Add).set(p));
+    each((_x, _t, r, p) => {
+      this.get(p).get(r).v(V.f32x4Mul).get(r).v(V.f32x4Mul).get(r).v(V.f32x4Add).get(c.one).v(V.f32x4Add).set(p);
+    });
     // * 2^k: exponent bits (bits(t) + 127) << 23, the magic's own bits shifted out
-    this.get(p).get(t).get(c.bias).v(V.i32x4Add).i32(23).v(V.i32x4Shl).v(V.f32x4Mul).set(p);
+    each((_x, t, _r, p) => this.get(p).get(t).get(c.bias).v(V.i32x4Add).i32(23).v(V.i32x4Shl).v(V.f32x4Mul).set(p));
     // below LOW: 0, above HIGH: Infinity (NaN compares false and stays NaN)
-    this.get(c.zero).get(p).get(x).get(c.low).v(V.f32x4Lt).v(V.v128Bitselect).set(p);
-    this.get(c.inf).get(p).get(x).get(c.high).v(V.f32x4Gt).v(V.v128Bitselect).set(x);
+    each((x, _t, _r, p) => {
+      this.get(c.zero).get(p).get(x).get(c.low).v(V.f32x4Lt).v(V.v128Bitselect).set(p);
+      this.get(c.inf).get(p).get(x).get(c.high).v(V.f32x4Gt).v(V.v128Bitselect).set(x);
+    });
     return this;
   }
 }
