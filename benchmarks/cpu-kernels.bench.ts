@@ -107,12 +107,39 @@ for (const [t, h, hkv, d, b] of quick
     attrs,
     flops: 2 * fwdFlops,
   });
+  const positions = input([b, t], 'int32', t);
   cases.push({
     name: `rope h${h} d${d} b${b}`,
     size: t,
-    inputs: [q, input([b, t], 'int32', t)],
+    inputs: [q, positions],
     kernel: 'rope',
     attrs: { theta: 1e6 },
+  });
+  // Qwen3's q/k norm and rotary embedding fused, against rmsNorm, the transpose to [b, h, t, d] and rope.
+  const qRows = input([b, t, h, d]);
+  const qNorm = input([d]);
+  const normRope = { eps: 1e-6, theta: 1e6 };
+  cases.push({
+    name: `rmsNormRope h${h} d${d} b${b}`,
+    size: t,
+    inputs: [qRows, qNorm, positions],
+    kernel: 'rmsNormRope',
+    attrs: normRope,
+    composition: {
+      inputs: [qRows, qNorm, positions],
+      run: (be, [xi, wi, pi]) => {
+        const normed = run1(be, 'rmsNorm', [xi!, wi!], { eps: normRope.eps });
+        const moved = run1(be, 'transpose', [normed], { perm: [0, 2, 1, 3] });
+        return [normed, moved, run1(be, 'rope', [moved, pi!], { theta: normRope.theta })];
+      },
+    },
+  });
+  cases.push({
+    name: `rmsNormRopeGrad h${h} d${d} b${b}`,
+    size: t,
+    inputs: [q, qRows, qNorm, positions],
+    kernel: 'rmsNormRopeGrad',
+    attrs: normRope,
   });
 }
 // A packed row (MoL training on packed traces): causal attention within each segment. Its visible work is the
@@ -186,6 +213,23 @@ for (const [rows, hidden] of quick
     inputs: [input([rows, hidden]), x, w],
     kernel: 'rmsNormGrad',
     attrs: { eps: 1e-6 },
+  });
+  // The residual add and the next norm fused (both outputs), against add then rmsNorm.
+  const update = input([rows, hidden]);
+  cases.push({
+    name: `addRmsNorm ${rows} rows`,
+    size: hidden,
+    inputs: [x, update, w],
+    kernel: 'addRmsNorm',
+    attrs: { eps: 1e-6 },
+    withoutNative: true,
+    composition: {
+      inputs: [x, update, w],
+      run: (be, [xi, ui, wi]) => {
+        const sum = run1(be, 'add', [xi!, ui!]);
+        return [sum, run1(be, 'rmsNorm', [sum, wi!], { eps: 1e-6 })];
+      },
+    },
   });
   cases.push({ name: `add (row broadcast) ${rows} rows`, size: hidden, inputs: [x, w], kernel: 'add' });
   cases.push({

@@ -1,16 +1,33 @@
 import { floatInput, floatOutput, intInput, writtenFloatOutput } from '../../cpu/host.js';
 import { implement } from '../../registry.js';
 import { assertInputCount } from '../../shape.js';
-import { ropeAngleTable } from '../rope/math.js';
+import { inverseRms } from '../../cpu/inverse-rms.js';
+import { ropeAngleTable, type RopeAngleTable } from '../rope/math.js';
 import { rmsNormRope, rmsNormRopeGrad } from './contract.js';
 import { rmsNormRopeDims } from './math.js';
 
 /**
- * Per token (b, t): the angles once, then per head h the row x[b, t, h, :]
- * normalised into a float32 row buffer and rotated into y[b, h, t, :]. The
- * roundings are those of rmsNorm, then rope, so the values equal the
- * composition's bit for bit; the [B, T, H, D] normalised and [B, H, T, D]
- * transposed temporaries are never made.
+ * The cos and sin of position `pos` (D/2 each) and where they start: the shared
+ * table's own arrays where it covers pos (read in place), else `cos` / `sin` filled.
+ */
+function anglesOf(
+  table: RopeAngleTable,
+  pos: number,
+  cos: Float32Array,
+  sin: Float32Array,
+): [Float32Array, Float32Array, number] {
+  const at = table.offsetOf(pos);
+  if (at >= 0) return [table.cosValues, table.sinValues, at];
+  table.angles(pos, 1, cos, sin);
+  return [cos, sin, 0];
+}
+
+/**
+ * Per token (b, t): the angles once and the inverse RMS of its heads' rows, then
+ * per head h each element of x[b, t, h, :] normalised (rounded to float32, as
+ * rmsNorm's output is) and rotated into y[b, h, t, :]. The roundings are those of
+ * rmsNorm, then rope, so the values equal the composition's bit for bit; the
+ * [B, T, H, D] normalised and [B, H, T, D] transposed temporaries are never made.
  */
 const rmsNormRopeKernel = implement(rmsNormRope, 'cpu', ({ inputs, attrs, backend }) => {
   assertInputCount('rmsNormRope', inputs, 3);
@@ -24,25 +41,24 @@ const rmsNormRopeKernel = implement(rmsNormRope, 'cpu', ({ inputs, attrs, backen
   const y = out.data;
   const half = d / 2;
   const table = ropeAngleTable(attrs.theta, d, positions);
-  const cos = new Float32Array(half);
-  const sin = new Float32Array(half);
-  const n = new Float32Array(d);
-  const eps = attrs.eps;
+  const [cosBuffer, sinBuffer] = [new Float32Array(half), new Float32Array(half)];
+  const inv = new Float64Array(h);
   for (let bi = 0; bi < b; bi++) {
     for (let ti = 0; ti < t; ti++) {
-      table.angles(positions[bi * t + ti]!, 1, cos, sin);
+      const [cos, sin, at] = anglesOf(table, positions[bi * t + ti]!, cosBuffer, sinBuffer);
+      const token = (bi * t + ti) * h * d;
+      inverseRms(x, token, h, d, attrs.eps, inv);
       for (let hi = 0; hi < h; hi++) {
-        const src = ((bi * t + ti) * h + hi) * d;
-        let ss = 0;
-        for (let c = 0; c < d; c++) ss += x[src + c] * x[src + c];
-        const inv = 1 / Math.sqrt(ss / d + eps);
-        for (let c = 0; c < d; c++) n[c] = x[src + c] * inv * w[c];
+        const src = token + hi * d;
+        const r = inv[hi]!;
         const dst = ((bi * h + hi) * t + ti) * d;
         for (let i = 0; i < half; i++) {
-          const x1 = n[i];
-          const x2 = n[i + half];
-          y[dst + i] = x1 * cos[i] - x2 * sin[i];
-          y[dst + i + half] = x2 * cos[i] + x1 * sin[i];
+          const x1 = Math.fround(x[src + i]! * r * w[i]!);
+          const x2 = Math.fround(x[src + i + half]! * r * w[i + half]!);
+          const c = cos[at + i]!;
+          const s = sin[at + i]!;
+          y[dst + i] = x1 * c - x2 * s;
+          y[dst + i + half] = x2 * c + x1 * s;
         }
       }
     }
@@ -51,10 +67,34 @@ const rmsNormRopeKernel = implement(rmsNormRope, 'cpu', ({ inputs, attrs, backen
 });
 
 /**
+ * g = the row of dy at `src` rotated back by the angles at `at` of cos / sin, each
+ * value rounded to float32 as rope's inverse rounds it: y1 cos - y2 (-sin) is
+ * written y1 cos + y2 sin (the same bits: negation is exact).
+ */
+function rotateBack(
+  dy: Float32Array,
+  src: number,
+  half: number,
+  cos: Float32Array,
+  sin: Float32Array,
+  at: number,
+  g: Float32Array,
+): void {
+  for (let i = 0; i < half; i++) {
+    const y1 = dy[src + i]!;
+    const y2 = dy[src + i + half]!;
+    const c = cos[at + i]!;
+    const s = sin[at + i]!;
+    g[i] = y1 * c + y2 * s;
+    g[i + half] = y2 * c - y1 * s;
+  }
+}
+
+/**
  * Per row (b, t, h), in that order: g = dy[b, h, t, :] rotated back (float32,
- * as rope's inverse rounds it), then rmsNormGrad's formulas with r =
- * 1/sqrt(mean(x^2) + eps): dx = r (g w - x r mean(g w x r)), dweight += g x r
- * (float64 over the rows in the composition's order, so it matches bit for bit).
+ * as rope's inverse rounds it), then rmsNormGrad's formulas with r = 1/sqrt(mean(x^2) + eps):
+ * dx = r (g w - x r mean(g w x r)), dweight += g x r (float64 over the rows in
+ * the composition's order, so it matches bit for bit).
  */
 const rmsNormRopeGradKernel = implement(rmsNormRopeGrad, 'cpu', ({ inputs, attrs, backend }) => {
   assertInputCount('rmsNormRopeGrad', inputs, 4);
@@ -71,33 +111,48 @@ const rmsNormRopeGradKernel = implement(rmsNormRopeGrad, 'cpu', ({ inputs, attrs
   const dw = new Float64Array(d);
   const half = d / 2;
   const table = ropeAngleTable(attrs.theta, d, positions);
-  const cos = new Float32Array(half);
-  const sin = new Float32Array(half);
-  const g = new Float32Array(d);
-  const eps = attrs.eps;
+  const [cosBuffer, sinBuffer] = [new Float32Array(half), new Float32Array(half)];
+  const [ga, gb] = [new Float32Array(d), new Float32Array(d)];
+  const inv = new Float64Array(h);
   for (let bi = 0; bi < b; bi++) {
     for (let ti = 0; ti < t; ti++) {
-      table.angles(positions[bi * t + ti]!, -1, cos, sin);
-      for (let hi = 0; hi < h; hi++) {
-        const src = ((bi * h + hi) * t + ti) * d;
-        for (let i = 0; i < half; i++) {
-          const y1 = dy[src + i];
-          const y2 = dy[src + i + half];
-          g[i] = y1 * cos[i] - y2 * sin[i];
-          g[i + half] = y2 * cos[i] + y1 * sin[i];
+      const [cos, sin, at] = anglesOf(table, positions[bi * t + ti]!, cosBuffer, sinBuffer);
+      const token = (bi * t + ti) * h * d;
+      inverseRms(x, token, h, d, attrs.eps, inv);
+      // Heads two at a time: each row's dot product is a chain of dependent adds, two run side by side;
+      // dweight takes row hi's term before row hi + 1's at every c, as one row after the other does.
+      for (let hi = 0; hi < h; hi += 2) {
+        const pair = hi + 1 < h;
+        rotateBack(dy, ((bi * h + hi) * t + ti) * d, half, cos, sin, at, ga);
+        if (pair) rotateBack(dy, ((bi * h + hi + 1) * t + ti) * d, half, cos, sin, at, gb);
+        const rowA = token + hi * d;
+        const rowB = rowA + d;
+        const ra = inv[hi]!;
+        const rb = pair ? inv[hi + 1]! : 0;
+        let dotA = 0;
+        let dotB = 0;
+        if (pair) {
+          for (let c = 0; c < d; c++) {
+            const xa = x[rowA + c]! * ra;
+            const xb = x[rowB + c]! * rb;
+            dotA += ga[c]! * w[c]! * xa;
+            dotB += gb[c]! * w[c]! * xb;
+            dw[c] += ga[c]! * xa;
+            dw[c] += gb[c]! * xb;
+          }
+        } else {
+          for (let c = 0; c < d; c++) {
+            const xa = x[rowA + c]! * ra;
+            dotA += ga[c]! * w[c]! * xa;
+            dw[c] += ga[c]! * xa;
+          }
         }
-        const row = ((bi * t + ti) * h + hi) * d;
-        let ss = 0;
-        for (let c = 0; c < d; c++) ss += x[row + c] * x[row + c];
-        const r = 1 / Math.sqrt(ss / d + eps);
-        let dot = 0;
-        for (let c = 0; c < d; c++) {
-          const xhat = x[row + c] * r;
-          dot += g[c] * w[c] * xhat;
-          dw[c] += g[c] * xhat;
+        const meanA = dotA / d;
+        for (let c = 0; c < d; c++) dx[rowA + c] = ra * (ga[c]! * w[c]! - x[rowA + c]! * ra * meanA);
+        if (pair) {
+          const meanB = dotB / d;
+          for (let c = 0; c < d; c++) dx[rowB + c] = rb * (gb[c]! * w[c]! - x[rowB + c]! * rb * meanB);
         }
-        const meanDot = dot / d;
-        for (let c = 0; c < d; c++) dx[row + c] = r * (g[c] * w[c] - x[row + c] * r * meanDot);
       }
     }
   }

@@ -1,4 +1,4 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectClose, runCpu } from '../../cpu/cpu.test-util.js';
 
 /** Deterministic values in [lo, hi). */
@@ -24,6 +24,25 @@ function reference(x: Float32Array, w: Float32Array, d: number, eps: number): Fl
   return y;
 }
 
+/** rmsNormGrad's formulas row after row in float64 (dweight summed over rows in order), rounded once. */
+function gradReference(dy: Float32Array, x: Float32Array, w: Float32Array, d: number, eps: number) {
+  const dx = new Float32Array(x.length);
+  const dw = new Float64Array(d);
+  for (let base = 0; base < x.length; base += d) {
+    let ss = 0;
+    for (let c = 0; c < d; c++) ss += x[base + c]! * x[base + c]!;
+    const r = 1 / Math.sqrt(ss / d + eps);
+    let dot = 0;
+    for (let c = 0; c < d; c++) {
+      const xhat = x[base + c]! * r;
+      dot += dy[base + c]! * w[c]! * xhat;
+      dw[c] += dy[base + c]! * xhat;
+    }
+    for (let c = 0; c < d; c++) dx[base + c] = r * (dy[base + c]! * w[c]! - x[base + c]! * r * (dot / d));
+  }
+  return { dx, dw: Float32Array.from(dw) };
+}
+
 describe('cpu rmsNorm', () => {
   it('matches the float64 formula within float32 rounding: scalar rows, SIMD rows with tails, more rows than one SIMD block', async () => {
     for (const [rows, d] of [
@@ -44,6 +63,32 @@ describe('cpu rmsNorm', () => {
         { eps: 1e-6 },
       );
       expectClose(y!.data, reference(x, w, d, 1e-6), 1e-7, 1e-6);
+    }
+  });
+
+  it('rmsNormGrad gives the bits of its formulas row after row: odd and even row counts, short and long rows', async () => {
+    for (const [rows, d] of [
+      [1, 8],
+      [2, 5],
+      [7, 192],
+      [64, 16],
+      [33, 768],
+    ] as const) {
+      const x = values(rows * d, rows + d, -3, 3);
+      const dy = values(rows * d, rows + d + 1, -1, 1);
+      const w = values(d, d, 0.5, 1.5);
+      const [dx, dw] = await runCpu(
+        'rmsNormGrad',
+        [
+          { data: dy, shape: [rows, d] },
+          { data: x, shape: [rows, d] },
+          { data: w, shape: [d] },
+        ],
+        { eps: 1e-6 },
+      );
+      const want = gradReference(dy, x, w, d, 1e-6);
+      expect(Array.from(dx!.data), `dx ${rows}x${d}`).toEqual(Array.from(want.dx));
+      expect(Array.from(dw!.data), `dweight ${rows}x${d}`).toEqual(Array.from(want.dw));
     }
   });
 });

@@ -4,6 +4,7 @@ import { rmsNormDims } from './math.js';
 import { floatInput, floatOutput } from '../../cpu/host.js';
 import { rowBase, rowsOf } from '../../cpu/rows.js';
 import { simdRows } from '../../cpu/simd/simd.js';
+import { inverseRms } from '../../cpu/inverse-rms.js';
 
 /** Floats of x (and as many of y) per pass through the SIMD memory. */
 const SIMD_CHUNK = 8192;
@@ -95,19 +96,39 @@ const rmsNormGradKernel = implement(rmsNormGrad, 'cpu', ({ inputs, attrs, backen
   const dwOut = floatOutput(backend, wInfo.shape);
   const dx = dxOut.data;
   const dw = new Float64Array(d);
-  for (let row = 0; row < rows.count; row++) {
-    const base = rowBase(rows, row);
-    let ss = 0;
-    for (let c = 0; c < d; c++) ss += x[base + c] * x[base + c];
-    const r = 1 / Math.sqrt(ss / d + attrs.eps);
-    let dot = 0;
-    for (let c = 0; c < d; c++) {
-      const xhat = x[base + c] * r;
-      dot += dy[base + c] * w[c] * xhat;
-      dw[c] += dy[base + c] * xhat;
+  const inv = new Float64Array(2);
+  // Rows (along the last axis: contiguous) two at a time: each row's sums are chains of dependent adds, and two
+  // run side by side; dweight takes the first row's term before the second's at every c, as one row after the
+  // other does.
+  for (let row = 0; row < rows.count; row += 2) {
+    const a = rowBase(rows, row);
+    const pair = row + 1 < rows.count;
+    inverseRms(x, a, pair ? 2 : 1, d, attrs.eps, inv);
+    const ra = inv[0]!;
+    let dotA = 0;
+    if (pair) {
+      const b = a + d;
+      const rb = inv[1]!;
+      let dotB = 0;
+      for (let c = 0; c < d; c++) {
+        const xa = x[a + c]! * ra;
+        const xb = x[b + c]! * rb;
+        dotA += dy[a + c]! * w[c]! * xa;
+        dotB += dy[b + c]! * w[c]! * xb;
+        dw[c] += dy[a + c]! * xa;
+        dw[c] += dy[b + c]! * xb;
+      }
+      const meanB = dotB / d;
+      for (let c = 0; c < d; c++) dx[b + c] = rb * (dy[b + c]! * w[c]! - x[b + c]! * rb * meanB);
+    } else {
+      for (let c = 0; c < d; c++) {
+        const xa = x[a + c]! * ra;
+        dotA += dy[a + c]! * w[c]! * xa;
+        dw[c] += dy[a + c]! * xa;
+      }
     }
-    const meanDot = dot / d;
-    for (let c = 0; c < d; c++) dx[base + c] = r * (dy[base + c] * w[c] - x[base + c] * r * meanDot);
+    const meanA = dotA / d;
+    for (let c = 0; c < d; c++) dx[a + c] = ra * (dy[a + c]! * w[c]! - x[a + c]! * ra * meanA);
   }
   dwOut.data.set(dw);
   return [dxOut.info, dwOut.info];

@@ -64,6 +64,21 @@ export class RopeAngleTable {
     this.positions = positions;
   }
 
+  /** Where position `pos`'s D/2 values start in `cosValues` and `sinValues`; -1 where the table does not cover it. */
+  offsetOf(pos: number): number {
+    return pos >= 0 && pos < this.positions ? pos * this.half : -1;
+  }
+
+  /** The table's cos values, position by position (replaced when it grows: read it after `cover`). */
+  get cosValues(): Float32Array {
+    return this.cos;
+  }
+
+  /** The table's sin values, as `cosValues`. */
+  get sinValues(): Float32Array {
+    return this.sin;
+  }
+
   /** `cos` and `sign` times `sin` (length D/2) of position `pos`: from the table where it covers pos. */
   angles(pos: number, sign: number, cos: Float32Array, sin: Float32Array): void {
     const half = this.half;
