@@ -24,7 +24,13 @@ import { writeFileAtomicSync, type ProgressMode } from '@molrl/progress';
 import type { Sandbox } from '@molrl/sandbox-reward';
 import { taskKind } from '@molrl/trace-dataset';
 import type { PipelineConfig } from '../config.js';
-import { createEnvironmentSandbox, oneStepAnswer, oneStepMessages, withHarnessCall } from '../env-text.js';
+import {
+  createEnvironmentSandbox,
+  PHASE_SANDBOX_OPTIONS,
+  oneStepAnswer,
+  oneStepMessages,
+  withHarnessCall,
+} from '../env-text.js';
 import { readJsonl, writeJsonl } from '../jsonl.js';
 import { loadStage, type Stage } from '../load.js';
 import { probeDocuments, type ChatMessage } from '../pretrain-corpus.js';
@@ -143,7 +149,7 @@ export async function runEval(
 ): Promise<Record<string, EvaluationReport>> {
   const tasks = readJsonl<TaskRecord>(join(run.dataDir, 'eval-tasks.jsonl'));
   const math = config.data.mathProblems > 0 ? await loadBuiltin('math500') : null;
-  const sandbox = await createEnvironmentSandbox({ workers: 2 });
+  const sandbox = await createEnvironmentSandbox(PHASE_SANDBOX_OPTIONS);
   const probe = config.data.probeDocuments > 0 ? probeDocuments(config.data.probeDocuments) : null;
   const knowledge = knowledgeDocuments(tasks);
   const e = config.eval;

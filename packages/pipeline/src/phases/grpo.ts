@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { applyLora } from '@molrl/lora';
 import { trainGrpo, type ChatMessage } from '@molrl/grpo';
 import type { PipelineConfig } from '../config.js';
-import { createEnvironmentSandbox, harnessReward, oneStepMessages } from '../env-text.js';
+import { createEnvironmentSandbox, PHASE_SANDBOX_OPTIONS, harnessReward, oneStepMessages } from '../env-text.js';
 import { readJsonl } from '../jsonl.js';
 import { loadStage, textCodec } from '../load.js';
 import type { RunFolder } from '../run-folder.js';
@@ -29,7 +29,7 @@ export async function runGrpo(
   const { model, tokenizer } = await loadStage(run, config.model, 'mol');
   const tasks = readJsonl<TaskRecord>(join(run.dataDir, 'grpo-tasks.jsonl'));
   const lora = applyLora(model, { ...config.lora, seed: config.seed + 1, baseModelName: config.model });
-  const sandbox = await createEnvironmentSandbox({ workers: 2 });
+  const sandbox = await createEnvironmentSandbox(PHASE_SANDBOX_OPTIONS);
   const g = config.grpo;
   try {
     await trainGrpo({
