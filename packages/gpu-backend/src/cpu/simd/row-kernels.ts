@@ -30,6 +30,36 @@ function expLocals(fn: VectorCode, c: ExpConstants, first: number): [number[], (
   return [xs, xs.map((_, i) => (i === 0 ? c.scratch : ([fn.vec(), fn.vec(), fn.vec()] as const)))];
 }
 
+/**
+ * The steps of EXP_VECTORS vectors over the row of `n` at `ptr`: each x of `locals`
+ * gets exp(v * scale - shift) of its vector v (at `ptr` + 16 i), the exp chains side by
+ * side, then `each(x, i)` uses it; `pointers` (with `ptr`) move on by the step.
+ */
+function expSteps(
+  fn: VectorCode,
+  n: number,
+  pointers: readonly number[],
+  [ptr, scale, shift]: readonly [number, number, number],
+  [xs, scratches]: ReturnType<typeof expLocals>,
+  c: ExpConstants,
+  each: (x: number, i: number) => void,
+): void {
+  fn.countedLoop(n, 4 * EXP_VECTORS, pointers, 16 * EXP_VECTORS, () => {
+    xs.forEach((x, i) =>
+      fn
+        .get(ptr)
+        .v128Load(16 * i)
+        .get(scale)
+        .v(V.f32x4Mul)
+        .get(shift)
+        .v(V.f32x4Sub)
+        .set(x),
+    );
+    fn.expInPlaceAll(xs, c, scratches);
+    xs.forEach(each);
+  });
+}
+
 /** Parameter slot `i` as f32x4 on the stack. */
 function param(fn: VectorCode, i: number): VectorCode {
   return fn.i32(PARAMS + 4 * i).simd(V.load32Splat, 2, 0);
@@ -107,26 +137,11 @@ function buildExpSum(): VectorCode {
       fn.simd(V.f64x2PromoteLowF32x4).v(V.f64x2Add).set(sum);
     }
   };
-  const [xs, scratches] = expLocals(fn, t, x);
-  fn.countedLoop(n, 4 * EXP_VECTORS, [ptr], 16 * EXP_VECTORS, () => {
-    xs.forEach((xi, i) =>
-      fn
-        .get(ptr)
-        .v128Load(16 * i)
-        .get(scale)
-        .v(V.f32x4Mul)
-        .get(shift)
-        .v(V.f32x4Sub)
-        .set(xi),
-    );
-    fn.expInPlaceAll(xs, t, scratches);
-    xs.forEach((xi, i) =>
-      fn
-        .get(ptr)
-        .get(xi)
-        .v128Store(16 * i),
-    );
-    for (const xi of xs) accumulate(xi, true);
+  expSteps(fn, n, [ptr], [ptr, scale, shift], expLocals(fn, t, x), t, (xi, i) => {
+    fn.get(ptr)
+      .get(xi)
+      .v128Store(16 * i);
+    accumulate(xi, true);
   });
   overRow(
     fn,
@@ -166,28 +181,14 @@ function buildExpScaled(): VectorCode {
     fn.get(ptr).get(x).get(factor).v(V.f32x4Mul);
     store();
   };
-  const [xs, scratches] = expLocals(fn, t, x);
-  fn.countedLoop(n, 4 * EXP_VECTORS, [ptr], 16 * EXP_VECTORS, () => {
-    xs.forEach((xi, i) =>
-      fn
-        .get(ptr)
-        .v128Load(16 * i)
-        .get(scale)
-        .v(V.f32x4Mul)
-        .get(shift)
-        .v(V.f32x4Sub)
-        .set(xi),
-    );
-    fn.expInPlaceAll(xs, t, scratches);
-    xs.forEach((xi, i) =>
-      fn
-        .get(ptr)
-        .get(xi)
-        .get(factor)
-        .v(V.f32x4Mul)
-        .v128Store(16 * i),
-    );
-  });
+  expSteps(fn, n, [ptr], [ptr, scale, shift], expLocals(fn, t, x), t, (xi, i) =>
+    fn
+      .get(ptr)
+      .get(xi)
+      .get(factor)
+      .v(V.f32x4Mul)
+      .v128Store(16 * i),
+  );
   overRow(
     fn,
     ptr,
@@ -230,34 +231,20 @@ function buildAttentionGradRow(): VectorCode {
     fn.get(delta).v(V.f32x4Sub).v(V.f32x4Mul).get(gradScale).v(V.f32x4Mul);
     store();
   };
-  const [xs, scratches] = expLocals(fn, t, x);
-  fn.countedLoop(n, 4 * EXP_VECTORS, [sPtr, dpPtr], 16 * EXP_VECTORS, () => {
-    xs.forEach((xi, i) =>
-      fn
-        .get(sPtr)
-        .v128Load(16 * i)
-        .get(scale)
-        .v(V.f32x4Mul)
-        .get(lse)
-        .v(V.f32x4Sub)
-        .set(xi),
-    );
-    fn.expInPlaceAll(xs, t, scratches);
-    xs.forEach((xi, i) => {
-      fn.get(sPtr)
-        .get(xi)
-        .v128Store(16 * i);
-      fn.get(dpPtr)
-        .get(xi)
-        .get(dpPtr)
-        .v128Load(16 * i)
-        .get(delta)
-        .v(V.f32x4Sub)
-        .v(V.f32x4Mul);
-      fn.get(gradScale)
-        .v(V.f32x4Mul)
-        .v128Store(16 * i);
-    });
+  expSteps(fn, n, [sPtr, dpPtr], [sPtr, scale, lse], expLocals(fn, t, x), t, (xi, i) => {
+    fn.get(sPtr)
+      .get(xi)
+      .v128Store(16 * i);
+    fn.get(dpPtr)
+      .get(xi)
+      .get(dpPtr)
+      .v128Load(16 * i)
+      .get(delta)
+      .v(V.f32x4Sub)
+      .v(V.f32x4Mul);
+    fn.get(gradScale)
+      .v(V.f32x4Mul)
+      .v128Store(16 * i);
   });
   fn.countedLoop(
     n,
@@ -319,33 +306,42 @@ function vecs(fn: VectorCode, count: number): number[] {
   return Array.from({ length: count }, () => fn.vec());
 }
 
-/** y = gate * sigmoid(gate) * up over ceil(n / 4) vectors. */
-function buildSwiglu(): VectorCode {
-  const fn = new VectorCode([I32, I32, I32, I32]);
-  const [gPtr, uPtr, yPtr, n] = [0, 1, 2, 3];
+/**
+ * Over the gate at `gPtr`, ceil(n / 4) vectors: s = sigmoid(g) for EXP_VECTORS vectors
+ * a step (the exp chains side by side), then for one a step, and `each(g, s, at, c)`
+ * for each vector (`at` its byte offset from the pointers, `c` exp's constants);
+ * `pointers` (gPtr among them) move on by the step.
+ */
+function sigmoidSteps(
+  fn: VectorCode,
+  n: number,
+  pointers: readonly number[],
+  gPtr: number,
+  each: (g: number, s: number, at: number, c: ExpConstants) => void,
+): void {
   const [gs, ss] = [vecs(fn, EXP_VECTORS), vecs(fn, EXP_VECTORS)];
-  const t = fn.expConstants();
-  const [es, scratches] = expLocals(fn, t, fn.vec());
+  const c = fn.expConstants();
+  const [es, scratches] = expLocals(fn, c, fn.vec());
   const step = (vectors: number) => () => {
     for (let i = 0; i < vectors; i++)
       fn.get(gPtr)
         .v128Load(16 * i)
         .set(gs[i]!);
-    sigmoidAll(fn, gs.slice(0, vectors), ss, es.slice(0, vectors), t, scratches);
-    for (let i = 0; i < vectors; i++) {
-      fn.get(yPtr)
-        .get(gs[i]!)
-        .get(ss[i]!)
-        .v(V.f32x4Mul)
-        .get(uPtr)
-        .v128Load(16 * i)
-        .v(V.f32x4Mul)
-        .v128Store(16 * i);
-    }
+    sigmoidAll(fn, gs.slice(0, vectors), ss, es.slice(0, vectors), c, scratches);
+    for (let i = 0; i < vectors; i++) each(gs[i]!, ss[i]!, 16 * i, c);
   };
   fn.addTo(n, 3);
-  fn.countedLoop(n, 4 * EXP_VECTORS, [gPtr, uPtr, yPtr], 16 * EXP_VECTORS, step(EXP_VECTORS));
-  fn.countedLoop(n, 4, [gPtr, uPtr, yPtr], 16, step(1));
+  fn.countedLoop(n, 4 * EXP_VECTORS, pointers, 16 * EXP_VECTORS, step(EXP_VECTORS));
+  fn.countedLoop(n, 4, pointers, 16, step(1));
+}
+
+/** y = gate * sigmoid(gate) * up over ceil(n / 4) vectors. */
+function buildSwiglu(): VectorCode {
+  const fn = new VectorCode([I32, I32, I32, I32]);
+  const [gPtr, uPtr, yPtr, n] = [0, 1, 2, 3];
+  sigmoidSteps(fn, n, [gPtr, uPtr, yPtr], gPtr, (g, s, at) =>
+    fn.get(yPtr).get(g).get(s).v(V.f32x4Mul).get(uPtr).v128Load(at).v(V.f32x4Mul).v128Store(at),
+  );
   return fn;
 }
 
@@ -353,30 +349,16 @@ function buildSwiglu(): VectorCode {
 function buildSwigluGrad(): VectorCode {
   const fn = new VectorCode([I32, I32, I32, I32, I32, I32]);
   const [dyPtr, gPtr, uPtr, dgPtr, duPtr, n] = [0, 1, 2, 3, 4, 5];
-  const [gs, ss, dy] = [vecs(fn, EXP_VECTORS), vecs(fn, EXP_VECTORS), fn.vec()];
-  const t = fn.expConstants();
-  const [es, scratches] = expLocals(fn, t, fn.vec());
-  const pointers = [dyPtr, gPtr, uPtr, dgPtr, duPtr];
-  const step = (vectors: number) => () => {
-    for (let i = 0; i < vectors; i++)
-      fn.get(gPtr)
-        .v128Load(16 * i)
-        .set(gs[i]!);
-    sigmoidAll(fn, gs.slice(0, vectors), ss, es.slice(0, vectors), t, scratches);
-    for (let i = 0; i < vectors; i++) {
-      const [g, s, at] = [gs[i]!, ss[i]!, 16 * i];
-      fn.get(dyPtr).v128Load(at).set(dy);
-      // dup = dy * g * s
-      fn.get(duPtr).get(dy).get(g).v(V.f32x4Mul).get(s).v(V.f32x4Mul).v128Store(at);
-      // dgate = dy * up * s * (1 + g * (1 - s))
-      fn.get(dgPtr).get(dy).get(uPtr).v128Load(at).v(V.f32x4Mul).get(s).v(V.f32x4Mul);
-      fn.get(t.one).get(g).get(t.one).get(s).v(V.f32x4Sub).v(V.f32x4Mul).v(V.f32x4Add);
-      fn.v(V.f32x4Mul).v128Store(at);
-    }
-  };
-  fn.addTo(n, 3);
-  fn.countedLoop(n, 4 * EXP_VECTORS, pointers, 16 * EXP_VECTORS, step(EXP_VECTORS));
-  fn.countedLoop(n, 4, pointers, 16, step(1));
+  const dy = fn.vec();
+  sigmoidSteps(fn, n, [dyPtr, gPtr, uPtr, dgPtr, duPtr], gPtr, (g, s, at, c) => {
+    fn.get(dyPtr).v128Load(at).set(dy);
+    // dup = dy * g * s
+    fn.get(duPtr).get(dy).get(g).v(V.f32x4Mul).get(s).v(V.f32x4Mul).v128Store(at);
+    // dgate = dy * up * s * (1 + g * (1 - s))
+    fn.get(dgPtr).get(dy).get(uPtr).v128Load(at).v(V.f32x4Mul).get(s).v(V.f32x4Mul);
+    fn.get(c.one).get(g).get(c.one).get(s).v(V.f32x4Sub).v(V.f32x4Mul).v(V.f32x4Add);
+    fn.v(V.f32x4Mul).v128Store(at);
+  });
   return fn;
 }
 
