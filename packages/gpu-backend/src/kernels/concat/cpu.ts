@@ -6,7 +6,8 @@ import { output, rawInput } from '../../cpu/host.js';
 /** Concatenate along axis; all inputs share rank, dtype and every other dim. */
 const concatKernel = implement(concat, 'cpu', ({ inputs, attrs, backend }) => {
   const { axis, total, outShape, outer, inner } = concatLayout(inputs, attrs);
-  const out = output(backend, outShape, inputs[0].storage.dtype);
+  // Every element is written (the inputs' runs tile each output row): no zero fill first.
+  const out = output(backend, outShape, inputs[0].storage.dtype, false);
   const outRow = total * inner;
   let column = 0;
   for (const info of inputs) {

@@ -12,7 +12,8 @@ const gatherRowsKernel = implement(gatherRows, 'cpu', ({ inputs, backend }) => {
   const [rows, cols] = tableInfo.shape;
   const table = rawInput(backend, tableInfo, 'gatherRows');
   const indices = intInput(backend, indexInfo, 'gatherRows', 'indices');
-  const out = output(backend, [...indexInfo.shape, cols], tableInfo.storage.dtype);
+  // Every row is written: no zero fill first.
+  const out = output(backend, [...indexInfo.shape, cols], tableInfo.storage.dtype, false);
   for (let n = 0; n < indices.length; n++) {
     const row = indices[n];
     if (row < 0 || row >= rows) {

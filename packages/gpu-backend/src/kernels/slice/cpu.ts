@@ -10,7 +10,8 @@ const sliceKernel = implement(slice, 'cpu', ({ inputs, attrs, backend }) => {
   assertInputCount('slice', inputs, 1);
   const [xInfo] = inputs;
   const size = sliceSize('slice', xInfo.shape, attrs.begin, attrs.size);
-  const out = output(backend, size, xInfo.storage.dtype);
+  // The block copied is the whole output: no zero fill first.
+  const out = output(backend, size, xInfo.storage.dtype, false);
   copyBlock(
     rawInput(backend, xInfo, 'slice'),
     xInfo.shape,
