@@ -2,6 +2,7 @@ import { floatInput, floatOutput, intInput, writtenFloatOutput } from '../../cpu
 import { implement } from '../../registry.js';
 import { assertInputCount } from '../../shape.js';
 import { inverseRms } from '../../cpu/inverse-rms.js';
+import { rmsNormGradRows } from '../../cpu/rms-norm-grad-rows.js';
 import { ropeAngleTable, type RopeAngleTable } from '../rope/math.js';
 import { rmsNormRope, rmsNormRopeGrad } from './contract.js';
 import { rmsNormRopeDims } from './math.js';
@@ -67,7 +68,7 @@ const rmsNormRopeKernel = implement(rmsNormRope, 'cpu', ({ inputs, attrs, backen
 });
 
 /**
- * g = the row of dy at `src` rotated back by the angles at `at` of cos / sin, each
+ * g from `to` = the row of dy at `src` rotated back by the angles at `at` of cos / sin, each
  * value rounded to float32 as rope's inverse rounds it: y1 cos - y2 (-sin) is
  * written y1 cos + y2 sin (the same bits: negation is exact).
  */
@@ -79,14 +80,15 @@ function rotateBack(
   sin: Float32Array,
   at: number,
   g: Float32Array,
+  to: number,
 ): void {
   for (let i = 0; i < half; i++) {
     const y1 = dy[src + i]!;
     const y2 = dy[src + i + half]!;
     const c = cos[at + i]!;
     const s = sin[at + i]!;
-    g[i] = y1 * c + y2 * s;
-    g[i + half] = y2 * c - y1 * s;
+    g[to + i] = y1 * c + y2 * s;
+    g[to + i + half] = y2 * c - y1 * s;
   }
 }
 
@@ -112,47 +114,20 @@ const rmsNormRopeGradKernel = implement(rmsNormRopeGrad, 'cpu', ({ inputs, attrs
   const half = d / 2;
   const table = ropeAngleTable(attrs.theta, d, positions);
   const [cosBuffer, sinBuffer] = [new Float32Array(half), new Float32Array(half)];
-  const [ga, gb] = [new Float32Array(d), new Float32Array(d)];
+  const g = new Float32Array(2 * d);
   const inv = new Float64Array(h);
   for (let bi = 0; bi < b; bi++) {
     for (let ti = 0; ti < t; ti++) {
       const [cos, sin, at] = anglesOf(table, positions[bi * t + ti]!, cosBuffer, sinBuffer);
       const token = (bi * t + ti) * h * d;
       inverseRms(x, token, h, d, attrs.eps, inv);
-      // Heads two at a time: each row's dot product is a chain of dependent adds, two run side by side;
-      // dweight takes row hi's term before row hi + 1's at every c, as one row after the other does.
+      // Heads two at a time (see rmsNormGradRows): their rotated-back gradients side by side in g.
       for (let hi = 0; hi < h; hi += 2) {
         const pair = hi + 1 < h;
-        rotateBack(dy, ((bi * h + hi) * t + ti) * d, half, cos, sin, at, ga);
-        if (pair) rotateBack(dy, ((bi * h + hi + 1) * t + ti) * d, half, cos, sin, at, gb);
-        const rowA = token + hi * d;
-        const rowB = rowA + d;
-        const ra = inv[hi]!;
-        const rb = pair ? inv[hi + 1]! : 0;
-        let dotA = 0;
-        let dotB = 0;
-        if (pair) {
-          for (let c = 0; c < d; c++) {
-            const xa = x[rowA + c]! * ra;
-            const xb = x[rowB + c]! * rb;
-            dotA += ga[c]! * w[c]! * xa;
-            dotB += gb[c]! * w[c]! * xb;
-            dw[c] += ga[c]! * xa;
-            dw[c] += gb[c]! * xb;
-          }
-        } else {
-          for (let c = 0; c < d; c++) {
-            const xa = x[rowA + c]! * ra;
-            dotA += ga[c]! * w[c]! * xa;
-            dw[c] += ga[c]! * xa;
-          }
-        }
-        const meanA = dotA / d;
-        for (let c = 0; c < d; c++) dx[rowA + c] = ra * (ga[c]! * w[c]! - x[rowA + c]! * ra * meanA);
-        if (pair) {
-          const meanB = dotB / d;
-          for (let c = 0; c < d; c++) dx[rowB + c] = rb * (gb[c]! * w[c]! - x[rowB + c]! * rb * meanB);
-        }
+        rotateBack(dy, ((bi * h + hi) * t + ti) * d, half, cos, sin, at, g, 0);
+        if (pair) rotateBack(dy, ((bi * h + hi + 1) * t + ti) * d, half, cos, sin, at, g, d);
+        const row = token + hi * d;
+        rmsNormGradRows(g, 0, d, x, row, row + d, inv[hi]!, pair ? inv[hi + 1]! : 0, pair, w, d, dw, dx);
       }
     }
   }

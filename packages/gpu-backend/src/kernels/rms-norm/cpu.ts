@@ -5,6 +5,7 @@ import { floatInput, floatOutput } from '../../cpu/host.js';
 import { rowBase, rowsOf } from '../../cpu/rows.js';
 import { simdRows } from '../../cpu/simd/simd.js';
 import { inverseRms } from '../../cpu/inverse-rms.js';
+import { rmsNormGradRows } from '../../cpu/rms-norm-grad-rows.js';
 
 /** Floats of x (and as many of y) per pass through the SIMD memory. */
 const SIMD_CHUNK = 8192;
@@ -97,38 +98,12 @@ const rmsNormGradKernel = implement(rmsNormGrad, 'cpu', ({ inputs, attrs, backen
   const dx = dxOut.data;
   const dw = new Float64Array(d);
   const inv = new Float64Array(2);
-  // Rows (along the last axis: contiguous) two at a time: each row's sums are chains of dependent adds, and two
-  // run side by side; dweight takes the first row's term before the second's at every c, as one row after the
-  // other does.
+  // Rows (along the last axis: contiguous) two at a time (see rmsNormGradRows).
   for (let row = 0; row < rows.count; row += 2) {
     const a = rowBase(rows, row);
     const pair = row + 1 < rows.count;
     inverseRms(x, a, pair ? 2 : 1, d, attrs.eps, inv);
-    const ra = inv[0]!;
-    let dotA = 0;
-    if (pair) {
-      const b = a + d;
-      const rb = inv[1]!;
-      let dotB = 0;
-      for (let c = 0; c < d; c++) {
-        const xa = x[a + c]! * ra;
-        const xb = x[b + c]! * rb;
-        dotA += dy[a + c]! * w[c]! * xa;
-        dotB += dy[b + c]! * w[c]! * xb;
-        dw[c] += dy[a + c]! * xa;
-        dw[c] += dy[b + c]! * xb;
-      }
-      const meanB = dotB / d;
-      for (let c = 0; c < d; c++) dx[b + c] = rb * (dy[b + c]! * w[c]! - x[b + c]! * rb * meanB);
-    } else {
-      for (let c = 0; c < d; c++) {
-        const xa = x[a + c]! * ra;
-        dotA += dy[a + c]! * w[c]! * xa;
-        dw[c] += dy[a + c]! * xa;
-      }
-    }
-    const meanA = dotA / d;
-    for (let c = 0; c < d; c++) dx[a + c] = ra * (dy[a + c]! * w[c]! - x[a + c]! * ra * meanA);
+    rmsNormGradRows(dy, a, a + d, x, a, a + d, inv[0]!, inv[1]!, pair, w, d, dw, dx);
   }
   dwOut.data.set(dw);
   return [dxOut.info, dwOut.info];
