@@ -194,6 +194,22 @@ interface PhiloxWasm extends PhiloxExports {
   floats: Float32Array;
 }
 
+/**
+ * `groups` groups: those that fill passes of SETS through `wide` (the interleaved
+ * function), the rest one by one through `one`; `args(n, first)` are a call's
+ * arguments for n groups from group `first`.
+ */
+function inPasses(
+  groups: number,
+  wide: (...args: number[]) => void,
+  one: (...args: number[]) => void,
+  args: (n: number, first: number) => number[],
+): void {
+  const passes = groups - (groups % SETS);
+  if (passes > 0) wide(...args(passes, 0));
+  if (passes < groups) one(...args(groups - passes, passes));
+}
+
 let instance: PhiloxWasm | null | undefined;
 
 /** The module, instantiated on first use; null where WebAssembly SIMD is missing. */
@@ -214,28 +230,26 @@ function philoxWasm(): PhiloxWasm | null {
       'philox' | 'philox1' | 'dropout' | 'dropout1',
       (...args: number[]) => void
     >;
-    // The groups that fill passes of SETS go through the interleaved function, the rest one by one.
     instance = {
-      philox: (groups, counter, k0, k1, out) => {
-        const wide = groups - (groups % SETS);
-        if (wide > 0) raw.philox(wide, counter, k0, k1, out);
-        if (wide < groups) raw.philox1(groups - wide, (counter + 4 * wide) | 0, k0, k1, out + 64 * wide);
-      },
-      dropout: (groups, counter, k0, k1, x, out, keepFrom, scaleBits) => {
-        const wide = groups - (groups % SETS);
-        if (wide > 0) raw.dropout(wide, counter, k0, k1, x, out, keepFrom, scaleBits);
-        if (wide < groups)
-          raw.dropout1(
-            groups - wide,
-            (counter + 4 * wide) | 0,
-            k0,
-            k1,
-            x + 64 * wide,
-            out + 64 * wide,
-            keepFrom,
-            scaleBits,
-          );
-      },
+      philox: (groups, counter, k0, k1, out) =>
+        inPasses(groups, raw.philox, raw.philox1, (n, first) => [
+          n,
+          (counter + 4 * first) | 0,
+          k0,
+          k1,
+          out + 64 * first,
+        ]),
+      dropout: (groups, counter, k0, k1, x, out, keepFrom, scaleBits) =>
+        inPasses(groups, raw.dropout, raw.dropout1, (n, first) => [
+          n,
+          (counter + 4 * first) | 0,
+          k0,
+          k1,
+          x + 64 * first,
+          out + 64 * first,
+          keepFrom,
+          scaleBits,
+        ]),
       words: new Uint32Array(memory.buffer),
       floats: new Float32Array(memory.buffer),
     };
