@@ -125,6 +125,7 @@ for (const [t, h, hkv, d, b] of quick
     inputs: [qRows, qNorm, positions],
     kernel: 'rmsNormRope',
     attrs: normRope,
+    withoutNative: true,
     composition: {
       inputs: [qRows, qNorm, positions],
       run: (be, [xi, wi, pi]) => {
@@ -140,6 +141,7 @@ for (const [t, h, hkv, d, b] of quick
     inputs: [q, qRows, qNorm, positions],
     kernel: 'rmsNormRopeGrad',
     attrs: normRope,
+    withoutNative: true,
   });
 }
 // A packed row (MoL training on packed traces): causal attention within each segment. Its visible work is the
@@ -213,6 +215,7 @@ for (const [rows, hidden] of quick
     inputs: [input([rows, hidden]), x, w],
     kernel: 'rmsNormGrad',
     attrs: { eps: 1e-6 },
+    withoutNative: true,
   });
   // The residual add and the next norm fused (both outputs), against add then rmsNorm.
   const update = input([rows, hidden]);

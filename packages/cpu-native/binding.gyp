@@ -8,6 +8,7 @@
         "native/gemv.c",
         "native/elementwise.c",
         "native/dropout.c",
+        "native/rms_norm.c",
         "native/pack.c",
         "native/pool.c",
         "native/tile.c",

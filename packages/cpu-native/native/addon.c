@@ -7,11 +7,13 @@
  * matrix stored [k, n]), checked alike. `scaleAdd(a, b, out, s)` is the elementwise
  * out = a + b s of the cpu backend's large adds; `dropout(x, out, first, k0, k1,
  * keepFrom, scale)` its inverted dropout, drawn from the Philox stream.
+ * `rmsNormGrad`, `rmsNormRope` and `rmsNormRopeGrad` are its RMSNorm family.
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gemm.h"
@@ -56,7 +58,8 @@ static int get_array(napi_env env, const char *fn, napi_value value, const char 
   if (napi_is_typedarray(env, value, &is) != napi_ok || !is ||
       napi_get_typedarray_info(env, value, &out->type, &out->length, &out->data, &buffer, &offset) != napi_ok ||
       out->type != want) {
-    snprintf(message, sizeof message, "%s: %s must be a %s", fn, name, want_name);
+    snprintf(message, sizeof message, "%s: %s must be %s %s", fn, name, strncmp(want_name, "Int", 3) == 0 ? "an" : "a",
+             want_name);
     throw_error(env, 0, message);
     return 0;
   }
@@ -424,11 +427,12 @@ static napi_value js_scale_add(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* A number argument that must be an integer in [min, max]; 0 with an error thrown. */
-static int integer_arg(napi_env env, napi_value value, const char *name, double min, double max, double *out) {
+/* A number argument of `fn` that must be an integer in [min, max]; 0 with an error thrown. */
+static int integer_arg(napi_env env, const char *fn, napi_value value, const char *name, double min, double max,
+                       double *out) {
   char message[200];
   if (napi_get_value_double(env, value, out) != napi_ok || !(*out >= min && *out <= max) || floor(*out) != *out) {
-    snprintf(message, sizeof message, "dropout: %s must be an integer in [%.0f, %.0f]", name, min, max);
+    snprintf(message, sizeof message, "%s: %s must be an integer in [%.0f, %.0f]", fn, name, min, max);
     throw_error(env, 1, message);
     return 0;
   }
@@ -453,15 +457,230 @@ static napi_value js_dropout(napi_env env, napi_callback_info info) {
     return throw_error(env, 1, message);
   }
   double first, k0, k1, keep_from, scale;
-  if (!integer_arg(env, argv[2], "first", 0, MAX_INDEX - (double)x.length, &first) ||
-      !integer_arg(env, argv[3], "k0", 0, 4294967295.0, &k0) || !integer_arg(env, argv[4], "k1", 0, 4294967295.0, &k1) ||
-      !integer_arg(env, argv[5], "keepFrom", 0, 16777216.0, &keep_from))
+  if (!integer_arg(env, "dropout", argv[2], "first", 0, MAX_INDEX - (double)x.length, &first) ||
+      !integer_arg(env, "dropout", argv[3], "k0", 0, 4294967295.0, &k0) || !integer_arg(env, "dropout", argv[4], "k1", 0, 4294967295.0, &k1) ||
+      !integer_arg(env, "dropout", argv[5], "keepFrom", 0, 16777216.0, &keep_from))
     return NULL;
   if (napi_get_value_double(env, argv[6], &scale) != napi_ok || !isfinite(scale))
     return throw_error(env, 1, "dropout: scale must be a finite number");
   if (!same_or_apart(&out, &x)) return throw_error(env, 1, "dropout: out must be x itself or share no memory with it");
   molrl_dropout((const float *)x.data, (float *)out.data, (int64_t)x.length, (int64_t)first, (uint32_t)k0, (uint32_t)k1,
                 (uint32_t)keep_from, (float)scale);
+  return NULL;
+}
+
+/* Whether two arrays (of elements `size1` and `size2` bytes) share no memory. */
+static int apart(const array_t *x, size_t size1, const array_t *y, size_t size2) {
+  if (x->length == 0 || y->length == 0) return 1;
+  return !overlaps(x->data, 0, (double)x->length - 1, size1, y->data, 0, (double)y->length - 1, size2);
+}
+
+/* eps: a finite number >= 0; 0 with an error thrown. */
+static int eps_arg(napi_env env, const char *fn, napi_value value, double *eps) {
+  char message[200];
+  if (napi_get_value_double(env, value, eps) != napi_ok) {
+    snprintf(message, sizeof message, "%s: eps must be a number", fn);
+    throw_error(env, 0, message);
+    return 0;
+  }
+  if (!isfinite(*eps) || *eps < 0) {
+    snprintf(message, sizeof message, "%s: eps must be a finite number >= 0, got %g", fn, *eps);
+    throw_error(env, 1, message);
+    return 0;
+  }
+  return 1;
+}
+
+/*
+ * rmsNormGrad(dy, x, weight, dx, dweight, eps): rows of d = weight.length; dx gets the
+ * rows' input gradients, dweight (d) the weight's. The outputs share no memory with the inputs or each other.
+ */
+static napi_value js_rms_norm_grad(napi_env env, napi_callback_info info) {
+  static const char *const fn = "rmsNormGrad";
+  static const char *const names[] = {"dy", "x", "weight", "dx", "dweight"};
+  napi_value argv[6];
+  array_t a[5];
+  char message[200];
+  if (!elementwise_args(env, info, fn, "(dy, x, weight, dx, dweight, eps)", 6, argv, names, 5, a)) return NULL;
+  const array_t dy = a[0], x = a[1], weight = a[2], dx = a[3], dw = a[4];
+  double eps;
+  if (!eps_arg(env, fn, argv[5], &eps)) return NULL;
+  const size_t d = weight.length;
+  if (d == 0) return throw_error(env, 1, "rmsNormGrad: weight must not be empty (its length is the row length)");
+  if (x.length % d != 0) {
+    snprintf(message, sizeof message, "rmsNormGrad: x's length (%zu) must be a multiple of weight's (%zu)", x.length, d);
+    return throw_error(env, 1, message);
+  }
+  if (dy.length != x.length || dx.length != x.length) {
+    snprintf(message, sizeof message, "rmsNormGrad: dy, x and dx must have one length, got %zu, %zu and %zu",
+             dy.length, x.length, dx.length);
+    return throw_error(env, 1, message);
+  }
+  if (dw.length != d) {
+    snprintf(message, sizeof message, "rmsNormGrad: dweight must have weight's length (%zu), got %zu", d, dw.length);
+    return throw_error(env, 1, message);
+  }
+  for (int i = 0; i < 3; i++)
+    if (!apart(&dx, 4, &a[i], 4) || !apart(&dw, 4, &a[i], 4) || !apart(&dx, 4, &dw, 4))
+      return throw_error(env, 1, "rmsNormGrad: dx and dweight must share no memory with dy, x, weight or each other");
+  double *scratch = malloc((d + 2 * RMS_NORM_ROWS) * sizeof(double));
+  if (!scratch) return throw_error(env, 1, "rmsNormGrad: out of memory");
+  molrl_rms_norm_grad((const float *)dy.data, (const float *)x.data, (const float *)weight.data, (float *)dx.data,
+                      (float *)dw.data, (int64_t)(x.length / d), (int64_t)d, eps, scratch, scratch + d);
+  free(scratch);
+  return NULL;
+}
+
+/* The shape of a rope call: b, t, h, d and the checks they share; 0 with an error thrown. */
+typedef struct {
+  int64_t b, t, h, d;
+  double eps;
+} rope_shape_t;
+
+/*
+ * Reads t, heads and eps from argv[at..at+2] and checks x, w, positions, cos and sin (and every
+ * position against the angle table) for `fn`: x [b, t, h, d] with d = w.length, b t =
+ * positions.length, d = weight.length, cos and sin D/2 values per position.
+ */
+static int rope_shape(napi_env env, const char *fn, napi_value *argv, int at, const array_t *x, const array_t *w,
+                      const array_t *positions, const array_t *cos, const array_t *sin, rope_shape_t *out) {
+  char message[240];
+  double t, h;
+  if (!integer_arg(env, fn, argv[at], "t", 1, 2147483647.0, &t) ||
+      !integer_arg(env, fn, argv[at + 1], "heads", 1, 2147483647.0, &h) || !eps_arg(env, fn, argv[at + 2], &out->eps))
+    return 0;
+  const size_t d = w->length;
+  if (d < 2 || d % 2 != 0) {
+    snprintf(message, sizeof message, "%s: weight's length (the head dim, %zu) must be even and at least 2", fn, d);
+    throw_error(env, 1, message);
+    return 0;
+  }
+  if (positions->length % (size_t)t != 0) {
+    snprintf(message, sizeof message, "%s: positions' length (%zu) must be a multiple of t (%.0f): one per token",
+             fn, positions->length, t);
+    throw_error(env, 1, message);
+    return 0;
+  }
+  const double want = (double)positions->length * h * (double)d;
+  if ((double)x->length != want) {
+    snprintf(message, sizeof message, "%s: x must hold positions' length x heads x d = %zu x %.0f x %zu values, got %zu",
+             fn, positions->length, h, d, x->length);
+    throw_error(env, 1, message);
+    return 0;
+  }
+  const size_t half = d / 2;
+  if (cos->length != sin->length || cos->length % half != 0) {
+    snprintf(message, sizeof message,
+             "%s: cos and sin must have one length, a multiple of d / 2 (%zu), got %zu and %zu", fn, half,
+             cos->length, sin->length);
+    throw_error(env, 1, message);
+    return 0;
+  }
+  const int32_t *p = (const int32_t *)positions->data;
+  const size_t covered = cos->length / half;
+  for (size_t i = 0; i < positions->length; i++)
+    if (p[i] < 0 || (size_t)p[i] >= covered) {
+      snprintf(message, sizeof message,
+               "%s: positions[%zu] is %d, outside the angle table (cos and sin cover positions 0 to %zu)", fn, i,
+               p[i], covered == 0 ? 0 : covered - 1);
+      throw_error(env, 1, message);
+      return 0;
+    }
+  out->t = (int64_t)t;
+  out->h = (int64_t)h;
+  out->d = (int64_t)d;
+  out->b = (int64_t)(positions->length / (size_t)t);
+  return 1;
+}
+
+/* positions (an Int32Array) of `fn`; 0 with an error thrown. */
+static int positions_arg(napi_env env, const char *fn, napi_value value, array_t *out) {
+  return get_array(env, fn, value, "positions", napi_int32_array, "Int32Array", out);
+}
+
+/*
+ * rmsNormRope(x, weight, positions, cos, sin, y, t, heads, eps): x [b, t, h, d] normalised over d
+ * and rotated by each token's position into y [b, h, t, d], which shares no memory with the inputs.
+ */
+static napi_value js_rms_norm_rope(napi_env env, napi_callback_info info) {
+  static const char *const fn = "rmsNormRope";
+  static const char *const names[] = {"x", "weight"};
+  napi_value argv[9];
+  array_t a[2], positions, cos, sin, y;
+  char message[200];
+  if (!elementwise_args(env, info, fn, "(x, weight, positions, cos, sin, y, t, heads, eps)", 9, argv, names, 2, a) ||
+      !positions_arg(env, fn, argv[2], &positions) ||
+      !get_array(env, fn, argv[3], "cos", napi_float32_array, "Float32Array", &cos) ||
+      !get_array(env, fn, argv[4], "sin", napi_float32_array, "Float32Array", &sin) ||
+      !get_array(env, fn, argv[5], "y", napi_float32_array, "Float32Array", &y))
+    return NULL;
+  rope_shape_t shape;
+  if (!rope_shape(env, fn, argv, 6, &a[0], &a[1], &positions, &cos, &sin, &shape)) return NULL;
+  if (y.length != a[0].length) {
+    snprintf(message, sizeof message, "rmsNormRope: y must have x's length (%zu), got %zu", a[0].length, y.length);
+    return throw_error(env, 1, message);
+  }
+  if (!apart(&y, 4, &a[0], 4) || !apart(&y, 4, &a[1], 4) || !apart(&y, 4, &positions, 4) || !apart(&y, 4, &cos, 4) ||
+      !apart(&y, 4, &sin, 4))
+    return throw_error(env, 1, "rmsNormRope: y must share no memory with x, weight, positions, cos or sin");
+  double *inv = malloc((size_t)shape.h * sizeof(double));
+  if (!inv) return throw_error(env, 1, "rmsNormRope: out of memory");
+  molrl_rms_norm_rope((const float *)a[0].data, (const float *)a[1].data, (const int32_t *)positions.data,
+                      (const float *)cos.data, (const float *)sin.data, (float *)y.data, shape.b, shape.t, shape.h,
+                      shape.d, shape.eps, inv);
+  free(inv);
+  return NULL;
+}
+
+/*
+ * rmsNormRopeGrad(dy, x, weight, positions, cos, sin, dx, dweight, t, heads, eps): dy
+ * [b, h, t, d] back through the rotation and the norm into dx [b, t, h, d] and dweight (d). The outputs share no
+ * memory with the inputs or each other.
+ */
+static napi_value js_rms_norm_rope_grad(napi_env env, napi_callback_info info) {
+  static const char *const fn = "rmsNormRopeGrad";
+  static const char *const names[] = {"dy", "x", "weight"};
+  napi_value argv[11];
+  array_t a[3], positions, cos, sin, dx, dw;
+  char message[200];
+  if (!elementwise_args(env, info, fn, "(dy, x, weight, positions, cos, sin, dx, dweight, t, heads, eps)", 11, argv, names, 3,
+                        a) ||
+      !positions_arg(env, fn, argv[3], &positions) ||
+      !get_array(env, fn, argv[4], "cos", napi_float32_array, "Float32Array", &cos) ||
+      !get_array(env, fn, argv[5], "sin", napi_float32_array, "Float32Array", &sin) ||
+      !get_array(env, fn, argv[6], "dx", napi_float32_array, "Float32Array", &dx) ||
+      !get_array(env, fn, argv[7], "dweight", napi_float32_array, "Float32Array", &dw))
+    return NULL;
+  rope_shape_t shape;
+  if (!rope_shape(env, fn, argv, 8, &a[1], &a[2], &positions, &cos, &sin, &shape)) return NULL;
+  if (a[0].length != a[1].length || dx.length != a[1].length) {
+    snprintf(message, sizeof message, "rmsNormRopeGrad: dy, x and dx must have one length, got %zu, %zu and %zu",
+             a[0].length, a[1].length, dx.length);
+    return throw_error(env, 1, message);
+  }
+  if (dw.length != (size_t)shape.d) {
+    snprintf(message, sizeof message, "rmsNormRopeGrad: dweight must have weight's length (%lld), got %zu",
+             (long long)shape.d, dw.length);
+    return throw_error(env, 1, message);
+  }
+  const array_t *inputs[] = {&a[0], &a[1], &a[2], &positions, &cos, &sin};
+  for (int i = 0; i < 6; i++)
+    if (!apart(&dx, 4, inputs[i], 4) || !apart(&dw, 4, inputs[i], 4) || !apart(&dx, 4, &dw, 4))
+      return throw_error(env, 1,
+                         "rmsNormRopeGrad: dx and dweight must share no memory with dy, x, weight, positions, cos, sin or each other");
+  double *scratch = malloc((size_t)(shape.d + 2 * shape.h) * sizeof(double));
+  float *rows = malloc((size_t)shape.h * (size_t)shape.d * sizeof(float));
+  if (!scratch || !rows) {
+    free(scratch);
+    free(rows);
+    return throw_error(env, 1, "rmsNormRopeGrad: out of memory");
+  }
+  molrl_rms_norm_rope_grad((const float *)a[0].data, (const float *)a[1].data, (const float *)a[2].data,
+                           (const int32_t *)positions.data, (const float *)cos.data, (const float *)sin.data,
+                           (float *)dx.data, (float *)dw.data, shape.b, shape.t, shape.h, shape.d, shape.eps, scratch,
+                           scratch + shape.d, rows);
+  free(scratch);
+  free(rows);
   return NULL;
 }
 
@@ -480,6 +699,9 @@ NAPI_MODULE_INIT() {
       {"gemv", NULL, js_gemv, NULL, NULL, NULL, napi_enumerable, NULL},
       {"scaleAdd", NULL, js_scale_add, NULL, NULL, NULL, napi_enumerable, NULL},
       {"dropout", NULL, js_dropout, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"rmsNormGrad", NULL, js_rms_norm_grad, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"rmsNormRope", NULL, js_rms_norm_rope, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"rmsNormRopeGrad", NULL, js_rms_norm_rope_grad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"info", NULL, js_info, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setIsa", NULL, js_set_isa, NULL, NULL, NULL, napi_enumerable, NULL},

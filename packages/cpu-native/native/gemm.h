@@ -108,4 +108,20 @@ void molrl_scale_add(const float *a, const float *b, float s, float *out, int64_
 void molrl_dropout(const float *x, float *out, int64_t n, int64_t first, uint32_t k0, uint32_t k1, uint32_t keep_from,
                    float scale);
 
+/*
+ * RMSNorm's gradient over rows of d, and RMSNorm + rotary embedding forward and gradient
+ * over x [b, t, h, d] with y / dy [b, h, t, d] (rms_norm.c): the bits of the cpu
+ * backend's JavaScript. Scratch: dw of d doubles; for rms_norm_grad 2 RMS_NORM_ROWS
+ * doubles; for rms_norm_rope inv of h doubles; for its gradient 2 h doubles and g of
+ * h d floats. cos / sin hold the angles of every position given, D/2 values per position.
+ */
+#define RMS_NORM_ROWS 8
+void molrl_rms_norm_grad(const float *dy, const float *x, const float *w, float *dx, float *dweight, int64_t rows,
+                         int64_t d, double eps, double *dw, double *scratch);
+void molrl_rms_norm_rope(const float *x, const float *w, const int32_t *positions, const float *cos, const float *sin,
+                         float *y, int64_t b, int64_t t, int64_t h, int64_t d, double eps, double *inv);
+void molrl_rms_norm_rope_grad(const float *dy, const float *x, const float *w, const int32_t *positions,
+                              const float *cos, const float *sin, float *dx, float *dweight, int64_t b, int64_t t,
+                              int64_t h, int64_t d, double eps, double *dw, double *scratch, float *g);
+
 #endif

@@ -18,6 +18,41 @@ export interface NativeAddon {
     keepFrom: number,
     scale: number,
   ): void;
+  /** RMSNorm's gradient over rows of weight.length (see rms-norm.ts). */
+  rmsNormGrad(
+    dy: Float32Array,
+    x: Float32Array,
+    weight: Float32Array,
+    dx: Float32Array,
+    dweight: Float32Array,
+    eps: number,
+  ): void;
+  /** RMSNorm then the rotary embedding, [b, t, h, d] into [b, h, t, d] (see rms-norm.ts). */
+  rmsNormRope(
+    x: Float32Array,
+    weight: Float32Array,
+    positions: Int32Array,
+    cos: Float32Array,
+    sin: Float32Array,
+    y: Float32Array,
+    t: number,
+    heads: number,
+    eps: number,
+  ): void;
+  /** rmsNormRope's gradient (see rms-norm.ts). */
+  rmsNormRopeGrad(
+    dy: Float32Array,
+    x: Float32Array,
+    weight: Float32Array,
+    positions: Int32Array,
+    cos: Float32Array,
+    sin: Float32Array,
+    dx: Float32Array,
+    dweight: Float32Array,
+    t: number,
+    heads: number,
+    eps: number,
+  ): void;
   info(): NativeInfo;
   setThreads(threads: number): number;
   setIsa(isa: string): NativeInfo;

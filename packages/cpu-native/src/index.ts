@@ -4,6 +4,15 @@ export { sgemm, type BType, type ProductA, type SgemmParams } from './sgemm.js';
 export { gemv, type GemvParams } from './gemv.js';
 export { scaleAdd } from './elementwise.js';
 export { dropout, type DropoutParams } from './dropout.js';
+export {
+  rmsNormGrad,
+  rmsNormRope,
+  rmsNormRopeGrad,
+  type RmsNormGradParams,
+  type RmsNormRopeGradParams,
+  type RmsNormRopeParams,
+  type RotaryAngles,
+} from './rms-norm.js';
 export type { NativeAddon, NativeInfo, NativeIsa } from './addon.js';
 
 /** The micro-kernel, blocking and threads in use. */

@@ -27,6 +27,41 @@ export interface NativeGemmAddon {
     keepFrom: number,
     scale: number,
   ): void;
+  /** Absent from builds older than it (the backend then runs its JavaScript; the same bits). */
+  rmsNormGrad?(
+    dy: Float32Array,
+    x: Float32Array,
+    w: Float32Array,
+    dx: Float32Array,
+    dw: Float32Array,
+    eps: number,
+  ): void;
+  /** Absent from builds older than it (as rmsNormGrad). */
+  rmsNormRope?(
+    x: Float32Array,
+    w: Float32Array,
+    positions: Int32Array,
+    cos: Float32Array,
+    sin: Float32Array,
+    y: Float32Array,
+    t: number,
+    h: number,
+    eps: number,
+  ): void;
+  /** Absent from builds older than it (as rmsNormGrad). */
+  rmsNormRopeGrad?(
+    dy: Float32Array,
+    x: Float32Array,
+    w: Float32Array,
+    positions: Int32Array,
+    cos: Float32Array,
+    sin: Float32Array,
+    dx: Float32Array,
+    dw: Float32Array,
+    t: number,
+    h: number,
+    eps: number,
+  ): void;
   info(): { isa: string; mr: number; nr: number; threads: number; processors: number; isas: string[] };
   setThreads(threads: number): number;
 }

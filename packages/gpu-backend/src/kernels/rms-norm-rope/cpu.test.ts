@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { randomArray, runCpu } from '../../cpu/cpu.test-util.js';
+import { createCpuBackend } from '../../cpu/index.js';
+import { nativeGemmStatus } from '../../cpu/matmul/native-gemm.js';
+import { nativeRmsNormRopeCallCount } from './cpu.js';
 
 /**
  * The formulas written out plainly, row after row, each step rounded where the
@@ -55,7 +58,8 @@ function reference(
 }
 
 describe('cpu rmsNormRope and rmsNormRopeGrad', () => {
-  it('give the bits of the plain formulas: any head count, head dims, positions past the angle table', async () => {
+  it('give the bits of the plain formulas: any head count, head dims, positions past the angle table; with and without the native addon', async () => {
+    const withoutAddon = await createCpuBackend({ gemm: 'wasm' });
     for (const [shape, maxPos, theta] of [
       [[2, 5, 3, 8], 2048, 1e6],
       [[1, 70, 2, 16], 70, 1e4],
@@ -79,11 +83,48 @@ describe('cpu rmsNormRope and rmsNormRopeGrad', () => {
         { data: w, shape: [d] },
         { data: positions, shape: [b, t], dtype: 'int32' as const },
       ];
-      const [y] = await runCpu('rmsNormRope', inputs, attrs);
-      const [dx, dw] = await runCpu('rmsNormRopeGrad', [{ data: dy, shape: [b, h, t, d] }, ...inputs], attrs);
-      expect(Array.from(y!.data), `y ${shape}`).toEqual(Array.from(want.y));
-      expect(Array.from(dx!.data), `dx ${shape}`).toEqual(Array.from(want.dx));
-      expect(Array.from(dw!.data), `dweight ${shape}`).toEqual(Array.from(want.dw));
+      for (const backend of [undefined, withoutAddon]) {
+        const path = backend ? 'JavaScript' : 'default';
+        const [y] = await runCpu('rmsNormRope', inputs, attrs, backend);
+        const [dx, dw] = await runCpu(
+          'rmsNormRopeGrad',
+          [{ data: dy, shape: [b, h, t, d] }, ...inputs],
+          attrs,
+          backend,
+        );
+        expect(Array.from(y!.data), `y ${shape}, ${path}`).toEqual(Array.from(want.y));
+        expect(Array.from(dx!.data), `dx ${shape}, ${path}`).toEqual(Array.from(want.dx));
+        expect(Array.from(dw!.data), `dweight ${shape}, ${path}`).toEqual(Array.from(want.dw));
+      }
     }
   });
+
+  it.skipIf(nativeGemmStatus().available !== true)(
+    'run on the native addon from 256 elements where the angle table covers every position',
+    async () => {
+      const run = async (shape: [number, number, number, number], maxPos: number) => {
+        const [b, t, h, d] = shape;
+        const inputs = [
+          { data: randomArray(b * t * h * d, 1), shape },
+          { data: randomArray(d, 2, 0.5, 1.5), shape: [d] },
+          {
+            data: Int32Array.from({ length: b * t }, (_, i) => (i === 0 ? maxPos : i)),
+            shape: [b, t],
+            dtype: 'int32' as const,
+          },
+        ];
+        const before = nativeRmsNormRopeCallCount();
+        await runCpu('rmsNormRope', inputs, { eps: 1e-6, theta: 1e4 });
+        await runCpu('rmsNormRopeGrad', [{ data: randomArray(b * t * h * d, 3), shape: [b, h, t, d] }, ...inputs], {
+          eps: 1e-6,
+          theta: 1e4,
+        });
+        return nativeRmsNormRopeCallCount() - before;
+      };
+      expect(await run([1, 4, 4, 16], 100)).toBe(2);
+      expect(await run([1, 3, 5, 16], 100)).toBe(0); // 240 elements: the JavaScript
+      expect(await run([1, 4, 4, 16], -1)).toBe(0); // a position outside the table
+      expect(await run([1, 4, 4, 16], 1 << 20)).toBe(0);
+    },
+  );
 });

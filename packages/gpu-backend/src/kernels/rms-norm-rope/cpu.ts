@@ -3,6 +3,8 @@ import { implement } from '../../registry.js';
 import { assertInputCount } from '../../shape.js';
 import { inverseRms } from '../../cpu/inverse-rms.js';
 import { rmsNormGradRows } from '../../cpu/rms-norm-grad-rows.js';
+import { activeNative } from '../../cpu/matmul/gemm.js';
+import { NATIVE_MIN_ELEMENTS } from '../rms-norm/cpu.js';
 import { ropeAngleTable, type RopeAngleTable } from '../rope/math.js';
 import { rmsNormRope, rmsNormRopeGrad } from './contract.js';
 import { rmsNormRopeDims } from './math.js';
@@ -21,6 +23,28 @@ function anglesOf(
   if (at >= 0) return [table.cosValues, table.sinValues, at];
   table.angles(pos, 1, cos, sin);
   return [cos, sin, 0];
+}
+
+let nativeCalls = 0;
+
+/** rmsNormRope and rmsNormRopeGrad calls the native addon ran (which path a kernel took, for tests). */
+export function nativeRmsNormRopeCallCount(): number {
+  return nativeCalls;
+}
+
+/**
+ * The native addon when it runs the products, the call is large enough to pay for
+ * the crossing and the table covers every position (the addon reads the angles from
+ * it); else null and the JavaScript below runs. The same formulas in the same order
+ * either way, so the same bits.
+ */
+function nativeFor(elements: number, table: RopeAngleTable, positions: Int32Array, half: number) {
+  if (elements < NATIVE_MIN_ELEMENTS) return null;
+  const native = activeNative();
+  if (!native) return null;
+  const covered = table.cosValues.length / half;
+  for (let i = 0; i < positions.length; i++) if (!(positions[i]! >= 0 && positions[i]! < covered)) return null;
+  return native;
 }
 
 /**
@@ -42,6 +66,12 @@ const rmsNormRopeKernel = implement(rmsNormRope, 'cpu', ({ inputs, attrs, backen
   const y = out.data;
   const half = d / 2;
   const table = ropeAngleTable(attrs.theta, d, positions);
+  const native = nativeFor(y.length, table, positions, half);
+  if (native?.rmsNormRope) {
+    native.rmsNormRope(x, w, positions, table.cosValues, table.sinValues, y, t, h, attrs.eps);
+    nativeCalls++;
+    return out.info;
+  }
   const [cosBuffer, sinBuffer] = [new Float32Array(half), new Float32Array(half)];
   const inv = new Float64Array(h);
   for (let bi = 0; bi < b; bi++) {
@@ -102,7 +132,8 @@ const rmsNormRopeGradKernel = implement(rmsNormRopeGrad, 'cpu', ({ inputs, attrs
   assertInputCount('rmsNormRopeGrad', inputs, 4);
   const [dyInfo, xInfo, wInfo, posInfo] = inputs;
   const { b, t, h, d } = rmsNormRopeDims('rmsNormRopeGrad', xInfo, wInfo, posInfo, attrs, dyInfo);
-  const dxOut = floatOutput(backend, xInfo.shape);
+  // Both paths write every element of dx; dweight (zeroed) is written whole too, but stays zero for no rows.
+  const dxOut = writtenFloatOutput(backend, xInfo.shape);
   const dwOut = floatOutput(backend, [d]);
   if (dxOut.data.length === 0) return [dxOut.info, dwOut.info];
   const dy = floatInput(backend, dyInfo, 'rmsNormRopeGrad');
@@ -110,9 +141,15 @@ const rmsNormRopeGradKernel = implement(rmsNormRopeGrad, 'cpu', ({ inputs, attrs
   const w = floatInput(backend, wInfo, 'rmsNormRopeGrad');
   const positions = intInput(backend, posInfo, 'rmsNormRopeGrad', 'positions');
   const dx = dxOut.data;
-  const dw = new Float64Array(d);
   const half = d / 2;
   const table = ropeAngleTable(attrs.theta, d, positions);
+  const native = nativeFor(dx.length, table, positions, half);
+  if (native?.rmsNormRopeGrad) {
+    native.rmsNormRopeGrad(dy, x, w, positions, table.cosValues, table.sinValues, dx, dwOut.data, t, h, attrs.eps);
+    nativeCalls++;
+    return [dxOut.info, dwOut.info];
+  }
+  const dw = new Float64Array(d);
   const [cosBuffer, sinBuffer] = [new Float32Array(half), new Float32Array(half)];
   const g = new Float32Array(2 * d);
   const inv = new Float64Array(h);

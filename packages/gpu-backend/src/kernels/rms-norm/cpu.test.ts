@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { expectClose, runCpu } from '../../cpu/cpu.test-util.js';
+import { createCpuBackend } from '../../cpu/index.js';
+import { nativeGemmStatus } from '../../cpu/matmul/native-gemm.js';
+import { nativeRmsNormGradCallCount } from './cpu.js';
 
 /** Deterministic values in [lo, hi). */
 function values(n: number, seed: number, lo: number, hi: number): Float32Array {
@@ -66,29 +69,58 @@ describe('cpu rmsNorm', () => {
     }
   });
 
-  it('rmsNormGrad gives the bits of its formulas row after row: odd and even row counts, short and long rows', async () => {
+  it('rmsNormGrad gives the bits of its formulas row after row: odd and even row counts, short and long rows, with and without the native addon', async () => {
+    const withoutAddon = await createCpuBackend({ gemm: 'wasm' });
     for (const [rows, d] of [
       [1, 8],
       [2, 5],
       [7, 192],
       [64, 16],
       [33, 768],
+      [5, 3],
+      [6, 100],
     ] as const) {
       const x = values(rows * d, rows + d, -3, 3);
       const dy = values(rows * d, rows + d + 1, -1, 1);
       const w = values(d, d, 0.5, 1.5);
-      const [dx, dw] = await runCpu(
-        'rmsNormGrad',
-        [
-          { data: dy, shape: [rows, d] },
-          { data: x, shape: [rows, d] },
-          { data: w, shape: [d] },
-        ],
-        { eps: 1e-6 },
-      );
       const want = gradReference(dy, x, w, d, 1e-6);
-      expect(Array.from(dx!.data), `dx ${rows}x${d}`).toEqual(Array.from(want.dx));
-      expect(Array.from(dw!.data), `dweight ${rows}x${d}`).toEqual(Array.from(want.dw));
+      for (const backend of [undefined, withoutAddon]) {
+        const path = backend ? 'JavaScript' : 'default';
+        const [dx, dw] = await runCpu(
+          'rmsNormGrad',
+          [
+            { data: dy, shape: [rows, d] },
+            { data: x, shape: [rows, d] },
+            { data: w, shape: [d] },
+          ],
+          { eps: 1e-6 },
+          backend,
+        );
+        expect(Array.from(dx!.data), `dx ${rows}x${d}, ${path}`).toEqual(Array.from(want.dx));
+        expect(Array.from(dw!.data), `dweight ${rows}x${d}, ${path}`).toEqual(Array.from(want.dw));
+      }
     }
   });
+
+  it.skipIf(nativeGemmStatus().available !== true)(
+    'rmsNormGrad runs on the native addon from 256 elements',
+    async () => {
+      const run = async (rows: number, d: number) => {
+        const before = nativeRmsNormGradCallCount();
+        const data = values(rows * d, 1, -1, 1);
+        await runCpu(
+          'rmsNormGrad',
+          [
+            { data, shape: [rows, d] },
+            { data, shape: [rows, d] },
+            { data: values(d, 2, 0.5, 1.5), shape: [d] },
+          ],
+          { eps: 1e-6 },
+        );
+        return nativeRmsNormGradCallCount() - before;
+      };
+      expect(await run(16, 16)).toBe(1);
+      expect(await run(15, 17)).toBe(0);
+    },
+  );
 });

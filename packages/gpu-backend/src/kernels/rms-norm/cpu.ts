@@ -6,6 +6,17 @@ import { rowBase, rowsOf } from '../../cpu/rows.js';
 import { simdRows } from '../../cpu/simd/simd.js';
 import { inverseRms } from '../../cpu/inverse-rms.js';
 import { rmsNormGradRows } from '../../cpu/rms-norm-grad-rows.js';
+import { activeNative } from '../../cpu/matmul/gemm.js';
+
+/** Elements below which the JavaScript costs less than a call into the native addon. */
+export const NATIVE_MIN_ELEMENTS = 256;
+
+let nativeCalls = 0;
+
+/** rmsNormGrad calls the native addon ran (which path the kernel took, for tests). */
+export function nativeRmsNormGradCallCount(): number {
+  return nativeCalls;
+}
 
 /** Floats of x (and as many of y) per pass through the SIMD memory. */
 const SIMD_CHUNK = 8192;
@@ -96,6 +107,13 @@ const rmsNormGradKernel = implement(rmsNormGrad, 'cpu', ({ inputs, attrs, backen
   const w = floatInput(backend, wInfo, 'rmsNormGrad');
   const dwOut = floatOutput(backend, wInfo.shape);
   const dx = dxOut.data;
+  // The native addon (where it runs the products): the same formulas in the same order, so the same bits.
+  const native = dx.length >= NATIVE_MIN_ELEMENTS ? activeNative() : null;
+  if (native?.rmsNormGrad) {
+    native.rmsNormGrad(dy, x, w, dx, dwOut.data, attrs.eps);
+    nativeCalls++;
+    return [dxOut.info, dwOut.info];
+  }
   const dw = new Float64Array(d);
   const inv = new Float64Array(2);
   // Rows (along the last axis: contiguous) two at a time (see rmsNormGradRows).

@@ -1,0 +1,70 @@
+/*
+ * RMSNorm's gradient, and RMSNorm fused with the rotary embedding (forward and
+ * gradient), for @molrl/gpu-backend's cpu kernels. Everything is in float64 with the
+ * operations of that package's JavaScript in the same order, so the bits are the
+ * same: a row's sum of squares and its dot product are each one chain of adds in
+ * element order, every product is rounded where JavaScript rounds it, and dweight
+ * adds the rows' terms in row order at every element. Contraction is off (a fused
+ * multiply-add would round once where JavaScript rounds twice).
+ *
+ * Speed comes from independence, not reordering: ROWS rows' chains run side by
+ * side (one chain waits out its adds' latency; several overlap), and the loops with
+ * no chain (the scaling, the rotations, dx, dweight) are elementwise, vectorised by
+ * the compiler: at 256 bits where AVX2 runs (rms_norm_rows.h built twice).
+ */
+#include <math.h>
+#include <string.h>
+
+#include "gemm.h"
+
+#if defined(__GNUC__) && !defined(__clang__)
+#define NO_CONTRACT __attribute__((optimize("fp-contract=off")))
+#else
+#define NO_CONTRACT
+#endif
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#endif
+
+/* Rows whose chains go side by side. */
+#define ROWS RMS_NORM_ROWS
+
+#define RN_TARGET
+#define RN(name) name##_generic
+#include "rms_norm_rows.h"
+#undef RN_TARGET
+#undef RN
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define RN_TARGET __attribute__((target("avx2")))
+#define RN(name) name##_avx2
+#include "rms_norm_rows.h"
+#undef RN_TARGET
+#undef RN
+
+/* AVX2 unless the generic kernel was chosen (setIsa('generic')) or the CPU lacks it. */
+static int use_avx2(void) { return strcmp(gemm_kernel()->isa, "generic") != 0 && __builtin_cpu_supports("avx2"); }
+#define DISPATCH(name, ...) (use_avx2() ? name##_avx2(__VA_ARGS__) : name##_generic(__VA_ARGS__))
+#else
+#define DISPATCH(name, ...) name##_generic(__VA_ARGS__)
+#endif
+
+void molrl_rms_norm_grad(const float *dy, const float *x, const float *w, float *dx, float *dweight, int64_t rows,
+                         int64_t d, double eps, double *dw, double *scratch) {
+  memset(dw, 0, (size_t)d * sizeof(double));
+  DISPATCH(rms_norm_grad, dy, x, w, dx, rows, d, eps, dw, scratch);
+  for (int64_t c = 0; c < d; c++) dweight[c] = (float)dw[c];
+}
+
+void molrl_rms_norm_rope(const float *x, const float *w, const int32_t *positions, const float *cos, const float *sin,
+                         float *y, int64_t b, int64_t t, int64_t h, int64_t d, double eps, double *inv) {
+  DISPATCH(rms_norm_rope, x, w, positions, cos, sin, y, b, t, h, d, eps, inv);
+}
+
+void molrl_rms_norm_rope_grad(const float *dy, const float *x, const float *w, const int32_t *positions,
+                              const float *cos, const float *sin, float *dx, float *dweight, int64_t b, int64_t t,
+                              int64_t h, int64_t d, double eps, double *dw, double *scratch, float *g) {
+  memset(dw, 0, (size_t)d * sizeof(double));
+  DISPATCH(rms_norm_rope_grad, dy, x, w, positions, cos, sin, dx, b, t, h, d, eps, dw, scratch, g);
+  for (int64_t c = 0; c < d; c++) dweight[c] = (float)dw[c];
+}
