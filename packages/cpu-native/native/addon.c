@@ -623,12 +623,9 @@ static napi_value js_rms_norm_rope(napi_env env, napi_callback_info info) {
   if (!apart(&y, 4, &a[0], 4) || !apart(&y, 4, &a[1], 4) || !apart(&y, 4, &positions, 4) || !apart(&y, 4, &cos, 4) ||
       !apart(&y, 4, &sin, 4))
     return throw_error(env, 1, "rmsNormRope: y must share no memory with x, weight, positions, cos or sin");
-  double *inv = malloc((size_t)shape.h * sizeof(double));
-  if (!inv) return throw_error(env, 1, "rmsNormRope: out of memory");
   molrl_rms_norm_rope((const float *)a[0].data, (const float *)a[1].data, (const int32_t *)positions.data,
                       (const float *)cos.data, (const float *)sin.data, (float *)y.data, shape.b, shape.t, shape.h,
-                      shape.d, shape.eps, inv);
-  free(inv);
+                      shape.d, shape.eps);
   return NULL;
 }
 

@@ -6,11 +6,13 @@
  * The AVX2 version draws eight blocks (32 elements) a vector, four vectors'
  * rounds interleaved, the 32 x 32 -> 64 products by _mm256_mul_epu32 on the
  * even and the odd lanes; the scalar one does the rest and runs where AVX2 is
- * absent (or the generic kernel is chosen).
+ * absent (or the generic kernel is chosen). Large arrays are split across the
+ * pool's threads (the stream is counter-based, so any split draws the same words).
  */
 #include <string.h>
 
 #include "gemm.h"
+#include "pool.h"
 
 #define M0 0xD2511F53u
 #define M1 0xCD9E8D57u
@@ -155,8 +157,8 @@ static void dropout_avx2(const float *x, float *out, int64_t first, int64_t from
 }
 #endif
 
-void molrl_dropout(const float *x, float *out, int64_t n, int64_t first, uint32_t k0, uint32_t k1, uint32_t keep_from,
-                   float scale) {
+static void dropout_span(const float *x, float *out, int64_t n, int64_t first, uint32_t k0, uint32_t k1,
+                         uint32_t keep_from, float scale) {
   int64_t e = first;
   const int64_t end = first + n;
   if (use_avx2()) {
@@ -170,4 +172,29 @@ void molrl_dropout(const float *x, float *out, int64_t n, int64_t first, uint32_
     }
   }
   dropout_scalar(x, out, first, e, end, k0, k1, keep_from, scale);
+}
+
+typedef struct {
+  const float *x;
+  float *out;
+  int64_t first;
+  uint32_t k0, k1, keep_from;
+  float scale;
+} dropout_job;
+
+static void dropout_range(void *ctx, int64_t begin, int64_t end) {
+  const dropout_job *job = (const dropout_job *)ctx;
+  dropout_span(job->x + begin, job->out + begin, end - begin, job->first + begin, job->k0, job->k1, job->keep_from,
+               job->scale);
+}
+
+/* Below this many elements one thread is done before the pool's threads would wake. */
+#define MIN_PARALLEL_ELEMENTS ((int64_t)1 << 16)
+
+void molrl_dropout(const float *x, float *out, int64_t n, int64_t first, uint32_t k0, uint32_t k1, uint32_t keep_from,
+                   float scale) {
+  dropout_job job = {x, out, first, k0, k1, keep_from, scale};
+  /* The stream is counter-based: each range draws its own elements' words, the same bits on any split.
+   * Ranges of whole interleaved passes (PHILOX_STATES groups of 32) where AVX2 runs. */
+  pool_for(n, 32 * 4, n >= MIN_PARALLEL_ELEMENTS, dropout_range, &job);
 }

@@ -112,14 +112,13 @@ void molrl_dropout(const float *x, float *out, int64_t n, int64_t first, uint32_
  * RMSNorm's gradient over rows of d, and RMSNorm + rotary embedding forward and gradient
  * over x [b, t, h, d] with y / dy [b, h, t, d] (rms_norm.c): the bits of the cpu
  * backend's JavaScript. Scratch: dw of d doubles; for rms_norm_grad 2 RMS_NORM_ROWS
- * doubles; for rms_norm_rope inv of h doubles; for its gradient 2 h doubles and g of
- * h d floats. cos / sin hold the angles of every position given, D/2 values per position.
+ * doubles; for rms_norm_rope_grad 2 h doubles and g of h d floats. cos / sin hold the angles of every position given, D/2 values per position.
  */
 #define RMS_NORM_ROWS 8
 void molrl_rms_norm_grad(const float *dy, const float *x, const float *w, float *dx, float *dweight, int64_t rows,
                          int64_t d, double eps, double *dw, double *scratch);
 void molrl_rms_norm_rope(const float *x, const float *w, const int32_t *positions, const float *cos, const float *sin,
-                         float *y, int64_t b, int64_t t, int64_t h, int64_t d, double eps, double *inv);
+                         float *y, int64_t b, int64_t t, int64_t h, int64_t d, double eps);
 void molrl_rms_norm_rope_grad(const float *dy, const float *x, const float *w, const int32_t *positions,
                               const float *cos, const float *sin, float *dx, float *dweight, int64_t b, int64_t t,
                               int64_t h, int64_t d, double eps, double *dw, double *scratch, float *g);

@@ -276,13 +276,10 @@ typedef struct {
   const gemv_args *g;
   const float *a;
   gemv_rows_fn rows;
-  int64_t per_task;
 } gemv_job;
 
-static void gemv_task(void *ctx, int task) {
+static void gemv_range(void *ctx, int64_t j0, int64_t j1) {
   const gemv_job *job = (const gemv_job *)ctx;
-  int64_t j0 = (int64_t)task * job->per_task;
-  int64_t j1 = j0 + job->per_task < job->g->n ? j0 + job->per_task : job->g->n;
   job->rows(job->g, job->a, j0, j1);
 }
 
@@ -302,21 +299,10 @@ int molrl_gemv(const gemv_args *g) {
       for (int64_t p = 0; p < g->k; p++) a_copy[i * g->k + p] = g->trans_a ? g->a[p * g->lda + i] : g->a[i * g->lda + p];
     a = a_copy;
   }
-  gemv_job job = {g, a, kernel_for(gemm_kernel()->isa, g->trans_b), 0};
-  /* A task's columns: whole groups of ROWS rows of B, or (B stored [k, n]) whole column tiles of every kernel. */
+  gemv_job job = {g, a, kernel_for(gemm_kernel()->isa, g->trans_b)};
+  /* A range of columns: whole groups of ROWS rows of B, or (B stored [k, n]) whole column tiles of every kernel. */
   const int64_t unit = g->trans_b ? ROWS : COL_TILE;
-  /* One product at a time drives the pool; a caller that finds it busy runs alone. */
-  int owner = pool_try_lock();
-  int threads = owner ? pool_threads() : 1;
-  int parallel = threads > 1 && g->n >= 2 * unit && g->n * g->k >= MIN_PARALLEL_ELEMENTS;
-  /* About four tasks per thread (a thread the OS delays leaves its tasks to the others). */
-  int64_t tasks_wanted = parallel ? 4 * (int64_t)threads : 1;
-  int64_t per_task = (g->n + tasks_wanted - 1) / tasks_wanted;
-  per_task = (per_task + unit - 1) / unit * unit;
-  job.per_task = per_task;
-  int64_t tasks = (g->n + per_task - 1) / per_task;
-  pool_run((int)tasks, gemv_task, &job, parallel);
-  if (owner) pool_unlock();
+  pool_for(g->n, unit, g->n * g->k >= MIN_PARALLEL_ELEMENTS, gemv_range, &job);
   free(a_copy);
   return 0;
 }

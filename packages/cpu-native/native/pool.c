@@ -177,6 +177,37 @@ void pool_run(int count, task_fn fn, void *ctx, int parallel) {
   }
 }
 
+typedef struct {
+  range_fn fn;
+  void *ctx;
+  int64_t n, per_task;
+} range_job;
+
+static void range_task(void *ctx, int task) {
+  const range_job *job = (const range_job *)ctx;
+  const int64_t begin = (int64_t)task * job->per_task;
+  const int64_t end = begin + job->per_task < job->n ? begin + job->per_task : job->n;
+  job->fn(job->ctx, begin, end);
+}
+
+void pool_for(int64_t n, int64_t unit, int parallel, range_fn fn, void *ctx) {
+  if (n <= 0) return;
+  const int owner = pool_try_lock();
+  const int threads = owner ? pool_threads() : 1;
+  if (!parallel || threads == 1 || n < 2 * unit) {
+    fn(ctx, 0, n);
+    if (owner) pool_unlock();
+    return;
+  }
+  /* About four ranges per thread: a thread the OS delays leaves its ranges to the others. */
+  const int64_t wanted = 4 * (int64_t)threads;
+  int64_t per_task = (n + wanted - 1) / wanted;
+  per_task = (per_task + unit - 1) / unit * unit;
+  range_job job = {fn, ctx, n, per_task};
+  pool_run((int)((n + per_task - 1) / per_task), range_task, &job, 1);
+  pool_unlock();
+}
+
 void pool_lock(void) { pthread_mutex_lock(&owner); }
 int pool_try_lock(void) { return pthread_mutex_trylock(&owner) == 0; }
 void pool_unlock(void) { pthread_mutex_unlock(&owner); }

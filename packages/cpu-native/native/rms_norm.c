@@ -10,12 +10,15 @@
  * Speed comes from independence, not reordering: ROWS rows' chains run side by
  * side (one chain waits out its adds' latency; several overlap), and the loops with
  * no chain (the scaling, the rotations, dx, dweight) are elementwise, vectorised by
- * the compiler: at 256 bits where AVX2 runs (rms_norm_rows.h built twice).
+ * the compiler: at 256 bits where AVX2 runs (rms_norm_rows.h built twice). The
+ * forward's tokens are split across the pool's threads; the gradients run on the
+ * caller (their dweight sums the rows in order).
  */
 #include <math.h>
 #include <string.h>
 
 #include "gemm.h"
+#include "pool.h"
 
 #if defined(__GNUC__) && !defined(__clang__)
 #define NO_CONTRACT __attribute__((optimize("fp-contract=off")))
@@ -56,9 +59,28 @@ void molrl_rms_norm_grad(const float *dy, const float *x, const float *w, float 
   for (int64_t c = 0; c < d; c++) dweight[c] = (float)dw[c];
 }
 
+typedef struct {
+  const float *x, *w;
+  const int32_t *positions;
+  const float *cos, *sin;
+  float *y;
+  int64_t t, h, d;
+  double eps;
+} rope_job;
+
+static void rope_range(void *ctx, int64_t first, int64_t last) {
+  const rope_job *j = (const rope_job *)ctx;
+  DISPATCH(rms_norm_rope, j->x, j->w, j->positions, j->cos, j->sin, j->y, first, last, j->t, j->h, j->d, j->eps);
+}
+
+/* Elements below which one thread is done before the pool's threads would wake. */
+#define MIN_PARALLEL_ELEMENTS ((int64_t)1 << 16)
+
 void molrl_rms_norm_rope(const float *x, const float *w, const int32_t *positions, const float *cos, const float *sin,
-                         float *y, int64_t b, int64_t t, int64_t h, int64_t d, double eps, double *inv) {
-  DISPATCH(rms_norm_rope, x, w, positions, cos, sin, y, b, t, h, d, eps, inv);
+                         float *y, int64_t b, int64_t t, int64_t h, int64_t d, double eps) {
+  rope_job job = {x, w, positions, cos, sin, y, t, h, d, eps};
+  /* Tokens are independent (each writes its own rows of y): split across the pool's threads. */
+  pool_for(b * t, 1, b * t * h * d >= MIN_PARALLEL_ELEMENTS, rope_range, &job);
 }
 
 void molrl_rms_norm_rope_grad(const float *dy, const float *x, const float *w, const int32_t *positions,

@@ -98,18 +98,24 @@ static RN_TARGET void RN(rms_norm_grad)(const float *dy, const float *x, const f
   }
 }
 
+/* Tokens [first, last) (indices b t + t into positions) of rms_norm_rope: ROWS heads' sums at a time. */
 static RN_TARGET void RN(rms_norm_rope)(const float *x, const float *w, const int32_t *positions, const float *cos,
-                                        const float *sin, float *y, int64_t b, int64_t t, int64_t h, int64_t d,
-                                        double eps, double *inv) {
+                                        const float *sin, float *y, int64_t first, int64_t last, int64_t t, int64_t h,
+                                        int64_t d, double eps) {
   const int64_t half = d / 2;
-  for (int64_t bi = 0; bi < b; bi++)
-    for (int64_t ti = 0; ti < t; ti++) {
-      const int64_t at = (int64_t)positions[bi * t + ti] * half;
-      const float *token = x + (bi * t + ti) * h * d;
-      RN(inverse_rms)(token, h, d, eps, inv);
-      for (int64_t hi = 0; hi < h; hi++)
-        RN(norm_rotate_row)(token + hi * d, w, inv[hi], cos + at, sin + at, half, y + ((bi * h + hi) * t + ti) * d);
+  double inv[ROWS];
+  for (int64_t token = first; token < last; token++) {
+    const int64_t bi = token / t, ti = token % t;
+    const int64_t at = (int64_t)positions[token] * half;
+    const float *rows = x + token * h * d;
+    for (int64_t h0 = 0; h0 < h; h0 += ROWS) {
+      const int64_t n = h - h0 < ROWS ? h - h0 : ROWS;
+      RN(inverse_rms)(rows + h0 * d, n, d, eps, inv);
+      for (int64_t k = 0; k < n; k++)
+        RN(norm_rotate_row)(rows + (h0 + k) * d, w, inv[k], cos + at, sin + at, half,
+                            y + ((bi * h + h0 + k) * t + ti) * d);
     }
+  }
 }
 
 static RN_TARGET void RN(rms_norm_rope_grad)(const float *dy, const float *x, const float *w, const int32_t *positions,

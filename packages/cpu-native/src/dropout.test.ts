@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { dropout, nativeInfo, setIsa } from './index.js';
+import { dropout, nativeInfo, setIsa, setThreads } from './index.js';
 import { seeded } from './values.test-util.js';
 
 /** Philox4x32-10 in plain JavaScript (BigInt products): the formula the kernel must follow. */
@@ -66,6 +66,33 @@ describe('dropout', () => {
           );
         }
       }
+    }
+  });
+
+  it("splits a large array across the pool's threads with the bits of one thread", () => {
+    const rand = seeded(5);
+    const n = 200_003;
+    const x = new Float32Array(n).map(() => rand() * 4);
+    const processors = nativeInfo().processors;
+    try {
+      for (const isa of isas) {
+        setIsa(isa);
+        const outs = [1, 2, 3].map((threads) => {
+          setThreads(threads);
+          const out = new Float32Array(n);
+          dropout({ x, out, first: 5, key: [11, 3], keepFrom: 838861, scale: 1 / 0.95 });
+          return out;
+        });
+        expect(Array.from(outs[1]!), `${isa}, 2 threads`).toEqual(Array.from(outs[0]!));
+        expect(Array.from(outs[2]!), `${isa}, 3 threads`).toEqual(Array.from(outs[0]!));
+        // And the stream's own words at the start, the middle and the end (ranges meet in between).
+        for (const at of [0, Math.floor(n / 2) - 100, n - 200]) {
+          const want = reference(x.subarray(at, at + 200), 5 + at, [11, 3], 838861, 1 / 0.95);
+          expect(Array.from(outs[1]!.subarray(at, at + 200)), `${isa}, from ${at}`).toEqual(Array.from(want));
+        }
+      }
+    } finally {
+      setThreads(processors);
     }
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { scaleAdd } from './index.js';
+import { nativeInfo, scaleAdd, setThreads } from './index.js';
 import { seeded } from './values.test-util.js';
 
 /** The JavaScript loop whose bits scaleAdd keeps. */
@@ -31,6 +31,28 @@ describe('scaleAdd', () => {
       const out = new Float32Array(a.length);
       scaleAdd(a, b, out, s);
       expect(bitsOf(out), `s ${s}`).toEqual(bitsOf(reference(a, b, s)));
+    }
+  });
+
+  it("splits a large array across the pool's threads, in place too, with the bits of one thread", () => {
+    const rand = seeded(13);
+    const n = 300_001;
+    const a = new Float32Array(n).map(() => rand() * 10);
+    const b = new Float32Array(n).map(() => rand() * 10);
+    const want = reference(a, b, 0.3);
+    const processors = nativeInfo().processors;
+    try {
+      for (const threads of [1, 2, 3]) {
+        setThreads(threads);
+        const out = new Float32Array(n);
+        scaleAdd(a, b, out, 0.3);
+        expect(bitsOf(out), `${threads} threads`).toEqual(bitsOf(want));
+        const inPlace = Float32Array.from(b);
+        scaleAdd(a, inPlace, inPlace, 0.3);
+        expect(bitsOf(inPlace), `${threads} threads, in place`).toEqual(bitsOf(want));
+      }
+    } finally {
+      setThreads(processors);
     }
   });
 

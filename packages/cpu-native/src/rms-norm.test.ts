@@ -1,5 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { nativeInfo, rmsNormGrad, rmsNormRope, rmsNormRopeGrad, setIsa, type RmsNormRopeParams } from './index.js';
+import {
+  nativeInfo,
+  rmsNormGrad,
+  rmsNormRope,
+  rmsNormRopeGrad,
+  setIsa,
+  setThreads,
+  type RmsNormRopeParams,
+} from './index.js';
 import { seeded } from './values.test-util.js';
 
 const bitsOf = (x: Float32Array) => Array.from(new Uint32Array(x.buffer, x.byteOffset, x.length));
@@ -232,6 +240,27 @@ describe('rmsNormRope and rmsNormRopeGrad', () => {
       }
     },
   );
+
+  it("splits the forward's tokens across the pool's threads with the bits of the formulas", () => {
+    const rand = seeded(17);
+    const [b, t, h, d] = [2, 65, 8, 64];
+    const table = angles(70, d);
+    const positions = Int32Array.from({ length: b * t }, (_, i) => i % t);
+    const x = valuesOf(b * t * h * d, rand, 3);
+    const w = valuesOf(d, rand, 1.5);
+    const want = bitsOf(ropeReference(x, w, positions, table.cos, table.sin, t, h, 1e-6));
+    const processors = nativeInfo().processors;
+    try {
+      for (const threads of [1, 2, 3]) {
+        setThreads(threads);
+        const y = new Float32Array(x.length).fill(Number.NaN);
+        rmsNormRope({ x, weight: w, positions, ...table, y, t, heads: h, eps: 1e-6 });
+        expect(bitsOf(y), `${threads} threads`).toEqual(want);
+      }
+    } finally {
+      setThreads(processors);
+    }
+  });
 
   it('names what is wrong: the head dim, the token count, a position outside the table, overlap', () => {
     const table = angles(4, 4);
