@@ -7,6 +7,7 @@ import { gemmBlock } from '../../cpu/gemm-block.js';
 import { activeNative } from '../../cpu/matmul/gemm.js';
 import { callNativeGemv } from '../../cpu/matmul/native-gemm.js';
 import { simdRows } from '../../cpu/simd/simd.js';
+import { scaleAdd } from '../../cpu/scale-add.js';
 
 /** Query rows processed together: one GEMM for their scores, one for their outputs. */
 export const ATTENTION_BLOCK_ROWS = 64;
@@ -331,10 +332,15 @@ const attentionGradKernel = implement(attentionGrad, 'cpu', ({ inputs, attrs, ba
         // dQ rows of this block, written in place.
         gemmBlock(scratch, dsAt, k, kvFirst, dq, rowOffset, rows, d, width, false, false);
         // dK[first:keyEnd] += dS^T Q_block ; dV[first:keyEnd] += P^T dO_block
+        // (each += through scaleAdd with s = 1: the float32 add, on the native addon where it runs)
+        const span = width * d;
+        const partialSpan = partial.subarray(0, span);
         gemmBlock(scratch, dsAt, q, rowOffset, partial, 0, width, d, rows, true, false);
-        for (let x = 0, n = width * d; x < n; x++) dk[kvFirst + x] += partial[x];
+        const dkSpan = dk.subarray(kvFirst, kvFirst + span);
+        scaleAdd(dkSpan, partialSpan, dkSpan, 1);
         gemmBlock(scratch, pAt, dO, rowOffset, partial, 0, width, d, rows, true, false);
-        for (let x = 0, n = width * d; x < n; x++) dv[kvFirst + x] += partial[x];
+        const dvSpan = dv.subarray(kvFirst, kvFirst + span);
+        scaleAdd(dvSpan, partialSpan, dvSpan, 1);
       }
     }
   }
