@@ -7,7 +7,7 @@
  * matrix stored [k, n]), checked alike. `scaleAdd(a, b, out, s)` is the elementwise
  * out = a + b s of the cpu backend's large adds; `dropout(x, out, first, k0, k1,
  * keepFrom, scale)` its inverted dropout, drawn from the Philox stream.
- * `rmsNormGrad`, `rmsNormRope` and `rmsNormRopeGrad` are its RMSNorm family.
+ * `rmsNorm`, `rmsNormGrad`, `rmsNormRope` and `rmsNormRopeGrad` are its RMSNorm family.
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
@@ -492,6 +492,37 @@ static int eps_arg(napi_env env, const char *fn, napi_value value, double *eps) 
 }
 
 /*
+ * rmsNorm(x, weight, y, eps): rows of d = weight.length normalised into y, which shares
+ * no memory with x or weight.
+ */
+static napi_value js_rms_norm(napi_env env, napi_callback_info info) {
+  static const char *const fn = "rmsNorm";
+  static const char *const names[] = {"x", "weight", "y"};
+  napi_value argv[4];
+  array_t a[3];
+  char message[200];
+  if (!elementwise_args(env, info, fn, "(x, weight, y, eps)", 4, argv, names, 3, a)) return NULL;
+  const array_t x = a[0], weight = a[1], y = a[2];
+  double eps;
+  if (!eps_arg(env, fn, argv[3], &eps)) return NULL;
+  const size_t d = weight.length;
+  if (d == 0) return throw_error(env, 1, "rmsNorm: weight must not be empty (its length is the row length)");
+  if (x.length % d != 0) {
+    snprintf(message, sizeof message, "rmsNorm: x's length (%zu) must be a multiple of weight's (%zu)", x.length, d);
+    return throw_error(env, 1, message);
+  }
+  if (y.length != x.length) {
+    snprintf(message, sizeof message, "rmsNorm: y must have x's length (%zu), got %zu", x.length, y.length);
+    return throw_error(env, 1, message);
+  }
+  if (!apart(&y, 4, &x, 4) || !apart(&y, 4, &weight, 4))
+    return throw_error(env, 1, "rmsNorm: y must share no memory with x or weight");
+  molrl_rms_norm((const float *)x.data, (const float *)weight.data, (float *)y.data, (int64_t)(x.length / d),
+                 (int64_t)d, eps);
+  return NULL;
+}
+
+/*
  * rmsNormGrad(dy, x, weight, dx, dweight, eps): rows of d = weight.length; dx gets the
  * rows' input gradients, dweight (d) the weight's. The outputs share no memory with the inputs or each other.
  */
@@ -696,6 +727,7 @@ NAPI_MODULE_INIT() {
       {"gemv", NULL, js_gemv, NULL, NULL, NULL, napi_enumerable, NULL},
       {"scaleAdd", NULL, js_scale_add, NULL, NULL, NULL, napi_enumerable, NULL},
       {"dropout", NULL, js_dropout, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"rmsNorm", NULL, js_rms_norm, NULL, NULL, NULL, napi_enumerable, NULL},
       {"rmsNormGrad", NULL, js_rms_norm_grad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"rmsNormRope", NULL, js_rms_norm_rope, NULL, NULL, NULL, napi_enumerable, NULL},
       {"rmsNormRopeGrad", NULL, js_rms_norm_rope_grad, NULL, NULL, NULL, napi_enumerable, NULL},

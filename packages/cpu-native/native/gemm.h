@@ -109,12 +109,15 @@ void molrl_dropout(const float *x, float *out, int64_t n, int64_t first, uint32_
                    float scale);
 
 /*
- * RMSNorm's gradient over rows of d, and RMSNorm + rotary embedding forward and gradient
- * over x [b, t, h, d] with y / dy [b, h, t, d] (rms_norm.c): the bits of the cpu
- * backend's JavaScript. Scratch: dw of d doubles; for rms_norm_grad 2 RMS_NORM_ROWS
- * doubles; for rms_norm_rope_grad 2 h doubles and g of h d floats. cos / sin hold the angles of every position given, D/2 values per position.
+ * RMSNorm over rows of d, forward (the bits of the cpu backend's WebAssembly kernel)
+ * and gradient, and RMSNorm + rotary embedding forward and gradient over x [b, t, h, d]
+ * with y / dy [b, h, t, d] (rms_norm.c; the others the bits of the cpu backend's
+ * JavaScript). Scratch: dw of d doubles; for rms_norm_grad 2 RMS_NORM_ROWS doubles;
+ * for rms_norm_rope_grad 2 h doubles and g of h d floats. cos / sin hold the angles of
+ * every position given, D/2 values per position.
  */
 #define RMS_NORM_ROWS 8
+void molrl_rms_norm(const float *x, const float *w, float *y, int64_t rows, int64_t d, double eps);
 void molrl_rms_norm_grad(const float *dy, const float *x, const float *w, float *dx, float *dweight, int64_t rows,
                          int64_t d, double eps, double *dw, double *scratch);
 void molrl_rms_norm_rope(const float *x, const float *w, const int32_t *positions, const float *cos, const float *sin,

@@ -29,6 +29,54 @@ static RN_TARGET NO_CONTRACT void RN(inverse_rms)(const float *restrict x, int64
   }
 }
 
+/*
+ * rmsNorm of `rows` rows of d from x into y with the cpu backend's WebAssembly kernel's
+ * sums and roundings: each row's squares summed in float64 as two chains, the first
+ * taking elements 0 and 2 of every group of four and every element past the last group,
+ * the second elements 1 and 3; the factor 1 / sqrt((first + second) / d + eps) rounded
+ * to float32; y = (x f) w, each product rounded to float32. ROWS rows' chains side by side.
+ */
+static RN_TARGET NO_CONTRACT void RN(rms_norm_rows)(const float *restrict x, const float *restrict w,
+                                                    float *restrict y, int64_t rows, int64_t d, double eps) {
+  const int64_t groups = d / 4 * 4;
+  for (int64_t r = 0; r < rows; r += ROWS) {
+    const int64_t n = rows - r < ROWS ? rows - r : ROWS;
+    const float *block = x + r * d;
+    double even[ROWS] = {0}, odd[ROWS] = {0};
+    if (n == ROWS) {
+      for (int64_t c = 0; c < groups; c += 4)
+        for (int k = 0; k < ROWS; k++) {
+          const float *v = block + k * d + c;
+          const double a = v[0], b = v[1], e = v[2], f = v[3];
+          even[k] += a * a;
+          odd[k] += b * b;
+          even[k] += e * e;
+          odd[k] += f * f;
+        }
+    } else {
+      for (int64_t k = 0; k < n; k++)
+        for (int64_t c = 0; c < groups; c += 4) {
+          const float *v = block + k * d + c;
+          const double a = v[0], b = v[1], e = v[2], f = v[3];
+          even[k] += a * a;
+          odd[k] += b * b;
+          even[k] += e * e;
+          odd[k] += f * f;
+        }
+    }
+    for (int64_t k = 0; k < n; k++) {
+      const float *row = block + k * d;
+      for (int64_t c = groups; c < d; c++) even[k] += (double)row[c] * row[c];
+      const float f = (float)(1.0 / sqrt((even[k] + odd[k]) / (double)d + eps));
+      float *out = y + (r + k) * d;
+      for (int64_t c = 0; c < d; c++) {
+        const float scaled = row[c] * f;
+        out[c] = scaled * w[c];
+      }
+    }
+  }
+}
+
 /* dot[k] = the sum over c of g w x r for `rows` rows (g rows gd apart, x rows d apart): one chain per row. */
 static RN_TARGET NO_CONTRACT void RN(grad_dots)(const float *restrict g, int64_t gd, const float *restrict x,
                                                 const float *restrict w, const double *restrict inv, int64_t rows,

@@ -18,6 +18,8 @@ export interface NativeAddon {
     keepFrom: number,
     scale: number,
   ): void;
+  /** RMSNorm over rows of weight.length, the cpu backend's WebAssembly kernel's bits (see rms-norm.ts). */
+  rmsNorm(x: Float32Array, weight: Float32Array, y: Float32Array, eps: number): void;
   /** RMSNorm's gradient over rows of weight.length (see rms-norm.ts). */
   rmsNormGrad(
     dy: Float32Array,

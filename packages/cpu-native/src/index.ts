@@ -5,10 +5,12 @@ export { gemv, type GemvParams } from './gemv.js';
 export { scaleAdd } from './elementwise.js';
 export { dropout, type DropoutParams } from './dropout.js';
 export {
+  rmsNorm,
   rmsNormGrad,
   rmsNormRope,
   rmsNormRopeGrad,
   type RmsNormGradParams,
+  type RmsNormParams,
   type RmsNormRopeGradParams,
   type RmsNormRopeParams,
   type RotaryAngles,

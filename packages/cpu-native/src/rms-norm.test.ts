@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   nativeInfo,
+  rmsNorm,
   rmsNormGrad,
   rmsNormRope,
   rmsNormRopeGrad,
@@ -120,6 +121,80 @@ function ropeGradReference(
 const isas = nativeInfo().isas.filter((isa) => isa !== 'avx512f');
 
 afterEach(() => void setIsa('auto'));
+
+/** The WebAssembly kernel's rmsNorm: two float64 chains per row, a float32 factor, float32 products. */
+function forwardReference(x: Float32Array, w: Float32Array, eps: number): Float32Array {
+  const d = w.length;
+  const y = new Float32Array(x.length);
+  const groups = Math.floor(d / 4) * 4;
+  for (let at = 0; at < x.length; at += d) {
+    let even = 0;
+    let odd = 0;
+    for (let c = 0; c < groups; c += 4) {
+      even += x[at + c]! * x[at + c]!;
+      odd += x[at + c + 1]! * x[at + c + 1]!;
+      even += x[at + c + 2]! * x[at + c + 2]!;
+      odd += x[at + c + 3]! * x[at + c + 3]!;
+    }
+    for (let c = groups; c < d; c++) even += x[at + c]! * x[at + c]!;
+    const f = Math.fround(1 / Math.sqrt((even + odd) / d + eps));
+    for (let c = 0; c < d; c++) y[at + c] = Math.fround(x[at + c]! * f) * w[c]!;
+  }
+  return y;
+}
+
+describe('rmsNorm', () => {
+  it.each(isas)(
+    'gives the bits of the WebAssembly kernel: row counts around the eight side by side, any row length (%s)',
+    (isa) => {
+      setIsa(isa);
+      const rand = seeded(23);
+      for (const [rows, d] of [
+        [1, 1],
+        [3, 5],
+        [8, 16],
+        [9, 18],
+        [17, 37],
+        [40, 768],
+        [300, 64],
+      ] as const) {
+        const x = valuesOf(rows * d, rand, 3);
+        const w = valuesOf(d, rand, 1.5);
+        const y = new Float32Array(rows * d).fill(Number.NaN);
+        rmsNorm({ x, weight: w, eps: 1e-6, y });
+        expect(bitsOf(y), `${rows} x ${d}`).toEqual(bitsOf(forwardReference(x, w, 1e-6)));
+      }
+    },
+  );
+
+  it("splits the rows across the pool's threads with the same bits, and names what is wrong", () => {
+    const rand = seeded(29);
+    const [rows, d] = [1001, 100];
+    const x = valuesOf(rows * d, rand, 3);
+    const w = valuesOf(d, rand, 1.5);
+    const want = bitsOf(forwardReference(x, w, 1e-5));
+    const processors = nativeInfo().processors;
+    try {
+      for (const threads of [1, 2, 3]) {
+        setThreads(threads);
+        const y = new Float32Array(rows * d).fill(Number.NaN);
+        rmsNorm({ x, weight: w, eps: 1e-5, y });
+        expect(bitsOf(y), `${threads} threads`).toEqual(want);
+      }
+    } finally {
+      setThreads(processors);
+    }
+    const call = (over: Partial<Parameters<typeof rmsNorm>[0]>) => () =>
+      rmsNorm({ x: new Float32Array(8), weight: new Float32Array(4), eps: 1e-6, y: new Float32Array(8), ...over });
+    expect(call({})).not.toThrow();
+    expect(call({ x: new Float32Array(6) })).toThrow("rmsNorm: x's length (6) must be a multiple of weight's (4)");
+    expect(call({ y: new Float32Array(4) })).toThrow("rmsNorm: y must have x's length (8), got 4");
+    expect(call({ weight: new Float32Array(0) })).toThrow('rmsNorm: weight must not be empty');
+    expect(call({ eps: Infinity })).toThrow('rmsNorm: eps must be a finite number >= 0, got inf');
+    const shared = new Float32Array(8);
+    expect(call({ x: shared, y: shared })).toThrow('rmsNorm: y must share no memory with x or weight');
+  });
+});
 
 describe('rmsNormGrad', () => {
   it.each(isas)(

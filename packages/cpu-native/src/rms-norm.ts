@@ -1,5 +1,28 @@
 import { addon } from './addon.js';
 
+/** One call of `rmsNorm`. */
+export interface RmsNormParams {
+  /** Rows of weight.length. */
+  x: Float32Array;
+  weight: Float32Array;
+  eps: number;
+  /** x's length; shares no memory with x or weight. */
+  y: Float32Array;
+}
+
+/**
+ * y = x / sqrt(mean(x^2) + eps) * weight over rows of weight.length, with the
+ * sums and roundings of @molrl/gpu-backend's WebAssembly SIMD kernel, so its bits:
+ * each row's squares summed in float64 as two chains (one takes elements 0 and 2 of
+ * every group of four and each element after the last group, the other elements 1
+ * and 3), added; the factor 1 / sqrt(sum / d + eps) rounded to float32; then
+ * (x factor) weight, each product rounded to float32. Rows split across the pool's
+ * threads. Synchronous; a bad argument is an error naming it.
+ */
+export function rmsNorm(p: RmsNormParams): void {
+  addon.rmsNorm(p.x, p.weight, p.y, p.eps);
+}
+
 /** One call of `rmsNormGrad`. */
 export interface RmsNormGradParams {
   /** The output's gradient, rows of weight.length. */

@@ -27,6 +27,8 @@ export interface NativeGemmAddon {
     keepFrom: number,
     scale: number,
   ): void;
+  /** Absent from builds older than it (the backend then runs its WebAssembly kernel; the same bits). */
+  rmsNorm?(x: Float32Array, weight: Float32Array, y: Float32Array, eps: number): void;
   /** Absent from builds older than it (the backend then runs its JavaScript; the same bits). */
   rmsNormGrad?(
     dy: Float32Array,

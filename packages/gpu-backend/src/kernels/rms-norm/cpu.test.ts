@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { expectClose, runCpu } from '../../cpu/cpu.test-util.js';
 import { createCpuBackend } from '../../cpu/index.js';
 import { nativeGemmStatus } from '../../cpu/matmul/native-gemm.js';
-import { nativeRmsNormGradCallCount } from './cpu.js';
+import { nativeRmsNormCallCount, nativeRmsNormGradCallCount } from './cpu.js';
 
 /** Deterministic values in [lo, hi). */
 function values(n: number, seed: number, lo: number, hi: number): Float32Array {
@@ -101,6 +101,40 @@ describe('cpu rmsNorm', () => {
       }
     }
   });
+
+  it.skipIf(nativeGemmStatus().available !== true)(
+    'rmsNorm and addRmsNorm run on the native addon from 256 elements, with the bits of the WebAssembly kernel',
+    async () => {
+      const withoutAddon = await createCpuBackend({ gemm: 'wasm' });
+      for (const [rows, d, native] of [
+        [16, 16, true],
+        [15, 17, false],
+        [9, 37, true],
+        [300, 64, true],
+        [40, 768, true],
+        [3, 5000, true],
+        [2, 9000, false], // past the SIMD kernel's rows: JavaScript on both
+      ] as const) {
+        const x = values(rows * d, rows + d, -3, 3);
+        const u = values(rows * d, rows + d + 1, -1, 1);
+        const w = values(d, d, 0.5, 1.5);
+        const inputs = [
+          { data: x, shape: [rows, d] },
+          { data: w, shape: [d] },
+        ];
+        const withUpdate = [inputs[0]!, { data: u, shape: [rows, d] }, inputs[1]!];
+        const before = nativeRmsNormCallCount();
+        const [y] = await runCpu('rmsNorm', inputs, { eps: 1e-6 });
+        const [, normed] = await runCpu('addRmsNorm', withUpdate, { eps: 1e-6 });
+        expect(nativeRmsNormCallCount() - before, `${rows} x ${d}`).toBe(native ? 2 : 0);
+        const [wasmY] = await runCpu('rmsNorm', inputs, { eps: 1e-6 }, withoutAddon);
+        const [, wasmNormed] = await runCpu('addRmsNorm', withUpdate, { eps: 1e-6 }, withoutAddon);
+        expect(nativeRmsNormCallCount() - before).toBe(native ? 2 : 0);
+        expect(Array.from(y!.data), `rmsNorm ${rows} x ${d}`).toEqual(Array.from(wasmY!.data));
+        expect(Array.from(normed!.data), `addRmsNorm ${rows} x ${d}`).toEqual(Array.from(wasmNormed!.data));
+      }
+    },
+  );
 
   it.skipIf(nativeGemmStatus().available !== true)(
     'rmsNormGrad runs on the native addon from 256 elements',

@@ -12,10 +12,16 @@ import { activeNative } from '../../cpu/matmul/gemm.js';
 export const NATIVE_MIN_ELEMENTS = 256;
 
 let nativeCalls = 0;
+let nativeForwardCalls = 0;
 
 /** rmsNormGrad calls the native addon ran (which path the kernel took, for tests). */
 export function nativeRmsNormGradCallCount(): number {
   return nativeCalls;
+}
+
+/** rmsNorm (and addRmsNorm) row passes the native addon ran, for tests. */
+export function nativeRmsNormCallCount(): number {
+  return nativeForwardCalls;
 }
 
 /** Floats of x (and as many of y) per pass through the SIMD memory. */
@@ -50,8 +56,9 @@ function rmsNormRow(x: Float32Array, w: Float32Array, y: Float32Array, base: num
 
 /**
  * rmsNorm of `count` contiguous rows of `d`: WebAssembly SIMD for rows of 16 to
- * SIMD_CHUNK, plain JavaScript otherwise (what the rmsNorm kernel runs; addRmsNorm
- * runs it on its sum, so the two give the same bits).
+ * SIMD_CHUNK (or the native addon's version of that kernel, the same bits, where
+ * the addon runs the products), plain JavaScript otherwise (what the rmsNorm kernel
+ * runs; addRmsNorm runs it on its sum, so the two give the same bits).
  */
 export function rmsNormContiguousRows(
   x: Float32Array,
@@ -61,8 +68,16 @@ export function rmsNormContiguousRows(
   d: number,
   eps: number,
 ): void {
-  if (d >= 16 && d <= SIMD_CHUNK) simdRmsNorm(x, w, y, count, d, eps);
-  else for (let r = 0; r < count; r++) rmsNormRow(x, w, y, r * d, d, eps);
+  if (d < 16 || d > SIMD_CHUNK) {
+    for (let r = 0; r < count; r++) rmsNormRow(x, w, y, r * d, d, eps);
+    return;
+  }
+  const n = count * d;
+  const native = n >= NATIVE_MIN_ELEMENTS ? activeNative() : null;
+  if (native?.rmsNorm) {
+    native.rmsNorm(x.subarray(0, n), w.subarray(0, d), y.subarray(0, n), eps);
+    nativeForwardCalls++;
+  } else simdRmsNorm(x, w, y, count, d, eps);
 }
 
 /** rmsNorm over `count` contiguous rows of `d` in the SIMD memory (see the kernel). */
