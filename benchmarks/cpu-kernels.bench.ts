@@ -242,6 +242,13 @@ for (const [rows, hidden] of quick
     },
   });
   cases.push({ name: `add (row broadcast) ${rows} rows`, size: hidden, inputs: [x, w], kernel: 'add' });
+  // One value per row (the loss's logits minus their row's log-sum-exp).
+  cases.push({
+    name: `sub (one value per row) ${rows} rows`,
+    size: hidden,
+    inputs: [x, input([rows, 1])],
+    kernel: 'sub',
+  });
   cases.push({
     name: `add (same shape) ${rows} rows`,
     size: hidden,

