@@ -29,6 +29,15 @@ static RN_TARGET NO_CONTRACT void RN(inverse_rms)(const float *restrict x, int64
   }
 }
 
+/* A group of four's squares into the WebAssembly kernel's two chains: elements 0 and 2, then 1 and 3. */
+static inline RN_TARGET NO_CONTRACT void RN(add_group_squares)(const float *v, double *even, double *odd) {
+  const double a = v[0], b = v[1], e = v[2], f = v[3];
+  *even += a * a;
+  *odd += b * b;
+  *even += e * e;
+  *odd += f * f;
+}
+
 /*
  * rmsNorm of `rows` rows of d from x into y with the cpu backend's WebAssembly kernel's
  * sums and roundings: each row's squares summed in float64 as two chains, the first
@@ -43,27 +52,13 @@ static RN_TARGET NO_CONTRACT void RN(rms_norm_rows)(const float *restrict x, con
     const int64_t n = rows - r < ROWS ? rows - r : ROWS;
     const float *block = x + r * d;
     double even[ROWS] = {0}, odd[ROWS] = {0};
-    if (n == ROWS) {
+    /* A whole block: a constant count, so the ROWS pairs of chains stay in registers, side by side. */
+    if (n == ROWS)
       for (int64_t c = 0; c < groups; c += 4)
-        for (int k = 0; k < ROWS; k++) {
-          const float *v = block + k * d + c;
-          const double a = v[0], b = v[1], e = v[2], f = v[3];
-          even[k] += a * a;
-          odd[k] += b * b;
-          even[k] += e * e;
-          odd[k] += f * f;
-        }
-    } else {
+        for (int k = 0; k < ROWS; k++) RN(add_group_squares)(block + k * d + c, &even[k], &odd[k]);
+    else
       for (int64_t k = 0; k < n; k++)
-        for (int64_t c = 0; c < groups; c += 4) {
-          const float *v = block + k * d + c;
-          const double a = v[0], b = v[1], e = v[2], f = v[3];
-          even[k] += a * a;
-          odd[k] += b * b;
-          even[k] += e * e;
-          odd[k] += f * f;
-        }
-    }
+        for (int64_t c = 0; c < groups; c += 4) RN(add_group_squares)(block + k * d + c, &even[k], &odd[k]);
     for (int64_t k = 0; k < n; k++) {
       const float *row = block + k * d;
       for (int64_t c = groups; c < d; c++) even[k] += (double)row[c] * row[c];
