@@ -391,12 +391,14 @@ static int elementwise_args(napi_env env, napi_callback_info info, const char *f
   return 1;
 }
 
-/* Whether an elementwise output is its input itself or shares none of its memory (one length). */
-static int same_or_apart(const array_t *out, const array_t *in) {
-  if (out->data == in->data || in->length == 0) return 1;
-  const double last = (double)in->length - 1;
-  return !overlaps(out->data, 0, last, 4, in->data, 0, last, 4);
+/* Whether two arrays of 4-byte elements share no memory. */
+static int apart(const array_t *x, const array_t *y) {
+  if (x->length == 0 || y->length == 0) return 1;
+  return !overlaps(x->data, 0, (double)x->length - 1, 4, y->data, 0, (double)y->length - 1, 4);
 }
+
+/* Whether an elementwise output is its input itself or shares none of its memory (one length). */
+static int same_or_apart(const array_t *out, const array_t *in) { return out->data == in->data || apart(out, in); }
 
 /*
  * scaleAdd(a, b, out, s): out[i] = a[i] + b[i] * s over three Float32Arrays of one
@@ -469,10 +471,36 @@ static napi_value js_dropout(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* Whether two arrays (of elements `size1` and `size2` bytes) share no memory. */
-static int apart(const array_t *x, size_t size1, const array_t *y, size_t size2) {
-  if (x->length == 0 || y->length == 0) return 1;
-  return !overlaps(x->data, 0, (double)x->length - 1, size1, y->data, 0, (double)y->length - 1, size2);
+/* Whether every output shares no memory with any input or with another output. */
+static int outputs_apart(const array_t *const *outs, int n_outs, const array_t *const *ins, int n_ins) {
+  for (int o = 0; o < n_outs; o++) {
+    for (int i = 0; i < n_ins; i++)
+      if (!apart(outs[o], ins[i])) return 0;
+    for (int p = o + 1; p < n_outs; p++)
+      if (!apart(outs[o], outs[p])) return 0;
+  }
+  return 1;
+}
+
+/*
+ * The row length d = weight.length of `fn`'s rows in x: weight not empty and x a whole
+ * number of rows; 0 with an error thrown.
+ */
+static int row_length(napi_env env, const char *fn, const array_t *x, const array_t *weight, size_t *d) {
+  char message[200];
+  *d = weight->length;
+  if (*d == 0) {
+    snprintf(message, sizeof message, "%s: weight must not be empty (its length is the row length)", fn);
+    throw_error(env, 1, message);
+    return 0;
+  }
+  if (x->length % *d != 0) {
+    snprintf(message, sizeof message, "%s: x's length (%zu) must be a multiple of weight's (%zu)", fn, x->length,
+             *d);
+    throw_error(env, 1, message);
+    return 0;
+  }
+  return 1;
 }
 
 /* eps: a finite number >= 0; 0 with an error thrown. */
@@ -505,18 +533,14 @@ static napi_value js_rms_norm(napi_env env, napi_callback_info info) {
   const array_t x = a[0], weight = a[1], y = a[2];
   double eps;
   if (!eps_arg(env, fn, argv[3], &eps)) return NULL;
-  const size_t d = weight.length;
-  if (d == 0) return throw_error(env, 1, "rmsNorm: weight must not be empty (its length is the row length)");
-  if (x.length % d != 0) {
-    snprintf(message, sizeof message, "rmsNorm: x's length (%zu) must be a multiple of weight's (%zu)", x.length, d);
-    return throw_error(env, 1, message);
-  }
+  size_t d;
+  if (!row_length(env, fn, &x, &weight, &d)) return NULL;
   if (y.length != x.length) {
     snprintf(message, sizeof message, "rmsNorm: y must have x's length (%zu), got %zu", x.length, y.length);
     return throw_error(env, 1, message);
   }
-  if (!apart(&y, 4, &x, 4) || !apart(&y, 4, &weight, 4))
-    return throw_error(env, 1, "rmsNorm: y must share no memory with x or weight");
+  const array_t *outs[] = {&y}, *ins[] = {&x, &weight};
+  if (!outputs_apart(outs, 1, ins, 2)) return throw_error(env, 1, "rmsNorm: y must share no memory with x or weight");
   molrl_rms_norm((const float *)x.data, (const float *)weight.data, (float *)y.data, (int64_t)(x.length / d),
                  (int64_t)d, eps);
   return NULL;
@@ -536,12 +560,8 @@ static napi_value js_rms_norm_grad(napi_env env, napi_callback_info info) {
   const array_t dy = a[0], x = a[1], weight = a[2], dx = a[3], dw = a[4];
   double eps;
   if (!eps_arg(env, fn, argv[5], &eps)) return NULL;
-  const size_t d = weight.length;
-  if (d == 0) return throw_error(env, 1, "rmsNormGrad: weight must not be empty (its length is the row length)");
-  if (x.length % d != 0) {
-    snprintf(message, sizeof message, "rmsNormGrad: x's length (%zu) must be a multiple of weight's (%zu)", x.length, d);
-    return throw_error(env, 1, message);
-  }
+  size_t d;
+  if (!row_length(env, fn, &x, &weight, &d)) return NULL;
   if (dy.length != x.length || dx.length != x.length) {
     snprintf(message, sizeof message, "rmsNormGrad: dy, x and dx must have one length, got %zu, %zu and %zu",
              dy.length, x.length, dx.length);
@@ -551,9 +571,9 @@ static napi_value js_rms_norm_grad(napi_env env, napi_callback_info info) {
     snprintf(message, sizeof message, "rmsNormGrad: dweight must have weight's length (%zu), got %zu", d, dw.length);
     return throw_error(env, 1, message);
   }
-  for (int i = 0; i < 3; i++)
-    if (!apart(&dx, 4, &a[i], 4) || !apart(&dw, 4, &a[i], 4) || !apart(&dx, 4, &dw, 4))
-      return throw_error(env, 1, "rmsNormGrad: dx and dweight must share no memory with dy, x, weight or each other");
+  const array_t *outs[] = {&dx, &dw}, *ins[] = {&dy, &x, &weight};
+  if (!outputs_apart(outs, 2, ins, 3))
+    return throw_error(env, 1, "rmsNormGrad: dx and dweight must share no memory with dy, x, weight or each other");
   double *scratch = malloc((d + 2 * RMS_NORM_ROWS) * sizeof(double));
   if (!scratch) return throw_error(env, 1, "rmsNormGrad: out of memory");
   molrl_rms_norm_grad((const float *)dy.data, (const float *)x.data, (const float *)weight.data, (float *)dx.data,
@@ -651,8 +671,8 @@ static napi_value js_rms_norm_rope(napi_env env, napi_callback_info info) {
     snprintf(message, sizeof message, "rmsNormRope: y must have x's length (%zu), got %zu", a[0].length, y.length);
     return throw_error(env, 1, message);
   }
-  if (!apart(&y, 4, &a[0], 4) || !apart(&y, 4, &a[1], 4) || !apart(&y, 4, &positions, 4) || !apart(&y, 4, &cos, 4) ||
-      !apart(&y, 4, &sin, 4))
+  const array_t *outs[] = {&y}, *ins[] = {&a[0], &a[1], &positions, &cos, &sin};
+  if (!outputs_apart(outs, 1, ins, 5))
     return throw_error(env, 1, "rmsNormRope: y must share no memory with x, weight, positions, cos or sin");
   molrl_rms_norm_rope((const float *)a[0].data, (const float *)a[1].data, (const int32_t *)positions.data,
                       (const float *)cos.data, (const float *)sin.data, (float *)y.data, shape.b, shape.t, shape.h,
@@ -691,11 +711,10 @@ static napi_value js_rms_norm_rope_grad(napi_env env, napi_callback_info info) {
              (long long)shape.d, dw.length);
     return throw_error(env, 1, message);
   }
-  const array_t *inputs[] = {&a[0], &a[1], &a[2], &positions, &cos, &sin};
-  for (int i = 0; i < 6; i++)
-    if (!apart(&dx, 4, inputs[i], 4) || !apart(&dw, 4, inputs[i], 4) || !apart(&dx, 4, &dw, 4))
-      return throw_error(env, 1,
-                         "rmsNormRopeGrad: dx and dweight must share no memory with dy, x, weight, positions, cos, sin or each other");
+  const array_t *outs[] = {&dx, &dw}, *ins[] = {&a[0], &a[1], &a[2], &positions, &cos, &sin};
+  if (!outputs_apart(outs, 2, ins, 6))
+    return throw_error(env, 1,
+                       "rmsNormRopeGrad: dx and dweight must share no memory with dy, x, weight, positions, cos, sin or each other");
   double *scratch = malloc((size_t)(shape.d + 2 * shape.h) * sizeof(double));
   float *rows = malloc((size_t)shape.h * (size_t)shape.d * sizeof(float));
   if (!scratch || !rows) {
