@@ -33,35 +33,35 @@ export interface NativeGemmAddon {
   rmsNormGrad?(
     dy: Float32Array,
     x: Float32Array,
-    w: Float32Array,
+    weight: Float32Array,
     dx: Float32Array,
-    dw: Float32Array,
+    dweight: Float32Array,
     eps: number,
   ): void;
   /** Absent from builds older than it (as rmsNormGrad). */
   rmsNormRope?(
     x: Float32Array,
-    w: Float32Array,
+    weight: Float32Array,
     positions: Int32Array,
     cos: Float32Array,
     sin: Float32Array,
     y: Float32Array,
     t: number,
-    h: number,
+    heads: number,
     eps: number,
   ): void;
   /** Absent from builds older than it (as rmsNormGrad). */
   rmsNormRopeGrad?(
     dy: Float32Array,
     x: Float32Array,
-    w: Float32Array,
+    weight: Float32Array,
     positions: Int32Array,
     cos: Float32Array,
     sin: Float32Array,
     dx: Float32Array,
-    dw: Float32Array,
+    dweight: Float32Array,
     t: number,
-    h: number,
+    heads: number,
     eps: number,
   ): void;
   info(): { isa: string; mr: number; nr: number; threads: number; processors: number; isas: string[] };

@@ -72,10 +72,9 @@ export function rmsNormContiguousRows(
     for (let r = 0; r < count; r++) rmsNormRow(x, w, y, r * d, d, eps);
     return;
   }
-  const n = count * d;
-  const native = n >= NATIVE_MIN_ELEMENTS ? activeNative() : null;
+  const native = count * d >= NATIVE_MIN_ELEMENTS ? activeNative() : null;
   if (native?.rmsNorm) {
-    native.rmsNorm(x.subarray(0, n), w.subarray(0, d), y.subarray(0, n), eps);
+    native.rmsNorm(x, w, y, eps);
     nativeForwardCalls++;
   } else simdRmsNorm(x, w, y, count, d, eps);
 }
