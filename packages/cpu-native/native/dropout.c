@@ -9,8 +9,6 @@
  * absent (or the generic kernel is chosen). Large arrays are split across the
  * pool's threads (the stream is counter-based, so any split draws the same words).
  */
-#include <string.h>
-
 #include "gemm.h"
 #include "pool.h"
 
@@ -145,12 +143,7 @@ static AVX2 void dropout_avx2(const float *x, float *out, int64_t first, int64_t
   }
 }
 
-static int use_avx2(void) {
-  const char *isa = gemm_kernel()->isa;
-  return strcmp(isa, "generic") != 0 && __builtin_cpu_supports("avx2");
-}
 #else
-static int use_avx2(void) { return 0; }
 static void dropout_avx2(const float *x, float *out, int64_t first, int64_t from, int64_t groups, uint32_t k0,
                          uint32_t k1, uint32_t keep_from, float scale) {
   (void)x, (void)out, (void)first, (void)from, (void)groups, (void)k0, (void)k1, (void)keep_from, (void)scale;
@@ -161,7 +154,7 @@ static void dropout_span(const float *x, float *out, int64_t n, int64_t first, u
                          uint32_t keep_from, float scale) {
   int64_t e = first;
   const int64_t end = first + n;
-  if (use_avx2()) {
+  if (use_avx2_loops()) {
     const int64_t aligned = (first + 31) & ~(int64_t)31;
     if (aligned < end) {
       dropout_scalar(x, out, first, e, aligned, k0, k1, keep_from, scale);

@@ -59,6 +59,9 @@ const kernel_desc *kernel_generic(void);
 /* Which instruction sets this CPU (and OS) runs. */
 int cpu_has_avx512f(void);
 int cpu_has_avx2_fma(void);
+/* Whether the row and elementwise loops (dropout, the RMSNorm family) take their AVX2 versions:
+ * the CPU runs AVX2 and setIsa did not choose the generic kernel. */
+int use_avx2_loops(void);
 
 /* Writes an MR x NR accumulator tile (row-major, stride nr) into C, honouring mv, nv, alpha, beta. */
 void store_tile_scalar(const float *acc, int nr, float *c, int64_t ldc, float alpha, float beta, int mv, int nv);

@@ -49,9 +49,7 @@
 #undef RN_TARGET
 #undef RN
 
-/* AVX2 unless the generic kernel was chosen (setIsa('generic')) or the CPU lacks it. */
-static int use_avx2(void) { return strcmp(gemm_kernel()->isa, "generic") != 0 && __builtin_cpu_supports("avx2"); }
-#define DISPATCH(name, ...) (use_avx2() ? name##_avx2(__VA_ARGS__) : name##_generic(__VA_ARGS__))
+#define DISPATCH(name, ...) (use_avx2_loops() ? name##_avx2(__VA_ARGS__) : name##_generic(__VA_ARGS__))
 #else
 #define DISPATCH(name, ...) name##_generic(__VA_ARGS__)
 #endif
