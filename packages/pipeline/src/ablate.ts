@@ -29,6 +29,7 @@ import { ConfigError, configDifferences, mergeConfig, validateConfig, type Pipel
 import { readJsonFile } from './json-file.js';
 import { loadBase, type Stage } from './load.js';
 import { runEval, stageReportPath, type TaskResult } from './phases/eval.js';
+import { PhaseSandbox } from './phase-sandbox.js';
 import { openRun, runPhase } from './pipeline.js';
 import {
   formatDifference,
@@ -222,56 +223,63 @@ export async function runAblation(outDir: string, base: PipelineConfig, options:
     validateConfig(mergeConfig(structuredClone({ ...base, seed }), v.patch), `ablate variant ${v.name}`);
   const where = (run: RunFolder) => run.dir.slice(root.dir.length + 1);
 
-  for (const v of plan) {
-    for (const seed of options.seeds) {
-      signal?.throwIfAborted();
-      const run = folder(seed, v.name);
-      // A variant folder made with another configuration is refused, naming the fields; a backend moves.
-      const { config } = openRun(run.dir, configOf(seed, v), { log });
-      const source = v.from ? folder(seed, v.from) : null;
-      if (source && !run.isDone('data')) {
-        cpSync(source.dataDir, run.dataDir, { recursive: true });
-        run.markDone('data', { seconds: 0, copiedFrom: source.dataDir });
-      }
-      if (!source) {
-        log(`ablate: ${where(run)} data`);
-        await runPhase(run, config, 'data', phaseOptions);
-      }
-      if (!run.isDone('mol')) {
-        if (v.mol === 'train') {
-          log(`ablate: ${where(run)} mol`);
-          await runPhase(run, config, 'mol', phaseOptions);
-        } else if (v.mol === 'copy') {
-          cpSync(source!.molDir, run.molDir, { recursive: true });
-          run.markDone('mol', { seconds: 0, copiedFrom: source!.molDir });
-        } else if (v.mol === 'base') {
-          // MoL at step 0: a freshly initialised adapter (B = 0) changes nothing, so GRPO starts from the base.
-          const { model } = await loadBase(config.model);
-          const lora = applyLora(model, { ...config.lora, seed: config.seed, baseModelName: config.model });
-          await lora.save(run.adapterDir('mol'));
-          model.dispose();
-          run.markDone('mol', { seconds: 0, copiedFrom: 'step 0: an untrained adapter, the base model' });
-        } else {
-          const checkpoint = join(source!.molDir, `checkpoint-${v.mol.checkpoint}`);
-          if (!existsSync(join(checkpoint, 'adapter_model.safetensors')))
-            throw new Error(`ablate: no MoL checkpoint at ${checkpoint} (mol.saveSteps must divide the step)`);
-          mkdirSync(run.adapterDir('mol'), { recursive: true });
-          for (const f of ['adapter_config.json', 'adapter_model.safetensors'])
-            copyFileSync(join(checkpoint, f), join(run.adapterDir('mol'), f));
-          run.markDone('mol', { seconds: 0, copiedFrom: checkpoint });
+  // One sandbox scores the grpo and eval phases of every variant (made after the first data phase).
+  const sandboxes = new PhaseSandbox();
+  try {
+    for (const v of plan) {
+      for (const seed of options.seeds) {
+        signal?.throwIfAborted();
+        const run = folder(seed, v.name);
+        // A variant folder made with another configuration is refused, naming the fields; a backend moves.
+        const { config } = openRun(run.dir, configOf(seed, v), { log });
+        const source = v.from ? folder(seed, v.from) : null;
+        if (source && !run.isDone('data')) {
+          cpSync(source.dataDir, run.dataDir, { recursive: true });
+          run.markDone('data', { seconds: 0, copiedFrom: source.dataDir });
         }
+        if (!source) {
+          log(`ablate: ${where(run)} data`);
+          await runPhase(run, config, 'data', phaseOptions);
+        }
+        const sandbox = await sandboxes.get();
+        if (!run.isDone('mol')) {
+          if (v.mol === 'train') {
+            log(`ablate: ${where(run)} mol`);
+            await runPhase(run, config, 'mol', phaseOptions);
+          } else if (v.mol === 'copy') {
+            cpSync(source!.molDir, run.molDir, { recursive: true });
+            run.markDone('mol', { seconds: 0, copiedFrom: source!.molDir });
+          } else if (v.mol === 'base') {
+            // MoL at step 0: a freshly initialised adapter (B = 0) changes nothing, so GRPO starts from the base.
+            const { model } = await loadBase(config.model);
+            const lora = applyLora(model, { ...config.lora, seed: config.seed, baseModelName: config.model });
+            await lora.save(run.adapterDir('mol'));
+            model.dispose();
+            run.markDone('mol', { seconds: 0, copiedFrom: 'step 0: an untrained adapter, the base model' });
+          } else {
+            const checkpoint = join(source!.molDir, `checkpoint-${v.mol.checkpoint}`);
+            if (!existsSync(join(checkpoint, 'adapter_model.safetensors')))
+              throw new Error(`ablate: no MoL checkpoint at ${checkpoint} (mol.saveSteps must divide the step)`);
+            mkdirSync(run.adapterDir('mol'), { recursive: true });
+            for (const f of ['adapter_config.json', 'adapter_model.safetensors'])
+              copyFileSync(join(checkpoint, f), join(run.adapterDir('mol'), f));
+            run.markDone('mol', { seconds: 0, copiedFrom: checkpoint });
+          }
+        }
+        if (v.grpo) {
+          log(`ablate: ${where(run)} grpo`);
+          await runPhase(run, config, 'grpo', { ...phaseOptions, sandbox });
+        }
+        const todo = v.stages.filter((s) => !existsSync(stageReportPath(run, s)));
+        if (todo.length) {
+          log(`ablate: ${where(run)} eval ${todo.join(', ')}`);
+          await runEval(run, config, { stages: todo, progress, sandbox, ...(signal ? { signal } : {}) });
+        }
+        writeAblationReport(outDir);
       }
-      if (v.grpo) {
-        log(`ablate: ${where(run)} grpo`);
-        await runPhase(run, config, 'grpo', phaseOptions);
-      }
-      const todo = v.stages.filter((s) => !existsSync(stageReportPath(run, s)));
-      if (todo.length) {
-        log(`ablate: ${where(run)} eval ${todo.join(', ')}`);
-        await runEval(run, config, { stages: todo, progress, ...(signal ? { signal } : {}) });
-      }
-      writeAblationReport(outDir);
     }
+  } finally {
+    await sandboxes.close();
   }
   return writeAblationReport(outDir);
 }

@@ -92,8 +92,10 @@ export {
   withCompactSystemPrompt,
   compactTrace,
   createEnvironmentSandbox,
+  PHASE_SANDBOX_OPTIONS,
   withHarnessCall,
   harnessReward,
 } from './env-text.js';
+export { PhaseSandbox } from './phase-sandbox.js';
 export { packLmRows, type LmRow } from './pack-text.js';
 export { main, cli, stopsAtSafePoints, InterruptedError, USAGE, type MainOptions } from './cli.js';

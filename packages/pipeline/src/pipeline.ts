@@ -10,6 +10,7 @@
 import { relative } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { ProgressMode } from '@molrl/progress';
+import type { Sandbox } from '@molrl/sandbox-reward';
 import { setBackend, type getBackend } from '@molrl/tensor';
 import { parseBackend, useBackend } from './backend.js';
 import { ConfigError, configDifferences, type PipelineConfig } from './config.js';
@@ -18,6 +19,7 @@ import { runData } from './phases/data.js';
 import { runEval } from './phases/eval.js';
 import { runGrpo } from './phases/grpo.js';
 import { runMol } from './phases/mol.js';
+import { PhaseSandbox } from './phase-sandbox.js';
 import { writeRunReport } from './report/run-report.js';
 import { PHASES, RunFolder, type Phase } from './run-folder.js';
 
@@ -34,6 +36,12 @@ export interface PhaseOptions {
    * Its `name` must be that of `config.backend`.
    */
   backend?: BackendInstance;
+  /**
+   * A running environment sandbox (`createEnvironmentSandbox`) for the grpo and eval
+   * phases to score completions in; the caller closes it. Without it `runPhase` makes
+   * and closes one per phase, and `runPipeline` one for the whole run.
+   */
+  sandbox?: Sandbox;
 }
 
 type BackendInstance = ReturnType<typeof getBackend>;
@@ -196,9 +204,13 @@ async function runPhaseOnce(
   // The data phase has no safe points of its own: it stops at once, leaving nothing half-written.
   if (phase === 'data') record = { ...(await untilAborted(runData(run, config, { mode: progress }), signal)) };
   else if (phase === 'mol') record = { ...(await runMol(run, config, progress, signal)) };
-  else if (phase === 'grpo') record = { ...(await runGrpo(run, config, progress, signal)) };
+  else if (phase === 'grpo') record = { ...(await runGrpo(run, config, progress, signal, options.sandbox)) };
   else {
-    const reports = await runEval(run, config, { progress, ...(signal ? { signal } : {}) });
+    const reports = await runEval(run, config, {
+      progress,
+      ...(signal ? { signal } : {}),
+      ...(options.sandbox ? { sandbox: options.sandbox } : {}),
+    });
     record = { stages: Object.keys(reports) };
   }
   const seconds = (performance.now() - started) / 1000;
@@ -215,9 +227,17 @@ export async function runPipeline(run: RunFolder, config: PipelineConfig, option
     // A backend that cannot start here (no WebGPU adapter) fails the run before the data phase too.
     await selectBackend(run, config, options);
   }
-  for (const phase of PHASES) {
-    options.signal?.throwIfAborted();
-    await runPhaseOnce(run, config, phase, { ...options, force: false }, checked);
+  // One sandbox for grpo and eval, started once the data phase is done so that its
+  // workers load while MoL trains (not while the data phase runs its own).
+  const shared = options.sandbox || (run.isDone('grpo') && run.isDone('eval')) ? null : new PhaseSandbox();
+  try {
+    for (const phase of PHASES) {
+      options.signal?.throwIfAborted();
+      const sandbox = shared && phase !== 'data' ? await shared.get() : options.sandbox;
+      await runPhaseOnce(run, config, phase, { ...options, force: false, ...(sandbox ? { sandbox } : {}) }, checked);
+    }
+  } finally {
+    await shared?.close();
   }
   return writeRunReport(run, config);
 }

@@ -145,11 +145,17 @@ export function codeAgentTestSuite(tasks: readonly TaskRecord[], sandbox: Sandbo
 export async function runEval(
   run: RunFolder,
   config: PipelineConfig,
-  options: { stages?: Stage[]; progress?: ProgressMode; signal?: AbortSignal } = {},
+  options: {
+    stages?: Stage[];
+    progress?: ProgressMode;
+    signal?: AbortSignal;
+    /** A running environment sandbox to score completions in (the caller closes it); without it the phase makes and closes its own. */
+    sandbox?: Sandbox;
+  } = {},
 ): Promise<Record<string, EvaluationReport>> {
   const tasks = readJsonl<TaskRecord>(join(run.dataDir, 'eval-tasks.jsonl'));
   const math = config.data.mathProblems > 0 ? await loadBuiltin('math500') : null;
-  const sandbox = await createEnvironmentSandbox(PHASE_SANDBOX_OPTIONS);
+  const sandbox = options.sandbox ?? (await createEnvironmentSandbox(PHASE_SANDBOX_OPTIONS));
   const probe = config.data.probeDocuments > 0 ? probeDocuments(config.data.probeDocuments) : null;
   const knowledge = knowledgeDocuments(tasks);
   const e = config.eval;
@@ -202,7 +208,7 @@ export async function runEval(
       model.dispose();
     }
   } finally {
-    await sandbox.close();
+    if (!options.sandbox) await sandbox.close();
   }
   return reports;
 }

@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { applyLora } from '@molrl/lora';
 import { trainGrpo, type ChatMessage } from '@molrl/grpo';
+import type { Sandbox } from '@molrl/sandbox-reward';
 import type { PipelineConfig } from '../config.js';
 import { createEnvironmentSandbox, PHASE_SANDBOX_OPTIONS, harnessReward, oneStepMessages } from '../env-text.js';
 import { readJsonl } from '../jsonl.js';
@@ -25,11 +26,13 @@ export async function runGrpo(
   config: PipelineConfig,
   progress: ProgressMode = 'auto',
   signal?: AbortSignal,
+  /** A running environment sandbox to score completions in (the caller closes it); without it the phase makes and closes its own. */
+  sandbox?: Sandbox,
 ): Promise<GrpoSummary> {
   const { model, tokenizer } = await loadStage(run, config.model, 'mol');
   const tasks = readJsonl<TaskRecord>(join(run.dataDir, 'grpo-tasks.jsonl'));
   const lora = applyLora(model, { ...config.lora, seed: config.seed + 1, baseModelName: config.model });
-  const sandbox = await createEnvironmentSandbox(PHASE_SANDBOX_OPTIONS);
+  const scoring = sandbox ?? (await createEnvironmentSandbox(PHASE_SANDBOX_OPTIONS));
   const g = config.grpo;
   try {
     await trainGrpo({
@@ -42,7 +45,7 @@ export async function runGrpo(
         args: t.args,
         id: t.id,
       })),
-      rewardFunctions: [harnessReward(g.reward, sandbox)],
+      rewardFunctions: [harnessReward(g.reward, scoring)],
       config: {
         outputDir: run.grpoDir,
         lossType: g.lossType,
@@ -69,7 +72,7 @@ export async function runGrpo(
     });
     await lora.save(run.adapterDir('grpo'));
   } finally {
-    await sandbox.close();
+    if (!sandbox) await scoring.close();
     model.dispose();
   }
   return { steps: g.maxSteps, prompts: tasks.length };
