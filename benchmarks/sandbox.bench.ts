@@ -20,7 +20,9 @@
  *   python-16-timeouts       s to clear 16 parallel runs that each time out at 200 ms (ideal: 16 x 0.2 / workers)
  *   python-10-exits          s to clear 10 runs that call os._exit(1)
  *   python-ready             ms until a sandbox's workers and standbys are loaded: the process's first
- *                            sandbox (Pyodide loaded in full, the snapshot made), then a later one (from it)
+ *                            sandbox (Pyodide loaded in full, the snapshot made and written to a fresh
+ *                            cache folder), then a later one (from it), then the first sandbox of a new
+ *                            process (molrl-first-sandbox-disk-snapshot: from the file the first wrote)
  *   python-worker-start-cpu  CPU seconds worker processes used until ready: the process's first worker
  *                            (loads Pyodide in full, rewrites the interpreter with write marks, makes the
  *                            snapshot; the most of its sandbox), the first sandbox's workers and standbys
@@ -44,7 +46,7 @@
  * group), with at most `workers` runs in flight for the baselines too.
  *
  *   node --import tsx --conditions=@molrl/source benchmarks/sandbox.bench.ts [--quick] [--js-batch 256] [--py-batch 64]
- *     [--repeat 7] [--compute-pairs 50] [--recovery-only | --compute-only] [--label <text>]
+ *     [--repeat 7] [--compute-pairs 50] [--recovery-only | --compute-only | --ready-only] [--label <text>]
  *
  * --label: appended to each row's impl, for an A/B against another checkout of the sandbox.
  *
@@ -54,8 +56,9 @@
  * other work shares the machine — times the core count, it bounds what an idle machine gives.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import vm from 'node:vm';
 import ivm from 'isolated-vm';
 import { Bench } from 'tinybench';
@@ -80,6 +83,7 @@ const pyBatch = Number(argValue('--py-batch') ?? (quick ? 16 : 64));
 const repeat = Number(argValue('--repeat') ?? (quick ? 3 : 7));
 const onlyRecovery = process.argv.includes('--recovery-only');
 const onlyCompute = process.argv.includes('--compute-only');
+const onlyReady = process.argv.includes('--ready-only');
 // Fewer pairs leave the sandbox/plain ratio to the machine's noise (+-30% run to run here at 14 pairs).
 const computePairs = Number(argValue('--compute-pairs') ?? (quick ? 10 : 50));
 const implLabel = argValue('--label');
@@ -279,9 +283,28 @@ function python3Spawn(item: Item): Promise<number> {
   });
 }
 
+/** ms until a sandbox's workers and standbys are loaded, in a new process (its first sandbox) keeping its snapshot in `cache`. */
+function readyInNewProcess(cache: string): number {
+  const script = `import { createSandbox } from '@molrl/sandbox-reward';
+const t0 = performance.now();
+const sandbox = await createSandbox({ workers: ${workers}, limits: { timeoutMs: ${TIMEOUT_MS} }, snapshotCache: ${JSON.stringify(cache)} });
+await sandbox.ready();
+const ms = performance.now() - t0;
+await sandbox.close();
+console.log(JSON.stringify({ ms }));`;
+  const child = spawnSync(process.execPath, [...process.execArgv, '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
+  if (child.status !== 0) throw new Error(`the new process's sandbox did not start: ${child.stderr}`);
+  return (JSON.parse(child.stdout.trim().split('\n').at(-1)!) as { ms: number }).ms;
+}
+
+// A cache folder of this run's own: the first sandbox loads Pyodide in full and writes the snapshot there.
+const snapshotCache = mkdtempSync(join(tmpdir(), 'molrl-bench-snapshot-'));
 const childrenBefore = new Set(childCpuSeconds().keys());
 const t0 = performance.now();
-const sandbox = await createSandbox({ workers, limits: { timeoutMs: TIMEOUT_MS } });
+const sandbox = await createSandbox({ workers, limits: { timeoutMs: TIMEOUT_MS }, snapshotCache });
 await sandbox.ready();
 const firstReadyMs = performance.now() - t0;
 // Each worker's CPU until ready; the one that used the most loaded Pyodide in full and made the rewrite and snapshot.
@@ -291,7 +314,7 @@ firstWorkers.sort((a, b) => b - a);
 const childrenOfFirst = new Set(childCpuSeconds().keys());
 const t1 = performance.now();
 const hostCpu = process.cpuUsage();
-const later = await createSandbox({ workers, limits: { timeoutMs: TIMEOUT_MS } });
+const later = await createSandbox({ workers, limits: { timeoutMs: TIMEOUT_MS }, snapshotCache });
 await later.ready();
 const laterReadyMs = performance.now() - t1;
 const laterHostCpu = process.cpuUsage(hostCpu);
@@ -299,8 +322,10 @@ const laterWorkers = [...childCpuSeconds()].filter(([pid]) => !childrenOfFirst.h
 // This process's CPU per worker process of the later sandbox (standbys included): what starting one costs the host.
 const laterHostCpuMs = (laterHostCpu.user + laterHostCpu.system) / 1000 / laterWorkers.length;
 await later.close();
+const diskReadyMs = readyInNewProcess(snapshotCache);
+rmSync(snapshotCache, { recursive: true, force: true });
 console.log(
-  `sandbox ready (${workers} workers and their standbys): ${firstReadyMs.toFixed(0)} ms, a later one ${laterReadyMs.toFixed(0)} ms; load average ${loadavg()
+  `sandbox ready (${workers} workers and their standbys): ${firstReadyMs.toFixed(0)} ms, a later one ${laterReadyMs.toFixed(0)} ms, a new process's first from the snapshot on disk ${diskReadyMs.toFixed(0)} ms; load average ${loadavg()
     .map((l) => l.toFixed(1))
     .join(' ')}`,
 );
@@ -345,6 +370,13 @@ const rows: ResultRow[] = [
   row({ case: 'python-ready', impl: 'molrl-first-sandbox', size: workers, value: firstReadyMs, unit: 'ms' }),
   row({ case: 'python-ready', impl: 'molrl-later-sandbox', size: workers, value: laterReadyMs, unit: 'ms' }),
   row({
+    case: 'python-ready',
+    impl: 'molrl-first-sandbox-disk-snapshot',
+    size: workers,
+    value: diskReadyMs,
+    unit: 'ms',
+  }),
+  row({
     case: 'python-worker-start-host-cpu',
     impl: 'molrl-later-sandbox-worker',
     size: laterWorkers.length,
@@ -370,7 +402,7 @@ const rows: ResultRow[] = [
 let mismatch = false;
 try {
   for (const c of cases) {
-    if (onlyRecovery || onlyCompute) break;
+    if (onlyRecovery || onlyCompute || onlyReady) break;
     const reference = await Object.values(c.impls)[0]!(c.items);
     for (const [impl, score] of Object.entries(c.impls)) {
       const rewards = await score(c.items); // also the warm-up
@@ -400,8 +432,8 @@ try {
       rows.push(row({ case: c.case, impl, size: c.items.length, value: perCpuSecond, unit: 'rewards/cpu-s' }));
     }
   }
-  if (!onlyCompute) rows.push(...(await recoveryCases()));
-  if (!onlyRecovery) rows.push(...(await computeCases()));
+  if (!onlyCompute && !onlyReady) rows.push(...(await recoveryCases()));
+  if (!onlyRecovery && !onlyReady) rows.push(...(await computeCases()));
 } finally {
   await sandbox.close();
 }

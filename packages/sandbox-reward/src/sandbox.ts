@@ -3,6 +3,7 @@ import { SandboxClosedError, SandboxConfigError } from './errors.js';
 import { JsRunner } from './javascript/js-runner.js';
 import { DEFAULT_LIMITS, resolveLimits } from './limits.js';
 import { pyodideDir, sharedSnapshot } from './python/python-process.js';
+import { defaultSnapshotCacheDir } from './python/snapshot-cache.js';
 import { PythonSlot } from './python/python-slot.js';
 import { SlotPool } from './slot-pool.js';
 import type { Limits, RunRecord, RunRequest, SandboxOptions } from './types.js';
@@ -29,7 +30,14 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   if (options === null || typeof options !== 'object') {
     throw new SandboxConfigError('options', `expected an object, got ${options === null ? 'null' : typeof options}`);
   }
-  const known = new Set(['workers', 'limits', 'warmPython', 'maxRunsPerPythonWorker', 'pythonStandby']);
+  const known = new Set([
+    'workers',
+    'limits',
+    'warmPython',
+    'maxRunsPerPythonWorker',
+    'pythonStandby',
+    'snapshotCache',
+  ]);
   for (const key of Object.keys(options)) {
     if (!known.has(key)) throw new SandboxConfigError(key, `unknown option (known: ${[...known].join(', ')})`);
   }
@@ -45,11 +53,19 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   if (typeof pythonStandby !== 'boolean') {
     throw new SandboxConfigError('pythonStandby', `expected a boolean, got ${typeof pythonStandby}`);
   }
+  const snapshotCache = options.snapshotCache === undefined ? defaultSnapshotCacheDir() : options.snapshotCache;
+  if (snapshotCache !== false && (typeof snapshotCache !== 'string' || snapshotCache === '')) {
+    throw new SandboxConfigError(
+      'snapshotCache',
+      `expected a folder path or false, got ${snapshotCache === '' ? 'an empty string' : snapshotCache === null ? 'null' : typeof snapshotCache}`,
+    );
+  }
   const limits = Object.freeze(resolveLimits(DEFAULT_LIMITS, options.limits, 'limits'));
 
   const jsPool = new SlotPool(Array.from({ length: workers }, () => new JsRunner()));
   const pyodide = pyodideDir();
   const snapshot = sharedSnapshot(pyodide);
+  if (snapshotCache) snapshot.useCache(pyodide, snapshotCache);
   const pyPool = new SlotPool(
     Array.from({ length: workers }, () => new PythonSlot(pyodide, maxRuns, snapshot, pythonStandby)),
     (slot) => slot.isReady,

@@ -93,4 +93,11 @@ export interface SandboxOptions {
    * process (~200 MB resident) per worker.
    */
   pythonStandby?: boolean;
+  /**
+   * A folder where the interpreter snapshot is kept between processes, so a
+   * process's first sandbox starts its workers from it instead of loading
+   * Pyodide in full; `false`: none. Default `$MOLRL_CACHE_DIR/sandbox`, else
+   * `~/.cache/molrl/sandbox` (under `$XDG_CACHE_HOME` when set).
+   */
+  snapshotCache?: string | false;
 }

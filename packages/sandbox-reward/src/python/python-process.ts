@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { Limits, RunError, RunRecord, RunStatus } from '../types.js';
+import { readCachedSnapshot, snapshotCacheFile, snapshotCacheKey, writeCachedSnapshot } from './snapshot-cache.js';
 
 /** The worker script and the Python guest code, shipped beside src/ and dist/. */
 export const WORKER_DIR = realpathSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'worker'));
@@ -131,6 +132,50 @@ export class PyodideSnapshot {
   settled(): Promise<void> {
     return this.bytes || !this.requested ? Promise.resolve() : Promise.race([this.available, this.abandoned]);
   }
+
+  /** The cache file this snapshot was read from, if it was. */
+  readFrom: string | undefined;
+  /** Cache files to write once the snapshot is made here. */
+  private readonly writeTo = new Set<string>();
+  /** Cache files written by this process, and the last write's error (a cache that cannot be written only costs time). */
+  readonly written: string[] = [];
+  writeError: Error | null = null;
+
+  /**
+   * Keep this snapshot in the cache folder `dir` of the interpreter in `pyodide`:
+   * read it from there when no worker has made or is making one yet; else
+   * write it there once it is made (now, if it is made already).
+   */
+  useCache(pyodide: string, dir: string): void {
+    const file = snapshotCacheFile(dir, snapshotCacheKey(pyodide, WORKER_DIR));
+    if (!this.bytes && !this.requested) {
+      const cached = readCachedSnapshot(file);
+      if (cached) {
+        this.trackedWasm = cached.trackedWasm;
+        this.readFrom = file;
+        this.set(cached.bytes);
+        return;
+      }
+    }
+    if (file === this.readFrom || this.written.includes(file)) return;
+    this.writeTo.add(file);
+    if (this.complete) this.made();
+  }
+
+  /** Whether the worker that made the snapshot has handed in all of it. */
+  private complete = false;
+
+  /** The snapshot is made (its maker is ready, the rewritten interpreter handed in too): write it to the cache files. */
+  made(): void {
+    if (!this.bytes) return;
+    this.complete = true;
+    for (const file of this.writeTo) {
+      const error = writeCachedSnapshot(file, { bytes: this.bytes, trackedWasm: this.trackedWasm });
+      if (error) this.writeError = error;
+      else this.written.push(file);
+    }
+    this.writeTo.clear();
+  }
 }
 
 const snapshots = new Map<string, PyodideSnapshot>();
@@ -209,7 +254,7 @@ export class PythonProcess {
       makeSnapshot,
       guard,
     });
-    // The snapshot and the rewritten interpreter (44 MB with Pyodide 0.29) follow as raw bytes on
+    // The snapshot and the rewritten interpreter (44 MB with Pyodide 314) follow as raw bytes on
     // their own pipe, written from where they lie: sent in the message, structured clone copied
     // them on this thread first (140 ms a worker here). A worker that dies before it has read
     // them ends the pipe early; its exit is reported through `exited`.
@@ -254,6 +299,8 @@ export class PythonProcess {
           snapshot.trackedWasm = { sourceHash: message.sourceHash, bytes: message.bytes, bootMap: message.bootMap };
         }
         if (message?.type === 'ready') {
+          // Its snapshot and rewrite came before this message: both are in now.
+          if (makeSnapshot) snapshot.made();
           this.python = message.python;
           this.heapBytes = typeof message.heapBytes === 'number' ? message.heapBytes : 0;
           this.isReady = true;

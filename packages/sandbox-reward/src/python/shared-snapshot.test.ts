@@ -14,9 +14,9 @@ describe('the shared snapshot', () => {
     const snapshot = sharedSnapshot(pyodideDir());
     expect(sharedSnapshot(pyodideDir())).toBe(snapshot);
     expect(snapshot.bytes).toBeUndefined();
-    const first = await createSandbox({ workers: 1 });
+    const first = await createSandbox({ workers: 1, snapshotCache: false });
     expect(snapshot.requested).toBe(true);
-    const waiting = await createSandbox({ workers: 1 });
+    const waiting = await createSandbox({ workers: 1, snapshotCache: false });
     await first.close();
     await waiting.ready();
     expect(snapshot.bytes).toBeUndefined();
@@ -25,12 +25,12 @@ describe('the shared snapshot', () => {
     expect([ran.status, ran.result]).toEqual(['ok', 1024]);
     await waiting.close();
 
-    const maker = await createSandbox({ workers: 1, pythonStandby: false });
+    const maker = await createSandbox({ workers: 1, pythonStandby: false, snapshotCache: false });
     await maker.ready();
     expect(snapshot.bytes).toBeInstanceOf(Uint8Array);
     await maker.close();
     const before = pythonWorkerStarts();
-    const later = await createSandbox({ workers: 1 });
+    const later = await createSandbox({ workers: 1, snapshotCache: false });
     await later.ready();
     const again = await later.run({ language: 'python', code: 'x = sum(range(5))', resultVariable: 'x' });
     expect([again.status, again.result]).toEqual(['ok', 10]);
