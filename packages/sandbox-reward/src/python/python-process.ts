@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { realpathSync } from 'node:fs';
+import { realpathSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -162,6 +162,28 @@ export class PyodideSnapshot {
     if (this.complete) this.made();
   }
 
+  /**
+   * A worker could not start from `bytes`, read from a cache file: remove the file and
+   * forget the snapshot, so that the next worker loads in full and makes a new one.
+   */
+  discardCached(bytes: Uint8Array): void {
+    if (!this.readFrom || this.bytes !== bytes) return;
+    try {
+      rmSync(this.readFrom, { force: true });
+    } catch {
+      // A read-only cache: the file stays, this process no longer uses it.
+    }
+    this.discarded.push(this.readFrom);
+    // The snapshot the next worker makes goes there instead.
+    this.writeTo.add(this.readFrom);
+    this.readFrom = undefined;
+    this.bytes = undefined;
+    this.trackedWasm = undefined;
+  }
+
+  /** Cache files removed because a worker could not start from them. */
+  readonly discarded: string[] = [];
+
   /** Whether the worker that made the snapshot has handed in all of it. */
   private complete = false;
 
@@ -311,6 +333,9 @@ export class PythonProcess {
       this.child.once('error', reject);
       void this.exited.then((info) => {
         if (makeSnapshot) snapshot.release();
+        // Ended on its own (not killed) before it was ready, started from a snapshot read from a
+        // cache file: that file is not used again, and the next worker loads in full.
+        if (bytes && !this.isReady && info.signal === null) snapshot.discardCached(bytes);
         reject(
           new Error(
             `the Python worker exited before it was ready (code ${info.code}, signal ${info.signal}): ${info.stderr}`,

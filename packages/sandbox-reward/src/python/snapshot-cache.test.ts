@@ -162,9 +162,15 @@ describe('the cache file', () => {
 const execFileAsync = promisify(execFile);
 
 /** Start a sandbox of two workers in a new process; what it reports once a run went through. */
-async function firstSandboxOfAProcess(
-  cache: string | false,
-): Promise<{ full: number; fromSnapshot: number; readFrom: string | null; written: string[]; results: unknown[] }> {
+async function firstSandboxOfAProcess(cache: string | false): Promise<{
+  full: number;
+  fromSnapshot: number;
+  readFrom: string | null;
+  written: string[];
+  discarded: string[];
+  readyFailed: boolean;
+  results: unknown[];
+}> {
   const script = join(scratch(), 'first-sandbox.mts');
   const source = (path: string) => JSON.stringify(pathToFileURL(join(packageRoot, path)).href);
   writeFileSync(
@@ -172,7 +178,8 @@ async function firstSandboxOfAProcess(
     `import { createSandbox } from ${source('src/sandbox.ts')};
 import { pythonWorkerStarts, pyodideDir, sharedSnapshot } from ${source('src/python/python-process.ts')};
 const sandbox = await createSandbox({ workers: 2, pythonStandby: false, snapshotCache: ${JSON.stringify(cache)} });
-await sandbox.ready();
+// A worker that cannot start from the file fails ready(); a run then retries with a fresh worker.
+const readyFailed = await sandbox.ready().then(() => false, () => true);
 // Each run from the pristine interpreter: the second does not see the first's global.
 const records = await sandbox.runMany([
   { language: 'python', code: 'import json\\nleft = 6 * 7\\nx = json.dumps([left])', resultVariable: 'x' },
@@ -181,7 +188,7 @@ const records = await sandbox.runMany([
 ]);
 await sandbox.close();
 const snapshot = sharedSnapshot(pyodideDir());
-console.log(JSON.stringify({ ...pythonWorkerStarts(), readFrom: snapshot.readFrom ?? null, written: snapshot.written, results: records.map((r) => r.result) }));
+console.log(JSON.stringify({ ...pythonWorkerStarts(), readFrom: snapshot.readFrom ?? null, written: snapshot.written, discarded: snapshot.discarded, readyFailed, results: records.map((r) => r.result) }));
 `,
   );
   const { stdout } = await execFileAsync(process.execPath, ['--import', 'tsx', script], {
@@ -213,6 +220,17 @@ describe('across processes', () => {
     const repaired = await firstSandboxOfAProcess(cache);
     expect([repaired.full, repaired.readFrom, repaired.written]).toEqual([2, null, [file]]);
     expect(readCachedSnapshot(file)).not.toBeNull();
+
+    // A whole file (its checksum right) that the interpreter cannot start from: a worker fails,
+    // the file is removed, the next workers load in full, and a good file takes its place.
+    expect(writeCachedSnapshot(file, { bytes: new Uint8Array(4096).fill(7), trackedWasm: undefined })).toBeNull();
+    const unusable = await firstSandboxOfAProcess(cache);
+    expect(unusable.readyFailed).toBe(true);
+    expect(unusable.discarded).toEqual([file]);
+    expect(unusable.written).toEqual([file]);
+    expect(unusable.full).toBeGreaterThanOrEqual(1);
+    expect(unusable.results).toEqual(['[42]', false, false]);
+    expect(readCachedSnapshot(file)!.bytes.byteLength).toBeGreaterThan(4096);
 
     // snapshotCache: false reads and writes nothing.
     const off = await firstSandboxOfAProcess(false);
