@@ -14,7 +14,7 @@
  * folder), so an upgrade of either never loads a stale one, and it carries a
  * SHA-256 of its contents, so a truncated or damaged file is not used (and is
  * replaced). It is trusted as the installed packages are: its folder is made
- * private to the user (0700).
+ * private to the user (0700), and only a file the user owns is read.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
@@ -28,10 +28,21 @@ const FILE_SUFFIX = '.bin';
 /** Files of other installs (other keys) not touched for this long are removed when a new one is written. */
 const STALE_MS = 30 * 24 * 3600 * 1000;
 
-/** The folder used when `createSandbox` is given no `snapshotCache`: `$MOLRL_CACHE_DIR/sandbox`, else `~/.cache/molrl/sandbox` (`$XDG_CACHE_HOME` honoured). */
-export function defaultSnapshotCacheDir(): string {
-  const base = process.env.MOLRL_CACHE_DIR || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'molrl');
-  return join(base, 'sandbox');
+/**
+ * The folder used when `createSandbox` is given no `snapshotCache`: `$MOLRL_CACHE_DIR/sandbox`,
+ * else `~/.cache/molrl/sandbox` (`$XDG_CACHE_HOME` honoured); false (no cache) when there is
+ * no home folder to put it in (not a shared temporary folder: another user could plant a file there).
+ */
+export function defaultSnapshotCacheDir(): string | false {
+  if (process.env.MOLRL_CACHE_DIR) return join(process.env.MOLRL_CACHE_DIR, 'sandbox');
+  if (process.env.XDG_CACHE_HOME) return join(process.env.XDG_CACHE_HOME, 'molrl', 'sandbox');
+  let home = '';
+  try {
+    home = homedir();
+  } catch {
+    // No home folder: no default cache.
+  }
+  return home ? join(home, '.cache', 'molrl', 'sandbox') : false;
 }
 
 /** What a cache file holds: the snapshot, and the rewritten interpreter when the worker made one. */
@@ -79,6 +90,8 @@ export function snapshotCacheFile(dir: string, key: string): string {
 export function readCachedSnapshot(file: string): CachedSnapshot | null {
   let data: Buffer;
   try {
+    // Only a file of this user's own: one another user could have written is not trusted (nor removed).
+    if (process.getuid && statSync(file).uid !== process.getuid()) return null;
     data = readFileSync(file);
   } catch {
     return null;
