@@ -1,10 +1,10 @@
 /**
  * The interpreter snapshot kept on disk between processes. A process's first
- * sandbox otherwise loads Pyodide in full in one worker, rewrites its
- * WebAssembly for write tracking and takes the snapshot before any other worker
- * can start (7.3 s until two workers are ready, on two cores), while a sandbox
- * whose snapshot is there starts every worker from it at once (2.8 s). Every
- * `molrl` command, ablation process and test file is such a first sandbox.
+ * sandbox otherwise loads Pyodide in full in each of its workers, one of which
+ * also rewrites the interpreter's WebAssembly for write tracking and takes the
+ * snapshot (7.3 s until two workers are ready, on two cores), while a sandbox
+ * whose snapshot is there starts every worker from it (2.8 s). Every `molrl`
+ * command, ablation process and test file is such a first sandbox.
  *
  * What is kept is what the first worker hands the host before it is ready:
  * the snapshot of the interpreter with the stdlib imported, before the guards
