@@ -146,17 +146,25 @@ function optionHelp(option: OptionName, command: string | undefined): [string, s
   }
 }
 
-const LABEL_WIDTH = 21;
-const ENVIRONMENT_WIDTH = 23;
+/** The label columns' widths: options, and the (longer) environment variables. */
+const OPTION_LABEL_WIDTH = 19;
+const ENVIRONMENT_LABEL_WIDTH = 23;
 
-function optionLines(options: readonly OptionName[], command: string | undefined): string {
-  return options
-    .map((option) => {
-      const [label, text] = optionHelp(option, command);
+/** Labelled lines: each label padded to `width` after a two-space indent, a text's further lines indented under its first. */
+function columnLines(rows: ReadonlyArray<readonly [string, string]>, width: number): string {
+  return rows
+    .map(([label, text]) => {
       const [first, ...rest] = text.split('\n');
-      return [`  ${label.padEnd(LABEL_WIDTH - 2)}${first}`, ...rest.map((l) => ' '.repeat(LABEL_WIDTH) + l)].join('\n');
+      return [`  ${label.padEnd(width)}${first}`, ...rest.map((l) => ' '.repeat(width + 2) + l)].join('\n');
     })
     .join('\n');
+}
+
+function optionLines(options: readonly OptionName[], command: string | undefined): string {
+  return columnLines(
+    options.map((option) => optionHelp(option, command)),
+    OPTION_LABEL_WIDTH,
+  );
 }
 
 const EXIT_STATUS =
@@ -164,17 +172,19 @@ const EXIT_STATUS =
 
 /** The environment variables molrl reads, for the general help. */
 const ENVIRONMENT = `environment:
-${(
+${columnLines(
   [
     ['HF_HUB_CACHE, HF_HOME', 'where Hub models are cached (default ~/.cache/huggingface/hub)'],
     ['HF_TOKEN, HF_ENDPOINT', "the Hub's token and address; HF_HUB_OFFLINE=1: the cache only"],
-    ['MOLRL_CACHE_DIR', "molrl's own cache (default ~/.cache/molrl): the sandbox's interpreter"],
-    ['', 'snapshot (44 MB), with which its workers start ~5 s sooner'],
+    [
+      'MOLRL_CACHE_DIR',
+      "molrl's own cache (default ~/.cache/molrl): the sandbox's interpreter\n" +
+        'snapshot (44 MB), with which its workers start ~5 s sooner',
+    ],
     ['MOLRL_DEBUG=1', 'errors print their stack'],
-  ] as const
-)
-  .map(([name, text]) => `  ${name.padEnd(ENVIRONMENT_WIDTH)}${text}`)
-  .join('\n')}
+  ],
+  ENVIRONMENT_LABEL_WIDTH,
+)}
 `;
 
 export const USAGE = `usage: molrl <command> [options]
