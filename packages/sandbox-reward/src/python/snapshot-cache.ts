@@ -17,9 +17,20 @@
  * private to the user (0700), and only a file the user owns is read.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { TrackedWasm } from './python-process.js';
 
 const MAGIC = 'molrl pyodide snapshot 1\n';
@@ -153,7 +164,7 @@ function parseCacheFile(data: Buffer): CachedSnapshot | null {
  * the next process's time.
  */
 export function writeCachedSnapshot(file: string, snapshot: CachedSnapshot): Error | null {
-  const dir = join(file, '..');
+  const dir = dirname(file);
   const tracked = snapshot.trackedWasm;
   const payload = [snapshot.bytes, ...(tracked ? [tracked.bytes] : [])];
   const hash = createHash('sha256');
@@ -168,9 +179,15 @@ export function writeCachedSnapshot(file: string, snapshot: CachedSnapshot): Err
   const temporary = `${file}.tmp-${process.pid}-${Date.now()}`;
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    writeFileSync(temporary, Buffer.concat([Buffer.from(MAGIC + JSON.stringify(header) + '\n'), ...payload]), {
-      mode: 0o600,
-    });
+    // Part by part from where the bytes lie (one buffer of them all would copy the 44 MB first).
+    const fd = openSync(temporary, 'w', 0o600);
+    try {
+      for (const part of [Buffer.from(MAGIC + JSON.stringify(header) + '\n'), ...payload]) {
+        for (let at = 0; at < part.byteLength;) at += writeSync(fd, part, at);
+      }
+    } finally {
+      closeSync(fd);
+    }
     renameSync(temporary, file);
   } catch (error) {
     try {
