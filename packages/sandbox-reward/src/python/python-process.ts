@@ -140,6 +140,10 @@ export class PyodideSnapshot {
   /** Cache files written by this process, and the last write's error (a cache that cannot be written only costs time). */
   readonly written: string[] = [];
   writeError: Error | null = null;
+  /** Cache files removed because a worker could not start from them. */
+  readonly discarded: string[] = [];
+  /** Whether the worker that made the snapshot has handed in all of it. */
+  private complete = false;
 
   /**
    * Keep this snapshot in the cache folder `dir` of the interpreter in `pyodide`:
@@ -181,12 +185,6 @@ export class PyodideSnapshot {
     this.trackedWasm = undefined;
   }
 
-  /** Cache files removed because a worker could not start from them. */
-  readonly discarded: string[] = [];
-
-  /** Whether the worker that made the snapshot has handed in all of it. */
-  private complete = false;
-
   /** The snapshot is made (its maker is ready, the rewritten interpreter handed in too): write it to the cache files. */
   made(): void {
     if (!this.bytes) return;
@@ -204,8 +202,9 @@ const snapshots = new Map<string, PyodideSnapshot>();
 
 /**
  * The snapshot of the interpreter in `pyodide` for every sandbox of this
- * process: a sandbox created after another (each phase of a pipeline makes
- * its own) starts its workers from it instead of loading Pyodide again. It
+ * process: a sandbox created after another starts its workers from it
+ * instead of loading Pyodide again (and, with a snapshot cache, a process's
+ * first sandbox from the cache file: `useCache`). It
  * holds no state of any sandbox: it is taken before the guards are set up
  * and before any code has run.
  */
