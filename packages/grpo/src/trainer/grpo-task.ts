@@ -108,10 +108,16 @@ export class GrpoTask implements TrainingTask<GrpoMicroBatch, GrpoTaskState> {
       ? codec.applyChatTemplate!(messages, { addGenerationPrompt: true })
       : (example.prompt as string);
     // TRL keeps the last maxPromptLength tokens of a prompt.
-    const ids = codec.encode(text).slice(-this.config.maxPromptLength);
+    const encoded = codec.encode(text);
+    const ids = encoded.slice(-this.config.maxPromptLength);
     if (!ids.length)
       throw new Error(`GrpoTrainer: a prompt encodes to no tokens: ${JSON.stringify(text.slice(0, 80))}`);
-    return messages ? { ids, text, messages } : { ids, text };
+    return {
+      ids,
+      text,
+      ...(messages ? { messages } : {}),
+      ...(ids.length < encoded.length ? { truncated: true } : {}),
+    };
   }
 
   /** Generate and score one rollout batch of the next prompts of the data order. */

@@ -165,6 +165,61 @@ describe('OpenAIRollouts against a local OpenAI-compatible server', () => {
     );
   });
 
+  it('a prompt cut to maxPromptLength reaches the server as the ids the trainer scores, not the whole text', async () => {
+    const cut = {
+      ids: charCodec.encode('lmn'),
+      text: 'jklmn',
+      messages: [{ role: 'user' as const, content: 'jklmn' }],
+      truncated: true,
+    };
+    const whole = { ids: charCodec.encode('xyz'), text: 'xyz', messages: [{ role: 'user' as const, content: 'xyz' }] };
+    const req: RolloutRequest = { ...request(true), prompts: [cut, whole] };
+    const before = srv.bodies.length;
+    await new OpenAIRollouts({ baseURL: srv.url, model: 'tiny', codec: charCodec, eosTokenId: EOS }).generate(req);
+    await new OpenAIRollouts({
+      baseURL: srv.url,
+      model: 'tiny',
+      codec: charCodec,
+      eosTokenId: EOS,
+      endpoint: 'chat',
+    }).generate(req);
+    const sent = srv.bodies.slice(before);
+    // /v1/completions takes a list of token ids as its prompt; the whole one goes as text.
+    expect(sent.filter((b) => b.path === '/v1/completions').map((b) => b.prompt)).toEqual([cut.ids, 'xyz']);
+    // The chat endpoint renders the messages itself: vLLM cuts them to the same last tokens.
+    const chat = sent.filter((b) => b.path === '/v1/chat/completions');
+    expect(chat.map((b) => b.truncate_prompt_tokens)).toEqual([3, undefined]);
+    expect(sent.filter((b) => b.path === '/v1/completions').every((b) => !('truncate_prompt_tokens' in b))).toBe(true);
+  });
+
+  it('GrpoTrainer marks the prompts it cuts, so a server samples after the same tokens', async () => {
+    await setBackend('cpu');
+    const { model, lora } = tinySetup();
+    const before = srv.bodies.length;
+    const trainer = new GrpoTrainer({
+      model,
+      lora,
+      codec: charCodec,
+      train: [{ prompt: 'abcdefgh' }, { prompt: 'xyz' }],
+      rewardFunctions: [{ name: 'length', score: ({ completionIds }) => completionIds.map((ids) => ids.length) }],
+      rollouts: new OpenAIRollouts({ baseURL: srv.url, model: 'tiny', codec: charCodec, eosTokenId: EOS }),
+      config: {
+        outputDir: mkdtempSync(join(tmpdir(), 'grpo-cut-')),
+        numGenerations: 3,
+        globalBatchSize: 6,
+        microBatchSize: 3,
+        maxCompletionLength: 5,
+        maxPromptLength: 4,
+        maxSteps: 1,
+        progress: 'silent',
+      },
+    });
+    await trainer.trainLoop();
+    const prompts = srv.bodies.slice(before).map((b) => b.prompt);
+    expect(prompts).toEqual(expect.arrayContaining([charCodec.encode('efgh'), 'xyz']));
+    expect(prompts.length).toBe(2);
+  });
+
   it('drives a GRPO step: server text is re-encoded and scored under our model', async () => {
     await setBackend('cpu');
     const { model, lora } = tinySetup();

@@ -36,6 +36,11 @@ export interface RolloutPrompt {
   text: string;
   /** The messages, for chat prompts. */
   messages?: ChatMessage[];
+  /**
+   * True when `ids` are only the last tokens of the text's encoding (cut to
+   * maxPromptLength): a server must then sample after those ids, not the whole text.
+   */
+  truncated?: boolean;
 }
 
 export interface RolloutRequest {
@@ -198,6 +203,10 @@ export class OpenAIRollouts implements RolloutSource {
     if (s.minP > 0) extra.min_p = s.minP;
     if (s.repetitionPenalty !== 1) extra.repetition_penalty = s.repetitionPenalty;
     if ((this.options.tokenIds ?? 'auto') !== 'reencode') extra.return_token_ids = true;
+    // A cut prompt: the server must sample after the ids the trainer scores (as TRL
+    // passes vLLM truncate_prompt_tokens), else the completions are off-policy.
+    if (prompt.truncated && (this.options.endpoint ?? 'completions') === 'chat')
+      extra.truncate_prompt_tokens = prompt.ids.length;
     const common = {
       model: this.options.model,
       n: request.numGenerations,
@@ -223,7 +232,8 @@ export class OpenAIRollouts implements RolloutSource {
       }));
     } else {
       const res = await this.client.completions.create(
-        { ...common, prompt: prompt.text, max_tokens: max } as OpenAI.CompletionCreateParamsNonStreaming,
+        // A cut prompt goes as its token ids (the completions API takes a list of ids).
+        { ...common, prompt: prompt.truncated ? prompt.ids : prompt.text, max_tokens: max },
         { signal: request.signal },
       );
       choices = res.choices.map((c) => ({
