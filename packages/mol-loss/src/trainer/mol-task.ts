@@ -281,11 +281,16 @@ export class MolTask implements TrainingTask<MolMicroBatch, MolTaskState> {
     if (plan.klRows > 0 && c.precomputeBase && !lmHeadWeight.requiresGrad) {
       baseDist = this.batchBase(microBatch);
     } else if (plan.klRows > 0) {
+      // In eval mode, as the precomputed base: no dropout stream advances, so the
+      // policy's dropout masks are the same with and without precomputeBase.
       const wasEnabled = this.lora.enabled;
+      const wasTraining = this.model.module.training;
       this.lora.disable();
+      this.model.eval();
       try {
         baseHidden = noGrad(() => this.model.hiddenSync(batch.ids, forward));
       } finally {
+        if (wasTraining) this.model.train();
         if (wasEnabled) this.lora.enable();
       }
     }
