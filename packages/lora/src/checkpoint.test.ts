@@ -1,15 +1,17 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Qwen3ForCausalLM } from '@molrl/model';
+import { Qwen3ForCausalLM, SafetensorsFile, writeSafetensors } from '@molrl/model';
 import { AdamW, mean, setBackend } from '@molrl/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   checkpointDir,
   latestCheckpoint,
+  listCheckpoints,
   loadTrainingCheckpoint,
+  OPTIMIZER_FILE,
   pruneCheckpoints,
   removeIncompleteCheckpoints,
   saveTrainingCheckpoint,
@@ -43,7 +45,13 @@ describe('training checkpoints', () => {
   it('round-trips the adapter, the AdamW moments and the trainer state', async () => {
     const out = mkdtempSync(join(tmpdir(), 'molrl-ckpt-'));
     const a = await trainedRun();
-    const dir = await saveTrainingCheckpoint(out, { globalStep: 3, epoch: 1, note: 'x' } as State, a.lora, a.optimizer);
+    // Three steps, two of them skipped: the optimizer made one update.
+    const dir = await saveTrainingCheckpoint(
+      out,
+      { globalStep: 3, skippedSteps: 2, epoch: 1, note: 'x' } as State,
+      a.lora,
+      a.optimizer,
+    );
     expect(dir).toBe(checkpointDir(out, 3));
     expect(readdirSync(dir).sort()).toEqual([
       'adapter_config.json',
@@ -55,31 +63,113 @@ describe('training checkpoints', () => {
     const b = await trainedRun();
     for (const [, t] of b.lora.namedParameters()) t.assign(t.mul(0));
     const state = await loadTrainingCheckpoint<State>(dir, b.lora, b.optimizer, ['epoch']);
-    expect(state).toMatchObject({ globalStep: 3, epoch: 1, note: 'x' });
+    expect(state).toMatchObject({ globalStep: 3, skippedSteps: 2, epoch: 1, note: 'x' });
     const pa = new Map(a.lora.namedParameters());
     for (const [name, t] of b.lora.namedParameters())
       expect(Array.from(await t.data())).toEqual(Array.from(await pa.get(name)!.data()));
     const ma = a.optimizer.stateDict().state;
     const mb = b.optimizer.stateDict();
-    expect(mb.step).toBe(3);
+    expect(mb.step).toBe(1);
     for (const [name, { m, v }] of Object.entries(mb.state)) {
       expect(Array.from(await m.data())).toEqual(Array.from(await ma[name]!.m.data()));
       expect(Array.from(await v.data())).toEqual(Array.from(await ma[name]!.v.data()));
     }
   });
 
-  it('finds the latest complete checkpoint and prunes the oldest', async () => {
+  it('finds the latest complete checkpoint and prunes the oldest complete ones', async () => {
     const out = mkdtempSync(join(tmpdir(), 'molrl-ckpt-'));
     const a = await trainedRun();
     for (const step of [2, 10, 4]) await saveTrainingCheckpoint(out, { globalStep: step }, a.lora, a.optimizer);
-    // A half-written folder (no trainer_state.json) is never the one to resume from.
-    writeFileSync(join(out, 'checkpoint-99'), '');
+    // A folder without trainer_state.json is never the one to resume from, nor one the limit counts or removes.
+    mkdirSync(join(out, 'checkpoint-99'));
     expect(await latestCheckpoint(out)).toBe(checkpointDir(out, 10));
+    expect((await listCheckpoints(out)).map((c) => [c.step, c.complete])).toEqual([
+      [2, true],
+      [4, true],
+      [10, true],
+      [99, false],
+    ]);
     await pruneCheckpoints(out, 2);
-    expect(existsSync(checkpointDir(out, 2))).toBe(false);
-    expect(existsSync(checkpointDir(out, 4))).toBe(false);
-    expect(existsSync(checkpointDir(out, 10))).toBe(true);
+    expect(readdirSync(out).sort()).toEqual(['checkpoint-10', 'checkpoint-4', 'checkpoint-99']);
     expect(await latestCheckpoint(join(out, 'missing'))).toBeNull();
+    expect(await listCheckpoints(join(out, 'missing'))).toEqual([]);
+  });
+
+  it('never prunes the checkpoint just written, and drops those of an abandoned later run first', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'molrl-ckpt-'));
+    const a = await trainedRun();
+    // Steps 4 and 6 of a first run; resumed from 4, the second run writes 5.
+    for (const step of [4, 6, 5]) await saveTrainingCheckpoint(out, { globalStep: step }, a.lora, a.optimizer);
+    await pruneCheckpoints(out, 2, checkpointDir(out, 5));
+    expect(readdirSync(out).sort()).toEqual(['checkpoint-4', 'checkpoint-5']);
+    await pruneCheckpoints(out, 1, checkpointDir(out, 5));
+    expect(readdirSync(out)).toEqual(['checkpoint-5']);
+  });
+
+  describe('refuses an optimizer file that is not the one saved with the state', () => {
+    /** Rewrite the checkpoint's optimizer file: `edit` may change, drop or add tensors and the metadata. */
+    async function rewriteOptimizer(
+      dir: string,
+      edit: (tensors: Map<string, { shape: number[]; data: Float32Array }>, metadata: Record<string, string>) => void,
+    ): Promise<void> {
+      const path = join(dir, OPTIMIZER_FILE);
+      const file = await SafetensorsFile.open(path);
+      const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
+      for (const name of file.names())
+        tensors.set(name, { shape: [...file.entry(name).shape], data: await file.readFloat32(name) });
+      const metadata = { ...file.header.metadata };
+      await file.close();
+      edit(tensors, metadata);
+      await writeSafetensors(
+        path,
+        [...tensors].map(([name, t]) => ({ name, dtype: 'F32' as const, shape: t.shape, data: () => t.data })),
+        metadata,
+      );
+    }
+
+    const cases: [string, Parameters<typeof rewriteOptimizer>[1], RegExp][] = [
+      [
+        "another step's",
+        (_t, metadata) => (metadata.optimizer_step = '7'),
+        /optimizer\.safetensors is from optimizer step 7, but .*trainer_state\.json is at step 1 \(globalStep - skippedSteps\): the two files come from different checkpoints/,
+      ],
+      [
+        'one missing a parameter',
+        (tensors) => {
+          const name = [...tensors.keys()][0]!.replace(/\.exp_avg(_sq)?$/, '');
+          tensors.delete(`${name}.exp_avg`);
+          tensors.delete(`${name}.exp_avg_sq`);
+        },
+        /optimizer\.safetensors holds the moments of 7 parameters, but was written with 8: the file is incomplete/,
+      ],
+      [
+        'a NaN moment',
+        (tensors) => ([...tensors.values()][0]!.data[2] = NaN),
+        /optimizer\.safetensors: '.*\.exp_avg' element 2 is NaN \(moments must be finite\): the file is damaged/,
+      ],
+      [
+        'a negative squared moment',
+        (tensors) => (tensors.get([...tensors.keys()].find((k) => k.endsWith('.exp_avg_sq'))!)!.data[0] = -1),
+        /'.*\.exp_avg_sq' element 0 is -1 \(moments must be finite, squares >= 0\)/,
+      ],
+      [
+        'a wrong-shaped moment',
+        (tensors) => {
+          for (const t of tensors.values()) t.shape = [t.data.length];
+        },
+        /optimizer\.safetensors: AdamW\.loadStateDict: moments of '.*' have shapes \[\d+\]\/\[\d+\]/,
+      ],
+    ];
+    for (const [what, edit, error] of cases) {
+      it(what, async () => {
+        const out = mkdtempSync(join(tmpdir(), 'molrl-ckpt-'));
+        const a = await trainedRun();
+        const dir = await saveTrainingCheckpoint(out, { globalStep: 1 }, a.lora, a.optimizer);
+        await loadTrainingCheckpoint(dir, a.lora, a.optimizer, []);
+        await rewriteOptimizer(dir, edit);
+        await expect(loadTrainingCheckpoint(dir, a.lora, a.optimizer, [])).rejects.toThrow(error);
+      });
+    }
   });
 
   it('names the file and the field of a bad trainer state', async () => {

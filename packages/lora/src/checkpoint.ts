@@ -20,6 +20,11 @@ import type { LoraHandle } from './lora.js';
 export interface CheckpointState {
   /** Optimizer steps taken (the checkpoint's number). */
   globalStep: number;
+  /**
+   * Steps whose update was skipped: the optimizer's own step count is then
+   * globalStep - skippedSteps (0 when absent), checked against the optimizer file.
+   */
+  skippedSteps?: number;
 }
 
 export const TRAINER_STATE_FILE = 'trainer_state.json';
@@ -48,7 +53,12 @@ export async function saveTrainingCheckpoint(
       { name: `${name}.exp_avg`, dtype: 'F32' as const, shape: [...m.shape], data: () => m.data() },
       { name: `${name}.exp_avg_sq`, dtype: 'F32' as const, shape: [...v.shape], data: () => v.data() },
     ]);
-    await writeSafetensors(join(tmp, OPTIMIZER_FILE), tensors, { format: 'pt', optimizer_step: String(step) });
+    // How many parameters have moments, so a file that lost some is refused on load.
+    await writeSafetensors(join(tmp, OPTIMIZER_FILE), tensors, {
+      format: 'pt',
+      optimizer_step: String(step),
+      moment_parameters: String(Object.keys(moments).length),
+    });
     await writeFile(join(tmp, TRAINER_STATE_FILE), JSON.stringify(state, null, 2) + '\n');
   });
   return dir;
@@ -57,7 +67,9 @@ export async function saveTrainingCheckpoint(
 /**
  * Restore the adapter weights and the optimizer from a checkpoint folder and
  * return its trainer state. `counters` names the state fields that must be
- * integers >= 0 (checked, with the file and field in the error).
+ * integers >= 0 (checked, with the file and field in the error). The optimizer
+ * file must be the one written with that state (its step and number of
+ * parameters, when it records them) and its moments finite (exp_avg_sq >= 0).
  */
 export async function loadTrainingCheckpoint<S extends CheckpointState>(
   dir: string,
@@ -84,23 +96,47 @@ export async function loadTrainingCheckpoint<S extends CheckpointState>(
   const file = await SafetensorsFile.open(path);
   const made: Tensor[] = [];
   try {
+    const recorded = file.header.metadata;
+    const skipped = (state as CheckpointState).skippedSteps;
+    const step = state.globalStep - (Number.isInteger(skipped) ? skipped! : 0);
+    if (recorded.optimizer_step !== undefined && recorded.optimizer_step !== String(step))
+      throw new Error(
+        `loadCheckpoint: ${path} is from optimizer step ${recorded.optimizer_step}, but ${statePath} is at step ${step} ` +
+          '(globalStep - skippedSteps): the two files come from different checkpoints',
+      );
     const names = new Set(optimizer.params.map(([n]) => n));
     const moments: Record<string, { m?: Tensor; v?: Tensor }> = {};
     for (const key of file.names()) {
       const match = /^(.*)\.(exp_avg|exp_avg_sq)$/.exec(key);
       if (!match || !names.has(match[1]!)) throw new Error(`loadCheckpoint: ${path}: unexpected tensor '${key}'`);
-      const t = tensor(await file.readFloat32(key), file.entry(key).shape);
+      const values = await file.readFloat32(key);
+      const squares = match[2] === 'exp_avg_sq';
+      const bad = values.findIndex((x) => !Number.isFinite(x) || (squares && x < 0));
+      if (bad >= 0)
+        throw new Error(
+          `loadCheckpoint: ${path}: '${key}' element ${bad} is ${values[bad]} (moments must be finite${squares ? ', squares >= 0' : ''}): the file is damaged`,
+        );
+      const t = tensor(values, file.entry(key).shape);
       made.push(t);
       const slot = (moments[match[1]!] ??= {});
-      if (match[2] === 'exp_avg') slot.m = t;
-      else slot.v = t;
+      if (squares) slot.v = t;
+      else slot.m = t;
     }
     const full: Record<string, { m: Tensor; v: Tensor }> = {};
     for (const [name, slot] of Object.entries(moments)) {
       if (!slot.m || !slot.v) throw new Error(`loadCheckpoint: ${path}: '${name}' lacks exp_avg or exp_avg_sq`);
       full[name] = { m: slot.m, v: slot.v };
     }
-    optimizer.loadStateDict({ step: state.globalStep, state: full });
+    const count = Object.keys(full).length;
+    if (recorded.moment_parameters !== undefined && recorded.moment_parameters !== String(count))
+      throw new Error(
+        `loadCheckpoint: ${path} holds the moments of ${count} parameters, but was written with ${recorded.moment_parameters}: the file is incomplete`,
+      );
+    try {
+      optimizer.loadStateDict({ step, state: full });
+    } catch (e) {
+      throw new Error(`loadCheckpoint: ${path}: ${(e as Error).message}`, { cause: e });
+    }
   } finally {
     for (const t of made) t.dispose();
     await file.close();
@@ -108,21 +144,30 @@ export async function loadTrainingCheckpoint<S extends CheckpointState>(
   return state;
 }
 
-async function checkpointSteps(outputDir: string, complete: boolean): Promise<number[]> {
+/** A `checkpoint-<step>/` folder under an output folder. */
+export interface CheckpointFolder {
+  step: number;
+  dir: string;
+  /** It holds trainer_state.json (a save writes it last, then renames the folder into place). */
+  complete: boolean;
+}
+
+/** The `checkpoint-<step>/` folders under outputDir, by step; none when the folder does not exist. */
+export async function listCheckpoints(outputDir: string): Promise<CheckpointFolder[]> {
+  if (!existsSync(outputDir)) return [];
   return (await readdir(outputDir))
     .map((n) => /^checkpoint-(\d+)$/.exec(n))
-    .filter(
-      (m): m is RegExpExecArray => m !== null && (!complete || existsSync(join(outputDir, m[0], TRAINER_STATE_FILE))),
-    )
-    .map((m) => Number(m[1]))
-    .sort((a, b) => a - b);
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => {
+      const dir = join(outputDir, m[0]);
+      return { step: Number(m[1]), dir, complete: existsSync(join(dir, TRAINER_STATE_FILE)) };
+    })
+    .sort((a, b) => a.step - b.step);
 }
 
 /** The complete checkpoint with the highest step under outputDir, or null. */
 export async function latestCheckpoint(outputDir: string): Promise<string | null> {
-  if (!existsSync(outputDir)) return null;
-  const steps = await checkpointSteps(outputDir, true);
-  return steps.length ? checkpointDir(outputDir, steps[steps.length - 1]!) : null;
+  return (await listCheckpoints(outputDir)).filter((c) => c.complete).at(-1)?.dir ?? null;
 }
 
 /**
@@ -142,11 +187,20 @@ export async function removeIncompleteCheckpoints(outputDir: string): Promise<st
   return removed;
 }
 
-/** Delete the oldest checkpoints beyond `limit` (0 keeps all). */
-export async function pruneCheckpoints(outputDir: string, limit: number): Promise<void> {
+/**
+ * Keep at most `limit` complete checkpoints (0 keeps all), deleting the others.
+ * `keep` (the checkpoint just written) is always kept; the rest are kept by step,
+ * highest first, those past `keep`'s step (left by a run resumed from an earlier
+ * checkpoint) last. Folders without trainer_state.json are not this trainer's
+ * saves and are left alone.
+ */
+export async function pruneCheckpoints(outputDir: string, limit: number, keep?: string): Promise<void> {
   if (limit <= 0) return;
-  const steps = await checkpointSteps(outputDir, false);
-  for (const step of steps.slice(0, Math.max(0, steps.length - limit))) {
-    await rm(checkpointDir(outputDir, step), { recursive: true, force: true });
-  }
+  const complete = (await listCheckpoints(outputDir)).filter((c) => c.complete);
+  const kept = complete.find((c) => keep !== undefined && c.dir === keep);
+  const pivot = kept?.step ?? Infinity;
+  const ranked = complete
+    .filter((c) => c !== kept)
+    .sort((a, b) => Number(a.step > pivot) - Number(b.step > pivot) || b.step - a.step);
+  for (const c of ranked.slice(Math.max(0, limit - (kept ? 1 : 0)))) await rm(c.dir, { recursive: true, force: true });
 }

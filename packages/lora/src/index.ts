@@ -6,9 +6,11 @@ export {
   TRAINER_STATE_FILE,
   checkpointDir,
   latestCheckpoint,
+  listCheckpoints,
   loadTrainingCheckpoint,
   pruneCheckpoints,
   removeIncompleteCheckpoints,
   saveTrainingCheckpoint,
+  type CheckpointFolder,
   type CheckpointState,
 } from './checkpoint.js';

@@ -67,6 +67,12 @@ export interface TrainingTask<MicroBatch, State extends object = object> {
    * a checkpoint that falls due then waits for the next step where it says yes.
    */
   atBoundary?(): boolean;
+  /**
+   * The task's own settings that may differ when a run resumes, beside the
+   * Trainer's `RESUMABLE_SETTINGS`: those that do not change what is trained (a
+   * cache budget, what is logged). Any other changed setting makes resuming an error.
+   */
+  readonly resumableSettings?: readonly string[];
   /** The task's part of trainer_state.json. */
   state(context: { data: DataOrder; globalStep: number }): State;
   /** Take the task's part back from a checkpoint's trainer_state.json. */

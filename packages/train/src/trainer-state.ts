@@ -17,6 +17,12 @@ export interface TrainerState extends CheckpointState {
   /** Optimizer steps of the whole run: resuming with another number is an error. */
   maxSteps: number;
   /**
+   * The run's settings (the trainer's args): resuming with other ones is an error,
+   * except for the fields that do not change what is trained (`RESUMABLE_SETTINGS`).
+   * Absent in checkpoints of earlier versions, whose tasks kept them as `config`.
+   */
+  args?: object;
+  /**
    * The steps since the last metrics record when the checkpoint fell between two
    * (logSteps > 1); absent when there were none (and in checkpoints of earlier versions).
    */

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -321,6 +321,79 @@ describe('Trainer', () => {
     await expect(setup({ logSteps: 3, maxSteps: 4, outputDir: args.outputDir }).trainer.resume(true)).rejects.toThrow(
       `loadCheckpoint: ${file}: field 'logWindow': 'loss' sum must be a number`,
     );
+  });
+
+  it('refuses to resume with settings that change what is trained, naming each; the others may change', async () => {
+    const { trainer, args } = setup({ maxSteps: 4, saveSteps: 2 });
+    await trainer.train({ stopAfterStep: 2 });
+    const changed = setup({
+      maxSteps: 4,
+      learningRate: 0.5,
+      adamBetas: [0.8, 0.99],
+      seed: 1,
+      outputDir: args.outputDir,
+    });
+    await expect(changed.trainer.train({ resumeFromCheckpoint: true })).rejects.toThrow(
+      `TinyTrainer: checkpoint ${join(args.outputDir, 'checkpoint-2')} was written with other settings ` +
+        '(learningRate 0.01 → 0.5; adamBetas [0.9,0.999] → [0.8,0.99]; seed 42 → 1): resuming would not continue that run',
+    );
+    // Where it saves, how it reports, and skipping non-finite steps may change; the run goes on.
+    const relaxed = setup({
+      maxSteps: 4,
+      saveSteps: 1,
+      saveTotalLimit: 1,
+      evalSteps: 3,
+      skipNonFiniteSteps: true,
+      outputDir: args.outputDir,
+    });
+    const result = await relaxed.trainer.train({ resumeFromCheckpoint: true });
+    expect(result.steps.map((r) => r.step)).toEqual([3, 4]);
+    // A task's own resumable settings: here none, so its fields (none beyond the args) are all compared.
+    const state = JSON.parse(readFileSync(join(args.outputDir, 'checkpoint-4', 'trainer_state.json'), 'utf8'));
+    expect(state.args).toMatchObject({ learningRate: 0.01, saveSteps: 1, seed: 42 });
+  });
+
+  it("compares the settings of an earlier version's checkpoint too (the task kept them as config)", async () => {
+    const { trainer, args } = setup({ maxSteps: 4 });
+    await trainer.train({ stopAfterStep: 2 });
+    const file = join(args.outputDir, 'checkpoint-2', 'trainer_state.json');
+    const { args: saved, ...rest } = JSON.parse(readFileSync(file, 'utf8'));
+    writeFileSync(file, JSON.stringify({ ...rest, config: { ...saved, globalBatchSize: 8 } }));
+    await expect(setup({ maxSteps: 4, outputDir: args.outputDir }).trainer.resume(true)).rejects.toThrow(
+      /was written with other settings \(globalBatchSize 8 → 4\)/,
+    );
+  });
+
+  it('resuming the latest refuses a newer checkpoint folder without trainer_state.json, rather than redo its steps', async () => {
+    const { trainer, args } = setup({ maxSteps: 4, saveSteps: 2 });
+    await trainer.train({ stopAfterStep: 2 });
+    const damaged = join(args.outputDir, 'checkpoint-3');
+    mkdirSync(damaged);
+    await expect(
+      setup({ maxSteps: 4, outputDir: args.outputDir }).trainer.train({ resumeFromCheckpoint: true }),
+    ).rejects.toThrow(
+      `TinyTrainer: ${damaged} has no trainer_state.json (damaged, or not written by this trainer), and the newest complete checkpoint is ${join(args.outputDir, 'checkpoint-2')}: remove the folder, or pass the checkpoint to resume from as resumeFromCheckpoint`,
+    );
+    // Named explicitly, the complete one resumes; the damaged folder is left as it is.
+    const again = setup({ maxSteps: 4, outputDir: args.outputDir });
+    const result = await again.trainer.train({ resumeFromCheckpoint: join(args.outputDir, 'checkpoint-2') });
+    expect(result.steps.map((r) => r.step)).toEqual([3, 4]);
+    expect(existsSync(damaged)).toBe(true);
+    const none = setup({ maxSteps: 4 });
+    mkdirSync(join(none.args.outputDir, 'checkpoint-1'));
+    await expect(none.trainer.resume(true)).rejects.toThrow(/and there is no complete checkpoint/);
+  });
+
+  it('saveTotalLimit keeps the checkpoint just written, after a resume from an earlier one', async () => {
+    const { trainer, args } = setup({ maxSteps: 6, saveSteps: 2 });
+    await trainer.train({ stopAfterStep: 4 });
+    const branch = setup({ maxSteps: 6, saveSteps: 2, saveTotalLimit: 1, outputDir: args.outputDir });
+    const result = await branch.trainer.train({
+      resumeFromCheckpoint: join(args.outputDir, 'checkpoint-2'),
+      stopAfterStep: 3,
+    });
+    expect(result.lastCheckpoint).toBe(join(args.outputDir, 'checkpoint-3'));
+    expect(readdirSync(args.outputDir).filter((n) => n.startsWith('checkpoint-'))).toEqual(['checkpoint-3']);
   });
 
   it('names a checkpoint of another run length, and one without a data position', async () => {

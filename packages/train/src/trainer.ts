@@ -15,7 +15,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  latestCheckpoint,
+  listCheckpoints,
   loadTrainingCheckpoint,
   pruneCheckpoints,
   removeIncompleteCheckpoints,
@@ -31,6 +31,7 @@ import { LogWindow } from './log-window.js';
 import { NonFiniteStepError } from './non-finite.js';
 import { readScalars } from './read-scalars.js';
 import type { EvalRecord, StepContext, StepRecord, TrainingTask } from './task.js';
+import { changedSettings } from './resume-settings.js';
 import { optionalCounter, TRAINER_STATE_COUNTERS, type TrainerState } from './trainer-state.js';
 
 export interface TrainerOptions<MicroBatch, State extends object> {
@@ -213,12 +214,13 @@ export class Trainer<MicroBatch, State extends object = object> {
       skippedSteps: this.skippedSteps,
       dropoutSeed: this.model.module.dropoutSeed,
       maxSteps: this.maxSteps,
+      args: this.args,
       ...(logWindow ? { logWindow } : {}),
       ...this.task.state({ data: this.data, globalStep: this.globalStep }),
     } satisfies TrainerState;
     const dir = await saveTrainingCheckpoint(this.args.outputDir, state, this.lora, this.optimizer);
     this.lastSaved = dir;
-    await pruneCheckpoints(this.args.outputDir, this.args.saveTotalLimit);
+    await pruneCheckpoints(this.args.outputDir, this.args.saveTotalLimit, dir);
     return dir;
   }
 
@@ -228,7 +230,7 @@ export class Trainer<MicroBatch, State extends object = object> {
    * returns the folder, or null when `from` is true and there is none.
    */
   async resume(from: string | true): Promise<string | null> {
-    const dir = from === true ? await latestCheckpoint(this.args.outputDir) : from;
+    const dir = from === true ? await this.latestResumable() : from;
     if (!dir) return null;
     const file = join(dir, TRAINER_STATE_FILE);
     const state = await loadTrainingCheckpoint<TrainerState & State>(dir, this.lora, this.optimizer, [
@@ -240,6 +242,13 @@ export class Trainer<MicroBatch, State extends object = object> {
     if (maxSteps !== undefined && maxSteps !== this.maxSteps)
       throw new Error(
         `${this.name}: checkpoint ${dir} belongs to a run of ${maxSteps} steps, this run has ${this.maxSteps}`,
+      );
+    // Earlier versions kept the settings in the task's `config`.
+    const changed = changedSettings(raw.args ?? raw.config, this.args, this.task.resumableSettings ?? []);
+    if (changed.length)
+      throw new Error(
+        `${this.name}: checkpoint ${dir} was written with other settings (${changed.join('; ')}): ` +
+          'resuming would not continue that run. Resume with its settings, or start a new run in another outputDir',
       );
     let examplesSeen = optionalCounter(raw, 'examplesSeen', file);
     if (examplesSeen === undefined) {
@@ -260,6 +269,24 @@ export class Trainer<MicroBatch, State extends object = object> {
     this.task.restore(raw as State & Record<string, unknown>);
     this.lastSaved = dir;
     return dir;
+  }
+
+  /**
+   * The newest complete checkpoint under outputDir, or null. A newer folder without
+   * trainer_state.json (a save is renamed into place whole, so it is damaged or not
+   * this trainer's) is an error: resuming from an older one would silently redo its steps.
+   */
+  private async latestResumable(): Promise<string | null> {
+    const folders = await listCheckpoints(this.args.outputDir);
+    const latest = folders.filter((c) => c.complete).at(-1);
+    const newer = folders.filter((c) => !c.complete && c.step > (latest?.step ?? -1));
+    if (newer.length)
+      throw new Error(
+        `${this.name}: ${newer.map((c) => c.dir).join(', ')} ${newer.length > 1 ? 'have' : 'has'} no ${TRAINER_STATE_FILE} ` +
+          `(damaged, or not written by this trainer), and ${latest ? `the newest complete checkpoint is ${latest.dir}` : 'there is no complete checkpoint'}: ` +
+          'remove the folder, or pass the checkpoint to resume from as resumeFromCheckpoint',
+      );
+    return latest?.dir ?? null;
   }
 
   /** Run (or resume) training to maxSteps (or stopAfterStep). */

@@ -48,7 +48,8 @@ export interface GrpoTaskState {
   rolloutBatches: number;
   /** Prompts consumed so far: the Trainer's examplesSeen, kept under its earlier name. */
   promptsSeen: number;
-  config: GRPOConfig;
+  /** The run's settings, in checkpoints of earlier versions (the Trainer's `args` now). */
+  config?: GRPOConfig;
 }
 
 export interface GrpoTaskOptions {
@@ -74,6 +75,8 @@ interface Serving {
 export class GrpoTask implements TrainingTask<GrpoMicroBatch, GrpoTaskState> {
   readonly name = 'grpo';
   readonly stateCounters = ['rolloutBatches', 'promptsSeen'];
+  /** What is logged, not what is trained. */
+  readonly resumableSettings = ['logCompletions'];
   readonly datasetSize: number;
   /** TRL divides by the accumulation steps except for dapo, whose divisor already spans the global batch. */
   readonly lossReduction: 'mean' | 'sum';
@@ -352,7 +355,7 @@ export class GrpoTask implements TrainingTask<GrpoMicroBatch, GrpoTaskState> {
   }
 
   state({ data }: { data: DataOrder }): GrpoTaskState {
-    return { rolloutBatches: this.rolloutBatches, promptsSeen: data.examplesSeen, config: this.config };
+    return { rolloutBatches: this.rolloutBatches, promptsSeen: data.examplesSeen };
   }
 
   restore(state: GrpoTaskState): void {

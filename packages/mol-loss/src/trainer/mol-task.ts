@@ -44,7 +44,8 @@ export interface MolTaskState {
   /** Data-loader position: the epoch and the optimizer steps taken in it. */
   epoch: number;
   stepInEpoch: number;
-  config: MolTrainingConfig;
+  /** The run's settings, in checkpoints of earlier versions (the Trainer's `args` now). */
+  config?: MolTrainingConfig;
 }
 
 /** One micro-batch's loss parts (the graph of `loss` live). */
@@ -61,6 +62,8 @@ interface MolLossParts {
 export class MolTask implements TrainingTask<MolMicroBatch, MolTaskState> {
   readonly name = 'mol';
   readonly stateCounters = ['epoch', 'stepInEpoch'];
+  /** A memory budget: the base distributions past it are recomputed, the same values. */
+  readonly resumableSettings = ['baseCacheMb'];
   private readonly baseCache: BaseDistributionCache;
   private warnedCacheFull = false;
 
@@ -182,7 +185,7 @@ export class MolTask implements TrainingTask<MolMicroBatch, MolTaskState> {
   }
 
   state({ data }: { data: DataOrder }): MolTaskState {
-    return { ...this.position(data), config: this.config };
+    return this.position(data);
   }
 
   /** The position is the Trainer's examplesSeen; nothing else of the task's carries over. */

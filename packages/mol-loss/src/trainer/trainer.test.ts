@@ -201,6 +201,22 @@ describe('MolTrainer', () => {
     expect(metrics.map((m) => m.step)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
+  it('refuses to resume with another loss setting, and resumes with another base-cache budget', async () => {
+    const outputDir = mkdtempSync(join(tmpdir(), 'mol-settings-'));
+    const config = { ...base, maxSteps: 4, saveSteps: 2, outputDir };
+    await trainMol({ ...setup(), train, validation, config, stopAfterStep: 2 });
+    await expect(
+      trainMol({ ...setup(), train, validation, config: { ...config, klWeight: 10, resumeFromCheckpoint: true } }),
+    ).rejects.toThrow(/MolTrainer: checkpoint .*checkpoint-2 was written with other settings \(klWeight 1 → 10\)/);
+    const resumed = await trainMol({
+      ...setup(),
+      train,
+      validation,
+      config: { ...config, baseCacheMb: 1, resumeFromCheckpoint: true },
+    });
+    expect(resumed.steps.map((r) => r.step)).toEqual([3, 4]);
+  });
+
   it("precomputes each example's base distribution once: the same curve as running the base every step, with fewer forward passes", async () => {
     const config = { ...base, maxSteps: 9, saveSteps: 0, eetb: true };
     const run = async (extra: object) => {
