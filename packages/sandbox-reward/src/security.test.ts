@@ -365,6 +365,25 @@ describe('JavaScript escapes', () => {
     await attempt('javascript', "let s = 'x'; for (;;) s += s", 'memory');
     await attempt('javascript', 'new ArrayBuffer(2 ** 31)', 'memory');
     await attempt('javascript', 'new WebAssembly.Memory({ initial: 30000 })', 'forbidden');
+    // Resizable and growable buffers take their memory outside the heap limit, as WebAssembly's do.
+    for (const code of [
+      'const b = new ArrayBuffer(0, { maxByteLength: 2 ** 29 }); b.resize(2 ** 29)',
+      'new SharedArrayBuffer(0, { maxByteLength: 2 ** 29 }).grow(2 ** 29)',
+      'Reflect.construct(new Uint8Array(1).buffer.constructor, [0, { maxByteLength: 2 ** 29 }])',
+      'ArrayBuffer.prototype.resize.call(new ArrayBuffer(8), 16)',
+    ])
+      await attempt('javascript', code, 'forbidden');
+  });
+
+  it('keeps fixed-length buffers as they are', async () => {
+    const r = await attempt(
+      'javascript',
+      'class X extends ArrayBuffer {}; const b = new ArrayBuffer(16); new Uint8Array(b)[3] = 7; ' +
+        'final_answer([b.byteLength, new Uint8Array(b)[3], b.resizable, new Uint8Array(2).buffer instanceof ArrayBuffer, ' +
+        'new X(4) instanceof X, new SharedArrayBuffer(8).byteLength, ArrayBuffer.isView(new Uint8Array(1))])',
+      'ok',
+    );
+    expect(r.result).toEqual([16, 7, false, true, true, 8, true]);
   });
 
   it('cuts output floods', async () => {

@@ -6,6 +6,12 @@ import { preludeSource, USER_FILE } from './prelude.js';
 
 /** Time the host allows collecting output after a run was cut short. */
 const COLLECT_TIMEOUT_MS = 1_000;
+/**
+ * How long past its time limit a run may take to stop before the host gives up on
+ * it. isolated-vm's timeout asks V8 to terminate, which some builtins (ICU case
+ * mapping and normalisation of long strings) take tens of seconds to honour.
+ */
+export const JS_STOP_GRACE_MS = 1_000;
 /** The longest error message kept (the Python worker keeps as much). */
 const TEXT_LIMIT = 4096;
 
@@ -49,6 +55,9 @@ export class JsRunner {
   private retire = false;
   private readonly preludes = new Map<string, ivm.Script>();
 
+  /** `stopGraceMs`: how long past its limit a run may take to stop (JS_STOP_GRACE_MS). */
+  constructor(private readonly stopGraceMs = JS_STOP_GRACE_MS) {}
+
   async run(code: string, limits: Limits, resultVariable: string | undefined): Promise<RunRecord> {
     const started = performance.now();
     const isolate = this.isolateFor(limits.memoryMb);
@@ -62,16 +71,15 @@ export class JsRunner {
       const cpuBefore = isolate.cpuTime;
       let cutShort: unknown;
       let collected: Collected | undefined;
-      try {
-        const json = await run.apply(undefined, [code, resultVariable ?? null], {
-          arguments: { copy: true },
-          result: { copy: true },
-          timeout: limits.timeoutMs,
-        });
-        collected = parseCollected(json, limits);
-      } catch (error) {
-        cutShort = error;
-      }
+      const applied = run.apply(undefined, [code, resultVariable ?? null], {
+        arguments: { copy: true },
+        result: { copy: true },
+        timeout: limits.timeoutMs,
+      });
+      const settled = await settleWithin(applied, limits.timeoutMs + this.stopGraceMs);
+      if (settled === undefined) return this.abandon(isolate, applied, started, limits);
+      if ('error' in settled) cutShort = settled.error;
+      else collected = parseCollected(settled.value, limits);
       const cpuMs = Number(isolate.cpuTime - cpuBefore) / 1e6 - (collected?.waitedMs ?? 0);
       if (isolate.isDisposed) return this.memoryRecord(started, cutShort);
       if (!collected) {
@@ -106,6 +114,25 @@ export class JsRunner {
         this.dispose();
       }
     }
+  }
+
+  /**
+   * A run that did not stop within JS_STOP_GRACE_MS of its limit: its isolate is
+   * left to finish terminating on its own thread and disposed when it has (its
+   * output is lost); the next run gets a new one, so the caller waits no longer.
+   */
+  private abandon(isolate: ivm.Isolate, applied: Promise<unknown>, started: number, limits: Limits): RunRecord {
+    this.isolate = undefined;
+    this.preludes.clear();
+    const dispose = () => {
+      if (!isolate.isDisposed) isolate.dispose();
+    };
+    applied.then(dispose, dispose);
+    return record('timeout', started, emptyOutput(), {
+      kind: 'timeout',
+      name: 'Timeout',
+      message: `the run exceeded its time limit (${limits.timeoutMs} ms) and did not stop within ${this.stopGraceMs} ms of it; its isolate was abandoned`,
+    });
   }
 
   /** The parse error with its line: compiling the source as a script reports where it failed. */
@@ -168,6 +195,26 @@ export class JsRunner {
       name: 'MemoryLimit',
       message: `the isolate reached its memory limit (${this.memoryMb} MiB)${error instanceof Error ? `: ${error.message}` : ''}`,
     });
+  }
+}
+
+/** The promise's outcome, or undefined when it has not settled within `ms`. */
+async function settleWithin<T>(
+  promise: Promise<T>,
+  ms: number,
+): Promise<{ value: T } | { error: unknown } | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, ms, undefined)));
+  try {
+    return await Promise.race([
+      promise.then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+      ),
+      late,
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -7,7 +7,8 @@ export const USER_FILE = 'user-code.js';
  * It installs `console` (captured, bounded output), `final_answer` and getters
  * that turn the usual host capabilities (`require`, `process`, `fetch`, ...)
  * into a recorded violation (WebAssembly among them: its memories are
- * allocated outside the isolate's heap limit), and evaluates to `run`, the
+ * allocated outside the isolate's heap limit, as are resizable and growable
+ * buffers, refused too), and evaluates to `run`, the
  * function the host calls with the user's code: it evaluates the code
  * (indirect eval, so it runs in global scope like a script) and returns
  * everything as one JSON string — one call into the isolate per run. All the
@@ -135,6 +136,33 @@ export function preludeSource(outputBytes: number, resultBytes: number): string 
     // Built on first touch: most runs never look.
     let standIn;
     define(global, name, { configurable: false, get: () => (standIn ??= refusingObject(name)) });
+  }
+
+  // Resizable and growable buffers get their memory outside the isolate's heap
+  // limit (as WebAssembly memories do): 2 GB in a 128 MB isolate. The constructors
+  // refuse maxByteLength (the native ones stay out of reach: the wrappers replace
+  // them as globals and as their prototypes' constructor) and resize / grow refuse.
+  for (const name of ['ArrayBuffer', 'SharedArrayBuffer']) {
+    const Native = global[name];
+    if (typeof Native !== 'function') continue;
+    const proto = Native.prototype;
+    const construct = Reflect.construct;
+    const Wrapper = function (length, options) {
+      if (new.target === undefined) throw new TypeError("Constructor " + name + " requires 'new'");
+      if (options !== undefined && options !== null && options.maxByteLength !== undefined)
+        refuse('a resizable ' + name + ' (maxByteLength)');
+      return construct(Native, [length], new.target === Wrapper ? Native : new.target);
+    };
+    define(Wrapper, 'name', { value: name });
+    define(Wrapper, 'length', { value: 1 });
+    define(Wrapper, 'prototype', { value: proto, writable: false, enumerable: false, configurable: false });
+    if (typeof Native.isView === 'function') define(Wrapper, 'isView', { value: Native.isView, writable: true, configurable: true });
+    define(Wrapper, Symbol.species, { get() { return this; }, configurable: true });
+    define(proto, 'constructor', { value: Wrapper, writable: true, enumerable: false, configurable: true });
+    for (const method of ['resize', 'grow'])
+      if (method in proto)
+        define(proto, method, { value: () => refuse(name + '.prototype.' + method), writable: false, configurable: false });
+    define(global, name, { value: Wrapper, writable: true, enumerable: false, configurable: true });
   }
 
   // Time spent blocked in Atomics.wait is wall-clock time, not CPU time: it
