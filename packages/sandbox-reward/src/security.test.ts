@@ -267,6 +267,34 @@ print('planted')`;
     await attempt('python', 'xs = []\nwhile True:\n    xs.append(bytearray(10 ** 7))', 'memory');
   });
 
+  it(
+    'holds scratch files and pipes (JavaScript memory) to the memory limit: ENOSPC past it',
+    { timeout: PY_LONG },
+    async () => {
+      const full = async (code: string) => {
+        const r = await attempt('python', code, 'runtime-error');
+        expect(r.error?.message).toMatch(/No space left on device/);
+      };
+      // Files filling /tmp, a write far past the end, truncate() to a size, a file unlinked but held open, a pipe nobody reads.
+      await full(
+        "chunk = b'x' * 2 ** 26\nfor i in range(40):\n    with open(f'/tmp/f{i}', 'wb') as f:\n        f.write(chunk)",
+      );
+      await full("f = open('/tmp/s', 'wb')\nf.seek(2 ** 30)\nf.write(b'x')\nf.close()");
+      await full("import os\nopen('/tmp/t', 'wb').close()\nos.truncate('/tmp/t', 2 ** 30)");
+      await full(
+        "import os\nkept = []\nfor i in range(40):\n    f = open(f'/tmp/u{i}', 'wb')\n    os.unlink(f'/tmp/u{i}')\n    f.write(b'x' * 2 ** 23)\n    f.flush()\n    kept.append(f)",
+      );
+      await full("import os\nr, w = os.pipe()\nfor i in range(400):\n    os.write(w, b'x' * 2 ** 20)");
+      // What is freed is room again: 300 MiB written through one file, removed each time.
+      const churn = await attempt(
+        'python',
+        "import os\nfor i in range(30):\n    with open('/tmp/c', 'wb') as f:\n        f.write(b'x' * 10 * 2 ** 20)\n    os.unlink('/tmp/c')\nfinal_answer(i)",
+        'ok',
+      );
+      expect(churn.result).toBe(29);
+    },
+  );
+
   it('cuts output floods', { timeout: PY_LONG }, async () => {
     const r = await attempt('python', "while True:\n    print('x' * 1000)", 'output-limit');
     expect(r.stdout.length).toBeLessThanOrEqual(sandbox.limits.outputBytes);

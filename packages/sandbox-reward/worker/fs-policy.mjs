@@ -14,6 +14,9 @@
 //   devices; anything else ends the run as `forbidden`.
 // - stdout and stderr are counting devices: bytes past the run's output
 //   budget end the run with `output-limit`.
+// - Scratch files and pipe buffers live in JavaScript memory, outside the
+//   WebAssembly heap the memory limit watches: they share the run's memory
+//   limit with the heap, and a write (or truncate) past it fails with ENOSPC.
 import { runControl } from './run-control.mjs';
 
 export const SCRATCH_DIRS = ['/tmp', '/home/pyodide'];
@@ -120,11 +123,50 @@ export class ScratchFolders {
     this.FS = FS;
     this.MEMFS = MEMFS;
     this.mounts = new Set();
+    /** Bytes scratch files and pipes hold: exact after measure(), an upper bound between (frees are not followed). */
+    this.used = 0;
+  }
+
+  /**
+   * The bytes held now by every scratch file and pipe a run can still reach:
+   * through the folders or an open descriptor (an unlinked file kept open counts).
+   */
+  measure() {
+    const seen = new Set();
+    let total = 0;
+    const visit = (node) => {
+      if (!node || seen.has(node)) return;
+      seen.add(node);
+      if (node.pipe) {
+        if (!seen.has(node.pipe)) {
+          seen.add(node.pipe);
+          for (const bucket of node.pipe.buckets) total += bucket.buffer.length;
+        }
+      } else if (ArrayBuffer.isView(node.contents)) total += node.contents.length;
+      else if (node.contents && typeof node.contents === 'object' && this.has(node))
+        for (const child of Object.values(node.contents)) visit(child);
+    };
+    for (const mount of this.mounts) visit(mount.root);
+    for (const stream of this.FS.streams)
+      if (stream && (this.has(stream.node) || stream.node?.pipe)) visit(stream.node);
+    this.used = total;
+    return total;
+  }
+
+  /**
+   * Make room for `bytes` more within `room()` (what the memory limit leaves beside
+   * the heap), measuring exactly before refusing; a refusal is ENOSPC, as a full disk.
+   */
+  reserve(bytes, room) {
+    if (bytes <= 0 || this.used + bytes <= room()) return;
+    if (this.measure() + bytes <= room()) return;
+    throw new this.FS.ErrnoError(ENOSPC);
   }
 
   renew() {
     const FS = this.FS;
     this.mounts.clear();
+    this.used = 0;
     for (const dir of SCRATCH_DIRS) {
       const node = FS.lookupPath(dir, { follow_mount: false }).node;
       if (FS.isMountpoint(node)) FS.unmount(dir);
@@ -137,8 +179,15 @@ export class ScratchFolders {
   }
 }
 
-/** Refuse (ending the run) every file-system operation outside the policy above. */
-export function installFsPolicy(FS, MEMFS, PATH_FS, scratch) {
+// Emscripten's (WASI's) errno for "no space left on device".
+const ENOSPC = 51;
+
+/**
+ * Refuse (ending the run) every file-system operation outside the policy above,
+ * and hold scratch files and pipes within `room()` bytes (what the run's memory
+ * limit leaves beside the heap).
+ */
+export function installFsPolicy(FS, MEMFS, PIPEFS, PATH_FS, scratch, room) {
   const pathOf = (node) => {
     try {
       return FS.getPath(node);
@@ -154,12 +203,19 @@ export function installFsPolicy(FS, MEMFS, PATH_FS, scratch) {
   // Node and stream operations of the in-memory file system: shared by every
   // node of its kind, so wrapping them once covers every node, old and new.
   const ops = MEMFS.ops_table;
+  const capacity = (node) => (ArrayBuffer.isView(node.contents) ? node.contents.length : 0);
   for (const kind of ['dir', 'file', 'link', 'chrdev']) {
     const nodeOps = ops[kind].node;
     const setattr = nodeOps.setattr;
     nodeOps.setattr = (node, attr) => {
       requireScratch(node, `changing ${pathOf(node)}`);
-      return setattr(node, attr);
+      if (attr.size === undefined) return setattr(node, attr);
+      // truncate() to a size allocates it.
+      const before = capacity(node);
+      scratch.reserve(attr.size - before, room);
+      const result = setattr(node, attr);
+      scratch.used += capacity(node) - before;
+      return result;
     };
   }
   const dirOps = ops.dir.node;
@@ -182,13 +238,33 @@ export function installFsPolicy(FS, MEMFS, PATH_FS, scratch) {
     if (!LISTABLE.has(pathOf(node))) requireScratch(node, `listing ${pathOf(node)}`);
   });
   const fileStream = ops.file.stream;
-  for (const name of ['write', 'msync']) {
-    const original = fileStream[name];
-    fileStream[name] = (stream, ...args) => {
-      requireScratch(stream.node, `writing ${pathOf(stream.node)}`);
-      return original(stream, ...args);
-    };
-  }
+  const msync = fileStream.msync;
+  fileStream.msync = (stream, ...args) => {
+    requireScratch(stream.node, `writing ${pathOf(stream.node)}`);
+    // It writes back through stream.write (below), which holds it to the budget.
+    return msync(stream, ...args);
+  };
+  const write = fileStream.write;
+  fileStream.write = (stream, buffer, offset, length, position, canOwn) => {
+    const node = stream.node;
+    requireScratch(node, `writing ${pathOf(node)}`);
+    // A write past the end allocates up to its last byte (a seek far out included).
+    const before = capacity(node);
+    scratch.reserve(position + length - before, room);
+    const result = write(stream, buffer, offset, length, position, canOwn);
+    scratch.used += capacity(node) - before;
+    return result;
+  };
+  const pipeWrite = PIPEFS.stream_ops.write;
+  const pipeCapacity = (pipe) => pipe.buckets.reduce((n, bucket) => n + bucket.buffer.length, 0);
+  PIPEFS.stream_ops.write = (stream, buffer, offset, length, ...rest) => {
+    const pipe = stream.node.pipe;
+    const before = pipeCapacity(pipe);
+    scratch.reserve(length, room);
+    const result = pipeWrite(stream, buffer, offset, length, ...rest);
+    scratch.used += pipeCapacity(pipe) - before;
+    return result;
+  };
   const mmap = fileStream.mmap;
   fileStream.mmap = (stream, length, position, prot, flags) => {
     if (prot & 2) requireScratch(stream.node, `mapping ${pathOf(stream.node)} for writing`);

@@ -47,11 +47,14 @@ process.binding = (name) => {
 };
 
 // The memory limit of a run is enforced where the WebAssembly heap grows: a
-// refused grow makes malloc fail, which Python reports as MemoryError.
+// refused grow makes malloc fail, which Python reports as MemoryError. The
+// scratch files and pipes (JavaScript memory) share it: fs-policy.mjs.
 let memoryLimitBytes = 256 * 2 ** 20;
+let scratchFolders = null;
 const wasmGrow = WebAssembly.Memory.prototype.grow;
 WebAssembly.Memory.prototype.grow = function grow(deltaPages) {
-  if (this.buffer.byteLength + deltaPages * 65536 > memoryLimitBytes) {
+  const over = () => this.buffer.byteLength + deltaPages * 65536 + (scratchFolders?.used ?? 0) > memoryLimitBytes;
+  if (over() && (scratchFolders?.measure(), over())) {
     throw new RangeError('sandbox memory limit reached');
   }
   return wasmGrow.call(this, deltaPages);
@@ -153,6 +156,7 @@ module.onAbort = (what) => {
 // The interpreter set-up (guest.py), then the guards, then the snapshot.
 const output = new OutputCapture();
 const scratch = createDevicesAndScratch(module.FS, module.MEMFS, output);
+scratchFolders = scratch;
 const setupNamespace = pyodide.globals.get('dict')();
 pyodide.runPython(readFileSync(join(here, 'guest.py'), 'utf8'), {
   globals: setupNamespace,
@@ -186,7 +190,9 @@ if (guarded) {
       // already gone
     }
   }
-  installFsPolicy(module.FS, module.MEMFS, module.PATH_FS, scratch);
+  installFsPolicy(module.FS, module.MEMFS, module.PIPEFS, module.PATH_FS, scratch, () =>
+    Math.max(0, memoryLimitBytes - module.HEAPU8.length),
+  );
 }
 // Dropping the bridge cleared the path finders: fill their caches again.
 setupNamespace.get('warm_import_caches')();
