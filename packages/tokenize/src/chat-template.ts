@@ -7,6 +7,7 @@
  */
 import { Template } from '@huggingface/jinja';
 import { TokenizerFormatError } from './errors.js';
+import { PYTHON_STRIP, pythonStrip, usePythonStrip } from './python-strip.js';
 import { tokenContent, type TokenizerConfigJson } from './tokenizer-json.js';
 
 export interface ToolCall {
@@ -103,6 +104,7 @@ export function applyChatTemplate(
   let template = compiled.get(source);
   if (!template) {
     template = new Template(source);
+    usePythonStrip(template);
     compiled.set(source, template);
   }
   const context: Record<string, unknown> = {
@@ -110,6 +112,7 @@ export function applyChatTemplate(
     tools: options.tools ?? null,
     documents: options.documents ?? null,
     add_generation_prompt: options.addGenerationPrompt ?? false,
+    [PYTHON_STRIP]: pythonStrip,
   };
   for (const key of ['bos_token', 'eos_token', 'unk_token', 'pad_token'] as const) {
     const v = tokenContent(config[key]);
