@@ -5,7 +5,10 @@
  * position of the batch; decode: new tokens after the prefill, summed over the batch).
  */
 
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { QWEN3_0_6B } from '@molrl/model';
+import { DEFAULT_MODEL_DIR } from '@molrl/pipeline';
 
 /** The subset of a Qwen3 config.json both sides build from. */
 export interface ModelShape {
@@ -55,19 +58,30 @@ export type CaseSpec =
       transposeB?: boolean;
     };
 
-/** The embedded default model's shape (packages/pipeline/default-model/config.json). */
-export const DEFAULT_SHAPE: ModelShape = {
-  vocab_size: 2048,
-  hidden_size: 128,
-  intermediate_size: 384,
-  num_hidden_layers: 3,
-  num_attention_heads: 4,
-  num_key_value_heads: 2,
-  head_dim: 32,
-  rms_norm_eps: 1e-6,
-  rope_theta: 10000,
-  initializer_range: 0.02,
-};
+/** The embedded default model's shape, read from its config.json so the two cannot drift apart. */
+export const DEFAULT_SHAPE: ModelShape = shapeOf(
+  JSON.parse(readFileSync(join(DEFAULT_MODEL_DIR, 'config.json'), 'utf8')) as Record<string, unknown>,
+);
+
+function shapeOf(config: Record<string, unknown>): ModelShape {
+  const field = (name: keyof ModelShape): number => {
+    const value = config[name];
+    if (typeof value !== 'number') throw new Error(`default-model/config.json: ${name} is not a number`);
+    return value;
+  };
+  return {
+    vocab_size: field('vocab_size'),
+    hidden_size: field('hidden_size'),
+    intermediate_size: field('intermediate_size'),
+    num_hidden_layers: field('num_hidden_layers'),
+    num_attention_heads: field('num_attention_heads'),
+    num_key_value_heads: field('num_key_value_heads'),
+    head_dim: field('head_dim'),
+    rms_norm_eps: field('rms_norm_eps'),
+    rope_theta: field('rope_theta'),
+    initializer_range: field('initializer_range'),
+  };
+}
 
 /** A mid-sized model: hidden 512, 8 layers, vocabulary 8192. */
 export const MID_SHAPE: ModelShape = {
