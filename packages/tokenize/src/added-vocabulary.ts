@@ -28,23 +28,30 @@ function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
-function buildMatcher(tokens: AddedToken[]): RegExp | null {
-  if (tokens.length === 0) return null;
+function buildMatcher(contents: string[]): RegExp | null {
+  if (contents.length === 0) return null;
   // Longest first, so the alternation picks the longest token at the leftmost position.
-  const sorted = [...tokens].sort((a, b) => b.content.length - a.content.length);
-  return new RegExp(sorted.map((t) => escapeRegex(t.content)).join('|'), 'gu');
+  const sorted = [...new Set(contents)].sort((a, b) => b.length - a.length);
+  return new RegExp(sorted.map(escapeRegex).join('|'), 'gu');
 }
 
 export class AddedVocabulary {
   readonly tokens: AddedToken[];
   readonly byContent = new Map<string, AddedToken>();
+  /** The tokens with normalized=true by their content as the normalizer writes it (what normalized text holds). */
+  private readonly byNormalizedContent = new Map<string, AddedToken>();
   readonly byId = new Map<number, AddedToken>();
   private readonly rawAll: RegExp | null;
   private readonly rawNonSpecial: RegExp | null;
   private readonly normalizedAll: RegExp | null;
   private readonly normalizedNonSpecial: RegExp | null;
 
-  constructor(json: AddedTokenJson[]) {
+  /**
+   * `normalize`: the tokenizer's normalizer. A token with normalized=true is found
+   * in normalized text by its normalized content, as the Rust tokenizers do (with a
+   * Lowercase normalizer, `<Foo>` is found as `<foo>`).
+   */
+  constructor(json: AddedTokenJson[], normalize: (text: string) => string = (text) => text) {
     this.tokens = json.map((t) => ({
       id: t.id,
       content: t.content,
@@ -60,10 +67,13 @@ export class AddedVocabulary {
     }
     const raw = this.tokens.filter((t) => !t.normalized);
     const norm = this.tokens.filter((t) => t.normalized);
-    this.rawAll = buildMatcher(raw);
-    this.rawNonSpecial = buildMatcher(raw.filter((t) => !t.special));
-    this.normalizedAll = buildMatcher(norm);
-    this.normalizedNonSpecial = buildMatcher(norm.filter((t) => !t.special));
+    const normalizedContent = new Map(norm.map((t) => [t, normalize(t.content)]));
+    for (const t of norm) this.byNormalizedContent.set(normalizedContent.get(t)!, t);
+    const contents = (tokens: AddedToken[]) => tokens.map((t) => normalizedContent.get(t) ?? t.content);
+    this.rawAll = buildMatcher(raw.map((t) => t.content));
+    this.rawNonSpecial = buildMatcher(raw.filter((t) => !t.special).map((t) => t.content));
+    this.normalizedAll = buildMatcher(contents(norm).filter((c) => c !== ''));
+    this.normalizedNonSpecial = buildMatcher(contents(norm.filter((t) => !t.special)).filter((c) => c !== ''));
   }
 
   isSpecial(id: number): boolean {
@@ -92,7 +102,7 @@ export class AddedVocabulary {
     let lastEnd = 0;
     re.lastIndex = 0;
     for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-      const token = this.byContent.get(m[0])!;
+      const token = (normalized ? this.byNormalizedContent : this.byContent).get(m[0])!;
       let start = m.index;
       let end = start + m[0].length;
       if (token.singleWord) {

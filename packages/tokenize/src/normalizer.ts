@@ -81,8 +81,10 @@ function unicodeNormalizeAligned(input: AlignedText, form: 'NFC' | 'NFD' | 'NFKC
 }
 
 function unicodeNormalizer(form: 'NFC' | 'NFD' | 'NFKC' | 'NFKD'): Normalizer {
-  // Below these code points every string is already in the form (quick check).
-  const safeBelow = form === 'NFC' || form === 'NFD' ? 0x300 : 0xa0;
+  // Below these code points every string is already in the form (quick check):
+  // composing needs a combining mark (U+0300 on); À (U+00C0) is the first
+  // character that decomposes, U+00A0 the first with a compatibility mapping.
+  const safeBelow = form === 'NFC' ? 0x300 : form === 'NFD' ? 0xc0 : 0xa0;
   return {
     normalize(text) {
       for (let i = 0; i < text.length; i++) {

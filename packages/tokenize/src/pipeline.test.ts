@@ -18,6 +18,9 @@ describe('general tokenizer.json pipelines agree with @huggingface/tokenizers', 
     ...MULTILINGUAL,
     ...randomUnicode(seededRandom(11), 60),
     'Hello  world 12345 ÀÉÎ ﬁ ① <|im_start|>x<|im_end|> HELLO <extra> Ünïcode',
+    'a <Foo> b <FOO>c <foo> é e\u0301 ÿ',
+    // Latin-1 only (no character past U+02FF): a quick check must not skip NFD here.
+    'café naïve Ünïcode ÀÉÎ ÿ',
   ];
   const variants: Record<string, (j: TokenizerJson) => void> = {
     'gpt2 byte-level with regex and prefix space, BOS/EOS template': (j) => {
@@ -61,6 +64,26 @@ describe('general tokenizer.json pipelines agree with @huggingface/tokenizers', 
           { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: true },
         ],
       };
+    },
+    // The trained pipeline (Qwen's split, byte-level) under NFD: its fast path normalizes too.
+    'NFD (precomposed Latin-1 letters decompose)': (j) => {
+      j.normalizer = { type: 'NFD' };
+    },
+    'normalized added token found by its normalized content (NFC + Lowercase)': (j) => {
+      j.normalizer = { type: 'Sequence', normalizers: [{ type: 'NFC' }, { type: 'Lowercase' }] };
+      j.pre_tokenizer = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: true };
+      j.added_tokens = [
+        ...(j.added_tokens ?? []),
+        {
+          id: 1200,
+          content: '<Foo>',
+          special: false,
+          normalized: true,
+          lstrip: false,
+          rstrip: false,
+          single_word: false,
+        },
+      ];
     },
     'normalized added token and a Split with a custom regex': (j) => {
       j.added_tokens = [
@@ -168,5 +191,39 @@ describe('sentencepiece-style BPE (Llama 2 layout) agrees with @huggingface/toke
       expect(ours.decode(ids), t).toBe(t === 'a</s>b' ? 'a</s> b' : t);
     }
     expect(ours.encode('hello world')).toEqual([1, vocab['▁hello'], vocab['▁world']]);
+  });
+
+  it("Metaspace prepend_scheme 'first' prepends at the start of the input only, not after an added token", () => {
+    const metaspace = {
+      ...json,
+      normalizer: null,
+      pre_tokenizer: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'first', split: true },
+    };
+    const ours = Tokenizer.fromJSON(metaspace);
+    const hf = new HfTokenizer(metaspace as unknown as Record<string, unknown>, {});
+    for (const t of ['hello<s>world', '<s>hello', 'hello world</s> hello', 'world'])
+      expect(ours.encode(t, { addSpecialTokens: false }), t).toEqual(hf.encode(t, { add_special_tokens: false }).ids);
+    // After an added token the text is not at the input's start: no '▁' in front of 'world'.
+    const after = ours.encode('hello<s>world', { addSpecialTokens: false }).slice(2);
+    expect(after.map((id) => ours.idToToken(id)).join('')).toBe('world');
+  });
+});
+
+describe("Punctuation pre-tokenizers split Rust's punctuation (ASCII or Unicode P*), not other symbols", () => {
+  it('matches @huggingface/tokenizers on the Qwen3 vocabulary', () => {
+    const json = structuredClone(Tokenizer.qwen3().json) as TokenizerJson;
+    json.pre_tokenizer = {
+      type: 'Sequence',
+      pretokenizers: [
+        { type: 'Punctuation', behavior: 'Isolated' },
+        { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false },
+      ],
+    };
+    const ours = Tokenizer.fromJSON(json);
+    const hf = new HfTokenizer(json as unknown as Record<string, unknown>, {});
+    for (const t of ['30°C', ' ©2024', 'a+b=c', '€5 ~x^y', '«quote» ¿qué?', '½ ✓ 😀!'])
+      expect(ours.encode(t), t).toEqual(hf.encode(t).ids);
+    // ° is a symbol (So), not punctuation: '°C' stays one piece, where Qwen's vocabulary merges it.
+    expect(ours.encode('°C').length).toBe(1);
   });
 });

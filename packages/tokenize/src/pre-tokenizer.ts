@@ -19,7 +19,12 @@ export interface Piece {
 }
 
 export interface PreTokenizer {
-  split(pieces: Piece[]): Piece[];
+  /**
+   * `atInputStart`: the pieces' text begins the whole input (not a segment after an
+   * added token), which Metaspace's prepend_scheme 'first' asks, as Rust checks the
+   * original offset.
+   */
+  split(pieces: Piece[], atInputStart?: boolean): Piece[];
   /** Whether pieces must be byte-level mapped before the model (a ByteLevel step ran). */
   readonly byteLevel: boolean;
 }
@@ -112,7 +117,9 @@ function charMatches(text: string, test: (cp: number) => boolean): Array<[number
 }
 
 const GPT2_PATTERN = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
-const PUNCTUATION = /[\p{P}\p{S}]/u;
+// Rust's is_punctuation: ASCII punctuation (symbols such as $ + < = > ^ ` | ~ among it)
+// or a Unicode P* category; other symbols (°, ©, emoji) are not split off.
+const PUNCTUATION = /[\p{P}!-/:-@[-`{-~]/u;
 const WHITESPACE_WORDS =
   /[\p{L}\p{M}\p{Nd}\p{Pc}]+|[^\p{L}\p{M}\p{Nd}\p{Pc}\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/gu;
 
@@ -245,10 +252,10 @@ export function buildPreTokenizer(
       };
       return {
         byteLevel: false,
-        split: (pieces) => {
+        split: (pieces, atInputStart = true) => {
           first = true;
           return pieces.flatMap((p) => {
-            const r = one(p, first && p.start === 0);
+            const r = one(p, first && atInputStart && p.start === 0);
             first = false;
             return r;
           });
@@ -263,7 +270,7 @@ export function buildPreTokenizer(
         .filter((x): x is PreTokenizer => x !== null);
       return {
         byteLevel: parts.some((x) => x.byteLevel),
-        split: (pieces) => parts.reduce((acc, x) => x.split(acc), pieces),
+        split: (pieces, atInputStart) => parts.reduce((acc, x) => x.split(acc, atInputStart), pieces),
       };
     }
     case 'BertPreTokenizer':

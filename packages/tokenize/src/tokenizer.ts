@@ -122,8 +122,12 @@ export class Tokenizer {
       throw new UnsupportedComponentError('model.type', json.model.type, file, 'only BPE models are supported');
     }
     this.model = new BpeModel(json.model, { cacheSize: options.cacheSize, file });
-    this.added = new AddedVocabulary(json.added_tokens ?? []);
     this.normalizer = buildNormalizer(json.normalizer, 'normalizer', file);
+    const normalizer = this.normalizer;
+    this.added = new AddedVocabulary(
+      json.added_tokens ?? [],
+      normalizer ? (text) => normalizer.normalize(text) : undefined,
+    );
     this.preTokenizer = buildPreTokenizer(json.pre_tokenizer, 'pre_tokenizer', file);
     this.postProcessor = buildPostProcessor(json.post_processor, 'post_processor', file);
     this.decoder = buildDecoder(json.decoder, 'decoder', file);
@@ -265,11 +269,11 @@ export class Tokenizer {
     const matches = this.added.find(text, false, split);
     let last = 0;
     for (const m of matches) {
-      if (m.start > last) this.encodeSegmentIds(text.slice(last, m.start), split, ids);
+      if (m.start > last) this.encodeSegmentIds(text.slice(last, m.start), split, ids, last === 0);
       ids.push(m.id);
       last = m.end;
     }
-    if (last < text.length) this.encodeSegmentIds(last === 0 ? text : text.slice(last), split, ids);
+    if (last < text.length) this.encodeSegmentIds(last === 0 ? text : text.slice(last), split, ids, last === 0);
     return this.finish(ids, options);
   }
 
@@ -296,7 +300,7 @@ export class Tokenizer {
     let last = 0;
     const segment = (a: number, b: number) => {
       if (b <= a) return;
-      this.encodeSegmentOffsets(text, a, b, split, ids, offsets, special);
+      this.encodeSegmentOffsets(text, a, b, split, ids, offsets, special, a === 0);
     };
     for (const m of matches) {
       segment(last, m.start);
@@ -371,8 +375,8 @@ export class Tokenizer {
     return t?.direction === 'left' ? [n - keep, n] : [0, keep];
   }
 
-  /** Ids of a text segment that holds no raw-matched added token. */
-  private encodeSegmentIds(segment: string, split: boolean, ids: number[]): void {
+  /** Ids of a text segment that holds no raw-matched added token; `atInputStart`: it begins the input. */
+  private encodeSegmentIds(segment: string, split: boolean, ids: number[], atInputStart: boolean): void {
     if (this.fast) {
       const text = this.normalizer ? this.normalizer.normalize(segment) : segment;
       const [ends, n] = qwenSplit(text, 0, text.length, this.ends, this.scannerDigits);
@@ -390,7 +394,7 @@ export class Tokenizer {
     }
     const offsets: Array<[number, number]> = [];
     const special: number[] = [];
-    this.encodeSegmentOffsets(segment, 0, segment.length, split, ids, offsets, special);
+    this.encodeSegmentOffsets(segment, 0, segment.length, split, ids, offsets, special, atInputStart);
   }
 
   /** The general pipeline over text[a, b), with offsets into `text`. */
@@ -402,6 +406,7 @@ export class Tokenizer {
     ids: number[],
     offsets: Array<[number, number]>,
     special: number[],
+    atInputStart: boolean,
   ): void {
     const raw = text.slice(a, b);
     let aligned: AlignedText = { text: raw, starts: null, ends: null };
@@ -420,7 +425,7 @@ export class Tokenizer {
     const run = (s: number, e: number) => {
       if (e <= s) return;
       let pieces: Piece[] = [{ text: aligned.text.slice(s, e), start: s, end: e, lead: 0 }];
-      if (this.preTokenizer) pieces = this.preTokenizer.split(pieces);
+      if (this.preTokenizer) pieces = this.preTokenizer.split(pieces, atInputStart && s === 0);
       const byteLevel = this.preTokenizer?.byteLevel ?? false;
       for (const p of pieces) {
         const w = byteLevel ? this.model.encodeByteLevelWord(p.text, 0, p.text.length) : this.model.encodeWord(p.text);
@@ -533,7 +538,7 @@ export class Tokenizer {
         }
       }
       const ids: number[] = [];
-      this.encodeSegmentIds(piece, false, ids);
+      this.encodeSegmentIds(piece, false, ids, a === 0);
       count += ids.length;
     };
     let last = 0;
@@ -575,7 +580,7 @@ export class Tokenizer {
       const fits = bytesPerToken !== null && utf8Length(piece) <= left * bytesPerToken;
       if (fits) {
         const ids: number[] = [];
-        this.encodeSegmentIds(piece, false, ids);
+        this.encodeSegmentIds(piece, false, ids, a === 0);
         if (ids.length <= left) {
           count += ids.length;
           return null;
