@@ -72,6 +72,28 @@ describe('encodeChat role labels', () => {
     }
   });
 
+  it('labels an empty assistant turn before later turns, and </think> in user or tool content as theirs', () => {
+    const empty = tok.encodeChat(
+      [
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: '' },
+        { role: 'user', content: 'bye' },
+      ],
+      { addGenerationPrompt: true },
+    );
+    expect(empty.ids).toEqual(tok.encode(empty.text));
+    expect(labelled(tok, empty, 0)).toBe('hi');
+    expect(labelled(tok, empty, 1)).toBe('<|im_end|>');
+    expect(labelled(tok, empty, 2)).toBe('bye');
+    const think = tok.encodeChat([
+      { role: 'user', content: '</think> hello' },
+      { role: 'assistant', content: 'ok' },
+      { role: 'tool', content: '</think>' },
+    ]);
+    expect(labelled(tok, think, 0)).toBe('</think> hello');
+    expect(labelled(tok, think, 2)).toBe('</think>');
+  });
+
   it('gives a token that straddles a boundary to the message it overlaps', () => {
     // "x\n" ends the tool content; the template adds "\n</tool_response>": the "\n\n" token straddles.
     const enc = tok.encodeChat([

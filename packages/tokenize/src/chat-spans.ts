@@ -79,7 +79,8 @@ function fieldsOf(m: ChatMessage): Field[] {
   const content = typeof m.content === 'string' ? m.content : '';
   const fields: Array<[string, boolean]> = [];
   if (typeof m.reasoning_content === 'string') fields.push([m.reasoning_content, false], [content, true]);
-  else if (content.includes('</think>')) {
+  // Only an assistant's content holds its reasoning; `</think>` elsewhere is text.
+  else if (m.role === 'assistant' && content.includes('</think>')) {
     const [before, ...rest] = content.split('</think>');
     fields.push([before.split('<think>').pop()!, false], [rest.join('</think>'), false]);
   } else fields.push([content, true]);
@@ -184,7 +185,8 @@ export function findMessageSpans(
     let start = first;
     let end = last;
     if (m.role === 'assistant') {
-      const header = text.lastIndexOf(`${m.role}\n`, first >= 0 ? first : text.length);
+      // An empty turn has no field to search back from: its header is the next one after the last span.
+      const header = first >= 0 ? text.lastIndexOf(`${m.role}\n`, first) : text.indexOf(`${m.role}\n`, cursor);
       const headerEnd = header >= cursor ? header + m.role.length + 1 : -1;
       if (headerEnd >= 0) start = headerEnd;
       if (end < 0) end = start;
