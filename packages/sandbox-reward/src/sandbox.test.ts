@@ -67,6 +67,39 @@ describe('JavaScript runs', () => {
     const thrown = await sandbox.run({ language: 'javascript', code: 'throw 42' });
     expect(thrown).toMatchObject({ status: 'runtime-error', error: { name: 'Uncaught', message: 'uncaught 42' } });
   });
+
+  it('scores what promise jobs do after the last statement: answers, output and errors', async () => {
+    const run = (code: string) => sandbox.run({ language: 'javascript', code });
+    expect(await run('async function main() { final_answer(await Promise.resolve(42)) }\nmain();')).toMatchObject({
+      status: 'ok',
+      result: 42,
+      finalAnswer: true,
+    });
+    expect(await run('(async () => console.log(await Promise.resolve(6 * 7)))();')).toMatchObject({
+      status: 'ok',
+      stdout: '42\n',
+    });
+    expect(
+      await run("(async () => { for (let i = 0; i < 1000; i++) await null; final_answer('deep') })();"),
+    ).toMatchObject({
+      status: 'ok',
+      result: 'deep',
+    });
+    expect(await run('Promise.resolve().then(() => {\n  null.x;\n});')).toMatchObject({
+      status: 'runtime-error',
+      error: { kind: 'runtime-error', name: 'TypeError', line: 2 },
+    });
+    // An answer given stands, whatever a job left behind does next; a forbidden call in a job is still forbidden.
+    expect(await run('Promise.resolve().then(() => null.x);\nfinal_answer(1);')).toMatchObject({
+      status: 'ok',
+      result: 1,
+    });
+    expect(await run("(async () => { await null; require('fs') })();")).toMatchObject({ status: 'forbidden' });
+    expect(await run("Promise.reject('plain')")).toMatchObject({
+      status: 'runtime-error',
+      error: { message: 'plain' },
+    });
+  });
 });
 
 describe('Python runs', () => {

@@ -82,6 +82,27 @@ export class JsRunner {
       else collected = parseCollected(settled.value, limits);
       const cpuMs = Number(isolate.cpuTime - cpuBefore) / 1e6 - (collected?.waitedMs ?? 0);
       if (isolate.isDisposed) return this.memoryRecord(started, cutShort);
+      // Promise jobs the code left (an async main(), a .then) run after its last
+      // statement, within the same call: the first answer was written before them.
+      // An error one of them throws (final_answer's own throw among them) rejects
+      // the call. Either way the record is read again, after they ran, unless the
+      // code already ended it (final_answer or an error thrown by its statements).
+      let asyncError: unknown;
+      if (cutShort !== undefined && !isTimeout(cutShort)) {
+        asyncError = cutShort;
+        cutShort = undefined;
+        collected = undefined;
+      } else if (collected && !collected.finalAnswer && collected.error === null) {
+        try {
+          collected = parseCollected(
+            await run.apply(undefined, [null, null], { result: { copy: true }, timeout: COLLECT_TIMEOUT_MS }),
+            limits,
+          );
+        } catch (error) {
+          if (isolate.isDisposed) return this.memoryRecord(started, error);
+          throw error;
+        }
+      }
       if (!collected) {
         try {
           const json = await run.apply(undefined, [null, null], {
@@ -97,6 +118,8 @@ export class JsRunner {
         // a terminated loop's state): the next run gets a new isolate.
         this.retire = true;
       }
+      if (asyncError !== undefined && !collected.finalAnswer && collected.error === null)
+        collected = { ...collected, error: innerErrorOf(asyncError) };
       if (collected.error?.parse) {
         return record('syntax-error', started, emptyOutput(), await this.syntaxError(isolate, code, collected.error));
       }
@@ -196,6 +219,24 @@ export class JsRunner {
       message: `the isolate reached its memory limit (${this.memoryMb} MiB)${error instanceof Error ? `: ${error.message}` : ''}`,
     });
   }
+}
+
+/** isolated-vm's answer to a call that ran past its timeout. */
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && /timed out/i.test(error.message);
+}
+
+/** An error a promise job threw, as the prelude reports an error the code threw. */
+function innerErrorOf(error: unknown): InnerError {
+  if (error instanceof Error)
+    return {
+      name: error.name.slice(0, 200),
+      message: error.message.slice(0, TEXT_LIMIT),
+      stack: (error.stack ?? '').slice(0, 2 * TEXT_LIMIT),
+      parse: false,
+      value: false,
+    };
+  return { name: 'Error', message: String(error).slice(0, TEXT_LIMIT), stack: '', parse: false, value: true };
 }
 
 /** The promise's outcome, or undefined when it has not settled within `ms`. */
