@@ -311,6 +311,18 @@ print('planted')`;
     await attempt('python', 'import _thread\n_thread.start_new_thread(print, (1,))', 'forbidden');
   });
 
+  it('cannot abort the interpreter (its worker would be replaced, seconds of CPU)', { timeout: PY_LONG }, async () => {
+    for (const code of [
+      'import signal\nsignal.raise_signal(signal.SIGABRT)',
+      'import _signal\n_signal.raise_signal(6)',
+      'import os\nos.abort()',
+    ]) {
+      const r = await attempt('python', code, 'runtime-error');
+      expect(r.error?.name).toMatch(/^(AttributeError|SystemExit)$/);
+    }
+    await attempt('python', 'import os, signal\nos.kill(os.getpid(), signal.SIGABRT)', 'forbidden');
+  });
+
   it('refuses a caught violation too', { timeout: PY_LONG }, async () => {
     await attempt(
       'python',

@@ -132,10 +132,12 @@ def preload_builtin_modules():
 def remove_signal_handlers():
     """No Python-level signal handlers and no timers: nothing can run user
     code at an arbitrary point of another function (the default SIGINT
-    handler only raises KeyboardInterrupt)."""
+    handler only raises KeyboardInterrupt). No raise_signal either: SIGABRT
+    raised that way aborts the interpreter, and the worker must be replaced,
+    seconds of CPU for a run of milliseconds."""
     for module_name in ('signal', '_signal'):
         module = sys.modules.get(module_name)
-        for key in ('signal', 'alarm', 'setitimer', 'pthread_kill', 'set_wakeup_fd'):
+        for key in ('signal', 'alarm', 'setitimer', 'pthread_kill', 'set_wakeup_fd', 'raise_signal'):
             if module is not None and key in module.__dict__:
                 delattr(module, key)
     # os.abort() would end the interpreter for good, and os._exit() would end
