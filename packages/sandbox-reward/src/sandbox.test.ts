@@ -99,6 +99,13 @@ describe('JavaScript runs', () => {
       status: 'runtime-error',
       error: { message: 'plain' },
     });
+    // A named result variable a job sets (a top-level let, seen only in the code's scope).
+    const variable = await sandbox.run({
+      language: 'javascript',
+      code: 'let answer;\n(async () => { answer = await Promise.resolve(5); })();',
+      resultVariable: 'answer',
+    });
+    expect(variable).toMatchObject({ status: 'ok', result: 5 });
   });
 });
 

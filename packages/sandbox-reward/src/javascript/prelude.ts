@@ -251,14 +251,15 @@ export function preludeSource(outputBytes: number, resultBytes: number): string 
     }
   }
 
-  let variableSet = false;
-  let variableValue;
+  // The named result variable is read through a function made in the code's own
+  // scope (a top-level let is visible only there), each time the record is
+  // written: promise jobs that ran after the code may have set it.
+  let variableReader = null;
   define(global, '__molrl_capture__', {
     configurable: false,
     writable: false,
-    value: (value) => {
-      variableSet = true;
-      variableValue = value;
+    value: (reader) => {
+      variableReader = reader;
     },
   });
 
@@ -292,7 +293,7 @@ export function preludeSource(outputBytes: number, resultBytes: number): string 
     if (typeof code === 'string') {
       let source = code;
       if (resultVariable) {
-        source += '\\n;__molrl_capture__(typeof ' + resultVariable + " === 'undefined' ? undefined : " + resultVariable + ');';
+        source += '\\n;__molrl_capture__(() => typeof ' + resultVariable + " === 'undefined' ? undefined : " + resultVariable + ');';
       }
       try {
         indirectEval(source + '\\n//# sourceURL=' + USER_FILE);
@@ -300,7 +301,15 @@ export function preludeSource(outputBytes: number, resultBytes: number): string 
         error = errorOf(thrown);
       }
     }
-    let hasResult = answered || (variableSet && variableValue !== undefined);
+    let variableValue;
+    if (!answered && typeof variableReader === 'function') {
+      try {
+        variableValue = apply(variableReader, undefined, []);
+      } catch (thrown) {
+        if (error === null && typeof code === 'string') error = errorOf(thrown);
+      }
+    }
+    let hasResult = answered || variableValue !== undefined;
     const value = answered ? answer : variableValue;
     let result = 'null';
     let resultText = 'null';
