@@ -334,7 +334,9 @@ function equalWithin(g: MathValue, p: MathValue, o: Context): boolean {
       return p.kind === 'expr' && scalarEqual(integerNode(g.digits), p.node, o.rel, o.budget);
     case 'tuple':
       if (p.kind === 'tuple') return p.open === g.open && p.close === g.close && orderedEqual(g.items, p.items, o);
-      if (p.kind === 'list') return orderedEqual(g.items, p.items, o);
+      // A bare list reads as a point, never as an interval: (3,4], [a,b] and (2,\infty) need their brackets.
+      if (p.kind === 'list')
+        return g.open === '(' && g.close === ')' && !g.items.some(isInfinite) && orderedEqual(g.items, p.items, o);
       if (p.kind === 'matrix') return orderedEqual(g.items, flatVector(p), o);
       return false;
     case 'list':
@@ -381,4 +383,9 @@ function integerNode(digits: string): MathNode {
   const node = new ConstantNodeCtor(Number(digits));
   recordNumerals(node, digits);
   return node;
+}
+
+/** An infinite scalar (\infty, -\infty): a list holding one is an interval's ends, not a point. */
+function isInfinite(v: MathValue): boolean {
+  return v.kind === 'expr' && /\b(?:Infinity|inf|infty)\b/.test(v.node.toString());
 }

@@ -51,6 +51,8 @@ class Converter {
   sequence(closers: string[] | null): string {
     const parts: string[] = [];
     let lastOperand = false;
+    /** A unit was dropped: only more units may follow ("2 cm by 3 cm" is no product). */
+    let afterUnit = false;
     const pushOperand = (s: string) => {
       if (lastOperand) parts.push('*');
       parts.push(s);
@@ -66,6 +68,7 @@ class Converter {
         if (closers && closers.includes(t.v)) break;
         throw new ExpressionError(`unbalanced \\${t.v}`);
       }
+      if (afterUnit && t.t !== 'text') throw new ExpressionError(`${describe(t)} after a unit`);
       this.pos++;
       switch (t.t) {
         case 'num': {
@@ -173,8 +176,10 @@ class Converter {
           throw new ExpressionError(`operator "${v}" inside an expression`);
         }
         case 'text': {
-          if (!UNIT_WORD.test(t.v) && t.v.trim() !== '')
-            throw new ExpressionError(`text "${t.v}" inside an expression`);
+          if (t.v.trim() === '') break;
+          // A unit follows a value and ends the expression ("\text{at most } 5", "5 \text{ to } 7" are not 5 and 35).
+          if (!UNIT_WORD.test(t.v) || !lastOperand) throw new ExpressionError(`text "${t.v}" inside an expression`);
+          afterUnit = true;
           // A unit: drop it and a power on it (cm^2).
           const nx = this.peek();
           if (nx?.t === 'op' && nx.v === '^') {

@@ -118,7 +118,8 @@ function trimTrailingDots(s: string): string {
 function cleanPhraseAnswer(s: string): string {
   let a = s.trim();
   // "$5$. I hope it is correct." -> "$5$"
-  const math = /^\$\$?([^$]+)\$\$?/.exec(a) ?? /^\\\((.+?)\\\)/.exec(a) ?? /^\\\[(.+?)\\\]/.exec(a);
+  // An escaped dollar (\$36) is part of the math.
+  const math = /^\$\$?((?:\\\$|[^$])+)\$\$?/.exec(a) ?? /^\\\((.+?)\\\)/.exec(a) ?? /^\\\[(.+?)\\\]/.exec(a);
   if (math) return math[1]!.trim();
   a = a.replace(/\*\*/g, '');
   a = a.replace(/\.\s+[A-Z].*$/, '');

@@ -157,6 +157,23 @@ describe('runaway outputs', () => {
     expect(() => parse(text)).not.toThrow();
   });
 
+  it('long runs of whitespace inside an answer and chains of ± cost no more than other answers', () => {
+    expect(grade('2', '\\boxed{1' + ' '.repeat(3990) + '1}').correct).toBe(false);
+    expect(grade('2', 'The answer is 1' + ' '.repeat(2500) + '1').correct).toBe(false);
+    expect(grade('2', '\\boxed{x<' + ' '.repeat(600) + 'or' + ' '.repeat(600) + '5}').correct).toBe(false);
+    expect(grade('2', '\\boxed{' + Array(25).fill('1').join('\\pm') + '}').correct).toBe(false);
+    expect(grade('2', 'x = ' + Array.from({ length: 24 }, (_, i) => i + 1).join(' \\pm '))).toMatchObject({
+      correct: false,
+    });
+    // A few ± still expand: 1 ± 2 ± 3 is {-4, 0, 2, 6}.
+    expect(verify('\\{-4, 0, 2, 6\\}', '1 \\pm 2 \\pm 3')).toBe(true);
+  });
+
+  it('an escaped dollar inside the math after "The answer is" is part of the answer', () => {
+    expect(grade('\\$36', 'The final answer is $\\$36$. I hope it is correct.').correct).toBe(true);
+    expect(grade('36', 'Answer: $\\$ 36$').correct).toBe(true);
+  });
+
   it('deep nesting that still parses is still right', () => {
     expect(verify('5', '\\boxed{' + '\\frac{'.repeat(150) + '5' + '}{1}'.repeat(150) + '}')).toBe(true);
     expect(verify('5', '\\boxed{' + '('.repeat(100) + '5' + ')'.repeat(100) + '}')).toBe(true);

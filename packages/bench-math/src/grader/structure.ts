@@ -23,6 +23,9 @@ const INEQUALITIES_OR = new RegExp(
   String.raw`^\s*(${ONE_SIDED})\s*(?:\\(?:text|textrm|mbox)\{\s*or\s*\}|\s+or\s+)\s*(${ONE_SIDED})\s*$`,
 );
 
+/** More top-level ± than this are not expanded (each doubles the readings). */
+const MAX_PLUS_MINUS = 4;
+
 /** Longer answers are not parsed as math (their parse trees are deep enough to overflow the stack). */
 const MAX_MATH_LENGTH = 2000;
 
@@ -38,6 +41,9 @@ export function normalizeAnswerText(raw: string): string {
   if (typeof raw !== 'string') throw new TypeError(`normalizeAnswerText: expected a string, got ${typeof raw}`);
   let s = raw.trim();
   if (s.length > MAX_ANSWER_LENGTH) return s;
+  // One space for every run of whitespace: the patterns below that allow
+  // whitespace on both sides of a word backtrack cubically over a long run.
+  s = s.replace(/\s+/g, ' ');
   // Math delimiters around the whole answer.
   for (let changed = true; changed;) {
     changed = false;
@@ -126,9 +132,11 @@ export function parseAnswerText(raw: string): Answer[] {
   }
   const choice = /^\(([A-Ea-e])\)$/.exec(s) ?? /^([A-Ea-e])$/.exec(s);
   if (choice) out.push({ kind: 'choice', letter: choice[1]!.toUpperCase() });
-  // "(B) 12", "\textbf{(B)} 12": the option letter with its content.
-  const labelled = /^(?:\\text(?:bf)?\{\s*)?\(([A-E])\)\s*\}?\s*\S/.exec(s);
-  if (labelled) out.push({ kind: 'choice', letter: labelled[1]! });
+  // "(B) 12", "\textbf{(B)} 12": the option letter with its content, which names no
+  // other option and hedges nothing ("(C), (D)", "(C) or (E)", "(C) is wrong" are no answer).
+  const labelled = /^(?:\\text(?:bf)?\{\s*)?\(([A-E])\)\s*\}?\s*(\S[\s\S]*)$/.exec(s);
+  if (labelled && !/\(\s*[A-Ea-e]\s*\)|\b(?:or|and|not|no|wrong|incorrect|false)\b/i.test(labelled[2]!))
+    out.push({ kind: 'choice', letter: labelled[1]! });
   const base = /^(\d+)_\{?(\d+)\}?$/.exec(s) ?? /^(\d+)_\{?\\text\{\s*(\d+)\s*\}\}?$/.exec(s);
   if (base) return [{ value: { kind: 'base', digits: base[1]!, base: base[2]! }, source }];
   if (/^[A-Za-z][A-Za-z\s'-]+$/.test(s) && /[a-z]{2}/i.test(s)) out.push({ kind: 'text', value: normalizeWords(s) });
@@ -392,9 +400,12 @@ export function parseTokens(tokens: Token[]): MathValue[] {
       return [{ kind: 'tuple', open: first.v, close: last.v, items: items(parts) }];
     }
   }
-  // ± at the top: two values.
-  const pmIndex = tokens.findIndex((t, i) => t.t === 'op' && (t.v === '±' || t.v === '∓') && topLevel(tokens, i));
+  // ± at the top: two values (each ± doubles the readings: a few at most).
+  const isPm = (t: Token, i: number) => t.t === 'op' && (t.v === '±' || t.v === '∓') && topLevel(tokens, i);
+  const pmIndex = tokens.findIndex(isPm);
   if (pmIndex >= 0) {
+    if (tokens.filter(isPm).length > MAX_PLUS_MINUS)
+      throw new ExpressionError(`more than ${MAX_PLUS_MINUS} ± signs (2^n readings)`);
     const plus = tokens.map((t, i) => (i === pmIndex ? ({ t: 'op', v: '+' } as Token) : t));
     const minus = tokens.map((t, i) => (i === pmIndex ? ({ t: 'op', v: '-' } as Token) : t));
     return [{ kind: 'set', items: [...items([plus]), ...items([minus])] }];
