@@ -59,8 +59,12 @@ const describeValue = (v: unknown): string =>
 
 /** The target pattern as a RegExp matching whole paths; a pattern that is not a regular expression is named. */
 function targetRegExp(pattern: string, where: string, field = 'targetModules'): RegExp {
+  // PEFT's patterns are Python's: \A and \Z (start, end) would be the letters A and Z here.
+  const source = pattern.replace(/(?<!\\)((?:\\\\)*)\\([AZ])/g, (_m, escapes: string, anchor: string) =>
+    anchor === 'A' ? `${escapes}^` : `${escapes}$`,
+  );
   try {
-    return new RegExp(`^(?:${pattern})$`);
+    return new RegExp(`^(?:${source})$`);
   } catch (err) {
     throw new Error(
       `${where}: ${field} ${JSON.stringify(pattern)} is not a valid regular expression (${(err as Error).message})`,
@@ -119,18 +123,23 @@ export function validateLoraConfig(c: LoraConfig, where = 'LoRA config', alsoKno
         if (typeof name !== 'string' || name === '') bad(`${field}[${i}]`, 'a non-empty string', name);
       });
     } else if (typeof t === 'string') {
-      if (t === '' || (field === 'excludeModules' && t === 'all-linear')) bad(field, what, t);
-      if (t !== 'all-linear') targetRegExp(t, where, field);
+      if (t === '' || (field === 'excludeModules' && isAllLinear(t))) bad(field, what, t);
+      if (!isAllLinear(t)) targetRegExp(t, where, field);
     } else bad(field, what, t);
   };
   modules('targetModules', c.targetModules);
   modules('excludeModules', c.excludeModules);
 }
 
+/** PEFT's shorthand for every linear layer but the output layer, in any case (PEFT lowers it). */
+export function isAllLinear(target: unknown): boolean {
+  return typeof target === 'string' && target.toLowerCase() === 'all-linear';
+}
+
 /** PEFT's matching of module paths against target_modules, the pattern compiled once. */
 export function targetMatcher(target: string[] | string, where = 'LoRA config'): (path: string) => boolean {
   if (Array.isArray(target)) return (path) => target.some((t) => path === t || path.endsWith(`.${t}`));
-  if (target === 'all-linear') return () => true;
+  if (isAllLinear(target)) return () => true;
   const re = targetRegExp(target, where);
   return (path) => re.test(path);
 }
@@ -223,8 +232,14 @@ export function fromPeftConfig(json: unknown, where = 'adapter_config.json'): Lo
     field('lora_alpha', `must be a finite number > 0, got ${JSON.stringify(alpha)}`);
   if (j.bias !== undefined && j.bias !== null && j.bias !== 'none')
     field('bias', `is ${JSON.stringify(j.bias)}; only "none" is supported`);
+  for (const f of ['use_dora', 'fan_in_fan_out'])
+    if (j[f] !== undefined && j[f] !== null && typeof j[f] !== 'boolean')
+      field(f, `must be true or false, got ${JSON.stringify(j[f])}`);
   if (j.use_dora === true) field('use_dora', 'is true; DoRA is not supported');
   if (j.fan_in_fan_out === true) field('fan_in_fan_out', 'is true; Qwen3 linear layers are not Conv1D');
+  // An empty list selects no layer in PEFT (it raises), not every layer.
+  if (Array.isArray(j.layers_to_transform) && j.layers_to_transform.length === 0)
+    field('layers_to_transform', 'is []: it selects no layer (PEFT refuses it too)');
   for (const [f, why] of UNSUPPORTED_WHEN_SET) {
     if (!isEmpty(j[f])) field(f, `is ${JSON.stringify(j[f])}; ${why}`);
   }
@@ -242,7 +257,7 @@ export function fromPeftConfig(json: unknown, where = 'adapter_config.json'): Lo
   const names = (f: string, v: unknown) => {
     if (!(typeof v === 'string' || (Array.isArray(v) && v.length > 0 && v.every((t) => typeof t === 'string'))))
       field(f, `must be a string or a non-empty list of strings, got ${JSON.stringify(v)}`);
-    if (typeof v === 'string' && (f === 'exclude_modules' || v !== 'all-linear'))
+    if (typeof v === 'string' && (f === 'exclude_modules' || !isAllLinear(v)))
       targetRegExp(v, `${where}: field "${f}"`, f === 'target_modules' ? 'targetModules' : 'excludeModules');
     return v as string[] | string;
   };

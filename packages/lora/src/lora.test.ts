@@ -159,6 +159,11 @@ describe('LoRA against PEFT and the PyTorch reference', () => {
     handle.unmerge();
     expect(maxAbsDiff(await q.weight.data(), original)).toBeLessThan(1e-6);
     handle.merge();
+    // New weights while merged would leave the old product in W: refused, and nothing changes.
+    await expect(handle.loadWeights(join(FIXTURES, 'peft-rslora', 'adapter_model.safetensors'))).rejects.toThrow(
+      /the adapter is merged into the base weights; unmerge\(\) first/,
+    );
+    expect(maxAbsDiff(await q.weight.data(), (await expected('rslora_merged_q_proj_0')).data)).toBeLessThan(1e-5);
     handle.disable(); // unmerges first, as PEFT
     expect(handle.merged).toBe(false);
     expect(maxAbsDiff(await logitsOf(model), base)).toBeLessThan(1e-4);
@@ -258,6 +263,33 @@ describe('LoRA against PEFT and the PyTorch reference', () => {
     await expect(loadLora(model, dir)).rejects.toThrow(
       /field "target_modules": targetModules ".\*\(q_proj" is not a valid regular expression/,
     );
+    // Options PEFT reads as true (a non-empty string) or as selecting nothing are not taken for off or all.
+    writeFileSync(join(dir, 'adapter_config.json'), JSON.stringify({ ...cfg, use_dora: 'true' }));
+    await expect(loadLora(model, dir)).rejects.toThrow(/field "use_dora" must be true or false, got "true"/);
+    writeFileSync(join(dir, 'adapter_config.json'), JSON.stringify({ ...cfg, fan_in_fan_out: 1 }));
+    await expect(loadLora(model, dir)).rejects.toThrow(/field "fan_in_fan_out" must be true or false, got 1/);
+    writeFileSync(join(dir, 'adapter_config.json'), JSON.stringify({ ...cfg, layers_to_transform: [] }));
+    await expect(loadLora(model, dir)).rejects.toThrow(/field "layers_to_transform" is \[\]: it selects no layer/);
+  });
+
+  it("reads PEFT's Python regular expressions (\\A, \\Z) and 'all-linear' in any case", () => {
+    const layers = (targetModules: string) => {
+      const handle = applyLora(model, { r: 4, alpha: 8, targetModules });
+      const names = handle.namedParameters().map(([n]) => n);
+      handle.remove();
+      return new Set(
+        names.map((n) =>
+          n
+            .replace(/\.lora_[AB]\.weight$/, '')
+            .split('.')
+            .at(-1),
+        ),
+      );
+    };
+    expect(layers('\\A.*\\.(q_proj|v_proj)\\Z')).toEqual(new Set(['q_proj', 'v_proj']));
+    // An escaped backslash before A stays a backslash and a letter: this pattern matches no path.
+    expect(() => applyLora(model, { r: 4, alpha: 8, targetModules: '\\\\A.*q_proj' })).toThrow(/match no linear layer/);
+    expect(layers('ALL-LINEAR')).toEqual(layers('all-linear'));
   });
 
   it.each([

@@ -22,6 +22,7 @@ import {
   fromPeftConfig,
   loraScaling,
   targetMatcher,
+  isAllLinear,
   toPeftConfig,
   validateLoraConfig,
   type LoraConfig,
@@ -65,7 +66,7 @@ export class LoraHandle {
     const linears = model.linearLayers();
     // PEFT would adapt lm_head or embed_tokens when named, and refuses a matched module that is not a
     // linear layer (a norm): a target matching one is an error here, not a silent skip.
-    if (targets !== 'all-linear') {
+    if (!isAllLinear(targets)) {
       const paths = [...model.module.namedModules()].map(([path]) => path).filter((path) => path !== '');
       for (const path of paths) {
         if (linears.has(path) || !matches(path) || excluded(path)) continue;
@@ -217,6 +218,10 @@ export class LoraHandle {
    * `allowNonFinite`, hold no NaN or infinity).
    */
   async loadWeights(path: string, options: LoadAdapterOptions = {}): Promise<void> {
+    // The base weights hold the current adapter's product: new A and B would leave it
+    // there (and unmerge() would subtract the wrong one).
+    if (this.state.merged)
+      throw new Error(`loadWeights(${path}): the adapter is merged into the base weights; unmerge() first`);
     const f = await SafetensorsFile.open(path);
     try {
       const expected = new Map(this.namedParameters());
