@@ -91,6 +91,36 @@ describe('molrl command line', () => {
     );
   });
 
+  it('a folder that cannot be made is an error at once (under /proc, where a recursive mkdir never returned)', async () => {
+    const error = await failure(['data', '--out', '/proc/molrl-cannot-be-here/run', '--progress', 'silent']);
+    expect(error.message).toMatch(/^\/proc\/molrl-cannot-be-here\/run: cannot create the run folder \(E[A-Z]+\)$/);
+  });
+
+  it('--set: each flag named in its error, a malformed one or an empty --config a usage error', async () => {
+    const out = join(tmp(), 'r');
+    await usageError(
+      ['run', '--out', out, '--set', 'grpo.maxSteps'],
+      '--set grpo.maxSteps: expected section.field=value',
+    );
+    await usageError(['run', '--out', out, '--set', '=4'], '--set =4: expected section.field=value');
+    await usageError(['run', '--out', out, '--config', ''], "run: --config: expected a config file, got ''");
+    const named = await failure(['run', '--out', out, '--set', 'grpo.maxSteps=4', '--set', 'mol.maxSteps=x']);
+    expect(named.message).toBe('--set mol.maxSteps=x: mol.maxSteps must be an integer >= 1, got "x"');
+    // Names every object has are no fields, and __proto__ is never followed.
+    for (const set of ['constructor.x=1', 'toString=1', 'grpo.hasOwnProperty=1'])
+      expect((await failure(['run', '--out', out, '--set', set])).message).toMatch(/is not a known field/);
+    expect((await failure(['run', '--out', out, '--set', '__proto__.polluted=1'])).message).toBe(
+      '--set __proto__.polluted=1: __proto__ is not a field',
+    );
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    const file = join(tmp(), 'proto.json');
+    writeFileSync(file, '{"__proto__": {"maxSteps": 4}}');
+    expect((await failure(['run', '--out', out, '--config', file])).message).toBe(
+      `${file}: __proto__ is not a known field`,
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('a later phase on a folder that is not a run writes nothing there', async () => {
     const out = join(tmp(), 'new');
     for (const phase of ['mol', 'grpo', 'eval']) {

@@ -114,10 +114,11 @@ function flagConfig(values: ParsedValues): FlagConfig {
     overrides.push({ seed });
     names.push('--seed');
   }
-  const sets = values.set ?? [];
-  if (sets.length) {
-    overrides.push(parseAssignments(sets));
-    names.push(sets.length === 1 ? `--set ${sets[0]}` : '--set');
+  // One override per flag, in order, so an error names the flag it is in.
+  for (const set of values.set ?? []) {
+    if (set.indexOf('=') <= 0) throw new UsageError(`--set ${set}: expected section.field=value`);
+    overrides.push(parseAssignments([set]));
+    names.push(`--set ${set}`);
   }
   return { overrides, names };
 }
@@ -165,6 +166,7 @@ function checkUsage(command: string, parsed: ReturnType<typeof parse>): void {
   const extra = parsed.positionals.slice(1);
   if (extra.length) throw new UsageError(`${command}: unexpected argument(s) ${extra.map((a) => `'${a}'`).join(' ')}`);
   if (parsed.values.out === '') throw new UsageError(`${command}: --out: expected a folder, got ''`);
+  if (parsed.values.config === '') throw new UsageError(`${command}: --config: expected a config file, got ''`);
   if (parsed.values.out !== undefined) checkFolderPath(parsed.values.out, `${command} --out`);
 }
 

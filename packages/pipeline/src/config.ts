@@ -240,19 +240,21 @@ function fieldProblems(config: Record<string, unknown>, complete: boolean): stri
       continue;
     }
     for (const [field, check] of Object.entries(rule)) {
-      if (!complete && !(field in section)) continue;
+      if (!complete && !Object.hasOwn(section, field)) continue;
       const v = section[field];
       const why = check(v);
       if (why) problems.push(`${key}.${field} ${why}, got ${shown(v)}`);
     }
+    // Own keys only: `constructor`, `toString` and the like are in every object.
     for (const field of Object.keys(section))
-      if (!(field in rule))
+      if (!Object.hasOwn(rule, field))
         problems.push(
           `${key}.${field} is not a known field${didYouMean(field, Object.keys(rule), (near) => `'${key}.${near}'`)}`,
         );
   }
   for (const key of Object.keys(config))
-    if (!(key in SCHEMA)) problems.push(`${key} is not a known field${didYouMean(key, Object.keys(SCHEMA))}`);
+    if (!Object.hasOwn(SCHEMA, key))
+      problems.push(`${key} is not a known field${didYouMean(key, Object.keys(SCHEMA))}`);
   return problems;
 }
 
@@ -324,6 +326,8 @@ export function parseAssignments(assignments: readonly string[]): Record<string,
     const eq = a.indexOf('=');
     if (eq <= 0) throw new ConfigError(`--set ${a}: expected section.field=value`);
     const path = a.slice(0, eq).split('.');
+    // Followed as a key, __proto__ would reach Object.prototype (and set a field on every object).
+    if (path.includes('__proto__')) throw new ConfigError(`--set ${a}: __proto__ is not a field`);
     const raw = a.slice(eq + 1);
     let value: unknown = raw;
     try {

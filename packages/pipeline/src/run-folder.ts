@@ -170,7 +170,14 @@ export function checkFolderPath(dir: string, what: string): void {
 export function createFolder(dir: string, what: string): void {
   checkFolderPath(dir, what);
   try {
-    mkdirSync(dir, { recursive: true });
+    // Level by level, not mkdirSync's recursive mode: Node 20's never returns
+    // under /proc (it retries ENOENT from a file system that refuses new entries).
+    const missing: string[] = [];
+    for (let at = resolve(dir); !existsSync(at); at = dirname(at)) {
+      missing.push(at);
+      if (dirname(at) === at) break;
+    }
+    for (const folder of missing.reverse()) mkdirSync(folder);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw new ConfigError(`${dir}: cannot create ${what} (${code})`, { cause: error });
