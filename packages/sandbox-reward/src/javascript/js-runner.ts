@@ -82,6 +82,13 @@ export class JsRunner {
       else collected = parseCollected(settled.value, limits);
       const cpuMs = Number(isolate.cpuTime - cpuBefore) / 1e6 - (collected?.waitedMs ?? 0);
       if (isolate.isDisposed) return this.memoryRecord(started, cutShort);
+      // The record as the isolate holds it now (no code run: `run(null)` only writes it).
+      const reread = run;
+      const readRecord = async () =>
+        parseCollected(
+          await reread.apply(undefined, [null, null], { result: { copy: true }, timeout: COLLECT_TIMEOUT_MS }),
+          limits,
+        );
       // Promise jobs the code left (an async main(), a .then) run after its last
       // statement, within the same call: the first answer was written before them.
       // An error one of them throws (final_answer's own throw among them) rejects
@@ -94,10 +101,7 @@ export class JsRunner {
         collected = undefined;
       } else if (collected && !collected.finalAnswer && collected.error === null) {
         try {
-          collected = parseCollected(
-            await run.apply(undefined, [null, null], { result: { copy: true }, timeout: COLLECT_TIMEOUT_MS }),
-            limits,
-          );
+          collected = await readRecord();
         } catch (error) {
           if (isolate.isDisposed) return this.memoryRecord(started, error);
           throw error;
@@ -105,11 +109,7 @@ export class JsRunner {
       }
       if (!collected) {
         try {
-          const json = await run.apply(undefined, [null, null], {
-            result: { copy: true },
-            timeout: COLLECT_TIMEOUT_MS,
-          });
-          collected = parseCollected(json, limits);
+          collected = await readRecord();
         } catch (error) {
           if (isolate.isDisposed) return this.memoryRecord(started, error);
           collected = emptyOutput();
