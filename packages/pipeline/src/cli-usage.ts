@@ -168,7 +168,7 @@ function optionLines(options: readonly OptionName[], command: string | undefined
 }
 
 const EXIT_STATUS =
-  'exit status: 0 done, 1 error, 2 usage (a command or option wrong), 130 interrupted (the run resumes)\n';
+  'exit status: 0 done, 1 error, 2 usage (a command or option wrong), 130 interrupted (143 by SIGTERM; the run resumes)\n';
 
 /** The environment variables molrl reads, for the general help. */
 const ENVIRONMENT = `environment:

@@ -269,30 +269,42 @@ export async function main(
 const INTERRUPTED =
   'interrupted: every phase resumes from its last checkpoint; run the same command with the same --out to go on\n';
 
+/** The signals that stop a run at its next safe point, with the exit code each leaves (128 + the signal's number). */
+const STOP_SIGNALS = { SIGINT: 130, SIGTERM: 143 } as const;
+
 /**
- * Entry point: exit codes 0 done, 1 error, 2 usage, 130 interrupted (the run
- * folder resumes). A first Ctrl-C stops `run` and the phase commands at the
- * next safe point (a checkpoint being written is finished first); a second
- * one, or the first for other commands, exits at once.
+ * Entry point: exit codes 0 done, 1 error, 2 usage, 130 interrupted (143 when
+ * stopped by SIGTERM; the run folder resumes either way). A first Ctrl-C (or
+ * SIGTERM, what a service manager or `docker stop` sends) stops `run` and the
+ * phase commands at the next safe point (a checkpoint being written is finished
+ * first); a second signal, or the first for other commands, exits at once.
  */
 export async function cli(argv = process.argv.slice(2)): Promise<void> {
   const controller = new AbortController();
   const safePoints = stopsAtSafePoints(argv);
-  process.on('SIGINT', () => {
-    if (controller.signal.aborted || !safePoints) {
-      process.stderr.write(`\n${INTERRUPTED}`);
-      process.exit(130);
-    }
-    process.stderr.write('\ninterrupt: stopping at the next safe point (Ctrl-C again to stop at once)\n');
-    controller.abort(new InterruptedError('interrupted'));
-  });
+  let stopCode: number = STOP_SIGNALS.SIGINT;
+  for (const [name, code] of Object.entries(STOP_SIGNALS)) {
+    process.on(name, () => {
+      if (controller.signal.aborted || !safePoints) {
+        process.stderr.write(`\n${INTERRUPTED}`);
+        process.exit(controller.signal.aborted ? stopCode : code);
+      }
+      stopCode = code;
+      process.stderr.write(
+        name === 'SIGINT'
+          ? '\ninterrupt: stopping at the next safe point (Ctrl-C again to stop at once)\n'
+          : `\n${name}: stopping at the next safe point (a second signal stops at once)\n`,
+      );
+      controller.abort(new InterruptedError('interrupted'));
+    });
+  }
   try {
     const { code } = await main(argv, undefined, { signal: controller.signal });
     process.exit(code);
   } catch (error) {
     if (controller.signal.aborted) {
       process.stderr.write(INTERRUPTED);
-      process.exit(130);
+      process.exit(stopCode);
     }
     const e = error as Error;
     // The message names what was wrong; MOLRL_DEBUG=1 adds the stack.

@@ -34,12 +34,21 @@ const TINY = {
 interface Interrupted {
   code: number | null;
   stderr: string;
-  /** Milliseconds from the first SIGINT to the exit (logged, not asserted: the machine may be loaded). */
+  /** Milliseconds from the first signal to the exit (logged, not asserted: the machine may be loaded). */
   latencyMs: number;
 }
 
-/** Run the CLI until `ready()`, then send `signals` SIGINTs (50 ms apart); resolves when it exits with 130. */
-function runUntil(args: string[], ready: () => boolean, signals = 1): Promise<Interrupted> {
+/**
+ * Run the CLI until `ready()`, then send `signals` of `signal` (50 ms apart); resolves when it exits with
+ * the code that signal leaves (130 for SIGINT, 143 for SIGTERM).
+ */
+function runUntil(
+  args: string[],
+  ready: () => boolean,
+  signals = 1,
+  signal: 'SIGINT' | 'SIGTERM' = 'SIGINT',
+): Promise<Interrupted> {
+  const expected = signal === 'SIGINT' ? 130 : 143;
   return new Promise((resolve, reject) => {
     // The TypeScript source (not bin/, which prefers a possibly stale dist/).
     const child = spawn(
@@ -54,15 +63,15 @@ function runUntil(args: string[], ready: () => boolean, signals = 1): Promise<In
       if (ready()) {
         clearInterval(timer);
         sentAt = performance.now();
-        for (let i = 0; i < signals; i++) setTimeout(() => child.kill('SIGINT'), 50 * i);
+        for (let i = 0; i < signals; i++) setTimeout(() => child.kill(signal), 50 * i);
       }
     }, 100);
     child.on('exit', (code) => {
       clearInterval(timer);
       const latencyMs = performance.now() - sentAt;
       if (process.env.MOLRL_TEST_VERBOSE)
-        console.log(`SIGINT x${signals} -> exit ${code} in ${latencyMs.toFixed(0)} ms`);
-      if (code !== 130) reject(new Error(`exit ${code}: ${stderr}`));
+        console.log(`${signal} x${signals} -> exit ${code} in ${latencyMs.toFixed(0)} ms`);
+      if (code !== expected) reject(new Error(`exit ${code}: ${stderr}`));
       else resolve({ code, stderr, latencyMs });
     });
   });
@@ -185,4 +194,24 @@ describe('molrl run (miniature)', () => {
       expect(Object.keys(state.phases)).toEqual(['data']);
     },
   );
+
+  it('SIGTERM during training stops at the next safe point too, with status 143', { timeout: 240_000 }, async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'molrl-e2e-'));
+    const out = join(tmp, 'run');
+    const configFile = join(tmp, 'tiny.json');
+    writeFileSync(configFile, JSON.stringify(TINY));
+    const args = ['run', '--out', out, '--config', configFile, '--progress', 'lines'];
+
+    const stopped = await runUntil(
+      args,
+      () => existsSync(join(out, 'mol', 'checkpoint-1', 'trainer_state.json')),
+      1,
+      'SIGTERM',
+    );
+    expect(stopped.code).toBe(143);
+    expect(stopped.stderr).toContain('SIGTERM: stopping at the next safe point');
+    expect(stopped.stderr).toContain('interrupted: every phase resumes from its last checkpoint');
+    expect(leftovers(join(out, 'mol'))).toEqual([]);
+    expect(Object.keys(JSON.parse(readFileSync(join(out, 'state.json'), 'utf8')).phases)).toEqual(['data']);
+  });
 });
