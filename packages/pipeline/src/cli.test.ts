@@ -194,30 +194,34 @@ describe('molrl command line', () => {
     );
   });
 
-  it('exit status: 2 for usage, 0 for help, and the bare command prints its usage to stderr', () => {
-    const run = (...args: string[]) =>
-      spawnSync(
-        process.execPath,
-        ['--import', 'tsx', '--conditions=@molrl/source', join(root, 'src', 'cli-main.ts'), ...args],
-        {
-          cwd: root,
-          encoding: 'utf8',
-        },
-      );
-    const usage = run('run', '--frobnicate');
-    expect(usage.status).toBe(2);
-    expect(usage.stderr).toBe("molrl: unknown option '--frobnicate' (see molrl --help)\n");
-    const bare = run();
-    expect([bare.status, bare.stdout, bare.stderr.startsWith('usage: molrl')]).toEqual([2, '', true]);
-    const help = run('help');
-    expect([help.status, help.stdout.startsWith('usage: molrl')]).toEqual([0, true]);
-    const commandHelp = run('grpo', '--out', 'anywhere', '--help');
-    expect([commandHelp.status, commandHelp.stdout.split('\n')[0]]).toEqual([
-      0,
-      'usage: molrl grpo --out DIR [options]',
-    ]);
-    expect(run('help', 'frob').status).toBe(2);
-  });
+  it(
+    'exit status: 2 for usage, 0 for help, and the bare command prints its usage to stderr',
+    { timeout: 180_000 },
+    () => {
+      const run = (...args: string[]) =>
+        spawnSync(
+          process.execPath,
+          ['--import', 'tsx', '--conditions=@molrl/source', join(root, 'src', 'cli-main.ts'), ...args],
+          {
+            cwd: root,
+            encoding: 'utf8',
+          },
+        );
+      const usage = run('run', '--frobnicate');
+      expect(usage.status).toBe(2);
+      expect(usage.stderr).toBe("molrl: unknown option '--frobnicate' (see molrl --help)\n");
+      const bare = run();
+      expect([bare.status, bare.stdout, bare.stderr.startsWith('usage: molrl')]).toEqual([2, '', true]);
+      const help = run('help');
+      expect([help.status, help.stdout.startsWith('usage: molrl')]).toEqual([0, true]);
+      const commandHelp = run('grpo', '--out', 'anywhere', '--help');
+      expect([commandHelp.status, commandHelp.stdout.split('\n')[0]]).toEqual([
+        0,
+        'usage: molrl grpo --out DIR [options]',
+      ]);
+      expect(run('help', 'frob').status).toBe(2);
+    },
+  );
 
   it("each command's help lists exactly the options it takes, and the whole usage every command", async () => {
     const printed = async (argv: string[]) => {

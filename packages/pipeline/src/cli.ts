@@ -2,6 +2,7 @@
  * molrl: the MoL-RL pipeline from the command line (`molrl --help`; the
  * commands, their options and their help text are in cli-usage.ts).
  */
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isProgressMode } from '@molrl/progress';
 import { didYouMean } from '@molrl/train';
@@ -11,7 +12,16 @@ import { parseAssignments, resolveConfig, SEED_MAX, type PipelineConfig } from '
 import { recordedModel } from './model-check.js';
 import { prepareRun, runPhase, runPipeline } from './pipeline.js';
 import { writeRunReport } from './report/run-report.js';
-import { checkFolderPath, newRunDir, PHASES, RunFolder, type Phase } from './run-folder.js';
+import {
+  checkFolderPath,
+  createFolder,
+  newRunDir,
+  PHASES,
+  removeEmptyFolders,
+  RunFolder,
+  type Phase,
+} from './run-folder.js';
+import { lockRunFolder, type RunLock } from './run-lock.js';
 import { runAblation } from './ablate.js';
 import { COMMAND_OPTIONS, COMMAND_NAMES, commandUsage, isCommand, USAGE, type OptionName } from './cli-usage.js';
 
@@ -224,24 +234,43 @@ export async function main(
     return prepareRun(out, config, { log, modelSource: values.model !== undefined ? '--model' : 'model' });
   };
 
+  // One process at a time in a folder: the lock is taken before anything is written there (a new
+  // folder is made for it, and removed again if the command fails before writing anything).
+  const locked = async <T>(out: string, what: string, work: () => Promise<T>): Promise<T> => {
+    const made = createFolder(out, `the ${what}`);
+    let lock: RunLock | undefined;
+    let done = false;
+    try {
+      lock = lockRunFolder(resolve(out), what);
+      if (lock.tookOverFrom)
+        log(`${out}: took over the lock of process ${lock.tookOverFrom.pid}, which stopped without releasing it`);
+      const result = await work();
+      done = true;
+      return result;
+    } finally {
+      lock?.release();
+      if (!done) removeEmptyFolders(made);
+    }
+  };
+
   if (command === 'ablate') {
     const out = values.out ?? newRunDir('runs').replace(/(\d{8}-\d{6})/, 'ablate-$1');
-    const md = await runAblation(out, buildConfig(values.config, flags, undefined)!, {
-      seeds,
-      progress,
-      log,
-      ...(signal ? { signal } : {}),
-    });
+    const config = buildConfig(values.config, flags, undefined)!;
+    const md = await locked(out, 'ablation folder', () =>
+      runAblation(out, config, { seeds, progress, log, ...(signal ? { signal } : {}) }),
+    );
     process.stdout.write(md);
     return { code: 0 };
   }
   if (command === 'run') {
     const out = values.out ?? newRunDir('runs');
-    const { run, config } = await open(out);
-    log(`molrl run: ${run.dir}`);
-    const md = await runPipeline(run, config, { progress, log, ...(signal ? { signal } : {}) });
-    process.stdout.write(md);
-    log(`report: ${run.path('report.md')}`);
+    await locked(out, 'run folder', async () => {
+      const { run, config } = await open(out);
+      log(`molrl run: ${run.dir}`);
+      const md = await runPipeline(run, config, { progress, log, ...(signal ? { signal } : {}) });
+      process.stdout.write(md);
+      log(`report: ${run.path('report.md')}`);
+    });
     return { code: 0 };
   }
   if (!values.out) throw new UsageError(`${command}: --out DIR (the run folder) is required`);
@@ -256,12 +285,14 @@ export async function main(
     throw new ConfigError(
       `${command}: ${folder.dir} is not a run folder (start one with \`molrl run --out ${values.out}\` or \`molrl data --out ${values.out}\`)`,
     );
-  const { run, config } = await open(values.out);
-  await runPhase(run, config, command as Phase, {
-    progress,
-    log,
-    force: !!values.force,
-    ...(signal ? { signal } : {}),
+  await locked(values.out, 'run folder', async () => {
+    const { run, config } = await open(values.out!);
+    await runPhase(run, config, command as Phase, {
+      progress,
+      log,
+      force: !!values.force,
+      ...(signal ? { signal } : {}),
+    });
   });
   return { code: 0 };
 }

@@ -29,10 +29,12 @@ export {
   newRunDir,
   checkFolderPath,
   createFolder,
+  removeEmptyFolders,
   type Phase,
   type RunState,
   type PhaseRecord,
 } from './run-folder.js';
+export { lockRunFolder, LOCK_FILE, type RunLock, type RunLockHolder } from './run-lock.js';
 export { openRun, prepareRun, runPhase, runPipeline, type PhaseOptions } from './pipeline.js';
 export { checkLoraRank, checkModel, modelProblem, recordedModel } from './model-check.js';
 export { runData, type DataManifest, type TaskRecord, type TraceRecord } from './phases/data.js';

@@ -195,23 +195,33 @@ describe('molrl run (miniature)', () => {
     },
   );
 
-  it('SIGTERM during training stops at the next safe point too, with status 143', { timeout: 240_000 }, async () => {
-    const tmp = mkdtempSync(join(tmpdir(), 'molrl-e2e-'));
-    const out = join(tmp, 'run');
-    const configFile = join(tmp, 'tiny.json');
-    writeFileSync(configFile, JSON.stringify(TINY));
-    const args = ['run', '--out', out, '--config', configFile, '--progress', 'lines'];
+  it(
+    'SIGTERM during training stops at the next safe point too, with status 143; the folder is locked meanwhile',
+    { timeout: 240_000 },
+    async () => {
+      const tmp = mkdtempSync(join(tmpdir(), 'molrl-e2e-'));
+      const out = join(tmp, 'run');
+      const configFile = join(tmp, 'tiny.json');
+      writeFileSync(configFile, JSON.stringify(TINY));
+      const args = ['run', '--out', out, '--config', configFile, '--progress', 'lines'];
 
-    const stopped = await runUntil(
-      args,
-      () => existsSync(join(out, 'mol', 'checkpoint-1', 'trainer_state.json')),
-      1,
-      'SIGTERM',
-    );
-    expect(stopped.code).toBe(143);
-    expect(stopped.stderr).toContain('SIGTERM: stopping at the next safe point');
-    expect(stopped.stderr).toContain('interrupted: every phase resumes from its last checkpoint');
-    expect(leftovers(join(out, 'mol'))).toEqual([]);
-    expect(Object.keys(JSON.parse(readFileSync(join(out, 'state.json'), 'utf8')).phases)).toEqual(['data']);
-  });
+      // While it trains, a second command on the same folder is refused (it would interleave checkpoints).
+      let concurrent: Promise<unknown> | undefined;
+      const ready = () => {
+        if (!existsSync(join(out, 'mol', 'checkpoint-1', 'trainer_state.json'))) return false;
+        concurrent = main(['mol', '--out', out, '--progress', 'silent']).catch((e: unknown) => e);
+        return true;
+      };
+      const stopped = await runUntil(args, ready, 1, 'SIGTERM');
+      expect(((await concurrent) as Error).message).toMatch(
+        new RegExp(`^${out}: the run folder is in use by process \\d+ on .* \\(molrl run --out ${out} `),
+      );
+      expect(stopped.code).toBe(143);
+      expect(existsSync(join(out, '.lock'))).toBe(false);
+      expect(stopped.stderr).toContain('SIGTERM: stopping at the next safe point');
+      expect(stopped.stderr).toContain('interrupted: every phase resumes from its last checkpoint');
+      expect(leftovers(join(out, 'mol'))).toEqual([]);
+      expect(Object.keys(JSON.parse(readFileSync(join(out, 'state.json'), 'utf8')).phases)).toEqual(['data']);
+    },
+  );
 });

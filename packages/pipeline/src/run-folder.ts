@@ -3,7 +3,7 @@
  * record of the phases finished (a phase that is not in it is run again, and
  * resumes from its own checkpoints). See docs/run-folder.md.
  */
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { writeFileAtomicSync } from '@molrl/progress';
 import { ConfigError, validateConfig, type PipelineConfig } from './config.js';
@@ -166,9 +166,13 @@ export function checkFolderPath(dir: string, what: string): void {
   }
 }
 
-/** Make `dir` (and its parents) for a run to write in; one that cannot be made is a ConfigError saying why. */
-export function createFolder(dir: string, what: string): void {
+/**
+ * Make `dir` (and its parents) for a run to write in; one that cannot be made is a ConfigError saying why.
+ * Returns the folders it made, outermost first (for `removeEmptyFolders` when the work then fails).
+ */
+export function createFolder(dir: string, what: string): string[] {
   checkFolderPath(dir, what);
+  const made: string[] = [];
   try {
     // Level by level, not mkdirSync's recursive mode: Node 20's never returns
     // under /proc (it retries ENOENT from a file system that refuses new entries).
@@ -177,10 +181,25 @@ export function createFolder(dir: string, what: string): void {
       missing.push(at);
       if (dirname(at) === at) break;
     }
-    for (const folder of missing.reverse()) mkdirSync(folder);
+    for (const folder of missing.reverse()) {
+      mkdirSync(folder);
+      made.push(folder);
+    }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw new ConfigError(`${dir}: cannot create ${what} (${code})`, { cause: error });
+  }
+  return made;
+}
+
+/** Remove the folders `createFolder` made that are still empty, innermost first (a failed start leaves nothing). */
+export function removeEmptyFolders(made: readonly string[]): void {
+  for (const folder of [...made].reverse()) {
+    try {
+      rmdirSync(folder);
+    } catch {
+      return; // not empty (or gone): it, and so its parents, stay
+    }
   }
 }
 
