@@ -11,7 +11,10 @@ import { Qwen3ForCausalLM, type GenerateOptions } from './model.js';
  * tokens that end rows at different steps. Recorded with the KV cache that
  * concatenated each step's keys and values, and the samplers that copied the
  * whole vocabulary row: the in-place cache and the top-k path must give
- * exactly these tokens.
+ * exactly these tokens. The third row of the sampled cases, whose generator
+ * seed is past 2^32, was recorded again when such seeds stopped folding their
+ * high word into the low one (the other rows, and every greedy one, are the
+ * first recording's).
  */
 interface Recorded {
   model: 'tiny-f32' | 'tiny-bf16';
@@ -68,6 +71,9 @@ describe('generation with a seed per row', () => {
     expect(reordered).toEqual([batch[2], batch[0]]);
     // The seeds decide: other seeds, other tokens (sampling at temperature 1 over 40 candidates).
     expect(await m.generate(prompts, { ...options, seeds: [1, 2, 3] })).not.toEqual(batch);
+    // Seeds 65536 apart in their high bits are other streams too (they once folded into one).
+    const [one, far] = await m.generate([prompts[0]!, prompts[0]!], { ...options, seeds: [1, 65536] });
+    expect(one).not.toEqual(far);
     await expect(m.generate(prompts, { ...options, seeds: [1, 2] })).rejects.toThrow(
       'generate: seeds has 2 entries for 3 prompts (one seed per prompt)',
     );

@@ -11,14 +11,23 @@ export class SeededRandom {
 
   constructor(seed: number) {
     if (!Number.isFinite(seed)) throw new Error(`SeededRandom: seed must be a finite number, got ${seed}`);
-    // splitmix32 expands one 32-bit seed (the low and high words mixed) into four state words.
-    let x = (Math.floor(seed) ^ Math.floor(seed / 2 ** 32)) >>> 0;
-    const next = () => {
-      x = (x + 0x9e3779b9) >>> 0;
-      let z = x;
+    // splitmix32 expands the seed's low 32 bits into four state words; a seed past 32 bits XORs a second
+    // splitmix32 stream of its high word (other constants) into them. Seeds below 2^32 keep the streams
+    // they always had; folding the high word into the low one (as before) made structured collisions
+    // (k and 65536k alike under `generate`'s seed * 0x10001, -1 and 0 alike).
+    const mix = (z: number) => {
       z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
       return (z ^ (z >>> 16)) >>> 0;
+    };
+    let x = Math.floor(seed) >>> 0;
+    const high = Math.floor(seed / 2 ** 32) >>> 0;
+    let y = (high ^ 0x68e31da4) >>> 0;
+    const next = () => {
+      x = (x + 0x9e3779b9) >>> 0;
+      if (high === 0) return mix(x);
+      y = (y + 0x7f4a7c15) >>> 0;
+      return (mix(x) ^ mix(y)) >>> 0;
     };
     this.s0 = next();
     this.s1 = next();
