@@ -19,8 +19,10 @@ describe('modelGenerator over @molrl/model and @molrl/tokenize', () => {
     const tokenizer = Tokenizer.fromJSON(trained.tokenizerJson, trained.tokenizerConfig);
     const eos = tokenizer.encode('<|im_end|>', { addSpecialTokens: false });
     expect(eos).toHaveLength(1);
+    // The model's vocabulary is the tokenizer's (BPE training stops short of 300 when merges run out), so
+    // every id it samples decodes.
     const config = qwen3Config({
-      vocab_size: 300,
+      vocab_size: tokenizer.vocabSize,
       hidden_size: 32,
       intermediate_size: 64,
       num_hidden_layers: 1,
