@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +43,31 @@ describe('lockRunFolder', () => {
     expect(readdirSync(dir)).toEqual([LOCK_FILE]);
     lock.release();
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('takes over a lock whose id is reused: this process not holding it, or a process newer than the lock', async () => {
+    const dir = folder();
+    const file = join(dir, LOCK_FILE);
+    // A container restarted: the lock names this very process id, which does not hold it.
+    writeFileSync(file, JSON.stringify({ pid: process.pid, host: hostname(), command: 'molrl run', started: 'x' }));
+    const mine = lockRunFolder(dir);
+    expect(mine.tookOverFrom?.pid).toBe(process.pid);
+    mine.release();
+    // A live process that started after the lock was taken is not its holder; one that started before may be.
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
+    try {
+      await new Promise((resolve) => child.once('spawn', resolve));
+      const holder = { pid: child.pid!, host: hostname(), command: 'molrl run' };
+      writeFileSync(file, JSON.stringify({ ...holder, started: '2020-01-01T00:00:00.000Z' }));
+      const newer = lockRunFolder(dir);
+      expect(newer.tookOverFrom?.pid).toBe(child.pid);
+      newer.release();
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      writeFileSync(file, JSON.stringify({ ...holder, started: new Date().toISOString() }));
+      expect(() => lockRunFolder(dir)).toThrow(`the run folder is in use by process ${child.pid}`);
+    } finally {
+      child.kill();
+    }
   });
 
   it('refuses a lock from another host or one it cannot read, saying how to clear it', () => {

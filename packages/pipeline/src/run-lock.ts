@@ -4,11 +4,12 @@
  * `<dir>/.lock`, naming its holder (process id, host, command); it is made
  * whole under a temporary name and linked into place, so its creation is
  * atomic and a reader never sees it half-written. A lock whose process is
- * gone (killed, crashed) is taken over; one held from another host, which
+ * gone (killed, crashed; its id unused, or used by a process that started
+ * after the lock was taken) is taken over; one held from another host, which
  * cannot be checked, is an error that says how to clear it.
  */
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { ConfigError } from './config-error.js';
 
@@ -33,6 +34,9 @@ export interface RunLock {
 
 let sequence = 0;
 
+/** The lock files this process holds (a lock naming this process's id that is not among them is stale). */
+const heldHere = new Set<string>();
+
 /** Whether process `pid` runs on this host (EPERM: it runs, under another user). */
 function isAlive(pid: number): boolean {
   try {
@@ -41,6 +45,33 @@ function isAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * When process `pid` started, in ms since the epoch, where Linux's /proc says (else null): a process
+ * that started after a lock was taken is another one under a reused id (a container restarted, say).
+ */
+function processStartMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start at the third; starttime is the 22nd.
+    const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    const boot = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]);
+    // USER_HZ, the unit of starttime, is 100 on every Linux architecture Node runs on.
+    return Number.isFinite(ticks) && Number.isFinite(boot) ? boot * 1000 + ticks * 10 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether the lock's process still runs: alive, not this process (unless it holds the lock), and not newer than the lock. */
+function holderRuns(holder: RunLockHolder, file: string): boolean {
+  if (holder.pid === process.pid) return heldHere.has(file);
+  if (!isAlive(holder.pid)) return false;
+  const started = Date.parse(holder.started);
+  const processStarted = processStartMs(holder.pid);
+  // A second of slack for the tick and boot-time rounding.
+  return !(Number.isFinite(started) && processStarted !== null && processStarted > started + 1000);
 }
 
 function readHolder(file: string): RunLockHolder | null {
@@ -65,7 +96,7 @@ function describe(h: RunLockHolder): string {
  * process that holds it. `what` names the folder in messages.
  */
 export function lockRunFolder(dir: string, what = 'run folder'): RunLock {
-  const file = join(dir, LOCK_FILE);
+  const file = join(resolve(dir), LOCK_FILE);
   const me: RunLockHolder = {
     pid: process.pid,
     host: hostname(),
@@ -92,7 +123,7 @@ export function lockRunFolder(dir: string, what = 'run folder'): RunLock {
       throw new ConfigError(`${dir}: the ${what} is locked (${file} is not a lock this version reads); ${clear}`);
     if (holder.host !== me.host)
       throw new ConfigError(`${dir}: the ${what} is in use by ${describe(holder)}; ${clear}`);
-    if (isAlive(holder.pid))
+    if (holderRuns(holder, file))
       throw new ConfigError(
         `${dir}: the ${what} is in use by ${describe(holder)}; wait for it to finish or stop it (Ctrl-C or kill ${holder.pid}), or use another --out`,
       );
@@ -120,9 +151,11 @@ export function lockRunFolder(dir: string, what = 'run folder'): RunLock {
     }
   }
   let held = true;
+  heldHere.add(file);
   const release = () => {
     if (!held) return;
     held = false;
+    heldHere.delete(file);
     process.off('exit', release);
     const holder = readHolder(file);
     // Only our own lock: a user who deleted it and started another run keeps theirs.
