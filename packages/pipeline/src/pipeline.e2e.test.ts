@@ -85,13 +85,18 @@ function leftovers(dir: string): string[] {
   );
 }
 
+/** A new folder for a miniature run, and the `molrl run` command line for it. */
+function tinyRun(): { out: string; args: string[] } {
+  const tmp = mkdtempSync(join(tmpdir(), 'molrl-e2e-'));
+  const out = join(tmp, 'run');
+  const configFile = join(tmp, 'tiny.json');
+  writeFileSync(configFile, JSON.stringify(TINY));
+  return { out, args: ['run', '--out', out, '--config', configFile, '--progress', 'lines'] };
+}
+
 describe('molrl run (miniature)', () => {
   it('is interrupted during MoL, resumes, and writes the run folder', { timeout: 240_000 }, async () => {
-    const tmp = mkdtempSync(join(tmpdir(), 'molrl-e2e-'));
-    const out = join(tmp, 'run');
-    const configFile = join(tmp, 'tiny.json');
-    writeFileSync(configFile, JSON.stringify(TINY));
-    const args = ['run', '--out', out, '--config', configFile, '--progress', 'lines'];
+    const { out, args } = tinyRun();
 
     const stopped = await runUntil(args, () => existsSync(join(out, 'mol', 'checkpoint-1', 'trainer_state.json')));
     expect(stopped.code).toBe(130);
@@ -175,11 +180,7 @@ describe('molrl run (miniature)', () => {
     'Ctrl-C during the data phase stops at once; a second Ctrl-C during training does not wait',
     { timeout: 240_000 },
     async () => {
-      const tmp = mkdtempSync(join(tmpdir(), 'molrl-e2e-'));
-      const out = join(tmp, 'run');
-      const configFile = join(tmp, 'tiny.json');
-      writeFileSync(configFile, JSON.stringify(TINY));
-      const args = ['run', '--out', out, '--config', configFile, '--progress', 'lines'];
+      const { out, args } = tinyRun();
 
       await runUntil(args, () => existsSync(join(out, 'data')));
       expect(
@@ -199,11 +200,7 @@ describe('molrl run (miniature)', () => {
     'SIGTERM during training stops at the next safe point too, with status 143; the folder is locked meanwhile',
     { timeout: 240_000 },
     async () => {
-      const tmp = mkdtempSync(join(tmpdir(), 'molrl-e2e-'));
-      const out = join(tmp, 'run');
-      const configFile = join(tmp, 'tiny.json');
-      writeFileSync(configFile, JSON.stringify(TINY));
-      const args = ['run', '--out', out, '--config', configFile, '--progress', 'lines'];
+      const { out, args } = tinyRun();
 
       // While it trains, a second command on the same folder is refused (it would interleave checkpoints).
       let concurrent: Promise<unknown> | undefined;
