@@ -74,9 +74,46 @@ function holderRuns(holder: RunLockHolder, file: string): boolean {
   return !(Number.isFinite(started) && processStarted !== null && processStarted > started + 1000);
 }
 
-function readHolder(file: string): RunLockHolder | null {
+/** File systems without hard links (FAT, some network shares) refuse `link` with these. */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
+
+/**
+ * Make the lock file holding `text` unless one exists (false then). It is written whole under a
+ * temporary name and linked into place; where the file system has no hard links, it is made by an
+ * exclusive create and then written (a reader may find it empty for that moment).
+ */
+function createLockFile(dir: string, file: string, text: string): boolean {
+  const pending = join(dir, `${LOCK_FILE}.tmp-${process.pid}-${sequence++}`);
+  writeFileSync(pending, text);
   try {
-    const h = JSON.parse(readFileSync(file, 'utf8')) as Partial<RunLockHolder>;
+    linkSync(pending, file);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    if (code === 'EEXIST') return false;
+    if (!NO_HARD_LINKS.has(code)) throw error;
+  } finally {
+    unlinkSync(pending);
+  }
+  try {
+    writeFileSync(file, text, { flag: 'wx' });
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+}
+
+function sleepMs(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** The lock's holder; null: no lock; 'empty': a lock being written (or left empty by a crash). */
+function readHolder(file: string): RunLockHolder | 'empty' | null {
+  try {
+    const text = readFileSync(file, 'utf8');
+    if (text.trim() === '') return 'empty';
+    const h = JSON.parse(text) as Partial<RunLockHolder>;
     if (typeof h.pid === 'number' && typeof h.host === 'string') {
       return { pid: h.pid, host: h.host, command: String(h.command ?? ''), started: String(h.started ?? '') };
     }
@@ -106,18 +143,17 @@ export function lockRunFolder(dir: string, what = 'run folder'): RunLock {
   const text = JSON.stringify(me) + '\n';
   let tookOverFrom: RunLockHolder | null = null;
   for (let attempt = 0; ; attempt++) {
-    const pending = join(dir, `${LOCK_FILE}.tmp-${process.pid}-${sequence++}`);
-    writeFileSync(pending, text);
-    try {
-      linkSync(pending, file);
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    } finally {
-      unlinkSync(pending);
-    }
+    if (createLockFile(dir, file, text)) break;
     const holder = readHolder(file);
     if (holder === null) continue; // released between the two calls
+    if (holder === 'empty' && attempt < 20) {
+      sleepMs(10); // made by an exclusive create and not yet written (a file system without hard links)
+      continue;
+    }
+    if (holder === 'empty')
+      throw new ConfigError(
+        `${dir}: the ${what} is locked by an empty ${file}; if no molrl command runs there, delete it`,
+      );
     const clear = `if no such process is running, delete ${file}`;
     if (holder.pid === -1)
       throw new ConfigError(`${dir}: the ${what} is locked (${file} is not a lock this version reads); ${clear}`);
@@ -138,16 +174,16 @@ export function lockRunFolder(dir: string, what = 'run folder'): RunLock {
       throw error;
     }
     const moved = readHolder(aside);
-    if (moved && moved.pid === holder.pid && moved.started === holder.started) {
+    if (typeof moved === 'object' && moved?.pid === holder.pid && moved.started === holder.started) {
       unlinkSync(aside);
       tookOverFrom = holder;
     } else {
+      // Put it back unless a third process has made one since (that one is judged on the next attempt).
       try {
-        linkSync(aside, file);
-      } catch {
-        // A third process holds it now; ours is not restored (it is judged on the next attempt).
+        createLockFile(dir, file, readFileSync(aside, 'utf8'));
+      } finally {
+        unlinkSync(aside);
       }
-      unlinkSync(aside);
     }
   }
   let held = true;
@@ -159,7 +195,7 @@ export function lockRunFolder(dir: string, what = 'run folder'): RunLock {
     process.off('exit', release);
     const holder = readHolder(file);
     // Only our own lock: a user who deleted it and started another run keeps theirs.
-    if (holder && holder.pid === me.pid && holder.started === me.started) {
+    if (typeof holder === 'object' && holder?.pid === me.pid && holder.started === me.started) {
       try {
         unlinkSync(file);
       } catch {
