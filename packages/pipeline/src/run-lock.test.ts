@@ -77,8 +77,11 @@ describe('lockRunFolder', () => {
     expect(() => lockRunFolder(dir)).toThrow(
       `${dir}: the run folder is in use by process 1 on elsewhere since x (molrl mol); if no such process is running, delete ${file}`,
     );
-    writeFileSync(file, 'not json');
-    expect(() => lockRunFolder(dir)).toThrow(`(${file} is not a lock this version reads); if no such process`);
+    // Not JSON, or JSON that names no holder (the latter once read as "no lock" and retried for ever).
+    for (const text of ['not json', '{}', '5', 'null', '{"pid": "12", "host": "here"}']) {
+      writeFileSync(file, text);
+      expect(() => lockRunFolder(dir), text).toThrow(`(${file} is not a lock this version reads); if no such process`);
+    }
     expect(readdirSync(dir)).toEqual([LOCK_FILE]);
   });
 

@@ -108,20 +108,27 @@ function sleepMs(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-/** The lock's holder; null: no lock; 'empty': a lock being written (or left empty by a crash). */
-function readHolder(file: string): RunLockHolder | 'empty' | null {
+/**
+ * The lock's holder; null: no lock; 'empty': a lock being written (or left empty by a crash);
+ * 'unreadable': a file that names no holder.
+ */
+function readHolder(file: string): RunLockHolder | 'empty' | 'unreadable' | null {
+  let text: string;
   try {
-    const text = readFileSync(file, 'utf8');
-    if (text.trim() === '') return 'empty';
-    const h = JSON.parse(text) as Partial<RunLockHolder>;
-    if (typeof h.pid === 'number' && typeof h.host === 'string') {
-      return { pid: h.pid, host: h.host, command: String(h.command ?? ''), started: String(h.started ?? '') };
-    }
-    return null;
+    text = readFileSync(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    return { pid: -1, host: '?', command: '', started: '' };
+    return 'unreadable';
   }
+  if (text.trim() === '') return 'empty';
+  try {
+    const h = JSON.parse(text) as Partial<RunLockHolder> | null;
+    if (typeof h?.pid === 'number' && typeof h.host === 'string')
+      return { pid: h.pid, host: h.host, command: String(h.command ?? ''), started: String(h.started ?? '') };
+  } catch {
+    // not JSON: below
+  }
+  return 'unreadable';
 }
 
 function describe(h: RunLockHolder): string {
@@ -155,7 +162,7 @@ export function lockRunFolder(dir: string, what = 'run folder'): RunLock {
         `${dir}: the ${what} is locked by an empty ${file}; if no molrl command runs there, delete it`,
       );
     const clear = `if no such process is running, delete ${file}`;
-    if (holder.pid === -1)
+    if (holder === 'unreadable')
       throw new ConfigError(`${dir}: the ${what} is locked (${file} is not a lock this version reads); ${clear}`);
     if (holder.host !== me.host)
       throw new ConfigError(`${dir}: the ${what} is in use by ${describe(holder)}; ${clear}`);
