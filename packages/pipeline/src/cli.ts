@@ -2,7 +2,6 @@
  * molrl: the MoL-RL pipeline from the command line (`molrl --help`; the
  * commands, their options and their help text are in cli-usage.ts).
  */
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isProgressMode } from '@molrl/progress';
 import { didYouMean } from '@molrl/train';
@@ -241,7 +240,7 @@ export async function main(
     let lock: RunLock | undefined;
     let done = false;
     try {
-      lock = lockRunFolder(resolve(out), what);
+      lock = lockRunFolder(out, what);
       if (lock.tookOverFrom)
         log(`${out}: took over the lock of process ${lock.tookOverFrom.pid}, which stopped without releasing it`);
       const result = await work();

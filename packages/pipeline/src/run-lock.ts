@@ -82,8 +82,8 @@ const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
  * temporary name and linked into place; where the file system has no hard links, it is made by an
  * exclusive create and then written (a reader may find it empty for that moment).
  */
-function createLockFile(dir: string, file: string, text: string): boolean {
-  const pending = join(dir, `${LOCK_FILE}.tmp-${process.pid}-${sequence++}`);
+function createLockFile(file: string, text: string): boolean {
+  const pending = `${file}.tmp-${process.pid}-${sequence++}`;
   writeFileSync(pending, text);
   try {
     linkSync(pending, file);
@@ -137,10 +137,11 @@ function describe(h: RunLockHolder): string {
 
 /**
  * Take `dir`'s lock (the folder must exist), or throw a ConfigError naming the
- * process that holds it. `what` names the folder in messages.
+ * process that holds it. `what` names the folder in messages, which give its absolute path.
  */
 export function lockRunFolder(dir: string, what = 'run folder'): RunLock {
-  const file = join(resolve(dir), LOCK_FILE);
+  const folder = resolve(dir);
+  const file = join(folder, LOCK_FILE);
   const me: RunLockHolder = {
     pid: process.pid,
     host: hostname(),
@@ -150,7 +151,7 @@ export function lockRunFolder(dir: string, what = 'run folder'): RunLock {
   const text = JSON.stringify(me) + '\n';
   let tookOverFrom: RunLockHolder | null = null;
   for (let attempt = 0; ; attempt++) {
-    if (createLockFile(dir, file, text)) break;
+    if (createLockFile(file, text)) break;
     const holder = readHolder(file);
     if (holder === null) continue; // released between the two calls
     if (holder === 'empty' && attempt < 20) {
@@ -159,21 +160,21 @@ export function lockRunFolder(dir: string, what = 'run folder'): RunLock {
     }
     if (holder === 'empty')
       throw new ConfigError(
-        `${dir}: the ${what} is locked by an empty ${file}; if no molrl command runs there, delete it`,
+        `${folder}: the ${what} is locked by an empty ${file}; if no molrl command runs there, delete it`,
       );
     const clear = `if no such process is running, delete ${file}`;
     if (holder === 'unreadable')
-      throw new ConfigError(`${dir}: the ${what} is locked (${file} is not a lock this version reads); ${clear}`);
+      throw new ConfigError(`${folder}: the ${what} is locked (${file} is not a lock this version reads); ${clear}`);
     if (holder.host !== me.host)
-      throw new ConfigError(`${dir}: the ${what} is in use by ${describe(holder)}; ${clear}`);
+      throw new ConfigError(`${folder}: the ${what} is in use by ${describe(holder)}; ${clear}`);
     if (holderRuns(holder, file))
       throw new ConfigError(
-        `${dir}: the ${what} is in use by ${describe(holder)}; wait for it to finish or stop it (Ctrl-C or kill ${holder.pid}), or use another --out`,
+        `${folder}: the ${what} is in use by ${describe(holder)}; wait for it to finish or stop it (Ctrl-C or kill ${holder.pid}), or use another --out`,
       );
-    if (attempt > 3) throw new ConfigError(`${dir}: cannot take the ${what}'s lock ${file} (it keeps changing)`);
+    if (attempt > 3) throw new ConfigError(`${folder}: cannot take the ${what}'s lock ${file} (it keeps changing)`);
     // Its process is gone: move the lock aside, and keep it moved only if it is still the one judged stale
     // (another process may have taken it over and made its own in between).
-    const aside = join(dir, `${LOCK_FILE}.stale-${process.pid}-${sequence++}`);
+    const aside = `${file}.stale-${process.pid}-${sequence++}`;
     try {
       renameSync(file, aside);
     } catch (error) {
@@ -187,18 +188,15 @@ export function lockRunFolder(dir: string, what = 'run folder'): RunLock {
     } else {
       // Put it back unless a third process has made one since (that one is judged on the next attempt).
       try {
-        createLockFile(dir, file, readFileSync(aside, 'utf8'));
+        createLockFile(file, readFileSync(aside, 'utf8'));
       } finally {
         unlinkSync(aside);
       }
     }
   }
-  let held = true;
   heldHere.add(file);
   const release = () => {
-    if (!held) return;
-    held = false;
-    heldHere.delete(file);
+    if (!heldHere.delete(file)) return; // released already
     process.off('exit', release);
     const holder = readHolder(file);
     // Only our own lock: a user who deleted it and started another run keeps theirs.
