@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Qwen3ForCausalLM, SafetensorsFile, writeSafetensors } from '@molrl/model';
-import { AdamW, mean, setBackend } from '@molrl/tensor';
+import { AdamW, mean, setBackend, tensor } from '@molrl/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   checkpointDir,
@@ -74,6 +74,29 @@ describe('training checkpoints', () => {
       expect(Array.from(await m.data())).toEqual(Array.from(await ma[name]!.m.data()));
       expect(Array.from(await v.data())).toEqual(Array.from(await ma[name]!.v.data()));
     }
+  });
+
+  it('refuses to write a checkpoint whose adapter or moments are not finite, and writes nothing', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'molrl-ckpt-'));
+    const a = await trainedRun();
+    await saveTrainingCheckpoint(out, { globalStep: 1 }, a.lora, a.optimizer);
+    const [name, weight] = a.lora.namedParameters()[1]!;
+    const values = Float32Array.from(await weight.data());
+    values[5] = NaN;
+    weight.assign(tensor(values, [...weight.shape]));
+    await expect(saveTrainingCheckpoint(out, { globalStep: 2 }, a.lora, a.optimizer)).rejects.toThrow(
+      `${checkpointDir(out, 2)} not written: adapter weight '${name}' holds NaN at element 5 (step 2)`,
+    );
+    const b = await trainedRun();
+    const [momentOf, { v }] = Object.entries(b.optimizer.stateDict().state)[0]!;
+    const second = Float32Array.from(await v.data());
+    second[3] = Infinity;
+    v.assign(tensor(second, [...v.shape]));
+    await expect(saveTrainingCheckpoint(out, { globalStep: 3 }, b.lora, b.optimizer)).rejects.toThrow(
+      `optimizer moment '${momentOf}.exp_avg_sq' holds Infinity at element 3 (step 3)`,
+    );
+    // Only the good checkpoint, and no temporary left behind.
+    expect(readdirSync(out)).toEqual(['checkpoint-1']);
   });
 
   it('finds the latest complete checkpoint and prunes the oldest complete ones', async () => {

@@ -11,7 +11,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SafetensorsFile, writeSafetensors } from '@molrl/model';
+import { firstNonFinite, SafetensorsFile, writeSafetensors } from '@molrl/model';
 import { removeStaleTemporaries, writeAtomically } from '@molrl/progress';
 import { tensor, type AdamW, type Tensor } from '@molrl/tensor';
 import type { LoraHandle } from './lora.js';
@@ -37,6 +37,9 @@ export function checkpointDir(outputDir: string, step: number): string {
 /**
  * Write `checkpoint-<state.globalStep>/` under outputDir; returns its path.
  * The folder is filled under a temporary name and renamed when complete.
+ * An adapter weight or moment holding NaN or an infinity is an error and
+ * nothing is written: such a checkpoint would be refused on load, and it would
+ * have replaced a good one when pruning.
  */
 export async function saveTrainingCheckpoint(
   outputDir: string,
@@ -45,10 +48,25 @@ export async function saveTrainingCheckpoint(
   optimizer: AdamW,
 ): Promise<string> {
   const dir = checkpointDir(outputDir, state.globalStep);
+  const { step, state: moments } = optimizer.stateDict();
+  const checked = [
+    ...lora.namedParameters().map(([name, t]) => ['adapter weight', name, t] as const),
+    ...Object.entries(moments).flatMap(([name, { m, v }]) => [
+      ['optimizer moment', `${name}.exp_avg`, m] as const,
+      ['optimizer moment', `${name}.exp_avg_sq`, v] as const,
+    ]),
+  ];
+  for (const [what, name, t] of checked) {
+    const values = await t.data();
+    const bad = firstNonFinite(values);
+    if (bad >= 0)
+      throw new Error(
+        `saveTrainingCheckpoint: ${dir} not written: ${what} '${name}' holds ${values[bad]} at element ${bad} (step ${state.globalStep}): the training diverged; a lower learning rate keeps it finite`,
+      );
+  }
   await writeAtomically(dir, async (tmp) => {
     await mkdir(tmp, { recursive: true });
     await lora.save(tmp);
-    const { step, state: moments } = optimizer.stateDict();
     const tensors = Object.entries(moments).flatMap(([name, { m, v }]) => [
       { name: `${name}.exp_avg`, dtype: 'F32' as const, shape: [...m.shape], data: () => m.data() },
       { name: `${name}.exp_avg_sq`, dtype: 'F32' as const, shape: [...v.shape], data: () => v.data() },
