@@ -1,7 +1,12 @@
 /**
  * Chooses MoL and GRPO hyperparameters on the validation tasks (data.evalSet
- * 'validation': task seeds disjoint from the evaluation set), never on the
- * evaluation tasks. Two stages, each a list of candidate config patches:
+ * 'validation': task seeds disjoint from the evaluation set) and on training
+ * seeds disjoint from the evaluation seeds (--seeds, default 100,101,102; the
+ * ablation's seeds and the run's default seed are refused): a setting is never
+ * chosen on the evaluation tasks, nor on the very models the reported runs
+ * then evaluate. Two stages, each a list of candidate config patches, every
+ * candidate run once per seed, and its numbers pooled over the seeds (pass@1
+ * averaged per task over seeds, NLLs averaged over seeds):
  *
  *  1. MoL: every candidate trains MoL from the same data and is evaluated
  *     (base and +MoL) on the validation tasks; among those whose general-ability
@@ -9,32 +14,47 @@
  *     model's, the best is the highest +MoL pass@1 on the depot kinds (what MoL
  *     is for), ties to the lower depot answer NLL (the knowledge probe), the
  *     overall pass@1, the probe NLL;
- *  2. GRPO: every candidate runs Dr.GRPO from the chosen MoL adapter and is
- *     evaluated; the best is the highest overall pass@1.
+ *  2. GRPO: every candidate runs Dr.GRPO from the chosen MoL adapter of the
+ *     same seed and is evaluated; the best is the highest overall pass@1.
  *
- * Each candidate is a run folder under --out (resumable: start the same
- * command again); the summary (every candidate's validation numbers with
- * intervals, and the choice) goes to <out>/validation.md and .json.
+ * Each candidate and seed is a run folder under --out/seed-<s>/ (resumable:
+ * start the same command again); the summary (every candidate's pooled
+ * validation numbers with intervals, its per-seed pass@1, paired differences
+ * from the stage's choice, and the choice) goes to <out>/validation.md and .json.
  *
  *   node --import tsx --conditions=@molrl/source scripts/validate-hyperparameters.ts --out DIR \
  *     --mol '[{"mol":{"learningRate":2e-3}},{"mol":{"learningRate":5e-3}}]' \
- *     --grpo '[{"grpo":{"learningRate":1e-3}}]' [--set section.field=value ...]
+ *     --grpo '[{"grpo":{"learningRate":1e-3}}]' [--seeds 100,101,102] [--set section.field=value ...]
  */
 import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeFileAtomicSync } from '@molrl/progress';
-import { mergeConfig, parseAssignments, resolveConfig, validateConfig, type PipelineConfig } from '../src/config.js';
+import { DEFAULT_ABLATION_SEEDS } from '../src/ablate.js';
+import {
+  DEFAULT_CONFIG,
+  SEED_MAX,
+  mergeConfig,
+  parseAssignments,
+  resolveConfig,
+  validateConfig,
+  type PipelineConfig,
+} from '../src/config.js';
 import { runEval, stageReportPath } from '../src/phases/eval.js';
 import { runPhase } from '../src/pipeline.js';
 import {
+  documentMatrix,
+  formatDifference,
   formatInterval,
+  pairedDifference,
   rateInterval,
   readKnowledge,
   readProbe,
   readTaskResults,
   taskMatrix,
+  type TaskMatrix,
 } from '../src/report/intervals.js';
+import { bestIndex, checkValidationSeeds, type CandidateScore } from '../src/report/validation-choice.js';
 import { RunFolder } from '../src/run-folder.js';
 import type { Stage } from '../src/load.js';
 
@@ -43,6 +63,7 @@ const { values } = parseArgs({
     out: { type: 'string' },
     mol: { type: 'string', default: '[{}]' },
     grpo: { type: 'string', default: '[{}]' },
+    seeds: { type: 'string', default: '100,101,102' },
     set: { type: 'string', multiple: true, default: [] },
     'probe-tolerance': { type: 'string', default: '0.25' },
   },
@@ -56,6 +77,15 @@ if (!Number.isFinite(probeTolerance) || probeTolerance < 0)
   );
 if (!values.out) throw new Error('--out DIR is required');
 const out = resolve(values.out);
+const seeds = values.seeds!.split(',').map((part) => {
+  const seed = /^\d+$/.test(part.trim()) ? Number(part.trim()) : NaN;
+  if (!(Number.isSafeInteger(seed) && seed <= SEED_MAX))
+    throw new Error(`--seeds: expected integers from 0 to ${SEED_MAX} separated by commas, got '${values.seeds}'`);
+  return seed;
+});
+// The ablation's seeds and the run's default seed train the models the docs report.
+const evaluationSeeds = [...new Set([...DEFAULT_ABLATION_SEEDS, DEFAULT_CONFIG.seed])];
+checkValidationSeeds(seeds, evaluationSeeds);
 const parseList = (name: 'mol' | 'grpo'): unknown[] => {
   let list: unknown;
   try {
@@ -69,40 +99,58 @@ const parseList = (name: 'mol' | 'grpo'): unknown[] => {
 };
 const molCandidates = parseList('mol');
 const grpoCandidates = parseList('grpo');
-const base = resolveConfig({
-  overrides: [{ data: { evalSet: 'validation' } }, parseAssignments(values.set ?? [])],
-});
+const assignments = parseAssignments(values.set ?? []);
+if (Object.hasOwn(assignments, 'seed')) throw new Error("--set seed=...: the sweep's seeds are given by --seeds");
+for (const [name, list] of [
+  ['mol', molCandidates],
+  ['grpo', grpoCandidates],
+] as const)
+  for (const patch of list)
+    if (patch !== null && typeof patch === 'object' && Object.hasOwn(patch, 'seed'))
+      throw new Error(
+        `--${name}: a candidate sets seed (${JSON.stringify(patch)}); the sweep's seeds are given by --seeds`,
+      );
+const base = resolveConfig({ overrides: [{ data: { evalSet: 'validation' } }, assignments] });
 if (base.data.evalSet !== 'validation') throw new Error('validation runs must evaluate on data.evalSet=validation');
 const log = (line: string) => process.stderr.write(line + '\n');
 const label = (patch: unknown) => JSON.stringify(patch).replace(/"/g, '');
+const pct = (v: number) => (100 * v).toFixed(1);
 
-interface Summary {
+/** A candidate's numbers at one stage, pooled over the seeds. */
+interface Pooled {
   name: string;
   patch: unknown;
   stage: Stage;
   pass1: string;
   classic: string;
   depot: string;
+  /** Pass@1 of each seed, in --seeds order. */
+  perSeed: string[];
   probe: number | null;
   knowledge: number | null;
-  score: { depot: number; knowledge: number; all: number; probe: number };
+  score: CandidateScore;
+  all: TaskMatrix;
+  knowledgeMatrix: TaskMatrix | null;
 }
 
-function summarize(run: RunFolder, name: string, patch: unknown, stage: Stage): Summary {
-  const tasks = readTaskResults(run, stage)!;
-  const all = taskMatrix([tasks], (r) => r.correct)!;
-  const classic = taskMatrix(
-    [tasks],
-    (r) => r.correct,
-    (r) => r.library === undefined,
-  );
-  const depot = taskMatrix(
-    [tasks],
-    (r) => r.correct,
-    (r) => r.library === 'depot',
-  );
-  const probe = readProbe(run, stage);
-  const knowledge = readKnowledge(run, stage);
+const meanOf = (xs: Array<number | undefined>): number | null =>
+  xs.every((x): x is number => x !== undefined) ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
+
+function pool(runs: RunFolder[], name: string, patch: unknown, stage: Stage): Pooled {
+  const tasks = runs.map((run) => {
+    const results = readTaskResults(run, stage);
+    if (!results) throw new Error(`${run.dir}: no ${stage} evaluation results`);
+    return results;
+  });
+  const matrix = (filter?: (r: (typeof tasks)[number][number]) => boolean) =>
+    taskMatrix(tasks, (r) => r.correct, filter);
+  const all = matrix()!;
+  const classic = matrix((r) => r.library === undefined);
+  const depot = matrix((r) => r.library === 'depot');
+  const probes = runs.map((run) => readProbe(run, stage));
+  const knowledges = runs.map((run) => readKnowledge(run, stage));
+  const probe = meanOf(probes.map((p) => p?.nll));
+  const knowledge = meanOf(knowledges.map((k) => k?.nll));
   const allIv = rateInterval(all);
   const depotIv = depot && rateInterval(depot);
   return {
@@ -112,20 +160,34 @@ function summarize(run: RunFolder, name: string, patch: unknown, stage: Stage): 
     pass1: formatInterval(allIv, true),
     classic: formatInterval(classic && rateInterval(classic), true),
     depot: formatInterval(depotIv, true),
-    probe: probe?.nll ?? null,
-    knowledge: knowledge?.nll ?? null,
+    perSeed: tasks.map((ts) => pct(ts.reduce((a, r) => a + r.correct, 0) / ts.length)),
+    probe,
+    knowledge,
     score: {
-      depot: depotIv?.estimate ?? 0,
-      knowledge: knowledge?.nll ?? Infinity,
       all: allIv.estimate,
-      probe: probe?.nll ?? Infinity,
+      depot: depotIv?.estimate ?? 0,
+      probe: probe ?? Infinity,
+      knowledge: knowledge ?? Infinity,
     },
+    all,
+    knowledgeMatrix: knowledges.every((k) => k)
+      ? documentMatrix(knowledges.map((k) => ({ ids: k!.ids, values: k!.perDocument })))
+      : null,
   };
 }
 
-async function candidate(name: string, patch: unknown, from: RunFolder | null, withGrpo: boolean): Promise<RunFolder> {
-  const config: PipelineConfig = validateConfig(mergeConfig(structuredClone(base), patch), `candidate ${name}`);
-  const run = new RunFolder(join(out, name));
+async function candidate(
+  seed: number,
+  name: string,
+  patch: unknown,
+  from: RunFolder | null,
+  withGrpo: boolean,
+): Promise<RunFolder> {
+  const config: PipelineConfig = validateConfig(
+    mergeConfig(mergeConfig(structuredClone(base), patch), { seed }),
+    `candidate ${name}, seed ${seed}`,
+  );
+  const run = new RunFolder(join(out, `seed-${seed}`, name));
   if (!run.exists()) run.writeConfig(config);
   // The same data settings make the same data (deterministic by seed): copy it rather than run the sandbox again.
   const sameData = from && JSON.stringify(from.readConfig().data) === JSON.stringify(config.data);
@@ -138,10 +200,10 @@ async function candidate(name: string, patch: unknown, from: RunFolder | null, w
     run.markDone('mol', { seconds: 0, copiedFrom: from.molDir });
   }
   for (const phase of withGrpo ? (['grpo'] as const) : (['data', 'mol'] as const)) {
-    log(`validate: ${name} ${phase}`);
+    log(`validate: seed ${seed} ${name} ${phase}`);
     await runPhase(run, config, phase, { progress: 'lines', log });
   }
-  // Base is evaluated once, in the first candidate: the validation tasks and the sampling are the same for all.
+  // Base is evaluated once per seed, in the first candidate: the validation tasks and the sampling are the same for all.
   const stages: Stage[] = withGrpo ? ['grpo'] : from ? ['mol'] : ['base', 'mol'];
   const todo = stages.filter((s) => !existsSync(stageReportPath(run, s)));
   if (todo.length) await runEval(run, config, { stages: todo, progress: 'lines' });
@@ -149,59 +211,105 @@ async function candidate(name: string, patch: unknown, from: RunFolder | null, w
 }
 
 mkdirSync(out, { recursive: true });
-const rows: Summary[] = [];
-let first: RunFolder | null = null;
-const molRuns: Array<{ run: RunFolder; summary: Summary }> = [];
+const firstOfSeed = new Map<number, RunFolder>();
+const molRuns: Array<{ runs: RunFolder[]; pooled: Pooled }> = [];
 for (const [i, patch] of molCandidates.entries()) {
-  const run = await candidate(`mol-${i}`, patch, first, false);
-  if (!first) {
-    first = run;
-    rows.push(summarize(run, 'base', {}, 'base'));
+  const runs: RunFolder[] = [];
+  for (const seed of seeds) {
+    const run = await candidate(seed, `mol-${i}`, patch, firstOfSeed.get(seed) ?? null, false);
+    if (!firstOfSeed.has(seed)) firstOfSeed.set(seed, run);
+    runs.push(run);
   }
-  const summary = summarize(run, `mol-${i}`, patch, 'mol');
-  rows.push(summary);
-  molRuns.push({ run, summary });
+  molRuns.push({ runs, pooled: pool(runs, `mol-${i}`, patch, 'mol') });
 }
-const better = (a: Summary['score'], b: Summary['score'], keys: Array<keyof Summary['score']>) => {
-  for (const k of keys) {
-    // NLLs: lower is better; pass rates: higher.
-    const d = k === 'probe' || k === 'knowledge' ? b[k] - a[k] : a[k] - b[k];
-    if (Math.abs(d) > 1e-12) return d > 0;
-  }
-  return false;
-};
-const baseProbe = rows[0]!.score.probe;
+const baseRow = pool(molRuns[0]!.runs, 'base', {}, 'base');
+const baseProbe = baseRow.score.probe;
 const probeLimit = Number.isFinite(baseProbe) ? baseProbe * (1 + probeTolerance) : Infinity;
-const eligible = molRuns.filter((r) => r.summary.score.probe <= probeLimit);
-const excluded = molRuns.filter((r) => !eligible.includes(r)).map((r) => r.summary.name);
-const bestMol = (eligible.length ? eligible : molRuns).reduce((best, r) =>
-  better(r.summary.score, best.summary.score, ['depot', 'knowledge', 'all', 'probe']) ? r : best,
-);
-const grpoRuns: Array<{ summary: Summary }> = [];
+const eligible = molRuns.filter((r) => r.pooled.score.probe <= probeLimit);
+const excluded = molRuns.filter((r) => !eligible.includes(r)).map((r) => r.pooled.name);
+const molPool = eligible.length ? eligible : molRuns;
+const bestMol =
+  molPool[
+    bestIndex(
+      molPool.map((r) => r.pooled.score),
+      ['depot', 'knowledge', 'all', 'probe'],
+    )
+  ]!;
+const grpoRows: Pooled[] = [];
 for (const [i, patch] of grpoCandidates.entries()) {
-  const merged = mergeConfig(structuredClone(bestMol.summary.patch ?? {}), patch);
-  const run = await candidate(`grpo-${i}`, merged, bestMol.run, true);
-  const summary = summarize(run, `grpo-${i}`, patch, 'grpo');
-  rows.push(summary);
-  grpoRuns.push({ summary });
+  const merged = mergeConfig(structuredClone(bestMol.pooled.patch ?? {}), patch);
+  const runs: RunFolder[] = [];
+  for (const [k, seed] of seeds.entries())
+    runs.push(await candidate(seed, `grpo-${i}`, merged, bestMol.runs[k]!, true));
+  grpoRows.push(pool(runs, `grpo-${i}`, patch, 'grpo'));
 }
-const bestGrpo = grpoRuns.reduce((best, r) =>
-  better(r.summary.score, best.summary.score, ['all', 'depot', 'probe']) ? r : best,
-);
+const bestGrpo =
+  grpoRows[
+    bestIndex(
+      grpoRows.map((r) => r.score),
+      ['all', 'depot', 'probe'],
+    )
+  ]!;
+
+// Paired differences from the stage's choice, over the same tasks (or depot answers) and seeds.
+const versus = (row: Pooled, chosen: Pooled | null) => {
+  if (!chosen) return { pass1: '–', knowledge: '–' };
+  if (row === chosen) return { pass1: 'chosen', knowledge: 'chosen' };
+  return {
+    pass1: formatDifference(pairedDifference(row.all, chosen.all), true),
+    knowledge:
+      row.knowledgeMatrix && chosen.knowledgeMatrix
+        ? formatDifference(pairedDifference(row.knowledgeMatrix, chosen.knowledgeMatrix), false)
+        : '–',
+  };
+};
+const rows: Array<Pooled & { versus: { pass1: string; knowledge: string } }> = [
+  { ...baseRow, versus: versus(baseRow, null) },
+  ...molRuns.map((r) => ({ ...r.pooled, versus: versus(r.pooled, bestMol.pooled) })),
+  ...grpoRows.map((r) => ({ ...r, versus: versus(r, bestGrpo) })),
+];
+// How far the GRPO choice is from the nearest other candidate: a choice inside the noise says so.
+const grpoOthers = grpoRows.filter((r) => r !== bestGrpo);
+const runnerUp = grpoOthers.length
+  ? grpoOthers[
+      bestIndex(
+        grpoOthers.map((r) => r.score),
+        ['all', 'depot', 'probe'],
+      )
+    ]!
+  : null;
+const runnerUpGap = runnerUp && pairedDifference(bestGrpo.all, runnerUp.all);
+const molOthers = molPool.filter((r) => r !== bestMol);
+const molRunnerUp = molOthers.length
+  ? molOthers[
+      bestIndex(
+        molOthers.map((r) => r.pooled.score),
+        ['depot', 'knowledge', 'all', 'probe'],
+      )
+    ]!.pooled
+  : null;
+const molGap =
+  molRunnerUp?.knowledgeMatrix && bestMol.pooled.knowledgeMatrix
+    ? pairedDifference(bestMol.pooled.knowledgeMatrix, molRunnerUp.knowledgeMatrix)
+    : null;
+const resolvedWords = (d: { resolved: boolean } | null) =>
+  d ? (d.resolved ? 'resolved' : 'not resolved: the two are not told apart') : '';
 
 const md = [
   '# Hyperparameters chosen on the validation tasks',
   '',
-  `Validation set: ${base.data.evalTasks} one-step tasks (data.evalSet 'validation', task seeds disjoint from the evaluation set); seed ${base.seed}; every other setting at its default (${JSON.stringify(values.set ?? [])} over the defaults). Pass@1 in %, with 95% intervals (Wilson); probe: held-out NLL per token.`,
+  `Validation set: ${base.data.evalTasks} one-step tasks (data.evalSet 'validation', task seeds disjoint from the evaluation set), each candidate trained and evaluated with seeds ${seeds.join(', ')} (disjoint from the evaluation seeds ${evaluationSeeds.join(', ')}); every other setting at its default (${JSON.stringify(values.set ?? [])} over the defaults). Pass@1 in %, pooled over the seeds (each task's mean over seeds; 95% interval: bootstrap over tasks), and per seed; probe: held-out NLL per token, mean over seeds. The last two columns: paired differences (tasks and seeds paired) from the stage's choice; bold where the interval excludes 0.`,
   '',
-  '| run | patch | stage | pass@1 | classic kinds | depot kinds | probe NLL | depot answer NLL |',
-  '|---|---|---|---:|---:|---:|---:|---:|',
+  '| run | patch | stage | pass@1 | per seed | classic kinds | depot kinds | probe NLL | depot answer NLL | pass@1 vs chosen | depot answer NLL vs chosen |',
+  '|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|',
   ...rows.map(
     (r) =>
-      `| ${r.name} | \`${label(r.patch)}\` | ${r.stage} | ${r.pass1} | ${r.classic} | ${r.depot} | ${r.probe === null ? '–' : r.probe.toFixed(3)} | ${r.knowledge === null ? '–' : r.knowledge.toFixed(3)} |`,
+      `| ${r.name} | \`${label(r.patch)}\` | ${r.stage} | ${r.pass1} | ${r.perSeed.join(', ')} | ${r.classic} | ${r.depot} | ${r.probe === null ? '–' : r.probe.toFixed(3)} | ${r.knowledge === null ? '–' : r.knowledge.toFixed(3)} | ${r.versus.pass1} | ${r.versus.knowledge} |`,
   ),
   '',
-  `Chosen MoL: ${bestMol.summary.name} \`${label(bestMol.summary.patch)}\` (among the candidates whose probe NLL is at most ${(100 * probeTolerance).toFixed(0)}% above the base model's${Number.isFinite(probeLimit) ? ` (<= ${probeLimit.toFixed(3)})` : ''}${excluded.length ? `, which leaves out ${excluded.join(', ')}` : ''}${eligible.length ? '' : ': none is, so among all'}: the highest depot pass@1 after MoL; ties: the lower depot answer NLL, then overall pass@1, then the lower probe NLL). Chosen GRPO (Dr.GRPO from that adapter): ${bestGrpo.summary.name} \`${label(bestGrpo.summary.patch)}\` (the highest overall pass@1).`,
+  `Chosen MoL: ${bestMol.pooled.name} \`${label(bestMol.pooled.patch)}\` (among the candidates whose probe NLL is at most ${(100 * probeTolerance).toFixed(0)}% above the base model's${Number.isFinite(probeLimit) ? ` (<= ${probeLimit.toFixed(3)})` : ''}${excluded.length ? `, which leaves out ${excluded.join(', ')}` : ''}${eligible.length ? '' : ': none is, so among all'}: the highest depot pass@1 after MoL; ties: the lower depot answer NLL, then overall pass@1, then the lower probe NLL)${molRunnerUp && molGap ? `; its depot answer NLL against the next candidate's, ${molRunnerUp.name}: ${formatDifference(molGap, false)}, ${resolvedWords(molGap)}` : ''}.`,
+  '',
+  `Chosen GRPO (Dr.GRPO from that adapter): ${bestGrpo.name} \`${label(bestGrpo.patch)}\` (the highest overall pass@1)${runnerUp && runnerUpGap ? `; against the next candidate, ${runnerUp.name}: ${formatDifference(runnerUpGap, true)} points, ${resolvedWords(runnerUpGap)}` : ''}.`,
   '',
 ].join('\n');
 writeFileAtomicSync(join(out, 'validation.md'), md);
@@ -210,10 +318,13 @@ writeFileAtomicSync(
   JSON.stringify(
     {
       base,
-      rows,
+      seeds,
+      evaluationSeeds,
+      rows: rows.map(({ all: _all, knowledgeMatrix: _knowledge, ...row }) => row),
       probeTolerance,
       excluded,
-      chosen: { mol: bestMol.summary.patch, grpo: bestGrpo.summary.patch },
+      chosen: { mol: bestMol.pooled.patch, grpo: bestGrpo.patch },
+      gaps: { mol: molGap, grpo: runnerUpGap },
     },
     null,
     2,

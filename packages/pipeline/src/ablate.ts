@@ -46,6 +46,9 @@ import {
 import { lineChartSvg, type Series } from './report/line-chart.js';
 import { createFolder, RunFolder } from './run-folder.js';
 
+/** The seeds `molrl ablate` repeats each variant with unless told otherwise. */
+export const DEFAULT_ABLATION_SEEDS: readonly number[] = [0, 1, 2];
+
 export interface AblationOptions {
   seeds: number[];
   progress?: ProgressMode;

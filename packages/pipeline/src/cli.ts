@@ -21,7 +21,7 @@ import {
   type Phase,
 } from './run-folder.js';
 import { lockRunFolder, type RunLock } from './run-lock.js';
-import { runAblation } from './ablate.js';
+import { DEFAULT_ABLATION_SEEDS, runAblation } from './ablate.js';
 import { COMMAND_OPTIONS, COMMAND_NAMES, commandUsage, isCommand, USAGE, type OptionName } from './cli-usage.js';
 
 export { USAGE };
@@ -224,7 +224,7 @@ export async function main(
   if (!isProgressMode(progress))
     throw new UsageError(`--progress: expected auto, bar, lines or silent, got '${progress}'`);
   const flags = flagConfig(values);
-  const seeds = command === 'ablate' ? parseSeeds(values.seeds ?? '0,1,2') : [];
+  const seeds = command === 'ablate' ? parseSeeds(values.seeds ?? DEFAULT_ABLATION_SEEDS.join(',')) : [];
   const open = async (out: string) => {
     const folder = new RunFolder(out);
     const existing = folder.exists() ? folder.readConfig() : undefined;

@@ -73,6 +73,7 @@ export {
 } from './pretrain-corpus.js';
 export { lineChartSvg, ticks, type Series, type LineChartOptions } from './report/line-chart.js';
 export {
+  DEFAULT_ABLATION_SEEDS,
   runAblation,
   writeAblationReport,
   ablationPlan,
