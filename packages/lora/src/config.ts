@@ -210,9 +210,53 @@ const UNSUPPORTED_WHEN_SET: [string, string][] = [
 ];
 
 /**
+ * The other fields of PEFT's LoraConfig that leave a LoRA layer's computation alone
+ * (bookkeeping, initialisation recipes the saved weights replace, runtime options);
+ * any field neither here nor read above is unknown (a newer PEFT's) and warned about.
+ */
+const IGNORED_PEFT_FIELDS = [
+  'auto_mapping',
+  'base_model_name_or_path',
+  'revision',
+  'task_type',
+  'inference_mode',
+  'peft_version',
+  'layers_pattern',
+  'megatron_config',
+  'megatron_core',
+  'loftq_config',
+  'eva_config',
+  'corda_config',
+  'lora_ga_config',
+  'runtime_config',
+  'qalora_group_size',
+  'ensure_weight_tying',
+];
+const READ_PEFT_FIELDS = [
+  'peft_type',
+  'r',
+  'lora_alpha',
+  'lora_dropout',
+  'bias',
+  'use_dora',
+  'fan_in_fan_out',
+  'use_rslora',
+  'init_lora_weights',
+  'target_modules',
+  'exclude_modules',
+];
+const KNOWN_PEFT_FIELDS: ReadonlySet<string> = new Set([
+  ...READ_PEFT_FIELDS,
+  ...IGNORED_PEFT_FIELDS,
+  ...UNSUPPORTED_WHEN_SET.map(([name]) => name),
+]);
+
+/**
  * Parse a PEFT `adapter_config.json` object into a LoraConfig; `where` names the file in errors.
  * Defaults are PEFT's LoraConfig defaults (r 8, lora_alpha 8, lora_dropout 0, target_modules
- * q_proj/v_proj for Qwen3); peft_type is required, as PEFT requires it.
+ * q_proj/v_proj for Qwen3); peft_type is required, as PEFT requires it. Fields PEFT's LoraConfig
+ * does not have are ignored with a process warning (code MOLRL_PEFT_UNKNOWN_FIELDS), as PEFT
+ * ignores and warns about them: they may be a newer PEFT's.
  */
 export function fromPeftConfig(json: unknown, where = 'adapter_config.json'): LoraConfig {
   if (json === null || typeof json !== 'object' || Array.isArray(json))
@@ -270,6 +314,12 @@ export function fromPeftConfig(json: unknown, where = 'adapter_config.json'): Lo
   const dropout = j.lora_dropout ?? 0;
   if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1))
     field('lora_dropout', `must be a number in [0, 1), got ${JSON.stringify(dropout)}`);
+  const unknown = Object.keys(j).filter((key) => !KNOWN_PEFT_FIELDS.has(key));
+  if (unknown.length)
+    process.emitWarning(
+      `${where}: unknown ${unknown.length > 1 ? 'fields' : 'field'} ${unknown.map((f) => JSON.stringify(f)).join(', ')} ignored: not a PEFT LoraConfig field this version knows (a newer PEFT's? if it changes what the adapter computes, the outputs will differ from PEFT's)`,
+      { code: 'MOLRL_PEFT_UNKNOWN_FIELDS' },
+    );
   return {
     r: r as number,
     alpha: alpha as number,

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Qwen3ForCausalLM, SafetensorsFile, writeSafetensors } from '@molrl/model';
 import { randn, setBackend } from '@molrl/tensor';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fromPeftConfig, toPeftConfig } from './config.js';
 import { applyLora, loadLora } from './lora.js';
 
@@ -64,6 +64,25 @@ describe('adapter_config.json as PEFT reads it', () => {
     expect(() => fromPeftConfig({ ...peftConfig, [name]: value }, 'dir/adapter_config.json')).toThrow(
       /^dir\/adapter_config.json: /,
     );
+  });
+
+  it('ignores fields PEFT does not know with a warning naming them, and every field PEFT writes without one', () => {
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    try {
+      // Fields of newer PEFT files that leave the computation alone: no warning.
+      fromPeftConfig({ ...peftConfig, peft_version: '0.17.1', eva_config: null, runtime_config: {} });
+      fromPeftConfig(toPeftConfig({ r: 4, alpha: 8, excludeModules: ['lm_head'] }, 'base'));
+      expect(warn).not.toHaveBeenCalled();
+      const config = fromPeftConfig({ ...peftConfig, use_xlora: true, lora_scale: 2 }, 'dir/adapter_config.json');
+      expect(config).toEqual(fromPeftConfig(peftConfig));
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(warn.mock.calls[0]![0]).toMatch(
+        /^dir\/adapter_config.json: unknown fields "use_xlora", "lora_scale" ignored: not a PEFT LoraConfig field/,
+      );
+      expect(warn.mock.calls[0]![1]).toEqual({ code: 'MOLRL_PEFT_UNKNOWN_FIELDS' });
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('accepts initialisations that only decide the first A and B, and exclude_modules', () => {
