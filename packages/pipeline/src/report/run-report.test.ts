@@ -26,4 +26,30 @@ describe('writeRunReport', () => {
     expect(existsSync(run.path('plots', 'mol-loss.svg'))).toBe(true);
     expect(existsSync(run.path('plots', 'grpo-reward.svg'))).toBe(false);
   });
+
+  it('summarises GRPO by the means of the first and last quarter of its steps, not by two single steps', () => {
+    const { run, config } = openRun(join(mkdtempSync(join(tmpdir(), 'molrl-report-')), 'run'), resolveConfig());
+    mkdirSync(run.grpoDir, { recursive: true });
+    // Eight steps: a high first step and a low last one inside a rising trend.
+    const rewards = [0.8, 0.1, 0.3, 0.4, 0.6, 0.7, 0.9, 0.5];
+    const lengths = [40, 44, 42, 38, 30, 32, 28, 36];
+    writeFileSync(
+      join(run.grpoDir, 'metrics.jsonl'),
+      rewards
+        .map((reward, i) =>
+          JSON.stringify({
+            step: i + 1,
+            reward,
+            reward_std: 0.1,
+            'rewards/multi_stage/mean': reward,
+            'completions/mean_length': lengths[i],
+          }),
+        )
+        .join('\n') + '\n',
+    );
+    const md = writeRunReport(run, config);
+    expect(md).toContain(
+      'Mean reward 0.450 over steps 1–2 → 0.700 over steps 7–8 (rewards/multi_stage/mean 0.700); mean completion length 42.0 → 32.0 tokens.',
+    );
+  });
 });

@@ -211,8 +211,17 @@ export function writeRunReport(run: RunFolder, config: PipelineConfig): string {
   const manifestPath = join(run.dataDir, 'manifest.json');
   const manifest = existsSync(manifestPath) ? JSON.parse(readFileSync(manifestPath, 'utf8')) : null;
   const lastMol = molSteps[molSteps.length - 1];
-  const firstGrpo = grpo[0];
-  const lastGrpo = grpo[grpo.length - 1];
+  // A GRPO step's reward is over one batch of prompts (a few groups), so the text compares the
+  // means of the first and last quarter of the steps rather than two single steps.
+  const window = Math.max(1, Math.ceil(grpo.length / 4));
+  const firstSteps = grpo.slice(0, window);
+  const lastSteps = grpo.slice(-window);
+  const stepRange = (rs: readonly MetricRecord[]) =>
+    rs.length > 1 ? `steps ${rs[0]!.step}–${rs[rs.length - 1]!.step}` : `step ${rs[0]!.step}`;
+  const meanOf = (rs: readonly MetricRecord[], key: string) => {
+    const xs = rs.map((r) => r[key]).filter((x): x is number => typeof x === 'number');
+    return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : undefined;
+  };
   const seconds = Object.values(state.phases).reduce((a, p) => a + (p?.seconds ?? 0), 0);
   const md = [
     `# MoL-RL run`,
@@ -243,8 +252,8 @@ export function writeRunReport(run: RunFolder, config: PipelineConfig): string {
     ...(molPlot ? [`![MoL loss parts](${molPlot})`, ''] : []),
     '## GRPO',
     '',
-    lastGrpo && firstGrpo
-      ? `${grpo.length} steps of ${config.grpo.lossType} with the ${config.grpo.reward} reward, ${config.grpo.numGenerations} completions per prompt, at most ${config.grpo.maxCompletionLength} tokens. Reward ${num(firstGrpo.reward)} (step ${firstGrpo.step}) → ${num(lastGrpo.reward)} (step ${lastGrpo.step}); ${rewardKey} ${num(lastGrpo[rewardKey])}; mean completion length ${num(firstGrpo['completions/mean_length'], 1)} → ${num(lastGrpo['completions/mean_length'], 1)} tokens.`
+    grpo.length
+      ? `${grpo.length} steps of ${config.grpo.lossType} with the ${config.grpo.reward} reward, ${config.grpo.numGenerations} completions per prompt, at most ${config.grpo.maxCompletionLength} tokens. Mean reward ${num(meanOf(firstSteps, 'reward'))} over ${stepRange(firstSteps)} → ${num(meanOf(lastSteps, 'reward'))} over ${stepRange(lastSteps)} (${rewardKey} ${num(meanOf(lastSteps, rewardKey))}); mean completion length ${num(meanOf(firstSteps, 'completions/mean_length'), 1)} → ${num(meanOf(lastSteps, 'completions/mean_length'), 1)} tokens. Each step scores a new batch of prompts, so single steps vary widely (the plot).`
       : '_Not run._',
     '',
     ...(rewardPlot ? [`![GRPO reward](${rewardPlot})`, ''] : []),
