@@ -19,7 +19,7 @@ export {
   type GrpoLossTensors,
   type ImportanceSamplingLevel,
 } from './loss.js';
-export { grpoConfig, GRPO_DEFAULTS, type GRPOConfig } from './trainer/config.js';
+export { defaultRewardScaling, grpoConfig, GRPO_DEFAULTS, type GRPOConfig } from './trainer/config.js';
 export { completionLengthMetrics, completionMask, type CompletionMask } from './trainer/completion-mask.js';
 export { COMPLETIONS_FILE, type CompletionRecord } from './trainer/completion-log.js';
 export { completionLogps, type CompletionLogpsOptions, type SequenceBatch, type TokenLogps } from './trainer/logps.js';

@@ -36,7 +36,11 @@ export interface GRPOConfig extends TrainingArgs {
   repetitionPenalty: number;
   /** The normalisation of the loss (TRL `loss_type`). Default 'dr_grpo' (the paper's best runs; TRL's default is 'dapo'). */
   lossType: GrpoLossType;
-  /** Reward scaling of the advantages (TRL `scale_rewards`). Default 'group' (TRL); Dr.GRPO uses 'none'. */
+  /**
+   * Reward scaling of the advantages (TRL `scale_rewards`). Default: follows lossType
+   * (`defaultRewardScaling`): 'none' for 'dr_grpo' (Dr.GRPO divides by no standard
+   * deviation), else 'group' (TRL's default).
+   */
   scaleRewards: RewardScaling;
   /** KL weight to the reference (the adapter off). Default 0 (TRL's; then no reference pass is made). */
   beta: number;
@@ -74,7 +78,7 @@ export const GRPO_DEFAULTS: Omit<GRPOConfig, 'outputDir'> = {
   minP: 0,
   repetitionPenalty: 1,
   lossType: 'dr_grpo',
-  scaleRewards: 'group',
+  scaleRewards: 'none', // defaultRewardScaling('dr_grpo'); grpoConfig derives it from the lossType given
   beta: 0,
   epsilon: 0.2,
   epsilonHigh: null,
@@ -90,10 +94,27 @@ export const GRPO_DEFAULTS: Omit<GRPOConfig, 'outputDir'> = {
   saveSteps: 50,
 };
 
-/** A full config from the fields given; unknown fields and bad values are errors naming the field. */
+/**
+ * The reward scaling a loss type implies when scaleRewards is not given: Dr.GRPO
+ * ('dr_grpo') removes the standard-deviation division along with the length
+ * normalisation, so it is 'none'; every other loss takes TRL's 'group'.
+ */
+export function defaultRewardScaling(lossType: GrpoLossType): RewardScaling {
+  return lossType === 'dr_grpo' ? 'none' : 'group';
+}
+
+/**
+ * A full config from the fields given; unknown fields and bad values are errors naming the field.
+ * scaleRewards, when not given, follows lossType (`defaultRewardScaling`), so `lossType: 'dr_grpo'`
+ * alone is Dr.GRPO and `lossType: 'grpo'` alone is GRPO.
+ */
 export function grpoConfig(fields: Partial<GRPOConfig> & { outputDir: string }): GRPOConfig {
   const where = 'GRPOConfig';
-  return resolveTrainingArgs<GRPOConfig>(fields, GRPO_DEFAULTS, where, (c) => {
+  const scaled =
+    fields && typeof fields === 'object' && fields.scaleRewards === undefined
+      ? { ...fields, scaleRewards: defaultRewardScaling(fields.lossType ?? GRPO_DEFAULTS.lossType) }
+      : fields;
+  return resolveTrainingArgs<GRPOConfig>(scaled, GRPO_DEFAULTS, where, (c) => {
     const bad = (field: keyof GRPOConfig & string, why: string): never => badField(where, c, field, why);
     if (!GRPO_LOSS_TYPES.includes(c.lossType)) bad('lossType', `must be one of ${GRPO_LOSS_TYPES.join(', ')}`);
     if (!['group', 'batch', 'none'].includes(c.scaleRewards)) bad('scaleRewards', "must be 'group', 'batch' or 'none'");

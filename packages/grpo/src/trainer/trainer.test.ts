@@ -11,6 +11,7 @@ import { promptIndices } from './prompt-order.js';
 import { scoreRewards, type RewardFunction } from './rewards.js';
 import type { RolloutSource } from './rollout.js';
 import { GrpoTrainer, trainGrpo } from './trainer.js';
+import { defaultRewardScaling, GRPO_DEFAULTS, grpoConfig, type GRPOConfig } from './config.js';
 import { ALPHABET, EOS, charCodec, tinySetup } from './test-model.test-util.js';
 
 beforeAll(async () => {
@@ -182,6 +183,7 @@ describe('GrpoTrainer', () => {
         numIterations: 2,
         beta: 0.04,
         lossType: 'dr_grpo',
+        scaleRewards: 'group', // advantages in std units: this learning rate raises the reward within 16 steps
         learningRate: 1e-1,
         saveSteps: 8,
       },
@@ -522,5 +524,22 @@ describe('GrpoTrainer', () => {
     expect(() => make({ numGeneration: 4 })).toThrow(/unknown field 'numGeneration'/);
     expect(() => make({ rewardWeights: [1, 2] })).toThrow(/rewardWeights has 2 entries for 1 reward functions/);
     expect(() => make({ logCompletions: 'yes' })).toThrow(/logCompletions must be true or false/);
+  });
+
+  it("takes the reward scaling the loss type implies unless it is given: 'dr_grpo' alone is Dr.GRPO", () => {
+    const scaling = (fields: Partial<GRPOConfig>) => grpoConfig({ outputDir: '/tmp/x', ...fields }).scaleRewards;
+    expect(scaling({})).toBe('none'); // the default loss, Dr.GRPO
+    expect(scaling({ lossType: 'dr_grpo' })).toBe('none');
+    for (const lossType of ['grpo', 'bnpo', 'dapo'] as const) expect(scaling({ lossType })).toBe('group');
+    expect(scaling({ lossType: 'dr_grpo', scaleRewards: 'group' })).toBe('group');
+    expect(scaling({ lossType: 'grpo', scaleRewards: 'batch' })).toBe('batch');
+    expect(GRPO_DEFAULTS.scaleRewards).toBe(defaultRewardScaling(GRPO_DEFAULTS.lossType));
+    // Dr.GRPO scales nothing, so one completion per prompt is allowed; GRPO's group std needs two.
+    expect(
+      grpoConfig({ outputDir: '/tmp/x', numGenerations: 1, globalBatchSize: 4, microBatchSize: 4 }).numGenerations,
+    ).toBe(1);
+    expect(() =>
+      grpoConfig({ outputDir: '/tmp/x', lossType: 'grpo', numGenerations: 1, globalBatchSize: 4, microBatchSize: 4 }),
+    ).toThrow(/numGenerations must be >= 2 with scaleRewards 'group'/);
   });
 });

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { applyLora } from '@molrl/lora';
-import { trainGrpo, type ChatMessage } from '@molrl/grpo';
+import { defaultRewardScaling, trainGrpo, type ChatMessage } from '@molrl/grpo';
 import type { Sandbox } from '@molrl/sandbox-reward';
 import type { PipelineConfig } from '../config.js';
 import { createEnvironmentSandbox, PHASE_SANDBOX_OPTIONS, harnessReward, oneStepMessages } from '../env-text.js';
@@ -50,7 +50,7 @@ export async function runGrpo(
         outputDir: run.grpoDir,
         lossType: g.lossType,
         // Dr.GRPO drops the per-group std scaling along with the length normalisation.
-        scaleRewards: g.lossType === 'dr_grpo' ? 'none' : 'group',
+        scaleRewards: defaultRewardScaling(g.lossType),
         numGenerations: g.numGenerations,
         globalBatchSize: g.globalBatchSize,
         microBatchSize: g.microBatchSize,
