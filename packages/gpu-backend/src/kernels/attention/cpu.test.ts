@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { KernelAttrs } from '../../backend.js';
 import { expectClose, randomArray, runCpu } from '../../cpu/cpu.test-util.js';
 import { createCpuBackend } from '../../cpu/index.js';
-import { nativeGemmStatus, nativeGemvCallCount } from '../../cpu/matmul/native-gemm.js';
-import { ATTENTION_KEY_WINDOW, SegmentRuns, maskOtherSegments } from './cpu.js';
+import { nativeGemmCallCount, nativeGemmStatus, nativeGemvCallCount } from '../../cpu/matmul/native-gemm.js';
+import { ATTENTION_KEY_WINDOW, SegmentRuns, attentionScratch, maskOtherSegments } from './cpu.js';
 
 interface Case {
   b: number;
@@ -238,6 +238,46 @@ describe('cpu attention', () => {
         else expectClose(packed, single, 1e-6, 1e-5);
       }
       from += n;
+    }
+  });
+
+  it('computes the blocks of several batch rows and KV heads together, bit for bit as one at a time', async () => {
+    // Row 0 left-padded (its keys start at 40), row 1 packed with a segment starting past the
+    // first key window (its later blocks start their window at 256, the other rows' at 0), row 2
+    // one segment: some blocks share one product across rows, others cannot.
+    const s = 300;
+    const segments = [
+      Array.from({ length: s }, (_, j) => (j < 40 ? 0 : 1)),
+      Array.from({ length: s }, (_, j) => (j < 260 ? 2 : 3)),
+      new Array<number>(s).fill(7),
+    ];
+    const c: Case = { b: 3, hq: 4, hkv: 2, t: s, s, d: 8, causal: true, segments };
+    const { list } = inputs(c, 41);
+    const attrs = { scale: 0.3, causal: true };
+    const dOut = randomArray(c.b * c.hq * c.t * c.d, 43);
+    const run = async () => {
+      const [out, lse] = await runCpu('attention', list, attrs);
+      const grads = await runGrad(dOut, list, out, lse, attrs);
+      return [out, lse, ...grads].map((x) => [...x.data]);
+    };
+    const saved = attentionScratch.floats;
+    try {
+      const callsBefore = nativeGemmCallCount();
+      const together = await run();
+      const callsTogether = nativeGemmCallCount() - callsBefore;
+      attentionScratch.floats = 1; // one item per product: the blocks one at a time
+      const alone = await run();
+      const callsAlone = nativeGemmCallCount() - callsBefore - callsTogether;
+      // With the native GEMM, fewer calls: the products were batched.
+      if (nativeGemmStatus().available) expect(callsTogether).toBeLessThan(callsAlone / 2);
+      attentionScratch.floats = 2 * 64 * s * 2; // two items per product: a group split in parts
+      const pairs = await run();
+      for (const [i, name] of ['out', 'lse', 'dq', 'dk', 'dv'].entries()) {
+        expect(together[i], name).toEqual(alone[i]);
+        expect(pairs[i], name).toEqual(alone[i]);
+      }
+    } finally {
+      attentionScratch.floats = saved;
     }
   });
 

@@ -3,7 +3,7 @@ import { attention, attentionGrad } from './contract.js';
 import { assertInputCount, fmt, kernelError, sameShape } from '../../shape.js';
 import { floatInput, floatOutput, intInput } from '../../cpu/host.js';
 import { attentionDims } from './math.js';
-import { gemmBlock } from '../../cpu/gemm-block.js';
+import { gemmBatched } from '../../cpu/matmul/gemm-batched.js';
 import { activeNative } from '../../cpu/matmul/gemm.js';
 import { callNativeGemv } from '../../cpu/matmul/native-gemm.js';
 import { simdRows } from '../../cpu/simd/simd.js';
@@ -19,6 +19,16 @@ export const ATTENTION_BLOCK_ROWS = 64;
  * would first copy them into packed panels for a product of a row or two.
  */
 export const ATTENTION_GEMV_MAX_ROWS = 16;
+
+/**
+ * Float32 values of score scratch a forward (twice that for a backward) may
+ * take for the blocks it computes together: the same block of every batch row
+ * and KV head whose key window starts at the same key shares one batched GEMM
+ * per product (the native GEMM's threads split the items; each item's product
+ * is the one a call of its own computes, bit for bit). Mutable for tests; at
+ * least one block is always taken.
+ */
+export const attentionScratch = { floats: 1 << 22 };
 
 /**
  * Granularity of the key window of a block of queries in a packed row: the
@@ -76,6 +86,15 @@ export class SegmentRuns {
     }
     this.usable = true;
   }
+}
+
+/** Each batch row's segment runs (rows are worked on together, block by block). */
+function batchRuns(seg: Int32Array, batch: number, s: number, scale: number): SegmentRuns[] {
+  return Array.from({ length: batch }, (_, bi) => {
+    const runs = new SegmentRuns(s);
+    runs.find(seg, bi * s, scale);
+    return runs;
+  });
 }
 
 /**
@@ -160,40 +179,92 @@ const attentionKernel = implement(attention, 'cpu', ({ inputs, attrs, backend })
   const group = hq / hkv;
   // The query heads that share a KV head are consecutive, so their rows form
   // one contiguous [group * T, D] matrix against the same keys: blocks of it
-  // make taller GEMMs (decoding with GQA gets `group` rows instead of 1).
+  // make taller GEMMs (decoding with GQA gets `group` rows instead of 1). Item
+  // i = bi * hkv + kvh is such a matrix: its queries (and outputs) start at row
+  // i * group * T, its keys and values at i * S, so the items of a block are
+  // evenly strided operands of one batched GEMM.
   const rowsPerKv = group * t;
   const block = Math.min(ATTENTION_BLOCK_ROWS, rowsPerKv);
+  const items = batch * hkv;
+  const qStride = rowsPerKv * d;
+  const kvStride = s * d;
+  const perCall = Math.max(1, Math.min(items, Math.floor(attentionScratch.floats / (block * s))));
   const simd = simdRows();
-  const scoresAt = simd.reserve(block * s);
+  const scoresAt = simd.reserve(perCall * block * s);
   const scores = simd.f32;
   const { kernels, params } = simd;
-  const inverseSum = new Float64Array(block);
+  const inverseSum = new Float64Array(perCall * block);
   // Decoding's few rows per KV head: the native matrix-vector kernel, when the native GEMM is the one in use.
   const native = block <= ATTENTION_GEMV_MAX_ROWS ? activeNative() : null;
-  const runs = seg ? new SegmentRuns(s) : null;
-  for (let bi = 0; bi < batch; bi++) {
-    const segBase = bi * s;
-    if (runs) runs.find(seg!, segBase, scale);
-    for (let kvh = 0; kvh < hkv; kvh++) {
-      const rowBase = (bi * hq + kvh * group) * t; // first query row (and lse entry) of the group
-      const kvBase = (bi * hkv + kvh) * s * d;
-      for (let r0 = 0; r0 < rowsPerKv; r0 += block) {
-        const rows = Math.min(block, rowsPerKv - r0);
-        const { first, keyEnd } = blockKeys(r0, rows, t, s, queryOffset, causal, runs);
-        const width = keyEnd - first;
-        const kvFirst = kvBase + first * d;
-        if (native)
-          callNativeGemv(native, q, (rowBase + r0) * d, false, k, kvFirst, true, 0, scores, scoresAt, rows, width, d);
-        else gemmBlock(q, (rowBase + r0) * d, k, kvFirst, scores, scoresAt, rows, width, d, false, true);
+  const runs = seg ? batchRuns(seg, batch, s, scale) : null;
+  for (let r0 = 0; r0 < rowsPerKv; r0 += block) {
+    const rows = Math.min(block, rowsPerKv - r0);
+    for (let i0 = 0; i0 < items;) {
+      // The items from i0 whose block starts its key window at the same key (all of them but in packed rows).
+      const { first, keyEnd } = blockKeys(r0, rows, t, s, queryOffset, causal, runs?.[Math.floor(i0 / hkv)] ?? null);
+      let count = 1;
+      while (
+        count < perCall &&
+        i0 + count < items &&
+        blockKeys(r0, rows, t, s, queryOffset, causal, runs?.[Math.floor((i0 + count) / hkv)] ?? null).first === first
+      )
+        count++;
+      const width = keyEnd - first;
+      const itemScores = rows * width;
+      const qAt = i0 * qStride + r0 * d;
+      const kvAt = i0 * kvStride + first * d;
+      if (native)
+        for (let j = 0; j < count; j++)
+          callNativeGemv(
+            native,
+            q,
+            qAt + j * qStride,
+            false,
+            k,
+            kvAt + j * kvStride,
+            true,
+            0,
+            scores,
+            scoresAt + j * itemScores,
+            rows,
+            width,
+            d,
+          );
+      else
+        gemmBatched({
+          a: q,
+          aOffset: qAt,
+          strideA: qStride,
+          transA: false,
+          b: k,
+          bOffset: kvAt,
+          strideB: kvStride,
+          transB: true,
+          bElement: 'f32',
+          c: scores,
+          cOffset: scoresAt,
+          strideC: itemScores,
+          m: rows,
+          n: width,
+          k: d,
+          batch: count,
+        });
+      for (let j = 0; j < count; j++) {
+        const item = i0 + j;
+        const bi = Math.floor(item / hkv);
+        const segBase = bi * s;
+        const itemRuns = runs?.[bi] ?? null;
+        const rowBase = item * rowsPerKv; // first query row (and lse entry) of the item
         for (let r = 0; r < rows; r++) {
           const i = (r0 + r) % t;
-          const row = scoresAt + r * width;
+          const row = scoresAt + j * itemScores + r * width;
           const limit = causal ? Math.max(0, Math.min(keyEnd, queryOffset + i + 1)) : keyEnd;
           // The row's entries: keys [first, limit) of the window.
           const visible = Math.max(0, limit - first);
           const lseIndex = rowBase + r0 + r;
           params[0] = scale;
-          if (seg) params[0] = maskOtherSegments(scores, row, limit, seg, segBase, queryOffset + i, scale, runs, first);
+          if (seg)
+            params[0] = maskOtherSegments(scores, row, limit, seg, segBase, queryOffset + i, scale, itemRuns, first);
           let m = -Infinity;
           if (visible > 0) {
             kernels.max_scaled(row * 4, visible);
@@ -204,23 +275,58 @@ const attentionKernel = implement(attention, 'cpu', ({ inputs, attrs, backend })
             // No visible key: a zero output.
             scores.fill(0, row, row + visible);
             lse[lseIndex] = -Infinity;
-            inverseSum[r] = 0;
+            inverseSum[j * block + r] = 0;
             continue;
           }
           params[1] = m;
           kernels.exp_sum(row * 4, visible);
           const sum = simd.sumResult();
           lse[lseIndex] = m + Math.log(sum);
-          inverseSum[r] = 1 / sum;
-        }
-        const outRow = (rowBase + r0) * d;
-        if (native) callNativeGemv(native, scores, scoresAt, false, v, kvFirst, false, 0, o, outRow, rows, d, width);
-        else gemmBlock(scores, scoresAt, v, kvFirst, o, outRow, rows, d, width, false, false);
-        for (let r = 0; r < rows; r++) {
-          const f = inverseSum[r];
-          for (let c = outRow + r * d, end = c + d; c < end; c++) o[c] *= f;
+          inverseSum[j * block + r] = 1 / sum;
         }
       }
+      if (native)
+        for (let j = 0; j < count; j++)
+          callNativeGemv(
+            native,
+            scores,
+            scoresAt + j * itemScores,
+            false,
+            v,
+            kvAt + j * kvStride,
+            false,
+            0,
+            o,
+            qAt + j * qStride,
+            rows,
+            d,
+            width,
+          );
+      else
+        gemmBatched({
+          a: scores,
+          aOffset: scoresAt,
+          strideA: itemScores,
+          transA: false,
+          b: v,
+          bOffset: kvAt,
+          strideB: kvStride,
+          transB: false,
+          bElement: 'f32',
+          c: o,
+          cOffset: qAt,
+          strideC: qStride,
+          m: rows,
+          n: d,
+          k: width,
+          batch: count,
+        });
+      for (let j = 0; j < count; j++)
+        for (let r = 0; r < rows; r++) {
+          const f = inverseSum[j * block + r];
+          for (let c = qAt + j * qStride + r * d, end = c + d; c < end; c++) o[c] *= f;
+        }
+      i0 += count;
     }
   }
   return [out.info, lseOut.info];
@@ -274,32 +380,84 @@ const attentionGradKernel = implement(attentionGrad, 'cpu', ({ inputs, attrs, ba
   const scale = attrs.scale;
   const causal = attrs.causal === true;
   const group = hq / hkv;
-  // As in the forward: the rows of all query heads sharing a KV head form one matrix.
+  // As in the forward: the rows of all query heads sharing a KV head form one matrix (an item),
+  // and the same block of the items whose key window starts at the same key is one batched GEMM.
   const rowsPerKv = group * t;
   const block = Math.min(ATTENTION_BLOCK_ROWS, rowsPerKv);
+  const items = batch * hkv;
+  const qStride = rowsPerKv * d;
+  const kvStride = s * d;
+  const perCall = Math.max(1, Math.min(items, Math.floor(attentionScratch.floats / (2 * block * s))));
   const simd = simdRows();
-  const pAt = simd.reserve(2 * block * s);
-  const dsAt = pAt + block * s;
+  const pAt = simd.reserve(2 * perCall * block * s);
+  const dsAt = pAt + perCall * block * s;
   const scratch = simd.f32;
   const { kernels, params } = simd;
-  const partial = new Float32Array(s * d);
+  const partial = new Float32Array(perCall * s * d);
   const delta = new Float64Array(block);
-  const runs = seg ? new SegmentRuns(s) : null;
-  for (let bi = 0; bi < batch; bi++) {
-    const segBase = bi * s;
-    if (runs) runs.find(seg!, segBase, scale);
-    for (let kvh = 0; kvh < hkv; kvh++) {
-      const rowBase = (bi * hq + kvh * group) * t;
-      const kvBase = (bi * hkv + kvh) * s * d;
-      for (let r0 = 0; r0 < rowsPerKv; r0 += block) {
-        const rows = Math.min(block, rowsPerKv - r0);
-        const { first, keyEnd } = blockKeys(r0, rows, t, s, queryOffset, causal, runs);
-        const width = keyEnd - first;
-        if (width <= 0) continue;
-        const kvFirst = kvBase + first * d;
-        const rowOffset = (rowBase + r0) * d;
-        gemmBlock(q, rowOffset, k, kvFirst, scratch, pAt, rows, width, d, false, true);
-        gemmBlock(dO, rowOffset, v, kvFirst, scratch, dsAt, rows, width, d, false, true);
+  const runs = seg ? batchRuns(seg, batch, s, scale) : null;
+  for (let r0 = 0; r0 < rowsPerKv; r0 += block) {
+    const rows = Math.min(block, rowsPerKv - r0);
+    for (let i0 = 0; i0 < items;) {
+      const { first, keyEnd } = blockKeys(r0, rows, t, s, queryOffset, causal, runs?.[Math.floor(i0 / hkv)] ?? null);
+      let count = 1;
+      while (
+        count < perCall &&
+        i0 + count < items &&
+        blockKeys(r0, rows, t, s, queryOffset, causal, runs?.[Math.floor((i0 + count) / hkv)] ?? null).first === first
+      )
+        count++;
+      const width = keyEnd - first;
+      if (width <= 0) {
+        i0 += count;
+        continue;
+      }
+      const itemScores = rows * width;
+      const qAt = i0 * qStride + r0 * d;
+      const kvAt = i0 * kvStride + first * d;
+      const products = (
+        a: Float32Array,
+        aAt: number,
+        strideA: number,
+        transA: boolean,
+        b: Float32Array,
+        bAt: number,
+        strideB: number,
+        transB: boolean,
+        c: Float32Array,
+        cAt: number,
+        strideC: number,
+        m: number,
+        n: number,
+        kk: number,
+      ) =>
+        gemmBatched({
+          a,
+          aOffset: aAt,
+          strideA,
+          transA,
+          b,
+          bOffset: bAt,
+          strideB,
+          transB,
+          bElement: 'f32',
+          c,
+          cOffset: cAt,
+          strideC,
+          m,
+          n,
+          k: kk,
+          batch: count,
+        });
+      // P (unnormalised scores) = Q K^T, dP = dO V^T
+      products(q, qAt, qStride, false, k, kvAt, kvStride, true, scratch, pAt, itemScores, rows, width, d);
+      products(dO, qAt, qStride, false, v, kvAt, kvStride, true, scratch, dsAt, itemScores, rows, width, d);
+      for (let j = 0; j < count; j++) {
+        const item = i0 + j;
+        const bi = Math.floor(item / hkv);
+        const segBase = bi * s;
+        const itemRuns = runs?.[bi] ?? null;
+        const rowOffset = qAt + j * qStride;
         for (let r = 0; r < rows; r++) {
           let acc = 0;
           const base = rowOffset + r * d;
@@ -308,11 +466,11 @@ const attentionGradKernel = implement(attentionGrad, 'cpu', ({ inputs, attrs, ba
         }
         for (let r = 0; r < rows; r++) {
           const i = (r0 + r) % t;
-          const p = pAt + r * width;
-          const ds = dsAt + r * width;
+          const p = pAt + j * itemScores + r * width;
+          const ds = dsAt + j * itemScores + r * width;
           const limit = causal ? Math.max(0, Math.min(keyEnd, queryOffset + i + 1)) : keyEnd;
           const visible = Math.max(0, limit - first);
-          const rowLse = lse[rowBase + r0 + r];
+          const rowLse = lse[item * rowsPerKv + r0 + r];
           scratch.fill(0, p + visible, p + width);
           scratch.fill(0, ds + visible, ds + width);
           if (rowLse === -Infinity) {
@@ -323,25 +481,31 @@ const attentionGradKernel = implement(attentionGrad, 'cpu', ({ inputs, attrs, ba
           }
           params[0] = scale;
           // A key of another segment gets -Infinity: its probability is 0.
-          if (seg) params[0] = maskOtherSegments(scratch, p, limit, seg, segBase, queryOffset + i, scale, runs, first);
+          if (seg)
+            params[0] = maskOtherSegments(scratch, p, limit, seg, segBase, queryOffset + i, scale, itemRuns, first);
           params[1] = rowLse;
           params[2] = delta[r];
           params[3] = scale;
           kernels.attention_grad_row(p * 4, ds * 4, visible);
         }
-        // dQ rows of this block, written in place.
-        gemmBlock(scratch, dsAt, k, kvFirst, dq, rowOffset, rows, d, width, false, false);
-        // dK[first:keyEnd] += dS^T Q_block ; dV[first:keyEnd] += P^T dO_block
-        // (each += through scaleAdd with s = 1: the float32 add, on the native addon where it runs)
-        const span = width * d;
-        const partialSpan = partial.subarray(0, span);
-        gemmBlock(scratch, dsAt, q, rowOffset, partial, 0, width, d, rows, true, false);
-        const dkSpan = dk.subarray(kvFirst, kvFirst + span);
-        scaleAdd(dkSpan, partialSpan, dkSpan, 1);
-        gemmBlock(scratch, pAt, dO, rowOffset, partial, 0, width, d, rows, true, false);
-        const dvSpan = dv.subarray(kvFirst, kvFirst + span);
-        scaleAdd(dvSpan, partialSpan, dvSpan, 1);
       }
+      // dQ rows of these blocks, written in place.
+      products(scratch, dsAt, itemScores, false, k, kvAt, kvStride, false, dq, qAt, qStride, rows, d, width);
+      // dK[first:keyEnd] += dS^T Q_block ; dV[first:keyEnd] += P^T dO_block, item by item
+      // (each += through scaleAdd with s = 1: the float32 add, on the native addon where it runs)
+      const span = width * d;
+      const accumulate = (into: Float32Array) => {
+        for (let j = 0; j < count; j++) {
+          const at = kvAt + j * kvStride;
+          const target = into.subarray(at, at + span);
+          scaleAdd(target, partial.subarray(j * span, (j + 1) * span), target, 1);
+        }
+      };
+      products(scratch, dsAt, itemScores, true, q, qAt, qStride, false, partial, 0, span, width, d, rows);
+      accumulate(dk);
+      products(scratch, pAt, itemScores, true, dO, qAt, qStride, false, partial, 0, span, width, d, rows);
+      accumulate(dv);
+      i0 += count;
     }
   }
   return [dqOut.info, dkOut.info, dvOut.info];
