@@ -7,6 +7,7 @@
  */
 import { Template } from '@huggingface/jinja';
 import { TokenizerFormatError } from './errors.js';
+import { PYTHON_JSON_NUMBERS, pythonJsonNumbers, usePythonJsonNumbers } from './python-json-numbers.js';
 import { PYTHON_STRIP, pythonStrip, usePythonStrip } from './python-strip.js';
 import { tokenContent, type TokenizerConfigJson } from './tokenizer-json.js';
 
@@ -105,6 +106,7 @@ export function applyChatTemplate(
   if (!template) {
     template = new Template(source);
     usePythonStrip(template);
+    usePythonJsonNumbers(template);
     compiled.set(source, template);
   }
   const context: Record<string, unknown> = {
@@ -113,6 +115,7 @@ export function applyChatTemplate(
     documents: options.documents ?? null,
     add_generation_prompt: options.addGenerationPrompt ?? false,
     [PYTHON_STRIP]: pythonStrip,
+    [PYTHON_JSON_NUMBERS]: pythonJsonNumbers,
   };
   for (const key of ['bos_token', 'eos_token', 'unk_token', 'pad_token'] as const) {
     const v = tokenContent(config[key]);
