@@ -88,6 +88,47 @@ export class SegmentRuns {
   }
 }
 
+/**
+ * How a kernel walks its items (a batch row's query heads that share a KV head,
+ * i = bi * hkv + kvh): their rows, the block of them worked on at a time, the
+ * strides between items' queries and keys, and how many items' blocks one call
+ * takes within the score scratch (`scoreBuffers` blocks of scores per item).
+ */
+function itemLayout(batch: number, group: number, hkv: number, t: number, s: number, d: number, scoreBuffers: number) {
+  const rowsPerKv = group * t;
+  const block = Math.min(ATTENTION_BLOCK_ROWS, rowsPerKv);
+  const items = batch * hkv;
+  const perCall = Math.max(1, Math.min(items, Math.floor(attentionScratch.floats / (scoreBuffers * block * s))));
+  return { rowsPerKv, block, items, qStride: rowsPerKv * d, kvStride: s * d, perCall };
+}
+
+/**
+ * The blocks a kernel works on, one group at a time: for each block of query rows
+ * [r0, r0 + rows) of an item, the items from i0 on (count, at most perCall) whose
+ * block starts its key window at the same key, with that window [first, keyEnd):
+ * every item of rows without segments, and in packed rows those whose window
+ * starts at the same step. Each item keeps its blocks in order.
+ */
+function* blockGroups(
+  layout: ReturnType<typeof itemLayout>,
+  g: { t: number; s: number; queryOffset: number; causal: boolean; hkv: number },
+  runs: SegmentRuns[] | null,
+): Generator<{ r0: number; rows: number; i0: number; first: number; keyEnd: number; count: number }> {
+  const { rowsPerKv, block, items, perCall } = layout;
+  for (let r0 = 0; r0 < rowsPerKv; r0 += block) {
+    const rows = Math.min(block, rowsPerKv - r0);
+    const keys = (item: number) =>
+      blockKeys(r0, rows, g.t, g.s, g.queryOffset, g.causal, runs?.[Math.floor(item / g.hkv)] ?? null);
+    for (let i0 = 0; i0 < items;) {
+      const { first, keyEnd } = keys(i0);
+      let count = 1;
+      while (count < perCall && i0 + count < items && keys(i0 + count).first === first) count++;
+      yield { r0, rows, i0, first, keyEnd, count };
+      i0 += count;
+    }
+  }
+}
+
 /** Each batch row's segment runs (rows are worked on together, block by block). */
 function batchRuns(seg: Int32Array, batch: number, s: number, scale: number): SegmentRuns[] {
   return Array.from({ length: batch }, (_, bi) => {
@@ -183,12 +224,8 @@ const attentionKernel = implement(attention, 'cpu', ({ inputs, attrs, backend })
   // i = bi * hkv + kvh is such a matrix: its queries (and outputs) start at row
   // i * group * T, its keys and values at i * S, so the items of a block are
   // evenly strided operands of one batched GEMM.
-  const rowsPerKv = group * t;
-  const block = Math.min(ATTENTION_BLOCK_ROWS, rowsPerKv);
-  const items = batch * hkv;
-  const qStride = rowsPerKv * d;
-  const kvStride = s * d;
-  const perCall = Math.max(1, Math.min(items, Math.floor(attentionScratch.floats / (block * s))));
+  const layout = itemLayout(batch, group, hkv, t, s, d, 1);
+  const { rowsPerKv, block, qStride, kvStride, perCall } = layout;
   const simd = simdRows();
   const scoresAt = simd.reserve(perCall * block * s);
   const scores = simd.f32;
@@ -197,137 +234,124 @@ const attentionKernel = implement(attention, 'cpu', ({ inputs, attrs, backend })
   // Decoding's few rows per KV head: the native matrix-vector kernel, when the native GEMM is the one in use.
   const native = block <= ATTENTION_GEMV_MAX_ROWS ? activeNative() : null;
   const runs = seg ? batchRuns(seg, batch, s, scale) : null;
-  for (let r0 = 0; r0 < rowsPerKv; r0 += block) {
-    const rows = Math.min(block, rowsPerKv - r0);
-    for (let i0 = 0; i0 < items;) {
-      // The items from i0 whose block starts its key window at the same key (all of them but in packed rows).
-      const { first, keyEnd } = blockKeys(r0, rows, t, s, queryOffset, causal, runs?.[Math.floor(i0 / hkv)] ?? null);
-      let count = 1;
-      while (
-        count < perCall &&
-        i0 + count < items &&
-        blockKeys(r0, rows, t, s, queryOffset, causal, runs?.[Math.floor((i0 + count) / hkv)] ?? null).first === first
-      )
-        count++;
-      const width = keyEnd - first;
-      const itemScores = rows * width;
-      const qAt = i0 * qStride + r0 * d;
-      const kvAt = i0 * kvStride + first * d;
-      if (native)
-        for (let j = 0; j < count; j++)
-          callNativeGemv(
-            native,
-            q,
-            qAt + j * qStride,
-            false,
-            k,
-            kvAt + j * kvStride,
-            true,
-            0,
-            scores,
-            scoresAt + j * itemScores,
-            rows,
-            width,
-            d,
-          );
-      else
-        gemmBatched({
-          a: q,
-          aOffset: qAt,
-          strideA: qStride,
-          transA: false,
-          b: k,
-          bOffset: kvAt,
-          strideB: kvStride,
-          transB: true,
-          bElement: 'f32',
-          c: scores,
-          cOffset: scoresAt,
-          strideC: itemScores,
-          m: rows,
-          n: width,
-          k: d,
-          batch: count,
-        });
-      for (let j = 0; j < count; j++) {
-        const item = i0 + j;
-        const bi = Math.floor(item / hkv);
-        const segBase = bi * s;
-        const itemRuns = runs?.[bi] ?? null;
-        const rowBase = item * rowsPerKv; // first query row (and lse entry) of the item
-        for (let r = 0; r < rows; r++) {
-          const i = (r0 + r) % t;
-          const row = scoresAt + j * itemScores + r * width;
-          const limit = causal ? Math.max(0, Math.min(keyEnd, queryOffset + i + 1)) : keyEnd;
-          // The row's entries: keys [first, limit) of the window.
-          const visible = Math.max(0, limit - first);
-          const lseIndex = rowBase + r0 + r;
-          params[0] = scale;
-          if (seg)
-            params[0] = maskOtherSegments(scores, row, limit, seg, segBase, queryOffset + i, scale, itemRuns, first);
-          let m = -Infinity;
-          if (visible > 0) {
-            kernels.max_scaled(row * 4, visible);
-            m = simd.maxResult();
-          }
-          scores.fill(0, row + visible, row + width);
-          if (m === -Infinity) {
-            // No visible key: a zero output.
-            scores.fill(0, row, row + visible);
-            lse[lseIndex] = -Infinity;
-            inverseSum[j * block + r] = 0;
-            continue;
-          }
-          params[1] = m;
-          kernels.exp_sum(row * 4, visible);
-          const sum = simd.sumResult();
-          lse[lseIndex] = m + Math.log(sum);
-          inverseSum[j * block + r] = 1 / sum;
-        }
-      }
-      if (native)
-        for (let j = 0; j < count; j++)
-          callNativeGemv(
-            native,
-            scores,
-            scoresAt + j * itemScores,
-            false,
-            v,
-            kvAt + j * kvStride,
-            false,
-            0,
-            o,
-            qAt + j * qStride,
-            rows,
-            d,
-            width,
-          );
-      else
-        gemmBatched({
-          a: scores,
-          aOffset: scoresAt,
-          strideA: itemScores,
-          transA: false,
-          b: v,
-          bOffset: kvAt,
-          strideB: kvStride,
-          transB: false,
-          bElement: 'f32',
-          c: o,
-          cOffset: qAt,
-          strideC: qStride,
-          m: rows,
-          n: d,
-          k: width,
-          batch: count,
-        });
+  for (const { r0, rows, i0, first, keyEnd, count } of blockGroups(layout, { t, s, queryOffset, causal, hkv }, runs)) {
+    const width = keyEnd - first;
+    const itemScores = rows * width;
+    const qAt = i0 * qStride + r0 * d;
+    const kvAt = i0 * kvStride + first * d;
+    if (native)
       for (let j = 0; j < count; j++)
-        for (let r = 0; r < rows; r++) {
-          const f = inverseSum[j * block + r];
-          for (let c = qAt + j * qStride + r * d, end = c + d; c < end; c++) o[c] *= f;
+        callNativeGemv(
+          native,
+          q,
+          qAt + j * qStride,
+          false,
+          k,
+          kvAt + j * kvStride,
+          true,
+          0,
+          scores,
+          scoresAt + j * itemScores,
+          rows,
+          width,
+          d,
+        );
+    else
+      gemmBatched({
+        a: q,
+        aOffset: qAt,
+        strideA: qStride,
+        transA: false,
+        b: k,
+        bOffset: kvAt,
+        strideB: kvStride,
+        transB: true,
+        bElement: 'f32',
+        c: scores,
+        cOffset: scoresAt,
+        strideC: itemScores,
+        m: rows,
+        n: width,
+        k: d,
+        batch: count,
+      });
+    for (let j = 0; j < count; j++) {
+      const item = i0 + j;
+      const bi = Math.floor(item / hkv);
+      const segBase = bi * s;
+      const itemRuns = runs?.[bi] ?? null;
+      const rowBase = item * rowsPerKv; // first query row (and lse entry) of the item
+      for (let r = 0; r < rows; r++) {
+        const i = (r0 + r) % t;
+        const row = scoresAt + j * itemScores + r * width;
+        const limit = causal ? Math.max(0, Math.min(keyEnd, queryOffset + i + 1)) : keyEnd;
+        // The row's entries: keys [first, limit) of the window.
+        const visible = Math.max(0, limit - first);
+        const lseIndex = rowBase + r0 + r;
+        params[0] = scale;
+        if (seg)
+          params[0] = maskOtherSegments(scores, row, limit, seg, segBase, queryOffset + i, scale, itemRuns, first);
+        let m = -Infinity;
+        if (visible > 0) {
+          kernels.max_scaled(row * 4, visible);
+          m = simd.maxResult();
         }
-      i0 += count;
+        scores.fill(0, row + visible, row + width);
+        if (m === -Infinity) {
+          // No visible key: a zero output.
+          scores.fill(0, row, row + visible);
+          lse[lseIndex] = -Infinity;
+          inverseSum[j * block + r] = 0;
+          continue;
+        }
+        params[1] = m;
+        kernels.exp_sum(row * 4, visible);
+        const sum = simd.sumResult();
+        lse[lseIndex] = m + Math.log(sum);
+        inverseSum[j * block + r] = 1 / sum;
+      }
     }
+    if (native)
+      for (let j = 0; j < count; j++)
+        callNativeGemv(
+          native,
+          scores,
+          scoresAt + j * itemScores,
+          false,
+          v,
+          kvAt + j * kvStride,
+          false,
+          0,
+          o,
+          qAt + j * qStride,
+          rows,
+          d,
+          width,
+        );
+    else
+      gemmBatched({
+        a: scores,
+        aOffset: scoresAt,
+        strideA: itemScores,
+        transA: false,
+        b: v,
+        bOffset: kvAt,
+        strideB: kvStride,
+        transB: false,
+        bElement: 'f32',
+        c: o,
+        cOffset: qAt,
+        strideC: qStride,
+        m: rows,
+        n: d,
+        k: width,
+        batch: count,
+      });
+    for (let j = 0; j < count; j++)
+      for (let r = 0; r < rows; r++) {
+        const f = inverseSum[j * block + r];
+        for (let c = qAt + j * qStride + r * d, end = c + d; c < end; c++) o[c] *= f;
+      }
   }
   return [out.info, lseOut.info];
 });
@@ -382,12 +406,8 @@ const attentionGradKernel = implement(attentionGrad, 'cpu', ({ inputs, attrs, ba
   const group = hq / hkv;
   // As in the forward: the rows of all query heads sharing a KV head form one matrix (an item),
   // and the same block of the items whose key window starts at the same key is one batched GEMM.
-  const rowsPerKv = group * t;
-  const block = Math.min(ATTENTION_BLOCK_ROWS, rowsPerKv);
-  const items = batch * hkv;
-  const qStride = rowsPerKv * d;
-  const kvStride = s * d;
-  const perCall = Math.max(1, Math.min(items, Math.floor(attentionScratch.floats / (2 * block * s))));
+  const layout = itemLayout(batch, group, hkv, t, s, d, 2);
+  const { rowsPerKv, block, qStride, kvStride, perCall } = layout;
   const simd = simdRows();
   const pAt = simd.reserve(2 * perCall * block * s);
   const dsAt = pAt + perCall * block * s;
@@ -396,117 +416,102 @@ const attentionGradKernel = implement(attentionGrad, 'cpu', ({ inputs, attrs, ba
   const partial = new Float32Array(perCall * s * d);
   const delta = new Float64Array(block);
   const runs = seg ? batchRuns(seg, batch, s, scale) : null;
-  for (let r0 = 0; r0 < rowsPerKv; r0 += block) {
-    const rows = Math.min(block, rowsPerKv - r0);
-    for (let i0 = 0; i0 < items;) {
-      const { first, keyEnd } = blockKeys(r0, rows, t, s, queryOffset, causal, runs?.[Math.floor(i0 / hkv)] ?? null);
-      let count = 1;
-      while (
-        count < perCall &&
-        i0 + count < items &&
-        blockKeys(r0, rows, t, s, queryOffset, causal, runs?.[Math.floor((i0 + count) / hkv)] ?? null).first === first
-      )
-        count++;
-      const width = keyEnd - first;
-      if (width <= 0) {
-        i0 += count;
-        continue;
+  for (const { r0, rows, i0, first, keyEnd, count } of blockGroups(layout, { t, s, queryOffset, causal, hkv }, runs)) {
+    const width = keyEnd - first;
+    if (width <= 0) continue;
+    const itemScores = rows * width;
+    const qAt = i0 * qStride + r0 * d;
+    const kvAt = i0 * kvStride + first * d;
+    const products = (
+      a: Float32Array,
+      aAt: number,
+      strideA: number,
+      transA: boolean,
+      b: Float32Array,
+      bAt: number,
+      strideB: number,
+      transB: boolean,
+      c: Float32Array,
+      cAt: number,
+      strideC: number,
+      m: number,
+      n: number,
+      kk: number,
+    ) =>
+      gemmBatched({
+        a,
+        aOffset: aAt,
+        strideA,
+        transA,
+        b,
+        bOffset: bAt,
+        strideB,
+        transB,
+        bElement: 'f32',
+        c,
+        cOffset: cAt,
+        strideC,
+        m,
+        n,
+        k: kk,
+        batch: count,
+      });
+    // P (unnormalised scores) = Q K^T, dP = dO V^T
+    products(q, qAt, qStride, false, k, kvAt, kvStride, true, scratch, pAt, itemScores, rows, width, d);
+    products(dO, qAt, qStride, false, v, kvAt, kvStride, true, scratch, dsAt, itemScores, rows, width, d);
+    for (let j = 0; j < count; j++) {
+      const item = i0 + j;
+      const bi = Math.floor(item / hkv);
+      const segBase = bi * s;
+      const itemRuns = runs?.[bi] ?? null;
+      const rowOffset = qAt + j * qStride;
+      for (let r = 0; r < rows; r++) {
+        let acc = 0;
+        const base = rowOffset + r * d;
+        for (let c = 0; c < d; c++) acc += dO[base + c] * o[base + c];
+        delta[r] = acc;
       }
-      const itemScores = rows * width;
-      const qAt = i0 * qStride + r0 * d;
-      const kvAt = i0 * kvStride + first * d;
-      const products = (
-        a: Float32Array,
-        aAt: number,
-        strideA: number,
-        transA: boolean,
-        b: Float32Array,
-        bAt: number,
-        strideB: number,
-        transB: boolean,
-        c: Float32Array,
-        cAt: number,
-        strideC: number,
-        m: number,
-        n: number,
-        kk: number,
-      ) =>
-        gemmBatched({
-          a,
-          aOffset: aAt,
-          strideA,
-          transA,
-          b,
-          bOffset: bAt,
-          strideB,
-          transB,
-          bElement: 'f32',
-          c,
-          cOffset: cAt,
-          strideC,
-          m,
-          n,
-          k: kk,
-          batch: count,
-        });
-      // P (unnormalised scores) = Q K^T, dP = dO V^T
-      products(q, qAt, qStride, false, k, kvAt, kvStride, true, scratch, pAt, itemScores, rows, width, d);
-      products(dO, qAt, qStride, false, v, kvAt, kvStride, true, scratch, dsAt, itemScores, rows, width, d);
-      for (let j = 0; j < count; j++) {
-        const item = i0 + j;
-        const bi = Math.floor(item / hkv);
-        const segBase = bi * s;
-        const itemRuns = runs?.[bi] ?? null;
-        const rowOffset = qAt + j * qStride;
-        for (let r = 0; r < rows; r++) {
-          let acc = 0;
-          const base = rowOffset + r * d;
-          for (let c = 0; c < d; c++) acc += dO[base + c] * o[base + c];
-          delta[r] = acc;
+      for (let r = 0; r < rows; r++) {
+        const i = (r0 + r) % t;
+        const p = pAt + j * itemScores + r * width;
+        const ds = dsAt + j * itemScores + r * width;
+        const limit = causal ? Math.max(0, Math.min(keyEnd, queryOffset + i + 1)) : keyEnd;
+        const visible = Math.max(0, limit - first);
+        const rowLse = lse[item * rowsPerKv + r0 + r];
+        scratch.fill(0, p + visible, p + width);
+        scratch.fill(0, ds + visible, ds + width);
+        if (rowLse === -Infinity) {
+          // The query saw no key: no probability, no gradient.
+          scratch.fill(0, p, p + visible);
+          scratch.fill(0, ds, ds + visible);
+          continue;
         }
-        for (let r = 0; r < rows; r++) {
-          const i = (r0 + r) % t;
-          const p = pAt + j * itemScores + r * width;
-          const ds = dsAt + j * itemScores + r * width;
-          const limit = causal ? Math.max(0, Math.min(keyEnd, queryOffset + i + 1)) : keyEnd;
-          const visible = Math.max(0, limit - first);
-          const rowLse = lse[item * rowsPerKv + r0 + r];
-          scratch.fill(0, p + visible, p + width);
-          scratch.fill(0, ds + visible, ds + width);
-          if (rowLse === -Infinity) {
-            // The query saw no key: no probability, no gradient.
-            scratch.fill(0, p, p + visible);
-            scratch.fill(0, ds, ds + visible);
-            continue;
-          }
-          params[0] = scale;
-          // A key of another segment gets -Infinity: its probability is 0.
-          if (seg)
-            params[0] = maskOtherSegments(scratch, p, limit, seg, segBase, queryOffset + i, scale, itemRuns, first);
-          params[1] = rowLse;
-          params[2] = delta[r];
-          params[3] = scale;
-          kernels.attention_grad_row(p * 4, ds * 4, visible);
-        }
+        params[0] = scale;
+        // A key of another segment gets -Infinity: its probability is 0.
+        if (seg)
+          params[0] = maskOtherSegments(scratch, p, limit, seg, segBase, queryOffset + i, scale, itemRuns, first);
+        params[1] = rowLse;
+        params[2] = delta[r];
+        params[3] = scale;
+        kernels.attention_grad_row(p * 4, ds * 4, visible);
       }
-      // dQ rows of these blocks, written in place.
-      products(scratch, dsAt, itemScores, false, k, kvAt, kvStride, false, dq, qAt, qStride, rows, d, width);
-      // dK[first:keyEnd] += dS^T Q_block ; dV[first:keyEnd] += P^T dO_block, item by item
-      // (each += through scaleAdd with s = 1: the float32 add, on the native addon where it runs)
-      const span = width * d;
-      const accumulate = (into: Float32Array) => {
-        for (let j = 0; j < count; j++) {
-          const at = kvAt + j * kvStride;
-          const target = into.subarray(at, at + span);
-          scaleAdd(target, partial.subarray(j * span, (j + 1) * span), target, 1);
-        }
-      };
-      products(scratch, dsAt, itemScores, true, q, qAt, qStride, false, partial, 0, span, width, d, rows);
-      accumulate(dk);
-      products(scratch, pAt, itemScores, true, dO, qAt, qStride, false, partial, 0, span, width, d, rows);
-      accumulate(dv);
-      i0 += count;
     }
+    // dQ rows of these blocks, written in place.
+    products(scratch, dsAt, itemScores, false, k, kvAt, kvStride, false, dq, qAt, qStride, rows, d, width);
+    // dK[first:keyEnd] += dS^T Q_block ; dV[first:keyEnd] += P^T dO_block, item by item
+    // (each += through scaleAdd with s = 1: the float32 add, on the native addon where it runs)
+    const span = width * d;
+    const accumulate = (into: Float32Array) => {
+      for (let j = 0; j < count; j++) {
+        const at = kvAt + j * kvStride;
+        const target = into.subarray(at, at + span);
+        scaleAdd(target, partial.subarray(j * span, (j + 1) * span), target, 1);
+      }
+    };
+    products(scratch, dsAt, itemScores, true, q, qAt, qStride, false, partial, 0, span, width, d, rows);
+    accumulate(dk);
+    products(scratch, pAt, itemScores, true, dO, qAt, qStride, false, partial, 0, span, width, d, rows);
+    accumulate(dv);
   }
   return [dqOut.info, dkOut.info, dvOut.info];
 });
