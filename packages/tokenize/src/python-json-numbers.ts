@@ -11,17 +11,10 @@
  * cannot tell `1.0` from `1`, and the library writes both as an integer.
  */
 import type { Template } from '@huggingface/jinja';
+import { isNode, rewriteTemplate, type AstNode } from './template-ast.js';
 
 /** The name the wrapping calls use; set in every render's context. */
 export const PYTHON_JSON_NUMBERS = '__molrl_python_json_numbers__';
-
-interface AstNode {
-  type: string;
-  [field: string]: unknown;
-}
-
-const isNode = (value: unknown): value is AstNode =>
-  typeof value === 'object' && value !== null && typeof (value as AstNode).type === 'string';
 
 /** Whether a node is `x | tojson` or `x | tojson(...)`. */
 function isToJson(node: AstNode): boolean {
@@ -33,34 +26,21 @@ function isToJson(node: AstNode): boolean {
 
 /** Wrap every `tojson` filter of the template, in place, in a call that writes its numbers as Python does. */
 export function usePythonJsonNumbers(template: Template): void {
-  const wrap = (node: AstNode): AstNode =>
-    // The interpreter dispatches on a node's type, so plain nodes serve.
-    ({ type: 'CallExpression', callee: { type: 'Identifier', value: PYTHON_JSON_NUMBERS }, args: [node] });
-  const visit = (node: AstNode): void => {
-    for (const [key, value] of Object.entries(node)) {
-      if (Array.isArray(value))
-        value.forEach((item, i) => {
-          if (!isNode(item)) return;
-          visit(item);
-          if (isToJson(item)) value[i] = wrap(item);
-        });
-      else if (isNode(value)) {
-        visit(value);
-        if (isToJson(value)) node[key] = wrap(value);
-      }
-    }
-  };
-  visit(template.parsed as unknown as AstNode);
+  rewriteTemplate(template, (node) =>
+    isToJson(node)
+      ? { type: 'CallExpression', callee: { type: 'Identifier', value: PYTHON_JSON_NUMBERS }, args: [node] }
+      : undefined,
+  );
 }
 
 /** A float as Python's `repr` (and so `json.dumps`) writes it; integral values as JavaScript writes them. */
 export function pythonFloatRepr(x: number): string {
   if (!Number.isFinite(x) || Number.isInteger(x)) return String(x);
-  // Both write the shortest digits that read back to x; they differ in where the exponent starts.
+  // Both write the shortest digits that read back to x; they differ in where the exponent starts. Python's
+  // large exponents (from 1e16) belong to integral values only, which are left alone above.
   const [mantissa, exponent] = x.toExponential().split('e') as [string, string];
   const e = Number(exponent);
-  if (e < -4 || e >= 16) return `${mantissa}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
-  return String(x);
+  return e < -4 ? `${mantissa}e-${String(-e).padStart(2, '0')}` : String(x);
 }
 
 const NUMBER = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
@@ -83,8 +63,9 @@ export function pythonJsonNumbers(json: unknown): string {
       const match = NUMBER.exec(json);
       if (match) {
         const token = match[0];
+        // An integral token is already what Python writes (pythonFloatRepr leaves it as JavaScript writes it).
         const python = pythonFloatRepr(Number(token));
-        if (python !== token && !Number.isInteger(Number(token))) {
+        if (python !== token) {
           out += json.slice(from, i) + python;
           from = i + token.length;
         }

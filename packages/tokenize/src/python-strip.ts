@@ -7,6 +7,7 @@
  * what Python does.
  */
 import type { Template } from '@huggingface/jinja';
+import { isNode, rewriteTemplate, type AstNode } from './template-ast.js';
 
 /** The name the rewritten calls use; set in every render's context. */
 export const PYTHON_STRIP = '__molrl_python_strip__';
@@ -19,31 +20,20 @@ const PYTHON_WHITESPACE = new Set([
   ...Array.from({ length: 11 }, (_, i) => String.fromCodePoint(0x2000 + i)),
 ]);
 
-interface AstNode {
-  type: string;
-  [field: string]: unknown;
-}
-
-const isNode = (value: unknown): value is AstNode =>
-  typeof value === 'object' && value !== null && typeof (value as AstNode).type === 'string';
-
 /** Rewrite every `x.strip(...)`, `x.lstrip(...)`, `x.rstrip(...)` call of the template in place. */
 export function usePythonStrip(template: Template): void {
-  const visit = (node: AstNode): void => {
-    for (const value of Object.values(node)) {
-      if (Array.isArray(value)) for (const item of value) if (isNode(item)) visit(item);
-      if (isNode(value)) visit(value);
-    }
+  rewriteTemplate(template, (node) => {
     const callee = node.callee;
     if (node.type !== 'CallExpression' || !isNode(callee) || callee.type !== 'MemberExpression' || callee.computed)
-      return;
+      return undefined;
     const property = callee.property;
-    if (!isNode(property) || property.type !== 'Identifier' || !METHODS.has(property.value as string)) return;
-    // The interpreter dispatches on a node's type, so plain nodes serve.
-    node.callee = { type: 'Identifier', value: PYTHON_STRIP };
-    node.args = [callee.object, { type: 'StringLiteral', value: property.value }, ...(node.args as AstNode[])];
-  };
-  visit(template.parsed as unknown as AstNode);
+    if (!isNode(property) || property.type !== 'Identifier' || !METHODS.has(property.value as string)) return undefined;
+    return {
+      ...node,
+      callee: { type: 'Identifier', value: PYTHON_STRIP },
+      args: [callee.object, { type: 'StringLiteral', value: property.value }, ...(node.args as AstNode[])],
+    };
+  });
 }
 
 /** `value.<method>(chars)` as Python evaluates it. */
