@@ -129,6 +129,47 @@ function* blockGroups(
   }
 }
 
+/**
+ * `count` float32 products C_j = op(A_j) op(B_j) (m x n, inner size k), item j's
+ * operands at at + j * stride: one batched GEMM for the items of a block group.
+ */
+function stridedProducts(
+  count: number,
+  a: Float32Array,
+  aAt: number,
+  strideA: number,
+  transA: boolean,
+  b: Float32Array,
+  bAt: number,
+  strideB: number,
+  transB: boolean,
+  c: Float32Array,
+  cAt: number,
+  strideC: number,
+  m: number,
+  n: number,
+  k: number,
+): void {
+  gemmBatched({
+    a,
+    aOffset: aAt,
+    strideA,
+    transA,
+    b,
+    bOffset: bAt,
+    strideB,
+    transB,
+    bElement: 'f32',
+    c,
+    cOffset: cAt,
+    strideC,
+    m,
+    n,
+    k,
+    batch: count,
+  });
+}
+
 /** Each batch row's segment runs (rows are worked on together, block by block). */
 function batchRuns(seg: Int32Array, batch: number, s: number, scale: number): SegmentRuns[] {
   return Array.from({ length: batch }, (_, bi) => {
@@ -257,24 +298,23 @@ const attentionKernel = implement(attention, 'cpu', ({ inputs, attrs, backend })
           d,
         );
     else
-      gemmBatched({
-        a: q,
-        aOffset: qAt,
-        strideA: qStride,
-        transA: false,
-        b: k,
-        bOffset: kvAt,
-        strideB: kvStride,
-        transB: true,
-        bElement: 'f32',
-        c: scores,
-        cOffset: scoresAt,
-        strideC: itemScores,
-        m: rows,
-        n: width,
-        k: d,
-        batch: count,
-      });
+      stridedProducts(
+        count,
+        q,
+        qAt,
+        qStride,
+        false,
+        k,
+        kvAt,
+        kvStride,
+        true,
+        scores,
+        scoresAt,
+        itemScores,
+        rows,
+        width,
+        d,
+      );
     for (let j = 0; j < count; j++) {
       const item = i0 + j;
       const bi = Math.floor(item / hkv);
@@ -329,24 +369,23 @@ const attentionKernel = implement(attention, 'cpu', ({ inputs, attrs, backend })
           width,
         );
     else
-      gemmBatched({
-        a: scores,
-        aOffset: scoresAt,
-        strideA: itemScores,
-        transA: false,
-        b: v,
-        bOffset: kvAt,
-        strideB: kvStride,
-        transB: false,
-        bElement: 'f32',
-        c: o,
-        cOffset: qAt,
-        strideC: qStride,
-        m: rows,
-        n: d,
-        k: width,
-        batch: count,
-      });
+      stridedProducts(
+        count,
+        scores,
+        scoresAt,
+        itemScores,
+        false,
+        v,
+        kvAt,
+        kvStride,
+        false,
+        o,
+        qAt,
+        qStride,
+        rows,
+        d,
+        width,
+      );
     for (let j = 0; j < count; j++)
       for (let r = 0; r < rows; r++) {
         const f = inverseSum[j * block + r];
@@ -422,43 +461,9 @@ const attentionGradKernel = implement(attentionGrad, 'cpu', ({ inputs, attrs, ba
     const itemScores = rows * width;
     const qAt = i0 * qStride + r0 * d;
     const kvAt = i0 * kvStride + first * d;
-    const products = (
-      a: Float32Array,
-      aAt: number,
-      strideA: number,
-      transA: boolean,
-      b: Float32Array,
-      bAt: number,
-      strideB: number,
-      transB: boolean,
-      c: Float32Array,
-      cAt: number,
-      strideC: number,
-      m: number,
-      n: number,
-      kk: number,
-    ) =>
-      gemmBatched({
-        a,
-        aOffset: aAt,
-        strideA,
-        transA,
-        b,
-        bOffset: bAt,
-        strideB,
-        transB,
-        bElement: 'f32',
-        c,
-        cOffset: cAt,
-        strideC,
-        m,
-        n,
-        k: kk,
-        batch: count,
-      });
     // P (unnormalised scores) = Q K^T, dP = dO V^T
-    products(q, qAt, qStride, false, k, kvAt, kvStride, true, scratch, pAt, itemScores, rows, width, d);
-    products(dO, qAt, qStride, false, v, kvAt, kvStride, true, scratch, dsAt, itemScores, rows, width, d);
+    stridedProducts(count, q, qAt, qStride, false, k, kvAt, kvStride, true, scratch, pAt, itemScores, rows, width, d);
+    stridedProducts(count, dO, qAt, qStride, false, v, kvAt, kvStride, true, scratch, dsAt, itemScores, rows, width, d);
     for (let j = 0; j < count; j++) {
       const item = i0 + j;
       const bi = Math.floor(item / hkv);
@@ -497,7 +502,23 @@ const attentionGradKernel = implement(attentionGrad, 'cpu', ({ inputs, attrs, ba
       }
     }
     // dQ rows of these blocks, written in place.
-    products(scratch, dsAt, itemScores, false, k, kvAt, kvStride, false, dq, qAt, qStride, rows, d, width);
+    stridedProducts(
+      count,
+      scratch,
+      dsAt,
+      itemScores,
+      false,
+      k,
+      kvAt,
+      kvStride,
+      false,
+      dq,
+      qAt,
+      qStride,
+      rows,
+      d,
+      width,
+    );
     // dK[first:keyEnd] += dS^T Q_block ; dV[first:keyEnd] += P^T dO_block, item by item
     // (each += through scaleAdd with s = 1: the float32 add, on the native addon where it runs)
     const span = width * d;
@@ -508,9 +529,9 @@ const attentionGradKernel = implement(attentionGrad, 'cpu', ({ inputs, attrs, ba
         scaleAdd(target, partial.subarray(j * span, (j + 1) * span), target, 1);
       }
     };
-    products(scratch, dsAt, itemScores, true, q, qAt, qStride, false, partial, 0, span, width, d, rows);
+    stridedProducts(count, scratch, dsAt, itemScores, true, q, qAt, qStride, false, partial, 0, span, width, d, rows);
     accumulate(dk);
-    products(scratch, pAt, itemScores, true, dO, qAt, qStride, false, partial, 0, span, width, d, rows);
+    stridedProducts(count, scratch, pAt, itemScores, true, dO, qAt, qStride, false, partial, 0, span, width, d, rows);
     accumulate(dv);
   }
   return [dqOut.info, dkOut.info, dvOut.info];
