@@ -31,9 +31,9 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeFileAtomicSync } from '@molrl/progress';
 import { DEFAULT_ABLATION_SEEDS } from '../src/ablate.js';
+import { parseSeeds } from '../src/cli.js';
 import {
   DEFAULT_CONFIG,
-  SEED_MAX,
   mergeConfig,
   parseAssignments,
   resolveConfig,
@@ -77,12 +77,7 @@ if (!Number.isFinite(probeTolerance) || probeTolerance < 0)
   );
 if (!values.out) throw new Error('--out DIR is required');
 const out = resolve(values.out);
-const seeds = values.seeds!.split(',').map((part) => {
-  const seed = /^\d+$/.test(part.trim()) ? Number(part.trim()) : NaN;
-  if (!(Number.isSafeInteger(seed) && seed <= SEED_MAX))
-    throw new Error(`--seeds: expected integers from 0 to ${SEED_MAX} separated by commas, got '${values.seeds}'`);
-  return seed;
-});
+const seeds = parseSeeds(values.seeds!);
 // The ablation's seeds and the run's default seed train the models the docs report.
 const evaluationSeeds = [...new Set([...DEFAULT_ABLATION_SEEDS, DEFAULT_CONFIG.seed])];
 checkValidationSeeds(seeds, evaluationSeeds);

@@ -84,8 +84,8 @@ function decimalInteger(text: string, max: number): number | null {
   return n <= max ? n : null;
 }
 
-/** --seeds: distinct seeds separated by commas. */
-function parseSeeds(text: string): number[] {
+/** --seeds: distinct seeds separated by commas (a UsageError names what is wrong). */
+export function parseSeeds(text: string): number[] {
   const seeds = text.split(',').map((part) => {
     const seed = decimalInteger(part.trim(), SEED_MAX);
     if (seed === null)
