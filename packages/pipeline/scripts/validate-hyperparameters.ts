@@ -43,15 +43,11 @@ import {
 import { runEval, stageReportPath } from '../src/phases/eval.js';
 import { runPhase } from '../src/pipeline.js';
 import {
-  documentMatrix,
   formatDifference,
   formatInterval,
   pairedDifference,
   rateInterval,
-  readKnowledge,
-  readProbe,
-  readTaskResults,
-  taskMatrix,
+  stageResults,
   type TaskMatrix,
 } from '../src/report/intervals.js';
 import { bestIndex, checkValidationSeeds, type CandidateScore } from '../src/report/validation-choice.js';
@@ -132,20 +128,13 @@ const meanOf = (xs: Array<number | undefined>): number | null =>
   xs.every((x): x is number => x !== undefined) ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
 
 function pool(runs: RunFolder[], name: string, patch: unknown, stage: Stage): Pooled {
-  const tasks = runs.map((run) => {
-    const results = readTaskResults(run, stage);
-    if (!results) throw new Error(`${run.dir}: no ${stage} evaluation results`);
-    return results;
-  });
-  const matrix = (filter?: (r: (typeof tasks)[number][number]) => boolean) =>
-    taskMatrix(tasks, (r) => r.correct, filter);
-  const all = matrix()!;
-  const classic = matrix((r) => r.library === undefined);
-  const depot = matrix((r) => r.library === 'depot');
-  const probes = runs.map((run) => readProbe(run, stage));
-  const knowledges = runs.map((run) => readKnowledge(run, stage));
-  const probe = meanOf(probes.map((p) => p?.nll));
-  const knowledge = meanOf(knowledges.map((k) => k?.nll));
+  const results = stageResults(runs, stage);
+  const missing = results.tasks.findIndex((t) => !t);
+  if (missing >= 0) throw new Error(`${runs[missing]!.dir}: no ${stage} evaluation results`);
+  const { classic, depot } = results;
+  const all = results.all!;
+  const probe = meanOf(results.probes.map((p) => p?.nll));
+  const knowledge = meanOf(results.knowledges.map((k) => k?.nll));
   const allIv = rateInterval(all);
   const depotIv = depot && rateInterval(depot);
   return {
@@ -155,7 +144,7 @@ function pool(runs: RunFolder[], name: string, patch: unknown, stage: Stage): Po
     pass1: formatInterval(allIv, true),
     classic: formatInterval(classic && rateInterval(classic), true),
     depot: formatInterval(depotIv, true),
-    perSeed: tasks.map((ts) => pct(ts.reduce((a, r) => a + r.correct, 0) / ts.length)),
+    perSeed: results.tasks.map((ts) => pct(ts!.reduce((a, r) => a + r.correct, 0) / ts!.length)),
     probe,
     knowledge,
     score: {
@@ -165,9 +154,7 @@ function pool(runs: RunFolder[], name: string, patch: unknown, stage: Stage): Po
       knowledge: knowledge ?? Infinity,
     },
     all,
-    knowledgeMatrix: knowledges.every((k) => k)
-      ? documentMatrix(knowledges.map((k) => ({ ids: k!.ids, values: k!.perDocument })))
-      : null,
+    knowledgeMatrix: results.knowledge,
   };
 }
 

@@ -28,19 +28,15 @@ import { useBackend } from './backend.js';
 import { ConfigError, configDifferences, mergeConfig, validateConfig, type PipelineConfig } from './config.js';
 import { readJsonFile } from './json-file.js';
 import { loadBase, type Stage } from './load.js';
-import { runEval, stageReportPath, type TaskResult } from './phases/eval.js';
+import { runEval, stageReportPath, stageTasksPath } from './phases/eval.js';
 import { PhaseSandbox } from './phase-sandbox.js';
 import { openRun, runPhase } from './pipeline.js';
 import {
   formatDifference,
   formatInterval,
   pairedDifference,
-  documentMatrix,
   rateInterval,
-  readKnowledge,
-  readProbe,
-  readTaskResults,
-  taskMatrix,
+  stageResults,
   type TaskMatrix,
 } from './report/intervals.js';
 import { lineChartSvg, type Series } from './report/line-chart.js';
@@ -301,22 +297,16 @@ interface RowData {
 }
 
 function readRow(root: RunFolder, seeds: number[], row: AblationRow): RowData {
-  const perSeed: Array<{ seed: number; tasks: TaskResult[]; run: RunFolder }> = [];
+  const perSeed: Array<{ seed: number; run: RunFolder }> = [];
   for (const seed of seeds) {
     const run = new RunFolder(join(root.path(`seed-${seed}`), row.variant));
-    if (!existsSync(stageReportPath(run, row.stage))) continue;
-    const tasks = readTaskResults(run, row.stage);
-    if (tasks) perSeed.push({ seed, tasks, run });
+    if (existsSync(stageReportPath(run, row.stage)) && existsSync(stageTasksPath(run, row.stage)))
+      perSeed.push({ seed, run });
   }
-  const lists = perSeed.map((p) => p.tasks);
-  const probes = perSeed.map((p) => readProbe(p.run, row.stage));
-  const probe = probes.every((p) => p)
-    ? documentMatrix(probes.map((p) => ({ ids: p!.perDocument.map((_, i) => String(i)), values: p!.perDocument })))
-    : null;
-  const knowledges = perSeed.map((p) => readKnowledge(p.run, row.stage));
-  const knowledge = knowledges.every((k) => k)
-    ? documentMatrix(knowledges.map((k) => ({ ids: k!.ids, values: k!.perDocument })))
-    : null;
+  const results = stageResults(
+    perSeed.map((p) => p.run),
+    row.stage,
+  );
   const math: Cell[] = [];
   const trainReward: Cell[] = [];
   for (const p of perSeed) {
@@ -329,20 +319,12 @@ function readRow(root: RunFolder, seeds: number[], row: AblationRow): RowData {
   return {
     row,
     seeds: perSeed.map((p) => p.seed),
-    all: taskMatrix(lists, (r) => r.correct),
-    classic: taskMatrix(
-      lists,
-      (r) => r.correct,
-      (r) => r.library === undefined,
-    ),
-    depot: taskMatrix(
-      lists,
-      (r) => r.correct,
-      (r) => r.library === 'depot',
-    ),
-    reward: taskMatrix(lists, (r) => r.score),
-    probe,
-    knowledge,
+    all: results.all,
+    classic: results.classic,
+    depot: results.depot,
+    reward: results.reward,
+    probe: results.probe,
+    knowledge: results.knowledge,
     math,
     trainReward,
   };

@@ -75,6 +75,51 @@ export function taskMatrix(
   return { ids, values: ids.map((id) => maps.map((m) => pick(m.get(id)!))) };
 }
 
+const isClassic = (r: TaskResult) => r.library === undefined;
+const isDepot = (r: TaskResult) => r.library === 'depot';
+
+/** A stage's results over seeds, read from one run folder per seed. */
+export interface StageResults {
+  /** Each seed's task results (null where its folder has none). */
+  tasks: Array<TaskResult[] | null>;
+  /** Pass@1 over the tasks every seed has, overall and on the classic and depot kinds (null without task results). */
+  all: TaskMatrix | null;
+  classic: TaskMatrix | null;
+  depot: TaskMatrix | null;
+  /** The reward's score per task. */
+  reward: TaskMatrix | null;
+  /** Each seed's general-ability and knowledge probe (null where it has none). */
+  probes: Array<ProbeResult | null>;
+  knowledges: Array<(ProbeResult & { ids: string[] }) | null>;
+  /** Their per-document NLLs over the documents every seed has (null unless every seed has the probe). */
+  probe: TaskMatrix | null;
+  knowledge: TaskMatrix | null;
+}
+
+/** Read a stage's results of `runs` (one run folder per seed) into the matrices the tables are made of. */
+export function stageResults(runs: readonly RunFolder[], stage: Stage): StageResults {
+  const tasks = runs.map((run) => readTaskResults(run, stage));
+  const lists = tasks.every((t) => t) ? (tasks as TaskResult[][]) : [];
+  const correct = (r: TaskResult) => r.correct;
+  const probes = runs.map((run) => readProbe(run, stage));
+  const knowledges = runs.map((run) => readKnowledge(run, stage));
+  return {
+    tasks,
+    all: taskMatrix(lists, correct),
+    classic: taskMatrix(lists, correct, isClassic),
+    depot: taskMatrix(lists, correct, isDepot),
+    reward: taskMatrix(lists, (r) => r.score),
+    probes,
+    knowledges,
+    probe: probes.every((p) => p)
+      ? documentMatrix(probes.map((p) => ({ ids: p!.perDocument.map((_, i) => String(i)), values: p!.perDocument })))
+      : null,
+    knowledge: knowledges.every((k) => k)
+      ? documentMatrix(knowledges.map((k) => ({ ids: k!.ids, values: k!.perDocument })))
+      : null,
+  };
+}
+
 /** The pass rate with its interval: Wilson for 0/1 values of one seed, else the task bootstrap. */
 export function rateInterval(m: TaskMatrix): Interval {
   const oneSeed = m.values.every((v) => v.length === 1);

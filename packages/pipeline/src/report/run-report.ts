@@ -14,17 +14,7 @@ import type { PipelineConfig } from '../config.js';
 import type { Stage } from '../load.js';
 import type { RunFolder } from '../run-folder.js';
 import { STAGE_NAMES, stageReportPath } from '../phases/eval.js';
-import {
-  formatDifference,
-  formatInterval,
-  pairedDifference,
-  documentMatrix,
-  rateInterval,
-  readKnowledge,
-  readProbe,
-  readTaskResults,
-  taskMatrix,
-} from './intervals.js';
+import { formatDifference, formatInterval, pairedDifference, rateInterval, stageResults } from './intervals.js';
 import { lineChartSvg, type Series } from './line-chart.js';
 
 export const pct = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '–' : (100 * v).toFixed(1));
@@ -61,9 +51,6 @@ export function evaluationTable(reports: Array<[string, EvaluationReport]>): str
   return lines.join('\n');
 }
 
-const isDepot = (r: { library?: string }) => r.library === 'depot';
-const isClassic = (r: { library?: string }) => r.library === undefined;
-
 /**
  * The evaluation with intervals, one row per evaluated stage: CodeAgent-Test
  * pass@1 (all tasks, classic kinds, depot kinds) with 95% intervals, the mean
@@ -72,22 +59,19 @@ const isClassic = (r: { library?: string }) => r.library === undefined;
  */
 export function intervalTables(run: RunFolder, reports: Array<[Stage, EvaluationReport]>): string {
   const rows = reports.map(([stage, report]) => {
-    const tasks = readTaskResults(run, stage);
+    const results = stageResults([run], stage);
     const math = report.results.find((r) => /MATH/.test(r.suite));
     const code = report.results.find((r) => /CodeAgent/.test(r.suite));
     return {
       stage,
       report,
-      all: tasks && taskMatrix([tasks], (r) => r.correct),
-      classic: tasks && taskMatrix([tasks], (r) => r.correct, isClassic),
-      depot: tasks && taskMatrix([tasks], (r) => r.correct, isDepot),
+      all: results.all,
+      classic: results.classic,
+      depot: results.depot,
       meanReward: code?.meanScore,
       math,
-      probe: readProbe(run, stage),
-      knowledge: (() => {
-        const k = readKnowledge(run, stage);
-        return k && documentMatrix([{ ids: k.ids, values: k.perDocument }]);
-      })(),
+      probe: results.probes[0] ?? null,
+      knowledge: results.knowledge,
     };
   });
   const head =
