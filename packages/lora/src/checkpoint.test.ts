@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Qwen3ForCausalLM, SafetensorsFile, writeSafetensors } from '@molrl/model';
-import { AdamW, mean, setBackend, tensor } from '@molrl/tensor';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { AdamW, mean, setBackend, tensor, Tensor } from '@molrl/tensor';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   checkpointDir,
   latestCheckpoint,
@@ -97,6 +97,37 @@ describe('training checkpoints', () => {
     );
     // Only the good checkpoint, and no temporary left behind.
     expect(readdirSync(out)).toEqual(['checkpoint-1']);
+  });
+
+  it('reads each adapter weight and moment once (on a device every read is a copy to the host)', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'molrl-ckpt-'));
+    const a = await trainedRun();
+    const moments = Object.keys(a.optimizer.stateDict().state).length;
+    const reads = vi.spyOn(Tensor.prototype, 'data');
+    try {
+      await saveTrainingCheckpoint(out, { globalStep: 1 }, a.lora, a.optimizer);
+      expect(reads).toHaveBeenCalledTimes(a.lora.namedParameters().length + 2 * moments);
+    } finally {
+      reads.mockRestore();
+    }
+    // LoraHandle.save shows each weight to `inspect` as it writes it; a throw leaves no adapter file.
+    const seen: string[] = [];
+    await a.lora.save(join(out, 'adapter'), { inspect: (name, values) => void seen.push(`${name}:${values.length}`) });
+    expect(seen.sort()).toEqual(
+      a.lora
+        .namedParameters()
+        .map(([name, t]) => `${name}:${t.size}`)
+        .sort(),
+    );
+    const refused = join(out, 'refused');
+    await expect(
+      a.lora.save(refused, {
+        inspect: () => {
+          throw new Error('not this one');
+        },
+      }),
+    ).rejects.toThrow('not this one');
+    expect(readdirSync(refused)).toEqual([]);
   });
 
   it('finds the latest complete checkpoint and prunes the oldest complete ones', async () => {

@@ -49,27 +49,31 @@ export async function saveTrainingCheckpoint(
 ): Promise<string> {
   const dir = checkpointDir(outputDir, state.globalStep);
   const { step, state: moments } = optimizer.stateDict();
-  const checked = [
-    ...lora.namedParameters().map(([name, t]) => ['adapter weight', name, t] as const),
-    ...Object.entries(moments).flatMap(([name, { m, v }]) => [
-      ['optimizer moment', `${name}.exp_avg`, m] as const,
-      ['optimizer moment', `${name}.exp_avg_sq`, v] as const,
-    ]),
-  ];
-  for (const [what, name, t] of checked) {
-    const values = await t.data();
+  // Every value is checked as it is read for its file (once: on a device each read is a copy to the host);
+  // a non-finite one stops the write, and the temporary folder goes with it.
+  const refuseNonFinite = (what: string, name: string, values: Float32Array) => {
     const bad = firstNonFinite(values);
     if (bad >= 0)
       throw new Error(
         `saveTrainingCheckpoint: ${dir} not written: ${what} '${name}' holds ${values[bad]} at element ${bad} (step ${state.globalStep}): the training diverged; a lower learning rate keeps it finite`,
       );
-  }
+  };
+  const moment = (name: string, t: Tensor) => ({
+    name,
+    dtype: 'F32' as const,
+    shape: [...t.shape],
+    data: async () => {
+      const values = await t.data();
+      refuseNonFinite('optimizer moment', name, values);
+      return values;
+    },
+  });
   await writeAtomically(dir, async (tmp) => {
     await mkdir(tmp, { recursive: true });
-    await lora.save(tmp);
+    await lora.save(tmp, { inspect: (name, values) => refuseNonFinite('adapter weight', name, values) });
     const tensors = Object.entries(moments).flatMap(([name, { m, v }]) => [
-      { name: `${name}.exp_avg`, dtype: 'F32' as const, shape: [...m.shape], data: () => m.data() },
-      { name: `${name}.exp_avg_sq`, dtype: 'F32' as const, shape: [...v.shape], data: () => v.data() },
+      moment(`${name}.exp_avg`, m),
+      moment(`${name}.exp_avg_sq`, v),
     ]);
     // How many parameters have moments, so a file that lost some is refused on load.
     await writeSafetensors(join(tmp, OPTIMIZER_FILE), tensors, {

@@ -197,14 +197,23 @@ export class LoraHandle {
     return out;
   }
 
-  /** Write adapter_config.json and adapter_model.safetensors (float32) in PEFT's format. */
-  async save(dir: string): Promise<void> {
+  /**
+   * Write adapter_config.json and adapter_model.safetensors (float32) in PEFT's format.
+   * `options.inspect` sees each weight's values as they are read for the file (one read
+   * per weight); what it throws stops the save before either file is in place.
+   */
+  async save(dir: string, options: SaveAdapterOptions = {}): Promise<void> {
+    const { inspect } = options;
     await mkdir(dir, { recursive: true });
     const tensors = this.namedParameters().map(([name, t]) => ({
       name,
       dtype: 'F32' as const,
       shape: [...t.shape],
-      data: () => t.data(),
+      data: async () => {
+        const values = await t.data();
+        inspect?.(name, values);
+        return values;
+      },
     }));
     await writeSafetensors(join(dir, ADAPTER_WEIGHTS_FILE), tensors, { format: 'pt' });
     const path = join(dir, ADAPTER_CONFIG_FILE);
@@ -299,6 +308,14 @@ export class LoraHandle {
 /** Add LoRA adapters to the model's target linear layers; the base weights are frozen. */
 export function applyLora(model: Qwen3ForCausalLM, options: LoraOptions): LoraHandle {
   return new LoraHandle(model, options);
+}
+
+export interface SaveAdapterOptions {
+  /**
+   * Called with each adapter weight's PEFT key and values as the weights file is written
+   * (e.g. to refuse non-finite weights without reading them twice from a device).
+   */
+  inspect?: (name: string, values: Float32Array) => void;
 }
 
 /** Load a PEFT LoRA adapter folder (adapter_config.json + adapter_model.safetensors) onto the model. */
