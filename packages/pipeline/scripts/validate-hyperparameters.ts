@@ -27,7 +27,8 @@
  *     --grpo '[{"grpo":{"learningRate":1e-3}}]' [--seeds 100,101,102] [--set section.field=value ...]
  */
 import { cpSync, existsSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { writeFileAtomicSync } from '@molrl/progress';
 import { DEFAULT_ABLATION_SEEDS } from '../src/ablate.js';
@@ -295,11 +296,17 @@ const md = [
   '',
 ].join('\n');
 writeFileAtomicSync(join(out, 'validation.md'), md);
+/** A model inside this repository as a path from its root (the summary is committed); any other as given. */
+function repositoryPath(model: string): string {
+  const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+  const inside = relative(root, model);
+  return inside.startsWith('..') || isAbsolute(inside) ? model : inside;
+}
 writeFileAtomicSync(
   join(out, 'validation.json'),
   JSON.stringify(
     {
-      base,
+      base: { ...base, model: repositoryPath(base.model) },
       seeds,
       evaluationSeeds,
       rows: rows.map(({ all: _all, knowledgeMatrix: _knowledge, ...row }) => row),
