@@ -40,6 +40,7 @@ export { checkLoraRank, checkModel, modelProblem, recordedModel } from './model-
 export { runData, type DataManifest, type TaskRecord, type TraceRecord } from './phases/data.js';
 export { runMol, traceRows, type MolSummary, type ProgressMode } from './phases/mol.js';
 export { runGrpo, type GrpoSummary } from './phases/grpo.js';
+export type { PhaseRunOptions } from './phases/run-options.js';
 export {
   runEval,
   availableStages,

@@ -3,7 +3,8 @@
  * model that cannot be loaded is refused before the data phase and never
  * recorded, a non-finite MoL step fails the run (no phase marked done after
  * it, no evaluation), and a MoL phase that restarts without a checkpoint keeps
- * no metrics lines of the attempt before.
+ * no metrics lines of the attempt before; a data phase stopped while it
+ * generates writes none of its files.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ import { NonFiniteStepError } from '@molrl/train';
 import { main } from './cli.js';
 import { DEFAULT_MODEL_DIR, resolveConfig } from './config.js';
 import { openRun, prepareRun, runPhase, runPipeline } from './pipeline.js';
+import { runData } from './phases/data.js';
 
 const TINY = {
   data: { traces: 3, validation: 1, maxSteps: 3, maxTokens: 640, grpoTasks: 2, evalTasks: 2, mathProblems: 1 },
@@ -58,6 +60,21 @@ describe('the base model', () => {
     await expect(prepareRun(dir, { ...config, model: join(dir, 'other') })).rejects.toThrow(
       /another configuration: model/,
     );
+  });
+});
+
+describe('the data phase', () => {
+  it('stopped while it generates traces, it writes none of its files once the generation ends', async () => {
+    const { run, config } = openRun(join(tmp(), 'run'), resolveConfig({ overrides: [TINY] }));
+    const controller = new AbortController();
+    const work = runData(run, config, { progress: 'silent', signal: controller.signal });
+    controller.abort(new Error('stopped by the test'));
+    // runPhase returns at the abort; the generation still finishes, and must then write nothing.
+    await expect(work).rejects.toThrow('stopped by the test');
+    const written = readdirSync(run.dataDir);
+    for (const file of ['traces.jsonl', 'grpo-tasks.jsonl', 'eval-tasks.jsonl', 'manifest.json'])
+      expect(written).not.toContain(file);
+    await expect(runData(run, config, { signal: controller.signal })).rejects.toThrow('stopped by the test');
   });
 });
 

@@ -9,7 +9,6 @@
  */
 import { relative } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import type { ProgressMode } from '@molrl/progress';
 import type { Sandbox } from '@molrl/sandbox-reward';
 import { setBackend, type getBackend } from '@molrl/tensor';
 import { parseBackend, useBackend } from './backend.js';
@@ -19,17 +18,16 @@ import { runData } from './phases/data.js';
 import { runEval } from './phases/eval.js';
 import { runGrpo } from './phases/grpo.js';
 import { runMol } from './phases/mol.js';
+import type { PhaseRunOptions } from './phases/run-options.js';
 import { PhaseSandbox } from './phase-sandbox.js';
 import { writeRunReport } from './report/run-report.js';
 import { PHASES, RunFolder, type Phase } from './run-folder.js';
 
-export interface PhaseOptions {
-  progress?: ProgressMode;
+/** `runPhase` and `runPipeline`: the phase functions' options, and what the run around them takes. */
+export interface PhaseOptions extends PhaseRunOptions {
   /** Run the phase even when state.json says it finished (later phases are then forgotten too). */
   force?: boolean;
   log?: (line: string) => void;
-  /** Stops the work at its next safe point, rejecting with the signal's reason (the phase is not marked done). */
-  signal?: AbortSignal;
   /**
    * A ready backend instance for the model phases instead of the one `config.backend`
    * names (e.g. a wrapper counting device reads, or a device shared with other work).
@@ -201,18 +199,16 @@ async function runPhaseOnce(
   log(`${phase}: starting`);
   const progress = options.progress ?? 'auto';
   let record: Record<string, unknown>;
+  const work: PhaseRunOptions = {
+    progress,
+    ...(signal ? { signal } : {}),
+    ...(options.sandbox ? { sandbox: options.sandbox } : {}),
+  };
   // The data phase has no safe points of its own: it stops at once, leaving nothing half-written.
-  if (phase === 'data') record = { ...(await untilAborted(runData(run, config, { mode: progress }), signal)) };
-  else if (phase === 'mol') record = { ...(await runMol(run, config, progress, signal)) };
-  else if (phase === 'grpo') record = { ...(await runGrpo(run, config, progress, signal, options.sandbox)) };
-  else {
-    const reports = await runEval(run, config, {
-      progress,
-      ...(signal ? { signal } : {}),
-      ...(options.sandbox ? { sandbox: options.sandbox } : {}),
-    });
-    record = { stages: Object.keys(reports) };
-  }
+  if (phase === 'data') record = { ...(await untilAborted(runData(run, config, work), signal)) };
+  else if (phase === 'mol') record = { ...(await runMol(run, config, work)) };
+  else if (phase === 'grpo') record = { ...(await runGrpo(run, config, work)) };
+  else record = { stages: Object.keys(await runEval(run, config, work)) };
   const seconds = (performance.now() - started) / 1000;
   run.markDone(phase, { seconds, ...(MODEL_PHASES.includes(phase) ? { backend: config.backend } : {}), ...record });
   writeRunReport(run, config);

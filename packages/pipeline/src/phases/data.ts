@@ -9,7 +9,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomicSync, type ProgressOptions } from '@molrl/progress';
+import { writeFileAtomicSync } from '@molrl/progress';
 import {
   ALL_TASK_KINDS,
   DEPOT_TASK_KINDS,
@@ -23,6 +23,7 @@ import {
 import type { PipelineConfig } from '../config.js';
 import { writeJsonl } from '../jsonl.js';
 import type { RunFolder } from '../run-folder.js';
+import type { PhaseRunOptions } from './run-options.js';
 
 /**
  * Seeds of the task streams, apart from each other and from the default
@@ -85,8 +86,10 @@ export const taskRecord = (t: Task): TaskRecord => ({
 export async function runData(
   run: RunFolder,
   config: PipelineConfig,
-  progress: ProgressOptions = {},
+  options: PhaseRunOptions = {},
 ): Promise<DataManifest> {
+  const { signal } = options;
+  signal?.throwIfAborted();
   mkdirSync(run.dataDir, { recursive: true });
   const d = config.data;
   const traceSeed = TRACE_SEED_BASE + config.seed;
@@ -95,9 +98,11 @@ export async function runData(
     seed: traceSeed,
     kinds: traceKinds(d.depotWeight),
     maxSteps: d.maxSteps,
-    progress,
+    progress: { mode: options.progress ?? 'auto' },
     metricsPath: join(run.dataDir, 'metrics.jsonl'),
   });
+  // Generating the traces is the phase's long part; once stopped, it writes none of its files.
+  signal?.throwIfAborted();
   const records: TraceRecord[] = traces.map((t, i) => ({
     id: t.id,
     split: i < d.traces - d.validation ? 'train' : 'validation',

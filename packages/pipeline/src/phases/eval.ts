@@ -20,7 +20,7 @@ import {
   type EvalSuite,
   type EvaluationReport,
 } from '@molrl/bench-math';
-import { writeFileAtomicSync, type ProgressMode } from '@molrl/progress';
+import { writeFileAtomicSync } from '@molrl/progress';
 import type { Sandbox } from '@molrl/sandbox-reward';
 import { taskKind } from '@molrl/trace-dataset';
 import type { PipelineConfig } from '../config.js';
@@ -37,6 +37,7 @@ import { probeDocuments, type ChatMessage } from '../pretrain-corpus.js';
 import { heldOutLoss, type ProbeResult } from '../probe.js';
 import type { RunFolder } from '../run-folder.js';
 import type { TaskRecord } from './data.js';
+import type { PhaseRunOptions } from './run-options.js';
 
 export const STAGE_NAMES: Record<Stage, string> = { base: 'Base', mol: '+MoL', grpo: '+MoL+GRPO' };
 
@@ -145,12 +146,9 @@ export function codeAgentTestSuite(tasks: readonly TaskRecord[], sandbox: Sandbo
 export async function runEval(
   run: RunFolder,
   config: PipelineConfig,
-  options: {
+  options: PhaseRunOptions & {
+    /** The stages to evaluate (default: every stage with an adapter, `availableStages`). */
     stages?: Stage[];
-    progress?: ProgressMode;
-    signal?: AbortSignal;
-    /** A running environment sandbox to score completions in (the caller closes it); without it the phase makes and closes its own. */
-    sandbox?: Sandbox;
   } = {},
 ): Promise<Record<string, EvaluationReport>> {
   const tasks = readJsonl<TaskRecord>(join(run.dataDir, 'eval-tasks.jsonl'));

@@ -7,14 +7,13 @@
 import { join } from 'node:path';
 import { applyLora } from '@molrl/lora';
 import { defaultRewardScaling, trainGrpo, type ChatMessage } from '@molrl/grpo';
-import type { Sandbox } from '@molrl/sandbox-reward';
 import type { PipelineConfig } from '../config.js';
 import { createEnvironmentSandbox, PHASE_SANDBOX_OPTIONS, harnessReward, oneStepMessages } from '../env-text.js';
 import { readJsonl } from '../jsonl.js';
 import { loadStage, textCodec } from '../load.js';
 import type { RunFolder } from '../run-folder.js';
 import type { TaskRecord } from './data.js';
-import type { ProgressMode } from '@molrl/progress';
+import type { PhaseRunOptions } from './run-options.js';
 
 export interface GrpoSummary {
   steps: number;
@@ -24,11 +23,9 @@ export interface GrpoSummary {
 export async function runGrpo(
   run: RunFolder,
   config: PipelineConfig,
-  progress: ProgressMode = 'auto',
-  signal?: AbortSignal,
-  /** A running environment sandbox to score completions in (the caller closes it); without it the phase makes and closes its own. */
-  sandbox?: Sandbox,
+  options: PhaseRunOptions = {},
 ): Promise<GrpoSummary> {
+  const { progress = 'auto', signal, sandbox } = options;
   const { model, tokenizer } = await loadStage(run, config.model, 'mol');
   const tasks = readJsonl<TaskRecord>(join(run.dataDir, 'grpo-tasks.jsonl'));
   const lora = applyLora(model, { ...config.lora, seed: config.seed + 1, baseModelName: config.model });

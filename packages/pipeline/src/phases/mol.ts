@@ -9,13 +9,13 @@ import { applyLora } from '@molrl/lora';
 import { trainMol, type TrainingRow } from '@molrl/mol-loss';
 import type { Tokenizer } from '@molrl/tokenize';
 import { labelTrace } from '@molrl/trace-dataset';
-import type { ProgressMode } from '@molrl/progress';
 import type { PipelineConfig } from '../config.js';
 import { compactTrace } from '../env-text.js';
 import { readJsonl } from '../jsonl.js';
 import { loadBase } from '../load.js';
 import type { RunFolder } from '../run-folder.js';
 import type { TraceRecord } from './data.js';
+import type { PhaseRunOptions } from './run-options.js';
 
 export type { ProgressMode } from '@molrl/progress';
 
@@ -42,9 +42,9 @@ export interface MolSummary {
 export async function runMol(
   run: RunFolder,
   config: PipelineConfig,
-  progress: ProgressMode = 'auto',
-  signal?: AbortSignal,
+  options: PhaseRunOptions = {},
 ): Promise<MolSummary> {
+  const { progress = 'auto', signal } = options;
   const { model, tokenizer } = await loadBase(config.model);
   const traces = readJsonl<TraceRecord>(join(run.dataDir, 'traces.jsonl'));
   const train = traceRows(
