@@ -105,7 +105,7 @@ export class LoraHandle {
       throw new Error(
         matched.length > 0
           ? `applyLora: every layer target_modules ${JSON.stringify(targets)} matches is excluded by excludeModules ${JSON.stringify(config.excludeModules)}`
-          : `applyLora: target_modules ${JSON.stringify(targets)} match no linear layer (e.g. ${[...linears.keys()][0]})`,
+          : noMatch(targets, [...linears.keys()]),
       );
     }
     const taken = chosen.find(([, linear]) => linear.adapter);
@@ -356,4 +356,22 @@ export async function loadLora(
     throw err;
   }
   return handle;
+}
+
+/**
+ * The error for target modules that match no layer: the layers' names, and for a string
+ * (a regular expression the whole path must match, as PEFT's re.fullmatch) that is a bare
+ * layer name, the pattern that would have matched it.
+ */
+function noMatch(targets: string[] | string, paths: string[]): string {
+  const names = [...new Set(paths.map((p) => p.slice(p.lastIndexOf('.') + 1)))];
+  let hint = '';
+  if (typeof targets === 'string')
+    hint =
+      "; a string is a regular expression the whole module path must match (PEFT's re.fullmatch)" +
+      (/^\w+$/.test(targets) ? `: ${JSON.stringify(`.*\\.${targets}`)}, or the list ${JSON.stringify([targets])}` : '');
+  return (
+    `applyLora: target_modules ${JSON.stringify(targets)} match no linear layer (e.g. ${paths[0]}); ` +
+    `the layers are named ${names.join(', ')}${hint}`
+  );
 }

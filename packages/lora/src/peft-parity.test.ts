@@ -161,10 +161,25 @@ describe('applyLora and loadLora against PEFT rules', () => {
   });
 
   it("matches targets as PEFT: a list by name or '.'-suffix, a string as a regex over the whole path", () => {
-    expect([
-      ...applyLora(model, { r: 4, alpha: 8, targetModules: ['layers.1.self_attn.q_proj'] }).adapters.keys(),
-    ]).toEqual(['model.layers.1.self_attn.q_proj']);
-    expect(() => applyLora(model, { r: 4, alpha: 8, targetModules: 'q_proj' })).toThrow(/match no linear layer/); // re.fullmatch
+    const one = applyLora(model, { r: 4, alpha: 8, targetModules: ['layers.1.self_attn.q_proj'] });
+    expect([...one.adapters.keys()]).toEqual(['model.layers.1.self_attn.q_proj']);
+    one.remove();
+    // re.fullmatch: the error names the layers and the pattern (or list) that would have matched.
+    expect(() => applyLora(model, { r: 4, alpha: 8, targetModules: 'q_proj' })).toThrow(
+      'applyLora: target_modules "q_proj" match no linear layer (e.g. model.layers.0.self_attn.q_proj); ' +
+        'the layers are named q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj; ' +
+        "a string is a regular expression the whole module path must match (PEFT's re.fullmatch): " +
+        '".*\\\\.q_proj", or the list ["q_proj"]',
+    );
+    expect(() => applyLora(model, { r: 4, alpha: 8, targetModules: ['q_prj'] })).toThrow(
+      /match no linear layer .*; the layers are named q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj$/,
+    );
+    const suggested = applyLora(model, { r: 4, alpha: 8, targetModules: '.*\\.q_proj' });
+    expect([...suggested.adapters.keys()]).toEqual([
+      'model.layers.0.self_attn.q_proj',
+      'model.layers.1.self_attn.q_proj',
+    ]);
+    suggested.remove();
     expect(() => applyLora(model, { r: 4, alpha: 8, targetModules: ['proj'] })).toThrow(/match no linear layer/); // not "q_proj"
   });
 
