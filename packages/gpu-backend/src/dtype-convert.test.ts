@@ -9,6 +9,8 @@ import {
   float32ToBfloat16Bits,
   float32ToFloat16Bits,
 } from './dtype-convert.js';
+import * as conversions from './dtype-convert.js';
+import * as entry from './index.js';
 
 describe('float16 conversion', () => {
   it('rounds edge values bit-exactly', () => {
@@ -80,5 +82,11 @@ describe('bfloat16 conversion', () => {
     expect(Number.isNaN(bfloat16BitsToFloat32(nan))).toBe(true);
     expect(bfloat16BitsToFloat32(0x3f80)).toBe(1);
     expect(bfloat16BitsToFloat32(0xc0490fdb >>> 16)).toBe(-3.140625);
+  });
+});
+
+describe('the package entry', () => {
+  it('exports every conversion (the README lists them as the package API)', () => {
+    for (const name of Object.keys(conversions)) expect(entry, name).toHaveProperty(name, conversions[name as never]);
   });
 });

@@ -17,6 +17,7 @@ export {
   bfloat16ArrayToFloat32,
   bfloat16BitsToFloat32,
   float16ArrayToFloat32,
+  float16BitsToFloat32,
   float32ArrayToBfloat16,
   float32ArrayToFloat16,
   float32Bits,
