@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -252,5 +252,15 @@ describe('training checkpoints', () => {
     );
     expect(readdirSync(out)).toEqual(['checkpoint-2']);
     expect(await latestCheckpoint(out)).toBe(checkpointDir(out, 2));
+    // A live process's temporaries, in either form, are saves in progress: they stay.
+    const live = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+    try {
+      const writing = [`.checkpoint-8.tmp-${live.pid}-0`, `checkpoint-10.tmp-${live.pid}`];
+      for (const name of writing) mkdirSync(join(out, name));
+      expect(await removeIncompleteCheckpoints(out)).toEqual([]);
+      expect(readdirSync(out).sort()).toEqual(['checkpoint-2', ...writing].sort());
+    } finally {
+      live.kill();
+    }
   });
 });

@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { firstNonFinite, SafetensorsFile, writeSafetensors } from '@molrl/model';
-import { removeStaleTemporaries, writeAtomically } from '@molrl/progress';
+import { isProcessAlive, removeStaleTemporaries, writeAtomically } from '@molrl/progress';
 import { tensor, type AdamW, type Tensor } from '@molrl/tensor';
 import type { LoraHandle } from './lora.js';
 
@@ -202,7 +202,8 @@ export async function removeIncompleteCheckpoints(outputDir: string): Promise<st
   if (!existsSync(outputDir)) return removed;
   for (const name of await readdir(outputDir)) {
     const match = /^checkpoint-\d+\.tmp-(\d+)$/.exec(name);
-    if (!match || Number(match[1]) === process.pid) continue;
+    // A live process's folder is a save in progress (this process's own included).
+    if (!match || isProcessAlive(Number(match[1]))) continue;
     await rm(join(outputDir, name), { recursive: true, force: true });
     removed.push(name);
   }

@@ -11,6 +11,7 @@
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { isProcessAlive } from '@molrl/progress';
 import { ConfigError } from './config-error.js';
 
 export const LOCK_FILE = '.lock';
@@ -37,16 +38,6 @@ let sequence = 0;
 /** The lock files this process holds (a lock naming this process's id that is not among them is stale). */
 const heldHere = new Set<string>();
 
-/** Whether process `pid` runs on this host (EPERM: it runs, under another user). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * When process `pid` started, in ms since the epoch, where Linux's /proc says (else null): a process
  * that started after a lock was taken is another one under a reused id (a container restarted, say).
@@ -67,7 +58,7 @@ function processStartMs(pid: number): number | null {
 /** Whether the lock's process still runs: alive, not this process (unless it holds the lock), and not newer than the lock. */
 function holderRuns(holder: RunLockHolder, file: string): boolean {
   if (holder.pid === process.pid) return heldHere.has(file);
-  if (!isAlive(holder.pid)) return false;
+  if (!isProcessAlive(holder.pid)) return false;
   const started = Date.parse(holder.started);
   const processStarted = processStartMs(holder.pid);
   // A second of slack for the tick and boot-time rounding.

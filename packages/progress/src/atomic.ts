@@ -53,7 +53,8 @@ export async function writeAtomically(path: string, write: (temporary: string) =
   }
 }
 
-function isAlive(pid: number): boolean {
+/** Whether process `pid` runs on this host (EPERM: it runs, under another user). */
+export function isProcessAlive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
@@ -79,7 +80,7 @@ export async function removeStaleTemporaries(dir: string): Promise<string[]> {
   }
   const stale = names.filter((name) => {
     const match = TEMPORARY.exec(name);
-    return match !== null && !isAlive(Number(match[1]));
+    return match !== null && !isProcessAlive(Number(match[1]));
   });
   for (const name of stale) await rm(join(dir, name), { recursive: true, force: true });
   return stale;

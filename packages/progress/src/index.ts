@@ -13,5 +13,6 @@ export {
   writeAtomically,
   temporaryPath,
   removeStaleTemporaries,
+  isProcessAlive,
 } from './atomic.js';
 export { PROGRESS_MODES, isProgressMode, type ProgressMode } from './mode.js';
