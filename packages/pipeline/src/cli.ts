@@ -305,8 +305,8 @@ const STOP_SIGNALS = { SIGINT: 130, SIGTERM: 143 } as const;
 /**
  * Entry point: exit codes 0 done, 1 error, 2 usage, 130 interrupted (143 when
  * stopped by SIGTERM; the run folder resumes either way). A first Ctrl-C (or
- * SIGTERM, what a service manager or `docker stop` sends) stops `run` and the
- * phase commands at the next safe point (a checkpoint being written is finished
+ * SIGTERM, what a service manager or `docker stop` sends) stops `run`, `ablate`
+ * and the phase commands at the next safe point (a checkpoint being written is finished
  * first); a second signal, or the first for other commands, exits at once.
  */
 export async function cli(argv = process.argv.slice(2)): Promise<void> {
