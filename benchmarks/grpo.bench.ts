@@ -17,6 +17,8 @@
  * (benchmarks/sandbox.bench.ts measures that).
  *
  *   node --import tsx --conditions=@molrl/source benchmarks/grpo.bench.ts [--quick]
+ *
+ * --quick: one prompt, short completions, writes nothing.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -132,4 +134,5 @@ console.log(
     .map((x) => x.toFixed(2))
     .join(', ')}`,
 );
-console.log(`results: ${writeResults('grpo', rows)}`);
+// A --quick run's shorter completions would replace the committed rows of the same cases.
+if (!quick) console.log(`results: ${writeResults('grpo', rows)}`);

@@ -10,6 +10,8 @@
  * launch).
  *
  *   node --import tsx --conditions=@molrl/source benchmarks/lora.bench.ts [--quick]
+ *
+ * --quick: smaller shapes, a few rounds, writes nothing.
  */
 import { Bench } from 'tinybench';
 import { qwen3Config, Qwen3ForCausalLM, randomWeights } from '@molrl/model';
@@ -119,4 +121,5 @@ await decodeRows('adapter-composed', (handle) => {
 
 console.log('');
 printTable(rows);
-console.log(`\nwrote ${writeResults('lora', rows)}`);
+// A --quick run's smaller shapes would replace the committed rows of the same cases.
+if (!quick) console.log(`\nwrote ${writeResults('lora', rows)}`);

@@ -102,8 +102,10 @@ export async function buildPretrainCorpus(options: CorpusOptions): Promise<Pretr
 
 /**
  * Held-out documents of the pretraining distribution for the general-ability
- * probe: one-step answers to classic tasks (correct or mistaken in the
- * corpus's proportion) from a seed nothing else uses.
+ * probe: one-step answers to classic tasks (correct with `correctShare`, the
+ * corpus's default share; a mistake otherwise) from a seed nothing else uses.
+ * The run's probe keeps the default, whatever share built the model, so every
+ * report measures the same documents.
  */
 export function probeDocuments(count: number, correctShare = 0.6): ChatMessage[][] {
   const rng = new Rng(PROBE_SEED + 1);
