@@ -8,6 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { modelGenerator } from '@molrl/bench-math';
+import { Qwen3ForCausalLM, qwen3Config, randomWeights } from '@molrl/model';
 import { getBackend, setBackend } from '@molrl/tensor';
 import { countReads, type ReadCounter } from '@molrl/train';
 import { DEFAULT_MODEL_DIR } from './config.js';
@@ -45,6 +46,30 @@ describe('reads per generated token', () => {
       expect(counter.elementsRead).toBe(6 * rows * model.config.vocab_size);
     }
   });
+
+  it(
+    'model.generate at a large vocabulary: the logits read into the sampler pool count too',
+    { timeout: 120_000 },
+    async () => {
+      // From 16,384 tokens and two rows, generate reads each step's logits into shared memory (readInto).
+      const config = qwen3Config({
+        vocab_size: 20_000,
+        hidden_size: 32,
+        intermediate_size: 64,
+        num_hidden_layers: 1,
+        num_attention_heads: 2,
+        num_key_value_heads: 1,
+        head_dim: 16,
+        tie_word_embeddings: true,
+      });
+      const model = Qwen3ForCausalLM.fromWeights(config, randomWeights(config, { seed: 4 }));
+      counter.reset();
+      const out = await model.generate(PROMPTS, { maxNewTokens: 5, stopTokenIds: [], seed: 3 });
+      expect(out.map((o) => o.length)).toEqual([5, 5, 5]);
+      expect(counter.reads).toBe(5);
+      expect(counter.elementsRead).toBe(5 * 3 * 20_000);
+    },
+  );
 
   it('model.generate, greedy: each step reads one token id per row, not the logits', { timeout: 120_000 }, async () => {
     const { model } = await loadBase(DEFAULT_MODEL_DIR);

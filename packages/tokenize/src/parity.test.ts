@@ -73,13 +73,18 @@ describe('Qwen3 parity corpus', () => {
   it('gives offsets that cover the text in order and point at each token', () => {
     for (const e of corpus) {
       const enc = tok.encodeWithOffsets(e.text);
+      // Starts never go back, and no text is skipped: each token starts at or before the furthest end so far.
       let last = 0;
+      let reached = 0;
       enc.offsets.forEach(([a, b], i) => {
-        expect(a, `${e.id} token ${i}`).toBeGreaterThanOrEqual(Math.min(last, a));
+        expect(a, `${e.id} token ${i}`).toBeGreaterThanOrEqual(last);
+        expect(a, `${e.id} token ${i} leaves a gap`).toBeLessThanOrEqual(reached);
         expect(b).toBeGreaterThanOrEqual(a);
         expect(b).toBeLessThanOrEqual(e.text.length);
         last = a;
+        reached = Math.max(reached, b);
       });
+      expect(reached, `${e.id}: the tokens end before the text`).toBe(e.text.length);
       if (e.text === e.text.normalize('NFC')) {
         // Tokens made of whole characters decode to exactly the text their offsets point at.
         enc.ids.forEach((id, i) => {

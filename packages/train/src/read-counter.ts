@@ -1,6 +1,6 @@
 /**
- * A backend wrapper that counts device reads: every `read`, `readRaw` and
- * `readSync` is a point where the host waits for the device (on a GPU, a
+ * A backend wrapper that counts device reads: every `read`, `readRaw`,
+ * `readInto` and `readSync` is a point where the host waits for the device (on a GPU, a
  * pipeline stall). For tests and profiling of step loops.
  */
 import type { getBackend } from '@molrl/tensor';
@@ -20,7 +20,7 @@ export interface ReadCounter {
 export function countReads(backend: Backend): ReadCounter {
   let reads = 0;
   let elementsRead = 0;
-  const counted = new Set(['read', 'readRaw', 'readSync']);
+  const counted = new Set(['read', 'readRaw', 'readInto', 'readSync']);
   const wrapped = new Proxy(backend, {
     get(target, key, receiver) {
       const value: unknown = Reflect.get(target, key, receiver);

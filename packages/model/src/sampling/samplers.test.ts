@@ -273,6 +273,15 @@ describe('sampling on the row as it is', () => {
     expect(draws).toBe(1800);
   });
 
+  it('a row with one finite logit among -Infinity draws it, with or without top-k', () => {
+    const ctx = { promptTokens: [], generatedTokens: [] };
+    for (const o of [{ temperature: 0.9 }, { temperature: 0.9, topK: 2 }, { topP: 0.5 }, { minP: 0.1 }]) {
+      const row = Float32Array.from([-Infinity, 0.5, -Infinity, -Infinity]);
+      const drawn = Array.from({ length: 20 }, (_, s) => sampleToken(row, o, ctx, new SeededRandom(s)));
+      expect(new Set(drawn), JSON.stringify(o)).toEqual(new Set([1]));
+    }
+  });
+
   it('leaves the row untouched', () => {
     const logits = logitsRow(3, 500);
     const before = Float32Array.from(logits);

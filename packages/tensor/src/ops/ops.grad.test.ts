@@ -137,6 +137,9 @@ describe('elementwise gradients', () => {
   it('relu on both sides of 0', async () => {
     await gradcheck((x) => relu(x!), [tensor([-0.5, -0.2, 0.3, 0.7], [4])]);
   });
+  it('abs on both sides of 0', async () => {
+    await gradcheck((x) => abs(x!), [tensor([-0.9, -0.3, 0.2, 0.7], [4])]);
+  });
 });
 
 describe('matmul gradients', () => {

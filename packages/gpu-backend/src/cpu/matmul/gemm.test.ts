@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   configureGemm,
   disposeGemm,
@@ -10,7 +10,7 @@ import {
   initGemm,
   type GemmParams,
 } from './gemm.js';
-import { nativeGemmStatus } from './native-gemm.js';
+import { nativeGemmCallCount, nativeGemmStatus } from './native-gemm.js';
 import { relaxedSimdAvailable } from './relaxed-simd.js';
 
 /**
@@ -280,12 +280,20 @@ describe('gemm (threads)', () => {
 const native = nativeGemmStatus();
 
 describe.skipIf(!native.available)(`gemm on the native GEMM (${native.isa ?? native.reason})`, () => {
-  beforeAll(async () => {
+  // The file's afterEach puts the WebAssembly GEMM back after every test: each test here takes the native one
+  // again, and must have called it.
+  let callsBefore = 0;
+  beforeEach(async () => {
     await configureGemm({ implementation: 'native' });
+    callsBefore = nativeGemmCallCount();
+  });
+  afterEach(() => {
+    expect(nativeGemmCallCount(), 'native GEMM calls in this test').toBeGreaterThan(callsBefore);
   });
 
   it('is the implementation in use', () => {
     expect(gemmImplementation()).toBe('native');
+    checkAgainstReference(3, 5, 7, false, false, 5999);
   });
 
   it('matches the reference on odd shapes (1, 7, 33, 257 and non-multiples of the tile), all transposes', () => {
@@ -346,5 +354,7 @@ describe.skipIf(!native.available)(`gemm on the native GEMM (${native.isa ?? nat
       transB: false,
     };
     expect(() => gemm(p)).toThrow(/b needs 6 values from offset 0, but has length 5/);
+    // Refused before the addon is called; the next product runs on it.
+    checkAgainstReference(2, 2, 3, false, false, 7100);
   });
 });
