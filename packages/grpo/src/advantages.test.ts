@@ -21,7 +21,8 @@ describe('groupAdvantages against TRL (PyTorch fixtures)', () => {
       const got = groupAdvantages(Float32Array.from(c.rewards), c.groupSize, { scale: c.scale });
       expect(got).toBeInstanceOf(Float32Array);
       expect(got.length).toBe(c.rewards.length);
-      c.advantages.forEach((a, i) => expect(got[i]).toBeCloseTo(a, 3));
+      // float32 against TRL's float32: within 5e-6 (TRL's std epsilon, 1e-4, moves them by up to 4e-4).
+      c.advantages.forEach((a, i) => expect(got[i]).toBeCloseTo(a, 5));
     });
   }
 

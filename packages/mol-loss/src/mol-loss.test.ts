@@ -93,6 +93,10 @@ describe('molLoss values', () => {
     expect(Math.abs(await num(out.kl))).toBeLessThan(1e-5);
     const ceOnly = molLoss({ logits: tensor(z), targets: TARGETS, labels: LABELS, mode: 'ce_nokl' });
     expect(await num(ceOnly.ce)).toBeCloseTo(await num(out.ce), 6);
+    // Another base moves the KL, never the CE.
+    const otherBase = molLoss({ logits: tensor(z), baseLogits: tensor(b), targets: TARGETS, labels: LABELS });
+    expect(await num(otherBase.kl)).toBeGreaterThan(1e-3);
+    expect(await num(otherBase.ce)).toBeCloseTo(await num(ceOnly.ce), 6);
   });
 
   it('takes int32 target tensors', async () => {

@@ -78,15 +78,29 @@ describe('buildDataset arguments', () => {
 });
 
 describe('over-long rows', () => {
-  /** The real tokenizer, recording the longest text it was asked to tokenize with offsets. */
+  /**
+   * The real tokenizer, recording the longest text it tokenized: the pieces its private
+   * `encodeSegmentIds` runs BPE on (what `encode`, `countTokens` and the labelling all end in),
+   * and what `encodeWithOffsets` is asked for.
+   */
   function watched() {
     let longest = 0;
-    const original = tok.encodeWithOffsets.bind(tok);
-    tok.encodeWithOffsets = (text, options) => {
-      longest = Math.max(longest, text.length);
-      return original(text, options);
+    const see = (text: string) => (longest = Math.max(longest, text.length));
+    const offsets = tok.encodeWithOffsets.bind(tok);
+    tok.encodeWithOffsets = (text, options) => (see(text), offsets(text, options));
+    const inner = tok as unknown as { encodeSegmentIds: (segment: string, ...rest: unknown[]) => void };
+    const segments = inner.encodeSegmentIds;
+    inner.encodeSegmentIds = function (this: unknown, segment: string, ...rest: unknown[]) {
+      see(segment);
+      return segments.call(this, segment, ...rest);
     };
-    return { longest: () => longest, restore: () => (tok.encodeWithOffsets = original) };
+    return {
+      longest: () => longest,
+      restore: () => {
+        tok.encodeWithOffsets = offsets;
+        inner.encodeSegmentIds = segments;
+      },
+    };
   }
 
   it('drops a 5 MB row without tokenizing it', async () => {

@@ -84,19 +84,21 @@ describe('scoreRewards', () => {
     completionIds: [[1], [2, 2], [3, 3, 3]],
   };
   it('weights and sums the functions, skipping nulls as TRL nansum does, and runs them at once', async () => {
-    const started: string[] = [];
+    const events: string[] = [];
     const slow = (name: string, values: (number | null)[]): RewardFunction => ({
       name,
       score: async () => {
-        started.push(name);
+        events.push(`${name} start`);
         await new Promise((r) => setTimeout(r, 20));
+        events.push(`${name} end`);
         return values;
       },
     });
     const scores = await scoreRewards([slow('length', [1, 2, 3]), slow('other', [0.5, null, 1])], batch, [1, 2]);
     expect([...scores.total]).toEqual([2, 2, 5]);
     expect(Number.isNaN(scores.perFunction[1]![1]!)).toBe(true);
-    expect(started).toEqual(['length', 'other']);
+    // At once: the second starts before the first ends.
+    expect(events).toEqual(['length start', 'other start', 'length end', 'other end']);
   });
   it('names a function that returns the wrong count or a bad value', async () => {
     await expect(scoreRewards([{ name: 'short', score: () => [1] }], batch, null)).rejects.toThrow(

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { bootstrapMean } from '@molrl/bench-math';
 import { formatDifference, formatInterval, pairedDifference, rateInterval, taskMatrix } from './intervals.js';
 import type { TaskResult } from '../phases/eval.js';
 
@@ -39,7 +40,12 @@ describe('report intervals', () => {
     const w = rateInterval(one);
     expect([w.estimate, w.low, w.high].map((x) => x.toFixed(3))).toEqual(['0.500', '0.150', '0.850']);
     const two = { ids: one.ids, values: one.values.map((v) => [v[0]!, 1]) };
-    expect(rateInterval(two).estimate).toBeCloseTo(0.75, 12);
+    const boot = rateInterval(two);
+    expect(boot.estimate).toBeCloseTo(0.75, 12);
+    // The bootstrap over tasks (seeds kept together): a real interval around the mean, not Wilson's.
+    expect(boot).toEqual(bootstrapMean(two.values));
+    expect(boot.low).toBeLessThan(0.75);
+    expect(boot.high).toBeGreaterThan(0.75);
   });
 
   it('pairs by task id, and says when a difference is resolved', () => {

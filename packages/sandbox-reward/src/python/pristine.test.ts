@@ -103,4 +103,19 @@ print(json.__name__)`;
     expect(next.stdout).toBe('json\n');
     expect((await worker.check()).pristine).toBe(true);
   });
+
+  it('undoes an audit hook, which a guarded worker refuses and this one runs', { timeout: LONG }, async () => {
+    // (isolation.test.ts's version never gets past the guard; here the restore alone must undo it. Files outside
+    // the scratch folders are the JavaScript file-system policy's, which no Python object reaches.)
+    const record = await worker.run(
+      'import sys\nsys.addaudithook(lambda event, args: print("SEEN", event))\nexec("x = 1")',
+      limits,
+      undefined,
+    );
+    expect(record).toMatchObject({ status: 'ok', stdout: expect.stringContaining('SEEN exec') });
+    expect((await worker.check()).pristine).toBe(true);
+    const next = await worker.run('import csv\nexec("x = 1")\nprint("clean")', limits, undefined);
+    expect(next).toMatchObject({ status: 'ok', stdout: 'clean\n' });
+    expect((await worker.check()).pristine).toBe(true);
+  });
 });
