@@ -4,9 +4,9 @@
  * first use and tensors are read one by one.
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@molrl/progress';
+import { removeStaleTemporaries, temporaryPath } from '@molrl/progress';
 import { SafetensorsFile, type TensorEntry } from './reader.js';
 import { tensorByteSize, writeSafetensors, type TensorToWrite } from './writer.js';
 
@@ -66,6 +66,12 @@ export class SafetensorsCheckpoint {
     const weightMap = new Map<string, string>();
     const entries = new Map<string, TensorEntry>();
     try {
+      // Both layouts at once: which one holds the weights meant is unknown (transformers would take the single
+      // file, an index-first reader the shards); this writer never leaves both.
+      if (existsSync(indexPath) && existsSync(join(dir, SINGLE_FILE)))
+        throw new Error(
+          `${dir}: holds both ${SINGLE_FILE} and ${INDEX_FILE} (two saves' weights); remove the stale one`,
+        );
       if (existsSync(indexPath)) {
         const index = parseSafetensorsIndex(await readFile(indexPath, 'utf8'), indexPath);
         const shards = [...new Set(Object.values(index.weight_map))];
@@ -184,6 +190,13 @@ export interface WriteCheckpointOptions {
  * Write tensors as `model.safetensors`, or as `model-0000i-of-0000n.safetensors`
  * shards plus `model.safetensors.index.json` when they exceed `maxShardBytes`.
  * Returns the file names written.
+ *
+ * Whole or not at all, and never mixed with what the folder held: every file is
+ * written into a temporary folder first (a failure there leaves the folder as it
+ * was); then the old index goes, the new files move in (the index last) and the
+ * other layout's files (an old single file, or shards the new index does not
+ * name) are removed. A crash during the move leaves no index over shards of two
+ * saves: the load then fails instead of mixing them.
  */
 export async function writeSafetensorsCheckpoint(
   dir: string,
@@ -193,6 +206,7 @@ export async function writeSafetensorsCheckpoint(
   const maxShard = options.maxShardBytes ?? 5_000_000_000;
   const metadata = options.metadata ?? { format: 'pt' };
   await mkdir(dir, { recursive: true });
+  await removeStaleTemporaries(dir);
   const shards: TensorToWrite[][] = [[]];
   let current = 0;
   let total = 0;
@@ -206,23 +220,47 @@ export async function writeSafetensorsCheckpoint(
     shards[shards.length - 1].push(t);
     current += size;
   }
-  if (shards.length === 1) {
-    await writeSafetensors(join(dir, SINGLE_FILE), shards[0], metadata);
-    return [SINGLE_FILE];
+  const staging = temporaryPath(join(dir, 'weights'));
+  await mkdir(staging);
+  let names: string[];
+  try {
+    if (shards.length === 1) {
+      await writeSafetensors(join(staging, SINGLE_FILE), shards[0], metadata);
+      names = [SINGLE_FILE];
+    } else {
+      const n = shards.length;
+      const pad = (i: number) => String(i).padStart(5, '0');
+      names = [];
+      const weightMap: Record<string, string> = {};
+      for (let i = 0; i < n; i++) {
+        const file = `model-${pad(i + 1)}-of-${pad(n)}.safetensors`;
+        names.push(file);
+        for (const t of shards[i]) weightMap[t.name] = file;
+        await writeSafetensors(join(staging, file), shards[i], metadata);
+      }
+      const sortedMap = Object.fromEntries(Object.entries(weightMap).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+      const index: SafetensorsIndex = { metadata: { total_size: total }, weight_map: sortedMap };
+      await writeFile(join(staging, INDEX_FILE), JSON.stringify(index, null, 2) + '\n');
+      names.push(INDEX_FILE);
+    }
+    // The files the folder's current weights are made of, to remove once the new ones are in.
+    const indexPath = join(dir, INDEX_FILE);
+    const old = new Set<string>(existsSync(join(dir, SINGLE_FILE)) ? [SINGLE_FILE] : []);
+    if (existsSync(indexPath)) {
+      try {
+        for (const shard of Object.values(
+          parseSafetensorsIndex(await readFile(indexPath, 'utf8'), indexPath).weight_map,
+        ))
+          old.add(shard);
+      } catch {
+        // An unreadable old index names nothing to clear; it goes all the same.
+      }
+      await rm(indexPath);
+    }
+    for (const name of names) await rename(join(staging, name), join(dir, name));
+    for (const name of old) if (!names.includes(name)) await rm(join(dir, name), { force: true });
+  } finally {
+    await rm(staging, { recursive: true, force: true });
   }
-  const n = shards.length;
-  const pad = (i: number) => String(i).padStart(5, '0');
-  const names: string[] = [];
-  const weightMap: Record<string, string> = {};
-  for (let i = 0; i < n; i++) {
-    const file = `model-${pad(i + 1)}-of-${pad(n)}.safetensors`;
-    names.push(file);
-    for (const t of shards[i]) weightMap[t.name] = file;
-    await writeSafetensors(join(dir, file), shards[i], metadata);
-  }
-  const sortedMap = Object.fromEntries(Object.entries(weightMap).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  const index: SafetensorsIndex = { metadata: { total_size: total }, weight_map: sortedMap };
-  const indexPath = join(dir, INDEX_FILE);
-  await writeFileAtomic(indexPath, JSON.stringify(index, null, 2) + '\n');
-  return [...names, INDEX_FILE];
+  return names;
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -232,17 +232,88 @@ describe('sharded checkpoints', () => {
   it('names a tensor the index maps to a shard that lacks it', async () => {
     const dir = tmp();
     await writeSafetensorsCheckpoint(dir, [{ name: 'a', dtype: 'F32', shape: [1], data: new Float32Array(1) }], {});
+    renameSync(join(dir, 'model.safetensors'), join(dir, 'model-1.safetensors'));
     writeFileSync(
       join(dir, INDEX_FILE),
-      JSON.stringify({ weight_map: { a: 'model.safetensors', b: 'model.safetensors' } }),
+      JSON.stringify({ weight_map: { a: 'model-1.safetensors', b: 'model-1.safetensors' } }),
     );
     await expect(SafetensorsCheckpoint.open(dir)).rejects.toThrow(
-      /tensor 'b' is mapped to 'model.safetensors' but that shard does not contain it/,
+      /tensor 'b' is mapped to 'model-1.safetensors' but that shard does not contain it/,
     );
     writeFileSync(join(dir, INDEX_FILE), JSON.stringify({ weight_map: { a: 'model-2.safetensors' } }));
     await expect(SafetensorsCheckpoint.open(dir)).rejects.toThrow(/shard 'model-2.safetensors' is listed but/);
     await expect(SafetensorsCheckpoint.open(tmp())).rejects.toThrow(
       /no model.safetensors or model.safetensors.index.json/,
+    );
+  });
+
+  /** Five [2] tensors all holding `value`, the third made by `third` when given. */
+  const weights = (value: number, third?: () => Promise<Float32Array>) =>
+    Array.from({ length: 5 }, (_, i) => ({
+      name: `w${i}`,
+      dtype: 'F32' as const,
+      shape: [2],
+      data: i === 2 && third ? third : new Float32Array(2).fill(value),
+    }));
+  const values = async (dir: string) => {
+    const ckpt = await SafetensorsCheckpoint.open(dir);
+    try {
+      return await Promise.all(
+        ckpt
+          .names()
+          .sort()
+          .map(async (n) => (await ckpt.readFloat32(n))[0]),
+      );
+    } finally {
+      await ckpt.close();
+    }
+  };
+
+  it('a save that fails leaves the checkpoint it was to replace whole, and nothing of its own', async () => {
+    const dir = tmp();
+    await writeSafetensorsCheckpoint(dir, weights(1), { maxShardBytes: 16 });
+    const before = readdirSync(dir).sort();
+    const failing = weights(2, async () => {
+      throw new Error('producer failed');
+    });
+    for (const maxShardBytes of [16, 1000]) {
+      await expect(writeSafetensorsCheckpoint(dir, failing, { maxShardBytes })).rejects.toThrow('producer failed');
+      expect(readdirSync(dir).sort()).toEqual(before);
+      expect(await values(dir)).toEqual([1, 1, 1, 1, 1]);
+    }
+  });
+
+  it('a save in the other layout replaces the old one: no stale index, shards or single file', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'config.json'), '{}');
+    await writeSafetensorsCheckpoint(dir, weights(1), { maxShardBytes: 16 });
+    await writeSafetensorsCheckpoint(dir, weights(2));
+    expect(readdirSync(dir).sort()).toEqual(['config.json', 'model.safetensors']);
+    expect(await values(dir)).toEqual([2, 2, 2, 2, 2]);
+    await writeSafetensorsCheckpoint(dir, weights(3), { maxShardBytes: 16 });
+    expect(readdirSync(dir).sort()).toEqual([
+      'config.json',
+      'model-00001-of-00003.safetensors',
+      'model-00002-of-00003.safetensors',
+      'model-00003-of-00003.safetensors',
+      INDEX_FILE,
+    ]);
+    expect(await values(dir)).toEqual([3, 3, 3, 3, 3]);
+    // Fewer shards than before: the old ones the new index does not name go.
+    await writeSafetensorsCheckpoint(dir, weights(4), { maxShardBytes: 24 });
+    expect(readdirSync(dir).filter((f) => f.startsWith('model-'))).toEqual([
+      'model-00001-of-00002.safetensors',
+      'model-00002-of-00002.safetensors',
+    ]);
+    expect(await values(dir)).toEqual([4, 4, 4, 4, 4]);
+  });
+
+  it('refuses a folder holding both layouts (two saves: which weights are meant is unknown)', async () => {
+    const dir = tmp();
+    await writeSafetensorsCheckpoint(dir, weights(1), { maxShardBytes: 16 });
+    await writeSafetensors(join(dir, 'model.safetensors'), weights(2));
+    await expect(SafetensorsCheckpoint.open(dir)).rejects.toThrow(
+      `${dir}: holds both model.safetensors and ${INDEX_FILE} (two saves' weights); remove the stale one`,
     );
   });
 });
