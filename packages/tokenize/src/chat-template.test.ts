@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ChatMessage } from './chat-template.js';
+import { applyChatTemplate, type ChatMessage } from './chat-template.js';
 import { PACKAGE_DIR } from './test-util/corpus.test-util.js';
 import { Tokenizer } from './tokenizer.js';
 
@@ -40,6 +40,45 @@ describe("Qwen3's chat template", () => {
   it('checks the messages it is given', () => {
     expect(() => tok.applyChatTemplate([{ role: 3 } as unknown as ChatMessage])).toThrow(
       /messages\[0\]\.role must be a string/,
+    );
+  });
+});
+
+describe('chat template errors name the template and where it came from', () => {
+  const msgs: ChatMessage[] = [{ role: 'user', content: 'hi' }];
+  it('a syntax error in the config template, or in one passed as an option', () => {
+    expect(() => applyChatTemplate({ chat_template: '{% for m in messages %}{{ m.content }' }, msgs)).toThrow(
+      /^tokenizer_config\.json: chat_template: not a valid template: /,
+    );
+    expect(() => applyChatTemplate({ chat_template: '{{ x }}' }, msgs, { chatTemplate: '{{ m.content }' })).toThrow(
+      /^applyChatTemplate: options\.chatTemplate is not a valid template: /,
+    );
+  });
+
+  it('a chat_template that is neither a string nor a list of { name, template }', () => {
+    expect(() => applyChatTemplate({ chat_template: 42 } as never, msgs)).toThrow(
+      'tokenizer_config.json: chat_template: expected a template string or a list of { name, template }, got number',
+    );
+    expect(() => applyChatTemplate({ chat_template: [{ name: 'default' }] } as never, msgs)).toThrow(
+      'tokenizer_config.json: chat_template[0]: expected { name, template } with two strings, got {"name":"default"}',
+    );
+    expect(() => applyChatTemplate({} as never, msgs)).toThrow('chat_template: missing');
+  });
+
+  it('a template name the tokenizer does not have (one unnamed template is "default")', () => {
+    expect(() =>
+      applyChatTemplate({ chat_template: '{{ messages[0].content }}' }, msgs, { chatTemplate: 'tool_use' }),
+    ).toThrow(
+      'tokenizer_config.json: chat_template: no template named "tool_use" (this tokenizer has one template, the default)',
+    );
+    expect(applyChatTemplate({ chat_template: '{{ messages[0].content }}' }, msgs, { chatTemplate: 'default' })).toBe(
+      'hi',
+    );
+  });
+
+  it('a render error says it is the template, not a jinja internal', () => {
+    expect(() => applyChatTemplate({ chat_template: '{{ messages[0].missing() }}' }, msgs)).toThrow(
+      /^applyChatTemplate: rendering the chat template failed \(.+\); check the messages' roles and fields/,
     );
   });
 });

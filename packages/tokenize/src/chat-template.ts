@@ -51,8 +51,25 @@ export function selectTemplate(config: TokenizerConfigJson, nameOrTemplate?: str
   ) {
     if (nameOrTemplate.includes('{')) return nameOrTemplate;
   }
-  if (typeof t === 'string') return t;
+  if (typeof t === 'string') {
+    // One unnamed template is the default; another name is not there.
+    if (nameOrTemplate !== undefined && nameOrTemplate !== 'default')
+      throw new TokenizerFormatError(
+        'chat_template',
+        `no template named "${nameOrTemplate}" (this tokenizer has one template, the default)`,
+        'tokenizer_config.json',
+      );
+    return t;
+  }
   if (Array.isArray(t)) {
+    t.forEach((x, i) => {
+      if (typeof x !== 'object' || x === null || typeof x.name !== 'string' || typeof x.template !== 'string')
+        throw new TokenizerFormatError(
+          `chat_template[${i}]`,
+          `expected { name, template } with two strings, got ${JSON.stringify(x)?.slice(0, 60)}`,
+          'tokenizer_config.json',
+        );
+    });
     const wanted = nameOrTemplate ?? 'default';
     const found = t.find((x) => x.name === wanted) ?? (nameOrTemplate === undefined ? t[0] : undefined);
     if (!found)
@@ -61,9 +78,22 @@ export function selectTemplate(config: TokenizerConfigJson, nameOrTemplate?: str
   }
   throw new TokenizerFormatError(
     'chat_template',
-    'missing: this tokenizer has no chat template',
+    t === undefined || t === null
+      ? 'missing: this tokenizer has no chat template'
+      : `expected a template string or a list of { name, template }, got ${typeof t}`,
     'tokenizer_config.json',
   );
+}
+
+/** The compiled template; a syntax error names where the template came from. */
+function compileTemplate(source: string, fromOptions: boolean): Template {
+  try {
+    return new Template(source);
+  } catch (error) {
+    const message = `not a valid template: ${(error as Error).message}`;
+    if (fromOptions) throw new TypeError(`applyChatTemplate: options.chatTemplate is ${message}`, { cause: error });
+    throw new TokenizerFormatError('chat_template', message, 'tokenizer_config.json', { cause: error });
+  }
 }
 
 function checkTemplateOptions(options: ChatTemplateOptions): void {
@@ -104,7 +134,7 @@ export function applyChatTemplate(
   const source = selectTemplate(config, options.chatTemplate);
   let template = compiled.get(source);
   if (!template) {
-    template = new Template(source);
+    template = compileTemplate(source, source === options.chatTemplate);
     usePythonStrip(template);
     usePythonJsonNumbers(template);
     compiled.set(source, template);
@@ -123,5 +153,14 @@ export function applyChatTemplate(
   }
   if (options.enableThinking !== undefined) context.enable_thinking = options.enableThinking;
   Object.assign(context, options.extra ?? {});
-  return template.render(context);
+  try {
+    return template.render(context);
+  } catch (error) {
+    // jinja's own words ("Cannot call something that is not a function") name no message or field.
+    throw new Error(
+      `applyChatTemplate: rendering the chat template failed (${(error as Error).message}); check the messages' ` +
+        'roles and fields against what the template reads',
+      { cause: error },
+    );
+  }
 }

@@ -6,8 +6,9 @@ export class TokenizerFormatError extends Error {
     message: string,
     /** The file the data came from, when known. */
     readonly file?: string,
+    options?: ErrorOptions,
   ) {
-    super(`${file ? `${file}: ` : ''}${field}: ${message}`);
+    super(`${file ? `${file}: ` : ''}${field}: ${message}`, options);
     this.name = 'TokenizerFormatError';
   }
 }
