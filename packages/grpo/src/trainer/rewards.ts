@@ -94,7 +94,17 @@ export async function scoreRewards(
     );
   }
   const n = batch.completions.length;
-  const results = await Promise.all(functions.map(async (f) => ({ f, values: await f.score(batch) })));
+  const results = await Promise.all(
+    functions.map(async (f) => {
+      try {
+        return { f, values: await f.score(batch) };
+      } catch (error) {
+        throw new Error(`reward function '${f.name}' failed: ${(error as Error)?.message ?? String(error)}`, {
+          cause: error,
+        });
+      }
+    }),
+  );
   const perFunction = results.map(({ f, values }) => {
     if (!Array.isArray(values) || values.length !== n) {
       throw new Error(

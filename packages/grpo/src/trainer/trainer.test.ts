@@ -110,6 +110,13 @@ describe('scoreRewards', () => {
     await expect(scoreRewards([{ name: 'a', score: () => [1, 1, 1] }], batch, [1, 2])).rejects.toThrow(
       /2 reward weights for 1 reward functions/,
     );
+    const broken = {
+      name: 'broken',
+      score: () => {
+        throw new Error('reward broke');
+      },
+    };
+    await expect(scoreRewards([broken], batch, null)).rejects.toThrow("reward function 'broken' failed: reward broke");
   });
 });
 
@@ -374,6 +381,38 @@ describe('GrpoTrainer', () => {
       expect(whole.grad_norm).toBeGreaterThan(0);
     });
   }
+
+  it('refuses bad training inputs in the constructor, naming the entry', () => {
+    const { model, lora } = tinySetup();
+    const make = (over: Record<string, unknown>) => () =>
+      new GrpoTrainer({
+        model,
+        lora,
+        codec: { ...charCodec, applyChatTemplate: () => 'x' },
+        train,
+        rewardFunctions: [shareOfA],
+        config: { ...baseConfig, outputDir: mkdtempSync(join(tmpdir(), 'grpo-bad-')) },
+        ...over,
+      } as never);
+    const chat = (messages: unknown[]) => ({ train: [{ prompt: messages }] });
+    // A role the template does not know would render an empty prompt, and train on it.
+    expect(make(chat([{ role: 'human', content: 'hi' }]))).toThrow(
+      'GrpoTrainer: train[0].prompt[0].role must be one of system, user, assistant, tool, got "human"',
+    );
+    expect(make(chat([{ role: 'user', content: 5 }]))).toThrow(
+      'GrpoTrainer: train[0].prompt[0].content must be a string, got 5',
+    );
+    expect(make(chat([null]))).toThrow('GrpoTrainer: train[0].prompt[0] must be a message { role, content }');
+    expect(make({ train: 'abc' })).toThrow('GrpoTrainer: train must be an array of { prompt, ... }');
+    expect(make({ train: [null] })).toThrow('GrpoTrainer: train[0] must be an object');
+    expect(make({ rewardFunctions: [{ score: () => [] }] })).toThrow(
+      'GrpoTrainer: rewardFunctions[0].name must be a non-empty string (it keys the metrics)',
+    );
+    expect(make({ rewardFunctions: [{ name: 'r', score: 5 }] })).toThrow(
+      "GrpoTrainer: rewardFunctions[0] ('r'): score must be a function",
+    );
+    expect(make({ codec: {} })).toThrow('GrpoTrainer: codec must have encode(text) and decode(ids)');
+  });
 
   it('leaves no storage behind from one step to the next', async () => {
     const { model, lora } = tinySetup();

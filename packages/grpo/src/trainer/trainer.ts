@@ -37,6 +37,9 @@ export interface GrpoTrainResult {
   lastCheckpoint: string | null;
 }
 
+/** The roles a chat prompt's messages may have (those of `ChatMessage`). */
+const CHAT_ROLES: readonly string[] = ['system', 'user', 'assistant', 'tool'];
+
 /** A checkpoint to resume from, a step to stop after, a Ctrl-C signal, a per-step callback. */
 export type GrpoTrainOptions = TrainOptions;
 
@@ -63,14 +66,37 @@ export class GrpoTrainer {
   constructor(options: GrpoTrainerOptions) {
     this.config = grpoConfig(options.config);
     const c = this.config;
+    if (!Array.isArray(options.train)) throw new TypeError('GrpoTrainer: train must be an array of { prompt, ... }');
     if (!options.train.length) throw new Error('GrpoTrainer: the training set is empty');
+    if (typeof options.codec?.encode !== 'function' || typeof options.codec.decode !== 'function')
+      throw new TypeError('GrpoTrainer: codec must have encode(text) and decode(ids)');
     options.train.forEach((ex, i) => {
+      if (typeof ex !== 'object' || ex === null) throw new TypeError(`GrpoTrainer: train[${i}] must be an object`);
       if (typeof ex.prompt !== 'string' && !Array.isArray(ex.prompt))
         throw new Error(`GrpoTrainer: train[${i}].prompt must be a string or chat messages`);
-      if (Array.isArray(ex.prompt) && !options.codec.applyChatTemplate)
-        throw new Error(`GrpoTrainer: train[${i}].prompt is chat messages but the codec has no applyChatTemplate`);
+      if (Array.isArray(ex.prompt)) {
+        if (!options.codec.applyChatTemplate)
+          throw new Error(`GrpoTrainer: train[${i}].prompt is chat messages but the codec has no applyChatTemplate`);
+        // A role the template does not know renders nothing: the model would train on an empty prompt.
+        (ex.prompt as unknown[]).forEach((value, j) => {
+          const m = value as { role?: unknown; content?: unknown } | null;
+          const at = `GrpoTrainer: train[${i}].prompt[${j}]`;
+          if (typeof m !== 'object' || m === null) throw new TypeError(`${at} must be a message { role, content }`);
+          if (!CHAT_ROLES.includes(m.role as string))
+            throw new TypeError(`${at}.role must be one of ${CHAT_ROLES.join(', ')}, got ${JSON.stringify(m.role)}`);
+          if (typeof m.content !== 'string')
+            throw new TypeError(`${at}.content must be a string, got ${JSON.stringify(m.content) ?? 'undefined'}`);
+        });
+      }
     });
-    if (!options.rewardFunctions.length) throw new Error('GrpoTrainer: give at least one reward function');
+    if (!Array.isArray(options.rewardFunctions) || !options.rewardFunctions.length)
+      throw new Error('GrpoTrainer: give at least one reward function');
+    options.rewardFunctions.forEach((f, i) => {
+      if (typeof f?.name !== 'string' || f.name === '')
+        throw new TypeError(`GrpoTrainer: rewardFunctions[${i}].name must be a non-empty string (it keys the metrics)`);
+      if (typeof f.score !== 'function')
+        throw new TypeError(`GrpoTrainer: rewardFunctions[${i}] ('${f.name}'): score must be a function`);
+    });
     const names = new Set<string>();
     for (const f of options.rewardFunctions) {
       if (names.has(f.name))
