@@ -35,6 +35,7 @@ export {
   type SelectedCandidates,
 } from './sampling/candidate-step.js';
 export * from './weights.js';
+export { checkCheckpointHeaders } from './checkpoint-headers.js';
 export {
   Linear,
   Qwen3Module,

@@ -20,7 +20,7 @@ import {
 import { resolveModelDir, type HubOptions } from './hub.js';
 import { intTensor, lastPosition, Qwen3Module, type Linear, type WeightDType } from './qwen3.js';
 import { SafetensorsCheckpoint, writeSafetensorsCheckpoint } from './safetensors/checkpoint.js';
-import { firstNonFinite, FLOAT_DTYPES, isFloatDType } from './safetensors/dtypes.js';
+import { firstNonFinite } from './safetensors/dtypes.js';
 import { encodeFloat32, type TensorToWrite } from './safetensors/writer.js';
 import { SeededRandom } from './sampling/prng.js';
 import { sharedSamplerPool, type SamplerPool } from './sampling/sampler-pool.js';
@@ -41,6 +41,7 @@ import {
   type SamplingOptions,
 } from './sampling/samplers.js';
 import { expectedWeightShapes } from './weights.js';
+import { checkCheckpointHeaders } from './checkpoint-headers.js';
 
 /** A backend name or instance, as setBackend takes it. */
 type BackendChoice = Parameters<typeof setBackend>[0];
@@ -231,35 +232,8 @@ export class Qwen3ForCausalLM {
         : (options.dtype ?? 'float32');
     const weights = new Map<string, Tensor>();
     try {
+      checkCheckpointHeaders(ckpt, config, dir);
       const expected = expectedWeightShapes(config);
-      const missing = [...expected.keys()].filter((n) => !ckpt.has(n));
-      if (missing.length) {
-        throw new Error(
-          `${dir}: checkpoint lacks ${missing.length} tensor(s): ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', ...' : ''}`,
-        );
-      }
-      // transformers ignores a tied lm_head.weight in the file; anything else unknown is a different architecture.
-      const unexpected = ckpt
-        .names()
-        .filter((n) => !expected.has(n) && !(n === 'lm_head.weight' && config.tie_word_embeddings));
-      if (unexpected.length) {
-        throw new Error(
-          `${dir}: checkpoint has ${unexpected.length} tensor(s) a Qwen3 model does not use: ${unexpected.slice(0, 10).join(', ')}`,
-        );
-      }
-      for (const [name, shape] of expected) {
-        const entry = ckpt.entry(name);
-        if (entry.shape.length !== shape.length || entry.shape.some((d, i) => d !== shape[i])) {
-          throw new Error(
-            `${dir}: tensor '${name}' has shape [${entry.shape.join(', ')}], config.json implies [${shape.join(', ')}]`,
-          );
-        }
-        // An integer tensor would be read as its integer values (logits of 1e10): the header contradicts the model.
-        if (!isFloatDType(entry.dtype))
-          throw new Error(
-            `${dir}: tensor '${name}' is ${entry.dtype} in the checkpoint; a Qwen3 weight is floating point (${FLOAT_DTYPES.join(', ')})`,
-          );
-      }
       let loaded = 0;
       let bytes = 0;
       const totalBytes = [...expected.keys()].reduce((n, name) => {

@@ -6,17 +6,20 @@ export function writeJsonl(path: string, rows: readonly unknown[]): void {
   writeFileAtomicSync(path, rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));
 }
 
-export function readJsonl<T>(path: string): T[] {
+/** The rows of a JSONL file; `check(row, 'path:line')` checks and types each one (it throws naming the field). */
+export function readJsonl<T>(path: string, check: (row: unknown, where: string) => T = (row) => row as T): T[] {
   const out: T[] = [];
   readFileSync(path, 'utf8')
     .split('\n')
     .forEach((line, i) => {
       if (!line.trim()) return;
+      let row: unknown;
       try {
-        out.push(JSON.parse(line) as T);
+        row = JSON.parse(line);
       } catch (error) {
         throw new Error(`${path}:${i + 1}: not JSON (${(error as Error).message})`, { cause: error });
       }
+      out.push(check(row, `${path}:${i + 1}`));
     });
   return out;
 }

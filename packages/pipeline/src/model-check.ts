@@ -8,7 +8,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import {
-  expectedWeightShapes,
+  checkCheckpointHeaders,
+  defaultStopTokenIds,
+  GENERATION_CONFIG_FILE,
   isLocalDir,
   parseQwen3Config,
   resolveModelDir,
@@ -16,6 +18,7 @@ import {
   type Qwen3Config,
 } from '@molrl/model';
 import { ConfigError } from './config.js';
+import { parseJsonText } from './json-file.js';
 import { loadTokenizer } from './load.js';
 
 /** A local path that does not exist must not be read as a Hub repo id. */
@@ -51,24 +54,29 @@ async function examineModel(model: string): Promise<Examined> {
     return wrong(`${configPath} does not exist (a model folder holds config.json, *.safetensors and tokenizer.json)`);
   let config: Qwen3Config;
   try {
-    config = parseQwen3Config(JSON.parse(readFileSync(configPath, 'utf8')), configPath);
+    config = parseQwen3Config(parseJsonText(readFileSync(configPath, 'utf8'), configPath), configPath);
   } catch (error) {
     return wrong((error as Error).message);
   }
+  // What loading the model checks before it reads the weights' data: their headers against config.json, the
+  // stop tokens of generation_config.json, and a tokenizer whose ids the embedding covers.
   try {
     const checkpoint = await SafetensorsCheckpoint.open(dir);
     try {
-      const missing = [...expectedWeightShapes(config).keys()].filter((name) => !checkpoint.has(name));
-      if (missing.length)
-        return wrong(
-          `${dir}: the weights lack ${missing.length} tensor(s) its config.json implies, e.g. ${missing.slice(0, 3).join(', ')}`,
-        );
+      checkCheckpointHeaders(checkpoint, config, dir);
     } finally {
       await checkpoint.close();
     }
+    const generationPath = join(dir, GENERATION_CONFIG_FILE);
+    if (existsSync(generationPath))
+      defaultStopTokenIds(config, parseJsonText(readFileSync(generationPath, 'utf8'), generationPath), generationPath);
     const tokenizerPath = join(dir, 'tokenizer.json');
     if (isLocalDir(model) && !existsSync(tokenizerPath)) return wrong(`${tokenizerPath} does not exist`);
-    await loadTokenizer(model);
+    const tokenizer = await loadTokenizer(model);
+    if (tokenizer.vocabSize > config.vocab_size)
+      return wrong(
+        `${tokenizerPath}: the tokenizer has ${tokenizer.vocabSize} ids, more than config.json's vocab_size ${config.vocab_size} (ids past it have no embedding)`,
+      );
   } catch (error) {
     return wrong((error as Error).message);
   }

@@ -31,12 +31,13 @@ import {
   oneStepMessages,
   withHarnessCall,
 } from '../env-text.js';
-import { readJsonl, writeJsonl } from '../jsonl.js';
+import { writeJsonl } from '../jsonl.js';
 import { loadStage, type Stage } from '../load.js';
 import { probeDocuments, type ChatMessage } from '../pretrain-corpus.js';
 import { heldOutLoss, type ProbeResult } from '../probe.js';
 import type { RunFolder } from '../run-folder.js';
 import type { TaskRecord } from './data.js';
+import { readTaskRecords } from './data-records.js';
 import type { PhaseRunOptions } from './run-options.js';
 
 export const STAGE_NAMES: Record<Stage, string> = { base: 'Base', mol: '+MoL', grpo: '+MoL+GRPO' };
@@ -151,7 +152,7 @@ export async function runEval(
     stages?: Stage[];
   } = {},
 ): Promise<Record<string, EvaluationReport>> {
-  const tasks = readJsonl<TaskRecord>(join(run.dataDir, 'eval-tasks.jsonl'));
+  const tasks = readTaskRecords(run, 'eval-tasks.jsonl');
   const math = config.data.mathProblems > 0 ? await loadBuiltin('math500') : null;
   const sandbox = options.sandbox ?? (await createEnvironmentSandbox(PHASE_SANDBOX_OPTIONS));
   const probe = config.data.probeDocuments > 0 ? probeDocuments(config.data.probeDocuments) : null;

@@ -4,15 +4,13 @@
  * reference model (adapter off) is the MoL model. Rewards: the sandbox's
  * multi-stage (0.1 parses / 0.4 runs / 1.0 correct) or binary reward.
  */
-import { join } from 'node:path';
 import { applyLora } from '@molrl/lora';
 import { defaultRewardScaling, trainGrpo, type ChatMessage } from '@molrl/grpo';
 import type { PipelineConfig } from '../config.js';
 import { createEnvironmentSandbox, PHASE_SANDBOX_OPTIONS, harnessReward, oneStepMessages } from '../env-text.js';
-import { readJsonl } from '../jsonl.js';
 import { loadStage, textCodec } from '../load.js';
 import type { RunFolder } from '../run-folder.js';
-import type { TaskRecord } from './data.js';
+import { readTaskRecords } from './data-records.js';
 import type { PhaseRunOptions } from './run-options.js';
 
 export interface GrpoSummary {
@@ -27,7 +25,7 @@ export async function runGrpo(
 ): Promise<GrpoSummary> {
   const { progress = 'auto', signal, sandbox } = options;
   const { model, tokenizer } = await loadStage(run, config.model, 'mol');
-  const tasks = readJsonl<TaskRecord>(join(run.dataDir, 'grpo-tasks.jsonl'));
+  const tasks = readTaskRecords(run, 'grpo-tasks.jsonl');
   const lora = applyLora(model, { ...config.lora, seed: config.seed + 1, baseModelName: config.model });
   const scoring = sandbox ?? (await createEnvironmentSandbox(PHASE_SANDBOX_OPTIONS));
   const g = config.grpo;

@@ -4,17 +4,16 @@
  * CE_NoKL ablations), resuming from the phase's latest checkpoint; the final
  * adapter goes to mol/adapter (PEFT format).
  */
-import { join } from 'node:path';
 import { applyLora } from '@molrl/lora';
 import { trainMol, type TrainingRow } from '@molrl/mol-loss';
 import type { Tokenizer } from '@molrl/tokenize';
 import { labelTrace } from '@molrl/trace-dataset';
 import type { PipelineConfig } from '../config.js';
 import { compactTrace } from '../env-text.js';
-import { readJsonl } from '../jsonl.js';
 import { loadBase } from '../load.js';
 import type { RunFolder } from '../run-folder.js';
 import type { TraceRecord } from './data.js';
+import { readTraceRecords } from './data-records.js';
 import type { PhaseRunOptions } from './run-options.js';
 
 export type { ProgressMode } from '@molrl/progress';
@@ -46,7 +45,7 @@ export async function runMol(
 ): Promise<MolSummary> {
   const { progress = 'auto', signal } = options;
   const { model, tokenizer } = await loadBase(config.model);
-  const traces = readJsonl<TraceRecord>(join(run.dataDir, 'traces.jsonl'));
+  const traces = readTraceRecords(run);
   const train = traceRows(
     traces.filter((t) => t.split === 'train'),
     tokenizer,

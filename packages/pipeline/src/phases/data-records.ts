@@ -1,0 +1,89 @@
+/**
+ * The data phase's records as the later phases read them back: each row of
+ * traces.jsonl, grpo-tasks.jsonl and eval-tasks.jsonl is checked field by field,
+ * so a damaged or hand-edited file fails with its path, line and field instead
+ * of an error deep in labelling or a prompt that silently renders empty.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { readJsonl } from '../jsonl.js';
+import type { RunFolder } from '../run-folder.js';
+import type { TaskRecord, TraceRecord } from './data.js';
+
+/** The roles the environment's traces are written with (what `compactTrace` and the labelling read). */
+export const TRACE_ROLES: readonly string[] = ['system', 'user', 'assistant', 'tool-call', 'tool-response'];
+const SPLITS: readonly string[] = ['train', 'validation'];
+
+type Row = Record<string, unknown>;
+
+function shown(value: unknown): string {
+  if (value === undefined) return 'missing';
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  const text = JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function field(row: Row, where: string, name: string, what: string, ok: (v: unknown) => boolean): void {
+  if (!ok(row[name])) throw new Error(`${where}: field "${name}" must be ${what}, got ${shown(row[name])}`);
+}
+
+const isString = (v: unknown) => typeof v === 'string';
+const isText = (v: unknown) => typeof v === 'string' && v.trim() !== '';
+
+function object(row: unknown, where: string): Row {
+  if (typeof row !== 'object' || row === null || Array.isArray(row))
+    throw new Error(`${where}: a row must be a JSON object, got ${shown(row)}`);
+  return row as Row;
+}
+
+/** One row of traces.jsonl, checked (`where`: file:line). */
+export function checkTraceRecord(value: unknown, where: string): TraceRecord {
+  const row = object(value, where);
+  field(row, where, 'id', 'a string', isString);
+  field(row, where, 'split', `one of ${SPLITS.map((s) => `'${s}'`).join(', ')}`, (v) => SPLITS.includes(v as string));
+  field(row, where, 'kind', 'a string', isString);
+  field(row, where, 'correct', 'a boolean', (v) => typeof v === 'boolean');
+  field(row, where, 'n_steps', 'an integer >= 0', (v) => Number.isInteger(v) && (v as number) >= 0);
+  field(row, where, 'messages', 'a non-empty array of { role, content }', (v) => Array.isArray(v) && v.length > 0);
+  (row.messages as unknown[]).forEach((m, i) => {
+    const at = `${where}: messages[${i}]`;
+    if (typeof m !== 'object' || m === null || Array.isArray(m))
+      throw new Error(`${at} must be an object { role, content }, got ${shown(m)}`);
+    const message = m as Row;
+    if (!TRACE_ROLES.includes(message.role as string))
+      throw new Error(`${at}.role must be one of ${TRACE_ROLES.join(', ')}, got ${shown(message.role)}`);
+    if (typeof message.content !== 'string')
+      throw new Error(`${at}.content must be a string, got ${shown(message.content)}`);
+  });
+  return row as unknown as TraceRecord;
+}
+
+/** One row of grpo-tasks.jsonl or eval-tasks.jsonl, checked (`where`: file:line). */
+export function checkTaskRecord(value: unknown, where: string): TaskRecord {
+  const row = object(value, where);
+  for (const name of ['id', 'kind', 'question', 'answer', 'args', 'signature'])
+    field(row, where, name, 'a non-empty string', isText);
+  if (row.library !== undefined) field(row, where, 'library', 'a string', isString);
+  return row as unknown as TaskRecord;
+}
+
+/** A data file of a run whose data phase is done: missing, it says how to make it again. */
+function dataFile(run: RunFolder, name: string): string {
+  const path = join(run.dataDir, name);
+  if (!existsSync(path))
+    throw new Error(
+      `${path} is missing, but ${run.dir}/state.json records the data phase as done; ` +
+        `make the data again with \`molrl data --out ${run.dir} --force\` (later phases start over)`,
+    );
+  return path;
+}
+
+/** traces.jsonl of the run, every row checked. */
+export function readTraceRecords(run: RunFolder): TraceRecord[] {
+  return readJsonl(dataFile(run, 'traces.jsonl'), checkTraceRecord);
+}
+
+/** grpo-tasks.jsonl or eval-tasks.jsonl of the run, every row checked. */
+export function readTaskRecords(run: RunFolder, file: 'grpo-tasks.jsonl' | 'eval-tasks.jsonl'): TaskRecord[] {
+  return readJsonl(dataFile(run, file), checkTaskRecord);
+}
