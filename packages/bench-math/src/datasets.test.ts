@@ -51,6 +51,13 @@ describe('loadJsonl', () => {
     writeFileSync(missing, '{"problem":"x","answer":"1"}\n{"problem":"y"}\n');
     await expect(loadJsonl(missing)).rejects.toThrow(/missing\.jsonl, row 2: no answer field/);
     await expect(loadJsonl(missing, { answerField: 'gold' })).rejects.toThrow(/row 1: no answer field \(gold\)/);
+    await expect(loadJsonl(dir)).rejects.toThrow(`${dir}: is a folder, not a JSONL file`);
+    await expect(loadJsonl(join(dir, 'none.jsonl'))).rejects.toThrow(`${join(dir, 'none.jsonl')}: no such file`);
+  });
+  it('skips a UTF-8 byte-order mark', async () => {
+    const path = join(dir, 'bom.jsonl');
+    writeFileSync(path, '\ufeff{"problem":"1+1?","answer":"2"}\n');
+    expect((await loadJsonl(path)).problems).toEqual([{ id: '0', problem: '1+1?', answer: '2' }]);
   });
 });
 

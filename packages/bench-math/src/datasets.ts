@@ -78,6 +78,8 @@ export function parseJsonl(text: string, where: string): unknown[] {
   if (typeof text !== 'string')
     throw new TypeError(`parseJsonl: ${where}: expected the file's text, got ${typeof text}`);
   const out: unknown[] = [];
+  // A UTF-8 byte-order mark (editors on Windows write one) is not part of the first row.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   text.split('\n').forEach((line, i) => {
     if (line.trim() === '') return;
     try {
@@ -91,7 +93,15 @@ export function parseJsonl(text: string, where: string): unknown[] {
 
 /** A JSONL file of problems. */
 export async function loadJsonl(path: string, fields: RowFields = {}): Promise<Benchmark> {
-  const text = await readFile(path, 'utf8');
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EISDIR') throw new DatasetError(`${path}: is a folder, not a JSONL file`);
+    if (code === 'ENOENT') throw new DatasetError(`${path}: no such file`);
+    throw err;
+  }
   const rows = parseJsonl(text, path);
   return { name: path.replace(/^.*[\\/]/, '').replace(/\.jsonl$/, ''), problems: rowsToProblems(rows, path, fields) };
 }

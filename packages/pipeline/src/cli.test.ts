@@ -103,6 +103,11 @@ describe('molrl command line', () => {
       '--set grpo.maxSteps: expected section.field=value',
     );
     await usageError(['run', '--out', out, '--set', '=4'], '--set =4: expected section.field=value');
+    for (const set of ['.maxSteps=1', 'grpo.=1', 'grpo..maxSteps=1'])
+      await usageError(
+        ['run', '--out', out, '--set', set],
+        `--set ${set}: an empty field name (expected section.field=value, e.g. mol.learningRate=1e-3)`,
+      );
     await usageError(['run', '--out', out, '--config', ''], "run: --config: expected a config file, got ''");
     const named = await failure(['run', '--out', out, '--set', 'grpo.maxSteps=4', '--set', 'mol.maxSteps=x']);
     expect(named.message).toBe('--set mol.maxSteps=x: mol.maxSteps must be an integer >= 1, got "x"');

@@ -328,6 +328,10 @@ export function parseAssignments(assignments: readonly string[]): Record<string,
     const path = a.slice(0, eq).split('.');
     // Followed as a key, __proto__ would reach Object.prototype (and set a field on every object).
     if (path.includes('__proto__')) throw new ConfigError(`--set ${a}: __proto__ is not a field`);
+    if (path.some((p) => p === ''))
+      throw new ConfigError(
+        `--set ${a}: an empty field name (expected section.field=value, e.g. mol.learningRate=1e-3)`,
+      );
     const raw = a.slice(eq + 1);
     let value: unknown = raw;
     try {

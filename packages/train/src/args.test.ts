@@ -18,6 +18,9 @@ describe('TrainingArgs', () => {
       'trainingArgs: globalBatchSize must be a multiple of microBatchSize (3), got 10',
     );
     expect(bad({ maxSteps: 0 })).toThrow('maxSteps must be -1 or a positive integer, got 0');
+    // NaN and the infinities as themselves (JSON would write null).
+    expect(bad({ learningRate: Number.NaN })).toThrow('learningRate must be a number > 0, got NaN');
+    expect(bad({ learningRate: Infinity })).toThrow('learningRate must be a number > 0, got Infinity');
     expect(bad({ progress: 'quiet' })).toThrow("progress must be one of 'auto', 'bar', 'lines', 'silent'");
     expect(bad({ adamBetas: [0.9] })).toThrow('adamBetas must be two numbers in [0, 1), got [0.9]');
     expect(bad({ skipNonFiniteSteps: 'yes' })).toThrow('skipNonFiniteSteps must be true or false');

@@ -85,7 +85,14 @@ export const TRAINING_ARGS_DEFAULTS: Omit<TrainingArgs, 'outputDir'> = {
 
 /** Throws `<where>: <field> <why>, got <value>`: the message every config check uses. */
 export function badField(where: string, config: object, field: string, why: string): never {
-  throw new Error(`${where}: ${field} ${why}, got ${JSON.stringify((config as Record<string, unknown>)[field])}`);
+  throw new Error(`${where}: ${field} ${why}, got ${shownValue((config as Record<string, unknown>)[field])}`);
+}
+
+/** A value as a config error shows it: JSON, but NaN and the infinities as themselves (JSON writes null). */
+function shownValue(value: unknown): string {
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  if (value === undefined) return 'undefined';
+  return JSON.stringify(value) ?? String(value);
 }
 
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
