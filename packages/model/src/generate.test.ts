@@ -87,4 +87,26 @@ describe('generation with a seed per row', () => {
     );
     m.dispose();
   });
+
+  it('names a bad argument and shows its value as given (a string quoted)', async () => {
+    const m = await Qwen3ForCausalLM.fromPretrained(join(FIXTURES, 'tiny-f32'));
+    const vocab = m.config.vocab_size;
+    const bad = (inputIds: unknown, options: object) =>
+      expect(m.generate(inputIds as number[][], { maxNewTokens: 2, ...options } as GenerateOptions)).rejects;
+    await bad([[1, 2]], { maxNewTokens: '4' }).toThrow('generate: maxNewTokens must be an integer >= 0, got "4"');
+    await bad([[1, 2]], { seed: 'a' }).toThrow('generate: seed must be an integer, got "a"');
+    await bad([[1, 2]], { seed: 1.5 }).toThrow('generate: seed must be an integer, got 1.5');
+    await bad([[1, 2]], { seed: 1, seeds: [2] }).toThrow('generate: give seed or seeds, not both');
+    await bad([[1, 2]], { seeds: 3 }).toThrow('generate: seeds must be an array of integers, got 3');
+    await bad([[1, 2]], { stopTokenIds: 5 }).toThrow('generate: stopTokenIds must be an array of token ids, got 5');
+    await bad([[1, 2]], { stopTokenIds: [vocab] }).toThrow(
+      `generate: stopTokenIds[0] = ${vocab} is not a token id in [0, ${vocab})`,
+    );
+    await bad([[1, 2]], { onStep: 'x' }).toThrow('generate: onStep must be a function, got "x"');
+    await bad([[1, 2]], { signal: 'x' }).toThrow('generate: signal must be an AbortSignal, got "x"');
+    await bad([1, 2, 3], {}).toThrow('generate: inputIds must be an array of prompts, each an array of token ids');
+    await bad([[1, '2']], {}).toThrow('generate: prompt 0: token "2" at index 1 is not an integer id');
+    await bad([[1, 2]], { temperature: '0.7' }).toThrow('sampling option temperature must be a number >= 0, got "0.7"');
+    m.dispose();
+  });
 });

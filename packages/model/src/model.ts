@@ -424,27 +424,55 @@ export class Qwen3ForCausalLM {
         throw new TypeError(`generate: unknown option '${key}' (known: ${GENERATE_OPTION_NAMES.join(', ')})`);
     validateSamplingOptions(options);
     const { maxNewTokens } = options;
+    const vocab = this.config.vocab_size;
     if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0)
-      throw new Error(`generate: maxNewTokens must be an integer >= 0, got ${maxNewTokens}`);
+      throw new Error(`generate: maxNewTokens must be an integer >= 0, got ${shownValue(maxNewTokens)}`);
+    for (const key of ['onStep'] as const)
+      if (options[key] !== undefined && typeof options[key] !== 'function')
+        throw new TypeError(`generate: ${key} must be a function, got ${shownValue(options[key])}`);
+    if (
+      options.signal !== undefined &&
+      typeof (options.signal as { throwIfAborted?: unknown } | null)?.throwIfAborted !== 'function'
+    )
+      throw new TypeError(`generate: signal must be an AbortSignal, got ${shownValue(options.signal)}`);
+    if (options.stopTokenIds !== undefined) {
+      if (!Array.isArray(options.stopTokenIds))
+        throw new TypeError(
+          `generate: stopTokenIds must be an array of token ids, got ${shownValue(options.stopTokenIds)}`,
+        );
+      options.stopTokenIds.forEach((t, i) => {
+        if (!Number.isInteger(t) || t < 0 || t >= vocab)
+          throw new Error(`generate: stopTokenIds[${i}] = ${shownValue(t)} is not a token id in [0, ${vocab})`);
+      });
+    }
+    if (options.seed !== undefined && !Number.isSafeInteger(options.seed))
+      throw new Error(`generate: seed must be an integer, got ${shownValue(options.seed)}`);
+    if (options.seed !== undefined && options.seeds !== undefined)
+      throw new Error('generate: give seed or seeds, not both (seeds gives each prompt its own stream)');
     options.signal?.throwIfAborted();
+    if (!Array.isArray(inputIds) || !inputIds.every((r) => Array.isArray(r)))
+      throw new TypeError('generate: inputIds must be an array of prompts, each an array of token ids (number[][])');
     const b = inputIds.length;
     if (b === 0 || maxNewTokens === 0) return inputIds.map(() => []);
     inputIds.forEach((r, i) => {
       if (r.length === 0) throw new Error(`generate: prompt ${i} is empty`);
-      for (const t of r) {
-        if (!Number.isInteger(t) || t < 0 || t >= this.config.vocab_size) {
-          throw new Error(`generate: prompt ${i} has token ${t} outside the vocabulary [0, ${this.config.vocab_size})`);
-        }
-      }
+      r.forEach((t, j) => {
+        if (!Number.isInteger(t))
+          throw new Error(`generate: prompt ${i}: token ${shownValue(t)} at index ${j} is not an integer id`);
+        if (t < 0 || t >= vocab)
+          throw new Error(`generate: prompt ${i} has token ${t} outside the vocabulary [0, ${vocab})`);
+      });
     });
     const stop = new Set(options.stopTokenIds ?? this.stopTokenIds);
     const seed = options.seed ?? 0;
     const { seeds } = options;
     if (seeds !== undefined) {
+      if (!Array.isArray(seeds))
+        throw new TypeError(`generate: seeds must be an array of integers, got ${shownValue(seeds)}`);
       if (seeds.length !== b)
         throw new Error(`generate: seeds has ${seeds.length} entries for ${b} prompts (one seed per prompt)`);
       seeds.forEach((s, i) => {
-        if (!Number.isSafeInteger(s)) throw new Error(`generate: seeds[${i}] must be an integer, got ${s}`);
+        if (!Number.isSafeInteger(s)) throw new Error(`generate: seeds[${i}] must be an integer, got ${shownValue(s)}`);
       });
     }
     // Row i's stream: (seed, i), or (seeds[i], 0), which a lone prompt with that seed draws from.
@@ -666,4 +694,13 @@ export function decoderLayout(
     segments = base.map((r, i) => r.map((s, j) => (mask[i][j] ? s : -1)));
   }
   return { positions, segments };
+}
+
+/** A value as an argument error shows it: a string quoted (so "4" is not read as 4), NaN and infinities as themselves. */
+function shownValue(value: unknown): string {
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  if (typeof value === 'function') return 'a function';
+  if (value === undefined) return 'undefined';
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

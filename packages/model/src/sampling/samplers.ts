@@ -51,7 +51,10 @@ export interface SamplingContext {
 export function validateSamplingOptions(o: SamplingOptions): void {
   const check = (name: string, v: number | undefined, ok: (v: number) => boolean, what: string) => {
     if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || !ok(v))) {
-      throw new Error(`sampling option ${name} must be ${what}, got ${String(v)}`);
+      // A string is quoted: "0.7" is not the number 0.7.
+      throw new Error(
+        `sampling option ${name} must be ${what}, got ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`,
+      );
     }
   };
   check('temperature', o.temperature, (v) => v >= 0, 'a number >= 0');
