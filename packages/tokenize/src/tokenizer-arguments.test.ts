@@ -90,6 +90,17 @@ describe('Tokenizer arguments', () => {
     expect(() => Tokenizer.fromJSON(j)).toThrow(/model\.vocab\["d"\]: id 2 is already the id of "ab"/);
   });
 
+  it('refuses an added token on an id the vocabulary gives another token, and takes one on its own id', () => {
+    const clash = tiny();
+    clash.added_tokens.push({ id: 2, content: '<|x|>', special: true, normalized: false });
+    expect(() => Tokenizer.fromJSON(clash)).toThrow(
+      /added_tokens\[1\]\.id: 2 is already the id of model\.vocab\["ab"\] \(this added token is "<\|x\|>"\)/,
+    );
+    const same = tiny();
+    same.added_tokens.push({ id: 2, content: 'ab', special: false, normalized: false });
+    expect(Tokenizer.fromJSON(same).tokenToId('ab')).toBe(2);
+  });
+
   it('refuses added tokens that disagree on an id or a content', () => {
     const sameId = tiny();
     sameId.added_tokens.push({ id: 5, content: '</s>', special: true, normalized: false });

@@ -122,6 +122,17 @@ export class Tokenizer {
       throw new UnsupportedComponentError('model.type', json.model.type, file, 'only BPE models are supported');
     }
     this.model = new BpeModel(json.model, { cacheSize: options.cacheSize, file });
+    // An added token on an id the vocabulary gives another token: decoding that id could give either
+    // (the reference tokenizer keeps one silently). The same token on its vocabulary id is fine.
+    (json.added_tokens ?? []).forEach((t, i) => {
+      const taken = typeof t?.id === 'number' ? this.model.idToToken[t.id] : undefined;
+      if (taken !== undefined && taken !== t.content)
+        throw new TokenizerFormatError(
+          `added_tokens[${i}].id`,
+          `${t.id} is already the id of model.vocab[${JSON.stringify(taken)}] (this added token is ${JSON.stringify(t.content)})`,
+          file,
+        );
+    });
     this.normalizer = buildNormalizer(json.normalizer, 'normalizer', file);
     const normalizer = this.normalizer;
     this.added = new AddedVocabulary(
