@@ -7,7 +7,34 @@ import type { BuildOptions } from './build.js';
 import type { TraceSource } from './read.js';
 
 const describe = (v: unknown): string =>
-  v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'string' ? JSON.stringify(v) : typeof v;
+  v === null
+    ? 'null'
+    : Array.isArray(v)
+      ? 'an array'
+      : typeof v === 'string'
+        ? JSON.stringify(v)
+        : typeof v === 'number'
+          ? String(v)
+          : typeof v;
+
+/** Every option `buildDataset` reads: any other is a misspelling, refused rather than built without. */
+const BUILD_OPTION_NAMES = Object.keys({
+  tokenizer: true,
+  outDir: true,
+  schema: true,
+  externalApi: true,
+  splitObservations: true,
+  think: true,
+  label: true,
+  context: true,
+  splits: true,
+  seed: true,
+  format: true,
+  badRows: true,
+  writeRejects: true,
+  progress: true,
+  metricsPath: true,
+} satisfies Record<keyof BuildOptions, true>);
 
 function fail(field: string, what: string, value: unknown): never {
   throw new TypeError(`buildDataset: ${field} must be ${what}, got ${describe(value)}`);
@@ -37,6 +64,9 @@ export function validateBuildOptions(source: TraceSource, options: BuildOptions)
   } else if (!isObject(source) || typeof source.repo !== 'string' || source.repo === '')
     fail('source', 'a path or a Hub source { repo }', source);
   if (!isObject(options)) fail('options', 'an object with tokenizer and outDir', options);
+  for (const key of Object.keys(options))
+    if (!BUILD_OPTION_NAMES.includes(key))
+      throw new TypeError(`buildDataset: unknown option '${key}' (known: ${BUILD_OPTION_NAMES.join(', ')})`);
   const tokenizer = options.tokenizer as unknown;
   if (
     !isObject(tokenizer) ||

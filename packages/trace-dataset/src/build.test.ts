@@ -44,7 +44,12 @@ describe('buildDataset arguments', () => {
     [
       'a zero maxLength',
       { tokenizer: tok, outDir: dir, context: { maxLength: 0 } },
-      /options\.context\.maxLength must be an integer >= 1/,
+      /options\.context\.maxLength must be an integer >= 1, got 0/,
+    ],
+    [
+      'a misspelt option',
+      { tokenizer: tok, outDir: dir, sead: 1 },
+      /buildDataset: unknown option 'sead' \(known: tokenizer, outDir, schema, .*seed/,
     ],
     [
       'an unknown overLength',
