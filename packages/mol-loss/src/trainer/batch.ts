@@ -30,7 +30,14 @@ export interface MicroBatch {
 }
 
 /** Check one row and name what is wrong with it. */
-export function checkRow(row: TrainingRow, where: string): void {
+/** The labels a training row's tokens may carry. */
+const TOKEN_LABELS: readonly string[] = ['prompt', 'decision', 'feedback', 'glue'];
+
+/**
+ * A training row's fields, checked before any step (`vocabSize`, when given, bounds the ids):
+ * errors name the row (`where`) and the index.
+ */
+export function checkRow(row: TrainingRow, where: string, vocabSize?: number): void {
   if (!row || !Array.isArray(row.ids) || row.ids.length === 0)
     throw new Error(`${where}: ids must be a non-empty array`);
   if (!Array.isArray(row.labels) || row.labels.length !== row.ids.length) {
@@ -48,7 +55,14 @@ export function checkRow(row: TrainingRow, where: string): void {
   }
   for (let i = 0; i < row.ids.length; i++) {
     const id = row.ids[i]!;
-    if (!Number.isInteger(id) || id < 0) throw new Error(`${where}: ids[${i}] = ${id} is not a token id`);
+    const shown = typeof id === 'string' ? JSON.stringify(id) : String(id);
+    if (!Number.isInteger(id) || id < 0) throw new Error(`${where}: ids[${i}] = ${shown} is not a token id`);
+    if (vocabSize !== undefined && id >= vocabSize)
+      throw new Error(`${where}: ids[${i}] = ${id} is outside the vocabulary [0, ${vocabSize})`);
+    if (!TOKEN_LABELS.includes(row.labels[i]!))
+      throw new Error(
+        `${where}: labels[${i}] is ${JSON.stringify(row.labels[i])}; expected ${TOKEN_LABELS.join(', ')}`,
+      );
   }
 }
 

@@ -382,5 +382,18 @@ describe('MolTrainer', () => {
     expect(() => new MolTrainer({ model, lora, train: bad, config: { outputDir: '/tmp/unused' } })).toThrow(
       /train\[12\]: labels must have one entry per id/,
     );
+    const make = (row: unknown) => () =>
+      new MolTrainer({ model, lora, train: [...train, row as never], config: { outputDir: '/tmp/unused' } });
+    const vocab = model.config.vocab_size;
+    // Caught at construction, naming the row: not at a step, by an index into the flattened micro-batch.
+    expect(make({ ids: [1, 2, 3], labels: ['prompt', 'decision', 'answer'] })).toThrow(
+      'MolTrainer: train[12]: labels[2] is "answer"; expected prompt, decision, feedback, glue',
+    );
+    expect(make({ ids: [1, vocab], labels: ['prompt', 'feedback'] })).toThrow(
+      `MolTrainer: train[12]: ids[1] = ${vocab} is outside the vocabulary [0, ${vocab})`,
+    );
+    expect(make({ ids: [1, '2'], labels: ['prompt', 'feedback'] })).toThrow(
+      'MolTrainer: train[12]: ids[1] = "2" is not a token id',
+    );
   });
 });

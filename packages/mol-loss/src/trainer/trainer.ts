@@ -77,8 +77,9 @@ export class MolTrainer {
     this.model = options.model;
     this.lora = options.lora;
     if (!options.train.length) throw new Error('MolTrainer: the training set is empty');
-    options.train.forEach((row, i) => checkRow(row, `MolTrainer: train[${i}]`));
-    (options.validation ?? []).forEach((row, i) => checkRow(row, `MolTrainer: validation[${i}]`));
+    const vocab = this.model.config.vocab_size;
+    options.train.forEach((row, i) => checkRow(row, `MolTrainer: train[${i}]`, vocab));
+    (options.validation ?? []).forEach((row, i) => checkRow(row, `MolTrainer: validation[${i}]`, vocab));
     this.train = options.train;
     this.validation = options.validation ?? [];
     this.task = new MolTask(this.model, this.lora, this.config, this.train, this.validation);
