@@ -326,6 +326,18 @@ describe('LoRA against PEFT and the PyTorch reference', () => {
     expect([...model.linearLayers().values()].every((l) => l.adapter === null)).toBe(true);
   });
 
+  it('names adapter_config.json when what it asks for does not fit the model', async () => {
+    const dir = tmp();
+    cpSync(join(FIXTURES, 'peft-lora'), dir, { recursive: true });
+    const configPath = join(dir, 'adapter_config.json');
+    const json = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
+    writeFileSync(configPath, JSON.stringify({ ...json, target_modules: ['qq_proj'] }));
+    await expect(loadLora(model, dir)).rejects.toThrow(
+      `${configPath}: applyLora: target_modules ["qq_proj"] match no linear layer`,
+    );
+    expect([...model.linearLayers().values()].every((l) => l.adapter === null)).toBe(true);
+  });
+
   it('refuses adapter weights that are integers or not finite, naming them', async () => {
     const { SafetensorsFile: File } = await import('@molrl/model');
     const { writeSafetensors } = await import('@molrl/model');

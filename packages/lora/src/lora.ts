@@ -348,7 +348,13 @@ export async function loadLora(
   }
   const config = fromPeftConfig(json, configPath);
   const base = (json as { base_model_name_or_path?: unknown }).base_model_name_or_path;
-  const handle = applyLora(model, { ...config, baseModelName: typeof base === 'string' ? base : undefined });
+  let handle: LoraHandle;
+  try {
+    handle = applyLora(model, { ...config, baseModelName: typeof base === 'string' ? base : undefined });
+  } catch (err) {
+    // What the file asks for does not fit this model (target_modules matching nothing, say): name the file.
+    throw new Error(`${configPath}: ${(err as Error).message}`, { cause: err });
+  }
   try {
     await handle.loadWeights(weightsPath, options);
   } catch (err) {
