@@ -412,6 +412,10 @@ describe('GrpoTrainer', () => {
       "GrpoTrainer: rewardFunctions[0] ('r'): score must be a function",
     );
     expect(make({ codec: {} })).toThrow('GrpoTrainer: codec must have encode(text) and decode(ids)');
+    const vocab = model.config.vocab_size;
+    expect(make({ eosTokenIds: [1, vocab] })).toThrow(
+      `GrpoTrainer: eosTokenIds[1] = ${vocab} is not a token id in [0, ${vocab})`,
+    );
   });
 
   it('leaves no storage behind from one step to the next', async () => {

@@ -116,6 +116,12 @@ export class GrpoTrainer {
     this.eosTokenIds = options.eosTokenIds ?? eosIds(options.model);
     if (!this.eosTokenIds.length)
       throw new Error('GrpoTrainer: no EOS token id (the model config has none; pass eosTokenIds)');
+    // An id outside the vocabulary is never generated: completions would never end before the length limit.
+    const vocab = options.model.config.vocab_size;
+    this.eosTokenIds.forEach((id, i) => {
+      if (!Number.isInteger(id) || id < 0 || id >= vocab)
+        throw new Error(`GrpoTrainer: eosTokenIds[${i}] = ${JSON.stringify(id)} is not a token id in [0, ${vocab})`);
+    });
     this.rollouts =
       options.rollouts ?? new ModelRollouts(options.model, options.codec, { eosTokenIds: this.eosTokenIds });
     this.task = new GrpoTask({
