@@ -23,6 +23,7 @@ import { SafetensorsCheckpoint, writeSafetensorsCheckpoint } from './safetensors
 import { firstNonFinite } from './safetensors/dtypes.js';
 import { encodeFloat32, type TensorToWrite } from './safetensors/writer.js';
 import { SeededRandom } from './sampling/prng.js';
+import { shownValue } from './shown-value.js';
 import { sharedSamplerPool, type SamplerPool } from './sampling/sampler-pool.js';
 import {
   candidateSamplingApplies,
@@ -694,13 +695,4 @@ export function decoderLayout(
     segments = base.map((r, i) => r.map((s, j) => (mask[i][j] ? s : -1)));
   }
   return { positions, segments };
-}
-
-/** A value as an argument error shows it: a string quoted (so "4" is not read as 4), NaN and infinities as themselves. */
-function shownValue(value: unknown): string {
-  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
-  if (typeof value === 'function') return 'a function';
-  if (value === undefined) return 'undefined';
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

@@ -80,7 +80,7 @@ export interface RowPlan {
   counts: LossCounts;
 }
 
-function isLabel(x: unknown): x is TokenLabel {
+export function isTokenLabel(x: unknown): x is TokenLabel {
   return x === 'prompt' || x === 'decision' || x === 'feedback' || x === 'glue';
 }
 
@@ -128,7 +128,7 @@ export function planRows(
   let klRows = 0;
   for (let i = 0; i < n; i++) {
     const label = labels[i];
-    if (!isLabel(label)) {
+    if (!isTokenLabel(label)) {
       throw new Error(
         `${where}: labels[${i}] is ${JSON.stringify(label)}; expected 'prompt', 'decision', 'feedback' or 'glue'`,
       );

@@ -7,9 +7,12 @@
  */
 import { loadSandboxReward, type SandboxRewardCallOptions, type SandboxRewardUse } from '@molrl/sandbox-api';
 
+/** The roles a chat prompt's messages may have (a chat template renders others as nothing). */
+export const CHAT_ROLES = ['system', 'user', 'assistant', 'tool'] as const;
+
 /** A chat message for chat-style prompts. */
 export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant' | 'tool';
+  role: (typeof CHAT_ROLES)[number];
   content: string;
 }
 

@@ -12,7 +12,7 @@ import { Trainer, type TrainOptions } from '@molrl/train';
 import { grpoConfig, type GRPOConfig } from './config.js';
 import { GrpoTask, type GrpoMicroBatch, type GrpoTaskState } from './grpo-task.js';
 import { ModelRollouts, type RolloutSource, type TextCodec } from './rollout.js';
-import type { GrpoExample, RewardFunction } from './rewards.js';
+import { CHAT_ROLES, type GrpoExample, type RewardFunction } from './rewards.js';
 
 export interface GrpoTrainerOptions {
   model: Qwen3ForCausalLM;
@@ -36,9 +36,6 @@ export interface GrpoTrainResult {
   steps: GrpoStepMetrics[];
   lastCheckpoint: string | null;
 }
-
-/** The roles a chat prompt's messages may have (those of `ChatMessage`). */
-const CHAT_ROLES: readonly string[] = ['system', 'user', 'assistant', 'tool'];
 
 /** A checkpoint to resume from, a step to stop after, a Ctrl-C signal, a per-step callback. */
 export type GrpoTrainOptions = TrainOptions;
@@ -82,7 +79,7 @@ export class GrpoTrainer {
           const m = value as { role?: unknown; content?: unknown } | null;
           const at = `GrpoTrainer: train[${i}].prompt[${j}]`;
           if (typeof m !== 'object' || m === null) throw new TypeError(`${at} must be a message { role, content }`);
-          if (!CHAT_ROLES.includes(m.role as string))
+          if (!(CHAT_ROLES as readonly unknown[]).includes(m.role))
             throw new TypeError(`${at}.role must be one of ${CHAT_ROLES.join(', ')}, got ${JSON.stringify(m.role)}`);
           if (typeof m.content !== 'string')
             throw new TypeError(`${at}.content must be a string, got ${JSON.stringify(m.content) ?? 'undefined'}`);

@@ -6,6 +6,7 @@
  * temperature, then top-k, top-p, min-p, then a draw from the seeded PRNG.
  */
 import type { SeededRandom } from './prng.js';
+import { shownValue } from '../shown-value.js';
 
 export interface SamplingOptions {
   /** 0 (or undefined with no other sampler set) selects greedy argmax. Default 1. */
@@ -51,10 +52,7 @@ export interface SamplingContext {
 export function validateSamplingOptions(o: SamplingOptions): void {
   const check = (name: string, v: number | undefined, ok: (v: number) => boolean, what: string) => {
     if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || !ok(v))) {
-      // A string is quoted: "0.7" is not the number 0.7.
-      throw new Error(
-        `sampling option ${name} must be ${what}, got ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`,
-      );
+      throw new Error(`sampling option ${name} must be ${what}, got ${shownValue(v)}`);
     }
   };
   check('temperature', o.temperature, (v) => v >= 0, 'a number >= 0');

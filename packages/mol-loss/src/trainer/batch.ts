@@ -5,7 +5,7 @@
  * t + 1 and takes that token's label; a pair that crosses a segment boundary,
  * and padding, carry no loss.
  */
-import type { TokenLabel } from '../row-plan.js';
+import { isTokenLabel, TOKEN_LABELS, type TokenLabel } from '../row-plan.js';
 
 export interface TrainingRow {
   ids: number[];
@@ -30,9 +30,6 @@ export interface MicroBatch {
 }
 
 /** Check one row and name what is wrong with it. */
-/** The labels a training row's tokens may carry. */
-const TOKEN_LABELS: readonly string[] = ['prompt', 'decision', 'feedback', 'glue'];
-
 /**
  * A training row's fields, checked before any step (`vocabSize`, when given, bounds the ids):
  * errors name the row (`where`) and the index.
@@ -59,7 +56,7 @@ export function checkRow(row: TrainingRow, where: string, vocabSize?: number): v
     if (!Number.isInteger(id) || id < 0) throw new Error(`${where}: ids[${i}] = ${shown} is not a token id`);
     if (vocabSize !== undefined && id >= vocabSize)
       throw new Error(`${where}: ids[${i}] = ${id} is outside the vocabulary [0, ${vocabSize})`);
-    if (!TOKEN_LABELS.includes(row.labels[i]!))
+    if (!isTokenLabel(row.labels[i]))
       throw new Error(
         `${where}: labels[${i}] is ${JSON.stringify(row.labels[i])}; expected ${TOKEN_LABELS.join(', ')}`,
       );
