@@ -125,11 +125,7 @@ function flagConfig(values: ParsedValues): FlagConfig {
   }
   // One override per flag, in order, so an error names the flag it is in.
   for (const set of values.set ?? []) {
-    if (set.indexOf('=') <= 0) throw new UsageError(`--set ${set}: expected section.field=value`);
-    if (set.slice(0, set.indexOf('=')).split('.').includes(''))
-      throw new UsageError(
-        `--set ${set}: an empty field name (expected section.field=value, e.g. mol.learningRate=1e-3)`,
-      );
+    // parseAssignments names the flag; a malformed one is its UsageError.
     overrides.push(parseAssignments([set]));
     names.push(`--set ${set}`);
   }

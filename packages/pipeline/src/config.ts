@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { didYouMean } from '@molrl/train';
 import { backendProblem } from './backend.js';
-import { ConfigError } from './config-error.js';
+import { ConfigError, UsageError } from './config-error.js';
 import { readJsonFile } from './json-file.js';
 
 export const DEFAULT_MODEL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'default-model');
@@ -216,7 +216,8 @@ const SCHEMA: Record<string, Check | Record<string, Check>> = {
 };
 
 /** A value as an error message shows it (JSON, except numbers JSON cannot hold). */
-function shown(v: unknown): string {
+/** A value as a config error shows it: JSON, but NaN and the infinities as themselves (JSON writes null). */
+export function shown(v: unknown): string {
   return typeof v === 'number' && !Number.isFinite(v) ? String(v) : (JSON.stringify(v) ?? String(v));
 }
 
@@ -324,14 +325,15 @@ export function parseAssignments(assignments: readonly string[]): Record<string,
   const out: Record<string, unknown> = {};
   for (const a of assignments) {
     const eq = a.indexOf('=');
-    if (eq <= 0) throw new ConfigError(`--set ${a}: expected section.field=value`);
+    // Malformed syntax is a usage error (the CLI's exit status 2), a bad field or value a config error.
+    if (eq <= 0) throw new UsageError(`--set ${a}: expected section.field=value`);
     const path = a.slice(0, eq).split('.');
-    // Followed as a key, __proto__ would reach Object.prototype (and set a field on every object).
-    if (path.includes('__proto__')) throw new ConfigError(`--set ${a}: __proto__ is not a field`);
     if (path.some((p) => p === ''))
-      throw new ConfigError(
+      throw new UsageError(
         `--set ${a}: an empty field name (expected section.field=value, e.g. mol.learningRate=1e-3)`,
       );
+    // Followed as a key, __proto__ would reach Object.prototype (and set a field on every object).
+    if (path.includes('__proto__')) throw new ConfigError(`--set ${a}: __proto__ is not a field`);
     const raw = a.slice(eq + 1);
     let value: unknown = raw;
     try {

@@ -51,17 +51,11 @@ describe('reads per generated token', () => {
     'model.generate at a large vocabulary: the logits read into the sampler pool count too',
     { timeout: 120_000 },
     async () => {
-      // From 16,384 tokens and two rows, generate reads each step's logits into shared memory (readInto).
-      const config = qwen3Config({
-        vocab_size: 20_000,
-        hidden_size: 32,
-        intermediate_size: 64,
-        num_hidden_layers: 1,
-        num_attention_heads: 2,
-        num_key_value_heads: 1,
-        head_dim: 16,
-        tie_word_embeddings: true,
-      });
+      // From 16,384 tokens and two rows, generate reads each step's logits into shared memory (readInto):
+      // the embedded model's shape at a vocabulary past that.
+      const { model: embedded } = await loadBase(DEFAULT_MODEL_DIR);
+      const { extra: _extra, ...shape } = embedded.config;
+      const config = qwen3Config({ ...shape, vocab_size: 20_000 });
       const model = Qwen3ForCausalLM.fromWeights(config, randomWeights(config, { seed: 4 }));
       counter.reset();
       const out = await model.generate(PROMPTS, { maxNewTokens: 5, stopTokenIds: [], seed: 3 });

@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { shown } from '../config.js';
 import { readJsonl } from '../jsonl.js';
 import type { RunFolder } from '../run-folder.js';
 import type { TaskRecord, TraceRecord } from './data.js';
@@ -16,15 +17,15 @@ const SPLITS: readonly string[] = ['train', 'validation'];
 
 type Row = Record<string, unknown>;
 
-function shown(value: unknown): string {
+/** A value as these errors show it: missing, or as a config error shows it, cut to 60 characters. */
+function brief(value: unknown): string {
   if (value === undefined) return 'missing';
-  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
-  const text = JSON.stringify(value);
+  const text = shown(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
 function field(row: Row, where: string, name: string, what: string, ok: (v: unknown) => boolean): void {
-  if (!ok(row[name])) throw new Error(`${where}: field "${name}" must be ${what}, got ${shown(row[name])}`);
+  if (!ok(row[name])) throw new Error(`${where}: field "${name}" must be ${what}, got ${brief(row[name])}`);
 }
 
 const isString = (v: unknown) => typeof v === 'string';
@@ -32,7 +33,7 @@ const isText = (v: unknown) => typeof v === 'string' && v.trim() !== '';
 
 function object(row: unknown, where: string): Row {
   if (typeof row !== 'object' || row === null || Array.isArray(row))
-    throw new Error(`${where}: a row must be a JSON object, got ${shown(row)}`);
+    throw new Error(`${where}: a row must be a JSON object, got ${brief(row)}`);
   return row as Row;
 }
 
@@ -48,12 +49,12 @@ export function checkTraceRecord(value: unknown, where: string): TraceRecord {
   (row.messages as unknown[]).forEach((m, i) => {
     const at = `${where}: messages[${i}]`;
     if (typeof m !== 'object' || m === null || Array.isArray(m))
-      throw new Error(`${at} must be an object { role, content }, got ${shown(m)}`);
+      throw new Error(`${at} must be an object { role, content }, got ${brief(m)}`);
     const message = m as Row;
     if (!TRACE_ROLES.includes(message.role as string))
-      throw new Error(`${at}.role must be one of ${TRACE_ROLES.join(', ')}, got ${shown(message.role)}`);
+      throw new Error(`${at}.role must be one of ${TRACE_ROLES.join(', ')}, got ${brief(message.role)}`);
     if (typeof message.content !== 'string')
-      throw new Error(`${at}.content must be a string, got ${shown(message.content)}`);
+      throw new Error(`${at}.content must be a string, got ${brief(message.content)}`);
   });
   return row as unknown as TraceRecord;
 }
