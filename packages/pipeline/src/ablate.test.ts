@@ -9,6 +9,7 @@ import {
   formatCells,
   meanStd,
   middleCheckpoint,
+  readAblationMeta,
   runAblation,
   writeAblationReport,
 } from './ablate.js';
@@ -81,6 +82,8 @@ function fakeStage(run: RunFolder, stage: Stage, correct: number[], nll: number[
   writeFileSync(
     join(dir, 'knowledge.json'),
     JSON.stringify({
+      documents: depot.length,
+      tokens: 4 * depot.length,
       ids: depot.map((t) => t.id),
       perDocument: depot.map((_, i) => known + (i % 3) * 0.1),
       nll: known,
@@ -93,7 +96,7 @@ function fakeStage(run: RunFolder, stage: Stage, correct: number[], nll: number[
       model: stage,
       results: [
         { suite: 'CodeAgent-Test', items: correct.length, pass1, meanScore: 0.5 },
-        { suite: 'MATH-500', items: 8, pass1: 0 },
+        { suite: 'MATH-500', items: 8, pass1: 0, meanScore: 0 },
       ],
     }),
   );
@@ -183,6 +186,44 @@ describe('the ablation report', () => {
     const md = writeAblationReport(out);
     expect(md).toContain('not comparable): no GRPO run has finished yet.');
     expect(md).toMatch(/^\| \+MoL \| not run \|/m);
+  });
+});
+
+describe('ablate.json', () => {
+  it('reads the seeds, checkpoint step and config; a record from before backends were a field ran on the cpu', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'molrl-ablate-meta-')), 'ablate.json');
+    const { backend: _backend, ...older } = DEFAULT_CONFIG;
+    writeFileSync(path, JSON.stringify({ seeds: [0, 1], checkpointStep: 12, config: older }));
+    expect(readAblationMeta(path)).toEqual({ seeds: [0, 1], checkpointStep: 12, config: { ...older, backend: 'cpu' } });
+  });
+
+  it.each([
+    ['not an object', [], 'not an ablation record (a JSON object), got []'],
+    [
+      'no seeds',
+      { seeds: [], checkpointStep: 12, config: DEFAULT_CONFIG },
+      'seeds must be a non-empty array of integers >= 0, got []',
+    ],
+    [
+      'a checkpoint step of text',
+      { seeds: [0], checkpointStep: '12', config: DEFAULT_CONFIG },
+      'checkpointStep must be an integer >= 1, got "12"',
+    ],
+    [
+      'no config',
+      { seeds: [0], checkpointStep: 12 },
+      'config must be an object (the base run configuration), got undefined',
+    ],
+    [
+      'a config with a bad field',
+      { seeds: [0], checkpointStep: 12, config: { ...DEFAULT_CONFIG, seed: -1 } },
+      'config: seed',
+    ],
+  ])('one with %s is refused naming the file and field', (_name, bad, message) => {
+    const path = join(mkdtempSync(join(tmpdir(), 'molrl-ablate-meta-')), 'ablate.json');
+    writeFileSync(path, JSON.stringify(bad));
+    expect(() => readAblationMeta(path)).toThrow(`${path}: ${message}`);
+    expect(() => writeAblationReport(join(path, '..'))).toThrow(`${path}: ${message}`);
   });
 });
 

@@ -19,16 +19,16 @@
  * report is rewritten from the folders after each step: an interrupted
  * ablation has a report of what finished, and resumes.
  */
-import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EvaluationReport } from '@molrl/bench-math';
 import { applyLora } from '@molrl/lora';
 import { readMetrics, writeFileAtomicSync, type ProgressMode } from '@molrl/progress';
 import { useBackend } from './backend.js';
-import { ConfigError, configDifferences, mergeConfig, validateConfig, type PipelineConfig } from './config.js';
+import { ConfigError, configDifferences, mergeConfig, shown, validateConfig, type PipelineConfig } from './config.js';
 import { readJsonFile } from './json-file.js';
 import { loadBase, type Stage } from './load.js';
 import { runEval, stageReportPath, stageTasksPath } from './phases/eval.js';
+import { readStageReport } from './phases/eval-records.js';
 import { PhaseSandbox } from './phase-sandbox.js';
 import { openRun, runPhase } from './pipeline.js';
 import {
@@ -201,9 +201,9 @@ export async function runAblation(outDir: string, base: PipelineConfig, options:
   // An existing ablation goes on only with its own configuration (more seeds, or another backend, are fine).
   const metaFile = root.path('ablate.json');
   if (existsSync(metaFile)) {
-    const meta = readJsonFile(metaFile) as { checkpointStep?: unknown; config?: Record<string, unknown> } | null;
+    const meta = readAblationMeta(metaFile);
     const diff = configDifferences(
-      { ...meta?.config, backend: base.backend, checkpointStep: meta?.checkpointStep },
+      { ...meta.config, backend: base.backend, checkpointStep: meta.checkpointStep },
       { ...base, checkpointStep },
     );
     if (diff.length)
@@ -283,6 +283,34 @@ export async function runAblation(outDir: string, base: PipelineConfig, options:
   return writeAblationReport(outDir);
 }
 
+/** What ablate.json records: the seeds run so far, the MoL checkpoint the mid-point variants start from, the base config. */
+export interface AblationMeta {
+  seeds: number[];
+  checkpointStep: number;
+  config: PipelineConfig;
+}
+
+/** An ablation folder's ablate.json, checked; a damaged one is a ConfigError naming the file and field. */
+export function readAblationMeta(path: string): AblationMeta {
+  const meta = readJsonFile(path);
+  if (!meta || typeof meta !== 'object' || Array.isArray(meta))
+    throw new ConfigError(`${path}: not an ablation record (a JSON object), got ${shown(meta)}`);
+  const { seeds, checkpointStep, config } = meta as Record<string, unknown>;
+  if (!Array.isArray(seeds) || !seeds.length || !seeds.every((s) => Number.isInteger(s) && s >= 0))
+    throw new ConfigError(`${path}: seeds must be a non-empty array of integers >= 0, got ${shown(seeds)}`);
+  if (!Number.isInteger(checkpointStep) || (checkpointStep as number) < 1)
+    throw new ConfigError(`${path}: checkpointStep must be an integer >= 1, got ${shown(checkpointStep)}`);
+  if (!config || typeof config !== 'object' || Array.isArray(config))
+    throw new ConfigError(`${path}: config must be an object (the base run configuration), got ${shown(config)}`);
+  // Ablations made before the backend was a field ran on the cpu.
+  const withBackend = 'backend' in config ? config : { ...config, backend: 'cpu' };
+  return {
+    seeds: seeds as number[],
+    checkpointStep: checkpointStep as number,
+    config: validateConfig(withBackend, `${path}: config`),
+  };
+}
+
 interface RowData {
   row: AblationRow;
   seeds: number[];
@@ -310,7 +338,7 @@ function readRow(root: RunFolder, seeds: number[], row: AblationRow): RowData {
   const math: Cell[] = [];
   const trainReward: Cell[] = [];
   for (const p of perSeed) {
-    const report = JSON.parse(readFileSync(stageReportPath(p.run, row.stage), 'utf8')) as EvaluationReport;
+    const report = readStageReport(p.run, row.stage)!;
     const m = report.results.find((r) => /MATH/.test(r.suite));
     if (m) math.push({ seed: p.seed, value: m.pass1 });
     const fr = row.stage === 'grpo' ? finalReward(p.run) : null;
@@ -405,12 +433,7 @@ function probeTable(rows: RowData[], baseRow: RowData | undefined, molRow: RowDa
 /** report.md and plots of an ablation folder, from whatever its variant folders hold now. */
 export function writeAblationReport(outDir: string): string {
   const root = new RunFolder(outDir);
-  const meta = JSON.parse(readFileSync(root.path('ablate.json'), 'utf8')) as {
-    seeds: number[];
-    checkpointStep: number;
-    config: PipelineConfig;
-  };
-  const { seeds, checkpointStep, config: base } = meta;
+  const { seeds, checkpointStep, config: base } = readAblationMeta(root.path('ablate.json'));
   const read = (row: AblationRow) => readRow(root, seeds, row);
   const t1 = TABLE1_ROWS.map(read);
   const t2 = TABLE2_ROWS.map(read);

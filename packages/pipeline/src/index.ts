@@ -57,10 +57,17 @@ export {
   pairedDifference,
   formatInterval,
   formatDifference,
-  readTaskResults,
-  readProbe,
   type TaskMatrix,
 } from './report/intervals.js';
+export {
+  readStageReport,
+  readTaskResults,
+  readProbe,
+  readKnowledge,
+  checkEvaluationReport,
+  checkTaskResult,
+  checkProbeResult,
+} from './phases/eval-records.js';
 export { heldOutLoss, answerSpan, type ProbeResult } from './probe.js';
 export {
   buildPretrainCorpus,
@@ -77,6 +84,8 @@ export {
   DEFAULT_ABLATION_SEEDS,
   runAblation,
   writeAblationReport,
+  readAblationMeta,
+  type AblationMeta,
   ablationPlan,
   middleCheckpoint,
   meanStd,

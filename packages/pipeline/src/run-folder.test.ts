@@ -51,6 +51,20 @@ describe('run folder', () => {
     expect(() => run.readState()).toThrow(`${run.stateFile}: version must be 1, got 2; delete it to run every phase`);
     writeFileSync(run.stateFile, JSON.stringify({ version: 1, phases: { train: { finished: 'x' } } }));
     expect(() => run.readState()).toThrow(`${run.stateFile}: phases.train is not a phase`);
+    const record = { finished: '2026-12-07T10:00:00.000Z', seconds: 12 };
+    writeFileSync(run.stateFile, JSON.stringify({ version: 1, phases: { data: { ...record, seconds: '12' } } }));
+    expect(() => run.readState()).toThrow(`${run.stateFile}: phases.data.seconds must be a number >= 0, got "12"`);
+    writeFileSync(
+      run.stateFile,
+      JSON.stringify({ version: 1, phases: { data: { ...record, finished: 'yesterday' } } }),
+    );
+    expect(() => run.readState()).toThrow(
+      `${run.stateFile}: phases.data.finished must be a date (ISO 8601), got "yesterday"`,
+    );
+    writeFileSync(run.stateFile, JSON.stringify({ version: 1, phases: { mol: { ...record, backend: 1 } } }));
+    expect(() => run.readState()).toThrow(`${run.stateFile}: phases.mol.backend must be a string, got 1`);
+    writeFileSync(run.stateFile, JSON.stringify({ version: 1, phases: { mol: { ...record, backend: 'cpu' } } }));
+    expect(run.isDone('mol')).toBe(true);
     writeFileSync(run.configFile, '{"model": ');
     expect(() => run.readConfig()).toThrow(new RegExp(`^${run.configFile}:1:11: not valid JSON`));
   });

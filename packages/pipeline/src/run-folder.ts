@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { writeFileAtomicSync } from '@molrl/progress';
-import { ConfigError, validateConfig, type PipelineConfig } from './config.js';
+import { ConfigError, shown, validateConfig, type PipelineConfig } from './config.js';
 import { readJsonFile } from './json-file.js';
 
 export const PHASES = ['data', 'mol', 'grpo', 'eval'] as const;
@@ -99,8 +99,21 @@ export class RunFolder {
     for (const [phase, record] of Object.entries(phases)) {
       if (!(PHASES as readonly string[]).includes(phase))
         throw new ConfigError(`${this.stateFile}: phases.${phase} is not a phase (${PHASES.join(', ')}); ${fix}`);
-      if (!record || typeof record !== 'object' || typeof (record as PhaseRecord).finished !== 'string')
+      if (!record || typeof record !== 'object' || Array.isArray(record))
         throw new ConfigError(`${this.stateFile}: phases.${phase} must be a record with 'finished'; ${fix}`);
+      const { finished, seconds, backend } = record as PhaseRecord;
+      if (typeof finished !== 'string' || Number.isNaN(Date.parse(finished)))
+        throw new ConfigError(
+          `${this.stateFile}: phases.${phase}.finished must be a date (ISO 8601), got ${shown(finished)}; ${fix}`,
+        );
+      if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0)
+        throw new ConfigError(
+          `${this.stateFile}: phases.${phase}.seconds must be a number >= 0, got ${shown(seconds)}; ${fix}`,
+        );
+      if (backend !== undefined && typeof backend !== 'string')
+        throw new ConfigError(
+          `${this.stateFile}: phases.${phase}.backend must be a string, got ${shown(backend)}; ${fix}`,
+        );
     }
     return state as RunState;
   }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RunFolder } from '../run-folder.js';
-import { readTaskRecords, readTraceRecords } from './data-records.js';
+import { readDataManifest, readTaskRecords, readTraceRecords } from './data-records.js';
 
 const TRACE = {
   id: 't0',
@@ -104,5 +104,53 @@ describe('the data records the later phases read', () => {
       `${join(run.dataDir, 'eval-tasks.jsonl')} is missing, but ${run.dir}/state.json records the data phase as done; ` +
         `make the data again with \`molrl data --out ${run.dir} --force\``,
     );
+  });
+
+  const MANIFEST = {
+    traces: { train: 8, validation: 2, correct: 7, meanSteps: 2.5, seed: 1000, depot: 3 },
+    grpoTasks: { count: 4, seed: 2000 },
+    evalTasks: { count: 5, seed: 3000, set: 'test' },
+  };
+
+  it('reads the data manifest, and a run without data has none', () => {
+    const run = new RunFolder(join(mkdtempSync(join(tmpdir(), 'molrl-records-')), 'run'));
+    expect(readDataManifest(run)).toBeNull();
+    mkdirSync(run.dataDir, { recursive: true });
+    writeFileSync(join(run.dataDir, 'manifest.json'), JSON.stringify(MANIFEST));
+    expect(readDataManifest(run)).toEqual(MANIFEST);
+    // A manifest of an older run (no depot count, no seeds) still reads.
+    const older = {
+      traces: { train: 8, validation: 2, correct: 7, meanSteps: 2 },
+      grpoTasks: { count: 4 },
+      evalTasks: { count: 5 },
+    };
+    writeFileSync(join(run.dataDir, 'manifest.json'), JSON.stringify(older));
+    expect(readDataManifest(run)).toEqual(older);
+  });
+
+  it.each([
+    ['not an object', [], 'the data manifest must be a JSON object, got []'],
+    ['no traces', { ...MANIFEST, traces: undefined }, 'traces: this part must be a JSON object, got missing'],
+    [
+      'a count that is text',
+      { ...MANIFEST, grpoTasks: { count: '4' } },
+      'grpoTasks: field "count" must be an integer >= 0, got "4"',
+    ],
+    [
+      'a negative mean',
+      { ...MANIFEST, traces: { ...MANIFEST.traces, meanSteps: -1 } },
+      'traces: field "meanSteps" must be a number >= 0, got -1',
+    ],
+    [
+      'a depot count that is a fraction',
+      { ...MANIFEST, traces: { ...MANIFEST.traces, depot: 0.5 } },
+      'traces: field "depot" must be an integer >= 0, got 0.5',
+    ],
+  ])('a data manifest with %s is refused with its path and field', (_name, bad, message) => {
+    const run = new RunFolder(join(mkdtempSync(join(tmpdir(), 'molrl-records-')), 'run'));
+    mkdirSync(run.dataDir, { recursive: true });
+    const path = join(run.dataDir, 'manifest.json');
+    writeFileSync(path, JSON.stringify(bad));
+    expect(() => readDataManifest(run)).toThrow(`${path}: ${message}`);
   });
 });

@@ -6,45 +6,33 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { shown } from '../config.js';
 import { readJsonl } from '../jsonl.js';
+import { readJsonFile } from '../json-file.js';
+import {
+  asRecord,
+  brief,
+  checkField as field,
+  isCount,
+  isFiniteNumber,
+  isString,
+  isText,
+  type JsonRecord as Row,
+} from '../record-check.js';
 import type { RunFolder } from '../run-folder.js';
-import type { TaskRecord, TraceRecord } from './data.js';
+import type { DataManifest, TaskRecord, TraceRecord } from './data.js';
 
 /** The roles the environment's traces are written with (what `compactTrace` and the labelling read). */
 export const TRACE_ROLES: readonly string[] = ['system', 'user', 'assistant', 'tool-call', 'tool-response'];
 const SPLITS: readonly string[] = ['train', 'validation'];
 
-type Row = Record<string, unknown>;
-
-/** A value as these errors show it: missing, or as a config error shows it, cut to 60 characters. */
-function brief(value: unknown): string {
-  if (value === undefined) return 'missing';
-  const text = shown(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
-function field(row: Row, where: string, name: string, what: string, ok: (v: unknown) => boolean): void {
-  if (!ok(row[name])) throw new Error(`${where}: field "${name}" must be ${what}, got ${brief(row[name])}`);
-}
-
-const isString = (v: unknown) => typeof v === 'string';
-const isText = (v: unknown) => typeof v === 'string' && v.trim() !== '';
-
-function object(row: unknown, where: string): Row {
-  if (typeof row !== 'object' || row === null || Array.isArray(row))
-    throw new Error(`${where}: a row must be a JSON object, got ${brief(row)}`);
-  return row as Row;
-}
-
 /** One row of traces.jsonl, checked (`where`: file:line). */
 export function checkTraceRecord(value: unknown, where: string): TraceRecord {
-  const row = object(value, where);
+  const row = asRecord(value, where);
   field(row, where, 'id', 'a string', isString);
   field(row, where, 'split', `one of ${SPLITS.map((s) => `'${s}'`).join(', ')}`, (v) => SPLITS.includes(v as string));
   field(row, where, 'kind', 'a string', isString);
   field(row, where, 'correct', 'a boolean', (v) => typeof v === 'boolean');
-  field(row, where, 'n_steps', 'an integer >= 0', (v) => Number.isInteger(v) && (v as number) >= 0);
+  field(row, where, 'n_steps', 'an integer >= 0', isCount);
   field(row, where, 'messages', 'a non-empty array of { role, content }', (v) => Array.isArray(v) && v.length > 0);
   (row.messages as unknown[]).forEach((m, i) => {
     const at = `${where}: messages[${i}]`;
@@ -61,7 +49,7 @@ export function checkTraceRecord(value: unknown, where: string): TraceRecord {
 
 /** One row of grpo-tasks.jsonl or eval-tasks.jsonl, checked (`where`: file:line). */
 export function checkTaskRecord(value: unknown, where: string): TaskRecord {
-  const row = object(value, where);
+  const row = asRecord(value, where);
   for (const name of ['id', 'kind', 'question', 'answer', 'args', 'signature'])
     field(row, where, name, 'a non-empty string', isText);
   if (row.library !== undefined) field(row, where, 'library', 'a string', isString);
@@ -87,4 +75,24 @@ export function readTraceRecords(run: RunFolder): TraceRecord[] {
 /** grpo-tasks.jsonl or eval-tasks.jsonl of the run, every row checked. */
 export function readTaskRecords(run: RunFolder, file: 'grpo-tasks.jsonl' | 'eval-tasks.jsonl'): TaskRecord[] {
   return readJsonl(dataFile(run, file), checkTaskRecord);
+}
+
+/** data/manifest.json of the run, the counts the report quotes checked; null when the data phase has not run. */
+export function readDataManifest(run: RunFolder): DataManifest | null {
+  const path = join(run.dataDir, 'manifest.json');
+  if (!existsSync(path)) return null;
+  const manifest = asRecord(readJsonFile(path), path, 'the data manifest');
+  const part = (name: string, counts: readonly string[], optional: readonly string[] = []) => {
+    const where = `${path}: ${name}`;
+    const record = asRecord(manifest[name], where, 'this part');
+    for (const f of counts) field(record, where, f, 'an integer >= 0', isCount);
+    // Fields runs of older versions lack: checked where present.
+    for (const f of optional) if (record[f] !== undefined) field(record, where, f, 'an integer >= 0', isCount);
+    return record;
+  };
+  const traces = part('traces', ['train', 'validation', 'correct'], ['depot', 'seed']);
+  field(traces, `${path}: traces`, 'meanSteps', 'a number >= 0', (v) => isFiniteNumber(v) && v >= 0);
+  part('grpoTasks', ['count'], ['seed']);
+  part('evalTasks', ['count'], ['seed']);
+  return manifest as unknown as DataManifest;
 }

@@ -6,7 +6,6 @@
  * (the paired bootstrap of `@molrl/bench-math`), written so a reader sees at
  * once whether it is resolved and which way.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import {
   bootstrapMean,
   pairedBootstrapDifference,
@@ -15,34 +14,15 @@ import {
   type PairedDifference,
 } from '@molrl/bench-math';
 import type { Stage } from '../load.js';
-import { stageKnowledgePath, stageProbePath, stageTasksPath, type TaskResult } from '../phases/eval.js';
-import type { RunFolder } from '../run-folder.js';
+import type { TaskResult } from '../phases/eval.js';
+import { readKnowledge, readProbe, readTaskResults } from '../phases/eval-records.js';
 import type { ProbeResult } from '../probe.js';
+import type { RunFolder } from '../run-folder.js';
 
 /** A variant's per-task values, tasks in evaluation order, one value per seed: values[task][seed]. */
 export interface TaskMatrix {
   ids: string[];
   values: number[][];
-}
-
-export function readTaskResults(run: RunFolder, stage: Stage): TaskResult[] | null {
-  const path = stageTasksPath(run, stage);
-  if (!existsSync(path)) return null;
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as TaskResult);
-}
-
-export function readProbe(run: RunFolder, stage: Stage): ProbeResult | null {
-  const path = stageProbePath(run, stage);
-  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as ProbeResult) : null;
-}
-
-/** The knowledge probe of a stage: per depot task, the NLL per token of its correct answer. */
-export function readKnowledge(run: RunFolder, stage: Stage): (ProbeResult & { ids: string[] }) | null {
-  const path = stageKnowledgePath(run, stage);
-  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as ProbeResult & { ids: string[] }) : null;
 }
 
 /** Per-seed per-document values (probe or knowledge) as one matrix over the documents every seed has. */

@@ -1,5 +1,6 @@
 /** The run report shows a phase's charts only once the phase has metrics: no empty or stale chart. */
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { stageReportPath } from '../phases/eval.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -51,5 +52,30 @@ describe('writeRunReport', () => {
     expect(md).toContain(
       'Mean reward 0.450 over steps 1–2 → 0.700 over steps 7–8 (rewards/multi_stage/mean 0.700); mean completion length 42.0 → 32.0 tokens.',
     );
+  });
+
+  it('a damaged state.json, report.json or manifest fails before anything is written', () => {
+    const { run, config } = openRun(join(mkdtempSync(join(tmpdir(), 'molrl-report-')), 'run'), resolveConfig());
+    mkdirSync(run.molDir, { recursive: true });
+    writeFileSync(join(run.molDir, 'metrics.jsonl'), JSON.stringify({ step: 1, loss: 2, ce: 1.5, kl: 0.5 }) + '\n');
+    const report = stageReportPath(run, 'base');
+    mkdirSync(join(run.evalDir, 'base'), { recursive: true });
+    writeFileSync(
+      report,
+      JSON.stringify({ model: 'm', results: [{ suite: 'CodeAgent-Test', items: 2, pass1: '50%' }] }),
+    );
+    expect(() => writeRunReport(run, config)).toThrow(
+      `${report}: results[0]: field "pass1" must be a fraction in [0, 1], got "50%"`,
+    );
+    writeFileSync(report, JSON.stringify({ model: 'm', results: [] }));
+    mkdirSync(run.dataDir, { recursive: true });
+    writeFileSync(join(run.dataDir, 'manifest.json'), '{"traces": ');
+    expect(() => writeRunReport(run, config)).toThrow(`${join(run.dataDir, 'manifest.json')}:1:12: not valid JSON`);
+    writeFileSync(join(run.dataDir, 'manifest.json'), '{}');
+    writeFileSync(run.stateFile, JSON.stringify({ version: 1, phases: { data: { finished: 'now', seconds: 1 } } }));
+    expect(() => writeRunReport(run, config)).toThrow(`${run.stateFile}: phases.data.finished must be a date`);
+    // Nothing was written: no plots folder, no report.
+    expect(existsSync(run.path('plots'))).toBe(false);
+    expect(existsSync(run.path('report.md'))).toBe(false);
   });
 });

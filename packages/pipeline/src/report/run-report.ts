@@ -6,14 +6,16 @@
  * the MoL loss parts, the GRPO reward and the completion lengths, all read
  * back from the run folder's files.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { wilsonInterval, type EvaluationReport } from '@molrl/bench-math';
 import { readMetrics, writeFileAtomicSync, type MetricRecord } from '@molrl/progress';
 import type { PipelineConfig } from '../config.js';
 import type { Stage } from '../load.js';
 import type { RunFolder } from '../run-folder.js';
-import { STAGE_NAMES, stageReportPath } from '../phases/eval.js';
+import { readDataManifest } from '../phases/data-records.js';
+import { STAGE_NAMES } from '../phases/eval.js';
+import { readStageReport } from '../phases/eval-records.js';
 import { formatDifference, formatInterval, pairedDifference, rateInterval, stageResults } from './intervals.js';
 import { lineChartSvg, type Series } from './line-chart.js';
 
@@ -118,9 +120,10 @@ export function intervalTables(run: RunFolder, reports: Array<[Stage, Evaluation
 }
 
 export function readStageReports(run: RunFolder): Array<[Stage, EvaluationReport]> {
-  return (['base', 'mol', 'grpo'] as Stage[])
-    .filter((s) => existsSync(stageReportPath(run, s)))
-    .map((s) => [s, JSON.parse(readFileSync(stageReportPath(run, s), 'utf8')) as EvaluationReport]);
+  return (['base', 'mol', 'grpo'] as Stage[]).flatMap((s): Array<[Stage, EvaluationReport]> => {
+    const report = readStageReport(run, s);
+    return report ? [[s, report]] : [];
+  });
 }
 
 /**
@@ -139,13 +142,18 @@ function writePlot(plots: string, name: string, hasData: boolean, svg: () => str
 }
 
 export function writeRunReport(run: RunFolder, config: PipelineConfig): string {
-  const plots = run.path('plots');
-  mkdirSync(plots, { recursive: true });
+  // Every file is read (and checked) before anything is written: a damaged one leaves no half-made report.
+  const state = run.readState();
+  const reports = readStageReports(run);
+  const manifest = readDataManifest(run);
   const mol = metricsOf(join(run.molDir, 'metrics.jsonl'));
   const molSteps = mol.filter((r) => typeof r.loss === 'number');
   const molEvals = mol.filter((r) => typeof r.eval_loss === 'number');
   const grpo = metricsOf(join(run.grpoDir, 'metrics.jsonl')).filter((r) => typeof r.reward === 'number');
   const rewardKey = config.grpo.reward === 'binary' ? 'rewards/binary/mean' : 'rewards/multi_stage/mean';
+  const evaluation = reports.length ? intervalTables(run, reports) : '_No evaluation yet._';
+  const plots = run.path('plots');
+  mkdirSync(plots, { recursive: true });
 
   const molPlot = writePlot(plots, 'mol-loss.svg', molSteps.length > 0, () =>
     lineChartSvg(
@@ -190,10 +198,6 @@ export function writeRunReport(run: RunFolder, config: PipelineConfig): string {
     ),
   );
 
-  const reports = readStageReports(run);
-  const state = run.readState();
-  const manifestPath = join(run.dataDir, 'manifest.json');
-  const manifest = existsSync(manifestPath) ? JSON.parse(readFileSync(manifestPath, 'utf8')) : null;
   const lastMol = molSteps[molSteps.length - 1];
   // A GRPO step's reward is over one batch of prompts (a few groups), so the text compares the
   // means of the first and last quarter of the steps rather than two single steps.
@@ -214,7 +218,7 @@ export function writeRunReport(run: RunFolder, config: PipelineConfig): string {
     '',
     "## Evaluation (pass@1, the paper's Table 1/2 shape)",
     '',
-    reports.length ? intervalTables(run, reports) : '_No evaluation yet._',
+    evaluation,
     '',
     `Sampling: temperature ${config.eval.temperature}, top-p ${config.eval.topP}, top-k ${config.eval.topK}, presence penalty ${config.eval.presencePenalty}, at most ${config.eval.maxTokens} new tokens, ${config.eval.samples} sample(s) per item. CodeAgent-Test: ${config.data.evalTasks} held-out one-step tasks of the ${config.data.evalSet} set (classic and depot kinds); the model writes \`solve\`, the harness calls it on the task's input in the sandbox, and the multi-stage reward scores it (mean reward column); pass@1 counts only correct results. Intervals are 95%: Wilson's for one sample per task, else a bootstrap over tasks. Probe NLL: mean negative log-likelihood per answer token (nats) of ${config.data.probeDocuments} held-out documents of the pretraining distribution, text no phase trains on (lower is better; a rise is general ability lost). Depot answer NLL: the same for the correct answer of each depot evaluation task (the library's current API), how much of the API the model has taken in even where its samples still fail.`,
     '',
