@@ -40,3 +40,19 @@ export function optionalCounter(state: Record<string, unknown>, field: string, f
     throw new Error(`loadCheckpoint: ${file}: field '${field}' must be an integer >= 0`);
   return value as number;
 }
+
+/**
+ * The run's settings a checkpoint was written with (`args`; `config` in checkpoints of
+ * earlier versions), or undefined when it has none. One that is there but not an object
+ * is damage, refused naming the file: skipping it would skip the settings check.
+ */
+export function savedSettings(state: Record<string, unknown>, file: string): object | undefined {
+  const field = state.args !== undefined ? 'args' : 'config';
+  const value = state[field];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new Error(
+      `loadCheckpoint: ${file}: field '${field}' must be an object (the run's settings), got ${JSON.stringify(value)}`,
+    );
+  return value;
+}

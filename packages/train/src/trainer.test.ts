@@ -364,6 +364,21 @@ describe('Trainer', () => {
     );
   });
 
+  it('refuses a checkpoint whose settings are damaged (not an object), rather than skip the settings check', async () => {
+    const { trainer, args } = setup({ maxSteps: 4 });
+    await trainer.train({ stopAfterStep: 2 });
+    const file = join(args.outputDir, 'checkpoint-2', 'trainer_state.json');
+    const { args: _saved, ...rest } = JSON.parse(readFileSync(file, 'utf8'));
+    writeFileSync(file, JSON.stringify({ ...rest, args: 'lr=0.5' }));
+    await expect(setup({ maxSteps: 4, outputDir: args.outputDir }).trainer.resume(true)).rejects.toThrow(
+      `loadCheckpoint: ${file}: field 'args' must be an object (the run's settings), got "lr=0.5"`,
+    );
+    writeFileSync(file, JSON.stringify({ ...rest, config: [1, 2] }));
+    await expect(setup({ maxSteps: 4, outputDir: args.outputDir }).trainer.resume(true)).rejects.toThrow(
+      `loadCheckpoint: ${file}: field 'config' must be an object (the run's settings), got [1,2]`,
+    );
+  });
+
   it('resuming the latest refuses a newer checkpoint folder without trainer_state.json, rather than redo its steps', async () => {
     const { trainer, args } = setup({ maxSteps: 4, saveSteps: 2 });
     await trainer.train({ stopAfterStep: 2 });

@@ -32,7 +32,7 @@ import { NonFiniteStepError } from './non-finite.js';
 import { readScalars } from './read-scalars.js';
 import type { EvalRecord, StepContext, StepRecord, TrainingTask } from './task.js';
 import { changedSettings } from './resume-settings.js';
-import { optionalCounter, TRAINER_STATE_COUNTERS, type TrainerState } from './trainer-state.js';
+import { optionalCounter, savedSettings, TRAINER_STATE_COUNTERS, type TrainerState } from './trainer-state.js';
 
 export interface TrainerOptions<MicroBatch, State extends object> {
   /** Complete arguments (`trainingArgs(...)`, or a trainer config built with `resolveTrainingArgs`). */
@@ -244,7 +244,7 @@ export class Trainer<MicroBatch, State extends object = object> {
         `${this.name}: checkpoint ${dir} belongs to a run of ${maxSteps} steps, this run has ${this.maxSteps}`,
       );
     // Earlier versions kept the settings in the task's `config`.
-    const changed = changedSettings(raw.args ?? raw.config, this.args, this.task.resumableSettings ?? []);
+    const changed = changedSettings(savedSettings(raw, file), this.args, this.task.resumableSettings ?? []);
     if (changed.length)
       throw new Error(
         `${this.name}: checkpoint ${dir} was written with other settings (${changed.join('; ')}): ` +
