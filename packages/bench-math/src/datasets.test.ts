@@ -48,11 +48,27 @@ describe('loadJsonl', () => {
     writeFileSync(bad, '{"problem":"x","answer":"1"}\n{"problem":"x",\n');
     await expect(loadJsonl(bad)).rejects.toThrow(/bad\.jsonl, line 2: not valid JSON/);
     const missing = join(dir, 'missing.jsonl');
-    writeFileSync(missing, '{"problem":"x","answer":"1"}\n{"problem":"y"}\n');
-    await expect(loadJsonl(missing)).rejects.toThrow(/missing\.jsonl, row 2: no answer field/);
-    await expect(loadJsonl(missing, { answerField: 'gold' })).rejects.toThrow(/row 1: no answer field \(gold\)/);
+    // A blank line between the rows: the error names the file's line, not the row's number.
+    writeFileSync(missing, '{"problem":"x","answer":"1"}\n\n{"problem":"y"}\n');
+    await expect(loadJsonl(missing)).rejects.toThrow(`${missing}, line 3: no answer field`);
+    await expect(loadJsonl(missing, { answerField: 'gold' })).rejects.toThrow(
+      `${missing}, line 1: no answer field (gold)`,
+    );
     await expect(loadJsonl(dir)).rejects.toThrow(`${dir}: is a folder, not a JSONL file`);
     await expect(loadJsonl(join(dir, 'none.jsonl'))).rejects.toThrow(`${join(dir, 'none.jsonl')}: no such file`);
+  });
+  it('refuses option keys it does not know, naming the one meant', async () => {
+    const path = join(dir, 'ok.jsonl');
+    writeFileSync(path, '{"problem":"1+1?","answer":"2"}\n');
+    await expect(loadJsonl(path, { answer_field: 'gold' } as never)).rejects.toThrow(
+      "loadJsonl: unknown option 'answer_field' (did you mean 'answerField'?) (known: problemField, answerField, idField)",
+    );
+    await expect(loadBenchmark('org/none', { splitName: 'test' } as never)).rejects.toThrow(
+      "loadBenchmark: unknown option 'splitName' (known: ",
+    );
+    await expect(loadBenchmark('org/none', { local_files_only: true } as never)).rejects.toThrow(
+      "loadBenchmark: unknown option 'local_files_only' (did you mean 'localFilesOnly'?)",
+    );
   });
   it('skips a UTF-8 byte-order mark', async () => {
     const path = join(dir, 'bom.jsonl');
@@ -82,6 +98,13 @@ describe('loadBenchmark from a Hub-like server', () => {
         type: 'dataset',
         files: { 'README.md': '# MATH-500', 'test.jsonl': rows.map((r) => JSON.stringify(r)).join('\n') + '\n' },
       },
+      'org/two-files': {
+        type: 'dataset',
+        files: {
+          'test-a.jsonl': JSON.stringify(rows[0]) + '\n',
+          'test-b.jsonl': JSON.stringify(rows[1]) + '\n\n' + JSON.stringify({ problem: 'no answer' }) + '\n',
+        },
+      },
       'org/math-parquet': {
         type: 'dataset',
         files: {
@@ -104,6 +127,11 @@ describe('loadBenchmark from a Hub-like server', () => {
     expect(b.problems).toHaveLength(20);
     expect(b.problems[3]!.level).toBeTypeOf('number');
     expect(hub.requests.some((r) => r.url.includes('train-'))).toBe(false);
+  });
+  it("names the file and line of a bad row in a split of several files, not the row's number across them", async () => {
+    await expect(loadBenchmark('org/two-files', { hubUrl: hub.url })).rejects.toThrow(
+      'org/two-files/test-b.jsonl, line 3: no answer field',
+    );
   });
   it('keeps the files in the Hub cache: a second load downloads nothing', async () => {
     const cacheDir = mkdtempSync(join(tmpdir(), 'bench-math-hub-'));

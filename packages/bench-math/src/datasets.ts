@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { onlineOrCached, RepoCache, type OnlineOrCachedOptions } from '@molrl/hub-cache';
 import { parquetReadObjects } from 'hyparquet';
+import { checkOptionKeys, type OptionKeys } from './option-keys.js';
 
 export interface Problem {
   /** Stable id within the benchmark (MATH: unique_id; AIME: id; else the row number). */
@@ -37,15 +38,27 @@ export interface RowFields {
   idField?: string;
 }
 
+const ROW_FIELD_KEYS = { problemField: true, answerField: true, idField: true } satisfies OptionKeys<RowFields>;
+
 function pick(row: Record<string, unknown>, explicit: string | undefined, defaults: string[]): string | undefined {
   if (explicit !== undefined) return explicit in row ? explicit : undefined;
   return defaults.find((f) => f in row);
 }
 
-/** Rows (objects) -> problems, with errors naming the source, row and field. */
-export function rowsToProblems(rows: unknown[], where: string, fields: RowFields = {}): Problem[] {
+/**
+ * Rows (objects) -> problems, with errors naming the source, row and field.
+ * `placeOf(i)` says where row i came from (default `<where>, row <i + 1>`; a
+ * JSONL file's loader gives its line, which blank lines make differ).
+ */
+export function rowsToProblems(
+  rows: unknown[],
+  where: string,
+  fields: RowFields = {},
+  placeOf: (index: number) => string = (i) => `${where}, row ${i + 1}`,
+): Problem[] {
+  checkOptionKeys('rowsToProblems', fields, ROW_FIELD_KEYS);
   return rows.map((raw, i) => {
-    const at = `${where}, row ${i + 1}`;
+    const at = placeOf(i);
     if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new DatasetError(`${at}: expected an object`);
     const row = raw as Record<string, unknown>;
     const pf = pick(row, fields.problemField, ['problem', 'question', 'prompt']);
@@ -75,15 +88,20 @@ export function rowsToProblems(rows: unknown[], where: string, fields: RowFields
 
 /** Parse JSONL text; a malformed line is an error naming the source and line. */
 export function parseJsonl(text: string, where: string): unknown[] {
+  return parseJsonlLines(text, where).map((r) => r.value);
+}
+
+/** Each row of JSONL text with its 1-based line number (blank lines are skipped, so rows and lines differ). */
+export function parseJsonlLines(text: string, where: string): Array<{ value: unknown; line: number }> {
   if (typeof text !== 'string')
     throw new TypeError(`parseJsonl: ${where}: expected the file's text, got ${typeof text}`);
-  const out: unknown[] = [];
+  const out: Array<{ value: unknown; line: number }> = [];
   // A UTF-8 byte-order mark (editors on Windows write one) is not part of the first row.
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   text.split('\n').forEach((line, i) => {
     if (line.trim() === '') return;
     try {
-      out.push(JSON.parse(line));
+      out.push({ value: JSON.parse(line), line: i + 1 });
     } catch (err) {
       throw new DatasetError(`${where}, line ${i + 1}: not valid JSON (${(err as Error).message})`);
     }
@@ -91,8 +109,26 @@ export function parseJsonl(text: string, where: string): unknown[] {
   return out;
 }
 
+/** Problems from rows that each know their place (a file and line, or a file and row). */
+function placedProblems(
+  rows: ReadonlyArray<{ value: unknown; place: string }>,
+  where: string,
+  fields: RowFields,
+): Problem[] {
+  return rowsToProblems(
+    rows.map((r) => r.value),
+    where,
+    fields,
+    (i) => rows[i]!.place,
+  );
+}
+
+const jsonlRows = (text: string, where: string) =>
+  parseJsonlLines(text, where).map((r) => ({ value: r.value, place: `${where}, line ${r.line}` }));
+
 /** A JSONL file of problems. */
 export async function loadJsonl(path: string, fields: RowFields = {}): Promise<Benchmark> {
+  checkOptionKeys('loadJsonl', fields, ROW_FIELD_KEYS);
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -102,8 +138,10 @@ export async function loadJsonl(path: string, fields: RowFields = {}): Promise<B
     if (code === 'ENOENT') throw new DatasetError(`${path}: no such file`);
     throw err;
   }
-  const rows = parseJsonl(text, path);
-  return { name: path.replace(/^.*[\\/]/, '').replace(/\.jsonl$/, ''), problems: rowsToProblems(rows, path, fields) };
+  return {
+    name: path.replace(/^.*[\\/]/, '').replace(/\.jsonl$/, ''),
+    problems: placedProblems(jsonlRows(text, path), path, fields),
+  };
 }
 
 /** One of the sets shipped with the package: works offline. */
@@ -112,7 +150,7 @@ export async function loadBuiltin(name: BuiltinBenchmark): Promise<Benchmark> {
     throw new DatasetError(`unknown benchmark "${String(name)}" (expected one of ${BUILTIN_BENCHMARKS.join(', ')})`);
   const url = new URL(`../data/${name}.jsonl`, import.meta.url);
   const text = await readFile(url, 'utf8');
-  return { name, problems: rowsToProblems(parseJsonl(text, url.pathname), url.pathname) };
+  return { name, problems: placedProblems(jsonlRows(text, url.pathname), url.pathname, {}) };
 }
 
 export interface HubDatasetOptions extends RowFields, Omit<OnlineOrCachedOptions, 'withFilePaths'> {
@@ -129,6 +167,22 @@ export interface HubDatasetOptions extends RowFields, Omit<OnlineOrCachedOptions
   localFilesOnly?: boolean;
 }
 
+const HUB_DATASET_OPTION_KEYS = {
+  ...ROW_FIELD_KEYS,
+  split: true,
+  progress: true,
+  localFilesOnly: true,
+  revision: true,
+  hubUrl: true,
+  accessToken: true,
+  cacheDir: true,
+  fetch: true,
+  onFile: true,
+  onWait: true,
+  lockStaleMs: true,
+  onBytes: true,
+} satisfies OptionKeys<HubDatasetOptions>;
+
 /**
  * A benchmark from a Hub dataset repo, e.g. `HuggingFaceH4/MATH-500`: the
  * split's JSONL or Parquet files (`test.jsonl`, `data/test-00000-of-00001.parquet`),
@@ -137,6 +191,7 @@ export interface HubDatasetOptions extends RowFields, Omit<OnlineOrCachedOptions
  * huggingface_hub), so a second load reads from disk.
  */
 export async function loadBenchmark(repo: string, options: HubDatasetOptions = {}): Promise<Benchmark> {
+  checkOptionKeys('loadBenchmark', options, HUB_DATASET_OPTION_KEYS);
   const split = options.split ?? 'test';
   const revision = options.revision ?? 'main';
   const dataset = { type: 'dataset' as const, name: repo };
@@ -182,15 +237,18 @@ export async function loadBenchmark(repo: string, options: HubDatasetOptions = {
     },
     fromCache,
   );
-  const rows: unknown[] = [];
+  const rows: Array<{ value: unknown; place: string }> = [];
   for (const [i, path] of read.chosen.entries()) {
     const local = read.locals[i]!;
-    if (path.endsWith('.jsonl')) rows.push(...parseJsonl(await readFile(local, 'utf8'), `${repo}/${path}`));
+    const where = `${repo}/${path}`;
+    if (path.endsWith('.jsonl')) rows.push(...jsonlRows(await readFile(local, 'utf8'), where));
     else {
       const bytes = await readFile(local);
       const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
-      rows.push(...(await parquetReadObjects({ file: buffer })));
+      const objects = await parquetReadObjects({ file: buffer });
+      rows.push(...objects.map((value, r) => ({ value, place: `${where}, row ${r + 1}` })));
     }
   }
-  return { name: repo, problems: rowsToProblems(rows, repo, options) };
+  const { problemField, answerField, idField } = options;
+  return { name: repo, problems: placedProblems(rows, repo, { problemField, answerField, idField }) };
 }

@@ -13,6 +13,7 @@ import {
 } from '@molrl/sandbox-api';
 import type { Prompt } from './generator.js';
 import type { CheckResult, EvalSuite } from './suite.js';
+import { checkOptionKeys, type OptionKeys } from '../option-keys.js';
 
 export interface CodeAgentTask {
   id: string;
@@ -29,6 +30,22 @@ export interface CodeCheckerOptions extends Omit<SandboxRewardCallOptions, 'sand
   reward?: 'multi-stage' | 'binary';
 }
 
+const CODE_CHECKER_OPTION_KEYS = {
+  reward: true,
+  result: true,
+  variable: true,
+  compare: true,
+  tolerance: true,
+  weights: true,
+  limits: true,
+} satisfies OptionKeys<CodeCheckerOptions>;
+
+const CODE_AGENT_SUITE_OPTION_KEYS = {
+  ...CODE_CHECKER_OPTION_KEYS,
+  name: true,
+  samples: true,
+} satisfies OptionKeys<CodeAgentSuiteOptions>;
+
 /** For the error when `@molrl/sandbox-reward` is not installed. */
 const SANDBOX_REWARD_USE: SandboxRewardUse = {
   caller: 'checkCodeTask',
@@ -42,6 +59,7 @@ const SANDBOX_REWARD_USE: SandboxRewardUse = {
  * on the first check, with an error saying how to install it when it is missing).
  */
 export function checkCodeTask(sandbox: RewardSandbox, options: CodeCheckerOptions = {}) {
+  checkOptionKeys('checkCodeTask', options, CODE_CHECKER_OPTION_KEYS);
   const { reward = 'multi-stage', ...rest } = options;
   return async (task: CodeAgentTask, completion: string): Promise<CheckResult> => {
     const rewards = await loadSandboxReward(SANDBOX_REWARD_USE);
@@ -69,6 +87,7 @@ export function codeAgentSuite(
   sandbox: RewardSandbox,
   options: CodeAgentSuiteOptions = {},
 ): EvalSuite {
+  checkOptionKeys('codeAgentSuite', options, CODE_AGENT_SUITE_OPTION_KEYS);
   const { name = 'CodeAgent-Test', samples = 1, ...checker } = options;
   const check = checkCodeTask(sandbox, checker);
   return {

@@ -6,7 +6,8 @@
  * items at all, stops here.
  */
 import type { EvaluateOptions } from './evaluate.js';
-import { validateProfile } from './generator.js';
+import { checkOptionKeys, type OptionKeys } from '../option-keys.js';
+import { validateProfile, type SamplingProfile } from './generator.js';
 
 const describe = (v: unknown): string =>
   v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'string' ? JSON.stringify(v) : typeof v;
@@ -37,8 +38,32 @@ function validatePrompt(field: string, prompt: unknown): void {
   });
 }
 
+const EVALUATE_OPTION_KEYS = {
+  generator: true,
+  suites: true,
+  profile: true,
+  cachePath: true,
+  batchSize: true,
+  concurrency: true,
+  seed: true,
+  regrade: true,
+  progress: true,
+  metricsPath: true,
+  signal: true,
+} satisfies OptionKeys<EvaluateOptions>;
+
+const PROFILE_KEYS = {
+  temperature: true,
+  topP: true,
+  topK: true,
+  presencePenalty: true,
+  maxTokens: true,
+  thinking: true,
+} satisfies OptionKeys<SamplingProfile>;
+
 export function validateEvaluateOptions(options: EvaluateOptions): void {
   if (!isObject(options)) fail('options', 'an object', options);
+  checkOptionKeys('evaluate', options, EVALUATE_OPTION_KEYS);
   const { generator, suites } = options as unknown as Record<string, unknown>;
   if (!isObject(generator)) fail('generator', 'a Generator (an object with name and generate)', generator);
   if (typeof generator.name !== 'string' || generator.name === '')
@@ -64,6 +89,7 @@ export function validateEvaluateOptions(options: EvaluateOptions): void {
   });
   if (options.profile !== undefined) {
     if (!isObject(options.profile)) fail('profile', 'a sampling profile object', options.profile);
+    checkOptionKeys('evaluate: profile', options.profile, PROFILE_KEYS);
     validateProfile(options.profile, 'evaluate: profile');
   }
   positiveInteger('batchSize', options.batchSize);

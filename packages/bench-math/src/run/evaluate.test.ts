@@ -3,8 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadBuiltin } from '../datasets.js';
+import { checkCodeTask, codeAgentSuite } from './code-agent.js';
 import { evaluate } from './evaluate.js';
 import { PAPER_PROFILE, type GenerateOptions, type Generator, type Prompt } from './generator.js';
+import { modelGenerator } from './model-generator.js';
+import { openaiGenerator } from './openai-generator.js';
 import { renderMarkdown, writeReport } from './report.js';
 import { mathSuite, type EvalSuite } from './suite.js';
 
@@ -222,6 +225,12 @@ describe('evaluate', () => {
       [{ regrade: 'yes' }, /evaluate: regrade must be a boolean/],
       [{ profile: { ...PAPER_PROFILE, temperature: '0.6' } }, /evaluate: profile: temperature must be >= 0, got 0\.6/],
       [{ profile: { ...PAPER_PROFILE, topP: Number.NaN } }, /topP must be in \(0, 1\], got NaN/],
+      [{ batch_size: 4 }, /evaluate: unknown option 'batch_size' \(did you mean 'batchSize'\?\)/],
+      [{ cache: 'x.jsonl' }, /evaluate: unknown option 'cache' \(known: generator, suites, profile, cachePath/],
+      [
+        { profile: { ...PAPER_PROFILE, max_tokens: 10 } },
+        /evaluate: profile: unknown option 'max_tokens' \(did you mean 'maxTokens'\?\)/,
+      ],
     ])('%o', async (patch, message) => {
       await expect(bad(patch)).rejects.toThrow(message);
       expect(asked).toBe(0);
@@ -230,6 +239,24 @@ describe('evaluate', () => {
       const benchmark = await loadBuiltin('aime24');
       expect(() => mathSuite(benchmark, { limit: -1 })).toThrow(/mathSuite: limit must be an integer >= 0, got -1/);
       expect(() => mathSuite(null as never)).toThrow(/mathSuite: expected a Benchmark/);
+    });
+    it('the suite and generator makers refuse option keys they do not know', async () => {
+      const benchmark = await loadBuiltin('aime24');
+      expect(() => mathSuite(benchmark, { Limit: 2 } as never)).toThrow(
+        "mathSuite: unknown option 'Limit' (did you mean 'limit'?) (known: samples, prompt, name, limit)",
+      );
+      expect(() => codeAgentSuite([], {} as never, { timeoutMs: 5 } as never)).toThrow(
+        "codeAgentSuite: unknown option 'timeoutMs' (known: reward, result, variable, compare, tolerance, weights, limits, name, samples)",
+      );
+      expect(() => checkCodeTask({} as never, { reward_kind: 'binary' } as never)).toThrow(
+        "checkCodeTask: unknown option 'reward_kind'",
+      );
+      expect(() => openaiGenerator({ baseURL: 'http://x', model: 'm', base_url: 'y' } as never)).toThrow(
+        "openaiGenerator: unknown option 'base_url' (did you mean 'baseURL'?)",
+      );
+      expect(() => modelGenerator({} as never, {} as never, { max_new_tokens: 8 } as never)).toThrow(
+        "modelGenerator: unknown option 'max_new_tokens' (did you mean 'maxNewTokens'?)",
+      );
     });
   });
 });

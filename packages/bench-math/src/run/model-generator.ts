@@ -5,6 +5,7 @@
  * package does not pull in the model stack; any object with these methods works.
  */
 import { toMessages, validateProfile, type GenerateOptions, type Generator, type Prompt } from './generator.js';
+import { checkOptionKeys, type OptionKeys } from '../option-keys.js';
 
 export interface CausalLM {
   generate(
@@ -44,11 +45,20 @@ export interface ModelGeneratorOptions {
   system?: string;
 }
 
+const MODEL_GENERATOR_OPTION_KEYS = {
+  name: true,
+  batchSize: true,
+  maxNewTokens: true,
+  stopTokenIds: true,
+  system: true,
+} satisfies OptionKeys<ModelGeneratorOptions>;
+
 export function modelGenerator(
   model: CausalLM,
   tokenizer: ChatTokenizer,
   options: ModelGeneratorOptions = {},
 ): Generator {
+  checkOptionKeys('modelGenerator', options, MODEL_GENERATOR_OPTION_KEYS);
   const batchSize = options.batchSize ?? 4;
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new RangeError(`modelGenerator: batchSize must be an integer >= 1, got ${batchSize}`);

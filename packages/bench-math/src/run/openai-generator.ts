@@ -8,6 +8,7 @@
 import OpenAI from 'openai';
 import { toMessages, validateProfile, type GenerateOptions, type Generator, type Prompt } from './generator.js';
 import { mapConcurrent } from './limit.js';
+import { checkOptionKeys, type OptionKeys } from '../option-keys.js';
 
 export interface OpenAIGeneratorOptions {
   /** e.g. http://localhost:8000/v1 */
@@ -27,7 +28,20 @@ export interface OpenAIGeneratorOptions {
   fetch?: typeof fetch;
 }
 
+const OPENAI_GENERATOR_OPTION_KEYS = {
+  baseURL: true,
+  model: true,
+  apiKey: true,
+  concurrency: true,
+  system: true,
+  extensions: true,
+  timeoutMs: true,
+  maxRetries: true,
+  fetch: true,
+} satisfies OptionKeys<OpenAIGeneratorOptions>;
+
 export function openaiGenerator(options: OpenAIGeneratorOptions): Generator {
+  checkOptionKeys('openaiGenerator', options, OPENAI_GENERATOR_OPTION_KEYS);
   if (!options.baseURL) throw new Error('openaiGenerator: baseURL is required');
   if (!options.model) throw new Error('openaiGenerator: model is required');
   const client = new OpenAI({

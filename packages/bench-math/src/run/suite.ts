@@ -6,6 +6,7 @@
 import type { Benchmark } from '../datasets.js';
 import { grade } from '../grader/verify.js';
 import type { Prompt } from './generator.js';
+import { checkOptionKeys, type OptionKeys } from '../option-keys.js';
 
 export type CheckVerdict = 'correct' | 'incorrect' | 'no-answer';
 
@@ -64,7 +65,15 @@ export interface MathSuiteOptions {
   limit?: number;
 }
 
+const MATH_SUITE_OPTION_KEYS = {
+  samples: true,
+  prompt: true,
+  name: true,
+  limit: true,
+} satisfies OptionKeys<MathSuiteOptions>;
+
 export function mathSuite(benchmark: Benchmark, options: MathSuiteOptions = {}): EvalSuite {
+  checkOptionKeys('mathSuite', options, MATH_SUITE_OPTION_KEYS);
   if (typeof benchmark !== 'object' || benchmark === null || !Array.isArray(benchmark.problems))
     throw new TypeError(
       `mathSuite: expected a Benchmark ({ name, problems }, from loadBuiltin or loadBenchmark), got ${benchmark === null ? 'null' : typeof benchmark}`,
