@@ -116,9 +116,10 @@ export async function scoreRewards(
     }
     return Float64Array.from(values, (v, i) => {
       if (v === null || v === undefined) return Number.NaN;
-      if (typeof v !== 'number' || Number.isNaN(v))
+      // An infinite reward would make its group's advantages NaN; a string is shown quoted ('"0.5"', not 0.5).
+      if (typeof v !== 'number' || !Number.isFinite(v))
         throw new Error(
-          `reward function '${f.name}' returned ${String(v)} for completion ${i} (a number or null expected)`,
+          `reward function '${f.name}' returned ${typeof v === 'number' ? String(v) : (JSON.stringify(v) ?? String(v))} for completion ${i} (a finite number, or null for none)`,
         );
       return v;
     });

@@ -105,8 +105,17 @@ describe('scoreRewards', () => {
       /reward function 'short' returned 1 values for 3 completions/,
     );
     await expect(scoreRewards([{ name: 'nan', score: () => [1, Number.NaN, 1] }], batch, null)).rejects.toThrow(
-      /'nan' returned NaN for completion 1/,
+      /'nan' returned NaN for completion 1 \(a finite number, or null for none\)/,
     );
+    await expect(scoreRewards([{ name: 'text', score: () => [1, '0.5', 1] as never }], batch, null)).rejects.toThrow(
+      `reward function 'text' returned "0.5" for completion 1`,
+    );
+    await expect(scoreRewards([{ name: 'inf', score: () => [1, 1, -Infinity] }], batch, null)).rejects.toThrow(
+      `reward function 'inf' returned -Infinity for completion 2`,
+    );
+    await expect(
+      scoreRewards([{ name: 'obj', score: () => [{ reward: 1 }, 1, 1] as never }], batch, null),
+    ).rejects.toThrow(`reward function 'obj' returned {"reward":1} for completion 0`);
     await expect(scoreRewards([{ name: 'a', score: () => [1, 1, 1] }], batch, [1, 2])).rejects.toThrow(
       /2 reward weights for 1 reward functions/,
     );
