@@ -18,6 +18,7 @@ import { withDownloadLock } from './download-lock.js';
 import { defaultAccessToken, hubUrlOf } from './environment.js';
 import { errorDetail, hubFailure, type HubFailureContext } from './hub-error.js';
 import { byPath, type HubFileInfo } from './hub-file.js';
+import type { OptionKeys } from './option-names.js';
 import { RepoCache } from './repo-cache.js';
 import { checkRepo, isCommit, isRepoPath, type HubRepo } from './repo-id.js';
 
@@ -36,6 +37,15 @@ export interface HubAccessOptions {
   /** The fetch to make requests with (a proxy, extra headers); default the global one. */
   fetch?: typeof fetch;
 }
+
+/** The keys of HubAccessOptions, for loaders that refuse the keys they do not know (`checkOptionNames`). */
+export const HUB_ACCESS_OPTION_KEYS = {
+  revision: true,
+  hubUrl: true,
+  accessToken: true,
+  cacheDir: true,
+  fetch: true,
+} as const satisfies OptionKeys<HubAccessOptions>;
 
 export interface HubSnapshotOptions extends HubAccessOptions {
   /** Also ask for the list of the repo's files in the same request (models only). */

@@ -12,11 +12,13 @@ export {
 } from './repo-id.js';
 export { HubError, HubUnreachableError, hubFailure, isUnreachable, type HubFailureContext } from './hub-error.js';
 export { byPath, type HubFileInfo } from './hub-file.js';
-export { onlineOrCached, type OnlineOrCachedOptions } from './online-or-cached.js';
+export { HUB_LOAD_OPTION_KEYS, onlineOrCached, type OnlineOrCachedOptions } from './online-or-cached.js';
+export { checkOptionNames, closestOptionName, optionNames, type OptionKeys } from './option-names.js';
 export { RepoCache } from './repo-cache.js';
 export { withDownloadLock, type DownloadLockOptions } from './download-lock.js';
 export {
   DOWNLOAD_PROGRESS_THRESHOLD,
+  HUB_ACCESS_OPTION_KEYS,
   HubSnapshot,
   type DownloadAllOptions,
   type HubAccessOptions,

@@ -7,13 +7,28 @@
  */
 import { offlineByEnv } from './environment.js';
 import { HubUnreachableError } from './hub-error.js';
-import { HubSnapshot, type HubSnapshotOptions } from './hub-snapshot.js';
+import { HUB_ACCESS_OPTION_KEYS, HubSnapshot, type HubSnapshotOptions } from './hub-snapshot.js';
+import type { OptionKeys } from './option-names.js';
 import type { HubRepo } from './repo-id.js';
 
 export interface OnlineOrCachedOptions extends HubSnapshotOptions {
   /** Read the cache only, never the network (default: true when $HF_HUB_OFFLINE or $TRANSFORMERS_OFFLINE is 1). */
   localFilesOnly?: boolean;
 }
+
+/**
+ * The keys of OnlineOrCachedOptions a loader takes from its caller (all but
+ * `withFilePaths`, the loader's own choice), for loaders that refuse the keys
+ * they do not know (`checkOptionNames`).
+ */
+export const HUB_LOAD_OPTION_KEYS = {
+  ...HUB_ACCESS_OPTION_KEYS,
+  onFile: true,
+  onWait: true,
+  lockStaleMs: true,
+  onBytes: true,
+  localFilesOnly: true,
+} as const satisfies OptionKeys<Omit<OnlineOrCachedOptions, 'withFilePaths'>>;
 
 /**
  * `online(snapshot)` on the resolved revision, or `fromCache()` offline or
