@@ -91,4 +91,48 @@ describe('Qwen3 config.json', () => {
     expect(() => parseQwen3Config({ head_dim: 7 })).toThrow(/"head_dim" must be even/);
     expect(() => parseQwen3Config({ eos_token_id: 'x' })).toThrow(/"eos_token_id"/);
   });
+
+  it('refuses token ids outside the vocabulary, naming the file and the field', () => {
+    const where = 'm/config.json';
+    const tiny = { vocab_size: 128 };
+    expect(() => parseQwen3Config({ ...tiny, eos_token_id: 500 }, where)).toThrow(
+      'm/config.json: field "eos_token_id" must be a token id in [0, 128) (vocab_size), got 500',
+    );
+    expect(() => parseQwen3Config({ ...tiny, eos_token_id: [2, -1] }, where)).toThrow(
+      'm/config.json: field "eos_token_id[1]" must be a token id in [0, 128) (vocab_size), got -1',
+    );
+    expect(() => parseQwen3Config({ ...tiny, bos_token_id: 128 }, where)).toThrow(
+      'm/config.json: field "bos_token_id" must be a token id in [0, 128)',
+    );
+    expect(() => parseQwen3Config({ ...tiny, pad_token_id: -1 }, where)).toThrow(
+      'm/config.json: field "pad_token_id" must be a token id in [0, 128)',
+    );
+    // Against the default vocabulary when the file has none; null and in-range ids are fine.
+    expect(() => parseQwen3Config({ eos_token_id: 151936 }, where)).toThrow(/\[0, 151936\)/);
+    expect(parseQwen3Config({ ...tiny, eos_token_id: [0, 127], bos_token_id: null, pad_token_id: 5 })).toMatchObject({
+      eos_token_id: [0, 127],
+      bos_token_id: null,
+      pad_token_id: 5,
+    });
+  });
+
+  it('refuses a torch_dtype (or dtype) whose weights cannot be loaded, and quantised checkpoints', () => {
+    for (const dtype of ['float32', 'bfloat16', 'float16', 'float64'])
+      expect(parseQwen3Config({ torch_dtype: dtype }).torch_dtype).toBe(dtype);
+    expect(() => parseQwen3Config({ torch_dtype: 'float8_e4m3fn' }, 'm/config.json')).toThrow(
+      'm/config.json: field "torch_dtype" is "float8_e4m3fn"; weights of that dtype cannot be loaded here (float32, bfloat16, float16, float64)',
+    );
+    expect(() => parseQwen3Config({ dtype: 'float8_e5m2' })).toThrow(/field "dtype" is "float8_e5m2"/);
+    expect(() => parseQwen3Config({ torch_dtype: 'int8' })).toThrow(/field "torch_dtype" is "int8"/);
+    expect(() => parseQwen3Config({ torch_dtype: 16 })).toThrow(/field "torch_dtype" is 16/);
+    expect(parseQwen3Config({ torch_dtype: null }).torch_dtype).toBeUndefined();
+    // Qwen3-8B-FP8's config.json: bfloat16 activations, float8 weights with scales beside them.
+    expect(() =>
+      parseQwen3Config(
+        { ...QWEN3_0_6B, quantization_config: { quant_method: 'fp8', weight_block_size: [128, 128] } },
+        'm/config.json',
+      ),
+    ).toThrow('m/config.json: field "quantization_config" is present (quant_method "fp8"); quantised checkpoints');
+    expect(parseQwen3Config({ quantization_config: null }).extra).toEqual({ quantization_config: null });
+  });
 });

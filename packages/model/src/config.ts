@@ -1,9 +1,10 @@
 /**
  * Qwen3 `config.json`, typed, with the defaults transformers' Qwen3Config has.
  * Fields this implementation cannot honour (rope scaling, sliding-window
- * attention, attention biases, other activations) are rejected by name rather
- * than silently ignored.
+ * attention, attention biases, other activations, quantisation, 8-bit dtypes)
+ * are rejected by name rather than silently ignored.
  */
+import { recordConfigDefaults } from './config-defaults.js';
 
 export interface Qwen3Config {
   model_type: 'qwen3';
@@ -66,6 +67,9 @@ const KNOWN = new Set([
   'max_window_layers',
   'layer_types',
 ]);
+
+/** The `torch_dtype` values whose weights load here (float64 ones are stored as float32). */
+export const LOADABLE_TORCH_DTYPES: readonly string[] = ['float32', 'bfloat16', 'float16', 'float64'];
 
 function fail(where: string, field: string, message: string): never {
   throw new Error(`${where}: field "${field}" ${message}`);
@@ -149,6 +153,15 @@ export function parseQwen3Config(json: unknown, where = 'config.json'): Qwen3Con
       'is true; sliding-window attention is not supported (every layer uses full attention)',
     );
   }
+  // An FP8 (or GPTQ, AWQ, bitsandbytes) checkpoint's weights need its scales: loading them as plain floats is garbage.
+  if (raw.quantization_config !== undefined && raw.quantization_config !== null) {
+    const method = (raw.quantization_config as Record<string, unknown>).quant_method;
+    fail(
+      where,
+      'quantization_config',
+      `is present${typeof method === 'string' ? ` (quant_method ${JSON.stringify(method)})` : ''}; quantised checkpoints are not supported (weights must be float32, bfloat16 or float16)`,
+    );
+  }
   if (Array.isArray(raw.layer_types)) {
     const i = raw.layer_types.findIndex((t) => t !== 'full_attention');
     if (i >= 0)
@@ -182,10 +195,16 @@ export function parseQwen3Config(json: unknown, where = 'config.json'): Qwen3Con
       `(${cfg.num_key_value_heads}) must divide num_attention_heads (${cfg.num_attention_heads})`,
     );
   }
+  // A token id past the embedding: generate would pad with a row that does not exist, or never stop on eos.
+  const tokenId = (field: string, v: unknown) => {
+    if ((v as number) < 0 || (v as number) >= cfg.vocab_size)
+      fail(where, field, `must be a token id in [0, ${cfg.vocab_size}) (vocab_size), got ${JSON.stringify(v)}`);
+  };
   for (const f of ['bos_token_id', 'pad_token_id'] as const) {
     const v = raw[f];
     if (v !== undefined && v !== null && !Number.isSafeInteger(v))
       fail(where, f, `must be an integer or null, got ${JSON.stringify(v)}`);
+    if (v !== undefined && v !== null) tokenId(f, v);
     if (v !== undefined) cfg[f] = v as number | null;
   }
   const eos = raw.eos_token_id;
@@ -193,11 +212,26 @@ export function parseQwen3Config(json: unknown, where = 'config.json'): Qwen3Con
     const ok =
       eos === null || Number.isSafeInteger(eos) || (Array.isArray(eos) && eos.every((e) => Number.isSafeInteger(e)));
     if (!ok) fail(where, 'eos_token_id', `must be an integer, a list of integers or null, got ${JSON.stringify(eos)}`);
+    if (Array.isArray(eos)) eos.forEach((e, i) => tokenId(`eos_token_id[${i}]`, e));
+    else if (eos !== null) tokenId('eos_token_id', eos);
     cfg.eos_token_id = eos as number | number[] | null;
   }
-  const dtype = raw.torch_dtype ?? raw.dtype;
-  if (typeof dtype === 'string') cfg.torch_dtype = dtype;
+  const dtypeField = raw.torch_dtype !== undefined && raw.torch_dtype !== null ? 'torch_dtype' : 'dtype';
+  const dtype = raw[dtypeField];
+  if (dtype !== undefined && dtype !== null) {
+    // float8 weights (or integer ones) would be read as something else, or not at all: refused here, by name.
+    if (typeof dtype !== 'string' || !LOADABLE_TORCH_DTYPES.includes(dtype))
+      fail(
+        where,
+        dtypeField,
+        `is ${JSON.stringify(dtype)}; weights of that dtype cannot be loaded here (${LOADABLE_TORCH_DTYPES.join(', ')})`,
+      );
+    cfg.torch_dtype = dtype;
+  }
   for (const [k, v] of Object.entries(raw)) if (!KNOWN.has(k)) cfg.extra[k] = v;
+  const defaults = new Map<string, unknown>();
+  for (const [k, v] of Object.entries(QWEN3_DEFAULTS)) if (raw[k] === undefined || raw[k] === null) defaults.set(k, v);
+  recordConfigDefaults(cfg, where, defaults);
   return cfg;
 }
 

@@ -82,8 +82,11 @@ describe('generation with a seed per row', () => {
     );
     // A misspelt option is refused (transformers refuses unused generate kwargs), not generated without.
     await expect(m.generate(prompts, { ...options, temprature: 0 } as GenerateOptions)).rejects.toThrow(
-      "generate: unknown option 'temprature' (known: maxNewTokens, temperature, topP, topK, minP, presencePenalty, " +
-        'frequencyPenalty, repetitionPenalty, seed, seeds, stopTokenIds, onStep, signal, samplerPool)',
+      "generate: unknown option 'temprature' (did you mean 'temperature'?); known: maxNewTokens, temperature, topP, topK, minP, " +
+        'presencePenalty, frequencyPenalty, repetitionPenalty, seed, seeds, stopTokenIds, onStep, signal, samplerPool',
+    );
+    await expect(m.generate(prompts, { ...options, max_new_tokens: 4 } as GenerateOptions)).rejects.toThrow(
+      "generate: unknown option 'max_new_tokens' (did you mean 'maxNewTokens'?)",
     );
     m.dispose();
   });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHubServer, type HubServer } from '@molrl/hub-test-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveModelDir } from './hub.js';
+import { cachedModelDir, downloadModelFiles, resolveModelDir } from './hub.js';
 import { SafetensorsCheckpoint, writeSafetensorsCheckpoint } from './safetensors/checkpoint.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'molrl-hub-'));
@@ -81,5 +81,31 @@ describe('Hub loading', () => {
     await expect(resolveModelDir('/no/such/dir', { hubUrl: hub.url })).rejects.toThrow(
       /neither an existing directory nor a Hub repo id/,
     );
+  });
+
+  it('refuses unknown options and a non-boolean localFilesOnly, naming the function and the key', async () => {
+    const before = hub.requests.length;
+    const where = { hubUrl: hub.url, cacheDir: tmp() };
+    await expect(resolveModelDir('org/single', { ...where, local_files_only: true } as never)).rejects.toThrow(
+      "resolveModelDir: unknown option 'local_files_only' (did you mean 'localFilesOnly'?); known: revision, hubUrl, ",
+    );
+    await expect(downloadModelFiles('org/single', { hub_url: hub.url } as never)).rejects.toThrow(
+      "downloadModelFiles: unknown option 'hub_url' (did you mean 'hubUrl'?)",
+    );
+    expect(() => cachedModelDir('org/single', { cacheDir: where.cacheDir, localFilesOnly: true } as never)).toThrow(
+      "cachedModelDir: unknown option 'localFilesOnly'; known: cacheDir, revision",
+    );
+    await expect(resolveModelDir('org/single', { ...where, localFilesOnly: 1 as never })).rejects.toThrow(
+      'resolveModelDir: options.localFilesOnly must be a boolean, got 1',
+    );
+    // Refused before any request.
+    expect(hub.requests.length).toBe(before);
+  });
+
+  it('names a path that is neither a folder nor a repo id the same way offline', async () => {
+    for (const options of [{}, { localFilesOnly: true }])
+      await expect(resolveModelDir('/no/such/dir', { hubUrl: hub.url, ...options })).rejects.toThrow(
+        "'/no/such/dir' is neither an existing directory nor a Hub repo id (owner/name)",
+      );
   });
 });

@@ -9,16 +9,20 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  checkOptionNames,
+  HUB_LOAD_OPTION_KEYS,
   hubCacheDir as cacheDirOf,
   HubSnapshot,
   isCommit,
   isRepoId,
   offlineByEnv,
   onlineOrCached,
+  optionNames,
   RepoCache,
   type HubSnapshotOptions,
 } from '@molrl/hub-cache';
 import { INDEX_FILE, parseSafetensorsIndex, SINGLE_FILE } from './safetensors/checkpoint.js';
+import { shownValue } from './shown-value.js';
 
 /** Where the files come from (revision, Hub, token, cache) and what a download reports (`onFile`, `onBytes`, `onWait`). */
 export interface HubOptions extends Omit<HubSnapshotOptions, 'withFilePaths'> {
@@ -28,7 +32,8 @@ export interface HubOptions extends Omit<HubSnapshotOptions, 'withFilePaths'> {
    * Use only the local cache, never the network (default: true when
    * $HF_HUB_OFFLINE or $TRANSFORMERS_OFFLINE is 1). The revision is found as a
    * snapshot commit or through `refs/<revision>`, as Python's huggingface_hub
-   * lays the cache out.
+   * lays the cache out. A local folder is read as it is, with or without it
+   * (transformers' `local_files_only` with a path).
    */
   localFilesOnly?: boolean;
   /**
@@ -36,6 +41,34 @@ export interface HubOptions extends Omit<HubSnapshotOptions, 'withFilePaths'> {
    * log lines otherwise). Default: when the files to fetch reach 100 MiB.
    */
   progress?: boolean;
+}
+
+/** The fields of `HubOptions`; `resolveModelDir` and `downloadModelFiles` refuse any other. */
+export const HUB_OPTION_NAMES: readonly string[] = optionNames<HubOptions>({
+  ...HUB_LOAD_OPTION_KEYS,
+  extraFiles: true,
+  progress: true,
+});
+
+/**
+ * Throws naming `fn` at an options object that is not one, a key not in `known`
+ * (with the name it most likely meant: `localFileOnly`, `local_files_only`), or
+ * a flag that is not a boolean (`localFilesOnly: 'false'` would count as set).
+ */
+export function checkHubOptions(options: unknown, known: readonly string[], fn: string): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw new TypeError(`${fn}: options must be an object, got ${shownValue(options)}`);
+  checkOptionNames(options, known, fn);
+  for (const key of ['localFilesOnly', 'progress'] as const) {
+    const value = (options as HubOptions)[key];
+    if (value !== undefined && typeof value !== 'boolean')
+      throw new TypeError(`${fn}: options.${key} must be a boolean, got ${shownValue(value)}`);
+  }
+}
+
+/** The error for a name that is neither a local folder nor a Hub repo id (a mistyped path, most often). */
+function notAModel(dirOrRepoId: string): Error {
+  return new Error(`'${dirOrRepoId}' is neither an existing directory nor a Hub repo id (owner/name)`);
 }
 
 /** True when `dirOrRepoId` names an existing local directory. */
@@ -80,7 +113,8 @@ function missingFromSnapshot(cache: RepoCache, commit: string, extraFiles: reado
  * Two processes loading the same model download each file once.
  */
 export async function downloadModelFiles(repoId: string, options: HubOptions = {}): Promise<string> {
-  if (!isRepoId(repoId)) throw new Error(`'${repoId}' is neither an existing directory nor a Hub repo id (owner/name)`);
+  checkHubOptions(options, HUB_OPTION_NAMES, 'downloadModelFiles');
+  if (!isRepoId(repoId)) throw notAModel(repoId);
   const revision = options.revision ?? 'main';
   const cache = new RepoCache(repoOf(repoId), options.cacheDir);
   const extraFiles = options.extraFiles ?? [];
@@ -96,7 +130,7 @@ export async function downloadModelFiles(repoId: string, options: HubOptions = {
       // The Hub cannot be reached (or localFilesOnly): the cache serves the revision if it has it, as huggingface_hub does.
       () => {
         try {
-          return cachedModelDir(repoId, options);
+          return cachedModelDir(repoId, { cacheDir: options.cacheDir, revision: options.revision });
         } catch (cacheErr) {
           throw new Error((cacheErr as Error).message.replace(/^offline: /, ''), { cause: cacheErr });
         }
@@ -175,6 +209,7 @@ export function hubCacheDir(options: Pick<HubOptions, 'cacheDir'> = {}): string 
  * them); an error says what is missing where.
  */
 export function cachedModelDir(repoId: string, options: Pick<HubOptions, 'cacheDir' | 'revision'> = {}): string {
+  checkHubOptions(options, ['cacheDir', 'revision'], 'cachedModelDir');
   const revision = options.revision ?? 'main';
   const cache = new RepoCache(repoOf(repoId), options.cacheDir);
   const commit = cache.commitOf(revision);
@@ -185,11 +220,19 @@ export function cachedModelDir(repoId: string, options: Pick<HubOptions, 'cacheD
   return cache.snapshotDir(commit);
 }
 
-/** A local model folder for `dirOrRepoId`: the directory itself, or the Hub snapshot downloaded into the cache. */
+/**
+ * A local model folder for `dirOrRepoId`: the directory itself, or the Hub snapshot downloaded into the cache.
+ * A local folder is read as it is, with or without `localFilesOnly` (never the network either way), as
+ * transformers' `local_files_only` with a path; a name that is neither is an error whatever the options.
+ */
 export async function resolveModelDir(dirOrRepoId: string, options: HubOptions = {}): Promise<string> {
   if (typeof dirOrRepoId !== 'string' || dirOrRepoId === '')
     throw new TypeError(`resolveModelDir: expected a model folder or a Hub repo id, got ${typeof dirOrRepoId}`);
+  checkHubOptions(options, HUB_OPTION_NAMES, 'resolveModelDir');
   if (isLocalDir(dirOrRepoId)) return dirOrRepoId;
-  if (options.localFilesOnly ?? offlineByEnv()) return cachedModelDir(dirOrRepoId, options);
+  // A mistyped folder must not be looked up in the cache as a repo ("offline: /no/such@main is not in the cache").
+  if (!isRepoId(dirOrRepoId)) throw notAModel(dirOrRepoId);
+  if (options.localFilesOnly ?? offlineByEnv())
+    return cachedModelDir(dirOrRepoId, { cacheDir: options.cacheDir, revision: options.revision });
   return downloadModelFiles(dirOrRepoId, options);
 }

@@ -150,6 +150,49 @@ describe('Qwen3ForCausalLM against the PyTorch reference', () => {
   });
 });
 
+describe('forward input checks', () => {
+  let model: Qwen3ForCausalLM;
+  beforeAll(async () => {
+    await setBackend(TEST_BACKEND);
+    model = await Qwen3ForCausalLM.fromPretrained(join(FIXTURES, 'tiny-f32'));
+  });
+
+  it('refuses ids outside the vocabulary, non-integer ids, ragged and empty rows at the entry point, by index', async () => {
+    const cases: [unknown, string][] = [
+      [[[1, 200]], 'inputIds[0][1] is 200, outside the vocabulary [0, 128)'],
+      [
+        [
+          [1, 2],
+          [3, 128],
+        ],
+        'inputIds[1][1] is 128, outside the vocabulary [0, 128)',
+      ],
+      [[[-1, 2]], 'inputIds[0][0] is -1, outside the vocabulary [0, 128)'],
+      [[[1, 1.5]], 'inputIds[0][1] is 1.5, not an integer token id in the vocabulary [0, 128)'],
+      [[[Number.NaN]], 'inputIds[0][0] is NaN, not an integer token id in the vocabulary [0, 128)'],
+      [[['1']], 'inputIds[0][0] is "1", not an integer token id in the vocabulary [0, 128)'],
+      [[[1, 2], [3]], 'inputIds[1] has 1 token(s), inputIds[0] has 2 (rows must be equally long'],
+      [[[]], 'inputIds[0] is empty (a row needs at least one token)'],
+      [[[1], []], 'inputIds[1] is empty'],
+      [[7], 'inputIds[0] must be an array of token ids, got 7'],
+      [5, 'inputIds must be rows of token ids (number[][]), got 5'],
+    ];
+    for (const [ids, message] of cases) {
+      await expect(model.forward(ids as number[][])).rejects.toThrow(`forward: ${message}`);
+      await expect(model.forwardHidden(ids as number[][])).rejects.toThrow(`forwardHidden: ${message}`);
+      expect(() => model.hiddenSync(ids as number[][])).toThrow(`hiddenSync: ${message}`);
+    }
+    // The checks run before any tensor is made: nothing is left allocated by a refused call.
+    const before = getBackend().memory().bytesInUse;
+    await expect(model.forward([[1, 999]])).rejects.toThrow(/outside the vocabulary/);
+    expect(getBackend().memory().bytesInUse).toBe(before);
+    // An empty batch stays an empty result, as generate gives one.
+    const { logits } = await model.forward([]);
+    expect(logits.shape).toEqual([0, 0, 128]);
+    logits.dispose();
+  });
+});
+
 describe('checkpoint variants', () => {
   beforeAll(() => setBackend(TEST_BACKEND));
 

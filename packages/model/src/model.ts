@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { checkOptionNames, closestOptionName } from '@molrl/hub-cache';
 import { startProgress, writeFileAtomic } from '@molrl/progress';
 import { argmax, dispose, getBackend, KVCache, noGrad, setBackend, tensor, tidy, type Tensor } from '@molrl/tensor';
 import {
@@ -17,7 +18,8 @@ import {
   qwen3ConfigToJson,
   type Qwen3Config,
 } from './config.js';
-import { resolveModelDir, type HubOptions } from './hub.js';
+import { checkHubOptions, HUB_OPTION_NAMES, resolveModelDir, type HubOptions } from './hub.js';
+import { configDefaultsNote } from './config-defaults.js';
 import { intTensor, lastPosition, Qwen3Module, type Linear, type WeightDType } from './qwen3.js';
 import { SafetensorsCheckpoint, writeSafetensorsCheckpoint } from './safetensors/checkpoint.js';
 import { firstNonFinite } from './safetensors/dtypes.js';
@@ -115,9 +117,9 @@ export interface GenerateOptions extends SamplingOptions {
 }
 
 export interface SavePretrainedOptions {
-  /** dtype of the saved weights (default: the storage dtype). */
+  /** dtype of the saved weights: 'float32', 'bfloat16' or 'float16' (default: the storage dtype); any other is refused. */
   dtype?: WeightDType;
-  /** Shard above this many bytes (default 5 GB, as transformers). */
+  /** Shard above this many bytes, a positive integer (default 5 GB, as transformers). */
   maxShardBytes?: number;
 }
 
@@ -135,6 +137,30 @@ export const GENERATE_OPTION_NAMES: readonly string[] = [
   } satisfies Record<Exclude<keyof GenerateOptions, keyof SamplingOptions | 'maxNewTokens'>, true>), // all, or no compile
 ];
 
+/** The fields of `FromPretrainedOptions`; `fromPretrained` refuses any other. */
+export const FROM_PRETRAINED_OPTION_NAMES: readonly string[] = [
+  ...HUB_OPTION_NAMES,
+  ...Object.keys({
+    backend: true,
+    dtype: true,
+    onProgress: true,
+    allowNonFinite: true,
+  } satisfies Record<Exclude<keyof FromPretrainedOptions, keyof HubOptions>, true>), // all, or no compile
+];
+
+/** The fields of `SavePretrainedOptions`; `savePretrained` refuses any other. */
+export const SAVE_PRETRAINED_OPTION_NAMES: readonly string[] = Object.keys({
+  dtype: true,
+  maxShardBytes: true,
+} satisfies Record<keyof SavePretrainedOptions, true>);
+
+/** The storage dtypes `savePretrained` writes (and `fromPretrained` loads into, besides 'auto'). */
+export const WEIGHT_DTYPES: readonly WeightDType[] = Object.keys({
+  float32: true,
+  bfloat16: true,
+  float16: true,
+} satisfies Record<WeightDType, true>) as WeightDType[];
+
 /** New tokens the KV caches have room for at first; beyond that they double. */
 const INITIAL_NEW_TOKENS = 256;
 /** Vocabularies from which a step's rows are sampled on worker threads too (below it a row costs too little). */
@@ -151,6 +177,31 @@ function checkpointDType(ckpt: SafetensorsCheckpoint): string | undefined {
     if (torch[d]) return torch[d];
   }
   return undefined;
+}
+
+/** Other names of the storage dtypes (torch's, safetensors', short forms), for a "did you mean". */
+const DTYPE_ALIASES: Readonly<Record<string, WeightDType>> = {
+  bf16: 'bfloat16',
+  fp16: 'float16',
+  f16: 'float16',
+  half: 'float16',
+  fp32: 'float32',
+  f32: 'float32',
+  float: 'float32',
+};
+
+/** ` (did you mean 'bfloat16'?)` for a known other name of a storage dtype; a note for 8-bit floats; else ''. */
+function dtypeHint(value: unknown): string {
+  if (typeof value !== 'string') return '';
+  const name = value.toLowerCase().replace(/^torch\./, '');
+  if (/^(float8|fp8|f8)/.test(name))
+    return ' (8-bit floats are not supported: the weights are stored in 16 or 32 bits)';
+  const meant = (WEIGHT_DTYPES as readonly string[]).includes(name)
+    ? name
+    : Object.hasOwn(DTYPE_ALIASES, name)
+      ? DTYPE_ALIASES[name]
+      : closestOptionName(name, WEIGHT_DTYPES);
+  return meant === undefined ? '' : ` (did you mean '${meant}'?)`;
 }
 
 function weightDType(name: string | undefined): WeightDType {
@@ -192,9 +243,15 @@ export class Qwen3ForCausalLM {
       throw new TypeError(
         `Qwen3ForCausalLM.fromPretrained: options must be an object, got ${options === null ? 'null' : typeof options}`,
       );
+    // A misspelt option (localFileOnly, Python's local_files_only) must not load as if it were not given.
+    checkHubOptions(options, FROM_PRETRAINED_OPTION_NAMES, 'Qwen3ForCausalLM.fromPretrained');
+    if (options.onProgress !== undefined && typeof options.onProgress !== 'function')
+      throw new TypeError(
+        `Qwen3ForCausalLM.fromPretrained: options.onProgress must be a function, got ${shownValue(options.onProgress)}`,
+      );
     if (options.dtype !== undefined && !['auto', 'float32', 'bfloat16', 'float16'].includes(options.dtype))
       throw new TypeError(
-        `Qwen3ForCausalLM.fromPretrained: options.dtype must be 'auto', 'float32', 'bfloat16' or 'float16', got ${JSON.stringify(options.dtype)}`,
+        `Qwen3ForCausalLM.fromPretrained: options.dtype must be 'auto', 'float32', 'bfloat16' or 'float16', got ${shownValue(options.dtype)}${dtypeHint(options.dtype)}`,
       );
     if (options.allowNonFinite !== undefined && typeof options.allowNonFinite !== 'boolean')
       throw new TypeError(`Qwen3ForCausalLM.fromPretrained: options.allowNonFinite must be a boolean`);
@@ -206,8 +263,11 @@ export class Qwen3ForCausalLM {
         await setBackend('cpu');
       }
     }
+    const hubOptions: HubOptions = {};
+    for (const key of HUB_OPTION_NAMES)
+      if (key in options) (hubOptions as Record<string, unknown>)[key] = options[key as keyof HubOptions];
     const dir = await resolveModelDir(dirOrRepoId, {
-      ...options,
+      ...hubOptions,
       extraFiles: [...new Set([...(options.extraFiles ?? []), GENERATION_CONFIG_FILE])],
     });
     const readJson = async (path: string): Promise<unknown> => {
@@ -293,10 +353,10 @@ export class Qwen3ForCausalLM {
     const expected = expectedWeightShapes(config);
     for (const [name, shape] of expected) {
       const t = weights.get(name);
-      if (!t) throw new Error(`Qwen3ForCausalLM.fromWeights: weight '${name}' is missing`);
+      if (!t) throw new Error(`Qwen3ForCausalLM.fromWeights: weight '${name}' is missing${configDefaultsNote(config)}`);
       if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
         throw new Error(
-          `Qwen3ForCausalLM.fromWeights: '${name}' is [${t.shape.join(', ')}], expected [${shape.join(', ')}]`,
+          `Qwen3ForCausalLM.fromWeights: '${name}' is [${t.shape.join(', ')}], expected [${shape.join(', ')}]${configDefaultsNote(config)}`,
         );
       }
     }
@@ -305,6 +365,21 @@ export class Qwen3ForCausalLM {
 
   /** Write config.json and safetensors with transformers' names (loads with `AutoModelForCausalLM.from_pretrained`). */
   async savePretrained(dir: string, options: SavePretrainedOptions = {}): Promise<string[]> {
+    // Checked before anything is written: a bad option leaves no folder behind.
+    if (typeof dir !== 'string' || dir === '')
+      throw new TypeError(`Qwen3ForCausalLM.savePretrained: dir must be a non-empty string, got ${shownValue(dir)}`);
+    if (typeof options !== 'object' || options === null || Array.isArray(options))
+      throw new TypeError(`Qwen3ForCausalLM.savePretrained: options must be an object, got ${shownValue(options)}`);
+    checkOptionNames(options, SAVE_PRETRAINED_OPTION_NAMES, 'Qwen3ForCausalLM.savePretrained');
+    if (options.dtype !== undefined && !WEIGHT_DTYPES.includes(options.dtype))
+      throw new TypeError(
+        `Qwen3ForCausalLM.savePretrained: options.dtype must be 'float32', 'bfloat16' or 'float16', got ${shownValue(options.dtype)}${dtypeHint(options.dtype)}`,
+      );
+    const { maxShardBytes } = options;
+    if (maxShardBytes !== undefined && !(Number.isSafeInteger(maxShardBytes) && maxShardBytes > 0))
+      throw new TypeError(
+        `Qwen3ForCausalLM.savePretrained: options.maxShardBytes must be a positive integer (bytes), got ${shownValue(maxShardBytes)}`,
+      );
     await mkdir(dir, { recursive: true });
     const weights = this.module.namedWeights();
     const first = weights.values().next().value as Tensor;
@@ -382,14 +457,14 @@ export class Qwen3ForCausalLM {
 
   /** Final hidden states [B, T, H] (after the last RMSNorm, before the LM head). */
   async forwardHidden(inputIds: number[][], options: ForwardOptions = {}): Promise<{ hidden: Tensor }> {
-    return { hidden: this.hiddenSync(inputIds, options) };
+    return { hidden: this.hiddenOf(inputIds, options, 'forwardHidden') };
   }
 
   /** Logits [B, T, V] of every position (causal; packed segments and padding per ForwardOptions). */
   async forward(inputIds: number[][], options: ForwardOptions = {}): Promise<{ logits: Tensor }> {
     return {
       logits: tidy(() => {
-        const hidden = this.hiddenSync(inputIds, options);
+        const hidden = this.hiddenOf(inputIds, options, 'forward');
         return this.module.logits(hidden);
       }),
     };
@@ -397,6 +472,12 @@ export class Qwen3ForCausalLM {
 
   /** The synchronous forward to the final hidden states. */
   hiddenSync(inputIds: number[][], options: ForwardOptions = {}): Tensor {
+    return this.hiddenOf(inputIds, options, 'hiddenSync');
+  }
+
+  /** hiddenSync, with the ids checked at the entry point `fn` (named in errors) before any tensor is made. */
+  private hiddenOf(inputIds: number[][], options: ForwardOptions, fn: string): Tensor {
+    checkInputIds(inputIds, this.config.vocab_size, fn);
     const { positions, segments } = decoderLayout(inputIds, options);
     return tidy(() => {
       const ids = intTensor(inputIds, 'forward inputIds');
@@ -420,9 +501,7 @@ export class Qwen3ForCausalLM {
       throw new TypeError(`generate: options must be an object with maxNewTokens, got ${String(options)}`);
     // As transformers' generate refuses keyword arguments it does not use: a misspelt
     // option must not generate without it.
-    for (const key of Object.keys(options))
-      if (!GENERATE_OPTION_NAMES.includes(key))
-        throw new TypeError(`generate: unknown option '${key}' (known: ${GENERATE_OPTION_NAMES.join(', ')})`);
+    checkOptionNames(options, GENERATE_OPTION_NAMES, 'generate');
     validateSamplingOptions(options);
     const { maxNewTokens } = options;
     const vocab = this.config.vocab_size;
@@ -644,6 +723,37 @@ async function stepTokens(
   }
   const logits = await next.logits!.data();
   return rows.map(({ rng, ctx }, j) => sampleToken(logits.subarray(j * v, (j + 1) * v), options, ctx, rng));
+}
+
+/**
+ * Throws naming `fn`, the row and the column unless `inputIds` is rows of one
+ * length, each of at least one token id in [0, vocab) (an id past the embedding
+ * would fail deep in its lookup, or read another row). An empty batch passes (an
+ * empty result, as `generate` gives). One pass over the ids, allocating nothing.
+ */
+function checkInputIds(inputIds: unknown, vocab: number, fn: string): void {
+  if (!Array.isArray(inputIds))
+    throw new TypeError(`${fn}: inputIds must be rows of token ids (number[][]), got ${shownValue(inputIds)}`);
+  const rows = inputIds as unknown[];
+  let width = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i] as ArrayLike<unknown>;
+    if (!Array.isArray(row) && !ArrayBuffer.isView(row))
+      throw new TypeError(`${fn}: inputIds[${i}] must be an array of token ids, got ${shownValue(row)}`);
+    if (row.length === 0) throw new Error(`${fn}: inputIds[${i}] is empty (a row needs at least one token)`);
+    if (i === 0) width = row.length;
+    else if (row.length !== width)
+      throw new Error(
+        `${fn}: inputIds[${i}] has ${row.length} token(s), inputIds[0] has ${width} (rows must be equally long: pad them and pass an attentionMask)`,
+      );
+    for (let j = 0; j < row.length; j++) {
+      const id = row[j];
+      if (typeof id === 'number' && Number.isInteger(id) && id >= 0 && id < vocab) continue;
+      throw new Error(
+        `${fn}: inputIds[${i}][${j}] is ${shownValue(id)}, ${typeof id === 'number' && Number.isInteger(id) ? 'outside' : 'not an integer token id in'} the vocabulary [0, ${vocab})`,
+      );
+    }
+  }
 }
 
 /** Segment ids of a left-padded batch over `capacity` keys: -1 on each row's pad keys, 0 on the rest. */
