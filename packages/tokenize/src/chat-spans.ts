@@ -21,7 +21,9 @@
  * straddles a boundary (whitespace merged across it) goes to the message; a
  * token that overlaps none is template glue (message -1, role 'template').
  */
-import type { ChatMessage, ChatTemplateOptions } from './chat-template.js';
+import { checkOptionNames } from '@molrl/hub-cache';
+import { describeValue } from './describe-value.js';
+import { CHAT_TEMPLATE_OPTION_KEYS, EXTRA_HINT, type ChatMessage, type ChatTemplateOptions } from './chat-template.js';
 import type { Tokenizer } from './tokenizer.js';
 
 export interface MessageSpan {
@@ -224,12 +226,18 @@ function findNextFieldStart(
   return -1;
 }
 
+/** The options `encodeChat` takes: the chat template's and `maxTokens`; it refuses any other. */
+export const ENCODE_CHAT_OPTION_NAMES: readonly string[] = [...CHAT_TEMPLATE_OPTION_KEYS, 'maxTokens'];
+
 export function encodeChat(
   tokenizer: Tokenizer,
   messages: ChatMessage[],
   options: EncodeChatOptions = {},
 ): EncodedChat {
-  const { maxTokens, ...templateOptions } = options ?? {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw new TypeError(`encodeChat: options must be an object, got ${describeValue(options)}`);
+  checkOptionNames(options, ENCODE_CHAT_OPTION_NAMES, 'encodeChat', { hint: EXTRA_HINT });
+  const { maxTokens, ...templateOptions } = options;
   if (maxTokens !== undefined && !(typeof maxTokens === 'number' && Number.isInteger(maxTokens) && maxTokens >= 0))
     throw new TypeError(`encodeChat: options.maxTokens must be an integer >= 0, got ${String(maxTokens)}`);
   const text = tokenizer.applyChatTemplate(messages, templateOptions);

@@ -39,8 +39,44 @@ describe("Qwen3's chat template", () => {
 
   it('checks the messages it is given', () => {
     expect(() => tok.applyChatTemplate([{ role: 3 } as unknown as ChatMessage])).toThrow(
-      /messages\[0\]\.role must be a string/,
+      'applyChatTemplate: messages[0].role must be a non-empty string, got number 3',
     );
+  });
+
+  it('refuses a role that is empty or missing, naming the message', () => {
+    const user: ChatMessage = { role: 'user', content: 'hi' };
+    expect(() => tok.applyChatTemplate([user, { role: '', content: 'lost' }])).toThrow(
+      'applyChatTemplate: messages[1].role must be a non-empty string, got ""',
+    );
+    expect(() => tok.applyChatTemplate([user, { content: 'lost' } as unknown as ChatMessage])).toThrow(
+      'applyChatTemplate: messages[1].role must be a non-empty string, got undefined',
+    );
+  });
+
+  it('passes a role it does not know to the template unchanged, as transformers does', () => {
+    // Qwen3's template writes nothing for a role it has no branch for (so does Python's); encodeChat refuses that.
+    const t = Tokenizer.fromJSON(tok.json, {
+      chat_template: '{% for m in messages %}<{{ m.role }}>{{ m.content }}{% endfor %}',
+    });
+    expect(t.applyChatTemplate([{ role: 'robot', content: 'beep' }])).toBe('<robot>beep');
+  });
+
+  it('refuses tool_calls that are not a list of objects, naming the message and field', () => {
+    const call = { type: 'function' as const, function: { name: 'f', arguments: '{}' } };
+    expect(() =>
+      tok.applyChatTemplate([
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: '', tool_calls: call as never },
+      ]),
+    ).toThrow('applyChatTemplate: messages[1].tool_calls must be an array of tool calls, got object');
+    expect(() => tok.applyChatTemplate([{ role: 'assistant', content: '', tool_calls: 'f()' as never }])).toThrow(
+      'applyChatTemplate: messages[0].tool_calls must be an array of tool calls, got "f()"',
+    );
+    expect(() => tok.encodeChat([{ role: 'assistant', content: '', tool_calls: [call, 'g()' as never] }])).toThrow(
+      /^applyChatTemplate: messages\[0\]\.tool_calls\[1\] must be an object/,
+    );
+    expect(tok.applyChatTemplate([{ role: 'assistant', content: 'x', tool_calls: null as never }])).toContain('x');
+    expect(tok.applyChatTemplate([{ role: 'assistant', content: '', tool_calls: [call] }])).toContain('"name": "f"');
   });
 });
 

@@ -6,10 +6,12 @@
  * when given, since templates test `enable_thinking is defined`).
  */
 import { Template } from '@huggingface/jinja';
+import { checkOptionNames, optionNames } from '@molrl/hub-cache';
+import { describeValue } from './describe-value.js';
 import { TokenizerFormatError } from './errors.js';
 import { PYTHON_JSON_NUMBERS, pythonJsonNumbers, usePythonJsonNumbers } from './python-json-numbers.js';
 import { PYTHON_STRIP, pythonStrip, usePythonStrip } from './python-strip.js';
-import { tokenContent, type TokenizerConfigJson } from './tokenizer-json.js';
+import { tokenContent, validateTokenizerConfig, type TokenizerConfigJson } from './tokenizer-json.js';
 
 export interface ToolCall {
   type?: 'function';
@@ -42,8 +44,16 @@ export interface ChatTemplateOptions {
 
 const compiled = new Map<string, Template>();
 
+/** The name errors give a tokenizer_config.json whose path is not known. */
+const CONFIG_FILE = 'tokenizer_config.json';
+
 /** The template text the config selects (by name for multi-template configs). */
 export function selectTemplate(config: TokenizerConfigJson, nameOrTemplate?: string): string {
+  return selectTemplateOf(config, nameOrTemplate, CONFIG_FILE);
+}
+
+/** selectTemplate, with errors naming `file`, the path the config was read from. */
+function selectTemplateOf(config: TokenizerConfigJson, nameOrTemplate: string | undefined, file: string): string {
   const t = config.chat_template;
   if (
     nameOrTemplate !== undefined &&
@@ -57,7 +67,7 @@ export function selectTemplate(config: TokenizerConfigJson, nameOrTemplate?: str
       throw new TokenizerFormatError(
         'chat_template',
         `no template named "${nameOrTemplate}" (this tokenizer has one template, the default)`,
-        'tokenizer_config.json',
+        file,
       );
     return t;
   }
@@ -67,13 +77,12 @@ export function selectTemplate(config: TokenizerConfigJson, nameOrTemplate?: str
         throw new TokenizerFormatError(
           `chat_template[${i}]`,
           `expected { name, template } with two strings, got ${JSON.stringify(x)?.slice(0, 60)}`,
-          'tokenizer_config.json',
+          file,
         );
     });
     const wanted = nameOrTemplate ?? 'default';
     const found = t.find((x) => x.name === wanted) ?? (nameOrTemplate === undefined ? t[0] : undefined);
-    if (!found)
-      throw new TokenizerFormatError('chat_template', `no template named "${wanted}"`, 'tokenizer_config.json');
+    if (!found) throw new TokenizerFormatError('chat_template', `no template named "${wanted}"`, file);
     return found.template;
   }
   throw new TokenizerFormatError(
@@ -81,20 +90,33 @@ export function selectTemplate(config: TokenizerConfigJson, nameOrTemplate?: str
     t === undefined || t === null
       ? 'missing: this tokenizer has no chat template'
       : `expected a template string or a list of { name, template }, got ${typeof t}`,
-    'tokenizer_config.json',
+    file,
   );
 }
 
 /** The compiled template; a syntax error names where the template came from. */
-function compileTemplate(source: string, fromOptions: boolean): Template {
+function compileTemplate(source: string, fromOptions: boolean, file: string): Template {
   try {
     return new Template(source);
   } catch (error) {
     const message = `not a valid template: ${(error as Error).message}`;
     if (fromOptions) throw new TypeError(`applyChatTemplate: options.chatTemplate is ${message}`, { cause: error });
-    throw new TokenizerFormatError('chat_template', message, 'tokenizer_config.json', { cause: error });
+    throw new TokenizerFormatError('chat_template', message, file, { cause: error });
   }
 }
+
+/** The keys of ChatTemplateOptions. */
+export const CHAT_TEMPLATE_OPTION_KEYS = optionNames<ChatTemplateOptions>({
+  addGenerationPrompt: true,
+  enableThinking: true,
+  tools: true,
+  documents: true,
+  chatTemplate: true,
+  extra: true,
+});
+
+/** What an unknown option of applyChatTemplate may have been meant as. */
+export const EXTRA_HINT = 'other template variables go in options.extra';
 
 function checkTemplateOptions(options: ChatTemplateOptions): void {
   const bad = (field: string, what: string, v: unknown) => {
@@ -103,6 +125,7 @@ function checkTemplateOptions(options: ChatTemplateOptions): void {
     );
   };
   if (typeof options !== 'object' || options === null || Array.isArray(options)) bad('(options)', 'an object', options);
+  checkOptionNames(options, CHAT_TEMPLATE_OPTION_KEYS, 'applyChatTemplate', { hint: EXTRA_HINT });
   for (const key of ['addGenerationPrompt', 'enableThinking'] as const)
     if (options[key] !== undefined && typeof options[key] !== 'boolean') bad(key, 'a boolean', options[key]);
   for (const key of ['tools', 'documents'] as const)
@@ -117,24 +140,64 @@ function checkTemplateOptions(options: ChatTemplateOptions): void {
     bad('extra', 'an object', options.extra);
 }
 
+/**
+ * The messages' fields this package and templates rely on: a role that is a
+ * non-empty string (passed to the template unchanged, as transformers does),
+ * a string content (or none), and `tool_calls` a list of objects.
+ */
+function checkMessages(messages: ChatMessage[]): void {
+  if (!Array.isArray(messages))
+    throw new TypeError(`applyChatTemplate: messages must be an array, got ${describeValue(messages)}`);
+  messages.forEach((m, i) => {
+    if (typeof m !== 'object' || m === null || Array.isArray(m))
+      throw new TypeError(`applyChatTemplate: messages[${i}] must be an object, got ${describeValue(m)}`);
+    if (typeof m.role !== 'string' || m.role === '')
+      throw new TypeError(
+        `applyChatTemplate: messages[${i}].role must be a non-empty string, got ${describeValue(m.role)}`,
+      );
+    if (typeof m.content !== 'string' && m.content !== null && m.content !== undefined)
+      throw new TypeError(
+        `applyChatTemplate: messages[${i}].content must be a string, got ${describeValue(m.content)}`,
+      );
+    const calls: unknown = m.tool_calls;
+    if (calls === undefined || calls === null) return;
+    if (!Array.isArray(calls))
+      throw new TypeError(
+        `applyChatTemplate: messages[${i}].tool_calls must be an array of tool calls, got ${describeValue(calls)}`,
+      );
+    calls.forEach((c: unknown, j) => {
+      if (typeof c !== 'object' || c === null || Array.isArray(c))
+        throw new TypeError(
+          `applyChatTemplate: messages[${i}].tool_calls[${j}] must be an object ({ type?, id?, function: { name, arguments } }), got ${describeValue(c)}`,
+        );
+    });
+  });
+}
+
 export function applyChatTemplate(
   config: TokenizerConfigJson,
   messages: ChatMessage[],
   options: ChatTemplateOptions = {},
 ): string {
-  if (!Array.isArray(messages)) throw new TypeError('applyChatTemplate: messages must be an array');
-  messages.forEach((m, i) => {
-    if (typeof m !== 'object' || m === null) throw new TypeError(`applyChatTemplate: messages[${i}] is not an object`);
-    if (typeof m.role !== 'string') throw new TypeError(`applyChatTemplate: messages[${i}].role must be a string`);
-    if (typeof m.content !== 'string' && m.content !== null && m.content !== undefined) {
-      throw new TypeError(`applyChatTemplate: messages[${i}].content must be a string`);
-    }
-  });
+  return renderChatTemplate(config, messages, options, CONFIG_FILE);
+}
+
+/** applyChatTemplate, with errors about the config naming `configFile`, the path it was read from. */
+export function renderChatTemplate(
+  config: TokenizerConfigJson,
+  messages: ChatMessage[],
+  options: ChatTemplateOptions,
+  configFile: string,
+): string {
+  checkMessages(messages);
   checkTemplateOptions(options);
-  const source = selectTemplate(config, options.chatTemplate);
+  if (typeof config !== 'object' || config === null || Array.isArray(config))
+    throw new TypeError(`applyChatTemplate: tokenizerConfig must be an object, got ${describeValue(config)}`);
+  validateTokenizerConfig(config, configFile);
+  const source = selectTemplateOf(config, options.chatTemplate, configFile);
   let template = compiled.get(source);
   if (!template) {
-    template = compileTemplate(source, source === options.chatTemplate);
+    template = compileTemplate(source, source === options.chatTemplate, configFile);
     usePythonStrip(template);
     usePythonJsonNumbers(template);
     compiled.set(source, template);

@@ -1,7 +1,13 @@
 /** Decoders of tokenizer.json: token strings back to text, as the reference chains them. */
 import { byteLevelToBytes } from './byte-level.js';
 import { TokenizerFormatError, UnsupportedComponentError } from './errors.js';
-import { expectComponent, expectString, optionalBoolean, type ComponentJson } from './tokenizer-json.js';
+import {
+  expectComponent,
+  expectString,
+  metaspaceSettings,
+  optionalBoolean,
+  type ComponentJson,
+} from './tokenizer-json.js';
 
 /** Maps a list of token strings to a list of strings (the chain's unit), joined at the end. */
 export type Decoder = (tokens: string[]) => string[];
@@ -75,9 +81,7 @@ export function buildDecoder(json: ComponentJson | null | undefined, field = 'de
         return out;
       };
     case 'Metaspace': {
-      const replacement = expectString(json.replacement ?? '\u2581', `${field}.replacement`, file);
-      const scheme =
-        (json.prepend_scheme as string | undefined) ?? (json.add_prefix_space === false ? 'never' : 'always');
+      const { replacement, scheme } = metaspaceSettings(json, field, file);
       return (tokens) =>
         tokens.map((t, i) => {
           let s = t.replaceAll(replacement, ' ');

@@ -89,6 +89,69 @@ describe('Tokenizer.fromHub against a local Hub', () => {
   });
 });
 
+describe('Tokenizer.fromHub errors name the files in the cache', () => {
+  const trained = trainBpeTokenizer(['hello world, hello hub. '.repeat(50)], {
+    vocabSize: 300,
+    progress: { mode: 'silent' },
+  });
+  const tokenizerJson = JSON.stringify(trained.tokenizerJson);
+  let hub: HubServer;
+  beforeAll(async () => {
+    hub = await startHubServer({
+      'molrl/bad-json': {
+        files: {
+          'tokenizer.json': JSON.stringify({
+            ...trained.tokenizerJson,
+            truncation: { max_length: 8, direction: 'left' },
+          }),
+        },
+      },
+      'molrl/bad-config': {
+        files: {
+          'tokenizer.json': tokenizerJson,
+          'tokenizer_config.json': JSON.stringify({ ...trained.tokenizerConfig, eos_token: 5 }),
+        },
+      },
+      'molrl/bad-template': {
+        files: {
+          'tokenizer.json': tokenizerJson,
+          'tokenizer_config.json': JSON.stringify({ chat_template: '{% for m in messages %}' }),
+        },
+      },
+    });
+  });
+  afterAll(async () => {
+    await hub.close();
+  });
+  const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  /** The start of an error naming `file` in the repo's snapshot folder. */
+  const snapshot = (cacheDir: string, repo: string, file: string) =>
+    new RegExp(`^${escapeRe(join(cacheDir, `models--molrl--${repo}`, 'snapshots'))}/[0-9a-f]{40}/${escapeRe(file)}: `);
+
+  it('a bad tokenizer.json, tokenizer_config.json or chat template names its path in the cache', async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'molrl-hub-'));
+    await expect(Tokenizer.fromHub('molrl/bad-json', { hubUrl: hub.url, cacheDir })).rejects.toThrow(
+      snapshot(cacheDir, 'bad-json', 'tokenizer.json'),
+    );
+    await expect(Tokenizer.fromHub('molrl/bad-config', { hubUrl: hub.url, cacheDir })).rejects.toThrow(
+      snapshot(cacheDir, 'bad-config', 'tokenizer_config.json'),
+    );
+    const tok = await Tokenizer.fromHub('molrl/bad-template', { hubUrl: hub.url, cacheDir });
+    expect(() => tok.applyChatTemplate([{ role: 'user', content: 'x' }])).toThrow(
+      snapshot(cacheDir, 'bad-template', 'tokenizer_config.json'),
+    );
+  });
+
+  it('refuses an option it does not know, naming the camelCase one', async () => {
+    await expect(
+      Tokenizer.fromHub('molrl/bad-json', { hubUrl: hub.url, cache_dir: '/tmp/x' } as never),
+    ).rejects.toThrow("Tokenizer.fromHub: unknown option 'cache_dir' (did you mean 'cacheDir'?)");
+    await expect(hubFile('molrl/bad-json', 'tokenizer.json', { hub_url: hub.url } as never)).rejects.toThrow(
+      "hubFile: unknown option 'hub_url' (did you mean 'hubUrl'?)",
+    );
+  });
+});
+
 describe('Hub revisions: one commit per load, refs/<revision> naming it', () => {
   const trained = trainBpeTokenizer(['hello world, hello hub. '.repeat(50)], {
     vocabSize: 300,

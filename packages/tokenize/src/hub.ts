@@ -18,11 +18,25 @@ import {
   isRepoId,
   isRepoPath,
   RepoCache,
+  checkOptionNames,
+  HUB_ACCESS_OPTION_KEYS,
+  optionNames,
   type HubAccessOptions,
 } from '@molrl/hub-cache';
+import { describeValue } from './describe-value.js';
 
 /** Where the files come from: revision, Hub address, token, cache folder, fetch. */
 export type HubOptions = HubAccessOptions;
+
+/** The option keys of HubOptions. */
+export const HUB_OPTION_KEYS = optionNames<HubOptions>(HUB_ACCESS_OPTION_KEYS);
+
+/** A file of a repo as read from the cache: where it lies, and its text. */
+export interface HubFileText {
+  /** The file in the cache's snapshot folder, `<cacheDir>/models--owner--name/snapshots/<commit>/<path>`. */
+  path: string;
+  text: string;
+}
 
 /**
  * Several files of a model repo, all from the one commit the revision names
@@ -35,6 +49,15 @@ export async function hubFiles(
   paths: readonly string[],
   options: HubOptions = {},
 ): Promise<Array<string | null>> {
+  return (await hubFilesWithPaths(repoId, paths, options)).map((f) => (f === null ? null : f.text));
+}
+
+/** As hubFiles, with the path in the cache each file was read from (for error messages). */
+export async function hubFilesWithPaths(
+  repoId: string,
+  paths: readonly string[],
+  options: HubOptions = {},
+): Promise<Array<HubFileText | null>> {
   if (!isRepoId(repoId))
     throw new TypeError(`hubFile: repoId must be a Hub repo id (owner/name), got ${JSON.stringify(repoId)}`);
   for (const path of paths)
@@ -51,7 +74,8 @@ export async function hubFiles(
       .replace(`downloading ${path} failed: `, '');
     return new Error(`${where}: cannot download ${path}: ${message}`, { cause: err });
   };
-  const read = (found: string | 'absent') => (found === 'absent' ? null : readFileSync(found, 'utf8'));
+  const read = (found: string | 'absent') =>
+    found === 'absent' ? null : { path: found, text: readFileSync(found, 'utf8') };
   const cachedAt = (commit: string) => paths.map((p) => cache.fileAt(commit, p));
 
   // A commit whose files are all in the cache needs no request.
@@ -107,5 +131,8 @@ export async function hubFiles(
 
 /** Download (or reuse from the cache) one file of a model repo; null when the repo has no such file. */
 export async function hubFile(repoId: string, path: string, options: HubOptions = {}): Promise<string | null> {
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw new TypeError(`hubFile: options must be an object, got ${describeValue(options)}`);
+  checkOptionNames(options, HUB_OPTION_KEYS, 'hubFile');
   return (await hubFiles(repoId, [path], options))[0]!;
 }

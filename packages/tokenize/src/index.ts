@@ -16,6 +16,7 @@ export {
 } from './chat-template.js';
 export {
   encodeChat,
+  ENCODE_CHAT_OPTION_NAMES,
   findMessageSpans,
   locateContents,
   type EncodeChatOptions,

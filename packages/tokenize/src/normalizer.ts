@@ -3,7 +3,7 @@
  * UTF-16 unit of the normalized text back to a span of the original, so token
  * offsets point into the caller's string.
  */
-import { UnsupportedComponentError } from './errors.js';
+import { TokenizerFormatError, UnsupportedComponentError } from './errors.js';
 import { onigToJsRegex } from './onig-regex.js';
 import { expectComponent, expectString, optionalBoolean, type ComponentJson } from './tokenizer-json.js';
 import { isWhiteSpace } from './unicode-classes.js';
@@ -171,8 +171,13 @@ export function buildNormalizer(
       if (pattern && typeof pattern.String === 'string')
         re = new RegExp(pattern.String.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gu');
       else if (pattern && typeof pattern.Regex === 'string')
-        re = onigToJsRegex(pattern.Regex, `${field}.pattern.Regex`);
-      else throw new UnsupportedComponentError(`${field}.pattern`, JSON.stringify(pattern));
+        re = onigToJsRegex(pattern.Regex, `${field}.pattern.Regex`, file);
+      else
+        throw new TokenizerFormatError(
+          `${field}.pattern`,
+          `expected {"String": ...} or {"Regex": ...}, got ${JSON.stringify(pattern) ?? 'nothing'}`,
+          file,
+        );
       return {
         normalize: (t) => t.replace(re, () => content),
         normalizeAligned: (input) => {
@@ -191,7 +196,12 @@ export function buildNormalizer(
     }
     case 'Sequence': {
       const list = json.normalizers;
-      if (!Array.isArray(list)) throw new UnsupportedComponentError(`${field}.normalizers`, typeof list);
+      if (!Array.isArray(list))
+        throw new TokenizerFormatError(
+          `${field}.normalizers`,
+          `expected an array, got ${list === null ? 'null' : typeof list}`,
+          file,
+        );
       const parts = list
         .map((n, i) => buildNormalizer(n as ComponentJson, `${field}.normalizers[${i}]`, file))
         .filter((n): n is Normalizer => n !== null);

@@ -19,7 +19,8 @@ function caseVariants(ch: string): string {
   return [...variants].join('');
 }
 
-export function onigToJsRegex(pattern: string, field = 'pattern'): RegExp {
+/** `field` and `file` name the pattern in errors (e.g. `pre_tokenizer.pretokenizers[0].pattern.Regex` of a tokenizer.json path). */
+export function onigToJsRegex(pattern: string, field = 'pattern', file?: string): RegExp {
   let out = '';
   let inClass = false;
   const insensitive: boolean[] = [];
@@ -34,6 +35,7 @@ export function onigToJsRegex(pattern: string, field = 'pattern'): RegExp {
           throw new TokenizerFormatError(
             field,
             `\\S inside a character class is not supported in ${JSON.stringify(pattern)}`,
+            file,
           );
         out += `[^${WHITE_SPACE_RANGES}]`;
       } else if (e === 'd') out += '\\p{Nd}';
@@ -44,6 +46,7 @@ export function onigToJsRegex(pattern: string, field = 'pattern'): RegExp {
           throw new TokenizerFormatError(
             field,
             `\\W inside a character class is not supported in ${JSON.stringify(pattern)}`,
+            file,
           );
         out += `[^${WORD_RANGES}]`;
       } else if (e === 'p' || e === 'P') {
@@ -79,7 +82,7 @@ export function onigToJsRegex(pattern: string, field = 'pattern'): RegExp {
         continue;
       }
       if (pattern.startsWith('(?>', i))
-        throw new TokenizerFormatError(field, `atomic groups are not supported in ${JSON.stringify(pattern)}`);
+        throw new TokenizerFormatError(field, `atomic groups are not supported in ${JSON.stringify(pattern)}`, file);
       insensitive.push(insensitive.length > 0 && insensitive[insensitive.length - 1]);
       out += c;
       continue;
@@ -90,7 +93,11 @@ export function onigToJsRegex(pattern: string, field = 'pattern'): RegExp {
       continue;
     }
     if ((c === '+' || c === '?' || c === '*' || c === '}') && pattern[i + 1] === '+') {
-      throw new TokenizerFormatError(field, `possessive quantifiers are not supported in ${JSON.stringify(pattern)}`);
+      throw new TokenizerFormatError(
+        field,
+        `possessive quantifiers are not supported in ${JSON.stringify(pattern)}`,
+        file,
+      );
     }
     if (insensitive.length > 0 && insensitive[insensitive.length - 1] && /[A-Za-z]/.test(c)) {
       out += `[${caseVariants(c)}]`;
@@ -101,6 +108,6 @@ export function onigToJsRegex(pattern: string, field = 'pattern'): RegExp {
   try {
     return new RegExp(out, 'gu');
   } catch (err) {
-    throw new TokenizerFormatError(field, `cannot compile ${JSON.stringify(pattern)}: ${(err as Error).message}`);
+    throw new TokenizerFormatError(field, `cannot compile ${JSON.stringify(pattern)}: ${(err as Error).message}`, file);
   }
 }

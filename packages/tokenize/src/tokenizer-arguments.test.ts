@@ -116,6 +116,56 @@ describe('Tokenizer arguments', () => {
     expect(() => Tokenizer.fromJSON(repeated)).not.toThrow();
   });
 
+  it('refuses option keys it does not know, suggesting the camelCase one for a snake_case key', () => {
+    const opts = (o: Record<string, unknown>) => o as never;
+    expect(() => tok.encode('ab', opts({ add_special_tokens: false }))).toThrow(
+      "Tokenizer.encode: unknown option 'add_special_tokens' (did you mean 'addSpecialTokens'?)",
+    );
+    expect(() => tok.encodeBatch(['ab'], opts({ split_special_tokens: true }))).toThrow(
+      "Tokenizer.encodeBatch: unknown option 'split_special_tokens' (did you mean 'splitSpecialTokens'?)",
+    );
+    expect(() => tok.encodeWithOffsets('ab', opts({ truncation: { max_length: 1 } }))).toThrow(
+      "Tokenizer.encodeWithOffsets: unknown option 'truncation.max_length' (did you mean 'truncation.maxLength'?)",
+    );
+    expect(() => tok.encode('ab', opts({ padding: true }))).toThrow(
+      "Tokenizer.encode: unknown option 'padding'; known: addSpecialTokens, splitSpecialTokens, truncation",
+    );
+    expect(() => tok.encode('ab', opts({ AddSpecialTokens: false }))).toThrow(/did you mean 'addSpecialTokens'/);
+    expect(() => tok.countTokens('ab', opts({ max_tokens: 3 }))).toThrow(
+      "Tokenizer.countTokens: unknown option 'max_tokens'; known: limit, addSpecialTokens",
+    );
+    expect(() => tok.decode([0], opts({ skip_special_tokens: true }))).toThrow(
+      "Tokenizer.decode: unknown option 'skip_special_tokens' (did you mean 'skipSpecialTokens'?)",
+    );
+    expect(() => Tokenizer.fromJSON(tiny(), undefined, opts({ cache_size: 0 }))).toThrow(
+      "Tokenizer.fromJSON: unknown option 'cache_size' (did you mean 'cacheSize'?)",
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'molrl-tok-'));
+    expect(() => Tokenizer.fromFile(dir, opts({ file: 'x' }))).toThrow(
+      "Tokenizer.fromFile: unknown option 'file'; known: cacheSize",
+    );
+    // The known keys still work.
+    expect(tok.encode('ab', { addSpecialTokens: false, splitSpecialTokens: false, truncation: false })).toEqual([2]);
+  });
+
+  it('tokenToId and idToToken refuse what is not a token or an id instead of coercing it', () => {
+    expect(() => tok.tokenToId(2 as unknown as string)).toThrow(
+      'Tokenizer.tokenToId: token must be a string, got number 2',
+    );
+    expect(() => tok.tokenToId(undefined as unknown as string)).toThrow(/token must be a string, got undefined/);
+    expect(() => tok.idToToken('2' as unknown as number)).toThrow(
+      'Tokenizer.idToToken: id must be an integer, got "2"',
+    );
+    expect(() => tok.idToToken(1.5)).toThrow('Tokenizer.idToToken: id must be an integer, got number 1.5');
+    expect(tok.tokenToId('ab')).toBe(2);
+    expect(tok.idToToken(2)).toBe('ab');
+    expect(tok.idToToken(-1)).toBeUndefined();
+    expect(tok.idToToken(99)).toBeUndefined();
+    expect(() => tok.decode(['2'] as unknown as number[])).toThrow(
+      'Tokenizer.decode: ids[0] must be a number, got "2"',
+    );
+  });
+
   it('toByteLevel refuses a non-string', () => {
     expect(() => toByteLevel(123 as unknown as string)).toThrow(/toByteLevel: expected a string, got number/);
   });
@@ -139,6 +189,27 @@ describe('chat arguments', () => {
       /options\.addGenerationPrompt must be a boolean, got string/,
     );
     expect(() => tok.applyChatTemplate(messages, { tools: {} as never })).toThrow(/options\.tools must be an array/);
+  });
+
+  it('applyChatTemplate and encodeChat refuse option keys they do not know', () => {
+    const messages = [{ role: 'user', content: 'hi' }];
+    expect(() => tok.applyChatTemplate(messages, { add_generation_prompt: true } as never)).toThrow(
+      "applyChatTemplate: unknown option 'add_generation_prompt' (did you mean 'addGenerationPrompt'?)",
+    );
+    expect(() => tok.applyChatTemplate(messages, { enable_thinking: false } as never)).toThrow(
+      /did you mean 'enableThinking'/,
+    );
+    expect(() => tok.applyChatTemplate(messages, { date_string: 'today' } as never)).toThrow(
+      "applyChatTemplate: unknown option 'date_string'; known: addGenerationPrompt, enableThinking, tools, documents, chatTemplate, extra; other template variables go in options.extra",
+    );
+    expect(() => tok.encodeChat(messages, { max_tokens: 3 } as never)).toThrow(
+      "encodeChat: unknown option 'max_tokens' (did you mean 'maxTokens'?)",
+    );
+    expect(() => tok.encodeChat(messages, { chat_template: 'default' } as never)).toThrow(
+      "encodeChat: unknown option 'chat_template' (did you mean 'chatTemplate'?)",
+    );
+    expect(() => tok.encodeChat(messages, null as never)).toThrow('encodeChat: options must be an object, got null');
+    expect(tok.encodeChat(messages, { maxTokens: 2, addGenerationPrompt: true }).ids).toHaveLength(2);
   });
 });
 

@@ -93,6 +93,27 @@ export function optionalBoolean(v: unknown, field: string, fallback: boolean, fi
   return v;
 }
 
+/**
+ * A Metaspace pre-tokenizer's or decoder's settings (the two read them alike):
+ * the replacement character and when a space is prepended (`prepend_scheme`, or
+ * from the older `add_prefix_space`).
+ */
+export function metaspaceSettings(
+  json: Record<string, unknown>,
+  field: string,
+  file?: string,
+): { replacement: string; scheme: 'always' | 'never' | 'first' } {
+  const replacement = expectString(json.replacement ?? '\u2581', `${field}.replacement`, file);
+  const scheme = json.prepend_scheme ?? (json.add_prefix_space === false ? 'never' : 'always');
+  if (scheme !== 'always' && scheme !== 'never' && scheme !== 'first')
+    throw new TokenizerFormatError(
+      `${field}.prepend_scheme`,
+      `expected one of "always", "never", "first", got ${JSON.stringify(scheme)}`,
+      file,
+    );
+  return { replacement, scheme };
+}
+
 export function expectComponent(v: unknown, field: string, file?: string): ComponentJson {
   const o = expectObject(v, field, file);
   expectString(o.type, `${field}.type`, file);
@@ -141,8 +162,92 @@ export function validateTokenizerJson(v: unknown, file?: string): TokenizerJson 
   if (o.truncation !== undefined && o.truncation !== null) {
     const t = expectObject(o.truncation, 'truncation', file);
     expectInteger(t.max_length, 'truncation.max_length', file);
+    expectOneOf(t.direction, ['Left', 'Right'], 'truncation.direction', file);
+    expectOneOf(t.strategy, ['LongestFirst', 'OnlyFirst', 'OnlySecond'], 'truncation.strategy', file);
+    if (t.stride !== undefined) expectInteger(t.stride, 'truncation.stride', file);
   }
+  if (o.padding !== undefined && o.padding !== null) validatePadding(o.padding, file);
   return o as unknown as TokenizerJson;
+}
+
+/** A value that must be one of `allowed` (the reference's enum names, case included); undefined is the default. */
+function expectOneOf(v: unknown, allowed: readonly string[], field: string, file?: string): void {
+  if (v === undefined || (typeof v === 'string' && allowed.includes(v))) return;
+  throw new TokenizerFormatError(
+    field,
+    `expected one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}, got ${JSON.stringify(v) ?? typeName(v)}`,
+    file,
+  );
+}
+
+/** tokenizer.json's `padding` (the reference's PaddingParams), checked though encode does not pad. */
+function validatePadding(v: unknown, file?: string): void {
+  const p = expectObject(v, 'padding', file);
+  const strategy = p.strategy;
+  if (strategy !== undefined && strategy !== 'BatchLongest') {
+    const fixed =
+      typeof strategy === 'object' && strategy !== null && !Array.isArray(strategy)
+        ? (strategy as Record<string, unknown>)
+        : undefined;
+    if (fixed === undefined || Object.keys(fixed).length !== 1 || !('Fixed' in fixed))
+      throw new TokenizerFormatError(
+        'padding.strategy',
+        `expected "BatchLongest" or {"Fixed": length}, got ${JSON.stringify(strategy) ?? typeName(strategy)}`,
+        file,
+      );
+    expectInteger(fixed.Fixed, 'padding.strategy.Fixed', file);
+  }
+  expectOneOf(p.direction, ['Left', 'Right'], 'padding.direction', file);
+  if (p.pad_to_multiple_of !== undefined && p.pad_to_multiple_of !== null)
+    expectInteger(p.pad_to_multiple_of, 'padding.pad_to_multiple_of', file);
+  if (p.pad_id !== undefined) expectInteger(p.pad_id, 'padding.pad_id', file);
+  if (p.pad_type_id !== undefined) expectInteger(p.pad_type_id, 'padding.pad_type_id', file);
+  if (p.pad_token !== undefined) expectString(p.pad_token, 'padding.pad_token', file);
+}
+
+/** The special-token fields of tokenizer_config.json (transformers' SPECIAL_TOKENS_ATTRIBUTES). */
+export const SPECIAL_TOKEN_FIELDS = [
+  'bos_token',
+  'eos_token',
+  'unk_token',
+  'sep_token',
+  'pad_token',
+  'cls_token',
+  'mask_token',
+] as const;
+
+/** One special token: a string, or an AddedToken object (`{ content: string, ... }`, as transformers writes it). */
+function checkSpecialToken(v: unknown, field: string, file?: string): void {
+  if (typeof v === 'string') return;
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new TokenizerFormatError(
+      field,
+      `expected a string or an AddedToken object { "content": string, ... }, got ${v === null ? 'null' : `${typeName(v)} ${JSON.stringify(v)}`}`,
+      file,
+    );
+  expectString((v as Record<string, unknown>).content, `${field}.content`, file);
+}
+
+/**
+ * Check the special tokens of a parsed tokenizer_config.json: each of
+ * SPECIAL_TOKEN_FIELDS a string, an AddedToken object or null, and
+ * `additional_special_tokens` a list of those (or null).
+ */
+export function validateTokenizerConfig(config: Record<string, unknown>, file = 'tokenizer_config.json'): void {
+  for (const key of SPECIAL_TOKEN_FIELDS) {
+    const v = config[key];
+    if (v !== undefined && v !== null) checkSpecialToken(v, key, file);
+  }
+  const extra = config.additional_special_tokens;
+  if (extra !== undefined && extra !== null) {
+    if (!Array.isArray(extra))
+      throw new TokenizerFormatError(
+        'additional_special_tokens',
+        `expected a list of strings or AddedToken objects, got ${typeName(extra)}`,
+        file,
+      );
+    extra.forEach((t, i) => checkSpecialToken(t, `additional_special_tokens[${i}]`, file));
+  }
 }
 
 /** The text of a special-token entry in tokenizer_config.json (a string or an AddedToken object). */

@@ -10,19 +10,27 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { checkOptionNames, optionNames } from '@molrl/hub-cache';
 import { AddedVocabulary, type AddedTokenMatch } from './added-vocabulary.js';
 import { BpeModel, type EncodedWord } from './bpe-model.js';
-import { applyChatTemplate, type ChatMessage, type ChatTemplateOptions } from './chat-template.js';
+import { renderChatTemplate, type ChatMessage, type ChatTemplateOptions } from './chat-template.js';
+import { describeValue } from './describe-value.js';
 import { encodeChat, type EncodeChatOptions, type EncodedChat } from './chat-spans.js';
 import { buildDecoder, type Decoder } from './decoder.js';
 import { TokenizerFormatError, UnsupportedComponentError } from './errors.js';
 import { buildNormalizer, type AlignedText, type Normalizer } from './normalizer.js';
 import { buildPostProcessor, type PostProcessor } from './post-processor.js';
 import { buildPreTokenizer, preservesInput, type Piece, type PreTokenizer } from './pre-tokenizer.js';
-import { hubFiles, type HubOptions } from './hub.js';
+import { HUB_OPTION_KEYS, hubFilesWithPaths, type HubOptions } from './hub.js';
 import { qwenSplit, scannerDigitsFor } from './qwen-split.js';
 import { qwen3TokenizerFiles } from './qwen3.js';
-import { tokenContent, validateTokenizerJson, type TokenizerConfigJson, type TokenizerJson } from './tokenizer-json.js';
+import {
+  tokenContent,
+  validateTokenizerConfig,
+  validateTokenizerJson,
+  type TokenizerConfigJson,
+  type TokenizerJson,
+} from './tokenizer-json.js';
 
 export interface TruncationOptions {
   maxLength: number;
@@ -70,6 +78,17 @@ export interface TokenizerLoadOptions {
   cacheSize?: number;
 }
 
+const ENCODE_KEYS = optionNames<EncodeOptions>({ addSpecialTokens: true, splitSpecialTokens: true, truncation: true });
+const TRUNCATION_KEYS = optionNames<TruncationOptions>({ maxLength: true, direction: true });
+const COUNT_KEYS = optionNames<CountTokensOptions>({ limit: true, addSpecialTokens: true });
+const DECODE_KEYS = optionNames<DecodeOptions>({ skipSpecialTokens: true });
+const LOAD_KEYS = optionNames<TokenizerLoadOptions>({ file: true, cacheSize: true });
+const FROM_FILE_KEYS = optionNames<Omit<TokenizerLoadOptions, 'file'>>({ cacheSize: true });
+const FROM_HUB_KEYS = [...HUB_OPTION_KEYS, ...FROM_FILE_KEYS];
+
+/** The name errors give a tokenizer_config.json whose path is not known. */
+const CONFIG_FILE = 'tokenizer_config.json';
+
 /**
  * Digits per number piece when the pipeline is Split(scanner pattern, Isolated) +
  * ByteLevel without its own regex or prefix space under a Unicode normalizer (Qwen,
@@ -108,9 +127,19 @@ export class Tokenizer {
   private readonly scannerDigits: number;
   private ends: Int32Array = new Int32Array(4096);
   private tokenBytes: number | null | undefined;
+  /** Where tokenizer.json and tokenizer_config.json were read from, for error messages. */
+  private readonly file: string | undefined;
+  private readonly configFile: string;
 
-  private constructor(json: TokenizerJson, config: TokenizerConfigJson, options: TokenizerLoadOptions) {
+  private constructor(
+    json: TokenizerJson,
+    config: TokenizerConfigJson,
+    options: TokenizerLoadOptions,
+    configFile: string,
+  ) {
     const file = options.file;
+    this.file = file;
+    this.configFile = configFile;
     if (
       options.cacheSize !== undefined &&
       !(typeof options.cacheSize === 'number' && Number.isInteger(options.cacheSize) && options.cacheSize >= 0)
@@ -149,21 +178,39 @@ export class Tokenizer {
   /** From parsed (or string) tokenizer.json and, optionally, tokenizer_config.json. */
   static fromJSON(tokenizerJson: unknown, tokenizerConfig?: unknown, options: TokenizerLoadOptions = {}): Tokenizer {
     checkOptionsObject(options, 'Tokenizer.fromJSON: options');
-    const parse = (v: unknown, what: string): unknown => {
+    checkOptionNames(options, LOAD_KEYS, 'Tokenizer.fromJSON');
+    return Tokenizer.load(tokenizerJson, tokenizerConfig, options, CONFIG_FILE);
+  }
+
+  /** fromJSON, with errors about tokenizer_config.json naming `configFile`, the path it was read from. */
+  private static load(
+    tokenizerJson: unknown,
+    tokenizerConfig: unknown,
+    options: TokenizerLoadOptions,
+    configFile: string,
+  ): Tokenizer {
+    const parse = (v: unknown, what: string, file: string | undefined): unknown => {
       if (typeof v !== 'string') return v;
       try {
         return JSON.parse(v);
       } catch (err) {
-        throw new TokenizerFormatError('(root)', `${what} is not valid JSON: ${(err as Error).message}`, options.file);
+        throw new TokenizerFormatError('(root)', `${what} is not valid JSON: ${(err as Error).message}`, file);
       }
     };
-    const json = validateTokenizerJson(parse(tokenizerJson, 'tokenizer.json'), options.file);
+    const json = validateTokenizerJson(parse(tokenizerJson, 'tokenizer.json', options.file), options.file);
     const config =
-      tokenizerConfig === undefined || tokenizerConfig === null ? {} : parse(tokenizerConfig, 'tokenizer_config.json');
+      tokenizerConfig === undefined || tokenizerConfig === null
+        ? {}
+        : parse(tokenizerConfig, 'tokenizer_config.json', configFile);
     if (typeof config !== 'object' || config === null || Array.isArray(config)) {
-      throw new TokenizerFormatError('(root)', 'tokenizer_config.json must be an object', 'tokenizer_config.json');
+      throw new TokenizerFormatError(
+        '(root)',
+        `tokenizer_config.json must be an object, got ${describeValue(config)}`,
+        configFile,
+      );
     }
-    return new Tokenizer(json, config as TokenizerConfigJson, options);
+    validateTokenizerConfig(config as Record<string, unknown>, configFile);
+    return new Tokenizer(json, config as TokenizerConfigJson, options, configFile);
   }
 
   /**
@@ -176,6 +223,7 @@ export class Tokenizer {
         `Tokenizer.fromFile: expected the path of a folder or of a tokenizer.json, got ${describeValue(dirOrTokenizerJsonPath)}`,
       );
     checkOptionsObject(options, 'Tokenizer.fromFile: options');
+    checkOptionNames(options, FROM_FILE_KEYS, 'Tokenizer.fromFile');
     let isDir: boolean;
     try {
       isDir = statSync(dirOrTokenizerJsonPath).isDirectory();
@@ -207,7 +255,7 @@ export class Tokenizer {
         throw new Error(`Tokenizer.fromFile: ${dirOrTokenizerJsonPath} has no tokenizer.json`, { cause: err });
       throw new TokenizerFormatError('(root)', `cannot read: ${(err as Error).message}`, jsonPath);
     }
-    return Tokenizer.fromJSON(text, config, { ...options, file: jsonPath });
+    return Tokenizer.load(text, config, { cacheSize: options.cacheSize, file: jsonPath }, configPath);
   }
 
   /**
@@ -218,20 +266,29 @@ export class Tokenizer {
     repoId: string,
     options: HubOptions & Omit<TokenizerLoadOptions, 'file'> = {},
   ): Promise<Tokenizer> {
-    // Both files from the one commit the revision names.
-    const [json, config] = await hubFiles(repoId, ['tokenizer.json', 'tokenizer_config.json'], options);
+    checkOptionsObject(options, 'Tokenizer.fromHub: options');
+    checkOptionNames(options, FROM_HUB_KEYS, 'Tokenizer.fromHub');
+    // Both files from the one commit the revision names; errors name the files in the cache.
+    const [json, config] = await hubFilesWithPaths(repoId, ['tokenizer.json', 'tokenizer_config.json'], options);
     if (json === null) throw new Error(`${repoId}@${options.revision ?? 'main'}: the repository has no tokenizer.json`);
-    return Tokenizer.fromJSON(json, config === null ? undefined : config, {
-      cacheSize: options.cacheSize,
-      file: `${repoId}/tokenizer.json`,
-    });
+    return Tokenizer.load(
+      json.text,
+      config === null ? undefined : config.text,
+      { cacheSize: options.cacheSize, file: json.path },
+      config === null ? CONFIG_FILE : config.path,
+    );
   }
 
   /** Qwen3's tokenizer, offline (one shared instance; loading takes a moment). */
   static qwen3(): Tokenizer {
     if (!qwen3Instance) {
       const f = qwen3TokenizerFiles();
-      qwen3Instance = Tokenizer.fromJSON(f.tokenizerJson, f.tokenizerConfig, { file: f.tokenizerJsonPath });
+      qwen3Instance = Tokenizer.load(
+        f.tokenizerJson,
+        f.tokenizerConfig,
+        { file: f.tokenizerJsonPath },
+        f.tokenizerConfigPath,
+      );
     }
     return qwen3Instance;
   }
@@ -245,12 +302,18 @@ export class Tokenizer {
     return max + 1;
   }
 
+  /** The id of a token (a vocabulary or added token's string); undefined when there is none. */
   tokenToId(token: string): number | undefined {
+    if (typeof token !== 'string')
+      throw new TypeError(`Tokenizer.tokenToId: token must be a string, got ${describeValue(token)}`);
     return this.added.byContent.get(token)?.id ?? this.model.vocab.get(token);
   }
 
+  /** The token string of an id; undefined when no token has it. */
   idToToken(id: number): string | undefined {
-    return this.added.byId.get(id)?.content ?? this.model.idToToken[id];
+    if (typeof id !== 'number' || !Number.isInteger(id))
+      throw new TypeError(`Tokenizer.idToToken: id must be an integer, got ${describeValue(id)}`);
+    return this.added.byId.get(id)?.content ?? (id >= 0 ? this.model.idToToken[id] : undefined);
   }
 
   /** Special token strings of tokenizer_config.json (undefined when not set). */
@@ -378,7 +441,15 @@ export class Tokenizer {
       (options.addSpecialTokens ?? true) && this.postProcessor
         ? this.postProcessor.prefix.length + this.postProcessor.suffix.length
         : 0;
-    return Math.max(0, Math.min(n, t.maxLength - extra));
+    const keep = Math.max(0, Math.min(n, t.maxLength - extra));
+    // OnlySecond cuts only the second text of a pair: the reference fails a single text it would have to cut.
+    if (keep < n && keep > 0 && !options.truncation && this.json.truncation?.strategy === 'OnlySecond')
+      throw new Error(
+        `${this.file ? `${this.file}: ` : ''}truncation.strategy "OnlySecond" truncates the second text of a pair, ` +
+          `and this single text has ${n} tokens over the ${t.maxLength} of truncation.max_length ` +
+          '(the reference library fails the same way); pass options.truncation, or false',
+      );
+    return keep;
   }
 
   private cutRange(n: number, keep: number, options: EncodeOptions): [number, number] {
@@ -525,6 +596,7 @@ export class Tokenizer {
   countTokens(text: string, options: CountTokensOptions = {}): number {
     text = wellFormed(text, 'Tokenizer.countTokens: text');
     checkOptionsObject(options, 'Tokenizer.countTokens: options');
+    checkOptionNames(options, COUNT_KEYS, 'Tokenizer.countTokens');
     const limit = options.limit ?? Infinity;
     if (!(typeof limit === 'number' && (limit === Infinity || (Number.isInteger(limit) && limit >= 0))))
       throw new TypeError(`Tokenizer.countTokens: options.limit must be an integer >= 0, got ${describeValue(limit)}`);
@@ -652,6 +724,7 @@ export class Tokenizer {
     if (!Array.isArray(ids) && !(ArrayBuffer.isView(ids) && !(ids instanceof DataView)))
       throw new TypeError(`Tokenizer.decode: ids must be an array or a typed array of ids, got ${describeValue(ids)}`);
     checkOptionsObject(options, 'Tokenizer.decode: options');
+    checkOptionNames(options, DECODE_KEYS, 'Tokenizer.decode');
     if (options.skipSpecialTokens !== undefined && typeof options.skipSpecialTokens !== 'boolean')
       throw new TypeError(
         `Tokenizer.decode: options.skipSpecialTokens must be a boolean, got ${describeValue(options.skipSpecialTokens)}`,
@@ -660,6 +733,8 @@ export class Tokenizer {
     const tokens: string[] = [];
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i];
+      if (typeof id !== 'number')
+        throw new TypeError(`Tokenizer.decode: ids[${i}] must be a number, got ${describeValue(id)}`);
       const added = this.added.byId.get(id);
       if (added) {
         if (skip && added.special) continue;
@@ -679,7 +754,7 @@ export class Tokenizer {
 
   /** Render a conversation with the tokenizer config's chat template, as transformers does. */
   applyChatTemplate(messages: ChatMessage[], options: ChatTemplateOptions = {}): string {
-    return applyChatTemplate(this.config, messages, options);
+    return renderChatTemplate(this.config, messages, options, this.configFile);
   }
 
   /** Render and encode a conversation; label every token with its message and role. */
@@ -703,15 +778,6 @@ export function utf8Length(s: string): number {
   return n;
 }
 
-/** A short description of a value for an error message. */
-function describeValue(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? v.slice(0, 40) + '...' : v);
-  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return `${typeof v} ${String(v)}`;
-  return typeof v;
-}
-
 function checkOptionsObject(options: unknown, what: string): void {
   if (typeof options !== 'object' || options === null || Array.isArray(options))
     throw new TypeError(`${what} must be an object, got ${describeValue(options)}`);
@@ -719,6 +785,7 @@ function checkOptionsObject(options: unknown, what: string): void {
 
 function checkEncodeOptions(options: EncodeOptions, where: string): void {
   checkOptionsObject(options, `${where}: options`);
+  checkOptionNames(options, ENCODE_KEYS, where);
   for (const key of ['addSpecialTokens', 'splitSpecialTokens'] as const) {
     const v = options[key];
     if (v !== undefined && typeof v !== 'boolean')
@@ -726,10 +793,11 @@ function checkEncodeOptions(options: EncodeOptions, where: string): void {
   }
   const t = options.truncation;
   if (t === undefined || t === false) return;
-  if (typeof t !== 'object' || t === null)
+  if (typeof t !== 'object' || t === null || Array.isArray(t))
     throw new TypeError(
       `${where}: options.truncation must be false or { maxLength, direction? }, got ${describeValue(t)}`,
     );
+  checkOptionNames(t, TRUNCATION_KEYS, where, { prefix: 'truncation.' });
   if (!(typeof t.maxLength === 'number' && Number.isInteger(t.maxLength) && t.maxLength >= 0))
     throw new TypeError(
       `${where}: options.truncation.maxLength must be an integer >= 0, got ${describeValue(t.maxLength)}`,
