@@ -61,10 +61,10 @@ describe('loadJsonl', () => {
     const path = join(dir, 'ok.jsonl');
     writeFileSync(path, '{"problem":"1+1?","answer":"2"}\n');
     await expect(loadJsonl(path, { answer_field: 'gold' } as never)).rejects.toThrow(
-      "loadJsonl: unknown option 'answer_field' (did you mean 'answerField'?) (known: problemField, answerField, idField)",
+      "loadJsonl: unknown option 'answer_field' (did you mean 'answerField'?); known: problemField, answerField, idField",
     );
     await expect(loadBenchmark('org/none', { splitName: 'test' } as never)).rejects.toThrow(
-      "loadBenchmark: unknown option 'splitName' (known: ",
+      "loadBenchmark: unknown option 'splitName'; known: ",
     );
     await expect(loadBenchmark('org/none', { local_files_only: true } as never)).rejects.toThrow(
       "loadBenchmark: unknown option 'local_files_only' (did you mean 'localFilesOnly'?)",

@@ -4,9 +4,15 @@
  * the Hugging Face Hub (JSONL or Parquet files of a dataset repo, through the Hub cache).
  */
 import { readFile } from 'node:fs/promises';
-import { onlineOrCached, RepoCache, type OnlineOrCachedOptions } from '@molrl/hub-cache';
+import {
+  checkOptionNames,
+  HUB_LOAD_OPTION_KEYS,
+  onlineOrCached,
+  RepoCache,
+  type OnlineOrCachedOptions,
+  type OptionKeys,
+} from '@molrl/hub-cache';
 import { parquetReadObjects } from 'hyparquet';
-import { checkOptionKeys, type OptionKeys } from './option-keys.js';
 
 export interface Problem {
   /** Stable id within the benchmark (MATH: unique_id; AIME: id; else the row number). */
@@ -56,7 +62,7 @@ export function rowsToProblems(
   fields: RowFields = {},
   placeOf: (index: number) => string = (i) => `${where}, row ${i + 1}`,
 ): Problem[] {
-  checkOptionKeys('rowsToProblems', fields, ROW_FIELD_KEYS);
+  checkOptionNames(fields, Object.keys(ROW_FIELD_KEYS), 'rowsToProblems');
   return rows.map((raw, i) => {
     const at = placeOf(i);
     if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new DatasetError(`${at}: expected an object`);
@@ -128,7 +134,7 @@ const jsonlRows = (text: string, where: string) =>
 
 /** A JSONL file of problems. */
 export async function loadJsonl(path: string, fields: RowFields = {}): Promise<Benchmark> {
-  checkOptionKeys('loadJsonl', fields, ROW_FIELD_KEYS);
+  checkOptionNames(fields, Object.keys(ROW_FIELD_KEYS), 'loadJsonl');
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -169,18 +175,9 @@ export interface HubDatasetOptions extends RowFields, Omit<OnlineOrCachedOptions
 
 const HUB_DATASET_OPTION_KEYS = {
   ...ROW_FIELD_KEYS,
+  ...HUB_LOAD_OPTION_KEYS,
   split: true,
   progress: true,
-  localFilesOnly: true,
-  revision: true,
-  hubUrl: true,
-  accessToken: true,
-  cacheDir: true,
-  fetch: true,
-  onFile: true,
-  onWait: true,
-  lockStaleMs: true,
-  onBytes: true,
 } satisfies OptionKeys<HubDatasetOptions>;
 
 /**
@@ -191,7 +188,7 @@ const HUB_DATASET_OPTION_KEYS = {
  * huggingface_hub), so a second load reads from disk.
  */
 export async function loadBenchmark(repo: string, options: HubDatasetOptions = {}): Promise<Benchmark> {
-  checkOptionKeys('loadBenchmark', options, HUB_DATASET_OPTION_KEYS);
+  checkOptionNames(options, Object.keys(HUB_DATASET_OPTION_KEYS), 'loadBenchmark');
   const split = options.split ?? 'test';
   const revision = options.revision ?? 'main';
   const dataset = { type: 'dataset' as const, name: repo };

@@ -11,9 +11,9 @@ import {
   type SandboxRewardCallOptions,
   type SandboxRewardUse,
 } from '@molrl/sandbox-api';
+import { checkOptionNames, type OptionKeys } from '@molrl/hub-cache';
 import type { Prompt } from './generator.js';
 import type { CheckResult, EvalSuite } from './suite.js';
-import { checkOptionKeys, type OptionKeys } from '../option-keys.js';
 
 export interface CodeAgentTask {
   id: string;
@@ -59,7 +59,7 @@ const SANDBOX_REWARD_USE: SandboxRewardUse = {
  * on the first check, with an error saying how to install it when it is missing).
  */
 export function checkCodeTask(sandbox: RewardSandbox, options: CodeCheckerOptions = {}) {
-  checkOptionKeys('checkCodeTask', options, CODE_CHECKER_OPTION_KEYS);
+  checkOptionNames(options, Object.keys(CODE_CHECKER_OPTION_KEYS), 'checkCodeTask');
   const { reward = 'multi-stage', ...rest } = options;
   return async (task: CodeAgentTask, completion: string): Promise<CheckResult> => {
     const rewards = await loadSandboxReward(SANDBOX_REWARD_USE);
@@ -87,7 +87,7 @@ export function codeAgentSuite(
   sandbox: RewardSandbox,
   options: CodeAgentSuiteOptions = {},
 ): EvalSuite {
-  checkOptionKeys('codeAgentSuite', options, CODE_AGENT_SUITE_OPTION_KEYS);
+  checkOptionNames(options, Object.keys(CODE_AGENT_SUITE_OPTION_KEYS), 'codeAgentSuite');
   const { name = 'CodeAgent-Test', samples = 1, ...checker } = options;
   const check = checkCodeTask(sandbox, checker);
   return {

@@ -5,8 +5,8 @@
  * that would otherwise start and fail an hour in, or produce a report from no
  * items at all, stops here.
  */
+import { checkOptionNames, type OptionKeys } from '@molrl/hub-cache';
 import type { EvaluateOptions } from './evaluate.js';
-import { checkOptionKeys, type OptionKeys } from '../option-keys.js';
 import { validateProfile, type SamplingProfile } from './generator.js';
 
 const describe = (v: unknown): string =>
@@ -63,7 +63,7 @@ const PROFILE_KEYS = {
 
 export function validateEvaluateOptions(options: EvaluateOptions): void {
   if (!isObject(options)) fail('options', 'an object', options);
-  checkOptionKeys('evaluate', options, EVALUATE_OPTION_KEYS);
+  checkOptionNames(options, Object.keys(EVALUATE_OPTION_KEYS), 'evaluate');
   const { generator, suites } = options as unknown as Record<string, unknown>;
   if (!isObject(generator)) fail('generator', 'a Generator (an object with name and generate)', generator);
   if (typeof generator.name !== 'string' || generator.name === '')
@@ -89,7 +89,7 @@ export function validateEvaluateOptions(options: EvaluateOptions): void {
   });
   if (options.profile !== undefined) {
     if (!isObject(options.profile)) fail('profile', 'a sampling profile object', options.profile);
-    checkOptionKeys('evaluate: profile', options.profile, PROFILE_KEYS);
+    checkOptionNames(options.profile, Object.keys(PROFILE_KEYS), 'evaluate: profile');
     validateProfile(options.profile, 'evaluate: profile');
   }
   positiveInteger('batchSize', options.batchSize);

@@ -226,7 +226,7 @@ describe('evaluate', () => {
       [{ profile: { ...PAPER_PROFILE, temperature: '0.6' } }, /evaluate: profile: temperature must be >= 0, got 0\.6/],
       [{ profile: { ...PAPER_PROFILE, topP: Number.NaN } }, /topP must be in \(0, 1\], got NaN/],
       [{ batch_size: 4 }, /evaluate: unknown option 'batch_size' \(did you mean 'batchSize'\?\)/],
-      [{ cache: 'x.jsonl' }, /evaluate: unknown option 'cache' \(known: generator, suites, profile, cachePath/],
+      [{ cache: 'x.jsonl' }, /evaluate: unknown option 'cache'; known: generator, suites, profile, cachePath/],
       [
         { profile: { ...PAPER_PROFILE, max_tokens: 10 } },
         /evaluate: profile: unknown option 'max_tokens' \(did you mean 'maxTokens'\?\)/,
@@ -243,10 +243,10 @@ describe('evaluate', () => {
     it('the suite and generator makers refuse option keys they do not know', async () => {
       const benchmark = await loadBuiltin('aime24');
       expect(() => mathSuite(benchmark, { Limit: 2 } as never)).toThrow(
-        "mathSuite: unknown option 'Limit' (did you mean 'limit'?) (known: samples, prompt, name, limit)",
+        "mathSuite: unknown option 'Limit' (did you mean 'limit'?); known: samples, prompt, name, limit",
       );
       expect(() => codeAgentSuite([], {} as never, { timeoutMs: 5 } as never)).toThrow(
-        "codeAgentSuite: unknown option 'timeoutMs' (known: reward, result, variable, compare, tolerance, weights, limits, name, samples)",
+        "codeAgentSuite: unknown option 'timeoutMs'; known: reward, result, variable, compare, tolerance, weights, limits, name, samples",
       );
       expect(() => checkCodeTask({} as never, { reward_kind: 'binary' } as never)).toThrow(
         "checkCodeTask: unknown option 'reward_kind'",

@@ -4,8 +4,8 @@
  * template (`@molrl/tokenize`'s Tokenizer). Typed structurally, so this
  * package does not pull in the model stack; any object with these methods works.
  */
+import { checkOptionNames, type OptionKeys } from '@molrl/hub-cache';
 import { toMessages, validateProfile, type GenerateOptions, type Generator, type Prompt } from './generator.js';
-import { checkOptionKeys, type OptionKeys } from '../option-keys.js';
 
 export interface CausalLM {
   generate(
@@ -58,7 +58,7 @@ export function modelGenerator(
   tokenizer: ChatTokenizer,
   options: ModelGeneratorOptions = {},
 ): Generator {
-  checkOptionKeys('modelGenerator', options, MODEL_GENERATOR_OPTION_KEYS);
+  checkOptionNames(options, Object.keys(MODEL_GENERATOR_OPTION_KEYS), 'modelGenerator');
   const batchSize = options.batchSize ?? 4;
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new RangeError(`modelGenerator: batchSize must be an integer >= 1, got ${batchSize}`);

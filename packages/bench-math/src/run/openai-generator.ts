@@ -6,9 +6,9 @@
  * it back inside a <think> block so extraction sees one text.
  */
 import OpenAI from 'openai';
+import { checkOptionNames, type OptionKeys } from '@molrl/hub-cache';
 import { toMessages, validateProfile, type GenerateOptions, type Generator, type Prompt } from './generator.js';
 import { mapConcurrent } from './limit.js';
-import { checkOptionKeys, type OptionKeys } from '../option-keys.js';
 
 export interface OpenAIGeneratorOptions {
   /** e.g. http://localhost:8000/v1 */
@@ -41,7 +41,7 @@ const OPENAI_GENERATOR_OPTION_KEYS = {
 } satisfies OptionKeys<OpenAIGeneratorOptions>;
 
 export function openaiGenerator(options: OpenAIGeneratorOptions): Generator {
-  checkOptionKeys('openaiGenerator', options, OPENAI_GENERATOR_OPTION_KEYS);
+  checkOptionNames(options, Object.keys(OPENAI_GENERATOR_OPTION_KEYS), 'openaiGenerator');
   if (!options.baseURL) throw new Error('openaiGenerator: baseURL is required');
   if (!options.model) throw new Error('openaiGenerator: model is required');
   const client = new OpenAI({

@@ -3,10 +3,10 @@
  * check with the grader; CodeAgent-Test checks by running the generated code
  * in a sandbox. The evaluator only sees this shape.
  */
+import { checkOptionNames, type OptionKeys } from '@molrl/hub-cache';
 import type { Benchmark } from '../datasets.js';
 import { grade } from '../grader/verify.js';
 import type { Prompt } from './generator.js';
-import { checkOptionKeys, type OptionKeys } from '../option-keys.js';
 
 export type CheckVerdict = 'correct' | 'incorrect' | 'no-answer';
 
@@ -73,7 +73,7 @@ const MATH_SUITE_OPTION_KEYS = {
 } satisfies OptionKeys<MathSuiteOptions>;
 
 export function mathSuite(benchmark: Benchmark, options: MathSuiteOptions = {}): EvalSuite {
-  checkOptionKeys('mathSuite', options, MATH_SUITE_OPTION_KEYS);
+  checkOptionNames(options, Object.keys(MATH_SUITE_OPTION_KEYS), 'mathSuite');
   if (typeof benchmark !== 'object' || benchmark === null || !Array.isArray(benchmark.problems))
     throw new TypeError(
       `mathSuite: expected a Benchmark ({ name, problems }, from loadBuiltin or loadBenchmark), got ${benchmark === null ? 'null' : typeof benchmark}`,
