@@ -3,7 +3,9 @@
  * missing tokenizer or a misspelt option is one error naming the field, not a
  * build that rejects every row for a reason that is not the row's.
  */
+import { checkOptionNames } from '@molrl/hub-cache';
 import type { BuildOptions } from './build.js';
+import { LABEL_TRACE_OPTION_NAMES } from './label.js';
 import type { TraceSource } from './read.js';
 
 const describe = (v: unknown): string =>
@@ -64,9 +66,7 @@ export function validateBuildOptions(source: TraceSource, options: BuildOptions)
   } else if (!isObject(source) || typeof source.repo !== 'string' || source.repo === '')
     fail('source', 'a path or a Hub source { repo }', source);
   if (!isObject(options)) fail('options', 'an object with tokenizer and outDir', options);
-  for (const key of Object.keys(options))
-    if (!BUILD_OPTION_NAMES.includes(key))
-      throw new TypeError(`buildDataset: unknown option '${key}' (known: ${BUILD_OPTION_NAMES.join(', ')})`);
+  checkOptionNames(options, BUILD_OPTION_NAMES, 'buildDataset');
   const tokenizer = options.tokenizer as unknown;
   if (
     !isObject(tokenizer) ||
@@ -100,7 +100,11 @@ export function validateBuildOptions(source: TraceSource, options: BuildOptions)
   }
   optional('options.splitObservations', options.splitObservations, 'boolean');
   oneOf('options.think', options.think, ['clear', 'insert-empty', 'keep']);
-  if (options.label !== undefined && !isObject(options.label)) fail('options.label', 'an object', options.label);
+  if (options.label !== undefined) {
+    if (!isObject(options.label)) fail('options.label', 'an object', options.label);
+    // Checked here, not first at labelTrace: there it would reject every row for a reason that is not the row's.
+    checkOptionNames(options.label, LABEL_TRACE_OPTION_NAMES, 'buildDataset', { prefix: 'label.' });
+  }
   if (options.context !== undefined) {
     if (!isObject(options.context)) fail('options.context', 'an object', options.context);
     const max = options.context.maxLength;

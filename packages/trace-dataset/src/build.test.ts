@@ -49,7 +49,12 @@ describe('buildDataset arguments', () => {
     [
       'a misspelt option',
       { tokenizer: tok, outDir: dir, sead: 1 },
-      /buildDataset: unknown option 'sead' \(known: tokenizer, outDir, schema, .*seed/,
+      /buildDataset: unknown option 'sead' \(did you mean 'seed'\?\); known: tokenizer, outDir, schema, .*seed/,
+    ],
+    [
+      'a misspelt label option',
+      { tokenizer: tok, outDir: dir, label: { feedback_roles: ['tool'] } },
+      /buildDataset: unknown option 'label\.feedback_roles' \(did you mean 'label\.feedbackRoles'\?\)/,
     ],
     [
       'an unknown overLength',
@@ -118,6 +123,35 @@ describe('over-long rows', () => {
     } finally {
       w.restore();
     }
+  });
+
+  it('splits too large for what was kept name the counts the rows became', async () => {
+    const path = jsonl('three.jsonl', [localTrace(1), { messages: 'not json' }, localTrace(2)]);
+    await expect(
+      buildDataset(path, { tokenizer: tok, outDir: join(dir, 'short'), splits: { validation: 2, test: 1 }, ...silent }),
+    ).rejects.toThrow(
+      'buildDataset: splits: validation (2) and test (1) need 3 traces, have 2 (train takes the rest): ' +
+        '2 of 3 rows kept (1 rejected, 0 using external APIs, 0 over maxLength dropped)',
+    );
+  });
+
+  it('counts the content parts left out for carrying no text (images) in the manifest', async () => {
+    // The task message of a trace with a picture before its text.
+    const withImage = (i: number) => {
+      const t = localTrace(i);
+      const task = t.messages[1]!;
+      const content = [{ type: 'image', image: 'data:image/png;base64,AAAA' }, ...(task.content as object[])];
+      return { ...t, messages: [t.messages[0]!, { ...task, content }, ...t.messages.slice(2)] };
+    };
+    const path = jsonl('images.jsonl', [withImage(1), withImage(2), localTrace(3)]);
+    const m = await buildDataset(path, {
+      tokenizer: tok,
+      outDir: join(dir, 'images'),
+      splits: { train: 'rest', validation: 0, test: 0 },
+      ...silent,
+    });
+    expect(m.counts.kept).toBe(3);
+    expect(m.counts.nonTextParts).toEqual({ image: 2 });
   });
 
   it('truncates a 5 MB row to its first maxLength tokens, tokenizing only those', async () => {

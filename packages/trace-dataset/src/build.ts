@@ -75,6 +75,8 @@ export interface Manifest {
     overLengthDropped: number;
     truncated: number;
     kept: number;
+    /** Content parts of the kept traces left out for carrying no text (images), by type. */
+    nonTextParts: Record<string, number>;
   } & SplitSizes;
   rejectedReasons: Record<string, number>;
   tokens: Record<SplitName | 'all', TokenStats>;
@@ -86,6 +88,14 @@ interface Kept {
   tokens: number;
   turns: number;
   counts: ReturnType<typeof labelCounts>;
+}
+
+/** The non-text parts the kept traces left out, summed by type. */
+function nonTextPartCounts(kept: readonly Kept[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of kept)
+    for (const [type, n] of Object.entries(k.trace.nonTextParts ?? {})) out[type] = (out[type] ?? 0) + n;
+  return out;
 }
 
 function quantile(sorted: number[], q: number): number {
@@ -236,7 +246,16 @@ export async function buildDataset(source: TraceSource, options: BuildOptions): 
   }
   progress.stop();
 
-  const sizes = splitSizes(kept.length, options.splits);
+  let sizes: SplitSizes;
+  try {
+    sizes = splitSizes(kept.length, options.splits);
+  } catch (error) {
+    // The count the sizes are short of is what the build kept: say what the rest became.
+    throw new RangeError(
+      `buildDataset: ${(error as Error).message}: ${kept.length} of ${rows} rows kept (${rejects.length} rejected, ${external} using external APIs, ${dropped} over maxLength dropped)`,
+      { cause: error },
+    );
+  }
   const assignment = assignSplits(kept.length, sizes, seed);
   const bySplit: Record<SplitName, Kept[]> = { train: [], validation: [], test: [] };
   assignment.forEach((s, i) => {
@@ -274,6 +293,7 @@ export async function buildDataset(source: TraceSource, options: BuildOptions): 
       overLengthDropped: dropped,
       truncated,
       kept: kept.length,
+      nonTextParts: nonTextPartCounts(kept),
       ...sizes,
     },
     rejectedReasons: reasons,

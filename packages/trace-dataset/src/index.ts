@@ -1,5 +1,5 @@
 export type { LabelledTrace, RawMessage, TokenLabel, Trace, TraceMessage, TraceStep } from './types.js';
-export { labelTrace, labelCounts, renderTrace, type LabelTraceOptions } from './label.js';
+export { labelTrace, labelCounts, renderTrace, LABEL_TRACE_OPTION_NAMES, type LabelTraceOptions } from './label.js';
 export {
   contentText,
   normalizeMessages,

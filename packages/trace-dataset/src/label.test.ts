@@ -34,6 +34,9 @@ describe('labelTrace arguments', () => {
       /labelTrace: tokenizer must be a @molrl\/tokenize Tokenizer, got undefined/,
     );
     expect(() => labelTrace(chat, tok, { maxTokens: -1 })).toThrow(/maxTokens must be an integer >= 0/);
+    expect(() => labelTrace(chat, tok, { merge_consecutive: true } as never)).toThrow(
+      /^labelTrace: unknown option 'merge_consecutive' \(did you mean 'mergeConsecutive'\?\); known: addGenerationPrompt, .*feedbackRoles$/,
+    );
   });
 });
 

@@ -3,7 +3,8 @@
  * @molrl/tokenize's encodeChat (which renders the chat template and assigns each
  * token to the message whose span it overlaps, or to the template's glue).
  */
-import type { ChatMessage, EncodeChatOptions, Tokenizer } from '@molrl/tokenize';
+import { checkOptionNames, optionNames } from '@molrl/hub-cache';
+import { ENCODE_CHAT_OPTION_NAMES, type ChatMessage, type EncodeChatOptions, type Tokenizer } from '@molrl/tokenize';
 import { mapRoles, roleLabelsWithFeedback, type MapRolesOptions } from './messages.js';
 import type { LabelledTrace, TokenLabel, TraceMessage } from './types.js';
 
@@ -18,6 +19,18 @@ export interface LabelTraceOptions extends EncodeChatOptions, MapRolesOptions {
    */
   feedbackRoles?: string[];
 }
+
+/** The options labelTrace takes (the chat template's, the role mapping's, feedbackRoles); it refuses any other. */
+export const LABEL_TRACE_OPTION_NAMES: readonly string[] = [
+  ...ENCODE_CHAT_OPTION_NAMES,
+  ...optionNames<Omit<LabelTraceOptions, keyof EncodeChatOptions>>({
+    roleMap: true,
+    roleLabels: true,
+    mergeConsecutive: true,
+    observationPattern: true,
+    feedbackRoles: true,
+  }),
+];
 
 /** An empty think block and the white space after it, as templates write it. */
 const EMPTY_THINK = /<think>\s*<\/think>\s*/g;
@@ -47,6 +60,7 @@ function checkArguments(messages: unknown, tokenizer: unknown, options: unknown)
     );
   if (typeof options !== 'object' || options === null)
     throw new TypeError(`labelTrace: options must be an object, got ${options === null ? 'null' : typeof options}`);
+  checkOptionNames(options, LABEL_TRACE_OPTION_NAMES, 'labelTrace');
 }
 
 function mapForTemplate(messages: ReadonlyArray<TraceMessage | ChatMessage>, options: LabelTraceOptions) {

@@ -39,8 +39,12 @@ export function roleLabelsWithFeedback(feedbackRoles: string[], base: RoleLabels
   return out;
 }
 
-/** The text of a message content (string, or the concatenated text parts); where names the message in errors. */
-export function contentText(content: RawMessage['content'], where: string): string {
+/**
+ * The text of a message content (string, or the concatenated text parts); where names the message in errors.
+ * Parts of another type (an image) carry no text for a language model and are left out; `onNonText(type)` hears
+ * of each, so a build can say how many it left out.
+ */
+export function contentText(content: RawMessage['content'], where: string, onNonText?: (type: string) => void): string {
   if (typeof content === 'string') return content;
   if (content === null || content === undefined) return '';
   if (!Array.isArray(content))
@@ -49,15 +53,24 @@ export function contentText(content: RawMessage['content'], where: string): stri
     .map((part, i) => {
       if (typeof part !== 'object' || part === null)
         throw new TypeError(`${where}.content[${i}]: expected an object part`);
-      if (part.type !== undefined && part.type !== 'text') return ''; // images carry no text
+      if (part.type !== undefined && part.type !== 'text') {
+        if (typeof part.type !== 'string')
+          throw new TypeError(`${where}.content[${i}].type: expected a string, got ${JSON.stringify(part.type)}`);
+        onNonText?.(part.type);
+        return '';
+      }
       if (typeof part.text !== 'string') throw new TypeError(`${where}.content[${i}].text: expected a string`);
       return part.text;
     })
     .join('');
 }
 
-/** Normalise raw messages (content to strings); throws naming the message and field. */
-export function normalizeMessages(raw: unknown, where = 'messages'): TraceMessage[] {
+/** Normalise raw messages (content to strings); throws naming the message and field. `onNonText`: see contentText. */
+export function normalizeMessages(
+  raw: unknown,
+  where = 'messages',
+  onNonText?: (type: string) => void,
+): TraceMessage[] {
   let list = raw;
   if (typeof list === 'string') {
     try {
@@ -76,7 +89,7 @@ export function normalizeMessages(raw: unknown, where = 'messages'): TraceMessag
     // null is a message with no text (a tool call's assistant turn); a missing field is a malformed row.
     if (!('content' in (m as object)) || content === undefined)
       throw new TypeError(`${at}.content: missing (expected a string, a list of parts or null)`);
-    const out: TraceMessage = { ...rest, role, content: contentText(content, at) };
+    const out: TraceMessage = { ...rest, role, content: contentText(content, at, onNonText) };
     return out;
   });
 }

@@ -82,8 +82,9 @@ export function parseTrace(
   if (typeof row !== 'object' || row === null || Array.isArray(row)) fail('not an object');
   if (!(column in row)) fail(`missing column "${column}"`);
   let messages: TraceMessage[] = [];
+  const nonTextParts: Record<string, number> = {};
   try {
-    messages = normalizeMessages(row[column], column);
+    messages = normalizeMessages(row[column], column, (type) => (nonTextParts[type] = (nonTextParts[type] ?? 0) + 1));
   } catch (err) {
     fail((err as Error).message);
   }
@@ -133,5 +134,6 @@ export function parseTrace(
     steps,
     finalAnswer,
     meta,
+    ...(Object.keys(nonTextParts).length ? { nonTextParts } : {}),
   };
 }

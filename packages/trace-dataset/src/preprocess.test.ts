@@ -205,7 +205,16 @@ describe('splits', () => {
     expect(splitSizes(13)).toEqual({ train: 11, validation: 1, test: 1 });
     expect(splitSizes(2)).toEqual({ train: 2, validation: 0, test: 0 });
     expect(splitSizes(10, { validation: 2, test: 3 })).toEqual({ train: 5, validation: 2, test: 3 });
-    expect(() => splitSizes(10, { train: 9, validation: 2 })).toThrow(/asked for 9 \+ 2 \+ 0/);
+    expect(() => splitSizes(10, { train: 9, validation: 2 })).toThrow(
+      'splits: train (9), validation (2) and test (0) need 11 traces, have 10',
+    );
+    // With train the rest, the message names what the others need, not a negative train.
+    expect(() => splitSizes(10, { validation: 6, test: 5 })).toThrow(
+      'splits: validation (6) and test (5) need 11 traces, have 10 (train takes the rest)',
+    );
+    expect(() => splitSizes(10, { valid: 2 } as never)).toThrow(
+      "splits: unknown split 'valid' (the splits are train, validation and test)",
+    );
   });
   it('assignment is a deterministic partition by seed', () => {
     const a = assignSplits(100, splitSizes(100), 1);

@@ -139,6 +139,30 @@ describe('row checks', () => {
     });
   });
 
+  it('keeps count of the parts it leaves out (images), and rejects a part whose type is not a string', async () => {
+    const row = localTrace(0);
+    const picture = { type: 'image', image: 'data:image/png;base64,AAAA' };
+    const withPicture = row.messages.map((m, i) => (i === 1 ? { ...m, content: [picture, ...m.content] } : m));
+    const badType = row.messages.map((m, i) => (i === 1 ? { ...m, content: [{ type: 7 }, ...m.content] } : m));
+    const path = join(dir, 'parts.jsonl');
+    writeFileSync(
+      path,
+      [
+        { ...row, messages: withPicture },
+        { ...row, messages: badType },
+      ]
+        .map((r) => JSON.stringify(r))
+        .join('\n') + '\n',
+    );
+    const [kept, rejected] = await collect(path);
+    expect(kept).toMatchObject({ kind: 'trace', trace: { nonTextParts: { image: 1 } } });
+    expect(rejected).toMatchObject({
+      kind: 'rejected',
+      row: 2,
+      reason: 'messages[1].content[0].type: expected a string, got 7',
+    });
+  });
+
   it('checks its arguments', async () => {
     await expect(collect(7 as never)).rejects.toThrow(/readTraces: source must be a path or a Hub source/);
   });

@@ -23,8 +23,13 @@ export function splitSizes(
 ): SplitSizes {
   if (!(Number.isInteger(n) && n >= 0)) throw new RangeError(`splitSizes: n must be an integer >= 0, got ${n}`);
   if (requested) {
-    if (typeof requested !== 'object' || requested === null)
-      throw new TypeError(`splits: expected an object { train?, validation?, test? }, got ${typeof requested}`);
+    if (typeof requested !== 'object' || requested === null || Array.isArray(requested))
+      throw new TypeError(
+        `splits: expected an object { train?, validation?, test? }, got ${Array.isArray(requested) ? 'an array' : typeof requested}`,
+      );
+    for (const key of Object.keys(requested))
+      if (key !== 'train' && key !== 'validation' && key !== 'test')
+        throw new TypeError(`splits: unknown split '${key}' (the splits are train, validation and test)`);
     for (const key of ['validation', 'test', 'train'] as const) {
       const v = requested[key];
       if (v === undefined || (key === 'train' && v === 'rest')) continue;
@@ -37,8 +42,14 @@ export function splitSizes(
     const validation = requested.validation ?? 0;
     const test = requested.test ?? 0;
     const train = requested.train === undefined || requested.train === 'rest' ? n - validation - test : requested.train;
-    if (validation + test + train > n || train < 0)
-      throw new RangeError(`splits: asked for ${train} + ${validation} + ${test} traces, have ${n}`);
+    if (train < 0)
+      throw new RangeError(
+        `splits: validation (${validation}) and test (${test}) need ${validation + test} traces, have ${n} (train takes the rest)`,
+      );
+    if (validation + test + train > n)
+      throw new RangeError(
+        `splits: train (${train}), validation (${validation}) and test (${test}) need ${train + validation + test} traces, have ${n}`,
+      );
     return { train, validation, test };
   }
   const all = PAPER_SPLITS.train + PAPER_SPLITS.validation + PAPER_SPLITS.test;

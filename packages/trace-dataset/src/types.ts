@@ -59,4 +59,6 @@ export interface Trace {
   finalAnswer: string | null;
   /** Other columns of the row (ground truth, model id, score...), kept as given. */
   meta: Record<string, unknown>;
+  /** Content parts left out because they carry no text (e.g. `{ image: 2 }`); absent when there were none. */
+  nonTextParts?: Record<string, number>;
 }
