@@ -46,9 +46,14 @@ async function drawBoth(logits: Float32Array, rows: number, vocab: number, ctxs:
       OPTIONS,
       ctxs.map((ctx, r) => ({ ctx, rng: new SeededRandom(seed + r) })),
     );
-    const full = ctxs.map((ctx, r) =>
-      sampleToken(logits.subarray(r * vocab, (r + 1) * vocab), OPTIONS, ctx, new SeededRandom(seed + r)),
-    );
+    // The full row's draw, or the error of a row nothing can be drawn from (a NaN).
+    const full = ctxs.map((ctx, r) => {
+      try {
+        return sampleToken(logits.subarray(r * vocab, (r + 1) * vocab), OPTIONS, ctx, new SeededRandom(seed + r));
+      } catch (error) {
+        return (error as Error).message;
+      }
+    });
     return { plan, drawn, full };
   } finally {
     dispose([selected, x]);
@@ -91,7 +96,10 @@ describe('the candidate step (plan, select, draw)', () => {
     const ctxs = contextsFor(2, vocab, new SeededRandom(1));
     const withNaN = Float32Array.from({ length: 2 * vocab }, (_, i) => Math.sin(i));
     withNaN[vocab + 7] = NaN;
-    expect((await drawBoth(withNaN, 2, vocab, ctxs, 0)).drawn).toBeNull();
+    const nan = await drawBoth(withNaN, 2, vocab, ctxs, 0);
+    expect(nan.drawn).toBeNull();
+    // The caller's full-row draw then refuses the NaN row, naming it.
+    expect(nan.full[1]).toMatch(/^sampleToken: cannot sample from a row with 1 NaN logit/);
     // every logit equal: the ties run past k + CANDIDATE_SLACK slots
     expect((await drawBoth(new Float32Array(2 * vocab), 2, vocab, ctxs, 0)).drawn).toBeNull();
   });

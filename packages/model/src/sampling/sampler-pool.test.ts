@@ -71,6 +71,13 @@ describe('SamplerPool', () => {
     await expect(pool.sample(a, vocab, [{ ...req()[0]!, row: 4 }])).rejects.toThrow(
       /row 4 is outside logits of 4 rows/,
     );
+    // A row nothing can be drawn from, on a worker: its error comes back with what is wrong.
+    const nan = Float32Array.from(a);
+    nan[3 * vocab + 2] = Number.NaN;
+    const sampled = req().map((r) => ({ ...r, options: { temperature: 0.8 } }));
+    await expect(pool.sample(nan, vocab, sampled)).rejects.toThrow(
+      /SamplerPool: RangeError: sampleToken: cannot sample from a row with 1 NaN logit/,
+    );
   });
 
   it('keeps the process alive while a draw is in flight, and lets it exit once idle', async () => {

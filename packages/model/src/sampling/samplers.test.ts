@@ -263,10 +263,19 @@ describe('sampling on the row as it is', () => {
       if (trial % 61 === 0) row[Math.floor(gen.next() * n)] = Infinity;
       const pick = () => Math.floor(gen.next() * n);
       const ctx = { promptTokens: [pick(), pick()], generatedTokens: [pick(), pick(), pick()] };
+      // A draw, or the error a row nothing can be drawn from gives (both ways alike).
+      const outcome = (draw: () => number) => {
+        try {
+          return draw();
+        } catch (error) {
+          return (error as Error).message;
+        }
+      };
       for (let d = 0; d < 3; d++) {
         const seed = trial * 31 + d;
-        const expected = fullDraw(row, o, ctx, new SeededRandom(seed));
-        expect(sampleToken(row, o, ctx, new SeededRandom(seed)), `trial ${trial} ${JSON.stringify(o)}`).toBe(expected);
+        const expected = outcome(() => fullDraw(row, o, ctx, new SeededRandom(seed)));
+        const drawn = outcome(() => sampleToken(row, o, ctx, new SeededRandom(seed)));
+        expect(drawn, `trial ${trial} ${JSON.stringify(o)}`).toBe(expected);
         draws++;
       }
     }
@@ -280,6 +289,23 @@ describe('sampling on the row as it is', () => {
       const drawn = Array.from({ length: 20 }, (_, s) => sampleToken(row, o, ctx, new SeededRandom(s)));
       expect(new Set(drawn), JSON.stringify(o)).toEqual(new Set([1]));
     }
+  });
+
+  it('refuses a row nothing can be drawn from (NaN, +Infinity, all -Infinity) rather than draw the last token', () => {
+    const ctx = { promptTokens: [], generatedTokens: [] };
+    const cases: Array<[number[], string]> = [
+      [[0.5, Number.NaN, 1, 0.2], '1 NaN logit'],
+      [[0.5, Infinity, 1, Infinity], '2 +Infinity logits'],
+      [[-Infinity, -Infinity, -Infinity], 'every logit -Infinity'],
+    ];
+    for (const [values, what] of cases)
+      for (const o of [{ temperature: 0.9 }, { temperature: 0.9, topK: 2 }, { topP: 0.5 }, { minP: 0.1 }]) {
+        expect(() => sampleToken(Float32Array.from(values), o, ctx, new SeededRandom(1)), JSON.stringify(o)).toThrow(
+          `sampleToken: cannot sample from a row with ${what}`,
+        );
+      }
+    // Greedy decoding still picks the largest, as an argmax does.
+    expect(sampleToken(Float32Array.from([0.5, Infinity, 1]), { temperature: 0 }, ctx, new SeededRandom(1))).toBe(1);
   });
 
   it('leaves the row untouched', () => {

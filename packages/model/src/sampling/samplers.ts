@@ -178,6 +178,25 @@ export function samplingDistribution(logits: Float32Array, options: SamplingOpti
   return filteredProbabilities(scores, options);
 }
 
+/** The error for a row of scores no token can be drawn from, saying what is wrong with it. */
+function undrawableRow(scores: Float64Array): RangeError {
+  let nan = 0;
+  let inf = 0;
+  for (let i = 0; i < scores.length; i++) {
+    if (scores[i] !== scores[i]) nan++;
+    else if (scores[i] === Infinity) inf++;
+  }
+  const what = nan
+    ? `${nan} NaN logit${nan > 1 ? 's' : ''}`
+    : inf
+      ? `${inf} +Infinity logit${inf > 1 ? 's' : ''}`
+      : 'every logit -Infinity (or removed by the penalties and filters)';
+  return new RangeError(
+    `sampleToken: cannot sample from a row with ${what}: the model's outputs are not finite ` +
+      '(greedy decoding, temperature 0, still picks the largest)',
+  );
+}
+
 /**
  * Softmax of `scores` (temperature and top-k applied; -Infinity where
  * dropped), then top-p and min-p, renormalised. Entries are in ascending
@@ -195,6 +214,9 @@ function filteredProbabilities(scores: Float64Array, options: SamplingOptions): 
     probs[i] = scores[i] === -Infinity ? 0 : Math.exp(scores[i] - max);
     total += probs[i];
   }
+  // NaN (a NaN score, or +Infinity: exp(inf - inf)) or 0 (every score -Infinity): nothing can be drawn.
+  // torch.multinomial refuses such a row too; a draw would otherwise fall to the last token.
+  if (!(total > 0)) throw undrawableRow(scores);
   for (let i = 0; i < n; i++) probs[i] /= total;
 
   const topP = options.topP ?? 1;
@@ -609,6 +631,7 @@ export function sampleTokenParts(): { name: string }[] {
     applyPenalties,
     samplingDistribution,
     filteredProbabilities,
+    undrawableRow,
     topKCandidates,
     kthLargest,
     KthLargest,
