@@ -7,12 +7,7 @@
 import { TokenizerFormatError, UnsupportedComponentError } from './errors.js';
 import { onigToJsRegex } from './onig-regex.js';
 import { qwenSplit, scannerDigitsFor } from './qwen-split.js';
-import {
-  expectComponent,
-  metaspaceSettings,
-  optionalBoolean,
-  type ComponentJson,
-} from './tokenizer-json.js';
+import { expectComponent, metaspaceSettings, optionalBoolean, type ComponentJson } from './tokenizer-json.js';
 import { CLASS_NUMBER, classOf, isWhiteSpace } from './unicode-classes.js';
 
 export interface Piece {
