@@ -17,6 +17,10 @@ import { registerCpuKernels } from './register.js';
 import { fmt, sizeOf } from '../shape.js';
 import { allocHostArray, CpuStorage, type HostArray } from './storage.js';
 import { MAX_SLACK, StoragePool } from './storage-pool.js';
+import { checkBackendOptionKeys } from '../backend-options.js';
+
+/** The options the cpu backend reads; it refuses any other. */
+export const CPU_BACKEND_OPTION_NAMES: readonly string[] = ['profile', 'poolBytes', 'poolSlack', 'gemm'];
 
 export interface CpuBackendOptions {
   /** Record calls and wall time per kernel (read with `kernelProfile()`). */
@@ -77,6 +81,9 @@ export class CpuBackend implements Backend {
   private readonly gemmChoice: GemmChoice | undefined;
 
   constructor(options: CpuBackendOptions = {}) {
+    checkBackendOptionKeys('cpu', options, CPU_BACKEND_OPTION_NAMES);
+    if (options.profile !== undefined && typeof options.profile !== 'boolean')
+      throw new Error(`cpu backend: options.profile must be a boolean, got ${String(options.profile)}`);
     this.profiling = options.profile === true;
     const poolBytes = options.poolBytes ?? DEFAULT_POOL_BYTES;
     if (typeof poolBytes !== 'number' || !(poolBytes >= 0))

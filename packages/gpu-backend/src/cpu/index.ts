@@ -1,7 +1,7 @@
 import { CpuBackend, type CpuBackendOptions } from './backend.js';
 import { registerCpuKernels } from './register.js';
 
-export { CpuBackend, type CpuBackendOptions, type KernelProfile } from './backend.js';
+export { CpuBackend, CPU_BACKEND_OPTION_NAMES, type CpuBackendOptions, type KernelProfile } from './backend.js';
 export { CpuStorage, type HostArray } from './storage.js';
 export { CPU_KERNELS, registerCpuKernels } from './register.js';
 export {

@@ -1,4 +1,5 @@
 import type { BackendOptions } from '../backend.js';
+import { checkBackendOptionKeys } from '../backend-options.js';
 import { backendError } from '../errors.js';
 import { GpujsBackend } from './backend.js';
 import { CompiledKernels } from './device-kernel.js';
@@ -23,6 +24,9 @@ export interface GpujsBackendOptions extends BackendOptions {
   threads?: boolean;
 }
 
+/** The options the gpujs backend reads; it refuses any other. */
+export const GPUJS_BACKEND_OPTION_NAMES: readonly string[] = ['mode', 'threads'];
+
 interface SharedMode {
   gpu: GpujsGPU;
   kernels: CompiledKernels;
@@ -36,11 +40,14 @@ const shared = new Map<string, SharedMode>();
  * the mode cannot run here (no adapter for webgpu, no headless-gl, ...).
  */
 export async function createGpujsBackend(options: GpujsBackendOptions = {}): Promise<GpujsBackend> {
+  checkBackendOptionKeys('gpujs', options, GPUJS_BACKEND_OPTION_NAMES);
   registerGpujsKernels();
   const mode = options.mode ?? 'webasm';
   if (!GPUJS_MODES.includes(mode)) {
     throw backendError('gpujs', 'create', `unknown mode '${String(mode)}' (expected one of ${GPUJS_MODES.join(', ')})`);
   }
+  if (options.threads !== undefined && typeof options.threads !== 'boolean')
+    throw backendError('gpujs', 'create', `options.threads must be a boolean, got ${String(options.threads)}`);
   const threads = options.threads === true;
   if (threads && mode !== 'webasm')
     throw backendError('gpujs', 'create', `the threads option applies to mode 'webasm' only, not '${mode}'`);

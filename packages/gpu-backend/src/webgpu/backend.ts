@@ -1,5 +1,6 @@
 import { checkReadTarget, widenInto } from '../read-into.js';
 import type { Backend, BackendOptions, MemoryInfo, Storage, TensorInfo } from '../backend.js';
+import { checkBackendOptionKeys } from '../backend-options.js';
 import type { KernelName, RunAttrs } from '../contract/kernel-types.js';
 import { bytesPerElement, DTYPES, type DType } from '../dtype.js';
 import { backendError } from '../errors.js';
@@ -36,6 +37,38 @@ export interface WebgpuBackendOptions extends BackendOptions, DeviceOptions {
    * packed 32-bit words and widen with `unpack2x16float`; the results are the same.
    */
   shaderF16?: boolean;
+}
+
+/** The options the webgpu backend reads; it refuses any other. */
+export const WEBGPU_BACKEND_OPTION_NAMES: readonly string[] = [
+  'maxDispatchesPerSubmit',
+  'maxPooledBytes',
+  'verifyShaderKeys',
+  'shaderF16',
+  'powerPreference',
+  'dawnFlags',
+];
+
+/** The webgpu backend's options, checked before a device is asked for. */
+function checkWebgpuOptions(options: WebgpuBackendOptions): void {
+  checkBackendOptionKeys('webgpu', options, WEBGPU_BACKEND_OPTION_NAMES);
+  const bad = (field: string, what: string, value: unknown) =>
+    backendError(
+      'webgpu',
+      'create',
+      `options.${field} must be ${what}, got ${typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value))}`,
+    );
+  const { maxDispatchesPerSubmit: dispatches, maxPooledBytes: pooled, powerPreference, dawnFlags } = options;
+  if (dispatches !== undefined && !(Number.isInteger(dispatches) && dispatches >= 1))
+    throw bad('maxDispatchesPerSubmit', 'an integer >= 1', dispatches);
+  if (pooled !== undefined && !(typeof pooled === 'number' && pooled >= 0 && pooled !== Infinity))
+    throw bad('maxPooledBytes', 'a finite number >= 0', pooled);
+  for (const flag of ['verifyShaderKeys', 'shaderF16'] as const)
+    if (options[flag] !== undefined && typeof options[flag] !== 'boolean') throw bad(flag, 'a boolean', options[flag]);
+  if (powerPreference !== undefined && powerPreference !== 'high-performance' && powerPreference !== 'low-power')
+    throw bad('powerPreference', "'high-performance' or 'low-power'", powerPreference);
+  if (dawnFlags !== undefined && !(Array.isArray(dawnFlags) && dawnFlags.every((f) => typeof f === 'string')))
+    throw bad('dawnFlags', 'an array of strings', dawnFlags);
 }
 
 /** Fault codes kernels raise through the shared fault word (see `faultBinding`). */
@@ -99,7 +132,8 @@ export class WebgpuBackend implements Backend {
   private readyPromise: Promise<void> | undefined;
 
   constructor(private readonly options: WebgpuBackendOptions = {}) {
-    this.maxDispatches = Math.max(1, options.maxDispatchesPerSubmit ?? 128);
+    checkWebgpuOptions(options);
+    this.maxDispatches = options.maxDispatchesPerSubmit ?? 128;
   }
 
   ready(): Promise<void> {

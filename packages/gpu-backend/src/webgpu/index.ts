@@ -1,7 +1,7 @@
 import { WebgpuBackend, type WebgpuBackendOptions } from './backend.js';
 import { registerWebgpuKernels } from './register.js';
 
-export { WebgpuBackend, type WebgpuBackendOptions } from './backend.js';
+export { WebgpuBackend, WEBGPU_BACKEND_OPTION_NAMES, type WebgpuBackendOptions } from './backend.js';
 export { WebgpuStorage } from './storage.js';
 export { NO_ADAPTER_HELP } from './device.js';
 export { probeWebgpu } from './probe.js';

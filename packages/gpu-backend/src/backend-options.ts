@@ -1,0 +1,21 @@
+/**
+ * Checks of the options a backend is created with. The options type takes any
+ * key (one `setBackend(name, options)` serves every backend), so a misspelt one
+ * (`shader_f16`, `poolbytes`) would be dropped without a word: each backend
+ * refuses the keys it does not read.
+ */
+import { backendError } from './errors.js';
+
+/** Throws naming the backend and the first key of `options` not in `known` (with its camelCase form when that is one). */
+export function checkBackendOptionKeys(backend: string, options: object, known: readonly string[]): void {
+  for (const key of Object.keys(options)) {
+    if (known.includes(key)) continue;
+    const camel = key.replace(/_+([a-z0-9])/gi, (_, c: string) => c.toUpperCase());
+    const meant = known.find((k) => k === camel || k.toLowerCase() === camel.toLowerCase());
+    throw backendError(
+      backend,
+      'create',
+      `unknown option '${key}'${meant ? ` (did you mean '${meant}'?)` : ''}; known: ${known.join(', ')}`,
+    );
+  }
+}
