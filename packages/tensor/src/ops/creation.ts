@@ -14,6 +14,31 @@ export interface CreateOptions {
 
 export type NestedNumbers = number | readonly NestedNumbers[];
 
+const CREATE_OPTION_NAMES = ['dtype', 'requiresGrad'];
+
+/**
+ * A factory's options, checked before anything is allocated: an unknown key (a
+ * misspelt `requires_grad` would leave a parameter without gradients) or a
+ * `requiresGrad` that is not a boolean is an error naming the factory.
+ */
+function checkCreateOptions(fn: string, options: object | undefined, extra: readonly string[] = []): void {
+  if (options === undefined) return;
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw new TypeError(`${fn}: options must be an object, got ${options === null ? 'null' : typeof options}`);
+  const known = [...CREATE_OPTION_NAMES, ...extra];
+  for (const key of Object.keys(options)) {
+    if (known.includes(key)) continue;
+    const camel = key.replace(/_+([a-z0-9])/gi, (_, c: string) => c.toUpperCase());
+    const meant = known.find((k) => k === camel || k.toLowerCase() === camel.toLowerCase());
+    throw new TypeError(
+      `${fn}: unknown option '${key}'${meant ? ` (did you mean '${meant}'?)` : ''}; known: ${known.join(', ')}`,
+    );
+  }
+  const { requiresGrad } = options as CreateOptions;
+  if (requiresGrad !== undefined && typeof requiresGrad !== 'boolean')
+    throw new TypeError(`${fn}: options.requiresGrad must be a boolean, got ${String(requiresGrad)}`);
+}
+
 function finish(t: Tensor, options: CreateOptions | undefined): Tensor {
   if (options?.requiresGrad) t.requiresGrad = true;
   return t;
@@ -77,6 +102,7 @@ export function tensor(
   shape?: readonly number[],
   options?: CreateOptions,
 ): Tensor {
+  checkCreateOptions('tensor', options);
   const dtype: DType = options?.dtype ?? (values instanceof Int32Array ? 'int32' : 'float32');
   let flat: ArrayLike<number>;
   let inferred: number[];
@@ -95,6 +121,14 @@ export function tensor(
   if (sizeOf(s) !== flat.length) {
     throw new Error(`tensor: ${flat.length} values do not fill shape ${fmt(s)} (${sizeOf(s)} elements)`);
   }
+  // A plain array's entries are converted by Float32Array.from / Int32Array.from, which would read
+  // '0.5' as 0.5, true as 1 and null as 0 without a word.
+  if (!ArrayBuffer.isView(flat))
+    for (let i = 0; i < flat.length; i++)
+      if (typeof flat[i] !== 'number')
+        throw new TypeError(
+          `tensor: the value at flat index ${i} is ${JSON.stringify(flat[i]) ?? String(flat[i])}, not a number`,
+        );
   const backend = getBackend();
   let host: Float32Array | Int32Array;
   if (dtype === 'int32') {
@@ -118,6 +152,7 @@ export function scalar(value: number, options?: CreateOptions): Tensor {
 }
 
 export function zeros(shape: Shape, options?: CreateOptions): Tensor {
+  checkCreateOptions('zeros', options);
   assertShape(shape, 'zeros');
   const backend = getBackend();
   const storage = backend.alloc(sizeOf(shape), options?.dtype ?? 'float32');
@@ -130,6 +165,7 @@ export function ones(shape: Shape, options?: CreateOptions): Tensor {
 
 /** A tensor of `shape` filled with `value`. */
 export function full(shape: Shape, value: number, options?: CreateOptions): Tensor {
+  checkCreateOptions('full', options);
   return finish(fill(shape, value, options?.dtype), options);
 }
 
@@ -186,6 +222,7 @@ export interface RandomOptions extends CreateOptions {
 
 /** Normal samples (Box-Muller over Philox4x32-10). */
 export function randn(shape: Shape, options: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
+  checkCreateOptions('randn', options, ['seed', 'offset', 'mean', 'std']);
   assertShape(shape, 'randn');
   const t = run1('randn', 'randomNormal', [], {
     shape: [...shape],
@@ -199,6 +236,7 @@ export function randn(shape: Shape, options: RandomOptions & { mean?: number; st
 
 /** Uniform samples in [low, high), default [0, 1). */
 export function rand(shape: Shape, options: RandomOptions & { low?: number; high?: number } = {}): Tensor {
+  checkCreateOptions('rand', options, ['seed', 'offset', 'low', 'high']);
   assertShape(shape, 'rand');
   const t = run1('rand', 'randomUniform', [], {
     shape: [...shape],

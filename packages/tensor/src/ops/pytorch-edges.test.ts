@@ -16,6 +16,8 @@ import {
   minimum,
   mul,
   pow,
+  rand,
+  randn,
   relu,
   setBackend,
   sum,
@@ -227,6 +229,30 @@ describe('tensor() from nested arrays', () => {
     );
     expect(() => tensor([1, [2]])).toThrow('tensor: ragged nested array: [1] is an array, [0] is a number');
     expect(() => tensor([[], [1]])).toThrow('tensor: ragged nested array: [1] has length 1, [0] has length 0');
+  });
+
+  it('refuses values that are not numbers (torch.tensor refuses them too), and misspelt options', () => {
+    expect(() => tensor([1, '0.5', 2] as never)).toThrow('tensor: the value at flat index 1 is "0.5", not a number');
+    expect(() =>
+      tensor([
+        [1, 2],
+        [null, 4],
+      ] as never),
+    ).toThrow('tensor: the value at flat index 2 is null, not a number');
+    expect(() => tensor([true] as never, [1], { dtype: 'int32' })).toThrow(
+      'tensor: the value at flat index 0 is true, not a number',
+    );
+    // A misspelt requiresGrad would leave a parameter without gradients.
+    expect(() => tensor([1, 2], [2], { requires_grad: true } as never)).toThrow(
+      "tensor: unknown option 'requires_grad' (did you mean 'requiresGrad'?); known: dtype, requiresGrad",
+    );
+    expect(() => zeros([2], { requiresGrad: 'yes' } as never)).toThrow(
+      'zeros: options.requiresGrad must be a boolean, got yes',
+    );
+    expect(() => randn([2], { stddev: 2 } as never)).toThrow(
+      "randn: unknown option 'stddev'; known: dtype, requiresGrad, seed, offset, mean, std",
+    );
+    expect(() => rand([2], { Low: 1 } as never)).toThrow("rand: unknown option 'Low' (did you mean 'low'?)");
   });
 
   it('takes regular arrays, empty ones included', async () => {
