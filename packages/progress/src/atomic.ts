@@ -12,12 +12,34 @@ import { basename, dirname, join } from 'node:path';
 let counter = 0;
 const TEMPORARY = /^\..+\.tmp-(\d+)-\d+$/;
 
+/** `value` as an error message shows it: strings quoted, everything else by `String`. */
+function shown(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
+
+/** Throws unless `path` names a file: an empty path would make the temporary `..tmp-<pid>-<n>` in the working folder. */
+function checkPath(path: unknown, where: string): asserts path is string {
+  if (typeof path !== 'string' || path === '')
+    throw new TypeError(`${where}: path must be a non-empty string, got ${shown(path)}`);
+}
+
+/** Throws unless `data` is what the file is to hold: checked before any folder is made. */
+function checkData(data: unknown, where: string, path: string): void {
+  if (typeof data !== 'string' && !(data instanceof Uint8Array))
+    throw new TypeError(
+      `${where}(${path}): data must be a string or a Uint8Array, got ${data === null ? 'null' : typeof data}`,
+    );
+}
+
 /** A fresh sibling temporary path for `path`. */
 export function temporaryPath(path: string): string {
+  checkPath(path, 'temporaryPath');
   return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${counter++}`);
 }
 
 export function writeFileAtomicSync(path: string, data: string | Uint8Array): void {
+  checkPath(path, 'writeFileAtomicSync');
+  checkData(data, 'writeFileAtomicSync', path);
   mkdirSync(dirname(path), { recursive: true });
   const tmp = temporaryPath(path);
   try {
@@ -30,6 +52,8 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array): vo
 }
 
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  checkPath(path, 'writeFileAtomic');
+  checkData(data, 'writeFileAtomic', path);
   await writeAtomically(path, (tmp) => writeFile(tmp, data));
 }
 
@@ -40,6 +64,11 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
  * temporary is removed and `path` is left as it was.
  */
 export async function writeAtomically(path: string, write: (temporary: string) => Promise<void>): Promise<void> {
+  checkPath(path, 'writeAtomically');
+  if (typeof write !== 'function')
+    throw new TypeError(
+      `writeAtomically(${path}): write must be a function (temporary) => Promise<void>, got ${shown(write)}`,
+    );
   await mkdir(dirname(path), { recursive: true });
   const tmp = temporaryPath(path);
   try {
@@ -53,8 +82,12 @@ export async function writeAtomically(path: string, write: (temporary: string) =
   }
 }
 
-/** Whether process `pid` runs on this host (EPERM: it runs, under another user). */
+/** Whether process `pid` runs on this host (EPERM: it runs, under another user); false for a pid no process has (0, negative, a fraction). */
 export function isProcessAlive(pid: number): boolean {
+  if (typeof pid !== 'number') throw new TypeError(`isProcessAlive: pid must be a number, got ${shown(pid)}`);
+  // Only a positive integer is a process id: kill() reads 0 and negative numbers as process groups
+  // (0 is this process's own, so such a pid read as alive).
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
@@ -71,6 +104,8 @@ export function isProcessAlive(pid: number): boolean {
  * processes are writes in progress and stay.
  */
 export async function removeStaleTemporaries(dir: string): Promise<string[]> {
+  if (typeof dir !== 'string' || dir === '')
+    throw new TypeError(`removeStaleTemporaries: dir must be a non-empty string, got ${shown(dir)}`);
   let names: string[];
   try {
     names = await readdir(dir);

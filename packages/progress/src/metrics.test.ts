@@ -39,4 +39,53 @@ describe('MetricsWriter', () => {
     await truncateMetricsFile(path, 'step', 2);
     expect(readFileSync(path, 'utf8')).toBe('{"step":1}\n{"step":2}\n{"event":"start"}\n');
   });
+
+  it('keeps every line valid JSON: what JSON cannot hold is refused naming the field, and nothing is written', () => {
+    const path = join(dir(), 'm.jsonl');
+    const w = new MetricsWriter(path);
+    // Non-finite numbers are written as JSON.stringify writes them (null): the trainers' records rely on it.
+    w.write({ step: 1, loss: Number.NaN, grad_norm: Number.POSITIVE_INFINITY });
+    expect(() => w.write({ step: 2, tokens: 5n } as never)).toThrow(
+      `MetricsWriter.write(${path}): field "tokens" is a bigint (5n), which JSON cannot hold`,
+    );
+    expect(() => w.write({ step: 2, f: (() => 1) as never })).toThrow('field "f" is a function');
+    const cycle: Record<string, unknown> = { step: 2 };
+    cycle.self = cycle;
+    expect(() => w.write(cycle as never)).toThrow(
+      `MetricsWriter.write(${path}): Converting circular structure to JSON`,
+    );
+    expect(() => w.write(null as never)).toThrow(`MetricsWriter.write(${path}): a record must be an object, got null`);
+    expect(() => w.write([1, 2] as never)).toThrow('a record must be an object, got an array');
+    expect(() => w.write('step 2' as never)).toThrow('a record must be an object, got "step 2"');
+    const lines = readFileSync(path, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ step: 1, loss: null, grad_norm: null });
+    expect(() => new MetricsWriter('')).toThrow('MetricsWriter: path must be a non-empty string, got ""');
+  });
+
+  it('names a line that is JSON but not an object', () => {
+    const path = join(dir(), 'm.jsonl');
+    writeFileSync(path, '{"step":1}\n[1,2]\n{"step":3}\n');
+    expect(() => readMetrics(path)).toThrow(`${path}:2: not a JSON object (JSON array)`);
+    writeFileSync(path, '{"step":1}\n42\n{"step":3}\n');
+    expect(() => readMetrics(path)).toThrow(`${path}:2: not a JSON object (JSON number)`);
+    writeFileSync(path, '{"step":1}\nnull\n');
+    expect(readMetrics(path)).toEqual([{ step: 1 }]);
+  });
+
+  it('refuses a NaN resume point instead of dropping every numbered record', async () => {
+    const records: MetricRecord[] = [{ step: 1 }, { step: 2 }];
+    expect(() => truncateMetrics(records, 'step', Number.NaN)).toThrow(
+      'truncateMetrics: upTo must be a number (not NaN), got NaN',
+    );
+    expect(() => truncateMetrics(records, '', 1)).toThrow('truncateMetrics: key must be a non-empty string, got ""');
+    expect(() => truncateMetrics(undefined as never, 'step', 1)).toThrow('records must be an array, got undefined');
+    const path = join(dir(), 'metrics.jsonl');
+    writeFileSync(path, '{"step":1}\n{"step":2}\n');
+    await expect(truncateMetricsFile(path, 'step', Number.NaN)).rejects.toThrow(
+      'truncateMetricsFile: upTo must be a number (not NaN), got NaN',
+    );
+    expect(readFileSync(path, 'utf8')).toBe('{"step":1}\n{"step":2}\n');
+    expect(truncateMetrics(records, 'step', Number.POSITIVE_INFINITY)).toEqual(records);
+  });
 });

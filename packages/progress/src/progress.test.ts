@@ -92,6 +92,64 @@ describe('startProgress', () => {
   });
 });
 
+describe('startProgress on bad input', () => {
+  it('refuses a total, label or option it cannot draw, naming it', () => {
+    const { stream } = capture();
+    expect(() => startProgress('t', Number.NaN, { stream })).toThrow(
+      'startProgress("t"): total must be a finite number >= 0, got NaN',
+    );
+    expect(() => startProgress('t', -1, { stream })).toThrow('total must be a finite number >= 0, got -1');
+    expect(() => startProgress('t', Number.POSITIVE_INFINITY, { stream })).toThrow('got Infinity');
+    expect(() => startProgress('t', '10' as never, { stream })).toThrow('got "10"');
+    expect(() => startProgress(undefined as never, 1, { stream })).toThrow(
+      'startProgress: label must be a string, got undefined',
+    );
+    expect(() => startProgress('t', 1, { stream, units: 'steps' } as never)).toThrow(
+      'startProgress("t"): unknown option "units" (known: unit, stream, mode, lineIntervalMs, initial)',
+    );
+    expect(() => startProgress('t', 1, { stream, lineIntervalMs: Number.NaN })).toThrow(
+      'lineIntervalMs must be a finite number >= 0, got NaN',
+    );
+    expect(() => startProgress('t', 1, { stream, unit: 5 as never })).toThrow('unit must be a string, got 5');
+    expect(() => startProgress('t', 1, { stream: {} as never })).toThrow(
+      'stream must be an object with a write(text) method',
+    );
+    expect(() => startProgress('t', 1, null as never)).toThrow('options must be an object, got null');
+    expect(() => startProgress('t', 1, { stream, initial: Number.NaN })).toThrow(
+      'startProgress: initial must be a finite number >= 0, got NaN',
+    );
+  });
+
+  it('refuses an update or total that is NaN, negative or infinite in every mode, and draws nothing of it', () => {
+    for (const mode of ['lines', 'bar', 'silent'] as const) {
+      const { stream, text } = capture();
+      const p = startProgress('t', 10, { stream, mode, lineIntervalMs: 0 });
+      expect(() => p.update(Number.NaN)).toThrow(
+        'startProgress("t").update: done must be a finite number >= 0, got NaN',
+      );
+      expect(() => p.update(-1)).toThrow('got -1');
+      expect(() => p.update(Number.POSITIVE_INFINITY)).toThrow('got Infinity');
+      expect(() => p.update('3' as never)).toThrow('got "3"');
+      expect(() => p.setTotal(Number.NaN)).toThrow(
+        'startProgress("t").setTotal: total must be a finite number >= 0, got NaN',
+      );
+      expect(() => p.setTotal(-5)).toThrow('got -5');
+      p.stop();
+      expect(text()).not.toContain('NaN');
+      expect(text()).not.toContain('Infinity');
+    }
+  });
+
+  it('takes an update that goes back (a retried download) as it is', () => {
+    const { stream, text } = capture();
+    const p = startProgress('get', 10, { stream, lineIntervalMs: 0 });
+    p.update(6);
+    p.update(2, 'retry');
+    p.stop();
+    expect(text()).toMatch(/get: 2\/10 .*retry\n/);
+  });
+});
+
 describe('formatDuration', () => {
   it('formats seconds, minutes and hours', () => {
     expect(formatDuration(42)).toBe('42s');

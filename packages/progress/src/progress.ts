@@ -56,15 +56,46 @@ function formatRate(rate: number): string {
   return rate >= 100 ? rate.toFixed(0) : rate >= 1 ? rate.toFixed(1) : rate.toPrecision(2);
 }
 
+/** `value` as an error message shows it: strings quoted, everything else by `String`. */
+function shown(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
+
+const OPTION_KEYS = ['unit', 'stream', 'mode', 'lineIntervalMs', 'initial'];
+
+/** Whether `value` is a count of units: a finite number >= 0 (two comparisons: `update` may run per token). */
+const isCount = (value: unknown): value is number => typeof value === 'number' && value >= 0 && value < Infinity;
+
 export function startProgress(label: string, total: number, options: ProgressOptions = {}): Progress {
+  if (typeof label !== 'string') throw new TypeError(`startProgress: label must be a string, got ${shown(label)}`);
+  const where = `startProgress(${JSON.stringify(label)})`;
+  if (!isCount(total)) throw new RangeError(`${where}: total must be a finite number >= 0, got ${shown(total)}`);
+  if (options === null || typeof options !== 'object')
+    throw new TypeError(`${where}: options must be an object, got ${shown(options)}`);
+  for (const key of Object.keys(options)) {
+    if (!OPTION_KEYS.includes(key))
+      throw new Error(`${where}: unknown option ${JSON.stringify(key)} (known: ${OPTION_KEYS.join(', ')})`);
+  }
   const stream: ProgressStream = options.stream ?? process.stderr;
+  if (typeof stream !== 'object' || typeof stream.write !== 'function')
+    throw new TypeError(`${where}: stream must be an object with a write(text) method, got ${shown(stream)}`);
   const unit = options.unit ?? '';
+  if (typeof unit !== 'string') throw new TypeError(`${where}: unit must be a string, got ${shown(unit)}`);
   const mode = options.mode ?? 'auto';
   if (!isProgressMode(mode))
     throw new Error(`startProgress: mode must be one of ${PROGRESS_MODES.join(', ')}, got ${JSON.stringify(mode)}`);
   const initial = options.initial ?? 0;
-  if (!Number.isFinite(initial) || initial < 0)
-    throw new Error(`startProgress: initial must be a finite number >= 0, got ${String(initial)}`);
+  if (!isCount(initial)) throw new Error(`startProgress: initial must be a finite number >= 0, got ${shown(initial)}`);
+  const interval = options.lineIntervalMs ?? 5000;
+  if (!isCount(interval))
+    throw new RangeError(`${where}: lineIntervalMs must be a finite number >= 0, got ${shown(interval)}`);
+  // O(1) checks of every update and total: NaN, a negative or an infinite count would be drawn as it is.
+  const checkDone = (done: number) => {
+    if (!isCount(done)) throw new RangeError(`${where}.update: done must be a finite number >= 0, got ${shown(done)}`);
+  };
+  const checkTotal = (t: number) => {
+    if (!isCount(t)) throw new RangeError(`${where}.setTotal: total must be a finite number >= 0, got ${shown(t)}`);
+  };
   const started = performance.now();
   let currentTotal = total;
   const rateOf = (done: number) => {
@@ -72,7 +103,7 @@ export function startProgress(label: string, total: number, options: ProgressOpt
     return seconds > 0 ? Math.max(0, done - initial) / seconds : 0;
   };
 
-  if (mode === 'silent') return { update() {}, setTotal() {}, stop() {} };
+  if (mode === 'silent') return { update: (done) => checkDone(done), setTotal: (t) => checkTotal(t), stop() {} };
 
   if (mode === 'bar' || (mode === 'auto' && stream.isTTY)) {
     const bar = new cliProgress.SingleBar(
@@ -88,9 +119,11 @@ export function startProgress(label: string, total: number, options: ProgressOpt
     bar.start(total, initial, { rate: '0', detail: '' });
     return {
       update(done, detail = '') {
+        checkDone(done);
         bar.update(done, { rate: formatRate(rateOf(done)), detail });
       },
       setTotal(t) {
+        checkTotal(t);
         currentTotal = t;
         bar.setTotal(t);
       },
@@ -98,7 +131,6 @@ export function startProgress(label: string, total: number, options: ProgressOpt
     };
   }
 
-  const interval = options.lineIntervalMs ?? 5000;
   let lastLogged = -Infinity;
   let lastDone = 0;
   let lastDetail = '';
@@ -117,6 +149,7 @@ export function startProgress(label: string, total: number, options: ProgressOpt
   };
   return {
     update(done, detail = '') {
+      checkDone(done);
       lastDone = done;
       lastDetail = detail;
       const now = performance.now();
@@ -127,6 +160,7 @@ export function startProgress(label: string, total: number, options: ProgressOpt
       log(done, detail);
     },
     setTotal(t) {
+      checkTotal(t);
       currentTotal = t;
     },
     stop() {
