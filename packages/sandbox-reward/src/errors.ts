@@ -20,3 +20,13 @@ export class SandboxClosedError extends Error {
     this.name = 'SandboxClosedError';
   }
 }
+
+/** How a wrong value is named in an error: `null`, an array, a quoted string, a number, else its type. */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? value.slice(0, 60) + '...' : value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === undefined) return String(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  return typeof value;
+}

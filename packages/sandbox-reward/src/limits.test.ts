@@ -17,5 +17,8 @@ describe('resolveLimits', () => {
       /`limits\.timeout`: unknown limit/,
     );
     expect(() => resolveLimits(DEFAULT_LIMITS, 'fast' as never, 'limits')).toThrow(SandboxConfigError);
+    expect(() => resolveLimits(DEFAULT_LIMITS, [5000] as never, 'limits')).toThrow(
+      /`limits`: expected an object, got an array/,
+    );
   });
 });

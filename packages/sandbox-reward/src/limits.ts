@@ -1,4 +1,4 @@
-import { SandboxConfigError } from './errors.js';
+import { describeValue, SandboxConfigError } from './errors.js';
 import type { Limits } from './types.js';
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
@@ -21,8 +21,8 @@ const BOUNDS: Record<keyof Limits, [min: number, max: number]> = {
 /** Merge limit overrides over a base, checking every field; `where` prefixes option names in errors. */
 export function resolveLimits(base: Readonly<Limits>, overrides: Partial<Limits> | undefined, where: string): Limits {
   if (overrides === undefined) return { ...base };
-  if (overrides === null || typeof overrides !== 'object') {
-    throw new SandboxConfigError(where, `expected an object, got ${overrides === null ? 'null' : typeof overrides}`);
+  if (overrides === null || typeof overrides !== 'object' || Array.isArray(overrides)) {
+    throw new SandboxConfigError(where, `expected an object, got ${describeValue(overrides)}`);
   }
   const merged: Limits = { ...base };
   for (const [key, value] of Object.entries(overrides)) {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SandboxConfigError } from './errors.js';
 import { mapSandbox } from './map-sandbox.js';
 import type { Sandbox } from './sandbox.js';
 import type { RunRecord, RunRequest } from './types.js';
@@ -44,5 +45,25 @@ describe('mapSandbox', () => {
     await outer.ready();
     await outer.close();
     expect(inner.closed).toBe(true);
+  });
+
+  it('refuses a sandbox or mapping it cannot use, naming the field, when it is made', () => {
+    const inner = echoSandbox();
+    // A misspelt field was ignored: the sandbox ran the requests unmapped.
+    expect(() => mapSandbox(inner, { requests: (r: RunRequest) => r } as never)).toThrow(
+      /`mapping\.requests`: unknown mapSandbox field \(known: request, record\)/,
+    );
+    // A mapping that is not a function failed at the first run, as "request is not a function".
+    expect(() => mapSandbox(inner, { record: 'shift' } as never)).toThrow(
+      /`mapping\.record`: expected a function, got "shift"/,
+    );
+    expect(() => mapSandbox(inner, null as never)).toThrow(
+      /`mapping`: expected an object \{ request\?, record\? \}, got null/,
+    );
+    expect(() => mapSandbox(undefined as never, {})).toThrow(SandboxConfigError);
+    expect(() => mapSandbox({} as never, {})).toThrow(
+      /`sandbox`: mapSandbox needs a sandbox from createSandbox\(\), got object/,
+    );
+    expect(() => mapSandbox(inner, { request: undefined })).not.toThrow();
   });
 });

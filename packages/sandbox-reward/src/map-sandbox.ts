@@ -1,3 +1,4 @@
+import { describeValue, SandboxConfigError } from './errors.js';
 import type { Sandbox } from './sandbox.js';
 import type { RunRecord, RunRequest } from './types.js';
 
@@ -15,6 +16,23 @@ export interface SandboxMapping {
  * sandbox's, and closing this one closes it.
  */
 export function mapSandbox(sandbox: Sandbox, mapping: SandboxMapping): Sandbox {
+  if (sandbox === null || typeof sandbox !== 'object' || typeof sandbox.run !== 'function') {
+    throw new SandboxConfigError(
+      'sandbox',
+      `mapSandbox needs a sandbox from createSandbox(), got ${describeValue(sandbox)}`,
+    );
+  }
+  if (mapping === null || typeof mapping !== 'object' || Array.isArray(mapping)) {
+    throw new SandboxConfigError('mapping', `expected an object { request?, record? }, got ${describeValue(mapping)}`);
+  }
+  for (const [key, value] of Object.entries(mapping)) {
+    if (key !== 'request' && key !== 'record') {
+      throw new SandboxConfigError(`mapping.${key}`, 'unknown mapSandbox field (known: request, record)');
+    }
+    if (value !== undefined && typeof value !== 'function') {
+      throw new SandboxConfigError(`mapping.${key}`, `expected a function, got ${describeValue(value)}`);
+    }
+  }
   const request = mapping.request ?? ((r: RunRequest) => r);
   const record = mapping.record ?? ((r: RunRecord) => r);
   return {

@@ -220,6 +220,31 @@ describe('the pool', () => {
     );
   });
 
+  it('refuses request fields and options it does not know, and the holes of a sparse runMany', async () => {
+    // A misplaced limit was ignored: the run went on under the default limits.
+    await expect(sandbox.run({ language: 'javascript', code: '1', timeoutMs: 100 } as never)).rejects.toThrow(
+      /`request\.timeoutMs`: unknown request field \(known: language, code, limits, resultVariable; limits go in `limits`\)/,
+    );
+    await expect(
+      sandbox.runMany([
+        { language: 'javascript', code: '1' },
+        { language: 'python', code: 'x = 1', resultVar: 'x' } as never,
+      ]),
+    ).rejects.toThrow(/`requests\[1\]\.resultVar`: unknown request field/);
+    // map() skipped the hole: its record came back undefined.
+    const sparse: unknown[] = [];
+    sparse[1] = { language: 'javascript', code: 'final_answer(2)' };
+    await expect(sandbox.runMany(sparse as never)).rejects.toThrow(
+      /`requests\[0\]`: expected a request object, got undefined/,
+    );
+    await expect(createSandbox({ warmPython: 'no' } as never)).rejects.toThrow(
+      /`warmPython`: expected a boolean, got "no"/,
+    );
+    await expect(createSandbox({ limits: [100] } as never)).rejects.toThrow(
+      /`limits`: expected an object, got an array/,
+    );
+  });
+
   it('refuses work once closed', async () => {
     const other = await createSandbox({ workers: 1, warmPython: false });
     expect((await other.run({ language: 'javascript', code: 'final_answer(1)' })).result).toBe(1);

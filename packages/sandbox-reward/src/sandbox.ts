@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { SandboxClosedError, SandboxConfigError } from './errors.js';
+import { describeValue, SandboxClosedError, SandboxConfigError } from './errors.js';
 import { JsRunner } from './javascript/js-runner.js';
 import { DEFAULT_LIMITS, resolveLimits } from './limits.js';
 import { pyodideDir, sharedSnapshot } from './python/python-process.js';
@@ -25,6 +25,7 @@ export interface Sandbox {
 }
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+const REQUEST_FIELDS = new Set(['language', 'code', 'limits', 'resultVariable']);
 
 export async function createSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   if (options === null || typeof options !== 'object') {
@@ -48,6 +49,10 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   const maxRuns = options.maxRunsPerPythonWorker ?? 1000;
   if (!Number.isInteger(maxRuns) || maxRuns < 1) {
     throw new SandboxConfigError('maxRunsPerPythonWorker', `expected a positive integer, got ${String(maxRuns)}`);
+  }
+  const warmPython = options.warmPython ?? true;
+  if (typeof warmPython !== 'boolean') {
+    throw new SandboxConfigError('warmPython', `expected a boolean, got ${describeValue(warmPython)}`);
   }
   const pythonStandby = options.pythonStandby ?? true;
   if (typeof pythonStandby !== 'boolean') {
@@ -75,7 +80,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   // Each call waits for the workers (and standbys) there are now: after a
   // worker was replaced, ready() resolves once its replacement has loaded.
   const warm = (): Promise<void> => Promise.all(pyPool.workers.map((slot) => slot.warm())).then(() => undefined);
-  if (options.warmPython !== false) {
+  if (warmPython) {
     // Errors surface on ready() or on the first Python run.
     warm().catch(() => {});
   }
@@ -86,6 +91,14 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
         where,
         `expected a request object, got ${request === null ? 'null' : typeof request}`,
       );
+    }
+    for (const key of Object.keys(request)) {
+      if (!REQUEST_FIELDS.has(key)) {
+        throw new SandboxConfigError(
+          `${where}.${key}`,
+          `unknown request field (known: ${[...REQUEST_FIELDS].join(', ')}; limits go in \`limits\`)`,
+        );
+      }
     }
     if (request.language !== 'python' && request.language !== 'javascript') {
       throw new SandboxConfigError(
@@ -129,9 +142,10 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     async runMany(requests) {
       if (closed) throw new SandboxClosedError();
       if (!Array.isArray(requests)) throw new SandboxConfigError('requests', 'expected an array of requests');
-      // Validate everything first, so bad configuration fails before any code runs.
-      const checked = requests.map((request, i) => validate(request, `requests[${i}]`));
-      return Promise.all(requests.map((request, i) => execute(request, checked[i]!)));
+      // Validate everything first, so bad configuration fails before any code runs. By index, not
+      // map(): map() skips the holes of a sparse array, whose records would come back undefined.
+      const checked = Array.from({ length: requests.length }, (_, i) => validate(requests[i]!, `requests[${i}]`));
+      return Promise.all(checked.map((c, i) => execute(requests[i]!, c)));
     },
     ready() {
       if (closed) return Promise.reject(new SandboxClosedError());

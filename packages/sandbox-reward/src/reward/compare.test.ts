@@ -113,3 +113,40 @@ describe('wrong answers that read as right', () => {
     expect(normalizedMatch(got('1 0'), '10')).toBe(false);
   });
 });
+
+describe('bad input to the matchers', () => {
+  it('refuses a partial or missing tolerance instead of comparing with NaN', () => {
+    // A missing `relative` made every non-integer comparison false, the right answer included.
+    expect(() => numericMatch(got('0.5'), '0.5', { absolute: 1e-6 } as never)).toThrow(
+      /`tolerance\.relative`: numericMatch expected a finite number >= 0, got undefined/,
+    );
+    expect(() => autoMatch(got('0.5'), '0.5', undefined as never)).toThrow(
+      /`tolerance`: autoMatch expected \{ absolute, relative \}, got undefined/,
+    );
+    expect(() => autoMatch(got('0.5'), '0.5', { absolute: Number.NaN, relative: 0 })).toThrow(
+      /`tolerance\.absolute`: autoMatch expected a finite number >= 0, got NaN/,
+    );
+    expect(numericMatch(got('0.5'), '0.5', { absolute: 0, relative: 0 })).toBe(true);
+  });
+
+  it('names an answer that is not a run answer, and text that is not a string', () => {
+    expect(() => exactMatch('42' as never, '42')).toThrow(
+      'exactMatch: got must be a run\'s answer { value, text: string }, got "42"',
+    );
+    expect(() => normalizedMatch({ value: 42 } as never, '42')).toThrow(
+      "normalizedMatch: got must be a run's answer { value, text: string }, got text undefined",
+    );
+    expect(() => autoMatch(null as never, '42', DEFAULT_TOLERANCE)).toThrow('autoMatch: got must be');
+    expect(() => numericMatch(undefined as never, '42', DEFAULT_TOLERANCE)).toThrow('numericMatch: got must be');
+    expect(() => normalizeAnswer(42 as never)).toThrow('normalizeAnswer: text must be a string, got 42');
+  });
+
+  it('reads a bigint past the double range as no number, as it reads Infinity', () => {
+    expect(parseNumber(10n ** 400n)).toBeNull();
+    expect(parseNumber(Number.POSITIVE_INFINITY)).toBeNull();
+    expect(parseNumber(2n ** 60n)).toBe(2 ** 60);
+    // The big integer is still matched digit for digit as text.
+    expect(autoMatch(got(String(10n ** 400n)), 10n ** 400n, DEFAULT_TOLERANCE)).toBe(true);
+    expect(autoMatch(got(String(10n ** 400n + 1n)), 10n ** 400n, DEFAULT_TOLERANCE)).toBe(false);
+  });
+});

@@ -1,3 +1,4 @@
+import { describeValue, SandboxConfigError } from '../errors.js';
 import type { RunRecord } from '../types.js';
 
 /** The value a run produced, as the reward compares it. */
@@ -22,6 +23,37 @@ export interface Tolerance {
 
 export const DEFAULT_TOLERANCE: Readonly<Tolerance> = Object.freeze({ absolute: 1e-6, relative: 1e-6 });
 
+/**
+ * Throws unless `tolerance` has both fields, finite and >= 0 (O(1)): a missing one
+ * is NaN in the comparison, which then fails every non-integer answer, right or wrong.
+ */
+export function checkTolerance(tolerance: Tolerance, where: string): void {
+  if (tolerance === null || typeof tolerance !== 'object') {
+    throw new SandboxConfigError(
+      'tolerance',
+      `${where} expected { absolute, relative }, got ${describeValue(tolerance)}`,
+    );
+  }
+  for (const key of ['absolute', 'relative'] as const) {
+    const value = tolerance[key];
+    if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) {
+      throw new SandboxConfigError(
+        `tolerance.${key}`,
+        `${where} expected a finite number >= 0, got ${describeValue(value)}`,
+      );
+    }
+  }
+}
+
+/** Throws unless `got` is a RunAnswer (`text` a string): a matcher would fail inside with a bare TypeError. */
+function checkGot(got: RunAnswer, where: string): void {
+  if (got === null || typeof got !== 'object' || typeof got.text !== 'string') {
+    throw new TypeError(
+      `${where}: got must be a run's answer { value, text: string }, got ${got !== null && typeof got === 'object' ? `text ${describeValue(got.text)}` : describeValue(got)}`,
+    );
+  }
+}
+
 /** `String(x)` for answers, with JSON for structured ground truths. */
 export function answerText(value: unknown): string {
   if (typeof value === 'string') return value;
@@ -31,6 +63,7 @@ export function answerText(value: unknown): string {
 }
 
 export function exactMatch(got: RunAnswer, expected: unknown): boolean {
+  checkGot(got, 'exactMatch');
   if (expected !== null && typeof expected === 'object') return JSON.stringify(got.value) === JSON.stringify(expected);
   return got.text.trim() === answerText(expected).trim();
 }
@@ -43,7 +76,11 @@ export function exactMatch(got: RunAnswer, expected: unknown): boolean {
  */
 export function parseNumber(value: unknown): number | null {
   if (typeof value === 'number') return Number.isFinite(value) ? value : null;
-  if (typeof value === 'bigint') return Number(value);
+  if (typeof value === 'bigint') {
+    // A bigint past the double range is not a number this reads (as Infinity is not).
+    const n = Number(value);
+    return Number.isFinite(n) ? n : null;
+  }
   const cleaned = numberText(value);
   if (cleaned === null) return null;
   const s = cleaned.text;
@@ -111,6 +148,8 @@ function numbersAgree(got: RunAnswer, expected: unknown, tolerance: Tolerance): 
 }
 
 export function numericMatch(got: RunAnswer, expected: unknown, tolerance: Tolerance): boolean {
+  checkGot(got, 'numericMatch');
+  checkTolerance(tolerance, 'numericMatch');
   return numbersAgree(got, expected, tolerance) === true;
 }
 
@@ -125,6 +164,8 @@ const LETTER = /\p{L}/u;
 const DIGIT = /\p{N}/u;
 
 export function normalizeAnswer(text: string): string {
+  if (typeof text !== 'string')
+    throw new TypeError(`normalizeAnswer: text must be a string, got ${describeValue(text)}`);
   return unwrap(text.normalize('NFKC'))
     .replace(
       /\\text\{([^{}]*)\}|\\mathrm\{([^{}]*)\}/g,
@@ -141,11 +182,14 @@ export function normalizeAnswer(text: string): string {
 }
 
 export function normalizedMatch(got: RunAnswer, expected: unknown): boolean {
+  checkGot(got, 'normalizedMatch');
   return normalizeAnswer(got.text) === normalizeAnswer(answerText(expected));
 }
 
 /** Numeric when both sides read as numbers, else normalized text. */
 export function autoMatch(got: RunAnswer, expected: unknown, tolerance: Tolerance): boolean {
+  checkGot(got, 'autoMatch');
+  checkTolerance(tolerance, 'autoMatch');
   const numeric = numbersAgree(got, expected, tolerance);
   if (numeric !== null) return numeric;
   if (expected !== null && typeof expected === 'object') return exactMatch(got, expected);

@@ -50,4 +50,13 @@ describe('extractCode', () => {
     // An unterminated fence (a truncated completion) is not a block.
     expect(extractCode('```python\nprint(1)')).toBeNull();
   });
+
+  it('refuses a completion that is not text and a default language it cannot run', () => {
+    expect(() => extractCode(undefined as never)).toThrow('extractCode: completion must be a string, got undefined');
+    expect(() => extractCode({ text: '```py\n1\n```' } as never)).toThrow('completion must be a string, got object');
+    // An untagged fence was handed out as language 'py', which the sandbox refuses only at the run.
+    expect(() => extractCode('```\nprint(1)\n```', 'py' as never)).toThrow(
+      /`defaultLanguage`: expected 'python' or 'javascript', got "py"/,
+    );
+  });
 });

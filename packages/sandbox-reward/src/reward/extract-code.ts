@@ -1,3 +1,4 @@
+import { describeValue, SandboxConfigError } from '../errors.js';
 import type { Language } from '../types.js';
 
 /** Where a code block was found in a model's output. */
@@ -33,9 +34,19 @@ const CODE_TAG = /<code>([\s\S]*?)<\/code>/g;
  * untagged fence), smolagents' `Code:` ... `<end_code>` and `<code>...</code>`.
  * When several blocks are present the last one wins (the model's final
  * attempt). Fences tagged with another language (```text, ```bash) are not
- * code to run. Returns null when there is no code.
+ * code to run. Returns null when there is no code. Throws for a completion
+ * that is not a string and a default language other than 'python' or 'javascript'.
  */
 export function extractCode(completion: string, defaultLanguage: Language = 'python'): ExtractedCode | null {
+  if (typeof completion !== 'string') {
+    throw new TypeError(`extractCode: completion must be a string, got ${describeValue(completion)}`);
+  }
+  if (defaultLanguage !== 'python' && defaultLanguage !== 'javascript') {
+    throw new SandboxConfigError(
+      'defaultLanguage',
+      `expected 'python' or 'javascript', got ${describeValue(defaultLanguage)}`,
+    );
+  }
   let best: ExtractedCode | null = null;
   const consider = (candidate: ExtractedCode) => {
     if (candidate.code.trim() === '') return;

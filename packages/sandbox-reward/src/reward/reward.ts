@@ -1,9 +1,10 @@
-import { SandboxConfigError } from '../errors.js';
+import { describeValue, SandboxConfigError } from '../errors.js';
 import { resolveLimits } from '../limits.js';
 import type { Sandbox } from '../sandbox.js';
 import type { Language, Limits, RunRecord } from '../types.js';
 import {
   autoMatch,
+  checkTolerance,
   DEFAULT_TOLERANCE,
   exactMatch,
   normalizedMatch,
@@ -44,7 +45,7 @@ export interface RewardOptions {
    * called, else `variable` when given, else the last printed line).
    */
   result?: ResultSource;
-  /** The variable read when `result` is 'variable' (or 'auto'). */
+  /** The variable read when `result` is 'variable' (or 'auto'); refused with any other `result`. */
   variable?: string;
   /** How the answer is compared with the ground truth (default 'auto'). */
   compare?: Comparison;
@@ -92,7 +93,8 @@ interface CheckedOptions {
  * The paper's multi-stage reward: `weights.parses` (0.1) when the code parses,
  * `weights.executes` (0.4) when it runs without error, `weights.correct` (1.0)
  * when its answer matches the ground truth. Never throws for bad code; throws
- * `SandboxConfigError` for bad options.
+ * `SandboxConfigError` for bad options, and for a ground truth a built-in
+ * comparison cannot hold (undefined, null, NaN, an object that is not JSON data).
  */
 export async function multiStageReward(
   completion: string,
@@ -100,6 +102,7 @@ export async function multiStageReward(
   options: RewardOptions,
 ): Promise<RewardResult> {
   const checked = checkOptions(options, 'multiStageReward');
+  checkGroundTruth(answer, checked, 'multiStageReward');
   const outcome = await evaluate(completion, answer, checked);
   const w = checked.weights;
   const reward = {
@@ -116,6 +119,7 @@ export async function multiStageReward(
 /** 1 when the code runs and its answer matches the ground truth, else 0. */
 export async function binaryReward(completion: string, answer: unknown, options: RewardOptions): Promise<RewardResult> {
   const checked = checkOptions(options, 'binaryReward');
+  checkGroundTruth(answer, checked, 'binaryReward');
   const outcome = await evaluate(completion, answer, checked);
   return { ...outcome, reward: outcome.stage === 'correct' ? 1 : 0 };
 }
@@ -248,6 +252,42 @@ const COMPARISONS = ['exact', 'numeric', 'normalized', 'auto'];
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 const OPTION_KEYS = new Set(['sandbox', 'language', 'result', 'variable', 'compare', 'tolerance', 'weights', 'limits']);
 
+/** The fields of an optional sub-object option (`tolerance`, `weights`); a number, string or array is refused, not read as no fields or as indices. */
+function fieldsOf(value: object | undefined, option: string): object {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new SandboxConfigError(option, `expected an object, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+/**
+ * The ground truth must be something the built-in comparisons can hold an answer
+ * to: undefined and null read as the empty text, which `final_answer("")` matches
+ * (a row whose answer field is missing would pay any policy that answers nothing),
+ * NaN as the text "nan", and an object must be JSON data. A compare function of
+ * the caller's takes any ground truth.
+ */
+function checkGroundTruth(expected: unknown, o: CheckedOptions, fn: string): void {
+  if (typeof o.compare === 'function') return;
+  if (expected === undefined || expected === null || (typeof expected === 'number' && Number.isNaN(expected))) {
+    throw new SandboxConfigError(
+      'answer',
+      `${fn}'s ground truth is ${String(expected)}, which compare '${o.compare}' would match with ${typeof expected === 'number' ? 'the answer "nan"' : 'an empty answer (final_answer(""))'}; pass the expected answer, or a compare function`,
+    );
+  }
+  if (typeof expected === 'object') {
+    try {
+      JSON.stringify(expected);
+    } catch (error) {
+      throw new SandboxConfigError(
+        'answer',
+        `${fn}'s ground truth is not JSON data (${error instanceof Error ? error.message.split('\n')[0] : String(error)}), so no answer could be compared with it`,
+      );
+    }
+  }
+}
+
 function checkOptions(options: RewardOptions, fn: string): CheckedOptions {
   if (options === null || typeof options !== 'object') {
     throw new SandboxConfigError(`${fn} options`, 'expected an object with at least `sandbox`');
@@ -278,6 +318,12 @@ function checkOptions(options: RewardOptions, fn: string): CheckedOptions {
   if (result === 'variable' && variable === undefined) {
     throw new SandboxConfigError('variable', "required when `result` is 'variable'");
   }
+  if (variable !== undefined && result !== 'variable' && result !== 'auto') {
+    throw new SandboxConfigError(
+      'variable',
+      `read only when \`result\` is 'variable' or 'auto', but \`result\` is ${JSON.stringify(result)}`,
+    );
+  }
   const compareOption = options.compare ?? 'auto';
   if (typeof compareOption !== 'function' && !COMPARISONS.includes(compareOption)) {
     throw new SandboxConfigError(
@@ -286,23 +332,23 @@ function checkOptions(options: RewardOptions, fn: string): CheckedOptions {
     );
   }
   const tolerance = { ...DEFAULT_TOLERANCE };
-  for (const [key, value] of Object.entries(options.tolerance ?? {})) {
+  for (const [key, value] of Object.entries(fieldsOf(options.tolerance, 'tolerance'))) {
     if (key !== 'absolute' && key !== 'relative')
       throw new SandboxConfigError(`tolerance.${key}`, 'unknown field (known: absolute, relative)');
-    if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) {
-      throw new SandboxConfigError(`tolerance.${key}`, `expected a finite number >= 0, got ${String(value)}`);
-    }
-    tolerance[key] = value;
+    if (value === undefined) continue;
+    tolerance[key] = value as number;
   }
+  checkTolerance(tolerance, fn);
   const weights = { ...PAPER_WEIGHTS };
-  for (const [key, value] of Object.entries(options.weights ?? {})) {
+  for (const [key, value] of Object.entries(fieldsOf(options.weights, 'weights'))) {
     if (!(key in PAPER_WEIGHTS))
       throw new SandboxConfigError(
         `weights.${key}`,
         `unknown weight (known: ${Object.keys(PAPER_WEIGHTS).join(', ')})`,
       );
+    if (value === undefined) continue;
     if (typeof value !== 'number' || !Number.isFinite(value)) {
-      throw new SandboxConfigError(`weights.${key}`, `expected a finite number, got ${String(value)}`);
+      throw new SandboxConfigError(`weights.${key}`, `expected a finite number, got ${describeValue(value)}`);
     }
     weights[key as keyof RewardWeights] = value;
   }
