@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { firstNonFinite, SafetensorsFile, writeSafetensors } from '@molrl/model';
 import { isProcessAlive, removeStaleTemporaries, writeAtomically } from '@molrl/progress';
 import { tensor, type AdamW, type Tensor } from '@molrl/tensor';
+import { describeValue } from './describe.js';
 import type { LoraHandle } from './lora.js';
 
 /** What every trainer state holds; trainers add their own fields. */
@@ -30,8 +31,28 @@ export interface CheckpointState {
 export const TRAINER_STATE_FILE = 'trainer_state.json';
 export const OPTIMIZER_FILE = 'optimizer.safetensors';
 
+/** `checkpoint-<step>` under outputDir; the step is an integer >= 0 (any other names a folder `listCheckpoints` never finds). */
 export function checkpointDir(outputDir: string, step: number): string {
+  if (!Number.isSafeInteger(step) || step < 0)
+    throw new RangeError(`checkpointDir: step must be an integer >= 0, got ${describeValue(step)}`);
   return join(outputDir, `checkpoint-${step}`);
+}
+
+/**
+ * The counters of a trainer state that name and number a checkpoint: globalStep an integer >= 0,
+ * skippedSteps (when there) an integer in [0, globalStep]. `fail` says where the state came from.
+ */
+function checkStateCounters(state: unknown, fail: (message: string) => never): void {
+  if (typeof state !== 'object' || state === null || Array.isArray(state))
+    fail(`the trainer state must be an object with globalStep, got ${describeValue(state)}`);
+  const { globalStep, skippedSteps } = state as Record<string, unknown>;
+  if (!Number.isSafeInteger(globalStep) || (globalStep as number) < 0)
+    fail(`field 'globalStep' must be an integer >= 0, got ${describeValue(globalStep)}`);
+  if (skippedSteps === undefined) return;
+  if (!Number.isSafeInteger(skippedSteps) || (skippedSteps as number) < 0)
+    fail(`field 'skippedSteps' must be an integer >= 0, got ${describeValue(skippedSteps)}`);
+  if ((skippedSteps as number) > (globalStep as number))
+    fail(`field 'skippedSteps' (${skippedSteps as number}) exceeds globalStep (${globalStep as number})`);
 }
 
 /**
@@ -47,6 +68,14 @@ export async function saveTrainingCheckpoint(
   lora: LoraHandle,
   optimizer: AdamW,
 ): Promise<string> {
+  if (typeof outputDir !== 'string' || outputDir === '')
+    throw new TypeError(
+      `saveTrainingCheckpoint: outputDir must be a non-empty path string, got ${describeValue(outputDir)}`,
+    );
+  // A step that is not an integer >= 0 would write a folder no resume or prune ever finds.
+  checkStateCounters(state, (message) => {
+    throw new Error(`saveTrainingCheckpoint: ${message}; nothing was written`);
+  });
   const dir = checkpointDir(outputDir, state.globalStep);
   const { step, state: moments } = optimizer.stateDict();
   // Every value is checked as it is read for its file (once: on a device each read is a copy to the host);
@@ -107,6 +136,9 @@ export async function loadTrainingCheckpoint<S extends CheckpointState>(
   } catch (e) {
     throw new Error(`loadCheckpoint: ${statePath}: ${(e as Error).message}`, { cause: e });
   }
+  checkStateCounters(state, (message) => {
+    throw new Error(`loadCheckpoint: ${statePath}: ${message}`);
+  });
   for (const field of new Set<string>(['globalStep', ...counters])) {
     const value = (state as unknown as Record<string, unknown>)[field];
     if (!Number.isInteger(value) || (value as number) < 0) {
@@ -119,8 +151,7 @@ export async function loadTrainingCheckpoint<S extends CheckpointState>(
   const made: Tensor[] = [];
   try {
     const recorded = file.header.metadata;
-    const skipped = (state as CheckpointState).skippedSteps;
-    const step = state.globalStep - (Number.isInteger(skipped) ? skipped! : 0);
+    const step = state.globalStep - (state.skippedSteps ?? 0);
     if (recorded.optimizer_step !== undefined && recorded.optimizer_step !== String(step))
       throw new Error(
         `loadCheckpoint: ${path} is from optimizer step ${recorded.optimizer_step}, but ${statePath} is at step ${step} ` +
@@ -218,7 +249,14 @@ export async function removeIncompleteCheckpoints(outputDir: string): Promise<st
  * saves and are left alone.
  */
 export async function pruneCheckpoints(outputDir: string, limit: number, keep?: string): Promise<void> {
-  if (limit <= 0) return;
+  // NaN or a fraction would slice from 0: every checkpoint but `keep` deleted.
+  if (!Number.isSafeInteger(limit) || limit < 0)
+    throw new RangeError(
+      `pruneCheckpoints: limit must be an integer >= 0 (0 keeps all), got ${describeValue(limit)}; nothing was deleted`,
+    );
+  if (keep !== undefined && typeof keep !== 'string')
+    throw new TypeError(`pruneCheckpoints: keep must be a checkpoint folder path, got ${describeValue(keep)}`);
+  if (limit === 0) return;
   const complete = (await listCheckpoints(outputDir)).filter((c) => c.complete);
   const kept = complete.find((c) => keep !== undefined && c.dir === keep);
   const pivot = kept?.step ?? Infinity;

@@ -2,6 +2,8 @@
  * LoRA settings and PEFT's `adapter_config.json`: the fields PEFT writes,
  * and the ones this implementation cannot honour rejected by name.
  */
+import { checkOptionNames } from '@molrl/hub-cache';
+import { describeValue } from './describe.js';
 
 export interface LoraConfig {
   /** Rank of the update B A. */
@@ -46,17 +48,6 @@ export function loraScaling(c: Pick<LoraConfig, 'r' | 'alpha' | 'useRslora'>): n
   return c.useRslora ? c.alpha / Math.sqrt(c.r) : c.alpha / c.r;
 }
 
-const describeValue = (v: unknown): string =>
-  v === null
-    ? 'null'
-    : Array.isArray(v)
-      ? 'an array'
-      : typeof v === 'string'
-        ? `string ${JSON.stringify(v)}`
-        : typeof v === 'number' || typeof v === 'boolean'
-          ? `${typeof v} ${String(v)}`
-          : typeof v;
-
 /** The target pattern as a RegExp matching whole paths; a pattern that is not a regular expression is named. */
 function targetRegExp(pattern: string, where: string, field = 'targetModules'): RegExp {
   // PEFT's patterns are Python's: \A and \Z (start, end) would be the letters A and Z here.
@@ -87,17 +78,17 @@ export const LORA_CONFIG_FIELDS = Object.keys({
 
 /**
  * Check every field (types first: "8" is not a rank, "0.1" not a dropout); errors name the field and the value.
- * A field that is not a `LoraConfig` field (nor one of `alsoKnown`) is an error listing the known ones, as
- * PEFT's `LoraConfig` refuses an unexpected keyword.
+ * A field that is not a `LoraConfig` field (nor one of `alsoKnown`) is an error naming the field it most
+ * likely meant and listing the known ones (hub-cache's `checkOptionNames`), as PEFT's `LoraConfig` refuses
+ * an unexpected keyword.
  */
 export function validateLoraConfig(c: LoraConfig, where = 'LoRA config', alsoKnown: readonly string[] = []): void {
   if (typeof c !== 'object' || c === null || Array.isArray(c))
     throw new TypeError(
       `${where}: expected an object with r and alpha (e.g. { r: 64, alpha: 128 }), got ${describeValue(c)}`,
     );
-  const known: readonly string[] = [...LORA_CONFIG_FIELDS, ...alsoKnown];
-  for (const key of Object.keys(c))
-    if (!known.includes(key)) throw new TypeError(`${where}: unknown field '${key}' (known: ${known.join(', ')})`);
+  // The shared rule of every package's options: the key, the name it most likely meant, the known ones.
+  checkOptionNames(c, [...new Set([...LORA_CONFIG_FIELDS, ...alsoKnown])], where);
   const bad = (field: string, what: string, v: unknown): never => {
     throw new TypeError(`${where}: ${field} must be ${what}, got ${describeValue(v)}`);
   };
@@ -311,6 +302,10 @@ export function fromPeftConfig(json: unknown, where = 'adapter_config.json'): Lo
       ? PEFT_DEFAULT_TARGET_MODULES
       : names('target_modules', j.target_modules);
   const exclude = isEmpty(j.exclude_modules) ? undefined : names('exclude_modules', j.exclude_modules);
+  // loadLora writes it back as the adapter's base model: a number or an object is damage, not "none".
+  const base = j.base_model_name_or_path;
+  if (base !== undefined && base !== null && typeof base !== 'string')
+    field('base_model_name_or_path', `must be a string or null, got ${JSON.stringify(base)}`);
   const dropout = j.lora_dropout ?? 0;
   if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1))
     field('lora_dropout', `must be a number in [0, 1), got ${JSON.stringify(dropout)}`);

@@ -15,6 +15,7 @@ import {
   writeSafetensors,
   type Qwen3ForCausalLM,
 } from '@molrl/model';
+import { checkOptionNames, optionNames } from '@molrl/hub-cache';
 import { writeFileAtomic } from '@molrl/progress';
 import { tensor, type Tensor } from '@molrl/tensor';
 import {
@@ -22,11 +23,13 @@ import {
   fromPeftConfig,
   loraScaling,
   targetMatcher,
+  LORA_CONFIG_FIELDS,
   isAllLinear,
   toPeftConfig,
   validateLoraConfig,
   type LoraConfig,
 } from './config.js';
+import { describeValue } from './describe.js';
 import { LoraLinear, type AdapterState } from './lora-linear.js';
 
 export const ADAPTER_CONFIG_FILE = 'adapter_config.json';
@@ -37,6 +40,31 @@ export const PEFT_PREFIX = 'base_model.model.';
 export interface LoraOptions extends LoraConfig {
   /** base_model_name_or_path written to adapter_config.json. */
   baseModelName?: string;
+}
+
+/** The names of `LoraOptions`, `SaveAdapterOptions` and `LoadAdapterOptions` (the typecheck keeps them complete). */
+const LORA_OPTION_NAMES = [...LORA_CONFIG_FIELDS, 'baseModelName'] satisfies (keyof LoraOptions)[];
+const SAVE_OPTION_NAMES = optionNames<SaveAdapterOptions>({ inspect: true });
+const LOAD_OPTION_NAMES = optionNames<LoadAdapterOptions>({ allowNonFinite: true });
+
+/** An options argument: an object of known keys (hub-cache's rule), each of the right type. */
+function checkOptions(options: unknown, known: readonly string[], fn: string): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw new TypeError(`${fn}: options must be an object, got ${describeValue(options)}`);
+  checkOptionNames(options, known, fn);
+  const o = options as Partial<Record<string, unknown>>;
+  if (o.allowNonFinite !== undefined && typeof o.allowNonFinite !== 'boolean')
+    throw new TypeError(`${fn}: options.allowNonFinite must be true or false, got ${describeValue(o.allowNonFinite)}`);
+  if (o.inspect !== undefined && typeof o.inspect !== 'function')
+    throw new TypeError(
+      `${fn}: options.inspect must be a function (name, values) => void, got ${describeValue(o.inspect)}`,
+    );
+}
+
+/** A folder or file path argument. */
+function checkPath(path: unknown, fn: string, what: string): void {
+  if (typeof path !== 'string' || path === '')
+    throw new TypeError(`${fn}: ${what} must be a non-empty path string, got ${describeValue(path)}`);
 }
 
 export class LoraHandle {
@@ -56,7 +84,7 @@ export class LoraHandle {
       throw new TypeError(
         `applyLora: model must be a @molrl/model Qwen3ForCausalLM, got ${model === null ? 'null' : typeof model}`,
       );
-    validateLoraConfig(config, 'applyLora: options', ['baseModelName']);
+    validateLoraConfig(config, 'applyLora: options', LORA_OPTION_NAMES);
     if (config.baseModelName !== undefined && typeof config.baseModelName !== 'string')
       throw new TypeError(`applyLora: options.baseModelName must be a string, got ${typeof config.baseModelName}`);
     const targets = config.targetModules ?? DEFAULT_TARGET_MODULES;
@@ -203,6 +231,8 @@ export class LoraHandle {
    * per weight); what it throws stops the save before either file is in place.
    */
   async save(dir: string, options: SaveAdapterOptions = {}): Promise<void> {
+    checkPath(dir, 'LoraHandle.save', 'dir');
+    checkOptions(options, SAVE_OPTION_NAMES, 'LoraHandle.save');
     const { inspect } = options;
     await mkdir(dir, { recursive: true });
     const tensors = this.namedParameters().map(([name, t]) => ({
@@ -227,6 +257,8 @@ export class LoraHandle {
    * `allowNonFinite`, hold no NaN or infinity).
    */
   async loadWeights(path: string, options: LoadAdapterOptions = {}): Promise<void> {
+    checkPath(path, 'LoraHandle.loadWeights', 'path');
+    checkOptions(options, LOAD_OPTION_NAMES, 'LoraHandle.loadWeights');
     // The base weights hold the current adapter's product: new A and B would leave it
     // there (and unmerge() would subtract the wrong one).
     if (this.state.merged)
@@ -252,6 +284,8 @@ export class LoraHandle {
       const missing = [...expected.keys()].filter((n) => !fileKey.has(n));
       if (missing.length)
         throw new Error(`${path}: missing ${missing.length} key(s): ${missing.slice(0, 5).join(', ')}`);
+      // Every shape and dtype (the header) before any weight is replaced: a file refused for
+      // its tenth tensor must not leave the first nine loaded.
       for (const [name, t] of expected) {
         const e = f.entry(fileKey.get(name)!);
         if (e.shape.length !== t.shape.length || e.shape.some((d, i) => d !== t.shape[i])) {
@@ -263,6 +297,9 @@ export class LoraHandle {
           throw new Error(
             `${path}: '${name}' is ${e.dtype}; an adapter weight is floating point (${FLOAT_DTYPES.join(', ')})`,
           );
+      }
+      for (const [name, t] of expected) {
+        const e = f.entry(fileKey.get(name)!);
         const data = await f.readFloat32(e.name);
         const bad = options.allowNonFinite ? -1 : firstNonFinite(data);
         if (bad >= 0)
@@ -331,6 +368,7 @@ export async function loadLora(
 ): Promise<LoraHandle> {
   if (typeof dir !== 'string' || dir === '')
     throw new TypeError(`loadLora: dir must be the path of an adapter folder, got ${typeof dir}`);
+  checkOptions(options, LOAD_OPTION_NAMES, 'loadLora');
   const configPath = join(dir, ADAPTER_CONFIG_FILE);
   const weightsPath = join(dir, ADAPTER_WEIGHTS_FILE);
   if (!existsSync(configPath)) throw new Error(`${dir}: no ${ADAPTER_CONFIG_FILE}`);
@@ -347,6 +385,9 @@ export async function loadLora(
     throw new Error(`${configPath}: ${(err as Error).message}`, { cause: err });
   }
   const config = fromPeftConfig(json, configPath);
+  // Before any layer is adapted (an absurd r would be allocated first): the weights have the config's rank.
+  const entries = await adapterEntries(weightsPath);
+  checkRanks(entries, weightsPath, configPath, config.r);
   const base = (json as { base_model_name_or_path?: unknown }).base_model_name_or_path;
   let handle: LoraHandle;
   try {
@@ -356,12 +397,82 @@ export async function loadLora(
     throw new Error(`${configPath}: ${(err as Error).message}`, { cause: err });
   }
   try {
+    // After applyLora, whose error for target_modules that match no layer of this model comes first.
+    checkTargets(entries, weightsPath, configPath, config);
     await handle.loadWeights(weightsPath, options);
   } catch (err) {
     handle.remove();
     throw err;
   }
   return handle;
+}
+
+/** A PEFT adapter weight's key: the module path and which matrix (the adapter name may still be in it). */
+const ADAPTER_KEY = /^base_model\.model\.(.+)\.lora_([AB])(?:\.default)?\.weight$/;
+
+/** The adapter weights of a PEFT weights file, from its header: key, module path, matrix, shape. */
+async function adapterEntries(
+  weightsPath: string,
+): Promise<{ name: string; path: string; which: 'A' | 'B'; shape: readonly number[] }[]> {
+  const f = await SafetensorsFile.open(weightsPath);
+  try {
+    // Keys that are not adapter weights are left to `loadWeights`, which names them.
+    return f.names().flatMap((name) => {
+      const key = ADAPTER_KEY.exec(name);
+      return key ? [{ name, path: key[1]!, which: key[2] as 'A' | 'B', shape: [...f.entry(name).shape] }] : [];
+    });
+  } finally {
+    await f.close();
+  }
+}
+
+/**
+ * Every lora_A [r, in] and lora_B [out, r] of a weights file has adapter_config.json's r
+ * (checked before any layer is adapted). Another rank is two files from different adapters
+ * (or a hand-edited config); both are named.
+ */
+function checkRanks(
+  entries: Awaited<ReturnType<typeof adapterEntries>>,
+  weightsPath: string,
+  configPath: string,
+  r: number,
+): void {
+  for (const { name, which, shape } of entries) {
+    const layout = which === 'A' ? '[r, in_features]' : '[out_features, r]';
+    if (shape.length !== 2)
+      throw new Error(`${weightsPath}: '${name}' has shape [${shape.join(', ')}]; a lora_${which} weight is ${layout}`);
+    const rank = shape[which === 'A' ? 0 : 1];
+    if (rank !== r)
+      throw new Error(
+        `${weightsPath}: '${name}' has shape [${shape.join(', ')}] (${layout}: rank ${rank}), but ${configPath} has "r": ${r}; ` +
+          'the weights and the config are not from one adapter',
+      );
+  }
+}
+
+/**
+ * Every adapter weight of a weights file is on a layer adapter_config.json's target_modules
+ * select and its exclude_modules do not leave out; one that is not names the layer and the field.
+ */
+function checkTargets(
+  entries: Awaited<ReturnType<typeof adapterEntries>>,
+  weightsPath: string,
+  configPath: string,
+  config: LoraConfig,
+): void {
+  const targets = config.targetModules ?? DEFAULT_TARGET_MODULES;
+  const matches = targetMatcher(targets, configPath);
+  const excluded = config.excludeModules === undefined ? () => false : targetMatcher(config.excludeModules, configPath);
+  for (const { name, path } of entries) {
+    if (matches(path) && !excluded(path)) continue;
+    throw new Error(
+      `${weightsPath}: '${name}' adapts ${path}, which ${configPath} ` +
+        (matches(path)
+          ? `leaves out ("exclude_modules": ${JSON.stringify(config.excludeModules)})`
+          : `does not select ("target_modules": ${JSON.stringify(targets)})`) +
+        '; the weights and the config are not from one adapter',
+    );
+  }
 }
 
 /**

@@ -39,7 +39,8 @@ import {
   tidy,
   type OnlineSoftmaxState,
 } from '@molrl/tensor';
-import { DEFAULT_ROW_CHUNK, DEFAULT_VOCAB_CHUNK, type MolLossChunking } from './mol-loss.js';
+import { checkOptionNames, optionNames } from '@molrl/hub-cache';
+import { checkTensor, DEFAULT_ROW_CHUNK, DEFAULT_VOCAB_CHUNK, type MolLossChunking } from './mol-loss.js';
 
 /** The base distribution of each row as the KL term uses it (see the module comment). */
 export interface BaseDistribution {
@@ -60,6 +61,16 @@ export interface BaseDistributionOptions extends MolLossChunking {
   rows?: ArrayLike<number>;
 }
 
+/** The names of `BaseDistributionOptions` (the typecheck keeps the list complete). */
+const BASE_DISTRIBUTION_OPTION_NAMES = optionNames<BaseDistributionOptions>({
+  baseHidden: true,
+  lmHeadWeight: true,
+  baseLmHeadWeight: true,
+  rows: true,
+  rowChunk: true,
+  vocabChunk: true,
+});
+
 /**
  * The base distribution's mean head row and entropy for rows of `baseHidden`,
  * under no-grad. Pass the result (rows aligned with the loss rows) to
@@ -67,6 +78,13 @@ export interface BaseDistributionOptions extends MolLossChunking {
  */
 export function baseDistribution(options: BaseDistributionOptions): BaseDistribution {
   const where = 'baseDistribution';
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError(`${where}: expected an options object, got ${options === null ? 'null' : typeof options}`);
+  checkOptionNames(options, BASE_DISTRIBUTION_OPTION_NAMES, where);
+  checkTensor(where, 'baseHidden', options.baseHidden);
+  checkTensor(where, 'lmHeadWeight', options.lmHeadWeight);
+  if (options.baseLmHeadWeight !== undefined && options.baseLmHeadWeight !== null)
+    checkTensor(where, 'baseLmHeadWeight', options.baseLmHeadWeight);
   const { lmHeadWeight: w } = options;
   const wb = options.baseLmHeadWeight ?? w;
   const hidden = options.baseHidden;
@@ -82,13 +100,21 @@ export function baseDistribution(options: BaseDistributionOptions): BaseDistribu
       `${where}: baseLmHeadWeight [${wb.shape.join(', ')}] does not match lmHeadWeight [${w.shape.join(', ')}]`,
     );
   }
-  const rows = options.rows ? Int32Array.from(options.rows) : null;
-  if (rows) {
-    for (let i = 0; i < rows.length; i++) {
-      if (!(rows[i]! >= 0 && rows[i]! < n))
-        throw new Error(`${where}: rows[${i}] = ${rows[i]} is outside the ${n} rows of baseHidden`);
+  const given = options.rows;
+  if (given !== undefined && given !== null) {
+    if (typeof given !== 'object' || typeof given.length !== 'number')
+      throw new TypeError(`${where}: rows must be an array of row indices, got ${typeof given}`);
+    // Checked as given: Int32Array.from would make NaN row 0 and 2.5 row 2.
+    for (let i = 0; i < given.length; i++) {
+      const r = given[i];
+      if (!Number.isInteger(r))
+        throw new Error(
+          `${where}: rows[${i}] = ${typeof r === 'string' ? JSON.stringify(r) : String(r)} is not a row index (an integer)`,
+        );
+      if (!(r! >= 0 && r! < n)) throw new Error(`${where}: rows[${i}] = ${r} is outside the ${n} rows of baseHidden`);
     }
   }
+  const rows = given ? Int32Array.from(given) : null;
   const rowChunk = checkChunkSize(where, 'rowChunk', options.rowChunk, DEFAULT_ROW_CHUNK);
   const vocabParts = chunkRanges(
     w.shape[0]!,

@@ -60,13 +60,17 @@ import {
   type ChunkRange,
   type OnlineSoftmaxState,
 } from '@molrl/tensor';
+import { optionNames } from '@molrl/hub-cache';
 import { CE_ROW, KL_ROW, planRows, rowsOfKind, type RowPlan } from './row-plan.js';
 import type { BaseDistribution } from './base-distribution.js';
 import {
   DEFAULT_ROW_CHUNK,
   DEFAULT_VOCAB_CHUNK,
+  checkLossOptions,
+  checkTensor,
   coefOfKind,
   hostTargets,
+  SHARED_MOL_LOSS_OPTION_KEYS,
   type MolLossOptions,
   type MolLossResult,
 } from './mol-loss.js';
@@ -90,6 +94,16 @@ export interface FusedMolLossOptions extends Omit<MolLossOptions, 'logits' | 'ba
   baseDistribution?: BaseDistribution | null;
 }
 
+/** The names of `FusedMolLossOptions` (the typecheck keeps the list complete). */
+const FUSED_MOL_LOSS_OPTION_NAMES = optionNames<FusedMolLossOptions>({
+  hidden: true,
+  lmHeadWeight: true,
+  baseHidden: true,
+  baseLmHeadWeight: true,
+  baseDistribution: true,
+  ...SHARED_MOL_LOSS_OPTION_KEYS,
+});
+
 interface GroupResult {
   /** Per-row value: nll (CE rows) or KL (KL rows), [R]. */
   value: Tensor;
@@ -106,6 +120,20 @@ function asRows(where: string, name: string, t: Tensor): Tensor {
 /** The MoL loss from hidden states and the LM head; same numbers as `molLoss` on the logits they make. */
 export function fusedMolLoss(options: FusedMolLossOptions): MolLossResult {
   const where = 'fusedMolLoss';
+  checkLossOptions(options, FUSED_MOL_LOSS_OPTION_NAMES, where);
+  checkTensor(where, 'hidden', options.hidden);
+  checkTensor(where, 'lmHeadWeight', options.lmHeadWeight);
+  for (const name of ['baseHidden', 'baseLmHeadWeight'] as const)
+    if (options[name] !== undefined && options[name] !== null) checkTensor(where, name, options[name]);
+  const given = options.baseDistribution;
+  if (given !== undefined && given !== null) {
+    if (typeof given !== 'object')
+      throw new TypeError(
+        `${where}: baseDistribution must be what baseDistribution() returns ({ meanHead, entropy }), got ${typeof given}`,
+      );
+    checkTensor(where, 'baseDistribution.meanHead', given.meanHead);
+    checkTensor(where, 'baseDistribution.entropy', given.entropy);
+  }
   const hidden = asRows(where, 'hidden', options.hidden);
   const weight = options.lmHeadWeight;
   if (weight.rank !== 2) throw new Error(`${where}: lmHeadWeight must be [V, H], got [${weight.shape.join(', ')}]`);

@@ -35,6 +35,7 @@ import {
   checkChunkSize,
   chunkRanges,
 } from '@molrl/tensor';
+import { checkOptionNames, optionNames, type OptionKeys } from '@molrl/hub-cache';
 import {
   CE_ROW,
   KL_ROW,
@@ -84,6 +85,48 @@ export interface MolLossResult {
   counts: LossCounts;
 }
 
+/** The options `molLoss` and `fusedMolLoss` share: all of `MolLossOptions` but the logits. */
+export const SHARED_MOL_LOSS_OPTION_KEYS = {
+  targets: true,
+  labels: true,
+  mode: true,
+  eetb: true,
+  emptyThink: true,
+  normalization: true,
+  klWeight: true,
+  sequenceIds: true,
+  rowChunk: true,
+  vocabChunk: true,
+} as const satisfies OptionKeys<Omit<MolLossOptions, 'logits' | 'baseLogits'>>;
+
+/** The names of `MolLossOptions` (the typecheck keeps the list complete). */
+const MOL_LOSS_OPTION_NAMES = optionNames<MolLossOptions>({
+  ...SHARED_MOL_LOSS_OPTION_KEYS,
+  logits: true,
+  baseLogits: true,
+});
+
+/**
+ * The options argument of a loss function: an object of known keys (hub-cache's rule: a misspelt
+ * `kl_weight` or `normalisation` must not train with the default), with labels given.
+ */
+export function checkLossOptions(options: unknown, known: readonly string[], where: string): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw new TypeError(`${where}: expected an options object, got ${options === null ? 'null' : typeof options}`);
+  checkOptionNames(options, known, where);
+  const { labels } = options as { labels?: unknown };
+  if (typeof labels !== 'object' || labels === null || typeof (labels as ArrayLike<unknown>).length !== 'number')
+    throw new TypeError(`${where}: labels must be an array of token labels (one per row), got ${typeof labels}`);
+}
+
+/** A tensor argument, or a TypeError naming it. */
+export function checkTensor(where: string, name: string, t: unknown): asserts t is Tensor {
+  if (!(t instanceof Tensor))
+    throw new TypeError(
+      `${where}: ${name} must be a @molrl/tensor Tensor, got ${t === null ? 'null' : Array.isArray(t) ? 'an array' : (t?.constructor?.name ?? typeof t)}`,
+    );
+}
+
 export const DEFAULT_ROW_CHUNK = 1024;
 export const DEFAULT_VOCAB_CHUNK = 8192;
 
@@ -123,8 +166,11 @@ export function coefOfKind(kind: Uint8Array, coef: Float32Array, k: number): Flo
 /** The MoL loss from full logits. See the module comment for the computation. */
 export function molLoss(options: MolLossOptions): MolLossResult {
   const where = 'molLoss';
+  checkLossOptions(options, MOL_LOSS_OPTION_NAMES, where);
   const { logits } = options;
   if (!(logits instanceof Tensor) || logits.rank !== 2) throw new Error(`${where}: logits must be a tensor [N, V]`);
+  if (options.baseLogits !== undefined && options.baseLogits !== null)
+    checkTensor(where, 'baseLogits', options.baseLogits);
   const [n, v] = logits.shape as [number, number];
   if (options.labels.length !== n) throw new Error(`${where}: ${options.labels.length} labels for ${n} rows of logits`);
   const host = hostTargets(where, options.targets, n);

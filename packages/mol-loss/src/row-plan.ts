@@ -80,6 +80,11 @@ export interface RowPlan {
   counts: LossCounts;
 }
 
+/** A value as an error shows it: a string quoted, an object by its kind. */
+function shown(v: unknown): string {
+  return typeof v === 'string' ? JSON.stringify(v) : typeof v === 'object' && v !== null ? typeof v : String(v);
+}
+
 export function isTokenLabel(x: unknown): x is TokenLabel {
   return x === 'prompt' || x === 'decision' || x === 'feedback' || x === 'glue';
 }
@@ -107,12 +112,20 @@ export function planRows(
     );
   }
   const klWeight = options.klWeight ?? 1;
-  if (!Number.isFinite(klWeight) || klWeight < 0)
-    throw new Error(`${where}: klWeight must be a finite number >= 0, got ${klWeight}`);
+  if (typeof klWeight !== 'number' || !Number.isFinite(klWeight) || klWeight < 0)
+    throw new Error(`${where}: klWeight must be a finite number >= 0, got ${shown(klWeight)}`);
   if (targets && targets.length !== n)
     throw new Error(`${where}: ${targets.length} targets for ${n} labels (one target per row)`);
 
   let marks: ArrayLike<boolean | number> | null = null;
+  const eetb: unknown = options.eetb;
+  // Anything else (a string, a number) was read as "no EETB": the empty-think rows trained.
+  if (
+    eetb !== undefined &&
+    typeof eetb !== 'boolean' &&
+    !(typeof eetb === 'object' && eetb !== null && typeof (eetb as ArrayLike<unknown>).length === 'number')
+  )
+    throw new Error(`${where}: eetb must be true, false or one mark per row, got ${shown(eetb)}`);
   if (options.eetb === true) {
     if (!options.emptyThink) throw new Error(`${where}: eetb is true but no emptyThink marks were given`);
     marks = options.emptyThink;
@@ -180,7 +193,13 @@ export function planRows(
     if (!seq) throw new Error(`${where}: normalization 'sequence' needs sequenceIds (one sequence index per row)`);
     if (seq.length !== n) throw new Error(`${where}: ${seq.length} sequenceIds for ${n} rows`);
     const trained = new Map<number, number>();
-    for (let i = 0; i < n; i++) if (kind[i] !== NO_LOSS) trained.set(seq[i]!, (trained.get(seq[i]!) ?? 0) + 1);
+    for (let i = 0; i < n; i++) {
+      if (kind[i] === NO_LOSS) continue;
+      // NaN, strings or fractions would make sequences of their own (or one of many rows).
+      if (!Number.isInteger(seq[i]))
+        throw new Error(`${where}: sequenceIds[${i}] = ${shown(seq[i])} is not an integer sequence index`);
+      trained.set(seq[i]!, (trained.get(seq[i]!) ?? 0) + 1);
+    }
     const sequences = trained.size;
     for (let i = 0; i < n; i++) {
       if (kind[i] === NO_LOSS) continue;

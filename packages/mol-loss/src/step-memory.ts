@@ -28,6 +28,8 @@
  * logical bytes, what `backend.memory().peakBytes` reports.
  */
 
+import { checkOptionNames, optionNames } from '@molrl/hub-cache';
+
 /** The model shape (the fields of a Qwen3 config.json that decide memory). */
 export interface MemoryModelShape {
   vocab_size: number;
@@ -85,14 +87,40 @@ export interface MolStepMemory {
 const ALL_LINEARS: readonly LinearName[] = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
 const F32 = 4;
 
+/** The names of `MolStepMemoryOptions` (the typecheck keeps the list complete). */
+const STEP_MEMORY_OPTION_NAMES = optionNames<MolStepMemoryOptions>({
+  tokens: true,
+  weightDtype: true,
+  rank: true,
+  targets: true,
+  dropout: true,
+  lossTokens: true,
+  decisionTokens: true,
+  rowChunk: true,
+  vocabChunk: true,
+});
+
+const shown = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : String(v));
+
 function positiveInteger(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 1)
-    throw new Error(`molStepMemory: ${name} must be a positive integer, got ${value}`);
+    throw new Error(`molStepMemory: ${name} must be a positive integer, got ${shown(value)}`);
   return value;
 }
 
 /** Predict the device memory of one MoL LoRA step (see the module comment). */
 export function molStepMemory(shape: MemoryModelShape, options: MolStepMemoryOptions): MolStepMemory {
+  if (typeof shape !== 'object' || shape === null)
+    throw new TypeError(`molStepMemory: shape must be a Qwen3 config (config.json's fields), got ${shown(shape)}`);
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError(`molStepMemory: options must be an object with tokens, got ${shown(options)}`);
+  // A misspelt `dtype` or `r` would predict for the default bfloat16 weights or rank 64.
+  checkOptionNames(options, STEP_MEMORY_OPTION_NAMES, 'molStepMemory');
+  // Absent is transformers' default (false); "true" or 1 is not a boolean (a string "false" was read as tied).
+  if (shape.tie_word_embeddings !== undefined && typeof shape.tie_word_embeddings !== 'boolean')
+    throw new Error(
+      `molStepMemory: tie_word_embeddings must be true or false, got ${shown(shape.tie_word_embeddings)} (it decides whether the LM head is a second [vocab, hidden] matrix)`,
+    );
   const V = positiveInteger('vocab_size', shape.vocab_size);
   const H = positiveInteger('hidden_size', shape.hidden_size);
   const F = positiveInteger('intermediate_size', shape.intermediate_size);
@@ -108,13 +136,23 @@ export function molStepMemory(shape: MemoryModelShape, options: MolStepMemoryOpt
     throw new Error(`molStepMemory: weightDtype must be float32, bfloat16 or float16, got ${String(dtype)}`);
   const wBytes = dtype === 'float32' ? 4 : 2;
   const half = dtype !== 'float32';
+  const givenTargets: unknown = options.targets;
+  if (givenTargets !== undefined && (!Array.isArray(givenTargets) || givenTargets.length === 0))
+    throw new Error(
+      `molStepMemory: targets must be a non-empty list of ${ALL_LINEARS.join(', ')}, got ${Array.isArray(givenTargets) ? '[]' : shown(givenTargets)}`,
+    );
   const targets = new Set(options.targets ?? ALL_LINEARS);
   for (const t of targets)
     if (!ALL_LINEARS.includes(t)) throw new Error(`molStepMemory: unknown target '${t}' (${ALL_LINEARS.join(', ')})`);
   const dropout = options.dropout ?? 0.05;
-  if (!(dropout >= 0 && dropout < 1)) throw new Error(`molStepMemory: dropout must be in [0, 1), got ${dropout}`);
+  if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1))
+    throw new Error(`molStepMemory: dropout must be in [0, 1), got ${shown(dropout)}`);
   const lossRows = Math.min(N, positiveInteger('lossTokens', options.lossTokens ?? N));
-  const decisionRows = Math.min(lossRows, options.decisionTokens ?? Math.floor(N / 3));
+  const decisionTokens = options.decisionTokens ?? Math.floor(N / 3);
+  // NaN made every byte count NaN; a negative count took memory away.
+  if (!Number.isInteger(decisionTokens) || decisionTokens < 0)
+    throw new Error(`molStepMemory: decisionTokens must be an integer >= 0, got ${shown(decisionTokens)}`);
+  const decisionRows = Math.min(lossRows, decisionTokens);
   const rowChunk = positiveInteger('rowChunk', options.rowChunk ?? 1024);
   const vocabChunk = Math.min(V, positiveInteger('vocabChunk', options.vocabChunk ?? 8192));
 

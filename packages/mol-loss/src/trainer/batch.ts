@@ -29,7 +29,6 @@ export interface MicroBatch {
   sequenceIds: Int32Array;
 }
 
-/** Check one row and name what is wrong with it. */
 /**
  * A training row's fields, checked before any step (`vocabSize`, when given, bounds the ids):
  * errors name the row (`where`) and the index.
@@ -40,10 +39,29 @@ export function checkRow(row: TrainingRow, where: string, vocabSize?: number): v
   if (!Array.isArray(row.labels) || row.labels.length !== row.ids.length) {
     throw new Error(`${where}: labels must have one entry per id (${row.ids.length}), got ${row.labels?.length}`);
   }
-  if (row.segmentIds && row.segmentIds.length !== row.ids.length) {
-    throw new Error(
-      `${where}: segmentIds must have one entry per id (${row.ids.length}), got ${row.segmentIds.length}`,
-    );
+  if (row.segmentIds !== undefined) {
+    if (!Array.isArray(row.segmentIds) || row.segmentIds.length !== row.ids.length)
+      throw new Error(
+        `${where}: segmentIds must have one entry per id (${row.ids.length}), got ${Array.isArray(row.segmentIds) ? row.segmentIds.length : typeof row.segmentIds}`,
+      );
+    // Positions restart where the id changes, but attention joins tokens of equal ids: a segment
+    // that comes back (1, 1, 2, 1) would attend to its first part from restarted positions,
+    // and NaN would make every token a segment of its own.
+    const ended = new Set<number>();
+    for (let i = 0; i < row.segmentIds.length; i++) {
+      const s = row.segmentIds[i]!;
+      if (!Number.isInteger(s))
+        throw new Error(
+          `${where}: segmentIds[${i}] = ${typeof s === 'string' ? JSON.stringify(s) : String(s)} is not an integer`,
+        );
+      const prev = i > 0 ? row.segmentIds[i - 1]! : s;
+      if (s === prev) continue;
+      ended.add(prev);
+      if (ended.has(s))
+        throw new Error(
+          `${where}: segmentIds[${i}] = ${s} returns to a segment that ended before index ${i} (a packed row's segments are contiguous runs)`,
+        );
+    }
   }
   if (row.emptyThink && row.emptyThink.length !== row.ids.length) {
     throw new Error(
@@ -64,6 +82,15 @@ export function checkRow(row: TrainingRow, where: string, vocabSize?: number): v
 }
 
 export function makeMicroBatch(rows: readonly TrainingRow[], padId = 0): MicroBatch {
+  // No rows made a width of -Infinity and a RangeError from new Array.
+  if (!Array.isArray(rows) || rows.length === 0)
+    throw new Error(
+      `makeMicroBatch: rows must be a non-empty array of training rows, got ${Array.isArray(rows) ? '[]' : typeof rows}`,
+    );
+  if (!Number.isInteger(padId) || padId < 0)
+    throw new Error(
+      `makeMicroBatch: padId must be a token id (an integer >= 0), got ${typeof padId === 'string' ? JSON.stringify(padId) : String(padId)}`,
+    );
   const width = Math.max(...rows.map((r) => r.ids.length));
   const n = rows.length * width;
   const targets = new Int32Array(n);

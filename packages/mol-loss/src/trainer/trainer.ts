@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { checkOptionNames, optionNames } from '@molrl/hub-cache';
 import type { LoraHandle } from '@molrl/lora';
 import type { Qwen3ForCausalLM } from '@molrl/model';
 import type { AdamW } from '@molrl/tensor';
@@ -58,6 +59,52 @@ export interface TrainResult {
 /** A checkpoint to resume from, a step to stop after, a Ctrl-C signal, a per-step callback. */
 export type TrainOptions = SharedTrainOptions;
 
+/** The names of `MolTrainerOptions` and `TrainOptions` (the typecheck keeps the lists complete). */
+const TRAINER_OPTION_NAMES = optionNames<MolTrainerOptions>({
+  model: true,
+  lora: true,
+  train: true,
+  validation: true,
+  config: true,
+});
+const TRAIN_OPTION_NAMES = optionNames<TrainOptions>({
+  resumeFromCheckpoint: true,
+  stopAfterStep: true,
+  signal: true,
+  onStep: true,
+});
+
+/** An options argument: an object of known keys (a misspelt `validaton` must not train without validation). */
+function checkOptionsObject(options: unknown, known: readonly string[], fn: string): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw new TypeError(`${fn}: expected an options object, got ${options === null ? 'null' : typeof options}`);
+  checkOptionNames(options, known, fn);
+}
+
+/** The model, the adapter and the row sets of `MolTrainerOptions`, before anything uses them. */
+function checkTrainerInputs(options: MolTrainerOptions): void {
+  const where = 'MolTrainer';
+  const model = options.model as Partial<Qwen3ForCausalLM> | undefined;
+  if (typeof model !== 'object' || model === null || typeof model.config?.vocab_size !== 'number')
+    throw new TypeError(`${where}: model must be a @molrl/model Qwen3ForCausalLM, got ${typeof options.model}`);
+  const lora = options.lora as Partial<LoraHandle> | undefined;
+  if (typeof lora !== 'object' || lora === null || typeof lora.parameters !== 'function')
+    throw new TypeError(
+      `${where}: lora must be the LoraHandle applyLora(model, ...) returns, got ${typeof options.lora}`,
+    );
+  // The loss is the model's; the optimizer steps the handle's tensors: another model's adapter never learns.
+  if (lora.model !== model)
+    throw new Error(
+      `${where}: lora is an adapter on another model; pass the model it was applied to (applyLora(model, ...) and the same model here)`,
+    );
+  for (const set of ['train', 'validation'] as const) {
+    const rows: unknown = options[set];
+    if (set === 'validation' && rows === undefined) continue;
+    if (!Array.isArray(rows))
+      throw new TypeError(`${where}: ${set} must be an array of training rows ({ ids, labels }), got ${typeof rows}`);
+  }
+}
+
 export class MolTrainer {
   readonly config: MolTrainingConfig;
   readonly model: Qwen3ForCausalLM;
@@ -73,6 +120,8 @@ export class MolTrainer {
   private readonly task: MolTask;
 
   constructor(options: MolTrainerOptions) {
+    checkOptionsObject(options, TRAINER_OPTION_NAMES, 'MolTrainer');
+    checkTrainerInputs(options);
     this.config = molTrainingConfig(options.config);
     this.model = options.model;
     this.lora = options.lora;
@@ -106,6 +155,7 @@ export class MolTrainer {
 
   /** Run (or resume) the training loop. */
   async trainLoop(options: TrainOptions = {}): Promise<TrainResult> {
+    checkOptionsObject(options, TRAIN_OPTION_NAMES, 'MolTrainer.trainLoop');
     const result = await this.trainer.train(options);
     return {
       steps: result.steps as unknown as StepMetrics[],
@@ -117,15 +167,28 @@ export class MolTrainer {
 
 /** Train with MoL in one call (TRL-style): build the trainer and run it. */
 export async function trainMol(options: MolTrainerOptions & TrainOptions): Promise<TrainResult> {
-  return new MolTrainer(options).trainLoop(options);
+  checkOptionsObject(options, [...TRAINER_OPTION_NAMES, ...TRAIN_OPTION_NAMES], 'trainMol');
+  const { model, lora, train, validation, config, ...run } = options;
+  return new MolTrainer({ model, lora, train, config, ...(validation === undefined ? {} : { validation }) }).trainLoop(
+    run,
+  );
 }
 
 /** The trainer state saved in a checkpoint folder (for tools that inspect runs). */
 export function readTrainerState(dir: string): TrainerState {
+  if (typeof dir !== 'string' || dir === '')
+    throw new TypeError(`readTrainerState: dir must be a checkpoint folder path, got ${typeof dir}`);
   const path = join(dir, 'trainer_state.json');
+  let state: unknown;
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as TrainerState;
+    state = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
     throw new Error(`readTrainerState: ${path}: ${(error as Error).message}`, { cause: error });
   }
+  // null, a number or a list parses, and was returned as a state whose fields are all missing.
+  if (typeof state !== 'object' || state === null || Array.isArray(state))
+    throw new Error(
+      `readTrainerState: ${path}: expected a JSON object (the trainer state), got ${state === null ? 'null' : Array.isArray(state) ? 'an array' : typeof state}`,
+    );
+  return state as TrainerState;
 }
