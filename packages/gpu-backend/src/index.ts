@@ -44,6 +44,7 @@ export {
 } from './contract/kernel-contract.js';
 export type { AttrsOf, KernelName, KernelTypes, RunAttrs } from './contract/kernel-types.js';
 export { backendError, kernelError } from './errors.js';
+export { unknownOptionProblem } from './backend-options.js';
 export { KERNEL_CONTRACTS } from './kernels/contracts.js';
 export {
   BINARY_OPS,

@@ -1,6 +1,6 @@
 /** Tensor factories: from host values, constants, ranges and seeded random. */
 import type { DType } from '@molrl/gpu-backend';
-import { isFloat } from '@molrl/gpu-backend';
+import { isFloat, unknownOptionProblem } from '@molrl/gpu-backend';
 import { getBackend } from '../engine.js';
 import { StorageRef } from '../storage.js';
 import { Tensor } from '../tensor.js';
@@ -26,14 +26,8 @@ function checkCreateOptions(fn: string, options: object | undefined, extra: read
   if (typeof options !== 'object' || options === null || Array.isArray(options))
     throw new TypeError(`${fn}: options must be an object, got ${options === null ? 'null' : typeof options}`);
   const known = [...CREATE_OPTION_NAMES, ...extra];
-  for (const key of Object.keys(options)) {
-    if (known.includes(key)) continue;
-    const camel = key.replace(/_+([a-z0-9])/gi, (_, c: string) => c.toUpperCase());
-    const meant = known.find((k) => k === camel || k.toLowerCase() === camel.toLowerCase());
-    throw new TypeError(
-      `${fn}: unknown option '${key}'${meant ? ` (did you mean '${meant}'?)` : ''}; known: ${known.join(', ')}`,
-    );
-  }
+  const problem = unknownOptionProblem(options, known);
+  if (problem) throw new TypeError(`${fn}: ${problem}`);
   const { requiresGrad } = options as CreateOptions;
   if (requiresGrad !== undefined && typeof requiresGrad !== 'boolean')
     throw new TypeError(`${fn}: options.requiresGrad must be a boolean, got ${String(requiresGrad)}`);
