@@ -10,12 +10,14 @@
 #   bash benchmarks/device/webgpu-h100.sh [extra matmul flags, e.g. --tune]
 #
 # Steps and their switches (1 runs, 0 skips) and time limits in seconds (defaults
-# sum to 530, inside a 600 s call): CONFORMANCE / CONFORMANCE_S=75 (every kernel
+# sum to 545, inside a 600 s call): BOUNDS / BOUNDS_S=25 (the device's fp32 FMA peak and
+# streaming-read bandwidth, by the simplest WGSL programs; the model step's rooflines
+# use them), CONFORMANCE / CONFORMANCE_S=70 (every kernel
 # against cpu), MATMUL / MATMUL_S=100 (SIZES=256,512 and IMPLS=webgpu override its
 # defaults), BLOCK / BLOCK_S=50 (per sequence length; BLOCK_SEQ="1024 4096"),
 # MODEL / MODEL_S=110 (per shape: LoRA MoL step, decode, GRPO step; MODEL_SHAPES=0.6b;
 # SMOKE=1 its tiny dry run), ATTENTION / ATTENTION_S=40 (a packed 2048-token row against the
-# same row unpacked), SAMPLING / SAMPLING_S=45 (a decode step's sampling at Qwen3's
+# same row unpacked), SAMPLING / SAMPLING_S=40 (a decode step's sampling at Qwen3's
 # vocabulary, host against device-selected candidates).
 set -euo pipefail
 # The whole output also goes to $OUT/webgpu-h100.log, which comes back even when the call is cut short.
@@ -89,8 +91,22 @@ step() {
   echo "== $name: $((SECONDS - t0)) s"
   save
 }
+# The rooflines' bounds, measured here (never taken from our own kernels): without them the
+# model step falls back to spec-sheet figures, which it says.
+bounds_env=/tmp/molrl-bounds.env
+rm -f "$bounds_env"
+if [ "${BOUNDS:-1}" = 1 ]; then
+  step bounds "${BOUNDS_S:-25}" bash -o pipefail -c \
+    "$node_bin webgpu-bounds.mjs ${SMOKE:+--smoke} --env $bounds_env 2>&1 | grep -v '^Warning: maxDynamic'"
+fi
+roofline_flags=()
+if [ -f "$bounds_env" ]; then
+  # shellcheck disable=SC1090
+  . "$bounds_env"
+  roofline_flags=(--peak-tflops "$PEAK_TFLOPS" --hbm-tbs "$HBM_TBS")
+fi
 if [ "${CONFORMANCE:-1}" = 1 ]; then
-  step conformance "${CONFORMANCE_S:-75}" bash -o pipefail -c \
+  step conformance "${CONFORMANCE_S:-70}" bash -o pipefail -c \
     "$node_bin webgpu-conformance-check.mjs 2>&1 | grep -v '^Warning: maxDynamic'"
 fi
 if [ "${MATMUL:-1}" = 1 ]; then
@@ -110,7 +126,8 @@ if [ "${MODEL:-1}" = 1 ]; then
   # Each shape is a step of its own, so the 8B shape keeps its time whatever the 0.6B one takes.
   if [ -n "${SMOKE:-}" ]; then shapes=smoke; else shapes="${MODEL_SHAPES:-0.6b,8b}"; fi
   for shape in ${shapes//,/ }; do
-    step "model $shape" "${MODEL_S:-110}" $node_bin webgpu-model.mjs --shapes "$shape" ${SMOKE:+--smoke}
+    step "model $shape" "${MODEL_S:-110}" $node_bin webgpu-model.mjs --shapes "$shape" ${SMOKE:+--smoke} \
+      ${roofline_flags[@]+"${roofline_flags[@]}"}
   done
 fi
 if [ "${ATTENTION:-1}" = 1 ]; then
@@ -121,6 +138,6 @@ fi
 if [ "${SAMPLING:-1}" = 1 ]; then
   # One decode step's sampling at Qwen3's vocabulary (1, 16, 64 rows): the logits read to the host, or
   # each row's top-k candidates selected on the device (what generation does with top-k).
-  step sampling "${SAMPLING_S:-45}" $node_bin sampling.mjs --backends webgpu --no-torch
+  step sampling "${SAMPLING_S:-40}" $node_bin sampling.mjs --backends webgpu --no-torch
 fi
 echo "== all steps: $SECONDS s"

@@ -5,7 +5,10 @@
  * and 64 (tokens/s), and a GRPO step split into rollout / reward / update. Each
  * speed has a row of the fp32 roofline of the same work beside it (`roofline-*`:
  * the rate the device's fp32 peak, or its memory bandwidth for decoding, allows),
- * so a row reads as a fraction of what the chip could do.
+ * so a row reads as a fraction of what the chip could do. The two bounds come
+ * from `--peak-tflops` and `--hbm-tbs`: webgpu-h100.sh passes the ones
+ * `webgpu-bounds.bench.ts` measured on the same device (an FMA loop, a streaming
+ * read); without them, the H100/H200 SXM spec-sheet figures stand in.
  * Decoding is greedy: the device picks each row's token and a step reads one id per row;
  * `decode-b<batch>-topk` rows sample as the paper evaluates (top-k 20, top-p 0.95,
  * presence penalty 1): the device selects each row's top-k candidates and a step
@@ -44,8 +47,8 @@ function positive(name: string, fallback: number): number {
 
 const smoke = process.argv.includes('--smoke');
 const backendName = flag('--backend') ?? 'webgpu';
-const peakFlops = positive('--peak-tflops', 67) * 1e12; // H100/H200 SXM plain fp32
-const hbmBytes = positive('--hbm-tbs', 4.8) * 1e12; // H200 HBM3e
+const peakFlops = positive('--peak-tflops', 67) * 1e12; // spec-sheet default: H100/H200 SXM plain fp32
+const hbmBytes = positive('--hbm-tbs', 4.8) * 1e12; // spec-sheet default: H200 HBM3e
 
 interface Plan {
   name: string;
@@ -171,6 +174,11 @@ await setBackend(backendName);
 const backend = getBackend();
 const machine = backendMachine(backend);
 console.log(`backend ${backendName} on ${machine}`);
+console.log(
+  `rooflines: fp32 ${(peakFlops / 1e12).toPrecision(4)} TFLOP/s, memory read ${(hbmBytes / 1e12).toPrecision(4)} TB/s (${
+    flag('--peak-tflops') && flag('--hbm-tbs') ? 'as given' : 'spec-sheet defaults where not given'
+  })`,
+);
 const rows: ResultRow[] = [];
 const failures: string[] = [];
 
