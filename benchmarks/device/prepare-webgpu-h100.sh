@@ -3,7 +3,7 @@
 # benchmarks/device/webgpu-h100.sh needs on a GPU box without network, into
 # benchmarks/device/webgpu-carry/ (git-ignored, ~43 MB):
 #   webgpu-matmul.mjs, webgpu-block.mjs, webgpu-conformance-check.mjs, webgpu-model.mjs, webgpu-bounds.mjs,
-#   sampling.mjs, packed-attention.mjs
+#   webgpu-targets.mjs, sampling.mjs, packed-attention.mjs
 #                              the benchmarks and the conformance check bundled with the backend (esbuild)
 #   node_modules/webgpu/       Dawn for Node (linux-x64 binary only, gzipped)
 #   node.gz                    this machine's node binary, used only where the box has no node >= 18
@@ -16,7 +16,8 @@ rm -rf "$out"
 mkdir -p "$out/node_modules/webgpu/dist" "$out/debs"
 
 for entry in benchmarks/webgpu-matmul.bench.ts benchmarks/webgpu-block.bench.ts benchmarks/device/webgpu-conformance-check.ts \
-  benchmarks/device/webgpu-model.bench.ts benchmarks/device/webgpu-bounds.bench.ts benchmarks/sampling.bench.ts \
+  benchmarks/device/webgpu-model.bench.ts benchmarks/device/webgpu-bounds.bench.ts benchmarks/device/webgpu-targets.ts \
+  benchmarks/sampling.bench.ts \
   benchmarks/packed-attention.bench.ts; do
   name="$(basename "$entry" .ts)"
   "$root/node_modules/.bin/esbuild" "$root/$entry" \

@@ -140,4 +140,6 @@ if [ "${SAMPLING:-1}" = 1 ]; then
   # each row's top-k candidates selected on the device (what generation does with top-k).
   step sampling "${SAMPLING_S:-40}" $node_bin sampling.mjs --backends webgpu --no-torch
 fi
+# The targets (matmul and block against the fp32 peak, each model speed against its roofline), from the rows above.
+$node_bin webgpu-targets.mjs || true
 echo "== all steps: $SECONDS s"

@@ -1,0 +1,94 @@
+/**
+ * Where a device run stands against the targets of the GPU work, read from the
+ * rows it wrote (benchmarks/device/results/): the matmul at 4096 and the
+ * Qwen3-0.6B-shaped block forward+backward as fractions of the fp32 peak (the
+ * FMA loop `webgpu-bounds` measured, and the 67 TFLOP/s H100/H200 SXM spec), and
+ * each whole-model speed as a fraction of its roofline row. It prints; it writes
+ * no rows (the fractions are derived, the rows they come from are the record).
+ *
+ *   node --import tsx --conditions=@molrl/source benchmarks/device/webgpu-targets.ts [--machine SUBSTRING]
+ *
+ * The rows read are those of one machine: `--machine`'s, else the machine of the
+ * newest bounds row.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RESULTS_DIR, type ResultRow } from '../lib/results.js';
+
+/** The H100/H200 SXM spec-sheet fp32 peak (GFLOP/s), for machines whose name says they are one. */
+const SPEC_FP32_PEAK_GFLOPS = 67_000;
+const TARGETS = { matmul4096: 0.6, block: 0.25 };
+
+function flag(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function rowsOf(name: string): ResultRow[] {
+  const path = join(RESULTS_DIR, `${name}.json`);
+  if (!existsSync(path)) return [];
+  const rows = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+  if (!Array.isArray(rows)) throw new Error(`${path}: expected an array of rows`);
+  return rows as ResultRow[];
+}
+
+const bounds = rowsOf('webgpu-bounds');
+const wanted = flag('--machine');
+const newestBounds = [...bounds].sort((a, b) => b.date.localeCompare(a.date))[0];
+const machine = wanted ?? newestBounds?.machine;
+if (!machine) {
+  console.log(`targets: no bounds rows in ${RESULTS_DIR} and no --machine: nothing to compare`);
+  process.exit(0);
+}
+const mine = (rows: ResultRow[]) => rows.filter((r) => r.machine.includes(machine));
+console.log(`targets on ${machine}`);
+const spec = /h100|h200/i.test(machine) ? SPEC_FP32_PEAK_GFLOPS : undefined;
+
+const fma = mine(bounds).find((r) => r.case === 'device-fp32-fma-peak')?.value;
+const read = mine(bounds).find((r) => r.case === 'device-read-bandwidth')?.value;
+console.log(
+  `  bounds: fp32 FMA peak ${fma ? `${(fma / 1e3).toFixed(1)} TFLOP/s` : 'not measured'}${spec ? ` (spec ${spec / 1e3})` : ''}, ` +
+    `read ${read ? `${(read / 1e3).toFixed(2)} TB/s` : 'not measured'}`,
+);
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+function againstPeak(what: string, gflops: number | undefined, target: number): void {
+  if (gflops === undefined) {
+    console.log(`  ${what}: no row`);
+    return;
+  }
+  const shares = [
+    ...(fma ? [`${pct(gflops / fma)} of the measured peak`] : []),
+    ...(spec ? [`${pct(gflops / spec)} of spec`] : []),
+  ];
+  const share = fma ? gflops / fma : spec ? gflops / spec : undefined;
+  const verdict = share === undefined ? 'no peak to compare with' : share >= target ? 'met' : 'not met';
+  console.log(
+    `  ${what}: ${(gflops / 1e3).toFixed(2)} TFLOP/s${shares.length ? ` = ${shares.join(', ')}` : ''} (target ${pct(target)}: ${verdict})`,
+  );
+}
+
+// The contract's matmul (what the model runs), not a tuning variant.
+const matmul = mine(rowsOf('webgpu-matmul')).find(
+  (r) => r.case === 'matmul-f32' && r.impl === 'webgpu' && r.size === 4096,
+);
+againstPeak('matmul 4096 (webgpu)', matmul?.value, TARGETS.matmul4096);
+const block = mine(rowsOf('webgpu-block')).find(
+  (r) => r.case.startsWith('qwen3-block-fwd-bwd h1024') && r.unit === 'GFLOP/s' && r.size === 1024,
+);
+againstPeak('block fwd+bwd, 1024 tokens', block?.value, TARGETS.block);
+
+// Every speed of the whole model beside the roofline row of the same case, shape and size.
+const model = mine(rowsOf('webgpu-model'));
+const rooflines = model.filter((r) => r.impl.startsWith('roofline-'));
+for (const roof of rooflines) {
+  const shape = roof.impl.slice('roofline-'.length);
+  for (const r of model) {
+    if (r.case !== roof.case || r.size !== roof.size || r.unit !== roof.unit || r === roof) continue;
+    if (!r.impl.includes(shape)) continue;
+    console.log(
+      `  ${shape} ${r.case} (${r.size}): ${r.value.toFixed(1)} ${r.unit} = ${pct(r.value / roof.value)} of its roofline`,
+    );
+  }
+}
+if (!model.length) console.log('  whole model: no rows');
