@@ -6,8 +6,16 @@
  * gradient (inputs and weights). Reports ms per forward+backward and the
  * achieved GFLOP/s of its matmuls and attention.
  *
+ * Two variants of the same block: `unfused` (each step its own kernel, as
+ * first measured) and `fused` (impl `<backend>-fused`: the kernels the model
+ * runs, `rmsNormRope` for the q/k norms with RoPE and the move to heads,
+ * `addRmsNorm` for the residual and the MLP's norm, `swiglu` and `swigluGrad`
+ * for the MLP's gating). Every variant on every backend must give the same
+ * gradients (their checksums within 1e-3 relative).
+ *
  *   node --import tsx --conditions=@molrl/source benchmarks/webgpu-block.bench.ts \
- *     [--impls webgpu,cpu] [--seq 256] [--hidden 512] [--heads 8] [--kv-heads 4] [--head-dim 64] [--ffn 1536]
+ *     [--impls webgpu,cpu] [--variants unfused,fused] [--seq 256] [--hidden 512] [--heads 8] [--kv-heads 4]
+ *     [--head-dim 64] [--ffn 1536]
  */
 import { Bench } from 'tinybench';
 import {
@@ -39,6 +47,11 @@ const Hq = arg('--heads', 8);
 const Hkv = arg('--kv-heads', 4);
 const D = arg('--head-dim', 64);
 const F = arg('--ffn', 1536);
+const variants = (
+  process.argv.includes('--variants') ? process.argv[process.argv.indexOf('--variants') + 1]! : 'unfused,fused'
+).split(',');
+for (const v of variants)
+  if (v !== 'unfused' && v !== 'fused') throw new Error(`--variants: '${v}' is neither 'unfused' nor 'fused'`);
 
 /** Matmul and attention FLOPs of one forward + backward (backward = 2x forward for matmuls). */
 const matmulFlops = 2 * T * Hd * (Hq * D + 2 * Hkv * D) + 2 * T * Hq * D * Hd + 3 * 2 * T * Hd * F;
@@ -47,6 +60,7 @@ const totalFlops = 3 * matmulFlops + 3.5 * attnFlops; // backward recomputes sco
 
 async function blockStep(
   b: Backend,
+  fused: boolean,
 ): Promise<{ step: () => Promise<void>; check: () => Promise<number>; dispose: () => void }> {
   const up = (shape: number[], seed: number, scale: number): TensorInfo => ({
     storage: b.upload(
@@ -99,49 +113,67 @@ async function blockStep(
     const mm = (a: TensorInfo, bb: TensorInfo, tA = false, tB = false) =>
       k1('matmul', [a, bb], { transposeA: tA, transposeB: tB });
     const attn = { scale: 1 / Math.sqrt(D), causal: true };
+    const norm = { eps: 1e-6 };
+    const rotary = { theta: 1e6 };
     // forward
-    const h1 = k1('rmsNorm', [x, w.inNorm], { eps: 1e-6 });
-    const q4 = heads(mm(h1, w.Wq), Hq);
-    const k4 = heads(mm(h1, w.Wk), Hkv);
+    const h1 = k1('rmsNorm', [x, w.inNorm], norm);
+    // The q and k projections as [1, T, H, D]: the unfused block moves them to heads first, the fused one as it norms.
+    const q = view(mm(h1, w.Wq), [1, T, Hq, D]);
+    const kk = view(mm(h1, w.Wk), [1, T, Hkv, D]);
     const v4 = heads(mm(h1, w.Wv), Hkv);
-    const qr = k1('rope', [k1('rmsNorm', [q4, w.qNorm], { eps: 1e-6 }), pos], { theta: 1e6 });
-    const kr = k1('rope', [k1('rmsNorm', [k4, w.kNorm], { eps: 1e-6 }), pos], { theta: 1e6 });
+    const q4 = fused ? q : heads(q, Hq);
+    const k4 = fused ? kk : heads(kk, Hkv);
+    const qr = fused
+      ? k1('rmsNormRope', [q, w.qNorm, pos], { ...norm, ...rotary })
+      : k1('rope', [k1('rmsNorm', [q4, w.qNorm], norm), pos], rotary);
+    const kr = fused
+      ? k1('rmsNormRope', [kk, w.kNorm, pos], { ...norm, ...rotary })
+      : k1('rope', [k1('rmsNorm', [k4, w.kNorm], norm), pos], rotary);
     const [o, lse] = k('attention', [qr, kr, v4], attn) as [TensorInfo, TensorInfo];
     const o2 = unheads(o, Hq);
-    const x2 = k1('add', [x, mm(o2, w.Wo)]);
-    const h2 = k1('rmsNorm', [x2, w.postNorm], { eps: 1e-6 });
+    const [x2, h2] = fused
+      ? (k('addRmsNorm', [x, mm(o2, w.Wo), w.postNorm], norm) as [TensorInfo, TensorInfo])
+      : ((x2) => [x2, k1('rmsNorm', [x2, w.postNorm], norm)])(k1('add', [x, mm(o2, w.Wo)]));
     const g = mm(h2, w.Wg);
     const u = mm(h2, w.Wu);
-    const s = k1('silu', [g]);
-    const m = k1('mul', [s, u]);
+    const s = fused ? null : k1('silu', [g]);
+    const m = s ? k1('mul', [s, u]) : k1('swiglu', [g, u]);
     k1('add', [x2, mm(m, w.Wd)]); // y
     // backward
     const dm = mm(dy, w.Wd, false, true);
     const grads: TensorInfo[] = [mm(m, dy, true, false)];
-    const dg = k1('siluGrad', [k1('mul', [dm, u]), g]);
-    const du = k1('mul', [dm, s]);
+    const [dg, du] = s
+      ? [k1('siluGrad', [k1('mul', [dm, u]), g]), k1('mul', [dm, s])]
+      : (k('swigluGrad', [dm, g, u]) as [TensorInfo, TensorInfo]);
     grads.push(mm(h2, dg, true), mm(h2, du, true));
     const dh2 = k1('add', [mm(dg, w.Wg, false, true), mm(du, w.Wu, false, true)]);
-    const [dx2b, dPost] = k('rmsNormGrad', [dh2, x2, w.postNorm], { eps: 1e-6 }) as [TensorInfo, TensorInfo];
+    const [dx2b, dPost] = k('rmsNormGrad', [dh2, x2, w.postNorm], norm) as [TensorInfo, TensorInfo];
     const dx2 = k1('add', [dy, dx2b]);
     grads.push(dPost, mm(o2, dx2, true));
     const dO = heads(mm(dx2, w.Wo, false, true), Hq);
     const [dqr, dkr, dv4] = k('attentionGrad', [dO, qr, kr, v4, o, lse], attn) as [TensorInfo, TensorInfo, TensorInfo];
-    const [dq4, dqN] = k('rmsNormGrad', [k1('rope', [dqr, pos], { theta: 1e6, inverse: true }), q4, w.qNorm], {
-      eps: 1e-6,
-    }) as [TensorInfo, TensorInfo];
-    const [dk4, dkN] = k('rmsNormGrad', [k1('rope', [dkr, pos], { theta: 1e6, inverse: true }), k4, w.kNorm], {
-      eps: 1e-6,
-    }) as [TensorInfo, TensorInfo];
-    const dq = unheads(dq4, Hq);
-    const dk = unheads(dk4, Hkv);
+    // The fused gradient comes back as [1, T, H, D], the tokens' rows: no move from heads.
+    const normRopeGrad = (dr: TensorInfo, x4: TensorInfo, weight: TensorInfo, h: number): [TensorInfo, TensorInfo] => {
+      if (fused) {
+        const [dx, dw] = k('rmsNormRopeGrad', [dr, x4, weight, pos], { ...norm, ...rotary }) as [
+          TensorInfo,
+          TensorInfo,
+        ];
+        return [view(dx, [T, h * D]), dw];
+      }
+      const unrotated = k1('rope', [dr, pos], { ...rotary, inverse: true });
+      const [dx4, dw] = k('rmsNormGrad', [unrotated, x4, weight], norm) as [TensorInfo, TensorInfo];
+      return [unheads(dx4, h), dw];
+    };
+    const [dq, dqN] = normRopeGrad(dqr, q4, w.qNorm, Hq);
+    const [dk, dkN] = normRopeGrad(dkr, k4, w.kNorm, Hkv);
     const dv = unheads(dv4, Hkv);
     grads.push(dqN, dkN, mm(h1, dq, true), mm(h1, dk, true), mm(h1, dv, true));
     const dh1 = k1('add', [
       k1('add', [mm(dq, w.Wq, false, true), mm(dk, w.Wk, false, true)]),
       mm(dv, w.Wv, false, true),
     ]);
-    const [dx1, dIn] = k('rmsNormGrad', [dh1, x, w.inNorm], { eps: 1e-6 }) as [TensorInfo, TensorInfo];
+    const [dx1, dIn] = k('rmsNormGrad', [dh1, x, w.inNorm], norm) as [TensorInfo, TensorInfo];
     grads.push(dIn, k1('add', [dx2, dx1]));
     const kept = keep ? grads : [];
     for (const t of temps) if (!kept.includes(t)) b.release(t.storage);
@@ -175,52 +207,41 @@ for (const name of impls) {
     continue;
   }
   const machine = backendMachine(backend);
-  const { step, check, dispose } = await blockStep(backend);
-  checks[name] = await check();
-  const t0 = performance.now();
-  await step();
-  const once = performance.now() - t0;
-  const bench = new Bench({
-    time: once > 3000 ? 0 : 2000,
-    iterations: once > 3000 ? 1 : 5,
-    warmupIterations: once > 3000 ? 0 : 1,
-    warmupTime: 0,
-  });
-  bench.add(name, step);
-  await bench.run();
-  const ms = bench.tasks[0]!.result.state === 'completed' ? bench.tasks[0]!.result.latency.p50 : NaN;
-  console.log(
-    `${name.padEnd(8)} ${ms.toFixed(2)} ms per forward+backward, ${(totalFlops / (ms / 1000) / 1e9).toFixed(1)} GFLOP/s (gradient checksum ${checks[name]!.toPrecision(8)})`,
-  );
-  rows.push(
-    row({
-      case: `qwen3-block-fwd-bwd h${Hd} q${Hq} kv${Hkv} d${D} f${F}`,
-      impl: name,
-      size: T,
-      value: ms,
-      unit: 'ms',
-      machine,
-    }),
-  );
-  rows.push(
-    row({
-      case: `qwen3-block-fwd-bwd h${Hd} q${Hq} kv${Hkv} d${D} f${F}`,
-      impl: name,
-      size: T,
-      value: totalFlops / (ms / 1000) / 1e9,
-      unit: 'GFLOP/s',
-      machine,
-    }),
-  );
-  dispose();
+  for (const variant of variants) {
+    const impl = variant === 'fused' ? `${name}-fused` : name;
+    const { step, check, dispose } = await blockStep(backend, variant === 'fused');
+    checks[impl] = await check();
+    const t0 = performance.now();
+    await step();
+    const once = performance.now() - t0;
+    const bench = new Bench({
+      time: once > 3000 ? 0 : 2000,
+      iterations: once > 3000 ? 1 : 5,
+      warmupIterations: once > 3000 ? 0 : 1,
+      warmupTime: 0,
+    });
+    bench.add(impl, step);
+    await bench.run();
+    const ms = bench.tasks[0]!.result.state === 'completed' ? bench.tasks[0]!.result.latency.p50 : NaN;
+    console.log(
+      `${impl.padEnd(14)} ${ms.toFixed(2)} ms per forward+backward, ${(totalFlops / (ms / 1000) / 1e9).toFixed(1)} GFLOP/s (gradient checksum ${checks[impl]!.toPrecision(8)})`,
+    );
+    const blockCase = `qwen3-block-fwd-bwd h${Hd} q${Hq} kv${Hkv} d${D} f${F}`;
+    rows.push(
+      row({ case: blockCase, impl, size: T, value: ms, unit: 'ms', machine }),
+      row({ case: blockCase, impl, size: T, value: totalFlops / (ms / 1000) / 1e9, unit: 'GFLOP/s', machine }),
+    );
+    dispose();
+  }
   await backend.dispose();
 }
+// Every variant on every backend computes the same gradients: each checksum against the first.
 const names = Object.keys(checks);
-if (names.length > 1) {
-  const [a, b] = [checks[names[0]!]!, checks[names[1]!]!];
-  const rel = Math.abs(a - b) / Math.abs(b);
-  console.log(`gradient checksums ${names[0]} vs ${names[1]}: relative difference ${rel.toExponential(2)}`);
-  if (!(rel < 1e-3)) throw new Error(`backends disagree on the block's gradients (${a} vs ${b})`);
+for (const other of names.slice(1)) {
+  const [a, b] = [checks[names[0]!]!, checks[other]!];
+  const rel = Math.abs(a - b) / Math.abs(a);
+  console.log(`gradient checksums ${names[0]} vs ${other}: relative difference ${rel.toExponential(2)}`);
+  if (!(rel < 1e-3)) throw new Error(`${names[0]} and ${other} disagree on the block's gradients (${a} vs ${b})`);
 }
 console.log('');
 printTable(rows);

@@ -114,7 +114,8 @@ if [ "${MATMUL:-1}" = 1 ]; then
     --impls "${IMPLS:-webgpu,webgpu-tiled,webgpu-regblock}" "$@"
 fi
 if [ "${BLOCK:-1}" = 1 ]; then
-  # A Qwen3-0.6B-sized decoder block (hidden 1024, 16 q / 8 kv heads of 128, ffn 3072), 1024 tokens each.
+  # A Qwen3-0.6B-sized decoder block (hidden 1024, 16 q / 8 kv heads of 128, ffn 3072), 1024 tokens each,
+  # unfused and with the fused kernels the model runs (webgpu-fused).
   for seq in ${BLOCK_SEQ:-1024}; do
     step "block seq $seq" "${BLOCK_S:-50}" $node_bin webgpu-block.mjs --impls webgpu --seq "$seq" \
       --hidden 1024 --heads 16 --kv-heads 8 --head-dim 128 --ffn 3072
