@@ -11,7 +11,8 @@
  * runs, `rmsNormRope` for the q/k norms with RoPE and the move to heads,
  * `addRmsNorm` for the residual and the MLP's norm, `swiglu` and `swigluGrad`
  * for the MLP's gating). Every variant on every backend must give the same
- * gradients (their checksums within 1e-3 relative).
+ * gradients (their checksums within 1e-3 relative). On webgpu, one more step
+ * of each variant runs profiled and prints its device time kernel by kernel.
  *
  *   node --import tsx --conditions=@molrl/source benchmarks/webgpu-block.bench.ts \
  *     [--impls webgpu,cpu] [--variants unfused,fused] [--seq 256] [--hidden 512] [--heads 8] [--kv-heads 4]
@@ -26,7 +27,8 @@ import {
   type KernelAttrs,
   type TensorInfo,
 } from '@molrl/gpu-backend';
-import { createWebgpuBackend } from '../packages/gpu-backend/src/webgpu/index.js';
+import { createWebgpuBackend, formatKernelProfile } from '../packages/gpu-backend/src/webgpu/index.js';
+import { profileKernels } from './lib/kernel-profile.js';
 import { backendMachine, printTable, row, writeResults, type ResultRow } from './lib/results.js';
 import { seededValues } from './lib/seeded-values.js';
 
@@ -231,6 +233,17 @@ for (const name of impls) {
       row({ case: blockCase, impl, size: T, value: ms, unit: 'ms', machine }),
       row({ case: blockCase, impl, size: T, value: totalFlops / (ms / 1000) / 1e9, unit: 'GFLOP/s', machine }),
     );
+    // Where a step's device time goes, kernel by kernel (timestamp queries, where the backend has them):
+    // summed by shader, then the longest shader-and-grid pairs (a product's grid tells its shape and tiling).
+    for (const by of ['shader', 'grid'] as const) {
+      const profile = await profileKernels(backend, by, step);
+      if (!profile) break;
+      const shown = by === 'grid' ? { ...profile, kernels: profile.kernels.slice(0, 15) } : profile;
+      console.log(
+        `${impl}: one step's device time by ${by === 'grid' ? 'shader and workgroup grid (the longest 15)' : 'shader'}` +
+          ` (each dispatch in a pass of its own)\n${formatKernelProfile(shown)}\n`,
+      );
+    }
     dispose();
   }
   await backend.dispose();

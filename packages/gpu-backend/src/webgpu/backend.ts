@@ -18,6 +18,7 @@ import {
 import { UNIFORM_SLOT, WGSL_HELPERS, writeUniforms, type Dispatch } from './program.js';
 import { shaderKey, uniformStruct, type ShaderParams, type UniformLayout } from './shader.js';
 import { asWebgpuStorage, WebgpuStorage } from './storage.js';
+import { summariseKernelTimes, type KernelProfile, type KernelProfileGrouping } from './kernel-profile.js';
 
 export interface WebgpuBackendOptions extends BackendOptions, DeviceOptions {
   /** Dispatches recorded before a submission is forced (default 128). */
@@ -81,6 +82,19 @@ export const FAULTS: Record<number, string> = {
   6: 'softmaxCrossEntropyGrad: a target is out of range [0, V)',
 };
 
+/** An open kernel profile: its query set, and the dispatches timed in each submission. */
+interface OpenProfile {
+  querySet: GPUQuerySet;
+  /** Where a submission's timestamps are resolved before they are copied out. */
+  resolved: GPUBuffer;
+  /** What a dispatch is summed under: its shader, or its shader and workgroup grid. */
+  by: KernelProfileGrouping;
+  /** Labels of the dispatches recorded since the last submission (query pair i is dispatch i). */
+  labels: string[];
+  /** Submitted: each submission's labels and the buffer its timestamps were copied to. */
+  submitted: { labels: string[]; staging: GPUBuffer }[];
+}
+
 interface CachedPipeline {
   /** Names the pipeline in bind-group cache keys. */
   id: number;
@@ -125,6 +139,7 @@ export class WebgpuBackend implements Backend {
   private disposed = false;
   private faultBuffer!: GPUBuffer;
   private faultCheckPending = false;
+  private profile: OpenProfile | undefined;
 
   private live = 0;
   private bytesInUse = 0;
@@ -473,12 +488,92 @@ export class WebgpuBackend implements Backend {
         entries.push({ binding: 0, resource: { buffer: this.uniformArena, offset, size: UNIFORM_SLOT } });
       return this.device.createBindGroup({ layout: cached.layout, entries, label: d.shader.name });
     });
-    const pass = this.computePass();
+    const profile = this.profile;
+    // Profiling: a pass of its own per dispatch, its beginning and end timestamped (query pair i for dispatch i).
+    const pass = profile
+      ? this.timedPass(profile, profile.by === 'grid' ? `${d.shader.name} ${d.workgroups.join('x')}` : d.shader.name)
+      : this.computePass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(d.workgroups[0], d.workgroups[1], d.workgroups[2]);
+    if (profile) this.endPass();
     this.dispatches++;
     if (this.dispatches >= this.maxDispatches) this.flush();
+  }
+
+  private timedPass(profile: OpenProfile, label: string): GPUComputePassEncoder {
+    this.endPass();
+    this.encoder ??= this.device.createCommandEncoder();
+    const pair = profile.labels.length;
+    profile.labels.push(label);
+    this.pass = this.encoder.beginComputePass({
+      timestampWrites: {
+        querySet: profile.querySet,
+        beginningOfPassWriteIndex: 2 * pair,
+        endOfPassWriteIndex: 2 * pair + 1,
+      },
+    });
+    return this.pass;
+  }
+
+  /**
+   * Start timing every kernel on the device (WebGPU timestamp queries; the adapter
+   * must have `timestamp-query`) until `stopProfile`. Meant for a step or a few:
+   * each dispatch runs in a pass of its own meanwhile, so the run is slower, and
+   * the timestamps are kept until the profile is read. `by: 'grid'` sums each
+   * shader's dispatches per workgroup grid (`matmul.regblock 16x8x1`): a product's
+   * shape and tiling, where the shader name alone lumps them together.
+   */
+  startProfile(options: { by?: KernelProfileGrouping } = {}): void {
+    this.assertUsable('startProfile');
+    const by = options.by ?? 'shader';
+    if (by !== 'shader' && by !== 'grid')
+      throw backendError(this.name, 'startProfile', `options.by must be 'shader' or 'grid', got ${JSON.stringify(by)}`);
+    if (this.profile) throw backendError(this.name, 'startProfile', 'a profile is already open: stopProfile() first');
+    if (!this.features.has('timestamp-query'))
+      throw backendError(
+        this.name,
+        'startProfile',
+        `the adapter (${this.adapterName}) does not offer 'timestamp-query', which kernel timing needs`,
+      );
+    // What has been recorded so far is not timed: submitted now, so every query pair belongs to a timed dispatch.
+    this.flush();
+    const pairs = this.maxDispatches;
+    this.profile = {
+      querySet: this.device.createQuerySet({ type: 'timestamp', count: 2 * pairs }),
+      resolved: this.device.createBuffer({
+        size: 16 * pairs,
+        usage: BufferUsage.QUERY_RESOLVE | BufferUsage.COPY_SRC,
+      }),
+      by,
+      labels: [],
+      submitted: [],
+    };
+  }
+
+  /** Stop timing and read the device time of every kernel since `startProfile`, summed by shader. */
+  async stopProfile(): Promise<KernelProfile> {
+    this.assertUsable('stopProfile');
+    const profile = this.profile;
+    if (!profile) throw backendError(this.name, 'stopProfile', 'no profile is open: startProfile() first');
+    this.flush();
+    this.profile = undefined;
+    const labels: string[] = [];
+    const times: bigint[] = [];
+    try {
+      for (const { labels: submitted, staging } of profile.submitted) {
+        await staging.mapAsync(1 /* GPUMapMode.READ */);
+        times.push(...new BigUint64Array(staging.getMappedRange().slice(0)));
+        labels.push(...submitted);
+        staging.unmap();
+      }
+      await this.checkErrors();
+    } finally {
+      for (const { staging } of profile.submitted) staging.destroy();
+      profile.querySet.destroy();
+      profile.resolved.destroy();
+    }
+    return summariseKernelTimes(labels, BigUint64Array.from(times));
   }
 
   /** Record a buffer-to-buffer copy in the command stream. */
@@ -499,8 +594,20 @@ export class WebgpuBackend implements Backend {
     if (this.dispatches > 0) {
       this.device.queue.writeBuffer(this.uniformArena, 0, this.uniformHost, 0, this.dispatches * UNIFORM_SLOT);
     }
+    const profile = this.profile;
+    const timed = profile?.labels.length ?? 0;
+    let staging: GPUBuffer | undefined;
+    if (profile && timed > 0) {
+      staging = this.device.createBuffer({ size: 16 * timed, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
+      this.encoder.resolveQuerySet(profile.querySet, 0, 2 * timed, profile.resolved, 0);
+      this.encoder.copyBufferToBuffer(profile.resolved, 0, staging, 0, 16 * timed);
+    }
     const commands = this.encoder.finish();
     this.encoder = undefined;
+    if (profile && staging) {
+      profile.submitted.push({ labels: profile.labels, staging });
+      profile.labels = [];
+    }
     this.dispatches = 0;
     this.device.queue.submit([commands]);
     this.pool.recycle();

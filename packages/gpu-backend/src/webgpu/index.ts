@@ -3,6 +3,13 @@ import { registerWebgpuKernels } from './register.js';
 
 export { WebgpuBackend, WEBGPU_BACKEND_OPTION_NAMES, type WebgpuBackendOptions } from './backend.js';
 export { WebgpuStorage } from './storage.js';
+export {
+  formatKernelProfile,
+  summariseKernelTimes,
+  type KernelProfile,
+  type KernelProfileGrouping,
+  type KernelTime,
+} from './kernel-profile.js';
 export { NO_ADAPTER_HELP } from './device.js';
 export { probeWebgpu } from './probe.js';
 export { registerWebgpuKernels, WEBGPU_KERNELS } from './register.js';
