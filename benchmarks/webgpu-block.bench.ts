@@ -27,8 +27,8 @@ import {
   type KernelAttrs,
   type TensorInfo,
 } from '@molrl/gpu-backend';
-import { createWebgpuBackend, formatKernelProfile } from '../packages/gpu-backend/src/webgpu/index.js';
-import { profileKernels } from './lib/kernel-profile.js';
+import { createWebgpuBackend } from '../packages/gpu-backend/src/webgpu/index.js';
+import { printKernelProfiles } from './lib/kernel-profile.js';
 import { backendMachine, printTable, row, writeResults, type ResultRow } from './lib/results.js';
 import { seededValues } from './lib/seeded-values.js';
 
@@ -235,15 +235,7 @@ for (const name of impls) {
     );
     // Where a step's device time goes, kernel by kernel (timestamp queries, where the backend has them):
     // summed by shader, then the longest shader-and-grid pairs (a product's grid tells its shape and tiling).
-    for (const by of ['shader', 'grid'] as const) {
-      const profile = await profileKernels(backend, by, step);
-      if (!profile) break;
-      const shown = by === 'grid' ? { ...profile, kernels: profile.kernels.slice(0, 15) } : profile;
-      console.log(
-        `${impl}: one step's device time by ${by === 'grid' ? 'shader and workgroup grid (the longest 15)' : 'shader'}` +
-          ` (each dispatch in a pass of its own)\n${formatKernelProfile(shown)}\n`,
-      );
-    }
+    await printKernelProfiles(backend, `${impl}: one step's device time`, step);
     dispose();
   }
   await backend.dispose();

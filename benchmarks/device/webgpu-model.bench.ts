@@ -33,9 +33,8 @@ import { applyLora } from '@molrl/lora';
 import { QWEN3_0_6B, QWEN3_8B, Qwen3ForCausalLM, qwen3Config, randomWeights, type Qwen3Config } from '@molrl/model';
 import { MolTrainer, molStepMemory, type MemoryModelShape, type TrainingRow } from '@molrl/mol-loss';
 import { getBackend, setBackend } from '@molrl/tensor';
-import { formatKernelProfile } from '../../packages/gpu-backend/src/webgpu/index.js';
 import { backendMachine, printTable, row, writeResults, type ResultRow } from '../lib/results.js';
-import { profileKernels } from '../lib/kernel-profile.js';
+import { printKernelProfiles } from '../lib/kernel-profile.js';
 
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -352,14 +351,9 @@ for (const plan of plans) {
         times.push((performance.now() - t0) / 1000);
       }
       const peak = backend.memory().peakBytes;
-      // Where a step's device time goes, by shader (not at the 8B shape, whose steps are long enough as they are).
-      if (plan.name !== 'qwen3-8b') {
-        const profile = await profileKernels(backend, 'shader', () => trainer.trainer.step());
-        if (profile)
-          console.log(
-            `  one step's device time by shader (each dispatch in a pass of its own)\n${formatKernelProfile(profile)}`,
-          );
-      }
+      // Where a step's device time goes (not at the 8B shape, whose steps are long enough as they are).
+      if (plan.name !== 'qwen3-8b')
+        await printKernelProfiles(backend, "  one step's device time", () => trainer.trainer.step());
       trainer.releaseBaseCache();
       const perStep = median(times);
       rows.push(

@@ -4,7 +4,11 @@
  * ask on any backend.
  */
 import type { Backend } from '@molrl/gpu-backend';
-import type { KernelProfile, KernelProfileGrouping } from '../../packages/gpu-backend/src/webgpu/index.js';
+import {
+  formatKernelProfile,
+  type KernelProfile,
+  type KernelProfileGrouping,
+} from '../../packages/gpu-backend/src/webgpu/index.js';
 
 interface ProfilingBackend {
   features?: ReadonlySet<string>;
@@ -28,4 +32,24 @@ export async function profileKernels(
     throw error;
   }
   return b.stopProfile();
+}
+
+/**
+ * `work` run twice under a profile, printed by shader and then by shader and workgroup grid (the
+ * longest `top`, a product's grid telling its shape and tiling), each under `title`; nothing where
+ * kernels cannot be timed.
+ */
+export async function printKernelProfiles(
+  backend: Backend,
+  title: string,
+  work: () => Promise<unknown>,
+  top = 15,
+): Promise<void> {
+  for (const by of ['shader', 'grid'] as const) {
+    const profile = await profileKernels(backend, by, work);
+    if (!profile) return;
+    const shown = by === 'grid' ? { ...profile, kernels: profile.kernels.slice(0, top) } : profile;
+    const grouping = by === 'grid' ? `shader and workgroup grid (the longest ${top})` : 'shader';
+    console.log(`${title} by ${grouping} (each dispatch in a pass of its own)\n${formatKernelProfile(shown)}\n`);
+  }
 }
