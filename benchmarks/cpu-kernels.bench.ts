@@ -27,15 +27,12 @@ import {
   type KernelAttrs,
   type TensorInfo,
 } from '@molrl/gpu-backend';
+import { flagValue } from './lib/args.js';
 import { printTable, row, writeResults, type ResultRow } from './lib/results.js';
 
 const quick = process.argv.includes('--quick');
-const flag = (name: string) => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-};
-const baselineDir = flag('--baseline');
-const only = flag('--only');
+const baselineDir = flagValue('--baseline');
+const only = flagValue('--only');
 const cpu = await createBackend('cpu');
 
 /** Host copies of every input, so a baseline backend can be given the same data. */
@@ -403,8 +400,8 @@ if (only !== undefined) cases.splice(0, cases.length, ...cases.filter((c) => c.n
 if (cases.length === 0) throw new Error(`no case's name contains "${only}"`);
 
 if (baselineDir) {
-  const label = flag('--baseline-label') ?? 'baseline';
-  const rounds = Number(flag('--rounds') ?? 21);
+  const label = flagValue('--baseline-label') ?? 'baseline';
+  const rounds = Number(flagValue('--rounds') ?? 21);
   const entry = pathToFileURL(join(baselineDir, 'packages/gpu-backend/src/cpu/index.ts')).href;
   const baseline = (await (await import(entry)).createCpuBackend()) as Backend;
   const rows: ResultRow[] = [];

@@ -22,6 +22,7 @@ import { nativeGemmStatus } from '@molrl/gpu-backend/cpu';
 import { printTable, row, writeResults, type ResultRow } from './lib/results.js';
 import { referenceRow, seededMatrix } from './lib/matmul-check.js';
 import { TorchSide } from './vs-torch/torch-side.js';
+import { flagValue } from './lib/args.js';
 
 /** One implementation under test: set up once, then multiply two n x n matrices. */
 interface MatmulImpl {
@@ -132,7 +133,7 @@ async function torchImpl(
   name: string,
   transpose: { transposeA?: boolean; transposeB?: boolean } = {},
 ): Promise<MatmulImpl> {
-  const python = argValue('--python') ?? '/usr/bin/python3';
+  const python = flagValue('--python') ?? '/usr/bin/python3';
   const torch = new TorchSide(python, 2);
   await torch.request({ cmd: 'info' });
   const bytes = (x: Float32Array) => Buffer.from(x.buffer, x.byteOffset, x.byteLength).toString('base64');
@@ -185,14 +186,9 @@ const IMPLS: Record<string, () => Promise<MatmulImpl>> = {
   'tfjs-wasm': () => tfjsImpl('tfjs-wasm', 'wasm'),
 };
 
-function argValue(flag: string): string | undefined {
-  const i = process.argv.indexOf(flag);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
 const quick = process.argv.includes('--quick');
-const sizes = (argValue('--sizes') ?? (quick ? '64,128' : '256,512,1024,2048')).split(',').map(Number);
-const implNames = (argValue('--impls') ?? Object.keys(IMPLS).join(',')).split(',');
+const sizes = (flagValue('--sizes') ?? (quick ? '64,128' : '256,512,1024,2048')).split(',').map(Number);
+const implNames = (flagValue('--impls') ?? Object.keys(IMPLS).join(',')).split(',');
 for (const s of sizes) if (!Number.isInteger(s) || s < 1) throw new Error(`--sizes: '${s}' is not a positive integer`);
 for (const name of implNames)
   if (!IMPLS[name])

@@ -71,22 +71,18 @@ import {
   PAPER_WEIGHTS,
 } from '@molrl/sandbox-reward';
 import { printTable, row, writeResults, type ResultRow } from './lib/results.js';
-
-function argValue(flag: string): string | undefined {
-  const i = process.argv.indexOf(flag);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
+import { flagValue } from './lib/args.js';
 
 const quick = process.argv.includes('--quick');
-const jsBatch = Number(argValue('--js-batch') ?? (quick ? 64 : 256));
-const pyBatch = Number(argValue('--py-batch') ?? (quick ? 16 : 64));
-const repeat = Number(argValue('--repeat') ?? (quick ? 3 : 7));
+const jsBatch = Number(flagValue('--js-batch') ?? (quick ? 64 : 256));
+const pyBatch = Number(flagValue('--py-batch') ?? (quick ? 16 : 64));
+const repeat = Number(flagValue('--repeat') ?? (quick ? 3 : 7));
 const onlyRecovery = process.argv.includes('--recovery-only');
 const onlyCompute = process.argv.includes('--compute-only');
 const onlyReady = process.argv.includes('--ready-only');
 // Fewer pairs leave the sandbox/plain ratio to the machine's noise (+-30% run to run here at 14 pairs).
-const computePairs = Number(argValue('--compute-pairs') ?? (quick ? 10 : 50));
-const implLabel = argValue('--label');
+const computePairs = Number(flagValue('--compute-pairs') ?? (quick ? 10 : 50));
+const implLabel = flagValue('--label');
 const workers = availableParallelism();
 const TIMEOUT_MS = 2_000;
 const PYTHON = process.env.PYTHON ?? '/usr/bin/python3';

@@ -28,15 +28,11 @@ import {
   sourceTexts,
 } from '../packages/tokenize/src/test-util/corpus.test-util.js';
 import { printTable, row, writeResults, type ResultRow } from './lib/results.js';
-
-function argValue(flag: string): string | undefined {
-  const i = process.argv.indexOf(flag);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
+import { flagValue } from './lib/args.js';
 
 const quick = process.argv.includes('--quick');
-const targetMB = Number(argValue('--mb') ?? (quick ? '0.5' : '5'));
-if (!(targetMB > 0)) throw new Error(`--mb: '${argValue('--mb')}' is not a positive number`);
+const targetMB = Number(flagValue('--mb') ?? (quick ? '0.5' : '5'));
+if (!(targetMB > 0)) throw new Error(`--mb: '${flagValue('--mb')}' is not a positive number`);
 
 /** Documents in a fixed interleaving: ~40% math prose, ~35% code, ~10% numbers, ~15% multilingual. */
 function buildCorpus(bytes: number): string[] {
@@ -104,7 +100,7 @@ const IMPLS: Record<string, () => Impl> = {
   },
 };
 
-const implNames = (argValue('--impls') ?? Object.keys(IMPLS).join(',')).split(',');
+const implNames = (flagValue('--impls') ?? Object.keys(IMPLS).join(',')).split(',');
 for (const name of implNames)
   if (!IMPLS[name])
     throw new Error(`--impls: unknown implementation '${name}' (known: ${Object.keys(IMPLS).join(', ')})`);

@@ -34,14 +34,10 @@ import {
   type Tensor,
 } from '@molrl/tensor';
 import { printTable, row, writeResults, type ResultRow } from './lib/results.js';
+import { flagValue } from './lib/args.js';
 
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-const backendName = flag('--backend') ?? 'cpu';
-const mode = flag('--mode');
+const backendName = flagValue('--backend') ?? 'cpu';
+const mode = flagValue('--mode');
 const quick = process.argv.includes('--quick');
 const DIM = 512;
 const HEADS = 8;

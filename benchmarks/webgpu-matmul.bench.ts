@@ -27,6 +27,7 @@ import {
 } from '../packages/gpu-backend/src/webgpu/index.js';
 import { machineName, printTable, row, writeResults, type ResultRow } from './lib/results.js';
 import { referenceRow, seededMatrix } from './lib/matmul-check.js';
+import { flagValue } from './lib/args.js';
 
 interface Impl {
   name: string;
@@ -39,17 +40,12 @@ interface Impl {
 /** The contract's matmul on any backend. */
 const contractMatmul = (backend: Backend) => (a: TensorInfo, b: TensorInfo) => backend.run('matmul', [a, b])[0]!;
 
-function argValue(flag: string): string | undefined {
-  const i = process.argv.indexOf(flag);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-const sizes = (argValue('--sizes') ?? '256,512,1024,2048,4096').split(',').map(Number);
-const implNames = (argValue('--impls') ?? 'webgpu,webgpu-tiled,webgpu-regblock,cpu,gpujs-webgpu,gpujs-webasm').split(
+const sizes = (flagValue('--sizes') ?? '256,512,1024,2048,4096').split(',').map(Number);
+const implNames = (flagValue('--impls') ?? 'webgpu,webgpu-tiled,webgpu-regblock,cpu,gpujs-webgpu,gpujs-webasm').split(
   ',',
 );
 const tune = process.argv.includes('--tune');
-const maxCallMs = Number(argValue('--max-call-ms') ?? 20_000);
+const maxCallMs = Number(flagValue('--max-call-ms') ?? 20_000);
 for (const s of sizes) if (!Number.isInteger(s) || s < 1) throw new Error(`--sizes: '${s}' is not a positive integer`);
 
 const TILES = [
@@ -65,7 +61,7 @@ const TILES = [
 // copy of this benchmark (benchmarks/device/) carries the backend with it.
 registerBackend('webgpu', (options) => createWebgpuBackend(options));
 
-const dawnFlags = argValue('--dawn-flags')?.split(',');
+const dawnFlags = flagValue('--dawn-flags')?.split(',');
 
 const backends = new Map<string, Promise<Backend>>();
 function getBackend(name: string, options?: BackendOptions): Promise<Backend> {

@@ -19,11 +19,7 @@ import { QWEN3_0_6B, QWEN3_8B, Qwen3ForCausalLM, qwen3Config, randomWeights } fr
 import { MolTrainer, molStepMemory, type MemoryModelShape, type TrainingRow } from '@molrl/mol-loss';
 import { getBackend, setBackend } from '@molrl/tensor';
 import { backendMachine, printTable, row, writeResults, type ResultRow } from './lib/results.js';
-
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
+import { flagValue } from './lib/args.js';
 
 /** Small shapes: one bound by a block's activations, one by the vocabulary, one wide. */
 const SMALL: { name: string; shape: MemoryModelShape; tokens: number; rank: number }[] = [
@@ -74,9 +70,9 @@ const SMALL: { name: string; shape: MemoryModelShape; tokens: number; rank: numb
   },
 ];
 
-const backends = (flag('--backends') ?? 'webgpu,cpu').split(',');
+const backends = (flagValue('--backends') ?? 'webgpu,cpu').split(',');
 const cases = [...SMALL];
-const qwenTokens = flag('--qwen3-0.6b');
+const qwenTokens = flagValue('--qwen3-0.6b');
 if (qwenTokens !== undefined) {
   const tokens = Number(qwenTokens);
   if (!Number.isInteger(tokens) || tokens < 4)

@@ -29,17 +29,13 @@
 import { writeFileSync } from 'node:fs';
 import { acquireDevice } from '../../packages/gpu-backend/src/webgpu/device.js';
 import { printTable, row, writeResults, type ResultRow } from '../lib/results.js';
-
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
+import { flagValue } from '../lib/args.js';
 
 const smoke = process.argv.includes('--smoke');
-const envFile = flag('--env');
-const readMib = Number(flag('--read-mib') ?? (smoke ? 64 : 1024));
+const envFile = flagValue('--env');
+const readMib = Number(flagValue('--read-mib') ?? (smoke ? 64 : 1024));
 if (!Number.isInteger(readMib) || readMib < 1)
-  throw new Error(`--read-mib: expected a positive integer, got ${flag('--read-mib')}`);
+  throw new Error(`--read-mib: expected a positive integer, got ${flagValue('--read-mib')}`);
 
 const WORKGROUP = 256;
 // WebGPU's flag values (Dawn for Node defines no GPUBufferUsage / GPUMapMode globals).

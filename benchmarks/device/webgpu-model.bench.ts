@@ -35,19 +35,16 @@ import { MolTrainer, molStepMemory, type MemoryModelShape, type TrainingRow } fr
 import { getBackend, setBackend } from '@molrl/tensor';
 import { backendMachine, printTable, row, writeResults, type ResultRow } from '../lib/results.js';
 import { printKernelProfiles } from '../lib/kernel-profile.js';
+import { flagValue } from '../lib/args.js';
 
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 function positive(name: string, fallback: number): number {
-  const v = Number(flag(name) ?? fallback);
-  if (!(v > 0)) throw new Error(`${name}: expected a positive number, got ${flag(name)}`);
+  const v = Number(flagValue(name) ?? fallback);
+  if (!(v > 0)) throw new Error(`${name}: expected a positive number, got ${flagValue(name)}`);
   return v;
 }
 
 const smoke = process.argv.includes('--smoke');
-const backendName = flag('--backend') ?? 'webgpu';
+const backendName = flagValue('--backend') ?? 'webgpu';
 const peakFlops = positive('--peak-tflops', 67) * 1e12; // spec-sheet default: H100/H200 SXM plain fp32
 const hbmBytes = positive('--hbm-tbs', 4.8) * 1e12; // spec-sheet default: H200 HBM3e
 
@@ -101,7 +98,7 @@ const SHAPES: Record<string, Omit<Plan, 'seq'> & { seq: number }> = {
   },
 };
 
-const plans: Plan[] = (smoke ? ['smoke'] : (flag('--shapes') ?? '0.6b,8b').split(',')).map((key) => {
+const plans: Plan[] = (smoke ? ['smoke'] : (flagValue('--shapes') ?? '0.6b,8b').split(',')).map((key) => {
   const p = SHAPES[key];
   if (!p) throw new Error(`--shapes: unknown shape '${key}' (0.6b, 8b)`);
   return { ...p, seq: smoke ? p.seq : positive('--seq', p.seq) };
@@ -177,7 +174,7 @@ const machine = backendMachine(backend);
 console.log(`backend ${backendName} on ${machine}`);
 console.log(
   `rooflines: fp32 ${(peakFlops / 1e12).toPrecision(4)} TFLOP/s, memory read ${(hbmBytes / 1e12).toPrecision(4)} TB/s (${
-    flag('--peak-tflops') && flag('--hbm-tbs') ? 'as given' : 'spec-sheet defaults where not given'
+    flagValue('--peak-tflops') && flagValue('--hbm-tbs') ? 'as given' : 'spec-sheet defaults where not given'
   })`,
 );
 const rows: ResultRow[] = [];

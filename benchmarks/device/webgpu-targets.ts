@@ -15,15 +15,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RESULTS_DIR, type ResultRow } from '../lib/results.js';
+import { flagValue } from '../lib/args.js';
 
 /** The H100/H200 SXM spec-sheet fp32 peak (GFLOP/s), for machines whose name says they are one. */
 const SPEC_FP32_PEAK_GFLOPS = 67_000;
 const TARGETS = { matmul4096: 0.6, block: 0.25 };
-
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 
 function rowsOf(name: string): ResultRow[] {
   const path = join(RESULTS_DIR, `${name}.json`);
@@ -34,7 +30,7 @@ function rowsOf(name: string): ResultRow[] {
 }
 
 const bounds = rowsOf('webgpu-bounds');
-const wanted = flag('--machine');
+const wanted = flagValue('--machine');
 const newestBounds = [...bounds].sort((a, b) => b.date.localeCompare(a.date))[0];
 const machine = wanted ?? newestBounds?.machine;
 if (!machine) {
