@@ -27,6 +27,7 @@
  * runs small sizes (a dry run on lavapipe); its rows are printed, not written.
  */
 import { writeFileSync } from 'node:fs';
+import { BufferUsage } from '../../packages/gpu-backend/src/webgpu/buffer-pool.js';
 import { acquireDevice } from '../../packages/gpu-backend/src/webgpu/device.js';
 import { printTable, row, writeResults, type ResultRow } from '../lib/results.js';
 import { flagValue } from '../lib/args.js';
@@ -38,8 +39,7 @@ if (!Number.isInteger(readMib) || readMib < 1)
   throw new Error(`--read-mib: expected a positive integer, got ${flagValue('--read-mib')}`);
 
 const WORKGROUP = 256;
-// WebGPU's flag values (Dawn for Node defines no GPUBufferUsage / GPUMapMode globals).
-const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80 } as const;
+/** GPUMapMode.READ (Dawn for Node defines no GPUMapMode global; buffer usages come from the backend's BufferUsage). */
 const MAP_READ = 0x1;
 const TRIALS = smoke ? 3 : 7;
 
@@ -124,7 +124,7 @@ function bindBuffers(p: GPUComputePipeline, buffers: GPUBuffer[]): GPUBindGroup 
 }
 
 async function readBack(buffer: GPUBuffer, bytes: number): Promise<Float32Array> {
-  const staging = device.createBuffer({ size: bytes, usage: USAGE.MAP_READ | USAGE.COPY_DST });
+  const staging = device.createBuffer({ size: bytes, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
   const encoder = device.createCommandEncoder();
   encoder.copyBufferToBuffer(buffer, 0, staging, 0, bytes);
   device.queue.submit([encoder.finish()]);
@@ -181,7 +181,7 @@ const rows: ResultRow[] = [];
     Math.max(1, Math.floor(words / (WORKGROUP * 16))),
     device.limits.maxComputeWorkgroupsPerDimension,
   );
-  const src = device.createBuffer({ size: bytes, usage: USAGE.STORAGE, mappedAtCreation: true });
+  const src = device.createBuffer({ size: bytes, usage: BufferUsage.STORAGE, mappedAtCreation: true });
   // Small integers: every partial sum is exact in f32, so the check is exact. Not constant, so no
   // memory-compression scheme can shortcut the read.
   const values = new Float32Array(src.getMappedRange());
@@ -195,7 +195,7 @@ const rows: ResultRow[] = [];
   }
   src.unmap();
   const threads = workgroups * WORKGROUP;
-  const dst = device.createBuffer({ size: threads * 4, usage: USAGE.STORAGE | USAGE.COPY_SRC });
+  const dst = device.createBuffer({ size: threads * 4, usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC });
   const { reps, seconds, out: sums } = await timeProgram(READ_SHADER, [src, dst], workgroups);
   let got = 0;
   for (const s of sums) got += s;
@@ -226,9 +226,9 @@ const rows: ResultRow[] = [];
   const workgroups = smoke ? 64 : 16384;
   const trips = smoke ? 64 : 256;
   const threads = workgroups * WORKGROUP;
-  const params = device.createBuffer({ size: 16, usage: USAGE.UNIFORM | USAGE.COPY_DST });
+  const params = device.createBuffer({ size: 16, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST });
   device.queue.writeBuffer(params, 0, new Uint32Array([trips, 0, 0, 0]));
-  const dst = device.createBuffer({ size: threads * 4, usage: USAGE.STORAGE | USAGE.COPY_SRC });
+  const dst = device.createBuffer({ size: threads * 4, usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC });
   const { reps, seconds, out } = await timeProgram(FMA_SHADER, [params, dst], workgroups);
   // Closed form of n steps of x <- m x + c: the fixed point c / (1 - m) plus the start's distance times m^n.
   const n = trips * 4;
