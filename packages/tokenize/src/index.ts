@@ -7,6 +7,7 @@ export {
   type TokenizerLoadOptions,
   type TruncationOptions,
 } from './tokenizer.js';
+export type { PaddingOptions } from './padding.js';
 export {
   applyChatTemplate,
   selectTemplate,
@@ -27,7 +28,13 @@ export { TokenizerFormatError, UnsupportedComponentError } from './errors.js';
 export { hubFile, type HubOptions } from './hub.js';
 export { LLAMA3_SPLIT_PATTERN, QWEN_SPLIT_PATTERN, qwenSplit } from './qwen-split.js';
 export { BYTE_TO_CHAR, toByteLevel } from './byte-level.js';
-export type { TokenizerJson, TokenizerConfigJson, AddedTokenJson, BpeModelJson } from './tokenizer-json.js';
+export type {
+  TokenizerJson,
+  TokenizerConfigJson,
+  AddedTokenJson,
+  BpeModelJson,
+  PaddingJson,
+} from './tokenizer-json.js';
 export {
   trainBpeTokenizer,
   writeTokenizerFiles,

@@ -127,8 +127,8 @@ describe('Tokenizer arguments', () => {
     expect(() => tok.encodeWithOffsets('ab', opts({ truncation: { max_length: 1 } }))).toThrow(
       "Tokenizer.encodeWithOffsets: unknown option 'truncation.max_length' (did you mean 'truncation.maxLength'?)",
     );
-    expect(() => tok.encode('ab', opts({ padding: true }))).toThrow(
-      "Tokenizer.encode: unknown option 'padding'; known: addSpecialTokens, splitSpecialTokens, truncation",
+    expect(() => tok.encode('ab', opts({ return_tensors: 'pt' }))).toThrow(
+      "Tokenizer.encode: unknown option 'return_tensors'; known: addSpecialTokens, splitSpecialTokens, truncation, padding",
     );
     expect(() => tok.encode('ab', opts({ AddSpecialTokens: false }))).toThrow(/did you mean 'addSpecialTokens'/);
     expect(() => tok.countTokens('ab', opts({ max_tokens: 3 }))).toThrow(

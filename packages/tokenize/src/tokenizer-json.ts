@@ -39,10 +39,20 @@ export interface TruncationJson {
   stride?: number;
 }
 
+/** tokenizer.json's `padding` (the reference's PaddingParams; absent fields take its defaults). */
+export interface PaddingJson {
+  strategy?: 'BatchLongest' | { Fixed: number };
+  direction?: 'Left' | 'Right';
+  pad_to_multiple_of?: number | null;
+  pad_id?: number;
+  pad_type_id?: number;
+  pad_token?: string;
+}
+
 export interface TokenizerJson {
   version?: string;
   truncation?: TruncationJson | null;
-  padding?: unknown;
+  padding?: PaddingJson | null;
   added_tokens?: AddedTokenJson[];
   normalizer?: ComponentJson | null;
   pre_tokenizer?: ComponentJson | null;
@@ -180,7 +190,7 @@ function expectOneOf(v: unknown, allowed: readonly string[], field: string, file
   );
 }
 
-/** tokenizer.json's `padding` (the reference's PaddingParams), checked though encode does not pad. */
+/** tokenizer.json's `padding` (the reference's PaddingParams): what `padding: true` applies. */
 function validatePadding(v: unknown, file?: string): void {
   const p = expectObject(v, 'padding', file);
   const strategy = p.strategy;

@@ -22,6 +22,7 @@ import { buildNormalizer, type AlignedText, type Normalizer } from './normalizer
 import { buildPostProcessor, type PostProcessor } from './post-processor.js';
 import { buildPreTokenizer, preservesInput, type Piece, type PreTokenizer } from './pre-tokenizer.js';
 import { HUB_OPTION_KEYS, hubFilesWithPaths, type HubOptions } from './hub.js';
+import { checkPaddingOption, padEncodings, padIdRows, type PaddingOptions, type ResolvedPadding } from './padding.js';
 import { qwenSplit, scannerDigitsFor } from './qwen-split.js';
 import { qwen3TokenizerFiles } from './qwen3.js';
 import {
@@ -45,6 +46,14 @@ export interface EncodeOptions {
   splitSpecialTokens?: boolean;
   /** Cut the ids to a length (overrides tokenizer.json's `truncation`); `false` disables it. */
   truncation?: TruncationOptions | false;
+  /**
+   * Pad to one length (after truncation and the special tokens): `true` pads
+   * as tokenizer.json's `padding` says (the batch's longest, pad id of
+   * tokenizer_config.json's `pad_token`, where it has none); an object sets
+   * any of its choices, the rest as `true` would. Default: no padding, as
+   * transformers' default.
+   */
+  padding?: PaddingOptions | boolean;
 }
 
 export interface CountTokensOptions {
@@ -67,8 +76,10 @@ export interface Encoding {
   tokens: string[];
   /** [start, end) of each token in the input string, in UTF-16 units; [0, 0] for added post-processor tokens. */
   offsets: Array<[number, number]>;
-  /** 1 for special tokens (added or post-processor), 0 otherwise. */
+  /** 1 for special tokens (added or post-processor) and padding, 0 otherwise. */
   specialTokensMask: number[];
+  /** 1 for the text's tokens and special tokens, 0 for padding. */
+  attentionMask: number[];
 }
 
 export interface TokenizerLoadOptions {
@@ -78,7 +89,12 @@ export interface TokenizerLoadOptions {
   cacheSize?: number;
 }
 
-const ENCODE_KEYS = optionNames<EncodeOptions>({ addSpecialTokens: true, splitSpecialTokens: true, truncation: true });
+const ENCODE_KEYS = optionNames<EncodeOptions>({
+  addSpecialTokens: true,
+  splitSpecialTokens: true,
+  truncation: true,
+  padding: true,
+});
 const TRUNCATION_KEYS = optionNames<TruncationOptions>({ maxLength: true, direction: true });
 const COUNT_KEYS = optionNames<CountTokensOptions>({ limit: true, addSpecialTokens: true });
 const DECODE_KEYS = optionNames<DecodeOptions>({ skipSpecialTokens: true });
@@ -338,6 +354,13 @@ export class Tokenizer {
   encode(text: string, options: EncodeOptions = {}): number[] {
     text = wellFormed(text, 'Tokenizer.encode: text');
     checkEncodeOptions(options, 'Tokenizer.encode');
+    const ids = this.encodeIds(text, options);
+    const padding = this.resolvePadding(options.padding, 'Tokenizer.encode');
+    return padding ? padIdRows([ids], padding)[0] : ids;
+  }
+
+  /** One text's ids, truncated and with the special tokens, unpadded (text and options checked). */
+  private encodeIds(text: string, options: EncodeOptions): number[] {
     const split = options.splitSpecialTokens ?? false;
     const ids: number[] = [];
     const matches = this.added.find(text, false, split);
@@ -355,17 +378,33 @@ export class Tokenizer {
     if (!Array.isArray(texts))
       throw new TypeError(`Tokenizer.encodeBatch: texts must be an array of strings, got ${describeValue(texts)}`);
     checkEncodeOptions(options, 'Tokenizer.encodeBatch');
-    return texts.map((t, i) => {
-      if (typeof t !== 'string')
-        throw new TypeError(`Tokenizer.encodeBatch: texts[${i}] must be a string, got ${describeValue(t)}`);
-      return this.encode(t, options);
-    });
+    const padding = this.resolvePadding(options.padding, 'Tokenizer.encodeBatch');
+    const rows = texts.map((t, i) => this.encodeIds(wellFormed(t, `Tokenizer.encodeBatch: texts[${i}]`), options));
+    return padding ? padIdRows(rows, padding) : rows;
+  }
+
+  /** encodeWithOffsets of each text, padded together when `options.padding` asks (attentionMask tells pads apart). */
+  encodeBatchWithOffsets(texts: string[], options: EncodeOptions = {}): Encoding[] {
+    const where = 'Tokenizer.encodeBatchWithOffsets';
+    if (!Array.isArray(texts))
+      throw new TypeError(`${where}: texts must be an array of strings, got ${describeValue(texts)}`);
+    checkEncodeOptions(options, where);
+    const padding = this.resolvePadding(options.padding, where);
+    const encodings = texts.map((t, i) => this.encodeOffsets(wellFormed(t, `${where}: texts[${i}]`), options));
+    return padding ? padEncodings(encodings, padding) : encodings;
   }
 
   /** Encode with tokens, character offsets into `text` and the special-tokens mask. */
   encodeWithOffsets(text: string, options: EncodeOptions = {}): Encoding {
     text = wellFormed(text, 'Tokenizer.encodeWithOffsets: text');
     checkEncodeOptions(options, 'Tokenizer.encodeWithOffsets');
+    const encoding = this.encodeOffsets(text, options);
+    const padding = this.resolvePadding(options.padding, 'Tokenizer.encodeWithOffsets');
+    return padding ? padEncodings([encoding], padding)[0] : encoding;
+  }
+
+  /** One text's encoding, truncated and with the special tokens, unpadded (text and options checked). */
+  private encodeOffsets(text: string, options: EncodeOptions): Encoding {
     const split = options.splitSpecialTokens ?? false;
     const ids: number[] = [];
     const offsets: Array<[number, number]> = [];
@@ -393,6 +432,7 @@ export class Tokenizer {
       tokens: [],
       offsets: offsets.slice(cut[0], cut[1]),
       specialTokensMask: special.slice(cut[0], cut[1]),
+      attentionMask: [],
     };
     if ((options.addSpecialTokens ?? true) && this.postProcessor) {
       const { prefix, suffix } = this.postProcessor;
@@ -405,7 +445,55 @@ export class Tokenizer {
       out.specialTokensMask = [...prefix.map(() => 1), ...out.specialTokensMask, ...suffix.map(() => 1)];
     }
     out.tokens = out.ids.map((id) => this.idToToken(id) ?? '');
+    out.attentionMask = out.ids.map(() => 1);
     return out;
+  }
+
+  /**
+   * The padding `options.padding` asks for, every choice made: its own fields,
+   * then tokenizer.json's `padding`, then the reference's defaults ('longest',
+   * right, no rounding); the pad id from tokenizer.json, else tokenizer_config.json's
+   * `pad_token`. Null for no padding.
+   */
+  private resolvePadding(padding: EncodeOptions['padding'], where: string): ResolvedPadding | null {
+    if (padding === undefined || padding === false) return null;
+    const asked = padding === true ? {} : padding;
+    const json = this.json.padding ?? null;
+    const fixed = json?.strategy !== undefined && json.strategy !== 'BatchLongest' ? json.strategy.Fixed : undefined;
+    let padId = asked.padId;
+    let padToken: string | undefined;
+    let source = 'options.padding.padId';
+    if (padId === undefined && json) {
+      padId = json.pad_id ?? 0;
+      padToken = json.pad_token ?? '[PAD]';
+      source = `${this.file ?? 'tokenizer.json'}: padding.pad_id`;
+    } else if (padId === undefined) {
+      const token = this.padToken;
+      if (token === undefined)
+        throw new Error(
+          `${where}: padding needs a pad id, and this tokenizer names none (tokenizer.json has no padding, ` +
+            `${this.configFile} no pad_token); pass options.padding.padId`,
+        );
+      padId = this.tokenToId(token);
+      if (padId === undefined)
+        throw new Error(
+          `${where}: ${this.configFile}: pad_token ${JSON.stringify(token)} is not a token of this tokenizer`,
+        );
+    }
+    // The json's pad_token names the pads (as the reference shows them); the id must still be a token's.
+    const idToken = this.idToToken(padId);
+    padToken ??= idToken;
+    if (idToken === undefined || padToken === undefined)
+      throw new RangeError(
+        `${where}: ${source} ${padId} is not a token id of this tokenizer (vocabulary size ${this.vocabSize})`,
+      );
+    return {
+      length: asked.length ?? fixed ?? 'longest',
+      padToMultipleOf: asked.padToMultipleOf ?? json?.pad_to_multiple_of ?? 0,
+      direction: asked.direction ?? (json?.direction === 'Left' ? 'left' : 'right'),
+      padId,
+      padToken,
+    };
   }
 
   private finish(ids: number[], options: EncodeOptions): number[] {
@@ -791,6 +879,7 @@ function checkEncodeOptions(options: EncodeOptions, where: string): void {
     if (v !== undefined && typeof v !== 'boolean')
       throw new TypeError(`${where}: options.${key} must be a boolean, got ${describeValue(v)}`);
   }
+  checkPaddingOption(options.padding, where);
   const t = options.truncation;
   if (t === undefined || t === false) return;
   if (typeof t !== 'object' || t === null || Array.isArray(t))
