@@ -258,6 +258,15 @@ for (const plan of plans) {
           machine,
         }),
       );
+      // Where a decode step's device time goes: kernels per token and each one's share, beside the
+      // launches-per-step figure above (not at the 8B shape; two new tokens past the prompt's step).
+      if (plan.name !== 'qwen3-8b')
+        await printKernelProfiles(
+          backend,
+          `  decode batch ${batch}, prompt and two steps,`,
+          () => m.generate(prompts, { ...opts, maxNewTokens: 3 }),
+          10,
+        );
       // Each decode step reads every weight once and does 2 FLOPs per parameter per sequence.
       const stepSeconds = Math.max(weightBytes / hbmBytes, (2 * (blocks + head) * batch) / peakFlops);
       rows.push(
