@@ -225,3 +225,35 @@ describe('padded encodings', () => {
     }
   });
 });
+
+describe('decodeBatch', () => {
+  it('decodes each row as decode does; skipSpecialTokens drops special pads', () => {
+    const qwen = Tokenizer.qwen3();
+    const texts = ['Hi', 'Hello there, world', ''];
+    const rows = qwen.encodeBatch(texts, { padding: true });
+    expect(qwen.decodeBatch(rows, { skipSpecialTokens: true })).toEqual(texts);
+    expect(qwen.decodeBatch(rows)).toEqual(rows.map((r) => qwen.decode(r)));
+    expect(qwen.decodeBatch([Int32Array.from(rows[0]!)], { skipSpecialTokens: true })).toEqual(['Hi']);
+    expect(qwen.decodeBatch([])).toEqual([]);
+  });
+
+  it('names the row and the index of a bad id', () => {
+    const tok = Tokenizer.fromJSON(tiny());
+    expect(() => tok.decodeBatch([[2], [2, 99]])).toThrow(
+      'Tokenizer.decodeBatch: id 99 (at index 1 of rows[1]) is not in the vocabulary of 7',
+    );
+    expect(() => tok.decodeBatch([[2], ['2' as never]])).toThrow(
+      'Tokenizer.decodeBatch: rows[1][0] must be a number, got "2"',
+    );
+    expect(() => tok.decodeBatch([2] as never)).toThrow(
+      'Tokenizer.decodeBatch: rows[0] must be an array or a typed array of ids, got number 2',
+    );
+    expect(() => tok.decodeBatch('ab' as never)).toThrow(
+      'Tokenizer.decodeBatch: rows must be an array of id arrays, got "ab"',
+    );
+    expect(() => tok.decodeBatch([[2]], { skip_special_tokens: true } as never)).toThrow(
+      "Tokenizer.decodeBatch: unknown option 'skip_special_tokens' (did you mean 'skipSpecialTokens'?)",
+    );
+    expect(() => tok.decode([99])).toThrow('Tokenizer.decode: id 99 (at index 0) is not in the vocabulary of 7');
+  });
+});

@@ -809,20 +809,28 @@ export class Tokenizer {
   // ---- decoding ---------------------------------------------------------
 
   decode(ids: ArrayLike<number>, options: DecodeOptions = {}): string {
-    if (!Array.isArray(ids) && !(ArrayBuffer.isView(ids) && !(ids instanceof DataView)))
-      throw new TypeError(`Tokenizer.decode: ids must be an array or a typed array of ids, got ${describeValue(ids)}`);
-    checkOptionsObject(options, 'Tokenizer.decode: options');
-    checkOptionNames(options, DECODE_KEYS, 'Tokenizer.decode');
-    if (options.skipSpecialTokens !== undefined && typeof options.skipSpecialTokens !== 'boolean')
-      throw new TypeError(
-        `Tokenizer.decode: options.skipSpecialTokens must be a boolean, got ${describeValue(options.skipSpecialTokens)}`,
-      );
+    checkDecodeOptions(options, 'Tokenizer.decode');
+    return this.decodeIds(ids, options.skipSpecialTokens ?? false, 'Tokenizer.decode', 'ids');
+  }
+
+  /** `decode` of each row (transformers' `batch_decode`): padded rows decode with `skipSpecialTokens` where the pad is special. */
+  decodeBatch(rows: ArrayLike<number>[], options: DecodeOptions = {}): string[] {
+    if (!Array.isArray(rows))
+      throw new TypeError(`Tokenizer.decodeBatch: rows must be an array of id arrays, got ${describeValue(rows)}`);
+    checkDecodeOptions(options, 'Tokenizer.decodeBatch');
     const skip = options.skipSpecialTokens ?? false;
+    return rows.map((ids, r) => this.decodeIds(ids, skip, 'Tokenizer.decodeBatch', `rows[${r}]`));
+  }
+
+  /** The text of `ids` (`what` names them in errors, under `where`). */
+  private decodeIds(ids: ArrayLike<number>, skip: boolean, where: string, what: string): string {
+    if (!Array.isArray(ids) && !(ArrayBuffer.isView(ids) && !(ids instanceof DataView)))
+      throw new TypeError(`${where}: ${what} must be an array or a typed array of ids, got ${describeValue(ids)}`);
     const tokens: string[] = [];
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i];
       if (typeof id !== 'number')
-        throw new TypeError(`Tokenizer.decode: ids[${i}] must be a number, got ${describeValue(id)}`);
+        throw new TypeError(`${where}: ${what}[${i}] must be a number, got ${describeValue(id)}`);
       const added = this.added.byId.get(id);
       if (added) {
         if (skip && added.special) continue;
@@ -831,7 +839,9 @@ export class Tokenizer {
       }
       const t = this.model.idToToken[id];
       if (t === undefined)
-        throw new RangeError(`decode: id ${id} (at index ${i}) is not in the vocabulary of ${this.vocabSize}`);
+        throw new RangeError(
+          `${where}: id ${id} (at index ${i}${what === 'ids' ? '' : ` of ${what}`}) is not in the vocabulary of ${this.vocabSize}`,
+        );
       tokens.push(t);
     }
     if (this.decoder) return this.decoder(tokens).join('');
@@ -869,6 +879,15 @@ export function utf8Length(s: string): number {
 function checkOptionsObject(options: unknown, what: string): void {
   if (typeof options !== 'object' || options === null || Array.isArray(options))
     throw new TypeError(`${what} must be an object, got ${describeValue(options)}`);
+}
+
+function checkDecodeOptions(options: DecodeOptions, where: string): void {
+  checkOptionsObject(options, `${where}: options`);
+  checkOptionNames(options, DECODE_KEYS, where);
+  if (options.skipSpecialTokens !== undefined && typeof options.skipSpecialTokens !== 'boolean')
+    throw new TypeError(
+      `${where}: options.skipSpecialTokens must be a boolean, got ${describeValue(options.skipSpecialTokens)}`,
+    );
 }
 
 function checkEncodeOptions(options: EncodeOptions, where: string): void {
