@@ -56,6 +56,34 @@ describe('selectTopK (cpu)', () => {
     }
   });
 
+  it('keeps what sorting keeps on long rows: ascending (every entry replaces the minimum), descending, plateaus, random', () => {
+    const rand = seeded(11);
+    const n = 5000;
+    const rows: Array<[string, Float32Array]> = [
+      ['ascending', Float32Array.from({ length: n }, (_, j) => j)],
+      ['descending', Float32Array.from({ length: n }, (_, j) => -j)],
+      ['plateaus', Float32Array.from({ length: n }, (_, j) => Math.floor(j / 700))],
+      ['random', Float32Array.from({ length: n }, () => (rand() - 0.5) * 20)],
+      ['late NaN', Float32Array.from({ length: n }, (_, j) => (j === n - 1 ? NaN : rand()))],
+    ];
+    for (const [name, row] of rows) {
+      for (const k of [1, 20, 700, n]) {
+        const capacity = 64;
+        const index = new Int32Array(capacity);
+        const value = new Float32Array(capacity);
+        const count = new Int32Array(1);
+        selectTopKRows(row, 1, n, k, capacity, index, value, count);
+        const expected = bySorting(row, k);
+        if (expected === -1) {
+          expect([name, k, count[0]]).toEqual([name, k, -1]);
+          continue;
+        }
+        expect([name, k, count[0]]).toEqual([name, k, expected.length]);
+        expect(Array.from(index.subarray(0, Math.min(capacity, expected.length)))).toEqual(expected.slice(0, capacity));
+      }
+    }
+  });
+
   it('runs as a kernel with three outputs and names its bad attrs', async () => {
     const backend = await createBackend('cpu');
     try {

@@ -17,8 +17,12 @@ export function selectTopKDims(
 
 /**
  * selectTopK of `rows` contiguous rows of `n` (what the cpu and gpujs
- * backends run): the k-th largest value of a row with a size-k min-heap, then
- * one pass keeping the entries at or above it in index order.
+ * backends run), each row in one pass: a size-k min-heap finds the k-th
+ * largest value, and every index whose value reached the heap's minimum when
+ * it was read is noted in order. The minimum only grows, so the noted indices
+ * include every entry at or above the final k-th largest (ties included); the
+ * row's result is those, in index order, read from the note instead of a second
+ * pass over the row. A row holding a NaN gets count -1.
  */
 export function selectTopKRows(
   x: Float32Array,
@@ -31,19 +35,22 @@ export function selectTopKRows(
   count: Int32Array,
 ): void {
   const heap = new Float32Array(k);
+  const noted = new Int32Array(n);
   index.fill(-1);
   value.fill(0);
   for (let r = 0; r < rows; r++) {
     const base = r * n;
-    const kth = kthLargestOfRow(x, base, n, k, heap);
-    if (kth !== kth) {
+    const found = scanRow(x, base, n, k, heap, noted);
+    if (found < 0) {
       count[r] = -1;
       continue;
     }
+    const kth = heap[0]!;
     let kept = 0;
     const out = r * capacity;
-    for (let j = 0; j < n; j++) {
-      const v = x[base + j];
+    for (let i = 0; i < found; i++) {
+      const j = noted[i]!;
+      const v = x[base + j]!;
       if (v >= kth) {
         if (kept < capacity) {
           index[out + kept] = j;
@@ -56,41 +63,51 @@ export function selectTopKRows(
   }
 }
 
-/** The k-th largest of x[base, base + n) (k <= n), or NaN when the row holds a NaN. */
-function kthLargestOfRow(x: Float32Array, base: number, n: number, k: number, heap: Float32Array): number {
-  let size = 0;
-  for (let j = 0; j < n; j++) {
-    const v = x[base + j];
-    if (v !== v) return NaN;
-    if (size < k) {
-      // sift up
-      let i = size++;
-      heap[i] = v;
-      while (i > 0) {
-        const p = (i - 1) >> 1;
-        if (heap[p] <= heap[i]) break;
-        const t = heap[p];
-        heap[p] = heap[i];
-        heap[i] = t;
-        i = p;
-      }
-    } else if (v > heap[0]) {
-      heap[0] = v;
-      // sift down
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const rt = l + 1;
-        let m = i;
-        if (l < size && heap[l] < heap[m]) m = l;
-        if (rt < size && heap[rt] < heap[m]) m = rt;
-        if (m === i) break;
-        const t = heap[i];
-        heap[i] = heap[m];
-        heap[m] = t;
-        i = m;
-      }
+/**
+ * One pass over x[base, base + n) (k <= n): heap[0] ends as the k-th largest, and
+ * noted[0, returned) holds, in order, the indices whose value was at least the heap's
+ * minimum when read (the first k among them). -1 when the row holds a NaN. Past the first
+ * k, almost every value falls below the minimum, kept in a local: one compare, which lets
+ * a NaN through to its own check.
+ */
+function scanRow(x: Float32Array, base: number, n: number, k: number, heap: Float32Array, noted: Int32Array): number {
+  for (let i = 0; i < k; i++) {
+    const v = x[base + i]!;
+    if (v !== v) return -1;
+    noted[i] = i;
+    // sift up
+    let c = i;
+    heap[c] = v;
+    while (c > 0) {
+      const p = (c - 1) >> 1;
+      if (heap[p]! <= heap[c]!) break;
+      const t = heap[p]!;
+      heap[p] = heap[c]!;
+      heap[c] = t;
+      c = p;
     }
   }
-  return heap[0];
+  let found = k;
+  let min = heap[0]!;
+  for (let j = k; j < n; j++) {
+    const v = x[base + j]!;
+    if (v < min) continue;
+    if (v !== v) return -1;
+    noted[found++] = j;
+    if (v === min) continue;
+    // v replaces the minimum: sift it down.
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= k) break;
+      const rt = l + 1;
+      const m = rt < k && heap[rt]! < heap[l]! ? rt : l;
+      if (heap[m]! >= v) break;
+      heap[i] = heap[m]!;
+      i = m;
+    }
+    heap[i] = v;
+    min = heap[0]!;
+  }
+  return found;
 }
