@@ -14,6 +14,13 @@
  *   processors (TopK, TopP warpers), softmax and `torch.multinomial` (run with
  *   `/usr/bin/python3`, 2 threads; `sampling/torch_sampling.py`).
  *
+ * `sample-step-qwen3-vocab-long` is the same step 30,720 tokens into each
+ * row's answer (the paper's budget; a few thousand distinct tokens, each one
+ * penalised, so the selection holds k = 20 + those): `<backend>-candidates`
+ * with the `TokenCounter` generate keeps per row, `<backend>-candidates-uncounted`
+ * counting the generated arrays at each step (what the penalties did before),
+ * PyTorch with the same 30,720 generated ids.
+ *
  * `sample-step-qwen3-vocab-temperature` is GRPO's rollout setting (temperature
  * 0.9 alone, no top-k: the logits come to the host): `<backend>-full-row` on
  * the calling thread, `<backend>-full-row-pool<N>` with the process's sampler
@@ -40,7 +47,9 @@ import {
   selectCandidates,
   SeededRandom,
   sharedSamplerPool,
+  TokenCounter,
   type SamplerPool,
+  type SamplingContext,
   type SamplingOptions,
 } from '@molrl/model';
 import { dispose, setBackend, tensor, tidy, type Tensor } from '@molrl/tensor';
@@ -59,6 +68,8 @@ const rowCounts = argOf('--rows', quick ? '16' : '1,16,64')
   .map(Number);
 const VOCAB = 151_936;
 const GENERATED = 32;
+/** The paper's evaluation budget of new tokens: a step's penalties near the end of a long answer. */
+const LONG_GENERATED = 30_720;
 const OPTIONS: SamplingOptions = { temperature: 0.6, topP: 0.95, topK: 20, presencePenalty: 1 };
 /** GRPO's rollout sampling (TRL's defaults: no top-k, top-p 1): temperature alone. */
 const ROLLOUT: SamplingOptions = { temperature: 0.9 };
@@ -83,11 +94,30 @@ interface Step {
   bytesRead: number;
 }
 
-function contexts(rows: number) {
+function contexts(rows: number): SamplingContext[] {
   return Array.from({ length: rows }, (_, r) => ({
     promptTokens: [],
     generatedTokens: Array.from({ length: GENERATED }, (_, i) => (r * 7919 + i * 104_729) % VOCAB),
   }));
+}
+
+/**
+ * Rows `LONG_GENERATED` tokens into their answers, drawn with a skew toward a few
+ * thousand distinct tokens as text has; `counted`: with the `TokenCounter` that
+ * generate keeps per row (else the penalties count the arrays at each step).
+ */
+function longContexts(rows: number, counted: boolean): SamplingContext[] {
+  return Array.from({ length: rows }, (_, r) => {
+    const rng = new SeededRandom(1000 + r);
+    const generatedTokens = Array.from(
+      { length: LONG_GENERATED },
+      () => (r * 7919 + Math.floor(6000 * rng.next() ** 2) * 37) % VOCAB,
+    );
+    const promptTokens = generatedTokens.slice(0, 200);
+    return counted
+      ? { promptTokens, generatedTokens, counts: new TokenCounter(promptTokens, generatedTokens) }
+      : { promptTokens, generatedTokens };
+  });
 }
 
 /** The logits read to the host and each row sampled there: on this thread, or with the process's worker pool too. */
@@ -113,12 +143,13 @@ function fullRowStep(logits: Tensor, rows: number, options: SamplingOptions, poo
 }
 
 /** What generation runs with top-k: the backend selects, a few numbers per row are read, the host draws. */
-function candidateStep(logits: Tensor, rows: number): Step {
-  const ctxs = contexts(rows);
+function candidateStep(logits: Tensor, ctxs: SamplingContext[]): Step {
   const plan = planCandidates(OPTIONS, ctxs, VOCAB);
   return {
-    bytesRead: rows * (plan.capacity * 8 + 4 + plan.widest * 4),
+    bytesRead: ctxs.length * (plan.capacity * 8 + 4 + plan.widest * 4),
     async run() {
+      // The plan is remade each step, as generate does (the tokens it names grow with the answer).
+      planCandidates(OPTIONS, ctxs, VOCAB);
       const selected = tidy(() => selectCandidates(logits, plan));
       try {
         const drawn = await drawFromCandidates(
@@ -165,7 +196,15 @@ for (const name of backends) {
         OPTIONS,
         [
           [`${name}-full-row`, fullRowStep(logits, n, OPTIONS, null)],
-          [`${name}-candidates`, candidateStep(logits, n)],
+          [`${name}-candidates`, candidateStep(logits, contexts(n))],
+        ],
+      ],
+      [
+        'sample-step-qwen3-vocab-long',
+        OPTIONS,
+        [
+          [`${name}-candidates`, candidateStep(logits, longContexts(n, true))],
+          [`${name}-candidates-uncounted`, candidateStep(logits, longContexts(n, false))],
         ],
       ],
       [
@@ -194,14 +233,16 @@ for (const name of backends) {
   }
   await backend.dispose();
 }
-for (const [caseName, mode] of [
-  ['sample-step-qwen3-vocab', 'eval'],
-  ['sample-step-qwen3-vocab-temperature', 'temperature'],
+for (const [caseName, mode, generated] of [
+  ['sample-step-qwen3-vocab', 'eval', GENERATED],
+  ['sample-step-qwen3-vocab-long', 'eval', LONG_GENERATED],
+  ['sample-step-qwen3-vocab-temperature', 'temperature', GENERATED],
 ] as const) {
   for (const n of torchSide ? rowCounts : []) {
     try {
       const rounds = String(quick ? 3 : 12);
       const argv = [TORCH_SCRIPT, '--rows', String(n), '--vocab', String(VOCAB), '--rounds', rounds, '--threads', '2'];
+      argv.push('--generated', String(generated));
       const out = execFileSync('/usr/bin/python3', [...argv, '--mode', mode], { encoding: 'utf8' });
       const { ms, torch } = JSON.parse(out.trim().split('\n').pop()!) as { ms: number; torch: string };
       console.log(`torch ${torch}, ${caseName}, ${n} rows: ${ms.toFixed(2)} ms`);

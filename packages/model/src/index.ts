@@ -23,7 +23,9 @@ export {
   type RowCandidates,
   type SamplingContext,
   type SamplingOptions,
+  type TokenCounts,
 } from './sampling/samplers.js';
+export { TokenCounter } from './sampling/token-counter.js';
 export { SamplerPool, sharedSamplerPool, type RowRequest } from './sampling/sampler-pool.js';
 export {
   CANDIDATE_SLACK,

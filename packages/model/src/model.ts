@@ -27,6 +27,7 @@ import { encodeFloat32, type TensorToWrite } from './safetensors/writer.js';
 import { SeededRandom } from './sampling/prng.js';
 import { shownValue } from './shown-value.js';
 import { sharedSamplerPool, type SamplerPool } from './sampling/sampler-pool.js';
+import { TokenCounter } from './sampling/token-counter.js';
 import {
   candidateSamplingApplies,
   drawFromCandidates,
@@ -566,6 +567,9 @@ export class Qwen3ForCausalLM {
     const posRows = inputIds.map((r) => [...new Array<number>(longest - r.length).fill(0), ...r.map((_, j) => j)]);
     const nextPos = inputIds.map((r) => r.length);
     const out: number[][] = inputIds.map(() => []);
+    // Each row's tokens counted as they come, where a penalty reads them (a step's cost then follows the distinct
+    // tokens, not the length generated).
+    const counters = hasPenalties(options) ? inputIds.map((r) => new TokenCounter(r)) : null;
     const c = this.config;
     const caches: KVCache[] = [];
     // Rows still generating, as indices into inputIds; the batch (and the KV cache) holds these rows in this order.
@@ -595,7 +599,7 @@ export class Qwen3ForCausalLM {
         const rows = active.length;
         const rowsToDraw = active.map((i) => ({
           rng: rngs[i]!,
-          ctx: { promptTokens: inputIds[i]!, generatedTokens: out[i]! },
+          ctx: { promptTokens: inputIds[i]!, generatedTokens: out[i]!, counts: counters?.[i] },
         }));
         // The tokens each row's penalties touch: their raw logits are read beside the candidates.
         const plan = candidatesOnDevice
@@ -645,6 +649,7 @@ export class Qwen3ForCausalLM {
           const i = active[j];
           const tok = tokens[j]!;
           out[i].push(tok);
+          counters?.[i]!.add(tok);
           if (!stop.has(tok)) keep.push(j);
         }
         options.onStep?.(step + 1);

@@ -10,7 +10,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { SeededRandom, seededRandomParts } from './prng.js';
-import { sampleToken, sampleTokenParts, type SamplingContext, type SamplingOptions } from './samplers.js';
+import { hasPenalties, sampleToken, sampleTokenParts, type SamplingContext, type SamplingOptions } from './samplers.js';
 
 /** One row to sample: where it starts in the logits, how, and its generator (advanced as the draw advances it). */
 export interface RowRequest {
@@ -157,7 +157,7 @@ export class SamplerPool {
         rows: share.map((r) => ({
           row: r.row,
           options: samplingFields(r.options),
-          ctx: { promptTokens: r.ctx.promptTokens, generatedTokens: r.ctx.generatedTokens },
+          ctx: workerContext(r),
           state: r.rng.state(),
         })),
       };
@@ -204,4 +204,20 @@ export function sharedSamplerPool(): SamplerPool | null {
   const threads = Math.min(15, availableParallelism() - 1);
   if (threads < 1) return null;
   return (shared ??= new SamplerPool(threads));
+}
+
+/**
+ * What a worker needs of a row's context: nothing without penalties; the
+ * distinct tokens counted where the caller keeps them (a step then copies
+ * those, not every token generated so far); else the two arrays.
+ */
+function workerContext(r: RowRequest): SamplingContext {
+  if (!hasPenalties(r.options)) return { promptTokens: [], generatedTokens: [] };
+  const counts = r.ctx.counts;
+  if (!counts) return { promptTokens: r.ctx.promptTokens, generatedTokens: r.ctx.generatedTokens };
+  return {
+    promptTokens: [],
+    generatedTokens: [],
+    counts: { prompt: counts.prompt, generated: counts.generated, generatedCounts: counts.generatedCounts },
+  };
 }

@@ -47,6 +47,23 @@ export interface SamplingContext {
   promptTokens: readonly number[];
   /** Tokens generated so far (for the repetition, frequency and presence penalties). */
   generatedTokens: readonly number[];
+  /**
+   * The same tokens distinct and counted, kept up to date by the caller
+   * (`TokenCounter`, as `generate` keeps one per row): the penalties then cost
+   * the distinct tokens' number per step, not the generated length's. Absent,
+   * they are counted from the two arrays at each call.
+   */
+  counts?: TokenCounts;
+}
+
+/** A row's tokens as the penalties read them: distinct, ascending, the generated ones counted. */
+export interface TokenCounts {
+  /** The prompt's distinct tokens, ascending. */
+  prompt: readonly number[];
+  /** The generated tokens' distinct values, ascending. */
+  generated: readonly number[];
+  /** How many times each token of `generated` was generated. */
+  generatedCounts: readonly number[];
 }
 
 export function validateSamplingOptions(o: SamplingOptions): void {
@@ -103,29 +120,42 @@ function penaltiesOf(
   options: SamplingOptions,
   ctx: SamplingContext,
 ): PenaltyOverrides {
-  const changed = new Map<number, number>();
-  const inVocab = (t: number) => t >= 0 && t < vocab;
   const { repetition, frequency, presence } = float32Penalties(options);
-  if (repetition !== 1) {
-    for (const t of new Set<number>([...ctx.promptTokens, ...ctx.generatedTokens])) {
-      if (!inVocab(t)) continue;
-      const x = logitOf(t);
-      changed.set(t, Math.fround(x < 0 ? x * repetition : x / repetition));
-    }
+  const tokens: number[] = [];
+  const values: number[] = [];
+  if (repetition === 1 && frequency === 0 && presence === 0) return { tokens, values };
+  const counts = ctx.counts ?? tokenCountsOf(ctx);
+  const prompt = repetition !== 1 ? counts.prompt : [];
+  const { generated, generatedCounts } = counts;
+  // The prompt's and the generated tokens' distinct values, merged in ascending order: each penalty in turn
+  // on each token it reaches (repetition: both; frequency and presence: the generated ones).
+  let p = 0;
+  let g = 0;
+  while (p < prompt.length || g < generated.length) {
+    const pt = p < prompt.length ? prompt[p]! : Infinity;
+    const gt = g < generated.length ? generated[g]! : Infinity;
+    const t = Math.min(pt, gt);
+    if (pt === t) p++;
+    const n = gt === t ? generatedCounts[g++]! : 0;
+    if (!(t >= 0 && t < vocab)) continue;
+    let x = logitOf(t);
+    if (repetition !== 1) x = Math.fround(x < 0 ? x * repetition : x / repetition);
+    if (n > 0 && frequency !== 0) x = Math.fround(x - Math.fround(frequency * n));
+    if (n > 0 && presence !== 0) x = Math.fround(x - presence);
+    tokens.push(t);
+    values.push(x);
   }
-  if (frequency !== 0) {
-    const counts = new Map<number, number>();
-    for (const t of ctx.generatedTokens) if (inVocab(t)) counts.set(t, (counts.get(t) ?? 0) + 1);
-    for (const [t, n] of counts)
-      changed.set(t, Math.fround((changed.get(t) ?? logitOf(t)) - Math.fround(frequency * n)));
-  }
-  if (presence !== 0) {
-    for (const t of new Set(ctx.generatedTokens)) {
-      if (inVocab(t)) changed.set(t, Math.fround((changed.get(t) ?? logitOf(t)) - presence));
-    }
-  }
-  const tokens = [...changed.keys()].sort((a, b) => a - b);
-  return { tokens, values: tokens.map((t) => changed.get(t)!) };
+  return { tokens, values };
+}
+
+/** The distinct tokens of a context, counted (what `TokenCounter` keeps as it goes). */
+function tokenCountsOf(ctx: SamplingContext): TokenCounts {
+  const ascending = (a: number, b: number) => a - b;
+  const prompt = [...new Set(ctx.promptTokens)].sort(ascending);
+  const tally = new Map<number, number>();
+  for (const t of ctx.generatedTokens) tally.set(t, (tally.get(t) ?? 0) + 1);
+  const generated = [...tally.keys()].sort(ascending);
+  return { prompt, generated, generatedCounts: generated.map((t) => tally.get(t)!) };
 }
 
 /** The penalties rounded to float32, as torch applies them (repetition 1, frequency and presence 0: off). */
@@ -139,11 +169,8 @@ function float32Penalties(options: SamplingOptions): { repetition: number; frequ
 
 /** The tokens whose logits the penalties change, ascending (what `penaltyOverrides` touches). */
 export function penalisedTokens(options: SamplingOptions, ctx: SamplingContext, vocab: number): number[] {
-  const touched = new Set<number>();
-  // Only the repetition penalty reaches the prompt; every penalty reaches the generated tokens.
-  if (float32Penalties(options).repetition !== 1) for (const t of ctx.promptTokens) touched.add(t);
-  if (hasPenalties(options)) for (const t of ctx.generatedTokens) touched.add(t);
-  return [...touched].filter((t) => t >= 0 && t < vocab).sort((a, b) => a - b);
+  // The tokens penaltiesOf writes, whatever their logits: read through a stand-in.
+  return penaltiesOf(() => 0, vocab, options, ctx).tokens;
 }
 
 /** Whether any penalty changes a logit (repetition != 1, frequency or presence != 0, each as float32). */
@@ -627,6 +654,7 @@ export function sampleTokenParts(): { name: string }[] {
     SamplingScratch,
     penaltyOverrides,
     penaltiesOf,
+    tokenCountsOf,
     float32Penalties,
     applyPenalties,
     samplingDistribution,
