@@ -148,13 +148,13 @@ function candidateStep(logits: Tensor, ctxs: SamplingContext[]): Step {
   return {
     bytesRead: ctxs.length * (plan.capacity * 8 + 4 + plan.widest * 4),
     async run() {
-      // The plan is remade each step, as generate does (the tokens it names grow with the answer).
-      planCandidates(OPTIONS, ctxs, VOCAB);
-      const selected = tidy(() => selectCandidates(logits, plan));
+      // The plan is made each step, as generate makes it (the tokens it names grow with the answer).
+      const stepPlan = planCandidates(OPTIONS, ctxs, VOCAB);
+      const selected = tidy(() => selectCandidates(logits, stepPlan));
       try {
         const drawn = await drawFromCandidates(
           selected,
-          plan,
+          stepPlan,
           OPTIONS,
           ctxs.map((ctx, r) => ({ ctx, rng: new SeededRandom(r) })),
         );

@@ -7,6 +7,7 @@
  */
 import { checkOptionNames, optionNames } from '@molrl/hub-cache';
 import { describeValue } from './describe-value.js';
+import type { Encoding } from './tokenizer.js';
 
 export interface PaddingOptions {
   /** Pad to the batch's longest encoding ('longest', the reference's BatchLongest) or to this length. Default 'longest'. */
@@ -90,17 +91,8 @@ export function padIdRows(rows: number[][], padding: ResolvedPadding): number[][
   return rows.map((r) => withPad(r, target - r.length, padding.padId, padding.direction));
 }
 
-/** The fields of an encoding that padding lengthens. */
-export interface PaddableEncoding {
-  ids: number[];
-  tokens: string[];
-  offsets: Array<[number, number]>;
-  specialTokensMask: number[];
-  attentionMask: number[];
-}
-
 /** Each encoding padded, in place, to the batch's target length. */
-export function padEncodings<E extends PaddableEncoding>(encodings: E[], padding: ResolvedPadding): E[] {
+export function padEncodings(encodings: Encoding[], padding: ResolvedPadding): Encoding[] {
   const target = paddedLength(
     encodings.map((e) => e.ids.length),
     padding,

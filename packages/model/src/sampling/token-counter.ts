@@ -43,9 +43,4 @@ export class TokenCounter implements TokenCounts {
       this.counts.splice(lo, 0, 1);
     }
   }
-
-  /** The counts as plain arrays (what a worker thread is sent). */
-  snapshot(): TokenCounts {
-    return { prompt: this.prompt, generated: this.tokens, generatedCounts: this.counts };
-  }
 }
