@@ -2,12 +2,14 @@ export {
   Tokenizer,
   type CountTokensOptions,
   type DecodeOptions,
+  type EncodeInput,
   type EncodeOptions,
   type Encoding,
   type TokenizerLoadOptions,
   type TruncationOptions,
 } from './tokenizer.js';
 export type { PaddingOptions } from './padding.js';
+export type { TruncationStrategy } from './truncation.js';
 export {
   applyChatTemplate,
   selectTemplate,

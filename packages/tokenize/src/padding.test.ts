@@ -150,7 +150,7 @@ describe('padding options', () => {
     const tok = Tokenizer.fromJSON(tiny(params()));
     const opts = (o: unknown) => ({ padding: o }) as never;
     expect(() => tok.encode('ab', opts('max_length'))).toThrow(
-      'Tokenizer.encode: options.padding must be a boolean or { length?, padToMultipleOf?, direction?, padId? }, got "max_length"',
+      'Tokenizer.encode: options.padding must be a boolean or { length?, padToMultipleOf?, direction?, padId?, padTypeId? }, got "max_length"',
     );
     expect(() => tok.encodeBatch(['ab'], opts({ pad_id: 0 }))).toThrow(
       "Tokenizer.encodeBatch: unknown option 'padding.pad_id' (did you mean 'padding.padId'?)",
@@ -185,6 +185,8 @@ describe('padded encodings', () => {
       ],
       specialTokensMask: [1, 1, 0],
       attentionMask: [0, 0, 1],
+      typeIds: [0, 0, 0],
+      sequenceIds: [null, null, 0],
     });
     expect(long.attentionMask).toEqual([1, 1, 1]);
     // Each pad has its own offsets pair.
@@ -217,6 +219,8 @@ describe('padded encodings', () => {
           offsets: e.offsets.filter(keep),
           specialTokensMask: e.specialTokensMask.filter(keep),
           attentionMask: e.attentionMask.filter(keep),
+          typeIds: e.typeIds.filter(keep),
+          sequenceIds: e.sequenceIds.filter(keep),
         }).toEqual(plain);
         const pads = target - plain.ids.length;
         const padAt = direction === 'left' ? e.ids.slice(0, pads) : e.ids.slice(e.ids.length - pads);

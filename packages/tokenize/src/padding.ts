@@ -2,7 +2,8 @@
  * Padding of encodings to one length, as the reference library's `pad_encodings`
  * does it: the target is the batch's longest (or a fixed length), rounded up to
  * `padToMultipleOf`; each shorter encoding gets pad ids on one side, with
- * attention mask 0, special-tokens mask 1 and offsets [0, 0]; a longer one is
+ * attention mask 0, special-tokens mask 1, offsets [0, 0], the pad type id and
+ * no sequence id; a longer one is
  * left as it is (padding never cuts; truncation does).
  */
 import { checkOptionNames, optionNames } from '@molrl/hub-cache';
@@ -21,6 +22,8 @@ export interface PaddingOptions {
    * else the id of tokenizer_config.json's `pad_token`.
    */
   padId?: number;
+  /** The type id of the pads (default: tokenizer.json's `padding.pad_type_id`, else 0). */
+  padTypeId?: number;
 }
 
 /** Padding with every choice made: what `padEncodings` and `padIdRows` apply. */
@@ -29,6 +32,7 @@ export interface ResolvedPadding {
   padToMultipleOf: number;
   direction: 'left' | 'right';
   padId: number;
+  padTypeId: number;
   /** The token string the padded encodings show (tokenizer.json's `pad_token`, else the pad id's token). */
   padToken: string;
 }
@@ -38,6 +42,7 @@ export const PADDING_KEYS = optionNames<PaddingOptions>({
   padToMultipleOf: true,
   direction: true,
   padId: true,
+  padTypeId: true,
 });
 
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
@@ -47,7 +52,8 @@ export function checkPaddingOption(padding: unknown, where: string): void {
   if (padding === undefined || typeof padding === 'boolean') return;
   if (typeof padding !== 'object' || padding === null || Array.isArray(padding))
     throw new TypeError(
-      `${where}: options.padding must be a boolean or { length?, padToMultipleOf?, direction?, padId? }, got ${describeValue(padding)}`,
+      `${where}: options.padding must be a boolean or { length?, padToMultipleOf?, direction?, padId?, padTypeId? }, ` +
+        `got ${describeValue(padding)}`,
     );
   const p = padding as PaddingOptions;
   checkOptionNames(p, PADDING_KEYS, where, { prefix: 'padding.' });
@@ -65,6 +71,10 @@ export function checkPaddingOption(padding: unknown, where: string): void {
     );
   if (p.padId !== undefined && !isCount(p.padId))
     throw new TypeError(`${where}: options.padding.padId must be an integer >= 0, got ${describeValue(p.padId)}`);
+  if (p.padTypeId !== undefined && !isCount(p.padTypeId))
+    throw new TypeError(
+      `${where}: options.padding.padTypeId must be an integer >= 0, got ${describeValue(p.padTypeId)}`,
+    );
 }
 
 /** The length every encoding of a batch is padded to (lengths: the batch's, before padding). */
@@ -105,6 +115,8 @@ export function padEncodings(encodings: Encoding[], padding: ResolvedPadding): E
     e.tokens = withPad(e.tokens, count, padding.padToken, direction);
     e.specialTokensMask = withPad(e.specialTokensMask, count, 1, direction);
     e.attentionMask = withPad(e.attentionMask, count, 0, direction);
+    e.typeIds = withPad(e.typeIds, count, padding.padTypeId, direction);
+    e.sequenceIds = withPad(e.sequenceIds, count, null, direction);
     // Each pad its own [0, 0] pair, so a caller's edit of one leaves the others alone.
     const offsets = Array.from({ length: count }, (): [number, number] => [0, 0]);
     e.offsets = direction === 'left' ? [...offsets, ...e.offsets] : [...e.offsets, ...offsets];

@@ -24,15 +24,17 @@ describe('Tokenizer arguments', () => {
 
   it('encode refuses a non-string text with its name', () => {
     expect(() => tok.encode(12345 as unknown as string)).toThrow(
-      /Tokenizer\.encode: text must be a string, got number 12345/,
+      /Tokenizer\.encode: text must be a string, or a \[text, pair\] array of two strings, got number 12345/,
     );
     expect(() => tok.encodeWithOffsets(undefined as unknown as string)).toThrow(
-      /Tokenizer\.encodeWithOffsets: text must be a string, got undefined/,
+      /Tokenizer\.encodeWithOffsets: text must be a string, or a \[text, pair\] array of two strings, got undefined/,
     );
     expect(() => tok.encodeBatch('ab' as unknown as string[])).toThrow(
       /Tokenizer\.encodeBatch: texts must be an array/,
     );
-    expect(() => tok.encodeBatch(['ab', 7 as unknown as string])).toThrow(/texts\[1\] must be a string, got number 7/);
+    expect(() => tok.encodeBatch(['ab', 7 as unknown as string])).toThrow(
+      /texts\[1\] must be a string, or a \[text, pair\] array of two strings, got number 7/,
+    );
   });
 
   it('encode checks its options', () => {

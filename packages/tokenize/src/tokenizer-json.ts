@@ -35,7 +35,7 @@ export interface BpeModelJson {
 export interface TruncationJson {
   max_length: number;
   direction?: 'Left' | 'Right';
-  strategy?: string;
+  strategy?: 'LongestFirst' | 'OnlyFirst' | 'OnlySecond';
   stride?: number;
 }
 

@@ -19,11 +19,18 @@ import { encodeChat, type EncodeChatOptions, type EncodedChat } from './chat-spa
 import { buildDecoder, type Decoder } from './decoder.js';
 import { TokenizerFormatError, UnsupportedComponentError } from './errors.js';
 import { buildNormalizer, type AlignedText, type Normalizer } from './normalizer.js';
-import { buildPostProcessor, type PostProcessor } from './post-processor.js';
+import {
+  addedTokenCount,
+  buildPostProcessor,
+  defaultLayout,
+  type LayoutPart,
+  type PostProcessor,
+} from './post-processor.js';
 import { buildPreTokenizer, preservesInput, type Piece, type PreTokenizer } from './pre-tokenizer.js';
 import { HUB_OPTION_KEYS, hubFilesWithPaths, type HubOptions } from './hub.js';
 import { checkPaddingOption, padEncodings, padIdRows, type PaddingOptions, type ResolvedPadding } from './padding.js';
 import { qwenSplit, scannerDigitsFor } from './qwen-split.js';
+import { TRUNCATION_STRATEGIES, truncatedLengths, type TruncationStrategy } from './truncation.js';
 import { qwen3TokenizerFiles } from './qwen3.js';
 import {
   tokenContent,
@@ -34,10 +41,21 @@ import {
 } from './tokenizer-json.js';
 
 export interface TruncationOptions {
+  /** The most ids, special tokens included. */
   maxLength: number;
   /** Which end to cut (default: right). */
   direction?: 'left' | 'right';
+  /**
+   * Which text of a pair to cut (default longest_first: the longer, down to
+   * what the shorter leaves, or both to half each). only_first / only_second
+   * cut that one alone and fail where it cannot make enough room, as the
+   * reference does; only_second fails on a single text it would have to cut.
+   */
+  strategy?: TruncationStrategy;
 }
+
+/** One text, or a pair of texts encoded together (`[text, pair]`: a question and a passage, a query and a document). */
+export type EncodeInput = string | readonly [string, string];
 
 export interface EncodeOptions {
   /** Add the post-processor's special tokens (BOS/EOS...). Default true, as the reference; Qwen3 adds none. */
@@ -80,6 +98,14 @@ export interface Encoding {
   specialTokensMask: number[];
   /** 1 for the text's tokens and special tokens, 0 for padding. */
   attentionMask: number[];
+  /**
+   * Token type (segment) ids: as the post-processor assigns them (BERT: 0 for
+   * the first text and its special tokens, 1 for the pair's; a template's
+   * `type_id`s), else 0; padding gets the pad type id.
+   */
+  typeIds: number[];
+  /** Which text each token came from (0, or 1 for the pair); null for the post-processor's special tokens and padding. */
+  sequenceIds: Array<number | null>;
 }
 
 export interface TokenizerLoadOptions {
@@ -95,7 +121,27 @@ const ENCODE_KEYS = optionNames<EncodeOptions>({
   truncation: true,
   padding: true,
 });
-const TRUNCATION_KEYS = optionNames<TruncationOptions>({ maxLength: true, direction: true });
+const TRUNCATION_KEYS = optionNames<TruncationOptions>({ maxLength: true, direction: true, strategy: true });
+
+/** tokenizer.json's truncation strategies by the names TruncationOptions uses. */
+const JSON_STRATEGIES: Record<'LongestFirst' | 'OnlyFirst' | 'OnlySecond', TruncationStrategy> = {
+  LongestFirst: 'longest_first',
+  OnlyFirst: 'only_first',
+  OnlySecond: 'only_second',
+};
+
+/** Truncation with every choice made; `named()` begins its errors (the strategy, and where it was set). */
+interface ResolvedTruncation {
+  maxLength: number;
+  direction: 'left' | 'right';
+  strategy: TruncationStrategy;
+  named: () => string;
+}
+
+/** The checked text, or text and pair, of one input. */
+type InputTexts = [string] | [string, string];
+/** Each text's ids, in the input's order. */
+type IdRows = [number[]] | [number[], number[]];
 const COUNT_KEYS = optionNames<CountTokensOptions>({ limit: true, addSpecialTokens: true });
 const DECODE_KEYS = optionNames<DecodeOptions>({ skipSpecialTokens: true });
 const LOAD_KEYS = optionNames<TokenizerLoadOptions>({ file: true, cacheSize: true });
@@ -351,17 +397,40 @@ export class Tokenizer {
 
   // ---- encoding ---------------------------------------------------------
 
-  encode(text: string, options: EncodeOptions = {}): number[] {
-    text = wellFormed(text, 'Tokenizer.encode: text');
+  encode(input: EncodeInput, options: EncodeOptions = {}): number[] {
+    const texts = inputTexts(input, 'Tokenizer.encode: text');
     checkEncodeOptions(options, 'Tokenizer.encode');
-    const ids = this.encodeIds(text, options);
+    const ids = this.encodeIds(texts, options, 'Tokenizer.encode');
     const padding = this.resolvePadding(options.padding, 'Tokenizer.encode');
     return padding ? padIdRows([ids], padding)[0] : ids;
   }
 
-  /** One text's ids, truncated and with the special tokens, unpadded (text and options checked). */
-  private encodeIds(text: string, options: EncodeOptions): number[] {
+  /**
+   * One input's ids: each text's, truncated together, laid out with the
+   * post-processor's special tokens; unpadded (input and options checked).
+   */
+  private encodeIds(texts: InputTexts, options: EncodeOptions, where: string): number[] {
     const split = options.splitSpecialTokens ?? false;
+    const rows = texts.map((text) => this.textIds(text, split)) as IdRows;
+    const add = options.addSpecialTokens ?? true;
+    const layout = this.layout(rows.length === 2, add);
+    const truncation = this.truncation(options, where);
+    const kept = this.keptLengths(rows, layout, truncation);
+    const direction = truncation?.direction ?? 'right';
+    const cut = rows.map((r, i) => cutRow(r, kept[i]!, direction));
+    if (layout.length === 1 && 'sequence' in layout[0]! && layout[0].sequence === 0) return cut[0]!;
+    const out: number[] = [];
+    for (const part of layout) {
+      if ('sequence' in part) {
+        const row = cut[part.sequence]!;
+        for (let i = 0; i < row.length; i++) out.push(row[i]!);
+      } else out.push(...part.ids);
+    }
+    return out;
+  }
+
+  /** One text's ids before truncation and the post-processor. */
+  private textIds(text: string, split: boolean): number[] {
     const ids: number[] = [];
     const matches = this.added.find(text, false, split);
     let last = 0;
@@ -371,41 +440,93 @@ export class Tokenizer {
       last = m.end;
     }
     if (last < text.length) this.encodeSegmentIds(last === 0 ? text : text.slice(last), split, ids, last === 0);
-    return this.finish(ids, options);
+    return ids;
   }
 
-  encodeBatch(texts: string[], options: EncodeOptions = {}): number[][] {
-    if (!Array.isArray(texts))
-      throw new TypeError(`Tokenizer.encodeBatch: texts must be an array of strings, got ${describeValue(texts)}`);
-    checkEncodeOptions(options, 'Tokenizer.encodeBatch');
-    const padding = this.resolvePadding(options.padding, 'Tokenizer.encodeBatch');
-    const rows = texts.map((t, i) => this.encodeIds(wellFormed(t, `Tokenizer.encodeBatch: texts[${i}]`), options));
+  /** Each input's ids (a text, or a [text, pair]), padded together when `options.padding` asks. */
+  encodeBatch(inputs: EncodeInput[], options: EncodeOptions = {}): number[][] {
+    const where = 'Tokenizer.encodeBatch';
+    const batch = batchTexts(inputs, where);
+    checkEncodeOptions(options, where);
+    const padding = this.resolvePadding(options.padding, where);
+    const rows = batch.map((texts) => this.encodeIds(texts, options, where));
     return padding ? padIdRows(rows, padding) : rows;
   }
 
-  /** encodeWithOffsets of each text, padded together when `options.padding` asks (attentionMask tells pads apart). */
-  encodeBatchWithOffsets(texts: string[], options: EncodeOptions = {}): Encoding[] {
+  /** encodeWithOffsets of each input, padded together when `options.padding` asks (attentionMask tells pads apart). */
+  encodeBatchWithOffsets(inputs: EncodeInput[], options: EncodeOptions = {}): Encoding[] {
     const where = 'Tokenizer.encodeBatchWithOffsets';
-    if (!Array.isArray(texts))
-      throw new TypeError(`${where}: texts must be an array of strings, got ${describeValue(texts)}`);
+    const batch = batchTexts(inputs, where);
     checkEncodeOptions(options, where);
     const padding = this.resolvePadding(options.padding, where);
-    const encodings = texts.map((t, i) => this.encodeOffsets(wellFormed(t, `${where}: texts[${i}]`), options));
+    const encodings = batch.map((texts) => this.encodeOffsets(texts, options, where));
     return padding ? padEncodings(encodings, padding) : encodings;
   }
 
-  /** Encode with tokens, character offsets into `text` and the special-tokens mask. */
-  encodeWithOffsets(text: string, options: EncodeOptions = {}): Encoding {
-    text = wellFormed(text, 'Tokenizer.encodeWithOffsets: text');
-    checkEncodeOptions(options, 'Tokenizer.encodeWithOffsets');
-    const encoding = this.encodeOffsets(text, options);
-    const padding = this.resolvePadding(options.padding, 'Tokenizer.encodeWithOffsets');
+  /**
+   * Encode with tokens, character offsets, the special-tokens mask and the
+   * token type ids. For a [text, pair], each offset points into the text its
+   * token came from (`sequenceIds` says which).
+   */
+  encodeWithOffsets(input: EncodeInput, options: EncodeOptions = {}): Encoding {
+    const where = 'Tokenizer.encodeWithOffsets';
+    const texts = inputTexts(input, `${where}: text`);
+    checkEncodeOptions(options, where);
+    const encoding = this.encodeOffsets(texts, options, where);
+    const padding = this.resolvePadding(options.padding, where);
     return padding ? padEncodings([encoding], padding)[0] : encoding;
   }
 
-  /** One text's encoding, truncated and with the special tokens, unpadded (text and options checked). */
-  private encodeOffsets(text: string, options: EncodeOptions): Encoding {
+  /** One input's encoding, truncated and with the special tokens, unpadded (input and options checked). */
+  private encodeOffsets(texts: InputTexts, options: EncodeOptions, where: string): Encoding {
     const split = options.splitSpecialTokens ?? false;
+    const parts = texts.map((text) => this.textOffsets(text, split));
+    const add = options.addSpecialTokens ?? true;
+    const layout = this.layout(parts.length === 2, add);
+    const truncation = this.truncation(options, where);
+    const kept = this.keptLengths(parts.map((p) => p.ids) as IdRows, layout, truncation);
+    const direction = truncation?.direction ?? 'right';
+    const out: Encoding = {
+      ids: [],
+      tokens: [],
+      offsets: [],
+      specialTokensMask: [],
+      attentionMask: [],
+      typeIds: [],
+      sequenceIds: [],
+    };
+    for (const part of layout) {
+      if ('sequence' in part) {
+        const p = parts[part.sequence]!;
+        const [a, b] = cutRange(p.ids.length, kept[part.sequence]!, direction);
+        for (let i = a; i < b; i++) {
+          out.ids.push(p.ids[i]!);
+          out.tokens.push(this.idToToken(p.ids[i]!) ?? '');
+          out.offsets.push([p.offsets[i]![0], p.offsets[i]![1]]);
+          out.specialTokensMask.push(p.special[i]!);
+          out.typeIds.push(part.typeId);
+          out.sequenceIds.push(part.sequence);
+        }
+      } else {
+        part.ids.forEach((id, i) => {
+          out.ids.push(id);
+          out.tokens.push(part.tokens[i]!);
+          out.offsets.push([0, 0]);
+          out.specialTokensMask.push(1);
+          out.typeIds.push(part.typeId);
+          out.sequenceIds.push(null);
+        });
+      }
+    }
+    out.attentionMask = out.ids.map(() => 1);
+    return out;
+  }
+
+  /** One text's ids, offsets into it and special flags, before truncation and the post-processor. */
+  private textOffsets(
+    text: string,
+    split: boolean,
+  ): { ids: number[]; offsets: Array<[number, number]>; special: number[] } {
     const ids: number[] = [];
     const offsets: Array<[number, number]> = [];
     const special: number[] = [];
@@ -424,29 +545,22 @@ export class Tokenizer {
     }
     segment(last, text.length);
     if (this.postProcessor?.trimOffsets) trimOffsets(text, offsets);
-    const n = this.truncatedLength(ids.length, options);
-    const cut = this.cutRange(ids.length, n, options);
-    const sliceIds = ids.slice(cut[0], cut[1]);
-    const out: Encoding = {
-      ids: sliceIds,
-      tokens: [],
-      offsets: offsets.slice(cut[0], cut[1]),
-      specialTokensMask: special.slice(cut[0], cut[1]),
-      attentionMask: [],
-    };
-    if ((options.addSpecialTokens ?? true) && this.postProcessor) {
-      const { prefix, suffix } = this.postProcessor;
-      out.ids = [...prefix, ...out.ids, ...suffix];
-      out.offsets = [
-        ...prefix.map((): [number, number] => [0, 0]),
-        ...out.offsets,
-        ...suffix.map((): [number, number] => [0, 0]),
-      ];
-      out.specialTokensMask = [...prefix.map(() => 1), ...out.specialTokensMask, ...suffix.map(() => 1)];
-    }
-    out.tokens = out.ids.map((id) => this.idToToken(id) ?? '');
-    out.attentionMask = out.ids.map(() => 1);
-    return out;
+    return { ids, offsets, special };
+  }
+
+  /**
+   * The special tokens encoding adds to one text (`pair` false) or to a pair:
+   * transformers' `num_special_tokens_to_add`, what truncation leaves room for.
+   */
+  numSpecialTokensToAdd(pair = false): number {
+    if (typeof pair !== 'boolean')
+      throw new TypeError(`Tokenizer.numSpecialTokensToAdd: pair must be a boolean, got ${describeValue(pair)}`);
+    return addedTokenCount(this.layout(pair, true));
+  }
+
+  /** The parts of an encoding of one text or a pair (the post-processor's, or the texts in turn without one). */
+  private layout(pair: boolean, addSpecialTokens: boolean): readonly LayoutPart[] {
+    return this.postProcessor ? this.postProcessor.layout(pair, addSpecialTokens) : defaultLayout(pair);
   }
 
   /**
@@ -492,57 +606,45 @@ export class Tokenizer {
       padToMultipleOf: asked.padToMultipleOf ?? json?.pad_to_multiple_of ?? 0,
       direction: asked.direction ?? (json?.direction === 'Left' ? 'left' : 'right'),
       padId,
+      padTypeId: asked.padTypeId ?? json?.pad_type_id ?? 0,
       padToken,
     };
   }
 
-  private finish(ids: number[], options: EncodeOptions): number[] {
-    const n = this.truncatedLength(ids.length, options);
-    let out = ids;
-    if (n < ids.length) {
-      const [a, b] = this.cutRange(ids.length, n, options);
-      out = ids.slice(a, b);
-    }
-    if (
-      (options.addSpecialTokens ?? true) &&
-      this.postProcessor &&
-      (this.postProcessor.prefix.length > 0 || this.postProcessor.suffix.length > 0)
-    ) {
-      out = [...this.postProcessor.prefix, ...out, ...this.postProcessor.suffix];
-    }
-    return out;
-  }
-
-  private truncation(options: EncodeOptions): TruncationOptions | null {
+  /** The truncation `options` ask for (theirs, else tokenizer.json's), or null for none. */
+  private truncation(options: EncodeOptions, where: string): ResolvedTruncation | null {
     if (options.truncation === false) return null;
-    if (options.truncation) return options.truncation;
-    const t = this.json.truncation;
-    if (!t) return null;
-    return { maxLength: t.max_length, direction: t.direction === 'Left' ? 'left' : 'right' };
+    const t = options.truncation;
+    if (t) {
+      const strategy = t.strategy ?? 'longest_first';
+      return {
+        maxLength: t.maxLength,
+        direction: t.direction ?? 'right',
+        strategy,
+        named: () => `${where}: options.truncation.strategy "${strategy}"`,
+      };
+    }
+    const json = this.json.truncation;
+    if (!json) return null;
+    const strategy = json.strategy ?? 'LongestFirst';
+    return {
+      maxLength: json.max_length,
+      direction: json.direction === 'Left' ? 'left' : 'right',
+      strategy: JSON_STRATEGIES[strategy],
+      named: () => `${this.file ?? 'tokenizer.json'}: truncation.strategy "${strategy}"`,
+    };
   }
 
-  /** How many content ids remain after truncation (the added special tokens count against the limit). */
-  private truncatedLength(n: number, options: EncodeOptions): number {
-    const t = this.truncation(options);
-    if (!t) return n;
-    const extra =
-      (options.addSpecialTokens ?? true) && this.postProcessor
-        ? this.postProcessor.prefix.length + this.postProcessor.suffix.length
-        : 0;
-    const keep = Math.max(0, Math.min(n, t.maxLength - extra));
-    // OnlySecond cuts only the second text of a pair: the reference fails a single text it would have to cut.
-    if (keep < n && keep > 0 && !options.truncation && this.json.truncation?.strategy === 'OnlySecond')
-      throw new Error(
-        `${this.file ? `${this.file}: ` : ''}truncation.strategy "OnlySecond" truncates the second text of a pair, ` +
-          `and this single text has ${n} tokens over the ${t.maxLength} of truncation.max_length ` +
-          '(the reference library fails the same way); pass options.truncation, or false',
-      );
-    return keep;
-  }
-
-  private cutRange(n: number, keep: number, options: EncodeOptions): [number, number] {
-    const t = this.truncation(options);
-    return t?.direction === 'left' ? [n - keep, n] : [0, keep];
+  /**
+   * How many tokens of each text truncation keeps: the layout's special
+   * tokens (none where they are not added) count against the limit, as the reference's.
+   */
+  private keptLengths(rows: IdRows, layout: readonly LayoutPart[], t: ResolvedTruncation | null): number[] {
+    const lengths = rows.map((r) => r.length) as [number] | [number, number];
+    if (!t) return lengths;
+    const room = t.maxLength - addedTokenCount(layout);
+    if (room > 0 && lengths.reduce((a, b) => a + b, 0) <= room) return lengths;
+    return truncatedLengths(lengths, room, t.strategy, t.named());
   }
 
   /** Ids of a text segment that holds no raw-matched added token; `atInputStart`: it begins the input. */
@@ -692,10 +794,7 @@ export class Tokenizer {
       throw new TypeError(
         `Tokenizer.countTokens: options.addSpecialTokens must be a boolean, got ${describeValue(options.addSpecialTokens)}`,
       );
-    let count =
-      (options.addSpecialTokens ?? true) && this.postProcessor
-        ? this.postProcessor.prefix.length + this.postProcessor.suffix.length
-        : 0;
+    let count = (options.addSpecialTokens ?? true) ? addedTokenCount(this.layout(false, true)) : 0;
     const bytesPerToken = this.maxTokenBytes;
     const segment = (a: number, b: number) => {
       if (b <= a || count > limit) return;
@@ -903,7 +1002,7 @@ function checkEncodeOptions(options: EncodeOptions, where: string): void {
   if (t === undefined || t === false) return;
   if (typeof t !== 'object' || t === null || Array.isArray(t))
     throw new TypeError(
-      `${where}: options.truncation must be false or { maxLength, direction? }, got ${describeValue(t)}`,
+      `${where}: options.truncation must be false or { maxLength, direction?, strategy? }, got ${describeValue(t)}`,
     );
   checkOptionNames(t, TRUNCATION_KEYS, where, { prefix: 'truncation.' });
   if (!(typeof t.maxLength === 'number' && Number.isInteger(t.maxLength) && t.maxLength >= 0))
@@ -914,6 +1013,40 @@ function checkEncodeOptions(options: EncodeOptions, where: string): void {
     throw new TypeError(
       `${where}: options.truncation.direction must be "left" or "right", got ${describeValue(t.direction)}`,
     );
+  if (t.strategy !== undefined && !TRUNCATION_STRATEGIES.includes(t.strategy))
+    throw new TypeError(
+      `${where}: options.truncation.strategy must be one of ${TRUNCATION_STRATEGIES.map((v) => `"${v}"`).join(', ')}, ` +
+        `got ${describeValue(t.strategy)}`,
+    );
+}
+
+/** An input's texts, each well-formed: a string, or a [text, pair] of two strings (`what` names it in errors). */
+function inputTexts(input: EncodeInput, what: string): InputTexts {
+  if (typeof input === 'string') return [wellFormed(input, what)];
+  if (Array.isArray(input) && input.length === 2)
+    return [wellFormed(input[0], `${what}[0]`), wellFormed(input[1], `${what}[1]`)];
+  throw new TypeError(`${what} must be a string, or a [text, pair] array of two strings, got ${describeValue(input)}`);
+}
+
+/** A batch's inputs, each checked (`where` names the method). */
+function batchTexts(inputs: EncodeInput[], where: string): InputTexts[] {
+  if (!Array.isArray(inputs))
+    throw new TypeError(
+      `${where}: texts must be an array of strings or [text, pair] arrays, got ${describeValue(inputs)}`,
+    );
+  return inputs.map((input, i) => inputTexts(input, `${where}: texts[${i}]`));
+}
+
+/** [start, end) of the `keep` ids truncation leaves of `n`, cut at `direction`'s end. */
+function cutRange(n: number, keep: number, direction: 'left' | 'right'): [number, number] {
+  return direction === 'left' ? [n - keep, n] : [0, keep];
+}
+
+/** The row as truncation leaves it (the row itself when nothing is cut). */
+function cutRow(row: number[], keep: number, direction: 'left' | 'right'): number[] {
+  if (keep >= row.length) return row;
+  const [a, b] = cutRange(row.length, keep, direction);
+  return row.slice(a, b);
 }
 
 /** The text with lone surrogates replaced; a non-string is a TypeError naming `what`. */
