@@ -191,10 +191,27 @@ function seeded(seed: number): () => number {
   };
 }
 
-function bf16Bits(x: number): number {
-  // Truncation is enough here: the test compares against the same widened values.
-  const f = new Float32Array([x]);
-  return new Uint32Array(f.buffer)[0]! >>> 16;
+/**
+ * B rounded to bfloat16 (truncated: the test compares against the same widened
+ * values): its bits, and the float32 values they stand for. Views over one
+ * buffer, not a typed array per element, which made the self-test take a
+ * second at every process start.
+ */
+function toBf16(b: Float32Array): { bits: Uint16Array; widened: Float32Array } {
+  const words = new Uint32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+  const bits = new Uint16Array(words.length);
+  for (let i = 0; i < words.length; i++) {
+    bits[i] = words[i]! >>> 16;
+    words[i] = bits[i]! << 16;
+  }
+  return { bits, widened: new Float32Array(words.buffer) };
+}
+
+/** `length` draws of `rand`. */
+function filled(length: number, rand: () => number): Float32Array {
+  const out = new Float32Array(length);
+  for (let i = 0; i < length; i++) out[i] = rand();
+  return out;
 }
 
 /**
@@ -218,13 +235,10 @@ export function selfTest(addon: NativeGemmAddon): string | null {
   ];
   const rand = seeded(12345);
   for (const [m, n, k, transA, transB, batch, element] of shapes) {
-    const a = Float32Array.from({ length: m * k * batch }, rand);
-    let b = Float32Array.from({ length: k * n }, rand); // one B for every item: stride 0
+    const a = filled(m * k * batch, rand);
+    let b = filled(k * n, rand); // one B for every item: stride 0
     let bRaw: Float32Array | Uint16Array = b;
-    if (element === 'bf16') {
-      bRaw = Uint16Array.from(b, bf16Bits);
-      b = Float32Array.from(bRaw, (bits) => new Float32Array(new Uint32Array([bits << 16]).buffer)[0]!);
-    }
+    if (element === 'bf16') ({ bits: bRaw, widened: b } = toBf16(b));
     const c = new Float32Array(m * n * batch).fill(Number.NaN); // overwritten, never read
     const expected = new Float32Array(m * n * batch);
     try {
