@@ -95,7 +95,8 @@ describe('over-long rows', () => {
    */
   function watched() {
     let longest = 0;
-    const see = (text: string) => (longest = Math.max(longest, text.length));
+    const see = (input: string | readonly string[]) =>
+      (longest = Math.max(longest, ...(typeof input === 'string' ? [input] : input).map((t) => t.length)));
     const offsets = tok.encodeWithOffsets.bind(tok);
     tok.encodeWithOffsets = (text, options) => (see(text), offsets(text, options));
     const inner = tok as unknown as { encodeSegmentIds: (segment: string, ...rest: unknown[]) => void };
