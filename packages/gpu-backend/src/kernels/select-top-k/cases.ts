@@ -46,6 +46,16 @@ export const conformance = [
         attrs: { k: 20, capacity: 200 },
       },
       {
+        name: 'a Qwen3 vocabulary, k 3000 (the penalised tokens of a long answer): [2, 151936]',
+        inputs: [floats([2, 151_936])],
+        attrs: { k: 3000, capacity: 3100 },
+      },
+      {
+        name: 'k 700 of [2, 5000] in {0, .., 9}: the k-th a tie hundreds wide',
+        inputs: [floats([2, 5000], { ints: [0, 10] })],
+        attrs: { k: 700, capacity: 1100 },
+      },
+      {
         name: 'ties by the thousand: [1, 5000] in {0, 1}, k 2',
         inputs: [floats([1, 5000], { ints: [0, 2] })],
         attrs: { k: 2, capacity: 16 },
