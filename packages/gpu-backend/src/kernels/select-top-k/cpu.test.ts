@@ -108,6 +108,9 @@ describe('selectTopK (cpu)', () => {
     const hidden = new Float32Array(n);
     for (let j = 1; j < n; j += 4) hidden[j] = 1 + j;
     expectSortingsSelection(hidden, 1, n, 500, 600, 'between the samples');
+    // A NaN where the sample reads (index 0 always is): the row reports -1.
+    const nanFirst = Float32Array.from({ length: n }, (_, j) => (j === 0 ? NaN : j % 13));
+    expectSortingsSelection(nanFirst, 1, n, 200, 210, 'NaN in the sample');
     // Every entry the same, or two values: the k-th largest is a tie shared by most of the row.
     expectSortingsSelection(new Float32Array(n).fill(3), 1, n, 100, 80, 'all equal');
     expectSortingsSelection(

@@ -161,12 +161,14 @@ function scanRowAboveSample(
   const sample = scratch.sample;
   const m = sample.length;
   const stride = n / m;
-  for (let i = 0; i < m; i++) sample[i] = x[base + Math.floor(i * stride)]!;
-  sample.sort(); // ascending, NaN last
+  for (let i = 0; i < m; i++) {
+    const v = x[base + Math.floor(i * stride)]!;
+    if (v !== v) return 0; // a NaN: the heap pass reports the row
+    sample[i] = v;
+  }
   const expected = (k * m) / n;
   const rank = Math.min(m - 1, Math.floor(expected + 4 * Math.sqrt(expected) + 8));
-  const threshold = sample[m - 1 - rank]!;
-  if (threshold !== threshold) return 0; // NaN in the sample: the heap pass finds it
+  const threshold = selectAscending(sample, m, m - 1 - rank);
   let found = 0;
   for (let j = 0; j < n; j++) {
     const v = x[base + j]!;
