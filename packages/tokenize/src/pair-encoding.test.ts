@@ -183,6 +183,21 @@ describe('pair encoding through the post-processors', () => {
       [1, null, null, 0],
     ]);
     expect(odd.encodeWithOffsets('ab').typeIds).toEqual([3]);
+    // A template may lay a text out twice; each copy has its own offset pairs.
+    const twice = Tokenizer.fromJSON(
+      words({ ...bertTemplate, pair: [piece('Sequence', 'A'), piece('Sequence', 'B', 1), piece('Sequence', 'A', 2)] }),
+    ).encodeWithOffsets(['ab', 'c']);
+    expect([twice.ids, twice.typeIds, twice.offsets]).toEqual([
+      [2, 3, 2],
+      [0, 1, 2],
+      [
+        [0, 2],
+        [0, 1],
+        [0, 2],
+      ],
+    ]);
+    twice.offsets[0]![0] = 9;
+    expect(twice.offsets[2]).toEqual([0, 2]);
     expect([odd.numSpecialTokensToAdd(), odd.numSpecialTokensToAdd(true)]).toEqual([0, 2]);
   });
 

@@ -411,14 +411,16 @@ export class Tokenizer {
    */
   private encodeIds(texts: InputTexts, options: EncodeOptions, where: string): number[] {
     const split = options.splitSpecialTokens ?? false;
-    const rows = texts.map((text) => this.textIds(text, split)) as IdRows;
-    const add = options.addSpecialTokens ?? true;
-    const layout = this.layout(rows.length === 2, add);
+    const layout = this.layout(texts.length === 2, options.addSpecialTokens ?? true);
     const truncation = this.truncation(options, where);
+    const bare = layout.length === 1 && 'sequence' in layout[0]! && layout[0].sequence === 0;
+    // One text, nothing to cut or add (Qwen3's encode): its ids as they come.
+    if (bare && truncation === null) return this.textIds(texts[0], split);
+    const rows = texts.map((text) => this.textIds(text, split)) as IdRows;
     const kept = this.keptLengths(rows, layout, truncation);
     const direction = truncation?.direction ?? 'right';
     const cut = rows.map((r, i) => cutRow(r, kept[i]!, direction));
-    if (layout.length === 1 && 'sequence' in layout[0]! && layout[0].sequence === 0) return cut[0]!;
+    if (bare) return cut[0]!;
     const out: number[] = [];
     for (const part of layout) {
       if ('sequence' in part) {
@@ -486,6 +488,20 @@ export class Tokenizer {
     const truncation = this.truncation(options, where);
     const kept = this.keptLengths(parts.map((p) => p.ids) as IdRows, layout, truncation);
     const direction = truncation?.direction ?? 'right';
+    const first = layout[0];
+    if (layout.length === 1 && first !== undefined && 'sequence' in first && kept[0] === parts[0]!.ids.length) {
+      // One text, nothing cut or added: its arrays as they are (they are this call's own).
+      const { ids, offsets, special } = parts[0]!;
+      return {
+        ids,
+        tokens: ids.map((id) => this.idToToken(id) ?? ''),
+        offsets,
+        specialTokensMask: special,
+        attentionMask: new Array<number>(ids.length).fill(1),
+        typeIds: new Array<number>(ids.length).fill(first.typeId),
+        sequenceIds: new Array<number | null>(ids.length).fill(0),
+      };
+    }
     const out: Encoding = {
       ids: [],
       tokens: [],
@@ -495,14 +511,20 @@ export class Tokenizer {
       typeIds: [],
       sequenceIds: [],
     };
+    // A text a template lays out twice gets its own offset pairs the second time.
+    const laidOut = [false, false];
     for (const part of layout) {
       if ('sequence' in part) {
         const p = parts[part.sequence]!;
         const [a, b] = cutRange(p.ids.length, kept[part.sequence]!, direction);
+        const again = laidOut[part.sequence]!;
+        laidOut[part.sequence] = true;
         for (let i = a; i < b; i++) {
-          out.ids.push(p.ids[i]!);
-          out.tokens.push(this.idToToken(p.ids[i]!) ?? '');
-          out.offsets.push([p.offsets[i]![0], p.offsets[i]![1]]);
+          const id = p.ids[i]!;
+          const offset = p.offsets[i]!;
+          out.ids.push(id);
+          out.tokens.push(this.idToToken(id) ?? '');
+          out.offsets.push(again ? [offset[0], offset[1]] : offset);
           out.specialTokensMask.push(p.special[i]!);
           out.typeIds.push(part.typeId);
           out.sequenceIds.push(part.sequence);
