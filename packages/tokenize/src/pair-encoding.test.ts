@@ -198,6 +198,19 @@ describe('pair encoding through the post-processors', () => {
     ]);
     twice.offsets[0]![0] = 9;
     expect(twice.offsets[2]).toEqual([0, 2]);
+    // One that keeps only the pair (the reference loads it: its pair check is the builder's, not the file's).
+    const onlyB = Tokenizer.fromJSON(words({ ...bertTemplate, pair: [piece('Sequence', 'B', 1)] }));
+    const b = onlyB.encodeWithOffsets(['ab', 'c ab']);
+    expect([b.ids, b.typeIds, b.sequenceIds, b.offsets]).toEqual([
+      [3, 2],
+      [1, 1],
+      [1, 1],
+      [
+        [0, 1],
+        [2, 4],
+      ],
+    ]);
+    expect(onlyB.encode(['ab', 'c ab'])).toEqual([3, 2]);
     expect([odd.numSpecialTokensToAdd(), odd.numSpecialTokensToAdd(true)]).toEqual([0, 2]);
   });
 
