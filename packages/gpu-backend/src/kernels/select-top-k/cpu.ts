@@ -3,7 +3,7 @@ import { floatInput, output } from '../../cpu/host.js';
 import { selectTopK } from './contract.js';
 import { selectTopKDims, selectTopKRows } from './select.js';
 
-/** Each row's k-th largest with a size-k heap, then its entries at or above it in index order. */
+/** Each row's k-th largest (a size-k heap, or past k 64 a sampled threshold), then its entries at or above it in index order. */
 const selectTopKKernel = implement(selectTopK, 'cpu', ({ inputs, attrs, backend }) => {
   const [xInfo] = inputs;
   const { rows, n, outShape, countShape } = selectTopKDims(xInfo.shape, attrs);

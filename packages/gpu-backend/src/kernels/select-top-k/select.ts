@@ -128,7 +128,10 @@ function scanRow(x: Float32Array, base: number, n: number, k: number, heap: Floa
   return found;
 }
 
-/** Past this k the sampled threshold finds the k-th largest (measured at a 151,936 vocabulary: k 300 1.2x, k 3,000 4x). */
+/**
+ * Past this k the sampled threshold finds the k-th largest. Measured for 16 rows against the heap:
+ * 151,936 entries, k 300 1.7x and k 3,000 3x faster; 1,845 entries, about even at k 65, 1.2x at k 120.
+ */
 export const HEAP_MAX_K = 64;
 
 /** Entries of a row the threshold is read from (strided: a row's order carries no meaning). */
