@@ -488,25 +488,6 @@ export class Tokenizer {
     const truncation = this.truncation(options, where);
     const kept = this.keptLengths(parts.map((p) => p.ids) as IdRows, layout, truncation);
     const direction = truncation?.direction ?? 'right';
-    const first = layout[0];
-    if (
-      layout.length === 1 &&
-      first !== undefined &&
-      'sequence' in first &&
-      kept[first.sequence] === parts[first.sequence]?.ids.length
-    ) {
-      // One text laid out, nothing cut or added: its arrays as they are (they are this call's own).
-      const { ids, offsets, special } = parts[first.sequence]!;
-      return {
-        ids,
-        tokens: ids.map((id) => this.idToToken(id) ?? ''),
-        offsets,
-        specialTokensMask: special,
-        attentionMask: new Array<number>(ids.length).fill(1),
-        typeIds: new Array<number>(ids.length).fill(first.typeId),
-        sequenceIds: new Array<number | null>(ids.length).fill(first.sequence),
-      };
-    }
     const out: Encoding = {
       ids: [],
       tokens: [],
