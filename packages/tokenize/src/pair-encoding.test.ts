@@ -74,26 +74,28 @@ describe('truncatedLengths (the reference truncate_encodings)', () => {
       ],
     ];
     sizes.forEach((n1, i) =>
-      sizes.forEach((n2, j) => expect(truncatedLengths([n1, n2], 7, 'longest_first', 's')).toEqual(expected[i][j])),
+      sizes.forEach((n2, j) =>
+        expect(truncatedLengths([n1, n2], 7, 'longest_first', () => 's')).toEqual(expected[i][j]),
+      ),
     );
     // max_length 0 empties both (`truncate_encodings_empty`); a single text is cut to the limit.
-    expect(truncatedLengths([2, 4], 0, 'longest_first', 's')).toEqual([0, 0]);
-    expect(truncatedLengths([8, 8], 0, 'only_first', 's')).toEqual([0, 0]);
-    expect(truncatedLengths([9], 4, 'longest_first', 's')).toEqual([4]);
-    expect(truncatedLengths([3], 4, 'only_second', 's')).toEqual([3]);
+    expect(truncatedLengths([2, 4], 0, 'longest_first', () => 's')).toEqual([0, 0]);
+    expect(truncatedLengths([8, 8], 0, 'only_first', () => 's')).toEqual([0, 0]);
+    expect(truncatedLengths([9], 4, 'longest_first', () => 's')).toEqual([4]);
+    expect(truncatedLengths([3], 4, 'only_second', () => 's')).toEqual([3]);
   });
 
   it('only_first / only_second cut that text alone, and fail as the reference where they cannot', () => {
-    expect(truncatedLengths([5, 3], 6, 'only_first', 's')).toEqual([3, 3]);
-    expect(truncatedLengths([5, 3], 6, 'only_second', 's')).toEqual([5, 1]);
-    expect(truncatedLengths([9], 6, 'only_first', 's')).toEqual([6]);
-    expect(() => truncatedLengths([2, 8], 6, 'only_first', 'opts "only_first"')).toThrow(
+    expect(truncatedLengths([5, 3], 6, 'only_first', () => 's')).toEqual([3, 3]);
+    expect(truncatedLengths([5, 3], 6, 'only_second', () => 's')).toEqual([5, 1]);
+    expect(truncatedLengths([9], 6, 'only_first', () => 's')).toEqual([6]);
+    expect(() => truncatedLengths([2, 8], 6, 'only_first', () => 'opts "only_first"')).toThrow(
       'opts "only_first" must remove 4 tokens from the first text, which has 2',
     );
-    expect(() => truncatedLengths([8, 2], 7, 'only_second', 'x')).toThrow(
+    expect(() => truncatedLengths([8, 2], 7, 'only_second', () => 'x')).toThrow(
       'x must remove 3 tokens from the second text, which has 2',
     );
-    expect(() => truncatedLengths([8], 7, 'only_second', 'x')).toThrow(
+    expect(() => truncatedLengths([8], 7, 'only_second', () => 'x')).toThrow(
       'x truncates the second text of a pair, and this single text has 8 tokens over the 7 it may keep',
     );
   });
@@ -102,7 +104,7 @@ describe('truncatedLengths (the reference truncate_encodings)', () => {
     for (let n1 = 0; n1 < 14; n1++)
       for (let n2 = 0; n2 < 14; n2++)
         for (let max = 1; max < 16; max++) {
-          const [k1, k2] = truncatedLengths([n1, n2], max, 'longest_first', 's') as [number, number];
+          const [k1, k2] = truncatedLengths([n1, n2], max, 'longest_first', () => 's') as [number, number];
           expect(k1 <= n1 && k2 <= n2).toBe(true);
           expect(k1 + k2).toBe(Math.min(n1 + n2, max));
           // The shorter text is never cut below the longer one's share.

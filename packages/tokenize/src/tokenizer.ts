@@ -650,9 +650,7 @@ export class Tokenizer {
   private keptLengths(rows: IdRows, layout: readonly LayoutPart[], t: ResolvedTruncation | null): number[] {
     const lengths = rows.map((r) => r.length) as [number] | [number, number];
     if (!t) return lengths;
-    const room = t.maxLength - addedTokenCount(layout);
-    if (room > 0 && lengths.reduce((a, b) => a + b, 0) <= room) return lengths;
-    return truncatedLengths(lengths, room, t.strategy, t.named());
+    return truncatedLengths(lengths, t.maxLength - addedTokenCount(layout), t.strategy, t.named);
   }
 
   /** Ids of a text segment that holds no raw-matched added token; `atInputStart`: it begins the input. */

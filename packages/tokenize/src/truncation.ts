@@ -15,14 +15,15 @@ export const TRUNCATION_STRATEGIES: readonly TruncationStrategy[] = ['longest_fi
  * equal, gets the odd token);
  * only_first / only_second cut that text alone, and fail where it is too short
  * to make room, or (only_second) where there is no second text, as the
- * reference fails. `named` names the strategy and where it came from, to
- * begin the errors (`tokenizer.json: truncation.strategy "OnlySecond"`).
+ * reference fails. `named()` names the strategy and where it came from, to
+ * begin the errors (`tokenizer.json: truncation.strategy "OnlySecond"`); it is
+ * called only for an error.
  */
 export function truncatedLengths(
   lengths: readonly [number] | readonly [number, number],
   maxLength: number,
   strategy: TruncationStrategy,
-  named: string,
+  named: () => string,
 ): [number] | [number, number] {
   const [n1, n2] = lengths;
   if (maxLength <= 0) return n2 === undefined ? [0] : [0, 0];
@@ -41,13 +42,13 @@ export function truncatedLengths(
   }
   if (strategy === 'only_second' && n2 === undefined)
     throw new Error(
-      `${named} truncates the second text of a pair, and this single text has ${n1} tokens ` +
+      `${named()} truncates the second text of a pair, and this single text has ${n1} tokens ` +
         `over the ${maxLength} it may keep (the reference library fails the same way); pass options.truncation, or false`,
     );
   const target = strategy === 'only_first' ? n1 : n2!;
   if (target <= toRemove)
     throw new Error(
-      `${named} must remove ${toRemove} token${toRemove === 1 ? '' : 's'} from the ` +
+      `${named()} must remove ${toRemove} token${toRemove === 1 ? '' : 's'} from the ` +
         `${strategy === 'only_first' ? 'first' : 'second'} text, which has ${target} ` +
         '(the reference library fails the same way: its sequence is too short to truncate)',
     );
