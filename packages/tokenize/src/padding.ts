@@ -69,12 +69,9 @@ export function checkPaddingOption(padding: unknown, where: string): void {
     throw new TypeError(
       `${where}: options.padding.direction must be "left" or "right", got ${describeValue(p.direction)}`,
     );
-  if (p.padId !== undefined && !isCount(p.padId))
-    throw new TypeError(`${where}: options.padding.padId must be an integer >= 0, got ${describeValue(p.padId)}`);
-  if (p.padTypeId !== undefined && !isCount(p.padTypeId))
-    throw new TypeError(
-      `${where}: options.padding.padTypeId must be an integer >= 0, got ${describeValue(p.padTypeId)}`,
-    );
+  for (const key of ['padId', 'padTypeId'] as const)
+    if (p[key] !== undefined && !isCount(p[key]))
+      throw new TypeError(`${where}: options.padding.${key} must be an integer >= 0, got ${describeValue(p[key])}`);
 }
 
 /** The length every encoding of a batch is padded to (lengths: the batch's, before padding). */
