@@ -435,6 +435,9 @@ describe('pair errors', () => {
     expect(() => Tokenizer.fromJSON(words({ ...bertTemplate, pair: [piece('Sequence', 'C')] }))).toThrow(
       'post_processor.pair[0].Sequence.id: expected "A" or "B", got "C"',
     );
+    expect(() => Tokenizer.fromJSON(words({ ...bertTemplate, pair: [piece('Sequence', 'A', -1)] }))).toThrow(
+      'post_processor.pair[0].type_id: expected a non-negative integer, got -1',
+    );
     expect(() => Tokenizer.fromJSON(words({ ...bert, sep: ['[SEP]'] }))).toThrow(
       'post_processor.sep: expected [token, id], got ["[SEP]"]',
     );

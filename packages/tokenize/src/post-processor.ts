@@ -11,7 +11,7 @@
  * their cls and sep tokens. The layouts are worked out once per tokenizer.
  */
 import { TokenizerFormatError, UnsupportedComponentError } from './errors.js';
-import { expectComponent, optionalBoolean, type ComponentJson } from './tokenizer-json.js';
+import { expectComponent, expectInteger, optionalBoolean, type ComponentJson } from './tokenizer-json.js';
 
 /** One part of a post-processed encoding: a text of the input (0: the first, 1: the pair), or special tokens. */
 export type LayoutPart =
@@ -219,9 +219,7 @@ function templatePieces(v: unknown, field: string, specials: Map<string, unknown
     const body = p?.Sequence ?? p?.SpecialToken;
     if (typeof p !== 'object' || p === null || body === undefined || typeof body !== 'object' || body === null)
       throw new TokenizerFormatError(at, 'expected SpecialToken or Sequence', file);
-    const typeId = body.type_id ?? 0;
-    if (!(typeof typeId === 'number' && Number.isInteger(typeId) && typeId >= 0))
-      throw new TokenizerFormatError(`${at}.type_id`, `expected an integer >= 0, got ${JSON.stringify(typeId)}`, file);
+    const typeId = expectInteger(body.type_id ?? 0, `${at}.type_id`, file);
     if (p.Sequence) {
       if (body.id !== 'A' && body.id !== 'B')
         throw new TokenizerFormatError(
