@@ -9,6 +9,15 @@ export {
   type TruncationOptions,
 } from './tokenizer.js';
 export type { PaddingOptions } from './padding.js';
+export {
+  charToToken,
+  charToWord,
+  tokenToChars,
+  tokenToSequence,
+  tokenToWord,
+  wordToChars,
+  wordToTokens,
+} from './encoding-maps.js';
 export type { TruncationStrategy } from './truncation.js';
 export {
   applyChatTemplate,

@@ -187,6 +187,7 @@ describe('padded encodings', () => {
       attentionMask: [0, 0, 1],
       typeIds: [0, 0, 0],
       sequenceIds: [null, null, 0],
+      wordIds: [null, null, 0],
     });
     expect(long.attentionMask).toEqual([1, 1, 1]);
     // Each pad has its own offsets pair.
@@ -221,6 +222,7 @@ describe('padded encodings', () => {
           attentionMask: e.attentionMask.filter(keep),
           typeIds: e.typeIds.filter(keep),
           sequenceIds: e.sequenceIds.filter(keep),
+          wordIds: e.wordIds.filter(keep),
         }).toEqual(plain);
         const pads = target - plain.ids.length;
         const padAt = direction === 'left' ? e.ids.slice(0, pads) : e.ids.slice(e.ids.length - pads);

@@ -3,7 +3,7 @@
  * does it: the target is the batch's longest (or a fixed length), rounded up to
  * `padToMultipleOf`; each shorter encoding gets pad ids on one side, with
  * attention mask 0, special-tokens mask 1, offsets [0, 0], the pad type id and
- * no sequence id; a longer one is
+ * no sequence or word id; a longer one is
  * left as it is (padding never cuts; truncation does).
  */
 import { checkOptionNames, optionNames } from '@molrl/hub-cache';
@@ -98,14 +98,18 @@ export function padIdRows(rows: number[][], padding: ResolvedPadding): number[][
   return rows.map((r) => withPad(r, target - r.length, padding.padId, padding.direction));
 }
 
-/** Each encoding padded, in place, to the batch's target length. */
+/**
+ * Each encoding padded, in place, to the batch's target length, and its
+ * overflowing windows to the same length (the target comes from the
+ * encodings alone, as the reference's).
+ */
 export function padEncodings(encodings: Encoding[], padding: ResolvedPadding): Encoding[] {
   const target = paddedLength(
     encodings.map((e) => e.ids.length),
     padding,
   );
   const { direction } = padding;
-  for (const e of encodings) {
+  for (const e of encodings.flatMap((main) => [main, ...(main.overflowing ?? [])])) {
     const count = target - e.ids.length;
     if (count <= 0) continue;
     e.ids = withPad(e.ids, count, padding.padId, direction);
@@ -114,6 +118,7 @@ export function padEncodings(encodings: Encoding[], padding: ResolvedPadding): E
     e.attentionMask = withPad(e.attentionMask, count, 0, direction);
     e.typeIds = withPad(e.typeIds, count, padding.padTypeId, direction);
     e.sequenceIds = withPad(e.sequenceIds, count, null, direction);
+    e.wordIds = withPad(e.wordIds, count, null, direction);
     // Each pad its own [0, 0] pair, so a caller's edit of one leaves the others alone.
     const offsets = Array.from({ length: count }, (): [number, number] => [0, 0]);
     e.offsets = direction === 'left' ? [...offsets, ...e.offsets] : [...e.offsets, ...offsets];

@@ -133,6 +133,8 @@ describe('pair encoding through the post-processors', () => {
       attentionMask: [1, 1, 1, 1, 1, 1],
       typeIds: [0, 0, 0, 0, 1, 1],
       sequenceIds: [null, 0, 0, null, 1, null],
+      // Words counted in each text: BERT's pre-tokenizer splits 'ab c' in two.
+      wordIds: [null, 0, 1, null, 0, null],
     });
     expect(tok.encode(['ab c', 'c'])).toEqual(e.ids);
     // Without the special tokens the texts keep their type ids (the reference: [0, 0, 1]).

@@ -30,7 +30,13 @@ import { buildPreTokenizer, preservesInput, type Piece, type PreTokenizer } from
 import { HUB_OPTION_KEYS, hubFilesWithPaths, type HubOptions } from './hub.js';
 import { checkPaddingOption, padEncodings, padIdRows, type PaddingOptions, type ResolvedPadding } from './padding.js';
 import { qwenSplit, scannerDigitsFor } from './qwen-split.js';
-import { TRUNCATION_STRATEGIES, truncatedLengths, type TruncationStrategy } from './truncation.js';
+import {
+  checkStride,
+  TRUNCATION_STRATEGIES,
+  truncatedLengths,
+  truncationWindows,
+  type TruncationStrategy,
+} from './truncation.js';
 import { qwen3TokenizerFiles } from './qwen3.js';
 import {
   tokenContent,
@@ -52,6 +58,12 @@ export interface TruncationOptions {
    * reference does; only_second fails on a single text it would have to cut.
    */
   strategy?: TruncationStrategy;
+  /**
+   * Tokens each overflowing window shares with the one before (default 0;
+   * must be less than what truncation keeps of a text it cuts). Windows come
+   * back with `returnOverflowing`; the kept ids are the same whatever the stride.
+   */
+  stride?: number;
 }
 
 /** One text, or a pair of texts encoded together (`[text, pair]`: a question and a passage, a query and a document). */
@@ -72,6 +84,13 @@ export interface EncodeOptions {
    * transformers' default.
    */
   padding?: PaddingOptions | boolean;
+  /**
+   * Also return what truncation cut off, as `Encoding.overflowing` windows
+   * (transformers' `return_overflowing_tokens`): for long documents read in
+   * overlapping chunks (`truncation.stride`). encodeWithOffsets and
+   * encodeBatchWithOffsets only. Default false.
+   */
+  returnOverflowing?: boolean;
 }
 
 export interface CountTokensOptions {
@@ -106,6 +125,21 @@ export interface Encoding {
   typeIds: number[];
   /** Which text each token came from (0, or 1 for the pair); null for the post-processor's special tokens and padding. */
   sequenceIds: Array<number | null>;
+  /**
+   * The word of its text each token belongs to, counted from 0 in each text:
+   * a word is one piece of the pre-tokenizer's split (the whole text without
+   * a pre-tokenizer), and an added token written in the text is a word of its
+   * own, as the reference's `word_ids()`. Null for the post-processor's
+   * special tokens and padding.
+   */
+  wordIds: Array<number | null>;
+  /**
+   * With `returnOverflowing`: the windows truncation cut off, each laid out
+   * and padded like this encoding (see `TruncationOptions.stride`), in the
+   * reference's order (transformers' `[encoding, ...encoding.overflowing]`
+   * after this one); empty when nothing was cut. Absent otherwise.
+   */
+  overflowing?: Encoding[];
 }
 
 export interface TokenizerLoadOptions {
@@ -120,8 +154,14 @@ const ENCODE_KEYS = optionNames<EncodeOptions>({
   splitSpecialTokens: true,
   truncation: true,
   padding: true,
+  returnOverflowing: true,
 });
-const TRUNCATION_KEYS = optionNames<TruncationOptions>({ maxLength: true, direction: true, strategy: true });
+const TRUNCATION_KEYS = optionNames<TruncationOptions>({
+  maxLength: true,
+  direction: true,
+  strategy: true,
+  stride: true,
+});
 
 /** tokenizer.json's truncation strategies by the names TruncationOptions uses. */
 const JSON_STRATEGIES: Record<'LongestFirst' | 'OnlyFirst' | 'OnlySecond', TruncationStrategy> = {
@@ -136,12 +176,23 @@ interface ResolvedTruncation {
   direction: 'left' | 'right';
   strategy: TruncationStrategy;
   named: () => string;
+  stride: number;
+  /** Names the stride and where it was set, to begin its error. */
+  strideNamed: () => string;
 }
 
 /** The checked text, or text and pair, of one input. */
 type InputTexts = [string] | [string, string];
-/** Each text's ids, in the input's order. */
-type IdRows = [number[]] | [number[], number[]];
+/** Each text's token count, in the input's order. */
+type TextLengths = [number] | [number, number];
+
+/** One text's tokens before truncation and the post-processor. */
+interface TextTokens {
+  ids: number[];
+  offsets: Array<[number, number]>;
+  special: number[];
+  words: number[];
+}
 const COUNT_KEYS = optionNames<CountTokensOptions>({ limit: true, addSpecialTokens: true });
 const DECODE_KEYS = optionNames<DecodeOptions>({ skipSpecialTokens: true });
 const LOAD_KEYS = optionNames<TokenizerLoadOptions>({ file: true, cacheSize: true });
@@ -400,6 +451,7 @@ export class Tokenizer {
   encode(input: EncodeInput, options: EncodeOptions = {}): number[] {
     const texts = inputTexts(input, 'Tokenizer.encode: text');
     checkEncodeOptions(options, 'Tokenizer.encode');
+    refuseOverflowing(options, 'Tokenizer.encode');
     const ids = this.encodeIds(texts, options, 'Tokenizer.encode');
     const padding = this.resolvePadding(options.padding, 'Tokenizer.encode');
     return padding ? padIdRows([ids], padding)[0] : ids;
@@ -416,8 +468,8 @@ export class Tokenizer {
     const bare = layout.length === 1 && 'sequence' in layout[0]! && layout[0].sequence === 0;
     // One text, nothing to cut or add (Qwen3's encode): its ids as they come.
     if (bare && truncation === null) return this.textIds(texts[0], split);
-    const rows = texts.map((text) => this.textIds(text, split)) as IdRows;
-    const kept = this.keptLengths(rows, layout, truncation);
+    const rows = texts.map((text) => this.textIds(text, split));
+    const kept = this.keptLengths(rows.map((r) => r.length) as TextLengths, layout, truncation);
     const direction = truncation?.direction ?? 'right';
     const cut = rows.map((r, i) => cutRow(r, kept[i]!, direction));
     if (bare) return cut[0]!;
@@ -450,6 +502,7 @@ export class Tokenizer {
     const where = 'Tokenizer.encodeBatch';
     const batch = batchTexts(inputs, where);
     checkEncodeOptions(options, where);
+    refuseOverflowing(options, where);
     const padding = this.resolvePadding(options.padding, where);
     const rows = batch.map((texts) => this.encodeIds(texts, options, where));
     return padding ? padIdRows(rows, padding) : rows;
@@ -479,15 +532,40 @@ export class Tokenizer {
     return padding ? padEncodings([encoding], padding)[0] : encoding;
   }
 
-  /** One input's encoding, truncated and with the special tokens, unpadded (input and options checked). */
+  /**
+   * One input's encoding, truncated and with the special tokens, unpadded
+   * (input and options checked); with `returnOverflowing`, the windows cut off too.
+   */
   private encodeOffsets(texts: InputTexts, options: EncodeOptions, where: string): Encoding {
     const split = options.splitSpecialTokens ?? false;
     const parts = texts.map((text) => this.textOffsets(text, split));
-    const add = options.addSpecialTokens ?? true;
-    const layout = this.layout(parts.length === 2, add);
+    const layout = this.layout(parts.length === 2, options.addSpecialTokens ?? true);
     const truncation = this.truncation(options, where);
-    const kept = this.keptLengths(parts.map((p) => p.ids) as IdRows, layout, truncation);
-    const direction = truncation?.direction ?? 'right';
+    const kept = this.keptLengths(parts.map((p) => p.ids.length) as TextLengths, layout, truncation);
+    const windows = parts.map((p, i): Array<[number, number]> =>
+      truncation
+        ? truncationWindows(p.ids.length, kept[i]!, truncation.stride, truncation.direction)
+        : [[0, p.ids.length]],
+    );
+    const main = this.laidOut(layout, parts, windows, null);
+    if (options.returnOverflowing)
+      main.overflowing = overflowChoices(
+        layout,
+        windows.map((w) => w.length),
+      ).map((choice) => this.laidOut(layout, parts, windows, choice));
+    return main;
+  }
+
+  /**
+   * The layout filled with the texts' tokens: for each of the layout's text
+   * parts, the window `choice` picks (null: each text's first, what encode keeps).
+   */
+  private laidOut(
+    layout: readonly LayoutPart[],
+    parts: readonly TextTokens[],
+    windows: ReadonlyArray<ReadonlyArray<[number, number]>>,
+    choice: readonly number[] | null,
+  ): Encoding {
     const out: Encoding = {
       ids: [],
       tokens: [],
@@ -496,13 +574,15 @@ export class Tokenizer {
       attentionMask: [],
       typeIds: [],
       sequenceIds: [],
+      wordIds: [],
     };
-    // A text a template lays out twice gets its own offset pairs the second time.
-    const laidOut = [false, false];
-    for (const part of layout) {
+    // The first use of a text's offset pairs hands them out; a text a template
+    // lays out twice, and every overflowing window, gets its own.
+    const laidOut = [choice !== null, choice !== null];
+    layout.forEach((part, k) => {
       if ('sequence' in part) {
         const p = parts[part.sequence]!;
-        const [a, b] = cutRange(p.ids.length, kept[part.sequence]!, direction);
+        const [a, b] = windows[part.sequence]![choice ? choice[k]! : 0]!;
         const again = laidOut[part.sequence]!;
         laidOut[part.sequence] = true;
         for (let i = a; i < b; i++) {
@@ -514,6 +594,7 @@ export class Tokenizer {
           out.specialTokensMask.push(p.special[i]!);
           out.typeIds.push(part.typeId);
           out.sequenceIds.push(part.sequence);
+          out.wordIds.push(p.words[i]!);
         }
       } else {
         part.ids.forEach((id, i) => {
@@ -523,37 +604,34 @@ export class Tokenizer {
           out.specialTokensMask.push(1);
           out.typeIds.push(part.typeId);
           out.sequenceIds.push(null);
+          out.wordIds.push(null);
         });
       }
-    }
+    });
     out.attentionMask = out.ids.map(() => 1);
     return out;
   }
 
-  /** One text's ids, offsets into it and special flags, before truncation and the post-processor. */
-  private textOffsets(
-    text: string,
-    split: boolean,
-  ): { ids: number[]; offsets: Array<[number, number]>; special: number[] } {
-    const ids: number[] = [];
-    const offsets: Array<[number, number]> = [];
-    const special: number[] = [];
+  /** One text's ids, offsets into it, special flags and word indices, before truncation and the post-processor. */
+  private textOffsets(text: string, split: boolean): TextTokens {
+    const tokens: TextTokens = { ids: [], offsets: [], special: [], words: [] };
     const matches = this.added.find(text, false, split);
     let last = 0;
+    let word = 0;
     const segment = (a: number, b: number) => {
-      if (b <= a) return;
-      this.encodeSegmentOffsets(text, a, b, split, ids, offsets, special, a === 0);
+      if (b > a) word = this.encodeSegmentOffsets(text, a, b, split, tokens, word, a === 0);
     };
     for (const m of matches) {
       segment(last, m.start);
-      ids.push(m.id);
-      offsets.push([m.start, m.end]);
-      special.push(this.added.isSpecial(m.id) ? 1 : 0);
+      tokens.ids.push(m.id);
+      tokens.offsets.push([m.start, m.end]);
+      tokens.special.push(this.added.isSpecial(m.id) ? 1 : 0);
+      tokens.words.push(word++);
       last = m.end;
     }
     segment(last, text.length);
-    if (this.postProcessor?.trimOffsets) trimOffsets(text, offsets);
-    return { ids, offsets, special };
+    if (this.postProcessor?.trimOffsets) trimOffsets(text, tokens.offsets);
+    return tokens;
   }
 
   /**
@@ -630,6 +708,8 @@ export class Tokenizer {
         direction: t.direction ?? 'right',
         strategy,
         named: () => `${where}: options.truncation.strategy "${strategy}"`,
+        stride: t.stride ?? 0,
+        strideNamed: () => `${where}: options.truncation.stride`,
       };
     }
     const json = this.json.truncation;
@@ -640,6 +720,8 @@ export class Tokenizer {
       direction: json.direction === 'Left' ? 'left' : 'right',
       strategy: JSON_STRATEGIES[strategy],
       named: () => `${this.file ?? 'tokenizer.json'}: truncation.strategy "${strategy}"`,
+      stride: json.stride ?? 0,
+      strideNamed: () => `${this.file ?? 'tokenizer.json'}: truncation.stride`,
     };
   }
 
@@ -647,10 +729,12 @@ export class Tokenizer {
    * How many tokens of each text truncation keeps: the layout's special
    * tokens (none where they are not added) count against the limit, as the reference's.
    */
-  private keptLengths(rows: IdRows, layout: readonly LayoutPart[], t: ResolvedTruncation | null): number[] {
-    const lengths = rows.map((r) => r.length) as [number] | [number, number];
+  private keptLengths(lengths: TextLengths, layout: readonly LayoutPart[], t: ResolvedTruncation | null): number[] {
     if (!t) return lengths;
-    return truncatedLengths(lengths, t.maxLength - addedTokenCount(layout), t.strategy, t.named);
+    const room = t.maxLength - addedTokenCount(layout);
+    const kept = truncatedLengths(lengths, room, t.strategy, t.named);
+    checkStride(lengths, kept, t.stride, room, t.strideNamed);
+    return kept;
   }
 
   /** Ids of a text segment that holds no raw-matched added token; `atInputStart`: it begins the input. */
@@ -670,22 +754,23 @@ export class Tokenizer {
       }
       return;
     }
-    const offsets: Array<[number, number]> = [];
-    const special: number[] = [];
-    this.encodeSegmentOffsets(segment, 0, segment.length, split, ids, offsets, special, atInputStart);
+    const tokens: TextTokens = { ids, offsets: [], special: [], words: [] };
+    this.encodeSegmentOffsets(segment, 0, segment.length, split, tokens, 0, atInputStart);
   }
 
-  /** The general pipeline over text[a, b), with offsets into `text`. */
+  /**
+   * The general pipeline over text[a, b), with offsets into `text`, appended
+   * to `tokens`; its words are numbered from `word` on. Returns the next word's number.
+   */
   private encodeSegmentOffsets(
     text: string,
     a: number,
     b: number,
     split: boolean,
-    ids: number[],
-    offsets: Array<[number, number]>,
-    special: number[],
+    tokens: TextTokens,
+    word: number,
     atInputStart: boolean,
-  ): void {
+  ): number {
     const raw = text.slice(a, b);
     let aligned: AlignedText = { text: raw, starts: null, ends: null };
     if (this.normalizer) aligned = this.normalizer.normalizeAligned(aligned);
@@ -705,19 +790,22 @@ export class Tokenizer {
       let pieces: Piece[] = [{ text: aligned.text.slice(s, e), start: s, end: e, lead: 0 }];
       if (this.preTokenizer) pieces = this.preTokenizer.split(pieces, atInputStart && s === 0);
       const byteLevel = this.preTokenizer?.byteLevel ?? false;
+      // Each piece is a word, as each split is in the reference, whether or not it yields tokens.
       for (const p of pieces) {
         const w = byteLevel ? this.model.encodeByteLevelWord(p.text, 0, p.text.length) : this.model.encodeWord(p.text);
-        this.pushWordWithOffsets(p, w, byteLevel, toOriginal, ids, offsets, special);
+        this.pushWordWithOffsets(p, w, byteLevel, toOriginal, tokens, word++);
       }
     };
     for (const m of normMatches) {
       run(last, m.start);
-      ids.push(m.id);
-      offsets.push(toOriginal(m.start, m.end));
-      special.push(this.added.isSpecial(m.id) ? 1 : 0);
+      tokens.ids.push(m.id);
+      tokens.offsets.push(toOriginal(m.start, m.end));
+      tokens.special.push(this.added.isSpecial(m.id) ? 1 : 0);
+      tokens.words.push(word++);
       last = m.end;
     }
     run(last, aligned.text.length);
+    return word;
   }
 
   private pushWordWithOffsets(
@@ -725,9 +813,8 @@ export class Tokenizer {
     w: EncodedWord,
     byteLevel: boolean,
     toOriginal: (s: number, e: number) => [number, number],
-    ids: number[],
-    offsets: Array<[number, number]>,
-    special: number[],
+    tokens: TextTokens,
+    word: number,
   ): void {
     // Unit span of each initial symbol of the word (a UTF-8 byte, or a code point).
     const symStart: number[] = [];
@@ -752,9 +839,10 @@ export class Tokenizer {
       const u1 = symEnd[lastSym];
       const s = p.start + Math.max(0, u0 - p.lead);
       const e = p.start + Math.max(0, u1 - p.lead);
-      ids.push(w[j]);
-      offsets.push(toOriginal(s, e));
-      special.push(0);
+      tokens.ids.push(w[j]);
+      tokens.offsets.push(toOriginal(s, e));
+      tokens.special.push(0);
+      tokens.words.push(word);
       sym += len;
     }
   }
@@ -998,7 +1086,7 @@ function checkDecodeOptions(options: DecodeOptions, where: string): void {
 function checkEncodeOptions(options: EncodeOptions, where: string): void {
   checkOptionsObject(options, `${where}: options`);
   checkOptionNames(options, ENCODE_KEYS, where);
-  for (const key of ['addSpecialTokens', 'splitSpecialTokens'] as const) {
+  for (const key of ['addSpecialTokens', 'splitSpecialTokens', 'returnOverflowing'] as const) {
     const v = options[key];
     if (v !== undefined && typeof v !== 'boolean')
       throw new TypeError(`${where}: options.${key} must be a boolean, got ${describeValue(v)}`);
@@ -1008,7 +1096,7 @@ function checkEncodeOptions(options: EncodeOptions, where: string): void {
   if (t === undefined || t === false) return;
   if (typeof t !== 'object' || t === null || Array.isArray(t))
     throw new TypeError(
-      `${where}: options.truncation must be false or { maxLength, direction?, strategy? }, got ${describeValue(t)}`,
+      `${where}: options.truncation must be false or { maxLength, direction?, strategy?, stride? }, got ${describeValue(t)}`,
     );
   checkOptionNames(t, TRUNCATION_KEYS, where, { prefix: 'truncation.' });
   if (!(typeof t.maxLength === 'number' && Number.isInteger(t.maxLength) && t.maxLength >= 0))
@@ -1019,11 +1107,49 @@ function checkEncodeOptions(options: EncodeOptions, where: string): void {
     throw new TypeError(
       `${where}: options.truncation.direction must be "left" or "right", got ${describeValue(t.direction)}`,
     );
+  if (t.stride !== undefined && !(typeof t.stride === 'number' && Number.isInteger(t.stride) && t.stride >= 0))
+    throw new TypeError(`${where}: options.truncation.stride must be an integer >= 0, got ${describeValue(t.stride)}`);
   if (t.strategy !== undefined && !TRUNCATION_STRATEGIES.includes(t.strategy))
     throw new TypeError(
       `${where}: options.truncation.strategy must be one of ${TRUNCATION_STRATEGIES.map((v) => `"${v}"`).join(', ')}, ` +
         `got ${describeValue(t.strategy)}`,
     );
+}
+
+/** `returnOverflowing` asks for windows, which only the encodings of encodeWithOffsets can carry. */
+function refuseOverflowing(options: EncodeOptions, where: string): void {
+  if (options.returnOverflowing)
+    throw new Error(
+      `${where}: options.returnOverflowing needs encodings to put the windows in; ` +
+        'use encodeWithOffsets or encodeBatchWithOffsets (their .overflowing)',
+    );
+}
+
+/**
+ * Which window of each text every overflowing encoding lays out, one entry
+ * per layout part (0 for special tokens): the order the reference's
+ * `Encoding::merge_with` makes them as it joins the layout's parts in turn,
+ * flattened one level as transformers returns them. For each part of a text
+ * with windows W0 (kept) and W1...: every window so far joined with each of
+ * W0, W1..., then the kept encoding so far joined with each of W1...
+ */
+function overflowChoices(layout: readonly LayoutPart[], windowCounts: readonly number[]): number[][] {
+  const main: number[] = [];
+  let rows: number[][] = [];
+  for (const part of layout) {
+    if (!('sequence' in part)) {
+      main.push(0);
+      for (const r of rows) r.push(0);
+      continue;
+    }
+    const n = windowCounts[part.sequence]!;
+    const next: number[][] = [];
+    for (const r of rows) for (let j = 0; j < n; j++) next.push([...r, j]);
+    for (let j = 1; j < n; j++) next.push([...main, j]);
+    rows = next;
+    main.push(0);
+  }
+  return rows;
 }
 
 /** An input's texts, each well-formed: a string, or a [text, pair] of two strings (`what` names it in errors). */

@@ -56,3 +56,67 @@ export function truncatedLengths(
   if (n2 === undefined) return [kept];
   return strategy === 'only_first' ? [kept, n2] : [n1, kept];
 }
+
+/**
+ * The windows truncating `length` tokens to `keep` leaves, as the reference's
+ * `Encoding.truncate(keep, stride, direction)` cuts them: the first is what
+ * encode keeps; the others overflow, each `keep` long but the last, each
+ * starting `keep - stride` tokens after the one before (from the right end
+ * when cutting left), so neighbours share `stride` tokens. One window
+ * [0, length) when nothing is cut; `keep` 0 leaves an empty first window and
+ * the whole text as the one overflowing window. Needs `stride < keep` where it
+ * cuts (`checkStride`).
+ */
+export function truncationWindows(
+  length: number,
+  keep: number,
+  stride: number,
+  direction: 'left' | 'right',
+): Array<[number, number]> {
+  if (keep >= length) return [[0, length]];
+  if (keep === 0)
+    return [
+      [0, 0],
+      [0, length],
+    ];
+  const step = keep - stride;
+  const windows: Array<[number, number]> = [];
+  if (direction === 'right') {
+    for (let start = 0; ; start += step) {
+      const stop = Math.min(start + keep, length);
+      windows.push([start, stop]);
+      if (stop === length) break;
+    }
+  } else {
+    for (let stop = length; ; stop -= step) {
+      const start = Math.max(stop - keep, 0);
+      windows.push([start, stop]);
+      if (start === 0) break;
+    }
+  }
+  return windows;
+}
+
+/**
+ * Where a text is cut to `kept` tokens (of `lengths`), the stride must be
+ * less than `kept`, or its windows would not move on (the reference asserts
+ * the same). `named()` names the stride and where it came from.
+ */
+export function checkStride(
+  lengths: readonly number[],
+  kept: readonly number[],
+  stride: number,
+  maxLength: number,
+  named: () => string,
+): void {
+  if (stride === 0) return;
+  lengths.forEach((length, i) => {
+    const keep = kept[i]!;
+    if (keep > 0 && keep < length && stride >= keep)
+      throw new RangeError(
+        `${named()} ${stride} must be less than the ${keep} token${keep === 1 ? '' : 's'} truncation keeps of the ` +
+          `${lengths.length === 1 ? '' : i === 0 ? 'first ' : 'second '}text (its share of the ${maxLength} ` +
+          'left once the special tokens are counted), or its windows would not move on',
+      );
+  });
+}
