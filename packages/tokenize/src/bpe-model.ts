@@ -10,22 +10,14 @@
 import { BYTE_TO_CHAR, utf8Into } from './byte-level.js';
 import { TokenizerFormatError } from './errors.js';
 import { MergeTable } from './merge-table.js';
-import {
-  expectInteger,
-  expectObject,
-  expectString,
-  optionalBoolean,
-  type BpeModelJson,
-  type ComponentJson,
-} from './tokenizer-json.js';
+import type { EncodedWord, TokenizerModel } from './tokenizer-model.js';
+import { expectString, optionalBoolean, type BpeModelJson, type ComponentJson } from './tokenizer-json.js';
+import { readVocabulary } from './vocabulary.js';
 import { WordCache } from './word-cache.js';
-
-/** An encoded word: ids[0..n) then, in [n..2n), each token's length in initial symbols. */
-export type EncodedWord = Int32Array;
 
 const LINEAR_LIMIT = 48;
 
-export class BpeModel {
+export class BpeModel implements TokenizerModel {
   readonly vocab: Map<string, number>;
   readonly idToToken: string[];
   readonly merges: MergeTable;
@@ -48,24 +40,9 @@ export class BpeModel {
   constructor(json: ComponentJson, options: { cacheSize?: number; file?: string } = {}) {
     const file = options.file;
     const m = json as unknown as BpeModelJson;
-    const vocabObj = expectObject(m.vocab, 'model.vocab', file);
-    this.vocab = new Map();
-    this.idToToken = [];
-    for (const tok in vocabObj) {
-      const id = vocabObj[tok];
-      if (typeof id !== 'number' || !Number.isInteger(id) || id < 0)
-        expectInteger(id, `model.vocab[${JSON.stringify(tok)}]`, file);
-      const taken = this.idToToken[id as number];
-      // Two tokens on one id: decoding that id could give either (the reference keeps one silently).
-      if (taken !== undefined)
-        throw new TokenizerFormatError(
-          `model.vocab[${JSON.stringify(tok)}]`,
-          `id ${id as number} is already the id of ${JSON.stringify(taken)}`,
-          file,
-        );
-      this.vocab.set(tok, id as number);
-      this.idToToken[id as number] = tok;
-    }
+    const { vocab, idToToken } = readVocabulary(m.vocab, file);
+    this.vocab = vocab;
+    this.idToToken = idToToken;
     if (m.dropout !== undefined && m.dropout !== null && m.dropout !== 0) {
       throw new TokenizerFormatError(
         'model.dropout',
@@ -136,6 +113,11 @@ export class BpeModel {
 
   get vocabSize(): number {
     return this.idToToken.length;
+  }
+
+  /** `fuse_unk` joins any run of unknown characters into one unk token. */
+  get unkSpansRuns(): boolean {
+    return this.fuseUnk && this.unkId >= 0;
   }
 
   /**

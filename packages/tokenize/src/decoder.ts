@@ -108,6 +108,7 @@ export function buildDecoder(json: ComponentJson | null | undefined, field = 'de
               .replace(/ ' /g, "'")
               .replace(/ n't/g, "n't")
               .replace(/ 'm/g, "'m")
+              .replace(/ do not/g, " don't")
               .replace(/ 's/g, "'s")
               .replace(/ 've/g, "'ve")
               .replace(/ 're/g, "'re");

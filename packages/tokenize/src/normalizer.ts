@@ -107,6 +107,81 @@ function perCodePoint(input: AlignedText, f: (ch: string) => string): AlignedTex
   return rebuild(input, chunks);
 }
 
+const CONTROL = /^[\p{Cc}\p{Cf}\p{Co}]$/u;
+const NONSPACING_MARK = /^\p{Mn}$/u;
+
+/** The CJK ideograph blocks BERT puts spaces around (the reference's `is_chinese_char`). */
+function isChineseChar(cp: number): boolean {
+  return (
+    (cp >= 0x4e00 && cp <= 0x9fff) ||
+    (cp >= 0x3400 && cp <= 0x4dbf) ||
+    (cp >= 0x20000 && cp <= 0x2a6df) ||
+    (cp >= 0x2a700 && cp <= 0x2b73f) ||
+    (cp >= 0x2b740 && cp <= 0x2b81f) ||
+    (cp >= 0x2b920 && cp <= 0x2ceaf) ||
+    (cp >= 0xf900 && cp <= 0xfaff) ||
+    (cp >= 0x2f800 && cp <= 0x2fa1f)
+  );
+}
+
+/**
+ * BERT's clean_text: NUL, U+FFFD and control characters (categories Cc, Cf,
+ * Co; tab, newline and carriage return aside) removed, white space made a
+ * plain space; then, with `chinese`, a space either side of each CJK ideograph.
+ */
+function bertCharacter(ch: string, clean: boolean, chinese: boolean): string {
+  const cp = ch.codePointAt(0)!;
+  if (clean) {
+    const keptControl = cp === 0x09 || cp === 0x0a || cp === 0x0d;
+    if (cp === 0 || cp === 0xfffd || (!keptControl && CONTROL.test(ch))) return '';
+    if (keptControl || isWhiteSpace(cp)) return ' ';
+  }
+  return chinese && isChineseChar(cp) ? ` ${ch} ` : ch;
+}
+
+/** The reference's BertNormalizer: clean_text, handle_chinese_chars, strip_accents (default: lowercase), lowercase, in that order. */
+function bertNormalizer(json: ComponentJson, field: string, file: string | undefined): Normalizer {
+  const clean = optionalBoolean(json.clean_text, `${field}.clean_text`, true, file);
+  const chinese = optionalBoolean(json.handle_chinese_chars, `${field}.handle_chinese_chars`, true, file);
+  const lowercase = optionalBoolean(json.lowercase, `${field}.lowercase`, true, file);
+  const stripAccents = optionalBoolean(json.strip_accents, `${field}.strip_accents`, lowercase, file);
+  const steps: Normalizer[] = [];
+  if (clean || chinese)
+    steps.push({
+      normalize: (t) => {
+        let out = '';
+        for (const ch of t) out += bertCharacter(ch, clean, chinese);
+        return out;
+      },
+      normalizeAligned: (input) => perCodePoint(input, (ch) => bertCharacter(ch, clean, chinese)),
+    });
+  if (stripAccents) steps.push(unicodeNormalizer('NFD'), STRIP_ACCENTS);
+  if (lowercase) steps.push(LOWERCASE);
+  return sequence(steps);
+}
+
+/** Non-spacing marks (category Mn) removed: the reference's StripAccents, which follows an NFD. */
+const STRIP_ACCENTS: Normalizer = {
+  normalize: (t) => {
+    let out = '';
+    for (const ch of t) if (!NONSPACING_MARK.test(ch)) out += ch;
+    return out;
+  },
+  normalizeAligned: (input) => perCodePoint(input, (ch) => (NONSPACING_MARK.test(ch) ? '' : ch)),
+};
+
+const LOWERCASE: Normalizer = {
+  normalize: (t) => t.toLowerCase(),
+  normalizeAligned: (input) => perCodePoint(input, (c) => c.toLowerCase()),
+};
+
+function sequence(parts: Normalizer[]): Normalizer {
+  return {
+    normalize: (t) => parts.reduce((acc, n) => n.normalize(acc), t),
+    normalizeAligned: (input) => parts.reduce((acc, n) => n.normalizeAligned(acc), input),
+  };
+}
+
 export function buildNormalizer(
   json: ComponentJson | null | undefined,
   field = 'normalizer',
@@ -121,10 +196,11 @@ export function buildNormalizer(
     case 'NFKD':
       return unicodeNormalizer(json.type);
     case 'Lowercase':
-      return {
-        normalize: (t) => t.toLowerCase(),
-        normalizeAligned: (input) => perCodePoint(input, (c) => c.toLowerCase()),
-      };
+      return LOWERCASE;
+    case 'StripAccents':
+      return STRIP_ACCENTS;
+    case 'BertNormalizer':
+      return bertNormalizer(json, field, file);
     case 'Strip': {
       const left = optionalBoolean(json.strip_left, `${field}.strip_left`, true, file);
       const right = optionalBoolean(json.strip_right, `${field}.strip_right`, true, file);
@@ -205,10 +281,7 @@ export function buildNormalizer(
       const parts = list
         .map((n, i) => buildNormalizer(n as ComponentJson, `${field}.normalizers[${i}]`, file))
         .filter((n): n is Normalizer => n !== null);
-      return {
-        normalize: (t) => parts.reduce((acc, n) => n.normalize(acc), t),
-        normalizeAligned: (input) => parts.reduce((acc, n) => n.normalizeAligned(acc), input),
-      };
+      return sequence(parts);
     }
     default:
       throw new UnsupportedComponentError(`${field}.type`, json.type, file);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { bertLikeTemplate } from './test-util/bert-template.test-util.js';
 import { chainBpe } from './test-util/chain-bpe.test-util.js';
 import { mathTexts } from './test-util/corpus.test-util.js';
 import { Tokenizer, type Encoding } from './tokenizer.js';
@@ -24,22 +25,7 @@ const json = (post_processor: unknown, extra: Partial<TokenizerJson> = {}) =>
     ...extra,
   }) as unknown as TokenizerJson;
 const bert = { type: 'BertProcessing', cls: ['[CLS]', CLS], sep: ['[SEP]', SEP] };
-const piece = (kind: 'SpecialToken' | 'Sequence', id: string, type_id = 0) => ({ [kind]: { id, type_id } });
-const bertTemplate = {
-  type: 'TemplateProcessing',
-  single: [piece('SpecialToken', '[CLS]'), piece('Sequence', 'A'), piece('SpecialToken', '[SEP]')],
-  pair: [
-    piece('SpecialToken', '[CLS]'),
-    piece('Sequence', 'A'),
-    piece('SpecialToken', '[SEP]'),
-    piece('Sequence', 'B', 1),
-    piece('SpecialToken', '[SEP]', 1),
-  ],
-  special_tokens: {
-    '[CLS]': { id: '[CLS]', ids: [CLS], tokens: ['[CLS]'] },
-    '[SEP]': { id: '[SEP]', ids: [SEP], tokens: ['[SEP]'] },
-  },
-};
+const bertTemplate = bertLikeTemplate(['[CLS]', CLS], ['[SEP]', SEP]);
 
 const view = (e: Encoding) => ({ tokens: e.tokens, typeIds: e.typeIds, offsets: e.offsets });
 

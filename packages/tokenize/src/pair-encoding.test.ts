@@ -1,5 +1,6 @@
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { describe, expect, it } from 'vitest';
+import { bertLikeTemplate, piece } from './test-util/bert-template.test-util.js';
 import { MULTILINGUAL, mathTexts } from './test-util/corpus.test-util.js';
 import { Tokenizer } from './tokenizer.js';
 import type { TokenizerJson } from './tokenizer-json.js';
@@ -25,21 +26,6 @@ const words = (post_processor: unknown, extra: Partial<TokenizerJson> = {}) =>
 
 const bert = { type: 'BertProcessing', cls: ['[CLS]', 4], sep: ['[SEP]', 5] };
 const roberta = { type: 'RobertaProcessing', cls: ['[CLS]', 4], sep: ['[SEP]', 5], trim_offsets: true };
-const piece = (kind: 'SpecialToken' | 'Sequence', id: string, type_id = 0) => ({ [kind]: { id, type_id } });
-const specialToken = ([token, id]: [string, number]) => ({ id: token, ids: [id], tokens: [token] });
-/** BERT's layout written as a template: `cls $A sep` and `cls $A sep $B:1 sep:1`. */
-const bertLikeTemplate = (cls: [string, number], sep: [string, number]) => ({
-  type: 'TemplateProcessing',
-  single: [piece('SpecialToken', cls[0]), piece('Sequence', 'A'), piece('SpecialToken', sep[0])],
-  pair: [
-    piece('SpecialToken', cls[0]),
-    piece('Sequence', 'A'),
-    piece('SpecialToken', sep[0]),
-    piece('Sequence', 'B', 1),
-    piece('SpecialToken', sep[0], 1),
-  ],
-  special_tokens: { [cls[0]]: specialToken(cls), [sep[0]]: specialToken(sep) },
-});
 const bertTemplate = bertLikeTemplate(['[CLS]', 4], ['[SEP]', 5]);
 const specialTokens = bertTemplate.special_tokens;
 

@@ -12,12 +12,11 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkOptionNames, optionNames } from '@molrl/hub-cache';
 import { AddedVocabulary, type AddedTokenMatch } from './added-vocabulary.js';
-import { BpeModel, type EncodedWord } from './bpe-model.js';
 import { renderChatTemplate, type ChatMessage, type ChatTemplateOptions } from './chat-template.js';
 import { describeValue } from './describe-value.js';
 import { encodeChat, type EncodeChatOptions, type EncodedChat } from './chat-spans.js';
 import { buildDecoder, type Decoder } from './decoder.js';
-import { TokenizerFormatError, UnsupportedComponentError } from './errors.js';
+import { TokenizerFormatError } from './errors.js';
 import { buildNormalizer, type AlignedText, type Normalizer } from './normalizer.js';
 import {
   addedTokenCount,
@@ -38,6 +37,7 @@ import {
   type TruncationStrategy,
 } from './truncation.js';
 import { qwen3TokenizerFiles } from './qwen3.js';
+import { buildModel, type EncodedWord, type TokenizerModel } from './tokenizer-model.js';
 import {
   tokenContent,
   validateTokenizerConfig,
@@ -229,7 +229,7 @@ let qwen3Instance: Tokenizer | undefined;
 export class Tokenizer {
   readonly json: TokenizerJson;
   readonly config: TokenizerConfigJson;
-  readonly model: BpeModel;
+  readonly model: TokenizerModel;
   readonly added: AddedVocabulary;
   private readonly normalizer: Normalizer | null;
   private readonly preTokenizer: PreTokenizer | null;
@@ -260,10 +260,7 @@ export class Tokenizer {
       throw new TypeError(`Tokenizer: cacheSize must be an integer >= 0, got ${describeValue(options.cacheSize)}`);
     this.json = json;
     this.config = config;
-    if (json.model.type !== 'BPE') {
-      throw new UnsupportedComponentError('model.type', json.model.type, file, 'only BPE models are supported');
-    }
-    this.model = new BpeModel(json.model, { cacheSize: options.cacheSize, file });
+    this.model = buildModel(json.model, { cacheSize: options.cacheSize, file });
     // An added token on an id the vocabulary gives another token: decoding that id could give either
     // (the reference tokenizer keeps one silently). The same token on its vocabulary id is fine.
     (json.added_tokens ?? []).forEach((t, i) => {
@@ -854,8 +851,9 @@ export class Tokenizer {
    * vocabulary or added token in UTF-8 bytes (a byte-level token's characters
    * are one byte each, fewer than their UTF-8 form), at least 4 when an unknown
    * character becomes the unk token. Null when no such bound holds: a
-   * pre-tokenizer that removes text, or `fuse_unk`, which joins any run of
-   * unknown characters into one token. A text of B normalized bytes has then at
+   * pre-tokenizer that removes text, or an unk token standing for a stretch
+   * of any length (BPE's `fuse_unk`, which joins a run of unknown characters;
+   * WordPiece's, which stands for a whole word). A text of B normalized bytes has then at
    * least B / maxTokenBytes tokens.
    */
   get maxTokenBytes(): number | null {
@@ -864,7 +862,7 @@ export class Tokenizer {
       for (const token of this.model.vocab.keys()) max = Math.max(max, utf8Length(token));
       for (const t of this.added.tokens) max = Math.max(max, utf8Length(t.content));
       if (this.model.unkId >= 0) max = Math.max(max, 4);
-      const bounded = preservesInput(this.json.pre_tokenizer) && !(this.model.fuseUnk && this.model.unkId >= 0);
+      const bounded = preservesInput(this.json.pre_tokenizer) && !this.model.unkSpansRuns;
       this.tokenBytes = bounded ? max : null;
     }
     return this.tokenBytes;
