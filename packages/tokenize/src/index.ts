@@ -1,4 +1,5 @@
 export {
+  cleanUpTokenization,
   Tokenizer,
   type CountTokensOptions,
   type DecodeOptions,

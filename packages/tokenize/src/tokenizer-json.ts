@@ -71,6 +71,8 @@ export interface TokenizerConfigJson {
   add_bos_token?: boolean;
   add_eos_token?: boolean;
   model_max_length?: number;
+  /** transformers' decode cleans up spaces before punctuation when true (GPT-2, Llama 3, BERT); default false. */
+  clean_up_tokenization_spaces?: boolean;
   [key: string]: unknown;
 }
 
@@ -258,6 +260,13 @@ export function validateTokenizerConfig(config: Record<string, unknown>, file = 
       );
     extra.forEach((t, i) => checkSpecialToken(t, `additional_special_tokens[${i}]`, file));
   }
+  const cleanUp = config.clean_up_tokenization_spaces;
+  if (cleanUp !== undefined && cleanUp !== null && typeof cleanUp !== 'boolean')
+    throw new TokenizerFormatError(
+      'clean_up_tokenization_spaces',
+      `expected a boolean, got ${typeName(cleanUp)}`,
+      file,
+    );
 }
 
 /** The text of a special-token entry in tokenizer_config.json (a string or an AddedToken object). */

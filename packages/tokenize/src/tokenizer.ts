@@ -106,6 +106,14 @@ export interface CountTokensOptions {
 
 export interface DecodeOptions {
   skipSpecialTokens?: boolean;
+  /**
+   * Then remove the spaces the tokens leave before punctuation and English
+   * contractions (" ." -> ".", " n't" -> "n't"...), as transformers' decode
+   * does (`clean_up_tokenization`). Default: tokenizer_config.json's
+   * `clean_up_tokenization_spaces` (true for GPT-2, Llama 3, BERT; false for
+   * Qwen), else false. The cleaned text may no longer encode to the same ids.
+   */
+  cleanUpTokenizationSpaces?: boolean;
 }
 
 export interface Encoding {
@@ -194,7 +202,7 @@ interface TextTokens {
   words: number[];
 }
 const COUNT_KEYS = optionNames<CountTokensOptions>({ limit: true, addSpecialTokens: true });
-const DECODE_KEYS = optionNames<DecodeOptions>({ skipSpecialTokens: true });
+const DECODE_KEYS = optionNames<DecodeOptions>({ skipSpecialTokens: true, cleanUpTokenizationSpaces: true });
 const LOAD_KEYS = optionNames<TokenizerLoadOptions>({ file: true, cacheSize: true });
 const FROM_FILE_KEYS = optionNames<Omit<TokenizerLoadOptions, 'file'>>({ cacheSize: true });
 const FROM_HUB_KEYS = [...HUB_OPTION_KEYS, ...FROM_FILE_KEYS];
@@ -1001,7 +1009,8 @@ export class Tokenizer {
 
   decode(ids: ArrayLike<number>, options: DecodeOptions = {}): string {
     checkDecodeOptions(options, 'Tokenizer.decode');
-    return this.decodeIds(ids, options.skipSpecialTokens ?? false, 'Tokenizer.decode', 'ids');
+    const text = this.decodeIds(ids, options.skipSpecialTokens ?? false, 'Tokenizer.decode', 'ids');
+    return this.cleanUp(options) ? cleanUpTokenization(text) : text;
   }
 
   /** `decode` of each row (transformers' `batch_decode`): padded rows decode with `skipSpecialTokens` where the pad is special. */
@@ -1010,7 +1019,16 @@ export class Tokenizer {
       throw new TypeError(`Tokenizer.decodeBatch: rows must be an array of id arrays, got ${describeValue(rows)}`);
     checkDecodeOptions(options, 'Tokenizer.decodeBatch');
     const skip = options.skipSpecialTokens ?? false;
-    return rows.map((ids, r) => this.decodeIds(ids, skip, 'Tokenizer.decodeBatch', `rows[${r}]`));
+    const cleanUp = this.cleanUp(options);
+    return rows.map((ids, r) => {
+      const text = this.decodeIds(ids, skip, 'Tokenizer.decodeBatch', `rows[${r}]`);
+      return cleanUp ? cleanUpTokenization(text) : text;
+    });
+  }
+
+  /** Whether decode cleans up spaces: the option, else tokenizer_config.json's flag. */
+  private cleanUp(options: DecodeOptions): boolean {
+    return options.cleanUpTokenizationSpaces ?? this.config.clean_up_tokenization_spaces ?? false;
   }
 
   /** The text of `ids` (`what` names them in errors, under `where`). */
@@ -1075,10 +1093,9 @@ function checkOptionsObject(options: unknown, what: string): void {
 function checkDecodeOptions(options: DecodeOptions, where: string): void {
   checkOptionsObject(options, `${where}: options`);
   checkOptionNames(options, DECODE_KEYS, where);
-  if (options.skipSpecialTokens !== undefined && typeof options.skipSpecialTokens !== 'boolean')
-    throw new TypeError(
-      `${where}: options.skipSpecialTokens must be a boolean, got ${describeValue(options.skipSpecialTokens)}`,
-    );
+  for (const key of ['skipSpecialTokens', 'cleanUpTokenizationSpaces'] as const)
+    if (options[key] !== undefined && typeof options[key] !== 'boolean')
+      throw new TypeError(`${where}: options.${key} must be a boolean, got ${describeValue(options[key])}`);
 }
 
 function checkEncodeOptions(options: EncodeOptions, where: string): void {
@@ -1184,6 +1201,25 @@ function wellFormed(text: string, what: string): string {
   if (typeof text !== 'string') throw new TypeError(`${what} must be a string, got ${describeValue(text)}`);
   const s = text as string & { isWellFormed(): boolean; toWellFormed(): string };
   return s.isWellFormed() ? text : s.toWellFormed();
+}
+
+/**
+ * transformers' `clean_up_tokenization`: the spaces a word-joining decode
+ * leaves before punctuation and English contractions, removed (each pattern
+ * in turn, every occurrence).
+ */
+export function cleanUpTokenization(text: string): string {
+  return text
+    .replaceAll(' .', '.')
+    .replaceAll(' ?', '?')
+    .replaceAll(' !', '!')
+    .replaceAll(' ,', ',')
+    .replaceAll(" ' ", "'")
+    .replaceAll(" n't", "n't")
+    .replaceAll(" 'm", "'m")
+    .replaceAll(" 's", "'s")
+    .replaceAll(" 've", "'ve")
+    .replaceAll(" 're", "'re");
 }
 
 /** ByteLevel's trim_offsets: offsets exclude white space at either end of the token. */
