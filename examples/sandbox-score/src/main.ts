@@ -28,3 +28,7 @@ try {
 } finally {
   await sandbox.close();
 }
+// Exit here rather than by running out of work: a GC during Node's teardown that collects one of
+// isolated-vm's handles can abort the process once isolated-vm's environment is gone (see the
+// sandbox's README, Known limits). The CLI exits the same way.
+process.exit(process.exitCode ?? 0);
