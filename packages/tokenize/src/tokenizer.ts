@@ -66,8 +66,13 @@ export interface TruncationOptions {
   stride?: number;
 }
 
-/** One text, or a pair of texts encoded together (`[text, pair]`: a question and a passage, a query and a document). */
-export type EncodeInput = string | readonly [string, string];
+/**
+ * One text, or a pair of texts encoded together (`[text, pair]`: a question
+ * and a passage, a query and a document). With `isSplitIntoWords`, a text is
+ * a list of words instead: `words`, or `[words, pairWords]`.
+ */
+export type EncodeInput =
+  string | readonly [string, string] | readonly string[] | readonly [readonly string[], readonly string[]];
 
 export interface EncodeOptions {
   /** Add the post-processor's special tokens (BOS/EOS...). Default true, as the reference; Qwen3 adds none. */
@@ -91,6 +96,13 @@ export interface EncodeOptions {
    * encodeBatchWithOffsets only. Default false.
    */
   returnOverflowing?: boolean;
+  /**
+   * The input is already split into words (transformers'
+   * `is_split_into_words`, for token classification: one label per word):
+   * each word is encoded on its own, as a text, and `wordIds` give the word's
+   * index; offsets point into the word. Default false.
+   */
+  isSplitIntoWords?: boolean;
 }
 
 export interface CountTokensOptions {
@@ -163,6 +175,7 @@ const ENCODE_KEYS = optionNames<EncodeOptions>({
   truncation: true,
   padding: true,
   returnOverflowing: true,
+  isSplitIntoWords: true,
 });
 const TRUNCATION_KEYS = optionNames<TruncationOptions>({
   maxLength: true,
@@ -189,8 +202,10 @@ interface ResolvedTruncation {
   strideNamed: () => string;
 }
 
+/** One text of an input: a string, or its words (`isSplitIntoWords`). */
+type InputText = string | readonly string[];
 /** The checked text, or text and pair, of one input. */
-type InputTexts = [string] | [string, string];
+type InputTexts = [InputText] | [InputText, InputText];
 /** Each text's token count, in the input's order. */
 type TextLengths = [number] | [number, number];
 
@@ -454,8 +469,8 @@ export class Tokenizer {
   // ---- encoding ---------------------------------------------------------
 
   encode(input: EncodeInput, options: EncodeOptions = {}): number[] {
-    const texts = inputTexts(input, 'Tokenizer.encode: text');
     checkEncodeOptions(options, 'Tokenizer.encode');
+    const texts = inputTexts(input, 'Tokenizer.encode: text', options);
     refuseOverflowing(options, 'Tokenizer.encode');
     const ids = this.encodeIds(texts, options, 'Tokenizer.encode');
     const padding = this.resolvePadding(options.padding, 'Tokenizer.encode');
@@ -488,8 +503,9 @@ export class Tokenizer {
     return out;
   }
 
-  /** One text's ids before truncation and the post-processor. */
-  private textIds(text: string, split: boolean): number[] {
+  /** One text's ids before truncation and the post-processor (a list of words: each word's in turn). */
+  private textIds(text: InputText, split: boolean): number[] {
+    if (typeof text !== 'string') return text.flatMap((word) => this.textIds(word, split));
     const ids: number[] = [];
     const matches = this.added.find(text, false, split);
     let last = 0;
@@ -505,8 +521,8 @@ export class Tokenizer {
   /** Each input's ids (a text, or a [text, pair]), padded together when `options.padding` asks. */
   encodeBatch(inputs: EncodeInput[], options: EncodeOptions = {}): number[][] {
     const where = 'Tokenizer.encodeBatch';
-    const batch = batchTexts(inputs, where);
     checkEncodeOptions(options, where);
+    const batch = batchTexts(inputs, where, options);
     refuseOverflowing(options, where);
     const padding = this.resolvePadding(options.padding, where);
     const rows = batch.map((texts) => this.encodeIds(texts, options, where));
@@ -516,8 +532,8 @@ export class Tokenizer {
   /** encodeWithOffsets of each input, padded together when `options.padding` asks (attentionMask tells pads apart). */
   encodeBatchWithOffsets(inputs: EncodeInput[], options: EncodeOptions = {}): Encoding[] {
     const where = 'Tokenizer.encodeBatchWithOffsets';
-    const batch = batchTexts(inputs, where);
     checkEncodeOptions(options, where);
+    const batch = batchTexts(inputs, where, options);
     const padding = this.resolvePadding(options.padding, where);
     const encodings = batch.map((texts) => this.encodeOffsets(texts, options, where));
     return padding ? padEncodings(encodings, padding) : encodings;
@@ -530,8 +546,8 @@ export class Tokenizer {
    */
   encodeWithOffsets(input: EncodeInput, options: EncodeOptions = {}): Encoding {
     const where = 'Tokenizer.encodeWithOffsets';
-    const texts = inputTexts(input, `${where}: text`);
     checkEncodeOptions(options, where);
+    const texts = inputTexts(input, `${where}: text`, options);
     const encoding = this.encodeOffsets(texts, options, where);
     const padding = this.resolvePadding(options.padding, where);
     return padding ? padEncodings([encoding], padding)[0] : encoding;
@@ -617,8 +633,26 @@ export class Tokenizer {
     return out;
   }
 
-  /** One text's ids, offsets into it, special flags and word indices, before truncation and the post-processor. */
-  private textOffsets(text: string, split: boolean): TextTokens {
+  /**
+   * One text's ids, offsets into it, special flags and word indices, before
+   * truncation and the post-processor. A list of words: each word encoded as
+   * a text, its tokens given the word's index and offsets into the word (the
+   * reference's pre-tokenized input).
+   */
+  private textOffsets(text: InputText, split: boolean): TextTokens {
+    if (typeof text !== 'string') {
+      const tokens: TextTokens = { ids: [], offsets: [], special: [], words: [] };
+      text.forEach((word, w) => {
+        const one = this.textOffsets(word, split);
+        for (let i = 0; i < one.ids.length; i++) {
+          tokens.ids.push(one.ids[i]!);
+          tokens.offsets.push(one.offsets[i]!);
+          tokens.special.push(one.special[i]!);
+          tokens.words.push(w);
+        }
+      });
+      return tokens;
+    }
     const tokens: TextTokens = { ids: [], offsets: [], special: [], words: [] };
     const matches = this.added.find(text, false, split);
     let last = 0;
@@ -1101,7 +1135,7 @@ function checkDecodeOptions(options: DecodeOptions, where: string): void {
 function checkEncodeOptions(options: EncodeOptions, where: string): void {
   checkOptionsObject(options, `${where}: options`);
   checkOptionNames(options, ENCODE_KEYS, where);
-  for (const key of ['addSpecialTokens', 'splitSpecialTokens', 'returnOverflowing'] as const) {
+  for (const key of ['addSpecialTokens', 'splitSpecialTokens', 'returnOverflowing', 'isSplitIntoWords'] as const) {
     const v = options[key];
     if (v !== undefined && typeof v !== 'boolean')
       throw new TypeError(`${where}: options.${key} must be a boolean, got ${describeValue(v)}`);
@@ -1167,21 +1201,38 @@ function overflowChoices(layout: readonly LayoutPart[], windowCounts: readonly n
   return rows;
 }
 
-/** An input's texts, each well-formed: a string, or a [text, pair] of two strings (`what` names it in errors). */
-function inputTexts(input: EncodeInput, what: string): InputTexts {
+/**
+ * An input's texts, each well-formed: a string, or a [text, pair] of two
+ * strings; with `isSplitIntoWords`, a list of words, or a [words, pairWords]
+ * of two lists (`what` names it in errors).
+ */
+function inputTexts(input: EncodeInput, what: string, options: EncodeOptions): InputTexts {
+  if (options.isSplitIntoWords) {
+    if (Array.isArray(input) && input.every((w) => typeof w === 'string'))
+      return [(input as string[]).map((w, i) => wellFormed(w, `${what}[${i}]`))];
+    if (Array.isArray(input) && input.length === 2 && input.every((t) => Array.isArray(t)))
+      return (input as string[][]).map((words, t) => words.map((w, i) => wellFormed(w, `${what}[${t}][${i}]`))) as [
+        string[],
+        string[],
+      ];
+    throw new TypeError(
+      `${what} must be a list of words, or a [words, pairWords] array of two lists (isSplitIntoWords), ` +
+        `got ${describeValue(input)}`,
+    );
+  }
   if (typeof input === 'string') return [wellFormed(input, what)];
   if (Array.isArray(input) && input.length === 2)
-    return [wellFormed(input[0], `${what}[0]`), wellFormed(input[1], `${what}[1]`)];
+    return [wellFormed(input[0] as string, `${what}[0]`), wellFormed(input[1] as string, `${what}[1]`)];
   throw new TypeError(`${what} must be a string, or a [text, pair] array of two strings, got ${describeValue(input)}`);
 }
 
 /** A batch's inputs, each checked (`where` names the method). */
-function batchTexts(inputs: EncodeInput[], where: string): InputTexts[] {
+function batchTexts(inputs: EncodeInput[], where: string, options: EncodeOptions): InputTexts[] {
   if (!Array.isArray(inputs))
     throw new TypeError(
-      `${where}: texts must be an array of strings or [text, pair] arrays, got ${describeValue(inputs)}`,
+      `${where}: texts must be an array of ${options.isSplitIntoWords ? 'word lists or [words, pairWords] arrays' : 'strings or [text, pair] arrays'}, got ${describeValue(inputs)}`,
     );
-  return inputs.map((input, i) => inputTexts(input, `${where}: texts[${i}]`));
+  return inputs.map((input, i) => inputTexts(input, `${where}: texts[${i}]`, options));
 }
 
 /** [start, end) of the `keep` ids truncation leaves of `n`, cut at `direction`'s end. */

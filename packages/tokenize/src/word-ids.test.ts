@@ -251,3 +251,74 @@ describe('alignment between tokens, words and characters (the reference bindings
     expect(() => charToToken(single, Number.NaN)).toThrow('charToToken: char must be an integer >= 0, got number NaN');
   });
 });
+
+describe('input already split into words (isSplitIntoWords)', () => {
+  it("gives each word's tokens its index and offsets into the word (the reference's byte_level_pre_tokenized_sequence)", () => {
+    // A RoBERTa-style byte-level BPE (prefix space added to each word) whose merges give the test's tokens.
+    const { vocab, merges } = chainBpe(['ĠMy', 'Ġname', 'Ġis', 'ĠAnth', 'on', 'ino']);
+    const tok = Tokenizer.fromJSON({
+      version: '1.0',
+      added_tokens: [],
+      normalizer: null,
+      pre_tokenizer: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: false, use_regex: true },
+      post_processor: null,
+      decoder: { type: 'ByteLevel' },
+      model: { type: 'BPE', vocab, merges },
+    } as unknown as TokenizerJson);
+    const e = tok.encodeWithOffsets(['My', 'name', 'is', 'Anthonino'], { isSplitIntoWords: true });
+    expect(e.tokens).toEqual(['ĠMy', 'Ġname', 'Ġis', 'ĠAnth', 'on', 'ino']);
+    expect(e.wordIds).toEqual([0, 1, 2, 3, 3, 3]);
+    expect(e.offsets).toEqual([
+      [0, 2],
+      [0, 4],
+      [0, 2],
+      [0, 4],
+      [4, 6],
+      [6, 9],
+    ]);
+  });
+
+  it('encodes each word as a text of its own, a word the pre-tokenizer splits keeping one index', () => {
+    const qwen = Tokenizer.qwen3();
+    const words = ['Hello', 'world', "don't", '<|im_end|>', '', '中文'];
+    const e = qwen.encodeWithOffsets(words, { isSplitIntoWords: true });
+    expect(e.ids).toEqual(words.flatMap((w) => qwen.encode(w)));
+    expect(qwen.encode(words, { isSplitIntoWords: true })).toEqual(e.ids);
+    const perWord = words.map((w) => qwen.encode(w).length);
+    expect(e.wordIds).toEqual(perWord.flatMap((n, w) => new Array<number>(n).fill(w)));
+    // Qwen3's split makes "don't" two pieces, both word 2 above. A pair's words count from 0 in each text.
+    const bert = bertLike();
+    const pair = bert.encodeWithOffsets(
+      [
+        ['I', 'do'],
+        ['you', '?'],
+      ],
+      { isSplitIntoWords: true },
+    );
+    expect([pair.tokens, pair.wordIds, pair.typeIds]).toEqual([
+      ['[CLS]', 'i', 'do', '[SEP]', 'you', '?', '[SEP]'],
+      [null, 0, 1, null, 0, 1, null],
+      [0, 0, 0, 0, 1, 1, 1],
+    ]);
+    expect(wordToTokens(pair, 1, 1)).toEqual([5, 6]);
+  });
+
+  it('refuses a text where words are expected, and words where a text is, naming the input', () => {
+    const qwen = Tokenizer.qwen3();
+    expect(() => qwen.encode('Hello world', { isSplitIntoWords: true })).toThrow(
+      'Tokenizer.encode: text must be a list of words, or a [words, pairWords] array of two lists (isSplitIntoWords)',
+    );
+    expect(() => qwen.encodeBatch([['a', 'b'], 'c'], { isSplitIntoWords: true })).toThrow(
+      'Tokenizer.encodeBatch: texts[1] must be a list of words',
+    );
+    expect(() => qwen.encodeWithOffsets(['a', 'b', 'c'])).toThrow(
+      'Tokenizer.encodeWithOffsets: text must be a string, or a [text, pair] array of two strings',
+    );
+    expect(() => qwen.encode(['a', 3 as never], { isSplitIntoWords: true })).toThrow(
+      'Tokenizer.encode: text must be a list of words',
+    );
+    expect(() => qwen.encode(['a'], { isSplitIntoWords: 'yes' as never })).toThrow(
+      'Tokenizer.encode: options.isSplitIntoWords must be a boolean',
+    );
+  });
+});
