@@ -10,6 +10,7 @@ export {
   type TruncationOptions,
 } from './tokenizer.js';
 export type { PaddingOptions } from './padding.js';
+export type { EncodedWord, TokenizerModel } from './tokenizer-model.js';
 export {
   charToToken,
   charToWord,
