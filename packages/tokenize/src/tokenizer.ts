@@ -793,8 +793,28 @@ export class Tokenizer {
       }
       return;
     }
-    const tokens: TextTokens = { ids, offsets: [], special: [], words: [] };
-    this.encodeSegmentOffsets(segment, 0, segment.length, split, tokens, 0, atInputStart);
+    // The general pipeline, ids only: no alignment through the normalizer, no offsets per token.
+    const text = this.normalizer ? this.normalizer.normalize(segment) : segment;
+    const byteLevel = this.preTokenizer?.byteLevel ?? false;
+    const run = (s: number, e: number) => {
+      if (e <= s) return;
+      let pieces: Piece[] = [{ text: text.slice(s, e), start: s, end: e, lead: 0 }];
+      if (this.preTokenizer) pieces = this.preTokenizer.split(pieces, atInputStart && s === 0);
+      for (const p of pieces) {
+        const w = byteLevel ? this.model.encodeByteLevelWord(p.text, 0, p.text.length) : this.model.encodeWord(p.text);
+        const n = w.length >> 1;
+        for (let j = 0; j < n; j++) ids.push(w[j]!);
+      }
+    };
+    let last = 0;
+    // Added tokens marked `normalized` are found in the normalized text.
+    if (this.added.hasNormalized)
+      for (const m of this.added.find(text, true, split)) {
+        run(last, m.start);
+        ids.push(m.id);
+        last = m.end;
+      }
+    run(last, text.length);
   }
 
   /**
