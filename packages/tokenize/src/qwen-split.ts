@@ -10,7 +10,17 @@
  * largest single speed-up of encoding. Its equivalence to the regex is tested on
  * random and adversarial strings (qwen-split.test.ts).
  */
-import { CLASS_ANY_SPACE, CLASS_LETTER, CLASS_NEWLINE, CLASS_NUMBER, CLASS_OTHER, classOf } from './unicode-classes.js';
+import {
+  ASCII_CLASS as ASCII,
+  CLASS_ANY_SPACE,
+  CLASS_LETTER,
+  CLASS_NEWLINE,
+  CLASS_NUMBER,
+  CLASS_OTHER,
+  classAt,
+  classOf,
+  skipClass,
+} from './unicode-classes.js';
 
 /** The pattern string as it appears in Qwen's tokenizer.json. */
 export const QWEN_SPLIT_PATTERN =
@@ -132,40 +142,4 @@ export function qwenSplit(
     i = j;
   }
   return [ends, n];
-}
-
-const ASCII = new Uint8Array(128);
-for (let c = 0; c < 128; c++) ASCII[c] = classOf(c);
-
-function classAt(text: string, i: number, end: number): number {
-  const c = text.charCodeAt(i);
-  if (c < 0x80) return ASCII[c];
-  if (c >= 0xd800 && c < 0xdc00 && i + 1 < end) {
-    const lo = text.charCodeAt(i + 1);
-    if (lo >= 0xdc00 && lo < 0xe000) return classOf(((c - 0xd800) << 10) + (lo - 0xdc00) + 0x10000);
-  }
-  return classOf(c);
-}
-
-/** Advance past code points of class `cls`. */
-function skipClass(text: string, i: number, end: number, cls: number): number {
-  while (i < end) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) {
-      if (ASCII[c] !== cls) break;
-      i++;
-      continue;
-    }
-    if (c >= 0xd800 && c < 0xdc00 && i + 1 < end) {
-      const lo = text.charCodeAt(i + 1);
-      if (lo >= 0xdc00 && lo < 0xe000) {
-        if (classOf(((c - 0xd800) << 10) + (lo - 0xdc00) + 0x10000) !== cls) break;
-        i += 2;
-        continue;
-      }
-    }
-    if (classOf(c) !== cls) break;
-    i++;
-  }
-  return i;
 }

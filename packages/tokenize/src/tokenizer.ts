@@ -28,6 +28,7 @@ import {
 import { buildPreTokenizer, preservesInput, type Piece, type PreTokenizer } from './pre-tokenizer.js';
 import { HUB_OPTION_KEYS, hubFilesWithPaths, type HubOptions } from './hub.js';
 import { checkPaddingOption, padEncodings, padIdRows, type PaddingOptions, type ResolvedPadding } from './padding.js';
+import { gpt2Split } from './gpt2-split.js';
 import { qwenSplit, scannerDigitsFor } from './qwen-split.js';
 import {
   checkStride,
@@ -225,26 +226,33 @@ const FROM_HUB_KEYS = [...HUB_OPTION_KEYS, ...FROM_FILE_KEYS];
 /** The name errors give a tokenizer_config.json whose path is not known. */
 const CONFIG_FILE = 'tokenizer_config.json';
 
+/** A split scanner over text[start, end): each piece's end written into `ends` (grown when needed); returns [ends, count]. */
+type Scanner = (text: string, start: number, end: number, ends: Int32Array) => [Int32Array, number];
+
 /**
- * Digits per number piece when the pipeline is Split(scanner pattern, Isolated) +
- * ByteLevel without its own regex or prefix space under a Unicode normalizer (Qwen,
- * Llama 3): encode then runs the scanner directly. 0 otherwise.
+ * The scanner that does all of the pre-tokenizer's work, where there is one:
+ * Split(Qwen's or Llama 3's pattern, Isolated) + ByteLevel without its own regex
+ * or prefix space, or ByteLevel alone with GPT-2's regex and no prefix space,
+ * under no normalizer or a Unicode one. encode then runs the scanner directly.
  */
-function scannerPipelineDigits(json: TokenizerJson): number {
+function pipelineScanner(json: TokenizerJson): Scanner | null {
+  if (json.normalizer && !['NFC', 'NFD', 'NFKC', 'NFKD'].includes(json.normalizer.type)) return null;
   const pre = json.pre_tokenizer;
-  if (!pre || pre.type !== 'Sequence' || !Array.isArray(pre.pretokenizers) || pre.pretokenizers.length !== 2) return 0;
+  if (pre?.type === 'ByteLevel' && pre.add_prefix_space === false && pre.use_regex !== false) return gpt2Split;
+  if (!pre || pre.type !== 'Sequence' || !Array.isArray(pre.pretokenizers) || pre.pretokenizers.length !== 2)
+    return null;
   const [split, bl] = pre.pretokenizers as Array<Record<string, unknown>>;
   const pattern = split.pattern as { Regex?: string } | undefined;
   const digits = typeof pattern?.Regex === 'string' ? scannerDigitsFor(pattern.Regex) : 0;
   const ok =
+    digits > 0 &&
     split.type === 'Split' &&
     (split.behavior ?? 'Isolated') === 'Isolated' &&
     !split.invert &&
     bl.type === 'ByteLevel' &&
     bl.add_prefix_space === false &&
-    bl.use_regex === false &&
-    (!json.normalizer || ['NFC', 'NFD', 'NFKC', 'NFKD'].includes(json.normalizer.type));
-  return ok ? digits : 0;
+    bl.use_regex === false;
+  return ok ? (text, start, end, ends) => qwenSplit(text, start, end, ends, digits) : null;
 }
 
 let qwen3Instance: Tokenizer | undefined;
@@ -260,7 +268,7 @@ export class Tokenizer {
   private readonly decoder: Decoder | null;
   /** Qwen-style pipeline: the hand-written scanner and byte-level BPE, no per-piece objects. */
   private readonly fast: boolean;
-  private readonly scannerDigits: number;
+  private readonly scanner: Scanner | null;
   private ends: Int32Array = new Int32Array(4096);
   private tokenBytes: number | null | undefined;
   /** Where tokenizer.json and tokenizer_config.json were read from, for error messages. */
@@ -304,8 +312,8 @@ export class Tokenizer {
     this.preTokenizer = buildPreTokenizer(json.pre_tokenizer, 'pre_tokenizer', file);
     this.postProcessor = buildPostProcessor(json.post_processor, 'post_processor', file);
     this.decoder = buildDecoder(json.decoder, 'decoder', file);
-    this.scannerDigits = scannerPipelineDigits(json);
-    this.fast = this.scannerDigits > 0 && this.model.byteToId !== null && !this.added.hasNormalized;
+    this.scanner = pipelineScanner(json);
+    this.fast = this.scanner !== null && this.model.byteToId !== null && !this.added.hasNormalized;
   }
 
   /** From parsed (or string) tokenizer.json and, optionally, tokenizer_config.json. */
@@ -780,7 +788,7 @@ export class Tokenizer {
   private encodeSegmentIds(segment: string, split: boolean, ids: number[], atInputStart: boolean): void {
     if (this.fast) {
       const text = this.normalizer ? this.normalizer.normalize(segment) : segment;
-      const [ends, n] = qwenSplit(text, 0, text.length, this.ends, this.scannerDigits);
+      const [ends, n] = this.scanner!(text, 0, text.length, this.ends);
       this.ends = ends;
       const model = this.model;
       let a = 0;
@@ -1039,7 +1047,7 @@ export class Tokenizer {
       // Offsets must stay those of the text: a window the normalizer would change ends the search.
       if (this.normalizer && this.normalizer.normalize(chunk) !== chunk) return b;
       let n: number;
-      [ends, n] = qwenSplit(text, pos, end, ends, this.scannerDigits);
+      [ends, n] = this.scanner!(text, pos, end, ends);
       // The last two pieces of a window may change with what follows it: scan them again with the next window.
       const usable = end === b ? n : n - 2;
       if (usable < 1) {

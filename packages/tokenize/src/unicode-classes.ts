@@ -79,3 +79,42 @@ export function classOf(cp: number): number {
 export function isWordChar(cp: number): boolean {
   return cp === 0x5f || (classOf(cp) & (CLASS_LETTER | CLASS_NUMBER)) !== 0;
 }
+
+/** The class of each ASCII code point, for the scanners' fast path. */
+export const ASCII_CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) ASCII_CLASS[c] = classOf(c);
+const ASCII = ASCII_CLASS;
+
+/** The class of the code point at text[i] (a surrogate pair read whole). */
+export function classAt(text: string, i: number, end: number): number {
+  const c = text.charCodeAt(i);
+  if (c < 0x80) return ASCII[c];
+  if (c >= 0xd800 && c < 0xdc00 && i + 1 < end) {
+    const lo = text.charCodeAt(i + 1);
+    if (lo >= 0xdc00 && lo < 0xe000) return classOf(((c - 0xd800) << 10) + (lo - 0xdc00) + 0x10000);
+  }
+  return classOf(c);
+}
+
+/** Advance past code points of class `cls`. */
+export function skipClass(text: string, i: number, end: number, cls: number): number {
+  while (i < end) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) {
+      if (ASCII[c] !== cls) break;
+      i++;
+      continue;
+    }
+    if (c >= 0xd800 && c < 0xdc00 && i + 1 < end) {
+      const lo = text.charCodeAt(i + 1);
+      if (lo >= 0xdc00 && lo < 0xe000) {
+        if (classOf(((c - 0xd800) << 10) + (lo - 0xdc00) + 0x10000) !== cls) break;
+        i += 2;
+        continue;
+      }
+    }
+    if (classOf(c) !== cls) break;
+    i++;
+  }
+  return i;
+}
