@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { Tokenizer } from '@molrl/tokenize';
+import { Tokenizer, type EncodeInput } from '@molrl/tokenize';
 import { buildDataset } from './build.js';
 import { labelTrace } from './label.js';
 import { localTrace } from './test-util/fixtures.test-util.js';
@@ -95,8 +95,9 @@ describe('over-long rows', () => {
    */
   function watched() {
     let longest = 0;
-    const see = (input: string | readonly string[]) =>
-      (longest = Math.max(longest, ...(typeof input === 'string' ? [input] : input).map((t) => t.length)));
+    // A text, a pair, or (isSplitIntoWords) lists of words: every string in it.
+    const see = (input: EncodeInput) =>
+      (longest = Math.max(longest, ...[input].flat(2).map((t) => (t as string).length)));
     const offsets = tok.encodeWithOffsets.bind(tok);
     tok.encodeWithOffsets = (text, options) => (see(text), offsets(text, options));
     const inner = tok as unknown as { encodeSegmentIds: (segment: string, ...rest: unknown[]) => void };
