@@ -17,6 +17,27 @@ import { WordCache } from './word-cache.js';
 
 const LINEAR_LIMIT = 48;
 
+const METASPACE = '\u2581';
+/** A '▁' after another character, inside a token. */
+const CROSSES_METASPACE = /[^\u2581]\u2581/u;
+
+/** Encoded words one after the other, as one. */
+function joinWords(parts: EncodedWord[]): EncodedWord {
+  let n = 0;
+  for (const p of parts) n += p.length >> 1;
+  const out = new Int32Array(2 * n);
+  let k = 0;
+  for (const p of parts) {
+    const m = p.length >> 1;
+    for (let j = 0; j < m; j++) {
+      out[k + j] = p[j]!;
+      out[n + k + j] = p[m + j]!;
+    }
+    k += m;
+  }
+  return out;
+}
+
 export class BpeModel implements TokenizerModel {
   readonly vocab: Map<string, number>;
   readonly idToToken: string[];
@@ -28,6 +49,14 @@ export class BpeModel implements TokenizerModel {
   readonly byteFallback: boolean;
   readonly fuseUnk: boolean;
   readonly ignoreMerges: boolean;
+  /**
+   * Whether a word may be cut before each '▁' that follows another character
+   * and its parts merged alone: no vocabulary token holds such a pair, so no
+   * merge can join across it (SentencePiece-style BPE with no pre-tokenizer,
+   * Llama 2 and Gemma, where a whole text is one word). Same ids; the parts are
+   * short enough for the word cache.
+   */
+  readonly cutsAtMetaspace: boolean;
   /** Id of each byte's byte-level character, when all 256 are in the vocabulary. */
   readonly byteToId: Int32Array | null;
   private readonly cache: WordCache<EncodedWord>;
@@ -109,6 +138,12 @@ export class BpeModel implements TokenizerModel {
     }
     this.byteToId = allBytes ? byteIds : null;
     this.cache = new WordCache(options.cacheSize ?? 50_000);
+    this.cutsAtMetaspace =
+      this.prefix === '' &&
+      this.suffix === '' &&
+      !this.ignoreMerges &&
+      this.vocab.has(METASPACE) &&
+      !this.idToToken.some((t) => t !== undefined && CROSSES_METASPACE.test(t));
   }
 
   get vocabSize(): number {
@@ -163,6 +198,23 @@ export class BpeModel implements TokenizerModel {
 
   /** Encode one word of text (not byte-level mapped): characters become symbols. */
   encodeWord(word: string): EncodedWord {
+    if (this.cutsAtMetaspace) {
+      const parts: EncodedWord[] = [];
+      let start = 0;
+      for (let i = 1; i < word.length; i++)
+        if (word.charCodeAt(i) === 0x2581 && word.charCodeAt(i - 1) !== 0x2581) {
+          parts.push(this.encodeWhole(word.slice(start, i)));
+          start = i;
+        }
+      if (parts.length > 0) {
+        parts.push(this.encodeWhole(word.slice(start)));
+        return joinWords(parts);
+      }
+    }
+    return this.encodeWhole(word);
+  }
+
+  private encodeWhole(word: string): EncodedWord {
     const hit = this.cache.get(word);
     if (hit !== undefined) return hit;
     const result = this.encodeSymbols(word);

