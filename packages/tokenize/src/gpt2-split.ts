@@ -10,16 +10,8 @@
  * equivalence to the regex is tested on random and adversarial strings
  * (gpt2-split.test.ts).
  */
-import {
-  ASCII_CLASS,
-  CLASS_ANY_SPACE,
-  CLASS_LETTER,
-  CLASS_NUMBER,
-  CLASS_OTHER,
-  classAt,
-  classOf,
-  skipClass,
-} from './unicode-classes.js';
+import { classAt, skipClass, unitClass, withRoom } from './split-scanner.js';
+import { CLASS_ANY_SPACE, CLASS_LETTER, CLASS_NUMBER, CLASS_OTHER } from './unicode-classes.js';
 
 /** The pattern, as the ByteLevel pre-tokenizer of the reference library uses it. */
 export const GPT2_SPLIT_PATTERN = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
@@ -44,13 +36,9 @@ export function gpt2Split(text: string, start: number, end: number, ends: Int32A
   let n = 0;
   let i = start;
   while (i < end) {
-    if (n + 1 >= ends.length) {
-      const bigger = new Int32Array(ends.length * 2 + 16);
-      bigger.set(ends);
-      ends = bigger;
-    }
+    ends = withRoom(ends, n);
     const c = text.charCodeAt(i);
-    const k = c < 0x80 ? ASCII_CLASS[c] : classAt(text, i, end);
+    const k = classAt(text, i, end);
     // 1: contractions
     if (c === 0x27) {
       const len = contractionLength(text, i + 1, end);
@@ -79,9 +67,7 @@ export function gpt2Split(text: string, start: number, end: number, ends: Int32A
     // 5-6: a white space run (all White_Space code points are in the BMP)
     let runEnd = i;
     while (runEnd < end) {
-      const d = text.charCodeAt(runEnd);
-      const dk = d < 0x80 ? ASCII_CLASS[d] : d >= 0xd800 && d < 0xe000 ? CLASS_OTHER : classOf(d);
-      if ((dk & CLASS_ANY_SPACE) === 0) break;
+      if ((unitClass(text.charCodeAt(runEnd)) & CLASS_ANY_SPACE) === 0) break;
       runEnd++;
     }
     // \s+(?!\S) leaves the run's last space to the next piece when one follows; \s+ takes a single one.

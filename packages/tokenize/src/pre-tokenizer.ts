@@ -7,7 +7,8 @@
 import { TokenizerFormatError, UnsupportedComponentError } from './errors.js';
 import { onigToJsRegex } from './onig-regex.js';
 import { gpt2Split } from './gpt2-split.js';
-import { qwenSplit, scannerDigitsFor } from './qwen-split.js';
+import { qwenScanner, scannerDigitsFor } from './qwen-split.js';
+import type { Scanner } from './split-scanner.js';
 import { expectComponent, metaspaceSettings, optionalBoolean, type ComponentJson } from './tokenizer-json.js';
 import { CLASS_NUMBER, classOf, isWhiteSpace } from './unicode-classes.js';
 
@@ -136,8 +137,8 @@ function byRegex(re: RegExp, behavior: SplitBehavior, invert: boolean): (p: Piec
 
 /** The scanner as a split function (same pieces as its regex with Isolated). */
 /** The pieces a scanner (`qwenSplit`, `gpt2Split`) cuts a piece into. */
-function scannerPieces(p: Piece, split: (text: string, ends: Int32Array) => [Int32Array, number]): Piece[] {
-  const [ends, n] = split(p.text, new Int32Array(64));
+function scannerPieces(p: Piece, scan: Scanner): Piece[] {
+  const [ends, n] = scan(p.text, 0, p.text.length, new Int32Array(64));
   const out: Piece[] = [];
   let a = 0;
   for (let i = 0; i < n; i++) {
@@ -188,8 +189,10 @@ export function buildPreTokenizer(
       const invert = optionalBoolean(json.invert, `${field}.invert`, false, file);
       if (pattern && typeof pattern.Regex === 'string') {
         const digits = scannerDigitsFor(pattern.Regex);
-        if (digits > 0 && behavior === 'Isolated' && !invert)
-          return each((p) => scannerPieces(p, (t, ends) => qwenSplit(t, 0, t.length, ends, digits)));
+        if (digits > 0 && behavior === 'Isolated' && !invert) {
+          const scan = qwenScanner(digits);
+          return each((p) => scannerPieces(p, scan));
+        }
         return each(byRegex(onigToJsRegex(pattern.Regex, `${field}.pattern.Regex`, file), behavior, invert));
       }
       if (pattern && typeof pattern.String === 'string') {
@@ -207,12 +210,11 @@ export function buildPreTokenizer(
       const addPrefixSpace = optionalBoolean(json.add_prefix_space, `${field}.add_prefix_space`, true, file);
       const useRegex = optionalBoolean(json.use_regex, `${field}.use_regex`, true, file);
       // GPT-2's regex, run by its scanner.
-      const gpt2 = (t: string, ends: Int32Array) => gpt2Split(t, 0, t.length, ends);
       return each((p) => {
         let q = p;
         if (addPrefixSpace && !p.text.startsWith(' '))
           q = { text: ' ' + p.text, start: p.start, end: p.end, lead: p.lead + 1 };
-        return useRegex ? scannerPieces(q, gpt2) : [q];
+        return useRegex ? scannerPieces(q, gpt2Split) : [q];
       }, true);
     }
     case 'Digits': {

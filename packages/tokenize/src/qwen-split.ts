@@ -10,17 +10,8 @@
  * largest single speed-up of encoding. Its equivalence to the regex is tested on
  * random and adversarial strings (qwen-split.test.ts).
  */
-import {
-  ASCII_CLASS as ASCII,
-  CLASS_ANY_SPACE,
-  CLASS_LETTER,
-  CLASS_NEWLINE,
-  CLASS_NUMBER,
-  CLASS_OTHER,
-  classAt,
-  classOf,
-  skipClass,
-} from './unicode-classes.js';
+import { classAt, skipClass, unitClass, withRoom, type Scanner } from './split-scanner.js';
+import { CLASS_ANY_SPACE, CLASS_LETTER, CLASS_NEWLINE, CLASS_NUMBER, CLASS_OTHER } from './unicode-classes.js';
 
 /** The pattern string as it appears in Qwen's tokenizer.json. */
 export const QWEN_SPLIT_PATTERN =
@@ -32,6 +23,11 @@ export const LLAMA3_SPLIT_PATTERN = QWEN_SPLIT_PATTERN.replace('|\\p{N}|', '|\\p
 /** How many digits one number piece may hold, for the patterns the scanner implements; 0 for others. */
 export function scannerDigitsFor(pattern: string): number {
   return pattern === QWEN_SPLIT_PATTERN ? 1 : pattern === LLAMA3_SPLIT_PATTERN ? 3 : 0;
+}
+
+/** qwenSplit with numbers in groups of up to `maxDigits`, as a Scanner. */
+export function qwenScanner(maxDigits: number): Scanner {
+  return (text, start, end, ends) => qwenSplit(text, start, end, ends, maxDigits);
 }
 
 function isLower(c: number, lower: number): boolean {
@@ -65,11 +61,7 @@ export function qwenSplit(
   let n = 0;
   let i = start;
   while (i < end) {
-    if (n + 1 >= ends.length) {
-      const bigger = new Int32Array(ends.length * 2 + 16);
-      bigger.set(ends);
-      ends = bigger;
-    }
+    ends = withRoom(ends, n);
     let c = text.charCodeAt(i);
     let w = 1;
     if (c >= 0xd800 && c < 0xdc00 && i + 1 < end) {
@@ -79,7 +71,7 @@ export function qwenSplit(
         w = 2;
       }
     }
-    const k = c < 0x80 ? ASCII[c] : classOf(c);
+    const k = unitClass(c);
     // 1: contractions
     if (c === 0x27) {
       const len = contractionLength(text, i + 1, end);
@@ -127,8 +119,7 @@ export function qwenSplit(
     let runEnd = i;
     let lastNewline = -1;
     while (runEnd < end) {
-      const d = text.charCodeAt(runEnd);
-      const dk = d < 0x80 ? ASCII[d] : d >= 0xd800 && d < 0xe000 ? CLASS_OTHER : classOf(d);
+      const dk = unitClass(text.charCodeAt(runEnd));
       if ((dk & CLASS_ANY_SPACE) === 0) break;
       if (dk === CLASS_NEWLINE) lastNewline = runEnd;
       runEnd++;

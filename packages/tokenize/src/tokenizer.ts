@@ -29,7 +29,8 @@ import { buildPreTokenizer, preservesInput, type Piece, type PreTokenizer } from
 import { HUB_OPTION_KEYS, hubFilesWithPaths, type HubOptions } from './hub.js';
 import { checkPaddingOption, padEncodings, padIdRows, type PaddingOptions, type ResolvedPadding } from './padding.js';
 import { gpt2Split } from './gpt2-split.js';
-import { qwenSplit, scannerDigitsFor } from './qwen-split.js';
+import { qwenScanner, scannerDigitsFor } from './qwen-split.js';
+import type { Scanner } from './split-scanner.js';
 import {
   checkStride,
   TRUNCATION_STRATEGIES,
@@ -226,9 +227,6 @@ const FROM_HUB_KEYS = [...HUB_OPTION_KEYS, ...FROM_FILE_KEYS];
 /** The name errors give a tokenizer_config.json whose path is not known. */
 const CONFIG_FILE = 'tokenizer_config.json';
 
-/** A split scanner over text[start, end): each piece's end written into `ends` (grown when needed); returns [ends, count]. */
-type Scanner = (text: string, start: number, end: number, ends: Int32Array) => [Int32Array, number];
-
 /**
  * The scanner that does all of the pre-tokenizer's work, where there is one:
  * Split(Qwen's or Llama 3's pattern, Isolated) + ByteLevel without its own regex
@@ -252,7 +250,7 @@ function pipelineScanner(json: TokenizerJson): Scanner | null {
     bl.type === 'ByteLevel' &&
     bl.add_prefix_space === false &&
     bl.use_regex === false;
-  return ok ? (text, start, end, ends) => qwenSplit(text, start, end, ends, digits) : null;
+  return ok ? qwenScanner(digits) : null;
 }
 
 let qwen3Instance: Tokenizer | undefined;
@@ -803,23 +801,48 @@ export class Tokenizer {
     }
     // The general pipeline, ids only: no alignment through the normalizer, no offsets per token.
     const text = this.normalizer ? this.normalizer.normalize(segment) : segment;
+    this.walkNormalized(
+      text,
+      split,
+      atInputStart,
+      (_p, w) => {
+        const n = w.length >> 1;
+        for (let j = 0; j < n; j++) ids.push(w[j]!);
+      },
+      (m) => ids.push(m.id),
+    );
+  }
+
+  /**
+   * The pipeline past the normalizer over one segment's normalized text: the
+   * added tokens marked `normalized` found in it (`onAdded`), and between them
+   * each piece of the pre-tokenizer's split with the model's encoding of it
+   * (`onPiece`), in the text's order.
+   */
+  private walkNormalized(
+    text: string,
+    split: boolean,
+    atInputStart: boolean,
+    onPiece: (p: Piece, w: EncodedWord, byteLevel: boolean) => void,
+    onAdded: (m: AddedTokenMatch) => void,
+  ): void {
     const byteLevel = this.preTokenizer?.byteLevel ?? false;
     const run = (s: number, e: number) => {
       if (e <= s) return;
       let pieces: Piece[] = [{ text: text.slice(s, e), start: s, end: e, lead: 0 }];
       if (this.preTokenizer) pieces = this.preTokenizer.split(pieces, atInputStart && s === 0);
-      for (const p of pieces) {
-        const w = byteLevel ? this.model.encodeByteLevelWord(p.text, 0, p.text.length) : this.model.encodeWord(p.text);
-        const n = w.length >> 1;
-        for (let j = 0; j < n; j++) ids.push(w[j]!);
-      }
+      for (const p of pieces)
+        onPiece(
+          p,
+          byteLevel ? this.model.encodeByteLevelWord(p.text, 0, p.text.length) : this.model.encodeWord(p.text),
+          byteLevel,
+        );
     };
     let last = 0;
-    // Added tokens marked `normalized` are found in the normalized text.
     if (this.added.hasNormalized)
       for (const m of this.added.find(text, true, split)) {
         run(last, m.start);
-        ids.push(m.id);
+        onAdded(m);
         last = m.end;
       }
     run(last, text.length);
@@ -849,29 +872,19 @@ export class Tokenizer {
       }
       return [a + aligned.starts[s], a + aligned.ends[e - 1]];
     };
-    // Added tokens marked `normalized` are found in the normalized text.
-    const normMatches: AddedTokenMatch[] = this.added.hasNormalized ? this.added.find(aligned.text, true, split) : [];
-    let last = 0;
-    const run = (s: number, e: number) => {
-      if (e <= s) return;
-      let pieces: Piece[] = [{ text: aligned.text.slice(s, e), start: s, end: e, lead: 0 }];
-      if (this.preTokenizer) pieces = this.preTokenizer.split(pieces, atInputStart && s === 0);
-      const byteLevel = this.preTokenizer?.byteLevel ?? false;
-      // Each piece is a word, as each split is in the reference, whether or not it yields tokens.
-      for (const p of pieces) {
-        const w = byteLevel ? this.model.encodeByteLevelWord(p.text, 0, p.text.length) : this.model.encodeWord(p.text);
-        this.pushWordWithOffsets(p, w, byteLevel, toOriginal, tokens, word++);
-      }
-    };
-    for (const m of normMatches) {
-      run(last, m.start);
-      tokens.ids.push(m.id);
-      tokens.offsets.push(toOriginal(m.start, m.end));
-      tokens.special.push(this.added.isSpecial(m.id) ? 1 : 0);
-      tokens.words.push(word++);
-      last = m.end;
-    }
-    run(last, aligned.text.length);
+    // Each piece is a word, as each split is in the reference, whether or not it yields tokens.
+    this.walkNormalized(
+      aligned.text,
+      split,
+      atInputStart,
+      (p, w, byteLevel) => this.pushWordWithOffsets(p, w, byteLevel, toOriginal, tokens, word++),
+      (m) => {
+        tokens.ids.push(m.id);
+        tokens.offsets.push(toOriginal(m.start, m.end));
+        tokens.special.push(this.added.isSpecial(m.id) ? 1 : 0);
+        tokens.words.push(word++);
+      },
+    );
     return word;
   }
 
