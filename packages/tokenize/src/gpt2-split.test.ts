@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { gpt2Split, GPT2_SPLIT_PATTERN } from './gpt2-split.js';
 import { onigToJsRegex } from './onig-regex.js';
+import { scannedPieces } from './test-util/scanner.test-util.js';
 import {
   MULTILINGUAL,
   mathTexts,
@@ -10,16 +11,7 @@ import {
   sourceTexts,
 } from './test-util/corpus.test-util.js';
 
-function scan(text: string): string[] {
-  const [ends, n] = gpt2Split(text, 0, text.length, new Int32Array(4));
-  const out: string[] = [];
-  let a = 0;
-  for (let i = 0; i < n; i++) {
-    out.push(text.slice(a, ends[i]));
-    a = ends[i]!;
-  }
-  return out;
-}
+const scan = (text: string) => scannedPieces(gpt2Split, text);
 
 const regex = onigToJsRegex(GPT2_SPLIT_PATTERN);
 const byRegex = (text: string) => [...text.matchAll(regex)].map((m) => m[0]);

@@ -2,21 +2,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { onigToJsRegex } from './onig-regex.js';
-import { LLAMA3_SPLIT_PATTERN, QWEN_SPLIT_PATTERN, qwenSplit } from './qwen-split.js';
+import { scannedPieces } from './test-util/scanner.test-util.js';
+import { LLAMA3_SPLIT_PATTERN, QWEN_SPLIT_PATTERN, qwenScanner, qwenSplit } from './qwen-split.js';
 import { PACKAGE_DIR, randomUnicode, seededRandom } from './test-util/corpus.test-util.js';
 import { ReferenceBpe } from './test-util/reference-bpe.test-util.js';
 import { isWhiteSpace } from './unicode-classes.js';
 
-function scan(text: string): string[] {
-  const [ends, n] = qwenSplit(text, 0, text.length, new Int32Array(4));
-  const out: string[] = [];
-  let a = 0;
-  for (let i = 0; i < n; i++) {
-    out.push(text.slice(a, ends[i]));
-    a = ends[i];
-  }
-  return out;
-}
+const scan = (text: string) => scannedPieces(qwenScanner(1), text);
 
 const regex = onigToJsRegex(QWEN_SPLIT_PATTERN);
 const byRegex = (text: string) => [...text.matchAll(regex)].map((m) => m[0]);
